@@ -1,0 +1,20 @@
+"""The sandbox's notion of now, which tests can move forward (to expire idempotency keys)."""
+
+from __future__ import annotations
+
+import threading
+import time
+
+
+class Clock:
+    def __init__(self) -> None:
+        self._offset = 0.0
+        self._lock = threading.Lock()
+
+    def now(self) -> float:
+        with self._lock:
+            return time.time() + self._offset
+
+    def advance(self, seconds: float) -> None:
+        with self._lock:
+            self._offset += seconds

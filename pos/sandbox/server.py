@@ -1,0 +1,301 @@
+"""The HTTP side of the sandbox: Stripe's wire protocol on a loopback port.
+
+Requests are authenticated, checked against armed faults and the idempotency
+layer, then handed to `StripeAPI` under the store's lock. A response is sent
+in one write with Nagle off, so keep-alive clients see no 40 ms stalls.
+"""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import ipaddress
+import json
+import logging
+import re
+import secrets
+import socket
+import time
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from urllib.parse import urlsplit
+
+from . import errors, forms
+from .api import Caller, StripeAPI
+from .clock import Clock
+from .faults import Faults
+from .store import IdempotencyRecord, Store
+
+log = logging.getLogger("pos.sandbox")
+
+API_VERSION = "2026-10-28.endive"
+IDEMPOTENCY_WINDOW_S = 24 * 3600
+_KEY = re.compile(r"(sk|rk|pk)_(test|live)_([A-Za-z0-9]+)")
+
+# (method, path regex, handler name, allowed with a publishable key)
+ROUTES = [
+    ("POST", r"/v1/payment_intents", "create_payment_intent", False),
+    ("GET", r"/v1/payment_intents", "list_payment_intents", False),
+    ("GET", r"/v1/payment_intents/search", "search_payment_intents", False),
+    ("GET", r"/v1/payment_intents/([^/]+)", "retrieve_payment_intent", True),
+    ("POST", r"/v1/payment_intents/([^/]+)", "update_payment_intent", False),
+    ("POST", r"/v1/payment_intents/([^/]+)/confirm", "confirm_payment_intent", True),
+    ("POST", r"/v1/payment_intents/([^/]+)/cancel", "cancel_payment_intent", False),
+    ("POST", r"/v1/payment_intents/([^/]+)/capture", "capture_payment_intent", False),
+    ("GET", r"/v1/payment_methods/([^/]+)", "retrieve_payment_method", False),
+    ("GET", r"/v1/charges", "list_charges", False),
+    ("GET", r"/v1/charges/([^/]+)", "retrieve_charge", False),
+    ("POST", r"/v1/refunds", "create_refund", False),
+    ("GET", r"/v1/refunds", "list_refunds", False),
+    ("GET", r"/v1/refunds/([^/]+)", "retrieve_refund", False),
+]
+_ROUTES = [(m, re.compile(p + r"/?"), h, pk) for m, p, h, pk in ROUTES]
+
+
+def mask_key(key: str) -> str:
+    prefix = key[:8] if len(key) > 8 else key[:3]
+    return f"{prefix}****{key[-4:]}" if len(key) > 12 else "****"
+
+
+def authenticate(header: str | None) -> Caller:
+    if not header:
+        raise errors.authentication(
+            "You did not provide an API key. You need to provide your API key in the Authorization "
+            "header, using Bearer auth (e.g. 'Authorization: Bearer YOUR_SECRET_KEY')."
+        )
+    scheme, _, credential = header.partition(" ")
+    if scheme.lower() == "basic":
+        try:
+            credential = base64.b64decode(credential).decode().partition(":")[0]
+        except (ValueError, UnicodeDecodeError):
+            credential = ""
+    elif scheme.lower() != "bearer":
+        credential = ""
+    match = _KEY.fullmatch(credential.strip())
+    if not match:
+        raise errors.authentication(f"Invalid API Key provided: {mask_key(credential)}")
+    kind, mode, secret = match.groups()
+    if mode == "live":
+        raise errors.authentication(
+            "This is Stripe's test-mode sandbox: it takes test keys only (sk_test_, rk_test_, "
+            "pk_test_). Live keys move real money and are refused here."
+        )
+    account = "acct_" + hashlib.sha256(secret.encode()).hexdigest()[:16]
+    return Caller(account=account, publishable=(kind == "pk"))
+
+
+class SandboxServer(ThreadingHTTPServer):
+    daemon_threads = True
+    allow_reuse_address = True
+
+    def __init__(self, host: str, port: int, store: Store, clock: Clock, faults: Faults):
+        try:
+            address = ipaddress.ip_address(socket.gethostbyname(host))
+        except (OSError, ValueError):
+            raise ValueError(f"the sandbox binds an IPv4 loopback address only, not {host!r}") from None
+        if not address.is_loopback:
+            raise ValueError(f"the sandbox binds loopback addresses only (127.0.0.0/8), not {host!r}")
+        self.store, self.clock, self.faults = store, clock, faults
+        self.api = StripeAPI(store, clock)
+        super().__init__((host, port), Handler)
+
+
+class Handler(BaseHTTPRequestHandler):
+    protocol_version = "HTTP/1.1"
+    server_version = "stripe-sandbox"
+    sys_version = ""
+    disable_nagle_algorithm = True
+    server: SandboxServer
+
+    def log_message(self, format, *args):  # noqa: A002 - BaseHTTPRequestHandler's name
+        # Request lines carry no secrets (keys travel in headers), but keep them quiet.
+        log.debug("%s %s", self.address_string(), format % args)
+
+    def do_GET(self):
+        self._handle("GET")
+
+    def do_POST(self):
+        self._handle("POST")
+
+    def do_DELETE(self):
+        self._handle("DELETE")
+
+    # -- plumbing ----------------------------------------------------------
+    def _send(self, status: int, body: dict | str, headers: dict | None = None) -> None:
+        payload = (body if isinstance(body, str) else json.dumps(body, indent=2)).encode()
+        head = [f"HTTP/1.1 {status} {self.responses.get(status, ('',))[0]}",
+                "Content-Type: application/json",
+                f"Content-Length: {len(payload)}",
+                f"Request-Id: req_{secrets.token_hex(7)}",
+                f"Stripe-Version: {API_VERSION}",
+                "Access-Control-Allow-Origin: *"]
+        head += [f"{k}: {v}" for k, v in (headers or {}).items()]
+        if self.close_connection:
+            head.append("Connection: close")
+        self.wfile.write(("\r\n".join(head) + "\r\n\r\n").encode() + payload)
+        self.log_request(status, len(payload))
+
+    def _drop(self) -> None:
+        self.close_connection = True
+        try:
+            self.connection.shutdown(socket.SHUT_RDWR)
+        except OSError:
+            pass
+
+    def _read_body(self) -> str:
+        length = int(self.headers.get("Content-Length") or 0)
+        return self.rfile.read(length).decode() if length else ""
+
+    def _handle(self, method: str) -> None:
+        url = urlsplit(self.path)
+        body = self._read_body()
+        if url.path.startswith("/_sandbox/"):
+            return self._admin(method, url.path, body)
+        try:
+            params = forms.decode(url.query if method == "GET" else body)
+        except forms.FormError as exc:
+            return self._send(400, errors.invalid_request(str(exc), param=exc.param).envelope())
+        try:
+            caller = authenticate(self.headers.get("Authorization"))
+            handler, args, publishable_ok = self._route(method, url.path)
+            if caller.publishable and not publishable_ok:
+                raise errors.authentication(
+                    "This API call cannot be made with a publishable API key. Please use a secret API key."
+                )
+        except errors.StripeError as exc:
+            return self._send(exc.status, exc.envelope(), exc.headers)
+
+        fault = self.server.faults.take(method, url.path)
+        if fault and fault.status is not None:
+            return self._send_fault(fault)
+
+        key = self.headers.get("Idempotency-Key") if method == "POST" else None
+        if key:
+            replay = self._begin_idempotent(caller, key, method, url.path, params)
+            if replay is not None:
+                status, payload, headers = replay
+                return self._send(status, payload, headers)
+        if fault and fault.delay_ms:
+            time.sleep(fault.delay_ms / 1000)
+
+        store = self.server.store
+        with store.lock:
+            status, payload, headers, saved = self._execute(caller, handler, args, params)
+            if key:
+                if saved:
+                    store.finish_idempotency(caller.account, key, status, payload)
+                else:
+                    store.release_idempotency(caller.account, key)
+            store.flush()
+        if fault and fault.drop:
+            return self._drop()
+        headers = dict(headers)
+        if key:
+            headers["Idempotency-Key"] = key
+        self._send(status, payload, headers)
+
+    def _route(self, method: str, path: str):
+        known_path = False
+        for m, pattern, name, publishable_ok in _ROUTES:
+            match = pattern.fullmatch(path)
+            if match:
+                known_path = True
+                if m == method:
+                    return getattr(self.server.api, name), match.groups(), publishable_ok
+        if known_path:
+            raise errors.invalid_request(f"Unrecognized request URL ({method}: {path}).", status=404)
+        raise errors.invalid_request(
+            f"Unrecognized request URL ({method}: {path}). This sandbox serves PaymentIntents, "
+            "PaymentMethods, Charges and Refunds.", status=404)
+
+    def _execute(self, caller, handler, args, params):
+        """Run one API call: (status, JSON text, headers, whether an idempotency key keeps it)."""
+        try:
+            obj = handler(caller, params, *args)
+            rendered = self.server.api.render(caller, obj, params.get("expand", []))
+            return 200, json.dumps(rendered, indent=2), {}, True
+        except errors.StripeError as exc:
+            return exc.status, json.dumps(exc.envelope(), indent=2), exc.headers, exc.saved
+        except Exception:  # pragma: no cover - a sandbox bug must still answer like Stripe
+            log.exception("sandbox handler failed")
+            body = {"error": {"type": "api_error", "message": "An unknown error occurred."}}
+            return 500, json.dumps(body), {}, True
+
+    def _begin_idempotent(self, caller, key, method, path, params):
+        """Reserve the key, or answer from it: a replay, 400 for other parameters, 409 if in use."""
+        store = self.server.store
+        fingerprint = hashlib.sha256(json.dumps([method, path, params], sort_keys=True).encode()).hexdigest()
+        now = self.server.clock.now()
+        with store.lock:
+            record = store.idempotency(caller.account, key)
+            if record is not None and now - record.created > IDEMPOTENCY_WINDOW_S:
+                store.release_idempotency(caller.account, key)
+                record = None
+            if record is None:
+                store.reserve_idempotency(caller.account, key, IdempotencyRecord(method, path, fingerprint, now))
+                return None
+        if record.status is None:
+            err = errors.invalid_request(
+                "There is currently another in-progress request using this Idempotent Key (that "
+                "probably means you submitted twice, and the other request is still going through): "
+                f"{key}. Please try again later.", code="idempotency_key_in_use", status=409)
+            return 409, err.envelope(), {}
+        if record.path != path or record.method != method:
+            err = errors.StripeError(
+                400, "idempotency_error",
+                "Keys for idempotent requests can only be used for the same endpoint they were first "
+                f"used for ('{record.method} {record.path}' vs '{method} {path}'). Try using a key other "
+                f"than '{key}' if you meant to execute a different request.")
+            return 400, err.envelope(), {}
+        if record.fingerprint != fingerprint:
+            err = errors.StripeError(
+                400, "idempotency_error",
+                "Keys for idempotent requests can only be used with the same parameters they were first "
+                f"used with. Try using a key other than '{key}' if you meant to execute a different request.")
+            return 400, err.envelope(), {}
+        return record.status, record.body, {"Idempotent-Replayed": "true", "Idempotency-Key": key}
+
+    def _send_fault(self, fault) -> None:
+        headers = {}
+        if fault.should_retry is not None:
+            headers["Stripe-Should-Retry"] = "true" if fault.should_retry else "false"
+        if fault.status == 429:
+            body = errors.invalid_request(
+                "Too many requests hit the API too quickly. We recommend an exponential backoff of "
+                "your requests.", code="rate_limit", status=429).envelope()
+        elif fault.status >= 500:
+            body = {"error": {"type": "api_error",
+                              "message": "An unknown error occurred (injected by the sandbox)."}}
+        else:
+            body = errors.invalid_request("Injected by the sandbox.", status=fault.status).envelope()
+        self._send(fault.status, body, headers)
+
+    # -- admin ---------------------------------------------------------------
+    def _admin(self, method: str, path: str, body: str) -> None:
+        server = self.server
+        try:
+            data = json.loads(body) if body.strip() else {}
+        except json.JSONDecodeError:
+            return self._send(400, {"error": "body must be JSON"})
+        if path == "/_sandbox/reset" and method == "POST":
+            server.store.reset()
+            server.faults.clear()
+            return self._send(200, {"reset": True})
+        if path == "/_sandbox/faults":
+            if method == "GET":
+                return self._send(200, {"faults": server.faults.rules()})
+            if method == "DELETE":
+                server.faults.clear()
+                return self._send(200, {"faults": []})
+            if method == "POST":
+                try:
+                    rule = server.faults.arm(**data)
+                except (TypeError, ValueError) as exc:
+                    return self._send(400, {"error": str(exc)})
+                return self._send(200, {"id": rule.id})
+        if path == "/_sandbox/clock" and method == "POST":
+            server.clock.advance(float(data.get("advance_seconds", 0)))
+            return self._send(200, {"now": server.clock.now()})
+        if path == "/_sandbox/health" and method == "GET":
+            return self._send(200, {"ok": True})
+        return self._send(404, {"error": f"no admin endpoint {method} {path}"})
+

@@ -1,0 +1,32 @@
+"""Shared fixtures: a real sandbox on a loopback port and the real `stripe` client pointed at it."""
+
+from __future__ import annotations
+
+import os
+import secrets
+
+import pytest
+import stripe
+
+from pos.sandbox import running_sandbox
+
+os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+
+
+@pytest.fixture(scope="session")
+def sandbox():
+    with running_sandbox() as sb:
+        yield sb
+
+
+@pytest.fixture
+def api_key():
+    # A fresh key is a fresh Stripe account in the sandbox: tests never see each other's objects.
+    return "sk_test_" + secrets.token_hex(12)
+
+
+@pytest.fixture
+def client(sandbox, api_key):
+    sandbox.faults.clear()
+    yield stripe.StripeClient(api_key, base_addresses={"api": sandbox.url})
+    sandbox.faults.clear()

@@ -1,0 +1,63 @@
+"""The sandbox's PaymentIntents carry every field of Stripe's real samples, with the same JSON types."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+import requests
+
+HERE = Path(__file__).parent / "reference"
+SHARED = Path(__file__).resolve().parents[3] / "shared" / "reference"
+
+
+def load(name):
+    return json.loads((HERE / name).read_text())
+
+
+def test_vendored_samples_match_shared():
+    if not SHARED.is_dir():
+        pytest.skip(f"no shared reference folder at {SHARED}")
+    for path in SHARED.glob("*.json"):
+        assert json.loads(path.read_text()) == load(path.name), path.name
+
+
+def json_type(value):
+    return {type(None): "null", bool: "boolean", int: "integer", float: "number",
+            str: "string", list: "array", dict: "object"}[type(value)]
+
+
+def assert_same_shape(reference, actual, where="$"):
+    for key, ref in reference.items():
+        assert key in actual, f"{where}.{key} missing"
+        got = actual[key]
+        assert json_type(got) == json_type(ref), f"{where}.{key}: {json_type(got)} != {json_type(ref)}"
+        if isinstance(ref, dict):
+            assert_same_shape(ref, got, f"{where}.{key}")
+
+
+def post(sandbox, key, path, form):
+    r = requests.post(sandbox.url + path, data=form, headers={"Authorization": f"Bearer {key}"})
+    assert r.status_code == 200, r.text
+    return r.json()
+
+
+def test_create_matches_reference(sandbox, api_key):
+    body = load("payment_intent.create.request.json")
+    form = {"amount": body["amount"], "currency": body["currency"],
+            "payment_method_types[0]": body["payment_method_types"]["0"]}
+    created = post(sandbox, api_key, "/v1/payment_intents", form)
+    assert_same_shape(load("payment_intent.create.response.json"), created)
+    assert created["amount"] == 3456 and created["currency"] == "sgd"
+
+
+def test_confirm_matches_reference(sandbox, api_key):
+    created = post(sandbox, api_key, "/v1/payment_intents", {"amount": "544", "currency": "sgd"})
+    done = post(sandbox, api_key, f"/v1/payment_intents/{created['id']}/confirm",
+                {"payment_method": "pm_card_visa"})
+    assert_same_shape(load("payment_intent.confirm.response.json"), done)
+    assert done["status"] == "succeeded"
+    for field in ("amount_received", "latest_charge", "last_payment_error", "payment_method", "next_action"):
+        assert field in done
+    assert isinstance(done["latest_charge"], str) and isinstance(done["amount_received"], int)

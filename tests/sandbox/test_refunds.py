@@ -1,0 +1,43 @@
+"""Refunds against a succeeded PaymentIntent's charge."""
+
+from __future__ import annotations
+
+import pytest
+import stripe
+
+
+@pytest.fixture
+def paid(client):
+    return client.v1.payment_intents.create(
+        {"amount": 2000, "currency": "sgd", "payment_method": "pm_card_visa", "confirm": True})
+
+
+def test_partial_then_full_refund(client, paid):
+    first = client.v1.refunds.create({"payment_intent": paid.id, "amount": 500, "reason": "requested_by_customer",
+                                      "metadata": {"receipt": "0001"}})
+    assert first.object == "refund" and first.status == "succeeded" and first.amount == 500
+    assert first.charge == paid.latest_charge and first.payment_intent == paid.id
+    charge = client.v1.charges.retrieve(paid.latest_charge)
+    assert charge.amount_refunded == 500 and not charge.refunded
+    with pytest.raises(stripe.InvalidRequestError) as caught:
+        client.v1.refunds.create({"payment_intent": paid.id, "amount": 1501})
+    assert caught.value.code == "amount_too_large"
+    rest = client.v1.refunds.create({"charge": paid.latest_charge})
+    assert rest.amount == 1500
+    charge = client.v1.charges.retrieve(paid.latest_charge)
+    assert charge.amount_refunded == 2000 and charge.refunded
+    with pytest.raises(stripe.InvalidRequestError) as caught:
+        client.v1.refunds.create({"payment_intent": paid.id})
+    assert caught.value.code == "charge_already_refunded"
+    listed = client.v1.refunds.list({"payment_intent": paid.id})
+    assert [r.id for r in listed.data] == [rest.id, first.id]
+    assert client.v1.refunds.retrieve(first.id).metadata["receipt"] == "0001"
+
+
+def test_refund_needs_a_successful_charge(client):
+    pi = client.v1.payment_intents.create({"amount": 2000, "currency": "sgd"})
+    with pytest.raises(stripe.InvalidRequestError):
+        client.v1.refunds.create({"payment_intent": pi.id})
+    with pytest.raises(stripe.InvalidRequestError) as caught:
+        client.v1.refunds.create({})
+    assert caught.value.code == "parameter_missing"
