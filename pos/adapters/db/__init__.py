@@ -1,0 +1,1 @@
+"""The till's SQLite database: schema, catalog, settings and the payment journal."""

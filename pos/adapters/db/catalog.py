@@ -1,0 +1,170 @@
+"""Products in SQLite: instant search (FTS5 for names, indexes for barcode and SKU) and CSV."""
+
+from __future__ import annotations
+
+import csv
+import io
+import re
+from pathlib import Path
+
+from sqlalchemy import select, text, update
+from sqlalchemy.engine import Engine
+
+from pos.domain.catalog import CSV_COLUMNS, CatalogRowError, Product, product_from_row, product_to_row
+from pos.domain.money import Money
+
+from .errors import storage_errors
+from .schema import ProductRow, writer
+
+_P = ProductRow.__table__
+_WORD = re.compile(r"\w+", re.UNICODE)
+
+
+class CatalogImportError(ValueError):
+    def __init__(self, line: int, reason: str):
+        super().__init__(f"line {line}: {reason}")
+        self.line, self.reason = line, reason
+
+
+def _product(row) -> Product:
+    return Product(id=row.id, sku=row.sku, barcode=row.barcode, name=row.name, category=row.category,
+                   price=Money(row.price_minor, row.currency), tax_rate_bp=row.tax_rate_bp,
+                   active=bool(row.active))
+
+
+def _values(p: Product) -> dict:
+    return {"sku": p.sku, "barcode": p.barcode, "name": p.name, "category": p.category,
+            "price_minor": p.price.minor, "currency": p.price.currency,
+            "tax_rate_bp": p.tax_rate_bp, "active": p.active}
+
+
+class CatalogRepo:
+    def __init__(self, engine: Engine):
+        self._engine = engine
+        self._writer = writer(engine)
+
+    def count(self) -> int:
+        with self._engine.connect() as conn:
+            return conn.execute(text("SELECT count(*) FROM products WHERE active")).scalar_one()
+
+    def categories(self) -> list[str]:
+        with self._engine.connect() as conn:
+            rows = conn.execute(text("SELECT DISTINCT category FROM products WHERE active ORDER BY category"))
+            return [r[0] for r in rows]
+
+    def in_category(self, category: str, limit: int = 120) -> list[Product]:
+        query = select(_P).where(_P.c.category == category, _P.c.active).order_by(_P.c.name).limit(limit)
+        with self._engine.connect() as conn:
+            return [_product(r) for r in conn.execute(query)]
+
+    def find_code(self, code: str) -> Product | None:
+        """The active product whose barcode or SKU is exactly this code (a scan, or Enter)."""
+        code = code.strip()
+        if not code:
+            return None
+        with self._engine.connect() as conn:
+            row = conn.execute(select(_P).where(_P.c.barcode == code, _P.c.active)).first()
+            if row is None:
+                row = conn.execute(select(_P).where(_P.c.sku == code, _P.c.active)).first()
+            return _product(row) if row else None
+
+    def search(self, query: str, limit: int = 60) -> list[Product]:
+        """Products matching every word by name, SKU or category prefix; exact codes first."""
+        words = _WORD.findall(query)
+        if not words:
+            return []
+        match = " AND ".join(f'"{w}"*' for w in words)
+        with self._engine.connect() as conn:
+            exact = conn.execute(select(_P).where(
+                (_P.c.barcode == query.strip()) | (_P.c.sku == query.strip()), _P.c.active)).all()
+            rows = conn.execute(text(
+                "SELECT p.* FROM products_fts f JOIN products p ON p.id = f.rowid "
+                "WHERE products_fts MATCH :m AND p.active ORDER BY f.rank LIMIT :n"),
+                {"m": match, "n": limit}).all()
+            if query.strip().isdigit() and len(rows) + len(exact) < limit:
+                # A partly typed barcode: a range scan on the barcode index.
+                q = query.strip()
+                rows += conn.execute(select(_P).where(_P.c.barcode >= q, _P.c.barcode < q + ":", _P.c.active)
+                                     .order_by(_P.c.barcode).limit(limit)).all()
+        seen, out = set(), []
+        for row in [*exact, *rows]:
+            if row.id not in seen:
+                seen.add(row.id)
+                out.append(_product(row))
+        return out[:limit]
+
+    def get(self, product_id: int) -> Product | None:
+        with self._engine.connect() as conn:
+            row = conn.execute(select(_P).where(_P.c.id == product_id)).first()
+            return _product(row) if row else None
+
+    def all(self, include_inactive: bool = False) -> list[Product]:
+        query = select(_P).order_by(_P.c.category, _P.c.name)
+        if not include_inactive:
+            query = query.where(_P.c.active)
+        with self._engine.connect() as conn:
+            return [_product(r) for r in conn.execute(query)]
+
+    def save(self, product: Product) -> Product:
+        """Insert, or update the product with the same SKU."""
+        with storage_errors(), self._writer.begin() as conn:
+            existing = conn.execute(select(_P.c.id).where(_P.c.sku == product.sku)).scalar()
+            if existing is None:
+                new_id = conn.execute(_P.insert().values(**_values(product))).inserted_primary_key[0]
+            else:
+                conn.execute(update(_P).where(_P.c.id == existing).values(**_values(product)))
+                new_id = existing
+        return self.get(new_id)
+
+    def set_active(self, product_id: int, active: bool) -> None:
+        with storage_errors(), self._writer.begin() as conn:
+            conn.execute(update(_P).where(_P.c.id == product_id).values(active=active))
+
+    # -- CSV ---------------------------------------------------------------
+    def import_csv(self, source: Path | str | io.TextIOBase, currency: str) -> int:
+        """Import every row or none: a bad row aborts with its line number and reason."""
+        handle = open(source, newline="", encoding="utf-8-sig") if isinstance(source, (str, Path)) else source
+        with handle:
+            reader = csv.DictReader(handle)
+            missing = [c for c in CSV_COLUMNS if c not in (reader.fieldnames or [])]
+            if missing:
+                raise CatalogImportError(1, f"missing column(s): {', '.join(missing)}")
+            products, seen_sku, seen_barcode = [], {}, {}
+            for row in reader:
+                line = reader.line_num
+                try:
+                    product = product_from_row(row, currency)
+                except CatalogRowError as exc:
+                    raise CatalogImportError(line, str(exc)) from None
+                if product.sku in seen_sku:
+                    raise CatalogImportError(line, f"sku {product.sku} already on line {seen_sku[product.sku]}")
+                if product.barcode and product.barcode in seen_barcode:
+                    raise CatalogImportError(
+                        line, f"barcode {product.barcode} already on line {seen_barcode[product.barcode]}")
+                seen_sku[product.sku] = line
+                if product.barcode:
+                    seen_barcode[product.barcode] = line
+                products.append(product)
+        with storage_errors(), self._writer.begin() as conn:
+            by_sku = dict(conn.execute(select(_P.c.sku, _P.c.id)).all())
+            by_barcode = dict(conn.execute(select(_P.c.barcode, _P.c.sku).where(_P.c.barcode.is_not(None))).all())
+            for product in products:
+                owner = by_barcode.get(product.barcode)
+                if product.barcode and owner is not None and owner != product.sku:
+                    raise CatalogImportError(seen_sku[product.sku],
+                                             f"barcode {product.barcode} belongs to sku {owner} already")
+            inserts = [_values(p) for p in products if p.sku not in by_sku]
+            if inserts:
+                conn.execute(_P.insert(), inserts)
+            for p in products:
+                if p.sku in by_sku:
+                    conn.execute(update(_P).where(_P.c.id == by_sku[p.sku]).values(**_values(p)))
+        return len(products)
+
+    def export_csv(self, target: io.TextIOBase) -> int:
+        writer_ = csv.DictWriter(target, fieldnames=CSV_COLUMNS, lineterminator="\n")
+        writer_.writeheader()
+        products = self.all()
+        for product in products:
+            writer_.writerow(product_to_row(product))
+        return len(products)

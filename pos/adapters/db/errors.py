@@ -1,0 +1,33 @@
+"""Storage failures in words a cashier can act on."""
+
+from __future__ import annotations
+
+import contextlib
+
+from sqlalchemy.exc import DBAPIError, OperationalError
+
+from pos.services.sales import StorageError
+
+__all__ = ["StorageError", "describe", "storage_errors"]
+
+
+def describe(exc: BaseException) -> str:
+    text = str(getattr(exc, "orig", exc)).lower()
+    if "full" in text or "no space" in text or "file too large" in text or "disk i/o" in text:
+        return "The till's disk is full, so it cannot save. Free some space; nothing is lost."
+    if "readonly" in text or "read-only" in text:
+        return "The till's database is read-only, so it cannot save. Check the data folder's permissions."
+    if "locked" in text or "busy" in text:
+        return "The till's database is busy (another program holds it). Try again in a moment."
+    return "The till could not save to its database. Try again; if it keeps failing, call support."
+
+
+@contextlib.contextmanager
+def storage_errors():
+    """Turn SQLite failures into StorageError with a cashier's message."""
+    try:
+        yield
+    except (OperationalError, DBAPIError) as exc:
+        raise StorageError(describe(exc)) from exc
+    except OSError as exc:  # e.g. RLIMIT_FSIZE's EFBIG surfaces as OSError in some paths
+        raise StorageError(describe(exc)) from exc

@@ -1,0 +1,64 @@
+"""Store settings (not secret) kept in the database."""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass, fields, replace
+
+from sqlalchemy import text
+from sqlalchemy.engine import Engine
+
+from pos.domain import currency as currencies
+
+from .errors import storage_errors
+from .schema import writer
+
+
+@dataclass(frozen=True)
+class StoreSettings:
+    store_name: str = "Kopi & Co. Café"
+    address: str = "12 Jalan Besar, Singapore 208790"
+    currency: str = "SGD"
+    tax_inclusive: bool = True
+    default_tax_rate_bp: int = 900
+    receipt_footer: str = "Thank you! Prices include 9% GST."
+    till_id: str = "T1"
+
+
+class SettingsError(ValueError):
+    pass
+
+
+class SettingsRepo:
+    def __init__(self, engine: Engine):
+        self._engine = engine
+        self._writer = writer(engine)
+
+    def load(self) -> StoreSettings:
+        with self._engine.connect() as conn:
+            stored = dict(conn.execute(text("SELECT key, value FROM settings")).all())
+        values = {}
+        for f in fields(StoreSettings):
+            if f.name in stored:
+                raw = stored[f.name]
+                values[f.name] = (raw == "1") if f.type in ("bool", bool) else (
+                    int(raw) if f.type in ("int", int) else raw)
+        return StoreSettings(**values)
+
+    def save(self, settings: StoreSettings) -> StoreSettings:
+        if not currencies.is_known(settings.currency):
+            raise SettingsError(f"unknown currency {settings.currency}")
+        current = self.load()
+        settings = replace(settings, currency=settings.currency.upper())
+        with storage_errors(), self._writer.begin() as conn:
+            if settings.currency != current.currency:
+                sales = conn.execute(text("SELECT count(*) FROM sales")).scalar_one()
+                if sales:
+                    raise SettingsError(
+                        f"The currency cannot change from {current.currency} to {settings.currency}: "
+                        f"{sales} sale(s) are on record in {current.currency}.")
+            for key, value in asdict(settings).items():
+                stored = "1" if value is True else "0" if value is False else str(value)
+                conn.execute(text("INSERT INTO settings(key, value) VALUES (:k, :v) "
+                                  "ON CONFLICT(key) DO UPDATE SET value = excluded.value"),
+                             {"k": key, "v": stored})
+        return settings

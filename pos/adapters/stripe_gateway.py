@@ -1,0 +1,116 @@
+"""The payment gateway on Stripe's PaymentIntent API, through the official `stripe` client.
+
+Stripe objects and errors stop here: callers get `Intent`s and gateway errors.
+Every POST carries the idempotency key the journal derived from the sale, so a
+retry by the client, by the cashier or by recovery can never charge twice.
+"""
+
+from __future__ import annotations
+
+import logging
+
+import stripe
+
+from pos.services.gateway import (
+    GatewayError,
+    Intent,
+    NotAuthorized,
+    OutcomeUnknown,
+    PaymentDeclined,
+    ProviderUnavailable,
+    RequestRejected,
+)
+
+# The stripe logger at DEBUG prints request bodies; keep it quiet whatever the root level.
+logging.getLogger("stripe").setLevel(logging.WARNING)
+
+DEFAULT_TIMEOUT = (5.0, 30.0)   # connect, read (seconds)
+DEFAULT_RETRIES = 2
+
+
+def _intent(pi) -> Intent:
+    obj = pi.to_dict() if hasattr(pi, "to_dict") else pi
+    charge = obj.get("latest_charge")
+    charge_id = brand = last4 = None
+    if isinstance(charge, str):
+        charge_id = charge
+    elif charge is not None:
+        charge_id = charge["id"]
+        card = (charge.get("payment_method_details") or {}).get("card") or {}
+        brand, last4 = card.get("brand"), card.get("last4")
+    error = obj.get("last_payment_error") or {}
+    return Intent(
+        id=obj["id"], status=obj["status"], amount=obj["amount"], currency=obj["currency"],
+        amount_received=obj.get("amount_received") or 0,
+        metadata=dict(obj.get("metadata") or {}),
+        charge_id=charge_id, card_brand=brand, card_last4=last4,
+        decline_code=error.get("decline_code"), error_code=error.get("code"),
+    )
+
+
+class StripeGateway:
+    test_mode = True
+
+    def __init__(self, api_key: str, base_url: str | None = None, *, timeout=DEFAULT_TIMEOUT,
+                 max_network_retries: int = DEFAULT_RETRIES):
+        self.endpoint = base_url or "https://api.stripe.com"
+        self.test_mode = not api_key.startswith(("sk_live_", "rk_live_"))
+        self._client = stripe.StripeClient(
+            api_key,
+            base_addresses={"api": self.endpoint},
+            max_network_retries=max_network_retries,
+            http_client=stripe.RequestsClient(timeout=timeout),
+        )
+
+    def _call(self, fn, *args):
+        try:
+            return fn(*args)
+        except stripe.CardError as exc:
+            err = exc.error.to_dict() if exc.error else {}
+            intent = _intent(err["payment_intent"]) if err.get("payment_intent") else None
+            raise PaymentDeclined(exc.user_message or "Card declined", exc.code, err.get("decline_code"),
+                                  intent, err.get("charge")) from None
+        except stripe.APIConnectionError as exc:
+            raise OutcomeUnknown("No answer from Stripe (network error or timeout)") from exc
+        except stripe.RateLimitError as exc:
+            raise ProviderUnavailable("Stripe is busy (too many requests); nothing was charged") from exc
+        except (stripe.AuthenticationError, stripe.PermissionError) as exc:
+            raise NotAuthorized("Stripe refused the till's API key") from exc
+        except stripe.IdempotencyError as exc:
+            raise RequestRejected(exc.user_message or "Idempotency error", "idempotency_error") from exc
+        except stripe.InvalidRequestError as exc:
+            raise RequestRejected(exc.user_message or "Stripe refused the request", exc.code) from exc
+        except stripe.APIError as exc:
+            if exc.http_status == 409:
+                raise ProviderUnavailable("The same request is still being processed by Stripe") from exc
+            # A 5xx may or may not have been processed: the caller must look before acting.
+            raise OutcomeUnknown(f"Stripe answered with an error (HTTP {exc.http_status})") from exc
+        except stripe.StripeError as exc:
+            raise GatewayError(f"Stripe error: {type(exc).__name__}") from exc
+
+    def create_payment_intent(self, params: dict, idempotency_key: str) -> Intent:
+        pi = self._call(self._client.v1.payment_intents.create, params, {"idempotency_key": idempotency_key})
+        return _intent(pi)
+
+    def confirm_payment_intent(self, intent_id: str, params: dict, idempotency_key: str) -> Intent:
+        pi = self._call(self._client.v1.payment_intents.confirm, intent_id, params,
+                        {"idempotency_key": idempotency_key})
+        return _intent(pi)
+
+    def retrieve_payment_intent(self, intent_id: str) -> Intent:
+        pi = self._call(self._client.v1.payment_intents.retrieve, intent_id, {"expand": ["latest_charge"]})
+        return _intent(pi)
+
+    def cancel_payment_intent(self, intent_id: str, idempotency_key: str) -> Intent:
+        pi = self._call(self._client.v1.payment_intents.cancel, intent_id,
+                        {"cancellation_reason": "abandoned"}, {"idempotency_key": idempotency_key})
+        return _intent(pi)
+
+    def find_payment_intents(self, sale_key: str) -> list[Intent]:
+        result = self._call(self._client.v1.payment_intents.search,
+                            {"query": f"metadata['sale_id']:'{sale_key}'", "limit": 10})
+        return [_intent(pi) for pi in result.data]
+
+    def check_key(self) -> None:
+        """One cheap read that proves the key works (raises NotAuthorized if not)."""
+        self._call(self._client.v1.payment_intents.list, {"limit": 1})

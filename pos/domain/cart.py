@@ -1,0 +1,118 @@
+"""The cart a cashier builds, and its totals under the store's tax rule (see tax.py)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from . import tax
+from .catalog import Product
+from .money import Money
+
+MAX_QUANTITY = 9999
+
+
+class CartError(ValueError):
+    pass
+
+
+@dataclass
+class CartLine:
+    product: Product
+    quantity: int
+
+    @property
+    def amount(self) -> Money:
+        return self.product.price * self.quantity
+
+
+@dataclass(frozen=True)
+class LineTotals:
+    sku: str
+    name: str
+    quantity: int
+    unit_price: Money
+    tax_rate_bp: int
+    net: Money
+    tax: Money
+    gross: Money
+
+
+@dataclass(frozen=True)
+class Totals:
+    currency: str
+    lines: tuple[LineTotals, ...]
+    subtotal: Money        # sum of line nets
+    tax: Money             # sum of line taxes
+    total: Money           # sum of line grosses = subtotal + tax
+    tax_by_rate: tuple[tuple[int, Money], ...]
+
+
+def compute_totals(lines: list[tuple[Product, int]], currency: str, inclusive: bool) -> Totals:
+    out = []
+    by_rate: dict[int, int] = {}
+    for product, quantity in lines:
+        amount = product.price.minor * quantity
+        line_tax = tax.line_tax(amount, product.tax_rate_bp, inclusive, currency)
+        net, gross = (amount - line_tax, amount) if inclusive else (amount, amount + line_tax)
+        out.append(LineTotals(product.sku, product.name, quantity, product.price, product.tax_rate_bp,
+                              Money(net, currency), Money(line_tax, currency), Money(gross, currency)))
+        by_rate[product.tax_rate_bp] = by_rate.get(product.tax_rate_bp, 0) + line_tax
+    subtotal = sum(line.net.minor for line in out)
+    tax_total = sum(line.tax.minor for line in out)
+    return Totals(currency, tuple(out), Money(subtotal, currency), Money(tax_total, currency),
+                  Money(subtotal + tax_total, currency),
+                  tuple((rate, Money(v, currency)) for rate, v in sorted(by_rate.items())))
+
+
+@dataclass
+class Cart:
+    currency: str
+    tax_inclusive: bool = True
+    lines: list[CartLine] = field(default_factory=list)
+    # Bumped on every change, so a sale started from this cart knows if it went stale.
+    version: int = 0
+
+    def _line_for(self, sku: str) -> CartLine | None:
+        return next((line for line in self.lines if line.product.sku == sku), None)
+
+    def add(self, product: Product, quantity: int = 1) -> CartLine:
+        if product.price.currency != self.currency.upper():
+            raise CartError(f"{product.name} is priced in {product.price.currency}, the till in {self.currency}")
+        line = self._line_for(product.sku)
+        if line is None:
+            self._check_quantity(quantity)
+            line = CartLine(product, quantity)
+            self.lines.append(line)
+        else:
+            self._check_quantity(line.quantity + quantity)
+            line.quantity += quantity
+        self.version += 1
+        return line
+
+    def set_quantity(self, index: int, quantity: int) -> None:
+        if quantity == 0:
+            self.remove(index)
+            return
+        self._check_quantity(quantity)
+        self.lines[index].quantity = quantity
+        self.version += 1
+
+    def remove(self, index: int) -> None:
+        del self.lines[index]
+        self.version += 1
+
+    def clear(self) -> None:
+        self.lines.clear()
+        self.version += 1
+
+    @staticmethod
+    def _check_quantity(quantity: int) -> None:
+        if not 1 <= quantity <= MAX_QUANTITY:
+            raise CartError(f"quantity must be between 1 and {MAX_QUANTITY}")
+
+    def is_empty(self) -> bool:
+        return not self.lines
+
+    def totals(self) -> Totals:
+        return compute_totals([(line.product, line.quantity) for line in self.lines],
+                              self.currency, self.tax_inclusive)

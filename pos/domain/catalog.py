@@ -1,0 +1,65 @@
+"""Products as the till sells them, and the CSV row format shared by import and export."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from . import tax
+from .money import Money, MoneyError
+
+CSV_COLUMNS = ("sku", "barcode", "name", "category", "price", "tax_rate")
+
+
+@dataclass(frozen=True)
+class Product:
+    sku: str
+    name: str
+    category: str
+    price: Money          # as shown on the shelf: gross if the store is tax-inclusive
+    tax_rate_bp: int      # basis points, 900 = 9%
+    barcode: str | None = None
+    active: bool = True
+    id: int | None = None
+
+
+class CatalogRowError(ValueError):
+    pass
+
+
+def product_from_row(row: dict, currency: str) -> Product:
+    """One CSV row -> Product, with the reason in plain words when the row is bad."""
+    missing = [c for c in CSV_COLUMNS if c not in row]
+    if missing:
+        raise CatalogRowError(f"missing column(s): {', '.join(missing)}")
+    sku = (row["sku"] or "").strip()
+    name = (row["name"] or "").strip()
+    category = (row["category"] or "").strip()
+    barcode = (row["barcode"] or "").strip() or None
+    if not sku:
+        raise CatalogRowError("sku is empty")
+    if not name:
+        raise CatalogRowError("name is empty")
+    if not category:
+        raise CatalogRowError("category is empty")
+    if barcode is not None and not barcode.isdigit():
+        raise CatalogRowError(f"barcode {barcode!r} must be digits only")
+    try:
+        price = Money.parse(row["price"] or "", currency)
+    except MoneyError as exc:
+        raise CatalogRowError(f"price: {exc}") from None
+    if price.minor < 0:
+        raise CatalogRowError("price must not be negative")
+    if price.minor % tax.rounding_step(currency):
+        raise CatalogRowError(f"price must be a multiple of {tax.rounding_step(currency)} minor units "
+                              f"for {currency} (card amounts end in 0)")
+    try:
+        rate = tax.parse_rate(row["tax_rate"] or "")
+    except ValueError as exc:
+        raise CatalogRowError(str(exc)) from None
+    return Product(sku=sku, name=name, category=category, price=price, tax_rate_bp=rate, barcode=barcode)
+
+
+def product_to_row(product: Product) -> dict:
+    return {"sku": product.sku, "barcode": product.barcode or "", "name": product.name,
+            "category": product.category, "price": product.price.major_text(),
+            "tax_rate": tax.format_rate(product.tax_rate_bp)}

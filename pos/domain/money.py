@@ -1,0 +1,97 @@
+"""Money: an integer count of minor units and an ISO currency. Never a float.
+
+Parsing and formatting happen only at the edges (CSV import, the screen, the
+printed receipt); everything in between adds and compares integers.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from decimal import Decimal, InvalidOperation
+
+from . import currency as currencies
+
+
+class MoneyError(ValueError):
+    pass
+
+
+@dataclass(frozen=True, order=True)
+class Money:
+    minor: int
+    currency: str
+
+    def __post_init__(self) -> None:
+        if not isinstance(self.minor, int) or isinstance(self.minor, bool):
+            raise MoneyError(f"money takes an integer count of minor units, not {self.minor!r}")
+        code = self.currency.upper()
+        if not currencies.is_known(code):
+            raise MoneyError(f"unknown currency {self.currency!r}")
+        object.__setattr__(self, "currency", code)
+
+    @classmethod
+    def zero(cls, currency: str) -> "Money":
+        return cls(0, currency)
+
+    @classmethod
+    def parse(cls, text: str, currency: str) -> "Money":
+        """'3.50' in SGD -> 350 minor units. More decimals than the currency has is an error."""
+        exp = currencies.exponent(currency)
+        try:
+            value = Decimal(text.strip())
+        except InvalidOperation:
+            raise MoneyError(f"{text!r} is not an amount") from None
+        if not value.is_finite():
+            raise MoneyError(f"{text!r} is not an amount")
+        minor = value.scaleb(exp)
+        if minor != minor.to_integral_value():
+            raise MoneyError(f"{text!r} has more than {exp} decimal places for {currency.upper()}")
+        return cls(int(minor), currency)
+
+    @property
+    def exponent(self) -> int:
+        return currencies.exponent(self.currency)
+
+    def major_text(self) -> str:
+        """The plain decimal form, as CSV files and Stripe's dashboard show it: '3.50'."""
+        return f"{Decimal(self.minor).scaleb(-self.exponent):.{self.exponent}f}"
+
+    def format(self, locale: str = "en_SG") -> str:
+        """For people: 'S$3.50', '¥500', 'KWD 1.250', from Babel's CLDR locale data."""
+        # Babel is imported on first use: it is heavy and only the screen needs it.
+        from babel.numbers import format_currency, get_currency_precision
+
+        if get_currency_precision(self.currency) != self.exponent:
+            # CLDR and Stripe disagree on this currency's decimals; never round money away.
+            return str(self)
+        return format_currency(Decimal(self.minor).scaleb(-self.exponent), self.currency, locale=locale)
+
+    def _check(self, other: "Money") -> None:
+        if not isinstance(other, Money):
+            raise TypeError(f"cannot combine Money with {type(other).__name__}")
+        if other.currency != self.currency:
+            raise MoneyError(f"cannot combine {self.currency} with {other.currency}")
+
+    def __add__(self, other: "Money") -> "Money":
+        self._check(other)
+        return Money(self.minor + other.minor, self.currency)
+
+    def __sub__(self, other: "Money") -> "Money":
+        self._check(other)
+        return Money(self.minor - other.minor, self.currency)
+
+    def __mul__(self, times: int) -> "Money":
+        if not isinstance(times, int) or isinstance(times, bool):
+            raise TypeError("money multiplies by whole numbers only")
+        return Money(self.minor * times, self.currency)
+
+    __rmul__ = __mul__
+
+    def __neg__(self) -> "Money":
+        return Money(-self.minor, self.currency)
+
+    def __bool__(self) -> bool:
+        return self.minor != 0
+
+    def __str__(self) -> str:
+        return f"{self.currency} {self.major_text()}"

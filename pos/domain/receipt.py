@@ -1,0 +1,86 @@
+"""A receipt as data, and its printed text (monospace, for a screen or 80 mm paper)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime
+
+from . import tax
+from .cart import LineTotals
+from .money import Money
+
+
+@dataclass(frozen=True)
+class Receipt:
+    receipt_no: int
+    till_id: str
+    created_at: datetime
+    store_name: str
+    lines: tuple[LineTotals, ...]
+    subtotal: Money
+    tax: Money
+    total: Money
+    tax_inclusive: bool
+    payment_intent: str
+    card_brand: str | None = None
+    card_last4: str | None = None
+    store_address: str = ""
+    footer: str = ""
+    refunded: Money | None = None
+    tax_by_rate: tuple[tuple[int, Money], ...] = field(default=())
+
+    @property
+    def number_text(self) -> str:
+        return format_receipt_no(self.receipt_no)
+
+
+def format_receipt_no(number: int) -> str:
+    return f"{number:04d}"
+
+
+def _row(left: str, right: str, width: int) -> str:
+    space = max(1, width - len(left) - len(right))
+    if len(left) + len(right) + 1 > width:
+        left = left[: width - len(right) - 2] + "…"
+        space = 1
+    return f"{left}{' ' * space}{right}"
+
+
+def render_text(receipt: Receipt, *, width: int = 42, copy: bool = False, locale: str = "en_SG") -> str:
+    fmt = lambda m: m.format(locale)  # noqa: E731
+    rule = "-" * width
+    out = []
+    if copy:
+        out.append("*** COPY ***".center(width))
+    out.append(receipt.store_name.center(width))
+    for line in receipt.store_address.splitlines():
+        out.append(line.center(width))
+    out.append(rule)
+    out.append(_row(f"Receipt {receipt.number_text}", f"Till {receipt.till_id}", width))
+    out.append(receipt.created_at.strftime("%Y-%m-%d %H:%M:%S"))
+    out.append(rule)
+    for line in receipt.lines:
+        out.append(_row(line.name, fmt(line.gross), width))
+        if line.quantity != 1:
+            out.append(f"  {line.quantity} x {fmt(line.unit_price)}")
+    out.append(rule)
+    out.append(_row("Subtotal" + (" (excl. tax)" if not receipt.tax_inclusive else " (net)"),
+                    fmt(receipt.subtotal), width))
+    for rate, amount in receipt.tax_by_rate or ((None, receipt.tax),):
+        label = "Tax" if rate is None else f"Tax {tax.format_rate(rate)}%"
+        if receipt.tax_inclusive:
+            label += " (included)"
+        out.append(_row(label, fmt(amount), width))
+    out.append(_row("TOTAL", fmt(receipt.total), width))
+    out.append(rule)
+    if receipt.card_brand:
+        out.append(_row(f"Card {receipt.card_brand.upper()} **** {receipt.card_last4}", fmt(receipt.total), width))
+    out.append(f"Payment {receipt.payment_intent}")
+    if receipt.refunded and receipt.refunded.minor:
+        out.append(_row("Refunded", "-" + fmt(receipt.refunded), width))
+    if receipt.footer:
+        out.append(rule)
+        out.extend(line.center(width) for line in receipt.footer.splitlines())
+    if copy:
+        out.append("*** COPY ***".center(width))
+    return "\n".join(out) + "\n"

@@ -1,0 +1,284 @@
+"""Checkout: take a cart to a paid, numbered receipt through a PaymentIntent, exactly once.
+
+Each step is journaled before the Stripe call it leads to, and every call
+carries a key derived from the sale, so repeating any step (a second click, a
+retry, recovery after a crash) cannot create a second intent or charge. An
+answer that never arrived is never guessed: the intent is looked up first.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+import uuid
+from collections import defaultdict
+from dataclasses import dataclass
+from typing import Callable
+
+from pos.domain.cart import Cart
+from pos.domain.declines import cashier_message
+from pos.domain.money import Money
+from pos.domain.receipt import Receipt
+
+from . import sales
+from .gateway import (
+    GatewayError,
+    Intent,
+    NotAuthorized,
+    OutcomeUnknown,
+    PaymentDeclined,
+    PaymentGateway,
+    ProviderUnavailable,
+    RequestRejected,
+)
+from .sales import AttemptRecord, Journal, SaleRecord, StorageError
+
+log = logging.getLogger(__name__)
+
+CHECKING = "Checking whether the payment went through…"
+NOT_CHARGED = "Nothing was charged."
+
+
+# -- what a charge can end in -------------------------------------------------
+@dataclass(frozen=True)
+class Paid:
+    receipt: Receipt
+
+
+@dataclass(frozen=True)
+class Declined:
+    message: str
+    decline_code: str | None
+
+
+@dataclass(frozen=True)
+class Cancelled:
+    """The payment was stopped and its intent cancelled; the cart is kept for a new sale."""
+    message: str
+
+
+@dataclass(frozen=True)
+class Failed:
+    message: str
+    money_may_have_moved: bool = False
+
+
+@dataclass(frozen=True)
+class Pending:
+    """The outcome is not known yet; the sale stays open and is checked again later."""
+    message: str
+
+
+ChargeResult = Paid | Declined | Cancelled | Failed | Pending
+
+
+class CheckoutError(Exception):
+    """A sale could not be started; the message is for the cashier."""
+
+
+class Checkout:
+    def __init__(self, journal: Journal, gateway: PaymentGateway, till_id: str):
+        self.journal = journal
+        self.gateway = gateway
+        self.till_id = till_id
+        self._locks: dict[int, threading.Lock] = defaultdict(threading.Lock)
+        self._locks_guard = threading.Lock()
+
+    def _lock(self, sale_id: int) -> threading.Lock:
+        with self._locks_guard:
+            return self._locks[sale_id]
+
+    # -- starting --------------------------------------------------------------
+    def start_sale(self, cart: Cart) -> SaleRecord:
+        """Record the sale (cart snapshot, amount, the exact create parameters) before any Stripe call."""
+        if cart.is_empty():
+            raise CheckoutError("The cart is empty.")
+        totals = cart.totals()
+        if totals.total.minor <= 0:
+            raise CheckoutError("The total must be more than zero to take a card payment.")
+        sale_key = uuid.uuid4().hex
+        params = {
+            "amount": totals.total.minor,
+            "currency": totals.currency.lower(),
+            "payment_method_types": ["card"],
+            "metadata": {"sale_id": sale_key, "till_id": self.till_id},
+        }
+        try:
+            return self.journal.begin_sale(totals, cart.tax_inclusive, self.till_id, sale_key, params,
+                                           [line.product.id for line in cart.lines])
+        except StorageError as exc:
+            raise CheckoutError(f"{exc} {NOT_CHARGED}") from exc
+
+    # -- charging --------------------------------------------------------------
+    def charge(self, sale_id: int, payment_method: str,
+               progress: Callable[[str], None] = lambda _m: None) -> ChargeResult:
+        """Charge the sale's total to a payment method. Safe to call again for the same sale."""
+        with self._lock(sale_id):
+            try:
+                return self._charge(sale_id, payment_method, progress)
+            except StorageError as exc:
+                return self._storage_failed(sale_id, exc)
+
+    def _charge(self, sale_id: int, payment_method: str, progress) -> ChargeResult:
+        sale = self.journal.sale(sale_id)
+        if sale.state == sales.PAID:
+            return Paid(self.journal.receipt_for_sale(sale_id))
+        if sale.state not in sales.UNFINISHED:
+            return Failed(f"This sale was closed ({sale.note or sale.state}). Start a new sale. {NOT_CHARGED}")
+
+        unanswered = self.journal.open_attempt(sale_id)
+        if unanswered is not None:
+            # An earlier confirm never got its answer: settle it before anything else.
+            progress(CHECKING)
+            result = self._settle_unknown(sale, unanswered)
+            if not isinstance(result, Declined):
+                return result
+
+        if sale.payment_intent is None:
+            try:
+                intent = self.gateway.create_payment_intent(sale.create_params, sales.create_key(sale.sale_key))
+            except PaymentDeclined as exc:  # not expected on create, but never lose it
+                return Declined(cashier_message(exc.decline_code, exc.code), exc.decline_code)
+            except RequestRejected as exc:
+                note = _rejection_message(exc, sale)
+                self.journal.close_sale(sale.id, sales.ABANDONED, note)
+                return Failed(f"{note} {NOT_CHARGED}")
+            except (OutcomeUnknown, ProviderUnavailable, NotAuthorized, GatewayError) as exc:
+                # No confirm has been sent, so no money can have moved; the same key makes a retry safe.
+                return Failed(f"{_gateway_message(exc)} {NOT_CHARGED} Try again.")
+            sale = self.journal.record_intent(sale.id, intent.id)
+
+        params = {"payment_method": payment_method, "expand": ["latest_charge"]}
+        attempt = self.journal.begin_attempt(sale.id, payment_method, params)
+        return self._confirm(sale, attempt, progress)
+
+    def _confirm(self, sale: SaleRecord, attempt: AttemptRecord, progress, resent: bool = False) -> ChargeResult:
+        try:
+            intent = self.gateway.confirm_payment_intent(sale.payment_intent, attempt.params,
+                                                         attempt.idempotency_key)
+        except PaymentDeclined as exc:
+            message = cashier_message(exc.decline_code, exc.code)
+            self.journal.record_attempt(attempt.id, "declined", decline_code=exc.decline_code or exc.code,
+                                        message=message, charge_id=exc.charge_id)
+            return Declined(message, exc.decline_code or exc.code)
+        except (ProviderUnavailable, NotAuthorized) as exc:
+            # Stripe said it did not process this confirm.
+            self.journal.record_attempt(attempt.id, "failed", message=str(exc))
+            return Failed(f"{_gateway_message(exc)} {NOT_CHARGED} Try again.")
+        except (OutcomeUnknown, RequestRejected, GatewayError):
+            if resent:
+                return self._unknown(sale)
+            progress(CHECKING)
+            return self._settle_unknown(sale, attempt)
+        return self._act_on(sale, attempt, intent)
+
+    def _settle_unknown(self, sale: SaleRecord, attempt: AttemptRecord) -> ChargeResult:
+        """Look the intent up; if the confirm never landed, resend it with the same key."""
+        try:
+            intent = self.gateway.retrieve_payment_intent(sale.payment_intent)
+        except GatewayError:
+            return self._unknown(sale)
+        if intent.status in ("requires_payment_method", "requires_confirmation"):
+            # Either the confirm was declined or it never arrived. The same key and parameters make
+            # Stripe replay its answer if it had one, or process the confirm now if not.
+            return self._confirm(sale, attempt, lambda _m: None, resent=True)
+        return self._act_on(sale, attempt, intent)
+
+    def _unknown(self, sale: SaleRecord) -> ChargeResult:
+        message = ("Could not reach Stripe to learn whether the payment went through. Do NOT take "
+                   "another payment for this sale: press Charge again to check once the connection is "
+                   "back (the till also checks by itself).")
+        self.journal.note(sale.id, "outcome unknown: waiting to check with Stripe")
+        return Pending(message)
+
+    def _act_on(self, sale: SaleRecord, attempt: AttemptRecord | None, intent: Intent) -> ChargeResult:
+        status = intent.status
+        if status == "succeeded":
+            return Paid(self.journal.finish_paid(sale.id, intent))
+        if status == "requires_action":
+            if attempt is not None:
+                self.journal.record_attempt(attempt.id, "requires_action",
+                                            message="needs 3D Secure authentication")
+            note = ("This card needs 3D Secure authentication, which this till cannot do. "
+                    "The payment was cancelled.")
+            return self._cancel(sale, note, sales.ABANDONED, Cancelled(f"{note} {NOT_CHARGED} "
+                                                                        "Use another card."))
+        if status == "processing":
+            return Pending("The card payment is still processing. The till will check again; "
+                           "do not take another payment for this sale.")
+        if status == "canceled":
+            self.journal.close_sale(sale.id, sales.ABANDONED, "payment intent was cancelled")
+            return Failed(f"This payment was cancelled. {NOT_CHARGED}")
+        if status in ("requires_payment_method", "requires_confirmation"):
+            message = cashier_message(intent.decline_code, intent.error_code)
+            if attempt is not None:
+                self.journal.record_attempt(attempt.id, "declined", decline_code=intent.decline_code,
+                                            message=message)
+            return Declined(message, intent.decline_code)
+        return Pending(f"The payment is in an unexpected state ({status}); the till will check again.")
+
+    def _cancel(self, sale: SaleRecord, note: str, closed_state: str, result: ChargeResult) -> ChargeResult:
+        try:
+            intent = self.gateway.cancel_payment_intent(sale.payment_intent, sales.cancel_key(sale.sale_key))
+        except RequestRejected:
+            intent = self.gateway.retrieve_payment_intent(sale.payment_intent)
+            if intent.status == "succeeded":
+                return Paid(self.journal.finish_paid(sale.id, intent))
+            if intent.status != "canceled":
+                raise
+        self.journal.close_sale(sale.id, closed_state, note)
+        return result
+
+    # -- leaving a sale ----------------------------------------------------------
+    def abandon(self, sale_id: int, reason: str = "the cart changed") -> ChargeResult | None:
+        """Close an unfinished sale, cancelling its intent. Returns Paid if it turned out paid."""
+        with self._lock(sale_id):
+            sale = self.journal.sale(sale_id)
+            if sale.state not in sales.UNFINISHED:
+                return Paid(self.journal.receipt_for_sale(sale_id)) if sale.state == sales.PAID else None
+            if sale.payment_intent is None:
+                self.journal.close_sale(sale.id, sales.ABANDONED, reason)
+                return None
+            try:
+                intent = self.gateway.retrieve_payment_intent(sale.payment_intent)
+                if intent.status == "succeeded":
+                    return Paid(self.journal.finish_paid(sale.id, intent))
+                if intent.status == "canceled":
+                    self.journal.close_sale(sale.id, sales.ABANDONED, reason)
+                    return None
+                result = self._cancel(sale, reason, sales.ABANDONED, Cancelled(reason))
+                return result if isinstance(result, Paid) else None
+            except GatewayError as exc:
+                # Left unfinished on purpose: recovery cancels it once Stripe answers.
+                log.warning("could not cancel sale %s now: %s", sale_id, exc)
+                return None
+
+    def _storage_failed(self, sale_id: int, exc: Exception) -> ChargeResult:
+        try:
+            sale = self.journal.sale(sale_id)
+        except StorageError:
+            sale = None
+        if sale is not None and sale.state == sales.CONFIRM_SENT:
+            return Failed(f"The payment may have gone through, but the till could not save it: {exc} "
+                          "Do NOT charge again. The till saves the receipt as soon as it can write again.",
+                          money_may_have_moved=True)
+        return Failed(f"{exc} {NOT_CHARGED}")
+
+
+def _gateway_message(exc: Exception) -> str:
+    if isinstance(exc, NotAuthorized):
+        return "Stripe refused the till's API key (check Settings)."
+    if isinstance(exc, ProviderUnavailable):
+        return "Stripe is busy right now."
+    if isinstance(exc, OutcomeUnknown):
+        return "Could not reach Stripe (network error or timeout)."
+    return "Stripe could not take the payment."
+
+
+def _rejection_message(exc: RequestRejected, sale: SaleRecord) -> str:
+    if exc.code == "amount_too_small":
+        return (f"Card payments must be more than {Money(sale.total_minor, sale.currency)} "
+                f"(Stripe's minimum): {exc}")
+    if exc.code == "amount_too_large":
+        return f"The total is more than a card payment can take: {exc}"
+    return f"Stripe refused the payment: {exc}"

@@ -1,0 +1,67 @@
+"""The payment gateway as checkout and recovery see it: plain data in, plain data out.
+
+The Stripe adapter implements this; nothing outside it sees a Stripe object.
+Every call that changes something takes the idempotency key the journal chose.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Protocol
+
+
+@dataclass(frozen=True)
+class Intent:
+    id: str
+    status: str                  # Stripe's PaymentIntent status
+    amount: int
+    currency: str                # lower case, as Stripe gives it
+    amount_received: int = 0
+    metadata: dict | None = None
+    charge_id: str | None = None
+    card_brand: str | None = None
+    card_last4: str | None = None
+    decline_code: str | None = None
+    error_code: str | None = None
+
+
+class GatewayError(Exception):
+    """Base of what can go wrong talking to the payment provider."""
+
+
+class PaymentDeclined(GatewayError):
+    def __init__(self, message: str, code: str | None, decline_code: str | None, intent: Intent | None,
+                 charge_id: str | None = None):
+        super().__init__(message)
+        self.code, self.decline_code, self.intent, self.charge_id = code, decline_code, intent, charge_id
+
+
+class OutcomeUnknown(GatewayError):
+    """The request may or may not have been processed (timeout, dropped connection, 5xx)."""
+
+
+class ProviderUnavailable(GatewayError):
+    """The provider answered that it did not process the request (429, or 5xx asking not to retry)."""
+
+
+class RequestRejected(GatewayError):
+    """The provider refused the request as invalid (wrong state, amount too small, ...)."""
+
+    def __init__(self, message: str, code: str | None = None):
+        super().__init__(message)
+        self.code = code
+
+
+class NotAuthorized(GatewayError):
+    """The API key was refused."""
+
+
+class PaymentGateway(Protocol):
+    endpoint: str
+    test_mode: bool
+
+    def create_payment_intent(self, params: dict, idempotency_key: str) -> Intent: ...
+    def confirm_payment_intent(self, intent_id: str, params: dict, idempotency_key: str) -> Intent: ...
+    def retrieve_payment_intent(self, intent_id: str) -> Intent: ...
+    def cancel_payment_intent(self, intent_id: str, idempotency_key: str) -> Intent: ...
+    def find_payment_intents(self, sale_key: str) -> list[Intent]: ...

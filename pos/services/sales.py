@@ -1,0 +1,90 @@
+"""The payment journal's records and states (Brandur Leach's idempotency-keys shape).
+
+A sale moves through recovery points, each committed before the next Stripe call:
+
+    started --create--> intent_created --confirm sent--> confirm_sent --> paid
+                              ^                               |
+                              +-------- declined -------------+
+    any unfinished state --cancel--> abandoned (cart dropped) or parked (cart kept to resume)
+
+The sale key never changes; every idempotency key derives from it, so the same
+step repeated (a double click, an app retry, recovery after a crash) sends the
+same key with the same parameters and Stripe answers it once.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Protocol
+
+from pos.domain.cart import Totals
+from pos.domain.receipt import Receipt
+
+from .gateway import Intent
+
+class StorageError(Exception):
+    """The journal could not read or write; the message is in the cashier's words."""
+
+
+STARTED = "started"
+INTENT_CREATED = "intent_created"
+CONFIRM_SENT = "confirm_sent"
+PAID = "paid"
+ABANDONED = "abandoned"
+PARKED = "parked"
+
+UNFINISHED = (STARTED, INTENT_CREATED, CONFIRM_SENT)
+
+
+def create_key(sale_key: str) -> str:
+    return f"pos-{sale_key}-create"
+
+
+def confirm_key(sale_key: str, attempt_no: int) -> str:
+    return f"pos-{sale_key}-confirm-{attempt_no}"
+
+
+def cancel_key(sale_key: str) -> str:
+    return f"pos-{sale_key}-cancel"
+
+
+@dataclass(frozen=True)
+class SaleRecord:
+    id: int
+    sale_key: str
+    till_id: str
+    state: str
+    currency: str
+    total_minor: int
+    create_params: dict
+    payment_intent: str | None
+    created_at: str
+    note: str | None = None
+
+
+@dataclass(frozen=True)
+class AttemptRecord:
+    id: int
+    sale_id: int
+    attempt_no: int
+    payment_method: str
+    idempotency_key: str
+    params: dict
+    state: str
+
+
+class Journal(Protocol):
+    def begin_sale(self, totals: Totals, tax_inclusive: bool, till_id: str, sale_key: str,
+                   create_params: dict, product_ids: list[int | None]) -> SaleRecord: ...
+    def record_intent(self, sale_id: int, intent_id: str) -> SaleRecord: ...
+    def begin_attempt(self, sale_id: int, payment_method: str, params: dict) -> AttemptRecord: ...
+    def open_attempt(self, sale_id: int) -> AttemptRecord | None: ...
+    def record_attempt(self, attempt_id: int, state: str, *, decline_code=None, message=None,
+                       charge_id=None) -> None: ...
+    def finish_paid(self, sale_id: int, intent: Intent) -> Receipt: ...
+    def close_sale(self, sale_id: int, state: str, note: str) -> None: ...
+    def note(self, sale_id: int, note: str) -> None: ...
+    def sale(self, sale_id: int) -> SaleRecord: ...
+    def unfinished_sales(self) -> list[SaleRecord]: ...
+    def receipt_for_sale(self, sale_id: int) -> Receipt | None: ...
+    def sale_lines(self, sale_id: int) -> list[tuple[int | None, str, int]]: ...
