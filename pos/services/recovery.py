@@ -38,10 +38,12 @@ class Recovered:
         return self.outcome in ("pending", "failed")
 
 
-def recover(journal: Journal, gateway: PaymentGateway, now: datetime | None = None) -> list[Recovered]:
-    """Settle each unfinished sale; a failure on one does not stop the others."""
+def recover(journal: Journal, gateway: PaymentGateway, now: datetime | None = None,
+            exclude: frozenset[int] = frozenset()) -> list[Recovered]:
+    """Settle each unfinished sale (but those in `exclude`, still being paid at the till)."""
     now = now or datetime.now(timezone.utc)
-    return [_recover_one(journal, gateway, sale, now) for sale in journal.unfinished_sales()]
+    return [_recover_one(journal, gateway, sale, now)
+            for sale in journal.unfinished_sales() if sale.id not in exclude]
 
 
 def _amount(sale: SaleRecord) -> str:

@@ -1,0 +1,126 @@
+"""The command line beside the GUI: catalog import/export, receipts export, recovery, the GUI itself."""
+
+from __future__ import annotations
+
+import argparse
+import csv
+import json
+import sys
+from pathlib import Path
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="pos", description="Point-of-sale till with Stripe card payments.")
+    parser.add_argument("--data-dir", type=Path, help="folder for the till's database (default: the OS "
+                        "app-data folder, or $POS_DATA_DIR)")
+    parser.add_argument("--stripe-base-url", help="point the Stripe client at this Stripe-compatible server")
+    sub = parser.add_subparsers(dest="command")
+
+    catalog = sub.add_parser("catalog", help="import or export the product catalog (CSV)")
+    catalog_sub = catalog.add_subparsers(dest="action", required=True)
+    imp = catalog_sub.add_parser("import", help="import FILE.csv (sku,barcode,name,category,price,tax_rate)")
+    imp.add_argument("file", type=Path)
+    exp = catalog_sub.add_parser("export", help="export the catalog to FILE.csv ('-' for standard output)")
+    exp.add_argument("file")
+
+    receipts = sub.add_parser("receipts", help="receipts on record")
+    receipts_sub = receipts.add_subparsers(dest="action", required=True)
+    rexp = receipts_sub.add_parser("export", help="write every receipt as CSV or JSON")
+    rexp.add_argument("--format", choices=("csv", "json"), default="csv")
+    rexp.add_argument("--output", help="file to write (default: standard output)")
+
+    sub.add_parser("recover", help="settle unfinished payments against Stripe; non-zero if a person must look")
+    return parser
+
+
+def _engine(args):
+    from pos.adapters.db.schema import open_engine
+    from pos.app import default_data_dir
+
+    return open_engine(args.data_dir or default_data_dir())
+
+
+def cmd_catalog(args) -> int:
+    from pos.adapters.db.catalog import CatalogImportError, CatalogRepo
+    from pos.adapters.db.errors import StorageError
+    from pos.adapters.db.settings import SettingsRepo
+
+    engine = _engine(args)
+    repo = CatalogRepo(engine)
+    if args.action == "import":
+        if not args.file.is_file():
+            print(f"error: no such file: {args.file}", file=sys.stderr)
+            return 2
+        try:
+            count = repo.import_csv(args.file, SettingsRepo(engine).load().currency)
+        except CatalogImportError as exc:
+            print(f"error: {args.file}: {exc}. Nothing was imported.", file=sys.stderr)
+            return 1
+        except (StorageError, UnicodeDecodeError, csv.Error) as exc:
+            print(f"error: {args.file}: {exc}. Nothing was imported.", file=sys.stderr)
+            return 1
+        print(f"Imported {count} products from {args.file}.")
+        return 0
+    if args.file == "-":
+        repo.export_csv(sys.stdout)
+        return 0
+    with open(args.file, "w", newline="", encoding="utf-8") as handle:
+        count = repo.export_csv(handle)
+    print(f"Exported {count} products to {args.file}.", file=sys.stderr)
+    return 0
+
+
+def cmd_receipts(args) -> int:
+    from pos.adapters.db.receipts import EXPORT_COLUMNS, ReceiptsRepo
+
+    repo = ReceiptsRepo(_engine(args))
+    out = open(args.output, "w", newline="", encoding="utf-8") if args.output else sys.stdout
+    try:
+        if args.format == "csv":
+            writer = csv.DictWriter(out, fieldnames=EXPORT_COLUMNS, lineterminator="\n")
+            writer.writeheader()
+            for row in repo.export_rows():
+                writer.writerow(row)
+        else:
+            out.write("[")
+            for n, row in enumerate(repo.export_rows()):
+                out.write(("," if n else "") + "\n  " + json.dumps(row))
+            out.write("\n]\n")
+    finally:
+        if args.output:
+            out.close()
+    return 0
+
+
+def cmd_recover(args) -> int:
+    from pos.app import build_context
+    from pos.services.recovery import recover
+
+    context = build_context(args.data_dir or _default_dir(), stripe_base_url=args.stripe_base_url)
+    try:
+        results = recover(context.journal, context.gateway)
+    finally:
+        context.close()
+    if not results:
+        print("No unfinished payments.")
+    for r in results:
+        print(r.message)
+    return 1 if any(r.needs_person for r in results) else 0
+
+
+def _default_dir():
+    from pos.app import default_data_dir
+
+    return default_data_dir()
+
+
+def cmd_gui(args) -> int:
+    from pos.ui.launch import run_gui
+
+    return run_gui(args.data_dir or _default_dir(), stripe_base_url=args.stripe_base_url)
+
+
+def main(argv: list[str]) -> int:
+    args = build_parser().parse_args(argv)
+    handlers = {"catalog": cmd_catalog, "receipts": cmd_receipts, "recover": cmd_recover, None: cmd_gui}
+    return handlers[args.command](args)

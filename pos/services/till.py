@@ -1,0 +1,70 @@
+"""The till's working state: one cart, and the sale (if any) that is paying for it.
+
+A sale is a snapshot of the cart. If the cart changes after a decline, the old
+sale is abandoned (its intent cancelled) and the next payment starts a new
+sale, so a changed cart never reuses an idempotency key with new parameters.
+"""
+
+from __future__ import annotations
+
+from typing import Callable
+
+from pos.domain.cart import Cart, CartError
+from pos.domain.catalog import Product
+
+from . import sales
+from .checkout import ChargeResult, Checkout, Paid
+
+
+class Till:
+    def __init__(self, checkout: Checkout, currency: str, tax_inclusive: bool):
+        self.checkout = checkout
+        self.cart = Cart(currency.upper(), tax_inclusive)
+        self._sale_id: int | None = None
+        self._sale_version: int | None = None
+
+    @property
+    def sale_id(self) -> int | None:
+        return self._sale_id
+
+    def pay(self, payment_method: str, progress: Callable[[str], None] = lambda _m: None) -> ChargeResult:
+        """Charge the cart (runs off the UI thread). Safe to call again after any outcome."""
+        if self._sale_id is not None and self._sale_version != self.cart.version:
+            earlier = self.checkout.abandon(self._sale_id, "the cart changed before payment")
+            self._sale_id = None
+            if isinstance(earlier, Paid):
+                # The earlier cart turned out to be paid after all: show that receipt, never charge twice.
+                return earlier
+        if self._sale_id is None:
+            sale = self.checkout.start_sale(self.cart)
+            self._sale_id, self._sale_version = sale.id, self.cart.version
+        result = self.checkout.charge(self._sale_id, payment_method, progress)
+        state = self.checkout.journal.sale(self._sale_id).state
+        if state in (sales.ABANDONED, sales.PARKED):
+            self._sale_id = None
+        return result
+
+    def abandon_sale(self, reason: str) -> ChargeResult | None:
+        """Give up on the current sale (cancel its intent); the cart stays."""
+        if self._sale_id is None:
+            return None
+        result = self.checkout.abandon(self._sale_id, reason)
+        self._sale_id = None
+        return result
+
+    def new_sale(self) -> None:
+        """After a receipt: an empty cart and no sale."""
+        self.cart.clear()
+        self._sale_id = None
+
+    def load_cart(self, items: list[tuple[Product, int]]) -> list[str]:
+        """Replace the cart with these items; returns what could not be added."""
+        self.cart.clear()
+        self._sale_id = None
+        problems = []
+        for product, quantity in items:
+            try:
+                self.cart.add(product, quantity)
+            except CartError as exc:
+                problems.append(f"{product.name}: {exc}")
+        return problems

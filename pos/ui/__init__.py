@@ -1,0 +1,1 @@
+"""Qt widgets. They call services and render results; no Stripe object reaches here."""

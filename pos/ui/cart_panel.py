@@ -1,0 +1,164 @@
+"""The cart: lines with quantities, and totals that always add up."""
+
+from __future__ import annotations
+
+from PySide6.QtCore import Qt, Signal
+from PySide6.QtWidgets import (
+    QAbstractItemView,
+    QFormLayout,
+    QHBoxLayout,
+    QHeaderView,
+    QLabel,
+    QMessageBox,
+    QPushButton,
+    QSpinBox,
+    QTableWidget,
+    QTableWidgetItem,
+    QVBoxLayout,
+    QWidget,
+)
+
+from pos.domain.cart import MAX_QUANTITY, Cart, CartError
+
+
+class CartPanel(QWidget):
+    changed = Signal()
+    problem = Signal(str)
+
+    def __init__(self, cart: Cart, locale: str, parent=None):
+        super().__init__(parent)
+        self.cart = cart
+        self._locale = locale
+        self.table = QTableWidget(0, 4, objectName="cartTable")
+        self.table.setHorizontalHeaderLabels(["Item", "Qty", "Unit price", "Line total"])
+        self.table.horizontalHeader().setSectionResizeMode(0, QHeaderView.Stretch)
+        for col in (1, 2, 3):
+            self.table.horizontalHeader().setSectionResizeMode(col, QHeaderView.ResizeToContents)
+        self.table.verticalHeader().setVisible(False)
+        self.table.setSelectionBehavior(QAbstractItemView.SelectRows)
+        self.table.setSelectionMode(QAbstractItemView.SingleSelection)
+        self.table.setEditTriggers(QAbstractItemView.NoEditTriggers)
+        self.table.setFocusPolicy(Qt.ClickFocus)
+
+        self.minus = QPushButton("−", objectName="decreaseButton")
+        self.plus = QPushButton("+", objectName="increaseButton")
+        self.quantity = QSpinBox(objectName="quantitySpin")
+        self.quantity.setRange(1, MAX_QUANTITY)
+        self.remove = QPushButton("Remove", objectName="removeLineButton")
+        self.clear = QPushButton("Clear cart", objectName="clearCartButton")
+        for w in (self.minus, self.plus, self.remove, self.clear):
+            w.setMinimumHeight(44)
+        self.minus.setToolTip("One less of the selected line")
+        self.plus.setToolTip("One more of the selected line")
+        line_tools = QHBoxLayout()
+        line_tools.addWidget(self.minus)
+        line_tools.addWidget(self.quantity)
+        line_tools.addWidget(self.plus)
+        line_tools.addWidget(self.remove)
+        line_tools.addStretch(1)
+        line_tools.addWidget(self.clear)
+
+        self.subtotal_label = QLabel(objectName="subtotalLabel")
+        self.tax_label = QLabel(objectName="taxLabel")
+        self.total_label = QLabel(objectName="totalLabel")
+        for label in (self.subtotal_label, self.tax_label, self.total_label):
+            label.setAlignment(Qt.AlignRight | Qt.AlignVCenter)
+        self.tax_caption = QLabel("Tax")
+        totals = QFormLayout()
+        totals.addRow("Subtotal", self.subtotal_label)
+        totals.addRow(self.tax_caption, self.tax_label)
+        totals.addRow(QLabel("<b>Total</b>"), self.total_label)
+
+        layout = QVBoxLayout(self)
+        layout.addWidget(self.table, 1)
+        layout.addLayout(line_tools)
+        layout.addLayout(totals)
+
+        self.table.itemSelectionChanged.connect(self._selection_changed)
+        self.minus.clicked.connect(lambda: self._step(-1))
+        self.plus.clicked.connect(lambda: self._step(+1))
+        self.quantity.editingFinished.connect(self._quantity_typed)
+        self.remove.clicked.connect(self._remove)
+        self.clear.clicked.connect(self._ask_clear)
+        self.refresh()
+
+    # -- actions ------------------------------------------------------------------
+    def add(self, product) -> None:
+        try:
+            self.cart.add(product)
+        except CartError as exc:
+            self.problem.emit(str(exc))
+            return
+        self.refresh(select=next(i for i, l in enumerate(self.cart.lines) if l.product.sku == product.sku))
+        self.changed.emit()
+
+    def selected_row(self) -> int | None:
+        rows = self.table.selectionModel().selectedRows()
+        return rows[0].row() if rows else None
+
+    def set_quantity(self, row: int, quantity: int) -> None:
+        try:
+            self.cart.set_quantity(row, quantity)
+        except CartError as exc:
+            self.problem.emit(str(exc))
+            return
+        self.refresh(select=row if quantity else None)
+        self.changed.emit()
+
+    def _step(self, delta: int) -> None:
+        row = self.selected_row()
+        if row is not None:
+            self.set_quantity(row, self.cart.lines[row].quantity + delta)
+
+    def _quantity_typed(self) -> None:
+        row = self.selected_row()
+        if row is not None and self.quantity.value() != self.cart.lines[row].quantity:
+            self.set_quantity(row, self.quantity.value())
+
+    def _remove(self) -> None:
+        row = self.selected_row()
+        if row is not None:
+            self.cart.remove(row)
+            self.refresh()
+            self.changed.emit()
+
+    def _ask_clear(self) -> None:
+        if self.cart.is_empty():
+            return
+        answer = QMessageBox.question(self, "Clear cart", "Remove every item from the cart?",
+                                      QMessageBox.Yes | QMessageBox.No, QMessageBox.No)
+        if answer == QMessageBox.Yes:
+            self.cart.clear()
+            self.refresh()
+            self.changed.emit()
+
+    # -- rendering ------------------------------------------------------------------
+    def _selection_changed(self) -> None:
+        row = self.selected_row()
+        has = row is not None
+        for w in (self.minus, self.plus, self.quantity, self.remove):
+            w.setEnabled(has)
+        if has:
+            self.quantity.blockSignals(True)
+            self.quantity.setValue(self.cart.lines[row].quantity)
+            self.quantity.blockSignals(False)
+
+    def refresh(self, select: int | None = None) -> None:
+        fmt = lambda m: m.format(self._locale)  # noqa: E731
+        totals = self.cart.totals()
+        self.table.setRowCount(len(totals.lines))
+        for row, line in enumerate(totals.lines):
+            cells = [line.name, str(line.quantity), fmt(line.unit_price), fmt(line.gross)]
+            for col, text in enumerate(cells):
+                item = QTableWidgetItem(text)
+                if col:
+                    item.setTextAlignment(Qt.AlignRight | Qt.AlignVCenter)
+                self.table.setItem(row, col, item)
+        if select is not None and select < len(totals.lines):
+            self.table.selectRow(select)
+        self.subtotal_label.setText(fmt(totals.subtotal))
+        self.tax_caption.setText("Tax (included)" if self.cart.tax_inclusive else "Tax")
+        self.tax_label.setText(fmt(totals.tax))
+        self.total_label.setText(fmt(totals.total))
+        self.clear.setEnabled(not self.cart.is_empty())
+        self._selection_changed()

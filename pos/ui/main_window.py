@@ -1,0 +1,226 @@
+"""The till's main window: products on the left, the cart and Pay on the right."""
+
+from __future__ import annotations
+
+from PySide6.QtCore import Qt, QTimer
+from PySide6.QtGui import QAction, QKeySequence
+from PySide6.QtWidgets import (
+    QInputDialog,
+    QLabel,
+    QMainWindow,
+    QMessageBox,
+    QPushButton,
+    QSplitter,
+    QVBoxLayout,
+    QWidget,
+)
+
+from pos.domain.money import Money
+from pos.services import recovery
+from pos.services.checkout import CheckoutError, Paid
+
+from .cart_panel import CartPanel
+from .payment_dialog import PaymentDialog
+from .product_panel import ProductPanel
+from .workers import run_in_background
+
+RECOVERY_INTERVAL_MS = 60_000
+
+
+class MainWindow(QMainWindow):
+    def __init__(self, context, parent=None):
+        super().__init__(parent)
+        self.context = context
+        self.till = context.till
+        self.locale = context.settings.locale
+        self.payment_dialog: PaymentDialog | None = None
+        self.last_recovery: list[recovery.Recovered] = []
+        self._recovering = False
+        self.setObjectName("mainWindow")
+        self.setWindowTitle(f"{context.settings.store_name} — Till {context.settings.till_id}")
+        self.resize(1200, 760)
+
+        self.products = ProductPanel(context.catalog, self.locale)
+        self.cart_panel = CartPanel(self.till.cart, self.locale)
+        self.pay_button = QPushButton("Pay  (F12)", objectName="payButton")
+        self.pay_button.setMinimumHeight(64)
+        right = QWidget()
+        right_layout = QVBoxLayout(right)
+        right_layout.setContentsMargins(0, 0, 0, 0)
+        right_layout.addWidget(self.cart_panel, 1)
+        right_layout.addWidget(self.pay_button)
+        splitter = QSplitter(Qt.Horizontal)
+        splitter.addWidget(self.products)
+        splitter.addWidget(right)
+        splitter.setStretchFactor(0, 3)
+        splitter.setStretchFactor(1, 2)
+
+        central = QWidget()
+        layout = QVBoxLayout(central)
+        if context.demo:
+            banner = QLabel("DEMO MODE — payments go to the built-in Stripe test sandbox. No real money moves.",
+                            objectName="demoBanner")
+            banner.setAlignment(Qt.AlignCenter)
+            layout.addWidget(banner)
+        layout.addWidget(splitter, 1)
+        self.setCentralWidget(central)
+
+        self.mode_label = QLabel("DEMO" if context.demo else "TEST MODE", objectName="modeLabel")
+        self.endpoint_label = QLabel(f"Stripe: {context.endpoint}", objectName="endpointLabel")
+        self.status_message = QLabel("", objectName="statusMessage")
+        self.statusBar().addWidget(self.mode_label)
+        self.statusBar().addWidget(self.endpoint_label)
+        self.statusBar().addPermanentWidget(self.status_message, 1)
+
+        self._build_menus()
+        self.products.product_chosen.connect(self.add_product)
+        self.products.code_not_found.connect(
+            lambda code: self.say(f"No product with barcode or SKU “{code}”.", error=True))
+        self.cart_panel.problem.connect(lambda text: self.say(text, error=True))
+        self.cart_panel.changed.connect(self._cart_changed)
+        self.pay_button.clicked.connect(self.pay)
+        self._cart_changed()
+        self.products.search.setFocus()
+
+        self._recovery_timer = QTimer(self, interval=RECOVERY_INTERVAL_MS)
+        self._recovery_timer.timeout.connect(lambda: self.run_recovery(quiet=True))
+        self._recovery_timer.start()
+        QTimer.singleShot(0, lambda: self.run_recovery(quiet=False))
+
+    def _build_menus(self) -> None:
+        sale_menu = self.menuBar().addMenu("&Sale")
+        pay = QAction("&Pay", self, shortcut=QKeySequence(Qt.Key_F12))
+        pay.triggered.connect(self.pay)
+        resume = QAction("&Resume a parked sale…", self)
+        resume.triggered.connect(self.resume_parked)
+        recover_now = QAction("&Check unfinished payments now", self)
+        recover_now.triggered.connect(lambda: self.run_recovery(quiet=False))
+        focus_search = QAction("&Search products", self, shortcut=QKeySequence.Find)
+        focus_search.triggered.connect(self.products.search.setFocus)
+        for action in (pay, resume, recover_now, focus_search):
+            sale_menu.addAction(action)
+        self.addAction(pay)
+        quit_action = QAction("&Quit", self, shortcut=QKeySequence.Quit)
+        quit_action.triggered.connect(self.close)
+        sale_menu.addSeparator()
+        sale_menu.addAction(quit_action)
+
+    # -- feedback -------------------------------------------------------------------
+    def say(self, text: str, error: bool = False) -> None:
+        self.status_message.setText(text)
+        self.status_message.setProperty("kind", "error" if error else "info")
+        self.status_message.style().unpolish(self.status_message)
+        self.status_message.style().polish(self.status_message)
+
+    # -- cart -------------------------------------------------------------------------
+    def add_product(self, product) -> None:
+        self.cart_panel.add(product)
+        self.say(f"Added {product.name}.")
+
+    def _cart_changed(self) -> None:
+        self.pay_button.setEnabled(not self.till.cart.is_empty())
+
+    # -- paying -----------------------------------------------------------------------
+    def pay(self) -> None:
+        if self.payment_dialog is not None and self.payment_dialog.isVisible():
+            return
+        if self.till.cart.is_empty():
+            self.say("The cart is empty: add products before taking a payment.", error=True)
+            return
+        total = self.till.cart.totals().total
+        self.payment_dialog = PaymentDialog(total.format(self.locale), self._pay_in_worker, self.locale, self)
+        self.payment_dialog.finished.connect(self._payment_closed)
+        self.payment_dialog.open()
+
+    def _pay_in_worker(self, method: str, progress):
+        try:
+            return self.till.pay(method, progress)
+        except CheckoutError as exc:
+            from pos.services.checkout import Failed
+
+            return Failed(str(exc))
+
+    def _payment_closed(self, _code: int) -> None:
+        dialog = self.payment_dialog
+        result = dialog.result_value if dialog else None
+        if isinstance(result, Paid):
+            receipt = result.receipt
+            self.till.new_sale()
+            self.cart_panel.refresh()
+            self._cart_changed()
+            self.say(f"Paid {receipt.total.format(self.locale)} — receipt {receipt.number_text} saved.")
+        elif result is not None:
+            self.say(getattr(result, "message", ""), error=True)
+        self.products.search.setFocus()
+
+    # -- recovery ---------------------------------------------------------------------
+    def run_recovery(self, quiet: bool) -> None:
+        if self._recovering:
+            return
+        current = self.till.sale_id
+        exclude = frozenset({current}) if current is not None else frozenset()
+        context = self.context
+        self._recovering = True
+
+        def work(_progress):
+            return recovery.recover(context.journal, context.gateway, exclude=exclude)
+
+        run_in_background(work, on_success=lambda r: self._recovered(r, quiet),
+                          on_failure=lambda exc: self._recovery_failed(exc))
+
+    def _recovered(self, results: list[recovery.Recovered], quiet: bool) -> None:
+        self._recovering = False
+        self.last_recovery = results
+        if not results:
+            if not quiet:
+                self.say("No unfinished payments.")
+            return
+        text = "\n".join(r.message for r in results)
+        self.say(results[-1].message, error=any(r.needs_person for r in results))
+        box = QMessageBox(QMessageBox.Information, "Unfinished payments checked", text, QMessageBox.Ok, self)
+        box.setObjectName("recoveryReport")
+        box.setModal(False)
+        box.show()
+
+    def _recovery_failed(self, exc: Exception) -> None:
+        self._recovering = False
+        self.say(f"Could not check unfinished payments: {exc}", error=True)
+
+    def resume_parked(self) -> None:
+        parked = self.context.journal.parked_sales()
+        if not parked:
+            self.say("There are no parked sales.")
+            return
+        if not self.till.cart.is_empty():
+            self.say("Finish or clear the current cart before resuming a parked sale.", error=True)
+            return
+        labels = [f"Sale {s.id} — {Money(s.total_minor, s.currency).format(self.locale)} — {s.created_at[:16]}"
+                  for s in parked]
+        choice, ok = QInputDialog.getItem(self, "Resume a parked sale", "Parked sales:", labels, 0, False)
+        if ok:
+            self.resume_sale(parked[labels.index(choice)].id)
+
+    def resume_sale(self, sale_id: int) -> None:
+        items, missing = [], []
+        for product_id, sku, quantity in self.context.journal.sale_lines(sale_id):
+            product = self.context.catalog.get(product_id) if product_id else None
+            product = product or self.context.catalog.find_code(sku)
+            if product is None or not product.active:
+                missing.append(sku)
+            else:
+                items.append((product, quantity))
+        problems = self.till.load_cart(items) + [f"{sku}: no longer sold" for sku in missing]
+        self.context.journal.resume_parked(sale_id)
+        self.cart_panel.refresh()
+        self._cart_changed()
+        self.say(f"Resumed sale {sale_id}." + (" Not added: " + "; ".join(problems) if problems else ""),
+                 error=bool(problems))
+
+    def closeEvent(self, event) -> None:
+        if self.payment_dialog is not None and self.payment_dialog.charging:
+            self.say("A payment is being charged: wait for its answer before closing.", error=True)
+            event.ignore()
+            return
+        self._recovery_timer.stop()
+        super().closeEvent(event)
+        self.context.close()

@@ -1,0 +1,118 @@
+"""Products: category tabs, a grid of large buttons, and a search field that also takes scans."""
+
+from __future__ import annotations
+
+from PySide6.QtCore import Qt, QTimer, Signal
+from PySide6.QtWidgets import (
+    QGridLayout,
+    QLabel,
+    QLineEdit,
+    QPushButton,
+    QScrollArea,
+    QSizePolicy,
+    QTabBar,
+    QVBoxLayout,
+    QWidget,
+)
+
+from pos.adapters.db.catalog import CatalogRepo
+from pos.domain.catalog import Product
+
+COLUMNS = 4
+SEARCH_DELAY_MS = 40   # coalesce a scanner's burst of keystrokes into one search
+
+
+class ProductPanel(QWidget):
+    product_chosen = Signal(object)     # Product
+    code_not_found = Signal(str)
+
+    def __init__(self, catalog: CatalogRepo, locale: str, parent=None):
+        super().__init__(parent)
+        self._catalog = catalog
+        self._locale = locale
+        self.search = QLineEdit(objectName="searchField")
+        self.search.setPlaceholderText("Search by name, SKU or barcode — or scan")
+        self.search.setClearButtonEnabled(True)
+        self.tabs = QTabBar(objectName="categoryTabs")
+        self.tabs.setExpanding(False)
+        self.grid_host = QWidget(objectName="productGrid")
+        self.grid = QGridLayout(self.grid_host)
+        self.grid.setSpacing(8)
+        self.grid.setAlignment(Qt.AlignTop)
+        self.empty = QLabel("", objectName="productGridEmpty")
+        scroll = QScrollArea()
+        scroll.setWidgetResizable(True)
+        scroll.setWidget(self.grid_host)
+        layout = QVBoxLayout(self)
+        layout.addWidget(self.search)
+        layout.addWidget(self.tabs)
+        layout.addWidget(self.empty)
+        layout.addWidget(scroll, 1)
+
+        self._timer = QTimer(self, singleShot=True, interval=SEARCH_DELAY_MS)
+        self._timer.timeout.connect(self._run_search)
+        self.search.textChanged.connect(lambda _t: self._timer.start())
+        self.search.returnPressed.connect(self._enter_pressed)
+        self.tabs.currentChanged.connect(lambda _i: self._show_category())
+        self.reload()
+
+    def reload(self) -> None:
+        self.tabs.blockSignals(True)
+        while self.tabs.count():
+            self.tabs.removeTab(0)
+        for name in self._catalog.categories():
+            self.tabs.addTab(name)
+        self.tabs.blockSignals(False)
+        self._show_category()
+
+    def _show_category(self) -> None:
+        if self.search.text().strip():
+            return self._run_search()
+        index = self.tabs.currentIndex()
+        products = self._catalog.in_category(self.tabs.tabText(index)) if index >= 0 else []
+        self._fill(products, "No products yet: import a catalog (pos catalog import FILE.csv).")
+
+    def _run_search(self) -> None:
+        query = self.search.text().strip()
+        if not query:
+            return self._show_category()
+        self._fill(self._catalog.search(query), f"Nothing matches “{query}”.")
+
+    def _enter_pressed(self) -> None:
+        """Enter on an exact barcode or SKU (typed or scanned) adds that product."""
+        code = self.search.text().strip()
+        if not code:
+            return
+        self._timer.stop()
+        product = self._catalog.find_code(code)
+        if product is None:
+            matches = self._catalog.search(code, limit=2)
+            if len(matches) == 1:
+                product = matches[0]
+        if product is None:
+            self.code_not_found.emit(code)
+            return
+        self.search.clear()
+        self.product_chosen.emit(product)
+
+    def _fill(self, products: list[Product], empty_text: str) -> None:
+        while self.grid.count():
+            item = self.grid.takeAt(0)
+            if item.widget():
+                item.widget().deleteLater()
+        self.empty.setText("" if products else empty_text)
+        self.empty.setVisible(not products)
+        for n, product in enumerate(products):
+            button = QPushButton(f"{product.name}\n{product.price.format(self._locale)}")
+            button.setObjectName("productButton")
+            button.setProperty("sku", product.sku)
+            button.setMinimumSize(140, 72)
+            button.setSizePolicy(QSizePolicy.Expanding, QSizePolicy.Fixed)
+            button.setFocusPolicy(Qt.NoFocus)   # keep focus in the search field for the scanner
+            button.setToolTip(f"{product.name} — SKU {product.sku}" +
+                              (f", barcode {product.barcode}" if product.barcode else ""))
+            button.clicked.connect(lambda _c=False, p=product: self.product_chosen.emit(p))
+            self.grid.addWidget(button, n // COLUMNS, n % COLUMNS)
+
+    def buttons(self) -> list[QPushButton]:
+        return [self.grid.itemAt(i).widget() for i in range(self.grid.count())]
