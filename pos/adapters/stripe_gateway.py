@@ -18,6 +18,7 @@ from pos.services.gateway import (
     OutcomeUnknown,
     PaymentDeclined,
     ProviderUnavailable,
+    RequestInProgress,
     RequestRejected,
 )
 
@@ -82,7 +83,7 @@ class StripeGateway:
             raise RequestRejected(exc.user_message or "Stripe refused the request", exc.code) from exc
         except stripe.APIError as exc:
             if exc.http_status == 409:
-                raise ProviderUnavailable("The same request is still being processed by Stripe") from exc
+                raise RequestInProgress("The same request is still being processed by Stripe") from exc
             # A 5xx may or may not have been processed: the caller must look before acting.
             raise OutcomeUnknown(f"Stripe answered with an error (HTTP {exc.http_status})") from exc
         except stripe.StripeError as exc:

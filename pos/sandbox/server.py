@@ -98,6 +98,15 @@ class SandboxServer(ThreadingHTTPServer):
         self.api = StripeAPI(store, clock)
         super().__init__((host, port), Handler)
 
+    def handle_error(self, request, client_address):
+        # A client that hangs up (killed till, timeout) is routine here, not a server fault.
+        import sys
+
+        if isinstance(sys.exc_info()[1], (ConnectionError, TimeoutError)):
+            log.debug("client %s went away", client_address)
+            return
+        log.exception("error while serving %s", client_address)
+
 
 class Handler(BaseHTTPRequestHandler):
     protocol_version = "HTTP/1.1"

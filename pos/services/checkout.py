@@ -21,6 +21,7 @@ from pos.domain.money import Money
 from pos.domain.receipt import Receipt
 
 from . import sales
+from .crashpoints import crash_point
 from .gateway import (
     GatewayError,
     Intent,
@@ -104,8 +105,10 @@ class Checkout:
             "metadata": {"sale_id": sale_key, "till_id": self.till_id},
         }
         try:
-            return self.journal.begin_sale(totals, cart.tax_inclusive, self.till_id, sale_key, params,
+            sale = self.journal.begin_sale(totals, cart.tax_inclusive, self.till_id, sale_key, params,
                                            [line.product.id for line in cart.lines])
+            crash_point("after_sale_recorded")
+            return sale
         except StorageError as exc:
             raise CheckoutError(f"{exc} {NOT_CHARGED}") from exc
 
@@ -146,17 +149,22 @@ class Checkout:
             except (OutcomeUnknown, ProviderUnavailable, NotAuthorized, GatewayError) as exc:
                 # No confirm has been sent, so no money can have moved; the same key makes a retry safe.
                 return Failed(f"{_gateway_message(exc)} {NOT_CHARGED} Try again.")
+            crash_point("after_create_sent")
             sale = self.journal.record_intent(sale.id, intent.id)
+            crash_point("after_intent_recorded")
 
         params = {"payment_method": payment_method, "expand": ["latest_charge"]}
         attempt = self.journal.begin_attempt(sale.id, payment_method, params)
+        crash_point("after_confirm_recorded")
         return self._confirm(sale, attempt, progress)
 
     def _confirm(self, sale: SaleRecord, attempt: AttemptRecord, progress, resent: bool = False) -> ChargeResult:
         try:
             intent = self.gateway.confirm_payment_intent(sale.payment_intent, attempt.params,
                                                          attempt.idempotency_key)
+            crash_point("after_confirm_sent")
         except PaymentDeclined as exc:
+            crash_point("after_confirm_sent")
             message = cashier_message(exc.decline_code, exc.code)
             self.journal.record_attempt(attempt.id, "declined", decline_code=exc.decline_code or exc.code,
                                         message=message, charge_id=exc.charge_id)
@@ -194,7 +202,9 @@ class Checkout:
     def _act_on(self, sale: SaleRecord, attempt: AttemptRecord | None, intent: Intent) -> ChargeResult:
         status = intent.status
         if status == "succeeded":
-            return Paid(self.journal.finish_paid(sale.id, intent))
+            receipt = self.journal.finish_paid(sale.id, intent)
+            crash_point("after_receipt_saved")
+            return Paid(receipt)
         if status == "requires_action":
             if attempt is not None:
                 self.journal.record_attempt(attempt.id, "requires_action",

@@ -40,6 +40,10 @@ class OutcomeUnknown(GatewayError):
     """The request may or may not have been processed (timeout, dropped connection, 5xx)."""
 
 
+class RequestInProgress(OutcomeUnknown):
+    """The same request (same idempotency key) is still being processed (HTTP 409)."""
+
+
 class ProviderUnavailable(GatewayError):
     """The provider answered that it did not process the request (429, or 5xx asking not to retry)."""
 

@@ -1,0 +1,110 @@
+"""SIGKILL at each recovery point, then `pos recover`: every sale is finished or cancelled.
+
+The process is really killed (SIGKILL, no cleanup), at a named point through
+the POS_CRASH_AT seam, and at random moments with no seam at all (the soak).
+"""
+
+from __future__ import annotations
+
+import os
+import random
+import signal
+import sqlite3
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+
+from pos.services.crashpoints import POINTS
+from tests.invariants import check_invariants
+from tests.services.conftest import sandbox_client
+
+ROOT = Path(__file__).resolve().parents[2]
+
+EXPECTED = {
+    "after_sale_recorded": "payment of SGD 4.50 was not completed",
+    "after_create_sent": "payment of SGD 4.50 was not completed",
+    "after_intent_recorded": "payment of SGD 4.50 was not completed",
+    "after_confirm_recorded": "payment of SGD 4.50 was not completed",
+    "after_confirm_sent": "payment of SGD 4.50 had succeeded; receipt 0001 saved",
+    "after_receipt_saved": "No unfinished payments.",
+}
+
+
+def env_for(api_key, **extra):
+    env = dict(os.environ, POS_STRIPE_API_KEY=api_key, PYTHONPATH=str(ROOT), **extra)
+    env.pop("POS_CRASH_AT", None)
+    env.update(extra)
+    return env
+
+
+def sell(data_dir, sandbox, api_key, count, *, crash_at=None, method="pm_card_visa"):
+    extra = {"POS_CRASH_AT": crash_at} if crash_at else {}
+    return subprocess.Popen([sys.executable, "-m", "tests.helpers.sell", str(data_dir), sandbox.url, str(count),
+                             method], env=env_for(api_key, **extra), cwd=ROOT,
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+
+
+def recover_cli(data_dir, sandbox, api_key):
+    return subprocess.run([sys.executable, "-m", "pos", "--data-dir", str(data_dir), "--stripe-base-url",
+                           sandbox.url, "recover"], env=env_for(api_key), cwd=ROOT,
+                          capture_output=True, text=True, timeout=120)
+
+
+def unfinished(data_dir):
+    conn = sqlite3.connect(data_dir / "pos.sqlite3")
+    try:
+        return conn.execute("SELECT count(*) FROM sales WHERE state IN "
+                            "('started','intent_created','confirm_sent')").fetchone()[0]
+    finally:
+        conn.close()
+
+
+@pytest.mark.parametrize("point", POINTS)
+def test_killed_at_each_recovery_point(tmp_path, sandbox, api_key, point):
+    data_dir = tmp_path / "till"
+    proc = sell(data_dir, sandbox, api_key, 1, crash_at=point)
+    out, err = proc.communicate(timeout=120)
+    assert proc.returncode == -signal.SIGKILL, (out, err)
+    done = recover_cli(data_dir, sandbox, api_key)
+    assert done.returncode == 0, done.stdout + done.stderr
+    assert EXPECTED[point] in done.stdout
+    assert unfinished(data_dir) == 0
+    check_invariants(data_dir / "pos.sqlite3", sandbox_client(sandbox, api_key))
+    # Recovery is idempotent: a second run finds nothing to do.
+    again = recover_cli(data_dir, sandbox, api_key)
+    assert again.returncode == 0 and "No unfinished payments." in again.stdout
+
+
+def soak(tmp_path, sandbox, api_key, kills: int, seed: int):
+    rng = random.Random(seed)
+    data_dir = tmp_path / "soak"
+    for _ in range(kills):
+        proc = sell(data_dir, sandbox, api_key, 1000)
+        # Kill at a random moment after a charge has started: no seam, a real unannounced SIGKILL.
+        while True:
+            line = proc.stdout.readline()
+            if not line or line.startswith("charging"):
+                break
+        time.sleep(rng.uniform(0, 0.15))
+        proc.send_signal(signal.SIGKILL)
+        proc.wait(30)
+        proc.stdout.close()
+        proc.stderr.close()
+        done = recover_cli(data_dir, sandbox, api_key)
+        assert done.returncode == 0, done.stdout + done.stderr
+        assert unfinished(data_dir) == 0
+    return check_invariants(data_dir / "pos.sqlite3", sandbox_client(sandbox, api_key))
+
+
+def test_soak_30_random_kills(tmp_path, sandbox, api_key):
+    counts = soak(tmp_path, sandbox, api_key, kills=30, seed=30)
+    assert counts["receipts"] > 0
+
+
+@pytest.mark.slow
+def test_soak_200_random_kills(tmp_path, sandbox, api_key):
+    counts = soak(tmp_path, sandbox, api_key, kills=200, seed=200)
+    assert counts["receipts"] > 0

@@ -1,0 +1,146 @@
+"""Network and provider faults at each step: never a double charge, never a lost sale.
+
+Each case arms a fault in the sandbox, runs the real client against it, and
+checks the exactly-once invariants afterwards (tests/invariants.py).
+"""
+
+from __future__ import annotations
+
+import time
+
+import pytest
+
+from pos.services import sales
+from pos.services.checkout import Failed, Paid, Pending
+from tests.invariants import check_invariants
+
+from .conftest import Shop
+
+CREATE = "/v1/payment_intents"
+CONFIRM = "/v1/payment_intents/*/confirm"
+
+
+@pytest.fixture
+def make_shop(tmp_path, sandbox, api_key):
+    shops = []
+
+    def make(**kwargs):
+        shop = Shop(tmp_path / f"data{len(shops)}", sandbox, api_key, **kwargs)
+        shops.append(shop)
+        return shop
+
+    sandbox.faults.clear()
+    yield make
+    sandbox.faults.clear()
+    for shop in shops:
+        shop.engine.dispose()
+
+
+def finish(shop, result):
+    check_invariants(shop.data_dir / "pos.sqlite3", shop.stripe)
+    return result
+
+
+def test_create_answer_dropped_is_retried_with_the_same_key(make_shop, sandbox):
+    shop = make_shop(retries=2)
+    sandbox.faults.arm(CREATE, method="POST", drop=True)
+    shop.cart_of((shop.latte, 1))
+    result = finish(shop, shop.till.pay("pm_card_visa"))
+    assert isinstance(result, Paid)
+    assert len(shop.stripe.v1.payment_intents.list().data) == 1
+
+
+def test_create_answer_dropped_without_client_retries(make_shop, sandbox):
+    shop = make_shop(retries=0)
+    sandbox.faults.arm(CREATE, method="POST", drop=True)
+    shop.cart_of((shop.latte, 1))
+    first = shop.till.pay("pm_card_visa")
+    assert isinstance(first, Failed) and "Nothing was charged" in first.message
+    second = finish(shop, shop.till.pay("pm_card_visa"))
+    assert isinstance(second, Paid)
+    assert len(shop.stripe.v1.payment_intents.list().data) == 1
+
+
+def test_confirm_answer_dropped_is_looked_up_not_guessed(make_shop, sandbox):
+    shop = make_shop(retries=0)
+    sandbox.faults.arm(CONFIRM, drop=True)
+    shop.cart_of((shop.latte, 1))
+    progress = []
+    result = finish(shop, shop.till.pay("pm_card_visa", progress.append))
+    assert isinstance(result, Paid)
+    assert any("Checking whether the payment went through" in p for p in progress)
+    assert len(shop.stripe.v1.charges.list().data) == 1
+
+
+def test_confirm_declined_answer_dropped(make_shop, sandbox):
+    shop = make_shop(retries=0)
+    sandbox.faults.arm(CONFIRM, drop=True)
+    shop.cart_of((shop.latte, 1))
+    result = shop.till.pay("pm_card_chargeDeclined")
+    assert type(result).__name__ == "Declined"
+    assert len(shop.stripe.v1.charges.list().data) == 1   # the replayed decline made no second charge
+    finish(shop, shop.till.pay("pm_card_visa"))
+
+
+@pytest.mark.parametrize("path", [CREATE, CONFIRM])
+def test_500_then_success(make_shop, sandbox, path):
+    shop = make_shop(retries=2)
+    sandbox.faults.arm(path, method="POST", status=500)
+    shop.cart_of((shop.bun, 2))
+    assert isinstance(finish(shop, shop.till.pay("pm_card_visa")), Paid)
+
+
+def test_500_on_confirm_without_retries_checks_then_resends_same_key(make_shop, sandbox):
+    shop = make_shop(retries=0)
+    sandbox.faults.arm(CONFIRM, status=500)
+    shop.cart_of((shop.bun, 2))
+    assert isinstance(finish(shop, shop.till.pay("pm_card_visa")), Paid)
+
+
+@pytest.mark.parametrize("path", [CREATE, CONFIRM])
+def test_503_should_retry_false(make_shop, sandbox, path):
+    shop = make_shop(retries=2)
+    sandbox.faults.arm(path, method="POST", status=503, should_retry=False)
+    shop.cart_of((shop.latte, 1))
+    first = shop.till.pay("pm_card_visa")
+    if path == CREATE:
+        assert isinstance(first, Failed) and not first.money_may_have_moved
+        first = shop.till.pay("pm_card_visa")
+    assert isinstance(finish(shop, first), Paid)
+
+
+@pytest.mark.parametrize("path", [CREATE, CONFIRM])
+def test_429_says_nothing_was_charged(make_shop, sandbox, path):
+    shop = make_shop(retries=0)
+    sandbox.faults.arm(path, method="POST", status=429)
+    shop.cart_of((shop.latte, 1))
+    first = shop.till.pay("pm_card_visa")
+    assert isinstance(first, Failed) and "busy" in first.message and "Nothing was charged" in first.message
+    assert isinstance(finish(shop, shop.till.pay("pm_card_visa")), Paid)
+
+
+def test_confirm_slower_than_the_client_timeout(make_shop, sandbox):
+    shop = make_shop(retries=0, timeout=(1.0, 1.0))
+    sandbox.faults.arm(CONFIRM, delay_ms=2000)
+    shop.cart_of((shop.latte, 1))
+    first = shop.till.pay("pm_card_visa")
+    # The confirm is still running in the sandbox: the till must not guess.
+    assert isinstance(first, (Pending, Paid))
+    if isinstance(first, Pending):
+        assert "Do NOT take another payment" in first.message
+        assert shop.journal.sale(shop.till.sale_id).state == sales.CONFIRM_SENT
+        time.sleep(1.5)
+        first = shop.till.pay("pm_card_visa")
+    assert isinstance(finish(shop, first), Paid)
+    assert len(shop.stripe.v1.charges.list().data) == 1
+
+
+def test_network_down_during_lookup_stays_pending(make_shop, sandbox):
+    shop = make_shop(retries=0)
+    sandbox.faults.arm(CONFIRM, drop=True)
+    sandbox.faults.arm("/v1/payment_intents/*", method="GET", status=503, count=1)
+    shop.cart_of((shop.latte, 1))
+    first = shop.till.pay("pm_card_visa")
+    assert isinstance(first, Pending)
+    second = finish(shop, shop.till.pay("pm_card_visa"))
+    assert isinstance(second, Paid)
