@@ -1,0 +1,38 @@
+"""Real Qt widgets (offscreen) wired to the real sandbox and a real SQLite file."""
+
+from __future__ import annotations
+
+import pytest
+
+from pos.adapters.db.catalog import CatalogRepo
+from pos.adapters.db.schema import open_engine
+from pos.app import create_main_window
+from pos.resources import resource_path
+from pos.ui import workers
+
+
+def wait_idle(qtbot, timeout=15000):
+    qtbot.waitUntil(lambda: workers.busy_count() == 0, timeout=timeout)
+
+
+@pytest.fixture
+def data_dir(tmp_path):
+    path = tmp_path / "till"
+    engine = open_engine(path)
+    CatalogRepo(engine).import_csv(resource_path("demo_catalog.csv"), "SGD")
+    engine.dispose()
+    return path
+
+
+@pytest.fixture
+def window(qtbot, data_dir, sandbox, api_key):
+    sandbox.faults.clear()
+    win = create_main_window(data_dir, stripe_base_url=sandbox.url, api_key=api_key)
+    qtbot.addWidget(win)
+    win.show()
+    qtbot.waitExposed(win)
+    wait_idle(qtbot)
+    yield win
+    wait_idle(qtbot)
+    sandbox.faults.clear()
+    win.close()
