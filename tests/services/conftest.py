@@ -15,10 +15,10 @@ from pos.services.till import Till
 
 
 class Shop:
-    def __init__(self, data_dir, sandbox, api_key, timeout=(2.0, 5.0), retries=2):
+    def __init__(self, data_dir, sandbox, api_key, timeout=(2.0, 5.0), retries=2, busy_timeout_ms=5000):
         self.data_dir = data_dir
         self.sandbox = sandbox
-        self.engine = open_engine(data_dir)
+        self.engine = open_engine(data_dir, busy_timeout_ms=busy_timeout_ms)
         self.catalog = CatalogRepo(self.engine)
         self.journal = SqlJournal(self.engine)
         self.gateway = StripeGateway(api_key, sandbox.url, timeout=timeout, max_network_retries=retries)

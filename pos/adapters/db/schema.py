@@ -133,13 +133,14 @@ _FTS = [
 DB_FILE = "pos.sqlite3"
 
 
-def open_engine(data_dir: Path) -> Engine:
+def open_engine(data_dir: Path, *, busy_timeout_ms: int = 5000) -> Engine:
     """The engine for the till's database in data_dir, created and migrated if new."""
     data_dir.mkdir(parents=True, exist_ok=True)
     if os.name == "posix":
         os.chmod(data_dir, 0o700)
     path = data_dir / DB_FILE
-    engine = create_engine(f"sqlite:///{path}", connect_args={"timeout": 5, "check_same_thread": False})
+    engine = create_engine(f"sqlite:///{path}",
+                           connect_args={"timeout": busy_timeout_ms / 1000, "check_same_thread": False})
 
     @event.listens_for(engine, "connect")
     def _on_connect(dbapi_connection, _record):
@@ -149,7 +150,7 @@ def open_engine(data_dir: Path) -> Engine:
         cursor.execute("PRAGMA journal_mode=WAL")
         cursor.execute("PRAGMA synchronous=FULL")
         cursor.execute("PRAGMA foreign_keys=ON")
-        cursor.execute("PRAGMA busy_timeout=5000")
+        cursor.execute(f"PRAGMA busy_timeout={int(busy_timeout_ms)}")
         cursor.close()
 
     @event.listens_for(engine, "begin")

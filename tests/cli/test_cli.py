@@ -1,0 +1,84 @@
+"""`pos` on the command line, as separate processes against a real data folder."""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from pos.resources import resource_path
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+def pos(*args, env=None, stdin=None):
+    full_env = dict(os.environ, PYTHONPATH=str(ROOT), **(env or {}))
+    return subprocess.run([sys.executable, "-m", "pos", *args], capture_output=True, text=True, env=full_env,
+                          input=stdin, timeout=120, cwd=ROOT)
+
+
+def test_catalog_import_and_export_round_trip(tmp_path):
+    data = tmp_path / "data"
+    done = pos("--data-dir", str(data), "catalog", "import", str(resource_path("demo_catalog.csv")))
+    assert done.returncode == 0 and "Imported 40 products" in done.stdout
+    out = tmp_path / "out.csv"
+    assert pos("--data-dir", str(data), "catalog", "export", str(out)).returncode == 0
+    original = {r["sku"]: r for r in csv.DictReader(open(resource_path("demo_catalog.csv"), encoding="utf-8"))}
+    exported = {r["sku"]: r for r in csv.DictReader(open(out, encoding="utf-8"))}
+    assert exported == original
+    stdout = pos("--data-dir", str(data), "catalog", "export", "-").stdout
+    assert stdout.splitlines()[0] == "sku,barcode,name,category,price,tax_rate"
+
+
+@pytest.mark.parametrize("row,reason", [
+    ("X-1,123,Thing,Misc,abc,9", "line 3: price"),
+    ("X-1,123,Thing,Misc,1.234,9", "line 3: price"),
+    ("X-1,12a,Thing,Misc,1.20,9", "line 3: barcode"),
+    ("X-1,123,,Misc,1.20,9", "line 3: name is empty"),
+    ("X-1,123,Thing,Misc,1.20,150", "line 3: tax rate"),
+    ("GOOD-1,999,Dup,Misc,1.20,9", "line 3: sku GOOD-1 already on line 2"),
+])
+def test_bad_row_aborts_whole_import(tmp_path, row, reason):
+    data = tmp_path / "data"
+    bad = tmp_path / "bad.csv"
+    bad.write_text("sku,barcode,name,category,price,tax_rate\nGOOD-1,111,Good,Misc,2.00,9\n" + row + "\n")
+    done = pos("--data-dir", str(data), "catalog", "import", str(bad))
+    assert done.returncode == 1
+    assert reason in done.stderr and "Nothing was imported" in done.stderr
+    listing = pos("--data-dir", str(data), "catalog", "export", "-").stdout
+    assert listing.strip().splitlines() == ["sku,barcode,name,category,price,tax_rate"]
+
+
+def test_missing_column_and_missing_file(tmp_path):
+    data = tmp_path / "data"
+    bad = tmp_path / "bad.csv"
+    bad.write_text("sku,name,price\nA,B,1.00\n")
+    done = pos("--data-dir", str(data), "catalog", "import", str(bad))
+    assert done.returncode == 1 and "missing column" in done.stderr
+    assert pos("--data-dir", str(data), "catalog", "import", str(tmp_path / "nope.csv")).returncode == 2
+
+
+def test_receipts_export_after_sales(tmp_path, sandbox, api_key):
+    data = tmp_path / "data"
+    env = {"POS_STRIPE_API_KEY": api_key}
+    sold = subprocess.run([sys.executable, "-m", "tests.helpers.sell", str(data), sandbox.url, "3"],
+                          capture_output=True, text=True, env=dict(os.environ, PYTHONPATH=str(ROOT), **env),
+                          cwd=ROOT, timeout=120)
+    assert sold.returncode == 0, sold.stderr
+    as_csv = pos("--data-dir", str(data), "receipts", "export", env=env)
+    rows = list(csv.DictReader(io.StringIO(as_csv.stdout)))
+    assert [r["receipt_no"] for r in rows] == ["1", "2", "3"]
+    assert list(rows[0]) == ["receipt_no", "created_at", "currency", "total_minor", "tax_minor", "payment_intent",
+                             "status", "card_brand", "card_last4", "refunded_minor"]
+    assert rows[0]["total_minor"] == "450" and rows[1]["total_minor"] == "900"
+    assert rows[0]["card_last4"] == "4242" and rows[0]["refunded_minor"] == "0"
+    out = tmp_path / "r.json"
+    assert pos("--data-dir", str(data), "receipts", "export", "--format", "json", "--output", str(out)).returncode == 0
+    records = json.loads(out.read_text())
+    assert records[2]["total_minor"] == 1350 and records[2]["payment_intent"].startswith("pi_")
