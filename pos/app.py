@@ -94,7 +94,7 @@ def build_context(data_dir: Path, *, stripe_base_url: str | None = None, api_key
             log.info("Loaded the demo catalog (%d products).", count)
     kwargs = {"timeout": timeout} if timeout else {}
     gateway = StripeGateway(key, stripe_base_url, **kwargs)
-    journal = SqlJournal(engine)
+    journal = SqlJournal(engine, settings_repo)
     checkout = Checkout(journal, gateway, settings.till_id)
     till = Till(checkout, settings.currency, settings.tax_inclusive)
     return AppContext(data_dir=data_dir, engine=engine, catalog=catalog, settings_repo=settings_repo,

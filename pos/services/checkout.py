@@ -62,6 +62,7 @@ class Cancelled:
 class Failed:
     message: str
     money_may_have_moved: bool = False
+    sale_closed: bool = False      # the sale cannot be paid any more; the next payment starts a new one
 
 
 @dataclass(frozen=True)
@@ -127,9 +128,9 @@ class Checkout:
         if sale.state == sales.PAID:
             return Paid(self.journal.receipt_for_sale(sale_id))
         if sale.state not in sales.UNFINISHED:
-            return Failed(f"This sale was closed ({sale.note or sale.state}). Start a new sale. {NOT_CHARGED}")
+            return Failed(f"This sale was closed ({sale.note or sale.state}). {NOT_CHARGED}", sale_closed=True)
 
-        unanswered = self.journal.open_attempt(sale_id)
+        unanswered = self.journal.open_attempt(sale_id) if sale.state == sales.CONFIRM_SENT else None
         if unanswered is not None:
             # An earlier confirm never got its answer: settle it before anything else.
             progress(CHECKING)
@@ -145,7 +146,7 @@ class Checkout:
             except RequestRejected as exc:
                 note = _rejection_message(exc, sale)
                 self.journal.close_sale(sale.id, sales.ABANDONED, note)
-                return Failed(f"{note} {NOT_CHARGED}")
+                return Failed(f"{note} {NOT_CHARGED}", sale_closed=True)
             except (OutcomeUnknown, ProviderUnavailable, NotAuthorized, GatewayError) as exc:
                 # No confirm has been sent, so no money can have moved; the same key makes a retry safe.
                 return Failed(f"{_gateway_message(exc)} {NOT_CHARGED} Try again.")
@@ -154,7 +155,7 @@ class Checkout:
             crash_point("after_intent_recorded")
 
         params = {"payment_method": payment_method, "expand": ["latest_charge"]}
-        attempt = self.journal.begin_attempt(sale.id, payment_method, params)
+        attempt = self.journal.begin_attempt(sale, payment_method, params)
         crash_point("after_confirm_recorded")
         return self._confirm(sale, attempt, progress)
 
@@ -218,7 +219,7 @@ class Checkout:
                            "do not take another payment for this sale.")
         if status == "canceled":
             self.journal.close_sale(sale.id, sales.ABANDONED, "payment intent was cancelled")
-            return Failed(f"This payment was cancelled. {NOT_CHARGED}")
+            return Failed(f"This payment was cancelled. {NOT_CHARGED}", sale_closed=True)
         if status in ("requires_payment_method", "requires_confirmation"):
             message = cashier_message(intent.decline_code, intent.error_code)
             if attempt is not None:

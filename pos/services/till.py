@@ -12,8 +12,7 @@ from typing import Callable
 from pos.domain.cart import Cart, CartError
 from pos.domain.catalog import Product
 
-from . import sales
-from .checkout import ChargeResult, Checkout, Paid
+from .checkout import Cancelled, ChargeResult, Checkout, Failed, Paid
 
 
 class Till:
@@ -39,8 +38,7 @@ class Till:
             sale = self.checkout.start_sale(self.cart)
             self._sale_id, self._sale_version = sale.id, self.cart.version
         result = self.checkout.charge(self._sale_id, payment_method, progress)
-        state = self.checkout.journal.sale(self._sale_id).state
-        if state in (sales.ABANDONED, sales.PARKED):
+        if isinstance(result, Cancelled) or (isinstance(result, Failed) and result.sale_closed):
             self._sale_id = None
         return result
 

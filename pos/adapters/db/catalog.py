@@ -77,10 +77,12 @@ class CatalogRepo:
         with self._engine.connect() as conn:
             exact = conn.execute(select(_P).where(
                 (_P.c.barcode == query.strip()) | (_P.c.sku == query.strip()), _P.c.active)).all()
-            rows = conn.execute(text(
+            # No ORDER BY rank: ranking every match of a one-letter prefix in a big catalog costs
+            # more than a frame. The first matches, sorted by name, are what a cashier scans.
+            rows = sorted(conn.execute(text(
                 "SELECT p.* FROM products_fts f JOIN products p ON p.id = f.rowid "
-                "WHERE products_fts MATCH :m AND p.active ORDER BY f.rank LIMIT :n"),
-                {"m": match, "n": limit}).all()
+                "WHERE products_fts MATCH :m AND p.active LIMIT :n"),
+                {"m": match, "n": limit}).all(), key=lambda r: r.name.lower())
             if query.strip().isdigit() and len(rows) + len(exact) < limit:
                 # A partly typed barcode: a range scan on the barcode index.
                 q = query.strip()

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import contextlib
+import sqlite3
 
 from sqlalchemy.exc import DBAPIError, OperationalError
 
@@ -30,7 +31,7 @@ def storage_errors():
     """Turn SQLite failures into StorageError with a cashier's message."""
     try:
         yield
-    except (OperationalError, DBAPIError) as exc:
+    except (OperationalError, DBAPIError, sqlite3.Error) as exc:
         raise StorageError(describe(exc)) from exc
     except OSError as exc:  # e.g. RLIMIT_FSIZE's EFBIG surfaces as OSError in some paths
         raise StorageError(describe(exc)) from exc

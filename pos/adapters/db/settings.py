@@ -33,8 +33,15 @@ class SettingsRepo:
     def __init__(self, engine: Engine):
         self._engine = engine
         self._writer = writer(engine)
+        self._cached: StoreSettings | None = None
 
     def load(self) -> StoreSettings:
+        # Settings change only through save() on this repo; receipts read them on every sale.
+        if self._cached is None:
+            self._cached = self._read()
+        return self._cached
+
+    def _read(self) -> StoreSettings:
         with self._engine.connect() as conn:
             stored = dict(conn.execute(text("SELECT key, value FROM settings")).all())
         values = {}
@@ -57,9 +64,11 @@ class SettingsRepo:
                     raise SettingsError(
                         f"The currency cannot change from {current.currency} to {settings.currency}: "
                         f"{sales} sale(s) are on record in {current.currency}.")
+            self._cached = None
             for key, value in asdict(settings).items():
                 stored = "1" if value is True else "0" if value is False else str(value)
                 conn.execute(text("INSERT INTO settings(key, value) VALUES (:k, :v) "
                                   "ON CONFLICT(key) DO UPDATE SET value = excluded.value"),
                              {"k": key, "v": stored})
+        self._cached = settings
         return settings

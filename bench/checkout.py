@@ -1,0 +1,85 @@
+"""A full checkout through the till's services against the sandbox, as a ratio to the bare two calls.
+
+Full checkout = Till.pay: journal the sale and its lines (SQLite, synchronous=FULL),
+create the PaymentIntent, journal its id, journal the confirm attempt, confirm,
+write the receipt with its gapless number, all through the Stripe adapter.
+Baseline = the same create + confirm with the bare `stripe` client, no
+storage, in the same run against the same sandbox.
+
+    python bench/checkout.py [--rounds 300]
+"""
+
+from __future__ import annotations
+
+import argparse
+import statistics
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+import stripe
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+
+from pos.app import build_context  # noqa: E402
+from pos.domain.catalog import Product  # noqa: E402
+from pos.domain.money import Money  # noqa: E402
+from pos.sandbox import running_sandbox  # noqa: E402
+from pos.services.checkout import Paid  # noqa: E402
+
+KEY = "sk_test_benchcheckout"
+
+
+def bare(client, i):
+    pi = client.v1.payment_intents.create({"amount": 1030, "currency": "sgd", "payment_method_types": ["card"],
+                                           "metadata": {"sale_id": f"bare-{i}", "till_id": "T1"}},
+                                          {"idempotency_key": f"bare-{i}-create"})
+    client.v1.payment_intents.confirm(pi.id, {"payment_method": "pm_card_visa", "expand": ["latest_charge"]},
+                                      {"idempotency_key": f"bare-{i}-confirm-1"})
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--rounds", type=int, default=300)
+    args = parser.parse_args()
+    with running_sandbox() as sb, tempfile.TemporaryDirectory() as tmp:
+        context = build_context(Path(tmp) / "till", stripe_base_url=sb.url, api_key=KEY)
+        latte = context.catalog.save(Product(sku="L", name="Latte", category="Coffee", price=Money(580, "SGD"),
+                                             tax_rate_bp=900, barcode="1"))
+        bun = context.catalog.save(Product(sku="B", name="Bun", category="Bakery", price=Money(450, "SGD"),
+                                           tax_rate_bp=900, barcode="2"))
+        client = stripe.StripeClient(KEY, base_addresses={"api": sb.url})
+
+        def full(i):
+            context.till.new_sale()
+            context.till.cart.add(latte)
+            context.till.cart.add(bun)
+            assert isinstance(context.till.pay("pm_card_visa"), Paid)
+
+        for i in range(20):   # warm up both paths
+            bare(client, f"w{i}")
+            full(i)
+        bare_times, full_times = [], []
+        # Interleave the two so drift on the machine hits both alike.
+        for i in range(args.rounds):
+            t0 = time.perf_counter()
+            bare(client, i)
+            t1 = time.perf_counter()
+            full(i)
+            t2 = time.perf_counter()
+            bare_times.append((t1 - t0) * 1000)
+            full_times.append((t2 - t1) * 1000)
+        context.close()
+    p95 = lambda v: statistics.quantiles(v, n=20)[18]  # noqa: E731
+    b50, f50 = statistics.median(bare_times), statistics.median(full_times)
+    print(f"checkout bench, {args.rounds} rounds, stripe {stripe.VERSION}, sandbox in-process")
+    print(f"{'path':34} {'median ms':>10} {'p95 ms':>8}")
+    print(f"{'bare create+confirm (baseline)':34} {b50:>10.2f} {p95(bare_times):>8.2f}")
+    print(f"{'full checkout (journal+receipt)':34} {f50:>10.2f} {p95(full_times):>8.2f}")
+    print(f"ratio full/bare (median): {f50 / b50:.2f}  target <= 1.5: {'met' if f50 / b50 <= 1.5 else 'NOT met'}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

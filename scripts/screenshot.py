@@ -1,0 +1,69 @@
+"""Ring up a demo sale offscreen and save screenshots of the till for the README.
+
+    QT_QPA_PLATFORM=offscreen .venv/bin/python scripts/screenshot.py docs/
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+import tempfile
+from pathlib import Path
+
+os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+os.environ.pop("POS_STRIPE_API_KEY", None)
+
+from PySide6.QtCore import Qt  # noqa: E402
+from PySide6.QtTest import QTest  # noqa: E402
+from PySide6.QtWidgets import QApplication  # noqa: E402
+
+from pos.app import create_main_window  # noqa: E402
+from pos.resources import resource_path  # noqa: E402
+from pos.ui import workers  # noqa: E402
+
+
+def settle(app, ms=50):
+    for _ in range(400):
+        QTest.qWait(ms // 5 or 1)
+        if workers.busy_count() == 0:
+            break
+    QTest.qWait(ms)
+
+
+def main(out: Path) -> int:
+    out.mkdir(parents=True, exist_ok=True)
+    app = QApplication([])
+    app.setStyleSheet(resource_path("theme.qss").read_text(encoding="utf-8"))
+    window = create_main_window(Path(tempfile.mkdtemp()) / "till")
+    window.show()
+    settle(app)
+    tabs = window.products.tabs
+    tabs.setCurrentIndex([tabs.tabText(i) for i in range(tabs.count())].index("Coffee"))
+    QTest.qWait(50)
+    for name in ("Flat White", "Café Latte", "Flat White"):
+        next(b for b in window.products.buttons() if b.text().startswith(name + "\n")).click()
+    window.products.search.setText("8881230000174")   # Butter Croissant, as a scanner types it
+    QTest.keyClick(window.products.search, Qt.Key_Return)
+    settle(app)
+    window.grab().save(str(out / "till.png"))
+    window.pay()
+    dialog = window.payment_dialog
+    settle(app)
+    dialog.grab().save(str(out / "payment.png"))
+    dialog.methods.setCurrentRow(4)   # insufficient funds
+    dialog.charge()
+    settle(app)
+    dialog.grab().save(str(out / "declined.png"))
+    dialog.methods.setCurrentRow(0)
+    dialog.charge()
+    settle(app)
+    dialog.grab().save(str(out / "receipt.png"))
+    dialog.new_sale_button.click()
+    settle(app)
+    window.close()
+    print(f"screenshots in {out}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main(Path(sys.argv[1] if len(sys.argv) > 1 else "docs")))
