@@ -18,13 +18,14 @@ from pos.adapters.db.settings import SettingsRepo, StoreSettings
 from pos.adapters.stripe_gateway import StripeGateway
 from pos.resources import resource_path
 from pos.services.checkout import Checkout
+from pos.services.keys import KEY_ENV, KeyManager, KeyRefused, KeyState
 from pos.services.till import Till
 
 log = logging.getLogger(__name__)
 
 DEMO_KEY = "sk_test_demo0till0sandbox"
-KEY_ENV = "POS_STRIPE_API_KEY"
 DATA_DIR_ENV = "POS_DATA_DIR"
+PROFILE_ENV = "POS_PROFILE"
 
 
 def default_data_dir() -> Path:
@@ -35,6 +36,21 @@ def default_data_dir() -> Path:
     return Path(user_data_dir("pos-till", appauthor=False))
 
 
+def check_stripe_key(key: str, base_url: str | None) -> None:
+    """One cheap read call that proves Stripe (or the sandbox) takes the key; KeyRefused if not."""
+    from pos.services.gateway import GatewayError, NotAuthorized
+
+    gateway = StripeGateway(key, base_url, timeout=(5.0, 10.0), max_network_retries=0)
+    try:
+        gateway.check_key()
+    except NotAuthorized:
+        raise KeyRefused("Stripe refused this key (it is not valid, or it was revoked). It was not saved.") \
+            from None
+    except GatewayError:
+        raise KeyRefused("Could not reach Stripe to check the key, so it was not saved. "
+                         "Check the connection and try again.") from None
+
+
 @dataclass
 class AppContext:
     data_dir: Path
@@ -43,13 +59,46 @@ class AppContext:
     settings_repo: SettingsRepo
     settings: StoreSettings
     journal: SqlJournal
-    gateway: StripeGateway
     checkout: Checkout
     till: Till
-    demo: bool
-    endpoint: str
+    keys: KeyManager
+    stripe_base_url: str | None          # as given (None: Stripe itself, or the sandbox in demo)
+    timeout: object = None
+    gateway: StripeGateway | None = None
+    key_state: KeyState | None = None
     sandbox: object | None = None
     _closed: bool = field(default=False, repr=False)
+
+    @property
+    def demo(self) -> bool:
+        return self.key_state is None or self.key_state.demo
+
+    @property
+    def endpoint(self) -> str:
+        return self.gateway.endpoint
+
+    def use_key(self, state: KeyState) -> None:
+        """Point the till at Stripe with this key, or at the demo sandbox when there is none."""
+        base = self.stripe_base_url
+        key = state.key
+        if key is None:
+            key = DEMO_KEY
+            if base is None:
+                if self.sandbox is None:
+                    from pos.sandbox import Sandbox
+
+                    # Demo payments persist beside the till's data, so recovery works in demo too.
+                    self.sandbox = Sandbox(db=str(self.data_dir / "demo-sandbox.sqlite3")).start()
+                base = self.sandbox.url
+        elif self.sandbox is not None:
+            self.sandbox.stop()
+            self.sandbox = None
+        kwargs = {"timeout": self.timeout} if self.timeout else {}
+        self.gateway = StripeGateway(key, base, **kwargs)
+        self.checkout.gateway = self.gateway
+        self.key_state = state
+        if state.source == "env":
+            log.warning("Using the Stripe key from %s (meant for headless use only).", KEY_ENV)
 
     def close(self) -> None:
         if self._closed:
@@ -60,46 +109,33 @@ class AppContext:
         self.engine.dispose()
 
 
-def resolve_api_key(api_key: str | None) -> str | None:
-    """The key to use: given, else POS_STRIPE_API_KEY; None means demo mode."""
-    if api_key:
-        return api_key
-    from_env = os.environ.get(KEY_ENV)
-    if from_env:
-        log.warning("Using the Stripe key from %s (meant for headless use only).", KEY_ENV)
-        return from_env
-    return None
-
-
 def build_context(data_dir: Path, *, stripe_base_url: str | None = None, api_key: str | None = None,
-                  timeout=None) -> AppContext:
+                  timeout=None, key_store=None, profile: str | None = None) -> AppContext:
+    """Everything the till needs. api_key, when given, wins over the environment and the keyring."""
     data_dir = Path(data_dir)
     engine = open_engine(data_dir)
     settings_repo = SettingsRepo(engine)
     settings = settings_repo.load()
     catalog = CatalogRepo(engine)
-    key = resolve_api_key(api_key)
-    demo = key is None
-    sandbox = None
-    if demo:
-        key = DEMO_KEY
-        if stripe_base_url is None:
-            from pos.sandbox import Sandbox
+    if key_store is None:
+        from pos.adapters.secrets import KeyringStore
 
-            # The demo's payments persist beside the till's data, so recovery works in demo too.
-            sandbox = Sandbox(db=str(data_dir / "demo-sandbox.sqlite3")).start()
-            stripe_base_url = sandbox.url
-        if catalog.count() == 0:
-            count = catalog.import_csv(resource_path("demo_catalog.csv"), settings.currency)
-            log.info("Loaded the demo catalog (%d products).", count)
-    kwargs = {"timeout": timeout} if timeout else {}
-    gateway = StripeGateway(key, stripe_base_url, **kwargs)
+        key_store = KeyringStore(profile or os.environ.get(PROFILE_ENV) or "default")
+    keys = KeyManager(key_store, lambda key: check_stripe_key(key, stripe_base_url))
+    state = KeyState(api_key, "given") if api_key else keys.current()
+    if state.warning:
+        log.warning("%s", state.warning)
+    if state.demo and catalog.count() == 0:
+        count = catalog.import_csv(resource_path("demo_catalog.csv"), settings.currency)
+        log.info("Loaded the demo catalog (%d products).", count)
     journal = SqlJournal(engine, settings_repo)
-    checkout = Checkout(journal, gateway, settings.till_id)
+    checkout = Checkout(journal, None, settings.till_id)
     till = Till(checkout, settings.currency, settings.tax_inclusive)
-    return AppContext(data_dir=data_dir, engine=engine, catalog=catalog, settings_repo=settings_repo,
-                      settings=settings, journal=journal, gateway=gateway, checkout=checkout, till=till,
-                      demo=demo, endpoint=gateway.endpoint, sandbox=sandbox)
+    context = AppContext(data_dir=data_dir, engine=engine, catalog=catalog, settings_repo=settings_repo,
+                         settings=settings, journal=journal, checkout=checkout, till=till, keys=keys,
+                         stripe_base_url=stripe_base_url, timeout=timeout)
+    context.use_key(state)
+    return context
 
 
 def create_main_window(data_dir, *, stripe_base_url: str | None = None, api_key: str | None = None):

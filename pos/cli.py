@@ -14,6 +14,8 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--data-dir", type=Path, help="folder for the till's database (default: the OS "
                         "app-data folder, or $POS_DATA_DIR)")
     parser.add_argument("--stripe-base-url", help="point the Stripe client at this Stripe-compatible server")
+    parser.add_argument("--profile", help="till profile: which keyring entry holds the key "
+                        "(default: $POS_PROFILE or 'default')")
     sub = parser.add_subparsers(dest="command")
 
     catalog = sub.add_parser("catalog", help="import or export the product catalog (CSV)")
@@ -30,6 +32,12 @@ def build_parser() -> argparse.ArgumentParser:
     rexp.add_argument("--output", help="file to write (default: standard output)")
 
     sub.add_parser("recover", help="settle unfinished payments against Stripe; non-zero if a person must look")
+
+    config = sub.add_parser("config", help="the Stripe key (kept in the OS keyring)")
+    config_sub = config.add_subparsers(dest="action", required=True)
+    config_sub.add_parser("set-key", help="read a test key from standard input, check it with Stripe, store it")
+    config_sub.add_parser("show", help="print the mode and the masked key")
+    config_sub.add_parser("remove-key", help="delete the key from the keyring (back to demo mode)")
     return parser
 
 
@@ -96,7 +104,8 @@ def cmd_recover(args) -> int:
     from pos.app import build_context
     from pos.services.recovery import recover
 
-    context = build_context(args.data_dir or _default_dir(), stripe_base_url=args.stripe_base_url)
+    context = build_context(args.data_dir or _default_dir(), stripe_base_url=args.stripe_base_url,
+                            profile=args.profile)
     try:
         results = recover(context.journal, context.gateway)
     finally:
@@ -108,6 +117,55 @@ def cmd_recover(args) -> int:
     return 1 if any(r.needs_person for r in results) else 0
 
 
+def _key_manager(args):
+    import os
+
+    from pos.adapters.secrets import KeyringStore
+    from pos.app import PROFILE_ENV, check_stripe_key
+    from pos.services.keys import KeyManager
+
+    store = KeyringStore(args.profile or os.environ.get(PROFILE_ENV) or "default")
+    return KeyManager(store, lambda key: check_stripe_key(key, args.stripe_base_url))
+
+
+def cmd_config(args) -> int:
+    from pos.settings_text import describe_key
+    from pos.services.keys import KeyRefused
+
+    keys = _key_manager(args)
+    if args.action == "show":
+        state = keys.current()
+        print(describe_key(state))
+        if state.warning:
+            print(state.warning, file=sys.stderr)
+        return 0
+    if args.action == "remove-key":
+        state = keys.remove()
+        if state.warning:
+            print(f"error: {state.warning}", file=sys.stderr)
+            return 1
+        print("Key removed. " + describe_key(state))
+        return 0
+    # set-key: from standard input only, never argv (other users can read a process's arguments).
+    if sys.stdin.isatty():
+        import getpass
+
+        key = getpass.getpass("Stripe test key (sk_test_… or rk_test_…): ")
+    else:
+        key = sys.stdin.readline()
+    try:
+        state = keys.save(key)
+    except KeyRefused as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 1
+    if state.source != "keyring":
+        # A command ends with its process: a session-only key would be lost at once.
+        print(f"error: the key was not stored. {state.warning}", file=sys.stderr)
+        return 1
+    print(f"Key {state.masked} checked with Stripe and stored in the OS keyring.")
+    return 0
+
+
 def _default_dir():
     from pos.app import default_data_dir
 
@@ -117,10 +175,28 @@ def _default_dir():
 def cmd_gui(args) -> int:
     from pos.ui.launch import run_gui
 
-    return run_gui(args.data_dir or _default_dir(), stripe_base_url=args.stripe_base_url)
+    return run_gui(args.data_dir or _default_dir(), stripe_base_url=args.stripe_base_url, profile=args.profile)
+
+
+def _quiet_logging() -> None:
+    """Command-line runs log warnings to stderr, through the same redaction as the GUI's log."""
+    import logging
+
+    from pos.adapters.logs import RedactingFilter
+
+    handler = logging.StreamHandler()
+    handler.addFilter(RedactingFilter())
+    handler.setFormatter(logging.Formatter("%(levelname)s: %(message)s"))
+    root = logging.getLogger()
+    root.addHandler(handler)
+    root.setLevel(logging.WARNING)
+    logging.getLogger("stripe").setLevel(logging.WARNING)
 
 
 def main(argv: list[str]) -> int:
     args = build_parser().parse_args(argv)
-    handlers = {"catalog": cmd_catalog, "receipts": cmd_receipts, "recover": cmd_recover, None: cmd_gui}
+    if args.command is not None:
+        _quiet_logging()
+    handlers = {"catalog": cmd_catalog, "receipts": cmd_receipts, "recover": cmd_recover, "config": cmd_config,
+                None: cmd_gui}
     return handlers[args.command](args)

@@ -28,7 +28,7 @@ class FaultRule:
     def __post_init__(self) -> None:
         if self.status is None and not self.delay_ms and not self.drop:
             raise ValueError("a fault rule needs status, delay_ms or drop")
-        if self.status is not None and self.status not in (400, 402, 409, 429, 500, 502, 503, 504):
+        if self.status is not None and self.status not in (400, 401, 402, 403, 409, 429, 500, 502, 503, 504):
             raise ValueError(f"unsupported fault status {self.status}")
         if self.count < 1:
             raise ValueError("count must be at least 1")

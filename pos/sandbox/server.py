@@ -271,6 +271,8 @@ class Handler(BaseHTTPRequestHandler):
             body = errors.invalid_request(
                 "Too many requests hit the API too quickly. We recommend an exponential backoff of "
                 "your requests.", code="rate_limit", status=429).envelope()
+        elif fault.status in (401, 403):
+            body = errors.authentication("Invalid API Key provided (injected by the sandbox).").envelope()
         elif fault.status >= 500:
             body = {"error": {"type": "api_error",
                               "message": "An unknown error occurred (injected by the sandbox)."}}

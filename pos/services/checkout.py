@@ -90,6 +90,10 @@ class Checkout:
         with self._locks_guard:
             return self._locks[sale_id]
 
+    def sale_lock(self, sale_id: int) -> threading.Lock:
+        """Held while a sale is being charged; recovery takes it too, so the two never overlap."""
+        return self._lock(sale_id)
+
     # -- starting --------------------------------------------------------------
     def start_sale(self, cart: Cart) -> SaleRecord:
         """Record the sale (cart snapshot, amount, the exact create parameters) before any Stripe call."""

@@ -14,8 +14,10 @@ What the till does for each Stripe status (also in docs/reliability.md):
 
 from __future__ import annotations
 
+import contextlib
 from dataclasses import dataclass
 from datetime import datetime, timedelta, timezone
+from typing import Callable, ContextManager
 
 from pos.domain.money import Money
 
@@ -39,11 +41,24 @@ class Recovered:
 
 
 def recover(journal: Journal, gateway: PaymentGateway, now: datetime | None = None,
-            exclude: frozenset[int] = frozenset()) -> list[Recovered]:
-    """Settle each unfinished sale (but those in `exclude`, still being paid at the till)."""
+            exclude: Callable[[int], bool] = lambda _sale_id: False,
+            lock_for: Callable[[int], ContextManager] | None = None) -> list[Recovered]:
+    """Settle each unfinished sale that began before this run and is not the till's own.
+
+    `exclude(sale_id)` is asked just before each sale (the till may have moved on), and
+    `lock_for(sale_id)` serialises with checkout, so recovery never races a live payment.
+    """
     now = now or datetime.now(timezone.utc)
-    return [_recover_one(journal, gateway, sale, now)
-            for sale in journal.unfinished_sales() if sale.id not in exclude]
+    results = []
+    for sale in journal.unfinished_sales():
+        if datetime.fromisoformat(sale.created_at) >= now or exclude(sale.id):
+            continue
+        with (lock_for(sale.id) if lock_for else contextlib.nullcontext()):
+            current = journal.sale(sale.id)
+            if current.state not in sales.UNFINISHED or exclude(sale.id):
+                continue
+            results.append(_recover_one(journal, gateway, current, now))
+    return results
 
 
 def _amount(sale: SaleRecord) -> str:

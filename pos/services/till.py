@@ -21,6 +21,7 @@ class Till:
         self.cart = Cart(currency.upper(), tax_inclusive)
         self._sale_id: int | None = None
         self._sale_version: int | None = None
+        self.paying = False   # a payment is under way; recovery leaves this till's sales alone meanwhile
 
     @property
     def sale_id(self) -> int | None:
@@ -28,6 +29,13 @@ class Till:
 
     def pay(self, payment_method: str, progress: Callable[[str], None] = lambda _m: None) -> ChargeResult:
         """Charge the cart (runs off the UI thread). Safe to call again after any outcome."""
+        self.paying = True
+        try:
+            return self._pay(payment_method, progress)
+        finally:
+            self.paying = False
+
+    def _pay(self, payment_method: str, progress: Callable[[str], None]) -> ChargeResult:
         if self._sale_id is not None and self._sale_version != self.cart.version:
             earlier = self.checkout.abandon(self._sale_id, "the cart changed before payment")
             self._sale_id = None
@@ -41,6 +49,10 @@ class Till:
         if isinstance(result, Cancelled) or (isinstance(result, Failed) and result.sale_closed):
             self._sale_id = None
         return result
+
+    def owns(self, sale_id: int) -> bool:
+        """Whether this sale is the till's own right now (being paid, or the open sale of the cart)."""
+        return self.paying or sale_id == self._sale_id
 
     def abandon_sale(self, reason: str) -> ChargeResult | None:
         """Give up on the current sale (cancel its intent); the cart stays."""

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import logging
+
 from PySide6.QtCore import Qt, QTimer
 from PySide6.QtGui import QAction, QKeySequence
 from PySide6.QtWidgets import (
@@ -15,6 +17,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from pos.adapters.logs import redact
 from pos.domain.money import Money
 from pos.services import recovery
 from pos.services.checkout import CheckoutError, Paid
@@ -25,6 +28,7 @@ from .product_panel import ProductPanel
 from .workers import run_in_background
 
 RECOVERY_INTERVAL_MS = 60_000
+log = logging.getLogger(__name__)
 
 
 class MainWindow(QMainWindow):
@@ -57,22 +61,22 @@ class MainWindow(QMainWindow):
 
         central = QWidget()
         layout = QVBoxLayout(central)
-        if context.demo:
-            banner = QLabel("DEMO MODE — payments go to the built-in Stripe test sandbox. No real money moves.",
-                            objectName="demoBanner")
-            banner.setAlignment(Qt.AlignCenter)
-            layout.addWidget(banner)
+        self.demo_banner = QLabel("DEMO MODE — payments go to the built-in Stripe test sandbox. "
+                                  "No real money moves.", objectName="demoBanner")
+        self.demo_banner.setAlignment(Qt.AlignCenter)
+        layout.addWidget(self.demo_banner)
         layout.addWidget(splitter, 1)
         self.setCentralWidget(central)
 
-        self.mode_label = QLabel("DEMO" if context.demo else "TEST MODE", objectName="modeLabel")
-        self.endpoint_label = QLabel(f"Stripe: {context.endpoint}", objectName="endpointLabel")
+        self.mode_label = QLabel(objectName="modeLabel")
+        self.endpoint_label = QLabel(objectName="endpointLabel")
         self.status_message = QLabel("", objectName="statusMessage")
         self.statusBar().addWidget(self.mode_label)
         self.statusBar().addWidget(self.endpoint_label)
         self.statusBar().addPermanentWidget(self.status_message, 1)
 
         self._build_menus()
+        self.refresh_mode()
         self.products.product_chosen.connect(self.add_product)
         self.products.code_not_found.connect(
             lambda code: self.say(f"No product with barcode or SKU “{code}”.", error=True))
@@ -86,6 +90,7 @@ class MainWindow(QMainWindow):
         self._recovery_timer.timeout.connect(lambda: self.run_recovery(quiet=True))
         self._recovery_timer.start()
         QTimer.singleShot(0, lambda: self.run_recovery(quiet=False))
+        log.info("main window ready (%s)", "demo mode" if context.demo else "test mode")
 
     def _build_menus(self) -> None:
         sale_menu = self.menuBar().addMenu("&Sale")
@@ -100,10 +105,37 @@ class MainWindow(QMainWindow):
         for action in (pay, resume, recover_now, focus_search):
             sale_menu.addAction(action)
         self.addAction(pay)
+        settings = QAction("Se&ttings…", self, shortcut=QKeySequence("Ctrl+,"))
+        settings.triggered.connect(self.open_settings)
+        sale_menu.addSeparator()
+        sale_menu.addAction(settings)
+        self.addAction(settings)
         quit_action = QAction("&Quit", self, shortcut=QKeySequence.Quit)
         quit_action.triggered.connect(self.close)
         sale_menu.addSeparator()
         sale_menu.addAction(quit_action)
+
+    # -- mode and settings ------------------------------------------------------------
+    def refresh_mode(self) -> None:
+        demo = self.context.demo
+        self.demo_banner.setVisible(demo)
+        self.mode_label.setText("DEMO" if demo else "TEST MODE")
+        self.endpoint_label.setText(f"Stripe: {self.context.endpoint}")
+
+    def open_settings(self) -> None:
+        from .settings_dialog import SettingsDialog
+
+        self.settings_dialog = SettingsDialog(self)
+        self.settings_dialog.open()
+
+    def apply_settings(self, settings) -> None:
+        self.context.settings = settings
+        self.context.checkout.till_id = settings.till_id
+        if self.till.cart.is_empty():
+            self.till.cart.currency = settings.currency
+            self.till.cart.tax_inclusive = settings.tax_inclusive
+            self.cart_panel.refresh()
+        self.setWindowTitle(f"{settings.store_name} — Till {settings.till_id}")
 
     # -- feedback -------------------------------------------------------------------
     def say(self, text: str, error: bool = False) -> None:
@@ -146,6 +178,7 @@ class MainWindow(QMainWindow):
         if isinstance(result, Paid):
             receipt = result.receipt
             self.till.new_sale()
+            self.apply_settings(self.context.settings)   # settings saved mid-sale apply from now on
             self.cart_panel.refresh()
             self._cart_changed()
             self.say(f"Paid {receipt.total.format(self.locale)} — receipt {receipt.number_text} saved.")
@@ -157,13 +190,14 @@ class MainWindow(QMainWindow):
     def run_recovery(self, quiet: bool) -> None:
         if self._recovering:
             return
-        current = self.till.sale_id
-        exclude = frozenset({current}) if current is not None else frozenset()
         context = self.context
+        till = self.till
         self._recovering = True
 
         def work(_progress):
-            return recovery.recover(context.journal, context.gateway, exclude=exclude)
+            # The sale the till is paying for right now is the till's, not recovery's.
+            return recovery.recover(context.journal, context.gateway, exclude=till.owns,
+                                    lock_for=context.checkout.sale_lock)
 
         run_in_background(work, on_success=lambda r: self._recovered(r, quiet),
                           on_failure=lambda exc: self._recovery_failed(exc))
@@ -184,7 +218,7 @@ class MainWindow(QMainWindow):
 
     def _recovery_failed(self, exc: Exception) -> None:
         self._recovering = False
-        self.say(f"Could not check unfinished payments: {exc}", error=True)
+        self.say(f"Could not check unfinished payments: {redact(str(exc))}", error=True)
 
     def resume_parked(self) -> None:
         parked = self.context.journal.parked_sales()

@@ -20,6 +20,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from pos.adapters.logs import redact
 from pos.domain.receipt import render_text
 from pos.domain.test_cards import TEST_PAYMENT_METHODS
 from pos.services.checkout import Cancelled, ChargeResult, Declined, Failed, Paid, Pending
@@ -163,8 +164,8 @@ class PaymentDialog(QDialog):
 
     def _crashed(self, exc: Exception) -> None:
         self._set_charging(False)
-        self._say(f"Something went wrong: {exc}. Nothing is lost; the till checks this sale on restart.",
-                  "error")
+        self._say(f"Something went wrong: {redact(str(exc))}. Nothing is lost; the till checks this sale "
+                  "on restart.", "error")
 
     def _cancel_clicked(self) -> None:
         if self._charging:

@@ -114,3 +114,22 @@ def test_empty_cart_and_tiny_amounts(shop):
     assert isinstance(result, Failed) and "minimum" in result.message and "Nothing was charged" in result.message
     assert not shop.till.cart.is_empty() and shop.till.sale_id is None
     assert shop.stripe.v1.payment_intents.list().data == []
+
+
+def test_recovery_leaves_the_tills_own_sale_alone(shop):
+    from pos.services.recovery import recover
+
+    shop.cart_of((shop.latte, 1))
+    assert isinstance(shop.till.pay("pm_card_chargeDeclined"), Declined)
+    sale_id = shop.till.sale_id
+    assert recover(shop.journal, shop.gateway, exclude=shop.till.owns,
+                   lock_for=shop.checkout.sale_lock) == []
+    assert shop.journal.sale(sale_id).state == sales.INTENT_CREATED
+    assert isinstance(shop.till.pay("pm_card_visa"), Paid)
+    # Without the till's claim (a restart), the same kind of sale is parked and its intent cancelled.
+    shop.till.new_sale()
+    shop.cart_of((shop.bun, 1))
+    shop.till.pay("pm_card_chargeDeclined")
+    parked = recover(shop.journal, shop.gateway)
+    assert [r.outcome for r in parked] == ["parked"]
+    check_invariants(db(shop), shop.stripe)

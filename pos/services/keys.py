@@ -1,0 +1,92 @@
+"""The Stripe key: where it comes from, how a new one is checked and stored, and the till's mode.
+
+Precedence: POS_STRIPE_API_KEY (headless use), then the OS keyring, then a key
+typed in for this session only (when no keyring works), else demo mode. A key
+is stored only after it is accepted (a test secret or restricted key) and one
+cheap read call to Stripe accepted it too. It is never written to a file.
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+from typing import Callable, Protocol
+
+from pos.domain.api_keys import classify, mask
+
+KEY_ENV = "POS_STRIPE_API_KEY"
+
+
+class KeyStoreUnavailable(Exception):
+    """The OS keyring cannot be used; the message says what is missing and how to fix it."""
+
+
+class KeyRefused(Exception):
+    """The key was not stored; the message says why, in plain words."""
+
+
+class KeyStore(Protocol):
+    def get(self) -> str | None: ...
+    def set(self, key: str) -> None: ...
+    def delete(self) -> None: ...
+
+
+@dataclass(frozen=True)
+class KeyState:
+    key: str | None
+    source: str                 # env, keyring, session, demo
+    warning: str | None = None  # e.g. why the keyring could not be read
+
+    @property
+    def masked(self) -> str | None:
+        return mask(self.key) if self.key else None
+
+    @property
+    def demo(self) -> bool:
+        return self.key is None
+
+
+class KeyManager:
+    def __init__(self, store: KeyStore, check_key: Callable[[str], None], environ=os.environ):
+        self._store = store
+        self._check_key = check_key
+        self._environ = environ
+        self._session_key: str | None = None
+
+    def current(self) -> KeyState:
+        from_env = self._environ.get(KEY_ENV)
+        if from_env:
+            return KeyState(from_env, "env")
+        warning = None
+        try:
+            stored = self._store.get()
+        except KeyStoreUnavailable as exc:
+            stored, warning = None, str(exc)
+        if stored:
+            return KeyState(stored, "keyring")
+        if self._session_key:
+            return KeyState(self._session_key, "session", warning)
+        return KeyState(None, "demo", warning)
+
+    def save(self, key: str) -> KeyState:
+        """Check and store a key; raises KeyRefused with the reason when it is not stored."""
+        key = key.strip()
+        verdict = classify(key)
+        if not verdict.accepted:
+            raise KeyRefused(verdict.reason)
+        self._check_key(key)   # raises KeyRefused if Stripe does not take it
+        try:
+            self._store.set(key)
+        except KeyStoreUnavailable as exc:
+            self._session_key = key
+            return KeyState(key, "session", str(exc))
+        self._session_key = None
+        return KeyState(key, "keyring")
+
+    def remove(self) -> KeyState:
+        self._session_key = None
+        try:
+            self._store.delete()
+        except KeyStoreUnavailable as exc:
+            return KeyState(None, "demo", str(exc))
+        return self.current()

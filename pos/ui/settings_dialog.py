@@ -1,0 +1,191 @@
+"""Settings: the Stripe key (kept in the OS keyring, shown only masked) and the store's details."""
+
+from __future__ import annotations
+
+from dataclasses import replace
+
+from PySide6.QtWidgets import (
+    QCheckBox,
+    QDialog,
+    QDialogButtonBox,
+    QFormLayout,
+    QGroupBox,
+    QHBoxLayout,
+    QLabel,
+    QLineEdit,
+    QPlainTextEdit,
+    QPushButton,
+    QVBoxLayout,
+)
+
+from pos.adapters.db.errors import StorageError
+from pos.adapters.db.settings import SettingsError
+from pos.domain import tax
+from pos.services.keys import KeyRefused, KeyState
+from pos.settings_text import describe_key
+
+from .workers import run_in_background
+
+class SettingsDialog(QDialog):
+    def __init__(self, window):
+        super().__init__(window)
+        self.setObjectName("settingsDialog")
+        self.setWindowTitle("Settings")
+        self.window_ = window
+        self.context = window.context
+        self._busy = False
+
+        self.key_status = QLabel(objectName="keyStatusLabel")
+        self.key_status.setWordWrap(True)
+        self.key_field = QLineEdit(objectName="apiKeyField")
+        self.key_field.setEchoMode(QLineEdit.Password)
+        self.key_field.setPlaceholderText("sk_test_… or rk_test_…")
+        self.save_key = QPushButton("Save key", objectName="saveKeyButton")
+        self.remove_key = QPushButton("Remove key", objectName="removeKeyButton")
+        self.key_message = QLabel("", objectName="keyMessage")
+        self.key_message.setWordWrap(True)
+        key_row = QHBoxLayout()
+        key_row.addWidget(self.key_field, 1)
+        key_row.addWidget(self.save_key)
+        key_row.addWidget(self.remove_key)
+        key_box = QGroupBox("Stripe API key")
+        key_layout = QVBoxLayout(key_box)
+        key_layout.addWidget(self.key_status)
+        key_layout.addLayout(key_row)
+        key_layout.addWidget(self.key_message)
+
+        s = self.context.settings
+        self.store_name = QLineEdit(s.store_name, objectName="storeNameField")
+        self.address = QPlainTextEdit(s.address, objectName="addressField")
+        self.address.setFixedHeight(60)
+        self.currency = QLineEdit(s.currency, objectName="currencyField")
+        self.currency.setMaxLength(3)
+        self.inclusive = QCheckBox("Prices include tax", objectName="taxInclusiveCheck")
+        self.inclusive.setChecked(s.tax_inclusive)
+        self.tax_rate = QLineEdit(tax.format_rate(s.default_tax_rate_bp), objectName="defaultTaxRateField")
+        self.footer = QLineEdit(s.receipt_footer, objectName="receiptFooterField")
+        self.till_id = QLineEdit(s.till_id, objectName="tillIdField")
+        self.save_settings = QPushButton("Save store settings", objectName="saveSettingsButton")
+        self.settings_message = QLabel("", objectName="settingsMessage")
+        self.settings_message.setWordWrap(True)
+        store_box = QGroupBox("Store")
+        form = QFormLayout(store_box)
+        form.addRow("Store name", self.store_name)
+        form.addRow("Address", self.address)
+        form.addRow("Currency", self.currency)
+        form.addRow("", self.inclusive)
+        form.addRow("Default tax rate (%)", self.tax_rate)
+        form.addRow("Receipt footer", self.footer)
+        form.addRow("Till id", self.till_id)
+        form.addRow(self.save_settings)
+        form.addRow(self.settings_message)
+
+        close = QDialogButtonBox(QDialogButtonBox.Close)
+        close.rejected.connect(self.reject)
+        layout = QVBoxLayout(self)
+        layout.addWidget(key_box)
+        layout.addWidget(store_box)
+        layout.addWidget(close)
+
+        self.save_key.clicked.connect(self.save_key_clicked)
+        self.key_field.returnPressed.connect(self.save_key_clicked)
+        self.remove_key.clicked.connect(self.remove_key_clicked)
+        self.save_settings.clicked.connect(self.save_settings_clicked)
+        self._show_key_state(self.context.key_state)
+
+    # -- key ------------------------------------------------------------------------
+    def _show_key_state(self, state: KeyState) -> None:
+        self.key_status.setText(describe_key(state))
+        self.remove_key.setEnabled(state.source in ("keyring", "session"))
+        if state.warning:
+            self._say_key(state.warning, error=True)
+
+    def _say_key(self, text: str, error: bool = False) -> None:
+        self.key_message.setText(text)
+        self.key_message.setProperty("kind", "error" if error else "info")
+        self.key_message.style().unpolish(self.key_message)
+        self.key_message.style().polish(self.key_message)
+
+    def _set_busy(self, busy: bool) -> None:
+        self._busy = busy
+        for w in (self.key_field, self.save_key, self.remove_key):
+            w.setEnabled(not busy)
+
+    @property
+    def busy(self) -> bool:
+        return self._busy
+
+    def save_key_clicked(self) -> None:
+        key = self.key_field.text()
+        if self._busy:
+            return
+        self._set_busy(True)
+        self._say_key("Checking the key with Stripe…")
+        keys = self.context.keys
+        run_in_background(lambda _p: keys.save(key), on_success=self._key_saved, on_failure=self._key_failed)
+
+    def _key_saved(self, state: KeyState) -> None:
+        self._set_busy(False)
+        self.key_field.clear()
+        effective = self.context.keys.current()
+        self.context.use_key(effective)
+        self.window_.refresh_mode()
+        self._show_key_state(effective)
+        where = "in the OS keyring" if state.source == "keyring" else "for this session only"
+        self._say_key(f"Key {state.masked} saved {where}. The till is now in test mode.", error=False)
+        if state.warning:
+            self._say_key(f"Key {state.masked} is kept for this session only. {state.warning}", error=True)
+
+    def _key_failed(self, exc: Exception) -> None:
+        self._set_busy(False)
+        self.key_field.clear()
+        if isinstance(exc, KeyRefused):
+            self._say_key(str(exc), error=True)
+        else:
+            self._say_key("The key could not be saved. Nothing was stored.", error=True)
+
+    def remove_key_clicked(self) -> None:
+        if self._busy:
+            return
+        self._set_busy(True)
+        keys = self.context.keys
+        run_in_background(lambda _p: keys.remove(), on_success=self._key_removed, on_failure=self._key_failed)
+
+    def _key_removed(self, state: KeyState) -> None:
+        self._set_busy(False)
+        self.context.use_key(state)
+        self.window_.refresh_mode()
+        self._show_key_state(state)
+        self._say_key("Key removed." + (" The till is back in demo mode." if state.demo else ""))
+
+    # -- store settings -----------------------------------------------------------------
+    def save_settings_clicked(self) -> None:
+        try:
+            rate = tax.parse_rate(self.tax_rate.text())
+        except ValueError as exc:
+            return self._say_settings(str(exc), error=True)
+        till_id = self.till_id.text().strip()
+        if not till_id:
+            return self._say_settings("The till id cannot be empty.", error=True)
+        new = replace(self.context.settings, store_name=self.store_name.text().strip(),
+                      address=self.address.toPlainText().strip(), currency=self.currency.text().strip().upper(),
+                      tax_inclusive=self.inclusive.isChecked(), default_tax_rate_bp=rate,
+                      receipt_footer=self.footer.text().strip(), till_id=till_id)
+        try:
+            saved = self.context.settings_repo.save(new)
+        except (SettingsError, StorageError) as exc:
+            self.currency.setText(self.context.settings.currency)
+            return self._say_settings(str(exc), error=True)
+        self.window_.apply_settings(saved)
+        self._say_settings("Store settings saved.")
+
+    def _say_settings(self, text: str, error: bool = False) -> None:
+        self.settings_message.setText(text)
+        self.settings_message.setProperty("kind", "error" if error else "info")
+        self.settings_message.style().unpolish(self.settings_message)
+        self.settings_message.style().polish(self.settings_message)
+
+    def reject(self) -> None:
+        if self._busy:
+            return  # wait for the key check to answer
+        super().reject()
