@@ -24,16 +24,7 @@ from pos.services.till import Till
 log = logging.getLogger(__name__)
 
 DEMO_KEY = "sk_test_demo0till0sandbox"
-DATA_DIR_ENV = "POS_DATA_DIR"
 PROFILE_ENV = "POS_PROFILE"
-
-
-def default_data_dir() -> Path:
-    if os.environ.get(DATA_DIR_ENV):
-        return Path(os.environ[DATA_DIR_ENV])
-    from platformdirs import user_data_dir
-
-    return Path(user_data_dir("pos-till", appauthor=False))
 
 
 def check_stripe_key(key: str, base_url: str | None) -> None:
@@ -110,8 +101,9 @@ class AppContext:
 
 
 def build_context(data_dir: Path, *, stripe_base_url: str | None = None, api_key: str | None = None,
-                  timeout=None, key_store=None, profile: str | None = None) -> AppContext:
-    """Everything the till needs. api_key, when given, wins over the environment and the keyring."""
+                  timeout=None, key_store=None, profile: str | None = None, demo: bool = False) -> AppContext:
+    """Everything the till needs. api_key, when given, wins over the environment and the keyring;
+    demo=True ignores both (the self-test)."""
     data_dir = Path(data_dir)
     engine = open_engine(data_dir)
     settings_repo = SettingsRepo(engine)
@@ -122,7 +114,10 @@ def build_context(data_dir: Path, *, stripe_base_url: str | None = None, api_key
 
         key_store = KeyringStore(profile or os.environ.get(PROFILE_ENV) or "default")
     keys = KeyManager(key_store, lambda key: check_stripe_key(key, stripe_base_url))
-    state = KeyState(api_key, "given") if api_key else keys.current()
+    if demo:
+        state = KeyState(None, "demo")
+    else:
+        state = KeyState(api_key, "given") if api_key else keys.current()
     if state.warning:
         log.warning("%s", state.warning)
     if state.demo and catalog.count() == 0:

@@ -14,6 +14,7 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--data-dir", type=Path, help="folder for the till's database (default: the OS "
                         "app-data folder, or $POS_DATA_DIR)")
     parser.add_argument("--stripe-base-url", help="point the Stripe client at this Stripe-compatible server")
+    parser.add_argument("--startup-probe", action="store_true", help=argparse.SUPPRESS)
     parser.add_argument("--profile", help="till profile: which keyring entry holds the key "
                         "(default: $POS_PROFILE or 'default')")
     sub = parser.add_subparsers(dest="command")
@@ -33,6 +34,8 @@ def build_parser() -> argparse.ArgumentParser:
 
     sub.add_parser("recover", help="settle unfinished payments against Stripe; non-zero if a person must look")
 
+    sub.add_parser("self-test", help="ring up and pay a sale offscreen on the embedded sandbox; exit 0 if all works")
+
     config = sub.add_parser("config", help="the Stripe key (kept in the OS keyring)")
     config_sub = config.add_subparsers(dest="action", required=True)
     config_sub.add_parser("set-key", help="read a test key from standard input, check it with Stripe, store it")
@@ -43,7 +46,7 @@ def build_parser() -> argparse.ArgumentParser:
 
 def _engine(args):
     from pos.adapters.db.schema import open_engine
-    from pos.app import default_data_dir
+    from pos.resources import default_data_dir
 
     return open_engine(args.data_dir or default_data_dir())
 
@@ -166,8 +169,14 @@ def cmd_config(args) -> int:
     return 0
 
 
+def cmd_self_test(_args) -> int:
+    from pos.selftest import main as self_test
+
+    return self_test()
+
+
 def _default_dir():
-    from pos.app import default_data_dir
+    from pos.resources import default_data_dir
 
     return default_data_dir()
 
@@ -175,7 +184,8 @@ def _default_dir():
 def cmd_gui(args) -> int:
     from pos.ui.launch import run_gui
 
-    return run_gui(args.data_dir or _default_dir(), stripe_base_url=args.stripe_base_url, profile=args.profile)
+    return run_gui(args.data_dir or _default_dir(), stripe_base_url=args.stripe_base_url, profile=args.profile,
+                   startup_probe=args.startup_probe)
 
 
 def _quiet_logging() -> None:
@@ -198,5 +208,5 @@ def main(argv: list[str]) -> int:
     if args.command is not None:
         _quiet_logging()
     handlers = {"catalog": cmd_catalog, "receipts": cmd_receipts, "recover": cmd_recover, "config": cmd_config,
-                None: cmd_gui}
+                "self-test": cmd_self_test, None: cmd_gui}
     return handlers[args.command](args)

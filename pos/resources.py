@@ -1,9 +1,21 @@
-"""Where the app's read-only files are, from a source checkout or a frozen (PyInstaller) build."""
+"""Where the app's files are: its read-only resources (source checkout or frozen build) and its data."""
 
 from __future__ import annotations
 
+import os
 import sys
 from pathlib import Path
+
+DATA_DIR_ENV = "POS_DATA_DIR"
+
+
+def default_data_dir() -> Path:
+    """$POS_DATA_DIR, else the OS app-data folder. The app never writes into its own folder."""
+    if os.environ.get(DATA_DIR_ENV):
+        return Path(os.environ[DATA_DIR_ENV])
+    from platformdirs import user_data_dir
+
+    return Path(user_data_dir("pos-till", appauthor=False))
 
 
 def resource_path(name: str) -> Path:

@@ -59,12 +59,18 @@ class Money:
     def format(self, locale: str = "en_SG") -> str:
         """For people: 'S$3.50', '¥500', 'KWD 1.250', from Babel's CLDR locale data."""
         # Babel is imported on first use: it is heavy and only the screen needs it.
+        from babel.core import UnknownLocaleError
         from babel.numbers import format_currency, get_currency_precision
 
         if get_currency_precision(self.currency) != self.exponent:
             # CLDR and Stripe disagree on this currency's decimals; never round money away.
             return str(self)
-        return format_currency(Decimal(self.minor).scaleb(-self.exponent), self.currency, locale=locale)
+        amount = Decimal(self.minor).scaleb(-self.exponent)
+        try:
+            return format_currency(amount, self.currency, locale=locale)
+        except (UnknownLocaleError, ValueError, OSError):
+            # A locale whose data is not shipped (the frozen app keeps a chosen few).
+            return format_currency(amount, self.currency, locale="en")
 
     def _check(self, other: "Money") -> None:
         if not isinstance(other, Money):

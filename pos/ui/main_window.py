@@ -32,17 +32,39 @@ log = logging.getLogger(__name__)
 
 
 class MainWindow(QMainWindow):
-    def __init__(self, context, parent=None):
+    def __init__(self, context=None, parent=None):
+        """The window's frame paints at once; with a context it is wired at once too.
+
+        The launcher passes no context, shows the frame, and attaches the context after the
+        first paint, so SQLAlchemy, pydantic and stripe load while the cashier already sees
+        the till (see bench/startup.py).
+        """
         super().__init__(parent)
-        self.context = context
-        self.till = context.till
-        self.locale = context.settings.locale
+        self.context = None
         self.payment_dialog: PaymentDialog | None = None
         self.last_recovery: list[recovery.Recovered] = []
         self._recovering = False
         self.setObjectName("mainWindow")
-        self.setWindowTitle(f"{context.settings.store_name} — Till {context.settings.till_id}")
+        self.setWindowTitle("Till")
         self.resize(1200, 760)
+        self.loading = QLabel("Opening the till…", objectName="loadingLabel")
+        self.loading.setAlignment(Qt.AlignCenter)
+        self.setCentralWidget(self.loading)
+        self.mode_label = QLabel(objectName="modeLabel")
+        self.endpoint_label = QLabel(objectName="endpointLabel")
+        self.status_message = QLabel("", objectName="statusMessage")
+        self.statusBar().addWidget(self.mode_label)
+        self.statusBar().addWidget(self.endpoint_label)
+        self.statusBar().addPermanentWidget(self.status_message, 1)
+        if context is not None:
+            self.attach(context)
+
+    def attach(self, context) -> None:
+        """Wire the window to the till's services and data."""
+        self.context = context
+        self.till = context.till
+        self.locale = context.settings.locale
+        self.setWindowTitle(f"{context.settings.store_name} — Till {context.settings.till_id}")
 
         self.products = ProductPanel(context.catalog, self.locale)
         self.cart_panel = CartPanel(self.till.cart, self.locale)
@@ -67,13 +89,7 @@ class MainWindow(QMainWindow):
         layout.addWidget(self.demo_banner)
         layout.addWidget(splitter, 1)
         self.setCentralWidget(central)
-
-        self.mode_label = QLabel(objectName="modeLabel")
-        self.endpoint_label = QLabel(objectName="endpointLabel")
-        self.status_message = QLabel("", objectName="statusMessage")
-        self.statusBar().addWidget(self.mode_label)
-        self.statusBar().addWidget(self.endpoint_label)
-        self.statusBar().addPermanentWidget(self.status_message, 1)
+        self.loading = None
 
         self._build_menus()
         self.refresh_mode()
@@ -255,6 +271,7 @@ class MainWindow(QMainWindow):
             self.say("A payment is being charged: wait for its answer before closing.", error=True)
             event.ignore()
             return
-        self._recovery_timer.stop()
         super().closeEvent(event)
-        self.context.close()
+        if self.context is not None:
+            self._recovery_timer.stop()
+            self.context.close()
