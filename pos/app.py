@@ -13,12 +13,15 @@ from pathlib import Path
 
 from pos.adapters.db.catalog import CatalogRepo
 from pos.adapters.db.journal import SqlJournal
+from pos.adapters.db.receipts import ReceiptsRepo
+from pos.adapters.db.refunds import SqlRefunds
 from pos.adapters.db.schema import open_engine
 from pos.adapters.db.settings import SettingsRepo, StoreSettings
 from pos.adapters.stripe_gateway import StripeGateway
 from pos.resources import resource_path
 from pos.services.checkout import Checkout
 from pos.services.keys import KEY_ENV, KeyManager, KeyRefused, KeyState
+from pos.services.refunds import Refunds
 from pos.services.till import Till
 
 log = logging.getLogger(__name__)
@@ -52,6 +55,8 @@ class AppContext:
     journal: SqlJournal
     checkout: Checkout
     till: Till
+    receipts: object
+    refunds: object
     keys: KeyManager
     stripe_base_url: str | None          # as given (None: Stripe itself, or the sandbox in demo)
     timeout: object = None
@@ -87,6 +92,7 @@ class AppContext:
         kwargs = {"timeout": self.timeout} if self.timeout else {}
         self.gateway = StripeGateway(key, base, **kwargs)
         self.checkout.gateway = self.gateway
+        self.refunds.gateway = self.gateway
         self.key_state = state
         if state.source == "env":
             log.warning("Using the Stripe key from %s (meant for headless use only).", KEY_ENV)
@@ -126,8 +132,10 @@ def build_context(data_dir: Path, *, stripe_base_url: str | None = None, api_key
     journal = SqlJournal(engine, settings_repo)
     checkout = Checkout(journal, None, settings.till_id)
     till = Till(checkout, settings.currency, settings.tax_inclusive)
+    refunds = Refunds(SqlRefunds(engine, settings_repo), None, settings.till_id)
     context = AppContext(data_dir=data_dir, engine=engine, catalog=catalog, settings_repo=settings_repo,
-                         settings=settings, journal=journal, checkout=checkout, till=till, keys=keys,
+                         settings=settings, journal=journal, checkout=checkout, till=till,
+                         receipts=ReceiptsRepo(engine, settings_repo), refunds=refunds, keys=keys,
                          stripe_base_url=stripe_base_url, timeout=timeout)
     context.use_key(state)
     return context

@@ -34,6 +34,10 @@ def build_parser() -> argparse.ArgumentParser:
 
     sub.add_parser("recover", help="settle unfinished payments against Stripe; non-zero if a person must look")
 
+    report = sub.add_parser("report", help="the day's figures: sales, refunds, net, tax by rate, cards, hours")
+    report.add_argument("--date", required=True, help="the local calendar date, YYYY-MM-DD")
+    report.add_argument("--format", choices=("text", "csv", "json"), default="text")
+
     sub.add_parser("self-test", help="ring up and pay a sale offscreen on the embedded sandbox; exit 0 if all works")
 
     config = sub.add_parser("config", help="the Stripe key (kept in the OS keyring)")
@@ -111,12 +115,15 @@ def cmd_recover(args) -> int:
                             profile=args.profile)
     try:
         results = recover(context.journal, context.gateway)
+        refund_notes = context.refunds.recover()
     finally:
         context.close()
-    if not results:
+    if not results and not refund_notes:
         print("No unfinished payments.")
     for r in results:
         print(r.message)
+    for note in refund_notes:
+        print(note)
     return 1 if any(r.needs_person for r in results) else 0
 
 
@@ -169,6 +176,32 @@ def cmd_config(args) -> int:
     return 0
 
 
+def cmd_report(args) -> int:
+    from datetime import date
+
+    from pos.adapters.db.reports import ReportsRepo
+    from pos.adapters.db.settings import SettingsRepo
+    from pos.domain.report import render_report_text
+
+    try:
+        day = date.fromisoformat(args.date)
+    except ValueError:
+        print(f"error: --date takes a date like 2026-11-26, not {args.date!r}", file=sys.stderr)
+        return 2
+    engine = _engine(args)
+    settings = SettingsRepo(engine).load()
+    report = ReportsRepo(engine).for_date(day, settings.till_id, settings.currency)
+    if args.format == "json":
+        print(json.dumps(report.as_json(), indent=2))
+    elif args.format == "csv":
+        writer = csv.writer(sys.stdout, lineterminator="\n")
+        writer.writerow(("section", "item", "value"))
+        writer.writerows(report.csv_rows())
+    else:
+        print(render_report_text(report, settings.store_name, locale=settings.locale), end="")
+    return 0
+
+
 def cmd_self_test(_args) -> int:
     from pos.selftest import main as self_test
 
@@ -208,5 +241,5 @@ def main(argv: list[str]) -> int:
     if args.command is not None:
         _quiet_logging()
     handlers = {"catalog": cmd_catalog, "receipts": cmd_receipts, "recover": cmd_recover, "config": cmd_config,
-                "self-test": cmd_self_test, None: cmd_gui}
+                "self-test": cmd_self_test, "report": cmd_report, None: cmd_gui}
     return handlers[args.command](args)

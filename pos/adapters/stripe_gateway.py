@@ -18,6 +18,7 @@ from pos.services.gateway import (
     OutcomeUnknown,
     PaymentDeclined,
     ProviderUnavailable,
+    RefundInfo,
     RequestInProgress,
     RequestRejected,
 )
@@ -47,6 +48,12 @@ def _intent(pi) -> Intent:
         charge_id=charge_id, card_brand=brand, card_last4=last4,
         decline_code=error.get("decline_code"), error_code=error.get("code"),
     )
+
+
+def _refund(refund) -> RefundInfo:
+    obj = refund.to_dict() if hasattr(refund, "to_dict") else refund
+    return RefundInfo(id=obj["id"], status=obj["status"], amount=obj["amount"], currency=obj["currency"],
+                      metadata=dict(obj.get("metadata") or {}))
 
 
 class StripeGateway:
@@ -111,6 +118,14 @@ class StripeGateway:
         result = self._call(self._client.v1.payment_intents.search,
                             {"query": f"metadata['sale_id']:'{sale_key}'", "limit": 10})
         return [_intent(pi) for pi in result.data]
+
+    def create_refund(self, params: dict, idempotency_key: str) -> RefundInfo:
+        refund = self._call(self._client.v1.refunds.create, params, {"idempotency_key": idempotency_key})
+        return _refund(refund)
+
+    def list_refunds(self, intent_id: str) -> list[RefundInfo]:
+        result = self._call(self._client.v1.refunds.list, {"payment_intent": intent_id, "limit": 100})
+        return [_refund(r) for r in result.data]
 
     def check_key(self) -> None:
         """One cheap read that proves the key works (raises NotAuthorized if not)."""

@@ -181,6 +181,11 @@ class Handler(BaseHTTPRequestHandler):
         if key:
             replay = self._begin_idempotent(caller, key, method, url.path, params)
             if replay is not None:
+                # A replayed answer can be slow or lost on the way like any other.
+                if fault and fault.delay_ms:
+                    time.sleep(fault.delay_ms / 1000)
+                if fault and fault.drop:
+                    return self._drop()
                 status, payload, headers = replay
                 return self._send(status, payload, headers)
         if fault and fault.delay_ms:

@@ -25,6 +25,15 @@ class Intent:
     error_code: str | None = None
 
 
+@dataclass(frozen=True)
+class RefundInfo:
+    id: str
+    status: str                  # Stripe's refund status: succeeded, pending, failed, canceled
+    amount: int
+    currency: str
+    metadata: dict | None = None
+
+
 class GatewayError(Exception):
     """Base of what can go wrong talking to the payment provider."""
 
@@ -69,3 +78,5 @@ class PaymentGateway(Protocol):
     def retrieve_payment_intent(self, intent_id: str) -> Intent: ...
     def cancel_payment_intent(self, intent_id: str, idempotency_key: str) -> Intent: ...
     def find_payment_intents(self, sale_key: str) -> list[Intent]: ...
+    def create_refund(self, params: dict, idempotency_key: str) -> RefundInfo: ...
+    def list_refunds(self, intent_id: str) -> list[RefundInfo]: ...

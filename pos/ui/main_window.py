@@ -121,6 +121,14 @@ class MainWindow(QMainWindow):
         for action in (pay, resume, recover_now, focus_search):
             sale_menu.addAction(action)
         self.addAction(pay)
+        back_office = self.menuBar().addMenu("&Back office")
+        for title, shortcut, slot in (("&Receipts…", "Ctrl+R", self.open_receipts),
+                                      ("&End of day (X / Z report)…", "Ctrl+E", self.open_reports),
+                                      ("&Catalog…", "Ctrl+K", self.open_catalog)):
+            action = QAction(title, self, shortcut=QKeySequence(shortcut))
+            action.triggered.connect(slot)
+            back_office.addAction(action)
+            self.addAction(action)
         settings = QAction("Se&ttings…", self, shortcut=QKeySequence("Ctrl+,"))
         settings.triggered.connect(self.open_settings)
         sale_menu.addSeparator()
@@ -143,6 +151,25 @@ class MainWindow(QMainWindow):
 
         self.settings_dialog = SettingsDialog(self)
         self.settings_dialog.open()
+
+    def open_receipts(self) -> None:
+        from .receipts_window import ReceiptsWindow
+
+        self.receipts_window = ReceiptsWindow(self.context, self)
+        self.receipts_window.open()
+
+    def open_reports(self) -> None:
+        from .reports_dialog import ReportsDialog
+
+        self.reports_dialog = ReportsDialog(self.context, self)
+        self.reports_dialog.open()
+
+    def open_catalog(self) -> None:
+        from .catalog_dialog import CatalogDialog
+
+        self.catalog_dialog = CatalogDialog(self.context, self)
+        self.catalog_dialog.changed.connect(self.products.reload)
+        self.catalog_dialog.open()
 
     def apply_settings(self, settings) -> None:
         self.context.settings = settings
@@ -212,8 +239,10 @@ class MainWindow(QMainWindow):
 
         def work(_progress):
             # The sale the till is paying for right now is the till's, not recovery's.
-            return recovery.recover(context.journal, context.gateway, exclude=till.owns,
-                                    lock_for=context.checkout.sale_lock)
+            results = recovery.recover(context.journal, context.gateway, exclude=till.owns,
+                                       lock_for=context.checkout.sale_lock)
+            notes = context.refunds.recover()
+            return results + [recovery.Recovered(0, "refund", note) for note in notes]
 
         run_in_background(work, on_success=lambda r: self._recovered(r, quiet),
                           on_failure=lambda exc: self._recovery_failed(exc))

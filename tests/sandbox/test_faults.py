@@ -92,3 +92,13 @@ def test_reset_empties_the_store(api_key):
         client.v1.payment_intents.create({"amount": 1000, "currency": "usd"})
         assert requests.post(sb.url + "/_sandbox/reset").json() == {"reset": True}
         assert client.v1.payment_intents.list().data == []
+
+
+def test_a_replayed_answer_can_be_dropped_too(sandbox, api_key):
+    client = client_for(sandbox, api_key)
+    opts = {"idempotency_key": "replay-drop"}
+    first = client.v1.payment_intents.create({"amount": 1000, "currency": "usd"}, opts)
+    sandbox.faults.arm("/v1/payment_intents", method="POST", drop=True)
+    with pytest.raises(stripe.APIConnectionError):
+        client.v1.payment_intents.create({"amount": 1000, "currency": "usd"}, opts)
+    assert client.v1.payment_intents.create({"amount": 1000, "currency": "usd"}, opts).id == first.id

@@ -8,30 +8,19 @@ recovery point must cost little more than its fsync.
 from __future__ import annotations
 
 import json
-from datetime import datetime, timezone
-
-import contextlib
-import sqlite3
 
 from sqlalchemy.engine import Engine
 
-from pos.domain.cart import LineTotals, Totals
-from pos.domain.money import Money
+from pos.domain.cart import Totals
 from pos.domain.receipt import Receipt
 from pos.services import sales
 from pos.services.gateway import Intent
 from pos.services.sales import AttemptRecord, SaleRecord
 
-from .errors import storage_errors
+from . import raw
+from .raw import now_iso
+from .receipts import build_receipt
 from .settings import SettingsRepo
-
-
-def now_iso() -> str:
-    return datetime.now(timezone.utc).isoformat(timespec="microseconds")
-
-
-def parse_iso(text: str) -> datetime:
-    return datetime.fromisoformat(text)
 
 
 class JournalIntegrityError(RuntimeError):
@@ -56,29 +45,11 @@ class SqlJournal:
         self._engine = engine
         self._settings = settings or SettingsRepo(engine)
 
-    @contextlib.contextmanager
     def _connection(self):
-        with storage_errors():
-            pooled = self._engine.raw_connection()
-            try:
-                conn = pooled.driver_connection
-                conn.row_factory = sqlite3.Row
-                yield conn
-            finally:
-                pooled.close()
+        return raw.connection(self._engine)
 
-    @contextlib.contextmanager
     def _write(self):
-        """One transaction that holds the write lock from its start (BEGIN IMMEDIATE)."""
-        with self._connection() as conn:
-            conn.execute("BEGIN IMMEDIATE")
-            try:
-                yield conn
-                conn.execute("COMMIT")
-            except BaseException:
-                if conn.in_transaction:
-                    conn.execute("ROLLBACK")
-                raise
+        return raw.write(self._engine)
 
     # -- recovery points ---------------------------------------------------
     def begin_sale(self, totals: Totals, tax_inclusive: bool, till_id: str, sale_key: str,
@@ -220,26 +191,4 @@ class SqlJournal:
             return self._receipt(conn, row) if row else None
 
     def _receipt(self, conn, row, sale=None) -> Receipt:
-        sale = sale or conn.execute("SELECT * FROM sales WHERE id = ?", (row["sale_id"],)).fetchone()
-        lines = conn.execute("SELECT * FROM sale_lines WHERE sale_id = ? ORDER BY line_no",
-                             (row["sale_id"],)).fetchall()
-        cur = row["currency"]
-        line_totals = tuple(
-            LineTotals(sku=l["sku"], name=l["name"], quantity=l["quantity"],
-                       unit_price=Money(l["unit_price_minor"], cur), tax_rate_bp=l["tax_rate_bp"],
-                       net=Money(l["net_minor"], cur), tax=Money(l["tax_minor"], cur),
-                       gross=Money(l["gross_minor"], cur)) for l in lines)
-        by_rate: dict[int, int] = {}
-        for l in lines:
-            by_rate[l["tax_rate_bp"]] = by_rate.get(l["tax_rate_bp"], 0) + l["tax_minor"]
-        settings = self._settings.load()
-        return Receipt(
-            receipt_no=row["receipt_no"], till_id=row["till_id"],
-            created_at=parse_iso(row["created_at"]).astimezone(), store_name=settings.store_name,
-            store_address=settings.address, footer=settings.receipt_footer, lines=line_totals,
-            subtotal=Money(sale["subtotal_minor"], cur), tax=Money(row["tax_minor"], cur),
-            total=Money(row["total_minor"], cur), tax_inclusive=bool(sale["tax_inclusive"]),
-            payment_intent=row["payment_intent"], card_brand=row["card_brand"], card_last4=row["card_last4"],
-            refunded=Money(row["refunded_minor"], cur),
-            tax_by_rate=tuple((rate, Money(v, cur)) for rate, v in sorted(by_rate.items())),
-        )
+        return build_receipt(conn, row, self._settings.load(), sale)

@@ -1,33 +1,171 @@
-"""Receipts as records: export, lookup."""
+"""Receipts as records: the history list (paged, searchable), one receipt in full, export."""
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+from datetime import date, datetime, time, timezone
 from typing import Iterator
 
-from sqlalchemy import select
 from sqlalchemy.engine import Engine
 
-from .schema import ReceiptRow
+from pos.domain.cart import LineTotals
+from pos.domain.money import Money
+from pos.domain.receipt import Receipt
 
-_R = ReceiptRow.__table__
+from . import raw
+from .raw import parse_iso
 
 EXPORT_COLUMNS = ("receipt_no", "created_at", "currency", "total_minor", "tax_minor", "payment_intent",
                   "status", "card_brand", "card_last4", "refunded_minor")
 
+PAGE = 100
+
+
+def build_receipt(conn, row, settings, sale=None) -> Receipt:
+    """The domain Receipt for a receipts row (the sale and its lines read on the same connection)."""
+    sale = sale or conn.execute("SELECT * FROM sales WHERE id = ?", (row["sale_id"],)).fetchone()
+    lines = conn.execute("SELECT * FROM sale_lines WHERE sale_id = ? ORDER BY line_no", (row["sale_id"],)).fetchall()
+    cur = row["currency"]
+    line_totals = tuple(
+        LineTotals(sku=l["sku"], name=l["name"], quantity=l["quantity"], unit_price=Money(l["unit_price_minor"], cur),
+                   tax_rate_bp=l["tax_rate_bp"], net=Money(l["net_minor"], cur), tax=Money(l["tax_minor"], cur),
+                   gross=Money(l["gross_minor"], cur)) for l in lines)
+    by_rate: dict[int, int] = {}
+    for l in lines:
+        by_rate[l["tax_rate_bp"]] = by_rate.get(l["tax_rate_bp"], 0) + l["tax_minor"]
+    return Receipt(
+        receipt_no=row["receipt_no"], till_id=row["till_id"], created_at=parse_iso(row["created_at"]).astimezone(),
+        store_name=settings.store_name, store_address=settings.address, footer=settings.receipt_footer,
+        lines=line_totals, subtotal=Money(sale["subtotal_minor"], cur), tax=Money(row["tax_minor"], cur),
+        total=Money(row["total_minor"], cur), tax_inclusive=bool(sale["tax_inclusive"]),
+        payment_intent=row["payment_intent"], card_brand=row["card_brand"], card_last4=row["card_last4"],
+        refunded=Money(row["refunded_minor"], cur),
+        tax_by_rate=tuple((rate, Money(v, cur)) for rate, v in sorted(by_rate.items())),
+    )
+
+
+@dataclass(frozen=True)
+class ReceiptSummary:
+    id: int
+    receipt_no: int
+    till_id: str
+    created_at: datetime
+    total: Money
+    card_brand: str | None
+    card_last4: str | None
+    payment_intent: str
+    status: str
+    refunded: Money
+
+
+@dataclass(frozen=True)
+class ReceiptQuery:
+    """What the receipts window searches by; kind is one of KINDS."""
+    kind: str = "all"
+    text: str = ""
+    date_from: date | None = None
+    date_to: date | None = None      # inclusive
+
+
+KINDS = ("all", "number", "intent", "last4", "amount", "dates")
+
+
+class QueryError(ValueError):
+    pass
+
+
+def _summary(row) -> ReceiptSummary:
+    cur = row["currency"]
+    return ReceiptSummary(id=row["id"], receipt_no=row["receipt_no"], till_id=row["till_id"],
+                          created_at=parse_iso(row["created_at"]).astimezone(), total=Money(row["total_minor"], cur),
+                          card_brand=row["card_brand"], card_last4=row["card_last4"],
+                          payment_intent=row["payment_intent"], status=row["status"],
+                          refunded=Money(row["refunded_minor"], cur))
+
+
+def local_day_bounds(first: date, last: date) -> tuple[str, str]:
+    """[start of first, start of the day after last) in local time, as stored UTC text."""
+    start = datetime.combine(first, time.min).astimezone().astimezone(timezone.utc)
+    end = datetime.combine(date.fromordinal(last.toordinal() + 1), time.min).astimezone().astimezone(timezone.utc)
+    return start.isoformat(timespec="microseconds"), end.isoformat(timespec="microseconds")
+
 
 class ReceiptsRepo:
-    def __init__(self, engine: Engine):
+    def __init__(self, engine: Engine, settings_repo=None):
+        from .settings import SettingsRepo
+
         self._engine = engine
+        self._settings = settings_repo or SettingsRepo(engine)
+
+    def page(self, query: ReceiptQuery, currency: str, before_id: int | None = None,
+             limit: int = PAGE) -> list[ReceiptSummary]:
+        """Newest first; the next page starts before the last id of this one (keyset paging)."""
+        where, args = self._where(query, currency)
+        if before_id is not None:
+            where.append("id < ?")
+            args.append(before_id)
+        sql = "SELECT * FROM receipts" + (" WHERE " + " AND ".join(where) if where else "") + \
+              " ORDER BY id DESC LIMIT ?"
+        with raw.connection(self._engine) as conn:
+            return [_summary(r) for r in conn.execute(sql, (*args, limit)).fetchall()]
+
+    def _where(self, query: ReceiptQuery, currency: str) -> tuple[list[str], list]:
+        text = query.text.strip()
+        if query.kind == "all":
+            return [], []
+        if query.kind == "number":
+            if not text.isdigit():
+                raise QueryError("A receipt number is digits only, like 42 or 0042.")
+            return ["receipt_no = ?"], [int(text)]
+        if query.kind == "intent":
+            if not text.startswith("pi_"):
+                raise QueryError("A payment id starts with pi_.")
+            return ["payment_intent = ?"], [text]
+        if query.kind == "last4":
+            if not (len(text) == 4 and text.isdigit()):
+                raise QueryError("Type the card's last four digits.")
+            return ["card_last4 = ?"], [text]
+        if query.kind == "amount":
+            try:
+                amount = Money.parse(text, currency)
+            except ValueError:
+                raise QueryError(f"Type an amount like 12.40 ({currency}).") from None
+            return ["total_minor = ?"], [amount.minor]
+        if query.kind == "dates":
+            if query.date_from is None or query.date_to is None or query.date_from > query.date_to:
+                raise QueryError("Choose a start date on or before the end date.")
+            start, end = local_day_bounds(query.date_from, query.date_to)
+            # Receipt ids grow with time, so a date range is an id range: two index lookups.
+            with raw.connection(self._engine) as conn:
+                first = conn.execute("SELECT min(id) FROM receipts WHERE created_at >= ?", (start,)).fetchone()[0]
+                after = conn.execute("SELECT min(id) FROM receipts WHERE created_at >= ?", (end,)).fetchone()[0]
+            if first is None:
+                return ["0"], []
+            return (["id >= ?", "id < ?"], [first, after]) if after is not None else (["id >= ?"], [first])
+        raise QueryError(f"unknown search kind {query.kind}")
+
+    def receipt(self, receipt_id: int) -> Receipt:
+        with raw.connection(self._engine) as conn:
+            row = conn.execute("SELECT * FROM receipts WHERE id = ?", (receipt_id,)).fetchone()
+            return build_receipt(conn, row, self._settings.load())
+
+    def receipt_id_for(self, receipt_no: int, till_id: str) -> int | None:
+        with raw.connection(self._engine) as conn:
+            row = conn.execute("SELECT id FROM receipts WHERE receipt_no = ? AND till_id = ?",
+                               (receipt_no, till_id)).fetchone()
+        return row[0] if row else None
 
     def export_rows(self) -> Iterator[dict]:
         """Every receipt, oldest first, streamed so a million receipts do not fill memory."""
-        query = select(*[_R.c[c] for c in EXPORT_COLUMNS]).order_by(_R.c.till_id, _R.c.receipt_no)
-        with self._engine.connect() as conn:
-            for row in conn.execution_options(stream_results=True, yield_per=1000).execute(query):
-                yield dict(row._mapping)
+        with raw.connection(self._engine) as conn:
+            cursor = conn.execute(f"SELECT {', '.join(EXPORT_COLUMNS)} FROM receipts ORDER BY till_id, receipt_no")
+            while True:
+                rows = cursor.fetchmany(1000)
+                if not rows:
+                    return
+                for row in rows:
+                    yield dict(row)
 
     def count(self) -> int:
-        from sqlalchemy import func
-
-        with self._engine.connect() as conn:
-            return conn.execute(select(func.count()).select_from(_R)).scalar_one()
+        with raw.connection(self._engine) as conn:
+            return conn.execute("SELECT count(*) FROM receipts").fetchone()[0]

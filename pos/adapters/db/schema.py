@@ -111,7 +111,49 @@ class ReceiptRow(SQLModel, table=True):
     refunded_minor: int = 0
 
 
-# Full-text search over product names and SKUs, kept in step by triggers.
+class RefundRow(SQLModel, table=True):
+    """One refund in the refund journal: recorded before Stripe is asked, numbered when it succeeds."""
+    __tablename__ = "refunds"
+    __table_args__ = (UniqueConstraint("till_id", "refund_no"),)
+    id: int | None = Field(default=None, primary_key=True)
+    refund_key: str = Field(unique=True)
+    receipt_id: int = Field(foreign_key="receipts.id", index=True)
+    till_id: str
+    state: str = Field(index=True)      # sent, succeeded, failed
+    amount_minor: int
+    currency: str
+    reason: str | None = None
+    params: str                         # the exact JSON sent to create the Stripe refund
+    stripe_refund: str | None = None
+    refund_no: int | None = None        # gapless per till, given when the refund succeeds
+    message: str | None = None
+    created_at: str
+    updated_at: str
+
+
+class RefundLineRow(SQLModel, table=True):
+    __tablename__ = "refund_lines"
+    id: int | None = Field(default=None, primary_key=True)
+    refund_id: int = Field(foreign_key="refunds.id", index=True)
+    line_no: int
+    quantity: int
+    amount_minor: int
+
+
+class ZReportRow(SQLModel, table=True):
+    """A closed business day: its number, the period it covers, and its figures as printed."""
+    __tablename__ = "z_reports"
+    __table_args__ = (UniqueConstraint("till_id", "z_no"),)
+    id: int | None = Field(default=None, primary_key=True)
+    till_id: str
+    z_no: int
+    period_start: str
+    period_end: str
+    figures: str
+
+
+# Full-text search over product names and SKUs, kept in step by triggers; and indexes added
+# after a table first shipped (create_all does not add indexes to existing tables).
 _FTS = [
     """CREATE VIRTUAL TABLE IF NOT EXISTS products_fts USING fts5(
            name, sku, category, content='products', content_rowid='id',
@@ -128,6 +170,9 @@ _FTS = [
            VALUES ('delete', old.id, old.name, old.sku, old.category);
            INSERT INTO products_fts(rowid, name, sku, category) VALUES (new.id, new.name, new.sku, new.category);
        END""",
+    "CREATE INDEX IF NOT EXISTS ix_receipts_total_minor ON receipts (total_minor)",
+    "CREATE INDEX IF NOT EXISTS ix_receipts_receipt_no ON receipts (receipt_no)",
+    "CREATE INDEX IF NOT EXISTS ix_refunds_created_at ON refunds (created_at)",
 ]
 
 DB_FILE = "pos.sqlite3"

@@ -1,0 +1,47 @@
+"""Plain SQL on the driver's connection, for the paths where SQLAlchemy's cost shows (payments, lists)."""
+
+from __future__ import annotations
+
+import contextlib
+import sqlite3
+from datetime import datetime, timezone
+
+from sqlalchemy.engine import Engine
+
+from .errors import storage_errors
+
+
+@contextlib.contextmanager
+def connection(engine: Engine):
+    """A pooled sqlite3 connection (pragmas applied), rows as sqlite3.Row, failures as StorageError."""
+    with storage_errors():
+        pooled = engine.raw_connection()
+        try:
+            conn = pooled.driver_connection
+            conn.row_factory = sqlite3.Row
+            yield conn
+        finally:
+            pooled.close()
+
+
+@contextlib.contextmanager
+def write(engine: Engine):
+    """One transaction that holds the write lock from its start (BEGIN IMMEDIATE)."""
+    with connection(engine) as conn:
+        conn.execute("BEGIN IMMEDIATE")
+        try:
+            yield conn
+            conn.execute("COMMIT")
+        except BaseException:
+            if conn.in_transaction:
+                conn.execute("ROLLBACK")
+            raise
+
+
+def now_iso() -> str:
+    """Timestamps are stored as UTC ISO 8601 text, which sorts in time order."""
+    return datetime.now(timezone.utc).isoformat(timespec="microseconds")
+
+
+def parse_iso(text: str) -> datetime:
+    return datetime.fromisoformat(text)

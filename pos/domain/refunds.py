@@ -1,0 +1,87 @@
+"""How much a refund of some units of some lines comes to, and its printed text.
+
+Refunding k units of a line of q units whose gross is G, after r units were
+refunded already, returns round(G·(r+k)/q) − round(G·r/q), rounded half up to
+the currency's step: partial refunds of a line always add up to exactly G.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+
+from . import tax
+from .money import Money
+
+
+@dataclass(frozen=True)
+class RefundableLine:
+    line_no: int
+    name: str
+    quantity: int
+    gross_minor: int
+    refunded_quantity: int
+
+    @property
+    def remaining_quantity(self) -> int:
+        return self.quantity - self.refunded_quantity
+
+
+class RefundError(ValueError):
+    """The refund asked for is not possible; the message is for the cashier."""
+
+
+def _share(gross: int, units: int, quantity: int, step: int) -> int:
+    numerator, denominator = gross * units, quantity * step
+    whole, rest = divmod(numerator, denominator)
+    return (whole + (1 if 2 * rest >= denominator else 0)) * step
+
+
+def lines_amount(lines: list[RefundableLine], chosen: dict[int, int], currency: str) -> int:
+    """Minor units to refund for `chosen` {line_no: units}; RefundError if more than is left."""
+    by_no = {line.line_no: line for line in lines}
+    step = tax.rounding_step(currency)
+    total = 0
+    for line_no, units in chosen.items():
+        if units <= 0:
+            continue
+        line = by_no.get(line_no)
+        if line is None:
+            raise RefundError(f"There is no line {line_no} on this receipt.")
+        if units > line.remaining_quantity:
+            raise RefundError(f"{line.name}: only {line.remaining_quantity} of {line.quantity} can still be refunded.")
+        before = _share(line.gross_minor, line.refunded_quantity, line.quantity, step)
+        after = _share(line.gross_minor, line.refunded_quantity + units, line.quantity, step)
+        total += after - before
+    if total <= 0:
+        raise RefundError("Choose at least one item to refund.")
+    return total
+
+
+@dataclass(frozen=True)
+class RefundReceipt:
+    refund_no: int
+    till_id: str
+    created_at: datetime
+    store_name: str
+    receipt_no: int
+    amount: Money
+    lines: tuple[tuple[str, int], ...]    # (name, units) refunded; empty for a refund by amount
+    card_brand: str | None
+    card_last4: str | None
+    stripe_refund: str
+
+
+def render_refund_text(refund: RefundReceipt, *, width: int = 42, locale: str = "en_SG") -> str:
+    rule = "-" * width
+    out = [refund.store_name.center(width), "*** REFUND ***".center(width), rule,
+           f"Refund {refund.refund_no:04d}".ljust(width - 8) + f"Till {refund.till_id}",
+           f"For receipt {refund.receipt_no:04d}", refund.created_at.strftime("%Y-%m-%d %H:%M:%S"), rule]
+    for name, units in refund.lines:
+        out.append(f"{units} x {name}"[:width])
+    amount = "-" + refund.amount.format(locale)
+    out.append("REFUNDED".ljust(width - len(amount)) + amount)
+    if refund.card_brand:
+        out.append(f"To card {refund.card_brand.upper()} **** {refund.card_last4}")
+    out.append(f"Stripe refund {refund.stripe_refund}")
+    return "\n".join(out) + "\n"

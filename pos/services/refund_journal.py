@@ -1,0 +1,50 @@
+"""The refund journal's records (the port the refunds service writes through)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Protocol
+
+from pos.domain.refunds import RefundableLine, RefundReceipt
+
+
+@dataclass(frozen=True)
+class RefundBasis:
+    """What a receipt can still give back."""
+    receipt_id: int
+    receipt_no: int
+    till_id: str
+    currency: str
+    total_minor: int
+    refunded_minor: int          # succeeded and still-unanswered refunds
+    payment_intent: str
+    lines: tuple[RefundableLine, ...]
+
+    @property
+    def remaining_minor(self) -> int:
+        return self.total_minor - self.refunded_minor
+
+
+@dataclass(frozen=True)
+class RefundRecord:
+    id: int
+    refund_key: str
+    receipt_id: int
+    state: str                   # sent, succeeded, failed
+    amount_minor: int
+    currency: str
+    params: dict
+    created_at: str
+    refund_no: int | None = None
+    stripe_refund: str | None = None
+    message: str | None = None
+
+
+class RefundJournal(Protocol):
+    def basis(self, receipt_id: int) -> RefundBasis: ...
+    def begin_refund(self, basis: RefundBasis, amount_minor: int, lines: dict[int, int], reason: str,
+                     params: dict, refund_key: str) -> RefundRecord: ...
+    def finish_refund(self, refund_id: int, stripe_refund: str) -> RefundReceipt: ...
+    def fail_refund(self, refund_id: int, message: str) -> None: ...
+    def unfinished_refunds(self) -> list[RefundRecord]: ...
+    def refunds_for_receipt(self, receipt_id: int) -> list[RefundRecord]: ...

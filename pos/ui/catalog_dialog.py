@@ -1,0 +1,185 @@
+"""Catalog management: find, add, edit, deactivate products; import and export CSV."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from PySide6.QtCore import Signal
+from PySide6.QtWidgets import (
+    QAbstractItemView,
+    QCheckBox,
+    QDialog,
+    QFileDialog,
+    QFormLayout,
+    QHBoxLayout,
+    QHeaderView,
+    QLabel,
+    QLineEdit,
+    QPushButton,
+    QTableWidget,
+    QTableWidgetItem,
+    QVBoxLayout,
+)
+
+from pos.adapters.db.catalog import CatalogImportError
+from pos.adapters.db.errors import StorageError
+from pos.domain import tax
+from pos.domain.catalog import CatalogRowError, Product, product_from_row
+
+LIST_LIMIT = 200
+
+
+class CatalogDialog(QDialog):
+    changed = Signal()
+
+    def __init__(self, context, parent=None):
+        super().__init__(parent)
+        self.setObjectName("catalogWindow")
+        self.setWindowTitle("Catalog")
+        self.resize(1000, 640)
+        self.context = context
+        self.currency = context.settings.currency
+        self.products: list[Product] = []
+        self.editing: Product | None = None
+
+        self.search = QLineEdit(objectName="catalogSearchField")
+        self.search.setPlaceholderText("Find by name, SKU or barcode (empty: all, inactive included)")
+        self.table = QTableWidget(0, 6, objectName="productTable")
+        self.table.setHorizontalHeaderLabels(["SKU", "Name", "Category", "Price", "Tax %", "Active"])
+        self.table.horizontalHeader().setSectionResizeMode(1, QHeaderView.Stretch)
+        self.table.setSelectionBehavior(QAbstractItemView.SelectRows)
+        self.table.setSelectionMode(QAbstractItemView.SingleSelection)
+        self.table.setEditTriggers(QAbstractItemView.NoEditTriggers)
+        self.table.verticalHeader().setVisible(False)
+
+        self.fields = {name: QLineEdit(objectName=f"product{name.title().replace('_', '')}Field")
+                       for name in ("sku", "barcode", "name", "category", "price", "tax_rate")}
+        self.active = QCheckBox("Sold at the till", objectName="productActiveCheck")
+        self.active.setChecked(True)
+        form = QFormLayout()
+        for name, label in (("sku", "SKU"), ("barcode", "Barcode"), ("name", "Name"), ("category", "Category"),
+                            ("price", f"Price ({self.currency})"), ("tax_rate", "Tax rate (%)")):
+            form.addRow(label, self.fields[name])
+        form.addRow("", self.active)
+        self.new_button = QPushButton("New product", objectName="newProductButton")
+        self.save_button = QPushButton("Save", objectName="saveProductButton")
+        self.deactivate_button = QPushButton("Deactivate", objectName="deactivateProductButton")
+        self.import_button = QPushButton("Import CSV…", objectName="importCsvButton")
+        self.export_button = QPushButton("Export CSV…", objectName="exportCsvButton")
+        self.message = QLabel("", objectName="catalogMessage")
+        self.message.setWordWrap(True)
+        buttons = QHBoxLayout()
+        for w in (self.new_button, self.save_button, self.deactivate_button):
+            buttons.addWidget(w)
+        buttons.addStretch(1)
+        buttons.addWidget(self.import_button)
+        buttons.addWidget(self.export_button)
+
+        layout = QVBoxLayout(self)
+        layout.addWidget(self.search)
+        layout.addWidget(self.table, 1)
+        layout.addLayout(form)
+        layout.addLayout(buttons)
+        layout.addWidget(self.message)
+
+        self.search.textChanged.connect(lambda _t: self.reload())
+        self.table.itemSelectionChanged.connect(self._selected)
+        self.new_button.clicked.connect(self.new_product)
+        self.save_button.clicked.connect(self.save)
+        self.deactivate_button.clicked.connect(self.deactivate)
+        self.import_button.clicked.connect(self._ask_import)
+        self.export_button.clicked.connect(self._ask_export)
+        self.reload()
+        self.new_product()
+
+    def reload(self) -> None:
+        query = self.search.text().strip()
+        catalog = self.context.catalog
+        self.products = catalog.search(query, limit=LIST_LIMIT) if query else catalog.all(include_inactive=True)[:LIST_LIMIT]
+        self.table.setRowCount(len(self.products))
+        for row, p in enumerate(self.products):
+            for col, text in enumerate((p.sku, p.name, p.category, p.price.major_text(),
+                                        tax.format_rate(p.tax_rate_bp), "yes" if p.active else "no")):
+                self.table.setItem(row, col, QTableWidgetItem(text))
+
+    def _selected(self) -> None:
+        rows = self.table.selectionModel().selectedRows()
+        if not rows:
+            return
+        p = self.products[rows[0].row()]
+        self.editing = p
+        values = {"sku": p.sku, "barcode": p.barcode or "", "name": p.name, "category": p.category,
+                  "price": p.price.major_text(), "tax_rate": tax.format_rate(p.tax_rate_bp)}
+        for name, value in values.items():
+            self.fields[name].setText(value)
+        self.active.setChecked(p.active)
+        self.deactivate_button.setEnabled(p.active)
+
+    def new_product(self) -> None:
+        self.editing = None
+        self.table.clearSelection()
+        for field in self.fields.values():
+            field.clear()
+        self.fields["tax_rate"].setText(tax.format_rate(self.context.settings.default_tax_rate_bp))
+        self.active.setChecked(True)
+        self.deactivate_button.setEnabled(False)
+
+    def save(self) -> Product | None:
+        row = {name: field.text() for name, field in self.fields.items()}
+        try:
+            product = product_from_row(row, self.currency)
+        except CatalogRowError as exc:
+            self.message.setText(f"Not saved: {exc}.")
+            return None
+        if self.editing is not None and self.editing.sku != product.sku:
+            self.message.setText("Not saved: the SKU of an existing product cannot change (add a new product).")
+            return None
+        clash = product.barcode and self.context.catalog.find_code(product.barcode)
+        if clash and clash.sku != product.sku:
+            self.message.setText(f"Not saved: barcode {product.barcode} belongs to {clash.name} ({clash.sku}).")
+            return None
+        product = Product(**{**product.__dict__, "active": self.active.isChecked()})
+        try:
+            saved = self.context.catalog.save(product)
+        except StorageError as exc:
+            self.message.setText(f"Not saved: {exc}")
+            return None
+        self.message.setText(f"Saved {saved.name}.")
+        self.reload()
+        self.changed.emit()
+        return saved
+
+    def deactivate(self) -> None:
+        if self.editing is None or self.editing.id is None:
+            return
+        self.context.catalog.set_active(self.editing.id, False)
+        self.message.setText(f"{self.editing.name} is no longer sold at the till (its sales stay on record).")
+        self.reload()
+        self.changed.emit()
+
+    def import_csv(self, path: Path) -> bool:
+        try:
+            count = self.context.catalog.import_csv(Path(path), self.currency)
+        except (CatalogImportError, StorageError, UnicodeDecodeError, OSError) as exc:
+            self.message.setText(f"Nothing was imported: {exc}.")
+            return False
+        self.message.setText(f"Imported {count} products.")
+        self.reload()
+        self.changed.emit()
+        return True
+
+    def export_csv(self, path: Path) -> int:
+        with open(path, "w", newline="", encoding="utf-8") as handle:
+            count = self.context.catalog.export_csv(handle)
+        self.message.setText(f"Exported {count} products to {path}.")
+        return count
+
+    def _ask_import(self) -> None:
+        path, _ = QFileDialog.getOpenFileName(self, "Import catalog", "", "CSV (*.csv)")
+        if path:
+            self.import_csv(Path(path))
+
+    def _ask_export(self) -> None:
+        path, _ = QFileDialog.getSaveFileName(self, "Export catalog", "catalog.csv", "CSV (*.csv)")
+        if path:
+            self.export_csv(Path(path))

@@ -1,0 +1,267 @@
+"""Receipts history: a virtual list (pages fetched as you scroll), search, the receipt as printed,
+reprint, PDF, and refunds."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from PySide6.QtCore import QAbstractTableModel, QDate, QModelIndex, Qt, Signal
+from PySide6.QtGui import QFont, QFontDatabase
+from PySide6.QtWidgets import (
+    QAbstractItemView,
+    QComboBox,
+    QDateEdit,
+    QDialog,
+    QFileDialog,
+    QHBoxLayout,
+    QHeaderView,
+    QLabel,
+    QLineEdit,
+    QPlainTextEdit,
+    QPushButton,
+    QSplitter,
+    QTableView,
+    QVBoxLayout,
+    QWidget,
+)
+
+from pos.adapters.db.receipts import PAGE, QueryError, ReceiptQuery, ReceiptSummary
+from pos.domain.receipt import render_text
+from pos.domain.refunds import render_refund_text
+
+from . import printing
+
+SEARCH_KINDS = (("all", "All receipts"), ("number", "Receipt number"), ("intent", "Payment id (pi_…)"),
+                ("last4", "Card last 4"), ("amount", "Amount"), ("dates", "Date range"))
+
+
+class ReceiptListModel(QAbstractTableModel):
+    """Receipts newest first; Qt asks for more rows as the list scrolls (canFetchMore/fetchMore)."""
+
+    HEADERS = ("No.", "Date and time", "Total", "Card", "Refunded")
+
+    def __init__(self, repo, currency: str, locale: str):
+        super().__init__()
+        self._repo, self._currency, self._locale = repo, currency, locale
+        self._rows: list[ReceiptSummary] = []
+        self._query = ReceiptQuery()
+        self._more = True
+
+    def search(self, query: ReceiptQuery) -> None:
+        first = self._repo.page(query, self._currency)   # raises QueryError before the list changes
+        self.beginResetModel()
+        self._query, self._rows, self._more = query, first, len(first) == PAGE
+        self.endResetModel()
+
+    def rowCount(self, parent=QModelIndex()):  # noqa: N802 - Qt's names
+        return 0 if parent.isValid() else len(self._rows)
+
+    def columnCount(self, parent=QModelIndex()):  # noqa: N802
+        return 0 if parent.isValid() else len(self.HEADERS)
+
+    def headerData(self, section, orientation, role=Qt.DisplayRole):  # noqa: N802
+        if role == Qt.DisplayRole and orientation == Qt.Horizontal:
+            return self.HEADERS[section]
+        return None
+
+    def data(self, index, role=Qt.DisplayRole):
+        if not index.isValid():
+            return None
+        r = self._rows[index.row()]
+        if role == Qt.DisplayRole:
+            return (f"{r.receipt_no:04d}", r.created_at.strftime("%Y-%m-%d %H:%M"), r.total.format(self._locale),
+                    f"{(r.card_brand or '').upper()} {r.card_last4 or ''}".strip(),
+                    r.refunded.format(self._locale) if r.refunded.minor else "")[index.column()]
+        if role == Qt.TextAlignmentRole and index.column() in (2, 4):
+            return int(Qt.AlignRight | Qt.AlignVCenter)
+        return None
+
+    def canFetchMore(self, parent=QModelIndex()):  # noqa: N802
+        return not parent.isValid() and self._more
+
+    def fetchMore(self, parent=QModelIndex()):  # noqa: N802
+        if parent.isValid() or not self._rows:
+            return
+        more = self._repo.page(self._query, self._currency, before_id=self._rows[-1].id)
+        self._more = len(more) == PAGE
+        if more:
+            self.beginInsertRows(QModelIndex(), len(self._rows), len(self._rows) + len(more) - 1)
+            self._rows.extend(more)
+            self.endInsertRows()
+
+    def summary(self, row: int) -> ReceiptSummary:
+        return self._rows[row]
+
+    def refresh_row(self, receipt_id: int) -> None:
+        for n, r in enumerate(self._rows):
+            if r.id == receipt_id:
+                updated = self._repo.page(ReceiptQuery("intent", r.payment_intent), self._currency)
+                if updated:
+                    self._rows[n] = updated[0]
+                    self.dataChanged.emit(self.index(n, 0), self.index(n, len(self.HEADERS) - 1))
+
+
+class ReceiptsWindow(QDialog):
+    refunded = Signal()
+
+    def __init__(self, context, parent=None):
+        super().__init__(parent)
+        self.setObjectName("receiptsWindow")
+        self.setWindowTitle("Receipts")
+        self.resize(1100, 700)
+        self.context = context
+        self.locale = context.settings.locale
+        self.current_id: int | None = None
+
+        self.kind = QComboBox(objectName="receiptSearchKind")
+        for key, label in SEARCH_KINDS:
+            self.kind.addItem(label, key)
+        self.search_field = QLineEdit(objectName="receiptSearchField")
+        self.search_field.setPlaceholderText("Receipt number, pi_…, last 4 digits or amount")
+        today = QDate.currentDate()
+        self.date_from = QDateEdit(today, objectName="receiptDateFrom", calendarPopup=True)
+        self.date_to = QDateEdit(today, objectName="receiptDateTo", calendarPopup=True)
+        self.search_button = QPushButton("Search", objectName="receiptSearchButton")
+        self.message = QLabel("", objectName="receiptsMessage")
+        self.message.setWordWrap(True)
+        self.from_label, self.to_label = QLabel("from"), QLabel("to")
+        bar = QHBoxLayout()
+        for w in (self.kind, self.search_field, self.from_label, self.date_from, self.to_label, self.date_to,
+                  self.search_button):
+            bar.addWidget(w)
+        bar.setStretch(1, 1)
+
+        self.model = ReceiptListModel(context.receipts, context.settings.currency, self.locale)
+        self.table = QTableView(objectName="receiptList")
+        self.table.setModel(self.model)
+        self.table.setSelectionBehavior(QAbstractItemView.SelectRows)
+        self.table.setSelectionMode(QAbstractItemView.SingleSelection)
+        self.table.verticalHeader().setVisible(False)
+        self.table.horizontalHeader().setSectionResizeMode(QHeaderView.ResizeToContents)
+        self.table.horizontalHeader().setStretchLastSection(True)
+
+        self.detail = QPlainTextEdit(objectName="receiptDetail")
+        self.detail.setReadOnly(True)
+        mono = QFontDatabase.systemFont(QFontDatabase.FixedFont)
+        mono.setStyleHint(QFont.Monospace)
+        self.detail.setFont(mono)
+        self.paper = QComboBox(objectName="paperChoice")
+        self.paper.addItem("80 mm receipt paper", "80mm")
+        self.paper.addItem("A4", "A4")
+        self.reprint_button = QPushButton("Reprint…", objectName="reprintButton")
+        self.pdf_button = QPushButton("Export PDF…", objectName="exportPdfButton")
+        self.refund_button = QPushButton("Refund…", objectName="refundButton")
+        actions = QHBoxLayout()
+        for w in (self.paper, self.reprint_button, self.pdf_button, self.refund_button):
+            actions.addWidget(w)
+        right = QWidget()
+        right_layout = QVBoxLayout(right)
+        right_layout.addWidget(self.detail, 1)
+        right_layout.addLayout(actions)
+        splitter = QSplitter(Qt.Horizontal)
+        splitter.addWidget(self.table)
+        splitter.addWidget(right)
+        splitter.setStretchFactor(0, 1)
+        splitter.setStretchFactor(1, 1)
+
+        layout = QVBoxLayout(self)
+        layout.addLayout(bar)
+        layout.addWidget(self.message)
+        layout.addWidget(splitter, 1)
+
+        self.kind.currentIndexChanged.connect(self._kind_changed)
+        self.search_button.clicked.connect(self.run_search)
+        self.search_field.returnPressed.connect(self.run_search)
+        self.table.selectionModel().currentRowChanged.connect(lambda cur, _prev: self.show_receipt(cur.row()))
+        self.reprint_button.clicked.connect(self.reprint)
+        self.pdf_button.clicked.connect(self._ask_pdf_path)
+        self.refund_button.clicked.connect(self.open_refund)
+        self._kind_changed()
+        self.run_search()
+
+    def _kind_changed(self) -> None:
+        dates = self.kind.currentData() == "dates"
+        for w in (self.from_label, self.date_from, self.to_label, self.date_to):
+            w.setVisible(dates)
+        self.search_field.setVisible(self.kind.currentData() not in ("dates", "all"))
+
+    def search(self, kind: str, text: str = "", date_from=None, date_to=None) -> None:
+        """What the search bar does, callable directly (tests, automation)."""
+        self.kind.setCurrentIndex(self.kind.findData(kind))
+        self.search_field.setText(text)
+        if date_from is not None:
+            self.date_from.setDate(QDate(date_from.year, date_from.month, date_from.day))
+        if date_to is not None:
+            self.date_to.setDate(QDate(date_to.year, date_to.month, date_to.day))
+        self.run_search()
+
+    def run_search(self) -> None:
+        query = ReceiptQuery(kind=self.kind.currentData(), text=self.search_field.text(),
+                             date_from=self.date_from.date().toPython(), date_to=self.date_to.date().toPython())
+        try:
+            self.model.search(query)
+        except QueryError as exc:
+            self.message.setText(str(exc))
+            return
+        count = self.model.rowCount()
+        self.message.setText("No receipts match." if count == 0 else "")
+        self.current_id = None
+        self.detail.clear()
+        self._enable_actions(False)
+        if count:
+            self.table.selectRow(0)
+
+    def _enable_actions(self, on: bool) -> None:
+        for w in (self.reprint_button, self.pdf_button, self.refund_button):
+            w.setEnabled(on)
+
+    def show_receipt(self, row: int) -> None:
+        if row < 0 or row >= self.model.rowCount():
+            return
+        self.current_id = self.model.summary(row).id
+        self.detail.setPlainText(self.receipt_text(copy=False))
+        self._enable_actions(True)
+        self.refund_button.setEnabled(self.model.summary(row).status != "refunded")
+
+    def receipt_text(self, copy: bool) -> str:
+        """The receipt as printed, then every refund against it."""
+        receipt = self.context.receipts.receipt(self.current_id)
+        text = render_text(receipt, copy=copy, locale=self.locale)
+        store = self.context.refunds.journal
+        for record in store.refunds_for_receipt(self.current_id):
+            if record.state == "succeeded":
+                text += "\n" + render_refund_text(store.refund_receipt(record.id), locale=self.locale)
+        return text
+
+    def reprint(self) -> bool:
+        if self.current_id is None:
+            return False
+        return printing.print_with_dialog(self, self.receipt_text(copy=True), self.paper.currentData())
+
+    def export_pdf(self, path: Path) -> Path:
+        receipt = self.context.receipts.receipt(self.current_id)
+        return printing.export_pdf(Path(path), self.receipt_text(copy=True), self.paper.currentData(),
+                                   title=f"Receipt {receipt.number_text} (copy)")
+
+    def _ask_pdf_path(self) -> None:
+        if self.current_id is None:
+            return
+        receipt = self.context.receipts.receipt(self.current_id)
+        path, _ = QFileDialog.getSaveFileName(self, "Export PDF", f"receipt-{receipt.number_text}.pdf", "PDF (*.pdf)")
+        if path:
+            self.export_pdf(Path(path))
+            self.message.setText(f"Saved {path}.")
+
+    def open_refund(self) -> None:
+        from .refund_dialog import RefundDialog
+
+        if self.current_id is None:
+            return
+        self.refund_dialog = RefundDialog(self.context, self.current_id, self)
+        self.refund_dialog.done_refund.connect(self._after_refund)
+        self.refund_dialog.open()
+
+    def _after_refund(self) -> None:
+        self.model.refresh_row(self.current_id)
+        self.detail.setPlainText(self.receipt_text(copy=False))
+        self.refunded.emit()

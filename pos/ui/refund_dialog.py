@@ -1,0 +1,167 @@
+"""Refund all or part of a receipt: by lines and quantities, or by amount; never more than is left."""
+
+from __future__ import annotations
+
+from PySide6.QtCore import Qt, Signal
+from PySide6.QtWidgets import (
+    QAbstractItemView,
+    QComboBox,
+    QDialog,
+    QFormLayout,
+    QHeaderView,
+    QLabel,
+    QLineEdit,
+    QPlainTextEdit,
+    QPushButton,
+    QRadioButton,
+    QSpinBox,
+    QTableWidget,
+    QTableWidgetItem,
+    QVBoxLayout,
+)
+
+from pos.domain.money import Money, MoneyError
+from pos.domain.refunds import RefundError, lines_amount, render_refund_text
+from pos.services.refunds import Refunded
+
+from .workers import run_in_background
+
+REASONS = (("requested_by_customer", "Customer asked"), ("duplicate", "Charged twice"), ("fraudulent", "Fraud"))
+
+
+class RefundDialog(QDialog):
+    done_refund = Signal()
+
+    def __init__(self, context, receipt_id: int, parent=None):
+        super().__init__(parent)
+        self.setObjectName("refundDialog")
+        self.setWindowTitle("Refund")
+        self.resize(620, 560)
+        self.context = context
+        self.receipt_id = receipt_id
+        self.locale = context.settings.locale
+        self._busy = False
+        self.basis = context.refunds.journal.basis(receipt_id)
+        left = Money(self.basis.remaining_minor, self.basis.currency)
+
+        self.by_lines = QRadioButton("Refund items", objectName="refundByLines")
+        self.by_amount = QRadioButton("Refund an amount", objectName="refundByAmount")
+        self.by_lines.setChecked(True)
+        self.table = QTableWidget(len(self.basis.lines), 3, objectName="refundLineTable")
+        self.table.setHorizontalHeaderLabels(["Item", "Bought / refunded", "Refund now"])
+        self.table.horizontalHeader().setSectionResizeMode(0, QHeaderView.Stretch)
+        self.table.verticalHeader().setVisible(False)
+        self.table.setEditTriggers(QAbstractItemView.NoEditTriggers)
+        self.spins: dict[int, QSpinBox] = {}
+        for row, line in enumerate(self.basis.lines):
+            self.table.setItem(row, 0, QTableWidgetItem(line.name))
+            self.table.setItem(row, 1, QTableWidgetItem(f"{line.quantity} / {line.refunded_quantity}"))
+            spin = QSpinBox()
+            spin.setRange(0, line.remaining_quantity)
+            spin.setEnabled(line.remaining_quantity > 0)
+            spin.valueChanged.connect(self._update_preview)
+            self.table.setCellWidget(row, 2, spin)
+            self.spins[line.line_no] = spin
+        self.amount = QLineEdit(objectName="refundAmountField")
+        self.amount.setPlaceholderText(f"up to {left.major_text()}")
+        self.reason = QComboBox(objectName="refundReason")
+        for key, label in REASONS:
+            self.reason.addItem(label, key)
+        self.preview = QLabel("", objectName="refundPreview")
+        self.message = QLabel("", objectName="refundMessage")
+        self.message.setWordWrap(True)
+        self.result_view = QPlainTextEdit(objectName="refundReceiptView")
+        self.result_view.setReadOnly(True)
+        self.result_view.setVisible(False)
+        self.confirm = QPushButton("Refund", objectName="confirmRefundButton")
+        self.confirm.setMinimumHeight(44)
+
+        form = QFormLayout()
+        form.addRow("Amount", self.amount)
+        form.addRow("Reason", self.reason)
+        layout = QVBoxLayout(self)
+        layout.addWidget(QLabel(f"Left to refund on this receipt: <b>{left.format(self.locale)}</b>"))
+        layout.addWidget(self.by_lines)
+        layout.addWidget(self.table, 1)
+        layout.addWidget(self.by_amount)
+        layout.addLayout(form)
+        layout.addWidget(self.preview)
+        layout.addWidget(self.message)
+        layout.addWidget(self.result_view, 1)
+        layout.addWidget(self.confirm)
+
+        self.by_lines.toggled.connect(self._mode_changed)
+        self.amount.textChanged.connect(self._update_preview)
+        self.confirm.clicked.connect(self.submit)
+        self._mode_changed()
+
+    def _mode_changed(self) -> None:
+        lines = self.by_lines.isChecked()
+        self.table.setEnabled(lines)
+        self.amount.setEnabled(not lines)
+        self._update_preview()
+
+    def chosen_lines(self) -> dict[int, int]:
+        return {n: spin.value() for n, spin in self.spins.items() if spin.value()}
+
+    def set_line_quantity(self, line_no: int, units: int) -> None:
+        self.by_lines.setChecked(True)
+        self.spins[line_no].setValue(units)
+
+    def _update_preview(self) -> None:
+        try:
+            if self.by_lines.isChecked():
+                minor = lines_amount(list(self.basis.lines), self.chosen_lines(), self.basis.currency)
+                self.preview.setText(f"Refund {Money(minor, self.basis.currency).format(self.locale)}")
+            else:
+                self.preview.setText("")
+        except RefundError:
+            self.preview.setText("")
+
+    def submit(self) -> None:
+        if self._busy:
+            return
+        refunds, receipt_id, reason = self.context.refunds, self.receipt_id, self.reason.currentData()
+        if self.by_lines.isChecked():
+            lines = self.chosen_lines()
+            if not lines:
+                self.message.setText("Choose at least one item to refund.")
+                return
+            work = lambda _p: refunds.refund(receipt_id, lines=lines, reason=reason)  # noqa: E731
+        else:
+            try:
+                amount = Money.parse(self.amount.text(), self.basis.currency)
+            except MoneyError:
+                self.message.setText(f"Type an amount like 4.50 ({self.basis.currency}).")
+                return
+            work = lambda _p: refunds.refund(receipt_id, amount=amount, reason=reason)  # noqa: E731
+        self._busy = True
+        self.confirm.setEnabled(False)
+        self.message.setText("Refunding through Stripe…")
+        run_in_background(work, on_success=self._finished, on_failure=self._crashed)
+
+    @property
+    def busy(self) -> bool:
+        return self._busy
+
+    def _finished(self, result) -> None:
+        self._busy = False
+        if isinstance(result, Refunded):
+            self.message.setText(f"Refunded {result.refund.amount.format(self.locale)} "
+                                 f"(refund {result.refund.refund_no:04d}).")
+            self.result_view.setPlainText(render_refund_text(result.refund, locale=self.locale))
+            self.result_view.setVisible(True)
+            self.confirm.setEnabled(False)
+            self.done_refund.emit()
+        else:
+            self.message.setText(result.message)
+            self.confirm.setEnabled(True)
+
+    def _crashed(self, exc: Exception) -> None:
+        self._busy = False
+        self.confirm.setEnabled(True)
+        self.message.setText(f"The refund could not be made: {exc}")
+
+    def reject(self) -> None:
+        if not self._busy:
+            super().reject()

@@ -1,0 +1,151 @@
+"""End of day: the X report (any time) and the Z report (closes the day), on screen, paper, PDF, CSV."""
+
+from __future__ import annotations
+
+import csv
+from pathlib import Path
+
+from PySide6.QtCore import QRectF
+from PySide6.QtGui import QFont, QFontDatabase, QPainter
+from PySide6.QtWidgets import (
+    QComboBox,
+    QDialog,
+    QFileDialog,
+    QHBoxLayout,
+    QLabel,
+    QMessageBox,
+    QPlainTextEdit,
+    QPushButton,
+    QVBoxLayout,
+    QWidget,
+)
+
+from pos.adapters.db.reports import ReportsRepo
+from pos.domain.report import DayReport, render_report_text
+
+from . import printing
+
+
+class HourChart(QWidget):
+    """Sales by hour as bars, painted with Qt (the same painter code prints it)."""
+
+    def __init__(self, parent=None):
+        super().__init__(parent)
+        self.setObjectName("hourChart")
+        self.values: tuple[int, ...] = (0,) * 24
+        self.setMinimumHeight(140)
+
+    def set_values(self, values: tuple[int, ...]) -> None:
+        self.values = values
+        self.update()
+
+    def paintEvent(self, _event):  # noqa: N802 - Qt's name
+        painter = QPainter(self)
+        painter.setRenderHint(QPainter.Antialiasing)
+        printing.paint_hour_chart(painter, QRectF(self.rect().adjusted(8, 8, -8, -4)), self.values)
+        painter.end()
+
+
+class ReportsDialog(QDialog):
+    def __init__(self, context, parent=None):
+        super().__init__(parent)
+        self.setObjectName("reportsDialog")
+        self.setWindowTitle("End of day")
+        self.resize(640, 760)
+        self.context = context
+        self.repo = ReportsRepo(context.engine)
+        self.report: DayReport | None = None
+
+        self.x_button = QPushButton("X report (day stays open)", objectName="xReportButton")
+        self.z_button = QPushButton("Z report (close the day)", objectName="zReportButton")
+        self.view = QPlainTextEdit(objectName="reportView")
+        self.view.setReadOnly(True)
+        mono = QFontDatabase.systemFont(QFontDatabase.FixedFont)
+        mono.setStyleHint(QFont.Monospace)
+        self.view.setFont(mono)
+        self.chart = HourChart()
+        self.paper = QComboBox(objectName="reportPaperChoice")
+        self.paper.addItem("A4", "A4")
+        self.paper.addItem("80 mm receipt paper", "80mm")
+        self.print_button = QPushButton("Print…", objectName="printReportButton")
+        self.pdf_button = QPushButton("Export PDF…", objectName="exportReportPdfButton")
+        self.csv_button = QPushButton("Export CSV…", objectName="exportReportCsvButton")
+        self.message = QLabel("", objectName="reportMessage")
+        top = QHBoxLayout()
+        top.addWidget(self.x_button)
+        top.addWidget(self.z_button)
+        bottom = QHBoxLayout()
+        for w in (self.paper, self.print_button, self.pdf_button, self.csv_button):
+            bottom.addWidget(w)
+        layout = QVBoxLayout(self)
+        layout.addLayout(top)
+        layout.addWidget(self.view, 1)
+        layout.addWidget(QLabel("Sales by hour"))
+        layout.addWidget(self.chart)
+        layout.addLayout(bottom)
+        layout.addWidget(self.message)
+
+        self.x_button.clicked.connect(self.show_x)
+        self.z_button.clicked.connect(self._ask_z)
+        self.print_button.clicked.connect(self._print)
+        self.pdf_button.clicked.connect(self._ask_pdf)
+        self.csv_button.clicked.connect(self._ask_csv)
+        self._enable(False)
+
+    def _enable(self, on: bool) -> None:
+        for w in (self.print_button, self.pdf_button, self.csv_button):
+            w.setEnabled(on)
+
+    def _show(self, report: DayReport) -> None:
+        self.report = report
+        self.view.setPlainText(self.text())
+        self.chart.set_values(report.by_hour)
+        self._enable(True)
+
+    def text(self) -> str:
+        return render_report_text(self.report, self.context.settings.store_name, locale=self.context.settings.locale)
+
+    def show_x(self) -> DayReport:
+        s = self.context.settings
+        self._show(self.repo.x_report(s.till_id, s.currency))
+        self.message.setText("X report: nothing was closed.")
+        return self.report
+
+    def close_day(self) -> DayReport:
+        s = self.context.settings
+        self._show(self.repo.close_day(s.till_id, s.currency))
+        self.message.setText(f"Day closed: Z report {self.report.z_no:04d}.")
+        return self.report
+
+    def _ask_z(self) -> None:
+        answer = QMessageBox.question(self, "Close the day",
+                                      "Print the Z report and close the business day? This cannot be undone.",
+                                      QMessageBox.Yes | QMessageBox.No, QMessageBox.No)
+        if answer == QMessageBox.Yes:
+            self.close_day()
+
+    def export_pdf(self, path: Path) -> Path:
+        return printing.export_pdf(Path(path), self.text(), self.paper.currentData(), chart=self.report.by_hour,
+                                   title=self.report.title())
+
+    def export_csv(self, path: Path) -> Path:
+        with open(path, "w", newline="", encoding="utf-8") as handle:
+            writer = csv.writer(handle)
+            writer.writerow(("section", "item", "value"))
+            writer.writerows(self.report.csv_rows())
+        return Path(path)
+
+    def _print(self) -> None:
+        printing.print_with_dialog(self, self.text(), self.paper.currentData(), chart=self.report.by_hour)
+
+    def _ask_pdf(self) -> None:
+        path, _ = QFileDialog.getSaveFileName(self, "Export PDF", "report.pdf", "PDF (*.pdf)")
+        if path:
+            self.export_pdf(Path(path))
+            self.message.setText(f"Saved {path}.")
+
+    def _ask_csv(self) -> None:
+        path, _ = QFileDialog.getSaveFileName(self, "Export CSV", "report.csv", "CSV (*.csv)")
+        if path:
+            self.export_csv(Path(path))
+            self.message.setText(f"Saved {path}.")
