@@ -136,9 +136,10 @@ class ReceiptsRepo:
                 raise QueryError("Choose a start date on or before the end date.")
             start, end = local_day_bounds(query.date_from, query.date_to)
             # Receipt ids grow with time, so a date range is an id range: two index lookups.
+            first_at = "SELECT id FROM receipts WHERE created_at >= ? ORDER BY created_at LIMIT 1"
             with raw.connection(self._engine) as conn:
-                first = conn.execute("SELECT min(id) FROM receipts WHERE created_at >= ?", (start,)).fetchone()[0]
-                after = conn.execute("SELECT min(id) FROM receipts WHERE created_at >= ?", (end,)).fetchone()[0]
+                first = (conn.execute(first_at, (start,)).fetchone() or [None])[0]
+                after = (conn.execute(first_at, (end,)).fetchone() or [None])[0]
             if first is None:
                 return ["0"], []
             return (["id >= ?", "id < ?"], [first, after]) if after is not None else (["id >= ?"], [first])

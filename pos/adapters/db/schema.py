@@ -172,7 +172,8 @@ _FTS = [
        END""",
     "CREATE INDEX IF NOT EXISTS ix_receipts_total_minor ON receipts (total_minor)",
     "CREATE INDEX IF NOT EXISTS ix_receipts_receipt_no ON receipts (receipt_no)",
-    "CREATE INDEX IF NOT EXISTS ix_refunds_created_at ON refunds (created_at)",
+    "CREATE INDEX IF NOT EXISTS ix_receipts_till_created ON receipts (till_id, created_at)",
+    "CREATE INDEX IF NOT EXISTS ix_refunds_till_updated ON refunds (till_id, updated_at)",
 ]
 
 DB_FILE = "pos.sqlite3"
