@@ -25,6 +25,7 @@ from pos.services.checkout import CheckoutError, Paid
 from .cart_panel import CartPanel
 from .payment_dialog import PaymentDialog
 from .product_panel import ProductPanel
+from .feedback import show_message
 from .workers import run_in_background
 
 RECOVERY_INTERVAL_MS = 60_000
@@ -182,10 +183,7 @@ class MainWindow(QMainWindow):
 
     # -- feedback -------------------------------------------------------------------
     def say(self, text: str, error: bool = False) -> None:
-        self.status_message.setText(text)
-        self.status_message.setProperty("kind", "error" if error else "info")
-        self.status_message.style().unpolish(self.status_message)
-        self.status_message.style().polish(self.status_message)
+        show_message(self.status_message, text, "error" if error else "info")
 
     # -- cart -------------------------------------------------------------------------
     def add_product(self, product) -> None:

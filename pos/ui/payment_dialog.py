@@ -25,6 +25,7 @@ from pos.domain.receipt import render_text
 from pos.domain.test_cards import TEST_PAYMENT_METHODS
 from pos.services.checkout import Cancelled, ChargeResult, Declined, Failed, Paid, Pending
 
+from .feedback import show_message
 from .workers import run_in_background
 
 
@@ -130,10 +131,7 @@ class PaymentDialog(QDialog):
         self._say(text, "info")
 
     def _say(self, text: str, kind: str) -> None:
-        self.message.setText(text)
-        self.message.setProperty("kind", kind)
-        self.message.style().unpolish(self.message)
-        self.message.style().polish(self.message)
+        show_message(self.message, text, kind)
 
     def _progress(self, text: str) -> None:
         self._say(text, "info")

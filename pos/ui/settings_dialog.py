@@ -24,6 +24,7 @@ from pos.domain import tax
 from pos.services.keys import KeyRefused, KeyState
 from pos.settings_text import describe_key
 
+from .feedback import show_message
 from .workers import run_in_background
 
 class SettingsDialog(QDialog):
@@ -101,10 +102,7 @@ class SettingsDialog(QDialog):
             self._say_key(state.warning, error=True)
 
     def _say_key(self, text: str, error: bool = False) -> None:
-        self.key_message.setText(text)
-        self.key_message.setProperty("kind", "error" if error else "info")
-        self.key_message.style().unpolish(self.key_message)
-        self.key_message.style().polish(self.key_message)
+        show_message(self.key_message, text, "error" if error else "info")
 
     def _set_busy(self, busy: bool) -> None:
         self._busy = busy
@@ -180,10 +178,7 @@ class SettingsDialog(QDialog):
         self._say_settings("Store settings saved.")
 
     def _say_settings(self, text: str, error: bool = False) -> None:
-        self.settings_message.setText(text)
-        self.settings_message.setProperty("kind", "error" if error else "info")
-        self.settings_message.style().unpolish(self.settings_message)
-        self.settings_message.style().polish(self.settings_message)
+        show_message(self.settings_message, text, "error" if error else "info")
 
     def reject(self) -> None:
         if self._busy:
