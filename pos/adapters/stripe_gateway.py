@@ -114,6 +114,11 @@ class StripeGateway:
                         {"cancellation_reason": "abandoned"}, {"idempotency_key": idempotency_key})
         return _intent(pi)
 
+    def update_payment_intent(self, intent_id: str, params: dict, idempotency_key: str) -> Intent:
+        pi = self._call(self._client.v1.payment_intents.update, intent_id, params,
+                        {"idempotency_key": idempotency_key})
+        return _intent(pi)
+
     def find_payment_intents(self, sale_key: str) -> list[Intent]:
         result = self._call(self._client.v1.payment_intents.search,
                             {"query": f"metadata['sale_id']:'{sale_key}'", "limit": 10})

@@ -47,6 +47,7 @@ PI_UPDATE_PARAMS = {
     "receipt_email", "capture_method", "shipping", "statement_descriptor",
     "statement_descriptor_suffix", "setup_future_usage", "transfer_group", "payment_method_data",
 }
+AFTER_THE_FACT_PARAMS = {"metadata", "description", "receipt_email", "expand"}
 PI_CONFIRM_PARAMS = {
     "payment_method", "return_url", "off_session", "error_on_requires_action", "receipt_email",
     "setup_future_usage", "capture_method", "payment_method_types", "payment_method_data",
@@ -208,6 +209,13 @@ class StripeAPI:
         params.check_allowed(p, PI_UPDATE_PARAMS)
         params.reject_card_numbers(p)
         pi = self._intent(caller, ident)
+        if pi["status"] not in UPDATABLE and set(p) <= AFTER_THE_FACT_PARAMS:
+            # Like Stripe: descriptive fields stay editable after the payment (e.g. an order number).
+            pi["metadata"] = params.metadata(p, pi["metadata"])
+            for name in ("description", "receipt_email"):
+                if name in p:
+                    pi[name] = params.text(p, name)
+            return self.store.put(caller.account, "payment_intent", pi)
         if pi["status"] not in UPDATABLE:
             raise errors.unexpected_state(
                 f"You cannot update this PaymentIntent because it has a status of {pi['status']}. "

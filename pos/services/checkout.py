@@ -244,6 +244,21 @@ class Checkout:
         self.journal.close_sale(sale.id, closed_state, note)
         return result
 
+    def label_with_receipt(self, receipt: Receipt) -> None:
+        """Add the receipt number to the paid intent's metadata, so Stripe's dashboard shows it.
+
+        Best effort and after the fact: the sale is complete without it, so a failure is only logged.
+        """
+        sale = self.journal.sale_for_intent(receipt.payment_intent)
+        if sale is None:
+            return
+        try:
+            self.gateway.update_payment_intent(
+                receipt.payment_intent, {"metadata": {"receipt_no": receipt.number_text}},
+                sales.receipt_label_key(sale.sale_key))
+        except GatewayError as exc:
+            log.warning("could not add receipt %s to %s: %s", receipt.number_text, receipt.payment_intent, exc)
+
     # -- leaving a sale ----------------------------------------------------------
     def abandon(self, sale_id: int, reason: str = "the cart changed") -> ChargeResult | None:
         """Close an unfinished sale, cancelling its intent. Returns Paid if it turned out paid."""

@@ -223,6 +223,9 @@ class MainWindow(QMainWindow):
             self.cart_panel.refresh()
             self._cart_changed()
             self.say(f"Paid {receipt.total.format(self.locale)} — receipt {receipt.number_text} saved.")
+            checkout = self.context.checkout
+            run_in_background(lambda _p: checkout.label_with_receipt(receipt), on_success=lambda _r: None,
+                              on_failure=lambda exc: log.warning("receipt label failed: %s", exc))
         elif result is not None:
             self.say(getattr(result, "message", ""), error=True)
         self.products.search.setFocus()

@@ -164,6 +164,9 @@ def test_update(client):
     with pytest.raises(stripe.InvalidRequestError) as caught:
         client.v1.payment_intents.update(pi.id, {"amount": 3000})
     assert caught.value.code == "payment_intent_unexpected_state"
+    # Descriptive fields stay editable after the payment, as on Stripe.
+    labelled = client.v1.payment_intents.update(pi.id, {"metadata": {"receipt_no": "0042"}, "description": "x"})
+    assert labelled.metadata["receipt_no"] == "0042" and labelled.status == "succeeded"
 
 
 def test_retrieve_missing(client):

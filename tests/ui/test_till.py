@@ -82,8 +82,11 @@ def test_a_sale_from_buttons_search_and_scanner(qtbot, window, sandbox, api_key,
         "SELECT receipt_no, total_minor, payment_intent FROM receipts").fetchone()
     conn.close()
     assert (receipt_no, total_minor) == (1, 1820) and pi_id in text
+    wait_idle(qtbot)
     pi = sandbox_client(sandbox, api_key).v1.payment_intents.retrieve(pi_id)
     assert pi.status == "succeeded" and pi.amount == 1820
+    # Once the receipt is saved, its number is added to the intent's metadata.
+    assert pi.metadata["receipt_no"] == "0001" and pi.metadata["till_id"] == "T1"
     check_invariants(data_dir / "pos.sqlite3", sandbox_client(sandbox, api_key))
 
 

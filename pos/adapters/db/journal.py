@@ -160,6 +160,11 @@ class SqlJournal:
         with self._connection() as conn:
             return _sale(conn.execute("SELECT * FROM sales WHERE id = ?", (sale_id,)).fetchone())
 
+    def sale_for_intent(self, intent_id: str) -> SaleRecord | None:
+        with self._connection() as conn:
+            row = conn.execute("SELECT * FROM sales WHERE payment_intent = ?", (intent_id,)).fetchone()
+        return _sale(row) if row else None
+
     def _sales_in(self, states: tuple[str, ...]) -> list[SaleRecord]:
         with self._connection() as conn:
             rows = conn.execute(f"SELECT * FROM sales WHERE state IN ({','.join('?' * len(states))}) ORDER BY id",
