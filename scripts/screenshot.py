@@ -60,6 +60,23 @@ def main(out: Path) -> int:
     dialog.grab().save(str(out / "receipt.png"))
     dialog.new_sale_button.click()
     settle(app)
+    window.open_receipts()
+    receipts = window.receipts_window
+    settle(app)
+    receipts.open_refund()
+    refund = receipts.refund_dialog
+    refund.set_line_quantity(1, 1)
+    refund.submit()
+    settle(app)
+    refund.accept()
+    settle(app)
+    receipts.grab().save(str(out / "receipts.png"))
+    receipts.accept()
+    window.open_reports()
+    window.reports_dialog.show_x()
+    settle(app)
+    window.reports_dialog.grab().save(str(out / "report.png"))
+    window.reports_dialog.accept()
     window.close()
     print(f"screenshots in {out}")
     return 0

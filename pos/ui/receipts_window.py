@@ -161,8 +161,7 @@ class ReceiptsWindow(QDialog):
         splitter = QSplitter(Qt.Horizontal)
         splitter.addWidget(self.table)
         splitter.addWidget(right)
-        splitter.setStretchFactor(0, 1)
-        splitter.setStretchFactor(1, 1)
+        splitter.setSizes([540, 560])
 
         layout = QVBoxLayout(self)
         layout.addLayout(bar)
