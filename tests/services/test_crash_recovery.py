@@ -101,10 +101,12 @@ def soak(tmp_path, sandbox, api_key, kills: int, seed: int):
 
 def test_soak_30_random_kills(tmp_path, sandbox, api_key):
     counts = soak(tmp_path, sandbox, api_key, kills=30, seed=30)
+    print(f"soak, 30 kills: {counts}")
     assert counts["receipts"] > 0
 
 
 @pytest.mark.slow
 def test_soak_200_random_kills(tmp_path, sandbox, api_key):
     counts = soak(tmp_path, sandbox, api_key, kills=200, seed=200)
+    print(f"soak, 200 kills: {counts}")
     assert counts["receipts"] > 0
