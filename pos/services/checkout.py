@@ -261,7 +261,11 @@ class Checkout:
 
     # -- leaving a sale ----------------------------------------------------------
     def abandon(self, sale_id: int, reason: str = "the cart changed") -> ChargeResult | None:
-        """Close an unfinished sale, cancelling its intent. Returns Paid if it turned out paid."""
+        """Close an unfinished sale, cancelling its intent.
+
+        Returns Paid if it turned out paid, Pending if money may still move (the till must not
+        start another payment yet), None when the sale is closed or left to recovery safely.
+        """
         with self._lock(sale_id):
             sale = self.journal.sale(sale_id)
             if sale.state not in sales.UNFINISHED:
@@ -269,6 +273,7 @@ class Checkout:
             if sale.payment_intent is None:
                 self.journal.close_sale(sale.id, sales.ABANDONED, reason)
                 return None
+            in_flight = sale.state == sales.CONFIRM_SENT
             try:
                 intent = self.gateway.retrieve_payment_intent(sale.payment_intent)
                 if intent.status == "succeeded":
@@ -276,10 +281,17 @@ class Checkout:
                 if intent.status == "canceled":
                     self.journal.close_sale(sale.id, sales.ABANDONED, reason)
                     return None
+                if intent.status in ("processing", "requires_capture"):
+                    return Pending("The previous payment is still processing. Wait for it before taking "
+                                   "another payment.")
                 result = self._cancel(sale, reason, sales.ABANDONED, Cancelled(reason))
                 return result if isinstance(result, Paid) else None
             except GatewayError as exc:
-                # Left unfinished on purpose: recovery cancels it once Stripe answers.
+                if in_flight:
+                    # The last confirm's outcome is unknown: a new payment now could charge twice.
+                    return Pending("Could not reach Stripe to learn whether the previous payment went "
+                                   "through. Do NOT take another payment until the till can check it.")
+                # No confirm is in flight, so no money can move; recovery cancels it later.
                 log.warning("could not cancel sale %s now: %s", sale_id, exc)
                 return None
 

@@ -12,7 +12,7 @@ from typing import Callable
 from pos.domain.cart import Cart, CartError
 from pos.domain.catalog import Product
 
-from .checkout import Cancelled, ChargeResult, Checkout, Failed, Paid
+from .checkout import Cancelled, ChargeResult, Checkout, Failed, Paid, Pending
 
 
 class Till:
@@ -38,6 +38,8 @@ class Till:
     def _pay(self, payment_method: str, progress: Callable[[str], None]) -> ChargeResult:
         if self._sale_id is not None and self._sale_version != self.cart.version:
             earlier = self.checkout.abandon(self._sale_id, "the cart changed before payment")
+            if isinstance(earlier, Pending):
+                return earlier   # the earlier payment may still go through: no second one yet
             self._sale_id = None
             if isinstance(earlier, Paid):
                 # The earlier cart turned out to be paid after all: show that receipt, never charge twice.
@@ -53,14 +55,6 @@ class Till:
     def owns(self, sale_id: int) -> bool:
         """Whether this sale is the till's own right now (being paid, or the open sale of the cart)."""
         return self.paying or sale_id == self._sale_id
-
-    def abandon_sale(self, reason: str) -> ChargeResult | None:
-        """Give up on the current sale (cancel its intent); the cart stays."""
-        if self._sale_id is None:
-            return None
-        result = self.checkout.abandon(self._sale_id, reason)
-        self._sale_id = None
-        return result
 
     def new_sale(self) -> None:
         """After a receipt: an empty cart and no sale."""

@@ -144,3 +144,21 @@ def test_network_down_during_lookup_stays_pending(make_shop, sandbox):
     assert isinstance(first, Pending)
     second = finish(shop, shop.till.pay("pm_card_visa"))
     assert isinstance(second, Paid)
+
+
+def test_changed_cart_while_the_last_payment_is_unknown(make_shop, sandbox):
+    shop = make_shop(retries=0)
+    sandbox.faults.arm(CONFIRM, drop=True)
+    sandbox.faults.arm("/v1/payment_intents/*", method="GET", status=503, count=2)
+    shop.cart_of((shop.latte, 1))
+    assert isinstance(shop.till.pay("pm_card_visa"), Pending)
+    # The cashier adds an item and charges again while Stripe still cannot be asked: refused.
+    shop.till.cart.add(shop.bun)
+    again = shop.till.pay("pm_card_visa")
+    assert isinstance(again, Pending) and "Do NOT take another payment" in again.message
+    assert len(shop.stripe.v1.payment_intents.list().data) == 1
+    # Once Stripe answers, the earlier payment is found paid: its receipt, not a second charge.
+    earlier = shop.till.pay("pm_card_visa")
+    assert isinstance(earlier, Paid) and earlier.receipt.total.minor == 580
+    finish(shop, earlier)
+    assert len(shop.stripe.v1.payment_intents.list().data) == 1

@@ -60,14 +60,11 @@ class ReceiptSummary:
 
 @dataclass(frozen=True)
 class ReceiptQuery:
-    """What the receipts window searches by; kind is one of KINDS."""
+    """What the receipts window searches by: kind is all, number, intent, last4, amount or dates."""
     kind: str = "all"
     text: str = ""
     date_from: date | None = None
     date_to: date | None = None      # inclusive
-
-
-KINDS = ("all", "number", "intent", "last4", "amount", "dates")
 
 
 class QueryError(ValueError):

@@ -73,10 +73,3 @@ class ReportsRepo:
             conn.execute("INSERT INTO z_reports (till_id, z_no, period_start, period_end, figures) VALUES (?,?,?,?,?)",
                          (till_id, number, start, end, json.dumps(report.as_json())))
         return report
-
-    def z_reports(self, till_id: str) -> list[dict]:
-        with raw.connection(self._engine) as conn:
-            return [json.loads(r[0]) for r in conn.execute(
-                "SELECT figures FROM z_reports WHERE till_id = ? ORDER BY z_no", (till_id,))]
-
-
