@@ -114,10 +114,7 @@ class StripeAPI:
 
     # -- payment intents -------------------------------------------------
     def _intent(self, caller: Caller, ident: str) -> dict:
-        pi = self.store.get(caller.account, "payment_intent", ident)
-        if pi is None:
-            raise errors.resource_missing("payment_intent", ident, "intent")
-        return pi
+        return self._get(caller, "payment_intent", ident, param="intent")
 
     def create_payment_intent(self, caller: Caller, p: dict) -> dict:
         params.check_allowed(p, PI_CREATE_PARAMS)
@@ -419,12 +416,16 @@ class StripeAPI:
                 "has_more": has_more, "next_page": next_page}
 
     # -- charges and refunds ----------------------------------------------
+    def _get(self, caller: Caller, kind: str, ident: str, param: str = "id", name: str | None = None) -> dict:
+        """The stored object, or Stripe's 404 resource_missing."""
+        obj = self.store.get(caller.account, kind, ident)
+        if obj is None:
+            raise errors.resource_missing(name or kind, ident, param)
+        return obj
+
     def retrieve_charge(self, caller: Caller, p: dict, ident: str) -> dict:
         params.check_allowed(p, set())
-        charge = self.store.get(caller.account, "charge", ident)
-        if charge is None:
-            raise errors.resource_missing("charge", ident, "id")
-        return charge
+        return self._get(caller, "charge", ident)
 
     def list_charges(self, caller: Caller, p: dict) -> dict:
         params.check_allowed(p, LIST_PARAMS | {"payment_intent", "customer"})
@@ -492,10 +493,7 @@ class StripeAPI:
 
     def retrieve_refund(self, caller: Caller, p: dict, ident: str) -> dict:
         params.check_allowed(p, set())
-        refund = self.store.get(caller.account, "refund", ident)
-        if refund is None:
-            raise errors.resource_missing("refund", ident, "id")
-        return refund
+        return self._get(caller, "refund", ident)
 
     def list_refunds(self, caller: Caller, p: dict) -> dict:
         params.check_allowed(p, LIST_PARAMS | {"payment_intent", "charge"})
