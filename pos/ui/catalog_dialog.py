@@ -26,11 +26,14 @@ from pos.adapters.db.errors import StorageError
 from pos.domain import tax
 from pos.domain.catalog import CatalogRowError, Product, product_from_row
 
+from .workers import run_in_background
+
 LIST_LIMIT = 200
 
 
 class CatalogDialog(QDialog):
     changed = Signal()
+    imported = Signal(str)
 
     def __init__(self, context, parent=None):
         super().__init__(parent)
@@ -88,6 +91,7 @@ class CatalogDialog(QDialog):
         self.save_button.clicked.connect(self.save)
         self.deactivate_button.clicked.connect(self.deactivate)
         self.import_button.clicked.connect(self._ask_import)
+        self.imported.connect(self._imported)
         self.export_button.clicked.connect(self._ask_export)
         self.reload()
         self.new_product()
@@ -158,15 +162,19 @@ class CatalogDialog(QDialog):
         self.changed.emit()
 
     def import_csv(self, path: Path) -> bool:
+        """Import a CSV file, all or nothing (may run on a worker; the list refreshes by signal)."""
         try:
             count = self.context.catalog.import_csv(Path(path), self.currency)
         except (CatalogImportError, StorageError, UnicodeDecodeError, OSError) as exc:
-            self.message.setText(f"Nothing was imported: {exc}.")
+            self.imported.emit(f"Nothing was imported: {exc}.")
             return False
-        self.message.setText(f"Imported {count} products.")
+        self.imported.emit(f"Imported {count} products.")
+        return True
+
+    def _imported(self, message: str) -> None:
+        self.message.setText(message)
         self.reload()
         self.changed.emit()
-        return True
 
     def export_csv(self, path: Path) -> int:
         with open(path, "w", newline="", encoding="utf-8") as handle:
@@ -176,8 +184,17 @@ class CatalogDialog(QDialog):
 
     def _ask_import(self) -> None:
         path, _ = QFileDialog.getOpenFileName(self, "Import catalog", "", "CSV (*.csv)")
-        if path:
-            self.import_csv(Path(path))
+        if not path:
+            return
+        # A big file takes seconds to check and write: off the UI thread, with the buttons held.
+        self.import_button.setEnabled(False)
+        self.message.setText(f"Importing {path}…")
+
+        def done(_ok) -> None:
+            self.import_button.setEnabled(True)
+
+        run_in_background(lambda _p: self.import_csv(Path(path)), on_success=done,
+                          on_failure=lambda exc: (done(False), self.message.setText(f"Nothing was imported: {exc}.")))
 
     def _ask_export(self) -> None:
         path, _ = QFileDialog.getSaveFileName(self, "Export catalog", "catalog.csv", "CSV (*.csv)")

@@ -209,3 +209,10 @@ def test_demo_mode_runs_on_the_embedded_sandbox(qtbot, tmp_path, monkeypatch):
     finally:
         wait_idle(qtbot)
         win.close()
+
+
+def test_f12_opens_the_payment_dialog(qtbot, window):
+    qtbot.mouseClick(window.products.buttons()[0], Qt.LeftButton)
+    qtbot.keyClick(window, Qt.Key_F12)
+    qtbot.waitUntil(lambda: window.payment_dialog is not None and window.payment_dialog.isVisible())
+    window.payment_dialog.reject()
