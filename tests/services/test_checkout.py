@@ -133,3 +133,41 @@ def test_recovery_leaves_the_tills_own_sale_alone(shop):
     parked = recover(shop.journal, shop.gateway)
     assert [r.outcome for r in parked] == ["parked"]
     check_invariants(db(shop), shop.stripe)
+
+
+def test_recovery_after_the_key_window_searches_by_sale_id(shop):
+    from datetime import datetime, timedelta, timezone
+
+    from pos.services.recovery import recover
+
+    # A create that reached Stripe but whose answer was lost, found two days later.
+    landed = shop.checkout.start_sale(shop.cart_of((shop.latte, 1)))
+    intent = shop.gateway.create_payment_intent(landed.create_params, sales.create_key(landed.sale_key))
+    # And a sale whose create never left the till.
+    never = shop.checkout.start_sale(shop.cart_of((shop.bun, 1)))
+    later = datetime.now(timezone.utc) + timedelta(days=2)
+    results = {r.sale_id: r for r in recover(shop.journal, shop.gateway, now=later)}
+    assert results[landed.id].outcome == "parked" and "was not completed" in results[landed.id].message
+    assert shop.stripe.v1.payment_intents.retrieve(intent.id).status == "canceled"
+    assert shop.journal.sale(landed.id).payment_intent == intent.id
+    assert results[never.id].outcome == "parked" and "no payment had been made" in results[never.id].message
+    assert len(shop.stripe.v1.payment_intents.list().data) == 1
+    check_invariants(db(shop), shop.stripe)
+
+
+def test_currency_cannot_change_with_sales_on_record(shop):
+    from dataclasses import replace
+
+    from pos.adapters.db.settings import SettingsError, SettingsRepo
+
+    repo = SettingsRepo(shop.engine)
+    renamed = repo.save(replace(repo.load(), store_name="Kopi Two"))
+    assert renamed.store_name == "Kopi Two" and repo.load().store_name == "Kopi Two"
+    assert repo.save(replace(repo.load(), currency="usd")).currency == "USD"   # no sales yet: allowed
+    repo.save(replace(repo.load(), currency="SGD"))
+    shop.cart_of((shop.latte, 1))
+    assert isinstance(shop.till.pay("pm_card_visa"), Paid)
+    with pytest.raises(SettingsError) as caught:
+        repo.save(replace(repo.load(), currency="USD"))
+    assert "cannot change from SGD to USD" in str(caught.value) and "1 sale" in str(caught.value)
+    assert repo.load().currency == "SGD"

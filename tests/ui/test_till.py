@@ -216,3 +216,28 @@ def test_f12_opens_the_payment_dialog(qtbot, window):
     qtbot.keyClick(window, Qt.Key_F12)
     qtbot.waitUntil(lambda: window.payment_dialog is not None and window.payment_dialog.isVisible())
     window.payment_dialog.reject()
+
+
+def test_store_settings_in_the_dialog(qtbot, window):
+    from pos.services.checkout import Paid
+
+    window.open_settings()
+    dialog = window.settings_dialog
+    dialog.store_name.setText("Kopi Corner")
+    dialog.tax_rate.setText("8.5")
+    qtbot.mouseClick(dialog.save_settings, Qt.LeftButton)
+    assert dialog.settings_message.text() == "Store settings saved."
+    assert "Kopi Corner" in window.windowTitle()
+    assert window.context.settings_repo.load().default_tax_rate_bp == 850
+    dialog.tax_rate.setText("abc")
+    qtbot.mouseClick(dialog.save_settings, Qt.LeftButton)
+    assert "not a tax rate" in dialog.settings_message.text()
+    dialog.tax_rate.setText("9")
+    window.till.cart.add(window.context.catalog.all()[0])
+    assert isinstance(window.till.pay("pm_card_visa"), Paid)
+    window.till.new_sale()
+    dialog.currency.setText("USD")
+    qtbot.mouseClick(dialog.save_settings, Qt.LeftButton)
+    assert "cannot change from SGD to USD" in dialog.settings_message.text()
+    assert dialog.currency.text() == "SGD" and window.context.settings.currency == "SGD"
+    dialog.reject()
