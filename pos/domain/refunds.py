@@ -41,6 +41,8 @@ def lines_amount(lines: list[RefundableLine], chosen: dict[int, int], currency: 
     """Minor units to refund for `chosen` {line_no: units}; RefundError if more than is left."""
     by_no = {line.line_no: line for line in lines}
     step = tax.rounding_step(currency)
+    if not any(units > 0 for units in chosen.values()):
+        raise RefundError("Choose at least one item to refund.")
     total = 0
     for line_no, units in chosen.items():
         if units <= 0:
@@ -53,9 +55,7 @@ def lines_amount(lines: list[RefundableLine], chosen: dict[int, int], currency: 
         before = _share(line.gross_minor, line.refunded_quantity, line.quantity, step)
         after = _share(line.gross_minor, line.refunded_quantity + units, line.quantity, step)
         total += after - before
-    if total <= 0:
-        raise RefundError("Choose at least one item to refund.")
-    return total
+    return total   # may be 0 (free items, or a unit's share rounding to nothing)
 
 
 @dataclass(frozen=True)

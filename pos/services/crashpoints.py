@@ -18,6 +18,10 @@ POINTS = (
     "after_confirm_sent",       # Stripe answered the confirm; the answer not journaled yet
     "after_receipt_saved",      # receipt written
 )
+REFUND_POINTS = (
+    "after_refund_recorded",    # refund journaled as sent, Stripe not asked yet
+    "after_refund_sent",        # Stripe made the refund; its answer not journaled yet
+)
 
 
 def crash_point(name: str) -> None:

@@ -15,6 +15,7 @@ from datetime import datetime, timedelta, timezone
 from pos.domain.money import Money
 from pos.domain.refunds import RefundError, RefundReceipt, lines_amount
 
+from .crashpoints import crash_point
 from .gateway import GatewayError, OutcomeUnknown, PaymentGateway, ProviderUnavailable, RequestRejected
 from .refund_journal import RefundJournal, RefundRecord
 from .sales import StorageError
@@ -62,6 +63,8 @@ class Refunds:
             if lines is not None:
                 lines = {n: q for n, q in lines.items() if q > 0}
                 minor = lines_amount(list(basis.lines), lines, basis.currency)
+                if minor <= 0:
+                    raise RefundError("Those items come to nothing to refund.")
             else:
                 if amount.currency != basis.currency:
                     raise RefundError(f"The receipt is in {basis.currency}.")
@@ -75,6 +78,7 @@ class Refunds:
             params = {"payment_intent": basis.payment_intent, "amount": minor, "reason": reason,
                       "metadata": {"refund_key": key, "receipt_no": str(basis.receipt_no), "till_id": basis.till_id}}
             record = self.journal.begin_refund(basis, minor, lines or {}, reason, params, key)
+            crash_point("after_refund_recorded")
         except RefundError as exc:
             return RefundFailed(str(exc))
         except StorageError as exc:
@@ -84,6 +88,7 @@ class Refunds:
     def _ask_stripe(self, record: RefundRecord, retry_unknown: bool) -> Refunded | RefundFailed:
         try:
             info = self.gateway.create_refund(record.params, refund_key_for(record.refund_key))
+            crash_point("after_refund_sent")
         except OutcomeUnknown:
             if retry_unknown:
                 # The same key: Stripe answers the first request's result, or makes the refund now.

@@ -43,7 +43,7 @@ class MainWindow(QMainWindow):
         super().__init__(parent)
         self.context = None
         self.payment_dialog: PaymentDialog | None = None
-        self.last_recovery: list[recovery.Recovered] = []
+        self.last_recovery: list[str] = []
         self._recovering = False
         self.setObjectName("mainWindow")
         self.setWindowTitle("Till")
@@ -242,21 +242,22 @@ class MainWindow(QMainWindow):
             # The sale the till is paying for right now is the till's, not recovery's.
             results = recovery.recover(context.journal, context.gateway, exclude=till.owns,
                                        lock_for=context.checkout.sale_lock)
-            notes = context.refunds.recover()
-            return results + [recovery.Recovered(0, "refund", note) for note in notes]
+            return [r.message for r in results] + context.refunds.recover(), \
+                any(r.needs_person for r in results)
 
         run_in_background(work, on_success=lambda r: self._recovered(r, quiet),
                           on_failure=lambda exc: self._recovery_failed(exc))
 
-    def _recovered(self, results: list[recovery.Recovered], quiet: bool) -> None:
+    def _recovered(self, outcome: tuple[list[str], bool], quiet: bool) -> None:
         self._recovering = False
-        self.last_recovery = results
-        if not results:
+        messages, needs_person = outcome
+        self.last_recovery = messages
+        if not messages:
             if not quiet:
                 self.say("No unfinished payments.")
             return
-        text = "\n".join(r.message for r in results)
-        self.say(results[-1].message, error=any(r.needs_person for r in results))
+        text = "\n".join(messages)
+        self.say(messages[-1], error=needs_person)
         box = QMessageBox(QMessageBox.Information, "Unfinished payments checked", text, QMessageBox.Ok, self)
         box.setObjectName("recoveryReport")
         box.setModal(False)

@@ -110,3 +110,38 @@ def test_soak_200_random_kills(tmp_path, sandbox, api_key):
     counts = soak(tmp_path, sandbox, api_key, kills=200, seed=200)
     print(f"soak, 200 kills: {counts}")
     assert counts["receipts"] > 0
+
+
+@pytest.mark.parametrize("point", ["after_refund_recorded", "after_refund_sent"])
+def test_refund_killed_at_each_recovery_point(tmp_path, sandbox, api_key, point):
+    data_dir = tmp_path / "till"
+    proc = subprocess.Popen([sys.executable, "-m", "tests.helpers.refund", str(data_dir), sandbox.url],
+                            env=env_for(api_key, POS_CRASH_AT=point), cwd=ROOT, stdout=subprocess.PIPE,
+                            stderr=subprocess.PIPE, text=True)
+    out, err = proc.communicate(timeout=120)
+    assert proc.returncode == -signal.SIGKILL, (out, err)
+    done = recover_cli(data_dir, sandbox, api_key)
+    assert done.returncode == 0, done.stdout + done.stderr
+    assert "Recovered refund 0001 of SGD 4.50 for receipt 0001" in done.stdout
+    conn = sqlite3.connect(data_dir / "pos.sqlite3")
+    refunded, pi_id = conn.execute("SELECT refunded_minor, payment_intent FROM receipts").fetchone()
+    states = [r[0] for r in conn.execute("SELECT state FROM refunds")]
+    conn.close()
+    assert refunded == 450 and states == ["succeeded"]
+    refunds = sandbox_client(sandbox, api_key).v1.refunds.list({"payment_intent": pi_id}).data
+    assert [r.amount for r in refunds] == [450]
+    check_invariants(data_dir / "pos.sqlite3", sandbox_client(sandbox, api_key))
+
+
+def test_recover_exits_non_zero_when_stripe_cannot_be_asked(tmp_path, sandbox, api_key):
+    data_dir = tmp_path / "till"
+    proc = sell(data_dir, sandbox, api_key, 1, crash_at="after_confirm_recorded")
+    proc.communicate(timeout=120)
+    unreachable = subprocess.run([sys.executable, "-m", "pos", "--data-dir", str(data_dir), "--stripe-base-url",
+                                  "http://127.0.0.1:9", "recover"], env=env_for(api_key), cwd=ROOT,
+                                 capture_output=True, text=True, timeout=120)
+    assert unreachable.returncode == 1
+    assert "could not be settled yet" in unreachable.stdout and api_key not in unreachable.stdout + unreachable.stderr
+    assert unfinished(data_dir) == 1
+    done = recover_cli(data_dir, sandbox, api_key)
+    assert done.returncode == 0 and unfinished(data_dir) == 0

@@ -1,0 +1,32 @@
+"""A till process for refund crash tests: sells one sale, then refunds part of it.
+
+    python -m tests.helpers.refund DATA_DIR SANDBOX_URL
+
+POS_CRASH_AT names a refund recovery point to die at (SIGKILL). The key comes
+from POS_STRIPE_API_KEY.
+"""
+
+from __future__ import annotations
+
+import sys
+
+from pos.app import build_context
+from pos.domain.catalog import Product
+from pos.domain.money import Money
+
+
+def main() -> int:
+    context = build_context(sys.argv[1], stripe_base_url=sys.argv[2])
+    product = context.catalog.save(Product(sku="R-1", name="Refund test tea", category="Test",
+                                           price=Money(450, "SGD"), tax_rate_bp=900))
+    context.till.cart.add(product, 2)
+    receipt = context.till.pay("pm_card_visa").receipt
+    print(f"paid {receipt.receipt_no}", flush=True)
+    receipt_id = context.receipts.receipt_id_for(receipt.receipt_no, receipt.till_id)
+    print(context.refunds.refund(receipt_id, lines={1: 1}), flush=True)
+    context.close()
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
