@@ -55,8 +55,8 @@ class AppContext:
     journal: SqlJournal
     checkout: Checkout
     till: Till
-    receipts: object
-    refunds: object
+    receipts: ReceiptsRepo
+    refunds: Refunds
     keys: KeyManager
     stripe_base_url: str | None          # as given (None: Stripe itself, or the sandbox in demo)
     timeout: object = None
