@@ -50,6 +50,8 @@ class RefundDialog(QDialog):
         self.table = QTableWidget(len(self.basis.lines), 3, objectName="refundLineTable")
         self.table.setHorizontalHeaderLabels(["Item", "Bought / refunded", "Refund now"])
         self.table.horizontalHeader().setSectionResizeMode(0, QHeaderView.Stretch)
+        for column in (1, 2):
+            self.table.horizontalHeader().setSectionResizeMode(column, QHeaderView.ResizeToContents)
         self.table.verticalHeader().setVisible(False)
         self.table.setEditTriggers(QAbstractItemView.NoEditTriggers)
         self.spins: dict[int, QSpinBox] = {}

@@ -113,9 +113,18 @@ class SettingsDialog(QDialog):
     def busy(self) -> bool:
         return self._busy
 
+    def _unfinished_payments(self) -> bool:
+        """A key change moves the till to another Stripe account: settle this one's payments first."""
+        waiting = self.context.journal.unfinished_sales()
+        if waiting:
+            self.key_field.clear()
+            self._say_key(f"{len(waiting)} payment(s) of the current mode are unfinished. Settle them first "
+                          "(Sale → Check unfinished payments), then change the key.", error=True)
+        return bool(waiting)
+
     def save_key_clicked(self) -> None:
         key = self.key_field.text()
-        if self._busy:
+        if self._busy or self._unfinished_payments():
             return
         self._set_busy(True)
         self._say_key("Checking the key with Stripe…")
@@ -143,7 +152,7 @@ class SettingsDialog(QDialog):
             self._say_key("The key could not be saved. Nothing was stored.", error=True)
 
     def remove_key_clicked(self) -> None:
-        if self._busy:
+        if self._busy or self._unfinished_payments():
             return
         self._set_busy(True)
         keys = self.context.keys

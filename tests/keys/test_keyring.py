@@ -285,3 +285,20 @@ def test_no_secret_leaks(qtbot, tmp_path, sandbox, profile, api_key):
     finally:
         proc.terminate()
         proc.wait(10)
+
+
+def test_key_change_waits_for_unfinished_payments(qtbot, demo_window, profile, api_key, sandbox):
+    win = demo_window
+    sale = win.context.checkout.start_sale(_cart_with_one(win))
+    dialog = open_settings(qtbot, win)
+    type_key(qtbot, dialog, api_key)
+    assert "unfinished" in dialog.key_message.text() and secret_tool(profile) is None
+    assert win.context.demo
+    win.context.checkout.abandon(sale.id)
+    type_key(qtbot, dialog, api_key)
+    assert secret_tool(profile) == api_key
+
+
+def _cart_with_one(win):
+    win.till.cart.add(win.context.catalog.all()[0])
+    return win.till.cart
