@@ -44,6 +44,9 @@ NOT_CHARGED = "Nothing was charged."
 @dataclass(frozen=True)
 class Paid:
     receipt: Receipt
+    # True when this is an earlier cart's payment that turned out to have gone through; the
+    # till keeps whatever the current cart holds beyond it for the next sale.
+    earlier: bool = False
 
 
 @dataclass(frozen=True)

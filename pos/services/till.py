@@ -22,6 +22,7 @@ class Till:
         self._sale_id: int | None = None
         self._sale_version: int | None = None
         self.paying = False   # a payment is under way; recovery leaves this till's sales alone meanwhile
+        self._carry_over: list[tuple[Product, int]] = []   # items still to pay after an earlier receipt
 
     @property
     def sale_id(self) -> int | None:
@@ -42,8 +43,10 @@ class Till:
                 return earlier   # the earlier payment may still go through: no second one yet
             self._sale_id = None
             if isinstance(earlier, Paid):
-                # The earlier cart turned out to be paid after all: show that receipt, never charge twice.
-                return earlier
+                # The earlier cart turned out to be paid after all: show that receipt, never charge twice,
+                # and keep what was added since for the next sale.
+                self._carry_over = self._beyond(earlier.receipt)
+                return Paid(earlier.receipt, earlier=True)
         if self._sale_id is None:
             sale = self.checkout.start_sale(self.cart)
             self._sale_id, self._sale_version = sale.id, self.cart.version
@@ -57,9 +60,21 @@ class Till:
         return self.paying or sale_id == self._sale_id
 
     def new_sale(self) -> None:
-        """After a receipt: an empty cart and no sale."""
-        self.cart.clear()
-        self._sale_id = None
+        """After a receipt: no sale, and an empty cart (or the items an earlier receipt did not cover)."""
+        carry, self._carry_over = self._carry_over, []
+        self.load_cart(carry)
+
+    def _beyond(self, receipt) -> list[tuple[Product, int]]:
+        """The cart's items less what the receipt already paid for (by SKU and quantity)."""
+        paid: dict[str, int] = {}
+        for line in receipt.lines:
+            paid[line.sku] = paid.get(line.sku, 0) + line.quantity
+        left = []
+        for line in self.cart.lines:
+            quantity = line.quantity - paid.pop(line.product.sku, 0)
+            if quantity > 0:
+                left.append((line.product, quantity))
+        return left
 
     def load_cart(self, items: list[tuple[Product, int]]) -> list[str]:
         """Replace the cart with these items; returns what could not be added."""

@@ -141,7 +141,10 @@ class PaymentDialog(QDialog):
         self.result_value = result
         if isinstance(result, Paid):
             self.receipt_view.setPlainText(render_text(result.receipt, locale=self._locale))
-            if self._cancel_requested:
+            if result.earlier:
+                self.receipt_note.setText("This is the receipt of the earlier payment, which went through after "
+                                          "all. Items added since stay in the cart for the next payment.")
+            elif self._cancel_requested:
                 self.receipt_note.setText("The payment went through before it could be stopped.")
             self.pages.setCurrentIndex(1)
             self.new_sale_button.setFocus()
