@@ -12,6 +12,7 @@ from pos.ui import workers
 
 
 def wait_idle(qtbot, timeout=15000):
+    qtbot.wait(20)   # let zero-delay timers (the start-up recovery) start their work first
     qtbot.waitUntil(lambda: workers.busy_count() == 0, timeout=timeout)
 
 
@@ -28,7 +29,8 @@ def data_dir(tmp_path):
 def window(qtbot, data_dir, sandbox, api_key):
     sandbox.faults.clear()
     win = create_main_window(data_dir, stripe_base_url=sandbox.url, api_key=api_key)
-    qtbot.addWidget(win)
+    # Not qtbot.addWidget: pytest-qt would close and delete the window before this fixture's
+    # teardown, while background work may still be finishing; this fixture closes it itself.
     win.show()
     qtbot.waitExposed(win)
     wait_idle(qtbot)
@@ -36,3 +38,4 @@ def window(qtbot, data_dir, sandbox, api_key):
     wait_idle(qtbot)
     sandbox.faults.clear()
     win.close()
+    win.deleteLater()

@@ -241,3 +241,36 @@ def test_store_settings_in_the_dialog(qtbot, window):
     assert "cannot change from SGD to USD" in dialog.settings_message.text()
     assert dialog.currency.text() == "SGD" and window.context.settings.currency == "SGD"
     dialog.reject()
+
+
+def test_a_parked_sale_is_resumed_after_a_restart(qtbot, data_dir, sandbox, api_key):
+    from pos.app import create_main_window
+    from pos.services.checkout import Declined, Paid
+
+    first = create_main_window(data_dir, stripe_base_url=sandbox.url, api_key=api_key)
+    wait_idle(qtbot)
+    products = first.context.catalog.all()[:2]
+    first.till.cart.add(products[0], 2)
+    first.till.cart.add(products[1], 1)
+    assert isinstance(first.till.pay("pm_card_chargeDeclined"), Declined)
+    first.close()   # the till goes away with the sale open (as after a crash)
+    first.deleteLater()
+
+    again = create_main_window(data_dir, stripe_base_url=sandbox.url, api_key=api_key)
+    qtbot.addWidget(again)
+    again.show()
+    qtbot.waitUntil(lambda: bool(again.last_recovery), timeout=15000)
+    try:
+        assert any("cart is parked" in m for m in again.last_recovery)
+        parked = again.context.journal.parked_sales()
+        assert len(parked) == 1
+        again.resume_sale(parked[0].id)
+        assert [(l.product.sku, l.quantity) for l in again.till.cart.lines] == [(products[0].sku, 2),
+                                                                                (products[1].sku, 1)]
+        assert again.context.journal.parked_sales() == []
+        assert isinstance(again.till.pay("pm_card_visa"), Paid)
+        intents = sandbox_client(sandbox, api_key).v1.payment_intents.list().data
+        assert sorted(i.status for i in intents) == ["canceled", "succeeded"]
+    finally:
+        wait_idle(qtbot)
+        again.close()
