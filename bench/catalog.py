@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import argparse
 import random
-import statistics
 import sys
 import tempfile
 import time
@@ -20,6 +19,7 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from pos.adapters.db.catalog import CatalogRepo  # noqa: E402
+from stats import p50_p95 as summary, timed_ms as timed  # noqa: E402
 from pos.adapters.db.schema import ProductRow, open_engine, writer  # noqa: E402
 
 WORDS = ("oat flat white latte mocha kopi teh tarik croissant almond pandan kaya toast banana bread muffin "
@@ -63,19 +63,6 @@ def typed_queries(names: list[str], rng: random.Random, count: int) -> list[str]
                 queries.append(text)
             text += " "
     return queries[:count]
-
-
-def timed(fn, items) -> list[float]:
-    times = []
-    for item in items:
-        start = time.perf_counter()
-        fn(item)
-        times.append((time.perf_counter() - start) * 1000)
-    return times
-
-
-def summary(times: list[float]) -> tuple[float, float]:
-    return statistics.median(times), statistics.quantiles(times, n=20)[18]
 
 
 def main() -> int:

@@ -12,10 +12,8 @@ Baseline: the same on a 10,000-receipt database in the same run.
 from __future__ import annotations
 
 import argparse
-import json
 import os
 import random
-import statistics
 import sys
 import tempfile
 import time
@@ -29,6 +27,7 @@ from pos.adapters.db import raw  # noqa: E402
 from pos.adapters.db.receipts import ReceiptQuery, ReceiptsRepo  # noqa: E402
 from pos.adapters.db.reports import ReportsRepo  # noqa: E402
 from pos.adapters.db.schema import open_engine  # noqa: E402
+from stats import p50_p95 as summary, timed_ms  # noqa: E402
 
 PER_DAY = 10_000
 CARDS = [("visa", "4242"), ("mastercard", "4444"), ("amex", "8431"), ("visa", "5556"), ("visa", "1881")]
@@ -68,12 +67,7 @@ def seed(engine, count: int, rng: random.Random) -> dict:
 
 
 def timed(fn, repeat: int) -> list[float]:
-    out = []
-    for _ in range(repeat):
-        t0 = time.perf_counter()
-        fn()
-        out.append((time.perf_counter() - t0) * 1000)
-    return out
+    return timed_ms(lambda _i: fn(), range(repeat))
 
 
 def measure(data_dir: Path, count: int, rng: random.Random, repeat: int) -> dict:
@@ -112,12 +106,6 @@ def measure(data_dir: Path, count: int, rng: random.Random, repeat: int) -> dict
     context.close()
     engine.dispose()
     return {"seeded_s": seeded, "results": results}
-
-
-def summary(values):
-    if len(values) < 2:
-        return values[0], values[0]
-    return statistics.median(values), statistics.quantiles(values, n=20)[18]
 
 
 def main() -> int:

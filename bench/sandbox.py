@@ -10,7 +10,6 @@ each populated case to the empty one of the same storage (the baseline).
 from __future__ import annotations
 
 import argparse
-import statistics
 import sys
 import tempfile
 import time
@@ -22,6 +21,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from pos.sandbox import running_sandbox  # noqa: E402
 from pos.sandbox.server import authenticate  # noqa: E402
+from stats import p50_p95  # noqa: E402
 
 KEY = "sk_test_bench"
 
@@ -56,10 +56,6 @@ def measure(url: str, rounds: int) -> list[float]:
     return times
 
 
-def p95(values: list[float]) -> float:
-    return statistics.quantiles(values, n=20)[18]
-
-
 def main() -> int:
     parser = argparse.ArgumentParser()
     parser.add_argument("--stored", type=int, default=100_000)
@@ -76,7 +72,7 @@ def main() -> int:
                     seed(sb, stored)
                     seeded = time.perf_counter() - t0
                     times = measure(sb.url, args.rounds)
-                med, high = statistics.median(times), p95(times)
+                med, high = p50_p95(times)
                 baseline = baseline or med
                 rows.append((storage, stored, med, high, med / baseline, seeded))
     print(f"create+confirm through stripe {stripe.VERSION}, {args.rounds} rounds per case")

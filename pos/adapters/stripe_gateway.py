@@ -57,12 +57,9 @@ def _refund(refund) -> RefundInfo:
 
 
 class StripeGateway:
-    test_mode = True
-
     def __init__(self, api_key: str, base_url: str | None = None, *, timeout=DEFAULT_TIMEOUT,
                  max_network_retries: int = DEFAULT_RETRIES):
         self.endpoint = base_url or "https://api.stripe.com"
-        self.test_mode = not api_key.startswith(("sk_live_", "rk_live_"))
         self._client = stripe.StripeClient(
             api_key,
             base_addresses={"api": self.endpoint},

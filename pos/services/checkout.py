@@ -89,13 +89,10 @@ class Checkout:
         self._locks: dict[int, threading.Lock] = defaultdict(threading.Lock)
         self._locks_guard = threading.Lock()
 
-    def _lock(self, sale_id: int) -> threading.Lock:
-        with self._locks_guard:
-            return self._locks[sale_id]
-
     def sale_lock(self, sale_id: int) -> threading.Lock:
         """Held while a sale is being charged; recovery takes it too, so the two never overlap."""
-        return self._lock(sale_id)
+        with self._locks_guard:
+            return self._locks[sale_id]
 
     # -- starting --------------------------------------------------------------
     def start_sale(self, cart: Cart) -> SaleRecord:
@@ -124,7 +121,7 @@ class Checkout:
     def charge(self, sale_id: int, payment_method: str,
                progress: Callable[[str], None] = lambda _m: None) -> ChargeResult:
         """Charge the sale's total to a payment method. Safe to call again for the same sale."""
-        with self._lock(sale_id):
+        with self.sale_lock(sale_id):
             try:
                 return self._charge(sale_id, payment_method, progress)
             except StorageError as exc:
@@ -269,7 +266,7 @@ class Checkout:
         Returns Paid if it turned out paid, Pending if money may still move (the till must not
         start another payment yet), None when the sale is closed or left to recovery safely.
         """
-        with self._lock(sale_id):
+        with self.sale_lock(sale_id):
             sale = self.journal.sale(sale_id)
             if sale.state not in sales.UNFINISHED:
                 return Paid(self.journal.receipt_for_sale(sale_id)) if sale.state == sales.PAID else None

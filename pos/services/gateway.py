@@ -71,7 +71,6 @@ class NotAuthorized(GatewayError):
 
 class PaymentGateway(Protocol):
     endpoint: str
-    test_mode: bool
 
     def create_payment_intent(self, params: dict, idempotency_key: str) -> Intent: ...
     def confirm_payment_intent(self, intent_id: str, params: dict, idempotency_key: str) -> Intent: ...

@@ -5,7 +5,6 @@ from __future__ import annotations
 from typing import Callable
 
 from PySide6.QtCore import Qt
-from PySide6.QtGui import QFont, QFontDatabase
 from PySide6.QtWidgets import (
     QDialog,
     QHBoxLayout,
@@ -26,6 +25,7 @@ from pos.domain.test_cards import TEST_PAYMENT_METHODS
 from pos.services.checkout import Cancelled, ChargeResult, Declined, Failed, Paid, Pending
 
 from .feedback import show_message
+from . import printing
 from .workers import run_in_background
 
 
@@ -79,9 +79,7 @@ class PaymentDialog(QDialog):
 
         self.receipt_view = QPlainTextEdit(objectName="receiptView")
         self.receipt_view.setReadOnly(True)
-        mono = QFontDatabase.systemFont(QFontDatabase.FixedFont)
-        mono.setStyleHint(QFont.Monospace)
-        self.receipt_view.setFont(mono)
+        self.receipt_view.setFont(printing.monospace_font())
         self.receipt_note = QLabel("", objectName="receiptNote")
         self.receipt_note.setWordWrap(True)
         self.new_sale_button = QPushButton("New sale", objectName="newSaleButton")

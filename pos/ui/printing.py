@@ -16,9 +16,15 @@ PAPERS = ("80mm", "A4")
 _MM_PER_INCH = 25.4
 
 
-def _font(paper: str) -> QFont:
+def monospace_font() -> QFont:
+    """The fixed-width font receipts and reports are laid out in, on screen and on paper."""
     font = QFontDatabase.systemFont(QFontDatabase.FixedFont)
     font.setStyleHint(QFont.Monospace)
+    return font
+
+
+def _font(paper: str) -> QFont:
+    font = monospace_font()
     font.setPointSizeF(7.5 if paper == "80mm" else 10)
     return font
 

@@ -6,7 +6,6 @@ from __future__ import annotations
 from pathlib import Path
 
 from PySide6.QtCore import QAbstractTableModel, QDate, QModelIndex, Qt, Signal
-from PySide6.QtGui import QFont, QFontDatabase
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QComboBox,
@@ -142,9 +141,7 @@ class ReceiptsWindow(QDialog):
 
         self.detail = QPlainTextEdit(objectName="receiptDetail")
         self.detail.setReadOnly(True)
-        mono = QFontDatabase.systemFont(QFontDatabase.FixedFont)
-        mono.setStyleHint(QFont.Monospace)
-        self.detail.setFont(mono)
+        self.detail.setFont(printing.monospace_font())
         self.paper = QComboBox(objectName="paperChoice")
         self.paper.addItem("80 mm receipt paper", "80mm")
         self.paper.addItem("A4", "A4")

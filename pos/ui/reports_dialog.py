@@ -6,7 +6,7 @@ import csv
 from pathlib import Path
 
 from PySide6.QtCore import QRectF
-from PySide6.QtGui import QFont, QFontDatabase, QPainter
+from PySide6.QtGui import QPainter
 from PySide6.QtWidgets import (
     QComboBox,
     QDialog,
@@ -60,9 +60,7 @@ class ReportsDialog(QDialog):
         self.z_button = QPushButton("Z report (close the day)", objectName="zReportButton")
         self.view = QPlainTextEdit(objectName="reportView")
         self.view.setReadOnly(True)
-        mono = QFontDatabase.systemFont(QFontDatabase.FixedFont)
-        mono.setStyleHint(QFont.Monospace)
-        self.view.setFont(mono)
+        self.view.setFont(printing.monospace_font())
         self.chart = HourChart()
         self.paper = QComboBox(objectName="reportPaperChoice")
         self.paper.addItem("A4", "A4")

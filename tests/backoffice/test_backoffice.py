@@ -19,7 +19,6 @@ from PySide6.QtCore import Qt
 from pos.domain.money import Money
 from pos.services.checkout import Paid
 from pos.services.refunds import Refunded, RefundFailed
-from tests.invariants import check_invariants
 from tests.ui.conftest import wait_idle
 
 ROOT = Path(__file__).resolve().parents[2]

@@ -61,7 +61,6 @@ def test_key_in_use_is_409_and_saves_nothing(client, sandbox):
     results = {}
     slow = threading.Thread(target=lambda: results.setdefault("first", create(client, "busy")))
     slow.start()
-    import time
     time.sleep(0.2)
     with pytest.raises(stripe.APIError) as caught:
         create(client, "busy")

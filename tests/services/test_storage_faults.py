@@ -19,7 +19,6 @@ import subprocess
 import pytest
 from sqlalchemy import event
 
-from pos.services import sales
 from pos.services.checkout import CheckoutError, Failed, Paid
 from pos.services.recovery import recover
 from tests.invariants import check_invariants

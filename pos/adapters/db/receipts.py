@@ -163,7 +163,3 @@ class ReceiptsRepo:
                     return
                 for row in rows:
                     yield dict(row)
-
-    def count(self) -> int:
-        with raw.connection(self._engine) as conn:
-            return conn.execute("SELECT count(*) FROM receipts").fetchone()[0]
