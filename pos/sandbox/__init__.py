@@ -13,20 +13,30 @@ import threading
 
 from .clock import Clock
 from .faults import Faults, FaultRule
-from .server import SandboxServer
+from .server import Exchange, SandboxServer
 from .store import Store
+from .versions import CURRENT as API_VERSION
 
-__all__ = ["Sandbox", "running_sandbox", "FaultRule"]
+__all__ = ["API_VERSION", "Exchange", "FaultRule", "Sandbox", "running_sandbox"]
 
 
 class Sandbox:
     """A sandbox served from a background thread of this process."""
 
-    def __init__(self, host: str = "127.0.0.1", port: int = 0, db: str | None = None):
+    def __init__(self, host: str = "127.0.0.1", port: int = 0, db: str | None = None, *,
+                 api_version: str = API_VERSION, search_lag: float = 0.0, recorder=None):
+        """`api_version` is the account's default (for requests without `Stripe-Version`);
+        `search_lag` delays what search sees by that many seconds of the sandbox's clock;
+        `recorder(exchange)` is called with every API request and its answer."""
         self.store = Store(db)
         self.clock = Clock()
         self.faults = Faults()
-        self._server = SandboxServer(host, port, self.store, self.clock, self.faults)
+        try:
+            self._server = SandboxServer(host, port, self.store, self.clock, self.faults,
+                                         api_version=api_version, search_lag=search_lag, recorder=recorder)
+        except BaseException:
+            self.store.close()
+            raise
         self._thread: threading.Thread | None = None
 
     @property
@@ -54,14 +64,19 @@ class Sandbox:
         self._server.server_close()
         self.store.close()
 
+    @property
+    def api(self):
+        return self._server.api
+
     def reset(self) -> None:
         self.store.reset()
         self.faults.clear()
+        self._server.api.search.clear()
 
 
 @contextlib.contextmanager
-def running_sandbox(host: str = "127.0.0.1", port: int = 0, db: str | None = None):
-    sandbox = Sandbox(host, port, db).start()
+def running_sandbox(host: str = "127.0.0.1", port: int = 0, db: str | None = None, **options):
+    sandbox = Sandbox(host, port, db, **options).start()
     try:
         yield sandbox
     finally:

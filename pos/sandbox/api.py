@@ -1,18 +1,19 @@
 """Stripe's PaymentIntent, PaymentMethod, Charge and Refund endpoints, as Stripe documents them.
 
-Every handler runs under the store's lock with the caller's account and
-returns the JSON object to answer with; failures raise `errors.StripeError`.
+Every handler runs under the store's lock with the caller (account and API
+version) and returns the JSON object to answer with; failures raise
+`errors.StripeError`. Objects are stored in the shape of the newest version the
+sandbox knows; `render` shows them as the caller's version has them.
 """
 
 from __future__ import annotations
 
-import re
 import secrets
 import string
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime, timezone
 
-from . import errors, params
+from . import currencies, errors, params, search, versions
 from .cards import TEST_CARDS
 from .clock import Clock
 from .store import Store
@@ -28,38 +29,47 @@ def new_id(prefix: str, length: int = 24) -> str:
 class Caller:
     account: str
     publishable: bool = False
+    version: versions.ApiVersion = field(default_factory=lambda: versions.parse(versions.CURRENT))
 
 
 CONFIRMABLE = ("requires_payment_method", "requires_confirmation", "requires_action")
 CANCELABLE = ("requires_payment_method", "requires_capture", "requires_confirmation",
               "requires_action", "processing")
 UPDATABLE = ("requires_payment_method", "requires_confirmation", "requires_action")
-
-PI_CREATE_PARAMS = {
-    "amount", "currency", "payment_method_types", "metadata", "payment_method", "confirm",
-    "capture_method", "confirmation_method", "description", "receipt_email", "customer",
-    "statement_descriptor", "statement_descriptor_suffix", "setup_future_usage",
-    "payment_method_data", "return_url", "off_session", "error_on_requires_action",
-    "shipping", "transfer_group", "payment_method_options", "use_stripe_sdk",
-}
-PI_UPDATE_PARAMS = {
-    "amount", "currency", "metadata", "description", "payment_method", "payment_method_types",
-    "receipt_email", "capture_method", "shipping", "statement_descriptor",
-    "statement_descriptor_suffix", "setup_future_usage", "transfer_group", "payment_method_data",
-}
 AFTER_THE_FACT_PARAMS = {"metadata", "description", "receipt_email", "expand"}
-PI_CONFIRM_PARAMS = {
-    "payment_method", "return_url", "off_session", "error_on_requires_action", "receipt_email",
-    "setup_future_usage", "capture_method", "payment_method_types", "payment_method_data",
-    "payment_method_options", "use_stripe_sdk", "client_secret", "shipping",
-}
-LIST_PARAMS = {"limit", "starting_after", "ending_before", "created"}
+CAPTURE_METHODS = ("automatic", "automatic_async", "manual")
+# The payment method types this sandbox can take; Stripe filters `allowed_payment_method_types` to
+# the ones that work for the intent, silently (dahlia 2026-07-29).
+SANDBOX_TYPES = ("card",)
+_EXCLUSIVE_WITH_ALLOWED = ("payment_method_types", "excluded_payment_method_types",
+                           "automatic_payment_methods", "payment_method_configuration")
+_RETURN_URL_NEEDED = (
+    "This PaymentIntent is configured to accept payment methods enabled in your Dashboard. Because some "
+    "of these payment methods might redirect your customer off of your page, you must provide a "
+    "`return_url`. If you don't want to accept redirect-based payment methods, set "
+    "`automatic_payment_methods[enabled]` to `true` and `automatic_payment_methods[allow_redirects]` to "
+    "`never` when creating Setup Intents and Payment Intents.")
+
+
+def _only_one_of(p: dict, names) -> None:
+    given = sorted(n for n in names if n in p)
+    if len(given) > 1:
+        raise errors.validation(f"You may only specify one of these parameters: {', '.join(given)}.",
+                                param=given[-1])
+
+
+def _type_list(p: dict, name: str) -> list[str]:
+    raw = p.get(name)
+    if not isinstance(raw, list) or not raw or not all(isinstance(t, str) for t in raw):
+        raise errors.validation("Invalid array", param=name)
+    return raw
 
 
 class StripeAPI:
-    def __init__(self, store: Store, clock: Clock):
+    def __init__(self, store: Store, clock: Clock, search_lag: float = 0.0):
         self.store = store
         self.clock = clock
+        self.search = search.SearchIndex(search_lag)
 
     def now(self) -> int:
         return int(self.clock.now())
@@ -81,27 +91,34 @@ class StripeAPI:
             "billing_details": {
                 "address": {"city": None, "country": None, "line1": None, "line2": None,
                             "postal_code": None, "state": None},
-                "email": None, "name": None, "phone": None,
+                "email": None, "name": None, "phone": None, "tax_id": None,
             },
             "card": {
                 "brand": card.brand,
                 "checks": {"address_line1_check": None, "address_postal_code_check": None,
                            "cvc_check": "unchecked"},
                 "country": card.country,
+                "description": None,
                 "display_brand": card.brand,
                 "exp_month": 12,
                 "exp_year": year + 3,
                 "fingerprint": new_id("fp", 16)[3:],
                 "funding": card.funding,
+                "generated_from": None,
+                "iin": None,
+                "issuer": None,
                 "last4": card.last4,
                 "networks": {"available": [card.brand], "preferred": None},
+                "regulated_status": "unregulated",
                 "three_d_secure_usage": {"supported": True},
                 "wallet": None,
             },
             "created": self.now(),
             "customer": None,
+            "customer_account": None,
             "livemode": False,
             "metadata": {},
+            "radar_options": None,
             "type": "card",
             # Kept so a confirm knows which test card this is; hidden from responses.
             "_test_card": ident,
@@ -109,33 +126,78 @@ class StripeAPI:
         return self.store.put(caller.account, "payment_method", pm)
 
     def retrieve_payment_method(self, caller: Caller, p: dict, ident: str) -> dict:
-        params.check_allowed(p, set())
         return self._payment_method(caller, ident, param="id", status=404)
 
     # -- payment intents -------------------------------------------------
     def _intent(self, caller: Caller, ident: str) -> dict:
         return self._get(caller, "payment_intent", ident, param="intent")
 
+    def _save_intent(self, caller: Caller, pi: dict) -> dict:
+        """Store an intent and show the change to search (after the index's lag)."""
+        self.search.record(caller.account, pi, self.clock.now())
+        return self.store.put(caller.account, "payment_intent", pi)
+
+    def _payment_method_choice(self, caller: Caller, p: dict) -> dict:
+        """Which payment method types an intent takes, from the parameters the caller's version has.
+
+        Returns the intent's fields: `allowed_payment_method_types`, `automatic_payment_methods`,
+        `payment_method_types` and `payment_method_configuration_details`.
+        """
+        if "allowed_payment_method_types" in p:
+            _only_one_of(p, ("allowed_payment_method_types", *_EXCLUSIVE_WITH_ALLOWED))
+            allowed = _type_list(p, "allowed_payment_method_types")
+            usable = [t for t in allowed if t in SANDBOX_TYPES]
+            if not usable:
+                raise errors.validation(
+                    "None of the payment method types in `allowed_payment_method_types` can be used for "
+                    f"this PaymentIntent: this sandbox takes {', '.join(SANDBOX_TYPES)} only.",
+                    param="allowed_payment_method_types")
+            return {"allowed_payment_method_types": allowed, "automatic_payment_methods": None,
+                    "payment_method_types": usable, "payment_method_configuration_details": None}
+        _only_one_of(p, ("automatic_payment_methods", "payment_method_types"))
+        if "payment_method_types" in p:  # versions before endive only (checked with the parameters)
+            types = _type_list(p, "payment_method_types")
+            for kind in types:
+                if kind not in SANDBOX_TYPES:
+                    raise errors.validation(
+                        f'The payment method type "{kind}" is invalid. This sandbox supports "card" only.',
+                        param="payment_method_types")
+            return {"allowed_payment_method_types": None, "automatic_payment_methods": None,
+                    "payment_method_types": types, "payment_method_configuration_details": None}
+        automatic = None
+        if "automatic_payment_methods" in p:
+            raw = p["automatic_payment_methods"]
+            if not isinstance(raw, dict):
+                raise errors.validation("Invalid object", param="automatic_payment_methods")
+            for key in raw:
+                if key not in ("enabled", "allow_redirects"):
+                    raise errors.parameter_unknown(f"automatic_payment_methods[{key}]")
+            if "enabled" not in raw:
+                raise errors.parameter_missing("automatic_payment_methods[enabled]")
+            enabled = params.boolean(raw, "enabled")
+            redirects = params.choice(raw, "allow_redirects", ("always", "never"), "always")
+            automatic = {"allow_redirects": redirects, "enabled": True} if enabled else None
+        elif versions.AUTOMATIC_PAYMENT_METHODS_DEFAULT.on(caller.version):
+            automatic = {"allow_redirects": "always", "enabled": True}
+        return {"allowed_payment_method_types": None, "automatic_payment_methods": automatic,
+                "payment_method_types": list(SANDBOX_TYPES),
+                "payment_method_configuration_details":
+                    {"id": "pmc_sandbox_default", "parent": None} if automatic else None}
+
     def create_payment_intent(self, caller: Caller, p: dict) -> dict:
-        params.check_allowed(p, PI_CREATE_PARAMS)
-        params.reject_card_numbers(p)
         amount = params.integer(p, "amount", required=True)
         code = params.currency(p)
         params.charge_amount(amount, code)
-        types = p.get("payment_method_types", ["card"])
-        if not isinstance(types, list) or not types:
-            raise errors.validation("Invalid array", param="payment_method_types")
-        for kind in types:
-            if kind != "card":
-                raise errors.validation(
-                    f'The payment method type "{kind}" is invalid. This sandbox supports "card" only.',
-                    param="payment_method_types",
-                )
-        capture = params.choice(p, "capture_method", ("automatic", "automatic_async", "manual"),
-                                "automatic_async")
+        choice = self._payment_method_choice(caller, p)
+        default_capture = "automatic_async" if versions.CAPTURE_ASYNC_DEFAULT.on(caller.version) else "automatic"
+        capture = params.choice(p, "capture_method", CAPTURE_METHODS, default_capture)
         confirmation = params.choice(p, "confirmation_method", ("automatic", "manual"), "automatic")
         metadata = params.metadata(p)
         confirm = params.boolean(p, "confirm")
+        return_url = params.text(p, "return_url")
+        if return_url and not confirm:
+            raise errors.validation("You can only use `return_url` together with `confirm=true`.",
+                                    param="return_url")
         pm = None
         if p.get("payment_method"):
             pm = self._payment_method(caller, p["payment_method"])
@@ -149,34 +211,36 @@ class StripeAPI:
             "amount_received": 0,
             "application": None,
             "application_fee_amount": None,
-            "automatic_payment_methods": None,
+            **choice,
             "canceled_at": None,
             "cancellation_reason": None,
             "capture_method": capture,
-            "charges": {"object": "list", "data": [], "has_more": False, "total_count": 0,
-                        "url": f"/v1/charges?payment_intent={pi_id}"},
             "client_secret": f"{pi_id}_secret_{new_id('x', 25)[2:]}",
             "confirmation_method": confirmation,
             "created": self.now(),
             "currency": code,
-            "customer": params.text(p, "customer"),
+            "customer": None,
+            "customer_account": None,
             "description": params.text(p, "description"),
-            "invoice": None,
+            "excluded_payment_method_types": None,
+            "hooks": None,
             "last_payment_error": None,
             "latest_charge": None,
             "livemode": False,
+            "managed_payments": None,
             "metadata": metadata,
             "next_action": None,
             "on_behalf_of": None,
+            "payment_details": None,
             "payment_method": pm["id"] if pm else None,
-            "payment_method_configuration_details": None,
             "payment_method_options": {"card": {"installments": None, "mandate_options": None,
                                                 "network": None, "request_three_d_secure": "automatic"}},
-            "payment_method_types": types,
+            "payment_record": None,
+            "presentment_details": None,
             "processing": None,
             "receipt_email": params.text(p, "receipt_email"),
             "review": None,
-            "setup_future_usage": params.text(p, "setup_future_usage"),
+            "setup_future_usage": params.choice(p, "setup_future_usage", ("off_session", "on_session")),
             "shipping": None,
             "source": None,
             "statement_descriptor": params.text(p, "statement_descriptor"),
@@ -185,13 +249,12 @@ class StripeAPI:
             "transfer_data": None,
             "transfer_group": params.text(p, "transfer_group"),
         }
-        self.store.put(caller.account, "payment_intent", pi)
+        self._save_intent(caller, pi)
         if confirm:
-            return self._confirm(caller, pi, pm)
+            return self._confirm(caller, pi, pm, return_url)
         return pi
 
     def retrieve_payment_intent(self, caller: Caller, p: dict, ident: str) -> dict:
-        params.check_allowed(p, {"client_secret"})
         pi = self._intent(caller, ident)
         self._check_client_secret(caller, pi, p)
         return pi
@@ -203,8 +266,6 @@ class StripeAPI:
             )
 
     def update_payment_intent(self, caller: Caller, p: dict, ident: str) -> dict:
-        params.check_allowed(p, PI_UPDATE_PARAMS)
-        params.reject_card_numbers(p)
         pi = self._intent(caller, ident)
         if pi["status"] not in UPDATABLE and set(p) <= AFTER_THE_FACT_PARAMS:
             # Like Stripe: descriptive fields stay editable after the payment (e.g. an order number).
@@ -212,7 +273,7 @@ class StripeAPI:
             for name in ("description", "receipt_email"):
                 if name in p:
                     pi[name] = params.text(p, name)
-            return self.store.put(caller.account, "payment_intent", pi)
+            return self._save_intent(caller, pi)
         if pi["status"] not in UPDATABLE:
             raise errors.unexpected_state(
                 f"You cannot update this PaymentIntent because it has a status of {pi['status']}. "
@@ -223,23 +284,26 @@ class StripeAPI:
         amount = pi["amount"] if amount is None else amount
         params.charge_amount(amount, code)
         metadata = params.metadata(p, pi["metadata"])
-        pi["amount"], pi["currency"], pi["metadata"] = amount, code, metadata
+        if "allowed_payment_method_types" in p or "payment_method_types" in p:
+            pi.update(self._payment_method_choice(caller, p))
+        # Stripe clears the last payment error on any update of an unpaid intent.
+        pi.update(amount=amount, currency=code, metadata=metadata, last_payment_error=None)
         for name in ("description", "receipt_email", "statement_descriptor",
-                     "statement_descriptor_suffix", "transfer_group", "setup_future_usage"):
+                     "statement_descriptor_suffix", "transfer_group"):
             if name in p:
                 pi[name] = params.text(p, name)
+        if "setup_future_usage" in p:
+            pi["setup_future_usage"] = params.choice(p, "setup_future_usage", ("off_session", "on_session"))
         if "capture_method" in p:
-            pi["capture_method"] = params.choice(p, "capture_method", ("automatic", "automatic_async", "manual"))
+            pi["capture_method"] = params.choice(p, "capture_method", CAPTURE_METHODS)
         if p.get("payment_method"):
             pm = self._payment_method(caller, p["payment_method"])
             pi["payment_method"] = pm["id"]
             pi["status"] = "requires_confirmation"
             pi["next_action"] = None
-        return self.store.put(caller.account, "payment_intent", pi)
+        return self._save_intent(caller, pi)
 
     def confirm_payment_intent(self, caller: Caller, p: dict, ident: str) -> dict:
-        params.check_allowed(p, PI_CONFIRM_PARAMS)
-        params.reject_card_numbers(p)
         pi = self._intent(caller, ident)
         self._check_client_secret(caller, pi, p)
         if pi["status"] == "succeeded":
@@ -251,8 +315,14 @@ class StripeAPI:
                 f"You cannot confirm this PaymentIntent because it has a status of {pi['status']}. "
                 f"Only a PaymentIntent with one of the following statuses may be confirmed: "
                 f"{', '.join(CONFIRMABLE)}.", pi)
+        if "allowed_payment_method_types" in p or "payment_method_types" in p:
+            pi.update(self._payment_method_choice(caller, p))
         if "capture_method" in p:
-            pi["capture_method"] = params.choice(p, "capture_method", ("automatic", "automatic_async", "manual"))
+            pi["capture_method"] = params.choice(p, "capture_method", CAPTURE_METHODS)
+        if "receipt_email" in p:
+            pi["receipt_email"] = params.text(p, "receipt_email")
+        if "setup_future_usage" in p:
+            pi["setup_future_usage"] = params.choice(p, "setup_future_usage", ("off_session", "on_session"))
         ident = p.get("payment_method") or pi["payment_method"]
         if not ident:
             raise errors.invalid_request(
@@ -260,27 +330,32 @@ class StripeAPI:
                 "Update the PaymentIntent with a payment method and then confirm it again.",
                 code="payment_intent_unexpected_state", param="payment_method",
                 extra={"payment_intent": pi})
-        return self._confirm(caller, pi, self._payment_method(caller, ident))
+        return self._confirm(caller, pi, self._payment_method(caller, ident), params.text(p, "return_url"))
 
-    def _confirm(self, caller: Caller, pi: dict, pm: dict | None) -> dict:
+    def _confirm(self, caller: Caller, pi: dict, pm: dict | None, return_url: str | None = None) -> dict:
         if pm is None:
             raise errors.invalid_request(
                 "You cannot confirm this PaymentIntent because it's missing a payment method.",
                 code="payment_intent_unexpected_state", param="payment_method",
                 extra={"payment_intent": pi})
+        automatic = pi.get("automatic_payment_methods") or {}
+        if automatic.get("enabled") and automatic.get("allow_redirects") != "never" and not return_url:
+            # 2023-08-16: dynamic payment methods may redirect, so Stripe needs somewhere to come back to.
+            raise errors.invalid_request(_RETURN_URL_NEEDED, param="return_url")
         card = TEST_CARDS[pm["_test_card"]]
         pi["next_action"] = None
         if card.requires_action:
+            challenge = "https://hooks.stripe.com/3d_secure_2/hosted"
+            next_action = (
+                {"type": "redirect_to_url", "redirect_to_url": {"return_url": return_url, "url": challenge}}
+                if return_url else
+                {"type": "use_stripe_sdk", "use_stripe_sdk": {"type": "three_d_secure_redirect",
+                                                              "stripe_js": challenge, "source": new_id("src")}})
             pi.update(status="requires_action", payment_method=pm["id"], last_payment_error=None,
-                      next_action={"type": "use_stripe_sdk",
-                                   "use_stripe_sdk": {"type": "three_d_secure_redirect",
-                                                      "stripe_js": "https://hooks.stripe.com/3d_secure_2/hosted",
-                                                      "source": new_id("src")}})
-            return self.store.put(caller.account, "payment_intent", pi)
+                      next_action=next_action)
+            return self._save_intent(caller, pi)
         charge = self._new_charge(caller, pi, pm, card)
         pi["latest_charge"] = charge["id"]
-        pi["charges"]["data"].insert(0, charge["id"])
-        pi["charges"]["total_count"] += 1
         if card.decline:
             d = card.decline
             pi.update(status="requires_payment_method", payment_method=None)
@@ -289,7 +364,7 @@ class StripeAPI:
                 "doc_url": f"https://stripe.com/docs/error-codes/{d.code.replace('_', '-')}",
                 "message": d.message, "payment_method": self._public(pm), "type": "card_error",
             }
-            self.store.put(caller.account, "payment_intent", pi)
+            self._save_intent(caller, pi)
             raise errors.StripeError(
                 402, "card_error", d.message, code=d.code, decline_code=d.decline_code,
                 extra={"charge": charge["id"], "payment_intent": self.render(caller, pi, []),
@@ -299,29 +374,50 @@ class StripeAPI:
             pi.update(status="requires_capture", amount_capturable=pi["amount"])
         else:
             pi.update(status="succeeded", amount_received=pi["amount"])
-        return self.store.put(caller.account, "payment_intent", pi)
+        return self._save_intent(caller, pi)
 
     def _new_charge(self, caller: Caller, pi: dict, pm: dict, card) -> dict:
         failed = card.decline is not None
         captured = not failed and pi["capture_method"] != "manual"
+        charge_id = new_id("ch")
+        details = {key: pm["card"][key] for key in
+                   ("brand", "country", "exp_month", "exp_year", "fingerprint", "funding", "last4")}
+        details.update(amount_authorized=None if failed else pi["amount"],
+                       authorization_code=None if failed else f"{secrets.randbelow(10 ** 6):06d}",
+                       checks=dict(pm["card"]["checks"]), network=pm["card"]["brand"], mandate=None,
+                       network_transaction_id=None, regulated_status="unregulated",
+                       three_d_secure=None, wallet=None)
         charge = {
-            "id": new_id("ch"),
+            "id": charge_id,
             "object": "charge",
             "amount": pi["amount"],
             "amount_captured": pi["amount"] if captured else 0,
             "amount_refunded": 0,
+            "application": None,
+            "application_fee": None,
+            "application_fee_amount": None,
+            "authorization_code": details["authorization_code"],
             "balance_transaction": None if failed else new_id("txn"),
             "billing_details": pm["billing_details"],
+            "calculated_statement_descriptor": "SANDBOX",
             "captured": captured,
             "created": self.now(),
             "currency": pi["currency"],
             "customer": pi["customer"],
             "description": pi["description"],
+            "disputed": False,
+            "failure_balance_transaction": None,
             "failure_code": card.decline.code if failed else None,
             "failure_message": card.decline.message if failed else None,
+            "fraud_details": {},
+            "level3": None,
             "livemode": False,
             "metadata": dict(pi["metadata"]),
+            "on_behalf_of": None,
             "outcome": {
+                "advice_code": None,
+                "network_advice_code": None,
+                "network_decline_code": None,
                 "network_status": "declined_by_network" if failed else "approved_by_network",
                 "reason": card.decline.decline_code if failed else None,
                 "risk_level": "normal",
@@ -332,21 +428,30 @@ class StripeAPI:
             "paid": not failed,
             "payment_intent": pi["id"],
             "payment_method": pm["id"],
-            "payment_method_details": {
-                "card": {key: pm["card"][key] for key in
-                         ("brand", "country", "exp_month", "exp_year", "fingerprint", "funding", "last4")}
-                | {"network": pm["card"]["brand"]},
-                "type": "card",
-            },
+            "payment_method_details": {"card": details, "type": "card"},
+            "presentment_details": None,
+            "radar_options": None,
             "receipt_email": pi["receipt_email"],
             "receipt_number": None,
+            "receipt_url": f"https://pay.stripe.com/receipts/payment/{charge_id}",
             "refunded": False,
+            "review": None,
+            "shipping": None,
+            "source": None,
+            "source_transfer": None,
+            "statement_descriptor": pi["statement_descriptor"],
+            "statement_descriptor_suffix": pi["statement_descriptor_suffix"],
             "status": "failed" if failed else "succeeded",
+            "transfer": None,
+            "transfer_data": None,
+            "transfer_group": pi["transfer_group"],
+            # What a partial capture or a cancel released: shown in amount_refunded, as Stripe
+            # shows it, but never refundable money.
+            "_released": 0,
         }
         return self.store.put(caller.account, "charge", charge)
 
     def cancel_payment_intent(self, caller: Caller, p: dict, ident: str) -> dict:
-        params.check_allowed(p, {"cancellation_reason"})
         pi = self._intent(caller, ident)
         reason = params.choice(p, "cancellation_reason",
                                ("duplicate", "fraudulent", "requested_by_customer", "abandoned"))
@@ -355,13 +460,22 @@ class StripeAPI:
                 f"You cannot cancel this PaymentIntent because it has a status of {pi['status']}. "
                 f"Only a PaymentIntent with one of the following statuses may be canceled: "
                 f"{', '.join(CANCELABLE)}.", pi)
+        if pi["status"] == "requires_capture":
+            # Stripe releases the authorisation: the uncaptured charge shows as refunded
+            # (https://docs.stripe.com/payments/place-a-hold-on-a-payment-method#cancel-authorization).
+            self._release(caller, pi["latest_charge"], pi["amount_capturable"])
         pi.update(status="canceled", canceled_at=self.now(), cancellation_reason=reason,
                   amount_capturable=0, next_action=None)
-        return self.store.put(caller.account, "payment_intent", pi)
+        return self._save_intent(caller, pi)
+
+    def _release(self, caller: Caller, charge_id: str, amount: int) -> None:
+        charge = self.store.get(caller.account, "charge", charge_id)
+        charge["_released"] = charge.get("_released", 0) + amount
+        charge["amount_refunded"] += amount
+        charge["refunded"] = charge["amount_refunded"] >= charge["amount"]
+        self.store.put(caller.account, "charge", charge)
 
     def capture_payment_intent(self, caller: Caller, p: dict, ident: str) -> dict:
-        params.check_allowed(p, {"amount_to_capture", "metadata", "statement_descriptor",
-                                 "statement_descriptor_suffix", "final_capture"})
         pi = self._intent(caller, ident)
         if pi["status"] != "requires_capture":
             raise errors.unexpected_state(
@@ -376,24 +490,24 @@ class StripeAPI:
                 f"amount capturable ({pi['amount_capturable']}).",
                 code="amount_too_large", param="amount_to_capture")
         charge = self.store.get(caller.account, "charge", pi["latest_charge"])
-        # A partial capture releases the rest, which Stripe shows as refunded.
-        charge.update(captured=True, amount_captured=amount, amount_refunded=charge["amount"] - amount)
+        charge.update(captured=True, amount_captured=amount)
         self.store.put(caller.account, "charge", charge)
+        if amount < charge["amount"]:
+            # A partial capture releases the rest, which Stripe shows as refunded on the charge.
+            self._release(caller, charge["id"], charge["amount"] - amount)
         pi.update(status="succeeded", amount_received=amount, amount_capturable=0,
                   metadata=params.metadata(p, pi["metadata"]))
-        return self.store.put(caller.account, "payment_intent", pi)
+        return self._save_intent(caller, pi)
 
     def list_payment_intents(self, caller: Caller, p: dict) -> dict:
-        params.check_allowed(p, LIST_PARAMS | {"customer"})
         items = self._page(caller, "payment_intent", p, self.store.ids(caller.account, "payment_intent"),
                            lambda o: "customer" not in p or o["customer"] == p["customer"])
         return {"object": "list", "url": "/v1/payment_intents", **items}
 
     def search_payment_intents(self, caller: Caller, p: dict) -> dict:
-        params.check_allowed(p, {"query", "limit", "page"})
         if not p.get("query"):
             raise errors.parameter_missing("query")
-        matches = _parse_query(p["query"])
+        matches = search.parse_query(p["query"])
         limit = _limit(p)
         ids = self.store.ids(caller.account, "payment_intent")
         start = len(ids) - 1
@@ -402,17 +516,18 @@ class StripeAPI:
                 start = int(p["page"])
             except ValueError:
                 raise errors.validation("Invalid page", param="page") from None
+        now = self.clock.now()
         found, i = [], start
         while i >= 0 and len(found) <= limit:
-            obj = self.store.get(caller.account, "payment_intent", ids[i])
-            if matches(obj):
+            obj = self.search.view(caller.account, self.store.get(caller.account, "payment_intent", ids[i]), now)
+            if obj is not None and matches(obj):
                 found.append(obj)
             i -= 1
         has_more = len(found) > limit
         # The cursor points at the first unread position, newest-first order.
         next_page = str(i + 1) if has_more else None
         return {"object": "search_result", "url": "/v1/payment_intents/search",
-                "data": [self.render(caller, o, p.get("expand", [])) for o in found[:limit]],
+                "data": [self.render(caller, o, _inner_expand(p)) for o in found[:limit]],
                 "has_more": has_more, "next_page": next_page}
 
     # -- charges and refunds ----------------------------------------------
@@ -424,18 +539,15 @@ class StripeAPI:
         return obj
 
     def retrieve_charge(self, caller: Caller, p: dict, ident: str) -> dict:
-        params.check_allowed(p, set())
         return self._get(caller, "charge", ident)
 
     def list_charges(self, caller: Caller, p: dict) -> dict:
-        params.check_allowed(p, LIST_PARAMS | {"payment_intent", "customer"})
         where = {"payment_intent": p["payment_intent"]} if p.get("payment_intent") else {}
-        items = self._page(caller, "charge", p, self.store.ids(caller.account, "charge", **where))
+        items = self._page(caller, "charge", p, self.store.ids(caller.account, "charge", **where),
+                           lambda o: "customer" not in p or o["customer"] == p["customer"])
         return {"object": "list", "url": "/v1/charges", **items}
 
     def create_refund(self, caller: Caller, p: dict) -> dict:
-        params.check_allowed(p, {"payment_intent", "charge", "amount", "reason", "metadata",
-                                 "instructions_email", "origin"})
         charge = None
         if p.get("charge"):
             charge = self.store.get(caller.account, "charge", p["charge"])
@@ -456,19 +568,22 @@ class StripeAPI:
         if charge["status"] != "succeeded" or not charge["captured"]:
             raise errors.invalid_request(f"Charge {charge['id']} has not been captured or did not succeed.",
                                          param="charge")
-        remaining = charge["amount_captured"] - charge["amount_refunded"]
-        if charge["refunded"] or remaining <= 0:
+        # What was captured and not yet given back; a released authorisation was never money.
+        refunded = charge["amount_refunded"] - charge.get("_released", 0)
+        remaining = charge["amount_captured"] - refunded
+        if remaining <= 0:
             raise errors.invalid_request(f"Charge {charge['id']} has already been refunded.",
                                          code="charge_already_refunded", param="charge")
         amount = params.integer(p, "amount")
         amount = remaining if amount is None else amount
         if amount <= 0:
-            raise errors.validation("Refund amount must be a positive integer.",
+            raise errors.validation("This value must be greater than or equal to 1.",
                                     code="parameter_invalid_integer", param="amount")
         if amount > remaining:
+            money = lambda minor: f"{currencies.major(minor, charge['currency'])}"  # noqa: E731
             raise errors.invalid_request(
-                f"Refund amount ({amount} {charge['currency']}) is greater than unrefunded amount "
-                f"on charge ({remaining} {charge['currency']})", code="amount_too_large", param="amount")
+                f"Refund amount ({money(amount)}) is greater than unrefunded amount on charge "
+                f"({money(remaining)})", code="amount_too_large", param="amount")
         refund = {
             "id": new_id("re"),
             "object": "refund",
@@ -477,9 +592,21 @@ class StripeAPI:
             "charge": charge["id"],
             "created": self.now(),
             "currency": charge["currency"],
-            "destination_details": {"card": {"reference_status": "pending", "type": "refund"}, "type": "card"},
+            "customer": None,
+            "customer_account": None,
+            "description": None,
+            "destination_details": {"card": {"reference": None, "reference_status": "pending",
+                                             "reference_type": "acquirer_reference_number", "type": "refund"},
+                                    "type": "card"},
+            "failure_balance_transaction": None,
+            "failure_reason": None,
+            "instructions_email": None,
             "metadata": metadata,
+            "next_action": None,
             "payment_intent": charge["payment_intent"],
+            "payment_method": charge["payment_method"],
+            "pending_reason": None,
+            "presentment_details": None,
             "reason": reason,
             "receipt_number": None,
             "source_transfer_reversal": None,
@@ -487,16 +614,14 @@ class StripeAPI:
             "transfer_reversal": None,
         }
         charge["amount_refunded"] += amount
-        charge["refunded"] = charge["amount_refunded"] >= charge["amount_captured"]
+        charge["refunded"] = charge["amount_refunded"] >= charge["amount"]
         self.store.put(caller.account, "charge", charge)
         return self.store.put(caller.account, "refund", refund)
 
     def retrieve_refund(self, caller: Caller, p: dict, ident: str) -> dict:
-        params.check_allowed(p, set())
         return self._get(caller, "refund", ident)
 
     def list_refunds(self, caller: Caller, p: dict) -> dict:
-        params.check_allowed(p, LIST_PARAMS | {"payment_intent", "charge"})
         where = {}
         if p.get("charge"):
             where = {"charge": p["charge"]}
@@ -511,24 +636,48 @@ class StripeAPI:
         return {k: v for k, v in obj.items() if not k.startswith("_")}
 
     def render(self, caller: Caller, obj: dict, expand: list) -> dict:
-        """The JSON a client sees: private fields dropped, `expand[]` applied."""
+        """The JSON a client sees at its API version: private fields dropped, `expand[]` applied."""
         out = self._public(obj)
-        if out.get("object") == "payment_intent":
-            out["charges"] = dict(out["charges"], data=[
-                self._public(self.store.get(caller.account, "charge", c)) for c in out["charges"]["data"]
-            ])
+        kind = out.get("object")
+        version = caller.version
+        # Objects saved by an older sandbox may still hold fields of older versions.
+        out.pop("charges", None)
+        out.pop("invoice", None)
+        if kind == "payment_intent":
+            if not versions.ALLOWED_TYPES_ADDED.on(version):
+                out.pop("allowed_payment_method_types", None)
+            if not versions.CHARGES_LIST_REMOVED.on(version):
+                ids = list(reversed(self.store.ids(caller.account, "charge", payment_intent=out["id"])))
+                out["charges"] = {"object": "list", "has_more": False, "total_count": len(ids),
+                                  "url": f"/v1/charges?payment_intent={out['id']}",
+                                  "data": [self.render(caller, self.store.get(caller.account, "charge", c), [])
+                                           for c in ids]}
+        if kind in ("payment_intent", "charge") and not versions.INVOICE_REMOVED.on(version):
+            out["invoice"] = None
         for path in expand or []:
-            if path in ("latest_charge", "payment_method") and isinstance(out.get(path), str):
-                kind = "charge" if path == "latest_charge" else "payment_method"
-                target = self.store.get(caller.account, kind, out[path])
-                if target is not None:
-                    out[path] = self._public(target)
-            elif path in ("payment_intent", "charge") and isinstance(out.get(path), str):
-                target = self.store.get(caller.account, path, out[path])
-                if target is not None:
-                    out[path] = self._public(target)
+            self._expand(caller, out, path)
         return out
 
+    def _expand(self, caller: Caller, out: dict, path: str) -> None:
+        head, _, rest = path.partition(".")
+        if head == "refunds" and out.get("object") == "charge":
+            ids = list(reversed(self.store.ids(caller.account, "refund", charge=out["id"])))
+            out["refunds"] = {"object": "list", "has_more": False, "url": f"/v1/charges/{out['id']}/refunds",
+                              "data": [self.render(caller, self.store.get(caller.account, "refund", r), [])
+                                       for r in ids]}
+            return
+        value = out.get(head)
+        if value is None:
+            return
+        if isinstance(value, str):
+            kind = {"latest_charge": "charge", "charge": "charge", "payment_intent": "payment_intent",
+                    "payment_method": "payment_method"}.get(head)
+            target = self.store.get(caller.account, kind, value) if kind else None
+            if target is None:
+                raise errors.not_in_sandbox(f"expand[{head}]")
+            value = out[head] = self.render(caller, target, [])
+        if rest:
+            self._expand(caller, value, rest)
     def _page(self, caller: Caller, kind: str, p: dict, ids: list, keep=lambda o: True) -> dict:
         """Stripe's cursor pagination over ids stored oldest first, served newest first."""
         limit = _limit(p)
@@ -607,52 +756,3 @@ def _created_filter(raw):
     checks = {"gt": lambda ts, v: ts > v, "gte": lambda ts, v: ts >= v,
               "lt": lambda ts, v: ts < v, "lte": lambda ts, v: ts <= v}
     return lambda ts: all(checks[op](ts, v) for op, v in bounds.items())
-
-
-# Stripe's search query language, the part a till uses: clauses such as
-# metadata['sale_id']:'abc', status:'succeeded', amount>1000, joined by AND or OR.
-_CLAUSE = re.compile(
-    r"""\s*(?P<neg>-)?(?P<field>metadata\[(?P<q>['"])(?P<key>[^'"]+)(?P=q)\]|[a-z_]+)"""
-    r"""\s*(?P<op>:|>=|<=|>|<)\s*(?:(?P<vq>['"])(?P<sval>[^'"]*)(?P=vq)|(?P<num>-?\d+))\s*"""
-)
-
-
-def _parse_query(query: str):
-    clauses, joiner, pos = [], None, 0
-    while True:
-        m = _CLAUSE.match(query, pos)
-        if not m:
-            raise errors.invalid_request(f"Invalid search query: {query!r}.", param="query")
-        clauses.append(m)
-        pos = m.end()
-        if pos >= len(query):
-            break
-        word = re.match(r"(AND|OR)\s+", query[pos:])
-        if not word:
-            raise errors.invalid_request(f"Invalid search query: {query!r}.", param="query")
-        if joiner and joiner != word.group(1):
-            raise errors.invalid_request("Search queries cannot mix AND and OR.", param="query")
-        joiner = word.group(1)
-        pos += word.end()
-
-    def test(m, obj):
-        if m.group("key"):
-            value = obj["metadata"].get(m.group("key"))
-        elif m.group("field") in ("status", "currency", "customer", "amount", "created", "description"):
-            value = obj.get(m.group("field"))
-        else:
-            raise errors.invalid_request(f"Field '{m.group('field')}' is not supported in search.",
-                                         param="query")
-        want = m.group("sval") if m.group("sval") is not None else m.group("num")
-        op = m.group("op")
-        if op == ":":
-            result = value is not None and str(value) == want
-        else:
-            if value is None:
-                return False
-            a, b = int(value), int(want)
-            result = {">": a > b, "<": a < b, ">=": a >= b, "<=": a <= b}[op]
-        return not result if m.group("neg") else result
-
-    combine = any if joiner == "OR" else all
-    return lambda obj: combine(test(m, obj) for m in clauses)

@@ -47,6 +47,16 @@ def parameter_missing(param: str) -> StripeError:
     return validation(f"Missing required param: {param}.", code="parameter_missing", param=param)
 
 
+def not_in_sandbox(param: str) -> StripeError:
+    """A parameter Stripe declares for this call that the sandbox does not implement: never ignored."""
+    return validation(f"Received parameter {param}, which Stripe accepts on this call but this sandbox does "
+                      "not implement, so it was refused rather than ignored.", param=param)
+
+
+def cannot_expand(path: str) -> StripeError:
+    return validation(f"This property cannot be expanded ({path}).")
+
+
 def resource_missing(kind: str, ident: str, param: str, status=404) -> StripeError:
     return invalid_request(f"No such {kind}: '{ident}'", code="resource_missing", param=param, status=status)
 

@@ -2,9 +2,7 @@
 
 from __future__ import annotations
 
-from pos.domain import currency as currencies
-
-from . import errors
+from . import currencies, errors
 
 MAX_AMOUNT = 99_999_999
 
@@ -16,12 +14,6 @@ MINIMUM_AMOUNT = {
     "inr": 50, "jpy": 50, "mxn": 1000, "myr": 200, "nok": 300, "nzd": 50,
     "pln": 200, "ron": 200, "sek": 300, "sgd": 50, "thb": 1000,
 }
-
-
-def check_allowed(params: dict, allowed: set[str]) -> None:
-    for name in params:
-        if name not in allowed and name != "expand":
-            raise errors.parameter_unknown(name)
 
 
 def integer(params: dict, name: str, *, required: bool = False) -> int | None:
@@ -65,27 +57,25 @@ def currency(params: dict, *, required: bool = True) -> str | None:
             raise errors.parameter_missing("currency")
         return None
     code = str(raw).lower()
-    if not currencies.is_known(code):
+    if not currencies.is_supported(code):
         raise errors.validation(
-            f"Invalid currency: {code}. Stripe currently supports these currencies: ...",
-            code="parameter_invalid_empty", param="currency",
+            f"Invalid currency: {code}. Stripe currently supports these currencies: "
+            f"{', '.join(currencies.SUPPORTED)}", param="currency",
         )
     return code
 
 
-def _major(amount: int, code: str) -> str:
-    exp = currencies.exponent(code)
-    return f"{amount / 10 ** exp:.{exp}f} {code}"
-
-
 def charge_amount(amount: int, code: str, param: str = "amount") -> int:
-    """Stripe's bounds on a charge amount for a currency."""
+    """Stripe's bounds on a charge amount for a currency (https://docs.stripe.com/currencies)."""
+    if amount < 1:
+        raise errors.validation("This value must be greater than or equal to 1.",
+                                code="parameter_invalid_integer", param=param)
     minimum = MINIMUM_AMOUNT.get(code, 50)
     if amount < minimum:
-        raise errors.validation(f"Amount must be at least {_major(minimum, code)}",
+        raise errors.validation(f"Amount must be at least {currencies.major(minimum, code)} {code}",
                                 code="amount_too_small", param=param)
     if amount > MAX_AMOUNT:
-        raise errors.validation(f"Amount must be no more than {_major(MAX_AMOUNT, code)}",
+        raise errors.validation(f"Amount must be no more than {currencies.major(MAX_AMOUNT, code)} {code}",
                                 code="amount_too_large", param=param)
     if code in currencies.THREE_DECIMAL and amount % 10:
         raise errors.validation(

@@ -16,10 +16,12 @@ import re
 import secrets
 import socket
 import time
+from dataclasses import dataclass
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from typing import Callable
 from urllib.parse import urlsplit
 
-from . import errors, forms
+from . import definitions, errors, forms, params, versions
 from .api import Caller, StripeAPI
 from .clock import Clock
 from .faults import Faults
@@ -27,36 +29,74 @@ from .store import IdempotencyRecord, Store
 
 log = logging.getLogger("pos.sandbox")
 
-API_VERSION = "2026-10-28.endive"
+
+@dataclass(frozen=True)
+class Exchange:
+    """One API request and its answer, as a recorder sees it (tests check the till's calls with it)."""
+    method: str
+    path: str
+    params_type: str | None
+    params: dict
+    version: str | None
+    status: int
+    body: str
+
 IDEMPOTENCY_WINDOW_S = 24 * 3600
+# https://docs.stripe.com/api/idempotent_requests: "Keys can be up to 255 characters long."
+IDEMPOTENCY_KEY_MAX = 255
 _KEY = re.compile(r"(sk|rk|pk)_(test|live)_([A-Za-z0-9]+)")
 
-# (method, path regex, handler name, allowed with a publishable key)
+# (method, path regex, handler name, allowed with a publishable key, the SDK's params type for
+# the call, what it returns: an object kind, or list:/search: of one)
 ROUTES = [
-    ("POST", r"/v1/payment_intents", "create_payment_intent", False),
-    ("GET", r"/v1/payment_intents", "list_payment_intents", False),
-    ("GET", r"/v1/payment_intents/search", "search_payment_intents", False),
-    ("GET", r"/v1/payment_intents/([^/]+)", "retrieve_payment_intent", True),
-    ("POST", r"/v1/payment_intents/([^/]+)", "update_payment_intent", False),
-    ("POST", r"/v1/payment_intents/([^/]+)/confirm", "confirm_payment_intent", True),
-    ("POST", r"/v1/payment_intents/([^/]+)/cancel", "cancel_payment_intent", False),
-    ("POST", r"/v1/payment_intents/([^/]+)/capture", "capture_payment_intent", False),
-    ("GET", r"/v1/payment_methods/([^/]+)", "retrieve_payment_method", False),
-    ("GET", r"/v1/charges", "list_charges", False),
-    ("GET", r"/v1/charges/([^/]+)", "retrieve_charge", False),
-    ("POST", r"/v1/refunds", "create_refund", False),
-    ("GET", r"/v1/refunds", "list_refunds", False),
-    ("GET", r"/v1/refunds/([^/]+)", "retrieve_refund", False),
+    ("POST", r"/v1/payment_intents", "create_payment_intent", False, "PaymentIntentCreateParams",
+     "payment_intent"),
+    ("GET", r"/v1/payment_intents", "list_payment_intents", False, "PaymentIntentListParams",
+     "list:payment_intent"),
+    ("GET", r"/v1/payment_intents/search", "search_payment_intents", False, "PaymentIntentSearchParams",
+     "search:payment_intent"),
+    ("GET", r"/v1/payment_intents/([^/]+)", "retrieve_payment_intent", True, "PaymentIntentRetrieveParams",
+     "payment_intent"),
+    ("POST", r"/v1/payment_intents/([^/]+)", "update_payment_intent", False, "PaymentIntentUpdateParams",
+     "payment_intent"),
+    ("POST", r"/v1/payment_intents/([^/]+)/confirm", "confirm_payment_intent", True,
+     "PaymentIntentConfirmParams", "payment_intent"),
+    ("POST", r"/v1/payment_intents/([^/]+)/cancel", "cancel_payment_intent", False,
+     "PaymentIntentCancelParams", "payment_intent"),
+    ("POST", r"/v1/payment_intents/([^/]+)/capture", "capture_payment_intent", False,
+     "PaymentIntentCaptureParams", "payment_intent"),
+    ("GET", r"/v1/payment_methods/([^/]+)", "retrieve_payment_method", False, "PaymentMethodRetrieveParams",
+     "payment_method"),
+    ("GET", r"/v1/charges", "list_charges", False, "ChargeListParams", "list:charge"),
+    ("GET", r"/v1/charges/([^/]+)", "retrieve_charge", False, "ChargeRetrieveParams", "charge"),
+    ("POST", r"/v1/refunds", "create_refund", False, "RefundCreateParams", "refund"),
+    ("GET", r"/v1/refunds", "list_refunds", False, "RefundListParams", "list:refund"),
+    ("GET", r"/v1/refunds/([^/]+)", "retrieve_refund", False, "RefundRetrieveParams", "refund"),
 ]
-_ROUTES = [(m, re.compile(p + r"/?"), h, pk) for m, p, h, pk in ROUTES]
+
+@dataclass(frozen=True)
+class Route:
+    method: str
+    pattern: re.Pattern
+    handler: str
+    publishable_ok: bool
+    params_type: str
+    returns: str
+
+
+_ROUTES = [Route(m, re.compile(p + r"/?"), h, pk, t, r) for m, p, h, pk, t, r in ROUTES]
 
 
 def mask_key(key: str) -> str:
-    prefix = key[:8] if len(key) > 8 else key[:3]
-    return f"{prefix}****{key[-4:]}" if len(key) > 12 else "****"
+    """Stripe's way: the key's prefix, an asterisk for each hidden character, the last four."""
+    match = re.match(r"(?:sk|rk|pk)_(?:test|live)_", key)
+    prefix = match.group(0) if match else ""
+    if len(key) - len(prefix) <= 4:
+        return "*" * len(key)
+    return prefix + "*" * (len(key) - len(prefix) - 4) + key[-4:]
 
 
-def authenticate(header: str | None) -> Caller:
+def authenticate(header: str | None, version: versions.ApiVersion) -> Caller:
     if not header:
         raise errors.authentication(
             "You did not provide an API key. You need to provide your API key in the Authorization "
@@ -80,14 +120,16 @@ def authenticate(header: str | None) -> Caller:
             "pk_test_). Live keys move real money and are refused here."
         )
     account = "acct_" + hashlib.sha256(secret.encode()).hexdigest()[:16]
-    return Caller(account=account, publishable=(kind == "pk"))
+    return Caller(account=account, publishable=(kind == "pk"), version=version)
 
 
 class SandboxServer(ThreadingHTTPServer):
     daemon_threads = True
     allow_reuse_address = True
 
-    def __init__(self, host: str, port: int, store: Store, clock: Clock, faults: Faults):
+    def __init__(self, host: str, port: int, store: Store, clock: Clock, faults: Faults, *,
+                 api_version: str = versions.CURRENT, search_lag: float = 0.0,
+                 recorder: Callable[[Exchange], None] | None = None):
         try:
             address = ipaddress.ip_address(socket.gethostbyname(host))
         except (OSError, ValueError):
@@ -95,7 +137,9 @@ class SandboxServer(ThreadingHTTPServer):
         if not address.is_loopback:
             raise ValueError(f"the sandbox binds loopback addresses only (127.0.0.0/8), not {host!r}")
         self.store, self.clock, self.faults = store, clock, faults
-        self.api = StripeAPI(store, clock)
+        self.default_version = versions.parse(api_version)   # the account's default, without a header
+        self.recorder = recorder
+        self.api = StripeAPI(store, clock, search_lag)
         super().__init__((host, port), Handler)
 
     def handle_error(self, request, client_address):
@@ -129,14 +173,17 @@ class Handler(BaseHTTPRequestHandler):
         self._handle("DELETE")
 
     # -- plumbing ----------------------------------------------------------
-    def _send(self, status: int, body: dict | str, headers: dict | None = None) -> None:
+    def _send(self, status: int, body: dict | str, headers: dict | None = None,
+              version: versions.ApiVersion | None = None) -> None:
         payload = (body if isinstance(body, str) else json.dumps(body, indent=2)).encode()
         head = [f"HTTP/1.1 {status} {self.responses.get(status, ('',))[0]}",
                 "Content-Type: application/json",
                 f"Content-Length: {len(payload)}",
                 f"Request-Id: req_{secrets.token_hex(7)}",
-                f"Stripe-Version: {API_VERSION}",
                 "Access-Control-Allow-Origin: *"]
+        if version is not None:
+            # Stripe names the version that answered.
+            head.append(f"Stripe-Version: {version}")
         head += [f"{k}: {v}" for k, v in (headers or {}).items()]
         if self.close_connection:
             head.append("Connection: close")
@@ -159,27 +206,42 @@ class Handler(BaseHTTPRequestHandler):
         body = self._read_body()
         if url.path.startswith("/_sandbox/"):
             return self._admin(method, url.path, body)
+        route, params_, version = None, {}, None
+
+        def answer(status, payload, headers=None):
+            self._send(status, payload, headers, version)
+            if self.server.recorder is not None:
+                text = payload if isinstance(payload, str) else json.dumps(payload)
+                self.server.recorder(Exchange(method, url.path, route.params_type if route else None,
+                                              params_, str(version) if version else None, status, text))
+
         try:
-            params = forms.decode(url.query if method == "GET" else body)
-        except forms.FormError as exc:
-            return self._send(400, errors.invalid_request(str(exc), param=exc.param).envelope())
-        try:
-            caller = authenticate(self.headers.get("Authorization"))
-            handler, args, publishable_ok = self._route(method, url.path)
-            if caller.publishable and not publishable_ok:
+            header = self.headers.get("Stripe-Version")
+            version = versions.parse(header) if header is not None else self.server.default_version
+            params_ = forms.decode(url.query if method == "GET" else body)
+            caller = authenticate(self.headers.get("Authorization"), version)
+            route = self._route(method, url.path)
+            if caller.publishable and not route.publishable_ok:
                 raise errors.authentication(
                     "This API call cannot be made with a publishable API key. Please use a secret API key."
                 )
+        except forms.FormError as exc:
+            return answer(400, errors.invalid_request(str(exc), param=exc.param).envelope())
         except errors.StripeError as exc:
-            return self._send(exc.status, exc.envelope(), exc.headers)
+            return answer(exc.status, exc.envelope(), exc.headers)
 
         fault = self.server.faults.take(method, url.path)
         if fault and fault.status is not None:
-            return self._send_fault(fault)
+            return self._send_fault(fault, version)
 
         key = self.headers.get("Idempotency-Key") if method == "POST" else None
+        if key is not None and len(key) > IDEMPOTENCY_KEY_MAX:
+            err = errors.invalid_request(
+                f"Idempotency keys can be at most {IDEMPOTENCY_KEY_MAX} characters long; this one has "
+                f"{len(key)}. Use a shorter key, such as a V4 UUID.")
+            return answer(400, err.envelope())
         if key:
-            replay = self._begin_idempotent(caller, key, method, url.path, params)
+            replay = self._begin_idempotent(caller, key, method, url.path, params_)
             if replay is not None:
                 # A replayed answer can be slow or lost on the way like any other.
                 if fault and fault.delay_ms:
@@ -187,13 +249,13 @@ class Handler(BaseHTTPRequestHandler):
                 if fault and fault.drop:
                     return self._drop()
                 status, payload, headers = replay
-                return self._send(status, payload, headers)
+                return answer(status, payload, headers)
         if fault and fault.delay_ms:
             time.sleep(fault.delay_ms / 1000)
 
         store = self.server.store
         with store.lock:
-            status, payload, headers, saved = self._execute(caller, handler, args, params)
+            status, payload, headers, saved = self._execute(caller, route, params_)
             if key:
                 if saved:
                     store.finish_idempotency(caller.account, key, status, payload)
@@ -205,27 +267,34 @@ class Handler(BaseHTTPRequestHandler):
         headers = dict(headers)
         if key:
             headers["Idempotency-Key"] = key
-        self._send(status, payload, headers)
+        answer(status, payload, headers)
 
-    def _route(self, method: str, path: str):
+    def _route(self, method: str, path: str) -> Route:
         known_path = False
-        for m, pattern, name, publishable_ok in _ROUTES:
-            match = pattern.fullmatch(path)
-            if match:
+        for route in _ROUTES:
+            if route.pattern.fullmatch(path):
                 known_path = True
-                if m == method:
-                    return getattr(self.server.api, name), match.groups(), publishable_ok
+                if route.method == method:
+                    return route
         if known_path:
             raise errors.invalid_request(f"Unrecognized request URL ({method}: {path}).", status=404)
         raise errors.invalid_request(
             f"Unrecognized request URL ({method}: {path}). This sandbox serves PaymentIntents, "
             "PaymentMethods, Charges and Refunds.", status=404)
 
-    def _execute(self, caller, handler, args, params):
+    def _execute(self, caller: Caller, route: Route, p: dict):
         """Run one API call: (status, JSON text, headers, whether an idempotency key keeps it)."""
+        api = self.server.api
         try:
-            obj = handler(caller, params, *args)
-            rendered = self.server.api.render(caller, obj, params.get("expand", []))
+            if route.handler in ("create_payment_intent", "update_payment_intent", "confirm_payment_intent"):
+                params.reject_card_numbers(p)
+            definitions.check_params(route.handler, route.params_type, p, caller.version, caller.publishable)
+            expand = p.get("expand", [])
+            definitions.check_expand(route.returns, expand)
+            args = route.pattern.fullmatch(urlsplit(self.path).path).groups()
+            obj = getattr(api, route.handler)(caller, p, *args)
+            # Lists and search results expand inside each item as they are built.
+            rendered = obj if ":" in route.returns else api.render(caller, obj, expand)
             return 200, json.dumps(rendered, indent=2), {}, True
         except errors.StripeError as exc:
             return exc.status, json.dumps(exc.envelope(), indent=2), exc.headers, exc.saved
@@ -268,7 +337,7 @@ class Handler(BaseHTTPRequestHandler):
             return 400, err.envelope(), {}
         return record.status, record.body, {"Idempotent-Replayed": "true", "Idempotency-Key": key}
 
-    def _send_fault(self, fault) -> None:
+    def _send_fault(self, fault, version) -> None:
         headers = {}
         if fault.should_retry is not None:
             headers["Stripe-Should-Retry"] = "true" if fault.should_retry else "false"
@@ -283,7 +352,7 @@ class Handler(BaseHTTPRequestHandler):
                               "message": "An unknown error occurred (injected by the sandbox)."}}
         else:
             body = errors.invalid_request("Injected by the sandbox.", status=fault.status).envelope()
-        self._send(fault.status, body, headers)
+        self._send(fault.status, body, headers, version)
 
     # -- admin ---------------------------------------------------------------
     def _admin(self, method: str, path: str, body: str) -> None:

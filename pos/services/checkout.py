@@ -106,7 +106,8 @@ class Checkout:
         params = {
             "amount": totals.total.minor,
             "currency": totals.currency.lower(),
-            "payment_method_types": ["card"],
+            # Cards only, and no redirects, so confirm needs no return_url (docs/decisions/0003-card-only-payment-intents.md).
+            "allowed_payment_method_types": ["card"],
             "metadata": {"sale_id": sale_key, "till_id": self.till_id},
         }
         try:

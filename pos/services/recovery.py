@@ -116,10 +116,23 @@ def _find_intent(journal: Journal, gateway: PaymentGateway, sale: SaleRecord, no
     if now - started < KEY_WINDOW:
         # The same key and parameters: Stripe replays the intent if the create had landed, or
         # creates it now (to be cancelled at once) if it had not. Either way we learn its id.
-        intent = gateway.create_payment_intent(sale.create_params, sales.create_key(sale.sale_key))
+        try:
+            intent = gateway.create_payment_intent(sale.create_params, sales.create_key(sale.sale_key))
+        except RequestRejected:
+            # Stripe will not take these parameters again (e.g. a journal written before an API
+            # version removed one): look the sale up instead. No confirm was ever sent for it.
+            return _search(journal, gateway, sale)
         journal.record_intent(sale.id, intent.id)
         return intent
-    found = gateway.find_payment_intents(sale.sale_key)
+    return _search(journal, gateway, sale)
+
+
+def _search(journal: Journal, gateway: PaymentGateway, sale: SaleRecord) -> Intent | None:
+    """Find the sale's intent by its metadata. Search lags behind writes (Stripe documents under a
+    minute, longer in outages), so what it returns is only a list of ids: each is retrieved, which is
+    current. An intent search cannot see yet was never confirmed (no intent id was recorded, so no
+    confirm was sent), so parking the cart is safe even then."""
+    found = [gateway.retrieve_payment_intent(hit.id) for hit in gateway.find_payment_intents(sale.sale_key)]
     if not found:
         return None
     intent = next((i for i in found if i.status == "succeeded"), found[0])

@@ -9,6 +9,8 @@ import sys
 import pytest
 import stripe
 
+from tests.helpers.cards import CARD_ONLY
+
 
 def start(*args):
     proc = subprocess.Popen([sys.executable, "-m", "pos.sandbox", *args],
@@ -41,7 +43,7 @@ def test_db_survives_restart(tmp_path, api_key):
     db = str(tmp_path / "sandbox.db")
     proc, line = start("--db", db)
     client = stripe.StripeClient(api_key, base_addresses={"api": line.split()[-1]})
-    pi = client.v1.payment_intents.create({"amount": 1000, "currency": "usd"}, {"idempotency_key": "k"})
+    pi = client.v1.payment_intents.create({"amount": 1000, "currency": "usd", **CARD_ONLY}, {"idempotency_key": "k"})
     client.v1.payment_intents.confirm(pi.id, {"payment_method": "pm_card_visa"})
     proc.send_signal(signal.SIGTERM)
     assert proc.wait(10) == 0
@@ -51,7 +53,8 @@ def test_db_survives_restart(tmp_path, api_key):
         client = stripe.StripeClient(api_key, base_addresses={"api": line.split()[-1]})
         again = client.v1.payment_intents.retrieve(pi.id)
         assert again.status == "succeeded"
-        replay = client.v1.payment_intents.create({"amount": 1000, "currency": "usd"}, {"idempotency_key": "k"})
+        replay = client.v1.payment_intents.create({"amount": 1000, "currency": "usd", **CARD_ONLY},
+                                                  {"idempotency_key": "k"})
         assert replay.id == pi.id
         assert len(client.v1.charges.list({"payment_intent": pi.id}).data) == 1
     finally:

@@ -8,6 +8,8 @@ import pytest
 import requests
 import stripe
 
+from tests.helpers.cards import CARD_ONLY
+
 
 def client_for(sandbox, api_key, retries=0, timeout=None):
     http = stripe.RequestsClient(timeout=timeout) if timeout else None
@@ -50,7 +52,7 @@ def test_429_is_a_rate_limit_error(sandbox, api_key):
 def test_dropped_response_after_commit(sandbox, api_key):
     sandbox.faults.arm("/v1/payment_intents/*/confirm", drop=True)
     client = client_for(sandbox, api_key)
-    pi = client.v1.payment_intents.create({"amount": 1000, "currency": "usd"})
+    pi = client.v1.payment_intents.create({"amount": 1000, "currency": "usd", **CARD_ONLY})
     opts = {"idempotency_key": "confirm-once"}
     with pytest.raises(stripe.APIConnectionError):
         client.v1.payment_intents.confirm(pi.id, {"payment_method": "pm_card_visa"}, opts)

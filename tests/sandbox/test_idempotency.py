@@ -8,9 +8,11 @@ import time
 import pytest
 import stripe
 
+from tests.helpers.cards import CARD_ONLY
+
 
 def create(client, key, amount=1000, **extra):
-    return client.v1.payment_intents.create({"amount": amount, "currency": "usd", **extra},
+    return client.v1.payment_intents.create({"amount": amount, "currency": "usd", **CARD_ONLY, **extra},
                                             {"idempotency_key": key})
 
 
@@ -38,7 +40,7 @@ def test_other_parameters_are_an_idempotency_error(client):
 
 
 def test_a_decline_is_replayed_not_charged_again(client):
-    pi = client.v1.payment_intents.create({"amount": 1000, "currency": "usd"})
+    pi = client.v1.payment_intents.create({"amount": 1000, "currency": "usd", **CARD_ONLY})
     opts = {"idempotency_key": "confirm-1"}
     params = {"payment_method": "pm_card_chargeDeclined"}
     with pytest.raises(stripe.CardError) as first:

@@ -5,17 +5,19 @@ from __future__ import annotations
 import pytest
 import stripe
 
+from tests.helpers.cards import CARD_ONLY
+
 PI = "payment_intent"
 
 
 def create(client, amount=1000, currency="usd", **extra):
-    return client.v1.payment_intents.create({"amount": amount, "currency": currency, **extra})
+    return client.v1.payment_intents.create({"amount": amount, "currency": currency, **CARD_ONLY, **extra})
 
 
-def test_create_with_reference_body(client):
-    pi = client.v1.payment_intents.create(
-        {"amount": 3456, "currency": "SGD", "payment_method_types": ["card"]}
-    )
+def test_create_card_only(client):
+    # What the till sends on the pinned version (docs/decisions/0003-card-only-payment-intents.md).
+    pi = client.v1.payment_intents.create({"amount": 3456, "currency": "SGD", **CARD_ONLY})
+    assert pi.allowed_payment_method_types == ["card"] and pi.automatic_payment_methods is None
     assert pi.object == PI
     assert pi.id.startswith("pi_")
     assert pi.amount == 3456 and pi.currency == "sgd"

@@ -5,11 +5,13 @@ from __future__ import annotations
 import pytest
 import stripe
 
+from tests.helpers.cards import CARD_ONLY
+
 
 @pytest.fixture
 def paid(client):
     return client.v1.payment_intents.create(
-        {"amount": 2000, "currency": "sgd", "payment_method": "pm_card_visa", "confirm": True})
+        {"amount": 2000, "currency": "sgd", "payment_method": "pm_card_visa", "confirm": True, **CARD_ONLY})
 
 
 def test_partial_then_full_refund(client, paid):

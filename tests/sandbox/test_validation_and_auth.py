@@ -6,9 +6,11 @@ import pytest
 import requests
 import stripe
 
+from tests.helpers.cards import CARD_ONLY
+
 
 def _create(client, **params):
-    return client.v1.payment_intents.create(params)
+    return client.v1.payment_intents.create({**CARD_ONLY, **params})
 
 
 @pytest.mark.parametrize("params,code,param", [
