@@ -526,7 +526,8 @@ class StripeAPI:
         has_more = len(found) > limit
         # The cursor points at the first unread position, newest-first order.
         next_page = str(i + 1) if has_more else None
-        return {"object": "search_result", "url": "/v1/payment_intents/search",
+        # No `url`: the pinned SDK's SearchResultObject declares none (the package is the contract).
+        return {"object": "search_result",
                 "data": [self.render(caller, o, _inner_expand(p)) for o in found[:limit]],
                 "has_more": has_more, "next_page": next_page}
 

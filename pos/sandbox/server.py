@@ -88,12 +88,13 @@ _ROUTES = [Route(m, re.compile(p + r"/?"), h, pk, t, r) for m, p, h, pk, t, r in
 
 
 def mask_key(key: str) -> str:
-    """Stripe's way: the key's prefix, an asterisk for each hidden character, the last four."""
+    """Stripe's way (as in the 2020 samples, `pk_test_KA****…VzAM`): the key's prefix and two more
+    characters, an asterisk for each hidden one, the last four."""
     match = re.match(r"(?:sk|rk|pk)_(?:test|live)_", key)
-    prefix = match.group(0) if match else ""
-    if len(key) - len(prefix) <= 4:
+    shown = len(match.group(0)) + 2 if match else 0
+    if len(key) - shown <= 4:
         return "*" * len(key)
-    return prefix + "*" * (len(key) - len(prefix) - 4) + key[-4:]
+    return key[:shown] + "*" * (len(key) - shown - 4) + key[-4:]
 
 
 def authenticate(header: str | None, version: versions.ApiVersion) -> Caller:

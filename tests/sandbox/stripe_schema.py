@@ -1,0 +1,163 @@
+"""Hold JSON from the sandbox against the installed `stripe` package's own definitions.
+
+The SDK's resource classes annotate every field of the version it pins (`Optional[...]`
+for nullable, `Literal[...]` for enums, nested `StripeObject` classes for sub-hashes,
+`ExpandableField[...]` as `Union[str, ForwardRef(...)]`); these helpers walk a JSON value
+along those annotations and list every disagreement.
+"""
+
+from __future__ import annotations
+
+import typing
+
+import stripe
+from stripe._error_object import ErrorObject
+from stripe._stripe_object import StripeObject
+
+RESOURCES = {"payment_intent": stripe.PaymentIntent, "charge": stripe.Charge, "refund": stripe.Refund,
+             "payment_method": stripe.PaymentMethod}
+# Lists Stripe includes only when asked with expand[] (changelog 2022-11-15: Charge.refunds).
+INCLUDABLE = {"charge": {"refunds"}}
+
+
+def declared(cls) -> dict:
+    return {k: v for k, v in cls.__annotations__.items() if k != "OBJECT_NAME"}
+
+
+def type_conditional(cls) -> set[str]:
+    """Sub-hashes named after a value of the object's `type` (PaymentMethod.card, .sepa_debit, …):
+    Stripe includes only the one for the object's own type."""
+    kinds = set()
+    for arg in typing.get_args(cls.__annotations__.get("type", str)):
+        if typing.get_origin(arg) is typing.Literal:
+            kinds |= set(typing.get_args(arg))
+    return kinds & set(cls.__annotations__)
+
+
+def required_fields(kind: str) -> set[str]:
+    cls = RESOURCES[kind]
+    return set(declared(cls)) - type_conditional(cls) - INCLUDABLE.get(kind, set())
+
+
+def _resolve(ref: typing.ForwardRef):
+    return getattr(stripe, ref.__forward_arg__, None)
+
+
+def check(value, ann, where: str, problems: list[str]) -> None:
+    """Append to `problems` every way `value` disagrees with the annotation `ann`."""
+    if ann is typing.Any or isinstance(ann, typing.TypeVar):
+        if isinstance(value, dict) and value.get("object") in RESOURCES:
+            check_object(value, RESOURCES[value["object"]], where, problems)
+        return
+    if isinstance(ann, typing.ForwardRef):
+        cls = _resolve(ann)
+        if not isinstance(value, dict):
+            problems.append(f"{where}: expected an object, got {type(value).__name__}")
+        elif isinstance(cls, type) and issubclass(cls, StripeObject):
+            check_object(value, cls, where, problems)
+        return
+    origin = typing.get_origin(ann)
+    args = typing.get_args(ann)
+    if origin is typing.Union:
+        if value is None:
+            if type(None) not in args:
+                problems.append(f"{where}: null where the SDK declares a value")
+            return
+        options = [a for a in args if a is not type(None)]
+        literals = [a for a in options if typing.get_origin(a) is typing.Literal]
+        if literals and isinstance(value, str):
+            # An enum: the SDK also admits `str` for values added later; the sandbox must use listed ones.
+            allowed = {v for lit in literals for v in typing.get_args(lit)}
+            if value not in allowed:
+                problems.append(f"{where}: {value!r} is not one of the SDK's values")
+            return
+        attempts = []
+        for option in options:
+            found: list[str] = []
+            check(value, option, where, found)
+            if not found:
+                return
+            # Report against the option of the value's own JSON kind (an expanded object, not its id).
+            same_kind = not any(p.startswith(f"{where}: expected") for p in found)
+            attempts.append((not same_kind, len(found), found))
+        problems.extend(min(attempts)[2] if attempts else [f"{where}: no option matches"])
+        return
+    if value is None:
+        problems.append(f"{where}: null where the SDK declares a non-nullable value")
+        return
+    if origin is typing.Literal:
+        if value not in args:
+            problems.append(f"{where}: {value!r} is not one of {args}")
+        return
+    if origin in (list, typing.List):
+        if not isinstance(value, list):
+            problems.append(f"{where}: expected an array, got {type(value).__name__}")
+            return
+        for i, item in enumerate(value):
+            check(item, args[0] if args else typing.Any, f"{where}[{i}]", problems)
+        return
+    if origin in (dict, typing.Dict):
+        if not isinstance(value, dict):
+            problems.append(f"{where}: expected an object, got {type(value).__name__}")
+        return
+    cls = origin or ann
+    if isinstance(cls, type) and issubclass(cls, StripeObject):
+        if not isinstance(value, dict):
+            problems.append(f"{where}: expected an object, got {type(value).__name__}")
+            return
+        if cls.__name__ in ("UntypedStripeObject",):
+            return
+        if issubclass(cls, (stripe.ListObject, stripe.SearchResultObject)):
+            item = args[0] if args else typing.Any
+            check_object(value, cls, where, problems, item=item)
+            return
+        check_object(value, cls, where, problems)
+        return
+    python = {str: str, int: int, bool: bool, float: (int, float)}.get(ann)
+    if python is None:
+        return  # a type the SDK uses that JSON cannot be held to more closely
+    if not isinstance(value, python) or (python is int and isinstance(value, bool)):
+        problems.append(f"{where}: expected {ann.__name__}, got {type(value).__name__} {value!r}")
+
+
+def check_object(obj: dict, cls, where: str, problems: list[str], item=typing.Any) -> None:
+    fields = declared(cls)
+    if issubclass(cls, (stripe.ListObject, stripe.SearchResultObject)):
+        fields = {**fields, "object": str}
+        if issubclass(cls, stripe.SearchResultObject):
+            # The SDK types next_page as str; Stripe sends null on the last page.
+            fields["next_page"] = typing.Optional[str]
+    for name in obj:
+        if name not in fields:
+            problems.append(f"{where}.{name}: not a field of {cls.__name__} in the SDK")
+    for name, value in obj.items():
+        if name in fields:
+            ann = fields[name]
+            if name == "data" and isinstance(value, list):
+                for i, entry in enumerate(value):
+                    check(entry, item, f"{where}.data[{i}]", problems)
+                continue
+            check(value, ann, f"{where}.{name}", problems)
+    kind = obj.get("object")
+    if cls in RESOURCES.values() and kind in RESOURCES:
+        for name in sorted(required_fields(kind) - set(obj)):
+            problems.append(f"{where}.{name}: missing (the SDK declares it on this version)")
+
+
+def check_response(body: dict) -> list[str]:
+    """Every disagreement between one response body and the SDK's definitions."""
+    problems: list[str] = []
+    if "error" in body:
+        error = body["error"]
+        check_object(error, ErrorObject, "error", problems)
+        return problems
+    kind = body.get("object")
+    if kind == "list":
+        check_object(body, stripe.ListObject, "list", problems)
+    elif kind == "search_result":
+        check_object(body, stripe.SearchResultObject, "search_result", problems)
+    elif kind in RESOURCES:
+        check_object(body, RESOURCES[kind], kind, problems)
+    else:
+        problems.append(f"$: an object the SDK has no class for ({kind!r})")
+    return problems
