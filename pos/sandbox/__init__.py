@@ -68,6 +68,16 @@ class Sandbox:
     def api(self):
         return self._server.api
 
+    @contextlib.contextmanager
+    def recording(self):
+        """Collect every API request and its answer (`Exchange`s) while the block runs."""
+        exchanges: list[Exchange] = []
+        previous, self._server.recorder = self._server.recorder, exchanges.append
+        try:
+            yield exchanges
+        finally:
+            self._server.recorder = previous
+
     def reset(self) -> None:
         self.store.reset()
         self.faults.clear()

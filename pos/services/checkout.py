@@ -81,6 +81,21 @@ class CheckoutError(Exception):
     """A sale could not be started; the message is for the cashier."""
 
 
+def create_params(total: Money, sale_key: str, till_id: str) -> dict:
+    """What the till asks Stripe for when it creates a sale's PaymentIntent (stored in the journal).
+
+    Only parameters the pinned SDK declares for PaymentIntent create: cards only through
+    `allowed_payment_method_types`, so nothing can redirect and confirm needs no return_url
+    (docs/decisions/0003-card-only-payment-intents.md).
+    """
+    return {
+        "amount": total.minor,
+        "currency": total.currency.lower(),
+        "allowed_payment_method_types": ["card"],
+        "metadata": {"sale_id": sale_key, "till_id": till_id},
+    }
+
+
 class Checkout:
     def __init__(self, journal: Journal, gateway: PaymentGateway, till_id: str):
         self.journal = journal
@@ -103,13 +118,7 @@ class Checkout:
         if totals.total.minor <= 0:
             raise CheckoutError("The total must be more than zero to take a card payment.")
         sale_key = uuid.uuid4().hex
-        params = {
-            "amount": totals.total.minor,
-            "currency": totals.currency.lower(),
-            # Cards only, and no redirects, so confirm needs no return_url (docs/decisions/0003-card-only-payment-intents.md).
-            "allowed_payment_method_types": ["card"],
-            "metadata": {"sale_id": sale_key, "till_id": self.till_id},
-        }
+        params = create_params(totals.total, sale_key, self.till_id)
         try:
             sale = self.journal.begin_sale(totals, cart.tax_inclusive, self.till_id, sale_key, params,
                                            [line.product.id for line in cart.lines])
