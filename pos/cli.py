@@ -40,6 +40,11 @@ def build_parser() -> argparse.ArgumentParser:
 
     sub.add_parser("self-test", help="ring up and pay a sale offscreen on the embedded sandbox; exit 0 if all works")
 
+    doctor = sub.add_parser("doctor", help="compare the embedded sandbox with Stripe, step by step")
+    doctor.add_argument("--live", action="store_true", required=True,
+                        help="run the till's own flows against Stripe (needs internet and a test key; "
+                             "--stripe-base-url points it elsewhere) and against the embedded sandbox")
+
     config = sub.add_parser("config", help="the Stripe key (kept in the OS keyring)")
     config_sub = config.add_subparsers(dest="action", required=True)
     config_sub.add_parser("set-key", help="read a test key from standard input, check it with Stripe, store it")
@@ -176,6 +181,44 @@ def cmd_config(args) -> int:
     return 0
 
 
+def cmd_doctor(args) -> int:
+    from pos.adapters.stripe_gateway import STRIPE_API
+    from pos.adapters.stripe_probe import Probe
+    from pos.domain.api_keys import classify, mask
+    from pos.sandbox import running_sandbox
+    from pos.services.doctor import compare, render_table
+
+    key = _key_manager(args).current().key
+    if not key:
+        print("error: pos doctor --live needs a Stripe test key: set one with `pos config set-key` or "
+              "POS_STRIPE_API_KEY.", file=sys.stderr)
+        return 2
+    verdict = classify(key)
+    if not verdict.accepted:
+        print(f"error: {verdict.reason}", file=sys.stderr)
+        return 2
+    live_url = args.stripe_base_url or STRIPE_API
+    currency = _store_currency(args)
+    print(f"Comparing {live_url} with the embedded sandbox, key {mask(key)}, {currency}…", file=sys.stderr)
+    live = Probe(key, live_url, currency).run()
+    with running_sandbox() as sandbox:
+        local = Probe(key, sandbox.url, currency).run()
+    rows = [row for (step, theirs), (_same, ours) in zip(live, local) for row in compare(step, theirs, ours)]
+    name = "stripe" if args.stripe_base_url is None else "live"
+    print(render_table(rows, name), end="")
+    return 0 if all(row.agrees for row in rows) else 1
+
+
+def _store_currency(args) -> str:
+    from pos.adapters.db.errors import StorageError
+    from pos.adapters.db.settings import SettingsRepo
+
+    try:
+        return SettingsRepo(_engine(args)).load().currency
+    except (StorageError, OSError):
+        return "USD"   # no data folder to read: any currency Stripe takes will do for a comparison
+
+
 def cmd_report(args) -> int:
     from datetime import date
 
@@ -241,5 +284,5 @@ def main(argv: list[str]) -> int:
     if args.command is not None:
         _quiet_logging()
     handlers = {"catalog": cmd_catalog, "receipts": cmd_receipts, "recover": cmd_recover, "config": cmd_config,
-                "self-test": cmd_self_test, "report": cmd_report, None: cmd_gui}
+                "self-test": cmd_self_test, "report": cmd_report, "doctor": cmd_doctor, None: cmd_gui}
     return handlers[args.command](args)

@@ -26,8 +26,11 @@ from pos.services.gateway import (
 # The stripe logger at DEBUG prints request bodies; keep it quiet whatever the root level.
 logging.getLogger("stripe").setLevel(logging.WARNING)
 
+STRIPE_API = "https://api.stripe.com"
 DEFAULT_TIMEOUT = (5.0, 30.0)   # connect, read (seconds)
 DEFAULT_RETRIES = 2
+# Every intent the till gives up on was abandoned: the cart changed, or the card needed 3D Secure.
+CANCEL_PARAMS = {"cancellation_reason": "abandoned"}
 
 
 def _intent(pi) -> Intent:
@@ -59,7 +62,7 @@ def _refund(refund) -> RefundInfo:
 class StripeGateway:
     def __init__(self, api_key: str, base_url: str | None = None, *, timeout=DEFAULT_TIMEOUT,
                  max_network_retries: int = DEFAULT_RETRIES):
-        self.endpoint = base_url or "https://api.stripe.com"
+        self.endpoint = base_url or STRIPE_API
         self._client = stripe.StripeClient(
             api_key,
             base_addresses={"api": self.endpoint},
@@ -107,8 +110,8 @@ class StripeGateway:
         return _intent(pi)
 
     def cancel_payment_intent(self, intent_id: str, idempotency_key: str) -> Intent:
-        pi = self._call(self._client.v1.payment_intents.cancel, intent_id,
-                        {"cancellation_reason": "abandoned"}, {"idempotency_key": idempotency_key})
+        pi = self._call(self._client.v1.payment_intents.cancel, intent_id, CANCEL_PARAMS,
+                        {"idempotency_key": idempotency_key})
         return _intent(pi)
 
     def update_payment_intent(self, intent_id: str, params: dict, idempotency_key: str) -> Intent:

@@ -96,6 +96,12 @@ def create_params(total: Money, sale_key: str, till_id: str) -> dict:
     }
 
 
+def confirm_params(payment_method: str) -> dict:
+    """What the till sends to confirm a sale's intent: the payment method, and the charge expanded
+    so the receipt can show the card's brand and last four."""
+    return {"payment_method": payment_method, "expand": ["latest_charge"]}
+
+
 class Checkout:
     def __init__(self, journal: Journal, gateway: PaymentGateway, till_id: str):
         self.journal = journal
@@ -168,8 +174,7 @@ class Checkout:
             sale = self.journal.record_intent(sale.id, intent.id)
             crash_point("after_intent_recorded")
 
-        params = {"payment_method": payment_method, "expand": ["latest_charge"]}
-        attempt = self.journal.begin_attempt(sale, payment_method, params)
+        attempt = self.journal.begin_attempt(sale, payment_method, confirm_params(payment_method))
         crash_point("after_confirm_recorded")
         return self._confirm(sale, attempt, progress)
 

@@ -47,6 +47,13 @@ def _rejection(exc: RequestRejected) -> str:
     return f"Stripe refused the refund: {exc} {NOT_REFUNDED}"
 
 
+def refund_params(payment_intent: str, amount_minor: int, reason: str | None, refund_key: str,
+                  receipt_no: int, till_id: str) -> dict:
+    """What the till sends to Stripe's Refund API (stored in the refund journal before it is sent)."""
+    return {"payment_intent": payment_intent, "amount": amount_minor, "reason": reason,
+            "metadata": {"refund_key": refund_key, "receipt_no": str(receipt_no), "till_id": till_id}}
+
+
 class Refunds:
     def __init__(self, journal: RefundJournal, gateway: PaymentGateway, till_id: str):
         self.journal = journal
@@ -75,8 +82,7 @@ class Refunds:
                 left = Money(basis.remaining_minor, basis.currency)
                 raise RefundError(f"That is more than what is left to refund on this receipt ({left}).")
             key = uuid.uuid4().hex
-            params = {"payment_intent": basis.payment_intent, "amount": minor, "reason": reason,
-                      "metadata": {"refund_key": key, "receipt_no": str(basis.receipt_no), "till_id": basis.till_id}}
+            params = refund_params(basis.payment_intent, minor, reason, key, basis.receipt_no, basis.till_id)
             record = self.journal.begin_refund(basis, minor, lines or {}, reason, params, key)
             crash_point("after_refund_recorded")
         except RefundError as exc:
