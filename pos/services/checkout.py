@@ -142,6 +142,9 @@ class Checkout:
                 return self._charge(sale_id, payment_method, progress)
             except StorageError as exc:
                 return self._storage_failed(sale_id, exc)
+            except Exception as exc:  # noqa: BLE001 - the cashier must learn whether money moved, whatever broke
+                log.exception("unexpected failure while charging sale %s", sale_id)
+                return self._storage_failed(sale_id, exc, unexpected=True)
 
     def _charge(self, sale_id: int, payment_method: str, progress) -> ChargeResult:
         sale = self.journal.sale(sale_id)
@@ -229,10 +232,10 @@ class Checkout:
             if attempt is not None:
                 self.journal.record_attempt(attempt.id, "requires_action",
                                             message="needs 3D Secure authentication")
-            note = ("This card needs 3D Secure authentication, which this till cannot do. "
-                    "The payment was cancelled.")
-            return self._cancel(sale, note, sales.ABANDONED, Cancelled(f"{note} {NOT_CHARGED} "
-                                                                        "Use another card."))
+            why = "This card needs 3D Secure authentication, which this till cannot do."
+            note = f"{why} The payment was cancelled."
+            return self._cancel(sale, note, sales.ABANDONED, Cancelled(f"{note} {NOT_CHARGED} Use another card."),
+                                why=why)
         if status == "processing":
             return Pending("The card payment is still processing. The till will check again; "
                            "do not take another payment for this sale.")
@@ -247,15 +250,23 @@ class Checkout:
             return Declined(message, intent.decline_code)
         return Pending(f"The payment is in an unexpected state ({status}); the till will check again.")
 
-    def _cancel(self, sale: SaleRecord, note: str, closed_state: str, result: ChargeResult) -> ChargeResult:
+    def _cancel(self, sale: SaleRecord, note: str, closed_state: str, result: ChargeResult,
+                why: str = "") -> ChargeResult:
         try:
-            intent = self.gateway.cancel_payment_intent(sale.payment_intent, sales.cancel_key(sale.sale_key))
-        except RequestRejected:
-            intent = self.gateway.retrieve_payment_intent(sale.payment_intent)
-            if intent.status == "succeeded":
-                return Paid(self.journal.finish_paid(sale.id, intent))
-            if intent.status != "canceled":
-                raise
+            try:
+                intent = self.gateway.cancel_payment_intent(sale.payment_intent, sales.cancel_key(sale.sale_key))
+            except RequestRejected:
+                intent = self.gateway.retrieve_payment_intent(sale.payment_intent)
+                if intent.status == "succeeded":
+                    return Paid(self.journal.finish_paid(sale.id, intent))
+                if intent.status != "canceled":
+                    raise
+        except GatewayError as exc:
+            # Not cancelled yet: the sale stays open and recovery cancels its intent later. Only an
+            # intent that never got past requires_action or a decline reaches here: no money moved.
+            self.journal.note(sale.id, f"could not cancel yet: {exc}")
+            return Failed(f"{why} Stripe could not be asked to cancel the payment just now, but nothing was "
+                          "charged. The till cancels it by itself; you can use another card.".strip())
         self.journal.close_sale(sale.id, closed_state, note)
         return result
 
@@ -310,16 +321,19 @@ class Checkout:
                 log.warning("could not cancel sale %s now: %s", sale_id, exc)
                 return None
 
-    def _storage_failed(self, sale_id: int, exc: Exception) -> ChargeResult:
+    def _storage_failed(self, sale_id: int, exc: Exception, unexpected: bool = False) -> ChargeResult:
         try:
             sale = self.journal.sale(sale_id)
-        except StorageError:
+        except Exception:  # noqa: BLE001 - even an unreadable journal must yield a cashier's message
             sale = None
-        if sale is not None and sale.state == sales.CONFIRM_SENT:
-            return Failed(f"The payment may have gone through, but the till could not save it: {exc} "
-                          "Do NOT charge again. The till saves the receipt as soon as it can write again.",
-                          money_may_have_moved=True)
-        return Failed(f"{exc} {NOT_CHARGED}")
+        reason = ("Something unexpected went wrong in the till (details are in its log)." if unexpected
+                  else str(exc))
+        if sale is None or sale.state == sales.CONFIRM_SENT:
+            # A confirm may be out, or the journal cannot say: assume the money may have moved.
+            return Failed(f"The payment may have gone through, but the till could not finish it: {reason} "
+                          "Do NOT charge again. The till checks with Stripe and saves the receipt as soon as "
+                          "it can.", money_may_have_moved=True)
+        return Failed(f"{reason} {NOT_CHARGED}")
 
 
 def _gateway_message(exc: Exception) -> str:
