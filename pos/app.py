@@ -15,8 +15,9 @@ from pos.adapters.db.catalog import CatalogRepo
 from pos.adapters.db.journal import SqlJournal
 from pos.adapters.db.receipts import ReceiptsRepo
 from pos.adapters.db.refunds import SqlRefunds
-from pos.adapters.db.schema import open_engine
+from pos.adapters.db.schema import open_engine, prepare_data_dir
 from pos.adapters.db.settings import SettingsRepo, StoreSettings
+from pos.adapters.folder_lock import FolderInUse, FolderLock
 from pos.adapters.stripe_gateway import StripeGateway
 from pos.resources import resource_path
 from pos.services.checkout import Checkout
@@ -63,6 +64,8 @@ class AppContext:
     gateway: StripeGateway | None = None
     key_state: KeyState | None = None
     sandbox: object | None = None
+    lock: FolderLock | None = None       # held while this process sells from the folder
+    read_only: str | None = None         # why this window only looks (another process sells here)
     _closed: bool = field(default=False, repr=False)
 
     @property
@@ -71,7 +74,7 @@ class AppContext:
 
     @property
     def endpoint(self) -> str:
-        return self.gateway.endpoint
+        return self.gateway.endpoint if self.gateway is not None else "not connected (read-only)"
 
     def use_key(self, state: KeyState) -> None:
         """Point the till at Stripe with this key, or at the demo sandbox when there is none."""
@@ -104,13 +107,64 @@ class AppContext:
         if self.sandbox is not None:
             self.sandbox.stop()
         self.engine.dispose()
+        if self.lock is not None:
+            self.lock.release()
 
 
 def build_context(data_dir: Path, *, stripe_base_url: str | None = None, api_key: str | None = None,
-                  timeout=None, key_store=None, profile: str | None = None, demo: bool = False) -> AppContext:
+                  timeout=None, key_store=None, profile: str | None = None, demo: bool = False,
+                  purpose: str = "the till", read_only_because: str | None = None) -> AppContext:
     """Everything the till needs. api_key, when given, wins over the environment and the keyring;
-    demo=True ignores both (the self-test)."""
+    demo=True ignores both (the self-test).
+
+    A selling context takes the data folder's lock first (FolderInUse if another live process
+    has it). With `read_only_because` it takes no lock, opens the database read-only, and has
+    no gateway: a window to look at receipts and reports while another process sells.
+    """
     data_dir = Path(data_dir)
+    if read_only_because is not None:
+        return _read_only_context(data_dir, stripe_base_url, read_only_because)
+    prepare_data_dir(data_dir)
+    lock = FolderLock(data_dir)
+    lock.acquire(purpose)
+    try:
+        context = _selling_context(data_dir, stripe_base_url, api_key, timeout, key_store, profile, demo)
+    except BaseException:
+        lock.release()
+        raise
+    context.lock = lock
+    return context
+
+
+def _read_only_context(data_dir: Path, stripe_base_url: str | None, reason: str) -> AppContext:
+    engine = open_engine(data_dir, read_only=True)
+    settings_repo = SettingsRepo(engine)
+    settings = settings_repo.load()
+    journal = SqlJournal(engine, settings_repo)
+    checkout = Checkout(journal, None, settings.till_id)
+    return AppContext(data_dir=data_dir, engine=engine, catalog=CatalogRepo(engine), settings_repo=settings_repo,
+                      settings=settings, journal=journal, checkout=checkout,
+                      till=Till(checkout, settings.currency, settings.tax_inclusive),
+                      receipts=ReceiptsRepo(engine, settings_repo),
+                      refunds=Refunds(SqlRefunds(engine, settings_repo), None, settings.till_id),
+                      keys=KeyManager(_NoKeys(), lambda _key: None), stripe_base_url=stripe_base_url,
+                      read_only=reason)
+
+
+class _NoKeys:
+    """A read-only window never reads or changes the Stripe key."""
+
+    def get(self):
+        return None
+
+    def set(self, key: str) -> None:
+        raise KeyRefused("This window is read-only: change the key in the till that is selling.")
+
+    def delete(self) -> None:
+        raise KeyRefused("This window is read-only: change the key in the till that is selling.")
+
+
+def _selling_context(data_dir, stripe_base_url, api_key, timeout, key_store, profile, demo) -> AppContext:
     engine = open_engine(data_dir)
     settings_repo = SettingsRepo(engine)
     settings = settings_repo.load()
@@ -139,6 +193,9 @@ def build_context(data_dir: Path, *, stripe_base_url: str | None = None, api_key
                          stripe_base_url=stripe_base_url, timeout=timeout)
     context.use_key(state)
     return context
+
+
+__all__ = ["AppContext", "FolderInUse", "build_context", "check_stripe_key", "create_main_window"]
 
 
 def create_main_window(data_dir, *, stripe_base_url: str | None = None, api_key: str | None = None):

@@ -117,7 +117,7 @@ def cmd_recover(args) -> int:
     from pos.services.recovery import recover
 
     context = build_context(args.data_dir or _default_dir(), stripe_base_url=args.stripe_base_url,
-                            profile=args.profile)
+                            profile=args.profile, purpose="pos recover")
     try:
         results = recover(context.journal, context.gateway)
         refund_notes = context.refunds.recover()
@@ -283,6 +283,32 @@ def main(argv: list[str]) -> int:
     args = build_parser().parse_args(argv)
     if args.command is not None:
         _quiet_logging()
-    handlers = {"catalog": cmd_catalog, "receipts": cmd_receipts, "recover": cmd_recover, "config": cmd_config,
-                "self-test": cmd_self_test, "report": cmd_report, "doctor": cmd_doctor, None: cmd_gui}
-    return handlers[args.command](args)
+        try:
+            return _handlers()[args.command](args)
+        except Exception as exc:  # noqa: BLE001 - the command line fails with one line, never a traceback
+            return _one_line_failure(exc)
+    return cmd_gui(args)
+
+
+def _one_line_failure(exc: Exception) -> int:
+    import logging
+
+    from pos.adapters.folder_lock import FolderInUse
+    from pos.services.sales import StorageError
+
+    if isinstance(exc, FolderInUse):
+        print(f"error: {exc} It settles its own payments; stop it first to run this command.", file=sys.stderr)
+    elif isinstance(exc, StorageError):
+        print(f"error: {exc}", file=sys.stderr)
+    elif isinstance(exc, OSError):
+        print(f"error: {exc.strerror or exc}{f': {exc.filename}' if exc.filename else ''}", file=sys.stderr)
+    else:
+        logging.getLogger(__name__).debug("command failed", exc_info=exc)
+        print(f"error: the command failed unexpectedly ({type(exc).__name__}); nothing more was done.",
+              file=sys.stderr)
+    return 1
+
+
+def _handlers():
+    return {"catalog": cmd_catalog, "receipts": cmd_receipts, "recover": cmd_recover, "config": cmd_config,
+            "self-test": cmd_self_test, "report": cmd_report, "doctor": cmd_doctor}

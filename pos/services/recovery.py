@@ -43,15 +43,18 @@ class Recovered:
 def recover(journal: Journal, gateway: PaymentGateway, now: datetime | None = None,
             exclude: Callable[[int], bool] = lambda _sale_id: False,
             lock_for: Callable[[int], ContextManager] | None = None) -> list[Recovered]:
-    """Settle each unfinished sale that began before this run and is not the till's own.
+    """Settle each unfinished sale that is not the till's own.
 
-    `exclude(sale_id)` is asked just before each sale (the till may have moved on), and
+    Only the process that holds the data folder's lock runs recovery, so every unfinished sale
+    is either this process's own or left by one that is gone. `exclude(sale_id)` is asked just
+    before each sale (the till may have moved on, or be between two cards), and
     `lock_for(sale_id)` serialises with checkout, so recovery never races a live payment.
+    Timestamps decide nothing here: a clock set back or forward never hides a sale.
     """
     now = now or datetime.now(timezone.utc)
     results = []
     for sale in journal.unfinished_sales():
-        if datetime.fromisoformat(sale.created_at) >= now or exclude(sale.id):
+        if exclude(sale.id):
             continue
         with (lock_for(sale.id) if lock_for else contextlib.nullcontext()):
             current = journal.sale(sale.id)

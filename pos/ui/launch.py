@@ -14,6 +14,30 @@ from pathlib import Path
 STARTED = time.perf_counter()
 
 
+def open_context(data_dir: Path, stripe_base_url: str | None, profile: str | None, ask_read_only, show_error):
+    """The till's context for the window, or None after telling the cashier why there is none.
+
+    Another live till selling from the folder: `ask_read_only(holder)` decides between a read-only
+    back office and quitting. A folder or database that cannot be used: `show_error(message)`.
+    """
+    from pos.app import FolderInUse, build_context
+    from pos.services.sales import StorageError
+
+    try:
+        return build_context(data_dir, stripe_base_url=stripe_base_url, profile=profile)
+    except FolderInUse as exc:
+        if not ask_read_only(exc.holder):
+            return None
+        try:
+            return build_context(data_dir, stripe_base_url=stripe_base_url, read_only_because=exc.holder)
+        except StorageError as err:
+            show_error(str(err))
+            return None
+    except StorageError as exc:
+        show_error(str(exc))
+        return None
+
+
 def run_gui(data_dir: Path, *, stripe_base_url: str | None = None, profile: str | None = None,
             startup_probe: bool = False) -> int:
     from PySide6.QtCore import QEvent, QObject, QTimer
@@ -33,10 +57,15 @@ def run_gui(data_dir: Path, *, stripe_base_url: str | None = None, profile: str 
 
     def finish_startup() -> None:
         from pos.adapters.logs import configure_logging
-        from pos.app import build_context
 
-        configure_logging(Path(data_dir))
-        window.attach(build_context(Path(data_dir), stripe_base_url=stripe_base_url, profile=profile))
+        try:
+            configure_logging(Path(data_dir))
+        except OSError:
+            pass  # the data folder's own check below says what is wrong, in the cashier's words
+        context = open_context(Path(data_dir), stripe_base_url, profile, window.ask_read_only, window.show_startup_error)
+        if context is None:
+            return
+        window.attach(context)
 
     class FirstPaint(QObject):
         done = False

@@ -60,6 +60,29 @@ class MainWindow(QMainWindow):
         if context is not None:
             self.attach(context)
 
+    def ask_read_only(self, holder: str) -> bool:
+        """Another till sells from this folder: look at its records read-only, or quit."""
+        box = QMessageBox(QMessageBox.Warning, "Till already open",
+                          f"This data folder is in use by {holder}.\n\nOnly one till can sell from a data "
+                          "folder. You can open the back office read-only (receipts and reports), or quit.",
+                          parent=self)
+        box.setObjectName("folderInUse")
+        read_only = box.addButton("Open read-only", QMessageBox.AcceptRole)
+        box.addButton("Quit", QMessageBox.RejectRole)
+        box.exec()
+        if box.clickedButton() is read_only:
+            return True
+        QTimer.singleShot(0, self.close)
+        return False
+
+    def show_startup_error(self, message: str) -> None:
+        """The till cannot open its data: say so on the window itself, instead of 'Opening the till…'."""
+        self.loading.setText(f"The till cannot start.\n\n{message}")
+        self.loading.setObjectName("startupError")
+        self.loading.setWordWrap(True)
+        self.mode_label.setText("NOT SELLING")
+        log.error("start-up failed: %s", message)
+
     def attach(self, context) -> None:
         """Wire the window to the till's services and data."""
         self.context = context
@@ -105,6 +128,18 @@ class MainWindow(QMainWindow):
 
         self._recovery_timer = QTimer(self, interval=RECOVERY_INTERVAL_MS)
         self._recovery_timer.timeout.connect(lambda: self.run_recovery(quiet=True))
+        if context.read_only:
+            # Another process sells here and settles its own payments: this window only looks.
+            self.demo_banner.setText(f"READ-ONLY — {context.read_only} is selling from this data folder. "
+                                     "Receipts and reports can be viewed; nothing can be sold or changed here.")
+            self.demo_banner.setObjectName("readOnlyBanner")
+            self.demo_banner.setVisible(True)
+            self.mode_label.setText("READ-ONLY")
+            for widget in (self.pay_button, self.products, self.cart_panel):
+                widget.setEnabled(False)
+            for action in self._selling_actions:
+                action.setEnabled(False)
+            return
         self._recovery_timer.start()
         QTimer.singleShot(0, lambda: self.run_recovery(quiet=False))
         log.info("main window ready (%s)", "demo mode" if context.demo else "test mode")
@@ -121,6 +156,7 @@ class MainWindow(QMainWindow):
         focus_search.triggered.connect(self.products.search.setFocus)
         for action in (pay, resume, recover_now, focus_search):
             sale_menu.addAction(action)
+        self._selling_actions = [pay, resume, recover_now]
         self.addAction(pay)
         back_office = self.menuBar().addMenu("&Back office")
         for title, shortcut, slot in (("&Receipts…", "Ctrl+R", self.open_receipts),
@@ -135,6 +171,7 @@ class MainWindow(QMainWindow):
         sale_menu.addSeparator()
         sale_menu.addAction(settings)
         self.addAction(settings)
+        self._selling_actions.append(settings)
         quit_action = QAction("&Quit", self, shortcut=QKeySequence.Quit)
         quit_action.triggered.connect(self.close)
         sale_menu.addSeparator()

@@ -57,6 +57,10 @@ class SqlJournal:
         stamp = now_iso()
         encoded = json.dumps(create_params, sort_keys=True)
         with self._write() as conn:
+            # Read the pages the receipt will be written to (the receipts table's last leaf and this
+            # till's number index): damage there shows now, before any money moves, not after.
+            conn.execute("SELECT max(id) FROM receipts").fetchone()
+            conn.execute("SELECT max(receipt_no) FROM receipts WHERE till_id = ?", (till_id,)).fetchone()
             sale_id = conn.execute(
                 "INSERT INTO sales (sale_key, till_id, state, currency, total_minor, tax_minor, subtotal_minor,"
                 " tax_inclusive, create_params, created_at, updated_at) VALUES (?,?,?,?,?,?,?,?,?,?,?)",

@@ -12,7 +12,10 @@ from pathlib import Path
 
 from sqlalchemy import Index, UniqueConstraint, event, text
 from sqlalchemy.engine import Engine
+from sqlalchemy.exc import DBAPIError, OperationalError
 from sqlmodel import Field, SQLModel, create_engine
+
+from .errors import StorageError, describe, storage_errors
 
 
 class ProductRow(SQLModel, table=True):
@@ -177,14 +180,83 @@ _FTS = [
 ]
 
 DB_FILE = "pos.sqlite3"
+# The database layout this till writes (PRAGMA user_version). A database from a newer till is
+# refused rather than half-understood; an older one is migrated.
+SCHEMA_VERSION = 1
+_SQLITE_HEADER = b"SQLite format 3\x00"
 
 
-def open_engine(data_dir: Path, *, busy_timeout_ms: int = 5000) -> Engine:
-    """The engine for the till's database in data_dir, created and migrated if new."""
-    data_dir.mkdir(parents=True, exist_ok=True)
+class StorageUnavailable(StorageError):
+    """The till's data folder or database cannot be used at all; the message says what to do."""
+
+
+def prepare_data_dir(data_dir: Path) -> None:
+    """The data folder exists and is a folder, or StorageUnavailable in a cashier's words."""
+    if data_dir.exists() and not data_dir.is_dir():
+        raise StorageUnavailable(f"The till's data folder {data_dir} is a file, not a folder. Move that file "
+                                 "away, or start the till with --data-dir set to a folder.")
+    try:
+        data_dir.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise StorageUnavailable(f"The till cannot create its data folder {data_dir}: {exc.strerror}.") from None
     if os.name == "posix":
-        os.chmod(data_dir, 0o700)
+        try:
+            os.chmod(data_dir, 0o700)
+        except OSError:
+            pass  # e.g. a read-only mount: the write check below says what matters
+
+
+def _damaged(path: Path, detail: str) -> StorageUnavailable:
+    return StorageUnavailable(
+        f"The till's database {path} is damaged ({detail}). The till will not take payments with it. Restore "
+        "the last backup, or move the file aside (keep it for support) and start again.")
+
+
+def check_storage(engine: Engine, path: Path, *, write: bool = True) -> None:
+    """Before any money moves: the file is a database, SQLite's quick check passes, its layout is
+    one this till knows (older ones are migrated), and a write reaches the disk."""
+    if path.exists():
+        with open(path, "rb") as handle:
+            header = handle.read(len(_SQLITE_HEADER))
+        if header and header != _SQLITE_HEADER:
+            raise _damaged(path, "it is not a SQLite database")
+    try:
+        with engine.connect() as conn:
+            result = conn.exec_driver_sql("PRAGMA quick_check").fetchall()
+            if [r[0] for r in result] != ["ok"]:
+                raise _damaged(path, f"SQLite's check found: {result[0][0]}")
+            version = conn.exec_driver_sql("PRAGMA user_version").scalar()
+    except StorageUnavailable:
+        raise
+    except (OperationalError, DBAPIError) as exc:
+        text_ = str(exc.orig).lower()
+        if "malformed" in text_ or "not a database" in text_ or "corrupt" in text_:
+            raise _damaged(path, str(exc.orig)) from None
+        raise StorageUnavailable(describe(exc)) from None
+    if version > SCHEMA_VERSION:
+        raise StorageUnavailable(
+            f"The till's database {path} was written by a newer version of the till (layout {version}; this "
+            f"till knows {SCHEMA_VERSION}). Update the till to use it. Nothing was changed.")
+    if not write:
+        return
+    try:
+        with engine.begin() as conn:
+            if version < SCHEMA_VERSION:
+                conn.exec_driver_sql(f"PRAGMA user_version = {SCHEMA_VERSION}")
+            # A committed write: a full disk, a read-only mount or a locked file shows here, at start.
+            conn.exec_driver_sql("INSERT OR REPLACE INTO settings (key, value) VALUES ('storage_checked_at', "
+                                 "strftime('%Y-%m-%dT%H:%M:%fZ', 'now'))")
+    except (OperationalError, DBAPIError) as exc:
+        raise StorageUnavailable(describe(exc)) from None
+
+
+def open_engine(data_dir: Path, *, busy_timeout_ms: int = 5000, read_only: bool = False) -> Engine:
+    """The engine for the till's database in data_dir, created and migrated if new, and checked
+    (check_storage) before it is handed out. read_only: every write is refused (PRAGMA query_only)."""
+    prepare_data_dir(data_dir)
     path = data_dir / DB_FILE
+    if read_only and not path.exists():
+        raise StorageUnavailable(f"There is no till database in {data_dir} to open.")
     engine = create_engine(f"sqlite:///{path}",
                            connect_args={"timeout": busy_timeout_ms / 1000, "check_same_thread": False})
 
@@ -197,6 +269,8 @@ def open_engine(data_dir: Path, *, busy_timeout_ms: int = 5000) -> Engine:
         cursor.execute("PRAGMA synchronous=FULL")
         cursor.execute("PRAGMA foreign_keys=ON")
         cursor.execute(f"PRAGMA busy_timeout={int(busy_timeout_ms)}")
+        if read_only:
+            cursor.execute("PRAGMA query_only=ON")
         cursor.close()
 
     @event.listens_for(engine, "begin")
@@ -204,15 +278,26 @@ def open_engine(data_dir: Path, *, busy_timeout_ms: int = 5000) -> Engine:
         immediate = conn.get_execution_options().get("sqlite_immediate")
         conn.exec_driver_sql("BEGIN IMMEDIATE" if immediate else "BEGIN")
 
-    SQLModel.metadata.create_all(engine)
-    with engine.begin() as conn:
-        for statement in _FTS:
-            conn.execute(text(statement))
-    if os.name == "posix":
+    try:
+        check_storage(engine, path, write=False)   # refuse damaged or newer files before touching them
+        if not read_only:
+            with storage_errors():
+                SQLModel.metadata.create_all(engine)
+                with engine.begin() as conn:
+                    for statement in _FTS:
+                        conn.execute(text(statement))
+            check_storage(engine, path)
+    except BaseException:
+        engine.dispose()
+        raise
+    if os.name == "posix" and not read_only:
         for suffix in ("", "-wal", "-shm"):
             target = Path(f"{path}{suffix}")
             if target.exists():
-                os.chmod(target, 0o600)
+                try:
+                    os.chmod(target, 0o600)
+                except OSError:
+                    pass  # not ours to change (another user's file, or a read-only mount)
     return engine
 
 
