@@ -16,6 +16,8 @@ import socket
 from datetime import datetime
 from pathlib import Path
 
+from pos.adapters.db.errors import StorageUnavailable, describe
+
 LOCK_FILE = "pos.lock"
 
 
@@ -55,15 +57,27 @@ class FolderLock:
         return self._fd is not None
 
     def acquire(self, purpose: str) -> None:
-        """Take the lock or raise FolderInUse naming the process that has it."""
-        fd = os.open(self.path, os.O_RDWR | os.O_CREAT, 0o600)
+        """Take the lock or raise FolderInUse naming the process that has it.
+
+        On a read-only mount the lock is still taken (on a read-only descriptor) and who holds it
+        goes unsaid; the storage check that follows says what is wrong with the folder.
+        """
+        try:
+            fd = os.open(self.path, os.O_RDWR | os.O_CREAT, 0o600)
+        except OSError as exc:
+            try:
+                fd = os.open(self.path, os.O_RDONLY)
+            except OSError:
+                raise StorageUnavailable(describe(exc)) from None
         if not _try_lock(fd):
             os.close(fd)
             raise FolderInUse(self.holder())
-        os.ftruncate(fd, 0)
-        os.write(fd, json.dumps({"pid": os.getpid(), "host": socket.gethostname(), "purpose": purpose,
-                                 "since": datetime.now().astimezone().isoformat(timespec="seconds")}).encode())
-        os.fsync(fd)
+        try:
+            os.ftruncate(fd, 0)
+            os.write(fd, json.dumps({"pid": os.getpid(), "host": socket.gethostname(), "purpose": purpose,
+                                     "since": datetime.now().astimezone().isoformat(timespec="seconds")}).encode())
+        except OSError:
+            pass  # a full disk or read-only folder: the lock holds all the same
         self._fd = fd
 
     def holder(self) -> str:

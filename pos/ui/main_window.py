@@ -80,6 +80,8 @@ class MainWindow(QMainWindow):
         self.loading.setText(f"The till cannot start.\n\n{message}")
         self.loading.setObjectName("startupError")
         self.loading.setWordWrap(True)
+        self.loading.style().unpolish(self.loading)   # the new objectName picks its own style
+        self.loading.style().polish(self.loading)
         self.mode_label.setText("NOT SELLING")
         log.error("start-up failed: %s", message)
 
@@ -133,6 +135,8 @@ class MainWindow(QMainWindow):
             self.demo_banner.setText(f"READ-ONLY — {context.read_only} is selling from this data folder. "
                                      "Receipts and reports can be viewed; nothing can be sold or changed here.")
             self.demo_banner.setObjectName("readOnlyBanner")
+            self.demo_banner.style().unpolish(self.demo_banner)
+            self.demo_banner.style().polish(self.demo_banner)
             self.demo_banner.setVisible(True)
             self.mode_label.setText("READ-ONLY")
             for widget in (self.pay_button, self.products, self.cart_panel):

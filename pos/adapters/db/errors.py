@@ -9,7 +9,11 @@ from sqlalchemy.exc import DBAPIError, OperationalError
 
 from pos.services.sales import StorageError
 
-__all__ = ["StorageError", "describe", "storage_errors"]
+__all__ = ["StorageError", "StorageUnavailable", "describe", "storage_errors"]
+
+
+class StorageUnavailable(StorageError):
+    """The till's data folder or database cannot be used at all; the message says what to do."""
 
 
 def describe(exc: BaseException) -> str:

@@ -15,7 +15,7 @@ from sqlalchemy.engine import Engine
 from sqlalchemy.exc import DBAPIError, OperationalError
 from sqlmodel import Field, SQLModel, create_engine
 
-from .errors import StorageError, describe, storage_errors
+from .errors import StorageUnavailable, describe, storage_errors
 
 
 class ProductRow(SQLModel, table=True):
@@ -186,10 +186,6 @@ SCHEMA_VERSION = 1
 _SQLITE_HEADER = b"SQLite format 3\x00"
 
 
-class StorageUnavailable(StorageError):
-    """The till's data folder or database cannot be used at all; the message says what to do."""
-
-
 def prepare_data_dir(data_dir: Path) -> None:
     """The data folder exists and is a folder, or StorageUnavailable in a cashier's words."""
     if data_dir.exists() and not data_dir.is_dir():
@@ -207,6 +203,8 @@ def prepare_data_dir(data_dir: Path) -> None:
 
 
 def _damaged(path: Path, detail: str) -> StorageUnavailable:
+    detail = " ".join(detail.split())   # SQLite's report spans lines; the cashier gets one
+    detail = detail if len(detail) <= 120 else detail[:119] + "…"
     return StorageUnavailable(
         f"The till's database {path} is damaged ({detail}). The till will not take payments with it. Restore "
         "the last backup, or move the file aside (keep it for support) and start again.")

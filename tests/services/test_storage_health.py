@@ -1,0 +1,138 @@
+"""Storage checked before money moves (issue 11, findings 2 and 3).
+
+Before the fix, a database with garbage in the middle, or one written by a newer till,
+opened and charged the card, then could not save the receipt; a data folder that was a
+file, read-only or truncated gave raw tracebacks and a window stuck on "Opening the till…".
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import sqlite3
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from pos.adapters.db.schema import SCHEMA_VERSION, StorageUnavailable, open_engine
+from pos.app import build_context
+from pos.services.checkout import Paid
+from pos.ui.launch import open_context
+
+from .conftest import Shop, sandbox_client
+from .test_storage_faults import tmpfs  # noqa: F401 - the fixture
+
+ROOT = Path(__file__).resolve().parents[2]
+COMMANDS = [("recover",), ("report", "--date", "2026-11-27"), ("receipts", "export"), ("catalog", "export", "-")]
+
+
+def a_shop_with_sales(data_dir, sandbox, api_key, sales=3) -> Path:
+    shop = Shop(data_dir, sandbox, api_key)
+    for n in range(sales):
+        shop.till.new_sale()
+        shop.cart_of((shop.latte, 1 + n))
+        assert isinstance(shop.till.pay("pm_card_visa"), Paid)
+    shop.engine.dispose()
+    return data_dir / "pos.sqlite3"
+
+
+def cli(data_dir, *args, api_key="sk_test_storage0000"):
+    env = dict(os.environ, PYTHONPATH=str(ROOT), POS_STRIPE_API_KEY=api_key)
+    return subprocess.run([sys.executable, "-m", "pos", "--data-dir", str(data_dir), *args], capture_output=True,
+                          text=True, env=env, cwd=ROOT, timeout=60)
+
+
+def assert_refused_everywhere(data_dir, words, sandbox, api_key):
+    before = len(sandbox_client(sandbox, api_key).v1.payment_intents.list({"limit": 100}).data)
+    with pytest.raises(StorageUnavailable) as caught:
+        build_context(data_dir, stripe_base_url=sandbox.url, api_key=api_key)
+    assert words in str(caught.value)
+    for command in COMMANDS:
+        done = cli(data_dir, "--stripe-base-url", sandbox.url, *command, api_key=api_key)
+        assert done.returncode == 1, (command, done.stdout, done.stderr)
+        assert done.stderr.startswith("error: ") and words in done.stderr, (command, done.stderr)
+        assert "Traceback" not in done.stderr and len(done.stderr.strip().splitlines()) == 1, command
+    # Nothing was charged: no new PaymentIntent.
+    assert len(sandbox_client(sandbox, api_key).v1.payment_intents.list({"limit": 100}).data) == before
+    # The window says so instead of "Opening the till…".
+    shown = []
+    assert open_context(data_dir, sandbox.url, None, lambda _h: False, shown.append) is None
+    assert shown and words in shown[0]
+
+
+def test_garbage_in_the_middle_of_the_database(tmp_path, sandbox, api_key):
+    db = a_shop_with_sales(tmp_path / "data", sandbox, api_key)
+    size = db.stat().st_size
+    with open(db, "r+b") as handle:
+        handle.seek((size // 2) // 4096 * 4096)
+        handle.write(os.urandom(8192))
+    assert_refused_everywhere(tmp_path / "data", "is damaged", sandbox, api_key)
+
+
+def test_a_truncated_database(tmp_path, sandbox, api_key):
+    db = a_shop_with_sales(tmp_path / "data", sandbox, api_key)
+    with open(db, "r+b") as handle:
+        handle.truncate(db.stat().st_size // 2)
+    assert_refused_everywhere(tmp_path / "data", "is damaged", sandbox, api_key)
+
+
+def test_a_file_that_is_not_a_database(tmp_path, sandbox, api_key):
+    (tmp_path / "data").mkdir()
+    (tmp_path / "data" / "pos.sqlite3").write_bytes(b"receipts, but in a spreadsheet\n" * 200)
+    assert_refused_everywhere(tmp_path / "data", "not a SQLite database", sandbox, api_key)
+
+
+def test_a_database_from_a_newer_till_is_refused_untouched(tmp_path, sandbox, api_key):
+    db = a_shop_with_sales(tmp_path / "data", sandbox, api_key)
+    conn = sqlite3.connect(db)
+    conn.execute("ALTER TABLE receipts ADD COLUMN cashier TEXT NOT NULL DEFAULT 'ann'")
+    conn.execute("PRAGMA user_version = 7")
+    conn.commit()
+    conn.close()
+    digest = hashlib.sha256(db.read_bytes()).hexdigest()
+    assert_refused_everywhere(tmp_path / "data", "written by a newer version of the till", sandbox, api_key)
+    assert hashlib.sha256(db.read_bytes()).hexdigest() == digest
+
+
+def test_a_database_from_an_older_till_is_migrated(tmp_path, sandbox, api_key):
+    db = a_shop_with_sales(tmp_path / "data", sandbox, api_key, sales=1)
+    conn = sqlite3.connect(db)
+    conn.execute("PRAGMA user_version = 0")   # as every till before the layout was versioned
+    conn.commit()
+    conn.close()
+    open_engine(tmp_path / "data").dispose()
+    conn = sqlite3.connect(db)
+    assert conn.execute("PRAGMA user_version").fetchone()[0] == SCHEMA_VERSION
+    conn.close()
+
+
+def test_the_data_folder_is_a_file(tmp_path, sandbox, api_key):
+    (tmp_path / "data").write_text("not a folder")
+    assert_refused_everywhere(tmp_path / "data", "is a file, not a folder", sandbox, api_key)
+
+
+def test_started_on_a_read_only_mount(tmpfs, sandbox, api_key):  # noqa: F811 - the fixture
+    a_shop_with_sales(tmpfs / "data", sandbox, api_key, sales=1)
+    subprocess.run(["mount", "-o", "remount,ro", str(tmpfs)], check=True)
+    try:
+        assert_refused_everywhere(tmpfs / "data", "read-only", sandbox, api_key)
+    finally:
+        subprocess.run(["mount", "-o", "remount,rw", str(tmpfs)], check=True)
+
+
+def test_started_with_a_full_disk(tmpfs, sandbox, api_key):  # noqa: F811 - the fixture
+    a_shop_with_sales(tmpfs / "data", sandbox, api_key, sales=1)
+    filler = tmpfs / "filler"
+    with open(filler, "wb") as handle:
+        try:
+            while True:
+                handle.write(b"\0" * 65536)
+                handle.flush()
+        except OSError:
+            pass
+    try:
+        assert_refused_everywhere(tmpfs / "data", "disk is full", sandbox, api_key)
+    finally:
+        filler.unlink()

@@ -1,0 +1,71 @@
+"""A second window on a data folder another till sells from; a data folder the till cannot use."""
+
+from __future__ import annotations
+
+import os
+
+from PySide6.QtCore import QTimer
+from PySide6.QtWidgets import QApplication, QMessageBox
+
+from pos.domain.money import Money
+from pos.services.refunds import RefundFailed
+from pos.ui.launch import open_context
+from pos.ui.main_window import MainWindow
+
+from .conftest import wait_idle
+from .test_till import charge, open_payment, ring_up_three
+
+
+def test_a_second_window_asks_and_opens_read_only(qtbot, window, data_dir, sandbox, api_key, tmp_path):
+    ring_up_three(qtbot, window)
+    dialog = open_payment(qtbot, window)
+    charge(qtbot, dialog, "pm_card_visa")
+    dialog.accept()
+    wait_idle(qtbot)
+    second = MainWindow()
+    qtbot.addWidget(second)
+    second.show()
+
+    def choose_read_only():
+        box = QApplication.activeModalWidget()
+        assert isinstance(box, QMessageBox) and box.objectName() == "folderInUse"
+        assert f"process {os.getpid()}" in box.text()
+        next(b for b in box.buttons() if b.text() == "Open read-only").click()
+
+    QTimer.singleShot(50, choose_read_only)
+    shown = []
+    context = open_context(data_dir, sandbox.url, None, second.ask_read_only, shown.append)
+    assert context is not None and context.read_only and not shown
+    second.attach(context)
+    qtbot.waitUntil(second.demo_banner.isVisible)
+    assert "READ-ONLY" in second.demo_banner.text()
+    assert f"process {os.getpid()}" in second.demo_banner.text()
+    assert not second.pay_button.isEnabled() and second.mode_label.text() == "READ-ONLY"
+    second.grab().save(str(tmp_path / "read-only.png"))
+    # Records can be read; nothing can be written, even through a path the window left open.
+    receipt_id = context.receipts.receipt_id_for(1, context.settings.till_id)
+    assert receipt_id is not None
+    refused = context.refunds.refund(receipt_id, amount=Money(100, "SGD"))
+    assert isinstance(refused, RefundFailed) and "read-only" in refused.message
+    second.close()
+    # The selling window is unaffected.
+    assert window.context.read_only is None and window._recovery_timer.isActive()
+
+
+def test_a_second_window_can_quit_instead(qtbot, window, data_dir, sandbox):
+    asked = []
+    assert open_context(data_dir, sandbox.url, None, lambda holder: asked.append(holder) or False,
+                        lambda _m: None) is None
+    assert asked and "process" in asked[0]
+
+
+def test_a_data_folder_that_cannot_be_used_is_shown_not_loading_forever(qtbot, tmp_path, sandbox):
+    (tmp_path / "data").write_text("a file where the folder should be")
+    window = MainWindow()
+    qtbot.addWidget(window)
+    window.show()
+    context = open_context(tmp_path / "data", sandbox.url, None, lambda _h: True, window.show_startup_error)
+    assert context is None
+    assert "The till cannot start" in window.loading.text() and "is a file, not a folder" in window.loading.text()
+    assert window.mode_label.text() == "NOT SELLING"
+    window.grab().save(str(tmp_path / "startup-error.png"))
