@@ -233,7 +233,7 @@ def cmd_report(args) -> int:
         return 2
     engine = _engine(args)
     settings = SettingsRepo(engine).load()
-    report = ReportsRepo(engine).for_date(day, settings.till_id, settings.currency)
+    report = ReportsRepo(engine, settings.time_zone).for_date(day, settings.till_id, settings.currency)
     if args.format == "json":
         print(json.dumps(report.as_json(), indent=2))
     elif args.format == "csv":

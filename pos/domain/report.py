@@ -25,6 +25,7 @@ class DayReport:
     by_brand: tuple[tuple[str, int, int], ...]            # (card brand, sales, minor units)
     by_hour: tuple[int, ...] = field(default=(0,) * 24)   # gross per local hour, minor units
     z_no: int | None = None
+    receipt_numbers: tuple[int, int] | None = None        # first and last receipt covered, when any
 
     @property
     def net_minor(self) -> int:
@@ -51,6 +52,7 @@ class DayReport:
             "tax_by_rate": [{"rate_percent": tax.format_rate(r), "tax_minor": t} for r, t in self.tax_by_rate],
             "by_card_brand": [{"brand": b, "sales_count": n, "gross_minor": m} for b, n, m in self.by_brand],
             "gross_by_hour_minor": list(self.by_hour),
+            "receipt_numbers": list(self.receipt_numbers) if self.receipt_numbers else None,
         }
 
     def csv_rows(self) -> list[tuple[str, str, str]]:
@@ -78,7 +80,9 @@ def render_report_text(report: DayReport, store_name: str, *, width: int = 42, l
     rule = "-" * width
     out = [store_name.center(width), report.title().center(width), rule,
            f"Till {report.till_id}",
-           f"From {report.period_start:%Y-%m-%d %H:%M}", f"To   {report.period_end:%Y-%m-%d %H:%M}", rule,
+           f"From {report.period_start:%Y-%m-%d %H:%M}", f"To   {report.period_end:%Y-%m-%d %H:%M}",
+           *([f"Receipts {report.receipt_numbers[0]:04d} to {report.receipt_numbers[1]:04d}"]
+             if report.receipt_numbers else []), rule,
            row("Sales", str(report.sales_count)), row("Gross", fmt(report.gross_minor)),
            row(f"Refunds ({report.refunds_count})", "-" + fmt(report.refunds_minor)),
            row("NET", fmt(report.net_minor)), rule, "Tax collected"]

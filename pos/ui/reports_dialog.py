@@ -53,7 +53,7 @@ class ReportsDialog(QDialog):
         self.setWindowTitle("End of day")
         self.resize(640, 760)
         self.context = context
-        self.repo = ReportsRepo(context.engine)
+        self.repo = ReportsRepo(context.engine, context.settings.time_zone)
         self.report: DayReport | None = None
 
         self.x_button = QPushButton("X report (day stays open)", objectName="xReportButton")

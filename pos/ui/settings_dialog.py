@@ -66,6 +66,8 @@ class SettingsDialog(QDialog):
         self.tax_rate = QLineEdit(tax.format_rate(s.default_tax_rate_bp), objectName="defaultTaxRateField")
         self.footer = QLineEdit(s.receipt_footer, objectName="receiptFooterField")
         self.till_id = QLineEdit(s.till_id, objectName="tillIdField")
+        self.time_zone = QLineEdit(s.time_zone, objectName="timeZoneField")
+        self.time_zone.setPlaceholderText("this computer's (or a name like Asia/Singapore)")
         self.save_settings = QPushButton("Save store settings", objectName="saveSettingsButton")
         self.settings_message = QLabel("", objectName="settingsMessage")
         self.settings_message.setWordWrap(True)
@@ -78,6 +80,7 @@ class SettingsDialog(QDialog):
         form.addRow("Default tax rate (%)", self.tax_rate)
         form.addRow("Receipt footer", self.footer)
         form.addRow("Till id", self.till_id)
+        form.addRow("Time zone (calendar days)", self.time_zone)
         form.addRow(self.save_settings)
         form.addRow(self.settings_message)
 
@@ -177,7 +180,8 @@ class SettingsDialog(QDialog):
         new = replace(self.context.settings, store_name=self.store_name.text().strip(),
                       address=self.address.toPlainText().strip(), currency=self.currency.text().strip().upper(),
                       tax_inclusive=self.inclusive.isChecked(), default_tax_rate_bp=rate,
-                      receipt_footer=self.footer.text().strip(), till_id=till_id)
+                      receipt_footer=self.footer.text().strip(), till_id=till_id,
+                      time_zone=self.time_zone.text().strip())
         try:
             saved = self.context.settings_repo.save(new)
         except (SettingsError, StorageError) as exc:

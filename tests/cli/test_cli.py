@@ -75,7 +75,8 @@ def test_receipts_export_after_sales(tmp_path, sandbox, api_key):
     rows = list(csv.DictReader(io.StringIO(as_csv.stdout)))
     assert [r["receipt_no"] for r in rows] == ["1", "2", "3"]
     assert list(rows[0]) == ["receipt_no", "created_at", "currency", "total_minor", "tax_minor", "payment_intent",
-                             "status", "card_brand", "card_last4", "refunded_minor"]
+                             "status", "card_brand", "card_last4", "refunded_minor", "till_id"]
+    assert {r["till_id"] for r in rows} == {"T1"}
     assert rows[0]["total_minor"] == "450" and rows[1]["total_minor"] == "900"
     assert rows[0]["card_last4"] == "4242" and rows[0]["refunded_minor"] == "0"
     out = tmp_path / "r.json"

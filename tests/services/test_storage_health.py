@@ -136,3 +136,26 @@ def test_started_with_a_full_disk(tmpfs, sandbox, api_key):  # noqa: F811 - the 
         assert_refused_everywhere(tmpfs / "data", "disk is full", sandbox, api_key)
     finally:
         filler.unlink()
+
+
+def test_z_reports_from_before_sequence_numbers_are_migrated(tmp_path, sandbox, api_key):
+    from pos.adapters.db.reports import ReportsRepo
+
+    db = a_shop_with_sales(tmp_path / "data", sandbox, api_key, sales=2)
+    engine = open_engine(tmp_path / "data")
+    ReportsRepo(engine).close_day("T1", "SGD")
+    engine.dispose()
+    conn = sqlite3.connect(db)   # as a till of layout 1 left it: no sequence numbers on its Z
+    conn.execute("ALTER TABLE z_reports DROP COLUMN last_receipt_no")
+    conn.execute("ALTER TABLE z_reports DROP COLUMN last_refund_no")
+    conn.execute("PRAGMA user_version = 1")
+    conn.commit()
+    conn.close()
+    engine = open_engine(tmp_path / "data")
+    try:
+        assert ReportsRepo(engine).x_report("T1", "SGD").sales_count == 0   # the old Z still closes its 2
+    finally:
+        engine.dispose()
+    conn = sqlite3.connect(db)
+    assert conn.execute("SELECT last_receipt_no FROM z_reports").fetchone()[0] == 2
+    conn.close()

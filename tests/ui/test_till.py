@@ -232,6 +232,13 @@ def test_store_settings_in_the_dialog(qtbot, window):
     dialog.tax_rate.setText("abc")
     qtbot.mouseClick(dialog.save_settings, Qt.LeftButton)
     assert "not a tax rate" in dialog.settings_message.text()
+    dialog.tax_rate.setText("8.5")
+    dialog.time_zone.setText("Mars/Olympus")
+    qtbot.mouseClick(dialog.save_settings, Qt.LeftButton)
+    assert "is not a time zone" in dialog.settings_message.text()
+    dialog.time_zone.setText("Asia/Singapore")
+    qtbot.mouseClick(dialog.save_settings, Qt.LeftButton)
+    assert window.context.settings_repo.load().time_zone == "Asia/Singapore"
     dialog.tax_rate.setText("9")
     window.till.cart.add(window.context.catalog.all()[0])
     assert isinstance(window.till.pay("pm_card_visa"), Paid)

@@ -38,9 +38,18 @@ def write(engine: Engine):
             raise
 
 
+def _system_clock() -> datetime:
+    return datetime.now(timezone.utc)
+
+
+# What "now" is for stored timestamps; tests move it back and forward like a misset clock.
+clock = _system_clock
+
+
 def now_iso() -> str:
-    """Timestamps are stored as UTC ISO 8601 text, which sorts in time order."""
-    return datetime.now(timezone.utc).isoformat(timespec="microseconds")
+    """Timestamps are stored as UTC ISO 8601 text. They record when, as the computer's clock saw it;
+    they never decide order or which period a record belongs to (sequence numbers do)."""
+    return clock().isoformat(timespec="microseconds")
 
 
 def parse_iso(text: str) -> datetime:

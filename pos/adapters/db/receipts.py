@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date, datetime, time, timezone
 from typing import Iterator
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from sqlalchemy.engine import Engine
 
@@ -15,8 +16,9 @@ from pos.domain.receipt import Receipt
 from . import raw
 from .raw import parse_iso
 
+# till_id last: the earlier columns keep their places for scripts that read them by position.
 EXPORT_COLUMNS = ("receipt_no", "created_at", "currency", "total_minor", "tax_minor", "payment_intent",
-                  "status", "card_brand", "card_last4", "refunded_minor")
+                  "status", "card_brand", "card_last4", "refunded_minor", "till_id")
 
 PAGE = 100
 
@@ -80,10 +82,25 @@ def _summary(row) -> ReceiptSummary:
                           refunded=Money(row["refunded_minor"], cur))
 
 
-def local_day_bounds(first: date, last: date) -> tuple[str, str]:
-    """[start of first, start of the day after last) in local time, as stored UTC text."""
-    start = datetime.combine(first, time.min).astimezone().astimezone(timezone.utc)
-    end = datetime.combine(date.fromordinal(last.toordinal() + 1), time.min).astimezone().astimezone(timezone.utc)
+def store_zone(name: str) -> ZoneInfo | None:
+    """The store's time zone (an IANA name such as Asia/Singapore), or None for the computer's."""
+    if not name:
+        return None
+    try:
+        return ZoneInfo(name)
+    except (ZoneInfoNotFoundError, ValueError):
+        return None
+
+
+def local_day_bounds(first: date, last: date, zone: ZoneInfo | None = None) -> tuple[str, str]:
+    """[start of first, start of the day after last) in the store's time zone, as stored UTC text."""
+    def start_of(day: date) -> datetime:
+        midnight = datetime.combine(day, time.min)
+        local = midnight.replace(tzinfo=zone) if zone is not None else midnight.astimezone()
+        return local.astimezone(timezone.utc)
+
+    start = start_of(first)
+    end = start_of(date.fromordinal(last.toordinal() + 1))
     return start.isoformat(timespec="microseconds"), end.isoformat(timespec="microseconds")
 
 
@@ -131,15 +148,10 @@ class ReceiptsRepo:
         if query.kind == "dates":
             if query.date_from is None or query.date_to is None or query.date_from > query.date_to:
                 raise QueryError("Choose a start date on or before the end date.")
-            start, end = local_day_bounds(query.date_from, query.date_to)
-            # Receipt ids grow with time, so a date range is an id range: two index lookups.
-            first_at = "SELECT id FROM receipts WHERE created_at >= ? ORDER BY created_at LIMIT 1"
-            with raw.connection(self._engine) as conn:
-                first = (conn.execute(first_at, (start,)).fetchone() or [None])[0]
-                after = (conn.execute(first_at, (end,)).fetchone() or [None])[0]
-            if first is None:
-                return ["0"], []
-            return (["id >= ?", "id < ?"], [first, after]) if after is not None else (["id >= ?"], [first])
+            start, end = local_day_bounds(query.date_from, query.date_to, store_zone(self._settings.load().time_zone))
+            # By the receipts' own timestamps (indexed): ids follow the order of sales, which a clock
+            # set back or forward does not, so an id range would list receipts under the wrong day.
+            return ["created_at >= ?", "created_at < ?"], [start, end]
         raise QueryError(f"unknown search kind {query.kind}")
 
     def receipt(self, receipt_id: int) -> Receipt:

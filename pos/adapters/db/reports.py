@@ -1,9 +1,18 @@
-"""End-of-day figures straight from SQL aggregates, and the Z sequence that closes a business day."""
+"""End-of-day figures straight from SQL aggregates, and the Z sequence that closes a business day.
+
+An X or Z report covers records by sequence, never by clock: every receipt and refund
+numbered after the last Z's. A clock set back after a Z cannot hide a sale from the next
+one, and one set forward cannot pull sales into a closed day. The period a report shows
+is the time range its records actually carry. A calendar-day report (`pos report --date`)
+is the one question asked by time, in the store's time zone.
+"""
 
 from __future__ import annotations
 
 import json
+from dataclasses import dataclass
 from datetime import date
+from zoneinfo import ZoneInfo
 
 from sqlalchemy.engine import Engine
 
@@ -11,65 +20,98 @@ from pos.domain.report import DayReport
 
 from . import raw
 from .raw import now_iso, parse_iso
-from .receipts import local_day_bounds
+from .receipts import local_day_bounds, store_zone
+
+
+@dataclass(frozen=True)
+class _Span:
+    """Which records a report covers: by sequence numbers, or (a calendar day) by time."""
+    receipts: tuple[str, tuple]
+    refunds: tuple[str, tuple]
+
+
+def _by_sequence(till_id: str, after_receipt: int, upto_receipt: int, after_refund: int, upto_refund: int) -> _Span:
+    return _Span(("till_id = ? AND receipt_no > ? AND receipt_no <= ?", (till_id, after_receipt, upto_receipt)),
+                 ("till_id = ? AND state = 'succeeded' AND refund_no > ? AND refund_no <= ?",
+                  (till_id, after_refund, upto_refund)))
 
 
 class ReportsRepo:
-    def __init__(self, engine: Engine):
+    def __init__(self, engine: Engine, zone: str = ""):
         self._engine = engine
+        self._zone: ZoneInfo | None = store_zone(zone)
 
-    def _figures(self, conn, kind: str, till_id: str, currency: str, start: str, end: str,
-                 z_no: int | None = None) -> DayReport:
-        where = "till_id = ? AND created_at >= ? AND created_at < ?"
-        args = (till_id, start, end)
-        count, gross, tax_total = conn.execute(
-            f"SELECT count(*), coalesce(sum(total_minor), 0), coalesce(sum(tax_minor), 0) FROM receipts WHERE {where}",
-            args).fetchone()
-        refunds_count, refunds = conn.execute(
-            "SELECT count(*), coalesce(sum(amount_minor), 0) FROM refunds WHERE till_id = ? AND state = 'succeeded' "
-            "AND updated_at >= ? AND updated_at < ?", args).fetchone()
+    def _figures(self, conn, kind: str, till_id: str, currency: str, span: _Span, z_no: int | None = None,
+                 period: tuple[str, str] | None = None) -> DayReport:
+        where, args = span.receipts
+        count, gross, tax_total, first_at, last_at, first_no, last_no = conn.execute(
+            "SELECT count(*), coalesce(sum(total_minor), 0), coalesce(sum(tax_minor), 0), min(created_at), "
+            f"max(created_at), min(receipt_no), max(receipt_no) FROM receipts WHERE {where}", args).fetchone()
+        refund_where, refund_args = span.refunds
+        refunds_count, refunds, refund_first_at, refund_last_at = conn.execute(
+            "SELECT count(*), coalesce(sum(amount_minor), 0), min(updated_at), max(updated_at) FROM refunds "
+            f"WHERE {refund_where}", refund_args).fetchone()
         by_rate = conn.execute(
-            "SELECT l.tax_rate_bp, sum(l.tax_minor) FROM receipts r JOIN sale_lines l ON l.sale_id = r.sale_id "
-            "WHERE r.till_id = ? AND r.created_at >= ? AND r.created_at < ? "
-            "GROUP BY l.tax_rate_bp ORDER BY l.tax_rate_bp", args).fetchall()
+            "SELECT tax_rate_bp, sum(tax_minor) FROM sale_lines "
+            f"WHERE sale_id IN (SELECT sale_id FROM receipts WHERE {where}) "
+            "GROUP BY tax_rate_bp ORDER BY tax_rate_bp", args).fetchall()
         by_brand = conn.execute(
             f"SELECT coalesce(card_brand, 'unknown'), count(*), sum(total_minor) FROM receipts WHERE {where} "
             "GROUP BY 1 ORDER BY 3 DESC", args).fetchall()
         hours = [0] * 24
-        for hour, value in conn.execute(
-                f"SELECT CAST(strftime('%H', created_at, 'localtime') AS INTEGER), sum(total_minor) FROM receipts "
-                f"WHERE {where} GROUP BY 1", args):
-            hours[hour] = value
+        for stamp, value in conn.execute(f"SELECT created_at, total_minor FROM receipts WHERE {where}", args):
+            hours[parse_iso(stamp).astimezone(self._zone).hour] += value
+        if period is None:
+            # The time range the covered records actually carry (it may run backwards if the clock did).
+            stamps = [t for t in (first_at, last_at, refund_first_at, refund_last_at) if t]
+            period = (min(stamps), max(stamps)) if stamps else (now_iso(), now_iso())
         return DayReport(kind=kind, till_id=till_id, currency=currency,
-                         period_start=parse_iso(start).astimezone(), period_end=parse_iso(end).astimezone(),
+                         period_start=parse_iso(period[0]).astimezone(self._zone),
+                         period_end=parse_iso(period[1]).astimezone(self._zone),
                          sales_count=count, gross_minor=gross, refunds_count=refunds_count, refunds_minor=refunds,
                          tax_minor=tax_total, tax_by_rate=tuple((r, t) for r, t in by_rate),
-                         by_brand=tuple((b, n, m) for b, n, m in by_brand), by_hour=tuple(hours), z_no=z_no)
+                         by_brand=tuple((b, n, m) for b, n, m in by_brand), by_hour=tuple(hours), z_no=z_no,
+                         receipt_numbers=(first_no, last_no) if count else None)
 
     def for_date(self, day: date, till_id: str, currency: str) -> DayReport:
-        start, end = local_day_bounds(day, day)
+        """A calendar day in the store's time zone: the one report asked by time, not by sequence."""
+        start, end = local_day_bounds(day, day, self._zone)
+        span = _Span(("till_id = ? AND created_at >= ? AND created_at < ?", (till_id, start, end)),
+                     ("till_id = ? AND state = 'succeeded' AND updated_at >= ? AND updated_at < ?",
+                      (till_id, start, end)))
         with raw.connection(self._engine) as conn:
-            return self._figures(conn, "day", till_id, currency, start, end)
+            return self._figures(conn, "day", till_id, currency, span, period=(start, end))
 
-    def _open_since(self, conn, till_id: str) -> str:
-        last = conn.execute("SELECT max(period_end) FROM z_reports WHERE till_id = ?", (till_id,)).fetchone()[0]
-        if last:
-            return last
-        first = conn.execute("SELECT min(created_at) FROM receipts WHERE till_id = ?", (till_id,)).fetchone()[0]
-        return first or now_iso()
+    def _open_span(self, conn, till_id: str) -> _Span:
+        """Everything numbered after the last Z, up to the newest numbers now."""
+        closed = conn.execute("SELECT last_receipt_no, last_refund_no FROM z_reports WHERE till_id = ? "
+                              "ORDER BY z_no DESC LIMIT 1", (till_id,)).fetchone()
+        after_receipt, after_refund = closed if closed else (0, 0)
+        upto_receipt = conn.execute("SELECT coalesce(max(receipt_no), 0) FROM receipts WHERE till_id = ?",
+                                    (till_id,)).fetchone()[0]
+        upto_refund = conn.execute("SELECT coalesce(max(refund_no), 0) FROM refunds WHERE till_id = ? AND "
+                                   "state = 'succeeded'", (till_id,)).fetchone()[0]
+        return _by_sequence(till_id, after_receipt, max(upto_receipt, after_receipt), after_refund,
+                            max(upto_refund, after_refund))
 
     def x_report(self, till_id: str, currency: str) -> DayReport:
         """Everything since the last Z report; closes nothing."""
         with raw.connection(self._engine) as conn:
-            return self._figures(conn, "X", till_id, currency, self._open_since(conn, till_id), now_iso())
+            return self._figures(conn, "X", till_id, currency, self._open_span(conn, till_id))
 
     def close_day(self, till_id: str, currency: str) -> DayReport:
-        """The Z report: the same figures as an X report now, numbered and closing the period."""
+        """The Z report: the same figures as an X report now, numbered, closing them by sequence."""
         with raw.write(self._engine) as conn:
-            start, end = self._open_since(conn, till_id), now_iso()
+            span = self._open_span(conn, till_id)
             number = (conn.execute("SELECT max(z_no) FROM z_reports WHERE till_id = ?",
                                    (till_id,)).fetchone()[0] or 0) + 1
-            report = self._figures(conn, "Z", till_id, currency, start, end, z_no=number)
-            conn.execute("INSERT INTO z_reports (till_id, z_no, period_start, period_end, figures) VALUES (?,?,?,?,?)",
-                         (till_id, number, start, end, json.dumps(report.as_json())))
+            report = self._figures(conn, "Z", till_id, currency, span, z_no=number)
+            upto_receipt, upto_refund = span.receipts[1][2], span.refunds[1][2]
+            conn.execute("INSERT INTO z_reports (till_id, z_no, period_start, period_end, figures, last_receipt_no, "
+                         "last_refund_no) VALUES (?,?,?,?,?,?,?)",
+                         (till_id, number, report.period_start.isoformat(), report.period_end.isoformat(),
+                          json.dumps(report.as_json()), upto_receipt, upto_refund))
         return report
+
+
+__all__ = ["ReportsRepo"]

@@ -153,6 +153,9 @@ class ZReportRow(SQLModel, table=True):
     period_start: str
     period_end: str
     figures: str
+    # What the Z closed, by sequence: every receipt and refund numbered up to these (clock-proof).
+    last_receipt_no: int = 0
+    last_refund_no: int = 0
 
 
 # Full-text search over product names and SKUs, kept in step by triggers; and indexes added
@@ -182,8 +185,26 @@ _FTS = [
 DB_FILE = "pos.sqlite3"
 # The database layout this till writes (PRAGMA user_version). A database from a newer till is
 # refused rather than half-understood; an older one is migrated.
-SCHEMA_VERSION = 1
+SCHEMA_VERSION = 2
 _SQLITE_HEADER = b"SQLite format 3\x00"
+
+
+def _columns(conn, table: str) -> set[str]:
+    return {row[1] for row in conn.exec_driver_sql(f"PRAGMA table_info({table})").fetchall()}
+
+
+def _migrate(conn, version: int) -> None:
+    """Bring a database from an older till up to SCHEMA_VERSION, in the same transaction."""
+    if version < 2 and "last_receipt_no" not in _columns(conn, "z_reports"):
+        # Z reports close periods by sequence number; earlier ones are given theirs from the
+        # timestamps they were closed with (the best the old records can say).
+        conn.exec_driver_sql("ALTER TABLE z_reports ADD COLUMN last_receipt_no INTEGER NOT NULL DEFAULT 0")
+        conn.exec_driver_sql("ALTER TABLE z_reports ADD COLUMN last_refund_no INTEGER NOT NULL DEFAULT 0")
+        conn.exec_driver_sql(
+            "UPDATE z_reports SET last_receipt_no = (SELECT coalesce(max(receipt_no), 0) FROM receipts r "
+            "WHERE r.till_id = z_reports.till_id AND r.created_at <= z_reports.period_end), "
+            "last_refund_no = (SELECT coalesce(max(refund_no), 0) FROM refunds f WHERE f.till_id = z_reports.till_id "
+            "AND f.state = 'succeeded' AND f.updated_at <= z_reports.period_end)")
 
 
 def prepare_data_dir(data_dir: Path) -> None:
@@ -240,6 +261,7 @@ def check_storage(engine: Engine, path: Path, *, write: bool = True) -> None:
     try:
         with engine.begin() as conn:
             if version < SCHEMA_VERSION:
+                _migrate(conn, version)
                 conn.exec_driver_sql(f"PRAGMA user_version = {SCHEMA_VERSION}")
             # A committed write: a full disk, a read-only mount or a locked file shows here, at start.
             conn.exec_driver_sql("INSERT OR REPLACE INTO settings (key, value) VALUES ('storage_checked_at', "

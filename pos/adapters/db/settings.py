@@ -23,6 +23,7 @@ class StoreSettings:
     receipt_footer: str = "Thank you! Prices include 9% GST."
     till_id: str = "T1"
     locale: str = "en_SG"       # how money and dates are written (CLDR locale)
+    time_zone: str = ""         # IANA name (Asia/Singapore) that decides calendar days; "" = the computer's
 
 
 class SettingsError(ValueError):
@@ -55,9 +56,28 @@ class SettingsRepo:
     def save(self, settings: StoreSettings) -> StoreSettings:
         if not currencies.is_known(settings.currency):
             raise SettingsError(f"unknown currency {settings.currency}")
+        if settings.time_zone:
+            from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+            try:
+                ZoneInfo(settings.time_zone)
+            except (ZoneInfoNotFoundError, ValueError):
+                raise SettingsError(f"“{settings.time_zone}” is not a time zone (try a name like "
+                                    "Asia/Singapore or Europe/Paris).") from None
         current = self.load()
         settings = replace(settings, currency=settings.currency.upper())
         with storage_errors(), self._writer.begin() as conn:
+            if settings.till_id != current.till_id:
+                # Receipts are numbered per till; a day left open under the old id could never be
+                # closed by a Z once the till answers to the new one.
+                closed = conn.execute(text("SELECT coalesce(max(last_receipt_no), 0) FROM z_reports "
+                                           "WHERE till_id = :t"), {"t": current.till_id}).scalar_one()
+                open_receipts = conn.execute(text("SELECT count(*) FROM receipts WHERE till_id = :t AND "
+                                                  "receipt_no > :n"), {"t": current.till_id, "n": closed}).scalar_one()
+                if open_receipts:
+                    raise SettingsError(
+                        f"Close the day (Z report) before changing the till id: {open_receipts} receipt(s) of till "
+                        f"{current.till_id} are not in a Z report yet.")
             if settings.currency != current.currency:
                 sales = conn.execute(text("SELECT count(*) FROM sales")).scalar_one()
                 if sales:
