@@ -181,8 +181,8 @@ def _selling_context(data_dir, stripe_base_url, api_key, timeout, key_store, pro
     if state.warning:
         log.warning("%s", state.warning)
     if state.demo and catalog.count() == 0:
-        count = catalog.import_csv(resource_path("demo_catalog.csv"), settings.currency)
-        log.info("Loaded the demo catalog (%d products).", count)
+        summary = catalog.import_csv(resource_path("demo_catalog.csv"), settings.currency)
+        log.info("Loaded the demo catalog (%d products).", summary.count)
     journal = SqlJournal(engine, settings_repo)
     checkout = Checkout(journal, None, settings.till_id)
     till = Till(checkout, settings.currency, settings.tax_inclusive)

@@ -72,14 +72,14 @@ def cmd_catalog(args) -> int:
             print(f"error: no such file: {args.file}", file=sys.stderr)
             return 2
         try:
-            count = repo.import_csv(args.file, SettingsRepo(engine).load().currency)
+            summary = repo.import_csv(args.file, SettingsRepo(engine).load().currency)
         except CatalogImportError as exc:
             print(f"error: {args.file}: {exc}. Nothing was imported.", file=sys.stderr)
             return 1
         except (StorageError, UnicodeDecodeError, csv.Error) as exc:
             print(f"error: {args.file}: {exc}. Nothing was imported.", file=sys.stderr)
             return 1
-        print(f"Imported {count} products from {args.file}.")
+        print(f"{args.file}: {summary.describe()}")
         return 0
     if args.file == "-":
         repo.export_csv(sys.stdout)

@@ -8,6 +8,19 @@ from . import tax
 from .money import Money, MoneyError
 
 CSV_COLUMNS = ("sku", "barcode", "name", "category", "price", "tax_rate")
+# Stripe's largest card amount, in minor units (8 digits): no shelf price can be more.
+MAX_PRICE_MINOR = 99_999_999
+# Cells a spreadsheet would run as a formula (OWASP "CSV injection"): exported with a leading quote.
+_FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+
+
+def csv_safe(value: str) -> str:
+    return "'" + value if value.startswith(_FORMULA_START) else value
+
+
+def csv_plain(value: str) -> str:
+    """The cell as typed, without the quote csv_safe added (so an export imports back the same)."""
+    return value[1:] if value.startswith("'") and value[1:].startswith(_FORMULA_START) else value
 
 
 @dataclass(frozen=True)
@@ -31,9 +44,9 @@ def product_from_row(row: dict, currency: str) -> Product:
     missing = [c for c in CSV_COLUMNS if c not in row]
     if missing:
         raise CatalogRowError(f"missing column(s): {', '.join(missing)}")
-    sku = (row["sku"] or "").strip()
-    name = (row["name"] or "").strip()
-    category = (row["category"] or "").strip()
+    sku = csv_plain((row["sku"] or "").strip())
+    name = csv_plain((row["name"] or "").strip())
+    category = csv_plain((row["category"] or "").strip())
     barcode = (row["barcode"] or "").strip() or None
     if not sku:
         raise CatalogRowError("sku is empty")
@@ -47,8 +60,11 @@ def product_from_row(row: dict, currency: str) -> Product:
         price = Money.parse(row["price"] or "", currency)
     except MoneyError as exc:
         raise CatalogRowError(f"price: {exc}") from None
-    if price.minor < 0:
-        raise CatalogRowError("price must not be negative")
+    if price.minor <= 0:
+        raise CatalogRowError(f"price {row['price'].strip()} must be more than zero")
+    if price.minor > MAX_PRICE_MINOR:
+        raise CatalogRowError(f"price {row['price'].strip()} is more than a card payment can take "
+                              f"({Money(MAX_PRICE_MINOR, currency).major_text()} {currency.upper()})")
     if price.minor % tax.rounding_step(currency):
         raise CatalogRowError(f"price must be a multiple of {tax.rounding_step(currency)} minor units "
                               f"for {currency} (card amounts end in 0)")
@@ -60,6 +76,6 @@ def product_from_row(row: dict, currency: str) -> Product:
 
 
 def product_to_row(product: Product) -> dict:
-    return {"sku": product.sku, "barcode": product.barcode or "", "name": product.name,
-            "category": product.category, "price": product.price.major_text(),
+    return {"sku": csv_safe(product.sku), "barcode": product.barcode or "", "name": csv_safe(product.name),
+            "category": csv_safe(product.category), "price": product.price.major_text(),
             "tax_rate": tax.format_rate(product.tax_rate_bp)}

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import csv
 from pathlib import Path
 
 from PySide6.QtCore import Signal
@@ -164,11 +165,11 @@ class CatalogDialog(QDialog):
     def import_csv(self, path: Path) -> bool:
         """Import a CSV file, all or nothing (may run on a worker; the list refreshes by signal)."""
         try:
-            count = self.context.catalog.import_csv(Path(path), self.currency)
-        except (CatalogImportError, StorageError, UnicodeDecodeError, OSError) as exc:
+            summary = self.context.catalog.import_csv(Path(path), self.currency)
+        except (CatalogImportError, StorageError, UnicodeDecodeError, OSError, csv.Error) as exc:
             self.imported.emit(f"Nothing was imported: {exc}.")
             return False
-        self.imported.emit(f"Imported {count} products.")
+        self.imported.emit(summary.describe())
         return True
 
     def _imported(self, message: str) -> None:

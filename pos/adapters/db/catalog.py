@@ -5,6 +5,8 @@ from __future__ import annotations
 import csv
 import io
 import re
+import time
+from dataclasses import dataclass
 from pathlib import Path
 
 from sqlalchemy import select, text, update
@@ -13,10 +15,16 @@ from sqlalchemy.engine import Engine
 from pos.domain.catalog import CSV_COLUMNS, CatalogRowError, Product, product_from_row, product_to_row
 from pos.domain.money import Money
 
+from . import raw
 from .errors import storage_errors
 from .schema import ProductRow, writer
 
 _P = ProductRow.__table__
+# Rows written per transaction on import (a fifth of a second of the write lock or so), and the pause
+# between two: SQLite's lock is not a queue, and a till waiting for it retries at most every 100 ms,
+# so without the pause an import could take the lock back before the till ever got it.
+IMPORT_BATCH = 2000
+IMPORT_PAUSE_S = 0.12
 _WORD = re.compile(r"\w+", re.UNICODE)
 
 
@@ -36,6 +44,25 @@ def _values(p: Product) -> dict:
     return {"sku": p.sku, "barcode": p.barcode, "name": p.name, "category": p.category,
             "price_minor": p.price.minor, "currency": p.price.currency,
             "tax_rate_bp": p.tax_rate_bp, "active": p.active}
+
+
+@dataclass(frozen=True)
+class ImportSummary:
+    added: int
+    updated: int
+    kept_inactive: tuple[str, ...]     # SKUs in the file that stay deactivated (never revived silently)
+
+    @property
+    def count(self) -> int:
+        return self.added + self.updated
+
+    def describe(self) -> str:
+        text = f"Imported {self.count} products ({self.added} new, {self.updated} updated)."
+        if self.kept_inactive:
+            shown = ", ".join(self.kept_inactive[:5]) + (" …" if len(self.kept_inactive) > 5 else "")
+            text += (f" {len(self.kept_inactive)} stay deactivated: {shown} (reactivate them in Back office → "
+                     "Catalog).")
+        return text
 
 
 class CatalogRepo:
@@ -123,19 +150,34 @@ class CatalogRepo:
             conn.execute(update(_P).where(_P.c.id == product_id).values(active=active))
 
     # -- CSV ---------------------------------------------------------------
-    def import_csv(self, source: Path | str | io.TextIOBase, currency: str) -> int:
-        """Import every row or none: a bad row aborts with its line number and reason."""
+    def import_csv(self, source: Path | str | io.TextIOBase, currency: str) -> "ImportSummary":
+        """Import every row or none: a bad row aborts with its line number and reason.
+
+        Rows are checked before the database is touched; then they are written in batches of short
+        transactions (an upsert per row on the SKU), so a selling till waits a moment at most. A
+        product that was deactivated stays deactivated: the summary names it.
+        """
         handle = open(source, newline="", encoding="utf-8-sig") if isinstance(source, (str, Path)) else source
         with handle:
-            reader = csv.DictReader(handle)
-            missing = [c for c in CSV_COLUMNS if c not in (reader.fieldnames or [])]
+            reader = csv.reader(handle)
+            header = [h.strip() for h in next(reader, [])]
+            repeated = sorted({h for h in header if header.count(h) > 1})
+            if repeated:
+                raise CatalogImportError(1, f"column {', '.join(repeated)} appears more than once in the header")
+            missing = [c for c in CSV_COLUMNS if c not in header]
             if missing:
                 raise CatalogImportError(1, f"missing column(s): {', '.join(missing)}")
             products, seen_sku, seen_barcode = [], {}, {}
-            for row in reader:
+            for cells in reader:
                 line = reader.line_num
+                if not cells:
+                    continue
+                if len(cells) != len(header):
+                    raise CatalogImportError(
+                        line, f"has {len(cells)} fields but the header has {len(header)} (a comma inside a "
+                              "value, like a decimal comma in 1,50, must be quoted; prices take a dot)")
                 try:
-                    product = product_from_row(row, currency)
+                    product = product_from_row(dict(zip(header, cells)), currency)
                 except CatalogRowError as exc:
                     raise CatalogImportError(line, str(exc)) from None
                 if product.sku in seen_sku:
@@ -147,24 +189,36 @@ class CatalogRepo:
                 if product.barcode:
                     seen_barcode[product.barcode] = line
                 products.append(product)
-        with storage_errors(), self._writer.begin() as conn:
-            by_sku = dict(conn.execute(select(_P.c.sku, _P.c.id)).all())
-            by_barcode = dict(conn.execute(select(_P.c.barcode, _P.c.sku).where(_P.c.barcode.is_not(None))).all())
-            for product in products:
-                owner = by_barcode.get(product.barcode)
-                if product.barcode and owner is not None and owner != product.sku:
-                    raise CatalogImportError(seen_sku[product.sku],
-                                             f"barcode {product.barcode} belongs to sku {owner} already")
-            inserts = [_values(p) for p in products if p.sku not in by_sku]
-            if inserts:
-                conn.execute(_P.insert(), inserts)
-            for p in products:
-                if p.sku in by_sku:
-                    conn.execute(update(_P).where(_P.c.id == by_sku[p.sku]).values(**_values(p)))
-        return len(products)
+        with raw.connection(self._engine) as conn:
+            by_sku = {sku: bool(active) for sku, active in conn.execute("SELECT sku, active FROM products")}
+            by_barcode = dict(conn.execute("SELECT barcode, sku FROM products WHERE barcode IS NOT NULL"))
+        for product in products:
+            owner = by_barcode.get(product.barcode)
+            if product.barcode and owner is not None and owner != product.sku:
+                raise CatalogImportError(seen_sku[product.sku],
+                                         f"barcode {product.barcode} belongs to sku {owner} already")
+        # Every row is checked above, so what follows only writes. In batches, each its own short
+        # transaction: a selling till waits for one batch at most, never for the whole file. Should the
+        # disk fail half-way, the batches written are whole, valid products and a new import completes it.
+        for start in range(0, len(products), IMPORT_BATCH):
+            if start:
+                time.sleep(IMPORT_PAUSE_S)
+            with raw.write(self._engine) as conn:
+                conn.executemany(
+                    "INSERT INTO products (sku, barcode, name, category, price_minor, currency, tax_rate_bp, "
+                    "active) VALUES (?,?,?,?,?,?,?,1) ON CONFLICT(sku) DO UPDATE SET barcode = excluded.barcode, "
+                    "name = excluded.name, category = excluded.category, price_minor = excluded.price_minor, "
+                    "currency = excluded.currency, tax_rate_bp = excluded.tax_rate_bp",
+                    [(p.sku, p.barcode, p.name, p.category, p.price.minor, p.price.currency, p.tax_rate_bp)
+                     for p in products[start:start + IMPORT_BATCH]])
+        return ImportSummary(
+            added=sum(1 for p in products if p.sku not in by_sku),
+            updated=sum(1 for p in products if p.sku in by_sku),
+            kept_inactive=tuple(p.sku for p in products if by_sku.get(p.sku) is False))
 
     def export_csv(self, target: io.TextIOBase) -> int:
-        writer_ = csv.DictWriter(target, fieldnames=CSV_COLUMNS, lineterminator="\n")
+        # RFC 4180 line ends: a cell holding a bare CR or LF is quoted, so it cannot break the row.
+        writer_ = csv.DictWriter(target, fieldnames=CSV_COLUMNS, lineterminator="\r\n")
         writer_.writeheader()
         products = self.all()
         for product in products:
