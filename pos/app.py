@@ -16,9 +16,9 @@ from pos.adapters.db.journal import SqlJournal
 from pos.adapters.db.receipts import ReceiptsRepo
 from pos.adapters.db.refunds import SqlRefunds
 from pos.adapters.db.schema import open_engine, prepare_data_dir
-from pos.adapters.db.settings import SettingsRepo, StoreSettings
+from pos.adapters.db.settings import SettingsKeyMarker, SettingsRepo, StoreSettings
 from pos.adapters.folder_lock import FolderInUse, FolderLock
-from pos.adapters.stripe_gateway import StripeGateway
+from pos.adapters.stripe_gateway import KeylessGateway, StripeGateway
 from pos.resources import resource_path
 from pos.services.checkout import Checkout
 from pos.services.keys import KEY_ENV, KeyManager, KeyRefused, KeyState
@@ -28,6 +28,9 @@ from pos.services.till import Till
 log = logging.getLogger(__name__)
 
 DEMO_KEY = "sk_test_demo0till0sandbox"
+# Demo sales are numbered and reported under their own till id, so they never take a number of the
+# real receipt sequence nor count in its reports.
+DEMO_TILL_PREFIX = "DEMO-"
 PROFILE_ENV = "POS_PROFILE"
 
 
@@ -73,6 +76,16 @@ class AppContext:
         return self.key_state is None or self.key_state.demo
 
     @property
+    def till_id(self) -> str:
+        """The till id sales are numbered under now: the store's, or its demo twin in demo mode."""
+        demo = self.key_state is not None and self.key_state.demo
+        return f"{DEMO_TILL_PREFIX}{self.settings.till_id}" if demo else self.settings.till_id
+
+    def apply_till_id(self) -> None:
+        self.checkout.till_id = self.till_id
+        self.refunds.till_id = self.till_id
+
+    @property
     def endpoint(self) -> str:
         return self.gateway.endpoint if self.gateway is not None else "not connected (read-only)"
 
@@ -80,6 +93,17 @@ class AppContext:
         """Point the till at Stripe with this key, or at the demo sandbox when there is none."""
         base = self.stripe_base_url
         key = state.key
+        if state.unavailable:
+            if self.sandbox is not None:
+                self.sandbox.stop()
+                self.sandbox = None
+            self.gateway = KeylessGateway(state.warning or "the keyring cannot be read", base)
+            self.checkout.gateway = self.gateway
+            self.refunds.gateway = self.gateway
+            self.key_state = state
+            self.apply_till_id()
+            log.warning("The Stripe key cannot be read; no payments until it can: %s", state.warning)
+            return
         if key is None:
             key = DEMO_KEY
             if base is None:
@@ -97,6 +121,7 @@ class AppContext:
         self.checkout.gateway = self.gateway
         self.refunds.gateway = self.gateway
         self.key_state = state
+        self.apply_till_id()
         if state.source == "env":
             log.warning("Using the Stripe key from %s (meant for headless use only).", KEY_ENV)
 
@@ -173,7 +198,9 @@ def _selling_context(data_dir, stripe_base_url, api_key, timeout, key_store, pro
         from pos.adapters.secrets import KeyringStore
 
         key_store = KeyringStore(profile or os.environ.get(PROFILE_ENV) or "default")
-    keys = KeyManager(key_store, lambda key: check_stripe_key(key, stripe_base_url))
+    profile_name = profile or os.environ.get(PROFILE_ENV) or "default"
+    keys = KeyManager(key_store, lambda key: check_stripe_key(key, stripe_base_url),
+                      marker=SettingsKeyMarker(engine, profile_name))
     if demo:
         state = KeyState(None, "demo")
     else:

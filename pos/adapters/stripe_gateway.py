@@ -135,3 +135,21 @@ class StripeGateway:
     def check_key(self) -> None:
         """One cheap read that proves the key works (raises NotAuthorized if not)."""
         self._call(self._client.v1.payment_intents.list, {"limit": 1})
+
+
+class KeylessGateway:
+    """The gateway while the till's key cannot be read (keyring locked or gone): every call is
+    refused with the reason, so nothing is charged and recovery waits, instead of a silent demo."""
+
+    def __init__(self, reason: str, base_url: str | None = None):
+        self.endpoint = base_url or STRIPE_API
+        self.reason = reason
+
+    def __getattr__(self, name: str):
+        if name.startswith("_"):
+            raise AttributeError(name)
+
+        def refuse(*_args, **_kwargs):
+            raise NotAuthorized(f"The till's Stripe key cannot be read: {self.reason}")
+
+        return refuse

@@ -338,7 +338,7 @@ class Checkout:
 
 def _gateway_message(exc: Exception) -> str:
     if isinstance(exc, NotAuthorized):
-        return "Stripe refused the till's API key (check Settings)."
+        return f"{exc} (check Settings)."   # refused by Stripe, or not readable from the keyring
     if isinstance(exc, ProviderUnavailable):
         return "Stripe is busy right now."
     if isinstance(exc, OutcomeUnknown):

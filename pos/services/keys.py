@@ -31,10 +31,18 @@ class KeyStore(Protocol):
     def delete(self) -> None: ...
 
 
+class KeyMarker(Protocol):
+    """Remembers (never the key itself) whether this till was set up with a Stripe key, so a keyring
+    that cannot be read at start is reported instead of silently turning the till into a demo."""
+
+    def was_configured(self) -> bool: ...
+    def set_configured(self, configured: bool) -> None: ...
+
+
 @dataclass(frozen=True)
 class KeyState:
     key: str | None
-    source: str                 # env, keyring, session, demo
+    source: str                 # env, keyring, session, demo, unavailable
     warning: str | None = None  # e.g. why the keyring could not be read
 
     @property
@@ -42,15 +50,22 @@ class KeyState:
         return mask(self.key) if self.key else None
 
     @property
+    def unavailable(self) -> bool:
+        """A key was set up, but the keyring holding it cannot be read now: no payments, and no demo."""
+        return self.source == "unavailable"
+
+    @property
     def demo(self) -> bool:
-        return self.key is None
+        return self.key is None and not self.unavailable
 
 
 class KeyManager:
-    def __init__(self, store: KeyStore, check_key: Callable[[str], None], environ=os.environ):
+    def __init__(self, store: KeyStore, check_key: Callable[[str], None], environ=os.environ,
+                 marker: KeyMarker | None = None):
         self._store = store
         self._check_key = check_key
         self._environ = environ
+        self._marker = marker
         self._session_key: str | None = None
 
     def current(self) -> KeyState:
@@ -66,6 +81,8 @@ class KeyManager:
             return KeyState(stored, "keyring")
         if self._session_key:
             return KeyState(self._session_key, "session", warning)
+        if warning and self._marker is not None and self._marker.was_configured():
+            return KeyState(None, "unavailable", warning)
         return KeyState(None, "demo", warning)
 
     def save(self, key: str) -> KeyState:
@@ -81,6 +98,8 @@ class KeyManager:
             self._session_key = key
             return KeyState(key, "session", str(exc))
         self._session_key = None
+        if self._marker is not None:
+            self._marker.set_configured(True)
         return KeyState(key, "keyring")
 
     def remove(self) -> KeyState:
@@ -89,4 +108,6 @@ class KeyManager:
             self._store.delete()
         except KeyStoreUnavailable as exc:
             return KeyState(None, "demo", str(exc))
+        if self._marker is not None:
+            self._marker.set_configured(False)
         return self.current()

@@ -7,6 +7,7 @@ import logging
 from PySide6.QtCore import Qt, QTimer
 from PySide6.QtGui import QAction, QKeySequence
 from PySide6.QtWidgets import (
+    QHBoxLayout,
     QInputDialog,
     QLabel,
     QMainWindow,
@@ -90,7 +91,7 @@ class MainWindow(QMainWindow):
         self.context = context
         self.till = context.till
         self.locale = context.settings.locale
-        self.setWindowTitle(f"{context.settings.store_name} — Till {context.settings.till_id}")
+        self.setWindowTitle(f"{context.settings.store_name} — Till {context.till_id}")
 
         self.products = ProductPanel(context.catalog, self.locale)
         self.cart_panel = CartPanel(self.till.cart, self.locale)
@@ -113,6 +114,7 @@ class MainWindow(QMainWindow):
                                   "No real money moves.", objectName="demoBanner")
         self.demo_banner.setAlignment(Qt.AlignCenter)
         layout.addWidget(self.demo_banner)
+        layout.addWidget(self._key_unavailable_bar())
         layout.addWidget(splitter, 1)
         self.setCentralWidget(central)
         self.loading = None
@@ -182,11 +184,46 @@ class MainWindow(QMainWindow):
         sale_menu.addAction(quit_action)
 
     # -- mode and settings ------------------------------------------------------------
+    def _key_unavailable_bar(self) -> QWidget:
+        """Shown when the till has a key but the keyring cannot give it: why, and the two ways on."""
+        self.key_bar = QWidget(objectName="keyUnavailableBar")
+        row = QHBoxLayout(self.key_bar)
+        row.setContentsMargins(0, 0, 0, 0)
+        self.key_bar_text = QLabel("", objectName="keyUnavailableText")
+        self.key_bar_text.setWordWrap(True)
+        retry = QPushButton("Try the keyring again", objectName="retryKeyringButton")
+        retry.clicked.connect(self.retry_keyring)
+        session = QPushButton("Enter the key for this session…", objectName="sessionKeyButton")
+        session.clicked.connect(self.open_settings)
+        row.addWidget(self.key_bar_text, 1)
+        row.addWidget(retry)
+        row.addWidget(session)
+        self.key_bar.setVisible(False)
+        return self.key_bar
+
+    def retry_keyring(self) -> None:
+        state = self.context.keys.current()
+        if not state.unavailable:
+            self.context.use_key(state)
+        self.refresh_mode()
+        if state.unavailable:
+            self.say("The keyring still cannot be read. No payments until it can, or until the key is entered "
+                     "for this session.", error=True)
+        else:
+            self.say("The Stripe key was read from the keyring." if state.key else "No key: demo mode.")
+
     def refresh_mode(self) -> None:
+        state = self.context.key_state
         demo = self.context.demo
+        unavailable = state is not None and state.unavailable
         self.demo_banner.setVisible(demo)
-        self.mode_label.setText("DEMO" if demo else "TEST MODE")
+        self.key_bar.setVisible(unavailable)
+        if unavailable:
+            self.key_bar_text.setText("NO PAYMENTS — this till's Stripe key is kept in the OS keyring, which cannot "
+                                      f"be read now. {state.warning or ''} The till will not switch to demo mode.")
+        self.mode_label.setText("KEY UNAVAILABLE" if unavailable else "DEMO" if demo else "TEST MODE")
         self.endpoint_label.setText(f"Stripe: {self.context.endpoint}")
+        self.setWindowTitle(f"{self.context.settings.store_name} — Till {self.context.till_id}")
 
     def open_settings(self) -> None:
         from .settings_dialog import SettingsDialog
@@ -215,12 +252,12 @@ class MainWindow(QMainWindow):
 
     def apply_settings(self, settings) -> None:
         self.context.settings = settings
-        self.context.checkout.till_id = settings.till_id
+        self.context.apply_till_id()
         if self.till.cart.is_empty():
             self.till.cart.currency = settings.currency
             self.till.cart.tax_inclusive = settings.tax_inclusive
             self.cart_panel.refresh()
-        self.setWindowTitle(f"{settings.store_name} — Till {settings.till_id}")
+        self.setWindowTitle(f"{settings.store_name} — Till {self.context.till_id}")
 
     # -- feedback -------------------------------------------------------------------
     def say(self, text: str, error: bool = False) -> None:
@@ -237,6 +274,10 @@ class MainWindow(QMainWindow):
     # -- paying -----------------------------------------------------------------------
     def pay(self) -> None:
         if self.payment_dialog is not None and self.payment_dialog.isVisible():
+            return
+        if self.context.key_state is not None and self.context.key_state.unavailable:
+            self.say("No payments: the till's Stripe key cannot be read from the keyring. Try the keyring again, "
+                     "or enter the key for this session.", error=True)
             return
         if self.till.cart.is_empty():
             self.say("The cart is empty: add products before taking a payment.", error=True)

@@ -105,13 +105,13 @@ class ReportsDialog(QDialog):
 
     def show_x(self) -> DayReport:
         s = self.context.settings
-        self._show(self.repo.x_report(s.till_id, s.currency))
+        self._show(self.repo.x_report(self.context.till_id, s.currency))
         self.message.setText("X report: nothing was closed.")
         return self.report
 
     def close_day(self) -> DayReport:
         s = self.context.settings
-        self._show(self.repo.close_day(s.till_id, s.currency))
+        self._show(self.repo.close_day(self.context.till_id, s.currency))
         self.message.setText(f"Day closed: Z report {self.report.z_no:04d}.")
         return self.report
 

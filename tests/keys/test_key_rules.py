@@ -111,3 +111,27 @@ def test_refused_key_is_not_stored():
     with pytest.raises(KeyRefused):
         keys.save("sk_test_51Hrejectedkey")
     assert store.value is None
+
+
+class MemoryMarker:
+    def __init__(self):
+        self.configured = False
+
+    def was_configured(self):
+        return self.configured
+
+    def set_configured(self, configured):
+        self.configured = configured
+
+
+def test_a_broken_keyring_is_demo_only_for_a_till_never_given_a_key():
+    marker = MemoryMarker()
+    working = MemoryStore()
+    KeyManager(working, lambda k: None, environ={}, marker=marker).save("sk_test_51Hmarkerkey01")
+    assert marker.configured
+    broken = KeyManager(MemoryStore(broken=True), lambda k: None, environ={}, marker=marker).current()
+    assert broken.unavailable and not broken.demo and broken.key is None and "no keyring" in broken.warning
+    fresh = KeyManager(MemoryStore(broken=True), lambda k: None, environ={}, marker=MemoryMarker()).current()
+    assert fresh.demo and not fresh.unavailable
+    KeyManager(working, lambda k: None, environ={}, marker=marker).remove()
+    assert not marker.configured

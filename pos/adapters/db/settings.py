@@ -92,3 +92,22 @@ class SettingsRepo:
                              {"k": key, "v": stored})
         self._cached = settings
         return settings
+
+
+class SettingsKeyMarker:
+    """Whether a Stripe key was set up for a profile, kept as a plain flag in the settings table
+    (`key_configured:<profile>`): never the key, never part of it."""
+
+    def __init__(self, engine: Engine, profile: str):
+        self._engine, self._name = engine, f"key_configured:{profile}"
+
+    def was_configured(self) -> bool:
+        with storage_errors(), self._engine.connect() as conn:
+            value = conn.execute(text("SELECT value FROM settings WHERE key = :k"), {"k": self._name}).scalar()
+        return value == "1"
+
+    def set_configured(self, configured: bool) -> None:
+        with storage_errors(), writer(self._engine).begin() as conn:
+            conn.execute(text("INSERT INTO settings(key, value) VALUES (:k, :v) "
+                              "ON CONFLICT(key) DO UPDATE SET value = excluded.value"),
+                         {"k": self._name, "v": "1" if configured else "0"})
