@@ -61,8 +61,9 @@ def seed(engine, count: int, rng: random.Random) -> dict:
                 sample = {"number": str(n + 1), "intent": f"pi_bench{n:08d}", "amount": f"{total / 100:.2f}"}
         # Every day before the last is closed, as a till that runs a Z each evening would have it.
         last_day_start = (start + step * (count - min(count, PER_DAY))).isoformat(timespec="microseconds")
-        conn.execute("INSERT INTO z_reports (till_id, z_no, period_start, period_end, figures) "
-                     "VALUES ('T1', 1, ?, ?, '{}')", (start.isoformat(), last_day_start))
+        conn.execute("INSERT INTO z_reports (till_id, z_no, period_start, period_end, figures, last_receipt_no, "
+                     "last_refund_no) VALUES ('T1', 1, ?, ?, '{}', ?, 0)",
+                     (start.isoformat(), last_day_start, count - min(count, PER_DAY)))
     return sample
 
 
@@ -99,6 +100,8 @@ def measure(data_dir: Path, count: int, rng: random.Random, repeat: int) -> dict
     app = QApplication.instance() or QApplication([])  # noqa: F841
     context = build_context(data_dir, demo=True, stripe_base_url="http://127.0.0.1:9")
     results["receipts window opens"] = timed(lambda: ReceiptsWindow(context).deleteLater(), max(5, repeat // 4))
+    # Every start checks the database (quick_check, layout, a test write) before it sells.
+    results["open + storage checks (start)"] = timed(lambda: open_engine(data_dir).dispose(), 5)
     t0 = time.perf_counter()
     z = reports.close_day("T1", "SGD")
     results["Z report (closes the day, once)"] = [(time.perf_counter() - t0) * 1000]

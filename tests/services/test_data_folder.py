@@ -107,3 +107,24 @@ def test_a_killed_till_frees_its_folder(tmp_path, sandbox, api_key):
     proc.kill()
     proc.wait(10)
     build_context(tmp_path / "data", stripe_base_url=sandbox.url, api_key=api_key).close()
+
+
+def test_pos_recover_between_two_cards_of_another_process_touches_nothing(tmp_path, sandbox, api_key):
+    data = tmp_path / "data"
+    proc, pid = holder(data, sandbox, api_key)
+    try:
+        proc.stdin.write("pay pm_card_chargeDeclined\n")
+        proc.stdin.flush()
+        assert proc.stdout.readline().startswith("Declined")
+        done = pos("--data-dir", str(data), "--stripe-base-url", sandbox.url, "recover", api_key=api_key)
+        assert done.returncode == 1 and f"process {pid}" in done.stderr
+        proc.stdin.write("pay pm_card_visa\n")      # the cashier's next card pays the same sale
+        proc.stdin.flush()
+        assert proc.stdout.readline().startswith("Paid")
+    finally:
+        proc.stdin.write("quit\n")
+        proc.stdin.close()
+        proc.wait(30)
+    client = sandbox_client(sandbox, api_key)
+    assert [i.status for i in client.v1.payment_intents.list().data] == ["succeeded"]
+    check_invariants(data / "pos.sqlite3", client)
