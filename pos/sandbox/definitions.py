@@ -24,6 +24,8 @@ DECLARED: dict[str, frozenset[str]] = {name: frozenset(v) for name, v in _DATA["
 EXPANDABLE: dict[str, frozenset[str]] = {name: frozenset(v) for name, v in _DATA["expandable"].items()}
 # Lists Stripe leaves out of an object unless asked with `expand[]` (2022-11-15: Charge.refunds).
 INCLUDABLE = {"charge": frozenset({"refunds"})}
+# Expandable on Stripe, set on the sandbox's objects, but with no object behind them here.
+NOT_EXPANDED_HERE = frozenset({"balance_transaction"})
 
 _LIST = {"limit", "starting_after", "ending_before", "created"}
 
@@ -108,6 +110,9 @@ def _check_path(kind: str, path: str, whole: str) -> None:
         return _check_path(kind.partition(":")[2], rest, whole)
     if head not in EXPANDABLE.get(kind, ()) and head not in INCLUDABLE.get(kind, ()):
         raise errors.cannot_expand(whole)
+    if head in NOT_EXPANDED_HERE:
+        # Refused before the call runs, so a confirm is never processed and then answered 400.
+        raise errors.not_in_sandbox(f"expand[{whole}]")
     if rest:
         target = {"latest_charge": "charge", "payment_method": "payment_method", "charge": "charge",
                   "payment_intent": "payment_intent"}.get(head)

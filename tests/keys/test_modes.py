@@ -17,8 +17,8 @@ from tests.ui.conftest import wait_idle
 from .test_keyring import open_settings, profile, secret_service, type_key  # noqa: F401 - fixtures
 
 
-def test_a_configured_till_whose_keyring_is_gone_says_so_and_never_turns_demo(qtbot, tmp_path, sandbox, profile,
-                                                                            api_key):  # noqa: F811
+def test_a_configured_till_whose_keyring_is_gone_says_so_and_never_turns_demo(
+        qtbot, tmp_path, sandbox, profile, api_key):  # noqa: F811 - the profile fixture
     data = tmp_path / "till"
     first = create_main_window(data, stripe_base_url=sandbox.url)
     qtbot.addWidget(first)

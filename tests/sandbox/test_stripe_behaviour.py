@@ -133,3 +133,12 @@ def test_search_lags_behind_writes(api_key):
         assert client.v1.payment_intents.retrieve(pi.id).status == "succeeded"
         sb.clock.advance(61)
         assert client.v1.payment_intents.search(query).data[0].status == "succeeded"
+
+
+def test_an_expansion_the_sandbox_cannot_make_is_refused_before_the_call_runs(client):
+    pi = client.v1.payment_intents.create({"amount": 1000, "currency": "usd", **CARD_ONLY})
+    with pytest.raises(stripe.InvalidRequestError) as caught:
+        client.v1.payment_intents.confirm(pi.id, {"payment_method": "pm_card_visa",
+                                                  "expand": ["latest_charge.balance_transaction"]})
+    assert "does not implement" in caught.value.user_message
+    assert client.v1.payment_intents.retrieve(pi.id).status == "requires_payment_method"   # nothing was charged

@@ -177,7 +177,7 @@ class CatalogRepo:
                         line, f"has {len(cells)} fields but the header has {len(header)} (a comma inside a "
                               "value, like a decimal comma in 1,50, must be quoted; prices take a dot)")
                 try:
-                    product = product_from_row(dict(zip(header, cells)), currency)
+                    product = product_from_row(dict(zip(header, cells, strict=True)), currency)
                 except CatalogRowError as exc:
                     raise CatalogImportError(line, str(exc)) from None
                 if product.sku in seen_sku:
