@@ -14,14 +14,22 @@ from pathlib import Path
 STARTED = time.perf_counter()
 
 
+def _why_not(exc: Exception) -> str:
+    """What the cashier is told when the till's data cannot be opened."""
+    from pos.services.sales import StorageError
+
+    if isinstance(exc, StorageError):
+        return str(exc)
+    return f"Something unexpected stopped the till ({type(exc).__name__}); the details are in its log."
+
+
 def open_context(data_dir: Path, stripe_base_url: str | None, profile: str | None, ask_read_only, show_error):
-    """The till's context for the window, or None after telling the cashier why there is none.
+    """The till's context, or None after telling the cashier why there is none (on this thread).
 
     Another live till selling from the folder: `ask_read_only(holder)` decides between a read-only
     back office and quitting. A folder or database that cannot be used: `show_error(message)`.
     """
     from pos.app import FolderInUse, build_context
-    from pos.services.sales import StorageError
 
     try:
         return build_context(data_dir, stripe_base_url=stripe_base_url, profile=profile)
@@ -30,12 +38,33 @@ def open_context(data_dir: Path, stripe_base_url: str | None, profile: str | Non
             return None
         try:
             return build_context(data_dir, stripe_base_url=stripe_base_url, read_only_because=exc.holder)
-        except StorageError as err:
-            show_error(str(err))
+        except Exception as err:  # noqa: BLE001 - whatever it is, the window says so
+            show_error(_why_not(err))
             return None
-    except StorageError as exc:
-        show_error(str(exc))
+    except Exception as exc:  # noqa: BLE001
+        show_error(_why_not(exc))
         return None
+
+
+def start_context(window, data_dir: Path, stripe_base_url: str | None, profile: str | None) -> None:
+    """open_context for the window, with the opening (storage checks can take seconds on a big
+    database) on a worker thread; the questions and the result come back to the UI thread."""
+    from pos.app import FolderInUse, build_context
+    from pos.ui.workers import run_in_background
+
+    def failed(exc: Exception) -> None:
+        if isinstance(exc, FolderInUse):
+            if window.ask_read_only(exc.holder):
+                run_in_background(lambda _p: build_context(data_dir, stripe_base_url=stripe_base_url,
+                                                           read_only_because=exc.holder),
+                                  on_success=window.attach, on_failure=lambda err: window.show_startup_error(
+                                      _why_not(err)))
+            return
+        window.show_startup_error(_why_not(exc))
+
+    window.loading.setText("Checking the till's data…")
+    run_in_background(lambda _p: build_context(data_dir, stripe_base_url=stripe_base_url, profile=profile),
+                      on_success=window.attach, on_failure=failed)
 
 
 def run_gui(data_dir: Path, *, stripe_base_url: str | None = None, profile: str | None = None,
@@ -62,10 +91,7 @@ def run_gui(data_dir: Path, *, stripe_base_url: str | None = None, profile: str 
             configure_logging(Path(data_dir))
         except OSError:
             pass  # the data folder's own check below says what is wrong, in the cashier's words
-        context = open_context(Path(data_dir), stripe_base_url, profile, window.ask_read_only, window.show_startup_error)
-        if context is None:
-            return
-        window.attach(context)
+        start_context(window, Path(data_dir), stripe_base_url, profile)
 
     class FirstPaint(QObject):
         done = False

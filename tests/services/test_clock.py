@@ -121,3 +121,22 @@ def test_the_till_id_changes_only_after_a_z_and_numbering_stays_unique(shop):
     sell(shop, 1)
     rows = list(ReceiptsRepo(shop.engine).export_rows())
     assert [(r["till_id"], r["receipt_no"]) for r in rows] == [("T1", 1), ("T1", 2), ("T2", 1)]
+
+
+def test_a_date_search_pages_by_time_without_gaps_or_repeats(shop, clock):
+    sell(shop, 60)
+    clock(-timedelta(hours=1))                    # later sales, earlier clock: ids and times disagree
+    sell(shop, 60)
+    repo = ReceiptsRepo(shop.engine)
+    today = datetime.now().astimezone().date()
+    query = ReceiptQuery("dates", date_from=today - timedelta(days=1), date_to=today)
+    first = repo.page(query, "SGD", limit=50)
+    seen = list(first)
+    while len(seen) < 120:
+        page = repo.page(query, "SGD", before_id=seen[-1].id, limit=50)
+        assert page, "a page came back empty before every receipt was listed"
+        seen += page
+    assert sorted(r.receipt_no for r in seen) == list(range(1, 121))
+    times = [r.created_at for r in seen]
+    assert times == sorted(times, reverse=True)
+    assert repo.page(query, "SGD", before_id=seen[-1].id) == []

@@ -69,3 +69,24 @@ def test_a_data_folder_that_cannot_be_used_is_shown_not_loading_forever(qtbot, t
     assert "The till cannot start" in window.loading.text() and "is a file, not a folder" in window.loading.text()
     assert window.mode_label.text() == "NOT SELLING"
     window.grab().save(str(tmp_path / "startup-error.png"))
+
+
+def test_the_window_opens_its_data_off_the_ui_thread(qtbot, window, data_dir, sandbox, tmp_path):
+    from pos.ui.launch import start_context
+
+    # A held folder: the question comes back to the UI thread, then the read-only context.
+    second = MainWindow()
+    qtbot.addWidget(second)
+    second.ask_read_only = lambda holder: "process" in holder
+    start_context(second, data_dir, sandbox.url, None)
+    assert second.loading.text() == "Checking the till's data…"     # the window is free meanwhile
+    qtbot.waitUntil(lambda: second.context is not None, timeout=15000)
+    assert second.context.read_only
+    second.close()
+    # A folder that cannot be used: the reason replaces "Checking…".
+    (tmp_path / "not-a-folder").write_text("x")
+    third = MainWindow()
+    qtbot.addWidget(third)
+    start_context(third, tmp_path / "not-a-folder", sandbox.url, None)
+    qtbot.waitUntil(lambda: "cannot start" in third.loading.text(), timeout=15000)
+    assert "is a file, not a folder" in third.loading.text()

@@ -113,14 +113,24 @@ class ReceiptsRepo:
 
     def page(self, query: ReceiptQuery, currency: str, before_id: int | None = None,
              limit: int = PAGE) -> list[ReceiptSummary]:
-        """Newest first; the next page starts before the last id of this one (keyset paging)."""
+        """Newest first; the next page starts after the last row of this one (keyset paging).
+
+        A date search lists by the receipts' own time (the created_at index, walked backwards), so a
+        receipt shows under the day it carries even when the clock was wrong; the rest by id.
+        """
         where, args = self._where(query, currency)
-        if before_id is not None:
-            where.append("id < ?")
-            args.append(before_id)
-        sql = "SELECT * FROM receipts" + (" WHERE " + " AND ".join(where) if where else "") + \
-              " ORDER BY id DESC LIMIT ?"
+        by_time = query.kind == "dates"
         with raw.connection(self._engine) as conn:
+            if before_id is not None:
+                if by_time:
+                    stamp = conn.execute("SELECT created_at FROM receipts WHERE id = ?", (before_id,)).fetchone()
+                    where.append("(created_at, id) < (?, ?)")
+                    args += [stamp[0] if stamp else "", before_id]
+                else:
+                    where.append("id < ?")
+                    args.append(before_id)
+            sql = ("SELECT * FROM receipts" + (" WHERE " + " AND ".join(where) if where else "") +
+                   (" ORDER BY created_at DESC, id DESC" if by_time else " ORDER BY id DESC") + " LIMIT ?")
             return [_summary(r) for r in conn.execute(sql, (*args, limit)).fetchall()]
 
     def _where(self, query: ReceiptQuery, currency: str) -> tuple[list[str], list]:
