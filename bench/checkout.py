@@ -32,7 +32,7 @@ KEY = "sk_test_benchcheckout"
 
 
 def bare(client, i):
-    pi = client.v1.payment_intents.create({"amount": 1030, "currency": "sgd", "payment_method_types": ["card"],
+    pi = client.v1.payment_intents.create({"amount": 1030, "currency": "sgd", "allowed_payment_method_types": ["card"],
                                            "metadata": {"sale_id": f"bare-{i}", "till_id": "T1"}},
                                           {"idempotency_key": f"bare-{i}-create"})
     client.v1.payment_intents.confirm(pi.id, {"payment_method": "pm_card_visa", "expand": ["latest_charge"]},

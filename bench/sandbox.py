@@ -20,6 +20,7 @@ import stripe
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from pos.sandbox import running_sandbox  # noqa: E402
+from pos.sandbox import versions  # noqa: E402
 from pos.sandbox.server import authenticate  # noqa: E402
 from stats import p50_p95  # noqa: E402
 
@@ -28,11 +29,12 @@ KEY = "sk_test_bench"
 
 def seed(sandbox, count: int) -> None:
     """Store `count` PaymentIntents directly (through the API layer, not HTTP, to save minutes)."""
-    caller = authenticate(f"Bearer {KEY}")
+    caller = authenticate(f"Bearer {KEY}", versions.parse(versions.CURRENT))
     api = sandbox._server.api
     with sandbox.store.lock:
         for i in range(count):
             pi = api.create_payment_intent(caller, {"amount": str(1000 + i % 5000), "currency": "sgd",
+                                                    "allowed_payment_method_types": ["card"],
                                                     "metadata": {"sale_id": f"seed-{i}"}})
             if i % 2:
                 api.confirm_payment_intent(caller, {"payment_method": "pm_card_visa"}, pi["id"])
@@ -47,6 +49,7 @@ def measure(url: str, rounds: int) -> list[float]:
     for i in range(rounds + 20):
         start = time.perf_counter()
         pi = client.v1.payment_intents.create({"amount": 1234, "currency": "sgd",
+                                               "allowed_payment_method_types": ["card"],
                                                "metadata": {"sale_id": f"bench-{i}"}},
                                               {"idempotency_key": f"bench-{i}-create"})
         client.v1.payment_intents.confirm(pi.id, {"payment_method": "pm_card_visa"},

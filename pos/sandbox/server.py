@@ -42,6 +42,7 @@ class Exchange:
     body: str
 
 IDEMPOTENCY_WINDOW_S = 24 * 3600
+HOLD_LIMIT_S = 120
 # https://docs.stripe.com/api/idempotent_requests: "Keys can be up to 255 characters long."
 IDEMPOTENCY_KEY_MAX = 255
 _KEY = re.compile(r"(sk|rk|pk)_(test|live)_([A-Za-z0-9]+)")
@@ -253,6 +254,9 @@ class Handler(BaseHTTPRequestHandler):
                 return answer(status, payload, headers)
         if fault and fault.delay_ms:
             time.sleep(fault.delay_ms / 1000)
+        if fault and fault.hold:
+            fault.arrived.set()
+            fault.released.wait(HOLD_LIMIT_S)   # a forgotten release never hangs the sandbox for good
 
         store = self.server.store
         with store.lock:
@@ -263,6 +267,8 @@ class Handler(BaseHTTPRequestHandler):
                 else:
                     store.release_idempotency(caller.account, key)
             store.flush()
+        if fault and fault.hold:
+            fault.done.set()
         if fault and fault.drop:
             return self._drop()
         headers = dict(headers)
@@ -378,6 +384,12 @@ class Handler(BaseHTTPRequestHandler):
                 except (TypeError, ValueError) as exc:
                     return self._send(400, {"error": str(exc)})
                 return self._send(200, {"id": rule.id})
+        if path.startswith("/_sandbox/faults/") and path.endswith("/release") and method == "POST":
+            rule = server.faults.held(int(path.split("/")[3])) if path.split("/")[3].isdigit() else None
+            if rule is None:
+                return self._send(404, {"error": "no held request with that rule id"})
+            rule.release()
+            return self._send(200, {"released": rule.id})
         if path == "/_sandbox/clock" and method == "POST":
             server.clock.advance(float(data.get("advance_seconds", 0)))
             return self._send(200, {"now": server.clock.now()})

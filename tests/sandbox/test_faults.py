@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import time
 
 import pytest
 import requests
@@ -64,11 +63,13 @@ def test_dropped_response_after_commit(sandbox, api_key):
 
 
 def test_delay_beyond_client_timeout_still_processes(sandbox, api_key):
-    sandbox.faults.arm("/v1/payment_intents", method="POST", delay_ms=1500)
+    held = sandbox.faults.arm("/v1/payment_intents", method="POST", hold=True)
     client = client_for(sandbox, api_key, timeout=0.5)
     with pytest.raises(stripe.APIConnectionError):
-        client.v1.payment_intents.create({"amount": 1000, "currency": "usd"})
-    time.sleep(1.3)
+        client.v1.payment_intents.create({"amount": 1000, "currency": "usd", **CARD_ONLY})
+    assert client.v1.payment_intents.list().data == []     # still held: not processed yet
+    held.release()
+    held.wait_done()                                        # processed after the client gave up
     assert len(client.v1.payment_intents.list().data) == 1
 
 

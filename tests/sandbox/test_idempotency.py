@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import threading
-import time
 
 import pytest
 import stripe
@@ -59,13 +58,16 @@ def test_validation_failures_are_not_saved(client):
 
 
 def test_key_in_use_is_409_and_saves_nothing(client, sandbox):
-    sandbox.faults.arm("/v1/payment_intents", method="POST", delay_ms=600)
+    held = sandbox.faults.arm("/v1/payment_intents", method="POST", hold=True)
     results = {}
     slow = threading.Thread(target=lambda: results.setdefault("first", create(client, "busy")))
     slow.start()
-    time.sleep(0.2)
-    with pytest.raises(stripe.APIError) as caught:
-        create(client, "busy")
+    held.wait_arrived()          # the first request is inside the sandbox, its key reserved
+    try:
+        with pytest.raises(stripe.APIError) as caught:
+            create(client, "busy")
+    finally:
+        held.release()
     slow.join()
     assert caught.value.http_status == 409
     assert caught.value.error.code == "idempotency_key_in_use"

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import signal
 import subprocess
 import sys
 import time
@@ -39,4 +40,5 @@ def test_gui_attaches_after_first_paint(tmp_path):
         assert (data / "pos.sqlite3").exists()
     finally:
         proc.terminate()
-        assert proc.wait(10) is not None
+        # It ends on SIGTERM, not with an error of its own (a crash while closing would show here).
+        assert proc.wait(10) in (0, -signal.SIGTERM)

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import json
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
 from sqlalchemy.engine import Engine
@@ -59,8 +59,13 @@ class ReportsRepo:
             f"SELECT coalesce(card_brand, 'unknown'), count(*), sum(total_minor) FROM receipts WHERE {where} "
             "GROUP BY 1 ORDER BY 3 DESC", args).fetchall()
         hours = [0] * 24
-        for stamp, value in conn.execute(f"SELECT created_at, total_minor FROM receipts WHERE {where}", args):
-            hours[parse_iso(stamp).astimezone(self._zone).hour] += value
+        # Summed per UTC quarter hour in SQL (every time zone's offset is a whole number of quarters),
+        # then each quarter placed in the store's local hour: exact, and ~100 rows instead of a day's sales.
+        for utc_hour, quarter, value in conn.execute(
+                "SELECT substr(created_at, 1, 13), CAST(substr(created_at, 15, 2) AS INTEGER) / 15, "
+                f"sum(total_minor) FROM receipts WHERE {where} GROUP BY 1, 2", args):
+            start = datetime.fromisoformat(f"{utc_hour}:00+00:00") + timedelta(minutes=15 * quarter)
+            hours[start.astimezone(self._zone).hour] += value
         if period is None:
             # The time range the covered records actually carry (it may run backwards if the clock did).
             stamps = [t for t in (first_at, last_at, refund_first_at, refund_last_at) if t]
