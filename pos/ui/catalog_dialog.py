@@ -86,6 +86,10 @@ class CatalogDialog(QDialog):
         layout.addLayout(buttons)
         layout.addWidget(self.message)
 
+        if context.read_only:
+            # Another till sells from this folder: its catalog is looked at here, not changed.
+            for button in (self.new_button, self.save_button, self.deactivate_button, self.import_button):
+                button.setEnabled(False)
         self.search.textChanged.connect(lambda _t: self.reload())
         self.table.itemSelectionChanged.connect(self._selected)
         self.new_button.clicked.connect(self.new_product)
@@ -118,7 +122,7 @@ class CatalogDialog(QDialog):
         for name, value in values.items():
             self.fields[name].setText(value)
         self.active.setChecked(p.active)
-        self.deactivate_button.setEnabled(p.active)
+        self.deactivate_button.setEnabled(p.active and not self.context.read_only)
 
     def new_product(self) -> None:
         self.editing = None
@@ -192,7 +196,7 @@ class CatalogDialog(QDialog):
         self.message.setText(f"Importing {path}…")
 
         def done(_ok) -> None:
-            self.import_button.setEnabled(True)
+            self.import_button.setEnabled(not self.context.read_only)
 
         run_in_background(lambda _p: self.import_csv(Path(path)), on_success=done,
                           on_failure=lambda exc: (done(False), self.message.setText(f"Nothing was imported: {exc}.")))

@@ -217,7 +217,7 @@ class ReceiptsWindow(QDialog):
         self.current_id = self.model.summary(row).id
         self.detail.setPlainText(self.receipt_text(copy=False))
         self._enable_actions(True)
-        self.refund_button.setEnabled(self.model.summary(row).status != "refunded")
+        self.refund_button.setEnabled(self.model.summary(row).status != "refunded" and not self.context.read_only)
 
     def receipt_text(self, copy: bool) -> str:
         """The receipt as printed, then every refund against it."""

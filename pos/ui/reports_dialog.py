@@ -89,6 +89,8 @@ class ReportsDialog(QDialog):
         self.pdf_button.clicked.connect(self._ask_pdf)
         self.csv_button.clicked.connect(self._ask_csv)
         self._enable(False)
+        # A read-only window (another till sells here) cannot close that till's day.
+        self.z_button.setEnabled(not context.read_only)
 
     def _enable(self, on: bool) -> None:
         for w in (self.print_button, self.pdf_button, self.csv_button):

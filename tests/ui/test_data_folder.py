@@ -42,6 +42,17 @@ def test_a_second_window_asks_and_opens_read_only(qtbot, window, data_dir, sandb
     assert f"process {os.getpid()}" in second.demo_banner.text()
     assert not second.pay_button.isEnabled() and second.mode_label.text() == "READ-ONLY"
     second.grab().save(str(tmp_path / "read-only.png"))
+    # The back office opens to look, with nothing that writes.
+    second.open_reports()
+    assert not second.reports_dialog.z_button.isEnabled() and second.reports_dialog.x_button.isEnabled()
+    second.reports_dialog.reject()
+    second.open_catalog()
+    assert not second.catalog_dialog.save_button.isEnabled() and not second.catalog_dialog.import_button.isEnabled()
+    second.catalog_dialog.reject()
+    second.open_receipts()
+    qtbot.waitUntil(lambda: second.receipts_window.current_id is not None)
+    assert second.receipts_window.reprint_button.isEnabled() and not second.receipts_window.refund_button.isEnabled()
+    second.receipts_window.reject()
     # Records can be read; nothing can be written, even through a path the window left open.
     receipt_id = context.receipts.receipt_id_for(1, context.settings.till_id)
     assert receipt_id is not None
