@@ -51,7 +51,8 @@ def seed(engine, count: int, rng: random.Random) -> dict:
                          " VALUES (?, ?, 'T1', 'paid', 'SGD', ?, ?, ?, 1, '{}', ?, ?)",
                          (n + 1, f"k{n}", total, tax, total - tax, stamp, stamp))
             conn.execute("INSERT INTO sale_lines (sale_id, line_no, sku, name, quantity, unit_price_minor,"
-                         " tax_rate_bp, net_minor, tax_minor, gross_minor) VALUES (?, 1, 'S', 'Item', 1, ?, 900, ?, ?, ?)",
+                         " tax_rate_bp, net_minor, tax_minor, gross_minor)"
+                         " VALUES (?, 1, 'S', 'Item', 1, ?, 900, ?, ?, ?)",
                          (n + 1, total, total - tax, tax, total))
             conn.execute("INSERT INTO receipts (till_id, receipt_no, sale_id, created_at, currency, total_minor,"
                          " tax_minor, payment_intent, card_brand, card_last4, status, refunded_minor)"

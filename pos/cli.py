@@ -203,7 +203,8 @@ def cmd_doctor(args) -> int:
     live = Probe(key, live_url, currency).run()
     with running_sandbox() as sandbox:
         local = Probe(key, sandbox.url, currency).run()
-    rows = [row for (step, theirs), (_same, ours) in zip(live, local) for row in compare(step, theirs, ours)]
+    rows = [row for (step, theirs), (_same, ours) in zip(live, local, strict=True)
+            for row in compare(step, theirs, ours)]
     name = "stripe" if args.stripe_base_url is None else "live"
     print(render_table(rows, name), end="")
     return 0 if all(row.agrees for row in rows) else 1

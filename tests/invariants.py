@@ -32,7 +32,7 @@ def check_invariants(db_path, stripe_client) -> dict:
     receipt_by_intent = Counter(r[3] for r in receipts)
     for pi_id in succeeded:
         assert receipt_by_intent[pi_id] == 1, f"succeeded intent {pi_id} has {receipt_by_intent[pi_id]} receipts"
-    for till_id, number, sale_id, pi_id, total, currency in receipts:
+    for _till_id, number, _sale_id, pi_id, total, currency in receipts:
         pi = succeeded.get(pi_id)
         assert pi is not None, f"receipt {number} has no succeeded intent"
         assert (pi.amount, pi.currency) == (total, currency.lower()), f"receipt {number} amount mismatch"

@@ -42,7 +42,7 @@ def decode(body: str) -> dict:
     for name, value in parse_qsl(body, keep_blank_values=True):
         path = _split(name)
         node = root
-        for depth, key in enumerate(path[:-1]):
+        for key in path[:-1]:
             child = node.get(key)
             if child is None:
                 child = node[key] = {}

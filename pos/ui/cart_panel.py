@@ -89,7 +89,7 @@ class CartPanel(QWidget):
         except CartError as exc:
             self.problem.emit(str(exc))
             return
-        self.refresh(select=next(i for i, l in enumerate(self.cart.lines) if l.product.sku == product.sku))
+        self.refresh(select=next(i for i, line in enumerate(self.cart.lines) if line.product.sku == product.sku))
         self.changed.emit()
 
     def selected_row(self) -> int | None:

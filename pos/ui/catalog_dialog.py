@@ -104,7 +104,8 @@ class CatalogDialog(QDialog):
     def reload(self) -> None:
         query = self.search.text().strip()
         catalog = self.context.catalog
-        self.products = catalog.search(query, limit=LIST_LIMIT) if query else catalog.all(include_inactive=True)[:LIST_LIMIT]
+        self.products = (catalog.search(query, limit=LIST_LIMIT) if query
+                         else catalog.all(include_inactive=True)[:LIST_LIMIT])
         self.table.setRowCount(len(self.products))
         for row, p in enumerate(self.products):
             for col, text in enumerate((p.sku, p.name, p.category, p.price.major_text(),

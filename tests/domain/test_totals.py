@@ -38,11 +38,11 @@ def test_everything_adds_up(case):
     totals = compute_totals(lines, currency, inclusive)
     step = tax.rounding_step(currency)
     assert totals.subtotal + totals.tax == totals.total
-    assert totals.total.minor == sum(l.gross.minor for l in totals.lines)
-    assert totals.subtotal.minor == sum(l.net.minor for l in totals.lines)
-    assert totals.tax.minor == sum(l.tax.minor for l in totals.lines)
+    assert totals.total.minor == sum(line.gross.minor for line in totals.lines)
+    assert totals.subtotal.minor == sum(line.net.minor for line in totals.lines)
+    assert totals.tax.minor == sum(line.tax.minor for line in totals.lines)
     assert totals.tax.minor == sum(m.minor for _r, m in totals.tax_by_rate)
-    for (product, qty), line in zip(lines, totals.lines):
+    for (product, qty), line in zip(lines, totals.lines, strict=True):
         amount = product.price.minor * qty
         assert line.net + line.tax == line.gross
         assert (line.gross.minor if inclusive else line.net.minor) == amount

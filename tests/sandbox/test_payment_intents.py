@@ -210,7 +210,7 @@ def test_search_by_metadata_and_status(client):
 
 
 def test_search_pages(client):
-    for i in range(5):
+    for _ in range(5):
         create(client, metadata={"batch": "x"})
     first = client.v1.payment_intents.search({"query": "metadata['batch']:'x'", "limit": 3})
     assert len(first.data) == 3 and first.has_more and first.next_page

@@ -126,7 +126,8 @@ def test_capture_method_default(sandbox, api_key):
     # https://docs.stripe.com/changelog/2024-04-10/automatic-sync-default-paymentintents
     form = {"amount": 1000, "currency": "usd"}
     assert post(sandbox, api_key, "/v1/payment_intents", form, "2023-10-16").json()["capture_method"] == "automatic"
-    assert post(sandbox, api_key, "/v1/payment_intents", form, "2024-04-10").json()["capture_method"] == "automatic_async"
+    newer = post(sandbox, api_key, "/v1/payment_intents", form, "2024-04-10").json()
+    assert newer["capture_method"] == "automatic_async"
 
 
 def test_invoice_only_before_basil(sandbox, api_key):

@@ -7,6 +7,7 @@ import pytest
 from pos.adapters.db.catalog import CatalogRepo
 from pos.adapters.db.journal import SqlJournal
 from pos.adapters.db.schema import open_engine
+from pos.adapters.db.settings import SettingsRepo
 from pos.adapters.stripe_gateway import StripeGateway
 from pos.domain.catalog import Product
 from pos.domain.money import Money
@@ -20,7 +21,8 @@ class Shop:
         self.sandbox = sandbox
         self.engine = open_engine(data_dir, busy_timeout_ms=busy_timeout_ms)
         self.catalog = CatalogRepo(self.engine)
-        self.journal = SqlJournal(self.engine)
+        self.settings = SettingsRepo(self.engine)     # one settings cache, shared as in the app
+        self.journal = SqlJournal(self.engine, self.settings)
         self.gateway = StripeGateway(api_key, sandbox.url, timeout=timeout, max_network_retries=retries)
         self.checkout = Checkout(self.journal, self.gateway, "T1")
         self.till = Till(self.checkout, "SGD", True)

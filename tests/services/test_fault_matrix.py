@@ -161,7 +161,7 @@ def test_changed_cart_while_the_last_payment_is_unknown(make_shop, sandbox):
     assert len(shop.stripe.v1.payment_intents.list().data) == 1
     # The bun added since is still to be paid: it is the next sale's cart.
     shop.till.new_sale()
-    assert [(l.product.sku, l.quantity) for l in shop.till.cart.lines] == [("BUN", 1)]
+    assert [(line.product.sku, line.quantity) for line in shop.till.cart.lines] == [("BUN", 1)]
     paid = shop.till.pay("pm_card_visa")
     assert isinstance(paid, Paid) and not paid.earlier and paid.receipt.total.minor == 320
     finish(shop, paid)

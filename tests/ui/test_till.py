@@ -52,7 +52,7 @@ def ring_up_three(qtbot, window):
     qtbot.keyClick(search, Qt.Key_Return)
     assert search.text() == ""
     cart = window.till.cart
-    assert [l.product.name for l in cart.lines] == ["Teh Tarik", "Almond Croissant", "Flat White"]
+    assert [line.product.name for line in cart.lines] == ["Teh Tarik", "Almond Croissant", "Flat White"]
     table = window.cart_panel.table
     table.selectRow(2)
     qtbot.mouseClick(window.cart_panel.plus, Qt.LeftButton)
@@ -272,7 +272,7 @@ def test_a_parked_sale_is_resumed_after_a_restart(qtbot, data_dir, sandbox, api_
         parked = again.context.journal.parked_sales()
         assert len(parked) == 1
         again.resume_sale(parked[0].id)
-        assert [(l.product.sku, l.quantity) for l in again.till.cart.lines] == [(products[0].sku, 2),
+        assert [(line.product.sku, line.quantity) for line in again.till.cart.lines] == [(products[0].sku, 2),
                                                                                 (products[1].sku, 1)]
         assert again.context.journal.parked_sales() == []
         assert isinstance(again.till.pay("pm_card_visa"), Paid)

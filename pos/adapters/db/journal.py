@@ -71,7 +71,7 @@ class SqlJournal:
                 " tax_rate_bp, net_minor, tax_minor, gross_minor) VALUES (?,?,?,?,?,?,?,?,?,?,?)",
                 [(sale_id, n, pid, line.sku, line.name, line.quantity, line.unit_price.minor, line.tax_rate_bp,
                   line.net.minor, line.tax.minor, line.gross.minor)
-                 for n, (line, pid) in enumerate(zip(totals.lines, product_ids), start=1)])
+                 for n, (line, pid) in enumerate(zip(totals.lines, product_ids, strict=True), start=1)])
         return SaleRecord(id=sale_id, sale_key=sale_key, till_id=till_id, state=sales.STARTED,
                           currency=totals.currency.upper(), total_minor=totals.total.minor,
                           create_params=json.loads(encoded), payment_intent=None, created_at=stamp)
@@ -132,12 +132,14 @@ class SqlJournal:
                 # Gapless: the next number is taken inside the transaction that records the paid sale.
                 number = (conn.execute("SELECT max(receipt_no) FROM receipts WHERE till_id = ?",
                                        (sale["till_id"],)).fetchone()[0] or 0) + 1
+                store = self._settings.load()
                 conn.execute(
                     "INSERT INTO receipts (till_id, receipt_no, sale_id, created_at, currency, total_minor,"
-                    " tax_minor, payment_intent, card_brand, card_last4, status, refunded_minor)"
-                    " VALUES (?,?,?,?,?,?,?,?,?,?,'paid',0)",
+                    " tax_minor, payment_intent, card_brand, card_last4, status, refunded_minor, store_name,"
+                    " store_address, receipt_footer) VALUES (?,?,?,?,?,?,?,?,?,?,'paid',0,?,?,?)",
                     (sale["till_id"], number, sale_id, stamp, sale["currency"], sale["total_minor"],
-                     sale["tax_minor"], intent.id, intent.card_brand, intent.card_last4))
+                     sale["tax_minor"], intent.id, intent.card_brand, intent.card_last4, store.store_name,
+                     store.address, store.receipt_footer))
                 conn.execute("UPDATE payments SET state = 'succeeded', charge_id = ?, card_brand = ?, card_last4 = ?,"
                              " updated_at = ? WHERE sale_id = ? AND state = 'sent'",
                              (intent.charge_id, intent.card_brand, intent.card_last4, stamp, sale_id))

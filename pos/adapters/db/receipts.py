@@ -23,21 +23,30 @@ EXPORT_COLUMNS = ("receipt_no", "created_at", "currency", "total_minor", "tax_mi
 PAGE = 100
 
 
+def _printed(row, column: str, today: str) -> str:
+    value = row[column] if column in row.keys() else None
+    return today if value is None else value
+
+
 def build_receipt(conn, row, settings, sale=None) -> Receipt:
     """The domain Receipt for a receipts row (the sale and its lines read on the same connection)."""
     sale = sale or conn.execute("SELECT * FROM sales WHERE id = ?", (row["sale_id"],)).fetchone()
     lines = conn.execute("SELECT * FROM sale_lines WHERE sale_id = ? ORDER BY line_no", (row["sale_id"],)).fetchall()
     cur = row["currency"]
     line_totals = tuple(
-        LineTotals(sku=l["sku"], name=l["name"], quantity=l["quantity"], unit_price=Money(l["unit_price_minor"], cur),
-                   tax_rate_bp=l["tax_rate_bp"], net=Money(l["net_minor"], cur), tax=Money(l["tax_minor"], cur),
-                   gross=Money(l["gross_minor"], cur)) for l in lines)
+        LineTotals(sku=line["sku"], name=line["name"], quantity=line["quantity"],
+                   unit_price=Money(line["unit_price_minor"], cur), tax_rate_bp=line["tax_rate_bp"],
+                   net=Money(line["net_minor"], cur), tax=Money(line["tax_minor"], cur),
+                   gross=Money(line["gross_minor"], cur)) for line in lines)
     by_rate: dict[int, int] = {}
-    for l in lines:
-        by_rate[l["tax_rate_bp"]] = by_rate.get(l["tax_rate_bp"], 0) + l["tax_minor"]
+    for line in lines:
+        by_rate[line["tax_rate_bp"]] = by_rate.get(line["tax_rate_bp"], 0) + line["tax_minor"]
     return Receipt(
         receipt_no=row["receipt_no"], till_id=row["till_id"], created_at=parse_iso(row["created_at"]).astimezone(),
-        store_name=settings.store_name, store_address=settings.address, footer=settings.receipt_footer,
+        # As printed at the sale; receipts from before the snapshot was kept fall back to today's settings.
+        store_name=_printed(row, "store_name", settings.store_name),
+        store_address=_printed(row, "store_address", settings.address),
+        footer=_printed(row, "receipt_footer", settings.receipt_footer),
         lines=line_totals, subtotal=Money(sale["subtotal_minor"], cur), tax=Money(row["tax_minor"], cur),
         total=Money(row["total_minor"], cur), tax_inclusive=bool(sale["tax_inclusive"]),
         payment_intent=row["payment_intent"], card_brand=row["card_brand"], card_last4=row["card_last4"],

@@ -37,9 +37,10 @@ class SqlRefunds:
             "WHERE r.receipt_id = ? AND r.state IN ('sent', 'succeeded') GROUP BY l.line_no",
             (receipt_id,)).fetchall())
         lines = tuple(
-            RefundableLine(line_no=l["line_no"], name=l["name"], quantity=l["quantity"], gross_minor=l["gross_minor"],
-                           refunded_quantity=refunded_units.get(l["line_no"], 0))
-            for l in conn.execute("SELECT * FROM sale_lines WHERE sale_id = ? ORDER BY line_no", (receipt["sale_id"],)))
+            RefundableLine(line_no=row["line_no"], name=row["name"], quantity=row["quantity"],
+                           gross_minor=row["gross_minor"], refunded_quantity=refunded_units.get(row["line_no"], 0))
+            for row in conn.execute("SELECT * FROM sale_lines WHERE sale_id = ? ORDER BY line_no",
+                                    (receipt["sale_id"],)))
         return RefundBasis(receipt_id=receipt_id, receipt_no=receipt["receipt_no"], till_id=receipt["till_id"],
                            currency=receipt["currency"], total_minor=receipt["total_minor"], refunded_minor=pending,
                            payment_intent=receipt["payment_intent"], lines=lines)

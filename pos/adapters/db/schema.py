@@ -112,6 +112,11 @@ class ReceiptRow(SQLModel, table=True):
     card_last4: str | None = Field(default=None, index=True)
     status: str = "paid"
     refunded_minor: int = 0
+    # What the printed receipt said, so a reprint says the same whatever the settings are now
+    # (NULL on receipts from before layout 3: those reprint with the current settings).
+    store_name: str | None = None
+    store_address: str | None = None
+    receipt_footer: str | None = None
 
 
 class RefundRow(SQLModel, table=True):
@@ -185,7 +190,7 @@ _FTS = [
 DB_FILE = "pos.sqlite3"
 # The database layout this till writes (PRAGMA user_version). A database from a newer till is
 # refused rather than half-understood; an older one is migrated.
-SCHEMA_VERSION = 2
+SCHEMA_VERSION = 3
 _SQLITE_HEADER = b"SQLite format 3\x00"
 
 
@@ -205,6 +210,9 @@ def _migrate(conn, version: int) -> None:
             "WHERE r.till_id = z_reports.till_id AND r.created_at <= z_reports.period_end), "
             "last_refund_no = (SELECT coalesce(max(refund_no), 0) FROM refunds f WHERE f.till_id = z_reports.till_id "
             "AND f.state = 'succeeded' AND f.updated_at <= z_reports.period_end)")
+    if version < 3 and "store_name" not in _columns(conn, "receipts"):
+        for column in ("store_name", "store_address", "receipt_footer"):
+            conn.exec_driver_sql(f"ALTER TABLE receipts ADD COLUMN {column} TEXT")
 
 
 def prepare_data_dir(data_dir: Path) -> None:
