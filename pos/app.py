@@ -81,6 +81,12 @@ class AppContext:
         demo = self.key_state is not None and self.key_state.demo
         return f"{DEMO_TILL_PREFIX}{self.settings.till_id}" if demo else self.settings.till_id
 
+    def reports(self):
+        """X, Z and calendar-day figures, in the store's time zone as it is set now."""
+        from pos.adapters.db.reports import ReportsRepo
+
+        return ReportsRepo(self.engine, self.settings.time_zone)
+
     def apply_till_id(self) -> None:
         self.checkout.till_id = self.till_id
         self.refunds.till_id = self.till_id

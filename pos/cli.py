@@ -259,7 +259,7 @@ def _default_dir():
 
 
 def cmd_gui(args) -> int:
-    from pos.ui.launch import run_gui
+    from pos.launch import run_gui
 
     return run_gui(args.data_dir or _default_dir(), stripe_base_url=args.stripe_base_url, profile=args.profile,
                    startup_probe=args.startup_probe)

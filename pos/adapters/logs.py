@@ -4,36 +4,11 @@ from __future__ import annotations
 
 import logging
 import os
-import re
 from pathlib import Path
 
-_KEY = re.compile(r"\b(sk|rk|pk)_(test|live)_[A-Za-z0-9]+")
-_CLIENT_SECRET = re.compile(r"\b(pi|seti)_[A-Za-z0-9]+_secret_[A-Za-z0-9]+")
-_DIGIT_RUN = re.compile(r"(?<!\d)(?:\d[ -]?){12,18}\d(?!\d)")
+from pos.domain.redaction import redact
 
-
-def _luhn_ok(digits: str) -> bool:
-    total = 0
-    for i, ch in enumerate(reversed(digits)):
-        d = int(ch)
-        if i % 2:
-            d = d * 2 - 9 if d > 4 else d * 2
-        total += d
-    return total % 10 == 0
-
-
-def _card(match: re.Match) -> str:
-    digits = re.sub(r"\D", "", match.group(0))
-    if 13 <= len(digits) <= 19 and _luhn_ok(digits):
-        return "[card number redacted]"
-    return match.group(0)
-
-
-def redact(text: str) -> str:
-    text = _KEY.sub(lambda m: f"{m.group(1)}_{m.group(2)}_[redacted]", text)
-    text = _CLIENT_SECRET.sub(lambda m: f"{m.group(1)}_[client secret redacted]", text)
-    return _DIGIT_RUN.sub(_card, text)
-
+__all__ = ["RedactingFilter", "configure_logging", "redact"]
 
 class RedactingFilter(logging.Filter):
     """Rewrites the finished message (arguments and traceback included) before any handler sees it."""

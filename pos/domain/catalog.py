@@ -39,6 +39,14 @@ class CatalogRowError(ValueError):
     pass
 
 
+class CatalogImportError(ValueError):
+    """A catalog file that is not imported: the line and the reason, for the person who made it."""
+
+    def __init__(self, line: int, reason: str):
+        super().__init__(f"line {line}: {reason}")
+        self.line, self.reason = line, reason
+
+
 def product_from_row(row: dict, currency: str) -> Product:
     """One CSV row -> Product, with the reason in plain words when the row is bad."""
     missing = [c for c in CSV_COLUMNS if c not in row]

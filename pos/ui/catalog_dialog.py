@@ -22,10 +22,9 @@ from PySide6.QtWidgets import (
     QVBoxLayout,
 )
 
-from pos.adapters.db.catalog import CatalogImportError
-from pos.adapters.db.errors import StorageError
 from pos.domain import tax
-from pos.domain.catalog import CatalogRowError, Product, product_from_row
+from pos.domain.catalog import CatalogImportError, CatalogRowError, Product, product_from_row
+from pos.services.sales import StorageError
 
 from .workers import run_in_background
 

@@ -18,7 +18,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from pos.adapters.logs import redact
+from pos.domain.redaction import redact
 from pos.domain.money import Money
 from pos.services import recovery
 from pos.services.checkout import CheckoutError, Paid

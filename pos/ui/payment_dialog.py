@@ -19,7 +19,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from pos.adapters.logs import redact
+from pos.domain.redaction import redact
 from pos.domain.receipt import render_text
 from pos.domain.test_cards import TEST_PAYMENT_METHODS
 from pos.services.checkout import Cancelled, ChargeResult, Declined, Failed, Paid, Pending

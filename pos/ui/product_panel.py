@@ -19,8 +19,8 @@ from typing import TYPE_CHECKING
 
 from pos.domain.catalog import Product
 
-if TYPE_CHECKING:  # the repository (and SQLAlchemy) is only needed once the window is attached
-    from pos.adapters.db.catalog import CatalogRepo
+if TYPE_CHECKING:
+    from pos.services.catalog import CatalogReader
 
 COLUMNS = 4
 SEARCH_DELAY_MS = 40   # coalesce a scanner's burst of keystrokes into one search
@@ -30,7 +30,7 @@ class ProductPanel(QWidget):
     product_chosen = Signal(object)     # Product
     code_not_found = Signal(str)
 
-    def __init__(self, catalog: "CatalogRepo", locale: str, parent=None):
+    def __init__(self, catalog: "CatalogReader", locale: str, parent=None):
         super().__init__(parent)
         self._catalog = catalog
         self._locale = locale

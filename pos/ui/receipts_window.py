@@ -24,7 +24,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from pos.adapters.db.receipts import PAGE, QueryError, ReceiptQuery, ReceiptSummary
+from pos.services.receipts import PAGE, QueryError, ReceiptQuery, ReceiptSummary
 from pos.domain.receipt import render_text
 from pos.domain.refunds import render_refund_text
 

@@ -20,7 +20,6 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from pos.adapters.db.reports import ReportsRepo
 from pos.domain.report import DayReport, render_report_text
 
 from . import printing
@@ -53,7 +52,7 @@ class ReportsDialog(QDialog):
         self.setWindowTitle("End of day")
         self.resize(640, 760)
         self.context = context
-        self.repo = ReportsRepo(context.engine, context.settings.time_zone)
+        self.repo = context.reports()
         self.report: DayReport | None = None
 
         self.x_button = QPushButton("X report (day stays open)", objectName="xReportButton")

@@ -18,8 +18,8 @@ from PySide6.QtWidgets import (
     QVBoxLayout,
 )
 
-from pos.adapters.db.errors import StorageError
-from pos.adapters.db.settings import SettingsError
+from pos.services.sales import StorageError
+from pos.services.settings import SettingsError
 from pos.domain import tax
 from pos.services.keys import KeyRefused, KeyState
 from pos.settings_text import describe_key

@@ -19,7 +19,7 @@ import pytest
 from pos.adapters.db.schema import SCHEMA_VERSION, StorageUnavailable, open_engine
 from pos.app import build_context
 from pos.services.checkout import Paid
-from pos.ui.launch import open_context
+from pos.launch import open_context
 
 from .conftest import Shop, sandbox_client
 from .test_storage_faults import tmpfs  # noqa: F401 - the fixture

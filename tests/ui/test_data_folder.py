@@ -9,7 +9,7 @@ from PySide6.QtWidgets import QApplication, QMessageBox
 
 from pos.domain.money import Money
 from pos.services.refunds import RefundFailed
-from pos.ui.launch import open_context
+from pos.launch import open_context
 from pos.ui.main_window import MainWindow
 
 from .conftest import wait_idle
@@ -83,7 +83,7 @@ def test_a_data_folder_that_cannot_be_used_is_shown_not_loading_forever(qtbot, t
 
 
 def test_the_window_opens_its_data_off_the_ui_thread(qtbot, window, data_dir, sandbox, tmp_path):
-    from pos.ui.launch import start_context
+    from pos.launch import start_context
 
     # A held folder: the question comes back to the UI thread, then the read-only context.
     second = MainWindow()

@@ -12,7 +12,14 @@ from pathlib import Path
 from sqlalchemy import select, text, update
 from sqlalchemy.engine import Engine
 
-from pos.domain.catalog import CSV_COLUMNS, CatalogRowError, Product, product_from_row, product_to_row
+from pos.domain.catalog import (
+    CSV_COLUMNS,
+    CatalogImportError,
+    CatalogRowError,
+    Product,
+    product_from_row,
+    product_to_row,
+)
 from pos.domain.money import Money
 
 from . import raw
@@ -26,12 +33,6 @@ _P = ProductRow.__table__
 IMPORT_BATCH = 2000
 IMPORT_PAUSE_S = 0.12
 _WORD = re.compile(r"\w+", re.UNICODE)
-
-
-class CatalogImportError(ValueError):
-    def __init__(self, line: int, reason: str):
-        super().__init__(f"line {line}: {reason}")
-        self.line, self.reason = line, reason
 
 
 def _product(row) -> Product:

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from datetime import date, datetime, time, timezone
 from typing import Iterator
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
@@ -12,6 +11,7 @@ from sqlalchemy.engine import Engine
 from pos.domain.cart import LineTotals
 from pos.domain.money import Money
 from pos.domain.receipt import Receipt
+from pos.services.receipts import PAGE, QueryError, ReceiptQuery, ReceiptSummary
 
 from . import raw
 from .raw import parse_iso
@@ -20,7 +20,6 @@ from .raw import parse_iso
 EXPORT_COLUMNS = ("receipt_no", "created_at", "currency", "total_minor", "tax_minor", "payment_intent",
                   "status", "card_brand", "card_last4", "refunded_minor", "till_id")
 
-PAGE = 100
 
 
 def _printed(row, column: str, today: str) -> str:
@@ -53,33 +52,6 @@ def build_receipt(conn, row, settings, sale=None) -> Receipt:
         refunded=Money(row["refunded_minor"], cur),
         tax_by_rate=tuple((rate, Money(v, cur)) for rate, v in sorted(by_rate.items())),
     )
-
-
-@dataclass(frozen=True)
-class ReceiptSummary:
-    id: int
-    receipt_no: int
-    till_id: str
-    created_at: datetime
-    total: Money
-    card_brand: str | None
-    card_last4: str | None
-    payment_intent: str
-    status: str
-    refunded: Money
-
-
-@dataclass(frozen=True)
-class ReceiptQuery:
-    """What the receipts window searches by: kind is all, number, intent, last4, amount or dates."""
-    kind: str = "all"
-    text: str = ""
-    date_from: date | None = None
-    date_to: date | None = None      # inclusive
-
-
-class QueryError(ValueError):
-    pass
 
 
 def _summary(row) -> ReceiptSummary:
