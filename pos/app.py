@@ -19,7 +19,7 @@ from pos.adapters.db.schema import open_engine, prepare_data_dir
 from pos.adapters.db.settings import SettingsKeyMarker, SettingsRepo, StoreSettings
 from pos.adapters.folder_lock import FolderInUse, FolderLock
 from pos.adapters.stripe_gateway import KeylessGateway, StripeGateway
-from pos.resources import resource_path
+from pos.paths import resource_path
 from pos.services.checkout import Checkout
 from pos.services.keys import KEY_ENV, KeyManager, KeyRefused, KeyState
 from pos.services.refunds import Refunds

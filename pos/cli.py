@@ -55,7 +55,7 @@ def build_parser() -> argparse.ArgumentParser:
 
 def _engine(args):
     from pos.adapters.db.schema import open_engine
-    from pos.resources import default_data_dir
+    from pos.paths import default_data_dir
 
     return open_engine(args.data_dir or default_data_dir())
 
@@ -253,7 +253,7 @@ def cmd_self_test(_args) -> int:
 
 
 def _default_dir():
-    from pos.resources import default_data_dir
+    from pos.paths import default_data_dir
 
     return default_data_dir()
 

@@ -73,7 +73,7 @@ def run_gui(data_dir: Path, *, stripe_base_url: str | None = None, profile: str 
     from PySide6.QtGui import QIcon
     from PySide6.QtWidgets import QApplication
 
-    from pos.resources import resource_path
+    from pos.paths import resource_path
     from pos.ui.main_window import MainWindow
 
     app = QApplication.instance() or QApplication(sys.argv)

@@ -18,7 +18,7 @@ from PySide6.QtTest import QTest  # noqa: E402
 from PySide6.QtWidgets import QApplication  # noqa: E402
 
 from pos.app import create_main_window  # noqa: E402
-from pos.resources import resource_path  # noqa: E402
+from pos.paths import resource_path  # noqa: E402
 from pos.ui import workers  # noqa: E402
 
 

@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pytest
 
-from pos.resources import resource_path
+from pos.paths import resource_path
 
 ROOT = Path(__file__).resolve().parents[2]
 

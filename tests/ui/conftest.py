@@ -7,7 +7,7 @@ import pytest
 from pos.adapters.db.catalog import CatalogRepo
 from pos.adapters.db.schema import open_engine
 from pos.app import create_main_window
-from pos.resources import resource_path
+from pos.paths import resource_path
 from pos.ui import workers
 
 

@@ -19,7 +19,15 @@ def default_data_dir() -> Path:
 
 
 def resource_path(name: str) -> Path:
-    """The path of resources/NAME, frozen or not."""
+    """The path of the top-level resources/NAME: in the frozen app, an installed wheel (package
+    `pos._resources`), an editable install, or a source checkout run as it is."""
     frozen_root = getattr(sys, "_MEIPASS", None)
-    root = Path(frozen_root) if frozen_root else Path(__file__).resolve().parent.parent
-    return root / "resources" / name
+    if frozen_root:
+        return Path(frozen_root) / "resources" / name
+    try:
+        from importlib.resources import files
+
+        root = Path(str(files("pos._resources")))
+    except ModuleNotFoundError:   # a checkout used without installing it
+        root = Path(__file__).resolve().parent.parent / "resources"
+    return root / name
