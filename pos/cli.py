@@ -114,22 +114,19 @@ def cmd_receipts(args) -> int:
 
 def cmd_recover(args) -> int:
     from pos.app import build_context
-    from pos.services.recovery import recover
+    from pos.services.settlement import settle_unfinished
 
     context = build_context(args.data_dir or _default_dir(), stripe_base_url=args.stripe_base_url,
                             profile=args.profile, purpose="pos recover")
     try:
-        results = recover(context.journal, context.gateway)
-        refund_notes = context.refunds.recover()
+        settled = settle_unfinished(context.till, context.refunds)
     finally:
         context.close()
-    if not results and not refund_notes:
+    if not settled.messages:
         print("No unfinished payments.")
-    for r in results:
-        print(r.message)
-    for note in refund_notes:
-        print(note)
-    return 1 if any(r.needs_person for r in results) else 0
+    for message in settled.messages:
+        print(message)
+    return 1 if settled.needs_person else 0
 
 
 def _key_manager(args):

@@ -121,6 +121,15 @@ class Refunds:
             pass  # still 'sent': recovery asks Stripe again with the same key and learns the same answer
         return RefundFailed(message)
 
+    def basis(self, receipt_id: int):
+        """What can still be refunded on a receipt, line by line (for the refund dialog)."""
+        return self.journal.basis(receipt_id)
+
+    def receipts_of_refunds(self, receipt_id: int) -> list[RefundReceipt]:
+        """The refund receipts printed against a receipt, oldest first (for reprints)."""
+        return [self.journal.refund_receipt(record.id) for record in self.journal.refunds_for_receipt(receipt_id)
+                if record.state == "succeeded"]
+
     def recover(self, now: datetime | None = None) -> list[str]:
         """Settle refunds left unanswered (crash, network); returns what happened, for the cashier."""
         now = now or datetime.now(timezone.utc)

@@ -7,12 +7,18 @@ sale, so a changed cart never reuses an idempotency key with new parameters.
 
 from __future__ import annotations
 
-from typing import Callable
+from typing import Callable, Protocol
 
 from pos.domain.cart import Cart, CartError
 from pos.domain.catalog import Product
 
 from .checkout import Cancelled, ChargeResult, Checkout, Failed, Paid, Pending
+from .sales import SaleRecord
+
+
+class CatalogLookup(Protocol):
+    def get(self, product_id: int) -> Product | None: ...
+    def find_code(self, code: str) -> Product | None: ...
 
 
 class Till:
@@ -75,6 +81,27 @@ class Till:
             if quantity > 0:
                 left.append((line.product, quantity))
         return left
+
+    # -- parked sales ---------------------------------------------------------------
+    def parked_sales(self) -> list[SaleRecord]:
+        return self.checkout.journal.parked_sales()
+
+    def unfinished_sales(self) -> list[SaleRecord]:
+        return self.checkout.journal.unfinished_sales()
+
+    def resume(self, sale_id: int, catalog: CatalogLookup) -> list[str]:
+        """Put a parked sale's items back in the cart; returns what could not be (no longer sold)."""
+        items, missing = [], []
+        for product_id, sku, quantity in self.checkout.journal.sale_lines(sale_id):
+            product = catalog.get(product_id) if product_id else None
+            product = product or catalog.find_code(sku)
+            if product is None or not product.active:
+                missing.append(sku)
+            else:
+                items.append((product, quantity))
+        problems = self.load_cart(items) + [f"{sku}: no longer sold" for sku in missing]
+        self.checkout.journal.resume_parked(sale_id)
+        return problems
 
     def load_cart(self, items: list[tuple[Product, int]]) -> list[str]:
         """Replace the cart with these items; returns what could not be added."""

@@ -20,7 +20,7 @@ from PySide6.QtWidgets import (
 
 from pos.domain.redaction import redact
 from pos.domain.money import Money
-from pos.services import recovery
+from pos.services.settlement import settle_unfinished
 from pos.services.checkout import CheckoutError, Paid
 
 from .cart_panel import CartPanel
@@ -321,11 +321,8 @@ class MainWindow(QMainWindow):
         self._recovering = True
 
         def work(_progress):
-            # The sale the till is paying for right now is the till's, not recovery's.
-            results = recovery.recover(context.journal, context.gateway, exclude=till.owns,
-                                       lock_for=context.checkout.sale_lock)
-            return [r.message for r in results] + context.refunds.recover(), \
-                any(r.needs_person for r in results)
+            settled = settle_unfinished(till, context.refunds)
+            return settled.messages, settled.needs_person
 
         run_in_background(work, on_success=lambda r: self._recovered(r, quiet),
                           on_failure=lambda exc: self._recovery_failed(exc))
@@ -350,7 +347,7 @@ class MainWindow(QMainWindow):
         self.say(f"Could not check unfinished payments: {redact(str(exc))}", error=True)
 
     def resume_parked(self) -> None:
-        parked = self.context.journal.parked_sales()
+        parked = self.till.parked_sales()
         if not parked:
             self.say("There are no parked sales.")
             return
@@ -364,16 +361,7 @@ class MainWindow(QMainWindow):
             self.resume_sale(parked[labels.index(choice)].id)
 
     def resume_sale(self, sale_id: int) -> None:
-        items, missing = [], []
-        for product_id, sku, quantity in self.context.journal.sale_lines(sale_id):
-            product = self.context.catalog.get(product_id) if product_id else None
-            product = product or self.context.catalog.find_code(sku)
-            if product is None or not product.active:
-                missing.append(sku)
-            else:
-                items.append((product, quantity))
-        problems = self.till.load_cart(items) + [f"{sku}: no longer sold" for sku in missing]
-        self.context.journal.resume_parked(sale_id)
+        problems = self.till.resume(sale_id, self.context.catalog)
         self.cart_panel.refresh()
         self._cart_changed()
         self.say(f"Resumed sale {sale_id}." + (" Not added: " + "; ".join(problems) if problems else ""),

@@ -223,10 +223,8 @@ class ReceiptsWindow(QDialog):
         """The receipt as printed, then every refund against it."""
         receipt = self.context.receipts.receipt(self.current_id)
         text = render_text(receipt, copy=copy, locale=self.locale)
-        store = self.context.refunds.journal
-        for record in store.refunds_for_receipt(self.current_id):
-            if record.state == "succeeded":
-                text += "\n" + render_refund_text(store.refund_receipt(record.id), locale=self.locale)
+        for refund in self.context.refunds.receipts_of_refunds(self.current_id):
+            text += "\n" + render_refund_text(refund, locale=self.locale)
         return text
 
     def reprint(self) -> bool:

@@ -41,7 +41,7 @@ class RefundDialog(QDialog):
         self.receipt_id = receipt_id
         self.locale = context.settings.locale
         self._busy = False
-        self.basis = context.refunds.journal.basis(receipt_id)
+        self.basis = context.refunds.basis(receipt_id)
         left = Money(self.basis.remaining_minor, self.basis.currency)
 
         self.by_lines = QRadioButton("Refund items", objectName="refundByLines")

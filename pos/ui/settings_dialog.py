@@ -118,7 +118,7 @@ class SettingsDialog(QDialog):
 
     def _unfinished_payments(self) -> bool:
         """A key change moves the till to another Stripe account: settle this one's payments first."""
-        waiting = self.context.journal.unfinished_sales()
+        waiting = self.context.till.unfinished_sales()
         if waiting:
             self.key_field.clear()
             self._say_key(f"{len(waiting)} payment(s) of the current mode are unfinished. Settle them first "

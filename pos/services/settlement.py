@@ -1,0 +1,27 @@
+"""Settling what is unfinished: payments and refunds left by a crash, a timeout or a restart.
+
+One function for the window (at start, every minute, from the Sale menu) and `pos recover`,
+so both settle the same way.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from . import recovery
+from .refunds import Refunds
+from .till import Till
+
+
+@dataclass(frozen=True)
+class Settled:
+    messages: list[str]
+    needs_person: bool       # a payment is still pending or could not be settled: someone must look
+
+
+def settle_unfinished(till: Till, refunds: Refunds) -> Settled:
+    """Every unfinished sale not the till's own (the one being paid, or between two cards), then
+    every unanswered refund. Runs only in the process that holds the data folder."""
+    checkout = till.checkout
+    results = recovery.recover(checkout.journal, checkout.gateway, exclude=till.owns, lock_for=checkout.sale_lock)
+    return Settled([r.message for r in results] + refunds.recover(), any(r.needs_person for r in results))
