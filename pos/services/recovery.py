@@ -16,17 +16,15 @@ from __future__ import annotations
 
 import contextlib
 from dataclasses import dataclass
-from datetime import datetime, timedelta, timezone
+from datetime import datetime, timezone
 from typing import Callable, ContextManager
 
 from pos.domain.money import Money
 
 from . import sales
 from .gateway import GatewayError, Intent, PaymentGateway, RequestRejected
-from .sales import Journal, SaleRecord, StorageError
+from .sales import KEY_WINDOW, Journal, JournalIntegrityError, SaleRecord, StorageError
 
-# Stripe keeps idempotency keys for 24 hours; leave a margin for clocks that disagree.
-KEY_WINDOW = timedelta(hours=23)
 
 
 @dataclass(frozen=True)
@@ -108,7 +106,7 @@ def _recover_one(journal: Journal, gateway: PaymentGateway, sale: SaleRecord, no
                                             f"Stripe did not answer ({exc}). The till will try again.")
     except StorageError as exc:
         return Recovered(sale.id, "failed", f"Sale {sale.id} could not be saved yet: {exc}")
-    except RuntimeError as exc:  # the journal's integrity check: amounts that do not match
+    except JournalIntegrityError as exc:  # amounts or statuses that do not match: never guessed
         return Recovered(sale.id, "failed", f"Sale {sale.id} needs a person: {exc}")
 
 

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import uuid
 from dataclasses import dataclass
-from datetime import datetime, timedelta, timezone
+from datetime import datetime, timezone
 
 from pos.domain.money import Money
 from pos.domain.refunds import RefundError, RefundReceipt, lines_amount
@@ -18,9 +18,8 @@ from pos.domain.refunds import RefundError, RefundReceipt, lines_amount
 from .crashpoints import crash_point
 from .gateway import GatewayError, OutcomeUnknown, PaymentGateway, ProviderUnavailable, RequestRejected
 from .refund_journal import RefundJournal, RefundRecord
-from .sales import StorageError
+from .sales import KEY_WINDOW, StorageError
 
-KEY_WINDOW = timedelta(hours=23)
 NOT_REFUNDED = "Nothing was refunded."
 
 

@@ -15,6 +15,7 @@ same key with the same parameters and Stripe answers it once.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import timedelta
 from typing import Protocol
 
 from pos.domain.cart import Totals
@@ -24,6 +25,15 @@ from .gateway import Intent
 
 class StorageError(Exception):
     """The journal could not read or write; the message is in the cashier's words."""
+
+
+class JournalIntegrityError(RuntimeError):
+    """The provider's answer does not match what the journal recorded: a person must look."""
+
+
+# Stripe keeps idempotency keys for 24 hours; resend with the same key only inside this window,
+# which leaves a margin for clocks that disagree. Sales and refunds alike.
+KEY_WINDOW = timedelta(hours=23)
 
 
 STARTED = "started"

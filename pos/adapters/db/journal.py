@@ -15,16 +15,12 @@ from pos.domain.cart import Totals
 from pos.domain.receipt import Receipt
 from pos.services import sales
 from pos.services.gateway import Intent
-from pos.services.sales import AttemptRecord, SaleRecord
+from pos.services.sales import AttemptRecord, JournalIntegrityError, SaleRecord
 
 from . import raw
 from .raw import now_iso
 from .receipts import build_receipt
 from .settings import SettingsRepo
-
-
-class JournalIntegrityError(RuntimeError):
-    """The provider's answer does not match what the journal recorded: a person must look."""
 
 
 def _sale(row) -> SaleRecord:
