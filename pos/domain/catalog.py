@@ -47,7 +47,7 @@ class CatalogImportError(ValueError):
         self.line, self.reason = line, reason
 
 
-def product_from_row(row: dict, currency: str) -> Product:
+def product_from_row(row: dict[str, str], currency: str) -> Product:
     """One CSV row -> Product, with the reason in plain words when the row is bad."""
     missing = [c for c in CSV_COLUMNS if c not in row]
     if missing:
@@ -83,7 +83,7 @@ def product_from_row(row: dict, currency: str) -> Product:
     return Product(sku=sku, name=name, category=category, price=price, tax_rate_bp=rate, barcode=barcode)
 
 
-def product_to_row(product: Product) -> dict:
+def product_to_row(product: Product) -> dict[str, str]:
     return {"sku": csv_safe(product.sku), "barcode": product.barcode or "", "name": csv_safe(product.name),
             "category": csv_safe(product.category), "price": product.price.major_text(),
             "tax_rate": tax.format_rate(product.tax_rate_bp)}

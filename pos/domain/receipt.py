@@ -47,14 +47,16 @@ def _row(left: str, right: str, width: int) -> str:
 
 
 def render_text(receipt: Receipt, *, width: int = 42, copy: bool = False, locale: str = "en_SG") -> str:
-    fmt = lambda m: m.format(locale)  # noqa: E731
+    def fmt(amount: Money) -> str:
+        return amount.format(locale)
+
     rule = "-" * width
-    out = []
+    out: list[str] = []
     if copy:
         out.append("*** COPY ***".center(width))
     out.append(receipt.store_name.center(width))
-    for line in receipt.store_address.splitlines():
-        out.append(line.center(width))
+    for address_line in receipt.store_address.splitlines():
+        out.append(address_line.center(width))
     out.append(rule)
     out.append(_row(f"Receipt {receipt.number_text}", f"Till {receipt.till_id}", width))
     out.append(receipt.created_at.strftime("%Y-%m-%d %H:%M:%S"))

@@ -22,11 +22,12 @@ def _luhn_ok(digits: str) -> bool:
     return total % 10 == 0
 
 
-def _card(match: re.Match) -> str:
-    digits = re.sub(r"\D", "", match.group(0))
+def _card(match: re.Match[str]) -> str:
+    found: str = match.group(0)
+    digits = re.sub(r"\D", "", found)
     if 13 <= len(digits) <= 19 and _luhn_ok(digits):
         return "[card number redacted]"
-    return match.group(0)
+    return found
 
 
 def redact(text: str) -> str:

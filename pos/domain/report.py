@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import datetime
+from typing import Any
 
 from . import tax
 from .money import Money
@@ -41,7 +42,7 @@ class DayReport:
             return "X report (day still open)"
         return f"Report for {self.period_start:%Y-%m-%d}"
 
-    def as_json(self) -> dict:
+    def as_json(self) -> dict[str, Any]:
         """Amounts as integers in minor units, under names that say what they are."""
         return {
             "report": self.kind, "z_no": self.z_no, "till_id": self.till_id, "currency": self.currency,
@@ -57,7 +58,9 @@ class DayReport:
 
     def csv_rows(self) -> list[tuple[str, str, str]]:
         """(section, item, value) rows; amounts as plain decimals in the report's currency."""
-        money = lambda minor: self.money(minor).major_text()  # noqa: E731
+        def money(minor: int) -> str:
+            return self.money(minor).major_text()
+
         rows = [("report", "kind", self.kind), ("report", "z_no", "" if self.z_no is None else str(self.z_no)),
                 ("report", "till_id", self.till_id), ("report", "currency", self.currency),
                 ("report", "period_start", self.period_start.isoformat()),
@@ -72,7 +75,9 @@ class DayReport:
 
 
 def render_report_text(report: DayReport, store_name: str, *, width: int = 42, locale: str = "en_SG") -> str:
-    fmt = lambda minor: report.money(minor).format(locale)  # noqa: E731
+    def fmt(minor: int) -> str:
+        return report.money(minor).format(locale)
+
 
     def row(left: str, right: str) -> str:
         return left + " " * max(1, width - len(left) - len(right)) + right

@@ -13,7 +13,7 @@ import threading
 import uuid
 from collections import defaultdict
 from dataclasses import dataclass
-from typing import Callable
+from typing import Any, Callable
 
 from pos.domain.cart import Cart
 from pos.domain.declines import cashier_message
@@ -32,7 +32,7 @@ from .gateway import (
     ProviderUnavailable,
     RequestRejected,
 )
-from .sales import AttemptRecord, Journal, SaleRecord, StorageError
+from .sales import AttemptRecord, Journal, JournalIntegrityError, SaleRecord, StorageError
 
 log = logging.getLogger(__name__)
 
@@ -81,7 +81,7 @@ class CheckoutError(Exception):
     """A sale could not be started; the message is for the cashier."""
 
 
-def create_params(total: Money, sale_key: str, till_id: str) -> dict:
+def create_params(total: Money, sale_key: str, till_id: str) -> dict[str, Any]:
     """What the till asks Stripe for when it creates a sale's PaymentIntent (stored in the journal).
 
     Only parameters the pinned SDK declares for PaymentIntent create: cards only through
@@ -96,7 +96,7 @@ def create_params(total: Money, sale_key: str, till_id: str) -> dict:
     }
 
 
-def confirm_params(payment_method: str) -> dict:
+def confirm_params(payment_method: str) -> dict[str, Any]:
     """What the till sends to confirm a sale's intent: the payment method, and the charge expanded
     so the receipt can show the card's brand and last four."""
     return {"payment_method": payment_method, "expand": ["latest_charge"]}
@@ -146,10 +146,10 @@ class Checkout:
                 log.exception("unexpected failure while charging sale %s", sale_id)
                 return self._storage_failed(sale_id, exc, unexpected=True)
 
-    def _charge(self, sale_id: int, payment_method: str, progress) -> ChargeResult:
+    def _charge(self, sale_id: int, payment_method: str, progress: Callable[[str], None]) -> ChargeResult:
         sale = self.journal.sale(sale_id)
         if sale.state == sales.PAID:
-            return Paid(self.journal.receipt_for_sale(sale_id))
+            return Paid(self._receipt_of(sale_id))
         if sale.state not in sales.UNFINISHED:
             return Failed(f"This sale was closed ({sale.note or sale.state}). {NOT_CHARGED}", sale_closed=True)
 
@@ -181,9 +181,10 @@ class Checkout:
         crash_point("after_confirm_recorded")
         return self._confirm(sale, attempt, progress)
 
-    def _confirm(self, sale: SaleRecord, attempt: AttemptRecord, progress, resent: bool = False) -> ChargeResult:
+    def _confirm(self, sale: SaleRecord, attempt: AttemptRecord, progress: Callable[[str], None],
+                 resent: bool = False) -> ChargeResult:
         try:
-            intent = self.gateway.confirm_payment_intent(sale.payment_intent, attempt.params,
+            intent = self.gateway.confirm_payment_intent(_intent_id(sale), attempt.params,
                                                          attempt.idempotency_key)
             crash_point("after_confirm_sent")
         except PaymentDeclined as exc:
@@ -206,7 +207,7 @@ class Checkout:
     def _settle_unknown(self, sale: SaleRecord, attempt: AttemptRecord) -> ChargeResult:
         """Look the intent up; if the confirm never landed, resend it with the same key."""
         try:
-            intent = self.gateway.retrieve_payment_intent(sale.payment_intent)
+            intent = self.gateway.retrieve_payment_intent(_intent_id(sale))
         except GatewayError:
             return self._unknown(sale)
         if intent.status in ("requires_payment_method", "requires_confirmation"):
@@ -254,9 +255,9 @@ class Checkout:
                 why: str = "") -> ChargeResult:
         try:
             try:
-                intent = self.gateway.cancel_payment_intent(sale.payment_intent, sales.cancel_key(sale.sale_key))
+                intent = self.gateway.cancel_payment_intent(_intent_id(sale), sales.cancel_key(sale.sale_key))
             except RequestRejected:
-                intent = self.gateway.retrieve_payment_intent(sale.payment_intent)
+                intent = self.gateway.retrieve_payment_intent(_intent_id(sale))
                 if intent.status == "succeeded":
                     return Paid(self.journal.finish_paid(sale.id, intent))
                 if intent.status != "canceled":
@@ -269,6 +270,12 @@ class Checkout:
                           "charged. The till cancels it by itself; you can use another card.".strip())
         self.journal.close_sale(sale.id, closed_state, note)
         return result
+
+    def _receipt_of(self, sale_id: int) -> Receipt:
+        receipt = self.journal.receipt_for_sale(sale_id)
+        if receipt is None:
+            raise JournalIntegrityError(f"sale {sale_id} is paid but has no receipt")
+        return receipt
 
     def label_with_receipt(self, receipt: Receipt) -> None:
         """Add the receipt number to the paid intent's metadata, so Stripe's dashboard shows it.
@@ -295,13 +302,13 @@ class Checkout:
         with self.sale_lock(sale_id):
             sale = self.journal.sale(sale_id)
             if sale.state not in sales.UNFINISHED:
-                return Paid(self.journal.receipt_for_sale(sale_id)) if sale.state == sales.PAID else None
+                return Paid(self._receipt_of(sale_id)) if sale.state == sales.PAID else None
             if sale.payment_intent is None:
                 self.journal.close_sale(sale.id, sales.ABANDONED, reason)
                 return None
             in_flight = sale.state == sales.CONFIRM_SENT
             try:
-                intent = self.gateway.retrieve_payment_intent(sale.payment_intent)
+                intent = self.gateway.retrieve_payment_intent(_intent_id(sale))
                 if intent.status == "succeeded":
                     return Paid(self.journal.finish_paid(sale.id, intent))
                 if intent.status == "canceled":
@@ -334,6 +341,13 @@ class Checkout:
                           "Do NOT charge again. The till checks with Stripe and saves the receipt as soon as "
                           "it can.", money_may_have_moved=True)
         return Failed(f"{reason} {NOT_CHARGED}")
+
+
+def _intent_id(sale: SaleRecord) -> str:
+    """The sale's PaymentIntent id, on paths only reached once it has been recorded."""
+    if sale.payment_intent is None:
+        raise JournalIntegrityError(f"sale {sale.id} has no PaymentIntent recorded")
+    return sale.payment_intent
 
 
 def _gateway_message(exc: Exception) -> str:

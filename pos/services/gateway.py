@@ -7,7 +7,7 @@ Every call that changes something takes the idempotency key the journal chose.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Protocol
+from typing import Any, Protocol
 
 
 @dataclass(frozen=True)
@@ -17,7 +17,7 @@ class Intent:
     amount: int
     currency: str                # lower case, as Stripe gives it
     amount_received: int = 0
-    metadata: dict | None = None
+    metadata: dict[str, Any] | None = None
     charge_id: str | None = None
     card_brand: str | None = None
     card_last4: str | None = None
@@ -31,7 +31,7 @@ class RefundInfo:
     status: str                  # Stripe's refund status: succeeded, pending, failed, canceled
     amount: int
     currency: str
-    metadata: dict | None = None
+    metadata: dict[str, Any] | None = None
 
 
 class GatewayError(Exception):
@@ -72,11 +72,11 @@ class NotAuthorized(GatewayError):
 class PaymentGateway(Protocol):
     endpoint: str
 
-    def create_payment_intent(self, params: dict, idempotency_key: str) -> Intent: ...
-    def confirm_payment_intent(self, intent_id: str, params: dict, idempotency_key: str) -> Intent: ...
+    def create_payment_intent(self, params: dict[str, Any], idempotency_key: str) -> Intent: ...
+    def confirm_payment_intent(self, intent_id: str, params: dict[str, Any], idempotency_key: str) -> Intent: ...
     def retrieve_payment_intent(self, intent_id: str) -> Intent: ...
     def cancel_payment_intent(self, intent_id: str, idempotency_key: str) -> Intent: ...
-    def update_payment_intent(self, intent_id: str, params: dict, idempotency_key: str) -> Intent: ...
+    def update_payment_intent(self, intent_id: str, params: dict[str, Any], idempotency_key: str) -> Intent: ...
     def find_payment_intents(self, sale_key: str) -> list[Intent]: ...
-    def create_refund(self, params: dict, idempotency_key: str) -> RefundInfo: ...
+    def create_refund(self, params: dict[str, Any], idempotency_key: str) -> RefundInfo: ...
     def list_refunds(self, intent_id: str) -> list[RefundInfo]: ...

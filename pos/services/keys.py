@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import os
 from dataclasses import dataclass
-from typing import Callable, Protocol
+from typing import Callable, Mapping, Protocol
 
 from pos.domain.api_keys import classify, mask
 
@@ -60,7 +60,8 @@ class KeyState:
 
 
 class KeyManager:
-    def __init__(self, store: KeyStore, check_key: Callable[[str], None], environ=os.environ,
+    def __init__(self, store: KeyStore, check_key: Callable[[str], None],
+                 environ: Mapping[str, str] = os.environ,
                  marker: KeyMarker | None = None):
         self._store = store
         self._check_key = check_key

@@ -40,7 +40,7 @@ class Recovered:
 
 def recover(journal: Journal, gateway: PaymentGateway, now: datetime | None = None,
             exclude: Callable[[int], bool] = lambda _sale_id: False,
-            lock_for: Callable[[int], ContextManager] | None = None) -> list[Recovered]:
+            lock_for: Callable[[int], ContextManager[object]] | None = None) -> list[Recovered]:
     """Settle each unfinished sale that is not the till's own.
 
     Only the process that holds the data folder's lock runs recovery, so every unfinished sale

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Protocol
+from typing import Any, Protocol
 
 from pos.domain.refunds import RefundableLine, RefundReceipt
 
@@ -33,7 +33,7 @@ class RefundRecord:
     state: str                   # sent, succeeded, failed
     amount_minor: int
     currency: str
-    params: dict
+    params: dict[str, Any]
     created_at: str
     refund_no: int | None = None
     stripe_refund: str | None = None
@@ -43,7 +43,7 @@ class RefundRecord:
 class RefundJournal(Protocol):
     def basis(self, receipt_id: int) -> RefundBasis: ...
     def begin_refund(self, basis: RefundBasis, amount_minor: int, lines: dict[int, int], reason: str,
-                     params: dict, refund_key: str) -> RefundRecord: ...
+                     params: dict[str, Any], refund_key: str) -> RefundRecord: ...
     def finish_refund(self, refund_id: int, stripe_refund: str) -> RefundReceipt: ...
     def fail_refund(self, refund_id: int, message: str) -> None: ...
     def unfinished_refunds(self) -> list[RefundRecord]: ...

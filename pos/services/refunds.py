@@ -8,6 +8,8 @@ which Stripe answers once; recovery does the same after a crash.
 
 from __future__ import annotations
 
+from typing import Any
+
 import uuid
 from dataclasses import dataclass
 from datetime import datetime, timezone
@@ -17,7 +19,7 @@ from pos.domain.refunds import RefundError, RefundReceipt, lines_amount
 
 from .crashpoints import crash_point
 from .gateway import GatewayError, OutcomeUnknown, PaymentGateway, ProviderUnavailable, RequestRejected
-from .refund_journal import RefundJournal, RefundRecord
+from .refund_journal import RefundBasis, RefundJournal, RefundRecord
 from .sales import KEY_WINDOW, StorageError
 
 NOT_REFUNDED = "Nothing was refunded."
@@ -47,7 +49,7 @@ def _rejection(exc: RequestRejected) -> str:
 
 
 def refund_params(payment_intent: str, amount_minor: int, reason: str | None, refund_key: str,
-                  receipt_no: int, till_id: str) -> dict:
+                  receipt_no: int, till_id: str) -> dict[str, Any]:
     """What the till sends to Stripe's Refund API (stored in the refund journal before it is sent)."""
     return {"payment_intent": payment_intent, "amount": amount_minor, "reason": reason,
             "metadata": {"refund_key": refund_key, "receipt_no": str(receipt_no), "till_id": till_id}}
@@ -72,6 +74,7 @@ class Refunds:
                 if minor <= 0:
                     raise RefundError("Those items come to nothing to refund.")
             else:
+                assert amount is not None   # exactly one of lines and amount, checked above
                 if amount.currency != basis.currency:
                     raise RefundError(f"The receipt is in {basis.currency}.")
                 minor = amount.minor
@@ -120,7 +123,7 @@ class Refunds:
             pass  # still 'sent': recovery asks Stripe again with the same key and learns the same answer
         return RefundFailed(message)
 
-    def basis(self, receipt_id: int):
+    def basis(self, receipt_id: int) -> RefundBasis:
         """What can still be refunded on a receipt, line by line (for the refund dialog)."""
         return self.journal.basis(receipt_id)
 
@@ -134,6 +137,7 @@ class Refunds:
         now = now or datetime.now(timezone.utc)
         messages = []
         for record in self.journal.unfinished_refunds():
+            result: Refunded | RefundFailed | None
             if now - datetime.fromisoformat(record.created_at) < KEY_WINDOW:
                 result = self._ask_stripe(record, retry_unknown=False)
             else:

@@ -16,7 +16,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import timedelta
-from typing import Protocol
+from typing import Any, Protocol
 
 from pos.domain.cart import Totals
 from pos.domain.receipt import Receipt
@@ -70,7 +70,7 @@ class SaleRecord:
     state: str
     currency: str
     total_minor: int
-    create_params: dict
+    create_params: dict[str, Any]
     payment_intent: str | None
     created_at: str
     note: str | None = None
@@ -83,18 +83,19 @@ class AttemptRecord:
     attempt_no: int
     payment_method: str
     idempotency_key: str
-    params: dict
+    params: dict[str, Any]
     state: str
 
 
 class Journal(Protocol):
     def begin_sale(self, totals: Totals, tax_inclusive: bool, till_id: str, sale_key: str,
-                   create_params: dict, product_ids: list[int | None]) -> SaleRecord: ...
+                   create_params: dict[str, Any], product_ids: list[int | None]) -> SaleRecord: ...
     def record_intent(self, sale_id: int, intent_id: str) -> SaleRecord: ...
-    def begin_attempt(self, sale: SaleRecord, payment_method: str, params: dict) -> AttemptRecord: ...
+    def begin_attempt(self, sale: SaleRecord, payment_method: str, params: dict[str, Any]) -> AttemptRecord: ...
     def open_attempt(self, sale_id: int) -> AttemptRecord | None: ...
-    def record_attempt(self, attempt_id: int, state: str, *, decline_code=None, message=None,
-                       charge_id=None) -> None: ...
+    def record_attempt(self, attempt_id: int, state: str, *, decline_code: str | None = None,
+                       message: str | None = None,
+                       charge_id: str | None = None) -> None: ...
     def finish_paid(self, sale_id: int, intent: Intent) -> Receipt: ...
     def close_sale(self, sale_id: int, state: str, note: str) -> None: ...
     def note(self, sale_id: int, note: str) -> None: ...

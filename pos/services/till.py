@@ -11,6 +11,7 @@ from typing import Callable, Protocol
 
 from pos.domain.cart import Cart, CartError
 from pos.domain.catalog import Product
+from pos.domain.receipt import Receipt
 
 from .checkout import Cancelled, ChargeResult, Checkout, Failed, Paid, Pending
 from .sales import SaleRecord
@@ -70,11 +71,11 @@ class Till:
         carry, self._carry_over = self._carry_over, []
         self.load_cart(carry)
 
-    def _beyond(self, receipt) -> list[tuple[Product, int]]:
+    def _beyond(self, receipt: Receipt) -> list[tuple[Product, int]]:
         """The cart's items less what the receipt already paid for (by SKU and quantity)."""
         paid: dict[str, int] = {}
-        for line in receipt.lines:
-            paid[line.sku] = paid.get(line.sku, 0) + line.quantity
+        for printed in receipt.lines:
+            paid[printed.sku] = paid.get(printed.sku, 0) + printed.quantity
         left = []
         for line in self.cart.lines:
             quantity = line.quantity - paid.pop(line.product.sku, 0)
