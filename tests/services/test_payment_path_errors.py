@@ -25,24 +25,24 @@ def test_3ds_card_whose_cancel_answers_500_says_nothing_was_charged(shop, sandbo
     check_invariants(db(shop), shop.stripe)
 
 
-def test_an_unexpected_error_before_confirm_says_nothing_was_charged(shop, monkeypatch):
+def pay_with_a_bug_in(shop, monkeypatch, target, name, bug):
+    """Charge one latte while `target.name` raises `bug` (a stand-in for a programming error)."""
     def broken(*_args, **_kwargs):
-        raise KeyError("a bug")
+        raise bug
 
-    monkeypatch.setattr(shop.gateway, "create_payment_intent", broken)
+    monkeypatch.setattr(target, name, broken)
     shop.cart_of((shop.latte, 1))
-    result = shop.till.pay("pm_card_visa")
+    return shop.till.pay("pm_card_visa")
+
+
+def test_an_unexpected_error_before_confirm_says_nothing_was_charged(shop, monkeypatch):
+    result = pay_with_a_bug_in(shop, monkeypatch, shop.gateway, "create_payment_intent", KeyError("a bug"))
     assert isinstance(result, Failed) and not result.money_may_have_moved
     assert "Nothing was charged" in result.message and "a bug" not in result.message
 
 
 def test_an_unexpected_error_after_confirm_says_money_may_have_moved(shop, monkeypatch):
-    def broken(*_args, **_kwargs):
-        raise ValueError("a bug in the receipt")
-
-    monkeypatch.setattr(shop.journal, "finish_paid", broken)
-    shop.cart_of((shop.latte, 1))
-    result = shop.till.pay("pm_card_visa")
+    result = pay_with_a_bug_in(shop, monkeypatch, shop.journal, "finish_paid", ValueError("a bug in the receipt"))
     assert isinstance(result, Failed) and result.money_may_have_moved
     assert "Do NOT charge again" in result.message
     monkeypatch.undo()

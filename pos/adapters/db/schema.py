@@ -239,9 +239,9 @@ def _damaged(path: Path, detail: str) -> StorageUnavailable:
         "the last backup, or move the file aside (keep it for support) and start again.")
 
 
-def check_storage(engine: Engine, path: Path, *, write: bool = True) -> None:
-    """Before any money moves: the file is a database, SQLite's quick check passes, its layout is
-    one this till knows (older ones are migrated), and a write reaches the disk."""
+def check_storage(engine: Engine, path: Path) -> int:
+    """Before anything is written: the file is a database, SQLite's quick check passes, and its
+    layout is one this till knows. Returns the layout version (PRAGMA user_version)."""
     if path.exists():
         with open(path, "rb") as handle:
             header = handle.read(len(_SQLITE_HEADER))
@@ -264,14 +264,17 @@ def check_storage(engine: Engine, path: Path, *, write: bool = True) -> None:
         raise StorageUnavailable(
             f"The till's database {path} was written by a newer version of the till (layout {version}; this "
             f"till knows {SCHEMA_VERSION}). Update the till to use it. Nothing was changed.")
-    if not write:
-        return
+    return int(version)
+
+
+def prove_writable(engine: Engine, version: int) -> None:
+    """Migrate an older layout, then commit a write: a full disk, a read-only mount or a locked
+    file shows here, at start, not after a card was charged."""
     try:
         with engine.begin() as conn:
             if version < SCHEMA_VERSION:
                 _migrate(conn, version)
                 conn.exec_driver_sql(f"PRAGMA user_version = {SCHEMA_VERSION}")
-            # A committed write: a full disk, a read-only mount or a locked file shows here, at start.
             conn.exec_driver_sql("INSERT OR REPLACE INTO settings (key, value) VALUES ('storage_checked_at', "
                                  "strftime('%Y-%m-%dT%H:%M:%fZ', 'now'))")
     except (OperationalError, DBAPIError) as exc:
@@ -307,14 +310,14 @@ def open_engine(data_dir: Path, *, busy_timeout_ms: int = 5000, read_only: bool 
         conn.exec_driver_sql("BEGIN IMMEDIATE" if immediate else "BEGIN")
 
     try:
-        check_storage(engine, path, write=False)   # refuse damaged or newer files before touching them
+        version = check_storage(engine, path)   # refuse damaged or newer files before touching them
         if not read_only:
             with storage_errors():
                 SQLModel.metadata.create_all(engine)
                 with engine.begin() as conn:
                     for statement in _FTS:
                         conn.execute(text(statement))
-            check_storage(engine, path)
+            prove_writable(engine, version)
     except BaseException:
         engine.dispose()
         raise
