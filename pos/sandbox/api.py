@@ -13,7 +13,7 @@ import string
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
 
-from . import currencies, errors, params, search, versions
+from . import currencies, definitions, errors, params, search, versions
 from .cards import TEST_CARDS
 from .clock import Clock
 from .store import Store
@@ -671,8 +671,7 @@ class StripeAPI:
         if value is None:
             return
         if isinstance(value, str):
-            kind = {"latest_charge": "charge", "charge": "charge", "payment_intent": "payment_intent",
-                    "payment_method": "payment_method"}.get(head)
+            kind = definitions.EXPANDS_TO.get(head)
             target = self.store.get(caller.account, kind, value) if kind else None
             if target is None:
                 raise errors.not_in_sandbox(f"expand[{head}]")

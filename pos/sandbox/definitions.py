@@ -24,6 +24,9 @@ DECLARED: dict[str, frozenset[str]] = {name: frozenset(v) for name, v in _DATA["
 EXPANDABLE: dict[str, frozenset[str]] = {name: frozenset(v) for name, v in _DATA["expandable"].items()}
 # Lists Stripe leaves out of an object unless asked with `expand[]` (2022-11-15: Charge.refunds).
 INCLUDABLE = {"charge": frozenset({"refunds"})}
+# The fields the sandbox expands, and the kind of object each one holds the id of.
+EXPANDS_TO = {"latest_charge": "charge", "payment_method": "payment_method", "charge": "charge",
+              "payment_intent": "payment_intent"}
 # Expandable on Stripe, set on the sandbox's objects, but with no object behind them here.
 NOT_EXPANDED_HERE = frozenset({"balance_transaction"})
 
@@ -114,8 +117,7 @@ def _check_path(kind: str, path: str, whole: str) -> None:
         # Refused before the call runs, so a confirm is never processed and then answered 400.
         raise errors.not_in_sandbox(f"expand[{whole}]")
     if rest:
-        target = {"latest_charge": "charge", "payment_method": "payment_method", "charge": "charge",
-                  "payment_intent": "payment_intent"}.get(head)
+        target = EXPANDS_TO.get(head)
         if target is None:
             raise errors.not_in_sandbox(f"expand[{whole}]")
         _check_path(target, rest, whole)

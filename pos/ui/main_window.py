@@ -91,7 +91,6 @@ class MainWindow(QMainWindow):
         self.context = context
         self.till = context.till
         self.locale = context.settings.locale
-        self.setWindowTitle(f"{context.settings.store_name} — Till {context.till_id}")
 
         self.products = ProductPanel(context.catalog, self.locale)
         self.cart_panel = CartPanel(self.till.cart, self.locale)
@@ -257,7 +256,7 @@ class MainWindow(QMainWindow):
             self.till.cart.currency = settings.currency
             self.till.cart.tax_inclusive = settings.tax_inclusive
             self.cart_panel.refresh()
-        self.setWindowTitle(f"{settings.store_name} — Till {self.context.till_id}")
+        self.refresh_mode()   # the title and the mode line show the (possibly new) till id
 
     # -- feedback -------------------------------------------------------------------
     def say(self, text: str, error: bool = False) -> None:
