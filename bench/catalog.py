@@ -22,10 +22,12 @@ from pos.adapters.db.catalog import CatalogRepo  # noqa: E402
 from stats import p50_p95 as summary, timed_ms as timed  # noqa: E402
 from pos.adapters.db.schema import ProductRow, open_engine, writer  # noqa: E402
 
-WORDS = ("oat flat white latte mocha kopi teh tarik croissant almond pandan kaya toast banana bread muffin "
-         "chicken pesto panini tuna melt avocado sourdough nasi lemak wrap water orange lime juice kombucha "
-         "beans blend single origin cup drip bag cold brew matcha chai jasmine green black iced hot large "
-         "small vanilla caramel hazelnut honey lemon ginger cocoa berry mango coconut durian").split()
+WORDS = (
+    "oat flat white latte mocha kopi teh tarik croissant almond pandan kaya toast banana bread muffin "
+    "chicken pesto panini tuna melt avocado sourdough nasi lemak wrap water orange lime juice kombucha "
+    "beans blend single origin cup drip bag cold brew matcha chai jasmine green black iced hot large "
+    "small vanilla caramel hazelnut honey lemon ginger cocoa berry mango coconut durian"
+).split()
 CATEGORIES = ["Coffee", "Tea", "Bakery", "Sandwiches", "Drinks", "Retail"]
 
 
@@ -41,12 +43,21 @@ def build(path: Path, size: int, rng: random.Random) -> tuple[CatalogRepo, list[
     for n in range(size):
         name = " ".join(rng.sample(WORDS, 3)).title() + f" {n % 997}"
         names.append(name)
-        rows.append({"sku": f"SKU-{n:07d}", "barcode": ean13(n), "name": name,
-                     "category": CATEGORIES[n % len(CATEGORIES)], "price_minor": 100 + n % 5000,
-                     "currency": "SGD", "tax_rate_bp": 900, "active": True})
+        rows.append(
+            {
+                "sku": f"SKU-{n:07d}",
+                "barcode": ean13(n),
+                "name": name,
+                "category": CATEGORIES[n % len(CATEGORIES)],
+                "price_minor": 100 + n % 5000,
+                "currency": "SGD",
+                "tax_rate_bp": 900,
+                "active": True,
+            }
+        )
     with writer(engine).begin() as conn:
         for start in range(0, size, 50_000):
-            conn.execute(ProductRow.__table__.insert(), rows[start:start + 50_000])
+            conn.execute(ProductRow.__table__.insert(), rows[start : start + 50_000])
     return CatalogRepo(engine), names, [r["barcode"] for r in rows]
 
 
@@ -93,16 +104,23 @@ def main() -> int:
         big = summary(timed(repo.find_code, lookups))
         assert repo.find_code(lookups[0]) is not None
         rows.append(("barcode lookup", args.baseline_size, base, args.barcode_size, big))
-    print(f"catalog bench, {args.queries} queries per case (catalogs built in {built_search:.0f} s "
-          f"and {built_codes:.0f} s)")
-    print(f"{'query':20} {'products':>9} {'p50 ms':>8} {'p95 ms':>8} | {'baseline':>9} {'p50 ms':>8} "
-          f"{'p95 ms':>8} | {'p95 ratio':>9}")
+    print(
+        f"catalog bench, {args.queries} queries per case (catalogs built in {built_search:.0f} s "
+        f"and {built_codes:.0f} s)"
+    )
+    print(
+        f"{'query':20} {'products':>9} {'p50 ms':>8} {'p95 ms':>8} | {'baseline':>9} {'p50 ms':>8} "
+        f"{'p95 ms':>8} | {'p95 ratio':>9}"
+    )
     for name, bsize, (bp50, bp95), size, (p50, p95) in rows:
-        print(f"{name:20} {size:>9} {p50:>8.3f} {p95:>8.3f} | {bsize:>9} {bp50:>8.3f} {bp95:>8.3f} | "
-              f"{p95 / bp95:>9.2f}")
+        print(
+            f"{name:20} {size:>9} {p50:>8.3f} {p95:>8.3f} | {bsize:>9} {bp50:>8.3f} {bp95:>8.3f} | {p95 / bp95:>9.2f}"
+        )
     search_p95, code_p95 = rows[0][4][1], rows[1][4][1]
-    print(f"targets: search p95 < 16 ms ({'met' if search_p95 < 16 else 'NOT met'}), "
-          f"barcode p95 < 1 ms ({'met' if code_p95 < 1 else 'NOT met'})")
+    print(
+        f"targets: search p95 < 16 ms ({'met' if search_p95 < 16 else 'NOT met'}), "
+        f"barcode p95 < 1 ms ({'met' if code_p95 < 1 else 'NOT met'})"
+    )
     return 0
 
 

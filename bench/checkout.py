@@ -32,11 +32,20 @@ KEY = "sk_test_benchcheckout"
 
 
 def bare(client, i):
-    pi = client.v1.payment_intents.create({"amount": 1030, "currency": "sgd", "allowed_payment_method_types": ["card"],
-                                           "metadata": {"sale_id": f"bare-{i}", "till_id": "T1"}},
-                                          {"idempotency_key": f"bare-{i}-create"})
-    client.v1.payment_intents.confirm(pi.id, {"payment_method": "pm_card_visa", "expand": ["latest_charge"]},
-                                      {"idempotency_key": f"bare-{i}-confirm-1"})
+    pi = client.v1.payment_intents.create(
+        {
+            "amount": 1030,
+            "currency": "sgd",
+            "allowed_payment_method_types": ["card"],
+            "metadata": {"sale_id": f"bare-{i}", "till_id": "T1"},
+        },
+        {"idempotency_key": f"bare-{i}-create"},
+    )
+    client.v1.payment_intents.confirm(
+        pi.id,
+        {"payment_method": "pm_card_visa", "expand": ["latest_charge"]},
+        {"idempotency_key": f"bare-{i}-confirm-1"},
+    )
 
 
 def main() -> int:
@@ -45,10 +54,12 @@ def main() -> int:
     args = parser.parse_args()
     with running_sandbox() as sb, tempfile.TemporaryDirectory() as tmp:
         context = build_context(Path(tmp) / "till", stripe_base_url=sb.url, api_key=KEY)
-        latte = context.catalog.save(Product(sku="L", name="Latte", category="Coffee", price=Money(580, "SGD"),
-                                             tax_rate_bp=900, barcode="1"))
-        bun = context.catalog.save(Product(sku="B", name="Bun", category="Bakery", price=Money(450, "SGD"),
-                                           tax_rate_bp=900, barcode="2"))
+        latte = context.catalog.save(
+            Product(sku="L", name="Latte", category="Coffee", price=Money(580, "SGD"), tax_rate_bp=900, barcode="1")
+        )
+        bun = context.catalog.save(
+            Product(sku="B", name="Bun", category="Bakery", price=Money(450, "SGD"), tax_rate_bp=900, barcode="2")
+        )
         client = stripe.StripeClient(KEY, base_addresses={"api": sb.url})
 
         def full(i):
@@ -57,7 +68,7 @@ def main() -> int:
             context.till.cart.add(bun)
             assert isinstance(context.till.pay("pm_card_visa"), Paid)
 
-        for i in range(20):   # warm up both paths
+        for i in range(20):  # warm up both paths
             bare(client, f"w{i}")
             full(i)
         bare_times, full_times = [], []

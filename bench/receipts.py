@@ -46,25 +46,33 @@ def seed(engine, count: int, rng: random.Random) -> dict:
             total = rng.randrange(100, 20_000)
             tax = total * 9 // 109
             brand, last4 = CARDS[n % len(CARDS)]
-            conn.execute("INSERT INTO sales (id, sale_key, till_id, state, currency, total_minor, tax_minor,"
-                         " subtotal_minor, tax_inclusive, create_params, created_at, updated_at)"
-                         " VALUES (?, ?, 'T1', 'paid', 'SGD', ?, ?, ?, 1, '{}', ?, ?)",
-                         (n + 1, f"k{n}", total, tax, total - tax, stamp, stamp))
-            conn.execute("INSERT INTO sale_lines (sale_id, line_no, sku, name, quantity, unit_price_minor,"
-                         " tax_rate_bp, net_minor, tax_minor, gross_minor)"
-                         " VALUES (?, 1, 'S', 'Item', 1, ?, 900, ?, ?, ?)",
-                         (n + 1, total, total - tax, tax, total))
-            conn.execute("INSERT INTO receipts (till_id, receipt_no, sale_id, created_at, currency, total_minor,"
-                         " tax_minor, payment_intent, card_brand, card_last4, status, refunded_minor)"
-                         " VALUES ('T1', ?, ?, ?, 'SGD', ?, ?, ?, ?, ?, 'paid', 0)",
-                         (n + 1, n + 1, stamp, total, tax, f"pi_bench{n:08d}", brand, last4))
+            conn.execute(
+                "INSERT INTO sales (id, sale_key, till_id, state, currency, total_minor, tax_minor,"
+                " subtotal_minor, tax_inclusive, create_params, created_at, updated_at)"
+                " VALUES (?, ?, 'T1', 'paid', 'SGD', ?, ?, ?, 1, '{}', ?, ?)",
+                (n + 1, f"k{n}", total, tax, total - tax, stamp, stamp),
+            )
+            conn.execute(
+                "INSERT INTO sale_lines (sale_id, line_no, sku, name, quantity, unit_price_minor,"
+                " tax_rate_bp, net_minor, tax_minor, gross_minor)"
+                " VALUES (?, 1, 'S', 'Item', 1, ?, 900, ?, ?, ?)",
+                (n + 1, total, total - tax, tax, total),
+            )
+            conn.execute(
+                "INSERT INTO receipts (till_id, receipt_no, sale_id, created_at, currency, total_minor,"
+                " tax_minor, payment_intent, card_brand, card_last4, status, refunded_minor)"
+                " VALUES ('T1', ?, ?, ?, 'SGD', ?, ?, ?, ?, ?, 'paid', 0)",
+                (n + 1, n + 1, stamp, total, tax, f"pi_bench{n:08d}", brand, last4),
+            )
             if n == count // 2:
                 sample = {"number": str(n + 1), "intent": f"pi_bench{n:08d}", "amount": f"{total / 100:.2f}"}
         # Every day before the last is closed, as a till that runs a Z each evening would have it.
         last_day_start = (start + step * (count - min(count, PER_DAY))).isoformat(timespec="microseconds")
-        conn.execute("INSERT INTO z_reports (till_id, z_no, period_start, period_end, figures, last_receipt_no, "
-                     "last_refund_no) VALUES ('T1', 1, ?, ?, '{}', ?, 0)",
-                     (start.isoformat(), last_day_start, count - min(count, PER_DAY)))
+        conn.execute(
+            "INSERT INTO z_reports (till_id, z_no, period_start, period_end, figures, last_receipt_no, "
+            "last_refund_no) VALUES ('T1', 1, ?, ?, '{}', ?, 0)",
+            (start.isoformat(), last_day_start, count - min(count, PER_DAY)),
+        )
     return sample
 
 
@@ -85,8 +93,9 @@ def measure(data_dir: Path, count: int, rng: random.Random, repeat: int) -> dict
         "search: payment id": lambda: repo.page(ReceiptQuery("intent", sample["intent"]), "SGD"),
         "search: card last 4": lambda: repo.page(ReceiptQuery("last4", "4444"), "SGD"),
         "search: amount": lambda: repo.page(ReceiptQuery("amount", sample["amount"]), "SGD"),
-        "search: date range": lambda: repo.page(ReceiptQuery("dates", date_from=today - timedelta(days=7),
-                                                             date_to=today), "SGD"),
+        "search: date range": lambda: repo.page(
+            ReceiptQuery("dates", date_from=today - timedelta(days=7), date_to=today), "SGD"
+        ),
         "X/Z figures, 10,000-sale day": lambda: reports.x_report("T1", "SGD"),
     }
     results = {name: timed(fn, repeat) for name, fn in cases.items()}
@@ -122,8 +131,10 @@ def main() -> int:
     with tempfile.TemporaryDirectory() as tmp:
         base = measure(Path(tmp) / "base", args.baseline, rng, args.repeat)
         big = measure(Path(tmp) / "big", args.receipts, rng, args.repeat)
-    print(f"receipts bench: {args.receipts:,} receipts (seeded in {big['seeded_s']:.0f} s), baseline "
-          f"{args.baseline:,}; {args.repeat} runs per case")
+    print(
+        f"receipts bench: {args.receipts:,} receipts (seeded in {big['seeded_s']:.0f} s), baseline "
+        f"{args.baseline:,}; {args.repeat} runs per case"
+    )
     print(f"{'case':34} {'p50 ms':>8} {'p95 ms':>8} | {'base p50':>8} {'base p95':>8} | {'p95 ratio':>9}")
     for name, values in big["results"].items():
         p50, p95 = summary(values)
@@ -132,8 +143,10 @@ def main() -> int:
     lists = [v for k, v in big["results"].items() if k.startswith(("first", "search", "receipts window"))]
     ok_lists = all(summary(v)[1] < 50 for v in lists)
     ok_report = summary(big["results"]["X/Z figures, 10,000-sale day"])[1] < 200
-    print(f"targets: list and searches p95 < 50 ms ({'met' if ok_lists else 'NOT met'}), "
-          f"report p95 < 200 ms ({'met' if ok_report else 'NOT met'})")
+    print(
+        f"targets: list and searches p95 < 50 ms ({'met' if ok_lists else 'NOT met'}), "
+        f"report p95 < 200 ms ({'met' if ok_report else 'NOT met'})"
+    )
     return 0
 
 

@@ -33,9 +33,15 @@ def seed(sandbox, count: int) -> None:
     api = sandbox._server.api
     with sandbox.store.lock:
         for i in range(count):
-            pi = api.create_payment_intent(caller, {"amount": str(1000 + i % 5000), "currency": "sgd",
-                                                    "allowed_payment_method_types": ["card"],
-                                                    "metadata": {"sale_id": f"seed-{i}"}})
+            pi = api.create_payment_intent(
+                caller,
+                {
+                    "amount": str(1000 + i % 5000),
+                    "currency": "sgd",
+                    "allowed_payment_method_types": ["card"],
+                    "metadata": {"sale_id": f"seed-{i}"},
+                },
+            )
             if i % 2:
                 api.confirm_payment_intent(caller, {"payment_method": "pm_card_visa"}, pi["id"])
             if i % 5000 == 4999:
@@ -48,12 +54,18 @@ def measure(url: str, rounds: int) -> list[float]:
     times = []
     for i in range(rounds + 20):
         start = time.perf_counter()
-        pi = client.v1.payment_intents.create({"amount": 1234, "currency": "sgd",
-                                               "allowed_payment_method_types": ["card"],
-                                               "metadata": {"sale_id": f"bench-{i}"}},
-                                              {"idempotency_key": f"bench-{i}-create"})
-        client.v1.payment_intents.confirm(pi.id, {"payment_method": "pm_card_visa"},
-                                          {"idempotency_key": f"bench-{i}-confirm"})
+        pi = client.v1.payment_intents.create(
+            {
+                "amount": 1234,
+                "currency": "sgd",
+                "allowed_payment_method_types": ["card"],
+                "metadata": {"sale_id": f"bench-{i}"},
+            },
+            {"idempotency_key": f"bench-{i}-create"},
+        )
+        client.v1.payment_intents.confirm(
+            pi.id, {"payment_method": "pm_card_visa"}, {"idempotency_key": f"bench-{i}-confirm"}
+        )
         if i >= 20:  # warm-up rounds are not counted
             times.append((time.perf_counter() - start) * 1000)
     return times

@@ -21,7 +21,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 WORK = ROOT / "build" / "bench-startup"
 
-BARE = '''
+BARE = """
 import os, sys, time
 from PySide6.QtCore import QEvent, QObject, QTimer
 from PySide6.QtWidgets import QApplication, QLabel, QMainWindow
@@ -43,12 +43,13 @@ window.show()
 code = app.exec()
 sys.stdout.flush()
 os._exit(code)
-'''
+"""
 
 
 def pyinstaller(*args: str) -> None:
-    subprocess.run([sys.executable, "-m", "PyInstaller", "--noconfirm", "--log-level", "WARN", *args],
-                   check=True, cwd=ROOT)
+    subprocess.run(
+        [sys.executable, "-m", "PyInstaller", "--noconfirm", "--log-level", "WARN", *args], check=True, cwd=ROOT
+    )
 
 
 def build() -> tuple[Path, Path]:
@@ -56,8 +57,18 @@ def build() -> tuple[Path, Path]:
     pyinstaller("--distpath", str(WORK / "dist"), "--workpath", str(WORK / "work"), "build.spec")
     script = WORK / "bare.py"
     script.write_text(BARE)
-    pyinstaller("--onedir", "--name", "bare", "--distpath", str(WORK / "dist"), "--workpath", str(WORK / "work"),
-                "--specpath", str(WORK), str(script))
+    pyinstaller(
+        "--onedir",
+        "--name",
+        "bare",
+        "--distpath",
+        str(WORK / "dist"),
+        "--workpath",
+        str(WORK / "work"),
+        "--specpath",
+        str(WORK),
+        str(script),
+    )
     return WORK / "dist" / "pos" / "pos", WORK / "dist" / "bare" / "bare"
 
 
@@ -87,15 +98,15 @@ def main() -> int:
         app, bare = WORK / "dist" / "pos" / "pos", WORK / "dist" / "bare" / "bare"
     else:
         app, bare = build()
-    env = dict(os.environ, QT_QPA_PLATFORM=os.environ.get("QT_QPA_PLATFORM", "offscreen"),
-               POS_DATA_DIR=str(WORK / "data"))
+    env = dict(
+        os.environ, QT_QPA_PLATFORM=os.environ.get("QT_QPA_PLATFORM", "offscreen"), POS_DATA_DIR=str(WORK / "data")
+    )
     env.pop("POS_STRIPE_API_KEY", None)
     results = {}
     for name, exe, extra in (("bare", bare, []), ("pos", app, ["--startup-probe"])):
-        run_once(exe, extra, env)   # warm the page cache
+        run_once(exe, extra, env)  # warm the page cache
         samples = [run_once(exe, extra, env) for _ in range(args.runs)]
-        results[name] = (statistics.median(s[0] for s in samples), max(s[1] for s in samples),
-                         folder_size(exe.parent))
+        results[name] = (statistics.median(s[0] for s in samples), max(s[1] for s in samples), folder_size(exe.parent))
     (bt, bm, bs), (at, am, size) = results["bare"], results["pos"]
     print(f"start-up bench, {args.runs} runs each, QT_QPA_PLATFORM={env['QT_QPA_PLATFORM']}")
     print(f"{'':22} {'bare PySide6':>14} {'pos':>10} {'ratio':>7}  target")

@@ -42,11 +42,11 @@ def check_stripe_key(key: str, base_url: str | None) -> None:
     try:
         gateway.check_key()
     except NotAuthorized:
-        raise KeyRefused("Stripe refused this key (it is not valid, or it was revoked). It was not saved.") \
-            from None
+        raise KeyRefused("Stripe refused this key (it is not valid, or it was revoked). It was not saved.") from None
     except GatewayError:
-        raise KeyRefused("Could not reach Stripe to check the key, so it was not saved. "
-                         "Check the connection and try again.") from None
+        raise KeyRefused(
+            "Could not reach Stripe to check the key, so it was not saved. Check the connection and try again."
+        ) from None
 
 
 @dataclass
@@ -62,13 +62,13 @@ class AppContext:
     receipts: ReceiptsRepo
     refunds: Refunds
     keys: KeyManager
-    stripe_base_url: str | None          # as given (None: Stripe itself, or the sandbox in demo)
+    stripe_base_url: str | None  # as given (None: Stripe itself, or the sandbox in demo)
     timeout: object = None
     gateway: StripeGateway | None = None
     key_state: KeyState | None = None
     sandbox: object | None = None
-    lock: FolderLock | None = None       # held while this process sells from the folder
-    read_only: str | None = None         # why this window only looks (another process sells here)
+    lock: FolderLock | None = None  # held while this process sells from the folder
+    read_only: str | None = None  # why this window only looks (another process sells here)
     _closed: bool = field(default=False, repr=False)
 
     @property
@@ -142,9 +142,18 @@ class AppContext:
             self.lock.release()
 
 
-def build_context(data_dir: Path, *, stripe_base_url: str | None = None, api_key: str | None = None,
-                  timeout=None, key_store=None, profile: str | None = None, demo: bool = False,
-                  purpose: str = "the till", read_only_because: str | None = None) -> AppContext:
+def build_context(
+    data_dir: Path,
+    *,
+    stripe_base_url: str | None = None,
+    api_key: str | None = None,
+    timeout=None,
+    key_store=None,
+    profile: str | None = None,
+    demo: bool = False,
+    purpose: str = "the till",
+    read_only_because: str | None = None,
+) -> AppContext:
     """Everything the till needs. api_key, when given, wins over the environment and the keyring;
     demo=True ignores both (the self-test).
 
@@ -173,13 +182,21 @@ def _read_only_context(data_dir: Path, stripe_base_url: str | None, reason: str)
     settings = settings_repo.load()
     journal = SqlJournal(engine, settings_repo)
     checkout = Checkout(journal, None, settings.till_id)
-    return AppContext(data_dir=data_dir, engine=engine, catalog=CatalogRepo(engine), settings_repo=settings_repo,
-                      settings=settings, journal=journal, checkout=checkout,
-                      till=Till(checkout, settings.currency, settings.tax_inclusive),
-                      receipts=ReceiptsRepo(engine, settings_repo),
-                      refunds=Refunds(SqlRefunds(engine, settings_repo), None, settings.till_id),
-                      keys=KeyManager(_NoKeys(), lambda _key: None), stripe_base_url=stripe_base_url,
-                      read_only=reason)
+    return AppContext(
+        data_dir=data_dir,
+        engine=engine,
+        catalog=CatalogRepo(engine),
+        settings_repo=settings_repo,
+        settings=settings,
+        journal=journal,
+        checkout=checkout,
+        till=Till(checkout, settings.currency, settings.tax_inclusive),
+        receipts=ReceiptsRepo(engine, settings_repo),
+        refunds=Refunds(SqlRefunds(engine, settings_repo), None, settings.till_id),
+        keys=KeyManager(_NoKeys(), lambda _key: None),
+        stripe_base_url=stripe_base_url,
+        read_only=reason,
+    )
 
 
 class _NoKeys:
@@ -205,8 +222,9 @@ def _selling_context(data_dir, stripe_base_url, api_key, timeout, key_store, pro
 
         key_store = KeyringStore(profile or os.environ.get(PROFILE_ENV) or "default")
     profile_name = profile or os.environ.get(PROFILE_ENV) or "default"
-    keys = KeyManager(key_store, lambda key: check_stripe_key(key, stripe_base_url),
-                      marker=SettingsKeyMarker(engine, profile_name))
+    keys = KeyManager(
+        key_store, lambda key: check_stripe_key(key, stripe_base_url), marker=SettingsKeyMarker(engine, profile_name)
+    )
     if demo:
         state = KeyState(None, "demo")
     else:
@@ -220,10 +238,21 @@ def _selling_context(data_dir, stripe_base_url, api_key, timeout, key_store, pro
     checkout = Checkout(journal, None, settings.till_id)
     till = Till(checkout, settings.currency, settings.tax_inclusive)
     refunds = Refunds(SqlRefunds(engine, settings_repo), None, settings.till_id)
-    context = AppContext(data_dir=data_dir, engine=engine, catalog=catalog, settings_repo=settings_repo,
-                         settings=settings, journal=journal, checkout=checkout, till=till,
-                         receipts=ReceiptsRepo(engine, settings_repo), refunds=refunds, keys=keys,
-                         stripe_base_url=stripe_base_url, timeout=timeout)
+    context = AppContext(
+        data_dir=data_dir,
+        engine=engine,
+        catalog=catalog,
+        settings_repo=settings_repo,
+        settings=settings,
+        journal=journal,
+        checkout=checkout,
+        till=till,
+        receipts=ReceiptsRepo(engine, settings_repo),
+        refunds=refunds,
+        keys=keys,
+        stripe_base_url=stripe_base_url,
+        timeout=timeout,
+    )
     context.use_key(state)
     return context
 

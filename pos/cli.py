@@ -11,12 +11,16 @@ from pathlib import Path
 
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="pos", description="Point-of-sale till with Stripe card payments.")
-    parser.add_argument("--data-dir", type=Path, help="folder for the till's database (default: the OS "
-                        "app-data folder, or $POS_DATA_DIR)")
+    parser.add_argument(
+        "--data-dir",
+        type=Path,
+        help="folder for the till's database (default: the OS app-data folder, or $POS_DATA_DIR)",
+    )
     parser.add_argument("--stripe-base-url", help="point the Stripe client at this Stripe-compatible server")
     parser.add_argument("--startup-probe", action="store_true", help=argparse.SUPPRESS)
-    parser.add_argument("--profile", help="till profile: which keyring entry holds the key "
-                        "(default: $POS_PROFILE or 'default')")
+    parser.add_argument(
+        "--profile", help="till profile: which keyring entry holds the key (default: $POS_PROFILE or 'default')"
+    )
     sub = parser.add_subparsers(dest="command")
 
     catalog = sub.add_parser("catalog", help="import or export the product catalog (CSV)")
@@ -41,9 +45,13 @@ def build_parser() -> argparse.ArgumentParser:
     sub.add_parser("self-test", help="ring up and pay a sale offscreen on the embedded sandbox; exit 0 if all works")
 
     doctor = sub.add_parser("doctor", help="compare the embedded sandbox with Stripe, step by step")
-    doctor.add_argument("--live", action="store_true", required=True,
-                        help="run the till's own flows against Stripe (needs internet and a test key; "
-                             "--stripe-base-url points it elsewhere) and against the embedded sandbox")
+    doctor.add_argument(
+        "--live",
+        action="store_true",
+        required=True,
+        help="run the till's own flows against Stripe (needs internet and a test key; "
+        "--stripe-base-url points it elsewhere) and against the embedded sandbox",
+    )
 
     config = sub.add_parser("config", help="the Stripe key (kept in the OS keyring)")
     config_sub = config.add_subparsers(dest="action", required=True)
@@ -116,8 +124,12 @@ def cmd_recover(args) -> int:
     from pos.app import build_context
     from pos.services.settlement import settle_unfinished
 
-    context = build_context(args.data_dir or _default_dir(), stripe_base_url=args.stripe_base_url,
-                            profile=args.profile, purpose="pos recover")
+    context = build_context(
+        args.data_dir or _default_dir(),
+        stripe_base_url=args.stripe_base_url,
+        profile=args.profile,
+        purpose="pos recover",
+    )
     try:
         settled = settle_unfinished(context.till, context.refunds)
     finally:
@@ -187,8 +199,11 @@ def cmd_doctor(args) -> int:
 
     key = _key_manager(args).current().key
     if not key:
-        print("error: pos doctor --live needs a Stripe test key: set one with `pos config set-key` or "
-              "POS_STRIPE_API_KEY.", file=sys.stderr)
+        print(
+            "error: pos doctor --live needs a Stripe test key: set one with `pos config set-key` or "
+            "POS_STRIPE_API_KEY.",
+            file=sys.stderr,
+        )
         return 2
     verdict = classify(key)
     if not verdict.accepted:
@@ -200,8 +215,9 @@ def cmd_doctor(args) -> int:
     live = Probe(key, live_url, currency).run()
     with running_sandbox() as sandbox:
         local = Probe(key, sandbox.url, currency).run()
-    rows = [row for (step, theirs), (_same, ours) in zip(live, local, strict=True)
-            for row in compare(step, theirs, ours)]
+    rows = [
+        row for (step, theirs), (_same, ours) in zip(live, local, strict=True) for row in compare(step, theirs, ours)
+    ]
     name = "stripe" if args.stripe_base_url is None else "live"
     print(render_table(rows, name), end="")
     return 0 if all(row.agrees for row in rows) else 1
@@ -214,7 +230,7 @@ def _store_currency(args) -> str:
     try:
         return SettingsRepo(_engine(args)).load().currency
     except (StorageError, OSError):
-        return "USD"   # no data folder to read: any currency Stripe takes will do for a comparison
+        return "USD"  # no data folder to read: any currency Stripe takes will do for a comparison
 
 
 def cmd_report(args) -> int:
@@ -258,8 +274,12 @@ def _default_dir():
 def cmd_gui(args) -> int:
     from pos.launch import run_gui
 
-    return run_gui(args.data_dir or _default_dir(), stripe_base_url=args.stripe_base_url, profile=args.profile,
-                   startup_probe=args.startup_probe)
+    return run_gui(
+        args.data_dir or _default_dir(),
+        stripe_base_url=args.stripe_base_url,
+        profile=args.profile,
+        startup_probe=args.startup_probe,
+    )
 
 
 def _quiet_logging() -> None:
@@ -302,11 +322,17 @@ def _one_line_failure(exc: Exception) -> int:
         print(f"error: {exc.strerror or exc}{f': {exc.filename}' if exc.filename else ''}", file=sys.stderr)
     else:
         logging.getLogger(__name__).debug("command failed", exc_info=exc)
-        print(f"error: the command failed unexpectedly ({type(exc).__name__}); nothing more was done.",
-              file=sys.stderr)
+        print(f"error: the command failed unexpectedly ({type(exc).__name__}); nothing more was done.", file=sys.stderr)
     return 1
 
 
 def _handlers():
-    return {"catalog": cmd_catalog, "receipts": cmd_receipts, "recover": cmd_recover, "config": cmd_config,
-            "self-test": cmd_self_test, "report": cmd_report, "doctor": cmd_doctor}
+    return {
+        "catalog": cmd_catalog,
+        "receipts": cmd_receipts,
+        "recover": cmd_recover,
+        "config": cmd_config,
+        "self-test": cmd_self_test,
+        "report": cmd_report,
+        "doctor": cmd_doctor,
+    }

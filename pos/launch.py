@@ -55,20 +55,25 @@ def start_context(window, data_dir: Path, stripe_base_url: str | None, profile: 
     def failed(exc: Exception) -> None:
         if isinstance(exc, FolderInUse):
             if window.ask_read_only(exc.holder):
-                run_in_background(lambda _p: build_context(data_dir, stripe_base_url=stripe_base_url,
-                                                           read_only_because=exc.holder),
-                                  on_success=window.attach, on_failure=lambda err: window.show_startup_error(
-                                      _why_not(err)))
+                run_in_background(
+                    lambda _p: build_context(data_dir, stripe_base_url=stripe_base_url, read_only_because=exc.holder),
+                    on_success=window.attach,
+                    on_failure=lambda err: window.show_startup_error(_why_not(err)),
+                )
             return
         window.show_startup_error(_why_not(exc))
 
     window.loading.setText("Checking the till's data…")
-    run_in_background(lambda _p: build_context(data_dir, stripe_base_url=stripe_base_url, profile=profile),
-                      on_success=window.attach, on_failure=failed)
+    run_in_background(
+        lambda _p: build_context(data_dir, stripe_base_url=stripe_base_url, profile=profile),
+        on_success=window.attach,
+        on_failure=failed,
+    )
 
 
-def run_gui(data_dir: Path, *, stripe_base_url: str | None = None, profile: str | None = None,
-            startup_probe: bool = False) -> int:
+def run_gui(
+    data_dir: Path, *, stripe_base_url: str | None = None, profile: str | None = None, startup_probe: bool = False
+) -> int:
     from PySide6.QtCore import QEvent, QObject, QTimer
     from PySide6.QtGui import QIcon
     from PySide6.QtWidgets import QApplication

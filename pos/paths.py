@@ -28,6 +28,6 @@ def resource_path(name: str) -> Path:
         from importlib.resources import files
 
         root = Path(str(files("pos._resources")))
-    except ModuleNotFoundError:   # a checkout used without installing it
+    except ModuleNotFoundError:  # a checkout used without installing it
         root = Path(__file__).resolve().parent.parent / "resources"
     return root / name

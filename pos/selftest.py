@@ -50,8 +50,9 @@ def run() -> int:
                 raise AssertionError(f"the payment did not succeed: {result}")
             receipt = result.receipt
             conn = sqlite3.connect(Path(tmp) / "till" / "pos.sqlite3")
-            row = conn.execute("SELECT total_minor, payment_intent FROM receipts WHERE receipt_no = ?",
-                               (receipt.receipt_no,)).fetchone()
+            row = conn.execute(
+                "SELECT total_minor, payment_intent FROM receipts WHERE receipt_no = ?", (receipt.receipt_no,)
+            ).fetchone()
             conn.close()
             if row != (receipt.total.minor, receipt.payment_intent):
                 raise AssertionError(f"receipt {receipt.number_text} is not in SQLite as shown: {row}")
@@ -62,9 +63,11 @@ def run() -> int:
             app.processEvents()
         finally:
             window.close()
-    print(f"self-test ok: receipt {receipt.number_text}, {receipt.total} paid by "
-          f"{receipt.card_brand} {receipt.card_last4}, {receipt.payment_intent} succeeded in the sandbox, "
-          f"{time.perf_counter() - started:.2f} s")
+    print(
+        f"self-test ok: receipt {receipt.number_text}, {receipt.total} paid by "
+        f"{receipt.card_brand} {receipt.card_last4}, {receipt.payment_intent} succeeded in the sandbox, "
+        f"{time.perf_counter() - started:.2f} s"
+    )
     return 0
 
 

@@ -1,6 +1,6 @@
 """Draw the app icon with Qt and save it as PNG (Linux, window icon) and ICO (Windows builds).
 
-    QT_QPA_PLATFORM=offscreen .venv/bin/python scripts/make_icon.py
+QT_QPA_PLATFORM=offscreen .venv/bin/python scripts/make_icon.py
 """
 
 from __future__ import annotations
@@ -26,7 +26,7 @@ def draw(size: int) -> QImage:
     p.setPen(Qt.NoPen)
     p.drawRoundedRect(QRectF(8 * s, 8 * s, 240 * s, 240 * s), 48 * s, 48 * s)
     p.setBrush(QColor("#fdfaf3"))
-    p.drawRect(QRectF(68 * s, 40 * s, 120 * s, 176 * s))          # the receipt
+    p.drawRect(QRectF(68 * s, 40 * s, 120 * s, 176 * s))  # the receipt
     p.setPen(QPen(QColor("#2f6f4f"), 10 * s))
     for y in (84, 112, 140):
         p.drawLine(int(88 * s), int(y * s), int(168 * s), int(y * s))

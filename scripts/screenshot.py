@@ -1,6 +1,6 @@
 """Ring up a demo sale offscreen and save screenshots of the till for the README.
 
-    QT_QPA_PLATFORM=offscreen .venv/bin/python scripts/screenshot.py docs/
+QT_QPA_PLATFORM=offscreen .venv/bin/python scripts/screenshot.py docs/
 """
 
 from __future__ import annotations
@@ -42,7 +42,7 @@ def main(out: Path) -> int:
     QTest.qWait(50)
     for name in ("Flat White", "Café Latte", "Flat White"):
         next(b for b in window.products.buttons() if b.text().startswith(name + "\n")).click()
-    window.products.search.setText("8881230000174")   # Butter Croissant, as a scanner types it
+    window.products.search.setText("8881230000174")  # Butter Croissant, as a scanner types it
     QTest.keyClick(window.products.search, Qt.Key_Return)
     settle(app)
     window.grab().save(str(out / "till.png"))
@@ -50,7 +50,7 @@ def main(out: Path) -> int:
     dialog = window.payment_dialog
     settle(app)
     dialog.grab().save(str(out / "payment.png"))
-    dialog.methods.setCurrentRow(4)   # insufficient funds
+    dialog.methods.setCurrentRow(4)  # insufficient funds
     dialog.charge()
     settle(app)
     dialog.grab().save(str(out / "declined.png"))

@@ -27,14 +27,27 @@ OUT = ROOT / "pos" / "sandbox" / "stripe_definitions.json"
 
 # The params types of the calls the sandbox serves (its routes name them too).
 PARAMS = [
-    "PaymentIntentCreateParams", "PaymentIntentListParams", "PaymentIntentSearchParams",
-    "PaymentIntentRetrieveParams", "PaymentIntentUpdateParams", "PaymentIntentConfirmParams",
-    "PaymentIntentCancelParams", "PaymentIntentCaptureParams", "PaymentMethodRetrieveParams",
-    "ChargeListParams", "ChargeRetrieveParams", "RefundCreateParams", "RefundListParams",
+    "PaymentIntentCreateParams",
+    "PaymentIntentListParams",
+    "PaymentIntentSearchParams",
+    "PaymentIntentRetrieveParams",
+    "PaymentIntentUpdateParams",
+    "PaymentIntentConfirmParams",
+    "PaymentIntentCancelParams",
+    "PaymentIntentCaptureParams",
+    "PaymentMethodRetrieveParams",
+    "ChargeListParams",
+    "ChargeRetrieveParams",
+    "RefundCreateParams",
+    "RefundListParams",
     "RefundRetrieveParams",
 ]
-OBJECTS = {"payment_intent": stripe.PaymentIntent, "charge": stripe.Charge, "refund": stripe.Refund,
-           "payment_method": stripe.PaymentMethod}
+OBJECTS = {
+    "payment_intent": stripe.PaymentIntent,
+    "charge": stripe.Charge,
+    "refund": stripe.Refund,
+    "payment_method": stripe.PaymentMethod,
+}
 
 # Client-side request options mixed into some params types; never sent as parameters.
 OPTIONS = set(RequestOptions.__annotations__)

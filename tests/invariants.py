@@ -13,7 +13,8 @@ def check_invariants(db_path, stripe_client) -> dict:
         assert conn.execute("PRAGMA integrity_check").fetchone()[0] == "ok"
         sales = conn.execute("SELECT id, sale_key, state, total_minor, currency, payment_intent FROM sales").fetchall()
         receipts = conn.execute(
-            "SELECT till_id, receipt_no, sale_id, payment_intent, total_minor, currency FROM receipts").fetchall()
+            "SELECT till_id, receipt_no, sale_id, payment_intent, total_minor, currency FROM receipts"
+        ).fetchall()
     finally:
         conn.close()
     intents = []
@@ -39,5 +40,4 @@ def check_invariants(db_path, stripe_client) -> dict:
     for till in {r[0] for r in receipts}:
         numbers = sorted(r[1] for r in receipts if r[0] == till)
         assert numbers == list(range(1, len(numbers) + 1)), f"receipt numbers have gaps or repeats: {numbers}"
-    return {"sales": len(sales), "receipts": len(receipts), "intents": len(intents),
-            "succeeded": len(succeeded)}
+    return {"sales": len(sales), "receipts": len(receipts), "intents": len(intents), "succeeded": len(succeeded)}

@@ -19,8 +19,14 @@ LINT = str(Path(sys.executable).with_name("lint-imports"))
 
 
 def lint(tree: Path) -> subprocess.CompletedProcess:
-    return subprocess.run([LINT, "--config", str(tree / "pyproject.toml")], cwd=tree, capture_output=True,
-                          text=True, timeout=120, env={"PYTHONPATH": str(tree), "PATH": "/usr/bin:/bin"})
+    return subprocess.run(
+        [LINT, "--config", str(tree / "pyproject.toml")],
+        cwd=tree,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        env={"PYTHONPATH": str(tree), "PATH": "/usr/bin:/bin"},
+    )
 
 
 def test_the_contracts_hold():
@@ -29,14 +35,17 @@ def test_the_contracts_hold():
     assert "5 kept, 0 broken" in done.stdout
 
 
-@pytest.mark.parametrize("module,line,contract", [
-    ("pos/ui/cart_panel.py", "from pos.adapters.db.catalog import CatalogRepo", "The UI sees services"),
-    ("pos/ui/cart_panel.py", "import pos.app", "The UI sees services"),
-    ("pos/services/till.py", "import stripe", "Services import no adapters"),
-    ("pos/services/till.py", "from pos.adapters.db import raw", "Imports point inward"),
-    ("pos/domain/money.py", "from PySide6 import QtCore", "The domain is plain Python"),
-    ("pos/sandbox/params.py", "from pos.domain import currency", "The sandbox stands alone"),
-])
+@pytest.mark.parametrize(
+    "module,line,contract",
+    [
+        ("pos/ui/cart_panel.py", "from pos.adapters.db.catalog import CatalogRepo", "The UI sees services"),
+        ("pos/ui/cart_panel.py", "import pos.app", "The UI sees services"),
+        ("pos/services/till.py", "import stripe", "Services import no adapters"),
+        ("pos/services/till.py", "from pos.adapters.db import raw", "Imports point inward"),
+        ("pos/domain/money.py", "from PySide6 import QtCore", "The domain is plain Python"),
+        ("pos/sandbox/params.py", "from pos.domain import currency", "The sandbox stands alone"),
+    ],
+)
 def test_a_forbidden_import_breaks_its_contract(tmp_path, module, line, contract):
     tree = tmp_path / "tree"
     shutil.copytree(ROOT / "pos", tree / "pos", ignore=shutil.ignore_patterns("__pycache__"))

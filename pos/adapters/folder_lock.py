@@ -74,8 +74,17 @@ class FolderLock:
             raise FolderInUse(self.holder())
         try:
             os.ftruncate(fd, 0)
-            os.write(fd, json.dumps({"pid": os.getpid(), "host": socket.gethostname(), "purpose": purpose,
-                                     "since": datetime.now().astimezone().isoformat(timespec="seconds")}).encode())
+            os.write(
+                fd,
+                json.dumps(
+                    {
+                        "pid": os.getpid(),
+                        "host": socket.gethostname(),
+                        "purpose": purpose,
+                        "since": datetime.now().astimezone().isoformat(timespec="seconds"),
+                    }
+                ).encode(),
+            )
         except OSError:
             pass  # a full disk or read-only folder: the lock holds all the same
         self._fd = fd
@@ -94,5 +103,5 @@ class FolderLock:
 
     def release(self) -> None:
         if self._fd is not None:
-            os.close(self._fd)   # closing the descriptor drops the lock
+            os.close(self._fd)  # closing the descriptor drops the lock
             self._fd = None

@@ -10,6 +10,7 @@ from pos.domain.redaction import redact
 
 __all__ = ["RedactingFilter", "configure_logging", "redact"]
 
+
 class RedactingFilter(logging.Filter):
     """Rewrites the finished message (arguments and traceback included) before any handler sees it."""
 

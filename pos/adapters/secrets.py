@@ -19,12 +19,17 @@ def _unavailable(exc: Exception) -> KeyringUnavailable:
         return KeyringUnavailable(
             "No keyring is available to keep the Stripe key safely. Install one (on Debian: "
             "gnome-keyring, or KDE Wallet) and log in again; until then a key typed in is kept "
-            "for this session only.")
+            "for this session only."
+        )
     if isinstance(exc, keyring.errors.KeyringLocked):
-        return KeyringUnavailable("The keyring is locked. Unlock it (log in to the desktop) and try again; "
-                                  "until then a key typed in is kept for this session only.")
-    return KeyringUnavailable(f"The keyring could not be used ({type(exc).__name__}). Unlock or repair it; "
-                              "until then a key typed in is kept for this session only.")
+        return KeyringUnavailable(
+            "The keyring is locked. Unlock it (log in to the desktop) and try again; "
+            "until then a key typed in is kept for this session only."
+        )
+    return KeyringUnavailable(
+        f"The keyring could not be used ({type(exc).__name__}). Unlock or repair it; "
+        "until then a key typed in is kept for this session only."
+    )
 
 
 class KeyringStore:

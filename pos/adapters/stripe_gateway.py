@@ -27,7 +27,7 @@ from pos.services.gateway import (
 logging.getLogger("stripe").setLevel(logging.WARNING)
 
 STRIPE_API = "https://api.stripe.com"
-DEFAULT_TIMEOUT = (5.0, 30.0)   # connect, read (seconds)
+DEFAULT_TIMEOUT = (5.0, 30.0)  # connect, read (seconds)
 DEFAULT_RETRIES = 2
 # Every intent the till gives up on was abandoned: the cart changed, or the card needed 3D Secure.
 CANCEL_PARAMS = {"cancellation_reason": "abandoned"}
@@ -45,23 +45,40 @@ def _intent(pi) -> Intent:
         brand, last4 = card.get("brand"), card.get("last4")
     error = obj.get("last_payment_error") or {}
     return Intent(
-        id=obj["id"], status=obj["status"], amount=obj["amount"], currency=obj["currency"],
+        id=obj["id"],
+        status=obj["status"],
+        amount=obj["amount"],
+        currency=obj["currency"],
         amount_received=obj.get("amount_received") or 0,
         metadata=dict(obj.get("metadata") or {}),
-        charge_id=charge_id, card_brand=brand, card_last4=last4,
-        decline_code=error.get("decline_code"), error_code=error.get("code"),
+        charge_id=charge_id,
+        card_brand=brand,
+        card_last4=last4,
+        decline_code=error.get("decline_code"),
+        error_code=error.get("code"),
     )
 
 
 def _refund(refund) -> RefundInfo:
     obj = refund.to_dict() if hasattr(refund, "to_dict") else refund
-    return RefundInfo(id=obj["id"], status=obj["status"], amount=obj["amount"], currency=obj["currency"],
-                      metadata=dict(obj.get("metadata") or {}))
+    return RefundInfo(
+        id=obj["id"],
+        status=obj["status"],
+        amount=obj["amount"],
+        currency=obj["currency"],
+        metadata=dict(obj.get("metadata") or {}),
+    )
 
 
 class StripeGateway:
-    def __init__(self, api_key: str, base_url: str | None = None, *, timeout=DEFAULT_TIMEOUT,
-                 max_network_retries: int = DEFAULT_RETRIES):
+    def __init__(
+        self,
+        api_key: str,
+        base_url: str | None = None,
+        *,
+        timeout=DEFAULT_TIMEOUT,
+        max_network_retries: int = DEFAULT_RETRIES,
+    ):
         self.endpoint = base_url or STRIPE_API
         self._client = stripe.StripeClient(
             api_key,
@@ -76,8 +93,9 @@ class StripeGateway:
         except stripe.CardError as exc:
             err = exc.error.to_dict() if exc.error else {}
             intent = _intent(err["payment_intent"]) if err.get("payment_intent") else None
-            raise PaymentDeclined(exc.user_message or "Card declined", exc.code, err.get("decline_code"),
-                                  intent, err.get("charge")) from None
+            raise PaymentDeclined(
+                exc.user_message or "Card declined", exc.code, err.get("decline_code"), intent, err.get("charge")
+            ) from None
         except stripe.APIConnectionError as exc:
             raise OutcomeUnknown("No answer from Stripe (network error or timeout)") from exc
         except stripe.RateLimitError as exc:
@@ -101,8 +119,9 @@ class StripeGateway:
         return _intent(pi)
 
     def confirm_payment_intent(self, intent_id: str, params: dict, idempotency_key: str) -> Intent:
-        pi = self._call(self._client.v1.payment_intents.confirm, intent_id, params,
-                        {"idempotency_key": idempotency_key})
+        pi = self._call(
+            self._client.v1.payment_intents.confirm, intent_id, params, {"idempotency_key": idempotency_key}
+        )
         return _intent(pi)
 
     def retrieve_payment_intent(self, intent_id: str) -> Intent:
@@ -110,18 +129,19 @@ class StripeGateway:
         return _intent(pi)
 
     def cancel_payment_intent(self, intent_id: str, idempotency_key: str) -> Intent:
-        pi = self._call(self._client.v1.payment_intents.cancel, intent_id, CANCEL_PARAMS,
-                        {"idempotency_key": idempotency_key})
+        pi = self._call(
+            self._client.v1.payment_intents.cancel, intent_id, CANCEL_PARAMS, {"idempotency_key": idempotency_key}
+        )
         return _intent(pi)
 
     def update_payment_intent(self, intent_id: str, params: dict, idempotency_key: str) -> Intent:
-        pi = self._call(self._client.v1.payment_intents.update, intent_id, params,
-                        {"idempotency_key": idempotency_key})
+        pi = self._call(self._client.v1.payment_intents.update, intent_id, params, {"idempotency_key": idempotency_key})
         return _intent(pi)
 
     def find_payment_intents(self, sale_key: str) -> list[Intent]:
-        result = self._call(self._client.v1.payment_intents.search,
-                            {"query": f"metadata['sale_id']:'{sale_key}'", "limit": 10})
+        result = self._call(
+            self._client.v1.payment_intents.search, {"query": f"metadata['sale_id']:'{sale_key}'", "limit": 10}
+        )
         return [_intent(pi) for pi in result.data]
 
     def create_refund(self, params: dict, idempotency_key: str) -> RefundInfo:

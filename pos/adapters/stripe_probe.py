@@ -21,8 +21,16 @@ from pos.services.doctor import Observation
 from pos.services.refunds import refund_params
 
 TIMEOUT = (5.0, 30.0)
-STEPS = ("create", "confirm", "decline", "refund", "cancel", "idempotent replay", "idempotency mismatch",
-         "account default version")
+STEPS = (
+    "create",
+    "confirm",
+    "decline",
+    "refund",
+    "cancel",
+    "idempotent replay",
+    "idempotency mismatch",
+    "account default version",
+)
 
 
 def _version(headers) -> str | None:
@@ -34,17 +42,26 @@ def _version(headers) -> str | None:
 def _seen(obj) -> Observation:
     response = obj.last_response
     data = obj.to_dict()
-    return Observation(http_status=response.code, object_status=data.get("status"), fields=frozenset(data),
-                       version=_version(response.headers))
+    return Observation(
+        http_status=response.code,
+        object_status=data.get("status"),
+        fields=frozenset(data),
+        version=_version(response.headers),
+    )
 
 
 def _refused(exc: stripe.StripeError) -> Observation:
     error = exc.error.to_dict() if exc.error is not None else {}
     if exc.http_status is None:
         return Observation(failure=f"no answer ({type(exc).__name__})")
-    return Observation(http_status=exc.http_status, error_type=error.get("type"), error_code=error.get("code"),
-                       decline_code=error.get("decline_code"), error_param=error.get("param"),
-                       version=_version(exc.headers))
+    return Observation(
+        http_status=exc.http_status,
+        error_type=error.get("type"),
+        error_code=error.get("code"),
+        decline_code=error.get("decline_code"),
+        error_param=error.get("param"),
+        version=_version(exc.headers),
+    )
 
 
 def _attempt(call) -> tuple[object | None, Observation]:
@@ -58,10 +75,14 @@ def _attempt(call) -> tuple[object | None, Observation]:
 class Probe:
     def __init__(self, api_key: str, base_url: str, currency: str, amount_minor: int = 1000):
         self.api_key, self.base_url = api_key, base_url.rstrip("/")
-        self.client = stripe.StripeClient(api_key, base_addresses={"api": self.base_url}, max_network_retries=0,
-                                          http_client=stripe.RequestsClient(timeout=TIMEOUT))
+        self.client = stripe.StripeClient(
+            api_key,
+            base_addresses={"api": self.base_url},
+            max_network_retries=0,
+            http_client=stripe.RequestsClient(timeout=TIMEOUT),
+        )
         self.total = Money(amount_minor, currency.upper())
-        self._made: list[str] = []     # intents to cancel or refund at the end
+        self._made: list[str] = []  # intents to cancel or refund at the end
 
     def run(self) -> list[tuple[str, Observation]]:
         try:
@@ -93,14 +114,16 @@ class Probe:
 
         declined, _ = self._create()
         if declined is not None:
-            results.append(("decline", _attempt(
-                lambda: intents.confirm(declined.id, confirm_params("pm_card_chargeDeclined")))[1]))
+            results.append(
+                ("decline", _attempt(lambda: intents.confirm(declined.id, confirm_params("pm_card_chargeDeclined")))[1])
+            )
         else:
             results.append(("decline", skipped))
 
         if paid is not None:
-            params = refund_params(paid.id, self.total.minor // 2, "requested_by_customer", uuid.uuid4().hex, 0,
-                                   "doctor")
+            params = refund_params(
+                paid.id, self.total.minor // 2, "requested_by_customer", uuid.uuid4().hex, 0, "doctor"
+            )
             results.append(("refund", _attempt(lambda: self.client.v1.refunds.create(params))[1]))
         else:
             results.append(("refund", Observation(failure="skipped: the confirm step failed")))
@@ -117,9 +140,18 @@ class Probe:
         again, seen = self._create(key, params)
         replay = ("replayed", str(first is not None and again is not None and again.id == first.id).lower())
         header = (again.last_response.headers.get("Idempotent-Replayed") if again is not None else None) or "—"
-        results.append(("idempotent replay", Observation(
-            http_status=seen.http_status, version=seen.version, object_status=seen.object_status,
-            extra=(replay, ("Idempotent-Replayed", header)), failure=seen.failure)))
+        results.append(
+            (
+                "idempotent replay",
+                Observation(
+                    http_status=seen.http_status,
+                    version=seen.version,
+                    object_status=seen.object_status,
+                    extra=(replay, ("Idempotent-Replayed", header)),
+                    failure=seen.failure,
+                ),
+            )
+        )
         _, seen = self._create(key, {**params, "amount": self.total.minor + 100})
         results.append(("idempotency mismatch", seen))
         results.append(("account default version", self._default_version(intent.id)))
@@ -127,8 +159,9 @@ class Probe:
 
     def _default_version(self, intent_id: str) -> Observation:
         """A request without `Stripe-Version`: the account answers at its default version."""
-        request = urllib.request.Request(f"{self.base_url}/v1/payment_intents/{intent_id}",
-                                         headers={"Authorization": f"Bearer {self.api_key}"})
+        request = urllib.request.Request(
+            f"{self.base_url}/v1/payment_intents/{intent_id}", headers={"Authorization": f"Bearer {self.api_key}"}
+        )
         try:
             with urllib.request.urlopen(request, timeout=TIMEOUT[1]) as response:
                 body, status, headers = json.load(response), response.status, response.headers
@@ -136,8 +169,9 @@ class Probe:
             return Observation(http_status=exc.code, version=_version(exc.headers))
         except OSError as exc:
             return Observation(failure=f"no answer ({type(exc).__name__})")
-        return Observation(http_status=status, object_status=body.get("status"), fields=frozenset(body),
-                           version=_version(headers))
+        return Observation(
+            http_status=status, object_status=body.get("status"), fields=frozenset(body), version=_version(headers)
+        )
 
     def _clean_up(self) -> None:
         """Cancel what can be cancelled and refund what was paid, so a run leaves nothing behind."""
@@ -149,4 +183,4 @@ class Probe:
                 elif current.status != "canceled":
                     self.client.v1.payment_intents.cancel(intent_id, CANCEL_PARAMS)
             except stripe.StripeError:
-                continue   # already fully refunded, or unreachable: nothing more a doctor can do
+                continue  # already fully refunded, or unreachable: nothing more a doctor can do

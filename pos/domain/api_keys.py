@@ -21,14 +21,23 @@ def classify(key: str) -> KeyVerdict:
         return KeyVerdict(False, "No key was entered.")
     match = _SHAPE.fullmatch(key)
     if key.startswith("pk_"):
-        return KeyVerdict(False, "That is a publishable key (pk_…). The till needs a secret key "
-                                 "(sk_test_…) or a restricted key (rk_test_…).")
+        return KeyVerdict(
+            False,
+            "That is a publishable key (pk_…). The till needs a secret key "
+            "(sk_test_…) or a restricted key (rk_test_…).",
+        )
     if not match:
-        return KeyVerdict(False, "That does not look like a Stripe API key. Test keys start with "
-                                 "sk_test_ or rk_test_, followed by letters and digits.")
+        return KeyVerdict(
+            False,
+            "That does not look like a Stripe API key. Test keys start with "
+            "sk_test_ or rk_test_, followed by letters and digits.",
+        )
     if match.group(2) == "live":
-        return KeyVerdict(False, "That is a live key. This till takes Stripe's test payment methods only, "
-                                 "which cannot charge a live account: use a test key (sk_test_… or rk_test_…).")
+        return KeyVerdict(
+            False,
+            "That is a live key. This till takes Stripe's test payment methods only, "
+            "which cannot charge a live account: use a test key (sk_test_… or rk_test_…).",
+        )
     return KeyVerdict(True)
 
 

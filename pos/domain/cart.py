@@ -41,9 +41,9 @@ class LineTotals:
 class Totals:
     currency: str
     lines: tuple[LineTotals, ...]
-    subtotal: Money        # sum of line nets
-    tax: Money             # sum of line taxes
-    total: Money           # sum of line grosses = subtotal + tax
+    subtotal: Money  # sum of line nets
+    tax: Money  # sum of line taxes
+    total: Money  # sum of line grosses = subtotal + tax
     tax_by_rate: tuple[tuple[int, Money], ...]
 
 
@@ -54,14 +54,29 @@ def compute_totals(lines: list[tuple[Product, int]], currency: str, inclusive: b
         amount = product.price.minor * quantity
         line_tax = tax.line_tax(amount, product.tax_rate_bp, inclusive, currency)
         net, gross = (amount - line_tax, amount) if inclusive else (amount, amount + line_tax)
-        out.append(LineTotals(product.sku, product.name, quantity, product.price, product.tax_rate_bp,
-                              Money(net, currency), Money(line_tax, currency), Money(gross, currency)))
+        out.append(
+            LineTotals(
+                product.sku,
+                product.name,
+                quantity,
+                product.price,
+                product.tax_rate_bp,
+                Money(net, currency),
+                Money(line_tax, currency),
+                Money(gross, currency),
+            )
+        )
         by_rate[product.tax_rate_bp] = by_rate.get(product.tax_rate_bp, 0) + line_tax
     subtotal = sum(line.net.minor for line in out)
     tax_total = sum(line.tax.minor for line in out)
-    return Totals(currency, tuple(out), Money(subtotal, currency), Money(tax_total, currency),
-                  Money(subtotal + tax_total, currency),
-                  tuple((rate, Money(v, currency)) for rate, v in sorted(by_rate.items())))
+    return Totals(
+        currency,
+        tuple(out),
+        Money(subtotal, currency),
+        Money(tax_total, currency),
+        Money(subtotal + tax_total, currency),
+        tuple((rate, Money(v, currency)) for rate, v in sorted(by_rate.items())),
+    )
 
 
 @dataclass
@@ -114,5 +129,4 @@ class Cart:
         return not self.lines
 
     def totals(self) -> Totals:
-        return compute_totals([(line.product, line.quantity) for line in self.lines],
-                              self.currency, self.tax_inclusive)
+        return compute_totals([(line.product, line.quantity) for line in self.lines], self.currency, self.tax_inclusive)

@@ -28,8 +28,8 @@ class Product:
     sku: str
     name: str
     category: str
-    price: Money          # as shown on the shelf: gross if the store is tax-inclusive
-    tax_rate_bp: int      # basis points, 900 = 9%
+    price: Money  # as shown on the shelf: gross if the store is tax-inclusive
+    tax_rate_bp: int  # basis points, 900 = 9%
     barcode: str | None = None
     active: bool = True
     id: int | None = None
@@ -71,11 +71,15 @@ def product_from_row(row: dict[str, str], currency: str) -> Product:
     if price.minor <= 0:
         raise CatalogRowError(f"price {row['price'].strip()} must be more than zero")
     if price.minor > MAX_PRICE_MINOR:
-        raise CatalogRowError(f"price {row['price'].strip()} is more than a card payment can take "
-                              f"({Money(MAX_PRICE_MINOR, currency).major_text()} {currency.upper()})")
+        raise CatalogRowError(
+            f"price {row['price'].strip()} is more than a card payment can take "
+            f"({Money(MAX_PRICE_MINOR, currency).major_text()} {currency.upper()})"
+        )
     if price.minor % tax.rounding_step(currency):
-        raise CatalogRowError(f"price must be a multiple of {tax.rounding_step(currency)} minor units "
-                              f"for {currency} (card amounts end in 0)")
+        raise CatalogRowError(
+            f"price must be a multiple of {tax.rounding_step(currency)} minor units "
+            f"for {currency} (card amounts end in 0)"
+        )
     try:
         rate = tax.parse_rate(row["tax_rate"] or "")
     except ValueError as exc:
@@ -84,6 +88,11 @@ def product_from_row(row: dict[str, str], currency: str) -> Product:
 
 
 def product_to_row(product: Product) -> dict[str, str]:
-    return {"sku": csv_safe(product.sku), "barcode": product.barcode or "", "name": csv_safe(product.name),
-            "category": csv_safe(product.category), "price": product.price.major_text(),
-            "tax_rate": tax.format_rate(product.tax_rate_bp)}
+    return {
+        "sku": csv_safe(product.sku),
+        "barcode": product.barcode or "",
+        "name": csv_safe(product.name),
+        "category": csv_safe(product.category),
+        "price": product.price.major_text(),
+        "tax_rate": tax.format_rate(product.tax_rate_bp),
+    }

@@ -6,9 +6,7 @@ is the authority on what an amount in minor units means for a charge.
 """
 
 # Stripe's zero-decimal currencies: the amount is in major units already.
-ZERO_DECIMAL = frozenset(
-    "bif clp djf gnf jpy kmf krw mga pyg rwf ugx vnd vuv xaf xof xpf".split()
-)
+ZERO_DECIMAL = frozenset("bif clp djf gnf jpy kmf krw mga pyg rwf ugx vnd vuv xaf xof xpf".split())
 # Stripe's three-decimal currencies. Card acquirers only take amounts rounded
 # to the nearest ten minor units for these, so the last digit must be 0.
 THREE_DECIMAL = frozenset("bhd jod kwd omr tnd".split())

@@ -66,8 +66,9 @@ def render_text(receipt: Receipt, *, width: int = 42, copy: bool = False, locale
         if line.quantity != 1:
             out.append(f"  {line.quantity} x {fmt(line.unit_price)}")
     out.append(rule)
-    out.append(_row("Subtotal" + (" (excl. tax)" if not receipt.tax_inclusive else " (net)"),
-                    fmt(receipt.subtotal), width))
+    out.append(
+        _row("Subtotal" + (" (excl. tax)" if not receipt.tax_inclusive else " (net)"), fmt(receipt.subtotal), width)
+    )
     for rate, amount in receipt.tax_by_rate or ((None, receipt.tax),):
         label = "Tax" if rate is None else f"Tax {tax.format_rate(rate)}%"
         if receipt.tax_inclusive:

@@ -55,7 +55,7 @@ def lines_amount(lines: list[RefundableLine], chosen: dict[int, int], currency: 
         before = _share(line.gross_minor, line.refunded_quantity, line.quantity, step)
         after = _share(line.gross_minor, line.refunded_quantity + units, line.quantity, step)
         total += after - before
-    return total   # may be 0 (free items, or a unit's share rounding to nothing)
+    return total  # may be 0 (free items, or a unit's share rounding to nothing)
 
 
 @dataclass(frozen=True)
@@ -66,7 +66,7 @@ class RefundReceipt:
     store_name: str
     receipt_no: int
     amount: Money
-    lines: tuple[tuple[str, int], ...]    # (name, units) refunded; empty for a refund by amount
+    lines: tuple[tuple[str, int], ...]  # (name, units) refunded; empty for a refund by amount
     card_brand: str | None
     card_last4: str | None
     stripe_refund: str
@@ -74,9 +74,15 @@ class RefundReceipt:
 
 def render_refund_text(refund: RefundReceipt, *, width: int = 42, locale: str = "en_SG") -> str:
     rule = "-" * width
-    out = [refund.store_name.center(width), "*** REFUND ***".center(width), rule,
-           f"Refund {refund.refund_no:04d}".ljust(width - 8) + f"Till {refund.till_id}",
-           f"For receipt {refund.receipt_no:04d}", refund.created_at.strftime("%Y-%m-%d %H:%M:%S"), rule]
+    out = [
+        refund.store_name.center(width),
+        "*** REFUND ***".center(width),
+        rule,
+        f"Refund {refund.refund_no:04d}".ljust(width - 8) + f"Till {refund.till_id}",
+        f"For receipt {refund.receipt_no:04d}",
+        refund.created_at.strftime("%Y-%m-%d %H:%M:%S"),
+        rule,
+    ]
     for name, units in refund.lines:
         out.append(f"{units} x {name}"[:width])
     amount = "-" + refund.amount.format(locale)

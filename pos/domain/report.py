@@ -12,7 +12,7 @@ from .money import Money
 
 @dataclass(frozen=True)
 class DayReport:
-    kind: str                      # "X" (nothing closed), "Z" (closes the day) or "day" (a calendar date)
+    kind: str  # "X" (nothing closed), "Z" (closes the day) or "day" (a calendar date)
     till_id: str
     currency: str
     period_start: datetime
@@ -22,11 +22,11 @@ class DayReport:
     refunds_count: int
     refunds_minor: int
     tax_minor: int
-    tax_by_rate: tuple[tuple[int, int], ...]              # (rate in basis points, tax in minor units)
-    by_brand: tuple[tuple[str, int, int], ...]            # (card brand, sales, minor units)
-    by_hour: tuple[int, ...] = field(default=(0,) * 24)   # gross per local hour, minor units
+    tax_by_rate: tuple[tuple[int, int], ...]  # (rate in basis points, tax in minor units)
+    by_brand: tuple[tuple[str, int, int], ...]  # (card brand, sales, minor units)
+    by_hour: tuple[int, ...] = field(default=(0,) * 24)  # gross per local hour, minor units
     z_no: int | None = None
-    receipt_numbers: tuple[int, int] | None = None        # first and last receipt covered, when any
+    receipt_numbers: tuple[int, int] | None = None  # first and last receipt covered, when any
 
     @property
     def net_minor(self) -> int:
@@ -45,11 +45,18 @@ class DayReport:
     def as_json(self) -> dict[str, Any]:
         """Amounts as integers in minor units, under names that say what they are."""
         return {
-            "report": self.kind, "z_no": self.z_no, "till_id": self.till_id, "currency": self.currency,
-            "period_start": self.period_start.isoformat(), "period_end": self.period_end.isoformat(),
-            "sales_count": self.sales_count, "gross_minor": self.gross_minor,
-            "refunds_count": self.refunds_count, "refunds_minor": self.refunds_minor,
-            "net_minor": self.net_minor, "tax_minor": self.tax_minor,
+            "report": self.kind,
+            "z_no": self.z_no,
+            "till_id": self.till_id,
+            "currency": self.currency,
+            "period_start": self.period_start.isoformat(),
+            "period_end": self.period_end.isoformat(),
+            "sales_count": self.sales_count,
+            "gross_minor": self.gross_minor,
+            "refunds_count": self.refunds_count,
+            "refunds_minor": self.refunds_minor,
+            "net_minor": self.net_minor,
+            "tax_minor": self.tax_minor,
             "tax_by_rate": [{"rate_percent": tax.format_rate(r), "tax_minor": t} for r, t in self.tax_by_rate],
             "by_card_brand": [{"brand": b, "sales_count": n, "gross_minor": m} for b, n, m in self.by_brand],
             "gross_by_hour_minor": list(self.by_hour),
@@ -58,16 +65,24 @@ class DayReport:
 
     def csv_rows(self) -> list[tuple[str, str, str]]:
         """(section, item, value) rows; amounts as plain decimals in the report's currency."""
+
         def money(minor: int) -> str:
             return self.money(minor).major_text()
 
-        rows = [("report", "kind", self.kind), ("report", "z_no", "" if self.z_no is None else str(self.z_no)),
-                ("report", "till_id", self.till_id), ("report", "currency", self.currency),
-                ("report", "period_start", self.period_start.isoformat()),
-                ("report", "period_end", self.period_end.isoformat()),
-                ("totals", "sales_count", str(self.sales_count)), ("totals", "gross", money(self.gross_minor)),
-                ("totals", "refunds_count", str(self.refunds_count)), ("totals", "refunds", money(self.refunds_minor)),
-                ("totals", "net", money(self.net_minor)), ("totals", "tax", money(self.tax_minor))]
+        rows = [
+            ("report", "kind", self.kind),
+            ("report", "z_no", "" if self.z_no is None else str(self.z_no)),
+            ("report", "till_id", self.till_id),
+            ("report", "currency", self.currency),
+            ("report", "period_start", self.period_start.isoformat()),
+            ("report", "period_end", self.period_end.isoformat()),
+            ("totals", "sales_count", str(self.sales_count)),
+            ("totals", "gross", money(self.gross_minor)),
+            ("totals", "refunds_count", str(self.refunds_count)),
+            ("totals", "refunds", money(self.refunds_minor)),
+            ("totals", "net", money(self.net_minor)),
+            ("totals", "tax", money(self.tax_minor)),
+        ]
         rows += [("tax_by_rate", f"{tax.format_rate(r)}%", money(t)) for r, t in self.tax_by_rate]
         rows += [("card_brand", b, money(m)) for b, _n, m in self.by_brand]
         rows += [("gross_by_hour", f"{h:02d}", money(v)) for h, v in enumerate(self.by_hour)]
@@ -78,19 +93,30 @@ def render_report_text(report: DayReport, store_name: str, *, width: int = 42, l
     def fmt(minor: int) -> str:
         return report.money(minor).format(locale)
 
-
     def row(left: str, right: str) -> str:
         return left + " " * max(1, width - len(left) - len(right)) + right
 
     rule = "-" * width
-    out = [store_name.center(width), report.title().center(width), rule,
-           f"Till {report.till_id}",
-           f"From {report.period_start:%Y-%m-%d %H:%M}", f"To   {report.period_end:%Y-%m-%d %H:%M}",
-           *([f"Receipts {report.receipt_numbers[0]:04d} to {report.receipt_numbers[1]:04d}"]
-             if report.receipt_numbers else []), rule,
-           row("Sales", str(report.sales_count)), row("Gross", fmt(report.gross_minor)),
-           row(f"Refunds ({report.refunds_count})", "-" + fmt(report.refunds_minor)),
-           row("NET", fmt(report.net_minor)), rule, "Tax collected"]
+    out = [
+        store_name.center(width),
+        report.title().center(width),
+        rule,
+        f"Till {report.till_id}",
+        f"From {report.period_start:%Y-%m-%d %H:%M}",
+        f"To   {report.period_end:%Y-%m-%d %H:%M}",
+        *(
+            [f"Receipts {report.receipt_numbers[0]:04d} to {report.receipt_numbers[1]:04d}"]
+            if report.receipt_numbers
+            else []
+        ),
+        rule,
+        row("Sales", str(report.sales_count)),
+        row("Gross", fmt(report.gross_minor)),
+        row(f"Refunds ({report.refunds_count})", "-" + fmt(report.refunds_minor)),
+        row("NET", fmt(report.net_minor)),
+        rule,
+        "Tax collected",
+    ]
     out += [row(f"  {tax.format_rate(r)}%", fmt(t)) for r, t in report.tax_by_rate] or ["  none"]
     out += [row("  Total tax", fmt(report.tax_minor)), rule, "By card"]
     out += [row(f"  {b.upper()} ({n})", fmt(m)) for b, n, m in report.by_brand] or ["  none"]

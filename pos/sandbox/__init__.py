@@ -23,8 +23,16 @@ __all__ = ["API_VERSION", "Exchange", "FaultRule", "Sandbox", "running_sandbox"]
 class Sandbox:
     """A sandbox served from a background thread of this process."""
 
-    def __init__(self, host: str = "127.0.0.1", port: int = 0, db: str | None = None, *,
-                 api_version: str = API_VERSION, search_lag: float = 0.0, recorder=None):
+    def __init__(
+        self,
+        host: str = "127.0.0.1",
+        port: int = 0,
+        db: str | None = None,
+        *,
+        api_version: str = API_VERSION,
+        search_lag: float = 0.0,
+        recorder=None,
+    ):
         """`api_version` is the account's default (for requests without `Stripe-Version`);
         `search_lag` delays what search sees by that many seconds of the sandbox's clock;
         `recorder(exchange)` is called with every API request and its answer."""
@@ -32,8 +40,16 @@ class Sandbox:
         self.clock = Clock()
         self.faults = Faults()
         try:
-            self._server = SandboxServer(host, port, self.store, self.clock, self.faults,
-                                         api_version=api_version, search_lag=search_lag, recorder=recorder)
+            self._server = SandboxServer(
+                host,
+                port,
+                self.store,
+                self.clock,
+                self.faults,
+                api_version=api_version,
+                search_lag=search_lag,
+                recorder=recorder,
+            )
         except BaseException:
             self.store.close()
             raise
@@ -45,8 +61,9 @@ class Sandbox:
         return f"http://{host}:{port}"
 
     def start(self) -> "Sandbox":
-        self._thread = threading.Thread(target=self._server.serve_forever, name="stripe-sandbox",
-                                        kwargs={"poll_interval": 0.05}, daemon=True)
+        self._thread = threading.Thread(
+            target=self._server.serve_forever, name="stripe-sandbox", kwargs={"poll_interval": 0.05}, daemon=True
+        )
         self._thread.start()
         return self
 

@@ -12,16 +12,25 @@ from .versions import parse as parse_version
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="python -m pos.sandbox",
-                                     description="Stripe test-mode sandbox on a loopback port.")
+    parser = argparse.ArgumentParser(
+        prog="python -m pos.sandbox", description="Stripe test-mode sandbox on a loopback port."
+    )
     parser.add_argument("--host", default="127.0.0.1", help="loopback address to bind (default 127.0.0.1)")
     parser.add_argument("--port", type=int, default=0, help="port, 0 for any free one (default 0)")
     parser.add_argument("--db", help="SQLite file that keeps state across restarts (default: memory)")
-    parser.add_argument("--api-version", default=API_VERSION,
-                        help=f"the account's default Stripe API version, used when a request sends no "
-                             f"Stripe-Version header (default {API_VERSION}, the pinned SDK's)")
-    parser.add_argument("--search-lag", type=float, default=0.0, metavar="SECONDS",
-                        help="new and changed objects reach search only after this delay (default 0)")
+    parser.add_argument(
+        "--api-version",
+        default=API_VERSION,
+        help=f"the account's default Stripe API version, used when a request sends no "
+        f"Stripe-Version header (default {API_VERSION}, the pinned SDK's)",
+    )
+    parser.add_argument(
+        "--search-lag",
+        type=float,
+        default=0.0,
+        metavar="SECONDS",
+        help="new and changed objects reach search only after this delay (default 0)",
+    )
     args = parser.parse_args(argv)
     try:
         parse_version(args.api_version)
@@ -32,8 +41,7 @@ def main(argv: list[str] | None = None) -> int:
         print("error: --search-lag must be zero or more seconds", file=sys.stderr)
         return 2
     try:
-        sandbox = Sandbox(args.host, args.port, args.db, api_version=args.api_version,
-                          search_lag=args.search_lag)
+        sandbox = Sandbox(args.host, args.port, args.db, api_version=args.api_version, search_lag=args.search_lag)
     except (ValueError, OSError) as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 2

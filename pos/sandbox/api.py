@@ -33,29 +33,32 @@ class Caller:
 
 
 CONFIRMABLE = ("requires_payment_method", "requires_confirmation", "requires_action")
-CANCELABLE = ("requires_payment_method", "requires_capture", "requires_confirmation",
-              "requires_action", "processing")
+CANCELABLE = ("requires_payment_method", "requires_capture", "requires_confirmation", "requires_action", "processing")
 UPDATABLE = ("requires_payment_method", "requires_confirmation", "requires_action")
 AFTER_THE_FACT_PARAMS = {"metadata", "description", "receipt_email", "expand"}
 CAPTURE_METHODS = ("automatic", "automatic_async", "manual")
 # The payment method types this sandbox can take; Stripe filters `allowed_payment_method_types` to
 # the ones that work for the intent, silently (dahlia 2026-07-29).
 SANDBOX_TYPES = ("card",)
-_EXCLUSIVE_WITH_ALLOWED = ("payment_method_types", "excluded_payment_method_types",
-                           "automatic_payment_methods", "payment_method_configuration")
+_EXCLUSIVE_WITH_ALLOWED = (
+    "payment_method_types",
+    "excluded_payment_method_types",
+    "automatic_payment_methods",
+    "payment_method_configuration",
+)
 _RETURN_URL_NEEDED = (
     "This PaymentIntent is configured to accept payment methods enabled in your Dashboard. Because some "
     "of these payment methods might redirect your customer off of your page, you must provide a "
     "`return_url`. If you don't want to accept redirect-based payment methods, set "
     "`automatic_payment_methods[enabled]` to `true` and `automatic_payment_methods[allow_redirects]` to "
-    "`never` when creating Setup Intents and Payment Intents.")
+    "`never` when creating Setup Intents and Payment Intents."
+)
 
 
 def _only_one_of(p: dict, names) -> None:
     given = sorted(n for n in names if n in p)
     if len(given) > 1:
-        raise errors.validation(f"You may only specify one of these parameters: {', '.join(given)}.",
-                                param=given[-1])
+        raise errors.validation(f"You may only specify one of these parameters: {', '.join(given)}.", param=given[-1])
 
 
 def _type_list(p: dict, name: str) -> list[str]:
@@ -89,14 +92,22 @@ class StripeAPI:
             "object": "payment_method",
             "allow_redisplay": "unspecified",
             "billing_details": {
-                "address": {"city": None, "country": None, "line1": None, "line2": None,
-                            "postal_code": None, "state": None},
-                "email": None, "name": None, "phone": None, "tax_id": None,
+                "address": {
+                    "city": None,
+                    "country": None,
+                    "line1": None,
+                    "line2": None,
+                    "postal_code": None,
+                    "state": None,
+                },
+                "email": None,
+                "name": None,
+                "phone": None,
+                "tax_id": None,
             },
             "card": {
                 "brand": card.brand,
-                "checks": {"address_line1_check": None, "address_postal_code_check": None,
-                           "cvc_check": "unchecked"},
+                "checks": {"address_line1_check": None, "address_postal_code_check": None, "cvc_check": "unchecked"},
                 "country": card.country,
                 "description": None,
                 "display_brand": card.brand,
@@ -151,9 +162,14 @@ class StripeAPI:
                 raise errors.validation(
                     "None of the payment method types in `allowed_payment_method_types` can be used for "
                     f"this PaymentIntent: this sandbox takes {', '.join(SANDBOX_TYPES)} only.",
-                    param="allowed_payment_method_types")
-            return {"allowed_payment_method_types": allowed, "automatic_payment_methods": None,
-                    "payment_method_types": usable, "payment_method_configuration_details": None}
+                    param="allowed_payment_method_types",
+                )
+            return {
+                "allowed_payment_method_types": allowed,
+                "automatic_payment_methods": None,
+                "payment_method_types": usable,
+                "payment_method_configuration_details": None,
+            }
         _only_one_of(p, ("automatic_payment_methods", "payment_method_types"))
         if "payment_method_types" in p:  # versions before endive only (checked with the parameters)
             types = _type_list(p, "payment_method_types")
@@ -161,9 +177,14 @@ class StripeAPI:
                 if kind not in SANDBOX_TYPES:
                     raise errors.validation(
                         f'The payment method type "{kind}" is invalid. This sandbox supports "card" only.',
-                        param="payment_method_types")
-            return {"allowed_payment_method_types": None, "automatic_payment_methods": None,
-                    "payment_method_types": types, "payment_method_configuration_details": None}
+                        param="payment_method_types",
+                    )
+            return {
+                "allowed_payment_method_types": None,
+                "automatic_payment_methods": None,
+                "payment_method_types": types,
+                "payment_method_configuration_details": None,
+            }
         automatic = None
         if "automatic_payment_methods" in p:
             raw = p["automatic_payment_methods"]
@@ -179,10 +200,14 @@ class StripeAPI:
             automatic = {"allow_redirects": redirects, "enabled": True} if enabled else None
         elif versions.AUTOMATIC_PAYMENT_METHODS_DEFAULT.on(caller.version):
             automatic = {"allow_redirects": "always", "enabled": True}
-        return {"allowed_payment_method_types": None, "automatic_payment_methods": automatic,
-                "payment_method_types": list(SANDBOX_TYPES),
-                "payment_method_configuration_details":
-                    {"id": "pmc_sandbox_default", "parent": None} if automatic else None}
+        return {
+            "allowed_payment_method_types": None,
+            "automatic_payment_methods": automatic,
+            "payment_method_types": list(SANDBOX_TYPES),
+            "payment_method_configuration_details": {"id": "pmc_sandbox_default", "parent": None}
+            if automatic
+            else None,
+        }
 
     def create_payment_intent(self, caller: Caller, p: dict) -> dict:
         amount = params.integer(p, "amount", required=True)
@@ -196,8 +221,7 @@ class StripeAPI:
         confirm = params.boolean(p, "confirm")
         return_url = params.text(p, "return_url")
         if return_url and not confirm:
-            raise errors.validation("You can only use `return_url` together with `confirm=true`.",
-                                    param="return_url")
+            raise errors.validation("You can only use `return_url` together with `confirm=true`.", param="return_url")
         pm = None
         if p.get("payment_method"):
             pm = self._payment_method(caller, p["payment_method"])
@@ -233,8 +257,14 @@ class StripeAPI:
             "on_behalf_of": None,
             "payment_details": None,
             "payment_method": pm["id"] if pm else None,
-            "payment_method_options": {"card": {"installments": None, "mandate_options": None,
-                                                "network": None, "request_three_d_secure": "automatic"}},
+            "payment_method_options": {
+                "card": {
+                    "installments": None,
+                    "mandate_options": None,
+                    "network": None,
+                    "request_three_d_secure": "automatic",
+                }
+            },
             "payment_record": None,
             "presentment_details": None,
             "processing": None,
@@ -278,7 +308,9 @@ class StripeAPI:
             raise errors.unexpected_state(
                 f"You cannot update this PaymentIntent because it has a status of {pi['status']}. "
                 f"Only a PaymentIntent with one of the following statuses may be updated: "
-                f"{', '.join(UPDATABLE)}.", pi)
+                f"{', '.join(UPDATABLE)}.",
+                pi,
+            )
         code = params.currency(p, required=False) or pi["currency"]
         amount = params.integer(p, "amount")
         amount = pi["amount"] if amount is None else amount
@@ -288,8 +320,13 @@ class StripeAPI:
             pi.update(self._payment_method_choice(caller, p))
         # Stripe clears the last payment error on any update of an unpaid intent.
         pi.update(amount=amount, currency=code, metadata=metadata, last_payment_error=None)
-        for name in ("description", "receipt_email", "statement_descriptor",
-                     "statement_descriptor_suffix", "transfer_group"):
+        for name in (
+            "description",
+            "receipt_email",
+            "statement_descriptor",
+            "statement_descriptor_suffix",
+            "transfer_group",
+        ):
             if name in p:
                 pi[name] = params.text(p, name)
         if "setup_future_usage" in p:
@@ -309,12 +346,16 @@ class StripeAPI:
         if pi["status"] == "succeeded":
             raise errors.unexpected_state(
                 "You cannot confirm this PaymentIntent because it has already succeeded "
-                "after being previously confirmed.", pi)
+                "after being previously confirmed.",
+                pi,
+            )
         if pi["status"] not in CONFIRMABLE:
             raise errors.unexpected_state(
                 f"You cannot confirm this PaymentIntent because it has a status of {pi['status']}. "
                 f"Only a PaymentIntent with one of the following statuses may be confirmed: "
-                f"{', '.join(CONFIRMABLE)}.", pi)
+                f"{', '.join(CONFIRMABLE)}.",
+                pi,
+            )
         if "allowed_payment_method_types" in p or "payment_method_types" in p:
             pi.update(self._payment_method_choice(caller, p))
         if "capture_method" in p:
@@ -328,16 +369,20 @@ class StripeAPI:
             raise errors.invalid_request(
                 "You cannot confirm this PaymentIntent because it's missing a payment method. "
                 "Update the PaymentIntent with a payment method and then confirm it again.",
-                code="payment_intent_unexpected_state", param="payment_method",
-                extra={"payment_intent": pi})
+                code="payment_intent_unexpected_state",
+                param="payment_method",
+                extra={"payment_intent": pi},
+            )
         return self._confirm(caller, pi, self._payment_method(caller, ident), params.text(p, "return_url"))
 
     def _confirm(self, caller: Caller, pi: dict, pm: dict | None, return_url: str | None = None) -> dict:
         if pm is None:
             raise errors.invalid_request(
                 "You cannot confirm this PaymentIntent because it's missing a payment method.",
-                code="payment_intent_unexpected_state", param="payment_method",
-                extra={"payment_intent": pi})
+                code="payment_intent_unexpected_state",
+                param="payment_method",
+                extra={"payment_intent": pi},
+            )
         automatic = pi.get("automatic_payment_methods") or {}
         if automatic.get("enabled") and automatic.get("allow_redirects") != "never" and not return_url:
             # 2023-08-16: dynamic payment methods may redirect, so Stripe needs somewhere to come back to.
@@ -348,11 +393,19 @@ class StripeAPI:
             challenge = "https://hooks.stripe.com/3d_secure_2/hosted"
             next_action = (
                 {"type": "redirect_to_url", "redirect_to_url": {"return_url": return_url, "url": challenge}}
-                if return_url else
-                {"type": "use_stripe_sdk", "use_stripe_sdk": {"type": "three_d_secure_redirect",
-                                                              "stripe_js": challenge, "source": new_id("src")}})
-            pi.update(status="requires_action", payment_method=pm["id"], last_payment_error=None,
-                      next_action=next_action)
+                if return_url
+                else {
+                    "type": "use_stripe_sdk",
+                    "use_stripe_sdk": {
+                        "type": "three_d_secure_redirect",
+                        "stripe_js": challenge,
+                        "source": new_id("src"),
+                    },
+                }
+            )
+            pi.update(
+                status="requires_action", payment_method=pm["id"], last_payment_error=None, next_action=next_action
+            )
             return self._save_intent(caller, pi)
         charge = self._new_charge(caller, pi, pm, card)
         pi["latest_charge"] = charge["id"]
@@ -360,15 +413,27 @@ class StripeAPI:
             d = card.decline
             pi.update(status="requires_payment_method", payment_method=None)
             pi["last_payment_error"] = {
-                "charge": charge["id"], "code": d.code, "decline_code": d.decline_code,
+                "charge": charge["id"],
+                "code": d.code,
+                "decline_code": d.decline_code,
                 "doc_url": f"https://stripe.com/docs/error-codes/{d.code.replace('_', '-')}",
-                "message": d.message, "payment_method": self._public(pm), "type": "card_error",
+                "message": d.message,
+                "payment_method": self._public(pm),
+                "type": "card_error",
             }
             self._save_intent(caller, pi)
             raise errors.StripeError(
-                402, "card_error", d.message, code=d.code, decline_code=d.decline_code,
-                extra={"charge": charge["id"], "payment_intent": self.render(caller, pi, []),
-                       "payment_method": self._public(pm)})
+                402,
+                "card_error",
+                d.message,
+                code=d.code,
+                decline_code=d.decline_code,
+                extra={
+                    "charge": charge["id"],
+                    "payment_intent": self.render(caller, pi, []),
+                    "payment_method": self._public(pm),
+                },
+            )
         pi.update(payment_method=pm["id"], last_payment_error=None)
         if pi["capture_method"] == "manual":
             pi.update(status="requires_capture", amount_capturable=pi["amount"])
@@ -380,13 +445,21 @@ class StripeAPI:
         failed = card.decline is not None
         captured = not failed and pi["capture_method"] != "manual"
         charge_id = new_id("ch")
-        details = {key: pm["card"][key] for key in
-                   ("brand", "country", "exp_month", "exp_year", "fingerprint", "funding", "last4")}
-        details.update(amount_authorized=None if failed else pi["amount"],
-                       authorization_code=None if failed else f"{secrets.randbelow(10 ** 6):06d}",
-                       checks=dict(pm["card"]["checks"]), network=pm["card"]["brand"], mandate=None,
-                       network_transaction_id=None, regulated_status="unregulated",
-                       three_d_secure=None, wallet=None)
+        details = {
+            key: pm["card"][key]
+            for key in ("brand", "country", "exp_month", "exp_year", "fingerprint", "funding", "last4")
+        }
+        details.update(
+            amount_authorized=None if failed else pi["amount"],
+            authorization_code=None if failed else f"{secrets.randbelow(10**6):06d}",
+            checks=dict(pm["card"]["checks"]),
+            network=pm["card"]["brand"],
+            mandate=None,
+            network_transaction_id=None,
+            regulated_status="unregulated",
+            three_d_secure=None,
+            wallet=None,
+        )
         charge = {
             "id": charge_id,
             "object": "charge",
@@ -422,7 +495,8 @@ class StripeAPI:
                 "reason": card.decline.decline_code if failed else None,
                 "risk_level": "normal",
                 "seller_message": "The bank did not return any further details with this decline."
-                if failed else "Payment complete.",
+                if failed
+                else "Payment complete.",
                 "type": "issuer_declined" if failed else "authorized",
             },
             "paid": not failed,
@@ -453,19 +527,23 @@ class StripeAPI:
 
     def cancel_payment_intent(self, caller: Caller, p: dict, ident: str) -> dict:
         pi = self._intent(caller, ident)
-        reason = params.choice(p, "cancellation_reason",
-                               ("duplicate", "fraudulent", "requested_by_customer", "abandoned"))
+        reason = params.choice(
+            p, "cancellation_reason", ("duplicate", "fraudulent", "requested_by_customer", "abandoned")
+        )
         if pi["status"] not in CANCELABLE:
             raise errors.unexpected_state(
                 f"You cannot cancel this PaymentIntent because it has a status of {pi['status']}. "
                 f"Only a PaymentIntent with one of the following statuses may be canceled: "
-                f"{', '.join(CANCELABLE)}.", pi)
+                f"{', '.join(CANCELABLE)}.",
+                pi,
+            )
         if pi["status"] == "requires_capture":
             # Stripe releases the authorisation: the uncaptured charge shows as refunded
             # (https://docs.stripe.com/payments/place-a-hold-on-a-payment-method#cancel-authorization).
             self._release(caller, pi["latest_charge"], pi["amount_capturable"])
-        pi.update(status="canceled", canceled_at=self.now(), cancellation_reason=reason,
-                  amount_capturable=0, next_action=None)
+        pi.update(
+            status="canceled", canceled_at=self.now(), cancellation_reason=reason, amount_capturable=0, next_action=None
+        )
         return self._save_intent(caller, pi)
 
     def _release(self, caller: Caller, charge_id: str, amount: int) -> None:
@@ -481,27 +559,36 @@ class StripeAPI:
             raise errors.unexpected_state(
                 f"This PaymentIntent could not be captured because it has a status of {pi['status']}. "
                 "Only a PaymentIntent with one of the following statuses may be captured: requires_capture.",
-                pi)
+                pi,
+            )
         amount = params.integer(p, "amount_to_capture")
         amount = pi["amount_capturable"] if amount is None else amount
         if amount <= 0 or amount > pi["amount_capturable"]:
             raise errors.invalid_request(
                 f"The amount to capture ({amount}) must be positive and no more than the "
                 f"amount capturable ({pi['amount_capturable']}).",
-                code="amount_too_large", param="amount_to_capture")
+                code="amount_too_large",
+                param="amount_to_capture",
+            )
         charge = self.store.get(caller.account, "charge", pi["latest_charge"])
         charge.update(captured=True, amount_captured=amount)
         self.store.put(caller.account, "charge", charge)
         if amount < charge["amount"]:
             # A partial capture releases the rest, which Stripe shows as refunded on the charge.
             self._release(caller, charge["id"], charge["amount"] - amount)
-        pi.update(status="succeeded", amount_received=amount, amount_capturable=0,
-                  metadata=params.metadata(p, pi["metadata"]))
+        pi.update(
+            status="succeeded", amount_received=amount, amount_capturable=0, metadata=params.metadata(p, pi["metadata"])
+        )
         return self._save_intent(caller, pi)
 
     def list_payment_intents(self, caller: Caller, p: dict) -> dict:
-        items = self._page(caller, "payment_intent", p, self.store.ids(caller.account, "payment_intent"),
-                           lambda o: "customer" not in p or o["customer"] == p["customer"])
+        items = self._page(
+            caller,
+            "payment_intent",
+            p,
+            self.store.ids(caller.account, "payment_intent"),
+            lambda o: "customer" not in p or o["customer"] == p["customer"],
+        )
         return {"object": "list", "url": "/v1/payment_intents", **items}
 
     def search_payment_intents(self, caller: Caller, p: dict) -> dict:
@@ -527,9 +614,12 @@ class StripeAPI:
         # The cursor points at the first unread position, newest-first order.
         next_page = str(i + 1) if has_more else None
         # No `url`: the pinned SDK's SearchResultObject declares none (the package is the contract).
-        return {"object": "search_result",
-                "data": [self.render(caller, o, _inner_expand(p)) for o in found[:limit]],
-                "has_more": has_more, "next_page": next_page}
+        return {
+            "object": "search_result",
+            "data": [self.render(caller, o, _inner_expand(p)) for o in found[:limit]],
+            "has_more": has_more,
+            "next_page": next_page,
+        }
 
     # -- charges and refunds ----------------------------------------------
     def _get(self, caller: Caller, kind: str, ident: str, param: str = "id", name: str | None = None) -> dict:
@@ -544,8 +634,13 @@ class StripeAPI:
 
     def list_charges(self, caller: Caller, p: dict) -> dict:
         where = {"payment_intent": p["payment_intent"]} if p.get("payment_intent") else {}
-        items = self._page(caller, "charge", p, self.store.ids(caller.account, "charge", **where),
-                           lambda o: "customer" not in p or o["customer"] == p["customer"])
+        items = self._page(
+            caller,
+            "charge",
+            p,
+            self.store.ids(caller.account, "charge", **where),
+            lambda o: "customer" not in p or o["customer"] == p["customer"],
+        )
         return {"object": "list", "url": "/v1/charges", **items}
 
     def create_refund(self, caller: Caller, p: dict) -> dict:
@@ -560,31 +655,37 @@ class StripeAPI:
                 raise errors.invalid_request(
                     f"This PaymentIntent ({pi['id']}) does not have a successful charge to refund.",
                     code="payment_intent_unexpected_state",
-                    param="payment_intent")
+                    param="payment_intent",
+                )
             charge = self.store.get(caller.account, "charge", pi["latest_charge"])
         else:
             raise errors.parameter_missing("charge")
         reason = params.choice(p, "reason", ("duplicate", "fraudulent", "requested_by_customer"))
         metadata = params.metadata(p)
         if charge["status"] != "succeeded" or not charge["captured"]:
-            raise errors.invalid_request(f"Charge {charge['id']} has not been captured or did not succeed.",
-                                         param="charge")
+            raise errors.invalid_request(
+                f"Charge {charge['id']} has not been captured or did not succeed.", param="charge"
+            )
         # What was captured and not yet given back; a released authorisation was never money.
         refunded = charge["amount_refunded"] - charge.get("_released", 0)
         remaining = charge["amount_captured"] - refunded
         if remaining <= 0:
-            raise errors.invalid_request(f"Charge {charge['id']} has already been refunded.",
-                                         code="charge_already_refunded", param="charge")
+            raise errors.invalid_request(
+                f"Charge {charge['id']} has already been refunded.", code="charge_already_refunded", param="charge"
+            )
         amount = params.integer(p, "amount")
         amount = remaining if amount is None else amount
         if amount <= 0:
-            raise errors.validation("This value must be greater than or equal to 1.",
-                                    code="parameter_invalid_integer", param="amount")
+            raise errors.validation(
+                "This value must be greater than or equal to 1.", code="parameter_invalid_integer", param="amount"
+            )
         if amount > remaining:
             money = lambda minor: f"{currencies.major(minor, charge['currency'])}"  # noqa: E731
             raise errors.invalid_request(
-                f"Refund amount ({money(amount)}) is greater than unrefunded amount on charge "
-                f"({money(remaining)})", code="amount_too_large", param="amount")
+                f"Refund amount ({money(amount)}) is greater than unrefunded amount on charge ({money(remaining)})",
+                code="amount_too_large",
+                param="amount",
+            )
         refund = {
             "id": new_id("re"),
             "object": "refund",
@@ -596,9 +697,15 @@ class StripeAPI:
             "customer": None,
             "customer_account": None,
             "description": None,
-            "destination_details": {"card": {"reference": None, "reference_status": "pending",
-                                             "reference_type": "acquirer_reference_number", "type": "refund"},
-                                    "type": "card"},
+            "destination_details": {
+                "card": {
+                    "reference": None,
+                    "reference_status": "pending",
+                    "reference_type": "acquirer_reference_number",
+                    "type": "refund",
+                },
+                "type": "card",
+            },
             "failure_balance_transaction": None,
             "failure_reason": None,
             "instructions_email": None,
@@ -649,10 +756,13 @@ class StripeAPI:
                 out.pop("allowed_payment_method_types", None)
             if not versions.CHARGES_LIST_REMOVED.on(version):
                 ids = list(reversed(self.store.ids(caller.account, "charge", payment_intent=out["id"])))
-                out["charges"] = {"object": "list", "has_more": False, "total_count": len(ids),
-                                  "url": f"/v1/charges?payment_intent={out['id']}",
-                                  "data": [self.render(caller, self.store.get(caller.account, "charge", c), [])
-                                           for c in ids]}
+                out["charges"] = {
+                    "object": "list",
+                    "has_more": False,
+                    "total_count": len(ids),
+                    "url": f"/v1/charges?payment_intent={out['id']}",
+                    "data": [self.render(caller, self.store.get(caller.account, "charge", c), []) for c in ids],
+                }
         if kind in ("payment_intent", "charge") and not versions.INVOICE_REMOVED.on(version):
             out["invoice"] = None
         for path in expand or []:
@@ -663,9 +773,12 @@ class StripeAPI:
         head, _, rest = path.partition(".")
         if head == "refunds" and out.get("object") == "charge":
             ids = list(reversed(self.store.ids(caller.account, "refund", charge=out["id"])))
-            out["refunds"] = {"object": "list", "has_more": False, "url": f"/v1/charges/{out['id']}/refunds",
-                              "data": [self.render(caller, self.store.get(caller.account, "refund", r), [])
-                                       for r in ids]}
+            out["refunds"] = {
+                "object": "list",
+                "has_more": False,
+                "url": f"/v1/charges/{out['id']}/refunds",
+                "data": [self.render(caller, self.store.get(caller.account, "refund", r), []) for r in ids],
+            }
             return
         value = out.get(head)
         if value is None:
@@ -678,6 +791,7 @@ class StripeAPI:
             value = out[head] = self.render(caller, target, [])
         if rest:
             self._expand(caller, value, rest)
+
     def _page(self, caller: Caller, kind: str, p: dict, ids: list, keep=lambda o: True) -> dict:
         """Stripe's cursor pagination over ids stored oldest first, served newest first."""
         limit = _limit(p)
@@ -737,8 +851,11 @@ def _limit(p: dict) -> int:
     if limit is None:
         return 10
     if not 1 <= limit <= 100:
-        raise errors.validation("This value must be between 1 and 100 (it currently is "
-                                f"{limit}).", code="parameter_invalid_integer", param="limit")
+        raise errors.validation(
+            f"This value must be between 1 and 100 (it currently is {limit}).",
+            code="parameter_invalid_integer",
+            param="limit",
+        )
     return limit
 
 
@@ -753,6 +870,10 @@ def _created_filter(raw):
         if op not in ("gt", "gte", "lt", "lte"):
             raise errors.parameter_unknown(f"created[{op}]")
         bounds[op] = params.integer(raw, op)
-    checks = {"gt": lambda ts, v: ts > v, "gte": lambda ts, v: ts >= v,
-              "lt": lambda ts, v: ts < v, "lte": lambda ts, v: ts <= v}
+    checks = {
+        "gt": lambda ts, v: ts > v,
+        "gte": lambda ts, v: ts >= v,
+        "lt": lambda ts, v: ts < v,
+        "lte": lambda ts, v: ts <= v,
+    }
     return lambda ts: all(checks[op](ts, v) for op, v in bounds.items())

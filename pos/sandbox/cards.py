@@ -11,7 +11,7 @@ from dataclasses import dataclass
 
 @dataclass(frozen=True)
 class Decline:
-    code: str          # the error's `code`
+    code: str  # the error's `code`
     decline_code: str  # the error's `decline_code`
     message: str
 
@@ -38,34 +38,48 @@ TEST_CARDS: dict[str, TestCard] = {
     "pm_card_jcb": TestCard("jcb", "0505", country="JP"),
     "pm_card_chargeDeclined": TestCard("visa", "0002", decline=_GENERIC),
     "pm_card_chargeDeclinedInsufficientFunds": TestCard(
-        "visa", "9995",
+        "visa",
+        "9995",
         decline=Decline("card_declined", "insufficient_funds", "Your card has insufficient funds."),
     ),
     "pm_card_chargeDeclinedLostCard": TestCard(
-        "visa", "9987", decline=Decline("card_declined", "lost_card", "Your card was declined."),
+        "visa",
+        "9987",
+        decline=Decline("card_declined", "lost_card", "Your card was declined."),
     ),
     "pm_card_chargeDeclinedStolenCard": TestCard(
-        "visa", "9979", decline=Decline("card_declined", "stolen_card", "Your card was declined."),
+        "visa",
+        "9979",
+        decline=Decline("card_declined", "stolen_card", "Your card was declined."),
     ),
     "pm_card_chargeDeclinedFraudulent": TestCard(
-        "visa", "0019", decline=Decline("card_declined", "fraudulent", "Your card was declined."),
+        "visa",
+        "0019",
+        decline=Decline("card_declined", "fraudulent", "Your card was declined."),
     ),
     "pm_card_chargeDeclinedExpiredCard": TestCard(
-        "visa", "0069", decline=Decline("expired_card", "expired_card", "Your card has expired."),
+        "visa",
+        "0069",
+        decline=Decline("expired_card", "expired_card", "Your card has expired."),
     ),
     "pm_card_chargeDeclinedIncorrectCvc": TestCard(
-        "visa", "0127",
+        "visa",
+        "0127",
         decline=Decline("incorrect_cvc", "incorrect_cvc", "Your card's security code is incorrect."),
     ),
     "pm_card_chargeDeclinedProcessingError": TestCard(
-        "visa", "0119",
-        decline=Decline("processing_error", "processing_error",
-                        "An error occurred while processing your card. Try again in a little bit."),
+        "visa",
+        "0119",
+        decline=Decline(
+            "processing_error",
+            "processing_error",
+            "An error occurred while processing your card. Try again in a little bit.",
+        ),
     ),
     "pm_card_authenticationRequired": TestCard("visa", "3184", requires_action=True),
 }
 
 # Stripe's alternative spellings of the decline cards.
 for _name in [n for n in TEST_CARDS if n.startswith("pm_card_chargeDeclined")]:
-    TEST_CARDS["pm_card_visa_" + _name[len("pm_card_"):]] = TEST_CARDS[_name]
+    TEST_CARDS["pm_card_visa_" + _name[len("pm_card_") :]] = TEST_CARDS[_name]
 del _name

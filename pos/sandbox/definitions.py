@@ -25,8 +25,12 @@ EXPANDABLE: dict[str, frozenset[str]] = {name: frozenset(v) for name, v in _DATA
 # Lists Stripe leaves out of an object unless asked with `expand[]` (2022-11-15: Charge.refunds).
 INCLUDABLE = {"charge": frozenset({"refunds"})}
 # The fields the sandbox expands, and the kind of object each one holds the id of.
-EXPANDS_TO = {"latest_charge": "charge", "payment_method": "payment_method", "charge": "charge",
-              "payment_intent": "payment_intent"}
+EXPANDS_TO = {
+    "latest_charge": "charge",
+    "payment_method": "payment_method",
+    "charge": "charge",
+    "payment_intent": "payment_intent",
+}
 # Expandable on Stripe, set on the sandbox's objects, but with no object behind them here.
 NOT_EXPANDED_HERE = frozenset({"balance_transaction"})
 
@@ -34,18 +38,52 @@ _LIST = {"limit", "starting_after", "ending_before", "created"}
 
 # Parameters each handler gives Stripe's effect to, on the current version.
 IMPLEMENTED: dict[str, frozenset[str]] = {
-    "create_payment_intent": frozenset({
-        "amount", "currency", "metadata", "payment_method", "confirm", "capture_method",
-        "confirmation_method", "description", "receipt_email", "statement_descriptor",
-        "statement_descriptor_suffix", "setup_future_usage", "transfer_group", "return_url",
-        "allowed_payment_method_types", "automatic_payment_methods"}),
-    "update_payment_intent": frozenset({
-        "amount", "currency", "metadata", "description", "payment_method", "receipt_email",
-        "capture_method", "statement_descriptor", "statement_descriptor_suffix", "setup_future_usage",
-        "transfer_group", "allowed_payment_method_types"}),
-    "confirm_payment_intent": frozenset({
-        "payment_method", "return_url", "capture_method", "receipt_email", "setup_future_usage",
-        "allowed_payment_method_types"}),
+    "create_payment_intent": frozenset(
+        {
+            "amount",
+            "currency",
+            "metadata",
+            "payment_method",
+            "confirm",
+            "capture_method",
+            "confirmation_method",
+            "description",
+            "receipt_email",
+            "statement_descriptor",
+            "statement_descriptor_suffix",
+            "setup_future_usage",
+            "transfer_group",
+            "return_url",
+            "allowed_payment_method_types",
+            "automatic_payment_methods",
+        }
+    ),
+    "update_payment_intent": frozenset(
+        {
+            "amount",
+            "currency",
+            "metadata",
+            "description",
+            "payment_method",
+            "receipt_email",
+            "capture_method",
+            "statement_descriptor",
+            "statement_descriptor_suffix",
+            "setup_future_usage",
+            "transfer_group",
+            "allowed_payment_method_types",
+        }
+    ),
+    "confirm_payment_intent": frozenset(
+        {
+            "payment_method",
+            "return_url",
+            "capture_method",
+            "receipt_email",
+            "setup_future_usage",
+            "allowed_payment_method_types",
+        }
+    ),
     "retrieve_payment_intent": frozenset({"client_secret"}),
     "cancel_payment_intent": frozenset({"cancellation_reason"}),
     "capture_payment_intent": frozenset({"amount_to_capture", "metadata"}),
@@ -64,8 +102,9 @@ IMPLEMENTED: dict[str, frozenset[str]] = {
 _PAYMENT_METHOD_TYPES_CALLS = {"create_payment_intent", "update_payment_intent", "confirm_payment_intent"}
 
 
-def check_params(handler: str, params_type: str, p: dict, version: versions.ApiVersion,
-                 publishable: bool = False) -> None:
+def check_params(
+    handler: str, params_type: str, p: dict, version: versions.ApiVersion, publishable: bool = False
+) -> None:
     """Refuse any parameter this call does not take on this version, the way Stripe words it."""
     implemented = IMPLEMENTED[handler]
     declared = DECLARED[params_type]
@@ -78,7 +117,9 @@ def check_params(handler: str, params_type: str, p: dict, version: versions.ApiV
                     "The `payment_method_types` parameter is no longer supported on this API version "
                     f"({version}). Use `allowed_payment_method_types` to limit the payment method types, "
                     "or dynamic payment methods.",
-                    code="payment_method_types_no_longer_supported", param="payment_method_types")
+                    code="payment_method_types_no_longer_supported",
+                    param="payment_method_types",
+                )
             continue
         if name == "allowed_payment_method_types" and not versions.ALLOWED_TYPES_ADDED.on(version):
             raise errors.parameter_unknown(name)

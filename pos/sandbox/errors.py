@@ -6,8 +6,18 @@ from __future__ import annotations
 class StripeError(Exception):
     """An API error answered as `{"error": {...}}` with Stripe's HTTP status."""
 
-    def __init__(self, status: int, type_: str, message: str, *, code=None,
-                 param=None, decline_code=None, extra=None, headers=None):
+    def __init__(
+        self,
+        status: int,
+        type_: str,
+        message: str,
+        *,
+        code=None,
+        param=None,
+        decline_code=None,
+        extra=None,
+        headers=None,
+    ):
         super().__init__(message)
         self.status = status
         self.body = {"type": type_, "message": message}
@@ -49,8 +59,11 @@ def parameter_missing(param: str) -> StripeError:
 
 def not_in_sandbox(param: str) -> StripeError:
     """A parameter Stripe declares for this call that the sandbox does not implement: never ignored."""
-    return validation(f"Received parameter {param}, which Stripe accepts on this call but this sandbox does "
-                      "not implement, so it was refused rather than ignored.", param=param)
+    return validation(
+        f"Received parameter {param}, which Stripe accepts on this call but this sandbox does "
+        "not implement, so it was refused rather than ignored.",
+        param=param,
+    )
 
 
 def cannot_expand(path: str) -> StripeError:
@@ -62,8 +75,7 @@ def resource_missing(kind: str, ident: str, param: str, status=404) -> StripeErr
 
 
 def unexpected_state(message: str, intent: dict) -> StripeError:
-    return invalid_request(message, code="payment_intent_unexpected_state",
-                           extra={"payment_intent": intent})
+    return invalid_request(message, code="payment_intent_unexpected_state", extra={"payment_intent": intent})
 
 
 def authentication(message: str) -> StripeError:

@@ -19,11 +19,11 @@ class FaultRule:
     path: str
     method: str = "*"
     count: int = 1
-    status: int | None = None          # answer this HTTP status without processing
-    should_retry: bool | None = None   # with status: send Stripe-Should-Retry
-    delay_ms: int = 0                  # wait this long before processing
-    drop: bool = False                 # process fully, then close without answering
-    hold: bool = False                 # wait before processing until a test releases the request
+    status: int | None = None  # answer this HTTP status without processing
+    should_retry: bool | None = None  # with status: send Stripe-Should-Retry
+    delay_ms: int = 0  # wait this long before processing
+    drop: bool = False  # process fully, then close without answering
+    hold: bool = False  # wait before processing until a test releases the request
     id: int = field(default_factory=lambda: next(_ids))
     # For held requests: a test waits on `arrived`, sets `released`, waits on `done` (no sleeps).
     arrived: threading.Event = field(default_factory=threading.Event, repr=False, compare=False)

@@ -9,10 +9,30 @@ MAX_AMOUNT = 99_999_999
 # Stripe's minimum charge amounts, in minor units, for the currencies it lists;
 # others default to the equivalent of 50 minor units.
 MINIMUM_AMOUNT = {
-    "usd": 50, "aed": 200, "aud": 50, "bgn": 100, "brl": 50, "cad": 50, "chf": 50,
-    "czk": 1500, "dkk": 250, "eur": 50, "gbp": 30, "hkd": 400, "huf": 17500,
-    "inr": 50, "jpy": 50, "mxn": 1000, "myr": 200, "nok": 300, "nzd": 50,
-    "pln": 200, "ron": 200, "sek": 300, "sgd": 50, "thb": 1000,
+    "usd": 50,
+    "aed": 200,
+    "aud": 50,
+    "bgn": 100,
+    "brl": 50,
+    "cad": 50,
+    "chf": 50,
+    "czk": 1500,
+    "dkk": 250,
+    "eur": 50,
+    "gbp": 30,
+    "hkd": 400,
+    "huf": 17500,
+    "inr": 50,
+    "jpy": 50,
+    "mxn": 1000,
+    "myr": 200,
+    "nok": 300,
+    "nzd": 50,
+    "pln": 200,
+    "ron": 200,
+    "sek": 300,
+    "sgd": 50,
+    "thb": 1000,
 }
 
 
@@ -59,8 +79,8 @@ def currency(params: dict, *, required: bool = True) -> str | None:
     code = str(raw).lower()
     if not currencies.is_supported(code):
         raise errors.validation(
-            f"Invalid currency: {code}. Stripe currently supports these currencies: "
-            f"{', '.join(currencies.SUPPORTED)}", param="currency",
+            f"Invalid currency: {code}. Stripe currently supports these currencies: {', '.join(currencies.SUPPORTED)}",
+            param="currency",
         )
     return code
 
@@ -68,20 +88,26 @@ def currency(params: dict, *, required: bool = True) -> str | None:
 def charge_amount(amount: int, code: str, param: str = "amount") -> int:
     """Stripe's bounds on a charge amount for a currency (https://docs.stripe.com/currencies)."""
     if amount < 1:
-        raise errors.validation("This value must be greater than or equal to 1.",
-                                code="parameter_invalid_integer", param=param)
+        raise errors.validation(
+            "This value must be greater than or equal to 1.", code="parameter_invalid_integer", param=param
+        )
     minimum = MINIMUM_AMOUNT.get(code, 50)
     if amount < minimum:
-        raise errors.validation(f"Amount must be at least {currencies.major(minimum, code)} {code}",
-                                code="amount_too_small", param=param)
+        raise errors.validation(
+            f"Amount must be at least {currencies.major(minimum, code)} {code}", code="amount_too_small", param=param
+        )
     if amount > MAX_AMOUNT:
-        raise errors.validation(f"Amount must be no more than {currencies.major(MAX_AMOUNT, code)} {code}",
-                                code="amount_too_large", param=param)
+        raise errors.validation(
+            f"Amount must be no more than {currencies.major(MAX_AMOUNT, code)} {code}",
+            code="amount_too_large",
+            param=param,
+        )
     if code in currencies.THREE_DECIMAL and amount % 10:
         raise errors.validation(
             f"Invalid amount for {code}: three-decimal currencies take amounts rounded "
             "to the nearest ten minor units (the last digit must be 0).",
-            code="invalid_charge_amount", param=param,
+            code="invalid_charge_amount",
+            param=param,
         )
     return amount
 
@@ -113,7 +139,7 @@ def metadata(params: dict, current: dict | None = None) -> dict:
 
 
 def reject_card_numbers(params: dict) -> None:
-    card = (params.get("payment_method_data") or {})
+    card = params.get("payment_method_data") or {}
     card = card.get("card") if isinstance(card, dict) else None
     if isinstance(card, dict) and "number" in card:
         raise errors.invalid_request(

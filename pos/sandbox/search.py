@@ -31,7 +31,7 @@ class SearchIndex:
         # Snapshots older than the newest visible one can never be served again.
         visible = [i for i, (t, _o) in enumerate(versions) if t <= now]
         if len(visible) > 1:
-            del versions[:visible[-1]]
+            del versions[: visible[-1]]
 
     def view(self, account: str, obj: dict, now: float) -> dict | None:
         """The object as search sees it now, or None while it is not indexed yet."""
@@ -82,8 +82,7 @@ def parse_query(query: str):
         elif m.group("field") in ("status", "currency", "customer", "amount", "created", "description"):
             value = obj.get(m.group("field"))
         else:
-            raise errors.invalid_request(f"Field '{m.group('field')}' is not supported in search.",
-                                         param="query")
+            raise errors.invalid_request(f"Field '{m.group('field')}' is not supported in search.", param="query")
         want = m.group("sval") if m.group("sval") is not None else m.group("num")
         op = m.group("op")
         if op == ":":

@@ -33,6 +33,7 @@ log = logging.getLogger("pos.sandbox")
 @dataclass(frozen=True)
 class Exchange:
     """One API request and its answer, as a recorder sees it (tests check the till's calls with it)."""
+
     method: str
     path: str
     params_type: str | None
@@ -40,6 +41,7 @@ class Exchange:
     version: str | None
     status: int
     body: str
+
 
 IDEMPOTENCY_WINDOW_S = 24 * 3600
 HOLD_LIMIT_S = 120
@@ -50,30 +52,71 @@ _KEY = re.compile(r"(sk|rk|pk)_(test|live)_([A-Za-z0-9]+)")
 # (method, path regex, handler name, allowed with a publishable key, the SDK's params type for
 # the call, what it returns: an object kind, or list:/search: of one)
 ROUTES = [
-    ("POST", r"/v1/payment_intents", "create_payment_intent", False, "PaymentIntentCreateParams",
-     "payment_intent"),
-    ("GET", r"/v1/payment_intents", "list_payment_intents", False, "PaymentIntentListParams",
-     "list:payment_intent"),
-    ("GET", r"/v1/payment_intents/search", "search_payment_intents", False, "PaymentIntentSearchParams",
-     "search:payment_intent"),
-    ("GET", r"/v1/payment_intents/([^/]+)", "retrieve_payment_intent", True, "PaymentIntentRetrieveParams",
-     "payment_intent"),
-    ("POST", r"/v1/payment_intents/([^/]+)", "update_payment_intent", False, "PaymentIntentUpdateParams",
-     "payment_intent"),
-    ("POST", r"/v1/payment_intents/([^/]+)/confirm", "confirm_payment_intent", True,
-     "PaymentIntentConfirmParams", "payment_intent"),
-    ("POST", r"/v1/payment_intents/([^/]+)/cancel", "cancel_payment_intent", False,
-     "PaymentIntentCancelParams", "payment_intent"),
-    ("POST", r"/v1/payment_intents/([^/]+)/capture", "capture_payment_intent", False,
-     "PaymentIntentCaptureParams", "payment_intent"),
-    ("GET", r"/v1/payment_methods/([^/]+)", "retrieve_payment_method", False, "PaymentMethodRetrieveParams",
-     "payment_method"),
+    ("POST", r"/v1/payment_intents", "create_payment_intent", False, "PaymentIntentCreateParams", "payment_intent"),
+    ("GET", r"/v1/payment_intents", "list_payment_intents", False, "PaymentIntentListParams", "list:payment_intent"),
+    (
+        "GET",
+        r"/v1/payment_intents/search",
+        "search_payment_intents",
+        False,
+        "PaymentIntentSearchParams",
+        "search:payment_intent",
+    ),
+    (
+        "GET",
+        r"/v1/payment_intents/([^/]+)",
+        "retrieve_payment_intent",
+        True,
+        "PaymentIntentRetrieveParams",
+        "payment_intent",
+    ),
+    (
+        "POST",
+        r"/v1/payment_intents/([^/]+)",
+        "update_payment_intent",
+        False,
+        "PaymentIntentUpdateParams",
+        "payment_intent",
+    ),
+    (
+        "POST",
+        r"/v1/payment_intents/([^/]+)/confirm",
+        "confirm_payment_intent",
+        True,
+        "PaymentIntentConfirmParams",
+        "payment_intent",
+    ),
+    (
+        "POST",
+        r"/v1/payment_intents/([^/]+)/cancel",
+        "cancel_payment_intent",
+        False,
+        "PaymentIntentCancelParams",
+        "payment_intent",
+    ),
+    (
+        "POST",
+        r"/v1/payment_intents/([^/]+)/capture",
+        "capture_payment_intent",
+        False,
+        "PaymentIntentCaptureParams",
+        "payment_intent",
+    ),
+    (
+        "GET",
+        r"/v1/payment_methods/([^/]+)",
+        "retrieve_payment_method",
+        False,
+        "PaymentMethodRetrieveParams",
+        "payment_method",
+    ),
     ("GET", r"/v1/charges", "list_charges", False, "ChargeListParams", "list:charge"),
     ("GET", r"/v1/charges/([^/]+)", "retrieve_charge", False, "ChargeRetrieveParams", "charge"),
     ("POST", r"/v1/refunds", "create_refund", False, "RefundCreateParams", "refund"),
     ("GET", r"/v1/refunds", "list_refunds", False, "RefundListParams", "list:refund"),
     ("GET", r"/v1/refunds/([^/]+)", "retrieve_refund", False, "RefundRetrieveParams", "refund"),
 ]
+
 
 @dataclass(frozen=True)
 class Route:
@@ -129,9 +172,18 @@ class SandboxServer(ThreadingHTTPServer):
     daemon_threads = True
     allow_reuse_address = True
 
-    def __init__(self, host: str, port: int, store: Store, clock: Clock, faults: Faults, *,
-                 api_version: str = versions.CURRENT, search_lag: float = 0.0,
-                 recorder: Callable[[Exchange], None] | None = None):
+    def __init__(
+        self,
+        host: str,
+        port: int,
+        store: Store,
+        clock: Clock,
+        faults: Faults,
+        *,
+        api_version: str = versions.CURRENT,
+        search_lag: float = 0.0,
+        recorder: Callable[[Exchange], None] | None = None,
+    ):
         try:
             address = ipaddress.ip_address(socket.gethostbyname(host))
         except (OSError, ValueError):
@@ -139,7 +191,7 @@ class SandboxServer(ThreadingHTTPServer):
         if not address.is_loopback:
             raise ValueError(f"the sandbox binds loopback addresses only (127.0.0.0/8), not {host!r}")
         self.store, self.clock, self.faults = store, clock, faults
-        self.default_version = versions.parse(api_version)   # the account's default, without a header
+        self.default_version = versions.parse(api_version)  # the account's default, without a header
         self.recorder = recorder
         self.api = StripeAPI(store, clock, search_lag)
         super().__init__((host, port), Handler)
@@ -175,14 +227,17 @@ class Handler(BaseHTTPRequestHandler):
         self._handle("DELETE")
 
     # -- plumbing ----------------------------------------------------------
-    def _send(self, status: int, body: dict | str, headers: dict | None = None,
-              version: versions.ApiVersion | None = None) -> None:
+    def _send(
+        self, status: int, body: dict | str, headers: dict | None = None, version: versions.ApiVersion | None = None
+    ) -> None:
         payload = (body if isinstance(body, str) else json.dumps(body, indent=2)).encode()
-        head = [f"HTTP/1.1 {status} {self.responses.get(status, ('',))[0]}",
-                "Content-Type: application/json",
-                f"Content-Length: {len(payload)}",
-                f"Request-Id: req_{secrets.token_hex(7)}",
-                "Access-Control-Allow-Origin: *"]
+        head = [
+            f"HTTP/1.1 {status} {self.responses.get(status, ('',))[0]}",
+            "Content-Type: application/json",
+            f"Content-Length: {len(payload)}",
+            f"Request-Id: req_{secrets.token_hex(7)}",
+            "Access-Control-Allow-Origin: *",
+        ]
         if version is not None:
             # Stripe names the version that answered.
             head.append(f"Stripe-Version: {version}")
@@ -214,8 +269,17 @@ class Handler(BaseHTTPRequestHandler):
             self._send(status, payload, headers, version)
             if self.server.recorder is not None:
                 text = payload if isinstance(payload, str) else json.dumps(payload)
-                self.server.recorder(Exchange(method, url.path, route.params_type if route else None,
-                                              params_, str(version) if version else None, status, text))
+                self.server.recorder(
+                    Exchange(
+                        method,
+                        url.path,
+                        route.params_type if route else None,
+                        params_,
+                        str(version) if version else None,
+                        status,
+                        text,
+                    )
+                )
 
         try:
             header = self.headers.get("Stripe-Version")
@@ -240,7 +304,8 @@ class Handler(BaseHTTPRequestHandler):
         if key is not None and len(key) > IDEMPOTENCY_KEY_MAX:
             err = errors.invalid_request(
                 f"Idempotency keys can be at most {IDEMPOTENCY_KEY_MAX} characters long; this one has "
-                f"{len(key)}. Use a shorter key, such as a V4 UUID.")
+                f"{len(key)}. Use a shorter key, such as a V4 UUID."
+            )
             return answer(400, err.envelope())
         if key:
             replay = self._begin_idempotent(caller, key, method, url.path, params_)
@@ -256,7 +321,7 @@ class Handler(BaseHTTPRequestHandler):
             time.sleep(fault.delay_ms / 1000)
         if fault and fault.hold:
             fault.arrived.set()
-            fault.released.wait(HOLD_LIMIT_S)   # a forgotten release never hangs the sandbox for good
+            fault.released.wait(HOLD_LIMIT_S)  # a forgotten release never hangs the sandbox for good
 
         store = self.server.store
         with store.lock:
@@ -287,7 +352,9 @@ class Handler(BaseHTTPRequestHandler):
             raise errors.invalid_request(f"Unrecognized request URL ({method}: {path}).", status=404)
         raise errors.invalid_request(
             f"Unrecognized request URL ({method}: {path}). This sandbox serves PaymentIntents, "
-            "PaymentMethods, Charges and Refunds.", status=404)
+            "PaymentMethods, Charges and Refunds.",
+            status=404,
+        )
 
     def _execute(self, caller: Caller, route: Route, p: dict):
         """Run one API call: (status, JSON text, headers, whether an idempotency key keeps it)."""
@@ -327,20 +394,27 @@ class Handler(BaseHTTPRequestHandler):
             err = errors.invalid_request(
                 "There is currently another in-progress request using this Idempotent Key (that "
                 "probably means you submitted twice, and the other request is still going through): "
-                f"{key}. Please try again later.", code="idempotency_key_in_use", status=409)
+                f"{key}. Please try again later.",
+                code="idempotency_key_in_use",
+                status=409,
+            )
             return 409, err.envelope(), {}
         if record.path != path or record.method != method:
             err = errors.StripeError(
-                400, "idempotency_error",
+                400,
+                "idempotency_error",
                 "Keys for idempotent requests can only be used for the same endpoint they were first "
                 f"used for ('{record.method} {record.path}' vs '{method} {path}'). Try using a key other "
-                f"than '{key}' if you meant to execute a different request.")
+                f"than '{key}' if you meant to execute a different request.",
+            )
             return 400, err.envelope(), {}
         if record.fingerprint != fingerprint:
             err = errors.StripeError(
-                400, "idempotency_error",
+                400,
+                "idempotency_error",
                 "Keys for idempotent requests can only be used with the same parameters they were first "
-                f"used with. Try using a key other than '{key}' if you meant to execute a different request.")
+                f"used with. Try using a key other than '{key}' if you meant to execute a different request.",
+            )
             return 400, err.envelope(), {}
         return record.status, record.body, {"Idempotent-Replayed": "true", "Idempotency-Key": key}
 
@@ -350,13 +424,14 @@ class Handler(BaseHTTPRequestHandler):
             headers["Stripe-Should-Retry"] = "true" if fault.should_retry else "false"
         if fault.status == 429:
             body = errors.invalid_request(
-                "Too many requests hit the API too quickly. We recommend an exponential backoff of "
-                "your requests.", code="rate_limit", status=429).envelope()
+                "Too many requests hit the API too quickly. We recommend an exponential backoff of your requests.",
+                code="rate_limit",
+                status=429,
+            ).envelope()
         elif fault.status in (401, 403):
             body = errors.authentication("Invalid API Key provided (injected by the sandbox).").envelope()
         elif fault.status >= 500:
-            body = {"error": {"type": "api_error",
-                              "message": "An unknown error occurred (injected by the sandbox)."}}
+            body = {"error": {"type": "api_error", "message": "An unknown error occurred (injected by the sandbox)."}}
         else:
             body = errors.invalid_request("Injected by the sandbox.", status=fault.status).envelope()
         self._send(fault.status, body, headers, version)
@@ -396,4 +471,3 @@ class Handler(BaseHTTPRequestHandler):
         if path == "/_sandbox/health" and method == "GET":
             return self._send(200, {"ok": True})
         return self._send(404, {"error": f"no admin endpoint {method} {path}"})
-

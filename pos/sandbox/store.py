@@ -21,8 +21,8 @@ INDEXED_FIELDS = {"charge": ("payment_intent",), "refund": ("payment_intent", "c
 @dataclass
 class _Collection:
     by_id: dict = field(default_factory=dict)
-    order: list = field(default_factory=list)      # ids, oldest first
-    position: dict = field(default_factory=dict)   # id -> index in order
+    order: list = field(default_factory=list)  # ids, oldest first
+    position: dict = field(default_factory=dict)  # id -> index in order
     index: dict = field(default_factory=lambda: defaultdict(list))  # (field, value) -> ids
 
 
@@ -32,7 +32,7 @@ class IdempotencyRecord:
     path: str
     fingerprint: str
     created: float
-    status: int | None = None      # None while the first request is still running
+    status: int | None = None  # None while the first request is still running
     body: str | None = None
 
 
@@ -86,7 +86,7 @@ class Store:
         """Ids of one kind, oldest first, optionally narrowed by an indexed field."""
         coll = self._collection(account, kind)
         if where:
-            (name, value), = where.items()
+            ((name, value),) = where.items()
             return coll.index.get((name, value), [])
         return coll.order
 
@@ -146,9 +146,7 @@ class Store:
             "SELECT account, kind, id, seq, body FROM objects ORDER BY account, kind, seq"
         ):
             self.put(account, kind, json.loads(body))
-        for account, key, method, path, fp, created, status, body in self._db.execute(
-            "SELECT * FROM idempotency"
-        ):
+        for account, key, method, path, fp, created, status, body in self._db.execute("SELECT * FROM idempotency"):
             self._idempotency[(account, key)] = IdempotencyRecord(method, path, fp, created, status, body)
         self._dirty.clear()
 

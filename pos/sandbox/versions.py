@@ -29,7 +29,8 @@ NAMED = {
 }
 
 # Bare-date versions, from Stripe's changelog index ("Previous versions").
-LEGACY = frozenset("""
+LEGACY = frozenset(
+    """
     2014-10-07 2014-11-05 2014-11-20 2014-12-08 2014-12-17 2014-12-22 2015-01-11 2015-01-26
     2015-02-10 2015-02-16 2015-02-18 2015-03-24 2015-04-07 2015-06-15 2015-07-07 2015-07-13
     2015-07-28 2015-08-07 2015-08-19 2015-09-03 2015-09-08 2015-09-23 2015-10-01 2015-10-12
@@ -39,7 +40,8 @@ LEGACY = frozenset("""
     2018-09-06 2018-09-24 2018-10-31 2018-11-08 2019-02-11 2019-02-19 2019-03-14 2019-05-16
     2019-08-14 2019-09-09 2019-10-08 2019-10-17 2019-11-05 2019-12-03 2020-03-02 2020-08-27
     2022-08-01 2022-11-15 2023-08-16 2023-10-16 2024-04-10 2024-06-20
-""".split())
+""".split()
+)
 
 _KNOWN = LEGACY | {f"{date}.{name}" for name, dates in NAMED.items() for date in dates}
 
@@ -47,6 +49,7 @@ _KNOWN = LEGACY | {f"{date}.{name}" for name, dates in NAMED.items() for date in
 @dataclass(frozen=True, order=True)
 class ApiVersion:
     """A published version; compares by its date, so gates read `version >= PMT_REMOVED`."""
+
     date: str
     text: str
 
@@ -67,36 +70,54 @@ def known() -> list[str]:
 
 @dataclass(frozen=True)
 class Gate:
-    since: str          # the first version (date) with the new behaviour
+    since: str  # the first version (date) with the new behaviour
     what: str
-    source: str         # Stripe's changelog entry
+    source: str  # Stripe's changelog entry
 
     def on(self, version: ApiVersion) -> bool:
         return version.date >= self.since
 
 
 CHARGES_LIST_REMOVED = Gate(
-    "2022-11-15", "PaymentIntent no longer carries the `charges` list (use `latest_charge`)",
-    "https://docs.stripe.com/changelog/2022-11-15 (PaymentIntent `charges` removed)")
+    "2022-11-15",
+    "PaymentIntent no longer carries the `charges` list (use `latest_charge`)",
+    "https://docs.stripe.com/changelog/2022-11-15 (PaymentIntent `charges` removed)",
+)
 AUTOMATIC_PAYMENT_METHODS_DEFAULT = Gate(
-    "2023-08-16", "without payment method types, `automatic_payment_methods` is on by default and "
+    "2023-08-16",
+    "without payment method types, `automatic_payment_methods` is on by default and "
     "confirm needs `return_url` unless redirects are turned off",
-    "https://docs.stripe.com/changelog/2023-08-16/automatic-payment-methods")
+    "https://docs.stripe.com/changelog/2023-08-16/automatic-payment-methods",
+)
 CAPTURE_ASYNC_DEFAULT = Gate(
-    "2024-04-10", "`capture_method` defaults to `automatic_async` instead of `automatic`",
-    "https://docs.stripe.com/changelog/2024-04-10/automatic-sync-default-paymentintents")
+    "2024-04-10",
+    "`capture_method` defaults to `automatic_async` instead of `automatic`",
+    "https://docs.stripe.com/changelog/2024-04-10/automatic-sync-default-paymentintents",
+)
 INVOICE_REMOVED = Gate(
-    "2025-03-31", "PaymentIntent and Charge no longer carry `invoice`",
-    "https://docs.stripe.com/changelog/basil (2025-03-31.basil: removes `invoice` on Charge and PaymentIntent)")
+    "2025-03-31",
+    "PaymentIntent and Charge no longer carry `invoice`",
+    "https://docs.stripe.com/changelog/basil (2025-03-31.basil: removes `invoice` on Charge and PaymentIntent)",
+)
 ALLOWED_TYPES_ADDED = Gate(
-    "2026-07-29", "`allowed_payment_method_types` accepted on create, update and confirm (exclusive "
+    "2026-07-29",
+    "`allowed_payment_method_types` accepted on create, update and confirm (exclusive "
     "with `payment_method_types`, `excluded_payment_method_types`, `automatic_payment_methods`, "
     "`payment_method_configuration`)",
-    "https://docs.stripe.com/changelog/dahlia/2026-07-29/allowed-payment-method-types-parameter")
+    "https://docs.stripe.com/changelog/dahlia/2026-07-29/allowed-payment-method-types-parameter",
+)
 PAYMENT_METHOD_TYPES_REMOVED = Gate(
-    "2026-09-30", "`payment_method_types` is no longer writable: 400 `payment_method_types_no_longer_supported`",
+    "2026-09-30",
+    "`payment_method_types` is no longer writable: 400 `payment_method_types_no_longer_supported`",
     "https://docs.stripe.com/changelog/endive/2026-09-30/"
-    "removes-the-payment-method-types-parameter-from-payment-intents-and-setup-intents")
+    "removes-the-payment-method-types-parameter-from-payment-intents-and-setup-intents",
+)
 
-GATES = (CHARGES_LIST_REMOVED, AUTOMATIC_PAYMENT_METHODS_DEFAULT, CAPTURE_ASYNC_DEFAULT, INVOICE_REMOVED,
-         ALLOWED_TYPES_ADDED, PAYMENT_METHOD_TYPES_REMOVED)
+GATES = (
+    CHARGES_LIST_REMOVED,
+    AUTOMATIC_PAYMENT_METHODS_DEFAULT,
+    CAPTURE_ASYNC_DEFAULT,
+    INVOICE_REMOVED,
+    ALLOWED_TYPES_ADDED,
+    PAYMENT_METHOD_TYPES_REMOVED,
+)

@@ -58,6 +58,7 @@ class Declined:
 @dataclass(frozen=True)
 class Cancelled:
     """The payment was stopped and its intent cancelled; the cart is kept for a new sale."""
+
     message: str
 
 
@@ -65,12 +66,13 @@ class Cancelled:
 class Failed:
     message: str
     money_may_have_moved: bool = False
-    sale_closed: bool = False      # the sale cannot be paid any more; the next payment starts a new one
+    sale_closed: bool = False  # the sale cannot be paid any more; the next payment starts a new one
 
 
 @dataclass(frozen=True)
 class Pending:
     """The outcome is not known yet; the sale stays open and is checked again later."""
+
     message: str
 
 
@@ -126,16 +128,18 @@ class Checkout:
         sale_key = uuid.uuid4().hex
         params = create_params(totals.total, sale_key, self.till_id)
         try:
-            sale = self.journal.begin_sale(totals, cart.tax_inclusive, self.till_id, sale_key, params,
-                                           [line.product.id for line in cart.lines])
+            sale = self.journal.begin_sale(
+                totals, cart.tax_inclusive, self.till_id, sale_key, params, [line.product.id for line in cart.lines]
+            )
             crash_point("after_sale_recorded")
             return sale
         except StorageError as exc:
             raise CheckoutError(f"{exc} {NOT_CHARGED}") from exc
 
     # -- charging --------------------------------------------------------------
-    def charge(self, sale_id: int, payment_method: str,
-               progress: Callable[[str], None] = lambda _m: None) -> ChargeResult:
+    def charge(
+        self, sale_id: int, payment_method: str, progress: Callable[[str], None] = lambda _m: None
+    ) -> ChargeResult:
         """Charge the sale's total to a payment method. Safe to call again for the same sale."""
         with self.sale_lock(sale_id):
             try:
@@ -181,17 +185,22 @@ class Checkout:
         crash_point("after_confirm_recorded")
         return self._confirm(sale, attempt, progress)
 
-    def _confirm(self, sale: SaleRecord, attempt: AttemptRecord, progress: Callable[[str], None],
-                 resent: bool = False) -> ChargeResult:
+    def _confirm(
+        self, sale: SaleRecord, attempt: AttemptRecord, progress: Callable[[str], None], resent: bool = False
+    ) -> ChargeResult:
         try:
-            intent = self.gateway.confirm_payment_intent(_intent_id(sale), attempt.params,
-                                                         attempt.idempotency_key)
+            intent = self.gateway.confirm_payment_intent(_intent_id(sale), attempt.params, attempt.idempotency_key)
             crash_point("after_confirm_sent")
         except PaymentDeclined as exc:
             crash_point("after_confirm_sent")
             message = cashier_message(exc.decline_code, exc.code)
-            self.journal.record_attempt(attempt.id, "declined", decline_code=exc.decline_code or exc.code,
-                                        message=message, charge_id=exc.charge_id)
+            self.journal.record_attempt(
+                attempt.id,
+                "declined",
+                decline_code=exc.decline_code or exc.code,
+                message=message,
+                charge_id=exc.charge_id,
+            )
             return Declined(message, exc.decline_code or exc.code)
         except (ProviderUnavailable, NotAuthorized) as exc:
             # Stripe said it did not process this confirm.
@@ -217,9 +226,11 @@ class Checkout:
         return self._act_on(sale, attempt, intent)
 
     def _unknown(self, sale: SaleRecord) -> ChargeResult:
-        message = ("Could not reach Stripe to learn whether the payment went through. Do NOT take "
-                   "another payment for this sale: press Charge again to check once the connection is "
-                   "back (the till also checks by itself).")
+        message = (
+            "Could not reach Stripe to learn whether the payment went through. Do NOT take "
+            "another payment for this sale: press Charge again to check once the connection is "
+            "back (the till also checks by itself)."
+        )
         self.journal.note(sale.id, "outcome unknown: waiting to check with Stripe")
         return Pending(message)
 
@@ -231,28 +242,30 @@ class Checkout:
             return Paid(receipt)
         if status == "requires_action":
             if attempt is not None:
-                self.journal.record_attempt(attempt.id, "requires_action",
-                                            message="needs 3D Secure authentication")
+                self.journal.record_attempt(attempt.id, "requires_action", message="needs 3D Secure authentication")
             why = "This card needs 3D Secure authentication, which this till cannot do."
             note = f"{why} The payment was cancelled."
-            return self._cancel(sale, note, sales.ABANDONED, Cancelled(f"{note} {NOT_CHARGED} Use another card."),
-                                why=why)
+            return self._cancel(
+                sale, note, sales.ABANDONED, Cancelled(f"{note} {NOT_CHARGED} Use another card."), why=why
+            )
         if status == "processing":
-            return Pending("The card payment is still processing. The till will check again; "
-                           "do not take another payment for this sale.")
+            return Pending(
+                "The card payment is still processing. The till will check again; "
+                "do not take another payment for this sale."
+            )
         if status == "canceled":
             self.journal.close_sale(sale.id, sales.ABANDONED, "payment intent was cancelled")
             return Failed(f"This payment was cancelled. {NOT_CHARGED}", sale_closed=True)
         if status in ("requires_payment_method", "requires_confirmation"):
             message = cashier_message(intent.decline_code, intent.error_code)
             if attempt is not None:
-                self.journal.record_attempt(attempt.id, "declined", decline_code=intent.decline_code,
-                                            message=message)
+                self.journal.record_attempt(attempt.id, "declined", decline_code=intent.decline_code, message=message)
             return Declined(message, intent.decline_code)
         return Pending(f"The payment is in an unexpected state ({status}); the till will check again.")
 
-    def _cancel(self, sale: SaleRecord, note: str, closed_state: str, result: ChargeResult,
-                why: str = "") -> ChargeResult:
+    def _cancel(
+        self, sale: SaleRecord, note: str, closed_state: str, result: ChargeResult, why: str = ""
+    ) -> ChargeResult:
         try:
             try:
                 intent = self.gateway.cancel_payment_intent(_intent_id(sale), sales.cancel_key(sale.sale_key))
@@ -266,8 +279,10 @@ class Checkout:
             # Not cancelled yet: the sale stays open and recovery cancels its intent later. Only an
             # intent that never got past requires_action or a decline reaches here: no money moved.
             self.journal.note(sale.id, f"could not cancel yet: {exc}")
-            return Failed(f"{why} Stripe could not be asked to cancel the payment just now, but nothing was "
-                          "charged. The till cancels it by itself; you can use another card.".strip())
+            return Failed(
+                f"{why} Stripe could not be asked to cancel the payment just now, but nothing was "
+                "charged. The till cancels it by itself; you can use another card.".strip()
+            )
         self.journal.close_sale(sale.id, closed_state, note)
         return result
 
@@ -287,8 +302,10 @@ class Checkout:
             return
         try:
             self.gateway.update_payment_intent(
-                receipt.payment_intent, {"metadata": {"receipt_no": receipt.number_text}},
-                sales.receipt_label_key(sale.sale_key))
+                receipt.payment_intent,
+                {"metadata": {"receipt_no": receipt.number_text}},
+                sales.receipt_label_key(sale.sale_key),
+            )
         except GatewayError as exc:
             log.warning("could not add receipt %s to %s: %s", receipt.number_text, receipt.payment_intent, exc)
 
@@ -315,15 +332,18 @@ class Checkout:
                     self.journal.close_sale(sale.id, sales.ABANDONED, reason)
                     return None
                 if intent.status in ("processing", "requires_capture"):
-                    return Pending("The previous payment is still processing. Wait for it before taking "
-                                   "another payment.")
+                    return Pending(
+                        "The previous payment is still processing. Wait for it before taking another payment."
+                    )
                 result = self._cancel(sale, reason, sales.ABANDONED, Cancelled(reason))
                 return result if isinstance(result, Paid) else None
             except GatewayError as exc:
                 if in_flight:
                     # The last confirm's outcome is unknown: a new payment now could charge twice.
-                    return Pending("Could not reach Stripe to learn whether the previous payment went "
-                                   "through. Do NOT take another payment until the till can check it.")
+                    return Pending(
+                        "Could not reach Stripe to learn whether the previous payment went "
+                        "through. Do NOT take another payment until the till can check it."
+                    )
                 # No confirm is in flight, so no money can move; recovery cancels it later.
                 log.warning("could not cancel sale %s now: %s", sale_id, exc)
                 return None
@@ -333,13 +353,15 @@ class Checkout:
             sale = self.journal.sale(sale_id)
         except Exception:  # noqa: BLE001 - even an unreadable journal must yield a cashier's message
             sale = None
-        reason = ("Something unexpected went wrong in the till (details are in its log)." if unexpected
-                  else str(exc))
+        reason = "Something unexpected went wrong in the till (details are in its log)." if unexpected else str(exc)
         if sale is None or sale.state == sales.CONFIRM_SENT:
             # A confirm may be out, or the journal cannot say: assume the money may have moved.
-            return Failed(f"The payment may have gone through, but the till could not finish it: {reason} "
-                          "Do NOT charge again. The till checks with Stripe and saves the receipt as soon as "
-                          "it can.", money_may_have_moved=True)
+            return Failed(
+                f"The payment may have gone through, but the till could not finish it: {reason} "
+                "Do NOT charge again. The till checks with Stripe and saves the receipt as soon as "
+                "it can.",
+                money_may_have_moved=True,
+            )
         return Failed(f"{reason} {NOT_CHARGED}")
 
 
@@ -352,7 +374,7 @@ def _intent_id(sale: SaleRecord) -> str:
 
 def _gateway_message(exc: Exception) -> str:
     if isinstance(exc, NotAuthorized):
-        return f"{exc} (check Settings)."   # refused by Stripe, or not readable from the keyring
+        return f"{exc} (check Settings)."  # refused by Stripe, or not readable from the keyring
     if isinstance(exc, ProviderUnavailable):
         return "Stripe is busy right now."
     if isinstance(exc, OutcomeUnknown):
@@ -362,8 +384,7 @@ def _gateway_message(exc: Exception) -> str:
 
 def _rejection_message(exc: RequestRejected, sale: SaleRecord) -> str:
     if exc.code == "amount_too_small":
-        return (f"Card payments must be more than {Money(sale.total_minor, sale.currency)} "
-                f"(Stripe's minimum): {exc}")
+        return f"Card payments must be more than {Money(sale.total_minor, sale.currency)} (Stripe's minimum): {exc}"
     if exc.code == "amount_too_large":
         return f"The total is more than a card payment can take: {exc}"
     return f"Stripe refused the payment: {exc}"

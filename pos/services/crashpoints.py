@@ -11,16 +11,16 @@ import os
 import signal
 
 POINTS = (
-    "after_sale_recorded",      # sale journaled, no Stripe call yet
-    "after_create_sent",        # Stripe created the intent; its id not journaled yet
-    "after_intent_recorded",    # intent id journaled, no confirm yet
-    "after_confirm_recorded",   # confirm attempt journaled, not sent
-    "after_confirm_sent",       # Stripe answered the confirm; the answer not journaled yet
-    "after_receipt_saved",      # receipt written
+    "after_sale_recorded",  # sale journaled, no Stripe call yet
+    "after_create_sent",  # Stripe created the intent; its id not journaled yet
+    "after_intent_recorded",  # intent id journaled, no confirm yet
+    "after_confirm_recorded",  # confirm attempt journaled, not sent
+    "after_confirm_sent",  # Stripe answered the confirm; the answer not journaled yet
+    "after_receipt_saved",  # receipt written
 )
 REFUND_POINTS = (
-    "after_refund_recorded",    # refund journaled as sent, Stripe not asked yet
-    "after_refund_sent",        # Stripe made the refund; its answer not journaled yet
+    "after_refund_recorded",  # refund journaled as sent, Stripe not asked yet
+    "after_refund_sent",  # Stripe made the refund; its answer not journaled yet
 )
 
 

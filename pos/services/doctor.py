@@ -15,6 +15,7 @@ from dataclasses import dataclass, field
 @dataclass(frozen=True)
 class Observation:
     """What one step's answer showed, in comparable form."""
+
     http_status: int | None = None
     error_type: str | None = None
     error_code: str | None = None
@@ -23,8 +24,8 @@ class Observation:
     object_status: str | None = None
     fields: frozenset[str] = field(default_factory=frozenset)
     version: str | None = None
-    extra: tuple[tuple[str, str], ...] = ()     # step-specific facts, e.g. ("replayed", "true")
-    failure: str | None = None                  # the step could not run (network, refused key)
+    extra: tuple[tuple[str, str], ...] = ()  # step-specific facts, e.g. ("replayed", "true")
+    failure: str | None = None  # the step could not run (network, refused key)
 
     def facts(self) -> dict[str, str]:
         if self.failure:
@@ -59,8 +60,14 @@ def compare(step: str, live: Observation, sandbox: Observation) -> list[Row]:
         only_live = sorted(live.fields - sandbox.fields)
         only_sandbox = sorted(sandbox.fields - live.fields)
         if only_live or only_sandbox:
-            rows.append(Row(step, "fields", "+" + ", +".join(only_live) if only_live else "(same)",
-                            "+" + ", +".join(only_sandbox) if only_sandbox else "(same)"))
+            rows.append(
+                Row(
+                    step,
+                    "fields",
+                    "+" + ", +".join(only_live) if only_live else "(same)",
+                    "+" + ", +".join(only_sandbox) if only_sandbox else "(same)",
+                )
+            )
         else:
             rows.append(Row(step, "fields", f"{len(live.fields)} fields", f"{len(sandbox.fields)} fields"))
     return rows
@@ -74,8 +81,10 @@ def render_table(rows: list[Row], live_name: str, sandbox_name: str = "sandbox")
     def cut(text: str, width: int) -> str:
         return text if len(text) <= width else text[: width - 1] + "…"
 
-    lines = ["  ".join(cut(cell, widths[i]).ljust(widths[i]) for i, cell in enumerate(row[:4])) + "  " + row[4]
-             for row in table]
+    lines = [
+        "  ".join(cut(cell, widths[i]).ljust(widths[i]) for i, cell in enumerate(row[:4])) + "  " + row[4]
+        for row in table
+    ]
     lines.insert(1, "  ".join("-" * w for w in widths) + "  -------")
     differing = [r for r in rows if not r.agrees]
     if differing:

@@ -13,9 +13,9 @@ from typing import Any, Protocol
 @dataclass(frozen=True)
 class Intent:
     id: str
-    status: str                  # Stripe's PaymentIntent status
+    status: str  # Stripe's PaymentIntent status
     amount: int
-    currency: str                # lower case, as Stripe gives it
+    currency: str  # lower case, as Stripe gives it
     amount_received: int = 0
     metadata: dict[str, Any] | None = None
     charge_id: str | None = None
@@ -28,7 +28,7 @@ class Intent:
 @dataclass(frozen=True)
 class RefundInfo:
     id: str
-    status: str                  # Stripe's refund status: succeeded, pending, failed, canceled
+    status: str  # Stripe's refund status: succeeded, pending, failed, canceled
     amount: int
     currency: str
     metadata: dict[str, Any] | None = None
@@ -39,8 +39,14 @@ class GatewayError(Exception):
 
 
 class PaymentDeclined(GatewayError):
-    def __init__(self, message: str, code: str | None, decline_code: str | None, intent: Intent | None,
-                 charge_id: str | None = None):
+    def __init__(
+        self,
+        message: str,
+        code: str | None,
+        decline_code: str | None,
+        intent: Intent | None,
+        charge_id: str | None = None,
+    ):
         super().__init__(message)
         self.code, self.decline_code, self.intent, self.charge_id = code, decline_code, intent, charge_id
 

@@ -42,7 +42,7 @@ class KeyMarker(Protocol):
 @dataclass(frozen=True)
 class KeyState:
     key: str | None
-    source: str                 # env, keyring, session, demo, unavailable
+    source: str  # env, keyring, session, demo, unavailable
     warning: str | None = None  # e.g. why the keyring could not be read
 
     @property
@@ -60,9 +60,13 @@ class KeyState:
 
 
 class KeyManager:
-    def __init__(self, store: KeyStore, check_key: Callable[[str], None],
-                 environ: Mapping[str, str] = os.environ,
-                 marker: KeyMarker | None = None):
+    def __init__(
+        self,
+        store: KeyStore,
+        check_key: Callable[[str], None],
+        environ: Mapping[str, str] = os.environ,
+        marker: KeyMarker | None = None,
+    ):
         self._store = store
         self._check_key = check_key
         self._environ = environ
@@ -92,7 +96,7 @@ class KeyManager:
         verdict = classify(key)
         if not verdict.accepted:
             raise KeyRefused(verdict.reason)
-        self._check_key(key)   # raises KeyRefused if Stripe does not take it
+        self._check_key(key)  # raises KeyRefused if Stripe does not take it
         try:
             self._store.set(key)
         except KeyStoreUnavailable as exc:

@@ -31,10 +31,11 @@ class ReceiptSummary:
 @dataclass(frozen=True)
 class ReceiptQuery:
     """What the receipts window searches by: kind is all, number, intent, last4, amount or dates."""
+
     kind: str = "all"
     text: str = ""
     date_from: date | None = None
-    date_to: date | None = None      # inclusive
+    date_to: date | None = None  # inclusive
 
 
 class QueryError(ValueError):

@@ -26,11 +26,10 @@ from .gateway import GatewayError, Intent, PaymentGateway, RequestRejected
 from .sales import KEY_WINDOW, Journal, JournalIntegrityError, SaleRecord, StorageError
 
 
-
 @dataclass(frozen=True)
 class Recovered:
     sale_id: int
-    outcome: str        # receipt_saved, parked, abandoned, pending, failed
+    outcome: str  # receipt_saved, parked, abandoned, pending, failed
     message: str
 
     @property
@@ -38,9 +37,13 @@ class Recovered:
         return self.outcome in ("pending", "failed")
 
 
-def recover(journal: Journal, gateway: PaymentGateway, now: datetime | None = None,
-            exclude: Callable[[int], bool] = lambda _sale_id: False,
-            lock_for: Callable[[int], ContextManager[object]] | None = None) -> list[Recovered]:
+def recover(
+    journal: Journal,
+    gateway: PaymentGateway,
+    now: datetime | None = None,
+    exclude: Callable[[int], bool] = lambda _sale_id: False,
+    lock_for: Callable[[int], ContextManager[object]] | None = None,
+) -> list[Recovered]:
     """Settle each unfinished sale that is not the till's own.
 
     Only the process that holds the data folder's lock runs recovery, so every unfinished sale
@@ -54,7 +57,7 @@ def recover(journal: Journal, gateway: PaymentGateway, now: datetime | None = No
     for sale in journal.unfinished_sales():
         if exclude(sale.id):
             continue
-        with (lock_for(sale.id) if lock_for else contextlib.nullcontext()):
+        with lock_for(sale.id) if lock_for else contextlib.nullcontext():
             current = journal.sale(sale.id)
             if current.state not in sales.UNFINISHED or exclude(sale.id):
                 continue
@@ -72,13 +75,16 @@ def _recover_one(journal: Journal, gateway: PaymentGateway, sale: SaleRecord, no
         intent = _find_intent(journal, gateway, sale, now)
         if intent is None:
             journal.close_sale(sale.id, sales.PARKED, "no payment was ever created")
-            return Recovered(sale.id, "parked",
-                             f"{label}: no payment had been made; the cart of {_amount(sale)} is parked.")
+            return Recovered(
+                sale.id, "parked", f"{label}: no payment had been made; the cart of {_amount(sale)} is parked."
+            )
         if intent.status == "succeeded":
             receipt = journal.finish_paid(sale.id, intent)
-            return Recovered(sale.id, "receipt_saved",
-                             f"{label}: payment of {_amount(sale)} had succeeded; "
-                             f"receipt {receipt.number_text} saved.")
+            return Recovered(
+                sale.id,
+                "receipt_saved",
+                f"{label}: payment of {_amount(sale)} had succeeded; receipt {receipt.number_text} saved.",
+            )
         if intent.status in ("requires_payment_method", "requires_confirmation", "requires_action"):
             try:
                 intent = gateway.cancel_payment_intent(intent.id, sales.cancel_key(sale.sale_key))
@@ -86,24 +92,35 @@ def _recover_one(journal: Journal, gateway: PaymentGateway, sale: SaleRecord, no
                 intent = gateway.retrieve_payment_intent(intent.id)
                 if intent.status == "succeeded":
                     receipt = journal.finish_paid(sale.id, intent)
-                    return Recovered(sale.id, "receipt_saved",
-                                     f"{label}: payment of {_amount(sale)} had succeeded; "
-                                     f"receipt {receipt.number_text} saved.")
+                    return Recovered(
+                        sale.id,
+                        "receipt_saved",
+                        f"{label}: payment of {_amount(sale)} had succeeded; receipt {receipt.number_text} saved.",
+                    )
                 if intent.status != "canceled":
                     raise
             journal.close_sale(sale.id, sales.PARKED, "payment not completed; intent cancelled")
-            return Recovered(sale.id, "parked",
-                             f"{label}: payment of {_amount(sale)} was not completed; it was cancelled and "
-                             "the cart is parked to resume.")
+            return Recovered(
+                sale.id,
+                "parked",
+                f"{label}: payment of {_amount(sale)} was not completed; it was cancelled and "
+                "the cart is parked to resume.",
+            )
         if intent.status == "canceled":
             journal.close_sale(sale.id, sales.ABANDONED, "payment intent was cancelled")
             return Recovered(sale.id, "abandoned", f"{label}: the payment had been cancelled; nothing was charged.")
         journal.note(sale.id, f"payment is {intent.status}; checking again later")
-        return Recovered(sale.id, "pending",
-                         f"{label}: payment of {_amount(sale)} is still {intent.status}; the till will check again.")
+        return Recovered(
+            sale.id,
+            "pending",
+            f"{label}: payment of {_amount(sale)} is still {intent.status}; the till will check again.",
+        )
     except GatewayError as exc:
-        return Recovered(sale.id, "failed", f"Sale {sale.id} could not be settled yet: "
-                                            f"Stripe did not answer ({exc}). The till will try again.")
+        return Recovered(
+            sale.id,
+            "failed",
+            f"Sale {sale.id} could not be settled yet: Stripe did not answer ({exc}). The till will try again.",
+        )
     except StorageError as exc:
         return Recovered(sale.id, "failed", f"Sale {sale.id} could not be saved yet: {exc}")
     except JournalIntegrityError as exc:  # amounts or statuses that do not match: never guessed

@@ -11,12 +11,13 @@ from pos.domain.refunds import RefundableLine, RefundReceipt
 @dataclass(frozen=True)
 class RefundBasis:
     """What a receipt can still give back."""
+
     receipt_id: int
     receipt_no: int
     till_id: str
     currency: str
     total_minor: int
-    refunded_minor: int          # succeeded and still-unanswered refunds
+    refunded_minor: int  # succeeded and still-unanswered refunds
     payment_intent: str
     lines: tuple[RefundableLine, ...]
 
@@ -30,7 +31,7 @@ class RefundRecord:
     id: int
     refund_key: str
     receipt_id: int
-    state: str                   # sent, succeeded, failed
+    state: str  # sent, succeeded, failed
     amount_minor: int
     currency: str
     params: dict[str, Any]
@@ -42,8 +43,15 @@ class RefundRecord:
 
 class RefundJournal(Protocol):
     def basis(self, receipt_id: int) -> RefundBasis: ...
-    def begin_refund(self, basis: RefundBasis, amount_minor: int, lines: dict[int, int], reason: str,
-                     params: dict[str, Any], refund_key: str) -> RefundRecord: ...
+    def begin_refund(
+        self,
+        basis: RefundBasis,
+        amount_minor: int,
+        lines: dict[int, int],
+        reason: str,
+        params: dict[str, Any],
+        refund_key: str,
+    ) -> RefundRecord: ...
     def finish_refund(self, refund_id: int, stripe_refund: str) -> RefundReceipt: ...
     def fail_refund(self, refund_id: int, message: str) -> None: ...
     def unfinished_refunds(self) -> list[RefundRecord]: ...

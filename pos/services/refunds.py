@@ -48,11 +48,16 @@ def _rejection(exc: RequestRejected) -> str:
     return f"Stripe refused the refund: {exc} {NOT_REFUNDED}"
 
 
-def refund_params(payment_intent: str, amount_minor: int, reason: str | None, refund_key: str,
-                  receipt_no: int, till_id: str) -> dict[str, Any]:
+def refund_params(
+    payment_intent: str, amount_minor: int, reason: str | None, refund_key: str, receipt_no: int, till_id: str
+) -> dict[str, Any]:
     """What the till sends to Stripe's Refund API (stored in the refund journal before it is sent)."""
-    return {"payment_intent": payment_intent, "amount": amount_minor, "reason": reason,
-            "metadata": {"refund_key": refund_key, "receipt_no": str(receipt_no), "till_id": till_id}}
+    return {
+        "payment_intent": payment_intent,
+        "amount": amount_minor,
+        "reason": reason,
+        "metadata": {"refund_key": refund_key, "receipt_no": str(receipt_no), "till_id": till_id},
+    }
 
 
 class Refunds:
@@ -61,8 +66,14 @@ class Refunds:
         self.gateway = gateway
         self.till_id = till_id
 
-    def refund(self, receipt_id: int, *, lines: dict[int, int] | None = None, amount: Money | None = None,
-               reason: str = "requested_by_customer") -> Refunded | RefundFailed:
+    def refund(
+        self,
+        receipt_id: int,
+        *,
+        lines: dict[int, int] | None = None,
+        amount: Money | None = None,
+        reason: str = "requested_by_customer",
+    ) -> Refunded | RefundFailed:
         """Refund some lines (units per line number) or an amount; never more than is left."""
         try:
             basis = self.journal.basis(receipt_id)
@@ -74,7 +85,7 @@ class Refunds:
                 if minor <= 0:
                     raise RefundError("Those items come to nothing to refund.")
             else:
-                assert amount is not None   # exactly one of lines and amount, checked above
+                assert amount is not None  # exactly one of lines and amount, checked above
                 if amount.currency != basis.currency:
                     raise RefundError(f"The receipt is in {basis.currency}.")
                 minor = amount.minor
@@ -101,20 +112,25 @@ class Refunds:
             if retry_unknown:
                 # The same key: Stripe answers the first request's result, or makes the refund now.
                 return self._ask_stripe(record, retry_unknown=False)
-            return RefundFailed("Could not reach Stripe to learn whether the refund went through. Do NOT "
-                                "refund again: the till checks by itself and will show it.", outcome_unknown=True)
+            return RefundFailed(
+                "Could not reach Stripe to learn whether the refund went through. Do NOT "
+                "refund again: the till checks by itself and will show it.",
+                outcome_unknown=True,
+            )
         except RequestRejected as exc:
             return self._fail(record, _rejection(exc))
         except (ProviderUnavailable, GatewayError) as exc:
-            return self._fail(record, f"Stripe could not take the refund just now ({exc}). {NOT_REFUNDED} "
-                                      "Try again.")
+            return self._fail(record, f"Stripe could not take the refund just now ({exc}). {NOT_REFUNDED} Try again.")
         if info.status in ("failed", "canceled"):
             return self._fail(record, f"The card's bank refused the refund. {NOT_REFUNDED}")
         try:
             return Refunded(self.journal.finish_refund(record.id, info.id))
         except StorageError as exc:
-            return RefundFailed(f"The refund went through, but the till could not save it: {exc} Do NOT refund "
-                                "again; the till saves it as soon as it can write.", outcome_unknown=True)
+            return RefundFailed(
+                f"The refund went through, but the till could not save it: {exc} Do NOT refund "
+                "again; the till saves it as soon as it can write.",
+                outcome_unknown=True,
+            )
 
     def _fail(self, record: RefundRecord, message: str) -> RefundFailed:
         try:
@@ -129,8 +145,11 @@ class Refunds:
 
     def receipts_of_refunds(self, receipt_id: int) -> list[RefundReceipt]:
         """The refund receipts printed against a receipt, oldest first (for reprints)."""
-        return [self.journal.refund_receipt(record.id) for record in self.journal.refunds_for_receipt(receipt_id)
-                if record.state == "succeeded"]
+        return [
+            self.journal.refund_receipt(record.id)
+            for record in self.journal.refunds_for_receipt(receipt_id)
+            if record.state == "succeeded"
+        ]
 
     def recover(self, now: datetime | None = None) -> list[str]:
         """Settle refunds left unanswered (crash, network); returns what happened, for the cashier."""
@@ -143,17 +162,23 @@ class Refunds:
             else:
                 result = self._find(record)
             if isinstance(result, Refunded):
-                messages.append(f"Recovered refund {result.refund.refund_no:04d} of {result.refund.amount} "
-                                f"for receipt {result.refund.receipt_no:04d}.")
+                messages.append(
+                    f"Recovered refund {result.refund.refund_no:04d} of {result.refund.amount} "
+                    f"for receipt {result.refund.receipt_no:04d}."
+                )
             elif result is not None and not result.outcome_unknown:
-                messages.append(f"A refund of {Money(record.amount_minor, record.currency)} did not go through: "
-                                f"{result.message}")
+                messages.append(
+                    f"A refund of {Money(record.amount_minor, record.currency)} did not go through: {result.message}"
+                )
         return messages
 
     def _find(self, record: RefundRecord) -> Refunded | RefundFailed | None:
         try:
-            found = [r for r in self.gateway.list_refunds(record.params["payment_intent"])
-                     if (r.metadata or {}).get("refund_key") == record.refund_key]
+            found = [
+                r
+                for r in self.gateway.list_refunds(record.params["payment_intent"])
+                if (r.metadata or {}).get("refund_key") == record.refund_key
+            ]
         except GatewayError:
             return None
         if found and found[0].status not in ("failed", "canceled"):

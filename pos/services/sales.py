@@ -23,6 +23,7 @@ from pos.domain.receipt import Receipt
 
 from .gateway import Intent
 
+
 class StorageError(Exception):
     """The journal could not read or write; the message is in the cashier's words."""
 
@@ -88,14 +89,27 @@ class AttemptRecord:
 
 
 class Journal(Protocol):
-    def begin_sale(self, totals: Totals, tax_inclusive: bool, till_id: str, sale_key: str,
-                   create_params: dict[str, Any], product_ids: list[int | None]) -> SaleRecord: ...
+    def begin_sale(
+        self,
+        totals: Totals,
+        tax_inclusive: bool,
+        till_id: str,
+        sale_key: str,
+        create_params: dict[str, Any],
+        product_ids: list[int | None],
+    ) -> SaleRecord: ...
     def record_intent(self, sale_id: int, intent_id: str) -> SaleRecord: ...
     def begin_attempt(self, sale: SaleRecord, payment_method: str, params: dict[str, Any]) -> AttemptRecord: ...
     def open_attempt(self, sale_id: int) -> AttemptRecord | None: ...
-    def record_attempt(self, attempt_id: int, state: str, *, decline_code: str | None = None,
-                       message: str | None = None,
-                       charge_id: str | None = None) -> None: ...
+    def record_attempt(
+        self,
+        attempt_id: int,
+        state: str,
+        *,
+        decline_code: str | None = None,
+        message: str | None = None,
+        charge_id: str | None = None,
+    ) -> None: ...
     def finish_paid(self, sale_id: int, intent: Intent) -> Receipt: ...
     def close_sale(self, sale_id: int, state: str, note: str) -> None: ...
     def note(self, sale_id: int, note: str) -> None: ...

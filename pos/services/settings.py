@@ -14,8 +14,8 @@ class StoreSettings:
     default_tax_rate_bp: int = 900
     receipt_footer: str = "Thank you! Prices include 9% GST."
     till_id: str = "T1"
-    locale: str = "en_SG"       # how money and dates are written (CLDR locale)
-    time_zone: str = ""         # IANA name (Asia/Singapore) that decides calendar days; "" = the computer's
+    locale: str = "en_SG"  # how money and dates are written (CLDR locale)
+    time_zone: str = ""  # IANA name (Asia/Singapore) that decides calendar days; "" = the computer's
 
 
 class SettingsError(ValueError):

@@ -16,7 +16,7 @@ from .till import Till
 @dataclass(frozen=True)
 class Settled:
     messages: list[str]
-    needs_person: bool       # a payment is still pending or could not be settled: someone must look
+    needs_person: bool  # a payment is still pending or could not be settled: someone must look
 
 
 def settle_unfinished(till: Till, refunds: Refunds) -> Settled:

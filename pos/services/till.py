@@ -28,8 +28,8 @@ class Till:
         self.cart = Cart(currency.upper(), tax_inclusive)
         self._sale_id: int | None = None
         self._sale_version: int | None = None
-        self.paying = False   # a payment is under way; recovery leaves this till's sales alone meanwhile
-        self._carry_over: list[tuple[Product, int]] = []   # items still to pay after an earlier receipt
+        self.paying = False  # a payment is under way; recovery leaves this till's sales alone meanwhile
+        self._carry_over: list[tuple[Product, int]] = []  # items still to pay after an earlier receipt
 
     @property
     def sale_id(self) -> int | None:
@@ -47,7 +47,7 @@ class Till:
         if self._sale_id is not None and self._sale_version != self.cart.version:
             earlier = self.checkout.abandon(self._sale_id, "the cart changed before payment")
             if isinstance(earlier, Pending):
-                return earlier   # the earlier payment may still go through: no second one yet
+                return earlier  # the earlier payment may still go through: no second one yet
             self._sale_id = None
             if isinstance(earlier, Paid):
                 # The earlier cart turned out to be paid after all: show that receipt, never charge twice,

@@ -125,8 +125,9 @@ class CartPanel(QWidget):
     def _ask_clear(self) -> None:
         if self.cart.is_empty():
             return
-        answer = QMessageBox.question(self, "Clear cart", "Remove every item from the cart?",
-                                      QMessageBox.Yes | QMessageBox.No, QMessageBox.No)
+        answer = QMessageBox.question(
+            self, "Clear cart", "Remove every item from the cart?", QMessageBox.Yes | QMessageBox.No, QMessageBox.No
+        )
         if answer == QMessageBox.Yes:
             self.cart.clear()
             self.refresh()

@@ -55,13 +55,21 @@ class CatalogDialog(QDialog):
         self.table.setEditTriggers(QAbstractItemView.NoEditTriggers)
         self.table.verticalHeader().setVisible(False)
 
-        self.fields = {name: QLineEdit(objectName=f"product{name.title().replace('_', '')}Field")
-                       for name in ("sku", "barcode", "name", "category", "price", "tax_rate")}
+        self.fields = {
+            name: QLineEdit(objectName=f"product{name.title().replace('_', '')}Field")
+            for name in ("sku", "barcode", "name", "category", "price", "tax_rate")
+        }
         self.active = QCheckBox("Sold at the till", objectName="productActiveCheck")
         self.active.setChecked(True)
         form = QFormLayout()
-        for name, label in (("sku", "SKU"), ("barcode", "Barcode"), ("name", "Name"), ("category", "Category"),
-                            ("price", f"Price ({self.currency})"), ("tax_rate", "Tax rate (%)")):
+        for name, label in (
+            ("sku", "SKU"),
+            ("barcode", "Barcode"),
+            ("name", "Name"),
+            ("category", "Category"),
+            ("price", f"Price ({self.currency})"),
+            ("tax_rate", "Tax rate (%)"),
+        ):
             form.addRow(label, self.fields[name])
         form.addRow("", self.active)
         self.new_button = QPushButton("New product", objectName="newProductButton")
@@ -103,12 +111,21 @@ class CatalogDialog(QDialog):
     def reload(self) -> None:
         query = self.search.text().strip()
         catalog = self.context.catalog
-        self.products = (catalog.search(query, limit=LIST_LIMIT) if query
-                         else catalog.all(include_inactive=True)[:LIST_LIMIT])
+        self.products = (
+            catalog.search(query, limit=LIST_LIMIT) if query else catalog.all(include_inactive=True)[:LIST_LIMIT]
+        )
         self.table.setRowCount(len(self.products))
         for row, p in enumerate(self.products):
-            for col, text in enumerate((p.sku, p.name, p.category, p.price.major_text(),
-                                        tax.format_rate(p.tax_rate_bp), "yes" if p.active else "no")):
+            for col, text in enumerate(
+                (
+                    p.sku,
+                    p.name,
+                    p.category,
+                    p.price.major_text(),
+                    tax.format_rate(p.tax_rate_bp),
+                    "yes" if p.active else "no",
+                )
+            ):
                 self.table.setItem(row, col, QTableWidgetItem(text))
 
     def _selected(self) -> None:
@@ -117,8 +134,14 @@ class CatalogDialog(QDialog):
             return
         p = self.products[rows[0].row()]
         self.editing = p
-        values = {"sku": p.sku, "barcode": p.barcode or "", "name": p.name, "category": p.category,
-                  "price": p.price.major_text(), "tax_rate": tax.format_rate(p.tax_rate_bp)}
+        values = {
+            "sku": p.sku,
+            "barcode": p.barcode or "",
+            "name": p.name,
+            "category": p.category,
+            "price": p.price.major_text(),
+            "tax_rate": tax.format_rate(p.tax_rate_bp),
+        }
         for name, value in values.items():
             self.fields[name].setText(value)
         self.active.setChecked(p.active)
@@ -198,8 +221,11 @@ class CatalogDialog(QDialog):
         def done(_ok) -> None:
             self.import_button.setEnabled(not self.context.read_only)
 
-        run_in_background(lambda _p: self.import_csv(Path(path)), on_success=done,
-                          on_failure=lambda exc: (done(False), self.message.setText(f"Nothing was imported: {exc}.")))
+        run_in_background(
+            lambda _p: self.import_csv(Path(path)),
+            on_success=done,
+            on_failure=lambda exc: (done(False), self.message.setText(f"Nothing was imported: {exc}.")),
+        )
 
     def _ask_export(self) -> None:
         path, _ = QFileDialog.getSaveFileName(self, "Export catalog", "catalog.csv", "CSV (*.csv)")

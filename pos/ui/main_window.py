@@ -63,10 +63,13 @@ class MainWindow(QMainWindow):
 
     def ask_read_only(self, holder: str) -> bool:
         """Another till sells from this folder: look at its records read-only, or quit."""
-        box = QMessageBox(QMessageBox.Warning, "Till already open",
-                          f"This data folder is in use by {holder}.\n\nOnly one till can sell from a data "
-                          "folder. You can open the back office read-only (receipts and reports), or quit.",
-                          parent=self)
+        box = QMessageBox(
+            QMessageBox.Warning,
+            "Till already open",
+            f"This data folder is in use by {holder}.\n\nOnly one till can sell from a data "
+            "folder. You can open the back office read-only (receipts and reports), or quit.",
+            parent=self,
+        )
         box.setObjectName("folderInUse")
         read_only = box.addButton("Open read-only", QMessageBox.AcceptRole)
         box.addButton("Quit", QMessageBox.RejectRole)
@@ -81,7 +84,7 @@ class MainWindow(QMainWindow):
         self.loading.setText(f"The till cannot start.\n\n{message}")
         self.loading.setObjectName("startupError")
         self.loading.setWordWrap(True)
-        self.loading.style().unpolish(self.loading)   # the new objectName picks its own style
+        self.loading.style().unpolish(self.loading)  # the new objectName picks its own style
         self.loading.style().polish(self.loading)
         self.mode_label.setText("NOT SELLING")
         log.error("start-up failed: %s", message)
@@ -109,8 +112,9 @@ class MainWindow(QMainWindow):
 
         central = QWidget()
         layout = QVBoxLayout(central)
-        self.demo_banner = QLabel("DEMO MODE — payments go to the built-in Stripe test sandbox. "
-                                  "No real money moves.", objectName="demoBanner")
+        self.demo_banner = QLabel(
+            "DEMO MODE — payments go to the built-in Stripe test sandbox. No real money moves.", objectName="demoBanner"
+        )
         self.demo_banner.setAlignment(Qt.AlignCenter)
         layout.addWidget(self.demo_banner)
         layout.addWidget(self._key_unavailable_bar())
@@ -122,7 +126,8 @@ class MainWindow(QMainWindow):
         self.refresh_mode()
         self.products.product_chosen.connect(self.add_product)
         self.products.code_not_found.connect(
-            lambda code: self.say(f"No product with barcode or SKU “{code}”.", error=True))
+            lambda code: self.say(f"No product with barcode or SKU “{code}”.", error=True)
+        )
         self.cart_panel.problem.connect(lambda text: self.say(text, error=True))
         self.cart_panel.changed.connect(self._cart_changed)
         self.pay_button.clicked.connect(self.pay)
@@ -133,8 +138,10 @@ class MainWindow(QMainWindow):
         self._recovery_timer.timeout.connect(lambda: self.run_recovery(quiet=True))
         if context.read_only:
             # Another process sells here and settles its own payments: this window only looks.
-            self.demo_banner.setText(f"READ-ONLY — {context.read_only} is selling from this data folder. "
-                                     "Receipts and reports can be viewed; nothing can be sold or changed here.")
+            self.demo_banner.setText(
+                f"READ-ONLY — {context.read_only} is selling from this data folder. "
+                "Receipts and reports can be viewed; nothing can be sold or changed here."
+            )
             self.demo_banner.setObjectName("readOnlyBanner")
             self.demo_banner.style().unpolish(self.demo_banner)
             self.demo_banner.style().polish(self.demo_banner)
@@ -164,9 +171,11 @@ class MainWindow(QMainWindow):
         self._selling_actions = [pay, resume, recover_now]
         self.addAction(pay)
         back_office = self.menuBar().addMenu("&Back office")
-        for title, shortcut, slot in (("&Receipts…", "Ctrl+R", self.open_receipts),
-                                      ("&End of day (X / Z report)…", "Ctrl+E", self.open_reports),
-                                      ("&Catalog…", "Ctrl+K", self.open_catalog)):
+        for title, shortcut, slot in (
+            ("&Receipts…", "Ctrl+R", self.open_receipts),
+            ("&End of day (X / Z report)…", "Ctrl+E", self.open_reports),
+            ("&Catalog…", "Ctrl+K", self.open_catalog),
+        ):
             action = QAction(title, self, shortcut=QKeySequence(shortcut))
             action.triggered.connect(slot)
             back_office.addAction(action)
@@ -206,8 +215,11 @@ class MainWindow(QMainWindow):
             self.context.use_key(state)
         self.refresh_mode()
         if state.unavailable:
-            self.say("The keyring still cannot be read. No payments until it can, or until the key is entered "
-                     "for this session.", error=True)
+            self.say(
+                "The keyring still cannot be read. No payments until it can, or until the key is entered "
+                "for this session.",
+                error=True,
+            )
         else:
             self.say("The Stripe key was read from the keyring." if state.key else "No key: demo mode.")
 
@@ -218,8 +230,10 @@ class MainWindow(QMainWindow):
         self.demo_banner.setVisible(demo)
         self.key_bar.setVisible(unavailable)
         if unavailable:
-            self.key_bar_text.setText("NO PAYMENTS — this till's Stripe key is kept in the OS keyring, which cannot "
-                                      f"be read now. {state.warning or ''} The till will not switch to demo mode.")
+            self.key_bar_text.setText(
+                "NO PAYMENTS — this till's Stripe key is kept in the OS keyring, which cannot "
+                f"be read now. {state.warning or ''} The till will not switch to demo mode."
+            )
         self.mode_label.setText("KEY UNAVAILABLE" if unavailable else "DEMO" if demo else "TEST MODE")
         self.endpoint_label.setText(f"Stripe: {self.context.endpoint}")
         self.setWindowTitle(f"{self.context.settings.store_name} — Till {self.context.till_id}")
@@ -256,7 +270,7 @@ class MainWindow(QMainWindow):
             self.till.cart.currency = settings.currency
             self.till.cart.tax_inclusive = settings.tax_inclusive
             self.cart_panel.refresh()
-        self.refresh_mode()   # the title and the mode line show the (possibly new) till id
+        self.refresh_mode()  # the title and the mode line show the (possibly new) till id
 
     # -- feedback -------------------------------------------------------------------
     def say(self, text: str, error: bool = False) -> None:
@@ -275,8 +289,11 @@ class MainWindow(QMainWindow):
         if self.payment_dialog is not None and self.payment_dialog.isVisible():
             return
         if self.context.key_state is not None and self.context.key_state.unavailable:
-            self.say("No payments: the till's Stripe key cannot be read from the keyring. Try the keyring again, "
-                     "or enter the key for this session.", error=True)
+            self.say(
+                "No payments: the till's Stripe key cannot be read from the keyring. Try the keyring again, "
+                "or enter the key for this session.",
+                error=True,
+            )
             return
         if self.till.cart.is_empty():
             self.say("The cart is empty: add products before taking a payment.", error=True)
@@ -300,13 +317,16 @@ class MainWindow(QMainWindow):
         if isinstance(result, Paid):
             receipt = result.receipt
             self.till.new_sale()
-            self.apply_settings(self.context.settings)   # settings saved mid-sale apply from now on
+            self.apply_settings(self.context.settings)  # settings saved mid-sale apply from now on
             self.cart_panel.refresh()
             self._cart_changed()
             self.say(f"Paid {receipt.total.format(self.locale)} — receipt {receipt.number_text} saved.")
             checkout = self.context.checkout
-            run_in_background(lambda _p: checkout.label_with_receipt(receipt), on_success=lambda _r: None,
-                              on_failure=lambda exc: log.warning("receipt label failed: %s", exc))
+            run_in_background(
+                lambda _p: checkout.label_with_receipt(receipt),
+                on_success=lambda _r: None,
+                on_failure=lambda exc: log.warning("receipt label failed: %s", exc),
+            )
         elif result is not None:
             self.say(getattr(result, "message", ""), error=True)
         self.products.search.setFocus()
@@ -323,8 +343,9 @@ class MainWindow(QMainWindow):
             settled = settle_unfinished(till, context.refunds)
             return settled.messages, settled.needs_person
 
-        run_in_background(work, on_success=lambda r: self._recovered(r, quiet),
-                          on_failure=lambda exc: self._recovery_failed(exc))
+        run_in_background(
+            work, on_success=lambda r: self._recovered(r, quiet), on_failure=lambda exc: self._recovery_failed(exc)
+        )
 
     def _recovered(self, outcome: tuple[list[str], bool], quiet: bool) -> None:
         self._recovering = False
@@ -353,8 +374,10 @@ class MainWindow(QMainWindow):
         if not self.till.cart.is_empty():
             self.say("Finish or clear the current cart before resuming a parked sale.", error=True)
             return
-        labels = [f"Sale {s.id} — {Money(s.total_minor, s.currency).format(self.locale)} — {s.created_at[:16]}"
-                  for s in parked]
+        labels = [
+            f"Sale {s.id} — {Money(s.total_minor, s.currency).format(self.locale)} — {s.created_at[:16]}"
+            for s in parked
+        ]
         choice, ok = QInputDialog.getItem(self, "Resume a parked sale", "Parked sales:", labels, 0, False)
         if ok:
             self.resume_sale(parked[labels.index(choice)].id)
@@ -363,8 +386,10 @@ class MainWindow(QMainWindow):
         problems = self.till.resume(sale_id, self.context.catalog)
         self.cart_panel.refresh()
         self._cart_changed()
-        self.say(f"Resumed sale {sale_id}." + (" Not added: " + "; ".join(problems) if problems else ""),
-                 error=bool(problems))
+        self.say(
+            f"Resumed sale {sale_id}." + (" Not added: " + "; ".join(problems) if problems else ""),
+            error=bool(problems),
+        )
 
     def closeEvent(self, event) -> None:
         if self.payment_dialog is not None and self.payment_dialog.charging:

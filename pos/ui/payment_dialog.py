@@ -115,9 +115,12 @@ class PaymentDialog(QDialog):
         if self._charging or method is None:
             return  # one charge at a time: a second click does nothing
         self._set_charging(True, "Charging the card…")
-        run_in_background(lambda progress: self._pay(method, progress),
-                          on_success=self._finished, on_failure=self._crashed,
-                          on_progress=self._progress)
+        run_in_background(
+            lambda progress: self._pay(method, progress),
+            on_success=self._finished,
+            on_failure=self._crashed,
+            on_progress=self._progress,
+        )
 
     def _set_charging(self, charging: bool, text: str = "") -> None:
         self._charging = charging
@@ -140,8 +143,10 @@ class PaymentDialog(QDialog):
         if isinstance(result, Paid):
             self.receipt_view.setPlainText(render_text(result.receipt, locale=self._locale))
             if result.earlier:
-                self.receipt_note.setText("This is the receipt of the earlier payment, which went through after "
-                                          "all. Items added since stay in the cart for the next payment.")
+                self.receipt_note.setText(
+                    "This is the receipt of the earlier payment, which went through after "
+                    "all. Items added since stay in the cart for the next payment."
+                )
             elif self._cancel_requested:
                 self.receipt_note.setText("The payment went through before it could be stopped.")
             self.pages.setCurrentIndex(1)
@@ -158,13 +163,16 @@ class PaymentDialog(QDialog):
         elif isinstance(result, Pending):
             self._say(result.message, "warning")
         elif isinstance(result, Failed):
-            self._say(result.message + ("" if result.money_may_have_moved else " The cart is kept."),
-                      "warning" if result.money_may_have_moved else "error")
+            self._say(
+                result.message + ("" if result.money_may_have_moved else " The cart is kept."),
+                "warning" if result.money_may_have_moved else "error",
+            )
 
     def _crashed(self, exc: Exception) -> None:
         self._set_charging(False)
-        self._say(f"Something went wrong: {redact(str(exc))}. Nothing is lost; the till checks this sale "
-                  "on restart.", "error")
+        self._say(
+            f"Something went wrong: {redact(str(exc))}. Nothing is lost; the till checks this sale on restart.", "error"
+        )
 
     def _cancel_clicked(self) -> None:
         if self._charging:

@@ -47,8 +47,11 @@ def paint_hour_chart(painter: QPainter, rect: QRectF, values: tuple[int, ...], l
     font.setPointSizeF(max(4.0, font.pointSizeF() * 0.7))
     painter.setFont(font)
     for hour in range(0, count, 3):
-        painter.drawText(QRectF(chart.left() + hour * slot, chart.bottom(), slot * 3, label_height),
-                         Qt.AlignLeft | Qt.AlignVCenter, label(hour))
+        painter.drawText(
+            QRectF(chart.left() + hour * slot, chart.bottom(), slot * 3, label_height),
+            Qt.AlignLeft | Qt.AlignVCenter,
+            label(hour),
+        )
     painter.drawLine(chart.bottomLeft(), chart.bottomRight())
     painter.restore()
 
@@ -71,12 +74,16 @@ def render(device, text: str, paper: str, chart: tuple[int, ...] | None = None) 
     content_height = doc.size().height() + (chart_height * 1.15 if chart else 0)
     if paper == "80mm":
         length_mm = content_height / dpi * _MM_PER_INCH + 2 * margin_mm
-        size = QPageSize(QSizeF(width_mm, max(length_mm, 40.0)), QPageSize.Millimeter, "Receipt 80 mm",
-                         QPageSize.ExactMatch)
+        size = QPageSize(
+            QSizeF(width_mm, max(length_mm, 40.0)), QPageSize.Millimeter, "Receipt 80 mm", QPageSize.ExactMatch
+        )
     else:
         size = QPageSize(QPageSize.A4)
-    device.setPageLayout(QPageLayout(size, QPageLayout.Portrait, QMarginsF(margin_mm, margin_mm, margin_mm, margin_mm),
-                                     QPageLayout.Millimeter))
+    device.setPageLayout(
+        QPageLayout(
+            size, QPageLayout.Portrait, QMarginsF(margin_mm, margin_mm, margin_mm, margin_mm), QPageLayout.Millimeter
+        )
+    )
     painter = QPainter(device)
     try:
         doc.drawContents(painter)

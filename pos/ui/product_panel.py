@@ -23,11 +23,11 @@ if TYPE_CHECKING:
     from pos.services.catalog import CatalogReader
 
 COLUMNS = 4
-SEARCH_DELAY_MS = 40   # coalesce a scanner's burst of keystrokes into one search
+SEARCH_DELAY_MS = 40  # coalesce a scanner's burst of keystrokes into one search
 
 
 class ProductPanel(QWidget):
-    product_chosen = Signal(object)     # Product
+    product_chosen = Signal(object)  # Product
     code_not_found = Signal(str)
 
     def __init__(self, catalog: "CatalogReader", locale: str, parent=None):
@@ -112,9 +112,10 @@ class ProductPanel(QWidget):
             button.setProperty("sku", product.sku)
             button.setMinimumSize(140, 72)
             button.setSizePolicy(QSizePolicy.Expanding, QSizePolicy.Fixed)
-            button.setFocusPolicy(Qt.NoFocus)   # keep focus in the search field for the scanner
-            button.setToolTip(f"{product.name} — SKU {product.sku}" +
-                              (f", barcode {product.barcode}" if product.barcode else ""))
+            button.setFocusPolicy(Qt.NoFocus)  # keep focus in the search field for the scanner
+            button.setToolTip(
+                f"{product.name} — SKU {product.sku}" + (f", barcode {product.barcode}" if product.barcode else "")
+            )
             button.clicked.connect(lambda _c=False, p=product: self.product_chosen.emit(p))
             self.grid.addWidget(button, n // COLUMNS, n % COLUMNS)
 

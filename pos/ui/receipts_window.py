@@ -30,8 +30,14 @@ from pos.domain.refunds import render_refund_text
 
 from . import printing
 
-SEARCH_KINDS = (("all", "All receipts"), ("number", "Receipt number"), ("intent", "Payment id (pi_…)"),
-                ("last4", "Card last 4"), ("amount", "Amount"), ("dates", "Date range"))
+SEARCH_KINDS = (
+    ("all", "All receipts"),
+    ("number", "Receipt number"),
+    ("intent", "Payment id (pi_…)"),
+    ("last4", "Card last 4"),
+    ("amount", "Amount"),
+    ("dates", "Date range"),
+)
 
 
 class ReceiptListModel(QAbstractTableModel):
@@ -47,7 +53,7 @@ class ReceiptListModel(QAbstractTableModel):
         self._more = True
 
     def search(self, query: ReceiptQuery) -> None:
-        first = self._repo.page(query, self._currency)   # raises QueryError before the list changes
+        first = self._repo.page(query, self._currency)  # raises QueryError before the list changes
         self.beginResetModel()
         self._query, self._rows, self._more = query, first, len(first) == PAGE
         self.endResetModel()
@@ -68,9 +74,13 @@ class ReceiptListModel(QAbstractTableModel):
             return None
         r = self._rows[index.row()]
         if role == Qt.DisplayRole:
-            return (f"{r.receipt_no:04d}", r.created_at.strftime("%Y-%m-%d %H:%M"), r.total.format(self._locale),
-                    f"{(r.card_brand or '').upper()} {r.card_last4 or ''}".strip(),
-                    r.refunded.format(self._locale) if r.refunded.minor else "")[index.column()]
+            return (
+                f"{r.receipt_no:04d}",
+                r.created_at.strftime("%Y-%m-%d %H:%M"),
+                r.total.format(self._locale),
+                f"{(r.card_brand or '').upper()} {r.card_last4 or ''}".strip(),
+                r.refunded.format(self._locale) if r.refunded.minor else "",
+            )[index.column()]
         if role == Qt.TextAlignmentRole and index.column() in (2, 4):
             return int(Qt.AlignRight | Qt.AlignVCenter)
         return None
@@ -125,8 +135,15 @@ class ReceiptsWindow(QDialog):
         self.message.setWordWrap(True)
         self.from_label, self.to_label = QLabel("from"), QLabel("to")
         bar = QHBoxLayout()
-        for w in (self.kind, self.search_field, self.from_label, self.date_from, self.to_label, self.date_to,
-                  self.search_button):
+        for w in (
+            self.kind,
+            self.search_field,
+            self.from_label,
+            self.date_from,
+            self.to_label,
+            self.date_to,
+            self.search_button,
+        ):
             bar.addWidget(w)
         bar.setStretch(1, 1)
 
@@ -192,8 +209,12 @@ class ReceiptsWindow(QDialog):
         self.run_search()
 
     def run_search(self) -> None:
-        query = ReceiptQuery(kind=self.kind.currentData(), text=self.search_field.text(),
-                             date_from=self.date_from.date().toPython(), date_to=self.date_to.date().toPython())
+        query = ReceiptQuery(
+            kind=self.kind.currentData(),
+            text=self.search_field.text(),
+            date_from=self.date_from.date().toPython(),
+            date_to=self.date_to.date().toPython(),
+        )
         try:
             self.model.search(query)
         except QueryError as exc:
@@ -234,8 +255,12 @@ class ReceiptsWindow(QDialog):
 
     def export_pdf(self, path: Path) -> Path:
         receipt = self.context.receipts.receipt(self.current_id)
-        return printing.export_pdf(Path(path), self.receipt_text(copy=True), self.paper.currentData(),
-                                   title=f"Receipt {receipt.number_text} (copy)")
+        return printing.export_pdf(
+            Path(path),
+            self.receipt_text(copy=True),
+            self.paper.currentData(),
+            title=f"Receipt {receipt.number_text} (copy)",
+        )
 
     def _ask_pdf_path(self) -> None:
         if self.current_id is None:

@@ -149,8 +149,9 @@ class RefundDialog(QDialog):
     def _finished(self, result) -> None:
         self._busy = False
         if isinstance(result, Refunded):
-            self.message.setText(f"Refunded {result.refund.amount.format(self.locale)} "
-                                 f"(refund {result.refund.refund_no:04d}).")
+            self.message.setText(
+                f"Refunded {result.refund.amount.format(self.locale)} (refund {result.refund.refund_no:04d})."
+            )
             self.result_view.setPlainText(render_refund_text(result.refund, locale=self.locale))
             self.result_view.setVisible(True)
             self.confirm.setEnabled(False)

@@ -117,15 +117,20 @@ class ReportsDialog(QDialog):
         return self.report
 
     def _ask_z(self) -> None:
-        answer = QMessageBox.question(self, "Close the day",
-                                      "Print the Z report and close the business day? This cannot be undone.",
-                                      QMessageBox.Yes | QMessageBox.No, QMessageBox.No)
+        answer = QMessageBox.question(
+            self,
+            "Close the day",
+            "Print the Z report and close the business day? This cannot be undone.",
+            QMessageBox.Yes | QMessageBox.No,
+            QMessageBox.No,
+        )
         if answer == QMessageBox.Yes:
             self.close_day()
 
     def export_pdf(self, path: Path) -> Path:
-        return printing.export_pdf(Path(path), self.text(), self.paper.currentData(), chart=self.report.by_hour,
-                                   title=self.report.title())
+        return printing.export_pdf(
+            Path(path), self.text(), self.paper.currentData(), chart=self.report.by_hour, title=self.report.title()
+        )
 
     def export_csv(self, path: Path) -> Path:
         with open(path, "w", newline="", encoding="utf-8") as handle:

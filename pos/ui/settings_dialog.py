@@ -27,6 +27,7 @@ from pos.settings_text import describe_key
 from .feedback import show_message
 from .workers import run_in_background
 
+
 class SettingsDialog(QDialog):
     def __init__(self, window):
         super().__init__(window)
@@ -121,8 +122,11 @@ class SettingsDialog(QDialog):
         waiting = self.context.till.unfinished_sales()
         if waiting:
             self.key_field.clear()
-            self._say_key(f"{len(waiting)} payment(s) of the current mode are unfinished. Settle them first "
-                          "(Sale → Check unfinished payments), then change the key.", error=True)
+            self._say_key(
+                f"{len(waiting)} payment(s) of the current mode are unfinished. Settle them first "
+                "(Sale → Check unfinished payments), then change the key.",
+                error=True,
+            )
         return bool(waiting)
 
     def save_key_clicked(self) -> None:
@@ -177,11 +181,17 @@ class SettingsDialog(QDialog):
         till_id = self.till_id.text().strip()
         if not till_id:
             return self._say_settings("The till id cannot be empty.", error=True)
-        new = replace(self.context.settings, store_name=self.store_name.text().strip(),
-                      address=self.address.toPlainText().strip(), currency=self.currency.text().strip().upper(),
-                      tax_inclusive=self.inclusive.isChecked(), default_tax_rate_bp=rate,
-                      receipt_footer=self.footer.text().strip(), till_id=till_id,
-                      time_zone=self.time_zone.text().strip())
+        new = replace(
+            self.context.settings,
+            store_name=self.store_name.text().strip(),
+            address=self.address.toPlainText().strip(),
+            currency=self.currency.text().strip().upper(),
+            tax_inclusive=self.inclusive.isChecked(),
+            default_tax_rate_bp=rate,
+            receipt_footer=self.footer.text().strip(),
+            till_id=till_id,
+            time_zone=self.time_zone.text().strip(),
+        )
         try:
             saved = self.context.settings_repo.save(new)
         except (SettingsError, StorageError) as exc:

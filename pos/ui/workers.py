@@ -38,11 +38,14 @@ class _Job(QRunnable):
             self._signals.succeeded.emit(result)
 
 
-def run_in_background(fn: Callable[[Callable[[str], None]], Any], *,
-                      on_success: Callable[[Any], None],
-                      on_failure: Callable[[Exception], None],
-                      on_progress: Callable[[str], None] | None = None,
-                      pool: QThreadPool | None = None) -> None:
+def run_in_background(
+    fn: Callable[[Callable[[str], None]], Any],
+    *,
+    on_success: Callable[[Any], None],
+    on_failure: Callable[[Exception], None],
+    on_progress: Callable[[str], None] | None = None,
+    pool: QThreadPool | None = None,
+) -> None:
     """Run fn(progress) on a worker thread; the callbacks run on the UI thread."""
     signals = _Signals()  # created here, so its slots are delivered on this (the UI) thread
     _running.add(signals)

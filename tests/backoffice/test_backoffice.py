@@ -38,8 +38,11 @@ def sell(window, picks, pm="pm_card_visa"):
 
 @pytest.fixture
 def sold(window):
-    receipts = [sell(window, [(0, 2), (1, 1)]), sell(window, [(2, 1)], "pm_card_mastercard"),
-                sell(window, [(3, 3), (0, 1)])]
+    receipts = [
+        sell(window, [(0, 2), (1, 1)]),
+        sell(window, [(2, 1)], "pm_card_mastercard"),
+        sell(window, [(3, 3), (0, 1)]),
+    ]
     return window, receipts
 
 
@@ -58,7 +61,7 @@ def open_receipts(qtbot, window):
 def test_search_each_kind(qtbot, sold):
     window, receipts = sold
     rw = open_receipts(qtbot, window)
-    assert rw.model.rowCount() == 3 and rw.model.summary(0).receipt_no == 3   # newest first
+    assert rw.model.rowCount() == 3 and rw.model.summary(0).receipt_no == 3  # newest first
     rw.search("number", "0002")
     assert [rw.model.summary(i).receipt_no for i in range(rw.model.rowCount())] == [2]
     rw.search("intent", receipts[0].payment_intent)
@@ -104,7 +107,7 @@ def test_reprint_to_pdf_says_copy(qtbot, sold, tmp_path):
 
 def test_partial_then_full_refund_through_the_dialog(qtbot, sold, sandbox, api_key, data_dir):
     window, receipts = sold
-    first = receipts[0]                     # 2 x product 0, 1 x product 1
+    first = receipts[0]  # 2 x product 0, 1 x product 1
     rw = open_receipts(qtbot, window)
     rw.search("number", "1")
     rw.open_refund()
@@ -126,9 +129,14 @@ def test_partial_then_full_refund_through_the_dialog(qtbot, sold, sandbox, api_k
     charge = stripe_client(sandbox, api_key).v1.charges.retrieve(charge.id)
     assert charge.amount_refunded == first.total.minor and charge.refunded
 
-    exported = subprocess.run([sys.executable, "-m", "pos", "--data-dir", str(data_dir), "receipts", "export"],
-                              capture_output=True, text=True, cwd=ROOT,
-                              env=dict(os.environ, PYTHONPATH=str(ROOT)), timeout=60)
+    exported = subprocess.run(
+        [sys.executable, "-m", "pos", "--data-dir", str(data_dir), "receipts", "export"],
+        capture_output=True,
+        text=True,
+        cwd=ROOT,
+        env=dict(os.environ, PYTHONPATH=str(ROOT)),
+        timeout=60,
+    )
     rows = {r["receipt_no"]: r for r in csv.DictReader(io.StringIO(exported.stdout))}
     assert rows["1"]["refunded_minor"] == str(first.total.minor) and rows["1"]["status"] == "refunded"
     assert rows["2"]["refunded_minor"] == "0"
@@ -145,8 +153,10 @@ def test_refund_above_what_is_left_is_refused(qtbot, sold, sandbox, api_key):
     assert isinstance(again, RefundFailed) and "can still be refunded" in again.message
     nothing = refunds.refund(receipt_id, amount=Money(1, "SGD"))
     assert isinstance(nothing, RefundFailed)
-    assert stripe_client(sandbox, api_key).v1.refunds.list({"payment_intent": receipts[1].payment_intent}).data \
-        .__len__() == 1
+    assert (
+        stripe_client(sandbox, api_key).v1.refunds.list({"payment_intent": receipts[1].payment_intent}).data.__len__()
+        == 1
+    )
 
 
 def test_stripe_refusal_in_cashiers_words(qtbot, sold, sandbox):
@@ -164,8 +174,9 @@ def test_refund_answer_lost_is_asked_again_with_the_same_key(qtbot, sold, sandbo
     receipt_id = window.context.receipts.receipt_id_for(3, "T1")
     result = window.context.refunds.refund(receipt_id, amount=Money(200, "SGD"))
     assert isinstance(result, Refunded)
-    assert len(stripe_client(sandbox, api_key).v1.refunds.list(
-        {"payment_intent": receipts[2].payment_intent}).data) == 1
+    assert (
+        len(stripe_client(sandbox, api_key).v1.refunds.list({"payment_intent": receipts[2].payment_intent}).data) == 1
+    )
 
 
 def test_unanswered_refund_is_recovered(qtbot, sold, sandbox, api_key):
@@ -179,8 +190,9 @@ def test_unanswered_refund_is_recovered(qtbot, sold, sandbox, api_key):
     notes = refunds.recover()
     assert notes and "Recovered refund 0001" in notes[0]
     assert refunds.journal.basis(receipt_id).refunded_minor == 300
-    assert len(stripe_client(sandbox, api_key).v1.refunds.list(
-        {"payment_intent": receipts[0].payment_intent}).data) == 1
+    assert (
+        len(stripe_client(sandbox, api_key).v1.refunds.list({"payment_intent": receipts[0].payment_intent}).data) == 1
+    )
 
 
 def test_x_and_z_reports_match_the_receipts(qtbot, sold, data_dir, tmp_path):
@@ -194,8 +206,11 @@ def test_x_and_z_reports_match_the_receipts(qtbot, sold, data_dir, tmp_path):
     gross, tax_total, count = conn.execute("SELECT sum(total_minor), sum(tax_minor), count(*) FROM receipts").fetchone()
     by_brand = dict(conn.execute("SELECT card_brand, sum(total_minor) FROM receipts GROUP BY 1").fetchall())
     conn.close()
-    assert (x.sales_count, x.gross_minor, x.tax_minor) == (count, gross, tax_total) == (3, sum(
-        r.total.minor for r in receipts), sum(r.tax.minor for r in receipts))
+    assert (
+        (x.sales_count, x.gross_minor, x.tax_minor)
+        == (count, gross, tax_total)
+        == (3, sum(r.total.minor for r in receipts), sum(r.tax.minor for r in receipts))
+    )
     assert (x.refunds_count, x.refunds_minor, x.net_minor) == (1, 150, gross - 150)
     assert {b: m for b, _n, m in x.by_brand} == by_brand
     assert dict(x.tax_by_rate) == {900: tax_total}
@@ -216,16 +231,37 @@ def test_x_and_z_reports_match_the_receipts(qtbot, sold, data_dir, tmp_path):
     assert x2.sales_count == 1 and x2.refunds_minor == 0
     assert dialog.close_day().z_no == 2
 
-    report = subprocess.run([sys.executable, "-m", "pos", "--data-dir", str(data_dir), "report", "--date",
-                             date.today().isoformat(), "--format", "json"], capture_output=True, text=True,
-                            cwd=ROOT, env=dict(os.environ, PYTHONPATH=str(ROOT)), timeout=60)
+    report = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "pos",
+            "--data-dir",
+            str(data_dir),
+            "report",
+            "--date",
+            date.today().isoformat(),
+            "--format",
+            "json",
+        ],
+        capture_output=True,
+        text=True,
+        cwd=ROOT,
+        env=dict(os.environ, PYTHONPATH=str(ROOT)),
+        timeout=60,
+    )
     figures = json.loads(report.stdout)
     assert figures["sales_count"] == 4 and figures["refunds_minor"] == 150
     assert figures["gross_minor"] == gross + receipts[0].lines[0].unit_price.minor
     assert figures["net_minor"] == figures["gross_minor"] - 150 and isinstance(figures["tax_minor"], int)
-    text = subprocess.run([sys.executable, "-m", "pos", "--data-dir", str(data_dir), "report", "--date",
-                           date.today().isoformat()], capture_output=True, text=True, cwd=ROOT,
-                          env=dict(os.environ, PYTHONPATH=str(ROOT)), timeout=60).stdout
+    text = subprocess.run(
+        [sys.executable, "-m", "pos", "--data-dir", str(data_dir), "report", "--date", date.today().isoformat()],
+        capture_output=True,
+        text=True,
+        cwd=ROOT,
+        env=dict(os.environ, PYTHONPATH=str(ROOT)),
+        timeout=60,
+    ).stdout
     assert "NET" in text and "Tax collected" in text
 
 
@@ -234,8 +270,14 @@ def test_catalog_management(qtbot, window, tmp_path):
     dialog = window.catalog_dialog
     assert dialog.objectName() == "catalogWindow"
     dialog.new_product()
-    values = {"sku": "NEW-1", "barcode": "9990001112223", "name": "Ondeh Ondeh", "category": "Bakery",
-              "price": "2.80", "tax_rate": "9"}
+    values = {
+        "sku": "NEW-1",
+        "barcode": "9990001112223",
+        "name": "Ondeh Ondeh",
+        "category": "Bakery",
+        "price": "2.80",
+        "tax_rate": "9",
+    }
     for name, value in values.items():
         dialog.fields[name].setText(value)
     saved = dialog.save()

@@ -19,8 +19,15 @@ ROOT = Path(__file__).resolve().parents[2]
 
 def pos(*args, env=None, stdin=None):
     full_env = dict(os.environ, PYTHONPATH=str(ROOT), **(env or {}))
-    return subprocess.run([sys.executable, "-m", "pos", *args], capture_output=True, text=True, env=full_env,
-                          input=stdin, timeout=120, cwd=ROOT)
+    return subprocess.run(
+        [sys.executable, "-m", "pos", *args],
+        capture_output=True,
+        text=True,
+        env=full_env,
+        input=stdin,
+        timeout=120,
+        cwd=ROOT,
+    )
 
 
 def test_catalog_import_and_export_round_trip(tmp_path):
@@ -36,14 +43,17 @@ def test_catalog_import_and_export_round_trip(tmp_path):
     assert stdout.splitlines()[0] == "sku,barcode,name,category,price,tax_rate"
 
 
-@pytest.mark.parametrize("row,reason", [
-    ("X-1,123,Thing,Misc,abc,9", "line 3: price"),
-    ("X-1,123,Thing,Misc,1.234,9", "line 3: price"),
-    ("X-1,12a,Thing,Misc,1.20,9", "line 3: barcode"),
-    ("X-1,123,,Misc,1.20,9", "line 3: name is empty"),
-    ("X-1,123,Thing,Misc,1.20,150", "line 3: tax rate"),
-    ("GOOD-1,999,Dup,Misc,1.20,9", "line 3: sku GOOD-1 already on line 2"),
-])
+@pytest.mark.parametrize(
+    "row,reason",
+    [
+        ("X-1,123,Thing,Misc,abc,9", "line 3: price"),
+        ("X-1,123,Thing,Misc,1.234,9", "line 3: price"),
+        ("X-1,12a,Thing,Misc,1.20,9", "line 3: barcode"),
+        ("X-1,123,,Misc,1.20,9", "line 3: name is empty"),
+        ("X-1,123,Thing,Misc,1.20,150", "line 3: tax rate"),
+        ("GOOD-1,999,Dup,Misc,1.20,9", "line 3: sku GOOD-1 already on line 2"),
+    ],
+)
 def test_bad_row_aborts_whole_import(tmp_path, row, reason):
     data = tmp_path / "data"
     bad = tmp_path / "bad.csv"
@@ -67,15 +77,31 @@ def test_missing_column_and_missing_file(tmp_path):
 def test_receipts_export_after_sales(tmp_path, sandbox, api_key):
     data = tmp_path / "data"
     env = {"POS_STRIPE_API_KEY": api_key}
-    sold = subprocess.run([sys.executable, "-m", "tests.helpers.sell", str(data), sandbox.url, "3"],
-                          capture_output=True, text=True, env=dict(os.environ, PYTHONPATH=str(ROOT), **env),
-                          cwd=ROOT, timeout=120)
+    sold = subprocess.run(
+        [sys.executable, "-m", "tests.helpers.sell", str(data), sandbox.url, "3"],
+        capture_output=True,
+        text=True,
+        env=dict(os.environ, PYTHONPATH=str(ROOT), **env),
+        cwd=ROOT,
+        timeout=120,
+    )
     assert sold.returncode == 0, sold.stderr
     as_csv = pos("--data-dir", str(data), "receipts", "export", env=env)
     rows = list(csv.DictReader(io.StringIO(as_csv.stdout)))
     assert [r["receipt_no"] for r in rows] == ["1", "2", "3"]
-    assert list(rows[0]) == ["receipt_no", "created_at", "currency", "total_minor", "tax_minor", "payment_intent",
-                             "status", "card_brand", "card_last4", "refunded_minor", "till_id"]
+    assert list(rows[0]) == [
+        "receipt_no",
+        "created_at",
+        "currency",
+        "total_minor",
+        "tax_minor",
+        "payment_intent",
+        "status",
+        "card_brand",
+        "card_last4",
+        "refunded_minor",
+        "till_id",
+    ]
     assert {r["till_id"] for r in rows} == {"T1"}
     assert rows[0]["total_minor"] == "450" and rows[1]["total_minor"] == "900"
     assert rows[0]["card_last4"] == "4242" and rows[0]["refunded_minor"] == "0"

@@ -35,15 +35,18 @@ def write(tmp_path, text):
     return path
 
 
-@pytest.mark.parametrize("body,words", [
-    (GOOD + "B-2,222,Teh,Tea,1,50,9\n", "line 3: has 7 fields but the header has 6"),
-    (GOOD + "B-2,222,Teh,Tea,1.50\n", "line 3: has 5 fields but the header has 6"),
-    (GOOD + "B-2,222,Teh,Tea,1e30,9\n", "line 3: price 1e30 is more than a card payment can take"),
-    (GOOD + "B-2,222,Teh,Tea,1000000.00,9\n", "line 3: price 1000000.00 is more than a card payment can take"),
-    (GOOD + "B-2,222,Teh,Tea,0,9\n", "line 3: price 0 must be more than zero"),
-    (GOOD + "B-2,222,Teh,Tea,NaN,9\n", "line 3: price"),
-    (GOOD + "B-2,222,Teh,Tea,inf,9\n", "line 3: price"),
-])
+@pytest.mark.parametrize(
+    "body,words",
+    [
+        (GOOD + "B-2,222,Teh,Tea,1,50,9\n", "line 3: has 7 fields but the header has 6"),
+        (GOOD + "B-2,222,Teh,Tea,1.50\n", "line 3: has 5 fields but the header has 6"),
+        (GOOD + "B-2,222,Teh,Tea,1e30,9\n", "line 3: price 1e30 is more than a card payment can take"),
+        (GOOD + "B-2,222,Teh,Tea,1000000.00,9\n", "line 3: price 1000000.00 is more than a card payment can take"),
+        (GOOD + "B-2,222,Teh,Tea,0,9\n", "line 3: price 0 must be more than zero"),
+        (GOOD + "B-2,222,Teh,Tea,NaN,9\n", "line 3: price"),
+        (GOOD + "B-2,222,Teh,Tea,inf,9\n", "line 3: price"),
+    ],
+)
 def test_bad_rows_are_refused_with_their_line_and_nothing_is_imported(tmp_path, body, words):
     data = tmp_path / "data"
     done = pos("--data-dir", str(data), "catalog", "import", str(write(tmp_path, HEADER + body)))
@@ -60,13 +63,14 @@ def test_bad_rows_are_refused_with_their_line_and_nothing_is_imported(tmp_path, 
 def test_a_repeated_header_name_is_refused(tmp_path):
     with pytest.raises(CatalogImportError) as caught:
         CatalogRepo(open_engine(tmp_path / "data")).import_csv(
-            io.StringIO("sku,barcode,name,category,price,tax_rate,price\nA-1,1,K,C,1.50,9,2.50\n"), "SGD")
+            io.StringIO("sku,barcode,name,category,price,tax_rate,price\nA-1,1,K,C,1.50,9,2.50\n"), "SGD"
+        )
     assert caught.value.line == 1 and "price appears more than once" in caught.value.reason
 
 
 def test_export_neutralises_formula_cells_and_imports_back_the_same(tmp_path):
     repo = CatalogRepo(open_engine(tmp_path / "data"))
-    risky = ["=HYPERLINK(\"http://x\",\"click\")", "+1+2", "-cmd", "@SUM(A1)", "\tTabbed", "\rReturn"]
+    risky = ['=HYPERLINK("http://x","click")', "+1+2", "-cmd", "@SUM(A1)", "\tTabbed", "\rReturn"]
     for n, name in enumerate(risky):
         repo.save(Product(sku=f"R-{n}", name=name, category="=Cat", price=Money(150, "SGD"), tax_rate_bp=900))
     out = io.StringIO()
@@ -94,7 +98,7 @@ def test_a_re_import_never_revives_a_deactivated_product(tmp_path):
     assert "0 new, 2 updated" in done.stdout and "1 stay deactivated: B-2" in done.stdout
     engine = open_engine(data)
     try:
-        assert CatalogRepo(engine).find_code("B-2") is None     # still not sold at the till
+        assert CatalogRepo(engine).find_code("B-2") is None  # still not sold at the till
     finally:
         engine.dispose()
 
@@ -105,17 +109,24 @@ def test_a_long_import_never_blocks_a_sale_for_more_than_a_moment(tmp_path, sand
     with open(path, "w", encoding="utf-8") as handle:
         handle.write(HEADER)
         for i in range(rows):
-            handle.write(f"BIG-{i:06d},{7700000000000 + i},Imported product {i} with a longer name,Cat {i % 40},"
-                         f"{i % 500 + 1}.50,9\n")
+            handle.write(
+                f"BIG-{i:06d},{7700000000000 + i},Imported product {i} with a longer name,Cat {i % 40},"
+                f"{i % 500 + 1}.50,9\n"
+            )
     data = tmp_path / "data"
     # A till whose every write gives up after one second of waiting for the lock: "a moment".
     shop = Shop(data, sandbox, api_key, busy_timeout_ms=1000)
     env = dict(os.environ, PYTHONPATH=str(Path(__file__).resolve().parents[2]))
-    importer = subprocess.Popen([sys.executable, "-m", "pos", "--data-dir", str(data), "catalog", "import",
-                                 str(path)], stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env)
+    importer = subprocess.Popen(
+        [sys.executable, "-m", "pos", "--data-dir", str(data), "catalog", "import", str(path)],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        env=env,
+    )
     try:
         deadline = time.monotonic() + 60
-        while shop.catalog.count() <= 2:     # the import has begun writing
+        while shop.catalog.count() <= 2:  # the import has begun writing
             assert importer.poll() is None and time.monotonic() < deadline, importer.stderr.read()
             time.sleep(0.01)
         sold = 0

@@ -18,9 +18,18 @@ from .test_cli import pos
 
 
 def doctor(url, key, tmp_path, *extra):
-    return pos("--data-dir", str(tmp_path / "data"), "--stripe-base-url", url, "--profile",
-               f"doctor-{secrets.token_hex(4)}", "doctor", "--live", *extra,
-               env={"POS_STRIPE_API_KEY": key})
+    return pos(
+        "--data-dir",
+        str(tmp_path / "data"),
+        "--stripe-base-url",
+        url,
+        "--profile",
+        f"doctor-{secrets.token_hex(4)}",
+        "doctor",
+        "--live",
+        *extra,
+        env={"POS_STRIPE_API_KEY": key},
+    )
 
 
 def test_a_server_that_answers_differently_is_reported(tmp_path, api_key):
@@ -42,14 +51,17 @@ def test_a_server_that_answers_differently_is_reported(tmp_path, api_key):
 def test_a_server_that_answers_the_same_agrees(tmp_path, api_key):
     with running_sandbox() as live:
         done = doctor(live.url, api_key, tmp_path)
-        made = stripe.StripeClient(api_key, base_addresses={"api": live.url}).v1.payment_intents.list(
-            {"limit": 100, "expand": ["data.latest_charge"]}).data
+        made = (
+            stripe.StripeClient(api_key, base_addresses={"api": live.url})
+            .v1.payment_intents.list({"limit": 100, "expand": ["data.latest_charge"]})
+            .data
+        )
     assert done.returncode == 0, done.stdout + done.stderr
     assert "agree on all" in done.stdout
     for step in ("decline", "error code", "card_declined", "idempotency_error", "Idempotent-Replayed"):
         assert step in done.stdout
     # It cleans up after itself: everything it made is cancelled or refunded in full.
-    assert len(made) == 4   # paid, declined, cancelled, and the one the replay step made once
+    assert len(made) == 4  # paid, declined, cancelled, and the one the replay step made once
     for intent in made:
         if intent.status == "succeeded":
             assert intent.latest_charge.refunded, intent.id
@@ -66,8 +78,15 @@ def test_live_keys_are_refused(tmp_path):
 
 
 def test_no_key_is_one_line(tmp_path):
-    done = pos("--data-dir", str(tmp_path / "data"), "--profile", f"doctor-{secrets.token_hex(4)}",
-               "doctor", "--live", env={"POS_STRIPE_API_KEY": ""})
+    done = pos(
+        "--data-dir",
+        str(tmp_path / "data"),
+        "--profile",
+        f"doctor-{secrets.token_hex(4)}",
+        "doctor",
+        "--live",
+        env={"POS_STRIPE_API_KEY": ""},
+    )
     assert done.returncode == 2 and "needs a Stripe test key" in done.stderr
     assert "Traceback" not in done.stderr
 
@@ -79,10 +98,19 @@ def test_an_unreachable_live_side_is_a_difference_not_a_crash(tmp_path, api_key)
 
 
 def test_compare_lists_each_fact_and_the_field_differences():
-    live = Observation(http_status=400, error_type="invalid_request_error", error_code="parameter_unknown",
-                       error_param="payment_method_types", version="2026-10-28.endive")
-    ours = Observation(http_status=200, object_status="requires_payment_method", version="2026-10-28.endive",
-                       fields=frozenset({"id", "amount"}))
+    live = Observation(
+        http_status=400,
+        error_type="invalid_request_error",
+        error_code="parameter_unknown",
+        error_param="payment_method_types",
+        version="2026-10-28.endive",
+    )
+    ours = Observation(
+        http_status=200,
+        object_status="requires_payment_method",
+        version="2026-10-28.endive",
+        fields=frozenset({"id", "amount"}),
+    )
     rows = compare("create", live, ours)
     facts = {r.fact: r for r in rows}
     assert not facts["status"].agrees and facts["version"].agrees

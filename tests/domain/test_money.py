@@ -7,16 +7,26 @@ from hypothesis import strategies as st
 from pos.domain.money import Money, MoneyError
 
 
-@pytest.mark.parametrize("text,currency,minor", [
-    ("3.50", "SGD", 350), ("3.5", "sgd", 350), ("0", "USD", 0), ("500", "JPY", 500),
-    ("1.250", "KWD", 1250), ("12", "BHD", 12000), ("-2.10", "EUR", -210),
-])
+@pytest.mark.parametrize(
+    "text,currency,minor",
+    [
+        ("3.50", "SGD", 350),
+        ("3.5", "sgd", 350),
+        ("0", "USD", 0),
+        ("500", "JPY", 500),
+        ("1.250", "KWD", 1250),
+        ("12", "BHD", 12000),
+        ("-2.10", "EUR", -210),
+    ],
+)
 def test_parse(text, currency, minor):
     assert Money.parse(text, currency) == Money(minor, currency)
 
 
-@pytest.mark.parametrize("text,currency", [("3.505", "SGD"), ("1.5", "JPY"), ("1.2345", "KWD"), ("abc", "SGD"),
-                                           ("NaN", "SGD"), ("inf", "SGD"), ("", "SGD")])
+@pytest.mark.parametrize(
+    "text,currency",
+    [("3.505", "SGD"), ("1.5", "JPY"), ("1.2345", "KWD"), ("abc", "SGD"), ("NaN", "SGD"), ("inf", "SGD"), ("", "SGD")],
+)
 def test_parse_refuses(text, currency):
     with pytest.raises(MoneyError):
         Money.parse(text, currency)
@@ -33,8 +43,9 @@ def test_no_floats_and_no_mixing():
         Money(1, "SGD") * 1.5
 
 
-@pytest.mark.parametrize("minor,currency,text", [(350, "SGD", "3.50"), (500, "JPY", "500"), (1250, "KWD", "1.250"),
-                                                 (-5, "USD", "-0.05")])
+@pytest.mark.parametrize(
+    "minor,currency,text", [(350, "SGD", "3.50"), (500, "JPY", "500"), (1250, "KWD", "1.250"), (-5, "USD", "-0.05")]
+)
 def test_major_text(minor, currency, text):
     assert Money(minor, currency).major_text() == text
 
@@ -46,7 +57,7 @@ def test_format_follows_locale_data():
     assert Money(123456, "EUR").format("de_DE") == "1.234,56\xa0€"
 
 
-@given(st.integers(-10**12, 10**12), st.sampled_from(["SGD", "JPY", "KWD", "USD", "BHD", "KRW"]))
+@given(st.integers(-(10**12), 10**12), st.sampled_from(["SGD", "JPY", "KWD", "USD", "BHD", "KRW"]))
 def test_text_round_trip(minor, currency):
     money = Money(minor, currency)
     assert Money.parse(money.major_text(), currency) == money

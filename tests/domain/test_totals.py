@@ -13,7 +13,7 @@ from pos.domain.cart import Cart, CartError, compute_totals
 from pos.domain.catalog import Product
 from pos.domain.money import Money
 
-CURRENCIES = ["JPY", "SGD", "KWD"]   # exponents 0, 2, 3
+CURRENCIES = ["JPY", "SGD", "KWD"]  # exponents 0, 2, 3
 RATES = st.sampled_from([0, 500, 700, 800, 825, 900, 1000, 1500, 2000, 2500])
 
 
@@ -25,8 +25,9 @@ def carts(draw):
     lines = []
     for i in range(n):
         price = draw(st.integers(0, 2_000_000)) * step
-        product = Product(sku=f"S{i}", name=f"P{i}", category="c", price=Money(price, currency),
-                          tax_rate_bp=draw(RATES))
+        product = Product(
+            sku=f"S{i}", name=f"P{i}", category="c", price=Money(price, currency), tax_rate_bp=draw(RATES)
+        )
         lines.append((product, draw(st.integers(1, 50))))
     return currency, lines, draw(st.booleans())
 

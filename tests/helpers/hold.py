@@ -20,7 +20,8 @@ from pos.domain.money import Money
 def main() -> int:
     context = build_context(sys.argv[1], stripe_base_url=sys.argv[2])
     product = context.catalog.find_code("HOLD-1") or context.catalog.save(
-        Product(sku="HOLD-1", name="Held coffee", category="Test", price=Money(450, "SGD"), tax_rate_bp=900))
+        Product(sku="HOLD-1", name="Held coffee", category="Test", price=Money(450, "SGD"), tax_rate_bp=900)
+    )
     print(f"ready {os.getpid()}", flush=True)
     for line in sys.stdin:
         command, _, arg = line.strip().partition(" ")

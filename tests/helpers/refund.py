@@ -17,8 +17,9 @@ from pos.domain.money import Money
 
 def main() -> int:
     context = build_context(sys.argv[1], stripe_base_url=sys.argv[2])
-    product = context.catalog.save(Product(sku="R-1", name="Refund test tea", category="Test",
-                                           price=Money(450, "SGD"), tax_rate_bp=900))
+    product = context.catalog.save(
+        Product(sku="R-1", name="Refund test tea", category="Test", price=Money(450, "SGD"), tax_rate_bp=900)
+    )
     context.till.cart.add(product, 2)
     receipt = context.till.pay("pm_card_visa").receipt
     print(f"paid {receipt.receipt_no}", flush=True)

@@ -26,8 +26,8 @@ def main() -> int:
     for r in recover(context.journal, context.gateway):
         print("recovered", r.outcome, flush=True)
     product = context.catalog.find_code("CRASH-1") or context.catalog.save(
-        Product(sku="CRASH-1", name="Crash test coffee", category="Test", price=Money(450, "SGD"),
-                tax_rate_bp=900))
+        Product(sku="CRASH-1", name="Crash test coffee", category="Test", price=Money(450, "SGD"), tax_rate_bp=900)
+    )
     for n in range(count):
         context.till.new_sale()
         context.till.cart.add(product, 1 + n % 3)

@@ -16,16 +16,19 @@ def test_test_keys_accepted(key):
     assert classify(key).accepted
 
 
-@pytest.mark.parametrize("key,words", [
-    ("pk_test_51Habc123XYZ", "publishable"),
-    ("pk_live_51Habc123XYZ", "publishable"),
-    ("sk_live_51Habc123XYZ", "live key"),
-    ("rk_live_51Habc123XYZ", "live key"),
-    ("sk_test_", "does not look like"),
-    ("hello", "does not look like"),
-    ("sk_test_abc def", "does not look like"),
-    ("", "No key"),
-])
+@pytest.mark.parametrize(
+    "key,words",
+    [
+        ("pk_test_51Habc123XYZ", "publishable"),
+        ("pk_live_51Habc123XYZ", "publishable"),
+        ("sk_live_51Habc123XYZ", "live key"),
+        ("rk_live_51Habc123XYZ", "live key"),
+        ("sk_test_", "does not look like"),
+        ("hello", "does not look like"),
+        ("sk_test_abc def", "does not look like"),
+        ("", "No key"),
+    ],
+)
 def test_refusals(key, words):
     verdict = classify(key)
     assert not verdict.accepted and words in verdict.reason
@@ -38,8 +41,10 @@ def test_mask_shows_kind_and_last_four_only():
 
 
 def test_redaction():
-    text = ("key sk_test_51HabcdefXYZ and rk_live_999abc, pk_test_zz12, secret pi_3Abc_secret_XyZ123, "
-            "card 4242 4242 4242 4242 and 4000056655665556, order 1234567890123 (not Luhn), id 20261126")
+    text = (
+        "key sk_test_51HabcdefXYZ and rk_live_999abc, pk_test_zz12, secret pi_3Abc_secret_XyZ123, "
+        "card 4242 4242 4242 4242 and 4000056655665556, order 1234567890123 (not Luhn), id 20261126"
+    )
     out = redact(text)
     for secret in ("51HabcdefXYZ", "999abc", "zz12", "_secret_XyZ123", "4242 4242 4242 4242", "4000056655665556"):
         assert secret not in out

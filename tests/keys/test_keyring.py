@@ -66,8 +66,11 @@ def profile(monkeypatch, secret_service):
 
 
 def secret_tool(profile):
-    done = subprocess.run(["secret-tool", "lookup", "service", f"pos:{profile}", "username", "stripe-api-key"],
-                          capture_output=True, text=True)
+    done = subprocess.run(
+        ["secret-tool", "lookup", "service", f"pos:{profile}", "username", "stripe-api-key"],
+        capture_output=True,
+        text=True,
+    )
     return done.stdout.strip() or None
 
 
@@ -115,12 +118,15 @@ def test_save_and_remove_through_the_dialog(qtbot, demo_window, profile, api_key
     assert win.context.demo and win.mode_label.text() == "DEMO"
 
 
-@pytest.mark.parametrize("bad,words", [
-    ("pk_test_51Habcdefghijkl", "publishable"),
-    ("sk_live_51Habcdefghijkl", "live key"),
-    ("rk_live_51Habcdefghijkl", "live key"),
-    ("not-a-key", "does not look like"),
-])
+@pytest.mark.parametrize(
+    "bad,words",
+    [
+        ("pk_test_51Habcdefghijkl", "publishable"),
+        ("sk_live_51Habcdefghijkl", "live key"),
+        ("rk_live_51Habcdefghijkl", "live key"),
+        ("not-a-key", "does not look like"),
+    ],
+)
 def test_refused_keys_are_not_stored(qtbot, demo_window, profile, bad, words):
     dialog = open_settings(qtbot, demo_window)
     type_key(qtbot, dialog, bad)
@@ -165,8 +171,7 @@ def test_no_keyring_backend(qtbot, tmp_path, sandbox, monkeypatch, api_key):
         assert "for this session only" in dialog.key_message.text()
         assert "install" in dialog.key_message.text().lower()
         assert not win.context.demo and win.context.key_state.source == "session"
-        assert not any(api_key in p.read_text(errors="ignore") for p in (tmp_path / "till").rglob("*")
-                       if p.is_file())
+        assert not any(api_key in p.read_text(errors="ignore") for p in (tmp_path / "till").rglob("*") if p.is_file())
         wait_idle(qtbot)
         win.close()
     finally:
@@ -174,8 +179,15 @@ def test_no_keyring_backend(qtbot, tmp_path, sandbox, monkeypatch, api_key):
 
 
 def pos_cli(*args, stdin=None, env=None):
-    return subprocess.run([sys.executable, "-m", "pos", *args], input=stdin, capture_output=True, text=True,
-                          env=dict(os.environ, PYTHONPATH=str(ROOT), **(env or {})), timeout=60, cwd=ROOT)
+    return subprocess.run(
+        [sys.executable, "-m", "pos", *args],
+        input=stdin,
+        capture_output=True,
+        text=True,
+        env=dict(os.environ, PYTHONPATH=str(ROOT), **(env or {})),
+        timeout=60,
+        cwd=ROOT,
+    )
 
 
 def test_cli_config(profile, sandbox, api_key, tmp_path):
@@ -193,8 +205,13 @@ def test_cli_config(profile, sandbox, api_key, tmp_path):
     removed = pos_cli(*base, "config", "remove-key")
     assert removed.returncode == 0 and "demo mode" in removed.stdout
     assert secret_tool(profile) is None
-    no_keyring = pos_cli(*base, "config", "set-key", stdin=api_key + "\n",
-                         env={"PYTHON_KEYRING_BACKEND": "keyring.backends.fail.Keyring"})
+    no_keyring = pos_cli(
+        *base,
+        "config",
+        "set-key",
+        stdin=api_key + "\n",
+        env={"PYTHON_KEYRING_BACKEND": "keyring.backends.fail.Keyring"},
+    )
     assert no_keyring.returncode == 1 and "No keyring is available" in no_keyring.stderr
 
 
@@ -218,8 +235,9 @@ def _drop_handlers(log_path):
     root = logging.getLogger()
     for handler in list(root.handlers):
         if getattr(handler, "baseFilename", None) == str(log_path) or (
-                type(handler) is logging.StreamHandler and any(
-                    type(f).__name__ == "RedactingFilter" for f in handler.filters)):
+            type(handler) is logging.StreamHandler
+            and any(type(f).__name__ == "RedactingFilter" for f in handler.filters)
+        ):
             root.removeHandler(handler)
             handler.close()
 
@@ -247,10 +265,18 @@ def test_no_secret_leaks(qtbot, tmp_path, sandbox, profile, api_key):
         win.close()
     finally:
         _drop_handlers(log_path)
-    client_secret = stripe.StripeClient(api_key, base_addresses={"api": sandbox.url}) \
-        .v1.payment_intents.retrieve(pi_id).client_secret
-    needles = [api_key.encode(), client_secret.encode(), b"sk_live_51Hlivekey00001", b"rk_live_51Hlivekey00001",
-               b"pk_test_51Hpublishable1"]
+    client_secret = (
+        stripe.StripeClient(api_key, base_addresses={"api": sandbox.url})
+        .v1.payment_intents.retrieve(pi_id)
+        .client_secret
+    )
+    needles = [
+        api_key.encode(),
+        client_secret.encode(),
+        b"sk_live_51Hlivekey00001",
+        b"rk_live_51Hlivekey00001",
+        b"pk_test_51Hpublishable1",
+    ]
     scanned = 0
     for folder in (data, Path(tempfile.gettempdir())):
         for path in folder.rglob("*"):

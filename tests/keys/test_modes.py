@@ -18,18 +18,23 @@ from .test_keyring import open_settings, profile, secret_service, type_key  # no
 
 
 def test_a_configured_till_whose_keyring_is_gone_says_so_and_never_turns_demo(
-        qtbot, tmp_path, sandbox, profile, api_key):  # noqa: F811 - the profile fixture
+    qtbot,
+    tmp_path,
+    sandbox,
+    profile,  # noqa: F811 - the profile fixture
+    api_key,
+):
     data = tmp_path / "till"
     first = create_main_window(data, stripe_base_url=sandbox.url)
     qtbot.addWidget(first)
     dialog = open_settings(qtbot, first)
-    type_key(qtbot, dialog, api_key)             # stored in the real Secret Service
+    type_key(qtbot, dialog, api_key)  # stored in the real Secret Service
     assert first.context.key_state.source == "keyring"
     wait_idle(qtbot)
     first.close()
 
     previous = keyring.get_keyring()
-    keyring.set_keyring(keyring.backends.fail.Keyring())   # the keyring is gone at the next start
+    keyring.set_keyring(keyring.backends.fail.Keyring())  # the keyring is gone at the next start
     try:
         win = create_main_window(data, stripe_base_url=sandbox.url)
         qtbot.addWidget(win)
@@ -44,7 +49,7 @@ def test_a_configured_till_whose_keyring_is_gone_says_so_and_never_turns_demo(
         # Even through the service, nothing reaches Stripe without the key.
         result = win.till.pay("pm_card_visa")
         assert not isinstance(result, Paid) and "cannot be read" in result.message
-        keyring.set_keyring(previous)                         # the cashier unlocks it, and retries
+        keyring.set_keyring(previous)  # the cashier unlocks it, and retries
         qtbot.mouseClick(win.findChild(QPushButton, "retryKeyringButton"), Qt.LeftButton)
         assert win.context.key_state.source == "keyring" and not win.key_bar.isVisible()
         assert isinstance(win.till.pay("pm_card_visa"), Paid)
@@ -56,7 +61,7 @@ def test_a_configured_till_whose_keyring_is_gone_says_so_and_never_turns_demo(
 
 def test_demo_sales_have_their_own_sequence_and_reports(qtbot, tmp_path, sandbox, profile, api_key):  # noqa: F811
     data = tmp_path / "till"
-    demo = create_main_window(data)                          # no key: demo mode on the embedded sandbox
+    demo = create_main_window(data)  # no key: demo mode on the embedded sandbox
     qtbot.addWidget(demo)
     assert demo.context.demo and demo.context.till_id == "DEMO-T1"
     demo.till.cart.add(demo.context.catalog.all()[0])
@@ -72,7 +77,7 @@ def test_demo_sales_have_their_own_sequence_and_reports(qtbot, tmp_path, sandbox
     sale = real.till.pay("pm_card_visa")
     assert isinstance(sale, Paid) and (sale.receipt.till_id, sale.receipt.receipt_no) == ("T1", 1)
     reports = ReportsRepo(real.context.engine)
-    assert reports.x_report("T1", "SGD").sales_count == 1          # the demo sale is not in it
+    assert reports.x_report("T1", "SGD").sales_count == 1  # the demo sale is not in it
     assert reports.x_report("DEMO-T1", "SGD").sales_count == 1
     wait_idle(qtbot)
     real.close()

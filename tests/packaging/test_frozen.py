@@ -15,17 +15,32 @@ pytestmark = pytest.mark.pyinstaller
 
 
 def snapshot(folder: Path) -> dict:
-    return {p.relative_to(folder): (p.stat().st_size, p.stat().st_mtime_ns)
-            for p in folder.rglob("*") if p.is_file()}
+    return {p.relative_to(folder): (p.stat().st_size, p.stat().st_mtime_ns) for p in folder.rglob("*") if p.is_file()}
 
 
 @pytest.fixture(scope="module")
 def frozen(tmp_path_factory):
     pytest.importorskip("PyInstaller")
     out = tmp_path_factory.mktemp("frozen")
-    done = subprocess.run([sys.executable, "-m", "PyInstaller", "--noconfirm", "--log-level", "WARN",
-                           "--distpath", str(out / "dist"), "--workpath", str(out / "work"), "build.spec"],
-                          cwd=ROOT, capture_output=True, text=True, timeout=900)
+    done = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "PyInstaller",
+            "--noconfirm",
+            "--log-level",
+            "WARN",
+            "--distpath",
+            str(out / "dist"),
+            "--workpath",
+            str(out / "work"),
+            "build.spec",
+        ],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=900,
+    )
     assert done.returncode == 0, done.stderr[-3000:]
     exe = out / "dist" / "pos" / "pos"
     assert exe.exists()

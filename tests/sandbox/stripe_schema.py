@@ -14,8 +14,12 @@ import stripe
 from stripe._error_object import ErrorObject
 from stripe._stripe_object import StripeObject
 
-RESOURCES = {"payment_intent": stripe.PaymentIntent, "charge": stripe.Charge, "refund": stripe.Refund,
-             "payment_method": stripe.PaymentMethod}
+RESOURCES = {
+    "payment_intent": stripe.PaymentIntent,
+    "charge": stripe.Charge,
+    "refund": stripe.Refund,
+    "payment_method": stripe.PaymentMethod,
+}
 # Lists Stripe includes only when asked with expand[] (changelog 2022-11-15: Charge.refunds).
 INCLUDABLE = {"charge": {"refunds"}}
 

@@ -13,8 +13,9 @@ from tests.helpers.cards import CARD_ONLY
 
 
 def start(*args):
-    proc = subprocess.Popen([sys.executable, "-m", "pos.sandbox", *args],
-                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "pos.sandbox", *args], stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True
+    )
     line = proc.stdout.readline().strip()
     return proc, line
 
@@ -33,8 +34,9 @@ def test_serves_until_signalled(sig, api_key):
 
 
 def test_refuses_other_hosts():
-    proc = subprocess.run([sys.executable, "-m", "pos.sandbox", "--host", "0.0.0.0"],
-                          capture_output=True, text=True, timeout=30)
+    proc = subprocess.run(
+        [sys.executable, "-m", "pos.sandbox", "--host", "0.0.0.0"], capture_output=True, text=True, timeout=30
+    )
     assert proc.returncode != 0
     assert "loopback" in proc.stderr
 
@@ -53,8 +55,9 @@ def test_db_survives_restart(tmp_path, api_key):
         client = stripe.StripeClient(api_key, base_addresses={"api": line.split()[-1]})
         again = client.v1.payment_intents.retrieve(pi.id)
         assert again.status == "succeeded"
-        replay = client.v1.payment_intents.create({"amount": 1000, "currency": "usd", **CARD_ONLY},
-                                                  {"idempotency_key": "k"})
+        replay = client.v1.payment_intents.create(
+            {"amount": 1000, "currency": "usd", **CARD_ONLY}, {"idempotency_key": "k"}
+        )
         assert replay.id == pi.id
         assert len(client.v1.charges.list({"payment_intent": pi.id}).data) == 1
     finally:

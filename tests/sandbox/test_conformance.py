@@ -80,10 +80,14 @@ def recorded():
 
 def _drive_every_flow(client):
     pis = client.v1.payment_intents
-    made = pis.create({"amount": 2000, "currency": "sgd", **CARD_ONLY, "metadata": {"sale_id": "c-1"}},
-                      {"idempotency_key": "conf-create"})
-    pis.create({"amount": 2000, "currency": "sgd", **CARD_ONLY, "metadata": {"sale_id": "c-1"}},
-               {"idempotency_key": "conf-create"})                                   # replay
+    made = pis.create(
+        {"amount": 2000, "currency": "sgd", **CARD_ONLY, "metadata": {"sale_id": "c-1"}},
+        {"idempotency_key": "conf-create"},
+    )
+    pis.create(
+        {"amount": 2000, "currency": "sgd", **CARD_ONLY, "metadata": {"sale_id": "c-1"}},
+        {"idempotency_key": "conf-create"},
+    )  # replay
     paid = pis.confirm(made.id, {"payment_method": "pm_card_visa", "expand": ["latest_charge"]})
     pis.retrieve(paid.id, {"expand": ["latest_charge", "payment_method"]})
     pis.update(paid.id, {"metadata": {"receipt_no": "0001"}})
@@ -91,14 +95,30 @@ def _drive_every_flow(client):
     with pytest.raises(stripe.CardError):
         pis.confirm(declined.id, {"payment_method": "pm_card_chargeDeclinedInsufficientFunds"})
     pis.retrieve(declined.id)
-    action = pis.create({"amount": 1500, "currency": "sgd", **CARD_ONLY, "payment_method":
-                         "pm_card_authenticationRequired", "confirm": True})
+    action = pis.create(
+        {
+            "amount": 1500,
+            "currency": "sgd",
+            **CARD_ONLY,
+            "payment_method": "pm_card_authenticationRequired",
+            "confirm": True,
+        }
+    )
     pis.cancel(action.id, {"cancellation_reason": "abandoned"})
-    held = pis.create({"amount": 5000, "currency": "usd", **CARD_ONLY, "capture_method": "manual",
-                       "payment_method": "pm_card_mastercard", "confirm": True})
+    held = pis.create(
+        {
+            "amount": 5000,
+            "currency": "usd",
+            **CARD_ONLY,
+            "capture_method": "manual",
+            "payment_method": "pm_card_mastercard",
+            "confirm": True,
+        }
+    )
     pis.capture(held.id, {"amount_to_capture": 3000})
-    client.v1.refunds.create({"payment_intent": paid.id, "amount": 500, "reason": "requested_by_customer",
-                              "metadata": {"refund_key": "r1"}})
+    client.v1.refunds.create(
+        {"payment_intent": paid.id, "amount": 500, "reason": "requested_by_customer", "metadata": {"refund_key": "r1"}}
+    )
     client.v1.refunds.create({"payment_intent": held.id})
     client.v1.refunds.list({"payment_intent": paid.id, "limit": 100})
     client.v1.charges.retrieve(paid.latest_charge.id, {"expand": ["refunds", "payment_intent"]})
@@ -106,12 +126,16 @@ def _drive_every_flow(client):
     pis.list({"limit": 3, "expand": ["data.latest_charge"]})
     pis.search({"query": "metadata['sale_id']:'c-1'", "limit": 10})
     client.v1.payment_methods.retrieve("pm_card_amex")
-    automatic = pis.create({"amount": 1000, "currency": "eur",
-                            "automatic_payment_methods": {"enabled": True, "allow_redirects": "never"}})
+    automatic = pis.create(
+        {"amount": 1000, "currency": "eur", "automatic_payment_methods": {"enabled": True, "allow_redirects": "never"}}
+    )
     pis.confirm(automatic.id, {"payment_method": "pm_card_visa"})
-    for call in (lambda: pis.retrieve("pi_missing"), lambda: pis.confirm(paid.id),
-                 lambda: pis.create({"amount": 0, "currency": "sgd"}),
-                 lambda: client.v1.refunds.create({"payment_intent": paid.id, "amount": 999999})):
+    for call in (
+        lambda: pis.retrieve("pi_missing"),
+        lambda: pis.confirm(paid.id),
+        lambda: pis.create({"amount": 0, "currency": "sgd"}),
+        lambda: client.v1.refunds.create({"payment_intent": paid.id, "amount": 999999}),
+    ):
         with pytest.raises(stripe.StripeError):
             call()
 
@@ -182,8 +206,9 @@ def test_objects_carry_the_fixture_fields_the_sdk_still_declares(recorded):
         for name in still:
             mine, theirs = obj[name], example[name]
             if mine is not None and theirs is not None:
-                assert type(mine) is type(theirs) or {type(mine), type(theirs)} <= {int, float}, \
+                assert type(mine) is type(theirs) or {type(mine), type(theirs)} <= {int, float}, (
                     f"{obj['object']}.{name}: {type(mine).__name__} but Stripe's example has {type(theirs).__name__}"
+                )
 
 
 # -- parameters: declared but not implemented are refused by name ----------------------------
@@ -196,8 +221,9 @@ def _call_path(method, path, ids):
 
 def test_declared_but_unimplemented_parameters_are_refused_by_name(recorded):
     sb, client, _exchanges = recorded
-    pi = client.v1.payment_intents.create({"amount": 2000, "currency": "sgd", **CARD_ONLY,
-                                           "payment_method": "pm_card_visa", "confirm": True})
+    pi = client.v1.payment_intents.create(
+        {"amount": 2000, "currency": "sgd", **CARD_ONLY, "payment_method": "pm_card_visa", "confirm": True}
+    )
     refund = client.v1.refunds.create({"payment_intent": pi.id, "amount": 100})
     ids = {"pi": pi.id, "ch": pi.latest_charge, "re": refund.id}
     headers = {"Authorization": "Bearer sk_test_conformance"}
@@ -209,8 +235,11 @@ def test_declared_but_unimplemented_parameters_are_refused_by_name(recorded):
             if name == "payment_method_types":
                 continue  # a version gate, tested in test_versions.py
             form = {name: "x"}
-            r = (requests.get(url, params=form, headers=headers) if method == "GET"
-                 else requests.post(url, data=form, headers=headers))
+            r = (
+                requests.get(url, params=form, headers=headers)
+                if method == "GET"
+                else requests.post(url, data=form, headers=headers)
+            )
             error = r.json().get("error", {})
             assert r.status_code == 400 and error.get("param") == name, (handler, name, r.text)
             assert "this sandbox does not implement" in error["message"], (handler, name)
@@ -227,9 +256,12 @@ def test_an_undeclared_parameter_is_unknown_as_on_stripe(client):
 def test_the_schema_check_catches_each_kind_of_mistake(recorded):
     # The checker itself must be able to fail: spoil one recorded PaymentIntent in five ways.
     _sb, _client, exchanges = recorded
-    body = next(json.loads(e.body) for e in exchanges
-                if json.loads(e.body).get("object") == "payment_intent"
-                and isinstance(json.loads(e.body).get("latest_charge"), dict))
+    body = next(
+        json.loads(e.body)
+        for e in exchanges
+        if json.loads(e.body).get("object") == "payment_intent"
+        and isinstance(json.loads(e.body).get("latest_charge"), dict)
+    )
     assert check_response(body) == []
     body["amount"] = "2000"
     body["bogus"] = 1
@@ -237,6 +269,11 @@ def test_the_schema_check_catches_each_kind_of_mistake(recorded):
     del body["currency"]
     body["latest_charge"]["outcome"]["risk_level"] = 7
     problems = "\n".join(check_response(body))
-    for expected in ("payment_intent.amount", "payment_intent.bogus", "payment_intent.status",
-                     "payment_intent.currency: missing", "latest_charge.outcome.risk_level"):
+    for expected in (
+        "payment_intent.amount",
+        "payment_intent.bogus",
+        "payment_intent.status",
+        "payment_intent.currency: missing",
+        "latest_charge.outcome.risk_level",
+    ):
         assert expected in problems, expected

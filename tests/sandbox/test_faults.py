@@ -12,8 +12,9 @@ from tests.helpers.cards import CARD_ONLY
 
 def client_for(sandbox, api_key, retries=0, timeout=None):
     http = stripe.RequestsClient(timeout=timeout) if timeout else None
-    return stripe.StripeClient(api_key, base_addresses={"api": sandbox.url},
-                               max_network_retries=retries, http_client=http)
+    return stripe.StripeClient(
+        api_key, base_addresses={"api": sandbox.url}, max_network_retries=retries, http_client=http
+    )
 
 
 def test_500_then_success_with_retries(sandbox, api_key):
@@ -67,15 +68,17 @@ def test_delay_beyond_client_timeout_still_processes(sandbox, api_key):
     client = client_for(sandbox, api_key, timeout=0.5)
     with pytest.raises(stripe.APIConnectionError):
         client.v1.payment_intents.create({"amount": 1000, "currency": "usd", **CARD_ONLY})
-    assert client.v1.payment_intents.list().data == []     # still held: not processed yet
+    assert client.v1.payment_intents.list().data == []  # still held: not processed yet
     held.release()
-    held.wait_done()                                        # processed after the client gave up
+    held.wait_done()  # processed after the client gave up
     assert len(client.v1.payment_intents.list().data) == 1
 
 
 def test_admin_http_api(sandbox, api_key):
-    r = requests.post(sandbox.url + "/_sandbox/faults",
-                      json={"method": "GET", "path": "/v1/payment_intents", "status": 503, "count": 1})
+    r = requests.post(
+        sandbox.url + "/_sandbox/faults",
+        json={"method": "GET", "path": "/v1/payment_intents", "status": 503, "count": 1},
+    )
     assert r.status_code == 200 and r.json()["id"]
     assert len(requests.get(sandbox.url + "/_sandbox/faults").json()["faults"]) == 1
     client = client_for(sandbox, api_key)
@@ -90,6 +93,7 @@ def test_admin_http_api(sandbox, api_key):
 
 def test_reset_empties_the_store(api_key):
     from pos.sandbox import running_sandbox
+
     with running_sandbox() as sb:
         client = client_for(sb, api_key)
         client.v1.payment_intents.create({"amount": 1000, "currency": "usd"})

@@ -11,8 +11,9 @@ from tests.helpers.cards import CARD_ONLY
 
 
 def create(client, key, amount=1000, **extra):
-    return client.v1.payment_intents.create({"amount": amount, "currency": "usd", **CARD_ONLY, **extra},
-                                            {"idempotency_key": key})
+    return client.v1.payment_intents.create(
+        {"amount": amount, "currency": "usd", **CARD_ONLY, **extra}, {"idempotency_key": key}
+    )
 
 
 def count(client):
@@ -62,7 +63,7 @@ def test_key_in_use_is_409_and_saves_nothing(client, sandbox):
     results = {}
     slow = threading.Thread(target=lambda: results.setdefault("first", create(client, "busy")))
     slow.start()
-    held.wait_arrived()          # the first request is inside the sandbox, its key reserved
+    held.wait_arrived()  # the first request is inside the sandbox, its key reserved
     try:
         with pytest.raises(stripe.APIError) as caught:
             create(client, "busy")

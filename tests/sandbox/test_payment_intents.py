@@ -56,12 +56,15 @@ def test_create_with_payment_method_requires_confirmation(client):
     assert client.v1.payment_intents.confirm(pi.id).status == "succeeded"
 
 
-@pytest.mark.parametrize("pm,brand,last4,funding", [
-    ("pm_card_visa", "visa", "4242", "credit"),
-    ("pm_card_visa_debit", "visa", "5556", "debit"),
-    ("pm_card_mastercard", "mastercard", "4444", "credit"),
-    ("pm_card_amex", "amex", "8431", "credit"),
-])
+@pytest.mark.parametrize(
+    "pm,brand,last4,funding",
+    [
+        ("pm_card_visa", "visa", "4242", "credit"),
+        ("pm_card_visa_debit", "visa", "5556", "debit"),
+        ("pm_card_mastercard", "mastercard", "4444", "credit"),
+        ("pm_card_amex", "amex", "8431", "credit"),
+    ],
+)
 def test_succeeding_cards(client, pm, brand, last4, funding):
     pi = create(client, payment_method=pm, confirm=True)
     assert pi.status == "succeeded"
@@ -70,17 +73,20 @@ def test_succeeding_cards(client, pm, brand, last4, funding):
     assert isinstance(card.exp_month, int) and isinstance(card.exp_year, int)
 
 
-@pytest.mark.parametrize("pm,code,decline_code,last4", [
-    ("pm_card_chargeDeclined", "card_declined", "generic_decline", "0002"),
-    ("pm_card_chargeDeclinedInsufficientFunds", "card_declined", "insufficient_funds", "9995"),
-    ("pm_card_chargeDeclinedLostCard", "card_declined", "lost_card", "9987"),
-    ("pm_card_chargeDeclinedStolenCard", "card_declined", "stolen_card", "9979"),
-    ("pm_card_chargeDeclinedExpiredCard", "expired_card", "expired_card", "0069"),
-    ("pm_card_chargeDeclinedIncorrectCvc", "incorrect_cvc", "incorrect_cvc", "0127"),
-    ("pm_card_chargeDeclinedProcessingError", "processing_error", "processing_error", "0119"),
-    ("pm_card_visa_chargeDeclinedInsufficientFunds", "card_declined", "insufficient_funds", "9995"),
-    ("pm_card_visa_chargeDeclined", "card_declined", "generic_decline", "0002"),
-])
+@pytest.mark.parametrize(
+    "pm,code,decline_code,last4",
+    [
+        ("pm_card_chargeDeclined", "card_declined", "generic_decline", "0002"),
+        ("pm_card_chargeDeclinedInsufficientFunds", "card_declined", "insufficient_funds", "9995"),
+        ("pm_card_chargeDeclinedLostCard", "card_declined", "lost_card", "9987"),
+        ("pm_card_chargeDeclinedStolenCard", "card_declined", "stolen_card", "9979"),
+        ("pm_card_chargeDeclinedExpiredCard", "expired_card", "expired_card", "0069"),
+        ("pm_card_chargeDeclinedIncorrectCvc", "incorrect_cvc", "incorrect_cvc", "0127"),
+        ("pm_card_chargeDeclinedProcessingError", "processing_error", "processing_error", "0119"),
+        ("pm_card_visa_chargeDeclinedInsufficientFunds", "card_declined", "insufficient_funds", "9995"),
+        ("pm_card_visa_chargeDeclined", "card_declined", "generic_decline", "0002"),
+    ],
+)
 def test_declines(client, pm, code, decline_code, last4):
     pi = create(client)
     with pytest.raises(stripe.CardError) as caught:
@@ -124,18 +130,24 @@ def test_unknown_payment_method(client):
 
 def test_raw_card_numbers_refused(client):
     with pytest.raises(stripe.InvalidRequestError) as caught:
-        client.v1.payment_intents.create({
-            "amount": 1000, "currency": "usd",
-            "payment_method_data": {"type": "card", "card": {"number": "4242424242424242"}},
-        })
+        client.v1.payment_intents.create(
+            {
+                "amount": 1000,
+                "currency": "usd",
+                "payment_method_data": {"type": "card", "card": {"number": "4242424242424242"}},
+            }
+        )
     assert "unsafe" in caught.value.user_message
     assert "4242424242424242" not in str(caught.value)
 
 
 def test_unexpected_states(client):
     pi = create(client, payment_method="pm_card_visa", confirm=True)
-    for action in (client.v1.payment_intents.confirm, client.v1.payment_intents.cancel,
-                   client.v1.payment_intents.capture):
+    for action in (
+        client.v1.payment_intents.confirm,
+        client.v1.payment_intents.cancel,
+        client.v1.payment_intents.capture,
+    ):
         with pytest.raises(stripe.InvalidRequestError) as caught:
             action(pi.id)
         assert caught.value.code == "payment_intent_unexpected_state"
@@ -203,8 +215,7 @@ def test_search_by_metadata_and_status(client):
     assert [p.id for p in found.data] == [a.id]
     found = client.v1.payment_intents.search({"query": "status:'succeeded'"})
     assert [p.id for p in found.data] == [b.id]
-    found = client.v1.payment_intents.search(
-        {"query": "metadata['sale_id']:'S-2' AND status:'succeeded'"})
+    found = client.v1.payment_intents.search({"query": "metadata['sale_id']:'S-2' AND status:'succeeded'"})
     assert [p.id for p in found.data] == [b.id]
     assert client.v1.payment_intents.search({"query": "metadata['sale_id']:'nope'"}).data == []
 
@@ -214,7 +225,6 @@ def test_search_pages(client):
         create(client, metadata={"batch": "x"})
     first = client.v1.payment_intents.search({"query": "metadata['batch']:'x'", "limit": 3})
     assert len(first.data) == 3 and first.has_more and first.next_page
-    second = client.v1.payment_intents.search(
-        {"query": "metadata['batch']:'x'", "limit": 3, "page": first.next_page})
+    second = client.v1.payment_intents.search({"query": "metadata['batch']:'x'", "limit": 3, "page": first.next_page})
     assert len(second.data) == 2 and not second.has_more
     assert not {p.id for p in first.data} & {p.id for p in second.data}

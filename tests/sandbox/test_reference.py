@@ -24,8 +24,15 @@ def test_vendored_samples_match_shared():
 
 
 def json_type(value):
-    return {type(None): "null", bool: "boolean", int: "integer", float: "number",
-            str: "string", list: "array", dict: "object"}[type(value)]
+    return {
+        type(None): "null",
+        bool: "boolean",
+        int: "integer",
+        float: "number",
+        str: "string",
+        list: "array",
+        dict: "object",
+    }[type(value)]
 
 
 def assert_same_shape(reference, actual, where="$"):
@@ -37,12 +44,13 @@ def assert_same_shape(reference, actual, where="$"):
             assert_same_shape(ref, got, f"{where}.{key}")
 
 
-SEED_VERSION = "2020-08-27"   # the API version the 2020 samples were taken on
+SEED_VERSION = "2020-08-27"  # the API version the 2020 samples were taken on
 
 
 def post(sandbox, key, path, form):
-    r = requests.post(sandbox.url + path, data=form,
-                      headers={"Authorization": f"Bearer {key}", "Stripe-Version": SEED_VERSION})
+    r = requests.post(
+        sandbox.url + path, data=form, headers={"Authorization": f"Bearer {key}", "Stripe-Version": SEED_VERSION}
+    )
     assert r.status_code == 200, r.text
     assert r.headers["Stripe-Version"] == SEED_VERSION
     return r.json()
@@ -50,8 +58,11 @@ def post(sandbox, key, path, form):
 
 def test_create_matches_reference(sandbox, api_key):
     body = load("payment_intent.create.request.json")
-    form = {"amount": body["amount"], "currency": body["currency"],
-            "payment_method_types[0]": body["payment_method_types"]["0"]}
+    form = {
+        "amount": body["amount"],
+        "currency": body["currency"],
+        "payment_method_types[0]": body["payment_method_types"]["0"],
+    }
     created = post(sandbox, api_key, "/v1/payment_intents", form)
     reference = load("payment_intent.create.response.json")
     assert_same_shape(reference, created)
@@ -66,8 +77,7 @@ def test_confirm_matches_reference(sandbox, api_key):
     created = post(sandbox, api_key, "/v1/payment_intents", {"amount": "544", "currency": "sgd"})
     # Before 2023-08-16 an intent without payment method types took cards and no return_url.
     assert created["automatic_payment_methods"] is None
-    done = post(sandbox, api_key, f"/v1/payment_intents/{created['id']}/confirm",
-                {"payment_method": "pm_card_visa"})
+    done = post(sandbox, api_key, f"/v1/payment_intents/{created['id']}/confirm", {"payment_method": "pm_card_visa"})
     assert_same_shape(load("payment_intent.confirm.response.json"), done)
     assert done["status"] == "succeeded"
     for field in ("amount_received", "latest_charge", "last_payment_error", "payment_method", "next_action"):

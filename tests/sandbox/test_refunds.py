@@ -11,12 +11,14 @@ from tests.helpers.cards import CARD_ONLY
 @pytest.fixture
 def paid(client):
     return client.v1.payment_intents.create(
-        {"amount": 2000, "currency": "sgd", "payment_method": "pm_card_visa", "confirm": True, **CARD_ONLY})
+        {"amount": 2000, "currency": "sgd", "payment_method": "pm_card_visa", "confirm": True, **CARD_ONLY}
+    )
 
 
 def test_partial_then_full_refund(client, paid):
-    first = client.v1.refunds.create({"payment_intent": paid.id, "amount": 500, "reason": "requested_by_customer",
-                                      "metadata": {"receipt": "0001"}})
+    first = client.v1.refunds.create(
+        {"payment_intent": paid.id, "amount": 500, "reason": "requested_by_customer", "metadata": {"receipt": "0001"}}
+    )
     assert first.object == "refund" and first.status == "succeeded" and first.amount == 500
     assert first.charge == paid.latest_charge and first.payment_intent == paid.id
     charge = client.v1.charges.retrieve(paid.latest_charge)

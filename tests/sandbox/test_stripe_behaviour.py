@@ -11,9 +11,16 @@ from tests.helpers.cards import CARD_ONLY
 
 
 def held(client, amount=5000):
-    return client.v1.payment_intents.create({"amount": amount, "currency": "usd", **CARD_ONLY,
-                                             "capture_method": "manual", "payment_method": "pm_card_visa",
-                                             "confirm": True})
+    return client.v1.payment_intents.create(
+        {
+            "amount": amount,
+            "currency": "usd",
+            **CARD_ONLY,
+            "capture_method": "manual",
+            "payment_method": "pm_card_visa",
+            "confirm": True,
+        }
+    )
 
 
 def test_refund_after_a_partial_capture_gives_back_what_was_captured(client):
@@ -53,8 +60,9 @@ def test_idempotency_keys_are_at_most_255_characters(client):
 @pytest.mark.parametrize("path", ["amount", "metadata", "latest_charge.amount", "bogus"])
 def test_expanding_what_cannot_be_expanded_is_refused(client, path):
     # https://docs.stripe.com/api/expanding_objects: only fields marked expandable can be expanded.
-    pi = client.v1.payment_intents.create({"amount": 1000, "currency": "usd", **CARD_ONLY,
-                                           "payment_method": "pm_card_visa", "confirm": True})
+    pi = client.v1.payment_intents.create(
+        {"amount": 1000, "currency": "usd", **CARD_ONLY, "payment_method": "pm_card_visa", "confirm": True}
+    )
     with pytest.raises(stripe.InvalidRequestError) as caught:
         client.v1.payment_intents.retrieve(pi.id, {"expand": [path]})
     assert caught.value.user_message == f"This property cannot be expanded ({path})."
@@ -79,11 +87,18 @@ def test_an_update_clears_the_last_payment_error(client):
     assert updated.last_payment_error is None
 
 
-@pytest.mark.parametrize("params,message,code", [
-    ({"amount": 0, "currency": "usd"}, "This value must be greater than or equal to 1.", "parameter_invalid_integer"),
-    ({"amount": 10, "currency": "usd"}, "Amount must be at least $0.50 usd", "amount_too_small"),
-    ({"amount": 10, "currency": "eur"}, "Amount must be at least €0.50 eur", "amount_too_small"),
-])
+@pytest.mark.parametrize(
+    "params,message,code",
+    [
+        (
+            {"amount": 0, "currency": "usd"},
+            "This value must be greater than or equal to 1.",
+            "parameter_invalid_integer",
+        ),
+        ({"amount": 10, "currency": "usd"}, "Amount must be at least $0.50 usd", "amount_too_small"),
+        ({"amount": 10, "currency": "eur"}, "Amount must be at least €0.50 eur", "amount_too_small"),
+    ],
+)
 def test_amount_errors_in_stripes_words(client, params, message, code):
     with pytest.raises(stripe.InvalidRequestError) as caught:
         client.v1.payment_intents.create({**params, **CARD_ONLY})
@@ -95,13 +110,15 @@ def test_unknown_currency_lists_what_stripe_supports(client):
     with pytest.raises(stripe.InvalidRequestError) as caught:
         client.v1.payment_intents.create({"amount": 1000, "currency": "xyz", **CARD_ONLY})
     assert caught.value.user_message.startswith(
-        "Invalid currency: xyz. Stripe currently supports these currencies: usd, aed, afn, all, amd,")
+        "Invalid currency: xyz. Stripe currently supports these currencies: usd, aed, afn, all, amd,"
+    )
     assert caught.value.param == "currency"
 
 
 def test_refund_over_what_is_left_in_stripes_words(client):
-    pi = client.v1.payment_intents.create({"amount": 2000, "currency": "usd", **CARD_ONLY,
-                                           "payment_method": "pm_card_visa", "confirm": True})
+    pi = client.v1.payment_intents.create(
+        {"amount": 2000, "currency": "usd", **CARD_ONLY, "payment_method": "pm_card_visa", "confirm": True}
+    )
     client.v1.refunds.create({"payment_intent": pi.id, "amount": 500})
     with pytest.raises(stripe.InvalidRequestError) as caught:
         client.v1.refunds.create({"payment_intent": pi.id, "amount": 1501})
@@ -122,8 +139,9 @@ def test_search_lags_behind_writes(api_key):
     with running_sandbox(search_lag=60) as sb:
         client = stripe.StripeClient(api_key, base_addresses={"api": sb.url})
         query = {"query": "metadata['sale_id']:'lag-1'"}
-        pi = client.v1.payment_intents.create({"amount": 1000, "currency": "usd", **CARD_ONLY,
-                                               "metadata": {"sale_id": "lag-1"}})
+        pi = client.v1.payment_intents.create(
+            {"amount": 1000, "currency": "usd", **CARD_ONLY, "metadata": {"sale_id": "lag-1"}}
+        )
         assert client.v1.payment_intents.search(query).data == []
         sb.clock.advance(61)
         assert [p.status for p in client.v1.payment_intents.search(query).data] == ["requires_payment_method"]
@@ -138,7 +156,8 @@ def test_search_lags_behind_writes(api_key):
 def test_an_expansion_the_sandbox_cannot_make_is_refused_before_the_call_runs(client):
     pi = client.v1.payment_intents.create({"amount": 1000, "currency": "usd", **CARD_ONLY})
     with pytest.raises(stripe.InvalidRequestError) as caught:
-        client.v1.payment_intents.confirm(pi.id, {"payment_method": "pm_card_visa",
-                                                  "expand": ["latest_charge.balance_transaction"]})
+        client.v1.payment_intents.confirm(
+            pi.id, {"payment_method": "pm_card_visa", "expand": ["latest_charge.balance_transaction"]}
+        )
     assert "does not implement" in caught.value.user_message
-    assert client.v1.payment_intents.retrieve(pi.id).status == "requires_payment_method"   # nothing was charged
+    assert client.v1.payment_intents.retrieve(pi.id).status == "requires_payment_method"  # nothing was charged

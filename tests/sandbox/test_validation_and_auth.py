@@ -13,18 +13,21 @@ def _create(client, **params):
     return client.v1.payment_intents.create({**CARD_ONLY, **params})
 
 
-@pytest.mark.parametrize("params,code,param", [
-    ({"currency": "usd"}, "parameter_missing", "amount"),
-    ({"amount": 1000}, "parameter_missing", "currency"),
-    ({"amount": 1000, "currency": "usd", "colour": "red"}, "parameter_unknown", "colour"),
-    ({"amount": 49, "currency": "usd"}, "amount_too_small", "amount"),
-    ({"amount": 49, "currency": "sgd"}, "amount_too_small", "amount"),
-    ({"amount": 29, "currency": "gbp"}, "amount_too_small", "amount"),
-    ({"amount": 49, "currency": "jpy"}, "amount_too_small", "amount"),
-    ({"amount": 100_000_000, "currency": "usd"}, "amount_too_large", "amount"),
-    ({"amount": 1005, "currency": "kwd"}, "invalid_charge_amount", "amount"),
-    ({"amount": "12.50", "currency": "usd"}, "parameter_invalid_integer", "amount"),
-])
+@pytest.mark.parametrize(
+    "params,code,param",
+    [
+        ({"currency": "usd"}, "parameter_missing", "amount"),
+        ({"amount": 1000}, "parameter_missing", "currency"),
+        ({"amount": 1000, "currency": "usd", "colour": "red"}, "parameter_unknown", "colour"),
+        ({"amount": 49, "currency": "usd"}, "amount_too_small", "amount"),
+        ({"amount": 49, "currency": "sgd"}, "amount_too_small", "amount"),
+        ({"amount": 29, "currency": "gbp"}, "amount_too_small", "amount"),
+        ({"amount": 49, "currency": "jpy"}, "amount_too_small", "amount"),
+        ({"amount": 100_000_000, "currency": "usd"}, "amount_too_large", "amount"),
+        ({"amount": 1005, "currency": "kwd"}, "invalid_charge_amount", "amount"),
+        ({"amount": "12.50", "currency": "usd"}, "parameter_invalid_integer", "amount"),
+    ],
+)
 def test_bad_parameters(client, params, code, param):
     with pytest.raises(stripe.InvalidRequestError) as caught:
         client.v1.payment_intents.create(params)
@@ -33,8 +36,10 @@ def test_bad_parameters(client, params, code, param):
     assert caught.value.param == param
 
 
-@pytest.mark.parametrize("amount,currency", [(50, "usd"), (30, "gbp"), (50, "jpy"), (99_999_999, "usd"),
-                                             (1010, "kwd"), (5000, "bhd"), (50_000, "krw")])
+@pytest.mark.parametrize(
+    "amount,currency",
+    [(50, "usd"), (30, "gbp"), (50, "jpy"), (99_999_999, "usd"), (1010, "kwd"), (5000, "bhd"), (50_000, "krw")],
+)
 def test_good_amounts(client, amount, currency):
     pi = _create(client, amount=amount, currency=currency.upper())
     assert (pi.amount, pi.currency) == (amount, currency)
@@ -81,13 +86,14 @@ def test_accounts_are_isolated(sandbox, client):
 
 def test_publishable_key_confirms_only_with_client_secret(sandbox, api_key, client):
     pi = _create(client, amount=1000, currency="usd")
-    public = stripe.StripeClient("pk_test_" + api_key[len("sk_test_"):], base_addresses={"api": sandbox.url})
+    public = stripe.StripeClient("pk_test_" + api_key[len("sk_test_") :], base_addresses={"api": sandbox.url})
     with pytest.raises(stripe.AuthenticationError):
         public.v1.payment_intents.create({"amount": 1000, "currency": "usd"})
     with pytest.raises(stripe.AuthenticationError):
         public.v1.payment_intents.confirm(pi.id, {"payment_method": "pm_card_visa"})
     done = public.v1.payment_intents.confirm(
-        pi.id, {"payment_method": "pm_card_visa", "client_secret": pi.client_secret})
+        pi.id, {"payment_method": "pm_card_visa", "client_secret": pi.client_secret}
+    )
     assert done.status == "succeeded"
 
 

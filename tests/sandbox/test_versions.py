@@ -22,8 +22,12 @@ def post(sandbox, key, path, form, version=None):
 
 
 def test_the_answer_names_the_version_that_answered(sandbox, api_key, client):
-    default = post(sandbox, api_key, "/v1/payment_intents",
-                   {"amount": 1000, "currency": "usd", "allowed_payment_method_types[]": "card"})
+    default = post(
+        sandbox,
+        api_key,
+        "/v1/payment_intents",
+        {"amount": 1000, "currency": "usd", "allowed_payment_method_types[]": "card"},
+    )
     assert default.headers["Stripe-Version"] == API_VERSION
     r = post(sandbox, api_key, "/v1/payment_intents", {"amount": 1000, "currency": "usd"}, "2022-08-01")
     assert r.status_code == 200 and r.headers["Stripe-Version"] == "2022-08-01"
@@ -43,8 +47,9 @@ def test_unknown_or_malformed_versions_answer_400(sandbox, api_key, version):
 
 def test_payment_method_types_refused_from_endive(client):
     # https://docs.stripe.com/changelog/endive/2026-09-30/removes-the-payment-method-types-parameter-from-payment-intents-and-setup-intents
-    for call in (lambda: client.v1.payment_intents.create({"amount": 1000, "currency": "usd",
-                                                           "payment_method_types": ["card"]}),):
+    for call in (
+        lambda: client.v1.payment_intents.create({"amount": 1000, "currency": "usd", "payment_method_types": ["card"]}),
+    ):
         with pytest.raises(stripe.InvalidRequestError) as caught:
             call()
         assert caught.value.http_status == 400
@@ -58,8 +63,13 @@ def test_payment_method_types_refused_from_endive(client):
 
 
 def test_payment_method_types_accepted_before_endive(sandbox, api_key):
-    r = post(sandbox, api_key, "/v1/payment_intents",
-             {"amount": 1000, "currency": "usd", "payment_method_types[0]": "card"}, "2026-08-26.dahlia")
+    r = post(
+        sandbox,
+        api_key,
+        "/v1/payment_intents",
+        {"amount": 1000, "currency": "usd", "payment_method_types[0]": "card"},
+        "2026-08-26.dahlia",
+    )
     assert r.status_code == 200 and r.json()["payment_method_types"] == ["card"]
 
 
@@ -72,16 +82,24 @@ def test_allowed_payment_method_types_from_dahlia(sandbox, api_key):
     assert after["allowed_payment_method_types"] == ["card"] and after["payment_method_types"] == ["card"]
     assert after["automatic_payment_methods"] is None
     # Stripe filters out what does not fit, silently, and reflects the rest in payment_method_types.
-    mixed = post(sandbox, api_key, "/v1/payment_intents",
-                 {**form, "allowed_payment_method_types[1]": "ideal"}, "2026-07-29.dahlia").json()
+    mixed = post(
+        sandbox,
+        api_key,
+        "/v1/payment_intents",
+        {**form, "allowed_payment_method_types[1]": "ideal"},
+        "2026-07-29.dahlia",
+    ).json()
     assert mixed["payment_method_types"] == ["card"]
 
 
-@pytest.mark.parametrize("other", [
-    {"automatic_payment_methods[enabled]": "true"},
-    {"excluded_payment_method_types[0]": "ideal"},
-    {"payment_method_configuration": "pmc_123"},
-])
+@pytest.mark.parametrize(
+    "other",
+    [
+        {"automatic_payment_methods[enabled]": "true"},
+        {"excluded_payment_method_types[0]": "ideal"},
+        {"payment_method_configuration": "pmc_123"},
+    ],
+)
 def test_allowed_types_exclude_the_other_ways(sandbox, api_key, other):
     form = {"amount": 1000, "currency": "usd", "allowed_payment_method_types[0]": "card", **other}
     r = post(sandbox, api_key, "/v1/payment_intents", form)
@@ -97,20 +115,42 @@ def test_automatic_payment_methods_need_a_return_url_from_2023_08_16(sandbox, ap
     confirm = f"/v1/payment_intents/{created['id']}/confirm"
     refused = post(sandbox, api_key, confirm, {"payment_method": "pm_card_visa"}, "2023-08-16")
     assert refused.status_code == 400 and refused.json()["error"]["param"] == "return_url"
-    done = post(sandbox, api_key, confirm, {"payment_method": "pm_card_visa",
-                                            "return_url": "https://example.com/back"}, "2023-08-16")
+    done = post(
+        sandbox,
+        api_key,
+        confirm,
+        {"payment_method": "pm_card_visa", "return_url": "https://example.com/back"},
+        "2023-08-16",
+    )
     assert done.json()["status"] == "succeeded"
     # Redirects off: no return_url needed.
-    never = post(sandbox, api_key, "/v1/payment_intents",
-                 {"amount": 1000, "currency": "usd", "automatic_payment_methods[enabled]": "true",
-                  "automatic_payment_methods[allow_redirects]": "never", "payment_method": "pm_card_visa",
-                  "confirm": "true"})
+    never = post(
+        sandbox,
+        api_key,
+        "/v1/payment_intents",
+        {
+            "amount": 1000,
+            "currency": "usd",
+            "automatic_payment_methods[enabled]": "true",
+            "automatic_payment_methods[allow_redirects]": "never",
+            "payment_method": "pm_card_visa",
+            "confirm": "true",
+        },
+    )
     assert never.json()["status"] == "succeeded"
     # Before that version an intent without types took cards, and confirm needed no return_url.
     old = post(sandbox, api_key, "/v1/payment_intents", {"amount": 1000, "currency": "usd"}, "2022-11-15").json()
     assert old["automatic_payment_methods"] is None
-    assert post(sandbox, api_key, f"/v1/payment_intents/{old['id']}/confirm", {"payment_method": "pm_card_visa"},
-                "2022-11-15").json()["status"] == "succeeded"
+    assert (
+        post(
+            sandbox,
+            api_key,
+            f"/v1/payment_intents/{old['id']}/confirm",
+            {"payment_method": "pm_card_visa"},
+            "2022-11-15",
+        ).json()["status"]
+        == "succeeded"
+    )
 
 
 def test_charges_list_only_before_2022_11_15(sandbox, api_key):
@@ -137,8 +177,9 @@ def test_invoice_only_before_basil(sandbox, api_key):
 
 
 def start(*args):
-    proc = subprocess.Popen([sys.executable, "-m", "pos.sandbox", *args],
-                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "pos.sandbox", *args], stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True
+    )
     return proc, proc.stdout.readline().strip()
 
 
@@ -151,8 +192,11 @@ def test_account_default_version_from_the_command_line(api_key):
         assert r.headers["Stripe-Version"] == "2020-08-27"
         assert "charges" in r.json() and r.json()["capture_method"] == "automatic"
         # A header still wins over the account default.
-        r = requests.post(url + "/v1/payment_intents", data={"amount": 544, "currency": "sgd"},
-                          headers={**headers, "Stripe-Version": API_VERSION})
+        r = requests.post(
+            url + "/v1/payment_intents",
+            data={"amount": 544, "currency": "sgd"},
+            headers={**headers, "Stripe-Version": API_VERSION},
+        )
         assert r.headers["Stripe-Version"] == API_VERSION and "charges" not in r.json()
     finally:
         proc.send_signal(signal.SIGTERM)
@@ -160,8 +204,12 @@ def test_account_default_version_from_the_command_line(api_key):
 
 
 def test_an_unknown_default_version_is_refused_at_start():
-    proc = subprocess.run([sys.executable, "-m", "pos.sandbox", "--api-version", "2099-01-01.zinnia"],
-                          capture_output=True, text=True, timeout=30)
+    proc = subprocess.run(
+        [sys.executable, "-m", "pos.sandbox", "--api-version", "2099-01-01.zinnia"],
+        capture_output=True,
+        text=True,
+        timeout=30,
+    )
     assert proc.returncode == 2 and "Invalid Stripe API version" in proc.stderr
 
 

@@ -21,15 +21,17 @@ class Shop:
         self.sandbox = sandbox
         self.engine = open_engine(data_dir, busy_timeout_ms=busy_timeout_ms)
         self.catalog = CatalogRepo(self.engine)
-        self.settings = SettingsRepo(self.engine)     # one settings cache, shared as in the app
+        self.settings = SettingsRepo(self.engine)  # one settings cache, shared as in the app
         self.journal = SqlJournal(self.engine, self.settings)
         self.gateway = StripeGateway(api_key, sandbox.url, timeout=timeout, max_network_retries=retries)
         self.checkout = Checkout(self.journal, self.gateway, "T1")
         self.till = Till(self.checkout, "SGD", True)
-        self.latte = self.catalog.save(Product(sku="LAT", name="Latte", category="Coffee",
-                                               price=Money(580, "SGD"), tax_rate_bp=900, barcode="111"))
-        self.bun = self.catalog.save(Product(sku="BUN", name="Bun", category="Bakery",
-                                             price=Money(320, "SGD"), tax_rate_bp=900, barcode="222"))
+        self.latte = self.catalog.save(
+            Product(sku="LAT", name="Latte", category="Coffee", price=Money(580, "SGD"), tax_rate_bp=900, barcode="111")
+        )
+        self.bun = self.catalog.save(
+            Product(sku="BUN", name="Bun", category="Bakery", price=Money(320, "SGD"), tax_rate_bp=900, barcode="222")
+        )
         self.stripe = sandbox_client(sandbox, api_key)
 
     def cart_of(self, *items):

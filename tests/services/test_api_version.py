@@ -46,15 +46,26 @@ def test_every_request_the_till_sends_is_declared_by_the_sdk(shop, sandbox):
         recover(shop.journal, shop.gateway, now=datetime.now(timezone.utc) + timedelta(days=2))
         shop.gateway.list_refunds(paid.receipt.payment_intent)
         shop.gateway.check_key()
-    problems = [f"{e.method} {e.path}: {undeclared(e.params_type, e.params)}" for e in exchanges
-                if undeclared(e.params_type, e.params)]
+    problems = [
+        f"{e.method} {e.path}: {undeclared(e.params_type, e.params)}"
+        for e in exchanges
+        if undeclared(e.params_type, e.params)
+    ]
     assert not problems, problems
     assert {e.version for e in exchanges} == {_ApiVersion.CURRENT}
     assert all(e.status in (200, 402) for e in exchanges), [(e.path, e.status, e.body[:200]) for e in exchanges]
     covered = {e.params_type for e in exchanges}
-    assert covered >= {"PaymentIntentCreateParams", "PaymentIntentConfirmParams", "PaymentIntentRetrieveParams",
-                       "PaymentIntentCancelParams", "PaymentIntentUpdateParams", "PaymentIntentSearchParams",
-                       "RefundCreateParams", "RefundListParams", "PaymentIntentListParams"}
+    assert covered >= {
+        "PaymentIntentCreateParams",
+        "PaymentIntentConfirmParams",
+        "PaymentIntentRetrieveParams",
+        "PaymentIntentCancelParams",
+        "PaymentIntentUpdateParams",
+        "PaymentIntentSearchParams",
+        "RefundCreateParams",
+        "RefundListParams",
+        "PaymentIntentListParams",
+    }
     check_invariants(db(shop), shop.stripe)
 
 

@@ -41,14 +41,17 @@ def test_decline_keeps_sale_and_intent_then_another_card_pays(shop):
     check_invariants(db(shop), shop.stripe)
 
 
-@pytest.mark.parametrize("pm,words", [
-    ("pm_card_chargeDeclined", "no reason given"),
-    ("pm_card_chargeDeclinedExpiredCard", "expired"),
-    ("pm_card_chargeDeclinedIncorrectCvc", "security code"),
-    ("pm_card_chargeDeclinedLostCard", "lost"),
-    ("pm_card_chargeDeclinedStolenCard", "stolen"),
-    ("pm_card_chargeDeclinedProcessingError", "could not be processed"),
-])
+@pytest.mark.parametrize(
+    "pm,words",
+    [
+        ("pm_card_chargeDeclined", "no reason given"),
+        ("pm_card_chargeDeclinedExpiredCard", "expired"),
+        ("pm_card_chargeDeclinedIncorrectCvc", "security code"),
+        ("pm_card_chargeDeclinedLostCard", "lost"),
+        ("pm_card_chargeDeclinedStolenCard", "stolen"),
+        ("pm_card_chargeDeclinedProcessingError", "could not be processed"),
+    ],
+)
 def test_each_decline_in_cashiers_words(shop, pm, words):
     shop.cart_of((shop.bun, 1))
     result = shop.till.pay(pm)
@@ -78,8 +81,9 @@ def test_charging_twice_is_one_payment(shop):
 def test_concurrent_charges_of_one_sale_make_one_intent(shop):
     sale = shop.checkout.start_sale(shop.cart_of((shop.latte, 1)))
     results = []
-    threads = [threading.Thread(target=lambda: results.append(shop.checkout.charge(sale.id, "pm_card_visa")))
-               for _ in range(5)]
+    threads = [
+        threading.Thread(target=lambda: results.append(shop.checkout.charge(sale.id, "pm_card_visa"))) for _ in range(5)
+    ]
     for t in threads:
         t.start()
     for t in threads:
@@ -107,8 +111,7 @@ def test_empty_cart_and_tiny_amounts(shop):
     from pos.domain.catalog import Product
     from pos.domain.money import Money
 
-    sweet = shop.catalog.save(Product(sku="SW", name="Sweet", category="c", price=Money(20, "SGD"),
-                                      tax_rate_bp=900))
+    sweet = shop.catalog.save(Product(sku="SW", name="Sweet", category="c", price=Money(20, "SGD"), tax_rate_bp=900))
     shop.cart_of((sweet, 1))
     result = shop.till.pay("pm_card_visa")
     assert isinstance(result, Failed) and "minimum" in result.message and "Nothing was charged" in result.message
@@ -122,8 +125,7 @@ def test_recovery_leaves_the_tills_own_sale_alone(shop):
     shop.cart_of((shop.latte, 1))
     assert isinstance(shop.till.pay("pm_card_chargeDeclined"), Declined)
     sale_id = shop.till.sale_id
-    assert recover(shop.journal, shop.gateway, exclude=shop.till.owns,
-                   lock_for=shop.checkout.sale_lock) == []
+    assert recover(shop.journal, shop.gateway, exclude=shop.till.owns, lock_for=shop.checkout.sale_lock) == []
     assert shop.journal.sale(sale_id).state == sales.INTENT_CREATED
     assert isinstance(shop.till.pay("pm_card_visa"), Paid)
     # Without the till's claim (a restart), the same kind of sale is parked and its intent cancelled.
@@ -163,7 +165,7 @@ def test_currency_cannot_change_with_sales_on_record(shop):
     repo = SettingsRepo(shop.engine)
     renamed = repo.save(replace(repo.load(), store_name="Kopi Two"))
     assert renamed.store_name == "Kopi Two" and repo.load().store_name == "Kopi Two"
-    assert repo.save(replace(repo.load(), currency="usd")).currency == "USD"   # no sales yet: allowed
+    assert repo.save(replace(repo.load(), currency="usd")).currency == "USD"  # no sales yet: allowed
     repo.save(replace(repo.load(), currency="SGD"))
     shop.cart_of((shop.latte, 1))
     assert isinstance(shop.till.pay("pm_card_visa"), Paid)

@@ -71,9 +71,9 @@ def test_a_clock_set_forward_then_corrected_pulls_nothing_into_a_closed_day(shop
 
 
 def test_date_search_follows_the_receipts_own_day(shop, clock):
-    sell(shop, 1)                                  # today
+    sell(shop, 1)  # today
     clock(-timedelta(days=1))
-    sell(shop, 1)                                  # yesterday, by a clock set back: a higher id
+    sell(shop, 1)  # yesterday, by a clock set back: a higher id
     repo = ReceiptsRepo(shop.engine)
     today = datetime.now().astimezone().date()
     yesterday = today - timedelta(days=1)
@@ -86,8 +86,8 @@ def test_recovery_does_not_skip_a_sale_from_a_fast_clock(shop, clock):
     sale = shop.checkout.start_sale(shop.cart_of((shop.latte, 1)))
     intent = shop.gateway.create_payment_intent(sale.create_params, sales.create_key(sale.sale_key))
     shop.journal.record_intent(sale.id, intent.id)
-    shop.stripe.v1.payment_intents.confirm(intent.id, {"payment_method": "pm_card_visa"})   # the charge went through
-    clock(timedelta(0))                           # the clock is corrected; the sale looks "from the future"
+    shop.stripe.v1.payment_intents.confirm(intent.id, {"payment_method": "pm_card_visa"})  # the charge went through
+    clock(timedelta(0))  # the clock is corrected; the sale looks "from the future"
     results = recover(shop.journal, shop.gateway)
     assert [r.outcome for r in results] == ["receipt_saved"]
     check_invariants(shop.data_dir / "pos.sqlite3", shop.stripe)
@@ -97,12 +97,12 @@ def test_the_store_time_zone_decides_calendar_days(shop, monkeypatch):
     noon_utc = datetime(2026, 11, 27, 12, 0, tzinfo=timezone.utc)
     monkeypatch.setattr(raw, "clock", lambda: noon_utc)
     sell(shop, 1)
-    east = ReportsRepo(shop.engine, "Pacific/Kiritimati")      # UTC+14: already the 28th
-    west = ReportsRepo(shop.engine, "Pacific/Pago_Pago")       # UTC-11: still the 27th
+    east = ReportsRepo(shop.engine, "Pacific/Kiritimati")  # UTC+14: already the 28th
+    west = ReportsRepo(shop.engine, "Pacific/Pago_Pago")  # UTC-11: still the 27th
     assert east.for_date(date(2026, 11, 28), "T1", "SGD").sales_count == 1
     assert east.for_date(date(2026, 11, 27), "T1", "SGD").sales_count == 0
     assert west.for_date(date(2026, 11, 27), "T1", "SGD").sales_count == 1
-    assert east.for_date(date(2026, 11, 28), "T1", "SGD").by_hour[2] == 320   # 02:00 on Kiritimati
+    assert east.for_date(date(2026, 11, 28), "T1", "SGD").by_hour[2] == 320  # 02:00 on Kiritimati
 
 
 def test_the_till_id_changes_only_after_a_z_and_numbering_stays_unique(shop):
@@ -125,7 +125,7 @@ def test_the_till_id_changes_only_after_a_z_and_numbering_stays_unique(shop):
 
 def test_a_date_search_pages_by_time_without_gaps_or_repeats(shop, clock):
     sell(shop, 60)
-    clock(-timedelta(hours=1))                    # later sales, earlier clock: ids and times disagree
+    clock(-timedelta(hours=1))  # later sales, earlier clock: ids and times disagree
     sell(shop, 60)
     repo = ReceiptsRepo(shop.engine)
     today = datetime.now().astimezone().date()

@@ -42,22 +42,33 @@ def env_for(api_key, **extra):
 
 def sell(data_dir, sandbox, api_key, count, *, crash_at=None, method="pm_card_visa"):
     extra = {"POS_CRASH_AT": crash_at} if crash_at else {}
-    return subprocess.Popen([sys.executable, "-m", "tests.helpers.sell", str(data_dir), sandbox.url, str(count),
-                             method], env=env_for(api_key, **extra), cwd=ROOT,
-                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    return subprocess.Popen(
+        [sys.executable, "-m", "tests.helpers.sell", str(data_dir), sandbox.url, str(count), method],
+        env=env_for(api_key, **extra),
+        cwd=ROOT,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
 
 
 def recover_cli(data_dir, sandbox, api_key):
-    return subprocess.run([sys.executable, "-m", "pos", "--data-dir", str(data_dir), "--stripe-base-url",
-                           sandbox.url, "recover"], env=env_for(api_key), cwd=ROOT,
-                          capture_output=True, text=True, timeout=120)
+    return subprocess.run(
+        [sys.executable, "-m", "pos", "--data-dir", str(data_dir), "--stripe-base-url", sandbox.url, "recover"],
+        env=env_for(api_key),
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
 
 
 def unfinished(data_dir):
     conn = sqlite3.connect(data_dir / "pos.sqlite3")
     try:
-        return conn.execute("SELECT count(*) FROM sales WHERE state IN "
-                            "('started','intent_created','confirm_sent')").fetchone()[0]
+        return conn.execute(
+            "SELECT count(*) FROM sales WHERE state IN ('started','intent_created','confirm_sent')"
+        ).fetchone()[0]
     finally:
         conn.close()
 
@@ -115,9 +126,14 @@ def test_soak_200_random_kills(tmp_path, sandbox, api_key):
 @pytest.mark.parametrize("point", ["after_refund_recorded", "after_refund_sent"])
 def test_refund_killed_at_each_recovery_point(tmp_path, sandbox, api_key, point):
     data_dir = tmp_path / "till"
-    proc = subprocess.Popen([sys.executable, "-m", "tests.helpers.refund", str(data_dir), sandbox.url],
-                            env=env_for(api_key, POS_CRASH_AT=point), cwd=ROOT, stdout=subprocess.PIPE,
-                            stderr=subprocess.PIPE, text=True)
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "tests.helpers.refund", str(data_dir), sandbox.url],
+        env=env_for(api_key, POS_CRASH_AT=point),
+        cwd=ROOT,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
     out, err = proc.communicate(timeout=120)
     assert proc.returncode == -signal.SIGKILL, (out, err)
     done = recover_cli(data_dir, sandbox, api_key)
@@ -137,9 +153,23 @@ def test_recover_exits_non_zero_when_stripe_cannot_be_asked(tmp_path, sandbox, a
     data_dir = tmp_path / "till"
     proc = sell(data_dir, sandbox, api_key, 1, crash_at="after_confirm_recorded")
     proc.communicate(timeout=120)
-    unreachable = subprocess.run([sys.executable, "-m", "pos", "--data-dir", str(data_dir), "--stripe-base-url",
-                                  "http://127.0.0.1:9", "recover"], env=env_for(api_key), cwd=ROOT,
-                                 capture_output=True, text=True, timeout=120)
+    unreachable = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "pos",
+            "--data-dir",
+            str(data_dir),
+            "--stripe-base-url",
+            "http://127.0.0.1:9",
+            "recover",
+        ],
+        env=env_for(api_key),
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
     assert unreachable.returncode == 1
     assert "could not be settled yet" in unreachable.stdout and api_key not in unreachable.stdout + unreachable.stderr
     assert unfinished(data_dir) == 1

@@ -27,9 +27,15 @@ ROOT = Path(__file__).resolve().parents[2]
 
 def holder(data_dir, sandbox, api_key):
     env = dict(os.environ, PYTHONPATH=str(ROOT), POS_STRIPE_API_KEY=api_key)
-    proc = subprocess.Popen([sys.executable, "-m", "tests.helpers.hold", str(data_dir), sandbox.url],
-                            stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
-                            env=env, cwd=ROOT)
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "tests.helpers.hold", str(data_dir), sandbox.url],
+        stdin=subprocess.PIPE,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        env=env,
+        cwd=ROOT,
+    )
     line = proc.stdout.readline().split()
     assert line[:1] == ["ready"], proc.stderr.read()
     return proc, int(line[1])
@@ -37,8 +43,9 @@ def holder(data_dir, sandbox, api_key):
 
 def pos(*args, api_key):
     env = dict(os.environ, PYTHONPATH=str(ROOT), POS_STRIPE_API_KEY=api_key)
-    return subprocess.run([sys.executable, "-m", "pos", *args], capture_output=True, text=True, env=env,
-                          cwd=ROOT, timeout=60)
+    return subprocess.run(
+        [sys.executable, "-m", "pos", *args], capture_output=True, text=True, env=env, cwd=ROOT, timeout=60
+    )
 
 
 def wait_for(condition, timeout=20.0):
@@ -56,7 +63,7 @@ def test_pos_recover_during_a_slow_confirm_leaves_the_payment_alone(tmp_path, sa
         rule = sandbox.faults.arm("/v1/payment_intents/*/confirm", method="POST", delay_ms=4000)
         proc.stdin.write("pay pm_card_visa\n")
         proc.stdin.flush()
-        wait_for(lambda: all(r["id"] != rule.id for r in sandbox.faults.rules()))   # the confirm is in flight
+        wait_for(lambda: all(r["id"] != rule.id for r in sandbox.faults.rules()))  # the confirm is in flight
         done = pos("--data-dir", str(data), "--stripe-base-url", sandbox.url, "recover", api_key=api_key)
         assert done.returncode == 1
         assert f"process {pid}" in done.stderr and "Traceback" not in done.stderr
@@ -79,8 +86,7 @@ def test_a_second_context_on_a_held_folder_is_refused_and_names_the_holder(tmp_p
         with pytest.raises(FolderInUse) as caught:
             build_context(tmp_path / "data", stripe_base_url=sandbox.url, api_key=api_key)
         assert f"process {os.getpid()}" in caught.value.holder
-        looking = build_context(tmp_path / "data", stripe_base_url=sandbox.url,
-                                read_only_because=caught.value.holder)
+        looking = build_context(tmp_path / "data", stripe_base_url=sandbox.url, read_only_because=caught.value.holder)
         try:
             assert looking.read_only and looking.gateway is None
             assert looking.receipts is not None and looking.catalog.count() == first.catalog.count()
@@ -118,7 +124,7 @@ def test_pos_recover_between_two_cards_of_another_process_touches_nothing(tmp_pa
         assert proc.stdout.readline().startswith("Declined")
         done = pos("--data-dir", str(data), "--stripe-base-url", sandbox.url, "recover", api_key=api_key)
         assert done.returncode == 1 and f"process {pid}" in done.stderr
-        proc.stdin.write("pay pm_card_visa\n")      # the cashier's next card pays the same sale
+        proc.stdin.write("pay pm_card_visa\n")  # the cashier's next card pays the same sale
         proc.stdin.flush()
         assert proc.stdout.readline().startswith("Paid")
     finally:

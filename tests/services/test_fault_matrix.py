@@ -77,7 +77,7 @@ def test_confirm_declined_answer_dropped(make_shop, sandbox):
     shop.cart_of((shop.latte, 1))
     result = shop.till.pay("pm_card_chargeDeclined")
     assert type(result).__name__ == "Declined"
-    assert len(shop.stripe.v1.charges.list().data) == 1   # the replayed decline made no second charge
+    assert len(shop.stripe.v1.charges.list().data) == 1  # the replayed decline made no second charge
     finish(shop, shop.till.pay("pm_card_visa"))
 
 

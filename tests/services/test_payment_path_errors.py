@@ -27,6 +27,7 @@ def test_3ds_card_whose_cancel_answers_500_says_nothing_was_charged(shop, sandbo
 
 def pay_with_a_bug_in(shop, monkeypatch, target, name, bug):
     """Charge one latte while `target.name` raises `bug` (a stand-in for a programming error)."""
+
     def broken(*_args, **_kwargs):
         raise bug
 

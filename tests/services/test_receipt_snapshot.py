@@ -34,7 +34,7 @@ def test_receipts_from_before_the_snapshot_reprint_with_todays_settings(shop):
     shop.cart_of((shop.latte, 1))
     assert isinstance(shop.till.pay("pm_card_visa"), Paid)
     conn = sqlite3.connect(shop.data_dir / "pos.sqlite3")
-    with conn:   # as a receipt written before layout 3 has it
+    with conn:  # as a receipt written before layout 3 has it
         conn.execute("UPDATE receipts SET store_name = NULL, store_address = NULL, receipt_footer = NULL")
     conn.close()
     repo = ReceiptsRepo(shop.engine)

@@ -40,8 +40,14 @@ def a_shop_with_sales(data_dir, sandbox, api_key, sales=3) -> Path:
 
 def cli(data_dir, *args, api_key="sk_test_storage0000"):
     env = dict(os.environ, PYTHONPATH=str(ROOT), POS_STRIPE_API_KEY=api_key)
-    return subprocess.run([sys.executable, "-m", "pos", "--data-dir", str(data_dir), *args], capture_output=True,
-                          text=True, env=env, cwd=ROOT, timeout=60)
+    return subprocess.run(
+        [sys.executable, "-m", "pos", "--data-dir", str(data_dir), *args],
+        capture_output=True,
+        text=True,
+        env=env,
+        cwd=ROOT,
+        timeout=60,
+    )
 
 
 def assert_refused_everywhere(data_dir, words, sandbox, api_key):
@@ -99,7 +105,7 @@ def test_a_database_from_a_newer_till_is_refused_untouched(tmp_path, sandbox, ap
 def test_a_database_from_an_older_till_is_migrated(tmp_path, sandbox, api_key):
     db = a_shop_with_sales(tmp_path / "data", sandbox, api_key, sales=1)
     conn = sqlite3.connect(db)
-    conn.execute("PRAGMA user_version = 0")   # as every till before the layout was versioned
+    conn.execute("PRAGMA user_version = 0")  # as every till before the layout was versioned
     conn.commit()
     conn.close()
     open_engine(tmp_path / "data").dispose()
@@ -145,7 +151,7 @@ def test_z_reports_from_before_sequence_numbers_are_migrated(tmp_path, sandbox, 
     engine = open_engine(tmp_path / "data")
     ReportsRepo(engine).close_day("T1", "SGD")
     engine.dispose()
-    conn = sqlite3.connect(db)   # as a till of layout 1 left it: no sequence numbers on its Z
+    conn = sqlite3.connect(db)  # as a till of layout 1 left it: no sequence numbers on its Z
     conn.execute("ALTER TABLE z_reports DROP COLUMN last_receipt_no")
     conn.execute("ALTER TABLE z_reports DROP COLUMN last_refund_no")
     conn.execute("PRAGMA user_version = 1")
@@ -153,7 +159,7 @@ def test_z_reports_from_before_sequence_numbers_are_migrated(tmp_path, sandbox, 
     conn.close()
     engine = open_engine(tmp_path / "data")
     try:
-        assert ReportsRepo(engine).x_report("T1", "SGD").sales_count == 0   # the old Z still closes its 2
+        assert ReportsRepo(engine).x_report("T1", "SGD").sales_count == 0  # the old Z still closes its 2
     finally:
         engine.dispose()
     conn = sqlite3.connect(db)

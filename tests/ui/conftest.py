@@ -12,7 +12,7 @@ from pos.ui import workers
 
 
 def wait_idle(qtbot, timeout=15000):
-    qtbot.wait(20)   # let zero-delay timers (the start-up recovery) start their work first
+    qtbot.wait(20)  # let zero-delay timers (the start-up recovery) start their work first
     qtbot.waitUntil(lambda: workers.busy_count() == 0, timeout=timeout)
 
 

@@ -20,7 +20,7 @@ def test_a_sale_through_the_window_speaks_the_sdks_version(qtbot, window, sandbo
         charge(qtbot, dialog, "pm_card_chargeDeclined")
         charge(qtbot, dialog, "pm_card_visa")
         assert dialog.receipt_view.isVisible()
-        wait_idle(qtbot)   # the receipt number is added to the intent's metadata in the background
+        wait_idle(qtbot)  # the receipt number is added to the intent's metadata in the background
     assert {e.version for e in exchanges} == {_ApiVersion.CURRENT}
     assert [e.params_type for e in exchanges if e.method == "POST"][:1] == ["PaymentIntentCreateParams"]
     assert all(not undeclared(e.params_type, e.params) for e in exchanges)

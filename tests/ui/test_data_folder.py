@@ -65,8 +65,9 @@ def test_a_second_window_asks_and_opens_read_only(qtbot, window, data_dir, sandb
 
 def test_a_second_window_can_quit_instead(qtbot, window, data_dir, sandbox):
     asked = []
-    assert open_context(data_dir, sandbox.url, None, lambda holder: asked.append(holder) or False,
-                        lambda _m: None) is None
+    assert (
+        open_context(data_dir, sandbox.url, None, lambda holder: asked.append(holder) or False, lambda _m: None) is None
+    )
     assert asked and "process" in asked[0]
 
 
@@ -90,7 +91,7 @@ def test_the_window_opens_its_data_off_the_ui_thread(qtbot, window, data_dir, sa
     qtbot.addWidget(second)
     second.ask_read_only = lambda holder: "process" in holder
     start_context(second, data_dir, sandbox.url, None)
-    assert second.loading.text() == "Checking the till's data…"     # the window is free meanwhile
+    assert second.loading.text() == "Checking the till's data…"  # the window is free meanwhile
     qtbot.waitUntil(lambda: second.context is not None, timeout=15000)
     assert second.context.read_only
     second.close()

@@ -13,15 +13,26 @@ ROOT = Path(__file__).resolve().parents[2]
 
 
 def env_for(tmp_path):
-    env = dict(os.environ, QT_QPA_PLATFORM="offscreen", PYTHONPATH=str(ROOT), POS_PROFILE="launch-test",
-               PYTHON_KEYRING_BACKEND="keyring.backends.null.Keyring")
+    env = dict(
+        os.environ,
+        QT_QPA_PLATFORM="offscreen",
+        PYTHONPATH=str(ROOT),
+        POS_PROFILE="launch-test",
+        PYTHON_KEYRING_BACKEND="keyring.backends.null.Keyring",
+    )
     env.pop("POS_STRIPE_API_KEY", None)
     return env
 
 
 def test_startup_probe_exits_after_first_paint(tmp_path):
-    done = subprocess.run([sys.executable, "-m", "pos", "--data-dir", str(tmp_path / "d"), "--startup-probe"],
-                          capture_output=True, text=True, timeout=60, env=env_for(tmp_path), cwd=ROOT)
+    done = subprocess.run(
+        [sys.executable, "-m", "pos", "--data-dir", str(tmp_path / "d"), "--startup-probe"],
+        capture_output=True,
+        text=True,
+        timeout=60,
+        env=env_for(tmp_path),
+        cwd=ROOT,
+    )
     assert done.returncode == 0 and "startup-probe first-paint" in done.stdout
     # The probe stops before the heavy part: no database yet.
     assert not (tmp_path / "d" / "pos.sqlite3").exists()
@@ -29,8 +40,13 @@ def test_startup_probe_exits_after_first_paint(tmp_path):
 
 def test_gui_attaches_after_first_paint(tmp_path):
     data = tmp_path / "d"
-    proc = subprocess.Popen([sys.executable, "-m", "pos", "--data-dir", str(data)], env=env_for(tmp_path),
-                            cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "pos", "--data-dir", str(data)],
+        env=env_for(tmp_path),
+        cwd=ROOT,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
     try:
         deadline = time.time() + 60
         log = data / "pos.log"

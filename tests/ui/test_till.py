@@ -48,7 +48,7 @@ def ring_up_three(qtbot, window):
     qtbot.waitUntil(lambda: any(b.text().startswith("Almond Croissant") for b in window.products.buttons()))
     qtbot.mouseClick(button_for(window, "Almond Croissant"), Qt.LeftButton)
     search.clear()
-    qtbot.keyClicks(search, "8881230000044")   # Flat White's barcode, as a scanner types it
+    qtbot.keyClicks(search, "8881230000044")  # Flat White's barcode, as a scanner types it
     qtbot.keyClick(search, Qt.Key_Return)
     assert search.text() == ""
     cart = window.till.cart
@@ -70,8 +70,15 @@ def test_a_sale_from_buttons_search_and_scanner(qtbot, window, sandbox, api_key,
     receipt = dialog.findChild(QPlainTextEdit, "receiptView")
     assert receipt.isVisible()
     text = receipt.toPlainText()
-    for needle in ("Receipt 0001", "Teh Tarik", "Almond Croissant", "Flat White", "2 x $5.50", "$18.20",
-                   "VISA **** 4242"):
+    for needle in (
+        "Receipt 0001",
+        "Teh Tarik",
+        "Almond Croissant",
+        "Flat White",
+        "2 x $5.50",
+        "$18.20",
+        "VISA **** 4242",
+    ):
         assert needle in text
     qtbot.mouseClick(dialog.findChild(QPushButton, "newSaleButton"), Qt.LeftButton)
     assert window.till.cart.is_empty()
@@ -79,7 +86,8 @@ def test_a_sale_from_buttons_search_and_scanner(qtbot, window, sandbox, api_key,
 
     conn = sqlite3.connect(data_dir / "pos.sqlite3")
     receipt_no, total_minor, pi_id = conn.execute(
-        "SELECT receipt_no, total_minor, payment_intent FROM receipts").fetchone()
+        "SELECT receipt_no, total_minor, payment_intent FROM receipts"
+    ).fetchone()
     conn.close()
     assert (receipt_no, total_minor) == (1, 1820) and pi_id in text
     wait_idle(qtbot)
@@ -90,14 +98,17 @@ def test_a_sale_from_buttons_search_and_scanner(qtbot, window, sandbox, api_key,
     check_invariants(data_dir / "pos.sqlite3", sandbox_client(sandbox, api_key))
 
 
-@pytest.mark.parametrize("pm,words", [
-    ("pm_card_chargeDeclinedInsufficientFunds", "not enough funds"),
-    ("pm_card_chargeDeclined", "no reason given"),
-    ("pm_card_chargeDeclinedExpiredCard", "expired"),
-    ("pm_card_chargeDeclinedIncorrectCvc", "security code"),
-    ("pm_card_chargeDeclinedLostCard", "lost"),
-    ("pm_card_chargeDeclinedProcessingError", "could not be processed"),
-])
+@pytest.mark.parametrize(
+    "pm,words",
+    [
+        ("pm_card_chargeDeclinedInsufficientFunds", "not enough funds"),
+        ("pm_card_chargeDeclined", "no reason given"),
+        ("pm_card_chargeDeclinedExpiredCard", "expired"),
+        ("pm_card_chargeDeclinedIncorrectCvc", "security code"),
+        ("pm_card_chargeDeclinedLostCard", "lost"),
+        ("pm_card_chargeDeclinedProcessingError", "could not be processed"),
+    ],
+)
 def test_decline_keeps_cart_and_intent(qtbot, window, sandbox, api_key, pm, words):
     qtbot.mouseClick(window.products.buttons()[0], Qt.LeftButton)
     dialog = open_payment(qtbot, window)
@@ -145,7 +156,7 @@ def test_charge_pressed_twice_makes_one_intent(qtbot, window, sandbox, api_key):
     choose(dialog, "pm_card_visa")
     qtbot.mouseClick(dialog.charge_button, Qt.LeftButton)
     qtbot.mouseClick(dialog.charge_button, Qt.LeftButton)
-    dialog.charge()   # even a programmatic second submit does nothing
+    dialog.charge()  # even a programmatic second submit does nothing
     qtbot.keyClick(dialog.methods, Qt.Key_Return)
     qtbot.waitUntil(lambda: not dialog.charging, timeout=20000)
     wait_idle(qtbot)
@@ -260,7 +271,7 @@ def test_a_parked_sale_is_resumed_after_a_restart(qtbot, data_dir, sandbox, api_
     first.till.cart.add(products[0], 2)
     first.till.cart.add(products[1], 1)
     assert isinstance(first.till.pay("pm_card_chargeDeclined"), Declined)
-    first.close()   # the till goes away with the sale open (as after a crash)
+    first.close()  # the till goes away with the sale open (as after a crash)
     first.deleteLater()
 
     again = create_main_window(data_dir, stripe_base_url=sandbox.url, api_key=api_key)
@@ -272,8 +283,10 @@ def test_a_parked_sale_is_resumed_after_a_restart(qtbot, data_dir, sandbox, api_
         parked = again.context.journal.parked_sales()
         assert len(parked) == 1
         again.resume_sale(parked[0].id)
-        assert [(line.product.sku, line.quantity) for line in again.till.cart.lines] == [(products[0].sku, 2),
-                                                                                (products[1].sku, 1)]
+        assert [(line.product.sku, line.quantity) for line in again.till.cart.lines] == [
+            (products[0].sku, 2),
+            (products[1].sku, 1),
+        ]
         assert again.context.journal.parked_sales() == []
         assert isinstance(again.till.pay("pm_card_visa"), Paid)
         intents = sandbox_client(sandbox, api_key).v1.payment_intents.list().data

@@ -36,22 +36,36 @@ _WORD = re.compile(r"\w+", re.UNICODE)
 
 
 def _product(row) -> Product:
-    return Product(id=row.id, sku=row.sku, barcode=row.barcode, name=row.name, category=row.category,
-                   price=Money(row.price_minor, row.currency), tax_rate_bp=row.tax_rate_bp,
-                   active=bool(row.active))
+    return Product(
+        id=row.id,
+        sku=row.sku,
+        barcode=row.barcode,
+        name=row.name,
+        category=row.category,
+        price=Money(row.price_minor, row.currency),
+        tax_rate_bp=row.tax_rate_bp,
+        active=bool(row.active),
+    )
 
 
 def _values(p: Product) -> dict:
-    return {"sku": p.sku, "barcode": p.barcode, "name": p.name, "category": p.category,
-            "price_minor": p.price.minor, "currency": p.price.currency,
-            "tax_rate_bp": p.tax_rate_bp, "active": p.active}
+    return {
+        "sku": p.sku,
+        "barcode": p.barcode,
+        "name": p.name,
+        "category": p.category,
+        "price_minor": p.price.minor,
+        "currency": p.price.currency,
+        "tax_rate_bp": p.tax_rate_bp,
+        "active": p.active,
+    }
 
 
 @dataclass(frozen=True)
 class ImportSummary:
     added: int
     updated: int
-    kept_inactive: tuple[str, ...]     # SKUs in the file that stay deactivated (never revived silently)
+    kept_inactive: tuple[str, ...]  # SKUs in the file that stay deactivated (never revived silently)
 
     @property
     def count(self) -> int:
@@ -61,8 +75,7 @@ class ImportSummary:
         text = f"Imported {self.count} products ({self.added} new, {self.updated} updated)."
         if self.kept_inactive:
             shown = ", ".join(self.kept_inactive[:5]) + (" …" if len(self.kept_inactive) > 5 else "")
-            text += (f" {len(self.kept_inactive)} stay deactivated: {shown} (reactivate them in Back office → "
-                     "Catalog).")
+            text += f" {len(self.kept_inactive)} stay deactivated: {shown} (reactivate them in Back office → Catalog)."
         return text
 
 
@@ -103,19 +116,30 @@ class CatalogRepo:
             return []
         match = " AND ".join(f'"{w}"*' for w in words)
         with self._engine.connect() as conn:
-            exact = conn.execute(select(_P).where(
-                (_P.c.barcode == query.strip()) | (_P.c.sku == query.strip()), _P.c.active)).all()
+            exact = conn.execute(
+                select(_P).where((_P.c.barcode == query.strip()) | (_P.c.sku == query.strip()), _P.c.active)
+            ).all()
             # No ORDER BY rank: ranking every match of a one-letter prefix in a big catalog costs
             # more than a frame. The first matches, sorted by name, are what a cashier scans.
-            rows = sorted(conn.execute(text(
-                "SELECT p.* FROM products_fts f JOIN products p ON p.id = f.rowid "
-                "WHERE products_fts MATCH :m AND p.active LIMIT :n"),
-                {"m": match, "n": limit}).all(), key=lambda r: r.name.lower())
+            rows = sorted(
+                conn.execute(
+                    text(
+                        "SELECT p.* FROM products_fts f JOIN products p ON p.id = f.rowid "
+                        "WHERE products_fts MATCH :m AND p.active LIMIT :n"
+                    ),
+                    {"m": match, "n": limit},
+                ).all(),
+                key=lambda r: r.name.lower(),
+            )
             if query.strip().isdigit() and len(rows) + len(exact) < limit:
                 # A partly typed barcode: a range scan on the barcode index.
                 q = query.strip()
-                rows += conn.execute(select(_P).where(_P.c.barcode >= q, _P.c.barcode < q + ":", _P.c.active)
-                                     .order_by(_P.c.barcode).limit(limit)).all()
+                rows += conn.execute(
+                    select(_P)
+                    .where(_P.c.barcode >= q, _P.c.barcode < q + ":", _P.c.active)
+                    .order_by(_P.c.barcode)
+                    .limit(limit)
+                ).all()
         seen, out = set(), []
         for row in [*exact, *rows]:
             if row.id not in seen:
@@ -175,8 +199,10 @@ class CatalogRepo:
                     continue
                 if len(cells) != len(header):
                     raise CatalogImportError(
-                        line, f"has {len(cells)} fields but the header has {len(header)} (a comma inside a "
-                              "value, like a decimal comma in 1,50, must be quoted; prices take a dot)")
+                        line,
+                        f"has {len(cells)} fields but the header has {len(header)} (a comma inside a "
+                        "value, like a decimal comma in 1,50, must be quoted; prices take a dot)",
+                    )
                 try:
                     product = product_from_row(dict(zip(header, cells, strict=True)), currency)
                 except CatalogRowError as exc:
@@ -185,7 +211,8 @@ class CatalogRepo:
                     raise CatalogImportError(line, f"sku {product.sku} already on line {seen_sku[product.sku]}")
                 if product.barcode and product.barcode in seen_barcode:
                     raise CatalogImportError(
-                        line, f"barcode {product.barcode} already on line {seen_barcode[product.barcode]}")
+                        line, f"barcode {product.barcode} already on line {seen_barcode[product.barcode]}"
+                    )
                 seen_sku[product.sku] = line
                 if product.barcode:
                     seen_barcode[product.barcode] = line
@@ -196,8 +223,9 @@ class CatalogRepo:
         for product in products:
             owner = by_barcode.get(product.barcode)
             if product.barcode and owner is not None and owner != product.sku:
-                raise CatalogImportError(seen_sku[product.sku],
-                                         f"barcode {product.barcode} belongs to sku {owner} already")
+                raise CatalogImportError(
+                    seen_sku[product.sku], f"barcode {product.barcode} belongs to sku {owner} already"
+                )
         # Every row is checked above, so what follows only writes. In batches, each its own short
         # transaction: a selling till waits for one batch at most, never for the whole file. Should the
         # disk fail half-way, the batches written are whole, valid products and a new import completes it.
@@ -210,12 +238,16 @@ class CatalogRepo:
                     "active) VALUES (?,?,?,?,?,?,?,1) ON CONFLICT(sku) DO UPDATE SET barcode = excluded.barcode, "
                     "name = excluded.name, category = excluded.category, price_minor = excluded.price_minor, "
                     "currency = excluded.currency, tax_rate_bp = excluded.tax_rate_bp",
-                    [(p.sku, p.barcode, p.name, p.category, p.price.minor, p.price.currency, p.tax_rate_bp)
-                     for p in products[start:start + IMPORT_BATCH]])
+                    [
+                        (p.sku, p.barcode, p.name, p.category, p.price.minor, p.price.currency, p.tax_rate_bp)
+                        for p in products[start : start + IMPORT_BATCH]
+                    ],
+                )
         return ImportSummary(
             added=sum(1 for p in products if p.sku not in by_sku),
             updated=sum(1 for p in products if p.sku in by_sku),
-            kept_inactive=tuple(p.sku for p in products if by_sku.get(p.sku) is False))
+            kept_inactive=tuple(p.sku for p in products if by_sku.get(p.sku) is False),
+        )
 
     def export_csv(self, target: io.TextIOBase) -> int:
         # RFC 4180 line ends: a cell holding a bare CR or LF is quoted, so it cannot break the row.

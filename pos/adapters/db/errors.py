@@ -21,8 +21,10 @@ def describe(exc: BaseException) -> str:
     if "full" in text or "no space" in text or "file too large" in text or "disk i/o" in text:
         return "The till's disk is full, so it cannot save. Free some space; nothing is lost."
     if "unable to open" in text:
-        return ("The till cannot open its database for writing: the data folder may be read-only, "
-                "missing, or on a drive that was disconnected.")
+        return (
+            "The till cannot open its database for writing: the data folder may be read-only, "
+            "missing, or on a drive that was disconnected."
+        )
     if "readonly" in text or "read-only" in text:
         return "The till's database is read-only, so it cannot save. Check the data folder's permissions."
     if "locked" in text or "busy" in text:

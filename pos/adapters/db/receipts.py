@@ -17,9 +17,19 @@ from . import raw
 from .raw import parse_iso
 
 # till_id last: the earlier columns keep their places for scripts that read them by position.
-EXPORT_COLUMNS = ("receipt_no", "created_at", "currency", "total_minor", "tax_minor", "payment_intent",
-                  "status", "card_brand", "card_last4", "refunded_minor", "till_id")
-
+EXPORT_COLUMNS = (
+    "receipt_no",
+    "created_at",
+    "currency",
+    "total_minor",
+    "tax_minor",
+    "payment_intent",
+    "status",
+    "card_brand",
+    "card_last4",
+    "refunded_minor",
+    "till_id",
+)
 
 
 def _printed(row, column: str, today: str) -> str:
@@ -33,22 +43,37 @@ def build_receipt(conn, row, settings, sale=None) -> Receipt:
     lines = conn.execute("SELECT * FROM sale_lines WHERE sale_id = ? ORDER BY line_no", (row["sale_id"],)).fetchall()
     cur = row["currency"]
     line_totals = tuple(
-        LineTotals(sku=line["sku"], name=line["name"], quantity=line["quantity"],
-                   unit_price=Money(line["unit_price_minor"], cur), tax_rate_bp=line["tax_rate_bp"],
-                   net=Money(line["net_minor"], cur), tax=Money(line["tax_minor"], cur),
-                   gross=Money(line["gross_minor"], cur)) for line in lines)
+        LineTotals(
+            sku=line["sku"],
+            name=line["name"],
+            quantity=line["quantity"],
+            unit_price=Money(line["unit_price_minor"], cur),
+            tax_rate_bp=line["tax_rate_bp"],
+            net=Money(line["net_minor"], cur),
+            tax=Money(line["tax_minor"], cur),
+            gross=Money(line["gross_minor"], cur),
+        )
+        for line in lines
+    )
     by_rate: dict[int, int] = {}
     for line in lines:
         by_rate[line["tax_rate_bp"]] = by_rate.get(line["tax_rate_bp"], 0) + line["tax_minor"]
     return Receipt(
-        receipt_no=row["receipt_no"], till_id=row["till_id"], created_at=parse_iso(row["created_at"]).astimezone(),
+        receipt_no=row["receipt_no"],
+        till_id=row["till_id"],
+        created_at=parse_iso(row["created_at"]).astimezone(),
         # As printed at the sale; receipts from before the snapshot was kept fall back to today's settings.
         store_name=_printed(row, "store_name", settings.store_name),
         store_address=_printed(row, "store_address", settings.address),
         footer=_printed(row, "receipt_footer", settings.receipt_footer),
-        lines=line_totals, subtotal=Money(sale["subtotal_minor"], cur), tax=Money(row["tax_minor"], cur),
-        total=Money(row["total_minor"], cur), tax_inclusive=bool(sale["tax_inclusive"]),
-        payment_intent=row["payment_intent"], card_brand=row["card_brand"], card_last4=row["card_last4"],
+        lines=line_totals,
+        subtotal=Money(sale["subtotal_minor"], cur),
+        tax=Money(row["tax_minor"], cur),
+        total=Money(row["total_minor"], cur),
+        tax_inclusive=bool(sale["tax_inclusive"]),
+        payment_intent=row["payment_intent"],
+        card_brand=row["card_brand"],
+        card_last4=row["card_last4"],
         refunded=Money(row["refunded_minor"], cur),
         tax_by_rate=tuple((rate, Money(v, cur)) for rate, v in sorted(by_rate.items())),
     )
@@ -56,11 +81,18 @@ def build_receipt(conn, row, settings, sale=None) -> Receipt:
 
 def _summary(row) -> ReceiptSummary:
     cur = row["currency"]
-    return ReceiptSummary(id=row["id"], receipt_no=row["receipt_no"], till_id=row["till_id"],
-                          created_at=parse_iso(row["created_at"]).astimezone(), total=Money(row["total_minor"], cur),
-                          card_brand=row["card_brand"], card_last4=row["card_last4"],
-                          payment_intent=row["payment_intent"], status=row["status"],
-                          refunded=Money(row["refunded_minor"], cur))
+    return ReceiptSummary(
+        id=row["id"],
+        receipt_no=row["receipt_no"],
+        till_id=row["till_id"],
+        created_at=parse_iso(row["created_at"]).astimezone(),
+        total=Money(row["total_minor"], cur),
+        card_brand=row["card_brand"],
+        card_last4=row["card_last4"],
+        payment_intent=row["payment_intent"],
+        status=row["status"],
+        refunded=Money(row["refunded_minor"], cur),
+    )
 
 
 def store_zone(name: str) -> ZoneInfo | None:
@@ -75,6 +107,7 @@ def store_zone(name: str) -> ZoneInfo | None:
 
 def local_day_bounds(first: date, last: date, zone: ZoneInfo | None = None) -> tuple[str, str]:
     """[start of first, start of the day after last) in the store's time zone, as stored UTC text."""
+
     def start_of(day: date) -> datetime:
         midnight = datetime.combine(day, time.min)
         local = midnight.replace(tzinfo=zone) if zone is not None else midnight.astimezone()
@@ -92,8 +125,9 @@ class ReceiptsRepo:
         self._engine = engine
         self._settings = settings_repo or SettingsRepo(engine)
 
-    def page(self, query: ReceiptQuery, currency: str, before_id: int | None = None,
-             limit: int = PAGE) -> list[ReceiptSummary]:
+    def page(
+        self, query: ReceiptQuery, currency: str, before_id: int | None = None, limit: int = PAGE
+    ) -> list[ReceiptSummary]:
         """Newest first; the next page starts after the last row of this one (keyset paging).
 
         A date search lists by the receipts' own time (the created_at index, walked backwards), so a
@@ -110,8 +144,12 @@ class ReceiptsRepo:
                 else:
                     where.append("id < ?")
                     args.append(before_id)
-            sql = ("SELECT * FROM receipts" + (" WHERE " + " AND ".join(where) if where else "") +
-                   (" ORDER BY created_at DESC, id DESC" if by_time else " ORDER BY id DESC") + " LIMIT ?")
+            sql = (
+                "SELECT * FROM receipts"
+                + (" WHERE " + " AND ".join(where) if where else "")
+                + (" ORDER BY created_at DESC, id DESC" if by_time else " ORDER BY id DESC")
+                + " LIMIT ?"
+            )
             return [_summary(r) for r in conn.execute(sql, (*args, limit)).fetchall()]
 
     def _where(self, query: ReceiptQuery, currency: str) -> tuple[list[str], list]:
@@ -152,8 +190,9 @@ class ReceiptsRepo:
 
     def receipt_id_for(self, receipt_no: int, till_id: str) -> int | None:
         with raw.connection(self._engine) as conn:
-            row = conn.execute("SELECT id FROM receipts WHERE receipt_no = ? AND till_id = ?",
-                               (receipt_no, till_id)).fetchone()
+            row = conn.execute(
+                "SELECT id FROM receipts WHERE receipt_no = ? AND till_id = ?", (receipt_no, till_id)
+            ).fetchone()
         return row[0] if row else None
 
     def export_rows(self) -> Iterator[dict]:

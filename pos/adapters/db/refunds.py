@@ -15,10 +15,19 @@ from .raw import now_iso, parse_iso
 
 
 def _record(row) -> RefundRecord:
-    return RefundRecord(id=row["id"], refund_key=row["refund_key"], receipt_id=row["receipt_id"], state=row["state"],
-                        amount_minor=row["amount_minor"], currency=row["currency"], params=json.loads(row["params"]),
-                        created_at=row["created_at"], refund_no=row["refund_no"], stripe_refund=row["stripe_refund"],
-                        message=row["message"])
+    return RefundRecord(
+        id=row["id"],
+        refund_key=row["refund_key"],
+        receipt_id=row["receipt_id"],
+        state=row["state"],
+        amount_minor=row["amount_minor"],
+        currency=row["currency"],
+        params=json.loads(row["params"]),
+        created_at=row["created_at"],
+        refund_no=row["refund_no"],
+        stripe_refund=row["stripe_refund"],
+        message=row["message"],
+    )
 
 
 class SqlRefunds:
@@ -30,34 +39,57 @@ class SqlRefunds:
         receipt = conn.execute("SELECT * FROM receipts WHERE id = ?", (receipt_id,)).fetchone()
         if receipt is None:
             raise RefundError("There is no such receipt.")
-        pending = conn.execute("SELECT coalesce(sum(amount_minor), 0) FROM refunds WHERE receipt_id = ? "
-                               "AND state IN ('sent', 'succeeded')", (receipt_id,)).fetchone()[0]
-        refunded_units = dict(conn.execute(
-            "SELECT l.line_no, sum(l.quantity) FROM refund_lines l JOIN refunds r ON r.id = l.refund_id "
-            "WHERE r.receipt_id = ? AND r.state IN ('sent', 'succeeded') GROUP BY l.line_no",
-            (receipt_id,)).fetchall())
+        pending = conn.execute(
+            "SELECT coalesce(sum(amount_minor), 0) FROM refunds WHERE receipt_id = ? "
+            "AND state IN ('sent', 'succeeded')",
+            (receipt_id,),
+        ).fetchone()[0]
+        refunded_units = dict(
+            conn.execute(
+                "SELECT l.line_no, sum(l.quantity) FROM refund_lines l JOIN refunds r ON r.id = l.refund_id "
+                "WHERE r.receipt_id = ? AND r.state IN ('sent', 'succeeded') GROUP BY l.line_no",
+                (receipt_id,),
+            ).fetchall()
+        )
         lines = tuple(
-            RefundableLine(line_no=row["line_no"], name=row["name"], quantity=row["quantity"],
-                           gross_minor=row["gross_minor"], refunded_quantity=refunded_units.get(row["line_no"], 0))
-            for row in conn.execute("SELECT * FROM sale_lines WHERE sale_id = ? ORDER BY line_no",
-                                    (receipt["sale_id"],)))
-        return RefundBasis(receipt_id=receipt_id, receipt_no=receipt["receipt_no"], till_id=receipt["till_id"],
-                           currency=receipt["currency"], total_minor=receipt["total_minor"], refunded_minor=pending,
-                           payment_intent=receipt["payment_intent"], lines=lines)
+            RefundableLine(
+                line_no=row["line_no"],
+                name=row["name"],
+                quantity=row["quantity"],
+                gross_minor=row["gross_minor"],
+                refunded_quantity=refunded_units.get(row["line_no"], 0),
+            )
+            for row in conn.execute(
+                "SELECT * FROM sale_lines WHERE sale_id = ? ORDER BY line_no", (receipt["sale_id"],)
+            )
+        )
+        return RefundBasis(
+            receipt_id=receipt_id,
+            receipt_no=receipt["receipt_no"],
+            till_id=receipt["till_id"],
+            currency=receipt["currency"],
+            total_minor=receipt["total_minor"],
+            refunded_minor=pending,
+            payment_intent=receipt["payment_intent"],
+            lines=lines,
+        )
 
     def basis(self, receipt_id: int) -> RefundBasis:
         with raw.connection(self._engine) as conn:
             return self._basis(conn, receipt_id)
 
-    def begin_refund(self, basis: RefundBasis, amount_minor: int, lines: dict[int, int], reason: str,
-                     params: dict, refund_key: str) -> RefundRecord:
+    def begin_refund(
+        self, basis: RefundBasis, amount_minor: int, lines: dict[int, int], reason: str, params: dict, refund_key: str
+    ) -> RefundRecord:
         stamp = now_iso()
         with raw.write(self._engine) as conn:
             # Checked again under the write lock: two tills refunding one receipt cannot both pass.
             fresh = self._basis(conn, basis.receipt_id)
             if amount_minor > fresh.remaining_minor:
-                raise RefundError(f"That is more than what is left to refund on this receipt "
-                                  f"({Money(fresh.remaining_minor, fresh.currency)}).")
+                raise RefundError(
+                    f"That is more than what is left to refund on this receipt "
+                    f"({Money(fresh.remaining_minor, fresh.currency)})."
+                )
             left = {line.line_no: line.remaining_quantity for line in fresh.lines}
             for line_no, units in lines.items():
                 if units > left.get(line_no, 0):
@@ -65,11 +97,26 @@ class SqlRefunds:
             refund_id = conn.execute(
                 "INSERT INTO refunds (refund_key, receipt_id, till_id, state, amount_minor, currency, reason, params,"
                 " created_at, updated_at) VALUES (?,?,?,'sent',?,?,?,?,?,?)",
-                (refund_key, basis.receipt_id, basis.till_id, amount_minor, basis.currency, reason,
-                 json.dumps(params, sort_keys=True), stamp, stamp)).lastrowid
-            conn.executemany("INSERT INTO refund_lines (refund_id, line_no, quantity, amount_minor) VALUES (?,?,?,?)",
-                             [(refund_id, n, q, lines_amount(list(fresh.lines), {n: q}, fresh.currency))
-                              for n, q in lines.items() if q > 0])
+                (
+                    refund_key,
+                    basis.receipt_id,
+                    basis.till_id,
+                    amount_minor,
+                    basis.currency,
+                    reason,
+                    json.dumps(params, sort_keys=True),
+                    stamp,
+                    stamp,
+                ),
+            ).lastrowid
+            conn.executemany(
+                "INSERT INTO refund_lines (refund_id, line_no, quantity, amount_minor) VALUES (?,?,?,?)",
+                [
+                    (refund_id, n, q, lines_amount(list(fresh.lines), {n: q}, fresh.currency))
+                    for n, q in lines.items()
+                    if q > 0
+                ],
+            )
             return _record(conn.execute("SELECT * FROM refunds WHERE id = ?", (refund_id,)).fetchone())
 
     def finish_refund(self, refund_id: int, stripe_refund: str) -> RefundReceipt:
@@ -78,37 +125,56 @@ class SqlRefunds:
         with raw.write(self._engine) as conn:
             row = conn.execute("SELECT * FROM refunds WHERE id = ?", (refund_id,)).fetchone()
             if row["state"] != "succeeded":
-                number = (conn.execute("SELECT max(refund_no) FROM refunds WHERE till_id = ?",
-                                       (row["till_id"],)).fetchone()[0] or 0) + 1
-                conn.execute("UPDATE refunds SET state = 'succeeded', refund_no = ?, stripe_refund = ?, message = NULL,"
-                             " updated_at = ? WHERE id = ?", (number, stripe_refund, stamp, refund_id))
-                receipt = conn.execute("SELECT total_minor, refunded_minor FROM receipts WHERE id = ?",
-                                       (row["receipt_id"],)).fetchone()
+                number = (
+                    conn.execute("SELECT max(refund_no) FROM refunds WHERE till_id = ?", (row["till_id"],)).fetchone()[
+                        0
+                    ]
+                    or 0
+                ) + 1
+                conn.execute(
+                    "UPDATE refunds SET state = 'succeeded', refund_no = ?, stripe_refund = ?, message = NULL,"
+                    " updated_at = ? WHERE id = ?",
+                    (number, stripe_refund, stamp, refund_id),
+                )
+                receipt = conn.execute(
+                    "SELECT total_minor, refunded_minor FROM receipts WHERE id = ?", (row["receipt_id"],)
+                ).fetchone()
                 refunded = receipt["refunded_minor"] + row["amount_minor"]
                 status = "refunded" if refunded >= receipt["total_minor"] else "partially_refunded"
-                conn.execute("UPDATE receipts SET refunded_minor = ?, status = ? WHERE id = ?",
-                             (refunded, status, row["receipt_id"]))
+                conn.execute(
+                    "UPDATE receipts SET refunded_minor = ?, status = ? WHERE id = ?",
+                    (refunded, status, row["receipt_id"]),
+                )
                 row = conn.execute("SELECT * FROM refunds WHERE id = ?", (refund_id,)).fetchone()
             return self._refund_receipt(conn, row)
 
     def _refund_receipt(self, conn, row) -> RefundReceipt:
         receipt = conn.execute("SELECT * FROM receipts WHERE id = ?", (row["receipt_id"],)).fetchone()
-        names = dict(conn.execute("SELECT line_no, name FROM sale_lines WHERE sale_id = ?",
-                                  (receipt["sale_id"],)).fetchall())
-        units = conn.execute("SELECT line_no, quantity FROM refund_lines WHERE refund_id = ? ORDER BY line_no",
-                             (row["id"],)).fetchall()
-        return RefundReceipt(refund_no=row["refund_no"], till_id=row["till_id"],
-                             created_at=parse_iso(row["updated_at"]).astimezone(),
-                             store_name=self._settings.load().store_name, receipt_no=receipt["receipt_no"],
-                             amount=Money(row["amount_minor"], row["currency"]),
-                             lines=tuple((names.get(u["line_no"], "?"), u["quantity"]) for u in units),
-                             card_brand=receipt["card_brand"], card_last4=receipt["card_last4"],
-                             stripe_refund=row["stripe_refund"])
+        names = dict(
+            conn.execute("SELECT line_no, name FROM sale_lines WHERE sale_id = ?", (receipt["sale_id"],)).fetchall()
+        )
+        units = conn.execute(
+            "SELECT line_no, quantity FROM refund_lines WHERE refund_id = ? ORDER BY line_no", (row["id"],)
+        ).fetchall()
+        return RefundReceipt(
+            refund_no=row["refund_no"],
+            till_id=row["till_id"],
+            created_at=parse_iso(row["updated_at"]).astimezone(),
+            store_name=self._settings.load().store_name,
+            receipt_no=receipt["receipt_no"],
+            amount=Money(row["amount_minor"], row["currency"]),
+            lines=tuple((names.get(u["line_no"], "?"), u["quantity"]) for u in units),
+            card_brand=receipt["card_brand"],
+            card_last4=receipt["card_last4"],
+            stripe_refund=row["stripe_refund"],
+        )
 
     def fail_refund(self, refund_id: int, message: str) -> None:
         with raw.write(self._engine) as conn:
-            conn.execute("UPDATE refunds SET state = 'failed', message = ?, updated_at = ? WHERE id = ? "
-                         "AND state = 'sent'", (message, now_iso(), refund_id))
+            conn.execute(
+                "UPDATE refunds SET state = 'failed', message = ?, updated_at = ? WHERE id = ? AND state = 'sent'",
+                (message, now_iso(), refund_id),
+            )
 
     def unfinished_refunds(self) -> list[RefundRecord]:
         with raw.connection(self._engine) as conn:
@@ -116,10 +182,13 @@ class SqlRefunds:
 
     def refunds_for_receipt(self, receipt_id: int) -> list[RefundRecord]:
         with raw.connection(self._engine) as conn:
-            return [_record(r) for r in conn.execute("SELECT * FROM refunds WHERE receipt_id = ? ORDER BY id",
-                                                     (receipt_id,))]
+            return [
+                _record(r)
+                for r in conn.execute("SELECT * FROM refunds WHERE receipt_id = ? ORDER BY id", (receipt_id,))
+            ]
 
     def refund_receipt(self, refund_id: int) -> RefundReceipt:
         with raw.connection(self._engine) as conn:
-            return self._refund_receipt(conn, conn.execute("SELECT * FROM refunds WHERE id = ?",
-                                                           (refund_id,)).fetchone())
+            return self._refund_receipt(
+                conn, conn.execute("SELECT * FROM refunds WHERE id = ?", (refund_id,)).fetchone()
+            )

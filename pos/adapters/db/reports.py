@@ -26,14 +26,19 @@ from .receipts import local_day_bounds, store_zone
 @dataclass(frozen=True)
 class _Span:
     """Which records a report covers: by sequence numbers, or (a calendar day) by time."""
+
     receipts: tuple[str, tuple]
     refunds: tuple[str, tuple]
 
 
 def _by_sequence(till_id: str, after_receipt: int, upto_receipt: int, after_refund: int, upto_refund: int) -> _Span:
-    return _Span(("till_id = ? AND receipt_no > ? AND receipt_no <= ?", (till_id, after_receipt, upto_receipt)),
-                 ("till_id = ? AND state = 'succeeded' AND refund_no > ? AND refund_no <= ?",
-                  (till_id, after_refund, upto_refund)))
+    return _Span(
+        ("till_id = ? AND receipt_no > ? AND receipt_no <= ?", (till_id, after_receipt, upto_receipt)),
+        (
+            "till_id = ? AND state = 'succeeded' AND refund_no > ? AND refund_no <= ?",
+            (till_id, after_refund, upto_refund),
+        ),
+    )
 
 
 class ReportsRepo:
@@ -41,63 +46,97 @@ class ReportsRepo:
         self._engine = engine
         self._zone: ZoneInfo | None = store_zone(zone)
 
-    def _figures(self, conn, kind: str, till_id: str, currency: str, span: _Span, z_no: int | None = None,
-                 period: tuple[str, str] | None = None) -> DayReport:
+    def _figures(
+        self,
+        conn,
+        kind: str,
+        till_id: str,
+        currency: str,
+        span: _Span,
+        z_no: int | None = None,
+        period: tuple[str, str] | None = None,
+    ) -> DayReport:
         where, args = span.receipts
         count, gross, tax_total, first_at, last_at, first_no, last_no = conn.execute(
             "SELECT count(*), coalesce(sum(total_minor), 0), coalesce(sum(tax_minor), 0), min(created_at), "
-            f"max(created_at), min(receipt_no), max(receipt_no) FROM receipts WHERE {where}", args).fetchone()
+            f"max(created_at), min(receipt_no), max(receipt_no) FROM receipts WHERE {where}",
+            args,
+        ).fetchone()
         refund_where, refund_args = span.refunds
         refunds_count, refunds, refund_first_at, refund_last_at = conn.execute(
             "SELECT count(*), coalesce(sum(amount_minor), 0), min(updated_at), max(updated_at) FROM refunds "
-            f"WHERE {refund_where}", refund_args).fetchone()
+            f"WHERE {refund_where}",
+            refund_args,
+        ).fetchone()
         by_rate = conn.execute(
             "SELECT tax_rate_bp, sum(tax_minor) FROM sale_lines "
             f"WHERE sale_id IN (SELECT sale_id FROM receipts WHERE {where}) "
-            "GROUP BY tax_rate_bp ORDER BY tax_rate_bp", args).fetchall()
+            "GROUP BY tax_rate_bp ORDER BY tax_rate_bp",
+            args,
+        ).fetchall()
         by_brand = conn.execute(
             f"SELECT coalesce(card_brand, 'unknown'), count(*), sum(total_minor) FROM receipts WHERE {where} "
-            "GROUP BY 1 ORDER BY 3 DESC", args).fetchall()
+            "GROUP BY 1 ORDER BY 3 DESC",
+            args,
+        ).fetchall()
         hours = [0] * 24
         # Summed per UTC quarter hour in SQL (every time zone's offset is a whole number of quarters),
         # then each quarter placed in the store's local hour: exact, and ~100 rows instead of a day's sales.
         for utc_hour, quarter, value in conn.execute(
-                "SELECT substr(created_at, 1, 13), CAST(substr(created_at, 15, 2) AS INTEGER) / 15, "
-                f"sum(total_minor) FROM receipts WHERE {where} GROUP BY 1, 2", args):
+            "SELECT substr(created_at, 1, 13), CAST(substr(created_at, 15, 2) AS INTEGER) / 15, "
+            f"sum(total_minor) FROM receipts WHERE {where} GROUP BY 1, 2",
+            args,
+        ):
             start = datetime.fromisoformat(f"{utc_hour}:00+00:00") + timedelta(minutes=15 * quarter)
             hours[start.astimezone(self._zone).hour] += value
         if period is None:
             # The time range the covered records actually carry (it may run backwards if the clock did).
             stamps = [t for t in (first_at, last_at, refund_first_at, refund_last_at) if t]
             period = (min(stamps), max(stamps)) if stamps else (now_iso(), now_iso())
-        return DayReport(kind=kind, till_id=till_id, currency=currency,
-                         period_start=parse_iso(period[0]).astimezone(self._zone),
-                         period_end=parse_iso(period[1]).astimezone(self._zone),
-                         sales_count=count, gross_minor=gross, refunds_count=refunds_count, refunds_minor=refunds,
-                         tax_minor=tax_total, tax_by_rate=tuple((r, t) for r, t in by_rate),
-                         by_brand=tuple((b, n, m) for b, n, m in by_brand), by_hour=tuple(hours), z_no=z_no,
-                         receipt_numbers=(first_no, last_no) if count else None)
+        return DayReport(
+            kind=kind,
+            till_id=till_id,
+            currency=currency,
+            period_start=parse_iso(period[0]).astimezone(self._zone),
+            period_end=parse_iso(period[1]).astimezone(self._zone),
+            sales_count=count,
+            gross_minor=gross,
+            refunds_count=refunds_count,
+            refunds_minor=refunds,
+            tax_minor=tax_total,
+            tax_by_rate=tuple((r, t) for r, t in by_rate),
+            by_brand=tuple((b, n, m) for b, n, m in by_brand),
+            by_hour=tuple(hours),
+            z_no=z_no,
+            receipt_numbers=(first_no, last_no) if count else None,
+        )
 
     def for_date(self, day: date, till_id: str, currency: str) -> DayReport:
         """A calendar day in the store's time zone: the one report asked by time, not by sequence."""
         start, end = local_day_bounds(day, day, self._zone)
-        span = _Span(("till_id = ? AND created_at >= ? AND created_at < ?", (till_id, start, end)),
-                     ("till_id = ? AND state = 'succeeded' AND updated_at >= ? AND updated_at < ?",
-                      (till_id, start, end)))
+        span = _Span(
+            ("till_id = ? AND created_at >= ? AND created_at < ?", (till_id, start, end)),
+            ("till_id = ? AND state = 'succeeded' AND updated_at >= ? AND updated_at < ?", (till_id, start, end)),
+        )
         with raw.connection(self._engine) as conn:
             return self._figures(conn, "day", till_id, currency, span, period=(start, end))
 
     def _open_span(self, conn, till_id: str) -> _Span:
         """Everything numbered after the last Z, up to the newest numbers now."""
-        closed = conn.execute("SELECT last_receipt_no, last_refund_no FROM z_reports WHERE till_id = ? "
-                              "ORDER BY z_no DESC LIMIT 1", (till_id,)).fetchone()
+        closed = conn.execute(
+            "SELECT last_receipt_no, last_refund_no FROM z_reports WHERE till_id = ? ORDER BY z_no DESC LIMIT 1",
+            (till_id,),
+        ).fetchone()
         after_receipt, after_refund = closed if closed else (0, 0)
-        upto_receipt = conn.execute("SELECT coalesce(max(receipt_no), 0) FROM receipts WHERE till_id = ?",
-                                    (till_id,)).fetchone()[0]
-        upto_refund = conn.execute("SELECT coalesce(max(refund_no), 0) FROM refunds WHERE till_id = ? AND "
-                                   "state = 'succeeded'", (till_id,)).fetchone()[0]
-        return _by_sequence(till_id, after_receipt, max(upto_receipt, after_receipt), after_refund,
-                            max(upto_refund, after_refund))
+        upto_receipt = conn.execute(
+            "SELECT coalesce(max(receipt_no), 0) FROM receipts WHERE till_id = ?", (till_id,)
+        ).fetchone()[0]
+        upto_refund = conn.execute(
+            "SELECT coalesce(max(refund_no), 0) FROM refunds WHERE till_id = ? AND state = 'succeeded'", (till_id,)
+        ).fetchone()[0]
+        return _by_sequence(
+            till_id, after_receipt, max(upto_receipt, after_receipt), after_refund, max(upto_refund, after_refund)
+        )
 
     def x_report(self, till_id: str, currency: str) -> DayReport:
         """Everything since the last Z report; closes nothing."""
@@ -108,14 +147,24 @@ class ReportsRepo:
         """The Z report: the same figures as an X report now, numbered, closing them by sequence."""
         with raw.write(self._engine) as conn:
             span = self._open_span(conn, till_id)
-            number = (conn.execute("SELECT max(z_no) FROM z_reports WHERE till_id = ?",
-                                   (till_id,)).fetchone()[0] or 0) + 1
+            number = (
+                conn.execute("SELECT max(z_no) FROM z_reports WHERE till_id = ?", (till_id,)).fetchone()[0] or 0
+            ) + 1
             report = self._figures(conn, "Z", till_id, currency, span, z_no=number)
             upto_receipt, upto_refund = span.receipts[1][2], span.refunds[1][2]
-            conn.execute("INSERT INTO z_reports (till_id, z_no, period_start, period_end, figures, last_receipt_no, "
-                         "last_refund_no) VALUES (?,?,?,?,?,?,?)",
-                         (till_id, number, report.period_start.isoformat(), report.period_end.isoformat(),
-                          json.dumps(report.as_json()), upto_receipt, upto_refund))
+            conn.execute(
+                "INSERT INTO z_reports (till_id, z_no, period_start, period_end, figures, last_receipt_no, "
+                "last_refund_no) VALUES (?,?,?,?,?,?,?)",
+                (
+                    till_id,
+                    number,
+                    report.period_start.isoformat(),
+                    report.period_end.isoformat(),
+                    json.dumps(report.as_json()),
+                    upto_receipt,
+                    upto_refund,
+                ),
+            )
         return report
 
 

@@ -39,6 +39,7 @@ class SettingRow(SQLModel, table=True):
 
 class SaleRow(SQLModel, table=True):
     """One sale in the payment journal. `sale_key` never changes; idempotency keys derive from it."""
+
     __tablename__ = "sales"
     id: int | None = Field(default=None, primary_key=True)
     sale_key: str = Field(unique=True)
@@ -49,9 +50,9 @@ class SaleRow(SQLModel, table=True):
     tax_minor: int
     subtotal_minor: int
     tax_inclusive: bool
-    create_params: str          # the exact JSON sent to create the PaymentIntent
+    create_params: str  # the exact JSON sent to create the PaymentIntent
     payment_intent: str | None = Field(default=None, index=True)
-    note: str | None = None     # what recovery or a failure said, for the cashier
+    note: str | None = None  # what recovery or a failure said, for the cashier
     created_at: str
     updated_at: str
 
@@ -75,6 +76,7 @@ class SaleLineRow(SQLModel, table=True):
 
 class PaymentRow(SQLModel, table=True):
     """One confirm attempt of a sale's PaymentIntent, recorded before it is sent."""
+
     __tablename__ = "payments"
     __table_args__ = (UniqueConstraint("sale_id", "attempt_no"),)
     id: int | None = Field(default=None, primary_key=True)
@@ -82,8 +84,8 @@ class PaymentRow(SQLModel, table=True):
     attempt_no: int
     payment_method: str
     idempotency_key: str = Field(unique=True)
-    params: str                 # the exact JSON sent with the confirm
-    state: str                  # sent, succeeded, declined, requires_action, failed
+    params: str  # the exact JSON sent with the confirm
+    state: str  # sent, succeeded, declined, requires_action, failed
     decline_code: str | None = None
     message: str | None = None
     charge_id: str | None = None
@@ -121,19 +123,20 @@ class ReceiptRow(SQLModel, table=True):
 
 class RefundRow(SQLModel, table=True):
     """One refund in the refund journal: recorded before Stripe is asked, numbered when it succeeds."""
+
     __tablename__ = "refunds"
     __table_args__ = (UniqueConstraint("till_id", "refund_no"),)
     id: int | None = Field(default=None, primary_key=True)
     refund_key: str = Field(unique=True)
     receipt_id: int = Field(foreign_key="receipts.id", index=True)
     till_id: str
-    state: str = Field(index=True)      # sent, succeeded, failed
+    state: str = Field(index=True)  # sent, succeeded, failed
     amount_minor: int
     currency: str
     reason: str | None = None
-    params: str                         # the exact JSON sent to create the Stripe refund
+    params: str  # the exact JSON sent to create the Stripe refund
     stripe_refund: str | None = None
-    refund_no: int | None = None        # gapless per till, given when the refund succeeds
+    refund_no: int | None = None  # gapless per till, given when the refund succeeds
     message: str | None = None
     created_at: str
     updated_at: str
@@ -150,6 +153,7 @@ class RefundLineRow(SQLModel, table=True):
 
 class ZReportRow(SQLModel, table=True):
     """A closed business day: its number, the period it covers, and its figures as printed."""
+
     __tablename__ = "z_reports"
     __table_args__ = (UniqueConstraint("till_id", "z_no"),)
     id: int | None = Field(default=None, primary_key=True)
@@ -209,7 +213,8 @@ def _migrate(conn, version: int) -> None:
             "UPDATE z_reports SET last_receipt_no = (SELECT coalesce(max(receipt_no), 0) FROM receipts r "
             "WHERE r.till_id = z_reports.till_id AND r.created_at <= z_reports.period_end), "
             "last_refund_no = (SELECT coalesce(max(refund_no), 0) FROM refunds f WHERE f.till_id = z_reports.till_id "
-            "AND f.state = 'succeeded' AND f.updated_at <= z_reports.period_end)")
+            "AND f.state = 'succeeded' AND f.updated_at <= z_reports.period_end)"
+        )
     if version < 3 and "store_name" not in _columns(conn, "receipts"):
         for column in ("store_name", "store_address", "receipt_footer"):
             conn.exec_driver_sql(f"ALTER TABLE receipts ADD COLUMN {column} TEXT")
@@ -218,8 +223,10 @@ def _migrate(conn, version: int) -> None:
 def prepare_data_dir(data_dir: Path) -> None:
     """The data folder exists and is a folder, or StorageUnavailable in a cashier's words."""
     if data_dir.exists() and not data_dir.is_dir():
-        raise StorageUnavailable(f"The till's data folder {data_dir} is a file, not a folder. Move that file "
-                                 "away, or start the till with --data-dir set to a folder.")
+        raise StorageUnavailable(
+            f"The till's data folder {data_dir} is a file, not a folder. Move that file "
+            "away, or start the till with --data-dir set to a folder."
+        )
     try:
         data_dir.mkdir(parents=True, exist_ok=True)
     except OSError as exc:
@@ -232,11 +239,12 @@ def prepare_data_dir(data_dir: Path) -> None:
 
 
 def _damaged(path: Path, detail: str) -> StorageUnavailable:
-    detail = " ".join(detail.split())   # SQLite's report spans lines; the cashier gets one
+    detail = " ".join(detail.split())  # SQLite's report spans lines; the cashier gets one
     detail = detail if len(detail) <= 120 else detail[:119] + "…"
     return StorageUnavailable(
         f"The till's database {path} is damaged ({detail}). The till will not take payments with it. Restore "
-        "the last backup, or move the file aside (keep it for support) and start again.")
+        "the last backup, or move the file aside (keep it for support) and start again."
+    )
 
 
 def check_storage(engine: Engine, path: Path) -> int:
@@ -263,7 +271,8 @@ def check_storage(engine: Engine, path: Path) -> int:
     if version > SCHEMA_VERSION:
         raise StorageUnavailable(
             f"The till's database {path} was written by a newer version of the till (layout {version}; this "
-            f"till knows {SCHEMA_VERSION}). Update the till to use it. Nothing was changed.")
+            f"till knows {SCHEMA_VERSION}). Update the till to use it. Nothing was changed."
+        )
     return int(version)
 
 
@@ -275,8 +284,10 @@ def prove_writable(engine: Engine, version: int) -> None:
             if version < SCHEMA_VERSION:
                 _migrate(conn, version)
                 conn.exec_driver_sql(f"PRAGMA user_version = {SCHEMA_VERSION}")
-            conn.exec_driver_sql("INSERT OR REPLACE INTO settings (key, value) VALUES ('storage_checked_at', "
-                                 "strftime('%Y-%m-%dT%H:%M:%fZ', 'now'))")
+            conn.exec_driver_sql(
+                "INSERT OR REPLACE INTO settings (key, value) VALUES ('storage_checked_at', "
+                "strftime('%Y-%m-%dT%H:%M:%fZ', 'now'))"
+            )
     except (OperationalError, DBAPIError) as exc:
         raise StorageUnavailable(describe(exc)) from None
 
@@ -288,8 +299,9 @@ def open_engine(data_dir: Path, *, busy_timeout_ms: int = 5000, read_only: bool 
     path = data_dir / DB_FILE
     if read_only and not path.exists():
         raise StorageUnavailable(f"There is no till database in {data_dir} to open.")
-    engine = create_engine(f"sqlite:///{path}",
-                           connect_args={"timeout": busy_timeout_ms / 1000, "check_same_thread": False})
+    engine = create_engine(
+        f"sqlite:///{path}", connect_args={"timeout": busy_timeout_ms / 1000, "check_same_thread": False}
+    )
 
     @event.listens_for(engine, "connect")
     def _on_connect(dbapi_connection, _record):
@@ -310,7 +322,7 @@ def open_engine(data_dir: Path, *, busy_timeout_ms: int = 5000, read_only: bool 
         conn.exec_driver_sql("BEGIN IMMEDIATE" if immediate else "BEGIN")
 
     try:
-        version = check_storage(engine, path)   # refuse damaged or newer files before touching them
+        version = check_storage(engine, path)  # refuse damaged or newer files before touching them
         if not read_only:
             with storage_errors():
                 SQLModel.metadata.create_all(engine)

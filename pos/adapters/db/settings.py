@@ -34,8 +34,9 @@ class SettingsRepo:
         for f in fields(StoreSettings):
             if f.name in stored:
                 raw = stored[f.name]
-                values[f.name] = (raw == "1") if f.type in ("bool", bool) else (
-                    int(raw) if f.type in ("int", int) else raw)
+                values[f.name] = (
+                    (raw == "1") if f.type in ("bool", bool) else (int(raw) if f.type in ("int", int) else raw)
+                )
         return StoreSettings(**values)
 
     def save(self, settings: StoreSettings) -> StoreSettings:
@@ -47,34 +48,45 @@ class SettingsRepo:
             try:
                 ZoneInfo(settings.time_zone)
             except (ZoneInfoNotFoundError, ValueError):
-                raise SettingsError(f"“{settings.time_zone}” is not a time zone (try a name like "
-                                    "Asia/Singapore or Europe/Paris).") from None
+                raise SettingsError(
+                    f"“{settings.time_zone}” is not a time zone (try a name like Asia/Singapore or Europe/Paris)."
+                ) from None
         current = self.load()
         settings = replace(settings, currency=settings.currency.upper())
         with storage_errors(), self._writer.begin() as conn:
             if settings.till_id != current.till_id:
                 # Receipts are numbered per till; a day left open under the old id could never be
                 # closed by a Z once the till answers to the new one.
-                closed = conn.execute(text("SELECT coalesce(max(last_receipt_no), 0) FROM z_reports "
-                                           "WHERE till_id = :t"), {"t": current.till_id}).scalar_one()
-                open_receipts = conn.execute(text("SELECT count(*) FROM receipts WHERE till_id = :t AND "
-                                                  "receipt_no > :n"), {"t": current.till_id, "n": closed}).scalar_one()
+                closed = conn.execute(
+                    text("SELECT coalesce(max(last_receipt_no), 0) FROM z_reports WHERE till_id = :t"),
+                    {"t": current.till_id},
+                ).scalar_one()
+                open_receipts = conn.execute(
+                    text("SELECT count(*) FROM receipts WHERE till_id = :t AND receipt_no > :n"),
+                    {"t": current.till_id, "n": closed},
+                ).scalar_one()
                 if open_receipts:
                     raise SettingsError(
                         f"Close the day (Z report) before changing the till id: {open_receipts} receipt(s) of till "
-                        f"{current.till_id} are not in a Z report yet.")
+                        f"{current.till_id} are not in a Z report yet."
+                    )
             if settings.currency != current.currency:
                 sales = conn.execute(text("SELECT count(*) FROM sales")).scalar_one()
                 if sales:
                     raise SettingsError(
                         f"The currency cannot change from {current.currency} to {settings.currency}: "
-                        f"{sales} sale(s) are on record in {current.currency}.")
+                        f"{sales} sale(s) are on record in {current.currency}."
+                    )
             self._cached = None
             for key, value in asdict(settings).items():
                 stored = "1" if value is True else "0" if value is False else str(value)
-                conn.execute(text("INSERT INTO settings(key, value) VALUES (:k, :v) "
-                                  "ON CONFLICT(key) DO UPDATE SET value = excluded.value"),
-                             {"k": key, "v": stored})
+                conn.execute(
+                    text(
+                        "INSERT INTO settings(key, value) VALUES (:k, :v) "
+                        "ON CONFLICT(key) DO UPDATE SET value = excluded.value"
+                    ),
+                    {"k": key, "v": stored},
+                )
         self._cached = settings
         return settings
 
@@ -93,6 +105,10 @@ class SettingsKeyMarker:
 
     def set_configured(self, configured: bool) -> None:
         with storage_errors(), writer(self._engine).begin() as conn:
-            conn.execute(text("INSERT INTO settings(key, value) VALUES (:k, :v) "
-                              "ON CONFLICT(key) DO UPDATE SET value = excluded.value"),
-                         {"k": self._name, "v": "1" if configured else "0"})
+            conn.execute(
+                text(
+                    "INSERT INTO settings(key, value) VALUES (:k, :v) "
+                    "ON CONFLICT(key) DO UPDATE SET value = excluded.value"
+                ),
+                {"k": self._name, "v": "1" if configured else "0"},
+            )
