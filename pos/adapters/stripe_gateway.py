@@ -22,6 +22,11 @@ from pos.services.gateway import (
     RequestInProgress,
     RequestRejected,
 )
+from pos.services.requests import ConfirmIntent, CreateIntent, CreateRefund, LabelIntent
+from pos.services.states import IntentStatus, RefundStatus
+
+from . import stripe_params
+from .stripe_params import CANCEL_PARAMS, EXPAND_CHARGE
 
 # The stripe logger at DEBUG prints request bodies; keep it quiet whatever the root level.
 logging.getLogger("stripe").setLevel(logging.WARNING)
@@ -29,8 +34,6 @@ logging.getLogger("stripe").setLevel(logging.WARNING)
 STRIPE_API = "https://api.stripe.com"
 DEFAULT_TIMEOUT = (5.0, 30.0)  # connect, read (seconds)
 DEFAULT_RETRIES = 2
-# Every intent the till gives up on was abandoned: the cart changed, or the card needed 3D Secure.
-CANCEL_PARAMS = {"cancellation_reason": "abandoned"}
 
 
 def _intent(pi) -> Intent:
@@ -46,7 +49,7 @@ def _intent(pi) -> Intent:
     error = obj.get("last_payment_error") or {}
     return Intent(
         id=obj["id"],
-        status=obj["status"],
+        status=IntentStatus(obj["status"]),
         amount=obj["amount"],
         currency=obj["currency"],
         amount_received=obj.get("amount_received") or 0,
@@ -63,7 +66,7 @@ def _refund(refund) -> RefundInfo:
     obj = refund.to_dict() if hasattr(refund, "to_dict") else refund
     return RefundInfo(
         id=obj["id"],
-        status=obj["status"],
+        status=RefundStatus(obj["status"]),
         amount=obj["amount"],
         currency=obj["currency"],
         metadata=dict(obj.get("metadata") or {}),
@@ -114,18 +117,20 @@ class StripeGateway:
         except stripe.StripeError as exc:
             raise GatewayError(f"Stripe error: {type(exc).__name__}") from exc
 
-    def create_payment_intent(self, params: dict, idempotency_key: str) -> Intent:
+    def create_payment_intent(self, request: CreateIntent, idempotency_key: str) -> Intent:
+        params = stripe_params.create_params(request)
         pi = self._call(self._client.v1.payment_intents.create, params, {"idempotency_key": idempotency_key})
         return _intent(pi)
 
-    def confirm_payment_intent(self, intent_id: str, params: dict, idempotency_key: str) -> Intent:
+    def confirm_payment_intent(self, intent_id: str, request: ConfirmIntent, idempotency_key: str) -> Intent:
+        params = stripe_params.confirm_params(request)
         pi = self._call(
             self._client.v1.payment_intents.confirm, intent_id, params, {"idempotency_key": idempotency_key}
         )
         return _intent(pi)
 
     def retrieve_payment_intent(self, intent_id: str) -> Intent:
-        pi = self._call(self._client.v1.payment_intents.retrieve, intent_id, {"expand": ["latest_charge"]})
+        pi = self._call(self._client.v1.payment_intents.retrieve, intent_id, {"expand": EXPAND_CHARGE})
         return _intent(pi)
 
     def cancel_payment_intent(self, intent_id: str, idempotency_key: str) -> Intent:
@@ -134,17 +139,17 @@ class StripeGateway:
         )
         return _intent(pi)
 
-    def update_payment_intent(self, intent_id: str, params: dict, idempotency_key: str) -> Intent:
+    def label_payment_intent(self, intent_id: str, request: LabelIntent, idempotency_key: str) -> Intent:
+        params = stripe_params.label_params(request)
         pi = self._call(self._client.v1.payment_intents.update, intent_id, params, {"idempotency_key": idempotency_key})
         return _intent(pi)
 
     def find_payment_intents(self, sale_key: str) -> list[Intent]:
-        result = self._call(
-            self._client.v1.payment_intents.search, {"query": f"metadata['sale_id']:'{sale_key}'", "limit": 10}
-        )
+        result = self._call(self._client.v1.payment_intents.search, stripe_params.search_query(sale_key))
         return [_intent(pi) for pi in result.data]
 
-    def create_refund(self, params: dict, idempotency_key: str) -> RefundInfo:
+    def create_refund(self, request: CreateRefund, idempotency_key: str) -> RefundInfo:
+        params = stripe_params.refund_params(request)
         refund = self._call(self._client.v1.refunds.create, params, {"idempotency_key": idempotency_key})
         return _refund(refund)
 

@@ -14,11 +14,10 @@ import uuid
 
 import stripe
 
-from pos.adapters.stripe_gateway import CANCEL_PARAMS
+from pos.adapters.stripe_params import CANCEL_PARAMS, confirm_params, create_params, refund_params
 from pos.domain.money import Money
-from pos.services.checkout import confirm_params, create_params
 from pos.services.doctor import Observation
-from pos.services.refunds import refund_params
+from pos.services.requests import ConfirmIntent, CreateIntent, CreateRefund
 
 TIMEOUT = (5.0, 30.0)
 STEPS = (
@@ -91,7 +90,7 @@ class Probe:
             self._clean_up()
 
     def _params(self, total: Money | None = None) -> dict:
-        return create_params(total or self.total, f"doctor-{uuid.uuid4().hex}", "doctor")
+        return create_params(CreateIntent(total or self.total, f"doctor-{uuid.uuid4().hex}", "doctor"))
 
     def _create(self, key: str | None = None, params: dict | None = None):
         params = params or self._params()
@@ -109,21 +108,25 @@ class Probe:
         skipped = Observation(failure="skipped: the create step failed")
         if intent is None:
             return results + [(step, skipped) for step in STEPS[1:]]
-        paid, seen = _attempt(lambda: intents.confirm(intent.id, confirm_params("pm_card_visa")))
+        paid, seen = _attempt(lambda: intents.confirm(intent.id, confirm_params(ConfirmIntent("pm_card_visa"))))
         results.append(("confirm", seen))
 
         declined, _ = self._create()
         if declined is not None:
             results.append(
-                ("decline", _attempt(lambda: intents.confirm(declined.id, confirm_params("pm_card_chargeDeclined")))[1])
+                (
+                    "decline",
+                    _attempt(
+                        lambda: intents.confirm(declined.id, confirm_params(ConfirmIntent("pm_card_chargeDeclined")))
+                    )[1],
+                )
             )
         else:
             results.append(("decline", skipped))
 
         if paid is not None:
-            params = refund_params(
-                paid.id, self.total.minor // 2, "requested_by_customer", uuid.uuid4().hex, 0, "doctor"
-            )
+            half = Money(self.total.minor // 2, self.total.currency)
+            params = refund_params(CreateRefund(paid.id, half, "requested_by_customer", uuid.uuid4().hex, 0, "doctor"))
             results.append(("refund", _attempt(lambda: self.client.v1.refunds.create(params))[1]))
         else:
             results.append(("refund", Observation(failure="skipped: the confirm step failed")))

@@ -1,7 +1,8 @@
-"""The payment gateway as checkout and recovery see it: plain data in, plain data out.
+"""The payment gateway as the payment machine sees it: typed requests in, plain data out.
 
-The Stripe adapter implements this; nothing outside it sees a Stripe object.
-Every call that changes something takes the idempotency key the journal chose.
+The Stripe adapter implements this; nothing outside it sees a Stripe object or
+a Stripe parameter. Every call that changes something takes the idempotency key
+the journal chose.
 """
 
 from __future__ import annotations
@@ -9,11 +10,14 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any, Protocol
 
+from .requests import ConfirmIntent, CreateIntent, CreateRefund, LabelIntent
+from .states import IntentStatus, RefundStatus
+
 
 @dataclass(frozen=True)
 class Intent:
     id: str
-    status: str  # Stripe's PaymentIntent status
+    status: IntentStatus
     amount: int
     currency: str  # lower case, as Stripe gives it
     amount_received: int = 0
@@ -28,7 +32,7 @@ class Intent:
 @dataclass(frozen=True)
 class RefundInfo:
     id: str
-    status: str  # Stripe's refund status: succeeded, pending, failed, canceled
+    status: RefundStatus
     amount: int
     currency: str
     metadata: dict[str, Any] | None = None
@@ -78,11 +82,11 @@ class NotAuthorized(GatewayError):
 class PaymentGateway(Protocol):
     endpoint: str
 
-    def create_payment_intent(self, params: dict[str, Any], idempotency_key: str) -> Intent: ...
-    def confirm_payment_intent(self, intent_id: str, params: dict[str, Any], idempotency_key: str) -> Intent: ...
+    def create_payment_intent(self, request: CreateIntent, idempotency_key: str) -> Intent: ...
+    def confirm_payment_intent(self, intent_id: str, request: ConfirmIntent, idempotency_key: str) -> Intent: ...
     def retrieve_payment_intent(self, intent_id: str) -> Intent: ...
     def cancel_payment_intent(self, intent_id: str, idempotency_key: str) -> Intent: ...
-    def update_payment_intent(self, intent_id: str, params: dict[str, Any], idempotency_key: str) -> Intent: ...
+    def label_payment_intent(self, intent_id: str, request: LabelIntent, idempotency_key: str) -> Intent: ...
     def find_payment_intents(self, sale_key: str) -> list[Intent]: ...
-    def create_refund(self, params: dict[str, Any], idempotency_key: str) -> RefundInfo: ...
+    def create_refund(self, request: CreateRefund, idempotency_key: str) -> RefundInfo: ...
     def list_refunds(self, intent_id: str) -> list[RefundInfo]: ...

@@ -3,9 +3,12 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any, Protocol
+from typing import Protocol
 
 from pos.domain.refunds import RefundableLine, RefundReceipt
+
+from .requests import CreateRefund
+from .states import RefundState
 
 
 @dataclass(frozen=True)
@@ -31,10 +34,10 @@ class RefundRecord:
     id: int
     refund_key: str
     receipt_id: int
-    state: str  # sent, succeeded, failed
+    state: RefundState
     amount_minor: int
     currency: str
-    params: dict[str, Any]
+    request: CreateRefund  # as journaled before Stripe was asked
     created_at: str
     refund_no: int | None = None
     stripe_refund: str | None = None
@@ -43,15 +46,7 @@ class RefundRecord:
 
 class RefundJournal(Protocol):
     def basis(self, receipt_id: int) -> RefundBasis: ...
-    def begin_refund(
-        self,
-        basis: RefundBasis,
-        amount_minor: int,
-        lines: dict[int, int],
-        reason: str,
-        params: dict[str, Any],
-        refund_key: str,
-    ) -> RefundRecord: ...
+    def begin_refund(self, basis: RefundBasis, lines: dict[int, int], request: CreateRefund) -> RefundRecord: ...
     def finish_refund(self, refund_id: int, stripe_refund: str) -> RefundReceipt: ...
     def fail_refund(self, refund_id: int, message: str) -> None: ...
     def unfinished_refunds(self) -> list[RefundRecord]: ...

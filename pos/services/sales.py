@@ -1,6 +1,7 @@
-"""The payment journal's records and states (Brandur Leach's idempotency-keys shape).
+"""The payment journal's records and port (Brandur Leach's idempotency-keys shape).
 
-A sale moves through recovery points, each committed before the next Stripe call:
+A sale moves through recovery points (`states.SaleState`), each committed before the
+next Stripe call; `sale_phases.py` holds the code that runs from each of them:
 
     started --create--> intent_created --confirm sent--> confirm_sent --> paid
                               ^                               |
@@ -16,12 +17,14 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import timedelta
-from typing import Any, Protocol
+from typing import Protocol
 
 from pos.domain.cart import Totals
 from pos.domain.receipt import Receipt
 
 from .gateway import Intent
+from .requests import ConfirmIntent, CreateIntent
+from .states import AttemptState, SaleState
 
 
 class StorageError(Exception):
@@ -35,16 +38,6 @@ class JournalIntegrityError(RuntimeError):
 # Stripe keeps idempotency keys for 24 hours; resend with the same key only inside this window,
 # which leaves a margin for clocks that disagree. Sales and refunds alike.
 KEY_WINDOW = timedelta(hours=23)
-
-
-STARTED = "started"
-INTENT_CREATED = "intent_created"
-CONFIRM_SENT = "confirm_sent"
-PAID = "paid"
-ABANDONED = "abandoned"
-PARKED = "parked"
-
-UNFINISHED = (STARTED, INTENT_CREATED, CONFIRM_SENT)
 
 
 def create_key(sale_key: str) -> str:
@@ -68,10 +61,10 @@ class SaleRecord:
     id: int
     sale_key: str
     till_id: str
-    state: str
+    state: SaleState
     currency: str
     total_minor: int
-    create_params: dict[str, Any]
+    create: CreateIntent  # what the intent was (or is to be) created with, as journaled
     payment_intent: str | None
     created_at: str
     note: str | None = None
@@ -82,36 +75,35 @@ class AttemptRecord:
     id: int
     sale_id: int
     attempt_no: int
-    payment_method: str
     idempotency_key: str
-    params: dict[str, Any]
-    state: str
+    request: ConfirmIntent
+    state: AttemptState
+
+    @property
+    def payment_method(self) -> str:
+        return self.request.payment_method
 
 
 class Journal(Protocol):
+    """The sale journal: each method that changes a state commits one recovery point."""
+
     def begin_sale(
-        self,
-        totals: Totals,
-        tax_inclusive: bool,
-        till_id: str,
-        sale_key: str,
-        create_params: dict[str, Any],
-        product_ids: list[int | None],
+        self, totals: Totals, tax_inclusive: bool, create: CreateIntent, product_ids: list[int | None]
     ) -> SaleRecord: ...
     def record_intent(self, sale_id: int, intent_id: str) -> SaleRecord: ...
-    def begin_attempt(self, sale: SaleRecord, payment_method: str, params: dict[str, Any]) -> AttemptRecord: ...
+    def begin_attempt(self, sale: SaleRecord, request: ConfirmIntent) -> AttemptRecord: ...
     def open_attempt(self, sale_id: int) -> AttemptRecord | None: ...
     def record_attempt(
         self,
         attempt_id: int,
-        state: str,
+        state: AttemptState,
         *,
         decline_code: str | None = None,
         message: str | None = None,
         charge_id: str | None = None,
     ) -> None: ...
     def finish_paid(self, sale_id: int, intent: Intent) -> Receipt: ...
-    def close_sale(self, sale_id: int, state: str, note: str) -> None: ...
+    def close_sale(self, sale_id: int, state: SaleState, note: str) -> None: ...
     def note(self, sale_id: int, note: str) -> None: ...
     def sale(self, sale_id: int) -> SaleRecord: ...
     def sale_for_intent(self, intent_id: str) -> SaleRecord | None: ...

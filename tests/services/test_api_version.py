@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import json
+import sqlite3
 from datetime import datetime, timedelta, timezone
 
 from stripe._api_version import _ApiVersion
@@ -42,7 +44,7 @@ def test_every_request_the_till_sends_is_declared_by_the_sdk(shop, sandbox):
         # Recovery: a create whose answer was lost, found two days later by search.
         shop.till.new_sale()
         lost = shop.checkout.start_sale(shop.cart_of((shop.bun, 2)))
-        shop.gateway.create_payment_intent(lost.create_params, sales.create_key(lost.sale_key))
+        shop.gateway.create_payment_intent(lost.create, sales.create_key(lost.sale_key))
         recover(shop.journal, shop.gateway, now=datetime.now(timezone.utc) + timedelta(days=2))
         shop.gateway.list_refunds(paid.receipt.payment_intent)
         shop.gateway.check_key()
@@ -69,23 +71,52 @@ def test_every_request_the_till_sends_is_declared_by_the_sdk(shop, sandbox):
     check_invariants(db(shop), shop.stripe)
 
 
-def test_a_journal_from_before_endive_is_still_recovered(shop):
-    # A sale journaled by an older till holds payment_method_types in its create parameters; Stripe
-    # refuses to take them again on this version, so recovery finds the sale by its metadata instead.
-    sale = shop.checkout.start_sale(shop.cart_of((shop.latte, 1)))
-    old = {k: v for k, v in sale.create_params.items() if k != "allowed_payment_method_types"}
-    old["payment_method_types"] = ["card"]
+def journal_as_older_till(shop, sale, stripe_params: dict) -> None:
+    """Rewrite the sale's journaled create as a till before the typed requests stored it."""
     shop.engine.dispose()
-    import json
-    import sqlite3
-
     conn = sqlite3.connect(db(shop))
     with conn:
-        conn.execute("UPDATE sales SET create_params = ? WHERE id = ?", (json.dumps(old), sale.id))
+        conn.execute("UPDATE sales SET create_params = ? WHERE id = ?", (json.dumps(stripe_params), sale.id))
     conn.close()
+
+
+def test_a_journal_from_before_endive_is_still_recovered(shop):
+    # A sale journaled by an older till holds Stripe's parameters (payment_method_types, refused on
+    # this version) where the till now keeps its typed request. The journal still reads it, and recovery
+    # resends the request as this version takes it: the intent it makes is cancelled, the cart parked.
+    sale = shop.checkout.start_sale(shop.cart_of((shop.latte, 1)))
+    old = {
+        "amount": sale.total_minor,
+        "currency": sale.currency.lower(),
+        "payment_method_types": ["card"],
+        "metadata": {"sale_id": sale.sale_key, "till_id": sale.till_id},
+    }
+    journal_as_older_till(shop, sale, old)
     results = recover(shop.journal, shop.gateway)
     assert [r.outcome for r in results] == ["parked"]
-    assert shop.stripe.v1.payment_intents.list().data == []
+    made = shop.stripe.v1.payment_intents.list().data
+    assert [(pi.amount, pi.metadata["sale_id"], pi.status) for pi in made] == [
+        (sale.total_minor, sale.sale_key, "canceled")
+    ]
+    check_invariants(db(shop), shop.stripe)
+
+
+def test_an_old_create_that_had_landed_is_found_by_search(shop):
+    # The old till's create had reached Stripe with the old parameters: the same key with the
+    # request as sent now is an idempotency mismatch, so recovery looks the sale up by its metadata.
+    sale = shop.checkout.start_sale(shop.cart_of((shop.latte, 1)))
+    old = {
+        "amount": sale.total_minor,
+        "currency": sale.currency.lower(),
+        "metadata": {"sale_id": sale.sale_key, "till_id": sale.till_id},
+    }
+    landed = shop.stripe.v1.payment_intents.create(old, {"idempotency_key": sales.create_key(sale.sale_key)})
+    journal_as_older_till(shop, sale, old)
+    results = recover(shop.journal, shop.gateway)
+    assert [r.outcome for r in results] == ["parked"]
+    assert shop.journal.sale(sale.id).payment_intent == landed.id
+    assert [pi.id for pi in shop.stripe.v1.payment_intents.list().data] == [landed.id]
+    assert shop.stripe.v1.payment_intents.retrieve(landed.id).status == "canceled"
     check_invariants(db(shop), shop.stripe)
 
 
@@ -97,12 +128,12 @@ def test_recovery_is_right_while_search_lags(tmp_path, api_key):
             # 1. A create that landed, then the intent was paid elsewhere (say, from the Dashboard):
             #    search, lagging, still shows it unpaid.
             landed = shop.checkout.start_sale(shop.cart_of((shop.latte, 1)))
-            intent = shop.gateway.create_payment_intent(landed.create_params, sales.create_key(landed.sale_key))
+            intent = shop.gateway.create_payment_intent(landed.create, sales.create_key(landed.sale_key))
             sb.clock.advance(3601)
             shop.stripe.v1.payment_intents.confirm(intent.id, {"payment_method": "pm_card_visa"})
             # 2. A create that landed a moment ago: search cannot see it at all yet.
             fresh = shop.checkout.start_sale(shop.cart_of((shop.bun, 1)))
-            unseen = shop.gateway.create_payment_intent(fresh.create_params, sales.create_key(fresh.sale_key))
+            unseen = shop.gateway.create_payment_intent(fresh.create, sales.create_key(fresh.sale_key))
             later = datetime.now(timezone.utc) + timedelta(days=2)
             results = {r.sale_id: r for r in recover(shop.journal, shop.gateway, now=later)}
             assert results[landed.id].outcome == "receipt_saved"

@@ -8,6 +8,7 @@ import pytest
 
 from pos.services import sales
 from pos.services.checkout import Cancelled, CheckoutError, Declined, Failed, Paid
+from pos.services.states import SaleState
 from pos.domain.cart import Cart
 from tests.invariants import check_invariants
 
@@ -34,7 +35,7 @@ def test_decline_keeps_sale_and_intent_then_another_card_pays(shop):
     declined = shop.till.pay("pm_card_chargeDeclinedInsufficientFunds")
     assert isinstance(declined, Declined) and "not enough funds" in declined.message
     sale = shop.journal.sale(shop.till.sale_id)
-    assert sale.state == sales.INTENT_CREATED and not shop.till.cart.is_empty()
+    assert sale.state == SaleState.INTENT_CREATED and not shop.till.cart.is_empty()
     paid = shop.till.pay("pm_card_visa")
     assert isinstance(paid, Paid) and paid.receipt.payment_intent == sale.payment_intent
     assert len(shop.stripe.v1.payment_intents.list().data) == 1
@@ -100,7 +101,7 @@ def test_changed_cart_after_decline_starts_new_sale(shop):
     shop.till.cart.add(shop.bun)
     paid = shop.till.pay("pm_card_visa")
     assert isinstance(paid, Paid) and paid.receipt.total.minor == 900
-    assert shop.journal.sale(old.id).state == sales.ABANDONED
+    assert shop.journal.sale(old.id).state == SaleState.ABANDONED
     assert shop.stripe.v1.payment_intents.retrieve(old.payment_intent).status == "canceled"
     check_invariants(db(shop), shop.stripe)
 
@@ -126,7 +127,7 @@ def test_recovery_leaves_the_tills_own_sale_alone(shop):
     assert isinstance(shop.till.pay("pm_card_chargeDeclined"), Declined)
     sale_id = shop.till.sale_id
     assert recover(shop.journal, shop.gateway, exclude=shop.till.owns, lock_for=shop.checkout.sale_lock) == []
-    assert shop.journal.sale(sale_id).state == sales.INTENT_CREATED
+    assert shop.journal.sale(sale_id).state == SaleState.INTENT_CREATED
     assert isinstance(shop.till.pay("pm_card_visa"), Paid)
     # Without the till's claim (a restart), the same kind of sale is parked and its intent cancelled.
     shop.till.new_sale()
@@ -144,7 +145,7 @@ def test_recovery_after_the_key_window_searches_by_sale_id(shop):
 
     # A create that reached Stripe but whose answer was lost, found two days later.
     landed = shop.checkout.start_sale(shop.cart_of((shop.latte, 1)))
-    intent = shop.gateway.create_payment_intent(landed.create_params, sales.create_key(landed.sale_key))
+    intent = shop.gateway.create_payment_intent(landed.create, sales.create_key(landed.sale_key))
     # And a sale whose create never left the till.
     never = shop.checkout.start_sale(shop.cart_of((shop.bun, 1)))
     later = datetime.now(timezone.utc) + timedelta(days=2)

@@ -84,7 +84,7 @@ def test_date_search_follows_the_receipts_own_day(shop, clock):
 def test_recovery_does_not_skip_a_sale_from_a_fast_clock(shop, clock):
     clock(timedelta(hours=3))
     sale = shop.checkout.start_sale(shop.cart_of((shop.latte, 1)))
-    intent = shop.gateway.create_payment_intent(sale.create_params, sales.create_key(sale.sale_key))
+    intent = shop.gateway.create_payment_intent(sale.create, sales.create_key(sale.sale_key))
     shop.journal.record_intent(sale.id, intent.id)
     shop.stripe.v1.payment_intents.confirm(intent.id, {"payment_method": "pm_card_visa"})  # the charge went through
     clock(timedelta(0))  # the clock is corrected; the sale looks "from the future"

@@ -9,8 +9,8 @@ from __future__ import annotations
 
 import pytest
 
-from pos.services import sales
 from pos.services.checkout import Failed, Paid, Pending
+from pos.services.states import SaleState
 from tests.invariants import check_invariants
 
 from .conftest import Shop
@@ -125,7 +125,7 @@ def test_confirm_slower_than_the_client_timeout(make_shop, sandbox):
     first = shop.till.pay("pm_card_visa")
     # The confirm is held inside the sandbox past the client's timeout: the till must not guess.
     assert isinstance(first, Pending) and "Do NOT take another payment" in first.message
-    assert shop.journal.sale(shop.till.sale_id).state == sales.CONFIRM_SENT
+    assert shop.journal.sale(shop.till.sale_id).state == SaleState.CONFIRM_SENT
     held.release()
     held.wait_done()
     assert isinstance(finish(shop, shop.till.pay("pm_card_visa")), Paid)

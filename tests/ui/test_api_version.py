@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from stripe._api_version import _ApiVersion
 
-from pos.services import checkout
+from pos.adapters import stripe_params
 from tests.helpers.sdk_params import undeclared
 from tests.services.conftest import sandbox_client
 
@@ -28,14 +28,14 @@ def test_a_sale_through_the_window_speaks_the_sdks_version(qtbot, window, sandbo
 
 def test_a_parameter_the_version_refuses_fails_clearly(qtbot, window, sandbox, api_key, monkeypatch):
     # As the till did before decision 0003: Stripe refuses payment_method_types on endive.
-    original = checkout.create_params
+    original = stripe_params.create_params
 
-    def with_old_parameter(total, sale_key, till_id):
-        params = original(total, sale_key, till_id)
+    def with_old_parameter(request):
+        params = original(request)
         params.pop("allowed_payment_method_types")
         return {**params, "payment_method_types": ["card"]}
 
-    monkeypatch.setattr(checkout, "create_params", with_old_parameter)
+    monkeypatch.setattr(stripe_params, "create_params", with_old_parameter)
     ring_up_three(qtbot, window)
     dialog = open_payment(qtbot, window)
     charge(qtbot, dialog, "pm_card_visa")

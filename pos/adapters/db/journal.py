@@ -15,7 +15,9 @@ from pos.domain.cart import Totals
 from pos.domain.receipt import Receipt
 from pos.services import sales
 from pos.services.gateway import Intent
+from pos.services.requests import ConfirmIntent, CreateIntent
 from pos.services.sales import AttemptRecord, JournalIntegrityError, SaleRecord
+from pos.services.states import UNFINISHED, AttemptState, IntentStatus, SaleState
 
 from . import raw
 from .raw import now_iso
@@ -28,10 +30,10 @@ def _sale(row) -> SaleRecord:
         id=row["id"],
         sale_key=row["sale_key"],
         till_id=row["till_id"],
-        state=row["state"],
+        state=SaleState(row["state"]),
         currency=row["currency"],
         total_minor=row["total_minor"],
-        create_params=json.loads(row["create_params"]),
+        create=CreateIntent.from_json(json.loads(row["create_params"])),
         payment_intent=row["payment_intent"],
         created_at=row["created_at"],
         note=row["note"],
@@ -43,10 +45,9 @@ def _attempt(row) -> AttemptRecord:
         id=row["id"],
         sale_id=row["sale_id"],
         attempt_no=row["attempt_no"],
-        payment_method=row["payment_method"],
         idempotency_key=row["idempotency_key"],
-        params=json.loads(row["params"]),
-        state=row["state"],
+        request=ConfirmIntent.from_json(json.loads(row["params"])),
+        state=AttemptState(row["state"]),
     )
 
 
@@ -63,16 +64,11 @@ class SqlJournal:
 
     # -- recovery points ---------------------------------------------------
     def begin_sale(
-        self,
-        totals: Totals,
-        tax_inclusive: bool,
-        till_id: str,
-        sale_key: str,
-        create_params: dict,
-        product_ids: list[int | None],
+        self, totals: Totals, tax_inclusive: bool, create: CreateIntent, product_ids: list[int | None]
     ) -> SaleRecord:
         stamp = now_iso()
-        encoded = json.dumps(create_params, sort_keys=True)
+        till_id, sale_key = create.till_id, create.sale_key
+        encoded = json.dumps(create.to_json(), sort_keys=True)
         with self._write() as conn:
             # Read the pages the receipt will be written to (the receipts table's last leaf and this
             # till's number index): damage there shows now, before any money moves, not after.
@@ -84,7 +80,7 @@ class SqlJournal:
                 (
                     sale_key,
                     till_id,
-                    sales.STARTED,
+                    SaleState.STARTED,
                     totals.currency.upper(),
                     totals.total.minor,
                     totals.tax.minor,
@@ -119,10 +115,10 @@ class SqlJournal:
             id=sale_id,
             sale_key=sale_key,
             till_id=till_id,
-            state=sales.STARTED,
+            state=SaleState.STARTED,
             currency=totals.currency.upper(),
             total_minor=totals.total.minor,
-            create_params=json.loads(encoded),
+            create=create,
             payment_intent=None,
             created_at=stamp,
         )
@@ -131,13 +127,13 @@ class SqlJournal:
         with self._write() as conn:
             conn.execute(
                 "UPDATE sales SET payment_intent = ?, state = ?, updated_at = ? WHERE id = ? AND state = ?",
-                (intent_id, sales.INTENT_CREATED, now_iso(), sale_id, sales.STARTED),
+                (intent_id, SaleState.INTENT_CREATED, now_iso(), sale_id, SaleState.STARTED),
             )
             return _sale(conn.execute("SELECT * FROM sales WHERE id = ?", (sale_id,)).fetchone())
 
-    def begin_attempt(self, sale: SaleRecord, payment_method: str, params: dict) -> AttemptRecord:
+    def begin_attempt(self, sale: SaleRecord, request: ConfirmIntent) -> AttemptRecord:
         stamp = now_iso()
-        encoded = json.dumps(params, sort_keys=True)
+        encoded = json.dumps(request.to_json(), sort_keys=True)
         with self._write() as conn:
             number = (
                 conn.execute("SELECT max(attempt_no) FROM payments WHERE sale_id = ?", (sale.id,)).fetchone()[0] or 0
@@ -145,32 +141,39 @@ class SqlJournal:
             key = sales.confirm_key(sale.sale_key, number)
             attempt_id = conn.execute(
                 "INSERT INTO payments (sale_id, attempt_no, payment_method, idempotency_key, params, state,"
-                " created_at, updated_at) VALUES (?,?,?,?,?,'sent',?,?)",
-                (sale.id, number, payment_method, key, encoded, stamp, stamp),
+                " created_at, updated_at) VALUES (?,?,?,?,?,?,?,?)",
+                (sale.id, number, request.payment_method, key, encoded, AttemptState.SENT, stamp, stamp),
             ).lastrowid
             conn.execute(
-                "UPDATE sales SET state = ?, updated_at = ? WHERE id = ?", (sales.CONFIRM_SENT, stamp, sale.id)
+                "UPDATE sales SET state = ?, updated_at = ? WHERE id = ?", (SaleState.CONFIRM_SENT, stamp, sale.id)
             )
         return AttemptRecord(
             id=attempt_id,
             sale_id=sale.id,
             attempt_no=number,
-            payment_method=payment_method,
             idempotency_key=key,
-            params=json.loads(encoded),
-            state="sent",
+            request=request,
+            state=AttemptState.SENT,
         )
 
     def open_attempt(self, sale_id: int) -> AttemptRecord | None:
         """The attempt whose answer never came back, if any."""
         with self._connection() as conn:
             row = conn.execute(
-                "SELECT * FROM payments WHERE sale_id = ? AND state = 'sent' ORDER BY attempt_no DESC LIMIT 1",
-                (sale_id,),
+                "SELECT * FROM payments WHERE sale_id = ? AND state = ? ORDER BY attempt_no DESC LIMIT 1",
+                (sale_id, AttemptState.SENT),
             ).fetchone()
         return _attempt(row) if row else None
 
-    def record_attempt(self, attempt_id: int, state: str, *, decline_code=None, message=None, charge_id=None) -> None:
+    def record_attempt(
+        self,
+        attempt_id: int,
+        state: AttemptState,
+        *,
+        decline_code: str | None = None,
+        message: str | None = None,
+        charge_id: str | None = None,
+    ) -> None:
         """An attempt's answer that did not finish the sale (declined, needs action, failed)."""
         stamp = now_iso()
         with self._write() as conn:
@@ -182,7 +185,7 @@ class SqlJournal:
             )
             conn.execute(
                 "UPDATE sales SET state = ?, updated_at = ? WHERE id = ? AND state = ?",
-                (sales.INTENT_CREATED, stamp, sale_id, sales.CONFIRM_SENT),
+                (SaleState.INTENT_CREATED, stamp, sale_id, SaleState.CONFIRM_SENT),
             )
 
     def finish_paid(self, sale_id: int, intent: Intent) -> Receipt:
@@ -192,7 +195,7 @@ class SqlJournal:
             sale = conn.execute("SELECT * FROM sales WHERE id = ?", (sale_id,)).fetchone()
             receipt = conn.execute("SELECT * FROM receipts WHERE sale_id = ?", (sale_id,)).fetchone()
             if receipt is None:
-                if intent.status != "succeeded":
+                if intent.status is not IntentStatus.SUCCEEDED:
                     raise JournalIntegrityError(f"sale {sale_id}: intent {intent.id} is {intent.status}")
                 if (intent.amount, intent.currency.upper()) != (sale["total_minor"], sale["currency"]):
                     raise JournalIntegrityError(
@@ -228,30 +231,38 @@ class SqlJournal:
                     ),
                 )
                 conn.execute(
-                    "UPDATE payments SET state = 'succeeded', charge_id = ?, card_brand = ?, card_last4 = ?,"
-                    " updated_at = ? WHERE sale_id = ? AND state = 'sent'",
-                    (intent.charge_id, intent.card_brand, intent.card_last4, stamp, sale_id),
+                    "UPDATE payments SET state = ?, charge_id = ?, card_brand = ?, card_last4 = ?,"
+                    " updated_at = ? WHERE sale_id = ? AND state = ?",
+                    (
+                        AttemptState.SUCCEEDED,
+                        intent.charge_id,
+                        intent.card_brand,
+                        intent.card_last4,
+                        stamp,
+                        sale_id,
+                        AttemptState.SENT,
+                    ),
                 )
                 conn.execute(
                     "UPDATE sales SET state = ?, payment_intent = ?, updated_at = ? WHERE id = ?",
-                    (sales.PAID, intent.id, stamp, sale_id),
+                    (SaleState.PAID, intent.id, stamp, sale_id),
                 )
                 receipt = conn.execute("SELECT * FROM receipts WHERE sale_id = ?", (sale_id,)).fetchone()
             return self._receipt(conn, receipt, sale)
 
-    def close_sale(self, sale_id: int, state: str, note: str) -> None:
-        assert state in (sales.ABANDONED, sales.PARKED)
+    def close_sale(self, sale_id: int, state: SaleState, note: str) -> None:
+        if state not in (SaleState.ABANDONED, SaleState.PARKED):
+            raise ValueError(f"a sale is closed as abandoned or parked, not {state}")
         stamp = now_iso()
         with self._write() as conn:
             conn.execute(
                 f"UPDATE sales SET state = ?, note = ?, updated_at = ? WHERE id = ? AND state IN "
-                f"({','.join('?' * len(sales.UNFINISHED))})",
-                (state, note, stamp, sale_id, *sales.UNFINISHED),
+                f"({','.join('?' * len(UNFINISHED))})",
+                (state, note, stamp, sale_id, *UNFINISHED),
             )
             conn.execute(
-                "UPDATE payments SET state = 'failed', message = ?, updated_at = ? "
-                "WHERE sale_id = ? AND state = 'sent'",
-                (note, stamp, sale_id),
+                "UPDATE payments SET state = ?, message = ?, updated_at = ? WHERE sale_id = ? AND state = ?",
+                (AttemptState.FAILED, note, stamp, sale_id, AttemptState.SENT),
             )
 
     def note(self, sale_id: int, note: str) -> None:
@@ -276,10 +287,10 @@ class SqlJournal:
         return [_sale(r) for r in rows]
 
     def unfinished_sales(self) -> list[SaleRecord]:
-        return self._sales_in(sales.UNFINISHED)
+        return self._sales_in(UNFINISHED)
 
     def parked_sales(self) -> list[SaleRecord]:
-        return self._sales_in((sales.PARKED,))
+        return self._sales_in((SaleState.PARKED,))
 
     def sale_lines(self, sale_id: int) -> list[tuple[int | None, str, int]]:
         """(product id, sku, quantity) per line, to rebuild a parked cart."""
@@ -295,7 +306,7 @@ class SqlJournal:
             conn.execute(
                 "UPDATE sales SET state = ?, note = 'resumed into a new sale', updated_at = ? "
                 "WHERE id = ? AND state = ?",
-                (sales.ABANDONED, now_iso(), sale_id, sales.PARKED),
+                (SaleState.ABANDONED, now_iso(), sale_id, SaleState.PARKED),
             )
 
     def receipt_for_sale(self, sale_id: int) -> Receipt | None:

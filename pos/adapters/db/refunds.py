@@ -9,9 +9,15 @@ from sqlalchemy.engine import Engine
 from pos.domain.money import Money
 from pos.domain.refunds import RefundableLine, RefundError, RefundReceipt, lines_amount
 from pos.services.refund_journal import RefundBasis, RefundRecord
+from pos.services.requests import CreateRefund
+from pos.services.states import RefundState
 
 from . import raw
 from .raw import now_iso, parse_iso
+
+
+# Refunds that take from what a receipt can still give back: made, or asked and not yet answered.
+COUNTED = (RefundState.SENT, RefundState.SUCCEEDED)
 
 
 def _record(row) -> RefundRecord:
@@ -19,10 +25,10 @@ def _record(row) -> RefundRecord:
         id=row["id"],
         refund_key=row["refund_key"],
         receipt_id=row["receipt_id"],
-        state=row["state"],
+        state=RefundState(row["state"]),
         amount_minor=row["amount_minor"],
         currency=row["currency"],
-        params=json.loads(row["params"]),
+        request=CreateRefund.from_json(json.loads(row["params"]), row["currency"]),
         created_at=row["created_at"],
         refund_no=row["refund_no"],
         stripe_refund=row["stripe_refund"],
@@ -40,15 +46,14 @@ class SqlRefunds:
         if receipt is None:
             raise RefundError("There is no such receipt.")
         pending = conn.execute(
-            "SELECT coalesce(sum(amount_minor), 0) FROM refunds WHERE receipt_id = ? "
-            "AND state IN ('sent', 'succeeded')",
-            (receipt_id,),
+            "SELECT coalesce(sum(amount_minor), 0) FROM refunds WHERE receipt_id = ? AND state IN (?, ?)",
+            (receipt_id, *COUNTED),
         ).fetchone()[0]
         refunded_units = dict(
             conn.execute(
                 "SELECT l.line_no, sum(l.quantity) FROM refund_lines l JOIN refunds r ON r.id = l.refund_id "
-                "WHERE r.receipt_id = ? AND r.state IN ('sent', 'succeeded') GROUP BY l.line_no",
-                (receipt_id,),
+                "WHERE r.receipt_id = ? AND r.state IN (?, ?) GROUP BY l.line_no",
+                (receipt_id, *COUNTED),
             ).fetchall()
         )
         lines = tuple(
@@ -78,10 +83,9 @@ class SqlRefunds:
         with raw.connection(self._engine) as conn:
             return self._basis(conn, receipt_id)
 
-    def begin_refund(
-        self, basis: RefundBasis, amount_minor: int, lines: dict[int, int], reason: str, params: dict, refund_key: str
-    ) -> RefundRecord:
+    def begin_refund(self, basis: RefundBasis, lines: dict[int, int], request: CreateRefund) -> RefundRecord:
         stamp = now_iso()
+        amount_minor = request.amount.minor
         with raw.write(self._engine) as conn:
             # Checked again under the write lock: two tills refunding one receipt cannot both pass.
             fresh = self._basis(conn, basis.receipt_id)
@@ -96,15 +100,16 @@ class SqlRefunds:
                     raise RefundError("Some of those items were refunded already.")
             refund_id = conn.execute(
                 "INSERT INTO refunds (refund_key, receipt_id, till_id, state, amount_minor, currency, reason, params,"
-                " created_at, updated_at) VALUES (?,?,?,'sent',?,?,?,?,?,?)",
+                " created_at, updated_at) VALUES (?,?,?,?,?,?,?,?,?,?)",
                 (
-                    refund_key,
+                    request.refund_key,
                     basis.receipt_id,
                     basis.till_id,
+                    RefundState.SENT,
                     amount_minor,
                     basis.currency,
-                    reason,
-                    json.dumps(params, sort_keys=True),
+                    request.reason,
+                    json.dumps(request.to_json(), sort_keys=True),
                     stamp,
                     stamp,
                 ),
@@ -124,7 +129,7 @@ class SqlRefunds:
         stamp = now_iso()
         with raw.write(self._engine) as conn:
             row = conn.execute("SELECT * FROM refunds WHERE id = ?", (refund_id,)).fetchone()
-            if row["state"] != "succeeded":
+            if row["state"] != RefundState.SUCCEEDED:
                 number = (
                     conn.execute("SELECT max(refund_no) FROM refunds WHERE till_id = ?", (row["till_id"],)).fetchone()[
                         0
@@ -132,9 +137,9 @@ class SqlRefunds:
                     or 0
                 ) + 1
                 conn.execute(
-                    "UPDATE refunds SET state = 'succeeded', refund_no = ?, stripe_refund = ?, message = NULL,"
+                    "UPDATE refunds SET state = ?, refund_no = ?, stripe_refund = ?, message = NULL,"
                     " updated_at = ? WHERE id = ?",
-                    (number, stripe_refund, stamp, refund_id),
+                    (RefundState.SUCCEEDED, number, stripe_refund, stamp, refund_id),
                 )
                 receipt = conn.execute(
                     "SELECT total_minor, refunded_minor FROM receipts WHERE id = ?", (row["receipt_id"],)
@@ -172,13 +177,16 @@ class SqlRefunds:
     def fail_refund(self, refund_id: int, message: str) -> None:
         with raw.write(self._engine) as conn:
             conn.execute(
-                "UPDATE refunds SET state = 'failed', message = ?, updated_at = ? WHERE id = ? AND state = 'sent'",
-                (message, now_iso(), refund_id),
+                "UPDATE refunds SET state = ?, message = ?, updated_at = ? WHERE id = ? AND state = ?",
+                (RefundState.FAILED, message, now_iso(), refund_id, RefundState.SENT),
             )
 
     def unfinished_refunds(self) -> list[RefundRecord]:
         with raw.connection(self._engine) as conn:
-            return [_record(r) for r in conn.execute("SELECT * FROM refunds WHERE state = 'sent' ORDER BY id")]
+            return [
+                _record(r)
+                for r in conn.execute("SELECT * FROM refunds WHERE state = ? ORDER BY id", (RefundState.SENT,))
+            ]
 
     def refunds_for_receipt(self, receipt_id: int) -> list[RefundRecord]:
         with raw.connection(self._engine) as conn:

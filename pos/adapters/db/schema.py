@@ -50,7 +50,7 @@ class SaleRow(SQLModel, table=True):
     tax_minor: int
     subtotal_minor: int
     tax_inclusive: bool
-    create_params: str  # the exact JSON sent to create the PaymentIntent
+    create_params: str  # the CreateIntent request as JSON (older layouts: the Stripe parameters sent)
     payment_intent: str | None = Field(default=None, index=True)
     note: str | None = None  # what recovery or a failure said, for the cashier
     created_at: str

@@ -1,0 +1,56 @@
+"""The till's requests as Stripe parameters, on the API version the pinned SDK sends.
+
+The only place Stripe parameters are written. Each builder is deterministic, so
+a request rebuilt from the journal after a crash yields the same parameters for
+the same idempotency key. Only parameters the SDK's `*Params` types declare are
+sent (tests/sandbox/test_conformance.py checks them against the SDK).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from pos.services.requests import ConfirmIntent, CreateIntent, CreateRefund, LabelIntent
+
+Params = dict[str, Any]
+
+# Every intent the till gives up on was abandoned: the cart changed, or the card needed 3D Secure.
+CANCEL_PARAMS: Params = {"cancellation_reason": "abandoned"}
+# The charge comes expanded so the receipt can show the card's brand and last four (`_intent` reads it).
+EXPAND_CHARGE = ["latest_charge"]
+
+
+def create_params(request: CreateIntent) -> Params:
+    """Cards only, through `allowed_payment_method_types`: nothing can redirect, so confirm needs no
+    return_url (docs/decisions/0003-card-only-payment-intents.md)."""
+    return {
+        "amount": request.amount.minor,
+        "currency": request.amount.currency.lower(),
+        "allowed_payment_method_types": ["card"],
+        "metadata": {"sale_id": request.sale_key, "till_id": request.till_id},
+    }
+
+
+def confirm_params(request: ConfirmIntent) -> Params:
+    return {"payment_method": request.payment_method, "expand": EXPAND_CHARGE}
+
+
+def label_params(request: LabelIntent) -> Params:
+    return {"metadata": {"receipt_no": request.receipt_no}}
+
+
+def refund_params(request: CreateRefund) -> Params:
+    return {
+        "payment_intent": request.payment_intent,
+        "amount": request.amount.minor,
+        "reason": request.reason,
+        "metadata": {
+            "refund_key": request.refund_key,
+            "receipt_no": str(request.receipt_no),
+            "till_id": request.till_id,
+        },
+    }
+
+
+def search_query(sale_key: str) -> Params:
+    return {"query": f"metadata['sale_id']:'{sale_key}'", "limit": 10}

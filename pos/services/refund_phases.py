@@ -1,0 +1,131 @@
+"""A refund's phases: journaled as sent, then Stripe asked with the refund's own key.
+
+    sent        within 23 h: ask Stripe (same key, same request; one retry if no answer),
+                later: find it among the payment's refunds by its refund_key metadata
+    succeeded   the numbered refund receipt (written with Stripe's yes)
+    failed      what Stripe said; nothing was refunded
+
+The first pass (`Refunds.refund`) and recovery (`Refunds.recover`) both run
+these through `phases.settle`, so a refund picked up after a crash does exactly
+what its first pass would have done from the same point.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime, timezone
+from typing import Callable
+
+from pos.domain.refunds import RefundReceipt
+
+from .crashpoints import crash_point
+from .gateway import GatewayError, OutcomeUnknown, PaymentGateway, RequestRejected
+from .phases import Next, Phases
+from .refund_journal import RefundJournal, RefundRecord
+from .sales import KEY_WINDOW, StorageError
+from .states import RefundState
+
+NOT_REFUNDED = "Nothing was refunded."
+
+
+@dataclass(frozen=True)
+class Refunded:
+    refund: RefundReceipt
+
+
+@dataclass(frozen=True)
+class RefundFailed:
+    message: str
+    outcome_unknown: bool = False
+
+
+RefundResult = Refunded | RefundFailed
+Step = Next[RefundRecord] | RefundResult
+
+
+def refund_key_for(refund_key: str) -> str:
+    return f"pos-refund-{refund_key}"
+
+
+class RefundPhases(Phases[RefundRecord, RefundResult]):
+    def __init__(self, journal: RefundJournal, gateway: PaymentGateway, now: datetime | None = None):
+        self.journal, self.gateway = journal, gateway
+        self.now = now or datetime.now(timezone.utc)
+
+    def phase(self, record: RefundRecord) -> Callable[[RefundRecord], Step]:
+        return {
+            RefundState.SENT: self._from_sent,
+            RefundState.SUCCEEDED: self._from_succeeded,
+            RefundState.FAILED: self._from_failed,
+        }[record.state]
+
+    def _from_sent(self, record: RefundRecord) -> Step:
+        if self.now - datetime.fromisoformat(record.created_at) < KEY_WINDOW:
+            return self._ask(record, retry_unknown=True)
+        return self._find(record)
+
+    def _from_succeeded(self, record: RefundRecord) -> Step:
+        return Refunded(self.journal.refund_receipt(record.id))
+
+    def _from_failed(self, record: RefundRecord) -> Step:
+        return RefundFailed(record.message or NOT_REFUNDED)
+
+    def _ask(self, record: RefundRecord, retry_unknown: bool) -> Step:
+        try:
+            info = self.gateway.create_refund(record.request, refund_key_for(record.refund_key))
+            crash_point("after_refund_sent")
+        except OutcomeUnknown:
+            if retry_unknown:
+                # The same key: Stripe answers the first request's result, or makes the refund now.
+                return self._ask(record, retry_unknown=False)
+            return RefundFailed(
+                "Could not reach Stripe to learn whether the refund went through. Do NOT "
+                "refund again: the till checks by itself and will show it.",
+                outcome_unknown=True,
+            )
+        except RequestRejected as exc:
+            return self._fail(record, _rejection(exc))
+        except GatewayError as exc:  # Stripe said it did not process it (busy, key refused)
+            return self._fail(record, f"Stripe could not take the refund just now ({exc}). {NOT_REFUNDED} Try again.")
+        if info.status.refused:
+            return self._fail(record, f"The card's bank refused the refund. {NOT_REFUNDED}")
+        return self._succeeded(record, info.id)
+
+    def _find(self, record: RefundRecord) -> Step:
+        """Past the key window: the refund is found by its refund_key metadata, or it was never made."""
+        try:
+            found = [
+                r
+                for r in self.gateway.list_refunds(record.request.payment_intent)
+                if (r.metadata or {}).get("refund_key") == record.refund_key
+            ]
+        except GatewayError:
+            return RefundFailed("Stripe did not answer; the till asks again later.", outcome_unknown=True)
+        if found and not found[0].status.refused:
+            return self._succeeded(record, found[0].id)
+        return self._fail(record, f"Stripe has no record of this refund. {NOT_REFUNDED}")
+
+    def _succeeded(self, record: RefundRecord, stripe_refund: str) -> Step:
+        try:
+            return Refunded(self.journal.finish_refund(record.id, stripe_refund))
+        except StorageError as exc:
+            return RefundFailed(
+                f"The refund went through, but the till could not save it: {exc} Do NOT refund "
+                "again; the till saves it as soon as it can write.",
+                outcome_unknown=True,
+            )
+
+    def _fail(self, record: RefundRecord, message: str) -> Step:
+        try:
+            self.journal.fail_refund(record.id, message)
+        except StorageError:
+            pass  # still 'sent': recovery asks Stripe again with the same key and learns the same answer
+        return RefundFailed(message)
+
+
+def _rejection(exc: RequestRejected) -> str:
+    if exc.code == "amount_too_large":
+        return f"Stripe says the refund is more than what is left on this payment. {NOT_REFUNDED}"
+    if exc.code == "charge_already_refunded":
+        return f"This payment was already refunded in full. {NOT_REFUNDED}"
+    return f"Stripe refused the refund: {exc} {NOT_REFUNDED}"

@@ -1,0 +1,104 @@
+"""What the till asks the payment provider to do, as typed requests.
+
+The services decide *what* to ask (this amount, this payment method, this
+refund); only the Stripe adapter turns a request into Stripe's parameters
+(`pos/adapters/stripe_params.py`). The journal stores each request as JSON
+before it is sent, so a resend after a crash rebuilds exactly the same request
+and, through the same adapter, exactly the same parameters for the same
+idempotency key.
+
+`from_json` also reads what journals written before these types stored (the
+Stripe parameters themselves), so an unfinished sale survives the upgrade.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from pos.domain.money import Money
+
+Json = dict[str, Any]
+
+
+@dataclass(frozen=True)
+class CreateIntent:
+    """A sale's PaymentIntent: its total, paid by card, tagged with the sale and till."""
+
+    amount: Money
+    sale_key: str
+    till_id: str
+
+    def to_json(self) -> Json:
+        return {
+            "amount": self.amount.minor,
+            "currency": self.amount.currency,
+            "sale_key": self.sale_key,
+            "till_id": self.till_id,
+        }
+
+    @classmethod
+    def from_json(cls, data: Json) -> CreateIntent:
+        tags = data.get("metadata") or data  # older journals stored Stripe's metadata
+        return cls(
+            Money(int(data["amount"]), str(data["currency"]).upper()),
+            str(tags.get("sale_key") or tags["sale_id"]),
+            str(tags["till_id"]),
+        )
+
+
+@dataclass(frozen=True)
+class ConfirmIntent:
+    """Confirm a sale's intent with a payment method (a test method such as `pm_card_visa`)."""
+
+    payment_method: str
+
+    def to_json(self) -> Json:
+        return {"payment_method": self.payment_method}
+
+    @classmethod
+    def from_json(cls, data: Json) -> ConfirmIntent:
+        return cls(str(data["payment_method"]))
+
+
+@dataclass(frozen=True)
+class LabelIntent:
+    """Add the receipt number to a paid intent, for the provider's dashboard."""
+
+    receipt_no: str
+
+
+@dataclass(frozen=True)
+class CreateRefund:
+    """Give back part or all of a receipt's payment."""
+
+    payment_intent: str
+    amount: Money
+    reason: str | None
+    refund_key: str
+    receipt_no: int
+    till_id: str
+
+    def to_json(self) -> Json:
+        return {
+            "payment_intent": self.payment_intent,
+            "amount": self.amount.minor,
+            "currency": self.amount.currency,
+            "reason": self.reason,
+            "refund_key": self.refund_key,
+            "receipt_no": self.receipt_no,
+            "till_id": self.till_id,
+        }
+
+    @classmethod
+    def from_json(cls, data: Json, currency: str) -> CreateRefund:
+        """`currency` is the refund record's own: older journals did not store it in the request."""
+        tags = data.get("metadata") or data
+        return cls(
+            str(data["payment_intent"]),
+            Money(int(data["amount"]), str(data.get("currency") or currency).upper()),
+            data.get("reason"),
+            str(tags["refund_key"]),
+            int(tags["receipt_no"]),
+            str(tags["till_id"]),
+        )

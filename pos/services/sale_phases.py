@@ -1,0 +1,329 @@
+"""A sale's phases: the one place that decides what to do from each recovery point.
+
+Checkout (charge a payment method), recovery (settle what a crash or timeout
+left) and a changed cart (abandon the earlier sale) all run these phases
+through `phases.settle`; they differ only in their `Goal`, which picks a column
+of the table below when the intent is not (or not yet) paid.
+
+    recovery point   CHARGE                          PARK (recovery)        ABANDON (cart changed)
+    started          create (same key)               find the intent:       close, nothing to cancel
+                                                     create (same key, <23 h) or search
+    intent_created   journal a confirm, send it      look the intent up     look the intent up
+    confirm_sent     look up; resend the same        look the intent up     look the intent up
+                     confirm if it never landed
+
+    intent status    CHARGE                          PARK                   ABANDON
+    succeeded        receipt                         receipt                receipt
+    requires_payment_method /
+    requires_confirmation      declined              cancel, park cart      cancel, drop cart
+    requires_action  cancel (3D Secure), keep cart   cancel, park cart      cancel, drop cart
+    processing       pending                         pending                pending
+    canceled         closed                          closed                 closed
+
+Every call that changes something at Stripe carries a key derived from the sale
+and its journaled request, so any phase may run again and Stripe answers once.
+"""
+
+from __future__ import annotations
+
+import logging
+from datetime import datetime, timezone
+from enum import StrEnum
+from typing import Callable
+
+from pos.domain.declines import cashier_message
+from pos.domain.money import Money
+
+from . import sales
+from .crashpoints import crash_point
+from .gateway import (
+    GatewayError,
+    Intent,
+    NotAuthorized,
+    OutcomeUnknown,
+    PaymentDeclined,
+    PaymentGateway,
+    ProviderUnavailable,
+    RequestRejected,
+)
+from .outcomes import Cancelled, Closed, Declined, Failed, Paid, Pending, SaleResult
+from .phases import Next, Phases
+from .requests import ConfirmIntent
+from .sales import KEY_WINDOW, AttemptRecord, Journal, JournalIntegrityError, SaleRecord
+from .states import AttemptState, IntentStatus, SaleState
+
+log = logging.getLogger(__name__)
+
+CHECKING = "Checking whether the payment went through…"
+NOT_CHARGED = "Nothing was charged."
+NEVER_CREATED = "no payment was ever created"
+
+Step = Next[SaleRecord] | SaleResult
+Progress = Callable[[str], None]
+
+
+class Goal(StrEnum):
+    CHARGE = "charge"  # take the payment with a payment method (checkout)
+    PARK = "park"  # settle what was left: a receipt if paid, else cancel and keep the cart (recovery)
+    ABANDON = "abandon"  # the cart changed: a receipt if paid, else cancel and drop the sale
+
+
+class SalePhases(Phases[SaleRecord, SaleResult]):
+    def __init__(
+        self,
+        journal: Journal,
+        gateway: PaymentGateway,
+        goal: Goal,
+        *,
+        confirm: ConfirmIntent | None = None,
+        progress: Progress = lambda _m: None,
+        now: datetime | None = None,
+        reason: str = "",
+    ):
+        if (goal is Goal.CHARGE) != (confirm is not None):
+            raise ValueError("a payment method is what CHARGE takes, and only CHARGE")
+        self.journal, self.gateway, self.goal = journal, gateway, goal
+        self.confirm, self.progress = confirm, progress
+        self.now = now or datetime.now(timezone.utc)
+        self.reason = reason  # why an ABANDON closes the sale (the journal's note)
+        self._found: Intent | None = None
+
+    def _current_intent(self, sale: SaleRecord) -> Intent:
+        found, self._found = self._found, None
+        if found is not None and found.id == sale.payment_intent:
+            return found
+        return self.gateway.retrieve_payment_intent(_intent_id(sale))
+
+    def phase(self, record: SaleRecord) -> Callable[[SaleRecord], Step]:
+        return {
+            SaleState.STARTED: self._from_started,
+            SaleState.INTENT_CREATED: self._from_intent_created,
+            SaleState.CONFIRM_SENT: self._from_confirm_sent,
+            SaleState.PAID: self._from_paid,
+            SaleState.ABANDONED: self._from_closed,
+            SaleState.PARKED: self._from_closed,
+        }[record.state]
+
+    # -- phases, one per recovery point -----------------------------------------------
+    def _from_started(self, sale: SaleRecord) -> Step:
+        if self.goal is Goal.ABANDON:
+            # No intent id was journaled, so no confirm was ever sent: nothing can have been charged.
+            return self._close(sale, SaleState.ABANDONED, self.reason)
+        if self.goal is Goal.PARK:
+            intent = self._find_intent(sale)
+            if intent is None:
+                return self._close(sale, SaleState.PARKED, NEVER_CREATED)
+            self._found = intent  # just fetched: the next phase need not ask again
+            return Next(self.journal.record_intent(sale.id, intent.id))
+        try:
+            intent = self.gateway.create_payment_intent(sale.create, sales.create_key(sale.sale_key))
+        except PaymentDeclined as exc:  # not expected on create, but never lose it
+            return Declined(cashier_message(exc.decline_code, exc.code), exc.decline_code)
+        except RequestRejected as exc:
+            note = _rejection_message(exc, sale)
+            self.journal.close_sale(sale.id, SaleState.ABANDONED, note)
+            return Failed(f"{note} {NOT_CHARGED}", sale_closed=True)
+        except GatewayError as exc:
+            # No confirm has been sent, so no money can have moved; the same key makes a retry safe.
+            return Failed(f"{_gateway_message(exc)} {NOT_CHARGED} Try again.")
+        crash_point("after_create_sent")
+        sale = self.journal.record_intent(sale.id, intent.id)
+        crash_point("after_intent_recorded")
+        return Next(sale)
+
+    def _from_intent_created(self, sale: SaleRecord) -> Step:
+        if self.confirm is None:
+            return self._act_on(sale, None, self._current_intent(sale))
+        attempt = self.journal.begin_attempt(sale, self.confirm)  # recovery point: confirm_sent
+        crash_point("after_confirm_recorded")
+        return self._send_confirm(sale, attempt)
+
+    def _from_confirm_sent(self, sale: SaleRecord) -> Step:
+        """A confirm went out and its answer was never journaled (crash, timeout, lost answer)."""
+        if self.goal is not Goal.CHARGE:
+            return self._act_on(sale, None, self._current_intent(sale))
+        attempt = self.journal.open_attempt(sale.id)
+        if attempt is None:
+            return self._from_intent_created(sale)
+        self.progress(CHECKING)
+        result = self._look_up(sale, attempt)
+        if isinstance(result, Declined):
+            # That earlier confirm was declined: go on with the payment method offered now.
+            return Next(self.journal.sale(sale.id))
+        return result
+
+    def _from_paid(self, sale: SaleRecord) -> Step:
+        receipt = self.journal.receipt_for_sale(sale.id)
+        if receipt is None:
+            raise JournalIntegrityError(f"sale {sale.id} is paid but has no receipt")
+        return Paid(receipt)
+
+    def _from_closed(self, sale: SaleRecord) -> Step:
+        if self.goal is Goal.CHARGE:
+            return Failed(f"This sale was closed ({sale.note or sale.state}). {NOT_CHARGED}", sale_closed=True)
+        return Closed(sale.state, sale.note or "")
+
+    # -- the calls and what their answers mean ------------------------------------------
+    def _send_confirm(self, sale: SaleRecord, attempt: AttemptRecord, resent: bool = False) -> SaleResult:
+        try:
+            intent = self.gateway.confirm_payment_intent(_intent_id(sale), attempt.request, attempt.idempotency_key)
+            crash_point("after_confirm_sent")
+        except PaymentDeclined as exc:
+            crash_point("after_confirm_sent")
+            code = exc.decline_code or exc.code
+            message = cashier_message(exc.decline_code, exc.code)
+            self.journal.record_attempt(
+                attempt.id, AttemptState.DECLINED, decline_code=code, message=message, charge_id=exc.charge_id
+            )
+            return Declined(message, code)
+        except (ProviderUnavailable, NotAuthorized) as exc:
+            # Stripe said it did not process this confirm.
+            self.journal.record_attempt(attempt.id, AttemptState.FAILED, message=str(exc))
+            return Failed(f"{_gateway_message(exc)} {NOT_CHARGED} Try again.")
+        except GatewayError:  # no answer, a 5xx, or a refusal that may hide an earlier success
+            if resent:
+                return self._unknown(sale)
+            self.progress(CHECKING)
+            return self._look_up(sale, attempt)
+        return self._act_on(sale, attempt, intent)
+
+    def _look_up(self, sale: SaleRecord, attempt: AttemptRecord) -> SaleResult:
+        """Learn what became of a confirm; if it never landed, resend it with the same key."""
+        try:
+            intent = self.gateway.retrieve_payment_intent(_intent_id(sale))
+        except GatewayError:
+            return self._unknown(sale)
+        if intent.status in (IntentStatus.REQUIRES_PAYMENT_METHOD, IntentStatus.REQUIRES_CONFIRMATION):
+            # Either the confirm was declined or it never arrived. The same key and request make
+            # Stripe replay its answer if it had one, or process the confirm now if not.
+            return self._send_confirm(sale, attempt, resent=True)
+        return self._act_on(sale, attempt, intent)
+
+    def _act_on(self, sale: SaleRecord, attempt: AttemptRecord | None, intent: Intent) -> SaleResult:
+        status = intent.status
+        if status is IntentStatus.SUCCEEDED:
+            receipt = self.journal.finish_paid(sale.id, intent)
+            crash_point("after_receipt_saved")
+            return Paid(receipt)
+        if status is IntentStatus.CANCELED:
+            closed = self._close(sale, SaleState.ABANDONED, "payment intent was cancelled")
+            if self.goal is Goal.CHARGE:
+                return Failed(f"This payment was cancelled. {NOT_CHARGED}", sale_closed=True)
+            return closed
+        if status.awaits_payment:
+            return self._not_paid(sale, attempt, intent)
+        if status is IntentStatus.PROCESSING and self.goal is Goal.CHARGE:
+            return Pending(
+                "The card payment is still processing. The till will check again; "
+                "do not take another payment for this sale."
+            )
+        if self.goal is Goal.ABANDON:
+            return Pending("The previous payment is still processing. Wait for it before taking another payment.")
+        self.journal.note(sale.id, f"payment is {status}; checking again later")
+        return Pending(f"The payment is {status}; the till will check again.")
+
+    def _not_paid(self, sale: SaleRecord, attempt: AttemptRecord | None, intent: Intent) -> SaleResult:
+        """The intent can still be paid: a decline for the cashier, else cancel it and close the sale."""
+        if self.goal is Goal.PARK:
+            return self._cancel(sale, SaleState.PARKED, "payment not completed; intent cancelled")
+        if self.goal is Goal.ABANDON:
+            return self._cancel(sale, SaleState.ABANDONED, self.reason)
+        if intent.status is IntentStatus.REQUIRES_ACTION:
+            if attempt is not None:
+                self.journal.record_attempt(
+                    attempt.id, AttemptState.REQUIRES_ACTION, message="needs 3D Secure authentication"
+                )
+            why = "This card needs 3D Secure authentication, which this till cannot do."
+            note = f"{why} The payment was cancelled."
+            result = self._cancel(sale, SaleState.ABANDONED, note, why=why)
+            return Cancelled(f"{note} {NOT_CHARGED} Use another card.") if isinstance(result, Closed) else result
+        message = cashier_message(intent.decline_code, intent.error_code)
+        if attempt is not None:
+            self.journal.record_attempt(
+                attempt.id, AttemptState.DECLINED, decline_code=intent.decline_code, message=message
+            )
+        return Declined(message, intent.decline_code)
+
+    def _cancel(self, sale: SaleRecord, closed_as: SaleState, note: str, why: str = "") -> SaleResult:
+        """Cancel the sale's intent (same key every time), then close the sale; a receipt if it was paid."""
+        try:
+            try:
+                intent = self.gateway.cancel_payment_intent(_intent_id(sale), sales.cancel_key(sale.sale_key))
+            except RequestRejected:
+                intent = self.gateway.retrieve_payment_intent(_intent_id(sale))
+                if intent.status is IntentStatus.SUCCEEDED:
+                    return Paid(self.journal.finish_paid(sale.id, intent))
+                if intent.status is not IntentStatus.CANCELED:
+                    raise
+        except GatewayError as exc:
+            if self.goal is Goal.PARK:
+                raise  # recovery reports it and tries again on its next round
+            # Not cancelled yet: the sale stays open and recovery cancels its intent later. Only an
+            # intent that never got past requires_action or a decline reaches here: no money moved.
+            self.journal.note(sale.id, f"could not cancel yet: {exc}")
+            return Failed(
+                f"{why} Stripe could not be asked to cancel the payment just now, but nothing was "
+                "charged. The till cancels it by itself; you can use another card.".strip()
+            )
+        return self._close(sale, closed_as, note)
+
+    def _close(self, sale: SaleRecord, state: SaleState, note: str) -> Closed:
+        self.journal.close_sale(sale.id, state, note)
+        return Closed(state, note)
+
+    def _unknown(self, sale: SaleRecord) -> SaleResult:
+        self.journal.note(sale.id, "outcome unknown: waiting to check with Stripe")
+        return Pending(
+            "Could not reach Stripe to learn whether the payment went through. Do NOT take "
+            "another payment for this sale: press Charge again to check once the connection is "
+            "back (the till also checks by itself)."
+        )
+
+    # -- finding an intent whose id was never journaled ------------------------------------
+    def _find_intent(self, sale: SaleRecord) -> Intent | None:
+        if self.now - datetime.fromisoformat(sale.created_at) < KEY_WINDOW:
+            # The same key and request: Stripe replays the intent if the create had landed, or
+            # creates it now (to be cancelled at once) if it had not. Either way we learn its id.
+            try:
+                return self.gateway.create_payment_intent(sale.create, sales.create_key(sale.sale_key))
+            except RequestRejected:
+                # Stripe will not take this request again (e.g. a journal written before an API
+                # version removed a parameter): look the sale up instead. No confirm was ever sent.
+                pass
+        return self._search(sale)
+
+    def _search(self, sale: SaleRecord) -> Intent | None:
+        """Find the sale's intent by its metadata. Search lags behind writes (Stripe documents under a
+        minute, longer in outages), so what it returns is only a list of ids: each is retrieved, which is
+        current. An intent search cannot see yet was never confirmed (no intent id was recorded, so no
+        confirm was sent), so parking the cart is safe even then."""
+        hits = self.gateway.find_payment_intents(sale.sale_key)
+        found = [self.gateway.retrieve_payment_intent(hit.id) for hit in hits]
+        if not found:
+            return None
+        return next((i for i in found if i.status is IntentStatus.SUCCEEDED), found[0])
+
+
+def _intent_id(sale: SaleRecord) -> str:
+    """The sale's PaymentIntent id, on paths only reached once it has been recorded."""
+    if sale.payment_intent is None:
+        raise JournalIntegrityError(f"sale {sale.id} has no PaymentIntent recorded")
+    return sale.payment_intent
+
+
+def _gateway_message(exc: Exception) -> str:
+    if isinstance(exc, NotAuthorized):
+        return f"{exc} (check Settings)."  # refused by Stripe, or not readable from the keyring
+    if isinstance(exc, ProviderUnavailable):
+        return "Stripe is busy right now."
+    if isinstance(exc, OutcomeUnknown):
+        return "Could not reach Stripe (network error or timeout)."
+    return "Stripe could not take the payment."
+
+
+def _rejection_message(exc: RequestRejected, sale: SaleRecord) -> str:
+    if exc.code == "amount_too_small":
+        return f"Card payments must be more than {Money(sale.total_minor, sale.currency)} (Stripe's minimum): {exc}"
+    if exc.code == "amount_too_large":
+        return f"The total is more than a card payment can take: {exc}"
+    return f"Stripe refused the payment: {exc}"

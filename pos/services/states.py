@@ -1,0 +1,79 @@
+"""Every state the payment machine writes or reads, as enums.
+
+The values are what the journal's tables hold (and what Stripe sends, for the
+provider's statuses), so a `StrEnum` member compares equal to the stored text
+and old journals read unchanged.
+"""
+
+from __future__ import annotations
+
+from enum import StrEnum
+
+
+class SaleState(StrEnum):
+    """A sale's recovery point: the last step committed before (or after) a Stripe call."""
+
+    STARTED = "started"  # cart snapshot and create request recorded; no intent id yet
+    INTENT_CREATED = "intent_created"  # the intent exists; no confirm is out
+    CONFIRM_SENT = "confirm_sent"  # a confirm was (or is being) sent; its answer decides
+    PAID = "paid"  # receipt written in the same transaction
+    ABANDONED = "abandoned"  # closed without payment (cart changed, cancelled, resumed elsewhere)
+    PARKED = "parked"  # closed without payment, the cart kept to resume
+
+    @property
+    def unfinished(self) -> bool:
+        return self in UNFINISHED
+
+
+UNFINISHED = (SaleState.STARTED, SaleState.INTENT_CREATED, SaleState.CONFIRM_SENT)
+
+
+class AttemptState(StrEnum):
+    """One confirm of a sale's intent with one payment method."""
+
+    SENT = "sent"  # no answer recorded yet
+    SUCCEEDED = "succeeded"
+    DECLINED = "declined"
+    REQUIRES_ACTION = "requires_action"  # 3D Secure: this till cannot do it, so the intent is cancelled
+    FAILED = "failed"  # the provider did not process it, or the sale was closed
+
+
+class RefundState(StrEnum):
+    SENT = "sent"  # recorded; Stripe's answer not yet written
+    SUCCEEDED = "succeeded"  # numbered refund receipt written
+    FAILED = "failed"  # Stripe refused, or has no record of it: nothing was refunded
+
+
+class IntentStatus(StrEnum):
+    """Stripe's PaymentIntent statuses (the API reference's `status` enum)."""
+
+    REQUIRES_PAYMENT_METHOD = "requires_payment_method"
+    REQUIRES_CONFIRMATION = "requires_confirmation"
+    REQUIRES_ACTION = "requires_action"
+    PROCESSING = "processing"
+    REQUIRES_CAPTURE = "requires_capture"
+    CANCELED = "canceled"
+    SUCCEEDED = "succeeded"
+
+    @property
+    def awaits_payment(self) -> bool:
+        """Nothing was charged and the intent can still be confirmed or cancelled."""
+        return self in (
+            IntentStatus.REQUIRES_PAYMENT_METHOD,
+            IntentStatus.REQUIRES_CONFIRMATION,
+            IntentStatus.REQUIRES_ACTION,
+        )
+
+
+class RefundStatus(StrEnum):
+    """Stripe's Refund statuses."""
+
+    PENDING = "pending"
+    REQUIRES_ACTION = "requires_action"
+    SUCCEEDED = "succeeded"
+    FAILED = "failed"
+    CANCELED = "canceled"
+
+    @property
+    def refused(self) -> bool:
+        return self in (RefundStatus.FAILED, RefundStatus.CANCELED)
