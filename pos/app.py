@@ -8,22 +8,33 @@ from __future__ import annotations
 
 import logging
 import os
-from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TYPE_CHECKING
+
+from sqlalchemy.engine import Engine
 
 from pos.adapters.db.catalog import CatalogRepo
 from pos.adapters.db.journal import SqlJournal
 from pos.adapters.db.receipts import ReceiptsRepo
 from pos.adapters.db.refunds import SqlRefunds
+from pos.adapters.db.reports import ReportsRepo
 from pos.adapters.db.schema import open_engine, prepare_data_dir
-from pos.adapters.db.settings import SettingsKeyMarker, SettingsRepo, StoreSettings
+from pos.adapters.db.settings import SettingsKeyMarker, SettingsRepo
 from pos.adapters.folder_lock import FolderInUse, FolderLock
-from pos.adapters.stripe_gateway import KeylessGateway, StripeGateway
+from pos.adapters.stripe_gateway import STRIPE_API, NoPaymentsGateway, StripeGateway
 from pos.paths import resource_path
+from pos.services.catalog import Catalog
 from pos.services.checkout import Checkout
+from pos.services.gateway import PaymentGateway
 from pos.services.keys import KEY_ENV, KeyManager, KeyRefused, KeyState
+from pos.services.receipts import Receipts
 from pos.services.refunds import Refunds
+from pos.services.reports import Reports
+from pos.services.settings import Settings, StoreSettings
 from pos.services.till import Till
+
+if TYPE_CHECKING:
+    from pos.sandbox import Sandbox
 
 log = logging.getLogger(__name__)
 
@@ -49,27 +60,79 @@ def check_stripe_key(key: str, base_url: str | None) -> None:
         ) from None
 
 
-@dataclass
-class AppContext:
-    data_dir: Path
-    engine: object
-    catalog: CatalogRepo
-    settings_repo: SettingsRepo
-    settings: StoreSettings
-    journal: SqlJournal
-    checkout: Checkout
-    till: Till
-    receipts: ReceiptsRepo
-    refunds: Refunds
-    keys: KeyManager
-    stripe_base_url: str | None  # as given (None: Stripe itself, or the sandbox in demo)
-    timeout: object = None
-    gateway: StripeGateway | None = None
-    key_state: KeyState | None = None
-    sandbox: object | None = None
-    lock: FolderLock | None = None  # held while this process sells from the folder
-    read_only: str | None = None  # why this window only looks (another process sells here)
-    _closed: bool = field(default=False, repr=False)
+class BackOffice:
+    """The services that need no payment provider, on one data folder: store settings, catalog,
+    receipts, reports. What the CLI's back-office commands use; the till's context adds the rest."""
+
+    def __init__(self, data_dir: Path, engine: Engine):
+        self.data_dir = data_dir
+        self._engine = engine
+        settings_repo = SettingsRepo(engine)  # one settings cache for every adapter, as receipts read it
+        self._settings_repo = settings_repo
+        self.store_settings = Settings(settings_repo)
+        self.catalog = Catalog(CatalogRepo(engine), self._currency)
+        self._refund_journal = SqlRefunds(engine, settings_repo)
+        self.receipts = Receipts(ReceiptsRepo(engine, settings_repo), self._refund_journal, self._currency)
+        self.reports = Reports(self._report_store, lambda: self.till_id, self._currency)
+        self._closed = False
+
+    @property
+    def settings(self) -> StoreSettings:
+        return self.store_settings.current
+
+    @property
+    def till_id(self) -> str:
+        """The till id sales are numbered and reported under."""
+        return self.settings.till_id
+
+    def _currency(self) -> str:
+        return self.settings.currency
+
+    def _report_store(self) -> ReportsRepo:
+        # Made per report, so a change of the store's time zone applies to the next one.
+        return ReportsRepo(self._engine, self.settings.time_zone)
+
+    def close(self) -> None:
+        if self._closed:
+            return
+        self._closed = True
+        self._engine.dispose()
+
+
+class AppContext(BackOffice):
+    """The till's services, wired on one data folder and one payment provider.
+
+    The services are built whole: a key change (`use_key`) builds a new gateway and new sales
+    and refund services on it, and the counter's cart carries over. The UI sees the services
+    (`till`, `refunds`, `catalog`, `receipts`, `reports`, `store_settings`, `keys`) and the
+    state below; the adapters stay private to this module.
+    """
+
+    def __init__(
+        self,
+        data_dir: Path,
+        engine: Engine,
+        *,
+        keys: KeyManager,
+        stripe_base_url: str | None,
+        timeout: object = None,
+        read_only: str | None = None,
+    ):
+        super().__init__(data_dir, engine)
+        self._journal = SqlJournal(engine, self._settings_repo)
+        self.keys = keys
+        self.stripe_base_url = stripe_base_url  # as given (None: Stripe itself, or the sandbox in demo)
+        self._timeout = timeout
+        self.read_only = read_only  # why this window only looks (another process sells here)
+        self.key_state: KeyState | None = None
+        self.lock: FolderLock | None = None  # held while this process sells from the folder
+        self._sandbox: Sandbox | None = None
+        self.till: Till
+        self.refunds: Refunds
+        if read_only is not None:
+            self._connect(
+                NoPaymentsGateway("This window is read-only: another till is selling.", "not connected (read-only)")
+            )
 
     @property
     def demo(self) -> bool:
@@ -81,63 +144,56 @@ class AppContext:
         demo = self.key_state is not None and self.key_state.demo
         return f"{DEMO_TILL_PREFIX}{self.settings.till_id}" if demo else self.settings.till_id
 
-    def reports(self):
-        """X, Z and calendar-day figures, in the store's time zone as it is set now."""
-        from pos.adapters.db.reports import ReportsRepo
-
-        return ReportsRepo(self.engine, self.settings.time_zone)
-
-    def apply_till_id(self) -> None:
-        self.checkout.till_id = self.till_id
-        self.refunds.till_id = self.till_id
-
     @property
     def endpoint(self) -> str:
-        return self.gateway.endpoint if self.gateway is not None else "not connected (read-only)"
+        return self._gateway.endpoint
+
+    def _connect(self, gateway: PaymentGateway) -> None:
+        """New sales and refund services on this gateway; the counter's cart carries over."""
+        self._gateway = gateway
+        cart = self.till.cart if hasattr(self, "till") else None
+        store = self.settings
+        checkout = Checkout(self._journal, gateway, lambda: self.till_id)
+        self.till = Till(checkout, store.currency, store.tax_inclusive, cart=cart)
+        self.refunds = Refunds(self._refund_journal, gateway)
 
     def use_key(self, state: KeyState) -> None:
         """Point the till at Stripe with this key, or at the demo sandbox when there is none."""
         base = self.stripe_base_url
         key = state.key
+        if state.unavailable or key is not None:
+            self._stop_sandbox()
         if state.unavailable:
-            if self.sandbox is not None:
-                self.sandbox.stop()
-                self.sandbox = None
-            self.gateway = KeylessGateway(state.warning or "the keyring cannot be read", base)
-            self.checkout.gateway = self.gateway
-            self.refunds.gateway = self.gateway
             self.key_state = state
-            self.apply_till_id()
+            reason = state.warning or "the keyring cannot be read"
+            self._connect(NoPaymentsGateway(f"The till's Stripe key cannot be read: {reason}", base or STRIPE_API))
             log.warning("The Stripe key cannot be read; no payments until it can: %s", state.warning)
             return
         if key is None:
             key = DEMO_KEY
             if base is None:
-                if self.sandbox is None:
+                if self._sandbox is None:
                     from pos.sandbox import Sandbox
 
                     # Demo payments persist beside the till's data, so recovery works in demo too.
-                    self.sandbox = Sandbox(db=str(self.data_dir / "demo-sandbox.sqlite3")).start()
-                base = self.sandbox.url
-        elif self.sandbox is not None:
-            self.sandbox.stop()
-            self.sandbox = None
-        kwargs = {"timeout": self.timeout} if self.timeout else {}
-        self.gateway = StripeGateway(key, base, **kwargs)
-        self.checkout.gateway = self.gateway
-        self.refunds.gateway = self.gateway
+                    self._sandbox = Sandbox(db=str(self.data_dir / "demo-sandbox.sqlite3")).start()
+                base = self._sandbox.url
+        kwargs = {"timeout": self._timeout} if self._timeout else {}
         self.key_state = state
-        self.apply_till_id()
+        self._connect(StripeGateway(key, base, **kwargs))
         if state.source == "env":
             log.warning("Using the Stripe key from %s (meant for headless use only).", KEY_ENV)
+
+    def _stop_sandbox(self) -> None:
+        if self._sandbox is not None:
+            self._sandbox.stop()
+            self._sandbox = None
 
     def close(self) -> None:
         if self._closed:
             return
-        self._closed = True
-        if self.sandbox is not None:
-            self.sandbox.stop()
-        self.engine.dispose()
+        self._stop_sandbox()
+        super().close()
         if self.lock is not None:
             self.lock.release()
 
@@ -177,26 +233,20 @@ def build_context(
 
 
 def _read_only_context(data_dir: Path, stripe_base_url: str | None, reason: str) -> AppContext:
-    engine = open_engine(data_dir, read_only=True)
-    settings_repo = SettingsRepo(engine)
-    settings = settings_repo.load()
-    journal = SqlJournal(engine, settings_repo)
-    checkout = Checkout(journal, None, settings.till_id)
     return AppContext(
-        data_dir=data_dir,
-        engine=engine,
-        catalog=CatalogRepo(engine),
-        settings_repo=settings_repo,
-        settings=settings,
-        journal=journal,
-        checkout=checkout,
-        till=Till(checkout, settings.currency, settings.tax_inclusive),
-        receipts=ReceiptsRepo(engine, settings_repo),
-        refunds=Refunds(SqlRefunds(engine, settings_repo), None, settings.till_id),
+        data_dir,
+        open_engine(data_dir, read_only=True),
         keys=KeyManager(_NoKeys(), lambda _key: None),
         stripe_base_url=stripe_base_url,
         read_only=reason,
     )
+
+
+def open_back_office(data_dir: Path) -> BackOffice:
+    """The back-office services on a data folder, for the CLI: no lock (a till may be selling from
+    the folder meanwhile; imports write in short batches) and no payment provider."""
+    data_dir = Path(data_dir)
+    return BackOffice(data_dir, open_engine(data_dir))
 
 
 class _NoKeys:
@@ -214,16 +264,15 @@ class _NoKeys:
 
 def _selling_context(data_dir, stripe_base_url, api_key, timeout, key_store, profile, demo) -> AppContext:
     engine = open_engine(data_dir)
-    settings_repo = SettingsRepo(engine)
-    settings = settings_repo.load()
-    catalog = CatalogRepo(engine)
+    profile_name = profile or os.environ.get(PROFILE_ENV) or "default"
     if key_store is None:
         from pos.adapters.secrets import KeyringStore
 
-        key_store = KeyringStore(profile or os.environ.get(PROFILE_ENV) or "default")
-    profile_name = profile or os.environ.get(PROFILE_ENV) or "default"
+        key_store = KeyringStore(profile_name)
     keys = KeyManager(
-        key_store, lambda key: check_stripe_key(key, stripe_base_url), marker=SettingsKeyMarker(engine, profile_name)
+        key_store,
+        lambda key: check_stripe_key(key, stripe_base_url),
+        marker=SettingsKeyMarker(engine, profile_name),
     )
     if demo:
         state = KeyState(None, "demo")
@@ -231,33 +280,23 @@ def _selling_context(data_dir, stripe_base_url, api_key, timeout, key_store, pro
         state = KeyState(api_key, "given") if api_key else keys.current()
     if state.warning:
         log.warning("%s", state.warning)
-    if state.demo and catalog.count() == 0:
-        summary = catalog.import_csv(resource_path("demo_catalog.csv"), settings.currency)
-        log.info("Loaded the demo catalog (%d products).", summary.count)
-    journal = SqlJournal(engine, settings_repo)
-    checkout = Checkout(journal, None, settings.till_id)
-    till = Till(checkout, settings.currency, settings.tax_inclusive)
-    refunds = Refunds(SqlRefunds(engine, settings_repo), None, settings.till_id)
-    context = AppContext(
-        data_dir=data_dir,
-        engine=engine,
-        catalog=catalog,
-        settings_repo=settings_repo,
-        settings=settings,
-        journal=journal,
-        checkout=checkout,
-        till=till,
-        receipts=ReceiptsRepo(engine, settings_repo),
-        refunds=refunds,
-        keys=keys,
-        stripe_base_url=stripe_base_url,
-        timeout=timeout,
-    )
+    context = AppContext(data_dir, engine, keys=keys, stripe_base_url=stripe_base_url, timeout=timeout)
+    if state.demo and context.catalog.count() == 0:
+        imported = context.catalog.import_file(resource_path("demo_catalog.csv"))
+        log.info("Loaded the demo catalog: %s", getattr(imported, "summary", imported))
     context.use_key(state)
     return context
 
 
-__all__ = ["AppContext", "FolderInUse", "build_context", "check_stripe_key", "create_main_window"]
+__all__ = [
+    "AppContext",
+    "BackOffice",
+    "FolderInUse",
+    "build_context",
+    "check_stripe_key",
+    "create_main_window",
+    "open_back_office",
+]
 
 
 def create_main_window(data_dir, *, stripe_base_url: str | None = None, api_key: str | None = None):

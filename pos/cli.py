@@ -61,62 +61,59 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
-def _engine(args):
-    from pos.adapters.db.schema import open_engine
+def _back_office(args):
+    from pos.app import open_back_office
     from pos.paths import default_data_dir
 
-    return open_engine(args.data_dir or default_data_dir())
+    return open_back_office(args.data_dir or default_data_dir())
 
 
 def cmd_catalog(args) -> int:
-    from pos.adapters.db.catalog import CatalogImportError, CatalogRepo
-    from pos.adapters.db.errors import StorageError
-    from pos.adapters.db.settings import SettingsRepo
+    from pos.services.catalog import NotImported
 
-    engine = _engine(args)
-    repo = CatalogRepo(engine)
-    if args.action == "import":
-        if not args.file.is_file():
-            print(f"error: no such file: {args.file}", file=sys.stderr)
-            return 2
-        try:
-            summary = repo.import_csv(args.file, SettingsRepo(engine).load().currency)
-        except CatalogImportError as exc:
-            print(f"error: {args.file}: {exc}. Nothing was imported.", file=sys.stderr)
-            return 1
-        except (StorageError, UnicodeDecodeError, csv.Error) as exc:
-            print(f"error: {args.file}: {exc}. Nothing was imported.", file=sys.stderr)
-            return 1
-        print(f"{args.file}: {summary.describe()}")
+    office = _back_office(args)
+    try:
+        if args.action == "import":
+            if not args.file.is_file():
+                print(f"error: no such file: {args.file}", file=sys.stderr)
+                return 2
+            result = office.catalog.import_file(args.file)
+            if isinstance(result, NotImported):
+                print(f"error: {args.file}: {result.message}. Nothing was imported.", file=sys.stderr)
+                return 1
+            print(f"{args.file}: {result.summary.describe()}")
+            return 0
+        if args.file == "-":
+            office.catalog.export(sys.stdout)
+            return 0
+        with open(args.file, "w", newline="", encoding="utf-8") as handle:
+            count = office.catalog.export(handle)
+        print(f"Exported {count} products to {args.file}.", file=sys.stderr)
         return 0
-    if args.file == "-":
-        repo.export_csv(sys.stdout)
-        return 0
-    with open(args.file, "w", newline="", encoding="utf-8") as handle:
-        count = repo.export_csv(handle)
-    print(f"Exported {count} products to {args.file}.", file=sys.stderr)
-    return 0
+    finally:
+        office.close()
 
 
 def cmd_receipts(args) -> int:
-    from pos.adapters.db.receipts import EXPORT_COLUMNS, ReceiptsRepo
+    from pos.services.receipts import EXPORT_COLUMNS
 
-    repo = ReceiptsRepo(_engine(args))
+    office = _back_office(args)
     out = open(args.output, "w", newline="", encoding="utf-8") if args.output else sys.stdout
     try:
         if args.format == "csv":
             writer = csv.DictWriter(out, fieldnames=EXPORT_COLUMNS, lineterminator="\n")
             writer.writeheader()
-            for row in repo.export_rows():
+            for row in office.receipts.export_rows():
                 writer.writerow(row)
         else:
             out.write("[")
-            for n, row in enumerate(repo.export_rows()):
+            for n, row in enumerate(office.receipts.export_rows()):
                 out.write(("," if n else "") + "\n  " + json.dumps(row))
             out.write("\n]\n")
     finally:
         if args.output:
             out.close()
+        office.close()
     return 0
 
 
@@ -224,20 +221,21 @@ def cmd_doctor(args) -> int:
 
 
 def _store_currency(args) -> str:
-    from pos.adapters.db.errors import StorageError
-    from pos.adapters.db.settings import SettingsRepo
+    from pos.services.sales import StorageError
 
     try:
-        return SettingsRepo(_engine(args)).load().currency
+        office = _back_office(args)
     except (StorageError, OSError):
         return "USD"  # no data folder to read: any currency Stripe takes will do for a comparison
+    try:
+        return office.settings.currency
+    finally:
+        office.close()
 
 
 def cmd_report(args) -> int:
     from datetime import date
 
-    from pos.adapters.db.reports import ReportsRepo
-    from pos.adapters.db.settings import SettingsRepo
     from pos.domain.report import render_report_text
 
     try:
@@ -245,9 +243,12 @@ def cmd_report(args) -> int:
     except ValueError:
         print(f"error: --date takes a date like 2026-11-26, not {args.date!r}", file=sys.stderr)
         return 2
-    engine = _engine(args)
-    settings = SettingsRepo(engine).load()
-    report = ReportsRepo(engine, settings.time_zone).for_date(day, settings.till_id, settings.currency)
+    office = _back_office(args)
+    try:
+        settings = office.settings
+        report = office.reports.for_date(day)
+    finally:
+        office.close()
     if args.format == "json":
         print(json.dumps(report.as_json(), indent=2))
     elif args.format == "csv":

@@ -162,12 +162,13 @@ class StripeGateway:
         self._call(self._client.v1.payment_intents.list, {"limit": 1})
 
 
-class KeylessGateway:
-    """The gateway while the till's key cannot be read (keyring locked or gone): every call is
-    refused with the reason, so nothing is charged and recovery waits, instead of a silent demo."""
+class NoPaymentsGateway:
+    """The gateway of a till that must not reach Stripe: its key cannot be read (keyring locked or
+    gone), or the window is read-only. Every call is refused with the reason, so nothing is charged
+    and recovery waits, instead of a silent demo."""
 
-    def __init__(self, reason: str, base_url: str | None = None):
-        self.endpoint = base_url or STRIPE_API
+    def __init__(self, reason: str, endpoint: str = STRIPE_API):
+        self.endpoint = endpoint
         self.reason = reason
 
     def __getattr__(self, name: str):
@@ -175,6 +176,6 @@ class KeylessGateway:
             raise AttributeError(name)
 
         def refuse(*_args, **_kwargs):
-            raise NotAuthorized(f"The till's Stripe key cannot be read: {self.reason}")
+            raise NotAuthorized(self.reason)
 
         return refuse

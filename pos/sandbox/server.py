@@ -266,7 +266,7 @@ class Handler(BaseHTTPRequestHandler):
         route, params_, version = None, {}, None
 
         def answer(status, payload, headers=None):
-            self._send(status, payload, headers, version)
+            # Recorded before it is sent: a client that has its answer finds the exchange recorded.
             if self.server.recorder is not None:
                 text = payload if isinstance(payload, str) else json.dumps(payload)
                 self.server.recorder(
@@ -280,6 +280,7 @@ class Handler(BaseHTTPRequestHandler):
                         text,
                     )
                 )
+            self._send(status, payload, headers, version)
 
         try:
             header = self.headers.get("Stripe-Version")

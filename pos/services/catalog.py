@@ -1,17 +1,138 @@
-"""The catalog as the sale screen reads it: categories, products of one, search, exact codes.
+"""The catalog service: what the sale screen reads and what the back office changes.
 
-The database adapter (CatalogRepo) answers it; the product panel sees only this.
+The rules of a product edit (a SKU never changes, a barcode belongs to one
+product, prices parse at the edge) live here, so the catalog dialog and the
+CLI apply the same ones. The database adapter (CatalogRepo) is the store.
 """
 
 from __future__ import annotations
 
-from typing import Protocol
+import csv
+import io
+from dataclasses import dataclass, replace
+from pathlib import Path
+from typing import Callable, Protocol
 
-from pos.domain.catalog import Product
+from pos.domain.catalog import CatalogImportError, CatalogRowError, Product, product_from_row
+
+from .sales import StorageError
+
+
+@dataclass(frozen=True)
+class ImportSummary:
+    added: int
+    updated: int
+    kept_inactive: tuple[str, ...]  # SKUs in the file that stay deactivated (never revived silently)
+
+    @property
+    def count(self) -> int:
+        return self.added + self.updated
+
+    def describe(self) -> str:
+        text = f"Imported {self.count} products ({self.added} new, {self.updated} updated)."
+        if self.kept_inactive:
+            shown = ", ".join(self.kept_inactive[:5]) + (" …" if len(self.kept_inactive) > 5 else "")
+            text += f" {len(self.kept_inactive)} stay deactivated: {shown} (reactivate them in Back office → Catalog)."
+        return text
 
 
 class CatalogReader(Protocol):
+    """What the sale screen reads (the product panel sees only this)."""
+
     def categories(self) -> list[str]: ...
     def in_category(self, category: str) -> list[Product]: ...
     def search(self, query: str, limit: int = 60) -> list[Product]: ...
     def find_code(self, code: str) -> Product | None: ...
+
+
+class CatalogStore(CatalogReader, Protocol):
+    def count(self) -> int: ...
+    def get(self, product_id: int) -> Product | None: ...
+    def all(self, include_inactive: bool = False) -> list[Product]: ...
+    def save(self, product: Product) -> Product: ...
+    def set_active(self, product_id: int, active: bool) -> None: ...
+    def import_csv(self, source: Path | str | io.TextIOBase, currency: str) -> ImportSummary: ...
+    def export_csv(self, target: io.TextIOBase) -> int: ...
+
+
+@dataclass(frozen=True)
+class Saved:
+    product: Product
+
+
+@dataclass(frozen=True)
+class NotSaved:
+    message: str  # for the person editing: why, in their words
+
+
+@dataclass(frozen=True)
+class Imported:
+    summary: ImportSummary
+
+
+@dataclass(frozen=True)
+class NotImported:
+    message: str  # why, with the line number when a row is at fault; nothing was written
+
+
+class Catalog:
+    def __init__(self, store: CatalogStore, currency: Callable[[], str]):
+        self._store = store
+        self._currency = currency  # the store's currency now: prices in a file or a form are in it
+
+    # -- reads (the sale screen, the back office, the CLI) ----------------------------
+    def categories(self) -> list[str]:
+        return self._store.categories()
+
+    def in_category(self, category: str) -> list[Product]:
+        return self._store.in_category(category)
+
+    def search(self, query: str, limit: int = 60) -> list[Product]:
+        return self._store.search(query, limit)
+
+    def find_code(self, code: str) -> Product | None:
+        return self._store.find_code(code)
+
+    def get(self, product_id: int) -> Product | None:
+        return self._store.get(product_id)
+
+    def all(self, include_inactive: bool = False) -> list[Product]:
+        return self._store.all(include_inactive)
+
+    def count(self) -> int:
+        return self._store.count()
+
+    # -- changes ----------------------------------------------------------------------
+    def save(self, product: Product) -> Product:
+        """Insert, or update the product with the same SKU (no rules: for code that built the product)."""
+        return self._store.save(product)
+
+    def save_form(self, row: dict[str, str], *, active: bool, editing: Product | None = None) -> Saved | NotSaved:
+        """A product typed into the back office: parsed, checked against the catalog, then saved."""
+        try:
+            product = product_from_row(row, self._currency())
+        except CatalogRowError as exc:
+            return NotSaved(f"Not saved: {exc}.")
+        if editing is not None and editing.sku != product.sku:
+            return NotSaved("Not saved: the SKU of an existing product cannot change (add a new product).")
+        clash = self._store.find_code(product.barcode) if product.barcode else None
+        if clash is not None and clash.sku != product.sku:
+            return NotSaved(f"Not saved: barcode {product.barcode} belongs to {clash.name} ({clash.sku}).")
+        try:
+            return Saved(self._store.save(replace(product, active=active)))
+        except StorageError as exc:
+            return NotSaved(f"Not saved: {exc}")
+
+    def deactivate(self, product_id: int) -> None:
+        """No longer sold at the till; its sales stay on record."""
+        self._store.set_active(product_id, False)
+
+    def import_file(self, path: Path) -> Imported | NotImported:
+        """Every row or none (the store writes in short batches, so a selling till barely waits)."""
+        try:
+            return Imported(self._store.import_csv(Path(path), self._currency()))
+        except (CatalogImportError, StorageError, UnicodeDecodeError, OSError, csv.Error) as exc:
+            return NotImported(str(exc))
+
+    def export(self, target: io.TextIOBase) -> int:
+        return self._store.export_csv(target)

@@ -38,10 +38,10 @@ class CheckoutError(Exception):
 
 
 class Checkout:
-    def __init__(self, journal: Journal, gateway: PaymentGateway, till_id: str):
+    def __init__(self, journal: Journal, gateway: PaymentGateway, till_id: Callable[[], str]):
         self.journal = journal
         self.gateway = gateway
-        self.till_id = till_id
+        self._till_id = till_id  # asked at each new sale: the store's till id can change after a Z
         self._locks: dict[int, threading.Lock] = defaultdict(threading.Lock)
         self._locks_guard = threading.Lock()
 
@@ -58,7 +58,7 @@ class Checkout:
         totals = cart.totals()
         if totals.total.minor <= 0:
             raise CheckoutError("The total must be more than zero to take a card payment.")
-        create = CreateIntent(totals.total, uuid.uuid4().hex, self.till_id)
+        create = CreateIntent(totals.total, uuid.uuid4().hex, self._till_id())
         try:
             sale = self.journal.begin_sale(totals, cart.tax_inclusive, create, [line.product.id for line in cart.lines])
             crash_point("after_sale_recorded")

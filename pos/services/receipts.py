@@ -1,17 +1,38 @@
-"""What the back office asks of the receipts on record, and what it gets back (no SQL here).
+"""The receipts service: what the back office asks of the receipts on record (no SQL here).
 
 The receipts window searches with a ReceiptQuery and lists ReceiptSummary rows, a page
-at a time; the database adapter answers them.
+at a time; reprints come with the refunds printed since. The database adapter is the store.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import date, datetime
+from typing import Any, Callable, Iterator, Protocol
 
 from pos.domain.money import Money
+from pos.domain.receipt import Receipt
+from pos.domain.refunds import RefundReceipt
+
+from .refund_journal import RefundJournal
+from .states import RefundState
 
 PAGE = 100
+
+# till_id last: the earlier columns keep their places for scripts that read them by position.
+EXPORT_COLUMNS = (
+    "receipt_no",
+    "created_at",
+    "currency",
+    "total_minor",
+    "tax_minor",
+    "payment_intent",
+    "status",
+    "card_brand",
+    "card_last4",
+    "refunded_minor",
+    "till_id",
+)
 
 
 @dataclass(frozen=True)
@@ -40,3 +61,49 @@ class ReceiptQuery:
 
 class QueryError(ValueError):
     pass
+
+
+class ReceiptStore(Protocol):
+    def page(
+        self, query: ReceiptQuery, currency: str, before_id: int | None = None, limit: int = PAGE
+    ) -> list[ReceiptSummary]: ...
+    def receipt(self, receipt_id: int) -> Receipt: ...
+    def receipt_id_for(self, receipt_no: int, till_id: str) -> int | None: ...
+    def export_rows(self) -> Iterator[dict[str, Any]]: ...
+
+
+@dataclass(frozen=True)
+class Reprint:
+    """A receipt as it was printed, and every refund printed against it since, oldest first."""
+
+    receipt: Receipt
+    refunds: tuple[RefundReceipt, ...]
+
+
+class Receipts:
+    """The receipts on record: search a page at a time, look one up, reprint, export."""
+
+    def __init__(self, store: ReceiptStore, refunds: RefundJournal, currency: Callable[[], str]):
+        self._store, self._refunds, self._currency = store, refunds, currency
+
+    def page(self, query: ReceiptQuery, before_id: int | None = None, limit: int = PAGE) -> list[ReceiptSummary]:
+        """Newest first; QueryError (in the cashier's words) for a search that cannot be run."""
+        return self._store.page(query, self._currency(), before_id, limit)
+
+    def receipt(self, receipt_id: int) -> Receipt:
+        return self._store.receipt(receipt_id)
+
+    def receipt_id_for(self, receipt_no: int, till_id: str) -> int | None:
+        return self._store.receipt_id_for(receipt_no, till_id)
+
+    def reprint(self, receipt_id: int) -> Reprint:
+        refunds = tuple(
+            self._refunds.refund_receipt(record.id)
+            for record in self._refunds.refunds_for_receipt(receipt_id)
+            if record.state is RefundState.SUCCEEDED
+        )
+        return Reprint(self._store.receipt(receipt_id), refunds)
+
+    def export_rows(self) -> Iterator[dict[str, Any]]:
+        """Every receipt, oldest first, streamed (the CLI's `pos receipts export`)."""
+        return self._store.export_rows()

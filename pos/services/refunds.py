@@ -12,7 +12,7 @@ import uuid
 from datetime import datetime
 
 from pos.domain.money import Money
-from pos.domain.refunds import RefundError, RefundReceipt, lines_amount
+from pos.domain.refunds import RefundError, lines_amount
 
 from .crashpoints import crash_point
 from .gateway import PaymentGateway
@@ -21,16 +21,14 @@ from .refund_journal import RefundBasis, RefundJournal
 from .refund_phases import NOT_REFUNDED, RefundFailed, Refunded, RefundPhases, RefundResult
 from .requests import CreateRefund
 from .sales import StorageError
-from .states import RefundState
 
 __all__ = ["RefundFailed", "Refunded", "Refunds"]
 
 
 class Refunds:
-    def __init__(self, journal: RefundJournal, gateway: PaymentGateway, till_id: str):
+    def __init__(self, journal: RefundJournal, gateway: PaymentGateway):
         self.journal = journal
         self.gateway = gateway
-        self.till_id = till_id
 
     def refund(
         self,
@@ -78,14 +76,6 @@ class Refunds:
     def basis(self, receipt_id: int) -> RefundBasis:
         """What can still be refunded on a receipt, line by line (for the refund dialog)."""
         return self.journal.basis(receipt_id)
-
-    def receipts_of_refunds(self, receipt_id: int) -> list[RefundReceipt]:
-        """The refund receipts printed against a receipt, oldest first (for reprints)."""
-        return [
-            self.journal.refund_receipt(record.id)
-            for record in self.journal.refunds_for_receipt(receipt_id)
-            if record.state is RefundState.SUCCEEDED
-        ]
 
     def recover(self, now: datetime | None = None) -> list[str]:
         """Settle refunds left unanswered (crash, network); returns what happened, for the cashier."""

@@ -2,7 +2,11 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
+from typing import Protocol
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from pos.domain import currency as currencies
 
 
 @dataclass(frozen=True)
@@ -20,3 +24,39 @@ class StoreSettings:
 
 class SettingsError(ValueError):
     pass
+
+
+class SettingsStore(Protocol):
+    def load(self) -> StoreSettings: ...
+    def save(self, settings: StoreSettings) -> StoreSettings: ...
+
+
+class Settings:
+    """The store's settings: what they are now, and a checked change.
+
+    The store refuses, in the same transaction that writes, the changes that depend on what is
+    on record (a till id with receipts not yet in a Z, a currency with sales in the old one).
+    """
+
+    def __init__(self, store: SettingsStore):
+        self._store = store
+
+    @property
+    def current(self) -> StoreSettings:
+        return self._store.load()
+
+    def save(self, settings: StoreSettings) -> StoreSettings:
+        """SettingsError (in the owner's words) when the change cannot be made; nothing is written then."""
+        settings = replace(settings, currency=settings.currency.strip().upper(), till_id=settings.till_id.strip())
+        if not settings.till_id:
+            raise SettingsError("The till id cannot be empty.")
+        if not currencies.is_known(settings.currency):
+            raise SettingsError(f"unknown currency {settings.currency}")
+        if settings.time_zone:
+            try:
+                ZoneInfo(settings.time_zone)
+            except (ZoneInfoNotFoundError, ValueError):
+                raise SettingsError(
+                    f"“{settings.time_zone}” is not a time zone (try a name like Asia/Singapore or Europe/Paris)."
+                ) from None
+        return self._store.save(settings)

@@ -23,9 +23,11 @@ class CatalogLookup(Protocol):
 
 
 class Till:
-    def __init__(self, checkout: Checkout, currency: str, tax_inclusive: bool):
+    def __init__(self, checkout: Checkout, currency: str, tax_inclusive: bool, *, cart: Cart | None = None):
+        """`cart`: the counter's cart, carried over when the till is rebuilt (a key change)."""
         self.checkout = checkout
-        self.cart = Cart(currency.upper(), tax_inclusive)
+        self.cart = cart if cart is not None else Cart(currency.upper(), tax_inclusive)
+        self.apply_store_terms(currency, tax_inclusive)
         self._sale_id: int | None = None
         self._sale_version: int | None = None
         self.paying = False  # a payment is under way; recovery leaves this till's sales alone meanwhile
@@ -61,6 +63,15 @@ class Till:
         if isinstance(result, Cancelled) or (isinstance(result, Failed) and result.sale_closed):
             self._sale_id = None
         return result
+
+    def apply_store_terms(self, currency: str, tax_inclusive: bool) -> None:
+        """The store's currency and tax mode, from the next empty cart (a cart being rung up keeps its own)."""
+        if self.cart.is_empty():
+            self.cart.currency, self.cart.tax_inclusive = currency.upper(), tax_inclusive
+
+    def label_with_receipt(self, receipt: Receipt) -> None:
+        """Best effort, after the sale: the receipt number on the paid intent (for the dashboard)."""
+        self.checkout.label_with_receipt(receipt)
 
     def owns(self, sale_id: int) -> bool:
         """Whether this sale is the till's own right now (being paid, or the open sale of the cart)."""

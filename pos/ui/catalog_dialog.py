@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import csv
 from pathlib import Path
 
 from PySide6.QtCore import Signal
@@ -23,8 +22,8 @@ from PySide6.QtWidgets import (
 )
 
 from pos.domain import tax
-from pos.domain.catalog import CatalogImportError, CatalogRowError, Product, product_from_row
-from pos.services.sales import StorageError
+from pos.domain.catalog import Product
+from pos.services.catalog import NotImported, NotSaved
 
 from .workers import run_in_background
 
@@ -158,45 +157,30 @@ class CatalogDialog(QDialog):
 
     def save(self) -> Product | None:
         row = {name: field.text() for name, field in self.fields.items()}
-        try:
-            product = product_from_row(row, self.currency)
-        except CatalogRowError as exc:
-            self.message.setText(f"Not saved: {exc}.")
+        result = self.context.catalog.save_form(row, active=self.active.isChecked(), editing=self.editing)
+        if isinstance(result, NotSaved):
+            self.message.setText(result.message)
             return None
-        if self.editing is not None and self.editing.sku != product.sku:
-            self.message.setText("Not saved: the SKU of an existing product cannot change (add a new product).")
-            return None
-        clash = product.barcode and self.context.catalog.find_code(product.barcode)
-        if clash and clash.sku != product.sku:
-            self.message.setText(f"Not saved: barcode {product.barcode} belongs to {clash.name} ({clash.sku}).")
-            return None
-        product = Product(**{**product.__dict__, "active": self.active.isChecked()})
-        try:
-            saved = self.context.catalog.save(product)
-        except StorageError as exc:
-            self.message.setText(f"Not saved: {exc}")
-            return None
-        self.message.setText(f"Saved {saved.name}.")
+        self.message.setText(f"Saved {result.product.name}.")
         self.reload()
         self.changed.emit()
-        return saved
+        return result.product
 
     def deactivate(self) -> None:
         if self.editing is None or self.editing.id is None:
             return
-        self.context.catalog.set_active(self.editing.id, False)
+        self.context.catalog.deactivate(self.editing.id)
         self.message.setText(f"{self.editing.name} is no longer sold at the till (its sales stay on record).")
         self.reload()
         self.changed.emit()
 
     def import_csv(self, path: Path) -> bool:
         """Import a CSV file, all or nothing (may run on a worker; the list refreshes by signal)."""
-        try:
-            summary = self.context.catalog.import_csv(Path(path), self.currency)
-        except (CatalogImportError, StorageError, UnicodeDecodeError, OSError, csv.Error) as exc:
-            self.imported.emit(f"Nothing was imported: {exc}.")
+        result = self.context.catalog.import_file(Path(path))
+        if isinstance(result, NotImported):
+            self.imported.emit(f"Nothing was imported: {result.message}.")
             return False
-        self.imported.emit(summary.describe())
+        self.imported.emit(result.summary.describe())
         return True
 
     def _imported(self, message: str) -> None:
@@ -206,7 +190,7 @@ class CatalogDialog(QDialog):
 
     def export_csv(self, path: Path) -> int:
         with open(path, "w", newline="", encoding="utf-8") as handle:
-            count = self.context.catalog.export_csv(handle)
+            count = self.context.catalog.export(handle)
         self.message.setText(f"Exported {count} products to {path}.")
         return count
 

@@ -224,6 +224,8 @@ class MainWindow(QMainWindow):
             self.say("The Stripe key was read from the keyring." if state.key else "No key: demo mode.")
 
     def refresh_mode(self) -> None:
+        # A key change builds new sales services around the same cart: follow them.
+        self.till = self.context.till
         state = self.context.key_state
         demo = self.context.demo
         unavailable = state is not None and state.unavailable
@@ -263,14 +265,12 @@ class MainWindow(QMainWindow):
         self.catalog_dialog.changed.connect(self.products.reload)
         self.catalog_dialog.open()
 
-    def apply_settings(self, settings) -> None:
-        self.context.settings = settings
-        self.context.apply_till_id()
-        if self.till.cart.is_empty():
-            self.till.cart.currency = settings.currency
-            self.till.cart.tax_inclusive = settings.tax_inclusive
-            self.cart_panel.refresh()
-        self.refresh_mode()  # the title and the mode line show the (possibly new) till id
+    def apply_settings(self) -> None:
+        """Saved store settings: the next empty cart takes the currency and tax mode; the title the till id."""
+        settings = self.context.settings
+        self.till.apply_store_terms(settings.currency, settings.tax_inclusive)
+        self.cart_panel.refresh()
+        self.refresh_mode()
 
     # -- feedback -------------------------------------------------------------------
     def say(self, text: str, error: bool = False) -> None:
@@ -317,13 +317,13 @@ class MainWindow(QMainWindow):
         if isinstance(result, Paid):
             receipt = result.receipt
             self.till.new_sale()
-            self.apply_settings(self.context.settings)  # settings saved mid-sale apply from now on
+            self.apply_settings()  # settings saved mid-sale apply from now on
             self.cart_panel.refresh()
             self._cart_changed()
             self.say(f"Paid {receipt.total.format(self.locale)} — receipt {receipt.number_text} saved.")
-            checkout = self.context.checkout
+            till = self.till
             run_in_background(
-                lambda _p: checkout.label_with_receipt(receipt),
+                lambda _p: till.label_with_receipt(receipt),
                 on_success=lambda _r: None,
                 on_failure=lambda exc: log.warning("receipt label failed: %s", exc),
             )

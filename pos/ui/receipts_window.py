@@ -24,7 +24,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from pos.services.receipts import PAGE, QueryError, ReceiptQuery, ReceiptSummary
+from pos.services.receipts import PAGE, QueryError, ReceiptQuery, Receipts, ReceiptSummary
 from pos.domain.receipt import render_text
 from pos.domain.refunds import render_refund_text
 
@@ -45,15 +45,15 @@ class ReceiptListModel(QAbstractTableModel):
 
     HEADERS = ("No.", "Date and time", "Total", "Card", "Refunded")
 
-    def __init__(self, repo, currency: str, locale: str):
+    def __init__(self, receipts: Receipts, currency: str, locale: str):
         super().__init__()
-        self._repo, self._currency, self._locale = repo, currency, locale
+        self._receipts, self._currency, self._locale = receipts, currency, locale
         self._rows: list[ReceiptSummary] = []
         self._query = ReceiptQuery()
         self._more = True
 
     def search(self, query: ReceiptQuery) -> None:
-        first = self._repo.page(query, self._currency)  # raises QueryError before the list changes
+        first = self._receipts.page(query)  # raises QueryError before the list changes
         self.beginResetModel()
         self._query, self._rows, self._more = query, first, len(first) == PAGE
         self.endResetModel()
@@ -91,7 +91,7 @@ class ReceiptListModel(QAbstractTableModel):
     def fetchMore(self, parent=QModelIndex()):  # noqa: N802
         if parent.isValid() or not self._rows:
             return
-        more = self._repo.page(self._query, self._currency, before_id=self._rows[-1].id)
+        more = self._receipts.page(self._query, before_id=self._rows[-1].id)
         self._more = len(more) == PAGE
         if more:
             self.beginInsertRows(QModelIndex(), len(self._rows), len(self._rows) + len(more) - 1)
@@ -104,7 +104,7 @@ class ReceiptListModel(QAbstractTableModel):
     def refresh_row(self, receipt_id: int) -> None:
         for n, r in enumerate(self._rows):
             if r.id == receipt_id:
-                updated = self._repo.page(ReceiptQuery("intent", r.payment_intent), self._currency)
+                updated = self._receipts.page(ReceiptQuery("intent", r.payment_intent))
                 if updated:
                     self._rows[n] = updated[0]
                     self.dataChanged.emit(self.index(n, 0), self.index(n, len(self.HEADERS) - 1))
@@ -242,9 +242,9 @@ class ReceiptsWindow(QDialog):
 
     def receipt_text(self, copy: bool) -> str:
         """The receipt as printed, then every refund against it."""
-        receipt = self.context.receipts.receipt(self.current_id)
-        text = render_text(receipt, copy=copy, locale=self.locale)
-        for refund in self.context.refunds.receipts_of_refunds(self.current_id):
+        reprint = self.context.receipts.reprint(self.current_id)
+        text = render_text(reprint.receipt, copy=copy, locale=self.locale)
+        for refund in reprint.refunds:
             text += "\n" + render_refund_text(refund, locale=self.locale)
         return text
 

@@ -52,7 +52,7 @@ class ReportsDialog(QDialog):
         self.setWindowTitle("End of day")
         self.resize(640, 760)
         self.context = context
-        self.repo = context.reports()
+        self.reports = context.reports
         self.report: DayReport | None = None
 
         self.x_button = QPushButton("X report (day stays open)", objectName="xReportButton")
@@ -105,14 +105,12 @@ class ReportsDialog(QDialog):
         return render_report_text(self.report, self.context.settings.store_name, locale=self.context.settings.locale)
 
     def show_x(self) -> DayReport:
-        s = self.context.settings
-        self._show(self.repo.x_report(self.context.till_id, s.currency))
+        self._show(self.reports.x_report())
         self.message.setText("X report: nothing was closed.")
         return self.report
 
     def close_day(self) -> DayReport:
-        s = self.context.settings
-        self._show(self.repo.close_day(self.context.till_id, s.currency))
+        self._show(self.reports.close_day())
         self.message.setText(f"Day closed: Z report {self.report.z_no:04d}.")
         return self.report
 

@@ -178,14 +178,12 @@ class SettingsDialog(QDialog):
             rate = tax.parse_rate(self.tax_rate.text())
         except ValueError as exc:
             return self._say_settings(str(exc), error=True)
-        till_id = self.till_id.text().strip()
-        if not till_id:
-            return self._say_settings("The till id cannot be empty.", error=True)
+        till_id = self.till_id.text()
         new = replace(
             self.context.settings,
             store_name=self.store_name.text().strip(),
             address=self.address.toPlainText().strip(),
-            currency=self.currency.text().strip().upper(),
+            currency=self.currency.text(),
             tax_inclusive=self.inclusive.isChecked(),
             default_tax_rate_bp=rate,
             receipt_footer=self.footer.text().strip(),
@@ -193,11 +191,11 @@ class SettingsDialog(QDialog):
             time_zone=self.time_zone.text().strip(),
         )
         try:
-            saved = self.context.settings_repo.save(new)
+            self.context.store_settings.save(new)
         except (SettingsError, StorageError) as exc:
             self.currency.setText(self.context.settings.currency)
             return self._say_settings(str(exc), error=True)
-        self.window_.apply_settings(saved)
+        self.window_.apply_settings()
         self._say_settings("Store settings saved.")
 
     def _say_settings(self, text: str, error: bool = False) -> None:

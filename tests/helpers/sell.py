@@ -15,7 +15,7 @@ from pos.app import build_context
 from pos.domain.catalog import Product
 from pos.domain.money import Money
 from pos.services.checkout import Paid
-from pos.services.recovery import recover
+from pos.services.settlement import settle_unfinished
 
 
 def main() -> int:
@@ -23,8 +23,8 @@ def main() -> int:
     method = sys.argv[4] if len(sys.argv) > 4 else "pm_card_visa"
     context = build_context(data_dir, stripe_base_url=url)
     # A till settles what an earlier run left before selling, as the GUI does at start.
-    for r in recover(context.journal, context.gateway):
-        print("recovered", r.outcome, flush=True)
+    for message in settle_unfinished(context.till, context.refunds).messages:
+        print("recovered", message, flush=True)
     product = context.catalog.find_code("CRASH-1") or context.catalog.save(
         Product(sku="CRASH-1", name="Crash test coffee", category="Test", price=Money(450, "SGD"), tax_rate_bp=900)
     )

@@ -309,12 +309,12 @@ def test_no_secret_leaks(qtbot, tmp_path, sandbox, profile, api_key):
 
 def test_key_change_waits_for_unfinished_payments(qtbot, demo_window, profile, api_key, sandbox):
     win = demo_window
-    sale = win.context.checkout.start_sale(_cart_with_one(win))
+    sale = win.till.checkout.start_sale(_cart_with_one(win))
     dialog = open_settings(qtbot, win)
     type_key(qtbot, dialog, api_key)
     assert "unfinished" in dialog.key_message.text() and secret_tool(profile) is None
     assert win.context.demo
-    win.context.checkout.abandon(sale.id)
+    win.till.checkout.abandon(sale.id)
     type_key(qtbot, dialog, api_key)
     assert secret_tool(profile) == api_key
 

@@ -22,9 +22,10 @@ class Shop:
         self.engine = open_engine(data_dir, busy_timeout_ms=busy_timeout_ms)
         self.catalog = CatalogRepo(self.engine)
         self.settings = SettingsRepo(self.engine)  # one settings cache, shared as in the app
+        self.settings.load()  # read at start, as the app does: a disk that fails later fails on sales
         self.journal = SqlJournal(self.engine, self.settings)
         self.gateway = StripeGateway(api_key, sandbox.url, timeout=timeout, max_network_retries=retries)
-        self.checkout = Checkout(self.journal, self.gateway, "T1")
+        self.checkout = Checkout(self.journal, self.gateway, lambda: self.settings.load().till_id)
         self.till = Till(self.checkout, "SGD", True)
         self.latte = self.catalog.save(
             Product(sku="LAT", name="Latte", category="Coffee", price=Money(580, "SGD"), tax_rate_bp=900, barcode="111")

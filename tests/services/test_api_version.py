@@ -28,7 +28,7 @@ def db(shop):
 
 
 def test_every_request_the_till_sends_is_declared_by_the_sdk(shop, sandbox):
-    refunds = Refunds(SqlRefunds(shop.engine, SettingsRepo(shop.engine)), shop.gateway, "T1")
+    refunds = Refunds(SqlRefunds(shop.engine, SettingsRepo(shop.engine)), shop.gateway)
     with sandbox.recording() as exchanges:
         shop.cart_of((shop.latte, 2))
         assert isinstance(shop.till.pay("pm_card_chargeDeclined"), Declined)

@@ -88,7 +88,7 @@ def test_a_second_context_on_a_held_folder_is_refused_and_names_the_holder(tmp_p
         assert f"process {os.getpid()}" in caught.value.holder
         looking = build_context(tmp_path / "data", stripe_base_url=sandbox.url, read_only_because=caught.value.holder)
         try:
-            assert looking.read_only and looking.gateway is None
+            assert looking.read_only and looking.endpoint == "not connected (read-only)"
             assert looking.receipts is not None and looking.catalog.count() == first.catalog.count()
         finally:
             looking.close()

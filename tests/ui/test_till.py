@@ -239,7 +239,7 @@ def test_store_settings_in_the_dialog(qtbot, window):
     qtbot.mouseClick(dialog.save_settings, Qt.LeftButton)
     assert dialog.settings_message.text() == "Store settings saved."
     assert "Kopi Corner" in window.windowTitle()
-    assert window.context.settings_repo.load().default_tax_rate_bp == 850
+    assert window.context.settings.default_tax_rate_bp == 850
     dialog.tax_rate.setText("abc")
     qtbot.mouseClick(dialog.save_settings, Qt.LeftButton)
     assert "not a tax rate" in dialog.settings_message.text()
@@ -249,7 +249,7 @@ def test_store_settings_in_the_dialog(qtbot, window):
     assert "is not a time zone" in dialog.settings_message.text()
     dialog.time_zone.setText("Asia/Singapore")
     qtbot.mouseClick(dialog.save_settings, Qt.LeftButton)
-    assert window.context.settings_repo.load().time_zone == "Asia/Singapore"
+    assert window.context.settings.time_zone == "Asia/Singapore"
     dialog.tax_rate.setText("9")
     window.till.cart.add(window.context.catalog.all()[0])
     assert isinstance(window.till.pay("pm_card_visa"), Paid)
@@ -280,14 +280,14 @@ def test_a_parked_sale_is_resumed_after_a_restart(qtbot, data_dir, sandbox, api_
     qtbot.waitUntil(lambda: bool(again.last_recovery), timeout=15000)
     try:
         assert any("cart is parked" in m for m in again.last_recovery)
-        parked = again.context.journal.parked_sales()
+        parked = again.context.till.parked_sales()
         assert len(parked) == 1
         again.resume_sale(parked[0].id)
         assert [(line.product.sku, line.quantity) for line in again.till.cart.lines] == [
             (products[0].sku, 2),
             (products[1].sku, 1),
         ]
-        assert again.context.journal.parked_sales() == []
+        assert again.context.till.parked_sales() == []
         assert isinstance(again.till.pay("pm_card_visa"), Paid)
         intents = sandbox_client(sandbox, api_key).v1.payment_intents.list().data
         assert sorted(i.status for i in intents) == ["canceled", "succeeded"]

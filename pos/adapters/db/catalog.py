@@ -6,7 +6,6 @@ import csv
 import io
 import re
 import time
-from dataclasses import dataclass
 from pathlib import Path
 
 from sqlalchemy import select, text, update
@@ -21,6 +20,7 @@ from pos.domain.catalog import (
     product_to_row,
 )
 from pos.domain.money import Money
+from pos.services.catalog import ImportSummary
 
 from . import raw
 from .errors import storage_errors
@@ -59,24 +59,6 @@ def _values(p: Product) -> dict:
         "tax_rate_bp": p.tax_rate_bp,
         "active": p.active,
     }
-
-
-@dataclass(frozen=True)
-class ImportSummary:
-    added: int
-    updated: int
-    kept_inactive: tuple[str, ...]  # SKUs in the file that stay deactivated (never revived silently)
-
-    @property
-    def count(self) -> int:
-        return self.added + self.updated
-
-    def describe(self) -> str:
-        text = f"Imported {self.count} products ({self.added} new, {self.updated} updated)."
-        if self.kept_inactive:
-            shown = ", ".join(self.kept_inactive[:5]) + (" …" if len(self.kept_inactive) > 5 else "")
-            text += f" {len(self.kept_inactive)} stay deactivated: {shown} (reactivate them in Back office → Catalog)."
-        return text
 
 
 class CatalogRepo:
@@ -175,7 +157,7 @@ class CatalogRepo:
             conn.execute(update(_P).where(_P.c.id == product_id).values(active=active))
 
     # -- CSV ---------------------------------------------------------------
-    def import_csv(self, source: Path | str | io.TextIOBase, currency: str) -> "ImportSummary":
+    def import_csv(self, source: Path | str | io.TextIOBase, currency: str) -> ImportSummary:
         """Import every row or none: a bad row aborts with its line number and reason.
 
         Rows are checked before the database is touched; then they are written in batches of short

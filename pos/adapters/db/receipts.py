@@ -11,25 +11,10 @@ from sqlalchemy.engine import Engine
 from pos.domain.cart import LineTotals
 from pos.domain.money import Money
 from pos.domain.receipt import Receipt
-from pos.services.receipts import PAGE, QueryError, ReceiptQuery, ReceiptSummary
+from pos.services.receipts import EXPORT_COLUMNS, PAGE, QueryError, ReceiptQuery, ReceiptSummary
 
 from . import raw
 from .raw import parse_iso
-
-# till_id last: the earlier columns keep their places for scripts that read them by position.
-EXPORT_COLUMNS = (
-    "receipt_no",
-    "created_at",
-    "currency",
-    "total_minor",
-    "tax_minor",
-    "payment_intent",
-    "status",
-    "card_brand",
-    "card_last4",
-    "refunded_minor",
-    "till_id",
-)
 
 
 def _printed(row, column: str, today: str) -> str:

@@ -7,7 +7,6 @@ from dataclasses import asdict, fields, replace
 from sqlalchemy import text
 from sqlalchemy.engine import Engine
 
-from pos.domain import currency as currencies
 
 from pos.services.settings import SettingsError, StoreSettings
 
@@ -40,17 +39,7 @@ class SettingsRepo:
         return StoreSettings(**values)
 
     def save(self, settings: StoreSettings) -> StoreSettings:
-        if not currencies.is_known(settings.currency):
-            raise SettingsError(f"unknown currency {settings.currency}")
-        if settings.time_zone:
-            from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
-
-            try:
-                ZoneInfo(settings.time_zone)
-            except (ZoneInfoNotFoundError, ValueError):
-                raise SettingsError(
-                    f"“{settings.time_zone}” is not a time zone (try a name like Asia/Singapore or Europe/Paris)."
-                ) from None
+        """Write settings the Settings service checked; refuse what what is on record forbids."""
         current = self.load()
         settings = replace(settings, currency=settings.currency.upper())
         with storage_errors(), self._writer.begin() as conn:
