@@ -115,7 +115,7 @@ class AppContext(BackOffice):
         *,
         keys: KeyManager,
         stripe_base_url: str | None,
-        timeout: object = None,
+        timeout: tuple[float, float] | None = None,
         read_only: str | None = None,
     ):
         super().__init__(data_dir, engine)
@@ -178,9 +178,8 @@ class AppContext(BackOffice):
                     # Demo payments persist beside the till's data, so recovery works in demo too.
                     self._sandbox = Sandbox(db=str(self.data_dir / "demo-sandbox.sqlite3")).start()
                 base = self._sandbox.url
-        kwargs = {"timeout": self._timeout} if self._timeout else {}
         self.key_state = state
-        self._connect(StripeGateway(key, base, **kwargs))
+        self._connect(StripeGateway(key, base, timeout=self._timeout))
         if state.source == "env":
             log.warning("Using the Stripe key from %s (meant for headless use only).", KEY_ENV)
 

@@ -81,7 +81,8 @@ def run_gui(
     from pos.paths import resource_path
     from pos.ui.main_window import MainWindow
 
-    app = QApplication.instance() or QApplication(sys.argv)
+    existing = QApplication.instance()
+    app = existing if isinstance(existing, QApplication) else QApplication(sys.argv)
     app.setApplicationName("pos-till")
     app.setWindowIcon(QIcon(str(resource_path("icons/pos.png"))))
     theme = resource_path("theme.qss")
@@ -102,7 +103,7 @@ def run_gui(
         done = False
 
         def eventFilter(self, obj, event):  # noqa: N802 - Qt's name
-            if event.type() == QEvent.Paint and not self.done:
+            if event.type() == QEvent.Type.Paint and not self.done:
                 self.done = True
                 if startup_probe:
                     print(f"startup-probe first-paint {time.perf_counter() - STARTED:.3f}s", flush=True)

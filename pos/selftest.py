@@ -38,6 +38,8 @@ def run() -> int:
             buttons[1].click()
             window.pay()
             dialog = window.payment_dialog
+            if dialog is None:
+                raise AssertionError("Pay did not open the payment dialog")
             dialog.methods.setCurrentRow(0)
             if dialog.selected_method() != "pm_card_visa":
                 raise AssertionError("pm_card_visa is not the first payment method")

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import json
 import os
+import sys
 import socket
 from datetime import datetime
 from pathlib import Path
@@ -30,7 +31,7 @@ class FolderInUse(Exception):
 
 
 def _try_lock(fd: int) -> bool:
-    if os.name == "nt":  # pragma: no cover - Windows is not tested here
+    if sys.platform == "win32":  # pragma: no cover - Windows is not tested here
         import msvcrt
 
         try:

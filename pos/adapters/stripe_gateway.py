@@ -79,9 +79,10 @@ class StripeGateway:
         api_key: str,
         base_url: str | None = None,
         *,
-        timeout=DEFAULT_TIMEOUT,
+        timeout: tuple[float, float] | None = None,
         max_network_retries: int = DEFAULT_RETRIES,
     ):
+        timeout = timeout or DEFAULT_TIMEOUT  # (connect, read) seconds
         self.endpoint = base_url or STRIPE_API
         self._client = stripe.StripeClient(
             api_key,

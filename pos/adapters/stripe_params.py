@@ -3,24 +3,30 @@
 The only place Stripe parameters are written. Each builder is deterministic, so
 a request rebuilt from the journal after a crash yields the same parameters for
 the same idempotency key. Only parameters the SDK's `*Params` types declare are
-sent (tests/sandbox/test_conformance.py checks them against the SDK).
+sent: each builder returns the SDK's own TypedDict for its call, so mypy holds
+them to the SDK, and tests/sandbox/test_conformance.py checks what goes over the wire.
 """
 
 from __future__ import annotations
 
-from typing import Any
+from stripe.params import (
+    PaymentIntentCancelParams,
+    PaymentIntentConfirmParams,
+    PaymentIntentCreateParams,
+    PaymentIntentSearchParams,
+    PaymentIntentUpdateParams,
+    RefundCreateParams,
+)
 
 from pos.services.requests import ConfirmIntent, CreateIntent, CreateRefund, LabelIntent
 
-Params = dict[str, Any]
-
 # Every intent the till gives up on was abandoned: the cart changed, or the card needed 3D Secure.
-CANCEL_PARAMS: Params = {"cancellation_reason": "abandoned"}
+CANCEL_PARAMS: PaymentIntentCancelParams = {"cancellation_reason": "abandoned"}
 # The charge comes expanded so the receipt can show the card's brand and last four (`_intent` reads it).
 EXPAND_CHARGE = ["latest_charge"]
 
 
-def create_params(request: CreateIntent) -> Params:
+def create_params(request: CreateIntent) -> PaymentIntentCreateParams:
     """Cards only, through `allowed_payment_method_types`: nothing can redirect, so confirm needs no
     return_url (docs/decisions/0003-card-only-payment-intents.md)."""
     return {
@@ -31,26 +37,28 @@ def create_params(request: CreateIntent) -> Params:
     }
 
 
-def confirm_params(request: ConfirmIntent) -> Params:
+def confirm_params(request: ConfirmIntent) -> PaymentIntentConfirmParams:
     return {"payment_method": request.payment_method, "expand": EXPAND_CHARGE}
 
 
-def label_params(request: LabelIntent) -> Params:
+def label_params(request: LabelIntent) -> PaymentIntentUpdateParams:
     return {"metadata": {"receipt_no": request.receipt_no}}
 
 
-def refund_params(request: CreateRefund) -> Params:
-    return {
+def refund_params(request: CreateRefund) -> RefundCreateParams:
+    params: RefundCreateParams = {
         "payment_intent": request.payment_intent,
         "amount": request.amount.minor,
-        "reason": request.reason,
         "metadata": {
             "refund_key": request.refund_key,
             "receipt_no": str(request.receipt_no),
             "till_id": request.till_id,
         },
     }
+    if request.reason is not None:  # no reason is no parameter: the SDK leaves out what is None anyway
+        params["reason"] = request.reason
+    return params
 
 
-def search_query(sale_key: str) -> Params:
+def search_query(sale_key: str) -> PaymentIntentSearchParams:
     return {"query": f"metadata['sale_id']:'{sale_key}'", "limit": 10}

@@ -11,14 +11,18 @@ import json
 import urllib.error
 import urllib.request
 import uuid
+from typing import Callable, TypeVar
 
 import stripe
+
+from stripe.params import PaymentIntentCreateParams
 
 from pos.adapters.stripe_params import CANCEL_PARAMS, confirm_params, create_params, refund_params
 from pos.domain.money import Money
 from pos.services.doctor import Observation
 from pos.services.requests import ConfirmIntent, CreateIntent, CreateRefund
 
+T = TypeVar("T")
 TIMEOUT = (5.0, 30.0)
 STEPS = (
     "create",
@@ -63,7 +67,7 @@ def _refused(exc: stripe.StripeError) -> Observation:
     )
 
 
-def _attempt(call) -> tuple[object | None, Observation]:
+def _attempt(call: Callable[[], T]) -> tuple[T | None, Observation]:
     try:
         obj = call()
     except stripe.StripeError as exc:
@@ -89,12 +93,14 @@ class Probe:
         finally:
             self._clean_up()
 
-    def _params(self, total: Money | None = None) -> dict:
+    def _params(self, total: Money | None = None) -> PaymentIntentCreateParams:
         return create_params(CreateIntent(total or self.total, f"doctor-{uuid.uuid4().hex}", "doctor"))
 
-    def _create(self, key: str | None = None, params: dict | None = None):
+    def _create(
+        self, key: str | None = None, params: PaymentIntentCreateParams | None = None
+    ) -> tuple[stripe.PaymentIntent | None, Observation]:
         params = params or self._params()
-        options = {"idempotency_key": key} if key else {}
+        options: stripe.RequestOptions = {"idempotency_key": key} if key else {}
         obj, seen = _attempt(lambda: self.client.v1.payment_intents.create(params, options))
         if obj is not None and obj.id not in self._made:
             self._made.append(obj.id)
@@ -138,11 +144,12 @@ class Probe:
             results.append(("cancel", skipped))
 
         key = f"pos-doctor-{uuid.uuid4().hex}"
-        params = self._params()
-        first, _ = self._create(key, params)
-        again, seen = self._create(key, params)
+        create = self._params()
+        first, _ = self._create(key, create)
+        again, seen = self._create(key, create)
         replay = ("replayed", str(first is not None and again is not None and again.id == first.id).lower())
-        header = (again.last_response.headers.get("Idempotent-Replayed") if again is not None else None) or "—"
+        answer = again.last_response if again is not None else None
+        header = (answer.headers.get("Idempotent-Replayed") if answer is not None else None) or "—"
         results.append(
             (
                 "idempotent replay",
@@ -155,7 +162,7 @@ class Probe:
                 ),
             )
         )
-        _, seen = self._create(key, {**params, "amount": self.total.minor + 100})
+        _, seen = self._create(key, self._params(Money(self.total.minor + 100, self.total.currency)))
         results.append(("idempotency mismatch", seen))
         results.append(("account default version", self._default_version(intent.id)))
         return results

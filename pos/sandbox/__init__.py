@@ -8,6 +8,8 @@ See README.md beside this file for the admin API (faults, clock, reset).
 
 from __future__ import annotations
 
+from typing import Iterator
+
 import contextlib
 import threading
 
@@ -58,7 +60,7 @@ class Sandbox:
     @property
     def url(self) -> str:
         host, port = self._server.server_address[:2]
-        return f"http://{host}:{port}"
+        return f"http://{host.decode() if isinstance(host, bytes) else host}:{port}"
 
     def start(self) -> "Sandbox":
         self._thread = threading.Thread(
@@ -86,7 +88,7 @@ class Sandbox:
         return self._server.api
 
     @contextlib.contextmanager
-    def recording(self):
+    def recording(self) -> Iterator[list[Exchange]]:
         """Collect every API request and its answer (`Exchange`s) while the block runs."""
         exchanges: list[Exchange] = []
         previous, self._server.recorder = self._server.recorder, exchanges.append

@@ -547,7 +547,7 @@ class StripeAPI:
         return self._save_intent(caller, pi)
 
     def _release(self, caller: Caller, charge_id: str, amount: int) -> None:
-        charge = self.store.get(caller.account, "charge", charge_id)
+        charge = self.store.stored(caller.account, "charge", charge_id)
         charge["_released"] = charge.get("_released", 0) + amount
         charge["amount_refunded"] += amount
         charge["refunded"] = charge["amount_refunded"] >= charge["amount"]
@@ -570,7 +570,7 @@ class StripeAPI:
                 code="amount_too_large",
                 param="amount_to_capture",
             )
-        charge = self.store.get(caller.account, "charge", pi["latest_charge"])
+        charge = self.store.stored(caller.account, "charge", pi["latest_charge"])
         charge.update(captured=True, amount_captured=amount)
         self.store.put(caller.account, "charge", charge)
         if amount < charge["amount"]:
@@ -604,9 +604,10 @@ class StripeAPI:
             except ValueError:
                 raise errors.validation("Invalid page", param="page") from None
         now = self.clock.now()
-        found, i = [], start
+        found: list[dict] = []
+        i = start
         while i >= 0 and len(found) <= limit:
-            obj = self.search.view(caller.account, self.store.get(caller.account, "payment_intent", ids[i]), now)
+            obj = self.search.view(caller.account, self.store.stored(caller.account, "payment_intent", ids[i]), now)
             if obj is not None and matches(obj):
                 found.append(obj)
             i -= 1
@@ -644,11 +645,11 @@ class StripeAPI:
         return {"object": "list", "url": "/v1/charges", **items}
 
     def create_refund(self, caller: Caller, p: dict) -> dict:
-        charge = None
         if p.get("charge"):
-            charge = self.store.get(caller.account, "charge", p["charge"])
-            if charge is None:
+            found = self.store.get(caller.account, "charge", p["charge"])
+            if found is None:
                 raise errors.resource_missing("charge", p["charge"], "charge", status=400)
+            charge = found
         elif p.get("payment_intent"):
             pi = self._intent(caller, p["payment_intent"])
             if pi["status"] != "succeeded" or not pi["latest_charge"]:
@@ -657,7 +658,7 @@ class StripeAPI:
                     code="payment_intent_unexpected_state",
                     param="payment_intent",
                 )
-            charge = self.store.get(caller.account, "charge", pi["latest_charge"])
+            charge = self.store.stored(caller.account, "charge", pi["latest_charge"])
         else:
             raise errors.parameter_missing("charge")
         reason = params.choice(p, "reason", ("duplicate", "fraudulent", "requested_by_customer"))
@@ -761,7 +762,7 @@ class StripeAPI:
                     "has_more": False,
                     "total_count": len(ids),
                     "url": f"/v1/charges?payment_intent={out['id']}",
-                    "data": [self.render(caller, self.store.get(caller.account, "charge", c), []) for c in ids],
+                    "data": [self.render(caller, self.store.stored(caller.account, "charge", c), []) for c in ids],
                 }
         if kind in ("payment_intent", "charge") and not versions.INVOICE_REMOVED.on(version):
             out["invoice"] = None
@@ -777,7 +778,7 @@ class StripeAPI:
                 "object": "list",
                 "has_more": False,
                 "url": f"/v1/charges/{out['id']}/refunds",
-                "data": [self.render(caller, self.store.get(caller.account, "refund", r), []) for r in ids],
+                "data": [self.render(caller, self.store.stored(caller.account, "refund", r), []) for r in ids],
             }
             return
         value = out.get(head)
@@ -796,7 +797,7 @@ class StripeAPI:
         """Stripe's cursor pagination over ids stored oldest first, served newest first."""
         limit = _limit(p)
         created = _created_filter(p.get("created"))
-        get = lambda i: self.store.get(caller.account, kind, i)  # noqa: E731
+        get = lambda i: self.store.stored(caller.account, kind, i)  # noqa: E731
         positions = {i: n for n, i in enumerate(ids)} if len(ids) < 64 else None
 
         def locate(ident, param):
@@ -808,7 +809,7 @@ class StripeAPI:
         def wanted(obj):
             return keep(obj) and created(obj["created"])
 
-        found = []
+        found: list[dict] = []
         if p.get("ending_before"):
             i = locate(p["ending_before"], "ending_before") + 1
             while i < len(ids) and len(found) <= limit:

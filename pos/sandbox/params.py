@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Literal, overload
+
 from . import currencies, errors
 
 MAX_AMOUNT = 99_999_999
@@ -36,6 +38,10 @@ MINIMUM_AMOUNT = {
 }
 
 
+@overload
+def integer(params: dict, name: str, *, required: Literal[True]) -> int: ...
+@overload
+def integer(params: dict, name: str, *, required: bool = False) -> int | None: ...
 def integer(params: dict, name: str, *, required: bool = False) -> int | None:
     if name not in params or params[name] == "":
         if required:
@@ -70,6 +76,10 @@ def text(params: dict, name: str) -> str | None:
     return value or None
 
 
+@overload
+def currency(params: dict, *, required: Literal[True] = True) -> str: ...
+@overload
+def currency(params: dict, *, required: bool) -> str | None: ...
 def currency(params: dict, *, required: bool = True) -> str | None:
     raw = params.get("currency")
     if raw in (None, ""):

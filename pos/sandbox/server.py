@@ -263,7 +263,8 @@ class Handler(BaseHTTPRequestHandler):
         body = self._read_body()
         if url.path.startswith("/_sandbox/"):
             return self._admin(method, url.path, body)
-        route, params_, version = None, {}, None
+        route, version = None, None
+        params_: dict = {}
 
         def answer(status, payload, headers=None):
             # Recorded before it is sent: a client that has its answer finds the exchange recorded.
@@ -366,7 +367,8 @@ class Handler(BaseHTTPRequestHandler):
             definitions.check_params(route.handler, route.params_type, p, caller.version, caller.publishable)
             expand = p.get("expand", [])
             definitions.check_expand(route.returns, expand)
-            args = route.pattern.fullmatch(urlsplit(self.path).path).groups()
+            match = route.pattern.fullmatch(urlsplit(self.path).path)
+            args = match.groups() if match else ()  # _route matched it already
             obj = getattr(api, route.handler)(caller, p, *args)
             # Lists and search results expand inside each item as they are built.
             rendered = obj if ":" in route.returns else api.render(caller, obj, expand)
@@ -461,11 +463,11 @@ class Handler(BaseHTTPRequestHandler):
                     return self._send(400, {"error": str(exc)})
                 return self._send(200, {"id": rule.id})
         if path.startswith("/_sandbox/faults/") and path.endswith("/release") and method == "POST":
-            rule = server.faults.held(int(path.split("/")[3])) if path.split("/")[3].isdigit() else None
-            if rule is None:
+            held = server.faults.held(int(path.split("/")[3])) if path.split("/")[3].isdigit() else None
+            if held is None:
                 return self._send(404, {"error": "no held request with that rule id"})
-            rule.release()
-            return self._send(200, {"released": rule.id})
+            held.release()
+            return self._send(200, {"released": held.id})
         if path == "/_sandbox/clock" and method == "POST":
             server.clock.advance(float(data.get("advance_seconds", 0)))
             return self._send(200, {"now": server.clock.now()})

@@ -69,6 +69,13 @@ class Store:
     def get(self, account: str, kind: str, ident: str) -> dict | None:
         return self._collection(account, kind).by_id.get(ident)
 
+    def stored(self, account: str, kind: str, ident: str) -> dict:
+        """An object another one refers to (an intent's charge, a listed id): always there."""
+        obj = self.get(account, kind, ident)
+        if obj is None:
+            raise LookupError(f"the sandbox lost {kind} {ident}")
+        return obj
+
     def put(self, account: str, kind: str, obj: dict) -> dict:
         coll = self._collection(account, kind)
         ident = obj["id"]
@@ -142,11 +149,14 @@ class Store:
             raise
 
     def _load(self) -> None:
-        for account, kind, _ident, _seq, body in self._db.execute(
+        db = self._db
+        if db is None:
+            return
+        for account, kind, _ident, _seq, body in db.execute(
             "SELECT account, kind, id, seq, body FROM objects ORDER BY account, kind, seq"
         ):
             self.put(account, kind, json.loads(body))
-        for account, key, method, path, fp, created, status, body in self._db.execute("SELECT * FROM idempotency"):
+        for account, key, method, path, fp, created, status, body in db.execute("SELECT * FROM idempotency"):
             self._idempotency[(account, key)] = IdempotencyRecord(method, path, fp, created, status, body)
         self._dirty.clear()
 

@@ -19,7 +19,7 @@ from .gateway import PaymentGateway
 from .phases import settle
 from .refund_journal import RefundBasis, RefundJournal
 from .refund_phases import NOT_REFUNDED, RefundFailed, Refunded, RefundPhases, RefundResult
-from .requests import CreateRefund
+from .requests import CreateRefund, RefundReason
 from .sales import StorageError
 
 __all__ = ["RefundFailed", "Refunded", "Refunds"]
@@ -36,7 +36,7 @@ class Refunds:
         *,
         lines: dict[int, int] | None = None,
         amount: Money | None = None,
-        reason: str = "requested_by_customer",
+        reason: RefundReason = "requested_by_customer",
     ) -> RefundResult:
         """Refund some lines (units per line number) or an amount; never more than is left."""
         try:

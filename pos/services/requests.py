@@ -14,11 +14,13 @@ Stripe parameters themselves), so an unfinished sale survives the upgrade.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, Literal
 
 from pos.domain.money import Money
 
 Json = dict[str, Any]
+# Why a refund is made, in Stripe's words (the Refund API's `reason`).
+RefundReason = Literal["duplicate", "fraudulent", "requested_by_customer"]
 
 
 @dataclass(frozen=True)
@@ -74,7 +76,7 @@ class CreateRefund:
 
     payment_intent: str
     amount: Money
-    reason: str | None
+    reason: RefundReason | None
     refund_key: str
     receipt_no: int
     till_id: str

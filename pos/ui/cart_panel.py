@@ -20,6 +20,8 @@ from PySide6.QtWidgets import (
 
 from pos.domain.cart import MAX_QUANTITY, Cart, CartError
 
+from .widgets import named
+
 
 class CartPanel(QWidget):
     changed = Signal()
@@ -29,23 +31,23 @@ class CartPanel(QWidget):
         super().__init__(parent)
         self.cart = cart
         self._locale = locale
-        self.table = QTableWidget(0, 4, objectName="cartTable")
+        self.table = named(QTableWidget(0, 4), "cartTable")
         self.table.setHorizontalHeaderLabels(["Item", "Qty", "Unit price", "Line total"])
-        self.table.horizontalHeader().setSectionResizeMode(0, QHeaderView.Stretch)
+        self.table.horizontalHeader().setSectionResizeMode(0, QHeaderView.ResizeMode.Stretch)
         for col in (1, 2, 3):
-            self.table.horizontalHeader().setSectionResizeMode(col, QHeaderView.ResizeToContents)
+            self.table.horizontalHeader().setSectionResizeMode(col, QHeaderView.ResizeMode.ResizeToContents)
         self.table.verticalHeader().setVisible(False)
-        self.table.setSelectionBehavior(QAbstractItemView.SelectRows)
-        self.table.setSelectionMode(QAbstractItemView.SingleSelection)
-        self.table.setEditTriggers(QAbstractItemView.NoEditTriggers)
-        self.table.setFocusPolicy(Qt.ClickFocus)
+        self.table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
+        self.table.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
+        self.table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
+        self.table.setFocusPolicy(Qt.FocusPolicy.ClickFocus)
 
-        self.minus = QPushButton("−", objectName="decreaseButton")
-        self.plus = QPushButton("+", objectName="increaseButton")
-        self.quantity = QSpinBox(objectName="quantitySpin")
+        self.minus = named(QPushButton("−"), "decreaseButton")
+        self.plus = named(QPushButton("+"), "increaseButton")
+        self.quantity = named(QSpinBox(), "quantitySpin")
         self.quantity.setRange(1, MAX_QUANTITY)
-        self.remove = QPushButton("Remove", objectName="removeLineButton")
-        self.clear = QPushButton("Clear cart", objectName="clearCartButton")
+        self.remove = named(QPushButton("Remove"), "removeLineButton")
+        self.clear = named(QPushButton("Clear cart"), "clearCartButton")
         for w in (self.minus, self.plus, self.remove, self.clear):
             w.setMinimumHeight(44)
         self.minus.setToolTip("One less of the selected line")
@@ -58,11 +60,11 @@ class CartPanel(QWidget):
         line_tools.addStretch(1)
         line_tools.addWidget(self.clear)
 
-        self.subtotal_label = QLabel(objectName="subtotalLabel")
-        self.tax_label = QLabel(objectName="taxLabel")
-        self.total_label = QLabel(objectName="totalLabel")
+        self.subtotal_label = named(QLabel(), "subtotalLabel")
+        self.tax_label = named(QLabel(), "taxLabel")
+        self.total_label = named(QLabel(), "totalLabel")
         for label in (self.subtotal_label, self.tax_label, self.total_label):
-            label.setAlignment(Qt.AlignRight | Qt.AlignVCenter)
+            label.setAlignment(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
         self.tax_caption = QLabel("Tax")
         totals = QFormLayout()
         totals.addRow("Subtotal", self.subtotal_label)
@@ -126,9 +128,13 @@ class CartPanel(QWidget):
         if self.cart.is_empty():
             return
         answer = QMessageBox.question(
-            self, "Clear cart", "Remove every item from the cart?", QMessageBox.Yes | QMessageBox.No, QMessageBox.No
+            self,
+            "Clear cart",
+            "Remove every item from the cart?",
+            QMessageBox.StandardButton.Yes | QMessageBox.StandardButton.No,
+            QMessageBox.StandardButton.No,
         )
-        if answer == QMessageBox.Yes:
+        if answer == QMessageBox.StandardButton.Yes:
             self.cart.clear()
             self.refresh()
             self.changed.emit()
@@ -136,10 +142,9 @@ class CartPanel(QWidget):
     # -- rendering ------------------------------------------------------------------
     def _selection_changed(self) -> None:
         row = self.selected_row()
-        has = row is not None
         for w in (self.minus, self.plus, self.quantity, self.remove):
-            w.setEnabled(has)
-        if has:
+            w.setEnabled(row is not None)
+        if row is not None:
             self.quantity.blockSignals(True)
             self.quantity.setValue(self.cart.lines[row].quantity)
             self.quantity.blockSignals(False)
@@ -153,7 +158,7 @@ class CartPanel(QWidget):
             for col, text in enumerate(cells):
                 item = QTableWidgetItem(text)
                 if col:
-                    item.setTextAlignment(Qt.AlignRight | Qt.AlignVCenter)
+                    item.setTextAlignment(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
                 self.table.setItem(row, col, item)
         if select is not None and select < len(totals.lines):
             self.table.selectRow(select)

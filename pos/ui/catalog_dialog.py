@@ -6,6 +6,7 @@ from pathlib import Path
 
 from PySide6.QtCore import Signal
 from PySide6.QtWidgets import (
+    QWidget,
     QAbstractItemView,
     QCheckBox,
     QDialog,
@@ -21,11 +22,13 @@ from PySide6.QtWidgets import (
     QVBoxLayout,
 )
 
+from pos.services.session import Session
 from pos.domain import tax
 from pos.domain.catalog import Product
 from pos.services.catalog import NotImported, NotSaved
 
 from .workers import run_in_background
+from .widgets import named
 
 LIST_LIMIT = 200
 
@@ -34,7 +37,7 @@ class CatalogDialog(QDialog):
     changed = Signal()
     imported = Signal(str)
 
-    def __init__(self, context, parent=None):
+    def __init__(self, context: Session, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.setObjectName("catalogWindow")
         self.setWindowTitle("Catalog")
@@ -44,21 +47,21 @@ class CatalogDialog(QDialog):
         self.products: list[Product] = []
         self.editing: Product | None = None
 
-        self.search = QLineEdit(objectName="catalogSearchField")
+        self.search = named(QLineEdit(), "catalogSearchField")
         self.search.setPlaceholderText("Find by name, SKU or barcode (empty: all, inactive included)")
-        self.table = QTableWidget(0, 6, objectName="productTable")
+        self.table = named(QTableWidget(0, 6), "productTable")
         self.table.setHorizontalHeaderLabels(["SKU", "Name", "Category", "Price", "Tax %", "Active"])
-        self.table.horizontalHeader().setSectionResizeMode(1, QHeaderView.Stretch)
-        self.table.setSelectionBehavior(QAbstractItemView.SelectRows)
-        self.table.setSelectionMode(QAbstractItemView.SingleSelection)
-        self.table.setEditTriggers(QAbstractItemView.NoEditTriggers)
+        self.table.horizontalHeader().setSectionResizeMode(1, QHeaderView.ResizeMode.Stretch)
+        self.table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
+        self.table.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
+        self.table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
         self.table.verticalHeader().setVisible(False)
 
         self.fields = {
-            name: QLineEdit(objectName=f"product{name.title().replace('_', '')}Field")
+            name: named(QLineEdit(), f"product{name.title().replace('_', '')}Field")
             for name in ("sku", "barcode", "name", "category", "price", "tax_rate")
         }
-        self.active = QCheckBox("Sold at the till", objectName="productActiveCheck")
+        self.active = named(QCheckBox("Sold at the till"), "productActiveCheck")
         self.active.setChecked(True)
         form = QFormLayout()
         for name, label in (
@@ -71,12 +74,12 @@ class CatalogDialog(QDialog):
         ):
             form.addRow(label, self.fields[name])
         form.addRow("", self.active)
-        self.new_button = QPushButton("New product", objectName="newProductButton")
-        self.save_button = QPushButton("Save", objectName="saveProductButton")
-        self.deactivate_button = QPushButton("Deactivate", objectName="deactivateProductButton")
-        self.import_button = QPushButton("Import CSV…", objectName="importCsvButton")
-        self.export_button = QPushButton("Export CSV…", objectName="exportCsvButton")
-        self.message = QLabel("", objectName="catalogMessage")
+        self.new_button = named(QPushButton("New product"), "newProductButton")
+        self.save_button = named(QPushButton("Save"), "saveProductButton")
+        self.deactivate_button = named(QPushButton("Deactivate"), "deactivateProductButton")
+        self.import_button = named(QPushButton("Import CSV…"), "importCsvButton")
+        self.export_button = named(QPushButton("Export CSV…"), "exportCsvButton")
+        self.message = named(QLabel(""), "catalogMessage")
         self.message.setWordWrap(True)
         buttons = QHBoxLayout()
         for w in (self.new_button, self.save_button, self.deactivate_button):
@@ -202,14 +205,14 @@ class CatalogDialog(QDialog):
         self.import_button.setEnabled(False)
         self.message.setText(f"Importing {path}…")
 
-        def done(_ok) -> None:
+        def done(_ok: object) -> None:
             self.import_button.setEnabled(not self.context.read_only)
 
-        run_in_background(
-            lambda _p: self.import_csv(Path(path)),
-            on_success=done,
-            on_failure=lambda exc: (done(False), self.message.setText(f"Nothing was imported: {exc}.")),
-        )
+        def failed(exc: Exception) -> None:
+            done(False)
+            self.message.setText(f"Nothing was imported: {exc}.")
+
+        run_in_background(lambda _p: self.import_csv(Path(path)), on_success=done, on_failure=failed)
 
     def _ask_export(self) -> None:
         path, _ = QFileDialog.getSaveFileName(self, "Export catalog", "catalog.csv", "CSV (*.csv)")

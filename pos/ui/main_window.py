@@ -22,8 +22,10 @@ from pos.domain.redaction import redact
 from pos.domain.money import Money
 from pos.services.settlement import settle_unfinished
 from pos.services.checkout import CheckoutError, Paid
+from pos.services.session import Session
 
 from .cart_panel import CartPanel
+from .widgets import named, shortcut_action
 from .payment_dialog import PaymentDialog
 from .product_panel import ProductPanel
 from .feedback import show_message
@@ -34,7 +36,7 @@ log = logging.getLogger(__name__)
 
 
 class MainWindow(QMainWindow):
-    def __init__(self, context=None, parent=None):
+    def __init__(self, context: Session | None = None, parent: QWidget | None = None) -> None:
         """The window's frame paints at once; with a context it is wired at once too.
 
         The launcher passes no context, shows the frame, and attaches the context after the
@@ -42,19 +44,19 @@ class MainWindow(QMainWindow):
         the till (see bench/startup.py).
         """
         super().__init__(parent)
-        self.context = None
+        self.context: Session | None = None
         self.payment_dialog: PaymentDialog | None = None
         self.last_recovery: list[str] = []
         self._recovering = False
         self.setObjectName("mainWindow")
         self.setWindowTitle("Till")
         self.resize(1200, 760)
-        self.loading = QLabel("Opening the till…", objectName="loadingLabel")
-        self.loading.setAlignment(Qt.AlignCenter)
+        self.loading = named(QLabel("Opening the till…"), "loadingLabel")
+        self.loading.setAlignment(Qt.AlignmentFlag.AlignCenter)
         self.setCentralWidget(self.loading)
-        self.mode_label = QLabel(objectName="modeLabel")
-        self.endpoint_label = QLabel(objectName="endpointLabel")
-        self.status_message = QLabel("", objectName="statusMessage")
+        self.mode_label = named(QLabel(), "modeLabel")
+        self.endpoint_label = named(QLabel(), "endpointLabel")
+        self.status_message = named(QLabel(""), "statusMessage")
         self.statusBar().addWidget(self.mode_label)
         self.statusBar().addWidget(self.endpoint_label)
         self.statusBar().addPermanentWidget(self.status_message, 1)
@@ -64,15 +66,15 @@ class MainWindow(QMainWindow):
     def ask_read_only(self, holder: str) -> bool:
         """Another till sells from this folder: look at its records read-only, or quit."""
         box = QMessageBox(
-            QMessageBox.Warning,
+            QMessageBox.Icon.Warning,
             "Till already open",
             f"This data folder is in use by {holder}.\n\nOnly one till can sell from a data "
             "folder. You can open the back office read-only (receipts and reports), or quit.",
             parent=self,
         )
         box.setObjectName("folderInUse")
-        read_only = box.addButton("Open read-only", QMessageBox.AcceptRole)
-        box.addButton("Quit", QMessageBox.RejectRole)
+        read_only = box.addButton("Open read-only", QMessageBox.ButtonRole.AcceptRole)
+        box.addButton("Quit", QMessageBox.ButtonRole.RejectRole)
         box.exec()
         if box.clickedButton() is read_only:
             return True
@@ -89,22 +91,29 @@ class MainWindow(QMainWindow):
         self.mode_label.setText("NOT SELLING")
         log.error("start-up failed: %s", message)
 
-    def attach(self, context) -> None:
+    @property
+    def session(self) -> Session:
+        """The till's services, once attached (every action below is wired only then)."""
+        if self.context is None:
+            raise LookupError("the window has no till attached yet")
+        return self.context
+
+    def attach(self, context: Session) -> None:
         """Wire the window to the till's services and data."""
         self.context = context
         self.till = context.till
-        self.locale = context.settings.locale
+        self.locale_name = context.settings.locale
 
-        self.products = ProductPanel(context.catalog, self.locale)
-        self.cart_panel = CartPanel(self.till.cart, self.locale)
-        self.pay_button = QPushButton("Pay  (F12)", objectName="payButton")
+        self.products = ProductPanel(context.catalog, self.locale_name)
+        self.cart_panel = CartPanel(self.till.cart, self.locale_name)
+        self.pay_button = named(QPushButton("Pay  (F12)"), "payButton")
         self.pay_button.setMinimumHeight(64)
         right = QWidget()
         right_layout = QVBoxLayout(right)
         right_layout.setContentsMargins(0, 0, 0, 0)
         right_layout.addWidget(self.cart_panel, 1)
         right_layout.addWidget(self.pay_button)
-        splitter = QSplitter(Qt.Horizontal)
+        splitter = QSplitter(Qt.Orientation.Horizontal)
         splitter.addWidget(self.products)
         splitter.addWidget(right)
         splitter.setStretchFactor(0, 3)
@@ -112,15 +121,14 @@ class MainWindow(QMainWindow):
 
         central = QWidget()
         layout = QVBoxLayout(central)
-        self.demo_banner = QLabel(
-            "DEMO MODE — payments go to the built-in Stripe test sandbox. No real money moves.", objectName="demoBanner"
+        self.demo_banner = named(
+            QLabel("DEMO MODE — payments go to the built-in Stripe test sandbox. No real money moves."), "demoBanner"
         )
-        self.demo_banner.setAlignment(Qt.AlignCenter)
+        self.demo_banner.setAlignment(Qt.AlignmentFlag.AlignCenter)
         layout.addWidget(self.demo_banner)
         layout.addWidget(self._key_unavailable_bar())
         layout.addWidget(splitter, 1)
-        self.setCentralWidget(central)
-        self.loading = None
+        self.setCentralWidget(central)  # Qt deletes the frame's placeholder (self.loading) here
 
         self._build_menus()
         self.refresh_mode()
@@ -158,13 +166,13 @@ class MainWindow(QMainWindow):
 
     def _build_menus(self) -> None:
         sale_menu = self.menuBar().addMenu("&Sale")
-        pay = QAction("&Pay", self, shortcut=QKeySequence(Qt.Key_F12))
+        pay = shortcut_action("&Pay", self, QKeySequence(Qt.Key.Key_F12))
         pay.triggered.connect(self.pay)
         resume = QAction("&Resume a parked sale…", self)
         resume.triggered.connect(self.resume_parked)
         recover_now = QAction("&Check unfinished payments now", self)
         recover_now.triggered.connect(lambda: self.run_recovery(quiet=False))
-        focus_search = QAction("&Search products", self, shortcut=QKeySequence.Find)
+        focus_search = shortcut_action("&Search products", self, QKeySequence.StandardKey.Find)
         focus_search.triggered.connect(self.products.search.setFocus)
         for action in (pay, resume, recover_now, focus_search):
             sale_menu.addAction(action)
@@ -176,17 +184,17 @@ class MainWindow(QMainWindow):
             ("&End of day (X / Z report)…", "Ctrl+E", self.open_reports),
             ("&Catalog…", "Ctrl+K", self.open_catalog),
         ):
-            action = QAction(title, self, shortcut=QKeySequence(shortcut))
+            action = shortcut_action(title, self, QKeySequence(shortcut))
             action.triggered.connect(slot)
             back_office.addAction(action)
             self.addAction(action)
-        settings = QAction("Se&ttings…", self, shortcut=QKeySequence("Ctrl+,"))
+        settings = shortcut_action("Se&ttings…", self, QKeySequence("Ctrl+,"))
         settings.triggered.connect(self.open_settings)
         sale_menu.addSeparator()
         sale_menu.addAction(settings)
         self.addAction(settings)
         self._selling_actions.append(settings)
-        quit_action = QAction("&Quit", self, shortcut=QKeySequence.Quit)
+        quit_action = shortcut_action("&Quit", self, QKeySequence.StandardKey.Quit)
         quit_action.triggered.connect(self.close)
         sale_menu.addSeparator()
         sale_menu.addAction(quit_action)
@@ -194,14 +202,14 @@ class MainWindow(QMainWindow):
     # -- mode and settings ------------------------------------------------------------
     def _key_unavailable_bar(self) -> QWidget:
         """Shown when the till has a key but the keyring cannot give it: why, and the two ways on."""
-        self.key_bar = QWidget(objectName="keyUnavailableBar")
+        self.key_bar = named(QWidget(), "keyUnavailableBar")
         row = QHBoxLayout(self.key_bar)
         row.setContentsMargins(0, 0, 0, 0)
-        self.key_bar_text = QLabel("", objectName="keyUnavailableText")
+        self.key_bar_text = named(QLabel(""), "keyUnavailableText")
         self.key_bar_text.setWordWrap(True)
-        retry = QPushButton("Try the keyring again", objectName="retryKeyringButton")
+        retry = named(QPushButton("Try the keyring again"), "retryKeyringButton")
         retry.clicked.connect(self.retry_keyring)
-        session = QPushButton("Enter the key for this session…", objectName="sessionKeyButton")
+        session = named(QPushButton("Enter the key for this session…"), "sessionKeyButton")
         session.clicked.connect(self.open_settings)
         row.addWidget(self.key_bar_text, 1)
         row.addWidget(retry)
@@ -210,9 +218,9 @@ class MainWindow(QMainWindow):
         return self.key_bar
 
     def retry_keyring(self) -> None:
-        state = self.context.keys.current()
+        state = self.session.keys.current()
         if not state.unavailable:
-            self.context.use_key(state)
+            self.session.use_key(state)
         self.refresh_mode()
         if state.unavailable:
             self.say(
@@ -225,20 +233,20 @@ class MainWindow(QMainWindow):
 
     def refresh_mode(self) -> None:
         # A key change builds new sales services around the same cart: follow them.
-        self.till = self.context.till
-        state = self.context.key_state
-        demo = self.context.demo
+        self.till = self.session.till
+        state = self.session.key_state
+        demo = self.session.demo
         unavailable = state is not None and state.unavailable
         self.demo_banner.setVisible(demo)
         self.key_bar.setVisible(unavailable)
-        if unavailable:
+        if state is not None and state.unavailable:
             self.key_bar_text.setText(
                 "NO PAYMENTS — this till's Stripe key is kept in the OS keyring, which cannot "
                 f"be read now. {state.warning or ''} The till will not switch to demo mode."
             )
         self.mode_label.setText("KEY UNAVAILABLE" if unavailable else "DEMO" if demo else "TEST MODE")
-        self.endpoint_label.setText(f"Stripe: {self.context.endpoint}")
-        self.setWindowTitle(f"{self.context.settings.store_name} — Till {self.context.till_id}")
+        self.endpoint_label.setText(f"Stripe: {self.session.endpoint}")
+        self.setWindowTitle(f"{self.session.settings.store_name} — Till {self.session.till_id}")
 
     def open_settings(self) -> None:
         from .settings_dialog import SettingsDialog
@@ -249,25 +257,25 @@ class MainWindow(QMainWindow):
     def open_receipts(self) -> None:
         from .receipts_window import ReceiptsWindow
 
-        self.receipts_window = ReceiptsWindow(self.context, self)
+        self.receipts_window = ReceiptsWindow(self.session, self)
         self.receipts_window.open()
 
     def open_reports(self) -> None:
         from .reports_dialog import ReportsDialog
 
-        self.reports_dialog = ReportsDialog(self.context, self)
+        self.reports_dialog = ReportsDialog(self.session, self)
         self.reports_dialog.open()
 
     def open_catalog(self) -> None:
         from .catalog_dialog import CatalogDialog
 
-        self.catalog_dialog = CatalogDialog(self.context, self)
+        self.catalog_dialog = CatalogDialog(self.session, self)
         self.catalog_dialog.changed.connect(self.products.reload)
         self.catalog_dialog.open()
 
     def apply_settings(self) -> None:
         """Saved store settings: the next empty cart takes the currency and tax mode; the title the till id."""
-        settings = self.context.settings
+        settings = self.session.settings
         self.till.apply_store_terms(settings.currency, settings.tax_inclusive)
         self.cart_panel.refresh()
         self.refresh_mode()
@@ -288,7 +296,7 @@ class MainWindow(QMainWindow):
     def pay(self) -> None:
         if self.payment_dialog is not None and self.payment_dialog.isVisible():
             return
-        if self.context.key_state is not None and self.context.key_state.unavailable:
+        if self.session.key_state is not None and self.session.key_state.unavailable:
             self.say(
                 "No payments: the till's Stripe key cannot be read from the keyring. Try the keyring again, "
                 "or enter the key for this session.",
@@ -299,7 +307,7 @@ class MainWindow(QMainWindow):
             self.say("The cart is empty: add products before taking a payment.", error=True)
             return
         total = self.till.cart.totals().total
-        self.payment_dialog = PaymentDialog(total.format(self.locale), self._pay_in_worker, self.locale, self)
+        self.payment_dialog = PaymentDialog(total.format(self.locale_name), self._pay_in_worker, self.locale_name, self)
         self.payment_dialog.finished.connect(self._payment_closed)
         self.payment_dialog.open()
 
@@ -320,7 +328,7 @@ class MainWindow(QMainWindow):
             self.apply_settings()  # settings saved mid-sale apply from now on
             self.cart_panel.refresh()
             self._cart_changed()
-            self.say(f"Paid {receipt.total.format(self.locale)} — receipt {receipt.number_text} saved.")
+            self.say(f"Paid {receipt.total.format(self.locale_name)} — receipt {receipt.number_text} saved.")
             till = self.till
             run_in_background(
                 lambda _p: till.label_with_receipt(receipt),
@@ -357,7 +365,9 @@ class MainWindow(QMainWindow):
             return
         text = "\n".join(messages)
         self.say(messages[-1], error=needs_person)
-        box = QMessageBox(QMessageBox.Information, "Unfinished payments checked", text, QMessageBox.Ok, self)
+        box = QMessageBox(
+            QMessageBox.Icon.Information, "Unfinished payments checked", text, QMessageBox.StandardButton.Ok, self
+        )
         box.setObjectName("recoveryReport")
         box.setModal(False)
         box.show()
@@ -375,7 +385,7 @@ class MainWindow(QMainWindow):
             self.say("Finish or clear the current cart before resuming a parked sale.", error=True)
             return
         labels = [
-            f"Sale {s.id} — {Money(s.total_minor, s.currency).format(self.locale)} — {s.created_at[:16]}"
+            f"Sale {s.id} — {Money(s.total_minor, s.currency).format(self.locale_name)} — {s.created_at[:16]}"
             for s in parked
         ]
         choice, ok = QInputDialog.getItem(self, "Resume a parked sale", "Parked sales:", labels, 0, False)
@@ -383,7 +393,7 @@ class MainWindow(QMainWindow):
             self.resume_sale(parked[labels.index(choice)].id)
 
     def resume_sale(self, sale_id: int) -> None:
-        problems = self.till.resume(sale_id, self.context.catalog)
+        problems = self.till.resume(sale_id, self.session.catalog)
         self.cart_panel.refresh()
         self._cart_changed()
         self.say(
@@ -399,4 +409,4 @@ class MainWindow(QMainWindow):
         super().closeEvent(event)
         if self.context is not None:
             self._recovery_timer.stop()
-            self.context.close()
+            self.session.close()

@@ -25,6 +25,7 @@ from pos.domain.test_cards import TEST_PAYMENT_METHODS
 from pos.services.checkout import Cancelled, ChargeResult, Declined, Failed, Paid, Pending
 
 from .feedback import show_message
+from .widgets import named
 from . import printing
 from .workers import run_in_background
 
@@ -42,27 +43,27 @@ class PaymentDialog(QDialog):
         self._cancel_requested = False
         self.result_value: ChargeResult | None = None
 
-        self.amount = QLabel(amount_text, objectName="amountLabel")
+        self.amount = named(QLabel(amount_text), "amountLabel")
         font = self.amount.font()
         font.setPointSize(28)
         font.setBold(True)
         self.amount.setFont(font)
-        self.amount.setAlignment(Qt.AlignCenter)
-        self.methods = QListWidget(objectName="paymentMethodList")
+        self.amount.setAlignment(Qt.AlignmentFlag.AlignCenter)
+        self.methods = named(QListWidget(), "paymentMethodList")
         for pm in TEST_PAYMENT_METHODS:
             item = QListWidgetItem(f"{pm.brand} •••• {pm.last4} — {pm.outcome}")
-            item.setData(Qt.UserRole, pm.id)
+            item.setData(Qt.ItemDataRole.UserRole, pm.id)
             self.methods.addItem(item)
         self.methods.setCurrentRow(0)
-        self.message = QLabel("", objectName="paymentMessage")
+        self.message = named(QLabel(""), "paymentMessage")
         self.message.setWordWrap(True)
-        self.busy = QProgressBar(objectName="busyIndicator")
+        self.busy = named(QProgressBar(), "busyIndicator")
         self.busy.setRange(0, 0)
         self.busy.setVisible(False)
-        self.charge_button = QPushButton("Charge", objectName="chargeButton")
+        self.charge_button = named(QPushButton("Charge"), "chargeButton")
         self.charge_button.setDefault(True)
         self.charge_button.setMinimumHeight(48)
-        self.cancel_button = QPushButton("Cancel", objectName="cancelPaymentButton")
+        self.cancel_button = named(QPushButton("Cancel"), "cancelPaymentButton")
         self.cancel_button.setMinimumHeight(48)
         buttons = QHBoxLayout()
         buttons.addWidget(self.cancel_button)
@@ -77,12 +78,12 @@ class PaymentDialog(QDialog):
         pay_layout.addWidget(self.busy)
         pay_layout.addLayout(buttons)
 
-        self.receipt_view = QPlainTextEdit(objectName="receiptView")
+        self.receipt_view = named(QPlainTextEdit(), "receiptView")
         self.receipt_view.setReadOnly(True)
         self.receipt_view.setFont(printing.monospace_font())
-        self.receipt_note = QLabel("", objectName="receiptNote")
+        self.receipt_note = named(QLabel(""), "receiptNote")
         self.receipt_note.setWordWrap(True)
-        self.new_sale_button = QPushButton("New sale", objectName="newSaleButton")
+        self.new_sale_button = named(QPushButton("New sale"), "newSaleButton")
         self.new_sale_button.setMinimumHeight(48)
         receipt_page = QWidget()
         receipt_layout = QVBoxLayout(receipt_page)
@@ -108,7 +109,7 @@ class PaymentDialog(QDialog):
 
     def selected_method(self) -> str | None:
         item = self.methods.currentItem()
-        return item.data(Qt.UserRole) if item else None
+        return item.data(Qt.ItemDataRole.UserRole) if item else None
 
     def charge(self) -> None:
         method = self.selected_method()

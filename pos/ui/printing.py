@@ -18,8 +18,8 @@ _MM_PER_INCH = 25.4
 
 def monospace_font() -> QFont:
     """The fixed-width font receipts and reports are laid out in, on screen and on paper."""
-    font = QFontDatabase.systemFont(QFontDatabase.FixedFont)
-    font.setStyleHint(QFont.Monospace)
+    font = QFontDatabase.systemFont(QFontDatabase.SystemFont.FixedFont)
+    font.setStyleHint(QFont.StyleHint.Monospace)
     return font
 
 
@@ -37,7 +37,7 @@ def paint_hour_chart(painter: QPainter, rect: QRectF, values: tuple[int, ...], l
     label_height = rect.height() * 0.12
     chart = QRectF(rect.left(), rect.top(), rect.width(), rect.height() - label_height)
     slot = chart.width() / count
-    painter.setPen(Qt.NoPen)
+    painter.setPen(Qt.PenStyle.NoPen)
     painter.setBrush(QColor("#2f6f4f"))
     for hour, value in enumerate(values):
         height = chart.height() * value / peak
@@ -49,7 +49,7 @@ def paint_hour_chart(painter: QPainter, rect: QRectF, values: tuple[int, ...], l
     for hour in range(0, count, 3):
         painter.drawText(
             QRectF(chart.left() + hour * slot, chart.bottom(), slot * 3, label_height),
-            Qt.AlignLeft | Qt.AlignVCenter,
+            Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignVCenter,
             label(hour),
         )
     painter.drawLine(chart.bottomLeft(), chart.bottomRight())
@@ -75,13 +75,19 @@ def render(device, text: str, paper: str, chart: tuple[int, ...] | None = None) 
     if paper == "80mm":
         length_mm = content_height / dpi * _MM_PER_INCH + 2 * margin_mm
         size = QPageSize(
-            QSizeF(width_mm, max(length_mm, 40.0)), QPageSize.Millimeter, "Receipt 80 mm", QPageSize.ExactMatch
+            QSizeF(width_mm, max(length_mm, 40.0)),
+            QPageSize.Unit.Millimeter,
+            "Receipt 80 mm",
+            QPageSize.SizeMatchPolicy.ExactMatch,
         )
     else:
-        size = QPageSize(QPageSize.A4)
+        size = QPageSize(QPageSize.PageSizeId.A4)
     device.setPageLayout(
         QPageLayout(
-            size, QPageLayout.Portrait, QMarginsF(margin_mm, margin_mm, margin_mm, margin_mm), QPageLayout.Millimeter
+            size,
+            QPageLayout.Orientation.Portrait,
+            QMarginsF(margin_mm, margin_mm, margin_mm, margin_mm),
+            QPageLayout.Unit.Millimeter,
         )
     )
     painter = QPainter(device)
@@ -107,10 +113,10 @@ def print_with_dialog(parent, text: str, paper: str, chart: tuple[int, ...] | No
     """The system print dialog, then print; False if the cashier cancelled."""
     from PySide6.QtPrintSupport import QPrintDialog, QPrinter
 
-    printer = QPrinter(QPrinter.HighResolution)
+    printer = QPrinter(QPrinter.PrinterMode.HighResolution)
     dialog = QPrintDialog(printer, parent)
     dialog.setWindowTitle("Print")
-    if dialog.exec() != QPrintDialog.Accepted:
+    if dialog.exec() != QPrintDialog.DialogCode.Accepted:
         return False
     render(printer, text, paper, chart)
     return True

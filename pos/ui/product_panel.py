@@ -19,6 +19,8 @@ from typing import TYPE_CHECKING
 
 from pos.domain.catalog import Product
 
+from .widgets import named
+
 if TYPE_CHECKING:
     from pos.services.catalog import CatalogReader
 
@@ -34,16 +36,16 @@ class ProductPanel(QWidget):
         super().__init__(parent)
         self._catalog = catalog
         self._locale = locale
-        self.search = QLineEdit(objectName="searchField")
+        self.search = named(QLineEdit(), "searchField")
         self.search.setPlaceholderText("Search by name, SKU or barcode — or scan")
         self.search.setClearButtonEnabled(True)
-        self.tabs = QTabBar(objectName="categoryTabs")
+        self.tabs = named(QTabBar(), "categoryTabs")
         self.tabs.setExpanding(False)
-        self.grid_host = QWidget(objectName="productGrid")
+        self.grid_host = named(QWidget(), "productGrid")
         self.grid = QGridLayout(self.grid_host)
         self.grid.setSpacing(8)
-        self.grid.setAlignment(Qt.AlignTop)
-        self.empty = QLabel("", objectName="productGridEmpty")
+        self.grid.setAlignment(Qt.AlignmentFlag.AlignTop)
+        self.empty = named(QLabel(""), "productGridEmpty")
         scroll = QScrollArea()
         scroll.setWidgetResizable(True)
         scroll.setWidget(self.grid_host)
@@ -102,8 +104,9 @@ class ProductPanel(QWidget):
     def _fill(self, products: list[Product], empty_text: str) -> None:
         while self.grid.count():
             item = self.grid.takeAt(0)
-            if item.widget():
-                item.widget().deleteLater()
+            widget = item.widget() if item is not None else None
+            if widget is not None:
+                widget.deleteLater()
         self.empty.setText("" if products else empty_text)
         self.empty.setVisible(not products)
         for n, product in enumerate(products):
@@ -111,8 +114,8 @@ class ProductPanel(QWidget):
             button.setObjectName("productButton")
             button.setProperty("sku", product.sku)
             button.setMinimumSize(140, 72)
-            button.setSizePolicy(QSizePolicy.Expanding, QSizePolicy.Fixed)
-            button.setFocusPolicy(Qt.NoFocus)  # keep focus in the search field for the scanner
+            button.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Fixed)
+            button.setFocusPolicy(Qt.FocusPolicy.NoFocus)  # keep focus in the search field for the scanner
             button.setToolTip(
                 f"{product.name} — SKU {product.sku}" + (f", barcode {product.barcode}" if product.barcode else "")
             )
@@ -120,4 +123,5 @@ class ProductPanel(QWidget):
             self.grid.addWidget(button, n // COLUMNS, n % COLUMNS)
 
     def buttons(self) -> list[QPushButton]:
-        return [self.grid.itemAt(i).widget() for i in range(self.grid.count())]
+        items = (self.grid.itemAt(i) for i in range(self.grid.count()))
+        return [w for item in items if item is not None and isinstance(w := item.widget(), QPushButton)]

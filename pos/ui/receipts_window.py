@@ -3,6 +3,7 @@ reprint, PDF, and refunds."""
 
 from __future__ import annotations
 
+from datetime import date
 from pathlib import Path
 
 from PySide6.QtCore import QAbstractTableModel, QDate, QModelIndex, Qt, Signal
@@ -24,11 +25,13 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from pos.services.session import Session
 from pos.services.receipts import PAGE, QueryError, ReceiptQuery, Receipts, ReceiptSummary
 from pos.domain.receipt import render_text
 from pos.domain.refunds import render_refund_text
 
 from . import printing
+from .widgets import named
 
 SEARCH_KINDS = (
     ("all", "All receipts"),
@@ -64,16 +67,16 @@ class ReceiptListModel(QAbstractTableModel):
     def columnCount(self, parent=QModelIndex()):  # noqa: N802
         return 0 if parent.isValid() else len(self.HEADERS)
 
-    def headerData(self, section, orientation, role=Qt.DisplayRole):  # noqa: N802
-        if role == Qt.DisplayRole and orientation == Qt.Horizontal:
+    def headerData(self, section, orientation, role=Qt.ItemDataRole.DisplayRole):  # noqa: N802
+        if role == Qt.ItemDataRole.DisplayRole and orientation == Qt.Orientation.Horizontal:
             return self.HEADERS[section]
         return None
 
-    def data(self, index, role=Qt.DisplayRole):
+    def data(self, index, role=Qt.ItemDataRole.DisplayRole):
         if not index.isValid():
             return None
         r = self._rows[index.row()]
-        if role == Qt.DisplayRole:
+        if role == Qt.ItemDataRole.DisplayRole:
             return (
                 f"{r.receipt_no:04d}",
                 r.created_at.strftime("%Y-%m-%d %H:%M"),
@@ -81,8 +84,8 @@ class ReceiptListModel(QAbstractTableModel):
                 f"{(r.card_brand or '').upper()} {r.card_last4 or ''}".strip(),
                 r.refunded.format(self._locale) if r.refunded.minor else "",
             )[index.column()]
-        if role == Qt.TextAlignmentRole and index.column() in (2, 4):
-            return int(Qt.AlignRight | Qt.AlignVCenter)
+        if role == Qt.ItemDataRole.TextAlignmentRole and index.column() in (2, 4):
+            return int(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
         return None
 
     def canFetchMore(self, parent=QModelIndex()):  # noqa: N802
@@ -113,25 +116,27 @@ class ReceiptListModel(QAbstractTableModel):
 class ReceiptsWindow(QDialog):
     refunded = Signal()
 
-    def __init__(self, context, parent=None):
+    def __init__(self, context: Session, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.setObjectName("receiptsWindow")
         self.setWindowTitle("Receipts")
         self.resize(1100, 700)
         self.context = context
-        self.locale = context.settings.locale
+        self.locale_name = context.settings.locale
         self.current_id: int | None = None
 
-        self.kind = QComboBox(objectName="receiptSearchKind")
+        self.kind = named(QComboBox(), "receiptSearchKind")
         for key, label in SEARCH_KINDS:
             self.kind.addItem(label, key)
-        self.search_field = QLineEdit(objectName="receiptSearchField")
+        self.search_field = named(QLineEdit(), "receiptSearchField")
         self.search_field.setPlaceholderText("Receipt number, pi_…, last 4 digits or amount")
         today = QDate.currentDate()
-        self.date_from = QDateEdit(today, objectName="receiptDateFrom", calendarPopup=True)
-        self.date_to = QDateEdit(today, objectName="receiptDateTo", calendarPopup=True)
-        self.search_button = QPushButton("Search", objectName="receiptSearchButton")
-        self.message = QLabel("", objectName="receiptsMessage")
+        self.date_from = named(QDateEdit(today), "receiptDateFrom")
+        self.date_to = named(QDateEdit(today), "receiptDateTo")
+        for picker in (self.date_from, self.date_to):
+            picker.setCalendarPopup(True)
+        self.search_button = named(QPushButton("Search"), "receiptSearchButton")
+        self.message = named(QLabel(""), "receiptsMessage")
         self.message.setWordWrap(True)
         self.from_label, self.to_label = QLabel("from"), QLabel("to")
         bar = QHBoxLayout()
@@ -147,24 +152,24 @@ class ReceiptsWindow(QDialog):
             bar.addWidget(w)
         bar.setStretch(1, 1)
 
-        self.model = ReceiptListModel(context.receipts, context.settings.currency, self.locale)
-        self.table = QTableView(objectName="receiptList")
+        self.model = ReceiptListModel(context.receipts, context.settings.currency, self.locale_name)
+        self.table = named(QTableView(), "receiptList")
         self.table.setModel(self.model)
-        self.table.setSelectionBehavior(QAbstractItemView.SelectRows)
-        self.table.setSelectionMode(QAbstractItemView.SingleSelection)
+        self.table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
+        self.table.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
         self.table.verticalHeader().setVisible(False)
-        self.table.horizontalHeader().setSectionResizeMode(QHeaderView.ResizeToContents)
+        self.table.horizontalHeader().setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
         self.table.horizontalHeader().setStretchLastSection(True)
 
-        self.detail = QPlainTextEdit(objectName="receiptDetail")
+        self.detail = named(QPlainTextEdit(), "receiptDetail")
         self.detail.setReadOnly(True)
         self.detail.setFont(printing.monospace_font())
-        self.paper = QComboBox(objectName="paperChoice")
+        self.paper = named(QComboBox(), "paperChoice")
         self.paper.addItem("80 mm receipt paper", "80mm")
         self.paper.addItem("A4", "A4")
-        self.reprint_button = QPushButton("Reprint…", objectName="reprintButton")
-        self.pdf_button = QPushButton("Export PDF…", objectName="exportPdfButton")
-        self.refund_button = QPushButton("Refund…", objectName="refundButton")
+        self.reprint_button = named(QPushButton("Reprint…"), "reprintButton")
+        self.pdf_button = named(QPushButton("Export PDF…"), "exportPdfButton")
+        self.refund_button = named(QPushButton("Refund…"), "refundButton")
         actions = QHBoxLayout()
         for w in (self.paper, self.reprint_button, self.pdf_button, self.refund_button):
             actions.addWidget(w)
@@ -172,7 +177,7 @@ class ReceiptsWindow(QDialog):
         right_layout = QVBoxLayout(right)
         right_layout.addWidget(self.detail, 1)
         right_layout.addLayout(actions)
-        splitter = QSplitter(Qt.Horizontal)
+        splitter = QSplitter(Qt.Orientation.Horizontal)
         splitter.addWidget(self.table)
         splitter.addWidget(right)
         splitter.setSizes([540, 560])
@@ -212,8 +217,8 @@ class ReceiptsWindow(QDialog):
         query = ReceiptQuery(
             kind=self.kind.currentData(),
             text=self.search_field.text(),
-            date_from=self.date_from.date().toPython(),
-            date_to=self.date_to.date().toPython(),
+            date_from=_day(self.date_from.date()),
+            date_to=_day(self.date_to.date()),
         )
         try:
             self.model.search(query)
@@ -240,12 +245,19 @@ class ReceiptsWindow(QDialog):
         self._enable_actions(True)
         self.refund_button.setEnabled(self.model.summary(row).status != "refunded" and not self.context.read_only)
 
+    @property
+    def selected(self) -> int:
+        """The receipt shown (the actions that use it are enabled only once one is)."""
+        if self.current_id is None:
+            raise LookupError("no receipt is selected")
+        return self.current_id
+
     def receipt_text(self, copy: bool) -> str:
         """The receipt as printed, then every refund against it."""
-        reprint = self.context.receipts.reprint(self.current_id)
-        text = render_text(reprint.receipt, copy=copy, locale=self.locale)
+        reprint = self.context.receipts.reprint(self.selected)
+        text = render_text(reprint.receipt, copy=copy, locale=self.locale_name)
         for refund in reprint.refunds:
-            text += "\n" + render_refund_text(refund, locale=self.locale)
+            text += "\n" + render_refund_text(refund, locale=self.locale_name)
         return text
 
     def reprint(self) -> bool:
@@ -254,7 +266,7 @@ class ReceiptsWindow(QDialog):
         return printing.print_with_dialog(self, self.receipt_text(copy=True), self.paper.currentData())
 
     def export_pdf(self, path: Path) -> Path:
-        receipt = self.context.receipts.receipt(self.current_id)
+        receipt = self.context.receipts.receipt(self.selected)
         return printing.export_pdf(
             Path(path),
             self.receipt_text(copy=True),
@@ -265,7 +277,7 @@ class ReceiptsWindow(QDialog):
     def _ask_pdf_path(self) -> None:
         if self.current_id is None:
             return
-        receipt = self.context.receipts.receipt(self.current_id)
+        receipt = self.context.receipts.receipt(self.selected)
         path, _ = QFileDialog.getSaveFileName(self, "Export PDF", f"receipt-{receipt.number_text}.pdf", "PDF (*.pdf)")
         if path:
             self.export_pdf(Path(path))
@@ -281,6 +293,10 @@ class ReceiptsWindow(QDialog):
         self.refund_dialog.open()
 
     def _after_refund(self) -> None:
-        self.model.refresh_row(self.current_id)
+        self.model.refresh_row(self.selected)
         self.detail.setPlainText(self.receipt_text(copy=False))
         self.refunded.emit()
+
+
+def _day(picked: QDate) -> date:
+    return date(picked.year(), picked.month(), picked.day())

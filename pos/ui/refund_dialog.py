@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from PySide6.QtCore import Signal
 from PySide6.QtWidgets import (
+    QWidget,
     QAbstractItemView,
     QComboBox,
     QDialog,
@@ -20,11 +21,13 @@ from PySide6.QtWidgets import (
     QVBoxLayout,
 )
 
+from pos.services.session import Session
 from pos.domain.money import Money, MoneyError
 from pos.domain.refunds import RefundError, lines_amount, render_refund_text
 from pos.services.refunds import Refunded
 
 from .workers import run_in_background
+from .widgets import named
 
 REASONS = (("requested_by_customer", "Customer asked"), ("duplicate", "Charged twice"), ("fraudulent", "Fraud"))
 
@@ -32,28 +35,28 @@ REASONS = (("requested_by_customer", "Customer asked"), ("duplicate", "Charged t
 class RefundDialog(QDialog):
     done_refund = Signal()
 
-    def __init__(self, context, receipt_id: int, parent=None):
+    def __init__(self, context: Session, receipt_id: int, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.setObjectName("refundDialog")
         self.setWindowTitle("Refund")
         self.resize(620, 560)
         self.context = context
         self.receipt_id = receipt_id
-        self.locale = context.settings.locale
+        self.locale_name = context.settings.locale
         self._busy = False
         self.basis = context.refunds.basis(receipt_id)
         left = Money(self.basis.remaining_minor, self.basis.currency)
 
-        self.by_lines = QRadioButton("Refund items", objectName="refundByLines")
-        self.by_amount = QRadioButton("Refund an amount", objectName="refundByAmount")
+        self.by_lines = named(QRadioButton("Refund items"), "refundByLines")
+        self.by_amount = named(QRadioButton("Refund an amount"), "refundByAmount")
         self.by_lines.setChecked(True)
-        self.table = QTableWidget(len(self.basis.lines), 3, objectName="refundLineTable")
+        self.table = named(QTableWidget(len(self.basis.lines), 3), "refundLineTable")
         self.table.setHorizontalHeaderLabels(["Item", "Bought / refunded", "Refund now"])
-        self.table.horizontalHeader().setSectionResizeMode(0, QHeaderView.Stretch)
+        self.table.horizontalHeader().setSectionResizeMode(0, QHeaderView.ResizeMode.Stretch)
         for column in (1, 2):
-            self.table.horizontalHeader().setSectionResizeMode(column, QHeaderView.ResizeToContents)
+            self.table.horizontalHeader().setSectionResizeMode(column, QHeaderView.ResizeMode.ResizeToContents)
         self.table.verticalHeader().setVisible(False)
-        self.table.setEditTriggers(QAbstractItemView.NoEditTriggers)
+        self.table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
         self.spins: dict[int, QSpinBox] = {}
         for row, line in enumerate(self.basis.lines):
             self.table.setItem(row, 0, QTableWidgetItem(line.name))
@@ -64,25 +67,25 @@ class RefundDialog(QDialog):
             spin.valueChanged.connect(self._update_preview)
             self.table.setCellWidget(row, 2, spin)
             self.spins[line.line_no] = spin
-        self.amount = QLineEdit(objectName="refundAmountField")
+        self.amount = named(QLineEdit(), "refundAmountField")
         self.amount.setPlaceholderText(f"up to {left.major_text()}")
-        self.reason = QComboBox(objectName="refundReason")
+        self.reason = named(QComboBox(), "refundReason")
         for key, label in REASONS:
             self.reason.addItem(label, key)
-        self.preview = QLabel("", objectName="refundPreview")
-        self.message = QLabel("", objectName="refundMessage")
+        self.preview = named(QLabel(""), "refundPreview")
+        self.message = named(QLabel(""), "refundMessage")
         self.message.setWordWrap(True)
-        self.result_view = QPlainTextEdit(objectName="refundReceiptView")
+        self.result_view = named(QPlainTextEdit(), "refundReceiptView")
         self.result_view.setReadOnly(True)
         self.result_view.setVisible(False)
-        self.confirm = QPushButton("Refund", objectName="confirmRefundButton")
+        self.confirm = named(QPushButton("Refund"), "confirmRefundButton")
         self.confirm.setMinimumHeight(44)
 
         form = QFormLayout()
         form.addRow("Amount", self.amount)
         form.addRow("Reason", self.reason)
         layout = QVBoxLayout(self)
-        layout.addWidget(QLabel(f"Left to refund on this receipt: <b>{left.format(self.locale)}</b>"))
+        layout.addWidget(QLabel(f"Left to refund on this receipt: <b>{left.format(self.locale_name)}</b>"))
         layout.addWidget(self.by_lines)
         layout.addWidget(self.table, 1)
         layout.addWidget(self.by_amount)
@@ -114,7 +117,7 @@ class RefundDialog(QDialog):
         try:
             if self.by_lines.isChecked():
                 minor = lines_amount(list(self.basis.lines), self.chosen_lines(), self.basis.currency)
-                self.preview.setText(f"Refund {Money(minor, self.basis.currency).format(self.locale)}")
+                self.preview.setText(f"Refund {Money(minor, self.basis.currency).format(self.locale_name)}")
             else:
                 self.preview.setText("")
         except RefundError:
@@ -150,9 +153,9 @@ class RefundDialog(QDialog):
         self._busy = False
         if isinstance(result, Refunded):
             self.message.setText(
-                f"Refunded {result.refund.amount.format(self.locale)} (refund {result.refund.refund_no:04d})."
+                f"Refunded {result.refund.amount.format(self.locale_name)} (refund {result.refund.refund_no:04d})."
             )
-            self.result_view.setPlainText(render_refund_text(result.refund, locale=self.locale))
+            self.result_view.setPlainText(render_refund_text(result.refund, locale=self.locale_name))
             self.result_view.setVisible(True)
             self.confirm.setEnabled(False)
             self.done_refund.emit()

@@ -20,15 +20,17 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from pos.services.session import Session
 from pos.domain.report import DayReport, render_report_text
 
 from . import printing
+from .widgets import named
 
 
 class HourChart(QWidget):
     """Sales by hour as bars, painted with Qt (the same painter code prints it)."""
 
-    def __init__(self, parent=None):
+    def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.setObjectName("hourChart")
         self.values: tuple[int, ...] = (0,) * 24
@@ -40,13 +42,13 @@ class HourChart(QWidget):
 
     def paintEvent(self, _event):  # noqa: N802 - Qt's name
         painter = QPainter(self)
-        painter.setRenderHint(QPainter.Antialiasing)
+        painter.setRenderHint(QPainter.RenderHint.Antialiasing)
         printing.paint_hour_chart(painter, QRectF(self.rect().adjusted(8, 8, -8, -4)), self.values)
         painter.end()
 
 
 class ReportsDialog(QDialog):
-    def __init__(self, context, parent=None):
+    def __init__(self, context: Session, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.setObjectName("reportsDialog")
         self.setWindowTitle("End of day")
@@ -55,19 +57,19 @@ class ReportsDialog(QDialog):
         self.reports = context.reports
         self.report: DayReport | None = None
 
-        self.x_button = QPushButton("X report (day stays open)", objectName="xReportButton")
-        self.z_button = QPushButton("Z report (close the day)", objectName="zReportButton")
-        self.view = QPlainTextEdit(objectName="reportView")
+        self.x_button = named(QPushButton("X report (day stays open)"), "xReportButton")
+        self.z_button = named(QPushButton("Z report (close the day)"), "zReportButton")
+        self.view = named(QPlainTextEdit(), "reportView")
         self.view.setReadOnly(True)
         self.view.setFont(printing.monospace_font())
         self.chart = HourChart()
-        self.paper = QComboBox(objectName="reportPaperChoice")
+        self.paper = named(QComboBox(), "reportPaperChoice")
         self.paper.addItem("A4", "A4")
         self.paper.addItem("80 mm receipt paper", "80mm")
-        self.print_button = QPushButton("Print…", objectName="printReportButton")
-        self.pdf_button = QPushButton("Export PDF…", objectName="exportReportPdfButton")
-        self.csv_button = QPushButton("Export CSV…", objectName="exportReportCsvButton")
-        self.message = QLabel("", objectName="reportMessage")
+        self.print_button = named(QPushButton("Print…"), "printReportButton")
+        self.pdf_button = named(QPushButton("Export PDF…"), "exportReportPdfButton")
+        self.csv_button = named(QPushButton("Export CSV…"), "exportReportCsvButton")
+        self.message = named(QLabel(""), "reportMessage")
         top = QHBoxLayout()
         top.addWidget(self.x_button)
         top.addWidget(self.z_button)
@@ -101,44 +103,51 @@ class ReportsDialog(QDialog):
         self.chart.set_values(report.by_hour)
         self._enable(True)
 
+    @property
+    def shown(self) -> DayReport:
+        """The report on screen (the buttons that use it are enabled only once one is)."""
+        if self.report is None:
+            raise LookupError("no report is shown yet")
+        return self.report
+
     def text(self) -> str:
-        return render_report_text(self.report, self.context.settings.store_name, locale=self.context.settings.locale)
+        return render_report_text(self.shown, self.context.settings.store_name, locale=self.context.settings.locale)
 
     def show_x(self) -> DayReport:
         self._show(self.reports.x_report())
         self.message.setText("X report: nothing was closed.")
-        return self.report
+        return self.shown
 
     def close_day(self) -> DayReport:
         self._show(self.reports.close_day())
-        self.message.setText(f"Day closed: Z report {self.report.z_no:04d}.")
-        return self.report
+        self.message.setText(f"Day closed: Z report {self.shown.z_no:04d}.")
+        return self.shown
 
     def _ask_z(self) -> None:
         answer = QMessageBox.question(
             self,
             "Close the day",
             "Print the Z report and close the business day? This cannot be undone.",
-            QMessageBox.Yes | QMessageBox.No,
-            QMessageBox.No,
+            QMessageBox.StandardButton.Yes | QMessageBox.StandardButton.No,
+            QMessageBox.StandardButton.No,
         )
-        if answer == QMessageBox.Yes:
+        if answer == QMessageBox.StandardButton.Yes:
             self.close_day()
 
     def export_pdf(self, path: Path) -> Path:
         return printing.export_pdf(
-            Path(path), self.text(), self.paper.currentData(), chart=self.report.by_hour, title=self.report.title()
+            Path(path), self.text(), self.paper.currentData(), chart=self.shown.by_hour, title=self.shown.title()
         )
 
     def export_csv(self, path: Path) -> Path:
         with open(path, "w", newline="", encoding="utf-8") as handle:
             writer = csv.writer(handle)
             writer.writerow(("section", "item", "value"))
-            writer.writerows(self.report.csv_rows())
+            writer.writerows(self.shown.csv_rows())
         return Path(path)
 
     def _print(self) -> None:
-        printing.print_with_dialog(self, self.text(), self.paper.currentData(), chart=self.report.by_hour)
+        printing.print_with_dialog(self, self.text(), self.paper.currentData(), chart=self.shown.by_hour)
 
     def _ask_pdf(self) -> None:
         path, _ = QFileDialog.getSaveFileName(self, "Export PDF", "report.pdf", "PDF (*.pdf)")

@@ -25,6 +25,7 @@ from pos.services.keys import KeyRefused, KeyState
 from pos.settings_text import describe_key
 
 from .feedback import show_message
+from .widgets import named
 from .workers import run_in_background
 
 
@@ -37,14 +38,14 @@ class SettingsDialog(QDialog):
         self.context = window.context
         self._busy = False
 
-        self.key_status = QLabel(objectName="keyStatusLabel")
+        self.key_status = named(QLabel(), "keyStatusLabel")
         self.key_status.setWordWrap(True)
-        self.key_field = QLineEdit(objectName="apiKeyField")
-        self.key_field.setEchoMode(QLineEdit.Password)
+        self.key_field = named(QLineEdit(), "apiKeyField")
+        self.key_field.setEchoMode(QLineEdit.EchoMode.Password)
         self.key_field.setPlaceholderText("sk_test_… or rk_test_…")
-        self.save_key = QPushButton("Save key", objectName="saveKeyButton")
-        self.remove_key = QPushButton("Remove key", objectName="removeKeyButton")
-        self.key_message = QLabel("", objectName="keyMessage")
+        self.save_key = named(QPushButton("Save key"), "saveKeyButton")
+        self.remove_key = named(QPushButton("Remove key"), "removeKeyButton")
+        self.key_message = named(QLabel(""), "keyMessage")
         self.key_message.setWordWrap(True)
         key_row = QHBoxLayout()
         key_row.addWidget(self.key_field, 1)
@@ -57,20 +58,20 @@ class SettingsDialog(QDialog):
         key_layout.addWidget(self.key_message)
 
         s = self.context.settings
-        self.store_name = QLineEdit(s.store_name, objectName="storeNameField")
-        self.address = QPlainTextEdit(s.address, objectName="addressField")
+        self.store_name = named(QLineEdit(s.store_name), "storeNameField")
+        self.address = named(QPlainTextEdit(s.address), "addressField")
         self.address.setFixedHeight(60)
-        self.currency = QLineEdit(s.currency, objectName="currencyField")
+        self.currency = named(QLineEdit(s.currency), "currencyField")
         self.currency.setMaxLength(3)
-        self.inclusive = QCheckBox("Prices include tax", objectName="taxInclusiveCheck")
+        self.inclusive = named(QCheckBox("Prices include tax"), "taxInclusiveCheck")
         self.inclusive.setChecked(s.tax_inclusive)
-        self.tax_rate = QLineEdit(tax.format_rate(s.default_tax_rate_bp), objectName="defaultTaxRateField")
-        self.footer = QLineEdit(s.receipt_footer, objectName="receiptFooterField")
-        self.till_id = QLineEdit(s.till_id, objectName="tillIdField")
-        self.time_zone = QLineEdit(s.time_zone, objectName="timeZoneField")
+        self.tax_rate = named(QLineEdit(tax.format_rate(s.default_tax_rate_bp)), "defaultTaxRateField")
+        self.footer = named(QLineEdit(s.receipt_footer), "receiptFooterField")
+        self.till_id = named(QLineEdit(s.till_id), "tillIdField")
+        self.time_zone = named(QLineEdit(s.time_zone), "timeZoneField")
         self.time_zone.setPlaceholderText("this computer's (or a name like Asia/Singapore)")
-        self.save_settings = QPushButton("Save store settings", objectName="saveSettingsButton")
-        self.settings_message = QLabel("", objectName="settingsMessage")
+        self.save_settings = named(QPushButton("Save store settings"), "saveSettingsButton")
+        self.settings_message = named(QLabel(""), "settingsMessage")
         self.settings_message.setWordWrap(True)
         store_box = QGroupBox("Store")
         form = QFormLayout(store_box)
@@ -85,7 +86,7 @@ class SettingsDialog(QDialog):
         form.addRow(self.save_settings)
         form.addRow(self.settings_message)
 
-        close = QDialogButtonBox(QDialogButtonBox.Close)
+        close = QDialogButtonBox(QDialogButtonBox.StandardButton.Close)
         close.rejected.connect(self.reject)
         layout = QVBoxLayout(self)
         layout.addWidget(key_box)

@@ -23,10 +23,10 @@ from pos.domain.money import Money
 from pos.services.catalog import ImportSummary
 
 from . import raw
-from .errors import storage_errors
+from .errors import StorageError, storage_errors
 from .schema import ProductRow, writer
 
-_P = ProductRow.__table__
+_P = ProductRow.metadata.tables[ProductRow.__tablename__]
 # Rows written per transaction on import (a fifth of a second of the write lock or so), and the pause
 # between two: SQLite's lock is not a queue, and a till waiting for it retries at most every 100 ms,
 # so without the pause an import could take the lock back before the till ever got it.
@@ -146,11 +146,15 @@ class CatalogRepo:
         with storage_errors(), self._writer.begin() as conn:
             existing = conn.execute(select(_P.c.id).where(_P.c.sku == product.sku)).scalar()
             if existing is None:
-                new_id = conn.execute(_P.insert().values(**_values(product))).inserted_primary_key[0]
+                inserted = conn.execute(_P.insert().values(**_values(product))).inserted_primary_key
+                new_id = inserted[0] if inserted else None
             else:
                 conn.execute(update(_P).where(_P.c.id == existing).values(**_values(product)))
                 new_id = existing
-        return self.get(new_id)
+        saved = self.get(new_id) if new_id is not None else None
+        if saved is None:  # written in the transaction just committed
+            raise StorageError("The product was saved but cannot be read back.")
+        return saved
 
     def set_active(self, product_id: int, active: bool) -> None:
         with storage_errors(), self._writer.begin() as conn:
@@ -174,7 +178,9 @@ class CatalogRepo:
             missing = [c for c in CSV_COLUMNS if c not in header]
             if missing:
                 raise CatalogImportError(1, f"missing column(s): {', '.join(missing)}")
-            products, seen_sku, seen_barcode = [], {}, {}
+            products: list[Product] = []
+            seen_sku: dict[str, int] = {}  # first line of each SKU and barcode, to name both in an error
+            seen_barcode: dict[str, int] = {}
             for cells in reader:
                 line = reader.line_num
                 if not cells:

@@ -18,6 +18,8 @@ def connection(engine: Engine):
         pooled = engine.raw_connection()
         try:
             conn = pooled.driver_connection
+            if conn is None:  # only after the pool invalidated it, which the till never does
+                raise sqlite3.InterfaceError("the pooled connection is closed")
             conn.row_factory = sqlite3.Row
             yield conn
         finally:

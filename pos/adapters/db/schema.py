@@ -260,7 +260,7 @@ def check_storage(engine: Engine, path: Path) -> int:
             result = conn.exec_driver_sql("PRAGMA quick_check").fetchall()
             if [r[0] for r in result] != ["ok"]:
                 raise _damaged(path, f"SQLite's check found: {result[0][0]}")
-            version = conn.exec_driver_sql("PRAGMA user_version").scalar()
+            version = int(conn.exec_driver_sql("PRAGMA user_version").scalar() or 0)
     except StorageUnavailable:
         raise
     except (OperationalError, DBAPIError) as exc:

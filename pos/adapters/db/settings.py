@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import asdict, fields, replace
+from typing import Any
 
 from sqlalchemy import text
 from sqlalchemy.engine import Engine
@@ -28,8 +29,10 @@ class SettingsRepo:
 
     def _read(self) -> StoreSettings:
         with self._engine.connect() as conn:
-            stored = dict(conn.execute(text("SELECT key, value FROM settings")).all())
-        values = {}
+            stored: dict[str, str] = {
+                key: value for key, value in conn.execute(text("SELECT key, value FROM settings"))
+            }
+        values: dict[str, Any] = {}
         for f in fields(StoreSettings):
             if f.name in stored:
                 raw = stored[f.name]
@@ -39,7 +42,7 @@ class SettingsRepo:
         return StoreSettings(**values)
 
     def save(self, settings: StoreSettings) -> StoreSettings:
-        """Write settings the Settings service checked; refuse what what is on record forbids."""
+        """Write settings the Settings service checked; refuse what the records on file forbid."""
         current = self.load()
         settings = replace(settings, currency=settings.currency.upper())
         with storage_errors(), self._writer.begin() as conn:

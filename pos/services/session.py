@@ -1,0 +1,42 @@
+"""What the UI is given: the till's services and the state of their wiring, as a protocol.
+
+`pos.app.AppContext` implements it; widgets are typed against this, so the UI
+depends on the application layer only (the import contracts hold that too).
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Protocol
+
+from .catalog import Catalog
+from .keys import KeyManager, KeyState
+from .receipts import Receipts
+from .refunds import Refunds
+from .reports import Reports
+from .settings import Settings, StoreSettings
+from .till import Till
+
+
+class Session(Protocol):
+    data_dir: Path
+    till: Till
+    refunds: Refunds
+    catalog: Catalog
+    receipts: Receipts
+    reports: Reports
+    store_settings: Settings
+    keys: KeyManager
+    key_state: KeyState | None
+    read_only: str | None  # why this window only looks (another process sells from the folder)
+
+    @property
+    def settings(self) -> StoreSettings: ...
+    @property
+    def till_id(self) -> str: ...
+    @property
+    def demo(self) -> bool: ...
+    @property
+    def endpoint(self) -> str: ...
+    def use_key(self, state: KeyState) -> None: ...
+    def close(self) -> None: ...
