@@ -9,7 +9,6 @@ from PySide6.QtWidgets import (
     QHBoxLayout,
     QHeaderView,
     QLabel,
-    QMessageBox,
     QPushButton,
     QSpinBox,
     QTableWidget,
@@ -20,7 +19,7 @@ from PySide6.QtWidgets import (
 
 from pos.domain.cart import MAX_QUANTITY, Cart, CartError
 
-from .widgets import named
+from .widgets import ask_yes_no, named
 
 
 class CartPanel(QWidget):
@@ -127,14 +126,7 @@ class CartPanel(QWidget):
     def _ask_clear(self) -> None:
         if self.cart.is_empty():
             return
-        answer = QMessageBox.question(
-            self,
-            "Clear cart",
-            "Remove every item from the cart?",
-            QMessageBox.StandardButton.Yes | QMessageBox.StandardButton.No,
-            QMessageBox.StandardButton.No,
-        )
-        if answer == QMessageBox.StandardButton.Yes:
+        if ask_yes_no(self, "Clear cart", "Remove every item from the cart?"):
             self.cart.clear()
             self.refresh()
             self.changed.emit()

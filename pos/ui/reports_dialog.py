@@ -13,7 +13,6 @@ from PySide6.QtWidgets import (
     QFileDialog,
     QHBoxLayout,
     QLabel,
-    QMessageBox,
     QPlainTextEdit,
     QPushButton,
     QVBoxLayout,
@@ -24,7 +23,7 @@ from pos.services.session import Session
 from pos.domain.report import DayReport, render_report_text
 
 from . import printing
-from .widgets import named
+from .widgets import ask_yes_no, named
 
 
 class HourChart(QWidget):
@@ -124,14 +123,7 @@ class ReportsDialog(QDialog):
         return self.shown
 
     def _ask_z(self) -> None:
-        answer = QMessageBox.question(
-            self,
-            "Close the day",
-            "Print the Z report and close the business day? This cannot be undone.",
-            QMessageBox.StandardButton.Yes | QMessageBox.StandardButton.No,
-            QMessageBox.StandardButton.No,
-        )
-        if answer == QMessageBox.StandardButton.Yes:
+        if ask_yes_no(self, "Close the day", "Print the Z report and close the business day? This cannot be undone."):
             self.close_day()
 
     def export_pdf(self, path: Path) -> Path:

@@ -6,6 +6,7 @@ from typing import TypeVar
 
 from PySide6.QtCore import QObject
 from PySide6.QtGui import QAction, QKeySequence
+from PySide6.QtWidgets import QMessageBox, QWidget
 
 W = TypeVar("W", bound=QObject)
 
@@ -21,3 +22,15 @@ def shortcut_action(text: str, parent: QObject, keys: QKeySequence | QKeySequenc
     action = QAction(text, parent)
     action.setShortcut(keys)
     return action
+
+
+def ask_yes_no(parent: QWidget, title: str, question: str) -> bool:
+    """A question that changes something: No is the default, so Enter never does it by accident."""
+    answer = QMessageBox.question(
+        parent,
+        title,
+        question,
+        QMessageBox.StandardButton.Yes | QMessageBox.StandardButton.No,
+        QMessageBox.StandardButton.No,
+    )
+    return answer == QMessageBox.StandardButton.Yes
