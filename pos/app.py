@@ -14,12 +14,14 @@ from typing import TYPE_CHECKING
 from sqlalchemy.engine import Engine
 
 from pos.adapters.db.catalog import CatalogRepo
+from pos.adapters.db.drawer import SqlDrawerLog
 from pos.adapters.db.journal import SqlJournal
 from pos.adapters.db.receipts import ReceiptsRepo
 from pos.adapters.db.refunds import SqlRefunds
 from pos.adapters.db.reports import ReportsRepo
 from pos.adapters.db.schema import open_engine, prepare_data_dir
 from pos.adapters.db.settings import SettingsKeyMarker, SettingsRepo
+from pos.adapters.escpos_printer import EscposPrinter
 from pos.adapters.folder_lock import FolderInUse, FolderLock
 from pos.adapters.stripe_gateway import STRIPE_API, NoPaymentsGateway, StripeGateway
 from pos.paths import resource_path
@@ -27,6 +29,7 @@ from pos.services.catalog import Catalog
 from pos.services.checkout import Checkout
 from pos.services.gateway import PaymentGateway
 from pos.services.keys import KEY_ENV, KeyManager, KeyRefused, KeyState
+from pos.services.receipt_printing import Printing
 from pos.services.receipts import Receipts
 from pos.services.refunds import Refunds
 from pos.services.reports import Reports
@@ -104,8 +107,8 @@ class AppContext(BackOffice):
 
     The services are built whole: a key change (`use_key`) builds a new gateway and new sales
     and refund services on it, and the counter's cart carries over. The UI sees the services
-    (`till`, `refunds`, `catalog`, `receipts`, `reports`, `store_settings`, `keys`) and the
-    state below; the adapters stay private to this module.
+    (`till`, `refunds`, `catalog`, `receipts`, `reports`, `store_settings`, `keys`,
+    `printing`) and the state below; the adapters stay private to this module.
     """
 
     def __init__(
@@ -120,6 +123,13 @@ class AppContext(BackOffice):
     ):
         super().__init__(data_dir, engine)
         self._journal = SqlJournal(engine, self._settings_repo)
+        self.printing = Printing(
+            EscposPrinter,
+            lambda: self.settings.printer,
+            SqlDrawerLog(engine),
+            lambda: self.till_id,
+            lambda: self.settings.locale,
+        )
         self.keys = keys
         self.stripe_base_url = stripe_base_url  # as given (None: Stripe itself, or the sandbox in demo)
         self._timeout = timeout

@@ -65,14 +65,45 @@ def run() -> int:
                 raise AssertionError(f"the sandbox shows {intent.status} for {intent.amount}")
             dialog.new_sale_button.click()
             app.processEvents()
+            printed = _print_on_loopback(receipt)
         finally:
             window.close()
     print(
         f"self-test ok: receipt {receipt.number_text}, {receipt.total} paid by "
         f"{receipt.card_brand} {receipt.card_last4}, {receipt.payment_intent} succeeded in the sandbox, "
-        f"{time.perf_counter() - started:.2f} s"
+        f"printed as {printed} bytes of ESC/POS, {time.perf_counter() - started:.2f} s"
     )
     return 0
+
+
+def _print_on_loopback(receipt) -> int:
+    """Print the receipt through python-escpos to a network printer stand-in on loopback: proves the
+    packaged app carries everything a real receipt printer needs. Returns the bytes received."""
+    import socket
+    import threading
+
+    from pos.adapters.escpos_printer import EscposPrinter
+    from pos.domain.printer_setup import PrinterSetup
+    from pos.domain.receipt import render_text
+
+    received: list[bytes] = []
+    with socket.create_server(("127.0.0.1", 0)) as server:
+
+        def accept() -> None:
+            conn, _ = server.accept()
+            with conn:
+                while chunk := conn.recv(65536):
+                    received.append(chunk)
+
+        listener = threading.Thread(target=accept, daemon=True)
+        listener.start()
+        setup = PrinterSetup.parse("network", f"127.0.0.1:{server.getsockname()[1]}")
+        EscposPrinter(setup).print_text(render_text(receipt))
+        listener.join(10)
+    data = b"".join(received)
+    if f"Receipt {receipt.number_text}".encode() not in data or b"\x1dV" not in data:
+        raise AssertionError(f"the receipt printer got {len(data)} bytes without the receipt and its cut")
+    return len(data)
 
 
 def main() -> int:

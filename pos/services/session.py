@@ -11,6 +11,7 @@ from typing import Protocol
 
 from .catalog import Catalog
 from .keys import KeyManager, KeyState
+from .receipt_printing import Printing
 from .receipts import Receipts
 from .refunds import Refunds
 from .reports import Reports
@@ -27,6 +28,7 @@ class Session(Protocol):
     reports: Reports
     store_settings: Settings
     keys: KeyManager
+    printing: Printing
     key_state: KeyState | None
     read_only: str | None  # why this window only looks (another process sells from the folder)
 

@@ -7,6 +7,7 @@ from typing import Protocol
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from pos.domain import currency as currencies
+from pos.domain.printer_setup import PrinterSetup, PrinterSetupError
 
 
 @dataclass(frozen=True)
@@ -20,6 +21,16 @@ class StoreSettings:
     till_id: str = "T1"
     locale: str = "en_SG"  # how money and dates are written (CLDR locale)
     time_zone: str = ""  # IANA name (Asia/Singapore) that decides calendar days; "" = the computer's
+    printer_kind: str = ""  # receipt printer: "" (none), network, usb or serial (domain/printer_setup.py)
+    printer_address: str = ""  # as its kind takes it: 192.168.1.50[:9100], 04b8:0202, /dev/ttyUSB0[@19200]
+
+    @property
+    def printer(self) -> PrinterSetup:
+        """The receipt printer as set up (saved settings were checked, so this parses)."""
+        try:
+            return PrinterSetup.parse(self.printer_kind, self.printer_address)
+        except PrinterSetupError:
+            return PrinterSetup()
 
 
 class SettingsError(ValueError):
@@ -59,4 +70,9 @@ class Settings:
                 raise SettingsError(
                     f"“{settings.time_zone}” is not a time zone (try a name like Asia/Singapore or Europe/Paris)."
                 ) from None
+        try:
+            printer = PrinterSetup.parse(settings.printer_kind, settings.printer_address)
+        except PrinterSetupError as exc:
+            raise SettingsError(str(exc)) from None
+        settings = replace(settings, printer_kind=printer.kind.value, printer_address=printer.address)
         return self._store.save(settings)

@@ -20,8 +20,10 @@ from PySide6.QtWidgets import (
 
 from pos.domain.redaction import redact
 from pos.domain.money import Money
+from pos.domain.receipt import Receipt
 from pos.services.settlement import settle_unfinished
 from pos.services.checkout import CheckoutError, Paid
+from pos.services.receipt_printing import Printed, PrintResult
 from pos.services.session import Session
 
 from .cart_panel import CartPanel
@@ -108,11 +110,19 @@ class MainWindow(QMainWindow):
         self.cart_panel = CartPanel(self.till.cart, self.locale_name)
         self.pay_button = named(QPushButton("Pay  (F12)"), "payButton")
         self.pay_button.setMinimumHeight(64)
+        self.open_drawer_button = named(QPushButton("Open drawer"), "openDrawerButton")
+        self.open_drawer_button.setToolTip(
+            "Opens the cash drawer through the receipt printer; every opening is recorded."
+        )
+        self.open_drawer_button.clicked.connect(lambda: self.open_drawer("no sale"))
         right = QWidget()
         right_layout = QVBoxLayout(right)
         right_layout.setContentsMargins(0, 0, 0, 0)
         right_layout.addWidget(self.cart_panel, 1)
-        right_layout.addWidget(self.pay_button)
+        pay_row = QHBoxLayout()
+        pay_row.addWidget(self.open_drawer_button)
+        pay_row.addWidget(self.pay_button, 1)
+        right_layout.addLayout(pay_row)
         splitter = QSplitter(Qt.Orientation.Horizontal)
         splitter.addWidget(self.products)
         splitter.addWidget(right)
@@ -155,7 +165,7 @@ class MainWindow(QMainWindow):
             self.demo_banner.style().polish(self.demo_banner)
             self.demo_banner.setVisible(True)
             self.mode_label.setText("READ-ONLY")
-            for widget in (self.pay_button, self.products, self.cart_panel):
+            for widget in (self.pay_button, self.open_drawer_button, self.products, self.cart_panel):
                 widget.setEnabled(False)
             for action in self._selling_actions:
                 action.setEnabled(False)
@@ -174,9 +184,11 @@ class MainWindow(QMainWindow):
         recover_now.triggered.connect(lambda: self.run_recovery(quiet=False))
         focus_search = shortcut_action("&Search products", self, QKeySequence.StandardKey.Find)
         focus_search.triggered.connect(self.products.search.setFocus)
-        for action in (pay, resume, recover_now, focus_search):
+        open_drawer = QAction("&Open the cash drawer", self)
+        open_drawer.triggered.connect(lambda: self.open_drawer("no sale"))
+        for action in (pay, resume, recover_now, focus_search, open_drawer):
             sale_menu.addAction(action)
-        self._selling_actions = [pay, resume, recover_now]
+        self._selling_actions = [pay, resume, recover_now, open_drawer]
         self.addAction(pay)
         back_office = self.menuBar().addMenu("&Back office")
         for title, shortcut, slot in (
@@ -309,6 +321,7 @@ class MainWindow(QMainWindow):
         total = self.till.cart.totals().total
         self.payment_dialog = PaymentDialog(total.format(self.locale_name), self._pay_in_worker, self.locale_name, self)
         self.payment_dialog.finished.connect(self._payment_closed)
+        self.payment_dialog.paid.connect(self.print_receipt)
         self.payment_dialog.open()
 
     def _pay_in_worker(self, method: str, progress):
@@ -338,6 +351,31 @@ class MainWindow(QMainWindow):
         elif result is not None:
             self.say(getattr(result, "message", ""), error=True)
         self.products.search.setFocus()
+
+    # -- receipt printer and drawer ----------------------------------------------------
+    def print_receipt(self, receipt: Receipt) -> None:
+        """On the receipt printer, if one is set up: off the UI thread, after the sale is saved."""
+        printing = self.session.printing
+        if printing.configured:
+            run_in_background(
+                lambda _p: printing.print_receipt(receipt), on_success=self._printed, on_failure=self._print_crashed
+            )
+
+    def open_drawer(self, reason: str) -> None:
+        printing = self.session.printing
+        self.open_drawer_button.setEnabled(False)
+        run_in_background(
+            lambda _p: printing.open_drawer(reason), on_success=self._printed, on_failure=self._print_crashed
+        )
+
+    def _printed(self, result: PrintResult) -> None:
+        self.open_drawer_button.setEnabled(self.session.read_only is None)
+        self.say(result.message, error=not isinstance(result, Printed))
+
+    def _print_crashed(self, exc: Exception) -> None:
+        self.open_drawer_button.setEnabled(self.session.read_only is None)
+        log.warning("printing failed: %s", exc)
+        self.say("The printer could not be used (details are in the till's log).", error=True)
 
     # -- recovery ---------------------------------------------------------------------
     def run_recovery(self, quiet: bool) -> None:

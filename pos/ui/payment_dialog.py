@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Callable
 
-from PySide6.QtCore import Qt
+from PySide6.QtCore import Qt, Signal
 from PySide6.QtWidgets import (
     QDialog,
     QHBoxLayout,
@@ -31,6 +31,8 @@ from .workers import run_in_background
 
 
 class PaymentDialog(QDialog):
+    paid = Signal(object)  # the Receipt, as soon as the payment went through (the till prints it)
+
     def __init__(self, amount_text: str, pay: Callable, locale: str, parent=None):
         super().__init__(parent)
         self.setObjectName("paymentDialog")
@@ -142,6 +144,7 @@ class PaymentDialog(QDialog):
         self._set_charging(False)
         self.result_value = result
         if isinstance(result, Paid):
+            self.paid.emit(result.receipt)
             self.receipt_view.setPlainText(render_text(result.receipt, locale=self._locale))
             if result.earlier:
                 self.receipt_note.setText(

@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import replace
 
 from PySide6.QtWidgets import (
+    QComboBox,
     QCheckBox,
     QDialog,
     QDialogButtonBox,
@@ -21,12 +22,28 @@ from PySide6.QtWidgets import (
 from pos.services.sales import StorageError
 from pos.services.settings import SettingsError
 from pos.domain import tax
+from pos.domain.printer_setup import PrinterKind, PrinterSetup, PrinterSetupError
 from pos.services.keys import KeyRefused, KeyState
+from pos.services.receipt_printing import Printed, PrintResult
 from pos.settings_text import describe_key
 
 from .feedback import show_message
 from .widgets import named
 from .workers import run_in_background
+
+
+PRINTER_KINDS = (
+    ("None", PrinterKind.NONE),
+    ("Network (Ethernet or Wi-Fi, port 9100)", PrinterKind.NETWORK),
+    ("USB", PrinterKind.USB),
+    ("Serial", PrinterKind.SERIAL),
+)
+ADDRESS_EXAMPLES = {
+    PrinterKind.NONE: "",
+    PrinterKind.NETWORK: "192.168.1.50 or printer.local:9100",
+    PrinterKind.USB: "vendor:product in hex, like 04b8:0202",
+    PrinterKind.SERIAL: "/dev/ttyUSB0 or COM3@19200",
+}
 
 
 class SettingsDialog(QDialog):
@@ -86,17 +103,38 @@ class SettingsDialog(QDialog):
         form.addRow(self.save_settings)
         form.addRow(self.settings_message)
 
+        printer = s.printer
+        self.printer_kind = named(QComboBox(), "printerKind")
+        for label, kind in PRINTER_KINDS:
+            self.printer_kind.addItem(label, kind.value)
+        self.printer_kind.setCurrentIndex(self.printer_kind.findData(printer.kind.value))
+        self.printer_address = named(QLineEdit(printer.address), "printerAddress")
+        self.test_print = named(QPushButton("Test print"), "testPrintButton")
+        self.printer_message = named(QLabel(""), "printerMessage")
+        self.printer_message.setWordWrap(True)
+        printer_box = QGroupBox("Receipt printer and cash drawer (ESC/POS)")
+        printer_form = QFormLayout(printer_box)
+        printer_form.addRow("Connection", self.printer_kind)
+        printer_form.addRow("Address", self.printer_address)
+        printer_form.addRow(self.test_print)
+        printer_form.addRow(self.printer_message)
+        printer_form.addRow(QLabel("Saved with the store settings."))
+        self._printer_kind_changed()
+
         close = QDialogButtonBox(QDialogButtonBox.StandardButton.Close)
         close.rejected.connect(self.reject)
         layout = QVBoxLayout(self)
         layout.addWidget(key_box)
         layout.addWidget(store_box)
+        layout.addWidget(printer_box)
         layout.addWidget(close)
 
         self.save_key.clicked.connect(self.save_key_clicked)
         self.key_field.returnPressed.connect(self.save_key_clicked)
         self.remove_key.clicked.connect(self.remove_key_clicked)
         self.save_settings.clicked.connect(self.save_settings_clicked)
+        self.printer_kind.currentIndexChanged.connect(self._printer_kind_changed)
+        self.test_print.clicked.connect(self.test_print_clicked)
         self._show_key_state(self.context.key_state)
 
     # -- key ------------------------------------------------------------------------
@@ -190,6 +228,8 @@ class SettingsDialog(QDialog):
             receipt_footer=self.footer.text().strip(),
             till_id=till_id,
             time_zone=self.time_zone.text().strip(),
+            printer_kind=self.printer_kind.currentData(),
+            printer_address=self.printer_address.text(),
         )
         try:
             self.context.store_settings.save(new)
@@ -198,6 +238,33 @@ class SettingsDialog(QDialog):
             return self._say_settings(str(exc), error=True)
         self.window_.apply_settings()
         self._say_settings("Store settings saved.")
+
+    # -- receipt printer --------------------------------------------------------------
+    def _printer_kind_changed(self) -> None:
+        kind = PrinterKind(self.printer_kind.currentData())
+        self.printer_address.setEnabled(kind is not PrinterKind.NONE)
+        self.test_print.setEnabled(kind is not PrinterKind.NONE)
+        self.printer_address.setPlaceholderText(ADDRESS_EXAMPLES[kind])
+
+    def test_print_clicked(self) -> None:
+        """A test page on the printer as typed (not saved yet), off the UI thread."""
+        try:
+            setup = PrinterSetup.parse(self.printer_kind.currentData(), self.printer_address.text())
+        except PrinterSetupError as exc:
+            return show_message(self.printer_message, str(exc), "error")
+        self.test_print.setEnabled(False)
+        show_message(self.printer_message, f"Printing a test page on {setup.describe()}…", "info")
+        printing = self.context.printing
+
+        def done(result: PrintResult) -> None:
+            self.test_print.setEnabled(True)
+            show_message(self.printer_message, result.message, "info" if isinstance(result, Printed) else "error")
+
+        def failed(exc: Exception) -> None:
+            self.test_print.setEnabled(True)
+            show_message(self.printer_message, f"The test page could not be printed: {exc}", "error")
+
+        run_in_background(lambda _p: printing.test_print(setup), on_success=done, on_failure=failed)
 
     def _say_settings(self, text: str, error: bool = False) -> None:
         show_message(self.settings_message, text, "error" if error else "info")

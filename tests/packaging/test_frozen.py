@@ -55,6 +55,7 @@ def test_self_test_passes_frozen_and_writes_nothing_into_the_app(frozen, tmp_pat
     assert done.returncode == 0, done.stdout + done.stderr
     line = done.stdout.strip().splitlines()[-1]
     assert line.startswith("self-test ok: receipt 0001") and "visa 4242" in line and "succeeded" in line
+    assert "bytes of ESC/POS" in line  # python-escpos and its printer profiles are in the folder
     assert snapshot(frozen.parent) == before
 
 

@@ -167,6 +167,18 @@ class ZReportRow(SQLModel, table=True):
     last_refund_no: int = 0
 
 
+class DrawerOpeningRow(SQLModel, table=True):
+    """Every time the till asked the printer to open the cash drawer: when, why, and whether it did."""
+
+    __tablename__ = "drawer_openings"
+    id: int | None = Field(default=None, primary_key=True)
+    till_id: str
+    opened_at: str
+    reason: str
+    opened: bool
+    message: str
+
+
 # Full-text search over product names and SKUs, kept in step by triggers; and indexes added
 # after a table first shipped (create_all does not add indexes to existing tables).
 _FTS = [

@@ -1,0 +1,29 @@
+"""The record of cash drawer openings (a table older tills simply do not have: create_all adds it)."""
+
+from __future__ import annotations
+
+from sqlalchemy.engine import Engine
+
+from . import raw
+from .raw import now_iso
+
+
+class SqlDrawerLog:
+    def __init__(self, engine: Engine):
+        self._engine = engine
+
+    def record_opening(self, till_id: str, reason: str, opened: bool, message: str) -> None:
+        with raw.write(self._engine) as conn:
+            conn.execute(
+                "INSERT INTO drawer_openings (till_id, opened_at, reason, opened, message) VALUES (?,?,?,?,?)",
+                (till_id, now_iso(), reason, opened, message),
+            )
+
+    def openings(self, till_id: str) -> list[tuple[str, str, bool, str]]:
+        """(time, reason, opened, message), oldest first."""
+        with raw.connection(self._engine) as conn:
+            rows = conn.execute(
+                "SELECT opened_at, reason, opened, message FROM drawer_openings WHERE till_id = ? ORDER BY id",
+                (till_id,),
+            ).fetchall()
+        return [(r[0], r[1], bool(r[2]), r[3]) for r in rows]

@@ -1,0 +1,108 @@
+"""The receipt printer as a cashier and an owner meet it: set up and tested in Settings, a
+receipt printed after each card sale, the drawer opened by a button and recorded. The printer
+is a real TCP server on loopback (tests/helpers/escpos_double.py)."""
+
+from __future__ import annotations
+
+import socket
+import sqlite3
+
+import pytest
+from PySide6.QtCore import Qt
+
+from pos.domain.printer_setup import PrinterKind
+from tests.helpers.escpos_double import PrinterDouble
+from .conftest import wait_idle
+from .test_till import charge, open_payment, ring_up_three
+
+
+@pytest.fixture
+def printer():
+    double = PrinterDouble()
+    yield double
+    double.close()
+
+
+def set_up_printer(qtbot, window, kind: str, address: str):
+    window.open_settings()
+    dialog = window.settings_dialog
+    dialog.printer_kind.setCurrentIndex(dialog.printer_kind.findData(kind))
+    dialog.printer_address.setText(address)
+    return dialog
+
+
+def drawer_openings(window):
+    conn = sqlite3.connect(window.session.data_dir / "pos.sqlite3")
+    try:
+        return conn.execute("SELECT till_id, reason, opened FROM drawer_openings ORDER BY id").fetchall()
+    finally:
+        conn.close()
+
+
+def test_the_owner_sets_up_the_printer_tests_it_and_saves_it(qtbot, window, printer):
+    dialog = set_up_printer(qtbot, window, "network", printer.address)
+    qtbot.mouseClick(dialog.test_print, Qt.LeftButton)
+    qtbot.waitUntil(lambda: "Test page sent" in dialog.printer_message.text())
+    [job] = printer.wait_for_jobs(1)
+    assert "Test print" in job.lines[0] and job.cuts == 1
+    assert window.session.settings.printer_kind == ""  # a test print saves nothing
+    qtbot.mouseClick(dialog.save_settings, Qt.LeftButton)
+    assert dialog.settings_message.text() == "Store settings saved."
+    assert window.session.settings.printer.kind is PrinterKind.NETWORK
+    assert window.session.settings.printer_address == printer.address
+    dialog.close()
+
+
+def test_a_wrong_address_is_refused_before_anything_is_saved(qtbot, window):
+    dialog = set_up_printer(qtbot, window, "usb", "epson tm-t20")
+    qtbot.mouseClick(dialog.test_print, Qt.LeftButton)
+    assert "is not a USB id" in dialog.printer_message.text()
+    qtbot.mouseClick(dialog.save_settings, Qt.LeftButton)
+    assert "is not a USB id" in dialog.settings_message.text()
+    assert window.session.settings.printer_kind == ""
+    dialog.close()
+
+
+def test_each_card_sale_prints_its_receipt(qtbot, window, printer):
+    set_up_printer(qtbot, window, "network", printer.address).save_settings.click()
+    window.settings_dialog.close()
+    ring_up_three(qtbot, window)
+    dialog = open_payment(qtbot, window)
+    charge(qtbot, dialog, "pm_card_visa")
+    receipt = dialog.result_value.receipt
+    [job] = printer.wait_for_jobs(1)
+    assert any(line.startswith(f"Receipt {receipt.number_text}") for line in job.lines)
+    assert any("VISA" in line.upper() and "4242" in line for line in job.lines)
+    assert job.cuts == 1 and job.pulses == []  # a card sale does not open the drawer
+    qtbot.waitUntil(lambda: f"Receipt {receipt.number_text} printed." in window.status_message.text())
+    dialog.new_sale_button.click()
+    wait_idle(qtbot)
+
+
+def test_a_printer_that_is_off_never_costs_the_sale(qtbot, window):
+    with socket.socket() as probe:  # a port nobody listens on: the printer is off
+        probe.bind(("127.0.0.1", 0))
+        address = f"127.0.0.1:{probe.getsockname()[1]}"
+    set_up_printer(qtbot, window, "network", address).save_settings.click()
+    window.settings_dialog.close()
+    ring_up_three(qtbot, window)
+    dialog = open_payment(qtbot, window)
+    charge(qtbot, dialog, "pm_card_visa")
+    assert dialog.receipt_view.isVisible()  # the sale is complete and shown
+    number = dialog.result_value.receipt.number_text
+    qtbot.waitUntil(lambda: "was saved but not printed" in window.status_message.text(), timeout=15000)
+    assert f"Receipt {number}" in window.status_message.text() and "Reprint it" in window.status_message.text()
+    dialog.new_sale_button.click()
+    wait_idle(qtbot)
+
+
+def test_the_drawer_button_kicks_the_drawer_and_every_opening_is_recorded(qtbot, window, printer):
+    qtbot.mouseClick(window.open_drawer_button, Qt.LeftButton)
+    qtbot.waitUntil(lambda: "No receipt printer is set up" in window.status_message.text())
+    set_up_printer(qtbot, window, "network", printer.address).save_settings.click()
+    window.settings_dialog.close()
+    qtbot.mouseClick(window.open_drawer_button, Qt.LeftButton)
+    qtbot.waitUntil(lambda: window.status_message.text() == "Drawer opened.")
+    [job] = printer.wait_for_jobs(1)
+    assert job.pulses == [2] and job.lines == []
+    assert drawer_openings(window) == [("T1", "no sale", 0), ("T1", "no sale", 1)]
