@@ -3,6 +3,12 @@
 Refunding k units of a line of q units whose gross is G, after r units were
 refunded already, returns round(G·(r+k)/q) − round(G·r/q), rounded half up to
 the currency's step: partial refunds of a line always add up to exactly G.
+
+The tax given back is shared the same way: a line's tax T by units, and a refund
+by amount takes round(T·(a+x)/A) − round(T·a/A) of the receipt's tax T, where A
+is the receipt's total and a what was refunded before. Refunds of one kind add up
+to exactly the tax paid; mixed on one receipt, the tax given back never exceeds
+what is left of it.
 """
 
 from __future__ import annotations
@@ -21,6 +27,7 @@ class RefundableLine:
     quantity: int
     gross_minor: int
     refunded_quantity: int
+    tax_minor: int = 0
 
     @property
     def remaining_quantity(self) -> int:
@@ -56,6 +63,28 @@ def lines_amount(lines: list[RefundableLine], chosen: dict[int, int], currency: 
         after = _share(line.gross_minor, line.refunded_quantity + units, line.quantity, step)
         total += after - before
     return total  # may be 0 (free items, or a unit's share rounding to nothing)
+
+
+def lines_tax(lines: list[RefundableLine], chosen: dict[int, int], currency: str) -> int:
+    """The tax inside `lines_amount` of the same choice (checked by it first)."""
+    by_no = {line.line_no: line for line in lines}
+    step = tax.rounding_step(currency)
+    total = 0
+    for line_no, units in chosen.items():
+        line = by_no[line_no]
+        if units > 0:
+            before = _share(line.tax_minor, line.refunded_quantity, line.quantity, step)
+            total += _share(line.tax_minor, line.refunded_quantity + units, line.quantity, step) - before
+    return total
+
+
+def amount_tax(receipt_tax: int, receipt_total: int, refunded_before: int, amount: int, currency: str) -> int:
+    """The tax inside a refund of `amount` from a receipt (its share of the receipt's tax)."""
+    if receipt_total <= 0:
+        return 0
+    step = tax.rounding_step(currency)
+    before = _share(receipt_tax, refunded_before, receipt_total, step)
+    return _share(receipt_tax, refunded_before + amount, receipt_total, step) - before
 
 
 @dataclass(frozen=True)

@@ -21,16 +21,22 @@ class DayReport:
     gross_minor: int
     refunds_count: int
     refunds_minor: int
-    tax_minor: int
-    tax_by_rate: tuple[tuple[int, int], ...]  # (rate in basis points, tax in minor units)
+    tax_minor: int  # tax on the sales
+    tax_by_rate: tuple[tuple[int, int], ...]  # (rate in basis points, tax on sales in minor units)
     by_brand: tuple[tuple[str, int, int], ...]  # (card brand, sales, minor units)
     by_hour: tuple[int, ...] = field(default=(0,) * 24)  # gross per local hour, minor units
     z_no: int | None = None
     receipt_numbers: tuple[int, int] | None = None  # first and last receipt covered, when any
+    tax_refunded_minor: int = 0  # the tax inside the refunds covered
 
     @property
     def net_minor(self) -> int:
         return self.gross_minor - self.refunds_minor
+
+    @property
+    def net_tax_minor(self) -> int:
+        """What is owed: tax on sales less the tax given back by refunds."""
+        return self.tax_minor - self.tax_refunded_minor
 
     def money(self, minor: int) -> Money:
         return Money(minor, self.currency)
@@ -57,6 +63,8 @@ class DayReport:
             "refunds_minor": self.refunds_minor,
             "net_minor": self.net_minor,
             "tax_minor": self.tax_minor,
+            "tax_refunded_minor": self.tax_refunded_minor,
+            "net_tax_minor": self.net_tax_minor,
             "tax_by_rate": [{"rate_percent": tax.format_rate(r), "tax_minor": t} for r, t in self.tax_by_rate],
             "by_card_brand": [{"brand": b, "sales_count": n, "gross_minor": m} for b, n, m in self.by_brand],
             "gross_by_hour_minor": list(self.by_hour),
@@ -82,6 +90,8 @@ class DayReport:
             ("totals", "refunds", money(self.refunds_minor)),
             ("totals", "net", money(self.net_minor)),
             ("totals", "tax", money(self.tax_minor)),
+            ("totals", "tax_refunded", money(self.tax_refunded_minor)),
+            ("totals", "net_tax", money(self.net_tax_minor)),
         ]
         rows += [("tax_by_rate", f"{tax.format_rate(r)}%", money(t)) for r, t in self.tax_by_rate]
         rows += [("card_brand", b, money(m)) for b, _n, m in self.by_brand]
@@ -115,10 +125,16 @@ def render_report_text(report: DayReport, store_name: str, *, width: int = 42, l
         row(f"Refunds ({report.refunds_count})", "-" + fmt(report.refunds_minor)),
         row("NET", fmt(report.net_minor)),
         rule,
-        "Tax collected",
+        "Tax on sales",
     ]
     out += [row(f"  {tax.format_rate(r)}%", fmt(t)) for r, t in report.tax_by_rate] or ["  none"]
-    out += [row("  Total tax", fmt(report.tax_minor)), rule, "By card"]
+    out += [
+        row("  Total tax on sales", fmt(report.tax_minor)),
+        row("Tax refunded", "-" + fmt(report.tax_refunded_minor)),
+        row("NET TAX", fmt(report.net_tax_minor)),
+        rule,
+        "By card",
+    ]
     out += [row(f"  {b.upper()} ({n})", fmt(m)) for b, n, m in report.by_brand] or ["  none"]
     out += [rule, "Sales by hour"]
     peak = max(report.by_hour) or 1

@@ -23,10 +23,16 @@ class RefundBasis:
     refunded_minor: int  # succeeded and still-unanswered refunds
     payment_intent: str
     lines: tuple[RefundableLine, ...]
+    tax_minor: int = 0  # the receipt's tax
+    tax_refunded_minor: int = 0  # given back by succeeded and still-unanswered refunds
 
     @property
     def remaining_minor(self) -> int:
         return self.total_minor - self.refunded_minor
+
+    @property
+    def remaining_tax_minor(self) -> int:
+        return self.tax_minor - self.tax_refunded_minor
 
 
 @dataclass(frozen=True)
@@ -46,7 +52,9 @@ class RefundRecord:
 
 class RefundJournal(Protocol):
     def basis(self, receipt_id: int) -> RefundBasis: ...
-    def begin_refund(self, basis: RefundBasis, lines: dict[int, int], request: CreateRefund) -> RefundRecord: ...
+    def begin_refund(
+        self, basis: RefundBasis, lines: dict[int, int], request: CreateRefund, tax_minor: int
+    ) -> RefundRecord: ...
     def finish_refund(self, refund_id: int, stripe_refund: str) -> RefundReceipt: ...
     def fail_refund(self, refund_id: int, message: str) -> None: ...
     def unfinished_refunds(self) -> list[RefundRecord]: ...

@@ -12,7 +12,7 @@ import uuid
 from datetime import datetime
 
 from pos.domain.money import Money
-from pos.domain.refunds import RefundError, lines_amount
+from pos.domain.refunds import RefundError, amount_tax, lines_amount, lines_tax
 
 from .crashpoints import crash_point
 from .gateway import PaymentGateway
@@ -46,12 +46,14 @@ class Refunds:
                 minor = lines_amount(list(basis.lines), lines, basis.currency)
                 if minor <= 0:
                     raise RefundError("Those items come to nothing to refund.")
+                tax_back = lines_tax(list(basis.lines), lines, basis.currency)
             elif amount is not None and lines is None:
                 if amount.currency != basis.currency:
                     raise RefundError(f"The receipt is in {basis.currency}.")
                 minor = amount.minor
                 if minor <= 0:
                     raise RefundError("The amount to refund must be more than zero.")
+                tax_back = amount_tax(basis.tax_minor, basis.total_minor, basis.refunded_minor, minor, basis.currency)
             else:
                 raise RefundError("Choose the items to refund, or type an amount — one of the two.")
             if minor > basis.remaining_minor:
@@ -65,7 +67,9 @@ class Refunds:
                 basis.receipt_no,
                 basis.till_id,
             )
-            record = self.journal.begin_refund(basis, lines or {}, request)
+            # Refunds by lines and by amount mixed on one receipt never give back more tax than is left.
+            tax_back = max(0, min(tax_back, basis.remaining_tax_minor))
+            record = self.journal.begin_refund(basis, lines or {}, request, tax_back)
             crash_point("after_refund_recorded")
         except RefundError as exc:
             return RefundFailed(str(exc))

@@ -262,7 +262,7 @@ def test_x_and_z_reports_match_the_receipts(qtbot, sold, data_dir, tmp_path):
         env=dict(os.environ, PYTHONPATH=str(ROOT)),
         timeout=60,
     ).stdout
-    assert "NET" in text and "Tax collected" in text
+    assert "NET" in text and "Tax on sales" in text and "NET TAX" in text
 
 
 def test_catalog_management(qtbot, window, tmp_path):

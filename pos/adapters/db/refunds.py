@@ -45,10 +45,11 @@ class SqlRefunds:
         receipt = conn.execute("SELECT * FROM receipts WHERE id = ?", (receipt_id,)).fetchone()
         if receipt is None:
             raise RefundError("There is no such receipt.")
-        pending = conn.execute(
-            "SELECT coalesce(sum(amount_minor), 0) FROM refunds WHERE receipt_id = ? AND state IN (?, ?)",
+        pending, tax_refunded = conn.execute(
+            "SELECT coalesce(sum(amount_minor), 0), coalesce(sum(tax_minor), 0) FROM refunds "
+            "WHERE receipt_id = ? AND state IN (?, ?)",
             (receipt_id, *COUNTED),
-        ).fetchone()[0]
+        ).fetchone()
         refunded_units = dict(
             conn.execute(
                 "SELECT l.line_no, sum(l.quantity) FROM refund_lines l JOIN refunds r ON r.id = l.refund_id "
@@ -63,6 +64,7 @@ class SqlRefunds:
                 quantity=row["quantity"],
                 gross_minor=row["gross_minor"],
                 refunded_quantity=refunded_units.get(row["line_no"], 0),
+                tax_minor=row["tax_minor"],
             )
             for row in conn.execute(
                 "SELECT * FROM sale_lines WHERE sale_id = ? ORDER BY line_no", (receipt["sale_id"],)
@@ -77,18 +79,25 @@ class SqlRefunds:
             refunded_minor=pending,
             payment_intent=receipt["payment_intent"],
             lines=lines,
+            tax_minor=receipt["tax_minor"],
+            tax_refunded_minor=tax_refunded,
         )
 
     def basis(self, receipt_id: int) -> RefundBasis:
         with raw.connection(self._engine) as conn:
             return self._basis(conn, receipt_id)
 
-    def begin_refund(self, basis: RefundBasis, lines: dict[int, int], request: CreateRefund) -> RefundRecord:
+    def begin_refund(
+        self, basis: RefundBasis, lines: dict[int, int], request: CreateRefund, tax_minor: int
+    ) -> RefundRecord:
         stamp = now_iso()
         amount_minor = request.amount.minor
         with raw.write(self._engine) as conn:
             # Checked again under the write lock: two tills refunding one receipt cannot both pass.
             fresh = self._basis(conn, basis.receipt_id)
+            if (fresh.refunded_minor, fresh.tax_refunded_minor) != (basis.refunded_minor, basis.tax_refunded_minor):
+                # The shares (and the tax in them) were worked out from what was refunded before.
+                raise RefundError("Another refund of this receipt was made just now. Look at it again, then retry.")
             if amount_minor > fresh.remaining_minor:
                 raise RefundError(
                     f"That is more than what is left to refund on this receipt "
@@ -100,7 +109,7 @@ class SqlRefunds:
                     raise RefundError("Some of those items were refunded already.")
             refund_id = conn.execute(
                 "INSERT INTO refunds (refund_key, receipt_id, till_id, state, amount_minor, currency, reason, params,"
-                " created_at, updated_at) VALUES (?,?,?,?,?,?,?,?,?,?)",
+                " created_at, updated_at, tax_minor) VALUES (?,?,?,?,?,?,?,?,?,?,?)",
                 (
                     request.refund_key,
                     basis.receipt_id,
@@ -112,6 +121,7 @@ class SqlRefunds:
                     json.dumps(request.to_json(), sort_keys=True),
                     stamp,
                     stamp,
+                    tax_minor,
                 ),
             ).lastrowid
             conn.executemany(

@@ -63,8 +63,9 @@ class ReportsRepo:
             args,
         ).fetchone()
         refund_where, refund_args = span.refunds
-        refunds_count, refunds, refund_first_at, refund_last_at = conn.execute(
-            "SELECT count(*), coalesce(sum(amount_minor), 0), min(updated_at), max(updated_at) FROM refunds "
+        refunds_count, refunds, tax_refunded, refund_first_at, refund_last_at = conn.execute(
+            "SELECT count(*), coalesce(sum(amount_minor), 0), coalesce(sum(tax_minor), 0), min(updated_at), "
+            "max(updated_at) FROM refunds "
             f"WHERE {refund_where}",
             refund_args,
         ).fetchone()
@@ -104,6 +105,7 @@ class ReportsRepo:
             refunds_count=refunds_count,
             refunds_minor=refunds,
             tax_minor=tax_total,
+            tax_refunded_minor=tax_refunded,
             tax_by_rate=tuple((r, t) for r, t in by_rate),
             by_brand=tuple((b, n, m) for b, n, m in by_brand),
             by_hour=tuple(hours),

@@ -132,9 +132,10 @@ class RefundRow(SQLModel, table=True):
     till_id: str
     state: str = Field(index=True)  # sent, succeeded, failed
     amount_minor: int
+    tax_minor: int = 0  # the tax given back inside amount_minor (domain/refunds.py shares it)
     currency: str
     reason: str | None = None
-    params: str  # the exact JSON sent to create the Stripe refund
+    params: str  # the CreateRefund request as JSON (older layouts: the Stripe parameters sent)
     stripe_refund: str | None = None
     refund_no: int | None = None  # gapless per till, given when the refund succeeds
     message: str | None = None
@@ -206,7 +207,7 @@ _FTS = [
 DB_FILE = "pos.sqlite3"
 # The database layout this till writes (PRAGMA user_version). A database from a newer till is
 # refused rather than half-understood; an older one is migrated.
-SCHEMA_VERSION = 3
+SCHEMA_VERSION = 4
 _SQLITE_HEADER = b"SQLite format 3\x00"
 
 
@@ -230,6 +231,15 @@ def _migrate(conn, version: int) -> None:
     if version < 3 and "store_name" not in _columns(conn, "receipts"):
         for column in ("store_name", "store_address", "receipt_footer"):
             conn.exec_driver_sql(f"ALTER TABLE receipts ADD COLUMN {column} TEXT")
+    if version < 4 and "tax_minor" not in _columns(conn, "refunds"):
+        # Refunds carry the tax they give back (reports show net tax). Earlier refunds are given
+        # their receipt's tax in proportion to the amount, rounded half up to the minor unit.
+        conn.exec_driver_sql("ALTER TABLE refunds ADD COLUMN tax_minor INTEGER NOT NULL DEFAULT 0")
+        conn.exec_driver_sql(
+            "UPDATE refunds SET tax_minor = (SELECT CASE WHEN r.total_minor > 0 THEN "
+            "(2 * r.tax_minor * refunds.amount_minor + r.total_minor) / (2 * r.total_minor) ELSE 0 END "
+            "FROM receipts r WHERE r.id = refunds.receipt_id)"
+        )
 
 
 def prepare_data_dir(data_dir: Path) -> None:
