@@ -24,6 +24,8 @@ from PySide6.QtWidgets import (
 from pos.services.session import Session
 from pos.domain.money import Money, MoneyError
 from pos.domain.refunds import RefundError, lines_amount, render_refund_text
+from pos.domain.refunds import RefundReceipt
+from pos.services.receipt_printing import PrintResult
 from pos.services.refunds import Refunded
 
 from .workers import run_in_background
@@ -75,6 +77,8 @@ class RefundDialog(QDialog):
         self.preview = named(QLabel(""), "refundPreview")
         self.message = named(QLabel(""), "refundMessage")
         self.message.setWordWrap(True)
+        self.print_message = named(QLabel(""), "refundPrintMessage")
+        self.print_message.setWordWrap(True)
         self.result_view = named(QPlainTextEdit(), "refundReceiptView")
         self.result_view.setReadOnly(True)
         self.result_view.setVisible(False)
@@ -93,6 +97,7 @@ class RefundDialog(QDialog):
         layout.addWidget(self.preview)
         layout.addWidget(self.message)
         layout.addWidget(self.result_view, 1)
+        layout.addWidget(self.print_message)
         layout.addWidget(self.confirm)
 
         self.by_lines.toggled.connect(self._mode_changed)
@@ -159,9 +164,25 @@ class RefundDialog(QDialog):
             self.result_view.setVisible(True)
             self.confirm.setEnabled(False)
             self.done_refund.emit()
+            self._print(result.refund)
         else:
             self.message.setText(result.message)
             self.confirm.setEnabled(True)
+
+    def _print(self, refund: RefundReceipt) -> None:
+        """The refund receipt on the receipt printer, if one is set up (the refund is already saved)."""
+        printing = self.context.printing
+        if not printing.configured:
+            return
+
+        def printed(result: PrintResult) -> None:
+            self.print_message.setText(result.message)
+
+        def failed(exc: Exception) -> None:
+            self.print_message.setText(f"The refund receipt could not be printed: {exc}")
+
+        self.print_message.setText("Printing the refund receipt…")
+        run_in_background(lambda _p: printing.print_refund(refund), on_success=printed, on_failure=failed)
 
     def _crashed(self, exc: Exception) -> None:
         self._busy = False

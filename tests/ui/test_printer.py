@@ -106,3 +106,27 @@ def test_the_drawer_button_kicks_the_drawer_and_every_opening_is_recorded(qtbot,
     [job] = printer.wait_for_jobs(1)
     assert job.pulses == [2] and job.lines == []
     assert drawer_openings(window) == [("T1", "no sale", 0), ("T1", "no sale", 1)]
+
+
+def test_a_refund_prints_its_refund_receipt(qtbot, window, printer):
+    set_up_printer(qtbot, window, "network", printer.address).save_settings.click()
+    window.settings_dialog.close()
+    ring_up_three(qtbot, window)
+    dialog = open_payment(qtbot, window)
+    charge(qtbot, dialog, "pm_card_visa")
+    printer.wait_for_jobs(1)  # the sale's receipt
+    dialog.new_sale_button.click()
+    window.open_receipts()
+    receipts = window.receipts_window
+    receipts.search("number", "1")
+    receipts.open_refund()
+    refund = receipts.refund_dialog
+    refund.set_line_quantity(1, 1)
+    qtbot.mouseClick(refund.confirm, Qt.LeftButton)
+    qtbot.waitUntil(lambda: refund.print_message.text() == "Refund 0001 printed.", timeout=15000)
+    job = printer.wait_for_jobs(2)[1]
+    assert "*** REFUND ***" in job.lines[1] and job.cuts == 1
+    assert job.lines[3].startswith("Refund 0001") and "For receipt 0001" in job.lines
+    refund.close()
+    receipts.close()
+    wait_idle(qtbot)
