@@ -110,7 +110,8 @@ class MainWindow(QMainWindow):
         self.cart_panel = CartPanel(self.till.cart, self.locale_name)
         self.pay_button = named(QPushButton("Pay  (F12)"), "payButton")
         self.pay_button.setMinimumHeight(64)
-        self.open_drawer_button = named(QPushButton("Open drawer"), "openDrawerButton")
+        self.open_drawer_button = named(QPushButton("Open\ndrawer"), "openDrawerButton")
+        self.open_drawer_button.setMinimumSize(96, 64)  # a touch target beside Pay, clearly smaller
         self.open_drawer_button.setToolTip(
             "Opens the cash drawer through the receipt printer; every opening is recorded."
         )
