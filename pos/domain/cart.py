@@ -6,6 +6,7 @@ from dataclasses import dataclass, field
 
 from . import tax
 from .catalog import Product
+from .discounts import Discount, share
 from .money import Money
 
 MAX_QUANTITY = 9999
@@ -19,6 +20,7 @@ class CartError(ValueError):
 class CartLine:
     product: Product
     quantity: int
+    discount: Discount | None = None
 
     @property
     def amount(self) -> Money:
@@ -35,6 +37,16 @@ class LineTotals:
     net: Money
     tax: Money
     gross: Money
+    # Off this line, in the price's terms (gross if tax-inclusive, else net): its own discount,
+    # and its share of the cart's. unit_price × quantity − both = the amount taxed.
+    line_discount: Money | None = None
+    cart_share: Money | None = None
+    discount_reason: str | None = None
+
+    @property
+    def discount(self) -> Money:
+        zero = Money(0, self.unit_price.currency)
+        return (self.line_discount or zero) + (self.cart_share or zero)
 
 
 @dataclass(frozen=True)
@@ -45,13 +57,35 @@ class Totals:
     tax: Money  # sum of line taxes
     total: Money  # sum of line grosses = subtotal + tax
     tax_by_rate: tuple[tuple[int, Money], ...]
+    cart_discount: Money | None = None  # the whole cart's discount (shared over the lines)
+    cart_discount_reason: str | None = None
+
+    @property
+    def discount(self) -> Money:
+        """Everything taken off: the lines' own discounts and the cart's."""
+        return sum((line.discount for line in self.lines), Money(0, self.currency))
 
 
-def compute_totals(lines: list[tuple[Product, int]], currency: str, inclusive: bool) -> Totals:
+def compute_totals(
+    lines: list[tuple[Product, int]],
+    currency: str,
+    inclusive: bool,
+    *,
+    line_discounts: list[Discount | None] | None = None,
+    cart_discount: Discount | None = None,
+) -> Totals:
+    """Per line: the price amount, less the line's discount and its share of the cart's, then the
+    tax on what is left, rounded half up (tax.py)."""
+    discounts = line_discounts or [None] * len(lines)
+    amounts = [product.price.minor * quantity for product, quantity in lines]
+    own = [d.off(a, currency) if d else 0 for d, a in zip(discounts, amounts, strict=True)]
+    after_own = [a - o for a, o in zip(amounts, own, strict=True)]
+    cart_off = cart_discount.off(sum(after_own), currency) if cart_discount else 0
+    shares = share(cart_off, after_own, currency)
     out = []
     by_rate: dict[int, int] = {}
-    for product, quantity in lines:
-        amount = product.price.minor * quantity
+    for (product, quantity), d, o, c, left in zip(lines, discounts, own, shares, after_own, strict=True):
+        amount = left - c
         line_tax = tax.line_tax(amount, product.tax_rate_bp, inclusive, currency)
         net, gross = (amount - line_tax, amount) if inclusive else (amount, amount + line_tax)
         out.append(
@@ -64,6 +98,9 @@ def compute_totals(lines: list[tuple[Product, int]], currency: str, inclusive: b
                 Money(net, currency),
                 Money(line_tax, currency),
                 Money(gross, currency),
+                Money(o, currency) if o else None,
+                Money(c, currency) if c else None,
+                d.describe() if d and o else None,
             )
         )
         by_rate[product.tax_rate_bp] = by_rate.get(product.tax_rate_bp, 0) + line_tax
@@ -76,6 +113,8 @@ def compute_totals(lines: list[tuple[Product, int]], currency: str, inclusive: b
         Money(tax_total, currency),
         Money(subtotal + tax_total, currency),
         tuple((rate, Money(v, currency)) for rate, v in sorted(by_rate.items())),
+        Money(cart_off, currency) if cart_off else None,
+        cart_discount.describe() if cart_discount and cart_off else None,
     )
 
 
@@ -86,6 +125,7 @@ class Cart:
     lines: list[CartLine] = field(default_factory=list)
     # Bumped on every change, so a sale started from this cart knows if it went stale.
     version: int = 0
+    discount: Discount | None = None  # on the whole cart
 
     def _line_for(self, sku: str) -> CartLine | None:
         return next((line for line in self.lines if line.product.sku == sku), None)
@@ -118,6 +158,7 @@ class Cart:
 
     def clear(self) -> None:
         self.lines.clear()
+        self.discount = None
         self.version += 1
 
     @staticmethod
@@ -128,5 +169,20 @@ class Cart:
     def is_empty(self) -> bool:
         return not self.lines
 
+    def discount_line(self, index: int, discount: Discount | None) -> None:
+        """Give (or, with None, take away) one line's discount."""
+        self.lines[index].discount = discount
+        self.version += 1
+
+    def discount_cart(self, discount: Discount | None) -> None:
+        self.discount = discount
+        self.version += 1
+
     def totals(self) -> Totals:
-        return compute_totals([(line.product, line.quantity) for line in self.lines], self.currency, self.tax_inclusive)
+        return compute_totals(
+            [(line.product, line.quantity) for line in self.lines],
+            self.currency,
+            self.tax_inclusive,
+            line_discounts=[line.discount for line in self.lines],
+            cart_discount=self.discount,
+        )

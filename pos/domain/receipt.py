@@ -28,6 +28,12 @@ class Receipt:
     footer: str = ""
     refunded: Money | None = None
     tax_by_rate: tuple[tuple[int, Money], ...] = field(default=())
+    cart_discount: Money | None = None  # shared over the lines (each line's amount is after it)
+    cart_discount_reason: str | None = None
+
+    @property
+    def discount(self) -> Money:
+        return sum((line.discount for line in self.lines), Money(0, self.total.currency))
 
     @property
     def number_text(self) -> str:
@@ -63,8 +69,16 @@ def render_text(receipt: Receipt, *, width: int = 42, copy: bool = False, locale
     out.append(rule)
     for line in receipt.lines:
         out.append(_row(line.name, fmt(line.gross), width))
-        if line.quantity != 1:
+        if line.quantity != 1 or line.discount.minor:
             out.append(f"  {line.quantity} x {fmt(line.unit_price)}")
+        if line.line_discount:
+            out.append(_row(f"  less {line.discount_reason or 'discount'}", "-" + fmt(line.line_discount), width))
+    if receipt.cart_discount:
+        # Already shared over the lines above: shown so the customer sees what it came to.
+        reason = receipt.cart_discount_reason or "discount"
+        out.append(_row(f"Incl. {reason} on the sale", "-" + fmt(receipt.cart_discount), width))
+    if receipt.discount.minor:
+        out.append(_row("You saved", fmt(receipt.discount), width))
     out.append(rule)
     out.append(
         _row("Subtotal" + (" (excl. tax)" if not receipt.tax_inclusive else " (net)"), fmt(receipt.subtotal), width)

@@ -28,6 +28,7 @@ class DayReport:
     z_no: int | None = None
     receipt_numbers: tuple[int, int] | None = None  # first and last receipt covered, when any
     tax_refunded_minor: int = 0  # the tax inside the refunds covered
+    discounts_minor: int = 0  # taken off the sales covered (gross is after them)
 
     @property
     def net_minor(self) -> int:
@@ -61,6 +62,7 @@ class DayReport:
             "gross_minor": self.gross_minor,
             "refunds_count": self.refunds_count,
             "refunds_minor": self.refunds_minor,
+            "discounts_minor": self.discounts_minor,
             "net_minor": self.net_minor,
             "tax_minor": self.tax_minor,
             "tax_refunded_minor": self.tax_refunded_minor,
@@ -88,6 +90,7 @@ class DayReport:
             ("totals", "gross", money(self.gross_minor)),
             ("totals", "refunds_count", str(self.refunds_count)),
             ("totals", "refunds", money(self.refunds_minor)),
+            ("totals", "discounts", money(self.discounts_minor)),
             ("totals", "net", money(self.net_minor)),
             ("totals", "tax", money(self.tax_minor)),
             ("totals", "tax_refunded", money(self.tax_refunded_minor)),
@@ -123,6 +126,7 @@ def render_report_text(report: DayReport, store_name: str, *, width: int = 42, l
         row("Sales", str(report.sales_count)),
         row("Gross", fmt(report.gross_minor)),
         row(f"Refunds ({report.refunds_count})", "-" + fmt(report.refunds_minor)),
+        row("Discounts given (in gross)", fmt(report.discounts_minor)),
         row("NET", fmt(report.net_minor)),
         rule,
         "Tax on sales",

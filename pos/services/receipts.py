@@ -32,6 +32,7 @@ EXPORT_COLUMNS = (
     "card_last4",
     "refunded_minor",
     "till_id",
+    "discount_minor",
 )
 
 

@@ -11,6 +11,7 @@ from typing import Callable, Protocol
 
 from pos.domain.cart import Cart, CartError
 from pos.domain.catalog import Product
+from pos.domain.money import Money
 from pos.domain.receipt import Receipt
 
 from .checkout import Cancelled, ChargeResult, Checkout, Failed, Paid, Pending
@@ -112,6 +113,11 @@ class Till:
             else:
                 items.append((product, quantity))
         problems = self.load_cart(items) + [f"{sku}: no longer sold" for sku in missing]
+        parked = self.checkout.journal.sale(sale_id)
+        if self.cart.totals().total.minor != parked.total_minor:
+            # Discounts are not carried over, and prices may have changed since it was parked.
+            was = Money(parked.total_minor, parked.currency)
+            problems.append(f"The parked sale came to {was}; discounts or prices differ now, so check the cart.")
         self.checkout.journal.resume_parked(sale_id)
         return problems
 

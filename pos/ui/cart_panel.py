@@ -47,7 +47,9 @@ class CartPanel(QWidget):
         self.quantity.setRange(1, MAX_QUANTITY)
         self.remove = named(QPushButton("Remove"), "removeLineButton")
         self.clear = named(QPushButton("Clear cart"), "clearCartButton")
-        for w in (self.minus, self.plus, self.remove, self.clear):
+        self.discount_button = named(QPushButton("Discount…"), "discountButton")
+        self.discount_button.setToolTip("A discount on the selected line or the whole sale, with a reason")
+        for w in (self.minus, self.plus, self.remove, self.clear, self.discount_button):
             w.setMinimumHeight(44)
         self.minus.setToolTip("One less of the selected line")
         self.plus.setToolTip("One more of the selected line")
@@ -57,15 +59,19 @@ class CartPanel(QWidget):
         line_tools.addWidget(self.plus)
         line_tools.addWidget(self.remove)
         line_tools.addStretch(1)
+        line_tools.addWidget(self.discount_button)
         line_tools.addWidget(self.clear)
 
         self.subtotal_label = named(QLabel(), "subtotalLabel")
         self.tax_label = named(QLabel(), "taxLabel")
         self.total_label = named(QLabel(), "totalLabel")
-        for label in (self.subtotal_label, self.tax_label, self.total_label):
+        self.discount_label = named(QLabel(), "discountLabel")
+        self.discount_caption = QLabel("Discounts")
+        for label in (self.subtotal_label, self.tax_label, self.total_label, self.discount_label):
             label.setAlignment(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
         self.tax_caption = QLabel("Tax")
         totals = QFormLayout()
+        totals.addRow(self.discount_caption, self.discount_label)
         totals.addRow("Subtotal", self.subtotal_label)
         totals.addRow(self.tax_caption, self.tax_label)
         totals.addRow(QLabel("<b>Total</b>"), self.total_label)
@@ -81,6 +87,7 @@ class CartPanel(QWidget):
         self.quantity.editingFinished.connect(self._quantity_typed)
         self.remove.clicked.connect(self._remove)
         self.clear.clicked.connect(self._ask_clear)
+        self.discount_button.clicked.connect(self.open_discount)
         self.refresh()
 
     # -- actions ------------------------------------------------------------------
@@ -123,6 +130,20 @@ class CartPanel(QWidget):
             self.refresh()
             self.changed.emit()
 
+    def open_discount(self) -> None:
+        from .discount_dialog import DiscountDialog
+
+        if self.cart.is_empty():
+            return
+        row = self.selected_row()
+        self.discount_dialog = DiscountDialog(self.cart, row, self)
+        self.discount_dialog.accepted.connect(lambda: self._discounted(row))
+        self.discount_dialog.open()
+
+    def _discounted(self, row: int | None) -> None:
+        self.refresh(select=row)
+        self.changed.emit()
+
     def _ask_clear(self) -> None:
         if self.cart.is_empty():
             return
@@ -146,7 +167,10 @@ class CartPanel(QWidget):
         totals = self.cart.totals()
         self.table.setRowCount(len(totals.lines))
         for row, line in enumerate(totals.lines):
-            cells = [line.name, str(line.quantity), fmt(line.unit_price), fmt(line.gross)]
+            name = line.name
+            if line.discount_reason:
+                name += f"  (less {line.discount_reason})"
+            cells = [name, str(line.quantity), fmt(line.unit_price), fmt(line.gross)]
             for col, text in enumerate(cells):
                 item = QTableWidgetItem(text)
                 if col:
@@ -158,5 +182,15 @@ class CartPanel(QWidget):
         self.tax_caption.setText("Tax (included)" if self.cart.tax_inclusive else "Tax")
         self.tax_label.setText(fmt(totals.tax))
         self.total_label.setText(fmt(totals.total))
+        off = totals.discount
+        self.discount_label.setText("-" + fmt(off))
+        self.discount_caption.setText(
+            f"Discounts (incl. {totals.cart_discount_reason} on the sale)"
+            if totals.cart_discount_reason
+            else "Discounts"
+        )
+        for widget in (self.discount_label, self.discount_caption):
+            widget.setVisible(off.minor > 0)
         self.clear.setEnabled(not self.cart.is_empty())
+        self.discount_button.setEnabled(not self.cart.is_empty())
         self._selection_changed()

@@ -101,8 +101,10 @@ def test_receipts_export_after_sales(tmp_path, sandbox, api_key):
         "card_last4",
         "refunded_minor",
         "till_id",
+        "discount_minor",  # appended: the columns before keep their places
     ]
     assert {r["till_id"] for r in rows} == {"T1"}
+    assert {r["discount_minor"] for r in rows} == {"0"}
     assert rows[0]["total_minor"] == "450" and rows[1]["total_minor"] == "900"
     assert rows[0]["card_last4"] == "4242" and rows[0]["refunded_minor"] == "0"
     out = tmp_path / "r.json"

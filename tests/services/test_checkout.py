@@ -174,3 +174,18 @@ def test_currency_cannot_change_with_sales_on_record(shop):
         repo.save(replace(repo.load(), currency="USD"))
     assert "cannot change from SGD to USD" in str(caught.value) and "1 sale" in str(caught.value)
     assert repo.load().currency == "SGD"
+
+
+def test_a_parked_discounted_sale_says_its_discount_must_be_given_again(shop):
+    from pos.domain.discounts import Discount, DiscountKind
+    from pos.services.recovery import recover
+
+    cart = shop.cart_of((shop.latte, 2))
+    cart.discount_cart(Discount(DiscountKind.PERCENT, 1000, "staff"))
+    assert isinstance(shop.till.pay("pm_card_chargeDeclined"), Declined)
+    shop.till.load_cart([])  # the till moved on (as after a restart)
+    [parked] = recover(shop.journal, shop.gateway)
+    assert parked.outcome == "parked"
+    problems = shop.till.resume(parked.sale_id, shop.catalog)
+    assert problems == ["The parked sale came to SGD 10.44; discounts or prices differ now, so check the cart."]
+    assert [(line.product.sku, line.quantity) for line in shop.till.cart.lines] == [("LAT", 2)]

@@ -114,6 +114,37 @@ def test_a_database_from_an_older_till_is_migrated(tmp_path, sandbox, api_key):
     conn.close()
 
 
+def test_a_layout_4_database_gets_the_discount_columns_and_its_receipts_still_read(tmp_path, sandbox, api_key):
+    from pos.adapters.db.receipts import ReceiptsRepo
+    from pos.services.receipts import ReceiptQuery
+
+    db = a_shop_with_sales(tmp_path / "data", sandbox, api_key, sales=2)
+    conn = sqlite3.connect(db)
+    with conn:  # as a till of layout 4 left it: no discounts anywhere
+        for table, column in (
+            ("sales", "cart_discount_minor"),
+            ("sales", "cart_discount_reason"),
+            ("sale_lines", "line_discount_minor"),
+            ("sale_lines", "cart_share_minor"),
+            ("sale_lines", "discount_reason"),
+            ("receipts", "discount_minor"),
+        ):
+            conn.execute(f"ALTER TABLE {table} DROP COLUMN {column}")
+        conn.execute("PRAGMA user_version = 4")
+    conn.close()
+    engine = open_engine(tmp_path / "data")
+    try:
+        repo = ReceiptsRepo(engine)
+        receipts = [repo.receipt(r.id) for r in repo.page(ReceiptQuery("all"), "SGD")]
+        assert len(receipts) == 2 and all(r.discount.minor == 0 and r.cart_discount is None for r in receipts)
+    finally:
+        engine.dispose()
+    conn = sqlite3.connect(db)
+    assert conn.execute("PRAGMA user_version").fetchone()[0] == SCHEMA_VERSION == 5
+    assert conn.execute("SELECT sum(discount_minor) FROM receipts").fetchone()[0] == 0
+    conn.close()
+
+
 def test_the_data_folder_is_a_file(tmp_path, sandbox, api_key):
     (tmp_path / "data").write_text("not a folder")
     assert_refused_everywhere(tmp_path / "data", "is a file, not a folder", sandbox, api_key)

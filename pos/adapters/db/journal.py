@@ -76,7 +76,8 @@ class SqlJournal:
             conn.execute("SELECT max(receipt_no) FROM receipts WHERE till_id = ?", (till_id,)).fetchone()
             sale_id = conn.execute(
                 "INSERT INTO sales (sale_key, till_id, state, currency, total_minor, tax_minor, subtotal_minor,"
-                " tax_inclusive, create_params, created_at, updated_at) VALUES (?,?,?,?,?,?,?,?,?,?,?)",
+                " tax_inclusive, create_params, created_at, updated_at, cart_discount_minor, cart_discount_reason)"
+                " VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?)",
                 (
                     sale_key,
                     till_id,
@@ -89,11 +90,14 @@ class SqlJournal:
                     encoded,
                     stamp,
                     stamp,
+                    totals.cart_discount.minor if totals.cart_discount else 0,
+                    totals.cart_discount_reason,
                 ),
             ).lastrowid
             conn.executemany(
                 "INSERT INTO sale_lines (sale_id, line_no, product_id, sku, name, quantity, unit_price_minor,"
-                " tax_rate_bp, net_minor, tax_minor, gross_minor) VALUES (?,?,?,?,?,?,?,?,?,?,?)",
+                " tax_rate_bp, net_minor, tax_minor, gross_minor, line_discount_minor, cart_share_minor,"
+                " discount_reason) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
                 [
                     (
                         sale_id,
@@ -107,6 +111,9 @@ class SqlJournal:
                         line.net.minor,
                         line.tax.minor,
                         line.gross.minor,
+                        line.line_discount.minor if line.line_discount else 0,
+                        line.cart_share.minor if line.cart_share else 0,
+                        line.discount_reason,
                     )
                     for n, (line, pid) in enumerate(zip(totals.lines, product_ids, strict=True), start=1)
                 ],
@@ -213,7 +220,9 @@ class SqlJournal:
                 conn.execute(
                     "INSERT INTO receipts (till_id, receipt_no, sale_id, created_at, currency, total_minor,"
                     " tax_minor, payment_intent, card_brand, card_last4, status, refunded_minor, store_name,"
-                    " store_address, receipt_footer) VALUES (?,?,?,?,?,?,?,?,?,?,'paid',0,?,?,?)",
+                    " store_address, receipt_footer, discount_minor) VALUES (?,?,?,?,?,?,?,?,?,?,'paid',0,?,?,?,"
+                    " (SELECT coalesce(sum(line_discount_minor + cart_share_minor), 0) FROM sale_lines"
+                    " WHERE sale_id = ?))",
                     (
                         sale["till_id"],
                         number,
@@ -228,6 +237,7 @@ class SqlJournal:
                         store.store_name,
                         store.address,
                         store.receipt_footer,
+                        sale_id,
                     ),
                 )
                 conn.execute(

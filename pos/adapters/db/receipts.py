@@ -37,6 +37,9 @@ def build_receipt(conn, row, settings, sale=None) -> Receipt:
             net=Money(line["net_minor"], cur),
             tax=Money(line["tax_minor"], cur),
             gross=Money(line["gross_minor"], cur),
+            line_discount=_money(line, "line_discount_minor", cur),
+            cart_share=_money(line, "cart_share_minor", cur),
+            discount_reason=line["discount_reason"] if "discount_reason" in line.keys() else None,
         )
         for line in lines
     )
@@ -61,7 +64,15 @@ def build_receipt(conn, row, settings, sale=None) -> Receipt:
         card_last4=row["card_last4"],
         refunded=Money(row["refunded_minor"], cur),
         tax_by_rate=tuple((rate, Money(v, cur)) for rate, v in sorted(by_rate.items())),
+        cart_discount=_money(sale, "cart_discount_minor", cur),
+        cart_discount_reason=sale["cart_discount_reason"] if "cart_discount_reason" in sale.keys() else None,
     )
+
+
+def _money(row, column: str, currency: str) -> Money | None:
+    """A discount column as Money, None when there is none (or the row predates discounts)."""
+    value = row[column] if column in row.keys() else 0
+    return Money(value, currency) if value else None
 
 
 def _summary(row) -> ReceiptSummary:

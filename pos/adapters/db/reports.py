@@ -57,8 +57,9 @@ class ReportsRepo:
         period: tuple[str, str] | None = None,
     ) -> DayReport:
         where, args = span.receipts
-        count, gross, tax_total, first_at, last_at, first_no, last_no = conn.execute(
-            "SELECT count(*), coalesce(sum(total_minor), 0), coalesce(sum(tax_minor), 0), min(created_at), "
+        count, gross, tax_total, discounts, first_at, last_at, first_no, last_no = conn.execute(
+            "SELECT count(*), coalesce(sum(total_minor), 0), coalesce(sum(tax_minor), 0), "
+            "coalesce(sum(discount_minor), 0), min(created_at), "
             f"max(created_at), min(receipt_no), max(receipt_no) FROM receipts WHERE {where}",
             args,
         ).fetchone()
@@ -106,6 +107,7 @@ class ReportsRepo:
             refunds_minor=refunds,
             tax_minor=tax_total,
             tax_refunded_minor=tax_refunded,
+            discounts_minor=discounts,
             tax_by_rate=tuple((r, t) for r, t in by_rate),
             by_brand=tuple((b, n, m) for b, n, m in by_brand),
             by_hour=tuple(hours),

@@ -53,6 +53,8 @@ class SaleRow(SQLModel, table=True):
     create_params: str  # the CreateIntent request as JSON (older layouts: the Stripe parameters sent)
     payment_intent: str | None = Field(default=None, index=True)
     note: str | None = None  # what recovery or a failure said, for the cashier
+    cart_discount_minor: int = 0  # the whole cart's discount (shared over the lines' amounts)
+    cart_discount_reason: str | None = None
     created_at: str
     updated_at: str
 
@@ -72,6 +74,10 @@ class SaleLineRow(SQLModel, table=True):
     net_minor: int
     tax_minor: int
     gross_minor: int
+    # Off the price amount before tax: the line's own discount and its share of the cart's.
+    line_discount_minor: int = 0
+    cart_share_minor: int = 0
+    discount_reason: str | None = None
 
 
 class PaymentRow(SQLModel, table=True):
@@ -114,6 +120,7 @@ class ReceiptRow(SQLModel, table=True):
     card_last4: str | None = Field(default=None, index=True)
     status: str = "paid"
     refunded_minor: int = 0
+    discount_minor: int = 0  # everything taken off the sale (lines' and cart's discounts)
     # What the printed receipt said, so a reprint says the same whatever the settings are now
     # (NULL on receipts from before layout 3: those reprint with the current settings).
     store_name: str | None = None
@@ -207,7 +214,7 @@ _FTS = [
 DB_FILE = "pos.sqlite3"
 # The database layout this till writes (PRAGMA user_version). A database from a newer till is
 # refused rather than half-understood; an older one is migrated.
-SCHEMA_VERSION = 4
+SCHEMA_VERSION = 5
 _SQLITE_HEADER = b"SQLite format 3\x00"
 
 
@@ -240,6 +247,17 @@ def _migrate(conn, version: int) -> None:
             "(2 * r.tax_minor * refunds.amount_minor + r.total_minor) / (2 * r.total_minor) ELSE 0 END "
             "FROM receipts r WHERE r.id = refunds.receipt_id)"
         )
+    if version < 5 and "discount_minor" not in _columns(conn, "receipts"):
+        # Discounts: every sale before them had none.
+        for table, column in (
+            ("sales", "cart_discount_minor INTEGER NOT NULL DEFAULT 0"),
+            ("sales", "cart_discount_reason TEXT"),
+            ("sale_lines", "line_discount_minor INTEGER NOT NULL DEFAULT 0"),
+            ("sale_lines", "cart_share_minor INTEGER NOT NULL DEFAULT 0"),
+            ("sale_lines", "discount_reason TEXT"),
+            ("receipts", "discount_minor INTEGER NOT NULL DEFAULT 0"),
+        ):
+            conn.exec_driver_sql(f"ALTER TABLE {table} ADD COLUMN {column}")
 
 
 def prepare_data_dir(data_dir: Path) -> None:
