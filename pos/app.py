@@ -29,6 +29,7 @@ from pos.services.catalog import Catalog
 from pos.services.checkout import Checkout
 from pos.services.gateway import PaymentGateway
 from pos.services.keys import KEY_ENV, KeyManager, KeyRefused, KeyState
+from pos.services.drawer import CashDrawer
 from pos.services.receipt_printing import Printing
 from pos.services.receipts import Receipts
 from pos.services.refunds import Refunds
@@ -130,6 +131,7 @@ class AppContext(BackOffice):
             lambda: self.till_id,
             lambda: self.settings.locale,
         )
+        self.drawer = CashDrawer(SqlDrawerLog(engine), self.printing, lambda: self.till_id, self._currency)
         self.keys = keys
         self.stripe_base_url = stripe_base_url  # as given (None: Stripe itself, or the sandbox in demo)
         self._timeout = timeout

@@ -29,10 +29,25 @@ class DayReport:
     receipt_numbers: tuple[int, int] | None = None  # first and last receipt covered, when any
     tax_refunded_minor: int = 0  # the tax inside the refunds covered
     discounts_minor: int = 0  # taken off the sales covered (gross is after them)
+    # The drawer: cash put in or taken out other than by sales, and what was counted at the Z.
+    float_minor: int = 0
+    paid_in_minor: int = 0
+    paid_out_minor: int = 0
+    counted_cash_minor: int | None = None
 
     @property
     def net_minor(self) -> int:
         return self.gross_minor - self.refunds_minor
+
+    @property
+    def expected_cash_minor(self) -> int:
+        """What the drawer should hold: the float, plus paid in, less paid out (card sales add none)."""
+        return self.float_minor + self.paid_in_minor - self.paid_out_minor
+
+    @property
+    def over_short_minor(self) -> int | None:
+        """Counted less expected: negative when the drawer is short; None when nobody counted."""
+        return None if self.counted_cash_minor is None else self.counted_cash_minor - self.expected_cash_minor
 
     @property
     def net_tax_minor(self) -> int:
@@ -67,6 +82,12 @@ class DayReport:
             "tax_minor": self.tax_minor,
             "tax_refunded_minor": self.tax_refunded_minor,
             "net_tax_minor": self.net_tax_minor,
+            "float_minor": self.float_minor,
+            "paid_in_minor": self.paid_in_minor,
+            "paid_out_minor": self.paid_out_minor,
+            "expected_cash_minor": self.expected_cash_minor,
+            "counted_cash_minor": self.counted_cash_minor,
+            "over_short_minor": self.over_short_minor,
             "tax_by_rate": [{"rate_percent": tax.format_rate(r), "tax_minor": t} for r, t in self.tax_by_rate],
             "by_card_brand": [{"brand": b, "sales_count": n, "gross_minor": m} for b, n, m in self.by_brand],
             "gross_by_hour_minor": list(self.by_hour),
@@ -95,6 +116,12 @@ class DayReport:
             ("totals", "tax", money(self.tax_minor)),
             ("totals", "tax_refunded", money(self.tax_refunded_minor)),
             ("totals", "net_tax", money(self.net_tax_minor)),
+            ("drawer", "float", money(self.float_minor)),
+            ("drawer", "paid_in", money(self.paid_in_minor)),
+            ("drawer", "paid_out", money(self.paid_out_minor)),
+            ("drawer", "expected", money(self.expected_cash_minor)),
+            ("drawer", "counted", "" if self.counted_cash_minor is None else money(self.counted_cash_minor)),
+            ("drawer", "over_short", "" if self.over_short_minor is None else money(self.over_short_minor)),
         ]
         rows += [("tax_by_rate", f"{tax.format_rate(r)}%", money(t)) for r, t in self.tax_by_rate]
         rows += [("card_brand", b, money(m)) for b, _n, m in self.by_brand]
@@ -136,6 +163,20 @@ def render_report_text(report: DayReport, store_name: str, *, width: int = 42, l
         row("  Total tax on sales", fmt(report.tax_minor)),
         row("Tax refunded", "-" + fmt(report.tax_refunded_minor)),
         row("NET TAX", fmt(report.net_tax_minor)),
+        rule,
+        "Cash drawer",
+        row("  Float", fmt(report.float_minor)),
+        row("  Paid in", fmt(report.paid_in_minor)),
+        row("  Paid out", "-" + fmt(report.paid_out_minor)),
+        row("  Expected in the drawer", fmt(report.expected_cash_minor)),
+    ]
+    if report.counted_cash_minor is not None and report.over_short_minor is not None:
+        difference = report.over_short_minor
+        out += [
+            row("  Counted", fmt(report.counted_cash_minor)),
+            row("  Over" if difference > 0 else "  Short" if difference < 0 else "  Over/short", fmt(abs(difference))),
+        ]
+    out += [
         rule,
         "By card",
     ]

@@ -10,12 +10,13 @@ from __future__ import annotations
 from datetime import date
 from typing import Callable, Protocol
 
+from pos.domain.money import Money
 from pos.domain.report import DayReport
 
 
 class ReportStore(Protocol):
     def x_report(self, till_id: str, currency: str) -> DayReport: ...
-    def close_day(self, till_id: str, currency: str) -> DayReport: ...
+    def close_day(self, till_id: str, currency: str, counted_cash_minor: int | None = None) -> DayReport: ...
     def for_date(self, day: date, till_id: str, currency: str) -> DayReport: ...
 
 
@@ -28,9 +29,11 @@ class Reports:
         """Everything since the last Z report; closes nothing."""
         return self._store().x_report(self._till_id(), self._currency())
 
-    def close_day(self) -> DayReport:
-        """The Z report: numbered, and closes what it covers."""
-        return self._store().close_day(self._till_id(), self._currency())
+    def close_day(self, counted: Money | None = None) -> DayReport:
+        """The Z report: numbered, and closes what it covers, with the cash counted in the drawer."""
+        if counted is not None and counted.currency != self._currency():
+            raise ValueError(f"the drawer is counted in {self._currency()}")
+        return self._store().close_day(self._till_id(), self._currency(), counted.minor if counted else None)
 
     def for_date(self, day: date) -> DayReport:
         return self._store().for_date(day, self._till_id(), self._currency())

@@ -10,6 +10,7 @@ from pathlib import Path
 from typing import Protocol
 
 from .catalog import Catalog
+from .drawer import CashDrawer
 from .keys import KeyManager, KeyState
 from .receipt_printing import Printing
 from .receipts import Receipts
@@ -29,6 +30,7 @@ class Session(Protocol):
     store_settings: Settings
     keys: KeyManager
     printing: Printing
+    drawer: CashDrawer
     key_state: KeyState | None
     read_only: str | None  # why this window only looks (another process sells from the folder)
 

@@ -187,9 +187,11 @@ class MainWindow(QMainWindow):
         focus_search.triggered.connect(self.products.search.setFocus)
         open_drawer = QAction("&Open the cash drawer", self)
         open_drawer.triggered.connect(lambda: self.open_drawer("no sale"))
-        for action in (pay, resume, recover_now, focus_search, open_drawer):
+        cash_moves = QAction("Cash &in or out of the drawer…", self)
+        cash_moves.triggered.connect(self.open_cash_movements)
+        for action in (pay, resume, recover_now, focus_search, open_drawer, cash_moves):
             sale_menu.addAction(action)
-        self._selling_actions = [pay, resume, recover_now, open_drawer]
+        self._selling_actions = [pay, resume, recover_now, open_drawer, cash_moves]
         self.addAction(pay)
         back_office = self.menuBar().addMenu("&Back office")
         for title, shortcut, slot in (
@@ -361,6 +363,12 @@ class MainWindow(QMainWindow):
             run_in_background(
                 lambda _p: printing.print_receipt(receipt), on_success=self._printed, on_failure=self._print_crashed
             )
+
+    def open_cash_movements(self) -> None:
+        from .cash_dialog import CashMovementDialog
+
+        self.cash_dialog = CashMovementDialog(self.session.drawer, self.session.settings.currency, self)
+        self.cash_dialog.open()
 
     def open_drawer(self, reason: str) -> None:
         printing = self.session.printing

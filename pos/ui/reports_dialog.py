@@ -8,6 +8,7 @@ from pathlib import Path
 from PySide6.QtCore import QRectF
 from PySide6.QtGui import QPainter
 from PySide6.QtWidgets import (
+    QLineEdit,
     QComboBox,
     QDialog,
     QFileDialog,
@@ -20,6 +21,7 @@ from PySide6.QtWidgets import (
 )
 
 from pos.services.session import Session
+from pos.domain.money import Money, MoneyError
 from pos.domain.report import DayReport, render_report_text
 
 from . import printing
@@ -69,8 +71,11 @@ class ReportsDialog(QDialog):
         self.pdf_button = named(QPushButton("Export PDF…"), "exportReportPdfButton")
         self.csv_button = named(QPushButton("Export CSV…"), "exportReportCsvButton")
         self.message = named(QLabel(""), "reportMessage")
+        self.counted = named(QLineEdit(), "countedCashField")
+        self.counted.setPlaceholderText("cash counted in the drawer, for the Z")
         top = QHBoxLayout()
         top.addWidget(self.x_button)
+        top.addWidget(self.counted)
         top.addWidget(self.z_button)
         bottom = QHBoxLayout()
         for w in (self.paper, self.print_button, self.pdf_button, self.csv_button):
@@ -117,9 +122,25 @@ class ReportsDialog(QDialog):
         self.message.setText("X report: nothing was closed.")
         return self.shown
 
-    def close_day(self) -> DayReport:
-        self._show(self.reports.close_day())
-        self.message.setText(f"Day closed: Z report {self.shown.z_no:04d}.")
+    def counted_cash(self) -> Money | None:
+        """The count typed for the Z (None if left empty); MoneyError if it is not an amount."""
+        text = self.counted.text().strip()
+        return Money.parse(text, self.context.settings.currency) if text else None
+
+    def close_day(self) -> DayReport | None:
+        try:
+            counted = self.counted_cash()
+        except MoneyError:
+            self.message.setText("Type the counted cash like 187.50, or leave it empty. The day is still open.")
+            return None
+        self._show(self.reports.close_day(counted))
+        said = f"Day closed: Z report {self.shown.z_no:04d}."
+        difference = self.shown.over_short_minor
+        if difference:
+            amount = self.shown.money(abs(difference)).format(self.context.settings.locale)
+            said += f" The drawer is {'over' if difference > 0 else 'short'} by {amount}."
+        self.message.setText(said)
+        self.counted.clear()
         return self.shown
 
     def _ask_z(self) -> None:

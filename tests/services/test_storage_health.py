@@ -140,8 +140,32 @@ def test_a_layout_4_database_gets_the_discount_columns_and_its_receipts_still_re
     finally:
         engine.dispose()
     conn = sqlite3.connect(db)
-    assert conn.execute("PRAGMA user_version").fetchone()[0] == SCHEMA_VERSION == 5
+    assert conn.execute("PRAGMA user_version").fetchone()[0] == SCHEMA_VERSION
     assert conn.execute("SELECT sum(discount_minor) FROM receipts").fetchone()[0] == 0
+    conn.close()
+
+
+def test_a_layout_5_database_gets_the_drawer_columns_on_its_z_reports(tmp_path, sandbox, api_key):
+    from pos.adapters.db.reports import ReportsRepo
+
+    db = a_shop_with_sales(tmp_path / "data", sandbox, api_key, sales=1)
+    engine = open_engine(tmp_path / "data")
+    ReportsRepo(engine).close_day("T1", "SGD")
+    engine.dispose()
+    conn = sqlite3.connect(db)
+    with conn:  # as a till of layout 5 left it
+        conn.execute("ALTER TABLE z_reports DROP COLUMN last_movement_id")
+        conn.execute("ALTER TABLE z_reports DROP COLUMN counted_cash_minor")
+        conn.execute("PRAGMA user_version = 5")
+    conn.close()
+    engine = open_engine(tmp_path / "data")
+    try:
+        assert ReportsRepo(engine).x_report("T1", "SGD").sales_count == 0  # the Z still closes its sale
+    finally:
+        engine.dispose()
+    conn = sqlite3.connect(db)
+    assert conn.execute("SELECT last_movement_id, counted_cash_minor FROM z_reports").fetchall() == [(0, None)]
+    assert conn.execute("PRAGMA user_version").fetchone()[0] == SCHEMA_VERSION == 6
     conn.close()
 
 

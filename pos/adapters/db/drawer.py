@@ -1,4 +1,5 @@
-"""The record of cash drawer openings (a table older tills simply do not have: create_all adds it)."""
+"""The cash drawer's records: every opening, and the float and cash paid in or out (tables older
+tills simply do not have: create_all adds them)."""
 
 from __future__ import annotations
 
@@ -17,6 +18,13 @@ class SqlDrawerLog:
             conn.execute(
                 "INSERT INTO drawer_openings (till_id, opened_at, reason, opened, message) VALUES (?,?,?,?,?)",
                 (till_id, now_iso(), reason, opened, message),
+            )
+
+    def record_movement(self, till_id: str, kind: str, amount_minor: int, currency: str, reason: str) -> None:
+        with raw.write(self._engine) as conn:
+            conn.execute(
+                "INSERT INTO drawer_movements (till_id, kind, amount_minor, currency, reason, at) VALUES (?,?,?,?,?,?)",
+                (till_id, kind, amount_minor, currency, reason, now_iso()),
             )
 
     def openings(self, till_id: str) -> list[tuple[str, str, bool, str]]:

@@ -10,7 +10,7 @@ is the one question asked by time, in the store's time zone.
 from __future__ import annotations
 
 import json
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
@@ -29,15 +29,25 @@ class _Span:
 
     receipts: tuple[str, tuple]
     refunds: tuple[str, tuple]
+    movements: tuple[str, tuple]
 
 
-def _by_sequence(till_id: str, after_receipt: int, upto_receipt: int, after_refund: int, upto_refund: int) -> _Span:
+def _by_sequence(
+    till_id: str,
+    after_receipt: int,
+    upto_receipt: int,
+    after_refund: int,
+    upto_refund: int,
+    after_movement: int,
+    upto_movement: int,
+) -> _Span:
     return _Span(
         ("till_id = ? AND receipt_no > ? AND receipt_no <= ?", (till_id, after_receipt, upto_receipt)),
         (
             "till_id = ? AND state = 'succeeded' AND refund_no > ? AND refund_no <= ?",
             (till_id, after_refund, upto_refund),
         ),
+        ("till_id = ? AND id > ? AND id <= ?", (till_id, after_movement, upto_movement)),
     )
 
 
@@ -70,6 +80,12 @@ class ReportsRepo:
             f"WHERE {refund_where}",
             refund_args,
         ).fetchone()
+        movements = dict(
+            conn.execute(
+                f"SELECT kind, sum(amount_minor) FROM drawer_movements WHERE {span.movements[0]} GROUP BY kind",
+                span.movements[1],
+            ).fetchall()
+        )
         by_rate = conn.execute(
             "SELECT tax_rate_bp, sum(tax_minor) FROM sale_lines "
             f"WHERE sale_id IN (SELECT sale_id FROM receipts WHERE {where}) "
@@ -108,6 +124,9 @@ class ReportsRepo:
             tax_minor=tax_total,
             tax_refunded_minor=tax_refunded,
             discounts_minor=discounts,
+            float_minor=movements.get("float", 0),
+            paid_in_minor=movements.get("paid_in", 0),
+            paid_out_minor=movements.get("paid_out", 0),
             tax_by_rate=tuple((r, t) for r, t in by_rate),
             by_brand=tuple((b, n, m) for b, n, m in by_brand),
             by_hour=tuple(hours),
@@ -121,6 +140,7 @@ class ReportsRepo:
         span = _Span(
             ("till_id = ? AND created_at >= ? AND created_at < ?", (till_id, start, end)),
             ("till_id = ? AND state = 'succeeded' AND updated_at >= ? AND updated_at < ?", (till_id, start, end)),
+            ("till_id = ? AND at >= ? AND at < ?", (till_id, start, end)),
         )
         with raw.connection(self._engine) as conn:
             return self._figures(conn, "day", till_id, currency, span, period=(start, end))
@@ -128,10 +148,14 @@ class ReportsRepo:
     def _open_span(self, conn, till_id: str) -> _Span:
         """Everything numbered after the last Z, up to the newest numbers now."""
         closed = conn.execute(
-            "SELECT last_receipt_no, last_refund_no FROM z_reports WHERE till_id = ? ORDER BY z_no DESC LIMIT 1",
+            "SELECT last_receipt_no, last_refund_no, last_movement_id FROM z_reports WHERE till_id = ? "
+            "ORDER BY z_no DESC LIMIT 1",
             (till_id,),
         ).fetchone()
-        after_receipt, after_refund = closed if closed else (0, 0)
+        after_receipt, after_refund, after_movement = closed if closed else (0, 0, 0)
+        upto_movement = conn.execute(
+            "SELECT coalesce(max(id), 0) FROM drawer_movements WHERE till_id = ?", (till_id,)
+        ).fetchone()[0]
         upto_receipt = conn.execute(
             "SELECT coalesce(max(receipt_no), 0) FROM receipts WHERE till_id = ?", (till_id,)
         ).fetchone()[0]
@@ -139,7 +163,13 @@ class ReportsRepo:
             "SELECT coalesce(max(refund_no), 0) FROM refunds WHERE till_id = ? AND state = 'succeeded'", (till_id,)
         ).fetchone()[0]
         return _by_sequence(
-            till_id, after_receipt, max(upto_receipt, after_receipt), after_refund, max(upto_refund, after_refund)
+            till_id,
+            after_receipt,
+            max(upto_receipt, after_receipt),
+            after_refund,
+            max(upto_refund, after_refund),
+            after_movement,
+            max(upto_movement, after_movement),
         )
 
     def x_report(self, till_id: str, currency: str) -> DayReport:
@@ -147,18 +177,21 @@ class ReportsRepo:
         with raw.connection(self._engine) as conn:
             return self._figures(conn, "X", till_id, currency, self._open_span(conn, till_id))
 
-    def close_day(self, till_id: str, currency: str) -> DayReport:
-        """The Z report: the same figures as an X report now, numbered, closing them by sequence."""
+    def close_day(self, till_id: str, currency: str, counted_cash_minor: int | None = None) -> DayReport:
+        """The Z report: the same figures as an X report now, numbered, closing them by sequence,
+        with the cash the cashier counted in the drawer (if counted)."""
         with raw.write(self._engine) as conn:
             span = self._open_span(conn, till_id)
             number = (
                 conn.execute("SELECT max(z_no) FROM z_reports WHERE till_id = ?", (till_id,)).fetchone()[0] or 0
             ) + 1
-            report = self._figures(conn, "Z", till_id, currency, span, z_no=number)
-            upto_receipt, upto_refund = span.receipts[1][2], span.refunds[1][2]
+            report = replace(
+                self._figures(conn, "Z", till_id, currency, span, z_no=number), counted_cash_minor=counted_cash_minor
+            )
+            upto_receipt, upto_refund, upto_movement = span.receipts[1][2], span.refunds[1][2], span.movements[1][2]
             conn.execute(
                 "INSERT INTO z_reports (till_id, z_no, period_start, period_end, figures, last_receipt_no, "
-                "last_refund_no) VALUES (?,?,?,?,?,?,?)",
+                "last_refund_no, last_movement_id, counted_cash_minor) VALUES (?,?,?,?,?,?,?,?,?)",
                 (
                     till_id,
                     number,
@@ -167,6 +200,8 @@ class ReportsRepo:
                     json.dumps(report.as_json()),
                     upto_receipt,
                     upto_refund,
+                    upto_movement,
+                    counted_cash_minor,
                 ),
             )
         return report

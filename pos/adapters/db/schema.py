@@ -173,6 +173,21 @@ class ZReportRow(SQLModel, table=True):
     # What the Z closed, by sequence: every receipt and refund numbered up to these (clock-proof).
     last_receipt_no: int = 0
     last_refund_no: int = 0
+    last_movement_id: int = 0  # and every drawer movement (float, paid in, paid out) up to this id
+    counted_cash_minor: int | None = None  # what the cashier counted in the drawer, if counted
+
+
+class DrawerMovementRow(SQLModel, table=True):
+    """Cash put in or taken out of the drawer other than by a sale: the opening float, paid in, paid out."""
+
+    __tablename__ = "drawer_movements"
+    id: int | None = Field(default=None, primary_key=True)
+    till_id: str = Field(index=True)
+    kind: str  # float, paid_in, paid_out (services/drawer.MovementKind)
+    amount_minor: int
+    currency: str
+    reason: str
+    at: str
 
 
 class DrawerOpeningRow(SQLModel, table=True):
@@ -214,7 +229,7 @@ _FTS = [
 DB_FILE = "pos.sqlite3"
 # The database layout this till writes (PRAGMA user_version). A database from a newer till is
 # refused rather than half-understood; an older one is migrated.
-SCHEMA_VERSION = 5
+SCHEMA_VERSION = 6
 _SQLITE_HEADER = b"SQLite format 3\x00"
 
 
@@ -258,6 +273,10 @@ def _migrate(conn, version: int) -> None:
             ("receipts", "discount_minor INTEGER NOT NULL DEFAULT 0"),
         ):
             conn.exec_driver_sql(f"ALTER TABLE {table} ADD COLUMN {column}")
+    if version < 6 and "last_movement_id" not in _columns(conn, "z_reports"):
+        # The drawer's day: Z reports close drawer movements by id and keep the counted cash.
+        conn.exec_driver_sql("ALTER TABLE z_reports ADD COLUMN last_movement_id INTEGER NOT NULL DEFAULT 0")
+        conn.exec_driver_sql("ALTER TABLE z_reports ADD COLUMN counted_cash_minor INTEGER")
 
 
 def prepare_data_dir(data_dir: Path) -> None:
