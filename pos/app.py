@@ -124,14 +124,15 @@ class AppContext(BackOffice):
     ):
         super().__init__(data_dir, engine)
         self._journal = SqlJournal(engine, self._settings_repo)
+        drawer_log = SqlDrawerLog(engine)  # drawer openings and movements
         self.printing = Printing(
             EscposPrinter,
             lambda: self.settings.printer,
-            SqlDrawerLog(engine),
+            drawer_log,
             lambda: self.till_id,
             lambda: self.settings.locale,
         )
-        self.drawer = CashDrawer(SqlDrawerLog(engine), self.printing, lambda: self.till_id, self._currency)
+        self.drawer = CashDrawer(drawer_log, self.printing, lambda: self.till_id, self._currency)
         self.keys = keys
         self.stripe_base_url = stripe_base_url  # as given (None: Stripe itself, or the sandbox in demo)
         self._timeout = timeout

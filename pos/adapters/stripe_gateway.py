@@ -26,7 +26,7 @@ from pos.services.requests import ConfirmIntent, CreateIntent, CreateRefund, Lab
 from pos.services.states import IntentStatus, RefundStatus
 
 from . import stripe_params
-from .stripe_params import CANCEL_PARAMS, EXPAND_CHARGE
+from .stripe_params import CANCEL_PARAMS, KEY_CHECK_PARAMS, RETRIEVE_PARAMS
 
 # The stripe logger at DEBUG prints request bodies; keep it quiet whatever the root level.
 logging.getLogger("stripe").setLevel(logging.WARNING)
@@ -131,7 +131,7 @@ class StripeGateway:
         return _intent(pi)
 
     def retrieve_payment_intent(self, intent_id: str) -> Intent:
-        pi = self._call(self._client.v1.payment_intents.retrieve, intent_id, {"expand": EXPAND_CHARGE})
+        pi = self._call(self._client.v1.payment_intents.retrieve, intent_id, RETRIEVE_PARAMS)
         return _intent(pi)
 
     def cancel_payment_intent(self, intent_id: str, idempotency_key: str) -> Intent:
@@ -155,12 +155,12 @@ class StripeGateway:
         return _refund(refund)
 
     def list_refunds(self, intent_id: str) -> list[RefundInfo]:
-        result = self._call(self._client.v1.refunds.list, {"payment_intent": intent_id, "limit": 100})
+        result = self._call(self._client.v1.refunds.list, stripe_params.refund_list_params(intent_id))
         return [_refund(r) for r in result.data]
 
     def check_key(self) -> None:
         """One cheap read that proves the key works (raises NotAuthorized if not)."""
-        self._call(self._client.v1.payment_intents.list, {"limit": 1})
+        self._call(self._client.v1.payment_intents.list, KEY_CHECK_PARAMS)
 
 
 class NoPaymentsGateway:

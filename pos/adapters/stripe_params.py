@@ -1,8 +1,9 @@
 """The till's requests as Stripe parameters, on the API version the pinned SDK sends.
 
-The only place Stripe parameters are written. Each builder is deterministic, so
-a request rebuilt from the journal after a crash yields the same parameters for
-the same idempotency key. Only parameters the SDK's `*Params` types declare are
+The only place the till's Stripe parameters are written (`pos doctor`'s clean-up
+refunds in full on its own). Each builder is deterministic, so a request rebuilt
+from the journal after a crash yields the same parameters for the same
+idempotency key. Only parameters the SDK's `*Params` types declare are
 sent: each builder returns the SDK's own TypedDict for its call, so mypy holds
 them to the SDK, and tests/sandbox/test_conformance.py checks what goes over the wire.
 """
@@ -13,9 +14,12 @@ from stripe.params import (
     PaymentIntentCancelParams,
     PaymentIntentConfirmParams,
     PaymentIntentCreateParams,
+    PaymentIntentListParams,
+    PaymentIntentRetrieveParams,
     PaymentIntentSearchParams,
     PaymentIntentUpdateParams,
     RefundCreateParams,
+    RefundListParams,
 )
 
 from pos.services.requests import ConfirmIntent, CreateIntent, CreateRefund, LabelIntent
@@ -24,6 +28,9 @@ from pos.services.requests import ConfirmIntent, CreateIntent, CreateRefund, Lab
 CANCEL_PARAMS: PaymentIntentCancelParams = {"cancellation_reason": "abandoned"}
 # The charge comes expanded so the receipt can show the card's brand and last four (`_intent` reads it).
 EXPAND_CHARGE = ["latest_charge"]
+RETRIEVE_PARAMS: PaymentIntentRetrieveParams = {"expand": EXPAND_CHARGE}
+# The cheapest read there is: proves a key works without touching anything.
+KEY_CHECK_PARAMS: PaymentIntentListParams = {"limit": 1}
 
 
 def create_params(request: CreateIntent) -> PaymentIntentCreateParams:
@@ -58,6 +65,10 @@ def refund_params(request: CreateRefund) -> RefundCreateParams:
     if request.reason is not None:  # no reason is no parameter: the SDK leaves out what is None anyway
         params["reason"] = request.reason
     return params
+
+
+def refund_list_params(intent_id: str) -> RefundListParams:
+    return {"payment_intent": intent_id, "limit": 100}
 
 
 def search_query(sale_key: str) -> PaymentIntentSearchParams:

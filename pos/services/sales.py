@@ -79,10 +79,6 @@ class AttemptRecord:
     request: ConfirmIntent
     state: AttemptState
 
-    @property
-    def payment_method(self) -> str:
-        return self.request.payment_method
-
 
 class Journal(Protocol):
     """The sale journal: each method that changes a state commits one recovery point."""

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from PySide6.QtCore import Signal
 from PySide6.QtWidgets import (
@@ -22,13 +23,15 @@ from PySide6.QtWidgets import (
     QVBoxLayout,
 )
 
-from pos.services.session import Session
 from pos.domain import tax
 from pos.domain.catalog import Product
 from pos.services.catalog import NotImported, NotSaved
 
 from .workers import run_in_background
 from .widgets import named
+
+if TYPE_CHECKING:  # annotations only: the window's frame paints before the services load
+    from pos.services.session import Session
 
 LIST_LIMIT = 200
 

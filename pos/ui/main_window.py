@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+from typing import TYPE_CHECKING
 
 from PySide6.QtCore import Qt, QTimer
 from PySide6.QtGui import QAction, QKeySequence
@@ -20,11 +21,9 @@ from PySide6.QtWidgets import (
 
 from pos.domain.redaction import redact
 from pos.domain.money import Money
-from pos.domain.receipt import Receipt
 from pos.services.settlement import settle_unfinished
 from pos.services.checkout import CheckoutError, Paid
 from pos.services.receipt_printing import Printed, PrintResult
-from pos.services.session import Session
 
 from .cart_panel import CartPanel
 from .widgets import named, shortcut_action
@@ -32,6 +31,10 @@ from .payment_dialog import PaymentDialog
 from .product_panel import ProductPanel
 from .feedback import show_message
 from .workers import run_in_background
+
+if TYPE_CHECKING:  # annotations only: the window's frame paints before the services load
+    from pos.services.session import Session
+    from pos.domain.receipt import Receipt
 
 RECOVERY_INTERVAL_MS = 60_000
 log = logging.getLogger(__name__)

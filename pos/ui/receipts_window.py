@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from datetime import date
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from PySide6.QtCore import QAbstractTableModel, QDate, QModelIndex, Qt, Signal
 from PySide6.QtWidgets import (
@@ -25,13 +26,15 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from pos.services.session import Session
 from pos.services.receipts import PAGE, QueryError, ReceiptQuery, Receipts, ReceiptSummary
 from pos.domain.receipt import render_text
 from pos.domain.refunds import render_refund_text
 
 from . import printing
 from .widgets import named
+
+if TYPE_CHECKING:  # annotations only: the window's frame paints before the services load
+    from pos.services.session import Session
 
 SEARCH_KINDS = (
     ("all", "All receipts"),

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from PySide6.QtCore import Signal
 from PySide6.QtWidgets import (
     QWidget,
@@ -21,7 +23,6 @@ from PySide6.QtWidgets import (
     QVBoxLayout,
 )
 
-from pos.services.session import Session
 from pos.domain.money import Money, MoneyError
 from pos.domain.refunds import RefundError, lines_amount, render_refund_text
 from pos.domain.refunds import RefundReceipt
@@ -30,6 +31,9 @@ from pos.services.refunds import Refunded
 
 from .workers import run_in_background
 from .widgets import named
+
+if TYPE_CHECKING:  # annotations only: the window's frame paints before the services load
+    from pos.services.session import Session
 
 REASONS = (("requested_by_customer", "Customer asked"), ("duplicate", "Charged twice"), ("fraudulent", "Fraud"))
 

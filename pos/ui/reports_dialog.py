@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import csv
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from PySide6.QtCore import QRectF
 from PySide6.QtGui import QPainter
@@ -20,12 +21,14 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from pos.services.session import Session
 from pos.domain.money import Money, MoneyError
 from pos.domain.report import DayReport, render_report_text
 
 from . import printing
 from .widgets import ask_yes_no, named
+
+if TYPE_CHECKING:  # annotations only: the window's frame paints before the services load
+    from pos.services.session import Session
 
 
 class HourChart(QWidget):

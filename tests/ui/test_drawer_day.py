@@ -13,7 +13,7 @@ from PySide6.QtCore import Qt
 from tests.helpers.escpos_double import PrinterDouble
 
 from .conftest import wait_idle
-from .test_printer import set_up_printer
+from .test_printer import use_network_printer
 
 
 @pytest.fixture
@@ -33,8 +33,7 @@ def record(qtbot, dialog, kind, amount, reason=""):
 
 
 def test_float_paid_out_and_a_short_drawer_at_the_z(qtbot, window, printer):
-    set_up_printer(qtbot, window, "network", printer.address).save_settings.click()
-    window.settings_dialog.close()
+    use_network_printer(qtbot, window, printer.address)
     window.open_cash_movements()
     cash = window.cash_dialog
     assert record(qtbot, cash, "float", "100.00") == "Opening float of SGD 100.00 recorded."

@@ -31,6 +31,12 @@ def set_up_printer(qtbot, window, kind: str, address: str):
     return dialog
 
 
+def use_network_printer(qtbot, window, address: str) -> None:
+    """Set up a network printer in Settings, save it, and close Settings."""
+    set_up_printer(qtbot, window, "network", address).save_settings.click()
+    window.settings_dialog.close()
+
+
 def drawer_openings(window):
     conn = sqlite3.connect(window.session.data_dir / "pos.sqlite3")
     try:
@@ -64,8 +70,7 @@ def test_a_wrong_address_is_refused_before_anything_is_saved(qtbot, window):
 
 
 def test_each_card_sale_prints_its_receipt(qtbot, window, printer):
-    set_up_printer(qtbot, window, "network", printer.address).save_settings.click()
-    window.settings_dialog.close()
+    use_network_printer(qtbot, window, printer.address)
     ring_up_three(qtbot, window)
     dialog = open_payment(qtbot, window)
     charge(qtbot, dialog, "pm_card_visa")
@@ -83,8 +88,7 @@ def test_a_printer_that_is_off_never_costs_the_sale(qtbot, window):
     with socket.socket() as probe:  # a port nobody listens on: the printer is off
         probe.bind(("127.0.0.1", 0))
         address = f"127.0.0.1:{probe.getsockname()[1]}"
-    set_up_printer(qtbot, window, "network", address).save_settings.click()
-    window.settings_dialog.close()
+    use_network_printer(qtbot, window, address)
     ring_up_three(qtbot, window)
     dialog = open_payment(qtbot, window)
     charge(qtbot, dialog, "pm_card_visa")
@@ -99,8 +103,7 @@ def test_a_printer_that_is_off_never_costs_the_sale(qtbot, window):
 def test_the_drawer_button_kicks_the_drawer_and_every_opening_is_recorded(qtbot, window, printer):
     qtbot.mouseClick(window.open_drawer_button, Qt.LeftButton)
     qtbot.waitUntil(lambda: "No receipt printer is set up" in window.status_message.text())
-    set_up_printer(qtbot, window, "network", printer.address).save_settings.click()
-    window.settings_dialog.close()
+    use_network_printer(qtbot, window, printer.address)
     qtbot.mouseClick(window.open_drawer_button, Qt.LeftButton)
     qtbot.waitUntil(lambda: window.status_message.text() == "Drawer opened.")
     [job] = printer.wait_for_jobs(1)
@@ -109,8 +112,7 @@ def test_the_drawer_button_kicks_the_drawer_and_every_opening_is_recorded(qtbot,
 
 
 def test_a_refund_prints_its_refund_receipt(qtbot, window, printer):
-    set_up_printer(qtbot, window, "network", printer.address).save_settings.click()
-    window.settings_dialog.close()
+    use_network_printer(qtbot, window, printer.address)
     ring_up_three(qtbot, window)
     dialog = open_payment(qtbot, window)
     charge(qtbot, dialog, "pm_card_visa")

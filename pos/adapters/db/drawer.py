@@ -26,12 +26,3 @@ class SqlDrawerLog:
                 "INSERT INTO drawer_movements (till_id, kind, amount_minor, currency, reason, at) VALUES (?,?,?,?,?,?)",
                 (till_id, kind, amount_minor, currency, reason, now_iso()),
             )
-
-    def openings(self, till_id: str) -> list[tuple[str, str, bool, str]]:
-        """(time, reason, opened, message), oldest first."""
-        with raw.connection(self._engine) as conn:
-            rows = conn.execute(
-                "SELECT opened_at, reason, opened, message FROM drawer_openings WHERE till_id = ? ORDER BY id",
-                (till_id,),
-            ).fetchall()
-        return [(r[0], r[1], bool(r[2]), r[3]) for r in rows]
