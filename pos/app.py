@@ -25,7 +25,7 @@ from pos.adapters.escpos_printer import EscposPrinter
 from pos.adapters.folder_lock import FolderInUse, FolderLock
 from pos.adapters.stripe_gateway import STRIPE_API, NoPaymentsGateway, StripeGateway
 from pos.paths import resource_path
-from pos.services.catalog import Catalog
+from pos.services.catalog import Catalog, Imported
 from pos.services.checkout import Checkout
 from pos.services.gateway import PaymentGateway
 from pos.services.keys import KEY_ENV, KeyManager, KeyRefused, KeyState
@@ -295,7 +295,10 @@ def _selling_context(data_dir, stripe_base_url, api_key, timeout, key_store, pro
     context = AppContext(data_dir, engine, keys=keys, stripe_base_url=stripe_base_url, timeout=timeout)
     if state.demo and context.catalog.count() == 0:
         imported = context.catalog.import_file(resource_path("demo_catalog.csv"))
-        log.info("Loaded the demo catalog: %s", getattr(imported, "summary", imported))
+        if isinstance(imported, Imported):
+            log.info("Loaded the demo catalog (%d products).", imported.summary.count)
+        else:
+            log.warning("The demo catalog could not be loaded: %s", imported.message)
     context.use_key(state)
     return context
 
