@@ -167,7 +167,7 @@ class AppContext(BackOffice):
         cart = self.till.cart if hasattr(self, "till") else None
         store = self.settings
         checkout = Checkout(self._journal, gateway, lambda: self.till_id)
-        self.till = Till(checkout, store.currency, store.tax_inclusive, cart=cart)
+        self.till = Till(checkout, store.currency, store.tax_inclusive, cart=cart, cash_rounding=store.cash_rounding)
         self.refunds = Refunds(self._refund_journal, gateway)
 
     def use_key(self, state: KeyState) -> None:

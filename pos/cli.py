@@ -101,7 +101,8 @@ def cmd_receipts(args) -> int:
     out = open(args.output, "w", newline="", encoding="utf-8") if args.output else sys.stdout
     try:
         if args.format == "csv":
-            writer = csv.DictWriter(out, fieldnames=EXPORT_COLUMNS, lineterminator="\n")
+            # One row per receipt: its tenders are in the by-tender columns (the JSON lists each).
+            writer = csv.DictWriter(out, fieldnames=EXPORT_COLUMNS, lineterminator="\n", extrasaction="ignore")
             writer.writeheader()
             for row in office.receipts.export_rows():
                 writer.writerow(row)

@@ -60,6 +60,8 @@ def run() -> int:
             if row != (receipt.total.minor, receipt.payment_intent):
                 raise AssertionError(f"receipt {receipt.number_text} is not in SQLite as shown: {row}")
             # Asked of the sandbox afresh, as Stripe's dashboard would show it.
+            if receipt.payment_intent is None:
+                raise AssertionError(f"receipt {receipt.number_text} was not paid by one card")
             intent = StripeGateway(DEMO_KEY, context.endpoint).retrieve_payment_intent(receipt.payment_intent)
             if (intent.status, intent.amount) != ("succeeded", receipt.total.minor):
                 raise AssertionError(f"the sandbox shows {intent.status} for {intent.amount}")

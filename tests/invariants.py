@@ -13,7 +13,12 @@ def check_invariants(db_path, stripe_client) -> dict:
         assert conn.execute("PRAGMA integrity_check").fetchone()[0] == "ok"
         sales = conn.execute("SELECT id, sale_key, state, total_minor, currency, payment_intent FROM sales").fetchall()
         receipts = conn.execute(
-            "SELECT till_id, receipt_no, sale_id, payment_intent, total_minor, currency FROM receipts"
+            "SELECT till_id, receipt_no, sale_id, payment_intent, total_minor, currency, rounding_minor, card_minor,"
+            " cash_minor FROM receipts"
+        ).fetchall()
+        tenders = conn.execute(
+            "SELECT t.sale_id, t.kind, t.state, t.amount_minor, t.payment_intent, s.state FROM tenders t"
+            " JOIN sales s ON s.id = t.sale_id"
         ).fetchall()
     finally:
         conn.close()
@@ -30,13 +35,31 @@ def check_invariants(db_path, stripe_client) -> dict:
     per_sale = Counter(pi.metadata["sale_id"] for pi in intents)
     assert all(n == 1 for n in per_sale.values()), f"a sale has several intents: {per_sale.most_common(3)}"
     assert all(n == 1 for n in by_sale.values())
-    receipt_by_intent = Counter(r[3] for r in receipts)
+    # Every succeeded intent is exactly one card tender (of a receipt, of a sale still being paid in
+    # parts, or given back when its sale was voided), for the intent's amount.
+    tender_by_intent = Counter(t[4] for t in tenders if t[1] == "card")
     for pi_id in succeeded:
-        assert receipt_by_intent[pi_id] == 1, f"succeeded intent {pi_id} has {receipt_by_intent[pi_id]} receipts"
-    for _till_id, number, _sale_id, pi_id, total, currency in receipts:
-        pi = succeeded.get(pi_id)
-        assert pi is not None, f"receipt {number} has no succeeded intent"
-        assert (pi.amount, pi.currency) == (total, currency.lower()), f"receipt {number} amount mismatch"
+        assert tender_by_intent[pi_id] == 1, f"succeeded intent {pi_id} has {tender_by_intent[pi_id]} tenders"
+    for sale_id, kind, state, amount, pi_id, sale_state in tenders:
+        if kind == "card":
+            pi = succeeded.get(pi_id)
+            assert pi is not None and pi.amount == amount, f"card tender of sale {sale_id} has no succeeded {pi_id}"
+        if sale_state == "paid":
+            assert state == "paid", f"sale {sale_id} has a receipt but a {state} tender"
+        elif sale_state == "abandoned":
+            assert state == "returned", f"voided sale {sale_id} kept a paid {kind} tender"
+    paid_parts: dict[int, list[tuple[str, int]]] = {}
+    for sale_id, kind, state, amount, _pi, _s in tenders:
+        if state == "paid":
+            paid_parts.setdefault(sale_id, []).append((kind, amount))
+    for _till_id, number, sale_id, pi_id, total, currency, rounding, card, cash in receipts:
+        parts = paid_parts.get(sale_id, [])
+        assert sum(a for _k, a in parts) == total + rounding, f"receipt {number}: tenders do not add up"
+        assert card == sum(a for k, a in parts if k == "card") and cash == sum(a for k, a in parts if k == "cash")
+        if pi_id is not None:
+            pi = succeeded.get(pi_id)
+            assert pi is not None, f"receipt {number} has no succeeded intent"
+            assert (pi.amount, pi.currency) == (total, currency.lower()), f"receipt {number} amount mismatch"
     for till in {r[0] for r in receipts}:
         numbers = sorted(r[1] for r in receipts if r[0] == till)
         assert numbers == list(range(1, len(numbers) + 1)), f"receipt numbers have gaps or repeats: {numbers}"

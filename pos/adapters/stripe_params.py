@@ -53,14 +53,13 @@ def label_params(request: LabelIntent) -> PaymentIntentUpdateParams:
 
 
 def refund_params(request: CreateRefund) -> RefundCreateParams:
+    metadata = {"refund_key": request.refund_key, "till_id": request.till_id}
+    if request.receipt_no is not None:  # a part of a sale voided before it had a receipt has none
+        metadata["receipt_no"] = str(request.receipt_no)
     params: RefundCreateParams = {
         "payment_intent": request.payment_intent,
         "amount": request.amount.minor,
-        "metadata": {
-            "refund_key": request.refund_key,
-            "receipt_no": str(request.receipt_no),
-            "till_id": request.till_id,
-        },
+        "metadata": metadata,
     }
     if request.reason is not None:  # no reason is no parameter: the SDK leaves out what is None anyway
         params["reason"] = request.reason

@@ -8,6 +8,7 @@ from datetime import datetime
 from . import tax
 from .cart import LineTotals
 from .money import Money
+from .tender import Tender, TenderKind
 
 
 @dataclass(frozen=True)
@@ -21,7 +22,7 @@ class Receipt:
     tax: Money
     total: Money
     tax_inclusive: bool
-    payment_intent: str
+    payment_intent: str | None  # a sale paid by one card; None when paid in cash or in parts
     card_brand: str | None = None
     card_last4: str | None = None
     store_address: str = ""
@@ -30,6 +31,16 @@ class Receipt:
     tax_by_rate: tuple[tuple[int, Money], ...] = field(default=())
     cart_discount: Money | None = None  # shared over the lines (each line's amount is after it)
     cart_discount_reason: str | None = None
+    tenders: tuple[Tender, ...] = field(default=())  # how it was paid, in the order the parts were taken
+
+    @property
+    def rounding(self) -> Money:
+        """Cash rounding: what the customer paid less the total (negative: paid a little less)."""
+        return sum((t.rounding for t in self.tenders if t.rounding), Money(0, self.total.currency))
+
+    @property
+    def card_payments(self) -> tuple[Tender, ...]:
+        return tuple(t for t in self.tenders if t.kind is TenderKind.CARD)
 
     @property
     def discount(self) -> Money:
@@ -90,9 +101,22 @@ def render_text(receipt: Receipt, *, width: int = 42, copy: bool = False, locale
         out.append(_row(label, fmt(amount), width))
     out.append(_row("TOTAL", fmt(receipt.total), width))
     out.append(rule)
-    if receipt.card_brand:
-        out.append(_row(f"Card {receipt.card_brand.upper()} **** {receipt.card_last4}", fmt(receipt.total), width))
-    out.append(f"Payment {receipt.payment_intent}")
+    if receipt.rounding.minor:
+        out.append(_row("Cash rounding", fmt(receipt.rounding), width))
+        out.append(_row("TO PAY", fmt(receipt.total + receipt.rounding), width))
+    if receipt.tenders:
+        for tender in receipt.tenders:
+            out.append(_row(tender.label, fmt(tender.amount), width))
+            if tender.kind is TenderKind.CASH and tender.change and tender.tendered:
+                out.append(_row("  Tendered", fmt(tender.tendered), width))
+                out.append(_row("  Change", fmt(tender.change), width))
+            if tender.payment_intent:
+                out.append(f"Payment {tender.payment_intent}")
+    else:  # a receipt built without its tenders (one card, as every sale was before cash)
+        if receipt.card_brand:
+            out.append(_row(f"Card {receipt.card_brand.upper()} **** {receipt.card_last4}", fmt(receipt.total), width))
+        if receipt.payment_intent:
+            out.append(f"Payment {receipt.payment_intent}")
     if receipt.refunded and receipt.refunded.minor:
         out.append(_row("Refunded", "-" + fmt(receipt.refunded), width))
     if receipt.footer:

@@ -18,6 +18,7 @@ from datetime import datetime
 
 from . import tax
 from .money import Money
+from .tender import TenderKind
 
 
 @dataclass(frozen=True)
@@ -36,6 +37,58 @@ class RefundableLine:
 
 class RefundError(ValueError):
     """The refund asked for is not possible; the message is for the cashier."""
+
+
+@dataclass(frozen=True)
+class PaidPart:
+    """A tender of a receipt, and how much of it refunds have given back already."""
+
+    tender_id: int
+    kind: TenderKind
+    amount_minor: int
+    refunded_minor: int
+    card_brand: str | None = None
+    card_last4: str | None = None
+
+    @property
+    def remaining_minor(self) -> int:
+        return self.amount_minor - self.refunded_minor
+
+    @property
+    def label(self) -> str:
+        if self.kind is TenderKind.CASH:
+            return "Cash"
+        return f"Card {(self.card_brand or '').upper()} **** {self.card_last4}"
+
+
+@dataclass(frozen=True)
+class RefundPart:
+    """One piece of a refund: this much of this tender, given back this way."""
+
+    tender_id: int
+    amount_minor: int
+    given_as: TenderKind  # card: through Stripe; cash: from the drawer
+    cash_for_card: bool = False  # cash handed back for what a card paid (the cashier confirmed it)
+
+
+def plan_refund(parts: list[PaidPart], amount_minor: int, *, in_cash: bool = False) -> list[RefundPart]:
+    """Where a refund goes back to: the tenders that paid, card parts first (the newest first, so
+    the customer's money goes back the way it came, through Stripe), then cash. `in_cash` gives
+    all of it back from the drawer, cash parts first, then card parts (marked cash for card)."""
+    cards = [p for p in reversed(parts) if p.kind is TenderKind.CARD]
+    cash = [p for p in reversed(parts) if p.kind is TenderKind.CASH]
+    order = cash + cards if in_cash else cards + cash
+    plan, left = [], amount_minor
+    for part in order:
+        take = min(left, part.remaining_minor)
+        if take <= 0:
+            continue
+        given = TenderKind.CASH if in_cash else part.kind
+        plan.append(RefundPart(part.tender_id, take, given, given is TenderKind.CASH and part.kind is TenderKind.CARD))
+        left -= take
+    if left > 0:
+        raise RefundError("That is more than what is left to refund on this receipt.")
+    return plan
 
 
 def _share(gross: int, units: int, quantity: int, step: int) -> int:
@@ -98,7 +151,13 @@ class RefundReceipt:
     lines: tuple[tuple[str, int], ...]  # (name, units) refunded; empty for a refund by amount
     card_brand: str | None
     card_last4: str | None
-    stripe_refund: str
+    stripe_refund: str | None  # None when given back in cash
+    in_cash: bool = False
+    cash_for_card: bool = False  # cash handed back for what a card paid
+
+    @property
+    def number_text(self) -> str:
+        return f"{self.refund_no:04d}"
 
 
 def render_refund_text(refund: RefundReceipt, *, width: int = 42, locale: str = "en_SG") -> str:
@@ -116,7 +175,10 @@ def render_refund_text(refund: RefundReceipt, *, width: int = 42, locale: str = 
         out.append(f"{units} x {name}"[:width])
     amount = "-" + refund.amount.format(locale)
     out.append("REFUNDED".ljust(width - len(amount)) + amount)
-    if refund.card_brand:
+    if refund.in_cash:
+        out.append("Given back in cash" + (" (for a card payment)" if refund.cash_for_card else ""))
+    elif refund.card_brand:
         out.append(f"To card {refund.card_brand.upper()} **** {refund.card_last4}")
-    out.append(f"Stripe refund {refund.stripe_refund}")
+    if refund.stripe_refund:
+        out.append(f"Stripe refund {refund.stripe_refund}")
     return "\n".join(out) + "\n"

@@ -34,15 +34,33 @@ class DayReport:
     paid_in_minor: int = 0
     paid_out_minor: int = 0
     counted_cash_minor: int | None = None
+    # By tender: what sales left in the drawer (cash handed over less change) and took by card.
+    cash_sales_minor: int = 0
+    card_sales_minor: int = 0
+    change_minor: int = 0  # handed back as change (cash taken = cash_sales + change)
+    rounding_minor: int = 0  # cash rounding (cash + card = gross + rounding)
+    cash_refunds_minor: int = 0  # given back from the drawer (card parts too, when confirmed)
+    card_refunds_minor: int = 0  # given back through Stripe
 
     @property
     def net_minor(self) -> int:
         return self.gross_minor - self.refunds_minor
 
     @property
+    def cash_taken_minor(self) -> int:
+        return self.cash_sales_minor + self.change_minor
+
+    @property
     def expected_cash_minor(self) -> int:
-        """What the drawer should hold: the float, plus paid in, less paid out (card sales add none)."""
-        return self.float_minor + self.paid_in_minor - self.paid_out_minor
+        """What the drawer should hold: float + cash taken − change − cash refunds + paid in − paid out."""
+        return (
+            self.float_minor
+            + self.cash_taken_minor
+            - self.change_minor
+            - self.cash_refunds_minor
+            + self.paid_in_minor
+            - self.paid_out_minor
+        )
 
     @property
     def over_short_minor(self) -> int | None:
@@ -82,6 +100,13 @@ class DayReport:
             "tax_minor": self.tax_minor,
             "tax_refunded_minor": self.tax_refunded_minor,
             "net_tax_minor": self.net_tax_minor,
+            "cash_sales_minor": self.cash_sales_minor,
+            "card_sales_minor": self.card_sales_minor,
+            "cash_taken_minor": self.cash_taken_minor,
+            "change_minor": self.change_minor,
+            "rounding_minor": self.rounding_minor,
+            "cash_refunds_minor": self.cash_refunds_minor,
+            "card_refunds_minor": self.card_refunds_minor,
             "float_minor": self.float_minor,
             "paid_in_minor": self.paid_in_minor,
             "paid_out_minor": self.paid_out_minor,
@@ -116,7 +141,14 @@ class DayReport:
             ("totals", "tax", money(self.tax_minor)),
             ("totals", "tax_refunded", money(self.tax_refunded_minor)),
             ("totals", "net_tax", money(self.net_tax_minor)),
+            ("by_tender", "cash_sales", money(self.cash_sales_minor)),
+            ("by_tender", "card_sales", money(self.card_sales_minor)),
+            ("by_tender", "rounding", money(self.rounding_minor)),
+            ("by_tender", "cash_refunds", money(self.cash_refunds_minor)),
+            ("by_tender", "card_refunds", money(self.card_refunds_minor)),
             ("drawer", "float", money(self.float_minor)),
+            ("drawer", "cash_taken", money(self.cash_taken_minor)),
+            ("drawer", "change", money(self.change_minor)),
             ("drawer", "paid_in", money(self.paid_in_minor)),
             ("drawer", "paid_out", money(self.paid_out_minor)),
             ("drawer", "expected", money(self.expected_cash_minor)),
@@ -164,8 +196,18 @@ def render_report_text(report: DayReport, store_name: str, *, width: int = 42, l
         row("Tax refunded", "-" + fmt(report.tax_refunded_minor)),
         row("NET TAX", fmt(report.net_tax_minor)),
         rule,
+        "By tender",
+        row("  Cash sales", fmt(report.cash_sales_minor)),
+        row("  Card sales", fmt(report.card_sales_minor)),
+        row("  Cash rounding", fmt(report.rounding_minor)),
+        row("  Cash refunds", "-" + fmt(report.cash_refunds_minor)),
+        row("  Card refunds", "-" + fmt(report.card_refunds_minor)),
+        rule,
         "Cash drawer",
         row("  Float", fmt(report.float_minor)),
+        row("  Cash taken", fmt(report.cash_taken_minor)),
+        row("  Change given", "-" + fmt(report.change_minor)),
+        row("  Cash refunds", "-" + fmt(report.cash_refunds_minor)),
         row("  Paid in", fmt(report.paid_in_minor)),
         row("  Paid out", "-" + fmt(report.paid_out_minor)),
         row("  Expected in the drawer", fmt(report.expected_cash_minor)),

@@ -11,30 +11,53 @@ from __future__ import annotations
 
 import logging
 import threading
+from dataclasses import dataclass
 import uuid
 from collections import defaultdict
 from typing import Callable
 
 from pos.domain.cart import Cart
+from pos.domain.cash import CashError, take_cash
+from pos.domain.money import Money
 from pos.domain.receipt import Receipt
+from pos.domain.tender import TenderKind
 
 from . import sales
 from .crashpoints import crash_point
 from .gateway import GatewayError, PaymentGateway
-from .outcomes import Cancelled, ChargeResult, Closed, Declined, Failed, Paid, Pending
+from .outcomes import Cancelled, ChargeResult, Closed, Declined, Failed, Paid, PartPaid, Pending
 from .phases import settle
 from .requests import ConfirmIntent, CreateIntent, LabelIntent
-from .sale_phases import NOT_CHARGED, Goal, SalePhases
-from .sales import Journal, SaleRecord, StorageError
+from .sale_phases import NOT_CHARGED, Goal, SalePhases, gateway_message
+from .sales import Journal, SaleChanged, SaleRecord, StorageError
 from .states import SaleState
 
-__all__ = ["Cancelled", "ChargeResult", "Checkout", "CheckoutError", "Declined", "Failed", "Paid", "Pending"]
+__all__ = [
+    "Cancelled",
+    "ChargeResult",
+    "Checkout",
+    "CheckoutError",
+    "Declined",
+    "Failed",
+    "Paid",
+    "PartPaid",
+    "Pending",
+    "VoidResult",
+]
 
 log = logging.getLogger(__name__)
 
 
 class CheckoutError(Exception):
     """A sale could not be started; the message is for the cashier."""
+
+
+@dataclass(frozen=True)
+class VoidResult:
+    voided: bool
+    message: str  # for the cashier: what went back to which card, the cash to hand back
+    result: ChargeResult | None = None  # what stopped it, when it was not voided
+    cash: Money | None = None  # the cash to hand back (the drawer opens for it)
 
 
 class Checkout:
@@ -44,6 +67,9 @@ class Checkout:
         self._till_id = till_id  # asked at each new sale: the store's till id can change after a Z
         self._locks: dict[int, threading.Lock] = defaultdict(threading.Lock)
         self._locks_guard = threading.Lock()
+
+    def current_till_id(self) -> str:
+        return self._till_id()
 
     def sale_lock(self, sale_id: int) -> threading.Lock:
         """Held while a sale is being charged; recovery takes it too, so the two never overlap."""
@@ -87,19 +113,137 @@ class Checkout:
             return result
 
     def label_with_receipt(self, receipt: Receipt) -> None:
-        """Add the receipt number to the paid intent's metadata, so Stripe's dashboard shows it.
+        """Add the receipt number to each paid intent's metadata, so Stripe's dashboard shows it.
 
         Best effort and after the fact: the sale is complete without it, so a failure is only logged.
         """
-        sale = self.journal.sale_for_intent(receipt.payment_intent)
-        if sale is None:
-            return
+        for tender in receipt.card_payments:
+            if tender.payment_intent is None:
+                continue
+            sale = self.journal.sale_for_intent(tender.payment_intent)
+            if sale is None:
+                continue
+            try:
+                self.gateway.label_payment_intent(
+                    tender.payment_intent, LabelIntent(receipt.number_text), sales.receipt_label_key(sale.sale_key)
+                )
+            except GatewayError as exc:
+                log.warning("could not add receipt %s to %s: %s", receipt.number_text, tender.payment_intent, exc)
+
+    # -- paying in parts: cash, and card parts --------------------------------------------
+    def take_cash(self, sale_id: int, tendered: Money, rounding_step: int) -> ChargeResult:
+        """Cash for the sale: it settles the sale (with change) or pays part of it. Nothing goes to Stripe,
+        but a card payment begun for this sale is settled first, so cash never pays what a card did."""
+        with self.sale_lock(sale_id):
+            try:
+                ready = self._ready_for_parts(sale_id)
+                if ready is not None:
+                    return ready
+                payment = take_cash(self.journal.due(sale_id), tendered, rounding_step)
+                result = self.journal.take_cash(sale_id, payment)
+                crash_point("after_cash_recorded")
+                return result
+            except (CashError, SaleChanged) as exc:
+                return Failed(str(exc))
+            except StorageError as exc:
+                return Failed(f"{exc} The cash was not recorded: give it back or try again.")
+
+    def charge_part(
+        self, sale_id: int, amount: Money, payment_method: str, progress: Callable[[str], None] = lambda _m: None
+    ) -> ChargeResult:
+        """Charge part of the sale to a card: its own PaymentIntent, keys and phases (a card part)."""
+        with self.sale_lock(sale_id):
+            try:
+                ready = self._ready_for_parts(sale_id)
+                if ready is not None:
+                    return ready
+                part = self.journal.unfinished_part(sale_id)
+                if part is not None and part.total_minor != amount.minor:
+                    # An earlier card part for another amount (declined, say): cancel it first.
+                    left = settle(SalePhases(self.journal, self.gateway, Goal.ABANDON, reason="another amount"), part)
+                    if isinstance(left, (Paid, PartPaid, Pending)):
+                        return left
+                    part = None
+                if part is None:
+                    create = CreateIntent(amount, uuid.uuid4().hex, self.journal.sale(sale_id).till_id)
+                    part = self.journal.begin_part(sale_id, create)
+                    crash_point("after_part_recorded")
+                phases = SalePhases(
+                    self.journal, self.gateway, Goal.CHARGE, confirm=ConfirmIntent(payment_method), progress=progress
+                )
+                result = settle(phases, part)
+            except SaleChanged as exc:
+                return Failed(str(exc))
+            except StorageError as exc:
+                return self._storage_failed(sale_id, exc)
+            except Exception as exc:  # noqa: BLE001 - the cashier must learn whether money moved, whatever broke
+                log.exception("unexpected failure while charging a part of sale %s", sale_id)
+                return self._storage_failed(sale_id, exc, unexpected=True)
+            if isinstance(result, Closed):
+                return Failed(f"This card payment was closed ({result.note}). {NOT_CHARGED}")
+            return result
+
+    def _ready_for_parts(self, sale_id: int) -> ChargeResult | None:
+        """Bring the sale to being paid in parts: its own card payment, if one was begun, is cancelled
+        (or turns out paid: then that is the result). None when the sale is ready for a tender."""
+        sale = self.journal.sale(sale_id)
+        if sale.state is SaleState.SPLIT:
+            return None
+        if sale.state is SaleState.STARTED:
+            # No intent id was journaled, so no confirm was sent: nothing was charged to cancel.
+            if self.journal.split(sale_id).state is SaleState.SPLIT:
+                return None
+            sale = self.journal.sale(sale_id)
+        if not sale.state.unfinished:
+            return Failed(f"This sale was closed ({sale.note or sale.state}). {NOT_CHARGED}", sale_closed=True)
         try:
-            self.gateway.label_payment_intent(
-                receipt.payment_intent, LabelIntent(receipt.number_text), sales.receipt_label_key(sale.sale_key)
-            )
+            result = settle(SalePhases(self.journal, self.gateway, Goal.SPLIT, reason="paid in parts"), sale)
         except GatewayError as exc:
-            log.warning("could not add receipt %s to %s: %s", receipt.number_text, receipt.payment_intent, exc)
+            return Failed(
+                f"{gateway_message(exc)} The card payment begun for this sale must be cancelled first; try again."
+            )
+        if isinstance(result, Closed) and result.state is SaleState.SPLIT:
+            return None
+        if isinstance(result, Closed):
+            return Failed(f"This sale was closed ({result.note}). {NOT_CHARGED}", sale_closed=True)
+        return result  # Paid (the card went through after all), Pending, Failed
+
+    def void(self, sale_id: int, reason: str) -> VoidResult:
+        """Void a sale paid in part: open card payments cancelled, paid card parts given back through
+        Stripe (each exactly once), then the cash is handed back and the sale closed."""
+        with self.sale_lock(sale_id):
+            sale = self.journal.sale(sale_id)
+            if sale.state is not SaleState.SPLIT:
+                result = self.abandon_locked(sale_id, reason)
+                if isinstance(result, (Paid, Pending)):
+                    return VoidResult(
+                        False, "The card payment went through or may still; it cannot be voided here.", result
+                    )
+                return VoidResult(True, "The sale was voided. Nothing had been paid.")
+            returned: list[Money] = []
+            for part in self.journal.parts(sale_id):
+                if part.state in (SaleState.ABANDONED, SaleState.PARKED, SaleState.RETURNED):
+                    continue
+                try:
+                    given = settle(SalePhases(self.journal, self.gateway, Goal.VOID, reason=reason), part)
+                except GatewayError as exc:
+                    return VoidResult(False, f"{gateway_message(exc)} The sale stays open; try again.")
+                if isinstance(given, (Pending, Failed)):
+                    # A card part not settled yet: the sale stays open (and its cash in the drawer) until it is.
+                    return VoidResult(False, f"{given.message} The sale stays open.", given)
+                if isinstance(given, Closed) and given.state is SaleState.RETURNED:
+                    returned.append(Money(part.total_minor, part.currency))
+            cash = sum(
+                (t.amount for t in self.journal.tenders(sale_id) if t.kind is TenderKind.CASH), Money(0, sale.currency)
+            )
+            try:
+                self.journal.close_voided(sale_id, f"voided: {reason}")
+            except SaleChanged as exc:
+                return VoidResult(False, str(exc))
+            said = [f"{amount} given back to the card" for amount in returned]
+            if cash:
+                said.append(f"hand back {cash} in cash")
+            return VoidResult(True, "The sale was voided" + (": " + "; ".join(said) if said else "") + ".", cash=cash)
 
     # -- leaving a sale ----------------------------------------------------------
     def abandon(self, sale_id: int, reason: str = "the cart changed") -> ChargeResult | None:
@@ -109,20 +253,23 @@ class Checkout:
         start another payment yet), None when the sale is closed or left to recovery safely.
         """
         with self.sale_lock(sale_id):
-            sale = self.journal.sale(sale_id)
-            try:
-                result = settle(SalePhases(self.journal, self.gateway, Goal.ABANDON, reason=reason), sale)
-            except GatewayError as exc:
-                if sale.state is SaleState.CONFIRM_SENT:
-                    # The last confirm's outcome is unknown: a new payment now could charge twice.
-                    return Pending(
-                        "Could not reach Stripe to learn whether the previous payment went "
-                        "through. Do NOT take another payment until the till can check it."
-                    )
-                # No confirm is in flight, so no money can move; recovery cancels it later.
-                log.warning("could not cancel sale %s now: %s", sale_id, exc)
-                return None
-            return result if isinstance(result, (Paid, Pending)) else None
+            return self.abandon_locked(sale_id, reason)
+
+    def abandon_locked(self, sale_id: int, reason: str) -> ChargeResult | None:
+        sale = self.journal.sale(sale_id)
+        try:
+            result = settle(SalePhases(self.journal, self.gateway, Goal.ABANDON, reason=reason), sale)
+        except GatewayError as exc:
+            if sale.state is SaleState.CONFIRM_SENT:
+                # The last confirm's outcome is unknown: a new payment now could charge twice.
+                return Pending(
+                    "Could not reach Stripe to learn whether the previous payment went "
+                    "through. Do NOT take another payment until the till can check it."
+                )
+            # No confirm is in flight, so no money can move; recovery cancels it later.
+            log.warning("could not cancel sale %s now: %s", sale_id, exc)
+            return None
+        return result if isinstance(result, (Paid, Pending)) else None
 
     def _storage_failed(self, sale_id: int, exc: Exception, unexpected: bool = False) -> ChargeResult:
         try:

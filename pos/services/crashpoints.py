@@ -18,6 +18,11 @@ POINTS = (
     "after_confirm_sent",  # Stripe answered the confirm; the answer not journaled yet
     "after_receipt_saved",  # receipt written
 )
+TENDER_POINTS = (
+    "after_cash_recorded",  # cash tender (and receipt, if it settled the sale) written
+    "after_part_recorded",  # a card part journaled, no Stripe call yet (then the points above, for the part)
+    "after_return_sent",  # Stripe gave a voided sale's card part back; not journaled yet
+)
 REFUND_POINTS = (
     "after_refund_recorded",  # refund journaled as sent, Stripe not asked yet
     "after_refund_sent",  # Stripe made the refund; its answer not journaled yet

@@ -4,7 +4,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from pos.domain.money import Money
 from pos.domain.receipt import Receipt
+from pos.domain.tender import Tender
 
 from .states import SaleState
 
@@ -15,6 +17,14 @@ class Paid:
     # True when this is an earlier cart's payment that turned out to have gone through; the
     # till keeps whatever the current cart holds beyond it for the next sale.
     earlier: bool = False
+
+
+@dataclass(frozen=True)
+class PartPaid:
+    """One tender of a sale paid in parts went through; the sale still owes `due`."""
+
+    tender: Tender
+    due: Money
 
 
 @dataclass(frozen=True)
@@ -48,9 +58,9 @@ class Pending:
 class Closed:
     """Settled without payment (recovery, or a cart that changed): nothing was charged."""
 
-    state: SaleState  # PARKED (the cart can be resumed) or ABANDONED
+    state: SaleState  # PARKED (the cart can be resumed), ABANDONED, SPLIT (paid in parts) or RETURNED
     note: str
 
 
-ChargeResult = Paid | Declined | Cancelled | Failed | Pending
+ChargeResult = Paid | PartPaid | Declined | Cancelled | Failed | Pending
 SaleResult = ChargeResult | Closed

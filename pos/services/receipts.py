@@ -33,7 +33,12 @@ EXPORT_COLUMNS = (
     "refunded_minor",
     "till_id",
     "discount_minor",
+    "cash_minor",  # kept in the drawer: cash handed over less change
+    "card_minor",
+    "change_minor",
+    "rounding_minor",  # cash_minor + card_minor = total_minor + rounding_minor
 )
+# The JSON export also lists each receipt's tenders: type, amount_minor, payment_intent, card_last4.
 
 
 @dataclass(frozen=True)
@@ -45,9 +50,18 @@ class ReceiptSummary:
     total: Money
     card_brand: str | None
     card_last4: str | None
-    payment_intent: str
+    payment_intent: str | None
     status: str
     refunded: Money
+    cash: Money | None = None  # the part paid in cash, if any
+
+    @property
+    def paid_by(self) -> str:
+        """How it was paid, as the history list shows it: "VISA 4242", "Cash", "VISA 4242 + cash"."""
+        card = f"{(self.card_brand or '').upper()} {self.card_last4 or ''}".strip()
+        if self.cash and self.cash.minor:
+            return f"{card} + cash" if card else "Cash"
+        return card
 
 
 @dataclass(frozen=True)

@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Protocol
 
-from pos.domain.refunds import RefundableLine, RefundReceipt
+from pos.domain.refunds import PaidPart, RefundableLine, RefundPart, RefundReceipt
 
 from .requests import CreateRefund
 from .states import RefundState
@@ -21,10 +21,15 @@ class RefundBasis:
     currency: str
     total_minor: int
     refunded_minor: int  # succeeded and still-unanswered refunds
-    payment_intent: str
+    payment_intent: str | None  # one card paid it all; None for cash and split sales
     lines: tuple[RefundableLine, ...]
     tax_minor: int = 0  # the receipt's tax
     tax_refunded_minor: int = 0  # given back by succeeded and still-unanswered refunds
+    parts: tuple[PaidPart, ...] = ()  # the tenders that paid, with what is left of each
+    intents: tuple[tuple[int, str], ...] = ()  # (tender id, PaymentIntent) of each card part
+
+    def intent_of(self, tender_id: int) -> str:
+        return dict(self.intents)[tender_id]
 
     @property
     def remaining_minor(self) -> int:
@@ -43,7 +48,7 @@ class RefundRecord:
     state: RefundState
     amount_minor: int
     currency: str
-    request: CreateRefund  # as journaled before Stripe was asked
+    request: CreateRefund | None  # as journaled before Stripe was asked; None when given in cash
     created_at: str
     refund_no: int | None = None
     stripe_refund: str | None = None
@@ -53,9 +58,12 @@ class RefundRecord:
 class RefundJournal(Protocol):
     def basis(self, receipt_id: int) -> RefundBasis: ...
     def begin_refund(
-        self, basis: RefundBasis, lines: dict[int, int], request: CreateRefund, tax_minor: int
-    ) -> RefundRecord: ...
-    def finish_refund(self, refund_id: int, stripe_refund: str) -> RefundReceipt: ...
+        self,
+        basis: RefundBasis,
+        lines: dict[int, int],
+        pieces: list[tuple[RefundPart, CreateRefund, int]],
+    ) -> list[RefundRecord]: ...
+    def finish_refund(self, refund_id: int, stripe_refund: str | None) -> RefundReceipt: ...
     def fail_refund(self, refund_id: int, message: str) -> None: ...
     def unfinished_refunds(self) -> list[RefundRecord]: ...
     def refunds_for_receipt(self, receipt_id: int) -> list[RefundRecord]: ...

@@ -1,6 +1,7 @@
 """A refund's phases: journaled as sent, then Stripe asked with the refund's own key.
 
-    sent        within 23 h: ask Stripe (same key, same request; one retry if no answer),
+    sent        given in cash: done (numbered) at once, in the order of the refund's pieces
+                within 23 h: ask Stripe (same key, same request; one retry if no answer),
                 later: find it among the payment's refunds by its refund_key metadata
     succeeded   the numbered refund receipt (written with Stripe's yes)
     failed      what Stripe said; nothing was refunded
@@ -22,7 +23,8 @@ from .crashpoints import crash_point
 from .gateway import GatewayError, OutcomeUnknown, PaymentGateway, RequestRejected
 from .phases import Next, Phases
 from .refund_journal import RefundJournal, RefundRecord
-from .sales import KEY_WINDOW, StorageError
+from .requests import CreateRefund
+from .sales import KEY_WINDOW, JournalIntegrityError, StorageError
 from .states import RefundState
 
 NOT_REFUNDED = "Nothing was refunded."
@@ -30,7 +32,14 @@ NOT_REFUNDED = "Nothing was refunded."
 
 @dataclass(frozen=True)
 class Refunded:
-    refund: RefundReceipt
+    refund: RefundReceipt  # the first (or only) piece
+    # Every piece, when the refund went back to several tenders (a card and cash, two cards).
+    more: tuple[RefundReceipt, ...] = ()
+    problem: str | None = None  # a piece that did not go through (the others did)
+
+    @property
+    def refunds(self) -> tuple[RefundReceipt, ...]:
+        return (self.refund, *self.more)
 
 
 @dataclass(frozen=True)
@@ -60,6 +69,9 @@ class RefundPhases(Phases[RefundRecord, RefundResult]):
         }[record.state]
 
     def _from_sent(self, record: RefundRecord) -> Step:
+        if record.request is None:
+            # Given back from the drawer: nothing to ask anyone, so it is done (and numbered) now.
+            return self._succeeded(record, None)
         if self.now - datetime.fromisoformat(record.created_at) < KEY_WINDOW:
             return self._ask(record, retry_unknown=True)
         return self._find(record)
@@ -72,7 +84,7 @@ class RefundPhases(Phases[RefundRecord, RefundResult]):
 
     def _ask(self, record: RefundRecord, retry_unknown: bool) -> Step:
         try:
-            info = self.gateway.create_refund(record.request, refund_key_for(record.refund_key))
+            info = self.gateway.create_refund(_request(record), refund_key_for(record.refund_key))
             crash_point("after_refund_sent")
         except OutcomeUnknown:
             if retry_unknown:
@@ -96,7 +108,7 @@ class RefundPhases(Phases[RefundRecord, RefundResult]):
         try:
             found = [
                 r
-                for r in self.gateway.list_refunds(record.request.payment_intent)
+                for r in self.gateway.list_refunds(_request(record).payment_intent)
                 if (r.metadata or {}).get("refund_key") == record.refund_key
             ]
         except GatewayError:
@@ -105,7 +117,7 @@ class RefundPhases(Phases[RefundRecord, RefundResult]):
             return self._succeeded(record, found[0].id)
         return self._fail(record, f"Stripe has no record of this refund. {NOT_REFUNDED}")
 
-    def _succeeded(self, record: RefundRecord, stripe_refund: str) -> Step:
+    def _succeeded(self, record: RefundRecord, stripe_refund: str | None) -> Step:
         try:
             return Refunded(self.journal.finish_refund(record.id, stripe_refund))
         except StorageError as exc:
@@ -121,6 +133,13 @@ class RefundPhases(Phases[RefundRecord, RefundResult]):
         except StorageError:
             pass  # still 'sent': recovery asks Stripe again with the same key and learns the same answer
         return RefundFailed(message)
+
+
+def _request(record: RefundRecord) -> CreateRefund:
+    """What Stripe is asked; only card refunds are ever sent (cash ones are done when journaled)."""
+    if record.request is None:
+        raise JournalIntegrityError(f"refund {record.id} is waiting for Stripe but was given in cash")
+    return record.request
 
 
 def _rejection(exc: RequestRejected) -> str:

@@ -12,7 +12,9 @@ import uuid
 from datetime import datetime
 
 from pos.domain.money import Money
-from pos.domain.refunds import RefundError, amount_tax, lines_amount, lines_tax
+from pos.domain.discounts import share
+from pos.domain.refunds import RefundError, amount_tax, lines_amount, lines_tax, plan_refund
+from pos.domain.tender import TenderKind
 
 from .crashpoints import crash_point
 from .gateway import PaymentGateway
@@ -37,8 +39,13 @@ class Refunds:
         lines: dict[int, int] | None = None,
         amount: Money | None = None,
         reason: RefundReason = "requested_by_customer",
+        in_cash: bool = False,
     ) -> RefundResult:
-        """Refund some lines (units per line number) or an amount; never more than is left."""
+        """Refund some lines (units per line number) or an amount; never more than is left.
+
+        It goes back to the tenders that paid (domain.refunds.plan_refund): card parts through
+        Stripe, each exactly once, cash parts from the drawer. `in_cash`: all of it from the
+        drawer, card parts included (the cashier confirmed that with the customer)."""
         try:
             basis = self.journal.basis(receipt_id)
             if lines is not None and amount is None:
@@ -59,23 +66,37 @@ class Refunds:
             if minor > basis.remaining_minor:
                 left = Money(basis.remaining_minor, basis.currency)
                 raise RefundError(f"That is more than what is left to refund on this receipt ({left}).")
-            request = CreateRefund(
-                basis.payment_intent,
-                Money(minor, basis.currency),
-                reason,
-                uuid.uuid4().hex,
-                basis.receipt_no,
-                basis.till_id,
-            )
             # Refunds by lines and by amount mixed on one receipt never give back more tax than is left.
             tax_back = max(0, min(tax_back, basis.remaining_tax_minor))
-            record = self.journal.begin_refund(basis, lines or {}, request, tax_back)
+            plan = plan_refund(list(basis.parts), minor, in_cash=in_cash)
+            taxes = share(tax_back, [p.amount_minor for p in plan], basis.currency) if len(plan) > 1 else [tax_back]
+            pieces = []
+            for part, tax_part in zip(plan, taxes, strict=True):
+                request = CreateRefund(
+                    basis.intent_of(part.tender_id) if part.given_as is TenderKind.CARD else "",
+                    Money(part.amount_minor, basis.currency),
+                    reason,
+                    uuid.uuid4().hex,
+                    basis.receipt_no,
+                    basis.till_id,
+                )
+                pieces.append((part, request, tax_part))
+            records = self.journal.begin_refund(basis, lines or {}, pieces)
             crash_point("after_refund_recorded")
         except RefundError as exc:
             return RefundFailed(str(exc))
         except StorageError as exc:
             return RefundFailed(f"{exc} {NOT_REFUNDED}")
-        return settle(RefundPhases(self.journal, self.gateway), record)
+        results = [settle(RefundPhases(self.journal, self.gateway), record) for record in records]
+        done = [r.refund for r in results if isinstance(r, Refunded)]
+        failed = [r for r in results if isinstance(r, RefundFailed)]
+        if not done:
+            return failed[0]
+        problem = None
+        if failed:
+            given = ", ".join(f"{r.amount}" + (" in cash" if r.in_cash else " to the card") for r in done)
+            problem = f"Only part of the refund went through ({given}): {failed[0].message}"
+        return Refunded(done[0], tuple(done[1:]), problem)
 
     def basis(self, receipt_id: int) -> RefundBasis:
         """What can still be refunded on a receipt, line by line (for the refund dialog)."""

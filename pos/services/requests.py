@@ -78,7 +78,7 @@ class CreateRefund:
     amount: Money
     reason: RefundReason | None
     refund_key: str
-    receipt_no: int
+    receipt_no: int | None  # None: a card part given back when its sale was voided (no receipt yet)
     till_id: str
 
     def to_json(self) -> Json:
@@ -101,6 +101,6 @@ class CreateRefund:
             Money(int(data["amount"]), str(data.get("currency") or currency).upper()),
             data.get("reason"),
             str(tags["refund_key"]),
-            int(tags["receipt_no"]),
+            int(tags["receipt_no"]) if tags.get("receipt_no") is not None else None,
             str(tags["till_id"]),
         )

@@ -20,6 +20,20 @@ of the table below when the intent is not (or not yet) paid.
     processing       pending                         pending                pending
     canceled         closed                          closed                 closed
 
+A sale paid in parts (cash, several cards) first runs SPLIT, which is ABANDON
+closing the sale as `split` instead: its own intent is cancelled (or found
+paid: then the card paid it all). Each card part is then a sale row of its own
+(`order_id` set, no lines) running CHARGE from `started`; its `succeeded`
+records the part's tender, and the receipt when the parts cover the total.
+Voiding a sale with paid card parts runs VOID on each part:
+
+    recovery point   VOID (a paid card part)            PARK (recovery)
+    paid             journal the return, then ask       the part stands (its sale
+                     Stripe for a refund (part's key)   resumes owing the rest)
+    return_sent      ask again with the same key (<23 h), else find the refund
+                     among the intent's refunds by its metadata
+    returned         done
+
 Every call that changes something at Stripe carries a key derived from the sale
 and its journaled request, so any phase may run again and Stripe answers once.
 """
@@ -46,9 +60,9 @@ from .gateway import (
     ProviderUnavailable,
     RequestRejected,
 )
-from .outcomes import Cancelled, Closed, Declined, Failed, Paid, Pending, SaleResult
+from .outcomes import Cancelled, Closed, Declined, Failed, Paid, PartPaid, Pending, SaleResult
 from .phases import Next, Phases
-from .requests import ConfirmIntent
+from .requests import ConfirmIntent, CreateRefund
 from .sales import KEY_WINDOW, AttemptRecord, Journal, JournalIntegrityError, SaleRecord
 from .states import AttemptState, IntentStatus, SaleState
 
@@ -66,6 +80,8 @@ class Goal(StrEnum):
     CHARGE = "charge"  # take the payment with a payment method (checkout)
     PARK = "park"  # settle what was left: a receipt if paid, else cancel and keep the cart (recovery)
     ABANDON = "abandon"  # the cart changed: a receipt if paid, else cancel and drop the sale
+    SPLIT = "split"  # paid in parts from now on: a receipt if paid, else cancel and keep the sale open
+    VOID = "void"  # a voided sale's paid card part: give it back through Stripe
 
 
 class SalePhases(Phases[SaleRecord, SaleResult]):
@@ -82,6 +98,8 @@ class SalePhases(Phases[SaleRecord, SaleResult]):
     ):
         if (goal is Goal.CHARGE) != (confirm is not None):
             raise ValueError("a payment method is what CHARGE takes, and only CHARGE")
+        # How ABANDON and SPLIT close a sale whose intent is not paid.
+        self._release = SaleState.SPLIT if goal is Goal.SPLIT else SaleState.ABANDONED
         self.journal, self.gateway, self.goal = journal, gateway, goal
         self.confirm, self.progress = confirm, progress
         self.now = now or datetime.now(timezone.utc)
@@ -102,17 +120,20 @@ class SalePhases(Phases[SaleRecord, SaleResult]):
             SaleState.PAID: self._from_paid,
             SaleState.ABANDONED: self._from_closed,
             SaleState.PARKED: self._from_closed,
+            SaleState.SPLIT: self._from_closed,
+            SaleState.RETURN_SENT: self._from_return_sent,
+            SaleState.RETURNED: self._from_closed,
         }[record.state]
 
     # -- phases, one per recovery point -----------------------------------------------
     def _from_started(self, sale: SaleRecord) -> Step:
-        if self.goal is Goal.ABANDON:
+        if self.goal in (Goal.ABANDON, Goal.SPLIT, Goal.VOID):
             # No intent id was journaled, so no confirm was ever sent: nothing can have been charged.
-            return self._close(sale, SaleState.ABANDONED, self.reason)
+            return self._close(sale, self._release, self.reason)
         if self.goal is Goal.PARK:
             intent = self._find_intent(sale)
             if intent is None:
-                return self._close(sale, SaleState.PARKED, NEVER_CREATED)
+                return self._close(sale, self._parked(sale), NEVER_CREATED)
             self._found = intent  # just fetched: the next phase need not ask again
             return Next(self.journal.record_intent(sale.id, intent.id))
         try:
@@ -125,7 +146,7 @@ class SalePhases(Phases[SaleRecord, SaleResult]):
             return Failed(f"{note} {NOT_CHARGED}", sale_closed=True)
         except GatewayError as exc:
             # No confirm has been sent, so no money can have moved; the same key makes a retry safe.
-            return Failed(f"{_gateway_message(exc)} {NOT_CHARGED} Try again.")
+            return Failed(f"{gateway_message(exc)} {NOT_CHARGED} Try again.")
         crash_point("after_create_sent")
         sale = self.journal.record_intent(sale.id, intent.id)
         crash_point("after_intent_recorded")
@@ -153,10 +174,48 @@ class SalePhases(Phases[SaleRecord, SaleResult]):
         return result
 
     def _from_paid(self, sale: SaleRecord) -> Step:
+        if sale.is_part:
+            if self.goal is Goal.VOID:
+                return Next(self.journal.begin_return(sale.id))  # recovery point: return_sent
+            return self.journal.part_result(sale.id)
         receipt = self.journal.receipt_for_sale(sale.id)
         if receipt is None:
             raise JournalIntegrityError(f"sale {sale.id} is paid but has no receipt")
         return Paid(receipt)
+
+    def _from_return_sent(self, sale: SaleRecord) -> Step:
+        """Give a voided sale's paid card part back: the same refund, with the same key, until answered."""
+        intent_id = _intent_id(sale)
+        request = CreateRefund(
+            intent_id,
+            Money(sale.total_minor, sale.currency),
+            "requested_by_customer",
+            sale.sale_key,
+            None,
+            sale.till_id,
+        )
+        try:
+            if self.now - datetime.fromisoformat(sale.created_at) < KEY_WINDOW:
+                refund_id = self.gateway.create_refund(request, sales.return_key(sale.sale_key)).id
+            else:  # past Stripe's key window: find it by its metadata, or make it now
+                found = [
+                    r
+                    for r in self.gateway.list_refunds(intent_id)
+                    if (r.metadata or {}).get("refund_key") == sale.sale_key
+                ]
+                refund_id = (
+                    found[0].id if found else self.gateway.create_refund(request, sales.return_key(sale.sale_key)).id
+                )
+        except GatewayError as exc:
+            if self.goal is Goal.PARK:
+                raise  # recovery reports it and tries again on its next round
+            return Pending(
+                f"Stripe could not be asked to give back {Money(sale.total_minor, sale.currency)} to the card just now "
+                f"({exc}). The till keeps trying by itself; do not give it back another way."
+            )
+        crash_point("after_return_sent")
+        self.journal.finish_return(sale.id, refund_id)
+        return Closed(SaleState.RETURNED, f"given back by Stripe refund {refund_id}")
 
     def _from_closed(self, sale: SaleRecord) -> Step:
         if self.goal is Goal.CHARGE:
@@ -164,7 +223,7 @@ class SalePhases(Phases[SaleRecord, SaleResult]):
         return Closed(sale.state, sale.note or "")
 
     # -- the calls and what their answers mean ------------------------------------------
-    def _send_confirm(self, sale: SaleRecord, attempt: AttemptRecord, resent: bool = False) -> SaleResult:
+    def _send_confirm(self, sale: SaleRecord, attempt: AttemptRecord, resent: bool = False) -> Step:
         try:
             intent = self.gateway.confirm_payment_intent(_intent_id(sale), attempt.request, attempt.idempotency_key)
             crash_point("after_confirm_sent")
@@ -179,7 +238,7 @@ class SalePhases(Phases[SaleRecord, SaleResult]):
         except (ProviderUnavailable, NotAuthorized) as exc:
             # Stripe said it did not process this confirm.
             self.journal.record_attempt(attempt.id, AttemptState.FAILED, message=str(exc))
-            return Failed(f"{_gateway_message(exc)} {NOT_CHARGED} Try again.")
+            return Failed(f"{gateway_message(exc)} {NOT_CHARGED} Try again.")
         except GatewayError:  # no answer, a 5xx, or a refusal that may hide an earlier success
             if resent:
                 return self._unknown(sale)
@@ -187,7 +246,7 @@ class SalePhases(Phases[SaleRecord, SaleResult]):
             return self._look_up(sale, attempt)
         return self._act_on(sale, attempt, intent)
 
-    def _look_up(self, sale: SaleRecord, attempt: AttemptRecord) -> SaleResult:
+    def _look_up(self, sale: SaleRecord, attempt: AttemptRecord) -> Step:
         """Learn what became of a confirm; if it never landed, resend it with the same key."""
         try:
             intent = self.gateway.retrieve_payment_intent(_intent_id(sale))
@@ -199,14 +258,16 @@ class SalePhases(Phases[SaleRecord, SaleResult]):
             return self._send_confirm(sale, attempt, resent=True)
         return self._act_on(sale, attempt, intent)
 
-    def _act_on(self, sale: SaleRecord, attempt: AttemptRecord | None, intent: Intent) -> SaleResult:
+    def _act_on(self, sale: SaleRecord, attempt: AttemptRecord | None, intent: Intent) -> Step:
         status = intent.status
         if status is IntentStatus.SUCCEEDED:
-            receipt = self.journal.finish_paid(sale.id, intent)
+            result = self._paid(sale, intent)
             crash_point("after_receipt_saved")
-            return Paid(receipt)
+            if self.goal is Goal.VOID and sale.is_part:
+                return Next(self.journal.sale(sale.id))  # paid after all: give it back too
+            return result
         if status is IntentStatus.CANCELED:
-            closed = self._close(sale, SaleState.ABANDONED, "payment intent was cancelled")
+            closed = self._close(sale, self._release, "payment intent was cancelled")
             if self.goal is Goal.CHARGE:
                 return Failed(f"This payment was cancelled. {NOT_CHARGED}", sale_closed=True)
             return closed
@@ -217,7 +278,7 @@ class SalePhases(Phases[SaleRecord, SaleResult]):
                 "The card payment is still processing. The till will check again; "
                 "do not take another payment for this sale."
             )
-        if self.goal is Goal.ABANDON:
+        if self.goal in (Goal.ABANDON, Goal.SPLIT, Goal.VOID):
             return Pending("The previous payment is still processing. Wait for it before taking another payment.")
         self.journal.note(sale.id, f"payment is {status}; checking again later")
         return Pending(f"The payment is {status}; the till will check again.")
@@ -225,9 +286,9 @@ class SalePhases(Phases[SaleRecord, SaleResult]):
     def _not_paid(self, sale: SaleRecord, attempt: AttemptRecord | None, intent: Intent) -> SaleResult:
         """The intent can still be paid: a decline for the cashier, else cancel it and close the sale."""
         if self.goal is Goal.PARK:
-            return self._cancel(sale, SaleState.PARKED, "payment not completed; intent cancelled")
-        if self.goal is Goal.ABANDON:
-            return self._cancel(sale, SaleState.ABANDONED, self.reason)
+            return self._cancel(sale, self._parked(sale), "payment not completed; intent cancelled")
+        if self.goal in (Goal.ABANDON, Goal.SPLIT, Goal.VOID):
+            return self._cancel(sale, self._release, self.reason)
         if intent.status is IntentStatus.REQUIRES_ACTION:
             if attempt is not None:
                 self.journal.record_attempt(
@@ -252,7 +313,7 @@ class SalePhases(Phases[SaleRecord, SaleResult]):
             except RequestRejected:
                 intent = self.gateway.retrieve_payment_intent(_intent_id(sale))
                 if intent.status is IntentStatus.SUCCEEDED:
-                    return Paid(self.journal.finish_paid(sale.id, intent))
+                    return self._paid(sale, intent)
                 if intent.status is not IntentStatus.CANCELED:
                     raise
         except GatewayError as exc:
@@ -266,6 +327,17 @@ class SalePhases(Phases[SaleRecord, SaleResult]):
                 "charged. The till cancels it by itself; you can use another card.".strip()
             )
         return self._close(sale, closed_as, note)
+
+    def _paid(self, sale: SaleRecord, intent: Intent) -> Paid | PartPaid:
+        """The intent succeeded: the receipt, or for a card part its tender (and the receipt if it was the last)."""
+        if sale.is_part:
+            return self.journal.finish_part(sale.id, intent)
+        return Paid(self.journal.finish_paid(sale.id, intent))
+
+    @staticmethod
+    def _parked(sale: SaleRecord) -> SaleState:
+        """Recovery keeps a cart to resume; a card part has no cart of its own (its sale stays open)."""
+        return SaleState.ABANDONED if sale.is_part else SaleState.PARKED
 
     def _close(self, sale: SaleRecord, state: SaleState, note: str) -> Closed:
         self.journal.close_sale(sale.id, state, note)
@@ -311,7 +383,7 @@ def _intent_id(sale: SaleRecord) -> str:
     return sale.payment_intent
 
 
-def _gateway_message(exc: Exception) -> str:
+def gateway_message(exc: Exception) -> str:
     if isinstance(exc, NotAuthorized):
         return f"{exc} (check Settings)."  # refused by Stripe, or not readable from the keyring
     if isinstance(exc, ProviderUnavailable):

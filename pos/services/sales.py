@@ -20,15 +20,23 @@ from datetime import timedelta
 from typing import Protocol
 
 from pos.domain.cart import Totals
+from pos.domain.cash import CashPayment
+from pos.domain.money import Money
 from pos.domain.receipt import Receipt
+from pos.domain.tender import Tender
 
 from .gateway import Intent
+from .outcomes import Paid, PartPaid
 from .requests import ConfirmIntent, CreateIntent
 from .states import AttemptState, SaleState
 
 
 class StorageError(Exception):
     """The journal could not read or write; the message is in the cashier's words."""
+
+
+class SaleChanged(Exception):
+    """A tender the sale cannot take as it stands now (paid meanwhile, another part open); for the cashier."""
 
 
 class JournalIntegrityError(RuntimeError):
@@ -56,6 +64,11 @@ def receipt_label_key(sale_key: str) -> str:
     return f"pos-{sale_key}-receipt"
 
 
+def return_key(sale_key: str) -> str:
+    """The refund that gives a voided sale's paid card part back."""
+    return f"pos-{sale_key}-return"
+
+
 @dataclass(frozen=True)
 class SaleRecord:
     id: int
@@ -68,6 +81,11 @@ class SaleRecord:
     payment_intent: str | None
     created_at: str
     note: str | None = None
+    order_id: int | None = None  # a card part: the sale it pays towards
+
+    @property
+    def is_part(self) -> bool:
+        return self.order_id is not None
 
 
 @dataclass(frozen=True)
@@ -99,6 +117,19 @@ class Journal(Protocol):
         charge_id: str | None = None,
     ) -> None: ...
     def finish_paid(self, sale_id: int, intent: Intent) -> Receipt: ...
+    def finish_part(self, part_id: int, intent: Intent) -> Paid | PartPaid: ...
+    def part_result(self, part_id: int) -> Paid | PartPaid: ...
+    def begin_return(self, part_id: int) -> SaleRecord: ...
+    def finish_return(self, part_id: int, refund_id: str) -> None: ...
+    def split(self, sale_id: int) -> SaleRecord: ...
+    def take_cash(self, sale_id: int, payment: CashPayment) -> Paid | PartPaid: ...
+    def begin_part(self, sale_id: int, create: CreateIntent) -> SaleRecord: ...
+    def close_voided(self, sale_id: int, note: str) -> None: ...
+    def parts(self, sale_id: int) -> list[SaleRecord]: ...
+    def unfinished_part(self, sale_id: int) -> SaleRecord | None: ...
+    def tenders(self, sale_id: int) -> tuple[Tender, ...]: ...
+    def due(self, sale_id: int) -> Money: ...
+    def split_sales(self, till_id: str) -> list[SaleRecord]: ...
     def close_sale(self, sale_id: int, state: SaleState, note: str) -> None: ...
     def note(self, sale_id: int, note: str) -> None: ...
     def sale(self, sale_id: int) -> SaleRecord: ...

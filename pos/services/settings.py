@@ -6,6 +6,7 @@ from dataclasses import dataclass, replace
 from typing import Protocol
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
+from pos.domain import cash
 from pos.domain import currency as currencies
 from pos.domain.printer_setup import PrinterSetup, PrinterSetupError
 
@@ -23,6 +24,7 @@ class StoreSettings:
     time_zone: str = ""  # IANA name (Asia/Singapore) that decides calendar days; "" = the computer's
     printer_kind: str = ""  # receipt printer: "" (none), network, usb or serial (domain/printer_setup.py)
     printer_address: str = ""  # as its kind takes it: 192.168.1.50[:9100], 04b8:0202, /dev/ttyUSB0[@19200]
+    cash_rounding: str = ""  # the cash part rounded to the nearest "0.05" or "0.10"; "" = none (domain/cash.py)
 
     @property
     def printer(self) -> PrinterSetup:
@@ -70,6 +72,10 @@ class Settings:
                 raise SettingsError(
                     f"“{settings.time_zone}” is not a time zone (try a name like Asia/Singapore or Europe/Paris)."
                 ) from None
+        try:
+            cash.rounding_step(settings.cash_rounding, settings.currency)
+        except cash.CashError as exc:
+            raise SettingsError(str(exc)) from None
         try:
             printer = PrinterSetup.parse(settings.printer_kind, settings.printer_address)
         except PrinterSetupError as exc:

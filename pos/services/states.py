@@ -19,13 +19,26 @@ class SaleState(StrEnum):
     PAID = "paid"  # receipt written in the same transaction
     ABANDONED = "abandoned"  # closed without payment (cart changed, cancelled, resumed elsewhere)
     PARKED = "parked"  # closed without payment, the cart kept to resume
+    # A sale paid in several tenders: its own intent (if any) cancelled, its parts in `tenders`,
+    # each card part a sale row of its own (order_id) that runs the states above.
+    SPLIT = "split"
+    # A paid card part of a sale that was voided before it was complete: given back through Stripe.
+    RETURN_SENT = "return_sent"  # the refund is journaled; Stripe's answer not yet written
+    RETURNED = "returned"
 
     @property
     def unfinished(self) -> bool:
         return self in UNFINISHED
 
 
-UNFINISHED = (SaleState.STARTED, SaleState.INTENT_CREATED, SaleState.CONFIRM_SENT)
+UNFINISHED = (SaleState.STARTED, SaleState.INTENT_CREATED, SaleState.CONFIRM_SENT, SaleState.RETURN_SENT)
+
+
+class TenderState(StrEnum):
+    """A paid part of a sale."""
+
+    PAID = "paid"
+    RETURNED = "returned"  # the sale was voided before it was complete: this part was given back
 
 
 class AttemptState(StrEnum):

@@ -10,12 +10,15 @@ from __future__ import annotations
 from typing import Callable, Protocol
 
 from pos.domain.cart import Cart, CartError
+from pos.domain.cash import CashError, rounding_step
 from pos.domain.catalog import Product
 from pos.domain.money import Money
 from pos.domain.receipt import Receipt
+from pos.domain.tender import Tender
 
-from .checkout import Cancelled, ChargeResult, Checkout, Failed, Paid, Pending
-from .sales import SaleRecord
+from .checkout import Cancelled, ChargeResult, Checkout, Failed, Paid, Pending, VoidResult
+from .sales import SaleRecord, StorageError
+from .states import SaleState
 
 
 class CatalogLookup(Protocol):
@@ -24,11 +27,20 @@ class CatalogLookup(Protocol):
 
 
 class Till:
-    def __init__(self, checkout: Checkout, currency: str, tax_inclusive: bool, *, cart: Cart | None = None):
+    def __init__(
+        self,
+        checkout: Checkout,
+        currency: str,
+        tax_inclusive: bool,
+        *,
+        cart: Cart | None = None,
+        cash_rounding: str = "",
+    ):
         """`cart`: the counter's cart, carried over when the till is rebuilt (a key change)."""
         self.checkout = checkout
         self.cart = cart if cart is not None else Cart(currency.upper(), tax_inclusive)
-        self.apply_store_terms(currency, tax_inclusive)
+        self.cash_rounding = cash_rounding
+        self.apply_store_terms(currency, tax_inclusive, cash_rounding)
         self._sale_id: int | None = None
         self._sale_version: int | None = None
         self.paying = False  # a payment is under way; recovery leaves this till's sales alone meanwhile
@@ -47,7 +59,106 @@ class Till:
             self.paying = False
 
     def _pay(self, payment_method: str, progress: Callable[[str], None]) -> ChargeResult:
-        if self._sale_id is not None and self._sale_version != self.cart.version:
+        ready = self._sale_for(self.cart)
+        if ready is not None:
+            return ready
+        assert self._sale_id is not None
+        if self._split():  # being paid in parts: a card for what is left is one more part
+            return self._after(self.checkout.charge_part(self._sale_id, self.amount_due(), payment_method, progress))
+        result = self.checkout.charge(self._sale_id, payment_method, progress)
+        if isinstance(result, Cancelled):
+            self._sale_id = None
+        return self._after(result)
+
+    def apply_store_terms(self, currency: str, tax_inclusive: bool, cash_rounding: str = "") -> None:
+        """The store's currency, tax mode and cash rounding, from the next empty cart (a cart being rung
+        up keeps its own)."""
+        self.cash_rounding = cash_rounding
+        if self.cart.is_empty():
+            self.cart.currency, self.cart.tax_inclusive = currency.upper(), tax_inclusive
+
+    # -- paying in parts: cash and card parts -------------------------------------------
+    @property
+    def rounding_step(self) -> int:
+        """The cash rounding in minor units of the cart's currency (1: none)."""
+        try:
+            return rounding_step(self.cash_rounding, self.cart.currency)
+        except CashError:
+            return 1  # the settings refuse such a choice; an older one is read as no rounding
+
+    def total(self) -> Money:
+        """The sale's total: as journaled once paying began (a restored sale's cart may differ), else the cart's."""
+        if self._sale_id is not None and self._sale_version == self.cart.version:
+            sale = self.checkout.journal.sale(self._sale_id)
+            return Money(sale.total_minor, sale.currency)
+        return self.cart.totals().total
+
+    def amount_due(self) -> Money:
+        """What the customer still owes: the cart's total, less what tenders already paid of its sale."""
+        if self._sale_id is not None and self._sale_version == self.cart.version:
+            return self.checkout.journal.due(self._sale_id)
+        return self.cart.totals().total
+
+    def tenders(self) -> tuple[Tender, ...]:
+        """The parts paid so far of the sale being paid."""
+        if self._sale_id is None:
+            return ()
+        return self.checkout.journal.tenders(self._sale_id)
+
+    @property
+    def part_paid(self) -> bool:
+        """Part of the cart's sale is paid: the cart cannot change any more, only be paid or voided."""
+        return bool(self.tenders())
+
+    def pay_cash(self, tendered: Money) -> ChargeResult:
+        """Cash handed over: settles the sale with change, or pays part of it."""
+        return self._tender(lambda sale_id: self.checkout.take_cash(sale_id, tendered, self.rounding_step))
+
+    def pay_card(
+        self, amount: Money, payment_method: str, progress: Callable[[str], None] = lambda _m: None
+    ) -> ChargeResult:
+        """A card for the whole amount due (the one-card sale) or for part of it (its own PaymentIntent)."""
+        due = self.amount_due()
+        if amount == due and not self.part_paid and not self._split():
+            return self.pay(payment_method, progress)
+        return self._tender(lambda sale_id: self.checkout.charge_part(sale_id, amount, payment_method, progress))
+
+    def _tender(self, take: Callable[[int], ChargeResult]) -> ChargeResult:
+        """One tender for the cart's sale (started now if there is none yet)."""
+        self.paying = True
+        try:
+            ready = self._sale_for(self.cart)
+            if ready is not None:
+                return ready
+            assert self._sale_id is not None
+            return self._after(take(self._sale_id))
+        finally:
+            self.paying = False
+
+    def void_sale(self, reason: str = "voided by the cashier") -> VoidResult:
+        """Give back every paid part (card parts through Stripe) and close the sale; the cart stays."""
+        if self._sale_id is None:
+            return VoidResult(True, "Nothing was paid.")
+        self.paying = True
+        try:
+            result = self.checkout.void(self._sale_id, reason)
+        finally:
+            self.paying = False
+        if result.voided:
+            self._sale_id = None
+        return result
+
+    def _split(self) -> bool:
+        return self._sale_id is not None and self.checkout.journal.sale(self._sale_id).state is SaleState.SPLIT
+
+    def _sale_for(self, cart: Cart) -> ChargeResult | None:
+        """The sale paying for the cart as it is now: the open one, or a new one (None: ready)."""
+        if self._sale_id is not None and self._sale_version != cart.version:
+            if self.part_paid:
+                return Failed(
+                    "Part of this sale is paid already, so its items cannot change. Take the rest, or void "
+                    "the sale to start again."
+                )
             earlier = self.checkout.abandon(self._sale_id, "the cart changed before payment")
             if isinstance(earlier, Pending):
                 return earlier  # the earlier payment may still go through: no second one yet
@@ -58,25 +169,47 @@ class Till:
                 self._carry_over = self._beyond(earlier.receipt)
                 return Paid(earlier.receipt, earlier=True)
         if self._sale_id is None:
-            sale = self.checkout.start_sale(self.cart)
-            self._sale_id, self._sale_version = sale.id, self.cart.version
-        result = self.checkout.charge(self._sale_id, payment_method, progress)
-        if isinstance(result, Cancelled) or (isinstance(result, Failed) and result.sale_closed):
+            sale = self.checkout.start_sale(cart)  # CheckoutError: nothing was charged
+            self._sale_id, self._sale_version = sale.id, cart.version
+        return None
+
+    def _after(self, result: ChargeResult) -> ChargeResult:
+        if isinstance(result, Failed) and result.sale_closed:
             self._sale_id = None
         return result
 
-    def apply_store_terms(self, currency: str, tax_inclusive: bool) -> None:
-        """The store's currency and tax mode, from the next empty cart (a cart being rung up keeps its own)."""
-        if self.cart.is_empty():
-            self.cart.currency, self.cart.tax_inclusive = currency.upper(), tax_inclusive
+    def restore_split_sale(self, catalog: CatalogLookup) -> str | None:
+        """After a restart: a sale this till was paying in parts comes back to the counter, owing the rest.
+
+        Only onto an idle till (empty cart, no sale). Returns what to tell the cashier, or None.
+        """
+        if self._sale_id is not None or not self.cart.is_empty():
+            return None
+        try:
+            open_sales = self.checkout.journal.split_sales(self.checkout.current_till_id())
+        except StorageError:
+            return None
+        for sale in reversed(open_sales):
+            tenders = self.checkout.journal.tenders(sale.id)
+            if not tenders and self.checkout.journal.unfinished_part(sale.id) is None:
+                continue  # nothing paid: an abandoned start, left as it is
+            self._load_lines(sale.id, catalog)
+            self._sale_id, self._sale_version = sale.id, self.cart.version
+            due = self.checkout.journal.due(sale.id)
+            paid = sum((t.amount for t in tenders), Money(0, sale.currency))
+            return f"A sale paid in part was reopened: {paid} paid, {due} still to pay. Take the rest, or void it."
+        return None
 
     def label_with_receipt(self, receipt: Receipt) -> None:
         """Best effort, after the sale: the receipt number on the paid intent (for the dashboard)."""
         self.checkout.label_with_receipt(receipt)
 
     def owns(self, sale_id: int) -> bool:
-        """Whether this sale is the till's own right now (being paid, or the open sale of the cart)."""
-        return self.paying or sale_id == self._sale_id
+        """Whether this sale is the till's own right now (being paid, the open sale of the cart, or a
+        card part of it between two tenders)."""
+        if self.paying or sale_id == self._sale_id:
+            return True
+        return self._sale_id is not None and self.checkout.journal.sale(sale_id).order_id == self._sale_id
 
     def new_sale(self) -> None:
         """After a receipt: no sale, and an empty cart (or the items an earlier receipt did not cover)."""
@@ -104,6 +237,16 @@ class Till:
 
     def resume(self, sale_id: int, catalog: CatalogLookup) -> list[str]:
         """Put a parked sale's items back in the cart; returns what could not be (no longer sold)."""
+        problems = self._load_lines(sale_id, catalog)
+        parked = self.checkout.journal.sale(sale_id)
+        if self.cart.totals().total.minor != parked.total_minor:
+            # Discounts are not carried over, and prices may have changed since it was parked.
+            was = Money(parked.total_minor, parked.currency)
+            problems.append(f"The parked sale came to {was}; discounts or prices differ now, so check the cart.")
+        self.checkout.journal.resume_parked(sale_id)
+        return problems
+
+    def _load_lines(self, sale_id: int, catalog: CatalogLookup) -> list[str]:
         items, missing = [], []
         for product_id, sku, quantity in self.checkout.journal.sale_lines(sale_id):
             product = catalog.get(product_id) if product_id else None
@@ -112,14 +255,7 @@ class Till:
                 missing.append(sku)
             else:
                 items.append((product, quantity))
-        problems = self.load_cart(items) + [f"{sku}: no longer sold" for sku in missing]
-        parked = self.checkout.journal.sale(sale_id)
-        if self.cart.totals().total.minor != parked.total_minor:
-            # Discounts are not carried over, and prices may have changed since it was parked.
-            was = Money(parked.total_minor, parked.currency)
-            problems.append(f"The parked sale came to {was}; discounts or prices differ now, so check the cart.")
-        self.checkout.journal.resume_parked(sale_id)
-        return problems
+        return self.load_cart(items) + [f"{sku}: no longer sold" for sku in missing]
 
     def load_cart(self, items: list[tuple[Product, int]]) -> list[str]:
         """Replace the cart with these items; returns what could not be added."""

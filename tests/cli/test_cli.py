@@ -102,6 +102,10 @@ def test_receipts_export_after_sales(tmp_path, sandbox, api_key):
         "refunded_minor",
         "till_id",
         "discount_minor",  # appended: the columns before keep their places
+        "cash_minor",
+        "card_minor",
+        "change_minor",
+        "rounding_minor",
     ]
     assert {r["till_id"] for r in rows} == {"T1"}
     assert {r["discount_minor"] for r in rows} == {"0"}
@@ -111,3 +115,11 @@ def test_receipts_export_after_sales(tmp_path, sandbox, api_key):
     assert pos("--data-dir", str(data), "receipts", "export", "--format", "json", "--output", str(out)).returncode == 0
     records = json.loads(out.read_text())
     assert records[2]["total_minor"] == 1350 and records[2]["payment_intent"].startswith("pi_")
+    assert records[2]["card_minor"] == 1350 and records[2]["cash_minor"] == 0
+    [tender] = records[2]["tenders"]
+    assert tender == {
+        "type": "card",
+        "amount_minor": 1350,
+        "payment_intent": records[2]["payment_intent"],
+        "card_last4": "4242",
+    }

@@ -175,3 +175,44 @@ def test_recover_exits_non_zero_when_stripe_cannot_be_asked(tmp_path, sandbox, a
     assert unfinished(data_dir) == 1
     done = recover_cli(data_dir, sandbox, api_key)
     assert done.returncode == 0 and unfinished(data_dir) == 0
+
+
+SPLIT_POINTS = ("after_cash_recorded", "after_part_recorded", *POINTS[1:])
+
+
+@pytest.mark.parametrize("point", SPLIT_POINTS)
+def test_killed_during_the_card_part_of_a_split_sale(tmp_path, sandbox, api_key, point):
+    """SGD 9.00: 2.00 in cash, then a card part of 7.00, SIGKILLed at each recovery point of the
+    part. Started again, the till settles the part, reopens the sale owing only what is left, and
+    takes it: one receipt, the cash once, the card part charged once."""
+    data_dir = tmp_path / "till"
+
+    def run(mode, **extra):
+        return subprocess.run(
+            [sys.executable, "-m", "tests.helpers.split", str(data_dir), sandbox.url, mode],
+            env=env_for(api_key, **extra),
+            cwd=ROOT,
+            capture_output=True,
+            text=True,
+            timeout=120,
+        )
+
+    killed = run("pay", POS_CRASH_AT=point)
+    assert killed.returncode == -signal.SIGKILL, (killed.stdout, killed.stderr)
+    resumed = run("resume")
+    assert resumed.returncode == 0, resumed.stdout + resumed.stderr
+    if point in ("after_confirm_sent", "after_receipt_saved"):
+        assert "nothing open" in resumed.stdout  # the part had gone through: its receipt is written
+    else:
+        assert "due 700" in resumed.stdout and "paid 1" in resumed.stdout, resumed.stdout
+    stripe = sandbox_client(sandbox, api_key)
+    check_invariants(data_dir / "pos.sqlite3", stripe)
+    conn = sqlite3.connect(data_dir / "pos.sqlite3")
+    try:
+        receipts = conn.execute("SELECT receipt_no, total_minor, cash_minor, card_minor FROM receipts").fetchall()
+        open_sales = conn.execute("SELECT count(*) FROM sales WHERE state = 'split'").fetchone()[0]
+    finally:
+        conn.close()
+    assert receipts == [(1, 900, 200, 700)] and open_sales == 0
+    succeeded = [pi for pi in stripe.v1.payment_intents.list().data if pi.status == "succeeded"]
+    assert [pi.amount for pi in succeeded] == [700]

@@ -94,7 +94,7 @@ def test_a_database_from_a_newer_till_is_refused_untouched(tmp_path, sandbox, ap
     db = a_shop_with_sales(tmp_path / "data", sandbox, api_key)
     conn = sqlite3.connect(db)
     conn.execute("ALTER TABLE receipts ADD COLUMN cashier TEXT NOT NULL DEFAULT 'ann'")
-    conn.execute("PRAGMA user_version = 7")
+    conn.execute(f"PRAGMA user_version = {SCHEMA_VERSION + 1}")
     conn.commit()
     conn.close()
     digest = hashlib.sha256(db.read_bytes()).hexdigest()
@@ -165,8 +165,55 @@ def test_a_layout_5_database_gets_the_drawer_columns_on_its_z_reports(tmp_path, 
         engine.dispose()
     conn = sqlite3.connect(db)
     assert conn.execute("SELECT last_movement_id, counted_cash_minor FROM z_reports").fetchall() == [(0, None)]
-    assert conn.execute("PRAGMA user_version").fetchone()[0] == SCHEMA_VERSION == 6
+    assert conn.execute("PRAGMA user_version").fetchone()[0] == SCHEMA_VERSION
     conn.close()
+
+
+def test_a_layout_6_database_gets_tenders_and_its_receipts_and_refunds_still_read(tmp_path, sandbox, api_key):
+    """tests/fixtures/layout6.sqlite3 was written by the till of layout 6 (two card sales, one refund of
+    3.00): every receipt had one PaymentIntent, NOT NULL. After the upgrade each has its card as its one
+    tender, its refund points at that tender, and a cash sale can be saved beside them."""
+    import shutil
+
+    from pos.adapters.db.receipts import ReceiptsRepo
+    from pos.adapters.db.refunds import SqlRefunds
+    from pos.adapters.db.settings import SettingsRepo
+    from pos.domain.money import Money
+    from pos.domain.tender import TenderKind
+    from pos.services.receipts import ReceiptQuery
+
+    data = tmp_path / "data"
+    data.mkdir()
+    shutil.copy(ROOT / "tests" / "fixtures" / "layout6.sqlite3", data / "pos.sqlite3")
+    engine = open_engine(data)
+    try:
+        repo = ReceiptsRepo(engine)
+        receipts = [repo.receipt(r.id) for r in repo.page(ReceiptQuery("all"), "SGD")]
+        assert [len(r.tenders) for r in receipts] == [1, 1]
+        assert all(
+            r.tenders[0].kind is TenderKind.CARD and r.tenders[0].payment_intent == r.payment_intent for r in receipts
+        )
+        basis = SqlRefunds(engine, SettingsRepo(engine)).basis(repo.receipt_id_for(1, "T1"))
+        assert [(p.kind, p.amount_minor, p.refunded_minor) for p in basis.parts] == [(TenderKind.CARD, 900, 300)]
+        assert basis.remaining_minor == 600
+    finally:
+        engine.dispose()
+    conn = sqlite3.connect(data / "pos.sqlite3")
+    assert conn.execute("PRAGMA user_version").fetchone()[0] == SCHEMA_VERSION
+    assert conn.execute("PRAGMA foreign_key_check").fetchall() == []
+    assert conn.execute("PRAGMA foreign_keys").fetchone()[0] == 0  # this connection's own; the till's are on
+    assert conn.execute("SELECT sum(card_minor), sum(total_minor) FROM receipts").fetchone() == (2380, 2380)
+    nullable = {row[1]: row[3] for row in conn.execute("PRAGMA table_info(receipts)")}
+    assert nullable["payment_intent"] == 0  # notnull flag: cash sales have none
+    conn.close()
+    shop = Shop(data, sandbox, api_key)
+    try:
+        shop.cart_of((shop.latte, 1))
+        paid = shop.till.pay_cash(Money(1000, "SGD"))
+        assert isinstance(paid, Paid) and paid.receipt.receipt_no == 3 and paid.receipt.payment_intent is None
+        assert Money(1000, "SGD") - paid.receipt.total == paid.receipt.tenders[0].change
+    finally:
+        shop.engine.dispose()
 
 
 def test_the_data_folder_is_a_file(tmp_path, sandbox, api_key):

@@ -12,16 +12,20 @@ import json
 from sqlalchemy.engine import Engine
 
 from pos.domain.cart import Totals
+from pos.domain.cash import CashPayment
+from pos.domain.money import Money
 from pos.domain.receipt import Receipt
+from pos.domain.tender import Tender, TenderKind
 from pos.services import sales
 from pos.services.gateway import Intent
+from pos.services.outcomes import Paid, PartPaid
 from pos.services.requests import ConfirmIntent, CreateIntent
-from pos.services.sales import AttemptRecord, JournalIntegrityError, SaleRecord
-from pos.services.states import UNFINISHED, AttemptState, IntentStatus, SaleState
+from pos.services.sales import AttemptRecord, JournalIntegrityError, SaleChanged, SaleRecord
+from pos.services.states import UNFINISHED, AttemptState, IntentStatus, SaleState, TenderState
 
 from . import raw
 from .raw import now_iso
-from .receipts import build_receipt
+from .receipts import tender_from_row, build_receipt, read_tenders
 from .settings import SettingsRepo
 
 
@@ -37,6 +41,7 @@ def _sale(row) -> SaleRecord:
         payment_intent=row["payment_intent"],
         created_at=row["created_at"],
         note=row["note"],
+        order_id=row["order_id"],
     )
 
 
@@ -202,67 +207,275 @@ class SqlJournal:
             sale = conn.execute("SELECT * FROM sales WHERE id = ?", (sale_id,)).fetchone()
             receipt = conn.execute("SELECT * FROM receipts WHERE sale_id = ?", (sale_id,)).fetchone()
             if receipt is None:
-                if intent.status is not IntentStatus.SUCCEEDED:
-                    raise JournalIntegrityError(f"sale {sale_id}: intent {intent.id} is {intent.status}")
-                if (intent.amount, intent.currency.upper()) != (sale["total_minor"], sale["currency"]):
-                    raise JournalIntegrityError(
-                        f"sale {sale_id}: intent {intent.id} is for {intent.amount} {intent.currency}, "
-                        f"the sale for {sale['total_minor']} {sale['currency']}"
-                    )
-                # Gapless: the next number is taken inside the transaction that records the paid sale.
-                number = (
-                    conn.execute(
-                        "SELECT max(receipt_no) FROM receipts WHERE till_id = ?", (sale["till_id"],)
-                    ).fetchone()[0]
-                    or 0
-                ) + 1
-                store = self._settings.load()
-                conn.execute(
-                    "INSERT INTO receipts (till_id, receipt_no, sale_id, created_at, currency, total_minor,"
-                    " tax_minor, payment_intent, card_brand, card_last4, status, refunded_minor, store_name,"
-                    " store_address, receipt_footer, discount_minor) VALUES (?,?,?,?,?,?,?,?,?,?,'paid',0,?,?,?,"
-                    " (SELECT coalesce(sum(line_discount_minor + cart_share_minor), 0) FROM sale_lines"
-                    " WHERE sale_id = ?))",
-                    (
-                        sale["till_id"],
-                        number,
-                        sale_id,
-                        stamp,
-                        sale["currency"],
-                        sale["total_minor"],
-                        sale["tax_minor"],
-                        intent.id,
-                        intent.card_brand,
-                        intent.card_last4,
-                        store.store_name,
-                        store.address,
-                        store.receipt_footer,
-                        sale_id,
-                    ),
-                )
-                conn.execute(
-                    "UPDATE payments SET state = ?, charge_id = ?, card_brand = ?, card_last4 = ?,"
-                    " updated_at = ? WHERE sale_id = ? AND state = ?",
-                    (
-                        AttemptState.SUCCEEDED,
-                        intent.charge_id,
-                        intent.card_brand,
-                        intent.card_last4,
-                        stamp,
-                        sale_id,
-                        AttemptState.SENT,
-                    ),
-                )
-                conn.execute(
-                    "UPDATE sales SET state = ?, payment_intent = ?, updated_at = ? WHERE id = ?",
-                    (SaleState.PAID, intent.id, stamp, sale_id),
-                )
-                receipt = conn.execute("SELECT * FROM receipts WHERE sale_id = ?", (sale_id,)).fetchone()
+                self._check_paid(sale, intent)
+                self._card_paid(conn, sale, intent, stamp)
+                paid = Money(intent.amount, sale["currency"])
+                _add_tender(conn, sale, TenderKind.CARD, paid, paid, 0, 0, stamp, sale_id, intent)
+                receipt = self._write_receipt(conn, sale, stamp)
             return self._receipt(conn, receipt, sale)
 
+    @staticmethod
+    def _check_paid(sale, intent: Intent) -> None:
+        if intent.status is not IntentStatus.SUCCEEDED:
+            raise JournalIntegrityError(f"sale {sale['id']}: intent {intent.id} is {intent.status}")
+        if (intent.amount, intent.currency.upper()) != (sale["total_minor"], sale["currency"]):
+            raise JournalIntegrityError(
+                f"sale {sale['id']}: intent {intent.id} is for {intent.amount} {intent.currency}, "
+                f"the sale for {sale['total_minor']} {sale['currency']}"
+            )
+
+    @staticmethod
+    def _card_paid(conn, sale, intent: Intent, stamp: str) -> None:
+        """The confirm that went through, and the sale (or card part) it paid, marked paid."""
+        conn.execute(
+            "UPDATE payments SET state = ?, charge_id = ?, card_brand = ?, card_last4 = ?,"
+            " updated_at = ? WHERE sale_id = ? AND state = ?",
+            (
+                AttemptState.SUCCEEDED,
+                intent.charge_id,
+                intent.card_brand,
+                intent.card_last4,
+                stamp,
+                sale["id"],
+                AttemptState.SENT,
+            ),
+        )
+        conn.execute(
+            "UPDATE sales SET state = ?, payment_intent = ?, updated_at = ? WHERE id = ?",
+            (SaleState.PAID, intent.id, stamp, sale["id"]),
+        )
+
+    def _write_receipt(self, conn, order, stamp: str):
+        """The sale's numbered receipt, from its paid tenders; the sale is paid in the same transaction."""
+        till_id = order["till_id"]
+        # Gapless: the next number is taken inside the transaction that records the paid sale.
+        number = (
+            conn.execute("SELECT max(receipt_no) FROM receipts WHERE till_id = ?", (till_id,)).fetchone()[0] or 0
+        ) + 1
+        tenders = conn.execute(
+            "SELECT * FROM tenders WHERE sale_id = ? AND state = ? ORDER BY part_no", (order["id"], TenderState.PAID)
+        ).fetchall()
+        cards = [t for t in tenders if t["kind"] == TenderKind.CARD]
+        cash = [t for t in tenders if t["kind"] == TenderKind.CASH]
+        # A sale paid by one card keeps its intent on the receipt (searchable, as before cash); the
+        # receipt names the last card either way, so a search by the last four digits finds it.
+        single = cards[0]["payment_intent"] if len(cards) == 1 and not cash else None
+        card = cards[-1] if cards else None
+        store = self._settings.load()
+        conn.execute(
+            "INSERT INTO receipts (till_id, receipt_no, sale_id, created_at, currency, total_minor,"
+            " tax_minor, payment_intent, card_brand, card_last4, status, refunded_minor, store_name,"
+            " store_address, receipt_footer, discount_minor, card_minor, cash_minor, change_minor, rounding_minor)"
+            " VALUES (?,?,?,?,?,?,?,?,?,?,'paid',0,?,?,?,"
+            " (SELECT coalesce(sum(line_discount_minor + cart_share_minor), 0) FROM sale_lines WHERE sale_id = ?),"
+            " ?,?,?,?)",
+            (
+                till_id,
+                number,
+                order["id"],
+                stamp,
+                order["currency"],
+                order["total_minor"],
+                order["tax_minor"],
+                single,
+                card["card_brand"] if card else None,
+                card["card_last4"] if card else None,
+                store.store_name,
+                store.address,
+                store.receipt_footer,
+                order["id"],
+                sum(t["amount_minor"] for t in cards),
+                sum(t["amount_minor"] for t in cash),
+                sum(t["change_minor"] for t in cash),
+                sum(t["rounding_minor"] for t in tenders),
+            ),
+        )
+        conn.execute("UPDATE sales SET state = ?, updated_at = ? WHERE id = ?", (SaleState.PAID, stamp, order["id"]))
+        return conn.execute("SELECT * FROM receipts WHERE sale_id = ?", (order["id"],)).fetchone()
+
+    # -- a sale paid in parts (cash, several cards) ------------------------------------
+    def split(self, sale_id: int) -> SaleRecord:
+        """A sale that never had an intent recorded goes straight to being paid in parts."""
+        with self._write() as conn:
+            conn.execute(
+                "UPDATE sales SET state = ?, updated_at = ? WHERE id = ? AND state = ? AND order_id IS NULL",
+                (SaleState.SPLIT, now_iso(), sale_id, SaleState.STARTED),
+            )
+            return _sale(conn.execute("SELECT * FROM sales WHERE id = ?", (sale_id,)).fetchone())
+
+    def take_cash(self, sale_id: int, payment: CashPayment) -> Paid | PartPaid:
+        """Cash taken for a sale, in one transaction: the tender, and the receipt when it settles the sale."""
+        stamp = now_iso()
+        with self._write() as conn:
+            order = conn.execute("SELECT * FROM sales WHERE id = ?", (sale_id,)).fetchone()
+            if order["state"] not in (SaleState.STARTED, SaleState.SPLIT) or order["order_id"] is not None:
+                raise SaleChanged(f"This sale cannot take cash now ({order['state']}).")
+            if self._unfinished_part(conn, sale_id) is not None:
+                raise SaleChanged("A card payment for this sale is still open; settle it first.")
+            due = _due(conn, order)
+            if due != payment.due.minor:
+                raise SaleChanged(f"The sale now owes {Money(due, order['currency'])}; look at it again.")
+            conn.execute("UPDATE sales SET state = ?, updated_at = ? WHERE id = ?", (SaleState.SPLIT, stamp, sale_id))
+            tender_id = _add_tender(
+                conn,
+                order,
+                TenderKind.CASH,
+                payment.applied,
+                payment.tendered,
+                payment.change.minor,
+                payment.rounding.minor,
+                stamp,
+            )
+            if payment.settles:
+                receipt = self._write_receipt(conn, order, stamp)
+                return Paid(self._receipt(conn, receipt))
+            return PartPaid(_tender_by_id(conn, tender_id), Money(_due(conn, order), order["currency"]))
+
+    def begin_part(self, sale_id: int, create: CreateIntent) -> SaleRecord:
+        """A card part of a sale paid in parts: its own journal row, with its own key, before Stripe hears of it."""
+        stamp = now_iso()
+        with self._write() as conn:
+            order = conn.execute("SELECT * FROM sales WHERE id = ?", (sale_id,)).fetchone()
+            if order["state"] != SaleState.SPLIT:
+                raise SaleChanged(f"This sale is not being paid in parts ({order['state']}).")
+            if self._unfinished_part(conn, sale_id) is not None:
+                raise SaleChanged("A card payment for this sale is still open; settle it first.")
+            due = _due(conn, order)
+            if not 0 < create.amount.minor <= due:
+                raise SaleChanged(
+                    f"A card part must be more than nothing and at most what is due ({Money(due, order['currency'])})."
+                )
+            conn.execute("SELECT max(receipt_no) FROM receipts WHERE till_id = ?", (order["till_id"],)).fetchone()
+            part_id = conn.execute(
+                "INSERT INTO sales (sale_key, till_id, state, currency, total_minor, tax_minor, subtotal_minor,"
+                " tax_inclusive, create_params, created_at, updated_at, order_id, cart_discount_minor)"
+                " VALUES (?,?,?,?,?,0,0,?,?,?,?,?,0)",
+                (
+                    create.sale_key,
+                    order["till_id"],
+                    SaleState.STARTED,
+                    order["currency"],
+                    create.amount.minor,
+                    order["tax_inclusive"],
+                    json.dumps(create.to_json(), sort_keys=True),
+                    stamp,
+                    stamp,
+                    sale_id,
+                ),
+            ).lastrowid
+            return _sale(conn.execute("SELECT * FROM sales WHERE id = ?", (part_id,)).fetchone())
+
+    def finish_part(self, part_id: int, intent: Intent) -> Paid | PartPaid:
+        """A card part went through: its tender, and the receipt if it settles the sale, in one transaction."""
+        stamp = now_iso()
+        with self._write() as conn:
+            part = conn.execute("SELECT * FROM sales WHERE id = ?", (part_id,)).fetchone()
+            order = conn.execute("SELECT * FROM sales WHERE id = ?", (part["order_id"],)).fetchone()
+            if part["state"] != SaleState.PAID:
+                self._check_paid(part, intent)
+                self._card_paid(conn, part, intent, stamp)
+                paid = Money(intent.amount, order["currency"])
+                _add_tender(conn, order, TenderKind.CARD, paid, paid, 0, 0, stamp, part_id, intent)
+                # Written whatever became of the sale meanwhile: money moved, so the part is on record.
+                if order["state"] == SaleState.SPLIT and _due(conn, order) <= 0:
+                    self._write_receipt(conn, order, stamp)
+            return self._part_result(conn, part_id)
+
+    def part_result(self, part_id: int) -> Paid | PartPaid:
+        with self._connection() as conn:
+            return self._part_result(conn, part_id)
+
+    def _part_result(self, conn, part_id: int) -> Paid | PartPaid:
+        part = conn.execute("SELECT * FROM sales WHERE id = ?", (part_id,)).fetchone()
+        order = conn.execute("SELECT * FROM sales WHERE id = ?", (part["order_id"],)).fetchone()
+        receipt = conn.execute("SELECT * FROM receipts WHERE sale_id = ?", (order["id"],)).fetchone()
+        if receipt is not None:
+            return Paid(self._receipt(conn, receipt, order))
+        row = conn.execute("SELECT id FROM tenders WHERE part_sale_id = ?", (part_id,)).fetchone()
+        if row is None:
+            raise JournalIntegrityError(f"card part {part_id} is paid but has no tender")
+        return PartPaid(_tender_by_id(conn, row[0]), Money(_due(conn, order), order["currency"]))
+
+    def begin_return(self, part_id: int) -> SaleRecord:
+        with self._write() as conn:
+            conn.execute(
+                "UPDATE sales SET state = ?, updated_at = ? WHERE id = ? AND state = ? AND order_id IS NOT NULL",
+                (SaleState.RETURN_SENT, now_iso(), part_id, SaleState.PAID),
+            )
+            return _sale(conn.execute("SELECT * FROM sales WHERE id = ?", (part_id,)).fetchone())
+
+    def finish_return(self, part_id: int, refund_id: str) -> None:
+        stamp = now_iso()
+        note = f"given back by Stripe refund {refund_id}"
+        with self._write() as conn:
+            conn.execute(
+                "UPDATE sales SET state = ?, note = ?, updated_at = ? WHERE id = ? AND state = ?",
+                (SaleState.RETURNED, note, stamp, part_id, SaleState.RETURN_SENT),
+            )
+            conn.execute(
+                "UPDATE tenders SET state = ?, note = ?, updated_at = ? WHERE part_sale_id = ?",
+                (TenderState.RETURNED, note, stamp, part_id),
+            )
+
+    def close_voided(self, sale_id: int, note: str) -> None:
+        """A voided sale whose card parts were all given back: its cash goes back too, and it is closed."""
+        stamp = now_iso()
+        with self._write() as conn:
+            kept = conn.execute(
+                "SELECT count(*) FROM tenders WHERE sale_id = ? AND kind = ? AND state = ?",
+                (sale_id, TenderKind.CARD, TenderState.PAID),
+            ).fetchone()[0]
+            if kept:
+                raise SaleChanged("A card part of this sale has not been given back yet.")
+            conn.execute(
+                "UPDATE tenders SET state = ?, note = 'handed back in cash', updated_at = ?"
+                " WHERE sale_id = ? AND kind = ? AND state = ?",
+                (TenderState.RETURNED, stamp, sale_id, TenderKind.CASH, TenderState.PAID),
+            )
+            conn.execute(
+                "UPDATE sales SET state = ?, note = ?, updated_at = ? WHERE id = ? AND state = ?",
+                (SaleState.ABANDONED, note, stamp, sale_id, SaleState.SPLIT),
+            )
+
+    def parts(self, sale_id: int) -> list[SaleRecord]:
+        """A sale's card parts, in the order they were started."""
+        with self._connection() as conn:
+            rows = conn.execute("SELECT * FROM sales WHERE order_id = ? ORDER BY id", (sale_id,)).fetchall()
+        return [_sale(r) for r in rows]
+
+    def unfinished_part(self, sale_id: int) -> SaleRecord | None:
+        with self._connection() as conn:
+            return self._unfinished_part(conn, sale_id)
+
+    @staticmethod
+    def _unfinished_part(conn, sale_id: int) -> SaleRecord | None:
+        row = conn.execute(
+            f"SELECT * FROM sales WHERE order_id = ? AND state IN ({','.join('?' * len(UNFINISHED))})"
+            " ORDER BY id DESC LIMIT 1",
+            (sale_id, *UNFINISHED),
+        ).fetchone()
+        return _sale(row) if row else None
+
+    def tenders(self, sale_id: int) -> tuple[Tender, ...]:
+        with self._connection() as conn:
+            return read_tenders(conn, sale_id)
+
+    def due(self, sale_id: int) -> Money:
+        with self._connection() as conn:
+            order = conn.execute("SELECT * FROM sales WHERE id = ?", (sale_id,)).fetchone()
+            return Money(_due(conn, order), order["currency"])
+
+    def split_sales(self, till_id: str) -> list[SaleRecord]:
+        """This till's sales being paid in parts (left open by a crash, or between two tenders)."""
+        with self._connection() as conn:
+            rows = conn.execute(
+                "SELECT * FROM sales WHERE till_id = ? AND state = ? ORDER BY id", (till_id, SaleState.SPLIT)
+            ).fetchall()
+        return [_sale(r) for r in rows]
+
     def close_sale(self, sale_id: int, state: SaleState, note: str) -> None:
-        if state not in (SaleState.ABANDONED, SaleState.PARKED):
-            raise ValueError(f"a sale is closed as abandoned or parked, not {state}")
+        if state not in (SaleState.ABANDONED, SaleState.PARKED, SaleState.SPLIT):
+            raise ValueError(f"a sale is closed as abandoned, parked or split, not {state}")
         stamp = now_iso()
         with self._write() as conn:
             conn.execute(
@@ -326,3 +539,57 @@ class SqlJournal:
 
     def _receipt(self, conn, row, sale=None) -> Receipt:
         return build_receipt(conn, row, self._settings.load(), sale)
+
+
+def _due(conn, order) -> int:
+    """What a sale still owes: its total less what its paid tenders paid of it (rounding aside)."""
+    paid = conn.execute(
+        "SELECT coalesce(sum(amount_minor - rounding_minor), 0) FROM tenders WHERE sale_id = ? AND state = ?",
+        (order["id"], TenderState.PAID),
+    ).fetchone()[0]
+    return int(order["total_minor"] - paid)
+
+
+def _add_tender(
+    conn,
+    order,
+    kind: TenderKind,
+    amount: Money,
+    tendered: Money,
+    change_minor: int,
+    rounding_minor: int,
+    stamp: str,
+    part_sale_id: int | None = None,
+    intent: Intent | None = None,
+) -> int:
+    part_no = (
+        conn.execute("SELECT max(part_no) FROM tenders WHERE sale_id = ?", (order["id"],)).fetchone()[0] or 0
+    ) + 1
+    return int(
+        conn.execute(
+            "INSERT INTO tenders (sale_id, part_no, kind, state, currency, amount_minor, tendered_minor, change_minor,"
+            " rounding_minor, part_sale_id, payment_intent, card_brand, card_last4, created_at, updated_at)"
+            " VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
+            (
+                order["id"],
+                part_no,
+                kind,
+                TenderState.PAID,
+                order["currency"],
+                amount.minor,
+                tendered.minor,
+                change_minor,
+                rounding_minor,
+                part_sale_id,
+                intent.id if intent else None,
+                intent.card_brand if intent else None,
+                intent.card_last4 if intent else None,
+                stamp,
+                stamp,
+            ),
+        ).lastrowid
+    )
+
+
+def _tender_by_id(conn, tender_id: int) -> Tender:
+    return tender_from_row(conn.execute("SELECT * FROM tenders WHERE id = ?", (tender_id,)).fetchone())

@@ -11,6 +11,7 @@ from sqlalchemy.engine import Engine
 from pos.domain.cart import LineTotals
 from pos.domain.money import Money
 from pos.domain.receipt import Receipt
+from pos.domain.tender import Tender, TenderKind
 from pos.services.receipts import EXPORT_COLUMNS, PAGE, QueryError, ReceiptQuery, ReceiptSummary
 
 from . import raw
@@ -20,6 +21,30 @@ from .raw import parse_iso
 def _printed(row, column: str, today: str) -> str:
     value = row[column] if column in row.keys() else None
     return today if value is None else value
+
+
+def tender_from_row(row) -> Tender:
+    cur = row["currency"]
+    kind = TenderKind(row["kind"])
+    cash = kind is TenderKind.CASH
+    return Tender(
+        kind=kind,
+        amount=Money(row["amount_minor"], cur),
+        tendered=Money(row["tendered_minor"], cur) if cash else None,
+        change=Money(row["change_minor"], cur) if cash else None,
+        rounding=Money(row["rounding_minor"], cur) if row["rounding_minor"] else None,
+        payment_intent=row["payment_intent"],
+        card_brand=row["card_brand"],
+        card_last4=row["card_last4"],
+    )
+
+
+def read_tenders(conn, sale_id: int, state: str = "paid") -> tuple[Tender, ...]:
+    """A sale's tenders in the state asked (paid, or returned), in the order they were taken."""
+    rows = conn.execute(
+        "SELECT * FROM tenders WHERE sale_id = ? AND state = ? ORDER BY part_no", (sale_id, state)
+    ).fetchall()
+    return tuple(tender_from_row(r) for r in rows)
 
 
 def build_receipt(conn, row, settings, sale=None) -> Receipt:
@@ -66,6 +91,7 @@ def build_receipt(conn, row, settings, sale=None) -> Receipt:
         tax_by_rate=tuple((rate, Money(v, cur)) for rate, v in sorted(by_rate.items())),
         cart_discount=_money(sale, "cart_discount_minor", cur),
         cart_discount_reason=sale["cart_discount_reason"] if "cart_discount_reason" in sale.keys() else None,
+        tenders=read_tenders(conn, row["sale_id"]),
     )
 
 
@@ -88,6 +114,7 @@ def _summary(row) -> ReceiptSummary:
         payment_intent=row["payment_intent"],
         status=row["status"],
         refunded=Money(row["refunded_minor"], cur),
+        cash=Money(row["cash_minor"], cur),
     )
 
 
@@ -159,7 +186,11 @@ class ReceiptsRepo:
         if query.kind == "intent":
             if not text.startswith("pi_"):
                 raise QueryError("A payment id starts with pi_.")
-            return ["payment_intent = ?"], [text]
+            # A split sale's card parts are its tenders' (the receipt keeps one intent only when one card paid).
+            return ["(payment_intent = ? OR sale_id IN (SELECT sale_id FROM tenders WHERE payment_intent = ?))"], [
+                text,
+                text,
+            ]
         if query.kind == "last4":
             if not (len(text) == 4 and text.isdigit()):
                 raise QueryError("Type the card's last four digits.")
@@ -192,12 +223,25 @@ class ReceiptsRepo:
         return row[0] if row else None
 
     def export_rows(self) -> Iterator[dict]:
-        """Every receipt, oldest first, streamed so a million receipts do not fill memory."""
+        """Every receipt, oldest first, with its tenders, streamed so a million receipts do not fill memory."""
         with raw.connection(self._engine) as conn:
-            cursor = conn.execute(f"SELECT {', '.join(EXPORT_COLUMNS)} FROM receipts ORDER BY till_id, receipt_no")
+            cursor = conn.execute(
+                f"SELECT sale_id, {', '.join(EXPORT_COLUMNS)} FROM receipts ORDER BY till_id, receipt_no"
+            )
             while True:
                 rows = cursor.fetchmany(1000)
                 if not rows:
                     return
+                tenders: dict[int, list[dict]] = {}
+                for sale_id, kind, amount, intent, last4 in conn.execute(
+                    "SELECT sale_id, kind, amount_minor, payment_intent, card_last4 FROM tenders WHERE state = 'paid'"
+                    f" AND sale_id IN ({','.join('?' * len(rows))}) ORDER BY sale_id, part_no",
+                    [row["sale_id"] for row in rows],
+                ):
+                    tenders.setdefault(sale_id, []).append(
+                        {"type": kind, "amount_minor": amount, "payment_intent": intent, "card_last4": last4}
+                    )
                 for row in rows:
-                    yield dict(row)
+                    record = dict(row)
+                    record["tenders"] = tenders.get(record.pop("sale_id"), [])
+                    yield record

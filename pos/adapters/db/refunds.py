@@ -7,10 +7,11 @@ import json
 from sqlalchemy.engine import Engine
 
 from pos.domain.money import Money
-from pos.domain.refunds import RefundableLine, RefundError, RefundReceipt, lines_amount
+from pos.domain.refunds import PaidPart, RefundableLine, RefundError, RefundPart, RefundReceipt, lines_amount
+from pos.domain.tender import TenderKind
 from pos.services.refund_journal import RefundBasis, RefundRecord
 from pos.services.requests import CreateRefund
-from pos.services.states import RefundState
+from pos.services.states import RefundState, TenderState
 
 from . import raw
 from .raw import now_iso, parse_iso
@@ -28,7 +29,9 @@ def _record(row) -> RefundRecord:
         state=RefundState(row["state"]),
         amount_minor=row["amount_minor"],
         currency=row["currency"],
-        request=CreateRefund.from_json(json.loads(row["params"]), row["currency"]),
+        request=None
+        if row["tender_kind"] == TenderKind.CASH
+        else CreateRefund.from_json(json.loads(row["params"]), row["currency"]),
         created_at=row["created_at"],
         refund_no=row["refund_no"],
         stripe_refund=row["stripe_refund"],
@@ -70,7 +73,31 @@ class SqlRefunds:
                 "SELECT * FROM sale_lines WHERE sale_id = ? ORDER BY line_no", (receipt["sale_id"],)
             )
         )
+        given = dict(
+            conn.execute(
+                "SELECT tender_id, sum(amount_minor) FROM refunds WHERE receipt_id = ? AND state IN (?, ?)"
+                " GROUP BY tender_id",
+                (receipt_id, *COUNTED),
+            ).fetchall()
+        )
+        tenders = conn.execute(
+            "SELECT * FROM tenders WHERE sale_id = ? AND state = ? ORDER BY part_no",
+            (receipt["sale_id"], TenderState.PAID),
+        ).fetchall()
+        parts = tuple(
+            PaidPart(
+                tender_id=t["id"],
+                kind=TenderKind(t["kind"]),
+                amount_minor=t["amount_minor"],
+                refunded_minor=given.get(t["id"], 0),
+                card_brand=t["card_brand"],
+                card_last4=t["card_last4"],
+            )
+            for t in tenders
+        )
         return RefundBasis(
+            parts=parts,
+            intents=tuple((t["id"], t["payment_intent"]) for t in tenders if t["payment_intent"]),
             receipt_id=receipt_id,
             receipt_no=receipt["receipt_no"],
             till_id=receipt["till_id"],
@@ -88,10 +115,12 @@ class SqlRefunds:
             return self._basis(conn, receipt_id)
 
     def begin_refund(
-        self, basis: RefundBasis, lines: dict[int, int], request: CreateRefund, tax_minor: int
-    ) -> RefundRecord:
+        self, basis: RefundBasis, lines: dict[int, int], pieces: list[tuple[RefundPart, CreateRefund, int]]
+    ) -> list[RefundRecord]:
+        """Journal every piece of a refund in one transaction, each as sent: card pieces go to Stripe,
+        cash pieces are done when their phase runs (refund_phases). The lines go with the first."""
         stamp = now_iso()
-        amount_minor = request.amount.minor
+        amount_minor = sum(piece.amount_minor for piece, _request, _tax in pieces)
         with raw.write(self._engine) as conn:
             # Checked again under the write lock: two tills refunding one receipt cannot both pass.
             fresh = self._basis(conn, basis.receipt_id)
@@ -107,61 +136,71 @@ class SqlRefunds:
             for line_no, units in lines.items():
                 if units > left.get(line_no, 0):
                     raise RefundError("Some of those items were refunded already.")
-            refund_id = conn.execute(
-                "INSERT INTO refunds (refund_key, receipt_id, till_id, state, amount_minor, currency, reason, params,"
-                " created_at, updated_at, tax_minor) VALUES (?,?,?,?,?,?,?,?,?,?,?)",
-                (
-                    request.refund_key,
-                    basis.receipt_id,
-                    basis.till_id,
-                    RefundState.SENT,
-                    amount_minor,
-                    basis.currency,
-                    request.reason,
-                    json.dumps(request.to_json(), sort_keys=True),
-                    stamp,
-                    stamp,
-                    tax_minor,
-                ),
-            ).lastrowid
-            conn.executemany(
-                "INSERT INTO refund_lines (refund_id, line_no, quantity, amount_minor) VALUES (?,?,?,?)",
-                [
-                    (refund_id, n, q, lines_amount(list(fresh.lines), {n: q}, fresh.currency))
-                    for n, q in lines.items()
-                    if q > 0
-                ],
-            )
-            return _record(conn.execute("SELECT * FROM refunds WHERE id = ?", (refund_id,)).fetchone())
+            ids = []
+            for n, (piece, request, tax_minor) in enumerate(pieces):
+                cash = piece.given_as is TenderKind.CASH
+                refund_id = conn.execute(
+                    "INSERT INTO refunds (refund_key, receipt_id, till_id, state, amount_minor, currency, reason,"
+                    " params, created_at, updated_at, tax_minor, tender_id, tender_kind, cash_for_card)"
+                    " VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
+                    (
+                        request.refund_key,
+                        basis.receipt_id,
+                        basis.till_id,
+                        RefundState.SENT,
+                        piece.amount_minor,
+                        basis.currency,
+                        request.reason,
+                        "{}" if cash else json.dumps(request.to_json(), sort_keys=True),
+                        stamp,
+                        stamp,
+                        tax_minor,
+                        piece.tender_id,
+                        piece.given_as,
+                        piece.cash_for_card,
+                    ),
+                ).lastrowid
+                if n == 0:
+                    conn.executemany(
+                        "INSERT INTO refund_lines (refund_id, line_no, quantity, amount_minor) VALUES (?,?,?,?)",
+                        [
+                            (refund_id, ln, q, lines_amount(list(fresh.lines), {ln: q}, fresh.currency))
+                            for ln, q in lines.items()
+                            if q > 0
+                        ],
+                    )
+                ids.append(refund_id)
+            return [_record(conn.execute("SELECT * FROM refunds WHERE id = ?", (i,)).fetchone()) for i in ids]
 
-    def finish_refund(self, refund_id: int, stripe_refund: str) -> RefundReceipt:
+    def finish_refund(self, refund_id: int, stripe_refund: str | None) -> RefundReceipt:
         """Number the refund and add it to the receipt, in one transaction (a no-op if done already)."""
-        stamp = now_iso()
         with raw.write(self._engine) as conn:
-            row = conn.execute("SELECT * FROM refunds WHERE id = ?", (refund_id,)).fetchone()
-            if row["state"] != RefundState.SUCCEEDED:
-                number = (
-                    conn.execute("SELECT max(refund_no) FROM refunds WHERE till_id = ?", (row["till_id"],)).fetchone()[
-                        0
-                    ]
-                    or 0
-                ) + 1
-                conn.execute(
-                    "UPDATE refunds SET state = ?, refund_no = ?, stripe_refund = ?, message = NULL,"
-                    " updated_at = ? WHERE id = ?",
-                    (RefundState.SUCCEEDED, number, stripe_refund, stamp, refund_id),
-                )
-                receipt = conn.execute(
-                    "SELECT total_minor, refunded_minor FROM receipts WHERE id = ?", (row["receipt_id"],)
-                ).fetchone()
-                refunded = receipt["refunded_minor"] + row["amount_minor"]
-                status = "refunded" if refunded >= receipt["total_minor"] else "partially_refunded"
-                conn.execute(
-                    "UPDATE receipts SET refunded_minor = ?, status = ? WHERE id = ?",
-                    (refunded, status, row["receipt_id"]),
-                )
-                row = conn.execute("SELECT * FROM refunds WHERE id = ?", (refund_id,)).fetchone()
-            return self._refund_receipt(conn, row)
+            self._number(conn, refund_id, stripe_refund, now_iso())
+            return self._refund_receipt(
+                conn, conn.execute("SELECT * FROM refunds WHERE id = ?", (refund_id,)).fetchone()
+            )
+
+    @staticmethod
+    def _number(conn, refund_id: int, stripe_refund: str | None, stamp: str) -> None:
+        row = conn.execute("SELECT * FROM refunds WHERE id = ?", (refund_id,)).fetchone()
+        if row["state"] == RefundState.SUCCEEDED:
+            return
+        number = (
+            conn.execute("SELECT max(refund_no) FROM refunds WHERE till_id = ?", (row["till_id"],)).fetchone()[0] or 0
+        ) + 1
+        conn.execute(
+            "UPDATE refunds SET state = ?, refund_no = ?, stripe_refund = ?, message = NULL, updated_at = ?"
+            " WHERE id = ?",
+            (RefundState.SUCCEEDED, number, stripe_refund, stamp, refund_id),
+        )
+        receipt = conn.execute(
+            "SELECT total_minor, refunded_minor FROM receipts WHERE id = ?", (row["receipt_id"],)
+        ).fetchone()
+        refunded = receipt["refunded_minor"] + row["amount_minor"]
+        status = "refunded" if refunded >= receipt["total_minor"] else "partially_refunded"
+        conn.execute(
+            "UPDATE receipts SET refunded_minor = ?, status = ? WHERE id = ?", (refunded, status, row["receipt_id"])
+        )
 
     def _refund_receipt(self, conn, row) -> RefundReceipt:
         receipt = conn.execute("SELECT * FROM receipts WHERE id = ?", (row["receipt_id"],)).fetchone()
@@ -171,6 +210,11 @@ class SqlRefunds:
         units = conn.execute(
             "SELECT line_no, quantity FROM refund_lines WHERE refund_id = ? ORDER BY line_no", (row["id"],)
         ).fetchall()
+        tender = (
+            conn.execute("SELECT * FROM tenders WHERE id = ?", (row["tender_id"],)).fetchone()
+            if row["tender_id"]
+            else None
+        )
         return RefundReceipt(
             refund_no=row["refund_no"],
             till_id=row["till_id"],
@@ -179,9 +223,11 @@ class SqlRefunds:
             receipt_no=receipt["receipt_no"],
             amount=Money(row["amount_minor"], row["currency"]),
             lines=tuple((names.get(u["line_no"], "?"), u["quantity"]) for u in units),
-            card_brand=receipt["card_brand"],
-            card_last4=receipt["card_last4"],
+            card_brand=tender["card_brand"] if tender else receipt["card_brand"],
+            card_last4=tender["card_last4"] if tender else receipt["card_last4"],
             stripe_refund=row["stripe_refund"],
+            in_cash=row["tender_kind"] == TenderKind.CASH,
+            cash_for_card=bool(row["cash_for_card"]),
         )
 
     def fail_refund(self, refund_id: int, message: str) -> None:

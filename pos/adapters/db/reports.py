@@ -73,10 +73,15 @@ class ReportsRepo:
             f"max(created_at), min(receipt_no), max(receipt_no) FROM receipts WHERE {where}",
             args,
         ).fetchone()
+        cash, card, change, rounding = conn.execute(
+            "SELECT coalesce(sum(cash_minor), 0), coalesce(sum(card_minor), 0), coalesce(sum(change_minor), 0), "
+            f"coalesce(sum(rounding_minor), 0) FROM receipts WHERE {where}",
+            args,
+        ).fetchone()
         refund_where, refund_args = span.refunds
-        refunds_count, refunds, tax_refunded, refund_first_at, refund_last_at = conn.execute(
+        refunds_count, refunds, tax_refunded, refund_first_at, refund_last_at, cash_refunds = conn.execute(
             "SELECT count(*), coalesce(sum(amount_minor), 0), coalesce(sum(tax_minor), 0), min(updated_at), "
-            "max(updated_at) FROM refunds "
+            "max(updated_at), coalesce(sum(CASE WHEN tender_kind = 'cash' THEN amount_minor END), 0) FROM refunds "
             f"WHERE {refund_where}",
             refund_args,
         ).fetchone()
@@ -92,8 +97,10 @@ class ReportsRepo:
             "GROUP BY tax_rate_bp ORDER BY tax_rate_bp",
             args,
         ).fetchall()
+        # Card payments by brand: each card part of a sale counts (a bill split over two cards is two).
         by_brand = conn.execute(
-            f"SELECT coalesce(card_brand, 'unknown'), count(*), sum(total_minor) FROM receipts WHERE {where} "
+            "SELECT coalesce(card_brand, 'unknown'), count(*), sum(amount_minor) FROM tenders "
+            f"WHERE kind = 'card' AND sale_id IN (SELECT sale_id FROM receipts WHERE {where}) "
             "GROUP BY 1 ORDER BY 3 DESC",
             args,
         ).fetchall()
@@ -124,6 +131,12 @@ class ReportsRepo:
             tax_minor=tax_total,
             tax_refunded_minor=tax_refunded,
             discounts_minor=discounts,
+            cash_sales_minor=cash,
+            card_sales_minor=card,
+            change_minor=change,
+            rounding_minor=rounding,
+            cash_refunds_minor=cash_refunds,
+            card_refunds_minor=refunds - cash_refunds,
             float_minor=movements.get("float", 0),
             paid_in_minor=movements.get("paid_in", 0),
             paid_out_minor=movements.get("paid_out", 0),

@@ -8,6 +8,7 @@ start with BEGIN IMMEDIATE so two writers never deadlock on a lock upgrade.
 from __future__ import annotations
 
 import os
+import re
 from pathlib import Path
 
 from sqlalchemy import Index, UniqueConstraint, event, text
@@ -55,6 +56,9 @@ class SaleRow(SQLModel, table=True):
     note: str | None = None  # what recovery or a failure said, for the cashier
     cart_discount_minor: int = 0  # the whole cart's discount (shared over the lines' amounts)
     cart_discount_reason: str | None = None
+    # A card part of a sale paid in several tenders: the sale it pays towards. Such a row has no
+    # lines; its total is the part's amount, and it runs the same phases as a whole-card sale.
+    order_id: int | None = Field(default=None, index=True)
     created_at: str
     updated_at: str
 
@@ -115,17 +119,46 @@ class ReceiptRow(SQLModel, table=True):
     currency: str
     total_minor: int
     tax_minor: int
-    payment_intent: str = Field(unique=True)
+    payment_intent: str | None = Field(default=None, unique=True)  # a whole-card sale's; else None
     card_brand: str | None = None
     card_last4: str | None = Field(default=None, index=True)
     status: str = "paid"
     refunded_minor: int = 0
     discount_minor: int = 0  # everything taken off the sale (lines' and cart's discounts)
+    # How it was paid (the tenders table lists each part): card_minor + cash_minor = total + rounding.
+    card_minor: int = 0
+    cash_minor: int = 0  # kept in the drawer: cash handed over less change
+    change_minor: int = 0
+    rounding_minor: int = 0  # cash rounding: cash due less the total still due (negative: paid less)
     # What the printed receipt said, so a reprint says the same whatever the settings are now
     # (NULL on receipts from before layout 3: those reprint with the current settings).
     store_name: str | None = None
     store_address: str | None = None
     receipt_footer: str | None = None
+
+
+class TenderRow(SQLModel, table=True):
+    """One part of a sale's payment, written when it is paid: cash taken, or a card payment that succeeded."""
+
+    __tablename__ = "tenders"
+    __table_args__ = (UniqueConstraint("sale_id", "part_no"),)
+    id: int | None = Field(default=None, primary_key=True)
+    sale_id: int = Field(foreign_key="sales.id", index=True)  # the sale it pays
+    part_no: int
+    kind: str  # cash, card (domain/tender.TenderKind)
+    state: str  # paid, returned (services/states.TenderState)
+    currency: str
+    amount_minor: int  # what it paid of the sale
+    tendered_minor: int  # cash handed over; a card's amount
+    change_minor: int = 0
+    rounding_minor: int = 0
+    part_sale_id: int | None = Field(default=None, foreign_key="sales.id")  # the card payment's journal row
+    payment_intent: str | None = Field(default=None, unique=True)
+    card_brand: str | None = None
+    card_last4: str | None = None
+    note: str | None = None  # how a returned part went back (refund id, cash handed back)
+    created_at: str
+    updated_at: str
 
 
 class RefundRow(SQLModel, table=True):
@@ -142,6 +175,9 @@ class RefundRow(SQLModel, table=True):
     tax_minor: int = 0  # the tax given back inside amount_minor (domain/refunds.py shares it)
     currency: str
     reason: str | None = None
+    tender_id: int | None = Field(default=None, foreign_key="tenders.id")  # the part it gives back to
+    tender_kind: str = "card"  # how it was given back: card (through Stripe) or cash (from the drawer)
+    cash_for_card: bool = False  # cash handed back for a card part, as the cashier confirmed
     params: str  # the CreateRefund request as JSON (older layouts: the Stripe parameters sent)
     stripe_refund: str | None = None
     refund_no: int | None = None  # gapless per till, given when the refund succeeds
@@ -229,7 +265,7 @@ _FTS = [
 DB_FILE = "pos.sqlite3"
 # The database layout this till writes (PRAGMA user_version). A database from a newer till is
 # refused rather than half-understood; an older one is migrated.
-SCHEMA_VERSION = 6
+SCHEMA_VERSION = 7
 _SQLITE_HEADER = b"SQLite format 3\x00"
 
 
@@ -277,6 +313,56 @@ def _migrate(conn, version: int) -> None:
         # The drawer's day: Z reports close drawer movements by id and keep the counted cash.
         conn.exec_driver_sql("ALTER TABLE z_reports ADD COLUMN last_movement_id INTEGER NOT NULL DEFAULT 0")
         conn.exec_driver_sql("ALTER TABLE z_reports ADD COLUMN counted_cash_minor INTEGER")
+    if version < 7 and "cash_minor" not in _columns(conn, "receipts"):
+        _migrate_to_tenders(conn)
+
+
+def _migrate_to_tenders(conn) -> None:
+    """Cash and split tenders: a receipt need not have one PaymentIntent any more.
+
+    SQLite cannot drop a NOT NULL constraint in place, so `receipts` is rebuilt (SQLite's
+    documented twelve steps; prove_writable turns foreign keys off around it and this checks them
+    before the commit). Every earlier receipt was
+    paid by one card: it gets that card as its one tender, and its refunds point at it.
+    """
+    create = conn.exec_driver_sql("SELECT sql FROM sqlite_master WHERE type = 'table' AND name = 'receipts'").scalar()
+    indexes = [
+        row[0]
+        for row in conn.exec_driver_sql(
+            "SELECT sql FROM sqlite_master WHERE type = 'index' AND tbl_name = 'receipts' AND sql IS NOT NULL"
+        )
+    ]
+    relaxed = re.sub(r"(payment_intent\s+VARCHAR)\s+NOT NULL", r"\1", create, count=1)
+    if relaxed == create:
+        raise StorageUnavailable("The receipts table has a layout this till does not know; nothing was changed.")
+    columns = ", ".join(sorted(_columns(conn, "receipts")))
+    conn.exec_driver_sql(relaxed.replace("CREATE TABLE receipts", "CREATE TABLE receipts_new", 1))
+    conn.exec_driver_sql(f"INSERT INTO receipts_new ({columns}) SELECT {columns} FROM receipts")
+    conn.exec_driver_sql("DROP TABLE receipts")
+    conn.exec_driver_sql("ALTER TABLE receipts_new RENAME TO receipts")
+    for statement in indexes:
+        conn.exec_driver_sql(statement)
+    for column in ("card_minor", "cash_minor", "change_minor", "rounding_minor"):
+        conn.exec_driver_sql(f"ALTER TABLE receipts ADD COLUMN {column} INTEGER NOT NULL DEFAULT 0")
+    conn.exec_driver_sql("UPDATE receipts SET card_minor = total_minor")
+    conn.exec_driver_sql("ALTER TABLE sales ADD COLUMN order_id INTEGER")
+    conn.exec_driver_sql("CREATE INDEX IF NOT EXISTS ix_sales_order_id ON sales (order_id)")
+    conn.exec_driver_sql(
+        "INSERT INTO tenders (sale_id, part_no, kind, state, currency, amount_minor, tendered_minor, change_minor,"
+        " rounding_minor, part_sale_id, payment_intent, card_brand, card_last4, created_at, updated_at)"
+        " SELECT sale_id, 1, 'card', 'paid', currency, total_minor, total_minor, 0, 0, sale_id, payment_intent,"
+        " card_brand, card_last4, created_at, created_at FROM receipts"
+    )
+    conn.exec_driver_sql("ALTER TABLE refunds ADD COLUMN tender_id INTEGER REFERENCES tenders (id)")
+    conn.exec_driver_sql("ALTER TABLE refunds ADD COLUMN tender_kind VARCHAR NOT NULL DEFAULT 'card'")
+    conn.exec_driver_sql("ALTER TABLE refunds ADD COLUMN cash_for_card BOOLEAN NOT NULL DEFAULT 0")
+    conn.exec_driver_sql(
+        "UPDATE refunds SET tender_id = (SELECT t.id FROM tenders t JOIN receipts r ON r.sale_id = t.sale_id"
+        " WHERE r.id = refunds.receipt_id)"
+    )
+    problems = conn.exec_driver_sql("PRAGMA foreign_key_check").fetchall()
+    if problems:
+        raise StorageUnavailable(f"The till's records do not hold together ({problems[0]}); nothing was changed.")
 
 
 def prepare_data_dir(data_dir: Path) -> None:
@@ -339,10 +425,20 @@ def prove_writable(engine: Engine, version: int) -> None:
     """Migrate an older layout, then commit a write: a full disk, a read-only mount or a locked
     file shows here, at start, not after a card was charged."""
     try:
+        if version < SCHEMA_VERSION:
+            with engine.connect() as conn:
+                # Rebuilding a table needs foreign keys off, and SQLite only turns them off outside a
+                # transaction: on this connection, before BEGIN, back on whatever happens.
+                driver = conn.connection.dbapi_connection
+                assert driver is not None
+                driver.execute("PRAGMA foreign_keys = OFF")
+                try:
+                    with conn.begin():
+                        _migrate(conn, version)
+                        conn.exec_driver_sql(f"PRAGMA user_version = {SCHEMA_VERSION}")
+                finally:
+                    driver.execute("PRAGMA foreign_keys = ON")
         with engine.begin() as conn:
-            if version < SCHEMA_VERSION:
-                _migrate(conn, version)
-                conn.exec_driver_sql(f"PRAGMA user_version = {SCHEMA_VERSION}")
             conn.exec_driver_sql(
                 "INSERT OR REPLACE INTO settings (key, value) VALUES ('storage_checked_at', "
                 "strftime('%Y-%m-%dT%H:%M:%fZ', 'now'))"

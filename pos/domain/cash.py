@@ -1,0 +1,118 @@
+"""Cash at the counter: rounding the cash part to what coins can pay, change, and quick amounts.
+
+Rounding is a store's choice (none, 0.05 or 0.10, to the nearest, halves up as
+Swiss and Singapore tills do) and applies to the amount paid in cash only: a card
+is charged to the minor unit. The rounding is the cash due less the amount due,
+negative when the customer pays a little less.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from .money import Money, MoneyError
+
+# What a store can choose, as the owner reads it; "" is no rounding.
+ROUNDING_CHOICES = ("", "0.05", "0.10")
+
+# Notes in circulation (major units), for the quick buttons and the count by denomination.
+_NOTES: dict[str, tuple[int, ...]] = {
+    "SGD": (2, 5, 10, 50, 100),
+    "USD": (1, 5, 10, 20, 50, 100),
+    "EUR": (5, 10, 20, 50, 100, 200),
+    "GBP": (5, 10, 20, 50),
+    "CHF": (10, 20, 50, 100, 200),
+    "AUD": (5, 10, 20, 50, 100),
+    "CAD": (5, 10, 20, 50, 100),
+    "NZD": (5, 10, 20, 50, 100),
+    "MYR": (1, 5, 10, 20, 50, 100),
+    "HKD": (10, 20, 50, 100, 500),
+    "JPY": (1000, 2000, 5000, 10000),
+    "KRW": (1000, 5000, 10000, 50000),
+    "INR": (10, 20, 50, 100, 200, 500),
+}
+_GENERIC_NOTES = (5, 10, 20, 50, 100)
+
+
+class CashError(ValueError):
+    """Cash that cannot be taken as typed; the message is for the cashier."""
+
+
+def rounding_step(choice: str, currency: str) -> int:
+    """The store's rounding as a step in minor units (1 = none). CashError if the currency cannot take it."""
+    if not choice:
+        return 1
+    if choice not in ROUNDING_CHOICES:
+        raise CashError(f"Cash rounding is none, 0.05 or 0.10, not {choice!r}.")
+    try:
+        step = Money.parse(choice, currency).minor
+    except MoneyError:
+        raise CashError(f"{currency.upper()} has no {choice} coin to round cash to.") from None
+    return step
+
+
+def round_cash(due: Money, step: int) -> Money:
+    """The amount due rounded to the nearest step, halves up (10.02 -> 10.00, 10.03 -> 10.05 for 0.05)."""
+    if step <= 1:
+        return due
+    return Money((due.minor + step // 2) // step * step, due.currency)
+
+
+@dataclass(frozen=True)
+class CashPayment:
+    """What taking this much cash does to a sale that owes `due`."""
+
+    due: Money  # what the sale still owed before this cash
+    tendered: Money  # what the customer handed over
+    applied: Money  # what goes to the sale (cash due when it settles the sale, else the tendered amount)
+    change: Money  # handed back
+    rounding: Money  # cash due less due, when this cash settles the sale; else zero
+
+    @property
+    def settles(self) -> bool:
+        return self.applied >= self.due + self.rounding
+
+
+def take_cash(due: Money, tendered: Money, step: int) -> CashPayment:
+    """Cash that covers the (rounded) amount due settles the sale with change; less is part of it."""
+    if tendered.currency != due.currency:
+        raise CashError(f"Cash is taken in {due.currency}.")
+    if tendered.minor <= 0:
+        raise CashError("Type the cash the customer handed over.")
+    if due.minor <= 0:
+        raise CashError("Nothing is left to pay.")
+    cash_due = round_cash(due, step)
+    zero = Money.zero(due.currency)
+    if cash_due.minor <= 0:
+        # Less than half the smallest coin is left: rounding takes it away, nothing is paid in cash.
+        raise CashError(f"What is left ({due}) rounds to nothing in cash.")
+    if tendered >= cash_due:
+        return CashPayment(due, tendered, cash_due, tendered - cash_due, cash_due - due)
+    return CashPayment(due, tendered, tendered, zero, zero)
+
+
+def notes(currency: str) -> tuple[Money, ...]:
+    """The notes of a currency, smallest first (a generic set where none is listed)."""
+    majors = _NOTES.get(currency.upper(), _GENERIC_NOTES)
+    unit = Money.parse("1", currency).minor
+    return tuple(Money(major * unit, currency) for major in majors)
+
+
+def quick_amounts(due: Money, step: int, *, count: int = 4) -> tuple[Money, ...]:
+    """What a customer is likely to hand over: the exact (rounded) amount, the next whole note,
+    then the notes above it. No repeats, smallest first."""
+    exact = round_cash(due, step)
+    chosen = [exact]
+    for note in notes(due.currency):
+        if note > exact:
+            chosen.append(note)  # every note worth more than the sale (12.40 -> 20, 50, ...)
+    smallest = notes(due.currency)[0].minor
+    # and the next multiple of the smallest note (12.40 -> 14 in SGD): a note plus coins.
+    next_round = Money(-(-exact.minor // smallest) * smallest, due.currency)
+    if next_round > exact:
+        chosen.insert(1, next_round)
+    unique: list[Money] = []
+    for amount in chosen:
+        if amount not in unique:
+            unique.append(amount)
+    return tuple(unique[:count])

@@ -1,0 +1,205 @@
+"""Cash, split tender and voids (issue 13, items 1, 2 and 4): the real Stripe adapter over HTTP
+against the sandbox, and a real SQLite file. Every test ends with the exactly-once invariants."""
+
+from __future__ import annotations
+
+import sqlite3
+
+from pos.adapters.db.receipts import ReceiptsRepo
+from pos.adapters.db.refunds import SqlRefunds
+from pos.domain.catalog import Product
+from pos.domain.money import Money
+from pos.domain.receipt import render_text
+from pos.domain.tender import TenderKind
+from pos.services.checkout import Declined, Failed, Paid, PartPaid
+from pos.services.refunds import Refunded, Refunds
+from pos.services.states import SaleState
+from pos.services.till import Till
+from tests.invariants import check_invariants
+
+
+def sgd(minor: int) -> Money:
+    return Money(minor, "SGD")
+
+
+def db(shop):
+    return shop.data_dir / "pos.sqlite3"
+
+
+def odd_priced(shop) -> Product:
+    return shop.catalog.save(
+        Product(sku="MUF", name="Muffin", category="Bakery", price=sgd(433), tax_rate_bp=900, barcode="333")
+    )
+
+
+def test_a_cash_sale_with_change_is_a_numbered_receipt_and_never_reaches_stripe(shop):
+    shop.cart_of((shop.latte, 2))  # 11.60
+    paid = shop.till.pay_cash(sgd(2000))
+    assert isinstance(paid, Paid)
+    receipt = paid.receipt
+    assert receipt.receipt_no == 1 and receipt.payment_intent is None and receipt.total == sgd(1160)
+    (cash,) = receipt.tenders
+    assert (cash.kind, cash.amount, cash.tendered, cash.change) == (TenderKind.CASH, sgd(1160), sgd(2000), sgd(840))
+    text = render_text(receipt)
+    assert "Cash" in text and "Change" in text and "$8.40" in text and "Payment pi_" not in text
+    assert shop.stripe.v1.payment_intents.list().data == []  # no intent was ever created
+    # The next card sale takes the next number: one gapless sequence for every tender.
+    shop.till.new_sale()
+    shop.cart_of((shop.bun, 1))
+    card = shop.till.pay("pm_card_visa")
+    assert isinstance(card, Paid) and card.receipt.receipt_no == 2
+    check_invariants(db(shop), shop.stripe)
+
+
+def test_cash_rounding_applies_to_the_cash_only_and_is_its_own_line(shop):
+    shop.till.apply_store_terms("SGD", True, "0.05")
+    muffin = odd_priced(shop)
+    shop.cart_of((muffin, 1))  # 4.33: 4.35 in cash
+    assert shop.till.pay_cash(sgd(435)).receipt.rounding == sgd(2)
+    shop.till.new_sale()
+    shop.cart_of((muffin, 2))  # 8.66: 8.65 in cash, paid as 3.00 cash then the rest by card (never rounded)
+    part = shop.till.pay_cash(sgd(300))
+    assert isinstance(part, PartPaid) and part.due == sgd(566) and shop.till.amount_due() == sgd(566)
+    paid = shop.till.pay_card(sgd(566), "pm_card_visa")
+    assert isinstance(paid, Paid) and paid.receipt.rounding == sgd(0)
+    assert [t.amount for t in paid.receipt.tenders] == [sgd(300), sgd(566)]
+    shop.till.new_sale()
+    shop.cart_of((muffin, 3))  # 12.99: 13.00 in cash, shown on the receipt
+    paid = shop.till.pay_cash(sgd(2000))
+    assert paid.receipt.rounding == sgd(1) and paid.receipt.tenders[0].change == sgd(700)
+    text = render_text(paid.receipt)
+    assert "Cash rounding" in text and "TO PAY" in text and "$13.00" in text
+    check_invariants(db(shop), shop.stripe)
+
+
+def test_cash_then_a_declined_card_then_another_card(shop):
+    shop.cart_of((shop.latte, 2), (shop.bun, 1))  # 14.80
+    part = shop.till.pay_cash(sgd(500))
+    assert isinstance(part, PartPaid) and part.due == sgd(980)
+    declined = shop.till.pay_card(sgd(980), "pm_card_chargeDeclinedInsufficientFunds")
+    assert isinstance(declined, Declined) and shop.till.amount_due() == sgd(980)
+    paid = shop.till.pay_card(sgd(980), "pm_card_mastercard")
+    assert isinstance(paid, Paid)
+    receipt = paid.receipt
+    assert [(t.kind, t.amount) for t in receipt.tenders] == [(TenderKind.CASH, sgd(500)), (TenderKind.CARD, sgd(980))]
+    assert receipt.payment_intent is None and receipt.card_last4 == "4444"
+    # The declined card and the card that paid were two confirms of the one part's intent.
+    intents = shop.stripe.v1.payment_intents.list().data
+    assert [(pi.amount, pi.status) for pi in intents] == [(980, "succeeded")]
+    conn = sqlite3.connect(db(shop))
+    row = conn.execute("SELECT card_minor, cash_minor, change_minor, rounding_minor FROM receipts").fetchone()
+    assert row == (980, 500, 0, 0)
+    conn.close()
+    check_invariants(db(shop), shop.stripe)
+
+
+def test_two_cards_share_a_bill(shop):
+    shop.cart_of((shop.latte, 2))  # 11.60
+    first = shop.till.pay_card(sgd(600), "pm_card_visa")
+    assert isinstance(first, PartPaid) and first.due == sgd(560)
+    paid = shop.till.pay("pm_card_amex")  # the card path for what is left
+    assert isinstance(paid, Paid) and [t.amount for t in paid.receipt.tenders] == [sgd(600), sgd(560)]
+    assert sorted(pi.amount for pi in shop.stripe.v1.payment_intents.list().data) == [560, 600]
+    check_invariants(db(shop), shop.stripe)
+
+
+def test_a_declined_whole_card_then_cash_cancels_the_card_payment(shop):
+    shop.cart_of((shop.bun, 2))
+    assert isinstance(shop.till.pay("pm_card_chargeDeclined"), Declined)
+    intent_id = shop.journal.sale(shop.till.sale_id).payment_intent
+    paid = shop.till.pay_cash(sgd(1000))
+    assert isinstance(paid, Paid) and paid.receipt.tenders[0].change == sgd(360)
+    assert shop.stripe.v1.payment_intents.retrieve(intent_id).status == "canceled"
+    check_invariants(db(shop), shop.stripe)
+
+
+def test_a_card_part_cannot_be_more_than_is_due_and_cash_cannot_be_nothing(shop):
+    shop.cart_of((shop.bun, 1))  # 3.20
+    assert isinstance(shop.till.pay_cash(sgd(100)), PartPaid)
+    too_much = shop.till.pay_card(sgd(300), "pm_card_visa")
+    assert isinstance(too_much, Failed) and "at most what is due" in too_much.message
+    nothing = shop.till.pay_cash(sgd(0))
+    assert isinstance(nothing, Failed) and "cash the customer handed over" in nothing.message
+    assert shop.stripe.v1.payment_intents.list().data == []
+
+
+def test_the_cart_cannot_change_once_part_is_paid(shop):
+    shop.cart_of((shop.latte, 1))
+    assert isinstance(shop.till.pay_cash(sgd(200)), PartPaid)
+    shop.till.cart.add(shop.bun, 1)
+    refused = shop.till.pay_cash(sgd(5000))
+    assert isinstance(refused, Failed) and "cannot change" in refused.message
+    assert shop.till.part_paid
+
+
+def test_voiding_a_half_paid_split_gives_every_part_back_exactly_once(shop):
+    shop.cart_of((shop.latte, 2), (shop.bun, 1))  # 14.80
+    shop.till.pay_cash(sgd(500))
+    part = shop.till.pay_card(sgd(400), "pm_card_visa")
+    assert isinstance(part, PartPaid) and part.due == sgd(580)
+    sale_id = shop.till.sale_id
+    voided = shop.till.void_sale("customer left")
+    assert voided.voided and voided.cash == sgd(500)
+    assert "SGD 4.00 given back to the card" in voided.message
+    (intent,) = shop.stripe.v1.payment_intents.list().data
+    refunds = shop.stripe.v1.refunds.list({"payment_intent": intent.id}).data
+    assert [(r.amount, r.status) for r in refunds] == [(400, "succeeded")]
+    assert shop.journal.sale(sale_id).state is SaleState.ABANDONED and shop.till.sale_id is None
+    # Asked again (a double click, a retry): nothing more is given back.
+    shop.till._sale_id = sale_id
+    again = shop.till.void_sale("again")
+    assert len(shop.stripe.v1.refunds.list({"payment_intent": intent.id}).data) == 1 and again.voided
+    check_invariants(db(shop), shop.stripe)
+
+
+def test_a_split_sale_is_refunded_to_the_card_first_then_cash_or_all_in_cash_when_asked(shop):
+    refunds = Refunds(SqlRefunds(shop.engine, shop.settings), shop.gateway)
+    shop.cart_of((shop.latte, 2), (shop.bun, 1))  # 14.80: 5.00 cash, 9.80 card
+    shop.till.pay_cash(sgd(500))
+    receipt = shop.till.pay_card(sgd(980), "pm_card_visa").receipt
+    receipt_id = ReceiptsRepo(shop.engine).receipt_id_for(receipt.receipt_no, "T1")
+    to_card = refunds.refund(receipt_id, lines={1: 1})  # one latte, 5.80: back to the card
+    assert isinstance(to_card, Refunded) and len(to_card.refunds) == 1 and not to_card.refund.in_cash
+    assert to_card.refund.card_last4 == "4242" and to_card.refund.stripe_refund.startswith("re_")
+    both = refunds.refund(receipt_id, amount=sgd(500))  # 4.00 left on the card, then 1.00 of the cash
+    assert isinstance(both, Refunded)
+    assert [(r.amount, r.in_cash) for r in both.refunds] == [(sgd(400), False), (sgd(100), True)]
+    cash = refunds.refund(receipt_id, amount=sgd(400), in_cash=True)
+    assert [(r.amount, r.in_cash, r.cash_for_card) for r in cash.refunds] == [(sgd(400), True, False)]
+    assert refunds.basis(receipt_id).remaining_minor == 0
+    numbers = [r.refund_no for r in (*to_card.refunds, *both.refunds, *cash.refunds)]
+    assert sorted(numbers) == [1, 2, 3, 4]  # numbered as each is made: cash at once, a card when Stripe says yes
+    (intent,) = shop.stripe.v1.payment_intents.list().data
+    assert sum(r.amount for r in shop.stripe.v1.refunds.list({"payment_intent": intent.id}).data) == 980
+    check_invariants(db(shop), shop.stripe)
+
+
+def test_cash_given_back_for_a_card_part_is_recorded_as_such(shop):
+    refunds = Refunds(SqlRefunds(shop.engine, shop.settings), shop.gateway)
+    shop.cart_of((shop.latte, 1))
+    receipt = shop.till.pay("pm_card_visa").receipt
+    receipt_id = ReceiptsRepo(shop.engine).receipt_id_for(receipt.receipt_no, "T1")
+    given = refunds.refund(receipt_id, amount=sgd(200), in_cash=True)
+    assert isinstance(given, Refunded) and given.refund.in_cash and given.refund.cash_for_card
+    assert given.refund.stripe_refund is None
+    assert shop.stripe.v1.refunds.list({"payment_intent": receipt.payment_intent}).data == []
+    conn = sqlite3.connect(db(shop))
+    assert conn.execute("SELECT tender_kind, cash_for_card, state FROM refunds").fetchall() == [
+        ("cash", 1, "succeeded")
+    ]
+    conn.close()
+
+
+def test_after_a_restart_a_half_paid_sale_comes_back_owing_only_the_rest(shop):
+    shop.cart_of((shop.latte, 2))  # 11.60
+    shop.till.pay_cash(sgd(300))
+    shop.till.pay_card(sgd(500), "pm_card_visa")
+    # A new till on the same journal, as after a crash: an empty cart, then the restore.
+    till = Till(shop.checkout, "SGD", True)
+    message = till.restore_split_sale(shop.catalog)
+    assert message and "SGD 8.00 paid" in message and "SGD 3.60 still to pay" in message
+    assert till.amount_due() == sgd(360) and [line.quantity for line in till.cart.lines] == [2]
+    paid = till.pay_card(sgd(360), "pm_card_visa")
+    assert isinstance(paid, Paid) and paid.receipt.total == sgd(1160)
+    assert sorted(pi.amount for pi in shop.stripe.v1.payment_intents.list().data) == [360, 500]
+    check_invariants(db(shop), shop.stripe)
