@@ -22,7 +22,8 @@ from PySide6.QtWidgets import (
 from pos.domain.redaction import redact
 from pos.domain.money import Money
 from pos.services.settlement import settle_unfinished
-from pos.services.checkout import CheckoutError, Paid
+from pos.domain.tender import TenderKind
+from pos.services.checkout import CheckoutError, Failed, Paid, VoidResult
 from pos.services.receipt_printing import Printed, PrintResult
 
 from .cart_panel import CartPanel
@@ -294,7 +295,7 @@ class MainWindow(QMainWindow):
     def apply_settings(self) -> None:
         """Saved store settings: the next empty cart takes the currency and tax mode; the title the till id."""
         settings = self.session.settings
-        self.till.apply_store_terms(settings.currency, settings.tax_inclusive)
+        self.till.apply_store_terms(settings.currency, settings.tax_inclusive, settings.cash_rounding)
         self.cart_panel.refresh()
         self.refresh_mode()
 
@@ -324,19 +325,14 @@ class MainWindow(QMainWindow):
         if self.till.cart.is_empty():
             self.say("The cart is empty: add products before taking a payment.", error=True)
             return
-        total = self.till.cart.totals().total
-        self.payment_dialog = PaymentDialog(total.format(self.locale_name), self._pay_in_worker, self.locale_name, self)
+        till = self.till
+        self.payment_dialog = PaymentDialog(
+            till, till.total(), till.amount_due(), till.tenders(), self.locale_name, guard=_checkout_errors, parent=self
+        )
         self.payment_dialog.finished.connect(self._payment_closed)
         self.payment_dialog.paid.connect(self.print_receipt)
+        self.payment_dialog.drawer.connect(self.kick_drawer)
         self.payment_dialog.open()
-
-    def _pay_in_worker(self, method: str, progress):
-        try:
-            return self.till.pay(method, progress)
-        except CheckoutError as exc:
-            from pos.services.checkout import Failed
-
-            return Failed(str(exc))
 
     def _payment_closed(self, _code: int) -> None:
         dialog = self.payment_dialog
@@ -354,18 +350,41 @@ class MainWindow(QMainWindow):
                 on_success=lambda _r: None,
                 on_failure=lambda exc: log.warning("receipt label failed: %s", exc),
             )
+        elif isinstance(result, VoidResult):
+            self.say(result.message, error=not result.voided)
         elif result is not None:
             self.say(getattr(result, "message", ""), error=True)
         self.products.search.setFocus()
 
     # -- receipt printer and drawer ----------------------------------------------------
     def print_receipt(self, receipt: Receipt) -> None:
-        """On the receipt printer, if one is set up: off the UI thread, after the sale is saved."""
+        """On the receipt printer, if one is set up: off the UI thread, after the sale is saved. A sale
+        paid (partly) in cash opens the drawer first, through the same printer, in the same job."""
         printing = self.session.printing
-        if printing.configured:
-            run_in_background(
-                lambda _p: printing.print_receipt(receipt), on_success=self._printed, on_failure=self._print_crashed
-            )
+        if not printing.configured:
+            return
+        cash = any(t.kind is TenderKind.CASH for t in receipt.tenders)
+
+        def work(_progress):
+            if cash:
+                opened = printing.open_drawer(f"cash sale {receipt.number_text}")
+                if not isinstance(opened, Printed):
+                    return opened
+            return printing.print_receipt(receipt)
+
+        run_in_background(work, on_success=self._printed, on_failure=self._print_crashed)
+
+    def kick_drawer(self, reason: str) -> None:
+        """Cash went in or out outside a printed sale (a cash part, a void): open the drawer, if it can be."""
+        printing = self.session.printing
+        if not printing.configured:
+            return
+
+        def opened(result: PrintResult) -> None:
+            if not isinstance(result, Printed):  # the payment's own message stays unless this failed
+                self.say(result.message, error=True)
+
+        run_in_background(lambda _p: printing.open_drawer(reason), on_success=opened, on_failure=self._print_crashed)
 
     def open_cash_movements(self) -> None:
         from .cash_dialog import CashMovementDialog
@@ -408,6 +427,13 @@ class MainWindow(QMainWindow):
     def _recovered(self, outcome: tuple[list[str], bool], quiet: bool) -> None:
         self._recovering = False
         messages, needs_person = outcome
+        if self.payment_dialog is None or not self.payment_dialog.isVisible():
+            # A sale this till was paying in parts when it stopped comes back to the counter, owing the rest.
+            restored = self.till.restore_split_sale(self.session.catalog)
+            if restored:
+                self.cart_panel.refresh()
+                self._cart_changed()
+                messages = [*messages, restored]
         self.last_recovery = messages
         if not messages:
             if not quiet:
@@ -460,3 +486,11 @@ class MainWindow(QMainWindow):
         if self.context is not None:
             self._recovery_timer.stop()
             self.session.close()
+
+
+def _checkout_errors(call):
+    """Run a till call in the worker; a sale that could not be started is a message, not a crash."""
+    try:
+        return call()
+    except CheckoutError as exc:
+        return Failed(str(exc))

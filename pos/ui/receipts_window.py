@@ -49,7 +49,7 @@ SEARCH_KINDS = (
 class ReceiptListModel(QAbstractTableModel):
     """Receipts newest first; Qt asks for more rows as the list scrolls (canFetchMore/fetchMore)."""
 
-    HEADERS = ("No.", "Date and time", "Total", "Card", "Refunded")
+    HEADERS = ("No.", "Date and time", "Total", "Paid by", "Refunded")
 
     def __init__(self, receipts: Receipts, currency: str, locale: str):
         super().__init__()
@@ -84,7 +84,7 @@ class ReceiptListModel(QAbstractTableModel):
                 f"{r.receipt_no:04d}",
                 r.created_at.strftime("%Y-%m-%d %H:%M"),
                 r.total.format(self._locale),
-                f"{(r.card_brand or '').upper()} {r.card_last4 or ''}".strip(),
+                r.paid_by,
                 r.refunded.format(self._locale) if r.refunded.minor else "",
             )[index.column()]
         if role == Qt.ItemDataRole.TextAlignmentRole and index.column() in (2, 4):
@@ -110,7 +110,7 @@ class ReceiptListModel(QAbstractTableModel):
     def refresh_row(self, receipt_id: int) -> None:
         for n, r in enumerate(self._rows):
             if r.id == receipt_id:
-                updated = self._receipts.page(ReceiptQuery("intent", r.payment_intent))
+                updated = [u for u in self._receipts.page(ReceiptQuery("number", str(r.receipt_no))) if u.id == r.id]
                 if updated:
                     self._rows[n] = updated[0]
                     self.dataChanged.emit(self.index(n, 0), self.index(n, len(self.HEADERS) - 1))

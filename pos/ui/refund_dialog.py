@@ -8,6 +8,7 @@ from PySide6.QtCore import Signal
 from PySide6.QtWidgets import (
     QWidget,
     QAbstractItemView,
+    QCheckBox,
     QComboBox,
     QDialog,
     QFormLayout,
@@ -24,13 +25,13 @@ from PySide6.QtWidgets import (
 )
 
 from pos.domain.money import Money, MoneyError
-from pos.domain.refunds import RefundError, lines_amount, render_refund_text
-from pos.domain.refunds import RefundReceipt
-from pos.services.receipt_printing import PrintResult
+from pos.domain.refunds import RefundError, RefundPart, RefundReceipt, lines_amount, plan_refund, render_refund_text
+from pos.domain.tender import TenderKind
+from pos.services.receipt_printing import Printed, PrintResult
 from pos.services.refunds import Refunded
 
+from .widgets import ask_yes_no, named
 from .workers import run_in_background
-from .widgets import named
 
 if TYPE_CHECKING:  # annotations only: the window's frame paints before the services load
     from pos.services.session import Session
@@ -78,7 +79,10 @@ class RefundDialog(QDialog):
         self.reason = named(QComboBox(), "refundReason")
         for key, label in REASONS:
             self.reason.addItem(label, key)
+        self.in_cash = named(QCheckBox("Give it all back in cash (from the drawer)"), "refundInCash")
+        self.in_cash.setToolTip("Card parts are refunded to the card unless this is ticked.")
         self.preview = named(QLabel(""), "refundPreview")
+        self.preview.setWordWrap(True)
         self.message = named(QLabel(""), "refundMessage")
         self.message.setWordWrap(True)
         self.print_message = named(QLabel(""), "refundPrintMessage")
@@ -98,6 +102,8 @@ class RefundDialog(QDialog):
         layout.addWidget(self.table, 1)
         layout.addWidget(self.by_amount)
         layout.addLayout(form)
+        layout.addWidget(QLabel(f"Paid by: {self._paid_by()}"))
+        layout.addWidget(self.in_cash)
         layout.addWidget(self.preview)
         layout.addWidget(self.message)
         layout.addWidget(self.result_view, 1)
@@ -106,6 +112,7 @@ class RefundDialog(QDialog):
 
         self.by_lines.toggled.connect(self._mode_changed)
         self.amount.textChanged.connect(self._update_preview)
+        self.in_cash.toggled.connect(self._update_preview)
         self.confirm.clicked.connect(self.submit)
         self._mode_changed()
 
@@ -122,36 +129,74 @@ class RefundDialog(QDialog):
         self.by_lines.setChecked(True)
         self.spins[line_no].setValue(units)
 
-    def _update_preview(self) -> None:
+    def _paid_by(self) -> str:
+        return "; ".join(
+            f"{p.label} {Money(p.amount_minor, self.basis.currency).format(self.locale_name)}" for p in self.basis.parts
+        )
+
+    def _chosen_minor(self) -> int | None:
         try:
             if self.by_lines.isChecked():
-                minor = lines_amount(list(self.basis.lines), self.chosen_lines(), self.basis.currency)
-                self.preview.setText(f"Refund {Money(minor, self.basis.currency).format(self.locale_name)}")
-            else:
-                self.preview.setText("")
+                return lines_amount(list(self.basis.lines), self.chosen_lines(), self.basis.currency)
+            return Money.parse(self.amount.text(), self.basis.currency).minor
+        except (RefundError, MoneyError):
+            return None
+
+    def plan(self) -> list[RefundPart]:
+        minor = self._chosen_minor()
+        if not minor or minor <= 0:
+            return []
+        try:
+            return plan_refund(list(self.basis.parts), minor, in_cash=self.in_cash.isChecked())
         except RefundError:
+            return []
+
+    def _update_preview(self) -> None:
+        plan = self.plan()
+        if not plan:
             self.preview.setText("")
+            return
+        parts = {p.tender_id: p for p in self.basis.parts}
+
+        def where(piece: RefundPart) -> str:
+            if piece.given_as is TenderKind.CASH:
+                return "in cash" + (" (for a card payment)" if piece.cash_for_card else "")
+            return "to " + parts[piece.tender_id].label
+
+        total = Money(sum(p.amount_minor for p in plan), self.basis.currency)
+        pieces = ", ".join(
+            f"{Money(p.amount_minor, self.basis.currency).format(self.locale_name)} {where(p)}" for p in plan
+        )
+        self.preview.setText(f"Refund {total.format(self.locale_name)}: {pieces}")
 
     def submit(self) -> None:
         if self._busy:
             return
         refunds, receipt_id, reason = self.context.refunds, self.receipt_id, self.reason.currentData()
+        in_cash = self.in_cash.isChecked()
+        if any(p.cash_for_card for p in self.plan()) and not ask_yes_no(
+            self,
+            "Cash for a card payment?",
+            "Part of this was paid by card. Give it back in cash from the drawer instead of to the card? "
+            "The till records that it was given in cash.",
+        ):
+            return
         if self.by_lines.isChecked():
             lines = self.chosen_lines()
             if not lines:
                 self.message.setText("Choose at least one item to refund.")
                 return
-            work = lambda _p: refunds.refund(receipt_id, lines=lines, reason=reason)  # noqa: E731
+            work = lambda _p: refunds.refund(receipt_id, lines=lines, reason=reason, in_cash=in_cash)  # noqa: E731
         else:
             try:
                 amount = Money.parse(self.amount.text(), self.basis.currency)
             except MoneyError:
                 self.message.setText(f"Type an amount like 4.50 ({self.basis.currency}).")
                 return
-            work = lambda _p: refunds.refund(receipt_id, amount=amount, reason=reason)  # noqa: E731
+            work = lambda _p: refunds.refund(receipt_id, amount=amount, reason=reason, in_cash=in_cash)  # noqa: E731
         self._busy = True
         self.confirm.setEnabled(False)
-        self.message.setText("Refunding through Stripe…")
+        self.message.setText("Refunding…")
         run_in_background(work, on_success=self._finished, on_failure=self._crashed)
 
     @property
@@ -161,23 +206,42 @@ class RefundDialog(QDialog):
     def _finished(self, result) -> None:
         self._busy = False
         if isinstance(result, Refunded):
-            self.message.setText(
-                f"Refunded {result.refund.amount.format(self.locale_name)} (refund {result.refund.refund_no:04d})."
+            said = ", ".join(
+                f"{r.amount.format(self.locale_name)} {'in cash' if r.in_cash else 'to the card'} "
+                f"(refund {r.number_text})"
+                for r in result.refunds
             )
-            self.result_view.setPlainText(render_refund_text(result.refund, locale=self.locale_name))
+            self.message.setText(f"Refunded {said}." + (f" {result.problem}" if result.problem else ""))
+            self.result_view.setPlainText(
+                "\n".join(render_refund_text(r, locale=self.locale_name) for r in result.refunds)
+            )
             self.result_view.setVisible(True)
             self.confirm.setEnabled(False)
             self.done_refund.emit()
-            self._print(result.refund)
+            self._print(result.refunds)
         else:
             self.message.setText(result.message)
             self.confirm.setEnabled(True)
 
-    def _print(self, refund: RefundReceipt) -> None:
-        """The refund receipt on the receipt printer, if one is set up (the refund is already saved)."""
+    def _print(self, refunds: tuple[RefundReceipt, ...]) -> None:
+        """The refund receipts on the receipt printer, if one is set up (the refunds are already saved);
+        cash given back opens the drawer first, in the same job."""
         printing = self.context.printing
         if not printing.configured:
             return
+
+        def work(_progress) -> PrintResult:
+            for refund in refunds:
+                if refund.in_cash:
+                    opened = printing.open_drawer(f"cash refund {refund.number_text}")
+                    if not isinstance(opened, Printed):
+                        return opened
+            result: PrintResult = Printed("Nothing to print.")
+            for refund in refunds:
+                result = printing.print_refund(refund)
+                if not isinstance(result, Printed):
+                    return result
+            return result
 
         def printed(result: PrintResult) -> None:
             self.print_message.setText(result.message)
@@ -186,7 +250,7 @@ class RefundDialog(QDialog):
             self.print_message.setText(f"The refund receipt could not be printed: {exc}")
 
         self.print_message.setText("Printing the refund receipt…")
-        run_in_background(lambda _p: printing.print_refund(refund), on_success=printed, on_failure=failed)
+        run_in_background(work, on_success=printed, on_failure=failed)
 
     def _crashed(self, exc: Exception) -> None:
         self._busy = False

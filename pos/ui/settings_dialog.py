@@ -22,6 +22,7 @@ from PySide6.QtWidgets import (
 from pos.services.sales import StorageError
 from pos.services.settings import SettingsError
 from pos.domain import tax
+from pos.domain.cash import ROUNDING_CHOICES
 from pos.domain.printer_setup import PrinterKind, PrinterSetup, PrinterSetupError
 from pos.services.keys import KeyRefused, KeyState
 from pos.services.receipt_printing import Printed, PrintResult
@@ -87,6 +88,10 @@ class SettingsDialog(QDialog):
         self.till_id = named(QLineEdit(s.till_id), "tillIdField")
         self.time_zone = named(QLineEdit(s.time_zone), "timeZoneField")
         self.time_zone.setPlaceholderText("this computer's (or a name like Asia/Singapore)")
+        self.cash_rounding = named(QComboBox(), "cashRounding")
+        for choice in ROUNDING_CHOICES:
+            self.cash_rounding.addItem(f"to the nearest {choice}" if choice else "none (exact cash)", choice)
+        self.cash_rounding.setCurrentIndex(max(0, self.cash_rounding.findData(s.cash_rounding)))
         self.save_settings = named(QPushButton("Save store settings"), "saveSettingsButton")
         self.settings_message = named(QLabel(""), "settingsMessage")
         self.settings_message.setWordWrap(True)
@@ -100,6 +105,7 @@ class SettingsDialog(QDialog):
         form.addRow("Receipt footer", self.footer)
         form.addRow("Till id", self.till_id)
         form.addRow("Time zone (calendar days)", self.time_zone)
+        form.addRow("Cash rounding (cash only)", self.cash_rounding)
         form.addRow(self.save_settings)
         form.addRow(self.settings_message)
 
@@ -228,6 +234,7 @@ class SettingsDialog(QDialog):
             receipt_footer=self.footer.text().strip(),
             till_id=till_id,
             time_zone=self.time_zone.text().strip(),
+            cash_rounding=self.cash_rounding.currentData(),
             printer_kind=self.printer_kind.currentData(),
             printer_address=self.printer_address.text(),
         )

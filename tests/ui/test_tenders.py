@@ -1,0 +1,210 @@
+"""Cash, split tender, voids and refunds to the tender that paid, clicked through as a cashier would
+(issue 13, items 1, 2 and 4), with the receipt printer a real TCP server on loopback."""
+
+from __future__ import annotations
+
+import pytest
+from PySide6.QtCore import Qt
+from PySide6.QtWidgets import QMessageBox
+
+from pos.domain.money import Money
+from tests.helpers.escpos_double import PrinterDouble
+from tests.invariants import check_invariants
+from tests.services.conftest import sandbox_client
+
+from .conftest import wait_idle
+from .test_discounts import give_discount
+from .test_printer import drawer_openings, use_network_printer
+from .test_till import choose, open_payment, ring_up_three
+
+
+@pytest.fixture
+def printer():
+    double = PrinterDouble()
+    yield double
+    double.close()
+
+
+def tender_cash(qtbot, dialog, amount: str):
+    qtbot.mouseClick(dialog.cash_tender, Qt.LeftButton)
+    dialog.cash_field.clear()
+    qtbot.keyClicks(dialog.cash_field, amount)
+    qtbot.mouseClick(dialog.complete_cash, Qt.LeftButton)
+    qtbot.waitUntil(lambda: not dialog.charging, timeout=20000)
+
+
+def tender_card(qtbot, dialog, amount: str | None, pm_id: str):
+    qtbot.mouseClick(dialog.card_tender, Qt.LeftButton)
+    if amount is not None:
+        dialog.card_amount.setText(amount)
+    choose(dialog, pm_id)
+    qtbot.mouseClick(dialog.charge_button, Qt.LeftButton)
+    qtbot.waitUntil(lambda: not dialog.charging, timeout=20000)
+
+
+def test_a_cash_sale_with_change_opens_the_drawer_and_prints(qtbot, window, printer, sandbox, api_key):
+    use_network_printer(qtbot, window, printer.address)
+    ring_up_three(qtbot, window)  # $18.20
+    dialog = open_payment(qtbot, window)
+    assert dialog.due_label.text() == "To pay: $18.20"
+    qtbot.mouseClick(dialog.cash_tender, Qt.LeftButton)
+    assert dialog.tender_pages.currentIndex() == 1
+    # The quick amounts: exact, the next $2 (SGD's smallest note), then notes.
+    assert [b.text() for b in dialog.quick_buttons] == ["$18.20", "$20.00", "$50.00", "$100.00"]
+    qtbot.keyClicks(dialog.cash_field, "5O")
+    qtbot.mouseClick(dialog.complete_cash, Qt.LeftButton)
+    assert "Type an amount like 12.50" in dialog.message.text()
+    dialog.cash_field.setText("50")
+    assert dialog.change_label.text() == "Change: $31.80"
+    qtbot.mouseClick(dialog.complete_cash, Qt.LeftButton)
+    qtbot.waitUntil(lambda: dialog.pages.currentIndex() == 1, timeout=20000)
+    assert dialog.change_due.text() == "Change: $31.80"
+    text = dialog.receipt_view.toPlainText()
+    assert "Cash" in text and "Tendered" in text and "$31.80" in text and "Payment pi_" not in text
+    kick, job = printer.wait_for_jobs(2)
+    # The drawer kicked first (cash goes in at once), then the receipt, cut.
+    assert kick.pulses == [2] and kick.lines == []
+    assert job.cuts == 1 and any("Change" in line for line in job.lines) and any("Cash" in x for x in job.lines)
+    assert drawer_openings(window)[-1] == ("T1", "cash sale 0001", 1)
+    dialog.new_sale_button.click()
+    wait_idle(qtbot)
+    assert window.till.cart.is_empty()
+    assert sandbox_client(sandbox, api_key).v1.payment_intents.list().data == []
+    report = window.session.reports.x_report()
+    assert (report.cash_sales_minor, report.change_minor, report.card_sales_minor) == (1820, 3180, 0)
+    assert report.expected_cash_minor == 1820
+
+
+def test_a_cart_discount_then_exact_cash_from_a_quick_button(qtbot, window):
+    before = ring_up_three(qtbot, window)
+    give_discount(qtbot, window, row=None, kind="percent", value="10", reason="Loyalty")
+    total = window.till.cart.totals().total
+    assert total < before
+    dialog = open_payment(qtbot, window)
+    qtbot.mouseClick(dialog.cash_tender, Qt.LeftButton)
+    qtbot.mouseClick(dialog.quick_buttons[0], Qt.LeftButton)  # exact
+    qtbot.waitUntil(lambda: dialog.pages.currentIndex() == 1, timeout=20000)
+    receipt = dialog.result_value.receipt
+    assert receipt.total == total and receipt.tenders[0].amount == total and not receipt.tenders[0].change
+    assert not dialog.change_due.isVisible() and "Incl. 10% Loyalty on the sale" in dialog.receipt_view.toPlainText()
+    dialog.new_sale_button.click()
+    wait_idle(qtbot)
+
+
+def test_cash_then_a_declined_card_then_another_card(qtbot, window, data_dir, sandbox, api_key):
+    ring_up_three(qtbot, window)  # $18.20
+    dialog = open_payment(qtbot, window)
+    tender_cash(qtbot, dialog, "5")
+    assert dialog.due_label.text() == "To pay: $13.20"
+    assert dialog.tenders_label.text() == "Paid so far: Cash $5.00"
+    assert dialog.card_amount.text() == "13.20" and dialog.cancel_button.text() == "Void sale…"
+    tender_card(qtbot, dialog, None, "pm_card_chargeDeclinedInsufficientFunds")
+    assert "not enough funds" in dialog.message.text() and dialog.pages.currentIndex() == 0
+    assert dialog.due_label.text() == "To pay: $13.20"
+    tender_card(qtbot, dialog, None, "pm_card_visa")
+    qtbot.waitUntil(lambda: dialog.pages.currentIndex() == 1)
+    text = dialog.receipt_view.toPlainText()
+    assert "Cash" in text and "Card VISA **** 4242" in text and "$13.20" in text
+    receipt = dialog.result_value.receipt
+    assert [t.amount.minor for t in receipt.tenders] == [500, 1320]
+    dialog.new_sale_button.click()
+    wait_idle(qtbot)
+    check_invariants(data_dir / "pos.sqlite3", sandbox_client(sandbox, api_key))
+
+
+def test_abandoning_a_half_paid_split_gives_the_card_part_back(
+    qtbot, window, data_dir, sandbox, api_key, printer, monkeypatch
+):
+    use_network_printer(qtbot, window, printer.address)
+    ring_up_three(qtbot, window)
+    dialog = open_payment(qtbot, window)
+    tender_cash(qtbot, dialog, "5")
+    printer.wait_for_jobs(1)  # the drawer opened for the cash part
+    tender_card(qtbot, dialog, "4.00", "pm_card_visa")
+    assert dialog.due_label.text() == "To pay: $9.20"
+    assert dialog.tenders_label.text() == "Paid so far: Cash $5.00; Card VISA **** 4242 $4.00"
+    # Esc (or Cancel) never drops a paid part: it asks; No keeps the sale open.
+    monkeypatch.setattr(QMessageBox, "question", lambda *a, **k: QMessageBox.No)
+    dialog.reject()
+    assert dialog.isVisible()
+    monkeypatch.setattr(QMessageBox, "question", lambda *a, **k: QMessageBox.Yes)
+    qtbot.mouseClick(dialog.cancel_button, Qt.LeftButton)
+    qtbot.waitUntil(lambda: not dialog.isVisible(), timeout=20000)
+    assert "SGD 4.00 given back to the card" in window.status_message.text()
+    assert "hand back SGD 5.00 in cash" in window.status_message.text()
+    stripe = sandbox_client(sandbox, api_key)
+    (intent,) = stripe.v1.payment_intents.list().data
+    assert [r.amount for r in stripe.v1.refunds.list({"payment_intent": intent.id}).data] == [400]
+    printer.wait_for_jobs(2)
+    assert [r for _t, r, _o in drawer_openings(window)] == ["cash part of a sale", "void: hand back cash"]
+    assert len(window.till.cart.lines) == 3  # the cart stays: the customer may still buy
+    wait_idle(qtbot)
+    check_invariants(data_dir / "pos.sqlite3", stripe)
+
+
+def test_a_split_sale_refunded_card_first_then_cash_on_request(qtbot, window, data_dir, sandbox, api_key, monkeypatch):
+    ring_up_three(qtbot, window)  # $18.20: $10.00 cash, $8.20 card
+    dialog = open_payment(qtbot, window)
+    tender_cash(qtbot, dialog, "10")
+    tender_card(qtbot, dialog, None, "pm_card_visa")
+    qtbot.waitUntil(lambda: dialog.pages.currentIndex() == 1)
+    dialog.new_sale_button.click()
+    wait_idle(qtbot)
+    window.open_receipts()
+    receipts = window.receipts_window
+    receipts.search("number", "1")
+    assert receipts.model.summary(0).paid_by == "VISA 4242 + cash"
+    receipts.open_refund()
+    refund = receipts.refund_dialog
+    refund.set_line_quantity(3, 2)  # both flat whites, $11.00: $8.20 to the card, $2.80 in cash
+    assert refund.preview.text() == "Refund $11.00: $8.20 to Card VISA **** 4242, $2.80 in cash"
+    qtbot.mouseClick(refund.confirm, Qt.LeftButton)
+    qtbot.waitUntil(lambda: not refund.busy, timeout=20000)
+    assert refund.message.text() == "Refunded $8.20 to the card (refund 0001), $2.80 in cash (refund 0002)."
+    refund.close()
+    receipts.open_refund()
+    refund = receipts.refund_dialog
+    refund.by_amount.setChecked(True)
+    refund.amount.setText("1.00")
+    refund.in_cash.setChecked(True)
+    assert refund.preview.text() == "Refund $1.00: $1.00 in cash"
+    qtbot.mouseClick(refund.confirm, Qt.LeftButton)
+    qtbot.waitUntil(lambda: not refund.busy, timeout=20000)
+    assert "in cash (refund 0003)" in refund.message.text()
+    refund.close()
+    receipts.close()
+    wait_idle(qtbot)
+    stripe = sandbox_client(sandbox, api_key)
+    (intent,) = stripe.v1.payment_intents.list().data
+    assert [r.amount for r in stripe.v1.refunds.list({"payment_intent": intent.id}).data] == [820]
+    report = window.session.reports.x_report()
+    assert (report.card_refunds_minor, report.cash_refunds_minor) == (820, 380)
+    assert report.expected_cash_minor == 1000 - 380
+    assert Money(report.refunds_minor, "SGD") == Money(1200, "SGD")
+
+
+def test_a_z_after_cash_sales_with_a_drawer_that_is_short(qtbot, window):
+    window.open_cash_movements()
+    cash = window.cash_dialog
+    cash.kind.setCurrentIndex(cash.kind.findData("float"))
+    cash.amount.setText("50.00")
+    qtbot.mouseClick(cash.record, Qt.LeftButton)
+    qtbot.waitUntil(lambda: not cash.busy)
+    cash.close()
+    ring_up_three(qtbot, window)
+    dialog = open_payment(qtbot, window)
+    tender_cash(qtbot, dialog, "20")
+    qtbot.waitUntil(lambda: dialog.pages.currentIndex() == 1)
+    dialog.new_sale_button.click()
+    wait_idle(qtbot)
+    window.open_reports()
+    reports = window.reports_dialog
+    x = reports.show_x()
+    assert (x.float_minor, x.cash_taken_minor, x.change_minor, x.expected_cash_minor) == (5000, 2000, 180, 6820)
+    text = reports.view.toPlainText()
+    assert "Cash sales" in text and "Change given" in text
+    reports.counted.setText("68.00")
+    z = reports.close_day()
+    assert z is not None and z.over_short_minor == -20
+    assert reports.message.text().endswith("The drawer is short by $0.20.")
+    reports.close()
