@@ -32,6 +32,17 @@ _NOTES: dict[str, tuple[int, ...]] = {
     "INR": (10, 20, 50, 100, 200, 500),
 }
 _GENERIC_NOTES = (5, 10, 20, 50, 100)
+# Coins in circulation (minor units), for counting the drawer.
+_COINS: dict[str, tuple[int, ...]] = {
+    "SGD": (5, 10, 20, 50, 100),
+    "USD": (1, 5, 10, 25),
+    "EUR": (1, 2, 5, 10, 20, 50, 100, 200),
+    "GBP": (1, 2, 5, 10, 20, 50, 100, 200),
+    "CHF": (5, 10, 20, 50, 100, 200, 500),
+    "AUD": (5, 10, 20, 50, 100, 200),
+    "MYR": (5, 10, 20, 50),
+    "JPY": (1, 5, 10, 50, 100, 500),
+}
 
 
 class CashError(ValueError):
@@ -116,3 +127,22 @@ def quick_amounts(due: Money, step: int, *, count: int = 4) -> tuple[Money, ...]
         if amount not in unique:
             unique.append(amount)
     return tuple(unique[:count])
+
+
+def denominations(currency: str) -> tuple[Money, ...]:
+    """Coins then notes, smallest first: the rows of a drawer count."""
+    coins = tuple(Money(minor, currency) for minor in _COINS.get(currency.upper(), ()))
+    return tuple(sorted({*coins, *notes(currency)}))
+
+
+def count_total(counts: dict[Money, int]) -> Money | None:
+    """What a count by denomination comes to (None when nothing was counted)."""
+    items = [(value, n) for value, n in counts.items() if n]
+    if not items:
+        return None
+    if any(n < 0 for _value, n in items):
+        raise CashError("A count cannot be less than nothing.")
+    total = items[0][0] * 0
+    for value, n in items:
+        total = total + value * n
+    return total

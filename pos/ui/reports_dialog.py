@@ -76,9 +76,12 @@ class ReportsDialog(QDialog):
         self.message = named(QLabel(""), "reportMessage")
         self.counted = named(QLineEdit(), "countedCashField")
         self.counted.setPlaceholderText("cash counted in the drawer, for the Z")
+        self.count_button = named(QPushButton("Count by denomination…"), "countDenominationsButton")
+        self.count_button.clicked.connect(self.count_by_denomination)
         top = QHBoxLayout()
         top.addWidget(self.x_button)
         top.addWidget(self.counted)
+        top.addWidget(self.count_button)
         top.addWidget(self.z_button)
         bottom = QHBoxLayout()
         for w in (self.paper, self.print_button, self.pdf_button, self.csv_button):
@@ -129,6 +132,14 @@ class ReportsDialog(QDialog):
         """The count typed for the Z (None if left empty); MoneyError if it is not an amount."""
         text = self.counted.text().strip()
         return Money.parse(text, self.context.settings.currency) if text else None
+
+    def count_by_denomination(self) -> None:
+        """A grid of coins and notes; what they come to goes in the counted field."""
+        from .count_dialog import CountDialog
+
+        self.count_dialog = CountDialog(self.context.settings.currency, self.context.settings.locale, self)
+        self.count_dialog.counted.connect(lambda total: self.counted.setText(total.major_text()))
+        self.count_dialog.open()
 
     def close_day(self) -> DayReport | None:
         try:

@@ -208,3 +208,16 @@ def test_a_z_after_cash_sales_with_a_drawer_that_is_short(qtbot, window):
     assert z is not None and z.over_short_minor == -20
     assert reports.message.text().endswith("The drawer is short by $0.20.")
     reports.close()
+
+
+def test_the_drawer_counted_by_denomination_fills_the_count(qtbot, window):
+    window.open_reports()
+    reports = window.reports_dialog
+    qtbot.mouseClick(reports.count_button, Qt.LeftButton)
+    count = reports.count_dialog
+    count.spins[Money(1000, "SGD")].setValue(3)  # three $10 notes
+    count.spins[Money(50, "SGD")].setValue(5)  # five 50-cent coins
+    assert count.total.text() == "Counted: $32.50"
+    qtbot.mouseClick(count.use_button, Qt.LeftButton)
+    assert reports.counted.text() == "32.50" and reports.counted_cash() == Money(3250, "SGD")
+    reports.close()

@@ -1,0 +1,66 @@
+"""Cash rounding, change, quick amounts and where a refund goes back to (plain domain code)."""
+
+from __future__ import annotations
+
+import pytest
+
+from pos.domain.cash import CashError, quick_amounts, round_cash, rounding_step, take_cash
+from pos.domain.money import Money
+from pos.domain.refunds import PaidPart, RefundError, plan_refund
+from pos.domain.tender import TenderKind
+
+
+def sgd(minor: int) -> Money:
+    return Money(minor, "SGD")
+
+
+@pytest.mark.parametrize(
+    "due,step,cash",
+    [(1002, 5, 1000), (1003, 5, 1005), (1025, 10, 1030), (1024, 10, 1020), (1002, 1, 1002), (1007, 5, 1005)],
+)
+def test_rounding_to_the_nearest_step_halves_up(due, step, cash):
+    assert round_cash(sgd(due), step) == sgd(cash)
+
+
+def test_every_rounding_is_less_than_half_a_step():
+    for due in range(1, 2000):
+        for step in (5, 10):
+            assert abs(round_cash(sgd(due), step).minor - due) <= step // 2
+
+
+def test_rounding_steps_by_currency():
+    assert (rounding_step("", "SGD"), rounding_step("0.05", "SGD"), rounding_step("0.10", "CHF")) == (1, 5, 10)
+    with pytest.raises(CashError, match="JPY has no 0.05"):
+        rounding_step("0.05", "JPY")
+    with pytest.raises(CashError):
+        rounding_step("0.20", "SGD")
+
+
+def test_change_and_part_payments():
+    settles = take_cash(sgd(1002), sgd(2000), 5)
+    assert (settles.applied, settles.change, settles.rounding, settles.settles) == (sgd(1000), sgd(1000), sgd(-2), True)
+    part = take_cash(sgd(1002), sgd(500), 5)
+    assert (part.applied, part.change, part.rounding, part.settles) == (sgd(500), sgd(0), sgd(0), False)
+    with pytest.raises(CashError):
+        take_cash(sgd(1002), sgd(0), 5)
+    with pytest.raises(CashError, match="rounds to nothing"):
+        take_cash(sgd(2), sgd(100), 5)
+
+
+def test_quick_amounts_start_exact_then_go_up():
+    assert quick_amounts(sgd(1240), 1) == (sgd(1240), sgd(1400), sgd(5000), sgd(10000))
+    assert quick_amounts(Money(1240, "USD"), 1)[:3] == (Money(1240, "USD"), Money(1300, "USD"), Money(2000, "USD"))
+    assert quick_amounts(sgd(1002), 5)[0] == sgd(1000)
+
+
+def test_a_refund_goes_to_the_card_first_then_cash_or_all_in_cash():
+    parts = [PaidPart(1, TenderKind.CASH, 500, 0), PaidPart(2, TenderKind.CARD, 980, 0, "visa", "4242")]
+    plan = plan_refund(parts, 1100)
+    assert [(p.tender_id, p.amount_minor, p.given_as, p.cash_for_card) for p in plan] == [
+        (2, 980, TenderKind.CARD, False),
+        (1, 120, TenderKind.CASH, False),
+    ]
+    in_cash = plan_refund(parts, 700, in_cash=True)
+    assert [(p.tender_id, p.amount_minor, p.cash_for_card) for p in in_cash] == [(1, 500, False), (2, 200, True)]
+    with pytest.raises(RefundError):
+        plan_refund(parts, 1481)
