@@ -6,6 +6,9 @@ write the receipt with its gapless number, all through the Stripe adapter.
 Baseline = the same create + confirm with the bare `stripe` client, no
 storage, in the same run against the same sandbox.
 
+Also timed in the same rounds: a cash sale with change (no Stripe call) and a split
+sale (cash part, then a card part), against the same baseline.
+
     python bench/checkout.py [--rounds 300]
 """
 
@@ -68,10 +71,27 @@ def main() -> int:
             context.till.cart.add(bun)
             assert isinstance(context.till.pay("pm_card_visa"), Paid)
 
-        for i in range(20):  # warm up both paths
+        def cash(i):
+            # A cash sale with change: journal the sale, then tender and receipt in one transaction.
+            context.till.new_sale()
+            context.till.cart.add(latte)
+            context.till.cart.add(bun)
+            assert isinstance(context.till.pay_cash(Money(2000, "SGD")), Paid)
+
+        def split(i):
+            # 5.00 in cash, the rest as a card part (its own intent, the sale's own never created).
+            context.till.new_sale()
+            context.till.cart.add(latte)
+            context.till.cart.add(bun)
+            context.till.pay_cash(Money(500, "SGD"))
+            assert isinstance(context.till.pay_card(context.till.amount_due(), "pm_card_visa"), Paid)
+
+        for i in range(20):  # warm up every path
             bare(client, f"w{i}")
             full(i)
-        bare_times, full_times = [], []
+            cash(i)
+            split(i)
+        bare_times, full_times, cash_times, split_times = [], [], [], []
         # Interleave the two so drift on the machine hits both alike.
         for i in range(args.rounds):
             t0 = time.perf_counter()
@@ -79,15 +99,25 @@ def main() -> int:
             t1 = time.perf_counter()
             full(i)
             t2 = time.perf_counter()
+            cash(i)
+            t3 = time.perf_counter()
+            split(i)
+            t4 = time.perf_counter()
             bare_times.append((t1 - t0) * 1000)
             full_times.append((t2 - t1) * 1000)
+            cash_times.append((t3 - t2) * 1000)
+            split_times.append((t4 - t3) * 1000)
         context.close()
     (b50, b95), (f50, f95) = p50_p95(bare_times), p50_p95(full_times)
+    (c50, c95), (s50, s95) = p50_p95(cash_times), p50_p95(split_times)
     print(f"checkout bench, {args.rounds} rounds, stripe {stripe.VERSION}, sandbox in-process")
     print(f"{'path':34} {'median ms':>10} {'p95 ms':>8}")
     print(f"{'bare create+confirm (baseline)':34} {b50:>10.2f} {b95:>8.2f}")
     print(f"{'full checkout (journal+receipt)':34} {f50:>10.2f} {f95:>8.2f}")
+    print(f"{'cash sale with change':34} {c50:>10.2f} {c95:>8.2f}")
+    print(f"{'split: cash part + card part':34} {s50:>10.2f} {s95:>8.2f}")
     print(f"ratio full/bare (median): {f50 / b50:.2f}  target <= 1.5: {'met' if f50 / b50 <= 1.5 else 'NOT met'}")
+    print(f"ratio cash/bare (median): {c50 / b50:.2f}; split/bare: {s50 / b50:.2f}")
     return 0
 
 
