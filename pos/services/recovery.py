@@ -113,6 +113,10 @@ def _report(sale: SaleRecord, result: SaleResult) -> Recovered:
                 f"{label}: payment of {amount} was not completed; it was cancelled and the cart is parked to resume."
             )
         return Recovered(sale.id, RecoveryOutcome.PARKED, message)
+    if isinstance(result, Closed) and result.state is SaleState.RETURNED:
+        return Recovered(
+            sale.id, RecoveryOutcome.ABANDONED, f"{label}: the card part of {amount} of a voided sale was given back."
+        )
     if isinstance(result, Closed):
         return Recovered(
             sale.id, RecoveryOutcome.ABANDONED, f"{label}: the payment had been cancelled; nothing was charged."

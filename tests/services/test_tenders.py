@@ -203,3 +203,31 @@ def test_after_a_restart_a_half_paid_sale_comes_back_owing_only_the_rest(shop):
     assert isinstance(paid, Paid) and paid.receipt.total == sgd(1160)
     assert sorted(pi.amount for pi in shop.stripe.v1.payment_intents.list().data) == [360, 500]
     check_invariants(db(shop), shop.stripe)
+
+
+def test_a_void_whose_refund_answer_is_lost_stays_open_and_recovery_gives_the_part_back_once(shop, sandbox):
+    from pos.services import recovery
+
+    shop.cart_of((shop.latte, 1))
+    shop.till.pay_cash(sgd(100))
+    shop.till.pay_card(sgd(200), "pm_card_visa")
+    sale_id = shop.till.sale_id
+    # The client retries twice by itself: every try loses its answer after Stripe made the refund.
+    sandbox.faults.arm("/v1/refunds", method="POST", drop=True, count=3)
+    voided = shop.till.void_sale("customer left")
+    assert not voided.voided and "do not give it back another way" in voided.message
+    assert shop.journal.sale(sale_id).state is SaleState.SPLIT  # open, its cash still in the drawer
+    (part,) = shop.journal.parts(sale_id)
+    assert part.state is SaleState.RETURN_SENT
+    # Recovery (the till's timer, or `pos recover`) asks again with the same key: Stripe answers once.
+    results = recovery.recover(shop.journal, shop.gateway)
+    assert [r.message for r in results] == [
+        f"Recovered sale {part.id}: the card part of SGD 2.00 of a voided sale was given back."
+    ]
+    (intent,) = shop.stripe.v1.payment_intents.list().data
+    assert len(shop.stripe.v1.refunds.list({"payment_intent": intent.id}).data) == 1
+    # The cashier voids again: nothing more goes to Stripe, the sale closes with its cash handed back.
+    again = shop.till.void_sale("customer left")
+    assert again.voided and again.cash == sgd(100)
+    assert len(shop.stripe.v1.refunds.list({"payment_intent": intent.id}).data) == 1
+    check_invariants(db(shop), shop.stripe)
