@@ -30,6 +30,12 @@ def settle(app, ms=50):
     QTest.qWait(ms)
 
 
+def tap(window, *names: str) -> None:
+    """Click the product buttons with these names, as a cashier taps them."""
+    for name in names:
+        next(b for b in window.products.buttons() if b.text().startswith(name + "\n")).click()
+
+
 def main(out: Path) -> int:
     out.mkdir(parents=True, exist_ok=True)
     app = QApplication([])
@@ -73,8 +79,7 @@ def main(out: Path) -> int:
     receipts.grab().save(str(out / "receipts.png"))
     receipts.accept()
     # Cash with change, then a bill split between cash and a card.
-    for name in ("Flat White", "Café Latte"):
-        next(b for b in window.products.buttons() if b.text().startswith(name + "\n")).click()
+    tap(window, "Flat White", "Café Latte")
     window.pay()
     dialog = window.payment_dialog
     settle(app)
@@ -87,8 +92,7 @@ def main(out: Path) -> int:
     dialog.grab().save(str(out / "cash-receipt.png"))
     dialog.new_sale_button.click()
     settle(app)
-    for name in ("Flat White", "Flat White", "Café Latte"):
-        next(b for b in window.products.buttons() if b.text().startswith(name + "\n")).click()
+    tap(window, "Flat White", "Flat White", "Café Latte")
     window.pay()
     dialog = window.payment_dialog
     settle(app)

@@ -142,7 +142,4 @@ def count_total(counts: dict[Money, int]) -> Money | None:
         return None
     if any(n < 0 for _value, n in items):
         raise CashError("A count cannot be less than nothing.")
-    total = items[0][0] * 0
-    for value, n in items:
-        total = total + value * n
-    return total
+    return sum((value * n for value, n in items), Money.zero(items[0][0].currency))

@@ -227,13 +227,12 @@ class PaymentDialog(QDialog):
         paid = "; ".join(f"{t.label} {self._fmt(t.amount)}" for t in self._tenders)
         self.tenders_label.setText(f"Paid so far: {paid}" if paid else "")
         self.card_amount.setText(self._due.major_text())
-        step = self._till.rounding_step
-        for button, amount in zip(self.quick_buttons, quick_amounts(self._due, step), strict=False):
-            button.setText(self._fmt(amount))
-            button.setProperty("minor", amount.minor)
-            button.setVisible(True)
-        for button in self.quick_buttons[len(quick_amounts(self._due, step)) :]:
-            button.setVisible(False)
+        amounts = quick_amounts(self._due, self._till.rounding_step)
+        for n, button in enumerate(self.quick_buttons):
+            button.setVisible(n < len(amounts))
+            if n < len(amounts):
+                button.setText(self._fmt(amounts[n]))
+                button.setProperty("minor", amounts[n].minor)
         self.cancel_button.setText("Void sale…" if self._tenders else "Cancel")
         self._show_change()
 
