@@ -46,8 +46,7 @@ def main(out: Path) -> int:
     tabs = window.products.tabs
     tabs.setCurrentIndex([tabs.tabText(i) for i in range(tabs.count())].index("Coffee"))
     QTest.qWait(50)
-    for name in ("Flat White", "Café Latte", "Flat White"):
-        next(b for b in window.products.buttons() if b.text().startswith(name + "\n")).click()
+    tap(window, "Flat White", "Café Latte", "Flat White")
     window.products.search.setText("8881230000174")  # Butter Croissant, as a scanner types it
     QTest.keyClick(window.products.search, Qt.Key_Return)
     settle(app)
