@@ -19,6 +19,9 @@ from pathlib import Path
 
 import stripe
 import stripe.params
+import stripe.params.terminal
+import stripe.params.test_helpers.terminal
+import stripe.terminal
 from stripe._api_version import _ApiVersion
 from stripe._request_options import RequestOptions
 
@@ -41,20 +44,42 @@ PARAMS = [
     "RefundCreateParams",
     "RefundListParams",
     "RefundRetrieveParams",
+    "terminal.LocationCreateParams",
+    "terminal.LocationListParams",
+    "terminal.LocationRetrieveParams",
+    "terminal.ReaderCreateParams",
+    "terminal.ReaderListParams",
+    "terminal.ReaderRetrieveParams",
+    "terminal.ReaderUpdateParams",
+    "terminal.ReaderDeleteParams",
+    "terminal.ReaderProcessPaymentIntentParams",
+    "terminal.ReaderCancelActionParams",
+    "terminal.ReaderSetReaderDisplayParams",
+    "test_helpers.terminal.ReaderPresentPaymentMethodParams",
 ]
 OBJECTS = {
     "payment_intent": stripe.PaymentIntent,
     "charge": stripe.Charge,
     "refund": stripe.Refund,
     "payment_method": stripe.PaymentMethod,
+    "terminal.reader": stripe.terminal.Reader,
+    "terminal.location": stripe.terminal.Location,
 }
 
 # Client-side request options mixed into some params types; never sent as parameters.
 OPTIONS = set(RequestOptions.__annotations__)
 
 
+def params_type(name: str):
+    """`PaymentIntentCreateParams`, or a dotted name under stripe.params (`terminal.ReaderCreateParams`)."""
+    found = stripe.params
+    for part in name.split("."):
+        found = getattr(found, part)
+    return found
+
+
 def param_names(name: str) -> list[str]:
-    return sorted(set(getattr(stripe.params, name).__annotations__) - OPTIONS)
+    return sorted(set(params_type(name).__annotations__) - OPTIONS)
 
 
 def expandable(cls) -> list[str]:

@@ -97,6 +97,38 @@ class Sandbox:
         finally:
             self._server.recorder = previous
 
+    # -- a simulated reader's faults (the admin API's /_sandbox/terminal/readers/...) ------------
+    def _reader(self, reader_id: str) -> tuple[str, dict]:
+        found = self.store.find("terminal.reader", reader_id)
+        if found is None:
+            raise LookupError(f"no reader {reader_id}")
+        return found
+
+    def set_reader(self, reader_id: str, *, online: bool | None = None, unresponsive: bool | None = None) -> None:
+        """Take a reader offline (or back), or make it not answer the API in time."""
+        with self.store.lock:
+            account, reader = self._reader(reader_id)
+            if online is not None:
+                reader["status"] = "online" if online else "offline"
+            if unresponsive is not None:
+                reader["_unresponsive"] = unresponsive
+            self.store.put(account, "terminal.reader", reader)
+            self.store.flush()
+
+    def customer_cancels(self, reader_id: str) -> None:
+        """The customer presses Cancel on the reader."""
+        from .api import Caller
+
+        with self.store.lock:
+            account, _reader = self._reader(reader_id)
+            self.api.customer_cancels(Caller(account), reader_id)
+            self.store.flush()
+
+    def reader(self, reader_id: str) -> dict:
+        """The reader as the API shows it (tests wait on its action)."""
+        with self.store.lock:
+            return self.api._public(self._reader(reader_id)[1])
+
     def reset(self) -> None:
         self.store.reset()
         self.faults.clear()

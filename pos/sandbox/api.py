@@ -17,6 +17,7 @@ from . import currencies, definitions, errors, params, search, versions
 from .cards import TEST_CARDS
 from .clock import Clock
 from .store import Store
+from .terminal import TerminalMixin
 
 _ALPHABET = string.ascii_letters + string.digits
 
@@ -39,7 +40,9 @@ AFTER_THE_FACT_PARAMS = {"metadata", "description", "receipt_email", "expand"}
 CAPTURE_METHODS = ("automatic", "automatic_async", "manual")
 # The payment method types this sandbox can take; Stripe filters `allowed_payment_method_types` to
 # the ones that work for the intent, silently (dahlia 2026-07-29).
-SANDBOX_TYPES = ("card",)
+SANDBOX_TYPES = ("card", "card_present", "interac_present")
+# What dynamic payment methods turn on here: card_present needs a reader, so only when asked for.
+AUTOMATIC_TYPES = ("card",)
 _EXCLUSIVE_WITH_ALLOWED = (
     "payment_method_types",
     "excluded_payment_method_types",
@@ -68,7 +71,7 @@ def _type_list(p: dict, name: str) -> list[str]:
     return raw
 
 
-class StripeAPI:
+class StripeAPI(TerminalMixin):
     def __init__(self, store: Store, clock: Clock, search_lag: float = 0.0):
         self.store = store
         self.clock = clock
@@ -76,6 +79,10 @@ class StripeAPI:
 
     def now(self) -> int:
         return int(self.clock.now())
+
+    @staticmethod
+    def _new_id(prefix: str, length: int = 24) -> str:
+        return new_id(prefix, length)
 
     # -- payment methods -------------------------------------------------
     def _payment_method(self, caller: Caller, ident: str, param: str = "payment_method", status=400) -> dict:
@@ -203,7 +210,7 @@ class StripeAPI:
         return {
             "allowed_payment_method_types": None,
             "automatic_payment_methods": automatic,
-            "payment_method_types": list(SANDBOX_TYPES),
+            "payment_method_types": list(AUTOMATIC_TYPES),
             "payment_method_configuration_details": {"id": "pmc_sandbox_default", "parent": None}
             if automatic
             else None,
@@ -257,14 +264,7 @@ class StripeAPI:
             "on_behalf_of": None,
             "payment_details": None,
             "payment_method": pm["id"] if pm else None,
-            "payment_method_options": {
-                "card": {
-                    "installments": None,
-                    "mandate_options": None,
-                    "network": None,
-                    "request_three_d_secure": "automatic",
-                }
-            },
+            "payment_method_options": _method_options(choice["payment_method_types"]),
             "payment_record": None,
             "presentment_details": None,
             "processing": None,
@@ -317,7 +317,8 @@ class StripeAPI:
         params.charge_amount(amount, code)
         metadata = params.metadata(p, pi["metadata"])
         if "allowed_payment_method_types" in p or "payment_method_types" in p:
-            pi.update(self._payment_method_choice(caller, p))
+            choice = self._payment_method_choice(caller, p)
+            pi.update(choice, payment_method_options=_method_options(choice["payment_method_types"]))
         # Stripe clears the last payment error on any update of an unpaid intent.
         pi.update(amount=amount, currency=code, metadata=metadata, last_payment_error=None)
         for name in (
@@ -357,7 +358,8 @@ class StripeAPI:
                 pi,
             )
         if "allowed_payment_method_types" in p or "payment_method_types" in p:
-            pi.update(self._payment_method_choice(caller, p))
+            choice = self._payment_method_choice(caller, p)
+            pi.update(choice, payment_method_options=_method_options(choice["payment_method_types"]))
         if "capture_method" in p:
             pi["capture_method"] = params.choice(p, "capture_method", CAPTURE_METHODS)
         if "receipt_email" in p:
@@ -387,6 +389,18 @@ class StripeAPI:
         if automatic.get("enabled") and automatic.get("allow_redirects") != "never" and not return_url:
             # 2023-08-16: dynamic payment methods may redirect, so Stripe needs somewhere to come back to.
             raise errors.invalid_request(_RETURN_URL_NEEDED, param="return_url")
+        if pm["type"] not in pi["payment_method_types"] or "_test_card" not in pm:
+            raise errors.invalid_request(
+                f"The PaymentMethod provided ({pm['type']}) is not allowed for this PaymentIntent. Please attach "
+                f"a PaymentMethod of one of the following types: {', '.join(pi['payment_method_types'])}."
+                + (
+                    " A card_present PaymentIntent is paid on a reader (process_payment_intent)."
+                    if pm["type"] == "card"
+                    else ""
+                ),
+                code="payment_intent_incompatible_payment_method",
+                param="payment_method",
+            )
         card = TEST_CARDS[pm["_test_card"]]
         pi["next_action"] = None
         if card.requires_action:
@@ -443,8 +457,6 @@ class StripeAPI:
 
     def _new_charge(self, caller: Caller, pi: dict, pm: dict, card) -> dict:
         failed = card.decline is not None
-        captured = not failed and pi["capture_method"] != "manual"
-        charge_id = new_id("ch")
         details = {
             key: pm["card"][key]
             for key in ("brand", "country", "exp_month", "exp_year", "fingerprint", "funding", "last4")
@@ -460,6 +472,19 @@ class StripeAPI:
             three_d_secure=None,
             wallet=None,
         )
+        charge = self._new_charge_record(
+            caller, pi, pm, card.decline, {"card": details, "type": "card"}, details["authorization_code"]
+        )
+        return self.store.put(caller.account, "charge", charge)
+
+    def _new_charge_record(
+        self, caller: Caller, pi: dict, pm: dict, decline, method_details: dict, authorization
+    ) -> dict:
+        """A charge of `pi` by `pm`: declined when `decline` is given, else authorised (and captured
+        unless the intent captures manually); `method_details` is its payment_method_details."""
+        failed = decline is not None
+        captured = not failed and pi["capture_method"] != "manual"
+        charge_id = new_id("ch")
         charge = {
             "id": charge_id,
             "object": "charge",
@@ -469,7 +494,7 @@ class StripeAPI:
             "application": None,
             "application_fee": None,
             "application_fee_amount": None,
-            "authorization_code": details["authorization_code"],
+            "authorization_code": authorization,
             "balance_transaction": None if failed else new_id("txn"),
             "billing_details": pm["billing_details"],
             "calculated_statement_descriptor": "SANDBOX",
@@ -480,8 +505,8 @@ class StripeAPI:
             "description": pi["description"],
             "disputed": False,
             "failure_balance_transaction": None,
-            "failure_code": card.decline.code if failed else None,
-            "failure_message": card.decline.message if failed else None,
+            "failure_code": decline.code if failed else None,
+            "failure_message": decline.message if failed else None,
             "fraud_details": {},
             "level3": None,
             "livemode": False,
@@ -492,7 +517,7 @@ class StripeAPI:
                 "network_advice_code": None,
                 "network_decline_code": None,
                 "network_status": "declined_by_network" if failed else "approved_by_network",
-                "reason": card.decline.decline_code if failed else None,
+                "reason": decline.decline_code if failed else None,
                 "risk_level": "normal",
                 "seller_message": "The bank did not return any further details with this decline."
                 if failed
@@ -502,7 +527,7 @@ class StripeAPI:
             "paid": not failed,
             "payment_intent": pi["id"],
             "payment_method": pm["id"],
-            "payment_method_details": {"card": details, "type": "card"},
+            "payment_method_details": method_details,
             "presentment_details": None,
             "radar_options": None,
             "receipt_email": pi["receipt_email"],
@@ -541,6 +566,7 @@ class StripeAPI:
             # Stripe releases the authorisation: the uncaptured charge shows as refunded
             # (https://docs.stripe.com/payments/place-a-hold-on-a-payment-method#cancel-authorization).
             self._release(caller, pi["latest_charge"], pi["amount_capturable"])
+        self._stop_readers_processing(caller, pi["id"])
         pi.update(
             status="canceled", canceled_at=self.now(), cancellation_reason=reason, amount_capturable=0, next_action=None
         )
@@ -807,7 +833,7 @@ class StripeAPI:
             return pos
 
         def wanted(obj):
-            return keep(obj) and created(obj["created"])
+            return keep(obj) and created(obj.get("created", 0))
 
         found: list[dict] = []
         if p.get("ending_before"):
@@ -840,6 +866,28 @@ class StripeAPI:
             return ids.index(ident)
         except ValueError:
             return None
+
+
+def _method_options(types: list[str]) -> dict:
+    """Stripe shows options for the intent's own payment method types only."""
+    options: dict = {}
+    if "card" in types:
+        options["card"] = {
+            "installments": None,
+            "mandate_options": None,
+            "network": None,
+            "request_three_d_secure": "automatic",
+        }
+    if "card_present" in types:
+        options["card_present"] = {
+            "capture_method": None,
+            "request_extended_authorization": False,
+            "request_incremental_authorization_support": False,
+            "routing": {"requested_priority": None},
+        }
+    if "interac_present" in types:
+        options["interac_present"] = {}
+    return options
 
 
 def _inner_expand(p: dict) -> list:

@@ -30,6 +30,7 @@ EXPANDS_TO = {
     "payment_method": "payment_method",
     "charge": "charge",
     "payment_intent": "payment_intent",
+    "location": "terminal.location",
 }
 # Expandable on Stripe, set on the sandbox's objects, but with no object behind them here.
 NOT_EXPANDED_HERE = frozenset({"balance_transaction"})
@@ -95,6 +96,20 @@ IMPLEMENTED: dict[str, frozenset[str]] = {
     "create_refund": frozenset({"payment_intent", "charge", "amount", "reason", "metadata"}),
     "list_refunds": frozenset(_LIST | {"payment_intent", "charge"}),
     "retrieve_refund": frozenset(),
+    "create_location": frozenset({"display_name", "address", "metadata", "phone"}),
+    "list_locations": frozenset({"limit", "starting_after", "ending_before"}),
+    "retrieve_location": frozenset(),
+    "create_reader": frozenset({"registration_code", "label", "location", "metadata"}),
+    "list_readers": frozenset(
+        {"limit", "starting_after", "ending_before", "location", "device_type", "status", "serial_number"}
+    ),
+    "retrieve_reader": frozenset(),
+    "update_reader": frozenset({"label", "metadata"}),
+    "delete_reader": frozenset(),
+    "process_payment_intent": frozenset({"payment_intent", "process_config"}),
+    "cancel_action": frozenset(),
+    "set_reader_display": frozenset({"type", "cart"}),
+    "present_payment_method": frozenset({"type", "card_present", "interac_present", "amount_tip"}),
 }
 
 # Writable before endive on create, update and confirm; stripe.js's client_secret on a

@@ -115,6 +115,82 @@ ROUTES = [
     ("POST", r"/v1/refunds", "create_refund", False, "RefundCreateParams", "refund"),
     ("GET", r"/v1/refunds", "list_refunds", False, "RefundListParams", "list:refund"),
     ("GET", r"/v1/refunds/([^/]+)", "retrieve_refund", False, "RefundRetrieveParams", "refund"),
+    # Stripe Terminal, server-driven (terminal.py)
+    (
+        "POST",
+        r"/v1/terminal/locations",
+        "create_location",
+        False,
+        "terminal.LocationCreateParams",
+        "terminal.location",
+    ),
+    (
+        "GET",
+        r"/v1/terminal/locations",
+        "list_locations",
+        False,
+        "terminal.LocationListParams",
+        "list:terminal.location",
+    ),
+    (
+        "GET",
+        r"/v1/terminal/locations/([^/]+)",
+        "retrieve_location",
+        False,
+        "terminal.LocationRetrieveParams",
+        "terminal.location",
+    ),
+    ("POST", r"/v1/terminal/readers", "create_reader", False, "terminal.ReaderCreateParams", "terminal.reader"),
+    ("GET", r"/v1/terminal/readers", "list_readers", False, "terminal.ReaderListParams", "list:terminal.reader"),
+    (
+        "GET",
+        r"/v1/terminal/readers/([^/]+)",
+        "retrieve_reader",
+        False,
+        "terminal.ReaderRetrieveParams",
+        "terminal.reader",
+    ),
+    ("POST", r"/v1/terminal/readers/([^/]+)", "update_reader", False, "terminal.ReaderUpdateParams", "terminal.reader"),
+    (
+        "DELETE",
+        r"/v1/terminal/readers/([^/]+)",
+        "delete_reader",
+        False,
+        "terminal.ReaderDeleteParams",
+        "deleted:terminal.reader",
+    ),
+    (
+        "POST",
+        r"/v1/terminal/readers/([^/]+)/process_payment_intent",
+        "process_payment_intent",
+        False,
+        "terminal.ReaderProcessPaymentIntentParams",
+        "terminal.reader",
+    ),
+    (
+        "POST",
+        r"/v1/terminal/readers/([^/]+)/cancel_action",
+        "cancel_action",
+        False,
+        "terminal.ReaderCancelActionParams",
+        "terminal.reader",
+    ),
+    (
+        "POST",
+        r"/v1/terminal/readers/([^/]+)/set_reader_display",
+        "set_reader_display",
+        False,
+        "terminal.ReaderSetReaderDisplayParams",
+        "terminal.reader",
+    ),
+    (
+        "POST",
+        r"/v1/test_helpers/terminal/readers/([^/]+)/present_payment_method",
+        "present_payment_method",
+        False,
+        "test_helpers.terminal.ReaderPresentPaymentMethodParams",
+        "terminal.reader",
+    ),
 ]
 
 
@@ -354,7 +430,7 @@ class Handler(BaseHTTPRequestHandler):
             raise errors.invalid_request(f"Unrecognized request URL ({method}: {path}).", status=404)
         raise errors.invalid_request(
             f"Unrecognized request URL ({method}: {path}). This sandbox serves PaymentIntents, "
-            "PaymentMethods, Charges and Refunds.",
+            "PaymentMethods, Charges, Refunds and Terminal locations and readers.",
             status=404,
         )
 
@@ -468,9 +544,38 @@ class Handler(BaseHTTPRequestHandler):
                 return self._send(404, {"error": "no held request with that rule id"})
             held.release()
             return self._send(200, {"released": held.id})
+        if path.startswith("/_sandbox/terminal/readers/") and method == "POST":
+            return self._reader_admin(path.split("/")[4:], data)
         if path == "/_sandbox/clock" and method == "POST":
             server.clock.advance(float(data.get("advance_seconds", 0)))
             return self._send(200, {"now": server.clock.now()})
         if path == "/_sandbox/health" and method == "GET":
             return self._send(200, {"ok": True})
         return self._send(404, {"error": f"no admin endpoint {method} {path}"})
+
+    def _reader_admin(self, parts: list[str], data: dict) -> None:
+        """Reader faults a test sets: `{"status": "offline"}`, `{"unresponsive": true}`, or the customer
+        cancelling (`.../customer_cancel`). Stripe has no test helper for these; a real reader does them."""
+        server = self.server
+        with server.store.lock:
+            found = server.store.find("terminal.reader", parts[0])
+            if found is None:
+                return self._send(404, {"error": f"no reader {parts[0]}"})
+            account, reader = found
+            if parts[1:] == ["customer_cancel"]:
+                try:
+                    server.api.customer_cancels(Caller(account), parts[0])
+                except errors.StripeError as exc:
+                    return self._send(400, exc.envelope())
+            elif len(parts) == 1:
+                if "status" in data:
+                    if data["status"] not in ("online", "offline"):
+                        return self._send(400, {"error": "status is online or offline"})
+                    reader["status"] = data["status"]
+                if "unresponsive" in data:
+                    reader["_unresponsive"] = bool(data["unresponsive"])
+                server.store.put(account, "terminal.reader", reader)
+            else:
+                return self._send(404, {"error": "no such reader admin endpoint"})
+            server.store.flush()
+            return self._send(200, server.api._public(reader))

@@ -69,6 +69,14 @@ class Store:
     def get(self, account: str, kind: str, ident: str) -> dict | None:
         return self._collection(account, kind).by_id.get(ident)
 
+    def find(self, kind: str, ident: str) -> tuple[str, dict] | None:
+        """The account holding an object, and the object (admin calls name objects without a key)."""
+        for account, collections in self._accounts.items():
+            obj = collections[kind].by_id.get(ident) if kind in collections else None
+            if obj is not None:
+                return account, obj
+        return None
+
     def stored(self, account: str, kind: str, ident: str) -> dict:
         """An object another one refers to (an intent's charge, a listed id): always there."""
         obj = self.get(account, kind, ident)
