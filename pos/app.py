@@ -28,6 +28,7 @@ from pos.paths import resource_path
 from pos.services.catalog import Catalog, Imported
 from pos.services.checkout import Checkout
 from pos.services.gateway import PaymentGateway
+from pos.services.readers import CardReaders
 from pos.services.keys import KEY_ENV, KeyManager, KeyRefused, KeyState
 from pos.services.drawer import CashDrawer
 from pos.services.receipt_printing import Printing
@@ -169,6 +170,12 @@ class AppContext(BackOffice):
         checkout = Checkout(self._journal, gateway, lambda: self.till_id)
         self.till = Till(checkout, store.currency, store.tax_inclusive, cart=cart, cash_rounding=store.cash_rounding)
         self.refunds = Refunds(self._refund_journal, gateway)
+        self.readers = CardReaders(gateway, self.store_settings, self._test_mode)  # type: ignore[arg-type]
+
+    def _test_mode(self) -> bool:
+        """The reader's customer may be simulated: demo, or a test-mode key."""
+        state = self.key_state
+        return self.demo or (state is not None and state.key is not None and "_test_" in state.key)
 
     def use_key(self, state: KeyState) -> None:
         """Point the till at Stripe with this key, or at the demo sandbox when there is none."""

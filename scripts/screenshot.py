@@ -106,6 +106,29 @@ def main(out: Path) -> int:
     settle(app)
     dialog.new_sale_button.click()
     settle(app)
+    # On the card reader (the demo's simulated reader): waiting for the customer, then a tap with a tip.
+    tap(window, "Café Latte", "Flat White")
+    settle(app)
+    window.pay()
+    dialog = window.payment_dialog
+    settle(app)
+    dialog.charge_on_reader()
+    for _ in range(500):
+        QTest.qWait(10)
+        if "tap" in dialog.reader_status.text():
+            break
+    dialog.simulate_tip.setText("1")
+    QTest.qWait(50)
+    dialog.grab().save(str(out / "reader.png"))
+    dialog.simulate()
+    settle(app)
+    dialog.grab().save(str(out / "reader-receipt.png"))
+    dialog.new_sale_button.click()
+    settle(app)
+    window.open_settings()
+    settle(app)
+    window.settings_dialog.grab().save(str(out / "reader-settings.png"))
+    window.settings_dialog.close()
     window.open_reports()
     window.reports_dialog.show_x()
     settle(app)

@@ -17,7 +17,8 @@ def check_invariants(db_path, stripe_client) -> dict:
             " cash_minor FROM receipts"
         ).fetchall()
         tenders = conn.execute(
-            "SELECT t.sale_id, t.kind, t.state, t.amount_minor, t.payment_intent, s.state FROM tenders t"
+            "SELECT t.sale_id, t.kind, t.state, t.amount_minor, t.payment_intent, s.state, t.tendered_minor"
+            " FROM tenders t"
             " JOIN sales s ON s.id = t.sale_id"
         ).fetchall()
     finally:
@@ -40,16 +41,18 @@ def check_invariants(db_path, stripe_client) -> dict:
     tender_by_intent = Counter(t[4] for t in tenders if t[1] == "card")
     for pi_id in succeeded:
         assert tender_by_intent[pi_id] == 1, f"succeeded intent {pi_id} has {tender_by_intent[pi_id]} tenders"
-    for sale_id, kind, state, amount, pi_id, sale_state in tenders:
+    for sale_id, kind, state, amount, pi_id, sale_state, charged in tenders:
         if kind == "card":
             pi = succeeded.get(pi_id)
-            assert pi is not None and pi.amount == amount, f"card tender of sale {sale_id} has no succeeded {pi_id}"
+            # What the card was charged: the tender's share of the sale, plus a tip given on a reader.
+            assert pi is not None and pi.amount == charged, f"card tender of sale {sale_id} has no succeeded {pi_id}"
+            assert charged - amount == _tip(pi), f"card tender of sale {sale_id}: its tip differs from Stripe's"
         if sale_state == "paid":
             assert state == "paid", f"sale {sale_id} has a receipt but a {state} tender"
         elif sale_state == "abandoned":
             assert state == "returned", f"voided sale {sale_id} kept a paid {kind} tender"
     paid_parts: dict[int, list[tuple[str, int]]] = {}
-    for sale_id, kind, state, amount, _pi, _s in tenders:
+    for sale_id, kind, state, amount, _pi, _s, _charged in tenders:
         if state == "paid":
             paid_parts.setdefault(sale_id, []).append((kind, amount))
     for _till_id, number, sale_id, pi_id, total, currency, rounding, card, cash in receipts:
@@ -59,8 +62,14 @@ def check_invariants(db_path, stripe_client) -> dict:
         if pi_id is not None:
             pi = succeeded.get(pi_id)
             assert pi is not None, f"receipt {number} has no succeeded intent"
-            assert (pi.amount, pi.currency) == (total, currency.lower()), f"receipt {number} amount mismatch"
+            assert (pi.amount - _tip(pi), pi.currency) == (total, currency.lower()), f"receipt {number} amount mismatch"
     for till in {r[0] for r in receipts}:
         numbers = sorted(r[1] for r in receipts if r[0] == till)
         assert numbers == list(range(1, len(numbers) + 1)), f"receipt numbers have gaps or repeats: {numbers}"
     return {"sales": len(sales), "receipts": len(receipts), "intents": len(intents), "succeeded": len(succeeded)}
+
+
+def _tip(pi) -> int:
+    """A tip the customer added on a card reader (Stripe adds it to the intent's amount)."""
+    tip = (pi.to_dict().get("amount_details") or {}).get("tip") or {}
+    return tip.get("amount") or 0

@@ -14,6 +14,9 @@ import stripe
 from pos.services.gateway import (
     GatewayError,
     Intent,
+    Location,
+    Reader,
+    ReaderAction,
     NotAuthorized,
     OutcomeUnknown,
     PaymentDeclined,
@@ -22,8 +25,8 @@ from pos.services.gateway import (
     RequestInProgress,
     RequestRejected,
 )
-from pos.services.requests import ConfirmIntent, CreateIntent, CreateRefund, LabelIntent
-from pos.services.states import IntentStatus, RefundStatus
+from pos.services.requests import ConfirmIntent, CreateIntent, CreateRefund, LabelIntent, ShowCart
+from pos.services.states import IntentStatus, ReaderActionStatus, RefundStatus
 
 from . import stripe_params
 from .stripe_params import CANCEL_PARAMS, KEY_CHECK_PARAMS, RETRIEVE_PARAMS
@@ -44,9 +47,11 @@ def _intent(pi) -> Intent:
         charge_id = charge
     elif charge is not None:
         charge_id = charge["id"]
-        card = (charge.get("payment_method_details") or {}).get("card") or {}
+        details = charge.get("payment_method_details") or {}
+        card = details.get("card") or details.get("card_present") or {}
         brand, last4 = card.get("brand"), card.get("last4")
     error = obj.get("last_payment_error") or {}
+    tip = ((obj.get("amount_details") or {}).get("tip") or {}).get("amount") or 0
     return Intent(
         id=obj["id"],
         status=IntentStatus(obj["status"]),
@@ -59,6 +64,33 @@ def _intent(pi) -> Intent:
         card_last4=last4,
         decline_code=error.get("decline_code"),
         error_code=error.get("code"),
+        tip=tip,
+    )
+
+
+def _reader(reader) -> Reader:
+    obj = reader.to_dict() if hasattr(reader, "to_dict") else reader
+    action = obj.get("action")
+    doing = None
+    if action:
+        processing = action.get("process_payment_intent") or {}
+        intent = processing.get("payment_intent")
+        doing = ReaderAction(
+            type=action["type"],
+            status=ReaderActionStatus(action["status"]),
+            payment_intent=intent if isinstance(intent, str) else (intent or {}).get("id"),
+            failure_code=action.get("failure_code"),
+            failure_message=action.get("failure_message"),
+        )
+    location = obj.get("location")
+    return Reader(
+        id=obj["id"],
+        label=obj.get("label") or obj["id"],
+        device_type=obj.get("device_type") or "",
+        online=obj.get("status") == "online",
+        location=location if isinstance(location, str) or location is None else location["id"],
+        action=doing,
+        serial_number=obj.get("serial_number") or "",
     )
 
 
@@ -157,6 +189,56 @@ class StripeGateway:
     def list_refunds(self, intent_id: str) -> list[RefundInfo]:
         result = self._call(self._client.v1.refunds.list, stripe_params.refund_list_params(intent_id))
         return [_refund(r) for r in result.data]
+
+    # -- Stripe Terminal -----------------------------------------------------------------------
+    def process_on_reader(self, reader_id: str, intent_id: str, idempotency_key: str) -> Reader:
+        reader = self._call(
+            self._client.v1.terminal.readers.process_payment_intent,
+            reader_id,
+            stripe_params.process_params(intent_id),
+            {"idempotency_key": idempotency_key},
+        )
+        return _reader(reader)
+
+    def retrieve_reader(self, reader_id: str) -> Reader:
+        return _reader(self._call(self._client.v1.terminal.readers.retrieve, reader_id))
+
+    def cancel_reader_action(self, reader_id: str, idempotency_key: str) -> Reader:
+        reader = self._call(
+            self._client.v1.terminal.readers.cancel_action, reader_id, {}, {"idempotency_key": idempotency_key}
+        )
+        return _reader(reader)
+
+    def show_cart(self, reader_id: str, cart: ShowCart) -> Reader:
+        return _reader(
+            self._call(
+                self._client.v1.terminal.readers.set_reader_display, reader_id, stripe_params.display_params(cart)
+            )
+        )
+
+    def list_locations(self) -> list[Location]:
+        found = self._call(self._client.v1.terminal.locations.list, stripe_params.LOCATION_LIST_PARAMS)
+        return [Location(loc.id, loc.display_name) for loc in found.data]
+
+    def create_location(self, name: str, country: str) -> Location:
+        loc = self._call(self._client.v1.terminal.locations.create, stripe_params.location_params(name, country))
+        return Location(loc.id, loc.display_name)
+
+    def register_reader(self, registration_code: str, label: str, location_id: str) -> Reader:
+        params = stripe_params.reader_params(registration_code, label, location_id)
+        return _reader(self._call(self._client.v1.terminal.readers.create, params))
+
+    def list_readers(self, location_id: str | None = None) -> list[Reader]:
+        found = self._call(self._client.v1.terminal.readers.list, stripe_params.reader_list_params(location_id))
+        return [_reader(r) for r in found.data]
+
+    def present_card(self, reader_id: str, card_number: str, tip: int = 0) -> Reader:
+        reader = self._call(
+            self._client.v1.test_helpers.terminal.readers.present_payment_method,
+            reader_id,
+            stripe_params.present_params(card_number, tip),
+        )
+        return _reader(reader)
 
     def check_key(self) -> None:
         """One cheap read that proves the key works (raises NotAuthorized if not)."""

@@ -23,3 +23,23 @@ def cashier_message(decline_code: str | None, code: str | None = None) -> str:
         if key and key in _BY_CODE:
             return _BY_CODE[key]
     return "Declined by the card's bank. Ask for another card."
+
+
+# What a card reader's failures mean at the counter (Stripe Terminal's error and failure codes).
+_READER = {
+    "customer_canceled": "The customer cancelled on the card reader.",
+    "canceled": "Stopped.",
+    "terminal_reader_offline": "The card reader is offline: check that it is on and connected to the internet.",
+    "terminal_reader_busy": "The card reader is busy with another payment: finish or cancel it on the reader first.",
+    "terminal_reader_timeout": "The card reader did not answer in time: check its connection.",
+    "terminal_reader_hardware_fault": "The card reader reported a fault: restart it.",
+    "payment_intent_incompatible_payment_method": "The reader cannot take this kind of card. Ask for another card.",
+    "not_waiting": "The card reader stopped waiting for this payment (it may have restarted).",
+}
+
+
+def reader_message(code: str | None, decline_code: str | None = None) -> str:
+    """A reader's failure in the cashier's words: a card decline reads as any decline."""
+    if code in _READER:
+        return _READER[code]
+    return cashier_message(decline_code, code)

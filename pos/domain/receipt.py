@@ -110,6 +110,9 @@ def render_text(receipt: Receipt, *, width: int = 42, copy: bool = False, locale
             if tender.kind is TenderKind.CASH and tender.change and tender.tendered:
                 out.append(_row("  Tendered", fmt(tender.tendered), width))
                 out.append(_row("  Change", fmt(tender.change), width))
+            if tender.tip and tender.tendered:
+                out.append(_row("  Tip", fmt(tender.tip), width))
+                out.append(_row("  Charged to card", fmt(tender.tendered), width))
             if tender.payment_intent:
                 out.append(f"Payment {tender.payment_intent}")
     else:  # a receipt built without its tenders (one card, as every sale was before cash)

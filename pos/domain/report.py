@@ -41,6 +41,7 @@ class DayReport:
     rounding_minor: int = 0  # cash rounding (cash + card = gross + rounding)
     cash_refunds_minor: int = 0  # given back from the drawer (card parts too, when confirmed)
     card_refunds_minor: int = 0  # given back through Stripe
+    tips_minor: int = 0  # added by customers on the card reader: charged to cards, not part of the sales
 
     @property
     def net_minor(self) -> int:
@@ -107,6 +108,7 @@ class DayReport:
             "rounding_minor": self.rounding_minor,
             "cash_refunds_minor": self.cash_refunds_minor,
             "card_refunds_minor": self.card_refunds_minor,
+            "tips_minor": self.tips_minor,
             "float_minor": self.float_minor,
             "paid_in_minor": self.paid_in_minor,
             "paid_out_minor": self.paid_out_minor,
@@ -146,6 +148,7 @@ class DayReport:
             ("by_tender", "rounding", money(self.rounding_minor)),
             ("by_tender", "cash_refunds", money(self.cash_refunds_minor)),
             ("by_tender", "card_refunds", money(self.card_refunds_minor)),
+            ("by_tender", "card_tips", money(self.tips_minor)),
             ("drawer", "float", money(self.float_minor)),
             ("drawer", "cash_taken", money(self.cash_taken_minor)),
             ("drawer", "change", money(self.change_minor)),
@@ -202,6 +205,7 @@ def render_report_text(report: DayReport, store_name: str, *, width: int = 42, l
         row("  Cash rounding", fmt(report.rounding_minor)),
         row("  Cash refunds", "-" + fmt(report.cash_refunds_minor)),
         row("  Card refunds", "-" + fmt(report.card_refunds_minor)),
+        *([row("  Tips on cards (not sales)", fmt(report.tips_minor))] if report.tips_minor else []),
         rule,
         "Cash drawer",
         row("  Float", fmt(report.float_minor)),

@@ -17,12 +17,19 @@ class TenderKind(StrEnum):
 class Tender:
     kind: TenderKind
     amount: Money  # what it paid of the sale (cash: after rounding, change already given back)
-    tendered: Money | None = None  # cash handed over (amount + change)
+    tendered: Money | None = None  # cash handed over (amount + change); what a card was charged (amount + tip)
     change: Money | None = None
     rounding: Money | None = None  # cash due less amount due, when this cash settled the sale
     payment_intent: str | None = None
     card_brand: str | None = None
     card_last4: str | None = None
+
+    @property
+    def tip(self) -> Money | None:
+        """A tip the customer added on the card reader: charged to the card, not part of the sale."""
+        if self.kind is TenderKind.CARD and self.tendered is not None and self.tendered.minor > self.amount.minor:
+            return self.tendered - self.amount
+        return None
 
     @property
     def label(self) -> str:

@@ -26,6 +26,7 @@ from __future__ import annotations
 
 import secrets
 from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
 
 from . import errors, params
 from .cards import Decline
@@ -121,6 +122,22 @@ def _reader_error(code: str, message: str) -> errors.StripeError:
 
 class TerminalMixin:
     """The Terminal endpoints of `StripeAPI` (which supplies store, clock, `_page`, `_intent`, ...)."""
+
+    if TYPE_CHECKING:  # what StripeAPI gives these endpoints
+        from .store import Store
+
+        store: Store
+
+        def now(self) -> int: ...
+        def _new_id(self, prefix: str, length: int = 24) -> str: ...
+        def _get(self, caller: Any, kind: str, ident: str, param: str = "id", name: str | None = None) -> dict: ...
+        def _page(self, caller: Any, kind: str, p: dict, ids: list, keep: Any = ...) -> dict: ...
+        def _intent(self, caller: Any, ident: str) -> dict: ...
+        def _save_intent(self, caller: Any, pi: dict) -> dict: ...
+        def _public(self, obj: dict) -> dict: ...
+        def _new_charge_record(
+            self, caller: Any, pi: dict, pm: dict, decline: Any, method_details: dict, authorization: Any
+        ) -> dict: ...
 
     # -- locations ------------------------------------------------------------------
     def create_location(self, caller, p: dict) -> dict:
@@ -386,7 +403,7 @@ class TerminalMixin:
         detail = p.get(kind) or {}
         if not isinstance(detail, dict):
             raise errors.validation("Invalid object", param=kind)
-        number = str(detail.get("number") or DEFAULT_PRESENT[kind])
+        number = str(detail.get("number") or DEFAULT_PRESENT[str(kind)])
         card = PRESENT_CARDS.get(number)
         if card is None or card.kind != kind:
             raise errors.invalid_request(
@@ -435,7 +452,7 @@ class TerminalMixin:
 
     def _present_method(self, caller, reader: dict, card: PresentCard) -> dict:
         year = self._year()
-        details = {
+        details: dict[str, Any] = {
             "brand": card.brand,
             "cardholder_name": None,
             "country": card.country,
@@ -482,7 +499,7 @@ class TerminalMixin:
         captured = not failed and pi["capture_method"] != "manual"
         authorization = None if failed else f"{secrets.randbelow(10**6):06d}"
         seen = pm[card.kind]
-        details = {
+        details: dict[str, Any] = {
             "amount_authorized": None if failed else pi["amount"],
             "brand": card.brand,
             "cardholder_name": None,

@@ -25,9 +25,9 @@ from pos.domain.tender import TenderKind
 from . import sales
 from .crashpoints import crash_point
 from .gateway import GatewayError, PaymentGateway
-from .outcomes import Cancelled, ChargeResult, Closed, Declined, Failed, Paid, PartPaid, Pending
+from .outcomes import Cancelled, ChargeResult, Closed, Declined, Failed, OnReader, Paid, PartPaid, Pending
 from .phases import settle
-from .requests import ConfirmIntent, CreateIntent, LabelIntent
+from .requests import ConfirmIntent, CreateIntent, LabelIntent, PaymentRequest, ProcessOnReader
 from .sale_phases import NOT_CHARGED, Goal, SalePhases, gateway_message
 from .sales import Journal, SaleChanged, SaleRecord, StorageError
 from .states import SaleState
@@ -39,6 +39,7 @@ __all__ = [
     "CheckoutError",
     "Declined",
     "Failed",
+    "OnReader",
     "Paid",
     "PartPaid",
     "Pending",
@@ -77,14 +78,16 @@ class Checkout:
             return self._locks[sale_id]
 
     # -- starting --------------------------------------------------------------
-    def start_sale(self, cart: Cart) -> SaleRecord:
-        """Record the sale (cart snapshot, amount, the request that creates its intent) before any Stripe call."""
+    def start_sale(self, cart: Cart, on_reader: bool = False) -> SaleRecord:
+        """Record the sale (cart snapshot, amount, the request that creates its intent) before any Stripe call.
+
+        `on_reader`: its intent is paid on a card reader (card_present), not with a named payment method."""
         if cart.is_empty():
             raise CheckoutError("The cart is empty.")
         totals = cart.totals()
         if totals.total.minor <= 0:
             raise CheckoutError("The total must be more than zero to take a card payment.")
-        create = CreateIntent(totals.total, uuid.uuid4().hex, self._till_id())
+        create = CreateIntent(totals.total, uuid.uuid4().hex, self._till_id(), on_reader)
         try:
             sale = self.journal.begin_sale(totals, cart.tax_inclusive, create, [line.product.id for line in cart.lines])
             crash_point("after_sale_recorded")
@@ -94,13 +97,28 @@ class Checkout:
 
     # -- charging --------------------------------------------------------------
     def charge(
-        self, sale_id: int, payment_method: str, progress: Callable[[str], None] = lambda _m: None
+        self,
+        sale_id: int,
+        payment_method: str | ProcessOnReader,
+        progress: Callable[[str], None] = lambda _m: None,
+        *,
+        watch: bool = False,
+        stop: bool = False,
     ) -> ChargeResult:
-        """Charge the sale's total to a payment method. Safe to call again for the same sale."""
+        """Charge the sale's total to a payment method, or hand it to a card reader. Safe to call again.
+
+        On a reader the result is `OnReader` while the customer has not paid yet: `watch` asks again
+        (nothing is sent anew), `stop` cancels the reader's wait (a tap that beat it still pays)."""
         with self.sale_lock(sale_id):
             try:
                 phases = SalePhases(
-                    self.journal, self.gateway, Goal.CHARGE, confirm=ConfirmIntent(payment_method), progress=progress
+                    self.journal,
+                    self.gateway,
+                    Goal.CHARGE,
+                    confirm=_request(payment_method),
+                    progress=progress,
+                    watch=watch,
+                    stop=stop,
                 )
                 result = settle(phases, self.journal.sale(sale_id))
             except StorageError as exc:
@@ -149,27 +167,44 @@ class Checkout:
                 return Failed(f"{exc} The cash was not recorded: give it back or try again.")
 
     def charge_part(
-        self, sale_id: int, amount: Money, payment_method: str, progress: Callable[[str], None] = lambda _m: None
+        self,
+        sale_id: int,
+        amount: Money,
+        payment_method: str | ProcessOnReader,
+        progress: Callable[[str], None] = lambda _m: None,
+        *,
+        watch: bool = False,
+        stop: bool = False,
     ) -> ChargeResult:
         """Charge part of the sale to a card: its own PaymentIntent, keys and phases (a card part)."""
+        request = _request(payment_method)
+        on_reader = isinstance(request, ProcessOnReader)
         with self.sale_lock(sale_id):
             try:
                 ready = self._ready_for_parts(sale_id)
                 if ready is not None:
                     return ready
                 part = self.journal.unfinished_part(sale_id)
-                if part is not None and part.total_minor != amount.minor:
-                    # An earlier card part for another amount (declined, say): cancel it first.
+                if (watch or stop) and part is None:
+                    return Declined(f"Nothing is waiting on the card reader. {NOT_CHARGED}", "not_waiting")
+                if part is not None and (part.total_minor != amount.minor or part.create.on_reader != on_reader):
+                    # An earlier card part for another amount or paid another way (declined, say): cancel it.
                     left = settle(SalePhases(self.journal, self.gateway, Goal.ABANDON, reason="another amount"), part)
                     if isinstance(left, (Paid, PartPaid, Pending)):
                         return left
                     part = None
                 if part is None:
-                    create = CreateIntent(amount, uuid.uuid4().hex, self.journal.sale(sale_id).till_id)
+                    create = CreateIntent(amount, uuid.uuid4().hex, self.journal.sale(sale_id).till_id, on_reader)
                     part = self.journal.begin_part(sale_id, create)
                     crash_point("after_part_recorded")
                 phases = SalePhases(
-                    self.journal, self.gateway, Goal.CHARGE, confirm=ConfirmIntent(payment_method), progress=progress
+                    self.journal,
+                    self.gateway,
+                    Goal.CHARGE,
+                    confirm=request,
+                    progress=progress,
+                    watch=watch,
+                    stop=stop,
                 )
                 result = settle(phases, part)
             except SaleChanged as exc:
@@ -260,7 +295,7 @@ class Checkout:
         try:
             result = settle(SalePhases(self.journal, self.gateway, Goal.ABANDON, reason=reason), sale)
         except GatewayError as exc:
-            if sale.state is SaleState.CONFIRM_SENT:
+            if sale.state in (SaleState.CONFIRM_SENT, SaleState.READER_SENT):
                 # The last confirm's outcome is unknown: a new payment now could charge twice.
                 return Pending(
                     "Could not reach Stripe to learn whether the previous payment went "
@@ -277,8 +312,8 @@ class Checkout:
         except Exception:  # noqa: BLE001 - even an unreadable journal must yield a cashier's message
             sale = None
         reason = "Something unexpected went wrong in the till (details are in its log)." if unexpected else str(exc)
-        if sale is None or sale.state is SaleState.CONFIRM_SENT:
-            # A confirm may be out, or the journal cannot say: assume the money may have moved.
+        if sale is None or sale.state in (SaleState.CONFIRM_SENT, SaleState.READER_SENT):
+            # A confirm (or a card on a reader) may be out, or the journal cannot say: assume the money may have moved.
             return Failed(
                 f"The payment may have gone through, but the till could not finish it: {reason} "
                 "Do NOT charge again. The till checks with Stripe and saves the receipt as soon as "
@@ -286,3 +321,8 @@ class Checkout:
                 money_may_have_moved=True,
             )
         return Failed(f"{reason} {NOT_CHARGED}")
+
+
+def _request(payment_method: str | ProcessOnReader) -> PaymentRequest:
+    """A payment method's name (a test method such as `pm_card_visa`), or a card reader."""
+    return payment_method if isinstance(payment_method, ProcessOnReader) else ConfirmIntent(payment_method)

@@ -10,8 +10,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any, Protocol
 
-from .requests import ConfirmIntent, CreateIntent, CreateRefund, LabelIntent
-from .states import IntentStatus, RefundStatus
+from .requests import ConfirmIntent, CreateIntent, CreateRefund, LabelIntent, ShowCart
+from .states import IntentStatus, ReaderActionStatus, RefundStatus
 
 
 @dataclass(frozen=True)
@@ -27,6 +27,41 @@ class Intent:
     card_last4: str | None = None
     decline_code: str | None = None
     error_code: str | None = None
+    tip: int = 0  # a tip the customer added on a card reader: part of `amount`, not of the sale
+
+
+@dataclass(frozen=True)
+class ReaderAction:
+    """What a card reader is doing: a payment for an intent, or showing a cart."""
+
+    type: str
+    status: ReaderActionStatus
+    payment_intent: str | None = None
+    failure_code: str | None = None
+    failure_message: str | None = None
+
+
+@dataclass(frozen=True)
+class Reader:
+    id: str
+    label: str
+    device_type: str
+    online: bool
+    location: str | None = None
+    action: ReaderAction | None = None
+    serial_number: str = ""
+
+    def acting_for(self, intent_id: str) -> ReaderAction | None:
+        """The reader's payment action for this intent, if that is what it holds."""
+        if self.action is not None and self.action.payment_intent == intent_id:
+            return self.action
+        return None
+
+
+@dataclass(frozen=True)
+class Location:
+    id: str
+    name: str
 
 
 @dataclass(frozen=True)
@@ -90,3 +125,9 @@ class PaymentGateway(Protocol):
     def find_payment_intents(self, sale_key: str) -> list[Intent]: ...
     def create_refund(self, request: CreateRefund, idempotency_key: str) -> RefundInfo: ...
     def list_refunds(self, intent_id: str) -> list[RefundInfo]: ...
+    # Stripe Terminal, server-driven
+    def process_on_reader(self, reader_id: str, intent_id: str, idempotency_key: str) -> Reader: ...
+    def retrieve_reader(self, reader_id: str) -> Reader: ...
+    def cancel_reader_action(self, reader_id: str, idempotency_key: str) -> Reader: ...
+    def show_cart(self, reader_id: str, cart: ShowCart) -> Reader: ...
+

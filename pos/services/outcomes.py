@@ -55,6 +55,14 @@ class Pending:
 
 
 @dataclass(frozen=True)
+class OnReader:
+    """The sale's intent is on the card reader, waiting for the customer: ask again (or stop it)."""
+
+    message: str  # what the reader is doing, in the cashier's words
+    reader_id: str
+
+
+@dataclass(frozen=True)
 class Closed:
     """Settled without payment (recovery, or a cart that changed): nothing was charged."""
 
@@ -62,5 +70,5 @@ class Closed:
     note: str
 
 
-ChargeResult = Paid | PartPaid | Declined | Cancelled | Failed | Pending
+ChargeResult = Paid | PartPaid | Declined | Cancelled | Failed | Pending | OnReader
 SaleResult = ChargeResult | Closed

@@ -25,19 +25,26 @@ RefundReason = Literal["duplicate", "fraudulent", "requested_by_customer"]
 
 @dataclass(frozen=True)
 class CreateIntent:
-    """A sale's PaymentIntent: its total, paid by card, tagged with the sale and till."""
+    """A sale's PaymentIntent: its total, paid by card, tagged with the sale and till.
+
+    `on_reader`: paid by a card presented on a Stripe Terminal reader (card_present), not by a
+    payment method the till names. An intent is for one or the other, for good."""
 
     amount: Money
     sale_key: str
     till_id: str
+    on_reader: bool = False
 
     def to_json(self) -> Json:
-        return {
+        data: Json = {
             "amount": self.amount.minor,
             "currency": self.amount.currency,
             "sale_key": self.sale_key,
             "till_id": self.till_id,
         }
+        if self.on_reader:  # written only when set, so older journals read back the same request
+            data["on_reader"] = True
+        return data
 
     @classmethod
     def from_json(cls, data: Json) -> CreateIntent:
@@ -46,6 +53,7 @@ class CreateIntent:
             Money(int(data["amount"]), str(data["currency"]).upper()),
             str(tags.get("sale_key") or tags["sale_id"]),
             str(tags["till_id"]),
+            bool(data.get("on_reader", False)),
         )
 
 
@@ -61,6 +69,44 @@ class ConfirmIntent:
     @classmethod
     def from_json(cls, data: Json) -> ConfirmIntent:
         return cls(str(data["payment_method"]))
+
+
+@dataclass(frozen=True)
+class ProcessOnReader:
+    """Hand a sale's card_present intent to a Stripe Terminal reader; the customer pays on it."""
+
+    reader_id: str
+
+    def to_json(self) -> Json:
+        return {"reader": self.reader_id}
+
+    @classmethod
+    def from_json(cls, data: Json) -> ProcessOnReader:
+        return cls(str(data["reader"]))
+
+
+PaymentRequest = ConfirmIntent | ProcessOnReader
+
+
+def payment_request_from_json(data: Json) -> PaymentRequest:
+    """An attempt's journaled request: a confirm with a payment method, or a hand-off to a reader."""
+    return ProcessOnReader.from_json(data) if "reader" in data else ConfirmIntent.from_json(data)
+
+
+@dataclass(frozen=True)
+class CartLine:
+    description: str
+    quantity: int
+    amount: Money  # the line's total
+
+
+@dataclass(frozen=True)
+class ShowCart:
+    """What a reader shows the customer while the cashier rings up the sale."""
+
+    lines: tuple[CartLine, ...]
+    tax: Money
+    total: Money
 
 
 @dataclass(frozen=True)

@@ -34,6 +34,18 @@ Voiding a sale with paid card parts runs VOID on each part:
                      among the intent's refunds by its metadata
     returned         done
 
+A sale paid on a card reader (Stripe Terminal, its intent `card_present`) hands the intent to
+the reader instead of confirming it; the customer's tap pays it at Stripe:
+
+    recovery point   CHARGE (send / watch / stop)            PARK, ABANDON, SPLIT, VOID
+    intent_created   journal the hand-off, send it           as above
+    reader_sent      ask Stripe: the intent, then the reader's action for it
+      intent paid / cancelled / processing: as above (receipt, closed, pending)
+      action in progress   waiting (OnReader); stop: cancel   cancel the action, then the intent
+                           the action, then ask again          decides (paid: receipt)
+      action failed        a decline (the cart is kept; the next press sends a new hand-off)
+      no action for it     never reached the reader, or the reader moved on: nothing was charged
+
 Every call that changes something at Stripe carries a key derived from the sale
 and its journaled request, so any phase may run again and Stripe answers once.
 """
@@ -45,7 +57,7 @@ from datetime import datetime, timezone
 from enum import StrEnum
 from typing import Callable
 
-from pos.domain.declines import cashier_message
+from pos.domain.declines import cashier_message, reader_message
 from pos.domain.money import Money
 
 from . import sales
@@ -60,15 +72,17 @@ from .gateway import (
     ProviderUnavailable,
     RequestRejected,
 )
-from .outcomes import Cancelled, Closed, Declined, Failed, Paid, PartPaid, Pending, SaleResult
+from .outcomes import Cancelled, Closed, Declined, Failed, OnReader, Paid, PartPaid, Pending, SaleResult
 from .phases import Next, Phases
-from .requests import ConfirmIntent, CreateRefund
+from .requests import ConfirmIntent, CreateRefund, PaymentRequest, ProcessOnReader
 from .sales import KEY_WINDOW, AttemptRecord, Journal, JournalIntegrityError, SaleRecord
-from .states import AttemptState, IntentStatus, SaleState
+from .states import AttemptState, IntentStatus, ReaderActionStatus, SaleState
 
 log = logging.getLogger(__name__)
 
 CHECKING = "Checking whether the payment went through…"
+PRESENT_CARD = "Waiting for the customer: tap, insert or swipe the card on the reader."
+PROCESSING = "Processing the card…"
 NOT_CHARGED = "Nothing was charged."
 NEVER_CREATED = "no payment was ever created"
 
@@ -91,11 +105,15 @@ class SalePhases(Phases[SaleRecord, SaleResult]):
         gateway: PaymentGateway,
         goal: Goal,
         *,
-        confirm: ConfirmIntent | None = None,
+        confirm: PaymentRequest | None = None,
         progress: Progress = lambda _m: None,
         now: datetime | None = None,
         reason: str = "",
+        watch: bool = False,
+        stop: bool = False,
     ):
+        """`confirm`: how CHARGE pays, a payment method or a card reader. With a reader, `watch` asks
+        what the reader is doing without sending the intent again, and `stop` cancels its action."""
         if (goal is Goal.CHARGE) != (confirm is not None):
             raise ValueError("a payment method is what CHARGE takes, and only CHARGE")
         # How ABANDON and SPLIT close a sale whose intent is not paid.
@@ -104,7 +122,9 @@ class SalePhases(Phases[SaleRecord, SaleResult]):
         self.confirm, self.progress = confirm, progress
         self.now = now or datetime.now(timezone.utc)
         self.reason = reason  # why an ABANDON closes the sale (the journal's note)
+        self.watch, self.stop = watch or stop, stop
         self._found: Intent | None = None
+        self._cancelled_on_reader = False
 
     def _current_intent(self, sale: SaleRecord) -> Intent:
         found, self._found = self._found, None
@@ -117,6 +137,7 @@ class SalePhases(Phases[SaleRecord, SaleResult]):
             SaleState.STARTED: self._from_started,
             SaleState.INTENT_CREATED: self._from_intent_created,
             SaleState.CONFIRM_SENT: self._from_confirm_sent,
+            SaleState.READER_SENT: self._from_reader_sent,
             SaleState.PAID: self._from_paid,
             SaleState.ABANDONED: self._from_closed,
             SaleState.PARKED: self._from_closed,
@@ -155,7 +176,13 @@ class SalePhases(Phases[SaleRecord, SaleResult]):
     def _from_intent_created(self, sale: SaleRecord) -> Step:
         if self.confirm is None:
             return self._act_on(sale, None, self._current_intent(sale))
-        attempt = self.journal.begin_attempt(sale, self.confirm)  # recovery point: confirm_sent
+        if self.watch:
+            # Nothing is on the reader for this sale (declined or stopped meanwhile): nothing to watch.
+            return Declined(f"{reader_message('not_waiting')} {NOT_CHARGED}", "not_waiting")
+        attempt = self.journal.begin_attempt(sale, self.confirm)  # recovery point: confirm_sent or reader_sent
+        if isinstance(attempt.request, ProcessOnReader):
+            crash_point("after_reader_recorded")
+            return self._send_to_reader(sale, attempt, attempt.request)
         crash_point("after_confirm_recorded")
         return self._send_confirm(sale, attempt)
 
@@ -222,9 +249,93 @@ class SalePhases(Phases[SaleRecord, SaleResult]):
             return Failed(f"This sale was closed ({sale.note or sale.state}). {NOT_CHARGED}", sale_closed=True)
         return Closed(sale.state, sale.note or "")
 
+    # -- a card reader ----------------------------------------------------------------------
+    def _from_reader_sent(self, sale: SaleRecord) -> Step:
+        """The intent was handed (or was about to be) to a reader: Stripe's intent, then the reader, decide."""
+        attempt = self.journal.open_attempt(sale.id)
+        if attempt is None or not isinstance(attempt.request, ProcessOnReader):
+            raise JournalIntegrityError(f"sale {sale.id} is on a reader but has no open reader attempt")
+        return self._on_reader(sale, attempt, attempt.request)
+
+    def _send_to_reader(self, sale: SaleRecord, attempt: AttemptRecord, request: ProcessOnReader) -> Step:
+        try:
+            self.gateway.process_on_reader(request.reader_id, _intent_id(sale), attempt.idempotency_key)
+            crash_point("after_reader_sent")
+        except RequestRejected as exc:
+            if exc.code in ("terminal_reader_busy", "terminal_reader_timeout"):
+                # Busy with this very payment (an earlier hand-off), or it may have reached the reader
+                # before the time ran out: what the reader holds decides.
+                return self._on_reader(sale, attempt, request, refused=exc.code)
+            message = reader_message(exc.code) if exc.code in _READER_REFUSALS else f"Stripe refused it: {exc}"
+            self.journal.record_attempt(attempt.id, AttemptState.FAILED, decline_code=exc.code, message=message)
+            return Failed(f"{message} {NOT_CHARGED}")
+        except (ProviderUnavailable, NotAuthorized) as exc:
+            self.journal.record_attempt(attempt.id, AttemptState.FAILED, message=str(exc))
+            return Failed(f"{gateway_message(exc)} {NOT_CHARGED} Try again.")
+        except GatewayError:
+            return self._on_reader(sale, attempt, request)  # no answer: look before anything else
+        return OnReader(PRESENT_CARD, request.reader_id)
+
+    def _on_reader(
+        self, sale: SaleRecord, attempt: AttemptRecord, request: ProcessOnReader, refused: str | None = None
+    ) -> Step:
+        try:
+            intent = self._current_intent(sale)
+            if not intent.status.awaits_payment:
+                return self._act_on(sale, attempt, intent)  # paid, cancelled or processing
+            reader = self.gateway.retrieve_reader(request.reader_id)
+        except GatewayError as exc:
+            if self.goal is not Goal.CHARGE:
+                raise  # recovery and the cart's other moves report it and come back
+            if self.stop:
+                return Pending(
+                    f"{gateway_message(exc)} The card reader could not be stopped yet: if the customer "
+                    "taps now, the payment still counts. The till keeps checking."
+                )
+            return OnReader(f"{CHECKING} ({gateway_message(exc)})", request.reader_id)
+        action = reader.acting_for(intent.id)
+        if action is not None and action.status is not ReaderActionStatus.FAILED:
+            if self.goal is Goal.CHARGE and not self.stop:
+                waiting = PROCESSING if action.status is ReaderActionStatus.SUCCEEDED else PRESENT_CARD
+                return OnReader(waiting, request.reader_id)
+            return self._stop_reader(sale, attempt, request, intent)
+        if action is not None:  # failed: declined, or cancelled on the reader or at the till
+            code = action.failure_code
+            message = reader_message(code, intent.decline_code)
+            self.journal.record_attempt(attempt.id, AttemptState.DECLINED, decline_code=code, message=message)
+        else:  # the hand-off never reached the reader, or the reader has moved on: nothing was charged
+            code = refused or "not_waiting"
+            message = reader_message(code)
+            self.journal.record_attempt(attempt.id, AttemptState.FAILED, decline_code=code, message=message)
+        if self.goal is not Goal.CHARGE:
+            return Next(self.journal.sale(sale.id))  # intent_created: the goal's own column decides
+        if code in ("canceled", "customer_canceled", "not_waiting") or code in _READER_REFUSALS:
+            return Declined(f"{message} {NOT_CHARGED}", code)
+        return Declined(message, intent.decline_code or code)
+
+    def _stop_reader(self, sale: SaleRecord, attempt: AttemptRecord, request: ProcessOnReader, intent: Intent) -> Step:
+        """Cancel the reader's wait for this intent; a tap that beat the cancel still pays the sale."""
+        if self._cancelled_on_reader:
+            # Cancelled once already and the reader still holds it: do not loop; report and come back.
+            if self.goal is not Goal.CHARGE:
+                raise ReaderStillBusy(f"reader {request.reader_id} still holds sale {sale.id}'s payment")
+            return Pending("The card reader has not stopped yet. If the customer taps now, the payment still counts.")
+        self._cancelled_on_reader = True
+        try:
+            self.gateway.cancel_reader_action(
+                request.reader_id, sales.reader_cancel_key(sale.sale_key, attempt.attempt_no)
+            )
+        except RequestRejected:
+            pass  # nothing in progress any more: the customer finished first, or it failed
+        crash_point("after_reader_cancelled")
+        self._found = None
+        return self._on_reader(sale, attempt, request)
+
     # -- the calls and what their answers mean ------------------------------------------
     def _send_confirm(self, sale: SaleRecord, attempt: AttemptRecord, resent: bool = False) -> Step:
         try:
+            if not isinstance(attempt.request, ConfirmIntent):
+                raise JournalIntegrityError(f"sale {sale.id}: a confirm attempt holds {attempt.request!r}")
             intent = self.gateway.confirm_payment_intent(_intent_id(sale), attempt.request, attempt.idempotency_key)
             crash_point("after_confirm_sent")
         except PaymentDeclined as exc:
@@ -374,6 +485,19 @@ class SalePhases(Phases[SaleRecord, SaleResult]):
         if not found:
             return None
         return next((i for i in found if i.status is IntentStatus.SUCCEEDED), found[0])
+
+
+# Refusals of a hand-off that mean the reader cannot take it now: nothing was charged.
+_READER_REFUSALS = (
+    "terminal_reader_offline",
+    "terminal_reader_busy",
+    "terminal_reader_timeout",
+    "terminal_reader_hardware_fault",
+)
+
+
+class ReaderStillBusy(GatewayError):
+    """A reader kept a payment in progress after it was asked to cancel it: try again later."""
 
 
 def _intent_id(sale: SaleRecord) -> str:

@@ -4,8 +4,9 @@ A sale moves through recovery points (`states.SaleState`), each committed before
 next Stripe call; `sale_phases.py` holds the code that runs from each of them:
 
     started --create--> intent_created --confirm sent--> confirm_sent --> paid
-                              ^                               |
-                              +-------- declined -------------+
+                              ^    |                          |
+                              |    +--handed to reader--> reader_sent --> paid
+                              +-------- declined, cancelled on the reader ---+
     any unfinished state --cancel--> abandoned (cart dropped) or parked (cart kept to resume)
 
 The sale key never changes; every idempotency key derives from it, so the same
@@ -27,7 +28,7 @@ from pos.domain.tender import Tender
 
 from .gateway import Intent
 from .outcomes import Paid, PartPaid
-from .requests import ConfirmIntent, CreateIntent
+from .requests import CreateIntent, PaymentRequest
 from .states import AttemptState, SaleState
 
 
@@ -54,6 +55,15 @@ def create_key(sale_key: str) -> str:
 
 def confirm_key(sale_key: str, attempt_no: int) -> str:
     return f"pos-{sale_key}-confirm-{attempt_no}"
+
+
+def reader_key(sale_key: str, attempt_no: int) -> str:
+    """Handing the sale's intent to a card reader, once per attempt."""
+    return f"pos-{sale_key}-reader-{attempt_no}"
+
+
+def reader_cancel_key(sale_key: str, attempt_no: int) -> str:
+    return f"pos-{sale_key}-reader-{attempt_no}-cancel"
 
 
 def cancel_key(sale_key: str) -> str:
@@ -94,7 +104,7 @@ class AttemptRecord:
     sale_id: int
     attempt_no: int
     idempotency_key: str
-    request: ConfirmIntent
+    request: PaymentRequest  # a confirm with a payment method, or a hand-off to a card reader
     state: AttemptState
 
 
@@ -105,7 +115,7 @@ class Journal(Protocol):
         self, totals: Totals, tax_inclusive: bool, create: CreateIntent, product_ids: list[int | None]
     ) -> SaleRecord: ...
     def record_intent(self, sale_id: int, intent_id: str) -> SaleRecord: ...
-    def begin_attempt(self, sale: SaleRecord, request: ConfirmIntent) -> AttemptRecord: ...
+    def begin_attempt(self, sale: SaleRecord, request: PaymentRequest) -> AttemptRecord: ...
     def open_attempt(self, sale_id: int) -> AttemptRecord | None: ...
     def record_attempt(
         self,

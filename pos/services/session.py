@@ -12,6 +12,7 @@ from typing import Protocol
 from .catalog import Catalog
 from .drawer import CashDrawer
 from .keys import KeyManager, KeyState
+from .readers import CardReaders
 from .receipt_printing import Printing
 from .receipts import Receipts
 from .refunds import Refunds
@@ -31,6 +32,7 @@ class Session(Protocol):
     keys: KeyManager
     printing: Printing
     drawer: CashDrawer
+    readers: CardReaders
     key_state: KeyState | None
     read_only: str | None  # why this window only looks (another process sells from the folder)
 

@@ -25,6 +25,7 @@ class StoreSettings:
     printer_kind: str = ""  # receipt printer: "" (none), network, usb or serial (domain/printer_setup.py)
     printer_address: str = ""  # as its kind takes it: 192.168.1.50[:9100], 04b8:0202, /dev/ttyUSB0[@19200]
     cash_rounding: str = ""  # the cash part rounded to the nearest "0.05" or "0.10"; "" = none (domain/cash.py)
+    reader_id: str = ""  # this till's Stripe Terminal reader (tmr_…); "" = none (services/readers.py)
 
     @property
     def printer(self) -> PrinterSetup:

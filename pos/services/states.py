@@ -16,6 +16,8 @@ class SaleState(StrEnum):
     STARTED = "started"  # cart snapshot and create request recorded; no intent id yet
     INTENT_CREATED = "intent_created"  # the intent exists; no confirm is out
     CONFIRM_SENT = "confirm_sent"  # a confirm was (or is being) sent; its answer decides
+    # The intent was (or is being) handed to a card reader; the reader's action and the intent decide.
+    READER_SENT = "reader_sent"
     PAID = "paid"  # receipt written in the same transaction
     ABANDONED = "abandoned"  # closed without payment (cart changed, cancelled, resumed elsewhere)
     PARKED = "parked"  # closed without payment, the cart kept to resume
@@ -31,7 +33,13 @@ class SaleState(StrEnum):
         return self in UNFINISHED
 
 
-UNFINISHED = (SaleState.STARTED, SaleState.INTENT_CREATED, SaleState.CONFIRM_SENT, SaleState.RETURN_SENT)
+UNFINISHED = (
+    SaleState.STARTED,
+    SaleState.INTENT_CREATED,
+    SaleState.CONFIRM_SENT,
+    SaleState.READER_SENT,
+    SaleState.RETURN_SENT,
+)
 
 
 class TenderState(StrEnum):
@@ -49,6 +57,14 @@ class AttemptState(StrEnum):
     DECLINED = "declined"
     REQUIRES_ACTION = "requires_action"  # 3D Secure: this till cannot do it, so the intent is cancelled
     FAILED = "failed"  # the provider did not process it, or the sale was closed
+
+
+class ReaderActionStatus(StrEnum):
+    """Stripe Terminal's reader action statuses."""
+
+    IN_PROGRESS = "in_progress"
+    SUCCEEDED = "succeeded"
+    FAILED = "failed"
 
 
 class RefundState(StrEnum):

@@ -7,6 +7,7 @@ sale, so a changed cart never reuses an idempotency key with new parameters.
 
 from __future__ import annotations
 
+import threading
 from typing import Callable, Protocol
 
 from pos.domain.cart import Cart, CartError
@@ -16,7 +17,8 @@ from pos.domain.money import Money
 from pos.domain.receipt import Receipt
 from pos.domain.tender import Tender
 
-from .checkout import Cancelled, ChargeResult, Checkout, Failed, Paid, Pending, VoidResult
+from .checkout import Cancelled, ChargeResult, Checkout, Failed, OnReader, Paid, Pending, VoidResult
+from .requests import ProcessOnReader
 from .sales import SaleRecord, StorageError
 from .states import SaleState
 
@@ -50,7 +52,9 @@ class Till:
     def sale_id(self) -> int | None:
         return self._sale_id
 
-    def pay(self, payment_method: str, progress: Callable[[str], None] = lambda _m: None) -> ChargeResult:
+    def pay(
+        self, payment_method: str | ProcessOnReader, progress: Callable[[str], None] = lambda _m: None
+    ) -> ChargeResult:
         """Charge the cart (runs off the UI thread). Safe to call again after any outcome."""
         self.paying = True
         try:
@@ -58,8 +62,45 @@ class Till:
         finally:
             self.paying = False
 
-    def _pay(self, payment_method: str, progress: Callable[[str], None]) -> ChargeResult:
-        ready = self._sale_for(self.cart)
+    def pay_on_reader(
+        self,
+        amount: Money,
+        reader_id: str,
+        progress: Callable[[str], None] = lambda _m: None,
+        stop: threading.Event | None = None,
+    ) -> ChargeResult:
+        """Hand `amount` (all that is due, or a part) to the card reader and wait for the customer.
+
+        Runs off the UI thread. No webhook reaches a desktop till, so it asks Stripe with backoff
+        (0.25 s growing to 2 s) until the customer has paid, declined or cancelled; setting `stop`
+        cancels the reader's wait (a tap that beat it still pays, and then this returns Paid)."""
+        stop = stop or threading.Event()
+        reader = ProcessOnReader(reader_id)
+        self.paying = True
+        try:
+            result = self.pay_card(amount, reader, progress)
+            delay = 0.25
+            while isinstance(result, OnReader):
+                progress(result.message)
+                stopping = stop.wait(delay)
+                result = self._reader_again(amount, reader, progress, stopping)
+                delay = min(delay * 1.5, 2.0)
+            return result
+        finally:
+            self.paying = False
+
+    def _reader_again(
+        self, amount: Money, reader: ProcessOnReader, progress: Callable[[str], None], stopping: bool
+    ) -> ChargeResult:
+        if self._sale_id is None:
+            return Failed("The sale was closed while the reader waited. Nothing more was charged.")
+        sale_id = self._sale_id
+        if self._split():
+            return self._after(self.checkout.charge_part(sale_id, amount, reader, progress, watch=True, stop=stopping))
+        return self._after(self.checkout.charge(sale_id, reader, progress, watch=True, stop=stopping))
+
+    def _pay(self, payment_method: str | ProcessOnReader, progress: Callable[[str], None]) -> ChargeResult:
+        ready = self._sale_for(self.cart, on_reader=isinstance(payment_method, ProcessOnReader))
         if ready is not None:
             return ready
         assert self._sale_id is not None
@@ -115,7 +156,7 @@ class Till:
         return self._tender(lambda sale_id: self.checkout.take_cash(sale_id, tendered, self.rounding_step))
 
     def pay_card(
-        self, amount: Money, payment_method: str, progress: Callable[[str], None] = lambda _m: None
+        self, amount: Money, payment_method: str | ProcessOnReader, progress: Callable[[str], None] = lambda _m: None
     ) -> ChargeResult:
         """A card for the whole amount due (the one-card sale) or for part of it (its own PaymentIntent)."""
         due = self.amount_due()
@@ -151,15 +192,26 @@ class Till:
     def _split(self) -> bool:
         return self._sale_id is not None and self.checkout.journal.sale(self._sale_id).state is SaleState.SPLIT
 
-    def _sale_for(self, cart: Cart) -> ChargeResult | None:
-        """The sale paying for the cart as it is now: the open one, or a new one (None: ready)."""
+    def _sale_for(self, cart: Cart, on_reader: bool = False) -> ChargeResult | None:
+        """The sale paying for the cart as it is now: the open one, or a new one (None: ready).
+
+        A one-card sale's intent is for a reader or for a named payment method: paying the other way
+        cancels it and starts a new sale (a sale paid in parts gives each card part its own intent)."""
+        if (
+            self._sale_id is not None
+            and self._sale_version == cart.version
+            and not self.part_paid
+            and not self._split()
+            and self.checkout.journal.sale(self._sale_id).create.on_reader != on_reader
+        ):
+            self._sale_version = None  # settled below like a changed cart
         if self._sale_id is not None and self._sale_version != cart.version:
             if self.part_paid:
                 return Failed(
                     "Part of this sale is paid already, so its items cannot change. Take the rest, or void "
                     "the sale to start again."
                 )
-            earlier = self.checkout.abandon(self._sale_id, "the cart changed before payment")
+            earlier = self.checkout.abandon(self._sale_id, "the cart changed or is paid another way")
             if isinstance(earlier, Pending):
                 return earlier  # the earlier payment may still go through: no second one yet
             self._sale_id = None
@@ -169,7 +221,7 @@ class Till:
                 self._carry_over = self._beyond(earlier.receipt)
                 return Paid(earlier.receipt, earlier=True)
         if self._sale_id is None:
-            sale = self.checkout.start_sale(cart)  # CheckoutError: nothing was charged
+            sale = self.checkout.start_sale(cart, on_reader)  # CheckoutError: nothing was charged
             self._sale_id, self._sale_version = sale.id, cart.version
         return None
 

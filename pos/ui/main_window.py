@@ -152,6 +152,9 @@ class MainWindow(QMainWindow):
             lambda code: self.say(f"No product with barcode or SKU “{code}”.", error=True)
         )
         self.cart_panel.problem.connect(lambda text: self.say(text, error=True))
+        self.reader_display_shown = False
+        self._reader_display_timer = QTimer(self, interval=300, singleShot=True)  # one update per burst of scans
+        self._reader_display_timer.timeout.connect(self.show_cart_on_reader)
         self.cart_panel.changed.connect(self._cart_changed)
         self.pay_button.clicked.connect(self.pay)
         self._cart_changed()
@@ -177,6 +180,8 @@ class MainWindow(QMainWindow):
             return
         self._recovery_timer.start()
         QTimer.singleShot(0, lambda: self.run_recovery(quiet=False))
+        if context.demo:
+            QTimer.singleShot(0, self._set_up_demo_reader)
         log.info("main window ready (%s)", "demo mode" if context.demo else "test mode")
 
     def _build_menus(self) -> None:
@@ -310,6 +315,31 @@ class MainWindow(QMainWindow):
 
     def _cart_changed(self) -> None:
         self.pay_button.setEnabled(not self.till.cart.is_empty())
+        if self.context is not None and self.session.read_only is None and self.session.readers.reader_id:
+            self._reader_display_timer.start()  # the customer sees the cart on the reader as it is built
+
+    def show_cart_on_reader(self) -> None:
+        """Send the cart to the reader's screen (on a worker; a busy or unreachable reader keeps its screen)."""
+        if self.payment_dialog is not None and self.payment_dialog.isVisible():
+            return  # the reader is the payment's now
+        readers = self.session.readers
+        display = readers.display_for(self.till.cart)
+        if display is None:
+            return
+        run_in_background(
+            lambda _p: readers.show(display),
+            on_success=lambda shown: setattr(self, "reader_display_shown", shown),
+            on_failure=lambda exc: log.info("cart not shown on the reader: %s", exc),
+        )
+
+    def _set_up_demo_reader(self) -> None:
+        """Demo mode: a simulated card reader is registered for the till, so the reader flow can be tried."""
+        readers = self.session.readers
+        run_in_background(
+            lambda _p: readers.ensure_simulated(),
+            on_success=lambda status: log.info("demo card reader: %s", status.message),
+            on_failure=lambda exc: log.warning("no demo card reader: %s", exc),
+        )
 
     # -- paying -----------------------------------------------------------------------
     def pay(self) -> None:
@@ -327,7 +357,14 @@ class MainWindow(QMainWindow):
             return
         till = self.till
         self.payment_dialog = PaymentDialog(
-            till, till.total(), till.amount_due(), till.tenders(), self.locale_name, guard=_checkout_errors, parent=self
+            till,
+            till.total(),
+            till.amount_due(),
+            till.tenders(),
+            self.locale_name,
+            guard=_checkout_errors,
+            parent=self,
+            readers=self.session.readers,
         )
         self.payment_dialog.finished.connect(self._payment_closed)
         self.payment_dialog.paid.connect(self.print_receipt)

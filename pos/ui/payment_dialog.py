@@ -1,4 +1,5 @@
-"""Take the payment: card (a test payment method), cash with change, or any mix until the total is covered.
+"""Take the payment: card (on the card reader, or a test payment method), cash with change, or any mix
+until the total is covered.
 
 Every tender runs off the UI thread (the till's journal and Stripe); the dialog
 shows what is left to pay after each part, and the receipt with the change at
@@ -8,11 +9,13 @@ void it, which gives every part back (cards through Stripe, cash from the drawer
 
 from __future__ import annotations
 
+import threading
 from typing import Callable, Protocol
 
 from PySide6.QtCore import Qt, Signal
 from PySide6.QtWidgets import (
     QButtonGroup,
+    QComboBox,
     QDialog,
     QGridLayout,
     QHBoxLayout,
@@ -35,6 +38,7 @@ from pos.domain.redaction import redact
 from pos.domain.tender import Tender, TenderKind
 from pos.domain.test_cards import TEST_PAYMENT_METHODS
 from pos.services.checkout import Cancelled, ChargeResult, Declined, Failed, Paid, PartPaid, Pending, VoidResult
+from pos.services.readers import TEST_CARDS, CardReaders, ReaderError
 
 from . import printing
 from .feedback import show_message
@@ -50,6 +54,9 @@ class Tenders(Protocol):
     @property
     def rounding_step(self) -> int: ...
     def pay_card(self, amount: Money, payment_method: str, progress: Progress = ...) -> ChargeResult: ...
+    def pay_on_reader(
+        self, amount: Money, reader_id: str, progress: Progress = ..., stop: threading.Event | None = ...
+    ) -> ChargeResult: ...
     def pay_cash(self, tendered: Money) -> ChargeResult: ...
     def void_sale(self, reason: str = ...) -> VoidResult: ...
 
@@ -76,8 +83,10 @@ class PaymentDialog(QDialog):
         locale: str,
         guard: Callable[[Callable[[], object]], object] = lambda call: call(),
         parent=None,
+        readers: CardReaders | None = None,
     ):
-        """`guard` wraps each call to the till in the worker (the window turns CheckoutError into Failed)."""
+        """`guard` wraps each call to the till in the worker (the window turns CheckoutError into Failed);
+        `readers`: the till's card reader, offered first when one is set up."""
         super().__init__(parent)
         self.setObjectName("paymentDialog")
         self.setWindowTitle("Payment")
@@ -91,6 +100,8 @@ class PaymentDialog(QDialog):
         self._due = due
         self._tenders: list[Tender] = list(paid_so_far)
         self.result_value: ChargeResult | VoidResult | None = None
+        self._readers = readers if readers is not None and readers.reader_id else None
+        self._stop_reader: threading.Event | None = None  # set while the reader waits for the customer
 
         self.amount = _big(named(QLabel(total.format(locale)), "amountLabel"), 28)
         self.due_label = _big(named(QLabel(""), "amountDueLabel"), 18)
@@ -121,12 +132,55 @@ class PaymentDialog(QDialog):
         self.charge_button = named(QPushButton("Charge"), "chargeButton")
         self.charge_button.setDefault(True)
         self.charge_button.setMinimumHeight(48)
+        # The card reader (Stripe Terminal): the customer taps, inserts or swipes on it.
+        self.reader_button = named(QPushButton("Card reader"), "cardReaderButton")
+        self.reader_button.setMinimumHeight(48)
+        self.reader_status = named(QLabel(""), "readerStatus")
+        self.reader_status.setWordWrap(True)
+        self.cancel_reader = named(QPushButton("Cancel on reader"), "cancelReaderButton")
+        self.cancel_reader.setMinimumHeight(44)
+        self.cancel_reader.setEnabled(False)
+        reader_row = QHBoxLayout()
+        reader_row.addWidget(self.reader_button, 2)
+        reader_row.addWidget(self.cancel_reader, 1)
+        # Demo and test mode: play the customer through Stripe's test helper.
+        self.simulate_card = named(QComboBox(), "simulateCardList")
+        for label, number in TEST_CARDS:
+            self.simulate_card.addItem(label, number)
+        self.simulate_tip = named(QLineEdit(), "simulateTipField")
+        self.simulate_tip.setPlaceholderText("tip (optional)")
+        self.simulate_tip.setMaximumWidth(120)
+        self.simulate_button = named(QPushButton("Simulate card"), "simulateCardButton")
+        self.simulate_button.setEnabled(False)
+        self.simulate_row = QWidget()
+        simulate_layout = QHBoxLayout(self.simulate_row)
+        simulate_layout.setContentsMargins(0, 0, 0, 0)
+        simulate_layout.addWidget(QLabel("Customer:"))
+        simulate_layout.addWidget(self.simulate_card, 1)
+        simulate_layout.addWidget(self.simulate_tip)
+        simulate_layout.addWidget(self.simulate_button)
+        self.reader_box = QWidget()
+        reader_layout = QVBoxLayout(self.reader_box)
+        reader_layout.setContentsMargins(0, 0, 0, 0)
+        reader_layout.addLayout(reader_row)
+        reader_layout.addWidget(self.reader_status)
+        reader_layout.addWidget(self.simulate_row)
+        self.reader_box.setVisible(self._readers is not None)
+        self.simulate_row.setVisible(self._readers is not None and self._readers.can_simulate)
+
         card_page = QWidget()
         card_layout = QVBoxLayout(card_page)
         card_layout.setContentsMargins(0, 0, 0, 0)
         card_layout.addWidget(QLabel("Charge to the card (less than due splits the bill):"))
         card_layout.addWidget(self.card_amount)
-        card_layout.addWidget(QLabel("Test payment method (no card numbers are ever entered):"))
+        card_layout.addWidget(self.reader_box)
+        card_layout.addWidget(
+            QLabel(
+                "Or a test payment method (no card numbers are ever entered):"
+                if self._readers
+                else "Test payment method (no card numbers are ever entered):"
+            )
+        )
         card_layout.addWidget(self.methods, 1)
         card_layout.addWidget(self.charge_button)
 
@@ -202,6 +256,9 @@ class PaymentDialog(QDialog):
         self.card_tender.clicked.connect(lambda: self.show_tender(TenderKind.CARD))
         self.cash_tender.clicked.connect(lambda: self.show_tender(TenderKind.CASH))
         self.charge_button.clicked.connect(self.charge)
+        self.reader_button.clicked.connect(self.charge_on_reader)
+        self.cancel_reader.clicked.connect(self.stop_reader)
+        self.simulate_button.clicked.connect(self.simulate)
         self.methods.itemDoubleClicked.connect(lambda _i: self.charge())
         self.cash_field.textChanged.connect(self._show_change)
         self.cash_field.returnPressed.connect(self.take_cash)
@@ -209,6 +266,10 @@ class PaymentDialog(QDialog):
         self.cancel_button.clicked.connect(self._cancel_clicked)
         self.new_sale_button.clicked.connect(self.accept)
         self._show_due()
+        if self._readers is not None:
+            self.reader_button.setDefault(True)
+            self.charge_button.setDefault(False)
+            self.reader_status.setText("The customer pays on the card reader; press Card reader to send the amount.")
 
     # -- what is due ------------------------------------------------------------------
     @property
@@ -289,6 +350,80 @@ class PaymentDialog(QDialog):
             on_progress=self._progress,
         )
 
+    def charge_on_reader(self) -> None:
+        """Send the amount to the card reader and wait (on a worker) for the customer to pay."""
+        readers = self._readers
+        if self._charging or readers is None or readers.reader_id is None:
+            return
+        amount = self._parse(self.card_amount)
+        if amount is None:
+            return
+        reader_id = readers.reader_id
+        stop = self._stop_reader = threading.Event()
+        self._set_charging(True, "Sending the amount to the card reader…")
+        self.cancel_reader.setEnabled(True)
+        self.simulate_button.setEnabled(True)
+        self.reader_status.setText("Sending the amount to the card reader…")
+        till, guard = self._till, self._guard
+        run_in_background(
+            lambda progress: guard(lambda: till.pay_on_reader(amount, reader_id, progress, stop)),
+            on_success=self._reader_finished,
+            on_failure=self._reader_crashed,
+            on_progress=self._reader_progress,
+        )
+
+    def _reader_progress(self, text: str) -> None:
+        self.reader_status.setText(text)
+        self._say(text, "info")
+
+    def stop_reader(self) -> None:
+        """Cancel the reader's wait: safe at any moment (a tap that beat it still gives the receipt)."""
+        if self._stop_reader is None:
+            return
+        self._stop_reader.set()
+        self.cancel_reader.setEnabled(False)
+        self.reader_status.setText("Cancelling on the card reader…")
+
+    def _reader_done(self) -> None:
+        self._stop_reader = None
+        self.cancel_reader.setEnabled(False)
+        self.simulate_button.setEnabled(False)
+
+    def _reader_finished(self, result: ChargeResult) -> None:
+        self._reader_done()
+        if isinstance(result, (Declined, Failed, Pending, Cancelled)):
+            self.reader_status.setText(result.message)
+        elif isinstance(result, (Paid, PartPaid)):
+            self.reader_status.setText("Paid on the card reader.")
+        self._finished(result)
+
+    def _reader_crashed(self, exc: Exception) -> None:
+        self._reader_done()
+        self._crashed(exc)
+
+    def simulate(self) -> None:
+        """Demo and test mode: the customer presents the chosen test card (with the tip, if any)."""
+        readers = self._readers
+        if readers is None or self._stop_reader is None:
+            return
+        tip = None
+        if self.simulate_tip.text().strip():
+            tip = self._parse(self.simulate_tip)
+            if tip is None:
+                return
+        number = self.simulate_card.currentData()
+        self.simulate_button.setEnabled(False)
+        run_in_background(
+            lambda _p: readers.simulate(number, tip),
+            on_success=lambda _r: None,
+            on_failure=self._simulate_failed,
+        )
+
+    def _simulate_failed(self, exc: Exception) -> None:
+        self.simulate_button.setEnabled(self._stop_reader is not None)
+        text = str(exc) if isinstance(exc, ReaderError) else f"The simulated card was not presented: {redact(str(exc))}"
+        self._say(text, "error")
+
     def take_cash(self) -> None:
         if self._charging:
             return
@@ -306,7 +441,14 @@ class PaymentDialog(QDialog):
     def _set_charging(self, charging: bool, text: str = "") -> None:
         self._charging = charging
         self.busy.setVisible(charging)
-        for widget in (self.methods, self.charge_button, self.complete_cash, self.cash_field, self.card_amount):
+        for widget in (
+            self.methods,
+            self.charge_button,
+            self.reader_button,
+            self.complete_cash,
+            self.cash_field,
+            self.card_amount,
+        ):
             widget.setEnabled(not charging)
         for widget in (self.card_tender, self.cash_tender, *self.quick_buttons):
             widget.setEnabled(not charging)
@@ -412,6 +554,12 @@ class PaymentDialog(QDialog):
         super().reject()
 
     def _cancel_clicked(self) -> None:
+        if self._charging and self._stop_reader is not None:
+            # Waiting on the reader: cancel its action (a tap that beat the cancel still pays).
+            self._cancel_requested = True
+            self.stop_reader()
+            self.cancel_button.setEnabled(False)
+            return
         if self._charging:
             # The request is already with Stripe; stopping it mid-flight could lose its answer.
             # Wait for the answer, then close (a payment that went through still gets its receipt).

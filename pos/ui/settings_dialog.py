@@ -1,4 +1,5 @@
-"""Settings: the Stripe key (kept in the OS keyring, shown only masked) and the store's details."""
+"""Settings: the Stripe key (kept in the OS keyring, shown only masked), the store's details, the receipt
+printer and this till's card reader."""
 
 from __future__ import annotations
 
@@ -24,7 +25,9 @@ from pos.services.settings import SettingsError
 from pos.domain import tax
 from pos.domain.cash import ROUNDING_CHOICES
 from pos.domain.printer_setup import PrinterKind, PrinterSetup, PrinterSetupError
+from pos.domain.redaction import redact
 from pos.services.keys import KeyRefused, KeyState
+from pos.services.readers import ReaderError, ReaderStatus
 from pos.services.receipt_printing import Printed, PrintResult
 from pos.settings_text import describe_key
 
@@ -127,12 +130,36 @@ class SettingsDialog(QDialog):
         printer_form.addRow(QLabel("Saved with the store settings."))
         self._printer_kind_changed()
 
+        # The card reader (Stripe Terminal), per till: register it with the code it shows.
+        self.reader_state = named(QLabel("Checking the card reader…"), "readerSetupStatus")
+        self.reader_state.setWordWrap(True)
+        self.reader_code = named(QLineEdit(), "readerCodeField")
+        self.reader_code.setPlaceholderText("the code the reader shows (test mode: simulated-wpe)")
+        self.reader_label = named(QLineEdit(), "readerLabelField")
+        self.reader_label.setPlaceholderText("a name for it, like Front counter (optional)")
+        self.register_reader = named(QPushButton("Register reader"), "registerReaderButton")
+        self.refresh_reader = named(QPushButton("Check status"), "refreshReaderButton")
+        self.forget_reader = named(QPushButton("Stop using it"), "forgetReaderButton")
+        self.reader_message = named(QLabel(""), "readerMessage")
+        self.reader_message.setWordWrap(True)
+        reader_box = QGroupBox("Card reader (Stripe Terminal)")
+        reader_form = QFormLayout(reader_box)
+        reader_form.addRow("This till's reader", self.reader_state)
+        reader_form.addRow("Registration code", self.reader_code)
+        reader_form.addRow("Name", self.reader_label)
+        reader_buttons = QHBoxLayout()
+        for button in (self.register_reader, self.refresh_reader, self.forget_reader):
+            reader_buttons.addWidget(button)
+        reader_form.addRow(reader_buttons)
+        reader_form.addRow(self.reader_message)
+
         close = QDialogButtonBox(QDialogButtonBox.StandardButton.Close)
         close.rejected.connect(self.reject)
         layout = QVBoxLayout(self)
         layout.addWidget(key_box)
         layout.addWidget(store_box)
         layout.addWidget(printer_box)
+        layout.addWidget(reader_box)
         layout.addWidget(close)
 
         self.save_key.clicked.connect(self.save_key_clicked)
@@ -141,7 +168,17 @@ class SettingsDialog(QDialog):
         self.save_settings.clicked.connect(self.save_settings_clicked)
         self.printer_kind.currentIndexChanged.connect(self._printer_kind_changed)
         self.test_print.clicked.connect(self.test_print_clicked)
+        self.register_reader.clicked.connect(self.register_reader_clicked)
+        self.reader_code.returnPressed.connect(self.register_reader_clicked)
+        self.refresh_reader.clicked.connect(self.refresh_reader_status)
+        self.forget_reader.clicked.connect(self.forget_reader_clicked)
         self._show_key_state(self.context.key_state)
+        if self.context.read_only is None:
+            self.refresh_reader_status()
+        else:
+            self.reader_state.setText("Read-only window: the selling till sets up its reader.")
+            for widget in (self.register_reader, self.refresh_reader, self.forget_reader, self.reader_code):
+                widget.setEnabled(False)
 
     # -- key ------------------------------------------------------------------------
     def _show_key_state(self, state: KeyState) -> None:
@@ -245,6 +282,51 @@ class SettingsDialog(QDialog):
             return self._say_settings(str(exc), error=True)
         self.window_.apply_settings()
         self._say_settings("Store settings saved.")
+
+    # -- card reader -------------------------------------------------------------------
+    def _reader_busy(self, busy: bool, text: str = "") -> None:
+        for widget in (self.register_reader, self.refresh_reader, self.forget_reader):
+            widget.setEnabled(not busy)
+        if text:
+            show_message(self.reader_message, text, "info")
+
+    def refresh_reader_status(self) -> None:
+        readers = self.context.readers
+        self._reader_busy(True)
+        run_in_background(
+            lambda _p: readers.status(), on_success=self._reader_status_shown, on_failure=self._reader_failed
+        )
+
+    def _reader_status_shown(self, status: ReaderStatus) -> None:
+        self._reader_busy(False)
+        self.reader_state.setText(status.message)
+        self.forget_reader.setEnabled(status.reader is not None or self.context.readers.reader_id is not None)
+
+    def register_reader_clicked(self) -> None:
+        readers = self.context.readers
+        code, label = self.reader_code.text(), self.reader_label.text()
+        self._reader_busy(True, "Registering the reader with Stripe…")
+        run_in_background(
+            lambda _p: readers.register(code, label), on_success=self._reader_registered, on_failure=self._reader_failed
+        )
+
+    def _reader_registered(self, status: ReaderStatus) -> None:
+        self._reader_status_shown(status)
+        self.reader_code.clear()
+        show_message(self.reader_message, "Registered. The Card reader button now takes payments on it.", "info")
+
+    def forget_reader_clicked(self) -> None:
+        try:
+            self.context.readers.forget()
+        except ReaderError as exc:
+            return self._reader_failed(exc)
+        self.reader_state.setText("No card reader is set up for this till.")
+        show_message(self.reader_message, "This till no longer uses a card reader.", "info")
+
+    def _reader_failed(self, exc: Exception) -> None:
+        self._reader_busy(False)
+        text = str(exc) if isinstance(exc, ReaderError) else f"The reader could not be reached: {redact(str(exc))}"
+        show_message(self.reader_message, text, "error")
 
     # -- receipt printer --------------------------------------------------------------
     def _printer_kind_changed(self) -> None:

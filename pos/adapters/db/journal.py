@@ -19,7 +19,7 @@ from pos.domain.tender import Tender, TenderKind
 from pos.services import sales
 from pos.services.gateway import Intent
 from pos.services.outcomes import Paid, PartPaid
-from pos.services.requests import ConfirmIntent, CreateIntent
+from pos.services.requests import CreateIntent, PaymentRequest, ProcessOnReader, payment_request_from_json
 from pos.services.sales import AttemptRecord, JournalIntegrityError, SaleChanged, SaleRecord
 from pos.services.states import UNFINISHED, AttemptState, IntentStatus, SaleState, TenderState
 
@@ -51,7 +51,7 @@ def _attempt(row) -> AttemptRecord:
         sale_id=row["sale_id"],
         attempt_no=row["attempt_no"],
         idempotency_key=row["idempotency_key"],
-        request=ConfirmIntent.from_json(json.loads(row["params"])),
+        request=payment_request_from_json(json.loads(row["params"])),
         state=AttemptState(row["state"]),
     )
 
@@ -143,22 +143,24 @@ class SqlJournal:
             )
             return _sale(conn.execute("SELECT * FROM sales WHERE id = ?", (sale_id,)).fetchone())
 
-    def begin_attempt(self, sale: SaleRecord, request: ConfirmIntent) -> AttemptRecord:
+    def begin_attempt(self, sale: SaleRecord, request: PaymentRequest) -> AttemptRecord:
+        """One attempt to pay the intent: a confirm with a payment method, or a hand-off to a reader."""
         stamp = now_iso()
         encoded = json.dumps(request.to_json(), sort_keys=True)
+        on_reader = isinstance(request, ProcessOnReader)
+        method = f"reader:{request.reader_id}" if isinstance(request, ProcessOnReader) else request.payment_method
+        state = SaleState.READER_SENT if on_reader else SaleState.CONFIRM_SENT
         with self._write() as conn:
             number = (
                 conn.execute("SELECT max(attempt_no) FROM payments WHERE sale_id = ?", (sale.id,)).fetchone()[0] or 0
             ) + 1
-            key = sales.confirm_key(sale.sale_key, number)
+            key = (sales.reader_key if on_reader else sales.confirm_key)(sale.sale_key, number)
             attempt_id = conn.execute(
                 "INSERT INTO payments (sale_id, attempt_no, payment_method, idempotency_key, params, state,"
                 " created_at, updated_at) VALUES (?,?,?,?,?,?,?,?)",
-                (sale.id, number, request.payment_method, key, encoded, AttemptState.SENT, stamp, stamp),
+                (sale.id, number, method, key, encoded, AttemptState.SENT, stamp, stamp),
             ).lastrowid
-            conn.execute(
-                "UPDATE sales SET state = ?, updated_at = ? WHERE id = ?", (SaleState.CONFIRM_SENT, stamp, sale.id)
-            )
+            conn.execute("UPDATE sales SET state = ?, updated_at = ? WHERE id = ?", (state, stamp, sale.id))
         return AttemptRecord(
             id=attempt_id,
             sale_id=sale.id,
@@ -196,8 +198,8 @@ class SqlJournal:
                 (state, decline_code, message, charge_id, stamp, attempt_id),
             )
             conn.execute(
-                "UPDATE sales SET state = ?, updated_at = ? WHERE id = ? AND state = ?",
-                (SaleState.INTENT_CREATED, stamp, sale_id, SaleState.CONFIRM_SENT),
+                "UPDATE sales SET state = ?, updated_at = ? WHERE id = ? AND state IN (?, ?)",
+                (SaleState.INTENT_CREATED, stamp, sale_id, SaleState.CONFIRM_SENT, SaleState.READER_SENT),
             )
 
     def finish_paid(self, sale_id: int, intent: Intent) -> Receipt:
@@ -209,8 +211,8 @@ class SqlJournal:
             if receipt is None:
                 self._check_paid(sale, intent)
                 self._card_paid(conn, sale, intent, stamp)
-                paid = Money(intent.amount, sale["currency"])
-                _add_tender(conn, sale, TenderKind.CARD, paid, paid, 0, 0, stamp, sale_id, intent)
+                paid, charged = _card_amounts(intent, sale["currency"])
+                _add_tender(conn, sale, TenderKind.CARD, paid, charged, 0, 0, stamp, sale_id, intent)
                 receipt = self._write_receipt(conn, sale, stamp)
             return self._receipt(conn, receipt, sale)
 
@@ -218,7 +220,7 @@ class SqlJournal:
     def _check_paid(sale, intent: Intent) -> None:
         if intent.status is not IntentStatus.SUCCEEDED:
             raise JournalIntegrityError(f"sale {sale['id']}: intent {intent.id} is {intent.status}")
-        if (intent.amount, intent.currency.upper()) != (sale["total_minor"], sale["currency"]):
+        if (intent.amount - intent.tip, intent.currency.upper()) != (sale["total_minor"], sale["currency"]):
             raise JournalIntegrityError(
                 f"sale {sale['id']}: intent {intent.id} is for {intent.amount} {intent.currency}, "
                 f"the sale for {sale['total_minor']} {sale['currency']}"
@@ -374,8 +376,8 @@ class SqlJournal:
             if part["state"] != SaleState.PAID:
                 self._check_paid(part, intent)
                 self._card_paid(conn, part, intent, stamp)
-                paid = Money(intent.amount, order["currency"])
-                _add_tender(conn, order, TenderKind.CARD, paid, paid, 0, 0, stamp, part_id, intent)
+                paid, charged = _card_amounts(intent, order["currency"])
+                _add_tender(conn, order, TenderKind.CARD, paid, charged, 0, 0, stamp, part_id, intent)
                 # Written whatever became of the sale meanwhile: money moved, so the part is on record.
                 if order["state"] == SaleState.SPLIT and _due(conn, order) <= 0:
                     self._write_receipt(conn, order, stamp)
@@ -548,6 +550,11 @@ def _due(conn, order) -> int:
         (order["id"], TenderState.PAID),
     ).fetchone()[0]
     return int(order["total_minor"] - paid)
+
+
+def _card_amounts(intent: Intent, currency: str) -> tuple[Money, Money]:
+    """What a card paid of the sale, and what it was charged (with the tip the customer added)."""
+    return Money(intent.amount - intent.tip, currency), Money(intent.amount, currency)
 
 
 def _add_tender(

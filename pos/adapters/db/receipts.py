@@ -27,10 +27,11 @@ def tender_from_row(row) -> Tender:
     cur = row["currency"]
     kind = TenderKind(row["kind"])
     cash = kind is TenderKind.CASH
+    tipped = not cash and row["tendered_minor"] > row["amount_minor"]  # a card charged with a tip
     return Tender(
         kind=kind,
         amount=Money(row["amount_minor"], cur),
-        tendered=Money(row["tendered_minor"], cur) if cash else None,
+        tendered=Money(row["tendered_minor"], cur) if cash or tipped else None,
         change=Money(row["change_minor"], cur) if cash else None,
         rounding=Money(row["rounding_minor"], cur) if row["rounding_minor"] else None,
         payment_intent=row["payment_intent"],

@@ -78,6 +78,12 @@ class ReportsRepo:
             f"coalesce(sum(rounding_minor), 0) FROM receipts WHERE {where}",
             args,
         ).fetchone()
+        # Tips given on the card reader: what the cards were charged beyond their share of the sales.
+        (tips,) = conn.execute(
+            "SELECT coalesce(sum(tendered_minor - amount_minor), 0) FROM tenders WHERE kind = 'card' "
+            f"AND state = 'paid' AND sale_id IN (SELECT sale_id FROM receipts WHERE {where})",
+            args,
+        ).fetchone()
         refund_where, refund_args = span.refunds
         refunds_count, refunds, tax_refunded, refund_first_at, refund_last_at, cash_refunds = conn.execute(
             "SELECT count(*), coalesce(sum(amount_minor), 0), coalesce(sum(tax_minor), 0), min(updated_at), "
@@ -137,6 +143,7 @@ class ReportsRepo:
             rounding_minor=rounding,
             cash_refunds_minor=cash_refunds,
             card_refunds_minor=refunds - cash_refunds,
+            tips_minor=tips,
             float_minor=movements.get("float", 0),
             paid_in_minor=movements.get("paid_in", 0),
             paid_out_minor=movements.get("paid_out", 0),

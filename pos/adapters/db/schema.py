@@ -149,7 +149,7 @@ class TenderRow(SQLModel, table=True):
     state: str  # paid, returned (services/states.TenderState)
     currency: str
     amount_minor: int  # what it paid of the sale
-    tendered_minor: int  # cash handed over; a card's amount
+    tendered_minor: int  # cash handed over; what a card was charged (its amount plus a tip given on the reader)
     change_minor: int = 0
     rounding_minor: int = 0
     part_sale_id: int | None = Field(default=None, foreign_key="sales.id")  # the card payment's journal row
