@@ -23,6 +23,11 @@ TENDER_POINTS = (
     "after_part_recorded",  # a card part journaled, no Stripe call yet (then the points above, for the part)
     "after_return_sent",  # Stripe gave a voided sale's card part back; not journaled yet
 )
+READER_POINTS = (
+    "after_reader_recorded",  # the hand-off to the card reader journaled, not sent
+    "after_reader_sent",  # the reader took the intent; the till has not seen the customer yet
+    "after_reader_cancelled",  # the cashier's stop reached the reader; its outcome not looked at yet
+)
 REFUND_POINTS = (
     "after_refund_recorded",  # refund journaled as sent, Stripe not asked yet
     "after_refund_sent",  # Stripe made the refund; its answer not journaled yet

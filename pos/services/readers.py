@@ -102,9 +102,11 @@ class CardReaders:
         except GatewayError as exc:
             raise ReaderError(f"Stripe's locations could not be read ({exc}).") from exc
 
-    def register(self, registration_code: str, label: str = "", location_id: str | None = None) -> ReaderStatus:
-        """Register the reader showing `registration_code` for this till, in a location (the first
-        one, or a new one named after the store)."""
+    def register(
+        self, registration_code: str, label: str = "", location_id: str | None = None, *, new_location: bool = False
+    ) -> ReaderStatus:
+        """Register the reader showing `registration_code` for this till, in a Stripe location: the one
+        given, else a new one named after the store if asked, else the account's first (or a new one)."""
         code = registration_code.strip()
         if not code:
             raise ReaderError("Enter the registration code the reader shows.")
@@ -113,9 +115,14 @@ class CardReaders:
         try:
             if location_id is None:
                 found = self._gateway.list_locations()
-                location_id = (
-                    found[0].id if found else self._gateway.create_location(store.store_name, _country(store.locale)).id
-                )
+                # The store's own location, if an earlier try made it (a wrong code, say): never a second one.
+                named = [loc.id for loc in found if loc.name == store.store_name]
+                if named:
+                    location_id = named[0]
+                elif found and not new_location:
+                    location_id = found[0].id
+                else:
+                    location_id = self._gateway.create_location(store.store_name, _country(store.locale)).id
             reader = self._gateway.register_reader(code, label[:64], location_id)
         except NotAuthorized as exc:
             raise ReaderError(f"{exc}. Check the Stripe key in Settings.") from exc

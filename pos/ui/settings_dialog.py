@@ -135,6 +135,8 @@ class SettingsDialog(QDialog):
         self.reader_state.setWordWrap(True)
         self.reader_code = named(QLineEdit(), "readerCodeField")
         self.reader_code.setPlaceholderText("the code the reader shows (test mode: simulated-wpe)")
+        self.reader_location = named(QComboBox(), "readerLocation")
+        self.reader_location.addItem("A new location named after the store", None)
         self.reader_label = named(QLineEdit(), "readerLabelField")
         self.reader_label.setPlaceholderText("a name for it, like Front counter (optional)")
         self.register_reader = named(QPushButton("Register reader"), "registerReaderButton")
@@ -147,6 +149,7 @@ class SettingsDialog(QDialog):
         reader_form.addRow("This till's reader", self.reader_state)
         reader_form.addRow("Registration code", self.reader_code)
         reader_form.addRow("Name", self.reader_label)
+        reader_form.addRow("Stripe location", self.reader_location)
         reader_buttons = QHBoxLayout()
         for button in (self.register_reader, self.refresh_reader, self.forget_reader):
             reader_buttons.addWidget(button)
@@ -294,20 +297,33 @@ class SettingsDialog(QDialog):
         readers = self.context.readers
         self._reader_busy(True)
         run_in_background(
-            lambda _p: readers.status(), on_success=self._reader_status_shown, on_failure=self._reader_failed
+            lambda _p: (readers.status(), readers.locations()),
+            on_success=lambda found: self._reader_status_shown(*found),
+            on_failure=self._reader_failed,
         )
 
-    def _reader_status_shown(self, status: ReaderStatus) -> None:
+    def _reader_status_shown(self, status: ReaderStatus, locations=None) -> None:
         self._reader_busy(False)
+        if locations is not None:
+            chosen = self.reader_location.currentData()
+            self.reader_location.clear()
+            for location in locations:
+                self.reader_location.addItem(location.name, location.id)
+            self.reader_location.addItem("A new location named after the store", None)
+            at = self.reader_location.findData(chosen) if chosen else -1
+            self.reader_location.setCurrentIndex(max(at, 0))
         self.reader_state.setText(status.message)
         self.forget_reader.setEnabled(status.reader is not None or self.context.readers.reader_id is not None)
 
     def register_reader_clicked(self) -> None:
         readers = self.context.readers
         code, label = self.reader_code.text(), self.reader_label.text()
+        location = self.reader_location.currentData()
         self._reader_busy(True, "Registering the reader with Stripe…")
         run_in_background(
-            lambda _p: readers.register(code, label), on_success=self._reader_registered, on_failure=self._reader_failed
+            lambda _p: readers.register(code, label, location, new_location=location is None),
+            on_success=self._reader_registered,
+            on_failure=self._reader_failed,
         )
 
     def _reader_registered(self, status: ReaderStatus) -> None:

@@ -67,7 +67,7 @@ def unfinished(data_dir):
     conn = sqlite3.connect(data_dir / "pos.sqlite3")
     try:
         return conn.execute(
-            "SELECT count(*) FROM sales WHERE state IN ('started','intent_created','confirm_sent')"
+            "SELECT count(*) FROM sales WHERE state IN ('started','intent_created','confirm_sent','reader_sent')"
         ).fetchone()[0]
     finally:
         conn.close()
@@ -89,11 +89,15 @@ def test_killed_at_each_recovery_point(tmp_path, sandbox, api_key, point):
     assert again.returncode == 0 and "No unfinished payments." in again.stdout
 
 
-def soak(tmp_path, sandbox, api_key, kills: int, seed: int):
+def soak(tmp_path, sandbox, api_key, kills: int, seed: int, reader: bool = False):
+    """Kill the selling till at random moments; with `reader`, every other run pays on a simulated
+    card reader (the customer tapping as soon as it waits) instead of a test payment method."""
     rng = random.Random(seed)
     data_dir = tmp_path / "soak"
-    for _ in range(kills):
-        proc = sell(data_dir, sandbox, api_key, 1000)
+    reader_id = _reader(sandbox, api_key) if reader else None
+    for n in range(kills):
+        method = f"reader:{reader_id}" if reader_id and n % 2 else "pm_card_visa"
+        proc = sell(data_dir, sandbox, api_key, 1000, method=method)
         # Kill at a random moment after a charge has started: no seam, a real unannounced SIGKILL.
         while True:
             line = proc.stdout.readline()
@@ -107,6 +111,9 @@ def soak(tmp_path, sandbox, api_key, kills: int, seed: int):
         done = recover_cli(data_dir, sandbox, api_key)
         assert done.returncode == 0, done.stdout + done.stderr
         assert unfinished(data_dir) == 0
+        if reader_id:
+            action = sandbox.reader(reader_id)["action"]
+            assert action is None or action["status"] != "in_progress", "recovery left the reader waiting"
     return check_invariants(data_dir / "pos.sqlite3", sandbox_client(sandbox, api_key))
 
 
@@ -116,9 +123,15 @@ def test_soak_30_random_kills(tmp_path, sandbox, api_key):
     assert counts["receipts"] > 0
 
 
+def test_soak_20_random_kills_half_on_the_reader(tmp_path, sandbox, api_key):
+    counts = soak(tmp_path, sandbox, api_key, kills=20, seed=20, reader=True)
+    print(f"soak with the reader, 20 kills: {counts}")
+    assert counts["receipts"] > 0
+
+
 @pytest.mark.slow
 def test_soak_200_random_kills(tmp_path, sandbox, api_key):
-    counts = soak(tmp_path, sandbox, api_key, kills=200, seed=200)
+    counts = soak(tmp_path, sandbox, api_key, kills=200, seed=200, reader=True)
     print(f"soak, 200 kills: {counts}")
     assert counts["receipts"] > 0
 
@@ -216,3 +229,91 @@ def test_killed_during_the_card_part_of_a_split_sale(tmp_path, sandbox, api_key,
     assert receipts == [(1, 900, 200, 700)] and open_sales == 0
     succeeded = [pi for pi in stripe.v1.payment_intents.list().data if pi.status == "succeeded"]
     assert [pi.amount for pi in succeeded] == [700]
+
+
+# -- the card reader (issue 14) ------------------------------------------------------------------
+READER_EXPECTED = {
+    # Killed before the customer could tap: recovery cancels what the reader holds, parks the cart.
+    "after_sale_recorded": ("parked", 0),
+    "after_create_sent": ("parked", 0),
+    "after_intent_recorded": ("parked", 0),
+    "after_reader_recorded": ("parked", 0),
+    "after_reader_sent": ("parked", 0),
+    # Killed after the tap was written: nothing left to do.
+    "after_receipt_saved": ("paid", 1),
+}
+
+
+def _reader(sandbox, api_key) -> str:
+    stripe = sandbox_client(sandbox, api_key)
+    location = stripe.v1.terminal.locations.create({"display_name": "Crash shop", "address": {"country": "SG"}})
+    return stripe.v1.terminal.readers.create({"registration_code": "simulated-wpe", "location": location.id}).id
+
+
+def _pay_on_reader(data_dir, sandbox, api_key, reader_id, mode, **extra):
+    return subprocess.Popen(
+        [sys.executable, "-m", "tests.helpers.reader", str(data_dir), sandbox.url, reader_id, mode],
+        env=env_for(api_key, **extra),
+        cwd=ROOT,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+
+
+def _after_recovery(data_dir, sandbox, api_key, reader_id, state, receipts):
+    done = recover_cli(data_dir, sandbox, api_key)
+    assert done.returncode == 0, done.stdout + done.stderr
+    assert unfinished(data_dir) == 0
+    stripe = sandbox_client(sandbox, api_key)
+    check_invariants(data_dir / "pos.sqlite3", stripe)
+    conn = sqlite3.connect(data_dir / "pos.sqlite3")
+    try:
+        states = [r[0] for r in conn.execute("SELECT state FROM sales")]
+        count = conn.execute("SELECT count(*) FROM receipts").fetchone()[0]
+    finally:
+        conn.close()
+    assert states == [state] and count == receipts, (states, count, done.stdout)
+    succeeded = [pi for pi in stripe.v1.payment_intents.list().data if pi.status == "succeeded"]
+    assert len(succeeded) == receipts  # one charge with its receipt, or none
+    action = sandbox.reader(reader_id)["action"]
+    assert action is None or action["status"] != "in_progress"  # the reader is idle
+    again = recover_cli(data_dir, sandbox, api_key)
+    assert again.returncode == 0 and "No unfinished payments." in again.stdout
+
+
+@pytest.mark.parametrize("point", list(READER_EXPECTED))
+def test_killed_at_each_recovery_point_of_a_reader_sale(tmp_path, sandbox, api_key, point):
+    data_dir = tmp_path / "till"
+    reader_id = _reader(sandbox, api_key)
+    # The customer taps as soon as the reader waits; the till dies at the point (before the tap,
+    # for the points up to the hand-off: the tap comes only once the till saw the reader waiting).
+    proc = _pay_on_reader(data_dir, sandbox, api_key, reader_id, "tap", POS_CRASH_AT=point)
+    out, err = proc.communicate(timeout=120)
+    assert proc.returncode == -signal.SIGKILL, (out, err)
+    _after_recovery(data_dir, sandbox, api_key, reader_id, *READER_EXPECTED[point])
+
+
+@pytest.mark.parametrize("tapped", [True, False], ids=["customer taps while the till is down", "nobody taps"])
+def test_killed_while_the_reader_waits(tmp_path, sandbox, api_key, tapped):
+    """The till is SIGKILLed while the reader waits for the customer (no seam: killed from outside)."""
+    data_dir = tmp_path / "till"
+    reader_id = _reader(sandbox, api_key)
+    proc = _pay_on_reader(data_dir, sandbox, api_key, reader_id, "wait")
+    assert proc.stdout.readline().strip() == "waiting"
+    proc.send_signal(signal.SIGKILL)
+    proc.wait(30)
+    proc.stdout.close()
+    proc.stderr.close()
+    if tapped:
+        sandbox_client(sandbox, api_key).v1.test_helpers.terminal.readers.present_payment_method(reader_id, {})
+    _after_recovery(data_dir, sandbox, api_key, reader_id, "paid" if tapped else "parked", 1 if tapped else 0)
+
+
+def test_killed_after_the_cashier_cancelled_on_the_reader(tmp_path, sandbox, api_key):
+    data_dir = tmp_path / "till"
+    reader_id = _reader(sandbox, api_key)
+    proc = _pay_on_reader(data_dir, sandbox, api_key, reader_id, "stop", POS_CRASH_AT="after_reader_cancelled")
+    out, err = proc.communicate(timeout=120)
+    assert proc.returncode == -signal.SIGKILL, (out, err)
+    _after_recovery(data_dir, sandbox, api_key, reader_id, "parked", 0)

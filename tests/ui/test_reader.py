@@ -30,6 +30,7 @@ def register_reader(qtbot, window) -> str:
     dialog.reader_code.clear()
     qtbot.keyClicks(dialog.reader_code, "simulated-wpe")
     qtbot.keyClicks(dialog.reader_label, "Front counter")
+    assert dialog.reader_location.count() == 1  # no Stripe location yet: a new one, named after the store
     qtbot.mouseClick(dialog.register_reader, Qt.LeftButton)
     wait_idle(qtbot)
     assert "Front counter" in dialog.reader_state.text() and "online" in dialog.reader_state.text()
@@ -67,6 +68,8 @@ def test_the_customer_taps_on_the_reader_and_the_sale_ends_with_its_receipt(qtbo
     stripe = sandbox_client(sandbox, api_key)
     # The registered reader is the till's, through the Stripe API.
     assert [r.id for r in stripe.v1.terminal.readers.list().data] == [reader]
+    (location,) = stripe.v1.terminal.locations.list().data
+    assert location.display_name == window.session.settings.store_name
     ring_up_three(qtbot, window)  # $18.20
     # The customer sees the cart on the reader as it is built.
     qtbot.waitUntil(lambda: window.reader_display_shown, timeout=20000)
