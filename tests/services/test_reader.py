@@ -242,3 +242,25 @@ def test_a_pending_stop_never_reports_nothing_charged(shop, reader):
     result = paying.outcome()
     assert isinstance(result, Pending) and "still counts" in result.message
     shop.sandbox.faults.clear()
+
+
+def test_a_reader_sale_with_a_tip_is_refunded_through_stripe_without_the_card(shop, reader):
+    """Stripe refunds card_present charges through the Refunds API (no card on the reader needed
+    for most brands): a reader sale is refunded like any card sale, at most what the sale was."""
+    from pos.adapters.db.receipts import ReceiptsRepo
+    from pos.adapters.db.refunds import SqlRefunds
+    from pos.services.refunds import Refunded, Refunds
+
+    shop.cart_of((shop.latte, 2))  # 11.60
+    paying = Paying(shop, reader)
+    paying.customer_taps(tip=100)
+    paid = paying.outcome()
+    assert isinstance(paid, Paid)
+    receipt_id = ReceiptsRepo(shop.engine).receipt_id_for(paid.receipt.receipt_no, "T1")
+    refunds = Refunds(SqlRefunds(shop.engine, shop.settings), shop.gateway)
+    done = refunds.refund(receipt_id, lines={1: 1})
+    assert isinstance(done, Refunded)
+    (card,) = paid.receipt.tenders
+    given = shop.stripe.v1.refunds.list({"payment_intent": card.payment_intent}).data
+    assert [r.amount for r in given] == [580]
+    check_invariants(shop.data_dir / "pos.sqlite3", shop.stripe)
