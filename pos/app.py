@@ -13,6 +13,9 @@ from typing import TYPE_CHECKING
 
 from sqlalchemy.engine import Engine
 
+from pos.adapters.db import audit as audit_db
+from pos.adapters.db.audit import AuditRepo
+from pos.adapters.db.cashiers import CashierRepo
 from pos.adapters.db.catalog import CatalogRepo
 from pos.adapters.db.drawer import SqlDrawerLog
 from pos.adapters.db.journal import SqlJournal
@@ -28,7 +31,9 @@ from pos.paths import resource_path
 from pos.services.catalog import Catalog, Imported
 from pos.services.checkout import Checkout
 from pos.services.gateway import PaymentGateway
+from pos.services.audit_trail import AuditTrail
 from pos.services.readers import CardReaders
+from pos.services.staff import Staff
 from pos.services.keys import KEY_ENV, KeyManager, KeyRefused, KeyState
 from pos.services.drawer import CashDrawer
 from pos.services.receipt_printing import Printing
@@ -79,6 +84,10 @@ class BackOffice:
         self._refund_journal = SqlRefunds(engine, settings_repo)
         self.receipts = Receipts(ReceiptsRepo(engine, settings_repo), self._refund_journal, self._currency)
         self.reports = Reports(self._report_store, lambda: self.till_id, self._currency)
+        # Who is at the till (cashiers, approvals, voids) and the audit trail every record joins.
+        audit_db.set_actor("")  # nobody is signed in to a till just opened
+        self.staff = Staff(CashierRepo(engine, lambda: self.till_id), on_change=audit_db.set_actor)
+        self.audit = AuditTrail(AuditRepo(engine, data_dir, lambda: self.settings.time_zone))
         self._closed = False
 
     @property
@@ -101,6 +110,10 @@ class BackOffice:
         if self._closed:
             return
         self._closed = True
+        try:
+            self.audit.remember_head()  # a trail cut while the till is off is seen at the next start
+        except Exception as exc:  # noqa: BLE001 - closing must finish whatever the disk says
+            log.warning("the audit trail's head could not be kept: %s", exc)
         self._engine.dispose()
 
 

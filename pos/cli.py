@@ -58,6 +58,27 @@ def build_parser() -> argparse.ArgumentParser:
     config_sub.add_parser("set-key", help="read a test key from standard input, check it with Stripe, store it")
     config_sub.add_parser("show", help="print the mode and the masked key")
     config_sub.add_parser("remove-key", help="delete the key from the keyring (back to demo mode)")
+
+    cashiers = sub.add_parser("cashiers", help="who works the till: names, roles and PINs")
+    cashiers_sub = cashiers.add_subparsers(dest="action", required=True)
+    add = cashiers_sub.add_parser("add", help="add a cashier; the PIN (4–8 digits) is read from standard input, twice")
+    add.add_argument("name")
+    add.add_argument("--role", choices=("cashier", "manager", "owner"), default="cashier")
+    cashiers_sub.add_parser("list", help="every cashier, their role and whether they can sign in")
+    disable = cashiers_sub.add_parser("disable", help="a cashier who has left: they can no longer sign in")
+    disable.add_argument("name")
+    set_pin = cashiers_sub.add_parser("set-pin", help="a new PIN for a cashier, read from standard input, twice")
+    set_pin.add_argument("name")
+
+    audit = sub.add_parser("audit", help="the tamper-evident audit trail")
+    audit_sub = audit.add_subparsers(dest="action", required=True)
+    audit_sub.add_parser(
+        "verify", help="walk the chain and the records it covers: exit 0 intact, 1 broken, 2 unreadable"
+    )
+    aexp = audit_sub.add_parser("export", help="the events as JSON lines, for an accountant")
+    aexp.add_argument("--from", dest="first", help="first day (YYYY-MM-DD, the store's calendar)")
+    aexp.add_argument("--to", dest="last", help="last day, included")
+    aexp.add_argument("--output", help="write to this file instead of standard output")
     return parser
 
 
@@ -261,6 +282,99 @@ def cmd_report(args) -> int:
     return 0
 
 
+def _read_pin(prompt: str) -> str:
+    """A PIN from standard input: typed twice (hidden on a terminal), never from argv."""
+    if sys.stdin.isatty():
+        import getpass
+
+        first, second = getpass.getpass(prompt), getpass.getpass("Again: ")
+    else:
+        first, second = sys.stdin.readline().strip(), sys.stdin.readline().strip()
+    if first != second:
+        raise ValueError("the two PINs typed differ")
+    return first
+
+
+def cmd_cashiers(args) -> int:
+    from pos.domain.staff import StaffError
+
+    office = _back_office(args)
+    try:
+        staff = office.staff
+        if args.action == "list":
+            people = staff.cashiers()
+            if not people:
+                print("No cashiers: the till opens straight to the sale screen.")
+            for person in people:
+                state = "active" if person.active else "disabled"
+                if person.active and person.locked_until:
+                    state = f"locked until {person.locked_until[:16]} UTC (wrong PINs)"
+                print(f"{person.name}\t{person.role}\t{state}")
+            return 0
+        if args.action == "disable":
+            staff.disable(args.name)
+            print(f"{args.name} can no longer sign in.")
+            return 0
+        try:
+            pin = _read_pin(f"PIN for {args.name} (4–8 digits): ")
+            if args.action == "add":
+                added = staff.add(args.name, args.role, pin)
+                print(f"Added {added.name} ({added.role}). The till now opens on sign-in.")
+            else:
+                staff.set_pin(args.name, pin)
+                print(f"New PIN set for {args.name}.")
+        except (StaffError, ValueError) as exc:
+            print(f"error: {str(exc).rstrip('.')}. Nothing was changed.", file=sys.stderr)
+            return 1
+        return 0
+    except StaffError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 1
+    finally:
+        office.close()
+
+
+def cmd_audit(args) -> int:
+    from datetime import date
+
+    from pos.services.sales import StorageError
+
+    try:
+        first = date.fromisoformat(args.first) if getattr(args, "first", None) else None
+        last = date.fromisoformat(args.last) if getattr(args, "last", None) else None
+    except ValueError:
+        print("error: --from and --to take dates like 2026-11-26", file=sys.stderr)
+        return 2
+    try:
+        office = _back_office(args)
+    except StorageError as exc:
+        print(f"error: the audit trail cannot be read: {exc}", file=sys.stderr)
+        return 2
+    try:
+        if args.action == "verify":
+            try:
+                broken = office.audit.verify()
+            except StorageError as exc:
+                print(f"error: the audit trail cannot be read: {exc}", file=sys.stderr)
+                return 2
+            if broken is not None:
+                print(f"BROKEN at {broken}")
+                return 1
+            events = sum(1 for _ in office.audit.export(None, None))
+            print(f"The audit trail is intact: {events} events; every receipt and refund is in it.")
+            return 0
+        out = open(args.output, "w", encoding="utf-8") if args.output else sys.stdout
+        try:
+            for event in office.audit.export(first, last):
+                out.write(json.dumps(event, ensure_ascii=False, sort_keys=True) + "\n")
+        finally:
+            if args.output:
+                out.close()
+        return 0
+    finally:
+        office.close()
+
+
 def cmd_self_test(_args) -> int:
     from pos.selftest import main as self_test
 
@@ -337,4 +451,6 @@ def _handlers():
         "self-test": cmd_self_test,
         "report": cmd_report,
         "doctor": cmd_doctor,
+        "cashiers": cmd_cashiers,
+        "audit": cmd_audit,
     }

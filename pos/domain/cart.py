@@ -178,6 +178,23 @@ class Cart:
         self.discount = discount
         self.version += 1
 
+    def discounts_snapshot(self) -> tuple[tuple[Discount | None, ...], Discount | None]:
+        """The discounts as they are, to put back if a larger one is not approved."""
+        return tuple(line.discount for line in self.lines), self.discount
+
+    def restore_discounts(self, snapshot: tuple[tuple[Discount | None, ...], Discount | None]) -> None:
+        lines, cart = snapshot
+        for line, discount in zip(self.lines, lines, strict=False):  # lines added since keep theirs
+            line.discount = discount
+        self.discount = cart
+        self.version += 1
+
+    def discount_share_bp(self) -> int:
+        """Everything taken off as a share of the price before discounts, in basis points."""
+        totals = self.totals()
+        before = sum(line.unit_price.minor * line.quantity for line in totals.lines)
+        return (totals.discount.minor * 10000) // before if before else 0
+
     def totals(self) -> Totals:
         return compute_totals(
             [(line.product, line.quantity) for line in self.lines],

@@ -42,6 +42,9 @@ class DayReport:
     cash_refunds_minor: int = 0  # given back from the drawer (card parts too, when confirmed)
     card_refunds_minor: int = 0  # given back through Stripe
     tips_minor: int = 0  # added by customers on the card reader: charged to cards, not part of the sales
+    by_cashier: tuple[tuple[str, int, int], ...] = ()  # (cashier, sales, gross minor units); "" = no cashier
+    voids_count: int = 0  # lines removed or carts cleared after Pay, sales abandoned
+    audit_head: str = ""  # a Z: the audit trail's hash when it closed the day
 
     @property
     def net_minor(self) -> int:
@@ -109,6 +112,10 @@ class DayReport:
             "cash_refunds_minor": self.cash_refunds_minor,
             "card_refunds_minor": self.card_refunds_minor,
             "tips_minor": self.tips_minor,
+            "by_cashier": {
+                name or "(no cashier)": {"sales_count": n, "gross_minor": m} for name, n, m in self.by_cashier
+            },
+            "voids_count": self.voids_count,
             "float_minor": self.float_minor,
             "paid_in_minor": self.paid_in_minor,
             "paid_out_minor": self.paid_out_minor,
@@ -227,10 +234,17 @@ def render_report_text(report: DayReport, store_name: str, *, width: int = 42, l
         "By card",
     ]
     out += [row(f"  {b.upper()} ({n})", fmt(m)) for b, n, m in report.by_brand] or ["  none"]
+    if any(name for name, _n, _m in report.by_cashier):
+        out += [rule, "By cashier"]
+        out += [row(f"  {name or '(no cashier)'} ({n})", fmt(m)) for name, n, m in report.by_cashier]
+    out += [rule, row("Voids", str(report.voids_count))]
     out += [rule, "Sales by hour"]
     peak = max(report.by_hour) or 1
     for hour, value in enumerate(report.by_hour):
         if value:
             bar = "#" * max(1, round(16 * value / peak))
             out.append(row(f"  {hour:02d}h {bar}", fmt(value)))
+    if report.audit_head:
+        # The paper copy pins the day: a trail rewritten later cannot end in this hash.
+        out += [rule, "Audit trail head (SHA-256)", f"  {report.audit_head[:32]}", f"  {report.audit_head[32:]}"]
     return "\n".join(out) + "\n"

@@ -37,6 +37,7 @@ EXPORT_COLUMNS = (
     "card_minor",
     "change_minor",
     "rounding_minor",  # cash_minor + card_minor = total_minor + rounding_minor
+    "cashier",  # who sold it ("" when the shop has no cashiers)
 )
 # The JSON export also lists each receipt's tenders: type, amount_minor, payment_intent, card_last4.
 

@@ -9,6 +9,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Protocol
 
+from .audit_trail import AuditTrail
 from .catalog import Catalog
 from .drawer import CashDrawer
 from .keys import KeyManager, KeyState
@@ -18,6 +19,7 @@ from .receipts import Receipts
 from .refunds import Refunds
 from .reports import Reports
 from .settings import Settings, StoreSettings
+from .staff import Staff
 from .till import Till
 
 
@@ -33,6 +35,8 @@ class Session(Protocol):
     printing: Printing
     drawer: CashDrawer
     readers: CardReaders
+    staff: Staff
+    audit: AuditTrail
     key_state: KeyState | None
     read_only: str | None  # why this window only looks (another process sells from the folder)
 

@@ -26,6 +26,8 @@ class StoreSettings:
     printer_address: str = ""  # as its kind takes it: 192.168.1.50[:9100], 04b8:0202, /dev/ttyUSB0[@19200]
     cash_rounding: str = ""  # the cash part rounded to the nearest "0.05" or "0.10"; "" = none (domain/cash.py)
     reader_id: str = ""  # this till's Stripe Terminal reader (tmr_…); "" = none (services/readers.py)
+    idle_lock_minutes: int = 0  # with cashiers: lock the till after this many idle minutes; 0 = never
+    discount_limit_bp: int = 1000  # with cashiers: a discount above this share (10%) needs a manager
 
     @property
     def printer(self) -> PrinterSetup:
@@ -73,6 +75,10 @@ class Settings:
                 raise SettingsError(
                     f"“{settings.time_zone}” is not a time zone (try a name like Asia/Singapore or Europe/Paris)."
                 ) from None
+        if not 0 <= settings.idle_lock_minutes <= 24 * 60:
+            raise SettingsError("The idle lock is 0 (never) to 1440 minutes.")
+        if not 0 <= settings.discount_limit_bp <= 10000:
+            raise SettingsError("The discount limit is a share of the price, 0 to 100%.")
         try:
             cash.rounding_step(settings.cash_rounding, settings.currency)
         except cash.CashError as exc:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Callable
+
 from PySide6.QtCore import Qt, Signal
 from PySide6.QtWidgets import (
     QAbstractItemView,
@@ -17,6 +19,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from pos.domain.money import Money
 from pos.domain.cart import MAX_QUANTITY, Cart, CartError
 
 from .widgets import ask_yes_no, named
@@ -30,6 +33,9 @@ class CartPanel(QWidget):
         super().__init__(parent)
         self.cart = cart
         self._locale = locale
+        # The window's guards (manager approval, voids): by default nothing is asked.
+        self.before_void: Callable[[str, Money, str, Callable[[], None]], None] = lambda _k, _a, _w, go: go()
+        self.check_discount: Callable[[object, Callable[[], None]], None] = lambda _before, go: go()
         self.table = named(QTableWidget(0, 4), "cartTable")
         self.table.setHorizontalHeaderLabels(["Item", "Qty", "Unit price", "Line total"])
         self.table.horizontalHeader().setSectionResizeMode(0, QHeaderView.ResizeMode.Stretch)
@@ -125,10 +131,16 @@ class CartPanel(QWidget):
 
     def _remove(self) -> None:
         row = self.selected_row()
-        if row is not None:
+        if row is None:
+            return
+
+        def remove() -> None:
             self.cart.remove(row)
             self.refresh()
             self.changed.emit()
+
+        line = self.cart.totals().lines[row]
+        self.before_void("line", line.gross, f"removing {line.quantity} × {line.name}", remove)
 
     def open_discount(self) -> None:
         from .discount_dialog import DiscountDialog
@@ -136,8 +148,9 @@ class CartPanel(QWidget):
         if self.cart.is_empty():
             return
         row = self.selected_row()
+        before = self.cart.discounts_snapshot()
         self.discount_dialog = DiscountDialog(self.cart, row, self)
-        self.discount_dialog.accepted.connect(lambda: self._discounted(row))
+        self.discount_dialog.accepted.connect(lambda: self.check_discount(before, lambda: self._discounted(row)))
         self.discount_dialog.open()
 
     def _discounted(self, row: int | None) -> None:
@@ -148,9 +161,13 @@ class CartPanel(QWidget):
         if self.cart.is_empty():
             return
         if ask_yes_no(self, "Clear cart", "Remove every item from the cart?"):
-            self.cart.clear()
-            self.refresh()
-            self.changed.emit()
+
+            def clear() -> None:
+                self.cart.clear()
+                self.refresh()
+                self.changed.emit()
+
+            self.before_void("cart", self.cart.totals().total, "clearing the cart", clear)
 
     # -- rendering ------------------------------------------------------------------
     def _selection_changed(self) -> None:

@@ -5,9 +5,11 @@ from __future__ import annotations
 import logging
 from typing import TYPE_CHECKING
 
-from PySide6.QtCore import Qt, QTimer
+from PySide6.QtCore import QEvent, Qt, QTimer
 from PySide6.QtGui import QAction, QKeySequence
 from PySide6.QtWidgets import (
+    QApplication,
+    QDialog,
     QHBoxLayout,
     QInputDialog,
     QLabel,
@@ -24,6 +26,8 @@ from pos.domain.money import Money
 from pos.services.settlement import settle_unfinished
 from pos.domain.tender import TenderKind
 from pos.services.checkout import CheckoutError, Failed, Paid, VoidResult
+from pos.services.sales import StorageError
+from pos.services.staff import StaffError
 from pos.services.receipt_printing import Printed, PrintResult
 
 from .cart_panel import CartPanel
@@ -63,9 +67,14 @@ class MainWindow(QMainWindow):
         self.mode_label = named(QLabel(), "modeLabel")
         self.endpoint_label = named(QLabel(), "endpointLabel")
         self.status_message = named(QLabel(""), "statusMessage")
+        self.cashier_label = named(QLabel(""), "cashierLabel")
+        self.sign_out_button = named(QPushButton("Sign out"), "signOutButton")
+        self.sign_out_button.setVisible(False)
         self.statusBar().addWidget(self.mode_label)
         self.statusBar().addWidget(self.endpoint_label)
         self.statusBar().addPermanentWidget(self.status_message, 1)
+        self.statusBar().addPermanentWidget(self.cashier_label)
+        self.statusBar().addPermanentWidget(self.sign_out_button)
         if context is not None:
             self.attach(context)
 
@@ -119,7 +128,7 @@ class MainWindow(QMainWindow):
         self.open_drawer_button.setToolTip(
             "Opens the cash drawer through the receipt printer; every opening is recorded."
         )
-        self.open_drawer_button.clicked.connect(lambda: self.open_drawer("no sale"))
+        self.open_drawer_button.clicked.connect(self.open_drawer_no_sale)
         right = QWidget()
         right_layout = QVBoxLayout(right)
         right_layout.setContentsMargins(0, 0, 0, 0)
@@ -152,6 +161,18 @@ class MainWindow(QMainWindow):
             lambda code: self.say(f"No product with barcode or SKU “{code}”.", error=True)
         )
         self.cart_panel.problem.connect(lambda text: self.say(text, error=True))
+        self.cart_panel.before_void = self.void_then
+        self.cart_panel.check_discount = self.approve_discount
+        self.sign_out_button.clicked.connect(self.sign_out)
+        self.sign_in_dialog: QDialog | None = None
+        self.approval_dialog: QDialog | None = None
+        # Idle lock: any key or click restarts it (the store sets the minutes; 0 = never).
+        self.idle_timer = QTimer(self, singleShot=True)
+        self.idle_interval_ms: int | None = None  # tests shorten the store's minutes with this
+        self.idle_timer.timeout.connect(self.lock_idle)
+        app = QApplication.instance()
+        if app is not None:
+            app.installEventFilter(self)
         self.reader_display_shown = False
         self._reader_display_timer = QTimer(self, interval=300, singleShot=True)  # one update per burst of scans
         self._reader_display_timer.timeout.connect(self.show_cart_on_reader)
@@ -180,9 +201,139 @@ class MainWindow(QMainWindow):
             return
         self._recovery_timer.start()
         QTimer.singleShot(0, lambda: self.run_recovery(quiet=False))
+        QTimer.singleShot(0, self._check_audit_trail)
+        QTimer.singleShot(0, self.require_sign_in)
         if context.demo:
             QTimer.singleShot(0, self._set_up_demo_reader)
         log.info("main window ready (%s)", "demo mode" if context.demo else "test mode")
+
+    # -- who is at the till ----------------------------------------------------------
+    def require_sign_in(self, locked: bool = False) -> None:
+        """Once the shop has cashiers, nobody sells without signing in (no cashiers: nothing asked)."""
+        staff = self.session.staff
+        self._show_cashier()
+        if not staff.required or staff.current is not None:
+            self._restart_idle()
+            return
+        if self.sign_in_dialog is not None and self.sign_in_dialog.isVisible():
+            return
+        from .staff_dialogs import SignInDialog
+
+        self.sign_in_dialog = SignInDialog(staff, self, locked=locked)
+        self.sign_in_dialog.accepted.connect(self._signed_in)
+        self.sign_in_dialog.open()
+
+    def _signed_in(self) -> None:
+        self._show_cashier()
+        self._restart_idle()
+        current = self.session.staff.current
+        if current is not None:
+            self.say(f"Signed in: {current.name} ({current.role}).")
+        self.products.search.setFocus()
+
+    def _show_cashier(self) -> None:
+        current = self.session.staff.current
+        self.cashier_label.setText(f"Cashier: {current.name}" if current else "")
+        self.sign_out_button.setVisible(current is not None)
+
+    def sign_out(self) -> None:
+        """Sign out (or switch cashier): the till waits on the sign-in screen."""
+        if self.payment_dialog is not None and self.payment_dialog.charging:
+            self.say("A payment is being taken: finish it before signing out.", error=True)
+            return
+        self.session.staff.sign_out()
+        self.require_sign_in()
+
+    def lock_idle(self) -> None:
+        staff = self.session.staff
+        if staff.current is None or not staff.required:
+            return
+        if self.payment_dialog is not None and self.payment_dialog.charging:
+            self._restart_idle()  # never in the middle of a payment
+            return
+        who = staff.current.name
+        staff.sign_out()
+        self.require_sign_in(locked=True)
+        self.say(f"The till locked after {self.session.settings.idle_lock_minutes} idle minutes ({who} signed out).")
+
+    def _restart_idle(self) -> None:
+        minutes = self.session.settings.idle_lock_minutes
+        if minutes and self.session.staff.current is not None:
+            self.idle_timer.start(self.idle_interval_ms or minutes * 60_000)
+        else:
+            self.idle_timer.stop()
+
+    def eventFilter(self, watched, event) -> bool:
+        if event.type() in (QEvent.Type.KeyPress, QEvent.Type.MouseButtonPress) and self.idle_timer.isActive():
+            self.idle_timer.start()  # the same interval again: someone is at the till
+        return False
+
+    def with_approval(self, permission, what: str, then) -> None:
+        from .staff_dialogs import with_approval
+
+        self.approval_dialog = with_approval(self, self.session.staff, permission, what, then)
+
+    def void_then(self, kind: str, amount: Money, what: str, go) -> None:
+        """Removing a line or clearing the cart after Pay was pressed is a void: a reason, recorded,
+        and a manager's approval when the cashier may not do it alone. Before Pay: just done."""
+        if self.till.sale_id is None:
+            go()
+            return
+        from pos.domain.staff import Permission
+
+        def recorded(approved_by: str) -> None:
+            reasons = ["Customer changed their mind", "Wrong item", "Price check", "Other"]
+            reason, ok = QInputDialog.getItem(self, "Why?", f"Void: {what}. Reason:", reasons, 0, True)
+            if not ok or not reason.strip():
+                self.say("Nothing was removed: a void needs a reason.", error=True)
+                return
+            try:
+                self.session.staff.record_void(kind, amount, reason, self.till.sale_id, approved_by)
+            except (StaffError, StorageError) as exc:
+                self.say(str(exc), error=True)
+                return
+            go()
+            self.say(f"Voided ({what}): {reason}." + (f" Approved by {approved_by}." if approved_by else ""))
+
+        self.with_approval(Permission.VOID_AFTER_PAY, what, recorded)
+
+    def approve_discount(self, before, go) -> None:
+        """A discount above the store's limit needs a manager; refused, the earlier discounts come back."""
+        from pos.domain.staff import Permission
+
+        share = self.till.cart.discount_share_bp()
+        limit = self.session.settings.discount_limit_bp
+        if share <= limit or not self.session.staff.needs_approval(Permission.DISCOUNT_ABOVE_LIMIT):
+            go()
+            return
+        what = f"a discount of {share / 100:g}% (the limit is {limit / 100:g}%)"
+        self.with_approval(Permission.DISCOUNT_ABOVE_LIMIT, what, lambda _by: go())
+        dialog = self.approval_dialog
+        if dialog is not None:
+            dialog.rejected.connect(lambda: self._undo_discount(before))
+
+    def _undo_discount(self, before) -> None:
+        self.till.cart.restore_discounts(before)
+        self.cart_panel.refresh()
+        self._cart_changed()
+        self.say("The discount was not approved; the earlier discounts stand.", error=True)
+
+    def _check_audit_trail(self) -> None:
+        audit = self.session.audit
+        run_in_background(
+            lambda _p: audit.check_at_start(),
+            on_success=lambda warning: self._audit_warning(warning),
+            on_failure=lambda exc: log.warning("the audit trail could not be checked: %s", exc),
+        )
+
+    def _audit_warning(self, warning: str | None) -> None:
+        self.audit_warning = warning
+        if warning:
+            self.say(warning, error=True)
+            box = QMessageBox(QMessageBox.Icon.Warning, "Audit trail", warning, QMessageBox.StandardButton.Ok, self)
+            box.setObjectName("auditWarning")
+            box.setModal(False)
+            box.show()
 
     def _build_menus(self) -> None:
         sale_menu = self.menuBar().addMenu("&Sale")
@@ -195,7 +346,7 @@ class MainWindow(QMainWindow):
         focus_search = shortcut_action("&Search products", self, QKeySequence.StandardKey.Find)
         focus_search.triggered.connect(self.products.search.setFocus)
         open_drawer = QAction("&Open the cash drawer", self)
-        open_drawer.triggered.connect(lambda: self.open_drawer("no sale"))
+        open_drawer.triggered.connect(self.open_drawer_no_sale)
         cash_moves = QAction("Cash &in or out of the drawer…", self)
         cash_moves.triggered.connect(self.open_cash_movements)
         for action in (pay, resume, recover_now, focus_search, open_drawer, cash_moves):
@@ -273,10 +424,15 @@ class MainWindow(QMainWindow):
         self.setWindowTitle(f"{self.session.settings.store_name} — Till {self.session.till_id}")
 
     def open_settings(self) -> None:
+        from pos.domain.staff import Permission
+
         from .settings_dialog import SettingsDialog
 
-        self.settings_dialog = SettingsDialog(self)
-        self.settings_dialog.open()
+        def show(_by: str) -> None:
+            self.settings_dialog = SettingsDialog(self)
+            self.settings_dialog.open()
+
+        self.with_approval(Permission.SETTINGS, "the settings", show)
 
     def open_receipts(self) -> None:
         from .receipts_window import ReceiptsWindow
@@ -285,17 +441,27 @@ class MainWindow(QMainWindow):
         self.receipts_window.open()
 
     def open_reports(self) -> None:
+        from pos.domain.staff import Permission
+
         from .reports_dialog import ReportsDialog
 
-        self.reports_dialog = ReportsDialog(self.session, self)
-        self.reports_dialog.open()
+        def show(_by: str) -> None:
+            self.reports_dialog = ReportsDialog(self.session, self)
+            self.reports_dialog.open()
+
+        self.with_approval(Permission.REPORTS, "the X and Z reports", show)
 
     def open_catalog(self) -> None:
+        from pos.domain.staff import Permission
+
         from .catalog_dialog import CatalogDialog
 
-        self.catalog_dialog = CatalogDialog(self.session, self)
-        self.catalog_dialog.changed.connect(self.products.reload)
-        self.catalog_dialog.open()
+        def show(_by: str) -> None:
+            self.catalog_dialog = CatalogDialog(self.session, self)
+            self.catalog_dialog.changed.connect(self.products.reload)
+            self.catalog_dialog.open()
+
+        self.with_approval(Permission.CATALOG, "the catalog", show)
 
     def apply_settings(self) -> None:
         """Saved store settings: the next empty cart takes the currency and tax mode; the title the till id."""
@@ -303,6 +469,7 @@ class MainWindow(QMainWindow):
         self.till.apply_store_terms(settings.currency, settings.tax_inclusive, settings.cash_rounding)
         self.cart_panel.refresh()
         self.refresh_mode()
+        self._restart_idle()  # the idle lock's minutes may have changed
 
     # -- feedback -------------------------------------------------------------------
     def say(self, text: str, error: bool = False) -> None:
@@ -428,6 +595,15 @@ class MainWindow(QMainWindow):
 
         self.cash_dialog = CashMovementDialog(self.session.drawer, self.session.settings.currency, self)
         self.cash_dialog.open()
+
+    def open_drawer_no_sale(self) -> None:
+        from pos.domain.staff import Permission
+
+        self.with_approval(
+            Permission.OPEN_DRAWER,
+            "opening the cash drawer without a sale",
+            lambda by: self.open_drawer("no sale" + (f", approved by {by}" if by else "")),
+        )
 
     def open_drawer(self, reason: str) -> None:
         printing = self.session.printing

@@ -289,11 +289,22 @@ class ReceiptsWindow(QDialog):
     def open_refund(self) -> None:
         from .refund_dialog import RefundDialog
 
+        from pos.domain.staff import Permission
+
+        from .staff_dialogs import with_approval
+
         if self.current_id is None:
             return
-        self.refund_dialog = RefundDialog(self.context, self.current_id, self)
-        self.refund_dialog.done_refund.connect(self._after_refund)
-        self.refund_dialog.open()
+        receipt_id = self.current_id
+
+        def refund(_approved_by: str) -> None:
+            self.refund_dialog = RefundDialog(self.context, receipt_id, self)
+            self.refund_dialog.done_refund.connect(self._after_refund)
+            self.refund_dialog.open()
+
+        # A cashier's refund needs a manager's PIN first (recorded with both names).
+        number = self.context.receipts.receipt(receipt_id).number_text
+        with_approval(self, self.context.staff, Permission.REFUND, f"a refund of receipt {number}", refund)
 
     def _after_refund(self) -> None:
         self.model.refresh_row(self.selected)

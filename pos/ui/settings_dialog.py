@@ -17,6 +17,7 @@ from PySide6.QtWidgets import (
     QLineEdit,
     QPlainTextEdit,
     QPushButton,
+    QSpinBox,
     QVBoxLayout,
 )
 
@@ -95,6 +96,13 @@ class SettingsDialog(QDialog):
         for choice in ROUNDING_CHOICES:
             self.cash_rounding.addItem(f"to the nearest {choice}" if choice else "none (exact cash)", choice)
         self.cash_rounding.setCurrentIndex(max(0, self.cash_rounding.findData(s.cash_rounding)))
+        # With cashiers: lock after idle minutes; a discount above the limit needs a manager.
+        self.idle_lock = named(QSpinBox(), "idleLockField")
+        self.idle_lock.setRange(0, 24 * 60)
+        self.idle_lock.setSpecialValueText("never")
+        self.idle_lock.setSuffix(" min")
+        self.idle_lock.setValue(s.idle_lock_minutes)
+        self.discount_limit = named(QLineEdit(tax.format_rate(s.discount_limit_bp)), "discountLimitField")
         self.save_settings = named(QPushButton("Save store settings"), "saveSettingsButton")
         self.settings_message = named(QLabel(""), "settingsMessage")
         self.settings_message.setWordWrap(True)
@@ -109,6 +117,8 @@ class SettingsDialog(QDialog):
         form.addRow("Till id", self.till_id)
         form.addRow("Time zone (calendar days)", self.time_zone)
         form.addRow("Cash rounding (cash only)", self.cash_rounding)
+        form.addRow("Lock the till when idle", self.idle_lock)
+        form.addRow("Discounts above (%) need a manager", self.discount_limit)
         form.addRow(self.save_settings)
         form.addRow(self.settings_message)
 
@@ -215,9 +225,19 @@ class SettingsDialog(QDialog):
         return bool(waiting)
 
     def save_key_clicked(self) -> None:
+        from pos.domain.staff import Permission
+
+        from .staff_dialogs import with_approval
+
         key = self.key_field.text()
         if self._busy or self._unfinished_payments():
             return
+        # Only the owner changes the Stripe key (a manager cannot approve it).
+        with_approval(
+            self, self.context.staff, Permission.STRIPE_KEY, "a new Stripe key", lambda _by: self._save_key(key)
+        )
+
+    def _save_key(self, key: str) -> None:
         self._set_busy(True)
         self._say_key("Checking the key with Stripe…")
         keys = self.context.keys
@@ -244,8 +264,15 @@ class SettingsDialog(QDialog):
             self._say_key("The key could not be saved. Nothing was stored.", error=True)
 
     def remove_key_clicked(self) -> None:
+        from pos.domain.staff import Permission
+
+        from .staff_dialogs import with_approval
+
         if self._busy or self._unfinished_payments():
             return
+        with_approval(self, self.context.staff, Permission.STRIPE_KEY, "removing the Stripe key", self._remove_key)
+
+    def _remove_key(self, _approved_by: str = "") -> None:
         self._set_busy(True)
         keys = self.context.keys
         run_in_background(lambda _p: keys.remove(), on_success=self._key_removed, on_failure=self._key_failed)
@@ -261,6 +288,7 @@ class SettingsDialog(QDialog):
     def save_settings_clicked(self) -> None:
         try:
             rate = tax.parse_rate(self.tax_rate.text())
+            limit = tax.parse_rate(self.discount_limit.text())
         except ValueError as exc:
             return self._say_settings(str(exc), error=True)
         till_id = self.till_id.text()
@@ -275,6 +303,8 @@ class SettingsDialog(QDialog):
             till_id=till_id,
             time_zone=self.time_zone.text().strip(),
             cash_rounding=self.cash_rounding.currentData(),
+            idle_lock_minutes=self.idle_lock.value(),
+            discount_limit_bp=limit,
             printer_kind=self.printer_kind.currentData(),
             printer_address=self.printer_address.text(),
         )

@@ -106,6 +106,7 @@ def test_receipts_export_after_sales(tmp_path, sandbox, api_key):
         "card_minor",
         "change_minor",
         "rounding_minor",
+        "cashier",  # who sold it ("" when the shop has no cashiers)
     ]
     assert {r["till_id"] for r in rows} == {"T1"}
     assert {r["discount_minor"] for r in rows} == {"0"}

@@ -93,7 +93,7 @@ def test_a_file_that_is_not_a_database(tmp_path, sandbox, api_key):
 def test_a_database_from_a_newer_till_is_refused_untouched(tmp_path, sandbox, api_key):
     db = a_shop_with_sales(tmp_path / "data", sandbox, api_key)
     conn = sqlite3.connect(db)
-    conn.execute("ALTER TABLE receipts ADD COLUMN cashier TEXT NOT NULL DEFAULT 'ann'")
+    conn.execute("ALTER TABLE receipts ADD COLUMN loyalty_points INTEGER NOT NULL DEFAULT 7")
     conn.execute(f"PRAGMA user_version = {SCHEMA_VERSION + 1}")
     conn.commit()
     conn.close()

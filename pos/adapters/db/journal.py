@@ -23,7 +23,7 @@ from pos.services.requests import CreateIntent, PaymentRequest, ProcessOnReader,
 from pos.services.sales import AttemptRecord, JournalIntegrityError, SaleChanged, SaleRecord
 from pos.services.states import UNFINISHED, AttemptState, IntentStatus, SaleState, TenderState
 
-from . import raw
+from . import audit, raw
 from .raw import now_iso
 from .receipts import tender_from_row, build_receipt, read_tenders
 from .settings import SettingsRepo
@@ -267,10 +267,11 @@ class SqlJournal:
         conn.execute(
             "INSERT INTO receipts (till_id, receipt_no, sale_id, created_at, currency, total_minor,"
             " tax_minor, payment_intent, card_brand, card_last4, status, refunded_minor, store_name,"
-            " store_address, receipt_footer, discount_minor, card_minor, cash_minor, change_minor, rounding_minor)"
+            " store_address, receipt_footer, discount_minor, card_minor, cash_minor, change_minor, rounding_minor,"
+            " cashier)"
             " VALUES (?,?,?,?,?,?,?,?,?,?,'paid',0,?,?,?,"
             " (SELECT coalesce(sum(line_discount_minor + cart_share_minor), 0) FROM sale_lines WHERE sale_id = ?),"
-            " ?,?,?,?)",
+            " ?,?,?,?,?)",
             (
                 till_id,
                 number,
@@ -290,10 +291,20 @@ class SqlJournal:
                 sum(t["amount_minor"] for t in cash),
                 sum(t["change_minor"] for t in cash),
                 sum(t["rounding_minor"] for t in tenders),
+                audit.current_actor(),
             ),
         )
         conn.execute("UPDATE sales SET state = ?, updated_at = ? WHERE id = ?", (SaleState.PAID, stamp, order["id"]))
-        return conn.execute("SELECT * FROM receipts WHERE sale_id = ?", (order["id"],)).fetchone()
+        receipt = conn.execute("SELECT * FROM receipts WHERE sale_id = ?", (order["id"],)).fetchone()
+        # In the same transaction: the receipt cannot exist without its link in the audit trail.
+        audit.append(
+            conn,
+            till_id,
+            "sale_paid",
+            f"receipt {till_id}-{number:04d}",
+            audit.covering(conn, "receipt", receipt["id"]),
+        )
+        return receipt
 
     # -- a sale paid in parts (cash, several cards) ------------------------------------
     def split(self, sale_id: int) -> SaleRecord:

@@ -13,7 +13,7 @@ from pos.services.refund_journal import RefundBasis, RefundRecord
 from pos.services.requests import CreateRefund
 from pos.services.states import RefundState, TenderState
 
-from . import raw
+from . import audit, raw
 from .raw import now_iso, parse_iso
 
 
@@ -189,10 +189,12 @@ class SqlRefunds:
             conn.execute("SELECT max(refund_no) FROM refunds WHERE till_id = ?", (row["till_id"],)).fetchone()[0] or 0
         ) + 1
         conn.execute(
-            "UPDATE refunds SET state = ?, refund_no = ?, stripe_refund = ?, message = NULL, updated_at = ?"
-            " WHERE id = ?",
-            (RefundState.SUCCEEDED, number, stripe_refund, stamp, refund_id),
+            "UPDATE refunds SET state = ?, refund_no = ?, stripe_refund = ?, message = NULL, updated_at = ?,"
+            " cashier = ? WHERE id = ?",
+            (RefundState.SUCCEEDED, number, stripe_refund, stamp, audit.current_actor(), refund_id),
         )
+        till = row["till_id"]
+        audit.append(conn, till, "refund", f"refund {till}-{number:04d}", audit.covering(conn, "refund", refund_id))
         receipt = conn.execute(
             "SELECT total_minor, refunded_minor FROM receipts WHERE id = ?", (row["receipt_id"],)
         ).fetchone()

@@ -18,7 +18,7 @@ from sqlalchemy.engine import Engine
 
 from pos.domain.report import DayReport
 
-from . import raw
+from . import audit, raw
 from .raw import now_iso, parse_iso
 from .receipts import local_day_bounds, store_zone
 
@@ -30,6 +30,7 @@ class _Span:
     receipts: tuple[str, tuple]
     refunds: tuple[str, tuple]
     movements: tuple[str, tuple]
+    voids: tuple[str, tuple]
 
 
 def _by_sequence(
@@ -40,6 +41,8 @@ def _by_sequence(
     upto_refund: int,
     after_movement: int,
     upto_movement: int,
+    after_void: int = 0,
+    upto_void: int = 0,
 ) -> _Span:
     return _Span(
         ("till_id = ? AND receipt_no > ? AND receipt_no <= ?", (till_id, after_receipt, upto_receipt)),
@@ -48,6 +51,7 @@ def _by_sequence(
             (till_id, after_refund, upto_refund),
         ),
         ("till_id = ? AND id > ? AND id <= ?", (till_id, after_movement, upto_movement)),
+        ("till_id = ? AND id > ? AND id <= ?", (till_id, after_void, upto_void)),
     )
 
 
@@ -78,6 +82,12 @@ class ReportsRepo:
             f"coalesce(sum(rounding_minor), 0) FROM receipts WHERE {where}",
             args,
         ).fetchone()
+        by_cashier = conn.execute(
+            f"SELECT cashier, count(*), coalesce(sum(total_minor), 0) FROM receipts WHERE {where} "
+            "GROUP BY cashier ORDER BY cashier",
+            args,
+        ).fetchall()
+        (voids_count,) = conn.execute(f"SELECT count(*) FROM voids WHERE {span.voids[0]}", span.voids[1]).fetchone()
         # Tips given on the card reader: what the cards were charged beyond their share of the sales.
         (tips,) = conn.execute(
             "SELECT coalesce(sum(tendered_minor - amount_minor), 0) FROM tenders WHERE kind = 'card' "
@@ -144,6 +154,8 @@ class ReportsRepo:
             cash_refunds_minor=cash_refunds,
             card_refunds_minor=refunds - cash_refunds,
             tips_minor=tips,
+            by_cashier=tuple((c, n, m) for c, n, m in by_cashier),
+            voids_count=voids_count,
             float_minor=movements.get("float", 0),
             paid_in_minor=movements.get("paid_in", 0),
             paid_out_minor=movements.get("paid_out", 0),
@@ -161,6 +173,7 @@ class ReportsRepo:
             ("till_id = ? AND created_at >= ? AND created_at < ?", (till_id, start, end)),
             ("till_id = ? AND state = 'succeeded' AND updated_at >= ? AND updated_at < ?", (till_id, start, end)),
             ("till_id = ? AND at >= ? AND at < ?", (till_id, start, end)),
+            ("till_id = ? AND at >= ? AND at < ?", (till_id, start, end)),
         )
         with raw.connection(self._engine) as conn:
             return self._figures(conn, "day", till_id, currency, span, period=(start, end))
@@ -168,11 +181,12 @@ class ReportsRepo:
     def _open_span(self, conn, till_id: str) -> _Span:
         """Everything numbered after the last Z, up to the newest numbers now."""
         closed = conn.execute(
-            "SELECT last_receipt_no, last_refund_no, last_movement_id FROM z_reports WHERE till_id = ? "
+            "SELECT last_receipt_no, last_refund_no, last_movement_id, last_void_id FROM z_reports WHERE till_id = ? "
             "ORDER BY z_no DESC LIMIT 1",
             (till_id,),
         ).fetchone()
-        after_receipt, after_refund, after_movement = closed if closed else (0, 0, 0)
+        after_receipt, after_refund, after_movement, after_void = closed if closed else (0, 0, 0, 0)
+        upto_void = conn.execute("SELECT coalesce(max(id), 0) FROM voids WHERE till_id = ?", (till_id,)).fetchone()[0]
         upto_movement = conn.execute(
             "SELECT coalesce(max(id), 0) FROM drawer_movements WHERE till_id = ?", (till_id,)
         ).fetchone()[0]
@@ -190,6 +204,8 @@ class ReportsRepo:
             max(upto_refund, after_refund),
             after_movement,
             max(upto_movement, after_movement),
+            after_void,
+            max(upto_void, after_void),
         )
 
     def x_report(self, till_id: str, currency: str) -> DayReport:
@@ -209,9 +225,11 @@ class ReportsRepo:
                 self._figures(conn, "Z", till_id, currency, span, z_no=number), counted_cash_minor=counted_cash_minor
             )
             upto_receipt, upto_refund, upto_movement = span.receipts[1][2], span.refunds[1][2], span.movements[1][2]
-            conn.execute(
+            upto_void = span.voids[1][2]
+            z_id = conn.execute(
                 "INSERT INTO z_reports (till_id, z_no, period_start, period_end, figures, last_receipt_no, "
-                "last_refund_no, last_movement_id, counted_cash_minor) VALUES (?,?,?,?,?,?,?,?,?)",
+                "last_refund_no, last_movement_id, counted_cash_minor, cashier, last_void_id)"
+                " VALUES (?,?,?,?,?,?,?,?,?,?,?)",
                 (
                     till_id,
                     number,
@@ -222,9 +240,16 @@ class ReportsRepo:
                     upto_refund,
                     upto_movement,
                     counted_cash_minor,
+                    audit.current_actor(),
+                    upto_void,
                 ),
+            ).lastrowid
+            # The Z's own event closes the day in the trail; its hash is the head the Z prints.
+            event = audit.append(
+                conn, till_id, "z_report", f"Z {till_id}-{number:04d}", audit.covering(conn, "z_report", z_id)
             )
-        return report
+            conn.execute("UPDATE z_reports SET audit_head = ? WHERE id = ?", (event.hash, z_id))
+        return replace(report, audit_head=event.hash)
 
 
 __all__ = ["ReportsRepo"]

@@ -135,6 +135,7 @@ class ReceiptRow(SQLModel, table=True):
     store_name: str | None = None
     store_address: str | None = None
     receipt_footer: str | None = None
+    cashier: str = Field(default="", sa_column_kwargs={"server_default": ""})  # who sold it ("": no cashiers)
 
 
 class TenderRow(SQLModel, table=True):
@@ -184,6 +185,7 @@ class RefundRow(SQLModel, table=True):
     message: str | None = None
     created_at: str
     updated_at: str
+    cashier: str = Field(default="", sa_column_kwargs={"server_default": ""})  # who gave it back
 
 
 class RefundLineRow(SQLModel, table=True):
@@ -211,6 +213,10 @@ class ZReportRow(SQLModel, table=True):
     last_refund_no: int = 0
     last_movement_id: int = 0  # and every drawer movement (float, paid in, paid out) up to this id
     counted_cash_minor: int | None = None  # what the cashier counted in the drawer, if counted
+    cashier: str = Field(default="", sa_column_kwargs={"server_default": ""})  # who closed the day
+    # The audit trail's last hash when the day was closed (printed on the Z).
+    audit_head: str = Field(default="", sa_column_kwargs={"server_default": ""})
+    last_void_id: int = Field(default=0, sa_column_kwargs={"server_default": "0"})  # every void up to this id
 
 
 class DrawerMovementRow(SQLModel, table=True):
@@ -224,6 +230,7 @@ class DrawerMovementRow(SQLModel, table=True):
     currency: str
     reason: str
     at: str
+    cashier: str = Field(default="", sa_column_kwargs={"server_default": ""})
 
 
 class DrawerOpeningRow(SQLModel, table=True):
@@ -236,6 +243,53 @@ class DrawerOpeningRow(SQLModel, table=True):
     reason: str
     opened: bool
     message: str
+    cashier: str = Field(default="", sa_column_kwargs={"server_default": ""})
+
+
+class CashierRow(SQLModel, table=True):
+    """Someone who works the till: a name, a role, and the PIN only as a salted slow hash."""
+
+    __tablename__ = "cashiers"
+    id: int | None = Field(default=None, primary_key=True)
+    name: str = Field(unique=True)
+    role: str  # cashier, manager, owner (domain/staff.Role)
+    pin_hash: str  # scrypt$n$r$p$salt$hash (domain/staff.hash_pin); never the PIN
+    active: bool = True
+    failed_attempts: int = 0  # wrong PINs in a row
+    locked_until: str | None = None  # after five wrong PINs, until this time (UTC ISO)
+    created_at: str
+
+
+class VoidRow(SQLModel, table=True):
+    """A line removed or a cart cleared after Pay was pressed, or a sale abandoned: with a reason and who."""
+
+    __tablename__ = "voids"
+    id: int | None = Field(default=None, primary_key=True)
+    till_id: str = Field(index=True)
+    kind: str  # line, cart, sale
+    sale_id: int | None = None
+    amount_minor: int
+    currency: str
+    reason: str
+    cashier: str = Field(default="", sa_column_kwargs={"server_default": ""})
+    approved_by: str = ""
+    at: str
+
+
+class AuditEventRow(SQLModel, table=True):
+    """The tamper-evident audit trail: append-only, each row chained to the one before by SHA-256."""
+
+    __tablename__ = "audit_events"
+    id: int | None = Field(default=None, primary_key=True)  # the sequence: 1, 2, 3… with no gap
+    at: str
+    till_id: str
+    kind: str  # sale_paid, refund, void, drawer_opened, z_report, settings_changed, cashier_…, key_changed…
+    actor: str = ""  # the cashier signed in ("" when the shop has no cashiers)
+    approved_by: str = ""  # the manager who approved it, if it needed approval
+    subject: str = ""  # what it is about: "receipt T1-0001", "refund T1-0002", …
+    payload: str  # canonical JSON, with the digest of the record it covers
+    prev_hash: str
+    hash: str = Field(unique=True)
 
 
 # Full-text search over product names and SKUs, kept in step by triggers; and indexes added
@@ -265,7 +319,7 @@ _FTS = [
 DB_FILE = "pos.sqlite3"
 # The database layout this till writes (PRAGMA user_version). A database from a newer till is
 # refused rather than half-understood; an older one is migrated.
-SCHEMA_VERSION = 7
+SCHEMA_VERSION = 8
 _SQLITE_HEADER = b"SQLite format 3\x00"
 
 
@@ -315,6 +369,15 @@ def _migrate(conn, version: int) -> None:
         conn.exec_driver_sql("ALTER TABLE z_reports ADD COLUMN counted_cash_minor INTEGER")
     if version < 7 and "cash_minor" not in _columns(conn, "receipts"):
         _migrate_to_tenders(conn)
+    if version < 8:
+        # Who did it: every record that moves money, opens the drawer or closes the day names the
+        # cashier signed in ("" before cashiers existed); the Z keeps the audit trail's head.
+        for table in ("receipts", "refunds", "drawer_openings", "drawer_movements", "z_reports"):
+            if "cashier" not in _columns(conn, table):
+                conn.exec_driver_sql(f"ALTER TABLE {table} ADD COLUMN cashier VARCHAR NOT NULL DEFAULT ''")
+        if "audit_head" not in _columns(conn, "z_reports"):
+            conn.exec_driver_sql("ALTER TABLE z_reports ADD COLUMN audit_head VARCHAR NOT NULL DEFAULT ''")
+            conn.exec_driver_sql("ALTER TABLE z_reports ADD COLUMN last_void_id INTEGER NOT NULL DEFAULT 0")
 
 
 def _migrate_to_tenders(conn) -> None:

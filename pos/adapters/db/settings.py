@@ -11,6 +11,7 @@ from sqlalchemy.engine import Engine
 
 from pos.services.settings import SettingsError, StoreSettings
 
+from . import audit
 from .errors import storage_errors
 from .schema import writer
 
@@ -70,6 +71,12 @@ class SettingsRepo:
                         f"{sales} sale(s) are on record in {current.currency}."
                     )
             self._cached = None
+            changed = {k: v for k, v in asdict(settings).items() if asdict(current).get(k) != v}
+            if changed:
+                # Settings hold nothing secret (the key is in the keyring), so the change is recorded as is.
+                audit.append(
+                    conn.connection.driver_connection, settings.till_id, "settings_changed", "store settings", changed
+                )
             for key, value in asdict(settings).items():
                 stored = "1" if value is True else "0" if value is False else str(value)
                 conn.execute(
@@ -97,6 +104,15 @@ class SettingsKeyMarker:
 
     def set_configured(self, configured: bool) -> None:
         with storage_errors(), writer(self._engine).begin() as conn:
+            till = conn.execute(text("SELECT value FROM settings WHERE key = 'till_id'")).scalar() or "T1"
+            # Never the key: only that it was set up or removed for this profile.
+            audit.append(
+                conn.connection.driver_connection,
+                till,
+                "key_changed",
+                self._name.partition(":")[2],
+                {"configured": configured},
+            )
             conn.execute(
                 text(
                     "INSERT INTO settings(key, value) VALUES (:k, :v) "

@@ -1,0 +1,115 @@
+"""Cashiers and voids in SQLite; each change is an audit event in the same transaction."""
+
+from __future__ import annotations
+
+from sqlalchemy.engine import Engine
+
+from pos.domain.staff import Cashier, Role, StaffError
+
+from . import audit, raw
+from .raw import now_iso
+
+
+def _cashier(row) -> Cashier:
+    return Cashier(row["name"], Role(row["role"]), bool(row["active"]), row["locked_until"])
+
+
+class CashierRepo:
+    def __init__(self, engine: Engine, till_id):
+        self._engine = engine
+        self._till_id = till_id  # callable: the till the events are recorded under
+
+    def count_active(self) -> int:
+        with raw.connection(self._engine) as conn:
+            return conn.execute("SELECT count(*) FROM cashiers WHERE active").fetchone()[0]
+
+    def all(self) -> list[Cashier]:
+        with raw.connection(self._engine) as conn:
+            return [_cashier(r) for r in conn.execute("SELECT * FROM cashiers ORDER BY name")]
+
+    def get(self, name: str) -> tuple[Cashier, str, int] | None:
+        """The cashier, their PIN hash and their wrong PINs in a row."""
+        with raw.connection(self._engine) as conn:
+            row = conn.execute("SELECT * FROM cashiers WHERE name = ?", (name,)).fetchone()
+        return (_cashier(row), row["pin_hash"], row["failed_attempts"]) if row else None
+
+    def add(self, name: str, role: Role, pin_hash: str) -> Cashier:
+        with raw.write(self._engine) as conn:
+            if conn.execute("SELECT 1 FROM cashiers WHERE name = ?", (name,)).fetchone():
+                raise StaffError(f"There is already a cashier called {name}.")
+            conn.execute(
+                "INSERT INTO cashiers (name, role, pin_hash, active, failed_attempts, created_at) VALUES (?,?,?,1,0,?)",
+                (name, role, pin_hash, now_iso()),
+            )
+            audit.append(conn, self._till_id(), "cashier_added", name, {"name": name, "role": str(role)})
+        return Cashier(name, role)
+
+    def set_active(self, name: str, active: bool) -> None:
+        with raw.write(self._engine) as conn:
+            changed = conn.execute("UPDATE cashiers SET active = ? WHERE name = ?", (active, name)).rowcount
+            if not changed:
+                raise StaffError(f"There is no cashier called {name}.")
+            kind = "cashier_enabled" if active else "cashier_disabled"
+            audit.append(conn, self._till_id(), kind, name, {"name": name})
+
+    def set_pin(self, name: str, pin_hash: str) -> None:
+        with raw.write(self._engine) as conn:
+            changed = conn.execute(
+                "UPDATE cashiers SET pin_hash = ?, failed_attempts = 0, locked_until = NULL WHERE name = ?",
+                (pin_hash, name),
+            ).rowcount
+            if not changed:
+                raise StaffError(f"There is no cashier called {name}.")
+            audit.append(conn, self._till_id(), "cashier_pin_changed", name, {"name": name})
+
+    def record_attempt(self, name: str, ok: bool, locked_until: str | None) -> int:
+        """A PIN tried: reset on success, else one more wrong (locked until the time given). Returns wrong PINs."""
+        with raw.write(self._engine) as conn:
+            if ok:
+                conn.execute("UPDATE cashiers SET failed_attempts = 0, locked_until = NULL WHERE name = ?", (name,))
+                return 0
+            conn.execute(
+                "UPDATE cashiers SET failed_attempts = failed_attempts + 1, locked_until = coalesce(?, locked_until)"
+                " WHERE name = ?",
+                (locked_until, name),
+            )
+            wrong = conn.execute("SELECT failed_attempts FROM cashiers WHERE name = ?", (name,)).fetchone()[0]
+            if locked_until is not None:
+                audit.append(
+                    conn, self._till_id(), "cashier_locked", name, {"name": name, "until": locked_until}, actor=name
+                )
+            return wrong
+
+    def reset_attempts(self, name: str) -> None:
+        with raw.write(self._engine) as conn:
+            conn.execute("UPDATE cashiers SET failed_attempts = 0, locked_until = NULL WHERE name = ?", (name,))
+
+    def record(self, kind: str, subject: str, payload: dict, approved_by: str = "", actor: str | None = None) -> None:
+        """An event that records no row of its own: a sign-in, an approval."""
+        with raw.write(self._engine) as conn:
+            audit.append(conn, self._till_id(), kind, subject, payload, approved_by=approved_by, actor=actor)
+
+    def record_void(
+        self,
+        kind: str,
+        sale_id: int | None,
+        amount_minor: int,
+        currency: str,
+        reason: str,
+        approved_by: str = "",
+    ) -> None:
+        with raw.write(self._engine) as conn:
+            till = self._till_id()
+            row_id = conn.execute(
+                "INSERT INTO voids (till_id, kind, sale_id, amount_minor, currency, reason, cashier, approved_by, at)"
+                " VALUES (?,?,?,?,?,?,?,?,?)",
+                (till, kind, sale_id, amount_minor, currency, reason, audit.current_actor(), approved_by, now_iso()),
+            ).lastrowid
+            audit.append(
+                conn,
+                till,
+                "void",
+                f"void {kind}: {reason}",
+                audit.covering(conn, "void", row_id),
+                approved_by=approved_by,
+            )

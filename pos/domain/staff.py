@@ -1,0 +1,93 @@
+"""Who works the till: roles, what each may do, and PINs kept only as salted slow hashes."""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import secrets
+from dataclasses import dataclass
+from enum import StrEnum
+
+PIN_MIN, PIN_MAX = 4, 8
+MAX_WRONG_PINS = 5  # in a row; then the cashier is locked for LOCK_MINUTES
+LOCK_MINUTES = 5
+# scrypt's cost: 2**14 × 8 × 128 bytes = 16 MiB and ~50 ms a try, so a stolen database cannot be
+# searched through every 4–8 digit PIN cheaply (10**8 PINs × 50 ms is over 50 days on one core).
+_N, _R, _P = 2**14, 8, 1
+
+
+class StaffError(ValueError):
+    """A cashier cannot be added, changed or signed in; the message is for the person at the till."""
+
+
+class Role(StrEnum):
+    CASHIER = "cashier"
+    MANAGER = "manager"
+    OWNER = "owner"
+
+
+class Permission(StrEnum):
+    """What a cashier may not do alone: a manager (or the owner) approves it with their PIN."""
+
+    REFUND = "refund"
+    DISCOUNT_ABOVE_LIMIT = "discount above the limit"
+    OPEN_DRAWER = "open the drawer without a sale"
+    VOID_AFTER_PAY = "void after Pay was pressed"
+    REPORTS = "X and Z reports"
+    CATALOG = "change the catalog"
+    SETTINGS = "change the settings"
+    STRIPE_KEY = "change the Stripe key"
+
+
+_RIGHTS = {
+    Role.CASHIER: frozenset(),
+    Role.MANAGER: frozenset(Permission) - {Permission.STRIPE_KEY},
+    Role.OWNER: frozenset(Permission),
+}
+
+
+def may(role: Role, permission: Permission) -> bool:
+    return permission in _RIGHTS[role]
+
+
+@dataclass(frozen=True)
+class Cashier:
+    name: str
+    role: Role
+    active: bool = True
+    locked_until: str | None = None  # UTC ISO time, after five wrong PINs
+
+
+def check_name(name: str) -> str:
+    name = " ".join(name.split())
+    if not name:
+        raise StaffError("A cashier needs a name.")
+    if len(name) > 40:
+        raise StaffError("A cashier's name is at most 40 characters.")
+    return name
+
+
+def check_pin(pin: str) -> str:
+    if not (pin.isascii() and pin.isdigit() and PIN_MIN <= len(pin) <= PIN_MAX):
+        raise StaffError(f"A PIN is {PIN_MIN} to {PIN_MAX} digits.")
+    return pin
+
+
+def hash_pin(pin: str) -> str:
+    """scrypt$n$r$p$salt$hash, with a fresh 16-byte salt: the only form a PIN is ever kept in."""
+    salt = secrets.token_bytes(16)
+    digest = hashlib.scrypt(check_pin(pin).encode(), salt=salt, n=_N, r=_R, p=_P, dklen=32)
+    return f"scrypt${_N}${_R}${_P}${salt.hex()}${digest.hex()}"
+
+
+def pin_matches(pin: str, stored: str) -> bool:
+    try:
+        scheme, n, r, p, salt, digest = stored.split("$")
+        if scheme != "scrypt":
+            return False
+        tried = hashlib.scrypt(
+            pin.encode(), salt=bytes.fromhex(salt), n=int(n), r=int(r), p=int(p), dklen=len(digest) // 2
+        )
+    except (ValueError, TypeError):
+        return False
+    return hmac.compare_digest(tried.hex(), digest)

@@ -1,0 +1,161 @@
+"""Who is at the till: cashiers signing in with a PIN, manager approval, and voids.
+
+While the shop has no cashier the till works as before (a one-person shop): nothing is asked.
+Once one exists, the till opens on sign-in, and what a cashier's role does not allow needs a
+manager's (or the owner's) PIN at the till. Every sign-in, approval and void is recorded in the
+audit trail with the names involved; a PIN never is.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime, timedelta, timezone
+from typing import Callable, Protocol
+
+from pos.domain.money import Money
+from pos.domain.staff import (
+    LOCK_MINUTES,
+    MAX_WRONG_PINS,
+    Cashier,
+    Permission,
+    Role,
+    StaffError,
+    check_name,
+    check_pin,
+    hash_pin,
+    may,
+    pin_matches,
+)
+
+__all__ = ["Approval", "Staff", "StaffError", "StaffStore", "VoidKind"]
+
+
+class StaffStore(Protocol):
+    def count_active(self) -> int: ...
+    def all(self) -> list[Cashier]: ...
+    def get(self, name: str) -> tuple[Cashier, str, int] | None: ...
+    def add(self, name: str, role: Role, pin_hash: str) -> Cashier: ...
+    def set_active(self, name: str, active: bool) -> None: ...
+    def set_pin(self, name: str, pin_hash: str) -> None: ...
+    def record_attempt(self, name: str, ok: bool, locked_until: str | None) -> int: ...
+    def record(
+        self, kind: str, subject: str, payload: dict[str, object], approved_by: str = "", actor: str | None = None
+    ) -> None: ...
+    def record_void(
+        self, kind: str, sale_id: int | None, amount_minor: int, currency: str, reason: str, approved_by: str = ""
+    ) -> None: ...
+
+
+class VoidKind:
+    LINE = "line"  # a line removed after Pay was pressed
+    CART = "cart"  # the cart cleared after Pay was pressed
+    SALE = "sale"  # a sale abandoned (paid parts given back)
+
+
+@dataclass(frozen=True)
+class Approval:
+    manager: str
+    permission: Permission
+
+
+class Staff:
+    def __init__(
+        self,
+        store: StaffStore,
+        on_change: Callable[[str], None] = lambda _name: None,
+        clock: Callable[[], datetime] = lambda: datetime.now(timezone.utc),
+    ):
+        """`on_change(name)` is told who is signed in ("" for nobody), so every record names them."""
+        self._store = store
+        self._on_change = on_change
+        self._clock = clock
+        self.current: Cashier | None = None
+
+    # -- the staff list ---------------------------------------------------------------------
+    @property
+    def required(self) -> bool:
+        """Whether the till asks who is at it: as soon as one active cashier exists."""
+        return self._store.count_active() > 0
+
+    def cashiers(self) -> list[Cashier]:
+        return self._store.all()
+
+    def add(self, name: str, role: Role | str, pin: str) -> Cashier:
+        return self._store.add(check_name(name), Role(role), hash_pin(check_pin(pin)))
+
+    def disable(self, name: str) -> None:
+        self._store.set_active(name, False)
+        if self.current is not None and self.current.name == name:
+            self.sign_out()
+
+    def set_pin(self, name: str, pin: str) -> None:
+        self._store.set_pin(name, hash_pin(check_pin(pin)))
+
+    # -- signing in -------------------------------------------------------------------------
+    def _check(self, name: str, pin: str) -> Cashier:
+        """The cashier whose PIN this is; five wrong in a row lock them for five minutes, said so."""
+        found = self._store.get(name)
+        if found is None or not found[0].active:
+            raise StaffError(f"{name} is not a cashier here (or was disabled).")
+        cashier, stored, _wrong = found
+        now = self._clock()
+        if cashier.locked_until and datetime.fromisoformat(cashier.locked_until) > now:
+            until = datetime.fromisoformat(cashier.locked_until).astimezone().strftime("%H:%M")
+            raise StaffError(f"{name} is locked until {until} after {MAX_WRONG_PINS} wrong PINs. Ask a manager.")
+        if pin_matches(pin, stored):
+            self._store.record_attempt(name, True, None)
+            return cashier
+        wrong = _wrong + 1
+        lock = (now + timedelta(minutes=LOCK_MINUTES)).isoformat() if wrong >= MAX_WRONG_PINS else None
+        self._store.record_attempt(name, False, lock)
+        if lock is not None:
+            raise StaffError(
+                f"Wrong PIN. {name} is locked for {LOCK_MINUTES} minutes after {MAX_WRONG_PINS} wrong PINs."
+            )
+        left = MAX_WRONG_PINS - wrong
+        raise StaffError(f"Wrong PIN for {name}. {left} {'try' if left == 1 else 'tries'} left before a lock.")
+
+    def sign_in(self, name: str, pin: str) -> Cashier:
+        cashier = self._check(name, pin)
+        self.current = cashier
+        self._on_change(cashier.name)
+        self._store.record("signed_in", cashier.name, {"role": str(cashier.role)}, actor=cashier.name)
+        return cashier
+
+    def sign_out(self) -> None:
+        if self.current is not None:
+            self._store.record("signed_out", self.current.name, {}, actor=self.current.name)
+        self.current = None
+        self._on_change("")
+
+    # -- rights and approval ------------------------------------------------------------------
+    def needs_approval(self, permission: Permission) -> bool:
+        if not self.required:
+            return False
+        return self.current is None or not may(self.current.role, permission)
+
+    def approvers(self, permission: Permission) -> list[Cashier]:
+        return [c for c in self._store.all() if c.active and may(c.role, permission)]
+
+    def approve(self, name: str, pin: str, permission: Permission, what: str) -> Approval:
+        """A manager's PIN for something the signed-in cashier may not do alone; recorded with both names."""
+        manager = self._check(name, pin)
+        if not may(manager.role, permission):
+            raise StaffError(f"{name} is a {manager.role} and cannot approve this ({permission}).")
+        self._store.record(
+            "approval",
+            what,
+            {"permission": str(permission)},
+            approved_by=manager.name,
+            actor=self.current.name if self.current else "",
+        )
+        return Approval(manager.name, permission)
+
+    # -- voids -------------------------------------------------------------------------------
+    def record_void(
+        self, kind: str, amount: Money, reason: str, sale_id: int | None = None, approved_by: str = ""
+    ) -> None:
+        reason = " ".join(reason.split())
+        if not reason:
+            raise StaffError("Say why (a void needs a reason).")
+        self._store.record_void(kind, sale_id, amount.minor, amount.currency, reason, approved_by)

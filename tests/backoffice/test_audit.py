@@ -1,0 +1,201 @@
+"""The tamper-evident audit trail (issue 15, item 5): a day of sales, refunds, a void and a Z, then
+the SQLite file edited behind the till's back in each way an insider would; `pos audit verify`
+must fail naming the first broken event, and an untouched day must verify. Real till wiring,
+real SQLite, the sandbox for card payments, the CLI as a subprocess."""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+from pathlib import Path
+
+import pytest
+
+from pos.app import build_context, open_back_office
+from pos.domain.catalog import Product
+from pos.domain.money import Money
+from pos.domain.staff import Permission, hash_pin, pin_matches
+from pos.services.drawer import MovementKind
+from pos.services.checkout import Paid
+from tests.cli.test_cli import pos
+
+SGD = "SGD"
+
+
+def sgd(minor: int) -> Money:
+    return Money(minor, SGD)
+
+
+@pytest.fixture
+def day(tmp_path, sandbox, api_key, monkeypatch) -> Path:
+    """A day at a staffed till: Bob sells by card and cash, refunds one (approved by Ann), voids a
+    line after Pay, opens the drawer; then the Z."""
+    monkeypatch.setenv("POS_STRIPE_API_KEY", api_key)
+    data = tmp_path / "till"
+    office = open_back_office(data)
+    office.staff.add("Ann", "manager", "2468")
+    office.staff.add("Bob", "cashier", "1357")
+    office.close()
+    context = build_context(data, stripe_base_url=sandbox.url)
+    try:
+        context.staff.sign_in("Bob", "1357")
+        tea = context.catalog.find_code("TEA") or context.catalog.save(
+            Product(sku="TEA", name="Tea", category="Drinks", price=sgd(450), tax_rate_bp=900)
+        )
+        till = context.till
+        for n in range(3):
+            till.new_sale()
+            till.cart.add(tea, n + 1)
+            paid = till.pay("pm_card_visa") if n != 1 else till.pay_cash(sgd(2000))
+            assert isinstance(paid, Paid)
+        receipt_id = context.receipts.receipt_id_for(1, "T1")
+        context.staff.approve("Ann", "2468", Permission.REFUND, "a refund of receipt 0001")
+        context.refunds.refund(receipt_id, lines={1: 1})
+        context.staff.record_void("line", sgd(450), "Wrong item", approved_by="Ann")
+        context.drawer.move(MovementKind.FLOAT, sgd(10000), "opening float")
+        context.reports.close_day()
+        context.audit.remember_head()
+    finally:
+        context.close()
+    return data
+
+
+def verify(data: Path):
+    return pos("--data-dir", str(data), "audit", "verify")
+
+
+def edit(data: Path, *statements: str) -> None:
+    conn = sqlite3.connect(data / "pos.sqlite3")
+    try:
+        for sql in statements:
+            conn.execute(sql)
+        conn.commit()
+    finally:
+        conn.close()
+
+
+def test_an_untouched_day_verifies(day):
+    done = verify(day)
+    assert done.returncode == 0, done.stdout + done.stderr
+    assert "intact" in done.stdout
+
+
+def test_a_receipts_total_changed_breaks_its_event(day):
+    edit(day, "UPDATE receipts SET total_minor = total_minor - 100 WHERE receipt_no = 2")
+    done = verify(day)
+    assert done.returncode == 1
+    assert "receipt T1-0002" in done.stdout and "changed" in done.stdout
+
+
+def test_a_deleted_refund_breaks_its_event(day):
+    edit(day, "PRAGMA foreign_keys = OFF", "DELETE FROM refund_lines", "DELETE FROM refunds")
+    done = verify(day)
+    assert done.returncode == 1 and "refund T1-0001" in done.stdout and "deleted" in done.stdout
+
+
+def test_an_inserted_event_breaks_the_chain(day):
+    conn = sqlite3.connect(day / "pos.sqlite3")
+    last = conn.execute("SELECT max(id) FROM audit_events").fetchone()[0]
+    conn.close()
+    edit(
+        day,
+        "UPDATE audit_events SET id = id + 1000 WHERE id > 3",
+        "INSERT INTO audit_events (id, at, till_id, kind, actor, approved_by, subject, payload, prev_hash, hash)"
+        " SELECT 4, at, till_id, 'drawer_opened', 'Bob', '', 'drawer: no sale', '{}', hash, 'f00d' FROM audit_events"
+        " WHERE id = 3",
+        "UPDATE audit_events SET id = id - 999 WHERE id > 1000",
+    )
+    done = verify(day)
+    assert done.returncode == 1 and "event 4" in done.stdout, done.stdout
+    assert last > 4
+
+
+def test_an_edited_event_breaks_at_that_event(day):
+    edit(day, "UPDATE audit_events SET approved_by = '' WHERE kind = 'approval'")
+    done = verify(day)
+    conn = sqlite3.connect(day / "pos.sqlite3")
+    (seq,) = conn.execute("SELECT id FROM audit_events WHERE kind = 'approval'").fetchone()
+    conn.close()
+    assert done.returncode == 1 and f"event {seq}:" in done.stdout and "edited" in done.stdout
+
+
+def test_a_truncated_tail_is_seen_by_verify_and_at_start(day, sandbox, api_key, monkeypatch):
+    conn = sqlite3.connect(day / "pos.sqlite3")
+    (last,) = conn.execute("SELECT max(id) FROM audit_events").fetchone()
+    conn.close()
+    edit(day, f"DELETE FROM audit_events WHERE id > {last - 2}")  # the Z and what followed
+    done = verify(day)
+    assert done.returncode == 1 and ("in no event" in done.stdout or "cut" in done.stdout), done.stdout
+    monkeypatch.setenv("POS_STRIPE_API_KEY", api_key)
+    context = build_context(day, stripe_base_url=sandbox.url)
+    try:
+        warning = context.audit.check_at_start()
+    finally:
+        context.close()
+    assert warning is not None and "was cut" in warning
+
+
+def test_a_deleted_receipt_with_its_event_is_still_found(day):
+    # Removing a sale *and* its event: the chain no longer links across the gap.
+    conn = sqlite3.connect(day / "pos.sqlite3")
+    (seq,) = conn.execute("SELECT id FROM audit_events WHERE subject = 'receipt T1-0002'").fetchone()
+    conn.close()
+    edit(day, f"DELETE FROM audit_events WHERE id = {seq}")
+    done = verify(day)
+    assert done.returncode == 1 and f"event {seq}" in done.stdout
+
+
+def test_an_unreadable_database_exits_2(tmp_path):
+    (tmp_path / "till").mkdir()
+    (tmp_path / "till" / "pos.sqlite3").write_bytes(b"not a database" * 100)
+    done = verify(tmp_path / "till")
+    assert done.returncode == 2 and done.stdout.count("\n") + done.stderr.count("\n") == 1
+
+
+def test_the_z_prints_the_head_and_export_writes_json_lines(day):
+    office = open_back_office(day)
+    try:
+        head = office.audit.export(None, None)
+        events = list(head)
+    finally:
+        office.close()
+    conn = sqlite3.connect(day / "pos.sqlite3")
+    (printed,) = conn.execute("SELECT audit_head FROM z_reports").fetchone()
+    conn.close()
+    z_event = next(e for e in events if e["kind"] == "z_report")
+    assert printed == z_event["hash"] and len(printed) == 64
+    done = pos("--data-dir", str(day), "audit", "export", "--from", "2000-01-01", "--to", "2999-12-31")
+    lines = [json.loads(line) for line in done.stdout.splitlines()]
+    assert done.returncode == 0 and [e["seq"] for e in lines] == list(range(1, len(lines) + 1))
+    assert {"sale_paid", "refund", "void", "approval", "z_report", "cashier_added"} <= {e["kind"] for e in lines}
+    assert "1357" not in done.stdout and "2468" not in done.stdout  # never a PIN
+    assert all("scrypt" not in line for line in done.stdout.splitlines())
+
+
+def test_pins_are_salted_slow_hashes_and_never_stored_plain(day):
+    conn = sqlite3.connect(day / "pos.sqlite3")
+    hashes = [h for (h,) in conn.execute("SELECT pin_hash FROM cashiers")]
+    conn.close()
+    assert all(h.startswith("scrypt$16384$8$1$") for h in hashes)
+    assert not any("1357" in h or "2468" in h for h in hashes)
+    # The same PIN twice gives two different hashes (a fresh salt), both of which match it.
+    first, second = hash_pin("1357"), hash_pin("1357")
+    assert first != second and pin_matches("1357", first) and pin_matches("1357", second)
+    assert not pin_matches("1358", first)
+    for text in (day / "pos.sqlite3").read_bytes(), *(p.read_bytes() for p in day.glob("*.log")):
+        assert b"1357" not in text or b"scrypt" in text  # the PIN's digits never appear as a PIN
+
+
+def test_cashiers_cli_reads_the_pin_twice_from_stdin(tmp_path):
+    data = str(tmp_path / "till")
+    added = pos("--data-dir", data, "cashiers", "add", "Cy", "--role", "manager", stdin="4321\n4321\n")
+    assert added.returncode == 0 and "Added Cy (manager)" in added.stdout
+    differ = pos("--data-dir", data, "cashiers", "add", "Di", stdin="4321\n4322\n")
+    assert differ.returncode == 1 and "differ" in differ.stderr and differ.stderr.count("\n") == 1
+    short = pos("--data-dir", data, "cashiers", "add", "Di", stdin="12\n12\n")
+    assert short.returncode == 1 and "4 to 8 digits" in short.stderr
+    assert pos("--data-dir", data, "cashiers", "set-pin", "Cy", stdin="87654321\n87654321\n").returncode == 0
+    assert pos("--data-dir", data, "cashiers", "disable", "Cy").returncode == 0
+    listed = pos("--data-dir", data, "cashiers", "list")
+    assert "Cy\tmanager\tdisabled" in listed.stdout
+    assert pos("--data-dir", data, "audit", "verify").returncode == 0

@@ -1,0 +1,184 @@
+"""Cashiers at the till (issue 15), clicked through: sign in, sell, a cashier's refund approved by a
+manager, five wrong PINs, the idle lock, a void after Pay. Real widgets, real SQLite, the sandbox."""
+
+from __future__ import annotations
+
+import sqlite3
+from dataclasses import replace
+
+import pytest
+from PySide6.QtCore import Qt
+from PySide6.QtWidgets import QInputDialog, QLabel
+
+from pos.app import open_back_office
+from pos.ui.staff_dialogs import ApprovalDialog
+from tests.invariants import check_invariants
+from tests.services.conftest import sandbox_client
+
+from .conftest import wait_idle
+from .test_till import charge, open_payment, ring_up_three
+
+ANN, BOB = ("Ann", "2468"), ("Bob", "1357")
+
+
+@pytest.fixture
+def data_dir(data_dir):
+    """The demo catalog's data folder, with a manager and a cashier (added as `pos cashiers add` does)."""
+    office = open_back_office(data_dir)
+    office.staff.add(ANN[0], "manager", ANN[1])
+    office.staff.add(BOB[0], "cashier", BOB[1])
+    office.close()
+    return data_dir
+
+
+@pytest.fixture
+def till(window):
+    return window
+
+
+def sign_in(qtbot, window, name, pin):
+    qtbot.waitUntil(lambda: window.sign_in_dialog is not None and window.sign_in_dialog.isVisible())
+    dialog = window.sign_in_dialog
+    items = dialog.cashiers
+    items.setCurrentRow(next(i for i in range(items.count()) if items.item(i).data(Qt.UserRole) == name))
+    qtbot.keyClicks(dialog.pin, pin)
+    qtbot.mouseClick(dialog.sign_in_button, Qt.LeftButton)
+    wait_idle(qtbot)
+    return dialog
+
+
+def approve(qtbot, window, name, pin):
+    dialog = window.approval_dialog
+    qtbot.waitUntil(dialog.isVisible)
+    items = dialog.approvers
+    items.setCurrentRow(next(i for i in range(items.count()) if items.item(i).data(Qt.UserRole) == name))
+    qtbot.keyClicks(dialog.pin, pin)
+    qtbot.mouseClick(dialog.approve_button, Qt.LeftButton)
+    wait_idle(qtbot)
+    return dialog
+
+
+def db_rows(window, sql):
+    conn = sqlite3.connect(window.session.data_dir / "pos.sqlite3")
+    try:
+        return conn.execute(sql).fetchall()
+    finally:
+        conn.close()
+
+
+def test_the_till_opens_on_sign_in_and_the_sale_names_the_cashier(qtbot, till, sandbox, api_key):
+    assert till.sign_in_dialog.isVisible()
+    till.sign_in_dialog.reject()  # Esc does not get past it
+    assert till.sign_in_dialog.isVisible() and "Sign in" in till.sign_in_dialog.message.text()
+    sign_in(qtbot, till, *BOB)
+    assert not till.sign_in_dialog.isVisible()
+    assert till.cashier_label.text() == "Cashier: Bob" and till.sign_out_button.isVisible()
+    ring_up_three(qtbot, till)
+    dialog = open_payment(qtbot, till)
+    charge(qtbot, dialog, "pm_card_visa")
+    assert dialog.pages.currentIndex() == 1
+    dialog.new_sale_button.click()
+    wait_idle(qtbot)
+    assert db_rows(till, "SELECT receipt_no, cashier FROM receipts") == [(1, "Bob")]
+    export = list(till.session.receipts.export_rows())
+    assert export[0]["cashier"] == "Bob"
+    report = till.session.reports.x_report()
+    assert report.by_cashier == (("Bob", 1, 1820),)
+    assert report.as_json()["by_cashier"] == {"Bob": {"sales_count": 1, "gross_minor": 1820}}
+    # Sign out: the till waits for the next cashier.
+    qtbot.mouseClick(till.sign_out_button, Qt.LeftButton)
+    qtbot.waitUntil(till.sign_in_dialog.isVisible)
+    assert till.cashier_label.text() == ""
+    kinds = [k for (k,) in db_rows(till, "SELECT kind FROM audit_events ORDER BY id")]
+    assert kinds[-3:] == ["signed_in", "sale_paid", "signed_out"]
+    assert till.session.audit.verify() is None
+    check_invariants(till.session.data_dir / "pos.sqlite3", sandbox_client(sandbox, api_key))
+
+
+def test_a_cashiers_refund_needs_a_managers_pin(qtbot, till):
+    sign_in(qtbot, till, *BOB)
+    ring_up_three(qtbot, till)
+    dialog = open_payment(qtbot, till)
+    qtbot.mouseClick(dialog.cash_tender, Qt.LeftButton)
+    dialog.cash_field.setText("20")
+    qtbot.mouseClick(dialog.complete_cash, Qt.LeftButton)
+    qtbot.waitUntil(lambda: dialog.pages.currentIndex() == 1, timeout=20000)
+    dialog.new_sale_button.click()
+    wait_idle(qtbot)
+    till.open_receipts()
+    receipts = till.receipts_window
+    wait_idle(qtbot)
+    receipts.table.selectRow(0)
+    wait_idle(qtbot)
+    receipts.open_refund()
+    approval = receipts.findChild(ApprovalDialog, "approvalDialog")
+    qtbot.waitUntil(approval.isVisible)
+    assert "Bob may not refund alone" in approval.findChild(QLabel, "approvalQuestion").text()
+    assert [approval.approvers.item(i).data(Qt.UserRole) for i in range(approval.approvers.count())] == ["Ann"]
+    qtbot.keyClicks(approval.pin, "0000")
+    qtbot.mouseClick(approval.approve_button, Qt.LeftButton)
+    wait_idle(qtbot)
+    assert "Wrong PIN for Ann" in approval.message.text() and approval.isVisible()
+    qtbot.keyClicks(approval.pin, ANN[1])
+    qtbot.mouseClick(approval.approve_button, Qt.LeftButton)
+    wait_idle(qtbot)
+    refund = receipts.refund_dialog
+    qtbot.waitUntil(refund.isVisible)
+    refund.set_line_quantity(1, 1)
+    refund.submit()
+    wait_idle(qtbot)
+    assert db_rows(till, "SELECT refund_no, cashier FROM refunds WHERE state = 'succeeded'") == [(1, "Bob")]
+    assert db_rows(till, "SELECT actor, approved_by FROM audit_events WHERE kind = 'approval'") == [("Bob", "Ann")]
+    assert till.session.audit.verify() is None
+    refund.accept()
+    receipts.accept()
+
+
+def test_five_wrong_pins_lock_that_cashier_and_say_so(qtbot, till):
+    dialog = till.sign_in_dialog
+    qtbot.waitUntil(dialog.isVisible)
+    for n in range(5):
+        sign_in(qtbot, till, BOB[0], "9999")
+        if n < 4:
+            assert f"{4 - n} " in dialog.message.text() and "left" in dialog.message.text()
+    assert "locked for 5 minutes" in dialog.message.text()
+    sign_in(qtbot, till, *BOB)  # the right PIN, but locked
+    assert "Bob is locked until" in dialog.message.text() and dialog.isVisible()
+    assert till.session.staff.current is None
+    sign_in(qtbot, till, *ANN)  # another cashier is not locked
+    assert till.session.staff.current.name == "Ann"
+    assert db_rows(till, "SELECT kind, subject FROM audit_events WHERE kind = 'cashier_locked'") == [
+        ("cashier_locked", "Bob")
+    ]
+
+
+def test_the_till_locks_when_idle(qtbot, till):
+    settings = till.session.store_settings
+    settings.save(replace(settings.current, idle_lock_minutes=5))
+    till.idle_interval_ms = 100  # the store's 5 minutes, shortened for the test
+    sign_in(qtbot, till, *BOB)
+    assert till.idle_timer.isActive()
+    qtbot.waitUntil(lambda: till.sign_in_dialog.isVisible(), timeout=10000)
+    assert "locked" in till.status_message.text() and till.session.staff.current is None
+    assert any("The till is locked" in label.text() for label in till.sign_in_dialog.findChildren(QLabel))
+    sign_in(qtbot, till, *BOB)
+    assert till.session.staff.current.name == "Bob"
+
+
+def test_a_line_removed_after_pay_is_a_void_a_manager_approves(qtbot, till, monkeypatch):
+    sign_in(qtbot, till, *BOB)
+    ring_up_three(qtbot, till)
+    dialog = open_payment(qtbot, till)
+    charge(qtbot, dialog, "pm_card_chargeDeclinedInsufficientFunds")
+    dialog.reject()
+    wait_idle(qtbot)
+    monkeypatch.setattr(QInputDialog, "getItem", lambda *a, **k: ("Customer changed their mind", True))
+    till.cart_panel.table.selectRow(0)
+    qtbot.mouseClick(till.cart_panel.remove, Qt.LeftButton)
+    approve(qtbot, till, *ANN)
+    assert len(till.till.cart.lines) == 2
+    assert db_rows(till, "SELECT kind, reason, cashier, approved_by FROM voids") == [
+        ("line", "Customer changed their mind", "Bob", "Ann")
+    ]
+    assert till.session.reports.x_report().voids_count == 1
+    assert till.session.audit.verify() is None
