@@ -30,10 +30,10 @@ class Permission(StrEnum):
     """What a cashier may not do alone: a manager (or the owner) approves it with their PIN."""
 
     REFUND = "refund"
-    DISCOUNT_ABOVE_LIMIT = "discount above the limit"
+    DISCOUNT_ABOVE_LIMIT = "give a discount above the limit"
     OPEN_DRAWER = "open the drawer without a sale"
     VOID_AFTER_PAY = "void after Pay was pressed"
-    REPORTS = "X and Z reports"
+    REPORTS = "run the X and Z reports"
     CATALOG = "change the catalog"
     SETTINGS = "change the settings"
     STRIPE_KEY = "change the Stripe key"

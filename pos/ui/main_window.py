@@ -27,6 +27,7 @@ from pos.services.settlement import settle_unfinished
 from pos.domain.tender import TenderKind
 from pos.services.checkout import CheckoutError, Failed, Paid, VoidResult
 from pos.services.sales import StorageError
+from pos.domain.staff import Permission
 from pos.services.staff import StaffError
 from pos.services.receipt_printing import Printed, PrintResult
 
@@ -279,7 +280,6 @@ class MainWindow(QMainWindow):
         if self.till.sale_id is None:
             go()
             return
-        from pos.domain.staff import Permission
 
         def recorded(approved_by: str) -> None:
             reasons = ["Customer changed their mind", "Wrong item", "Price check", "Other"]
@@ -299,7 +299,6 @@ class MainWindow(QMainWindow):
 
     def approve_discount(self, before, go) -> None:
         """A discount above the store's limit needs a manager; refused, the earlier discounts come back."""
-        from pos.domain.staff import Permission
 
         share = self.till.cart.discount_share_bp()
         limit = self.session.settings.discount_limit_bp
@@ -424,7 +423,6 @@ class MainWindow(QMainWindow):
         self.setWindowTitle(f"{self.session.settings.store_name} — Till {self.session.till_id}")
 
     def open_settings(self) -> None:
-        from pos.domain.staff import Permission
 
         from .settings_dialog import SettingsDialog
 
@@ -441,7 +439,6 @@ class MainWindow(QMainWindow):
         self.receipts_window.open()
 
     def open_reports(self) -> None:
-        from pos.domain.staff import Permission
 
         from .reports_dialog import ReportsDialog
 
@@ -452,7 +449,6 @@ class MainWindow(QMainWindow):
         self.with_approval(Permission.REPORTS, "the X and Z reports", show)
 
     def open_catalog(self) -> None:
-        from pos.domain.staff import Permission
 
         from .catalog_dialog import CatalogDialog
 
@@ -533,6 +529,9 @@ class MainWindow(QMainWindow):
             parent=self,
             readers=self.session.readers,
         )
+        self.payment_dialog.before_void = lambda go: self.with_approval(
+            Permission.VOID_AFTER_PAY, "voiding a sale paid in part", go
+        )
         self.payment_dialog.finished.connect(self._payment_closed)
         self.payment_dialog.paid.connect(self.print_receipt)
         self.payment_dialog.drawer.connect(self.kick_drawer)
@@ -556,6 +555,13 @@ class MainWindow(QMainWindow):
             )
         elif isinstance(result, VoidResult):
             self.say(result.message, error=not result.voided)
+            if result.voided and dialog is not None:
+                try:  # the abandoned sale is a void on record (its parts were given back)
+                    self.session.staff.record_void(
+                        "sale", dialog.total, "sale voided: paid parts given back", approved_by=dialog.void_approved_by
+                    )
+                except (StaffError, StorageError) as exc:
+                    self.say(f"{result.message} (The void could not be recorded: {exc})", error=True)
         elif result is not None:
             self.say(getattr(result, "message", ""), error=True)
         self.products.search.setFocus()
@@ -597,7 +603,6 @@ class MainWindow(QMainWindow):
         self.cash_dialog.open()
 
     def open_drawer_no_sale(self) -> None:
-        from pos.domain.staff import Permission
 
         self.with_approval(
             Permission.OPEN_DRAWER,

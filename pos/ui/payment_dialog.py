@@ -101,6 +101,10 @@ class PaymentDialog(QDialog):
         self._tenders: list[Tender] = list(paid_so_far)
         self.result_value: ChargeResult | VoidResult | None = None
         self._readers = readers if readers is not None and readers.reader_id else None
+        self.total = total
+        # The window's guard for voiding a sale paid in part (a manager's approval when needed).
+        self.before_void: Callable[[Callable[[str], None]], None] = lambda go: go("")
+        self.void_approved_by = ""
         self._stop_reader: threading.Event | None = None  # set while the reader waits for the customer
 
         self.amount = _big(named(QLabel(total.format(locale)), "amountLabel"), 28)
@@ -525,7 +529,12 @@ class PaymentDialog(QDialog):
 
     # -- leaving ------------------------------------------------------------------------
     def void(self) -> None:
-        """Give back every paid part and close the sale (after the cashier confirms)."""
+        """Give back every paid part and close the sale (after the cashier confirms, and a manager
+        approves when the cashier may not void alone)."""
+        self.before_void(self._void)
+
+    def _void(self, approved_by: str) -> None:
+        self.void_approved_by = approved_by
         paid = ", ".join(f"{t.label} {self._fmt(t.amount)}" for t in self._tenders)
         if not ask_yes_no(
             self,

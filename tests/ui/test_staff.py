@@ -182,3 +182,23 @@ def test_a_line_removed_after_pay_is_a_void_a_manager_approves(qtbot, till, monk
     ]
     assert till.session.reports.x_report().voids_count == 1
     assert till.session.audit.verify() is None
+
+
+def test_voiding_a_sale_paid_in_part_needs_a_manager_and_is_recorded(qtbot, till, monkeypatch):
+    from PySide6.QtWidgets import QMessageBox
+
+    sign_in(qtbot, till, *BOB)
+    ring_up_three(qtbot, till)
+    dialog = open_payment(qtbot, till)
+    qtbot.mouseClick(dialog.cash_tender, Qt.LeftButton)
+    dialog.cash_field.setText("5")
+    qtbot.mouseClick(dialog.complete_cash, Qt.LeftButton)
+    qtbot.waitUntil(lambda: not dialog.charging, timeout=20000)
+    monkeypatch.setattr(QMessageBox, "question", lambda *a, **k: QMessageBox.Yes)
+    qtbot.mouseClick(dialog.cancel_button, Qt.LeftButton)  # "Void sale…": Bob may not alone
+    approve(qtbot, till, *ANN)
+    qtbot.waitUntil(lambda: not dialog.isVisible(), timeout=20000)
+    wait_idle(qtbot)
+    assert db_rows(till, "SELECT kind, amount_minor, cashier, approved_by FROM voids") == [("sale", 1820, "Bob", "Ann")]
+    assert till.session.reports.x_report().voids_count == 1
+    assert till.session.audit.verify() is None
