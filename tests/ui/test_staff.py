@@ -202,3 +202,36 @@ def test_voiding_a_sale_paid_in_part_needs_a_manager_and_is_recorded(qtbot, till
     assert db_rows(till, "SELECT kind, amount_minor, cashier, approved_by FROM voids") == [("sale", 1820, "Bob", "Ann")]
     assert till.session.reports.x_report().voids_count == 1
     assert till.session.audit.verify() is None
+
+
+def test_a_discount_above_the_limit_needs_a_manager_and_is_undone_without_one(qtbot, till):
+    from pos.domain.money import Money
+
+    from .test_discounts import give_discount
+
+    sign_in(qtbot, till, *BOB)
+    ring_up_three(qtbot, till)
+    give_discount(qtbot, till, row=None, kind="percent", value="5", reason="Loyalty")  # under the 10% limit
+    assert till.approval_dialog is None or not till.approval_dialog.isVisible()
+    assert till.till.cart.discount_share_bp() == 500
+    give_discount(qtbot, till, row=None, kind="percent", value="30", reason="Friend")
+    qtbot.waitUntil(till.approval_dialog.isVisible)
+    qtbot.mouseClick(till.approval_dialog.cancel_button, Qt.LeftButton)  # not approved: back to 5%
+    assert till.till.cart.discount_share_bp() == 500 and "not approved" in till.status_message.text()
+    give_discount(qtbot, till, row=None, kind="percent", value="30", reason="Friend")
+    approve(qtbot, till, *ANN)
+    assert till.till.cart.discount_share_bp() == 3000
+    assert till.till.cart.totals().discount > Money(0, "SGD")
+    assert db_rows(till, "SELECT actor, approved_by, subject FROM audit_events WHERE kind = 'approval'") == [
+        ("Bob", "Ann", "a discount of 30% (the limit is 10%)")
+    ]
+
+
+def test_opening_the_drawer_without_a_sale_needs_a_manager(qtbot, till):
+    sign_in(qtbot, till, *BOB)
+    qtbot.mouseClick(till.open_drawer_button, Qt.LeftButton)
+    approve(qtbot, till, *ANN)
+    wait_idle(qtbot)
+    rows = db_rows(till, "SELECT reason, cashier FROM drawer_openings")
+    assert rows == [("no sale, approved by Ann", "Bob")]
+    assert till.session.audit.verify() is None
