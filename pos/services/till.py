@@ -72,7 +72,7 @@ class Till:
         """Hand `amount` (all that is due, or a part) to the card reader and wait for the customer.
 
         Runs off the UI thread. No webhook reaches a desktop till, so it asks Stripe with backoff
-        (0.25 s growing to 2 s) until the customer has paid, declined or cancelled; setting `stop`
+        (0.25 s growing to 1 s) until the customer has paid, declined or cancelled; setting `stop`
         cancels the reader's wait (a tap that beat it still pays, and then this returns Paid)."""
         stop = stop or threading.Event()
         reader = ProcessOnReader(reader_id)
@@ -84,7 +84,7 @@ class Till:
                 progress(result.message)
                 stopping = stop.wait(delay)
                 result = self._reader_again(amount, reader, progress, stopping)
-                delay = min(delay * 1.5, 2.0)
+                delay = min(delay * 1.5, 1.0)  # a tap shows within a second; ~2 GETs a second at most
             return result
         finally:
             self.paying = False
