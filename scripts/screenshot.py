@@ -107,6 +107,7 @@ def main(out: Path) -> int:
     dialog.new_sale_button.click()
     settle(app)
     # On the card reader (the demo's simulated reader): waiting for the customer, then a tap with a tip.
+    window.session.readers.set_tipping(True)
     tap(window, "Café Latte", "Flat White")
     settle(app)
     window.pay()

@@ -191,11 +191,11 @@ class StripeGateway:
         return [_refund(r) for r in result.data]
 
     # -- Stripe Terminal -----------------------------------------------------------------------
-    def process_on_reader(self, reader_id: str, intent_id: str, idempotency_key: str) -> Reader:
+    def process_on_reader(self, reader_id: str, intent_id: str, idempotency_key: str, tipping: bool = False) -> Reader:
         reader = self._call(
             self._client.v1.terminal.readers.process_payment_intent,
             reader_id,
-            stripe_params.process_params(intent_id),
+            stripe_params.process_params(intent_id, tipping),
             {"idempotency_key": idempotency_key},
         )
         return _reader(reader)

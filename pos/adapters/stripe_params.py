@@ -86,9 +86,13 @@ def search_query(sale_key: str) -> PaymentIntentSearchParams:
 
 
 # -- Stripe Terminal ---------------------------------------------------------------------------
-def process_params(intent_id: str) -> ReaderProcessPaymentIntentParams:
+def process_params(intent_id: str, tipping: bool) -> ReaderProcessPaymentIntentParams:
     # The customer may cancel on the reader: the till sees the failed action and keeps the cart.
-    return {"payment_intent": intent_id, "process_config": {"enable_customer_cancellation": True}}
+    # Tips only when the store offers them: otherwise the reader skips the tip screen.
+    return {
+        "payment_intent": intent_id,
+        "process_config": {"enable_customer_cancellation": True, "skip_tipping": not tipping},
+    }
 
 
 def display_params(cart: ShowCart) -> ReaderSetReaderDisplayParams:

@@ -421,6 +421,9 @@ class TerminalMixin:
             )
             return self.store.put(caller.account, "terminal.reader", reader)
         pm = self._present_method(caller, reader, card)
+        config = action["process_payment_intent"]["process_config"] or {}
+        if config.get("skip_tipping"):
+            tip = 0  # the reader never showed the tip screen, so the customer could not add one
         if tip and not card.decline:
             pi["amount"] += tip
             pi["amount_details"] = {**(pi.get("amount_details") or {}), "tip": {"amount": tip}}

@@ -81,6 +81,17 @@ class CardReaders:
         return self._settings.current.reader_id or None
 
     @property
+    def tipping(self) -> bool:
+        """Whether the reader offers the customer a tip screen (a store setting)."""
+        return self._settings.current.reader_tipping
+
+    def set_tipping(self, offered: bool) -> None:
+        try:
+            self._settings.save(replace(self._settings.current, reader_tipping=offered))
+        except SettingsError as exc:
+            raise ReaderError(str(exc)) from exc
+
+    @property
     def can_simulate(self) -> bool:
         return self._test_mode() and self.reader_id is not None
 

@@ -76,13 +76,17 @@ class ProcessOnReader:
     """Hand a sale's card_present intent to a Stripe Terminal reader; the customer pays on it."""
 
     reader_id: str
+    tipping: bool = False  # the reader offers the customer a tip (a store setting); else it skips it
 
     def to_json(self) -> Json:
-        return {"reader": self.reader_id}
+        data: Json = {"reader": self.reader_id}
+        if self.tipping:
+            data["tipping"] = True
+        return data
 
     @classmethod
     def from_json(cls, data: Json) -> ProcessOnReader:
-        return cls(str(data["reader"]))
+        return cls(str(data["reader"]), bool(data.get("tipping", False)))
 
 
 PaymentRequest = ConfirmIntent | ProcessOnReader

@@ -259,7 +259,9 @@ class SalePhases(Phases[SaleRecord, SaleResult]):
 
     def _send_to_reader(self, sale: SaleRecord, attempt: AttemptRecord, request: ProcessOnReader) -> Step:
         try:
-            self.gateway.process_on_reader(request.reader_id, _intent_id(sale), attempt.idempotency_key)
+            self.gateway.process_on_reader(
+                request.reader_id, _intent_id(sale), attempt.idempotency_key, request.tipping
+            )
             crash_point("after_reader_sent")
         except RequestRejected as exc:
             if exc.code in ("terminal_reader_busy", "terminal_reader_timeout"):

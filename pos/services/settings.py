@@ -26,6 +26,7 @@ class StoreSettings:
     printer_address: str = ""  # as its kind takes it: 192.168.1.50[:9100], 04b8:0202, /dev/ttyUSB0[@19200]
     cash_rounding: str = ""  # the cash part rounded to the nearest "0.05" or "0.10"; "" = none (domain/cash.py)
     reader_id: str = ""  # this till's Stripe Terminal reader (tmr_…); "" = none (services/readers.py)
+    reader_tipping: bool = False  # the reader offers the customer a tip screen
     idle_lock_minutes: int = 0  # with cashiers: lock the till after this many idle minutes; 0 = never
     discount_limit_bp: int = 1000  # with cashiers: a discount above this share (10%) needs a manager
 

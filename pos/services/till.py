@@ -68,14 +68,16 @@ class Till:
         reader_id: str,
         progress: Callable[[str], None] = lambda _m: None,
         stop: threading.Event | None = None,
+        tipping: bool = False,
     ) -> ChargeResult:
-        """Hand `amount` (all that is due, or a part) to the card reader and wait for the customer.
+        """Hand `amount` (all that is due, or a part) to the card reader and wait for the customer
+        (who may add a tip on it when `tipping`, a store setting).
 
         Runs off the UI thread. No webhook reaches a desktop till, so it asks Stripe with backoff
         (0.25 s growing to 1 s) until the customer has paid, declined or cancelled; setting `stop`
         cancels the reader's wait (a tap that beat it still pays, and then this returns Paid)."""
         stop = stop or threading.Event()
-        reader = ProcessOnReader(reader_id)
+        reader = ProcessOnReader(reader_id, tipping)
         self.paying = True
         try:
             result = self.pay_card(amount, reader, progress)

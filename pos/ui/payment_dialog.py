@@ -55,7 +55,12 @@ class Tenders(Protocol):
     def rounding_step(self) -> int: ...
     def pay_card(self, amount: Money, payment_method: str, progress: Progress = ...) -> ChargeResult: ...
     def pay_on_reader(
-        self, amount: Money, reader_id: str, progress: Progress = ..., stop: threading.Event | None = ...
+        self,
+        amount: Money,
+        reader_id: str,
+        progress: Progress = ...,
+        stop: threading.Event | None = ...,
+        tipping: bool = ...,
     ) -> ChargeResult: ...
     def pay_cash(self, tendered: Money) -> ChargeResult: ...
     def void_sale(self, reason: str = ...) -> VoidResult: ...
@@ -154,6 +159,7 @@ class PaymentDialog(QDialog):
         self.simulate_tip = named(QLineEdit(), "simulateTipField")
         self.simulate_tip.setPlaceholderText("tip (optional)")
         self.simulate_tip.setMaximumWidth(120)
+        self.simulate_tip.setVisible(readers is not None and readers.tipping)  # no tip screen, no tip
         self.simulate_button = named(QPushButton("Simulate card"), "simulateCardButton")
         self.simulate_button.setEnabled(False)
         self.simulate_row = QWidget()
@@ -363,6 +369,7 @@ class PaymentDialog(QDialog):
         if amount is None:
             return
         reader_id = readers.reader_id
+        tipping = readers.tipping
         stop = self._stop_reader = threading.Event()
         self._set_charging(True, "Sending the amount to the card reader…")
         self.cancel_reader.setEnabled(True)
@@ -370,7 +377,7 @@ class PaymentDialog(QDialog):
         self.reader_status.setText("Sending the amount to the card reader…")
         till, guard = self._till, self._guard
         run_in_background(
-            lambda progress: guard(lambda: till.pay_on_reader(amount, reader_id, progress, stop)),
+            lambda progress: guard(lambda: till.pay_on_reader(amount, reader_id, progress, stop, tipping)),
             on_success=self._reader_finished,
             on_failure=self._reader_crashed,
             on_progress=self._reader_progress,

@@ -152,6 +152,8 @@ class SettingsDialog(QDialog):
         self.register_reader = named(QPushButton("Register reader"), "registerReaderButton")
         self.refresh_reader = named(QPushButton("Check status"), "refreshReaderButton")
         self.forget_reader = named(QPushButton("Stop using it"), "forgetReaderButton")
+        self.reader_tipping = named(QCheckBox("Offer the customer a tip on the reader"), "readerTippingCheck")
+        self.reader_tipping.setChecked(self.context.settings.reader_tipping)
         self.reader_message = named(QLabel(""), "readerMessage")
         self.reader_message.setWordWrap(True)
         reader_box = QGroupBox("Card reader (Stripe Terminal)")
@@ -164,6 +166,7 @@ class SettingsDialog(QDialog):
         for button in (self.register_reader, self.refresh_reader, self.forget_reader):
             reader_buttons.addWidget(button)
         reader_form.addRow(reader_buttons)
+        reader_form.addRow(self.reader_tipping)
         reader_form.addRow(self.reader_message)
 
         close = QDialogButtonBox(QDialogButtonBox.StandardButton.Close)
@@ -185,6 +188,7 @@ class SettingsDialog(QDialog):
         self.reader_code.returnPressed.connect(self.register_reader_clicked)
         self.refresh_reader.clicked.connect(self.refresh_reader_status)
         self.forget_reader.clicked.connect(self.forget_reader_clicked)
+        self.reader_tipping.toggled.connect(self._tipping_toggled)
         self._show_key_state(self.context.key_state)
         if self.context.read_only is None:
             self.refresh_reader_status()
@@ -360,6 +364,19 @@ class SettingsDialog(QDialog):
         self._reader_status_shown(status)
         self.reader_code.clear()
         show_message(self.reader_message, "Registered. The Card reader button now takes payments on it.", "info")
+
+    def _tipping_toggled(self, offered: bool) -> None:
+        try:
+            self.context.readers.set_tipping(offered)
+        except (ReaderError, StorageError) as exc:
+            return self._reader_failed(exc)
+        show_message(
+            self.reader_message,
+            "The reader offers a tip screen; tips print on the receipt and show in the reports."
+            if offered
+            else "The reader skips the tip screen.",
+            "info",
+        )
 
     def forget_reader_clicked(self) -> None:
         try:

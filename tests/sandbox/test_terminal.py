@@ -98,6 +98,16 @@ def test_a_tip_on_the_reader_is_added_to_the_amount(client, reader):
     assert (paid.amount, paid.amount_received, paid.amount_details.tip.amount) == (1150, 1150, 150)
 
 
+def test_a_reader_told_to_skip_tipping_adds_no_tip(client, reader):
+    pi = _intent(client, 1000)
+    client.v1.terminal.readers.process_payment_intent(
+        reader.id, {"payment_intent": pi.id, "process_config": {"skip_tipping": True}}
+    )
+    _present(client, reader.id, amount_tip=150)
+    paid = client.v1.payment_intents.retrieve(pi.id)
+    assert (paid.amount, paid.amount_received) == (1000, 1000)
+
+
 @pytest.mark.parametrize(
     "number", [n for n, card in PRESENT_CARDS.items() if card.decline is not None], ids=lambda n: n[-4:]
 )

@@ -42,7 +42,7 @@ def reader(shop):
 class Paying:
     """The till paying on the reader in a worker thread, as the window runs it."""
 
-    def __init__(self, shop, reader_id, amount=None):
+    def __init__(self, shop, reader_id, amount=None, tipping=False):
         self.shop, self.reader_id = shop, reader_id
         self.stop = threading.Event()
         self.messages: list[str] = []
@@ -50,7 +50,9 @@ class Paying:
         amount = amount or shop.till.amount_due()
         self.thread = threading.Thread(
             target=lambda: setattr(
-                self, "result", shop.till.pay_on_reader(amount, reader_id, self.messages.append, self.stop)
+                self,
+                "result",
+                shop.till.pay_on_reader(amount, reader_id, self.messages.append, self.stop, tipping),
             ),
             daemon=True,
         )
@@ -168,7 +170,7 @@ def test_a_timeout_that_never_reached_the_reader_then_a_lost_answer(shop, reader
 
 def test_a_tip_on_the_reader_is_on_the_receipt_and_not_in_the_sale(shop, reader):
     shop.cart_of((shop.latte, 1))  # 5.80
-    paying = Paying(shop, reader)
+    paying = Paying(shop, reader, tipping=True)
     paying.customer_taps(tip=100)
     paid = paying.outcome()
     assert isinstance(paid, Paid) and paid.receipt.total == sgd(580)
@@ -176,6 +178,19 @@ def test_a_tip_on_the_reader_is_on_the_receipt_and_not_in_the_sale(shop, reader)
     assert (card.amount, card.tip, card.tendered) == (sgd(580), sgd(100), sgd(680))
     text = render_text(paid.receipt)
     assert "Tip" in text and "$1.00" in text and "$6.80" in text
+    check_invariants(shop.data_dir / "pos.sqlite3", shop.stripe)
+
+
+def test_without_tipping_the_reader_skips_the_tip_screen(shop, reader):
+    shop.cart_of((shop.latte, 1))
+    paying = Paying(shop, reader)  # the store does not offer tips
+    paying.customer_taps(tip=100)  # the customer could not have added one
+    paid = paying.outcome()
+    assert isinstance(paid, Paid)
+    (card,) = paid.receipt.tenders
+    assert card.tip is None and card.amount == sgd(580)
+    pi = shop.stripe.v1.payment_intents.retrieve(card.payment_intent)
+    assert pi.amount == 580
     check_invariants(shop.data_dir / "pos.sqlite3", shop.stripe)
 
 
@@ -252,7 +267,7 @@ def test_a_reader_sale_with_a_tip_is_refunded_through_stripe_without_the_card(sh
     from pos.services.refunds import Refunded, Refunds
 
     shop.cart_of((shop.latte, 2))  # 11.60
-    paying = Paying(shop, reader)
+    paying = Paying(shop, reader, tipping=True)
     paying.customer_taps(tip=100)
     paid = paying.outcome()
     assert isinstance(paid, Paid)

@@ -98,8 +98,17 @@ def test_a_decline_on_the_reader_keeps_the_cart_then_a_tip_through_the_simulate_
     qtbot, window, sandbox, api_key, reader
 ):
     stripe = sandbox_client(sandbox, api_key)
+    window.open_settings()  # Settings → Card reader: "Offer the customer a tip on the reader"
+    settings = window.settings_dialog
+    qtbot.waitUntil(settings.isVisible)
+    wait_idle(qtbot)
+    assert not settings.reader_tipping.isChecked()
+    qtbot.mouseClick(settings.reader_tipping, Qt.LeftButton)
+    assert window.session.settings.reader_tipping and "tip screen" in settings.reader_message.text()
+    settings.close()
     ring_up_three(qtbot, window)
     dialog = send_to_reader(qtbot, window, sandbox, reader)
+    assert dialog.simulate_tip.isVisible()
     dialog.simulate_card.setCurrentIndex(dialog.simulate_card.findData("4000000000009995"))
     qtbot.mouseClick(dialog.simulate_button, Qt.LeftButton)
     qtbot.waitUntil(lambda: not dialog.charging, timeout=20000)
