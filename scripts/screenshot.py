@@ -15,7 +15,7 @@ os.environ.pop("POS_STRIPE_API_KEY", None)
 
 from PySide6.QtCore import Qt  # noqa: E402
 from PySide6.QtTest import QTest  # noqa: E402
-from PySide6.QtWidgets import QApplication  # noqa: E402
+from PySide6.QtWidgets import QApplication, QScrollArea  # noqa: E402
 
 from pos.app import create_main_window  # noqa: E402
 from pos.paths import resource_path  # noqa: E402
@@ -128,7 +128,10 @@ def main(out: Path) -> int:
     settle(app)
     window.open_settings()
     settle(app)
-    window.settings_dialog.grab().save(str(out / "reader-settings.png"))
+    dialog = window.settings_dialog
+    dialog.findChild(QScrollArea, "settingsScroll").ensureWidgetVisible(dialog.reader_message)
+    QTest.qWait(50)
+    dialog.grab().save(str(out / "reader-settings.png"))
     window.settings_dialog.close()
     window.open_reports()
     window.reports_dialog.show_x()

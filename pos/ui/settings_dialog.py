@@ -11,14 +11,17 @@ from PySide6.QtWidgets import (
     QDialog,
     QDialogButtonBox,
     QFormLayout,
+    QFrame,
     QGroupBox,
     QHBoxLayout,
     QLabel,
     QLineEdit,
     QPlainTextEdit,
     QPushButton,
+    QScrollArea,
     QSpinBox,
     QVBoxLayout,
+    QWidget,
 )
 
 from pos.services.sales import StorageError
@@ -171,12 +174,19 @@ class SettingsDialog(QDialog):
 
         close = QDialogButtonBox(QDialogButtonBox.StandardButton.Close)
         close.rejected.connect(self.reject)
+        # Four groups are taller than a small till screen: they scroll, the Close button stays.
+        content = QWidget()
+        groups = QVBoxLayout(content)
+        for box in (key_box, store_box, printer_box, reader_box):
+            groups.addWidget(box)
+        scroll = named(QScrollArea(), "settingsScroll")
+        scroll.setWidget(content)
+        scroll.setWidgetResizable(True)
+        scroll.setFrameShape(QFrame.Shape.NoFrame)
         layout = QVBoxLayout(self)
-        layout.addWidget(key_box)
-        layout.addWidget(store_box)
-        layout.addWidget(printer_box)
-        layout.addWidget(reader_box)
+        layout.addWidget(scroll, 1)
         layout.addWidget(close)
+        self.resize(560, 720)
 
         self.save_key.clicked.connect(self.save_key_clicked)
         self.key_field.returnPressed.connect(self.save_key_clicked)

@@ -77,12 +77,14 @@ def secret_tool(profile):
 @pytest.fixture
 def demo_window(qtbot, tmp_path, sandbox, profile):
     win = create_main_window(tmp_path / "till", stripe_base_url=sandbox.url)
-    qtbot.addWidget(win)
+    # Not qtbot.addWidget (as tests/ui/conftest.py): pytest-qt may delete the window while this
+    # fixture's teardown still waits for background work; this fixture closes it itself.
     win.show()
     wait_idle(qtbot)
     yield win
     wait_idle(qtbot)
     win.close()
+    win.deleteLater()
 
 
 def open_settings(qtbot, win):
