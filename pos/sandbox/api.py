@@ -93,55 +93,27 @@ class StripeAPI(TerminalMixin):
         if card is None:
             raise errors.resource_missing("PaymentMethod", ident, param, status=status)
         # Like Stripe, a test payment method name makes a fresh PaymentMethod each time.
-        year = datetime.fromtimestamp(self.now(), timezone.utc).year
-        pm = {
-            "id": new_id("pm"),
-            "object": "payment_method",
-            "allow_redisplay": "unspecified",
-            "billing_details": {
-                "address": {
-                    "city": None,
-                    "country": None,
-                    "line1": None,
-                    "line2": None,
-                    "postal_code": None,
-                    "state": None,
-                },
-                "email": None,
-                "name": None,
-                "phone": None,
-                "tax_id": None,
-            },
-            "card": {
-                "brand": card.brand,
-                "checks": {"address_line1_check": None, "address_postal_code_check": None, "cvc_check": "unchecked"},
-                "country": card.country,
-                "description": None,
-                "display_brand": card.brand,
-                "exp_month": 12,
-                "exp_year": year + 3,
-                "fingerprint": new_id("fp", 16)[3:],
-                "funding": card.funding,
-                "generated_from": None,
-                "iin": None,
-                "issuer": None,
-                "last4": card.last4,
-                "networks": {"available": [card.brand], "preferred": None},
-                "regulated_status": "unregulated",
-                "three_d_secure_usage": {"supported": True},
-                "wallet": None,
-            },
-            "created": self.now(),
-            "customer": None,
-            "customer_account": None,
-            "livemode": False,
-            "metadata": {},
-            "radar_options": None,
-            "type": "card",
-            # Kept so a confirm knows which test card this is; hidden from responses.
-            "_test_card": ident,
+        details = {
+            "brand": card.brand,
+            "checks": {"address_line1_check": None, "address_postal_code_check": None, "cvc_check": "unchecked"},
+            "country": card.country,
+            "description": None,
+            "display_brand": card.brand,
+            "exp_month": 12,
+            "exp_year": self._year() + 3,
+            "fingerprint": new_id("fp", 16)[3:],
+            "funding": card.funding,
+            "generated_from": None,
+            "iin": None,
+            "issuer": None,
+            "last4": card.last4,
+            "networks": {"available": [card.brand], "preferred": None},
+            "regulated_status": "unregulated",
+            "three_d_secure_usage": {"supported": True},
+            "wallet": None,
         }
-        return self.store.put(caller.account, "payment_method", pm)
+        # `_test_card` is kept so a confirm knows which test card this is; hidden from responses.
+        return self._method(caller, "card", details, _test_card=ident)
 
     def retrieve_payment_method(self, caller: Caller, p: dict, ident: str) -> dict:
         return self._payment_method(caller, ident, param="id", status=404)
@@ -425,17 +397,7 @@ class StripeAPI(TerminalMixin):
         pi["latest_charge"] = charge["id"]
         if card.decline:
             d = card.decline
-            pi.update(status="requires_payment_method", payment_method=None)
-            pi["last_payment_error"] = {
-                "charge": charge["id"],
-                "code": d.code,
-                "decline_code": d.decline_code,
-                "doc_url": f"https://stripe.com/docs/error-codes/{d.code.replace('_', '-')}",
-                "message": d.message,
-                "payment_method": self._public(pm),
-                "type": "card_error",
-            }
-            self._save_intent(caller, pi)
+            self._declined(caller, pi, pm, charge, d)
             raise errors.StripeError(
                 402,
                 "card_error",
@@ -448,12 +410,58 @@ class StripeAPI(TerminalMixin):
                     "payment_method": self._public(pm),
                 },
             )
-        pi.update(payment_method=pm["id"], last_payment_error=None)
+        return self._authorised(caller, pi, pm)
+
+    def _declined(self, caller: Caller, pi: dict, pm: dict, charge: dict, decline) -> dict:
+        """The issuer said no: the intent wants another payment method and says why."""
+        pi.update(status="requires_payment_method", payment_method=None)
+        pi["last_payment_error"] = {
+            "charge": charge["id"],
+            "code": decline.code,
+            "decline_code": decline.decline_code,
+            "doc_url": f"https://stripe.com/docs/error-codes/{decline.code.replace('_', '-')}",
+            "message": decline.message,
+            "payment_method": self._public(pm),
+            "type": "card_error",
+        }
+        return self._save_intent(caller, pi)
+
+    def _authorised(self, caller: Caller, pi: dict, pm: dict) -> dict:
+        """The issuer said yes: paid, or held for capture when the intent captures manually."""
+        pi.update(payment_method=pm["id"], last_payment_error=None, next_action=None)
         if pi["capture_method"] == "manual":
             pi.update(status="requires_capture", amount_capturable=pi["amount"])
         else:
             pi.update(status="succeeded", amount_received=pi["amount"])
         return self._save_intent(caller, pi)
+
+    def _year(self) -> int:
+        return datetime.fromtimestamp(self.now(), timezone.utc).year
+
+    def _method(self, caller: Caller, kind: str, details: dict, **private) -> dict:
+        """A new PaymentMethod of `kind` with its details hash (nothing known of the holder)."""
+        pm = {
+            "id": new_id("pm"),
+            "object": "payment_method",
+            "allow_redisplay": "unspecified",
+            "billing_details": {
+                "address": {k: None for k in ("city", "country", "line1", "line2", "postal_code", "state")},
+                "email": None,
+                "name": None,
+                "phone": None,
+                "tax_id": None,
+            },
+            kind: details,
+            "created": self.now(),
+            "customer": None,
+            "customer_account": None,
+            "livemode": False,
+            "metadata": {},
+            "radar_options": None,
+            "type": kind,
+            **private,
+        }
+        return self.store.put(caller.account, "payment_method", pm)
 
     def _new_charge(self, caller: Caller, pi: dict, pm: dict, card) -> dict:
         failed = card.decline is not None

@@ -26,7 +26,7 @@ class TestCard:
     requires_action: bool = False
 
 
-_GENERIC = Decline("card_declined", "generic_decline", "Your card was declined.")
+GENERIC_DECLINE = Decline("card_declined", "generic_decline", "Your card was declined.")
 
 TEST_CARDS: dict[str, TestCard] = {
     "pm_card_visa": TestCard("visa", "4242"),
@@ -36,7 +36,7 @@ TEST_CARDS: dict[str, TestCard] = {
     "pm_card_amex": TestCard("amex", "8431"),
     "pm_card_discover": TestCard("discover", "1117"),
     "pm_card_jcb": TestCard("jcb", "0505", country="JP"),
-    "pm_card_chargeDeclined": TestCard("visa", "0002", decline=_GENERIC),
+    "pm_card_chargeDeclined": TestCard("visa", "0002", decline=GENERIC_DECLINE),
     "pm_card_chargeDeclinedInsufficientFunds": TestCard(
         "visa",
         "9995",

@@ -29,7 +29,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from . import errors, params
-from .cards import Decline
+from .cards import GENERIC_DECLINE, Decline, TestCard
 
 # Registration codes of Stripe's simulated readers, and the device each one makes.
 SIMULATED_READERS = {
@@ -41,23 +41,12 @@ SOFTWARE_VERSION = "2.29.4.0"
 
 
 @dataclass(frozen=True)
-class PresentCard:
+class PresentCard(TestCard):
     """A test card-present number (Stripe's Terminal testing page) and what presenting it does."""
 
-    brand: str
-    last4: str
-    funding: str = "credit"
-    country: str = "US"
-    decline: Decline | None = None
     verification: str = "none"  # the receipt's cardholder_verification_method
     kind: str = "card_present"
 
-
-def _declined(code: str, decline_code: str, message: str) -> Decline:
-    return Decline(code, decline_code, message)
-
-
-_GENERIC = _declined("card_declined", "generic_decline", "Your card was declined.")
 
 PRESENT_CARDS: dict[str, PresentCard] = {
     "4242424242424242": PresentCard("visa", "4242"),
@@ -75,23 +64,23 @@ PRESENT_CARDS: dict[str, PresentCard] = {
     "6200000000000005": PresentCard("unionpay", "0005", country="CN"),
     "4001007020000002": PresentCard("visa", "0002", verification="online_pin"),
     "4000008260000075": PresentCard("visa", "0075", verification="offline_pin"),
-    "4000000000000002": PresentCard("visa", "0002", decline=_GENERIC),
+    "4000000000000002": PresentCard("visa", "0002", decline=GENERIC_DECLINE),
     "4000000000009995": PresentCard(
-        "visa", "9995", decline=_declined("card_declined", "insufficient_funds", "Your card has insufficient funds.")
+        "visa", "9995", decline=Decline("card_declined", "insufficient_funds", "Your card has insufficient funds.")
     ),
     "4000000000009987": PresentCard(
-        "visa", "9987", decline=_declined("card_declined", "lost_card", "Your card was declined.")
+        "visa", "9987", decline=Decline("card_declined", "lost_card", "Your card was declined.")
     ),
     "4000000000009979": PresentCard(
-        "visa", "9979", decline=_declined("card_declined", "stolen_card", "Your card was declined.")
+        "visa", "9979", decline=Decline("card_declined", "stolen_card", "Your card was declined.")
     ),
     "4000000000000069": PresentCard(
-        "visa", "0069", decline=_declined("expired_card", "expired_card", "Your card has expired.")
+        "visa", "0069", decline=Decline("expired_card", "expired_card", "Your card has expired.")
     ),
     "4000000000000119": PresentCard(
         "visa",
         "0119",
-        decline=_declined(
+        decline=Decline(
             "processing_error",
             "processing_error",
             "An error occurred while processing your card. Try again in a little bit.",
@@ -134,6 +123,10 @@ class TerminalMixin:
         def _page(self, caller: Any, kind: str, p: dict, ids: list, keep: Any = ...) -> dict: ...
         def _intent(self, caller: Any, ident: str) -> dict: ...
         def _save_intent(self, caller: Any, pi: dict) -> dict: ...
+        def _declined(self, caller: Any, pi: dict, pm: dict, charge: dict, decline: Any) -> dict: ...
+        def _authorised(self, caller: Any, pi: dict, pm: dict) -> dict: ...
+        def _method(self, caller: Any, kind: str, details: dict, **private: Any) -> dict: ...
+        def _year(self) -> int: ...
         def _public(self, obj: dict) -> dict: ...
         def _new_charge_record(
             self, caller: Any, pi: dict, pm: dict, decline: Any, method_details: dict, authorization: Any
@@ -420,7 +413,7 @@ class TerminalMixin:
                 f"The PaymentIntent does not accept {kind} payment methods.",
             )
             return self.store.put(caller.account, "terminal.reader", reader)
-        pm = self._present_method(caller, reader, card)
+        pm = self._present_method(caller, card)
         config = action["process_payment_intent"]["process_config"] or {}
         if config.get("skip_tipping"):
             tip = 0  # the reader never showed the tip screen, so the customer could not add one
@@ -430,38 +423,21 @@ class TerminalMixin:
         charge = self._present_charge(caller, pi, pm, card, reader)
         pi["latest_charge"] = charge["id"]
         if card.decline:
-            d = card.decline
-            pi.update(status="requires_payment_method", payment_method=None)
-            pi["last_payment_error"] = {
-                "charge": charge["id"],
-                "code": d.code,
-                "decline_code": d.decline_code,
-                "doc_url": f"https://stripe.com/docs/error-codes/{d.code.replace('_', '-')}",
-                "message": d.message,
-                "payment_method": self._public(pm),
-                "type": "card_error",
-            }
-            self._save_intent(caller, pi)
-            self._fail_action(reader, d.code, d.message)
+            self._declined(caller, pi, pm, charge, card.decline)
+            self._fail_action(reader, card.decline.code, card.decline.message)
             return self.store.put(caller.account, "terminal.reader", reader)
-        pi.update(payment_method=pm["id"], last_payment_error=None, next_action=None)
-        if pi["capture_method"] == "manual":
-            pi.update(status="requires_capture", amount_capturable=pi["amount"])
-        else:
-            pi.update(status="succeeded", amount_received=pi["amount"])
-        self._save_intent(caller, pi)
+        self._authorised(caller, pi, pm)
         action["status"] = "succeeded"
         return self.store.put(caller.account, "terminal.reader", reader)
 
-    def _present_method(self, caller, reader: dict, card: PresentCard) -> dict:
-        year = self._year()
+    def _present_method(self, caller, card: PresentCard) -> dict:
         details: dict[str, Any] = {
             "brand": card.brand,
             "cardholder_name": None,
             "country": card.country,
             "description": None,
             "exp_month": 12,
-            "exp_year": year + 3,
+            "exp_year": self._year() + 3,
             "fingerprint": self._new_id("fp", 16)[3:],
             "funding": card.funding,
             "iin": None,
@@ -475,27 +451,7 @@ class TerminalMixin:
             details.update(offline=None, wallet={"type": "unknown"})
         else:
             details["networks"] = {"available": ["interac"], "preferred": None}
-        pm = {
-            "id": self._new_id("pm"),
-            "object": "payment_method",
-            "allow_redisplay": "unspecified",
-            "billing_details": {
-                "address": {k: None for k in ("city", "country", "line1", "line2", "postal_code", "state")},
-                "email": None,
-                "name": None,
-                "phone": None,
-                "tax_id": None,
-            },
-            card.kind: details,
-            "created": self.now(),
-            "customer": None,
-            "customer_account": None,
-            "livemode": False,
-            "metadata": {},
-            "radar_options": None,
-            "type": card.kind,
-        }
-        return self.store.put(caller.account, "payment_method", pm)
+        return self._method(caller, card.kind, details)
 
     def _present_charge(self, caller, pi: dict, pm: dict, card: PresentCard, reader: dict) -> dict:
         failed = card.decline is not None
@@ -548,8 +504,3 @@ class TerminalMixin:
         return self._new_charge_record(
             caller, pi, pm, card.decline, {card.kind: details, "type": card.kind}, authorization
         )
-
-    def _year(self) -> int:
-        from datetime import datetime, timezone
-
-        return datetime.fromtimestamp(self.now(), timezone.utc).year

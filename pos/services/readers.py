@@ -19,6 +19,7 @@ from pos.domain.money import Money
 from .gateway import GatewayError, Location, NotAuthorized, Reader, RequestRejected
 from .requests import CartLine, ShowCart
 from .settings import Settings, SettingsError
+from .states import ReaderActionStatus
 
 log = logging.getLogger(__name__)
 
@@ -64,7 +65,7 @@ class ReaderStatus:
 def describe(reader: Reader) -> str:
     state = "online" if reader.online else "offline"
     doing = ""
-    if reader.action is not None and reader.action.status == "in_progress":
+    if reader.action is not None and reader.action.status is ReaderActionStatus.IN_PROGRESS:
         doing = ", taking a payment" if reader.action.type == "process_payment_intent" else ""
     return f"{reader.label} ({reader.device_type.replace('_', ' ')}, {state}{doing})"
 
@@ -86,10 +87,7 @@ class CardReaders:
         return self._settings.current.reader_tipping
 
     def set_tipping(self, offered: bool) -> None:
-        try:
-            self._settings.save(replace(self._settings.current, reader_tipping=offered))
-        except SettingsError as exc:
-            raise ReaderError(str(exc)) from exc
+        self._save(reader_tipping=offered)
 
     @property
     def can_simulate(self) -> bool:
@@ -144,15 +142,15 @@ class CardReaders:
         self._remember(reader.id)
         return ReaderStatus(reader, describe(reader))
 
-    def use(self, reader_id: str) -> None:
-        self._remember(reader_id)
-
     def forget(self) -> None:
-        self._remember("")
+        self._save(reader_id="")
 
     def _remember(self, reader_id: str) -> None:
+        self._save(reader_id=reader_id)
+
+    def _save(self, **changes: object) -> None:
         try:
-            self._settings.save(replace(self._settings.current, reader_id=reader_id))
+            self._settings.save(replace(self._settings.current, **changes))  # type: ignore[arg-type]
         except SettingsError as exc:
             raise ReaderError(str(exc)) from exc
 

@@ -9,6 +9,7 @@ audit trail with the names involved; a PIN never is.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from enum import StrEnum
 from datetime import datetime, timedelta, timezone
 from typing import Callable, Protocol
 
@@ -37,7 +38,7 @@ class StaffStore(Protocol):
     def add(self, name: str, role: Role, pin_hash: str) -> Cashier: ...
     def set_active(self, name: str, active: bool) -> None: ...
     def set_pin(self, name: str, pin_hash: str) -> None: ...
-    def record_attempt(self, name: str, ok: bool, locked_until: str | None) -> int: ...
+    def record_attempt(self, name: str, ok: bool, locked_until: str | None) -> None: ...
     def record(
         self, kind: str, subject: str, payload: dict[str, object], approved_by: str = "", actor: str | None = None
     ) -> None: ...
@@ -46,10 +47,10 @@ class StaffStore(Protocol):
     ) -> None: ...
 
 
-class VoidKind:
+class VoidKind(StrEnum):
     LINE = "line"  # a line removed after Pay was pressed
     CART = "cart"  # the cart cleared after Pay was pressed
-    SALE = "sale"  # a sale abandoned (paid parts given back)
+    SALE = "sale"  # a sale voided with parts paid (they were given back)
 
 
 @dataclass(frozen=True)
@@ -97,7 +98,7 @@ class Staff:
         found = self._store.get(name)
         if found is None or not found[0].active:
             raise StaffError(f"{name} is not a cashier here (or was disabled).")
-        cashier, stored, _wrong = found
+        cashier, stored, wrong_before = found
         now = self._clock()
         if cashier.locked_until and datetime.fromisoformat(cashier.locked_until) > now:
             until = datetime.fromisoformat(cashier.locked_until).astimezone().strftime("%H:%M")
@@ -105,7 +106,7 @@ class Staff:
         if pin_matches(pin, stored):
             self._store.record_attempt(name, True, None)
             return cashier
-        wrong = _wrong + 1
+        wrong = wrong_before + 1
         lock = (now + timedelta(minutes=LOCK_MINUTES)).isoformat() if wrong >= MAX_WRONG_PINS else None
         self._store.record_attempt(name, False, lock)
         if lock is not None:
@@ -153,7 +154,7 @@ class Staff:
 
     # -- voids -------------------------------------------------------------------------------
     def record_void(
-        self, kind: str, amount: Money, reason: str, sale_id: int | None = None, approved_by: str = ""
+        self, kind: VoidKind, amount: Money, reason: str, sale_id: int | None = None, approved_by: str = ""
     ) -> None:
         reason = " ".join(reason.split())
         if not reason:

@@ -199,14 +199,10 @@ class Till:
 
         A one-card sale's intent is for a reader or for a named payment method: paying the other way
         cancels it and starts a new sale (a sale paid in parts gives each card part its own intent)."""
-        if (
-            self._sale_id is not None
-            and self._sale_version == cart.version
-            and not self.part_paid
-            and not self._split()
-            and self.checkout.journal.sale(self._sale_id).create.on_reader != on_reader
-        ):
-            self._sale_version = None  # settled below like a changed cart
+        if self._sale_id is not None and self._sale_version == cart.version:
+            sale = self.checkout.journal.sale(self._sale_id)  # one read; the tenders only if it matters
+            if sale.create.on_reader != on_reader and sale.state is not SaleState.SPLIT and not self.part_paid:
+                self._sale_version = None  # settled below like a changed cart
         if self._sale_id is not None and self._sale_version != cart.version:
             if self.part_paid:
                 return Failed(

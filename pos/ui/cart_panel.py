@@ -21,6 +21,7 @@ from PySide6.QtWidgets import (
 
 from pos.domain.money import Money
 from pos.domain.cart import MAX_QUANTITY, Cart, CartError
+from pos.services.staff import VoidKind
 
 from .widgets import ask_yes_no, named
 
@@ -34,7 +35,7 @@ class CartPanel(QWidget):
         self.cart = cart
         self._locale = locale
         # The window's guards (manager approval, voids): by default nothing is asked.
-        self.before_void: Callable[[str, Money, str, Callable[[], None]], None] = lambda _k, _a, _w, go: go()
+        self.before_void: Callable[[VoidKind, Money, str, Callable[[], None]], None] = lambda _k, _a, _w, go: go()
         self.check_discount: Callable[[object, Callable[[], None]], None] = lambda _before, go: go()
         self.table = named(QTableWidget(0, 4), "cartTable")
         self.table.setHorizontalHeaderLabels(["Item", "Qty", "Unit price", "Line total"])
@@ -140,7 +141,7 @@ class CartPanel(QWidget):
             self.changed.emit()
 
         line = self.cart.totals().lines[row]
-        self.before_void("line", line.gross, f"removing {line.quantity} × {line.name}", remove)
+        self.before_void(VoidKind.LINE, line.gross, f"removing {line.quantity} × {line.name}", remove)
 
     def open_discount(self) -> None:
         from .discount_dialog import DiscountDialog
@@ -167,7 +168,7 @@ class CartPanel(QWidget):
                 self.refresh()
                 self.changed.emit()
 
-            self.before_void("cart", self.cart.totals().total, "clearing the cart", clear)
+            self.before_void(VoidKind.CART, self.cart.totals().total, "clearing the cart", clear)
 
     # -- rendering ------------------------------------------------------------------
     def _selection_changed(self) -> None:

@@ -28,7 +28,7 @@ from pos.domain.tender import TenderKind
 from pos.services.checkout import CheckoutError, Failed, Paid, VoidResult
 from pos.services.sales import StorageError
 from pos.domain.staff import Permission
-from pos.services.staff import StaffError
+from pos.services.staff import StaffError, VoidKind
 from pos.services.receipt_printing import Printed, PrintResult
 
 from .cart_panel import CartPanel
@@ -274,7 +274,7 @@ class MainWindow(QMainWindow):
 
         self.approval_dialog = with_approval(self, self.session.staff, permission, what, then)
 
-    def void_then(self, kind: str, amount: Money, what: str, go) -> None:
+    def void_then(self, kind: VoidKind, amount: Money, what: str, go) -> None:
         """Removing a line or clearing the cart after Pay was pressed is a void: a reason, recorded,
         and a manager's approval when the cashier may not do it alone. Before Pay: just done."""
         if self.till.sale_id is None:
@@ -558,7 +558,10 @@ class MainWindow(QMainWindow):
             if result.voided and dialog is not None:
                 try:  # the abandoned sale is a void on record (its parts were given back)
                     self.session.staff.record_void(
-                        "sale", dialog.total, "sale voided: paid parts given back", approved_by=dialog.void_approved_by
+                        VoidKind.SALE,
+                        dialog.total,
+                        "sale voided: paid parts given back",
+                        approved_by=dialog.void_approved_by,
                     )
                 except (StaffError, StorageError) as exc:
                     self.say(f"{result.message} (The void could not be recorded: {exc})", error=True)

@@ -20,6 +20,7 @@ from typing import Any, Iterator
 
 from sqlalchemy.engine import Engine
 
+from pos.domain.receipt import format_receipt_no
 from pos.domain.audit import GENESIS, Break, Event, canonical, chain_hash, digest, first_break
 
 from . import raw
@@ -87,6 +88,11 @@ def append(
         ),
     )
     return sealed
+
+
+def numbered(till_id: str, number: int) -> str:
+    """A record's number as receipts print it (T1-0001), for an event's subject."""
+    return f"{till_id}-{format_receipt_no(number)}"
 
 
 # -- what an event says a record was ---------------------------------------------------------
@@ -232,21 +238,20 @@ class AuditRepo:
     def verify(self) -> Break | None:
         """The first place the trail does not hold, or None when it is intact."""
         with raw.connection(self._engine) as conn:
-            broken = first_break(self._events(conn))
+            events = list(self._events(conn))  # read once: the chain, then what each event covers
+            broken = first_break(events)
             if broken is not None:
                 return broken
             covered: dict[str, set[int]] = {kind: set() for kind in _RECORDS}
-            last_seq = 0
-            for event in self._events(conn):
-                last_seq = event.seq
+            for event in events:
                 payload = json.loads(event.payload)
                 kind = payload.get("record")
                 if kind not in _RECORDS:
                     continue
                 covered[kind].add(payload["id"])
-                now = digest(_RECORDS[kind](conn, payload["id"]))
-                if now != payload["digest"]:
-                    what = "deleted" if not _RECORDS[kind](conn, payload["id"]) else "changed"
+                record = _RECORDS[kind](conn, payload["id"])
+                if digest(record) != payload["digest"]:
+                    what = "changed" if record else "deleted"
                     return Break(event.seq, f"the {kind} it records ({event.subject}) was {what} after it was written")
             for kind, sql in (
                 ("receipt", "SELECT id, till_id, receipt_no FROM receipts ORDER BY id"),
@@ -258,9 +263,10 @@ class AuditRepo:
                     if row_id not in covered[kind]:
                         return Break(
                             None,
-                            f"{kind} {till}-{number:04d} is in no event: it was inserted behind the till's back, "
+                            f"{kind} {numbered(till, number)} is in no event: it was inserted behind the till's back, "
                             "or the trail's newest events were cut",
                         )
+        last_seq = events[-1].seq if events else 0
         anchor = self.anchor()
         if anchor is not None and anchor.seq > last_seq:
             return Break(anchor.seq, f"the trail ends at event {last_seq}, but it had reached {anchor.seq}: it was cut")

@@ -62,27 +62,21 @@ class CashierRepo:
                 raise StaffError(f"There is no cashier called {name}.")
             audit.append(conn, self._till_id(), "cashier_pin_changed", name, {"name": name})
 
-    def record_attempt(self, name: str, ok: bool, locked_until: str | None) -> int:
-        """A PIN tried: reset on success, else one more wrong (locked until the time given). Returns wrong PINs."""
+    def record_attempt(self, name: str, ok: bool, locked_until: str | None) -> None:
+        """A PIN tried: the wrong ones in a row reset on success, else one more (locked until the time given)."""
         with raw.write(self._engine) as conn:
             if ok:
                 conn.execute("UPDATE cashiers SET failed_attempts = 0, locked_until = NULL WHERE name = ?", (name,))
-                return 0
+                return
             conn.execute(
                 "UPDATE cashiers SET failed_attempts = failed_attempts + 1, locked_until = coalesce(?, locked_until)"
                 " WHERE name = ?",
                 (locked_until, name),
             )
-            wrong = conn.execute("SELECT failed_attempts FROM cashiers WHERE name = ?", (name,)).fetchone()[0]
             if locked_until is not None:
                 audit.append(
                     conn, self._till_id(), "cashier_locked", name, {"name": name, "until": locked_until}, actor=name
                 )
-            return wrong
-
-    def reset_attempts(self, name: str) -> None:
-        with raw.write(self._engine) as conn:
-            conn.execute("UPDATE cashiers SET failed_attempts = 0, locked_until = NULL WHERE name = ?", (name,))
 
     def record(self, kind: str, subject: str, payload: dict, approved_by: str = "", actor: str | None = None) -> None:
         """An event that records no row of its own: a sign-in, an approval."""

@@ -301,7 +301,7 @@ class SqlJournal:
             conn,
             till_id,
             "sale_paid",
-            f"receipt {till_id}-{number:04d}",
+            f"receipt {audit.numbered(till_id, number)}",
             audit.covering(conn, "receipt", receipt["id"]),
         )
         return receipt

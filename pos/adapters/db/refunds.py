@@ -194,7 +194,9 @@ class SqlRefunds:
             (RefundState.SUCCEEDED, number, stripe_refund, stamp, audit.current_actor(), refund_id),
         )
         till = row["till_id"]
-        audit.append(conn, till, "refund", f"refund {till}-{number:04d}", audit.covering(conn, "refund", refund_id))
+        audit.append(
+            conn, till, "refund", f"refund {audit.numbered(till, number)}", audit.covering(conn, "refund", refund_id)
+        )
         receipt = conn.execute(
             "SELECT total_minor, refunded_minor FROM receipts WHERE id = ?", (row["receipt_id"],)
         ).fetchone()

@@ -246,7 +246,11 @@ class ReportsRepo:
             ).lastrowid
             # The Z's own event closes the day in the trail; its hash is the head the Z prints.
             event = audit.append(
-                conn, till_id, "z_report", f"Z {till_id}-{number:04d}", audit.covering(conn, "z_report", z_id)
+                conn,
+                till_id,
+                "z_report",
+                f"Z {audit.numbered(till_id, number)}",
+                audit.covering(conn, "z_report", z_id),
             )
             conn.execute("UPDATE z_reports SET audit_head = ? WHERE id = ?", (event.hash, z_id))
         return replace(report, audit_head=event.hash)
