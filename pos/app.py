@@ -41,6 +41,7 @@ from pos.services.receipts import Receipts
 from pos.services.refunds import Refunds
 from pos.services.reports import Reports
 from pos.services.settings import Settings, StoreSettings
+from pos.services.shop import ShopSync
 from pos.services.till import Till
 
 if TYPE_CHECKING:
@@ -74,7 +75,7 @@ class BackOffice:
     """The services that need no payment provider, on one data folder: store settings, catalog,
     receipts, reports. What the CLI's back-office commands use; the till's context adds the rest."""
 
-    def __init__(self, data_dir: Path, engine: Engine):
+    def __init__(self, data_dir: Path, engine: Engine, shop_db: str | None = None):
         self.data_dir = data_dir
         self._engine = engine
         settings_repo = SettingsRepo(engine)  # one settings cache for every adapter, as receipts read it
@@ -88,7 +89,24 @@ class BackOffice:
         audit_db.set_actor("")  # nobody is signed in to a till just opened
         self.staff = Staff(CashierRepo(engine, lambda: self.till_id), on_change=audit_db.set_actor)
         self.audit = AuditTrail(AuditRepo(engine, data_dir, lambda: self.settings.time_zone))
+        # A till of a shop with several: its records go to the shop database, the catalog and store
+        # settings come from it. No connection is made here (start-up never waits on the network).
+        self.shop: ShopSync | None = None
+        self._shop_engine: Engine | None = None
+        if shop_db:
+            self._join_shop(shop_db, settings_repo)
         self._closed = False
+
+    def _join_shop(self, shop_db: str, settings_repo: SettingsRepo) -> None:
+        from pos.adapters.shop.connect import open_shop_engine
+        from pos.adapters.shop.reports import ShopReports
+        from pos.adapters.shop.sync import ShopDatabaseLink
+
+        self._shop_engine = shop = open_shop_engine(shop_db)
+        link = ShopDatabaseLink(
+            self._engine, shop, settings_repo, shared=lambda till: not till.startswith(DEMO_TILL_PREFIX)
+        )
+        self.shop = ShopSync(link, reports=lambda: ShopReports(shop, self.settings.time_zone))
 
     @property
     def settings(self) -> StoreSettings:
@@ -114,6 +132,8 @@ class BackOffice:
             self.audit.remember_head()  # a trail cut while the till is off is seen at the next start
         except Exception as exc:  # noqa: BLE001 - closing must finish whatever the disk says
             log.warning("the audit trail's head could not be kept: %s", exc)
+        if self._shop_engine is not None:
+            self._shop_engine.dispose()
         self._engine.dispose()
 
 
@@ -135,8 +155,9 @@ class AppContext(BackOffice):
         stripe_base_url: str | None,
         timeout: tuple[float, float] | None = None,
         read_only: str | None = None,
+        shop_db: str | None = None,
     ):
-        super().__init__(data_dir, engine)
+        super().__init__(data_dir, engine, shop_db)
         self._journal = SqlJournal(engine, self._settings_repo)
         drawer_log = SqlDrawerLog(engine)  # drawer openings and movements
         self.printing = Printing(
@@ -241,6 +262,7 @@ def build_context(
     demo: bool = False,
     purpose: str = "the till",
     read_only_because: str | None = None,
+    shop_db: str | None = None,
 ) -> AppContext:
     """Everything the till needs. api_key, when given, wins over the environment and the keyring;
     demo=True ignores both (the self-test).
@@ -250,13 +272,14 @@ def build_context(
     no gateway: a window to look at receipts and reports while another process sells.
     """
     data_dir = Path(data_dir)
+    shop_db = shop_database(shop_db)
     if read_only_because is not None:
-        return _read_only_context(data_dir, stripe_base_url, read_only_because)
+        return _read_only_context(data_dir, stripe_base_url, read_only_because, shop_db)
     prepare_data_dir(data_dir)
     lock = FolderLock(data_dir)
     lock.acquire(purpose)
     try:
-        context = _selling_context(data_dir, stripe_base_url, api_key, timeout, key_store, profile, demo)
+        context = _selling_context(data_dir, stripe_base_url, api_key, timeout, key_store, profile, demo, shop_db)
     except BaseException:
         lock.release()
         raise
@@ -264,21 +287,29 @@ def build_context(
     return context
 
 
-def _read_only_context(data_dir: Path, stripe_base_url: str | None, reason: str) -> AppContext:
+def _read_only_context(data_dir: Path, stripe_base_url: str | None, reason: str, shop_db: str | None) -> AppContext:
     return AppContext(
         data_dir,
         open_engine(data_dir, read_only=True),
         keys=KeyManager(_NoKeys(), lambda _key: None),
         stripe_base_url=stripe_base_url,
         read_only=reason,
+        shop_db=None,  # a window that only looks sends nothing; the selling process syncs
     )
 
 
-def open_back_office(data_dir: Path) -> BackOffice:
+def shop_database(given: str | None) -> str | None:
+    """The shop database to join: --shop-db, else $POS_SHOP_DB, else none (a single till)."""
+    from pos.adapters.shop.connect import SHOP_DB_ENV
+
+    return given or os.environ.get(SHOP_DB_ENV) or None
+
+
+def open_back_office(data_dir: Path, shop_db: str | None = None) -> BackOffice:
     """The back-office services on a data folder, for the CLI: no lock (a till may be selling from
     the folder meanwhile; imports write in short batches) and no payment provider."""
     data_dir = Path(data_dir)
-    return BackOffice(data_dir, open_engine(data_dir))
+    return BackOffice(data_dir, open_engine(data_dir), shop_database(shop_db))
 
 
 class _NoKeys:
@@ -294,7 +325,7 @@ class _NoKeys:
         raise KeyRefused("This window is read-only: change the key in the till that is selling.")
 
 
-def _selling_context(data_dir, stripe_base_url, api_key, timeout, key_store, profile, demo) -> AppContext:
+def _selling_context(data_dir, stripe_base_url, api_key, timeout, key_store, profile, demo, shop_db) -> AppContext:
     engine = open_engine(data_dir)
     profile_name = profile or os.environ.get(PROFILE_ENV) or "default"
     if key_store is None:
@@ -312,7 +343,7 @@ def _selling_context(data_dir, stripe_base_url, api_key, timeout, key_store, pro
         state = KeyState(api_key, "given") if api_key else keys.current()
     if state.warning:
         log.warning("%s", state.warning)
-    context = AppContext(data_dir, engine, keys=keys, stripe_base_url=stripe_base_url, timeout=timeout)
+    context = AppContext(data_dir, engine, keys=keys, stripe_base_url=stripe_base_url, timeout=timeout, shop_db=shop_db)
     if state.demo and context.catalog.count() == 0:
         imported = context.catalog.import_file(resource_path("demo_catalog.csv"))
         if isinstance(imported, Imported):
@@ -334,9 +365,12 @@ __all__ = [
 ]
 
 
-def create_main_window(data_dir, *, stripe_base_url: str | None = None, api_key: str | None = None):
-    """The fully wired main window (needs a QApplication; starts no event loop)."""
+def create_main_window(
+    data_dir, *, stripe_base_url: str | None = None, api_key: str | None = None, shop_db: str | None = None
+):
+    """The fully wired main window (needs a QApplication; starts no event loop). It joins the shop
+    database given, or the one $POS_SHOP_DB names."""
     from pos.ui.main_window import MainWindow
 
-    context = build_context(Path(data_dir), stripe_base_url=stripe_base_url, api_key=api_key)
+    context = build_context(Path(data_dir), stripe_base_url=stripe_base_url, api_key=api_key, shop_db=shop_db)
     return MainWindow(context)

@@ -21,6 +21,11 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument(
         "--profile", help="till profile: which keyring entry holds the key (default: $POS_PROFILE or 'default')"
     )
+    parser.add_argument(
+        "--shop-db",
+        help="the shop's PostgreSQL, shared by its tills: postgresql://user@host/shop (default: $POS_SHOP_DB; "
+        "the password from `pos shop set-password` or ~/.pgpass, never here)",
+    )
     sub = parser.add_subparsers(dest="command")
 
     catalog = sub.add_parser("catalog", help="import or export the product catalog (CSV)")
@@ -79,6 +84,27 @@ def build_parser() -> argparse.ArgumentParser:
     aexp.add_argument("--from", dest="first", help="first day (YYYY-MM-DD, the store's calendar)")
     aexp.add_argument("--to", dest="last", help="last day, included")
     aexp.add_argument("--output", help="write to this file instead of standard output")
+
+    settings = sub.add_parser("settings", help="this till's store settings (till id, store name, …)")
+    settings_sub = settings.add_subparsers(dest="action", required=True)
+    settings_sub.add_parser("show", help="every setting and its value")
+    sset = settings_sub.add_parser("set", help="change one setting, e.g. `pos settings set till_id T2`")
+    sset.add_argument("name")
+    sset.add_argument("value")
+
+    sub.add_parser(
+        "sync",
+        help="one round with the shop database: send what is waiting, take its catalog and settings; exit 0 "
+        "when nothing is left",
+    )
+    shop = sub.add_parser("shop", help="the shop database shared by several tills")
+    shop_sub = shop.add_subparsers(dest="action", required=True)
+    sreport = shop_sub.add_parser("report", help="a day's figures across every till, and each till's (by_till)")
+    sreport.add_argument("--date", required=True, help="the local calendar date, YYYY-MM-DD")
+    sreport.add_argument("--format", choices=("text", "csv", "json"), default="text")
+    shop_sub.add_parser(
+        "set-password", help="read the shop database's password from standard input and keep it in the OS keyring"
+    )
     return parser
 
 
@@ -86,7 +112,7 @@ def _back_office(args):
     from pos.app import open_back_office
     from pos.paths import default_data_dir
 
-    return open_back_office(args.data_dir or default_data_dir())
+    return open_back_office(args.data_dir or default_data_dir(), getattr(args, "shop_db", None))
 
 
 def cmd_catalog(args) -> int:
@@ -103,6 +129,13 @@ def cmd_catalog(args) -> int:
                 print(f"error: {args.file}: {result.message}. Nothing was imported.", file=sys.stderr)
                 return 1
             print(f"{args.file}: {result.summary.describe()}")
+            if office.shop is not None:
+                # Against the shop database: the import goes up now, so every till takes it on its next sync.
+                synced = office.shop.round()
+                if synced.problem is None:
+                    print(f"Sent to the shop database ({synced.pushed.products} products).")
+                else:
+                    print(f"Kept at this till; it goes to the shop database on the next sync ({synced.problem})")
             return 0
         if args.file == "-":
             office.catalog.export(sys.stdout)
@@ -282,6 +315,158 @@ def cmd_report(args) -> int:
     return 0
 
 
+def _parse_day(text: str):
+    from datetime import date
+
+    try:
+        return date.fromisoformat(text)
+    except ValueError:
+        return None
+
+
+def cmd_settings(args) -> int:
+    from dataclasses import asdict, fields, replace
+
+    from pos.services.settings import SettingsError, StoreSettings
+    from pos.services.shop import ShopRefused, ShopUnreachable
+
+    office = _back_office(args)
+    try:
+        current = office.settings
+        if args.action == "show":
+            for name, shown in asdict(current).items():
+                print(f"{name} = {shown}")
+            print(f"shop database = {'joined' if office.shop is not None else 'none (a single till)'}")
+            return 0
+        known = {f.name: f.type for f in fields(StoreSettings)}
+        if args.name not in known:
+            print(f"error: there is no setting {args.name!r} (see `pos settings show`)", file=sys.stderr)
+            return 2
+        kind = known[args.name]
+        value: object = args.value
+        try:
+            if kind in ("bool", bool):
+                if args.value.lower() not in ("1", "0", "true", "false", "yes", "no", "on", "off"):
+                    raise ValueError
+                value = args.value.lower() in ("1", "true", "yes", "on")
+            elif kind in ("int", int):
+                value = int(args.value)
+        except ValueError:
+            print(
+                f"error: {args.name} takes {'yes or no' if kind in ('bool', bool) else 'a whole number'}",
+                file=sys.stderr,
+            )
+            return 2
+        if args.name == "till_id" and office.shop is not None:
+            try:
+                office.shop.check_till_id(str(value).strip())
+            except ShopRefused as exc:
+                print(f"error: {exc}. Nothing was changed.", file=sys.stderr)
+                return 1
+            except ShopUnreachable as exc:
+                print(f"warning: {exc} The id is checked again at the next sync.", file=sys.stderr)
+        try:
+            saved = office.store_settings.save(replace(current, **{args.name: value}))
+        except SettingsError as exc:
+            print(f"error: {str(exc).rstrip('.')}. Nothing was changed.", file=sys.stderr)
+            return 1
+        print(f"{args.name} = {getattr(saved, args.name)}")
+        return 0
+    finally:
+        office.close()
+
+
+def _no_shop() -> int:
+    print("error: no shop database: give --shop-db postgresql://user@host/shop or set POS_SHOP_DB", file=sys.stderr)
+    return 2
+
+
+def cmd_sync(args) -> int:
+    office = _back_office(args)
+    try:
+        if office.shop is None:
+            return _no_shop()
+        result = office.shop.round()
+    finally:
+        office.close()
+    pushed, pulled, waiting = result.pushed, result.pulled, result.waiting
+    print(
+        f"Sent {pushed.receipts} receipts, {pushed.refunds} refunds and {pushed.events} events in all, "
+        f"{pushed.products} product and {pushed.settings} setting edits; took {pulled.products} products and "
+        f"{pulled.settings} settings from the shop."
+    )
+    for note in pulled.skipped:
+        print(f"warning: {note}", file=sys.stderr)
+    if result.problem is not None:
+        print(
+            f"error: {result.problem.rstrip('.')}. Waiting: {waiting.receipts} receipts, {waiting.refunds} refunds, "
+            f"{waiting.events} events, {waiting.catalog_edits} catalog or setting edits.",
+            file=sys.stderr,
+        )
+        return 1
+    if not waiting.nothing:
+        print(f"error: {waiting.events} events are still waiting (new ones were written meanwhile)", file=sys.stderr)
+        return 1
+    return 0
+
+
+def cmd_shop(args) -> int:
+    from pos.domain.report import render_report_text
+    from pos.services.shop import ShopUnreachable
+
+    office = _back_office(args)
+    try:
+        if office.shop is None:
+            return _no_shop()
+        if args.action == "set-password":
+            return _set_shop_password(args)
+        day = _parse_day(args.date)
+        if day is None:
+            print(f"error: --date takes a date like 2026-11-26, not {args.date!r}", file=sys.stderr)
+            return 2
+        settings = office.settings
+        try:
+            shop, by_till = office.shop.report(day, settings.currency)
+        except ShopUnreachable as exc:
+            print(f"error: {exc}", file=sys.stderr)
+            return 1
+    finally:
+        office.close()
+    if args.format == "json":
+        print(json.dumps({**shop.as_json(), "by_till": {t: r.as_json() for t, r in by_till.items()}}, indent=2))
+    elif args.format == "csv":
+        writer = csv.writer(sys.stdout, lineterminator="\n")
+        writer.writerow(("till", "section", "item", "value"))
+        writer.writerows(("shop", *row) for row in shop.csv_rows())
+        for till, report in by_till.items():
+            writer.writerows((till, *row) for row in report.csv_rows())
+    else:
+        print(render_report_text(shop, f"{settings.store_name} — every till", locale=settings.locale), end="")
+        for till, report in by_till.items():
+            print()
+            print(render_report_text(report, f"Till {till}", locale=settings.locale), end="")
+    return 0
+
+
+def _set_shop_password(args) -> int:
+    from pos.adapters.shop.connect import parse_url, store_password
+    from pos.app import shop_database
+
+    url = parse_url(shop_database(args.shop_db) or "")
+    if sys.stdin.isatty():
+        import getpass
+
+        password = getpass.getpass(f"Password of {url.username}@{url.host} for the shop database: ")
+    else:
+        password = sys.stdin.readline().rstrip("\n")
+    if not password:
+        print("error: no password was given; nothing was stored", file=sys.stderr)
+        return 1
+    store_password(url, password)
+    print("The shop database's password is in the OS keyring.")
+    return 0
+
+
 def _read_pin(prompt: str) -> str:
     """A PIN from standard input: typed twice (hidden on a terminal), never from argv."""
     if sys.stdin.isatty():
@@ -392,6 +577,7 @@ def cmd_gui(args) -> int:
 
     return run_gui(
         args.data_dir or _default_dir(),
+        shop_db=args.shop_db,
         stripe_base_url=args.stripe_base_url,
         profile=args.profile,
         startup_probe=args.startup_probe,
@@ -434,6 +620,8 @@ def _one_line_failure(exc: Exception) -> int:
         print(f"error: {exc} It settles its own payments; stop it first to run this command.", file=sys.stderr)
     elif isinstance(exc, StorageError):
         print(f"error: {exc}", file=sys.stderr)
+    elif type(exc).__name__ in ("ShopRefused", "ShopUnreachable"):
+        print(f"error: {str(exc).rstrip('.')}.", file=sys.stderr)
     elif isinstance(exc, OSError):
         print(f"error: {exc.strerror or exc}{f': {exc.filename}' if exc.filename else ''}", file=sys.stderr)
     else:
@@ -453,4 +641,7 @@ def _handlers():
         "doctor": cmd_doctor,
         "cashiers": cmd_cashiers,
         "audit": cmd_audit,
+        "settings": cmd_settings,
+        "sync": cmd_sync,
+        "shop": cmd_shop,
     }

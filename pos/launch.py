@@ -46,7 +46,9 @@ def open_context(data_dir: Path, stripe_base_url: str | None, profile: str | Non
         return None
 
 
-def start_context(window, data_dir: Path, stripe_base_url: str | None, profile: str | None) -> None:
+def start_context(
+    window, data_dir: Path, stripe_base_url: str | None, profile: str | None, shop_db: str | None = None
+) -> None:
     """open_context for the window, with the opening (storage checks can take seconds on a big
     database) on a worker thread; the questions and the result come back to the UI thread."""
     from pos.app import FolderInUse, build_context
@@ -65,14 +67,19 @@ def start_context(window, data_dir: Path, stripe_base_url: str | None, profile: 
 
     window.loading.setText("Checking the till's data…")
     run_in_background(
-        lambda _p: build_context(data_dir, stripe_base_url=stripe_base_url, profile=profile),
+        lambda _p: build_context(data_dir, stripe_base_url=stripe_base_url, profile=profile, shop_db=shop_db),
         on_success=window.attach,
         on_failure=failed,
     )
 
 
 def run_gui(
-    data_dir: Path, *, stripe_base_url: str | None = None, profile: str | None = None, startup_probe: bool = False
+    data_dir: Path,
+    *,
+    stripe_base_url: str | None = None,
+    profile: str | None = None,
+    startup_probe: bool = False,
+    shop_db: str | None = None,
 ) -> int:
     from PySide6.QtCore import QEvent, QObject, QTimer
     from PySide6.QtGui import QIcon
@@ -97,7 +104,7 @@ def run_gui(
             configure_logging(Path(data_dir))
         except OSError:
             pass  # the data folder's own check below says what is wrong, in the cashier's words
-        start_context(window, Path(data_dir), stripe_base_url, profile)
+        start_context(window, Path(data_dir), stripe_base_url, profile, shop_db)
 
     class FirstPaint(QObject):
         done = False

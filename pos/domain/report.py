@@ -248,3 +248,57 @@ def render_report_text(report: DayReport, store_name: str, *, width: int = 42, l
         # The paper copy pins the day: a trail rewritten later cannot end in this hash.
         out += [rule, "Audit trail head (SHA-256)", f"  {report.audit_head[:32]}", f"  {report.audit_head[32:]}"]
     return "\n".join(out) + "\n"
+
+
+_SUMMED = (
+    "sales_count",
+    "gross_minor",
+    "refunds_count",
+    "refunds_minor",
+    "tax_minor",
+    "tax_refunded_minor",
+    "discounts_minor",
+    "float_minor",
+    "paid_in_minor",
+    "paid_out_minor",
+    "cash_sales_minor",
+    "card_sales_minor",
+    "change_minor",
+    "rounding_minor",
+    "cash_refunds_minor",
+    "card_refunds_minor",
+    "tips_minor",
+    "voids_count",
+)
+
+
+def combined(reports: list[DayReport], *, till_id: str, currency: str, period: tuple[datetime, datetime]) -> DayReport:
+    """Several tills' figures for one period as one report: every amount and count is the sum of
+    the tills' (so a shop report is exactly its tills' reports added up); breakdowns merge by key."""
+
+    def merge(pairs: list[tuple[Any, int]]) -> dict[Any, int]:
+        out: dict[Any, int] = {}
+        for key, value in pairs:
+            out[key] = out.get(key, 0) + value
+        return out
+
+    sums = {name: sum(getattr(r, name) for r in reports) for name in _SUMMED}
+    rates = merge([pair for r in reports for pair in r.tax_by_rate])
+    brand_counts = merge([(b, n) for r in reports for b, n, _m in r.by_brand])
+    brand_amounts = merge([(b, m) for r in reports for b, _n, m in r.by_brand])
+    cashier_counts = merge([(c, n) for r in reports for c, n, _m in r.by_cashier])
+    cashier_amounts = merge([(c, m) for r in reports for c, _n, m in r.by_cashier])
+    return DayReport(
+        kind="day",
+        till_id=till_id,
+        currency=currency,
+        period_start=period[0],
+        period_end=period[1],
+        tax_by_rate=tuple(sorted(rates.items())),
+        by_brand=tuple(
+            sorted(((b, brand_counts[b], brand_amounts[b]) for b in brand_counts), key=lambda x: (-x[2], x[0]))
+        ),
+        by_cashier=tuple(sorted((c, cashier_counts[c], cashier_amounts[c]) for c in cashier_counts)),
+        by_hour=tuple(sum(r.by_hour[h] for r in reports) for h in range(24)),
+        **sums,
+    )

@@ -22,7 +22,7 @@ from pos.domain.catalog import (
 from pos.domain.money import Money
 from pos.services.catalog import ImportSummary
 
-from . import raw
+from . import outbox, raw
 from .errors import StorageError, storage_errors
 from .schema import ProductRow, writer
 
@@ -151,6 +151,7 @@ class CatalogRepo:
             else:
                 conn.execute(update(_P).where(_P.c.id == existing).values(**_values(product)))
                 new_id = existing
+            outbox.product_edited(conn.connection.driver_connection, product.sku)
         saved = self.get(new_id) if new_id is not None else None
         if saved is None:  # written in the transaction just committed
             raise StorageError("The product was saved but cannot be read back.")
@@ -159,6 +160,9 @@ class CatalogRepo:
     def set_active(self, product_id: int, active: bool) -> None:
         with storage_errors(), self._writer.begin() as conn:
             conn.execute(update(_P).where(_P.c.id == product_id).values(active=active))
+            sku = conn.execute(select(_P.c.sku).where(_P.c.id == product_id)).scalar()
+            if sku is not None:
+                outbox.product_edited(conn.connection.driver_connection, sku)
 
     # -- CSV ---------------------------------------------------------------
     def import_csv(self, source: Path | str | io.TextIOBase, currency: str) -> ImportSummary:
@@ -231,6 +235,7 @@ class CatalogRepo:
                         for p in products[start : start + IMPORT_BATCH]
                     ],
                 )
+                outbox.products_edited(conn, [p.sku for p in products[start : start + IMPORT_BATCH]])
         return ImportSummary(
             added=sum(1 for p in products if p.sku not in by_sku),
             updated=sum(1 for p in products if p.sku in by_sku),

@@ -292,6 +292,20 @@ class AuditEventRow(SQLModel, table=True):
     hash: str = Field(unique=True)
 
 
+class ShopOutboxRow(SQLModel, table=True):
+    """Catalog and store-setting edits made at this till, for the shop database (services/shop.py).
+
+    Written in the same transaction as the edit, whether or not the till is in a shop yet; the sync
+    sends the product or setting as it stands when it goes, so several edits of one go as the last.
+    """
+
+    __tablename__ = "shop_outbox"
+    id: int | None = Field(default=None, primary_key=True)
+    kind: str  # product (key: its SKU) or setting (key: the setting's name)
+    key: str
+    at: str
+
+
 # Full-text search over product names and SKUs, kept in step by triggers; and indexes added
 # after a table first shipped (create_all does not add indexes to existing tables).
 _FTS = [
@@ -319,7 +333,7 @@ _FTS = [
 DB_FILE = "pos.sqlite3"
 # The database layout this till writes (PRAGMA user_version). A database from a newer till is
 # refused rather than half-understood; an older one is migrated.
-SCHEMA_VERSION = 8
+SCHEMA_VERSION = 9
 _SQLITE_HEADER = b"SQLite format 3\x00"
 
 
@@ -378,6 +392,7 @@ def _migrate(conn, version: int) -> None:
         if "audit_head" not in _columns(conn, "z_reports"):
             conn.exec_driver_sql("ALTER TABLE z_reports ADD COLUMN audit_head VARCHAR NOT NULL DEFAULT ''")
             conn.exec_driver_sql("ALTER TABLE z_reports ADD COLUMN last_void_id INTEGER NOT NULL DEFAULT 0")
+    # Layout 9 only adds a table (shop_outbox), which create_all made before this ran.
 
 
 def _migrate_to_tenders(conn) -> None:

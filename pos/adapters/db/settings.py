@@ -11,9 +11,37 @@ from sqlalchemy.engine import Engine
 
 from pos.services.settings import SettingsError, StoreSettings
 
-from . import audit
+from . import audit, outbox
 from .errors import storage_errors
 from .schema import writer
+
+
+# The settings every till of a shop shares (the shop database holds them); the rest are the till's
+# own: its id, its printer and its card reader.
+SHOP_WIDE = (
+    "store_name",
+    "address",
+    "currency",
+    "tax_inclusive",
+    "default_tax_rate_bp",
+    "receipt_footer",
+    "locale",
+    "time_zone",
+    "cash_rounding",
+    "reader_tipping",
+    "idle_lock_minutes",
+    "discount_limit_bp",
+)
+
+
+def decode(name: str, raw: str):
+    """A stored setting's text as its field's type."""
+    kind = next(f.type for f in fields(StoreSettings) if f.name == name)
+    return (raw == "1") if kind in ("bool", bool) else (int(raw) if kind in ("int", int) else raw)
+
+
+def encode(value) -> str:
+    return "1" if value is True else "0" if value is False else str(value)
 
 
 class SettingsRepo:
@@ -33,14 +61,14 @@ class SettingsRepo:
             stored: dict[str, str] = {
                 key: value for key, value in conn.execute(text("SELECT key, value FROM settings"))
             }
-        values: dict[str, Any] = {}
-        for f in fields(StoreSettings):
-            if f.name in stored:
-                raw = stored[f.name]
-                values[f.name] = (
-                    (raw == "1") if f.type in ("bool", bool) else (int(raw) if f.type in ("int", int) else raw)
-                )
+        values: dict[str, Any] = {
+            f.name: decode(f.name, stored[f.name]) for f in fields(StoreSettings) if f.name in stored
+        }
         return StoreSettings(**values)
+
+    def forget(self) -> None:
+        """Read again on the next load (the shop's sync wrote settings behind this cache)."""
+        self._cached = None
 
     def save(self, settings: StoreSettings) -> StoreSettings:
         """Write settings the Settings service checked; refuse what the records on file forbid."""
@@ -77,8 +105,11 @@ class SettingsRepo:
                 audit.append(
                     conn.connection.driver_connection, settings.till_id, "settings_changed", "store settings", changed
                 )
+                shared = [key for key in changed if key in SHOP_WIDE]
+                if shared:  # the whole shop's settings go to the shop database on the next sync
+                    outbox.settings_edited(conn.connection.driver_connection, shared)
             for key, value in asdict(settings).items():
-                stored = "1" if value is True else "0" if value is False else str(value)
+                stored = encode(value)
                 conn.execute(
                     text(
                         "INSERT INTO settings(key, value) VALUES (:k, :v) "

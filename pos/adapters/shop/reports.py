@@ -1,0 +1,143 @@
+"""The shop report: a calendar day across every till, from the shop database.
+
+Each till's figures are worked out here with the same rules as that till's own report
+(adapters/db/reports.py: receipts by their time, refunds by when they were given, the drawer and
+voids by theirs, all in the store's time zone), grouped by till in SQL; the shop's figures are
+their sum (domain/report.combined). So `pos shop report` equals the tills' `pos report` added up
+as soon as every till has synced.
+"""
+
+from __future__ import annotations
+
+from datetime import date, datetime, timedelta
+from typing import Any
+
+from sqlalchemy import text
+from sqlalchemy.engine import Engine
+
+from pos.adapters.db.raw import parse_iso
+from pos.adapters.db.receipts import local_day_bounds, store_zone
+from pos.domain.report import DayReport, combined
+
+from .connect import shop_errors
+
+SHOP_TILL_ID = "shop"
+
+
+class ShopReports:
+    def __init__(self, engine: Engine, zone: str = ""):
+        self._engine = engine
+        self._zone = store_zone(zone)
+
+    def for_date(self, day: date, currency: str) -> tuple[DayReport, dict[str, DayReport]]:
+        """The shop's figures for the day, and each till's (tills with nothing that day are left out)."""
+        start, end = local_day_bounds(day, day, self._zone)
+        span = {"s": start, "e": end}
+        tills: dict[str, dict[str, Any]] = {}
+
+        def till(name: str) -> dict[str, Any]:
+            return tills.setdefault(
+                name,
+                {"by_cashier": [], "tax_by_rate": [], "by_brand": [], "by_hour": [0] * 24, "movements": {}},
+            )
+
+        with shop_errors(), self._engine.connect() as conn:
+
+            def rows(sql: str):
+                return conn.execute(text(sql), span).all()
+
+            for r in rows(
+                "SELECT till_id, count(*), coalesce(sum(total_minor), 0), coalesce(sum(tax_minor), 0),"
+                " coalesce(sum(discount_minor), 0), coalesce(sum(cash_minor), 0), coalesce(sum(card_minor), 0),"
+                " coalesce(sum(change_minor), 0), coalesce(sum(rounding_minor), 0), coalesce(sum(tips_minor), 0),"
+                " min(receipt_no), max(receipt_no)"
+                " FROM shop_receipts WHERE created_at >= :s AND created_at < :e GROUP BY till_id"
+            ):
+                till(r[0]).update(
+                    sales_count=r[1],
+                    gross_minor=r[2],
+                    tax_minor=r[3],
+                    discounts_minor=r[4],
+                    cash_sales_minor=r[5],
+                    card_sales_minor=r[6],
+                    change_minor=r[7],
+                    rounding_minor=r[8],
+                    tips_minor=r[9],
+                    receipt_numbers=(r[10], r[11]),
+                )
+            for r in rows(
+                "SELECT till_id, cashier, count(*), coalesce(sum(total_minor), 0) FROM shop_receipts"
+                " WHERE created_at >= :s AND created_at < :e GROUP BY till_id, cashier ORDER BY till_id, cashier"
+            ):
+                till(r[0])["by_cashier"].append((r[1], r[2], r[3]))
+            for r in rows("SELECT till_id, count(*) FROM shop_voids WHERE at >= :s AND at < :e GROUP BY till_id"):
+                till(r[0])["voids_count"] = r[1]
+            for r in rows(
+                "SELECT till_id, count(*), coalesce(sum(amount_minor), 0), coalesce(sum(tax_minor), 0),"
+                " coalesce(sum(CASE WHEN tender_kind = 'cash' THEN amount_minor END), 0)"
+                " FROM shop_refunds WHERE at >= :s AND at < :e GROUP BY till_id"
+            ):
+                till(r[0]).update(
+                    refunds_count=r[1],
+                    refunds_minor=r[2],
+                    tax_refunded_minor=r[3],
+                    cash_refunds_minor=r[4],
+                    card_refunds_minor=r[2] - r[4],
+                )
+            for r in rows(
+                "SELECT till_id, kind, sum(amount_minor) FROM shop_drawer_movements WHERE at >= :s AND at < :e"
+                " GROUP BY till_id, kind"
+            ):
+                till(r[0])["movements"][r[1]] = r[2]
+            for r in rows(
+                "SELECT l.till_id, l.tax_rate_bp, sum(l.tax_minor) FROM shop_receipt_lines l JOIN shop_receipts r"
+                " ON r.till_id = l.till_id AND r.receipt_no = l.receipt_no"
+                " WHERE r.created_at >= :s AND r.created_at < :e GROUP BY l.till_id, l.tax_rate_bp"
+                " ORDER BY l.till_id, l.tax_rate_bp"
+            ):
+                till(r[0])["tax_by_rate"].append((r[1], r[2]))
+            for r in rows(
+                "SELECT x.till_id, coalesce(x.card_brand, 'unknown'), count(*), sum(x.amount_minor)"
+                " FROM shop_tenders x JOIN shop_receipts r ON r.till_id = x.till_id AND r.receipt_no = x.receipt_no"
+                " WHERE x.kind = 'card' AND r.created_at >= :s AND r.created_at < :e GROUP BY 1, 2"
+            ):
+                till(r[0])["by_brand"].append((r[1], r[2], r[3]))
+            # Per UTC quarter hour in SQL, then into the store's local hour (as the till's report does).
+            for r in rows(
+                "SELECT till_id, substr(created_at, 1, 13), CAST(substr(created_at, 15, 2) AS INTEGER) / 15,"
+                " sum(total_minor) FROM shop_receipts WHERE created_at >= :s AND created_at < :e GROUP BY 1, 2, 3"
+            ):
+                at = datetime.fromisoformat(f"{r[1]}:00+00:00") + timedelta(minutes=15 * r[2])
+                till(r[0])["by_hour"][at.astimezone(self._zone).hour] += r[3]
+        period = (parse_iso(start).astimezone(self._zone), parse_iso(end).astimezone(self._zone))
+        by_till = {name: self._report(name, figures, currency, period) for name, figures in sorted(tills.items())}
+        shop = combined(list(by_till.values()), till_id=SHOP_TILL_ID, currency=currency, period=period)
+        return shop, by_till
+
+    @staticmethod
+    def _report(name: str, f: dict[str, Any], currency: str, period: tuple[datetime, datetime]) -> DayReport:
+        movements = f.pop("movements")
+        brands = sorted(f.pop("by_brand"), key=lambda b: (-b[2], b[0]))
+        return DayReport(
+            kind="day",
+            till_id=name,
+            currency=currency,
+            period_start=period[0],
+            period_end=period[1],
+            sales_count=f.pop("sales_count", 0),
+            gross_minor=f.pop("gross_minor", 0),
+            refunds_count=f.pop("refunds_count", 0),
+            refunds_minor=f.pop("refunds_minor", 0),
+            tax_minor=f.pop("tax_minor", 0),
+            tax_by_rate=tuple(f.pop("tax_by_rate")),
+            by_brand=tuple(brands),
+            by_hour=tuple(f.pop("by_hour")),
+            by_cashier=tuple(f.pop("by_cashier")),
+            float_minor=movements.get("float", 0),
+            paid_in_minor=movements.get("paid_in", 0),
+            paid_out_minor=movements.get("paid_out", 0),
+            **f,
+        )
+
+
+__all__ = ["SHOP_TILL_ID", "ShopReports"]

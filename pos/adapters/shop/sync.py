@@ -1,0 +1,596 @@
+"""The sync between a till's SQLite and the shop database (services/shop.py says the design).
+
+Up: the audit trail is the outbox. Each round reads the shop's acknowledgement for this till
+(`shop_tills.acked_seq`, row-locked), sends the events above it with the records they cover, and
+moves the acknowledgement in the same shop transaction. Every insert is keyed by the till and its
+own number and does nothing if the row is there, so a batch sent again after a crash (committed
+at the shop, not yet known here) stores nothing twice. Catalog and setting edits made at this till
+go up the same way from `shop_outbox`, acknowledged as `shop_tills.products_sent`.
+
+Down: products and settings with a version above what this till last took, in version order.
+An edit still waiting in this till's outbox is not overwritten: it goes up next and wins then.
+The rule for two tills editing the same product or setting: the edit that reaches the shop last
+wins (its version is higher), whole-row, and every till converges on it.
+"""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+import uuid
+from collections.abc import Callable
+from typing import Any
+
+from sqlalchemy import Table, func, select, text
+from sqlalchemy.engine import Connection, Engine
+from sqlalchemy.exc import IntegrityError
+
+from pos.adapters.db import audit, raw
+from pos.adapters.db.raw import now_iso
+from pos.adapters.db.settings import SHOP_WIDE, SettingsRepo, decode
+from pos.services.shop import Pulled, Pushed, ShopRefused, Waiting
+
+from . import tables as t
+from .connect import migrate, shop_errors
+
+# Events whose record is a copy of another till's (taken to refund it here): the shop has it already.
+COPIED_KINDS = ("receipt_copied", "refund_copied")
+RECORD_KINDS = ("receipt", "refund", "void", "drawer_movement", "z_report")
+
+
+def _insert(conn: Connection, table: Table) -> Any:
+    """INSERT with ON CONFLICT, in the dialect's own spelling (PostgreSQL's and SQLite's agree)."""
+    from sqlalchemy.dialects import postgresql, sqlite
+
+    return postgresql.insert(table) if conn.dialect.name == "postgresql" else sqlite.insert(table)
+
+
+def _insert_new(conn: Connection, table, rows: list[dict[str, Any]]) -> None:
+    """INSERT … ON CONFLICT DO NOTHING: a row the shop has already is left as it is."""
+    if not rows:
+        return
+    conn.execute(_insert(conn, table).on_conflict_do_nothing(), rows)
+
+
+def _upsert(conn: Connection, table, rows: list[dict[str, Any]], key: tuple[str, ...]) -> None:
+    if not rows:
+        return
+    statement = _insert(conn, table)
+    columns = {c: statement.excluded[c] for c in rows[0] if c not in key}
+    conn.execute(statement.on_conflict_do_update(index_elements=list(key), set_=columns), rows)
+
+
+def _local_value(conn: sqlite3.Connection, key: str) -> str | None:
+    row = conn.execute("SELECT value FROM settings WHERE key = ?", (key,)).fetchone()
+    return row[0] if row else None
+
+
+def _set_local(conn: sqlite3.Connection, key: str, value: str) -> None:
+    conn.execute(
+        "INSERT INTO settings (key, value) VALUES (?, ?) ON CONFLICT(key) DO UPDATE SET value = excluded.value",
+        (key, value),
+    )
+
+
+class ShopDatabaseLink:
+    """services.shop.ShopLink on a till's engine and the shop's engine."""
+
+    def __init__(
+        self,
+        local: Engine,
+        shop: Engine,
+        settings: SettingsRepo,
+        *,
+        shared: Callable[[str], bool] = lambda _till: True,
+        batch: int = 500,
+        after_commit: Callable[[int], None] | None = None,
+    ):
+        self._local = local
+        self._shop = shop
+        self._settings = settings
+        self._shared = shared  # whether a till id's records belong in the shop (demo sales do not)
+        self._batch = batch
+        self._after_commit = after_commit  # test seam: a crash right after a batch committed at the shop
+        self._migrated = False
+
+    # -- this till's identity ---------------------------------------------------------------------
+    def install_id(self) -> str:
+        """This data folder's own id at the shop (made once): a till id may change, this does not."""
+        with raw.connection(self._local) as conn:
+            found = _local_value(conn, "install_id")
+        if found:
+            return found
+        with raw.write(self._local) as conn:
+            found = _local_value(conn, "install_id")
+            if not found:
+                found = uuid.uuid4().hex
+                _set_local(conn, "install_id", found)
+        return found
+
+    def _till_id(self) -> str:
+        return self._settings.load().till_id
+
+    def _ready(self) -> None:
+        if not self._migrated:
+            migrate(self._shop)
+            self._migrated = True
+
+    def check_till_id(self, till_id: str) -> None:
+        """ShopRefused if another till of the shop answers to `till_id`."""
+        with shop_errors():
+            self._ready()
+            with self._shop.connect() as conn:
+                owner = conn.execute(select(t.TILLS.c.install_id).where(t.TILLS.c.till_id == till_id)).scalar()
+        if owner is not None and owner != self.install_id():
+            raise ShopRefused(_taken(till_id))
+
+    def _join(self, conn: Connection, install: str, till_id: str) -> t.ShopTill:
+        """First contact: this till joins the shop. The first till brings its catalog and settings;
+        a later one takes the shop's (what it had queued before joining is not sent)."""
+        taken = conn.execute(select(t.TILLS.c.install_id).where(t.TILLS.c.till_id == till_id)).scalar()
+        if taken is not None:
+            raise ShopRefused(_taken(till_id))
+        shop_has_catalog = conn.execute(select(func.count()).select_from(t.PRODUCTS)).scalar_one() > 0
+        shop_has_settings = conn.execute(select(func.count()).select_from(t.SETTINGS)).scalar_one() > 0
+        with raw.write(self._local) as local:
+            if not shop_has_catalog:
+                local.execute(
+                    "INSERT INTO shop_outbox (kind, key, at) SELECT 'product', sku, ? FROM products", (now_iso(),)
+                )
+            if not shop_has_settings:
+                local.executemany(
+                    "INSERT INTO shop_outbox (kind, key, at) VALUES ('setting', ?, ?)",
+                    [(key, now_iso()) for key in SHOP_WIDE],
+                )
+            # Queued before joining, for what the shop already holds: its copy wins for this till.
+            if shop_has_catalog:
+                local.execute("UPDATE shop_outbox SET kind = 'skipped' WHERE kind = 'product'")
+            if shop_has_settings:
+                local.execute("UPDATE shop_outbox SET kind = 'skipped' WHERE kind = 'setting'")
+            for key in ("shop_products_version", "shop_settings_version", "shop_acked_seq", "shop_outbox_sent"):
+                _set_local(local, key, "0")
+        row = t.ShopTill(install_id=install, till_id=till_id, joined_at=now_iso(), products_sent=0)
+        conn.execute(t.TILLS.insert().values(**row.model_dump()))
+        return row
+
+    # -- up -------------------------------------------------------------------------------------
+    def push(self) -> Pushed:
+        install, till_id = self.install_id(), self._till_id()
+        total = Pushed()
+        with shop_errors():
+            self._ready()
+            while True:
+                with self._shop.begin() as conn:
+                    till = self._lock_till(conn, install, till_id)
+                    with raw.connection(self._local) as local:
+                        self._check_continuity(local, till)
+                        events = local.execute(
+                            "SELECT * FROM audit_events WHERE id > ? ORDER BY id LIMIT ?",
+                            (till.acked_seq, self._batch),
+                        ).fetchall()
+                        edits = local.execute(
+                            "SELECT id, kind, key FROM shop_outbox WHERE id > ? ORDER BY id LIMIT ?",
+                            (till.products_sent, self._batch),
+                        ).fetchall()
+                        if not events and not edits:
+                            conn.execute(
+                                t.TILLS.update().where(t.TILLS.c.install_id == install).values(last_sync_at=now_iso())
+                            )
+                            break
+                        sent = self._send_events(conn, local, install, events)
+                        products, settings = self._send_edits(conn, local, till_id, edits)
+                    values: dict[str, Any] = {"last_sync_at": now_iso()}
+                    if events:
+                        values.update(acked_seq=events[-1]["id"], acked_hash=events[-1]["hash"])
+                    if edits:
+                        values["products_sent"] = edits[-1]["id"]
+                    conn.execute(t.TILLS.update().where(t.TILLS.c.install_id == install).values(**values))
+                acked = values.get("acked_seq", till.acked_seq)
+                if self._after_commit is not None:
+                    self._after_commit(acked)
+                self._remember(acked, values.get("products_sent", till.products_sent))
+                total = Pushed(
+                    total.events + len(events),
+                    total.receipts + sent["receipt"],
+                    total.refunds + sent["refund"],
+                    total.products + products,
+                    total.settings + settings,
+                )
+        return total
+
+    def _lock_till(self, conn: Connection, install: str, till_id: str) -> t.ShopTill:
+        """This till's row at the shop, locked for the round (a GUI round and `pos sync` take turns)."""
+        query = select(t.TILLS).where(t.TILLS.c.install_id == install)
+        if conn.dialect.name == "postgresql":
+            query = query.with_for_update()
+        row = conn.execute(query).first()
+        try:
+            if row is None:
+                return self._join(conn, install, till_id)
+            till = t.ShopTill(**row._mapping)
+            if till.till_id != till_id:  # the till id was changed here (after a Z): the shop follows
+                owner = conn.execute(select(t.TILLS.c.install_id).where(t.TILLS.c.till_id == till_id)).scalar()
+                if owner is not None:
+                    raise ShopRefused(_taken(till_id))
+                conn.execute(t.TILLS.update().where(t.TILLS.c.install_id == install).values(till_id=till_id))
+            return till
+        except IntegrityError:
+            raise ShopRefused(_taken(till_id)) from None
+
+    @staticmethod
+    def _check_continuity(local: sqlite3.Connection, till: t.ShopTill) -> None:
+        """The shop's last event from this till must be this till's event of that number: a data
+        folder restored from an old backup would otherwise number new receipts the shop already has."""
+        if till.acked_seq == 0:
+            return
+        row = local.execute("SELECT hash FROM audit_events WHERE id = ?", (till.acked_seq,)).fetchone()
+        if row is None or row[0] != till.acked_hash:
+            raise ShopRefused(
+                f"this till's records do not continue what the shop database has from it (event {till.acked_seq}"
+                " differs: was its data folder restored from an older backup?). Nothing was sent; keep the "
+                "folder as it is and call support"
+            )
+
+    def _send_events(
+        self, conn: Connection, local: sqlite3.Connection, install: str, events: list[sqlite3.Row]
+    ) -> dict[str, int]:
+        rows: dict[str, list[dict[str, Any]]] = {
+            "events": [],
+            "receipts": [],
+            "lines": [],
+            "tenders": [],
+            "refunds": [],
+            "voids": [],
+            "movements": [],
+            "z": [],
+        }
+        sent = {"receipt": 0, "refund": 0}
+        for event in events:
+            rows["events"].append(
+                {
+                    "install_id": install,
+                    "seq": event["id"],
+                    **{k: event[k] for k in ("till_id", "at", "kind", "actor", "approved_by", "subject")},
+                    **{k: event[k] for k in ("payload", "prev_hash", "hash")},
+                }
+            )
+            if event["kind"] in COPIED_KINDS:
+                continue
+            payload = json.loads(event["payload"])
+            kind = payload.get("record")
+            if kind not in RECORD_KINDS:
+                continue
+            if kind == "receipt":
+                sent["receipt"] += self._receipt(local, payload["id"], rows)
+            elif kind == "refund":
+                sent["refund"] += self._refund(local, payload["id"], rows)
+            elif kind == "void":
+                self._row(local, "voids", payload["id"], rows["voids"], "void_id")
+            elif kind == "drawer_movement":
+                self._row(local, "drawer_movements", payload["id"], rows["movements"], "movement_id")
+            else:
+                self._row(local, "z_reports", payload["id"], rows["z"], None)
+        for name, table in (
+            ("events", t.EVENTS),
+            ("receipts", t.RECEIPTS),
+            ("lines", t.RECEIPT_LINES),
+            ("tenders", t.TENDERS),
+            ("refunds", t.REFUNDS),
+            ("voids", t.VOIDS),
+            ("movements", t.DRAWER_MOVEMENTS),
+            ("z", t.Z_REPORTS),
+        ):
+            _insert_new(conn, table, rows[name])
+        return sent
+
+    def _receipt(self, local: sqlite3.Connection, receipt_id: int, rows: dict[str, list[dict[str, Any]]]) -> int:
+        r = local.execute("SELECT * FROM receipts WHERE id = ?", (receipt_id,)).fetchone()
+        if r is None or not self._shared(r["till_id"]):
+            return 0
+        key = {"till_id": r["till_id"], "receipt_no": r["receipt_no"]}
+        tenders = local.execute(
+            "SELECT * FROM tenders WHERE sale_id = ? AND state = 'paid' ORDER BY part_no", (r["sale_id"],)
+        ).fetchall()
+        tips = sum(x["tendered_minor"] - x["amount_minor"] for x in tenders if x["kind"] == "card")
+        rows["receipts"].append(
+            {
+                **key,
+                **{
+                    k: r[k]
+                    for k in (
+                        "created_at",
+                        "currency",
+                        "total_minor",
+                        "tax_minor",
+                        "discount_minor",
+                        "card_minor",
+                        "cash_minor",
+                        "change_minor",
+                        "rounding_minor",
+                        "payment_intent",
+                        "card_brand",
+                        "card_last4",
+                        "cashier",
+                        "store_name",
+                        "store_address",
+                        "receipt_footer",
+                    )
+                },
+                "tips_minor": tips,
+            }
+        )
+        for line in local.execute("SELECT * FROM sale_lines WHERE sale_id = ? ORDER BY line_no", (r["sale_id"],)):
+            rows["lines"].append(
+                {
+                    **key,
+                    **{
+                        k: line[k]
+                        for k in (
+                            "line_no",
+                            "sku",
+                            "name",
+                            "quantity",
+                            "unit_price_minor",
+                            "tax_rate_bp",
+                            "net_minor",
+                            "tax_minor",
+                            "gross_minor",
+                            "line_discount_minor",
+                            "cart_share_minor",
+                        )
+                    },
+                }
+            )
+        for x in tenders:
+            rows["tenders"].append(
+                {
+                    **key,
+                    **{
+                        k: x[k]
+                        for k in (
+                            "part_no",
+                            "kind",
+                            "amount_minor",
+                            "tendered_minor",
+                            "change_minor",
+                            "rounding_minor",
+                            "payment_intent",
+                            "card_brand",
+                            "card_last4",
+                        )
+                    },
+                }
+            )
+        return 1
+
+    def _refund(self, local: sqlite3.Connection, refund_id: int, rows: dict[str, list[dict[str, Any]]]) -> int:
+        f = local.execute(
+            "SELECT f.*, r.till_id AS receipt_till_id, r.receipt_no, x.part_no FROM refunds f"
+            " JOIN receipts r ON r.id = f.receipt_id LEFT JOIN tenders x ON x.id = f.tender_id WHERE f.id = ?",
+            (refund_id,),
+        ).fetchone()
+        if f is None or f["refund_no"] is None or not self._shared(f["till_id"]):
+            return 0
+        lines = local.execute(
+            "SELECT line_no, quantity, amount_minor FROM refund_lines WHERE refund_id = ? ORDER BY line_no",
+            (refund_id,),
+        ).fetchall()
+        rows["refunds"].append(
+            {
+                "till_id": f["till_id"],
+                "refund_no": f["refund_no"],
+                "receipt_till_id": f["receipt_till_id"],
+                "receipt_no": f["receipt_no"],
+                "at": f["updated_at"],
+                "created_at": f["created_at"],
+                "amount_minor": f["amount_minor"],
+                "tax_minor": f["tax_minor"],
+                "currency": f["currency"],
+                "tender_kind": f["tender_kind"],
+                "tender_part_no": f["part_no"],
+                "cash_for_card": bool(f["cash_for_card"]),
+                "stripe_refund": f["stripe_refund"],
+                "reason": f["reason"],
+                "cashier": f["cashier"],
+                "lines": json.dumps([list(line) for line in lines]),
+            }
+        )
+        return 1
+
+    def _row(
+        self, local: sqlite3.Connection, table: str, row_id: int, out: list[dict[str, Any]], id_as: str | None
+    ) -> None:
+        row = audit.row_record(local, table, row_id)
+        if not row or not self._shared(row["till_id"]):
+            return
+        if id_as is not None:
+            row[id_as] = row.pop("id")
+        else:
+            row.pop("id")
+        for dropped in ("sale_id", "last_receipt_no", "last_refund_no", "last_movement_id", "last_void_id"):
+            row.pop(dropped, None)
+        out.append(row)
+
+    def _send_edits(
+        self, conn: Connection, local: sqlite3.Connection, till_id: str, edits: list[sqlite3.Row]
+    ) -> tuple[int, int]:
+        """The products and settings edited here, as they stand now, each with a new shop version."""
+        skus = list(dict.fromkeys(e["key"] for e in edits if e["kind"] == "product"))
+        keys = list(dict.fromkeys(e["key"] for e in edits if e["kind"] == "setting" and e["key"] in SHOP_WIDE))
+        stamp = now_iso()
+        products = []
+        for sku in skus:
+            p = local.execute("SELECT * FROM products WHERE sku = ?", (sku,)).fetchone()
+            if p is not None:
+                products.append(p)
+        if products:
+            first = self._versions(conn, "catalog", len(products))
+            _upsert(
+                conn,
+                t.PRODUCTS,
+                [
+                    {
+                        **{k: p[k] for k in ("sku", "barcode", "name", "category", "price_minor", "currency")},
+                        "tax_rate_bp": p["tax_rate_bp"],
+                        "active": bool(p["active"]),
+                        "version": first + n,
+                        "edited_by": till_id,
+                        "edited_at": stamp,
+                    }
+                    for n, p in enumerate(products)
+                ],
+                ("sku",),
+            )
+        settings = [(k, _local_value(local, k)) for k in keys]
+        settings = [(k, v) for k, v in settings if v is not None]
+        if settings:
+            first = self._versions(conn, "settings", len(settings))
+            _upsert(
+                conn,
+                t.SETTINGS,
+                [
+                    {"key": k, "value": v, "version": first + n, "edited_by": till_id, "edited_at": stamp}
+                    for n, (k, v) in enumerate(settings)
+                ],
+                ("key",),
+            )
+        return len(products), len(settings)
+
+    @staticmethod
+    def _versions(conn: Connection, name: str, count: int) -> int:
+        """The first of `count` new versions; the counter's row stays locked until this commits."""
+        last = conn.execute(
+            text("UPDATE shop_counters SET value = value + :n WHERE name = :name RETURNING value"),
+            {"n": count, "name": name},
+        ).scalar_one()
+        return int(last) - count + 1
+
+    def _remember(self, acked: int, products_sent: int) -> None:
+        """What the shop acknowledged, kept here for the status bar (the shop's row is the truth)."""
+        with raw.write(self._local) as local:
+            _set_local(local, "shop_acked_seq", str(acked))
+            _set_local(local, "shop_outbox_sent", str(products_sent))
+            # Sent edits are kept only until the shop has them; the newest stays so that SQLite never
+            # hands a new edit an id at or below the acknowledged one.
+            local.execute("DELETE FROM shop_outbox WHERE id < ?", (products_sent,))
+
+    # -- down -----------------------------------------------------------------------------------
+    def pull(self) -> Pulled:
+        with shop_errors():
+            self._ready()
+            products = self._pull_products()
+            settings, skipped = self._pull_settings()
+        return Pulled(products, settings, tuple(skipped))
+
+    def _pending(self, local: sqlite3.Connection, kind: str) -> set[str]:
+        sent = int(_local_value(local, "shop_outbox_sent") or 0)
+        return {row[0] for row in local.execute("SELECT key FROM shop_outbox WHERE kind = ? AND id > ?", (kind, sent))}
+
+    def _pull_products(self) -> int:
+        taken = 0
+        while True:
+            with raw.connection(self._local) as local:
+                since = int(_local_value(local, "shop_products_version") or 0)
+            with self._shop.connect() as conn:
+                found = (
+                    conn.execute(
+                        select(t.PRODUCTS)
+                        .where(t.PRODUCTS.c.version > since)
+                        .order_by(t.PRODUCTS.c.version)
+                        .limit(5000)
+                    )
+                    .mappings()
+                    .all()
+                )
+            if not found:
+                return taken
+            with raw.write(self._local) as local:
+                pending = self._pending(local, "product")
+                for p in found:
+                    if p["sku"] in pending:
+                        continue  # edited here and not sent yet: it goes up next round, and wins
+                    if p["barcode"]:
+                        # A barcode that moved to this product leaves the one that had it here.
+                        local.execute(
+                            "UPDATE products SET barcode = NULL WHERE barcode = ? AND sku != ?",
+                            (p["barcode"], p["sku"]),
+                        )
+                    local.execute(
+                        "INSERT INTO products (sku, barcode, name, category, price_minor, currency, tax_rate_bp,"
+                        " active) VALUES (?,?,?,?,?,?,?,?) ON CONFLICT(sku) DO UPDATE SET barcode = excluded.barcode,"
+                        " name = excluded.name, category = excluded.category, price_minor = excluded.price_minor,"
+                        " currency = excluded.currency, tax_rate_bp = excluded.tax_rate_bp, active = excluded.active",
+                        (
+                            p["sku"],
+                            p["barcode"],
+                            p["name"],
+                            p["category"],
+                            p["price_minor"],
+                            p["currency"],
+                            p["tax_rate_bp"],
+                            1 if p["active"] else 0,
+                        ),
+                    )
+                    taken += 1
+                _set_local(local, "shop_products_version", str(found[-1]["version"]))
+
+    def _pull_settings(self) -> tuple[int, list[str]]:
+        with raw.connection(self._local) as local:
+            since = int(_local_value(local, "shop_settings_version") or 0)
+        with self._shop.connect() as conn:
+            found = (
+                conn.execute(select(t.SETTINGS).where(t.SETTINGS.c.version > since).order_by(t.SETTINGS.c.version))
+                .mappings()
+                .all()
+            )
+        if not found:
+            return 0, []
+        skipped: list[str] = []
+        changed: dict[str, Any] = {}
+        with raw.write(self._local) as local:
+            pending = self._pending(local, "setting")
+            for s in found:
+                key, value = s["key"], s["value"]
+                if key not in SHOP_WIDE or key in pending or _local_value(local, key) == value:
+                    continue
+                if key == "currency":
+                    sales = local.execute("SELECT count(*) FROM sales WHERE currency != ?", (value,)).fetchone()[0]
+                    if sales:
+                        skipped.append(
+                            f"the shop's currency is {value}, but this till has {sales} sale(s) in another one"
+                        )
+                        continue
+                _set_local(local, key, value)
+                changed[key] = decode(key, value)
+            if changed:
+                till = _local_value(local, "till_id") or "T1"
+                audit.append(local, till, "settings_from_shop", "store settings", changed, actor="")
+            _set_local(local, "shop_settings_version", str(found[-1]["version"]))
+        self._settings.forget()
+        return len(changed), skipped
+
+    # -- what is waiting ------------------------------------------------------------------------
+    def waiting(self) -> Waiting:
+        with raw.connection(self._local) as local:
+            acked = int(_local_value(local, "shop_acked_seq") or 0)
+            sent = int(_local_value(local, "shop_outbox_sent") or 0)
+            counts = dict(
+                local.execute(
+                    "SELECT json_extract(payload, '$.record'), count(*) FROM audit_events WHERE id > ?"
+                    " AND kind NOT IN (?, ?) GROUP BY 1",
+                    (acked, *COPIED_KINDS),
+                ).fetchall()
+            )
+            events = local.execute("SELECT count(*) FROM audit_events WHERE id > ?", (acked,)).fetchone()[0]
+            edits = local.execute("SELECT count(*) FROM shop_outbox WHERE id > ?", (sent,)).fetchone()[0]
+        return Waiting(events, counts.get("receipt", 0), counts.get("refund", 0), edits)
+
+
+def _taken(till_id: str) -> str:
+    return (
+        f"till id {till_id} is already used by another till of this shop. Give this till its own id with "
+        "`pos settings set till_id T2` (after a Z report)"
+    )
+
+
+__all__ = ["ShopDatabaseLink"]

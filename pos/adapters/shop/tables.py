@@ -1,0 +1,229 @@
+"""The shop database's tables (SQLModel, their own metadata: a till's SQLite never gets them).
+
+Everything a till sends is keyed by the till that wrote it and that till's own number for it
+(`(till_id, receipt_no)`, `(till_id, refund_no)`, …), so an upsert sent twice lands once and two
+tills can never collide. Timestamps are the tills' ISO 8601 UTC strings, compared as text exactly
+as the till's own reports compare them, so a shop report and the tills' reports pick the same rows.
+"""
+
+from __future__ import annotations
+
+from sqlalchemy import BigInteger, Column, Index, Table, Text
+from sqlalchemy.orm import registry
+from sqlmodel import Field, SQLModel
+
+
+class ShopModel(SQLModel, registry=registry()):
+    """Base of the shop's tables: a metadata of their own, migrated by Alembic (migrations/)."""
+
+
+class ShopTill(ShopModel, table=True):
+    """A till that joined the shop: its data folder's install id, the till id it answers to, and
+    how far the shop has its audit trail (the outbox's acknowledgement)."""
+
+    __tablename__ = "shop_tills"
+    install_id: str = Field(primary_key=True)
+    till_id: str = Field(unique=True)
+    joined_at: str
+    last_sync_at: str | None = None
+    acked_seq: int = Field(default=0, sa_column_kwargs={"server_default": "0"})
+    acked_hash: str = Field(default="", sa_column_kwargs={"server_default": ""})
+    products_sent: int = Field(default=0, sa_column_kwargs={"server_default": "0"})  # the till's catalog outbox
+
+
+class ShopEvent(ShopModel, table=True):
+    """A till's audit trail, copied in order: the shop's anchor for it (docs/security.md)."""
+
+    __tablename__ = "shop_events"
+    install_id: str = Field(primary_key=True)
+    seq: int = Field(primary_key=True)
+    till_id: str
+    at: str
+    kind: str
+    actor: str
+    approved_by: str
+    subject: str
+    payload: str = Field(sa_column=Column(Text, nullable=False))
+    prev_hash: str
+    hash: str
+
+
+class ShopReceipt(ShopModel, table=True):
+    __tablename__ = "shop_receipts"
+    __table_args__ = (
+        Index("ix_shop_receipts_created_at", "created_at"),
+        Index("ix_shop_receipts_payment_intent", "payment_intent"),
+    )
+    till_id: str = Field(primary_key=True)
+    receipt_no: int = Field(primary_key=True)
+    created_at: str
+    currency: str
+    total_minor: int
+    tax_minor: int
+    discount_minor: int
+    card_minor: int
+    cash_minor: int
+    change_minor: int
+    rounding_minor: int
+    tips_minor: int  # what its cards were charged beyond their share (tips on the reader)
+    payment_intent: str | None = None
+    card_brand: str | None = None
+    card_last4: str | None = None
+    cashier: str = ""
+    store_name: str | None = None
+    store_address: str | None = None
+    receipt_footer: str | None = None
+
+
+class ShopReceiptLine(ShopModel, table=True):
+    __tablename__ = "shop_receipt_lines"
+    till_id: str = Field(primary_key=True)
+    receipt_no: int = Field(primary_key=True)
+    line_no: int = Field(primary_key=True)
+    sku: str
+    name: str
+    quantity: int
+    unit_price_minor: int
+    tax_rate_bp: int
+    net_minor: int
+    tax_minor: int
+    gross_minor: int
+    line_discount_minor: int = 0
+    cart_share_minor: int = 0
+
+
+class ShopTender(ShopModel, table=True):
+    __tablename__ = "shop_tenders"
+    till_id: str = Field(primary_key=True)
+    receipt_no: int = Field(primary_key=True)
+    part_no: int = Field(primary_key=True)
+    kind: str
+    amount_minor: int
+    tendered_minor: int
+    change_minor: int = 0
+    rounding_minor: int = 0
+    payment_intent: str | None = None
+    card_brand: str | None = None
+    card_last4: str | None = None
+
+
+class ShopRefund(ShopModel, table=True):
+    """A refund, numbered at the till that gave it; it may be of another till's receipt."""
+
+    __tablename__ = "shop_refunds"
+    __table_args__ = (
+        Index("ix_shop_refunds_at", "at"),
+        Index("ix_shop_refunds_receipt", "receipt_till_id", "receipt_no"),
+    )
+    till_id: str = Field(primary_key=True)
+    refund_no: int = Field(primary_key=True)
+    receipt_till_id: str
+    receipt_no: int
+    at: str  # when Stripe (or the drawer) gave it back: the till's updated_at, as its reports use
+    created_at: str
+    amount_minor: int
+    tax_minor: int
+    currency: str
+    tender_kind: str
+    tender_part_no: int | None = None
+    cash_for_card: bool = False
+    stripe_refund: str | None = None
+    reason: str | None = None
+    cashier: str = ""
+    lines: str = Field(default="[]", sa_column=Column(Text, nullable=False))  # [[line_no, quantity, amount]]
+
+
+class ShopVoid(ShopModel, table=True):
+    __tablename__ = "shop_voids"
+    till_id: str = Field(primary_key=True)
+    void_id: int = Field(primary_key=True)
+    kind: str
+    amount_minor: int
+    currency: str
+    reason: str
+    cashier: str = ""
+    approved_by: str = ""
+    at: str = Field(index=True)
+
+
+class ShopDrawerMovement(ShopModel, table=True):
+    __tablename__ = "shop_drawer_movements"
+    till_id: str = Field(primary_key=True)
+    movement_id: int = Field(primary_key=True)
+    kind: str
+    amount_minor: int
+    currency: str
+    reason: str
+    cashier: str = ""
+    at: str = Field(index=True)
+
+
+class ShopZReport(ShopModel, table=True):
+    __tablename__ = "shop_z_reports"
+    till_id: str = Field(primary_key=True)
+    z_no: int = Field(primary_key=True)
+    period_start: str
+    period_end: str
+    figures: str = Field(sa_column=Column(Text, nullable=False))
+    counted_cash_minor: int | None = None
+    cashier: str = ""
+    audit_head: str = ""
+
+
+class ShopProduct(ShopModel, table=True):
+    """The shop's catalog: edited at any till, sent up by its outbox; `version` orders the edits."""
+
+    __tablename__ = "shop_products"
+    sku: str = Field(primary_key=True)
+    barcode: str | None = None
+    name: str
+    category: str
+    price_minor: int
+    currency: str
+    tax_rate_bp: int
+    active: bool = True
+    version: int = Field(sa_column=Column(BigInteger, nullable=False, index=True))
+    edited_by: str = ""  # the till id whose edit this is
+    edited_at: str = ""
+
+
+class ShopSetting(ShopModel, table=True):
+    """The store settings every till shares (name, address, currency, tax, time zone, …)."""
+
+    __tablename__ = "shop_settings"
+    key: str = Field(primary_key=True)
+    value: str
+    version: int = Field(sa_column=Column(BigInteger, nullable=False, index=True))
+    edited_by: str = ""
+    edited_at: str = ""
+
+
+class ShopCounter(ShopModel, table=True):
+    """The catalog's and settings' version counter. Taken with UPDATE … RETURNING, which holds the
+    row until commit: edits get versions in the order they commit, so a till that read up to
+    version N never misses an edit numbered below N committed after it looked."""
+
+    __tablename__ = "shop_counters"
+    name: str = Field(primary_key=True)
+    value: int = Field(sa_column=Column(BigInteger, nullable=False))
+
+
+ALL_TABLES = ShopModel.metadata
+
+
+def _table(model: type[SQLModel]) -> Table:
+    return model.__table__  # type: ignore[attr-defined]
+
+
+# The tables as SQLAlchemy Core sees them (the sync writes in batches, not object by object).
+TILLS = _table(ShopTill)
+EVENTS = _table(ShopEvent)
+RECEIPTS = _table(ShopReceipt)
+RECEIPT_LINES = _table(ShopReceiptLine)
+TENDERS = _table(ShopTender)
+REFUNDS = _table(ShopRefund)
+VOIDS = _table(ShopVoid)
+DRAWER_MOVEMENTS = _table(ShopDrawerMovement)
+Z_REPORTS = _table(ShopZReport)
+PRODUCTS = _table(ShopProduct)
+SETTINGS = _table(ShopSetting)

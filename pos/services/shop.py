@@ -1,0 +1,167 @@
+"""A till in a shop with several tills: the shop database's sync, as the till sees it.
+
+Selling never waits on the shop database. Every record the till writes locally (receipts,
+refunds, voids, drawer movements, Z reports, and the audit events that cover them) is already an
+outbox: the audit trail is append-only and numbered, so what the shop still lacks is exactly the
+events above the sequence it acknowledged. A sync round sends those in order, each batch in one
+shop transaction that also moves the acknowledgement (idempotent upserts keyed by the till and
+its own number: sent twice, stored once), then brings the shop's catalog and settings down.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import date, datetime, timezone, tzinfo
+from typing import Callable, Protocol
+
+from pos.domain.report import DayReport
+
+
+class ShopUnreachable(Exception):
+    """The shop database cannot be reached now (network, server down); the till keeps selling."""
+
+
+class ShopRefused(Exception):
+    """The shop database answered but will not take this till as it is; the message says what to do."""
+
+
+@dataclass(frozen=True)
+class Pushed:
+    events: int = 0
+    receipts: int = 0
+    refunds: int = 0
+    products: int = 0
+    settings: int = 0
+
+
+@dataclass(frozen=True)
+class Pulled:
+    products: int = 0
+    settings: int = 0
+    skipped: tuple[str, ...] = ()  # shop settings this till could not take, and why
+
+
+@dataclass(frozen=True)
+class Waiting:
+    """What the shop does not have yet, as far as this till last heard."""
+
+    events: int = 0
+    receipts: int = 0
+    refunds: int = 0
+    catalog_edits: int = 0
+
+    @property
+    def nothing(self) -> bool:
+        return not (self.events or self.catalog_edits)
+
+
+class ShopReportStore(Protocol):
+    def for_date(self, day: date, currency: str) -> tuple[DayReport, dict[str, DayReport]]: ...
+
+
+class ShopLink(Protocol):
+    """The shop database as the sync sees it (adapters/shop/sync.py)."""
+
+    def check_till_id(self, till_id: str) -> None: ...
+    def push(self) -> Pushed: ...
+    def pull(self) -> Pulled: ...
+    def waiting(self) -> Waiting: ...
+
+
+@dataclass(frozen=True)
+class SyncResult:
+    at: datetime
+    pushed: Pushed = Pushed()
+    pulled: Pulled = Pulled()
+    waiting: Waiting = Waiting()
+    problem: str | None = None  # why the round stopped short (unreachable, refused)
+    refused: bool = False  # the shop will not take this till until a person acts
+
+    @property
+    def complete(self) -> bool:
+        return self.problem is None and self.waiting.nothing
+
+
+def _now() -> datetime:
+    return datetime.now(timezone.utc)
+
+
+def _receipts(n: int) -> str:
+    return f"{n} receipt{'s' if n != 1 else ''}"
+
+
+@dataclass
+class ShopSync:
+    """One sync round at a time; what the last one found, for the status bar and `pos sync`."""
+
+    link: ShopLink
+    reports: Callable[[], ShopReportStore] | None = None
+    clock: Callable[[], datetime] = _now
+    last: SyncResult | None = field(default=None, init=False)
+    last_success: datetime | None = field(default=None, init=False)
+
+    def round(self) -> SyncResult:
+        """Send what is waiting, then take the shop's catalog and settings. Never raises for the
+        shop being away: the result says so, and the next round picks up where this one stopped."""
+        pushed, pulled = Pushed(), Pulled()
+        problem, refused = None, False
+        try:
+            pushed = self.link.push()
+            pulled = self.link.pull()
+            if pulled.settings:  # taking the shop's settings is itself recorded (an audit event): send it
+                again = self.link.push()
+                pushed = Pushed(
+                    pushed.events + again.events,
+                    pushed.receipts + again.receipts,
+                    pushed.refunds + again.refunds,
+                    pushed.products + again.products,
+                    pushed.settings + again.settings,
+                )
+        except ShopUnreachable as exc:
+            problem = str(exc)
+        except ShopRefused as exc:
+            problem, refused = str(exc), True
+        waiting = self.link.waiting()
+        result = SyncResult(self.clock(), pushed, pulled, waiting, problem, refused)
+        if problem is None:
+            self.last_success = result.at
+        self.last = result
+        return result
+
+    def check_till_id(self, till_id: str) -> None:
+        """ShopRefused if another till of the shop has this id; ShopUnreachable if nobody can say."""
+        self.link.check_till_id(till_id)
+
+    def report(self, day: date, currency: str) -> tuple[DayReport, dict[str, DayReport]]:
+        """The shop's figures for a calendar day and each till's (ShopUnreachable if it is away)."""
+        if self.reports is None:
+            raise ShopRefused("no shop reports here")
+        return self.reports().for_date(day, currency)
+
+    def status_text(self, zone: tzinfo | None = None) -> str:
+        """One line for the status bar: "Shop: synced 12:03", or what is waiting and why."""
+        result = self.last
+        if result is None:
+            return "Shop: connecting…"
+        if result.problem is not None:
+            waiting = result.waiting.receipts
+            if result.refused:
+                return f"Shop database refused this till — {result.problem}"
+            return f"Shop database unreachable — {_receipts(waiting)} waiting"
+        at = result.at.astimezone(zone).strftime("%H:%M") if zone is not None else result.at.strftime("%H:%M")
+        if not result.waiting.nothing:
+            return f"Shop: synced {at}, {_receipts(result.waiting.receipts)} still waiting"
+        return f"Shop: synced {at}"
+
+
+__all__ = [
+    "Pulled",
+    "Pushed",
+    "ShopLink",
+    "ShopRefused",
+    "ShopReportStore",
+    "ShopSync",
+    "ShopUnreachable",
+    "SyncResult",
+    "Waiting",
+]

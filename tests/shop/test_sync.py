@@ -1,0 +1,239 @@
+"""Tills and a real PostgreSQL shop database: the outbox sync, exactly once, and what flows down.
+
+Every till here is the app's own wiring (build_context) on a real SQLite data folder, paying by
+card through the sandbox over HTTP and in cash; the shop database is a real PostgreSQL server
+(tests/helpers/pg.py). The same tests run on the SQLite engine the shop migrations also support.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from datetime import date
+
+import pytest
+
+from pos.app import build_context, open_back_office
+from pos.domain.catalog import Product
+from pos.domain.money import Money
+from pos.services.drawer import MovementKind
+from pos.services.outcomes import Paid
+from pos.services.shop import ShopRefused
+
+ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+
+
+def pos(*args: str, data_dir, shop_db: str, stdin: str | None = None) -> subprocess.CompletedProcess:
+    env = {**os.environ, "POS_SHOP_DB": shop_db}
+    return subprocess.run(
+        [sys.executable, "-m", "pos", "--data-dir", str(data_dir), *args],
+        capture_output=True,
+        text=True,
+        env=env,
+        cwd=ROOT,
+        input=stdin,
+        timeout=120,
+    )
+
+
+def till(tmp_path, name: str, sandbox, api_key, shop_db: str):
+    folder = tmp_path / name
+    office = open_back_office(folder)
+    office.store_settings.save(office.settings.__class__(**{**office.settings.__dict__, "till_id": name}))
+    office.close()
+    return build_context(folder, stripe_base_url=sandbox.url, api_key=api_key, shop_db=shop_db)
+
+
+def sell(context, count: int, *, start: int = 0) -> list[int]:
+    product = context.catalog.find_code("SHOP-1") or context.catalog.save(
+        Product(sku="SHOP-1", name="Flat white", category="Coffee", price=Money(550, "SGD"), tax_rate_bp=900)
+    )
+    numbers = []
+    for n in range(start, start + count):
+        context.till.new_sale()
+        context.till.cart.add(product, 1 + n % 3)
+        result = context.till.pay("pm_card_visa") if n % 2 else context.till.pay_cash(context.till.amount_due())
+        assert isinstance(result, Paid), result
+        numbers.append(result.receipt.receipt_no)
+    return numbers
+
+
+def shop_rows(pg, shop_db: str, sql: str) -> list[tuple]:
+    return pg.query(shop_db.rsplit("/", 1)[1], sql)
+
+
+def test_receipts_reach_the_shop_once_however_often_the_till_syncs(pg, shop_db, tmp_path, sandbox, api_key):
+    t1 = till(tmp_path, "T1", sandbox, api_key, shop_db)
+    try:
+        sell(t1, 6)
+        receipt_id = t1.receipts.receipt_id_for(2, "T1")
+        t1.refunds.refund(receipt_id, lines={1: 1})
+        first = t1.shop.round()
+        assert first.problem is None and first.complete
+        assert (first.pushed.receipts, first.pushed.refunds) == (6, 1)
+        again = t1.shop.round()  # nothing new: nothing sent
+        assert (again.pushed.events, again.pushed.receipts) == (0, 0)
+        sell(t1, 2, start=6)
+        assert t1.shop.round().pushed.receipts == 2
+    finally:
+        t1.close()
+    rows = shop_rows(pg, shop_db, "SELECT till_id, receipt_no FROM shop_receipts ORDER BY receipt_no")
+    assert rows == [("T1", n) for n in range(1, 9)]
+    assert shop_rows(pg, shop_db, "SELECT till_id, refund_no, receipt_no FROM shop_refunds") == [("T1", 1, 2)]
+    (events,) = shop_rows(pg, shop_db, "SELECT count(*) FROM shop_events")[0]
+    assert events >= 9  # every receipt's and the refund's, and whatever else the till recorded
+
+
+def test_a_batch_sent_again_after_a_lost_acknowledgement_stores_nothing_twice(pg, shop_db, tmp_path, sandbox, api_key):
+    t1 = till(tmp_path, "T1", sandbox, api_key, shop_db)
+    try:
+        sell(t1, 3)
+        assert t1.shop.round().complete
+        # The till forgets what the shop acknowledged, as if it died between the shop's commit and
+        # its own note of it; and the shop's acknowledgement is wound back too (the worst case).
+        shop_rows(pg, shop_db, "UPDATE shop_tills SET acked_seq = 0, acked_hash = '' RETURNING 1")
+        again = t1.shop.round()
+        assert again.problem is None and again.pushed.receipts == 3  # sent again…
+    finally:
+        t1.close()
+    # …and stored once.
+    assert shop_rows(pg, shop_db, "SELECT count(*), count(DISTINCT receipt_no) FROM shop_receipts") == [(3, 3)]
+
+
+def test_shop_report_is_the_sum_of_the_tills_reports(pg, shop_db, tmp_path, sandbox, api_key):
+    tills = [till(tmp_path, name, sandbox, api_key, shop_db) for name in ("T1", "T2", "T3")]
+    try:
+        for n, context in enumerate(tills):
+            sell(context, 4 + n)
+            context.refunds.refund(context.receipts.receipt_id_for(1, context.settings.till_id), lines={1: 1})
+            context.drawer.move(MovementKind.PAID_IN, Money(1000 * (n + 1), "SGD"), "change float top-up")
+            assert context.shop.round().complete
+    finally:
+        for context in tills:
+            context.close()
+    today = date.today().isoformat()
+    shop = pos("shop", "report", "--date", today, "--format", "json", data_dir=tmp_path / "T1", shop_db=shop_db)
+    assert shop.returncode == 0, shop.stderr
+    shop_json = json.loads(shop.stdout)
+    mine = {}
+    for name in ("T1", "T2", "T3"):
+        result = pos("report", "--date", today, "--format", "json", data_dir=tmp_path / name, shop_db=shop_db)
+        assert result.returncode == 0, result.stderr
+        mine[name] = json.loads(result.stdout)
+    assert set(shop_json["by_till"]) == {"T1", "T2", "T3"}
+    for key, value in shop_json.items():
+        if isinstance(value, int) and not isinstance(value, bool) and key != "z_no":
+            assert value == sum(report[key] for report in mine.values()), key
+    for name, report in mine.items():
+        theirs = shop_json["by_till"][name]
+        for key in ("sales_count", "gross_minor", "refunds_minor", "net_tax_minor", "paid_in_minor", "tax_by_rate"):
+            assert theirs[key] == report[key], (name, key)
+        assert theirs["gross_by_hour_minor"] == report["gross_by_hour_minor"]
+    assert shop_json["sales_count"] == 4 + 5 + 6
+
+
+def test_a_second_till_cannot_take_a_till_id_already_in_the_shop(pg, shop_db, tmp_path, sandbox, api_key):
+    first = till(tmp_path, "T1", sandbox, api_key, shop_db)
+    try:
+        assert first.shop.round().complete
+    finally:
+        first.close()
+    second = till(tmp_path / "other", "T1", sandbox, api_key, shop_db)
+    try:
+        result = second.shop.round()
+        assert result.refused and "already used by another till" in (result.problem or "")
+        with pytest.raises(ShopRefused):
+            second.shop.check_till_id("T1")
+    finally:
+        second.close()
+    refused = pos("settings", "set", "till_id", "T1", data_dir=tmp_path / "third", shop_db=shop_db)
+    # A third folder starts as T1 already; asking for T1 at a shop where it is taken is refused.
+    assert refused.returncode == 1 and "already used by another till" in refused.stderr
+    taken = pos("settings", "set", "till_id", "T2", data_dir=tmp_path / "third", shop_db=shop_db)
+    assert taken.returncode == 0, taken.stderr
+    shown = pos("settings", "show", data_dir=tmp_path / "third", shop_db=shop_db)
+    assert "till_id = T2" in shown.stdout
+
+
+def test_catalog_and_settings_edited_at_one_till_reach_the_others(pg, shop_db, tmp_path, sandbox, api_key):
+    t1 = till(tmp_path, "T1", sandbox, api_key, shop_db)
+    t2 = till(tmp_path, "T2", sandbox, api_key, shop_db)
+    try:
+        t1.catalog.save(
+            Product(sku="CAKE", name="Carrot cake", category="Cake", price=Money(600, "SGD"), tax_rate_bp=900)
+        )
+        settings = t1.settings
+        t1.store_settings.save(settings.__class__(**{**settings.__dict__, "store_name": "Kopi Two Counters"}))
+        assert t1.shop.round().complete
+        pulled = t2.shop.round()
+        assert pulled.complete and pulled.pulled.products >= 1 and pulled.pulled.settings >= 1
+        assert t2.catalog.find_code("CAKE").price == Money(600, "SGD")
+        assert t2.settings.store_name == "Kopi Two Counters"
+        assert t2.settings.till_id == "T2"  # the till's own settings stay its own
+        # Both edit the same product: the edit that reaches the shop last wins, at every till.
+        t2.catalog.save(
+            Product(sku="CAKE", name="Carrot cake", category="Cake", price=Money(650, "SGD"), tax_rate_bp=900)
+        )
+        t1.catalog.save(
+            Product(sku="CAKE", name="Carrot cake", category="Cake", price=Money(700, "SGD"), tax_rate_bp=900)
+        )
+        assert t2.shop.round().complete  # T2's edit reaches the shop first…
+        assert t1.shop.round().complete  # …T1's last: it wins
+        assert t2.shop.round().complete
+        assert t1.catalog.find_code("CAKE").price == Money(700, "SGD")
+        assert t2.catalog.find_code("CAKE").price == Money(700, "SGD")
+    finally:
+        t1.close()
+        t2.close()
+    (price,) = shop_rows(pg, shop_db, "SELECT price_minor FROM shop_products WHERE sku = 'CAKE'")[0]
+    assert price == 700
+
+
+def test_catalog_import_against_the_shop_database_reaches_a_till_that_was_offline(
+    pg, shop_db, tmp_path, sandbox, api_key
+):
+    csv_file = tmp_path / "menu.csv"
+    csv_file.write_text(
+        "sku,barcode,name,category,price,tax_rate\n"
+        "TEA,888001,Teh tarik,Drinks,2.80,9\n"
+        "KAYA,888002,Kaya toast,Food,3.20,9\n"
+    )
+    t2 = till(tmp_path, "T2", sandbox, api_key, shop_db)
+    assert t2.shop.round().complete
+    t2.close()
+    imported = pos("catalog", "import", str(csv_file), data_dir=tmp_path / "T1", shop_db=shop_db)
+    assert imported.returncode == 0, imported.stderr
+    assert "Sent to the shop database" in imported.stdout
+    synced = pos("sync", data_dir=tmp_path / "T2", shop_db=shop_db)
+    assert synced.returncode == 0, synced.stderr
+    office = open_back_office(tmp_path / "T2")
+    try:
+        assert office.catalog.find_code("888002").name == "Kaya toast"
+    finally:
+        office.close()
+
+
+def test_the_password_never_travels_in_the_address(tmp_path, shop_db):
+    url = shop_db.replace("postgres@", "postgres:secret@")
+    result = pos("sync", data_dir=tmp_path / "T1", shop_db=url)
+    assert result.returncode == 1
+    assert "secret" not in result.stderr + result.stdout
+    assert "pos shop set-password" in result.stderr and "Traceback" not in result.stderr
+
+
+@pytest.mark.parametrize("engine", ["sqlite"])
+def test_the_same_migrations_and_sync_run_on_sqlite(tmp_path, sandbox, api_key, engine):
+    shop_db = f"sqlite:///{tmp_path / 'shop.sqlite3'}"
+    t1 = till(tmp_path, "T1", sandbox, api_key, shop_db)
+    t2 = till(tmp_path, "T2", sandbox, api_key, shop_db)
+    try:
+        sell(t1, 3)
+        sell(t2, 2)
+        assert t1.shop.round().complete and t2.shop.round().complete
+        shop, by_till = t1.shop.report(date.today(), "SGD")
+        assert (shop.sales_count, sorted(by_till)) == (5, ["T1", "T2"])
+    finally:
+        t1.close()
+        t2.close()
