@@ -33,6 +33,10 @@ REFUND_POINTS = (
     "after_refund_sent",  # Stripe made the refund; its answer not journaled yet
 )
 
+SYNC_POINTS = (
+    "after_shop_commit",  # a batch committed at the shop database; the till has not noted it yet
+)
+
 
 def crash_point(name: str) -> None:
     if os.environ.get("POS_CRASH_AT") == name:

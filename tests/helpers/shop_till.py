@@ -7,11 +7,15 @@ headless till. Odd sales are paid by card (through the sandbox), even ones in ca
 receipt is refunded in part. Every SYNC_EVERY sales (default 5) it runs a sync round, as the
 GUI's background sync would, and once more at the end; a sync that finds the shop away is
 reported and selling goes on. Prints `paid N RECEIPT` and `sync OK|AWAY …`, flushed.
+SHOP_TILL_CASH=1 takes every sale in cash (a quick day of thousands of sales). SHOP_TILL_GATE=PATH
+holds the till after its first sync until PATH exists (a test cuts the shop's server meanwhile).
 """
 
 from __future__ import annotations
 
+import os
 import sys
+import time
 
 from pos.app import build_context
 from pos.domain.catalog import Product
@@ -30,7 +34,8 @@ def main() -> int:
     for n in range(count):
         context.till.new_sale()
         context.till.cart.add(product, 1 + n % 3)
-        result = context.till.pay("pm_card_visa") if n % 2 else context.till.pay_cash(context.till.amount_due())
+        by_card = n % 2 and not os.environ.get("SHOP_TILL_CASH")
+        result = context.till.pay("pm_card_visa") if by_card else context.till.pay_cash(context.till.amount_due())
         if not isinstance(result, Paid):
             print(f"not paid {n} {type(result).__name__}", flush=True)
             continue
@@ -42,6 +47,9 @@ def main() -> int:
             context.refunds.refund(receipt_id, lines={1: 1})
         if (n + 1) % every == 0:
             _sync(context)
+            gate = os.environ.pop("SHOP_TILL_GATE", None)
+            while gate and not os.path.exists(gate):
+                time.sleep(0.05)  # a condition, not a clock: the test opens the gate
     _sync(context)
     context.close()
     return 0

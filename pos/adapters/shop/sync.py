@@ -28,6 +28,7 @@ from sqlalchemy.exc import IntegrityError
 from pos.adapters.db import audit, raw
 from pos.adapters.db.raw import now_iso
 from pos.adapters.db.settings import SHOP_WIDE, SettingsRepo, decode
+from pos.services.crashpoints import crash_point
 from pos.services.shop import Pulled, Pushed, ShopRefused, Waiting
 
 from . import tables as t
@@ -83,14 +84,12 @@ class ShopDatabaseLink:
         *,
         shared: Callable[[str], bool] = lambda _till: True,
         batch: int = 500,
-        after_commit: Callable[[int], None] | None = None,
     ):
         self._local = local
         self._shop = shop
         self._settings = settings
         self._shared = shared  # whether a till id's records belong in the shop (demo sales do not)
         self._batch = batch
-        self._after_commit = after_commit  # test seam: a crash right after a batch committed at the shop
         self._migrated = False
 
     # -- this till's identity ---------------------------------------------------------------------
@@ -186,8 +185,7 @@ class ShopDatabaseLink:
                         values["products_sent"] = edits[-1]["id"]
                     conn.execute(t.TILLS.update().where(t.TILLS.c.install_id == install).values(**values))
                 acked = values.get("acked_seq", till.acked_seq)
-                if self._after_commit is not None:
-                    self._after_commit(acked)
+                crash_point("after_shop_commit")  # the crash tests' seam (services/crashpoints.py)
                 self._remember(acked, values.get("products_sent", till.products_sent))
                 total = Pushed(
                     total.events + len(events),
