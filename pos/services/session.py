@@ -19,6 +19,7 @@ from .receipts import Receipts
 from .refunds import Refunds
 from .reports import Reports
 from .settings import Settings, StoreSettings
+from .shop import ShopSync
 from .staff import Staff
 from .till import Till
 
@@ -37,6 +38,7 @@ class Session(Protocol):
     readers: CardReaders
     staff: Staff
     audit: AuditTrail
+    shop: ShopSync | None  # the shop database's sync, when this till is one of a shop's
     key_state: KeyState | None
     read_only: str | None  # why this window only looks (another process sells from the folder)
 

@@ -13,6 +13,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import date, datetime, timezone, tzinfo
 from typing import Callable, Protocol
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from pos.domain.report import DayReport
 
@@ -63,6 +64,7 @@ class ShopLink(Protocol):
     """The shop database as the sync sees it (adapters/shop/sync.py)."""
 
     def check_till_id(self, till_id: str) -> None: ...
+    def copy_receipt(self, till_id: str, receipt_no: int) -> int | None: ...
     def push(self) -> Pushed: ...
     def pull(self) -> Pulled: ...
     def waiting(self) -> Waiting: ...
@@ -132,14 +134,25 @@ class ShopSync:
         """ShopRefused if another till of the shop has this id; ShopUnreachable if nobody can say."""
         self.link.check_till_id(till_id)
 
+    def receipt_from(self, till_id: str, receipt_no: int) -> int | None:
+        """Another till's receipt, brought here with the refunds other tills gave on it, to look at or
+        refund (the refund is numbered at this till). Its local id, or None if the shop has no such
+        receipt; ShopUnreachable when the shop database is away (a refund of another till's receipt
+        needs it: only the shop knows what was refunded elsewhere)."""
+        return self.link.copy_receipt(till_id.strip(), receipt_no)
+
     def report(self, day: date, currency: str) -> tuple[DayReport, dict[str, DayReport]]:
         """The shop's figures for a calendar day and each till's (ShopUnreachable if it is away)."""
         if self.reports is None:
             raise ShopRefused("no shop reports here")
         return self.reports().for_date(day, currency)
 
-    def status_text(self, zone: tzinfo | None = None) -> str:
-        """One line for the status bar: "Shop: synced 12:03", or what is waiting and why."""
+    def status_text(self, time_zone: str = "") -> str:
+        """One line for the status bar: "Shop: synced 12:03" (the store's time), or what is waiting and why."""
+        try:
+            zone: tzinfo | None = ZoneInfo(time_zone) if time_zone else None
+        except (ZoneInfoNotFoundError, ValueError):
+            zone = None
         result = self.last
         if result is None:
             return "Shop: connecting…"
@@ -148,7 +161,7 @@ class ShopSync:
             if result.refused:
                 return f"Shop database refused this till — {result.problem}"
             return f"Shop database unreachable — {_receipts(waiting)} waiting"
-        at = result.at.astimezone(zone).strftime("%H:%M") if zone is not None else result.at.strftime("%H:%M")
+        at = result.at.astimezone(zone).strftime("%H:%M")  # None: the computer's own time zone
         if not result.waiting.nothing:
             return f"Shop: synced {at}, {_receipts(result.waiting.receipts)} still waiting"
         return f"Shop: synced {at}"

@@ -43,6 +43,7 @@ if TYPE_CHECKING:  # annotations only: the window's frame paints before the serv
     from pos.domain.receipt import Receipt
 
 RECOVERY_INTERVAL_MS = 60_000
+SHOP_SYNC_INTERVAL_MS = 30_000  # a sync round with the shop database (when there is one)
 log = logging.getLogger(__name__)
 
 
@@ -71,9 +72,14 @@ class MainWindow(QMainWindow):
         self.cashier_label = named(QLabel(""), "cashierLabel")
         self.sign_out_button = named(QPushButton("Sign out"), "signOutButton")
         self.sign_out_button.setVisible(False)
+        self.shop_label = named(QLabel(""), "shopStatus")  # the shop database's sync, when there is one
+        self.shop_label.setVisible(False)
+        self._syncing = False
+        self.shop_interval_ms = SHOP_SYNC_INTERVAL_MS
         self.statusBar().addWidget(self.mode_label)
         self.statusBar().addWidget(self.endpoint_label)
         self.statusBar().addPermanentWidget(self.status_message, 1)
+        self.statusBar().addPermanentWidget(self.shop_label)
         self.statusBar().addPermanentWidget(self.cashier_label)
         self.statusBar().addPermanentWidget(self.sign_out_button)
         if context is not None:
@@ -201,6 +207,14 @@ class MainWindow(QMainWindow):
                 action.setEnabled(False)
             return
         self._recovery_timer.start()
+        if context.shop is not None:
+            # Selling never waits on the shop database: a round runs on a worker, now and every so often.
+            self.shop_label.setText(context.shop.status_text())
+            self.shop_label.setVisible(True)
+            self._shop_timer = QTimer(self, interval=self.shop_interval_ms)
+            self._shop_timer.timeout.connect(self.sync_shop)
+            self._shop_timer.start()
+            QTimer.singleShot(0, self.sync_shop)
         QTimer.singleShot(0, lambda: self.run_recovery(quiet=False))
         QTimer.singleShot(0, self._check_audit_trail)
         QTimer.singleShot(0, self.require_sign_in)
@@ -630,6 +644,34 @@ class MainWindow(QMainWindow):
         self.say("The printer could not be used (details are in the till's log).", error=True)
 
     # -- recovery ---------------------------------------------------------------------
+    def sync_shop(self) -> None:
+        """One sync round with the shop database on a worker (never two at once); the status bar says
+        how it went: "Shop: synced 12:03", or what is waiting while the shop database is away."""
+        shop = self.session.shop
+        if shop is None or self._syncing:
+            return
+        self._syncing = True
+
+        def done(_result) -> None:
+            self._syncing = False
+            self._show_shop()
+
+        def failed(exc: BaseException) -> None:
+            self._syncing = False
+            log.warning("shop sync failed: %s", exc)
+            self.shop_label.setText(f"Shop sync failed: {exc}")
+
+        run_in_background(lambda _p: shop.round(), on_success=done, on_failure=failed)
+
+    def _show_shop(self) -> None:
+        shop = self.session.shop
+        if shop is None:
+            return
+        self.shop_label.setText(shop.status_text(self.session.settings.time_zone))
+        last = shop.last
+        if last is not None and last.pulled.settings:
+            self.setWindowTitle(f"{self.session.settings.store_name} — Till {self.session.till_id}")
+
     def run_recovery(self, quiet: bool) -> None:
         if self._recovering:
             return

@@ -32,6 +32,7 @@ from pos.domain.refunds import render_refund_text
 
 from . import printing
 from .widgets import named
+from .workers import run_in_background
 
 if TYPE_CHECKING:  # annotations only: the window's frame paints before the services load
     from pos.services.session import Session
@@ -127,6 +128,7 @@ class ReceiptsWindow(QDialog):
         self.context = context
         self.locale_name = context.settings.locale
         self.current_id: int | None = None
+        self._refreshed_from_shop: int | None = None  # the receipt whose refunds at other tills were just asked
 
         self.kind = named(QComboBox(), "receiptSearchKind")
         for key, label in SEARCH_KINDS:
@@ -187,6 +189,23 @@ class ReceiptsWindow(QDialog):
 
         layout = QVBoxLayout(self)
         layout.addLayout(bar)
+        self.shop_fetch_button: QPushButton | None = None
+        if context.shop is not None:
+            # A shop with several tills: any till's receipt, brought here from the shop database.
+            self.shop_till_field = named(QLineEdit(), "shopTillField")
+            self.shop_till_field.setPlaceholderText("Till id, e.g. T2")
+            self.shop_receipt_field = named(QLineEdit(), "shopReceiptField")
+            self.shop_receipt_field.setPlaceholderText("Receipt number")
+            self.shop_fetch_button = named(QPushButton("Get from the shop"), "shopFetchButton")
+            shop_bar = QHBoxLayout()
+            for w in (QLabel("Another till's receipt:"), self.shop_till_field, self.shop_receipt_field):
+                shop_bar.addWidget(w)
+            shop_bar.addWidget(self.shop_fetch_button)
+            shop_bar.addStretch(1)
+            layout.addLayout(shop_bar)
+            self.shop_fetch_button.clicked.connect(
+                lambda: self.fetch_from_shop(self.shop_till_field.text(), self.shop_receipt_field.text())
+            )
         layout.addWidget(self.message)
         layout.addWidget(splitter, 1)
 
@@ -286,6 +305,42 @@ class ReceiptsWindow(QDialog):
             self.export_pdf(Path(path))
             self.message.setText(f"Saved {path}.")
 
+    def fetch_from_shop(self, till_id: str, number: str) -> None:
+        """Bring another till's receipt from the shop database (on a worker) and show it here."""
+        shop = self.context.shop
+        if shop is None or self.shop_fetch_button is None:
+            return
+        till_id = till_id.strip()
+        try:
+            receipt_no = int(number.strip().lstrip("0") or "0")
+        except ValueError:
+            receipt_no = 0
+        if not till_id or receipt_no <= 0:
+            self.message.setText("Type the till id and the receipt number printed on the receipt (T2 and 0042).")
+            return
+        self.shop_fetch_button.setEnabled(False)
+        self.message.setText("Asking the shop database…")
+
+        def found(receipt_id: int | None) -> None:
+            assert self.shop_fetch_button is not None
+            self.shop_fetch_button.setEnabled(True)
+            name = f"{till_id}-{receipt_no:04d}"
+            if receipt_id is None:
+                self.message.setText(f"The shop database has no receipt {name} (or that till has not synced it yet).")
+                return
+            self.search("number", str(receipt_no))
+            for row in range(self.model.rowCount()):
+                if self.model.summary(row).id == receipt_id:
+                    self.table.selectRow(row)
+            self.message.setText(f"Receipt {name}, from the shop database: it can be refunded at this till.")
+
+        def failed(exc: BaseException) -> None:
+            assert self.shop_fetch_button is not None
+            self.shop_fetch_button.setEnabled(True)
+            self.message.setText(f"{exc} Another till's receipt can be refunded here only while it can be reached.")
+
+        run_in_background(lambda _p: shop.receipt_from(till_id, receipt_no), on_success=found, on_failure=failed)
+
     def open_refund(self) -> None:
         from .refund_dialog import RefundDialog
 
@@ -296,6 +351,31 @@ class ReceiptsWindow(QDialog):
         if self.current_id is None:
             return
         receipt_id = self.current_id
+        shop = self.context.shop
+        if shop is not None and self._refreshed_from_shop != receipt_id:
+            # First what other tills refunded on it (the shop knows): on a worker, then the dialog.
+            summary = self.context.receipts.receipt(receipt_id)
+            own = summary.till_id == self.context.till_id
+
+            def refreshed(_id) -> None:
+                self._refreshed_from_shop = receipt_id
+                self.detail.setPlainText(self.receipt_text(copy=False))
+                self.open_refund()
+
+            def away(exc: BaseException) -> None:
+                if own:  # this till's own receipt: refund with what this till knows (Stripe caps a card)
+                    self._refreshed_from_shop = receipt_id
+                    self.message.setText(f"{exc} Refunds given at other tills may not show here.")
+                    self.open_refund()
+                else:
+                    self.message.setText(f"{exc} Another till's receipt can be refunded only while it can be reached.")
+
+            self.message.setText("Asking the shop database what was refunded at other tills…")
+            run_in_background(
+                lambda _p: shop.receipt_from(summary.till_id, summary.receipt_no), on_success=refreshed, on_failure=away
+            )
+            return
+        self._refreshed_from_shop = None
 
         def refund(_approved_by: str) -> None:
             self.refund_dialog = RefundDialog(self.context, receipt_id, self)

@@ -20,6 +20,7 @@ from pos.domain.catalog import Product
 from pos.domain.money import Money
 from pos.services.drawer import MovementKind
 from pos.services.outcomes import Paid
+from pos.services.refund_phases import RefundFailed
 from pos.services.shop import ShopRefused
 
 ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
@@ -237,3 +238,40 @@ def test_the_same_migrations_and_sync_run_on_sqlite(tmp_path, sandbox, api_key, 
     finally:
         t1.close()
         t2.close()
+
+
+def test_a_receipt_refunded_at_another_till_and_then_at_its_own(pg, shop_db, tmp_path, sandbox, api_key):
+    t1 = till(tmp_path, "T1", sandbox, api_key, shop_db)
+    t2 = till(tmp_path, "T2", sandbox, api_key, shop_db)
+    try:
+        sell(t1, 2)  # receipt 1 in cash (one coffee), receipt 2 by card (two)
+        assert t1.shop.round().complete and t2.shop.round().complete
+        assert t2.shop.receipt_from("T1", 99) is None
+        copied = t2.shop.receipt_from("T1", 2)
+        result = t2.refunds.refund(copied, lines={1: 1})  # one of the two coffees, back to the card via Stripe
+        assert (result.refund.refund_no, result.refund.till_id) == (1, "T2"), result
+        assert t2.shop.round().complete
+        # At T1 the shop tells what T2 refunded: one coffee is left, not two.
+        mine = t1.shop.receipt_from("T1", 2)
+        assert mine == t1.receipts.receipt_id_for(2, "T1")
+        assert t1.refunds.basis(mine).remaining_minor == 550
+        refused = t1.refunds.refund(mine, lines={1: 2})
+        assert isinstance(refused, RefundFailed) and "only 1 of 2 can still be refunded" in refused.message
+        t1.refunds.refund(mine, lines={1: 1})
+        assert t1.shop.round().complete
+        for context in (t1, t2):
+            assert context.audit.verify() is None  # the copies are accounted for in each trail
+    finally:
+        t1.close()
+        t2.close()
+    rows = shop_rows(pg, shop_db, "SELECT till_id, refund_no, receipt_till_id, receipt_no FROM shop_refunds ORDER BY 1")
+    assert rows == [("T1", 1, "T1", 2), ("T2", 1, "T1", 2)]
+    today = date.today().isoformat()
+    shop = json.loads(
+        pos("shop", "report", "--date", today, "--format", "json", data_dir=tmp_path / "T1", shop_db=shop_db).stdout
+    )
+    assert shop["by_till"]["T2"]["refunds_count"] == 1 and shop["by_till"]["T2"]["sales_count"] == 0
+    t2_report = json.loads(
+        pos("report", "--date", today, "--format", "json", data_dir=tmp_path / "T2", shop_db=shop_db).stdout
+    )
+    assert (t2_report["refunds_minor"], t2_report["sales_count"]) == (550, 0)  # the copy is not a sale at T2

@@ -39,6 +39,14 @@ def _record(row) -> RefundRecord:
     )
 
 
+def _is_copy(conn, receipt_id: int) -> bool:
+    """A receipt brought from the shop database (adapters/shop/copies.py): its sale's key says so."""
+    row = conn.execute(
+        "SELECT s.sale_key FROM receipts r JOIN sales s ON s.id = r.sale_id WHERE r.id = ?", (receipt_id,)
+    ).fetchone()
+    return bool(row) and str(row[0]).startswith("copy:")
+
+
 class SqlRefunds:
     def __init__(self, engine: Engine, settings_repo):
         self._engine = engine
@@ -136,6 +144,9 @@ class SqlRefunds:
             for line_no, units in lines.items():
                 if units > left.get(line_no, 0):
                     raise RefundError("Some of those items were refunded already.")
+            # Another till's receipt (copied from the shop database) is refunded under this till's id
+            # and numbering; a receipt of this till, under the till id it was sold under (as ever).
+            till_id = self._settings.load().till_id if _is_copy(conn, basis.receipt_id) else basis.till_id
             ids = []
             for n, (piece, request, tax_minor) in enumerate(pieces):
                 cash = piece.given_as is TenderKind.CASH
@@ -146,7 +157,7 @@ class SqlRefunds:
                     (
                         request.refund_key,
                         basis.receipt_id,
-                        basis.till_id,
+                        till_id,
                         RefundState.SENT,
                         piece.amount_minor,
                         basis.currency,

@@ -567,6 +567,14 @@ class ShopDatabaseLink:
         self._settings.forget()
         return len(changed), skipped
 
+    # -- another till's receipt ------------------------------------------------------------------
+    def copy_receipt(self, till_id: str, receipt_no: int) -> int | None:
+        from .copies import copy_receipt
+
+        with shop_errors():
+            self._ready()
+        return copy_receipt(self._local, self._shop, self._till_id(), till_id, receipt_no)
+
     # -- what is waiting ------------------------------------------------------------------------
     def waiting(self) -> Waiting:
         with raw.connection(self._local) as local:

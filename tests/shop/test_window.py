@@ -1,0 +1,56 @@
+"""The till's window in a shop: it joins the shop database named in POS_SHOP_DB, syncs in the
+background with its status in the status bar, and brings another till's receipt to refund it.
+Real widgets offscreen, a real PostgreSQL, the sandbox over HTTP."""
+
+from __future__ import annotations
+
+from pos.app import create_main_window
+from pos.ui import workers
+from pos.ui.receipts_window import ReceiptsWindow
+from tests.shop.test_sync import sell, till
+
+
+def test_the_window_syncs_in_the_background_and_fetches_another_tills_receipt(
+    qtbot, pg, shop_db, tmp_path, sandbox, api_key, monkeypatch
+):
+    t1 = till(tmp_path, "T1", sandbox, api_key, shop_db)
+    try:
+        sell(t1, 2)
+        assert t1.shop.round().complete
+    finally:
+        t1.close()
+    monkeypatch.setenv("POS_SHOP_DB", shop_db)  # create_main_window honours it, as every entry point does
+    folder = tmp_path / "T2"
+    office = till(tmp_path, "T2", sandbox, api_key, shop_db)
+    office.close()
+    win = create_main_window(folder, stripe_base_url=sandbox.url, api_key=api_key)
+    win.show()
+    try:
+        qtbot.waitUntil(lambda: win.shop_label.text().startswith("Shop: synced"), timeout=20000)
+        assert win.shop_label.isVisible()
+        receipts = ReceiptsWindow(win.context)
+        qtbot.addWidget(receipts)
+        receipts.shop_till_field.setText("T1")
+        receipts.shop_receipt_field.setText("0002")
+        receipts.shop_fetch_button.click()
+        qtbot.waitUntil(lambda: "from the shop database" in receipts.message.text(), timeout=20000)
+        assert receipts.current_id == win.context.receipts.receipt_id_for(2, "T1")
+        assert "0002" in receipts.detail.toPlainText()
+        receipts.shop_till_field.setText("T9")
+        receipts.shop_fetch_button.click()
+        qtbot.waitUntil(lambda: "has no receipt T9-0002" in receipts.message.text(), timeout=20000)
+        # The shop's server goes away: the next round says so, with what is waiting.
+        pg.stop()
+        try:
+            sell(win.context, 1)
+            win.sync_shop()
+            qtbot.waitUntil(lambda: "unreachable" in win.shop_label.text(), timeout=30000)
+            assert "1 receipt waiting" in win.shop_label.text()
+        finally:
+            pg.start()
+        win.sync_shop()
+        qtbot.waitUntil(lambda: win.shop_label.text().startswith("Shop: synced"), timeout=30000)
+    finally:
+        qtbot.waitUntil(lambda: workers.busy_count() == 0, timeout=30000)
+        win.close()
+        win.deleteLater()
