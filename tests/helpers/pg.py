@@ -103,4 +103,5 @@ class PgServer:
 
     def query(self, name: str, sql: str, *args) -> list[tuple]:
         with psycopg.connect(host=str(self.root), port=self.port, user="postgres", dbname=name) as conn:
-            return conn.execute(sql, args).fetchall()
+            cursor = conn.execute(sql, args)
+            return cursor.fetchall() if cursor.description else []

@@ -1,0 +1,141 @@
+"""Sync throughput into one PostgreSQL, and the shop report at a million receipts.
+
+Three tills each sell RECEIPTS cash sales on their own SQLite (the app's own wiring), offline;
+then all three sync at once (a thread each, as three machines would) into a real, throwaway
+PostgreSQL cluster (tests/helpers/pg.py): receipts per second, with every receipt's lines,
+tenders and audit event. Then the shop database is filled to 1,000,000 receipts (generated in
+SQL over 100 days, with a line and a tender each) and the shop report for one day is timed
+against the single-till report (`pos report`'s query on one till's SQLite) in the same run.
+
+    python bench/sync.py [--receipts 10000] [--total 1000000] [--rounds 5]
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import statistics
+import sys
+import tempfile
+import threading
+import time
+from datetime import date
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+
+from pos.app import build_context, open_back_office  # noqa: E402
+from pos.domain.catalog import Product  # noqa: E402
+from pos.domain.money import Money  # noqa: E402
+from tests.helpers.pg import PgServer  # noqa: E402
+
+TILLS = ("T1", "T2", "T3")
+
+
+def sell(folder: Path, till_id: str, count: int, shop_db: str) -> None:
+    office = open_back_office(folder)
+    office.store_settings.save(office.settings.__class__(**{**office.settings.__dict__, "till_id": till_id}))
+    office.close()
+    context = build_context(folder, api_key="sk_test_bench", stripe_base_url="http://127.0.0.1:9", shop_db=shop_db)
+    product = context.catalog.save(
+        Product(sku="B-1", name="Bench coffee", category="Bench", price=Money(450, "SGD"), tax_rate_bp=900)
+    )
+    for n in range(count):
+        context.till.new_sale()
+        context.till.cart.add(product, 1 + n % 3)
+        context.till.pay_cash(context.till.amount_due())
+    context.close()
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--receipts", type=int, default=10_000, help="receipts per till")
+    parser.add_argument("--total", type=int, default=1_000_000, help="receipts in the shop for the report")
+    parser.add_argument("--rounds", type=int, default=5)
+    args = parser.parse_args()
+    server = PgServer()
+    os.environ["PGPASSFILE"] = str(server.pgpass)
+    try:
+        shop_db = server.new_database()
+        root = Path(tempfile.mkdtemp(prefix="pos-bench-sync-"))
+        started = time.perf_counter()
+        for till_id in TILLS:  # offline: the shop is not asked while selling
+            sell(root / till_id, till_id, args.receipts, "postgresql://postgres@127.0.0.1:1/none")
+        print(f"sold {len(TILLS)} x {args.receipts} cash sales in {time.perf_counter() - started:.1f} s")
+        contexts = [open_back_office(root / t, shop_db) for t in TILLS]
+        contexts[0].shop.check_till_id("T1")  # the first till migrates the schema (Alembic), nothing sent yet
+        results: dict[str, float] = {}
+
+        def sync(context) -> None:
+            begun = time.perf_counter()
+            result = context.shop.round()
+            assert result.complete, result.problem
+            results[context.settings.till_id] = time.perf_counter() - begun
+
+        started = time.perf_counter()
+        threads = [threading.Thread(target=sync, args=(c,)) for c in contexts]
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join()
+        wall = time.perf_counter() - started
+        total = len(TILLS) * args.receipts
+        database = shop_db.rsplit("/", 1)[1]
+        ((stored,),) = server.query(database, "SELECT count(*) FROM shop_receipts")
+        assert stored == total, stored
+        print(
+            f"sync: {total} receipts from {len(TILLS)} tills at once in {wall:.2f} s = {total / wall:,.0f} receipts/s"
+        )
+        for till_id, seconds in sorted(results.items()):
+            print(f"  {till_id}: {seconds:.2f} s")
+
+        # Fill the shop to --total receipts over 100 days before today (today's stay the tills' own).
+        extra = max(0, args.total - stored)
+        with server.admin() as admin:
+            admin.execute(f'ALTER DATABASE "{database}" SET synchronous_commit = off')
+        server.query(
+            database,
+            "INSERT INTO shop_receipts (till_id, receipt_no, created_at, currency, total_minor, tax_minor,"
+            " discount_minor, card_minor, cash_minor, change_minor, rounding_minor, tips_minor, cashier)"
+            " SELECT 'H' || (g %% 3 + 1), g, to_char(now() - ((g %% 100) + 1) * interval '1 day' - (g %% 50000)"
+            " * interval '1 second', 'YYYY-MM-DD\"T\"HH24:MI:SS.US+00:00'), 'SGD', 450, 37, 0, 450 * (g %% 2),"
+            " 450 * (1 - g %% 2), 0, 0, 0, '' FROM generate_series(1, %s) g RETURNING 1",
+            extra,
+        )
+        server.query(
+            database,
+            "INSERT INTO shop_receipt_lines SELECT till_id, receipt_no, 1, 'B-1', 'Bench coffee', 1, 450, 900, 413,"
+            " 37, 450, 0, 0 FROM shop_receipts WHERE till_id LIKE 'H%%' RETURNING 1",
+        )
+        server.query(database, "ANALYZE")
+        ((stored,),) = server.query(database, "SELECT count(*) FROM shop_receipts")
+        today = date.today()
+        shop_times, till_times = [], []
+        office = contexts[0]
+        for _ in range(args.rounds):
+            begun = time.perf_counter()
+            shop_report, by_till = office.shop.report(today, "SGD")
+            shop_times.append(time.perf_counter() - begun)
+            begun = time.perf_counter()
+            own = office.reports.for_date(today)
+            till_times.append(time.perf_counter() - begun)
+        assert shop_report.sales_count == sum(r.sales_count for r in by_till.values()) == total
+        assert own.sales_count == args.receipts
+        shop_ms, till_ms = statistics.median(shop_times) * 1000, statistics.median(till_times) * 1000
+        print(
+            f"shop report, one day of {shop_report.sales_count} receipts among {stored:,} in the shop: "
+            f"{shop_ms:.1f} ms median"
+        )
+        print(
+            f"single-till report (baseline, {own.sales_count} receipts on one till's SQLite): {till_ms:.1f} ms median"
+        )
+        print(f"ratio shop/single-till: {shop_ms / till_ms:.2f}")
+        for context in contexts:
+            context.close()
+    finally:
+        server.destroy()
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
