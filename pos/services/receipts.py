@@ -79,6 +79,52 @@ class QueryError(ValueError):
     pass
 
 
+@dataclass(frozen=True)
+class Criterion:
+    """A search checked and parsed: what each store (this till's SQLite, the shop database) matches.
+    kind: all (value None), number (int), intent (str), last4 (str), amount (minor units, int) or
+    dates (the first and last calendar day, inclusive, in the store's time zone)."""
+
+    kind: str
+    value: int | str | tuple[date, date] | None = None
+
+    @property
+    def days(self) -> tuple[date, date]:
+        """A date search's first and last day."""
+        assert isinstance(self.value, tuple), self.kind
+        return self.value
+
+
+def criterion(query: ReceiptQuery, currency: str) -> Criterion:
+    """QueryError in the cashier's words for a search that cannot be run."""
+    text = query.text.strip()
+    if query.kind == "all":
+        return Criterion("all")
+    if query.kind == "number":
+        if not text.isdigit():
+            raise QueryError("A receipt number is digits only, like 42 or 0042.")
+        return Criterion("number", int(text))
+    if query.kind == "intent":
+        if not text.startswith("pi_"):
+            raise QueryError("A payment id starts with pi_.")
+        return Criterion("intent", text)
+    if query.kind == "last4":
+        if not (len(text) == 4 and text.isdigit()):
+            raise QueryError("Type the card's last four digits.")
+        return Criterion("last4", text)
+    if query.kind == "amount":
+        try:
+            amount = Money.parse(text, currency)
+        except ValueError:
+            raise QueryError(f"Type an amount like 12.40 ({currency}).") from None
+        return Criterion("amount", amount.minor)
+    if query.kind == "dates":
+        if query.date_from is None or query.date_to is None or query.date_from > query.date_to:
+            raise QueryError("Choose a start date on or before the end date.")
+        return Criterion("dates", (query.date_from, query.date_to))
+    raise QueryError(f"unknown search kind {query.kind}")
+
+
 class ReceiptStore(Protocol):
     def page(
         self, query: ReceiptQuery, currency: str, before_id: int | None = None, limit: int = PAGE

@@ -17,6 +17,10 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from pos.domain.report import DayReport
 
+from .receipts import Criterion, ReceiptQuery, ReceiptSummary, criterion
+
+SEARCH_LIMIT = 200  # rows of a shop-wide search (newest first); narrow the search for older ones
+
 
 class ShopUnreachable(Exception):
     """The shop database cannot be reached now (network, server down); the till keeps selling."""
@@ -65,6 +69,7 @@ class ShopLink(Protocol):
 
     def check_till_id(self, till_id: str) -> None: ...
     def copy_receipt(self, till_id: str, receipt_no: int) -> int | None: ...
+    def search(self, found: Criterion, time_zone: str, limit: int) -> list[ReceiptSummary]: ...
     def push(self) -> Pushed: ...
     def pull(self) -> Pulled: ...
     def waiting(self) -> Waiting: ...
@@ -140,6 +145,13 @@ class ShopSync:
         receipt; ShopUnreachable when the shop database is away (a refund of another till's receipt
         needs it: only the shop knows what was refunded elsewhere)."""
         return self.link.copy_receipt(till_id.strip(), receipt_no)
+
+    def search(
+        self, query: ReceiptQuery, currency: str, time_zone: str, limit: int = SEARCH_LIMIT
+    ) -> list[ReceiptSummary]:
+        """Every till's receipts matching the search, newest first (at most `limit`). QueryError for a
+        search that cannot be run (before the shop is asked); ShopUnreachable when it is away."""
+        return self.link.search(criterion(query, currency), time_zone, limit)
 
     def report(self, day: date, currency: str) -> tuple[DayReport, dict[str, DayReport]]:
         """The shop's figures for a calendar day and each till's (ShopUnreachable if it is away)."""

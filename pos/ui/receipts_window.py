@@ -3,6 +3,7 @@ reprint, PDF, and refunds."""
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import date
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -27,6 +28,7 @@ from PySide6.QtWidgets import (
 )
 
 from pos.services.receipts import PAGE, QueryError, ReceiptQuery, Receipts, ReceiptSummary
+from pos.services.shop import SEARCH_LIMIT
 from pos.domain.receipt import render_text
 from pos.domain.refunds import render_refund_text
 
@@ -58,12 +60,24 @@ class ReceiptListModel(QAbstractTableModel):
         self._rows: list[ReceiptSummary] = []
         self._query = ReceiptQuery()
         self._more = True
+        self._with_till = False  # the number column says the till (a shop-wide list)
 
     def search(self, query: ReceiptQuery) -> None:
         first = self._receipts.page(query)  # raises QueryError before the list changes
         self.beginResetModel()
         self._query, self._rows, self._more = query, first, len(first) == PAGE
+        self._with_till = False
         self.endResetModel()
+
+    def show(self, rows: list[ReceiptSummary]) -> None:
+        """A list found elsewhere (the shop database's, every till's): shown whole, numbered with the till."""
+        self.beginResetModel()
+        self._rows, self._more, self._with_till = list(rows), False, True
+        self.endResetModel()
+
+    def set_local_id(self, row: int, receipt_id: int) -> None:
+        """A receipt listed from the shop database, now brought to this till: its local id."""
+        self._rows[row] = replace(self._rows[row], id=receipt_id)
 
     def rowCount(self, parent=QModelIndex()):  # noqa: N802 - Qt's names
         return 0 if parent.isValid() else len(self._rows)
@@ -82,7 +96,7 @@ class ReceiptListModel(QAbstractTableModel):
         r = self._rows[index.row()]
         if role == Qt.ItemDataRole.DisplayRole:
             return (
-                f"{r.receipt_no:04d}",
+                f"{r.till_id}-{r.receipt_no:04d}" if self._with_till else f"{r.receipt_no:04d}",
                 r.created_at.strftime("%Y-%m-%d %H:%M"),
                 r.total.format(self._locale),
                 r.paid_by,
@@ -141,11 +155,17 @@ class ReceiptsWindow(QDialog):
         for picker in (self.date_from, self.date_to):
             picker.setCalendarPopup(True)
         self.search_button = named(QPushButton("Search"), "receiptSearchButton")
+        # With a shop database: search this till's receipts, or every till's (the shop database's).
+        self.scope = named(QComboBox(), "receiptScope")
+        self.scope.addItem("This till", "till")
+        self.scope.addItem("Every till (shop)", "shop")
+        self.scope.setVisible(context.shop is not None)
         self.message = named(QLabel(""), "receiptsMessage")
         self.message.setWordWrap(True)
         self.from_label, self.to_label = QLabel("from"), QLabel("to")
         bar = QHBoxLayout()
         for w in (
+            self.scope,
             self.kind,
             self.search_field,
             self.from_label,
@@ -189,27 +209,11 @@ class ReceiptsWindow(QDialog):
 
         layout = QVBoxLayout(self)
         layout.addLayout(bar)
-        self.shop_fetch_button: QPushButton | None = None
-        if context.shop is not None:
-            # A shop with several tills: any till's receipt, brought here from the shop database.
-            self.shop_till_field = named(QLineEdit(), "shopTillField")
-            self.shop_till_field.setPlaceholderText("Till id, e.g. T2")
-            self.shop_receipt_field = named(QLineEdit(), "shopReceiptField")
-            self.shop_receipt_field.setPlaceholderText("Receipt number")
-            self.shop_fetch_button = named(QPushButton("Get from the shop"), "shopFetchButton")
-            shop_bar = QHBoxLayout()
-            for w in (QLabel("Another till's receipt:"), self.shop_till_field, self.shop_receipt_field):
-                shop_bar.addWidget(w)
-            shop_bar.addWidget(self.shop_fetch_button)
-            shop_bar.addStretch(1)
-            layout.addLayout(shop_bar)
-            self.shop_fetch_button.clicked.connect(
-                lambda: self.fetch_from_shop(self.shop_till_field.text(), self.shop_receipt_field.text())
-            )
         layout.addWidget(self.message)
         layout.addWidget(splitter, 1)
 
         self.kind.currentIndexChanged.connect(self._kind_changed)
+        self.scope.currentIndexChanged.connect(self.run_search)
         self.search_button.clicked.connect(self.run_search)
         self.search_field.returnPressed.connect(self.run_search)
         self.table.selectionModel().currentRowChanged.connect(lambda cur, _prev: self.show_receipt(cur.row()))
@@ -235,6 +239,10 @@ class ReceiptsWindow(QDialog):
             self.date_to.setDate(QDate(date_to.year, date_to.month, date_to.day))
         self.run_search()
 
+    @property
+    def shop_wide(self) -> bool:
+        return self.context.shop is not None and self.scope.currentData() == "shop"
+
     def run_search(self) -> None:
         query = ReceiptQuery(
             kind=self.kind.currentData(),
@@ -242,13 +250,41 @@ class ReceiptsWindow(QDialog):
             date_from=_day(self.date_from.date()),
             date_to=_day(self.date_to.date()),
         )
+        if self.shop_wide:
+            self._search_shop(query)
+            return
         try:
             self.model.search(query)
         except QueryError as exc:
             self.message.setText(str(exc))
             return
+        self._listed("No receipts match.")
+
+    def _search_shop(self, query: ReceiptQuery) -> None:
+        """Every till's receipts, from the shop database, on a worker (the list shows them when they come)."""
+        shop = self.context.shop
+        assert shop is not None
+        settings = self.context.settings
+        self.search_button.setEnabled(False)
+        self.message.setText("Searching every till's receipts in the shop database…")
+
+        def found(rows: list[ReceiptSummary]) -> None:
+            self.search_button.setEnabled(True)
+            self.model.show(rows)
+            more = f" (the newest {len(rows)}: narrow the search for older ones)" if len(rows) >= SEARCH_LIMIT else ""
+            self._listed("No receipt of any till matches." if not rows else f"Every till's receipts{more}.")
+
+        def failed(exc: BaseException) -> None:
+            self.search_button.setEnabled(True)
+            self.message.setText(str(exc))
+
+        run_in_background(
+            lambda _p: shop.search(query, settings.currency, settings.time_zone), on_success=found, on_failure=failed
+        )
+
+    def _listed(self, message: str) -> None:
         count = self.model.rowCount()
-        self.message.setText("No receipts match." if count == 0 else "")
+        self.message.setText(message if count == 0 or self.shop_wide else "")
         self.current_id = None
         self.detail.clear()
         self._enable_actions(False)
@@ -262,7 +298,11 @@ class ReceiptsWindow(QDialog):
     def show_receipt(self, row: int) -> None:
         if row < 0 or row >= self.model.rowCount():
             return
-        self.current_id = self.model.summary(row).id
+        summary = self.model.summary(row)
+        if summary.id == 0:  # listed from the shop database: bring it here first (on a worker)
+            self._bring_from_shop(row, summary)
+            return
+        self.current_id = summary.id
         self.detail.setPlainText(self.receipt_text(copy=False))
         self._enable_actions(True)
         self.refund_button.setEnabled(self.model.summary(row).status != "refunded" and not self.context.read_only)
@@ -305,41 +345,27 @@ class ReceiptsWindow(QDialog):
             self.export_pdf(Path(path))
             self.message.setText(f"Saved {path}.")
 
-    def fetch_from_shop(self, till_id: str, number: str) -> None:
-        """Bring another till's receipt from the shop database (on a worker) and show it here."""
+    def _bring_from_shop(self, row: int, summary: ReceiptSummary) -> None:
         shop = self.context.shop
-        if shop is None or self.shop_fetch_button is None:
-            return
-        till_id = till_id.strip()
-        try:
-            receipt_no = int(number.strip().lstrip("0") or "0")
-        except ValueError:
-            receipt_no = 0
-        if not till_id or receipt_no <= 0:
-            self.message.setText("Type the till id and the receipt number printed on the receipt (T2 and 0042).")
-            return
-        self.shop_fetch_button.setEnabled(False)
-        self.message.setText("Asking the shop database…")
+        assert shop is not None
+        self.current_id = None
+        self._enable_actions(False)
+        self.detail.setPlainText("Bringing the receipt from the shop database…")
 
-        def found(receipt_id: int | None) -> None:
-            assert self.shop_fetch_button is not None
-            self.shop_fetch_button.setEnabled(True)
-            name = f"{till_id}-{receipt_no:04d}"
+        def brought(receipt_id: int | None) -> None:
             if receipt_id is None:
-                self.message.setText(f"The shop database has no receipt {name} (or that till has not synced it yet).")
+                self.detail.setPlainText("The shop database no longer has this receipt.")
                 return
-            self.search("number", str(receipt_no))
-            for row in range(self.model.rowCount()):
-                if self.model.summary(row).id == receipt_id:
-                    self.table.selectRow(row)
-            self.message.setText(f"Receipt {name}, from the shop database: it can be refunded at this till.")
+            self.model.set_local_id(row, receipt_id)
+            if self.table.currentIndex().row() == row:
+                self.show_receipt(row)
 
         def failed(exc: BaseException) -> None:
-            assert self.shop_fetch_button is not None
-            self.shop_fetch_button.setEnabled(True)
-            self.message.setText(f"{exc} Another till's receipt can be refunded here only while it can be reached.")
+            self.detail.setPlainText(f"{exc} Another till's receipt can be shown here only while it can be reached.")
 
-        run_in_background(lambda _p: shop.receipt_from(till_id, receipt_no), on_success=found, on_failure=failed)
+        run_in_background(
+            lambda _p: shop.receipt_from(summary.till_id, summary.receipt_no), on_success=brought, on_failure=failed
+        )
 
     def open_refund(self) -> None:
         from .refund_dialog import RefundDialog

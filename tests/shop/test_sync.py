@@ -20,6 +20,7 @@ from pos.domain.catalog import Product
 from pos.domain.money import Money
 from pos.services.drawer import MovementKind
 from pos.services.outcomes import Paid
+from pos.services.receipts import QueryError, ReceiptQuery
 from pos.services.refund_phases import RefundFailed
 from pos.services.shop import ShopRefused
 
@@ -275,3 +276,30 @@ def test_a_receipt_refunded_at_another_till_and_then_at_its_own(pg, shop_db, tmp
         pos("report", "--date", today, "--format", "json", data_dir=tmp_path / "T2", shop_db=shop_db).stdout
     )
     assert (t2_report["refunds_minor"], t2_report["sales_count"]) == (550, 0)  # the copy is not a sale at T2
+
+
+def test_every_tills_receipts_are_searched_in_the_shop_database(pg, shop_db, tmp_path, sandbox, api_key):
+    t1 = till(tmp_path, "T1", sandbox, api_key, shop_db)
+    t2 = till(tmp_path, "T2", sandbox, api_key, shop_db)
+    try:
+        sell(t1, 2)
+        sell(t2, 3)
+        assert t1.shop.round().complete and t2.shop.round().complete
+        settings = t1.settings
+
+        def found(kind: str, text: str = "", **days) -> list[str]:
+            rows = t1.shop.search(ReceiptQuery(kind, text, **days), settings.currency, settings.time_zone)
+            return [f"{r.till_id}-{r.receipt_no}" for r in rows]
+
+        assert sorted(found("all")) == ["T1-1", "T1-2", "T2-1", "T2-2", "T2-3"]
+        assert sorted(found("number", "2")) == ["T1-2", "T2-2"]
+        intent = t2.receipts.receipt(t2.receipts.receipt_id_for(2, "T2")).payment_intent
+        assert found("intent", intent) == ["T2-2"]
+        assert sorted(found("amount", "11.00")) == ["T1-2", "T2-2"]  # two coffees at 5.50
+        today = date.today()
+        assert len(found("dates", date_from=today, date_to=today)) == 5
+        with pytest.raises(QueryError):
+            found("last4", "42")
+    finally:
+        t1.close()
+        t2.close()

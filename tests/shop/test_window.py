@@ -30,15 +30,21 @@ def test_the_window_syncs_in_the_background_and_fetches_another_tills_receipt(
         assert win.shop_label.isVisible()
         receipts = ReceiptsWindow(win.context)
         qtbot.addWidget(receipts)
-        receipts.shop_till_field.setText("T1")
-        receipts.shop_receipt_field.setText("0002")
-        receipts.shop_fetch_button.click()
-        qtbot.waitUntil(lambda: "from the shop database" in receipts.message.text(), timeout=20000)
+        assert receipts.scope.isVisibleTo(receipts)  # there is a shop database: the scope can be every till
+        receipts.scope.setCurrentIndex(receipts.scope.findData("shop"))  # searches at once: all receipts
+        qtbot.waitUntil(lambda: receipts.model.rowCount() == 2, timeout=20000)
+        listed = [receipts.model.data(receipts.model.index(row, 0)) for row in range(2)]
+        assert listed == ["T1-0002", "T1-0001"]
+        receipts.search("last4", "4242")  # the card sale, found at the shop
+        qtbot.waitUntil(lambda: receipts.model.rowCount() == 1 and receipts.search_button.isEnabled(), timeout=20000)
+        # Selecting it brings it to this till (with whatever was refunded on it), ready to refund here.
+        qtbot.waitUntil(lambda: receipts.current_id is not None, timeout=20000)
         assert receipts.current_id == win.context.receipts.receipt_id_for(2, "T1")
-        assert "0002" in receipts.detail.toPlainText()
-        receipts.shop_till_field.setText("T9")
-        receipts.shop_fetch_button.click()
-        qtbot.waitUntil(lambda: "has no receipt T9-0002" in receipts.message.text(), timeout=20000)
+        assert "0002" in receipts.detail.toPlainText() and receipts.refund_button.isEnabled()
+        receipts.search("number", "99")
+        qtbot.waitUntil(lambda: "No receipt of any till matches" in receipts.message.text(), timeout=20000)
+        receipts.search("number", "x")
+        qtbot.waitUntil(lambda: "digits only" in receipts.message.text(), timeout=20000)
         # The shop's server goes away: the next round says so, with what is waiting.
         pg.stop()
         try:

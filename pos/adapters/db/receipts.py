@@ -12,7 +12,7 @@ from pos.domain.cart import LineTotals
 from pos.domain.money import Money
 from pos.domain.receipt import Receipt
 from pos.domain.tender import Tender, TenderKind
-from pos.services.receipts import EXPORT_COLUMNS, PAGE, QueryError, ReceiptQuery, ReceiptSummary
+from pos.services.receipts import EXPORT_COLUMNS, PAGE, ReceiptQuery, ReceiptSummary, criterion
 
 from . import raw
 from .raw import parse_iso
@@ -177,39 +177,26 @@ class ReceiptsRepo:
             return [_summary(r) for r in conn.execute(sql, (*args, limit)).fetchall()]
 
     def _where(self, query: ReceiptQuery, currency: str) -> tuple[list[str], list]:
-        text = query.text.strip()
-        if query.kind == "all":
+        found = criterion(query, currency)
+        if found.kind == "all":
             return [], []
-        if query.kind == "number":
-            if not text.isdigit():
-                raise QueryError("A receipt number is digits only, like 42 or 0042.")
-            return ["receipt_no = ?"], [int(text)]
-        if query.kind == "intent":
-            if not text.startswith("pi_"):
-                raise QueryError("A payment id starts with pi_.")
+        if found.kind == "number":
+            return ["receipt_no = ?"], [found.value]
+        if found.kind == "intent":
             # A split sale's card parts are its tenders' (the receipt keeps one intent only when one card paid).
             return ["(payment_intent = ? OR sale_id IN (SELECT sale_id FROM tenders WHERE payment_intent = ?))"], [
-                text,
-                text,
+                found.value,
+                found.value,
             ]
-        if query.kind == "last4":
-            if not (len(text) == 4 and text.isdigit()):
-                raise QueryError("Type the card's last four digits.")
-            return ["card_last4 = ?"], [text]
-        if query.kind == "amount":
-            try:
-                amount = Money.parse(text, currency)
-            except ValueError:
-                raise QueryError(f"Type an amount like 12.40 ({currency}).") from None
-            return ["total_minor = ?"], [amount.minor]
-        if query.kind == "dates":
-            if query.date_from is None or query.date_to is None or query.date_from > query.date_to:
-                raise QueryError("Choose a start date on or before the end date.")
-            start, end = local_day_bounds(query.date_from, query.date_to, store_zone(self._settings.load().time_zone))
-            # By the receipts' own timestamps (indexed): ids follow the order of sales, which a clock
-            # set back or forward does not, so an id range would list receipts under the wrong day.
-            return ["created_at >= ?", "created_at < ?"], [start, end]
-        raise QueryError(f"unknown search kind {query.kind}")
+        if found.kind == "last4":
+            return ["card_last4 = ?"], [found.value]
+        if found.kind == "amount":
+            return ["total_minor = ?"], [found.value]
+        first, last = found.days
+        start, end = local_day_bounds(first, last, store_zone(self._settings.load().time_zone))
+        # By the receipts' own timestamps (indexed): ids follow the order of sales, which a clock
+        # set back or forward does not, so an id range would list receipts under the wrong day.
+        return ["created_at >= ?", "created_at < ?"], [start, end]
 
     def receipt(self, receipt_id: int) -> Receipt:
         with raw.connection(self._engine) as conn:

@@ -29,6 +29,7 @@ from pos.adapters.db import audit, raw
 from pos.adapters.db.raw import now_iso
 from pos.adapters.db.settings import SHOP_WIDE, SettingsRepo, decode
 from pos.services.crashpoints import crash_point
+from pos.services.receipts import Criterion, ReceiptSummary
 from pos.services.shop import Pulled, Pushed, ShopRefused, Waiting
 
 from . import tables as t
@@ -574,6 +575,13 @@ class ShopDatabaseLink:
         with shop_errors():
             self._ready()
         return copy_receipt(self._local, self._shop, self._till_id(), till_id, receipt_no)
+
+    def search(self, found: Criterion, time_zone: str, limit: int) -> list[ReceiptSummary]:
+        from .search import search
+
+        with shop_errors():
+            self._ready()
+        return search(self._shop, found, time_zone, limit)
 
     # -- what is waiting ------------------------------------------------------------------------
     def waiting(self) -> Waiting:

@@ -1,0 +1,79 @@
+"""Searching every till's receipts in the shop database (the Receipts window's shop-wide search).
+
+The same searches as a till's own list (services/receipts.criterion checks and parses them), over
+`shop_receipts`; a receipt's refunded amount is what every till refunded on it.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from sqlalchemy import text
+from sqlalchemy.engine import Engine
+
+from pos.adapters.db.raw import parse_iso
+from pos.adapters.db.receipts import local_day_bounds, store_zone
+from pos.domain.money import Money
+from pos.services.receipts import Criterion, ReceiptSummary
+
+from .connect import shop_errors
+
+
+def search(shop: Engine, found: Criterion, time_zone: str, limit: int) -> list[ReceiptSummary]:
+    """Newest first, at most `limit` (the window says when there may be more)."""
+    where, params = _where(found, time_zone)
+    sql = (
+        "SELECT r.*, coalesce((SELECT sum(f.amount_minor) FROM shop_refunds f WHERE f.receipt_till_id = r.till_id"
+        " AND f.receipt_no = r.receipt_no), 0) AS refunded FROM shop_receipts r"
+        + (f" WHERE {where}" if where else "")
+        + " ORDER BY r.created_at DESC, r.till_id, r.receipt_no DESC LIMIT :limit"
+    )
+    with shop_errors(), shop.connect() as conn:
+        rows = conn.execute(text(sql), {**params, "limit": limit}).mappings().all()
+    return [_summary(row) for row in rows]
+
+
+def _where(found: Criterion, time_zone: str) -> tuple[str, dict[str, Any]]:
+    if found.kind == "all":
+        return "", {}
+    if found.kind == "number":
+        return "r.receipt_no = :v", {"v": found.value}
+    if found.kind == "intent":
+        return (
+            "(r.payment_intent = :v OR EXISTS (SELECT 1 FROM shop_tenders x WHERE x.till_id = r.till_id"
+            " AND x.receipt_no = r.receipt_no AND x.payment_intent = :v))",
+            {"v": found.value},
+        )
+    if found.kind == "last4":
+        return (
+            "(r.card_last4 = :v OR EXISTS (SELECT 1 FROM shop_tenders x WHERE x.till_id = r.till_id"
+            " AND x.receipt_no = r.receipt_no AND x.card_last4 = :v))",
+            {"v": found.value},
+        )
+    if found.kind == "amount":
+        return "r.total_minor = :v", {"v": found.value}
+    first, last = found.days
+    start, end = local_day_bounds(first, last, store_zone(time_zone))
+    return "r.created_at >= :s AND r.created_at < :e", {"s": start, "e": end}
+
+
+def _summary(row) -> ReceiptSummary:
+    currency = row["currency"]
+    refunded = int(row["refunded"])
+    status = "paid" if refunded == 0 else "refunded" if refunded >= row["total_minor"] else "partially_refunded"
+    return ReceiptSummary(
+        id=0,  # not on this till (yet): brought here by services.shop.ShopSync.receipt_from to look at or refund
+        receipt_no=row["receipt_no"],
+        till_id=row["till_id"],
+        created_at=parse_iso(row["created_at"]).astimezone(),
+        total=Money(row["total_minor"], currency),
+        card_brand=row["card_brand"],
+        card_last4=row["card_last4"],
+        payment_intent=row["payment_intent"],
+        status=status,
+        refunded=Money(refunded, currency),
+        cash=Money(row["cash_minor"], currency),
+    )
+
+
+__all__ = ["search"]
