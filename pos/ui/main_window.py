@@ -74,6 +74,7 @@ class MainWindow(QMainWindow):
         self.sign_out_button.setVisible(False)
         self.shop_label = named(QLabel(""), "shopStatus")  # the shop database's sync, when there is one
         self.shop_label.setVisible(False)
+        self.shop_label.setContentsMargins(6, 0, 10, 0)  # clear of the size grip and its neighbours
         self._syncing = False
         self.shop_interval_ms = SHOP_SYNC_INTERVAL_MS
         self.statusBar().addWidget(self.mode_label)
