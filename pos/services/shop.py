@@ -19,6 +19,8 @@ from pos.domain.report import DayReport
 
 from .receipts import Criterion, ReceiptQuery, ReceiptSummary, criterion
 
+SYNC_EVERY_S = 30.0  # a background round while the shop database answers
+RETRY_FIRST_S, RETRY_MAX_S = 5.0, 300.0  # and the backoff while it does not
 SEARCH_LIMIT = 200  # rows of a shop-wide search (newest first); narrow the search for older ones
 
 
@@ -106,6 +108,7 @@ class ShopSync:
     clock: Callable[[], datetime] = _now
     last: SyncResult | None = field(default=None, init=False)
     last_success: datetime | None = field(default=None, init=False)
+    failures: int = field(default=0, init=False)  # rounds in a row that found the shop away
 
     def round(self) -> SyncResult:
         """Send what is waiting, then take the shop's catalog and settings. Never raises for the
@@ -132,8 +135,16 @@ class ShopSync:
         result = SyncResult(self.clock(), pushed, pulled, waiting, problem, refused)
         if problem is None:
             self.last_success = result.at
+        self.failures = 0 if problem is None else self.failures + 1
         self.last = result
         return result
+
+    def next_round_in(self) -> float:
+        """Seconds until the next background round: every 30 s while the shop answers; with it away,
+        5 s, then 10, 20, 40… up to 5 minutes, so tills coming back at once do not pile onto it."""
+        if self.failures == 0:
+            return SYNC_EVERY_S
+        return float(min(RETRY_FIRST_S * 2 ** (self.failures - 1), RETRY_MAX_S))
 
     def check_till_id(self, till_id: str) -> None:
         """ShopRefused if another till of the shop has this id; ShopUnreachable if nobody can say."""

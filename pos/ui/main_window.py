@@ -43,7 +43,6 @@ if TYPE_CHECKING:  # annotations only: the window's frame paints before the serv
     from pos.domain.receipt import Receipt
 
 RECOVERY_INTERVAL_MS = 60_000
-SHOP_SYNC_INTERVAL_MS = 30_000  # a sync round with the shop database (when there is one)
 log = logging.getLogger(__name__)
 
 
@@ -76,7 +75,7 @@ class MainWindow(QMainWindow):
         self.shop_label.setVisible(False)
         self.shop_label.setContentsMargins(6, 0, 10, 0)  # clear of the size grip and its neighbours
         self._syncing = False
-        self.shop_interval_ms = SHOP_SYNC_INTERVAL_MS
+        self.shop_interval_ms: int | None = None  # test seam: a fixed interval instead of ShopSync's backoff
         self.statusBar().addWidget(self.mode_label)
         self.statusBar().addWidget(self.endpoint_label)
         self.statusBar().addPermanentWidget(self.status_message, 1)
@@ -212,9 +211,9 @@ class MainWindow(QMainWindow):
             # Selling never waits on the shop database: a round runs on a worker, now and every so often.
             self.shop_label.setText(context.shop.status_text())
             self.shop_label.setVisible(True)
-            self._shop_timer = QTimer(self, interval=self.shop_interval_ms)
+            # Single-shot, re-armed after each round: every 30 s, backing off while the shop is away.
+            self._shop_timer = QTimer(self, singleShot=True)
             self._shop_timer.timeout.connect(self.sync_shop)
-            self._shop_timer.start()
             QTimer.singleShot(0, self.sync_shop)
         QTimer.singleShot(0, lambda: self.run_recovery(quiet=False))
         QTimer.singleShot(0, self._check_audit_trail)
@@ -656,11 +655,13 @@ class MainWindow(QMainWindow):
         def done(_result) -> None:
             self._syncing = False
             self._show_shop()
+            self._shop_timer.start(self.shop_interval_ms or int(shop.next_round_in() * 1000))
 
         def failed(exc: BaseException) -> None:
             self._syncing = False
             log.warning("shop sync failed: %s", exc)
             self.shop_label.setText(f"Shop sync failed: {exc}")
+            self._shop_timer.start(self.shop_interval_ms or int(shop.next_round_in() * 1000))
 
         run_in_background(lambda _p: shop.round(), on_success=done, on_failure=failed)
 

@@ -22,6 +22,7 @@ from pos.services.drawer import MovementKind
 from pos.services.outcomes import Paid
 from pos.services.receipts import QueryError, ReceiptQuery
 from pos.services.refund_phases import RefundFailed
+from pos.services.staff import VoidKind
 from pos.services.shop import ShopRefused
 
 ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
@@ -79,8 +80,21 @@ def test_receipts_reach_the_shop_once_however_often_the_till_syncs(pg, shop_db, 
         assert (again.pushed.events, again.pushed.receipts) == (0, 0)
         sell(t1, 2, start=6)
         assert t1.shop.round().pushed.receipts == 2
+        # A sale paid in part in cash, then voided; and the day closed: both reach the shop too.
+        product = t1.catalog.find_code("SHOP-1")
+        t1.till.new_sale()
+        t1.till.cart.add(product, 2)
+        t1.till.pay_cash(Money(500, "SGD"))
+        assert t1.till.void_sale("customer changed their mind").voided
+        t1.staff.record_void(VoidKind.SALE, Money(1100, "SGD"), "customer changed their mind")  # as the window does
+        t1.reports.close_day(Money(0, "SGD"))
+        assert t1.shop.round().complete
     finally:
         t1.close()
+    assert shop_rows(pg, shop_db, "SELECT till_id, kind, reason FROM shop_voids") == [
+        ("T1", "sale", "customer changed their mind")
+    ]
+    assert shop_rows(pg, shop_db, "SELECT till_id, z_no FROM shop_z_reports") == [("T1", 1)]
     rows = shop_rows(pg, shop_db, "SELECT till_id, receipt_no FROM shop_receipts ORDER BY receipt_no")
     assert rows == [("T1", n) for n in range(1, 9)]
     assert shop_rows(pg, shop_db, "SELECT till_id, refund_no, receipt_no FROM shop_refunds") == [("T1", 1, 2)]
@@ -303,3 +317,23 @@ def test_every_tills_receipts_are_searched_in_the_shop_database(pg, shop_db, tmp
     finally:
         t1.close()
         t2.close()
+
+
+def test_rounds_back_off_while_the_shop_is_away_and_resume_when_it_answers(tmp_path, shop_db):
+    away = open_back_office(tmp_path / "T1", "postgresql://postgres@127.0.0.1:1/shop")  # nothing listens there
+    try:
+        delays = []
+        for _ in range(8):
+            result = away.shop.round()
+            assert result.problem is not None and "unreachable" in result.problem
+            delays.append(away.shop.next_round_in())
+        assert delays == [5, 10, 20, 40, 80, 160, 300, 300]
+        assert away.shop.status_text().startswith("Shop database unreachable")
+    finally:
+        away.close()
+    back = open_back_office(tmp_path / "T1", shop_db)
+    try:
+        assert back.shop.round().complete and back.shop.next_round_in() == 30
+        assert back.shop.status_text().startswith("Shop: synced")
+    finally:
+        back.close()
