@@ -26,6 +26,7 @@ from PySide6.QtWidgets import (
 
 from pos.services.sales import StorageError
 from pos.services.settings import SettingsError
+from pos.services.shop import ShopRefused
 from pos.domain import tax
 from pos.domain.cash import ROUNDING_CHOICES
 from pos.domain.printer_setup import PrinterKind, PrinterSetup, PrinterSetupError
@@ -322,13 +323,31 @@ class SettingsDialog(QDialog):
             printer_kind=self.printer_kind.currentData(),
             printer_address=self.printer_address.text(),
         )
+        shop = self.context.shop
+        if shop is not None and new.till_id.strip() != self.context.settings.till_id:
+            # In a shop, a till id another till has is refused; the shop is asked on a worker first.
+            self._say_settings("Asking the shop database whether the till id is free…")
+
+            def free(_none) -> None:
+                self._save_settings(new)
+
+            def asked(exc: BaseException) -> None:
+                if isinstance(exc, ShopRefused):
+                    return self._say_settings(f"Not saved: {exc}.", error=True)
+                self._save_settings(new, f" The shop database could not be asked ({exc}); the next sync checks it.")
+
+            run_in_background(lambda _p: shop.check_till_id(new.till_id.strip()), on_success=free, on_failure=asked)
+            return
+        self._save_settings(new)
+
+    def _save_settings(self, new, note: str = "") -> None:
         try:
             self.context.store_settings.save(new)
         except (SettingsError, StorageError) as exc:
             self.currency.setText(self.context.settings.currency)
             return self._say_settings(str(exc), error=True)
         self.window_.apply_settings()
-        self._say_settings("Store settings saved.")
+        self._say_settings("Store settings saved." + note)
 
     # -- card reader -------------------------------------------------------------------
     def _reader_busy(self, busy: bool, text: str = "") -> None:

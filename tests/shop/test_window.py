@@ -45,6 +45,19 @@ def test_the_window_syncs_in_the_background_and_fetches_another_tills_receipt(
         qtbot.waitUntil(lambda: "No receipt of any till matches" in receipts.message.text(), timeout=20000)
         receipts.search("number", "x")
         qtbot.waitUntil(lambda: "digits only" in receipts.message.text(), timeout=20000)
+        # Settings: a till id another till of the shop has is refused (the shop is asked on a worker).
+        from pos.ui.settings_dialog import SettingsDialog
+
+        dialog = SettingsDialog(win)
+        qtbot.addWidget(dialog)
+        dialog.till_id.setText("T1")
+        dialog.save_settings.click()
+        qtbot.waitUntil(lambda: "already used by another till" in dialog.settings_message.text(), timeout=20000)
+        assert win.context.settings.till_id == "T2"
+        dialog.till_id.setText("T2")
+        dialog.store_name.setText("Kopi Two Counters")
+        dialog.save_settings.click()
+        qtbot.waitUntil(lambda: "saved" in dialog.settings_message.text(), timeout=20000)
         # The shop's server goes away: the next round says so, with what is waiting.
         pg.stop()
         try:

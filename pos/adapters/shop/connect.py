@@ -123,7 +123,18 @@ def open_shop_engine(text: str, *, connect_timeout: int = 5) -> Engine:
             conn.exec_driver_sql("BEGIN IMMEDIATE")  # one writer at a time, as PostgreSQL's row locks give
 
         return engine
-    connect_args: dict[str, object] = {"connect_timeout": connect_timeout, "application_name": "pos-till"}
+    connect_args: dict[str, object] = {
+        "connect_timeout": connect_timeout,
+        "application_name": "pos-till",
+        # A network that drops packets (rather than refusing) must not hold a sync round for the
+        # kernel's quarter of an hour: TCP keepalives notice a dead peer in ~25 s, and no statement
+        # of the sync or a shop report runs longer than two minutes.
+        "keepalives": 1,
+        "keepalives_idle": 10,
+        "keepalives_interval": 5,
+        "keepalives_count": 3,
+        "options": "-c statement_timeout=120000",
+    }
     password = stored_password(url)
     if password:
         connect_args["password"] = password  # handed to libpq, never part of the URL that is logged
