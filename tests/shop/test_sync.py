@@ -28,8 +28,8 @@ from pos.services.shop import ShopRefused
 ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 
 
-def pos(*args: str, data_dir, shop_db: str, stdin: str | None = None) -> subprocess.CompletedProcess:
-    env = {**os.environ, "POS_SHOP_DB": shop_db}
+def pos(*args: str, data_dir, shop_db: str, stdin: str | None = None, **extra: str) -> subprocess.CompletedProcess:
+    env = {**os.environ, "POS_SHOP_DB": shop_db, **extra}
     return subprocess.run(
         [sys.executable, "-m", "pos", "--data-dir", str(data_dir), *args],
         capture_output=True,
@@ -337,3 +337,41 @@ def test_rounds_back_off_while_the_shop_is_away_and_resume_when_it_answers(tmp_p
         assert back.shop.status_text().startswith("Shop: synced")
     finally:
         back.close()
+
+
+@pytest.mark.keyring
+def test_the_password_kept_in_the_os_keyring(pg, shop_db, tmp_path):
+    """The real Secret Service (gnome-keyring under dbus-run-session); no .pgpass for these runs."""
+    import keyring
+
+    from pos.adapters.shop.connect import KEYRING_SERVICE, keyring_account, parse_url
+    from tests.helpers.pg import PASSWORD
+    from tests.keys.test_keyring import secret_service_available
+
+    why = secret_service_available()
+    if why:
+        if os.environ.get("CI"):
+            pytest.fail(f"CI must run the keyring tests against a real Secret Service: {why}")
+        pytest.skip(why)
+    account = keyring_account(parse_url(shop_db))
+    no_pgpass = {"PGPASSFILE": str(tmp_path / "none")}
+    try:
+        asked = pos("sync", data_dir=tmp_path / "T1", shop_db=shop_db, **no_pgpass)
+        assert asked.returncode == 1 and "pos shop set-password" in asked.stderr, asked.stderr
+        stored = pos("shop", "set-password", data_dir=tmp_path / "T1", shop_db=shop_db, stdin=PASSWORD + "\n")
+        assert stored.returncode == 0, stored.stderr
+        assert keyring.get_password(KEYRING_SERVICE, account) == PASSWORD
+        synced = pos("sync", data_dir=tmp_path / "T1", shop_db=shop_db, **no_pgpass)
+        assert synced.returncode == 0, synced.stderr
+        for output in (asked, stored, synced):
+            assert PASSWORD not in output.stdout + output.stderr
+        assert (
+            PASSWORD not in (tmp_path / "T1" / "pos.log").read_text()
+            if (tmp_path / "T1" / "pos.log").exists()
+            else True
+        )
+    finally:
+        try:
+            keyring.delete_password(KEYRING_SERVICE, account)
+        except keyring.errors.PasswordDeleteError:
+            pass
