@@ -375,3 +375,20 @@ def test_the_password_kept_in_the_os_keyring(pg, shop_db, tmp_path):
             keyring.delete_password(KEYRING_SERVICE, account)
         except keyring.errors.PasswordDeleteError:
             pass
+
+
+def test_a_till_id_left_by_a_renamed_till_stays_taken(pg, shop_db, tmp_path, sandbox, api_key):
+    first = till(tmp_path, "T1", sandbox, api_key, shop_db)
+    try:
+        sell(first, 1)
+        first.reports.close_day()
+        assert first.shop.round().complete
+        settings = first.settings
+        first.store_settings.save(settings.__class__(**{**settings.__dict__, "till_id": "T5"}))  # after its Z
+        assert first.shop.round().complete  # the shop follows the rename
+    finally:
+        first.close()
+    assert shop_rows(pg, shop_db, "SELECT till_id FROM shop_tills") == [("T5",)]
+    refused = pos("settings", "set", "till_id", "T1", data_dir=tmp_path / "new", shop_db=shop_db)
+    # A new till under T1 would number receipts over the ones T1 already sent: refused.
+    assert refused.returncode == 1 and "already used by another till" in refused.stderr

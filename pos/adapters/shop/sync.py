@@ -116,19 +116,18 @@ class ShopDatabaseLink:
             self._migrated = True
 
     def check_till_id(self, till_id: str) -> None:
-        """ShopRefused if another till of the shop answers to `till_id`."""
+        """ShopRefused if another till of the shop answers to `till_id`, or ever wrote records under it."""
+        install = self.install_id()
         with shop_errors():
             self._ready()
             with self._shop.connect() as conn:
-                owner = conn.execute(select(t.TILLS.c.install_id).where(t.TILLS.c.till_id == till_id)).scalar()
-        if owner is not None and owner != self.install_id():
-            raise ShopRefused(_taken(till_id))
+                if _taken_by_another(conn, till_id, install):
+                    raise ShopRefused(_taken(till_id))
 
     def _join(self, conn: Connection, install: str, till_id: str) -> t.ShopTill:
         """First contact: this till joins the shop. The first till brings its catalog and settings;
         a later one takes the shop's (what it had queued before joining is not sent)."""
-        taken = conn.execute(select(t.TILLS.c.install_id).where(t.TILLS.c.till_id == till_id)).scalar()
-        if taken is not None:
+        if _taken_by_another(conn, till_id, install):
             raise ShopRefused(_taken(till_id))
         shop_has_catalog = conn.execute(select(func.count()).select_from(t.PRODUCTS)).scalar_one() > 0
         shop_has_settings = conn.execute(select(func.count()).select_from(t.SETTINGS)).scalar_one() > 0
@@ -208,8 +207,7 @@ class ShopDatabaseLink:
                 return self._join(conn, install, till_id)
             till = t.ShopTill(**row._mapping)
             if till.till_id != till_id:  # the till id was changed here (after a Z): the shop follows
-                owner = conn.execute(select(t.TILLS.c.install_id).where(t.TILLS.c.till_id == till_id)).scalar()
-                if owner is not None:
+                if _taken_by_another(conn, till_id, install):
                     raise ShopRefused(_taken(till_id))
                 conn.execute(t.TILLS.update().where(t.TILLS.c.install_id == install).values(till_id=till_id))
             return till
@@ -598,6 +596,20 @@ class ShopDatabaseLink:
             events = local.execute("SELECT count(*) FROM audit_events WHERE id > ?", (acked,)).fetchone()[0]
             edits = local.execute("SELECT count(*) FROM shop_outbox WHERE id > ?", (sent,)).fetchone()[0]
         return Waiting(events, counts.get("receipt", 0), counts.get("refund", 0), edits)
+
+
+def _taken_by_another(conn: Connection, till_id: str, install: str) -> bool:
+    """Another data folder answers to this till id, or wrote records under it once (a till renamed
+    after a Z leaves its old numbers behind: a new till taking the id would number over them)."""
+    owner = conn.execute(select(t.TILLS.c.install_id).where(t.TILLS.c.till_id == till_id)).scalar()
+    if owner is not None:
+        return bool(owner != install)
+    used = conn.execute(
+        select(t.EVENTS.c.install_id)
+        .where((t.EVENTS.c.till_id == till_id) & (t.EVENTS.c.install_id != install))
+        .limit(1)
+    ).scalar()
+    return used is not None
 
 
 def _taken(till_id: str) -> str:

@@ -35,6 +35,7 @@ class ShopEvent(ShopModel, table=True):
     """A till's audit trail, copied in order: the shop's anchor for it (docs/security.md)."""
 
     __tablename__ = "shop_events"
+    __table_args__ = (Index("ix_shop_events_till_install", "till_id", "install_id"),)  # migration 0002
     install_id: str = Field(primary_key=True)
     seq: int = Field(primary_key=True)
     till_id: str
