@@ -73,6 +73,8 @@ def copy_receipt(local: Engine, shop: Engine, own_till: str, till_id: str, recei
         found = conn.execute(
             "SELECT id FROM receipts WHERE till_id = ? AND receipt_no = ?", (till_id, receipt_no)
         ).fetchone()
+        if found is None and till_id == own_till:
+            return None  # this till's own receipts are never copies (its reports would count them twice)
         receipt_id = found[0] if found else _insert_receipt(conn, own_till, receipt, lines, tenders)
         for refund in refunds:
             _insert_refund(conn, own_till, receipt_id, refund)
