@@ -148,6 +148,20 @@ def test_shop_report_is_the_sum_of_the_tills_reports(pg, shop_db, tmp_path, sand
             assert theirs[key] == report[key], (name, key)
         assert theirs["gross_by_hour_minor"] == report["gross_by_hour_minor"]
     assert shop_json["sales_count"] == 4 + 5 + 6
+    as_csv = pos("shop", "report", "--date", today, "--format", "csv", data_dir=tmp_path / "T1", shop_db=shop_db)
+    rows = [line.split(",") for line in as_csv.stdout.splitlines()]
+    assert rows[0] == ["till", "section", "item", "value"]
+    assert ["shop", "totals", "sales_count", "15"] in rows and ["T3", "totals", "sales_count", "6"] in rows
+    as_text = pos("shop", "report", "--date", today, data_dir=tmp_path / "T1", shop_db=shop_db)
+    assert as_text.returncode == 0 and "every till" in as_text.stdout and "Till T2" in as_text.stdout
+    no_shop = subprocess.run(
+        [sys.executable, "-m", "pos", "--data-dir", str(tmp_path / "T1"), "shop", "report", "--date", today],
+        capture_output=True,
+        text=True,
+        cwd=ROOT,
+        env={k: v for k, v in os.environ.items() if k != "POS_SHOP_DB"},
+    )
+    assert no_shop.returncode == 2 and "no shop database" in no_shop.stderr
 
 
 def test_a_second_till_cannot_take_a_till_id_already_in_the_shop(pg, shop_db, tmp_path, sandbox, api_key):
