@@ -10,6 +10,7 @@ its own number: sent twice, stored once), then brings the shop's catalog and set
 
 from __future__ import annotations
 
+import threading
 from dataclasses import dataclass, field
 from datetime import date, datetime, timezone, tzinfo
 from typing import Callable, Protocol
@@ -39,6 +40,15 @@ class Pushed:
     refunds: int = 0
     products: int = 0
     settings: int = 0
+
+    def __add__(self, other: Pushed) -> Pushed:
+        return Pushed(
+            self.events + other.events,
+            self.receipts + other.receipts,
+            self.refunds + other.refunds,
+            self.products + other.products,
+            self.settings + other.settings,
+        )
 
 
 @dataclass(frozen=True)
@@ -109,24 +119,24 @@ class ShopSync:
     last: SyncResult | None = field(default=None, init=False)
     last_success: datetime | None = field(default=None, init=False)
     failures: int = field(default=0, init=False)  # rounds in a row that found the shop away
+    _one_at_a_time: threading.Lock = field(default_factory=threading.Lock, init=False, repr=False)
 
     def round(self) -> SyncResult:
         """Send what is waiting, then take the shop's catalog and settings. Never raises for the
-        shop being away: the result says so, and the next round picks up where this one stopped."""
+        shop being away: the result says so, and the next round picks up where this one stopped.
+        Rounds of this process run one after the other (other processes of the till wait on the
+        shop's row lock for it)."""
+        with self._one_at_a_time:
+            return self._round()
+
+    def _round(self) -> SyncResult:
         pushed, pulled = Pushed(), Pulled()
         problem, refused = None, False
         try:
             pushed = self.link.push()
             pulled = self.link.pull()
             if pulled.settings:  # taking the shop's settings is itself recorded (an audit event): send it
-                again = self.link.push()
-                pushed = Pushed(
-                    pushed.events + again.events,
-                    pushed.receipts + again.receipts,
-                    pushed.refunds + again.refunds,
-                    pushed.products + again.products,
-                    pushed.settings + again.settings,
-                )
+                pushed = pushed + self.link.push()
         except ShopUnreachable as exc:
             problem = str(exc)
         except ShopRefused as exc:

@@ -187,13 +187,7 @@ class ShopDatabaseLink:
                 acked = values.get("acked_seq", till.acked_seq)
                 crash_point("after_shop_commit")  # the crash tests' seam (services/crashpoints.py)
                 self._remember(acked, values.get("products_sent", till.products_sent))
-                total = Pushed(
-                    total.events + len(events),
-                    total.receipts + sent["receipt"],
-                    total.refunds + sent["refund"],
-                    total.products + products,
-                    total.settings + settings,
-                )
+                total = total + Pushed(len(events), sent["receipt"], sent["refund"], products, settings)
         return total
 
     def _lock_till(self, conn: Connection, install: str, till_id: str) -> t.ShopTill:
