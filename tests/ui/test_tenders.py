@@ -65,7 +65,7 @@ def test_a_cash_sale_with_change_opens_the_drawer_and_prints(qtbot, window, prin
     # The drawer kicked first (cash goes in at once), then the receipt, cut.
     assert kick.pulses == [2] and kick.lines == []
     assert job.cuts == 1 and any("Change" in line for line in job.lines) and any("Cash" in x for x in job.lines)
-    assert drawer_openings(window)[-1] == ("T1", "cash sale 0001", 1)
+    qtbot.waitUntil(lambda: drawer_openings(window)[-1:] == [("T1", "cash sale 0001", 1)], timeout=20000)
     dialog.new_sale_button.click()
     wait_idle(qtbot)
     assert window.till.cart.is_empty()
@@ -136,6 +136,8 @@ def test_abandoning_a_half_paid_split_gives_the_card_part_back(
     (intent,) = stripe.v1.payment_intents.list().data
     assert [r.amount for r in stripe.v1.refunds.list({"payment_intent": intent.id}).data] == [400]
     printer.wait_for_jobs(2)
+    # The opening is recorded once the printer has answered, on the worker: wait for that, not the bytes.
+    qtbot.waitUntil(lambda: len(drawer_openings(window)) == 2, timeout=20000)
     assert [r for _t, r, _o in drawer_openings(window)] == ["cash part of a sale", "void: hand back cash"]
     assert len(window.till.cart.lines) == 3  # the cart stays: the customer may still buy
     wait_idle(qtbot)
