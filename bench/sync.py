@@ -28,14 +28,13 @@ from pos.app import build_context, open_back_office  # noqa: E402
 from pos.domain.catalog import Product  # noqa: E402
 from pos.domain.money import Money  # noqa: E402
 from tests.helpers.pg import PgServer  # noqa: E402
+from tests.helpers.shop import name_till  # noqa: E402
 
 TILLS = ("T1", "T2", "T3")
 
 
 def sell(folder: Path, till_id: str, count: int, shop_db: str) -> None:
-    office = open_back_office(folder)
-    office.store_settings.save(office.settings.__class__(**{**office.settings.__dict__, "till_id": till_id}))
-    office.close()
+    name_till(folder, till_id)
     context = build_context(folder, api_key="sk_test_bench", stripe_base_url="http://127.0.0.1:9", shop_db=shop_db)
     product = context.catalog.save(
         Product(sku="B-1", name="Bench coffee", category="Bench", price=Money(450, "SGD"), tax_rate_bp=900)

@@ -114,10 +114,9 @@ class ShopSync:
     """One sync round at a time; what the last one found, for the status bar and `pos sync`."""
 
     link: ShopLink
-    reports: Callable[[], ShopReportStore] | None = None
+    reports: Callable[[], ShopReportStore]
     clock: Callable[[], datetime] = _now
     last: SyncResult | None = field(default=None, init=False)
-    last_success: datetime | None = field(default=None, init=False)
     failures: int = field(default=0, init=False)  # rounds in a row that found the shop away
     _one_at_a_time: threading.Lock = field(default_factory=threading.Lock, init=False, repr=False)
 
@@ -143,8 +142,6 @@ class ShopSync:
             problem, refused = str(exc), True
         waiting = self.link.waiting()
         result = SyncResult(self.clock(), pushed, pulled, waiting, problem, refused)
-        if problem is None:
-            self.last_success = result.at
         self.failures = 0 if problem is None else self.failures + 1
         self.last = result
         return result
@@ -176,8 +173,6 @@ class ShopSync:
 
     def report(self, day: date, currency: str) -> tuple[DayReport, dict[str, DayReport]]:
         """The shop's figures for a calendar day and each till's (ShopUnreachable if it is away)."""
-        if self.reports is None:
-            raise ShopRefused("no shop reports here")
         return self.reports().for_date(day, currency)
 
     def status_text(self, time_zone: str = "") -> str:

@@ -18,9 +18,7 @@ import sys
 import time
 
 from pos.app import build_context
-from pos.domain.catalog import Product
-from pos.domain.money import Money
-from pos.services.outcomes import Paid
+from tests.helpers.shop import sell
 
 
 def main() -> int:
@@ -28,18 +26,9 @@ def main() -> int:
     every = int(sys.argv[4]) if len(sys.argv) > 4 else 5
     context = build_context(data_dir, stripe_base_url=url)
     assert context.shop is not None, "POS_SHOP_DB names no shop database"
-    product = context.catalog.find_code("SHOP-1") or context.catalog.save(
-        Product(sku="SHOP-1", name="Flat white", category="Coffee", price=Money(550, "SGD"), tax_rate_bp=900)
-    )
     for n in range(count):
-        context.till.new_sale()
-        context.till.cart.add(product, 1 + n % 3)
-        by_card = n % 2 and not os.environ.get("SHOP_TILL_CASH")
-        result = context.till.pay("pm_card_visa") if by_card else context.till.pay_cash(context.till.amount_due())
-        if not isinstance(result, Paid):
-            print(f"not paid {n} {type(result).__name__}", flush=True)
-            continue
-        receipt = result.receipt
+        (paid,) = sell(context, 1, start=n, cash_only=bool(os.environ.get("SHOP_TILL_CASH")))
+        receipt = paid.receipt
         print(f"paid {n} {receipt.receipt_no}", flush=True)
         if receipt.receipt_no % 7 == 0:
             receipt_id = context.receipts.receipt_id_for(receipt.receipt_no, receipt.till_id)

@@ -8,63 +8,21 @@ card through the sandbox over HTTP and in cash; the shop database is a real Post
 from __future__ import annotations
 
 import json
-import os
-import subprocess
-import sys
+from dataclasses import replace
 from datetime import date
 
 import pytest
 
-from pos.app import build_context, open_back_office
+from pos.app import open_back_office
 from pos.domain.catalog import Product
 from pos.domain.money import Money
 from pos.services.drawer import MovementKind
-from pos.services.outcomes import Paid
 from pos.services.receipts import QueryError, ReceiptQuery
 from pos.services.refund_phases import RefundFailed
 from pos.services.staff import VoidKind
 from pos.services.shop import ShopRefused
-
-ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
-
-
-def pos(*args: str, data_dir, shop_db: str, stdin: str | None = None, **extra: str) -> subprocess.CompletedProcess:
-    env = {**os.environ, "POS_SHOP_DB": shop_db, **extra}
-    return subprocess.run(
-        [sys.executable, "-m", "pos", "--data-dir", str(data_dir), *args],
-        capture_output=True,
-        text=True,
-        env=env,
-        cwd=ROOT,
-        input=stdin,
-        timeout=120,
-    )
-
-
-def till(tmp_path, name: str, sandbox, api_key, shop_db: str):
-    folder = tmp_path / name
-    office = open_back_office(folder)
-    office.store_settings.save(office.settings.__class__(**{**office.settings.__dict__, "till_id": name}))
-    office.close()
-    return build_context(folder, stripe_base_url=sandbox.url, api_key=api_key, shop_db=shop_db)
-
-
-def sell(context, count: int, *, start: int = 0) -> list[int]:
-    product = context.catalog.find_code("SHOP-1") or context.catalog.save(
-        Product(sku="SHOP-1", name="Flat white", category="Coffee", price=Money(550, "SGD"), tax_rate_bp=900)
-    )
-    numbers = []
-    for n in range(start, start + count):
-        context.till.new_sale()
-        context.till.cart.add(product, 1 + n % 3)
-        result = context.till.pay("pm_card_visa") if n % 2 else context.till.pay_cash(context.till.amount_due())
-        assert isinstance(result, Paid), result
-        numbers.append(result.receipt.receipt_no)
-    return numbers
-
-
-def shop_rows(pg, shop_db: str, sql: str) -> list[tuple]:
-    return pg.query(shop_db.rsplit("/", 1)[1], sql)
+from tests.helpers.shop import pos, sell, shop_rows, till
+from tests.keys.test_keyring import secret_service  # noqa: F401 - the fixture: a real Secret Service, or why not
 
 
 def test_receipts_reach_the_shop_once_however_often_the_till_syncs(pg, shop_db, tmp_path, sandbox, api_key):
@@ -154,13 +112,7 @@ def test_shop_report_is_the_sum_of_the_tills_reports(pg, shop_db, tmp_path, sand
     assert ["shop", "totals", "sales_count", "15"] in rows and ["T3", "totals", "sales_count", "6"] in rows
     as_text = pos("shop", "report", "--date", today, data_dir=tmp_path / "T1", shop_db=shop_db)
     assert as_text.returncode == 0 and "every till" in as_text.stdout and "Till T2" in as_text.stdout
-    no_shop = subprocess.run(
-        [sys.executable, "-m", "pos", "--data-dir", str(tmp_path / "T1"), "shop", "report", "--date", today],
-        capture_output=True,
-        text=True,
-        cwd=ROOT,
-        env={k: v for k, v in os.environ.items() if k != "POS_SHOP_DB"},
-    )
+    no_shop = pos("shop", "report", "--date", today, data_dir=tmp_path / "T1", shop_db="")
     assert no_shop.returncode == 2 and "no shop database" in no_shop.stderr
 
 
@@ -195,7 +147,7 @@ def test_catalog_and_settings_edited_at_one_till_reach_the_others(pg, shop_db, t
             Product(sku="CAKE", name="Carrot cake", category="Cake", price=Money(600, "SGD"), tax_rate_bp=900)
         )
         settings = t1.settings
-        t1.store_settings.save(settings.__class__(**{**settings.__dict__, "store_name": "Kopi Two Counters"}))
+        t1.store_settings.save(replace(settings, store_name="Kopi Two Counters"))
         assert t1.shop.round().complete
         pulled = t2.shop.round()
         assert pulled.complete and pulled.pulled.products >= 1 and pulled.pulled.settings >= 1
@@ -253,8 +205,7 @@ def test_the_password_never_travels_in_the_address(tmp_path, shop_db):
     assert "pos shop set-password" in result.stderr and "Traceback" not in result.stderr
 
 
-@pytest.mark.parametrize("engine", ["sqlite"])
-def test_the_same_migrations_and_sync_run_on_sqlite(tmp_path, sandbox, api_key, engine):
+def test_the_same_migrations_and_sync_run_on_sqlite(tmp_path, sandbox, api_key):
     shop_db = f"sqlite:///{tmp_path / 'shop.sqlite3'}"
     t1 = till(tmp_path, "T1", sandbox, api_key, shop_db)
     t2 = till(tmp_path, "T2", sandbox, api_key, shop_db)
@@ -354,19 +305,14 @@ def test_rounds_back_off_while_the_shop_is_away_and_resume_when_it_answers(tmp_p
 
 
 @pytest.mark.keyring
+@pytest.mark.usefixtures("secret_service")
 def test_the_password_kept_in_the_os_keyring(pg, shop_db, tmp_path):
     """The real Secret Service (gnome-keyring under dbus-run-session); no .pgpass for these runs."""
     import keyring
 
     from pos.adapters.shop.connect import KEYRING_SERVICE, keyring_account, parse_url
     from tests.helpers.pg import PASSWORD
-    from tests.keys.test_keyring import secret_service_available
 
-    why = secret_service_available()
-    if why:
-        if os.environ.get("CI"):
-            pytest.fail(f"CI must run the keyring tests against a real Secret Service: {why}")
-        pytest.skip(why)
     account = keyring_account(parse_url(shop_db))
     no_pgpass = {"PGPASSFILE": str(tmp_path / "none")}
     try:
@@ -398,7 +344,7 @@ def test_a_till_id_left_by_a_renamed_till_stays_taken(pg, shop_db, tmp_path, san
         first.reports.close_day()
         assert first.shop.round().complete
         settings = first.settings
-        first.store_settings.save(settings.__class__(**{**settings.__dict__, "till_id": "T5"}))  # after its Z
+        first.store_settings.save(replace(settings, till_id="T5"))  # after its Z
         assert first.shop.round().complete  # the shop follows the rename
     finally:
         first.close()

@@ -15,7 +15,7 @@ import subprocess
 import sys
 from datetime import date
 
-from tests.shop.test_sync import ROOT, pos
+from tests.helpers.shop import ROOT, pos
 
 TILLS = ("T1", "T2", "T3")
 
@@ -126,14 +126,7 @@ def test_a_till_offline_all_day_sends_thousands_of_receipts_once_even_if_killed_
     assert sum(1 for line in lines if line.startswith("paid ")) == 1500
     assert all(line.startswith("sync AWAY") for line in lines if line.startswith("sync"))
     # Back online, the first sync dies (SIGKILL) right after the shop committed its first batch.
-    killed = subprocess.run(
-        [sys.executable, "-m", "pos", "--data-dir", str(tmp_path / "T1"), "sync"],
-        capture_output=True,
-        text=True,
-        cwd=ROOT,
-        env={**os.environ, "POS_SHOP_DB": shop_db, "POS_CRASH_AT": "after_shop_commit"},
-        timeout=300,
-    )
+    killed = pos("sync", data_dir=tmp_path / "T1", shop_db=shop_db, POS_CRASH_AT="after_shop_commit")
     assert killed.returncode == -9
     database = shop_db.rsplit("/", 1)[1]
     ((partly,),) = pg.query(database, "SELECT count(*) FROM shop_receipts")

@@ -102,7 +102,8 @@ def _money(row, column: str, currency: str) -> Money | None:
     return Money(value, currency) if value else None
 
 
-def _summary(row) -> ReceiptSummary:
+def receipt_summary(row) -> ReceiptSummary:
+    """A receipts row (this till's, or the shop database's with the same columns) as the list shows it."""
     cur = row["currency"]
     return ReceiptSummary(
         id=row["id"],
@@ -174,7 +175,7 @@ class ReceiptsRepo:
                 + (" ORDER BY created_at DESC, id DESC" if by_time else " ORDER BY id DESC")
                 + " LIMIT ?"
             )
-            return [_summary(r) for r in conn.execute(sql, (*args, limit)).fetchall()]
+            return [receipt_summary(r) for r in conn.execute(sql, (*args, limit)).fetchall()]
 
     def _where(self, query: ReceiptQuery, currency: str) -> tuple[list[str], list]:
         found = criterion(query, currency)

@@ -15,6 +15,7 @@ from pos.services.states import RefundState, TenderState
 
 from . import audit, raw
 from .raw import now_iso, parse_iso
+from .schema import COPIED_SALE_PREFIX
 
 
 # Refunds that take from what a receipt can still give back: made, or asked and not yet answered.
@@ -44,7 +45,7 @@ def _is_copy(conn, receipt_id: int) -> bool:
     row = conn.execute(
         "SELECT s.sale_key FROM receipts r JOIN sales s ON s.id = r.sale_id WHERE r.id = ?", (receipt_id,)
     ).fetchone()
-    return bool(row) and str(row[0]).startswith("copy:")
+    return bool(row) and str(row[0]).startswith(COPIED_SALE_PREFIX)
 
 
 class SqlRefunds:

@@ -38,6 +38,11 @@ class SettingRow(SQLModel, table=True):
     value: str
 
 
+# The sale_key of a sale copied from the shop database (another till's receipt, to refund it here:
+# adapters/shop/copies.py); such a receipt's refunds are numbered at this till.
+COPIED_SALE_PREFIX = "copy:"
+
+
 class SaleRow(SQLModel, table=True):
     """One sale in the payment journal. `sale_key` never changes; idempotency keys derive from it."""
 

@@ -156,13 +156,6 @@ def migrate(engine: Engine) -> None:
         command.upgrade(config, "head")
 
 
-def schema_revision(engine: Engine) -> str | None:
-    from alembic.runtime.migration import MigrationContext
-
-    with shop_errors(), engine.connect() as conn:
-        return MigrationContext.configure(conn, opts={"version_table": "shop_schema_version"}).get_current_revision()
-
-
 __all__ = [
     "SHOP_DB_ENV",
     "ShopRefused",
@@ -171,7 +164,6 @@ __all__ = [
     "migrate",
     "open_shop_engine",
     "parse_url",
-    "schema_revision",
     "shop_errors",
     "store_password",
 ]

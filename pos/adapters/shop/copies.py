@@ -18,15 +18,14 @@ from sqlalchemy.engine import Engine
 
 from pos.adapters.db import audit, raw
 from pos.adapters.db.raw import now_iso
+from pos.adapters.db.schema import COPIED_SALE_PREFIX
 
 from . import tables as t
 from .connect import shop_errors
 
-COPY_PREFIX = "copy:"  # a copied sale's key starts so (adapters/db/refunds._is_copy reads it)
-
 
 def _sale_key(till_id: str, receipt_no: int) -> str:
-    return f"{COPY_PREFIX}{till_id}:{receipt_no}"
+    return f"{COPIED_SALE_PREFIX}{till_id}:{receipt_no}"
 
 
 def copy_receipt(local: Engine, shop: Engine, own_till: str, till_id: str, receipt_no: int) -> int | None:
@@ -195,7 +194,7 @@ def _insert_refund(conn: sqlite3.Connection, own_till: str, receipt_id: int, f) 
         " tender_id, tender_kind, cash_for_card, params, stripe_refund, refund_no, created_at, updated_at, cashier)"
         " VALUES (?,?,?,'succeeded',?,?,?,?,?,?,?,'{}',?,?,?,?,?)",
         (
-            f"{COPY_PREFIX}{f['till_id']}:{f['refund_no']}",
+            f"{COPIED_SALE_PREFIX}{f['till_id']}:{f['refund_no']}",
             receipt_id,
             f["till_id"],
             f["amount_minor"],
@@ -225,4 +224,4 @@ def _insert_refund(conn: sqlite3.Connection, own_till: str, receipt_id: int, f) 
     audit.append(conn, own_till, "refund_copied", subject, audit.covering(conn, "refund", refund_id))
 
 
-__all__ = ["COPY_PREFIX", "copy_receipt"]
+__all__ = ["copy_receipt"]

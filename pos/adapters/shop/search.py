@@ -11,9 +11,7 @@ from typing import Any
 from sqlalchemy import text
 from sqlalchemy.engine import Engine
 
-from pos.adapters.db.raw import parse_iso
-from pos.adapters.db.receipts import local_day_bounds, store_zone
-from pos.domain.money import Money
+from pos.adapters.db.receipts import local_day_bounds, receipt_summary, store_zone
 from pos.services.receipts import Criterion, ReceiptSummary
 
 from .connect import shop_errors
@@ -22,15 +20,22 @@ from .connect import shop_errors
 def search(shop: Engine, found: Criterion, time_zone: str, limit: int) -> list[ReceiptSummary]:
     """Newest first, at most `limit` (the window says when there may be more)."""
     where, params = _where(found, time_zone)
-    sql = (
-        "SELECT r.*, coalesce((SELECT sum(f.amount_minor) FROM shop_refunds f WHERE f.receipt_till_id = r.till_id"
-        " AND f.receipt_no = r.receipt_no), 0) AS refunded FROM shop_receipts r"
+    # Shaped as this till's receipts rows (id 0: not here yet), so one function reads both.
+    newest = (
+        "SELECT r.*, 0 AS id, coalesce((SELECT sum(f.amount_minor) FROM shop_refunds f"
+        " WHERE f.receipt_till_id = r.till_id AND f.receipt_no = r.receipt_no), 0) AS refunded_minor"
+        " FROM shop_receipts r"
         + (f" WHERE {where}" if where else "")
         + " ORDER BY r.created_at DESC, r.till_id, r.receipt_no DESC LIMIT :limit"
     )
+    sql = (
+        "SELECT x.*, CASE WHEN x.refunded_minor = 0 THEN 'paid' WHEN x.refunded_minor >= x.total_minor"
+        f" THEN 'refunded' ELSE 'partially_refunded' END AS status FROM ({newest}) x"
+        " ORDER BY x.created_at DESC, x.till_id, x.receipt_no DESC"
+    )
     with shop_errors(), shop.connect() as conn:
         rows = conn.execute(text(sql), {**params, "limit": limit}).mappings().all()
-    return [_summary(row) for row in rows]
+    return [receipt_summary(row) for row in rows]
 
 
 def _where(found: Criterion, time_zone: str) -> tuple[str, dict[str, Any]]:
@@ -55,25 +60,6 @@ def _where(found: Criterion, time_zone: str) -> tuple[str, dict[str, Any]]:
     first, last = found.days
     start, end = local_day_bounds(first, last, store_zone(time_zone))
     return "r.created_at >= :s AND r.created_at < :e", {"s": start, "e": end}
-
-
-def _summary(row) -> ReceiptSummary:
-    currency = row["currency"]
-    refunded = int(row["refunded"])
-    status = "paid" if refunded == 0 else "refunded" if refunded >= row["total_minor"] else "partially_refunded"
-    return ReceiptSummary(
-        id=0,  # not on this till (yet): brought here by services.shop.ShopSync.receipt_from to look at or refund
-        receipt_no=row["receipt_no"],
-        till_id=row["till_id"],
-        created_at=parse_iso(row["created_at"]).astimezone(),
-        total=Money(row["total_minor"], currency),
-        card_brand=row["card_brand"],
-        card_last4=row["card_last4"],
-        payment_intent=row["payment_intent"],
-        status=status,
-        refunded=Money(refunded, currency),
-        cash=Money(row["cash_minor"], currency),
-    )
 
 
 __all__ = ["search"]

@@ -92,10 +92,16 @@ class ShopDatabaseLink:
         self._shared = shared  # whether a till id's records belong in the shop (demo sales do not)
         self._batch = batch
         self._migrated = False
+        self._install: str | None = None
 
     # -- this till's identity ---------------------------------------------------------------------
     def install_id(self) -> str:
         """This data folder's own id at the shop (made once): a till id may change, this does not."""
+        if self._install is None:
+            self._install = self._read_install_id()
+        return self._install
+
+    def _read_install_id(self) -> str:
         with raw.connection(self._local) as conn:
             found = _local_value(conn, "install_id")
         if found:

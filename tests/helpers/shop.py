@@ -1,0 +1,66 @@
+"""Tills of a shop for the tests and the bench: a till on its own data folder joined to a shop
+database, sales paid as a till pays them, `pos` run as a command, and the shop's rows read back."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from dataclasses import replace
+
+from pos.app import build_context, open_back_office
+from pos.domain.catalog import Product
+from pos.domain.money import Money
+from pos.services.outcomes import Paid
+
+ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+
+
+def pos(*args: str, data_dir, shop_db: str, stdin: str | None = None, **extra: str) -> subprocess.CompletedProcess:
+    """`pos --data-dir DATA_DIR ARGS…` with POS_SHOP_DB=shop_db ("": no shop database) and `extra` in
+    its environment."""
+    env = {**os.environ, "POS_SHOP_DB": shop_db, **extra}
+    return subprocess.run(
+        [sys.executable, "-m", "pos", "--data-dir", str(data_dir), *args],
+        capture_output=True,
+        text=True,
+        env=env,
+        cwd=ROOT,
+        input=stdin,
+        timeout=300,
+    )
+
+
+def name_till(folder, till_id: str) -> None:
+    """The till id of a data folder, set as the back office sets it."""
+    office = open_back_office(folder)
+    try:
+        office.store_settings.save(replace(office.settings, till_id=till_id))
+    finally:
+        office.close()
+
+
+def till(tmp_path, name: str, sandbox, api_key, shop_db: str):
+    """A till named `name` on tmp_path/name, paying through the sandbox, joined to shop_db."""
+    name_till(tmp_path / name, name)
+    return build_context(tmp_path / name, stripe_base_url=sandbox.url, api_key=api_key, shop_db=shop_db)
+
+
+def sell(context, count: int, *, start: int = 0, cash_only: bool = False) -> list[Paid]:
+    """`count` sales of 1–3 flat whites: even ones in cash (exact), odd ones by card (pm_card_visa)."""
+    product = context.catalog.find_code("SHOP-1") or context.catalog.save(
+        Product(sku="SHOP-1", name="Flat white", category="Coffee", price=Money(550, "SGD"), tax_rate_bp=900)
+    )
+    paid = []
+    for n in range(start, start + count):
+        context.till.new_sale()
+        context.till.cart.add(product, 1 + n % 3)
+        by_card = n % 2 and not cash_only
+        result = context.till.pay("pm_card_visa") if by_card else context.till.pay_cash(context.till.amount_due())
+        assert isinstance(result, Paid), result
+        paid.append(result)
+    return paid
+
+
+def shop_rows(pg, shop_db: str, sql: str) -> list[tuple]:
+    return pg.query(shop_db.rsplit("/", 1)[1], sql)
