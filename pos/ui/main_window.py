@@ -75,6 +75,7 @@ class MainWindow(QMainWindow):
         self.shop_label.setVisible(False)
         self.shop_label.setContentsMargins(6, 0, 10, 0)  # clear of the size grip and its neighbours
         self._syncing = False
+        self._closed = False  # set on close: a sync round that ends later touches no widget
         self.shop_interval_ms: int | None = None  # test seam: a fixed interval instead of ShopSync's backoff
         self.statusBar().addWidget(self.mode_label)
         self.statusBar().addWidget(self.endpoint_label)
@@ -648,18 +649,22 @@ class MainWindow(QMainWindow):
         """One sync round with the shop database on a worker (never two at once); the status bar says
         how it went: "Shop: synced 12:03", or what is waiting while the shop database is away."""
         shop = self.session.shop
-        if shop is None or self._syncing:
+        if shop is None or self._syncing or self._closed:
             return
         self._syncing = True
 
         def done(_result) -> None:
             self._syncing = False
+            if self._closed:
+                return  # the window closed while the round ran: nothing left to show it on
             self._show_shop()
             self._shop_timer.start(self.shop_interval_ms or int(shop.next_round_in() * 1000))
 
         def failed(exc: BaseException) -> None:
             self._syncing = False
             log.warning("shop sync failed: %s", exc)
+            if self._closed:
+                return
             self.shop_label.setText(f"Shop sync failed: {exc}")
             self._shop_timer.start(self.shop_interval_ms or int(shop.next_round_in() * 1000))
 
@@ -672,7 +677,7 @@ class MainWindow(QMainWindow):
         self.shop_label.setText(shop.status_text(self.session.settings.time_zone))
         last = shop.last
         if last is not None and last.pulled.settings:
-            self.setWindowTitle(f"{self.session.settings.store_name} — Till {self.session.till_id}")
+            self.apply_settings()  # the shop's settings came down: as if saved here
 
     def run_recovery(self, quiet: bool) -> None:
         if self._recovering:
@@ -748,8 +753,11 @@ class MainWindow(QMainWindow):
             event.ignore()
             return
         super().closeEvent(event)
+        self._closed = True
         if self.context is not None:
             self._recovery_timer.stop()
+            if self.session.shop is not None:
+                self._shop_timer.stop()
             self.session.close()
 
 

@@ -7,7 +7,7 @@ from __future__ import annotations
 from pos.app import create_main_window
 from pos.ui import workers
 from pos.ui.receipts_window import ReceiptsWindow
-from tests.shop.test_sync import sell, till
+from tests.helpers.shop import sell, till
 
 
 def test_the_window_syncs_in_the_background_and_fetches_another_tills_receipt(
@@ -24,7 +24,14 @@ def test_the_window_syncs_in_the_background_and_fetches_another_tills_receipt(
     office = till(tmp_path, "T2", sandbox, api_key, shop_db)
     office.close()
     win = create_main_window(folder, stripe_base_url=sandbox.url, api_key=api_key)
+    # The test starts each round itself (after the first, at start): none fires on its own meanwhile.
+    win.shop_interval_ms = 3_600_000
     win.show()
+
+    def round_now() -> None:
+        qtbot.waitUntil(lambda: not win._syncing, timeout=30000)  # never on top of one still running
+        win.sync_shop()
+
     try:
         qtbot.waitUntil(lambda: win.shop_label.text().startswith("Shop: synced"), timeout=20000)
         assert win.shop_label.isVisible()
@@ -62,12 +69,12 @@ def test_the_window_syncs_in_the_background_and_fetches_another_tills_receipt(
         pg.stop()
         try:
             sell(win.context, 1)
-            win.sync_shop()
+            round_now()
             qtbot.waitUntil(lambda: "unreachable" in win.shop_label.text(), timeout=30000)
             assert "1 receipt waiting" in win.shop_label.text()
         finally:
             pg.start()
-        win.sync_shop()
+        round_now()
         qtbot.waitUntil(lambda: win.shop_label.text().startswith("Shop: synced"), timeout=30000)
     finally:
         qtbot.waitUntil(lambda: workers.busy_count() == 0, timeout=30000)
