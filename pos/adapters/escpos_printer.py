@@ -12,6 +12,7 @@ import logging
 from typing import Any
 
 from pos.domain.printer_setup import PrinterKind, PrinterSetup
+from pos.domain.text import printable
 from pos.services.receipt_printing import PrinterError
 
 log = logging.getLogger(__name__)
@@ -27,6 +28,10 @@ class EscposPrinter:
         self.setup, self.timeout = setup, timeout
 
     def print_text(self, text: str, *, cut: bool = True, open_drawer: bool = False) -> None:
+        # Only text goes out as text: a control byte in it (ESC p, GS V from a name already in the
+        # database) would be a command; the only commands sent are the ones written below.
+        text = printable(text, multiline=True)
+
         def job(printer: Any) -> None:
             printer.hw("INIT")
             printer.text(text if text.endswith("\n") else text + "\n")

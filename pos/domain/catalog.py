@@ -6,6 +6,7 @@ from dataclasses import dataclass
 
 from . import tax
 from .money import Money, MoneyError
+from .text import TextError, check_text
 
 CSV_COLUMNS = ("sku", "barcode", "name", "category", "price", "tax_rate")
 # Stripe's largest card amount, in minor units (8 digits): no shelf price can be more.
@@ -52,9 +53,11 @@ def product_from_row(row: dict[str, str], currency: str) -> Product:
     missing = [c for c in CSV_COLUMNS if c not in row]
     if missing:
         raise CatalogRowError(f"missing column(s): {', '.join(missing)}")
-    sku = csv_plain((row["sku"] or "").strip())
-    name = csv_plain((row["name"] or "").strip())
-    category = csv_plain((row["category"] or "").strip())
+    # Trimmed again once the export's quote is off: a tab or a line end that led a name in an older
+    # catalog comes back without it (a control character inside a cell is refused below).
+    sku = csv_plain((row["sku"] or "").strip()).strip()
+    name = csv_plain((row["name"] or "").strip()).strip()
+    category = csv_plain((row["category"] or "").strip()).strip()
     barcode = (row["barcode"] or "").strip() or None
     if not sku:
         raise CatalogRowError("sku is empty")
@@ -62,6 +65,11 @@ def product_from_row(row: dict[str, str], currency: str) -> Product:
         raise CatalogRowError("name is empty")
     if not category:
         raise CatalogRowError("category is empty")
+    try:
+        for field_name, value in (("sku", sku), ("name", name), ("category", category)):
+            check_text(value, field_name)
+    except TextError as exc:
+        raise CatalogRowError(str(exc)) from None
     if barcode is not None and not barcode.isdigit():
         raise CatalogRowError(f"barcode {barcode!r} must be digits only")
     try:

@@ -9,6 +9,7 @@ from . import tax
 from .cart import LineTotals
 from .money import Money
 from .tender import Tender, TenderKind
+from .text import printable
 
 
 @dataclass(frozen=True)
@@ -71,22 +72,23 @@ def render_text(receipt: Receipt, *, width: int = 42, copy: bool = False, locale
     out: list[str] = []
     if copy:
         out.append("*** COPY ***".center(width))
-    out.append(receipt.store_name.center(width))
-    for address_line in receipt.store_address.splitlines():
+    out.append(printable(receipt.store_name).center(width))
+    for address_line in printable(receipt.store_address, multiline=True).splitlines():
         out.append(address_line.center(width))
     out.append(rule)
-    out.append(_row(f"Receipt {receipt.number_text}", f"Till {receipt.till_id}", width))
+    out.append(_row(f"Receipt {receipt.number_text}", f"Till {printable(receipt.till_id)}", width))
     out.append(receipt.created_at.strftime("%Y-%m-%d %H:%M:%S"))
     out.append(rule)
     for line in receipt.lines:
-        out.append(_row(line.name, fmt(line.gross), width))
+        out.append(_row(printable(line.name), fmt(line.gross), width))
         if line.quantity != 1 or line.discount.minor:
             out.append(f"  {line.quantity} x {fmt(line.unit_price)}")
         if line.line_discount:
-            out.append(_row(f"  less {line.discount_reason or 'discount'}", "-" + fmt(line.line_discount), width))
+            reason = printable(line.discount_reason or "discount")
+            out.append(_row(f"  less {reason}", "-" + fmt(line.line_discount), width))
     if receipt.cart_discount:
         # Already shared over the lines above: shown so the customer sees what it came to.
-        reason = receipt.cart_discount_reason or "discount"
+        reason = printable(receipt.cart_discount_reason or "discount")
         out.append(_row(f"Incl. {reason} on the sale", "-" + fmt(receipt.cart_discount), width))
     if receipt.discount.minor:
         out.append(_row("You saved", fmt(receipt.discount), width))
@@ -124,7 +126,9 @@ def render_text(receipt: Receipt, *, width: int = 42, copy: bool = False, locale
         out.append(_row("Refunded", "-" + fmt(receipt.refunded), width))
     if receipt.footer:
         out.append(rule)
-        out.extend(line.center(width) for line in receipt.footer.splitlines())
+        out.extend(line.center(width) for line in printable(receipt.footer, multiline=True).splitlines())
     if copy:
         out.append("*** COPY ***".center(width))
-    return "\n".join(out) + "\n"
+    # Whatever else came from a record (a tender's label, a payment id) is cleaned here: the text
+    # goes to a screen, a PDF and the printer, and only the builder's own line breaks are kept.
+    return printable("\n".join(out), multiline=True) + "\n"

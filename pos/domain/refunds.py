@@ -18,6 +18,7 @@ from datetime import datetime
 
 from . import tax
 from .money import Money
+from .text import printable
 from .tender import TenderKind
 
 
@@ -163,16 +164,16 @@ class RefundReceipt:
 def render_refund_text(refund: RefundReceipt, *, width: int = 42, locale: str = "en_SG") -> str:
     rule = "-" * width
     out = [
-        refund.store_name.center(width),
+        printable(refund.store_name).center(width),
         "*** REFUND ***".center(width),
         rule,
-        f"Refund {refund.refund_no:04d}".ljust(width - 8) + f"Till {refund.till_id}",
+        f"Refund {refund.refund_no:04d}".ljust(width - 8) + f"Till {printable(refund.till_id)}",
         f"For receipt {refund.receipt_no:04d}",
         refund.created_at.strftime("%Y-%m-%d %H:%M:%S"),
         rule,
     ]
     for name, units in refund.lines:
-        out.append(f"{units} x {name}"[:width])
+        out.append(f"{units} x {printable(name)}"[:width])
     amount = "-" + refund.amount.format(locale)
     out.append("REFUNDED".ljust(width - len(amount)) + amount)
     if refund.in_cash:
@@ -181,4 +182,4 @@ def render_refund_text(refund: RefundReceipt, *, width: int = 42, locale: str = 
         out.append(f"To card {refund.card_brand.upper()} **** {refund.card_last4}")
     if refund.stripe_refund:
         out.append(f"Stripe refund {refund.stripe_refund}")
-    return "\n".join(out) + "\n"
+    return printable("\n".join(out), multiline=True) + "\n"  # the rest from records, cleaned (domain/text.py)

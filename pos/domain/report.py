@@ -8,6 +8,7 @@ from typing import Any
 
 from . import tax
 from .money import Money
+from .text import printable
 
 
 @dataclass(frozen=True)
@@ -180,10 +181,10 @@ def render_report_text(report: DayReport, store_name: str, *, width: int = 42, l
 
     rule = "-" * width
     out = [
-        store_name.center(width),
+        printable(store_name).center(width),
         report.title().center(width),
         rule,
-        f"Till {report.till_id}",
+        f"Till {printable(report.till_id)}",
         f"From {report.period_start:%Y-%m-%d %H:%M}",
         f"To   {report.period_end:%Y-%m-%d %H:%M}",
         *(
@@ -236,7 +237,7 @@ def render_report_text(report: DayReport, store_name: str, *, width: int = 42, l
     out += [row(f"  {b.upper()} ({n})", fmt(m)) for b, n, m in report.by_brand] or ["  none"]
     if any(name for name, _n, _m in report.by_cashier):
         out += [rule, "By cashier"]
-        out += [row(f"  {name or '(no cashier)'} ({n})", fmt(m)) for name, n, m in report.by_cashier]
+        out += [row(f"  {printable(name) or '(no cashier)'} ({n})", fmt(m)) for name, n, m in report.by_cashier]
     out += [rule, row("Voids", str(report.voids_count))]
     out += [rule, "Sales by hour"]
     peak = max(report.by_hour) or 1
@@ -247,7 +248,7 @@ def render_report_text(report: DayReport, store_name: str, *, width: int = 42, l
     if report.audit_head:
         # The paper copy pins the day: a trail rewritten later cannot end in this hash.
         out += [rule, "Audit trail head (SHA-256)", f"  {report.audit_head[:32]}", f"  {report.audit_head[32:]}"]
-    return "\n".join(out) + "\n"
+    return printable("\n".join(out), multiline=True) + "\n"  # the rest from records, cleaned (domain/text.py)
 
 
 _SUMMED = (

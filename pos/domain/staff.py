@@ -8,6 +8,8 @@ import secrets
 from dataclasses import dataclass
 from enum import StrEnum
 
+from .text import TextError, check_text
+
 PIN_MIN, PIN_MAX = 4, 8
 MAX_WRONG_PINS = 5  # in a row; then the cashier is locked for LOCK_MINUTES
 LOCK_MINUTES = 5
@@ -64,7 +66,10 @@ def check_name(name: str) -> str:
         raise StaffError("A cashier needs a name.")
     if len(name) > 40:
         raise StaffError("A cashier's name is at most 40 characters.")
-    return name
+    try:
+        return check_text(name, "A cashier's name")  # tabs and line breaks were made spaces above
+    except TextError as exc:
+        raise StaffError(f"{exc}.") from None
 
 
 def check_pin(pin: str) -> str:

@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass, replace
-from typing import Protocol
+from dataclasses import dataclass, fields, replace
+from typing import Any, Protocol
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from pos.domain import cash
 from pos.domain import currency as currencies
 from pos.domain.printer_setup import PrinterSetup, PrinterSetupError
+from pos.domain.text import TextError, check_text
 
 
 @dataclass(frozen=True)
@@ -43,6 +44,20 @@ class SettingsError(ValueError):
     pass
 
 
+# Text settings that may hold line breaks (the receipt prints each line of them).
+MULTILINE_SETTINGS = frozenset({"address", "receipt_footer"})
+TEXT_SETTINGS = frozenset(f.name for f in fields(StoreSettings) if f.type in ("str", str))
+
+
+def check_text_setting(name: str, value: str) -> str:
+    """A text setting as it may be saved (from Settings, `pos settings set` or the shop), or
+    SettingsError: no control character, which a receipt printer would run as a command."""
+    try:
+        return check_text(value, f"The {name.replace('_', ' ')}", multiline=name in MULTILINE_SETTINGS)
+    except TextError as exc:
+        raise SettingsError(str(exc)) from None
+
+
 class SettingsStore(Protocol):
     def load(self) -> StoreSettings: ...
     def save(self, settings: StoreSettings) -> StoreSettings: ...
@@ -65,6 +80,8 @@ class Settings:
     def save(self, settings: StoreSettings) -> StoreSettings:
         """SettingsError (in the owner's words) when the change cannot be made; nothing is written then."""
         settings = replace(settings, currency=settings.currency.strip().upper(), till_id=settings.till_id.strip())
+        checked: dict[str, Any] = {name: check_text_setting(name, getattr(settings, name)) for name in TEXT_SETTINGS}
+        settings = replace(settings, **checked)
         if not settings.till_id:
             raise SettingsError("The till id cannot be empty.")
         if not currencies.is_known(settings.currency):

@@ -55,7 +55,7 @@ class Pushed:
 class Pulled:
     products: int = 0
     settings: int = 0
-    skipped: tuple[str, ...] = ()  # shop settings this till could not take, and why
+    skipped: tuple[str, ...] = ()  # shop products and settings this till could not take, and why
 
 
 @dataclass(frozen=True)

@@ -12,6 +12,8 @@ from pathlib import Path
 from PySide6.QtCore import QMarginsF, QRectF, QSizeF, Qt
 from PySide6.QtGui import QColor, QFont, QFontDatabase, QPageLayout, QPageSize, QPainter, QPdfWriter, QTextDocument
 
+from pos.domain.text import printable
+
 PAPERS = ("80mm", "A4")
 _MM_PER_INCH = 25.4
 
@@ -67,7 +69,7 @@ def render(device, text: str, paper: str, chart: tuple[int, ...] | None = None) 
     doc.documentLayout().setPaintDevice(device)
     doc.setDefaultFont(_font(paper))
     doc.setDocumentMargin(0)
-    doc.setPlainText(text)
+    doc.setPlainText(printable(text, multiline=True))  # a control character from a record shows as nothing
     content_width = (width_mm - 2 * margin_mm) / _MM_PER_INCH * dpi
     doc.setTextWidth(content_width)
     chart_height = content_width * (0.45 if paper == "80mm" else 0.3) if chart else 0

@@ -352,3 +352,39 @@ def test_a_till_id_left_by_a_renamed_till_stays_taken(pg, shop_db, tmp_path, san
     refused = pos("settings", "set", "till_id", "T1", data_dir=tmp_path / "new", shop_db=shop_db)
     # A new till under T1 would number receipts over the ones T1 already sent: refused.
     assert refused.returncode == 1 and "already used by another till" in refused.stderr
+
+
+def test_a_shop_product_or_setting_with_printer_commands_in_its_text_is_not_taken(
+    pg, shop_db, tmp_path, sandbox, api_key
+):
+    """Issue 23, finding 3: the shop database took `Tea␛p0␙ú␝V0` (ESC p kicks the drawer, GS V cuts;
+    PostgreSQL text holds no NUL, so '0' stands for it) and every till printed it raw. Now the till
+    leaves such a row out and names it; the rest of the round is taken."""
+    t1 = till(tmp_path, "T1", sandbox, api_key, shop_db)
+    try:
+        assert t1.shop.round().complete  # joined: the shop has its counters
+        name = shop_db.rsplit("/", 1)[1]
+        for sku, product in (("TEA", "Tea\x1bp0\x19\xfa\x1dV0"), ("KOPI", "Kopi O")):
+            pg.query(
+                name,
+                "WITH v AS (UPDATE shop_counters SET value = value + 1 WHERE name = 'catalog' RETURNING value)"
+                " INSERT INTO shop_products (sku, barcode, name, category, price_minor, currency, tax_rate_bp,"
+                " active, version, edited_by, edited_at) SELECT %s, NULL, %s, 'Drinks', 280, 'SGD', 900, true, v.value,"
+                " 'office', '' FROM v",
+                sku,
+                product,
+            )
+        pg.query(
+            name,
+            "WITH v AS (UPDATE shop_counters SET value = value + 1 WHERE name = 'settings' RETURNING value)"
+            " UPDATE shop_settings SET value = %s, version = v.value FROM v WHERE key = 'store_name'",
+            "Kopi\x1bp0\x19\xfa",
+        )
+        before = t1.settings.store_name
+        pulled = t1.shop.round().pulled
+        assert t1.catalog.find_code("KOPI").name == "Kopi O"  # the rest of the round is taken
+        assert t1.catalog.find_code("TEA") is None and t1.settings.store_name == before
+        assert any("'TEA'" in note and "name holds a control character (ESC)" in note for note in pulled.skipped)
+        assert any("store_name" in note and "control character (ESC)" in note for note in pulled.skipped)
+    finally:
+        t1.close()

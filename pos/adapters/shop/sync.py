@@ -29,7 +29,9 @@ from pos.adapters.db import audit, raw
 from pos.adapters.db.raw import now_iso
 from pos.adapters.db.settings import SHOP_WIDE, SettingsRepo, decode
 from pos.services.crashpoints import crash_point
+from pos.domain.text import TextError, check_text
 from pos.services.receipts import Criterion, ReceiptSummary
+from pos.services.settings import TEXT_SETTINGS, SettingsError, check_text_setting
 from pos.services.shop import Pulled, Pushed, ShopRefused, Waiting
 
 from . import tables as t
@@ -475,15 +477,17 @@ class ShopDatabaseLink:
     def pull(self) -> Pulled:
         with shop_errors():
             self._ready()
-            products = self._pull_products()
-            settings, skipped = self._pull_settings()
-        return Pulled(products, settings, tuple(skipped))
+            skipped: list[str] = []
+            products = self._pull_products(skipped)
+            settings, more = self._pull_settings()
+        return Pulled(products, settings, tuple(skipped + more))
 
     def _pending(self, local: sqlite3.Connection, kind: str) -> set[str]:
         sent = int(_local_value(local, "shop_outbox_sent") or 0)
         return {row[0] for row in local.execute("SELECT key FROM shop_outbox WHERE kind = ? AND id > ?", (kind, sent))}
 
-    def _pull_products(self) -> int:
+    def _pull_products(self, skipped: list[str]) -> int:
+        """Takes the shop's products; one this till must not take is left out and named in `skipped`."""
         taken = 0
         while True:
             with raw.connection(self._local) as local:
@@ -506,6 +510,12 @@ class ShopDatabaseLink:
                 for p in found:
                     if p["sku"] in pending:
                         continue  # edited here and not sent yet: it goes up next round, and wins
+                    try:  # text a printer would run as a command never reaches this till's catalog
+                        for column in ("sku", "name", "category"):
+                            check_text(p[column] or "", f"its {column}")
+                    except TextError as exc:
+                        skipped.append(f"the shop's product {p['sku']!r}: {exc}")
+                        continue
                     if p["barcode"]:
                         # A barcode that moved to this product leaves the one that had it here.
                         local.execute(
@@ -550,6 +560,12 @@ class ShopDatabaseLink:
                 key, value = s["key"], s["value"]
                 if key not in SHOP_WIDE or key in pending or _local_value(local, key) == value:
                     continue
+                if key in TEXT_SETTINGS:
+                    try:
+                        check_text_setting(key, value)
+                    except SettingsError as exc:
+                        skipped.append(f"the shop's {key}: {exc}")
+                        continue
                 if key == "currency":
                     sales = local.execute("SELECT count(*) FROM sales WHERE currency != ?", (value,)).fetchone()[0]
                     if sales:

@@ -1,0 +1,75 @@
+"""Text that is printed or shown holds no control characters.
+
+A receipt printer reads some bytes as commands, not letters: ESC p kicks the cash drawer,
+GS V cuts the paper. A product name, the store's name, the footer or a cashier's name that
+carries such bytes would drive the printer (a drawer opened on a card sale, with nothing
+recorded). So every door that takes text (CSV import, catalog edits, settings, cashiers,
+what comes down from the shop) refuses a control character with `check_text`, and what is
+printed or rendered is passed through `printable` again, for text an older database already
+holds. Control characters are Unicode's category Cc: C0 (U+0000–U+001F), DEL (U+007F) and
+C1 (U+0080–U+009F). The only one a receipt keeps is the line break between its lines, which
+the receipt builder writes itself (and which a multi-line field, the address, may hold).
+"""
+
+from __future__ import annotations
+
+import unicodedata
+
+# The names a person may know from a printer manual; the rest are shown as U+XXXX.
+_NAMES = {0x00: "NUL", 0x09: "a tab", 0x0A: "a line break", 0x0D: "a line break", 0x1B: "ESC", 0x1D: "GS", 0x7F: "DEL"}
+
+
+class TextError(ValueError):
+    """Text that cannot be printed as it is; the message names the field and the character."""
+
+
+def is_control(char: str) -> bool:
+    return unicodedata.category(char) == "Cc"
+
+
+def _lines(text: str) -> str:
+    """Windows and old-Mac line ends as the one the receipt builder writes."""
+    return text.replace("\r\n", "\n").replace("\r", "\n")
+
+
+def first_control(text: str, *, multiline: bool = False) -> str | None:
+    """The first control character in `text` (a line break counts only in single-line text)."""
+    if multiline:
+        text = _lines(text)
+    for char in text:
+        if is_control(char) and not (multiline and char == "\n"):
+            return char
+    return None
+
+
+def describe(char: str) -> str:
+    return _NAMES.get(ord(char), f"U+{ord(char):04X}")
+
+
+def check_text(text: str, what: str, *, multiline: bool = False) -> str:
+    """`text` (line ends made \\n when multi-line), or TextError saying which character `what` holds."""
+    char = first_control(text, multiline=multiline)
+    if char is not None:
+        raise TextError(
+            f"{what} holds a control character ({describe(char)}) that a receipt printer would take as a command"
+        )
+    return _lines(text) if multiline else text
+
+
+def printable(text: str, *, multiline: bool = False) -> str:
+    """`text` with every control character taken out: what a printer or a screen is given.
+
+    A tab, and in single-line text a line break, becomes a space (the words stay apart);
+    every other control character is dropped.
+    """
+    if multiline:
+        text = _lines(text)
+    if not any(is_control(char) for char in text):
+        return text  # the usual case: nothing to build
+    out = []
+    for char in text:
+        if not is_control(char) or (multiline and char == "\n"):
+            out.append(char)
+        elif char in "\t\n":
+            out.append(" ")
+    return "".join(out)
