@@ -265,6 +265,27 @@ def test_x_and_z_reports_match_the_receipts(qtbot, sold, data_dir, tmp_path):
     assert "NET" in text and "Tax on sales" in text and "NET TAX" in text
 
 
+def test_the_catalog_dialog_refuses_printer_commands_in_a_product(qtbot, window, tmp_path):
+    """Issue 23, finding 3: a name typed (or pasted) with ESC p in it drove the printer; the dialog
+    now says why it is not saved, through the catalog service, and so does its CSV import."""
+    window.open_catalog()
+    dialog = window.catalog_dialog
+    dialog.new_product()
+    values = {"sku": "TEA-9", "barcode": "", "name": "Tea\x1bp\x00\x19\xfa\x1dV\x00", "category": "Tea"}
+    for name, value in {**values, "price": "3.50", "tax_rate": "9"}.items():
+        dialog.fields[name].setText(value)
+    assert dialog.save() is None
+    assert "name holds a control character (ESC)" in dialog.message.text()
+    assert window.context.catalog.find_code("TEA-9") is None
+    bad = tmp_path / "bad.csv"
+    bad.write_text("sku,barcode,name,category,price,tax_rate\nTEA-9,,Tea\x1bp0\x1dV0,Tea,3.50,9\n")
+    assert not dialog.import_csv(bad)
+    assert "line 2: name holds a control character (ESC)" in dialog.message.text()
+    assert window.context.catalog.find_code("TEA-9") is None
+    dialog.reject()
+    wait_idle(qtbot)
+
+
 def test_catalog_management(qtbot, window, tmp_path):
     window.open_catalog()
     dialog = window.catalog_dialog
