@@ -132,3 +132,18 @@ def test_a_refund_prints_its_refund_receipt(qtbot, window, printer):
     refund.close()
     receipts.close()
     wait_idle(qtbot)
+
+
+def test_settings_refuse_printer_commands_in_the_store_name_and_footer(qtbot, window):
+    """Issue 23, finding 3: `store_name` and `receipt_footer` took control bytes, printed raw on
+    every receipt. Settings now says which field holds one, and saves nothing."""
+    window.open_settings()
+    dialog = window.settings_dialog
+    before = window.context.settings
+    for field in (dialog.store_name, dialog.footer):
+        field.setText("Kopi\x1bp\x00\x19\xfa")
+        dialog.save_settings.click()
+        assert "holds a control character (ESC)" in dialog.settings_message.text()
+        assert window.context.settings == before
+        field.setText(before.store_name if field is dialog.store_name else before.receipt_footer)
+    dialog.close()
