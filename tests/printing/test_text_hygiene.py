@@ -23,7 +23,7 @@ from pos.domain.money import Money
 from pos.domain.receipt import render_text
 from pos.domain.refunds import RefundReceipt, render_refund_text
 from pos.domain.staff import StaffError, check_name
-from pos.domain.text import TextError, check_text, printable
+from pos.domain.text import TextError, check_text, first_control, printable
 from pos.services.catalog import Catalog, NotSaved
 from pos.services.settings import Settings, SettingsError
 from tests.cli.test_cli import pos
@@ -160,11 +160,13 @@ def test_multiline_text_keeps_its_line_breaks_only():
     with pytest.raises(TextError):
         check_text("12 Jalan Besar\n\x1bp", "The address", multiline=True)
     assert printable("a\tb\nc\x1b", multiline=True) == "a b\nc"
-    assert printable("a\tb\nc\x1b") == "a b c"
+    assert printable("a\tb\nc\x1b") == "a b c" and printable("a\r\nb") == "a  b"
 
 
 @given(st.text())
 def test_printable_leaves_nothing_a_printer_runs_and_passes_its_own_check(text):
+    # The rule's character class is Unicode's category Cc, no more and no less.
+    assert (first_control(text) is None) == (not any(unicodedata.category(c) == "Cc" for c in text))
     for multiline in (False, True):
         clean = printable(text, multiline=multiline)
         assert all(unicodedata.category(c) != "Cc" or (multiline and c == "\n") for c in clean)
