@@ -12,6 +12,7 @@ import sys
 import tempfile
 import time
 import uuid
+from itertools import chain
 from pathlib import Path
 
 import keyring
@@ -23,6 +24,7 @@ from PySide6.QtWidgets import QPushButton
 
 from pos.adapters.logs import configure_logging
 from pos.app import create_main_window
+from tests.helpers.leaks import files_under, scan
 from tests.ui.conftest import wait_idle
 from tests.ui.test_till import charge, open_payment
 
@@ -279,21 +281,11 @@ def test_no_secret_leaks(qtbot, tmp_path, sandbox, profile, api_key):
         b"rk_live_51Hlivekey00001",
         b"pk_test_51Hpublishable1",
     ]
-    scanned = 0
-    for folder in (data, Path(tempfile.gettempdir())):
-        for path in folder.rglob("*"):
-            try:
-                if not path.is_file() or path.is_symlink() or path.stat().st_mtime < started - 1:
-                    continue
-                if path.stat().st_size > 50_000_000:
-                    continue
-                content = path.read_bytes()
-            except OSError:
-                continue
-            scanned += 1
-            for needle in needles:
-                assert needle not in content, f"{path} contains a secret"
-    assert scanned > 0 and "main window ready" in log_path.read_text()
+    found = scan(
+        chain(files_under(data), files_under(Path(tempfile.gettempdir()))), needles, modified_since=started - 1
+    )
+    assert not found.leaks, f"secrets found: {[str(path) for path, _needle in found.leaks]}"
+    assert found.scanned > 0 and "main window ready" in log_path.read_text()
 
     # The till's own process after it loaded the key from the keyring: neither its argv nor its
     # environment holds it (a till that exported the key for a child process, or re-ran itself with
