@@ -26,6 +26,13 @@ def build_parser() -> argparse.ArgumentParser:
         help="the shop's PostgreSQL, shared by its tills: postgresql://user@host/shop (default: $POS_SHOP_DB; "
         "the password from `pos shop set-password` or ~/.pgpass, never here)",
     )
+    parser.add_argument(
+        "--as",
+        dest="as_name",
+        metavar="NAME",
+        help="once the till has cashiers, a command that changes something runs as this person: their PIN "
+        "is the first line of standard input, and they need the same right as in the window",
+    )
     sub = parser.add_subparsers(dest="command")
 
     catalog = sub.add_parser("catalog", help="import or export the product catalog (CSV)")
@@ -112,7 +119,75 @@ def _back_office(args):
     from pos.app import open_back_office
     from pos.paths import default_data_dir
 
+    office = getattr(args, "office", None)
+    if office is not None:
+        args.office = None  # the one `--as` signed into: its handler uses it (and closes it)
+        return office
     return open_back_office(args.data_dir or default_data_dir(), getattr(args, "shop_db", None))
+
+
+def gated_commands() -> dict[tuple[str, str | None], object]:
+    """Every command that changes something, and the right (pos/domain/staff.py, the window's rules)
+    the person named by `--as` needs once the till has cashiers. A new mutating subcommand adds a row.
+
+    Open to all: what only reads (lists, shows, exports of receipts, reports, verify, doctor,
+    self-test), `sync` (it sends what the till recorded and takes what the shop decided) and
+    `recover` (it finishes payments the till started, as the window does at start with nobody
+    signed in).
+    """
+    from pos.domain.staff import Permission
+
+    return {
+        ("catalog", "import"): Permission.CATALOG,
+        ("cashiers", "add"): Permission.STAFF,
+        ("cashiers", "disable"): Permission.STAFF,
+        ("cashiers", "set-pin"): Permission.STAFF,
+        ("settings", "set"): Permission.SETTINGS,
+        ("config", "set-key"): Permission.STRIPE_KEY,
+        ("config", "remove-key"): Permission.STRIPE_KEY,
+        ("audit", "export"): Permission.REPORTS,
+        ("shop", "set-password"): Permission.SHOP_LINK,
+    }
+
+
+def _read_first_line(prompt: str) -> str:
+    """One line of standard input (hidden when typed at a terminal): a PIN or a key, never argv."""
+    if sys.stdin.isatty():
+        import getpass
+
+        return getpass.getpass(prompt)
+    return sys.stdin.readline().rstrip("\r\n")
+
+
+def _gate(args) -> int | None:
+    """`pos --as NAME`: once cashiers are on file, a command in `gated_commands` runs only for a
+    person with its right, signed in by the PIN on standard input's first line; their name is then
+    on what it records. None: go on; else the exit code (one line on stderr said why)."""
+    from pos.domain.staff import StaffError
+
+    permission = gated_commands().get((args.command, getattr(args, "action", None)))
+    if permission is None:
+        return None
+    office = _back_office(args)
+    args.office = office
+    if not office.staff.required:
+        if args.as_name:
+            print("error: there are no cashiers on file: run it without --as", file=sys.stderr)
+            return 1
+        return None
+    if not args.as_name:
+        print(
+            f"error: this till has cashiers: run it as one who may {permission}, "
+            f"`pos --as NAME {args.command} …` with their PIN on the first line of standard input",
+            file=sys.stderr,
+        )
+        return 1
+    try:
+        office.staff.act_as(args.as_name, _read_first_line(f"PIN for {args.as_name}: ").strip(), permission)
+    except StaffError as exc:
+        print(f"error: {str(exc).rstrip('.')}. Nothing was changed.", file=sys.stderr)
+        return 1
+    return None
 
 
 def cmd_catalog(args) -> int:
@@ -325,9 +400,9 @@ def _parse_day(text: str):
 
 
 def cmd_settings(args) -> int:
-    from dataclasses import asdict, fields, replace
+    from dataclasses import asdict
 
-    from pos.services.settings import SettingsError, StoreSettings
+    from pos.services.settings import SettingsError
     from pos.services.shop import ShopRefused, ShopUnreachable
 
     office = _back_office(args)
@@ -338,39 +413,25 @@ def cmd_settings(args) -> int:
                 print(f"{name} = {shown}")
             print(f"shop database = {'joined' if office.shop is not None else 'none (a single till)'}")
             return 0
-        known = {f.name: f.type for f in fields(StoreSettings)}
-        if args.name not in known:
-            print(f"error: there is no setting {args.name!r} (see `pos settings show`)", file=sys.stderr)
-            return 2
-        kind = known[args.name]
-        value: object = args.value
-        try:
-            if kind in ("bool", bool):
-                if args.value.lower() not in ("1", "0", "true", "false", "yes", "no", "on", "off"):
-                    raise ValueError
-                value = args.value.lower() in ("1", "true", "yes", "on")
-            elif kind in ("int", int):
-                value = int(args.value)
-        except ValueError:
-            print(
-                f"error: {args.name} takes {'yes or no' if kind in ('bool', bool) else 'a whole number'}",
-                file=sys.stderr,
-            )
-            return 2
         if args.name == "till_id" and office.shop is not None:
             try:
-                office.shop.check_till_id(str(value).strip())
+                office.shop.check_till_id(args.value.strip())
             except ShopRefused as exc:
                 print(f"error: {exc}. Nothing was changed.", file=sys.stderr)
                 return 1
             except ShopUnreachable as exc:
                 print(f"warning: {exc} The id is checked again at the next sync.", file=sys.stderr)
         try:
-            saved = office.store_settings.save(replace(current, **{args.name: value}))
+            # The Settings dialog's rules, in the settings service: one set for both doors.
+            saved = office.store_settings.change(args.name, args.value)
         except SettingsError as exc:
             print(f"error: {str(exc).rstrip('.')}. Nothing was changed.", file=sys.stderr)
             return 1
         print(f"{args.name} = {getattr(saved, args.name)}")
+        if args.name.startswith("printer_") and saved.printer_kind and not saved.printer.configured:
+            print("No printer is used until printer_address is set too.")
+        elif args.name.startswith("printer_") and saved.printer_address and not saved.printer_kind:
+            print("No printer is used until printer_kind is set too (network, usb or serial).")
         return 0
     finally:
         office.close()
@@ -469,12 +530,7 @@ def _set_shop_password(args) -> int:
 
 def _read_pin(prompt: str) -> str:
     """A PIN from standard input: typed twice (hidden on a terminal), never from argv."""
-    if sys.stdin.isatty():
-        import getpass
-
-        first, second = getpass.getpass(prompt), getpass.getpass("Again: ")
-    else:
-        first, second = sys.stdin.readline().strip(), sys.stdin.readline().strip()
+    first, second = _read_first_line(prompt).strip(), _read_first_line("Again: ").strip()
     if first != second:
         raise ValueError("the two PINs typed differ")
     return first
@@ -604,9 +660,14 @@ def main(argv: list[str]) -> int:
     if args.command is not None:
         _quiet_logging()
         try:
-            return _handlers()[args.command](args)
+            refused = _gate(args)
+            return refused if refused is not None else _handlers()[args.command](args)
         except Exception as exc:  # noqa: BLE001 - the command line fails with one line, never a traceback
             return _one_line_failure(exc)
+        finally:
+            office = getattr(args, "office", None)
+            if office is not None:  # opened by `--as` for a handler that needed none of its own
+                office.close()
     return cmd_gui(args)
 
 

@@ -39,17 +39,30 @@ class Permission(StrEnum):
     CATALOG = "change the catalog"
     SETTINGS = "change the settings"
     STRIPE_KEY = "change the Stripe key"
+    STAFF = "add cashiers, disable them or set their PINs"
+    SHOP_LINK = "change how the till reaches the shop database"
+    CASH_MOVEMENT = "pay cash into or out of the drawer"
+    PAY_OUT_BEYOND_CASH = "pay out more than the drawer holds"
 
 
 _RIGHTS = {
     Role.CASHIER: frozenset(),
-    Role.MANAGER: frozenset(Permission) - {Permission.STRIPE_KEY},
+    Role.MANAGER: frozenset(Permission) - {Permission.STRIPE_KEY, Permission.SHOP_LINK},
     Role.OWNER: frozenset(Permission),
 }
 
 
 def may(role: Role, permission: Permission) -> bool:
     return permission in _RIGHTS[role]
+
+
+_RANK = {Role.CASHIER: 0, Role.MANAGER: 1, Role.OWNER: 2}
+
+
+def may_manage(role: Role, target: Role) -> bool:
+    """Who may add, disable or set the PIN of a cashier of `target`'s role: one who may manage
+    staff and is not outranked (a manager cannot make an owner, nor reset an owner's PIN)."""
+    return may(role, Permission.STAFF) and _RANK[role] >= _RANK[target]
 
 
 @dataclass(frozen=True)

@@ -8,7 +8,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from pos.domain import cash
 from pos.domain import currency as currencies
-from pos.domain.printer_setup import PrinterSetup, PrinterSetupError
+from pos.domain.printer_setup import PrinterKind, PrinterSetup, PrinterSetupError
 from pos.domain.text import TextError, check_text
 
 
@@ -97,13 +97,75 @@ class Settings:
             raise SettingsError("The idle lock is 0 (never) to 1440 minutes.")
         if not 0 <= settings.discount_limit_bp <= 10000:
             raise SettingsError("The discount limit is a share of the price, 0 to 100%.")
+        if not 0 <= settings.default_tax_rate_bp <= 10000:
+            raise SettingsError("The default tax rate is 0 to 100%.")
+        if not _known_locale(settings.locale):
+            raise SettingsError(f"“{settings.locale}” is not a locale (try a name like en_SG or fr_FR).")
         try:
             cash.rounding_step(settings.cash_rounding, settings.currency)
         except cash.CashError as exc:
             raise SettingsError(str(exc)) from None
+        return self._store.save(_printer_checked(settings))
+
+    def change(self, name: str, text: str) -> StoreSettings:
+        """One setting from its text, as `pos settings set NAME VALUE` gives it, by the same rules as
+        `save` (the Settings dialog's). SettingsError names the rule broken; nothing is written then."""
+        current = self.current
+        kinds = {f.name: f.type for f in fields(StoreSettings)}
+        if name not in kinds:
+            raise SettingsError(f"there is no setting {name!r} (see `pos settings show`)")
+        kind = kinds[name]
+        value: Any = text
+        if kind in ("bool", bool):
+            if text.strip().lower() not in _YES | _NO:
+                raise SettingsError(f"{name} takes yes or no")
+            value = text.strip().lower() in _YES
+        elif kind in ("int", int):
+            try:
+                value = int(text)
+            except ValueError:
+                raise SettingsError(f"{name} takes a whole number") from None
+        return self.save(replace(current, **{name: value}))
+
+
+_YES = frozenset({"1", "true", "yes", "on"})
+_NO = frozenset({"0", "false", "no", "off"})
+
+
+def _known_locale(name: str) -> bool:
+    """A locale Babel has data for (how money and dates are written)."""
+    from babel.core import Locale, UnknownLocaleError
+
+    try:
+        Locale.parse(name.replace("-", "_"))
+    except (UnknownLocaleError, ValueError, TypeError):
+        return False
+    return True
+
+
+def _printer_checked(settings: StoreSettings) -> StoreSettings:
+    """The printer's kind and address checked together, each settable before the other.
+
+    One setting at a time (`pos settings set`) the kind or the address comes first: an address
+    with no kind yet is kept as typed (it must be some printer's address), a kind with no address
+    yet is kept too; either way no printer is used until both are there (`StoreSettings.printer`).
+    """
+    kind, address = settings.printer_kind.strip(), settings.printer_address.strip()
+    if not kind and address:
+        for candidate in (PrinterKind.NETWORK, PrinterKind.USB, PrinterKind.SERIAL):
+            try:
+                PrinterSetup.parse(candidate.value, address)
+                return replace(settings, printer_kind="", printer_address=address)
+            except PrinterSetupError:
+                continue
+        raise SettingsError(f"“{address}” is not a printer's address (try 192.168.1.50:9100, 04b8:0202 or COM3).")
+    if kind and not address:
         try:
-            printer = PrinterSetup.parse(settings.printer_kind, settings.printer_address)
-        except PrinterSetupError as exc:
-            raise SettingsError(str(exc)) from None
-        settings = replace(settings, printer_kind=printer.kind.value, printer_address=printer.address)
-        return self._store.save(settings)
+            return replace(settings, printer_kind=PrinterKind(kind).value, printer_address="")
+        except ValueError:
+            pass  # parse below says which kinds there are
+    try:
+        printer = PrinterSetup.parse(kind, address)
+    except PrinterSetupError as exc:
+        raise SettingsError(str(exc)) from None
+    return replace(settings, printer_kind=printer.kind.value, printer_address=printer.address)

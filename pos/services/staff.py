@@ -25,6 +25,7 @@ from pos.domain.staff import (
     check_pin,
     hash_pin,
     may,
+    may_manage,
     pin_matches,
 )
 
@@ -45,6 +46,9 @@ class StaffStore(Protocol):
     def record_void(
         self, kind: str, sale_id: int | None, amount_minor: int, currency: str, reason: str, approved_by: str = ""
     ) -> None: ...
+
+
+_AN = {Role.CASHIER: "a", Role.MANAGER: "a", Role.OWNER: "an"}
 
 
 class VoidKind(StrEnum):
@@ -71,6 +75,7 @@ class Staff:
         self._on_change = on_change
         self._clock = clock
         self.current: Cashier | None = None
+        self._pin_hash = ""  # the signed-in cashier's PIN hash then: a new PIN since signs them out
 
     # -- the staff list ---------------------------------------------------------------------
     @property
@@ -82,19 +87,39 @@ class Staff:
         return self._store.all()
 
     def add(self, name: str, role: Role | str, pin: str) -> Cashier:
+        self._may_manage(Role(role))
         return self._store.add(check_name(name), Role(role), hash_pin(check_pin(pin)))
 
     def disable(self, name: str) -> None:
+        self._may_manage(self._role_of(name))
         self._store.set_active(name, False)
         if self.current is not None and self.current.name == name:
             self.sign_out()
 
     def set_pin(self, name: str, pin: str) -> None:
+        self._may_manage(self._role_of(name))
         self._store.set_pin(name, hash_pin(check_pin(pin)))
+
+    def _role_of(self, name: str) -> Role:
+        found = self._store.get(name)
+        if found is None:
+            raise StaffError(f"There is no cashier called {name}.")
+        return found[0].role
+
+    def _may_manage(self, target: Role) -> None:
+        """Once cashiers exist, whoever acts (`act_as`) must be allowed to manage this role."""
+        if self.current is not None and not may_manage(self.current.role, target):
+            raise StaffError(
+                f"{self.current.name} is a {self.current.role} and cannot add or change {_AN[target]} {target}."
+            )
 
     # -- signing in -------------------------------------------------------------------------
     def _check(self, name: str, pin: str) -> Cashier:
         """The cashier whose PIN this is; five wrong in a row lock them for five minutes, said so."""
+        return self._check_hash(name, pin)[0]
+
+    def _check_hash(self, name: str, pin: str) -> tuple[Cashier, str]:
+        """`_check`, with the PIN hash on file (kept to notice a PIN changed while signed in)."""
         found = self._store.get(name)
         if found is None or not found[0].active:
             raise StaffError(f"{name} is not a cashier here (or was disabled).")
@@ -105,7 +130,7 @@ class Staff:
             raise StaffError(f"{name} is locked until {until} after {MAX_WRONG_PINS} wrong PINs. Ask a manager.")
         if pin_matches(pin, stored):
             self._store.record_attempt(name, True, None)
-            return cashier
+            return cashier, stored
         wrong = wrong_before + 1
         lock = (now + timedelta(minutes=LOCK_MINUTES)).isoformat() if wrong >= MAX_WRONG_PINS else None
         self._store.record_attempt(name, False, lock)
@@ -117,22 +142,49 @@ class Staff:
         raise StaffError(f"Wrong PIN for {name}. {left} {'try' if left == 1 else 'tries'} left before a lock.")
 
     def sign_in(self, name: str, pin: str) -> Cashier:
-        cashier = self._check(name, pin)
+        cashier, self._pin_hash = self._check_hash(name, pin)
         self.current = cashier
         self._on_change(cashier.name)
         self._store.record("signed_in", cashier.name, {"role": str(cashier.role)}, actor=cashier.name)
+        return cashier
+
+    def act_as(self, name: str, pin: str, permission: Permission) -> Cashier:
+        """A command run by a named cashier (`pos --as NAME`): their PIN, checked as at the till (wrong
+        ones count toward the lock), and the same right the window asks for; StaffError says why not.
+        What the command then records names them."""
+        cashier, pin_hash = self._check_hash(name, pin)
+        if not may(cashier.role, permission):
+            raise StaffError(f"{name} is a {cashier.role} and may not {permission}.")
+        self.current, self._pin_hash = cashier, pin_hash
+        self._on_change(cashier.name)
         return cashier
 
     def sign_out(self) -> None:
         if self.current is not None:
             self._store.record("signed_out", self.current.name, {}, actor=self.current.name)
         self.current = None
+        self._pin_hash = ""
         self._on_change("")
+
+    def recheck(self) -> str | None:
+        """Sign out the cashier at the till if they were disabled, or their PIN changed, since they
+        signed in (here or by another process: `pos cashiers disable`); None while they still stand,
+        else why they were signed out."""
+        current = self.current
+        if current is None:
+            return None
+        found = self._store.get(current.name)
+        if found is not None and found[0].active and found[1] == self._pin_hash:
+            return None
+        why = "was disabled" if found is None or not found[0].active else "has a new PIN"
+        self.sign_out()
+        return f"{current.name} {why}: signed out."
 
     # -- rights and approval ------------------------------------------------------------------
     def needs_approval(self, permission: Permission) -> bool:
         if not self.required:
             return False
+        self.recheck()  # a manager disabled meanwhile has no rights left
         return self.current is None or not may(self.current.role, permission)
 
     def approvers(self, permission: Permission) -> list[Cashier]:

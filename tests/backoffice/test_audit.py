@@ -164,7 +164,10 @@ def test_the_z_prints_the_head_and_export_writes_json_lines(day):
     conn.close()
     z_event = next(e for e in events if e["kind"] == "z_report")
     assert printed == z_event["hash"] and len(printed) == 64
-    done = pos("--data-dir", str(day), "audit", "export", "--from", "2000-01-01", "--to", "2999-12-31")
+    done = pos(
+        "--data-dir", str(day), "--as", "Ann", "audit", "export", "--from", "2000-01-01", "--to", "2999-12-31",
+        stdin="2468\n",
+    )  # fmt: skip
     lines = [json.loads(line) for line in done.stdout.splitlines()]
     assert done.returncode == 0 and [e["seq"] for e in lines] == list(range(1, len(lines) + 1))
     assert {"sale_paid", "refund", "void", "approval", "z_report", "cashier_added"} <= {e["kind"] for e in lines}
@@ -195,12 +198,15 @@ def test_cashiers_cli_reads_the_pin_twice_from_stdin(tmp_path):
     data = str(tmp_path / "till")
     added = pos("--data-dir", data, "cashiers", "add", "Cy", "--role", "manager", stdin="4321\n4321\n")
     assert added.returncode == 0 and "Added Cy (manager)" in added.stdout
-    differ = pos("--data-dir", data, "cashiers", "add", "Di", stdin="4321\n4322\n")
+    # Once a cashier is on file, changes run as one who may (`--as`, their PIN first on stdin).
+    cy = ("--data-dir", data, "--as", "Cy")
+    differ = pos(*cy, "cashiers", "add", "Di", stdin="4321\n4321\n4322\n")
     assert differ.returncode == 1 and "differ" in differ.stderr and differ.stderr.count("\n") == 1
-    short = pos("--data-dir", data, "cashiers", "add", "Di", stdin="12\n12\n")
+    short = pos(*cy, "cashiers", "add", "Di", stdin="4321\n12\n12\n")
     assert short.returncode == 1 and "4 to 8 digits" in short.stderr
-    assert pos("--data-dir", data, "cashiers", "set-pin", "Cy", stdin="87654321\n87654321\n").returncode == 0
-    assert pos("--data-dir", data, "cashiers", "disable", "Cy").returncode == 0
+    assert pos(*cy, "cashiers", "add", "Di", "--role", "manager", stdin="4321\n5678\n5678\n").returncode == 0
+    assert pos(*cy, "cashiers", "set-pin", "Cy", stdin="4321\n87654321\n87654321\n").returncode == 0
+    assert pos("--data-dir", data, "--as", "Di", "cashiers", "disable", "Cy", stdin="5678\n").returncode == 0
     listed = pos("--data-dir", data, "cashiers", "list")
     assert "Cy\tmanager\tdisabled" in listed.stdout
     assert pos("--data-dir", data, "audit", "verify").returncode == 0
