@@ -27,6 +27,7 @@ from pos.adapters.db.settings import SettingsKeyMarker, SettingsRepo
 from pos.adapters.escpos_printer import EscposPrinter
 from pos.adapters.folder_lock import FolderInUse, FolderLock
 from pos.adapters.stripe_gateway import STRIPE_API, NoPaymentsGateway, StripeGateway
+from pos.domain.money import Money
 from pos.paths import resource_path
 from pos.services.catalog import Catalog, Imported
 from pos.services.checkout import Checkout
@@ -167,7 +168,14 @@ class AppContext(BackOffice):
             lambda: self.till_id,
             lambda: self.settings.locale,
         )
-        self.drawer = CashDrawer(drawer_log, self.printing, lambda: self.till_id, self._currency)
+        self.drawer = CashDrawer(
+            drawer_log,
+            self.printing,
+            lambda: self.till_id,
+            self._currency,
+            self.staff,
+            lambda: Money(self.reports.x_report().expected_cash_minor, self._currency()),
+        )
         self.keys = keys
         self.stripe_base_url = stripe_base_url  # as given (None: Stripe itself, or the sandbox in demo)
         self._timeout = timeout

@@ -41,7 +41,6 @@ class Permission(StrEnum):
     STRIPE_KEY = "change the Stripe key"
     STAFF = "add cashiers, disable them or set their PINs"
     SHOP_LINK = "change how the till reaches the shop database"
-    CASH_MOVEMENT = "pay cash into or out of the drawer"
     PAY_OUT_BEYOND_CASH = "pay out more than the drawer holds"
 
 

@@ -29,7 +29,7 @@ from pos.domain.staff import (
     pin_matches,
 )
 
-__all__ = ["Approval", "Staff", "StaffError", "StaffStore", "VoidKind"]
+__all__ = ["Approval", "Grant", "Staff", "StaffError", "StaffStore", "VoidKind"]
 
 
 class StaffStore(Protocol):
@@ -61,6 +61,15 @@ class VoidKind(StrEnum):
 class Approval:
     manager: str
     permission: Permission
+
+
+@dataclass(frozen=True)
+class Grant:
+    """A window opened on someone's rights (Settings, Reports, Catalog, Receipts, the drawer's):
+    the cashier signed in then, and whose rights opened it (the approving manager's, or their own)."""
+
+    signed_in: str
+    rights_of: str
 
 
 class Staff:
@@ -203,6 +212,35 @@ class Staff:
             actor=self.current.name if self.current else "",
         )
         return Approval(manager.name, permission)
+
+    def covers(self, approval: Approval | None, permission: Permission) -> bool:
+        """Whether this may be done now: no approval needed, or the approver (still active) may do it."""
+        if not self.needs_approval(permission):
+            return True
+        if approval is None:
+            return False
+        found = self._store.get(approval.manager)
+        return found is not None and found[0].active and may(found[0].role, permission)
+
+    # -- windows opened on someone's rights ---------------------------------------------------
+    def grant(self, approved_by: str = "") -> Grant:
+        """What a window opened now stands on (see `stands`)."""
+        current = self.current.name if self.current else ""
+        return Grant(current, approved_by or current)
+
+    def stands(self, grant: Grant) -> bool:
+        """Whether a window opened on `grant` may stay open: the same cashier is still signed in (an
+        idle lock, a sign-out or a switch ends it; the next cashier never inherits it), and whoever's
+        rights opened it is still active. With no cashiers on file, everything stands."""
+        if not self.required:
+            return True
+        self.recheck()
+        if self.current is None or self.current.name != grant.signed_in:
+            return False
+        if grant.rights_of and grant.rights_of != self.current.name:
+            found = self._store.get(grant.rights_of)
+            return found is not None and found[0].active
+        return True
 
     # -- voids -------------------------------------------------------------------------------
     def record_void(

@@ -16,14 +16,18 @@ from PySide6.QtWidgets import (
 
 from pos.domain.money import Money, MoneyError
 from pos.services.drawer import LABELS, CashDrawer, MovementKind, Moved, NotMoved
+from pos.services.staff import Approval, Staff
 
+from .staff_dialogs import with_approval
 from .workers import run_in_background
 from .widgets import named
 
 
 class CashMovementDialog(QDialog):
-    def __init__(self, drawer: CashDrawer, currency: str, parent: QWidget | None = None) -> None:
+    def __init__(self, drawer: CashDrawer, staff: Staff, currency: str, parent: QWidget | None = None) -> None:
         super().__init__(parent)
+        self.staff = staff
+        self.approval_dialog: QDialog | None = None
         self.setObjectName("cashMovementDialog")
         self.setWindowTitle("Cash in or out of the drawer")
         self.drawer, self.currency = drawer, currency
@@ -49,9 +53,10 @@ class CashMovementDialog(QDialog):
         layout.addWidget(self.message)
         layout.addWidget(self.record)
         layout.addWidget(close)
-        self.record.clicked.connect(self.submit)
+        self.record.clicked.connect(lambda: self.submit())
 
-    def submit(self) -> None:
+    def submit(self, approval: Approval | None = None) -> None:
+        """Record it; when the drawer service says a manager must approve, ask, then record again."""
         if self.busy:
             return
         try:
@@ -63,12 +68,23 @@ class CashMovementDialog(QDialog):
         self.busy = True
         self.record.setEnabled(False)
         self.message.setText("Recording…")
-        run_in_background(lambda _p: drawer.move(kind, amount, reason), on_success=self._done, on_failure=self._failed)
+        run_in_background(
+            lambda _p: drawer.move(kind, amount, reason, approval),
+            on_success=lambda result: self._done(result, approval),
+            on_failure=self._failed,
+        )
 
-    def _done(self, result: Moved | NotMoved) -> None:
+    def _done(self, result: Moved | NotMoved, approval: Approval | None = None) -> None:
         self.busy = False
         self.record.setEnabled(True)
         self.message.setText(result.message)
+        if isinstance(result, NotMoved) and result.needs is not None and (approval is None or approval.manager):
+            needs = result.needs
+            what = f"{self.kind.currentText().lower()} of {self.amount.text().strip()}: {result.message}"
+            self.approval_dialog = with_approval(
+                self, self.staff, needs, what, lambda by: self.submit(Approval(by, needs))
+            )
+            return
         if isinstance(result, Moved):
             self.amount.clear()
             self.reason.clear()

@@ -28,7 +28,7 @@ from pos.domain.tender import TenderKind
 from pos.services.checkout import CheckoutError, Failed, Paid, VoidResult
 from pos.services.sales import StorageError
 from pos.domain.staff import Permission
-from pos.services.staff import StaffError, VoidKind
+from pos.services.staff import Grant, StaffError, VoidKind
 from pos.services.receipt_printing import Printed, PrintResult
 
 from .cart_panel import CartPanel
@@ -43,6 +43,7 @@ if TYPE_CHECKING:  # annotations only: the window's frame paints before the serv
     from pos.domain.receipt import Receipt
 
 RECOVERY_INTERVAL_MS = 60_000
+STAFF_CHECK_MS = 2_000  # how soon a cashier disabled or given a new PIN elsewhere is signed out
 log = logging.getLogger(__name__)
 
 
@@ -178,6 +179,12 @@ class MainWindow(QMainWindow):
         self.idle_timer = QTimer(self, singleShot=True)
         self.idle_interval_ms: int | None = None  # tests shorten the store's minutes with this
         self.idle_timer.timeout.connect(self.lock_idle)
+        # A cashier disabled or given a new PIN elsewhere (another process, `pos cashiers`) is
+        # signed out within a moment; the dialogs opened on someone's rights close when the staff
+        # service says they no longer stand (an idle lock, a sign-out, a disabled manager).
+        self._granted: list[tuple[QDialog, Grant]] = []
+        self.staff_timer = QTimer(self, interval=STAFF_CHECK_MS)
+        self.staff_timer.timeout.connect(self.check_staff)
         app = QApplication.instance()
         if app is not None:
             app.installEventFilter(self)
@@ -219,6 +226,7 @@ class MainWindow(QMainWindow):
         QTimer.singleShot(0, lambda: self.run_recovery(quiet=False))
         QTimer.singleShot(0, self._check_audit_trail)
         QTimer.singleShot(0, self.require_sign_in)
+        self.staff_timer.start()
         if context.demo:
             QTimer.singleShot(0, self._set_up_demo_reader)
         log.info("main window ready (%s)", "demo mode" if context.demo else "test mode")
@@ -258,7 +266,36 @@ class MainWindow(QMainWindow):
             self.say("A payment is being taken: finish it before signing out.", error=True)
             return
         self.session.staff.sign_out()
+        self.close_revoked()
         self.require_sign_in()
+
+    def check_staff(self) -> None:
+        """The signed-in cashier still stands (not disabled, same PIN), else signed out at once."""
+        if self._closed or self.context is None:
+            return
+        staff = self.session.staff
+        why = staff.recheck()
+        if why is not None:
+            self.say(why, error=True)
+        if staff.current is None and staff.required:
+            self.require_sign_in()  # also when a worker's check signed them out (it shows nothing)
+        self.close_revoked()
+
+    def keep_granted(self, dialog: QDialog, approved_by: str = "") -> None:
+        """A dialog opened on the signed-in cashier's rights or a manager's approval: closed when
+        that no longer stands (`Staff.stands`)."""
+        self._granted.append((dialog, self.session.staff.grant(approved_by)))
+
+    def close_revoked(self) -> None:
+        staff, kept = self.session.staff, []
+        for dialog, grant in self._granted:
+            if not dialog.isVisible():
+                continue
+            if not staff.stands(grant):
+                dialog.reject()  # a busy dialog stays until its work answers: tried again next check
+            if dialog.isVisible():
+                kept.append((dialog, grant))
+        self._granted = kept
 
     def lock_idle(self) -> None:
         staff = self.session.staff
@@ -269,6 +306,7 @@ class MainWindow(QMainWindow):
             return
         who = staff.current.name
         staff.sign_out()
+        self.close_revoked()
         self.require_sign_in(locked=True)
         self.say(f"The till locked after {self.session.settings.idle_lock_minutes} idle minutes ({who} signed out).")
 
@@ -441,8 +479,9 @@ class MainWindow(QMainWindow):
 
         from .settings_dialog import SettingsDialog
 
-        def show(_by: str) -> None:
+        def show(by: str) -> None:
             self.settings_dialog = SettingsDialog(self)
+            self.keep_granted(self.settings_dialog, by)
             self.settings_dialog.open()
 
         self.with_approval(Permission.SETTINGS, "the settings", show)
@@ -451,14 +490,16 @@ class MainWindow(QMainWindow):
         from .receipts_window import ReceiptsWindow
 
         self.receipts_window = ReceiptsWindow(self.session, self)
+        self.keep_granted(self.receipts_window)
         self.receipts_window.open()
 
     def open_reports(self) -> None:
 
         from .reports_dialog import ReportsDialog
 
-        def show(_by: str) -> None:
+        def show(by: str) -> None:
             self.reports_dialog = ReportsDialog(self.session, self)
+            self.keep_granted(self.reports_dialog, by)
             self.reports_dialog.open()
 
         self.with_approval(Permission.REPORTS, "the X and Z reports", show)
@@ -467,8 +508,9 @@ class MainWindow(QMainWindow):
 
         from .catalog_dialog import CatalogDialog
 
-        def show(_by: str) -> None:
+        def show(by: str) -> None:
             self.catalog_dialog = CatalogDialog(self.session, self)
+            self.keep_granted(self.catalog_dialog, by)
             self.catalog_dialog.changed.connect(self.products.reload)
             self.catalog_dialog.open()
 
@@ -617,7 +659,10 @@ class MainWindow(QMainWindow):
     def open_cash_movements(self) -> None:
         from .cash_dialog import CashMovementDialog
 
-        self.cash_dialog = CashMovementDialog(self.session.drawer, self.session.settings.currency, self)
+        self.cash_dialog = CashMovementDialog(
+            self.session.drawer, self.session.staff, self.session.settings.currency, self
+        )
+        self.keep_granted(self.cash_dialog)
         self.cash_dialog.open()
 
     def open_drawer_no_sale(self) -> None:
@@ -754,6 +799,7 @@ class MainWindow(QMainWindow):
             return
         super().closeEvent(event)
         self._closed = True
+        self.staff_timer.stop()
         if self.context is not None:
             self._recovery_timer.stop()
             if self.session.shop is not None:

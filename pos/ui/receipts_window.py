@@ -412,6 +412,15 @@ class ReceiptsWindow(QDialog):
         number = self.context.receipts.receipt(receipt_id).number_text
         with_approval(self, self.context.staff, Permission.REFUND, f"a refund of receipt {number}", refund)
 
+    def reject(self) -> None:
+        """Closed (by hand, or by the idle lock) with its refund dialog: never one left open alone."""
+        refund = getattr(self, "refund_dialog", None)
+        if refund is not None and refund.isVisible():
+            refund.reject()
+            if refund.isVisible():
+                return  # a refund is being made: it finishes first
+        super().reject()
+
     def _after_refund(self) -> None:
         self.model.refresh_row(self.selected)
         self.detail.setPlainText(self.receipt_text(copy=False))

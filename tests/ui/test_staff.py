@@ -11,6 +11,8 @@ from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QInputDialog, QLabel
 
 from pos.app import open_back_office
+from pos.domain.staff import Permission
+from pos.services.staff import StaffError
 from pos.ui.staff_dialogs import ApprovalDialog
 from tests.invariants import check_invariants
 from tests.services.conftest import sandbox_client
@@ -235,3 +237,105 @@ def test_opening_the_drawer_without_a_sale_needs_a_manager(qtbot, till):
     rows = db_rows(till, "SELECT reason, cashier FROM drawer_openings")
     assert rows == [("no sale, approved by Ann", "Bob")]
     assert till.session.audit.verify() is None
+
+
+# -- issue 23, finding 6 / item 5: sign-in gaps ---------------------------------------------------
+def _pos_cli(window, *args, stdin):
+    from tests.cli.test_cli import pos
+
+    return pos("--data-dir", str(window.session.data_dir), *args, stdin=stdin)
+
+
+def test_a_manager_disabled_by_another_process_is_signed_out_and_her_dialog_closes(qtbot, till):
+    sign_in(qtbot, till, *ANN)
+    till.open_settings()  # a manager opens Settings on her own rights
+    qtbot.waitUntil(lambda: till.settings_dialog is not None and till.settings_dialog.isVisible())
+    done = _pos_cli(till, "--as", ANN[0], "cashiers", "disable", ANN[0], stdin=f"{ANN[1]}\n")
+    assert done.returncode == 0, done.stderr
+    qtbot.waitUntil(lambda: till.sign_in_dialog is not None and till.sign_in_dialog.isVisible(), timeout=10000)
+    assert till.session.staff.current is None and "Ann was disabled: signed out" in till.status_message.text()
+    assert not till.settings_dialog.isVisible()
+    assert not till.session.staff.covers(None, Permission.SETTINGS)
+
+
+def test_a_new_pin_set_elsewhere_signs_the_cashier_out(qtbot, till):
+    sign_in(qtbot, till, *BOB)
+    done = _pos_cli(till, "--as", ANN[0], "cashiers", "set-pin", BOB[0], stdin=f"{ANN[1]}\n8642\n8642\n")
+    assert done.returncode == 0, done.stderr
+    qtbot.waitUntil(lambda: till.session.staff.current is None, timeout=10000)
+    assert "Bob has a new PIN: signed out" in till.status_message.text()
+    qtbot.waitUntil(till.sign_in_dialog.isVisible)
+    sign_in(qtbot, till, BOB[0], "8642")
+    assert till.session.staff.current.name == "Bob"
+
+
+def test_a_managers_approval_stops_when_she_is_disabled(qtbot, till):
+    sign_in(qtbot, till, *BOB)
+    till.open_reports()
+    approve(qtbot, till, *ANN)  # Bob sees the reports on Ann's approval
+    qtbot.waitUntil(lambda: till.reports_dialog is not None and till.reports_dialog.isVisible())
+    assert _pos_cli(till, "--as", ANN[0], "cashiers", "disable", ANN[0], stdin=f"{ANN[1]}\n").returncode == 0
+    till.check_staff()  # what the window's timer does every STAFF_CHECK_MS
+    assert not till.reports_dialog.isVisible() and till.session.staff.current.name == "Bob"
+    with pytest.raises(StaffError, match="not a cashier here"):
+        till.session.staff.approve(ANN[0], ANN[1], Permission.REPORTS, "the X and Z reports")
+
+
+def test_the_idle_lock_closes_every_dialog_opened_on_someones_rights(qtbot, till):
+    settings = till.session.store_settings
+    settings.save(replace(settings.current, idle_lock_minutes=5))
+    sign_in(qtbot, till, *ANN)
+    till.open_settings()
+    till.open_reports()
+    till.open_catalog()
+    till.open_receipts()
+    till.open_cash_movements()
+    dialogs = [till.settings_dialog, till.reports_dialog, till.catalog_dialog, till.receipts_window, till.cash_dialog]
+    qtbot.waitUntil(lambda: all(d.isVisible() for d in dialogs))
+    till.idle_interval_ms = 100  # the store's 5 minutes, shortened for the test
+    till._restart_idle()
+    qtbot.waitUntil(lambda: till.sign_in_dialog is not None and till.sign_in_dialog.isVisible(), timeout=10000)
+    assert [d.objectName() for d in dialogs if d.isVisible()] == []
+    sign_in(qtbot, till, *BOB)  # the next cashier finds none of Ann's windows open
+    assert till.session.staff.current.name == "Bob" and not any(d.isVisible() for d in dialogs)
+
+
+def test_a_cashiers_paid_out_needs_a_manager_and_cannot_exceed_the_drawer_alone(qtbot, till):
+    from pos.domain.money import Money
+    from pos.services.drawer import MovementKind, NotMoved
+    from pos.services.staff import Approval
+
+    from .test_drawer_day import record
+
+    sign_in(qtbot, till, *BOB)
+    till.open_cash_movements()
+    cash = till.cash_dialog
+    record(qtbot, cash, "paid_out", "200.00", "Supplier")
+    qtbot.waitUntil(lambda: cash.approval_dialog is not None and cash.approval_dialog.isVisible())
+    assert "The drawer should hold SGD 0.00: paying out SGD 200.00 needs a manager." in cash.message.text()
+    cash.approval_dialog.reject()
+    assert db_rows(till, "SELECT kind FROM drawer_movements") == []
+    # Every door: the drawer service itself refuses a cashier, and a paid out beyond the drawer.
+    drawer = till.session.drawer
+    sgd = lambda minor: Money(minor, "SGD")  # noqa: E731
+    refused = drawer.move(MovementKind.PAID_IN, sgd(5000), "Change from the bank")
+    assert isinstance(refused, NotMoved) and refused.needs is Permission.OPEN_DRAWER
+    assert drawer.move(MovementKind.FLOAT, sgd(5000), "", Approval(ANN[0], Permission.OPEN_DRAWER)).message == (
+        "Opening float of SGD 50.00 recorded."
+    )
+    beyond = drawer.move(MovementKind.PAID_OUT, sgd(20000), "Supplier", Approval(BOB[0], Permission.OPEN_DRAWER))
+    assert isinstance(beyond, NotMoved) and beyond.needs is Permission.PAY_OUT_BEYOND_CASH  # Bob cannot approve
+    # In the window: Ann approves, and it is recorded.
+    record(qtbot, cash, "paid_out", "20.00", "Milk")
+    qtbot.waitUntil(lambda: cash.approval_dialog is not None and cash.approval_dialog.isVisible())
+    dialog = cash.approval_dialog
+    items = dialog.approvers
+    items.setCurrentRow(next(i for i in range(items.count()) if items.item(i).data(Qt.UserRole) == ANN[0]))
+    qtbot.keyClicks(dialog.pin, ANN[1])
+    qtbot.mouseClick(dialog.approve_button, Qt.LeftButton)
+    qtbot.waitUntil(lambda: "Paid out of SGD 20.00 recorded." in cash.message.text())
+    assert db_rows(till, "SELECT kind, amount_minor, cashier FROM drawer_movements ORDER BY id") == [
+        ("float", 5000, "Bob"),
+        ("paid_out", 2000, "Bob"),
+    ]
+    assert till.session.reports.x_report().expected_cash_minor == 3000
