@@ -799,8 +799,8 @@ class MainWindow(QMainWindow):
             return
         super().closeEvent(event)
         self._closed = True
-        self.staff_timer.stop()
         if self.context is not None:
+            self.staff_timer.stop()
             self._recovery_timer.stop()
             if self.session.shop is not None:
                 self._shop_timer.stop()

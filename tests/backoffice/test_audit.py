@@ -15,7 +15,7 @@ from pos.app import build_context, open_back_office
 from pos.domain.catalog import Product
 from pos.domain.money import Money
 from pos.domain.staff import Permission, hash_pin, pin_matches
-from pos.services.drawer import MovementKind
+from pos.services.drawer import Moved, MovementKind
 from pos.services.checkout import Paid
 from tests.cli.test_cli import pos
 
@@ -52,7 +52,9 @@ def day(tmp_path, sandbox, api_key, monkeypatch) -> Path:
         context.staff.approve("Ann", "2468", Permission.REFUND, "a refund of receipt 0001")
         context.refunds.refund(receipt_id, lines={1: 1})
         context.staff.record_void("line", sgd(450), "Wrong item", approved_by="Ann")
-        context.drawer.move(MovementKind.FLOAT, sgd(10000), "opening float")
+        # Bob may not open the drawer alone: Ann approves the float (the drawer service checks it).
+        float_ok = context.staff.approve("Ann", "2468", Permission.OPEN_DRAWER, "an opening float")
+        assert isinstance(context.drawer.move(MovementKind.FLOAT, sgd(10000), "opening float", float_ok), Moved)
         context.reports.close_day()
         context.audit.remember_head()
     finally:
