@@ -165,9 +165,14 @@ def _gate(args) -> int | None:
     on what it records. None: go on; else the exit code (one line on stderr said why)."""
     from pos.domain.staff import StaffError
 
+    from pos.adapters.db.schema import DB_FILE
+    from pos.paths import default_data_dir
+
     permission = gated_commands().get((args.command, getattr(args, "action", None)))
     if permission is None:
         return None
+    if not ((args.data_dir or default_data_dir()) / DB_FILE).exists() and not args.as_name:
+        return None  # no till database, so no cashiers: nothing to open (`config set-key` makes none)
     office = _back_office(args)
     args.office = office
     if not office.staff.required:
