@@ -93,12 +93,26 @@ def describe(exc: BaseException) -> str:
     return first[:160]
 
 
+def _read_only(exc: DBAPIError) -> bool:
+    """PostgreSQL's read-only transaction (SQLSTATE 25006: a hot standby, default_transaction_read_only)
+    or a trial shop's SQLite file that cannot be written."""
+    orig = getattr(exc, "orig", None)
+    if getattr(orig, "sqlstate", None) == "25006":
+        return True
+    return "readonly database" in str(orig).lower()
+
+
 @contextlib.contextmanager
 def shop_errors():
     """Failures of the shop database as ShopUnreachable (try again later) with a short reason."""
     try:
         yield
     except (OperationalError, DBAPIError) as exc:
+        if _read_only(exc):
+            raise ShopUnreachable(
+                "The shop database is read-only (a standby server, or its administrator set it so); "
+                "this till's records wait here until it takes writes again."
+            ) from None
         if isinstance(exc, DBAPIError) and not exc.connection_invalidated and not isinstance(exc, OperationalError):
             raise  # a bug in a statement is not an outage
         raise ShopUnreachable(f"The shop database is unreachable: {describe(exc)}.") from None

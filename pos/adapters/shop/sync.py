@@ -169,7 +169,9 @@ class ShopDatabaseLink:
             while True:
                 with self._shop.begin() as conn:
                     till = self._lock_till(conn, install, till_id)
-                    with raw.connection(self._local) as local:
+                    # The shop's statements inside the local read are the shop's: shop_errors() names
+                    # them before the local storage_errors() could take them for the till's own database.
+                    with raw.connection(self._local) as local, shop_errors():
                         self._check_continuity(local, till)
                         events = local.execute(
                             "SELECT * FROM audit_events WHERE id > ? ORDER BY id LIMIT ?",
