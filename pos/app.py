@@ -39,7 +39,7 @@ from pos.services.keys import KEY_ENV, KeyManager, KeyRefused, KeyState
 from pos.services.drawer import CashDrawer
 from pos.services.receipt_printing import Printing
 from pos.services.receipts import Receipts
-from pos.services.refunds import Refunds
+from pos.services.refunds import RefundClaims, Refunds
 from pos.services.reports import Reports
 from pos.services.settings import Settings, StoreSettings
 from pos.services.shop import ShopSync
@@ -94,6 +94,7 @@ class BackOffice:
         # settings come from it. No connection is made here (start-up never waits on the network).
         self.shop: ShopSync | None = None
         self._shop_engine: Engine | None = None
+        self._claims: RefundClaims | None = None  # a shop's tills claim a refund there first
         if shop_db:
             self._join_shop(shop_db, settings_repo)
         self._closed = False
@@ -108,6 +109,7 @@ class BackOffice:
             self._engine, shop, settings_repo, shared=lambda till: not till.startswith(DEMO_TILL_PREFIX)
         )
         self.shop = ShopSync(link, reports=lambda: ShopReports(shop, self.settings.time_zone))
+        self._claims = link.claims()
 
     @property
     def settings(self) -> StoreSettings:
@@ -211,7 +213,7 @@ class AppContext(BackOffice):
         store = self.settings
         checkout = Checkout(self._journal, gateway, lambda: self.till_id)
         self.till = Till(checkout, store.currency, store.tax_inclusive, cart=cart, cash_rounding=store.cash_rounding)
-        self.refunds = Refunds(self._refund_journal, gateway)
+        self.refunds = Refunds(self._refund_journal, gateway, self._claims)
         self.readers = CardReaders(gateway, self.store_settings, self._test_mode)  # type: ignore[arg-type]
 
     def _test_mode(self) -> bool:

@@ -463,6 +463,8 @@ def cmd_sync(args) -> int:
     )
     for note in pulled.skipped:
         print(f"warning: {note}", file=sys.stderr)
+    for flagged in pushed.over_refunds:
+        print(f"error: {flagged}", file=sys.stderr)
     if result.problem is not None:
         print(
             f"error: {result.problem.rstrip('.')}. Waiting: {waiting.receipts} receipts, {waiting.refunds} refunds, "
@@ -473,7 +475,7 @@ def cmd_sync(args) -> int:
     if not waiting.nothing:
         print(f"error: {waiting.events} events are still waiting (new ones were written meanwhile)", file=sys.stderr)
         return 1
-    return 0
+    return 1 if pushed.over_refunds else 0
 
 
 def cmd_shop(args) -> int:
@@ -493,24 +495,29 @@ def cmd_shop(args) -> int:
         settings = office.settings
         try:
             shop, by_till = office.shop.report(day, settings.currency)
+            flagged = office.shop.over_refunds()
         except ShopUnreachable as exc:
             print(f"error: {exc}", file=sys.stderr)
             return 1
     finally:
         office.close()
     if args.format == "json":
-        print(json.dumps({**shop.as_json(), "by_till": {t: r.as_json() for t, r in by_till.items()}}, indent=2))
+        by = {t: r.as_json() for t, r in by_till.items()}
+        print(json.dumps({**shop.as_json(), "by_till": by, "over_refunded": flagged}, indent=2))
     elif args.format == "csv":
         writer = csv.writer(sys.stdout, lineterminator="\n")
         writer.writerow(("till", "section", "item", "value"))
         writer.writerows(("shop", *row) for row in shop.csv_rows())
         for till, report in by_till.items():
             writer.writerows((till, *row) for row in report.csv_rows())
+        writer.writerows(("shop", "over_refunded", n + 1, line) for n, line in enumerate(flagged))
     else:
         print(render_report_text(shop, f"{settings.store_name} — every till", locale=settings.locale), end="")
         for till, report in by_till.items():
             print()
             print(render_report_text(report, f"Till {till}", locale=settings.locale), end="")
+        for line in flagged:
+            print(f"Over-refund: {line}")
     return 0
 
 

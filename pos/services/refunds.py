@@ -9,7 +9,9 @@ which Stripe answers once; recovery runs the same phases (refund_phases.py) afte
 from __future__ import annotations
 
 import uuid
+from dataclasses import dataclass
 from datetime import datetime
+from typing import Protocol
 
 from pos.domain.money import Money
 from pos.domain.discounts import share
@@ -24,13 +26,29 @@ from .refund_phases import NOT_REFUNDED, RefundFailed, Refunded, RefundPhases, R
 from .requests import CreateRefund, RefundReason
 from .sales import StorageError
 
-__all__ = ["RefundFailed", "Refunded", "Refunds"]
+__all__ = ["ClaimAnswer", "RefundClaims", "RefundFailed", "Refunded", "Refunds"]
+
+
+@dataclass(frozen=True)
+class ClaimAnswer:
+    granted: bool
+    left_minor: int = 0  # refused: what the shop says is left to refund
+    away: str | None = None  # the shop did not answer (why); granted then only for this till's own receipt
+
+
+class RefundClaims(Protocol):
+    """A shop's tills claim an amount of a receipt at the shop before refunding it (adapters/shop/claims.py;
+    docs/decisions/0009-refund-claims-at-the-shop.md), so two tills cannot both refund what is left."""
+
+    def claim(self, receipt_id: int, pieces: list[tuple[str, int]]) -> ClaimAnswer: ...
+    def release(self, keys: list[str]) -> None: ...
 
 
 class Refunds:
-    def __init__(self, journal: RefundJournal, gateway: PaymentGateway):
+    def __init__(self, journal: RefundJournal, gateway: PaymentGateway, claims: RefundClaims | None = None):
         self.journal = journal
         self.gateway = gateway
+        self.claims = claims  # None: a till on its own (no shop database)
 
     def refund(
         self,
@@ -81,7 +99,13 @@ class Refunds:
                     basis.till_id,
                 )
                 pieces.append((part, request, tax_part))
-            records = self.journal.begin_refund(basis, lines or {}, pieces)
+            keys = [request.refund_key for _part, request, _tax in pieces]
+            note = self._claim(basis, [(request.refund_key, request.amount.minor) for _p, request, _t in pieces])
+            try:
+                records = self.journal.begin_refund(basis, lines or {}, pieces)
+            except (RefundError, StorageError):
+                self._release(keys)
+                raise
             crash_point("after_refund_recorded")
         except RefundError as exc:
             return RefundFailed(str(exc))
@@ -90,13 +114,53 @@ class Refunds:
         results = [settle(RefundPhases(self.journal, self.gateway), record) for record in records]
         done = [r.refund for r in results if isinstance(r, Refunded)]
         failed = [r for r in results if isinstance(r, RefundFailed)]
+        # A piece that did not go through gives its claim back (not one whose outcome is unknown).
+        self._release(
+            [
+                record.refund_key
+                for record, result in zip(records, results, strict=True)
+                if isinstance(result, RefundFailed) and not result.outcome_unknown
+            ]
+        )
         if not done:
             return failed[0]
         problem = None
         if failed:
             given = ", ".join(f"{r.amount}" + (" in cash" if r.in_cash else " to the card") for r in done)
             problem = f"Only part of the refund went through ({given}): {failed[0].message}"
+        if note:
+            problem = f"{problem} {note}" if problem else note
         return Refunded(done[0], tuple(done[1:]), problem)
+
+    def _claim(self, basis: RefundBasis, pieces: list[tuple[str, int]]) -> str | None:
+        """Claim the refund at the shop database; RefundError when the shop says no (or cannot say, for
+        another till's receipt). The note for the cashier when the till went ahead on what it knows."""
+        if self.claims is None:
+            return None
+        answer = self.claims.claim(basis.receipt_id, pieces)
+        if answer.away is not None:
+            if not answer.granted:
+                raise RefundError(
+                    f"The shop database is unreachable, and only it knows what other tills refunded on this "
+                    f"receipt. {NOT_REFUNDED} Try again when it answers."
+                )
+            return (
+                "The shop database is unreachable: this till refunded on what it knows of this receipt; "
+                "the shop checks it against the other tills when it answers."
+            )
+        if not answer.granted:
+            left = Money(answer.left_minor, basis.currency)
+            if answer.left_minor <= 0:
+                raise RefundError(
+                    f"Nothing is left to refund on this receipt: other tills refunded it (or are doing so now). "
+                    f"{NOT_REFUNDED}"
+                )
+            raise RefundError(f"Other tills refunded part of this receipt: only {left} is left. {NOT_REFUNDED}")
+        return None
+
+    def _release(self, keys: list[str]) -> None:
+        if self.claims is not None and keys:
+            self.claims.release(keys)
 
     def basis(self, receipt_id: int) -> RefundBasis:
         """What can still be refunded on a receipt, line by line (for the refund dialog)."""

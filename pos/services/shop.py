@@ -40,6 +40,7 @@ class Pushed:
     refunds: int = 0
     products: int = 0
     settings: int = 0
+    over_refunds: tuple[str, ...] = ()  # receipts the tills' refunds, met at the shop, over-refund
 
     def __add__(self, other: Pushed) -> Pushed:
         return Pushed(
@@ -48,6 +49,7 @@ class Pushed:
             self.refunds + other.refunds,
             self.products + other.products,
             self.settings + other.settings,
+            self.over_refunds + other.over_refunds,
         )
 
 
@@ -74,6 +76,7 @@ class Waiting:
 
 class ShopReportStore(Protocol):
     def for_date(self, day: date, currency: str) -> tuple[DayReport, dict[str, DayReport]]: ...
+    def over_refunds(self) -> list[str]: ...
 
 
 class ShopLink(Protocol):
@@ -174,6 +177,10 @@ class ShopSync:
     def report(self, day: date, currency: str) -> tuple[DayReport, dict[str, DayReport]]:
         """The shop's figures for a calendar day and each till's (ShopUnreachable if it is away)."""
         return self.reports().for_date(day, currency)
+
+    def over_refunds(self) -> list[str]:
+        """Receipts over-refunded by the tills together, one line each (ShopUnreachable if it is away)."""
+        return self.reports().over_refunds()
 
     def status_text(self, time_zone: str = "") -> str:
         """One line for the status bar: "Shop: synced 12:03" (the store's time), or what is waiting and why."""

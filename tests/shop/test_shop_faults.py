@@ -7,6 +7,14 @@ written by another program), never by mocking the link."""
 
 from __future__ import annotations
 
+from datetime import date, timedelta
+
+from pos.adapters.db import raw
+from pos.adapters.shop.claims import CLAIM_GRACE
+from pos.domain.catalog import Product
+from pos.domain.money import Money
+from pos.services.outcomes import Paid
+from pos.services.refund_phases import RefundFailed, Refunded
 from tests.helpers.shop import pos, sell, shop_rows, till
 
 # The shop's server ends the session of whoever inserts a receipt: a server stopping mid-round,
@@ -48,3 +56,111 @@ def test_a_shop_outage_mid_round_is_the_shops_not_the_tills_database(pg, shop_db
         admin.execute(f'ALTER DATABASE "{name}" RESET default_transaction_read_only')
     assert pos("sync", data_dir=tmp_path / "T1", shop_db=shop_db).returncode == 0  # nothing lost meanwhile
     assert shop_rows(pg, shop_db, "SELECT receipt_no FROM shop_receipts ORDER BY 1") == [(n,) for n in range(1, 6)]
+
+
+AWAY = "postgresql://postgres@127.0.0.1:1/shop"  # nothing listens there: the shop unreachable for one till
+
+
+def _nine(context):
+    """One sale of 9.00 in cash at this till; its receipt's local id."""
+    product = context.catalog.find_code("NINE") or context.catalog.save(
+        Product(sku="NINE", name="Cake", category="Food", price=Money(900, "SGD"), tax_rate_bp=900)
+    )
+    context.till.new_sale()
+    context.till.cart.add(product, 1)
+    paid = context.till.pay_cash(context.till.amount_due())
+    assert isinstance(paid, Paid), paid
+    return context.receipts.receipt_id_for(paid.receipt.receipt_no, paid.receipt.till_id)
+
+
+def test_two_online_tills_cannot_refund_one_receipt_twice(pg, shop_db, tmp_path, sandbox, api_key):
+    nine = Money(900, "SGD")
+    t3 = till(tmp_path, "T3", sandbox, api_key, shop_db)
+    t4 = till(tmp_path, "T4", sandbox, api_key, shop_db)
+    try:
+        mine = _nine(t3)
+        assert t3.shop.round().complete and t4.shop.round().complete
+        copied = t4.shop.receipt_from("T3", 1)
+        assert isinstance(t4.refunds.refund(copied, amount=nine, in_cash=True), Refunded)
+        assert t4.shop.round().complete
+        # T3 has not synced since: it still sees 9.00 refundable, and the shop says no.
+        assert t3.refunds.basis(mine).remaining_minor == 900
+        refused = t3.refunds.refund(mine, amount=nine, in_cash=True)
+        assert isinstance(refused, RefundFailed) and "Nothing is left to refund" in refused.message, refused
+        # The other way round, before T4's refund is even sent: its claim is enough.
+        second = _nine(t3)
+        assert t3.shop.round().complete
+        copied = t4.shop.receipt_from("T3", 2)
+        assert isinstance(t4.refunds.refund(copied, amount=Money(400, "SGD"), in_cash=True), Refunded)
+        refused = t3.refunds.refund(second, amount=nine, in_cash=True)
+        assert isinstance(refused, RefundFailed) and "only SGD 5.00 is left" in refused.message
+        assert isinstance(t3.refunds.refund(second, amount=Money(500, "SGD"), in_cash=True), Refunded)
+        assert t3.shop.round().complete and t4.shop.round().complete
+        for context in (t3, t4):
+            assert context.audit.verify() is None
+    finally:
+        t3.close()
+        t4.close()
+    rows = shop_rows(pg, shop_db, "SELECT receipt_no, sum(amount_minor) FROM shop_refunds GROUP BY 1 ORDER BY 1")
+    assert rows == [(1, 900), (2, 900)]
+
+
+def test_a_refund_with_the_shop_away_is_its_own_tills_and_flagged_when_the_refunds_meet(
+    pg, shop_db, tmp_path, sandbox, api_key
+):
+    nine = Money(900, "SGD")
+    t3 = till(tmp_path, "T3", sandbox, api_key, shop_db)
+    t4 = till(tmp_path, "T4", sandbox, api_key, shop_db)
+    try:
+        _nine(t3)
+        assert t3.shop.round().complete and t4.shop.round().complete
+        copied = t4.shop.receipt_from("T3", 1)
+        assert isinstance(t4.refunds.refund(copied, amount=Money(400, "SGD"), in_cash=True), Refunded)
+    finally:
+        t3.close()
+        t4.close()
+    # Both tills now cut off from the shop: T4 cannot refund another till's receipt; T3 refunds its
+    # own on what it knows, and says so.
+    t4 = till(tmp_path, "T4", sandbox, api_key, AWAY)
+    try:
+        refused = t4.refunds.refund(t4.receipts.receipt_id_for(1, "T3"), amount=Money(100, "SGD"), in_cash=True)
+        assert isinstance(refused, RefundFailed) and "shop database is unreachable" in refused.message
+    finally:
+        t4.close()
+    t3 = till(tmp_path, "T3", sandbox, api_key, AWAY)
+    try:
+        given = t3.refunds.refund(t3.receipts.receipt_id_for(1, "T3"), amount=nine, in_cash=True)
+        assert isinstance(given, Refunded) and "unreachable" in (given.problem or ""), given
+    finally:
+        t3.close()
+    assert pos("sync", data_dir=tmp_path / "T4", shop_db=shop_db).returncode == 0
+    ran = pos("sync", data_dir=tmp_path / "T3", shop_db=shop_db)
+    assert ran.returncode == 1, ran
+    assert "receipt T3-0001 was refunded" in ran.stderr and "13.00 of" in ran.stderr, ran.stderr
+    report = pos("shop", "report", "--date", date.today().isoformat(), data_dir=tmp_path / "T3", shop_db=shop_db)
+    assert report.returncode == 0 and "receipt T3-0001 was refunded" in report.stdout, report
+
+
+def test_a_claim_left_by_a_till_that_stopped_is_released(pg, shop_db, tmp_path, sandbox, api_key, monkeypatch):
+    nine = Money(900, "SGD")
+    t3 = till(tmp_path, "T3", sandbox, api_key, shop_db)
+    t4 = till(tmp_path, "T4", sandbox, api_key, shop_db)
+    try:
+        mine = _nine(t3)
+        assert t3.shop.round().complete and t4.shop.round().complete
+        # T3 claims the whole receipt and stops before journaling the refund (as a power cut would).
+        assert t3.refunds.claims.claim(mine, [("lost-refund", 900)]).granted
+        copied = t4.shop.receipt_from("T3", 1)
+        refused = t4.refunds.refund(copied, amount=nine, in_cash=True)
+        assert isinstance(refused, RefundFailed) and "Nothing is left" in refused.message
+        assert t3.shop.round().complete  # too soon to tell a stopped till from a slow one: kept
+        assert isinstance(t4.refunds.refund(copied, amount=nine, in_cash=True), RefundFailed)
+        later = raw.clock() + CLAIM_GRACE + timedelta(minutes=1)
+        monkeypatch.setattr(raw, "clock", lambda: later)
+        assert t3.shop.round().complete  # T3 has no refund of that key: the claim is released
+        assert isinstance(t4.refunds.refund(copied, amount=nine, in_cash=True), Refunded)
+    finally:
+        t3.close()
+        t4.close()
+    released = "SELECT released_at IS NOT NULL FROM shop_refund_claims WHERE claim_key = 'lost-refund'"
+    assert shop_rows(pg, shop_db, released) == [(True,)]

@@ -29,6 +29,14 @@ class ShopReports:
         self._engine = engine
         self._zone = store_zone(zone)
 
+    def over_refunds(self) -> list[str]:
+        """Every receipt the tills' refunds together give back more than was paid on (the refunds met
+        at the shop after tills refunded it while cut off from it), one line each."""
+        from .claims import over_refunds
+
+        with shop_errors(), self._engine.connect() as conn:
+            return over_refunds(conn)
+
     def for_date(self, day: date, currency: str) -> tuple[DayReport, dict[str, DayReport]]:
         """The shop's figures for the day, and each till's (tills with nothing that day are left out)."""
         start, end = local_day_bounds(day, day, self._zone)

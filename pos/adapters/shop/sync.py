@@ -35,6 +35,7 @@ from pos.services.settings import TEXT_SETTINGS, SettingsError, check_text_setti
 from pos.services.shop import Pulled, Pushed, ShopRefused, Waiting
 
 from . import tables as t
+from .claims import ShopRefundClaims, over_refunds, settle_claims
 from .connect import migrate, shop_errors
 
 # Events whose record is a copy of another till's (taken to refund it here): the shop has it already.
@@ -185,9 +186,12 @@ class ShopDatabaseLink:
                             conn.execute(
                                 t.TILLS.update().where(t.TILLS.c.install_id == install).values(last_sync_at=now_iso())
                             )
+                            settle_claims(conn, local, install)  # claims whose refund will not come
                             break
-                        sent = self._send_events(conn, local, install, events)
+                        sent, touched = self._send_events(conn, local, install, events)
                         products, settings = self._send_edits(conn, local, till_id, edits)
+                        # Refunds of one receipt from several tills meet here: more than was paid is flagged.
+                        flagged = over_refunds(conn, touched)
                     values: dict[str, Any] = {"last_sync_at": now_iso()}
                     if events:
                         values.update(acked_seq=events[-1]["id"], acked_hash=events[-1]["hash"])
@@ -197,7 +201,7 @@ class ShopDatabaseLink:
                 acked = values.get("acked_seq", till.acked_seq)
                 crash_point("after_shop_commit")  # the crash tests' seam (services/crashpoints.py)
                 self._remember(acked, values.get("products_sent", till.products_sent))
-                total = total + Pushed(len(events), sent["receipt"], sent["refund"], products, settings)
+                total = total + Pushed(len(events), sent["receipt"], sent["refund"], products, settings, tuple(flagged))
         return total
 
     def _lock_till(self, conn: Connection, install: str, till_id: str) -> t.ShopTill:
@@ -234,7 +238,7 @@ class ShopDatabaseLink:
 
     def _send_events(
         self, conn: Connection, local: sqlite3.Connection, install: str, events: list[sqlite3.Row]
-    ) -> dict[str, int]:
+    ) -> tuple[dict[str, int], set[tuple[str, int]]]:
         rows: dict[str, list[dict[str, Any]]] = {
             "events": [],
             "receipts": [],
@@ -282,7 +286,10 @@ class ShopDatabaseLink:
             ("z", t.Z_REPORTS),
         ):
             _insert_new(conn, table, rows[name])
-        return sent
+        touched = {(r["till_id"], r["receipt_no"]) for r in rows["receipts"]} | {
+            (r["receipt_till_id"], r["receipt_no"]) for r in rows["refunds"]
+        }
+        return sent, touched
 
     def _receipt(self, local: sqlite3.Connection, receipt_id: int, rows: dict[str, list[dict[str, Any]]]) -> int:
         r = local.execute("SELECT * FROM receipts WHERE id = ?", (receipt_id,)).fetchone()
@@ -394,6 +401,7 @@ class ShopDatabaseLink:
                 "reason": f["reason"],
                 "cashier": f["cashier"],
                 "lines": json.dumps([list(line) for line in lines]),
+                "refund_key": f["refund_key"],  # completes the claim of that key (claims.py)
             }
         )
         return 1
@@ -583,6 +591,10 @@ class ShopDatabaseLink:
             _set_local(local, "shop_settings_version", str(found[-1]["version"]))
         self._settings.forget()
         return len(changed), skipped
+
+    def claims(self) -> ShopRefundClaims:
+        """The refunds' claims at the shop, on this link's engines (services.refunds.RefundClaims)."""
+        return ShopRefundClaims(self._local, self._shop, self._ready, self.install_id, self._till_id, self._shared)
 
     # -- another till's receipt ------------------------------------------------------------------
     def copy_receipt(self, till_id: str, receipt_no: int) -> int | None:

@@ -132,6 +132,25 @@ class ShopRefund(ShopModel, table=True):
     reason: str | None = None
     cashier: str = ""
     lines: str = Field(default="[]", sa_column=Column(Text, nullable=False))  # [[line_no, quantity, amount]]
+    # The refund's own key at its till (migration 0003): it completes the claim of that key.
+    refund_key: str | None = Field(default=None, index=True)
+
+
+class ShopRefundClaim(ShopModel, table=True):
+    """An amount of a receipt claimed by a till about to refund it (docs/decisions/0009-refund-claims-at-the-shop.md).
+    Open until a refund with its key reaches the shop (complete) or the claiming till releases it."""
+
+    __tablename__ = "shop_refund_claims"
+    __table_args__ = (Index("ix_shop_refund_claims_receipt", "receipt_till_id", "receipt_no"),)
+    claim_key: str = Field(primary_key=True)  # the refund's key (one claim per refund piece)
+    receipt_till_id: str
+    receipt_no: int
+    till_id: str  # the till that claimed it
+    install_id: str  # and its data folder
+    amount_minor: int
+    currency: str
+    claimed_at: str  # the claiming till's clock (only that till compares it, to release)
+    released_at: str | None = None
 
 
 class ShopVoid(ShopModel, table=True):
@@ -223,6 +242,7 @@ RECEIPTS = _table(ShopReceipt)
 RECEIPT_LINES = _table(ShopReceiptLine)
 TENDERS = _table(ShopTender)
 REFUNDS = _table(ShopRefund)
+CLAIMS = _table(ShopRefundClaim)
 VOIDS = _table(ShopVoid)
 DRAWER_MOVEMENTS = _table(ShopDrawerMovement)
 Z_REPORTS = _table(ShopZReport)
