@@ -465,6 +465,8 @@ def cmd_sync(args) -> int:
         print(f"warning: {note}", file=sys.stderr)
     for flagged in pushed.over_refunds:
         print(f"error: {flagged}", file=sys.stderr)
+    for aside in pulled.set_aside:
+        print(f"error: set aside, not taken from the shop: {aside}", file=sys.stderr)
     if result.problem is not None:
         print(
             f"error: {result.problem.rstrip('.')}. Waiting: {waiting.receipts} receipts, {waiting.refunds} refunds, "
@@ -475,7 +477,7 @@ def cmd_sync(args) -> int:
     if not waiting.nothing:
         print(f"error: {waiting.events} events are still waiting (new ones were written meanwhile)", file=sys.stderr)
         return 1
-    return 1 if pushed.over_refunds else 0
+    return 1 if pushed.over_refunds or pulled.set_aside else 0
 
 
 def cmd_shop(args) -> int:

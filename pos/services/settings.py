@@ -79,33 +79,7 @@ class Settings:
 
     def save(self, settings: StoreSettings) -> StoreSettings:
         """SettingsError (in the owner's words) when the change cannot be made; nothing is written then."""
-        settings = replace(settings, currency=settings.currency.strip().upper(), till_id=settings.till_id.strip())
-        checked: dict[str, Any] = {name: check_text_setting(name, getattr(settings, name)) for name in TEXT_SETTINGS}
-        settings = replace(settings, **checked)
-        if not settings.till_id:
-            raise SettingsError("The till id cannot be empty.")
-        if not currencies.is_known(settings.currency):
-            raise SettingsError(f"unknown currency {settings.currency}")
-        if settings.time_zone:
-            try:
-                ZoneInfo(settings.time_zone)
-            except (ZoneInfoNotFoundError, ValueError):
-                raise SettingsError(
-                    f"“{settings.time_zone}” is not a time zone (try a name like Asia/Singapore or Europe/Paris)."
-                ) from None
-        if not 0 <= settings.idle_lock_minutes <= 24 * 60:
-            raise SettingsError("The idle lock is 0 (never) to 1440 minutes.")
-        if not 0 <= settings.discount_limit_bp <= 10000:
-            raise SettingsError("The discount limit is a share of the price, 0 to 100%.")
-        if not 0 <= settings.default_tax_rate_bp <= 10000:
-            raise SettingsError("The default tax rate is 0 to 100%.")
-        if not _known_locale(settings.locale):
-            raise SettingsError(f"“{settings.locale}” is not a locale (try a name like en_SG or fr_FR).")
-        try:
-            cash.rounding_step(settings.cash_rounding, settings.currency)
-        except cash.CashError as exc:
-            raise SettingsError(str(exc)) from None
-        return self._store.save(_printer_checked(settings))
+        return self._store.save(checked(settings))
 
     def change(self, name: str, text: str) -> StoreSettings:
         """One setting from its text, as `pos settings set NAME VALUE` gives it, by the same rules as
@@ -126,6 +100,38 @@ class Settings:
             except ValueError:
                 raise SettingsError(f"{name} takes a whole number") from None
         return self.save(replace(current, **{name: value}))
+
+
+def checked(settings: StoreSettings) -> StoreSettings:
+    """The settings as they are saved, or SettingsError in the owner's words: the rules every door
+    applies (the settings dialog, `pos settings set`, and settings that come down from the shop)."""
+    settings = replace(settings, currency=settings.currency.strip().upper(), till_id=settings.till_id.strip())
+    texts: dict[str, Any] = {name: check_text_setting(name, getattr(settings, name)) for name in TEXT_SETTINGS}
+    settings = replace(settings, **texts)
+    if not settings.till_id:
+        raise SettingsError("The till id cannot be empty.")
+    if not currencies.is_known(settings.currency):
+        raise SettingsError(f"unknown currency {settings.currency}")
+    if settings.time_zone:
+        try:
+            ZoneInfo(settings.time_zone)
+        except (ZoneInfoNotFoundError, ValueError):
+            raise SettingsError(
+                f"“{settings.time_zone}” is not a time zone (try a name like Asia/Singapore or Europe/Paris)."
+            ) from None
+    if not 0 <= settings.idle_lock_minutes <= 24 * 60:
+        raise SettingsError("The idle lock is 0 (never) to 1440 minutes.")
+    if not 0 <= settings.discount_limit_bp <= 10000:
+        raise SettingsError("The discount limit is a share of the price, 0 to 100%.")
+    if not 0 <= settings.default_tax_rate_bp <= 10000:
+        raise SettingsError("The default tax rate is 0 to 100%.")
+    if not _known_locale(settings.locale):
+        raise SettingsError(f"“{settings.locale}” is not a locale (try a name like en_SG or fr_FR).")
+    try:
+        cash.rounding_step(settings.cash_rounding, settings.currency)
+    except cash.CashError as exc:
+        raise SettingsError(str(exc)) from None
+    return _printer_checked(settings)
 
 
 _YES = frozenset({"1", "true", "yes", "on"})

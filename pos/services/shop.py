@@ -57,7 +57,10 @@ class Pushed:
 class Pulled:
     products: int = 0
     settings: int = 0
-    skipped: tuple[str, ...] = ()  # shop products and settings this till could not take, and why
+    skipped: tuple[str, ...] = ()  # shop settings this till could not take now, and why (a warning)
+    # Rows from the shop that break the rules of a local edit (services/from_shop.py): not applied,
+    # kept aside until the shop has a good version of them.
+    set_aside: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -197,6 +200,9 @@ class ShopSync:
                 return f"Shop database refused this till — {result.problem}"
             return f"Shop database unreachable — {_receipts(waiting)} waiting"
         at = result.at.astimezone(zone).strftime("%H:%M")  # None: the computer's own time zone
+        if result.pulled.set_aside:
+            n = len(result.pulled.set_aside)
+            return f"Shop: synced {at}, {n} row{'s' if n != 1 else ''} from the shop set aside (see `pos sync`)"
         if not result.waiting.nothing:
             return f"Shop: synced {at}, {_receipts(result.waiting.receipts)} still waiting"
         return f"Shop: synced {at}"

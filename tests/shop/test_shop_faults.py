@@ -164,3 +164,72 @@ def test_a_claim_left_by_a_till_that_stopped_is_released(pg, shop_db, tmp_path, 
         t4.close()
     released = "SELECT released_at IS NOT NULL FROM shop_refund_claims WHERE claim_key = 'lost-refund'"
     assert shop_rows(pg, shop_db, released) == [(True,)]
+
+
+BAD_ROWS = """
+INSERT INTO shop_products (sku, barcode, name, category, price_minor, currency, tax_rate_bp, active, version,
+                           edited_by, edited_at) VALUES
+ ('NEG', '111', 'Minus five', 'Food', -500, 'SGD', 900, true, 9001, 'sql', ''),
+ ('ZERO', NULL, 'Free', 'Food', 0, 'SGD', 900, true, 9002, 'sql', ''),
+ ('HUGE', NULL, 'Yacht', 'Food', 2000000000, 'SGD', 900, true, 9003, 'sql', ''),
+ ('TAX999', NULL, 'Taxed', 'Food', 900, 'SGD', 99999, true, 9004, 'sql', ''),
+ ('TAXNEG', NULL, 'Untaxed', 'Food', 900, 'SGD', -900, true, 9005, 'sql', ''),
+ ('USD', NULL, 'Import', 'Food', 900, 'USD', 900, true, 9006, 'sql', ''),
+ ('E1', '', 'No code one', 'Food', 900, 'SGD', 900, true, 9007, 'sql', ''),
+ ('E2', '', 'No code two', 'Food', 900, 'SGD', 900, true, 9008, 'sql', ''),
+ ('GOOD', NULL, 'Good cake', 'Food', 900, 'SGD', 900, true, 9009, 'sql', '');
+INSERT INTO shop_settings (key, value, version, edited_by, edited_at) VALUES
+ ('idle_lock_minutes', 'abc', 9101, 'sql', ''),
+ ('time_zone', 'Mars/Base', 9102, 'sql', ''),
+ ('locale', 'zz_QQ', 9103, 'sql', ''),
+ ('default_tax_rate_bp', '99999', 9104, 'sql', ''),
+ ('store_name', 'Good Shop', 9105, 'sql', '')
+ON CONFLICT (key) DO UPDATE SET value = excluded.value, version = excluded.version;
+"""
+
+
+def test_bad_rows_from_the_shop_are_set_aside_and_the_round_goes_on(pg, shop_db, tmp_path, sandbox, api_key):
+    t1 = till(tmp_path, "T1", sandbox, api_key, shop_db)
+    try:
+        assert t1.shop.round().complete
+        shop_rows(pg, shop_db, BAD_ROWS)
+        result = t1.shop.round()
+        assert result.problem is None, result
+        aside = "\n".join(result.pulled.set_aside)
+        for name in ("NEG", "ZERO", "HUGE", "TAX999", "TAXNEG", "USD"):
+            assert f"product {name}:" in aside, aside
+            assert t1.catalog.find_code(name) is None  # never sold: a negative line would be a hidden discount
+        for key in ("idle_lock_minutes", "time_zone", "locale", "default_tax_rate_bp"):
+            assert f"setting {key} = " in aside, aside
+        assert "USD" in aside and "Mars/Base" in aside and "zz_QQ" in aside
+        # The good rows of the same round are taken; two products without a barcode are not a clash.
+        assert {t1.catalog.find_code(s).name for s in ("GOOD", "E1", "E2")} == {
+            "Good cake",
+            "No code one",
+            "No code two",
+        }
+        settings = t1.settings
+        assert settings.store_name == "Good Shop" and settings.time_zone == "" and settings.locale == "en_SG"
+        assert settings.idle_lock_minutes == 0 and settings.default_tax_rate_bp == 900
+        assert "10 rows from the shop set aside" in t1.shop.status_text()
+        sell(t1, 1, cash_only=True)  # receipts still go up
+        assert t1.shop.round().pushed.receipts == 1
+    finally:
+        t1.close()
+    ran = pos("sync", data_dir=tmp_path / "T1", shop_db=shop_db)
+    assert ran.returncode == 1 and "set aside, not taken from the shop: product NEG:" in ran.stderr, ran
+    assert "Traceback" not in ran.stderr
+    # The owner fixes the rows at the shop: the newer versions are taken and nothing is set aside.
+    shop_rows(pg, shop_db, "UPDATE shop_products SET price_minor = 500, version = version + 1000 WHERE sku = 'NEG'")
+    shop_rows(
+        pg,
+        shop_db,
+        "UPDATE shop_products SET price_minor = 500, tax_rate_bp = 900, currency = 'SGD', version = version + 1000"
+        " WHERE sku IN ('ZERO', 'HUGE', 'TAX999', 'TAXNEG', 'USD')",
+    )
+    shop_rows(pg, shop_db, "UPDATE shop_settings SET value = '5', version = 9201 WHERE key = 'idle_lock_minutes'")
+    shop_rows(pg, shop_db, "UPDATE shop_settings SET value = 'Asia/Singapore', version = 9202 WHERE key = 'time_zone'")
+    shop_rows(pg, shop_db, "UPDATE shop_settings SET value = 'en_SG', version = 9203 WHERE key = 'locale'")
+    shop_rows(pg, shop_db, "UPDATE shop_settings SET value = '800', version = 9204 WHERE key = 'default_tax_rate_bp'")
+    ran = pos("sync", data_dir=tmp_path / "T1", shop_db=shop_db)
+    assert ran.returncode == 0 and "set aside" not in ran.stderr, ran.stderr

@@ -28,10 +28,11 @@ from sqlalchemy.exc import IntegrityError
 from pos.adapters.db import audit, raw
 from pos.adapters.db.raw import now_iso
 from pos.adapters.db.settings import SHOP_WIDE, SettingsRepo, decode
+from pos.domain.catalog import CatalogRowError
+from pos.domain.text import printable
 from pos.services.crashpoints import crash_point
-from pos.domain.text import TextError, check_text
+from pos.services.from_shop import SettingsError, product_from_shop, setting_from_shop
 from pos.services.receipts import Criterion, ReceiptSummary
-from pos.services.settings import TEXT_SETTINGS, SettingsError, check_text_setting
 from pos.services.shop import Pulled, Pushed, ShopRefused, Waiting
 
 from . import tables as t
@@ -487,17 +488,19 @@ class ShopDatabaseLink:
     def pull(self) -> Pulled:
         with shop_errors():
             self._ready()
-            skipped: list[str] = []
-            products = self._pull_products(skipped)
-            settings, more = self._pull_settings()
-        return Pulled(products, settings, tuple(skipped + more))
+            # Settings first: the products are checked against the currency the till sells in now.
+            settings, skipped = self._pull_settings()
+            products = self._pull_products()
+        with raw.connection(self._local) as local:
+            aside = _set_aside(local)
+        return Pulled(products, settings, tuple(skipped), tuple(f"{what}: {why}" for what, why in aside.items()))
 
     def _pending(self, local: sqlite3.Connection, kind: str) -> set[str]:
         sent = int(_local_value(local, "shop_outbox_sent") or 0)
         return {row[0] for row in local.execute("SELECT key FROM shop_outbox WHERE kind = ? AND id > ?", (kind, sent))}
 
-    def _pull_products(self, skipped: list[str]) -> int:
-        """Takes the shop's products; one this till must not take is left out and named in `skipped`."""
+    def _pull_products(self) -> int:
+        """Takes the shop's products; one this till must not take is set aside and named (_set_aside)."""
         taken = 0
         while True:
             with raw.connection(self._local) as local:
@@ -515,22 +518,25 @@ class ShopDatabaseLink:
                 )
             if not found:
                 return taken
+            currency = self._settings.load().currency
             with raw.write(self._local) as local:
                 pending = self._pending(local, "product")
-                for p in found:
-                    if p["sku"] in pending:
+                aside = _set_aside(local)
+                for row in found:
+                    if row["sku"] in pending:
                         continue  # edited here and not sent yet: it goes up next round, and wins
-                    try:  # text a printer would run as a command never reaches this till's catalog
-                        for column in ("sku", "name", "category"):
-                            check_text(p[column] or "", f"its {column}")
-                    except TextError as exc:
-                        skipped.append(f"the shop's product {p['sku']!r}: {exc}")
+                    try:  # the catalog's rules, control characters among them (services/from_shop.py)
+                        p = product_from_shop(row, currency)
+                    except CatalogRowError as exc:
+                        # Kept aside until the shop has a good one; named printably (it may be the bad part).
+                        aside[f"product {printable(str(row['sku']))}"] = str(exc)
                         continue
-                    if p["barcode"]:
+                    aside.pop(f"product {printable(p.sku)}", None)
+                    if p.barcode:
                         # A barcode that moved to this product leaves the one that had it here.
                         local.execute(
                             "UPDATE products SET barcode = NULL WHERE barcode = ? AND sku != ?",
-                            (p["barcode"], p["sku"]),
+                            (p.barcode, p.sku),
                         )
                     local.execute(
                         "INSERT INTO products (sku, barcode, name, category, price_minor, currency, tax_rate_bp,"
@@ -538,17 +544,18 @@ class ShopDatabaseLink:
                         " name = excluded.name, category = excluded.category, price_minor = excluded.price_minor,"
                         " currency = excluded.currency, tax_rate_bp = excluded.tax_rate_bp, active = excluded.active",
                         (
-                            p["sku"],
-                            p["barcode"],
-                            p["name"],
-                            p["category"],
-                            p["price_minor"],
-                            p["currency"],
-                            p["tax_rate_bp"],
-                            1 if p["active"] else 0,
+                            p.sku,
+                            p.barcode,
+                            p.name,
+                            p.category,
+                            p.price.minor,
+                            p.price.currency,
+                            p.tax_rate_bp,
+                            1 if p.active else 0,
                         ),
                     )
                     taken += 1
+                _keep_aside(local, aside)
                 _set_local(local, "shop_products_version", str(found[-1]["version"]))
 
     def _pull_settings(self) -> tuple[int, list[str]]:
@@ -564,18 +571,18 @@ class ShopDatabaseLink:
             return 0, []
         skipped: list[str] = []
         changed: dict[str, Any] = {}
+        current = self._settings.load()
         with raw.write(self._local) as local:
             pending = self._pending(local, "setting")
+            aside = _set_aside(local)
             for s in found:
                 key, value = s["key"], s["value"]
-                if key not in SHOP_WIDE or key in pending or _local_value(local, key) == value:
+                if key not in SHOP_WIDE or key in pending:
                     continue
-                if key in TEXT_SETTINGS:
-                    try:
-                        check_text_setting(key, value)
-                    except SettingsError as exc:
-                        skipped.append(f"the shop's {key}: {exc}")
-                        continue
+                for past in [k for k in aside if k.startswith(f"setting {key} = ")]:
+                    del aside[past]  # a newer value of it: what was set aside is past
+                if _local_value(local, key) == value:
+                    continue
                 if key == "currency":
                     sales = local.execute("SELECT count(*) FROM sales WHERE currency != ?", (value,)).fetchone()[0]
                     if sales:
@@ -583,8 +590,18 @@ class ShopDatabaseLink:
                             f"the shop's currency is {value}, but this till has {sales} sale(s) in another one"
                         )
                         continue
+                try:
+                    decoded = decode(key, value)
+                    current = setting_from_shop(current, key, decoded)
+                except SettingsError as exc:
+                    aside[f"setting {key} = {value!r}"] = str(exc).rstrip(".")
+                    continue
+                except ValueError:  # not its type (a whole number, yes or no)
+                    aside[f"setting {key} = {value!r}"] = "not a value this setting takes"
+                    continue
                 _set_local(local, key, value)
-                changed[key] = decode(key, value)
+                changed[key] = decoded
+            _keep_aside(local, aside)
             if changed:
                 till = _local_value(local, "till_id") or "T1"
                 audit.append(local, till, "settings_from_shop", "store settings", changed, actor="")
@@ -626,6 +643,15 @@ class ShopDatabaseLink:
             events = local.execute("SELECT count(*) FROM audit_events WHERE id > ?", (acked,)).fetchone()[0]
             edits = local.execute("SELECT count(*) FROM shop_outbox WHERE id > ?", (sent,)).fetchone()[0]
         return Waiting(events, counts.get("receipt", 0), counts.get("refund", 0), edits)
+
+
+def _set_aside(local: sqlite3.Connection) -> dict[str, str]:
+    """Rows from the shop this till would not take, and why (kept until a newer version of the row comes)."""
+    return dict(json.loads(_local_value(local, "shop_set_aside") or "{}"))
+
+
+def _keep_aside(local: sqlite3.Connection, aside: dict[str, str]) -> None:
+    _set_local(local, "shop_set_aside", json.dumps(aside, sort_keys=True))
 
 
 def _taken_by_another(conn: Connection, till_id: str, install: str) -> bool:
