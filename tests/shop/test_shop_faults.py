@@ -7,6 +7,8 @@ written by another program), never by mocking the link."""
 
 from __future__ import annotations
 
+import contextlib
+import threading
 from datetime import date, timedelta
 
 from pos.adapters.db import raw
@@ -73,13 +75,23 @@ def _nine(context):
     return context.receipts.receipt_id_for(paid.receipt.receipt_no, paid.receipt.till_id)
 
 
-def test_two_online_tills_cannot_refund_one_receipt_twice(pg, shop_db, tmp_path, sandbox, api_key):
-    nine = Money(900, "SGD")
+@contextlib.contextmanager
+def _two_tills(tmp_path, sandbox, api_key, shop_db):
+    """Tills T3 and T4 of one shop, T3's receipt 1 (9.00 cash) at the shop: (t3, t4, its id at T3)."""
     t3 = till(tmp_path, "T3", sandbox, api_key, shop_db)
     t4 = till(tmp_path, "T4", sandbox, api_key, shop_db)
     try:
         mine = _nine(t3)
         assert t3.shop.round().complete and t4.shop.round().complete
+        yield t3, t4, mine
+    finally:
+        t3.close()
+        t4.close()
+
+
+def test_two_online_tills_cannot_refund_one_receipt_twice(pg, shop_db, tmp_path, sandbox, api_key):
+    nine = Money(900, "SGD")
+    with _two_tills(tmp_path, sandbox, api_key, shop_db) as (t3, t4, mine):
         copied = t4.shop.receipt_from("T3", 1)
         assert isinstance(t4.refunds.refund(copied, amount=nine, in_cash=True), Refunded)
         assert t4.shop.round().complete
@@ -98,9 +110,6 @@ def test_two_online_tills_cannot_refund_one_receipt_twice(pg, shop_db, tmp_path,
         assert t3.shop.round().complete and t4.shop.round().complete
         for context in (t3, t4):
             assert context.audit.verify() is None
-    finally:
-        t3.close()
-        t4.close()
     rows = shop_rows(pg, shop_db, "SELECT receipt_no, sum(amount_minor) FROM shop_refunds GROUP BY 1 ORDER BY 1")
     assert rows == [(1, 900), (2, 900)]
 
@@ -109,16 +118,9 @@ def test_a_refund_with_the_shop_away_is_its_own_tills_and_flagged_when_the_refun
     pg, shop_db, tmp_path, sandbox, api_key
 ):
     nine = Money(900, "SGD")
-    t3 = till(tmp_path, "T3", sandbox, api_key, shop_db)
-    t4 = till(tmp_path, "T4", sandbox, api_key, shop_db)
-    try:
-        _nine(t3)
-        assert t3.shop.round().complete and t4.shop.round().complete
+    with _two_tills(tmp_path, sandbox, api_key, shop_db) as (t3, t4, _mine):
         copied = t4.shop.receipt_from("T3", 1)
         assert isinstance(t4.refunds.refund(copied, amount=Money(400, "SGD"), in_cash=True), Refunded)
-    finally:
-        t3.close()
-        t4.close()
     # Both tills now cut off from the shop: T4 cannot refund another till's receipt; T3 refunds its
     # own on what it knows, and says so.
     t4 = till(tmp_path, "T4", sandbox, api_key, AWAY)
@@ -143,11 +145,7 @@ def test_a_refund_with_the_shop_away_is_its_own_tills_and_flagged_when_the_refun
 
 def test_a_claim_left_by_a_till_that_stopped_is_released(pg, shop_db, tmp_path, sandbox, api_key, monkeypatch):
     nine = Money(900, "SGD")
-    t3 = till(tmp_path, "T3", sandbox, api_key, shop_db)
-    t4 = till(tmp_path, "T4", sandbox, api_key, shop_db)
-    try:
-        mine = _nine(t3)
-        assert t3.shop.round().complete and t4.shop.round().complete
+    with _two_tills(tmp_path, sandbox, api_key, shop_db) as (t3, t4, mine):
         # T3 claims the whole receipt and stops before journaling the refund (as a power cut would).
         assert t3.refunds.claims.claim(mine, [("lost-refund", 900)]).granted
         copied = t4.shop.receipt_from("T3", 1)
@@ -159,9 +157,6 @@ def test_a_claim_left_by_a_till_that_stopped_is_released(pg, shop_db, tmp_path, 
         monkeypatch.setattr(raw, "clock", lambda: later)
         assert t3.shop.round().complete  # T3 has no refund of that key: the claim is released
         assert isinstance(t4.refunds.refund(copied, amount=nine, in_cash=True), Refunded)
-    finally:
-        t3.close()
-        t4.close()
     released = "SELECT released_at IS NOT NULL FROM shop_refund_claims WHERE claim_key = 'lost-refund'"
     assert shop_rows(pg, shop_db, released) == [(True,)]
 
@@ -233,3 +228,24 @@ def test_bad_rows_from_the_shop_are_set_aside_and_the_round_goes_on(pg, shop_db,
     shop_rows(pg, shop_db, "UPDATE shop_settings SET value = '800', version = 9204 WHERE key = 'default_tax_rate_bp'")
     ran = pos("sync", data_dir=tmp_path / "T1", shop_db=shop_db)
     assert ran.returncode == 0 and "set aside" not in ran.stderr, ran.stderr
+
+
+def test_two_tills_claiming_one_receipt_at_once_get_one_yes(pg, shop_db, tmp_path, sandbox, api_key):
+    with _two_tills(tmp_path, sandbox, api_key, shop_db) as (t3, t4, mine):
+        copied = t4.shop.receipt_from("T3", 1)
+        start = threading.Barrier(2)
+        answers = {}
+
+        def claim(name, context, receipt_id):
+            start.wait()
+            answers[name] = context.refunds.claims.claim(receipt_id, [(f"{name}-key", 900)])
+
+        threads = [
+            threading.Thread(target=claim, args=("T3", t3, mine)),
+            threading.Thread(target=claim, args=("T4", t4, copied)),
+        ]
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join(timeout=60)
+        assert sorted(a.granted for a in answers.values()) == [False, True], answers

@@ -38,8 +38,8 @@ def storage_errors():
     try:
         yield
     except (OperationalError, DBAPIError, sqlite3.Error) as exc:
-        if isinstance(exc, DBAPIError) and not isinstance(exc.orig, sqlite3.Error):
-            raise  # another database's failure (the shop's PostgreSQL) is not this till's disk
+        if isinstance(exc, DBAPIError) and type(exc.orig).__module__.startswith("psycopg"):
+            raise  # the shop's PostgreSQL failing is not this till's disk (adapters/shop/connect.shop_errors)
         raise StorageError(describe(exc)) from exc
     except OSError as exc:  # e.g. RLIMIT_FSIZE's EFBIG surfaces as OSError in some paths
         raise StorageError(describe(exc)) from exc
