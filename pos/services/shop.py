@@ -198,6 +198,8 @@ class ShopSync:
             waiting = result.waiting.receipts
             if result.refused:
                 return f"Shop database refused this till — {result.problem}"
+            if "read-only" in result.problem:  # it answers, but takes no writes (a standby, maintenance)
+                return f"Shop database read-only — {_receipts(waiting)} waiting"
             return f"Shop database unreachable — {_receipts(waiting)} waiting"
         at = result.at.astimezone(zone).strftime("%H:%M")  # None: the computer's own time zone
         if result.pulled.set_aside:

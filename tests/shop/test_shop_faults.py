@@ -12,6 +12,7 @@ import threading
 from datetime import date, timedelta
 
 from pos.adapters.db import raw
+from pos.app import open_back_office
 from pos.adapters.shop.claims import CLAIM_GRACE
 from pos.domain.catalog import Product
 from pos.domain.money import Money
@@ -54,6 +55,12 @@ def test_a_shop_outage_mid_round_is_the_shops_not_the_tills_database(pg, shop_db
     assert ran.returncode == 1, ran
     errors = [line for line in ran.stderr.splitlines() if line.startswith("error:")]
     assert len(errors) == 1 and "read-only" in errors[0] and "unexpectedly" not in errors[0], ran.stderr
+    office = open_back_office(tmp_path / "T1", shop_db)  # the window's round and status line
+    try:
+        assert office.shop.round().problem is not None and office.shop.next_round_in() == 5
+        assert office.shop.status_text() == "Shop database read-only — 3 receipts waiting"
+    finally:
+        office.close()
     with pg.admin() as admin:
         admin.execute(f'ALTER DATABASE "{name}" RESET default_transaction_read_only')
     assert pos("sync", data_dir=tmp_path / "T1", shop_db=shop_db).returncode == 0  # nothing lost meanwhile
