@@ -139,14 +139,26 @@ _NO = frozenset({"0", "false", "no", "off"})
 
 
 def _known_locale(name: str) -> bool:
-    """A locale Babel has data for (how money and dates are written)."""
-    from babel.core import Locale, UnknownLocaleError
+    """A CLDR locale (en_SG, de_DE). The packaged app ships the data of a few languages only
+    (build.spec; money falls back to English for the others), so a locale whose data is missing
+    here still counts when its language and territory are CLDR's."""
+    from babel import Locale, UnknownLocaleError
+    from babel.core import parse_locale
 
+    name = name.replace("-", "_")
     try:
-        Locale.parse(name.replace("-", "_"))
-    except (UnknownLocaleError, ValueError, TypeError):
+        Locale.parse(name)
+        return True
+    except UnknownLocaleError:
+        pass
+    except (ValueError, TypeError):
         return False
-    return True
+    try:
+        language, territory, _script, _variant = parse_locale(name)[:4]
+    except ValueError:
+        return False
+    names = Locale("en")  # always shipped: CLDR's names of every language and territory
+    return language in names.languages and (territory is None or territory in names.territories)
 
 
 def _printer_checked(settings: StoreSettings) -> StoreSettings:
