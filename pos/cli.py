@@ -105,6 +105,20 @@ def build_parser() -> argparse.ArgumentParser:
     shop_sub.add_parser(
         "set-password", help="read the shop database's password from standard input and keep it in the OS keyring"
     )
+    owner_help = "once cashiers exist: the owner's name (their PIN is the first line of standard input)"
+    set_ca = shop_sub.add_parser(
+        "set-ca",
+        help="keep FILE, the CA certificate (PEM) that signs the shop server's certificate, in the data folder; "
+        "the till checks the server with it (owner only, recorded)",
+    )
+    set_ca.add_argument("file", type=Path)
+    set_ca.add_argument("--owner", metavar="NAME", help=owner_help)
+    plaintext = shop_sub.add_parser(
+        "allow-plaintext",
+        help="on a trusted network only: reach the shop database without verified TLS (owner only, recorded)",
+    )
+    plaintext.add_argument("--off", action="store_true", help="withdraw the opt-out: verified TLS only, again")
+    plaintext.add_argument("--owner", metavar="NAME", help=owner_help)
     return parser
 
 
@@ -337,6 +351,8 @@ def cmd_settings(args) -> int:
             for name, shown in asdict(current).items():
                 print(f"{name} = {shown}")
             print(f"shop database = {'joined' if office.shop is not None else 'none (a single till)'}")
+            if office.shop is not None:
+                print(f"shop link = {office.shop_security}")
             return 0
         known = {f.name: f.type for f in fields(StoreSettings)}
         if args.name not in known:
@@ -416,6 +432,8 @@ def cmd_shop(args) -> int:
 
     office = _back_office(args)
     try:
+        if args.action in ("set-ca", "allow-plaintext"):
+            return _shop_link(office, args)  # chosen before the till joins a shop, too
         if office.shop is None:
             return _no_shop()
         if args.action == "set-password":
@@ -467,14 +485,57 @@ def _set_shop_password(args) -> int:
     return 0
 
 
-def _read_pin(prompt: str) -> str:
-    """A PIN from standard input: typed twice (hidden on a terminal), never from argv."""
+def _shop_link(office, args) -> int:
+    """`pos shop set-ca FILE` and `pos shop allow-plaintext [--off]`: the owner's, recorded."""
+    from pos.adapters.shop.connect import keep_ca
+    from pos.domain.staff import Permission, StaffError
+
+    what = f"keep {args.file} as the shop's CA" if args.action == "set-ca" else "the shop link's plaintext opt-out"
+    approved_by = ""
+    if office.staff.required:
+        # As the window asks the owner for the Stripe key: the link's trust is the owner's alone.
+        if not args.owner:
+            print(
+                f"error: only the owner may {what}: give --owner NAME and their PIN on standard input", file=sys.stderr
+            )
+            return 1
+        try:
+            pin = _read_pin(f"PIN for {args.owner}: ", twice=False)
+            approved_by = office.staff.approve(args.owner, pin, Permission.SHOP_LINK, what).manager
+        except StaffError as exc:
+            print(f"error: {str(exc).rstrip('.')}. Nothing was changed.", file=sys.stderr)
+            return 1
+    record = office.shop_link
+    if args.action == "set-ca":
+        sha256 = keep_ca(office.data_dir, args.file)
+        record.ca_kept(sha256, approved_by)
+        print(
+            f"The shop's CA (SHA-256 {sha256[:16]}…) is kept in the data folder: this till reaches the shop "
+            "database over TLS and checks the server's certificate with it."
+        )
+    elif args.off:
+        record.allow_plaintext(False, approved_by)
+        print("This till reaches the shop database over verified TLS only (recorded in the audit trail).")
+    else:
+        record.allow_plaintext(True, approved_by)
+        print(
+            "This till may now reach the shop database without verified TLS (recorded in the audit trail): "
+            "anyone on the network can read what it sends. `pos shop allow-plaintext --off` ends it."
+        )
+    return 0
+
+
+def _read_pin(prompt: str, *, twice: bool = True) -> str:
+    """A PIN from standard input: typed twice (hidden on a terminal) unless it is checked against one on
+    file, never from argv."""
     if sys.stdin.isatty():
         import getpass
 
-        first, second = getpass.getpass(prompt), getpass.getpass("Again: ")
+        first = getpass.getpass(prompt)
+        second = getpass.getpass("Again: ") if twice else first
     else:
-        first, second = sys.stdin.readline().strip(), sys.stdin.readline().strip()
+        first = sys.stdin.readline().strip()
+        second = sys.stdin.readline().strip() if twice else first
     if first != second:
         raise ValueError("the two PINs typed differ")
     return first

@@ -39,11 +39,13 @@ class Permission(StrEnum):
     CATALOG = "change the catalog"
     SETTINGS = "change the settings"
     STRIPE_KEY = "change the Stripe key"
+    SHOP_LINK = "change how the till reaches the shop database"
 
 
 _RIGHTS = {
     Role.CASHIER: frozenset(),
-    Role.MANAGER: frozenset(Permission) - {Permission.STRIPE_KEY},
+    # The Stripe key and the shop link's trust (its CA, or plaintext) are the owner's alone.
+    Role.MANAGER: frozenset(Permission) - {Permission.STRIPE_KEY, Permission.SHOP_LINK},
     Role.OWNER: frozenset(Permission),
 }
 
