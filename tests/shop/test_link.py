@@ -70,8 +70,11 @@ def test_a_till_refuses_a_server_its_ca_did_not_sign(pg, shop_db, tmp_path):
     assert pg.query(shop_db.rsplit("/", 1)[1], "SELECT count(*) FROM pg_tables WHERE schemaname = 'public'") == [
         (0,)
     ]  # nothing reached it, not even the migrations
-    # The right CA, kept the same way: the same till syncs.
+    # Signed by the right CA but for another name than the one dialled (hostaddr: the same server).
     assert pos("shop", "set-ca", str(pg.ca), data_dir=tmp_path / "T1", shop_db=shop_db).returncode == 0
+    elsewhere = shop_db.replace("@127.0.0.1:", "@till-server.example:") + "?hostaddr=127.0.0.1"
+    assert "for another host name" in one_line_error(pos("sync", data_dir=tmp_path / "T1", shop_db=elsewhere))
+    # The right CA and the right name: the same till syncs.
     synced = pos("sync", data_dir=tmp_path / "T1", shop_db=shop_db)
     assert synced.returncode == 0, synced.stderr
 
@@ -152,6 +155,7 @@ def test_set_ca_refuses_what_is_not_a_ca_certificate_in_one_line(tmp_path):
         ("postgresql://till@10.0.0.5:5433/shop", "verify-full", "system"),
         ("postgresql://till@/shop?host=10.0.0.5", "verify-full", "system"),  # the host given in the query
         ("postgresql://till@localhost,10.0.0.5/shop", "verify-full", "system"),  # any host off this machine
+        ("postgresql://till@shop.example/shop?hostaddr=127.0.0.1", "verify-full", "system"),
         ("postgresql://till@127.0.0.1/shop", "prefer", None),  # nothing crosses a network
         ("postgresql://till@[::1]/shop", "prefer", None),
         ("postgresql://till@/shop?host=/run/postgresql", "prefer", None),  # a Unix socket
@@ -177,3 +181,8 @@ def test_any_host_but_this_machine_is_reached_with_verify_full(tmp_path, address
 def test_the_address_cannot_weaken_the_link(query):
     with pytest.raises(ShopRefused, match="ssl settings"):
         parse_url(f"postgresql://till@shop.example/shop?{query}")
+
+
+def test_an_address_with_a_port_that_is_no_number_is_refused_in_the_owners_words():
+    with pytest.raises(ShopRefused, match="not one the till understands"):
+        parse_url("postgresql://till@h1:5432,h2:5433/shop")

@@ -44,7 +44,7 @@ def parse_url(text: str) -> URL:
     """The shop database's address, checked; ShopRefused in the owner's words if it cannot be one."""
     try:
         url = make_url(text.strip())
-    except ArgumentError:
+    except (ArgumentError, ValueError):  # ValueError: a port that is not a number
         raise ShopRefused(
             "The shop database address is not one the till understands (use postgresql://user@host/shop)."
         ) from None
@@ -101,11 +101,11 @@ def keep_ca(data_dir: Path, source: Path) -> str:
 
 def _hosts(url: URL) -> list[str]:
     """Every host (and host address) libpq may dial for this URL, as it picks them."""
-    named = [url.host] if url.host else []
+    given = [url.host or ""]
     for key in ("host", "hostaddr"):
         values = url.query.get(key, ())
-        for value in [values] if isinstance(values, str) else values:
-            named.extend(part.strip() for part in value.split(","))
+        given.extend([values] if isinstance(values, str) else values)
+    named = [part.strip() for value in given for part in value.split(",")]  # libpq's multi-host lists
     return [host for host in named if host] or [os.environ.get("PGHOST", "")]
 
 
