@@ -143,6 +143,12 @@ def test_set_ca_refuses_what_is_not_a_ca_certificate_in_one_line(tmp_path):
         result = pos("shop", "set-ca", str(given), data_dir=folder, shop_db="")
         assert says in one_line_error(result), result.stderr
     assert not ca_file(folder).exists()
+    # A bundle as distributions ship them, with UTF-8 comments around the certificate, is taken whole.
+    ca_pem, _key = make_ca(tmp_path, "bundle-ca")
+    bundle = tmp_path / "bundle.pem"
+    bundle.write_bytes("# Issuer: CN=Zürich shop CA\n".encode() + ca_pem.read_bytes())
+    assert pos("shop", "set-ca", str(bundle), data_dir=folder, shop_db="").returncode == 0
+    assert ca_file(folder).read_bytes() == bundle.read_bytes()
     assert "ssl settings" in one_line_error(
         pos("sync", data_dir=folder, shop_db="postgresql://postgres@127.0.0.1:5/shop?sslmode=disable")
     )

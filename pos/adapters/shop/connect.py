@@ -21,6 +21,7 @@ import hashlib
 import ipaddress
 import logging
 import os
+import re
 import ssl
 from dataclasses import dataclass
 from pathlib import Path
@@ -37,7 +38,7 @@ SHOP_DB_ENV = "POS_SHOP_DB"
 KEYRING_SERVICE = "pos-till-shop-db"
 MIGRATIONS = Path(__file__).parent / "migrations"
 CA_FILE = "shop-ca.pem"  # in the data folder: the CA that signs the shop server's certificate
-PEM_CERTIFICATE = b"-----BEGIN CERTIFICATE-----"
+PEM_CERTIFICATE = "-----BEGIN CERTIFICATE-----"
 
 
 def parse_url(text: str) -> URL:
@@ -83,14 +84,15 @@ def keep_ca(data_dir: Path, source: Path) -> str:
         raise ShopRefused(f"{source} is a folder, not a CA certificate file.") from None
     except OSError as exc:
         raise ShopRefused(f"{source} cannot be read ({exc.strerror or exc}).") from None
+    # The certificates themselves, as OpenSSL (and so libpq) reads them: text around them, such as
+    # a bundle's "# Issuer: …" comments, is skipped there too.
+    blocks = re.findall(rb"-----BEGIN CERTIFICATE-----.+?-----END CERTIFICATE-----", pem, re.DOTALL)
     try:
-        if PEM_CERTIFICATE not in pem:
+        if not blocks:
             raise ssl.SSLError
-        ssl.create_default_context(cadata=pem.decode("ascii"))  # OpenSSL reads it as libpq will
+        ssl.create_default_context(cadata=b"\n".join(blocks).decode("ascii"))
     except (ssl.SSLError, UnicodeDecodeError, ValueError):
-        raise ShopRefused(
-            f"{source} is not a CA certificate (a PEM file starting with {PEM_CERTIFICATE.decode()})."
-        ) from None
+        raise ShopRefused(f"{source} is not a CA certificate (a PEM file with {PEM_CERTIFICATE}).") from None
     target = ca_file(data_dir)
     target.parent.mkdir(parents=True, exist_ok=True)
     partial = target.with_suffix(".partial")
