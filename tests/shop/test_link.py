@@ -137,6 +137,7 @@ def test_set_ca_refuses_what_is_not_a_ca_certificate_in_one_line(tmp_path):
     for given, says in (
         (tmp_path / "missing.pem", "There is no file"),
         (tmp_path, "is a folder"),
+        (not_pem / "ca.pem", "cannot be read"),  # under a file: unreadable even for root, who reads all else
         (not_pem, "is not a CA certificate"),
         (key_only, "is not a CA certificate"),  # a private key, PEM too, is not what libpq checks with
     ):
