@@ -487,10 +487,14 @@ def _set_shop_password(args) -> int:
 
 def _shop_link(office, args) -> int:
     """`pos shop set-ca FILE` and `pos shop allow-plaintext [--off]`: the owner's, recorded."""
-    from pos.adapters.shop.connect import keep_ca
+    from pos.adapters.shop.connect import keep_ca, read_ca
     from pos.domain.staff import Permission, StaffError
 
-    what = f"keep {args.file} as the shop's CA" if args.action == "set-ca" else "the shop link's plaintext opt-out"
+    if args.action == "set-ca":
+        pem = read_ca(args.file)  # a file that is no CA is refused before anyone is asked to approve it
+        what = f"keep {args.file} as the shop's CA"
+    else:
+        what = "end the plaintext opt-out" if args.off else "allow a plaintext link to the shop database"
     approved_by = ""
     if office.staff.required:
         # As the window asks the owner for the Stripe key: the link's trust is the owner's alone.
@@ -507,7 +511,7 @@ def _shop_link(office, args) -> int:
             return 1
     record = office.shop_link
     if args.action == "set-ca":
-        sha256 = keep_ca(office.data_dir, args.file)
+        sha256 = keep_ca(office.data_dir, pem)
         record.ca_kept(sha256, approved_by)
         print(
             f"The shop's CA (SHA-256 {sha256[:16]}…) is kept in the data folder: this till reaches the shop "

@@ -9,7 +9,7 @@ import sys
 from dataclasses import replace
 from pathlib import Path
 
-from pos.adapters.shop.connect import ca_file, keep_ca
+from pos.adapters.shop.connect import ca_file, keep_ca, read_ca
 from pos.app import build_context, open_back_office
 from pos.domain.catalog import Product
 from pos.domain.money import Money
@@ -25,7 +25,7 @@ def trust_shop_ca(folder, ca: Path | str | None = None) -> None:
     the till would otherwise settle for unverified TLS). `ca` defaults to the shop tests' server's."""
     ca = ca or os.environ.get(SHOP_CA_ENV)
     if ca and not ca_file(Path(folder)).exists():
-        keep_ca(Path(folder), Path(ca))
+        keep_ca(Path(folder), read_ca(Path(ca)))
 
 
 def pos(*args: str, data_dir, shop_db: str, stdin: str | None = None, **extra: str) -> subprocess.CompletedProcess:

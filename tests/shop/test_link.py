@@ -34,11 +34,11 @@ def one_line_error(result) -> str:
     return lines[0]
 
 
-def shop_link_events(folder: Path) -> list[dict]:
+def shop_link_events(folder: Path, kind: str = "shop_link_changed") -> list[dict]:
     exported = pos("audit", "export", data_dir=folder, shop_db="")
     assert exported.returncode == 0, exported.stderr
     events = [json.loads(line) for line in exported.stdout.splitlines()]
-    return [e for e in events if e["kind"] == "shop_link_changed"]
+    return [e for e in events if e["kind"] == kind]
 
 
 def test_the_tills_reach_the_shop_over_tls_with_the_certificate_checked(pg, shop_db, tmp_path, sandbox, api_key):
@@ -106,6 +106,11 @@ def test_a_till_refuses_a_plaintext_link_unless_the_owner_allows_it_and_that_is_
     assert "cannot approve this" in one_line_error(manager)
     wrong = pos("shop", "allow-plaintext", "--owner", "Olive", data_dir=folder, shop_db=shop_db, stdin="0000\n")
     assert "Wrong PIN" in one_line_error(wrong)
+    not_a_ca = tmp_path / "not-a-ca.pem"
+    not_a_ca.write_text("hello")
+    bad = pos("shop", "set-ca", str(not_a_ca), "--owner", "Olive", data_dir=folder, shop_db=shop_db, stdin="2468\n")
+    assert "is not a CA certificate" in one_line_error(bad)
+    assert shop_link_events(folder, "approval") == []  # refused before the owner was asked
     # Only the CA kept before there were cashiers is on record: nothing was allowed.
     assert [(e["subject"], e["approved_by"]) for e in shop_link_events(folder)] == [("ca", "")]
     assert NO_TLS in one_line_error(pos("sync", data_dir=folder, shop_db=shop_db, **password))

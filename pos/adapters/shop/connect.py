@@ -73,9 +73,9 @@ def ca_file(data_dir: Path) -> Path:
     return Path(data_dir) / CA_FILE
 
 
-def keep_ca(data_dir: Path, source: Path) -> str:
-    """Copy the CA certificate `source` into the data folder, where the link looks for it; its
-    SHA-256 (for the audit trail). ShopRefused in the owner's words if it is not a PEM certificate."""
+def read_ca(source: Path) -> bytes:
+    """The CA certificate file `source`, checked as OpenSSL reads it; ShopRefused in the owner's
+    words if it cannot be read or is not a PEM certificate."""
     try:
         pem = Path(source).read_bytes()
     except FileNotFoundError:
@@ -93,6 +93,12 @@ def keep_ca(data_dir: Path, source: Path) -> str:
         ssl.create_default_context(cadata=b"\n".join(blocks).decode("ascii"))
     except (ssl.SSLError, UnicodeDecodeError, ValueError):
         raise ShopRefused(f"{source} is not a CA certificate (a PEM file with {PEM_CERTIFICATE}).") from None
+    return pem
+
+
+def keep_ca(data_dir: Path, pem: bytes) -> str:
+    """Keep the CA certificate `pem` (from read_ca) in the data folder, where the link looks for
+    it; its SHA-256, for the audit trail."""
     target = ca_file(data_dir)
     target.parent.mkdir(parents=True, exist_ok=True)
     partial = target.with_suffix(".partial")
@@ -293,6 +299,7 @@ __all__ = [
     "ca_file",
     "describe",
     "keep_ca",
+    "read_ca",
     "link_security",
     "migrate",
     "open_shop_engine",
