@@ -23,7 +23,7 @@ from pos.adapters.db.receipts import ReceiptsRepo
 from pos.adapters.db.refunds import SqlRefunds
 from pos.adapters.db.reports import ReportsRepo
 from pos.adapters.db.schema import open_engine, prepare_data_dir
-from pos.adapters.db.settings import SettingsKeyMarker, SettingsRepo
+from pos.adapters.db.settings import SettingsKeyMarker, SettingsRepo, ShopLinkRecord
 from pos.adapters.escpos_printer import EscposPrinter
 from pos.adapters.folder_lock import FolderInUse, FolderLock
 from pos.adapters.stripe_gateway import STRIPE_API, NoPaymentsGateway, StripeGateway
@@ -95,16 +95,22 @@ class BackOffice:
         self.shop: ShopSync | None = None
         self._shop_engine: Engine | None = None
         self._claims: RefundClaims | None = None  # a shop's tills claim a refund there first
+        # How this till may reach the shop (the owner's opt-out to plaintext, recorded); its CA is a file.
+        self.shop_link = ShopLinkRecord(engine)
+        self.shop_security = ""  # how the link is secured, in words, once joined
         if shop_db:
             self._join_shop(shop_db, settings_repo)
         self._closed = False
 
     def _join_shop(self, shop_db: str, settings_repo: SettingsRepo) -> None:
-        from pos.adapters.shop.connect import open_shop_engine
+        from pos.adapters.shop.connect import link_security, open_shop_engine, parse_url
         from pos.adapters.shop.reports import ShopReports
         from pos.adapters.shop.sync import ShopDatabaseLink
 
-        self._shop_engine = shop = open_shop_engine(shop_db)
+        # The link's security: the CA kept in the data folder, or the owner's recorded opt-out.
+        plaintext = self.shop_link.plaintext_allowed()
+        self._shop_engine = shop = open_shop_engine(shop_db, data_dir=self.data_dir, plaintext_allowed=plaintext)
+        self.shop_security = link_security(parse_url(shop_db), self.data_dir, plaintext_allowed=plaintext).text
         link = ShopDatabaseLink(
             self._engine, shop, settings_repo, shared=lambda till: not till.startswith(DEMO_TILL_PREFIX)
         )

@@ -112,6 +112,17 @@ def build_parser() -> argparse.ArgumentParser:
     shop_sub.add_parser(
         "set-password", help="read the shop database's password from standard input and keep it in the OS keyring"
     )
+    set_ca = shop_sub.add_parser(
+        "set-ca",
+        help="keep FILE, the CA certificate (PEM) that signs the shop server's certificate, in the data folder; "
+        "the till checks the server with it (owner only, recorded)",
+    )
+    set_ca.add_argument("file", type=Path)
+    plaintext = shop_sub.add_parser(
+        "allow-plaintext",
+        help="on a trusted network only: reach the shop database without verified TLS (owner only, recorded)",
+    )
+    plaintext.add_argument("--off", action="store_true", help="withdraw the opt-out: verified TLS only, again")
     return parser
 
 
@@ -147,6 +158,8 @@ def gated_commands() -> dict[tuple[str, str | None], object]:
         ("config", "remove-key"): Permission.STRIPE_KEY,
         ("audit", "export"): Permission.REPORTS,
         ("shop", "set-password"): Permission.SHOP_LINK,
+        ("shop", "set-ca"): Permission.SHOP_LINK,
+        ("shop", "allow-plaintext"): Permission.SHOP_LINK,
     }
 
 
@@ -417,6 +430,8 @@ def cmd_settings(args) -> int:
             for name, shown in asdict(current).items():
                 print(f"{name} = {shown}")
             print(f"shop database = {'joined' if office.shop is not None else 'none (a single till)'}")
+            if office.shop is not None:
+                print(f"shop link = {office.shop_security}")
             return 0
         if args.name == "till_id" and office.shop is not None:
             try:
@@ -486,6 +501,8 @@ def cmd_shop(args) -> int:
 
     office = _back_office(args)
     try:
+        if args.action in ("set-ca", "allow-plaintext"):
+            return _shop_link(office, args)  # chosen before the till joins a shop, too
         if office.shop is None:
             return _no_shop()
         if args.action == "set-password":
@@ -539,6 +556,34 @@ def _set_shop_password(args) -> int:
         return 1
     store_password(url, password)
     print("The shop database's password is in the OS keyring.")
+    return 0
+
+
+def _shop_link(office, args) -> int:
+    """`pos shop set-ca FILE` and `pos shop allow-plaintext [--off]`: the owner's, recorded."""
+    from pos.adapters.shop.connect import keep_ca, read_ca
+
+    pem = read_ca(args.file) if args.action == "set-ca" else b""  # a file that is no CA changes nothing
+    # Once cashiers exist, `_gate` has let only an owner through (`pos --as NAME`, Permission.SHOP_LINK):
+    # the link's trust is the owner's alone, as the Stripe key is; their name is on the record.
+    approved_by = office.staff.current.name if office.staff.current is not None else ""
+    record = office.shop_link
+    if args.action == "set-ca":
+        sha256 = keep_ca(office.data_dir, pem)
+        record.ca_kept(sha256, approved_by)
+        print(
+            f"The shop's CA (SHA-256 {sha256[:16]}…) is kept in the data folder: this till reaches the shop "
+            "database over TLS and checks the server's certificate with it."
+        )
+    elif args.off:
+        record.allow_plaintext(False, approved_by)
+        print("This till reaches the shop database over verified TLS only (recorded in the audit trail).")
+    else:
+        record.allow_plaintext(True, approved_by)
+        print(
+            "This till may now reach the shop database without verified TLS (recorded in the audit trail): "
+            "anyone on the network can read what it sends. `pos shop allow-plaintext --off` ends it."
+        )
     return 0
 
 

@@ -46,6 +46,7 @@ class Permission(StrEnum):
 
 _RIGHTS = {
     Role.CASHIER: frozenset(),
+    # The Stripe key and the shop link's trust (its CA, or plaintext) are the owner's alone.
     Role.MANAGER: frozenset(Permission) - {Permission.STRIPE_KEY, Permission.SHOP_LINK},
     Role.OWNER: frozenset(Permission),
 }

@@ -54,6 +54,8 @@ CHANGES = [
     ("config", "remove-key"),
     ("audit", "export"),
     ("shop", "set-password"),
+    ("shop", "set-ca", "ca.pem"),
+    ("shop", "allow-plaintext"),
 ]
 
 

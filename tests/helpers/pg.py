@@ -1,8 +1,12 @@
 """A throwaway PostgreSQL cluster for the tests: Debian's server binaries, a data folder and a
 socket in a temp dir, a free TCP port on loopback. Run as the `postgres` user when the tests run
-as root (PostgreSQL refuses root). TCP connections need a password (scram-sha-256), which the
-tests give through a .pgpass file (PGPASSFILE) or the keyring, as a shop's tills would; the
-harness itself talks over the socket, trusted.
+as root (PostgreSQL refuses root). TCP connections need TLS and a password (scram-sha-256), as a
+shop's server should be set up: `ssl=on` with a server certificate for localhost/127.0.0.1 signed by
+a throwaway CA made here with `openssl` (`ca`, which the tests' tills keep with `pos shop set-ca`),
+and pg_hba `hostssl` only, so the server refuses a plaintext connection too. The password comes
+from a .pgpass file (PGPASSFILE) or the keyring, as a shop's tills would; the harness itself talks
+over the socket, trusted. `PgServer(tls=False)` is a server with TLS off (a shop that never set it
+up), for the test that shows a till refusing a plaintext link.
 """
 
 from __future__ import annotations
@@ -26,6 +30,41 @@ def _bindir() -> Path | None:
     return Path(found[-1]).parent if found else None
 
 
+def make_ca(folder: Path, name: str) -> tuple[Path, Path]:
+    """A throwaway certificate authority: (its certificate, its key), PEM, in `folder`."""
+    cert, key = folder / f"{name}.pem", folder / f"{name}.key"
+    _openssl(
+        "req", "-x509", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:prime256v1", "-nodes",
+        "-keyout", str(key), "-out", str(cert), "-days", "2", "-subj", f"/CN={name}",
+        "-addext", "basicConstraints=critical,CA:TRUE", "-addext", "keyUsage=critical,keyCertSign,cRLSign",
+    )  # fmt: skip
+    return cert, key
+
+
+def make_server_cert(folder: Path, ca: tuple[Path, Path]) -> tuple[Path, Path]:
+    """A server certificate for localhost and 127.0.0.1 signed by `ca`: (certificate, key), PEM."""
+    cert, key, request = folder / "server.crt", folder / "server.key", folder / "server.csr"
+    extensions = folder / "server.ext"
+    extensions.write_text(
+        "subjectAltName=DNS:localhost,IP:127.0.0.1\nbasicConstraints=CA:FALSE\n"
+        "keyUsage=critical,digitalSignature\nextendedKeyUsage=serverAuth\n"
+    )
+    _openssl(
+        "req", "-new", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:prime256v1", "-nodes",
+        "-keyout", str(key), "-out", str(request), "-subj", "/CN=localhost",
+    )  # fmt: skip
+    _openssl(
+        "x509", "-req", "-in", str(request), "-CA", str(ca[0]), "-CAkey", str(ca[1]), "-CAcreateserial",
+        "-out", str(cert), "-days", "2", "-extfile", str(extensions),
+    )  # fmt: skip
+    os.chmod(key, 0o600)  # PostgreSQL refuses a key others can read
+    return cert, key
+
+
+def _openssl(*args: str) -> None:
+    subprocess.run(["openssl", *args], check=True, capture_output=True)
+
+
 def _free_port() -> int:
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
@@ -33,7 +72,7 @@ def _free_port() -> int:
 
 
 class PgServer:
-    def __init__(self) -> None:
+    def __init__(self, *, tls: bool = True) -> None:
         bindir = _bindir()
         if bindir is None:
             raise RuntimeError("PostgreSQL's server is not installed: run scripts/setup --test (Debian's postgresql)")
@@ -64,6 +103,23 @@ class PgServer:
             "--locale=C.UTF-8",
         )
         pwfile.unlink()
+        self.tls = tls
+        self.ca: Path | None = None
+        if tls:
+            tls_dir = self.root / "tls"
+            tls_dir.mkdir()
+            authority = make_ca(tls_dir, "pos-test-shop-ca")
+            self.ca = authority[0]
+            self._server_cert = make_server_cert(tls_dir, authority)
+            if self._as:
+                for path in self._server_cert:
+                    shutil.chown(path, "postgres", "postgres")
+            # TCP only over TLS: a plaintext connection is refused by the server itself.
+            (self.data / "pg_hba.conf").write_text(
+                "local all all trust\n"
+                "hostssl all all 127.0.0.1/32 scram-sha-256\n"
+                "hostssl all all ::1/128 scram-sha-256\n"
+            )
         self.pgpass = self.root / "pgpass"  # the tills' password file, as libpq reads it
         self.pgpass.write_text(f"127.0.0.1:{self.port}:*:postgres:{PASSWORD}\n")
         os.chmod(self.pgpass, 0o600)
@@ -75,6 +131,9 @@ class PgServer:
     def start(self) -> None:
         # fsync off: a test cluster, thrown away; the tills' own SQLite keeps synchronous=FULL.
         options = f"-p {self.port} -k {self.root} -c listen_addresses=127.0.0.1 -c fsync=off -c max_connections=200"
+        if self.tls:
+            cert, key = self._server_cert
+            options += f" -c ssl=on -c ssl_cert_file={cert} -c ssl_key_file={key}"
         self._run("pg_ctl", "-D", str(self.data), "-o", options, "-l", str(self.root / "log"), "-w", "start")
 
     def stop(self) -> None:

@@ -7,18 +7,32 @@ import os
 import subprocess
 import sys
 from dataclasses import replace
+from pathlib import Path
 
+from pos.adapters.shop.connect import ca_file, keep_ca, read_ca
 from pos.app import build_context, open_back_office
 from pos.domain.catalog import Product
 from pos.domain.money import Money
 from pos.services.outcomes import Paid
 
 ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+SHOP_CA_ENV = "POS_TEST_SHOP_CA"  # the tests' server's CA (tests/shop/conftest.py); pos never reads it
+
+
+def trust_shop_ca(folder, ca: Path | str | None = None) -> None:
+    """Keep the CA that signed the tests' server in a till's data folder, as `pos shop set-ca` keeps
+    it: the till then reaches the shop over TLS with verify-full (the server is on loopback, where
+    the till would otherwise settle for unverified TLS). `ca` defaults to the shop tests' server's."""
+    ca = ca or os.environ.get(SHOP_CA_ENV)
+    if ca and not ca_file(Path(folder)).exists():
+        keep_ca(Path(folder), read_ca(Path(ca)))
 
 
 def pos(*args: str, data_dir, shop_db: str, stdin: str | None = None, **extra: str) -> subprocess.CompletedProcess:
     """`pos --data-dir DATA_DIR ARGS…` with POS_SHOP_DB=shop_db ("": no shop database) and `extra` in
-    its environment."""
+    its environment. A till joined to the tests' PostgreSQL keeps its CA first (verify-full)."""
+    if shop_db.startswith("postgresql"):
+        trust_shop_ca(data_dir)
     env = {**os.environ, "POS_SHOP_DB": shop_db, **extra}
     return subprocess.run(
         [sys.executable, "-m", "pos", "--data-dir", str(data_dir), *args],
@@ -41,7 +55,10 @@ def name_till(folder, till_id: str) -> None:
 
 
 def till(tmp_path, name: str, sandbox, api_key, shop_db: str):
-    """A till named `name` on tmp_path/name, paying through the sandbox, joined to shop_db."""
+    """A till named `name` on tmp_path/name, paying through the sandbox, joined to shop_db over
+    verified TLS (the tests' CA kept in its data folder)."""
+    if shop_db.startswith("postgresql"):
+        trust_shop_ca(tmp_path / name)
     name_till(tmp_path / name, name)
     return build_context(tmp_path / name, stripe_base_url=sandbox.url, api_key=api_key, shop_db=shop_db)
 

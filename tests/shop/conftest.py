@@ -1,5 +1,6 @@
 """A real PostgreSQL for the shop tests (tests/helpers/pg.py), one cluster per test run, a fresh
-database per test."""
+database per test. It takes TCP connections over TLS only; the tests' tills keep its CA in their
+data folders (tests/helpers/shop.py) and so check its certificate (verify-full)."""
 
 from __future__ import annotations
 
@@ -8,20 +9,26 @@ import os
 import pytest
 
 from tests.helpers.pg import PgServer
+from tests.helpers.shop import SHOP_CA_ENV
 
 
 @pytest.fixture(scope="session")
 def pg():
     server = PgServer()
-    previous = os.environ.get("PGPASSFILE")
-    os.environ["PGPASSFILE"] = str(server.pgpass)  # what a shop's tills would keep in ~/.pgpass
+    kept = {
+        "PGPASSFILE": str(server.pgpass),  # what a shop's tills would keep in ~/.pgpass
+        SHOP_CA_ENV: str(server.ca),  # what a shop's tills keep with `pos shop set-ca`
+    }
+    previous = {name: os.environ.get(name) for name in kept}
+    os.environ.update(kept)
     try:
         yield server
     finally:
-        if previous is None:
-            os.environ.pop("PGPASSFILE", None)
-        else:
-            os.environ["PGPASSFILE"] = previous
+        for name, value in previous.items():
+            if value is None:
+                os.environ.pop(name, None)
+            else:
+                os.environ[name] = value
         server.destroy()
 
 

@@ -21,7 +21,7 @@ from pos.services.receipts import QueryError, ReceiptQuery
 from pos.services.refund_phases import RefundFailed
 from pos.services.staff import VoidKind
 from pos.services.shop import ShopRefused
-from tests.helpers.shop import pos, sell, shop_rows, till
+from tests.helpers.shop import pos, sell, shop_rows, till, trust_shop_ca
 from tests.keys.test_keyring import secret_service  # noqa: F401 - the fixture: a real Secret Service, or why not
 
 
@@ -296,6 +296,7 @@ def test_rounds_back_off_while_the_shop_is_away_and_resume_when_it_answers(tmp_p
         assert away.shop.status_text().startswith("Shop database unreachable")
     finally:
         away.close()
+    trust_shop_ca(tmp_path / "T1")
     back = open_back_office(tmp_path / "T1", shop_db)
     try:
         assert back.shop.round().complete and back.shop.next_round_in() == 30

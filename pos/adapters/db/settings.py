@@ -129,25 +129,60 @@ class SettingsKeyMarker:
         self._engine, self._name = engine, f"key_configured:{profile}"
 
     def was_configured(self) -> bool:
-        with storage_errors(), self._engine.connect() as conn:
-            value = conn.execute(text("SELECT value FROM settings WHERE key = :k"), {"k": self._name}).scalar()
-        return value == "1"
+        return local_flag(self._engine, self._name)
 
     def set_configured(self, configured: bool) -> None:
-        with storage_errors(), writer(self._engine).begin() as conn:
-            till = conn.execute(text("SELECT value FROM settings WHERE key = 'till_id'")).scalar() or "T1"
-            # Never the key: only that it was set up or removed for this profile.
-            audit.append(
-                conn.connection.driver_connection,
-                till,
-                "key_changed",
-                self._name.partition(":")[2],
-                {"configured": configured},
-            )
-            conn.execute(
-                text(
-                    "INSERT INTO settings(key, value) VALUES (:k, :v) "
-                    "ON CONFLICT(key) DO UPDATE SET value = excluded.value"
-                ),
-                {"k": self._name, "v": "1" if configured else "0"},
-            )
+        # Never the key: only that it was set up or removed for this profile.
+        set_local_flag(
+            self._engine,
+            self._name,
+            configured,
+            "key_changed",
+            self._name.partition(":")[2],
+            {"configured": configured},
+        )
+
+
+def local_flag(engine: Engine, name: str) -> bool:
+    with storage_errors(), engine.connect() as conn:
+        return conn.execute(text("SELECT value FROM settings WHERE key = :k"), {"k": name}).scalar() == "1"
+
+
+def set_local_flag(
+    engine: Engine, name: str, value: bool, kind: str, subject: str, payload: dict[str, Any], approved_by: str = ""
+) -> None:
+    """A till's own flag in the settings table, written with the audit event that records its change."""
+    with storage_errors(), writer(engine).begin() as conn:
+        till = conn.execute(text("SELECT value FROM settings WHERE key = 'till_id'")).scalar() or "T1"
+        audit.append(conn.connection.driver_connection, till, kind, subject, payload, approved_by=approved_by)
+        conn.execute(
+            text(
+                "INSERT INTO settings(key, value) VALUES (:k, :v) ON CONFLICT(key) DO UPDATE SET value = excluded.value"
+            ),
+            {"k": name, "v": "1" if value else "0"},
+        )
+
+
+class ShopLinkRecord:
+    """How this till reaches the shop database, as the owner chose it: whether plaintext is allowed
+    (`shop_link_plaintext` in the settings table, this till's own: it never comes down from the shop)
+    and, in the audit trail, every change of it and of the CA kept in the data folder."""
+
+    _NAME = "shop_link_plaintext"
+
+    def __init__(self, engine: Engine):
+        self._engine = engine
+
+    def plaintext_allowed(self) -> bool:
+        return local_flag(self._engine, self._NAME)
+
+    def allow_plaintext(self, allowed: bool, approved_by: str = "") -> None:
+        self._record("plaintext", {"plaintext_allowed": allowed}, allowed, approved_by)
+
+    def ca_kept(self, sha256: str, approved_by: str = "") -> None:
+        """A CA was kept with `pos shop set-ca`: the link is verified with it from now on, so an
+        earlier opt-out to plaintext ends here too."""
+        self._record("ca", {"ca_sha256": sha256, "plaintext_allowed": False}, False, approved_by)
+
+    def _record(self, subject: str, payload: dict[str, Any], allowed: bool, approved_by: str) -> None:
+        set_local_flag(self._engine, self._NAME, allowed, "shop_link_changed", subject, payload, approved_by)

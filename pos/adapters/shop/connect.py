@@ -4,12 +4,26 @@
 URL, argv or a log line: it is read from the OS keyring (`pos shop set-password`), else libpq finds
 it in ~/.pgpass (or PGPASSFILE) as for any PostgreSQL client. `sqlite:///path` is taken too: the
 same tables and migrations on one machine (a trial, and the tests that run both engines).
+
+The link is TLS, verified (`sslmode=verify-full`: the server's certificate is signed by a CA the
+till trusts and names the host dialled): the CA kept in the data folder by `pos shop set-ca FILE`,
+else the system's store. libpq's own default (`prefer`) would fall back to plaintext and take any
+certificate, so receipts could cross the shop's network readable and a machine in the middle would
+go unnoticed. Plaintext is allowed only when the owner opts out for a trusted network with
+`pos shop allow-plaintext` (recorded in the audit trail), or when the server is on this machine
+(loopback or a Unix socket: nothing crosses a network) and no CA was set.
 """
 
 from __future__ import annotations
 
 import contextlib
+import hashlib
+import ipaddress
 import logging
+import os
+import re
+import ssl
+from dataclasses import dataclass
 from pathlib import Path
 
 from sqlalchemy import create_engine, event
@@ -23,13 +37,15 @@ log = logging.getLogger(__name__)
 SHOP_DB_ENV = "POS_SHOP_DB"
 KEYRING_SERVICE = "pos-till-shop-db"
 MIGRATIONS = Path(__file__).parent / "migrations"
+CA_FILE = "shop-ca.pem"  # in the data folder: the CA that signs the shop server's certificate
+PEM_CERTIFICATE = "-----BEGIN CERTIFICATE-----"
 
 
 def parse_url(text: str) -> URL:
     """The shop database's address, checked; ShopRefused in the owner's words if it cannot be one."""
     try:
         url = make_url(text.strip())
-    except ArgumentError:
+    except (ArgumentError, ValueError):  # ValueError: a port that is not a number
         raise ShopRefused(
             "The shop database address is not one the till understands (use postgresql://user@host/shop)."
         ) from None
@@ -40,11 +56,110 @@ def parse_url(text: str) -> URL:
             "(the OS keyring) or in ~/.pgpass."
         )
     backend = url.get_backend_name()
+    if backend == "postgresql" and any(key.startswith("ssl") or key == "requiressl" for key in url.query):
+        # One door for the link's security: a weaker sslmode typed into an address would undo it.
+        raise ShopRefused(
+            "Leave ssl settings out of the shop database address: the till always checks the server's "
+            "certificate (set its CA with `pos shop set-ca FILE`)."
+        )
     if backend == "postgresql":
         return url.set(drivername="postgresql+psycopg")
     if backend == "sqlite" and url.database:
         return url
     raise ShopRefused("The shop database must be PostgreSQL (postgresql://user@host/shop).")
+
+
+def ca_file(data_dir: Path) -> Path:
+    return Path(data_dir) / CA_FILE
+
+
+def read_ca(source: Path) -> bytes:
+    """The CA certificate file `source`, checked as OpenSSL reads it; ShopRefused in the owner's
+    words if it cannot be read or is not a PEM certificate."""
+    try:
+        pem = Path(source).read_bytes()
+    except FileNotFoundError:
+        raise ShopRefused(f"There is no file {source}.") from None
+    except IsADirectoryError:
+        raise ShopRefused(f"{source} is a folder, not a CA certificate file.") from None
+    except OSError as exc:
+        raise ShopRefused(f"{source} cannot be read ({exc.strerror or exc}).") from None
+    # The certificates themselves, as OpenSSL (and so libpq) reads them: text around them, such as
+    # a bundle's "# Issuer: …" comments, is skipped there too.
+    blocks = re.findall(rb"-----BEGIN CERTIFICATE-----.+?-----END CERTIFICATE-----", pem, re.DOTALL)
+    try:
+        if not blocks:
+            raise ssl.SSLError
+        ssl.create_default_context(cadata=b"\n".join(blocks).decode("ascii"))
+    except (ssl.SSLError, UnicodeDecodeError, ValueError):
+        raise ShopRefused(f"{source} is not a CA certificate (a PEM file with {PEM_CERTIFICATE}).") from None
+    return pem
+
+
+def keep_ca(data_dir: Path, pem: bytes) -> str:
+    """Keep the CA certificate `pem` (from read_ca) in the data folder, where the link looks for
+    it; its SHA-256, for the audit trail."""
+    target = ca_file(data_dir)
+    target.parent.mkdir(parents=True, exist_ok=True)
+    partial = target.with_suffix(".partial")
+    partial.write_bytes(pem)
+    os.replace(partial, target)  # a CA half written is never the one the link reads
+    return hashlib.sha256(pem).hexdigest()
+
+
+def _hosts(url: URL) -> list[str]:
+    """Every host (and host address) libpq may dial for this URL, as it picks them."""
+    given = [url.host or ""]
+    for key in ("host", "hostaddr"):
+        values = url.query.get(key, ())
+        given.extend([values] if isinstance(values, str) else values)
+    named = [part.strip() for value in given for part in value.split(",")]  # libpq's multi-host lists
+    return [host for host in named if host] or [os.environ.get("PGHOST", "")]
+
+
+def _on_this_machine(host: str) -> bool:
+    """Loopback or a Unix socket (libpq's default when no host is named): no network is crossed."""
+    if not host or host.startswith("/") or host.startswith("@") or host.lower() == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(host.strip("[]")).is_loopback
+    except ValueError:
+        return False
+
+
+def _system_roots() -> str:
+    """The system's trusted CAs: the file Python's OpenSSL reads, else libpq's own `system`."""
+    found = ssl.get_default_verify_paths()
+    for path in (found.cafile, found.openssl_cafile):
+        if path and os.path.isfile(path):
+            return path
+    return "system"
+
+
+@dataclass(frozen=True)
+class LinkSecurity:
+    """How the till reaches the shop database: libpq's sslmode, the CAs it checks with, and why."""
+
+    sslmode: str
+    rootcert: str | None
+    text: str  # for `pos settings show`
+
+    def connect_args(self) -> dict[str, str]:
+        return {"sslmode": self.sslmode, **({"sslrootcert": self.rootcert} if self.rootcert else {})}
+
+
+def link_security(url: URL, data_dir: Path | None, *, plaintext_allowed: bool = False) -> LinkSecurity:
+    """verify-full with the data folder's CA or the system's store; `prefer` (TLS if the server
+    offers it, unchecked) only when the owner allowed plaintext, or the server is on this machine
+    and no CA was set."""
+    ca = ca_file(data_dir) if data_dir is not None else None
+    if plaintext_allowed:
+        return LinkSecurity("prefer", None, "plaintext allowed by the owner (`pos shop allow-plaintext`)")
+    if ca is not None and ca.is_file():
+        return LinkSecurity("verify-full", str(ca), "TLS, the certificate checked with the CA from `pos shop set-ca`")
+    if all(_on_this_machine(host) for host in _hosts(url)):
+        return LinkSecurity("prefer", None, "on this machine (TLS if the server offers it, unchecked)")
+    return LinkSecurity("verify-full", _system_roots(), "TLS, the certificate checked with the system's CAs")
 
 
 def keyring_account(url: URL) -> str:
@@ -77,6 +192,21 @@ def describe(exc: BaseException) -> str:
     text = str(getattr(exc, "orig", exc)).strip().splitlines()
     first = text[0] if text else type(exc).__name__
     for known, words in (
+        (
+            "does not support ssl",
+            "it offers no TLS, and this till does not send over a plaintext link (turn ssl on at the server; "
+            "on a trusted network the owner may run `pos shop allow-plaintext`)",
+        ),
+        (
+            "certificate verify failed",
+            "its certificate is not signed by the CA this till trusts, so the till does not send to it "
+            "(set the shop's CA with `pos shop set-ca FILE`)",
+        ),
+        (
+            "does not match host name",
+            "its certificate is for another host name than the one in the address, so the till does not send to it",
+        ),
+        ("could not read root certificate", "the CA file kept by `pos shop set-ca` cannot be read"),
         ("connection refused", "the server refused the connection: is it running?"),
         ("password authentication failed", "the password was refused"),
         ("no password supplied", "it asks for a password: store it with `pos shop set-password` or in ~/.pgpass"),
@@ -120,8 +250,11 @@ def shop_errors():
         raise ShopUnreachable(f"The shop database is unreachable: {exc.strerror or exc}.") from None
 
 
-def open_shop_engine(text: str, *, connect_timeout: int = 5) -> Engine:
-    """An engine on the shop database (no connection made yet), its password from the keyring."""
+def open_shop_engine(
+    text: str, *, data_dir: Path | None = None, plaintext_allowed: bool = False, connect_timeout: int = 5
+) -> Engine:
+    """An engine on the shop database (no connection made yet), its password from the keyring, its
+    link verified TLS (link_security: the CA kept in `data_dir`, or the system's)."""
     url = parse_url(text)
     if url.get_backend_name() == "sqlite":
         engine = create_engine(url, connect_args={"timeout": 30, "check_same_thread": False})
@@ -148,6 +281,7 @@ def open_shop_engine(text: str, *, connect_timeout: int = 5) -> Engine:
         "keepalives_interval": 5,
         "keepalives_count": 3,
         "options": "-c statement_timeout=120000",
+        **link_security(url, data_dir, plaintext_allowed=plaintext_allowed).connect_args(),
     }
     password = stored_password(url)
     if password:
@@ -171,10 +305,16 @@ def migrate(engine: Engine) -> None:
 
 
 __all__ = [
+    "CA_FILE",
     "SHOP_DB_ENV",
     "ShopRefused",
     "ShopUnreachable",
+    "LinkSecurity",
+    "ca_file",
     "describe",
+    "keep_ca",
+    "read_ca",
+    "link_security",
     "migrate",
     "open_shop_engine",
     "parse_url",
