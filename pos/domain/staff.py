@@ -61,8 +61,9 @@ _RANK = {Role.CASHIER: 0, Role.MANAGER: 1, Role.OWNER: 2}
 
 def may_manage(role: Role, target: Role) -> bool:
     """Who may add, disable or set the PIN of a cashier of `target`'s role: one who may manage
-    staff and is not outranked (a manager cannot make an owner, nor reset an owner's PIN)."""
-    return may(role, Permission.STAFF) and _RANK[role] >= _RANK[target]
+    staff and outranks them, or an owner. A manager who could reset another manager's PIN could
+    approve as her; so managers manage cashiers (and their own PIN), owners everyone."""
+    return may(role, Permission.STAFF) and (role is Role.OWNER or _RANK[role] > _RANK[target])
 
 
 @dataclass(frozen=True)

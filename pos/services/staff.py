@@ -100,13 +100,15 @@ class Staff:
         return self._store.add(check_name(name), Role(role), hash_pin(check_pin(pin)))
 
     def disable(self, name: str) -> None:
-        self._may_manage(self._role_of(name))
+        if self.current is None or self.current.name != name:  # one may always step down oneself
+            self._may_manage(self._role_of(name))
         self._store.set_active(name, False)
         if self.current is not None and self.current.name == name:
             self.sign_out()
 
     def set_pin(self, name: str, pin: str) -> None:
-        self._may_manage(self._role_of(name))
+        if self.current is None or self.current.name != name:  # one's own PIN is one's own to change
+            self._may_manage(self._role_of(name))
         self._store.set_pin(name, hash_pin(check_pin(pin)))
 
     def _role_of(self, name: str) -> Role:

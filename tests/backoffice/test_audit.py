@@ -206,11 +206,12 @@ def test_cashiers_cli_reads_the_pin_twice_from_stdin(tmp_path):
     assert differ.returncode == 1 and "differ" in differ.stderr and differ.stderr.count("\n") == 1
     short = pos(*cy, "cashiers", "add", "Di", stdin="4321\n12\n12\n")
     assert short.returncode == 1 and "4 to 8 digits" in short.stderr
-    assert pos(*cy, "cashiers", "add", "Di", "--role", "manager", stdin="4321\n5678\n5678\n").returncode == 0
+    assert pos(*cy, "cashiers", "add", "Di", "--role", "cashier", stdin="4321\n5678\n5678\n").returncode == 0
     assert pos(*cy, "cashiers", "set-pin", "Cy", stdin="4321\n87654321\n87654321\n").returncode == 0
-    assert pos("--data-dir", data, "--as", "Di", "cashiers", "disable", "Cy", stdin="5678\n").returncode == 0
+    assert pos(*cy, "cashiers", "disable", "Di", stdin="87654321\n").returncode == 0
+    assert pos(*cy, "cashiers", "disable", "Cy", stdin="87654321\n").returncode == 0  # herself
     listed = pos("--data-dir", data, "cashiers", "list")
-    assert "Cy\tmanager\tdisabled" in listed.stdout
+    assert "Cy\tmanager\tdisabled" in listed.stdout and "Di\tcashier\tdisabled" in listed.stdout
     assert pos("--data-dir", data, "audit", "verify").returncode == 0
 
 

@@ -148,3 +148,21 @@ def test_without_cashiers_commands_run_as_before_and_as_is_refused(tmp_path):
     done = pos("--data-dir", data, "--as", "Ann", "settings", "set", "till_id", "T3", stdin="2468\n")
     assert done.returncode == 1 and "no cashiers on file" in done.stderr
     assert _setting(data, "till_id") == "T2"
+
+
+def test_a_manager_cannot_reset_another_managers_pin_but_may_change_her_own(staffed):
+    """Finding 5: resetting a manager's PIN let the one who reset it approve as her."""
+    added = pos(
+        "--data-dir", staffed, "--as", "Olu", "cashiers", "add", "Max", "--role", "manager", stdin="9753\n1122\n1122\n"
+    )
+    assert added.returncode == 0, added.stderr
+    reset = pos("--data-dir", staffed, "--as", "Ann", "cashiers", "set-pin", "Max", stdin="2468\n8642\n8642\n")
+    assert reset.returncode == 1 and "cannot add or change a manager" in reset.stderr, reset.stderr
+    own = pos("--data-dir", staffed, "--as", "Ann", "cashiers", "set-pin", "Ann", stdin="2468\n8642\n8642\n")
+    assert own.returncode == 0, own.stderr
+    office = open_back_office(staffed)
+    try:
+        assert office.staff.sign_in("Max", "1122").name == "Max"  # Max's PIN is still his
+        assert office.staff.sign_in("Ann", "8642").name == "Ann"
+    finally:
+        office.close()
