@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import threading
 import time
 
@@ -18,3 +19,7 @@ class Clock:
     def advance(self, seconds: float) -> None:
         with self._lock:
             self._offset += seconds
+
+    def today(self) -> dt.date:
+        """The sandbox's date in UTC, as Stripe dates API versions (a newer version is not served yet)."""
+        return dt.datetime.fromtimestamp(self.now(), dt.UTC).date()

@@ -267,7 +267,8 @@ class SandboxServer(ThreadingHTTPServer):
         if not address.is_loopback:
             raise ValueError(f"the sandbox binds loopback addresses only (127.0.0.0/8), not {host!r}")
         self.store, self.clock, self.faults = store, clock, faults
-        self.default_version = versions.parse(api_version)  # the account's default, without a header
+        # The account's default, for requests without a header: held to the same rule as the header.
+        self.default_version = versions.parse(api_version, clock.today())
         self.recorder = recorder
         self.api = StripeAPI(store, clock, search_lag)
         super().__init__((host, port), Handler)
@@ -361,7 +362,10 @@ class Handler(BaseHTTPRequestHandler):
 
         try:
             header = self.headers.get("Stripe-Version")
-            version = versions.parse(header) if header is not None else self.server.default_version
+            if header is not None:
+                version = versions.parse(header, self.server.clock.today())
+            else:
+                version = self.server.default_version
             params_ = forms.decode(url.query if method == "GET" else body)
             caller = authenticate(self.headers.get("Authorization"), version)
             route = self._route(method, url.path)

@@ -2,8 +2,16 @@
 
 Stripe picks a version for each request from its `Stripe-Version` header, else the
 account's default. Since 2024-09-30 versions are named `YYYY-MM-DD.<release>`
-(monthly releases within a named major); before that they were bare dates. A
-version Stripe never published answers 400 "Invalid Stripe API version: …".
+(monthly releases within a named major); before that they were bare dates.
+
+A named version newer than this table (a client released after it was written sends
+one) is served, not refused: Stripe's changelog says monthly releases within a major
+carry no breaking changes, so a well-formed `YYYY-MM-DD.<release>` of a known release,
+dated on or after that release's first version and not after the sandbox's today,
+answers as the newest behaviour known here for that release and echoes the version it
+was asked for. An unknown release, a malformed string, a date before the release's first
+version or in the future, and a bare date Stripe never published answer 400
+"Invalid Stripe API version: …".
 
 The gates below are the changes this sandbox models; each names the changelog
 entry it follows (also listed in README.md beside this file).
@@ -11,6 +19,8 @@ entry it follows (also listed in README.md beside this file).
 
 from __future__ import annotations
 
+import datetime as dt
+import re
 from dataclasses import dataclass
 
 from . import errors
@@ -46,9 +56,13 @@ LEGACY = frozenset(
 _KNOWN = LEGACY | {f"{date}.{name}" for name, dates in NAMED.items() for date in dates}
 
 
+_NAMED_FORM = re.compile(r"(\d{4}-\d{2}-\d{2})\.([a-z]+)")
+
+
 @dataclass(frozen=True, order=True)
 class ApiVersion:
-    """A published version; compares by its date, so gates read `version >= PMT_REMOVED`."""
+    """A version a request speaks; compares by the date whose behaviour it gets (`date`), so
+    gates read `version.date >= gate.since`. `text` is what the client asked for, echoed back."""
 
     date: str
     text: str
@@ -57,11 +71,26 @@ class ApiVersion:
         return self.text
 
 
-def parse(raw: str) -> ApiVersion:
+def _real_date(text: str) -> bool:
+    try:
+        dt.date.fromisoformat(text)
+    except ValueError:
+        return False
+    return True
+
+
+def parse(raw: str, today: dt.date | None = None) -> ApiVersion:
+    """The version `raw` names, or Stripe's 400. `today` is the sandbox's date (its clock's)."""
     text = raw.strip()
-    if text not in _KNOWN:
-        raise errors.invalid_request(f"Invalid Stripe API version: {raw}")
-    return ApiVersion(text.partition(".")[0], text)
+    if text in _KNOWN:
+        return ApiVersion(text.partition(".")[0], text)
+    named = _NAMED_FORM.fullmatch(text)
+    if named and named[2] in NAMED and _real_date(named[1]):
+        date, dates = named[1], NAMED[named[2]]
+        if dates[0] <= date <= (today or dt.datetime.now(dt.UTC).date()).isoformat():
+            # Monthly releases add, never break: the newest behaviour known for this release.
+            return ApiVersion(dates[-1], text)
+    raise errors.invalid_request(f"Invalid Stripe API version: {raw}")
 
 
 def known() -> list[str]:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import signal
 import subprocess
 import sys
@@ -36,13 +37,72 @@ def test_the_answer_names_the_version_that_answered(sandbox, api_key, client):
     assert raw.headers["Stripe-Version"] == stripe._api_version._ApiVersion.CURRENT
 
 
-@pytest.mark.parametrize("version", ["bogus", "2020-8-27", "2026-10-05.endive", "2020-08-27.basil", "2025-03-31"])
+@pytest.mark.parametrize(
+    "version",
+    [
+        "bogus",
+        "2020-8-27",
+        "2020-08-27.basil",  # before basil's first version
+        "2026-09-29.endive",  # the day before endive's first
+        "2026-11-18.fig",  # no such release
+        "2026-13-01.endive",  # no such date
+        "2026-11-18.Endive",
+        "2026-11-18.endive.x",
+        "2025-03-31",  # a bare date after bare dates ended
+    ],
+)
 def test_unknown_or_malformed_versions_answer_400(sandbox, api_key, version):
-    # Stripe: 400 "Invalid Stripe API version: …" for a version it never published.
+    # Stripe: 400 "Invalid Stripe API version: …" for a version it does not serve.
     r = post(sandbox, api_key, "/v1/payment_intents", {"amount": 1000, "currency": "usd"}, version)
     assert r.status_code == 400
     assert r.json()["error"] == {"type": "invalid_request_error", "message": f"Invalid Stripe API version: {version}"}
     assert "Stripe-Version" not in r.headers
+
+
+def _tomorrow(sb) -> str:
+    return (sb.clock.today() + dt.timedelta(days=1)).isoformat()
+
+
+@pytest.mark.parametrize("version", ["2026-11-18.endive", "2026-10-05.endive"])
+def test_a_newer_monthly_version_of_a_known_release_is_served(sandbox, api_key, version):
+    # What the current stripe npm package (23.2) sends: 2026-11-18.endive. Monthly releases within
+    # a major carry no breaking changes (Stripe's versioning doc), so it answers as the newest
+    # endive known here and names the version it was asked for.
+    r = post(sandbox, api_key, "/v1/payment_intents", {"amount": 1000, "currency": "usd"}, version)
+    assert r.status_code == 200, r.text
+    assert r.headers["Stripe-Version"] == version
+    assert "allowed_payment_method_types" in r.json()  # dahlia's addition, kept
+    refused = post(
+        sandbox,
+        api_key,
+        "/v1/payment_intents",
+        {"amount": 1000, "currency": "usd", "payment_method_types[0]": "card"},
+        version,
+    )
+    assert refused.json()["error"]["code"] == "payment_method_types_no_longer_supported"  # endive's behaviour
+
+
+def test_a_later_date_of_an_older_release_behaves_as_that_release(sandbox, api_key):
+    # 2026-09-15.dahlia (after endive began) is dahlia, not endive: payment_method_types is still writable.
+    r = post(
+        sandbox,
+        api_key,
+        "/v1/payment_intents",
+        {"amount": 1000, "currency": "usd", "payment_method_types[0]": "card"},
+        "2026-09-15.dahlia",
+    )
+    assert r.status_code == 200 and r.headers["Stripe-Version"] == "2026-09-15.dahlia"
+    assert r.json()["payment_method_types"] == ["card"]
+
+
+def test_a_version_dated_after_the_sandboxs_today_is_refused_until_that_day(api_key):
+    with running_sandbox() as sb:
+        version = f"{_tomorrow(sb)}.endive"
+        r = post(sb, api_key, "/v1/payment_intents", {"amount": 1000, "currency": "usd"}, version)
+        assert r.status_code == 400 and r.json()["error"]["message"] == f"Invalid Stripe API version: {version}"
+        sb.clock.advance(24 * 3600)
+        r = post(sb, api_key, "/v1/payment_intents", {"amount": 1000, "currency": "usd"}, version)
+        assert r.status_code == 200 and r.headers["Stripe-Version"] == version
 
 
 def test_payment_method_types_refused_from_endive(client):
@@ -203,14 +263,31 @@ def test_account_default_version_from_the_command_line(api_key):
         assert proc.wait(10) == 0
 
 
-def test_an_unknown_default_version_is_refused_at_start():
+@pytest.mark.parametrize("version", ["2099-01-01.zinnia", "2099-01-01.endive", "2026-09-29.endive"])
+def test_an_unknown_default_version_is_refused_at_start(version):
     proc = subprocess.run(
-        [sys.executable, "-m", "pos.sandbox", "--api-version", "2099-01-01.zinnia"],
+        [sys.executable, "-m", "pos.sandbox", "--api-version", version],
         capture_output=True,
         text=True,
         timeout=30,
     )
     assert proc.returncode == 2 and "Invalid Stripe API version" in proc.stderr
+
+
+def test_a_newer_monthly_version_as_the_account_default(api_key):
+    # The same rule as the header: a later endive date is served as endive, named as given.
+    proc, line = start("--api-version", "2026-11-18.endive")
+    try:
+        url = line.split()[-1]
+        r = requests.post(
+            url + "/v1/payment_intents",
+            data={"amount": 544, "currency": "sgd"},
+            headers={"Authorization": f"Bearer {api_key}"},
+        )
+        assert r.status_code == 200 and r.headers["Stripe-Version"] == "2026-11-18.endive"
+    finally:
+        proc.send_signal(signal.SIGTERM)
+        assert proc.wait(10) == 0
 
 
 def test_embedded_sandbox_default_version_is_the_sdks(api_key):
