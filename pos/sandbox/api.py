@@ -281,7 +281,7 @@ class StripeAPI(TerminalMixin):
                 f"You cannot update this PaymentIntent because it has a status of {pi['status']}. "
                 f"Only a PaymentIntent with one of the following statuses may be updated: "
                 f"{', '.join(UPDATABLE)}.",
-                pi,
+                self.render(caller, pi, []),
             )
         code = params.currency(p, required=False) or pi["currency"]
         amount = params.integer(p, "amount")
@@ -320,14 +320,14 @@ class StripeAPI(TerminalMixin):
             raise errors.unexpected_state(
                 "You cannot confirm this PaymentIntent because it has already succeeded "
                 "after being previously confirmed.",
-                pi,
+                self.render(caller, pi, []),
             )
         if pi["status"] not in CONFIRMABLE:
             raise errors.unexpected_state(
                 f"You cannot confirm this PaymentIntent because it has a status of {pi['status']}. "
                 f"Only a PaymentIntent with one of the following statuses may be confirmed: "
                 f"{', '.join(CONFIRMABLE)}.",
-                pi,
+                self.render(caller, pi, []),
             )
         if "allowed_payment_method_types" in p or "payment_method_types" in p:
             choice = self._payment_method_choice(caller, p)
@@ -345,7 +345,7 @@ class StripeAPI(TerminalMixin):
                 "Update the PaymentIntent with a payment method and then confirm it again.",
                 code="payment_intent_unexpected_state",
                 param="payment_method",
-                extra={"payment_intent": pi},
+                extra={"payment_intent": self.render(caller, pi, [])},
             )
         return self._confirm(caller, pi, self._payment_method(caller, ident), params.text(p, "return_url"))
 
@@ -355,7 +355,7 @@ class StripeAPI(TerminalMixin):
                 "You cannot confirm this PaymentIntent because it's missing a payment method.",
                 code="payment_intent_unexpected_state",
                 param="payment_method",
-                extra={"payment_intent": pi},
+                extra={"payment_intent": self.render(caller, pi, [])},
             )
         automatic = pi.get("automatic_payment_methods") or {}
         if automatic.get("enabled") and automatic.get("allow_redirects") != "never" and not return_url:
@@ -568,7 +568,7 @@ class StripeAPI(TerminalMixin):
                 f"You cannot cancel this PaymentIntent because it has a status of {pi['status']}. "
                 f"Only a PaymentIntent with one of the following statuses may be canceled: "
                 f"{', '.join(CANCELABLE)}.",
-                pi,
+                self.render(caller, pi, []),
             )
         if pi["status"] == "requires_capture":
             # Stripe releases the authorisation: the uncaptured charge shows as refunded
@@ -593,7 +593,7 @@ class StripeAPI(TerminalMixin):
             raise errors.unexpected_state(
                 f"This PaymentIntent could not be captured because it has a status of {pi['status']}. "
                 "Only a PaymentIntent with one of the following statuses may be captured: requires_capture.",
-                pi,
+                self.render(caller, pi, []),
             )
         amount = params.integer(p, "amount_to_capture")
         amount = pi["amount_capturable"] if amount is None else amount
@@ -648,9 +648,11 @@ class StripeAPI(TerminalMixin):
         has_more = len(found) > limit
         # The cursor points at the first unread position, newest-first order.
         next_page = str(i + 1) if has_more else None
-        # No `url`: the pinned SDK's SearchResultObject declares none (the package is the contract).
+        # `url` as Stripe sends it: the SDKs page a search by it (stripe-python's auto_paging_iter
+        # raises without it), though the Python class does not annotate it.
         return {
             "object": "search_result",
+            "url": "/v1/payment_intents/search",
             "data": [self.render(caller, o, _inner_expand(p)) for o in found[:limit]],
             "has_more": has_more,
             "next_page": next_page,

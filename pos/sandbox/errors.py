@@ -75,6 +75,7 @@ def resource_missing(kind: str, ident: str, param: str, status=404) -> StripeErr
 
 
 def unexpected_state(message: str, intent: dict) -> StripeError:
+    """`intent` as the request's version renders it (Stripe embeds the object in the caller's shape)."""
     return invalid_request(message, code="payment_intent_unexpected_state", extra={"payment_intent": intent})
 
 

@@ -135,6 +135,8 @@ def check_object(obj: dict, cls, where: str, problems: list[str], item=typing.An
         if issubclass(cls, stripe.SearchResultObject):
             # The SDK types next_page as str; Stripe sends null on the last page.
             fields["next_page"] = typing.Optional[str]
+            # Stripe sends `url`; the class reads it (`_get_url_for_search`) without annotating it.
+            fields["url"] = str
     for name in obj:
         if name not in fields:
             problems.append(f"{where}.{name}: not a field of {cls.__name__} in the SDK")

@@ -228,3 +228,12 @@ def test_search_pages(client):
     second = client.v1.payment_intents.search({"query": "metadata['batch']:'x'", "limit": 3, "page": first.next_page})
     assert len(second.data) == 2 and not second.has_more
     assert not {p.id for p in first.data} & {p.id for p in second.data}
+
+
+def test_search_result_carries_its_url_so_the_sdk_can_page_it(client):
+    # Stripe's search_result has `url`; stripe-python's auto_paging_iter pages by it and raised
+    # "Cannot call .list on a list object without a string "url" property" without it.
+    made = {create(client, metadata={"batch": "url"}).id for _ in range(5)}
+    first = client.v1.payment_intents.search({"query": "metadata['batch']:'url'", "limit": 2})
+    assert first.url == "/v1/payment_intents/search"
+    assert {p.id for p in first.auto_paging_iter()} == made

@@ -294,3 +294,18 @@ def test_embedded_sandbox_default_version_is_the_sdks(api_key):
     with running_sandbox(api_version="2022-08-01") as sb:
         r = requests.get(sb.url + "/v1/payment_intents", headers={"Authorization": f"Bearer {api_key}"})
         assert r.headers["Stripe-Version"] == "2022-08-01"
+
+
+def test_an_error_embeds_the_intent_in_the_requests_version(sandbox, api_key):
+    # payment_intent_unexpected_state carries the PaymentIntent as the request's version shapes it:
+    # at 2020-08-27 with its `charges` list and `invoice`, at the current version without them.
+    form = {"amount": 1000, "currency": "usd", "payment_method_types[0]": "card"}
+    made = post(sandbox, api_key, "/v1/payment_intents", {**form, "payment_method": "pm_card_visa"}, "2020-08-27")
+    confirm = f"/v1/payment_intents/{made.json()['id']}/confirm"
+    paid = post(sandbox, api_key, confirm, {}, "2020-08-27")
+    assert paid.json()["status"] == "succeeded"
+    old = post(sandbox, api_key, confirm, {}, "2020-08-27").json()["error"]
+    assert old["code"] == "payment_intent_unexpected_state"
+    assert old["payment_intent"]["charges"]["total_count"] == 1 and "invoice" in old["payment_intent"]
+    new = post(sandbox, api_key, confirm, {}, API_VERSION).json()["error"]
+    assert "charges" not in new["payment_intent"] and "invoice" not in new["payment_intent"]
