@@ -407,7 +407,7 @@ class StripeAPI(TerminalMixin):
                 extra={
                     "charge": charge["id"],
                     "payment_intent": self.render(caller, pi, []),
-                    "payment_method": self._public(pm),
+                    "payment_method": self.render(caller, pm, []),
                 },
             )
         return self._authorised(caller, pi, pm)
@@ -473,6 +473,11 @@ class StripeAPI(TerminalMixin):
             amount_authorized=None if failed else pi["amount"],
             authorization_code=None if failed else f"{secrets.randbelow(10**6):06d}",
             checks=dict(pm["card"]["checks"]),
+            # Required on this version, null here as on Stripe for an unauthenticated one-off
+            # payment: no installment plan, no 3DS (so no ECI), no linked network transaction.
+            electronic_commerce_indicator=None,
+            installments=None,
+            transaction_link_id=None,
             network=pm["card"]["brand"],
             mandate=None,
             network_transaction_id=None,
@@ -804,7 +809,7 @@ class StripeAPI(TerminalMixin):
             out["invoice"] = None
         for path in expand or []:
             self._expand(caller, out, path)
-        return out
+        return definitions.prune(out)
 
     def _expand(self, caller: Caller, out: dict, path: str) -> None:
         head, _, rest = path.partition(".")

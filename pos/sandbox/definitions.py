@@ -22,6 +22,11 @@ _DATA = json.loads((Path(__file__).with_name("stripe_definitions.json")).read_te
 API_VERSION: str = _DATA["api_version"]
 DECLARED: dict[str, frozenset[str]] = {name: frozenset(v) for name, v in _DATA["params"].items()}
 EXPANDABLE: dict[str, frozenset[str]] = {name: frozenset(v) for name, v in _DATA["expandable"].items()}
+# Which fields each object may leave out and which may be null (stripe-node's declarations for
+# the same API version): {interface: {field: "required|nullable|optional|optional nullable" [held]}}.
+FIELDS: dict[str, dict[str, str]] = _DATA["fields"]["interfaces"]
+NODE_OBJECTS: dict[str, str] = _DATA["fields"]["objects"]
+NODE_DELETED: dict[str, str] = _DATA["fields"]["deleted"]
 # Lists Stripe leaves out of an object unless asked with `expand[]` (2022-11-15: Charge.refunds).
 INCLUDABLE = {"charge": frozenset({"refunds"})}
 # The fields the sandbox expands, and the kind of object each one holds the id of.
@@ -177,3 +182,48 @@ def _check_path(kind: str, path: str, whole: str) -> None:
         if target is None:
             raise errors.not_in_sandbox(f"expand[{whole}]")
         _check_path(target, rest, whole)
+
+
+def interface_of(obj: dict) -> str | None:
+    """The declared interface of a top-level Stripe object (its stub after a DELETE)."""
+    kind = obj.get("object")
+    if obj.get("deleted") is True and kind in NODE_DELETED:
+        return NODE_DELETED[kind]
+    return NODE_OBJECTS.get(kind) if isinstance(kind, str) else None
+
+
+def field_spec(spec: str) -> tuple[bool, bool, str | None, bool]:
+    """(optional, nullable, the interface it holds or None, whether it is an array of them)."""
+    words = spec.split()
+    held = words[-1] if words[-1] not in ("required", "nullable", "optional") else None
+    array = bool(held and held.endswith("[]"))
+    return "optional" in words, "nullable" in words, held.removesuffix("[]") if held else None, array
+
+
+def prune(value, interface: str | None = None):
+    """Drop the fields Stripe leaves out when unset (declared optional, not nullable) where the
+    sandbox holds them as None, at every depth; stripe-python raises AttributeError for an absent
+    field but returns None for a null one, so a null here would hide the client's crash."""
+    if isinstance(value, list):
+        for item in value:
+            prune(item, interface)
+        return value
+    if not isinstance(value, dict):
+        return value
+    if value.get("object") in ("list", "search_result"):
+        for item in value.get("data", []):
+            prune(item, interface)
+        return value
+    interface = interface_of(value) or interface
+    fields = FIELDS.get(interface or "", {})
+    for name in list(value):
+        spec = fields.get(name)
+        if spec is None or spec == "map":
+            continue
+        optional, nullable, held, _array = field_spec(spec)
+        if value[name] is None:
+            if optional and not nullable:
+                del value[name]
+        elif held is not None:
+            prune(value[name], held.removeprefix("list:") or None)
+    return value

@@ -224,7 +224,14 @@ class TerminalMixin:
         reader = self._reader(caller, ident)
         reader["deleted"] = True
         self.store.put(caller.account, "terminal.reader", reader)
-        return {"id": ident, "object": "terminal.reader", "deleted": True}
+        # Stripe's DeletedReader keeps the hardware's identity: device_type and serial_number.
+        return {
+            "id": ident,
+            "object": "terminal.reader",
+            "deleted": True,
+            "device_type": reader["device_type"],
+            "serial_number": reader["serial_number"],
+        }
 
     def list_readers(self, caller, p: dict) -> dict:
         filters = {k: p[k] for k in ("location", "device_type", "status", "serial_number") if k in p}

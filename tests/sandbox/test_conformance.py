@@ -22,7 +22,7 @@ from pos.sandbox import definitions, running_sandbox, versions
 from pos.sandbox.server import ROUTES
 from tests.helpers.cards import CARD_ONLY
 
-from .stripe_schema import RESOURCES, check_response, required_fields, type_conditional
+from .stripe_schema import RESOURCES, Report, check_declared, check_response, required_fields, type_conditional
 
 ROOT = Path(__file__).resolve().parents[2]
 HERE = Path(__file__).parent / "reference"
@@ -60,6 +60,8 @@ def test_definitions_file_matches_installed_sdk():
     for name, names in expected["params"].items():
         assert actual["params"].get(name) == names, f"{name}: parameters differ from the SDK"
     assert actual["expandable"] == expected["expandable"]
+    # Absent versus null, from stripe-node's declarations at the same API version (tests/node).
+    assert actual["fields"] == expected["fields"]
 
 
 def test_every_route_names_a_params_type_of_the_sdk():
@@ -201,6 +203,51 @@ def test_every_answer_has_only_the_sdks_fields_with_its_types(recorded):
     assert not problems, "\n".join(problems[:40])
 
 
+def _declaration_report(exchanges) -> Report:
+    report = Report()
+    for exchange in exchanges:
+        body = json.loads(exchange.body)
+        where = f"{exchange.method} {exchange.path} ({exchange.status})"
+        if "error" in body:
+            for name in ("payment_intent", "payment_method"):  # objects an error embeds
+                check_declared(body["error"].get(name), f"{where} error.{name}", report)
+        else:
+            check_declared(body, where, report)
+    return report
+
+
+def test_every_answer_holds_to_stripes_declarations_of_absent_and_null(recorded, capsys):
+    # stripe-node's declarations for the pinned version (stripe_definitions.json `fields`): a null
+    # only where nullable, an optional field left out when unset, every required field there.
+    _sb, _client, exchanges = recorded
+    report = _declaration_report(exchanges)
+    with capsys.disabled():
+        print(f"\nconformance to stripe-node {definitions._DATA['fields']['stripe_node']} declarations: {report}")
+    assert not report.problems, "\n".join(report.problems[:60])
+    assert report.fields > 1000 and report.absent > 100
+
+
+def test_the_declaration_check_catches_each_kind_of_mistake(recorded):
+    # The checker must be able to fail: a null Stripe omits, a missing required field, an undeclared one.
+    _sb, _client, exchanges = recorded
+    reader = next(
+        json.loads(e.body)
+        for e in exchanges
+        if json.loads(e.body).get("object") == "terminal.reader" and json.loads(e.body).get("action")
+    )
+    report = Report()
+    check_declared(reader, "reader", report)
+    assert report.problems == []
+    reader["action"]["set_reader_display"] = None
+    del reader["device_type"]
+    reader["colour"] = "red"
+    check_declared(reader, "reader", report)
+    problems = "\n".join(report.problems)
+    assert "reader.action.set_reader_display: null" in problems and "leaves it out" in problems
+    assert "reader.device_type: missing" in problems
+    assert "reader.colour: not declared" in problems
+
+
 def test_the_flows_covered_every_object_kind_and_errors(recorded):
     _sb, _client, exchanges = recorded
     bodies = [json.loads(e.body) for e in exchanges]
@@ -256,7 +303,8 @@ def test_objects_carry_the_fixture_fields_the_sdk_still_declares(recorded):
             continue  # Stripe's stub for a deleted object
         example = fixtures[obj["object"]]
         cls = RESOURCES[obj["object"]]
-        still = {k for k in example if k in cls.__annotations__} - {"refunds"}
+        # Fields the version requires; an optional one is left out when unset (stripe-node's `name?:`).
+        still = {k for k in example if k in cls.__annotations__} & required_fields(obj["object"])
         still -= type_conditional(cls) - {obj.get("type")}  # a card_present method has no `card` hash
         assert still <= set(obj), f"{obj['object']} lacks {sorted(still - set(obj))} (fixtures3.json has them)"
         for name in still:
