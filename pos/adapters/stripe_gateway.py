@@ -11,6 +11,7 @@ import logging
 
 import stripe
 
+from pos.domain.tender import CardPresentReceipt
 from pos.services.gateway import (
     GatewayError,
     Intent,
@@ -43,6 +44,7 @@ def _intent(pi) -> Intent:
     obj = pi.to_dict() if hasattr(pi, "to_dict") else pi
     charge = obj.get("latest_charge")
     charge_id = brand = last4 = None
+    emv: CardPresentReceipt | None = None
     if isinstance(charge, str):
         charge_id = charge
     elif charge is not None:
@@ -50,6 +52,8 @@ def _intent(pi) -> Intent:
         details = charge.get("payment_method_details") or {}
         card = details.get("card") or details.get("card_present") or {}
         brand, last4 = card.get("brand"), card.get("last4")
+        if details.get("card_present"):
+            emv = _card_present(details["card_present"])
     error = obj.get("last_payment_error") or {}
     tip = ((obj.get("amount_details") or {}).get("tip") or {}).get("amount") or 0
     return Intent(
@@ -65,6 +69,24 @@ def _intent(pi) -> Intent:
         decline_code=error.get("decline_code"),
         error_code=error.get("code"),
         tip=tip,
+        card_present=emv,
+    )
+
+
+def _card_present(present: dict) -> CardPresentReceipt:
+    """The EMV fields a card-present receipt must print (Stripe's "Provide receipts"); `receipt`
+    is optional on the charge (absent for a non-EMV read), every field in it nullable."""
+    receipt = present.get("receipt") or {}
+    return CardPresentReceipt(
+        application_name=receipt.get("application_preferred_name"),
+        aid=receipt.get("dedicated_file_name"),
+        read_method=present.get("read_method"),
+        verification=receipt.get("cardholder_verification_method"),
+        authorization_code=receipt.get("authorization_code"),
+        account_type=receipt.get("account_type"),
+        arc=receipt.get("authorization_response_code"),
+        tvr=receipt.get("terminal_verification_results"),
+        tsi=receipt.get("transaction_status_information"),
     )
 
 

@@ -8,7 +8,7 @@ from datetime import datetime
 from . import tax
 from .cart import LineTotals
 from .money import Money
-from .tender import Tender, TenderKind
+from .tender import CardPresentReceipt, Tender, TenderKind
 from .text import printable
 
 
@@ -50,6 +50,14 @@ class Receipt:
     @property
     def number_text(self) -> str:
         return format_receipt_no(self.receipt_no)
+
+
+def _emv_rows(emv: CardPresentReceipt, width: int) -> list[str]:
+    """A reader payment's EMV fields, and a line to sign when the cardholder verified by signature."""
+    rows = [_row(f"  {label}", value, width) for label, value in emv.lines()]
+    if emv.needs_signature:
+        rows += ["", "  Signature: " + "_" * max(8, width - 14), "  Cardholder signature"]
+    return rows
 
 
 def format_receipt_no(number: int) -> str:
@@ -115,6 +123,8 @@ def render_text(receipt: Receipt, *, width: int = 42, copy: bool = False, locale
             if tender.tip and tender.tendered:
                 out.append(_row("  Tip", fmt(tender.tip), width))
                 out.append(_row("  Charged to card", fmt(tender.tendered), width))
+            if tender.card_present:
+                out.extend(_emv_rows(tender.card_present, width))
             if tender.payment_intent:
                 out.append(f"Payment {tender.payment_intent}")
     else:  # a receipt built without its tenders (one card, as every sale was before cash)

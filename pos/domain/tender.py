@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+import json
+from dataclasses import asdict, dataclass, fields
 from enum import StrEnum
 
 from .money import Money
@@ -11,6 +12,82 @@ from .money import Money
 class TenderKind(StrEnum):
     CASH = "cash"
     CARD = "card"
+
+
+# How the reader read the card (Stripe's `read_method`), in the customer's words.
+READ_METHODS = {
+    "contact_emv": "Chip",
+    "contactless_emv": "Contactless",
+    "contactless_magstripe_mode": "Contactless",
+    "magnetic_stripe_track2": "Swipe",
+    "magnetic_stripe_fallback": "Swipe (chip failed)",
+}
+# How the cardholder proved the card is theirs (Stripe's `cardholder_verification_method`).
+VERIFICATIONS = {
+    "online_pin": "PIN",
+    "offline_pin": "PIN",
+    "offline_pin_and_signature": "PIN and signature",
+    "signature": "Signature",
+    "approval": "None",
+    "none": "None",
+    "failure": "Failed",
+}
+
+
+@dataclass(frozen=True)
+class CardPresentReceipt:
+    """What card networks require on a receipt for a card read by a reader (EMV), as Stripe lists
+    it in the charge's `payment_method_details.card_present` (its `read_method` and `receipt`):
+    https://docs.stripe.com/terminal/features/receipts ("Provide receipts", custom receipts).
+    Kept with the tender so a reprint, and another till's copy, print the same."""
+
+    application_name: str | None = None  # application_preferred_name
+    aid: str | None = None  # dedicated_file_name (EMV tag 84)
+    read_method: str | None = None
+    verification: str | None = None  # cardholder_verification_method
+    authorization_code: str | None = None
+    account_type: str | None = None
+    arc: str | None = None  # authorization_response_code (EMV tag 8A)
+    tvr: str | None = None  # terminal_verification_results (EMV tag 95)
+    tsi: str | None = None  # transaction_status_information (EMV tag 9B)
+
+    @property
+    def read_method_words(self) -> str | None:
+        return READ_METHODS.get(self.read_method or "", self.read_method)
+
+    @property
+    def verification_words(self) -> str | None:
+        return VERIFICATIONS.get(self.verification or "", self.verification)
+
+    @property
+    def needs_signature(self) -> bool:
+        return self.verification in ("signature", "offline_pin_and_signature")
+
+    def lines(self) -> list[tuple[str, str]]:
+        """The receipt's rows, in the order the networks' sample receipts show them; a field Stripe
+        did not send is left out rather than printed empty."""
+        rows = [
+            ("Application", self.application_name),
+            ("AID", self.aid),
+            ("Entry", self.read_method_words),
+            ("Verification", self.verification_words),
+            ("Auth code", self.authorization_code),
+            ("Account", self.account_type.capitalize() if self.account_type else None),
+            ("ARC", self.arc),
+            ("TVR", self.tvr),
+            ("TSI", self.tsi),
+        ]
+        return [(label, value) for label, value in rows if value]
+
+    def to_json(self) -> str:
+        return json.dumps(asdict(self), sort_keys=True)
+
+    @classmethod
+    def from_json(cls, text: str | None) -> CardPresentReceipt | None:
+        if not text:
+            return None
+        data = json.loads(text)
+        return cls(**{f.name: data.get(f.name) for f in fields(cls)})
 
 
 @dataclass(frozen=True)
@@ -23,6 +100,7 @@ class Tender:
     payment_intent: str | None = None
     card_brand: str | None = None
     card_last4: str | None = None
+    card_present: CardPresentReceipt | None = None  # a card read by a reader: the EMV receipt fields
 
     @property
     def tip(self) -> Money | None:

@@ -38,6 +38,18 @@ SIMULATED_READERS = {
     "simulated-s710": "simulated_stripe_s710",
 }
 SOFTWARE_VERSION = "2.29.4.0"
+# Each network's EMV application: the AID (`receipt.dedicated_file_name`, EMV tag 84) and the
+# name the chip gives it (`application_preferred_name`), as on the networks' own cards.
+APPLICATIONS = {
+    "visa": ("A0000000031010", "Visa"),
+    "mastercard": ("A0000000041010", "Mastercard"),
+    "amex": ("A00000002501", "American Express"),
+    "discover": ("A0000001523010", "Discover"),
+    "diners": ("A0000001523010", "Diners Club"),
+    "jcb": ("A0000000651010", "JCB"),
+    "unionpay": ("A000000333010101", "UnionPay"),
+    "interac": ("A0000002771010", "Interac"),
+}
 
 
 @dataclass(frozen=True)
@@ -88,6 +100,16 @@ PRESENT_CARDS: dict[str, PresentCard] = {
     ),
     "4506445006931933": PresentCard("interac", "1933", funding="debit", country="CA", kind="interac_present"),
 }
+
+
+def _application_name(card: PresentCard) -> str:
+    """Visa and UnionPay chips name credit and debit apart ("Visa Debit"); the others do not."""
+    name = APPLICATIONS[card.brand][1]
+    if card.brand in ("visa", "unionpay"):
+        return f"{name} {'Debit' if card.funding == 'debit' else 'Credit'}"
+    return name
+
+
 DEFAULT_PRESENT = {"card_present": "4242424242424242", "interac_present": "4506445006931933"}
 
 READER_BUSY = (
@@ -489,11 +511,11 @@ class TerminalMixin:
             "receipt": {
                 "account_type": "credit" if card.funding == "credit" else "checking",
                 "application_cryptogram": secrets.token_hex(8).upper(),
-                "application_preferred_name": card.brand.upper(),
+                "application_preferred_name": _application_name(card),
                 "authorization_code": authorization,
                 "authorization_response_code": "5A33" if failed else "3030",
                 "cardholder_verification_method": card.verification,
-                "dedicated_file_name": "A0000000031010",
+                "dedicated_file_name": APPLICATIONS[card.brand][0],
                 "terminal_verification_results": "0000000000",
                 "transaction_status_information": "0000",
             },

@@ -10,6 +10,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any, Protocol
 
+from pos.domain.tender import CardPresentReceipt
+
 from .requests import ConfirmIntent, CreateIntent, CreateRefund, LabelIntent, ShowCart
 from .states import IntentStatus, ReaderActionStatus, RefundStatus
 
@@ -28,6 +30,7 @@ class Intent:
     decline_code: str | None = None
     error_code: str | None = None
     tip: int = 0  # a tip the customer added on a card reader: part of `amount`, not of the sale
+    card_present: CardPresentReceipt | None = None  # read by a reader: what its receipt must print
 
 
 @dataclass(frozen=True)

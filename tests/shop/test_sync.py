@@ -391,3 +391,39 @@ def test_a_shop_product_or_setting_with_printer_commands_in_its_text_is_not_take
         assert any("store_name" in note and "control character (ESC)" in note for note in pulled.set_aside)
     finally:
         t1.close()
+
+
+def test_a_reader_sales_emv_fields_reach_another_tills_copy(pg, shop_db, tmp_path, sandbox, api_key):
+    # EMV receipts (issue 25): the fields Stripe returned for the reader's charge travel with the
+    # tender to the shop database, so T2's copy of T1's receipt prints what T1 printed.
+    from types import SimpleNamespace
+
+    from pos.domain.receipt import render_text
+    from tests.services.conftest import sandbox_client
+    from tests.services.test_reader import Paying
+
+    client = sandbox_client(sandbox, api_key)
+    location = client.v1.terminal.locations.create({"display_name": "Shop", "address": {"country": "SG"}})
+    reader = client.v1.terminal.readers.create({"registration_code": "simulated-wpe", "location": location.id}).id
+    t1 = till(tmp_path, "T1", sandbox, api_key, shop_db)
+    t2 = till(tmp_path, "T2", sandbox, api_key, shop_db)
+    try:
+        product = t1.catalog.save(
+            Product(sku="SHOP-1", name="Flat white", category="Coffee", price=Money(550, "SGD"), tax_rate_bp=900)
+        )
+        t1.till.new_sale()
+        t1.till.cart.add(product, 1)
+        paying = Paying(SimpleNamespace(till=t1.till, sandbox=sandbox, stripe=client), reader)
+        paying.customer_taps("5555555555554444")
+        paid = paying.outcome()
+        emv = paid.receipt.tenders[0].card_present
+        assert emv is not None and emv.aid == "A0000000041010" and emv.authorization_code
+        assert t1.shop.round().complete and t2.shop.round().complete
+        copied = t2.receipts.receipt(t2.shop.receipt_from("T1", 1))
+        assert copied.tenders[0].card_present == emv
+        assert emv.aid in render_text(copied) and emv.authorization_code in render_text(copied)
+    finally:
+        t1.close()
+        t2.close()
+    (stored,) = shop_rows(pg, shop_db, "SELECT card_present FROM shop_tenders")
+    assert json.loads(stored[0])["aid"] == "A0000000041010"

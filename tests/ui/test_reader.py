@@ -88,6 +88,12 @@ def test_the_customer_taps_on_the_reader_and_the_sale_ends_with_its_receipt(qtbo
     assert "MASTERCARD **** 4444" in text and "$18.20" in text
     pi = stripe.v1.payment_intents.list().data[0]
     assert (pi.status, pi.amount, pi.payment_method_types) == ("succeeded", 1820, ["card_present"])
+    # The EMV fields Stripe returned for this charge, as card networks require on the receipt.
+    emv = stripe.v1.charges.retrieve(pi.latest_charge).payment_method_details.card_present.receipt
+    assert emv.dedicated_file_name == "A0000000041010" and emv.authorization_code
+    for label, value in (("AID", emv.dedicated_file_name), ("Auth code", emv.authorization_code)):
+        assert any(line.strip().startswith(label) and line.endswith(value) for line in text.splitlines()), text
+    assert "Contactless" in text and "Mastercard" in text
     dialog.new_sale_button.click()
     wait_idle(qtbot)
     assert window.till.cart.is_empty()

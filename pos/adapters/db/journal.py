@@ -586,8 +586,8 @@ def _add_tender(
     return int(
         conn.execute(
             "INSERT INTO tenders (sale_id, part_no, kind, state, currency, amount_minor, tendered_minor, change_minor,"
-            " rounding_minor, part_sale_id, payment_intent, card_brand, card_last4, created_at, updated_at)"
-            " VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
+            " rounding_minor, part_sale_id, payment_intent, card_brand, card_last4, card_present, created_at,"
+            " updated_at) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
             (
                 order["id"],
                 part_no,
@@ -602,6 +602,7 @@ def _add_tender(
                 intent.id if intent else None,
                 intent.card_brand if intent else None,
                 intent.card_last4 if intent else None,
+                intent.card_present.to_json() if intent and intent.card_present else None,
                 stamp,
                 stamp,
             ),

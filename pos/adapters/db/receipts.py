@@ -11,7 +11,7 @@ from sqlalchemy.engine import Engine
 from pos.domain.cart import LineTotals
 from pos.domain.money import Money
 from pos.domain.receipt import Receipt
-from pos.domain.tender import Tender, TenderKind
+from pos.domain.tender import CardPresentReceipt, Tender, TenderKind
 from pos.services.receipts import EXPORT_COLUMNS, PAGE, ReceiptQuery, ReceiptSummary, criterion
 
 from . import raw
@@ -37,6 +37,8 @@ def tender_from_row(row) -> Tender:
         payment_intent=row["payment_intent"],
         card_brand=row["card_brand"],
         card_last4=row["card_last4"],
+        # Rows from before layout 10 (and the shop's before its revision 0003) have no such column.
+        card_present=CardPresentReceipt.from_json(row["card_present"] if "card_present" in row.keys() else None),
     )
 
 

@@ -162,6 +162,8 @@ class TenderRow(SQLModel, table=True):
     payment_intent: str | None = Field(default=None, unique=True)
     card_brand: str | None = None
     card_last4: str | None = None
+    # A card read by a reader: the EMV fields its receipt prints (domain CardPresentReceipt as JSON).
+    card_present: str | None = None
     note: str | None = None  # how a returned part went back (refund id, cash handed back)
     created_at: str
     updated_at: str
@@ -338,7 +340,7 @@ _FTS = [
 DB_FILE = "pos.sqlite3"
 # The database layout this till writes (PRAGMA user_version). A database from a newer till is
 # refused rather than half-understood; an older one is migrated.
-SCHEMA_VERSION = 9
+SCHEMA_VERSION = 10
 _SQLITE_HEADER = b"SQLite format 3\x00"
 
 
@@ -398,6 +400,10 @@ def _migrate(conn, version: int) -> None:
             conn.exec_driver_sql("ALTER TABLE z_reports ADD COLUMN audit_head VARCHAR NOT NULL DEFAULT ''")
             conn.exec_driver_sql("ALTER TABLE z_reports ADD COLUMN last_void_id INTEGER NOT NULL DEFAULT 0")
     # Layout 9 only adds a table (shop_outbox), which create_all made before this ran.
+    if version < 10 and "card_present" not in _columns(conn, "tenders"):
+        # EMV receipts: a reader payment keeps the fields its receipt must print. Earlier tenders
+        # have none (their receipts printed without them).
+        conn.exec_driver_sql("ALTER TABLE tenders ADD COLUMN card_present TEXT")
 
 
 def _migrate_to_tenders(conn) -> None:

@@ -126,8 +126,8 @@ def _insert_receipt(conn: sqlite3.Connection, own_till: str, r, lines, tenders) 
     )
     conn.executemany(
         "INSERT INTO tenders (sale_id, part_no, kind, state, currency, amount_minor, tendered_minor, change_minor,"
-        " rounding_minor, payment_intent, card_brand, card_last4, created_at, updated_at)"
-        " VALUES (?,?,?,'paid',?,?,?,?,?,?,?,?,?,?)",
+        " rounding_minor, payment_intent, card_brand, card_last4, card_present, created_at, updated_at)"
+        " VALUES (?,?,?,'paid',?,?,?,?,?,?,?,?,?,?,?)",
         [
             (
                 sale_id,
@@ -141,6 +141,7 @@ def _insert_receipt(conn: sqlite3.Connection, own_till: str, r, lines, tenders) 
                 x["payment_intent"],
                 x["card_brand"],
                 x["card_last4"],
+                x["card_present"],
                 r["created_at"],
                 stamp,
             )

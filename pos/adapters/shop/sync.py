@@ -366,6 +366,7 @@ class ShopDatabaseLink:
                             "payment_intent",
                             "card_brand",
                             "card_last4",
+                            "card_present",
                         )
                     },
                 }

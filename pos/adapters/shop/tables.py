@@ -106,6 +106,7 @@ class ShopTender(ShopModel, table=True):
     payment_intent: str | None = None
     card_brand: str | None = None
     card_last4: str | None = None
+    card_present: str | None = None  # a reader payment's EMV receipt fields, as the till keeps them (0003)
 
 
 class ShopRefund(ShopModel, table=True):
