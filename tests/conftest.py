@@ -30,3 +30,12 @@ def client(sandbox, api_key):
     sandbox.faults.clear()
     yield stripe.StripeClient(api_key, base_addresses={"api": sandbox.url})
     sandbox.faults.clear()
+
+
+def pytest_terminal_summary(terminalreporter):
+    """Print what a test measured with record_property("report", …) (the sandbox's conformance
+    report): the controller gets it with the test's result, also from xdist workers."""
+    for report in terminalreporter.stats.get("passed", []):
+        for name, value in getattr(report, "user_properties", []):
+            if name == "report" and report.when == "call":
+                terminalreporter.write_line(f"{report.nodeid}: {value}")
