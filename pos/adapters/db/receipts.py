@@ -37,7 +37,7 @@ def tender_from_row(row) -> Tender:
         payment_intent=row["payment_intent"],
         card_brand=row["card_brand"],
         card_last4=row["card_last4"],
-        # Rows from before layout 10 (and the shop's before its revision 0003) have no such column.
+        # Rows from before layout 10 (and the shop's before its revision 0004) have no such column.
         card_present=CardPresentReceipt.from_json(row["card_present"] if "card_present" in row.keys() else None),
     )
 

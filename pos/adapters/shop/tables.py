@@ -106,7 +106,7 @@ class ShopTender(ShopModel, table=True):
     payment_intent: str | None = None
     card_brand: str | None = None
     card_last4: str | None = None
-    card_present: str | None = None  # a reader payment's EMV receipt fields, as the till keeps them (0003)
+    card_present: str | None = None  # a reader payment's EMV receipt fields, as the till keeps them (0004)
 
 
 class ShopRefund(ShopModel, table=True):

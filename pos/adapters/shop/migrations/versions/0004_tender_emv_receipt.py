@@ -4,8 +4,8 @@ A reader payment's application name, AID, read method, cardholder verification, 
 code, account type, ARC, TVR and TSI (Stripe's `payment_method_details.card_present`), as the
 till stores them on its tender (JSON), so another till's copy prints what the selling till did.
 
-Revision ID: 0003
-Revises: 0002
+Revision ID: 0004
+Revises: 0003
 Create Date: 2026-12-06
 """
 
@@ -14,8 +14,8 @@ from typing import Sequence, Union
 import sqlalchemy as sa
 from alembic import op
 
-revision: str = "0003"
-down_revision: Union[str, Sequence[str], None] = "0002"
+revision: str = "0004"
+down_revision: Union[str, Sequence[str], None] = "0003"
 branch_labels: Union[str, Sequence[str], None] = None
 depends_on: Union[str, Sequence[str], None] = None
 
