@@ -88,12 +88,15 @@ def take_cash(due: Money, tendered: Money, step: int) -> CashPayment:
     """Cash that covers the (rounded) amount due settles the sale with change; less is part of it."""
     if tendered.currency != due.currency:
         raise CashError(f"Cash is taken in {due.currency}.")
+    zero = Money.zero(due.currency)
+    if due.minor == 0 and tendered.minor >= 0:
+        # A free sale (a 100 % discount): it settles with nothing paid, anything handed over goes back.
+        return CashPayment(due, tendered, zero, tendered, zero)
     if tendered.minor <= 0:
         raise CashError("Type the cash the customer handed over.")
     if due.minor <= 0:
         raise CashError("Nothing is left to pay.")
     cash_due = round_cash(due, step)
-    zero = Money.zero(due.currency)
     if cash_due.minor <= 0:
         # Less than half the smallest coin is left: rounding takes it away, nothing is paid in cash.
         raise CashError(f"What is left ({due}) rounds to nothing in cash.")

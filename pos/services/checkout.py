@@ -11,11 +11,12 @@ from __future__ import annotations
 
 import logging
 import threading
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 import uuid
 from collections import defaultdict
 from typing import Callable
 
+from pos.domain.card_amounts import card_problem, part_problem
 from pos.domain.cart import Cart
 from pos.domain.cash import CashError, take_cash
 from pos.domain.money import Money
@@ -85,8 +86,9 @@ class Checkout:
         if cart.is_empty():
             raise CheckoutError("The cart is empty.")
         totals = cart.totals()
-        if totals.total.minor <= 0:
-            raise CheckoutError("The total must be more than zero to take a card payment.")
+        if totals.total.minor < 0:
+            raise CheckoutError("The total cannot be less than zero.")
+        # A sale of 0.00 (a 100 % discount) starts too: it ends as a receipt through take_cash.
         create = CreateIntent(totals.total, uuid.uuid4().hex, self._till_id(), on_reader)
         try:
             sale = self.journal.begin_sale(totals, cart.tax_inclusive, create, [line.product.id for line in cart.lines])
@@ -111,6 +113,12 @@ class Checkout:
         (nothing is sent anew), `stop` cancels the reader's wait (a tap that beat it still pays)."""
         with self.sale_lock(sale_id):
             try:
+                sale = self.journal.sale(sale_id)
+                too_small = card_problem(Money(sale.total_minor, sale.currency))
+                if sale.state is SaleState.STARTED and too_small:
+                    # Checked before Stripe hears of it: no intent to cancel; closed as Stripe's refusal would.
+                    self.journal.close_sale(sale_id, SaleState.ABANDONED, too_small)
+                    return Failed(f"{too_small} {NOT_CHARGED}", sale_closed=True)
                 phases = SalePhases(
                     self.journal,
                     self.gateway,
@@ -120,7 +128,7 @@ class Checkout:
                     watch=watch,
                     stop=stop,
                 )
-                result = settle(phases, self.journal.sale(sale_id))
+                result = settle(phases, sale)
             except StorageError as exc:
                 return self._storage_failed(sale_id, exc)
             except Exception as exc:  # noqa: BLE001 - the cashier must learn whether money moved, whatever broke
@@ -158,6 +166,9 @@ class Checkout:
                 if ready is not None:
                     return ready
                 payment = take_cash(self.journal.due(sale_id), tendered, rounding_step)
+                problem = None if payment.settles else part_problem(payment.due, payment.applied)
+                if problem:
+                    return Failed(f"{problem} The cash was not taken.")
                 result = self.journal.take_cash(sale_id, payment)
                 crash_point("after_cash_recorded")
                 return result
@@ -184,6 +195,13 @@ class Checkout:
                 ready = self._ready_for_parts(sale_id)
                 if ready is not None:
                     return ready
+                if not (watch or stop):
+                    # Before any part is taken: an amount Stripe would refuse, or one that would leave
+                    # a rest no card can pay, is refused here with what would work.
+                    due = self.journal.due(sale_id)
+                    problem = card_problem(amount) or (part_problem(due, amount) if amount <= due else None)
+                    if problem:
+                        return Failed(f"{problem} {NOT_CHARGED}")
                 part = self.journal.unfinished_part(sale_id)
                 if (watch or stop) and part is None:
                     return Declined(f"Nothing is waiting on the card reader. {NOT_CHARGED}", "not_waiting")
@@ -216,6 +234,10 @@ class Checkout:
                 return self._storage_failed(sale_id, exc, unexpected=True)
             if isinstance(result, Closed):
                 return Failed(f"This card payment was closed ({result.note}). {NOT_CHARGED}")
+            if isinstance(result, Failed) and result.sale_closed:
+                # Only the card part's own row closed (Stripe refused it, say): the sale and its paid
+                # parts stay, owing what they owed. Never let the till drop them.
+                return replace(result, sale_closed=False)
             return result
 
     def _ready_for_parts(self, sale_id: int) -> ChargeResult | None:

@@ -57,6 +57,7 @@ from datetime import datetime, timezone
 from enum import StrEnum
 from typing import Callable
 
+from pos.domain.card_amounts import card_minimum
 from pos.domain.declines import cashier_message, reader_message
 from pos.domain.money import Money
 
@@ -521,7 +522,7 @@ def gateway_message(exc: Exception) -> str:
 
 def _rejection_message(exc: RequestRejected, sale: SaleRecord) -> str:
     if exc.code == "amount_too_small":
-        return f"Card payments must be more than {Money(sale.total_minor, sale.currency)} (Stripe's minimum): {exc}"
+        return f"A card payment must be at least {card_minimum(sale.currency)} (Stripe's minimum): {exc}"
     if exc.code == "amount_too_large":
         return f"The total is more than a card payment can take: {exc}"
     return f"Stripe refused the payment: {exc}"

@@ -231,3 +231,90 @@ def test_a_void_whose_refund_answer_is_lost_stays_open_and_recovery_gives_the_pa
     assert again.voided and again.cash == sgd(100)
     assert len(shop.stripe.v1.refunds.list({"payment_intent": intent.id}).data) == 1
     check_invariants(db(shop), shop.stripe)
+
+
+# -- issue 23: the money paths of a sale paid in parts ---------------------------------------
+
+
+def test_a_card_part_stripe_refuses_leaves_the_paid_cash_part_paid_and_the_sale_owing_the_rest(shop, sandbox):
+    """Issue 23, finding 1: a refused card part closed only its own row, but the till dropped the
+    whole sale (due back to the full total, the paid cash forgotten)."""
+    shop.cart_of((shop.latte, 2), (shop.bun, 1))  # 14.80
+    assert isinstance(shop.till.pay_cash(sgd(500)), PartPaid)
+    sale_id = shop.till.sale_id
+    # Stripe refuses the part's create (HTTP 400, as its minimum or a currency rule would).
+    sandbox.faults.arm("/v1/payment_intents", method="POST", status=400)
+    refused = shop.till.pay_card(sgd(980), "pm_card_visa")
+    assert isinstance(refused, Failed) and not refused.sale_closed
+    assert shop.till.sale_id == sale_id and shop.till.amount_due() == sgd(980)
+    assert [(t.kind, t.amount) for t in shop.till.tenders()] == [(TenderKind.CASH, sgd(500))]
+    paid = shop.till.pay_card(sgd(980), "pm_card_visa")
+    assert isinstance(paid, Paid) and [t.amount for t in paid.receipt.tenders] == [sgd(500), sgd(980)]
+    check_invariants(db(shop), shop.stripe)
+
+
+def test_a_part_that_would_leave_less_than_a_card_can_take_is_refused_before_it_is_taken(shop):
+    """Issue 23, finding 1: 17.90 cash of 18.20 left 0.30 that Stripe refused on the card."""
+    shop.cart_of((shop.latte, 2), (shop.bun, 1))  # 14.80
+    short = shop.till.pay_cash(sgd(1450))  # would leave 0.30
+    assert isinstance(short, Failed)
+    assert short.message == (
+        "That would leave SGD 0.30 to pay, which a card cannot take (Stripe's minimum is SGD 0.50). "
+        "Take all SGD 14.80 now, or SGD 14.30 in this part. The cash was not taken."
+    )
+    assert shop.till.tenders() == () and shop.till.amount_due() == sgd(1480)
+    small_card = shop.till.pay_card(sgd(30), "pm_card_visa")
+    assert isinstance(small_card, Failed) and "Stripe's minimum is SGD 0.50" in small_card.message
+    card_first = shop.till.pay_card(sgd(1450), "pm_card_visa")  # a card part leaving 0.30 likewise
+    assert isinstance(card_first, Failed) and "SGD 14.30 in this part" in card_first.message
+    assert shop.stripe.v1.payment_intents.list().data == []  # nothing reached Stripe
+    assert isinstance(shop.till.pay_cash(sgd(1430)), PartPaid)
+    paid = shop.till.pay_card(sgd(50), "pm_card_visa")
+    assert isinstance(paid, Paid) and [t.amount for t in paid.receipt.tenders] == [sgd(1430), sgd(50)]
+    check_invariants(db(shop), shop.stripe)
+
+
+def test_a_three_decimal_cash_part_must_leave_a_rest_in_whole_card_steps(shop):
+    """Issue 23, finding 1 in KWD: 1.005 cash of 1.230 left 0.225, which Stripe refuses (whole tens of fils)."""
+    kwd = shop.catalog.save(
+        Product(sku="KW", name="Dates", category="Food", price=Money(1230, "KWD"), tax_rate_bp=0, barcode="444")
+    )
+    till = Till(shop.checkout, "KWD", True)
+    till.cart.add(kwd, 1)
+    odd = till.pay_cash(Money(1005, "KWD"))
+    assert isinstance(odd, Failed) and "KWD cards take whole steps of KWD 0.010" in odd.message
+    assert "KWD 1.000 in this part" in odd.message and till.tenders() == ()
+    assert isinstance(till.pay_cash(Money(1000, "KWD")), PartPaid)
+    paid = till.pay_card(Money(230, "KWD"), "pm_card_visa")
+    assert isinstance(paid, Paid) and paid.receipt.total == Money(1230, "KWD")
+    check_invariants(db(shop), shop.stripe)
+
+
+def test_a_card_sale_under_stripes_minimum_names_the_minimum_and_never_reaches_stripe(shop):
+    """Issue 23, finding 8 (part): the message said "more than SGD 0.30" (the sale's own total)."""
+    mint = shop.catalog.save(
+        Product(sku="MNT", name="Mint", category="Sweets", price=sgd(30), tax_rate_bp=0, barcode="555")
+    )
+    shop.cart_of((mint, 1))
+    refused = shop.till.pay("pm_card_visa")
+    assert isinstance(refused, Failed)
+    assert refused.message == "A card cannot take SGD 0.30: Stripe's minimum is SGD 0.50. Nothing was charged."
+    assert shop.stripe.v1.payment_intents.list().data == []
+    assert isinstance(shop.till.pay_cash(sgd(50)), Paid)  # the cart, in cash
+    check_invariants(db(shop), shop.stripe)
+
+
+def test_a_free_sale_ends_as_a_receipt(shop):
+    """Issue 23, finding 14: a 100 % discount could not end ("…to take a card payment" for cash)."""
+    from pos.domain.discounts import Discount, DiscountKind
+
+    cart = shop.cart_of((shop.latte, 1))
+    cart.discount_cart(Discount(DiscountKind.PERCENT, 10000, "voucher"))
+    assert shop.till.amount_due() == sgd(0)
+    card = shop.till.pay("pm_card_visa")
+    assert isinstance(card, Failed) and "Stripe's minimum is SGD 0.50" in card.message
+    paid = shop.till.pay_cash(sgd(0))
+    assert isinstance(paid, Paid) and paid.receipt.total == sgd(0) and paid.receipt.receipt_no == 1
+    assert "Total" in render_text(paid.receipt) or "TOTAL" in render_text(paid.receipt)
+    assert shop.stripe.v1.payment_intents.list().data == []
+    check_invariants(db(shop), shop.stripe)
