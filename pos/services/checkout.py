@@ -246,6 +246,10 @@ class Checkout:
         sale = self.journal.sale(sale_id)
         if sale.state is SaleState.SPLIT:
             return None
+        if sale.state is SaleState.VOIDING:
+            return Failed(
+                f"This sale is being voided: press Void sale again to finish giving the paid parts back. {NOT_CHARGED}"
+            )
         if sale.state is SaleState.STARTED:
             # No intent id was journaled, so no confirm was sent: nothing was charged to cancel.
             if self.journal.split(sale_id).state is SaleState.SPLIT:
@@ -270,13 +274,15 @@ class Checkout:
         Stripe (each exactly once), then the cash is handed back and the sale closed."""
         with self.sale_lock(sale_id):
             sale = self.journal.sale(sale_id)
-            if sale.state is not SaleState.SPLIT:
+            if sale.state not in (SaleState.SPLIT, SaleState.VOIDING):
                 result = self.abandon_locked(sale_id, reason)
                 if isinstance(result, (Paid, Pending)):
                     return VoidResult(
                         False, "The card payment went through or may still; it cannot be voided here.", result
                     )
                 return VoidResult(True, "The sale was voided. Nothing had been paid.")
+            # Journaled first: whatever order the parts' answers come in, none completes the sale now.
+            self.journal.begin_void(sale_id)
             returned: list[Money] = []
             for part in self.journal.parts(sale_id):
                 if part.state in (SaleState.ABANDONED, SaleState.PARKED, SaleState.RETURNED):

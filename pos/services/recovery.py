@@ -25,7 +25,7 @@ from typing import Callable, ContextManager
 from pos.domain.money import Money
 
 from .gateway import GatewayError, PaymentGateway
-from .outcomes import Closed, Paid, Pending, SaleResult
+from .outcomes import Closed, Paid, PartPaid, Pending, SaleResult
 from .phases import settle
 from .sale_phases import NEVER_CREATED, Goal, SalePhases
 from .sales import Journal, JournalIntegrityError, SaleRecord, StorageError
@@ -120,6 +120,14 @@ def _report(sale: SaleRecord, result: SaleResult) -> Recovered:
     if isinstance(result, Closed):
         return Recovered(
             sale.id, RecoveryOutcome.ABANDONED, f"{label}: the payment had been cancelled; nothing was charged."
+        )
+    if isinstance(result, PartPaid):
+        # A card part of a sale paid in parts went through; the sale itself comes back to the counter
+        # (Till.restore_split_sale) to take the rest or finish its void.
+        return Recovered(
+            sale.id,
+            RecoveryOutcome.RECEIPT_SAVED,
+            f"{label}: a card part of {amount} had gone through and is recorded on its sale.",
         )
     if isinstance(result, Pending):
         return Recovered(sale.id, RecoveryOutcome.PENDING, f"{label} ({amount}): {result.message}")

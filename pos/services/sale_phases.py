@@ -25,7 +25,9 @@ closing the sale as `split` instead: its own intent is cancelled (or found
 paid: then the card paid it all). Each card part is then a sale row of its own
 (`order_id` set, no lines) running CHARGE from `started`; its `succeeded`
 records the part's tender, and the receipt when the parts cover the total.
-Voiding a sale with paid card parts runs VOID on each part:
+Voiding a sale with paid card parts first journals the sale as `voiding` (from then on a part
+found paid, by a lost answer or a tap that beat the cancel, records its tender but never the
+receipt), then runs VOID on each part, and closes the sale once every part is given back:
 
     recovery point   VOID (a paid card part)            PARK (recovery)
     paid             journal the return, then ask       the part stands (its sale
@@ -143,6 +145,7 @@ class SalePhases(Phases[SaleRecord, SaleResult]):
             SaleState.ABANDONED: self._from_closed,
             SaleState.PARKED: self._from_closed,
             SaleState.SPLIT: self._from_closed,
+            SaleState.VOIDING: self._from_closed,
             SaleState.RETURN_SENT: self._from_return_sent,
             SaleState.RETURNED: self._from_closed,
         }[record.state]

@@ -24,6 +24,10 @@ class SaleState(StrEnum):
     # A sale paid in several tenders: its own intent (if any) cancelled, its parts in `tenders`,
     # each card part a sale row of its own (order_id) that runs the states above.
     SPLIT = "split"
+    # A sale paid in parts that the cashier is voiding: journaled before any part is given back, so a
+    # card part whose payment lands now (a lost answer, a tap that beat the cancel) records its tender
+    # and is given back too, and never completes the sale with a receipt. Closed as abandoned at the end.
+    VOIDING = "voiding"
     # A paid card part of a sale that was voided before it was complete: given back through Stripe.
     RETURN_SENT = "return_sent"  # the refund is journaled; Stripe's answer not yet written
     RETURNED = "returned"

@@ -192,7 +192,11 @@ class Till:
         return result
 
     def _split(self) -> bool:
-        return self._sale_id is not None and self.checkout.journal.sale(self._sale_id).state is SaleState.SPLIT
+        # A sale being voided takes no payment: its tenders refuse it (Checkout._ready_for_parts).
+        return self._sale_id is not None and self.checkout.journal.sale(self._sale_id).state in (
+            SaleState.SPLIT,
+            SaleState.VOIDING,
+        )
 
     def _sale_for(self, cart: Cart, on_reader: bool = False) -> ChargeResult | None:
         """The sale paying for the cart as it is now: the open one, or a new one (None: ready).
@@ -247,6 +251,8 @@ class Till:
             self._sale_id, self._sale_version = sale.id, self.cart.version
             due = self.checkout.journal.due(sale.id)
             paid = sum((t.amount for t in tenders), Money(0, sale.currency))
+            if sale.state is SaleState.VOIDING:
+                return f"A sale being voided was reopened ({paid} paid): void it again to give the paid parts back."
             return f"A sale paid in part was reopened: {paid} paid, {due} still to pay. Take the rest, or void it."
         return None
 

@@ -165,3 +165,76 @@ def test_changed_cart_while_the_last_payment_is_unknown(make_shop, sandbox):
     paid = shop.till.pay("pm_card_visa")
     assert isinstance(paid, Paid) and not paid.earlier and paid.receipt.total.minor == 320
     finish(shop, paid)
+
+
+def test_a_void_that_finds_a_lost_card_part_paid_closes_the_sale_with_no_receipt(make_shop, sandbox):
+    """Issue 23, finding 11: the VOID phase found the part paid, finish_part wrote the order's receipt
+    (the parts covered the total), the refund marked its tender returned and close_voided, which only
+    closed a `split` sale, left receipt 0001 `paid` with both tenders returned."""
+    import sqlite3
+
+    from pos.domain.money import Money
+    from pos.services.checkout import PartPaid
+
+    shop = make_shop(retries=0)
+    shop.cart_of((shop.latte, 2))  # 11.60
+    assert isinstance(shop.till.pay_cash(Money(300, "SGD")), PartPaid)
+    sale_id = shop.till.sale_id
+    sandbox.faults.arm(CONFIRM, drop=True)  # the part succeeds at Stripe; its answer is lost
+    sandbox.faults.arm("/v1/payment_intents/*", method="GET", status=503, count=1)  # and the lookup fails
+    unknown = shop.till.pay_card(Money(860, "SGD"), "pm_card_visa")
+    assert isinstance(unknown, Pending) and "Do NOT take another payment" in unknown.message
+    voided = shop.till.void_sale("customer left")
+    assert voided.voided and voided.cash == Money(300, "SGD")
+    assert voided.message == "The sale was voided: SGD 8.60 given back to the card; hand back SGD 3.00 in cash."
+    (intent,) = shop.stripe.v1.payment_intents.list().data
+    assert intent.status == "succeeded"
+    assert [r.amount for r in shop.stripe.v1.refunds.list({"payment_intent": intent.id}).data] == [860]
+    conn = sqlite3.connect(shop.data_dir / "pos.sqlite3")
+    assert conn.execute("SELECT count(*) FROM receipts").fetchone()[0] == 0
+    assert conn.execute("SELECT state FROM sales WHERE id = ?", (sale_id,)).fetchone()[0] == "abandoned"
+    assert conn.execute("SELECT kind, state FROM tenders ORDER BY part_no").fetchall() == [
+        ("cash", "returned"),
+        ("card", "returned"),
+    ]
+    conn.close()
+    assert shop.till.sale_id is None
+    finish(shop, voided)
+
+
+def test_a_paid_part_found_while_voiding_is_given_back_by_the_next_void_after_a_restart(make_shop, sandbox):
+    """Issue 23, finding 11, answers in another order: the void cannot reach Stripe, the till restarts,
+    recovery finds the part paid (a tender, no receipt: the sale is being voided), and the cashier's
+    second void gives it back and closes the sale."""
+    import sqlite3
+
+    from pos.domain.money import Money
+    from pos.services import recovery
+    from pos.services.checkout import PartPaid
+    from pos.services.till import Till
+
+    shop = make_shop(retries=0)
+    shop.cart_of((shop.latte, 2))  # 11.60
+    assert isinstance(shop.till.pay_cash(Money(300, "SGD")), PartPaid)
+    sandbox.faults.arm(CONFIRM, drop=True)
+    sandbox.faults.arm("/v1/payment_intents/*", method="GET", status=503, count=2)
+    assert isinstance(shop.till.pay_card(Money(860, "SGD"), "pm_card_visa"), Pending)
+    stuck = shop.till.void_sale("customer left")  # the part's lookup fails again: the sale stays open
+    assert not stuck.voided
+    refused = shop.till.pay_cash(Money(860, "SGD"))
+    assert isinstance(refused, Failed) and "being voided" in refused.message
+    # A restart: recovery settles the part first (the sale is not this new till's yet).
+    results = recovery.recover(shop.journal, shop.gateway)
+    assert [r.message.split(":")[1].strip() for r in results] == [
+        "a card part of SGD 8.60 had gone through and is recorded on its sale."
+    ]
+    conn = sqlite3.connect(shop.data_dir / "pos.sqlite3")
+    assert conn.execute("SELECT count(*) FROM receipts").fetchone()[0] == 0
+    till = Till(shop.checkout, "SGD", True)
+    message = till.restore_split_sale(shop.catalog)
+    assert message == "A sale being voided was reopened (SGD 11.60 paid): void it again to give the paid parts back."
+    voided = till.void_sale("customer left")
+    assert voided.voided and voided.cash == Money(300, "SGD") and "SGD 8.60 given back" in voided.message
+    assert conn.execute("SELECT count(*) FROM receipts").fetchone()[0] == 0
+    conn.close()
+    finish(shop, voided)

@@ -279,3 +279,28 @@ def test_a_reader_sale_with_a_tip_is_refunded_through_stripe_without_the_card(sh
     given = shop.stripe.v1.refunds.list({"payment_intent": card.payment_intent}).data
     assert [r.amount for r in given] == [580]
     check_invariants(shop.data_dir / "pos.sqlite3", shop.stripe)
+
+
+def test_a_tap_that_beats_the_voids_cancel_is_given_back_and_leaves_no_receipt(shop, reader):
+    """Issue 23, finding 11 on the reader: the rest of a half-cash sale is on the reader, the customer
+    taps just as the cashier voids. The part paid the rest, but the sale is voided: the card part is
+    refunded once, the cash handed back, and no receipt is left behind."""
+    import sqlite3
+
+    from pos.services.requests import ProcessOnReader
+
+    shop.cart_of((shop.latte, 2))  # 11.60
+    assert isinstance(shop.till.pay_cash(sgd(500)), PartPaid)
+    sale_id = shop.till.sale_id
+    waiting = shop.till.pay_card(sgd(660), ProcessOnReader(reader))
+    assert type(waiting).__name__ == "OnReader"
+    shop.stripe.v1.test_helpers.terminal.readers.present_payment_method(reader, {})  # the tap lands first
+    voided = shop.till.void_sale("customer left")
+    assert voided.voided and voided.cash == sgd(500) and "SGD 6.60 given back to the card" in voided.message
+    (intent,) = shop.stripe.v1.payment_intents.list().data
+    assert [r.amount for r in shop.stripe.v1.refunds.list({"payment_intent": intent.id}).data] == [660]
+    conn = sqlite3.connect(shop.data_dir / "pos.sqlite3")
+    assert conn.execute("SELECT count(*) FROM receipts").fetchone()[0] == 0
+    assert conn.execute("SELECT state FROM sales WHERE id = ?", (sale_id,)).fetchone()[0] == "abandoned"
+    conn.close()
+    check_invariants(shop.data_dir / "pos.sqlite3", shop.stripe)

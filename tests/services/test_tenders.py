@@ -216,7 +216,8 @@ def test_a_void_whose_refund_answer_is_lost_stays_open_and_recovery_gives_the_pa
     sandbox.faults.arm("/v1/refunds", method="POST", drop=True, count=3)
     voided = shop.till.void_sale("customer left")
     assert not voided.voided and "do not give it back another way" in voided.message
-    assert shop.journal.sale(sale_id).state is SaleState.SPLIT  # open, its cash still in the drawer
+    # Open, its cash still in the drawer, and marked as being voided: no part can complete it now.
+    assert shop.journal.sale(sale_id).state is SaleState.VOIDING
     (part,) = shop.journal.parts(sale_id)
     assert part.state is SaleState.RETURN_SENT
     # Recovery (the till's timer, or `pos recover`) asks again with the same key: Stripe answers once.

@@ -430,6 +430,16 @@ class SqlJournal:
                 (TenderState.RETURNED, note, stamp, part_id),
             )
 
+    def begin_void(self, sale_id: int) -> SaleRecord:
+        """The cashier is voiding a sale paid in parts: from now on a card part that turns out paid
+        records its tender without completing the sale (finish_part writes receipts only while `split`)."""
+        with self._write() as conn:
+            conn.execute(
+                "UPDATE sales SET state = ?, updated_at = ? WHERE id = ? AND state = ? AND order_id IS NULL",
+                (SaleState.VOIDING, now_iso(), sale_id, SaleState.SPLIT),
+            )
+            return _sale(conn.execute("SELECT * FROM sales WHERE id = ?", (sale_id,)).fetchone())
+
     def close_voided(self, sale_id: int, note: str) -> None:
         """A voided sale whose card parts were all given back: its cash goes back too, and it is closed."""
         stamp = now_iso()
@@ -446,8 +456,8 @@ class SqlJournal:
                 (TenderState.RETURNED, stamp, sale_id, TenderKind.CASH, TenderState.PAID),
             )
             conn.execute(
-                "UPDATE sales SET state = ?, note = ?, updated_at = ? WHERE id = ? AND state = ?",
-                (SaleState.ABANDONED, note, stamp, sale_id, SaleState.SPLIT),
+                "UPDATE sales SET state = ?, note = ?, updated_at = ? WHERE id = ? AND state IN (?, ?)",
+                (SaleState.ABANDONED, note, stamp, sale_id, SaleState.SPLIT, SaleState.VOIDING),
             )
 
     def parts(self, sale_id: int) -> list[SaleRecord]:
@@ -479,10 +489,11 @@ class SqlJournal:
             return Money(_due(conn, order), order["currency"])
 
     def split_sales(self, till_id: str) -> list[SaleRecord]:
-        """This till's sales being paid in parts (left open by a crash, or between two tenders)."""
+        """This till's sales being paid in parts or voided (left open by a crash, or between two tenders)."""
         with self._connection() as conn:
             rows = conn.execute(
-                "SELECT * FROM sales WHERE till_id = ? AND state = ? ORDER BY id", (till_id, SaleState.SPLIT)
+                "SELECT * FROM sales WHERE till_id = ? AND state IN (?, ?) ORDER BY id",
+                (till_id, SaleState.SPLIT, SaleState.VOIDING),
             ).fetchall()
         return [_sale(r) for r in rows]
 
