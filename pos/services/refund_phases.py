@@ -1,6 +1,9 @@
 """A refund's phases: journaled as sent, then Stripe asked with the refund's own key.
 
-    sent        given in cash: done (numbered) at once, in the order of the refund's pieces
+    sent        given in cash, at the drawer (the first pass, or the cashier handing it over
+                now): done (numbered), in the order of the refund's pieces; the drawer opens
+                for each such piece. Recovery has no drawer: the piece stays sent (counted as
+                owed on the receipt, not as cash out) and the cashier is told to hand it over
                 within 23 h: ask Stripe (same key, same request; one retry if no answer),
                 later: find it among the payment's refunds by its refund_key metadata
     succeeded   the numbered refund receipt (written with Stripe's yes)
@@ -17,6 +20,7 @@ from dataclasses import dataclass
 from datetime import datetime, timezone
 from typing import Callable
 
+from pos.domain.money import Money
 from pos.domain.refunds import RefundReceipt
 
 from .crashpoints import crash_point
@@ -48,7 +52,22 @@ class RefundFailed:
     outcome_unknown: bool = False
 
 
-RefundResult = Refunded | RefundFailed
+@dataclass(frozen=True)
+class CashOwed:
+    """A cash piece of a refund that no drawer opened for yet: still owed to the customer."""
+
+    record: RefundRecord
+
+    @property
+    def amount(self) -> Money:
+        return Money(self.record.amount_minor, self.record.currency)
+
+    @property
+    def message(self) -> str:
+        return f"{self.amount} in cash is still to be handed over; no cash left the drawer for it yet."
+
+
+RefundResult = Refunded | RefundFailed | CashOwed
 Step = Next[RefundRecord] | RefundResult
 
 
@@ -57,9 +76,14 @@ def refund_key_for(refund_key: str) -> str:
 
 
 class RefundPhases(Phases[RefundRecord, RefundResult]):
-    def __init__(self, journal: RefundJournal, gateway: PaymentGateway, now: datetime | None = None):
+    def __init__(
+        self, journal: RefundJournal, gateway: PaymentGateway, now: datetime | None = None, *, at_drawer: bool = False
+    ):
+        """`at_drawer`: a cashier is at the till and its drawer opens for each cash piece done here
+        (the refund dialog); recovery runs without, so it never marks cash as handed over."""
         self.journal, self.gateway = journal, gateway
         self.now = now or datetime.now(timezone.utc)
+        self.at_drawer = at_drawer
 
     def phase(self, record: RefundRecord) -> Callable[[RefundRecord], Step]:
         return {
@@ -70,6 +94,8 @@ class RefundPhases(Phases[RefundRecord, RefundResult]):
 
     def _from_sent(self, record: RefundRecord) -> Step:
         if record.request is None:
+            if not self.at_drawer:
+                return CashOwed(record)  # no drawer opened for it: it stays owed, and the cashier is told
             # Given back from the drawer: nothing to ask anyone, so it is done (and numbered) now.
             return self._succeeded(record, None)
         if self.now - datetime.fromisoformat(record.created_at) < KEY_WINDOW:

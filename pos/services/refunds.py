@@ -21,12 +21,12 @@ from pos.domain.tender import TenderKind
 from .crashpoints import crash_point
 from .gateway import PaymentGateway
 from .phases import settle
-from .refund_journal import RefundBasis, RefundJournal
-from .refund_phases import NOT_REFUNDED, RefundFailed, Refunded, RefundPhases, RefundResult
+from .refund_journal import RefundBasis, RefundJournal, RefundRecord
+from .refund_phases import NOT_REFUNDED, CashOwed, RefundFailed, Refunded, RefundPhases, RefundResult
 from .requests import CreateRefund, RefundReason
 from .sales import StorageError
 
-__all__ = ["ClaimAnswer", "RefundClaims", "RefundFailed", "Refunded", "Refunds"]
+__all__ = ["CashOwed", "ClaimAnswer", "RefundClaims", "RefundFailed", "Refunded", "Refunds"]
 
 
 @dataclass(frozen=True)
@@ -111,9 +111,13 @@ class Refunds:
             return RefundFailed(str(exc))
         except StorageError as exc:
             return RefundFailed(f"{exc} {NOT_REFUNDED}")
-        results = [settle(RefundPhases(self.journal, self.gateway), record) for record in records]
+        # The refund dialog opens the drawer for each cash piece in the result.
+        return self._settle_at_drawer(records, note)
+
+    def _settle_at_drawer(self, records: list[RefundRecord], note: str | None = None) -> RefundResult:
+        results = [settle(RefundPhases(self.journal, self.gateway, at_drawer=True), record) for record in records]
         done = [r.refund for r in results if isinstance(r, Refunded)]
-        failed = [r for r in results if isinstance(r, RefundFailed)]
+        failed = [r for r in results if isinstance(r, (RefundFailed, CashOwed))]
         # A piece that did not go through gives its claim back (not one whose outcome is unknown).
         self._release(
             [
@@ -166,12 +170,30 @@ class Refunds:
         """What can still be refunded on a receipt, line by line (for the refund dialog)."""
         return self.journal.basis(receipt_id)
 
+    def cash_owed(self) -> list[RefundRecord]:
+        """Cash pieces of refunds that no drawer opened for yet (left by a crash): owed to customers."""
+        return [r for r in self.journal.unfinished_refunds() if r.request is None]
+
+    def hand_over_cash(self, receipt_id: int) -> RefundResult:
+        """The cashier hands over the cash still owed on a receipt: the same phase as the first pass,
+        at the drawer (which the refund dialog opens for each piece in the result)."""
+        owed = [r for r in self.cash_owed() if r.receipt_id == receipt_id]
+        if not owed:
+            return RefundFailed("No cash is owed on this receipt.")
+        return self._settle_at_drawer(owed)
+
     def recover(self, now: datetime | None = None) -> list[str]:
         """Settle refunds left unanswered (crash, network); returns what happened, for the cashier."""
         messages = []
         for record in self.journal.unfinished_refunds():
             result = settle(RefundPhases(self.journal, self.gateway, now), record)
-            if isinstance(result, Refunded):
+            if isinstance(result, CashOwed):
+                receipt_no = self.journal.basis(record.receipt_id).receipt_no
+                messages.append(
+                    f"Hand over {result.amount} in cash for receipt {receipt_no:04d}: a refund stopped before "
+                    "the drawer opened for it. Open the receipt's refund and press Hand over cash."
+                )
+            elif isinstance(result, Refunded):
                 messages.append(
                     f"Recovered refund {result.refund.refund_no:04d} of {result.refund.amount} "
                     f"for receipt {result.refund.receipt_no:04d}."

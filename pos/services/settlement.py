@@ -24,4 +24,6 @@ def settle_unfinished(till: Till, refunds: Refunds) -> Settled:
     every unanswered refund. Runs only in the process that holds the data folder."""
     checkout = till.checkout
     results = recovery.recover(checkout.journal, checkout.gateway, exclude=till.owns, lock_for=checkout.sale_lock)
-    return Settled([r.message for r in results] + refunds.recover(), any(r.needs_person for r in results))
+    messages = [r.message for r in results] + refunds.recover()
+    # Cash still owed to a customer needs the cashier at the drawer, as a pending payment needs a look.
+    return Settled(messages, any(r.needs_person for r in results) or bool(refunds.cash_owed()))

@@ -749,7 +749,10 @@ class MainWindow(QMainWindow):
                 self.cart_panel.refresh()
                 self._cart_changed()
                 messages = [*messages, restored]
+        again = quiet and messages == self.last_recovery  # the timer's round said nothing new (cash still owed)
         self.last_recovery = messages
+        if again and messages:
+            return
         if not messages:
             if not quiet:
                 self.say("No unfinished payments.")

@@ -92,6 +92,11 @@ class RefundDialog(QDialog):
         self.result_view.setVisible(False)
         self.confirm = named(QPushButton("Refund"), "confirmRefundButton")
         self.confirm.setMinimumHeight(44)
+        # Cash a refund still owes (it stopped before the drawer opened for it): handed over from here.
+        owed = sum(r.amount_minor for r in context.refunds.cash_owed() if r.receipt_id == receipt_id)
+        owed_text = Money(owed, self.basis.currency).format(self.locale_name)
+        self.hand_over = named(QPushButton(f"Hand over {owed_text} in cash"), "handOverCashButton")
+        self.hand_over.setVisible(owed > 0)
 
         form = QFormLayout()
         form.addRow("Amount", self.amount)
@@ -108,13 +113,32 @@ class RefundDialog(QDialog):
         layout.addWidget(self.message)
         layout.addWidget(self.result_view, 1)
         layout.addWidget(self.print_message)
+        layout.addWidget(self.hand_over)
         layout.addWidget(self.confirm)
 
         self.by_lines.toggled.connect(self._mode_changed)
         self.amount.textChanged.connect(self._update_preview)
         self.in_cash.toggled.connect(self._update_preview)
         self.confirm.clicked.connect(self.submit)
+        self.hand_over.clicked.connect(self.hand_over_cash)
         self._mode_changed()
+
+    def hand_over_cash(self) -> None:
+        """The cash a refund still owes on this receipt: done and numbered now, the drawer opening for it."""
+        if self._busy:
+            return
+        refunds, receipt_id = self.context.refunds, self.receipt_id
+        self._busy = True
+        self.hand_over.setEnabled(False)
+        self.message.setText("Handing over the cash…")
+        run_in_background(
+            lambda _p: refunds.hand_over_cash(receipt_id), on_success=self._handed_over, on_failure=self._crashed
+        )
+
+    def _handed_over(self, result) -> None:
+        self.hand_over.setVisible(not isinstance(result, Refunded))
+        self.hand_over.setEnabled(True)
+        self._finished(result)
 
     def _mode_changed(self) -> None:
         lines = self.by_lines.isChecked()

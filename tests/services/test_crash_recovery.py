@@ -136,11 +136,10 @@ def test_soak_200_random_kills(tmp_path, sandbox, api_key):
     assert counts["receipts"] > 0
 
 
-@pytest.mark.parametrize("point", ["after_refund_recorded", "after_refund_sent"])
-def test_refund_killed_at_each_recovery_point(tmp_path, sandbox, api_key, point):
-    data_dir = tmp_path / "till"
+def refund_killed_at(point, data_dir, sandbox, api_key, *mode):
+    """The refund helper (tests/helpers/refund.py) SIGKILLed at a refund recovery point."""
     proc = subprocess.Popen(
-        [sys.executable, "-m", "tests.helpers.refund", str(data_dir), sandbox.url],
+        [sys.executable, "-m", "tests.helpers.refund", str(data_dir), sandbox.url, *mode],
         env=env_for(api_key, POS_CRASH_AT=point),
         cwd=ROOT,
         stdout=subprocess.PIPE,
@@ -149,6 +148,12 @@ def test_refund_killed_at_each_recovery_point(tmp_path, sandbox, api_key, point)
     )
     out, err = proc.communicate(timeout=120)
     assert proc.returncode == -signal.SIGKILL, (out, err)
+
+
+@pytest.mark.parametrize("point", ["after_refund_recorded", "after_refund_sent"])
+def test_refund_killed_at_each_recovery_point(tmp_path, sandbox, api_key, point):
+    data_dir = tmp_path / "till"
+    refund_killed_at(point, data_dir, sandbox, api_key)
     done = recover_cli(data_dir, sandbox, api_key)
     assert done.returncode == 0, done.stdout + done.stderr
     assert "Recovered refund 0001 of SGD 4.50 for receipt 0001" in done.stdout
@@ -317,3 +322,42 @@ def test_killed_after_the_cashier_cancelled_on_the_reader(tmp_path, sandbox, api
     out, err = proc.communicate(timeout=120)
     assert proc.returncode == -signal.SIGKILL, (out, err)
     _after_recovery(data_dir, sandbox, api_key, reader_id, "parked", 0)
+
+
+@pytest.mark.parametrize("point", ["after_refund_recorded", "after_refund_sent"])
+def test_recovery_never_marks_a_refunds_cash_as_handed_over(tmp_path, sandbox, api_key, point):
+    """Issue 23, finding 12: a full refund of 6.00 card + 3.00 cash killed before the drawer opened.
+    `pos recover` refunded the card once and also numbered the cash piece as done, though no cash left
+    the drawer. Now the cash piece stays owed, recovery says so (exit 1: a person must act), and it is
+    done and numbered only when the cashier hands it over at the drawer."""
+    from pos.app import build_context
+
+    data_dir = tmp_path / "till"
+    refund_killed_at(point, data_dir, sandbox, api_key, "split")
+    done = recover_cli(data_dir, sandbox, api_key)
+    assert done.returncode == 1, done.stdout + done.stderr
+    assert "Recovered refund 0001 of SGD 6.00 for receipt 0001" in done.stdout
+    assert "Hand over SGD 3.00 in cash for receipt 0001" in done.stdout
+    assert "0002" not in done.stdout
+    conn = sqlite3.connect(data_dir / "pos.sqlite3")
+    rows = conn.execute("SELECT tender_kind, state, refund_no FROM refunds ORDER BY id").fetchall()
+    assert rows == [("card", "succeeded", 1), ("cash", "sent", None)]
+    assert conn.execute("SELECT refunded_minor FROM receipts").fetchone()[0] == 600
+    conn.close()
+    (intent,) = sandbox_client(sandbox, api_key).v1.payment_intents.list().data
+    refunds = sandbox_client(sandbox, api_key).v1.refunds.list({"payment_intent": intent.id}).data
+    assert [r.amount for r in refunds] == [600]
+    # Asked again (the window's timer): still owed, still nothing numbered.
+    again = recover_cli(data_dir, sandbox, api_key)
+    assert again.returncode == 1 and "Hand over SGD 3.00 in cash for receipt 0001" in again.stdout
+    # The cashier hands it over at the drawer: now it is done and numbered.
+    context = build_context(data_dir, stripe_base_url=sandbox.url)
+    try:
+        (receipt_id,) = {r.receipt_id for r in context.refunds.cash_owed()}
+        handed = context.refunds.hand_over_cash(receipt_id)
+        assert [(r.refund_no, r.amount.minor, r.in_cash) for r in handed.refunds] == [(2, 300, True)]
+        assert context.refunds.cash_owed() == []
+    finally:
+        context.close()
+    assert recover_cli(data_dir, sandbox, api_key).returncode == 0
+    check_invariants(data_dir / "pos.sqlite3", sandbox_client(sandbox, api_key))

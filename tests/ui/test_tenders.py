@@ -144,14 +144,19 @@ def test_abandoning_a_half_paid_split_gives_the_card_part_back(
     check_invariants(data_dir / "pos.sqlite3", stripe)
 
 
-def test_a_split_sale_refunded_card_first_then_cash_on_request(qtbot, window, data_dir, sandbox, api_key, monkeypatch):
-    ring_up_three(qtbot, window)  # $18.20: $10.00 cash, $8.20 card
+def sell_ten_cash_and_the_rest_by_card(qtbot, window):
+    """Receipt 0001 of $18.20: $10.00 in cash, $8.20 by card; the till back at an empty cart."""
+    ring_up_three(qtbot, window)
     dialog = open_payment(qtbot, window)
     tender_cash(qtbot, dialog, "10")
     tender_card(qtbot, dialog, None, "pm_card_visa")
     qtbot.waitUntil(lambda: dialog.pages.currentIndex() == 1)
     dialog.new_sale_button.click()
     wait_idle(qtbot)
+
+
+def test_a_split_sale_refunded_card_first_then_cash_on_request(qtbot, window, data_dir, sandbox, api_key, monkeypatch):
+    sell_ten_cash_and_the_rest_by_card(qtbot, window)
     window.open_receipts()
     receipts = window.receipts_window
     receipts.search("number", "1")
@@ -223,3 +228,50 @@ def test_the_drawer_counted_by_denomination_fills_the_count(qtbot, window):
     qtbot.mouseClick(count.use_button, Qt.LeftButton)
     assert reports.counted.text() == "32.50" and reports.counted_cash() == Money(3250, "SGD")
     reports.close()
+
+
+def test_cash_a_refund_still_owes_after_a_crash_is_handed_over_at_the_drawer(
+    qtbot, window, printer, data_dir, sandbox, api_key, monkeypatch
+):
+    """Issue 23, finding 12 in the window: a refund stopped before the drawer opened for its cash piece.
+    Recovery refunds the card piece and says the cash is still owed (it never marks it handed over);
+    the cashier hands it over from the receipt's refund, and only then is it numbered and the drawer kicked."""
+    use_network_printer(qtbot, window, printer.address)
+    sell_ten_cash_and_the_rest_by_card(qtbot, window)
+    receipt_id = window.session.receipts.receipt_id_for(1, "T1")
+
+    # The till dies right after journaling the refund (a raise stands in for the SIGKILL that
+    # tests/services/test_crash_recovery.py uses: a window test cannot kill its own process).
+    class Killed(Exception):
+        pass
+
+    def die(point: str) -> None:
+        if point == "after_refund_recorded":
+            raise Killed(point)
+
+    monkeypatch.setattr("pos.services.refunds.crash_point", die)
+    with pytest.raises(Killed):
+        window.session.refunds.refund(receipt_id, lines={3: 2})  # $11.00: $8.20 to the card, $2.80 in cash
+    monkeypatch.undo()
+    window.run_recovery(quiet=False)
+    qtbot.waitUntil(lambda: window.last_recovery != [], timeout=20000)
+    assert window.last_recovery[0].startswith("Recovered refund 0001 of SGD 8.20 for receipt 0001")
+    assert window.last_recovery[1].startswith("Hand over SGD 2.80 in cash for receipt 0001")
+    assert not any(reason.startswith("cash refund") for _t, reason, _o in drawer_openings(window))
+    assert window.session.reports.x_report().expected_cash_minor == 1000  # no cash left the drawer yet
+    window.open_receipts()
+    receipts = window.receipts_window
+    receipts.search("number", "1")
+    receipts.open_refund()
+    refund = receipts.refund_dialog
+    assert refund.hand_over.isVisible() and refund.hand_over.text() == "Hand over $2.80 in cash"
+    qtbot.mouseClick(refund.hand_over, Qt.LeftButton)
+    qtbot.waitUntil(lambda: not refund.busy, timeout=20000)
+    assert refund.message.text() == "Refunded $2.80 in cash (refund 0002)."
+    assert not refund.hand_over.isVisible()
+    qtbot.waitUntil(lambda: ("T1", "cash refund 0002", 1) in drawer_openings(window), timeout=20000)
+    refund.close()
+    receipts.close()
+    wait_idle(qtbot)
+    assert window.session.reports.x_report().expected_cash_minor == 1000 - 280
+    check_invariants(data_dir / "pos.sqlite3", sandbox_client(sandbox, api_key))
