@@ -275,3 +275,25 @@ def test_cash_a_refund_still_owes_after_a_crash_is_handed_over_at_the_drawer(
     wait_idle(qtbot)
     assert window.session.reports.x_report().expected_cash_minor == 1000 - 280
     check_invariants(data_dir / "pos.sqlite3", sandbox_client(sandbox, api_key))
+
+
+def test_cash_that_would_leave_less_than_a_card_takes_is_refused_and_the_sale_still_owes_it_all(
+    qtbot, window, sandbox, api_key, data_dir
+):
+    """Issue 23, finding 1 in the window: 17.90 cash of 18.20 left 0.30 that Stripe refused on the card,
+    and the till then dropped the sale. Now the cash is refused first, saying what would work."""
+    ring_up_three(qtbot, window)  # $18.20
+    dialog = open_payment(qtbot, window)
+    tender_cash(qtbot, dialog, "17.90")
+    assert "That would leave SGD 0.30 to pay, which a card cannot take" in dialog.message.text()
+    assert "SGD 17.70 in this part" in dialog.message.text()
+    assert dialog.due_label.text() == "To pay: $18.20" and dialog.tenders_label.text() == ""
+    tender_cash(qtbot, dialog, "17.70")
+    assert dialog.due_label.text() == "To pay: $0.50" and dialog.tenders_label.text() == "Paid so far: Cash $17.70"
+    tender_card(qtbot, dialog, None, "pm_card_visa")
+    qtbot.waitUntil(lambda: dialog.pages.currentIndex() == 1)
+    dialog.new_sale_button.click()
+    wait_idle(qtbot)
+    stripe = sandbox_client(sandbox, api_key)
+    assert [pi.amount for pi in stripe.v1.payment_intents.list().data] == [50]
+    check_invariants(data_dir / "pos.sqlite3", stripe)
