@@ -186,6 +186,13 @@ class Refunds:
         """Settle refunds left unanswered (crash, network); returns what happened, for the cashier."""
         messages = []
         for record in self.journal.unfinished_refunds():
+            if not self.journal.is_recorded(record.id):
+                # Written behind the till's back (no audit event records it as asked for): never completed.
+                messages.append(
+                    f"A refund of {Money(record.amount_minor, record.currency)} waiting in the journal is in no "
+                    "audit event, so it was not completed. Run `pos audit verify`."
+                )
+                continue
             result = settle(RefundPhases(self.journal, self.gateway, now), record)
             if isinstance(result, CashOwed):
                 receipt_no = self.journal.basis(record.receipt_id).receipt_no

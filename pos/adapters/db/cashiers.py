@@ -14,6 +14,13 @@ def _cashier(row) -> Cashier:
     return Cashier(row["name"], Role(row["role"]), bool(row["active"]), row["locked_until"])
 
 
+def _covers(conn, name: str) -> dict:
+    """The cashier's row as it is now (name, role, PIN hash, active), for the event that changed it."""
+    return audit.covers(
+        conn, "cashier", [r[0] for r in conn.execute("SELECT id FROM cashiers WHERE name = ?", (name,))]
+    )
+
+
 class CashierRepo:
     def __init__(self, engine: Engine, till_id):
         self._engine = engine
@@ -37,11 +44,17 @@ class CashierRepo:
         with raw.write(self._engine) as conn:
             if conn.execute("SELECT 1 FROM cashiers WHERE name = ?", (name,)).fetchone():
                 raise StaffError(f"There is already a cashier called {name}.")
-            conn.execute(
+            row_id = conn.execute(
                 "INSERT INTO cashiers (name, role, pin_hash, active, failed_attempts, created_at) VALUES (?,?,?,1,0,?)",
                 (name, role, pin_hash, now_iso()),
+            ).lastrowid
+            audit.append(
+                conn,
+                self._till_id(),
+                "cashier_added",
+                name,
+                {"name": name, "role": str(role), **audit.covers(conn, "cashier", [row_id])},
             )
-            audit.append(conn, self._till_id(), "cashier_added", name, {"name": name, "role": str(role)})
         return Cashier(name, role)
 
     def set_active(self, name: str, active: bool) -> None:
@@ -50,7 +63,7 @@ class CashierRepo:
             if not changed:
                 raise StaffError(f"There is no cashier called {name}.")
             kind = "cashier_enabled" if active else "cashier_disabled"
-            audit.append(conn, self._till_id(), kind, name, {"name": name})
+            audit.append(conn, self._till_id(), kind, name, {"name": name, **_covers(conn, name)})
 
     def set_pin(self, name: str, pin_hash: str) -> None:
         with raw.write(self._engine) as conn:
@@ -60,7 +73,8 @@ class CashierRepo:
             ).rowcount
             if not changed:
                 raise StaffError(f"There is no cashier called {name}.")
-            audit.append(conn, self._till_id(), "cashier_pin_changed", name, {"name": name})
+            # The row's digest covers the new PIN hash (a digest of a salted hash: it tells nothing of the PIN).
+            audit.append(conn, self._till_id(), "cashier_pin_changed", name, {"name": name, **_covers(conn, name)})
 
     def record_attempt(self, name: str, ok: bool, locked_until: str | None) -> None:
         """A PIN tried: the wrong ones in a row reset on success, else one more (locked until the time given)."""

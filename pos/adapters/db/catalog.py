@@ -22,7 +22,7 @@ from pos.domain.catalog import (
 from pos.domain.money import Money
 from pos.services.catalog import ImportSummary
 
-from . import outbox, raw
+from . import audit, outbox, raw
 from .errors import StorageError, storage_errors
 from .schema import ProductRow, writer
 
@@ -151,7 +151,16 @@ class CatalogRepo:
             else:
                 conn.execute(update(_P).where(_P.c.id == existing).values(**_values(product)))
                 new_id = existing
-            outbox.product_edited(conn.connection.driver_connection, product.sku)
+            driver = conn.connection.driver_connection
+            outbox.product_edited(driver, product.sku)
+            # The product's price, tax rate and codes as saved: an edit behind the catalog's back is found.
+            audit.append(
+                driver,
+                audit.till_of(driver),
+                "product_added" if existing is None else "product_changed",
+                f"product {product.sku}",
+                {"sku": product.sku, **audit.covers(driver, "product", [new_id])},
+            )
         saved = self.get(new_id) if new_id is not None else None
         if saved is None:  # written in the transaction just committed
             raise StorageError("The product was saved but cannot be read back.")
@@ -162,7 +171,15 @@ class CatalogRepo:
             conn.execute(update(_P).where(_P.c.id == product_id).values(active=active))
             sku = conn.execute(select(_P.c.sku).where(_P.c.id == product_id)).scalar()
             if sku is not None:
-                outbox.product_edited(conn.connection.driver_connection, sku)
+                driver = conn.connection.driver_connection
+                outbox.product_edited(driver, sku)
+                audit.append(
+                    driver,
+                    audit.till_of(driver),
+                    "product_enabled" if active else "product_disabled",
+                    f"product {sku}",
+                    {"sku": sku, **audit.covers(driver, "product", [product_id])},
+                )
 
     # -- CSV ---------------------------------------------------------------
     def import_csv(self, source: Path | str | io.TextIOBase, currency: str) -> ImportSummary:
@@ -235,7 +252,16 @@ class CatalogRepo:
                         for p in products[start : start + IMPORT_BATCH]
                     ],
                 )
-                outbox.products_edited(conn, [p.sku for p in products[start : start + IMPORT_BATCH]])
+                skus = [p.sku for p in products[start : start + IMPORT_BATCH]]
+                outbox.products_edited(conn, skus)
+                # One event per batch, in its transaction: every row it wrote, as written.
+                audit.append(
+                    conn,
+                    audit.till_of(conn),
+                    "products_imported",
+                    f"{len(skus)} products from a CSV file",
+                    audit.covers(conn, "product", audit.product_ids(conn, skus)),
+                )
         return ImportSummary(
             added=sum(1 for p in products if p.sku not in by_sku),
             updated=sum(1 for p in products if p.sku in by_sku),

@@ -182,6 +182,14 @@ class SqlRefunds:
                         ],
                     )
                 ids.append(refund_id)
+            for refund_id in ids:  # each piece as asked for: `pos recover` completes only what an event records
+                audit.append(
+                    conn,
+                    till_id,
+                    "refund_started",
+                    f"refund {refund_id} of receipt {audit.numbered(fresh.till_id, fresh.receipt_no)}",
+                    audit.covering(conn, "refund_started", refund_id),
+                )
             return [_record(conn.execute("SELECT * FROM refunds WHERE id = ?", (i,)).fetchone()) for i in ids]
 
     def finish_refund(self, refund_id: int, stripe_refund: str | None) -> RefundReceipt:
@@ -252,6 +260,12 @@ class SqlRefunds:
                 "UPDATE refunds SET state = ?, message = ?, updated_at = ? WHERE id = ? AND state = ?",
                 (RefundState.FAILED, message, now_iso(), refund_id, RefundState.SENT),
             )
+
+    def is_recorded(self, refund_id: int) -> bool:
+        """Whether the audit trail records this refund as it was asked for (a row written behind the
+        till's back is not, and is never completed)."""
+        with raw.connection(self._engine) as conn:
+            return audit.is_covered(conn, "refund_started", refund_id)
 
     def unfinished_refunds(self) -> list[RefundRecord]:
         with raw.connection(self._engine) as conn:

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import os
 import re
+import sqlite3
 from pathlib import Path
 
 from sqlalchemy import Index, UniqueConstraint, event, text
@@ -340,7 +341,10 @@ _FTS = [
 DB_FILE = "pos.sqlite3"
 # The database layout this till writes (PRAGMA user_version). A database from a newer till is
 # refused rather than half-understood; an older one is migrated.
-SCHEMA_VERSION = 10
+SCHEMA_VERSION = 11
+# The first layout whose audit trail covers every table that holds money, stock prices, settings or
+# roles, and keeps a head file that must be there (adapters/db/audit.py).
+AUDIT_LAYOUT = 11
 _SQLITE_HEADER = b"SQLite format 3\x00"
 
 
@@ -404,6 +408,15 @@ def _migrate(conn, version: int) -> None:
         # EMV receipts: a reader payment keeps the fields its receipt must print. Earlier tenders
         # have none (their receipts printed without them).
         conn.exec_driver_sql("ALTER TABLE tenders ADD COLUMN card_present TEXT")
+    if version < AUDIT_LAYOUT:
+        # The trail covers every table that holds money, prices, settings or roles from now on: what
+        # is on file that no event covers yet is covered as it stands, in one event.
+        from . import audit
+
+        driver = conn.connection.driver_connection
+        driver.row_factory = sqlite3.Row
+        till = driver.execute("SELECT value FROM settings WHERE key = 'till_id'").fetchone()
+        audit.baseline(driver, till[0] if till else "T1")
 
 
 def _migrate_to_tenders(conn) -> None:
@@ -510,11 +523,18 @@ def check_storage(engine: Engine, path: Path) -> int:
     return int(version)
 
 
-def prove_writable(engine: Engine, version: int) -> None:
+def prove_writable(engine: Engine, version: int, data_dir: Path | None = None) -> None:
     """Migrate an older layout, then commit a write: a full disk, a read-only mount or a locked
     file shows here, at start, not after a card was charged."""
+    from . import audit
+
+    head_file = data_dir / audit.HEAD_FILE if data_dir is not None else None
     try:
         if version < SCHEMA_VERSION:
+            if version < AUDIT_LAYOUT and head_file is not None and audit.read_head(head_file) is None:
+                # The head is required from this layout on. Until the upgrade commits, the empty head
+                # (holds for any trail) stands, so a crash in between leaves no missing head behind.
+                _write_head(head_file, audit.Head(0, audit.GENESIS))
             with engine.connect() as conn:
                 # Rebuilding a table needs foreign keys off, and SQLite only turns them off outside a
                 # transaction: on this connection, before BEGIN, back on whatever happens.
@@ -527,6 +547,13 @@ def prove_writable(engine: Engine, version: int) -> None:
                         conn.exec_driver_sql(f"PRAGMA user_version = {SCHEMA_VERSION}")
                 finally:
                     driver.execute("PRAGMA foreign_keys = ON")
+            if version < AUDIT_LAYOUT and head_file is not None:
+                with engine.connect() as conn:
+                    raw_conn = conn.connection.driver_connection
+                    kept = audit.read_head(head_file)
+                    # An older till's head moves to the upgraded trail only if the trail still holds it.
+                    if kept is None or audit.head_holds(raw_conn, kept):
+                        _write_head(head_file, audit.tail(raw_conn))
         with engine.begin() as conn:
             conn.exec_driver_sql(
                 "INSERT OR REPLACE INTO settings (key, value) VALUES ('storage_checked_at', "
@@ -534,6 +561,17 @@ def prove_writable(engine: Engine, version: int) -> None:
             )
     except (OperationalError, DBAPIError) as exc:
         raise StorageUnavailable(describe(exc)) from None
+
+
+def _write_head(head_file: Path, head) -> None:
+    from . import audit
+
+    try:
+        audit.write_head(head_file, head)
+    except OSError as exc:
+        raise StorageUnavailable(
+            f"The till cannot write its audit trail's head file {head_file}: {exc.strerror}."
+        ) from None
 
 
 def open_engine(data_dir: Path, *, busy_timeout_ms: int = 5000, read_only: bool = False) -> Engine:
@@ -573,7 +611,7 @@ def open_engine(data_dir: Path, *, busy_timeout_ms: int = 5000, read_only: bool 
                 with engine.begin() as conn:
                     for statement in _FTS:
                         conn.execute(text(statement))
-            prove_writable(engine, version)
+            prove_writable(engine, version, data_dir)
     except BaseException:
         engine.dispose()
         raise

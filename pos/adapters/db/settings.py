@@ -100,22 +100,35 @@ class SettingsRepo:
                     )
             self._cached = None
             changed = {k: v for k, v in asdict(settings).items() if asdict(current).get(k) != v}
+            driver = conn.connection.driver_connection
+            assert driver is not None  # an open transaction's connection
+            before = dict(driver.execute("SELECT key, value FROM settings").fetchall())
             if changed:
-                # Settings hold nothing secret (the key is in the keyring), so the change is recorded as is.
-                audit.append(
-                    conn.connection.driver_connection, settings.till_id, "settings_changed", "store settings", changed
-                )
                 shared = [key for key in changed if key in SHOP_WIDE]
                 if shared:  # the whole shop's settings go to the shop database on the next sync
-                    outbox.settings_edited(conn.connection.driver_connection, shared)
+                    outbox.settings_edited(driver, shared)
+            written = []
             for key, value in asdict(settings).items():
                 stored = encode(value)
+                if before.get(key) == stored:
+                    continue
+                written.append(key)
                 conn.execute(
                     text(
                         "INSERT INTO settings(key, value) VALUES (:k, :v) "
                         "ON CONFLICT(key) DO UPDATE SET value = excluded.value"
                     ),
                     {"k": key, "v": stored},
+                )
+            if changed or written:
+                # Settings hold nothing secret (the key is in the keyring), so the change is recorded as
+                # is, with the digest of every row written (a row edited behind the till's back is found).
+                audit.append(
+                    driver,
+                    settings.till_id,
+                    "settings_changed",
+                    "store settings",
+                    {**changed, **audit.covers(driver, "setting", written)},
                 )
         self._cached = settings
         return settings
@@ -154,13 +167,16 @@ def set_local_flag(
     """A till's own flag in the settings table, written with the audit event that records its change."""
     with storage_errors(), writer(engine).begin() as conn:
         till = conn.execute(text("SELECT value FROM settings WHERE key = 'till_id'")).scalar() or "T1"
-        audit.append(conn.connection.driver_connection, till, kind, subject, payload, approved_by=approved_by)
         conn.execute(
             text(
                 "INSERT INTO settings(key, value) VALUES (:k, :v) ON CONFLICT(key) DO UPDATE SET value = excluded.value"
             ),
             {"k": name, "v": "1" if value else "0"},
         )
+        # With the row's digest as written: a flag flipped behind the till's back is found.
+        driver = conn.connection.driver_connection
+        covered = audit.covers(driver, "setting", [name])
+        audit.append(driver, till, kind, subject, {**payload, **covered}, approved_by=approved_by)
 
 
 class ShopLinkRecord:

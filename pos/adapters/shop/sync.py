@@ -523,6 +523,7 @@ class ShopDatabaseLink:
             with raw.write(self._local) as local:
                 pending = self._pending(local, "product")
                 aside = _set_aside(local)
+                touched: set[int] = set()  # every row that changed, for the batch's audit event
                 for row in found:
                     if row["sku"] in pending:
                         continue  # edited here and not sent yet: it goes up next round, and wins
@@ -533,8 +534,15 @@ class ShopDatabaseLink:
                         aside[f"product {printable(str(row['sku']))}"] = str(exc)
                         continue
                     aside.pop(f"product {printable(p.sku)}", None)
+                    before = audit.covers(local, "product", audit.product_ids(local, [p.sku]))["covers"]["product"]
                     if p.barcode:
                         # A barcode that moved to this product leaves the one that had it here.
+                        touched.update(
+                            r[0]
+                            for r in local.execute(
+                                "SELECT id FROM products WHERE barcode = ? AND sku != ?", (p.barcode, p.sku)
+                            )
+                        )
                         local.execute(
                             "UPDATE products SET barcode = NULL WHERE barcode = ? AND sku != ?",
                             (p.barcode, p.sku),
@@ -556,7 +564,14 @@ class ShopDatabaseLink:
                         ),
                     )
                     taken += 1
+                    after = audit.covers(local, "product", audit.product_ids(local, [p.sku]))["covers"]["product"]
+                    if after != before:  # the till's own edit coming back, unchanged, is no change
+                        touched.update(int(key) for key in after)
                 _keep_aside(local, aside)
+                if touched:  # the products as taken from the shop, in the same transaction
+                    till = _local_value(local, "till_id") or "T1"
+                    covered = audit.covers(local, "product", sorted(touched))
+                    audit.append(local, till, "products_from_shop", f"{len(touched)} products", covered, actor="")
                 _set_local(local, "shop_products_version", str(found[-1]["version"]))
 
     def _pull_settings(self) -> tuple[int, list[str]]:
@@ -605,7 +620,8 @@ class ShopDatabaseLink:
             _keep_aside(local, aside)
             if changed:
                 till = _local_value(local, "till_id") or "T1"
-                audit.append(local, till, "settings_from_shop", "store settings", changed, actor="")
+                covered = audit.covers(local, "setting", list(changed))
+                audit.append(local, till, "settings_from_shop", "store settings", {**changed, **covered}, actor="")
             _set_local(local, "shop_settings_version", str(found[-1]["version"]))
         self._settings.forget()
         return len(changed), skipped
