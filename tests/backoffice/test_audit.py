@@ -6,11 +6,13 @@ real SQLite, the sandbox for card payments, the CLI as a subprocess."""
 from __future__ import annotations
 
 import json
+import shutil
 import sqlite3
 from pathlib import Path
 
 import pytest
 
+from pos.adapters.db.schema import SCHEMA_VERSION
 from pos.app import build_context, open_back_office
 from pos.domain.catalog import Product
 from pos.domain.money import Money
@@ -225,3 +227,164 @@ def _strings(value):
     elif isinstance(value, list):
         for item in value:
             yield from _strings(item)
+
+
+# -- issue 23, finding 4: every table that holds money, prices, settings, roles or drawer records ----
+def rows(data: Path, sql: str) -> list[tuple]:
+    conn = sqlite3.connect(data / "pos.sqlite3")
+    try:
+        return conn.execute(sql).fetchall()
+    finally:
+        conn.close()
+
+
+def broken(data: Path) -> str:
+    """`pos audit verify` on a tampered folder: exit 1 and the one finding it prints."""
+    done = verify(data)
+    assert done.returncode == 1, done.stdout + done.stderr
+    assert done.stdout.startswith("BROKEN at ") and done.stdout.count("\n") == 1
+    return done.stdout
+
+
+def test_a_cut_tail_is_not_healed_by_the_next_ordinary_command(day, sandbox, api_key, monkeypatch):
+    # The newest receipt and its event go; then any command writes an event in the cut one's place.
+    monkeypatch.setenv("POS_STRIPE_API_KEY", api_key)
+    context = build_context(day, stripe_base_url=sandbox.url)
+    try:
+        context.staff.sign_in("Bob", "1357")
+        till = context.till
+        till.new_sale()
+        till.cart.add(context.catalog.find_code("TEA"), 1)
+        assert isinstance(till.pay_cash(sgd(500)), Paid)
+    finally:
+        context.close()
+    ((seq, number, sale_id),) = rows(
+        day,
+        "SELECT e.id, r.receipt_no, r.sale_id FROM audit_events e JOIN receipts r"
+        " ON e.subject = 'receipt T1-' || printf('%04d', r.receipt_no) ORDER BY e.id DESC LIMIT 1",
+    )
+    assert seq == rows(day, "SELECT max(id) FROM audit_events")[0][0]  # it was the newest event
+    edit(
+        day,
+        f"DELETE FROM audit_events WHERE id = {seq}",
+        f"DELETE FROM receipts WHERE receipt_no = {number}",
+        f"DELETE FROM tenders WHERE sale_id = {sale_id}",
+        f"DELETE FROM sale_lines WHERE sale_id = {sale_id}",
+        f"DELETE FROM sales WHERE id = {sale_id}",
+    )
+    assert pos("--data-dir", str(day), "settings", "set", "receipt_footer", "Thanks").returncode == 0
+    assert rows(day, "SELECT max(id) FROM audit_events")[0][0] == seq  # the new event took its number
+    assert f"event {seq}:" in broken(day) and "cut" in verify(day).stdout
+    assert pos("--data-dir", str(day), "settings", "set", "receipt_footer", "Bye").returncode == 0
+    assert f"event {seq}:" in broken(day)  # and the next command does not heal it either
+
+
+def test_a_missing_head_is_a_finding(day):
+    (day / "audit-head").unlink()
+    assert "head file" in broken(day) and "missing" in verify(day).stdout
+
+
+def test_a_forged_refund_waiting_in_the_journal_is_not_completed_by_recover(day, sandbox, api_key):
+    edit(
+        day,
+        "INSERT INTO refunds (refund_key, receipt_id, till_id, state, amount_minor, tax_minor, currency, reason,"
+        " tender_id, tender_kind, cash_for_card, params, created_at, updated_at, cashier)"
+        " SELECT 'forged-1', r.id, 'T1', 'sent', 450, 37, 'SGD', 'requested_by_customer', t.id, 'cash', 0, '{}',"
+        " r.created_at, r.created_at, 'Bob' FROM receipts r JOIN tenders t ON t.sale_id = r.sale_id"
+        " WHERE r.receipt_no = 2",
+    )
+    done = pos("--data-dir", str(day), "--stripe-base-url", sandbox.url, "recover", env={"POS_STRIPE_API_KEY": api_key})
+    assert "in no audit event" in done.stdout, done.stdout + done.stderr
+    assert rows(day, "SELECT state, refund_no FROM refunds WHERE refund_key = 'forged-1'") == [("sent", None)]
+    assert rows(day, "SELECT count(*) FROM audit_events WHERE kind = 'refund' AND subject = 'refund T1-0002'") == [(0,)]
+
+
+@pytest.mark.parametrize(
+    "statement, finding",
+    [
+        (
+            "INSERT INTO drawer_movements (till_id, kind, amount_minor, currency, reason, at, cashier)"
+            " VALUES ('T1', 'paid_in', 50000, 'SGD', 'float top-up', '2026-01-01T00:00:00+00:00', 'Bob')",
+            "drawer movement",
+        ),
+        (
+            "INSERT INTO drawer_openings (till_id, opened_at, reason, opened, message, cashier)"
+            " VALUES ('T1', '2026-01-01T00:00:00+00:00', 'no sale', 1, '', 'Bob')",
+            "drawer opening",
+        ),
+        ("UPDATE sale_lines SET tax_minor = 4995 WHERE line_no = 1", "receipt"),
+        ("UPDATE cashiers SET role = 'owner' WHERE name = 'Bob'", "cashier"),
+        ("INSERT INTO settings (key, value) VALUES ('discount_limit_bp', '10000')", "setting discount_limit_bp"),
+        ("UPDATE products SET price_minor = 1 WHERE sku = 'TEA'", "product"),
+        ("DELETE FROM products WHERE sku = 'TEA'", "product"),
+        ("UPDATE refund_lines SET quantity = 3", "refund"),
+        ("UPDATE receipts SET refunded_minor = 0, status = 'paid' WHERE receipt_no = 1", "receipt T1-0001"),
+        ("UPDATE receipts SET status = 'refunded' WHERE receipt_no = 3", "receipt T1-0003"),
+        ("UPDATE z_reports SET audit_head = '" + "ab" * 32 + "'", "Z report"),
+    ],
+    ids=[
+        "drawer_movement_inserted",
+        "drawer_opening_inserted",
+        "sale_line_tax",
+        "cashier_role",
+        "setting_inserted",
+        "product_price",
+        "product_deleted",
+        "refund_lines",
+        "receipt_refunded",
+        "receipt_status",
+        "z_audit_head",
+    ],
+)
+def test_every_table_that_holds_money_prices_settings_or_roles_is_covered(day, statement, finding):
+    edit(day, "PRAGMA foreign_keys = OFF", statement)
+    assert finding in broken(day)
+
+
+def test_a_setting_edited_behind_the_tills_back_is_found(day):
+    assert pos("--data-dir", str(day), "settings", "set", "default_tax_rate_bp", "900").returncode == 0
+    assert verify(day).returncode == 0
+    edit(day, "UPDATE settings SET value = '0' WHERE key = 'default_tax_rate_bp'")
+    assert "setting default_tax_rate_bp" in broken(day)
+
+
+def test_catalog_and_settings_changes_are_events_and_verify(day, tmp_path):
+    csv_file = tmp_path / "more.csv"
+    csv_file.write_text(
+        "sku,barcode,name,category,price,tax_rate\nCOF,,Coffee,Drinks,5.00,9\nTEA,,Tea,Drinks,4.80,9\n",
+        encoding="utf-8",
+    )
+    assert pos("--data-dir", str(day), "catalog", "import", str(csv_file)).returncode == 0
+    assert pos("--data-dir", str(day), "settings", "set", "store_name", "Corner Shop").returncode == 0
+    kinds = [k for (k,) in rows(day, "SELECT kind FROM audit_events ORDER BY id")]
+    assert kinds[-2:] == ["products_imported", "settings_changed"] and "product_added" in kinds
+    done = verify(day)
+    assert done.returncode == 0, done.stdout
+    edit(day, "UPDATE products SET price_minor = 100 WHERE sku = 'COF'")
+    assert "product" in broken(day)
+
+
+def test_a_layout_6_till_is_upgraded_with_its_head_and_verifies(tmp_path):
+    data = tmp_path / "till"
+    data.mkdir()
+    shutil.copy(Path(__file__).parents[1] / "fixtures" / "layout6.sqlite3", data / "pos.sqlite3")
+    done = verify(data)  # the first open upgrades it: what was on file is covered as it stands
+    assert done.returncode == 0, done.stdout + done.stderr
+    assert (data / "audit-head").read_text().split()[0] == str(rows(data, "SELECT max(id) FROM audit_events")[0][0])
+    assert rows(data, "PRAGMA user_version") == [(SCHEMA_VERSION,)]
+    assert [k for (k,) in rows(data, "SELECT kind FROM audit_events")] == ["audit_baseline"]
+    # From now on the upgraded till's records are held like any other's, and its head is required.
+    edit(data, "UPDATE receipts SET total_minor = total_minor + 1 WHERE receipt_no = 1")
+    assert "receipt" in broken(data)
+    edit(data, "UPDATE receipts SET total_minor = total_minor - 1 WHERE receipt_no = 1")
+    assert verify(data).returncode == 0
+    (data / "audit-head").unlink()
+    assert "missing" in broken(data)
+
+
+def test_a_new_data_folder_starts_with_the_empty_head(tmp_path):
+    data = tmp_path / "till"
+    assert verify(data).returncode == 0
+    assert (data / "audit-head").read_text().split() == ["0", "0" * 64]
+    assert pos("--data-dir", str(data), "settings", "set", "store_name", "Corner").returncode == 0
+    assert verify(data).returncode == 0
