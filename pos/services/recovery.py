@@ -75,6 +75,11 @@ def recover(
             current = journal.sale(sale.id)
             if not current.state.unfinished or exclude(sale.id):
                 continue
+            if not journal.is_recorded(sale.id):
+                # Written behind the till's back (no audit event records it as started): never completed.
+                message = f"Sale {sale.id} is in no audit event, so it was not completed. Run `pos audit verify`."
+                results.append(Recovered(sale.id, RecoveryOutcome.FAILED, message))
+                continue
             results.append(_recover_one(journal, gateway, current, now))
     return results
 

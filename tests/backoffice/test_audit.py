@@ -296,7 +296,22 @@ def test_a_forged_refund_waiting_in_the_journal_is_not_completed_by_recover(day,
     done = pos("--data-dir", str(day), "--stripe-base-url", sandbox.url, "recover", env={"POS_STRIPE_API_KEY": api_key})
     assert "in no audit event" in done.stdout, done.stdout + done.stderr
     assert rows(day, "SELECT state, refund_no FROM refunds WHERE refund_key = 'forged-1'") == [("sent", None)]
+    assert "unanswered refund" in broken(day)
     assert rows(day, "SELECT count(*) FROM audit_events WHERE kind = 'refund' AND subject = 'refund T1-0002'") == [(0,)]
+
+
+def test_a_forged_sale_waiting_in_the_journal_is_not_completed_by_recover(day, sandbox, api_key):
+    edit(
+        day,
+        "INSERT INTO sales (sale_key, till_id, state, currency, total_minor, tax_minor, subtotal_minor, tax_inclusive,"
+        " create_params, created_at, updated_at, cart_discount_minor) SELECT 'forged-sale', till_id, 'started',"
+        " currency, total_minor, tax_minor, subtotal_minor, tax_inclusive, create_params, created_at, updated_at, 0"
+        " FROM sales WHERE id = 1",
+    )
+    assert "unfinished sale" in broken(day)
+    done = pos("--data-dir", str(day), "--stripe-base-url", sandbox.url, "recover", env={"POS_STRIPE_API_KEY": api_key})
+    assert done.returncode == 1 and "in no audit event" in done.stdout, done.stdout + done.stderr
+    assert rows(day, "SELECT state, payment_intent FROM sales WHERE sale_key = 'forged-sale'") == [("started", None)]
 
 
 @pytest.mark.parametrize(

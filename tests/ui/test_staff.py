@@ -92,7 +92,7 @@ def test_the_till_opens_on_sign_in_and_the_sale_names_the_cashier(qtbot, till, s
     qtbot.waitUntil(till.sign_in_dialog.isVisible)
     assert till.cashier_label.text() == ""
     kinds = [k for (k,) in db_rows(till, "SELECT kind FROM audit_events ORDER BY id")]
-    assert kinds[-3:] == ["signed_in", "sale_paid", "signed_out"]
+    assert kinds[-4:] == ["signed_in", "sale_started", "sale_paid", "signed_out"]
     assert till.session.audit.verify() is None
     check_invariants(till.session.data_dir / "pos.sqlite3", sandbox_client(sandbox, api_key))
 

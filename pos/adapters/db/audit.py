@@ -29,6 +29,7 @@ from typing import Any, Iterator
 from sqlalchemy.engine import Engine
 
 from pos.domain.receipt import format_receipt_no
+from pos.services.states import UNFINISHED
 from pos.domain.audit import GENESIS, Break, Event, canonical, chain_hash, digest, first_break
 
 from . import raw
@@ -207,6 +208,33 @@ def refund_started_record(conn, refund_id: int, form: int = FORM) -> dict[str, A
     }
 
 
+def sale_started_record(conn, sale_id: int, form: int = FORM) -> dict[str, Any]:
+    """A sale (or a card part of one) as it was started, before Stripe heard of it: what recovery may
+    complete. Its state, intent and notes move on by design; none of this does."""
+    s = conn.execute("SELECT * FROM sales WHERE id = ?", (sale_id,)).fetchone()
+    if s is None:
+        return {}
+    lines = conn.execute(
+        "SELECT line_no, product_id, sku, name, quantity, unit_price_minor, tax_rate_bp, net_minor, tax_minor,"
+        " gross_minor, line_discount_minor, cart_share_minor FROM sale_lines WHERE sale_id = ? ORDER BY line_no",
+        (sale_id,),
+    ).fetchall()
+    return {
+        "sale_key": s["sale_key"],
+        "till_id": s["till_id"],
+        "currency": s["currency"],
+        "total_minor": s["total_minor"],
+        "tax_minor": s["tax_minor"],
+        "subtotal_minor": s["subtotal_minor"],
+        "tax_inclusive": bool(s["tax_inclusive"]),
+        "create_params": s["create_params"],
+        "order_id": s["order_id"],
+        "cart_discount_minor": s["cart_discount_minor"],
+        "created_at": s["created_at"],
+        "lines": [list(line) for line in lines],
+    }
+
+
 def row_record(conn, table: str, row_id: int, form: int = FORM) -> dict[str, Any]:
     row = conn.execute(f"SELECT * FROM {table} WHERE id = ?", (row_id,)).fetchone()  # noqa: S608 - fixed names
     return dict(row) if row is not None else {}
@@ -222,6 +250,7 @@ _RECORDS = {
     "receipt": receipt_record,
     "refund": refund_record,
     "refund_started": refund_started_record,
+    "sale_started": sale_started_record,
     "void": lambda conn, i, form=FORM: row_record(conn, "voids", i),
     "drawer_opening": lambda conn, i, form=FORM: row_record(conn, "drawer_openings", i),
     "drawer_movement": lambda conn, i, form=FORM: row_record(conn, "drawer_movements", i),
@@ -239,6 +268,11 @@ _EVERY_ROW = {
     "drawer_opening": "SELECT id, 'drawer opening ' || id || ' (' || reason || ')' FROM drawer_openings",
     "drawer_movement": "SELECT id, 'drawer movement ' || id || ' (' || kind || ', ' || amount_minor || ')'"
     " FROM drawer_movements",
+    # Journal rows still waiting for Stripe's answer: what recovery would complete.
+    "sale_started": "SELECT id, 'unfinished sale ' || id || ' (' || state || ', ' || total_minor || ')' FROM sales"
+    f" WHERE state IN ({', '.join(repr(str(state)) for state in UNFINISHED)})",
+    "refund_started": "SELECT id, 'unanswered refund ' || id || ' (' || amount_minor || ')' FROM refunds"
+    " WHERE state = 'sent'",
 }
 
 
@@ -398,22 +432,20 @@ def baseline(conn, till_id: str) -> None:
     if records or states:
         payload = {"form": FORM, "records": records, "covers": states}
         append(conn, till_id, "audit_baseline", "what was on file at the layout upgrade", payload, actor="")
-    pending = [r[0] for r in conn.execute("SELECT id FROM refunds WHERE state = 'sent' ORDER BY id").fetchall()]
-    for refund_id in pending:
-        subject = f"refund {refund_id} (waiting at the upgrade)"
-        append(conn, till_id, "refund_started", subject, covering(conn, "refund_started", refund_id), actor="")
 
 
 def is_covered(conn, kind: str, row_id: int) -> bool:
-    """Whether an event records row `row_id` of `kind` as it is now (for `pos recover`)."""
+    """Whether an event records row `row_id` of `kind` as it is now (for recovery: a journal row no
+    event records was written behind the till's back, and is never completed)."""
     now = digest(_RECORDS[kind](conn, row_id))
     for (payload,) in conn.execute(
-        "SELECT payload FROM audit_events WHERE json_extract(payload, '$.record') = ?"
-        " AND json_extract(payload, '$.id') = ?",
-        (kind, row_id),
+        "SELECT payload FROM audit_events WHERE (json_extract(payload, '$.record') = ?"
+        " AND json_extract(payload, '$.id') = ?) OR json_extract(payload, ?) IS NOT NULL",
+        (kind, row_id, f'$.records.{kind}."{row_id}"'),
     ):
-        if json.loads(payload).get("digest") == now:
-            return True
+        for found, found_id, _form, recorded in _recorded(json.loads(payload)):
+            if (found, found_id, recorded) == (kind, row_id, now):
+                return True
     return False
 
 
@@ -520,10 +552,10 @@ class AuditRepo:
                     what = "changed" if record else "deleted"
                     subject = event.subject if "record" in payload else f"{kind} {row_id}"
                     found = Break(event.seq, f"the {kind} it records ({subject}) was {what} after it was written")
-                    if kind != "refund_started":
+                    if kind not in ("refund_started", "sale_started"):
                         return found
-                    # A refund that went through is named by its number, in its own later event: that
-                    # finding first; one that never did is reported once the trail is read.
+                    # A sale or refund that went through is named by its number, in its own later event:
+                    # that finding first; one that never did is reported once the trail is read.
                     started_break = started_break or found
         if started_break is not None:
             return started_break

@@ -123,6 +123,10 @@ class SqlJournal:
                     for n, (line, pid) in enumerate(zip(totals.lines, product_ids, strict=True), start=1)
                 ],
             )
+            # The sale as started, in its own transaction: recovery completes only a sale an event records.
+            audit.append(
+                conn, till_id, "sale_started", f"sale {sale_id}", audit.covering(conn, "sale_started", sale_id)
+            )
         return SaleRecord(
             id=sale_id,
             sale_key=sale_key,
@@ -376,6 +380,14 @@ class SqlJournal:
                     sale_id,
                 ),
             ).lastrowid
+            assert part_id is not None
+            audit.append(
+                conn,
+                order["till_id"],
+                "sale_started",
+                f"card part {part_id} of sale {sale_id}",
+                audit.covering(conn, "sale_started", part_id),
+            )
             return _sale(conn.execute("SELECT * FROM sales WHERE id = ?", (part_id,)).fetchone())
 
     def finish_part(self, part_id: int, intent: Intent) -> Paid | PartPaid:
@@ -532,6 +544,12 @@ class SqlJournal:
                 f"SELECT * FROM sales WHERE state IN ({','.join('?' * len(states))}) ORDER BY id", states
             ).fetchall()
         return [_sale(r) for r in rows]
+
+    def is_recorded(self, sale_id: int) -> bool:
+        """Whether the audit trail records this sale as it was started (a row written behind the
+        till's back is not, and recovery never completes it)."""
+        with self._connection() as conn:
+            return audit.is_covered(conn, "sale_started", sale_id)
 
     def unfinished_sales(self) -> list[SaleRecord]:
         return self._sales_in(UNFINISHED)
