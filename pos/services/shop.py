@@ -140,7 +140,8 @@ class ShopSync:
         try:
             pushed = self.link.push()
             pulled = self.link.pull()
-            if pulled.settings:  # taking the shop's settings is itself recorded (an audit event): send it
+            if pulled.settings or pulled.products:
+                # Taking the shop's settings or products is itself recorded (an audit event): send it.
                 pushed = pushed + self.link.push()
         except ShopUnreachable as exc:
             problem = str(exc)
