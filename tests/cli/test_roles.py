@@ -82,6 +82,7 @@ def test_a_manager_changes_a_setting_as_herself_and_the_event_names_her(staffed)
     assert done.returncode == 0, done.stderr
     assert _setting(staffed, "discount_limit_bp") == 2000
     [changed] = _events(staffed, "settings_changed")
+    changed["payload"].pop("covers")  # the digests of the rows written (issue 23, finding 4)
     assert changed["actor"] == "Ann" and changed["payload"] == {"discount_limit_bp": 2000}
 
 

@@ -38,9 +38,12 @@ def shop_link_events(folder: Path, kind: str = "shop_link_changed") -> list[dict
     # Read as `pos audit export` does (the command itself needs `--as` once cashiers exist).
     office = open_back_office(folder)
     try:
-        return [e for e in office.audit.export(None, None) if e["kind"] == kind]
+        events = [e for e in office.audit.export(None, None) if e["kind"] == kind]
     finally:
         office.close()
+    for event in events:  # each carries the digest of the flag's row as written (issue 23, finding 4)
+        assert set(event["payload"].pop("covers")["setting"]) == {"shop_link_plaintext"}
+    return events
 
 
 def test_the_tills_reach_the_shop_over_tls_with_the_certificate_checked(pg, shop_db, tmp_path, sandbox, api_key):
