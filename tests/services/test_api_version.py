@@ -74,7 +74,7 @@ def test_every_request_the_till_sends_is_declared_by_the_sdk(shop, sandbox):
 
 def journal_as_older_till(shop, sale, stripe_params: dict) -> None:
     """Rewrite the sale's journaled create as a till before the typed requests stored it. Such a till
-    wrote no sale_started event either: its unfinished sale is covered, as it stands, by the layout 10
+    wrote no sale_started event either: its unfinished sale is covered, as it stands, by the layout 11
     upgrade's baseline event (adapters/db/audit.py), which this does too."""
     shop.engine.dispose()
     conn = sqlite3.connect(db(shop))

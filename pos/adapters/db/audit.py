@@ -111,7 +111,7 @@ def numbered(till_id: str, number: int) -> str:
 
 
 # -- what an event says a record was ---------------------------------------------------------
-# Records are digested in the form their event names (`form`); events written before layout 10
+# Records are digested in the form their event names (`form`); events written before layout 11
 # have none (form 1), and are checked as they were written.
 FORM = 2
 
@@ -414,7 +414,7 @@ def head_holds(conn, head: Head) -> bool:
 
 
 def baseline(conn, till_id: str) -> None:
-    """At the layout upgrade (layout 10), inside its transaction: cover what is on file that no
+    """At the layout upgrade (layout 11), inside its transaction: cover what is on file that no
     event covers yet, as it stands, so that verify can require an event for every row from then on:
     the rows that change by design, records written before the trail covered them (a till older
     than layout 8), and each refund still waiting for Stripe's answer (so `pos recover` may complete
