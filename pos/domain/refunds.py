@@ -17,6 +17,7 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from . import tax
+from .cash import round_cash
 from .money import Money
 from .text import printable
 from .tender import TenderKind
@@ -50,10 +51,15 @@ class PaidPart:
     refunded_minor: int
     card_brand: str | None = None
     card_last4: str | None = None
+    # Cash: what rounding added to the cash paid (amount_minor is the cash taken, so the part paid
+    # amount_minor - rounding_minor of the sale), and the cash handed back for it so far.
+    rounding_minor: int = 0
+    cash_back_minor: int = 0
 
     @property
     def remaining_minor(self) -> int:
-        return self.amount_minor - self.refunded_minor
+        """What is left to refund of what this part paid of the sale."""
+        return self.amount_minor - self.rounding_minor - self.refunded_minor
 
     @property
     def label(self) -> str:
@@ -70,12 +76,40 @@ class RefundPart:
     amount_minor: int
     given_as: TenderKind  # card: through Stripe; cash: from the drawer
     cash_for_card: bool = False  # cash handed back for what a card paid (the cashier confirmed it)
+    rounding_minor: int = 0  # cash: handed back less amount_minor (the store's cash rounding)
+
+    @property
+    def cash_minor(self) -> int:
+        """What leaves the drawer for it (nothing for a card piece)."""
+        return self.amount_minor + self.rounding_minor if self.given_as is TenderKind.CASH else 0
 
 
-def plan_refund(parts: list[PaidPart], amount_minor: int, *, in_cash: bool = False) -> list[RefundPart]:
+def cash_back(part: PaidPart, take: int, step: int, currency: str) -> int:
+    """The cash handed back for `take` of `part`, by the store's cash rounding (step in minor units):
+    the last of a cash part gives back exactly the cash still kept for it (a 4.53 sale paid 4.55
+    gives back 4.55, so nothing of it stays in the drawer's expected cash); any other is rounded to
+    the step as cash taken is, never more than the cash still kept. RefundError if it is no cash."""
+    rounded = round_cash(Money(take, currency), step).minor if step > 1 else take
+    if part.kind is TenderKind.CASH:
+        kept = part.amount_minor - part.cash_back_minor
+        cash = kept if take >= part.remaining_minor else min(rounded, kept)
+    else:
+        cash = rounded
+    if cash <= 0:
+        smallest = Money(step - step // 2, currency)
+        raise RefundError(
+            f"{Money(take, currency)} rounds to {Money(0, currency)} in cash: the smallest cash refund is {smallest}."
+        )
+    return cash
+
+
+def plan_refund(
+    parts: list[PaidPart], amount_minor: int, *, in_cash: bool = False, cash_step: int = 1, currency: str = ""
+) -> list[RefundPart]:
     """Where a refund goes back to: the tenders that paid, card parts first (the newest first, so
     the customer's money goes back the way it came, through Stripe), then cash. `in_cash` gives
-    all of it back from the drawer, cash parts first, then card parts (marked cash for card)."""
+    all of it back from the drawer, cash parts first, then card parts (marked cash for card).
+    Cash pieces are rounded by the store's cash rounding (`cash_step`, see cash_back)."""
     cards = [p for p in reversed(parts) if p.kind is TenderKind.CARD]
     cash = [p for p in reversed(parts) if p.kind is TenderKind.CASH]
     order = cash + cards if in_cash else cards + cash
@@ -85,7 +119,9 @@ def plan_refund(parts: list[PaidPart], amount_minor: int, *, in_cash: bool = Fal
         if take <= 0:
             continue
         given = TenderKind.CASH if in_cash else part.kind
-        plan.append(RefundPart(part.tender_id, take, given, given is TenderKind.CASH and part.kind is TenderKind.CARD))
+        rounding = cash_back(part, take, cash_step, currency) - take if given is TenderKind.CASH else 0
+        for_card = given is TenderKind.CASH and part.kind is TenderKind.CARD
+        plan.append(RefundPart(part.tender_id, take, given, for_card, rounding))
         left -= take
     if left > 0:
         raise RefundError("That is more than what is left to refund on this receipt.")
@@ -155,6 +191,12 @@ class RefundReceipt:
     stripe_refund: str | None  # None when given back in cash
     in_cash: bool = False
     cash_for_card: bool = False  # cash handed back for what a card paid
+    rounding: Money | None = None  # cash: handed back less the amount (the store's cash rounding)
+
+    @property
+    def handed_back(self) -> Money:
+        """What the customer was given: the amount, plus its cash rounding."""
+        return self.amount + self.rounding if self.rounding else self.amount
 
     @property
     def number_text(self) -> str:
@@ -176,6 +218,11 @@ def render_refund_text(refund: RefundReceipt, *, width: int = 42, locale: str = 
         out.append(f"{units} x {printable(name)}"[:width])
     amount = "-" + refund.amount.format(locale)
     out.append("REFUNDED".ljust(width - len(amount)) + amount)
+    if refund.rounding:
+        rounding = "-" + refund.rounding.format(locale)
+        given = "-" + refund.handed_back.format(locale)
+        out.append("Cash rounding".ljust(width - len(rounding)) + rounding)
+        out.append("GIVEN BACK".ljust(width - len(given)) + given)
     if refund.in_cash:
         out.append("Given back in cash" + (" (for a card payment)" if refund.cash_for_card else ""))
     elif refund.card_brand:

@@ -39,8 +39,9 @@ class DayReport:
     cash_sales_minor: int = 0
     card_sales_minor: int = 0
     change_minor: int = 0  # handed back as change (cash taken = cash_sales + change)
-    rounding_minor: int = 0  # cash rounding (cash + card = gross + rounding)
-    cash_refunds_minor: int = 0  # given back from the drawer (card parts too, when confirmed)
+    # Cash rounding of the sales less that of the cash refunds (cash + card = gross + rounding, net of refunds).
+    rounding_minor: int = 0
+    cash_refunds_minor: int = 0  # handed back from the drawer, rounded (card parts too, when confirmed)
     card_refunds_minor: int = 0  # given back through Stripe
     tips_minor: int = 0  # added by customers on the card reader: charged to cards, not part of the sales
     by_cashier: tuple[tuple[str, int, int], ...] = ()  # (cashier, sales, gross minor units); "" = no cashier

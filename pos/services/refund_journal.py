@@ -53,6 +53,12 @@ class RefundRecord:
     refund_no: int | None = None
     stripe_refund: str | None = None
     message: str | None = None
+    rounding_minor: int = 0  # cash: handed back less amount_minor (the store's cash rounding)
+
+    @property
+    def cash_minor(self) -> int:
+        """The cash a cash piece hands back (nothing for a card piece)."""
+        return self.amount_minor + self.rounding_minor if self.request is None else 0
 
 
 class RefundJournal(Protocol):

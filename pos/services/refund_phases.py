@@ -60,7 +60,7 @@ class CashOwed:
 
     @property
     def amount(self) -> Money:
-        return Money(self.record.amount_minor, self.record.currency)
+        return Money(self.record.cash_minor, self.record.currency)
 
     @property
     def message(self) -> str:

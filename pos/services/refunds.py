@@ -11,8 +11,9 @@ from __future__ import annotations
 import uuid
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Protocol
+from typing import Callable, Protocol
 
+from pos.domain.cash import CashError, rounding_step
 from pos.domain.money import Money
 from pos.domain.discounts import share
 from pos.domain.refunds import RefundError, amount_tax, lines_amount, lines_tax, plan_refund
@@ -45,10 +46,24 @@ class RefundClaims(Protocol):
 
 
 class Refunds:
-    def __init__(self, journal: RefundJournal, gateway: PaymentGateway, claims: RefundClaims | None = None):
+    def __init__(
+        self,
+        journal: RefundJournal,
+        gateway: PaymentGateway,
+        claims: RefundClaims | None = None,
+        cash_rounding: Callable[[], str] = lambda: "",
+    ):
         self.journal = journal
         self.gateway = gateway
         self.claims = claims  # None: a till on its own (no shop database)
+        self.cash_rounding = cash_rounding  # the store's (Settings.cash_rounding): cash refunds follow it
+
+    def cash_step(self, currency: str) -> int:
+        """The store's cash rounding in minor units of `currency` (1: none), as cash is taken."""
+        try:
+            return rounding_step(self.cash_rounding(), currency)
+        except CashError:
+            return 1  # the settings refuse such a choice; an older one is read as no rounding (as the till does)
 
     def refund(
         self,
@@ -86,7 +101,13 @@ class Refunds:
                 raise RefundError(f"That is more than what is left to refund on this receipt ({left}).")
             # Refunds by lines and by amount mixed on one receipt never give back more tax than is left.
             tax_back = max(0, min(tax_back, basis.remaining_tax_minor))
-            plan = plan_refund(list(basis.parts), minor, in_cash=in_cash)
+            plan = plan_refund(
+                list(basis.parts),
+                minor,
+                in_cash=in_cash,
+                cash_step=self.cash_step(basis.currency),
+                currency=basis.currency,
+            )
             taxes = share(tax_back, [p.amount_minor for p in plan], basis.currency) if len(plan) > 1 else [tax_back]
             pieces = []
             for part, tax_part in zip(plan, taxes, strict=True):
@@ -130,7 +151,7 @@ class Refunds:
             return failed[0]
         problem = None
         if failed:
-            given = ", ".join(f"{r.amount}" + (" in cash" if r.in_cash else " to the card") for r in done)
+            given = ", ".join(f"{r.handed_back}" + (" in cash" if r.in_cash else " to the card") for r in done)
             problem = f"Only part of the refund went through ({given}): {failed[0].message}"
         if note:
             problem = f"{problem} {note}" if problem else note

@@ -93,7 +93,7 @@ class RefundDialog(QDialog):
         self.confirm = named(QPushButton("Refund"), "confirmRefundButton")
         self.confirm.setMinimumHeight(44)
         # Cash a refund still owes (it stopped before the drawer opened for it): handed over from here.
-        owed = sum(r.amount_minor for r in context.refunds.cash_owed() if r.receipt_id == receipt_id)
+        owed = sum(r.cash_minor for r in context.refunds.cash_owed() if r.receipt_id == receipt_id)
         owed_text = Money(owed, self.basis.currency).format(self.locale_name)
         self.hand_over = named(QPushButton(f"Hand over {owed_text} in cash"), "handOverCashButton")
         self.hand_over.setVisible(owed > 0)
@@ -171,7 +171,11 @@ class RefundDialog(QDialog):
         if not minor or minor <= 0:
             return []
         try:
-            return plan_refund(list(self.basis.parts), minor, in_cash=self.in_cash.isChecked())
+            currency = self.basis.currency
+            step = self.context.refunds.cash_step(currency)
+            return plan_refund(
+                list(self.basis.parts), minor, in_cash=self.in_cash.isChecked(), cash_step=step, currency=currency
+            )
         except RefundError:
             return []
 
@@ -189,7 +193,8 @@ class RefundDialog(QDialog):
 
         total = Money(sum(p.amount_minor for p in plan), self.basis.currency)
         pieces = ", ".join(
-            f"{Money(p.amount_minor, self.basis.currency).format(self.locale_name)} {where(p)}" for p in plan
+            f"{Money(p.cash_minor or p.amount_minor, self.basis.currency).format(self.locale_name)} {where(p)}"
+            for p in plan
         )
         self.preview.setText(f"Refund {total.format(self.locale_name)}: {pieces}")
 
@@ -231,7 +236,7 @@ class RefundDialog(QDialog):
         self._busy = False
         if isinstance(result, Refunded):
             said = ", ".join(
-                f"{r.amount.format(self.locale_name)} {'in cash' if r.in_cash else 'to the card'} "
+                f"{r.handed_back.format(self.locale_name)} {'in cash' if r.in_cash else 'to the card'} "
                 f"(refund {r.number_text})"
                 for r in result.refunds
             )

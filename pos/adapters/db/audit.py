@@ -161,7 +161,7 @@ def refund_record(conn, refund_id: int, form: int = FORM) -> dict[str, Any]:
     ).fetchone()
     if f is None:
         return {}
-    record = {
+    record: dict[str, Any] = {
         "till_id": f["till_id"],
         "refund_no": f["refund_no"],
         "receipt_no": f["of_receipt"],
@@ -175,6 +175,9 @@ def refund_record(conn, refund_id: int, form: int = FORM) -> dict[str, Any]:
     }
     if form >= 2:  # and what it gave back, line by line
         record["lines"] = _refund_lines(conn, refund_id)
+    # Only when there is one: refunds written before the column (all 0) keep the digests they have.
+    if f["rounding_minor"]:
+        record["rounding_minor"] = f["rounding_minor"]
     return record
 
 

@@ -37,6 +37,7 @@ def _record(row) -> RefundRecord:
         refund_no=row["refund_no"],
         stripe_refund=row["stripe_refund"],
         message=row["message"],
+        rounding_minor=row["rounding_minor"],
     )
 
 
@@ -82,13 +83,15 @@ class SqlRefunds:
                 "SELECT * FROM sale_lines WHERE sale_id = ? ORDER BY line_no", (receipt["sale_id"],)
             )
         )
-        given = dict(
-            conn.execute(
-                "SELECT tender_id, sum(amount_minor) FROM refunds WHERE receipt_id = ? AND state IN (?, ?)"
-                " GROUP BY tender_id",
+        given = {
+            tender_id: (value, cash)
+            for tender_id, value, cash in conn.execute(
+                "SELECT tender_id, sum(amount_minor),"
+                " sum(CASE WHEN tender_kind = 'cash' THEN amount_minor + rounding_minor ELSE 0 END)"
+                " FROM refunds WHERE receipt_id = ? AND state IN (?, ?) GROUP BY tender_id",
                 (receipt_id, *COUNTED),
             ).fetchall()
-        )
+        }
         tenders = conn.execute(
             "SELECT * FROM tenders WHERE sale_id = ? AND state = ? ORDER BY part_no",
             (receipt["sale_id"], TenderState.PAID),
@@ -98,9 +101,11 @@ class SqlRefunds:
                 tender_id=t["id"],
                 kind=TenderKind(t["kind"]),
                 amount_minor=t["amount_minor"],
-                refunded_minor=given.get(t["id"], 0),
+                refunded_minor=given.get(t["id"], (0, 0))[0],
                 card_brand=t["card_brand"],
                 card_last4=t["card_last4"],
+                rounding_minor=t["rounding_minor"],
+                cash_back_minor=given.get(t["id"], (0, 0))[1],
             )
             for t in tenders
         )
@@ -153,8 +158,8 @@ class SqlRefunds:
                 cash = piece.given_as is TenderKind.CASH
                 refund_id = conn.execute(
                     "INSERT INTO refunds (refund_key, receipt_id, till_id, state, amount_minor, currency, reason,"
-                    " params, created_at, updated_at, tax_minor, tender_id, tender_kind, cash_for_card)"
-                    " VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
+                    " params, created_at, updated_at, tax_minor, tender_id, tender_kind, cash_for_card, rounding_minor)"
+                    " VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
                     (
                         request.refund_key,
                         basis.receipt_id,
@@ -170,6 +175,7 @@ class SqlRefunds:
                         piece.tender_id,
                         piece.given_as,
                         piece.cash_for_card,
+                        piece.rounding_minor if cash else 0,
                     ),
                 ).lastrowid
                 if n == 0:
@@ -252,6 +258,7 @@ class SqlRefunds:
             stripe_refund=row["stripe_refund"],
             in_cash=row["tender_kind"] == TenderKind.CASH,
             cash_for_card=bool(row["cash_for_card"]),
+            rounding=Money(row["rounding_minor"], row["currency"]) if row["rounding_minor"] else None,
         )
 
     def fail_refund(self, refund_id: int, message: str) -> None:

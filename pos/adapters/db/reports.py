@@ -95,12 +95,14 @@ class ReportsRepo:
             args,
         ).fetchone()
         refund_where, refund_args = span.refunds
-        refunds_count, refunds, tax_refunded, refund_first_at, refund_last_at, cash_refunds = conn.execute(
-            "SELECT count(*), coalesce(sum(amount_minor), 0), coalesce(sum(tax_minor), 0), min(updated_at), "
-            "max(updated_at), coalesce(sum(CASE WHEN tender_kind = 'cash' THEN amount_minor END), 0) FROM refunds "
-            f"WHERE {refund_where}",
-            refund_args,
-        ).fetchone()
+        refunds_count, refunds, tax_refunded, refund_first_at, refund_last_at, card_refunds, refund_rounding = (
+            conn.execute(
+                "SELECT count(*), coalesce(sum(amount_minor), 0), coalesce(sum(tax_minor), 0), min(updated_at), "
+                "max(updated_at), coalesce(sum(CASE WHEN tender_kind != 'cash' THEN amount_minor END), 0), "
+                f"coalesce(sum(rounding_minor), 0) FROM refunds WHERE {refund_where}",
+                refund_args,
+            ).fetchone()
+        )
         movements = dict(
             conn.execute(
                 f"SELECT kind, sum(amount_minor) FROM drawer_movements WHERE {span.movements[0]} GROUP BY kind",
@@ -150,9 +152,11 @@ class ReportsRepo:
             cash_sales_minor=cash,
             card_sales_minor=card,
             change_minor=change,
-            rounding_minor=rounding,
-            cash_refunds_minor=cash_refunds,
-            card_refunds_minor=refunds - cash_refunds,
+            # Cash refunds hand back their amount plus its cash rounding; the rounding line is the
+            # sales' less the refunds' (a sale paid 4.55 for 4.53, refunded 4.55 in cash: 0 in all).
+            rounding_minor=rounding - refund_rounding,
+            cash_refunds_minor=refunds - card_refunds + refund_rounding,
+            card_refunds_minor=card_refunds,
             tips_minor=tips,
             by_cashier=tuple((c, n, m) for c, n, m in by_cashier),
             voids_count=voids_count,

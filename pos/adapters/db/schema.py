@@ -187,6 +187,8 @@ class RefundRow(SQLModel, table=True):
     tender_id: int | None = Field(default=None, foreign_key="tenders.id")  # the part it gives back to
     tender_kind: str = "card"  # how it was given back: card (through Stripe) or cash (from the drawer)
     cash_for_card: bool = False  # cash handed back for a card part, as the cashier confirmed
+    # Cash: what was handed back less amount_minor, by the store's cash rounding (domain/refunds.cash_back).
+    rounding_minor: int = Field(default=0, sa_column_kwargs={"server_default": "0"})
     params: str  # the CreateRefund request as JSON (older layouts: the Stripe parameters sent)
     stripe_refund: str | None = None
     refund_no: int | None = None  # gapless per till, given when the refund succeeds
@@ -341,10 +343,12 @@ _FTS = [
 DB_FILE = "pos.sqlite3"
 # The database layout this till writes (PRAGMA user_version). A database from a newer till is
 # refused rather than half-understood; an older one is migrated.
-SCHEMA_VERSION = 11
+SCHEMA_VERSION = 12
 # The first layout whose audit trail covers every table that holds money, stock prices, settings or
 # roles, and keeps a head file that must be there (adapters/db/audit.py).
 AUDIT_LAYOUT = 11
+# Cash refunds keep their cash rounding (refunds.rounding_minor).
+REFUND_ROUNDING_LAYOUT = 12
 _SQLITE_HEADER = b"SQLite format 3\x00"
 
 
@@ -408,6 +412,11 @@ def _migrate(conn, version: int) -> None:
         # EMV receipts: a reader payment keeps the fields its receipt must print. Earlier tenders
         # have none (their receipts printed without them).
         conn.exec_driver_sql("ALTER TABLE tenders ADD COLUMN card_present TEXT")
+    if version < REFUND_ROUNDING_LAYOUT and "rounding_minor" not in _columns(conn, "refunds"):
+        # Cash refunds follow the cash rounding: each keeps what was handed back beyond its amount.
+        # Earlier ones handed back exactly their amount. Added before the audit baseline below, so
+        # the baseline digests refunds with the layout they have from now on (0 is left out).
+        conn.exec_driver_sql("ALTER TABLE refunds ADD COLUMN rounding_minor INTEGER NOT NULL DEFAULT 0")
     if version < AUDIT_LAYOUT:
         # The trail covers every table that holds money, prices, settings or roles from now on: what
         # is on file that no event covers yet is covered as it stands, in one event.
