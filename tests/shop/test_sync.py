@@ -427,3 +427,34 @@ def test_a_reader_sales_emv_fields_reach_another_tills_copy(pg, shop_db, tmp_pat
         t2.close()
     (stored,) = shop_rows(pg, shop_db, "SELECT card_present FROM shop_tenders")
     assert json.loads(stored[0])["aid"] == "A0000000041010"
+
+
+def test_shop_report_counts_a_cash_refunds_rounding_as_the_till_does(pg, shop_db, tmp_path, sandbox, api_key):
+    """Issue 23, finding 8: a cash refund hands back a rounded amount; the shop keeps its rounding
+    (revision 0005), so its report's cash refunds, rounding line and expected cash are the till's."""
+    t1 = till(tmp_path, "T1", sandbox, api_key, shop_db)
+    try:
+        t1.store_settings.save(replace(t1.settings, cash_rounding="0.05"))
+        t1.till.apply_store_terms("SGD", True, "0.05")
+        odd = t1.catalog.save(
+            Product(sku="ODD", name="Muffin", category="Bakery", price=Money(453, "SGD"), tax_rate_bp=900)
+        )
+        t1.till.new_sale()
+        t1.till.cart.add(odd, 1)
+        paid = t1.till.pay_cash(Money(455, "SGD"))  # 4.53 paid 4.55 in cash
+        given = t1.refunds.refund(t1.receipts.receipt_id_for(paid.receipt.receipt_no, "T1"), amount=Money(201, "SGD"))
+        assert given.refund.handed_back == Money(200, "SGD")  # 2.01 refunded as 2.00 in cash
+        assert t1.shop.round().complete
+    finally:
+        t1.close()
+    assert shop_rows(pg, shop_db, "SELECT amount_minor, rounding_minor FROM shop_refunds") == [(201, -1)]
+    today = date.today().isoformat()
+    shop = json.loads(
+        pos("shop", "report", "--date", today, "--format", "json", data_dir=tmp_path / "T1", shop_db=shop_db).stdout
+    )
+    mine = json.loads(
+        pos("report", "--date", today, "--format", "json", data_dir=tmp_path / "T1", shop_db=shop_db).stdout
+    )
+    assert (mine["cash_refunds_minor"], mine["rounding_minor"], mine["expected_cash_minor"]) == (200, 3, 255)
+    for key in ("cash_refunds_minor", "card_refunds_minor", "rounding_minor", "expected_cash_minor", "refunds_minor"):
+        assert shop[key] == shop["by_till"]["T1"][key] == mine[key], key

@@ -192,8 +192,8 @@ def _insert_refund(conn: sqlite3.Connection, own_till: str, receipt_id: int, f) 
     ).fetchone()
     refund_id = conn.execute(
         "INSERT INTO refunds (refund_key, receipt_id, till_id, state, amount_minor, tax_minor, currency, reason,"
-        " tender_id, tender_kind, cash_for_card, params, stripe_refund, refund_no, created_at, updated_at, cashier)"
-        " VALUES (?,?,?,'succeeded',?,?,?,?,?,?,?,'{}',?,?,?,?,?)",
+        " tender_id, tender_kind, cash_for_card, params, stripe_refund, refund_no, created_at, updated_at, cashier,"
+        " rounding_minor) VALUES (?,?,?,'succeeded',?,?,?,?,?,?,?,'{}',?,?,?,?,?,?)",
         (
             f"{COPIED_SALE_PREFIX}{f['till_id']}:{f['refund_no']}",
             receipt_id,
@@ -210,6 +210,7 @@ def _insert_refund(conn: sqlite3.Connection, own_till: str, receipt_id: int, f) 
             f["created_at"],
             f["at"],
             f["cashier"],
+            f["rounding_minor"],
         ),
     ).lastrowid
     assert refund_id is not None

@@ -404,6 +404,7 @@ class ShopDatabaseLink:
                 "cashier": f["cashier"],
                 "lines": json.dumps([list(line) for line in lines]),
                 "refund_key": f["refund_key"],  # completes the claim of that key (claims.py)
+                "rounding_minor": f["rounding_minor"],
             }
         )
         return 1

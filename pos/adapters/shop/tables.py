@@ -135,6 +135,8 @@ class ShopRefund(ShopModel, table=True):
     lines: str = Field(default="[]", sa_column=Column(Text, nullable=False))  # [[line_no, quantity, amount]]
     # The refund's own key at its till (migration 0003): it completes the claim of that key.
     refund_key: str | None = Field(default=None, index=True)
+    # Cash: handed back less amount_minor, by the store's cash rounding (migration 0005).
+    rounding_minor: int = Field(default=0, sa_column_kwargs={"server_default": "0"})
 
 
 class ShopRefundClaim(ShopModel, table=True):
