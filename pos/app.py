@@ -219,7 +219,9 @@ class AppContext(BackOffice):
         store = self.settings
         checkout = Checkout(self._journal, gateway, lambda: self.till_id)
         self.till = Till(checkout, store.currency, store.tax_inclusive, cart=cart, cash_rounding=store.cash_rounding)
-        self.refunds = Refunds(self._refund_journal, gateway, self._claims, lambda: self.settings.cash_rounding)
+        self.refunds = Refunds(
+            self._refund_journal, gateway, self._claims, lambda: self.settings.cash_rounding, self.printing
+        )
         self.readers = CardReaders(gateway, self.store_settings, self._test_mode)  # type: ignore[arg-type]
 
     def _test_mode(self) -> bool:

@@ -32,6 +32,9 @@ REFUND_POINTS = (
     "after_refund_recorded",  # refund journaled as sent, Stripe not asked yet
     "after_refund_sent",  # Stripe made the refund; its answer not journaled yet
 )
+REFUND_DRAWER_POINTS = (
+    "after_refund_drawer_opened",  # the drawer opened (and its opening recorded) for a cash piece; not done yet
+)
 
 SYNC_POINTS = (
     "after_shop_commit",  # a batch committed at the shop database; the till has not noted it yet

@@ -1,10 +1,13 @@
 """A refund's phases: journaled as sent, then Stripe asked with the refund's own key.
 
     sent        given in cash, at the drawer (the first pass, or the cashier handing it over
-                now): done (numbered), in the order of the refund's pieces; the drawer opens
-                for each such piece. Recovery has no drawer: the piece stays sent (counted as
-                owed on the receipt, not as cash out) and the cashier is told to hand it over
-                within 23 h: ask Stripe (same key, same request; one retry if no answer),
+                now): the drawer opens for the piece (the opening recorded), then the piece is
+                done (numbered), in the order of the refund's pieces; a drawer that did not open
+                leaves it owed. No printer set up: no drawer to kick, the piece is done (the
+                cashier opens the drawer by key, as for a sale). Recovery has no drawer: the
+                piece stays sent (counted as owed on the receipt, not as cash out) and the
+                cashier is told to hand it over.
+                a card piece, within 23 h: ask Stripe (same key, same request; one retry if no answer),
                 later: find it among the payment's refunds by its refund_key metadata
     succeeded   the numbered refund receipt (written with Stripe's yes)
     failed      what Stripe said; nothing was refunded
@@ -18,7 +21,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime, timezone
-from typing import Callable
+from typing import Callable, Protocol
 
 from pos.domain.money import Money
 from pos.domain.refunds import RefundReceipt
@@ -26,6 +29,7 @@ from pos.domain.refunds import RefundReceipt
 from .crashpoints import crash_point
 from .gateway import GatewayError, OutcomeUnknown, PaymentGateway, RequestRejected
 from .phases import Next, Phases
+from .receipt_printing import Printed
 from .refund_journal import RefundJournal, RefundRecord
 from .requests import CreateRefund
 from .sales import KEY_WINDOW, JournalIntegrityError, StorageError
@@ -57,6 +61,7 @@ class CashOwed:
     """A cash piece of a refund that no drawer opened for yet: still owed to the customer."""
 
     record: RefundRecord
+    why: str = ""  # the drawer did not open for it (the printer's words)
 
     @property
     def amount(self) -> Money:
@@ -64,11 +69,21 @@ class CashOwed:
 
     @property
     def message(self) -> str:
-        return f"{self.amount} in cash is still to be handed over; no cash left the drawer for it yet."
+        said = f"{self.amount} in cash is still to be handed over; no cash left the drawer for it yet."
+        return f"{self.why} {said} Press Hand over cash when the drawer can open." if self.why else said
 
 
 RefundResult = Refunded | RefundFailed | CashOwed
 Step = Next[RefundRecord] | RefundResult
+
+
+class CashDrawer(Protocol):
+    """Opens the drawer for cash handed back (services.receipt_printing.Printing): the opening is
+    recorded whatever happened, before it returns."""
+
+    @property
+    def configured(self) -> bool: ...
+    def open_drawer(self, reason: str) -> object: ...
 
 
 def refund_key_for(refund_key: str) -> str:
@@ -77,13 +92,20 @@ def refund_key_for(refund_key: str) -> str:
 
 class RefundPhases(Phases[RefundRecord, RefundResult]):
     def __init__(
-        self, journal: RefundJournal, gateway: PaymentGateway, now: datetime | None = None, *, at_drawer: bool = False
+        self,
+        journal: RefundJournal,
+        gateway: PaymentGateway,
+        now: datetime | None = None,
+        *,
+        at_drawer: bool = False,
+        drawer: CashDrawer | None = None,
     ):
         """`at_drawer`: a cashier is at the till and its drawer opens for each cash piece done here
-        (the refund dialog); recovery runs without, so it never marks cash as handed over."""
+        (the refund dialog, through `drawer`); recovery runs without, so it never marks cash as handed over."""
         self.journal, self.gateway = journal, gateway
         self.now = now or datetime.now(timezone.utc)
         self.at_drawer = at_drawer
+        self.drawer = drawer
 
     def phase(self, record: RefundRecord) -> Callable[[RefundRecord], Step]:
         return {
@@ -96,11 +118,21 @@ class RefundPhases(Phases[RefundRecord, RefundResult]):
         if record.request is None:
             if not self.at_drawer:
                 return CashOwed(record)  # no drawer opened for it: it stays owed, and the cashier is told
+            # The drawer opens first (its opening recorded), then the piece is done: a crash between
+            # leaves it owed with the opening on record, never done with no drawer opened.
+            if self.drawer is not None and self.drawer.configured:
+                opened = self.drawer.open_drawer(f"cash refund for receipt {self._receipt_no(record):04d}")
+                if not isinstance(opened, Printed):
+                    return CashOwed(record, getattr(opened, "message", ""))
+                crash_point("after_refund_drawer_opened")
             # Given back from the drawer: nothing to ask anyone, so it is done (and numbered) now.
             return self._succeeded(record, None)
         if self.now - datetime.fromisoformat(record.created_at) < KEY_WINDOW:
             return self._ask(record, retry_unknown=True)
         return self._find(record)
+
+    def _receipt_no(self, record: RefundRecord) -> int:
+        return self.journal.basis(record.receipt_id).receipt_no
 
     def _from_succeeded(self, record: RefundRecord) -> Step:
         return Refunded(self.journal.refund_receipt(record.id))

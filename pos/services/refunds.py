@@ -23,7 +23,15 @@ from .crashpoints import crash_point
 from .gateway import PaymentGateway
 from .phases import settle
 from .refund_journal import RefundBasis, RefundJournal, RefundRecord
-from .refund_phases import NOT_REFUNDED, CashOwed, RefundFailed, Refunded, RefundPhases, RefundResult
+from .refund_phases import (
+    NOT_REFUNDED,
+    CashDrawer,
+    CashOwed,
+    RefundFailed,
+    Refunded,
+    RefundPhases,
+    RefundResult,
+)
 from .requests import CreateRefund, RefundReason
 from .sales import StorageError
 
@@ -52,11 +60,13 @@ class Refunds:
         gateway: PaymentGateway,
         claims: RefundClaims | None = None,
         cash_rounding: Callable[[], str] = lambda: "",
+        drawer: CashDrawer | None = None,
     ):
         self.journal = journal
         self.gateway = gateway
         self.claims = claims  # None: a till on its own (no shop database)
         self.cash_rounding = cash_rounding  # the store's (Settings.cash_rounding): cash refunds follow it
+        self.drawer = drawer  # opens for each cash piece before it is done (refund_phases); None: none to kick
 
     def cash_step(self, currency: str) -> int:
         """The store's cash rounding in minor units of `currency` (1: none), as cash is taken."""
@@ -132,11 +142,12 @@ class Refunds:
             return RefundFailed(str(exc))
         except StorageError as exc:
             return RefundFailed(f"{exc} {NOT_REFUNDED}")
-        # The refund dialog opens the drawer for each cash piece in the result.
+        # The drawer opens for each cash piece before it is done (refund_phases).
         return self._settle_at_drawer(records, note)
 
     def _settle_at_drawer(self, records: list[RefundRecord], note: str | None = None) -> RefundResult:
-        results = [settle(RefundPhases(self.journal, self.gateway, at_drawer=True), record) for record in records]
+        phases = RefundPhases(self.journal, self.gateway, at_drawer=True, drawer=self.drawer)
+        results = [settle(phases, record) for record in records]
         done = [r.refund for r in results if isinstance(r, Refunded)]
         failed = [r for r in results if isinstance(r, (RefundFailed, CashOwed))]
         # A piece that did not go through gives its claim back (not one whose outcome is unknown).
@@ -197,7 +208,7 @@ class Refunds:
 
     def hand_over_cash(self, receipt_id: int) -> RefundResult:
         """The cashier hands over the cash still owed on a receipt: the same phase as the first pass,
-        at the drawer (which the refund dialog opens for each piece in the result)."""
+        at the drawer (which opens for each piece before it is done)."""
         owed = [r for r in self.cash_owed() if r.receipt_id == receipt_id]
         if not owed:
             return RefundFailed("No cash is owed on this receipt.")

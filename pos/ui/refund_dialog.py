@@ -92,11 +92,9 @@ class RefundDialog(QDialog):
         self.result_view.setVisible(False)
         self.confirm = named(QPushButton("Refund"), "confirmRefundButton")
         self.confirm.setMinimumHeight(44)
-        # Cash a refund still owes (it stopped before the drawer opened for it): handed over from here.
-        owed = sum(r.cash_minor for r in context.refunds.cash_owed() if r.receipt_id == receipt_id)
-        owed_text = Money(owed, self.basis.currency).format(self.locale_name)
-        self.hand_over = named(QPushButton(f"Hand over {owed_text} in cash"), "handOverCashButton")
-        self.hand_over.setVisible(owed > 0)
+        # Cash a refund still owes (it stopped, or the drawer did not open, before it was handed over).
+        self.hand_over = named(QPushButton(""), "handOverCashButton")
+        self._show_owed()
 
         form = QFormLayout()
         form.addRow("Amount", self.amount)
@@ -136,9 +134,15 @@ class RefundDialog(QDialog):
         )
 
     def _handed_over(self, result) -> None:
-        self.hand_over.setVisible(not isinstance(result, Refunded))
         self.hand_over.setEnabled(True)
         self._finished(result)
+
+    def _show_owed(self) -> None:
+        """The Hand over cash button, with what this receipt's refunds still owe in cash (hidden: nothing)."""
+        owed = sum(r.cash_minor for r in self.context.refunds.cash_owed() if r.receipt_id == self.receipt_id)
+        owed_text = Money(owed, self.basis.currency).format(self.locale_name)
+        self.hand_over.setText(f"Hand over {owed_text} in cash")
+        self.hand_over.setVisible(owed > 0)
 
     def _mode_changed(self) -> None:
         lines = self.by_lines.isChecked()
@@ -234,6 +238,7 @@ class RefundDialog(QDialog):
 
     def _finished(self, result) -> None:
         self._busy = False
+        self._show_owed()  # a drawer that did not open leaves its cash owed, handed over from here
         if isinstance(result, Refunded):
             said = ", ".join(
                 f"{r.handed_back.format(self.locale_name)} {'in cash' if r.in_cash else 'to the card'} "
@@ -253,18 +258,13 @@ class RefundDialog(QDialog):
             self.confirm.setEnabled(True)
 
     def _print(self, refunds: tuple[RefundReceipt, ...]) -> None:
-        """The refund receipts on the receipt printer, if one is set up (the refunds are already saved);
-        cash given back opens the drawer first, in the same job."""
+        """The refund receipts on the receipt printer, if one is set up (the refunds are already saved;
+        the drawer opened for the cash in them before each was done: services/refund_phases.py)."""
         printing = self.context.printing
         if not printing.configured:
             return
 
         def work(_progress) -> PrintResult:
-            for refund in refunds:
-                if refund.in_cash:
-                    opened = printing.open_drawer(f"cash refund {refund.number_text}")
-                    if not isinstance(opened, Printed):
-                        return opened
             result: PrintResult = Printed("Nothing to print.")
             for refund in refunds:
                 result = printing.print_refund(refund)

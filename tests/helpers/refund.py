@@ -3,7 +3,7 @@
     python -m tests.helpers.refund DATA_DIR SANDBOX_URL [split]
 
 `split`: the sale is paid 3.00 in cash and 6.00 by card, and refunded in full (a card piece, then a
-cash piece).
+cash piece). `cash`: the sale is paid in cash and 4.50 of it refunded in cash.
 
 POS_CRASH_AT names a refund recovery point to die at (SIGKILL). The key comes
 from POS_STRIPE_API_KEY.
@@ -24,16 +24,18 @@ def main() -> int:
         Product(sku="R-1", name="Refund test tea", category="Test", price=Money(450, "SGD"), tax_rate_bp=900)
     )
     context.till.cart.add(product, 2)
-    split = sys.argv[3:] == ["split"]
-    if split:
+    split, cash = sys.argv[3:] == ["split"], sys.argv[3:] == ["cash"]
+    if cash:
+        receipt = context.till.pay_cash(Money(900, "SGD")).receipt
+    elif split:
         context.till.pay_cash(Money(300, "SGD"))
         receipt = context.till.pay_card(Money(600, "SGD"), "pm_card_visa").receipt
     else:
         receipt = context.till.pay("pm_card_visa").receipt
     print(f"paid {receipt.receipt_no}", flush=True)
     receipt_id = context.receipts.receipt_id_for(receipt.receipt_no, receipt.till_id)
-    if split:
-        print(context.refunds.refund(receipt_id, amount=Money(900, "SGD")), flush=True)
+    if split or cash:
+        print(context.refunds.refund(receipt_id, amount=Money(900 if split else 450, "SGD")), flush=True)
     else:
         print(context.refunds.refund(receipt_id, lines={1: 1}), flush=True)
     context.close()
