@@ -269,7 +269,7 @@ def test_cash_a_refund_still_owes_after_a_crash_is_handed_over_at_the_drawer(
     qtbot.waitUntil(lambda: not refund.busy, timeout=20000)
     assert refund.message.text() == "Refunded $2.80 in cash (refund 0002)."
     assert not refund.hand_over.isVisible()
-    qtbot.waitUntil(lambda: ("T1", "cash refund 0002", 1) in drawer_openings(window), timeout=20000)
+    qtbot.waitUntil(lambda: ("T1", "cash refund for receipt 0001", 1) in drawer_openings(window), timeout=20000)
     refund.close()
     receipts.close()
     wait_idle(qtbot)
@@ -297,3 +297,46 @@ def test_cash_that_would_leave_less_than_a_card_takes_is_refused_and_the_sale_st
     stripe = sandbox_client(sandbox, api_key)
     assert [pi.amount for pi in stripe.v1.payment_intents.list().data] == [50]
     check_invariants(data_dir / "pos.sqlite3", stripe)
+
+
+def confirm_refund(qtbot, refund) -> str:
+    """Press Refund and wait for the answer: the dialog's message."""
+    qtbot.mouseClick(refund.confirm, Qt.LeftButton)
+    qtbot.waitUntil(lambda: not refund.busy, timeout=20000)
+    return refund.message.text()
+
+
+def test_the_refund_dialog_gives_back_cash_by_the_stores_rounding(qtbot, window):
+    """Issue 23, finding 8 in the window: a 4.53 sale paid 4.55 in cash (rounding 0.05) is refunded
+    4.55 in cash, as the preview says before the cashier confirms; 0.01 in cash is refused."""
+    from dataclasses import replace
+
+    from pos.domain.catalog import Product
+
+    session = window.session
+    session.store_settings.save(replace(session.settings, cash_rounding="0.05"))
+    session.till.apply_store_terms("SGD", True, "0.05")  # as the window does when Settings are saved
+    muffin = session.catalog.save(
+        Product(sku="MUF", name="Muffin", category="Bakery", price=Money(453, "SGD"), tax_rate_bp=900)
+    )
+    session.till.new_sale()
+    session.till.cart.add(muffin, 1)
+    assert session.till.pay_cash(Money(455, "SGD")).receipt.rounding == Money(2, "SGD")
+    window.open_receipts()
+    receipts = window.receipts_window
+    receipts.search("number", "1")
+    receipts.open_refund()
+    refund = receipts.refund_dialog
+    refund.by_amount.setChecked(True)
+    refund.amount.setText("0.01")
+    assert refund.preview.text() == ""  # no cash piece can be made of it
+    assert confirm_refund(qtbot, refund) == "SGD 0.01 rounds to SGD 0.00 in cash: the smallest cash refund is SGD 0.03."
+    refund.by_lines.setChecked(True)
+    refund.set_line_quantity(1, 1)
+    assert refund.preview.text() == "Refund $4.53: $4.55 in cash"
+    assert confirm_refund(qtbot, refund) == "Refunded $4.55 in cash (refund 0001)."
+    refund.close()
+    receipts.close()
+    wait_idle(qtbot)
+    report = session.reports.x_report()
+    assert (report.cash_refunds_minor, report.rounding_minor, report.expected_cash_minor) == (455, 0, 0)
