@@ -28,7 +28,7 @@ from pos.domain.money import Money, MoneyError
 from pos.domain.refunds import RefundError, RefundPart, RefundReceipt, lines_amount, plan_refund, render_refund_text
 from pos.domain.tender import TenderKind
 from pos.services.receipt_printing import Printed, PrintResult
-from pos.services.refunds import Refunded
+from pos.services.refunds import CashOwed, Refunded
 
 from .widgets import ask_yes_no, named
 from .workers import run_in_background
@@ -255,7 +255,8 @@ class RefundDialog(QDialog):
             self._print(result.refunds)
         else:
             self.message.setText(result.message)
-            self.confirm.setEnabled(True)
+            # Cash still owed is handed over with its own button, not refunded again.
+            self.confirm.setEnabled(not isinstance(result, CashOwed))
 
     def _print(self, refunds: tuple[RefundReceipt, ...]) -> None:
         """The refund receipts on the receipt printer, if one is set up (the refunds are already saved;

@@ -299,6 +299,15 @@ def test_cash_that_would_leave_less_than_a_card_takes_is_refused_and_the_sale_st
     check_invariants(data_dir / "pos.sqlite3", stripe)
 
 
+def refund_of_receipt_1(window):
+    """Receipts, receipt 0001 found, its refund dialog open: (the receipts window, the dialog)."""
+    window.open_receipts()
+    receipts = window.receipts_window
+    receipts.search("number", "1")
+    receipts.open_refund()
+    return receipts, receipts.refund_dialog
+
+
 def confirm_refund(qtbot, refund) -> str:
     """Press Refund and wait for the answer: the dialog's message."""
     qtbot.mouseClick(refund.confirm, Qt.LeftButton)
@@ -322,11 +331,7 @@ def test_the_refund_dialog_gives_back_cash_by_the_stores_rounding(qtbot, window)
     session.till.new_sale()
     session.till.cart.add(muffin, 1)
     assert session.till.pay_cash(Money(455, "SGD")).receipt.rounding == Money(2, "SGD")
-    window.open_receipts()
-    receipts = window.receipts_window
-    receipts.search("number", "1")
-    receipts.open_refund()
-    refund = receipts.refund_dialog
+    receipts, refund = refund_of_receipt_1(window)
     refund.by_amount.setChecked(True)
     refund.amount.setText("0.01")
     assert refund.preview.text() == ""  # no cash piece can be made of it
@@ -340,3 +345,35 @@ def test_the_refund_dialog_gives_back_cash_by_the_stores_rounding(qtbot, window)
     wait_idle(qtbot)
     report = session.reports.x_report()
     assert (report.cash_refunds_minor, report.rounding_minor, report.expected_cash_minor) == (455, 0, 0)
+
+
+def test_a_cash_refund_whose_drawer_does_not_open_is_handed_over_when_it_does(qtbot, window, printer):
+    """Issue 23, finding 12 (first pass) in the window: the printer is off when a cash refund is made.
+    The drawer's opening is recorded as failed, the cash stays owed (Hand over cash shows it, Refund is
+    not offered again); with the printer on, Hand over cash opens the drawer and then numbers it."""
+    import socket
+
+    with socket.create_server(("127.0.0.1", 0)) as off:
+        off_address = f"127.0.0.1:{off.getsockname()[1]}"
+    use_network_printer(qtbot, window, off_address)
+    session = window.session
+    session.till.new_sale()
+    session.till.cart.add(session.catalog.find_code("8881230000044"), 1)
+    session.till.pay_cash(session.till.amount_due())
+    receipts, refund = refund_of_receipt_1(window)
+    refund.set_line_quantity(1, 1)
+    assert confirm_refund(qtbot, refund).startswith("The drawer did not open")
+    assert refund.hand_over.isVisible() and not refund.confirm.isEnabled()
+    assert drawer_openings(window) == [("T1", "cash refund for receipt 0001", 0)]
+    refund.close()
+    use_network_printer(qtbot, window, printer.address)
+    receipts.open_refund()
+    refund = receipts.refund_dialog
+    qtbot.mouseClick(refund.hand_over, Qt.LeftButton)
+    qtbot.waitUntil(lambda: not refund.busy, timeout=20000)
+    assert refund.message.text().startswith("Refunded") and "in cash (refund 0001)" in refund.message.text()
+    assert not refund.hand_over.isVisible()
+    assert drawer_openings(window)[-1] == ("T1", "cash refund for receipt 0001", 1)
+    refund.close()
+    receipts.close()
+    wait_idle(qtbot)
