@@ -64,3 +64,22 @@ def test_a_refund_goes_to_the_card_first_then_cash_or_all_in_cash():
     assert [(p.tender_id, p.amount_minor, p.cash_for_card) for p in in_cash] == [(1, 500, False), (2, 200, True)]
     with pytest.raises(RefundError):
         plan_refund(parts, 1481)
+
+
+def test_a_cash_refund_piece_is_rounded_as_cash_taken_and_the_last_gives_back_the_cash_kept():
+    """Issue 23, finding 8: 4.53 paid 4.55 in cash (the tender keeps 4.55, rounding 0.02)."""
+    paid = PaidPart(1, TenderKind.CASH, 455, 0, rounding_minor=2)
+    (full,) = plan_refund([paid], 453, cash_step=5, currency="SGD")
+    assert (full.amount_minor, full.rounding_minor, full.cash_minor) == (453, 2, 455)
+    (part,) = plan_refund([paid], 201, cash_step=5, currency="SGD")
+    assert (part.amount_minor, part.cash_minor) == (201, 200)
+    after = PaidPart(1, TenderKind.CASH, 455, 201, rounding_minor=2, cash_back_minor=200)
+    (rest,) = plan_refund([after], 252, cash_step=5, currency="SGD")
+    assert rest.cash_minor == 255  # all of what the customer paid, 4.55, in two pieces
+    with pytest.raises(RefundError, match="rounds to SGD 0.00 in cash"):
+        plan_refund([paid], 1, cash_step=5, currency="SGD")
+    card = PaidPart(2, TenderKind.CARD, 453, 0, "visa", "4242")
+    (for_card,) = plan_refund([card], 453, in_cash=True, cash_step=5, currency="SGD")
+    assert (for_card.cash_for_card, for_card.cash_minor) == (True, 455)
+    (to_card,) = plan_refund([card], 453, cash_step=5, currency="SGD")
+    assert (to_card.rounding_minor, to_card.cash_minor) == (0, 0)  # a card is refunded to the minor unit
