@@ -7,6 +7,8 @@ from __future__ import annotations
 
 import sqlite3
 
+import pytest
+
 from pos.adapters.db.audit import AuditRepo
 from pos.adapters.db.drawer import SqlDrawerLog
 from pos.adapters.db.receipts import ReceiptsRepo
@@ -112,16 +114,19 @@ def test_without_cash_rounding_a_cash_refund_is_to_the_minor_unit(shop):
     assert isinstance(given, Refunded) and given.refund.handed_back == sgd(1) and given.refund.rounding is None
 
 
-def test_a_layout_10_database_gets_the_refund_rounding_column_and_its_refunds_still_verify(tmp_path, sandbox, api_key):
+@pytest.mark.parametrize("layout", [10, 11])
+def test_an_older_layout_gets_the_refund_rounding_column_and_its_refunds_still_verify(
+    tmp_path, sandbox, api_key, layout
+):
     data = tmp_path / "data"
     shop = Shop(data, sandbox, api_key)
     receipt_id = cash_sale(shop, sgd(453), sgd(455), rounding="")
     assert isinstance(refunds_of(shop, "").refund(receipt_id, amount=sgd(100)), Refunded)
     shop.engine.dispose()
     conn = sqlite3.connect(data / "pos.sqlite3")
-    with conn:  # as a till of layout 10 left it
+    with conn:  # as a till of that layout left it (10: before the audit baseline, 11: after it)
         conn.execute("ALTER TABLE refunds DROP COLUMN rounding_minor")
-        conn.execute("PRAGMA user_version = 10")
+        conn.execute(f"PRAGMA user_version = {layout}")
     conn.close()
     engine = open_engine(data)
     try:
