@@ -18,6 +18,7 @@ by default). Nothing is mocked: the crash seam is the one the SIGKILL tests use,
 from __future__ import annotations
 
 import os
+import re
 import secrets
 from dataclasses import dataclass, field
 
@@ -43,11 +44,12 @@ from tests.invariants import check_invariants, check_shop_invariants
 APPROVE, DECLINE = "pm_card_visa", "pm_card_chargeDeclinedInsufficientFunds"
 TAP, TAP_DECLINED = "4242424242424242", "4000000000009995"
 CONFIRM = "/v1/payment_intents/*/confirm"
+OBJECT_TEXT = re.compile(r"\b[A-Z]\w*\(\w+=")  # a dataclass's repr, e.g. PartPaid(tender=...)
 STRIPE_MINIMUM = 50  # SGD 0.50: Stripe refuses a card payment under it
 # Every recovery point a payment or refund passes (services/crashpoints.py), the sync's aside.
 CRASH_POINTS = crashpoints.POINTS + crashpoints.TENDER_POINTS + crashpoints.READER_POINTS + crashpoints.REFUND_POINTS
-# Most steps run to the end; about one in three dies at a recovery point (if the step reaches it).
-CRASH = st.one_of(st.none(), st.none(), st.sampled_from(CRASH_POINTS))
+# Half the money steps are told to die at a recovery point (they do if the step reaches it).
+CRASH = st.one_of(st.none(), st.sampled_from(CRASH_POINTS))
 _SEAMS = (checkout_module, sale_phases, refunds, refund_phases)
 
 
@@ -104,9 +106,8 @@ class CounterMachine(RuleBasedStateMachine):
         self.stripe = stripe.StripeClient(self.key, base_addresses={"api": self.sandbox.url})
         self.tills: list[TillModel] = []
         self.crash_at: str | None = None
-        self.unsure = False  # an outcome the cashier was not told (lost answer, crash): Stripe settles it
         self.paid_parts: list[tuple[str, int, str, int]] = []  # (till, sale_id, kind, amount) ever paid
-        self.voided: set[tuple[str, int]] = set()
+        self.void_begun: set[tuple[str, int]] = set()  # a void was asked: its parts may be returned
         self.reader_id: str | None = None
         self.products: list[Product] = []
         self.log: list[str] = []  # what happened, for the failure report
@@ -301,10 +302,8 @@ class CounterMachine(RuleBasedStateMachine):
             assert result.due.minor == till.open.due, f"due {result.due.minor}, the model says {till.open.due}"
         elif isinstance(result, Paid):
             self._receipt(till, result)
-        elif isinstance(result, Pending) or (isinstance(result, Failed) and result.money_may_have_moved):
-            self.unsure = True
-        else:
-            assert isinstance(result, (Declined, Cancelled, Failed)), result
+        else:  # nothing paid, or not known yet (check_shop_invariants waits while Stripe's answer is out)
+            assert isinstance(result, (Declined, Cancelled, Failed, Pending)), result
 
     def _receipt(self, till: TillModel, paid: Paid) -> None:
         receipt = paid.receipt
@@ -334,6 +333,8 @@ class CounterMachine(RuleBasedStateMachine):
         if counter.sale_id is None:
             return
         self._say(f"{till.name} void")
+        if till.open is not None:  # from here its card parts may go back, even if the void is cut short
+            self.void_begun.add((till.name, till.open.sale_id))
         self._arm(crash)
         try:
             result = counter.void_sale("model")
@@ -342,12 +343,10 @@ class CounterMachine(RuleBasedStateMachine):
             return
         self._say(f"  -> {result.voided}: {result.message}")
         if not result.voided:
-            self.unsure = self.unsure or result.result is not None
             return
         if till.open is not None:
             assert (result.cash or sgd(0)).minor == till.open.cash, f"void handed back {result.cash}"
             till.drawer -= till.open.cash
-            self.voided.add((till.name, till.open.sale_id))
             till.open = None
         counter.load_cart([])
 
@@ -436,8 +435,6 @@ class CounterMachine(RuleBasedStateMachine):
             for piece in (result.refund, *result.more):
                 if piece.in_cash:
                     till.drawer -= piece.amount.minor
-        elif result.outcome_unknown:
-            self.unsure = True
 
     # -- restarts and the second till ---------------------------------------------------------
     @precondition(lambda self: any(t.context.till.sale_id is not None for t in self.tills))
@@ -452,7 +449,6 @@ class CounterMachine(RuleBasedStateMachine):
 
     def _crashed(self, till: TillModel, point: str) -> None:
         self._say(f"  crashed at {point}")
-        self.unsure = True
         self._restart(till, crashed=True)
 
     def _restart(self, till: TillModel, crashed: bool = False) -> None:
@@ -467,6 +463,8 @@ class CounterMachine(RuleBasedStateMachine):
         counter = till.context.till
         settled = settle_unfinished(counter, till.context.refunds)
         self._say(f"  recovered: {settled.messages}")
+        for message in settled.messages:  # what `pos recover` prints and the window shows: the cashier's words
+            assert not OBJECT_TEXT.search(message), f"recovery said: {message}"
         reopened = counter.restore_split_sale(till.context.catalog)
         self._say(f"  reopened: {reopened}")
         self._adopt(till, sale_before, crashed)
@@ -548,8 +546,8 @@ class CounterMachine(RuleBasedStateMachine):
         for name, sale_id, kind, amount in self.paid_parts:
             journal = self._till(0 if name == "T1" else 1).context.till.checkout.journal
             tenders = [(t.kind.value, t.amount.minor) for t in journal.tenders(sale_id)]
-            if (name, sale_id) in self.voided:
-                continue
+            if (name, sale_id) in self.void_begun:
+                continue  # a void gives parts back (a void cut short by a crash may have given some)
             assert (kind, amount) in tenders, f"{name}: sale {sale_id} lost its {kind} part of {amount}"
 
 
@@ -662,3 +660,44 @@ def test_finding_2_two_tills_never_refund_one_receipt_twice(model_machine):
         ("refund", {"which": 0, "of": 0, "pick": 0, "how": "cash", "share": 4, **NO_CRASH}),  # again at T1
         avoid_known_findings=False,
     )
+
+
+def test_recovery_of_a_card_part_that_went_through_says_so_in_words(model_machine):
+    """Found by the machine (new): a card part whose answer was lost, recovered after a restart, was
+    recorded rightly but reported as "Sale 3 needs a person: PartPaid(tender=Tender(kind=...))" —
+    an object's text (with the intent id) for the cashier, and `pos recover` exiting 1."""
+    walk(
+        model_machine,
+        ("scan", {"which": 0, "product": 3, "quantity": 1}),
+        ("cash", {"which": 0, "share": 1, "extra": 0, **NO_CRASH}),
+        ("card", {"which": 0, "share": 2, "card": "lost", **NO_CRASH}),  # 7.46 paid at Stripe, answer lost
+        ("restart", {"which": 0}),  # recovery records the part; the sale reopens owing the rest
+    )
+
+
+def test_recovered_card_part_is_not_a_case_for_a_person(sandbox, tmp_path, api_key):
+    """The same, through `settle_unfinished` as the window and `pos recover` call it: the part is
+    recorded, nobody needs to look (the CLI exits 0), and the sale owes only the rest."""
+    context = build_context(tmp_path / "data", stripe_base_url=sandbox.url, api_key=api_key)
+    try:
+        cake = context.catalog.save(Product(sku="CAKE", name="Cake", category="Test", price=sgd(1990), tax_rate_bp=900))
+        context.till.cart.add(cake, 1)
+        assert isinstance(context.till.pay_cash(sgd(990)), PartPaid)
+        sandbox.faults.arm(CONFIRM, drop=True, count=5)
+        sandbox.faults.arm("/v1/payment_intents/*", method="GET", status=500, count=20)
+        assert isinstance(context.till.pay_card(sgd(600), APPROVE), Pending)
+        sandbox.faults.clear()
+    finally:
+        sandbox.faults.clear()
+        context.close()
+    context = build_context(tmp_path / "data", stripe_base_url=sandbox.url, api_key=api_key)
+    try:
+        settled = settle_unfinished(context.till, context.refunds)
+        assert not settled.needs_person, settled.messages
+        (message,) = settled.messages
+        assert "card part of SGD 6.00 had succeeded" in message and "SGD 4.00 is still to pay" in message
+        assert not OBJECT_TEXT.search(message)
+        context.till.restore_split_sale(context.catalog)
+        assert context.till.amount_due() == sgd(400)
+    finally:
+        context.close()
