@@ -87,6 +87,7 @@ class TillModel:
     drawer: int = 0  # cash physically in the drawer, as the model counts it
     open: OpenSale | None = None
     receipts: int = 0  # receipts numbered at this till
+    in_doubt: bool = False  # the last card payment's outcome is not known yet
 
 
 class CounterMachine(RuleBasedStateMachine):
@@ -113,8 +114,9 @@ class CounterMachine(RuleBasedStateMachine):
         self.log: list[str] = []  # what happened, for the failure report
 
     # -- set-up and tear-down -------------------------------------------------------------
-    @initialize()
-    def open_first_till(self):
+    @initialize(product=st.one_of(st.none(), st.integers(0, 3)))
+    def open_first_till(self, product=None):
+        """T1, its catalog, and often something in its cart already, so more of a run's steps pay."""
         self.sandbox.faults.clear()
         self._arm_seams()
         self.tills.append(self._open_till("T1"))
@@ -123,6 +125,8 @@ class CounterMachine(RuleBasedStateMachine):
             self.products.append(
                 catalog.save(Product(sku=sku, name=sku.title(), category="Test", price=sgd(price), tax_rate_bp=900))
             )
+        if product is not None:
+            self.scan(0, product, 1)
 
     def _open_till(self, name: str) -> TillModel:
         folder = self.root / name
@@ -304,6 +308,7 @@ class CounterMachine(RuleBasedStateMachine):
             self._receipt(till, result)
         else:  # nothing paid, or not known yet (check_shop_invariants waits while Stripe's answer is out)
             assert isinstance(result, (Declined, Cancelled, Failed, Pending)), result
+        till.in_doubt = isinstance(result, Pending) or (isinstance(result, Failed) and result.money_may_have_moved)
 
     def _receipt(self, till: TillModel, paid: Paid) -> None:
         receipt = paid.receipt
@@ -331,6 +336,10 @@ class CounterMachine(RuleBasedStateMachine):
         till = self._till(which)
         counter = till.context.till
         if counter.sale_id is None:
+            return
+        if self.avoid_known_findings and till.in_doubt:
+            # Issue 23 finding 11 (a void meeting a part whose answer was lost keeps a receipt; fixed by
+            # h1): no void while a card part's outcome is unknown; test_finding_11_* keeps it.
             return
         self._say(f"{till.name} void")
         if till.open is not None:  # from here its card parts may go back, even if the void is cut short
@@ -409,12 +418,21 @@ class CounterMachine(RuleBasedStateMachine):
                 each.context.shop.round()
         if till is seller:
             receipt_id = context.receipts.receipt_id_for(number, seller.name)
+            if self.avoid_known_findings:
+                # As the receipts window does before a refund (finding 2 aside): ask the shop what other
+                # tills refunded on it (None: not at the shop yet; this till knows all there is).
+                context.shop.receipt_from(seller.name, number)
         else:
             receipt_id = context.shop.receipt_from(seller.name, number)
         basis = context.refunds.basis(receipt_id)
         left = basis.remaining_minor
         if left <= 0:
             return
+        cash_piece = how == "cash" or any(p.kind.value == "cash" for p in basis.parts)
+        if self.avoid_known_findings and crash in crashpoints.REFUND_POINTS and cash_piece:
+            # Issue 23 finding 12 (recovery marks a cash piece handed over; fixed by h1): a refund that
+            # may give cash back is not cut short here; test_finding_12_* keeps it.
+            crash = None
         self._say(f"{till.name} refund {how} of {seller.name}#{number} (left {left})")
         self._arm(crash)
         try:
@@ -456,6 +474,7 @@ class CounterMachine(RuleBasedStateMachine):
         self.sandbox.faults.clear()
         old = till.context
         sale_before = till.open.sale_id if till.open is not None else old.till.sale_id
+        till.in_doubt = False  # recovery settles it (or leaves it to a person, off the counter)
         old.close()  # drops the objects; every write was already committed, as after a crash
         till.context = build_context(
             till.folder, stripe_base_url=self.sandbox.url, api_key=self.key, shop_db=self.shop_db
@@ -622,6 +641,7 @@ def test_finding_11_a_void_after_a_part_whose_answer_was_lost_keeps_no_receipt(m
         ("cash", {"which": 0, "share": 1, "extra": 0, **NO_CRASH}),  # 4.97 in cash
         ("card", {"which": 0, "share": None, "card": "lost", **NO_CRASH}),  # the rest: paid, answer lost
         ("void", {"which": 0, **NO_CRASH}),
+        avoid_known_findings=False,
     )
 
 
@@ -633,6 +653,7 @@ def test_finding_12_a_recovered_cash_refund_piece_is_not_marked_handed_over(mode
         ("cash", {"which": 0, "share": 1, "extra": 0, **NO_CRASH}),
         ("card", {"which": 0, "share": None, "card": "approve", **NO_CRASH}),  # receipt 1: cash + card
         ("refund", {"which": 0, "of": 0, "pick": 0, "how": "amount", "share": 4, "crash": "after_refund_recorded"}),
+        avoid_known_findings=False,
     )
 
 
