@@ -45,7 +45,6 @@ APPROVE, DECLINE = "pm_card_visa", "pm_card_chargeDeclinedInsufficientFunds"
 TAP, TAP_DECLINED = "4242424242424242", "4000000000009995"
 CONFIRM = "/v1/payment_intents/*/confirm"
 OBJECT_TEXT = re.compile(r"\b[A-Z]\w*\(\w+=")  # a dataclass's repr, e.g. PartPaid(tender=...)
-STRIPE_MINIMUM = 50  # SGD 0.50: Stripe refuses a card payment under it
 # Every recovery point a payment or refund passes (services/crashpoints.py), the sync's aside.
 CRASH_POINTS = crashpoints.POINTS + crashpoints.TENDER_POINTS + crashpoints.READER_POINTS + crashpoints.REFUND_POINTS
 # Half the money steps are told to die at a recovery point (they do if the step reaches it).
@@ -87,7 +86,6 @@ class TillModel:
     drawer: int = 0  # cash physically in the drawer, as the model counts it
     open: OpenSale | None = None
     receipts: int = 0  # receipts numbered at this till
-    in_doubt: bool = False  # the last card payment's outcome is not known yet
 
 
 class CounterMachine(RuleBasedStateMachine):
@@ -95,9 +93,6 @@ class CounterMachine(RuleBasedStateMachine):
 
     sandbox = None  # set by the test
     workdir = None
-    # Paths into issue 23's known findings (being fixed by h1 and h2) are not generated while this is
-    # set; the regression tests below clear it to walk into each one on purpose.
-    avoid_known_findings = True
 
     def __init__(self):
         super().__init__()
@@ -183,9 +178,7 @@ class CounterMachine(RuleBasedStateMachine):
         till.context.till.cart.add(self.products[product], quantity)
         self._say(f"{till.name} scan {self.products[product].sku} x{quantity}")
 
-    # Issue 23 finding 14 (a 100 % discount cannot end as a receipt; fixed by h1): discounts stay
-    # below 100 % so the machine does not walk into it on every run. tests below keep the finding.
-    @rule(which=st.integers(0, 1), percent=st.integers(1, 60))
+    @rule(which=st.integers(0, 1), percent=st.sampled_from([5, 10, 33, 50, 100]))
     def discount(self, which, percent):
         till = self._till(which)
         cart = till.context.till.cart
@@ -205,8 +198,6 @@ class CounterMachine(RuleBasedStateMachine):
         if not self._sale_open_for_paying(till):
             return
         due = till.context.till.amount_due().minor
-        if due <= 0 and self.avoid_known_findings:
-            return  # issue 23 finding 14 (a sale of 0.00 cannot end; fixed by h1): test_finding_14_* keeps it
         tendered = due + extra if share is None else max(1, due * share // 4)
         self._say(f"{till.name} cash {tendered} of {due}")
         self._pay(till, lambda: till.context.till.pay_cash(sgd(tendered)), crash)
@@ -228,8 +219,6 @@ class CounterMachine(RuleBasedStateMachine):
         amount = due if share is None else max(1, due * share // 4)
         if card == "minimum":
             amount = min(due, 30)  # under Stripe's 0.50 minimum for SGD
-        if self._finding_1(till, amount):
-            return
         if card == "lost":
             self.sandbox.faults.arm(CONFIRM, drop=True, count=5)
             self.sandbox.faults.arm("/v1/payment_intents/*", method="GET", status=500, count=20)
@@ -252,8 +241,6 @@ class CounterMachine(RuleBasedStateMachine):
         reader_id = self._reader()
         due = till.context.till.amount_due().minor
         amount = due if share is None else max(1, due // 2)
-        if self._finding_1(till, amount):
-            return
         tapped = []
 
         def progress(message: str) -> None:
@@ -266,11 +253,6 @@ class CounterMachine(RuleBasedStateMachine):
 
         self._say(f"{till.name} reader {'declined' if declined else 'tap'} {amount} of {due}")
         self._pay(till, lambda: till.context.till.pay_on_reader(sgd(amount), reader_id, progress), crash)
-
-    def _finding_1(self, till: TillModel, amount: int) -> bool:
-        """Issue 23 finding 1 (a card part Stripe refuses for its minimum drops the paid parts; fixed
-        by h1): not generated once a part is paid; test_finding_1_* below keeps it."""
-        return self.avoid_known_findings and till.open is not None and amount < STRIPE_MINIMUM
 
     def _reader(self) -> str:
         if self.reader_id is None:
@@ -308,7 +290,6 @@ class CounterMachine(RuleBasedStateMachine):
             self._receipt(till, result)
         else:  # nothing paid, or not known yet (check_shop_invariants waits while Stripe's answer is out)
             assert isinstance(result, (Declined, Cancelled, Failed, Pending)), result
-        till.in_doubt = isinstance(result, Pending) or (isinstance(result, Failed) and result.money_may_have_moved)
 
     def _receipt(self, till: TillModel, paid: Paid) -> None:
         receipt = paid.receipt
@@ -337,9 +318,6 @@ class CounterMachine(RuleBasedStateMachine):
         counter = till.context.till
         if counter.sale_id is None:
             return
-        if self.avoid_known_findings and till.in_doubt:
-            # Issue 23 finding 11 (a void meeting a part whose answer was lost keeps a receipt; fixed by
-            # h1): no void while a card part's outcome is unknown; test_finding_11_* keeps it.
             return
         self._say(f"{till.name} void")
         if till.open is not None:  # from here its card parts may go back, even if the void is cut short
@@ -427,11 +405,6 @@ class CounterMachine(RuleBasedStateMachine):
         left = basis.remaining_minor
         if left <= 0:
             return
-        cash_piece = how == "cash" or any(p.kind.value == "cash" for p in basis.parts)
-        if self.avoid_known_findings and crash in crashpoints.REFUND_POINTS and cash_piece:
-            # Issue 23 finding 12 (recovery marks a cash piece handed over; fixed by h1): a refund that
-            # may give cash back is not cut short here; test_finding_12_* keeps it.
-            crash = None
         self._say(f"{till.name} refund {how} of {seller.name}#{number} (left {left})")
         self._arm(crash)
         try:
@@ -473,7 +446,6 @@ class CounterMachine(RuleBasedStateMachine):
         self.sandbox.faults.clear()
         old = till.context
         sale_before = till.open.sale_id if till.open is not None else old.till.sale_id
-        till.in_doubt = False  # recovery settles it (or leaves it to a person, off the counter)
         old.close()  # drops the objects; every write was already committed, as after a crash
         till.context = build_context(
             till.folder, stripe_base_url=self.sandbox.url, api_key=self.key, shop_db=self.shop_db
@@ -601,13 +573,12 @@ def test_the_counter_model_long_run(model_machine):
 
 # -- what the machine found, kept as explicit sequences ---------------------------------------------
 # Each walks the machine through the steps Hypothesis found (shrunk by hand to the few that matter),
-# checking every invariant after each step. The known findings of issue 23 still open fail today:
-# they are xfail(strict) until h1's fixes land, when the lead flips them (finding 2 passes since h2's).
+# checking every invariant after each step. Each failed before its fix (h1: findings 1, 11, 12, 14;
+# h2: finding 2; the machine: the recovery message) and passes on the code they landed in.
 
 
-def walk(machine, *steps: tuple[str, dict], avoid_known_findings: bool = True) -> None:
+def walk(machine, *steps: tuple[str, dict]) -> None:
     state = machine()
-    state.avoid_known_findings = avoid_known_findings
     try:
         state.open_first_till()
         state.money_holds()
@@ -621,18 +592,15 @@ def walk(machine, *steps: tuple[str, dict], avoid_known_findings: bool = True) -
 NO_CRASH = {"crash": None}
 
 
-@pytest.mark.xfail(strict=True, reason="issue 23 finding 1, fixed by h1")
 def test_finding_1_a_card_part_under_stripes_minimum_keeps_the_paid_cash_part(model_machine):
     walk(
         model_machine,
         ("scan", {"which": 0, "product": 1, "quantity": 1}),  # a bun, 3.20
         ("cash", {"which": 0, "share": 2, "extra": 0, **NO_CRASH}),  # 1.60 in cash
         ("card", {"which": 0, "share": None, "card": "minimum", **NO_CRASH}),  # 0.30 by card: refused
-        avoid_known_findings=False,
     )
 
 
-@pytest.mark.xfail(strict=True, reason="issue 23 finding 11, fixed by h1")
 def test_finding_11_a_void_after_a_part_whose_answer_was_lost_keeps_no_receipt(model_machine):
     walk(
         model_machine,
@@ -640,11 +608,9 @@ def test_finding_11_a_void_after_a_part_whose_answer_was_lost_keeps_no_receipt(m
         ("cash", {"which": 0, "share": 1, "extra": 0, **NO_CRASH}),  # 4.97 in cash
         ("card", {"which": 0, "share": None, "card": "lost", **NO_CRASH}),  # the rest: paid, answer lost
         ("void", {"which": 0, **NO_CRASH}),
-        avoid_known_findings=False,
     )
 
 
-@pytest.mark.xfail(strict=True, reason="issue 23 finding 12, fixed by h1")
 def test_finding_12_a_recovered_cash_refund_piece_is_not_marked_handed_over(model_machine):
     walk(
         model_machine,
@@ -663,18 +629,15 @@ def test_finding_12_a_recovered_cash_refund_piece_is_not_marked_handed_over(mode
                 "refresh": True,
             },
         ),
-        avoid_known_findings=False,
     )
 
 
-@pytest.mark.xfail(strict=True, reason="issue 23 finding 14, fixed by h1")
 def test_finding_14_a_free_sale_ends_as_a_receipt(model_machine):
     walk(
         model_machine,
         ("scan", {"which": 0, "product": 0, "quantity": 1}),
         ("discount", {"which": 0, "percent": 100}),
         ("cash", {"which": 0, "share": None, "extra": 0, **NO_CRASH}),
-        avoid_known_findings=False,
     )
 
 
