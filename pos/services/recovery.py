@@ -34,6 +34,7 @@ from .states import SaleState
 
 class RecoveryOutcome(StrEnum):
     RECEIPT_SAVED = "receipt_saved"
+    PART_SAVED = "part_saved"  # a card part of a sale paid in parts had succeeded: recorded, the rest still due
     PARKED = "parked"
     ABANDONED = "abandoned"
     PENDING = "pending"
@@ -110,6 +111,14 @@ def _report(sale: SaleRecord, result: SaleResult) -> Recovered:
             RecoveryOutcome.RECEIPT_SAVED,
             f"{label}: payment of {amount} had succeeded; receipt {result.receipt.number_text} saved.",
         )
+    if isinstance(result, PartPaid):
+        # A card part whose answer was lost had gone through: it is recorded, and its sale (reopened at
+        # the till) owes only the rest. Nothing for a person to sort out.
+        return Recovered(
+            sale.id,
+            RecoveryOutcome.PART_SAVED,
+            f"{label}: a card part of {amount} had succeeded and is recorded; {result.due} is still to pay.",
+        )
     if isinstance(result, Closed) and result.state is SaleState.PARKED:
         if result.note == NEVER_CREATED:
             message = f"{label}: no payment had been made; the cart of {amount} is parked."
@@ -136,4 +145,5 @@ def _report(sale: SaleRecord, result: SaleResult) -> Recovered:
         )
     if isinstance(result, Pending):
         return Recovered(sale.id, RecoveryOutcome.PENDING, f"{label} ({amount}): {result.message}")
-    return Recovered(sale.id, RecoveryOutcome.FAILED, f"Sale {sale.id} needs a person: {result}")
+    # Declined, Failed, Cancelled or on the reader: said in the cashier's words, never as an object.
+    return Recovered(sale.id, RecoveryOutcome.FAILED, f"Sale {sale.id} needs a person: {result.message}")

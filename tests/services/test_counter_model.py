@@ -1,0 +1,697 @@
+"""A model-based test of the counter (issue 23, item 9).
+
+A Hypothesis state machine drives the till's services as the window does (`AppContext`: `Till`,
+`Refunds`, `CashDrawer`, recovery through `settle_unfinished`, the shop sync) over the real `stripe`
+client against the sandbox, on real SQLite data folders, with a second till joined to the same shop
+database (SQLite, which the shop adapter supports). Steps: scan, discount, cash part, card part
+(approve, decline, under Stripe's minimum, lost answer, 5xx), a part on the simulated reader (tap or
+decline), void, park (a restart with a sale left unpaid) and resume, refund (by lines, by amount, in
+cash, at either till), paid in/out, a crash at any recovery point (in process: the crash seam raises,
+the objects are dropped, a fresh context on the same folder runs recovery as `pos recover` does),
+and sync rounds. After every step the invariants in `check` hold (listed in docs/reliability.md,
+"Model-based test").
+
+Bounded here (a few examples of ~20 steps); `-m slow` runs the long run (POS_MODEL_EXAMPLES, 2,000
+by default). Nothing is mocked: the crash seam is the one the SIGKILL tests use, made to raise.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import secrets
+from dataclasses import dataclass, field
+
+import pytest
+import stripe
+from hypothesis import HealthCheck, Phase, settings
+from hypothesis import strategies as st
+from hypothesis.stateful import RuleBasedStateMachine, initialize, invariant, precondition, rule
+
+from pos.app import build_context
+from pos.domain.catalog import Product
+from pos.domain.discounts import Discount, DiscountKind
+from pos.domain.money import Money
+from pos.services import checkout as checkout_module
+from pos.services import crashpoints, refund_phases, refunds, sale_phases
+from pos.services.drawer import MovementKind, Moved
+from pos.services.outcomes import Cancelled, Declined, Failed, Paid, PartPaid, Pending
+from pos.services.refund_phases import Refunded
+from pos.services.settlement import settle_unfinished
+from tests.helpers.shop import name_till
+from tests.invariants import check_invariants, check_shop_invariants
+
+APPROVE, DECLINE = "pm_card_visa", "pm_card_chargeDeclinedInsufficientFunds"
+TAP, TAP_DECLINED = "4242424242424242", "4000000000009995"
+CONFIRM = "/v1/payment_intents/*/confirm"
+OBJECT_TEXT = re.compile(r"\b[A-Z]\w*\(\w+=")  # a dataclass's repr, e.g. PartPaid(tender=...)
+# Every recovery point a payment or refund passes (services/crashpoints.py), the sync's aside.
+CRASH_POINTS = crashpoints.POINTS + crashpoints.TENDER_POINTS + crashpoints.READER_POINTS + crashpoints.REFUND_POINTS
+# Half the money steps are told to die at a recovery point (they do if the step reaches it).
+CRASH = st.one_of(st.none(), st.sampled_from(CRASH_POINTS))
+_SEAMS = (checkout_module, sale_phases, refunds, refund_phases)
+
+
+class SimulatedCrash(BaseException):
+    """The process dying at a recovery point: a BaseException, so no `except Exception` in the till
+    catches it, as none can catch SIGKILL."""
+
+
+def sgd(minor: int) -> Money:
+    return Money(minor, "SGD")
+
+
+@dataclass
+class OpenSale:
+    """The model's sale being paid in parts at a till: what it owes and the parts paid so far."""
+
+    sale_id: int
+    total: int
+    parts: list[tuple[str, int]] = field(default_factory=list)  # (kind, amount)
+
+    @property
+    def due(self) -> int:
+        return self.total - sum(a for _k, a in self.parts)
+
+    @property
+    def cash(self) -> int:
+        return sum(a for k, a in self.parts if k == "cash")
+
+
+@dataclass
+class TillModel:
+    name: str
+    folder: object
+    context: object = None
+    drawer: int = 0  # cash physically in the drawer, as the model counts it
+    open: OpenSale | None = None
+    receipts: int = 0  # receipts numbered at this till
+
+
+class CounterMachine(RuleBasedStateMachine):
+    """One run: fresh folders, a fresh Stripe account (a fresh key) on the shared sandbox."""
+
+    sandbox = None  # set by the test
+    workdir = None
+
+    def __init__(self):
+        super().__init__()
+        self.root = self.workdir / secrets.token_hex(4)
+        self.key = "sk_test_" + secrets.token_hex(12)
+        self.shop_db = f"sqlite:///{self.root / 'shop.sqlite3'}"
+        self.stripe = stripe.StripeClient(self.key, base_addresses={"api": self.sandbox.url})
+        self.tills: list[TillModel] = []
+        self.crash_at: str | None = None
+        self.paid_parts: list[tuple[str, int, str, int]] = []  # (till, sale_id, kind, amount) ever paid
+        self.void_begun: set[tuple[str, int]] = set()  # a void was asked: its parts may be returned
+        self.reader_id: str | None = None
+        self.products: list[Product] = []
+        self.log: list[str] = []  # what happened, for the failure report
+
+    # -- set-up and tear-down -------------------------------------------------------------
+    @initialize(product=st.one_of(st.none(), st.integers(0, 3)))
+    def open_first_till(self, product=None):
+        """T1, its catalog, and often something in its cart already, so more of a run's steps pay."""
+        self.sandbox.faults.clear()
+        self._arm_seams()
+        self.tills.append(self._open_till("T1"))
+        catalog = self.tills[0].context.catalog
+        for sku, price in (("LAT", 580), ("BUN", 320), ("MINT", 30), ("CAKE", 1990)):
+            self.products.append(
+                catalog.save(Product(sku=sku, name=sku.title(), category="Test", price=sgd(price), tax_rate_bp=900))
+            )
+        if product is not None:
+            self.scan(0, product, 1)
+
+    def _open_till(self, name: str) -> TillModel:
+        folder = self.root / name
+        name_till(folder, name)
+        model = TillModel(name, folder)
+        model.context = build_context(folder, stripe_base_url=self.sandbox.url, api_key=self.key, shop_db=self.shop_db)
+        return model
+
+    def teardown(self):
+        if os.environ.get("POS_MODEL_LOG"):  # what each run did, to see what the machine reaches
+            with open(os.environ["POS_MODEL_LOG"], "a", encoding="utf-8") as out:
+                out.write("\n".join(["--- run", *self.log]) + "\n")
+        self.sandbox.faults.clear()
+        self._disarm_seams()
+        for till in self.tills:
+            if till.context is not None:
+                till.context.close()
+
+    def _arm_seams(self):
+        def crash_point(name: str) -> None:
+            if self.crash_at == name:
+                self.crash_at = None
+                raise SimulatedCrash(name)
+
+        self._saved = [(m, m.crash_point) for m in _SEAMS]
+        for module in _SEAMS:
+            module.crash_point = crash_point
+
+    def _disarm_seams(self):
+        for module, original in getattr(self, "_saved", []):
+            module.crash_point = original
+
+    def _arm(self, point: str | None) -> None:
+        """This step dies at `point` if it reaches it (a step that does not reach it runs to the end)."""
+        self.crash_at = point
+        if point:
+            self._say(f"  (dies at {point} if it gets there)")
+
+    def _any_cart(self) -> bool:
+        return any(not t.context.till.cart.is_empty() for t in self.tills)
+
+    def _say(self, text: str) -> None:
+        self.log.append(text)
+
+    # -- the counter ----------------------------------------------------------------------------
+    def _till(self, index: int) -> TillModel:
+        return self.tills[index % len(self.tills)]
+
+    @rule(which=st.integers(0, 1), product=st.integers(0, 3), quantity=st.integers(1, 3))
+    def scan(self, which, product, quantity):
+        till = self._till(which)
+        if till.open is not None:  # the window refuses item changes once a part is paid
+            return
+        till.context.till.cart.add(self.products[product], quantity)
+        self._say(f"{till.name} scan {self.products[product].sku} x{quantity}")
+
+    @rule(which=st.integers(0, 1), percent=st.sampled_from([5, 10, 33, 50, 100]))
+    def discount(self, which, percent):
+        till = self._till(which)
+        cart = till.context.till.cart
+        if till.open is not None or cart.is_empty():
+            return
+        cart.discount_cart(Discount(DiscountKind.PERCENT, percent * 100, "model"))
+        self._say(f"{till.name} discount {percent}%")
+
+    def _sale_open_for_paying(self, till: TillModel) -> bool:
+        return not till.context.till.cart.is_empty()
+
+    @precondition(lambda self: self._any_cart())
+    @rule(which=st.integers(0, 1), share=st.sampled_from([None, None, 1, 2, 3]), extra=st.integers(0, 500), crash=CRASH)
+    def cash(self, which, share, extra, crash):
+        """Cash: all that is due and some change (share None), or a part of it."""
+        till = self._till(which)
+        if not self._sale_open_for_paying(till):
+            return
+        due = till.context.till.amount_due().minor
+        tendered = due + extra if share is None else max(1, due * share // 4)
+        self._say(f"{till.name} cash {tendered} of {due}")
+        self._pay(till, lambda: till.context.till.pay_cash(sgd(tendered)), crash)
+
+    @precondition(lambda self: self._any_cart())
+    @rule(
+        which=st.integers(0, 1),
+        share=st.sampled_from([None, None, 1, 2, 3]),
+        card=st.sampled_from(["approve", "approve", "approve", "decline", "minimum", "lost", "5xx"]),
+        crash=CRASH,
+    )
+    def card(self, which, share, card, crash):
+        """A card for what is due (share None) or a part; approved, declined, under Stripe's minimum,
+        its answer lost (and the look-up failing), or the server erring."""
+        till = self._till(which)
+        if not self._sale_open_for_paying(till):
+            return
+        due = till.context.till.amount_due().minor
+        amount = due if share is None else max(1, due * share // 4)
+        if card == "minimum":
+            amount = min(due, 30)  # under Stripe's 0.50 minimum for SGD
+        if card == "lost":
+            self.sandbox.faults.arm(CONFIRM, drop=True, count=5)
+            self.sandbox.faults.arm("/v1/payment_intents/*", method="GET", status=500, count=20)
+        elif card == "5xx":
+            self.sandbox.faults.arm(CONFIRM, status=500, count=5)
+        method = DECLINE if card == "decline" else APPROVE
+        self._say(f"{till.name} card {card} {amount} of {due}")
+        try:
+            self._pay(till, lambda: till.context.till.pay_card(sgd(amount), method), crash)
+        finally:
+            self.sandbox.faults.clear()
+
+    @precondition(lambda self: self._any_cart())
+    @rule(which=st.integers(0, 1), share=st.sampled_from([None, 2]), declined=st.booleans(), crash=CRASH)
+    def reader(self, which, share, declined, crash):
+        """A part (or all) on the simulated reader; the customer taps as soon as it waits."""
+        till = self._till(which)
+        if not self._sale_open_for_paying(till):
+            return
+        reader_id = self._reader()
+        due = till.context.till.amount_due().minor
+        amount = due if share is None else max(1, due // 2)
+        tapped = []
+
+        def progress(message: str) -> None:
+            if "tap" in message and not tapped:
+                tapped.append(True)
+                number = TAP_DECLINED if declined else TAP
+                self.stripe.v1.test_helpers.terminal.readers.present_payment_method(
+                    reader_id, {"card_present": {"number": number}}
+                )
+
+        self._say(f"{till.name} reader {'declined' if declined else 'tap'} {amount} of {due}")
+        self._pay(till, lambda: till.context.till.pay_on_reader(sgd(amount), reader_id, progress), crash)
+
+    def _reader(self) -> str:
+        if self.reader_id is None:
+            location = self.stripe.v1.terminal.locations.create({"display_name": "Shop", "address": {"country": "SG"}})
+            reader = self.stripe.v1.terminal.readers.create(
+                {"registration_code": "simulated-wpe", "location": location.id}
+            )
+            self.reader_id = reader.id
+        return self.reader_id
+
+    def _pay(self, till: TillModel, take, crash: str | None) -> None:
+        counter = till.context.till
+        self._arm(crash)
+        before_due = counter.amount_due().minor
+        try:
+            result = take()
+        except SimulatedCrash as crash:
+            self._crashed(till, str(crash))
+            return
+        self._say(f"  -> {type(result).__name__}: {getattr(result, 'message', '')}")
+        if isinstance(result, PartPaid):
+            sale_id = counter.sale_id
+            assert sale_id is not None, "a part was paid but the till holds no sale"
+            if till.open is None or till.open.sale_id != sale_id:
+                assert till.open is None, f"the till moved from sale {till.open.sale_id} to {sale_id}"
+                till.open = OpenSale(sale_id, counter.total().minor)
+            amount = result.tender.amount.minor
+            if result.tender.kind.value == "cash":
+                till.drawer += amount
+                assert amount <= before_due
+            till.open.parts.append((result.tender.kind.value, amount))
+            self.paid_parts.append((till.name, sale_id, result.tender.kind.value, amount))
+            assert result.due.minor == till.open.due, f"due {result.due.minor}, the model says {till.open.due}"
+        elif isinstance(result, Paid):
+            self._receipt(till, result)
+        else:  # nothing paid, or not known yet (check_shop_invariants waits while Stripe's answer is out)
+            assert isinstance(result, (Declined, Cancelled, Failed, Pending)), result
+
+    def _receipt(self, till: TillModel, paid: Paid) -> None:
+        receipt = paid.receipt
+        till.receipts += 1
+        assert receipt.receipt_no == till.receipts, f"receipt {receipt.receipt_no}, the model expected {till.receipts}"
+        known = list(till.open.parts) if till.open is not None else []
+        sale_id = till.open.sale_id if till.open is not None else None
+        for tender in receipt.tenders:
+            part = (tender.kind.value, tender.amount.minor)
+            if part in known:
+                known.remove(part)
+                continue
+            if tender.kind.value == "cash":
+                till.drawer += tender.amount.minor
+        assert not known, f"receipt {receipt.receipt_no} lacks paid parts {known}"
+        if sale_id is not None:
+            self.paid_parts = [p for p in self.paid_parts if (p[0], p[1]) != (till.name, sale_id)]
+        till.open = None
+        till.context.till.new_sale()
+        self._say(f"  receipt {receipt.receipt_no} of {receipt.total.minor}")
+
+    @precondition(lambda self: any(t.context.till.sale_id is not None for t in self.tills))
+    @rule(which=st.integers(0, 1), crash=CRASH)
+    def void(self, which, crash):
+        till = self._till(which)
+        counter = till.context.till
+        if counter.sale_id is None:
+            return
+            return
+        self._say(f"{till.name} void")
+        if till.open is not None:  # from here its card parts may go back, even if the void is cut short
+            self.void_begun.add((till.name, till.open.sale_id))
+        self._arm(crash)
+        try:
+            result = counter.void_sale("model")
+        except SimulatedCrash as crash:
+            self._crashed(till, str(crash))
+            return
+        self._say(f"  -> {result.voided}: {result.message}")
+        if not result.voided:
+            return
+        if till.open is not None:
+            assert (result.cash or sgd(0)).minor == till.open.cash, f"void handed back {result.cash}"
+            till.drawer -= till.open.cash
+            till.open = None
+        counter.load_cart([])
+
+    @precondition(lambda self: any(t.open is None and not t.context.till.cart.is_empty() for t in self.tills))
+    @rule(which=st.integers(0, 1))
+    def clear_cart(self, which):
+        """The cashier starts over (no part paid): the next payment abandons the earlier sale."""
+        till = self._till(which)
+        if till.open is None:
+            till.context.till.cart.clear()
+            self._say(f"{till.name} clear cart")
+
+    @precondition(lambda self: any(t.context.till.parked_sales() for t in self.tills))
+    @rule(which=st.integers(0, 1))
+    def resume_parked(self, which):
+        till = self._till(which)
+        counter = till.context.till
+        if till.open is not None or not counter.cart.is_empty():
+            return
+        parked = counter.parked_sales()
+        if parked:
+            self._say(f"{till.name} resume parked sale {parked[-1].id}")
+            counter.resume(parked[-1].id, till.context.catalog)
+
+    @rule(which=st.integers(0, 1), paid_in=st.booleans(), amount=st.integers(1, 3000))
+    def drawer_movement(self, which, paid_in, amount):
+        till = self._till(which)
+        if not paid_in:
+            # Issue 23 finding 6: more than the drawer holds is accepted (another helper's item); keep within it.
+            amount = min(amount, till.drawer)
+            if amount <= 0:
+                return
+        kind = MovementKind.PAID_IN if paid_in else MovementKind.PAID_OUT
+        moved = till.context.drawer.move(kind, sgd(amount), "model")
+        assert isinstance(moved, Moved), moved
+        till.drawer += amount if paid_in else -amount
+        self._say(f"{till.name} {kind.value} {amount}")
+
+    # -- refunds -----------------------------------------------------------------------------------
+    @precondition(lambda self: any(t.receipts for t in self.tills))
+    @rule(
+        which=st.integers(0, 1),
+        of=st.integers(0, 1),
+        pick=st.integers(0, 50),
+        how=st.sampled_from(["lines", "amount", "cash"]),
+        share=st.integers(1, 4),
+        crash=CRASH,
+        refresh=st.booleans(),
+    )
+    def refund(self, which, of, pick, how, share, crash, refresh):
+        """A refund at a till of its own receipt or the other till's (through the shop). `refresh`: the
+        till first asks the shop what other tills refunded on its own receipt (the window does); without
+        it the refund still claims at the shop (issue 23 finding 2, decision 0009), so neither way
+        refunds a receipt twice."""
+        till, seller = self._till(which), self._till(of)
+        if seller.receipts == 0:
+            return
+        number = pick % seller.receipts + 1
+        context = till.context
+        if till is seller:
+            receipt_id = context.receipts.receipt_id_for(number, seller.name)
+            if refresh:  # as the receipts window does first: what other tills refunded (None: not there yet)
+                context.shop.receipt_from(seller.name, number)
+        else:
+            receipt_id = context.shop.receipt_from(seller.name, number)
+            if receipt_id is None:
+                return  # not at the shop yet (its till has not synced): another till cannot find it
+        basis = context.refunds.basis(receipt_id)
+        left = basis.remaining_minor
+        if left <= 0:
+            return
+        self._say(f"{till.name} refund {how} of {seller.name}#{number} (left {left})")
+        self._arm(crash)
+        try:
+            if how == "lines":
+                line = basis.lines[pick % len(basis.lines)]
+                units = line.quantity - line.refunded_quantity
+                if units <= 0:
+                    return
+                result = context.refunds.refund(receipt_id, lines={line.line_no: 1})
+            else:
+                amount = max(1, left * share // 4)
+                result = context.refunds.refund(receipt_id, amount=sgd(amount), in_cash=how == "cash")
+        except SimulatedCrash as crash:
+            self._crashed(till, str(crash))
+            return
+        self._say(f"  -> {type(result).__name__}: {getattr(result, 'message', '')}")
+        if isinstance(result, Refunded):
+            for piece in (result.refund, *result.more):
+                if piece.in_cash:
+                    till.drawer -= piece.amount.minor
+
+    # -- restarts and the second till ---------------------------------------------------------
+    @precondition(lambda self: any(t.context.till.sale_id is not None for t in self.tills))
+    @rule(which=st.integers(0, 1))
+    def restart(self, which):
+        """The till closed and started again with a sale left unpaid: recovery parks it."""
+        till = self._till(which)
+        if till.context.till.sale_id is None:
+            return
+        self._say(f"{till.name} restart")
+        self._restart(till)
+
+    def _crashed(self, till: TillModel, point: str) -> None:
+        self._say(f"  crashed at {point}")
+        self._restart(till, crashed=True)
+
+    def _restart(self, till: TillModel, crashed: bool = False) -> None:
+        self.crash_at = None
+        self.sandbox.faults.clear()
+        old = till.context
+        sale_before = till.open.sale_id if till.open is not None else old.till.sale_id
+        old.close()  # drops the objects; every write was already committed, as after a crash
+        till.context = build_context(
+            till.folder, stripe_base_url=self.sandbox.url, api_key=self.key, shop_db=self.shop_db
+        )
+        counter = till.context.till
+        settled = settle_unfinished(counter, till.context.refunds)
+        self._say(f"  recovered: {settled.messages}")
+        for message in settled.messages:  # what `pos recover` prints and the window shows: the cashier's words
+            assert not OBJECT_TEXT.search(message), f"recovery said: {message}"
+        reopened = counter.restore_split_sale(till.context.catalog)
+        self._say(f"  reopened: {reopened}")
+        self._adopt(till, sale_before, crashed)
+
+    def _adopt(self, till: TillModel, sale_before: int | None, crashed: bool) -> None:
+        """After a restart: what the till did before it died that the model was not told (a crash hides
+        the outcome). Cash recorded before the crash was taken; cash a refund did not hand over stays."""
+        counter, journal = till.context.till, till.context.till.checkout.journal
+        receipts = till.context.receipts
+        numbered = receipts.receipt_id_for(till.receipts + 1, till.name)
+        while numbered is not None:  # a receipt written before the crash (or by recovery)
+            till.receipts += 1
+            numbered = receipts.receipt_id_for(till.receipts + 1, till.name)
+        if sale_before is None:
+            return
+        sale = journal.sale(sale_before)
+        known = list(till.open.parts) if till.open is not None else []
+        tenders = [(t.kind.value, t.amount.minor) for t in journal.tenders(sale_before)]
+        for part in tenders:
+            if part in known:
+                known.remove(part)
+            elif crashed:
+                if part[0] == "cash":
+                    till.drawer += part[1]
+                self.paid_parts.append((till.name, sale_before, *part))
+        if counter.sale_id == sale_before:
+            till.open = OpenSale(sale_before, sale.total_minor, tenders)
+        else:
+            if sale.state.value == "paid":
+                self.paid_parts = [p for p in self.paid_parts if (p[0], p[1]) != (till.name, sale_before)]
+            till.open = None
+
+    @precondition(lambda self: len(self.tills) == 1)
+    @rule()
+    def second_till(self):
+        self._say("T2 opens on the same shop")
+        self.tills.append(self._open_till("T2"))
+        self.tills[1].context.shop.round()
+
+    @precondition(lambda self: len(self.tills) == 2)
+    @rule(which=st.integers(0, 1))
+    def sync(self, which):
+        till = self._till(which)
+        result = till.context.shop.round()
+        assert result.problem is None, result.problem
+        self._say(f"{till.name} sync")
+
+    # -- the invariants ---------------------------------------------------------------------------
+    @invariant()
+    def money_holds(self):
+        self.crash_at = None  # a step that did not reach its point leaves nothing armed
+        if not self.tills:
+            return
+        paths = [t.folder / "pos.sqlite3" for t in self.tills]
+        figures = check_shop_invariants(paths, self.stripe)
+        if len(self.tills) == 1 and not figures["in_doubt"]:
+            check_invariants(paths[0], self.stripe)
+        for till in self.tills:
+            context = till.context
+            counter = context.till
+            # The drawer: the services' expected cash is the model's, less the cash of a sale still
+            # being paid in parts (it counts when its receipt is written, or goes back at a void).
+            open_cash = till.open.cash if till.open is not None else 0
+            expected = context.reports.x_report().expected_cash_minor
+            assert expected == till.drawer - open_cash, (
+                f"{till.name}: the till expects {expected} in the drawer, the model {till.drawer - open_cash}"
+            )
+            # The sale being paid in parts is the till's, owing only the rest.
+            if till.open is not None:
+                assert counter.sale_id == till.open.sale_id, (
+                    f"{till.name}: the till dropped sale {till.open.sale_id} with {till.open.parts} paid"
+                )
+                assert counter.amount_due().minor == till.open.due, (
+                    f"{till.name}: due {counter.amount_due().minor}, the model says {till.open.due}"
+                )
+            assert context.audit.verify() is None, f"{till.name}: the audit trail broke"
+        # No paid part is ever dropped: each is a tender still paid (on a receipt or the open sale),
+        # or returned by a void.
+        for name, sale_id, kind, amount in self.paid_parts:
+            journal = self._till(0 if name == "T1" else 1).context.till.checkout.journal
+            tenders = [(t.kind.value, t.amount.minor) for t in journal.tenders(sale_id)]
+            if (name, sale_id) in self.void_begun:
+                continue  # a void gives parts back (a void cut short by a crash may have given some)
+            assert (kind, amount) in tenders, f"{name}: sale {sale_id} lost its {kind} part of {amount}"
+
+
+@pytest.fixture
+def model_machine(sandbox, tmp_path):
+    CounterMachine.sandbox = sandbox
+    CounterMachine.workdir = tmp_path
+    yield CounterMachine
+    sandbox.faults.clear()
+
+
+def _run(machine, examples: int, steps: int) -> None:
+    test = machine.TestCase
+    test.settings = settings(
+        max_examples=examples,
+        stateful_step_count=steps,
+        deadline=None,
+        suppress_health_check=list(HealthCheck),
+        # POS_MODEL_SHRINK=0 reports the first failing run as found (shrinking one takes minutes).
+        phases=[p for p in Phase if p is not Phase.shrink or os.environ.get("POS_MODEL_SHRINK", "1") != "0"],
+    )
+    test("runTest").runTest()
+
+
+def test_the_counter_model(model_machine):
+    _run(model_machine, examples=int(os.environ.get("POS_MODEL_EXAMPLES_QUICK", "12")), steps=20)
+
+
+@pytest.mark.slow
+def test_the_counter_model_long_run(model_machine):
+    _run(model_machine, examples=int(os.environ.get("POS_MODEL_EXAMPLES", "2000")), steps=25)
+
+
+# -- what the machine found, kept as explicit sequences ---------------------------------------------
+# Each walks the machine through the steps Hypothesis found (shrunk by hand to the few that matter),
+# checking every invariant after each step. Each failed before its fix (h1: findings 1, 11, 12, 14;
+# h2: finding 2; the machine: the recovery message) and passes on the code they landed in.
+
+
+def walk(machine, *steps: tuple[str, dict]) -> None:
+    state = machine()
+    try:
+        state.open_first_till()
+        state.money_holds()
+        for name, arguments in steps:
+            getattr(state, name)(**arguments)
+            state.money_holds()
+    finally:
+        state.teardown()
+
+
+NO_CRASH = {"crash": None}
+
+
+def test_finding_1_a_card_part_under_stripes_minimum_keeps_the_paid_cash_part(model_machine):
+    walk(
+        model_machine,
+        ("scan", {"which": 0, "product": 1, "quantity": 1}),  # a bun, 3.20
+        ("cash", {"which": 0, "share": 2, "extra": 0, **NO_CRASH}),  # 1.60 in cash
+        ("card", {"which": 0, "share": None, "card": "minimum", **NO_CRASH}),  # 0.30 by card: refused
+    )
+
+
+def test_finding_11_a_void_after_a_part_whose_answer_was_lost_keeps_no_receipt(model_machine):
+    walk(
+        model_machine,
+        ("scan", {"which": 0, "product": 3, "quantity": 1}),  # a cake, 19.90
+        ("cash", {"which": 0, "share": 1, "extra": 0, **NO_CRASH}),  # 4.97 in cash
+        ("card", {"which": 0, "share": None, "card": "lost", **NO_CRASH}),  # the rest: paid, answer lost
+        ("void", {"which": 0, **NO_CRASH}),
+    )
+
+
+def test_finding_12_a_recovered_cash_refund_piece_is_not_marked_handed_over(model_machine):
+    walk(
+        model_machine,
+        ("scan", {"which": 0, "product": 3, "quantity": 1}),
+        ("cash", {"which": 0, "share": 1, "extra": 0, **NO_CRASH}),
+        ("card", {"which": 0, "share": None, "card": "approve", **NO_CRASH}),  # receipt 1: cash + card
+        (
+            "refund",
+            {
+                "which": 0,
+                "of": 0,
+                "pick": 0,
+                "how": "amount",
+                "share": 4,
+                "crash": "after_refund_recorded",
+                "refresh": True,
+            },
+        ),
+    )
+
+
+def test_finding_14_a_free_sale_ends_as_a_receipt(model_machine):
+    walk(
+        model_machine,
+        ("scan", {"which": 0, "product": 0, "quantity": 1}),
+        ("discount", {"which": 0, "percent": 100}),
+        ("cash", {"which": 0, "share": None, "extra": 0, **NO_CRASH}),
+    )
+
+
+def test_finding_2_two_tills_never_refund_one_receipt_twice(model_machine):
+    """Issue 23 finding 2, as the machine walked into it before h2's refund claims landed: T1 refunds
+    its receipt without asking the shop first, after T2 refunded all of it."""
+    walk(
+        model_machine,
+        ("second_till", {}),
+        ("scan", {"which": 0, "product": 3, "quantity": 1}),
+        ("cash", {"which": 0, "share": None, "extra": 0, **NO_CRASH}),  # T1 receipt 1, in cash
+        ("sync", {"which": 0}),
+        ("refund", {"which": 1, "of": 0, "pick": 0, "how": "cash", "share": 4, "refresh": True, **NO_CRASH}),
+        ("sync", {"which": 1}),
+        ("refund", {"which": 0, "of": 0, "pick": 0, "how": "cash", "share": 4, "refresh": False, **NO_CRASH}),
+    )
+
+
+def test_recovery_of_a_card_part_that_went_through_says_so_in_words(model_machine):
+    """Found by the machine (new): a card part whose answer was lost, recovered after a restart, was
+    recorded rightly but reported as "Sale 3 needs a person: PartPaid(tender=Tender(kind=...))" —
+    an object's text (with the intent id) for the cashier, and `pos recover` exiting 1."""
+    walk(
+        model_machine,
+        ("scan", {"which": 0, "product": 3, "quantity": 1}),
+        ("cash", {"which": 0, "share": 1, "extra": 0, **NO_CRASH}),
+        ("card", {"which": 0, "share": 2, "card": "lost", **NO_CRASH}),  # 7.46 paid at Stripe, answer lost
+        ("restart", {"which": 0}),  # recovery records the part; the sale reopens owing the rest
+    )
+
+
+def test_recovered_card_part_is_not_a_case_for_a_person(sandbox, tmp_path, api_key):
+    """The same, through `settle_unfinished` as the window and `pos recover` call it: the part is
+    recorded, nobody needs to look (the CLI exits 0), and the sale owes only the rest."""
+    context = build_context(tmp_path / "data", stripe_base_url=sandbox.url, api_key=api_key)
+    try:
+        cake = context.catalog.save(Product(sku="CAKE", name="Cake", category="Test", price=sgd(1990), tax_rate_bp=900))
+        context.till.cart.add(cake, 1)
+        assert isinstance(context.till.pay_cash(sgd(990)), PartPaid)
+        sandbox.faults.arm(CONFIRM, drop=True, count=5)
+        sandbox.faults.arm("/v1/payment_intents/*", method="GET", status=500, count=20)
+        assert isinstance(context.till.pay_card(sgd(600), APPROVE), Pending)
+        sandbox.faults.clear()
+    finally:
+        sandbox.faults.clear()
+        context.close()
+    context = build_context(tmp_path / "data", stripe_base_url=sandbox.url, api_key=api_key)
+    try:
+        settled = settle_unfinished(context.till, context.refunds)
+        assert not settled.needs_person, settled.messages
+        (message,) = settled.messages
+        assert "card part of SGD 6.00 had succeeded" in message and "SGD 4.00 is still to pay" in message
+        assert not OBJECT_TEXT.search(message)
+        context.till.restore_split_sale(context.catalog)
+        assert context.till.amount_due() == sgd(400)
+    finally:
+        context.close()
