@@ -197,6 +197,39 @@ def test_any_host_but_this_machine_is_reached_with_verify_full(tmp_path, address
     assert link_security(parse_url(address), tmp_path, plaintext_allowed=True).connect_args() == {"sslmode": "prefer"}
 
 
+@pytest.mark.parametrize(
+    ("address", "env"),
+    [
+        ("postgresql://till@127.0.0.1/shop", {"PGHOSTADDR": "10.0.0.5"}),  # libpq dials PGHOSTADDR instead
+        ("postgresql://till@localhost/shop", {"PGHOSTADDR": "127.0.0.1,10.0.0.5"}),
+        ("postgresql://till@/shop", {"PGHOSTADDR": "10.0.0.5"}),
+        ("postgresql://till@/shop", {"PGSERVICE": "shop"}),  # the service file may name any host
+        ("postgresql://till@/shop?service=shop", {}),
+    ],
+)
+def test_the_environment_cannot_take_a_local_looking_address_off_this_machine(tmp_path, monkeypatch, address, env):
+    """Hostile-tester finding: libpq reads PGHOSTADDR and PGSERVICE (pg_service.conf: host=, hostaddr=)
+    from the environment; with them an address that looked local was dialled elsewhere with
+    sslmode=prefer, plaintext and unchecked."""
+    service_file = tmp_path / "pg_service.conf"
+    service_file.write_text("[shop]\nhost=shop.example\n")
+    monkeypatch.setenv("PGSERVICEFILE", str(service_file))
+    for name in ("PGHOSTADDR", "PGSERVICE", "PGHOST"):
+        monkeypatch.delenv(name, raising=False)
+    for name, value in env.items():
+        monkeypatch.setenv(name, value)
+    assert link_security(parse_url(address), tmp_path).sslmode == "verify-full"
+
+
+def test_a_local_address_stays_local_when_the_environment_agrees(tmp_path, monkeypatch):
+    monkeypatch.setenv("PGHOSTADDR", "127.0.0.1")
+    monkeypatch.delenv("PGSERVICE", raising=False)
+    assert link_security(parse_url("postgresql://till@localhost/shop"), tmp_path).sslmode == "prefer"
+    # An address naming its own hostaddr is dialled there, whatever the environment says.
+    monkeypatch.setenv("PGHOSTADDR", "10.0.0.5")
+    assert link_security(parse_url("postgresql://till@/shop?hostaddr=127.0.0.1"), tmp_path).sslmode == "prefer"
+
+
 @pytest.mark.parametrize("query", ["sslmode=disable", "sslmode=require", "sslrootcert=/tmp/x.pem", "requiressl=0"])
 def test_the_address_cannot_weaken_the_link(query):
     with pytest.raises(ShopRefused, match="ssl settings"):

@@ -113,8 +113,19 @@ def _hosts(url: URL) -> list[str]:
     for key in ("host", "hostaddr"):
         values = url.query.get(key, ())
         given.extend([values] if isinstance(values, str) else values)
+    if "hostaddr" not in url.query:
+        # libpq takes PGHOSTADDR from the environment even when the address names a host, and then
+        # dials it instead of that host: `localhost` in the address would not make the link local.
+        given.append(os.environ.get("PGHOSTADDR", ""))
     named = [part.strip() for value in given for part in value.split(",")]  # libpq's multi-host lists
     return [host for host in named if host] or [os.environ.get("PGHOST", "")]
+
+
+def _service_named(url: URL) -> bool:
+    """A connection service (`?service=` or PGSERVICE): its file (pg_service.conf) may name any host
+    or host address, which libpq dials though the address names none; the till does not read it, so
+    such a link is not taken to stay on this machine."""
+    return bool(url.query.get("service") or os.environ.get("PGSERVICE"))
 
 
 def _on_this_machine(host: str) -> bool:
@@ -157,7 +168,7 @@ def link_security(url: URL, data_dir: Path | None, *, plaintext_allowed: bool = 
         return LinkSecurity("prefer", None, "plaintext allowed by the owner (`pos shop allow-plaintext`)")
     if ca is not None and ca.is_file():
         return LinkSecurity("verify-full", str(ca), "TLS, the certificate checked with the CA from `pos shop set-ca`")
-    if all(_on_this_machine(host) for host in _hosts(url)):
+    if not _service_named(url) and all(_on_this_machine(host) for host in _hosts(url)):
         return LinkSecurity("prefer", None, "on this machine (TLS if the server offers it, unchecked)")
     return LinkSecurity("verify-full", _system_roots(), "TLS, the certificate checked with the system's CAs")
 
