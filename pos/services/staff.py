@@ -97,7 +97,12 @@ class Staff:
 
     def add(self, name: str, role: Role | str, pin: str) -> Cashier:
         self._may_manage(Role(role))
-        return self._store.add(check_name(name), Role(role), hash_pin(check_pin(pin)))
+        name = check_name(name)
+        same = next((c.name for c in self._store.all() if c.name.casefold() == name.casefold()), None)
+        if same is not None and same != name:  # the store names an exact match itself
+            # "ann" beside "Ann": `--as ann` and the approval list would be a guess at who is meant.
+            raise StaffError(f"There is already a cashier called {same}.")
+        return self._store.add(name, Role(role), hash_pin(check_pin(pin)))
 
     def disable(self, name: str) -> None:
         if self.current is None or self.current.name != name:  # one may always step down oneself
