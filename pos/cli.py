@@ -242,6 +242,7 @@ def cmd_catalog(args) -> int:
 
 
 def cmd_receipts(args) -> int:
+    from pos.domain.catalog import csv_cell
     from pos.services.receipts import EXPORT_COLUMNS
 
     office = _back_office(args)
@@ -252,7 +253,7 @@ def cmd_receipts(args) -> int:
             writer = csv.DictWriter(out, fieldnames=EXPORT_COLUMNS, lineterminator="\n", extrasaction="ignore")
             writer.writeheader()
             for row in office.receipts.export_rows():
-                writer.writerow(row)
+                writer.writerow({key: csv_cell(value) for key, value in row.items()})
         else:
             out.write("[")
             for n, row in enumerate(office.receipts.export_rows()):
@@ -384,6 +385,7 @@ def _store_currency(args) -> str:
 def cmd_report(args) -> int:
     from datetime import date
 
+    from pos.domain.catalog import csv_cell
     from pos.domain.report import render_report_text
 
     try:
@@ -402,7 +404,7 @@ def cmd_report(args) -> int:
     elif args.format == "csv":
         writer = csv.writer(sys.stdout, lineterminator="\n")
         writer.writerow(("section", "item", "value"))
-        writer.writerows(report.csv_rows())
+        writer.writerows(tuple(csv_cell(cell) for cell in row) for row in report.csv_rows())
     else:
         print(render_report_text(report, settings.store_name, locale=settings.locale), end="")
     return 0
@@ -496,6 +498,7 @@ def cmd_sync(args) -> int:
 
 
 def cmd_shop(args) -> int:
+    from pos.domain.catalog import csv_cell
     from pos.domain.report import render_report_text
     from pos.services.shop import ShopUnreachable
 
@@ -525,11 +528,12 @@ def cmd_shop(args) -> int:
         print(json.dumps({**shop.as_json(), "by_till": by, "over_refunded": flagged}, indent=2))
     elif args.format == "csv":
         writer = csv.writer(sys.stdout, lineterminator="\n")
-        writer.writerow(("till", "section", "item", "value"))
-        writer.writerows(("shop", *row) for row in shop.csv_rows())
+        cells: list[tuple[object, ...]] = [("till", "section", "item", "value")]
+        cells.extend(("shop", *row) for row in shop.csv_rows())
         for till, report in by_till.items():
-            writer.writerows((till, *row) for row in report.csv_rows())
-        writer.writerows(("shop", "over_refunded", n + 1, line) for n, line in enumerate(flagged))
+            cells.extend((till, *row) for row in report.csv_rows())  # other tills' ids, as they gave them
+        cells.extend(("shop", "over_refunded", n + 1, line) for n, line in enumerate(flagged))
+        writer.writerows(tuple(csv_cell(cell) for cell in row) for row in cells)
     else:
         print(render_report_text(shop, f"{settings.store_name} — every till", locale=settings.locale), end="")
         for till, report in by_till.items():

