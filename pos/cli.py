@@ -383,14 +383,11 @@ def _store_currency(args) -> str:
 
 
 def cmd_report(args) -> int:
-    from datetime import date
-
     from pos.domain.catalog import csv_cell
     from pos.domain.report import render_report_text
 
-    try:
-        day = date.fromisoformat(args.date)
-    except ValueError:
+    day = _parse_day(args.date)
+    if day is None:
         print(f"error: --date takes a date like 2026-11-26, not {args.date!r}", file=sys.stderr)
         return 2
     office = _back_office(args)
@@ -411,12 +408,15 @@ def cmd_report(args) -> int:
 
 
 def _parse_day(text: str):
-    from datetime import date
+    """A calendar date, or None. Not the calendar's first or last day: a day's bounds in the store's
+    time zone may fall in year 0 or 10000, which no date holds (the command failed unexpectedly)."""
+    from datetime import MAXYEAR, MINYEAR, date
 
     try:
-        return date.fromisoformat(text)
+        day = date.fromisoformat(text)
     except ValueError:
         return None
+    return day if MINYEAR < day.year < MAXYEAR else None
 
 
 def cmd_settings(args) -> int:
@@ -639,14 +639,11 @@ def cmd_cashiers(args) -> int:
 
 
 def cmd_audit(args) -> int:
-    from datetime import date
-
     from pos.services.sales import StorageError
 
-    try:
-        first = date.fromisoformat(args.first) if getattr(args, "first", None) else None
-        last = date.fromisoformat(args.last) if getattr(args, "last", None) else None
-    except ValueError:
+    given = [getattr(args, "first", None), getattr(args, "last", None)]
+    first, last = (_parse_day(text) if text else None for text in given)
+    if (given[0] and first is None) or (given[1] and last is None):
         print("error: --from and --to take dates like 2026-11-26", file=sys.stderr)
         return 2
     try:

@@ -147,3 +147,20 @@ def test_csv_exports_quote_a_till_id_a_spreadsheet_would_run(tmp_path, sandbox, 
     assert cells[("report", "till_id")] == "'" + hostile
     assert cells[("totals", "gross")] == "4.50"
     assert not [v for v in cells.values() if v.startswith(("=", "+", "@"))]
+
+
+@pytest.mark.parametrize(
+    "command",
+    [
+        ("report", "--date", "0001-01-01"),
+        ("report", "--date", "9999-12-31"),
+        ("audit", "export", "--from", "0001-01-01"),
+        ("audit", "export", "--to", "9999-12-31"),
+    ],
+)
+def test_a_date_at_the_calendars_edge_is_refused_in_one_line(tmp_path, command):
+    """Hostile-tester finding: the day's bounds in the store's time zone fell in year 0 or 10000 and
+    the command said only "failed unexpectedly (ValueError)"."""
+    done = pos("--data-dir", str(tmp_path / "data"), *command)
+    assert done.returncode == 2, done.stderr
+    assert done.stderr.startswith("error: ") and "take" in done.stderr and done.stderr.count("\n") == 1
