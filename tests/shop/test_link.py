@@ -168,6 +168,22 @@ def test_set_ca_refuses_what_is_not_a_ca_certificate_in_one_line(tmp_path):
     )
 
 
+@pytest.mark.parametrize("kind", ["huge", "device"])
+def test_set_ca_refuses_a_device_or_a_huge_file_without_reading_it_all(tmp_path, kind):
+    """Hostile-tester finding: `pos shop set-ca /dev/zero` read for ever (memory until the kernel
+    stepped in), a pipe waited for ever; a CA file is a regular file of at most a few MB."""
+    given = tmp_path / "huge.pem"
+    if kind == "huge":
+        ca_pem, _key = make_ca(tmp_path, "ca")
+        given.write_bytes(b"# padding\n" * 500_000 + ca_pem.read_bytes())  # 5 MB around one certificate
+    else:
+        given = Path("/dev/zero")
+    result = pos("shop", "set-ca", str(given), data_dir=tmp_path / "T1", shop_db="")
+    says = "larger than a CA certificate file" if kind == "huge" else "is not a file"
+    assert says in one_line_error(result), result.stderr
+    assert not ca_file(tmp_path / "T1").exists()
+
+
 @pytest.mark.parametrize(
     ("address", "sslmode", "roots"),
     [

@@ -39,6 +39,7 @@ KEYRING_SERVICE = "pos-till-shop-db"
 MIGRATIONS = Path(__file__).parent / "migrations"
 CA_FILE = "shop-ca.pem"  # in the data folder: the CA that signs the shop server's certificate
 PEM_CERTIFICATE = "-----BEGIN CERTIFICATE-----"
+MAX_CA_BYTES = 4_000_000  # a bundle of every public CA is ~0.25 MB
 
 
 def parse_url(text: str) -> URL:
@@ -77,7 +78,13 @@ def read_ca(source: Path) -> bytes:
     """The CA certificate file `source`, checked as OpenSSL reads it; ShopRefused in the owner's
     words if it cannot be read or is not a PEM certificate."""
     try:
-        pem = Path(source).read_bytes()
+        if Path(source).exists() and not Path(source).is_dir() and not Path(source).is_file():
+            # /dev/zero, /dev/stdin or a pipe: read whole it never ends, or waits for ever.
+            raise ShopRefused(f"{source} is not a file (a CA certificate is a PEM file).")
+        with open(source, "rb") as handle:
+            pem = handle.read(MAX_CA_BYTES + 1)
+        if len(pem) > MAX_CA_BYTES:
+            raise ShopRefused(f"{source} is larger than a CA certificate file (over {MAX_CA_BYTES // 1_000_000} MB).")
     except FileNotFoundError:
         raise ShopRefused(f"There is no file {source}.") from None
     except IsADirectoryError:
