@@ -200,8 +200,17 @@ def _gate(args) -> int | None:
             file=sys.stderr,
         )
         return 1
+    pin = _read_first_line(f"PIN for {args.as_name}: ").strip()
+    if not pin:
+        # Nothing typed or piped (an empty stdin in a script) is no guess at the PIN: it does not
+        # count toward the lock, which five such runs would have set on a manager.
+        print(
+            f"error: no PIN for {args.as_name} on the first line of standard input. Nothing was changed.",
+            file=sys.stderr,
+        )
+        return 1
     try:
-        office.staff.act_as(args.as_name, _read_first_line(f"PIN for {args.as_name}: ").strip(), permission)
+        office.staff.act_as(args.as_name, pin, permission)
     except StaffError as exc:
         print(f"error: {str(exc).rstrip('.')}. Nothing was changed.", file=sys.stderr)
         return 1

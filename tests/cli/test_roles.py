@@ -192,3 +192,15 @@ def test_the_last_owner_and_the_last_cashier_cannot_be_disabled(staffed):
     eve = pos("--data-dir", staffed, "cashiers", "add", "Eve", "--role", "owner", stdin="5555\n5555\n")
     assert eve.returncode == 1 and "this till has cashiers" in eve.stderr
     assert not [e for e in _events(staffed, "cashier_added") if e["payload"]["name"] == "Eve"]
+
+
+def test_an_empty_standard_input_is_no_pin_and_does_not_count_toward_the_lock(staffed):
+    """Hostile-tester finding: `pos --as Ann … < /dev/null` counted as a wrong PIN, so five runs of
+    a script with nothing on stdin (or anyone at the till's shell) locked a manager out."""
+    for _ in range(MAX_WRONG_PINS + 1):
+        done = pos("--data-dir", staffed, "--as", "Ann", "settings", "set", "till_id", "T9", stdin="")
+        assert done.returncode == 1 and "no PIN for Ann on the first line" in done.stderr
+        assert done.stderr.count("\n") == 1
+    done = pos("--data-dir", staffed, "--as", "Ann", "settings", "set", "till_id", "T9", stdin="2468\n")
+    assert done.returncode == 0, done.stderr
+    assert not _events(staffed, "cashier_locked")
