@@ -84,6 +84,24 @@ def test_a_till_refuses_a_server_its_ca_did_not_sign(pg, shop_db, tmp_path):
     assert synced.returncode == 0, synced.stderr
 
 
+def test_a_till_refuses_a_server_whose_certificate_expired_and_says_it_may_have(tmp_path):
+    """Hostile-tester finding: a server whose certificate expired yesterday was refused (good) as "not
+    signed by the CA this till trusts", so the owner ran set-ca again with the right CA and it still
+    failed; libpq gives no reason beyond "certificate verify failed", so the till names each cause."""
+    server = PgServer(cert_days=-1)
+    try:
+        shop_db = server.new_database()
+        folder = tmp_path / "T1"
+        assert pos("shop", "set-ca", str(server.ca), data_dir=folder, shop_db=shop_db).returncode == 0
+        refused = one_line_error(pos("sync", data_dir=folder, shop_db=shop_db, PGPASSFILE=str(server.pgpass)))
+        assert UNSIGNED in refused and "has expired" in refused and "renew the server's certificate" in refused
+        assert server.query(
+            shop_db.rsplit("/", 1)[1], "SELECT count(*) FROM pg_tables WHERE schemaname = 'public'"
+        ) == [(0,)]
+    finally:
+        server.destroy()
+
+
 @pytest.fixture
 def plain_server():
     """A PostgreSQL with TLS off: a shop that never set it up."""

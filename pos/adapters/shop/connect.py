@@ -217,8 +217,11 @@ def describe(exc: BaseException) -> str:
         ),
         (
             "certificate verify failed",
-            "its certificate is not signed by the CA this till trusts, so the till does not send to it "
-            "(set the shop's CA with `pos shop set-ca FILE`)",
+            # libpq says no more than this: another CA's signature, an expired certificate and one
+            # not yet valid all read the same, so all three are named (the owner fixes either side).
+            "its certificate is not signed by the CA this till trusts, or has expired or is not yet valid, "
+            "so the till does not send to it (set the shop's CA with `pos shop set-ca FILE`, or renew the "
+            "server's certificate)",
         ),
         (
             "does not match host name",
