@@ -2,15 +2,13 @@
 
 from __future__ import annotations
 
-import unicodedata
-
 import hashlib
 import hmac
 import secrets
 from dataclasses import dataclass
 from enum import StrEnum
 
-from .text import TextError, check_text
+from .text import TextError, check_text, first_invisible
 
 PIN_MIN, PIN_MAX = 4, 8
 MAX_WRONG_PINS = 5  # in a row; then the cashier is locked for LOCK_MINUTES
@@ -86,7 +84,7 @@ def check_name(name: str) -> str:
         name = check_text(name, "A cashier's name")  # tabs and line breaks were made spaces above
     except TextError as exc:
         raise StaffError(f"{exc}.") from None
-    hidden = next((c for c in name if _invisible(c)), None)
+    hidden = first_invisible(name)
     if hidden is not None:
         # "Ann" and "Ann\u200b" read the same in the trail, on reports and on the approval list: an
         # invisible character would let one cashier pass for another.
@@ -94,12 +92,6 @@ def check_name(name: str) -> str:
             f"A cashier's name holds an invisible character (U+{ord(hidden):04X}): it would read as another's name."
         )
     return name
-
-
-def _invisible(char: str) -> bool:
-    """A format character (zero-width space, bidi overrides, word joiner, BOM …) or a line or paragraph
-    separator; the zero-width (non-)joiner stay, as Persian and Indic names and emoji need them."""
-    return unicodedata.category(char) in ("Cf", "Zl", "Zp") and char not in "\u200c\u200d"
 
 
 def check_pin(pin: str) -> str:

@@ -252,3 +252,14 @@ def test_a_cashier_cannot_be_added_under_a_name_that_reads_as_anothers(tmp_path,
     assert "invisible character" in done.stderr or "already a cashier called Ann" in done.stderr
     assert pos("--data-dir", data, "cashiers", "list").stdout.count("\n") == 1
     assert check_name("Mahsa\u200cNur") == "Mahsa\u200cNur"  # the zero-width non-joiner is part of the script
+
+
+@pytest.mark.parametrize("till_id", ["T1\u200b", "\u202eT1", "T\u2060" + "1"])
+def test_a_till_id_that_reads_as_another_is_refused(tmp_path, till_id):
+    """Hostile-tester finding: `T1\\u200b` was taken as a till id: at the shop a second till whose
+    receipts, refunds and figures every report shows as T1's."""
+    data = str(tmp_path / "data")
+    done = pos("--data-dir", data, "settings", "set", "till_id", till_id)
+    assert done.returncode == 1 and "The till id holds an invisible character" in done.stderr, done.stderr
+    assert len(done.stderr.strip().splitlines()) == 1
+    assert "till_id = T1\n" in pos("--data-dir", data, "settings", "show").stdout
