@@ -200,8 +200,17 @@ def _gate(args) -> int | None:
             file=sys.stderr,
         )
         return 1
+    pin = _read_first_line(f"PIN for {args.as_name}: ").strip()
+    if not pin:
+        # Nothing typed or piped (an empty stdin in a script) is no guess at the PIN: it does not
+        # count toward the lock, which five such runs would have set on a manager.
+        print(
+            f"error: no PIN for {args.as_name} on the first line of standard input. Nothing was changed.",
+            file=sys.stderr,
+        )
+        return 1
     try:
-        office.staff.act_as(args.as_name, _read_first_line(f"PIN for {args.as_name}: ").strip(), permission)
+        office.staff.act_as(args.as_name, pin, permission)
     except StaffError as exc:
         print(f"error: {str(exc).rstrip('.')}. Nothing was changed.", file=sys.stderr)
         return 1
@@ -242,6 +251,7 @@ def cmd_catalog(args) -> int:
 
 
 def cmd_receipts(args) -> int:
+    from pos.domain.catalog import csv_cell
     from pos.services.receipts import EXPORT_COLUMNS
 
     office = _back_office(args)
@@ -252,7 +262,7 @@ def cmd_receipts(args) -> int:
             writer = csv.DictWriter(out, fieldnames=EXPORT_COLUMNS, lineterminator="\n", extrasaction="ignore")
             writer.writeheader()
             for row in office.receipts.export_rows():
-                writer.writerow(row)
+                writer.writerow({key: csv_cell(value) for key, value in row.items()})
         else:
             out.write("[")
             for n, row in enumerate(office.receipts.export_rows()):
@@ -382,13 +392,11 @@ def _store_currency(args) -> str:
 
 
 def cmd_report(args) -> int:
-    from datetime import date
-
+    from pos.domain.catalog import csv_cell
     from pos.domain.report import render_report_text
 
-    try:
-        day = date.fromisoformat(args.date)
-    except ValueError:
+    day = _parse_day(args.date)
+    if day is None:
         print(f"error: --date takes a date like 2026-11-26, not {args.date!r}", file=sys.stderr)
         return 2
     office = _back_office(args)
@@ -402,19 +410,22 @@ def cmd_report(args) -> int:
     elif args.format == "csv":
         writer = csv.writer(sys.stdout, lineterminator="\n")
         writer.writerow(("section", "item", "value"))
-        writer.writerows(report.csv_rows())
+        writer.writerows(tuple(csv_cell(cell) for cell in row) for row in report.csv_rows())
     else:
         print(render_report_text(report, settings.store_name, locale=settings.locale), end="")
     return 0
 
 
 def _parse_day(text: str):
-    from datetime import date
+    """A calendar date, or None. Not the calendar's first or last day: a day's bounds in the store's
+    time zone may fall in year 0 or 10000, which no date holds (the command failed unexpectedly)."""
+    from datetime import MAXYEAR, MINYEAR, date
 
     try:
-        return date.fromisoformat(text)
+        day = date.fromisoformat(text)
     except ValueError:
         return None
+    return day if MINYEAR < day.year < MAXYEAR else None
 
 
 def cmd_settings(args) -> int:
@@ -496,6 +507,7 @@ def cmd_sync(args) -> int:
 
 
 def cmd_shop(args) -> int:
+    from pos.domain.catalog import csv_cell
     from pos.domain.report import render_report_text
     from pos.services.shop import ShopUnreachable
 
@@ -525,11 +537,12 @@ def cmd_shop(args) -> int:
         print(json.dumps({**shop.as_json(), "by_till": by, "over_refunded": flagged}, indent=2))
     elif args.format == "csv":
         writer = csv.writer(sys.stdout, lineterminator="\n")
-        writer.writerow(("till", "section", "item", "value"))
-        writer.writerows(("shop", *row) for row in shop.csv_rows())
+        cells: list[tuple[object, ...]] = [("till", "section", "item", "value")]
+        cells.extend(("shop", *row) for row in shop.csv_rows())
         for till, report in by_till.items():
-            writer.writerows((till, *row) for row in report.csv_rows())
-        writer.writerows(("shop", "over_refunded", n + 1, line) for n, line in enumerate(flagged))
+            cells.extend((till, *row) for row in report.csv_rows())  # other tills' ids, as they gave them
+        cells.extend(("shop", "over_refunded", n + 1, line) for n, line in enumerate(flagged))
+        writer.writerows(tuple(csv_cell(cell) for cell in row) for row in cells)
     else:
         print(render_report_text(shop, f"{settings.store_name} — every till", locale=settings.locale), end="")
         for till, report in by_till.items():
@@ -635,14 +648,11 @@ def cmd_cashiers(args) -> int:
 
 
 def cmd_audit(args) -> int:
-    from datetime import date
-
     from pos.services.sales import StorageError
 
-    try:
-        first = date.fromisoformat(args.first) if getattr(args, "first", None) else None
-        last = date.fromisoformat(args.last) if getattr(args, "last", None) else None
-    except ValueError:
+    given = [getattr(args, "first", None), getattr(args, "last", None)]
+    first, last = (_parse_day(text) if text else None for text in given)
+    if (given[0] and first is None) or (given[1] and last is None):
         print("error: --from and --to take dates like 2026-11-26", file=sys.stderr)
         return 2
     try:

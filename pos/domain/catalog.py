@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 from dataclasses import dataclass
 
 from . import tax
@@ -17,6 +19,18 @@ _FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 
 def csv_safe(value: str) -> str:
     return "'" + value if value.startswith(_FORMULA_START) else value
+
+
+_PLAIN_NUMBER = re.compile(r"-?[0-9]+(\.[0-9]+)?")
+
+
+def csv_cell(value: object) -> object:
+    """A cell of an export a spreadsheet opens (receipts, reports): text that a spreadsheet would run
+    as a formula (a till id or a cashier's name such as =HYPERLINK(…)) is quoted as csv_safe does;
+    numbers, negative amounts among them, stay numbers."""
+    if not isinstance(value, str) or _PLAIN_NUMBER.fullmatch(value):
+        return value
+    return csv_safe(value)
 
 
 def csv_plain(value: str) -> str:

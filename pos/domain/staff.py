@@ -8,7 +8,7 @@ import secrets
 from dataclasses import dataclass
 from enum import StrEnum
 
-from .text import TextError, check_text
+from .text import TextError, check_text, first_invisible
 
 PIN_MIN, PIN_MAX = 4, 8
 MAX_WRONG_PINS = 5  # in a row; then the cashier is locked for LOCK_MINUTES
@@ -81,9 +81,17 @@ def check_name(name: str) -> str:
     if len(name) > 40:
         raise StaffError("A cashier's name is at most 40 characters.")
     try:
-        return check_text(name, "A cashier's name")  # tabs and line breaks were made spaces above
+        name = check_text(name, "A cashier's name")  # tabs and line breaks were made spaces above
     except TextError as exc:
         raise StaffError(f"{exc}.") from None
+    hidden = first_invisible(name)
+    if hidden is not None:
+        # "Ann" and "Ann\u200b" read the same in the trail, on reports and on the approval list: an
+        # invisible character would let one cashier pass for another.
+        raise StaffError(
+            f"A cashier's name holds an invisible character (U+{ord(hidden):04X}): it would read as another's name."
+        )
+    return name
 
 
 def check_pin(pin: str) -> str:

@@ -14,6 +14,7 @@ the receipt builder writes itself (and which a multi-line field, the address, ma
 from __future__ import annotations
 
 import re
+import unicodedata
 
 # The names a person may know from a printer manual; the rest are shown as U+XXXX.
 _NAMES = {0x00: "NUL", 0x09: "a tab", 0x0A: "a line break", 0x0D: "a line break", 0x1B: "ESC", 0x1D: "GS", 0x7F: "DEL"}
@@ -67,3 +68,12 @@ def printable(text: str, *, multiline: bool = False) -> str:
 
 def _replacement(found: re.Match[str]) -> str:
     return " " if found.group() in "\t\n\r" else ""
+
+
+def first_invisible(text: str) -> str | None:
+    """The first character that shows nothing yet makes two names differ: Unicode's format characters
+    (zero-width space, bidi overrides, word joiner, BOM …) and the line and paragraph separators. The
+    zero-width joiner and non-joiner are let through: Persian and Indic names and emoji need them.
+    For names that identify someone or something (a cashier, a till), where "T1" and "T1\u200b"
+    would read as one."""
+    return next((c for c in text if unicodedata.category(c) in ("Cf", "Zl", "Zp") and c not in "\u200c\u200d"), None)

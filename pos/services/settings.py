@@ -9,7 +9,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 from pos.domain import cash
 from pos.domain import currency as currencies
 from pos.domain.printer_setup import PrinterKind, PrinterSetup, PrinterSetupError
-from pos.domain.text import TextError, check_text
+from pos.domain.text import TextError, check_text, first_invisible
 
 
 @dataclass(frozen=True)
@@ -110,6 +110,12 @@ def checked(settings: StoreSettings) -> StoreSettings:
     settings = replace(settings, **texts)
     if not settings.till_id:
         raise SettingsError("The till id cannot be empty.")
+    hidden = first_invisible(settings.till_id)
+    if hidden is not None:
+        # "T1" and "T1\u200b" would be two tills at the shop that every report shows as one.
+        raise SettingsError(
+            f"The till id holds an invisible character (U+{ord(hidden):04X}): it would read as another till's id."
+        )
     if not currencies.is_known(settings.currency):
         raise SettingsError(f"unknown currency {settings.currency}")
     if settings.time_zone:

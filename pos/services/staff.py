@@ -97,11 +97,17 @@ class Staff:
 
     def add(self, name: str, role: Role | str, pin: str) -> Cashier:
         self._may_manage(Role(role))
-        return self._store.add(check_name(name), Role(role), hash_pin(check_pin(pin)))
+        name = check_name(name)
+        same = next((c.name for c in self._store.all() if c.name.casefold() == name.casefold()), None)
+        if same is not None and same != name:  # the store names an exact match itself
+            # "ann" beside "Ann": `--as ann` and the approval list would be a guess at who is meant.
+            raise StaffError(f"There is already a cashier called {same}.")
+        return self._store.add(name, Role(role), hash_pin(check_pin(pin)))
 
     def disable(self, name: str) -> None:
         if self.current is None or self.current.name != name:  # one may always step down oneself
             self._may_manage(self._role_of(name))
+        self._keep_someone_in_charge(name)
         self._store.set_active(name, False)
         if self.current is not None and self.current.name == name:
             self.sign_out()
@@ -110,6 +116,20 @@ class Staff:
         if self.current is None or self.current.name != name:  # one's own PIN is one's own to change
             self._may_manage(self._role_of(name))
         self._store.set_pin(name, hash_pin(check_pin(pin)))
+
+    def _keep_someone_in_charge(self, name: str) -> None:
+        """Refuse to disable the last active owner, or the last active cashier of all. With no owner
+        left nobody may ever change the Stripe key, the shop link or a manager again; with nobody
+        active the till asks no one (`required` is false): a manager who disabled everyone, herself
+        last, could then add herself as an owner with no PIN at all."""
+        active = [c for c in self._store.all() if c.active]
+        target = next((c for c in active if c.name == name), None)
+        if target is None:
+            return  # already disabled, or no such cashier: the store says which
+        if len(active) == 1:
+            raise StaffError(f"{name} is the last active cashier: without one the till would ask nobody who is at it.")
+        if target.role is Role.OWNER and not any(c.role is Role.OWNER and c.name != name for c in active):
+            raise StaffError(f"{name} is the last active owner: add another owner first.")
 
     def _role_of(self, name: str) -> Role:
         found = self._store.get(name)

@@ -211,9 +211,11 @@ def test_cashiers_cli_reads_the_pin_twice_from_stdin(tmp_path):
     assert pos(*cy, "cashiers", "add", "Di", "--role", "cashier", stdin="4321\n5678\n5678\n").returncode == 0
     assert pos(*cy, "cashiers", "set-pin", "Cy", stdin="4321\n87654321\n87654321\n").returncode == 0
     assert pos(*cy, "cashiers", "disable", "Di", stdin="87654321\n").returncode == 0
-    assert pos(*cy, "cashiers", "disable", "Cy", stdin="87654321\n").returncode == 0  # herself
+    # Not herself too: the last active cashier stays (else the till would ask nobody).
+    last = pos(*cy, "cashiers", "disable", "Cy", stdin="87654321\n")
+    assert last.returncode == 1 and "last active cashier" in last.stderr
     listed = pos("--data-dir", data, "cashiers", "list")
-    assert "Cy\tmanager\tdisabled" in listed.stdout and "Di\tcashier\tdisabled" in listed.stdout
+    assert "Cy\tmanager\tactive" in listed.stdout and "Di\tcashier\tdisabled" in listed.stdout
     assert pos("--data-dir", data, "audit", "verify").returncode == 0
 
 

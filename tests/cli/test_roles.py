@@ -167,3 +167,40 @@ def test_a_manager_cannot_reset_another_managers_pin_but_may_change_her_own(staf
         assert office.staff.sign_in("Ann", "8642").name == "Ann"
     finally:
         office.close()
+
+
+def test_the_last_owner_and_the_last_cashier_cannot_be_disabled(staffed):
+    """Hostile-tester finding: the only owner could disable herself (no one could ever change the
+    Stripe key, the shop link or a manager again), and a manager who then disabled everyone, herself
+    last, left the till asking nobody: `pos cashiers add Eve --role owner` then ran with no PIN."""
+    last_owner = pos("--data-dir", staffed, "--as", "Olu", "cashiers", "disable", "Olu", stdin="9753\n")
+    assert last_owner.returncode == 1 and "Olu is the last active owner" in last_owner.stderr, last_owner.stderr
+    assert last_owner.stderr.count("\n") == 1
+    office = open_back_office(staffed)
+    try:
+        office.staff.add("Max", "manager", "1122")
+        office.staff.add("Ola", "owner", "3344")
+        office.staff.disable("Olu")  # another owner stays: allowed
+        office.staff.act_as("Ola", "3344", gated_commands()[("cashiers", "disable")])  # type: ignore[arg-type]
+        for name in ("Bob", "Max", "Ann"):
+            office.staff.disable(name)
+        assert [c.name for c in office.staff.cashiers() if c.active] == ["Ola"]
+    finally:
+        office.close()
+    alone = pos("--data-dir", staffed, "--as", "Ola", "cashiers", "disable", "Ola", stdin="3344\n")
+    assert alone.returncode == 1 and "Ola is the last active" in alone.stderr, alone.stderr
+    eve = pos("--data-dir", staffed, "cashiers", "add", "Eve", "--role", "owner", stdin="5555\n5555\n")
+    assert eve.returncode == 1 and "this till has cashiers" in eve.stderr
+    assert not [e for e in _events(staffed, "cashier_added") if e["payload"]["name"] == "Eve"]
+
+
+def test_an_empty_standard_input_is_no_pin_and_does_not_count_toward_the_lock(staffed):
+    """Hostile-tester finding: `pos --as Ann … < /dev/null` counted as a wrong PIN, so five runs of
+    a script with nothing on stdin (or anyone at the till's shell) locked a manager out."""
+    for _ in range(MAX_WRONG_PINS + 1):
+        done = pos("--data-dir", staffed, "--as", "Ann", "settings", "set", "till_id", "T9", stdin="")
+        assert done.returncode == 1 and "no PIN for Ann on the first line" in done.stderr
+        assert done.stderr.count("\n") == 1
+    done = pos("--data-dir", staffed, "--as", "Ann", "settings", "set", "till_id", "T9", stdin="2468\n")
+    assert done.returncode == 0, done.stderr
+    assert not _events(staffed, "cashier_locked")

@@ -41,8 +41,9 @@ def make_ca(folder: Path, name: str) -> tuple[Path, Path]:
     return cert, key
 
 
-def make_server_cert(folder: Path, ca: tuple[Path, Path]) -> tuple[Path, Path]:
-    """A server certificate for localhost and 127.0.0.1 signed by `ca`: (certificate, key), PEM."""
+def make_server_cert(folder: Path, ca: tuple[Path, Path], days: int = 2) -> tuple[Path, Path]:
+    """A server certificate for localhost and 127.0.0.1 signed by `ca`: (certificate, key), PEM; valid
+    for `days` from now (a negative number: one that expired that long ago)."""
     cert, key, request = folder / "server.crt", folder / "server.key", folder / "server.csr"
     extensions = folder / "server.ext"
     extensions.write_text(
@@ -55,7 +56,7 @@ def make_server_cert(folder: Path, ca: tuple[Path, Path]) -> tuple[Path, Path]:
     )  # fmt: skip
     _openssl(
         "x509", "-req", "-in", str(request), "-CA", str(ca[0]), "-CAkey", str(ca[1]), "-CAcreateserial",
-        "-out", str(cert), "-days", "2", "-extfile", str(extensions),
+        "-out", str(cert), "-days", str(days), "-extfile", str(extensions),
     )  # fmt: skip
     os.chmod(key, 0o600)  # PostgreSQL refuses a key others can read
     return cert, key
@@ -72,7 +73,7 @@ def _free_port() -> int:
 
 
 class PgServer:
-    def __init__(self, *, tls: bool = True) -> None:
+    def __init__(self, *, tls: bool = True, cert_days: int = 2) -> None:
         bindir = _bindir()
         if bindir is None:
             raise RuntimeError("PostgreSQL's server is not installed: run scripts/setup --test (Debian's postgresql)")
@@ -110,7 +111,7 @@ class PgServer:
             tls_dir.mkdir()
             authority = make_ca(tls_dir, "pos-test-shop-ca")
             self.ca = authority[0]
-            self._server_cert = make_server_cert(tls_dir, authority)
+            self._server_cert = make_server_cert(tls_dir, authority, cert_days)
             if self._as:
                 for path in self._server_cert:
                     shutil.chown(path, "postgres", "postgres")

@@ -239,3 +239,27 @@ def test_pos_cashiers_add_refuses_a_control_character_in_the_name(tmp_path):
     assert "A cashier's name holds a control character (ESC)" in done.stderr
     assert len(done.stderr.strip().splitlines()) == 1
     assert "Eve" not in pos("--data-dir", data, "cashiers", "list").stdout
+
+
+@pytest.mark.parametrize("name", ["Ann\u200b", "\u202eAnn", "An\u2060n", "\ufeffAnn", "Ann\u2028", "ann"])
+def test_a_cashier_cannot_be_added_under_a_name_that_reads_as_anothers(tmp_path, name):
+    """Hostile-tester finding: `Ann\\u200b` (a zero-width space) or `ann` was taken beside Ann: in the
+    audit trail, the reports and the approval list a second cashier read as Ann."""
+    data = str(tmp_path / "data")
+    assert pos("--data-dir", data, "cashiers", "add", "Ann", "--role", "manager", stdin="2468\n2468\n").returncode == 0
+    done = pos("--data-dir", data, "--as", "Ann", "cashiers", "add", name, stdin="2468\n4321\n4321\n")
+    assert done.returncode == 1 and len(done.stderr.strip().splitlines()) == 1, done.stderr
+    assert "invisible character" in done.stderr or "already a cashier called Ann" in done.stderr
+    assert pos("--data-dir", data, "cashiers", "list").stdout.count("\n") == 1
+    assert check_name("Mahsa\u200cNur") == "Mahsa\u200cNur"  # the zero-width non-joiner is part of the script
+
+
+@pytest.mark.parametrize("till_id", ["T1\u200b", "\u202eT1", "T\u2060" + "1"])
+def test_a_till_id_that_reads_as_another_is_refused(tmp_path, till_id):
+    """Hostile-tester finding: `T1\\u200b` was taken as a till id: at the shop a second till whose
+    receipts, refunds and figures every report shows as T1's."""
+    data = str(tmp_path / "data")
+    done = pos("--data-dir", data, "settings", "set", "till_id", till_id)
+    assert done.returncode == 1 and "The till id holds an invisible character" in done.stderr, done.stderr
+    assert len(done.stderr.strip().splitlines()) == 1
+    assert "till_id = T1\n" in pos("--data-dir", data, "settings", "show").stdout

@@ -84,6 +84,24 @@ def test_a_till_refuses_a_server_its_ca_did_not_sign(pg, shop_db, tmp_path):
     assert synced.returncode == 0, synced.stderr
 
 
+def test_a_till_refuses_a_server_whose_certificate_expired_and_says_it_may_have(tmp_path):
+    """Hostile-tester finding: a server whose certificate expired yesterday was refused (good) as "not
+    signed by the CA this till trusts", so the owner ran set-ca again with the right CA and it still
+    failed; libpq gives no reason beyond "certificate verify failed", so the till names each cause."""
+    server = PgServer(cert_days=-1)
+    try:
+        shop_db = server.new_database()
+        folder = tmp_path / "T1"
+        assert pos("shop", "set-ca", str(server.ca), data_dir=folder, shop_db=shop_db).returncode == 0
+        refused = one_line_error(pos("sync", data_dir=folder, shop_db=shop_db, PGPASSFILE=str(server.pgpass)))
+        assert UNSIGNED in refused and "has expired" in refused and "renew the server's certificate" in refused
+        assert server.query(
+            shop_db.rsplit("/", 1)[1], "SELECT count(*) FROM pg_tables WHERE schemaname = 'public'"
+        ) == [(0,)]
+    finally:
+        server.destroy()
+
+
 @pytest.fixture
 def plain_server():
     """A PostgreSQL with TLS off: a shop that never set it up."""
@@ -168,6 +186,22 @@ def test_set_ca_refuses_what_is_not_a_ca_certificate_in_one_line(tmp_path):
     )
 
 
+@pytest.mark.parametrize("kind", ["huge", "device"])
+def test_set_ca_refuses_a_device_or_a_huge_file_without_reading_it_all(tmp_path, kind):
+    """Hostile-tester finding: `pos shop set-ca /dev/zero` read for ever (memory until the kernel
+    stepped in), a pipe waited for ever; a CA file is a regular file of at most a few MB."""
+    given = tmp_path / "huge.pem"
+    if kind == "huge":
+        ca_pem, _key = make_ca(tmp_path, "ca")
+        given.write_bytes(b"# padding\n" * 500_000 + ca_pem.read_bytes())  # 5 MB around one certificate
+    else:
+        given = Path("/dev/zero")
+    result = pos("shop", "set-ca", str(given), data_dir=tmp_path / "T1", shop_db="")
+    says = "larger than a CA certificate file" if kind == "huge" else "is not a file"
+    assert says in one_line_error(result), result.stderr
+    assert not ca_file(tmp_path / "T1").exists()
+
+
 @pytest.mark.parametrize(
     ("address", "sslmode", "roots"),
     [
@@ -195,6 +229,39 @@ def test_any_host_but_this_machine_is_reached_with_verify_full(tmp_path, address
         "sslrootcert": str(ca_file(tmp_path)),
     }
     assert link_security(parse_url(address), tmp_path, plaintext_allowed=True).connect_args() == {"sslmode": "prefer"}
+
+
+@pytest.mark.parametrize(
+    ("address", "env"),
+    [
+        ("postgresql://till@127.0.0.1/shop", {"PGHOSTADDR": "10.0.0.5"}),  # libpq dials PGHOSTADDR instead
+        ("postgresql://till@localhost/shop", {"PGHOSTADDR": "127.0.0.1,10.0.0.5"}),
+        ("postgresql://till@/shop", {"PGHOSTADDR": "10.0.0.5"}),
+        ("postgresql://till@/shop", {"PGSERVICE": "shop"}),  # the service file may name any host
+        ("postgresql://till@/shop?service=shop", {}),
+    ],
+)
+def test_the_environment_cannot_take_a_local_looking_address_off_this_machine(tmp_path, monkeypatch, address, env):
+    """Hostile-tester finding: libpq reads PGHOSTADDR and PGSERVICE (pg_service.conf: host=, hostaddr=)
+    from the environment; with them an address that looked local was dialled elsewhere with
+    sslmode=prefer, plaintext and unchecked."""
+    service_file = tmp_path / "pg_service.conf"
+    service_file.write_text("[shop]\nhost=shop.example\n")
+    monkeypatch.setenv("PGSERVICEFILE", str(service_file))
+    for name in ("PGHOSTADDR", "PGSERVICE", "PGHOST"):
+        monkeypatch.delenv(name, raising=False)
+    for name, value in env.items():
+        monkeypatch.setenv(name, value)
+    assert link_security(parse_url(address), tmp_path).sslmode == "verify-full"
+
+
+def test_a_local_address_stays_local_when_the_environment_agrees(tmp_path, monkeypatch):
+    monkeypatch.setenv("PGHOSTADDR", "127.0.0.1")
+    monkeypatch.delenv("PGSERVICE", raising=False)
+    assert link_security(parse_url("postgresql://till@localhost/shop"), tmp_path).sslmode == "prefer"
+    # An address naming its own hostaddr is dialled there, whatever the environment says.
+    monkeypatch.setenv("PGHOSTADDR", "10.0.0.5")
+    assert link_security(parse_url("postgresql://till@/shop?hostaddr=127.0.0.1"), tmp_path).sslmode == "prefer"
 
 
 @pytest.mark.parametrize("query", ["sslmode=disable", "sslmode=require", "sslrootcert=/tmp/x.pem", "requiressl=0"])

@@ -39,6 +39,7 @@ KEYRING_SERVICE = "pos-till-shop-db"
 MIGRATIONS = Path(__file__).parent / "migrations"
 CA_FILE = "shop-ca.pem"  # in the data folder: the CA that signs the shop server's certificate
 PEM_CERTIFICATE = "-----BEGIN CERTIFICATE-----"
+MAX_CA_BYTES = 4_000_000  # a bundle of every public CA is ~0.25 MB
 
 
 def parse_url(text: str) -> URL:
@@ -77,7 +78,13 @@ def read_ca(source: Path) -> bytes:
     """The CA certificate file `source`, checked as OpenSSL reads it; ShopRefused in the owner's
     words if it cannot be read or is not a PEM certificate."""
     try:
-        pem = Path(source).read_bytes()
+        if Path(source).exists() and not Path(source).is_dir() and not Path(source).is_file():
+            # /dev/zero, /dev/stdin or a pipe: read whole it never ends, or waits for ever.
+            raise ShopRefused(f"{source} is not a file (a CA certificate is a PEM file).")
+        with open(source, "rb") as handle:
+            pem = handle.read(MAX_CA_BYTES + 1)
+        if len(pem) > MAX_CA_BYTES:
+            raise ShopRefused(f"{source} is larger than a CA certificate file (over {MAX_CA_BYTES // 1_000_000} MB).")
     except FileNotFoundError:
         raise ShopRefused(f"There is no file {source}.") from None
     except IsADirectoryError:
@@ -113,8 +120,19 @@ def _hosts(url: URL) -> list[str]:
     for key in ("host", "hostaddr"):
         values = url.query.get(key, ())
         given.extend([values] if isinstance(values, str) else values)
+    if "hostaddr" not in url.query:
+        # libpq takes PGHOSTADDR from the environment even when the address names a host, and then
+        # dials it instead of that host: `localhost` in the address would not make the link local.
+        given.append(os.environ.get("PGHOSTADDR", ""))
     named = [part.strip() for value in given for part in value.split(",")]  # libpq's multi-host lists
     return [host for host in named if host] or [os.environ.get("PGHOST", "")]
+
+
+def _service_named(url: URL) -> bool:
+    """A connection service (`?service=` or PGSERVICE): its file (pg_service.conf) may name any host
+    or host address, which libpq dials though the address names none; the till does not read it, so
+    such a link is not taken to stay on this machine."""
+    return bool(url.query.get("service") or os.environ.get("PGSERVICE"))
 
 
 def _on_this_machine(host: str) -> bool:
@@ -157,7 +175,7 @@ def link_security(url: URL, data_dir: Path | None, *, plaintext_allowed: bool = 
         return LinkSecurity("prefer", None, "plaintext allowed by the owner (`pos shop allow-plaintext`)")
     if ca is not None and ca.is_file():
         return LinkSecurity("verify-full", str(ca), "TLS, the certificate checked with the CA from `pos shop set-ca`")
-    if all(_on_this_machine(host) for host in _hosts(url)):
+    if not _service_named(url) and all(_on_this_machine(host) for host in _hosts(url)):
         return LinkSecurity("prefer", None, "on this machine (TLS if the server offers it, unchecked)")
     return LinkSecurity("verify-full", _system_roots(), "TLS, the certificate checked with the system's CAs")
 
@@ -199,8 +217,11 @@ def describe(exc: BaseException) -> str:
         ),
         (
             "certificate verify failed",
-            "its certificate is not signed by the CA this till trusts, so the till does not send to it "
-            "(set the shop's CA with `pos shop set-ca FILE`)",
+            # libpq says no more than this: another CA's signature, an expired certificate and one
+            # not yet valid all read the same, so all three are named (the owner fixes either side).
+            "its certificate is not signed by the CA this till trusts, or has expired or is not yet valid, "
+            "so the till does not send to it (set the shop's CA with `pos shop set-ca FILE`, or renew the "
+            "server's certificate)",
         ),
         (
             "does not match host name",
