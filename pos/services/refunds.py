@@ -86,7 +86,7 @@ class Refunds:
                 raise RefundError(f"That is more than what is left to refund on this receipt ({left}).")
             # Refunds by lines and by amount mixed on one receipt never give back more tax than is left.
             tax_back = max(0, min(tax_back, basis.remaining_tax_minor))
-            plan = plan_refund(list(basis.parts), minor, in_cash=in_cash)
+            plan = plan_refund(list(basis.parts), minor, in_cash=in_cash, currency=basis.currency)
             taxes = share(tax_back, [p.amount_minor for p in plan], basis.currency) if len(plan) > 1 else [tax_back]
             pieces = []
             for part, tax_part in zip(plan, taxes, strict=True):

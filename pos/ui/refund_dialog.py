@@ -171,7 +171,9 @@ class RefundDialog(QDialog):
         if not minor or minor <= 0:
             return []
         try:
-            return plan_refund(list(self.basis.parts), minor, in_cash=self.in_cash.isChecked())
+            return plan_refund(
+                list(self.basis.parts), minor, in_cash=self.in_cash.isChecked(), currency=self.basis.currency
+            )
         except RefundError:
             return []
 
