@@ -21,6 +21,11 @@ def check_invariants(db_path, stripe_client) -> dict:
             " FROM tenders t"
             " JOIN sales s ON s.id = t.sale_id"
         ).fetchall()
+        card_refunds = conn.execute(
+            "SELECT coalesce(t.payment_intent, r.payment_intent), f.state, f.amount_minor FROM refunds f"
+            " JOIN receipts r ON r.id = f.receipt_id LEFT JOIN tenders t ON t.id = f.tender_id"
+            " WHERE f.tender_kind = 'card'"
+        ).fetchall()
     finally:
         conn.close()
     intents = []
@@ -51,6 +56,28 @@ def check_invariants(db_path, stripe_client) -> dict:
             assert state == "paid", f"sale {sale_id} has a receipt but a {state} tender"
         elif sale_state == "abandoned":
             assert state == "returned", f"voided sale {sale_id} kept a paid {kind} tender"
+    # What Stripe charged less what it gave back, intent by intent, is what the till says is still paid:
+    # a voided sale's card part given back whole (a reader tip too), a receipt's card part less the
+    # till's card refunds of it (one Stripe has not answered yet may have been made or not).
+    given_back: Counter[str] = Counter()
+    for refund in _all(stripe_client.v1.refunds):
+        if refund.status not in ("failed", "canceled"):
+            given_back[refund.payment_intent] += refund.amount
+    done: Counter[str] = Counter()
+    unknown: Counter[str] = Counter()
+    for pi_id, state, amount in card_refunds:
+        if state == "succeeded":
+            done[pi_id] += amount
+        elif state == "sent":
+            unknown[pi_id] += amount
+    returned = {t[4] for t in tenders if t[1] == "card" and t[2] == "returned"}
+    for pi_id, pi in succeeded.items():
+        if pi_id in returned:
+            assert given_back[pi_id] == pi.amount, f"voided card part {pi_id}: {given_back[pi_id]} of {pi.amount} back"
+        else:
+            assert done[pi_id] <= given_back[pi_id] <= done[pi_id] + unknown[pi_id], (
+                f"{pi_id}: Stripe gave back {given_back[pi_id]}, the till's card refunds say {done[pi_id]}"
+            )
     paid_parts: dict[int, list[tuple[str, int]]] = {}
     for sale_id, kind, state, amount, _pi, _s, _charged in tenders:
         if state == "paid":
@@ -71,6 +98,17 @@ def check_invariants(db_path, stripe_client) -> dict:
     broken = _audit_break(db_path)
     assert broken is None, f"audit trail: {broken}"
     return {"sales": len(sales), "receipts": len(receipts), "intents": len(intents), "succeeded": len(succeeded)}
+
+
+def _all(resource) -> list:
+    """Every object of a Stripe list (intents, refunds), page by page."""
+    found = []
+    page = resource.list({"limit": 100})
+    while True:
+        found.extend(page.data)
+        if not page.has_more:
+            return found
+        page = resource.list({"limit": 100, "starting_after": page.data[-1].id})
 
 
 def _tip(pi) -> int:
@@ -145,9 +183,9 @@ def check_shop_invariants(db_paths, stripe_client) -> dict:
     for key, amount in refunded.items():
         assert key in totals, f"a refund of receipt {key} that no till sold"
         assert amount <= totals[key], f"receipt {key} of {totals[key]} was refunded {amount} across the tills"
-    intents = _all(stripe_client.v1.payment_intents.list, {"limit": 100})
+    intents = _all(stripe_client.v1.payment_intents)
     charged = sum(pi.amount for pi in intents if pi.status == "succeeded")
-    refunds = _all(stripe_client.v1.refunds.list, {"limit": 100})
+    refunds = _all(stripe_client.v1.refunds)
     given_back = sum(r.amount for r in refunds if r.status == "succeeded")
     by_intent: Counter = Counter()
     for r in refunds:
@@ -160,13 +198,3 @@ def check_shop_invariants(db_paths, stripe_client) -> dict:
     if not in_doubt:
         assert stripe_net == db_card_net, f"Stripe holds {stripe_net} net, the tills' records {db_card_net}"
     return {"stripe_net": stripe_net, "db_card_net": db_card_net, "in_doubt": in_doubt}
-
-
-def _all(list_call, params) -> list:
-    found = []
-    page = list_call(params)
-    while True:
-        found.extend(page.data)
-        if not page.has_more:
-            return found
-        page = list_call({**params, "starting_after": page.data[-1].id})

@@ -17,6 +17,7 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from . import tax
+from .card_amounts import card_step
 from .cash import round_cash
 from .money import Money
 from .text import printable
@@ -109,20 +110,32 @@ def plan_refund(
     """Where a refund goes back to: the tenders that paid, card parts first (the newest first, so
     the customer's money goes back the way it came, through Stripe), then cash. `in_cash` gives
     all of it back from the drawer, cash parts first, then card parts (marked cash for card).
-    Cash pieces are rounded by the store's cash rounding (`cash_step`, see cash_back)."""
+    Cash pieces are rounded by the store's cash rounding (`cash_step`, see cash_back).
+
+    A card piece is whole card steps of `currency` (Stripe refuses a KWD refund of 0.225: the
+    three-decimal currencies' amounts end in 0, refunds too); the odd fils come from a cash part."""
+    step = card_step(currency) if currency else 1
     cards = [p for p in reversed(parts) if p.kind is TenderKind.CARD]
     cash = [p for p in reversed(parts) if p.kind is TenderKind.CASH]
     order = cash + cards if in_cash else cards + cash
     plan, left = [], amount_minor
     for part in order:
         take = min(left, part.remaining_minor)
+        given = TenderKind.CASH if in_cash else part.kind
+        if given is TenderKind.CARD:
+            take -= take % step
         if take <= 0:
             continue
-        given = TenderKind.CASH if in_cash else part.kind
         rounding = cash_back(part, take, cash_step, currency) - take if given is TenderKind.CASH else 0
         for_card = given is TenderKind.CASH and part.kind is TenderKind.CARD
         plan.append(RefundPart(part.tender_id, take, given, for_card, rounding))
         left -= take
+    if left > 0 and left < step and amount_minor <= sum(p.remaining_minor for p in parts):
+        whole = Money(amount_minor - amount_minor % step, currency)
+        raise RefundError(
+            f"{currency.upper()} cards take refunds in whole steps of {Money(step, currency)}: "
+            f"refund {whole} to the card, or give it all in cash."
+        )
     if left > 0:
         raise RefundError("That is more than what is left to refund on this receipt.")
     return plan

@@ -110,6 +110,13 @@ class Tender:
         return None
 
     @property
+    def charged(self) -> Money:
+        """What a card was charged for this tender (a tip the customer added included); cash: its amount."""
+        if self.kind is TenderKind.CARD and self.tendered is not None:
+            return self.tendered
+        return self.amount
+
+    @property
     def label(self) -> str:
         if self.kind is TenderKind.CASH:
             return "Cash"

@@ -728,6 +728,7 @@ class StripeAPI(TerminalMixin):
                 code="amount_too_large",
                 param="amount",
             )
+        params.whole_tens(amount, charge["currency"])
         refund = {
             "id": new_id("re"),
             "object": "refund",

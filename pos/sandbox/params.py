@@ -112,6 +112,12 @@ def charge_amount(amount: int, code: str, param: str = "amount") -> int:
             code="amount_too_large",
             param=param,
         )
+    return whole_tens(amount, code, param)
+
+
+def whole_tens(amount: int, code: str, param: str = "amount") -> int:
+    """The three-decimal currencies' rule, for Payment Intents, Refunds and Disputes alike
+    (https://docs.stripe.com/currencies, "Three-decimal currencies"): the last digit must be 0."""
     if code in currencies.THREE_DECIMAL and amount % 10:
         raise errors.validation(
             f"Invalid amount for {code}: three-decimal currencies take amounts rounded "

@@ -29,7 +29,7 @@ from .gateway import GatewayError, PaymentGateway
 from .outcomes import Cancelled, ChargeResult, Closed, Declined, Failed, OnReader, Paid, PartPaid, Pending
 from .phases import settle
 from .requests import ConfirmIntent, CreateIntent, LabelIntent, PaymentRequest, ProcessOnReader
-from .sale_phases import NOT_CHARGED, Goal, SalePhases, gateway_message
+from .sale_phases import NOT_CHARGED, Goal, SalePhases, charged_for, gateway_message
 from .sales import Journal, SaleChanged, SaleRecord, StorageError
 from .states import SaleState
 
@@ -295,7 +295,7 @@ class Checkout:
                     # A card part not settled yet: the sale stays open (and its cash in the drawer) until it is.
                     return VoidResult(False, f"{given.message} The sale stays open.", given)
                 if isinstance(given, Closed) and given.state is SaleState.RETURNED:
-                    returned.append(Money(part.total_minor, part.currency))
+                    returned.append(charged_for(self.journal, part))
             cash = sum(
                 (t.amount for t in self.journal.tenders(sale_id) if t.kind is TenderKind.CASH), Money(0, sale.currency)
             )

@@ -241,4 +241,15 @@ class Refunds:
                 messages.append(
                     f"A refund of {Money(record.amount_minor, record.currency)} did not go through: {result.message}"
                 )
+            else:
+                # Not known yet whether Stripe made it: said, as a sale in that state is, never passed over.
+                receipt_no = self.journal.basis(record.receipt_id).receipt_no
+                messages.append(
+                    f"The refund of {Money(record.amount_minor, record.currency)} for receipt {receipt_no:04d} "
+                    f"could not be settled yet: {result.message}"
+                )
         return messages
+
+    def unsettled(self) -> bool:
+        """A refund is still open: cash owed at the drawer, or a card refund Stripe has not answered."""
+        return bool(self.journal.unfinished_refunds())

@@ -217,9 +217,10 @@ class SalePhases(Phases[SaleRecord, SaleResult]):
     def _from_return_sent(self, sale: SaleRecord) -> Step:
         """Give a voided sale's paid card part back: the same refund, with the same key, until answered."""
         intent_id = _intent_id(sale)
+        charged = charged_for(self.journal, sale)
         request = CreateRefund(
             intent_id,
-            Money(sale.total_minor, sale.currency),
+            charged,
             "requested_by_customer",
             sale.sale_key,
             None,
@@ -241,7 +242,7 @@ class SalePhases(Phases[SaleRecord, SaleResult]):
             if self.goal is Goal.PARK:
                 raise  # recovery reports it and tries again on its next round
             return Pending(
-                f"Stripe could not be asked to give back {Money(sale.total_minor, sale.currency)} to the card just now "
+                f"Stripe could not be asked to give back {charged} to the card just now "
                 f"({exc}). The till keeps trying by itself; do not give it back another way."
             )
         crash_point("after_return_sent")
@@ -529,3 +530,10 @@ def _rejection_message(exc: RequestRejected, sale: SaleRecord) -> str:
     if exc.code == "amount_too_large":
         return f"The total is more than a card payment can take: {exc}"
     return f"Stripe refused the payment: {exc}"
+
+
+def charged_for(journal: Journal, part: SaleRecord) -> Money:
+    """What a paid card part's intent was charged, as its tender records it: the part and a tip the
+    customer added on a reader. A voided sale's part gives all of it back (the sale never happened)."""
+    paid = journal.part_result(part.id)
+    return paid.tender.charged if isinstance(paid, PartPaid) else Money(part.total_minor, part.currency)

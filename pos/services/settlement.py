@@ -25,5 +25,6 @@ def settle_unfinished(till: Till, refunds: Refunds) -> Settled:
     checkout = till.checkout
     results = recovery.recover(checkout.journal, checkout.gateway, exclude=till.owns, lock_for=checkout.sale_lock)
     messages = [r.message for r in results] + refunds.recover()
-    # Cash still owed to a customer needs the cashier at the drawer, as a pending payment needs a look.
-    return Settled(messages, any(r.needs_person for r in results) or bool(refunds.cash_owed()))
+    # Cash still owed to a customer needs the cashier at the drawer, and a refund Stripe has not answered
+    # a look, as a pending payment does.
+    return Settled(messages, any(r.needs_person for r in results) or refunds.unsettled())

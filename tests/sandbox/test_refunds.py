@@ -45,3 +45,19 @@ def test_refund_needs_a_successful_charge(client):
     with pytest.raises(stripe.InvalidRequestError) as caught:
         client.v1.refunds.create({})
     assert caught.value.code == "parameter_missing"
+
+
+def test_a_three_decimal_refund_must_end_in_zero_as_a_charge_must(client):
+    """Stripe's currencies page: the three-decimal currencies (BHD, JOD, KWD, OMR, TND) are taken by
+    Payment Intents, Refunds and Disputes with the last digit 0 (https://docs.stripe.com/currencies,
+    "Three-decimal currencies"); the sandbox checked only charges, so a till refunding 0.005 KWD to
+    a card passed here and would be refused by Stripe."""
+    paid = client.v1.payment_intents.create(
+        {"amount": 1230, "currency": "kwd", "payment_method": "pm_card_visa", "confirm": True, **CARD_ONLY}
+    )
+    with pytest.raises(stripe.InvalidRequestError) as caught:
+        client.v1.refunds.create({"payment_intent": paid.id, "amount": 5})
+    assert caught.value.code == "invalid_charge_amount" and caught.value.param == "amount"
+    assert client.v1.charges.retrieve(paid.latest_charge).amount_refunded == 0
+    assert client.v1.refunds.create({"payment_intent": paid.id, "amount": 230}).amount == 230
+    assert client.v1.refunds.create({"payment_intent": paid.id}).amount == 1000  # the rest, whole tens

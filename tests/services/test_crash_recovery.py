@@ -195,6 +195,36 @@ def test_recover_exits_non_zero_when_stripe_cannot_be_asked(tmp_path, sandbox, a
     assert done.returncode == 0 and unfinished(data_dir) == 0
 
 
+UNREACHABLE = "http://127.0.0.1:9"  # nothing listens there
+
+
+def test_recover_exits_non_zero_when_stripe_cannot_be_asked_about_a_refund(tmp_path, sandbox, api_key):
+    """Found by the issue-23 hostile pass: a card refund journaled as sent (the till killed before
+    Stripe was asked), and Stripe unreachable for `pos recover`: it printed "No unfinished payments."
+    and exited 0, though whether the refund was made is not known yet. A sale in the same state
+    says it could not be settled and exits 1; a refund now does the same, and nothing is numbered."""
+    data_dir = tmp_path / "till"
+    refund_killed_at("after_refund_recorded", data_dir, sandbox, api_key)
+    unreachable = subprocess.run(
+        [sys.executable, "-m", "pos", "--data-dir", str(data_dir), "--stripe-base-url", UNREACHABLE, "recover"],
+        env=env_for(api_key),
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert unreachable.returncode == 1, unreachable.stdout + unreachable.stderr
+    assert "No unfinished payments" not in unreachable.stdout
+    assert "The refund of SGD 4.50 for receipt 0001 could not be settled yet" in unreachable.stdout
+    assert api_key not in unreachable.stdout + unreachable.stderr
+    conn = sqlite3.connect(data_dir / "pos.sqlite3")
+    assert [r[0] for r in conn.execute("SELECT state FROM refunds")] == ["sent"]
+    conn.close()
+    done = recover_cli(data_dir, sandbox, api_key)
+    assert done.returncode == 0 and "Recovered refund 0001 of SGD 4.50 for receipt 0001" in done.stdout
+    check_invariants(data_dir / "pos.sqlite3", sandbox_client(sandbox, api_key))
+
+
 SPLIT_POINTS = ("after_cash_recorded", "after_part_recorded", *POINTS[1:])
 
 

@@ -304,3 +304,22 @@ def test_a_tap_that_beats_the_voids_cancel_is_given_back_and_leaves_no_receipt(s
     assert conn.execute("SELECT state FROM sales WHERE id = ?", (sale_id,)).fetchone()[0] == "abandoned"
     conn.close()
     check_invariants(shop.data_dir / "pos.sqlite3", shop.stripe)
+
+
+def test_voiding_a_sale_gives_back_the_tip_a_reader_part_took(shop, reader):
+    """Found by the issue-23 hostile pass: 3.00 in cash, then 5.00 on the reader where the customer
+    added a 1.00 tip, then the sale voided. The void gave back 5.00 of the 6.00 charged: the customer
+    paid a 1.00 tip on a sale that never happened. The void gives back what the card was charged."""
+    shop.cart_of((shop.latte, 2))  # 11.60
+    assert isinstance(shop.till.pay_cash(sgd(300)), PartPaid)
+    paying = Paying(shop, reader, amount=sgd(500), tipping=True)
+    paying.customer_taps(tip=100)
+    part = paying.outcome()
+    assert isinstance(part, PartPaid) and part.tender.tendered == sgd(600)
+    voided = shop.till.void_sale("customer left")
+    assert voided.voided and voided.cash == sgd(300)
+    assert voided.message == "The sale was voided: SGD 6.00 given back to the card; hand back SGD 3.00 in cash."
+    (intent,) = shop.stripe.v1.payment_intents.list().data
+    assert intent.amount == 600
+    assert [r.amount for r in shop.stripe.v1.refunds.list({"payment_intent": intent.id}).data] == [600]
+    check_invariants(shop.data_dir / "pos.sqlite3", shop.stripe)

@@ -5,6 +5,8 @@ from __future__ import annotations
 
 import sqlite3
 
+import pytest
+
 from pos.adapters.db.receipts import ReceiptsRepo
 from pos.adapters.db.refunds import SqlRefunds
 from pos.domain.catalog import Product
@@ -12,7 +14,7 @@ from pos.domain.money import Money
 from pos.domain.receipt import render_text
 from pos.domain.tender import TenderKind
 from pos.services.checkout import Declined, Failed, Paid, PartPaid
-from pos.services.refunds import Refunded, Refunds
+from pos.services.refunds import Refunded, RefundFailed, Refunds
 from pos.services.states import SaleState
 from pos.services.till import Till
 from tests.invariants import check_invariants
@@ -318,4 +320,60 @@ def test_a_free_sale_ends_as_a_receipt(shop):
     assert isinstance(paid, Paid) and paid.receipt.total == sgd(0) and paid.receipt.receipt_no == 1
     assert "Total" in render_text(paid.receipt) or "TOTAL" in render_text(paid.receipt)
     assert shop.stripe.v1.payment_intents.list().data == []
+    check_invariants(db(shop), shop.stripe)
+
+
+def test_a_three_decimal_refund_sends_the_card_whole_steps_and_the_odd_fils_in_cash(shop):
+    """Found by the issue-23 hostile pass: a typed KWD refund of 0.225 on a 1.000 cash + 0.230 card
+    receipt sent 0.225 to the card, which Stripe refuses (three-decimal amounts end in 0, refunds
+    too), and a card-only receipt could not be refunded 0.005 at all. The card piece is now whole
+    card steps, the odd fils come from a cash part, and with no cash part the till says what works."""
+    kwd = shop.catalog.save(
+        Product(sku="KW", name="Dates", category="Food", price=Money(1230, "KWD"), tax_rate_bp=0, barcode="444")
+    )
+    refunds = Refunds(SqlRefunds(shop.engine, shop.settings), shop.gateway)
+    till = Till(shop.checkout, "KWD", True)
+    till.cart.add(kwd, 1)
+    assert isinstance(till.pay_cash(Money(1000, "KWD")), PartPaid)
+    split = till.pay_card(Money(230, "KWD"), "pm_card_visa").receipt
+    split_id = ReceiptsRepo(shop.engine).receipt_id_for(split.receipt_no, "T1")
+    both = refunds.refund(split_id, amount=Money(225, "KWD"))
+    assert isinstance(both, Refunded) and both.problem is None
+    assert [(r.amount, r.in_cash) for r in both.refunds] == [(Money(220, "KWD"), False), (Money(5, "KWD"), True)]
+    till.new_sale()
+    till.cart.add(kwd, 1)
+    card = till.pay("pm_card_visa").receipt
+    card_id = ReceiptsRepo(shop.engine).receipt_id_for(card.receipt_no, "T1")
+    odd = refunds.refund(card_id, amount=Money(415, "KWD"))
+    assert isinstance(odd, RefundFailed)
+    assert odd.message == (
+        "KWD cards take refunds in whole steps of KWD 0.010: refund KWD 0.410 to the card, or give it all in cash."
+    )
+    assert shop.stripe.v1.refunds.list({"payment_intent": card.payment_intent}).data == []
+    in_cash = refunds.refund(card_id, amount=Money(415, "KWD"), in_cash=True)
+    assert isinstance(in_cash, Refunded) and in_cash.refund.cash_for_card
+    charged = {pi.id: pi.amount for pi in shop.stripe.v1.payment_intents.list().data if pi.status == "succeeded"}
+    given = [r.amount for r in shop.stripe.v1.refunds.list().data]
+    assert sorted(charged.values()) == [230, 1230] and given == [220]
+    check_invariants(db(shop), shop.stripe)
+
+
+def test_a_sale_whose_cash_was_rounded_down_can_be_refunded_by_its_lines(shop):
+    """Found by the issue-23 hostile pass: 4.32 paid 4.30 in cash (0.05 rounding) is refused as
+    "more than what is left to refund" when its one line is refunded (the cash tender holds 4.30, the
+    line 4.32); refunded as 4.30 by amount, 0.02 stays refundable for good and no tender can give it.
+    The split case likewise: 8.66 paid 5.00 by card and 3.65 in cash cannot be refunded by its lines."""
+    shop.till.apply_store_terms("SGD", True, "0.05")
+    cake = shop.catalog.save(
+        Product(sku="CKE", name="Cake", category="Bakery", price=sgd(432), tax_rate_bp=900, barcode="334")
+    )
+    shop.cart_of((cake, 1))
+    paid = shop.till.pay_cash(sgd(500))
+    assert paid.receipt.rounding == sgd(-2) and paid.receipt.tenders[0].amount == sgd(430)
+    refunds = Refunds(SqlRefunds(shop.engine, shop.settings), shop.gateway, cash_rounding=lambda: "0.05")
+    receipt_id = ReceiptsRepo(shop.engine).receipt_id_for(paid.receipt.receipt_no, "T1")
+    back = refunds.refund(receipt_id, lines={1: 1})
+    assert isinstance(back, Refunded), back
+    assert [(r.handed_back, r.in_cash) for r in back.refunds] == [(sgd(430), True)]
+    assert refunds.basis(receipt_id).remaining_minor == 0
     check_invariants(db(shop), shop.stripe)
