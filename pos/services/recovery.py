@@ -112,12 +112,14 @@ def _report(sale: SaleRecord, result: SaleResult) -> Recovered:
             f"{label}: payment of {amount} had succeeded; receipt {result.receipt.number_text} saved.",
         )
     if isinstance(result, PartPaid):
-        # A card part whose answer was lost had gone through: it is recorded, and its sale (reopened at
-        # the till) owes only the rest. Nothing for a person to sort out.
+        # A card part whose answer was lost had gone through: it is recorded, and its sale comes back to
+        # the counter (Till.restore_split_sale) owing only the rest, or to finish its void. Nothing for a
+        # person to sort out.
+        rest = f" {result.due} is still to pay." if result.due.minor > 0 else ""
         return Recovered(
             sale.id,
             RecoveryOutcome.PART_SAVED,
-            f"{label}: a card part of {amount} had succeeded and is recorded; {result.due} is still to pay.",
+            f"{label}: a card part of {amount} had gone through and is recorded on its sale.{rest}",
         )
     if isinstance(result, Closed) and result.state is SaleState.PARKED:
         if result.note == NEVER_CREATED:
@@ -134,14 +136,6 @@ def _report(sale: SaleRecord, result: SaleResult) -> Recovered:
     if isinstance(result, Closed):
         return Recovered(
             sale.id, RecoveryOutcome.ABANDONED, f"{label}: the payment had been cancelled; nothing was charged."
-        )
-    if isinstance(result, PartPaid):
-        # A card part of a sale paid in parts went through; the sale itself comes back to the counter
-        # (Till.restore_split_sale) to take the rest or finish its void.
-        return Recovered(
-            sale.id,
-            RecoveryOutcome.RECEIPT_SAVED,
-            f"{label}: a card part of {amount} had gone through and is recorded on its sale.",
         )
     if isinstance(result, Pending):
         return Recovered(sale.id, RecoveryOutcome.PENDING, f"{label} ({amount}): {result.message}")

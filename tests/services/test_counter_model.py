@@ -689,7 +689,7 @@ def test_recovered_card_part_is_not_a_case_for_a_person(sandbox, tmp_path, api_k
         settled = settle_unfinished(context.till, context.refunds)
         assert not settled.needs_person, settled.messages
         (message,) = settled.messages
-        assert "card part of SGD 6.00 had succeeded" in message and "SGD 4.00 is still to pay" in message
+        assert "card part of SGD 6.00 had gone through" in message and "SGD 4.00 is still to pay" in message
         assert not OBJECT_TEXT.search(message)
         context.till.restore_split_sale(context.catalog)
         assert context.till.amount_due() == sgd(400)
