@@ -321,6 +321,15 @@ class Checkout:
     def abandon_locked(self, sale_id: int, reason: str) -> ChargeResult | None:
         sale = self.journal.sale(sale_id)
         try:
+            # A card part whose answer was lost may have been charged: settle it before the sale is let
+            # go, or the till moves on to a new sale and the charged part waits for the next restart.
+            part = self.journal.unfinished_part(sale_id)
+            if part is not None:
+                sale = part
+                left = settle(SalePhases(self.journal, self.gateway, Goal.ABANDON, reason=reason), part)
+                if isinstance(left, (Paid, PartPaid, Pending)):
+                    return left
+                sale = self.journal.sale(sale_id)
             result = settle(SalePhases(self.journal, self.gateway, Goal.ABANDON, reason=reason), sale)
         except GatewayError as exc:
             if sale.state in (SaleState.CONFIRM_SENT, SaleState.READER_SENT):

@@ -17,7 +17,7 @@ from pos.domain.money import Money
 from pos.domain.receipt import Receipt
 from pos.domain.tender import Tender
 
-from .checkout import Cancelled, ChargeResult, Checkout, Failed, OnReader, Paid, Pending, VoidResult
+from .checkout import Cancelled, ChargeResult, Checkout, Failed, OnReader, Paid, PartPaid, Pending, VoidResult
 from .requests import ProcessOnReader
 from .sales import SaleRecord, StorageError
 from .states import SaleState
@@ -140,6 +140,10 @@ class Till:
         """What the customer still owes: the cart's total, less what tenders already paid of its sale."""
         if self._sale_id is not None and self._sale_version == self.cart.version:
             return self.checkout.journal.due(self._sale_id)
+        if self._sale_id is not None and self.part_paid:
+            # Items added while a card part's answer was out, the part then found paid: the sale owes
+            # its rest (its items cannot change; tenders are refused until the cart is the sale's).
+            return self.checkout.journal.due(self._sale_id)
         return self.cart.totals().total
 
     def tenders(self) -> tuple[Tender, ...]:
@@ -216,6 +220,14 @@ class Till:
             earlier = self.checkout.abandon(self._sale_id, "the cart changed or is paid another way")
             if isinstance(earlier, Pending):
                 return earlier  # the earlier payment may still go through: no second one yet
+            if isinstance(earlier, PartPaid):
+                # A card part whose answer was lost went through: it is recorded now, so the sale
+                # keeps its items like any sale paid in part.
+                return Failed(
+                    f"A card part of {earlier.tender.amount} for this sale went through after all and is "
+                    f"recorded; {earlier.due} is still to pay. Its items cannot change: take the rest, or "
+                    "void the sale to start again."
+                )
             self._sale_id = None
             if isinstance(earlier, Paid):
                 # The earlier cart turned out to be paid after all: show that receipt, never charge twice,
