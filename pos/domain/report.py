@@ -194,6 +194,15 @@ class DayReport:
         return rows
 
 
+def tender_rows(figures: dict[str, tuple[int, int, int]]) -> tuple[tuple[str, int, int, int], ...]:
+    """DayReport.by_tender from {kind: (parts, sales, refunds)}, in TenderKind's order (a kind this
+    till does not know, synced to the shop by a newer till, after them by name)."""
+    order = {kind.value: i for i, kind in enumerate(TenderKind)}
+    return tuple(
+        (kind, *figures[kind]) for kind in sorted(figures, key=lambda kind: (order.get(kind, len(order)), kind))
+    )
+
+
 def render_report_text(report: DayReport, store_name: str, *, width: int = 42, locale: str = "en_SG") -> str:
     def fmt(minor: int) -> str:
         return report.money(minor).format(locale)
@@ -319,6 +328,10 @@ def combined(reports: list[DayReport], *, till_id: str, currency: str, period: t
     brand_amounts = merge([(b, m) for r in reports for b, _n, m in r.by_brand])
     cashier_counts = merge([(c, n) for r in reports for c, n, _m in r.by_cashier])
     cashier_amounts = merge([(c, m) for r in reports for c, _n, m in r.by_cashier])
+    tenders: dict[str, tuple[int, int, int]] = {}
+    for kind, n, sales, refunds in (row for r in reports for row in r.by_tender):
+        before = tenders.get(kind, (0, 0, 0))
+        tenders[kind] = (before[0] + n, before[1] + sales, before[2] + refunds)
     return DayReport(
         kind="day",
         till_id=till_id,
@@ -331,5 +344,6 @@ def combined(reports: list[DayReport], *, till_id: str, currency: str, period: t
         ),
         by_cashier=tuple(sorted((c, cashier_counts[c], cashier_amounts[c]) for c in cashier_counts)),
         by_hour=tuple(sum(r.by_hour[h] for r in reports) for h in range(24)),
+        by_tender=tender_rows(tenders),
         **sums,
     )
