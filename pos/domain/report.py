@@ -8,6 +8,7 @@ from typing import Any
 
 from . import tax
 from .money import Money
+from .tender import TenderKind
 from .text import printable
 
 
@@ -47,6 +48,13 @@ class DayReport:
     by_cashier: tuple[tuple[str, int, int], ...] = ()  # (cashier, sales, gross minor units); "" = no cashier
     voids_count: int = 0  # lines removed or carts cleared after Pay, sales abandoned
     audit_head: str = ""  # a Z: the audit trail's hash when it closed the day
+    # Every kind of tender that has money, read from the tender and refund rows by kind (never one
+    # kind as "the rest"): (kind, tender parts, sales minor units, refunds minor units), in TenderKind's
+    # order. Sales are what the parts paid (cash: handed over less change); refunds what went back to
+    # that kind (cash: what left the drawer, its rounding included). So the sales add up to the
+    # cash and card sales plus every other kind's, and the refunds to the cash and card refunds plus
+    # every other kind's.
+    by_tender: tuple[tuple[str, int, int, int], ...] = ()
 
     @property
     def net_minor(self) -> int:
@@ -114,6 +122,10 @@ class DayReport:
             "cash_refunds_minor": self.cash_refunds_minor,
             "card_refunds_minor": self.card_refunds_minor,
             "tips_minor": self.tips_minor,
+            "by_tender": {
+                kind: {"count": n, "sales_minor": sales, "refunds_minor": refunds}
+                for kind, n, sales, refunds in self.by_tender
+            },
             "by_cashier": {
                 name or "(no cashier)": {"sales_count": n, "gross_minor": m} for name, n, m in self.by_cashier
             },
@@ -167,6 +179,15 @@ class DayReport:
             ("drawer", "counted", "" if self.counted_cash_minor is None else money(self.counted_cash_minor)),
             ("drawer", "over_short", "" if self.over_short_minor is None else money(self.over_short_minor)),
         ]
+        rows += [
+            row
+            for kind, n, sales, refunds in self.by_tender
+            for row in (
+                ("tender_count", kind, str(n)),
+                ("tender_sales", kind, money(sales)),
+                ("tender_refunds", kind, money(refunds)),
+            )
+        ]
         rows += [("tax_by_rate", f"{tax.format_rate(r)}%", money(t)) for r, t in self.tax_by_rate]
         rows += [("card_brand", b, money(m)) for b, _n, m in self.by_brand]
         rows += [("gross_by_hour", f"{h:02d}", money(v)) for h, v in enumerate(self.by_hour)]
@@ -209,11 +230,19 @@ def render_report_text(report: DayReport, store_name: str, *, width: int = 42, l
         row("NET TAX", fmt(report.net_tax_minor)),
         rule,
         "By tender",
-        row("  Cash sales", fmt(report.cash_sales_minor)),
-        row("  Card sales", fmt(report.card_sales_minor)),
-        row("  Cash rounding", fmt(report.rounding_minor)),
-        row("  Cash refunds", "-" + fmt(report.cash_refunds_minor)),
-        row("  Card refunds", "-" + fmt(report.card_refunds_minor)),
+    ]
+    # Every kind that has money, by its own rows; the cash and card lines always (a drawer to count).
+    tenders = {kind: (n, sales, refunds) for kind, n, sales, refunds in report.by_tender}
+    for kind in TenderKind:
+        n, sales, refunds = tenders.get(kind, (0, 0, 0))
+        if kind is TenderKind.CASH or kind is TenderKind.CARD or n or sales or refunds:
+            out.append(row(f"  {kind.words} sales ({n})", fmt(sales)))
+    out.append(row("  Cash rounding", fmt(report.rounding_minor)))
+    for kind in TenderKind:
+        n, sales, refunds = tenders.get(kind, (0, 0, 0))
+        if kind is TenderKind.CASH or kind is TenderKind.CARD or refunds:
+            out.append(row(f"  {kind.words} refunds", "-" + fmt(refunds)))
+    out += [
         *([row("  Tips on cards (not sales)", fmt(report.tips_minor))] if report.tips_minor else []),
         rule,
         "Cash drawer",

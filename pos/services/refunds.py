@@ -17,7 +17,6 @@ from pos.domain.cash import CashError, rounding_step
 from pos.domain.money import Money
 from pos.domain.discounts import share
 from pos.domain.refunds import RefundError, amount_tax, lines_amount, lines_tax, plan_refund
-from pos.domain.tender import TenderKind
 
 from .crashpoints import crash_point
 from .gateway import PaymentGateway
@@ -34,6 +33,7 @@ from .refund_phases import (
 )
 from .requests import CreateRefund, RefundReason
 from .sales import StorageError
+from .tenders import RefundRoute, strategy
 
 __all__ = ["CashOwed", "ClaimAnswer", "RefundClaims", "RefundFailed", "Refunded", "Refunds"]
 
@@ -122,7 +122,7 @@ class Refunds:
             pieces = []
             for part, tax_part in zip(plan, taxes, strict=True):
                 request = CreateRefund(
-                    basis.intent_of(part.tender_id) if part.given_as is TenderKind.CARD else "",
+                    basis.intent_of(part.tender_id) if strategy(part.given_as).refund is RefundRoute.STRIPE else "",
                     Money(part.amount_minor, basis.currency),
                     reason,
                     uuid.uuid4().hex,
