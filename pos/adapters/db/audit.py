@@ -243,6 +243,18 @@ def row_record(conn, table: str, row_id: int, form: int = FORM) -> dict[str, Any
     return dict(row) if row is not None else {}
 
 
+def gift_card_entry_record(conn, entry_id: int, form: int = FORM) -> dict[str, Any]:
+    """A till gift card's ledger entry, with the card's code, purpose and currency (so editing the
+    card's row is found too)."""
+    names = ("id", "kind", "amount_minor", "entry_key", "at", "note", "code", "purpose", "currency")
+    e = conn.execute(
+        "SELECT e.id, e.kind, e.amount_minor, e.entry_key, e.at, e.note, c.code, c.purpose, c.currency"
+        " FROM gift_card_entries e JOIN gift_cards c ON c.id = e.card_id WHERE e.id = ?",
+        (entry_id,),
+    ).fetchone()
+    return dict(zip(names, tuple(e), strict=True)) if e is not None else {}
+
+
 def _z_record(conn, z_id: int, form: int = FORM) -> dict[str, Any]:
     record = row_record(conn, "z_reports", z_id)
     record.pop("audit_head", None)  # written after its own event: verify checks it is that event's hash
@@ -258,6 +270,7 @@ _RECORDS = {
     "drawer_opening": lambda conn, i, form=FORM: row_record(conn, "drawer_openings", i),
     "drawer_movement": lambda conn, i, form=FORM: row_record(conn, "drawer_movements", i),
     "z_report": _z_record,
+    "gift_card_entry": gift_card_entry_record,
 }
 
 # Every row of these must be in an event (a row no event covers was inserted behind the till's
@@ -271,6 +284,8 @@ _EVERY_ROW = {
     "drawer_opening": "SELECT id, 'drawer opening ' || id || ' (' || reason || ')' FROM drawer_openings",
     "drawer_movement": "SELECT id, 'drawer movement ' || id || ' (' || kind || ', ' || amount_minor || ')'"
     " FROM drawer_movements",
+    "gift_card_entry": "SELECT e.id, 'gift card entry ' || e.id || ' (' || e.kind || ', ' || e.amount_minor || ')'"
+    " FROM gift_card_entries e",
     # Journal rows still waiting for Stripe's answer: what recovery would complete.
     "sale_started": "SELECT id, 'unfinished sale ' || id || ' (' || state || ', ' || total_minor || ')' FROM sales"
     f" WHERE state IN ({', '.join(repr(str(state)) for state in UNFINISHED)})",

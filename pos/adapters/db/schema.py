@@ -316,6 +316,32 @@ class ShopOutboxRow(SQLModel, table=True):
     at: str
 
 
+class GiftCardRow(SQLModel, table=True):
+    """A gift card or store credit held by this till alone (a till with no shop database); its balance
+    is the sum of its entries (domain/giftcards.py), never a column."""
+
+    __tablename__ = "gift_cards"
+    id: int | None = Field(default=None, primary_key=True)
+    code: str = Field(unique=True)  # 16 characters, the last a check character
+    purpose: str  # gift_card, store_credit (domain Purpose)
+    currency: str
+    issued_at: str
+
+
+class GiftCardEntryRow(SQLModel, table=True):
+    """One move of a till card's balance: issue, reload, redeem, refund to card, expire (or a
+    redemption key given up). Written once, with its audit event, in the same transaction."""
+
+    __tablename__ = "gift_card_entries"
+    id: int | None = Field(default=None, primary_key=True)
+    card_id: int = Field(foreign_key="gift_cards.id", index=True)
+    kind: str  # domain EntryKind
+    amount_minor: int  # zero or more; the kind says which way
+    entry_key: str = Field(unique=True)  # the same step twice writes once
+    at: str
+    note: str = ""
+
+
 # Full-text search over product names and SKUs, kept in step by triggers; and indexes added
 # after a table first shipped (create_all does not add indexes to existing tables).
 _FTS = [
