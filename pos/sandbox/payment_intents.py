@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from . import errors, params, search, versions
-from .cards import TEST_CARDS
+from .cards import CARD_BEHAVIOUR
 from .charges import Charges
 from .resources import Caller, _inner_expand, _limit, new_id
 
@@ -306,7 +306,7 @@ class PaymentIntents(Charges):
                 code="payment_intent_incompatible_payment_method",
                 param="payment_method",
             )
-        card = TEST_CARDS[pm["_test_card"]]
+        card = CARD_BEHAVIOUR[pm["_test_card"]]
         pi["next_action"] = None
         if card.requires_action:
             challenge = "https://hooks.stripe.com/3d_secure_2/hosted"

@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime, timezone
 
 from . import errors
-from .cards import TEST_CARDS
+from .cards import CARD_BEHAVIOUR
 from .resources import Caller, Resources, new_id
 
 
@@ -14,7 +14,7 @@ class PaymentMethods(Resources):
         existing = self.store.get(caller.account, "payment_method", ident)
         if existing is not None:
             return existing
-        card = TEST_CARDS.get(ident)
+        card = CARD_BEHAVIOUR.get(ident)
         if card is None:
             raise errors.resource_missing("PaymentMethod", ident, param, status=status)
         # Like Stripe, a test payment method name makes a fresh PaymentMethod each time.

@@ -24,18 +24,6 @@ from .states import ReaderActionStatus
 log = logging.getLogger(__name__)
 
 SIMULATED_CODE = "simulated-wpe"
-# Stripe's test card-present numbers the "Simulate card" panel offers (the sandbox knows them all).
-TEST_CARDS: tuple[tuple[str, str], ...] = (
-    ("Visa — approved", "4242424242424242"),
-    ("Mastercard — approved", "5555555555554444"),
-    ("Amex — approved", "378282246310005"),
-    ("Visa with PIN — approved", "4001007020000002"),
-    ("Declined", "4000000000000002"),
-    ("Declined: insufficient funds", "4000000000009995"),
-    ("Declined: lost card", "4000000000009987"),
-    ("Declined: expired card", "4000000000000069"),
-    ("Processing error", "4000000000000119"),
-)
 
 
 class ReaderGateway(Protocol):
