@@ -14,6 +14,7 @@ from dataclasses import dataclass, replace
 from typing import Callable, Protocol
 
 from pos.domain.cart import Cart
+from pos.domain.errors import PosError
 from pos.domain.money import Money
 
 from .gateway import GatewayError, Location, NotAuthorized, Reader, RequestRejected
@@ -36,7 +37,7 @@ class ReaderGateway(Protocol):
     def present_card(self, reader_id: str, card_number: str, tip: int = 0) -> Reader: ...
 
 
-class ReaderError(Exception):
+class ReaderError(PosError):
     """Setting up or reaching the reader failed; the message is for the shop owner or cashier."""
 
 
