@@ -20,7 +20,7 @@ OUTSIDE = (GatewayError, JournalIntegrityError)
 
 def _errors():
     for package in (pos.domain, pos.services):
-        for info in pkgutil.iter_modules(package.__path__, f"{package.__name__}."):
+        for info in pkgutil.walk_packages(package.__path__, f"{package.__name__}."):
             module = importlib.import_module(info.name)
             for name, value in vars(module).items():
                 if inspect.isclass(value) and issubclass(value, Exception) and value.__module__ == info.name:
