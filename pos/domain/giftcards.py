@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from enum import StrEnum
 from typing import Iterable
 
+from .errors import PosError
 from .money import Money
 
 ALPHABET = "23456789ABCDEFGHJKMNPQRSTVWXYZ"  # 30 characters: no 0 O 1 I L U
@@ -48,7 +49,7 @@ _SIGN = {
 }
 
 
-class BadCode(ValueError):
+class BadCode(PosError, ValueError):
     """A code that cannot be a card's: the message is in the cashier's words."""
 
 

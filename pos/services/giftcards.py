@@ -13,11 +13,12 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Callable, Protocol
 
+from pos.domain.errors import PosError
 from pos.domain.giftcards import Card, EntryKind, Entry, Purpose, new_code, parse_code
 from pos.domain.money import Money
 
 
-class GiftCardError(Exception):
+class GiftCardError(PosError):
     """A gift card step refused; the message is in the cashier's words."""
 
 

@@ -10,6 +10,7 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any, Callable, Iterator, Protocol
 
+from pos.domain.errors import PosError
 from pos.domain.money import Money
 from pos.domain.receipt import Receipt
 from pos.domain.refunds import RefundReceipt
@@ -82,7 +83,7 @@ class ReceiptQuery:
     date_to: date | None = None  # inclusive
 
 
-class QueryError(ValueError):
+class QueryError(PosError, ValueError):
     pass
 
 

@@ -10,12 +10,12 @@ from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QComboBox, QHBoxLayout, QLabel, QLineEdit, QListWidget, QListWidgetItem, QPushButton
 from PySide6.QtWidgets import QVBoxLayout, QWidget  # the page's layout
 
+from pos.domain.demo_cards import ON_READER, PAYMENT_METHODS
 from pos.domain.money import Money
 from pos.domain.redaction import redact
 from pos.domain.tender import TenderKind
-from pos.domain.test_cards import TEST_PAYMENT_METHODS
 from pos.services.checkout import Cancelled, ChargeResult, Declined, Failed, Paid, PartPaid, Pending
-from pos.services.readers import TEST_CARDS, CardReaders, ReaderError
+from pos.services.readers import CardReaders, ReaderError
 
 from ..widgets import named
 from ..workers import run_in_background
@@ -40,9 +40,9 @@ class CardPage(TenderPage):
         self.amount = named(QLineEdit(), "cardAmountField")
         self.amount.setPlaceholderText("amount to charge to this card")
         self.methods = named(QListWidget(), "paymentMethodList")
-        for pm in TEST_PAYMENT_METHODS:
-            item = QListWidgetItem(f"{pm.brand} •••• {pm.last4} — {pm.outcome}")
-            item.setData(Qt.ItemDataRole.UserRole, pm.id)
+        for card in PAYMENT_METHODS:
+            item = QListWidgetItem(card.label)
+            item.setData(Qt.ItemDataRole.UserRole, card.payment_method)
             self.methods.addItem(item)
         self.methods.setCurrentRow(0)
         self.charge_button = named(QPushButton("Charge"), "chargeButton")
@@ -61,8 +61,8 @@ class CardPage(TenderPage):
         reader_row.addWidget(self.cancel_reader, 1)
         # Demo and test mode: play the customer through Stripe's test helper.
         self.simulate_card = named(QComboBox(), "simulateCardList")
-        for label, number in TEST_CARDS:
-            self.simulate_card.addItem(label, number)
+        for card in ON_READER:
+            self.simulate_card.addItem(card.label, card.number)
         self.simulate_tip = named(QLineEdit(), "simulateTipField")
         self.simulate_tip.setPlaceholderText("tip (optional)")
         self.simulate_tip.setMaximumWidth(120)
