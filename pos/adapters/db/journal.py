@@ -23,7 +23,7 @@ from pos.services.requests import CreateIntent, PaymentRequest, ProcessOnReader,
 from pos.services.sales import AttemptRecord, JournalIntegrityError, SaleChanged, SaleRecord
 from pos.services.states import UNFINISHED, AttemptState, IntentStatus, SaleState, TenderState
 
-from . import audit, raw
+from . import audit, raw, stock
 from .raw import now_iso
 from .receipts import tender_from_row, build_receipt, read_tenders
 from .settings import SettingsRepo
@@ -309,6 +309,8 @@ class SqlJournal:
             f"receipt {audit.numbered(till_id, number)}",
             audit.covering(conn, "receipt", receipt["id"]),
         )
+        # Its tracked lines leave the shelf in the same transaction: never a sale without its movement.
+        stock.sale_moved(conn, order["id"], audit.numbered(till_id, number))
         return receipt
 
     # -- a sale paid in parts (cash, several cards) ------------------------------------

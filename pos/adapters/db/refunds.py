@@ -14,7 +14,7 @@ from pos.services.requests import CreateRefund
 from pos.services.states import RefundState, TenderState
 from pos.services.tenders import RefundRoute, strategy
 
-from . import audit, raw
+from . import audit, raw, stock
 from .raw import now_iso, parse_iso
 from .schema import COPIED_SALE_PREFIX
 
@@ -226,6 +226,8 @@ class SqlRefunds:
         audit.append(
             conn, till, "refund", f"refund {audit.numbered(till, number)}", audit.covering(conn, "refund", refund_id)
         )
+        # Its returned lines go back to stock (or are written off) as it is numbered, in its transaction.
+        stock.refund_moved(conn, refund_id, audit.numbered(till, number))
         receipt = conn.execute(
             "SELECT total_minor, refunded_minor FROM receipts WHERE id = ?", (row["receipt_id"],)
         ).fetchone()

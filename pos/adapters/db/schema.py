@@ -210,6 +210,8 @@ class RefundLineRow(SQLModel, table=True):
     line_no: int
     quantity: int
     amount_minor: int
+    # Back on the shelf (the refund puts it into stock), or written off (domain/stock.MovementKind).
+    to_stock: bool = Field(default=True, sa_column_kwargs={"server_default": "1"})
 
 
 class ZReportRow(SQLModel, table=True):
@@ -345,6 +347,49 @@ class GiftCardEntryRow(SQLModel, table=True):
     entry_key: str = Field(unique=True)  # the same step twice writes once
     at: str
     note: str = ""
+
+
+class StockItemRow(SQLModel, table=True):
+    """How a product is stocked (domain/stock.StockItem); a product with no row is not tracked.
+    Its own table, so the products' audited digest stays what it was."""
+
+    __tablename__ = "stock_items"
+    product_id: int = Field(foreign_key="products.id", primary_key=True)
+    track_stock: bool = False
+    unit: str = "each"  # domain Unit
+    low_stock_milli: int | None = None  # alert below this (thousandths of the unit)
+    open_price: bool = False  # its price is asked when it is added to a sale
+
+
+class StockMovementRow(SQLModel, table=True):
+    """One line of the stock ledger: written once, with its audit event, never changed."""
+
+    __tablename__ = "stock_movements"
+    __table_args__ = (Index("ix_stock_movements_product", "product_id", "id"),)
+    id: int | None = Field(default=None, primary_key=True)
+    product_id: int = Field(foreign_key="products.id")
+    kind: str  # domain MovementKind
+    quantity_milli: int  # signed thousandths of the unit: + in, - out
+    cost_minor: int | None = None  # a delivery's cost per unit
+    at: str = Field(index=True)
+    till_id: str
+    who: str = ""
+    approved_by: str = ""
+    why: str = ""
+    sale_id: int | None = Field(default=None, foreign_key="sales.id")
+    refund_id: int | None = Field(default=None, foreign_key="refunds.id")
+
+
+class StockLevelRow(SQLModel, table=True):
+    """The ledger's sum per product up to a movement (the snapshot): on-hand is this plus the
+    movements after `through_id`, so reading it never sums a million rows. Bookkeeping, rewritten
+    with each movement; the ledger is the record."""
+
+    __tablename__ = "stock_levels"
+    product_id: int = Field(foreign_key="products.id", primary_key=True)
+    on_hand_milli: int = 0
+    through_id: int = 0
+    last_cost_minor: int | None = None
 
 
 DB_FILE = "pos.sqlite3"

@@ -1,0 +1,280 @@
+"""The stock ledger in the till's SQLite (services.stock.StockStore).
+
+Every movement is one row of `stock_movements`, written with its audit event in the caller's
+transaction, and adds itself to its product's snapshot in `stock_levels` (the sum through that
+row), so on-hand is one row plus the movements after it: fast at a million movements. A sale's
+movements are written by the journal in the transaction that writes its receipt (`sale_moved`), a
+refund's in the one that numbers it (`refund_moved`): a crash never leaves one without the other.
+The writes take the driver's connection, as the journal's do; reads are SQLAlchemy Core.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass
+
+from sqlalchemy import func, select
+from sqlalchemy.engine import Engine
+
+from pos.domain.stock import (
+    Level,
+    Movement,
+    MovementKind,
+    StockError,
+    StockItem,
+    Unit,
+    Variance,
+    check_direction,
+)
+
+from . import audit, raw
+from .errors import storage_errors
+from .raw import now_iso
+from .schema import ProductRow, StockItemRow, StockLevelRow, StockMovementRow
+
+_P = ProductRow.__table__  # type: ignore[attr-defined]
+_I = StockItemRow.__table__  # type: ignore[attr-defined]
+_M = StockMovementRow.__table__  # type: ignore[attr-defined]
+_L = StockLevelRow.__table__  # type: ignore[attr-defined]
+
+
+@dataclass(frozen=True)
+class Move:
+    """A movement to write: product, kind, signed thousandths, and what it is about."""
+
+    product_id: int
+    kind: MovementKind
+    quantity_milli: int
+    why: str = ""
+    cost_minor: int | None = None
+    sale_id: int | None = None
+    refund_id: int | None = None
+
+
+def write_moves(conn, moves: Iterable[Move], subject: str, *, approved_by: str = "") -> list[int]:
+    """Append movements in the caller's write transaction (driver connection), each added to its
+    product's snapshot, all covered by one audit event. Returns their ids."""
+    till_id = audit.till_of(conn)
+    who, at = audit.current_actor(), now_iso()
+    ids = []
+    for move in moves:
+        check_direction(move.kind, move.quantity_milli)
+        movement_id = conn.execute(
+            "INSERT INTO stock_movements (product_id, kind, quantity_milli, cost_minor, at, till_id, who,"
+            " approved_by, why, sale_id, refund_id) VALUES (?,?,?,?,?,?,?,?,?,?,?)",
+            (
+                move.product_id,
+                move.kind.value,
+                move.quantity_milli,
+                move.cost_minor,
+                at,
+                till_id,
+                who,
+                approved_by,
+                move.why,
+                move.sale_id,
+                move.refund_id,
+            ),
+        ).lastrowid
+        # The snapshot moves with its ledger, in the same transaction.
+        conn.execute(
+            "INSERT INTO stock_levels (product_id, on_hand_milli, through_id, last_cost_minor) VALUES (?,?,?,?)"
+            " ON CONFLICT(product_id) DO UPDATE SET on_hand_milli = on_hand_milli + excluded.on_hand_milli,"
+            " through_id = excluded.through_id,"
+            " last_cost_minor = coalesce(excluded.last_cost_minor, last_cost_minor)",
+            (move.product_id, move.quantity_milli, movement_id, move.cost_minor),
+        )
+        ids.append(movement_id)
+    if ids:
+        records = {str(i): audit.digest(audit.row_record(conn, "stock_movements", i)) for i in ids}
+        payload = {"form": audit.FORM, "records": {"stock_movement": records}}
+        audit.append(conn, till_id, "stock_moved", subject, payload, approved_by=approved_by)
+    return ids
+
+
+def sale_moved(conn, sale_id: int, receipt: str) -> None:
+    """A paid sale takes its tracked lines off the shelf (in the receipt's transaction)."""
+    rows = conn.execute(
+        "SELECT l.product_id, l.quantity FROM sale_lines l JOIN stock_items i ON i.product_id = l.product_id"
+        " WHERE l.sale_id = ? AND i.track_stock ORDER BY l.line_no",
+        (sale_id,),
+    ).fetchall()
+    moves = [Move(pid, MovementKind.SALE, -q * 1000, f"receipt {receipt}", sale_id=sale_id) for pid, q in rows if q]
+    write_moves(conn, moves, f"stock sold on receipt {receipt}")
+
+
+def refund_moved(conn, refund_id: int, refund: str) -> None:
+    """A refund's returned lines: back on the shelf, or written off (recorded, moving nothing), as
+    the cashier chose for each line (in the transaction that numbers the refund)."""
+    rows = conn.execute(
+        "SELECT s.product_id, rl.quantity, rl.to_stock FROM refund_lines rl"
+        " JOIN refunds r ON r.id = rl.refund_id JOIN receipts c ON c.id = r.receipt_id"
+        " JOIN sale_lines s ON s.sale_id = c.sale_id AND s.line_no = rl.line_no"
+        " JOIN stock_items i ON i.product_id = s.product_id"
+        " WHERE rl.refund_id = ? AND i.track_stock ORDER BY rl.line_no",
+        (refund_id,),
+    ).fetchall()
+    moves = [
+        Move(pid, MovementKind.REFUND, q * 1000, f"refund {refund}", refund_id=refund_id)
+        if back
+        else Move(pid, MovementKind.WRITE_OFF, 0, f"refund {refund}: {q} written off", refund_id=refund_id)
+        for pid, q, back in rows
+        if q
+    ]
+    write_moves(conn, moves, f"stock returned by refund {refund}")
+
+
+def _ids(conn, skus: Iterable[str]) -> dict[str, int]:
+    found = {}
+    for sku in dict.fromkeys(skus):
+        row = conn.execute("SELECT id FROM products WHERE sku = ?", (sku,)).fetchone()
+        if row is None:
+            raise StockError(f"no product has SKU {sku}")
+        found[sku] = row[0]
+    return found
+
+
+def write_items(conn, items: dict[str, StockItem]) -> None:
+    """How these products are stocked (an import's or an edit's), with their audit event, in the
+    caller's transaction."""
+    if not items:
+        return
+    ids = _ids(conn, items)
+    conn.executemany(
+        "INSERT INTO stock_items (product_id, track_stock, unit, low_stock_milli, open_price) VALUES (?,?,?,?,?)"
+        " ON CONFLICT(product_id) DO UPDATE SET track_stock = excluded.track_stock, unit = excluded.unit,"
+        " low_stock_milli = excluded.low_stock_milli, open_price = excluded.open_price",
+        [
+            (ids[sku], item.track_stock, item.unit.value, item.low_stock_milli, item.open_price)
+            for sku, item in items.items()
+        ],
+    )
+    audit.append(
+        conn,
+        audit.till_of(conn),
+        "stock_items_changed",
+        f"how {len(items)} products are stocked",
+        audit.covers(conn, "stock_item", list(ids.values())),
+    )
+
+
+def _level(row) -> Level:
+    return Level(row.sku, row.name, Unit(row.unit), int(row.on_hand), row.low_stock_milli, row.last_cost_minor)
+
+
+class TillStock:
+    """This till's stock ledger."""
+
+    def __init__(self, engine: Engine):
+        self._engine = engine
+
+    # -- reads ---------------------------------------------------------------------------------
+    def _on_hand(self):
+        """on-hand per product: the snapshot plus the movements after it (none, as a rule)."""
+        after = (
+            select(func.coalesce(func.sum(_M.c.quantity_milli), 0))
+            .where(_M.c.product_id == _I.c.product_id, _M.c.id > func.coalesce(_L.c.through_id, 0))
+            .scalar_subquery()
+        )
+        return func.coalesce(_L.c.on_hand_milli, 0) + after
+
+    def _levels(self):
+        return (
+            select(
+                _P.c.sku,
+                _P.c.name,
+                _I.c.unit,
+                self._on_hand().label("on_hand"),
+                _I.c.low_stock_milli,
+                _L.c.last_cost_minor,
+            )
+            .select_from(_I.join(_P, _P.c.id == _I.c.product_id).outerjoin(_L, _L.c.product_id == _I.c.product_id))
+            .where(_I.c.track_stock)
+        )
+
+    def levels(self) -> list[Level]:
+        with storage_errors(), self._engine.connect() as conn:
+            return [_level(r) for r in conn.execute(self._levels().order_by(_P.c.sku))]
+
+    def level(self, sku: str) -> Level | None:
+        with storage_errors(), self._engine.connect() as conn:
+            row = conn.execute(self._levels().where(_P.c.sku == sku)).first()
+            return _level(row) if row is not None else None
+
+    def low_stock(self) -> list[Level]:
+        """Tracked products below their threshold (the alert list and the reorder list)."""
+        query = self._levels().where(_I.c.low_stock_milli.is_not(None), self._on_hand() < _I.c.low_stock_milli)
+        with storage_errors(), self._engine.connect() as conn:
+            return [_level(r) for r in conn.execute(query.order_by(_P.c.sku))]
+
+    def item(self, sku: str) -> StockItem | None:
+        query = select(_I).join(_P, _P.c.id == _I.c.product_id).where(_P.c.sku == sku)
+        with storage_errors(), self._engine.connect() as conn:
+            row = conn.execute(query).first()
+        if row is None:
+            return None
+        return StockItem(bool(row.track_stock), Unit(row.unit), row.low_stock_milli, bool(row.open_price))
+
+    def movements(self, first: str | None = None, last: str | None = None) -> list[Movement]:
+        """The ledger, oldest first; `first`/`last` bound `at` (ISO text, UTC)."""
+        query = (
+            select(_M, _P.c.sku, func.coalesce(_I.c.unit, Unit.EACH.value).label("unit"))
+            .join(_P, _P.c.id == _M.c.product_id)
+            .outerjoin(_I, _I.c.product_id == _M.c.product_id)
+            .order_by(_M.c.id)
+        )
+        if first:
+            query = query.where(_M.c.at >= first)
+        if last:
+            query = query.where(_M.c.at < last)
+        with storage_errors(), self._engine.connect() as conn:
+            return [
+                Movement(
+                    r.id,
+                    r.sku,
+                    MovementKind(r.kind),
+                    r.quantity_milli,
+                    Unit(r.unit),
+                    r.at,
+                    r.who,
+                    r.why,
+                    r.cost_minor,
+                )
+                for r in conn.execute(query)
+            ]
+
+    # -- writes --------------------------------------------------------------------------------
+    def set_items(self, items: dict[str, StockItem]) -> None:
+        with raw.write(self._engine) as conn:
+            write_items(conn, items)
+
+    def move(
+        self, lines: list[tuple[str, MovementKind, int, int | None, str]], subject: str, *, approved_by: str = ""
+    ) -> list[int]:
+        """Movements by SKU: (sku, kind, signed thousandths, cost per unit, why), in one transaction."""
+        with raw.write(self._engine) as conn:
+            ids = _ids(conn, (sku for sku, *_ in lines))
+            moves = [Move(ids[sku], kind, milli, why, cost) for sku, kind, milli, cost, why in lines]
+            return write_moves(conn, moves, subject, approved_by=approved_by)
+
+    def count(self, counted: dict[str, int], *, approved_by: str, apply: bool) -> list[Variance]:
+        """The counted lines against the ledger, read and (if `apply`) adjusted in one transaction, so
+        a sale in between cannot be counted twice."""
+        with raw.write(self._engine) as conn:
+            ids = _ids(conn, counted)
+            out = []
+            for sku, pid in ids.items():
+                row = conn.execute(
+                    "SELECT coalesce(l.on_hand_milli, 0) + (SELECT coalesce(sum(m.quantity_milli), 0)"
+                    " FROM stock_movements m WHERE m.product_id = ? AND m.id > coalesce(l.through_id, 0)),"
+                    " coalesce(i.unit, 'each') FROM products p LEFT JOIN stock_levels l ON l.product_id = p.id"
+                    " LEFT JOIN stock_items i ON i.product_id = p.id WHERE p.id = ?",
+                    (pid, pid),
+                ).fetchone()
+                out.append(Variance(sku, Unit(row[1]), int(row[0]), counted[sku]))
+            if apply:
+                moves = [
+                    Move(ids[v.sku], MovementKind.COUNT, v.difference_milli, "count") for v in out if v.difference_milli
+                ]
+                write_moves(conn, moves, f"stock count of {len(out)} products", approved_by=approved_by)
+            return out
