@@ -24,6 +24,7 @@ from pos.adapters.db.receipts import ReceiptsRepo
 from pos.adapters.db.refunds import SqlRefunds
 from pos.adapters.db.reports import ReportsRepo
 from pos.adapters.db.schema import open_engine, prepare_data_dir
+from pos.adapters.db.stock import TillStock
 from pos.adapters.db.settings import SettingsKeyMarker, SettingsRepo, ShopLinkRecord
 from pos.adapters.escpos_printer import EscposPrinter
 from pos.adapters.folder_lock import FolderInUse, FolderLock
@@ -45,6 +46,7 @@ from pos.services.refunds import RefundClaims, Refunds
 from pos.services.reports import Reports
 from pos.services.settings import Settings, StoreSettings
 from pos.services.shop import ShopSync
+from pos.services.stock import Stock
 from pos.services.till import Till
 
 if TYPE_CHECKING:
@@ -104,6 +106,7 @@ class BackOffice:
         if shop_db:
             self._join_shop(shop_db, settings_repo)
         self.gift_cards = GiftCards(TillGiftCards(engine), self._currency, lambda: self._shop_gift_cards)
+        self.stock = Stock(TillStock(engine), self._currency)
         self._closed = False
 
     def _join_shop(self, shop_db: str, settings_repo: SettingsRepo) -> None:

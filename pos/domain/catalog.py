@@ -63,6 +63,22 @@ class CatalogImportError(PosError, ValueError):
         self.line, self.reason = line, reason
 
 
+def check_header(cells: list[str], required: tuple[str, ...], allowed: tuple[str, ...] | None = None) -> list[str]:
+    """A CSV file's header, trimmed: each column once, the required ones there, and (when `allowed`
+    is given) no other; else CatalogImportError on line 1."""
+    header = [h.strip() for h in cells]
+    repeated = sorted({h for h in header if header.count(h) > 1})
+    if repeated:
+        raise CatalogImportError(1, f"column {', '.join(repeated)} appears more than once in the header")
+    missing = [c for c in required if c not in header]
+    if missing:
+        raise CatalogImportError(1, f"missing column(s): {', '.join(missing)}")
+    unknown = [h for h in header if allowed is not None and h not in allowed]
+    if unknown:
+        raise CatalogImportError(1, f"unknown column(s): {', '.join(unknown)}")
+    return header
+
+
 def product_from_row(row: dict[str, str], currency: str) -> Product:
     """One CSV row -> Product, with the reason in plain words when the row is bad."""
     missing = [c for c in CSV_COLUMNS if c not in row]

@@ -173,3 +173,30 @@ def on_hand(movements: list[Movement]) -> dict[str, int]:
     for movement in movements:
         out[movement.sku] = out.get(movement.sku, 0) + movement.quantity_milli
     return out
+
+
+STOCK_COLUMNS = ("track_stock", "unit", "low_stock", "open_price")
+
+
+def _yes_no(row: dict[str, str], column: str) -> bool:
+    value = (row.get(column) or "").strip().lower()
+    if value in ("", "no"):
+        return False
+    if value == "yes":
+        return True
+    raise StockError(f"{column} {value!r} must be yes or no")
+
+
+def stock_item_from_row(row: dict[str, str]) -> StockItem | None:
+    """A catalog row's optional stock columns -> StockItem; None when the file has none of them (a
+    file without them imports as before and leaves how a product is stocked alone)."""
+    if not any(column in row for column in STOCK_COLUMNS):
+        return None
+    unit = parse_unit(row.get("unit") or "each")
+    low = (row.get("low_stock") or "").strip()
+    return StockItem(
+        track_stock=_yes_no(row, "track_stock"),
+        unit=unit,
+        low_stock_milli=to_milli(parse_quantity(low, unit)) if low else None,
+        open_price=_yes_no(row, "open_price"),
+    )

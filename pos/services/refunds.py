@@ -83,12 +83,14 @@ class Refunds:
         amount: Money | None = None,
         reason: RefundReason = "requested_by_customer",
         in_cash: bool = False,
+        written_off: frozenset[int] = frozenset(),
     ) -> RefundResult:
         """Refund some lines (units per line number) or an amount; never more than is left.
 
         It goes back to the tenders that paid (domain.refunds.plan_refund): card parts through
         Stripe, each exactly once, cash parts from the drawer. `in_cash`: all of it from the
-        drawer, card parts included (the cashier confirmed that with the customer)."""
+        drawer, card parts included (the cashier confirmed that with the customer). `written_off`:
+        the line numbers whose returned items do not go back to stock (the rest do)."""
         try:
             basis = self.journal.basis(receipt_id)
             if lines is not None and amount is None:
@@ -133,7 +135,7 @@ class Refunds:
             keys = [request.refund_key for _part, request, _tax in pieces]
             note = self._claim(basis, [(request.refund_key, request.amount.minor) for _p, request, _t in pieces])
             try:
-                records = self.journal.begin_refund(basis, lines or {}, pieces)
+                records = self.journal.begin_refund(basis, lines or {}, pieces, written_off)
             except (RefundError, StorageError):
                 self._release(keys)
                 raise

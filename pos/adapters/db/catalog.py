@@ -16,13 +16,15 @@ from pos.domain.catalog import (
     CatalogImportError,
     CatalogRowError,
     Product,
+    check_header,
     product_from_row,
     product_to_row,
 )
 from pos.domain.money import Money
+from pos.domain.stock import StockError, StockItem, stock_item_from_row
 from pos.services.catalog import ImportSummary
 
-from . import audit, outbox, raw
+from . import audit, outbox, raw, stock
 from .errors import StorageError, storage_errors
 from .schema import ProductRow, writer
 
@@ -192,14 +194,9 @@ class CatalogRepo:
         handle = open(source, newline="", encoding="utf-8-sig") if isinstance(source, (str, Path)) else source
         with handle:
             reader = csv.reader(handle)
-            header = [h.strip() for h in next(reader, [])]
-            repeated = sorted({h for h in header if header.count(h) > 1})
-            if repeated:
-                raise CatalogImportError(1, f"column {', '.join(repeated)} appears more than once in the header")
-            missing = [c for c in CSV_COLUMNS if c not in header]
-            if missing:
-                raise CatalogImportError(1, f"missing column(s): {', '.join(missing)}")
+            header = check_header(next(reader, []), CSV_COLUMNS)
             products: list[Product] = []
+            items: dict[str, StockItem] = {}  # the optional stock columns, by SKU
             seen_sku: dict[str, int] = {}  # first line of each SKU and barcode, to name both in an error
             seen_barcode: dict[str, int] = {}
             for cells in reader:
@@ -212,10 +209,14 @@ class CatalogRepo:
                         f"has {len(cells)} fields but the header has {len(header)} (a comma inside a "
                         "value, like a decimal comma in 1,50, must be quoted; prices take a dot)",
                     )
+                row = dict(zip(header, cells, strict=True))
                 try:
-                    product = product_from_row(dict(zip(header, cells, strict=True)), currency)
-                except CatalogRowError as exc:
+                    product = product_from_row(row, currency)
+                    item = stock_item_from_row(row)
+                except (CatalogRowError, StockError) as exc:
                     raise CatalogImportError(line, str(exc)) from None
+                if item is not None:
+                    items[product.sku] = item
                 if product.sku in seen_sku:
                     raise CatalogImportError(line, f"sku {product.sku} already on line {seen_sku[product.sku]}")
                 if product.barcode and product.barcode in seen_barcode:
@@ -253,6 +254,8 @@ class CatalogRepo:
                     ],
                 )
                 skus = [p.sku for p in products[start : start + IMPORT_BATCH]]
+                # How they are stocked goes with them, with its own audit event.
+                stock.write_items(conn, {sku: items[sku] for sku in skus if sku in items})
                 outbox.products_edited(conn, skus)
                 # One event per batch, in its transaction: every row it wrote, as written.
                 audit.append(

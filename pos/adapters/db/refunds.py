@@ -132,7 +132,11 @@ class SqlRefunds:
             return self._basis(conn, receipt_id)
 
     def begin_refund(
-        self, basis: RefundBasis, lines: dict[int, int], pieces: list[tuple[RefundPart, CreateRefund, int]]
+        self,
+        basis: RefundBasis,
+        lines: dict[int, int],
+        pieces: list[tuple[RefundPart, CreateRefund, int]],
+        written_off: frozenset[int] = frozenset(),
     ) -> list[RefundRecord]:
         """Journal every piece of a refund in one transaction, each as sent: card pieces go to Stripe,
         cash pieces are done when their phase runs (refund_phases). The lines go with the first."""
@@ -183,9 +187,16 @@ class SqlRefunds:
                 ).lastrowid
                 if n == 0:
                     conn.executemany(
-                        "INSERT INTO refund_lines (refund_id, line_no, quantity, amount_minor) VALUES (?,?,?,?)",
+                        "INSERT INTO refund_lines (refund_id, line_no, quantity, amount_minor, to_stock)"
+                        " VALUES (?,?,?,?,?)",
                         [
-                            (refund_id, ln, q, lines_amount(list(fresh.lines), {ln: q}, fresh.currency))
+                            (
+                                refund_id,
+                                ln,
+                                q,
+                                lines_amount(list(fresh.lines), {ln: q}, fresh.currency),
+                                ln not in written_off,
+                            )
                             for ln, q in lines.items()
                             if q > 0
                         ],
