@@ -106,7 +106,7 @@ class BackOffice:
         if shop_db:
             self._join_shop(shop_db, settings_repo)
         self.gift_cards = GiftCards(TillGiftCards(engine), self._currency, lambda: self._shop_gift_cards)
-        self.stock = Stock(TillStock(engine), self._currency)
+        self.stock = Stock(TillStock(engine, lambda: self.settings.time_zone), self._currency)
         self._closed = False
 
     def _join_shop(self, shop_db: str, settings_repo: SettingsRepo) -> None:

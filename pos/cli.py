@@ -42,6 +42,20 @@ def build_parser() -> argparse.ArgumentParser:
     exp = catalog_sub.add_parser("export", help="export the catalog to FILE.csv ('-' for standard output)")
     exp.add_argument("file")
 
+    stock = sub.add_parser("stock", help="what is on the shelf: levels, deliveries, counts, the ledger")
+    stock_sub = stock.add_subparsers(dest="action", required=True)
+    slevels = stock_sub.add_parser("levels", help="on-hand of every product that tracks stock")
+    slevels.add_argument("--format", choices=("csv", "json"), default="csv")
+    sreceive = stock_sub.add_parser("receive", help="receive a delivery from FILE.csv (sku,quantity[,cost])")
+    sreceive.add_argument("file", type=Path)
+    scount = stock_sub.add_parser("count", help="a count from FILE.csv (sku,counted): print the variance, apply it")
+    scount.add_argument("file", type=Path)
+    scount.add_argument("--dry-run", action="store_true", help="only print the variance")
+    smoves = stock_sub.add_parser("movements", help="the stock ledger, oldest first")
+    smoves.add_argument("--from", dest="first", help="first day (YYYY-MM-DD, the store's calendar)")
+    smoves.add_argument("--to", dest="last", help="last day (YYYY-MM-DD)")
+    smoves.add_argument("--format", choices=("csv", "json"), default="csv")
+
     receipts = sub.add_parser("receipts", help="receipts on record")
     receipts_sub = receipts.add_subparsers(dest="action", required=True)
     rexp = receipts_sub.add_parser("export", help="write every receipt as CSV or JSON")
@@ -150,6 +164,9 @@ def gated_commands() -> dict[tuple[str, str | None], object]:
 
     return {
         ("catalog", "import"): Permission.CATALOG,
+        ("stock", "receive"): Permission.CATALOG,
+        # A count changes stock by its variance: a manager approves it (the person signed in by `--as`).
+        ("stock", "count"): Permission.STOCK_COUNT,
         ("cashiers", "add"): Permission.STAFF,
         ("cashiers", "disable"): Permission.STAFF,
         ("cashiers", "set-pin"): Permission.STAFF,
@@ -248,6 +265,92 @@ def cmd_catalog(args) -> int:
         return 0
     finally:
         office.close()
+
+
+def cmd_stock(args) -> int:
+    from pos.domain.catalog import CatalogImportError, csv_cell
+    from pos.domain.money import Money
+    from pos.domain.stock import format_quantity
+
+    for given in ("file",):
+        path = getattr(args, given, None)
+        if path is not None and not path.is_file():
+            print(f"error: no such file: {path}", file=sys.stderr)
+            return 2
+    given_days = [getattr(args, "first", None), getattr(args, "last", None)]
+    first, last = (_parse_day(text) if text else None for text in given_days)
+    if (given_days[0] and first is None) or (given_days[1] and last is None):
+        print("error: --from and --to take dates like 2026-11-26", file=sys.stderr)
+        return 2
+    office = getattr(args, "office", None) or _back_office(args)
+    try:
+        stock, currency = office.stock, office.settings.currency
+        if args.action in ("levels", "movements"):
+            if args.action == "levels":
+                rows = [
+                    {
+                        "sku": lv.sku,
+                        "name": lv.name,
+                        "unit": lv.unit.value,
+                        "on_hand": format_quantity(lv.on_hand_milli, lv.unit),
+                        "low_stock": "" if lv.low_stock_milli is None else format_quantity(lv.low_stock_milli, lv.unit),
+                        "below": lv.below,
+                    }
+                    for lv in stock.levels()
+                ]
+            else:
+                rows = [
+                    {
+                        "id": m.id,
+                        "at": m.at,
+                        "sku": m.sku,
+                        "kind": m.kind.value,
+                        "quantity": format_quantity(m.quantity_milli, m.unit),
+                        "unit": m.unit.value,
+                        "cost": "" if m.cost_minor is None else Money(m.cost_minor, currency).major_text(),
+                        "who": m.who,
+                        "why": m.why,
+                    }
+                    for m in stock.movements(first, last)
+                ]
+            if args.format == "json":
+                print(json.dumps(rows, indent=2, ensure_ascii=False))
+            else:
+                columns = (
+                    list(rows[0])
+                    if rows
+                    else (
+                        ["sku", "name", "unit", "on_hand", "low_stock", "below"]
+                        if args.action == "levels"
+                        else ["id", "at", "sku", "kind", "quantity", "unit", "cost", "who", "why"]
+                    )
+                )
+                writer = csv.writer(sys.stdout, lineterminator="\n")
+                writer.writerow(columns)
+                for row in rows:
+                    writer.writerow([csv_cell(str(v).lower() if isinstance(v, bool) else v) for v in row.values()])
+            return 0
+        if args.action == "receive":
+            received = stock.receive_file(args.file)
+            print(f"{args.file}: {received.describe()}")
+            return 0
+        counted = stock.read_count(args.file)
+        # Without cashiers on file nobody signs in: the person at the command line stands for the manager.
+        approver = office.staff.current.name if office.staff.current is not None else "back office"
+        variances = stock.count(counted, approved_by=approver, apply=not args.dry_run)
+        for v in variances:
+            print(
+                f"{v.sku}: expected {format_quantity(v.expected_milli, v.unit)}, counted "
+                f"{format_quantity(v.counted_milli, v.unit)}, variance {format_quantity(v.difference_milli, v.unit)}"
+            )
+        print("Dry run: nothing was changed." if args.dry_run else f"Applied {len(variances)} counted lines.")
+        return 0
+    except CatalogImportError as exc:
+        print(f"error: {args.file}: {exc}. Nothing was changed.", file=sys.stderr)
+        return 1
+    finally:
+        office.close()
+        args.office = None
 
 
 def cmd_receipts(args) -> int:
@@ -761,6 +864,7 @@ def _one_line_failure(exc: Exception) -> int:
 def _handlers():
     return {
         "catalog": cmd_catalog,
+        "stock": cmd_stock,
         "receipts": cmd_receipts,
         "recover": cmd_recover,
         "config": cmd_config,

@@ -11,6 +11,7 @@ from __future__ import annotations
 import csv
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
+from datetime import date
 from pathlib import Path
 from typing import Protocol
 
@@ -33,7 +34,7 @@ class StockStore(Protocol):
     def level(self, sku: str) -> Level | None: ...
     def low_stock(self) -> list[Level]: ...
     def item(self, sku: str) -> StockItem | None: ...
-    def movements(self, first: str | None = None, last: str | None = None) -> list[Movement]: ...
+    def movements(self, first: date | None = None, last: date | None = None) -> list[Movement]: ...
     def set_items(self, items: dict[str, StockItem]) -> None: ...
     def move(
         self, lines: list[tuple[str, MovementKind, int, int | None, str]], subject: str, *, approved_by: str = ""
@@ -81,7 +82,7 @@ class Stock:
     def low_stock(self) -> list[Level]:
         return self._store.low_stock()
 
-    def movements(self, first: str | None = None, last: str | None = None) -> list[Movement]:
+    def movements(self, first: date | None = None, last: date | None = None) -> list[Movement]:
         return self._store.movements(first, last)
 
     def value_at_cost(self) -> Money:

@@ -10,8 +10,9 @@ The writes take the driver's connection, as the journal's do; reads are SQLAlche
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
+from datetime import date
 
 from sqlalchemy import func, select
 from sqlalchemy.engine import Engine
@@ -30,6 +31,7 @@ from pos.domain.stock import (
 from . import audit, raw
 from .errors import storage_errors
 from .raw import now_iso
+from .receipts import local_day_bounds, store_zone
 from .schema import ProductRow, StockItemRow, StockLevelRow, StockMovementRow
 
 _P = ProductRow.__table__  # type: ignore[attr-defined]
@@ -165,8 +167,9 @@ def _level(row) -> Level:
 class TillStock:
     """This till's stock ledger."""
 
-    def __init__(self, engine: Engine):
+    def __init__(self, engine: Engine, zone: Callable[[], str] = lambda: ""):
         self._engine = engine
+        self._zone = zone  # the store's time zone: the days a movements report covers are its days
 
     # -- reads ---------------------------------------------------------------------------------
     def _on_hand(self):
@@ -215,18 +218,19 @@ class TillStock:
             return None
         return StockItem(bool(row.track_stock), Unit(row.unit), row.low_stock_milli, bool(row.open_price))
 
-    def movements(self, first: str | None = None, last: str | None = None) -> list[Movement]:
-        """The ledger, oldest first; `first`/`last` bound `at` (ISO text, UTC)."""
+    def movements(self, first: date | None = None, last: date | None = None) -> list[Movement]:
+        """The ledger, oldest first; of the store's days `first` to `last` (either open)."""
         query = (
             select(_M, _P.c.sku, func.coalesce(_I.c.unit, Unit.EACH.value).label("unit"))
             .join(_P, _P.c.id == _M.c.product_id)
             .outerjoin(_I, _I.c.product_id == _M.c.product_id)
             .order_by(_M.c.id)
         )
+        zone = store_zone(self._zone())
         if first:
-            query = query.where(_M.c.at >= first)
+            query = query.where(_M.c.at >= local_day_bounds(first, first, zone)[0])
         if last:
-            query = query.where(_M.c.at < last)
+            query = query.where(_M.c.at < local_day_bounds(last, last, zone)[1])
         with storage_errors(), self._engine.connect() as conn:
             return [
                 Movement(
