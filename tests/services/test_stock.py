@@ -141,6 +141,26 @@ def test_on_hand_is_the_ledgers_sum_for_any_sequence(shop, ops):
     on_hand = stock.level("LAT").on_hand_milli  # type: ignore[union-attr]
     report = sum(m.quantity_milli for m in stock.movements() if m.sku == "LAT")
     assert on_hand == expected == ledger_sum(shop, "LAT") == report
+    assert TillStock(shop.engine).drift() == []  # every product's snapshot is its ledger's sum
+
+
+def test_the_low_stock_list_reads_the_snapshots_index_not_every_product(shop):
+    stock = stock_of(shop)
+    stock.set_item("LAT", StockItem(track_stock=True, low_stock_milli=3000))
+    stock.set_item("BUN", StockItem(track_stock=True, low_stock_milli=1000))
+    stock.receive("BUN", "5")
+    assert [lv.sku for lv in stock.low_stock()] == ["LAT"]  # never delivered: 0 is below 3
+    conn = sqlite3.connect(shop.data_dir / "pos.sqlite3")
+    try:
+        plan = conn.execute(
+            "EXPLAIN QUERY PLAN SELECT product_id FROM stock_levels"
+            " WHERE low_stock_milli IS NOT NULL AND on_hand_milli - low_stock_milli < 0"
+        ).fetchall()
+    finally:
+        conn.close()
+    assert "ix_stock_levels_headroom" in str(plan)
+    stock.set_item("LAT", StockItem(track_stock=False, low_stock_milli=3000))  # no longer tracked: no alert
+    assert stock.low_stock() == []
 
 
 def test_a_sale_whose_movement_cannot_be_written_has_no_receipt_either(shop):

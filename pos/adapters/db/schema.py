@@ -11,7 +11,7 @@ import os
 from dataclasses import dataclass
 from pathlib import Path
 
-from sqlalchemy import Index, UniqueConstraint, event
+from sqlalchemy import Index, UniqueConstraint, event, text
 from sqlalchemy.engine import Engine
 from sqlalchemy.exc import DBAPIError, OperationalError
 from sqlmodel import Field, SQLModel, create_engine
@@ -381,15 +381,24 @@ class StockMovementRow(SQLModel, table=True):
 
 
 class StockLevelRow(SQLModel, table=True):
-    """The ledger's sum per product up to a movement (the snapshot): on-hand is this plus the
-    movements after `through_id`, so reading it never sums a million rows. Bookkeeping, rewritten
-    with each movement; the ledger is the record."""
+    """The ledger's sum per product through movement `through_id` (the snapshot), rewritten in the
+    transaction of every movement, so reading on-hand never sums a million rows. Bookkeeping: the
+    ledger is the record (TillStock.drift compares them)."""
 
     __tablename__ = "stock_levels"
+    # The low-stock list reads only the rows below their threshold, through this index.
+    __table_args__ = (
+        Index(
+            "ix_stock_levels_headroom",
+            text("on_hand_milli - low_stock_milli"),
+            sqlite_where=text("low_stock_milli IS NOT NULL"),
+        ),
+    )
     product_id: int = Field(foreign_key="products.id", primary_key=True)
     on_hand_milli: int = 0
     through_id: int = 0
     last_cost_minor: int | None = None
+    low_stock_milli: int | None = None  # the tracked product's threshold (stock_items'), for the index
 
 
 DB_FILE = "pos.sqlite3"

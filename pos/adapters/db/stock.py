@@ -2,7 +2,8 @@
 
 Every movement is one row of `stock_movements`, written with its audit event in the caller's
 transaction, and adds itself to its product's snapshot in `stock_levels` (the sum through that
-row), so on-hand is one row plus the movements after it: fast at a million movements. A sale's
+row) in that transaction, so on-hand is one row to read however long the ledger grows, and the
+low-stock list an index range (`drift` checks the snapshot against the ledger's sum). A sale's
 movements are written by the journal in the transaction that writes its receipt (`sale_moved`), a
 refund's in the one that numbers it (`refund_moved`): a crash never leaves one without the other.
 The writes take the driver's connection, as the journal's do; reads are SQLAlchemy Core.
@@ -151,6 +152,12 @@ def write_items(conn, items: dict[str, StockItem]) -> None:
             for sku, item in items.items()
         ],
     )
+    # The snapshot row carries the threshold of a tracked product (the low-stock list's index).
+    conn.executemany(
+        "INSERT INTO stock_levels (product_id, on_hand_milli, through_id, low_stock_milli) VALUES (?,0,0,?)"
+        " ON CONFLICT(product_id) DO UPDATE SET low_stock_milli = excluded.low_stock_milli",
+        [(ids[sku], item.low_stock_milli if item.track_stock else None) for sku, item in items.items()],
+    )
     audit.append(
         conn,
         audit.till_of(conn),
@@ -172,22 +179,13 @@ class TillStock:
         self._zone = zone  # the store's time zone: the days a movements report covers are its days
 
     # -- reads ---------------------------------------------------------------------------------
-    def _on_hand(self):
-        """on-hand per product: the snapshot plus the movements after it (none, as a rule)."""
-        after = (
-            select(func.coalesce(func.sum(_M.c.quantity_milli), 0))
-            .where(_M.c.product_id == _I.c.product_id, _M.c.id > func.coalesce(_L.c.through_id, 0))
-            .scalar_subquery()
-        )
-        return func.coalesce(_L.c.on_hand_milli, 0) + after
-
     def _levels(self):
         return (
             select(
                 _P.c.sku,
                 _P.c.name,
                 _I.c.unit,
-                self._on_hand().label("on_hand"),
+                func.coalesce(_L.c.on_hand_milli, 0).label("on_hand"),
                 _I.c.low_stock_milli,
                 _L.c.last_cost_minor,
             )
@@ -205,10 +203,34 @@ class TillStock:
             return _level(row) if row is not None else None
 
     def low_stock(self) -> list[Level]:
-        """Tracked products below their threshold (the alert list and the reorder list)."""
-        query = self._levels().where(_I.c.low_stock_milli.is_not(None), self._on_hand() < _I.c.low_stock_milli)
+        """Tracked products below their threshold (the alert list and the reorder list): the
+        snapshot's index finds them without reading the rest."""
+        # CROSS JOIN keeps SQLite's order: the index's few rows first, then their products. On the
+        # driver's connection: at thousands of rows SQLAlchemy's cost per row shows (raw.py).
+        query = (
+            "SELECT p.sku, p.name, i.unit, l.on_hand_milli, i.low_stock_milli, l.last_cost_minor"
+            " FROM stock_levels l CROSS JOIN stock_items i ON i.product_id = l.product_id"
+            " CROSS JOIN products p ON p.id = l.product_id"
+            " WHERE l.low_stock_milli IS NOT NULL AND l.on_hand_milli - l.low_stock_milli < 0 AND i.track_stock"
+            " ORDER BY p.sku"
+        )
+        with raw.connection(self._engine) as conn:
+            return [Level(r[0], r[1], Unit(r[2]), r[3], r[4], r[5]) for r in conn.execute(query)]
+
+    def drift(self) -> list[tuple[str, int, int]]:
+        """Products whose snapshot is not the ledger's sum: (sku, snapshot, sum). Empty while every
+        movement is written through `write_moves` (a row written behind the till's back is also in
+        no audit event)."""
+        sums = (
+            select(_M.c.product_id, func.sum(_M.c.quantity_milli).label("total")).group_by(_M.c.product_id).subquery()
+        )
+        query = (
+            select(_P.c.sku, func.coalesce(_L.c.on_hand_milli, 0), func.coalesce(sums.c.total, 0))
+            .select_from(_P.outerjoin(_L, _L.c.product_id == _P.c.id).outerjoin(sums, sums.c.product_id == _P.c.id))
+            .where(func.coalesce(_L.c.on_hand_milli, 0) != func.coalesce(sums.c.total, 0))
+        )
         with storage_errors(), self._engine.connect() as conn:
-            return [_level(r) for r in conn.execute(query.order_by(_P.c.sku))]
+            return [(r[0], int(r[1]), int(r[2])) for r in conn.execute(query)]
 
     def item(self, sku: str) -> StockItem | None:
         query = select(_I).join(_P, _P.c.id == _I.c.product_id).where(_P.c.sku == sku)
@@ -269,11 +291,10 @@ class TillStock:
             out = []
             for sku, pid in ids.items():
                 row = conn.execute(
-                    "SELECT coalesce(l.on_hand_milli, 0) + (SELECT coalesce(sum(m.quantity_milli), 0)"
-                    " FROM stock_movements m WHERE m.product_id = ? AND m.id > coalesce(l.through_id, 0)),"
-                    " coalesce(i.unit, 'each') FROM products p LEFT JOIN stock_levels l ON l.product_id = p.id"
-                    " LEFT JOIN stock_items i ON i.product_id = p.id WHERE p.id = ?",
-                    (pid, pid),
+                    "SELECT coalesce(l.on_hand_milli, 0), coalesce(i.unit, 'each') FROM products p"
+                    " LEFT JOIN stock_levels l ON l.product_id = p.id LEFT JOIN stock_items i ON i.product_id = p.id"
+                    " WHERE p.id = ?",
+                    (pid,),
                 ).fetchone()
                 out.append(Variance(sku, Unit(row[1]), int(row[0]), counted[sku]))
             if apply:

@@ -57,14 +57,22 @@ def upgrade() -> None:
         sa.Column("on_hand_milli", sa.Integer(), nullable=False),
         sa.Column("through_id", sa.Integer(), nullable=False),
         sa.Column("last_cost_minor", sa.Integer(), nullable=True),
+        sa.Column("low_stock_milli", sa.Integer(), nullable=True),
         sa.ForeignKeyConstraint(["product_id"], ["products.id"]),
         sa.PrimaryKeyConstraint("product_id"),
+    )
+    op.create_index(
+        "ix_stock_levels_headroom",
+        "stock_levels",
+        [sa.text("on_hand_milli - low_stock_milli")],
+        sqlite_where=sa.text("low_stock_milli IS NOT NULL"),
     )
 
 
 def downgrade() -> None:
     with op.batch_alter_table("refund_lines") as batch:
         batch.drop_column("to_stock")
+    op.drop_index("ix_stock_levels_headroom", table_name="stock_levels")
     op.drop_table("stock_levels")
     op.drop_index("ix_stock_movements_at", table_name="stock_movements")
     op.drop_index("ix_stock_movements_product", table_name="stock_movements")
