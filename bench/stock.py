@@ -100,9 +100,9 @@ def main() -> int:
             skus = [f"SKU-{rng.randrange(products):07d}" for _ in range(args.queries)]
             assert store.level(skus[0]) is not None
             one = summary(timed(store.level, skus))
-            low = summary(timed(lambda _: store.low_stock(), range(args.lists)))
+            low = summary(timed(lambda _, s=store: s.low_stock(), range(args.lists)))
             rows.append((name, one, low, len(store.low_stock())))
-    print(f"stock bench: {args.queries} on-hand reads, {args.lists} low-stock lists per ledger (built in {built:.0f} s)")
+    print(f"stock bench: {args.queries} on-hand reads, {args.lists} low-stock lists each (built in {built:.0f} s)")
     print(f"{'ledger':10} {'on-hand p50':>12} {'p95 ms':>8} | {'low list p50':>13} {'p95 ms':>8} {'rows':>6}")
     for name, (p50, p95), (lp50, lp95), count in rows:
         print(f"{name:10} {p50:>12.3f} {p95:>8.3f} | {lp50:>13.3f} {lp95:>8.3f} {count:>6}")
