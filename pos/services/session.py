@@ -21,6 +21,7 @@ from .reports import Reports
 from .settings import Settings, StoreSettings
 from .shop import ShopSync
 from .staff import Staff
+from .stock import Stock
 from .till import Till
 
 
@@ -38,6 +39,7 @@ class Session(Protocol):
     readers: CardReaders
     staff: Staff
     audit: AuditTrail
+    stock: Stock
     shop: ShopSync | None  # the shop database's sync, when this till is one of a shop's
     key_state: KeyState | None
     read_only: str | None  # why this window only looks (another process sells from the folder)

@@ -104,6 +104,10 @@ class Stock:
     def _quantity(self, sku: str, text: str) -> int:
         return to_milli(parse_quantity(text, self._tracked(sku).unit))
 
+    def counted_quantity(self, sku: str, text: str) -> int:
+        """A quantity counted on the shelf, in the product's unit (thousandths)."""
+        return self._quantity(sku, text)
+
     # -- writes --------------------------------------------------------------------------------
     def set_item(self, sku: str, item: StockItem) -> None:
         self._store.set_items({sku: item})

@@ -410,6 +410,7 @@ class MainWindow(QMainWindow):
             ("&Receipts…", "Ctrl+R", self.open_receipts),
             ("&End of day (X / Z report)…", "Ctrl+E", self.open_reports),
             ("&Catalog…", "Ctrl+K", self.open_catalog),
+            ("&Stock…", "Ctrl+Shift+K", self.open_stock),
         ):
             action = shortcut_action(title, self, QKeySequence(shortcut))
             action.triggered.connect(slot)
@@ -515,6 +516,17 @@ class MainWindow(QMainWindow):
             self.catalog_dialog.open()
 
         self.with_approval(Permission.CATALOG, "the catalog", show)
+
+    def open_stock(self) -> None:
+        from .stock_window import StockWindow
+
+        def show(by: str) -> None:
+            self.stock_window = StockWindow(self.session, self.with_approval, self)
+            self.keep_granted(self.stock_window, by)
+            self.stock_window.open()
+
+        # Opening it receives deliveries (a catalog right); applying a count asks its own approval.
+        self.with_approval(Permission.CATALOG, "stock", show)
 
     def apply_settings(self) -> None:
         """Saved store settings: the next empty cart takes the currency and tax mode; the title the till id."""

@@ -58,14 +58,16 @@ class RefundDialog(QDialog):
         self.by_lines = named(QRadioButton("Refund items"), "refundByLines")
         self.by_amount = named(QRadioButton("Refund an amount"), "refundByAmount")
         self.by_lines.setChecked(True)
-        self.table = named(QTableWidget(len(self.basis.lines), 3), "refundLineTable")
-        self.table.setHorizontalHeaderLabels(["Item", "Bought / refunded", "Refund now"])
+        self.table = named(QTableWidget(len(self.basis.lines), 4), "refundLineTable")
+        self.table.setHorizontalHeaderLabels(["Item", "Bought / refunded", "Refund now", "Back to stock"])
         self.table.horizontalHeader().setSectionResizeMode(0, QHeaderView.ResizeMode.Stretch)
-        for column in (1, 2):
+        for column in (1, 2, 3):
             self.table.horizontalHeader().setSectionResizeMode(column, QHeaderView.ResizeMode.ResizeToContents)
         self.table.verticalHeader().setVisible(False)
         self.table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
         self.spins: dict[int, QSpinBox] = {}
+        # Per line: back on the shelf (the default), or written off (damaged, opened, eaten).
+        self.to_stock: dict[int, QCheckBox] = {}
         for row, line in enumerate(self.basis.lines):
             self.table.setItem(row, 0, QTableWidgetItem(line.name))
             self.table.setItem(row, 1, QTableWidgetItem(f"{line.quantity} / {line.refunded_quantity}"))
@@ -75,6 +77,11 @@ class RefundDialog(QDialog):
             spin.valueChanged.connect(self._update_preview)
             self.table.setCellWidget(row, 2, spin)
             self.spins[line.line_no] = spin
+            back = named(QCheckBox(), "returnToStock")
+            back.setChecked(True)
+            back.setToolTip("Untick to write the returned items off instead of putting them back in stock.")
+            self.table.setCellWidget(row, 3, back)
+            self.to_stock[line.line_no] = back
         self.amount = named(QLineEdit(), "refundAmountField")
         self.amount.setPlaceholderText(f"up to {left.major_text()}")
         self.reason = named(QComboBox(), "refundReason")
@@ -220,7 +227,10 @@ class RefundDialog(QDialog):
             if not lines:
                 self.message.setText("Choose at least one item to refund.")
                 return
-            work = lambda _p: refunds.refund(receipt_id, lines=lines, reason=reason, in_cash=in_cash)  # noqa: E731
+            off = frozenset(n for n, box in self.to_stock.items() if not box.isChecked())
+            work = lambda _p: refunds.refund(  # noqa: E731
+                receipt_id, lines=lines, reason=reason, in_cash=in_cash, written_off=off
+            )
         else:
             try:
                 amount = Money.parse(self.amount.text(), self.basis.currency)
