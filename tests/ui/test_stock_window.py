@@ -5,8 +5,6 @@ variance is shown first and applied only once a manager approved it. Real widget
 
 from __future__ import annotations
 
-import sqlite3
-
 import pytest
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QCheckBox
@@ -15,19 +13,11 @@ from pos.app import open_back_office
 from pos.domain.stock import StockItem
 
 from .conftest import wait_idle
-from .test_staff import ANN, BOB, approve, sign_in
+from .test_staff import ANN, BOB, approve, db_rows as rows, sign_in
 from .test_tenders import tender_cash
 from .test_till import open_payment, ring_up_three
 
 FLAT_WHITE = "COF-004"  # rung up twice by ring_up_three, line 3
-
-
-def rows(window, sql):
-    conn = sqlite3.connect(window.session.data_dir / "pos.sqlite3")
-    try:
-        return conn.execute(sql).fetchall()
-    finally:
-        conn.close()
 
 
 def stocked(data_dir, *, staff: bool) -> None:
