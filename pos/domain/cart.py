@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 from . import tax
 from .catalog import Product
@@ -17,11 +17,35 @@ class CartError(PosError, ValueError):
     pass
 
 
+@dataclass(frozen=True)
+class Measure:
+    """A line a scale priced: its quantity in the product's unit, in thousandths (1.250 kg is 1250),
+    and the shelf price per unit. The line's price is the two multiplied, rounded once (priced_by)."""
+
+    milli: int
+    unit: str  # domain/stock.Unit's value ("kg")
+    per_unit: Money
+
+    def describe(self) -> str:
+        whole, frac = divmod(self.milli, 1000)
+        return f"{whole}.{frac:03d} {self.unit} @ {self.per_unit.major_text()}/{self.unit}"
+
+
+def priced_by(per_unit: Money, milli: int) -> Money:
+    """Price × quantity, rounded half up once to the currency's step (tax.py's rule)."""
+    step = tax.rounding_step(per_unit.currency)
+    return Money(tax.round_half_up(per_unit.minor * milli, 1000, step), per_unit.currency)
+
+
 @dataclass
 class CartLine:
     product: Product
     quantity: int
     discount: Discount | None = None
+    # A line with a price of its own (a scale label, an open price, a custom amount): never merged
+    # with another line of the product; `product.price` is its price. A weighed one has its measure.
+    priced: bool = False
+    measure: Measure | None = None
 
     @property
     def amount(self) -> Money:
@@ -43,6 +67,7 @@ class LineTotals:
     line_discount: Money | None = None
     cart_share: Money | None = None
     discount_reason: str | None = None
+    measure: Measure | None = None  # weighed: the weight and price per unit (receipts print them)
 
     @property
     def discount(self) -> Money:
@@ -129,7 +154,19 @@ class Cart:
     discount: Discount | None = None  # on the whole cart
 
     def _line_for(self, sku: str) -> CartLine | None:
-        return next((line for line in self.lines if line.product.sku == sku), None)
+        return next((line for line in self.lines if line.product.sku == sku and not line.priced), None)
+
+    def add_priced(self, product: Product, price: Money, measure: Measure | None = None) -> CartLine:
+        """A line at a price of its own (a scale label's, an open price typed, a custom amount): a new
+        line every time, one of it."""
+        if price.currency != self.currency.upper():
+            raise CartError(f"{product.name} is priced in {price.currency}, the till in {self.currency}")
+        if price.minor <= 0:
+            raise CartError("the price must be more than zero")
+        line = CartLine(replace(product, price=price), 1, priced=True, measure=measure)
+        self.lines.append(line)
+        self.version += 1
+        return line
 
     def add(self, product: Product, quantity: int = 1) -> CartLine:
         if product.price.currency != self.currency.upper():
@@ -197,10 +234,14 @@ class Cart:
         return (totals.discount.minor * 10000) // before if before else 0
 
     def totals(self) -> Totals:
-        return compute_totals(
+        totals = compute_totals(
             [(line.product, line.quantity) for line in self.lines],
             self.currency,
             self.tax_inclusive,
             line_discounts=[line.discount for line in self.lines],
             cart_discount=self.discount,
         )
+        if not any(line.measure for line in self.lines):
+            return totals
+        lines = tuple(replace(t, measure=c.measure) for t, c in zip(totals.lines, self.lines, strict=True))
+        return replace(totals, lines=lines)

@@ -26,7 +26,7 @@ def rounding_step(currency: str) -> int:
     return 10 if currency.lower() in currencies.THREE_DECIMAL else 1
 
 
-def _round_half_up(numerator: int, denominator: int, step: int) -> int:
+def round_half_up(numerator: int, denominator: int, step: int) -> int:
     """numerator / denominator rounded half up to a multiple of step (all non-negative)."""
     units, remainder = divmod(numerator, denominator * step)
     if 2 * remainder >= denominator * step:
@@ -40,8 +40,8 @@ def line_tax(amount_minor: int, rate_bp: int, inclusive: bool, currency: str) ->
         return -line_tax(-amount_minor, rate_bp, inclusive, currency)
     step = rounding_step(currency)
     if inclusive:
-        return _round_half_up(amount_minor * rate_bp, BASIS_POINTS + rate_bp, step)
-    return _round_half_up(amount_minor * rate_bp, BASIS_POINTS, step)
+        return round_half_up(amount_minor * rate_bp, BASIS_POINTS + rate_bp, step)
+    return round_half_up(amount_minor * rate_bp, BASIS_POINTS, step)
 
 
 def parse_rate(text: str) -> int:

@@ -13,7 +13,11 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Callable, Protocol
 
+from pos.domain.barcodes import DEFAULT_PATTERNS, Embedded, Pattern, decode
+from pos.domain.cart import Measure, priced_by
 from pos.domain.catalog import CatalogImportError, CatalogRowError, Product, product_from_row
+from pos.domain.money import Money
+from pos.domain.stock import Unit
 
 from .sales import StorageError
 
@@ -43,6 +47,21 @@ class CatalogReader(Protocol):
     def in_category(self, category: str) -> list[Product]: ...
     def search(self, query: str, limit: int = 60) -> list[Product]: ...
     def find_code(self, code: str) -> Product | None: ...
+
+
+@dataclass(frozen=True)
+class Labelled:
+    """A product found by a scale label: the line's price, and the weight if it was weighed."""
+
+    product: Product
+    price: Money
+    measure: Measure | None
+
+
+class SaleScreenCatalog(CatalogReader, Protocol):
+    """What the sale screen's product panel reads: the catalog, and scale labels."""
+
+    def find_label(self, code: str) -> Labelled | None: ...
 
 
 class CatalogStore(CatalogReader, Protocol):
@@ -92,6 +111,21 @@ class Catalog:
 
     def find_code(self, code: str) -> Product | None:
         return self._store.find_code(code)
+
+    def find_label(self, code: str, patterns: tuple[Pattern, ...] = DEFAULT_PATTERNS) -> Labelled | None:
+        """A scale label (GS1 prefix 20–29): the product whose barcode is the label with its value
+        zeroed, at the label's price, or its weight times the price per kg (rounded once). None: not
+        a label, or no product carries its code. A wrong check digit raises BarcodeError."""
+        scanned = decode(code, patterns)
+        if scanned is None:
+            return None
+        product = self._store.find_code(scanned.lookup_code)
+        if product is None:
+            return None
+        if scanned.kind is Embedded.WEIGHT:
+            measure = Measure(scanned.value, Unit.KG.value, product.price)
+            return Labelled(product, priced_by(product.price, scanned.value), measure)
+        return Labelled(product, Money(scanned.value, product.price.currency), None)
 
     def get(self, product_id: int) -> Product | None:
         return self._store.get(product_id)

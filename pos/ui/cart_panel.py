@@ -107,6 +107,16 @@ class CartPanel(QWidget):
         self.refresh(select=next(i for i, line in enumerate(self.cart.lines) if line.product.sku == product.sku))
         self.changed.emit()
 
+    def add_priced(self, product, price, measure=None) -> None:
+        """A line at a price of its own (a scale label, an open price, a custom amount)."""
+        try:
+            self.cart.add_priced(product, price, measure)
+        except CartError as exc:
+            self.problem.emit(str(exc))
+            return
+        self.refresh(select=len(self.cart.lines) - 1)
+        self.changed.emit()
+
     def selected_row(self) -> int | None:
         rows = self.table.selectionModel().selectedRows()
         return rows[0].row() if rows else None
@@ -186,6 +196,8 @@ class CartPanel(QWidget):
         self.table.setRowCount(len(totals.lines))
         for row, line in enumerate(totals.lines):
             name = line.name
+            if line.measure:
+                name += f"  {line.measure.describe()}"
             if line.discount_reason:
                 name += f"  (less {line.discount_reason})"
             cells = [name, str(line.quantity), fmt(line.unit_price), fmt(line.gross)]

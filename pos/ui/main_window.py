@@ -166,6 +166,8 @@ class MainWindow(QMainWindow):
         self._build_menus()
         self.refresh_mode()
         self.products.product_chosen.connect(self.add_product)
+        self.products.label_scanned.connect(self.add_label)
+        self.products.label_refused.connect(lambda text: self.say(text, error=True))
         self.products.code_not_found.connect(
             lambda code: self.say(f"No product with barcode or SKU “{code}”.", error=True)
         )
@@ -544,6 +546,12 @@ class MainWindow(QMainWindow):
     def add_product(self, product) -> None:
         self.cart_panel.add(product)
         self.say(f"Added {product.name}.")
+
+    def add_label(self, label) -> None:
+        """A scale label: the weighed (or priced) line at the label's price."""
+        self.cart_panel.add_priced(label.product, label.price, label.measure)
+        weighed = f" {label.measure.describe()}" if label.measure else ""
+        self.say(f"Added {label.product.name}{weighed}: {label.price.format(self.locale_name)}.")
 
     def _cart_changed(self) -> None:
         self.pay_button.setEnabled(not self.till.cart.is_empty())

@@ -18,11 +18,12 @@ from PySide6.QtWidgets import (
 from typing import TYPE_CHECKING
 
 from pos.domain.catalog import Product
+from pos.domain.errors import PosError
 
 from .widgets import named
 
 if TYPE_CHECKING:
-    from pos.services.catalog import CatalogReader
+    from pos.services.catalog import SaleScreenCatalog
 
 COLUMNS = 4
 SEARCH_DELAY_MS = 40  # coalesce a scanner's burst of keystrokes into one search
@@ -30,9 +31,11 @@ SEARCH_DELAY_MS = 40  # coalesce a scanner's burst of keystrokes into one search
 
 class ProductPanel(QWidget):
     product_chosen = Signal(object)  # Product
+    label_scanned = Signal(object)  # services.catalog.Labelled: a scale label's product, price, weight
+    label_refused = Signal(str)  # why a scale label was not read (its check digit)
     code_not_found = Signal(str)
 
-    def __init__(self, catalog: "CatalogReader", locale: str, parent=None):
+    def __init__(self, catalog: "SaleScreenCatalog", locale: str, parent=None):
         super().__init__(parent)
         self._catalog = catalog
         self._locale = locale
@@ -90,6 +93,15 @@ class ProductPanel(QWidget):
         if not code:
             return
         self._timer.stop()
+        try:
+            label = self._catalog.find_label(code)
+        except PosError as exc:  # a misread label: scan it again
+            self.label_refused.emit(str(exc))
+            return
+        if label is not None:
+            self.search.clear()
+            self.label_scanned.emit(label)
+            return
         product = self._catalog.find_code(code)
         if product is None:
             matches = self._catalog.search(code, limit=2)

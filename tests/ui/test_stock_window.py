@@ -10,7 +10,10 @@ from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QCheckBox
 
 from pos.app import open_back_office
-from pos.domain.stock import StockItem
+from pos.domain.barcodes import Embedded, Pattern
+from pos.domain.catalog import Product
+from pos.domain.money import Money
+from pos.domain.stock import StockItem, Unit
 
 from .conftest import wait_idle
 from .test_staff import ANN, BOB, approve, db_rows as rows, sign_in
@@ -109,4 +112,53 @@ class TestWithCashiers:
         assert stock.on_hand(FLAT_WHITE) == "7"
         counts = "SELECT kind, quantity_milli, who, approved_by FROM stock_movements WHERE kind = 'count'"
         assert rows(window, counts) == [("count", -3000, "Bob", "Ann")]
+        assert window.session.audit.verify() is None
+
+
+class TestScaleLabels:
+    """A scale label scanned at the sale screen (issue 26): `21` + item + grams adds the weighed line
+    at the weight times the price per kg, rounded once; `23` + item + price adds it at that price;
+    a label whose check digit is wrong is refused. The weighed sale takes its weight off the shelf."""
+
+    WEIGHT = Pattern("21", Embedded.WEIGHT)
+    PRICE = Pattern("23", Embedded.PRICE)
+
+    @pytest.fixture
+    def data_dir(self, data_dir):
+        office = open_back_office(data_dir)
+        apples = Product("APL", "Apples", "Fruit", Money(350, "SGD"), 900, barcode=self.WEIGHT.lookup_code("00042"))
+        office.catalog.save(apples)
+        office.catalog.save(Product("PIE", "Pie", "Bakery", Money(100, "SGD"), 900, self.PRICE.lookup_code("00777")))
+        office.stock.set_item("APL", StockItem(track_stock=True, unit=Unit.KG))
+        office.stock.receive("APL", "5.000")
+        office.close()
+        return data_dir
+
+    def scan(self, qtbot, window, code):
+        search = window.products.search
+        qtbot.keyClicks(search, code)
+        qtbot.keyClick(search, Qt.Key_Return)
+
+    def test_a_weight_label_adds_the_weighed_line_at_the_right_price(self, qtbot, window):
+        self.scan(qtbot, window, self.WEIGHT.encode("00042", 1250))  # 1.250 kg at 3.50/kg
+        self.scan(qtbot, window, self.WEIGHT.encode("00042", 333))  # another bag: its own line
+        self.scan(qtbot, window, self.PRICE.encode("00777", 299))  # a pie priced 2.99 on its label
+        lines = window.till.cart.totals().lines
+        assert [(line.sku, line.quantity, line.gross.minor) for line in lines] == [
+            ("APL", 1, 438),  # 3.50 × 1.250 = 4.375, rounded half up once
+            ("APL", 1, 117),  # 3.50 × 0.333 = 1.1655
+            ("PIE", 1, 299),
+        ]
+        assert "1.250 kg @ 3.50/kg" in window.cart_panel.table.item(0, 0).text()
+        bad = self.WEIGHT.encode("00042", 1250)
+        self.scan(qtbot, window, bad[:12] + str((int(bad[12]) + 1) % 10))
+        assert "check digit is wrong" in window.status_message.text() and len(window.till.cart.lines) == 3
+        window.products.search.clear()
+        pay_cash(qtbot, window)
+        assert rows(window, "SELECT sku, quantity, measure_milli, unit FROM sale_lines ORDER BY line_no") == [
+            ("APL", 1, 1250, "kg"),
+            ("APL", 1, 333, "kg"),
+            ("PIE", 1, None, None),
+        ]
+        assert window.session.stock.level("APL").on_hand_milli == 5000 - 1250 - 333
         assert window.session.audit.verify() is None

@@ -114,7 +114,7 @@ def numbered(till_id: str, number: int) -> str:
 # -- what an event says a record was ---------------------------------------------------------
 # Records are digested in the form their event names (`form`); events written before layout 11
 # have none (form 1), and are checked as they were written.
-FORM = 2
+FORM = 3
 
 
 def receipt_record(conn, receipt_id: int, form: int = FORM) -> dict[str, Any]:
@@ -129,8 +129,11 @@ def receipt_record(conn, receipt_id: int, form: int = FORM) -> dict[str, Any]:
         (r["sale_id"],),
     ).fetchall()
     # Form 2 adds each line's tax, net amount and discounts (a line's tax could be edited unseen).
-    columns = "line_no, sku, name, quantity, unit_price_minor, tax_rate_bp, gross_minor" + (
-        ", net_minor, tax_minor, line_discount_minor, cart_share_minor" if form >= 2 else ""
+    # Form 3 adds a weighed line's weight and unit.
+    columns = (
+        "line_no, sku, name, quantity, unit_price_minor, tax_rate_bp, gross_minor"
+        + (", net_minor, tax_minor, line_discount_minor, cart_share_minor" if form >= 2 else "")
+        + (", measure_milli, unit" if form >= 3 else "")
     )
     lines = conn.execute(
         f"SELECT {columns} FROM sale_lines WHERE sale_id = ? ORDER BY line_no",  # noqa: S608 - fixed names
@@ -218,9 +221,11 @@ def sale_started_record(conn, sale_id: int, form: int = FORM) -> dict[str, Any]:
     s = conn.execute("SELECT * FROM sales WHERE id = ?", (sale_id,)).fetchone()
     if s is None:
         return {}
+    weighed = ", measure_milli, unit" if form >= 3 else ""  # form 3: a weighed line's weight
     lines = conn.execute(
         "SELECT line_no, product_id, sku, name, quantity, unit_price_minor, tax_rate_bp, net_minor, tax_minor,"
-        " gross_minor, line_discount_minor, cart_share_minor FROM sale_lines WHERE sale_id = ? ORDER BY line_no",
+        f" gross_minor, line_discount_minor, cart_share_minor{weighed} FROM sale_lines WHERE sale_id = ?"  # noqa: S608
+        " ORDER BY line_no",
         (sale_id,),
     ).fetchall()
     return {

@@ -102,7 +102,7 @@ class SqlJournal:
             conn.executemany(
                 "INSERT INTO sale_lines (sale_id, line_no, product_id, sku, name, quantity, unit_price_minor,"
                 " tax_rate_bp, net_minor, tax_minor, gross_minor, line_discount_minor, cart_share_minor,"
-                " discount_reason) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
+                " discount_reason, measure_milli, unit) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
                 [
                     (
                         sale_id,
@@ -119,6 +119,8 @@ class SqlJournal:
                         line.line_discount.minor if line.line_discount else 0,
                         line.cart_share.minor if line.cart_share else 0,
                         line.discount_reason,
+                        line.measure.milli if line.measure else None,
+                        line.measure.unit if line.measure else None,
                     )
                     for n, (line, pid) in enumerate(zip(totals.lines, product_ids, strict=True), start=1)
                 ],

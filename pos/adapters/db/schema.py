@@ -87,6 +87,10 @@ class SaleLineRow(SQLModel, table=True):
     line_discount_minor: int = 0
     cart_share_minor: int = 0
     discount_reason: str | None = None
+    # A weighed line: its quantity in thousandths of `unit` (quantity is 1 label; unit_price_minor the
+    # line's price, the weight times the price per unit, rounded once). NULL: counted in units.
+    measure_milli: int | None = None
+    unit: str | None = None
 
 
 class CardAttemptRow(SQLModel, table=True):

@@ -27,6 +27,7 @@ from pos.domain.stock import (
     Unit,
     Variance,
     check_direction,
+    format_quantity,
 )
 
 from . import audit, raw
@@ -98,11 +99,12 @@ def write_moves(conn, moves: Iterable[Move], subject: str, *, approved_by: str =
 def sale_moved(conn, sale_id: int, receipt: str) -> None:
     """A paid sale takes its tracked lines off the shelf (in the receipt's transaction)."""
     rows = conn.execute(
-        "SELECT l.product_id, l.quantity FROM sale_lines l JOIN stock_items i ON i.product_id = l.product_id"
+        "SELECT l.product_id, l.quantity * coalesce(l.measure_milli, 1000) FROM sale_lines l"
+        " JOIN stock_items i ON i.product_id = l.product_id"
         " WHERE l.sale_id = ? AND i.track_stock ORDER BY l.line_no",
         (sale_id,),
     ).fetchall()
-    moves = [Move(pid, MovementKind.SALE, -q * 1000, f"receipt {receipt}", sale_id=sale_id) for pid, q in rows if q]
+    moves = [Move(pid, MovementKind.SALE, -milli, f"receipt {receipt}", sale_id=sale_id) for pid, milli in rows]
     write_moves(conn, moves, f"stock sold on receipt {receipt}")
 
 
@@ -110,7 +112,7 @@ def refund_moved(conn, refund_id: int, refund: str) -> None:
     """A refund's returned lines: back on the shelf, or written off (recorded, moving nothing), as
     the cashier chose for each line (in the transaction that numbers the refund)."""
     rows = conn.execute(
-        "SELECT s.product_id, rl.quantity, rl.to_stock FROM refund_lines rl"
+        "SELECT s.product_id, rl.quantity * coalesce(s.measure_milli, 1000), rl.to_stock, i.unit FROM refund_lines rl"
         " JOIN refunds r ON r.id = rl.refund_id JOIN receipts c ON c.id = r.receipt_id"
         " JOIN sale_lines s ON s.sale_id = c.sale_id AND s.line_no = rl.line_no"
         " JOIN stock_items i ON i.product_id = s.product_id"
@@ -118,11 +120,17 @@ def refund_moved(conn, refund_id: int, refund: str) -> None:
         (refund_id,),
     ).fetchall()
     moves = [
-        Move(pid, MovementKind.REFUND, q * 1000, f"refund {refund}", refund_id=refund_id)
+        Move(pid, MovementKind.REFUND, milli, f"refund {refund}", refund_id=refund_id)
         if back
-        else Move(pid, MovementKind.WRITE_OFF, 0, f"refund {refund}: {q} written off", refund_id=refund_id)
-        for pid, q, back in rows
-        if q
+        else Move(
+            pid,
+            MovementKind.WRITE_OFF,
+            0,
+            f"refund {refund}: {format_quantity(milli, Unit(unit))} {unit} written off",
+            refund_id=refund_id,
+        )
+        for pid, milli, back, unit in rows
+        if milli
     ]
     write_moves(conn, moves, f"stock returned by refund {refund}")
 

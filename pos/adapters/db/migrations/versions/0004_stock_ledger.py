@@ -1,5 +1,5 @@
 """Stock: how each product is stocked, the ledger of movements, its per-product snapshot, and
-whether a refunded line went back to stock.
+whether a refunded line went back to stock, and a weighed sale line's weight and unit.
 
 Revision ID: 0004
 Revises: 0003
@@ -18,6 +18,9 @@ depends_on: Union[str, Sequence[str], None] = None
 
 
 def upgrade() -> None:
+    with op.batch_alter_table("sale_lines") as batch:
+        batch.add_column(sa.Column("measure_milli", sa.Integer(), nullable=True))
+        batch.add_column(sa.Column("unit", sa.String(), nullable=True))
     with op.batch_alter_table("refund_lines") as batch:
         batch.add_column(sa.Column("to_stock", sa.Boolean(), server_default="1", nullable=False))
     op.create_table(
@@ -70,6 +73,9 @@ def upgrade() -> None:
 
 
 def downgrade() -> None:
+    with op.batch_alter_table("sale_lines") as batch:
+        batch.drop_column("unit")
+        batch.drop_column("measure_milli")
     with op.batch_alter_table("refund_lines") as batch:
         batch.drop_column("to_stock")
     op.drop_index("ix_stock_levels_headroom", table_name="stock_levels")
