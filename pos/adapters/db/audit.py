@@ -115,6 +115,9 @@ def numbered(till_id: str, number: int) -> str:
 # Records are digested in the form their event names (`form`); events written before layout 11
 # have none (form 1), and are checked as they were written.
 FORM = 3
+# The baseline runs inside revision 0001: the tables as that revision leaves them have form 2's
+# columns (form 3's weighed-line columns come with revision 0004).
+BASELINE_FORM = 2
 
 
 def receipt_record(conn, receipt_id: int, form: int = FORM) -> dict[str, Any]:
@@ -465,7 +468,7 @@ def baseline(conn, till_id: str) -> None:
             continue
         for row_id, _name in conn.execute(sql + " ORDER BY id").fetchall():  # noqa: S608 - fixed names
             if row_id not in covered[kind]:
-                records.setdefault(kind, {})[str(row_id)] = digest(_RECORDS[kind](conn, row_id))
+                records.setdefault(kind, {})[str(row_id)] = digest(_RECORDS[kind](conn, row_id, BASELINE_FORM))
     states = {
         kind: found
         for kind, (sql, _chosen) in _STATES.items()
@@ -473,7 +476,7 @@ def baseline(conn, till_id: str) -> None:
         and (found := covers_all(conn, kind))
     }
     if records or states:
-        payload = {"form": FORM, "records": records, "covers": states}
+        payload = {"form": BASELINE_FORM, "records": records, "covers": states}
         append(conn, till_id, "audit_baseline", "what was on file at the layout upgrade", payload, actor="")
 
 
