@@ -44,6 +44,7 @@ class Permission(StrEnum):
     SHOP_LINK = "change how the till reaches the shop database"
     PAY_OUT_BEYOND_CASH = "pay out more than the drawer holds"
     STOCK_COUNT = "approve a stock count"  # it changes stock by the variance
+    OPEN_PRICE_ABOVE_LIMIT = "sell at a typed price above the limit"
 
 
 _RIGHTS = {

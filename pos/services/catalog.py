@@ -16,7 +16,10 @@ from typing import Callable, Protocol
 from pos.domain.barcodes import DEFAULT_PATTERNS, Embedded, Pattern, decode
 from pos.domain.cart import Measure, priced_by
 from pos.domain.catalog import CatalogImportError, CatalogRowError, Product, product_from_row
-from pos.domain.money import Money
+from pos.domain import tax
+from pos.domain.catalog import MAX_PRICE_MINOR
+from pos.domain.errors import PosError
+from pos.domain.money import Money, MoneyError
 from pos.domain.stock import Unit
 
 from .sales import StorageError
@@ -47,6 +50,16 @@ class CatalogReader(Protocol):
     def in_category(self, category: str) -> list[Product]: ...
     def search(self, query: str, limit: int = 60) -> list[Product]: ...
     def find_code(self, code: str) -> Product | None: ...
+
+
+# Above this an open price (or a custom amount) needs a manager: a typed price has no shelf to check
+# it against. Minor units of two-decimal currencies (100.00); not yet a store setting.
+OPEN_PRICE_LIMIT_MINOR = 10_000
+CUSTOM_SKU = "CUSTOM"  # the "custom amount" key's line: no product row, the store's default tax rate
+
+
+class OpenPriceError(PosError, ValueError):
+    pass
 
 
 @dataclass(frozen=True)
@@ -111,6 +124,29 @@ class Catalog:
 
     def find_code(self, code: str) -> Product | None:
         return self._store.find_code(code)
+
+    def open_price(self, text: str) -> Money:
+        """A price typed for an open-price item or a custom amount: more than zero, in the store's
+        currency's decimals and rounding step, no more than a card can take."""
+        currency = self._currency()
+        try:
+            price = Money.parse(text, currency)
+        except MoneyError as exc:
+            raise OpenPriceError(f"Type the price, like 4.50 ({exc}).") from None
+        if price.minor <= 0:
+            raise OpenPriceError("The price must be more than zero.")
+        if price.minor > MAX_PRICE_MINOR:
+            raise OpenPriceError(f"{price} is more than a card payment can take.")
+        if price.minor % tax.rounding_step(currency):
+            raise OpenPriceError(f"{currency} prices end in 0 (card amounts).")
+        return price
+
+    def open_price_needs_approval(self, price: Money) -> bool:
+        return price.minor > OPEN_PRICE_LIMIT_MINOR
+
+    def custom_product(self, tax_rate_bp: int) -> Product:
+        """The line the "custom amount" key adds (its price set by add_priced)."""
+        return Product(CUSTOM_SKU, "Custom amount", "Custom", Money(1, self._currency()), tax_rate_bp)
 
     def find_label(self, code: str, patterns: tuple[Pattern, ...] = DEFAULT_PATTERNS) -> Labelled | None:
         """A scale label (GS1 prefix 20–29): the product whose barcode is the label with its value

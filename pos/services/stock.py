@@ -85,6 +85,11 @@ class Stock:
     def movements(self, first: date | None = None, last: date | None = None) -> list[Movement]:
         return self._store.movements(first, last)
 
+    def asks_price(self, sku: str) -> bool:
+        """An open-price product: its price is typed when it is added to a sale."""
+        item = self._store.item(sku)
+        return item is not None and item.open_price
+
     def value_at_cost(self) -> Money:
         """On-hand (not below zero) at each product's last delivery cost."""
         minor = sum(

@@ -138,12 +138,17 @@ class MainWindow(QMainWindow):
             "Opens the cash drawer through the receipt printer; every opening is recorded."
         )
         self.open_drawer_button.clicked.connect(self.open_drawer_no_sale)
+        self.custom_amount_button = named(QPushButton("Custom\namount"), "customAmountButton")
+        self.custom_amount_button.setMinimumSize(96, 64)
+        self.custom_amount_button.setToolTip("An item without a barcode: type its price (default tax rate).")
+        self.custom_amount_button.clicked.connect(self.add_custom_amount)
         right = QWidget()
         right_layout = QVBoxLayout(right)
         right_layout.setContentsMargins(0, 0, 0, 0)
         right_layout.addWidget(self.cart_panel, 1)
         pay_row = QHBoxLayout()
         pay_row.addWidget(self.open_drawer_button)
+        pay_row.addWidget(self.custom_amount_button)
         pay_row.addWidget(self.pay_button, 1)
         right_layout.addLayout(pay_row)
         splitter = QSplitter(Qt.Orientation.Horizontal)
@@ -544,8 +549,34 @@ class MainWindow(QMainWindow):
 
     # -- cart -------------------------------------------------------------------------
     def add_product(self, product) -> None:
+        if self.context is not None and self.session.stock.asks_price(product.sku):
+            self.ask_price(product, product.name)
+            return
         self.cart_panel.add(product)
         self.say(f"Added {product.name}.")
+
+    def add_custom_amount(self) -> None:
+        catalog = self.session.catalog
+        self.ask_price(catalog.custom_product(self.session.settings.default_tax_rate_bp), "the custom amount")
+
+    def ask_price(self, product, what: str) -> None:
+        """An open price: typed, and above the limit approved by a manager."""
+        from .open_price import OpenPriceDialog
+
+        catalog = self.session.catalog
+
+        def add(price) -> None:
+            def go(_by: str) -> None:
+                self.cart_panel.add_priced(product, price)
+                self.say(f"Added {product.name}: {price.format(self.locale_name)}.")
+
+            if catalog.open_price_needs_approval(price):
+                self.with_approval(Permission.OPEN_PRICE_ABOVE_LIMIT, f"{what} at {price}", go)
+            else:
+                go("")
+
+        self.open_price_dialog = OpenPriceDialog(what, catalog.open_price, add, self)
+        self.open_price_dialog.open()
 
     def add_label(self, label) -> None:
         """A scale label: the weighed (or priced) line at the label's price."""

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import pytest
 from PySide6.QtCore import Qt
-from PySide6.QtWidgets import QCheckBox
+from PySide6.QtWidgets import QCheckBox, QLineEdit, QPushButton
 
 from pos.app import open_back_office
 from pos.domain.barcodes import Embedded, Pattern
@@ -162,3 +162,52 @@ class TestScaleLabels:
         ]
         assert window.session.stock.level("APL").on_hand_milli == 5000 - 1250 - 333
         assert window.session.audit.verify() is None
+
+
+class TestOpenPrices:
+    """The "custom amount" key and an open-price product (issue 26): the price is typed in
+    `openPriceField`, checked as a price, and above the limit a manager approves it."""
+
+    @pytest.fixture
+    def data_dir(self, data_dir):
+        office = open_back_office(data_dir)
+        office.stock.set_item("COF-004", StockItem(open_price=True))  # Flat White: its price is asked
+        office.staff.add(ANN[0], "manager", ANN[1])
+        office.staff.add(BOB[0], "cashier", BOB[1])
+        office.close()
+        return data_dir
+
+    def type_price(self, qtbot, window, text):
+        dialog = window.open_price_dialog
+        qtbot.waitUntil(dialog.isVisible)
+        field = dialog.findChild(QLineEdit, "openPriceField")
+        field.clear()
+        qtbot.keyClicks(field, text)
+        qtbot.mouseClick(dialog.ok_button, Qt.LeftButton)
+        return dialog
+
+    def test_a_custom_amount_and_an_open_price_above_the_limit_approved(self, qtbot, window):
+        sign_in(qtbot, window, *BOB)
+        qtbot.mouseClick(window.findChild(QPushButton, "customAmountButton"), Qt.LeftButton)
+        dialog = self.type_price(qtbot, window, "12.345")
+        assert "more than 2 decimal places" in dialog.message.text() and dialog.isVisible()
+        self.type_price(qtbot, window, "12.30")
+        line = window.till.cart.totals().lines[0]
+        assert (line.sku, line.name, line.gross.minor, line.tax_rate_bp) == ("CUSTOM", "Custom amount", 1230, 900)
+        search = window.products.search
+        qtbot.keyClicks(search, "8881230000044")  # Flat White's barcode: open price
+        qtbot.keyClick(search, Qt.Key_Return)
+        self.type_price(qtbot, window, "150.00")  # above the limit: Bob may not alone
+        assert len(window.till.cart.lines) == 1
+        approve(qtbot, window, *ANN)
+        assert [(ln.sku, ln.gross.minor) for ln in window.till.cart.totals().lines] == [
+            ("CUSTOM", 1230),
+            ("COF-004", 15000),
+        ]
+        dialog = open_payment(qtbot, window)
+        tender_cash(qtbot, dialog, "200")
+        qtbot.waitUntil(lambda: dialog.pages.currentIndex() == 1, timeout=20000)
+        assert rows(window, "SELECT product_id, sku, unit_price_minor FROM sale_lines ORDER BY line_no") == [
+            (None, "CUSTOM", 1230),
+            (4, "COF-004", 15000),
+        ]
