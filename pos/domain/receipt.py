@@ -89,6 +89,9 @@ def render_text(receipt: Receipt, *, width: int = 42, copy: bool = False, locale
     out.append(rule)
     for line in receipt.lines:
         out.append(_row(printable(line.name), fmt(line.gross), width))
+        if line.measure:  # weighed: the weight and the price per unit
+            whole, frac = divmod(line.measure.milli, 1000)
+            out.append(f"  {whole}.{frac:03d} {line.measure.unit} @ {fmt(line.measure.per_unit)}/{line.measure.unit}")
         if line.quantity != 1 or line.discount.minor:
             out.append(f"  {line.quantity} x {fmt(line.unit_price)}")
         if line.line_discount:

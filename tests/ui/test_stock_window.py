@@ -13,6 +13,7 @@ from pos.app import open_back_office
 from pos.domain.barcodes import Embedded, Pattern
 from pos.domain.catalog import Product
 from pos.domain.money import Money
+from pos.domain.receipt import render_text
 from pos.domain.stock import StockItem, Unit
 
 from .conftest import wait_idle
@@ -161,6 +162,14 @@ class TestScaleLabels:
             ("PIE", 1, None, None),
         ]
         assert window.session.stock.level("APL").on_hand_milli == 5000 - 1250 - 333
+        text = render_text(window.session.receipts.receipt(1))
+        assert "1.250 kg @ $3.50/kg" in text and "0.333 kg @ $3.50/kg" in text
+        export = list(window.session.receipts.export_rows())[0]
+        assert [(ln["sku"], ln["quantity"], ln["unit"]) for ln in export["lines"]] == [
+            ("APL", "1.250", "kg"),
+            ("APL", "0.333", "kg"),
+            ("PIE", "1", "each"),
+        ]
         assert window.session.audit.verify() is None
 
 

@@ -136,7 +136,7 @@ def receipt_record(conn, receipt_id: int, form: int = FORM) -> dict[str, Any]:
     columns = (
         "line_no, sku, name, quantity, unit_price_minor, tax_rate_bp, gross_minor"
         + (", net_minor, tax_minor, line_discount_minor, cart_share_minor" if form >= 2 else "")
-        + (", measure_milli, unit" if form >= 3 else "")
+        + (", measure_milli, unit, measure_price_minor" if form >= 3 else "")
     )
     lines = conn.execute(
         f"SELECT {columns} FROM sale_lines WHERE sale_id = ? ORDER BY line_no",  # noqa: S608 - fixed names
@@ -224,7 +224,7 @@ def sale_started_record(conn, sale_id: int, form: int = FORM) -> dict[str, Any]:
     s = conn.execute("SELECT * FROM sales WHERE id = ?", (sale_id,)).fetchone()
     if s is None:
         return {}
-    weighed = ", measure_milli, unit" if form >= 3 else ""  # form 3: a weighed line's weight
+    weighed = ", measure_milli, unit, measure_price_minor" if form >= 3 else ""  # form 3: a weighed line's weight
     lines = conn.execute(
         "SELECT line_no, product_id, sku, name, quantity, unit_price_minor, tax_rate_bp, net_minor, tax_minor,"
         f" gross_minor, line_discount_minor, cart_share_minor{weighed} FROM sale_lines WHERE sale_id = ?"  # noqa: S608

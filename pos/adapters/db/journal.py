@@ -102,7 +102,8 @@ class SqlJournal:
             conn.executemany(
                 "INSERT INTO sale_lines (sale_id, line_no, product_id, sku, name, quantity, unit_price_minor,"
                 " tax_rate_bp, net_minor, tax_minor, gross_minor, line_discount_minor, cart_share_minor,"
-                " discount_reason, measure_milli, unit) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
+                " discount_reason, measure_milli, unit, measure_price_minor)"
+                " VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
                 [
                     (
                         sale_id,
@@ -121,6 +122,7 @@ class SqlJournal:
                         line.discount_reason,
                         line.measure.milli if line.measure else None,
                         line.measure.unit if line.measure else None,
+                        line.measure.per_unit.minor if line.measure else None,
                     )
                     for n, (line, pid) in enumerate(zip(totals.lines, product_ids, strict=True), start=1)
                 ],

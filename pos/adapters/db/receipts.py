@@ -8,9 +8,10 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from sqlalchemy.engine import Engine
 
-from pos.domain.cart import LineTotals
+from pos.domain.cart import LineTotals, Measure
 from pos.domain.money import Money
 from pos.domain.receipt import Receipt
+from pos.domain.stock import MILLI, Unit, format_quantity
 from pos.domain.tender import CardPresentReceipt, Tender, TenderKind, tender_type
 from pos.services.receipts import EXPORT_COLUMNS, PAGE, TENDER_COLUMNS, ReceiptQuery, ReceiptSummary, criterion
 
@@ -50,6 +51,28 @@ def read_tenders(conn, sale_id: int, state: str = "paid") -> tuple[Tender, ...]:
     return tuple(tender_from_row(r) for r in rows)
 
 
+def _export_line(line) -> dict:
+    """A sold line as exports show it: the quantity a decimal string in its unit ("2", "1.250")."""
+    unit = Unit(line["unit"] or Unit.EACH.value)
+    milli = line["quantity"] * (line["measure_milli"] if line["measure_milli"] is not None else MILLI)
+    return {
+        "line_no": line["line_no"],
+        "sku": line["sku"],
+        "name": line["name"],
+        "quantity": format_quantity(milli, unit),
+        "unit": unit.value,
+        "unit_price_minor": line["unit_price_minor"],
+        "gross_minor": line["gross_minor"],
+    }
+
+
+def _measure(line, currency: str) -> Measure | None:
+    keys = line.keys()
+    if "measure_milli" not in keys or line["measure_milli"] is None:
+        return None
+    return Measure(line["measure_milli"], line["unit"], Money(line["measure_price_minor"] or 0, currency))
+
+
 def build_receipt(conn, row, settings, sale=None) -> Receipt:
     """The domain Receipt for a receipts row (the sale and its lines read on the same connection)."""
     sale = sale or conn.execute("SELECT * FROM sales WHERE id = ?", (row["sale_id"],)).fetchone()
@@ -68,6 +91,7 @@ def build_receipt(conn, row, settings, sale=None) -> Receipt:
             line_discount=_money(line, "line_discount_minor", cur),
             cart_share=_money(line, "cart_share_minor", cur),
             discount_reason=line["discount_reason"] if "discount_reason" in line.keys() else None,
+            measure=_measure(line, cur),
         )
         for line in lines
     )
@@ -238,8 +262,16 @@ class ReceiptsRepo:
                             "card_last4": last4,
                         }
                     )
+                lines: dict[int, list[dict]] = {}
+                for line in conn.execute(
+                    "SELECT sale_id, line_no, sku, name, quantity, measure_milli, unit, unit_price_minor, gross_minor"
+                    f" FROM sale_lines WHERE sale_id IN ({','.join('?' * len(rows))}) ORDER BY sale_id, line_no",
+                    [row["sale_id"] for row in rows],
+                ):
+                    lines.setdefault(line["sale_id"], []).append(_export_line(line))
                 for row in rows:
                     record = dict(row)
+                    record["lines"] = lines.get(record["sale_id"], [])
                     record["tenders"] = tenders.get(record.pop("sale_id"), [])
                     for column, kind in TENDER_COLUMNS.items():
                         record[column] = sum(t["amount_minor"] for t in record["tenders"] if t["type"] == kind)

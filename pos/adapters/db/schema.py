@@ -91,6 +91,7 @@ class SaleLineRow(SQLModel, table=True):
     # line's price, the weight times the price per unit, rounded once). NULL: counted in units.
     measure_milli: int | None = None
     unit: str | None = None
+    measure_price_minor: int | None = None  # the shelf price per unit then (receipts print "@ 3.50/kg")
 
 
 class CardAttemptRow(SQLModel, table=True):

@@ -21,6 +21,7 @@ def upgrade() -> None:
     with op.batch_alter_table("sale_lines") as batch:
         batch.add_column(sa.Column("measure_milli", sa.Integer(), nullable=True))
         batch.add_column(sa.Column("unit", sa.String(), nullable=True))
+        batch.add_column(sa.Column("measure_price_minor", sa.Integer(), nullable=True))
     with op.batch_alter_table("refund_lines") as batch:
         batch.add_column(sa.Column("to_stock", sa.Boolean(), server_default="1", nullable=False))
     op.create_table(
@@ -74,6 +75,7 @@ def upgrade() -> None:
 
 def downgrade() -> None:
     with op.batch_alter_table("sale_lines") as batch:
+        batch.drop_column("measure_price_minor")
         batch.drop_column("unit")
         batch.drop_column("measure_milli")
     with op.batch_alter_table("refund_lines") as batch:
