@@ -21,6 +21,7 @@ from pos.adapters.db.drawer import SqlDrawerLog
 from pos.adapters.db.journal import SqlJournal
 from pos.adapters.db.receipts import ReceiptsRepo
 from pos.adapters.db.refunds import SqlRefunds
+from pos.adapters.db.store_credit import SqlStoreCredit
 from pos.adapters.db.reports import ReportsRepo
 from pos.adapters.db.schema import open_engine, prepare_data_dir
 from pos.adapters.db.settings import SettingsKeyMarker, SettingsRepo, ShopLinkRecord
@@ -220,7 +221,12 @@ class AppContext(BackOffice):
         checkout = Checkout(self._journal, gateway, lambda: self.till_id)
         self.till = Till(checkout, store.currency, store.tax_inclusive, cart=cart, cash_rounding=store.cash_rounding)
         self.refunds = Refunds(
-            self._refund_journal, gateway, self._claims, lambda: self.settings.cash_rounding, self.printing
+            self._refund_journal,
+            gateway,
+            self._claims,
+            lambda: self.settings.cash_rounding,
+            self.printing,
+            credit=SqlStoreCredit(self._engine),
         )
         self.readers = CardReaders(gateway, self.store_settings, self._test_mode)  # type: ignore[arg-type]
 

@@ -12,6 +12,8 @@ from .money import Money
 class TenderKind(StrEnum):
     CASH = "cash"
     CARD = "card"
+    # A refund given as a code the customer spends later (services/store_credit.py): never cash or a card.
+    STORE_CREDIT = "store_credit"
 
 
 # How the reader read the card (Stripe's `read_method`), in the customer's words.

@@ -6,6 +6,7 @@ from dataclasses import dataclass
 from typing import Protocol
 
 from pos.domain.refunds import PaidPart, RefundableLine, RefundPart, RefundReceipt
+from pos.domain.tender import TenderKind
 
 from .requests import CreateRefund
 from .states import RefundState
@@ -48,17 +49,18 @@ class RefundRecord:
     state: RefundState
     amount_minor: int
     currency: str
-    request: CreateRefund | None  # as journaled before Stripe was asked; None when given in cash
+    request: CreateRefund | None  # as journaled before Stripe was asked; None when given in cash or store credit
     created_at: str
     refund_no: int | None = None
     stripe_refund: str | None = None
     message: str | None = None
     rounding_minor: int = 0  # cash: handed back less amount_minor (the store's cash rounding)
+    given_as: TenderKind = TenderKind.CARD  # card (through Stripe), cash (the drawer) or store credit (a code)
 
     @property
     def cash_minor(self) -> int:
-        """The cash a cash piece hands back (nothing for a card piece)."""
-        return self.amount_minor + self.rounding_minor if self.request is None else 0
+        """The cash a cash piece hands back (nothing for a card or store-credit piece)."""
+        return self.amount_minor + self.rounding_minor if self.given_as is TenderKind.CASH else 0
 
 
 class RefundJournal(Protocol):

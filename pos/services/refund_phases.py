@@ -9,6 +9,9 @@
                 cashier is told to hand it over.
                 a card piece, within 23 h: ask Stripe (same key, same request; one retry if no answer),
                 later: find it among the payment's refunds by its refund_key metadata
+                store credit: the credit is issued under the piece's refund_key (the ledger
+                gives the same code when asked again with it), then the piece is done
+                (numbered); recovery does the same, so a crash anywhere leaves one code
     succeeded   the numbered refund receipt (written with Stripe's yes)
     failed      what Stripe said; nothing was refunded
 
@@ -25,6 +28,7 @@ from typing import Callable, Protocol
 
 from pos.domain.money import Money
 from pos.domain.refunds import RefundReceipt
+from pos.domain.tender import TenderKind
 
 from .crashpoints import crash_point
 from .gateway import GatewayError, OutcomeUnknown, PaymentGateway, RequestRejected
@@ -34,6 +38,7 @@ from .refund_journal import RefundJournal, RefundRecord
 from .requests import CreateRefund
 from .sales import KEY_WINDOW, JournalIntegrityError, StorageError
 from .states import RefundState
+from .store_credit import StoreCreditLedger
 
 NOT_REFUNDED = "Nothing was refunded."
 
@@ -99,6 +104,7 @@ class RefundPhases(Phases[RefundRecord, RefundResult]):
         *,
         at_drawer: bool = False,
         drawer: CashDrawer | None = None,
+        credit: StoreCreditLedger | None = None,
     ):
         """`at_drawer`: a cashier is at the till and its drawer opens for each cash piece done here
         (the refund dialog, through `drawer`); recovery runs without, so it never marks cash as handed over."""
@@ -106,6 +112,7 @@ class RefundPhases(Phases[RefundRecord, RefundResult]):
         self.now = now or datetime.now(timezone.utc)
         self.at_drawer = at_drawer
         self.drawer = drawer
+        self.credit = credit  # where store credit is issued; None: this till gives none
 
     def phase(self, record: RefundRecord) -> Callable[[RefundRecord], Step]:
         return {
@@ -115,6 +122,8 @@ class RefundPhases(Phases[RefundRecord, RefundResult]):
         }[record.state]
 
     def _from_sent(self, record: RefundRecord) -> Step:
+        if record.given_as is TenderKind.STORE_CREDIT:
+            return self._issue_credit(record)
         if record.request is None:
             if not self.at_drawer:
                 return CashOwed(record)  # no drawer opened for it: it stays owed, and the cashier is told
@@ -130,6 +139,22 @@ class RefundPhases(Phases[RefundRecord, RefundResult]):
         if self.now - datetime.fromisoformat(record.created_at) < KEY_WINDOW:
             return self._ask(record, retry_unknown=True)
         return self._find(record)
+
+    def _issue_credit(self, record: RefundRecord) -> Step:
+        """Issue the credit under the piece's key (the same code if it was issued before), then number it."""
+        if self.credit is None:
+            return RefundFailed(f"This till cannot give store credit. {NOT_REFUNDED}")
+        try:
+            till_id = self.journal.basis(record.receipt_id).till_id
+            self.credit.issue(record.refund_key, Money(record.amount_minor, record.currency), till_id)
+        except StorageError as exc:
+            # Still sent: issued or not, the next pass (or recovery) asks with the same key.
+            return RefundFailed(
+                f"The store credit could not be saved just now: {exc} The till finishes it by itself.",
+                outcome_unknown=True,
+            )
+        crash_point("after_store_credit_issued")
+        return self._succeeded(record, None)
 
     def _receipt_no(self, record: RefundRecord) -> int:
         return self.journal.basis(record.receipt_id).receipt_no
@@ -196,7 +221,7 @@ class RefundPhases(Phases[RefundRecord, RefundResult]):
 def _request(record: RefundRecord) -> CreateRefund:
     """What Stripe is asked; only card refunds are ever sent (cash ones are done when journaled)."""
     if record.request is None:
-        raise JournalIntegrityError(f"refund {record.id} is waiting for Stripe but was given in cash")
+        raise JournalIntegrityError(f"refund {record.id} is waiting for Stripe but was given in cash or store credit")
     return record.request
 
 

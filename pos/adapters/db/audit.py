@@ -258,6 +258,7 @@ _RECORDS = {
     "drawer_opening": lambda conn, i, form=FORM: row_record(conn, "drawer_openings", i),
     "drawer_movement": lambda conn, i, form=FORM: row_record(conn, "drawer_movements", i),
     "z_report": _z_record,
+    "store_credit": lambda conn, i, form=FORM: row_record(conn, "store_credits", i),
 }
 
 # Every row of these must be in an event (a row no event covers was inserted behind the till's
@@ -267,6 +268,7 @@ _EVERY_ROW = {
     "refund": "SELECT id, 'refund ' || till_id || '-' || printf('%04d', refund_no) FROM refunds"
     " WHERE state = 'succeeded'",
     "z_report": "SELECT id, 'Z ' || till_id || '-' || printf('%04d', z_no) FROM z_reports",
+    "store_credit": "SELECT id, 'store credit ' || id || ' (' || amount_minor || ')' FROM store_credits",
     "void": "SELECT id, 'void ' || id || ' (' || kind || ', ' || amount_minor || ')' FROM voids",
     "drawer_opening": "SELECT id, 'drawer opening ' || id || ' (' || reason || ')' FROM drawer_openings",
     "drawer_movement": "SELECT id, 'drawer movement ' || id || ' (' || kind || ', ' || amount_minor || ')'"

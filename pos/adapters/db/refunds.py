@@ -16,6 +16,7 @@ from pos.services.states import RefundState, TenderState
 from . import audit, raw
 from .raw import now_iso, parse_iso
 from .schema import COPIED_SALE_PREFIX
+from .store_credit import credit_code
 
 
 # Refunds that take from what a receipt can still give back: made, or asked and not yet answered.
@@ -31,13 +32,14 @@ def _record(row) -> RefundRecord:
         amount_minor=row["amount_minor"],
         currency=row["currency"],
         request=None
-        if row["tender_kind"] == TenderKind.CASH
+        if row["tender_kind"] != TenderKind.CARD
         else CreateRefund.from_json(json.loads(row["params"]), row["currency"]),
         created_at=row["created_at"],
         refund_no=row["refund_no"],
         stripe_refund=row["stripe_refund"],
         message=row["message"],
         rounding_minor=row["rounding_minor"],
+        given_as=TenderKind(row["tender_kind"]),
     )
 
 
@@ -156,6 +158,7 @@ class SqlRefunds:
             ids = []
             for n, (piece, request, tax_minor) in enumerate(pieces):
                 cash = piece.given_as is TenderKind.CASH
+                sent = piece.given_as is TenderKind.CARD  # only card pieces are ever sent to Stripe
                 refund_id = conn.execute(
                     "INSERT INTO refunds (refund_key, receipt_id, till_id, state, amount_minor, currency, reason,"
                     " params, created_at, updated_at, tax_minor, tender_id, tender_kind, cash_for_card, rounding_minor)"
@@ -168,7 +171,7 @@ class SqlRefunds:
                         piece.amount_minor,
                         basis.currency,
                         request.reason,
-                        "{}" if cash else json.dumps(request.to_json(), sort_keys=True),
+                        json.dumps(request.to_json(), sort_keys=True) if sent else "{}",
                         stamp,
                         stamp,
                         tax_minor,
@@ -259,6 +262,9 @@ class SqlRefunds:
             in_cash=row["tender_kind"] == TenderKind.CASH,
             cash_for_card=bool(row["cash_for_card"]),
             rounding=Money(row["rounding_minor"], row["currency"]) if row["rounding_minor"] else None,
+            store_credit_code=credit_code(conn, row["refund_key"])
+            if row["tender_kind"] == TenderKind.STORE_CREDIT
+            else None,
         )
 
     def fail_refund(self, refund_id: int, message: str) -> None:

@@ -207,6 +207,23 @@ class RefundLineRow(SQLModel, table=True):
     amount_minor: int
 
 
+class StoreCreditRow(SQLModel, table=True):
+    """Store credit issued by a refund: a code the customer spends later, issued once per refund piece
+    (its refund_key is the issue key, so recovery issuing it again finds this row, not a second code).
+    Spending it is a redemption of the gift-card ledger (purpose store_credit, issue 24 item 3)."""
+
+    __tablename__ = "store_credits"
+    id: int | None = Field(default=None, primary_key=True)
+    code: str = Field(unique=True)  # printed on the refund slip; what the customer brings back
+    issue_key: str = Field(unique=True)  # the refund piece's refund_key: one code per piece, ever
+    purpose: str = "store_credit"  # as in the gift-card ledger: gift_card or store_credit
+    till_id: str
+    currency: str
+    amount_minor: int
+    created_at: str
+    cashier: str = ""
+
+
 class ZReportRow(SQLModel, table=True):
     """A closed business day: its number, the period it covers, and its figures as printed."""
 
