@@ -21,6 +21,7 @@ from pos.adapters.db.drawer import SqlDrawerLog
 from pos.adapters.db.journal import SqlJournal
 from pos.adapters.db.receipts import ReceiptsRepo
 from pos.adapters.db.refunds import SqlRefunds
+from pos.adapters.db.returns import SqlReturns
 from pos.adapters.db.store_credit import SqlStoreCredit
 from pos.adapters.db.reports import ReportsRepo
 from pos.adapters.db.schema import open_engine, prepare_data_dir
@@ -41,6 +42,7 @@ from pos.services.drawer import CashDrawer
 from pos.services.receipt_printing import Printing
 from pos.services.receipts import Receipts
 from pos.services.refunds import RefundClaims, Refunds
+from pos.services.returns import Returns
 from pos.services.reports import Reports
 from pos.services.settings import Settings, StoreSettings
 from pos.services.shop import ShopSync
@@ -227,6 +229,15 @@ class AppContext(BackOffice):
             lambda: self.settings.cash_rounding,
             self.printing,
             credit=SqlStoreCredit(self._engine),
+            returns=Returns(
+                SqlReturns(self._engine, lambda: self.till_id),
+                self.staff,
+                lambda: self.till_id,
+                self._currency,
+                lambda: self.settings.cash_rounding,
+                credit=SqlStoreCredit(self._engine),
+                drawer=self.printing,
+            ),
         )
         self.readers = CardReaders(gateway, self.store_settings, self._test_mode)  # type: ignore[arg-type]
 

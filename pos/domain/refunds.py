@@ -219,6 +219,9 @@ class RefundReceipt:
     cash_for_card: bool = False  # cash handed back for what a card paid
     rounding: Money | None = None  # cash: handed back less the amount (the store's cash rounding)
     store_credit_code: str | None = None  # given as store credit: the code the customer spends it with
+    # Goods back without a receipt (services/returns.py): no receipt_no; what came back, and who approved.
+    unverified_note: str | None = None
+    approved_by: str = ""
 
     @property
     def handed_back(self) -> Money:
@@ -237,7 +240,12 @@ def render_refund_text(refund: RefundReceipt, *, width: int = 42, locale: str = 
         "*** REFUND ***".center(width),
         rule,
         f"Refund {refund.refund_no:04d}".ljust(width - 8) + f"Till {printable(refund.till_id)}",
-        f"For receipt {refund.receipt_no:04d}",
+        *(
+            ["UNVERIFIED RETURN (no receipt)", f"Returned: {refund.unverified_note}"[:width]]
+            + ([f"Approved by {refund.approved_by}"[:width]] if refund.approved_by else [])
+            if refund.unverified_note is not None
+            else [f"For receipt {refund.receipt_no:04d}"]
+        ),
         refund.created_at.strftime("%Y-%m-%d %H:%M:%S"),
         rule,
     ]

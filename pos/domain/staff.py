@@ -42,6 +42,7 @@ class Permission(StrEnum):
     STAFF = "add cashiers, disable them or set their PINs"
     SHOP_LINK = "change how the till reaches the shop database"
     PAY_OUT_BEYOND_CASH = "pay out more than the drawer holds"
+    RETURN_WITHOUT_RECEIPT = "take back goods without a receipt"
 
 
 _RIGHTS = {

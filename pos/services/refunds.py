@@ -33,6 +33,7 @@ from .refund_phases import (
     RefundResult,
 )
 from .requests import CreateRefund, RefundReason
+from .returns import Returns
 from .store_credit import StoreCreditLedger
 from .sales import StorageError
 
@@ -63,6 +64,7 @@ class Refunds:
         cash_rounding: Callable[[], str] = lambda: "",
         drawer: CashDrawer | None = None,
         credit: StoreCreditLedger | None = None,
+        returns: Returns | None = None,
     ):
         self.journal = journal
         self.gateway = gateway
@@ -70,6 +72,8 @@ class Refunds:
         self.cash_rounding = cash_rounding  # the store's (Settings.cash_rounding): cash refunds follow it
         self.drawer = drawer  # opens for each cash piece before it is done (refund_phases); None: none to kick
         self.credit = credit  # where store credit is issued (services/store_credit.py); None: none given
+        # Returns without a receipt (services/returns.py): settled and recovered with the refunds.
+        self.returns = returns
 
     def cash_step(self, currency: str) -> int:
         """The store's cash rounding in minor units of `currency` (1: none), as cash is taken."""
@@ -227,7 +231,8 @@ class Refunds:
         return self._settle_at_drawer(owed)
 
     def recover(self, now: datetime | None = None) -> list[str]:
-        """Settle refunds left unanswered (crash, network); returns what happened, for the cashier."""
+        """Settle refunds left unanswered (crash, network), then returns without a receipt; what happened,
+        for the cashier."""
         messages = []
         for record in self.journal.unfinished_refunds():
             if not self.journal.is_recorded(record.id):
@@ -260,11 +265,13 @@ class Refunds:
                     f"The refund of {Money(record.amount_minor, record.currency)} for receipt {receipt_no:04d} "
                     f"could not be settled yet: {result.message}"
                 )
+        if self.returns is not None:
+            messages += self.returns.recover()
         return messages
 
     def unsettled(self) -> bool:
         """A refund is still open: cash owed at the drawer, or a card refund Stripe has not answered."""
-        return bool(self.journal.unfinished_refunds())
+        return bool(self.journal.unfinished_refunds()) or (self.returns is not None and self.returns.unsettled())
 
 
 def given_to(refund: RefundReceipt) -> str:

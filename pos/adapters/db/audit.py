@@ -211,6 +211,15 @@ def refund_started_record(conn, refund_id: int, form: int = FORM) -> dict[str, A
     }
 
 
+def return_started_record(conn, return_id: int, form: int = FORM) -> dict[str, Any]:
+    """An unverified return as it was asked for (what recovery may complete): what stays as it was."""
+    f = conn.execute("SELECT * FROM unverified_returns WHERE id = ?", (return_id,)).fetchone()
+    if f is None:
+        return {}
+    fixed = ("return_key", "till_id", "tender_kind", "amount_minor", "currency", "note", "approved_by", "created_at")
+    return {name: f[name] for name in fixed}
+
+
 def sale_started_record(conn, sale_id: int, form: int = FORM) -> dict[str, Any]:
     """A sale (or a card part of one) as it was started, before Stripe heard of it: what recovery may
     complete. Its state, intent and notes move on by design; none of this does."""
@@ -259,6 +268,8 @@ _RECORDS = {
     "drawer_movement": lambda conn, i, form=FORM: row_record(conn, "drawer_movements", i),
     "z_report": _z_record,
     "store_credit": lambda conn, i, form=FORM: row_record(conn, "store_credits", i),
+    "return_started": return_started_record,
+    "unverified_return": lambda conn, i, form=FORM: row_record(conn, "unverified_returns", i),
 }
 
 # Every row of these must be in an event (a row no event covers was inserted behind the till's
@@ -269,6 +280,10 @@ _EVERY_ROW = {
     " WHERE state = 'succeeded'",
     "z_report": "SELECT id, 'Z ' || till_id || '-' || printf('%04d', z_no) FROM z_reports",
     "store_credit": "SELECT id, 'store credit ' || id || ' (' || amount_minor || ')' FROM store_credits",
+    "unverified_return": "SELECT id, 'unverified return ' || till_id || '-' || printf('%04d', refund_no)"
+    " FROM unverified_returns WHERE state = 'succeeded'",
+    "return_started": "SELECT id, 'unfinished unverified return ' || id || ' (' || amount_minor || ')'"
+    " FROM unverified_returns WHERE state = 'sent'",
     "void": "SELECT id, 'void ' || id || ' (' || kind || ', ' || amount_minor || ')' FROM voids",
     "drawer_opening": "SELECT id, 'drawer opening ' || id || ' (' || reason || ')' FROM drawer_openings",
     "drawer_movement": "SELECT id, 'drawer movement ' || id || ' (' || kind || ', ' || amount_minor || ')'"
@@ -557,7 +572,7 @@ class AuditRepo:
                     what = "changed" if record else "deleted"
                     subject = event.subject if "record" in payload else f"{kind} {row_id}"
                     found = Break(event.seq, f"the {kind} it records ({subject}) was {what} after it was written")
-                    if kind not in ("refund_started", "sale_started"):
+                    if kind not in ("refund_started", "sale_started", "return_started"):
                         return found
                     # A sale or refund that went through is named by its number, in its own later event:
                     # that finding first; one that never did is reported once the trail is read.

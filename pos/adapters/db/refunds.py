@@ -16,6 +16,7 @@ from pos.services.states import RefundState, TenderState
 from . import audit, raw
 from .raw import now_iso, parse_iso
 from .schema import COPIED_SALE_PREFIX
+from .returns import next_refund_no
 from .store_credit import credit_code
 
 
@@ -214,9 +215,7 @@ class SqlRefunds:
         row = conn.execute("SELECT * FROM refunds WHERE id = ?", (refund_id,)).fetchone()
         if row["state"] == RefundState.SUCCEEDED:
             return
-        number = (
-            conn.execute("SELECT max(refund_no) FROM refunds WHERE till_id = ?", (row["till_id"],)).fetchone()[0] or 0
-        ) + 1
+        number = next_refund_no(conn, row["till_id"])  # gapless over refunds and unverified returns
         conn.execute(
             "UPDATE refunds SET state = ?, refund_no = ?, stripe_refund = ?, message = NULL, updated_at = ?,"
             " cashier = ? WHERE id = ?",

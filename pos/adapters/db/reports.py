@@ -21,6 +21,7 @@ from pos.domain.report import DayReport
 from . import audit, raw
 from .raw import now_iso, parse_iso
 from .receipts import local_day_bounds, store_zone
+from .returns import next_refund_no
 
 
 @dataclass(frozen=True)
@@ -98,11 +99,23 @@ class ReportsRepo:
         refunds_count, refunds, tax_refunded, refund_first_at, refund_last_at, card_refunds, refund_rounding = (
             conn.execute(
                 "SELECT count(*), coalesce(sum(amount_minor), 0), coalesce(sum(tax_minor), 0), min(updated_at), "
-                "max(updated_at), coalesce(sum(CASE WHEN tender_kind != 'cash' THEN amount_minor END), 0), "
+                "max(updated_at), coalesce(sum(CASE WHEN tender_kind = 'card' THEN amount_minor END), 0), "
                 f"coalesce(sum(rounding_minor), 0) FROM refunds WHERE {refund_where}",
                 refund_args,
             ).fetchone()
         )
+        # Given as store credit: no money left the till (a code did), so neither cash nor card.
+        (credit_refunds,) = conn.execute(
+            f"SELECT coalesce(sum(amount_minor), 0) FROM refunds WHERE tender_kind = 'store_credit' AND {refund_where}",
+            refund_args,
+        ).fetchone()
+        # Goods back without a receipt: refunds of goods in the same numbering, marked unverified.
+        unverified_count, unverified, unverified_credit, unverified_first_at, unverified_last_at = conn.execute(
+            "SELECT count(*), coalesce(sum(amount_minor), 0), "
+            "coalesce(sum(CASE WHEN tender_kind = 'store_credit' THEN amount_minor END), 0), min(updated_at), "
+            f"max(updated_at) FROM unverified_returns WHERE {refund_where}",
+            refund_args,
+        ).fetchone()
         movements = dict(
             conn.execute(
                 f"SELECT kind, sum(amount_minor) FROM drawer_movements WHERE {span.movements[0]} GROUP BY kind",
@@ -134,7 +147,11 @@ class ReportsRepo:
             hours[start.astimezone(self._zone).hour] += value
         if period is None:
             # The time range the covered records actually carry (it may run backwards if the clock did).
-            stamps = [t for t in (first_at, last_at, refund_first_at, refund_last_at) if t]
+            stamps = [
+                t
+                for t in (first_at, last_at, refund_first_at, refund_last_at, unverified_first_at, unverified_last_at)
+                if t
+            ]
             period = (min(stamps), max(stamps)) if stamps else (now_iso(), now_iso())
         return DayReport(
             kind=kind,
@@ -144,8 +161,8 @@ class ReportsRepo:
             period_end=parse_iso(period[1]).astimezone(self._zone),
             sales_count=count,
             gross_minor=gross,
-            refunds_count=refunds_count,
-            refunds_minor=refunds,
+            refunds_count=refunds_count + unverified_count,
+            refunds_minor=refunds + unverified,
             tax_minor=tax_total,
             tax_refunded_minor=tax_refunded,
             discounts_minor=discounts,
@@ -155,8 +172,16 @@ class ReportsRepo:
             # Cash refunds hand back their amount plus its cash rounding; the rounding line is the
             # sales' less the refunds' (a sale paid 4.55 for 4.53, refunded 4.55 in cash: 0 in all).
             rounding_minor=rounding - refund_rounding,
-            cash_refunds_minor=refunds - card_refunds + refund_rounding,
+            cash_refunds_minor=refunds
+            - card_refunds
+            - credit_refunds
+            + refund_rounding
+            + unverified
+            - unverified_credit,
             card_refunds_minor=card_refunds,
+            store_credit_refunds_minor=credit_refunds + unverified_credit,
+            unverified_returns_count=unverified_count,
+            unverified_returns_minor=unverified,
             tips_minor=tips,
             by_cashier=tuple((c, n, m) for c, n, m in by_cashier),
             voids_count=voids_count,
@@ -197,9 +222,7 @@ class ReportsRepo:
         upto_receipt = conn.execute(
             "SELECT coalesce(max(receipt_no), 0) FROM receipts WHERE till_id = ?", (till_id,)
         ).fetchone()[0]
-        upto_refund = conn.execute(
-            "SELECT coalesce(max(refund_no), 0) FROM refunds WHERE till_id = ? AND state = 'succeeded'", (till_id,)
-        ).fetchone()[0]
+        upto_refund = next_refund_no(conn, till_id) - 1  # refunds and unverified returns share the numbering
         return _by_sequence(
             till_id,
             after_receipt,

@@ -224,6 +224,30 @@ class StoreCreditRow(SQLModel, table=True):
     cashier: str = ""
 
 
+class UnverifiedReturnRow(SQLModel, table=True):
+    """Goods taken back without a receipt (a manager approved it): given back in cash or as store
+    credit only, and marked unverified in reports and the audit trail. Numbered in the till's refund
+    sequence (a refund of goods, with no receipt to hang on): refund numbers stay gapless across this
+    table and `refunds`, and a Z's last_refund_no closes both."""
+
+    __tablename__ = "unverified_returns"
+    id: int | None = Field(default=None, primary_key=True)
+    return_key: str = Field(unique=True)  # the store-credit issue key, and what recovery settles by
+    till_id: str = Field(index=True)
+    state: str = Field(index=True)  # sent, succeeded (services/states.RefundState)
+    tender_kind: str  # cash or store_credit: how it was given back (never to a card: no payment to refund)
+    amount_minor: int
+    rounding_minor: int = 0  # kept 0: a cash return is asked in whole cash steps (services/returns.py)
+    tax_minor: int = 0  # unknown without a receipt: none is taken off the tax owed
+    currency: str
+    note: str  # what was brought back, as the cashier typed it
+    approved_by: str = ""  # the manager who approved it ("" when the shop has no cashiers)
+    cashier: str = ""
+    refund_no: int | None = None  # in the till's refund numbering, given when it is done
+    created_at: str
+    updated_at: str
+
+
 class ZReportRow(SQLModel, table=True):
     """A closed business day: its number, the period it covers, and its figures as printed."""
 

@@ -82,8 +82,9 @@ class ShopReports:
                 till(r[0])["voids_count"] = r[1]
             for r in rows(
                 "SELECT till_id, count(*), coalesce(sum(amount_minor), 0), coalesce(sum(tax_minor), 0),"
-                " coalesce(sum(CASE WHEN tender_kind != 'cash' THEN amount_minor END), 0),"
-                " coalesce(sum(rounding_minor), 0)"
+                " coalesce(sum(CASE WHEN tender_kind = 'card' THEN amount_minor END), 0),"
+                " coalesce(sum(rounding_minor), 0),"
+                " coalesce(sum(CASE WHEN tender_kind = 'store_credit' THEN amount_minor END), 0)"
                 " FROM shop_refunds WHERE at >= :s AND at < :e GROUP BY till_id"
             ):
                 # As the till's report: cash refunds are the cash handed back (amount and its rounding),
@@ -93,8 +94,9 @@ class ShopReports:
                     refunds_count=r[1],
                     refunds_minor=r[2],
                     tax_refunded_minor=r[3],
-                    cash_refunds_minor=r[2] - r[4] + r[5],
+                    cash_refunds_minor=r[2] - r[4] - r[6] + r[5],
                     card_refunds_minor=r[4],
+                    store_credit_refunds_minor=r[6],
                     rounding_minor=figures.get("rounding_minor", 0) - r[5],
                 )
             for r in rows(
