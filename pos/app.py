@@ -18,6 +18,7 @@ from pos.adapters.db.audit import AuditRepo
 from pos.adapters.db.cashiers import CashierRepo
 from pos.adapters.db.catalog import CatalogRepo
 from pos.adapters.db.drawer import SqlDrawerLog
+from pos.adapters.db.giftcards import TillGiftCards
 from pos.adapters.db.journal import SqlJournal
 from pos.adapters.db.receipts import ReceiptsRepo
 from pos.adapters.db.refunds import SqlRefunds
@@ -34,6 +35,7 @@ from pos.paths import resource_path
 from pos.services.catalog import Catalog, Imported
 from pos.services.checkout import Checkout
 from pos.services.gateway import PaymentGateway
+from pos.services.giftcards import GiftCardLedger, GiftCards
 from pos.services.audit_trail import AuditTrail
 from pos.services.readers import CardReaders
 from pos.services.staff import Staff
@@ -98,11 +100,13 @@ class BackOffice:
         self.shop: ShopSync | None = None
         self._shop_engine: Engine | None = None
         self._claims: RefundClaims | None = None  # a shop's tills claim a refund there first
+        self._shop_gift_cards: GiftCardLedger | None = None  # a shop's cards live at the shop
         # How this till may reach the shop (the owner's opt-out to plaintext, recorded); its CA is a file.
         self.shop_link = ShopLinkRecord(engine)
         self.shop_security = ""  # how the link is secured, in words, once joined
         if shop_db:
             self._join_shop(shop_db, settings_repo)
+        self.gift_cards = GiftCards(TillGiftCards(engine), self._currency, lambda: self._shop_gift_cards)
         self._closed = False
 
     def _join_shop(self, shop_db: str, settings_repo: SettingsRepo) -> None:
@@ -119,6 +123,7 @@ class BackOffice:
         )
         self.shop = ShopSync(link, reports=lambda: ShopReports(shop, self.settings.time_zone))
         self._claims = link.claims()
+        self._shop_gift_cards = link.gift_cards()
 
     @property
     def settings(self) -> StoreSettings:

@@ -744,13 +744,11 @@ def _one_line_failure(exc: Exception) -> int:
     import logging
 
     from pos.adapters.folder_lock import FolderInUse
-    from pos.services.sales import StorageError
+    from pos.domain.errors import PosError
 
     if isinstance(exc, FolderInUse):
         print(f"error: {exc} It settles its own payments; stop it first to run this command.", file=sys.stderr)
-    elif isinstance(exc, StorageError):
-        print(f"error: {exc}", file=sys.stderr)
-    elif type(exc).__name__ in ("ShopRefused", "ShopUnreachable"):
+    elif isinstance(exc, PosError):  # refused by a rule or a service: its message says why, in the cashier's words
         print(f"error: {str(exc).rstrip('.')}.", file=sys.stderr)
     elif isinstance(exc, OSError):
         print(f"error: {exc.strerror or exc}{f': {exc.filename}' if exc.filename else ''}", file=sys.stderr)

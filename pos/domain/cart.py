@@ -7,12 +7,13 @@ from dataclasses import dataclass, field
 from . import tax
 from .catalog import Product
 from .discounts import Discount, share
+from .errors import PosError
 from .money import Money
 
 MAX_QUANTITY = 9999
 
 
-class CartError(ValueError):
+class CartError(PosError, ValueError):
     pass
 
 

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from .errors import PosError
 from .money import Money, MoneyError
 
 # What a store can choose, as the owner reads it; "" is no rounding.
@@ -45,7 +46,7 @@ _COINS: dict[str, tuple[int, ...]] = {
 }
 
 
-class CashError(ValueError):
+class CashError(PosError, ValueError):
     """Cash that cannot be taken as typed; the message is for the cashier."""
 
 

@@ -7,6 +7,7 @@ import re
 from dataclasses import dataclass
 
 from . import tax
+from .errors import PosError
 from .money import Money, MoneyError
 from .text import TextError, check_text
 
@@ -50,11 +51,11 @@ class Product:
     id: int | None = None
 
 
-class CatalogRowError(ValueError):
+class CatalogRowError(PosError, ValueError):
     pass
 
 
-class CatalogImportError(ValueError):
+class CatalogImportError(PosError, ValueError):
     """A catalog file that is not imported: the line and the reason, for the person who made it."""
 
     def __init__(self, line: int, reason: str):

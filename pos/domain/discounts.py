@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from enum import StrEnum
 
 from . import tax
+from .errors import PosError
 
 PERCENT_SCALE = 10_000  # percent in basis points: 1000 = 10%
 
@@ -23,7 +24,7 @@ class DiscountKind(StrEnum):
     AMOUNT = "amount"
 
 
-class DiscountError(ValueError):
+class DiscountError(PosError, ValueError):
     """A discount that cannot be given; the message is for the cashier."""
 
 

@@ -10,9 +10,10 @@ from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
 
 from . import currency as currencies
+from .errors import PosError
 
 
-class MoneyError(ValueError):
+class MoneyError(PosError, ValueError):
     pass
 
 

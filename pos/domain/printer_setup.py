@@ -7,8 +7,10 @@ import re
 from dataclasses import dataclass
 from enum import StrEnum
 
+from .errors import PosError
 
-class PrinterSetupError(ValueError):
+
+class PrinterSetupError(PosError, ValueError):
     """The kind or address cannot be a printer; the message is in the owner's words."""
 
 

@@ -19,6 +19,7 @@ from datetime import datetime
 from . import tax
 from .card_amounts import card_step
 from .cash import round_cash
+from .errors import PosError
 from .money import Money
 from .text import printable
 from .tender import TenderKind
@@ -38,7 +39,7 @@ class RefundableLine:
         return self.quantity - self.refunded_quantity
 
 
-class RefundError(ValueError):
+class RefundError(PosError, ValueError):
     """The refund asked for is not possible; the message is for the cashier."""
 
 

@@ -8,6 +8,7 @@ from typing import Any
 
 from . import tax
 from .money import Money
+from .tender import TenderKind
 from .text import printable
 
 
@@ -43,7 +44,6 @@ class DayReport:
     rounding_minor: int = 0
     cash_refunds_minor: int = 0  # handed back from the drawer, rounded (card parts too, when confirmed)
     card_refunds_minor: int = 0  # given back through Stripe
-    store_credit_refunds_minor: int = 0  # given as store-credit codes (no money left the till)
     # Goods taken back without a receipt (a manager approved each): inside the refunds above.
     unverified_returns_count: int = 0
     unverified_returns_minor: int = 0
@@ -51,6 +51,13 @@ class DayReport:
     by_cashier: tuple[tuple[str, int, int], ...] = ()  # (cashier, sales, gross minor units); "" = no cashier
     voids_count: int = 0  # lines removed or carts cleared after Pay, sales abandoned
     audit_head: str = ""  # a Z: the audit trail's hash when it closed the day
+    # Every kind of tender that has money, read from the tender and refund rows by kind (never one
+    # kind as "the rest"): (kind, tender parts, sales minor units, refunds minor units), in TenderKind's
+    # order. Sales are what the parts paid (cash: handed over less change); refunds what went back to
+    # that kind (cash: what left the drawer, its rounding included). So the sales add up to the
+    # cash and card sales plus every other kind's, and the refunds to the cash and card refunds plus
+    # every other kind's.
+    by_tender: tuple[tuple[str, int, int, int], ...] = ()
 
     @property
     def net_minor(self) -> int:
@@ -117,10 +124,13 @@ class DayReport:
             "rounding_minor": self.rounding_minor,
             "cash_refunds_minor": self.cash_refunds_minor,
             "card_refunds_minor": self.card_refunds_minor,
-            "store_credit_refunds_minor": self.store_credit_refunds_minor,
             "unverified_returns_count": self.unverified_returns_count,
             "unverified_returns_minor": self.unverified_returns_minor,
             "tips_minor": self.tips_minor,
+            "by_tender": {
+                kind: {"count": n, "sales_minor": sales, "refunds_minor": refunds}
+                for kind, n, sales, refunds in self.by_tender
+            },
             "by_cashier": {
                 name or "(no cashier)": {"sales_count": n, "gross_minor": m} for name, n, m in self.by_cashier
             },
@@ -166,7 +176,6 @@ class DayReport:
             ("by_tender", "rounding", money(self.rounding_minor)),
             ("by_tender", "cash_refunds", money(self.cash_refunds_minor)),
             ("by_tender", "card_refunds", money(self.card_refunds_minor)),
-            ("by_tender", "store_credit_refunds", money(self.store_credit_refunds_minor)),
             ("by_tender", "card_tips", money(self.tips_minor)),
             ("drawer", "float", money(self.float_minor)),
             ("drawer", "cash_taken", money(self.cash_taken_minor)),
@@ -177,10 +186,28 @@ class DayReport:
             ("drawer", "counted", "" if self.counted_cash_minor is None else money(self.counted_cash_minor)),
             ("drawer", "over_short", "" if self.over_short_minor is None else money(self.over_short_minor)),
         ]
+        rows += [
+            row
+            for kind, n, sales, refunds in self.by_tender
+            for row in (
+                ("tender_count", kind, str(n)),
+                ("tender_sales", kind, money(sales)),
+                ("tender_refunds", kind, money(refunds)),
+            )
+        ]
         rows += [("tax_by_rate", f"{tax.format_rate(r)}%", money(t)) for r, t in self.tax_by_rate]
         rows += [("card_brand", b, money(m)) for b, _n, m in self.by_brand]
         rows += [("gross_by_hour", f"{h:02d}", money(v)) for h, v in enumerate(self.by_hour)]
         return rows
+
+
+def tender_rows(figures: dict[str, tuple[int, int, int]]) -> tuple[tuple[str, int, int, int], ...]:
+    """DayReport.by_tender from {kind: (parts, sales, refunds)}, in TenderKind's order (a kind this
+    till does not know, synced to the shop by a newer till, after them by name)."""
+    order = {kind.value: i for i, kind in enumerate(TenderKind)}
+    return tuple(
+        (kind, *figures[kind]) for kind in sorted(figures, key=lambda kind: (order.get(kind, len(order)), kind))
+    )
 
 
 def render_report_text(report: DayReport, store_name: str, *, width: int = 42, locale: str = "en_SG") -> str:
@@ -229,16 +256,19 @@ def render_report_text(report: DayReport, store_name: str, *, width: int = 42, l
         row("NET TAX", fmt(report.net_tax_minor)),
         rule,
         "By tender",
-        row("  Cash sales", fmt(report.cash_sales_minor)),
-        row("  Card sales", fmt(report.card_sales_minor)),
-        row("  Cash rounding", fmt(report.rounding_minor)),
-        row("  Cash refunds", "-" + fmt(report.cash_refunds_minor)),
-        row("  Card refunds", "-" + fmt(report.card_refunds_minor)),
-        *(
-            [row("  Store credit given", "-" + fmt(report.store_credit_refunds_minor))]
-            if report.store_credit_refunds_minor
-            else []
-        ),
+    ]
+    # Every kind that has money, by its own rows; the cash and card lines always (a drawer to count).
+    tenders = {kind: (n, sales, refunds) for kind, n, sales, refunds in report.by_tender}
+    for kind in TenderKind:
+        n, sales, refunds = tenders.get(kind, (0, 0, 0))
+        if kind is TenderKind.CASH or kind is TenderKind.CARD or n or sales or refunds:
+            out.append(row(f"  {kind.words} sales ({n})", fmt(sales)))
+    out.append(row("  Cash rounding", fmt(report.rounding_minor)))
+    for kind in TenderKind:
+        n, sales, refunds = tenders.get(kind, (0, 0, 0))
+        if kind is TenderKind.CASH or kind is TenderKind.CARD or refunds:
+            out.append(row(f"  {kind.words} refunds", "-" + fmt(refunds)))
+    out += [
         *([row("  Tips on cards (not sales)", fmt(report.tips_minor))] if report.tips_minor else []),
         rule,
         "Cash drawer",
@@ -294,7 +324,6 @@ _SUMMED = (
     "rounding_minor",
     "cash_refunds_minor",
     "card_refunds_minor",
-    "store_credit_refunds_minor",
     "unverified_returns_count",
     "unverified_returns_minor",
     "tips_minor",
@@ -318,6 +347,10 @@ def combined(reports: list[DayReport], *, till_id: str, currency: str, period: t
     brand_amounts = merge([(b, m) for r in reports for b, _n, m in r.by_brand])
     cashier_counts = merge([(c, n) for r in reports for c, n, _m in r.by_cashier])
     cashier_amounts = merge([(c, m) for r in reports for c, _n, m in r.by_cashier])
+    tenders: dict[str, tuple[int, int, int]] = {}
+    for kind, n, sales, refunds in (row for r in reports for row in r.by_tender):
+        before = tenders.get(kind, (0, 0, 0))
+        tenders[kind] = (before[0] + n, before[1] + sales, before[2] + refunds)
     return DayReport(
         kind="day",
         till_id=till_id,
@@ -330,5 +363,6 @@ def combined(reports: list[DayReport], *, till_id: str, currency: str, period: t
         ),
         by_cashier=tuple(sorted((c, cashier_counts[c], cashier_amounts[c]) for c in cashier_counts)),
         by_hour=tuple(sum(r.by_hour[h] for r in reports) for h in range(24)),
+        by_tender=tender_rows(tenders),
         **sums,
     )

@@ -8,6 +8,7 @@ import secrets
 from dataclasses import dataclass
 from enum import StrEnum
 
+from .errors import PosError
 from .text import TextError, check_text, first_invisible
 
 PIN_MIN, PIN_MAX = 4, 8
@@ -18,7 +19,7 @@ LOCK_MINUTES = 5
 _N, _R, _P = 2**14, 8, 1
 
 
-class StaffError(ValueError):
+class StaffError(PosError, ValueError):
     """A cashier cannot be added, changed or signed in; the message is for the person at the till."""
 
 

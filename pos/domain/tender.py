@@ -10,10 +10,42 @@ from .money import Money
 
 
 class TenderKind(StrEnum):
+    """The kinds of tender the till knows, in the order reports list them. What each one does (how
+    it is taken, refunded, printed) is its strategy in the registry, pos/services/tenders/; a new
+    kind is a value here, its words below, and its module there (docs/architecture.md)."""
+
     CASH = "cash"
-    CARD = "card"
-    # A refund given as a code the customer spends later (services/store_credit.py): never cash or a card.
+    CARD = "card"  # a card payment method through Stripe (what the till sends as the card)
+    # A card read by a Stripe Terminal reader. Stored as `card` in the journal (see Tender.type: the
+    # kind is derived when read), because the money moves and is refunded exactly like a card's.
+    CARD_PRESENT = "card_present"
+    GIFT_CARD = "gift_card"
     STORE_CREDIT = "store_credit"
+
+    @property
+    def words(self) -> str:
+        """The kind in the cashier's words, as reports and the payment dialog name it."""
+        return KIND_WORDS[self]
+
+
+KIND_WORDS = {
+    TenderKind.CASH: "Cash",
+    TenderKind.CARD: "Card",
+    TenderKind.CARD_PRESENT: "Card on reader",
+    TenderKind.GIFT_CARD: "Gift card",
+    TenderKind.STORE_CREDIT: "Store credit",
+}
+
+
+def tender_type(kind: str, card_present: object | None) -> TenderKind:
+    """The kind a stored tender row is reported as. A reader payment is stored as `card` with its
+    EMV receipt (`card_present`) and read as `card_present`: derived at read rather than stored, so
+    the journal, the payment machine, recovery and refunds (which treat every Stripe charge alike,
+    `kind = 'card'`) stay unchanged, and rows written before the kind existed read the same as new
+    ones. The SQL form of the same rule is adapters/db/reports.TENDER_TYPE_SQL."""
+    if kind == TenderKind.CARD and card_present:
+        return TenderKind.CARD_PRESENT
+    return TenderKind(kind)
 
 
 # How the reader read the card (Stripe's `read_method`), in the customer's words.
@@ -119,9 +151,12 @@ class Tender:
         return self.amount
 
     @property
+    def type(self) -> TenderKind:
+        """The kind this tender is reported and exported as (a reader payment: card_present)."""
+        return tender_type(self.kind, self.card_present)
+
+    @property
     def label(self) -> str:
-        if self.kind is TenderKind.CASH:
-            return "Cash"
-        if self.card_brand:
+        if self.kind is TenderKind.CARD and self.card_brand:
             return f"Card {self.card_brand.upper()} **** {self.card_last4}"
-        return "Card"
+        return self.kind.words

@@ -16,6 +16,8 @@ from __future__ import annotations
 import re
 import unicodedata
 
+from .errors import PosError
+
 # The names a person may know from a printer manual; the rest are shown as U+XXXX.
 _NAMES = {0x00: "NUL", 0x09: "a tab", 0x0A: "a line break", 0x0D: "a line break", 0x1B: "ESC", 0x1D: "GS", 0x7F: "DEL"}
 
@@ -26,7 +28,7 @@ _CONTROL = re.compile("[\x00-\x1f\x7f-\x9f]")
 _CONTROL_BUT_LINE_BREAK = re.compile("[\x00-\x09\x0b-\x1f\x7f-\x9f]")
 
 
-class TextError(ValueError):
+class TextError(PosError, ValueError):
     """Text that cannot be printed as it is; the message names the field and the character."""
 
 

@@ -28,7 +28,9 @@ class TestCard:
 
 GENERIC_DECLINE = Decline("card_declined", "generic_decline", "Your card was declined.")
 
-TEST_CARDS: dict[str, TestCard] = {
+# What confirming each test PaymentMethod does (the till keeps its own list of what it offers:
+# pos/domain/demo_cards.py; the sandbox stands alone).
+CARD_BEHAVIOUR: dict[str, TestCard] = {
     "pm_card_visa": TestCard("visa", "4242"),
     "pm_card_visa_debit": TestCard("visa", "5556", funding="debit"),
     "pm_card_mastercard": TestCard("mastercard", "4444"),
@@ -80,6 +82,6 @@ TEST_CARDS: dict[str, TestCard] = {
 }
 
 # Stripe's alternative spellings of the decline cards.
-for _name in [n for n in TEST_CARDS if n.startswith("pm_card_chargeDeclined")]:
-    TEST_CARDS["pm_card_visa_" + _name[len("pm_card_") :]] = TEST_CARDS[_name]
+for _name in [n for n in CARD_BEHAVIOUR if n.startswith("pm_card_chargeDeclined")]:
+    CARD_BEHAVIOUR["pm_card_visa_" + _name[len("pm_card_") :]] = CARD_BEHAVIOUR[_name]
 del _name

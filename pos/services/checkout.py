@@ -19,6 +19,7 @@ from typing import Callable
 from pos.domain.card_amounts import card_problem, part_problem
 from pos.domain.cart import Cart
 from pos.domain.cash import CashError, take_cash
+from pos.domain.errors import PosError
 from pos.domain.money import Money
 from pos.domain.receipt import Receipt
 from pos.domain.tender import TenderKind
@@ -50,7 +51,7 @@ __all__ = [
 log = logging.getLogger(__name__)
 
 
-class CheckoutError(Exception):
+class CheckoutError(PosError):
     """A sale could not be started; the message is for the cashier."""
 
 

@@ -13,15 +13,16 @@ from dataclasses import dataclass
 from typing import Callable, Mapping, Protocol
 
 from pos.domain.api_keys import classify, mask
+from pos.domain.errors import PosError
 
 KEY_ENV = "POS_STRIPE_API_KEY"
 
 
-class KeyStoreUnavailable(Exception):
+class KeyStoreUnavailable(PosError):
     """The OS keyring cannot be used; the message says what is missing and how to fix it."""
 
 
-class KeyRefused(Exception):
+class KeyRefused(PosError):
     """The key was not stored; the message says why, in plain words."""
 
 

@@ -14,6 +14,7 @@ from dataclasses import dataclass, replace
 from typing import Callable, Protocol
 
 from pos.domain.cart import Cart
+from pos.domain.errors import PosError
 from pos.domain.money import Money
 
 from .gateway import GatewayError, Location, NotAuthorized, Reader, RequestRejected
@@ -24,18 +25,6 @@ from .states import ReaderActionStatus
 log = logging.getLogger(__name__)
 
 SIMULATED_CODE = "simulated-wpe"
-# Stripe's test card-present numbers the "Simulate card" panel offers (the sandbox knows them all).
-TEST_CARDS: tuple[tuple[str, str], ...] = (
-    ("Visa — approved", "4242424242424242"),
-    ("Mastercard — approved", "5555555555554444"),
-    ("Amex — approved", "378282246310005"),
-    ("Visa with PIN — approved", "4001007020000002"),
-    ("Declined", "4000000000000002"),
-    ("Declined: insufficient funds", "4000000000009995"),
-    ("Declined: lost card", "4000000000009987"),
-    ("Declined: expired card", "4000000000000069"),
-    ("Processing error", "4000000000000119"),
-)
 
 
 class ReaderGateway(Protocol):
@@ -48,7 +37,7 @@ class ReaderGateway(Protocol):
     def present_card(self, reader_id: str, card_number: str, tip: int = 0) -> Reader: ...
 
 
-class ReaderError(Exception):
+class ReaderError(PosError):
     """Setting up or reaching the reader failed; the message is for the shop owner or cashier."""
 
 

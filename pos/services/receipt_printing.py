@@ -12,6 +12,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Callable, Protocol
 
+from pos.domain.errors import PosError
 from pos.domain.printer_setup import PrinterSetup
 from pos.domain.receipt import Receipt, render_text
 from pos.domain.refunds import RefundReceipt, render_refund_text
@@ -20,7 +21,7 @@ from pos.domain.refunds import RefundReceipt, render_refund_text
 PAPER_COLUMNS = 42
 
 
-class PrinterError(Exception):
+class PrinterError(PosError):
     """The printer could not be reached or refused the job; the message is for the cashier."""
 
 

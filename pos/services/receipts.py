@@ -10,9 +10,11 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any, Callable, Iterator, Protocol
 
+from pos.domain.errors import PosError
 from pos.domain.money import Money
 from pos.domain.receipt import Receipt
 from pos.domain.refunds import RefundReceipt
+from pos.domain.tender import TenderKind
 
 from .refund_journal import RefundJournal
 from .states import RefundState
@@ -38,8 +40,14 @@ EXPORT_COLUMNS = (
     "change_minor",
     "rounding_minor",  # cash_minor + card_minor = total_minor + rounding_minor
     "cashier",  # who sold it ("" when the shop has no cashiers)
+    "gift_card_minor",  # paid by gift card (issue 24): from the receipt's tenders, as the next one
+    "store_credit_minor",
 )
-# The JSON export also lists each receipt's tenders: type, amount_minor, payment_intent, card_last4.
+# The kinds with a column of their own in the export that the receipt row does not store: summed
+# from the receipt's tenders of that kind (cash_minor and card_minor are stored, each from its own kind).
+TENDER_COLUMNS = {"gift_card_minor": TenderKind.GIFT_CARD, "store_credit_minor": TenderKind.STORE_CREDIT}
+# The JSON export also lists each receipt's tenders: type (a TenderKind: cash, card, card_present,
+# gift_card, store_credit), amount_minor, payment_intent, card_last4.
 
 
 @dataclass(frozen=True)
@@ -75,7 +83,7 @@ class ReceiptQuery:
     date_to: date | None = None  # inclusive
 
 
-class QueryError(ValueError):
+class QueryError(PosError, ValueError):
     pass
 
 

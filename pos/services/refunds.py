@@ -36,6 +36,7 @@ from .requests import CreateRefund, RefundReason
 from .returns import Returns
 from .store_credit import StoreCreditLedger
 from .sales import StorageError
+from .tenders import RefundRoute, strategy
 
 __all__ = ["CashOwed", "ClaimAnswer", "RefundClaims", "RefundFailed", "Refunded", "Refunds"]
 
@@ -137,7 +138,7 @@ class Refunds:
             for part, tax_part in zip(plan, taxes, strict=True):
                 request = CreateRefund(
                     basis.intent_of(part.tender_id)
-                    if part.given_as is TenderKind.CARD and part.tender_id is not None
+                    if strategy(part.given_as).refund is RefundRoute.STRIPE and part.tender_id is not None
                     else "",
                     Money(part.amount_minor, basis.currency),
                     reason,

@@ -22,6 +22,7 @@ from typing import Protocol
 
 from pos.domain.cart import Totals
 from pos.domain.cash import CashPayment
+from pos.domain.errors import PosError
 from pos.domain.money import Money
 from pos.domain.receipt import Receipt
 from pos.domain.tender import Tender
@@ -32,11 +33,11 @@ from .requests import CreateIntent, PaymentRequest
 from .states import AttemptState, SaleState
 
 
-class StorageError(Exception):
+class StorageError(PosError):
     """The journal could not read or write; the message is in the cashier's words."""
 
 
-class SaleChanged(Exception):
+class SaleChanged(PosError):
     """A tender the sale cannot take as it stands now (paid meanwhile, another part open); for the cashier."""
 
 

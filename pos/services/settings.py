@@ -8,6 +8,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from pos.domain import cash
 from pos.domain import currency as currencies
+from pos.domain.errors import PosError
 from pos.domain.printer_setup import PrinterKind, PrinterSetup, PrinterSetupError
 from pos.domain.text import TextError, check_text, first_invisible
 
@@ -40,7 +41,7 @@ class StoreSettings:
             return PrinterSetup()
 
 
-class SettingsError(ValueError):
+class SettingsError(PosError, ValueError):
     pass
 
 

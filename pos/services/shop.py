@@ -16,6 +16,7 @@ from datetime import date, datetime, timezone, tzinfo
 from typing import Callable, Protocol
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
+from pos.domain.errors import PosError
 from pos.domain.report import DayReport
 
 from .receipts import Criterion, ReceiptQuery, ReceiptSummary, criterion
@@ -25,11 +26,11 @@ RETRY_FIRST_S, RETRY_MAX_S = 5.0, 300.0  # and the backoff while it does not
 SEARCH_LIMIT = 200  # rows of a shop-wide search (newest first); narrow the search for older ones
 
 
-class ShopUnreachable(Exception):
+class ShopUnreachable(PosError):
     """The shop database cannot be reached now (network, server down); the till keeps selling."""
 
 
-class ShopRefused(Exception):
+class ShopRefused(PosError):
     """The shop database answered but will not take this till as it is; the message says what to do."""
 
 

@@ -21,14 +21,14 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from pos.domain.errors import PosError
 from pos.domain.redaction import redact
 from pos.domain.money import Money
 from pos.services.settlement import settle_unfinished
 from pos.domain.tender import TenderKind
 from pos.services.checkout import CheckoutError, Failed, Paid, VoidResult
-from pos.services.sales import StorageError
 from pos.domain.staff import Permission
-from pos.services.staff import Grant, StaffError, VoidKind
+from pos.services.staff import Grant, VoidKind
 from pos.services.receipt_printing import Printed, PrintResult
 
 from .cart_panel import CartPanel
@@ -342,7 +342,7 @@ class MainWindow(QMainWindow):
                 return
             try:
                 self.session.staff.record_void(kind, amount, reason, self.till.sale_id, approved_by)
-            except (StaffError, StorageError) as exc:
+            except PosError as exc:
                 self.say(str(exc), error=True)
                 return
             go()
@@ -620,7 +620,7 @@ class MainWindow(QMainWindow):
                         "sale voided: paid parts given back",
                         approved_by=dialog.void_approved_by,
                     )
-                except (StaffError, StorageError) as exc:
+                except PosError as exc:
                     self.say(f"{result.message} (The void could not be recorded: {exc})", error=True)
         elif result is not None:
             self.say(getattr(result, "message", ""), error=True)

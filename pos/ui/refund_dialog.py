@@ -24,6 +24,7 @@ from PySide6.QtWidgets import (
     QVBoxLayout,
 )
 
+from pos.domain.errors import PosError
 from pos.domain.money import Money, MoneyError
 from pos.domain.refunds import RefundError, RefundPart, RefundReceipt, lines_amount, plan_refund, render_refund_text
 from pos.domain.tender import TenderKind
@@ -180,7 +181,7 @@ class RefundDialog(QDialog):
             if self.by_lines.isChecked():
                 return lines_amount(list(self.basis.lines), self.chosen_lines(), self.basis.currency)
             return Money.parse(self.amount.text(), self.basis.currency).minor
-        except (RefundError, MoneyError):
+        except PosError:
             return None
 
     def plan(self) -> list[RefundPart]:

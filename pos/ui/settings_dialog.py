@@ -24,11 +24,10 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from pos.services.sales import StorageError
-from pos.services.settings import SettingsError
 from pos.services.shop import ShopRefused
 from pos.domain import tax
 from pos.domain.cash import ROUNDING_CHOICES
+from pos.domain.errors import PosError
 from pos.domain.printer_setup import PrinterKind, PrinterSetup, PrinterSetupError
 from pos.domain.redaction import redact
 from pos.services.keys import KeyRefused, KeyState
@@ -343,7 +342,7 @@ class SettingsDialog(QDialog):
     def _save_settings(self, new, note: str = "") -> None:
         try:
             self.context.store_settings.save(new)
-        except (SettingsError, StorageError) as exc:
+        except PosError as exc:
             self.currency.setText(self.context.settings.currency)
             return self._say_settings(str(exc), error=True)
         self.window_.apply_settings()
@@ -397,7 +396,7 @@ class SettingsDialog(QDialog):
     def _tipping_toggled(self, offered: bool) -> None:
         try:
             self.context.readers.set_tipping(offered)
-        except (ReaderError, StorageError) as exc:
+        except PosError as exc:
             return self._reader_failed(exc)
         show_message(
             self.reader_message,

@@ -14,6 +14,7 @@ from pos.domain.catalog import Product
 from pos.domain.money import Money
 from pos.services.checkout import Paid
 from pos.services.refunds import Refunded
+from tests.helpers.layouts import as_numbered_layout
 from tests.cli.test_cli import pos
 
 
@@ -69,8 +70,8 @@ def test_refunds_made_before_the_tax_was_kept_get_their_share_when_the_data_is_u
     conn = sqlite3.connect(data / "pos.sqlite3")
     with conn:  # as a till of layout 3 left it: refunds without their tax
         conn.execute("ALTER TABLE refunds DROP COLUMN tax_minor")
-        conn.execute("PRAGMA user_version = 3")
     conn.close()
+    as_numbered_layout(data / "pos.sqlite3", 3)
     context = build_context(data, stripe_base_url=sandbox.url, api_key=api_key)
     try:
         x = context.reports.x_report()

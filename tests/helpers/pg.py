@@ -122,9 +122,24 @@ class PgServer:
                 "hostssl all all ::1/128 scram-sha-256\n"
             )
         self.pgpass = self.root / "pgpass"  # the tills' password file, as libpq reads it
-        self.pgpass.write_text(f"127.0.0.1:{self.port}:*:postgres:{PASSWORD}\n")
-        os.chmod(self.pgpass, 0o600)
-        self.start()
+        self._first_start()
+
+    def _first_start(self) -> None:
+        """Start on a free port. The port is found free, then closed, then bound by the server: under
+        pytest-xdist another worker's sandbox or cluster can take it in between, so a port found taken
+        is traded for another (only now: a restart keeps its port, the URL the tills were given)."""
+        for _ in range(5):
+            self.pgpass.write_text(f"127.0.0.1:{self.port}:*:postgres:{PASSWORD}\n")
+            os.chmod(self.pgpass, 0o600)
+            try:
+                return self.start()
+            except subprocess.CalledProcessError:
+                log = self.root / "log"
+                if "already in use" not in (log.read_text(errors="replace") if log.exists() else ""):
+                    raise
+                log.unlink()
+                self.port = _free_port()
+        raise RuntimeError("no free port for the test PostgreSQL after 5 tries")
 
     def _run(self, tool: str, *args: str) -> None:
         subprocess.run([*self._as, str(self.bin / tool), *args], check=True, capture_output=True, cwd=self.root)

@@ -20,6 +20,7 @@ from pos.domain.catalog import Product
 from pos.domain.money import Money
 from pos.domain.refunds import render_refund_text
 from pos.services.refunds import Refunded, RefundFailed, Refunds
+from tests.helpers.layouts import as_numbered_layout
 from tests.invariants import check_invariants
 from tests.services.conftest import Shop
 
@@ -126,8 +127,8 @@ def test_an_older_layout_gets_the_refund_rounding_column_and_its_refunds_still_v
     conn = sqlite3.connect(data / "pos.sqlite3")
     with conn:  # as a till of that layout left it (10: before the audit baseline, 11: after it)
         conn.execute("ALTER TABLE refunds DROP COLUMN rounding_minor")
-        conn.execute(f"PRAGMA user_version = {layout}")
     conn.close()
+    as_numbered_layout(data / "pos.sqlite3", layout)
     engine = open_engine(data)
     try:
         basis = SqlRefunds(engine, SettingsRepo(engine)).basis(receipt_id)

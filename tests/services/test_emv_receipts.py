@@ -14,6 +14,7 @@ from pos.domain.printer_setup import PrinterSetup
 from pos.domain.receipt import render_text
 from pos.services.checkout import Paid
 from pos.services.receipt_printing import Printed, Printing
+from tests.helpers.layouts import as_numbered_layout
 from tests.helpers.escpos_double import PrinterDouble
 from tests.invariants import check_invariants
 
@@ -87,8 +88,8 @@ def test_a_layout_9_database_gets_the_emv_column_and_its_receipts_still_read(tmp
     conn = sqlite3.connect(data / "pos.sqlite3")
     with conn:  # as a till of layout 9 left it
         conn.execute("ALTER TABLE tenders DROP COLUMN card_present")
-        conn.execute("PRAGMA user_version = 9")
     conn.close()
+    as_numbered_layout(data / "pos.sqlite3", 9)
     engine = open_engine(data)
     try:
         repo = ReceiptsRepo(engine)

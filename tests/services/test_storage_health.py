@@ -20,6 +20,7 @@ from pos.adapters.db.schema import SCHEMA_VERSION, StorageUnavailable, open_engi
 from pos.app import build_context
 from pos.services.checkout import Paid
 from pos.launch import open_context
+from tests.helpers.layouts import as_numbered_layout
 
 from .conftest import Shop, sandbox_client
 from .test_storage_faults import tmpfs  # noqa: F401 - the fixture
@@ -102,12 +103,27 @@ def test_a_database_from_a_newer_till_is_refused_untouched(tmp_path, sandbox, ap
     assert hashlib.sha256(db.read_bytes()).hexdigest() == digest
 
 
+def test_a_database_at_a_revision_this_till_does_not_know_is_refused_untouched(tmp_path, sandbox, api_key):
+    """A newer till's layout is an Alembic revision this till has no file for (user_version still 13)."""
+    db = a_shop_with_sales(tmp_path / "data", sandbox, api_key)
+    conn = sqlite3.connect(db)
+    with conn:
+        conn.execute("ALTER TABLE receipts ADD COLUMN loyalty_points INTEGER NOT NULL DEFAULT 7")
+        conn.execute("UPDATE till_schema_version SET version_num = '0099_loyalty_points'")
+    conn.close()
+    digest = hashlib.sha256(db.read_bytes()).hexdigest()
+    assert_refused_everywhere(tmp_path / "data", "written by a newer version of the till", sandbox, api_key)
+    assert hashlib.sha256(db.read_bytes()).hexdigest() == digest
+    with pytest.raises(StorageUnavailable, match=r"\(layout 0099_loyalty_points; this till knows up to \w+\)"):
+        open_engine(tmp_path / "data")
+
+
 def test_a_database_from_an_older_till_is_migrated(tmp_path, sandbox, api_key):
     db = a_shop_with_sales(tmp_path / "data", sandbox, api_key, sales=1)
     conn = sqlite3.connect(db)
-    conn.execute("PRAGMA user_version = 0")  # as every till before the layout was versioned
     conn.commit()
     conn.close()
+    as_numbered_layout(db, 0)  # as every till before the layout was versioned
     open_engine(tmp_path / "data").dispose()
     conn = sqlite3.connect(db)
     assert conn.execute("PRAGMA user_version").fetchone()[0] == SCHEMA_VERSION
@@ -130,8 +146,8 @@ def test_a_layout_4_database_gets_the_discount_columns_and_its_receipts_still_re
             ("receipts", "discount_minor"),
         ):
             conn.execute(f"ALTER TABLE {table} DROP COLUMN {column}")
-        conn.execute("PRAGMA user_version = 4")
     conn.close()
+    as_numbered_layout(db, 4)
     engine = open_engine(tmp_path / "data")
     try:
         repo = ReceiptsRepo(engine)
@@ -156,8 +172,8 @@ def test_a_layout_5_database_gets_the_drawer_columns_on_its_z_reports(tmp_path, 
     with conn:  # as a till of layout 5 left it
         conn.execute("ALTER TABLE z_reports DROP COLUMN last_movement_id")
         conn.execute("ALTER TABLE z_reports DROP COLUMN counted_cash_minor")
-        conn.execute("PRAGMA user_version = 5")
     conn.close()
+    as_numbered_layout(db, 5)
     engine = open_engine(tmp_path / "data")
     try:
         assert ReportsRepo(engine).x_report("T1", "SGD").sales_count == 0  # the Z still closes its sale
@@ -256,9 +272,9 @@ def test_z_reports_from_before_sequence_numbers_are_migrated(tmp_path, sandbox, 
     conn = sqlite3.connect(db)  # as a till of layout 1 left it: no sequence numbers on its Z
     conn.execute("ALTER TABLE z_reports DROP COLUMN last_receipt_no")
     conn.execute("ALTER TABLE z_reports DROP COLUMN last_refund_no")
-    conn.execute("PRAGMA user_version = 1")
     conn.commit()
     conn.close()
+    as_numbered_layout(db, 1)
     engine = open_engine(tmp_path / "data")
     try:
         assert ReportsRepo(engine).x_report("T1", "SGD").sales_count == 0  # the old Z still closes its 2

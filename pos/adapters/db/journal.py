@@ -156,11 +156,12 @@ class SqlJournal:
         state = SaleState.READER_SENT if on_reader else SaleState.CONFIRM_SENT
         with self._write() as conn:
             number = (
-                conn.execute("SELECT max(attempt_no) FROM payments WHERE sale_id = ?", (sale.id,)).fetchone()[0] or 0
+                conn.execute("SELECT max(attempt_no) FROM card_attempts WHERE sale_id = ?", (sale.id,)).fetchone()[0]
+                or 0
             ) + 1
             key = (sales.reader_key if on_reader else sales.confirm_key)(sale.sale_key, number)
             attempt_id = conn.execute(
-                "INSERT INTO payments (sale_id, attempt_no, payment_method, idempotency_key, params, state,"
+                "INSERT INTO card_attempts (sale_id, attempt_no, payment_method, idempotency_key, params, state,"
                 " created_at, updated_at) VALUES (?,?,?,?,?,?,?,?)",
                 (sale.id, number, method, key, encoded, AttemptState.SENT, stamp, stamp),
             ).lastrowid
@@ -178,7 +179,7 @@ class SqlJournal:
         """The attempt whose answer never came back, if any."""
         with self._connection() as conn:
             row = conn.execute(
-                "SELECT * FROM payments WHERE sale_id = ? AND state = ? ORDER BY attempt_no DESC LIMIT 1",
+                "SELECT * FROM card_attempts WHERE sale_id = ? AND state = ? ORDER BY attempt_no DESC LIMIT 1",
                 (sale_id, AttemptState.SENT),
             ).fetchone()
         return _attempt(row) if row else None
@@ -195,9 +196,9 @@ class SqlJournal:
         """An attempt's answer that did not finish the sale (declined, needs action, failed)."""
         stamp = now_iso()
         with self._write() as conn:
-            sale_id = conn.execute("SELECT sale_id FROM payments WHERE id = ?", (attempt_id,)).fetchone()[0]
+            sale_id = conn.execute("SELECT sale_id FROM card_attempts WHERE id = ?", (attempt_id,)).fetchone()[0]
             conn.execute(
-                "UPDATE payments SET state = ?, decline_code = ?, message = ?, charge_id = ?, updated_at = ?"
+                "UPDATE card_attempts SET state = ?, decline_code = ?, message = ?, charge_id = ?, updated_at = ?"
                 " WHERE id = ?",
                 (state, decline_code, message, charge_id, stamp, attempt_id),
             )
@@ -234,7 +235,7 @@ class SqlJournal:
     def _card_paid(conn, sale, intent: Intent, stamp: str) -> None:
         """The confirm that went through, and the sale (or card part) it paid, marked paid."""
         conn.execute(
-            "UPDATE payments SET state = ?, charge_id = ?, card_brand = ?, card_last4 = ?,"
+            "UPDATE card_attempts SET state = ?, charge_id = ?, card_brand = ?, card_last4 = ?,"
             " updated_at = ? WHERE sale_id = ? AND state = ?",
             (
                 AttemptState.SUCCEEDED,
@@ -520,7 +521,7 @@ class SqlJournal:
                 (state, note, stamp, sale_id, *UNFINISHED),
             )
             conn.execute(
-                "UPDATE payments SET state = ?, message = ?, updated_at = ? WHERE sale_id = ? AND state = ?",
+                "UPDATE card_attempts SET state = ?, message = ?, updated_at = ? WHERE sale_id = ? AND state = ?",
                 (AttemptState.FAILED, note, stamp, sale_id, AttemptState.SENT),
             )
 

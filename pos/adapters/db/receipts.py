@@ -11,8 +11,8 @@ from sqlalchemy.engine import Engine
 from pos.domain.cart import LineTotals
 from pos.domain.money import Money
 from pos.domain.receipt import Receipt
-from pos.domain.tender import CardPresentReceipt, Tender, TenderKind
-from pos.services.receipts import EXPORT_COLUMNS, PAGE, ReceiptQuery, ReceiptSummary, criterion
+from pos.domain.tender import CardPresentReceipt, Tender, TenderKind, tender_type
+from pos.services.receipts import EXPORT_COLUMNS, PAGE, TENDER_COLUMNS, ReceiptQuery, ReceiptSummary, criterion
 
 from . import raw
 from .raw import parse_iso
@@ -217,22 +217,30 @@ class ReceiptsRepo:
         """Every receipt, oldest first, with its tenders, streamed so a million receipts do not fill memory."""
         with raw.connection(self._engine) as conn:
             cursor = conn.execute(
-                f"SELECT sale_id, {', '.join(EXPORT_COLUMNS)} FROM receipts ORDER BY till_id, receipt_no"
+                f"SELECT sale_id, {', '.join(c for c in EXPORT_COLUMNS if c not in TENDER_COLUMNS)} FROM receipts"
+                " ORDER BY till_id, receipt_no"
             )
             while True:
                 rows = cursor.fetchmany(1000)
                 if not rows:
                     return
                 tenders: dict[int, list[dict]] = {}
-                for sale_id, kind, amount, intent, last4 in conn.execute(
-                    "SELECT sale_id, kind, amount_minor, payment_intent, card_last4 FROM tenders WHERE state = 'paid'"
-                    f" AND sale_id IN ({','.join('?' * len(rows))}) ORDER BY sale_id, part_no",
+                for sale_id, kind, present, amount, intent, last4 in conn.execute(
+                    "SELECT sale_id, kind, card_present, amount_minor, payment_intent, card_last4 FROM tenders"
+                    f" WHERE state = 'paid' AND sale_id IN ({','.join('?' * len(rows))}) ORDER BY sale_id, part_no",
                     [row["sale_id"] for row in rows],
                 ):
                     tenders.setdefault(sale_id, []).append(
-                        {"type": kind, "amount_minor": amount, "payment_intent": intent, "card_last4": last4}
+                        {
+                            "type": tender_type(kind, present).value,
+                            "amount_minor": amount,
+                            "payment_intent": intent,
+                            "card_last4": last4,
+                        }
                     )
                 for row in rows:
                     record = dict(row)
                     record["tenders"] = tenders.get(record.pop("sale_id"), [])
+                    for column, kind in TENDER_COLUMNS.items():
+                        record[column] = sum(t["amount_minor"] for t in record["tenders"] if t["type"] == kind)
                     yield record

@@ -16,12 +16,57 @@ from zoneinfo import ZoneInfo
 
 from sqlalchemy.engine import Engine
 
-from pos.domain.report import DayReport
+from pos.domain.report import DayReport, tender_rows
+from pos.domain.tender import TenderKind
 
 from . import audit, raw
 from .raw import now_iso, parse_iso
 from .receipts import local_day_bounds, store_zone
 from .returns import next_refund_no
+
+
+def tender_type_sql(kind: str, card_present: str) -> str:
+    """domain/tender.tender_type in SQL, over the columns named: the kind a stored tender (or a
+    refund given back to it) is reported as; a `card` row with a reader's EMV fields is card_present."""
+    return (
+        f"CASE WHEN {kind} = '{TenderKind.CARD}' AND coalesce({card_present}, '') != '' "
+        f"THEN '{TenderKind.CARD_PRESENT}' ELSE {kind} END"
+    )
+
+
+def by_tender(
+    sales: list[tuple[str, int, int]], refunds: list[tuple[str, int]]
+) -> tuple[tuple[str, int, int, int], ...]:
+    """DayReport.by_tender from (kind, parts, sales) and (kind, refunds) rows."""
+    figures: dict[str, tuple[int, int, int]] = {}
+    for kind, n, minor in sales:
+        figures[kind] = (n, minor, figures.get(kind, (0, 0, 0))[2])
+    for kind, minor in refunds:
+        n, sold, _refunded = figures.get(kind, (0, 0, 0))
+        figures[kind] = (n, sold, minor)
+    return tender_rows(figures)
+
+
+def tender_sums(tenders: tuple[tuple[str, int, int, int], ...]) -> dict[str, int]:
+    """The report's cash and card lines, each from its own kinds' rows (a reader's card is a card):
+    nothing is worked out as "the rest", so a gift card or store credit is never booked as card."""
+    sales = {kind: minor for kind, _n, minor, _r in tenders}
+    refunds = {kind: minor for kind, _n, _s, minor in tenders}
+    cards = (TenderKind.CARD, TenderKind.CARD_PRESENT)
+    return {
+        "cash_sales_minor": sales.get(TenderKind.CASH, 0),
+        "card_sales_minor": sum(sales.get(kind, 0) for kind in cards),
+        "cash_refunds_minor": refunds.get(TenderKind.CASH, 0),
+        "card_refunds_minor": sum(refunds.get(kind, 0) for kind in cards),
+    }
+
+
+def _summed(rows) -> list[tuple[str, int]]:
+    """(kind, minor) rows with a kind more than once (refunds and unverified returns) added up."""
+    out: dict[str, int] = {}
+    for kind, minor in rows:
+        out[kind] = out.get(kind, 0) + minor
+    return list(out.items())
 
 
 @dataclass(frozen=True)
@@ -78,11 +123,16 @@ class ReportsRepo:
             f"max(created_at), min(receipt_no), max(receipt_no) FROM receipts WHERE {where}",
             args,
         ).fetchone()
-        cash, card, change, rounding = conn.execute(
-            "SELECT coalesce(sum(cash_minor), 0), coalesce(sum(card_minor), 0), coalesce(sum(change_minor), 0), "
-            f"coalesce(sum(rounding_minor), 0) FROM receipts WHERE {where}",
+        change, rounding = conn.execute(
+            f"SELECT coalesce(sum(change_minor), 0), coalesce(sum(rounding_minor), 0) FROM receipts WHERE {where}",
             args,
         ).fetchone()
+        # By tender: every kind from its own rows (the parts that paid the covered sales).
+        tender_sales = conn.execute(
+            f"SELECT {tender_type_sql('kind', 'card_present')}, count(*), sum(amount_minor) FROM tenders "
+            f"WHERE state = 'paid' AND sale_id IN (SELECT sale_id FROM receipts WHERE {where}) GROUP BY 1",
+            args,
+        ).fetchall()
         by_cashier = conn.execute(
             f"SELECT cashier, count(*), coalesce(sum(total_minor), 0) FROM receipts WHERE {where} "
             "GROUP BY cashier ORDER BY cashier",
@@ -96,26 +146,36 @@ class ReportsRepo:
             args,
         ).fetchone()
         refund_where, refund_args = span.refunds
-        refunds_count, refunds, tax_refunded, refund_first_at, refund_last_at, card_refunds, refund_rounding = (
-            conn.execute(
-                "SELECT count(*), coalesce(sum(amount_minor), 0), coalesce(sum(tax_minor), 0), min(updated_at), "
-                "max(updated_at), coalesce(sum(CASE WHEN tender_kind = 'card' THEN amount_minor END), 0), "
-                f"coalesce(sum(rounding_minor), 0) FROM refunds WHERE {refund_where}",
+        refunds_count, refunds, tax_refunded, refund_first_at, refund_last_at, refund_rounding = conn.execute(
+            "SELECT count(*), coalesce(sum(amount_minor), 0), coalesce(sum(tax_minor), 0), min(updated_at), "
+            f"max(updated_at), coalesce(sum(rounding_minor), 0) FROM refunds WHERE {refund_where}",
+            refund_args,
+        ).fetchone()
+        # What went back to each kind, from the refund's own kind (how it was given back; a card
+        # refund of a reader payment is card_present): cash with its rounding, as it left the drawer.
+        tender_refunds = conn.execute(
+            f"SELECT {tender_type_sql('f.tender_kind', 'x.card_present')}, sum(f.amount_minor + f.rounding_minor)"
+            f" FROM (SELECT * FROM refunds WHERE {refund_where}) f LEFT JOIN tenders x ON x.id = f.tender_id"
+            " GROUP BY 1",
+            refund_args,
+        ).fetchall()
+        # Goods back without a receipt: refunds of goods in the same numbering, by how they were given
+        # back (cash or store credit), and counted again apart as unverified.
+        unverified_count, unverified, unverified_first_at, unverified_last_at = conn.execute(
+            "SELECT count(*), coalesce(sum(amount_minor), 0), min(updated_at), max(updated_at) "
+            f"FROM unverified_returns WHERE {refund_where}",
+            refund_args,
+        ).fetchone()
+        tender_refunds = (
+            tender_refunds
+            + conn.execute(
+                "SELECT tender_kind, sum(amount_minor + rounding_minor) "
+                f"FROM unverified_returns WHERE {refund_where} GROUP BY 1",
                 refund_args,
-            ).fetchone()
+            ).fetchall()
         )
-        # Given as store credit: no money left the till (a code did), so neither cash nor card.
-        (credit_refunds,) = conn.execute(
-            f"SELECT coalesce(sum(amount_minor), 0) FROM refunds WHERE tender_kind = 'store_credit' AND {refund_where}",
-            refund_args,
-        ).fetchone()
-        # Goods back without a receipt: refunds of goods in the same numbering, marked unverified.
-        unverified_count, unverified, unverified_credit, unverified_first_at, unverified_last_at = conn.execute(
-            "SELECT count(*), coalesce(sum(amount_minor), 0), "
-            "coalesce(sum(CASE WHEN tender_kind = 'store_credit' THEN amount_minor END), 0), min(updated_at), "
-            f"max(updated_at) FROM unverified_returns WHERE {refund_where}",
-            refund_args,
-        ).fetchone()
+        tenders = by_tender([tuple(r) for r in tender_sales], _summed(tender_refunds))
+        sums = tender_sums(tenders)
         movements = dict(
             conn.execute(
                 f"SELECT kind, sum(amount_minor) FROM drawer_movements WHERE {span.movements[0]} GROUP BY kind",
@@ -166,20 +226,15 @@ class ReportsRepo:
             tax_minor=tax_total,
             tax_refunded_minor=tax_refunded,
             discounts_minor=discounts,
-            cash_sales_minor=cash,
-            card_sales_minor=card,
             change_minor=change,
             # Cash refunds hand back their amount plus its cash rounding; the rounding line is the
             # sales' less the refunds' (a sale paid 4.55 for 4.53, refunded 4.55 in cash: 0 in all).
             rounding_minor=rounding - refund_rounding,
-            cash_refunds_minor=refunds
-            - card_refunds
-            - credit_refunds
-            + refund_rounding
-            + unverified
-            - unverified_credit,
-            card_refunds_minor=card_refunds,
-            store_credit_refunds_minor=credit_refunds + unverified_credit,
+            by_tender=tenders,
+            cash_sales_minor=sums["cash_sales_minor"],
+            card_sales_minor=sums["card_sales_minor"],
+            cash_refunds_minor=sums["cash_refunds_minor"],
+            card_refunds_minor=sums["card_refunds_minor"],
             unverified_returns_count=unverified_count,
             unverified_returns_minor=unverified,
             tips_minor=tips,
@@ -283,4 +338,4 @@ class ReportsRepo:
         return replace(report, audit_head=event.hash)
 
 
-__all__ = ["ReportsRepo"]
+__all__ = ["ReportsRepo", "by_tender", "tender_sums", "tender_type_sql"]

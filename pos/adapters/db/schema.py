@@ -8,11 +8,10 @@ start with BEGIN IMMEDIATE so two writers never deadlock on a lock upgrade.
 from __future__ import annotations
 
 import os
-import re
-import sqlite3
+from dataclasses import dataclass
 from pathlib import Path
 
-from sqlalchemy import Index, UniqueConstraint, event, text
+from sqlalchemy import Index, UniqueConstraint, event
 from sqlalchemy.engine import Engine
 from sqlalchemy.exc import DBAPIError, OperationalError
 from sqlmodel import Field, SQLModel, create_engine
@@ -90,10 +89,10 @@ class SaleLineRow(SQLModel, table=True):
     discount_reason: str | None = None
 
 
-class PaymentRow(SQLModel, table=True):
+class CardAttemptRow(SQLModel, table=True):
     """One confirm attempt of a sale's PaymentIntent, recorded before it is sent."""
 
-    __tablename__ = "payments"
+    __tablename__ = "card_attempts"
     __table_args__ = (UniqueConstraint("sale_id", "attempt_no"),)
     id: int | None = Field(default=None, primary_key=True)
     sale_id: int = Field(foreign_key="sales.id", index=True)
@@ -116,6 +115,9 @@ class ReceiptRow(SQLModel, table=True):
     __table_args__ = (
         UniqueConstraint("till_id", "receipt_no"),
         Index("ix_receipts_created_at", "created_at"),
+        Index("ix_receipts_total_minor", "total_minor"),
+        Index("ix_receipts_receipt_no", "receipt_no"),
+        Index("ix_receipts_till_created", "till_id", "created_at"),
     )
     id: int | None = Field(default=None, primary_key=True)
     till_id: str
@@ -174,7 +176,10 @@ class RefundRow(SQLModel, table=True):
     """One refund in the refund journal: recorded before Stripe is asked, numbered when it succeeds."""
 
     __tablename__ = "refunds"
-    __table_args__ = (UniqueConstraint("till_id", "refund_no"),)
+    __table_args__ = (
+        UniqueConstraint("till_id", "refund_no"),
+        Index("ix_refunds_till_updated", "till_id", "updated_at"),
+    )
     id: int | None = Field(default=None, primary_key=True)
     refund_key: str = Field(unique=True)
     receipt_id: int = Field(foreign_key="receipts.id", index=True)
@@ -357,164 +362,81 @@ class ShopOutboxRow(SQLModel, table=True):
     at: str
 
 
-# Full-text search over product names and SKUs, kept in step by triggers; and indexes added
-# after a table first shipped (create_all does not add indexes to existing tables).
-_FTS = [
-    """CREATE VIRTUAL TABLE IF NOT EXISTS products_fts USING fts5(
-           name, sku, category, content='products', content_rowid='id',
-           tokenize="unicode61 remove_diacritics 2", prefix='1 2 3')""",
-    """CREATE TRIGGER IF NOT EXISTS products_ai AFTER INSERT ON products BEGIN
-           INSERT INTO products_fts(rowid, name, sku, category) VALUES (new.id, new.name, new.sku, new.category);
-       END""",
-    """CREATE TRIGGER IF NOT EXISTS products_ad AFTER DELETE ON products BEGIN
-           INSERT INTO products_fts(products_fts, rowid, name, sku, category)
-           VALUES ('delete', old.id, old.name, old.sku, old.category);
-       END""",
-    """CREATE TRIGGER IF NOT EXISTS products_au AFTER UPDATE ON products BEGIN
-           INSERT INTO products_fts(products_fts, rowid, name, sku, category)
-           VALUES ('delete', old.id, old.name, old.sku, old.category);
-           INSERT INTO products_fts(rowid, name, sku, category) VALUES (new.id, new.name, new.sku, new.category);
-       END""",
-    "CREATE INDEX IF NOT EXISTS ix_receipts_total_minor ON receipts (total_minor)",
-    "CREATE INDEX IF NOT EXISTS ix_receipts_receipt_no ON receipts (receipt_no)",
-    "CREATE INDEX IF NOT EXISTS ix_receipts_till_created ON receipts (till_id, created_at)",
-    "CREATE INDEX IF NOT EXISTS ix_refunds_till_updated ON refunds (till_id, updated_at)",
-]
+class GiftCardRow(SQLModel, table=True):
+    """A gift card or store credit held by this till alone (a till with no shop database); its balance
+    is the sum of its entries (domain/giftcards.py), never a column."""
+
+    __tablename__ = "gift_cards"
+    id: int | None = Field(default=None, primary_key=True)
+    code: str = Field(unique=True)  # 16 characters, the last a check character
+    purpose: str  # gift_card, store_credit (domain Purpose)
+    currency: str
+    issued_at: str
+
+
+class GiftCardEntryRow(SQLModel, table=True):
+    """One move of a till card's balance: issue, reload, redeem, refund to card, expire (or a
+    redemption key given up). Written once, with its audit event, in the same transaction."""
+
+    __tablename__ = "gift_card_entries"
+    id: int | None = Field(default=None, primary_key=True)
+    card_id: int = Field(foreign_key="gift_cards.id", index=True)
+    kind: str  # domain EntryKind
+    amount_minor: int  # zero or more; the kind says which way
+    entry_key: str = Field(unique=True)  # the same step twice writes once
+    at: str
+    note: str = ""
+
 
 DB_FILE = "pos.sqlite3"
-# The database layout this till writes (PRAGMA user_version). A database from a newer till is
-# refused rather than half-understood; an older one is migrated.
-SCHEMA_VERSION = 12
+# The till's layout is Alembic's (migrations/, version table till_schema_version). Before Alembic it
+# was numbered in PRAGMA user_version, 1 to 12; revision 0001 brings any of those up. Every file
+# Alembic holds says 13 there, so a till from before Alembic (which knew up to 12) refuses it rather
+# than half-understands it, and a number above 13 is a newer till's.
+LAST_NUMBERED_LAYOUT = 12
+SCHEMA_VERSION = 13
 # The first layout whose audit trail covers every table that holds money, stock prices, settings or
 # roles, and keeps a head file that must be there (adapters/db/audit.py).
 AUDIT_LAYOUT = 11
-# Cash refunds keep their cash rounding (refunds.rounding_minor).
-REFUND_ROUNDING_LAYOUT = 12
+MIGRATIONS = Path(__file__).parent / "migrations"
+VERSION_TABLE = "till_schema_version"
 _SQLITE_HEADER = b"SQLite format 3\x00"
 
 
-def _columns(conn, table: str) -> set[str]:
-    return {row[1] for row in conn.exec_driver_sql(f"PRAGMA table_info({table})").fetchall()}
+@dataclass(frozen=True)
+class Layout:
+    """What a file says of its layout: the old number (0: none, or a new file) and Alembic's revision."""
+
+    number: int
+    revision: str | None
 
 
-def _migrate(conn, version: int) -> None:
-    """Bring a database from an older till up to SCHEMA_VERSION, in the same transaction."""
-    if version < 2 and "last_receipt_no" not in _columns(conn, "z_reports"):
-        # Z reports close periods by sequence number; earlier ones are given theirs from the
-        # timestamps they were closed with (the best the old records can say).
-        conn.exec_driver_sql("ALTER TABLE z_reports ADD COLUMN last_receipt_no INTEGER NOT NULL DEFAULT 0")
-        conn.exec_driver_sql("ALTER TABLE z_reports ADD COLUMN last_refund_no INTEGER NOT NULL DEFAULT 0")
-        conn.exec_driver_sql(
-            "UPDATE z_reports SET last_receipt_no = (SELECT coalesce(max(receipt_no), 0) FROM receipts r "
-            "WHERE r.till_id = z_reports.till_id AND r.created_at <= z_reports.period_end), "
-            "last_refund_no = (SELECT coalesce(max(refund_no), 0) FROM refunds f WHERE f.till_id = z_reports.till_id "
-            "AND f.state = 'succeeded' AND f.updated_at <= z_reports.period_end)"
-        )
-    if version < 3 and "store_name" not in _columns(conn, "receipts"):
-        for column in ("store_name", "store_address", "receipt_footer"):
-            conn.exec_driver_sql(f"ALTER TABLE receipts ADD COLUMN {column} TEXT")
-    if version < 4 and "tax_minor" not in _columns(conn, "refunds"):
-        # Refunds carry the tax they give back (reports show net tax). Earlier refunds are given
-        # their receipt's tax in proportion to the amount, rounded half up to the minor unit.
-        conn.exec_driver_sql("ALTER TABLE refunds ADD COLUMN tax_minor INTEGER NOT NULL DEFAULT 0")
-        conn.exec_driver_sql(
-            "UPDATE refunds SET tax_minor = (SELECT CASE WHEN r.total_minor > 0 THEN "
-            "(2 * r.tax_minor * refunds.amount_minor + r.total_minor) / (2 * r.total_minor) ELSE 0 END "
-            "FROM receipts r WHERE r.id = refunds.receipt_id)"
-        )
-    if version < 5 and "discount_minor" not in _columns(conn, "receipts"):
-        # Discounts: every sale before them had none.
-        for table, column in (
-            ("sales", "cart_discount_minor INTEGER NOT NULL DEFAULT 0"),
-            ("sales", "cart_discount_reason TEXT"),
-            ("sale_lines", "line_discount_minor INTEGER NOT NULL DEFAULT 0"),
-            ("sale_lines", "cart_share_minor INTEGER NOT NULL DEFAULT 0"),
-            ("sale_lines", "discount_reason TEXT"),
-            ("receipts", "discount_minor INTEGER NOT NULL DEFAULT 0"),
-        ):
-            conn.exec_driver_sql(f"ALTER TABLE {table} ADD COLUMN {column}")
-    if version < 6 and "last_movement_id" not in _columns(conn, "z_reports"):
-        # The drawer's day: Z reports close drawer movements by id and keep the counted cash.
-        conn.exec_driver_sql("ALTER TABLE z_reports ADD COLUMN last_movement_id INTEGER NOT NULL DEFAULT 0")
-        conn.exec_driver_sql("ALTER TABLE z_reports ADD COLUMN counted_cash_minor INTEGER")
-    if version < 7 and "cash_minor" not in _columns(conn, "receipts"):
-        _migrate_to_tenders(conn)
-    if version < 8:
-        # Who did it: every record that moves money, opens the drawer or closes the day names the
-        # cashier signed in ("" before cashiers existed); the Z keeps the audit trail's head.
-        for table in ("receipts", "refunds", "drawer_openings", "drawer_movements", "z_reports"):
-            if "cashier" not in _columns(conn, table):
-                conn.exec_driver_sql(f"ALTER TABLE {table} ADD COLUMN cashier VARCHAR NOT NULL DEFAULT ''")
-        if "audit_head" not in _columns(conn, "z_reports"):
-            conn.exec_driver_sql("ALTER TABLE z_reports ADD COLUMN audit_head VARCHAR NOT NULL DEFAULT ''")
-            conn.exec_driver_sql("ALTER TABLE z_reports ADD COLUMN last_void_id INTEGER NOT NULL DEFAULT 0")
-    # Layout 9 only adds a table (shop_outbox), which create_all made before this ran.
-    if version < 10 and "card_present" not in _columns(conn, "tenders"):
-        # EMV receipts: a reader payment keeps the fields its receipt must print. Earlier tenders
-        # have none (their receipts printed without them).
-        conn.exec_driver_sql("ALTER TABLE tenders ADD COLUMN card_present TEXT")
-    if version < REFUND_ROUNDING_LAYOUT and "rounding_minor" not in _columns(conn, "refunds"):
-        # Cash refunds follow the cash rounding: each keeps what was handed back beyond its amount.
-        # Earlier ones handed back exactly their amount. Added before the audit baseline below, so
-        # the baseline digests refunds with the layout they have from now on (0 is left out).
-        conn.exec_driver_sql("ALTER TABLE refunds ADD COLUMN rounding_minor INTEGER NOT NULL DEFAULT 0")
-    if version < AUDIT_LAYOUT:
-        # The trail covers every table that holds money, prices, settings or roles from now on: what
-        # is on file that no event covers yet is covered as it stands, in one event.
-        from . import audit
+def _scripts():
+    from alembic.script import ScriptDirectory
 
-        driver = conn.connection.driver_connection
-        driver.row_factory = sqlite3.Row
-        till = driver.execute("SELECT value FROM settings WHERE key = 'till_id'").fetchone()
-        audit.baseline(driver, till[0] if till else "T1")
+    return ScriptDirectory(str(MIGRATIONS))
 
 
-def _migrate_to_tenders(conn) -> None:
-    """Cash and split tenders: a receipt need not have one PaymentIntent any more.
+def head_revision() -> str:
+    head = _scripts().get_current_head()
+    assert head is not None
+    return head
 
-    SQLite cannot drop a NOT NULL constraint in place, so `receipts` is rebuilt (SQLite's
-    documented twelve steps; prove_writable turns foreign keys off around it and this checks them
-    before the commit). Every earlier receipt was
-    paid by one card: it gets that card as its one tender, and its refunds point at it.
-    """
-    create = conn.exec_driver_sql("SELECT sql FROM sqlite_master WHERE type = 'table' AND name = 'receipts'").scalar()
-    indexes = [
-        row[0]
-        for row in conn.exec_driver_sql(
-            "SELECT sql FROM sqlite_master WHERE type = 'index' AND tbl_name = 'receipts' AND sql IS NOT NULL"
-        )
-    ]
-    relaxed = re.sub(r"(payment_intent\s+VARCHAR)\s+NOT NULL", r"\1", create, count=1)
-    if relaxed == create:
-        raise StorageUnavailable("The receipts table has a layout this till does not know; nothing was changed.")
-    columns = ", ".join(sorted(_columns(conn, "receipts")))
-    conn.exec_driver_sql(relaxed.replace("CREATE TABLE receipts", "CREATE TABLE receipts_new", 1))
-    conn.exec_driver_sql(f"INSERT INTO receipts_new ({columns}) SELECT {columns} FROM receipts")
-    conn.exec_driver_sql("DROP TABLE receipts")
-    conn.exec_driver_sql("ALTER TABLE receipts_new RENAME TO receipts")
-    for statement in indexes:
-        conn.exec_driver_sql(statement)
-    for column in ("card_minor", "cash_minor", "change_minor", "rounding_minor"):
-        conn.exec_driver_sql(f"ALTER TABLE receipts ADD COLUMN {column} INTEGER NOT NULL DEFAULT 0")
-    conn.exec_driver_sql("UPDATE receipts SET card_minor = total_minor")
-    conn.exec_driver_sql("ALTER TABLE sales ADD COLUMN order_id INTEGER")
-    conn.exec_driver_sql("CREATE INDEX IF NOT EXISTS ix_sales_order_id ON sales (order_id)")
-    conn.exec_driver_sql(
-        "INSERT INTO tenders (sale_id, part_no, kind, state, currency, amount_minor, tendered_minor, change_minor,"
-        " rounding_minor, part_sale_id, payment_intent, card_brand, card_last4, created_at, updated_at)"
-        " SELECT sale_id, 1, 'card', 'paid', currency, total_minor, total_minor, 0, 0, sale_id, payment_intent,"
-        " card_brand, card_last4, created_at, created_at FROM receipts"
-    )
-    conn.exec_driver_sql("ALTER TABLE refunds ADD COLUMN tender_id INTEGER REFERENCES tenders (id)")
-    conn.exec_driver_sql("ALTER TABLE refunds ADD COLUMN tender_kind VARCHAR NOT NULL DEFAULT 'card'")
-    conn.exec_driver_sql("ALTER TABLE refunds ADD COLUMN cash_for_card BOOLEAN NOT NULL DEFAULT 0")
-    conn.exec_driver_sql(
-        "UPDATE refunds SET tender_id = (SELECT t.id FROM tenders t JOIN receipts r ON r.sale_id = t.sale_id"
-        " WHERE r.id = refunds.receipt_id)"
-    )
-    problems = conn.exec_driver_sql("PRAGMA foreign_key_check").fetchall()
-    if problems:
-        raise StorageUnavailable(f"The till's records do not hold together ({problems[0]}); nothing was changed.")
+
+def alembic_config(conn):
+    from alembic.config import Config
+
+    config = Config()
+    config.set_main_option("script_location", str(MIGRATIONS))
+    config.attributes["connection"] = conn
+    return config
+
+
+def migrate(conn, revision: str = "head") -> None:
+    """Run the till's migrations up to `revision` on conn, inside its transaction (foreign keys off)."""
+    from alembic import command
+
+    command.upgrade(alembic_config(conn), revision)
 
 
 def prepare_data_dir(data_dir: Path) -> None:
@@ -544,9 +466,9 @@ def _damaged(path: Path, detail: str) -> StorageUnavailable:
     )
 
 
-def check_storage(engine: Engine, path: Path) -> int:
+def check_storage(engine: Engine, path: Path) -> Layout:
     """Before anything is written: the file is a database, SQLite's quick check passes, and its
-    layout is one this till knows. Returns the layout version (PRAGMA user_version)."""
+    layout is one this till knows (an older one is migrated by prove_writable)."""
     if path.exists():
         with open(path, "rb") as handle:
             header = handle.read(len(_SQLITE_HEADER))
@@ -557,7 +479,12 @@ def check_storage(engine: Engine, path: Path) -> int:
             result = conn.exec_driver_sql("PRAGMA quick_check").fetchall()
             if [r[0] for r in result] != ["ok"]:
                 raise _damaged(path, f"SQLite's check found: {result[0][0]}")
-            version = int(conn.exec_driver_sql("PRAGMA user_version").scalar() or 0)
+            number = int(conn.exec_driver_sql("PRAGMA user_version").scalar() or 0)
+            revision = None
+            if conn.exec_driver_sql(
+                "SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = ?", (VERSION_TABLE,)
+            ).first():
+                revision = conn.exec_driver_sql(f"SELECT version_num FROM {VERSION_TABLE}").scalar()  # noqa: S608
     except StorageUnavailable:
         raise
     except (OperationalError, DBAPIError) as exc:
@@ -565,25 +492,39 @@ def check_storage(engine: Engine, path: Path) -> int:
         if "malformed" in text_ or "not a database" in text_ or "corrupt" in text_:
             raise _damaged(path, str(exc.orig)) from None
         raise StorageUnavailable(describe(exc)) from None
-    if version > SCHEMA_VERSION:
+    known = revision is None or _known(revision)
+    if number > SCHEMA_VERSION or not known:
+        said = f"layout {revision}" if revision is not None and number <= SCHEMA_VERSION else f"layout {number}"
         raise StorageUnavailable(
-            f"The till's database {path} was written by a newer version of the till (layout {version}; this "
-            f"till knows {SCHEMA_VERSION}). Update the till to use it. Nothing was changed."
+            f"The till's database {path} was written by a newer version of the till ({said}; this "
+            f"till knows up to {head_revision()}). Update the till to use it. Nothing was changed."
         )
-    return int(version)
+    return Layout(number, revision)
 
 
-def prove_writable(engine: Engine, version: int, data_dir: Path | None = None) -> None:
+def _known(revision: str) -> bool:
+    from alembic.util import CommandError
+
+    try:
+        return _scripts().get_revision(revision) is not None
+    except CommandError:
+        return False
+
+
+def prove_writable(engine: Engine, layout: Layout, data_dir: Path | None = None) -> None:
     """Migrate an older layout, then commit a write: a full disk, a read-only mount or a locked
     file shows here, at start, not after a card was charged."""
     from . import audit
 
     head_file = data_dir / audit.HEAD_FILE if data_dir is not None else None
+    # The audit head file is required from layout 11 on: a new file and one from before it get one.
+    if layout.revision is not None or layout.number >= AUDIT_LAYOUT:
+        head_file = None
     try:
-        if version < SCHEMA_VERSION:
-            if version < AUDIT_LAYOUT and head_file is not None and audit.read_head(head_file) is None:
-                # The head is required from this layout on. Until the upgrade commits, the empty head
-                # (holds for any trail) stands, so a crash in between leaves no missing head behind.
+        if layout.revision != head_revision():
+            if head_file is not None and audit.read_head(head_file) is None:
+                # Until the upgrade commits, the empty head (holds for any trail) stands, so a crash
+                # in between leaves no missing head behind.
                 _write_head(head_file, audit.Head(0, audit.GENESIS))
             with engine.connect() as conn:
                 # Rebuilding a table needs foreign keys off, and SQLite only turns them off outside a
@@ -592,12 +533,17 @@ def prove_writable(engine: Engine, version: int, data_dir: Path | None = None) -
                 assert driver is not None
                 driver.execute("PRAGMA foreign_keys = OFF")
                 try:
-                    with conn.begin():
-                        _migrate(conn, version)
+                    with conn.begin():  # the whole upgrade, every revision, or none of it
+                        migrate(conn)
+                        problems = conn.exec_driver_sql("PRAGMA foreign_key_check").fetchall()
+                        if problems:
+                            raise StorageUnavailable(
+                                f"The till's records do not hold together ({problems[0]}); nothing was changed."
+                            )
                         conn.exec_driver_sql(f"PRAGMA user_version = {SCHEMA_VERSION}")
                 finally:
                     driver.execute("PRAGMA foreign_keys = ON")
-            if version < AUDIT_LAYOUT and head_file is not None:
+            if head_file is not None:
                 with engine.connect() as conn:
                     raw_conn = conn.connection.driver_connection
                     kept = audit.read_head(head_file)
@@ -654,14 +600,10 @@ def open_engine(data_dir: Path, *, busy_timeout_ms: int = 5000, read_only: bool 
         conn.exec_driver_sql("BEGIN IMMEDIATE" if immediate else "BEGIN")
 
     try:
-        version = check_storage(engine, path)  # refuse damaged or newer files before touching them
+        layout = check_storage(engine, path)  # refuse damaged or newer files before touching them
         if not read_only:
             with storage_errors():
-                SQLModel.metadata.create_all(engine)
-                with engine.begin() as conn:
-                    for statement in _FTS:
-                        conn.execute(text(statement))
-            prove_writable(engine, version, data_dir)
+                prove_writable(engine, layout, data_dir)
     except BaseException:
         engine.dispose()
         raise

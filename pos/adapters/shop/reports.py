@@ -17,6 +17,7 @@ from sqlalchemy.engine import Engine
 
 from pos.adapters.db.raw import parse_iso
 from pos.adapters.db.receipts import local_day_bounds, store_zone
+from pos.adapters.db.reports import by_tender, tender_sums, tender_type_sql
 from pos.domain.report import DayReport, combined
 
 from .connect import shop_errors
@@ -46,7 +47,15 @@ class ShopReports:
         def till(name: str) -> dict[str, Any]:
             return tills.setdefault(
                 name,
-                {"by_cashier": [], "tax_by_rate": [], "by_brand": [], "by_hour": [0] * 24, "movements": {}},
+                {
+                    "by_cashier": [],
+                    "tax_by_rate": [],
+                    "by_brand": [],
+                    "by_hour": [0] * 24,
+                    "movements": {},
+                    "tender_sales": [],
+                    "tender_refunds": [],
+                },
             )
 
         with shop_errors(), self._engine.connect() as conn:
@@ -56,7 +65,7 @@ class ShopReports:
 
             for r in rows(
                 "SELECT till_id, count(*), coalesce(sum(total_minor), 0), coalesce(sum(tax_minor), 0),"
-                " coalesce(sum(discount_minor), 0), coalesce(sum(cash_minor), 0), coalesce(sum(card_minor), 0),"
+                " coalesce(sum(discount_minor), 0),"
                 " coalesce(sum(change_minor), 0), coalesce(sum(rounding_minor), 0), coalesce(sum(tips_minor), 0),"
                 " min(receipt_no), max(receipt_no)"
                 " FROM shop_receipts WHERE created_at >= :s AND created_at < :e GROUP BY till_id"
@@ -66,13 +75,25 @@ class ShopReports:
                     gross_minor=r[2],
                     tax_minor=r[3],
                     discounts_minor=r[4],
-                    cash_sales_minor=r[5],
-                    card_sales_minor=r[6],
-                    change_minor=r[7],
-                    rounding_minor=r[8],
-                    tips_minor=r[9],
-                    receipt_numbers=(r[10], r[11]),
+                    change_minor=r[5],
+                    rounding_minor=r[6],
+                    tips_minor=r[7],
+                    receipt_numbers=(r[8], r[9]),
                 )
+            # By tender, every kind from its own rows, as the till's report reads them.
+            for r in rows(
+                f"SELECT x.till_id, {tender_type_sql('x.kind', 'x.card_present')}, count(*), sum(x.amount_minor)"
+                " FROM shop_tenders x JOIN shop_receipts r ON r.till_id = x.till_id AND r.receipt_no = x.receipt_no"
+                " WHERE r.created_at >= :s AND r.created_at < :e GROUP BY 1, 2"
+            ):
+                till(r[0])["tender_sales"].append((r[1], r[2], r[3]))
+            for r in rows(
+                f"SELECT f.till_id, {tender_type_sql('f.tender_kind', 'x.card_present')},"
+                " sum(f.amount_minor + f.rounding_minor) FROM shop_refunds f LEFT JOIN shop_tenders x"
+                " ON x.till_id = f.receipt_till_id AND x.receipt_no = f.receipt_no AND x.part_no = f.tender_part_no"
+                " WHERE f.at >= :s AND f.at < :e GROUP BY 1, 2"
+            ):
+                till(r[0])["tender_refunds"].append((r[1], r[2]))
             for r in rows(
                 "SELECT till_id, cashier, count(*), coalesce(sum(total_minor), 0) FROM shop_receipts"
                 " WHERE created_at >= :s AND created_at < :e GROUP BY till_id, cashier ORDER BY till_id, cashier"
@@ -82,22 +103,16 @@ class ShopReports:
                 till(r[0])["voids_count"] = r[1]
             for r in rows(
                 "SELECT till_id, count(*), coalesce(sum(amount_minor), 0), coalesce(sum(tax_minor), 0),"
-                " coalesce(sum(CASE WHEN tender_kind = 'card' THEN amount_minor END), 0),"
-                " coalesce(sum(rounding_minor), 0),"
-                " coalesce(sum(CASE WHEN tender_kind = 'store_credit' THEN amount_minor END), 0)"
+                " coalesce(sum(rounding_minor), 0)"
                 " FROM shop_refunds WHERE at >= :s AND at < :e GROUP BY till_id"
             ):
-                # As the till's report: cash refunds are the cash handed back (amount and its rounding),
-                # and the rounding line is the sales' less the refunds'.
+                # As the till's report: the rounding line is the sales' less the refunds'.
                 figures = till(r[0])
                 figures.update(
                     refunds_count=r[1],
                     refunds_minor=r[2],
                     tax_refunded_minor=r[3],
-                    cash_refunds_minor=r[2] - r[4] - r[6] + r[5],
-                    card_refunds_minor=r[4],
-                    store_credit_refunds_minor=r[6],
-                    rounding_minor=figures.get("rounding_minor", 0) - r[5],
+                    rounding_minor=figures.get("rounding_minor", 0) - r[4],
                 )
             for r in rows(
                 "SELECT till_id, kind, sum(amount_minor) FROM shop_drawer_movements WHERE at >= :s AND at < :e"
@@ -132,6 +147,8 @@ class ShopReports:
     @staticmethod
     def _report(name: str, f: dict[str, Any], currency: str, period: tuple[datetime, datetime]) -> DayReport:
         movements = f.pop("movements")
+        tenders = by_tender(f.pop("tender_sales"), f.pop("tender_refunds"))
+        sums = tender_sums(tenders)
         brands = sorted(f.pop("by_brand"), key=lambda b: (-b[2], b[0]))
         return DayReport(
             kind="day",
@@ -151,6 +168,11 @@ class ShopReports:
             float_minor=movements.get("float", 0),
             paid_in_minor=movements.get("paid_in", 0),
             paid_out_minor=movements.get("paid_out", 0),
+            by_tender=tenders,
+            cash_sales_minor=sums["cash_sales_minor"],
+            card_sales_minor=sums["card_sales_minor"],
+            cash_refunds_minor=sums["cash_refunds_minor"],
+            card_refunds_minor=sums["card_refunds_minor"],
             **f,
         )
 

@@ -38,6 +38,7 @@ from pos.services.shop import Pulled, Pushed, ShopRefused, Waiting
 from . import tables as t
 from .claims import ShopRefundClaims, over_refunds, settle_claims
 from .connect import migrate, shop_errors
+from .giftcards import ShopGiftCards
 
 # Events whose record is a copy of another till's (taken to refund it here): the shop has it already.
 COPIED_KINDS = ("receipt_copied", "refund_copied")
@@ -630,6 +631,10 @@ class ShopDatabaseLink:
     def claims(self) -> ShopRefundClaims:
         """The refunds' claims at the shop, on this link's engines (services.refunds.RefundClaims)."""
         return ShopRefundClaims(self._local, self._shop, self._ready, self.install_id, self._till_id, self._shared)
+
+    def gift_cards(self) -> ShopGiftCards:
+        """The shop's gift card ledger, on this link's engine (services.giftcards.GiftCardLedger)."""
+        return ShopGiftCards(self._shop, self._ready, self._till_id)
 
     # -- another till's receipt ------------------------------------------------------------------
     def copy_receipt(self, till_id: str, receipt_no: int) -> int | None:

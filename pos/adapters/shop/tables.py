@@ -231,6 +231,33 @@ class ShopCounter(ShopModel, table=True):
     value: int = Field(sa_column=Column(BigInteger, nullable=False))
 
 
+class ShopGiftCard(ShopModel, table=True):
+    """A gift card or store credit issued by any till of the shop (migration 0006). Its row is what a
+    redemption locks (SELECT … FOR UPDATE), so two tills spending one card take turns."""
+
+    __tablename__ = "shop_gift_cards"
+    id: int | None = Field(default=None, primary_key=True)
+    code: str = Field(unique=True)
+    purpose: str  # gift_card, store_credit
+    currency: str
+    issued_at: str
+    till_id: str  # the till that sold it
+
+
+class ShopGiftCardEntry(ShopModel, table=True):
+    """One move of a shop card's balance; the balance is their sum (domain/giftcards.py)."""
+
+    __tablename__ = "shop_gift_card_entries"
+    id: int | None = Field(default=None, primary_key=True)
+    card_id: int = Field(foreign_key="shop_gift_cards.id", index=True)
+    kind: str
+    amount_minor: int
+    entry_key: str = Field(unique=True)  # the same step from any till writes once
+    till_id: str
+    at: str
+    note: str = ""
+
+
 ALL_TABLES = ShopModel.metadata
 
 
@@ -251,3 +278,5 @@ DRAWER_MOVEMENTS = _table(ShopDrawerMovement)
 Z_REPORTS = _table(ShopZReport)
 PRODUCTS = _table(ShopProduct)
 SETTINGS = _table(ShopSetting)
+GIFT_CARDS = _table(ShopGiftCard)
+GIFT_CARD_ENTRIES = _table(ShopGiftCardEntry)

@@ -1,0 +1,184 @@
+"""Gift card ledgers (services.giftcards.GiftCardLedger) in SQLAlchemy Core: `SqlLedger` holds the
+rules on any pair of card and entry tables; `TillGiftCards` is this till's own (its SQLite, each
+entry with its audit event in the same transaction) and `adapters/shop/giftcards.ShopGiftCards`
+the shop's (PostgreSQL, the card's row locked for each write).
+
+Every write is one transaction that first takes the card (locked where the database can lock a
+row; SQLite's BEGIN IMMEDIATE already lets one writer in), then looks for the entry's key: a key
+already written answers what it wrote, so a step repeated (a double press, recovery after a crash)
+moves the balance once.
+"""
+
+from __future__ import annotations
+
+import contextlib
+from collections.abc import Iterator
+from typing import Any
+
+from sqlalchemy import Table, case, func, select
+from sqlalchemy.engine import Connection, Engine
+from sqlalchemy.exc import IntegrityError
+
+from pos.domain.giftcards import Card, Entry, EntryKind, Purpose
+from pos.domain.money import Money
+from pos.services.giftcards import KeyGivenUp, NotEnough, UnknownCard
+
+from . import audit
+from .errors import storage_errors
+from .raw import now_iso
+from .schema import GiftCardEntryRow, GiftCardRow, writer
+
+GIVEN_UP = "This gift card payment was given up; nothing was taken from the card."
+
+
+class SqlLedger:
+    """The ledger's rules on `cards` and `entries` tables; subclasses say how a transaction is begun,
+    what else an entry writes, and what else a row carries."""
+
+    shop = False
+    unknown = "No gift card with this code was sold at this till."
+
+    def __init__(self, cards: Table, entries: Table):
+        self.CARDS, self.ENTRIES = cards, entries
+        e = entries.c
+        # How each kind moves the balance (the domain's rule, as SQL for the sum).
+        self._signed = case(
+            (e.kind.in_([EntryKind.REDEEM.value, EntryKind.EXPIRE.value]), -e.amount_minor),
+            (e.kind == EntryKind.CANCELLED.value, 0),
+            else_=e.amount_minor,
+        )
+
+    # -- what subclasses decide ---------------------------------------------------------------
+    def _begin(self) -> contextlib.AbstractContextManager[Connection]:
+        raise NotImplementedError
+
+    def _extra(self) -> dict[str, Any]:
+        """Columns a card and an entry carry beyond the ledger's own (the shop: the till's id)."""
+        return {}
+
+    def _written(self, conn: Connection, entry_id: int, code: str, kind: EntryKind) -> None:
+        """In the entry's transaction, after it is written."""
+
+    # -- reads ---------------------------------------------------------------------------------
+    def _balance(self, conn: Connection, card_id: int) -> int:
+        query = select(func.coalesce(func.sum(self._signed), 0)).where(self.ENTRIES.c.card_id == card_id)
+        return int(conn.execute(query).scalar_one())
+
+    def _as_card(self, conn: Connection, row: Any) -> Card:
+        money = Money(self._balance(conn, row.id), row.currency)
+        return Card(row.code, Purpose(row.purpose), money, row.issued_at, shop=self.shop)
+
+    def _lock(self, conn: Connection, code: str) -> Any:
+        query = select(self.CARDS).where(self.CARDS.c.code == code)
+        if conn.dialect.name == "postgresql":
+            query = query.with_for_update()  # held until commit: one write on a card at a time
+        return conn.execute(query).first()
+
+    def _known(self, conn: Connection, key: str) -> Any:
+        C, E = self.CARDS, self.ENTRIES
+        return conn.execute(
+            select(E, C.c.currency, C.c.code).join(C, C.c.id == E.c.card_id).where(E.c.entry_key == key)
+        ).first()
+
+    def find(self, code: str) -> Card | None:
+        with self._begin() as conn:
+            row = conn.execute(select(self.CARDS).where(self.CARDS.c.code == code)).first()
+            return self._as_card(conn, row) if row is not None else None
+
+    def entries(self, code: str) -> list[Entry]:
+        C, E = self.CARDS, self.ENTRIES
+        with self._begin() as conn:
+            query = select(E, C.c.currency).join(C, C.c.id == E.c.card_id).where(C.c.code == code).order_by(E.c.id)
+            return [_entry(r) for r in conn.execute(query).all()]
+
+    def cards(self) -> list[Card]:
+        with self._begin() as conn:
+            rows = conn.execute(select(self.CARDS).order_by(self.CARDS.c.id)).all()
+            return [self._as_card(conn, r) for r in rows]
+
+    # -- writes --------------------------------------------------------------------------------
+    def _write(self, conn: Connection, card: Any, kind: EntryKind, amount: Money, key: str, note: str) -> Entry:
+        stamp = now_iso()
+        values = dict(card_id=card.id, kind=kind.value, amount_minor=amount.minor, entry_key=key, at=stamp, note=note)
+        entry_id = conn.execute(
+            self.ENTRIES.insert().values(**values, **self._extra()).returning(self.ENTRIES.c.id)
+        ).scalar_one()
+        self._written(conn, entry_id, card.code, kind)
+        return Entry(kind, amount, key, stamp, note)
+
+    def _card_or_refuse(self, conn: Connection, code: str) -> Any:
+        row = self._lock(conn, code)
+        if row is None:
+            raise UnknownCard(self.unknown)
+        return row
+
+    def issue(self, code: str, purpose: Purpose, amount: Money, key: str) -> Card:
+        try:
+            with self._begin() as conn:
+                known = self._known(conn, key)
+                if known is None:
+                    values = dict(code=code, purpose=purpose.value, currency=amount.currency, issued_at=now_iso())
+                    conn.execute(self.CARDS.insert().values(**values, **self._extra()))
+                    self._write(conn, self._lock(conn, code), EntryKind.ISSUE, amount, key, "")
+                else:
+                    code = known.code
+                return self._as_card(conn, self._lock(conn, code))
+        except IntegrityError:
+            # Another till wrote this key at the same moment: what it wrote is the answer.
+            with self._begin() as conn:
+                known = self._known(conn, key)
+                if known is None:
+                    raise
+                return self._as_card(conn, self._lock(conn, known.code))
+
+    def credit(self, code: str, kind: EntryKind, amount: Money, key: str, note: str = "") -> Card:
+        with self._begin() as conn:
+            row = self._card_or_refuse(conn, code)
+            if self._known(conn, key) is None:
+                self._write(conn, row, kind, amount, key, note)
+            return self._as_card(conn, row)
+
+    def redeem(self, code: str, amount: Money, key: str) -> Entry:
+        with self._begin() as conn:
+            row = self._card_or_refuse(conn, code)  # locked first: the key and the balance read after
+            known = self._known(conn, key)
+            if known is not None:
+                if known.kind == EntryKind.CANCELLED:
+                    raise KeyGivenUp(GIVEN_UP)
+                return _entry(known)
+            left = self._balance(conn, row.id)
+            if amount.minor > left:
+                raise NotEnough(f"The card holds only {Money(left, row.currency)}.")
+            return self._write(conn, row, EntryKind.REDEEM, amount, key, "")
+
+    def settle_key(self, code: str, key: str) -> Entry:
+        """Recovery's question: did this key debit? If not, it is written as given up, so it never will."""
+        with self._begin() as conn:
+            row = self._card_or_refuse(conn, code)
+            known = self._known(conn, key)
+            if known is not None:
+                return _entry(known)
+            return self._write(conn, row, EntryKind.CANCELLED, Money(0, row.currency), key, "given up")
+
+
+def _entry(row: Any) -> Entry:
+    return Entry(EntryKind(row.kind), Money(row.amount_minor, row.currency), row.entry_key, row.at, row.note)
+
+
+class TillGiftCards(SqlLedger):
+    """This till's own cards (a till with no shop database, or cards sold before it joined one)."""
+
+    def __init__(self, engine: Engine):
+        super().__init__(GiftCardRow.__table__, GiftCardEntryRow.__table__)  # type: ignore[attr-defined]
+        self._writer = writer(engine)
+
+    @contextlib.contextmanager
+    def _begin(self) -> Iterator[Connection]:
+        with storage_errors(), self._writer.begin() as conn:
+            yield conn
+
+    def _written(self, conn: Connection, entry_id: int, code: str, kind: EntryKind) -> None:
+        # The entry's audit event commits with it (audit.py covers every gift card entry).
+        raw = conn.connection.driver_connection
+        subject = f"gift card {code[-4:]} {kind.value}"
+        audit.append(raw, audit.till_of(raw), "gift_card", subject, audit.covering(raw, "gift_card_entry", entry_id))

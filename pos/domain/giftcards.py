@@ -1,0 +1,136 @@
+"""Gift cards and store credit: the card's code and its balance ledger's arithmetic.
+
+A code is 16 characters from an alphabet without look-alikes (no 0/O, 1/I/L, U), printed in groups
+of four: 15 drawn at random by the operating system's generator (75 bits: one code tells nothing
+about another) and a check character (Luhn mod N over the alphabet), so a mistyped character or two
+swapped neighbours are refused before any lookup. The balance is never stored on its own: it is the
+sum of the card's ledger entries (issue, reload, refund to card add; redeem, expire take away).
+"""
+
+from __future__ import annotations
+
+import secrets
+from dataclasses import dataclass
+from enum import StrEnum
+from typing import Iterable
+
+from .errors import PosError
+from .money import Money
+
+ALPHABET = "23456789ABCDEFGHJKMNPQRSTVWXYZ"  # 30 characters: no 0 O 1 I L U
+RANDOM_LENGTH = 15
+GROUP = 4
+
+
+class Purpose(StrEnum):
+    """What a card holds: a gift card sold at the counter, or store credit given back on a refund."""
+
+    GIFT_CARD = "gift_card"
+    STORE_CREDIT = "store_credit"
+
+
+class EntryKind(StrEnum):
+    ISSUE = "issue"  # the card sold (activated) with its first amount
+    RELOAD = "reload"  # another amount sold onto the card
+    REDEEM = "redeem"  # spent as a tender
+    REFUND_TO_CARD = "refund_to_card"  # a refunded or voided sale paid by the card gives it back
+    EXPIRE = "expire"  # what was left taken off at expiry
+    CANCELLED = "cancelled"  # a redemption key given up before it debited anything (amount 0)
+
+
+# How each entry moves the balance.
+_SIGN = {
+    EntryKind.ISSUE: 1,
+    EntryKind.RELOAD: 1,
+    EntryKind.REFUND_TO_CARD: 1,
+    EntryKind.REDEEM: -1,
+    EntryKind.EXPIRE: -1,
+    EntryKind.CANCELLED: 0,
+}
+
+
+class BadCode(PosError, ValueError):
+    """A code that cannot be a card's: the message is in the cashier's words."""
+
+
+def _check_char(body: str) -> str:
+    """Luhn mod N: catches every single wrong character and every swap of two neighbours."""
+    n = len(ALPHABET)
+    total, factor = 0, 2
+    for char in reversed(body):
+        addend = factor * ALPHABET.index(char)
+        total += addend // n + addend % n
+        factor = 1 if factor == 2 else 2
+    return ALPHABET[(n - total % n) % n]
+
+
+def new_code() -> str:
+    body = "".join(secrets.choice(ALPHABET) for _ in range(RANDOM_LENGTH))
+    return body + _check_char(body)
+
+
+def format_code(code: str) -> str:
+    """As printed: XXXX-XXXX-XXXX-XXXX."""
+    return "-".join(code[i : i + GROUP] for i in range(0, len(code), GROUP))
+
+
+def parse_code(text: str) -> str:
+    """The code as stored, from what was typed or scanned (any case, spaces or dashes); BadCode if it
+    cannot be one, before anything is looked up."""
+    cleaned = "".join(ch for ch in text.upper() if ch not in " -\t")
+    if not cleaned:
+        raise BadCode("Type or scan the gift card's code.")
+    if len(cleaned) != RANDOM_LENGTH + 1:
+        raise BadCode(f"A gift card code has {RANDOM_LENGTH + 1} characters; this one has {len(cleaned)}.")
+    bad = next((ch for ch in cleaned if ch not in ALPHABET), None)
+    if bad is not None:
+        # Look-alikes (0 O 1 I L U) are left out of codes, so one typed is a misread, not a code.
+        raise BadCode(f"A gift card code has no '{bad}': check the code on the card.")
+    if _check_char(cleaned[:-1]) != cleaned[-1]:
+        raise BadCode("That is not a gift card code: a character is wrong. Check the code on the card.")
+    return cleaned
+
+
+@dataclass(frozen=True)
+class Entry:
+    kind: EntryKind
+    amount: Money  # always zero or positive; the kind says which way it moves the balance
+    key: str  # unique: the same step repeated writes it once
+    at: str = ""
+    note: str = ""
+
+    @property
+    def signed_minor(self) -> int:
+        return _SIGN[self.kind] * self.amount.minor
+
+
+def balance(entries: Iterable[Entry], currency: str) -> Money:
+    return Money(sum(entry.signed_minor for entry in entries), currency)
+
+
+def redeemable(balance_: Money, due: Money, asked: Money | None = None) -> Money:
+    """What a redemption takes: the smaller of the balance and what is due, or less if the cashier
+    asked for less. Raises ValueError (cashier's words) for an amount the card or the sale cannot take."""
+    if balance_.currency != due.currency:
+        raise ValueError(f"This card holds {balance_.currency}; the sale is in {due.currency}.")
+    most = min(balance_.minor, due.minor)
+    if asked is None:
+        if most <= 0:
+            raise ValueError("This card has nothing left on it." if balance_.minor <= 0 else "Nothing is due.")
+        return Money(most, due.currency)
+    if asked.minor <= 0:
+        raise ValueError("Type an amount more than nothing.")
+    if asked.minor > balance_.minor:
+        raise ValueError(f"The card holds only {balance_}.")
+    if asked.minor > due.minor:
+        raise ValueError(f"The sale owes only {due}.")
+    return asked
+
+
+@dataclass(frozen=True)
+class Card:
+    code: str
+    purpose: Purpose
+    balance: Money
+    issued_at: str
+    shop: bool = False  # held at the shop database (False: this till's own)

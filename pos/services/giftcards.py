@@ -1,0 +1,133 @@
+"""Gift cards and store credit: issue, reload, check, redeem, give back (the ledger's port and service).
+
+A card's balance is its ledger (domain/giftcards.py). A till with no shop database keeps its cards in
+its own SQLite (`adapters/db/giftcards.py`); a till of a shop issues its cards at the shop database
+(`adapters/shop/giftcards.py`), where every till can redeem them, each redemption one shop transaction
+that locks the card's row. A till still finds its own till-only cards (issued before it joined a
+shop) in its SQLite. Every entry carries a unique key, so a step repeated (a double press, recovery
+after a crash) writes it once; a redemption's key comes from the sale's journal (`redemption_key`).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Callable, Protocol
+
+from pos.domain.errors import PosError
+from pos.domain.giftcards import Card, EntryKind, Entry, Purpose, new_code, parse_code
+from pos.domain.money import Money
+
+
+class GiftCardError(PosError):
+    """A gift card step refused; the message is in the cashier's words."""
+
+
+class UnknownCard(GiftCardError):
+    pass
+
+
+class NotEnough(GiftCardError):
+    pass
+
+
+class LedgerUnavailable(GiftCardError):
+    """The ledger that holds the card cannot be reached (the shop database away)."""
+
+
+class KeyGivenUp(GiftCardError):
+    """A redemption key recovery closed before it debited: it never debits."""
+
+
+def redemption_key(sale_key: str) -> str:
+    """The ledger entry of a gift card part: its key comes from the part's journal row."""
+    return f"pos-{sale_key}-redeem"
+
+
+def card_sale_key(sale_key: str, line_no: int) -> str:
+    """The issue (or reload) entry of a gift card sold as a cart line."""
+    return f"pos-{sale_key}-giftcard-{line_no}"
+
+
+class GiftCardLedger(Protocol):
+    """One place that holds cards and their entries. Each method that writes is one transaction, and
+    the same key twice writes once (the second call answers what the first wrote)."""
+
+    shop: bool  # True: the shop database (every till's), False: this till's own SQLite
+
+    def issue(self, code: str, purpose: Purpose, amount: Money, key: str) -> Card: ...
+    def credit(self, code: str, kind: EntryKind, amount: Money, key: str, note: str = "") -> Card: ...
+    def redeem(self, code: str, amount: Money, key: str) -> Entry: ...
+    def settle_key(self, code: str, key: str) -> Entry: ...
+    def find(self, code: str) -> Card | None: ...
+    def entries(self, code: str) -> list[Entry]: ...
+    def cards(self) -> list[Card]: ...
+
+
+@dataclass(frozen=True)
+class Located:
+    card: Card
+    ledger: GiftCardLedger
+
+
+class GiftCards:
+    """The service the counter, the payment machine and the CLI call."""
+
+    def __init__(
+        self,
+        till: GiftCardLedger,
+        currency: Callable[[], str],
+        shop: Callable[[], GiftCardLedger | None] = lambda: None,
+    ):
+        self._till, self._currency, self._shop = till, currency, shop
+
+    def issuing_ledger(self) -> GiftCardLedger:
+        """Where a new card goes: the shop's ledger when the till is in a shop, else the till's."""
+        return self._shop() or self._till
+
+    def issue(self, amount: Money, key: str, purpose: Purpose = Purpose.GIFT_CARD) -> Card:
+        if amount.minor <= 0:
+            raise GiftCardError("A gift card must hold more than nothing.")
+        if amount.currency != self._currency():
+            raise GiftCardError(f"This till sells in {self._currency()}, not {amount.currency}.")
+        return self.issuing_ledger().issue(new_code(), purpose, amount, key)
+
+    def locate(self, text: str) -> Located:
+        """The card a typed or scanned code names, and the ledger that holds it (cashier's words if not)."""
+        code = parse_code(text)  # BadCode (a ValueError) before anything is looked up
+        card = self._till.find(code)
+        if card is not None:
+            return Located(card, self._till)
+        shop = self._shop()
+        if shop is None:
+            raise UnknownCard("No gift card with this code was sold at this till.")
+        try:
+            card = shop.find(code)
+        except LedgerUnavailable as exc:
+            raise LedgerUnavailable(
+                "This card is held at the shop, which this till cannot reach now: it cannot be used until "
+                f"the shop is back. Take another tender. ({exc})"
+            ) from None
+        if card is None:
+            raise UnknownCard("No gift card with this code was sold in this shop.")
+        return Located(card, shop)
+
+    def balance(self, text: str) -> Card:
+        return self.locate(text).card
+
+    def reload(self, text: str, amount: Money, key: str) -> Card:
+        if amount.minor <= 0:
+            raise GiftCardError("A reload must add more than nothing.")
+        found = self.locate(text)
+        if found.card.purpose is not Purpose.GIFT_CARD:
+            raise GiftCardError("Store credit is not reloaded; sell a gift card instead.")
+        return found.ledger.credit(found.card.code, EntryKind.RELOAD, amount, key)
+
+    def give_back(self, text: str, amount: Money, key: str, note: str = "") -> Card:
+        """A refund or void of a sale paid by the card: the money goes back onto it (once per key)."""
+        found = self.locate(text)
+        return found.ledger.credit(found.card.code, EntryKind.REFUND_TO_CARD, amount, key, note)
+
+    def cards(self) -> list[Card]:
+        shop = self._shop()
+        own = self._till.cards()
+        return own + (shop.cards() if shop is not None else [])

@@ -1,0 +1,121 @@
+"""The till's SQLite layouts on Alembic: every older layout migrates, and head is what the classes say.
+
+tests/fixtures/layouts/layoutN/ is a data folder written by the till of layout N itself (the last
+commit before layout N+1, its own code and sandbox: two card sales, 3.00 of the first refunded, a Z,
+one sale after it; layouts 8 to 11 with their audit head). Real files, the CLI as a subprocess.
+"""
+
+from __future__ import annotations
+
+import json
+import shutil
+import sqlite3
+from datetime import datetime
+from pathlib import Path
+
+import pytest
+from alembic.autogenerate import compare_metadata
+from alembic.migration import MigrationContext
+from sqlmodel import SQLModel
+
+from pos.adapters.db.schema import SCHEMA_VERSION, VERSION_TABLE, head_revision, open_engine
+from pos.app import open_back_office
+from pos.services.receipts import ReceiptQuery
+from tests.cli.test_cli import pos
+
+LAYOUTS = Path(__file__).parents[1] / "fixtures" / "layouts"
+
+
+def rows(db: Path, sql: str) -> list[tuple]:
+    conn = sqlite3.connect(db)
+    try:
+        return conn.execute(sql).fetchall()
+    finally:
+        conn.close()
+
+
+@pytest.mark.parametrize("layout", range(1, 12))
+def test_each_older_layout_migrates_verifies_and_reports_what_it_held(tmp_path, layout):
+    data = tmp_path / "till"
+    shutil.copytree(LAYOUTS / f"layout{layout}", data)
+    db = data / "pos.sqlite3"
+    assert rows(db, "PRAGMA user_version") == [(layout,)]
+    receipts = rows(db, "SELECT receipt_no, total_minor, tax_minor, refunded_minor FROM receipts ORDER BY id")
+    refunds = rows(db, "SELECT refund_no, amount_minor, state FROM refunds ORDER BY id")
+    (z_figures,) = rows(db, "SELECT figures FROM z_reports")[0]
+    day = datetime.fromisoformat(rows(db, "SELECT min(created_at) FROM receipts")[0][0]).date()
+
+    done = pos("--data-dir", str(data), "audit", "verify")  # the first open migrates the file
+    assert done.returncode == 0, done.stdout + done.stderr
+
+    assert rows(db, "PRAGMA user_version") == [(SCHEMA_VERSION,)]
+    assert rows(db, f"SELECT version_num FROM {VERSION_TABLE}") == [(head_revision(),)]  # noqa: S608
+    assert rows(db, "PRAGMA foreign_key_check") == []
+    assert rows(db, "SELECT receipt_no, total_minor, tax_minor, refunded_minor FROM receipts ORDER BY id") == receipts
+    assert rows(db, "SELECT refund_no, amount_minor, state FROM refunds ORDER BY id") == refunds
+    assert rows(db, "SELECT figures FROM z_reports") == [(z_figures,)]  # the Z as printed, untouched
+    if layout < 11:
+        assert "audit_baseline" in {k for (k,) in rows(db, "SELECT kind FROM audit_events")}
+    # Every sale was paid by card before layout 7: each has its card as its one tender.
+    assert rows(db, "SELECT count(*), sum(amount_minor) FROM tenders WHERE kind = 'card'") == [
+        (len(receipts), sum(r[1] for r in receipts))
+    ]
+
+    report = pos("--data-dir", str(data), "report", "--date", day.isoformat(), "--format", "json")
+    assert report.returncode == 0, report.stderr
+    figures = json.loads(report.stdout)
+    assert (figures["sales_count"], figures["gross_minor"]) == (len(receipts), sum(r[1] for r in receipts))
+    assert (figures["refunds_count"], figures["refunds_minor"]) == (1, 300)
+    assert figures["net_minor"] == sum(r[1] for r in receipts) - 300
+    z = json.loads(z_figures)
+    office = open_back_office(data)
+    try:
+        x = office.reports.x_report()  # the Z closed the first two sales; the third is still open
+        assert (x.sales_count, x.gross_minor) == (1, sum(r[1] for r in receipts) - z["gross_minor"])
+        read = [office.receipts.receipt(r.id) for r in office.receipts.page(ReceiptQuery("all"))]
+        assert [(r.receipt_no, r.total.minor, len(r.tenders)) for r in read] == [
+            (no, total, 1) for no, total, _tax, _refunded in reversed(receipts)
+        ]
+    finally:
+        office.close()
+    # The till opens it again without migrating anything (it is at head).
+    assert pos("--data-dir", str(data), "audit", "verify").returncode == 0
+
+
+def test_a_new_file_at_head_is_what_the_tables_in_schema_py_describe(tmp_path):
+    """A revision someone forgot (a class changed, no revision) or a revision that differs from the
+    class shows here: the migrated file and SQLModel's metadata must have the same tables, columns,
+    indexes and constraints."""
+    engine = open_engine(tmp_path / "till")
+    try:
+        with engine.connect() as conn:
+            context = MigrationContext.configure(
+                conn,
+                opts={
+                    "include_object": lambda obj, name, type_, reflected, compare_to: (
+                        not (type_ == "table" and (name.startswith("products_fts") or name == VERSION_TABLE))
+                    ),
+                },
+            )
+            assert compare_metadata(context, SQLModel.metadata) == []
+    finally:
+        engine.dispose()
+
+
+def test_an_upgrade_that_fails_leaves_the_file_as_it_was(tmp_path):
+    """Every revision runs in one transaction: a layout-6 file whose refund lost its receipt fails the
+    foreign key check after the receipts rebuild, and nothing of the upgrade stays (no version
+    table, the old layout number, the old receipts table), so the next till can still read it."""
+    data = tmp_path / "till"
+    shutil.copytree(LAYOUTS / "layout6", data)
+    db = data / "pos.sqlite3"
+    conn = sqlite3.connect(db)
+    with conn:
+        conn.execute("UPDATE refunds SET receipt_id = 99")
+    conn.close()
+    done = pos("--data-dir", str(data), "audit", "verify")
+    assert done.returncode != 0 and done.stderr.count("\n") == 1, done.stderr
+    assert "do not hold together" in done.stderr and "Traceback" not in done.stderr
+    assert rows(db, "PRAGMA user_version") == [(6,)]
+    assert rows(db, f"SELECT name FROM sqlite_master WHERE name IN ('{VERSION_TABLE}', 'tenders')") == []
+    assert "cash_minor" not in {row[1] for row in rows(db, "PRAGMA table_info(receipts)")}

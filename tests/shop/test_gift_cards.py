@@ -1,0 +1,87 @@
+"""Gift cards held at the shop database (real PostgreSQL, tests/helpers/pg.py): any till of the shop
+redeems them, each redemption one shop transaction holding the card's row, so two tills spending one
+card at once never take more than it holds; with the shop away a shop card cannot be redeemed and a
+till-only card still can."""
+
+from __future__ import annotations
+
+import threading
+
+import pytest
+
+from pos.app import open_back_office
+from pos.domain.money import Money
+from pos.services.giftcards import LedgerUnavailable, NotEnough
+from tests.helpers.shop import name_till, trust_shop_ca
+
+
+def sgd(minor: int) -> Money:
+    return Money(minor, "SGD")
+
+
+def office(tmp_path, name: str, shop_db: str | None):
+    folder = tmp_path / name
+    name_till(folder, name)
+    trust_shop_ca(folder)
+    return open_back_office(folder, shop_db)
+
+
+def test_two_tills_redeeming_one_card_at_once_never_take_more_than_it_holds(pg, shop_db, tmp_path):
+    one, two = office(tmp_path, "T1", shop_db), office(tmp_path, "T2", shop_db)
+    try:
+        card = one.gift_cards.issue(sgd(10000), "issue-1")
+        assert card.shop
+        assert two.gift_cards.balance(card.code).balance == sgd(10000)  # the other till sees it
+        start = threading.Barrier(2)
+        taken: dict[str, int] = {"T1": 0, "T2": 0}
+        refused: dict[str, int] = {"T1": 0, "T2": 0}
+
+        def spend(till, name: str) -> None:
+            ledger = till.gift_cards.locate(card.code).ledger
+            start.wait()
+            for n in range(20):  # 2 tills x 20 x 3.00 asked of 100.00
+                try:
+                    taken[name] += ledger.redeem(card.code, sgd(300), f"{name}-{n}").amount.minor
+                except NotEnough:
+                    refused[name] += 1
+
+        threads = [threading.Thread(target=spend, args=(t, n)) for t, n in ((one, "T1"), (two, "T2"))]
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join()
+        assert taken["T1"] + taken["T2"] == 9900  # 33 redemptions of 3.00 fit; the 34th never did
+        assert refused["T1"] + refused["T2"] == 40 - 33
+        assert one.gift_cards.balance(card.code).balance == sgd(100)
+        rows = pg.query(
+            shop_db.rsplit("/", 1)[1],
+            "SELECT count(*) FROM shop_gift_card_entries WHERE kind = 'redeem'",
+        )
+        assert rows[0][0] == 33
+    finally:
+        one.close()
+        two.close()
+
+
+def test_with_the_shop_away_a_shop_card_is_refused_in_the_cashiers_words_and_a_till_card_still_works(
+    pg, shop_db, tmp_path
+):
+    alone = office(tmp_path, "T1", None)  # a till-only card, sold before the till joined the shop
+    own = alone.gift_cards.issue(sgd(2000), "own-1")
+    alone.close()
+    till = office(tmp_path, "T1", shop_db)
+    try:
+        shop_card = till.gift_cards.issue(sgd(5000), "shop-1")
+        pg.stop()
+        try:
+            with pytest.raises(LedgerUnavailable, match="held at the shop, which this till cannot reach now"):
+                till.gift_cards.locate(shop_card.code)
+            found = till.gift_cards.locate(own.code)
+            assert not found.ledger.shop
+            assert found.ledger.redeem(own.code, sgd(500), "own-redeem").amount == sgd(500)
+            assert till.gift_cards.balance(own.code).balance == sgd(1500)
+        finally:
+            pg.start()
+        assert till.gift_cards.balance(shop_card.code).balance == sgd(5000)
+    finally:
+        till.close()

@@ -1,0 +1,29 @@
+"""The payment dialog has one button and page per kind of tender the till takes, built from the tender
+registry (issue 24 item 2); the card page takes both the card and the card on the reader."""
+
+from __future__ import annotations
+
+from pos.domain.tender import TenderKind
+from pos.services import tenders
+from pos.ui.payment_pages.card import CardPage
+from pos.ui.payment_pages.cash import CashPage
+
+from .test_till import open_payment, ring_up_three
+
+
+def test_the_tender_buttons_are_the_registered_kinds_the_till_takes(qtbot, window):
+    ring_up_three(qtbot, window)
+    dialog = open_payment(qtbot, window)
+    taken = [t.label for t in tenders.kinds() if t.takes_payments]
+    assert taken == ["Cash", "Card", "Card on reader"]
+    buttons = [dialog.tender_buttons[p] for p in (CardPage, CashPage)]
+    assert [b.objectName() for b in buttons] == ["cardTenderButton", "cashTenderButton"]
+    assert [b.text() for b in buttons] == ["Card", "Cash"]
+    assert dialog.tender_pages.count() == len(dialog.tender_buttons) == 2
+    assert dialog.tender_pages.currentWidget() is dialog.card_page and dialog.card_tender.isChecked()
+    dialog.show_tender(TenderKind.CASH)
+    assert dialog.tender_pages.currentWidget() is dialog.cash_page and dialog.cash_tender.isChecked()
+    dialog.show_tender(TenderKind.CARD_PRESENT)
+    assert dialog.tender_pages.currentWidget() is dialog.card_page
+    assert TenderKind.GIFT_CARD not in dialog.pages_by_kind  # registered for reports; not taken yet
+    dialog.reject()
