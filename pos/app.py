@@ -23,7 +23,6 @@ from pos.adapters.db.journal import SqlJournal
 from pos.adapters.db.receipts import ReceiptsRepo
 from pos.adapters.db.refunds import SqlRefunds
 from pos.adapters.db.returns import SqlReturns
-from pos.adapters.db.store_credit import SqlStoreCredit
 from pos.adapters.db.reports import ReportsRepo
 from pos.adapters.db.schema import open_engine, prepare_data_dir
 from pos.adapters.db.settings import SettingsKeyMarker, SettingsRepo, ShopLinkRecord
@@ -45,6 +44,7 @@ from pos.services.receipt_printing import Printing
 from pos.services.receipts import Receipts
 from pos.services.refunds import RefundClaims, Refunds
 from pos.services.returns import Returns
+from pos.services.store_credit import GiftCardStoreCredit
 from pos.services.reports import Reports
 from pos.services.settings import Settings, StoreSettings
 from pos.services.shop import ShopSync
@@ -233,14 +233,14 @@ class AppContext(BackOffice):
             self._claims,
             lambda: self.settings.cash_rounding,
             self.printing,
-            credit=SqlStoreCredit(self._engine),
+            credit=GiftCardStoreCredit(self.gift_cards),
             returns=Returns(
                 SqlReturns(self._engine, lambda: self.till_id),
                 self.staff,
                 lambda: self.till_id,
                 self._currency,
                 lambda: self.settings.cash_rounding,
-                credit=SqlStoreCredit(self._engine),
+                credit=GiftCardStoreCredit(self.gift_cards),
                 drawer=self.printing,
             ),
         )

@@ -26,6 +26,7 @@ from dataclasses import dataclass
 from datetime import datetime, timezone
 from typing import Callable, Protocol
 
+from pos.domain.errors import PosError
 from pos.domain.money import Money
 from pos.domain.refunds import RefundReceipt
 from pos.domain.tender import TenderKind
@@ -145,16 +146,15 @@ class RefundPhases(Phases[RefundRecord, RefundResult]):
         if self.credit is None:
             return RefundFailed(f"This till cannot give store credit. {NOT_REFUNDED}")
         try:
-            till_id = self.journal.basis(record.receipt_id).till_id
-            self.credit.issue(record.refund_key, Money(record.amount_minor, record.currency), till_id)
-        except StorageError as exc:
+            code = self.credit.issue(record.refund_key, Money(record.amount_minor, record.currency))
+        except (StorageError, PosError) as exc:
             # Still sent: issued or not, the next pass (or recovery) asks with the same key.
             return RefundFailed(
                 f"The store credit could not be saved just now: {exc} The till finishes it by itself.",
                 outcome_unknown=True,
             )
         crash_point("after_store_credit_issued")
-        return self._succeeded(record, None)
+        return self._succeeded(record, None, code)
 
     def _receipt_no(self, record: RefundRecord) -> int:
         return self.journal.basis(record.receipt_id).receipt_no
@@ -200,8 +200,10 @@ class RefundPhases(Phases[RefundRecord, RefundResult]):
             return self._succeeded(record, found[0].id)
         return self._fail(record, f"Stripe has no record of this refund. {NOT_REFUNDED}")
 
-    def _succeeded(self, record: RefundRecord, stripe_refund: str | None) -> Step:
+    def _succeeded(self, record: RefundRecord, stripe_refund: str | None, credit_code: str | None = None) -> Step:
         try:
+            if credit_code is not None:
+                return Refunded(self.journal.finish_refund(record.id, stripe_refund, credit_code))
             return Refunded(self.journal.finish_refund(record.id, stripe_refund))
         except StorageError as exc:
             return RefundFailed(

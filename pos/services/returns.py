@@ -23,6 +23,7 @@ from datetime import datetime
 from typing import Callable, Protocol
 
 from pos.domain.cash import CashError, round_cash, rounding_step
+from pos.domain.errors import PosError
 from pos.domain.money import Money
 from pos.domain.refunds import RefundReceipt
 from pos.domain.staff import Permission
@@ -109,7 +110,7 @@ class ReturnJournal(Protocol):
     def begin_return(
         self, key: str, given_as: TenderKind, amount: Money, note: str, approved_by: str
     ) -> ReturnRecord: ...
-    def finish_return(self, return_id: int) -> ReturnRecord: ...
+    def finish_return(self, return_id: int, store_credit_code: str | None = None) -> ReturnRecord: ...
     def unfinished_returns(self) -> list[ReturnRecord]: ...
     def get_return(self, return_id: int) -> ReturnRecord: ...
 
@@ -184,9 +185,9 @@ class Returns:
             if record.given_as is TenderKind.STORE_CREDIT:
                 if self.credit is None:
                     return ReturnFailed("This till cannot give store credit.")
-                self.credit.issue(record.return_key, record.amount, record.till_id)
+                code = self.credit.issue(record.return_key, record.amount)
                 crash_point("after_store_credit_issued")
-                return Returned(self.journal.finish_return(record.id))
+                return Returned(self.journal.finish_return(record.id, code))
             if not at_drawer:
                 return ReturnCashOwed(record)  # recovery has no drawer: it stays owed, and the cashier is told
             # The drawer opens first (its opening recorded), then the return is done: never done with no drawer.
@@ -196,7 +197,7 @@ class Returns:
                     return ReturnCashOwed(record, getattr(opened, "message", ""))
                 crash_point("after_refund_drawer_opened")
             return Returned(self.journal.finish_return(record.id))
-        except StorageError as exc:
+        except (StorageError, PosError) as exc:
             # Still sent: recovery (or the Hand over button) finishes it with the same key.
             return ReturnFailed(f"The return could not be saved just now: {exc} The till finishes it by itself.")
 

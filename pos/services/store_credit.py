@@ -8,26 +8,31 @@ sent, and recovery issues under the same key: exactly one code, whatever stopped
 
 from __future__ import annotations
 
-import secrets
 from typing import Protocol
 
+from pos.domain.giftcards import Purpose, format_code
 from pos.domain.money import Money
 
-# No 0/O, 1/I/L: the code is read off paper and typed back in.
-_ALPHABET = "23456789ABCDEFGHJKMNPQRSTUVWXYZ"
-PREFIX = "SC"
-
-
-def new_code() -> str:
-    """A fresh store-credit code, e.g. SC-7KQ2-M9XD-4HPA (60 bits: not guessable at a counter)."""
-    groups = ("".join(secrets.choice(_ALPHABET) for _ in range(4)) for _ in range(3))
-    return "-".join((PREFIX, *groups))
+from .giftcards import GiftCards
 
 
 class StoreCreditLedger(Protocol):
-    """Where store credit lives (adapters/db/store_credit.py on the till)."""
+    """Where store credit is issued."""
 
-    def issue(self, key: str, amount: Money, till_id: str) -> str:
-        """The code of the credit issued under `key`: issued now (with a fresh code) or found, if it
-        was issued before. StorageError if it could not be written (then none was issued)."""
+    def issue(self, key: str, amount: Money) -> str:
+        """The code of the credit issued under `key`: issued now, or found if it was issued before.
+        StorageError or GiftCardError (the shop away) if it could not be written; then none was."""
         ...
+
+
+class GiftCardStoreCredit:
+    """Store credit as a card of the gift-card ledger with purpose store_credit (services/giftcards.py):
+    at the shop database when the till is in a shop, else the till's own; spent as a tender like a
+    gift card. The ledger writes a key once, so the same refund piece asked again gets the same code."""
+
+    def __init__(self, cards: GiftCards):
+        self.cards = cards
+
+    def issue(self, key: str, amount: Money) -> str:
+        card = self.cards.issue(amount, f"pos-credit-{key}", Purpose.STORE_CREDIT)
+        return format_code(card.code)

@@ -33,8 +33,9 @@ def test_a_refund_given_as_store_credit_prints_its_code(qtbot, window, sandbox, 
     refund.to_store_credit.click()
     qtbot.mouseClick(refund.confirm, Qt.LeftButton)
     qtbot.waitUntil(lambda: not refund.busy, timeout=20000)
-    ((code,),) = db_rows(window, "SELECT code FROM store_credits")
+    ((code,),) = db_rows(window, "SELECT store_credit_code FROM refunds")
     assert CODE.fullmatch(code)
+    assert db_rows(window, "SELECT code, purpose FROM gift_cards") == [(code.replace("-", ""), "store_credit")]
     assert refund.message.text() == f"Refunded $11.00 as store credit (code {code}) (refund 0001)."
     assert f"Store credit code {code}" in refund.result_view.toPlainText()
     # No money moved: nothing back to the card, no cash out of the drawer.

@@ -179,6 +179,10 @@ def refund_record(conn, refund_id: int, form: int = FORM) -> dict[str, Any]:
     # Only when there is one: refunds written before the column (all 0) keep the digests they have.
     if f["rounding_minor"]:
         record["rounding_minor"] = f["rounding_minor"]
+    # The same: refunds from before store credit keep their digests (and the layout upgrade's
+    # baseline, in revision 0001, reads refunds before revision 0004 adds the column).
+    if "store_credit_code" in f.keys() and f["store_credit_code"]:
+        record["store_credit_code"] = f["store_credit_code"]
     return record
 
 
@@ -280,7 +284,6 @@ _RECORDS = {
     "drawer_opening": lambda conn, i, form=FORM: row_record(conn, "drawer_openings", i),
     "drawer_movement": lambda conn, i, form=FORM: row_record(conn, "drawer_movements", i),
     "z_report": _z_record,
-    "store_credit": lambda conn, i, form=FORM: row_record(conn, "store_credits", i),
     "return_started": return_started_record,
     "unverified_return": lambda conn, i, form=FORM: row_record(conn, "unverified_returns", i),
     "gift_card_entry": gift_card_entry_record,
@@ -293,7 +296,6 @@ _EVERY_ROW = {
     "refund": "SELECT id, 'refund ' || till_id || '-' || printf('%04d', refund_no) FROM refunds"
     " WHERE state = 'succeeded'",
     "z_report": "SELECT id, 'Z ' || till_id || '-' || printf('%04d', z_no) FROM z_reports",
-    "store_credit": "SELECT id, 'store credit ' || id || ' (' || amount_minor || ')' FROM store_credits",
     "unverified_return": "SELECT id, 'unverified return ' || till_id || '-' || printf('%04d', refund_no)"
     " FROM unverified_returns WHERE state = 'succeeded'",
     "return_started": "SELECT id, 'unfinished unverified return ' || id || ' (' || amount_minor || ')'"

@@ -17,7 +17,6 @@ from . import audit, raw
 from .raw import now_iso, parse_iso
 from .schema import COPIED_SALE_PREFIX
 from .returns import next_refund_no
-from .store_credit import credit_code
 
 
 # Refunds that take from what a receipt can still give back: made, or asked and not yet answered.
@@ -202,24 +201,29 @@ class SqlRefunds:
                 )
             return [_record(conn.execute("SELECT * FROM refunds WHERE id = ?", (i,)).fetchone()) for i in ids]
 
-    def finish_refund(self, refund_id: int, stripe_refund: str | None) -> RefundReceipt:
-        """Number the refund and add it to the receipt, in one transaction (a no-op if done already)."""
+    def finish_refund(
+        self, refund_id: int, stripe_refund: str | None, store_credit_code: str | None = None
+    ) -> RefundReceipt:
+        """Number the refund and add it to the receipt, in one transaction (a no-op if done already);
+        a piece given as store credit keeps its code."""
         with raw.write(self._engine) as conn:
-            self._number(conn, refund_id, stripe_refund, now_iso())
+            self._number(conn, refund_id, stripe_refund, now_iso(), store_credit_code)
             return self._refund_receipt(
                 conn, conn.execute("SELECT * FROM refunds WHERE id = ?", (refund_id,)).fetchone()
             )
 
     @staticmethod
-    def _number(conn, refund_id: int, stripe_refund: str | None, stamp: str) -> None:
+    def _number(
+        conn, refund_id: int, stripe_refund: str | None, stamp: str, store_credit_code: str | None = None
+    ) -> None:
         row = conn.execute("SELECT * FROM refunds WHERE id = ?", (refund_id,)).fetchone()
         if row["state"] == RefundState.SUCCEEDED:
             return
         number = next_refund_no(conn, row["till_id"])  # gapless over refunds and unverified returns
         conn.execute(
             "UPDATE refunds SET state = ?, refund_no = ?, stripe_refund = ?, message = NULL, updated_at = ?,"
-            " cashier = ? WHERE id = ?",
-            (RefundState.SUCCEEDED, number, stripe_refund, stamp, audit.current_actor(), refund_id),
+            " cashier = ?, store_credit_code = ? WHERE id = ?",
+            (RefundState.SUCCEEDED, number, stripe_refund, stamp, audit.current_actor(), store_credit_code, refund_id),
         )
         till = row["till_id"]
         audit.append(
@@ -261,9 +265,7 @@ class SqlRefunds:
             in_cash=row["tender_kind"] == TenderKind.CASH,
             cash_for_card=bool(row["cash_for_card"]),
             rounding=Money(row["rounding_minor"], row["currency"]) if row["rounding_minor"] else None,
-            store_credit_code=credit_code(conn, row["refund_key"])
-            if row["tender_kind"] == TenderKind.STORE_CREDIT
-            else None,
+            store_credit_code=row["store_credit_code"],
         )
 
     def fail_refund(self, refund_id: int, message: str) -> None:

@@ -18,7 +18,6 @@ from . import audit
 from .errors import storage_errors
 from .raw import core_write, now_iso
 from .schema import UnverifiedReturnRow
-from .store_credit import code_for
 
 _TABLE = UnverifiedReturnRow.__table__  # type: ignore[attr-defined]
 
@@ -33,7 +32,7 @@ def next_refund_no(driver, till_id: str) -> int:
     return (number or 0) + 1
 
 
-def _record(row, conn) -> ReturnRecord:
+def _record(row) -> ReturnRecord:
     kind = TenderKind(row.tender_kind)
     return ReturnRecord(
         id=row.id,
@@ -49,7 +48,7 @@ def _record(row, conn) -> ReturnRecord:
         updated_at=row.updated_at,
         cashier=row.cashier,
         refund_no=row.refund_no,
-        store_credit_code=code_for(conn, row.return_key) if kind is TenderKind.STORE_CREDIT else None,
+        store_credit_code=row.store_credit_code,
     )
 
 
@@ -85,10 +84,11 @@ class SqlReturns:
                 audit.covering(driver, "return_started", return_id),
                 approved_by=approved_by,
             )
-            return _record(conn.execute(select(_TABLE).where(_TABLE.c.id == return_id)).one(), conn)
+            return _record(conn.execute(select(_TABLE).where(_TABLE.c.id == return_id)).one())
 
-    def finish_return(self, return_id: int) -> ReturnRecord:
-        """Number it and mark it done, in one transaction (a no-op if done already)."""
+    def finish_return(self, return_id: int, store_credit_code: str | None = None) -> ReturnRecord:
+        """Number it and mark it done, in one transaction (a no-op if done already), with its store
+        credit's code when it was given as store credit."""
         with core_write(self._engine) as (conn, driver):
             row = conn.execute(select(_TABLE).where(_TABLE.c.id == return_id)).one()
             if row.state != RefundState.SUCCEEDED:
@@ -96,7 +96,12 @@ class SqlReturns:
                 conn.execute(
                     update(_TABLE)
                     .where(_TABLE.c.id == return_id)
-                    .values(state=RefundState.SUCCEEDED, refund_no=number, updated_at=now_iso())
+                    .values(
+                        state=RefundState.SUCCEEDED,
+                        refund_no=number,
+                        updated_at=now_iso(),
+                        store_credit_code=store_credit_code,
+                    )
                 )
                 audit.append(
                     driver,
@@ -107,13 +112,13 @@ class SqlReturns:
                     approved_by=row.approved_by,
                 )
                 row = conn.execute(select(_TABLE).where(_TABLE.c.id == return_id)).one()
-            return _record(row, conn)
+            return _record(row)
 
     def unfinished_returns(self) -> list[ReturnRecord]:
         with storage_errors(), self._engine.connect() as conn:
             rows = conn.execute(select(_TABLE).where(_TABLE.c.state == RefundState.SENT).order_by(_TABLE.c.id))
-            return [_record(row, conn) for row in rows.all()]
+            return [_record(row) for row in rows.all()]
 
     def get_return(self, return_id: int) -> ReturnRecord:
         with storage_errors(), self._engine.connect() as conn:
-            return _record(conn.execute(select(_TABLE).where(_TABLE.c.id == return_id)).one(), conn)
+            return _record(conn.execute(select(_TABLE).where(_TABLE.c.id == return_id)).one())

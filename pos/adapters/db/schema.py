@@ -201,6 +201,9 @@ class RefundRow(SQLModel, table=True):
     created_at: str
     updated_at: str
     cashier: str = Field(default="", sa_column_kwargs={"server_default": ""})  # who gave it back
+    # Given as store credit (tender_kind store_credit): the code it went onto (the gift-card ledger's,
+    # purpose store_credit), printed on the slip (revision 0004).
+    store_credit_code: str | None = None
 
 
 class RefundLineRow(SQLModel, table=True):
@@ -210,23 +213,6 @@ class RefundLineRow(SQLModel, table=True):
     line_no: int
     quantity: int
     amount_minor: int
-
-
-class StoreCreditRow(SQLModel, table=True):
-    """Store credit issued by a refund: a code the customer spends later, issued once per refund piece
-    (its refund_key is the issue key, so recovery issuing it again finds this row, not a second code).
-    Spending it is a redemption of the gift-card ledger (purpose store_credit, issue 24 item 3)."""
-
-    __tablename__ = "store_credits"
-    id: int | None = Field(default=None, primary_key=True)
-    code: str = Field(unique=True)  # printed on the refund slip; what the customer brings back
-    issue_key: str = Field(unique=True)  # the refund piece's refund_key: one code per piece, ever
-    purpose: str = "store_credit"  # as in the gift-card ledger: gift_card or store_credit
-    till_id: str
-    currency: str
-    amount_minor: int
-    created_at: str
-    cashier: str = ""
 
 
 class UnverifiedReturnRow(SQLModel, table=True):
@@ -249,6 +235,7 @@ class UnverifiedReturnRow(SQLModel, table=True):
     approved_by: str = ""  # the manager who approved it ("" when the shop has no cashiers)
     cashier: str = ""
     refund_no: int | None = None  # in the till's refund numbering, given when it is done
+    store_credit_code: str | None = None  # given as store credit: the code it went onto
     created_at: str
     updated_at: str
 
