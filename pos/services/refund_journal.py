@@ -55,12 +55,22 @@ class RefundRecord:
     stripe_refund: str | None = None
     message: str | None = None
     rounding_minor: int = 0  # cash: handed back less amount_minor (the store's cash rounding)
-    given_as: TenderKind = TenderKind.CARD  # card (through Stripe), cash (the drawer) or store credit (a code)
+    # How it is given back, as journaled (card through Stripe, cash from the drawer, store credit as
+    # a code); None: not said, read from the request (see `given`).
+    given_as: TenderKind | None = None
+
+    @property
+    def given(self) -> TenderKind:
+        """How it is given back: as journaled, or for a record that does not say, cash when Stripe is
+        asked nothing (the rule before store credit, which every older record follows)."""
+        if self.given_as is not None:
+            return self.given_as
+        return TenderKind.CASH if self.request is None else TenderKind.CARD
 
     @property
     def cash_minor(self) -> int:
         """The cash a cash piece hands back (nothing for a card or store-credit piece)."""
-        return self.amount_minor + self.rounding_minor if self.given_as is TenderKind.CASH else 0
+        return self.amount_minor + self.rounding_minor if self.given is TenderKind.CASH else 0
 
 
 class RefundJournal(Protocol):

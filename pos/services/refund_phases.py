@@ -123,7 +123,7 @@ class RefundPhases(Phases[RefundRecord, RefundResult]):
         }[record.state]
 
     def _from_sent(self, record: RefundRecord) -> Step:
-        if record.given_as is TenderKind.STORE_CREDIT:
+        if record.given is TenderKind.STORE_CREDIT:
             return self._issue_credit(record)
         if record.request is None:
             if not self.at_drawer:

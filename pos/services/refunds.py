@@ -221,7 +221,7 @@ class Refunds:
 
     def cash_owed(self) -> list[RefundRecord]:
         """Cash pieces of refunds that no drawer opened for yet (left by a crash): owed to customers."""
-        return [r for r in self.journal.unfinished_refunds() if r.given_as is TenderKind.CASH]
+        return [r for r in self.journal.unfinished_refunds() if r.given is TenderKind.CASH]
 
     def hand_over_cash(self, receipt_id: int) -> RefundResult:
         """The cashier hands over the cash still owed on a receipt: the same phase as the first pass,
