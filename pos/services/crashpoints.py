@@ -32,6 +32,9 @@ REFUND_POINTS = (
     "after_refund_recorded",  # refund journaled as sent, Stripe not asked yet
     "after_refund_sent",  # Stripe made the refund; its answer not journaled yet
 )
+RETURN_POINTS = (
+    "after_return_recorded",  # a return without a receipt journaled as sent; no credit issued, no drawer opened
+)
 STORE_CREDIT_POINTS = (
     "after_store_credit_issued",  # the credit issued (its code written) for a refund piece; the piece not numbered yet
 )

@@ -5,6 +5,7 @@
 `split`: the sale is paid 3.00 in cash and 6.00 by card, and refunded in full (a card piece, then a
 cash piece). `cash`: the sale is paid in cash and 4.50 of it refunded in cash. `credit`: the sale
 is paid by card and 4.50 of it given as store credit (printed: the code, on a line `credit CODE`).
+`return`: no sale; SGD 4.50 taken back without a receipt, as store credit (no cashiers: no approval).
 
 POS_CRASH_AT names a refund recovery point to die at (SIGKILL). The key comes
 from POS_STRIPE_API_KEY.
@@ -21,6 +22,12 @@ from pos.domain.money import Money
 
 def main() -> int:
     context = build_context(sys.argv[1], stripe_base_url=sys.argv[2])
+    if sys.argv[3:] == ["return"]:
+        returns = context.refunds.returns
+        assert returns is not None
+        print(returns.give_back(Money(450, "SGD"), "Mug", to_store_credit=True), flush=True)
+        context.close()
+        return 0
     product = context.catalog.save(
         Product(sku="R-1", name="Refund test tea", category="Test", price=Money(450, "SGD"), tax_rate_bp=900)
     )

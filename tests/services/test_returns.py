@@ -16,7 +16,8 @@ from pos.services.returns import Returned, ReturnFailed
 from tests.invariants import check_invariants
 from tests.services.conftest import sandbox_client
 from tests.services.test_refund_drawer import rows
-from tests.services.test_store_credit import CODE
+from tests.services.test_crash_recovery import recover_cli, refund_killed_at
+from tests.services.test_store_credit import CODE, CREDITS
 
 
 def sgd(minor: int) -> Money:
@@ -101,3 +102,28 @@ def test_cash_is_given_back_in_whole_cash_steps(context):
     refused = context.refunds.returns.give_back(sgd(452), "Spoon", to_store_credit=False)
     assert refused == ReturnFailed("Cash is given back in steps of SGD 0.05: give SGD 4.50, or store credit.")
     assert isinstance(context.refunds.returns.give_back(sgd(452), "Spoon", to_store_credit=True), Returned)
+
+
+@pytest.mark.parametrize("point", ["after_return_recorded", "after_store_credit_issued"])
+def test_a_return_as_store_credit_killed_at_each_point_issues_one_code(tmp_path, sandbox, api_key, point):
+    """SIGKILL after the return is journaled (no code yet) and after its code is written (not numbered):
+    `pos recover` finishes it with one store-credit card, the one written before the kill if there was one."""
+    data_dir = tmp_path / "till"
+    refund_killed_at(point, data_dir, sandbox, api_key, "return")
+    db = data_dir / "pos.sqlite3"
+    before = rows(db, "SELECT code FROM gift_cards")
+    assert len(before) == (1 if point == "after_store_credit_issued" else 0)
+    assert rows(db, "SELECT state, refund_no FROM unverified_returns") == [("sent", None)]
+    done = recover_cli(data_dir, sandbox, api_key)
+    assert done.returncode == 0, done.stdout + done.stderr
+    assert "Recovered unverified return 0001 of SGD 4.50 as store credit." in done.stdout
+    after = rows(db, CREDITS)
+    assert len(after) == 1 and after[0][1:] == ("store_credit", 450, 1)
+    if before:
+        assert after[0][0] == before[0][0]
+    assert rows(db, "SELECT state, refund_no, replace(store_credit_code, '-', '') FROM unverified_returns") == [
+        ("succeeded", 1, after[0][0])
+    ]
+    assert recover_cli(data_dir, sandbox, api_key).returncode == 0
+    assert rows(db, "SELECT count(*) FROM gift_card_entries") == [(1,)]
+    check_invariants(db, sandbox_client(sandbox, api_key))
