@@ -65,9 +65,9 @@ class PaidPart:
 
     @property
     def label(self) -> str:
-        if self.kind is TenderKind.CASH:
-            return "Cash"
-        return f"Card {(self.card_brand or '').upper()} **** {self.card_last4}"
+        if self.kind is TenderKind.CARD:
+            return f"Card {(self.card_brand or '').upper()} **** {self.card_last4}"
+        return self.kind.words
 
 
 @dataclass(frozen=True)

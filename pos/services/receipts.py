@@ -38,7 +38,7 @@ EXPORT_COLUMNS = (
     "cash_minor",  # kept in the drawer: cash handed over less change
     "card_minor",
     "change_minor",
-    "rounding_minor",  # cash_minor + card_minor = total_minor + rounding_minor
+    "rounding_minor",  # cash + card + gift card + store credit = total_minor + rounding_minor
     "cashier",  # who sold it ("" when the shop has no cashiers)
     "gift_card_minor",  # paid by gift card (issue 24): from the receipt's tenders, as the next one
     "store_credit_minor",

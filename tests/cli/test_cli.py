@@ -112,7 +112,10 @@ def test_receipts_export_after_sales(tmp_path, sandbox, api_key):
         "change_minor",
         "rounding_minor",
         "cashier",  # who sold it ("" when the shop has no cashiers)
+        "gift_card_minor",  # issue 24: the kinds not stored on the receipt, from its tenders
+        "store_credit_minor",
     ]
+    assert {r["gift_card_minor"] for r in rows} == {r["store_credit_minor"] for r in rows} == {"0"}
     assert {r["till_id"] for r in rows} == {"T1"}
     assert {r["discount_minor"] for r in rows} == {"0"}
     assert rows[0]["total_minor"] == "450" and rows[1]["total_minor"] == "900"

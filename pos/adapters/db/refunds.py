@@ -12,6 +12,7 @@ from pos.domain.tender import TenderKind
 from pos.services.refund_journal import RefundBasis, RefundRecord
 from pos.services.requests import CreateRefund
 from pos.services.states import RefundState, TenderState
+from pos.services.tenders import RefundRoute, strategy
 
 from . import audit, raw
 from .raw import now_iso, parse_iso
@@ -31,9 +32,11 @@ def _record(row) -> RefundRecord:
         state=RefundState(row["state"]),
         amount_minor=row["amount_minor"],
         currency=row["currency"],
-        request=None
-        if row["tender_kind"] != TenderKind.CARD
-        else CreateRefund.from_json(json.loads(row["params"]), row["currency"]),
+        # Only a refund given back through Stripe has a Stripe request (cash leaves the drawer; a gift
+        # card or store credit goes back to its balance).
+        request=CreateRefund.from_json(json.loads(row["params"]), row["currency"])
+        if strategy(row["tender_kind"]).refund is RefundRoute.STRIPE
+        else None,
         created_at=row["created_at"],
         refund_no=row["refund_no"],
         stripe_refund=row["stripe_refund"],
