@@ -99,6 +99,18 @@ def build_parser() -> argparse.ArgumentParser:
     sset.add_argument("name")
     sset.add_argument("value")
 
+    returns = sub.add_parser("returns", help="goods taken back without a receipt (a manager's right)")
+    returns_sub = returns.add_subparsers(dest="action", required=True)
+    take = returns_sub.add_parser(
+        "take",
+        help="take goods back with no receipt: recorded as an UNVERIFIED return, given in cash or as store credit",
+    )
+    take.add_argument("--amount", required=True, help="what is given back, e.g. 4.50")
+    take.add_argument("--item", required=True, help="what the customer brought back")
+    given = take.add_mutually_exclusive_group(required=True)
+    given.add_argument("--cash", action="store_true", help="in cash from the drawer")
+    given.add_argument("--store-credit", action="store_true", help="as a store-credit code (printed alone on a line)")
+
     sub.add_parser(
         "sync",
         help="one round with the shop database: send what is waiting, take its catalog and settings; exit 0 "
@@ -160,6 +172,7 @@ def gated_commands() -> dict[tuple[str, str | None], object]:
         ("shop", "set-password"): Permission.SHOP_LINK,
         ("shop", "set-ca"): Permission.SHOP_LINK,
         ("shop", "allow-plaintext"): Permission.SHOP_LINK,
+        ("returns", "take"): Permission.RETURN_WITHOUT_RECEIPT,
     }
 
 
@@ -294,6 +307,47 @@ def cmd_recover(args) -> int:
     for message in settled.messages:
         print(message)
     return 1 if settled.needs_person else 0
+
+
+def cmd_returns(args) -> int:
+    """`pos returns take`: the returns service's rules, as the window's (services/returns.py); the
+    person `--as` names (checked by the gate) is the approving manager it records."""
+    from pos.app import build_context
+    from pos.domain.money import Money, MoneyError
+    from pos.services.returns import Returned, ReturnFailed
+
+    office = getattr(args, "office", None)
+    if office is not None:  # the gate's, only to check `--as`: the till's own context takes the folder
+        office.close()
+        args.office = None
+    context = build_context(
+        args.data_dir or _default_dir(),
+        stripe_base_url=args.stripe_base_url,
+        profile=args.profile,
+        purpose="pos returns",
+    )
+    try:
+        try:
+            amount = Money.parse(args.amount, context.settings.currency)
+        except MoneyError:
+            print(
+                f"error: type the amount like 4.50 ({context.settings.currency}), not {args.amount!r}", file=sys.stderr
+            )
+            return 2
+        returns = context.refunds.returns
+        assert returns is not None  # the till's context always has them
+        result = returns.give_back(amount, args.item, to_store_credit=args.store_credit, approved_by=args.as_name or "")
+    finally:
+        context.close()
+    if isinstance(result, Returned):
+        record = result.record
+        given = "as store credit" if record.store_credit_code else "in cash"
+        print(f"Took it back: {record.amount} {given} (unverified return, refund {record.refund_no:04d}).")
+        if record.store_credit_code:
+            print(record.store_credit_code)
+        return 0
+    print(("error: " if isinstance(result, ReturnFailed) else "") + result.message, file=sys.stderr)
+    return 1
 
 
 def _key_manager(args):
@@ -772,4 +826,5 @@ def _handlers():
         "settings": cmd_settings,
         "sync": cmd_sync,
         "shop": cmd_shop,
+        "returns": cmd_returns,
     }
