@@ -84,6 +84,16 @@ class GiftCards:
         """Where a new card goes: the shop's ledger when the till is in a shop, else the till's."""
         return self._shop() or self._till
 
+    def ledger(self, shop: bool) -> GiftCardLedger:
+        """The ledger a journaled redemption named: the shop's (LedgerUnavailable if the till has none
+        now) or the till's own."""
+        if not shop:
+            return self._till
+        found = self._shop()
+        if found is None:
+            raise LedgerUnavailable("This till is not joined to the shop database that holds the card.")
+        return found
+
     def issue(self, amount: Money, key: str, purpose: Purpose = Purpose.GIFT_CARD) -> Card:
         if amount.minor <= 0:
             raise GiftCardError("A gift card must hold more than nothing.")

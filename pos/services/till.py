@@ -161,6 +161,10 @@ class Till:
         """Cash handed over: settles the sale with change, or pays part of it."""
         return self._tender(lambda sale_id: self.checkout.take_cash(sale_id, tendered, self.rounding_step))
 
+    def pay_gift_card(self, code: str, asked: Money | None = None) -> ChargeResult:
+        """A gift card (code typed or scanned) for the smaller of its balance and what is due, or `asked`."""
+        return self._tender(lambda sale_id: self.checkout.redeem_gift_card(sale_id, code, asked))
+
     def pay_card(
         self, amount: Money, payment_method: str | ProcessOnReader, progress: Callable[[str], None] = lambda _m: None
     ) -> ChargeResult:

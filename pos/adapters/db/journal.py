@@ -330,6 +330,7 @@ class SqlJournal:
                 raise SaleChanged(f"This sale cannot take cash now ({order['state']}).")
             if self._unfinished_part(conn, sale_id) is not None:
                 raise SaleChanged("A card payment for this sale is still open; settle it first.")
+            _no_open_gift_card(conn, sale_id)
             due = _due(conn, order)
             if due != payment.due.minor:
                 raise SaleChanged(f"The sale now owes {Money(due, order['currency'])}; look at it again.")
@@ -349,6 +350,21 @@ class SqlJournal:
                 return Paid(self._receipt(conn, receipt))
             return PartPaid(_tender_by_id(conn, tender_id), Money(_due(conn, order), order["currency"]))
 
+    def add_part(self, conn, sale_id: int, kind: TenderKind, amount: Money, last4: str) -> tuple[int, Paid | PartPaid]:
+        """Inside the caller's write transaction (`conn`: its sqlite3 connection, rows as sqlite3.Row), for
+        a tender taken outside the till that records its own row with it (a gift card redemption): the
+        sale's paid part (its tender) and, when it settles the sale, the receipt. Written whatever
+        became of the sale meanwhile (money moved, so the part is on record); the receipt only while
+        the sale is being paid in parts."""
+        stamp = now_iso()
+        order = conn.execute("SELECT * FROM sales WHERE id = ?", (sale_id,)).fetchone()
+        tender_id = _add_tender(conn, order, kind, amount, amount, 0, 0, stamp)
+        conn.execute("UPDATE tenders SET card_last4 = ? WHERE id = ?", (last4, tender_id))
+        if order["state"] == SaleState.SPLIT and _due(conn, order) <= 0:
+            receipt = self._write_receipt(conn, order, stamp)
+            return tender_id, Paid(self._receipt(conn, receipt))
+        return tender_id, PartPaid(_tender_by_id(conn, tender_id), Money(_due(conn, order), order["currency"]))
+
     def begin_part(self, sale_id: int, create: CreateIntent) -> SaleRecord:
         """A card part of a sale paid in parts: its own journal row, with its own key, before Stripe hears of it."""
         stamp = now_iso()
@@ -358,6 +374,7 @@ class SqlJournal:
                 raise SaleChanged(f"This sale is not being paid in parts ({order['state']}).")
             if self._unfinished_part(conn, sale_id) is not None:
                 raise SaleChanged("A card payment for this sale is still open; settle it first.")
+            _no_open_gift_card(conn, sale_id)
             due = _due(conn, order)
             if not 0 < create.amount.minor <= due:
                 raise SaleChanged(
@@ -591,6 +608,15 @@ def _due(conn, order) -> int:
         (order["id"], TenderState.PAID),
     ).fetchone()[0]
     return int(order["total_minor"] - paid)
+
+
+def _no_open_gift_card(conn, sale_id: int) -> None:
+    """A gift card part whose ledger answer is not journaled yet may have debited the card: no other
+    tender until it is settled (services/tenders/gift_card.py), or the sale could be paid twice."""
+    if conn.execute(
+        "SELECT 1 FROM gift_card_redemptions WHERE sale_id = ? AND state IN ('started', 'debited')", (sale_id,)
+    ).fetchone():
+        raise SaleChanged("A gift card payment for this sale is still open; settle it first.")
 
 
 def _card_amounts(intent: Intent, currency: str) -> tuple[Money, Money]:
