@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from enum import StrEnum
 from typing import Iterable
 
+from .catalog import GIFT_CARD_SKUS, Product
 from .errors import PosError
 from .money import Money
 
@@ -134,3 +135,32 @@ class Card:
     balance: Money
     issued_at: str
     shop: bool = False  # held at the shop database (False: this till's own)
+
+
+# A gift card sold at the counter is a cart line whose SKU carries its code (chosen when the line is
+# added, printed on the receipt, activated when the sale is paid); no tax: it is money kept, not a sale
+# of goods until it is spent.
+SOLD_PREFIX = GIFT_CARD_SKUS + ":"
+RELOAD_PREFIX = GIFT_CARD_SKUS + "-RELOAD:"
+CATEGORY = "Gift cards"
+MAX_AMOUNT_MINOR = 99_999_999  # as the catalog's largest price
+
+
+def card_line(amount: Money, code: str, reload: bool = False) -> Product:
+    """The cart line that sells `amount` onto a new card (or onto an existing one: a reload)."""
+    if amount.minor <= 0:
+        raise ValueError("A gift card must hold more than nothing.")
+    if amount.minor > MAX_AMOUNT_MINOR:
+        raise ValueError(f"A gift card can hold at most {Money(MAX_AMOUNT_MINOR, amount.currency)}.")
+    if reload:
+        return Product(RELOAD_PREFIX + code, f"Gift card reload {format_code(code)}", CATEGORY, amount, 0)
+    return Product(SOLD_PREFIX + code, f"Gift card {format_code(code)}", CATEGORY, amount, 0)
+
+
+def sold_card(sku: str) -> tuple[str, bool] | None:
+    """(code, is a reload) for a line that sells a gift card, None for any other line."""
+    if sku.startswith(RELOAD_PREFIX):
+        return sku[len(RELOAD_PREFIX) :], True
+    if sku.startswith(SOLD_PREFIX):
+        return sku[len(SOLD_PREFIX) :], False
+    return None

@@ -43,6 +43,7 @@ class Permission(StrEnum):
     STAFF = "add cashiers, disable them or set their PINs"
     SHOP_LINK = "change how the till reaches the shop database"
     PAY_OUT_BEYOND_CASH = "pay out more than the drawer holds"
+    ISSUE_GIFT_CARD = "issue a gift card without a sale"
 
 
 _RIGHTS = {

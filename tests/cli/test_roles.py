@@ -56,6 +56,7 @@ CHANGES = [
     ("shop", "set-password"),
     ("shop", "set-ca", "ca.pem"),
     ("shop", "allow-plaintext"),
+    ("giftcards", "issue", "--amount", "20.00"),
 ]
 
 

@@ -56,3 +56,27 @@ def test_killed_at_each_recovery_point_of_a_redemption(tmp_path, sandbox, api_ke
     expected_tenders = [("cash", 500, "paid")] + ([("gift_card", taken, "paid")] if taken else [])
     assert tenders == expected_tenders + [("card", by_card, "paid")]
     assert receipts == [(1, 4500)] and open_redemptions == 0
+
+
+def test_a_card_sold_for_cash_is_issued_once_even_if_the_till_dies_after_the_receipt(tmp_path, sandbox, api_key):
+    """The receipt owes the card (gift_card_sales, in its transaction); killed before the card was
+    written to its ledger, the till issues it at the next start, and only once."""
+    data_dir = tmp_path / "till"
+    killed = run_helper(
+        "tests.helpers.giftcard", data_dir, sandbox, api_key, "sell", POS_CRASH_AT="after_cash_recorded"
+    )
+    assert killed.returncode == -signal.SIGKILL, (killed.stdout, killed.stderr)
+    code = killed.stdout.split("sold ")[1].split()[0]
+    for _ in range(2):
+        again = run_helper("tests.helpers.giftcard", data_dir, sandbox, api_key, "balance")
+        assert again.returncode == 0, again.stdout + again.stderr
+        assert f"card {code} 3000" in again.stdout, again.stdout
+    conn = sqlite3.connect(data_dir / "pos.sqlite3")
+    try:
+        issued = conn.execute("SELECT kind, amount_minor FROM gift_card_entries").fetchall()
+        owed = conn.execute("SELECT state FROM gift_card_sales").fetchall()
+        receipt = conn.execute("SELECT total_minor, tax_minor FROM receipts").fetchall()
+    finally:
+        conn.close()
+    assert issued == [("issue", 3000)] and owed == [("issued",)]
+    assert receipt == [(3000, 0)]  # no tax on a gift card

@@ -27,15 +27,24 @@ from pos.services.giftcards import KeyGivenUp, NotEnough, UnknownCard
 from pos.services.outcomes import Paid, PartPaid
 from pos.services.sales import JournalIntegrityError, SaleChanged
 from pos.services.states import UNFINISHED, SaleState, TenderState
-from pos.services.tenders.gift_card import Redemption, RedemptionState
+from pos.services.tenders.gift_card import OwedCard, Redemption, RedemptionState
 
 from . import audit
 from .errors import storage_errors
 from .raw import now_iso
 from .journal import SqlJournal
-from .schema import GiftCardEntryRow, GiftCardRedemptionRow, GiftCardRow, SaleRow, TenderRow, writer
+from .schema import (
+    GiftCardEntryRow,
+    GiftCardRedemptionRow,
+    GiftCardRow,
+    GiftCardSaleRow,
+    SaleRow,
+    TenderRow,
+    writer,
+)
 
 REDEMPTIONS = GiftCardRedemptionRow.__table__  # type: ignore[attr-defined]
+SOLD = GiftCardSaleRow.__table__  # type: ignore[attr-defined]
 SALES = SaleRow.__table__  # type: ignore[attr-defined]
 TENDERS = TenderRow.__table__  # type: ignore[attr-defined]
 
@@ -324,6 +333,24 @@ class SqlRedemptions:
 
     def due(self, sale_id: int) -> Money:
         return self._journal.due(sale_id)
+
+    def owed_cards(self) -> list[OwedCard]:
+        with storage_errors(), self._engine.connect() as conn:
+            rows = conn.execute(
+                select(SOLD, SALES.c.sale_key)
+                .join(SALES, SALES.c.id == SOLD.c.sale_id)
+                .where(SOLD.c.state == "owed")
+                .order_by(SOLD.c.id)
+            ).all()
+            return [
+                OwedCard(r.id, r.sale_key, r.line_no, r.code, bool(r.reload), Money(r.amount_minor, r.currency))
+                for r in rows
+            ]
+
+    def card_issued(self, owed_id: int, shop: bool) -> None:
+        with storage_errors(), self._writer.begin() as conn:
+            issued = SOLD.update().where(SOLD.c.id == owed_id)
+            conn.execute(issued.values(state="issued", shop=shop, updated_at=now_iso()))
 
 
 _UNFINISHED = [s.value for s in RedemptionState if s.unfinished]

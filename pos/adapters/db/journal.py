@@ -13,6 +13,7 @@ from sqlalchemy.engine import Engine
 
 from pos.domain.cart import Totals
 from pos.domain.cash import CashPayment
+from pos.domain.giftcards import sold_card
 from pos.domain.money import Money
 from pos.domain.receipt import Receipt
 from pos.domain.tender import Tender, TenderKind
@@ -300,6 +301,7 @@ class SqlJournal:
             ),
         )
         conn.execute("UPDATE sales SET state = ?, updated_at = ? WHERE id = ?", (SaleState.PAID, stamp, order["id"]))
+        _owe_gift_cards(conn, order, stamp)
         receipt = conn.execute("SELECT * FROM receipts WHERE sale_id = ?", (order["id"],)).fetchone()
         # In the same transaction: the receipt cannot exist without its link in the audit trail.
         audit.append(
@@ -608,6 +610,33 @@ def _due(conn, order) -> int:
         (order["id"], TenderState.PAID),
     ).fetchone()[0]
     return int(order["total_minor"] - paid)
+
+
+def _owe_gift_cards(conn, order, stamp: str) -> None:
+    """In the receipt's transaction: each gift card the sale sold or reloaded is owed to its customer
+    (services/tenders/gift_card.GiftCardPayments.activate_sold writes it to the card's ledger, once)."""
+    lines = conn.execute(
+        "SELECT line_no, sku, quantity, unit_price_minor FROM sale_lines WHERE sale_id = ? AND sku LIKE 'GIFTCARD%'",
+        (order["id"],),
+    ).fetchall()
+    for line in lines:
+        sold = sold_card(line["sku"])
+        if sold is None:
+            continue
+        conn.execute(
+            "INSERT INTO gift_card_sales (sale_id, line_no, code, reload, currency, amount_minor, state, shop,"
+            " created_at, updated_at) VALUES (?,?,?,?,?,?,'owed',0,?,?)",
+            (
+                order["id"],
+                line["line_no"],
+                sold[0],
+                sold[1],
+                order["currency"],
+                line["unit_price_minor"] * line["quantity"],
+                stamp,
+                stamp,
+            ),
+        )
 
 
 def _no_open_gift_card(conn, sale_id: int) -> None:

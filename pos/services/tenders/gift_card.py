@@ -25,12 +25,20 @@ from dataclasses import dataclass
 from enum import StrEnum
 from typing import Callable, Protocol
 
-from pos.domain.giftcards import BadCode, EntryKind, Purpose, format_code, redeemable
+from pos.domain.catalog import Product
+from pos.domain.giftcards import BadCode, EntryKind, Purpose, card_line, format_code, new_code, redeemable
 from pos.domain.money import Money
 from pos.domain.tender import TenderKind
 
 from ..crashpoints import crash_point
-from ..giftcards import GiftCardError, GiftCardLedger, GiftCards, LedgerUnavailable, redemption_key
+from ..giftcards import (
+    GiftCardError,
+    GiftCardLedger,
+    GiftCards,
+    LedgerUnavailable,
+    card_sale_key,
+    redemption_key,
+)
 from ..outcomes import Closed, Failed, Paid, PartPaid, SaleResult
 from ..phases import Next, Phases, settle
 from ..sales import SaleChanged, StorageError
@@ -76,6 +84,18 @@ class Redemption:
     note: str = ""
 
 
+@dataclass(frozen=True)
+class OwedCard:
+    """A gift card a paid sale sold (or reloaded), not yet in its ledger."""
+
+    id: int
+    sale_key: str
+    line_no: int
+    code: str
+    reload: bool
+    amount: Money
+
+
 class RedemptionJournal(Protocol):
     """The till's journal of gift card parts; each method that changes a state commits one recovery point."""
 
@@ -89,6 +109,8 @@ class RedemptionJournal(Protocol):
     def open_redemptions(self) -> list[Redemption]: ...
     def recorded_redemptions(self, sale_id: int) -> list[Redemption]: ...
     def due(self, sale_id: int) -> Money: ...
+    def owed_cards(self) -> list[OwedCard]: ...
+    def card_issued(self, owed_id: int, shop: bool) -> None: ...
 
 
 class Goal(StrEnum):
@@ -221,7 +243,7 @@ class GiftCardPayments:
 
     def recover(self, exclude: Callable[[int], bool] = lambda _sale_id: False) -> list[str]:
         """Every redemption a crash left unfinished: recorded once if the card was debited, else given up."""
-        messages = []
+        messages = self.activate_sold()
         for record in self.journal.open_redemptions():
             if exclude(record.sale_id):
                 continue
@@ -239,6 +261,44 @@ class GiftCardPayments:
 
     def unsettled(self) -> bool:
         return bool(self.journal.open_redemptions())
+
+    # -- selling a card -------------------------------------------------------------------------
+    def sell_line(self, amount: Money) -> Product:
+        """The cart line that sells a new card holding `amount` (its code chosen now, issued when paid)."""
+        try:
+            return card_line(amount, new_code())
+        except ValueError as exc:
+            raise GiftCardError(str(exc)) from None
+
+    def reload_line(self, text: str, amount: Money) -> Product:
+        """The cart line that adds `amount` to an existing gift card when the sale is paid."""
+        try:
+            card = self.cards.balance(text)
+        except BadCode as exc:
+            raise GiftCardError(str(exc)) from None
+        if card.purpose is not Purpose.GIFT_CARD:
+            raise GiftCardError("Store credit is not reloaded; sell a gift card instead.")
+        try:
+            return card_line(amount, card.code, reload=True)
+        except ValueError as exc:
+            raise GiftCardError(str(exc)) from None
+
+    def activate_sold(self) -> list[str]:
+        """Every card a paid sale sold or reloaded, written to its ledger (keyed by sale and line: once).
+        Run after each receipt and by recovery; a card whose ledger is away waits for the next run."""
+        messages = []
+        for owed in self.journal.owed_cards():
+            key = card_sale_key(owed.sale_key, owed.line_no)
+            try:
+                if owed.reload:
+                    card = self.cards.reload(owed.code, owed.amount, key)
+                else:
+                    card = self.cards.activate(owed.code, owed.amount, key)
+            except GiftCardError as exc:
+                messages.append(f"Gift card {format_code(owed.code)} is not active yet: {exc}")
+                continue
+            self.journal.card_issued(owed.id, card.shop)
+        return messages
 
     def give_back(self, sale_id: int, reason: str) -> list[Money]:
         """A voided sale's gift card parts back onto their cards, once each (the entry's key is the
