@@ -19,6 +19,7 @@ from pos.domain.tender import Tender
 
 from .checkout import Cancelled, ChargeResult, Checkout, Failed, OnReader, Paid, PartPaid, Pending, VoidResult
 from .giftcards import GiftCardError
+from .tenders.gift_card import Checked
 from .requests import ProcessOnReader
 from .sales import SaleRecord, StorageError
 from .states import SaleState
@@ -252,6 +253,13 @@ class Till:
             # The cards this sale sold are owed from its receipt on; issued now (or by recovery, once).
             self.activation_messages = self.checkout.gift_cards.activate_sold()
         return result
+
+    def check_gift_card(self, code: str, due: Money) -> Checked:
+        """What the card holds and would pay of `due`; GiftCardError (cashier's words) if it cannot be used."""
+        gift = self.checkout.gift_cards
+        if gift is None:
+            raise GiftCardError("This till takes no gift cards.")
+        return gift.check(code, due)
 
     def sell_gift_card(self, amount: Money, code: str = "") -> None:
         """A line selling a new gift card holding `amount` (or, with `code`, reloading that card);

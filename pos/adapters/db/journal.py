@@ -267,7 +267,7 @@ class SqlJournal:
         cash = [t for t in tenders if t["kind"] == TenderKind.CASH]
         # A sale paid by one card keeps its intent on the receipt (searchable, as before cash); the
         # receipt names the last card either way, so a search by the last four digits finds it.
-        single = cards[0]["payment_intent"] if len(cards) == 1 and not cash else None
+        single = cards[0]["payment_intent"] if len(cards) == 1 and len(tenders) == 1 else None
         card = cards[-1] if cards else None
         store = self._settings.load()
         conn.execute(
