@@ -1,9 +1,9 @@
 """Gift cards and store credit: the card's code and its balance ledger's arithmetic.
 
 A code is 16 characters from an alphabet without look-alikes (no 0/O, 1/I/L, U), printed in groups
-of four: 15 drawn at random by the operating system's generator (75 bits: one code tells nothing
-about another) and a check character (Luhn mod N over the alphabet), so a mistyped character or two
-swapped neighbours are refused before any lookup. The balance is never stored on its own: it is the
+of four: 15 drawn at random by the operating system's generator (73 bits and more: one code tells nothing
+about another) and a check character (a weighted sum modulo 31), so a mistyped character or any two
+swapped characters are refused before any lookup. The balance is never stored on its own: it is the
 sum of the card's ledger entries (issue, reload, refund to card add; redeem, expire take away).
 """
 
@@ -54,20 +54,29 @@ class BadCode(PosError, ValueError):
     """A code that cannot be a card's: the message is in the cashier's words."""
 
 
-def _check_char(body: str) -> str:
-    """Luhn mod N: catches every single wrong character and every swap of two neighbours."""
-    n = len(ALPHABET)
-    total, factor = 0, 2
-    for char in reversed(body):
-        addend = factor * ALPHABET.index(char)
-        total += addend // n + addend % n
-        factor = 1 if factor == 2 else 2
-    return ALPHABET[(n - total % n) % n]
+_PRIME = 31  # the smallest prime above the alphabet's size
+
+
+def _weighted(code: str) -> int:
+    """The sum of each character's value times its position (1, 2, …), modulo 31. The weights differ
+    and none is 0 modulo a prime larger than any difference of two values, so a code whose sum is 0
+    stops being so when any one character changes or any two swap places."""
+    return sum((n + 1) * ALPHABET.index(char) for n, char in enumerate(code)) % _PRIME
+
+
+def check_character(body: str) -> str | None:
+    """The character that brings the whole code's weighted sum to 0; None when that value is 30, which
+    has no character (such a body is drawn again: it costs the code no guessable structure)."""
+    value = (-_weighted(body) * pow(len(body) + 1, -1, _PRIME)) % _PRIME
+    return ALPHABET[value] if value < len(ALPHABET) else None
 
 
 def new_code() -> str:
-    body = "".join(secrets.choice(ALPHABET) for _ in range(RANDOM_LENGTH))
-    return body + _check_char(body)
+    while True:
+        body = "".join(secrets.choice(ALPHABET) for _ in range(RANDOM_LENGTH))
+        check = check_character(body)
+        if check is not None:
+            return body + check
 
 
 def format_code(code: str) -> str:
@@ -87,7 +96,7 @@ def parse_code(text: str) -> str:
     if bad is not None:
         # Look-alikes (0 O 1 I L U) are left out of codes, so one typed is a misread, not a code.
         raise BadCode(f"A gift card code has no '{bad}': check the code on the card.")
-    if _check_char(cleaned[:-1]) != cleaned[-1]:
+    if _weighted(cleaned):
         raise BadCode("That is not a gift card code: a character is wrong. Check the code on the card.")
     return cleaned
 
