@@ -4,15 +4,18 @@ real SQLite file, the sandbox for the card part."""
 
 from __future__ import annotations
 
+import pytest
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QLabel, QLineEdit, QPushButton
 
 from pos.domain.giftcards import format_code, parse_code
 from pos.domain.money import Money
+from tests.helpers.escpos_double import PrinterDouble
 from tests.invariants import check_invariants
 from tests.services.conftest import sandbox_client
 
 from .conftest import wait_idle
+from .test_printer import use_network_printer
 from .test_tenders import tender_card, tender_cash
 from .test_till import open_payment, ring_up_three
 
@@ -23,7 +26,15 @@ def find(dialog, kind, name):
     return widget
 
 
-def test_sell_a_gift_card_for_cash(qtbot, window):
+@pytest.fixture
+def printer():
+    double = PrinterDouble()  # a network receipt printer on loopback
+    yield double
+    double.close()
+
+
+def test_sell_a_gift_card_for_cash(qtbot, window, printer):
+    use_network_printer(qtbot, window, printer.address)
     amount = find(window, QLineEdit, "giftCardAmountField")
     qtbot.keyClicks(amount, "2O")  # a typo: told, nothing added
     qtbot.mouseClick(find(window, QPushButton, "sellGiftCardButton"), Qt.LeftButton)
@@ -37,7 +48,10 @@ def test_sell_a_gift_card_for_cash(qtbot, window):
     assert dialog.due_label.text() == "To pay: $25.00"
     tender_cash(qtbot, dialog, "30")
     qtbot.waitUntil(lambda: dialog.pages.currentIndex() == 1, timeout=20000)
-    assert format_code(code) in dialog.receipt_view.toPlainText()  # the code printed as text
+    assert format_code(code) in dialog.receipt_view.toPlainText()  # the code on screen as text
+    _kick, job = printer.wait_for_jobs(2)
+    assert job.qr == [code]  # and on paper as a QR code (the printer's own, GS ( k)
+    assert any(format_code(code) in line for line in job.lines)
     dialog.new_sale_button.click()
     wait_idle(qtbot)
     card = window.context.gift_cards.balance(code)  # issued when the sale was paid
