@@ -308,6 +308,11 @@ class Checkout:
                         False, "The card payment went through or may still; it cannot be voided here.", result
                     )
                 return VoidResult(True, "The sale was voided. Nothing had been paid.")
+            if self.gift_cards is not None:
+                # A gift card part whose answer was lost: recorded (then given back below) or given up first.
+                redeemed = self.gift_cards.settle_open(sale_id)
+                if isinstance(redeemed, Failed):
+                    return VoidResult(False, f"{redeemed.message} The sale stays open.", redeemed)
             # Journaled first: whatever order the parts' answers come in, none completes the sale now.
             self.journal.begin_void(sale_id)
             returned: list[Money] = []
@@ -357,6 +362,13 @@ class Checkout:
         try:
             # A card part whose answer was lost may have been charged: settle it before the sale is let
             # go, or the till moves on to a new sale and the charged part waits for the next restart.
+            if self.gift_cards is not None:
+                # A gift card part whose answer was lost may have debited the card: settled the same way.
+                redeemed = self.gift_cards.settle_open(sale_id)
+                if isinstance(redeemed, (Paid, PartPaid)):
+                    return redeemed
+                if isinstance(redeemed, Failed):
+                    return Pending(f"{redeemed.message} Do NOT let the customer go until the card is checked.")
             part = self.journal.unfinished_part(sale_id)
             if part is not None:
                 sale = part

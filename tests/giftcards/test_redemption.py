@@ -108,3 +108,38 @@ def test_no_other_tender_while_a_redemption_is_open(context):
     ]
     assert isinstance(context.till.pay_cash(sgd(4000)), Paid)
     assert context.gift_cards.balance(card.code).balance == sgd(2000)
+
+
+def _debited_unanswered(context, card, amount: Money) -> None:
+    """A redemption whose debit reached the ledger but whose answer never came back (the shop's link
+    dropped after its commit): journaled as started, the key's entry in the ledger."""
+    sale_id = context.till.sale_id
+    record = context.gift_card_payments.journal.begin_redemption(sale_id, card.code, False, amount, "pos-lost-redeem")
+    context.gift_cards.locate(card.code).ledger.redeem(card.code, amount, record.key)
+
+
+def test_a_changed_cart_never_drops_a_gift_card_part_that_went_through(context):
+    """Nothing recorded yet but a redemption whose answer was lost: the cart changes, and the till
+    settles the redemption before it lets the sale go (it went through: the sale keeps it)."""
+    card = context.gift_cards.issue(sgd(2000), "sold-1")
+    ring_up(context)
+    too_much = context.till.pay_gift_card(card.code, sgd(3000))  # refused; the sale is paid in parts now
+    assert isinstance(too_much, Failed) and "holds only" in too_much.message
+    _debited_unanswered(context, card, sgd(1000))
+    ring_up(context)  # one more cake: the cart changed
+    refused = context.till.pay_cash(sgd(10000))
+    assert isinstance(refused, Failed) and "went through after all" in refused.message, refused
+    assert [t.kind for t in context.till.tenders()] == [TenderKind.GIFT_CARD]
+    assert context.till.amount_due() == sgd(3500)
+    assert context.gift_cards.balance(card.code).balance == sgd(1000)
+
+
+def test_a_void_settles_a_gift_card_part_that_went_through_and_gives_it_back(context):
+    card = context.gift_cards.issue(sgd(2000), "sold-1")
+    ring_up(context)
+    assert isinstance(context.till.pay_cash(sgd(500)), PartPaid)
+    _debited_unanswered(context, card, sgd(1000))
+    voided = context.till.void_sale("customer left")
+    assert voided.voided and "SGD 10.00 back on the gift card" in voided.message, voided.message
+    assert context.gift_cards.balance(card.code).balance == sgd(2000)
+    assert context.gift_card_payments.journal.open_redemptions() == []

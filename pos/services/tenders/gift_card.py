@@ -236,6 +236,12 @@ class GiftCardPayments:
         except StorageError as exc:
             return Failed(f"{exc} If the card was debited, the till records it when it can.", money_may_have_moved=True)
 
+    def settle_open(self, sale_id: int) -> Paid | PartPaid | Failed | Closed | None:
+        """Before the sale is let go (its cart changed): a redemption still open is settled first, as
+        recovery would (debited: its tender is recorded; not: its key given up). None: none was open."""
+        record = self.journal.open_redemption(sale_id)
+        return self._settle(record, Goal.PARK) if record is not None else None
+
     def _settle(self, record: Redemption, goal: Goal) -> Paid | PartPaid | Failed | Closed:
         result = settle(RedemptionPhases(self.journal, self._ledger, goal), record)
         assert isinstance(result, (Paid, PartPaid, Failed, Closed)), result
