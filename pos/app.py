@@ -18,7 +18,7 @@ from pos.adapters.db.audit import AuditRepo
 from pos.adapters.db.cashiers import CashierRepo
 from pos.adapters.db.catalog import CatalogRepo
 from pos.adapters.db.drawer import SqlDrawerLog
-from pos.adapters.db.giftcards import TillGiftCards
+from pos.adapters.db.giftcards import SqlRedemptions, TillGiftCards
 from pos.adapters.db.journal import SqlJournal
 from pos.adapters.db.receipts import ReceiptsRepo
 from pos.adapters.db.refunds import SqlRefunds
@@ -35,6 +35,7 @@ from pos.services.catalog import Catalog, Imported
 from pos.services.checkout import Checkout
 from pos.services.gateway import PaymentGateway
 from pos.services.giftcards import GiftCardLedger, GiftCards
+from pos.services.tenders.gift_card import GiftCardPayments
 from pos.services.audit_trail import AuditTrail
 from pos.services.readers import CardReaders
 from pos.services.staff import Staff
@@ -176,6 +177,7 @@ class AppContext(BackOffice):
     ):
         super().__init__(data_dir, engine, shop_db)
         self._journal = SqlJournal(engine, self._settings_repo)
+        self.gift_card_payments = GiftCardPayments(SqlRedemptions(engine, self._journal), self.gift_cards)
         drawer_log = SqlDrawerLog(engine)  # drawer openings and movements
         self.printing = Printing(
             EscposPrinter,
@@ -225,7 +227,7 @@ class AppContext(BackOffice):
         self._gateway = gateway
         cart = self.till.cart if hasattr(self, "till") else None
         store = self.settings
-        checkout = Checkout(self._journal, gateway, lambda: self.till_id)
+        checkout = Checkout(self._journal, gateway, lambda: self.till_id, self.gift_card_payments)
         self.till = Till(checkout, store.currency, store.tax_inclusive, cart=cart, cash_rounding=store.cash_rounding)
         self.refunds = Refunds(
             self._refund_journal,

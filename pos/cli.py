@@ -116,6 +116,16 @@ def build_parser() -> argparse.ArgumentParser:
         help="one round with the shop database: send what is waiting, take its catalog and settings; exit 0 "
         "when nothing is left",
     )
+    giftcards = sub.add_parser("giftcards", help="gift cards: issue one, check a balance, list them")
+    giftcards_sub = giftcards.add_subparsers(dest="action", required=True)
+    gissue = giftcards_sub.add_parser("issue", help="a new card holding AMOUNT (no sale); prints its code")
+    gissue.add_argument("--amount", required=True, help="what the card holds, e.g. 20.00")
+    gbalance = giftcards_sub.add_parser("balance", help="what the card with CODE holds")
+    gbalance.add_argument("code")
+    gbalance.add_argument("--format", choices=("text", "json"), default="text")
+    glist = giftcards_sub.add_parser("list", help="every card and its balance")
+    glist.add_argument("--format", choices=("csv", "json"), default="csv")
+
     shop = sub.add_parser("shop", help="the shop database shared by several tills")
     shop_sub = shop.add_subparsers(dest="action", required=True)
     sreport = shop_sub.add_parser("report", help="a day's figures across every till, and each till's (by_till)")
@@ -173,6 +183,7 @@ def gated_commands() -> dict[tuple[str, str | None], object]:
         ("shop", "set-ca"): Permission.SHOP_LINK,
         ("shop", "allow-plaintext"): Permission.SHOP_LINK,
         ("returns", "take"): Permission.RETURN_WITHOUT_RECEIPT,
+        ("giftcards", "issue"): Permission.ISSUE_GIFT_CARD,
     }
 
 
@@ -286,6 +297,62 @@ def cmd_receipts(args) -> int:
             out.close()
         office.close()
     return 0
+
+
+def cmd_giftcards(args) -> int:
+    """Gift cards from the command line, on the same service as the counter; one line on failure."""
+    import uuid
+
+    from pos.domain.giftcards import BadCode, format_code
+    from pos.domain.money import Money, MoneyError
+    from pos.services.giftcards import GiftCardError
+
+    office = _back_office(args)
+    try:
+        if args.action == "issue":
+            try:
+                amount = Money.parse(args.amount, office.settings.currency)
+            except MoneyError as exc:
+                print(f"error: --amount {args.amount}: {exc}. No card was issued.", file=sys.stderr)
+                return 2
+            card = office.gift_cards.issue(amount, f"pos-cli-{uuid.uuid4().hex}-issue")
+            print(format_code(card.code))
+            print(f"holds {card.balance}{' (at the shop)' if card.shop else ''}", file=sys.stderr)
+            return 0
+        if args.action == "balance":
+            card = office.gift_cards.balance(args.code)
+            if args.format == "json":
+                row = {"code": format_code(card.code), "balance_minor": card.balance.minor}
+                print(json.dumps({**row, "currency": card.balance.currency}))
+            else:
+                print(f"{format_code(card.code)}: {card.balance}")
+            return 0
+        rows = [
+            {
+                "code": format_code(card.code),
+                "purpose": card.purpose.value,
+                "balance_minor": card.balance.minor,
+                "currency": card.balance.currency,
+                "issued_at": card.issued_at,
+                "held_at": "shop" if card.shop else "till",
+            }
+            for card in office.gift_cards.cards()
+        ]
+        if args.format == "json":
+            print(json.dumps(rows, indent=2))
+        else:
+            writer = csv.DictWriter(sys.stdout, fieldnames=GIFT_CARD_COLUMNS, lineterminator="\n")
+            writer.writeheader()
+            writer.writerows(rows)
+        return 0
+    except (BadCode, GiftCardError) as exc:
+        print(f"error: {str(exc).rstrip('.')}.", file=sys.stderr)
+        return 1
+    finally:
+        office.close()
+
+
+GIFT_CARD_COLUMNS = ("code", "purpose", "balance_minor", "currency", "issued_at", "held_at")
 
 
 def cmd_recover(args) -> int:
@@ -827,4 +894,5 @@ def _handlers():
         "sync": cmd_sync,
         "shop": cmd_shop,
         "returns": cmd_returns,
+        "giftcards": cmd_giftcards,
     }

@@ -44,6 +44,7 @@ class Permission(StrEnum):
     SHOP_LINK = "change how the till reaches the shop database"
     PAY_OUT_BEYOND_CASH = "pay out more than the drawer holds"
     RETURN_WITHOUT_RECEIPT = "take back goods without a receipt"
+    ISSUE_GIFT_CARD = "issue a gift card without a sale"
 
 
 _RIGHTS = {

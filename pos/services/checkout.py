@@ -27,12 +27,14 @@ from pos.domain.tender import TenderKind
 from . import sales
 from .crashpoints import crash_point
 from .gateway import GatewayError, PaymentGateway
+from .giftcards import GiftCardError
 from .outcomes import Cancelled, ChargeResult, Closed, Declined, Failed, OnReader, Paid, PartPaid, Pending
 from .phases import settle
 from .requests import ConfirmIntent, CreateIntent, LabelIntent, PaymentRequest, ProcessOnReader
 from .sale_phases import NOT_CHARGED, Goal, SalePhases, charged_for, gateway_message
 from .sales import Journal, SaleChanged, SaleRecord, StorageError
 from .states import SaleState
+from .tenders.gift_card import GiftCardPayments
 
 __all__ = [
     "Cancelled",
@@ -64,9 +66,16 @@ class VoidResult:
 
 
 class Checkout:
-    def __init__(self, journal: Journal, gateway: PaymentGateway, till_id: Callable[[], str]):
+    def __init__(
+        self,
+        journal: Journal,
+        gateway: PaymentGateway,
+        till_id: Callable[[], str],
+        gift_cards: GiftCardPayments | None = None,
+    ):
         self.journal = journal
         self.gateway = gateway
+        self.gift_cards = gift_cards  # None: a till wired without gift cards (the tests' bare Checkout)
         self._till_id = till_id  # asked at each new sale: the store's till id can change after a Z
         self._locks: dict[int, threading.Lock] = defaultdict(threading.Lock)
         self._locks_guard = threading.Lock()
@@ -241,6 +250,23 @@ class Checkout:
                 return replace(result, sale_closed=False)
             return result
 
+    def redeem_gift_card(self, sale_id: int, code: str, asked: Money | None = None) -> ChargeResult:
+        """A gift card for what is due, or `asked` of it (services/tenders/gift_card.py): the card's ledger
+        debited once through the redemption's phases, the sale paid in parts from then on."""
+        if self.gift_cards is None:
+            return Failed("This till takes no gift cards.")
+        with self.sale_lock(sale_id):
+            try:
+                ready = self._ready_for_parts(sale_id)
+                if ready is not None:
+                    return ready
+                result = self.gift_cards.redeem(sale_id, code, asked)
+            except StorageError as exc:
+                return Failed(f"{exc} Nothing was taken from the card.")
+            if isinstance(result, Closed):
+                return Failed(f"{result.note} Take the card again or another tender.")
+            return result
+
     def _ready_for_parts(self, sale_id: int) -> ChargeResult | None:
         """Bring the sale to being paid in parts: its own card payment, if one was begun, is cancelled
         (or turns out paid: then that is the result). None when the sale is ready for a tender."""
@@ -282,6 +308,11 @@ class Checkout:
                         False, "The card payment went through or may still; it cannot be voided here.", result
                     )
                 return VoidResult(True, "The sale was voided. Nothing had been paid.")
+            if self.gift_cards is not None:
+                # A gift card part whose answer was lost: recorded (then given back below) or given up first.
+                redeemed = self.gift_cards.settle_open(sale_id)
+                if isinstance(redeemed, Failed):
+                    return VoidResult(False, f"{redeemed.message} The sale stays open.", redeemed)
             # Journaled first: whatever order the parts' answers come in, none completes the sale now.
             self.journal.begin_void(sale_id)
             returned: list[Money] = []
@@ -297,6 +328,12 @@ class Checkout:
                     return VoidResult(False, f"{given.message} The sale stays open.", given)
                 if isinstance(given, Closed) and given.state is SaleState.RETURNED:
                     returned.append(charged_for(self.journal, part))
+            on_cards: list[Money] = []
+            if self.gift_cards is not None:
+                try:
+                    on_cards = self.gift_cards.give_back(sale_id, reason)
+                except GiftCardError as exc:
+                    return VoidResult(False, f"{exc} The gift card part was not given back; the sale stays open.")
             cash = sum(
                 (t.amount for t in self.journal.tenders(sale_id) if t.kind is TenderKind.CASH), Money(0, sale.currency)
             )
@@ -305,6 +342,7 @@ class Checkout:
             except SaleChanged as exc:
                 return VoidResult(False, str(exc))
             said = [f"{amount} given back to the card" for amount in returned]
+            said += [f"{amount} back on the gift card" for amount in on_cards]
             if cash:
                 said.append(f"hand back {cash} in cash")
             return VoidResult(True, "The sale was voided" + (": " + "; ".join(said) if said else "") + ".", cash=cash)
@@ -324,6 +362,13 @@ class Checkout:
         try:
             # A card part whose answer was lost may have been charged: settle it before the sale is let
             # go, or the till moves on to a new sale and the charged part waits for the next restart.
+            if self.gift_cards is not None:
+                # A gift card part whose answer was lost may have debited the card: settled the same way.
+                redeemed = self.gift_cards.settle_open(sale_id)
+                if isinstance(redeemed, (Paid, PartPaid)):
+                    return redeemed
+                if isinstance(redeemed, Failed):
+                    return Pending(f"{redeemed.message} Do NOT let the customer go until the card is checked.")
             part = self.journal.unfinished_part(sale_id)
             if part is not None:
                 sale = part

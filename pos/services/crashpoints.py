@@ -28,6 +28,11 @@ READER_POINTS = (
     "after_reader_sent",  # the reader took the intent; the till has not seen the customer yet
     "after_reader_cancelled",  # the cashier's stop reached the reader; its outcome not looked at yet
 )
+GIFT_CARD_POINTS = (
+    "after_redemption_recorded",  # a gift card part journaled, the card's ledger not asked yet
+    "after_gift_card_debited",  # the ledger debited the card; the till has not journaled it
+    "after_gift_card_recorded",  # the gift card's tender (and receipt, if it settled the sale) written
+)
 REFUND_POINTS = (
     "after_refund_recorded",  # refund journaled as sent, Stripe not asked yet
     "after_refund_sent",  # Stripe made the refund; its answer not journaled yet

@@ -18,6 +18,8 @@ from pos.domain.receipt import Receipt
 from pos.domain.tender import Tender
 
 from .checkout import Cancelled, ChargeResult, Checkout, Failed, OnReader, Paid, PartPaid, Pending, VoidResult
+from .giftcards import GiftCardError
+from .tenders.gift_card import Checked
 from .requests import ProcessOnReader
 from .sales import SaleRecord, StorageError
 from .states import SaleState
@@ -47,6 +49,7 @@ class Till:
         self._sale_version: int | None = None
         self.paying = False  # a payment is under way; recovery leaves this till's sales alone meanwhile
         self._carry_over: list[tuple[Product, int]] = []  # items still to pay after an earlier receipt
+        self.activation_messages: list[str] = []  # gift cards the last receipt sold that wait for their ledger
 
     @property
     def sale_id(self) -> int | None:
@@ -161,6 +164,10 @@ class Till:
         """Cash handed over: settles the sale with change, or pays part of it."""
         return self._tender(lambda sale_id: self.checkout.take_cash(sale_id, tendered, self.rounding_step))
 
+    def pay_gift_card(self, code: str, asked: Money | None = None) -> ChargeResult:
+        """A gift card (code typed or scanned) for the smaller of its balance and what is due, or `asked`."""
+        return self._tender(lambda sale_id: self.checkout.redeem_gift_card(sale_id, code, asked))
+
     def pay_card(
         self, amount: Money, payment_method: str | ProcessOnReader, progress: Callable[[str], None] = lambda _m: None
     ) -> ChargeResult:
@@ -242,7 +249,29 @@ class Till:
     def _after(self, result: ChargeResult) -> ChargeResult:
         if isinstance(result, Failed) and result.sale_closed:
             self._sale_id = None
+        if isinstance(result, Paid) and self.checkout.gift_cards is not None:
+            # The cards this sale sold are owed from its receipt on; issued now (or by recovery, once).
+            self.activation_messages = self.checkout.gift_cards.activate_sold()
         return result
+
+    def check_gift_card(self, code: str, due: Money) -> Checked:
+        """What the card holds and would pay of `due`; GiftCardError (cashier's words) if it cannot be used."""
+        gift = self.checkout.gift_cards
+        if gift is None:
+            raise GiftCardError("This till takes no gift cards.")
+        return gift.check(code, due)
+
+    def sell_gift_card(self, amount: Money, code: str = "") -> None:
+        """A line selling a new gift card holding `amount` (or, with `code`, reloading that card);
+        GiftCardError (cashier's words) if it cannot be sold."""
+        gift = self.checkout.gift_cards
+        if gift is None:
+            raise GiftCardError("This till sells no gift cards.")
+        line = gift.reload_line(code, amount) if code else gift.sell_line(amount)
+        try:
+            self.cart.add(line, 1)
+        except CartError as exc:
+            raise GiftCardError(str(exc)) from None
 
     def restore_split_sale(self, catalog: CatalogLookup) -> str | None:
         """After a restart: a sale this till was paying in parts comes back to the counter, owing the rest.

@@ -32,6 +32,7 @@ from pos.services.staff import Grant, VoidKind
 from pos.services.receipt_printing import Printed, PrintResult
 
 from .cart_panel import CartPanel
+from .gift_card_sale import GiftCardSale
 from .widgets import named, shortcut_action
 from .payment_dialog import PaymentDialog
 from .product_panel import ProductPanel
@@ -142,6 +143,12 @@ class MainWindow(QMainWindow):
         right_layout = QVBoxLayout(right)
         right_layout.setContentsMargins(0, 0, 0, 0)
         right_layout.addWidget(self.cart_panel, 1)
+        self.gift_card_sale = GiftCardSale(
+            lambda amount, code: self.till.sell_gift_card(amount, code), lambda: self.till.cart.currency
+        )
+        self.gift_card_sale.sold.connect(self._gift_card_line_added)
+        self.gift_card_sale.problem.connect(lambda text: self.say(text, error=True))
+        right_layout.addWidget(self.gift_card_sale)
         pay_row = QHBoxLayout()
         pay_row.addWidget(self.open_drawer_button)
         pay_row.addWidget(self.pay_button, 1)
@@ -532,6 +539,11 @@ class MainWindow(QMainWindow):
     def add_product(self, product) -> None:
         self.cart_panel.add(product)
         self.say(f"Added {product.name}.")
+
+    def _gift_card_line_added(self, text: str) -> None:
+        self.cart_panel.refresh(select=len(self.till.cart.lines) - 1)
+        self._cart_changed()
+        self.say(text)
 
     def _cart_changed(self) -> None:
         self.pay_button.setEnabled(not self.till.cart.is_empty())

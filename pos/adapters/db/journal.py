@@ -13,6 +13,7 @@ from sqlalchemy.engine import Engine
 
 from pos.domain.cart import Totals
 from pos.domain.cash import CashPayment
+from pos.domain.giftcards import sold_card
 from pos.domain.money import Money
 from pos.domain.receipt import Receipt
 from pos.domain.tender import Tender, TenderKind
@@ -266,7 +267,7 @@ class SqlJournal:
         cash = [t for t in tenders if t["kind"] == TenderKind.CASH]
         # A sale paid by one card keeps its intent on the receipt (searchable, as before cash); the
         # receipt names the last card either way, so a search by the last four digits finds it.
-        single = cards[0]["payment_intent"] if len(cards) == 1 and not cash else None
+        single = cards[0]["payment_intent"] if len(cards) == 1 and len(tenders) == 1 else None
         card = cards[-1] if cards else None
         store = self._settings.load()
         conn.execute(
@@ -300,6 +301,7 @@ class SqlJournal:
             ),
         )
         conn.execute("UPDATE sales SET state = ?, updated_at = ? WHERE id = ?", (SaleState.PAID, stamp, order["id"]))
+        _owe_gift_cards(conn, order, stamp)
         receipt = conn.execute("SELECT * FROM receipts WHERE sale_id = ?", (order["id"],)).fetchone()
         # In the same transaction: the receipt cannot exist without its link in the audit trail.
         audit.append(
@@ -330,6 +332,7 @@ class SqlJournal:
                 raise SaleChanged(f"This sale cannot take cash now ({order['state']}).")
             if self._unfinished_part(conn, sale_id) is not None:
                 raise SaleChanged("A card payment for this sale is still open; settle it first.")
+            _no_open_gift_card(conn, sale_id)
             due = _due(conn, order)
             if due != payment.due.minor:
                 raise SaleChanged(f"The sale now owes {Money(due, order['currency'])}; look at it again.")
@@ -349,6 +352,21 @@ class SqlJournal:
                 return Paid(self._receipt(conn, receipt))
             return PartPaid(_tender_by_id(conn, tender_id), Money(_due(conn, order), order["currency"]))
 
+    def add_part(self, conn, sale_id: int, kind: TenderKind, amount: Money, last4: str) -> tuple[int, Paid | PartPaid]:
+        """Inside the caller's write transaction (`conn`: its sqlite3 connection, rows as sqlite3.Row), for
+        a tender taken outside the till that records its own row with it (a gift card redemption): the
+        sale's paid part (its tender) and, when it settles the sale, the receipt. Written whatever
+        became of the sale meanwhile (money moved, so the part is on record); the receipt only while
+        the sale is being paid in parts."""
+        stamp = now_iso()
+        order = conn.execute("SELECT * FROM sales WHERE id = ?", (sale_id,)).fetchone()
+        tender_id = _add_tender(conn, order, kind, amount, amount, 0, 0, stamp)
+        conn.execute("UPDATE tenders SET card_last4 = ? WHERE id = ?", (last4, tender_id))
+        if order["state"] == SaleState.SPLIT and _due(conn, order) <= 0:
+            receipt = self._write_receipt(conn, order, stamp)
+            return tender_id, Paid(self._receipt(conn, receipt))
+        return tender_id, PartPaid(_tender_by_id(conn, tender_id), Money(_due(conn, order), order["currency"]))
+
     def begin_part(self, sale_id: int, create: CreateIntent) -> SaleRecord:
         """A card part of a sale paid in parts: its own journal row, with its own key, before Stripe hears of it."""
         stamp = now_iso()
@@ -358,6 +376,7 @@ class SqlJournal:
                 raise SaleChanged(f"This sale is not being paid in parts ({order['state']}).")
             if self._unfinished_part(conn, sale_id) is not None:
                 raise SaleChanged("A card payment for this sale is still open; settle it first.")
+            _no_open_gift_card(conn, sale_id)
             due = _due(conn, order)
             if not 0 < create.amount.minor <= due:
                 raise SaleChanged(
@@ -591,6 +610,42 @@ def _due(conn, order) -> int:
         (order["id"], TenderState.PAID),
     ).fetchone()[0]
     return int(order["total_minor"] - paid)
+
+
+def _owe_gift_cards(conn, order, stamp: str) -> None:
+    """In the receipt's transaction: each gift card the sale sold or reloaded is owed to its customer
+    (services/tenders/gift_card.GiftCardPayments.activate_sold writes it to the card's ledger, once)."""
+    lines = conn.execute(
+        "SELECT line_no, sku, quantity, unit_price_minor FROM sale_lines WHERE sale_id = ? AND sku LIKE 'GIFTCARD%'",
+        (order["id"],),
+    ).fetchall()
+    for line in lines:
+        sold = sold_card(line["sku"])
+        if sold is None:
+            continue
+        conn.execute(
+            "INSERT INTO gift_card_sales (sale_id, line_no, code, reload, currency, amount_minor, state, shop,"
+            " created_at, updated_at) VALUES (?,?,?,?,?,?,'owed',0,?,?)",
+            (
+                order["id"],
+                line["line_no"],
+                sold[0],
+                sold[1],
+                order["currency"],
+                line["unit_price_minor"] * line["quantity"],
+                stamp,
+                stamp,
+            ),
+        )
+
+
+def _no_open_gift_card(conn, sale_id: int) -> None:
+    """A gift card part whose ledger answer is not journaled yet may have debited the card: no other
+    tender until it is settled (services/tenders/gift_card.py), or the sale could be paid twice."""
+    if conn.execute(
+        "SELECT 1 FROM gift_card_redemptions WHERE sale_id = ? AND state IN ('started', 'debited')", (sale_id,)
+    ).fetchone():
+        raise SaleChanged("A gift card payment for this sale is still open; settle it first.")
 
 
 def _card_amounts(intent: Intent, currency: str) -> tuple[Money, Money]:

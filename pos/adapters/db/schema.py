@@ -375,6 +375,44 @@ class GiftCardEntryRow(SQLModel, table=True):
     note: str = ""
 
 
+class GiftCardRedemptionRow(SQLModel, table=True):
+    """A gift card part of a sale, journaled before the card's ledger is asked (its recovery points:
+    services/tenders/gift_card.py). Its key is the ledger entry's, so the card is debited once."""
+
+    __tablename__ = "gift_card_redemptions"
+    id: int | None = Field(default=None, primary_key=True)
+    sale_id: int = Field(foreign_key="sales.id", index=True)  # the sale it pays towards
+    redemption_key: str = Field(unique=True)
+    code: str
+    shop: bool  # the card is held at the shop database (else in this till's gift_cards)
+    currency: str
+    amount_minor: int
+    state: str  # started, debited, recorded, given_back, cancelled, refused (RedemptionState)
+    tender_id: int | None = Field(default=None, foreign_key="tenders.id")
+    note: str = ""
+    created_at: str
+    updated_at: str
+
+
+class GiftCardSaleRow(SQLModel, table=True):
+    """A gift card sold (or reloaded) by a paid sale, written in its receipt's transaction: the card is
+    owed until its ledger entry is written (keyed by the sale and line, so once) and this row says so."""
+
+    __tablename__ = "gift_card_sales"
+    __table_args__ = (UniqueConstraint("sale_id", "line_no"),)
+    id: int | None = Field(default=None, primary_key=True)
+    sale_id: int = Field(foreign_key="sales.id")
+    line_no: int
+    code: str
+    reload: bool
+    currency: str
+    amount_minor: int
+    state: str  # owed, issued
+    shop: bool = False  # where it was issued
+    created_at: str
+    updated_at: str
+
+
 DB_FILE = "pos.sqlite3"
 # The till's layout is Alembic's (migrations/, version table till_schema_version). Before Alembic it
 # was numbered in PRAGMA user_version, 1 to 12; revision 0001 brings any of those up. Every file
