@@ -92,11 +92,12 @@ class Settings:
         """The till-id rule, the same at every door (the Settings dialog, `pos settings set`): in a
         shop, an id another till has is refused (SettingsError, in the owner's words; nothing is to be
         saved). When the shop database cannot be asked now the id may be saved and the next sync checks
-        it: the returned note says so ("" when there is nothing to add). Runs off the UI thread."""
+        it: the returned note says so ("" when there is nothing to add). Asked even for the id the
+        till has now: a new folder starts as T1, which may be another till's. Runs off the UI thread."""
         from .shop import ShopRefused, ShopUnreachable  # the shop's sync is optional; its errors too
 
         wanted = wanted.strip()
-        if shop is None or wanted == self.current.till_id:
+        if shop is None:
             return ""
         try:
             shop.check_till_id(wanted)
