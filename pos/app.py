@@ -49,6 +49,7 @@ from pos.services.store_credit import GiftCardStoreCredit
 from pos.services.reports import Reports
 from pos.services.settings import Settings, StoreSettings
 from pos.services.shop import ShopSync
+from pos.services.counter import Counter
 from pos.services.till import Till
 
 if TYPE_CHECKING:
@@ -203,6 +204,7 @@ class AppContext(BackOffice):
         self._sandbox: Sandbox | None = None
         self.till: Till
         self.refunds: Refunds
+        self.counter: Counter  # the sale at the counter, for the window and any display (built with the till)
         if read_only is not None:
             self._connect(
                 NoPaymentsGateway("This window is read-only: another till is selling.", "not connected (read-only)")
@@ -247,6 +249,10 @@ class AppContext(BackOffice):
             ),
         )
         self.readers = CardReaders(gateway, self.store_settings, self._test_mode)  # type: ignore[arg-type]
+        if hasattr(self, "counter"):
+            self.counter.use(self.till, self.refunds)  # the same counter: its subscribers stay
+        else:
+            self.counter = Counter(self.till, self.staff, lambda: self.settings, self.catalog, self.refunds)
 
     def _test_mode(self) -> bool:
         """The reader's customer may be simulated: demo, or a test-mode key."""

@@ -553,7 +553,6 @@ def cmd_settings(args) -> int:
     from dataclasses import asdict
 
     from pos.services.settings import SettingsError
-    from pos.services.shop import ShopRefused, ShopUnreachable
 
     office = _back_office(args)
     try:
@@ -565,15 +564,11 @@ def cmd_settings(args) -> int:
             if office.shop is not None:
                 print(f"shop link = {office.shop_security}")
             return 0
-        if args.name == "till_id" and office.shop is not None:
-            try:
-                office.shop.check_till_id(args.value.strip())
-            except ShopRefused as exc:
-                print(f"error: {exc}. Nothing was changed.", file=sys.stderr)
-                return 1
-            except ShopUnreachable as exc:
-                print(f"warning: {exc} The id is checked again at the next sync.", file=sys.stderr)
         try:
+            if args.name == "till_id":  # the settings service's rule, as the Settings dialog asks it
+                note = office.store_settings.check_till_id(office.shop, args.value)
+                if note:
+                    print(f"warning: {note}", file=sys.stderr)
             # The Settings dialog's rules, in the settings service: one set for both doors.
             saved = office.store_settings.change(args.name, args.value)
         except SettingsError as exc:

@@ -32,7 +32,7 @@ from .outcomes import Cancelled, ChargeResult, Closed, Declined, Failed, OnReade
 from .phases import settle
 from .requests import ConfirmIntent, CreateIntent, LabelIntent, PaymentRequest, ProcessOnReader
 from .sale_phases import NOT_CHARGED, Goal, SalePhases, charged_for, gateway_message
-from .sales import Journal, SaleChanged, SaleRecord, StorageError
+from .sales import Journal, SaleChanged, SaleRecord, SaleStanding, StorageError, VoidNote
 from .states import SaleState
 from .tenders.gift_card import GiftCardPayments
 
@@ -82,6 +82,36 @@ class Checkout:
 
     def current_till_id(self) -> str:
         return self._till_id()
+
+    # -- what the till reads of its sales (the journal stays the checkout's own) -------------
+    def standing(self, sale_id: int) -> SaleStanding:
+        """The sale's row, its paid parts and what it owes, in one read."""
+        return self.journal.standing(sale_id)
+
+    def sale(self, sale_id: int) -> SaleRecord:
+        return self.journal.sale(sale_id)
+
+    def reopenable(self) -> list[SaleStanding]:
+        """This till's sales left paid in part or being voided (a restart between two tenders), newest
+        last; a start with nothing paid and no card part out is left as it is."""
+        kept = []
+        for sale in self.journal.split_sales(self.current_till_id()):
+            standing = self.journal.standing(sale.id)
+            if standing.tenders or self.journal.unfinished_part(sale.id) is not None:
+                kept.append(standing)
+        return kept
+
+    def sale_lines(self, sale_id: int) -> list[tuple[int | None, str, int]]:
+        return self.journal.sale_lines(sale_id)
+
+    def parked_sales(self) -> list[SaleRecord]:
+        return self.journal.parked_sales()
+
+    def unfinished_sales(self) -> list[SaleRecord]:
+        return self.journal.unfinished_sales()
+
+    def resume_parked(self, sale_id: int) -> None:
+        self.journal.resume_parked(sale_id)
 
     def sale_lock(self, sale_id: int) -> threading.Lock:
         """Held while a sale is being charged; recovery takes it too, so the two never overlap."""
@@ -296,9 +326,10 @@ class Checkout:
             return Failed(f"This sale was closed ({result.note}). {NOT_CHARGED}", sale_closed=True)
         return result  # Paid (the card went through after all), Pending, Failed
 
-    def void(self, sale_id: int, reason: str) -> VoidResult:
+    def void(self, sale_id: int, reason: str, record: VoidNote | None = None) -> VoidResult:
         """Void a sale paid in part: open card payments cancelled, paid card parts given back through
-        Stripe (each exactly once), then the cash is handed back and the sale closed."""
+        Stripe (each exactly once), then the cash is handed back and the sale closed, with the void's
+        `record` written in that same transaction (a crash leaves both or neither)."""
         with self.sale_lock(sale_id):
             sale = self.journal.sale(sale_id)
             if sale.state not in (SaleState.SPLIT, SaleState.VOIDING):
@@ -307,6 +338,8 @@ class Checkout:
                     return VoidResult(
                         False, "The card payment went through or may still; it cannot be voided here.", result
                     )
+                if record is not None:  # nothing moved: the abandon closed it, the record follows
+                    self.journal.record_void(sale_id, record)
                 return VoidResult(True, "The sale was voided. Nothing had been paid.")
             if self.gift_cards is not None:
                 # A gift card part whose answer was lost: recorded (then given back below) or given up first.
@@ -338,7 +371,7 @@ class Checkout:
                 (t.amount for t in self.journal.tenders(sale_id) if t.kind is TenderKind.CASH), Money(0, sale.currency)
             )
             try:
-                self.journal.close_voided(sale_id, f"voided: {reason}")
+                self.journal.close_voided(sale_id, f"voided: {reason}", record)
             except SaleChanged as exc:
                 return VoidResult(False, str(exc))
             said = [f"{amount} given back to the card" for amount in returned]

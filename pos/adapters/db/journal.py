@@ -21,10 +21,11 @@ from pos.services import sales
 from pos.services.gateway import Intent
 from pos.services.outcomes import Paid, PartPaid
 from pos.services.requests import CreateIntent, PaymentRequest, ProcessOnReader, payment_request_from_json
-from pos.services.sales import AttemptRecord, JournalIntegrityError, SaleChanged, SaleRecord
+from pos.services.sales import AttemptRecord, JournalIntegrityError, SaleChanged, SaleRecord, SaleStanding, VoidNote
 from pos.services.states import UNFINISHED, AttemptState, IntentStatus, SaleState, TenderState
 
 from . import audit, raw
+from .cashiers import write_void
 from .raw import now_iso
 from .receipts import tender_from_row, build_receipt, read_tenders
 from .settings import SettingsRepo
@@ -472,8 +473,9 @@ class SqlJournal:
             )
             return _sale(conn.execute("SELECT * FROM sales WHERE id = ?", (sale_id,)).fetchone())
 
-    def close_voided(self, sale_id: int, note: str) -> None:
-        """A voided sale whose card parts were all given back: its cash goes back too, and it is closed."""
+    def close_voided(self, sale_id: int, note: str, record: VoidNote | None = None) -> None:
+        """A voided sale whose card parts were all given back: its cash goes back too, and it is closed,
+        with the void's record (`record`) in the same transaction: never a void without its record."""
         stamp = now_iso()
         with self._write() as conn:
             kept = conn.execute(
@@ -491,6 +493,19 @@ class SqlJournal:
                 "UPDATE sales SET state = ?, note = ?, updated_at = ? WHERE id = ? AND state IN (?, ?)",
                 (SaleState.ABANDONED, note, stamp, sale_id, SaleState.SPLIT, SaleState.VOIDING),
             )
+            if record is not None:
+                self._write_void(conn, sale_id, record)
+
+    def record_void(self, sale_id: int, record: VoidNote) -> None:
+        """The record of a sale voided with nothing paid (closed by its abandon, which moved no money)."""
+        with self._write() as conn:
+            self._write_void(conn, sale_id, record)
+
+    @staticmethod
+    def _write_void(conn, sale_id: int, record: VoidNote) -> None:
+        till_id = conn.execute("SELECT till_id FROM sales WHERE id = ?", (sale_id,)).fetchone()[0]
+        amount = record.amount
+        write_void(conn, till_id, "sale", sale_id, amount.minor, amount.currency, record.reason, record.approved_by)
 
     def parts(self, sale_id: int) -> list[SaleRecord]:
         """A sale's card parts, in the order they were started."""
@@ -514,6 +529,12 @@ class SqlJournal:
     def tenders(self, sale_id: int) -> tuple[Tender, ...]:
         with self._connection() as conn:
             return read_tenders(conn, sale_id)
+
+    def standing(self, sale_id: int) -> SaleStanding:
+        """The sale's row, its paid parts and what it owes, in one read (a Pay asks this once)."""
+        with self._connection() as conn:
+            order = conn.execute("SELECT * FROM sales WHERE id = ?", (sale_id,)).fetchone()
+            return SaleStanding(_sale(order), read_tenders(conn, sale_id), Money(_due(conn, order), order["currency"]))
 
     def due(self, sale_id: int) -> Money:
         with self._connection() as conn:

@@ -28,7 +28,7 @@ Progress = Callable[[str], None]
 
 
 class Tenders(Protocol):
-    """What the dialog asks of the till (services.till.Till); each call runs in a worker."""
+    """What the dialog asks of the counter (services.counter.Counter); each call runs in a worker."""
 
     @property
     def rounding_step(self) -> int: ...
