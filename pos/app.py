@@ -238,6 +238,7 @@ class AppContext(BackOffice):
             lambda: self.settings.cash_rounding,
             self.printing,
             credit=GiftCardStoreCredit(self.gift_cards),
+            gift_cards=self.gift_card_payments,
             returns=Returns(
                 SqlReturns(self._engine, lambda: self.till_id),
                 self.staff,

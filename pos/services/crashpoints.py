@@ -33,6 +33,9 @@ GIFT_CARD_POINTS = (
     "after_gift_card_debited",  # the ledger debited the card; the till has not journaled it
     "after_gift_card_recorded",  # the gift card's tender (and receipt, if it settled the sale) written
 )
+GIFT_CARD_REFUND_POINTS = (
+    "after_gift_card_credited",  # a refund piece put back on its gift card; not numbered yet
+)
 REFUND_POINTS = (
     "after_refund_recorded",  # refund journaled as sent, Stripe not asked yet
     "after_refund_sent",  # Stripe made the refund; its answer not journaled yet

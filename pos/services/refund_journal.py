@@ -58,6 +58,7 @@ class RefundRecord:
     # How it is given back, as journaled (card through Stripe, cash from the drawer, store credit as
     # a code); None: not said, read from the request (see `given`).
     given_as: TenderKind | None = None
+    tender_id: int | None = None  # the tender it gives back (a gift card piece: whose card)
 
     @property
     def given(self) -> TenderKind:

@@ -96,6 +96,12 @@ def refund_key_for(refund_key: str) -> str:
     return f"pos-refund-{refund_key}"
 
 
+class GiftCardRefunds(Protocol):
+    """Where a gift card piece of a refund goes back (services/tenders/gift_card.GiftCardPayments)."""
+
+    def refund_to_card(self, tender_id: int, amount: Money, key: str) -> None: ...
+
+
 class RefundPhases(Phases[RefundRecord, RefundResult]):
     def __init__(
         self,
@@ -106,6 +112,7 @@ class RefundPhases(Phases[RefundRecord, RefundResult]):
         at_drawer: bool = False,
         drawer: CashDrawer | None = None,
         credit: StoreCreditLedger | None = None,
+        gift_cards: GiftCardRefunds | None = None,
     ):
         """`at_drawer`: a cashier is at the till and its drawer opens for each cash piece done here
         (the refund dialog, through `drawer`); recovery runs without, so it never marks cash as handed over."""
@@ -114,6 +121,7 @@ class RefundPhases(Phases[RefundRecord, RefundResult]):
         self.at_drawer = at_drawer
         self.drawer = drawer
         self.credit = credit  # where store credit is issued; None: this till gives none
+        self.gift_cards = gift_cards  # where a gift card part goes back; None: this till takes none
 
     def phase(self, record: RefundRecord) -> Callable[[RefundRecord], Step]:
         return {
@@ -125,6 +133,8 @@ class RefundPhases(Phases[RefundRecord, RefundResult]):
     def _from_sent(self, record: RefundRecord) -> Step:
         if record.given is TenderKind.STORE_CREDIT:
             return self._issue_credit(record)
+        if record.given is TenderKind.GIFT_CARD:
+            return self._back_on_card(record)
         if record.request is None:
             if not self.at_drawer:
                 return CashOwed(record)  # no drawer opened for it: it stays owed, and the cashier is told
@@ -155,6 +165,23 @@ class RefundPhases(Phases[RefundRecord, RefundResult]):
             )
         crash_point("after_store_credit_issued")
         return self._succeeded(record, None, code)
+
+    def _back_on_card(self, record: RefundRecord) -> Step:
+        """The piece back onto the gift card that paid (a refund_to_card entry under the piece's key:
+        once however often this runs), then numbered."""
+        if self.gift_cards is None or record.tender_id is None:
+            return RefundFailed(f"This till cannot give back to a gift card. {NOT_REFUNDED}")
+        try:
+            amount = Money(record.amount_minor, record.currency)
+            self.gift_cards.refund_to_card(record.tender_id, amount, record.refund_key)
+        except (StorageError, PosError) as exc:
+            # Still sent: credited or not, the next pass (or recovery) asks with the same key.
+            return RefundFailed(
+                f"The gift card could not be credited just now: {exc} The till finishes it by itself.",
+                outcome_unknown=True,
+            )
+        crash_point("after_gift_card_credited")
+        return self._succeeded(record, None)
 
     def _receipt_no(self, record: RefundRecord) -> int:
         return self.journal.basis(record.receipt_id).receipt_no

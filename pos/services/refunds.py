@@ -27,6 +27,7 @@ from .refund_phases import (
     NOT_REFUNDED,
     CashDrawer,
     CashOwed,
+    GiftCardRefunds,
     RefundFailed,
     Refunded,
     RefundPhases,
@@ -65,6 +66,7 @@ class Refunds:
         cash_rounding: Callable[[], str] = lambda: "",
         drawer: CashDrawer | None = None,
         credit: StoreCreditLedger | None = None,
+        gift_cards: GiftCardRefunds | None = None,
         returns: Returns | None = None,
     ):
         self.journal = journal
@@ -73,6 +75,7 @@ class Refunds:
         self.cash_rounding = cash_rounding  # the store's (Settings.cash_rounding): cash refunds follow it
         self.drawer = drawer  # opens for each cash piece before it is done (refund_phases); None: none to kick
         self.credit = credit  # where store credit is issued (services/store_credit.py); None: none given
+        self.gift_cards = gift_cards  # where a gift card part goes back (services/tenders/gift_card.py)
         # Returns without a receipt (services/returns.py): settled and recovered with the refunds.
         self.returns = returns
 
@@ -163,7 +166,14 @@ class Refunds:
         return self._settle_at_drawer(records, note)
 
     def _settle_at_drawer(self, records: list[RefundRecord], note: str | None = None) -> RefundResult:
-        phases = RefundPhases(self.journal, self.gateway, at_drawer=True, drawer=self.drawer, credit=self.credit)
+        phases = RefundPhases(
+            self.journal,
+            self.gateway,
+            at_drawer=True,
+            drawer=self.drawer,
+            credit=self.credit,
+            gift_cards=self.gift_cards,
+        )
         results = [settle(phases, record) for record in records]
         done = [r.refund for r in results if isinstance(r, Refunded)]
         failed = [r for r in results if isinstance(r, (RefundFailed, CashOwed))]
@@ -243,7 +253,8 @@ class Refunds:
                     "audit event, so it was not completed. Run `pos audit verify`."
                 )
                 continue
-            result = settle(RefundPhases(self.journal, self.gateway, now, credit=self.credit), record)
+            phases = RefundPhases(self.journal, self.gateway, now, credit=self.credit, gift_cards=self.gift_cards)
+            result = settle(phases, record)
             if isinstance(result, CashOwed):
                 receipt_no = self.journal.basis(record.receipt_id).receipt_no
                 messages.append(

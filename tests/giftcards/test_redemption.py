@@ -13,6 +13,7 @@ from pos.domain.catalog import Product
 from pos.domain.money import Money
 from pos.domain.tender import TenderKind
 from pos.services.outcomes import Failed, Paid, PartPaid
+from pos.services.refund_phases import Refunded
 
 
 def sgd(minor: int) -> Money:
@@ -143,3 +144,23 @@ def test_a_void_settles_a_gift_card_part_that_went_through_and_gives_it_back(con
     assert voided.voided and "SGD 10.00 back on the gift card" in voided.message, voided.message
     assert context.gift_cards.balance(card.code).balance == sgd(2000)
     assert context.gift_card_payments.journal.open_redemptions() == []
+
+
+def test_a_refund_of_a_receipt_paid_by_gift_card_goes_back_on_the_card_once(context):
+    """45.00 paid 20.00 by gift card and 25.00 in cash; a refund of 30.00 goes back to the tenders that
+    paid: 20.00 onto the card (a refund_to_card entry under the piece's key), 10.00 from the drawer."""
+    card = context.gift_cards.issue(sgd(2000), "sold-1")
+    ring_up(context)
+    assert isinstance(context.till.pay_gift_card(card.code), PartPaid)
+    paid = context.till.pay_cash(sgd(2500))
+    assert isinstance(paid, Paid), paid
+    receipt_id = context.receipts.receipt_id_for(paid.receipt.receipt_no, paid.receipt.till_id)
+    refunded = context.refunds.refund(receipt_id, amount=sgd(3000))
+    assert isinstance(refunded, Refunded) and refunded.problem is None, refunded
+    assert sorted((r.in_cash, r.amount.minor) for r in refunded.refunds) == [(False, 2000), (True, 1000)]
+    assert context.gift_cards.balance(card.code).balance == sgd(2000)
+    kinds = [e.kind.value for e in context.gift_cards.locate(card.code).ledger.entries(card.code)]
+    assert kinds == ["issue", "redeem", "refund_to_card"]
+    assert context.refunds.recover() == []  # nothing left to settle, nothing credited twice
+    assert context.gift_cards.balance(card.code).balance == sgd(2000)
+    assert context.audit.verify() is None

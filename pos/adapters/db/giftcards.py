@@ -334,6 +334,11 @@ class SqlRedemptions:
     def due(self, sale_id: int) -> Money:
         return self._journal.due(sale_id)
 
+    def redemption_for_tender(self, tender_id: int) -> Redemption | None:
+        with storage_errors(), self._engine.connect() as conn:
+            row = conn.execute(select(REDEMPTIONS).where(REDEMPTIONS.c.tender_id == tender_id)).first()
+            return _redemption(row) if row is not None else None
+
     def owed_cards(self) -> list[OwedCard]:
         with storage_errors(), self._engine.connect() as conn:
             rows = conn.execute(

@@ -43,6 +43,7 @@ def _record(row) -> RefundRecord:
         message=row["message"],
         rounding_minor=row["rounding_minor"],
         given_as=TenderKind(row["tender_kind"]),
+        tender_id=row["tender_id"],
     )
 
 

@@ -110,6 +110,7 @@ class RedemptionJournal(Protocol):
     def recorded_redemptions(self, sale_id: int) -> list[Redemption]: ...
     def due(self, sale_id: int) -> Money: ...
     def owed_cards(self) -> list[OwedCard]: ...
+    def redemption_for_tender(self, tender_id: int) -> Redemption | None: ...
     def card_issued(self, owed_id: int, shop: bool) -> None: ...
 
 
@@ -305,6 +306,13 @@ class GiftCardPayments:
                 continue
             self.journal.card_issued(owed.id, card.shop)
         return messages
+
+    def refund_to_card(self, tender_id: int, amount: Money, key: str) -> None:
+        """A refund piece of a receipt paid by gift card, back onto the card that paid it (once per key)."""
+        record = self.journal.redemption_for_tender(tender_id)
+        if record is None:
+            raise GiftCardError("No gift card payment is on record for this part of the receipt.")
+        self._ledger(record.shop).credit(record.code, EntryKind.REFUND_TO_CARD, amount, key, "refund")
 
     def give_back(self, sale_id: int, reason: str) -> list[Money]:
         """A voided sale's gift card parts back onto their cards, once each (the entry's key is the
