@@ -18,10 +18,11 @@ from pos.adapters.db.audit import AuditRepo
 from pos.adapters.db.cashiers import CashierRepo
 from pos.adapters.db.catalog import CatalogRepo
 from pos.adapters.db.drawer import SqlDrawerLog
-from pos.adapters.db.giftcards import TillGiftCards
+from pos.adapters.db.giftcards import SqlRedemptions, TillGiftCards
 from pos.adapters.db.journal import SqlJournal
 from pos.adapters.db.receipts import ReceiptsRepo
 from pos.adapters.db.refunds import SqlRefunds
+from pos.adapters.db.returns import SqlReturns
 from pos.adapters.db.reports import ReportsRepo
 from pos.adapters.db.schema import open_engine, prepare_data_dir
 from pos.adapters.db.stock import TillStock
@@ -35,6 +36,7 @@ from pos.services.catalog import Catalog, Imported
 from pos.services.checkout import Checkout
 from pos.services.gateway import PaymentGateway
 from pos.services.giftcards import GiftCardLedger, GiftCards
+from pos.services.tenders.gift_card import GiftCardPayments
 from pos.services.audit_trail import AuditTrail
 from pos.services.readers import CardReaders
 from pos.services.staff import Staff
@@ -43,9 +45,12 @@ from pos.services.drawer import CashDrawer
 from pos.services.receipt_printing import Printing
 from pos.services.receipts import Receipts
 from pos.services.refunds import RefundClaims, Refunds
+from pos.services.returns import Returns
+from pos.services.store_credit import GiftCardStoreCredit
 from pos.services.reports import Reports
 from pos.services.settings import Settings, StoreSettings
 from pos.services.shop import ShopSync
+from pos.services.counter import Counter
 from pos.services.stock import Stock
 from pos.services.till import Till
 
@@ -176,6 +181,7 @@ class AppContext(BackOffice):
     ):
         super().__init__(data_dir, engine, shop_db)
         self._journal = SqlJournal(engine, self._settings_repo)
+        self.gift_card_payments = GiftCardPayments(SqlRedemptions(engine, self._journal), self.gift_cards)
         drawer_log = SqlDrawerLog(engine)  # drawer openings and movements
         self.printing = Printing(
             EscposPrinter,
@@ -201,6 +207,7 @@ class AppContext(BackOffice):
         self._sandbox: Sandbox | None = None
         self.till: Till
         self.refunds: Refunds
+        self.counter: Counter  # the sale at the counter, for the window and any display (built with the till)
         if read_only is not None:
             self._connect(
                 NoPaymentsGateway("This window is read-only: another till is selling.", "not connected (read-only)")
@@ -225,12 +232,31 @@ class AppContext(BackOffice):
         self._gateway = gateway
         cart = self.till.cart if hasattr(self, "till") else None
         store = self.settings
-        checkout = Checkout(self._journal, gateway, lambda: self.till_id)
+        checkout = Checkout(self._journal, gateway, lambda: self.till_id, self.gift_card_payments)
         self.till = Till(checkout, store.currency, store.tax_inclusive, cart=cart, cash_rounding=store.cash_rounding)
         self.refunds = Refunds(
-            self._refund_journal, gateway, self._claims, lambda: self.settings.cash_rounding, self.printing
+            self._refund_journal,
+            gateway,
+            self._claims,
+            lambda: self.settings.cash_rounding,
+            self.printing,
+            credit=GiftCardStoreCredit(self.gift_cards),
+            gift_cards=self.gift_card_payments,
+            returns=Returns(
+                SqlReturns(self._engine, lambda: self.till_id),
+                self.staff,
+                lambda: self.till_id,
+                self._currency,
+                lambda: self.settings.cash_rounding,
+                credit=GiftCardStoreCredit(self.gift_cards),
+                drawer=self.printing,
+            ),
         )
         self.readers = CardReaders(gateway, self.store_settings, self._test_mode)  # type: ignore[arg-type]
+        if hasattr(self, "counter"):
+            self.counter.use(self.till, self.refunds)  # the same counter: its subscribers stay
+        else:
+            self.counter = Counter(self.till, self.staff, lambda: self.settings, self.catalog, self.refunds)
 
     def _test_mode(self) -> bool:
         """The reader's customer may be simulated: demo, or a test-mode key."""

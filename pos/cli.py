@@ -113,11 +113,33 @@ def build_parser() -> argparse.ArgumentParser:
     sset.add_argument("name")
     sset.add_argument("value")
 
+    returns = sub.add_parser("returns", help="goods taken back without a receipt (a manager's right)")
+    returns_sub = returns.add_subparsers(dest="action", required=True)
+    take = returns_sub.add_parser(
+        "take",
+        help="take goods back with no receipt: recorded as an UNVERIFIED return, given in cash or as store credit",
+    )
+    take.add_argument("--amount", required=True, help="what is given back, e.g. 4.50")
+    take.add_argument("--item", required=True, help="what the customer brought back")
+    given = take.add_mutually_exclusive_group(required=True)
+    given.add_argument("--cash", action="store_true", help="in cash from the drawer")
+    given.add_argument("--store-credit", action="store_true", help="as a store-credit code (printed alone on a line)")
+
     sub.add_parser(
         "sync",
         help="one round with the shop database: send what is waiting, take its catalog and settings; exit 0 "
         "when nothing is left",
     )
+    giftcards = sub.add_parser("giftcards", help="gift cards: issue one, check a balance, list them")
+    giftcards_sub = giftcards.add_subparsers(dest="action", required=True)
+    gissue = giftcards_sub.add_parser("issue", help="a new card holding AMOUNT (no sale); prints its code")
+    gissue.add_argument("--amount", required=True, help="what the card holds, e.g. 20.00")
+    gbalance = giftcards_sub.add_parser("balance", help="what the card with CODE holds")
+    gbalance.add_argument("code")
+    gbalance.add_argument("--format", choices=("text", "json"), default="text")
+    glist = giftcards_sub.add_parser("list", help="every card and its balance")
+    glist.add_argument("--format", choices=("csv", "json"), default="csv")
+
     shop = sub.add_parser("shop", help="the shop database shared by several tills")
     shop_sub = shop.add_subparsers(dest="action", required=True)
     sreport = shop_sub.add_parser("report", help="a day's figures across every till, and each till's (by_till)")
@@ -177,6 +199,8 @@ def gated_commands() -> dict[tuple[str, str | None], object]:
         ("shop", "set-password"): Permission.SHOP_LINK,
         ("shop", "set-ca"): Permission.SHOP_LINK,
         ("shop", "allow-plaintext"): Permission.SHOP_LINK,
+        ("returns", "take"): Permission.RETURN_WITHOUT_RECEIPT,
+        ("giftcards", "issue"): Permission.ISSUE_GIFT_CARD,
     }
 
 
@@ -378,6 +402,62 @@ def cmd_receipts(args) -> int:
     return 0
 
 
+def cmd_giftcards(args) -> int:
+    """Gift cards from the command line, on the same service as the counter; one line on failure."""
+    import uuid
+
+    from pos.domain.giftcards import BadCode, format_code
+    from pos.domain.money import Money, MoneyError
+    from pos.services.giftcards import GiftCardError
+
+    office = _back_office(args)
+    try:
+        if args.action == "issue":
+            try:
+                amount = Money.parse(args.amount, office.settings.currency)
+            except MoneyError as exc:
+                print(f"error: --amount {args.amount}: {exc}. No card was issued.", file=sys.stderr)
+                return 2
+            card = office.gift_cards.issue(amount, f"pos-cli-{uuid.uuid4().hex}-issue")
+            print(format_code(card.code))
+            print(f"holds {card.balance}{' (at the shop)' if card.shop else ''}", file=sys.stderr)
+            return 0
+        if args.action == "balance":
+            card = office.gift_cards.balance(args.code)
+            if args.format == "json":
+                row = {"code": format_code(card.code), "balance_minor": card.balance.minor}
+                print(json.dumps({**row, "currency": card.balance.currency}))
+            else:
+                print(f"{format_code(card.code)}: {card.balance}")
+            return 0
+        rows = [
+            {
+                "code": format_code(card.code),
+                "purpose": card.purpose.value,
+                "balance_minor": card.balance.minor,
+                "currency": card.balance.currency,
+                "issued_at": card.issued_at,
+                "held_at": "shop" if card.shop else "till",
+            }
+            for card in office.gift_cards.cards()
+        ]
+        if args.format == "json":
+            print(json.dumps(rows, indent=2))
+        else:
+            writer = csv.DictWriter(sys.stdout, fieldnames=GIFT_CARD_COLUMNS, lineterminator="\n")
+            writer.writeheader()
+            writer.writerows(rows)
+        return 0
+    except (BadCode, GiftCardError) as exc:
+        print(f"error: {str(exc).rstrip('.')}.", file=sys.stderr)
+        return 1
+    finally:
+        office.close()
+
+
+GIFT_CARD_COLUMNS = ("code", "purpose", "balance_minor", "currency", "issued_at", "held_at")
+
+
 def cmd_recover(args) -> int:
     from pos.app import build_context
     from pos.services.settlement import settle_unfinished
@@ -397,6 +477,47 @@ def cmd_recover(args) -> int:
     for message in settled.messages:
         print(message)
     return 1 if settled.needs_person else 0
+
+
+def cmd_returns(args) -> int:
+    """`pos returns take`: the returns service's rules, as the window's (services/returns.py); the
+    person `--as` names (checked by the gate) is the approving manager it records."""
+    from pos.app import build_context
+    from pos.domain.money import Money, MoneyError
+    from pos.services.returns import Returned, ReturnFailed
+
+    office = getattr(args, "office", None)
+    if office is not None:  # the gate's, only to check `--as`: the till's own context takes the folder
+        office.close()
+        args.office = None
+    context = build_context(
+        args.data_dir or _default_dir(),
+        stripe_base_url=args.stripe_base_url,
+        profile=args.profile,
+        purpose="pos returns",
+    )
+    try:
+        try:
+            amount = Money.parse(args.amount, context.settings.currency)
+        except MoneyError:
+            print(
+                f"error: type the amount like 4.50 ({context.settings.currency}), not {args.amount!r}", file=sys.stderr
+            )
+            return 2
+        returns = context.refunds.returns
+        assert returns is not None  # the till's context always has them
+        result = returns.give_back(amount, args.item, to_store_credit=args.store_credit, approved_by=args.as_name or "")
+    finally:
+        context.close()
+    if isinstance(result, Returned):
+        record = result.record
+        given = "as store credit" if record.store_credit_code else "in cash"
+        print(f"Took it back: {record.amount} {given} (unverified return, refund {record.refund_no:04d}).")
+        if record.store_credit_code:
+            print(record.store_credit_code)
+        return 0
+    print(("error: " if isinstance(result, ReturnFailed) else "") + result.message, file=sys.stderr)
+    return 1
 
 
 def _key_manager(args):
@@ -535,7 +656,6 @@ def cmd_settings(args) -> int:
     from dataclasses import asdict
 
     from pos.services.settings import SettingsError
-    from pos.services.shop import ShopRefused, ShopUnreachable
 
     office = _back_office(args)
     try:
@@ -547,15 +667,11 @@ def cmd_settings(args) -> int:
             if office.shop is not None:
                 print(f"shop link = {office.shop_security}")
             return 0
-        if args.name == "till_id" and office.shop is not None:
-            try:
-                office.shop.check_till_id(args.value.strip())
-            except ShopRefused as exc:
-                print(f"error: {exc}. Nothing was changed.", file=sys.stderr)
-                return 1
-            except ShopUnreachable as exc:
-                print(f"warning: {exc} The id is checked again at the next sync.", file=sys.stderr)
         try:
+            if args.name == "till_id":  # the settings service's rule, as the Settings dialog asks it
+                note = office.store_settings.check_till_id(office.shop, args.value)
+                if note:
+                    print(f"warning: {note}", file=sys.stderr)
             # The Settings dialog's rules, in the settings service: one set for both doors.
             saved = office.store_settings.change(args.name, args.value)
         except SettingsError as exc:
@@ -876,4 +992,6 @@ def _handlers():
         "settings": cmd_settings,
         "sync": cmd_sync,
         "shop": cmd_shop,
+        "returns": cmd_returns,
+        "giftcards": cmd_giftcards,
     }

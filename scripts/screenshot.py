@@ -113,7 +113,7 @@ def main(out: Path) -> int:
     window.pay()
     dialog = window.payment_dialog
     settle(app)
-    dialog.charge_on_reader()
+    dialog.card_page.charge_on_reader()
     for _ in range(500):
         QTest.qWait(10)
         if "tap" in dialog.reader_status.text():
@@ -121,7 +121,7 @@ def main(out: Path) -> int:
     dialog.simulate_tip.setText("1")
     QTest.qWait(50)
     dialog.grab().save(str(out / "reader.png"))
-    dialog.simulate()
+    dialog.card_page.simulate()
     settle(app)
     dialog.grab().save(str(out / "reader-receipt.png"))
     dialog.new_sale_button.click()

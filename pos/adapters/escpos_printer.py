@@ -27,7 +27,9 @@ class EscposPrinter:
             raise PrinterError("No receipt printer is set up.")
         self.setup, self.timeout = setup, timeout
 
-    def print_text(self, text: str, *, cut: bool = True, open_drawer: bool = False) -> None:
+    def print_text(
+        self, text: str, *, cut: bool = True, open_drawer: bool = False, qr_codes: tuple[str, ...] = ()
+    ) -> None:
         # Only text goes out as text: a control byte in it (ESC p, GS V from a name already in the
         # database) would be a command; the only commands sent are the ones written below.
         text = printable(text, multiline=True)
@@ -35,6 +37,12 @@ class EscposPrinter:
         def job(printer: Any) -> None:
             printer.hw("INIT")
             printer.text(text if text.endswith("\n") else text + "\n")
+            for code in qr_codes:
+                # Drawn by the printer itself (GS ( k): no image library on the till. A code holds only
+                # the gift card alphabet's characters, checked again here: nothing else reaches it.
+                if code.isalnum() and code.isascii():
+                    printer.qr(code, size=6, native=True)
+                    printer.text("\n")
             if cut:
                 printer.cut()  # feeds past the tear bar first
             if open_drawer:

@@ -51,6 +51,10 @@ class Product:
     id: int | None = None
 
 
+# The SKUs of gift card lines (domain/giftcards.py: the code follows): never a catalog product's.
+GIFT_CARD_SKUS = "GIFTCARD"
+
+
 class CatalogRowError(PosError, ValueError):
     pass
 
@@ -92,6 +96,8 @@ def product_from_row(row: dict[str, str], currency: str) -> Product:
     barcode = (row["barcode"] or "").strip() or None
     if not sku:
         raise CatalogRowError("sku is empty")
+    if sku.upper().startswith(GIFT_CARD_SKUS):
+        raise CatalogRowError(f"SKUs starting {GIFT_CARD_SKUS} are the till's own gift card lines")
     if not name:
         raise CatalogRowError("name is empty")
     if not category:

@@ -1,9 +1,9 @@
 """Gift cards and store credit: the card's code and its balance ledger's arithmetic.
 
 A code is 16 characters from an alphabet without look-alikes (no 0/O, 1/I/L, U), printed in groups
-of four: 15 drawn at random by the operating system's generator (75 bits: one code tells nothing
-about another) and a check character (Luhn mod N over the alphabet), so a mistyped character or two
-swapped neighbours are refused before any lookup. The balance is never stored on its own: it is the
+of four: 15 drawn at random by the operating system's generator (73 bits and more: one code tells nothing
+about another) and a check character (a weighted sum modulo 31), so a mistyped character or any two
+swapped characters are refused before any lookup. The balance is never stored on its own: it is the
 sum of the card's ledger entries (issue, reload, refund to card add; redeem, expire take away).
 """
 
@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from enum import StrEnum
 from typing import Iterable
 
+from .catalog import GIFT_CARD_SKUS, Product
 from .errors import PosError
 from .money import Money
 
@@ -53,20 +54,29 @@ class BadCode(PosError, ValueError):
     """A code that cannot be a card's: the message is in the cashier's words."""
 
 
-def _check_char(body: str) -> str:
-    """Luhn mod N: catches every single wrong character and every swap of two neighbours."""
-    n = len(ALPHABET)
-    total, factor = 0, 2
-    for char in reversed(body):
-        addend = factor * ALPHABET.index(char)
-        total += addend // n + addend % n
-        factor = 1 if factor == 2 else 2
-    return ALPHABET[(n - total % n) % n]
+_PRIME = 31  # the smallest prime above the alphabet's size
+
+
+def _weighted(code: str) -> int:
+    """The sum of each character's value times its position (1, 2, …), modulo 31. The weights differ
+    and none is 0 modulo a prime larger than any difference of two values, so a code whose sum is 0
+    stops being so when any one character changes or any two swap places."""
+    return sum((n + 1) * ALPHABET.index(char) for n, char in enumerate(code)) % _PRIME
+
+
+def check_character(body: str) -> str | None:
+    """The character that brings the whole code's weighted sum to 0; None when that value is 30, which
+    has no character (such a body is drawn again: it costs the code no guessable structure)."""
+    value = (-_weighted(body) * pow(len(body) + 1, -1, _PRIME)) % _PRIME
+    return ALPHABET[value] if value < len(ALPHABET) else None
 
 
 def new_code() -> str:
-    body = "".join(secrets.choice(ALPHABET) for _ in range(RANDOM_LENGTH))
-    return body + _check_char(body)
+    while True:
+        body = "".join(secrets.choice(ALPHABET) for _ in range(RANDOM_LENGTH))
+        check = check_character(body)
+        if check is not None:
+            return body + check
 
 
 def format_code(code: str) -> str:
@@ -86,7 +96,7 @@ def parse_code(text: str) -> str:
     if bad is not None:
         # Look-alikes (0 O 1 I L U) are left out of codes, so one typed is a misread, not a code.
         raise BadCode(f"A gift card code has no '{bad}': check the code on the card.")
-    if _check_char(cleaned[:-1]) != cleaned[-1]:
+    if _weighted(cleaned):
         raise BadCode("That is not a gift card code: a character is wrong. Check the code on the card.")
     return cleaned
 
@@ -134,3 +144,32 @@ class Card:
     balance: Money
     issued_at: str
     shop: bool = False  # held at the shop database (False: this till's own)
+
+
+# A gift card sold at the counter is a cart line whose SKU carries its code (chosen when the line is
+# added, printed on the receipt, activated when the sale is paid); no tax: it is money kept, not a sale
+# of goods until it is spent.
+SOLD_PREFIX = GIFT_CARD_SKUS + ":"
+RELOAD_PREFIX = GIFT_CARD_SKUS + "-RELOAD:"
+CATEGORY = "Gift cards"
+MAX_AMOUNT_MINOR = 99_999_999  # as the catalog's largest price
+
+
+def card_line(amount: Money, code: str, reload: bool = False) -> Product:
+    """The cart line that sells `amount` onto a new card (or onto an existing one: a reload)."""
+    if amount.minor <= 0:
+        raise ValueError("A gift card must hold more than nothing.")
+    if amount.minor > MAX_AMOUNT_MINOR:
+        raise ValueError(f"A gift card can hold at most {Money(MAX_AMOUNT_MINOR, amount.currency)}.")
+    if reload:
+        return Product(RELOAD_PREFIX + code, f"Gift card reload {format_code(code)}", CATEGORY, amount, 0)
+    return Product(SOLD_PREFIX + code, f"Gift card {format_code(code)}", CATEGORY, amount, 0)
+
+
+def sold_card(sku: str) -> tuple[str, bool] | None:
+    """(code, is a reload) for a line that sells a gift card, None for any other line."""
+    if sku.startswith(RELOAD_PREFIX):
+        return sku[len(RELOAD_PREFIX) :], True
+    if sku.startswith(SOLD_PREFIX):
+        return sku[len(SOLD_PREFIX) :], False
+    return None

@@ -74,9 +74,9 @@ class PaidPart:
 class RefundPart:
     """One piece of a refund: this much of this tender, given back this way."""
 
-    tender_id: int
+    tender_id: int | None  # None: store credit (one code for the whole refund, whatever paid it)
     amount_minor: int
-    given_as: TenderKind  # card: through Stripe; cash: from the drawer
+    given_as: TenderKind  # card: through Stripe; cash: from the drawer; store credit: as a code
     cash_for_card: bool = False  # cash handed back for what a card paid (the cashier confirmed it)
     rounding_minor: int = 0  # cash: handed back less amount_minor (the store's cash rounding)
 
@@ -106,7 +106,13 @@ def cash_back(part: PaidPart, take: int, step: int, currency: str) -> int:
 
 
 def plan_refund(
-    parts: list[PaidPart], amount_minor: int, *, in_cash: bool = False, cash_step: int = 1, currency: str = ""
+    parts: list[PaidPart],
+    amount_minor: int,
+    *,
+    in_cash: bool = False,
+    cash_step: int = 1,
+    currency: str = "",
+    to_store_credit: bool = False,
 ) -> list[RefundPart]:
     """Where a refund goes back to: the tenders that paid, card parts first (the newest first, so
     the customer's money goes back the way it came, through Stripe), then cash. `in_cash` gives
@@ -114,11 +120,20 @@ def plan_refund(
     Cash pieces are rounded by the store's cash rounding (`cash_step`, see cash_back).
 
     A card piece is whole card steps of `currency` (Stripe refuses a KWD refund of 0.225: the
-    three-decimal currencies' amounts end in 0, refunds too); the odd fils come from a cash part."""
+    three-decimal currencies' amounts end in 0, refunds too); the odd fils come from a cash part.
+
+    `to_store_credit`: all of it as one piece of store credit (one code for the customer), exact to the
+    minor unit (no cash rounding: no cash moves), whatever tenders paid."""
+    if to_store_credit:
+        if amount_minor > sum(p.remaining_minor for p in parts):
+            raise RefundError("That is more than what is left to refund on this receipt.")
+        return [RefundPart(None, amount_minor, TenderKind.STORE_CREDIT)]
     step = card_step(currency) if currency else 1
     cards = [p for p in reversed(parts) if p.kind is TenderKind.CARD]
     cash = [p for p in reversed(parts) if p.kind is TenderKind.CASH]
-    order = cash + cards if in_cash else cards + cash
+    # A gift card part goes back onto its card (a ledger entry), after the cards and before the cash.
+    gifts = [p for p in reversed(parts) if p.kind is TenderKind.GIFT_CARD]
+    order = cash + cards + gifts if in_cash else cards + gifts + cash
     plan, left = [], amount_minor
     for part in order:
         take = min(left, part.remaining_minor)
@@ -206,6 +221,10 @@ class RefundReceipt:
     in_cash: bool = False
     cash_for_card: bool = False  # cash handed back for what a card paid
     rounding: Money | None = None  # cash: handed back less the amount (the store's cash rounding)
+    store_credit_code: str | None = None  # given as store credit: the code the customer spends it with
+    # Goods back without a receipt (services/returns.py): no receipt_no; what came back, and who approved.
+    unverified_note: str | None = None
+    approved_by: str = ""
 
     @property
     def handed_back(self) -> Money:
@@ -224,7 +243,12 @@ def render_refund_text(refund: RefundReceipt, *, width: int = 42, locale: str = 
         "*** REFUND ***".center(width),
         rule,
         f"Refund {refund.refund_no:04d}".ljust(width - 8) + f"Till {printable(refund.till_id)}",
-        f"For receipt {refund.receipt_no:04d}",
+        *(
+            ["UNVERIFIED RETURN (no receipt)", f"Returned: {refund.unverified_note}"[:width]]
+            + ([f"Approved by {refund.approved_by}"[:width]] if refund.approved_by else [])
+            if refund.unverified_note is not None
+            else [f"For receipt {refund.receipt_no:04d}"]
+        ),
         refund.created_at.strftime("%Y-%m-%d %H:%M:%S"),
         rule,
     ]
@@ -237,7 +261,10 @@ def render_refund_text(refund: RefundReceipt, *, width: int = 42, locale: str = 
         given = "-" + refund.handed_back.format(locale)
         out.append("Cash rounding".ljust(width - len(rounding)) + rounding)
         out.append("GIVEN BACK".ljust(width - len(given)) + given)
-    if refund.in_cash:
+    if refund.store_credit_code:
+        out.append("Given as store credit")
+        out.append(f"Store credit code {refund.store_credit_code}")
+    elif refund.in_cash:
         out.append("Given back in cash" + (" (for a card payment)" if refund.cash_for_card else ""))
     elif refund.card_brand:
         out.append(f"To card {refund.card_brand.upper()} **** {refund.card_last4}")

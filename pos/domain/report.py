@@ -44,6 +44,9 @@ class DayReport:
     rounding_minor: int = 0
     cash_refunds_minor: int = 0  # handed back from the drawer, rounded (card parts too, when confirmed)
     card_refunds_minor: int = 0  # given back through Stripe
+    # Goods taken back without a receipt (a manager approved each): inside the refunds above.
+    unverified_returns_count: int = 0
+    unverified_returns_minor: int = 0
     tips_minor: int = 0  # added by customers on the card reader: charged to cards, not part of the sales
     by_cashier: tuple[tuple[str, int, int], ...] = ()  # (cashier, sales, gross minor units); "" = no cashier
     voids_count: int = 0  # lines removed or carts cleared after Pay, sales abandoned
@@ -121,6 +124,8 @@ class DayReport:
             "rounding_minor": self.rounding_minor,
             "cash_refunds_minor": self.cash_refunds_minor,
             "card_refunds_minor": self.card_refunds_minor,
+            "unverified_returns_count": self.unverified_returns_count,
+            "unverified_returns_minor": self.unverified_returns_minor,
             "tips_minor": self.tips_minor,
             "by_tender": {
                 kind: {"count": n, "sales_minor": sales, "refunds_minor": refunds}
@@ -159,6 +164,8 @@ class DayReport:
             ("totals", "gross", money(self.gross_minor)),
             ("totals", "refunds_count", str(self.refunds_count)),
             ("totals", "refunds", money(self.refunds_minor)),
+            ("totals", "unverified_returns_count", str(self.unverified_returns_count)),
+            ("totals", "unverified_returns", money(self.unverified_returns_minor)),
             ("totals", "discounts", money(self.discounts_minor)),
             ("totals", "net", money(self.net_minor)),
             ("totals", "tax", money(self.tax_minor)),
@@ -227,6 +234,16 @@ def render_report_text(report: DayReport, store_name: str, *, width: int = 42, l
         row("Sales", str(report.sales_count)),
         row("Gross", fmt(report.gross_minor)),
         row(f"Refunds ({report.refunds_count})", "-" + fmt(report.refunds_minor)),
+        *(
+            [
+                row(
+                    f"  Unverified returns ({report.unverified_returns_count})",
+                    "-" + fmt(report.unverified_returns_minor),
+                )
+            ]
+            if report.unverified_returns_count
+            else []
+        ),
         row("Discounts given (in gross)", fmt(report.discounts_minor)),
         row("NET", fmt(report.net_minor)),
         rule,
@@ -307,6 +324,8 @@ _SUMMED = (
     "rounding_minor",
     "cash_refunds_minor",
     "card_refunds_minor",
+    "unverified_returns_count",
+    "unverified_returns_minor",
     "tips_minor",
     "voids_count",
 )

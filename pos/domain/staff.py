@@ -43,6 +43,8 @@ class Permission(StrEnum):
     STAFF = "add cashiers, disable them or set their PINs"
     SHOP_LINK = "change how the till reaches the shop database"
     PAY_OUT_BEYOND_CASH = "pay out more than the drawer holds"
+    RETURN_WITHOUT_RECEIPT = "take back goods without a receipt"
+    ISSUE_GIFT_CARD = "issue a gift card without a sale"
     STOCK_COUNT = "approve a stock count"  # it changes stock by the variance
     OPEN_PRICE_ABOVE_LIMIT = "sell at a typed price above the limit"
 

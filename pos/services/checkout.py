@@ -27,12 +27,14 @@ from pos.domain.tender import TenderKind
 from . import sales
 from .crashpoints import crash_point
 from .gateway import GatewayError, PaymentGateway
+from .giftcards import GiftCardError
 from .outcomes import Cancelled, ChargeResult, Closed, Declined, Failed, OnReader, Paid, PartPaid, Pending
 from .phases import settle
 from .requests import ConfirmIntent, CreateIntent, LabelIntent, PaymentRequest, ProcessOnReader
 from .sale_phases import NOT_CHARGED, Goal, SalePhases, charged_for, gateway_message
-from .sales import Journal, SaleChanged, SaleRecord, StorageError
+from .sales import Journal, SaleChanged, SaleRecord, SaleStanding, StorageError, VoidNote
 from .states import SaleState
+from .tenders.gift_card import GiftCardPayments
 
 __all__ = [
     "Cancelled",
@@ -64,15 +66,52 @@ class VoidResult:
 
 
 class Checkout:
-    def __init__(self, journal: Journal, gateway: PaymentGateway, till_id: Callable[[], str]):
+    def __init__(
+        self,
+        journal: Journal,
+        gateway: PaymentGateway,
+        till_id: Callable[[], str],
+        gift_cards: GiftCardPayments | None = None,
+    ):
         self.journal = journal
         self.gateway = gateway
+        self.gift_cards = gift_cards  # None: a till wired without gift cards (the tests' bare Checkout)
         self._till_id = till_id  # asked at each new sale: the store's till id can change after a Z
         self._locks: dict[int, threading.Lock] = defaultdict(threading.Lock)
         self._locks_guard = threading.Lock()
 
     def current_till_id(self) -> str:
         return self._till_id()
+
+    # -- what the till reads of its sales (the journal stays the checkout's own) -------------
+    def standing(self, sale_id: int) -> SaleStanding:
+        """The sale's row, its paid parts and what it owes, in one read."""
+        return self.journal.standing(sale_id)
+
+    def sale(self, sale_id: int) -> SaleRecord:
+        return self.journal.sale(sale_id)
+
+    def reopenable(self) -> list[SaleStanding]:
+        """This till's sales left paid in part or being voided (a restart between two tenders), newest
+        last; a start with nothing paid and no card part out is left as it is."""
+        kept = []
+        for sale in self.journal.split_sales(self.current_till_id()):
+            standing = self.journal.standing(sale.id)
+            if standing.tenders or self.journal.unfinished_part(sale.id) is not None:
+                kept.append(standing)
+        return kept
+
+    def sale_lines(self, sale_id: int) -> list[tuple[int | None, str, int]]:
+        return self.journal.sale_lines(sale_id)
+
+    def parked_sales(self) -> list[SaleRecord]:
+        return self.journal.parked_sales()
+
+    def unfinished_sales(self) -> list[SaleRecord]:
+        return self.journal.unfinished_sales()
+
+    def resume_parked(self, sale_id: int) -> None:
+        self.journal.resume_parked(sale_id)
 
     def sale_lock(self, sale_id: int) -> threading.Lock:
         """Held while a sale is being charged; recovery takes it too, so the two never overlap."""
@@ -241,6 +280,23 @@ class Checkout:
                 return replace(result, sale_closed=False)
             return result
 
+    def redeem_gift_card(self, sale_id: int, code: str, asked: Money | None = None) -> ChargeResult:
+        """A gift card for what is due, or `asked` of it (services/tenders/gift_card.py): the card's ledger
+        debited once through the redemption's phases, the sale paid in parts from then on."""
+        if self.gift_cards is None:
+            return Failed("This till takes no gift cards.")
+        with self.sale_lock(sale_id):
+            try:
+                ready = self._ready_for_parts(sale_id)
+                if ready is not None:
+                    return ready
+                result = self.gift_cards.redeem(sale_id, code, asked)
+            except StorageError as exc:
+                return Failed(f"{exc} Nothing was taken from the card.")
+            if isinstance(result, Closed):
+                return Failed(f"{result.note} Take the card again or another tender.")
+            return result
+
     def _ready_for_parts(self, sale_id: int) -> ChargeResult | None:
         """Bring the sale to being paid in parts: its own card payment, if one was begun, is cancelled
         (or turns out paid: then that is the result). None when the sale is ready for a tender."""
@@ -270,9 +326,10 @@ class Checkout:
             return Failed(f"This sale was closed ({result.note}). {NOT_CHARGED}", sale_closed=True)
         return result  # Paid (the card went through after all), Pending, Failed
 
-    def void(self, sale_id: int, reason: str) -> VoidResult:
+    def void(self, sale_id: int, reason: str, record: VoidNote | None = None) -> VoidResult:
         """Void a sale paid in part: open card payments cancelled, paid card parts given back through
-        Stripe (each exactly once), then the cash is handed back and the sale closed."""
+        Stripe (each exactly once), then the cash is handed back and the sale closed, with the void's
+        `record` written in that same transaction (a crash leaves both or neither)."""
         with self.sale_lock(sale_id):
             sale = self.journal.sale(sale_id)
             if sale.state not in (SaleState.SPLIT, SaleState.VOIDING):
@@ -281,7 +338,14 @@ class Checkout:
                     return VoidResult(
                         False, "The card payment went through or may still; it cannot be voided here.", result
                     )
+                if record is not None:  # nothing moved: the abandon closed it, the record follows
+                    self.journal.record_void(sale_id, record)
                 return VoidResult(True, "The sale was voided. Nothing had been paid.")
+            if self.gift_cards is not None:
+                # A gift card part whose answer was lost: recorded (then given back below) or given up first.
+                redeemed = self.gift_cards.settle_open(sale_id)
+                if isinstance(redeemed, Failed):
+                    return VoidResult(False, f"{redeemed.message} The sale stays open.", redeemed)
             # Journaled first: whatever order the parts' answers come in, none completes the sale now.
             self.journal.begin_void(sale_id)
             returned: list[Money] = []
@@ -297,14 +361,21 @@ class Checkout:
                     return VoidResult(False, f"{given.message} The sale stays open.", given)
                 if isinstance(given, Closed) and given.state is SaleState.RETURNED:
                     returned.append(charged_for(self.journal, part))
+            on_cards: list[Money] = []
+            if self.gift_cards is not None:
+                try:
+                    on_cards = self.gift_cards.give_back(sale_id, reason)
+                except GiftCardError as exc:
+                    return VoidResult(False, f"{exc} The gift card part was not given back; the sale stays open.")
             cash = sum(
                 (t.amount for t in self.journal.tenders(sale_id) if t.kind is TenderKind.CASH), Money(0, sale.currency)
             )
             try:
-                self.journal.close_voided(sale_id, f"voided: {reason}")
+                self.journal.close_voided(sale_id, f"voided: {reason}", record)
             except SaleChanged as exc:
                 return VoidResult(False, str(exc))
             said = [f"{amount} given back to the card" for amount in returned]
+            said += [f"{amount} back on the gift card" for amount in on_cards]
             if cash:
                 said.append(f"hand back {cash} in cash")
             return VoidResult(True, "The sale was voided" + (": " + "; ".join(said) if said else "") + ".", cash=cash)
@@ -324,6 +395,13 @@ class Checkout:
         try:
             # A card part whose answer was lost may have been charged: settle it before the sale is let
             # go, or the till moves on to a new sale and the charged part waits for the next restart.
+            if self.gift_cards is not None:
+                # A gift card part whose answer was lost may have debited the card: settled the same way.
+                redeemed = self.gift_cards.settle_open(sale_id)
+                if isinstance(redeemed, (Paid, PartPaid)):
+                    return redeemed
+                if isinstance(redeemed, Failed):
+                    return Pending(f"{redeemed.message} Do NOT let the customer go until the card is checked.")
             part = self.journal.unfinished_part(sale_id)
             if part is not None:
                 sale = part

@@ -28,9 +28,23 @@ READER_POINTS = (
     "after_reader_sent",  # the reader took the intent; the till has not seen the customer yet
     "after_reader_cancelled",  # the cashier's stop reached the reader; its outcome not looked at yet
 )
+GIFT_CARD_POINTS = (
+    "after_redemption_recorded",  # a gift card part journaled, the card's ledger not asked yet
+    "after_gift_card_debited",  # the ledger debited the card; the till has not journaled it
+    "after_gift_card_recorded",  # the gift card's tender (and receipt, if it settled the sale) written
+)
+GIFT_CARD_REFUND_POINTS = (
+    "after_gift_card_credited",  # a refund piece put back on its gift card; not numbered yet
+)
 REFUND_POINTS = (
     "after_refund_recorded",  # refund journaled as sent, Stripe not asked yet
     "after_refund_sent",  # Stripe made the refund; its answer not journaled yet
+)
+RETURN_POINTS = (
+    "after_return_recorded",  # a return without a receipt journaled as sent; no credit issued, no drawer opened
+)
+STORE_CREDIT_POINTS = (
+    "after_store_credit_issued",  # the credit issued (its code written) for a refund piece; the piece not numbered yet
 )
 REFUND_DRAWER_POINTS = (
     "after_refund_drawer_opened",  # the drawer opened (and its opening recorded) for a cash piece; not done yet

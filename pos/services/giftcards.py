@@ -84,12 +84,27 @@ class GiftCards:
         """Where a new card goes: the shop's ledger when the till is in a shop, else the till's."""
         return self._shop() or self._till
 
+    def ledger(self, shop: bool) -> GiftCardLedger:
+        """The ledger a journaled redemption named: the shop's (LedgerUnavailable if the till has none
+        now) or the till's own."""
+        if not shop:
+            return self._till
+        found = self._shop()
+        if found is None:
+            raise LedgerUnavailable("This till is not joined to the shop database that holds the card.")
+        return found
+
     def issue(self, amount: Money, key: str, purpose: Purpose = Purpose.GIFT_CARD) -> Card:
+        """A new card holding `amount` (the CLI, store credit); once per key."""
+        return self.activate(new_code(), amount, key, purpose)
+
+    def activate(self, code: str, amount: Money, key: str, purpose: Purpose = Purpose.GIFT_CARD) -> Card:
+        """The card with this code (chosen when it was rung up) issued holding `amount`; once per key."""
         if amount.minor <= 0:
             raise GiftCardError("A gift card must hold more than nothing.")
         if amount.currency != self._currency():
             raise GiftCardError(f"This till sells in {self._currency()}, not {amount.currency}.")
-        return self.issuing_ledger().issue(new_code(), purpose, amount, key)
+        return self.issuing_ledger().issue(code, purpose, amount, key)
 
     def locate(self, text: str) -> Located:
         """The card a typed or scanned code names, and the ledger that holds it (cashier's words if not)."""

@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from typing import Callable, Protocol
 
 from pos.domain.errors import PosError
+from pos.domain.giftcards import sold_card
 from pos.domain.printer_setup import PrinterSetup
 from pos.domain.receipt import Receipt, render_text
 from pos.domain.refunds import RefundReceipt, render_refund_text
@@ -26,7 +27,9 @@ class PrinterError(PosError):
 
 
 class ReceiptPrinter(Protocol):
-    def print_text(self, text: str, *, cut: bool = True, open_drawer: bool = False) -> None: ...
+    def print_text(
+        self, text: str, *, cut: bool = True, open_drawer: bool = False, qr_codes: tuple[str, ...] = ()
+    ) -> None: ...
     def open_drawer(self) -> None: ...
 
 
@@ -65,7 +68,11 @@ class Printing:
 
     def print_receipt(self, receipt: Receipt, *, copy: bool = False) -> PrintResult:
         text = render_text(receipt, width=PAPER_COLUMNS, copy=copy, locale=self._locale())
-        return self._print(text, f"Receipt {receipt.number_text} printed.", f"Receipt {receipt.number_text}")
+        # A gift card the sale sold: its code as a QR code under the receipt (the text shows it too),
+        # for the till's scanner when the card is spent.
+        codes = tuple(sold[0] for line in receipt.lines if (sold := sold_card(line.sku)) is not None)
+        number = receipt.number_text
+        return self._print(text, f"Receipt {number} printed.", f"Receipt {number}", qr_codes=codes)
 
     def print_refund(self, refund: RefundReceipt) -> PrintResult:
         text = render_refund_text(refund, width=PAPER_COLUMNS, locale=self._locale())
@@ -96,12 +103,12 @@ class Printing:
         self._drawer_log.record_opening(self._till_id(), reason, isinstance(result, Printed), result.message)
         return result
 
-    def _print(self, text: str, done: str, what: str) -> PrintResult:
+    def _print(self, text: str, done: str, what: str, qr_codes: tuple[str, ...] = ()) -> PrintResult:
         setup = self._setup()
         if not setup.configured:
             return NotPrinted("No receipt printer is set up.")
         try:
-            self._printer_for(setup).print_text(text)
+            self._printer_for(setup).print_text(text, qr_codes=qr_codes)
         except PrinterError as exc:
             return NotPrinted(f"{what} was saved but not printed: {exc} Reprint it from Back office → Receipts.")
         return Printed(done)

@@ -9,6 +9,9 @@
                 cashier is told to hand it over.
                 a card piece, within 23 h: ask Stripe (same key, same request; one retry if no answer),
                 later: find it among the payment's refunds by its refund_key metadata
+                store credit: the credit is issued under the piece's refund_key (the ledger
+                gives the same code when asked again with it), then the piece is done
+                (numbered); recovery does the same, so a crash anywhere leaves one code
     succeeded   the numbered refund receipt (written with Stripe's yes)
     failed      what Stripe said; nothing was refunded
 
@@ -23,8 +26,10 @@ from dataclasses import dataclass
 from datetime import datetime, timezone
 from typing import Callable, Protocol
 
+from pos.domain.errors import PosError
 from pos.domain.money import Money
 from pos.domain.refunds import RefundReceipt
+from pos.domain.tender import TenderKind
 
 from .crashpoints import crash_point
 from .gateway import GatewayError, OutcomeUnknown, PaymentGateway, RequestRejected
@@ -34,6 +39,7 @@ from .refund_journal import RefundJournal, RefundRecord
 from .requests import CreateRefund
 from .sales import KEY_WINDOW, JournalIntegrityError, StorageError
 from .states import RefundState
+from .store_credit import StoreCreditLedger
 
 NOT_REFUNDED = "Nothing was refunded."
 
@@ -90,6 +96,12 @@ def refund_key_for(refund_key: str) -> str:
     return f"pos-refund-{refund_key}"
 
 
+class GiftCardRefunds(Protocol):
+    """Where a gift card piece of a refund goes back (services/tenders/gift_card.GiftCardPayments)."""
+
+    def refund_to_card(self, tender_id: int, amount: Money, key: str) -> None: ...
+
+
 class RefundPhases(Phases[RefundRecord, RefundResult]):
     def __init__(
         self,
@@ -99,6 +111,8 @@ class RefundPhases(Phases[RefundRecord, RefundResult]):
         *,
         at_drawer: bool = False,
         drawer: CashDrawer | None = None,
+        credit: StoreCreditLedger | None = None,
+        gift_cards: GiftCardRefunds | None = None,
     ):
         """`at_drawer`: a cashier is at the till and its drawer opens for each cash piece done here
         (the refund dialog, through `drawer`); recovery runs without, so it never marks cash as handed over."""
@@ -106,6 +120,8 @@ class RefundPhases(Phases[RefundRecord, RefundResult]):
         self.now = now or datetime.now(timezone.utc)
         self.at_drawer = at_drawer
         self.drawer = drawer
+        self.credit = credit  # where store credit is issued; None: this till gives none
+        self.gift_cards = gift_cards  # where a gift card part goes back; None: this till takes none
 
     def phase(self, record: RefundRecord) -> Callable[[RefundRecord], Step]:
         return {
@@ -115,6 +131,10 @@ class RefundPhases(Phases[RefundRecord, RefundResult]):
         }[record.state]
 
     def _from_sent(self, record: RefundRecord) -> Step:
+        if record.given is TenderKind.STORE_CREDIT:
+            return self._issue_credit(record)
+        if record.given is TenderKind.GIFT_CARD:
+            return self._back_on_card(record)
         if record.request is None:
             if not self.at_drawer:
                 return CashOwed(record)  # no drawer opened for it: it stays owed, and the cashier is told
@@ -130,6 +150,38 @@ class RefundPhases(Phases[RefundRecord, RefundResult]):
         if self.now - datetime.fromisoformat(record.created_at) < KEY_WINDOW:
             return self._ask(record, retry_unknown=True)
         return self._find(record)
+
+    def _issue_credit(self, record: RefundRecord) -> Step:
+        """Issue the credit under the piece's key (the same code if it was issued before), then number it."""
+        if self.credit is None:
+            return RefundFailed(f"This till cannot give store credit. {NOT_REFUNDED}")
+        try:
+            code = self.credit.issue(record.refund_key, Money(record.amount_minor, record.currency))
+        except (StorageError, PosError) as exc:
+            # Still sent: issued or not, the next pass (or recovery) asks with the same key.
+            return RefundFailed(
+                f"The store credit could not be saved just now: {exc} The till finishes it by itself.",
+                outcome_unknown=True,
+            )
+        crash_point("after_store_credit_issued")
+        return self._succeeded(record, None, code)
+
+    def _back_on_card(self, record: RefundRecord) -> Step:
+        """The piece back onto the gift card that paid (a refund_to_card entry under the piece's key:
+        once however often this runs), then numbered."""
+        if self.gift_cards is None or record.tender_id is None:
+            return RefundFailed(f"This till cannot give back to a gift card. {NOT_REFUNDED}")
+        try:
+            amount = Money(record.amount_minor, record.currency)
+            self.gift_cards.refund_to_card(record.tender_id, amount, record.refund_key)
+        except (StorageError, PosError) as exc:
+            # Still sent: credited or not, the next pass (or recovery) asks with the same key.
+            return RefundFailed(
+                f"The gift card could not be credited just now: {exc} The till finishes it by itself.",
+                outcome_unknown=True,
+            )
+        crash_point("after_gift_card_credited")
+        return self._succeeded(record, None)
 
     def _receipt_no(self, record: RefundRecord) -> int:
         return self.journal.basis(record.receipt_id).receipt_no
@@ -175,8 +227,10 @@ class RefundPhases(Phases[RefundRecord, RefundResult]):
             return self._succeeded(record, found[0].id)
         return self._fail(record, f"Stripe has no record of this refund. {NOT_REFUNDED}")
 
-    def _succeeded(self, record: RefundRecord, stripe_refund: str | None) -> Step:
+    def _succeeded(self, record: RefundRecord, stripe_refund: str | None, credit_code: str | None = None) -> Step:
         try:
+            if credit_code is not None:
+                return Refunded(self.journal.finish_refund(record.id, stripe_refund, credit_code))
             return Refunded(self.journal.finish_refund(record.id, stripe_refund))
         except StorageError as exc:
             return RefundFailed(
@@ -196,7 +250,7 @@ class RefundPhases(Phases[RefundRecord, RefundResult]):
 def _request(record: RefundRecord) -> CreateRefund:
     """What Stripe is asked; only card refunds are ever sent (cash ones are done when journaled)."""
     if record.request is None:
-        raise JournalIntegrityError(f"refund {record.id} is waiting for Stripe but was given in cash")
+        raise JournalIntegrityError(f"refund {record.id} is waiting for Stripe but was given in cash or store credit")
     return record.request
 
 

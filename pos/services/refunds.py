@@ -16,7 +16,8 @@ from typing import Callable, Protocol
 from pos.domain.cash import CashError, rounding_step
 from pos.domain.money import Money
 from pos.domain.discounts import share
-from pos.domain.refunds import RefundError, amount_tax, lines_amount, lines_tax, plan_refund
+from pos.domain.refunds import RefundError, RefundReceipt, amount_tax, lines_amount, lines_tax, plan_refund
+from pos.domain.tender import TenderKind
 
 from .crashpoints import crash_point
 from .gateway import PaymentGateway
@@ -26,12 +27,15 @@ from .refund_phases import (
     NOT_REFUNDED,
     CashDrawer,
     CashOwed,
+    GiftCardRefunds,
     RefundFailed,
     Refunded,
     RefundPhases,
     RefundResult,
 )
 from .requests import CreateRefund, RefundReason
+from .returns import Returns
+from .store_credit import StoreCreditLedger
 from .sales import StorageError
 from .tenders import RefundRoute, strategy
 
@@ -61,12 +65,19 @@ class Refunds:
         claims: RefundClaims | None = None,
         cash_rounding: Callable[[], str] = lambda: "",
         drawer: CashDrawer | None = None,
+        credit: StoreCreditLedger | None = None,
+        gift_cards: GiftCardRefunds | None = None,
+        returns: Returns | None = None,
     ):
         self.journal = journal
         self.gateway = gateway
         self.claims = claims  # None: a till on its own (no shop database)
         self.cash_rounding = cash_rounding  # the store's (Settings.cash_rounding): cash refunds follow it
         self.drawer = drawer  # opens for each cash piece before it is done (refund_phases); None: none to kick
+        self.credit = credit  # where store credit is issued (services/store_credit.py); None: none given
+        self.gift_cards = gift_cards  # where a gift card part goes back (services/tenders/gift_card.py)
+        # Returns without a receipt (services/returns.py): settled and recovered with the refunds.
+        self.returns = returns
 
     def cash_step(self, currency: str) -> int:
         """The store's cash rounding in minor units of `currency` (1: none), as cash is taken."""
@@ -83,15 +94,21 @@ class Refunds:
         amount: Money | None = None,
         reason: RefundReason = "requested_by_customer",
         in_cash: bool = False,
+        to_store_credit: bool = False,
         written_off: frozenset[int] = frozenset(),
     ) -> RefundResult:
         """Refund some lines (units per line number) or an amount; never more than is left.
 
         It goes back to the tenders that paid (domain.refunds.plan_refund): card parts through
         Stripe, each exactly once, cash parts from the drawer. `in_cash`: all of it from the
-        drawer, card parts included (the cashier confirmed that with the customer). `written_off`:
-        the line numbers whose returned items do not go back to stock (the rest do)."""
+        drawer, card parts included (the cashier confirmed that with the customer). `to_store_credit`:
+        all of it as one store-credit code (issued exactly once, refund_phases), none to the tenders.
+        `written_off`: the line numbers whose returned items do not go back to stock (the rest do)."""
         try:
+            if in_cash and to_store_credit:
+                raise RefundError("Give it back in cash or as store credit, not both.")
+            if to_store_credit and self.credit is None:
+                raise RefundError("This till cannot give store credit.")
             basis = self.journal.basis(receipt_id)
             if lines is not None and amount is None:
                 lines = {n: q for n, q in lines.items() if q > 0}
@@ -119,12 +136,15 @@ class Refunds:
                 in_cash=in_cash,
                 cash_step=self.cash_step(basis.currency),
                 currency=basis.currency,
+                to_store_credit=to_store_credit,
             )
             taxes = share(tax_back, [p.amount_minor for p in plan], basis.currency) if len(plan) > 1 else [tax_back]
             pieces = []
             for part, tax_part in zip(plan, taxes, strict=True):
                 request = CreateRefund(
-                    basis.intent_of(part.tender_id) if strategy(part.given_as).refund is RefundRoute.STRIPE else "",
+                    basis.intent_of(part.tender_id)
+                    if strategy(part.given_as).refund is RefundRoute.STRIPE and part.tender_id is not None
+                    else "",
                     Money(part.amount_minor, basis.currency),
                     reason,
                     uuid.uuid4().hex,
@@ -148,7 +168,14 @@ class Refunds:
         return self._settle_at_drawer(records, note)
 
     def _settle_at_drawer(self, records: list[RefundRecord], note: str | None = None) -> RefundResult:
-        phases = RefundPhases(self.journal, self.gateway, at_drawer=True, drawer=self.drawer)
+        phases = RefundPhases(
+            self.journal,
+            self.gateway,
+            at_drawer=True,
+            drawer=self.drawer,
+            credit=self.credit,
+            gift_cards=self.gift_cards,
+        )
         results = [settle(phases, record) for record in records]
         done = [r.refund for r in results if isinstance(r, Refunded)]
         failed = [r for r in results if isinstance(r, (RefundFailed, CashOwed))]
@@ -164,7 +191,7 @@ class Refunds:
             return failed[0]
         problem = None
         if failed:
-            given = ", ".join(f"{r.handed_back}" + (" in cash" if r.in_cash else " to the card") for r in done)
+            given = ", ".join(f"{r.handed_back} {given_to(r)}" for r in done)
             problem = f"Only part of the refund went through ({given}): {failed[0].message}"
         if note:
             problem = f"{problem} {note}" if problem else note
@@ -206,7 +233,7 @@ class Refunds:
 
     def cash_owed(self) -> list[RefundRecord]:
         """Cash pieces of refunds that no drawer opened for yet (left by a crash): owed to customers."""
-        return [r for r in self.journal.unfinished_refunds() if r.request is None]
+        return [r for r in self.journal.unfinished_refunds() if r.given is TenderKind.CASH]
 
     def hand_over_cash(self, receipt_id: int) -> RefundResult:
         """The cashier hands over the cash still owed on a receipt: the same phase as the first pass,
@@ -217,7 +244,8 @@ class Refunds:
         return self._settle_at_drawer(owed)
 
     def recover(self, now: datetime | None = None) -> list[str]:
-        """Settle refunds left unanswered (crash, network); returns what happened, for the cashier."""
+        """Settle refunds left unanswered (crash, network), then returns without a receipt; what happened,
+        for the cashier."""
         messages = []
         for record in self.journal.unfinished_refunds():
             if not self.journal.is_recorded(record.id):
@@ -227,7 +255,8 @@ class Refunds:
                     "audit event, so it was not completed. Run `pos audit verify`."
                 )
                 continue
-            result = settle(RefundPhases(self.journal, self.gateway, now), record)
+            phases = RefundPhases(self.journal, self.gateway, now, credit=self.credit, gift_cards=self.gift_cards)
+            result = settle(phases, record)
             if isinstance(result, CashOwed):
                 receipt_no = self.journal.basis(record.receipt_id).receipt_no
                 messages.append(
@@ -250,8 +279,17 @@ class Refunds:
                     f"The refund of {Money(record.amount_minor, record.currency)} for receipt {receipt_no:04d} "
                     f"could not be settled yet: {result.message}"
                 )
+        if self.returns is not None:
+            messages += self.returns.recover()
         return messages
 
     def unsettled(self) -> bool:
         """A refund is still open: cash owed at the drawer, or a card refund Stripe has not answered."""
-        return bool(self.journal.unfinished_refunds())
+        return bool(self.journal.unfinished_refunds()) or (self.returns is not None and self.returns.unsettled())
+
+
+def given_to(refund: RefundReceipt) -> str:
+    """Where a refund piece went, in the cashier's words."""
+    if refund.store_credit_code:
+        return f"as store credit (code {refund.store_credit_code})"
+    return "in cash" if refund.in_cash else "to the card"

@@ -109,6 +109,24 @@ class AttemptRecord:
     state: AttemptState
 
 
+@dataclass(frozen=True)
+class VoidNote:
+    """A voided sale's record (the voids row and its audit event), written in the void's own transaction."""
+
+    amount: Money  # the sale's total
+    reason: str
+    approved_by: str = ""  # the manager who approved it, when the cashier may not void alone
+
+
+@dataclass(frozen=True)
+class SaleStanding:
+    """A sale as it stands, read at once: its row, the parts paid so far, and what it still owes."""
+
+    sale: SaleRecord
+    tenders: tuple[Tender, ...]
+    due: Money
+
+
 class Journal(Protocol):
     """The sale journal: each method that changes a state commits one recovery point."""
 
@@ -136,7 +154,9 @@ class Journal(Protocol):
     def take_cash(self, sale_id: int, payment: CashPayment) -> Paid | PartPaid: ...
     def begin_part(self, sale_id: int, create: CreateIntent) -> SaleRecord: ...
     def begin_void(self, sale_id: int) -> SaleRecord: ...
-    def close_voided(self, sale_id: int, note: str) -> None: ...
+    def close_voided(self, sale_id: int, note: str, record: VoidNote | None = None) -> None: ...
+    def record_void(self, sale_id: int, record: VoidNote) -> None: ...
+    def standing(self, sale_id: int) -> SaleStanding: ...
     def parts(self, sale_id: int) -> list[SaleRecord]: ...
     def unfinished_part(self, sale_id: int) -> SaleRecord | None: ...
     def is_recorded(self, sale_id: int) -> bool: ...

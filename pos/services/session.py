@@ -11,6 +11,7 @@ from typing import Protocol
 
 from .audit_trail import AuditTrail
 from .catalog import Catalog
+from .counter import Counter
 from .drawer import CashDrawer
 from .keys import KeyManager, KeyState
 from .readers import CardReaders
@@ -28,6 +29,7 @@ from .till import Till
 class Session(Protocol):
     data_dir: Path
     till: Till
+    counter: Counter
     refunds: Refunds
     catalog: Catalog
     receipts: Receipts

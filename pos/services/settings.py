@@ -64,6 +64,12 @@ class SettingsStore(Protocol):
     def save(self, settings: StoreSettings) -> StoreSettings: ...
 
 
+class TillIdRegistry(Protocol):
+    """Who else uses a till id (the shop's sync, services/shop.py)."""
+
+    def check_till_id(self, till_id: str) -> None: ...
+
+
 class Settings:
     """The store's settings: what they are now, and a checked change.
 
@@ -81,6 +87,25 @@ class Settings:
     def save(self, settings: StoreSettings) -> StoreSettings:
         """SettingsError (in the owner's words) when the change cannot be made; nothing is written then."""
         return self._store.save(checked(settings))
+
+    def check_till_id(self, shop: TillIdRegistry | None, wanted: str) -> str:
+        """The till-id rule, the same at every door (the Settings dialog, `pos settings set`): in a
+        shop, an id another till has is refused (SettingsError, in the owner's words; nothing is to be
+        saved). When the shop database cannot be asked now the id may be saved and the next sync checks
+        it: the returned note says so ("" when there is nothing to add). Asked even for the id the
+        till has now: a new folder starts as T1, which may be another till's. Runs off the UI thread."""
+        from .shop import ShopRefused, ShopUnreachable  # the shop's sync is optional; its errors too
+
+        wanted = wanted.strip()
+        if shop is None:
+            return ""
+        try:
+            shop.check_till_id(wanted)
+        except ShopRefused as exc:
+            raise SettingsError(str(exc)) from None
+        except ShopUnreachable as exc:
+            return f"The shop database could not be asked ({exc}); the next sync checks the till id."
+        return ""
 
     def change(self, name: str, text: str) -> StoreSettings:
         """One setting from its text, as `pos settings set NAME VALUE` gives it, by the same rules as

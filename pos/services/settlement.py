@@ -23,8 +23,12 @@ def settle_unfinished(till: Till, refunds: Refunds) -> Settled:
     """Every unfinished sale not the till's own (the one being paid, or between two cards), then
     every unanswered refund. Runs only in the process that holds the data folder."""
     checkout = till.checkout
+    # Gift card parts first: a sale whose card was debited then owes only the rest when it is reopened.
+    gift = checkout.gift_cards
+    gift_messages = gift.recover(exclude=till.owns) if gift is not None else []
     results = recovery.recover(checkout.journal, checkout.gateway, exclude=till.owns, lock_for=checkout.sale_lock)
-    messages = [r.message for r in results] + refunds.recover()
+    messages = gift_messages + [r.message for r in results] + refunds.recover()
     # Cash still owed to a customer needs the cashier at the drawer, and a refund Stripe has not answered
     # a look, as a pending payment does.
-    return Settled(messages, any(r.needs_person for r in results) or refunds.unsettled())
+    unsettled_gift = gift is not None and gift.unsettled()
+    return Settled(messages, any(r.needs_person for r in results) or refunds.unsettled() or unsettled_gift)

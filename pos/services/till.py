@@ -18,8 +18,10 @@ from pos.domain.receipt import Receipt
 from pos.domain.tender import Tender
 
 from .checkout import Cancelled, ChargeResult, Checkout, Failed, OnReader, Paid, PartPaid, Pending, VoidResult
+from .giftcards import GiftCardError
+from .tenders.gift_card import Checked
 from .requests import ProcessOnReader
-from .sales import SaleRecord, StorageError
+from .sales import SaleRecord, SaleStanding, StorageError, VoidNote
 from .states import SaleState
 
 
@@ -47,6 +49,7 @@ class Till:
         self._sale_version: int | None = None
         self.paying = False  # a payment is under way; recovery leaves this till's sales alone meanwhile
         self._carry_over: list[tuple[Product, int]] = []  # items still to pay after an earlier receipt
+        self.activation_messages: list[str] = []  # gift cards the last receipt sold that wait for their ledger
 
     @property
     def sale_id(self) -> int | None:
@@ -97,17 +100,17 @@ class Till:
         if self._sale_id is None:
             return Failed("The sale was closed while the reader waited. Nothing more was charged.")
         sale_id = self._sale_id
-        if self._split():
+        if _split(self.checkout.sale(sale_id)):
             return self._after(self.checkout.charge_part(sale_id, amount, reader, progress, watch=True, stop=stopping))
         return self._after(self.checkout.charge(sale_id, reader, progress, watch=True, stop=stopping))
 
     def _pay(self, payment_method: str | ProcessOnReader, progress: Callable[[str], None]) -> ChargeResult:
         ready = self._sale_for(self.cart, on_reader=isinstance(payment_method, ProcessOnReader))
-        if ready is not None:
+        if not isinstance(ready, SaleStanding):
             return ready
         assert self._sale_id is not None
-        if self._split():  # being paid in parts: a card for what is left is one more part
-            return self._after(self.checkout.charge_part(self._sale_id, self.amount_due(), payment_method, progress))
+        if _split(ready.sale):  # being paid in parts: a card for what is left is one more part
+            return self._after(self.checkout.charge_part(self._sale_id, ready.due, payment_method, progress))
         result = self.checkout.charge(self._sale_id, payment_method, progress)
         if isinstance(result, Cancelled):
             self._sale_id = None
@@ -129,28 +132,32 @@ class Till:
         except CashError:
             return 1  # the settings refuse such a choice; an older one is read as no rounding
 
+    def standing(self) -> SaleStanding | None:
+        """The open sale as it stands (one read of its row and parts), or None with no sale."""
+        return None if self._sale_id is None else self.checkout.standing(self._sale_id)
+
     def total(self) -> Money:
         """The sale's total: as journaled once paying began (a restored sale's cart may differ), else the cart's."""
         if self._sale_id is not None and self._sale_version == self.cart.version:
-            sale = self.checkout.journal.sale(self._sale_id)
+            sale = self.checkout.sale(self._sale_id)
             return Money(sale.total_minor, sale.currency)
         return self.cart.totals().total
 
     def amount_due(self) -> Money:
         """What the customer still owes: the cart's total, less what tenders already paid of its sale."""
-        if self._sale_id is not None and self._sale_version == self.cart.version:
-            return self.checkout.journal.due(self._sale_id)
-        if self._sale_id is not None and self.part_paid:
-            # Items added while a card part's answer was out, the part then found paid: the sale owes
-            # its rest (its items cannot change; tenders are refused until the cart is the sale's).
-            return self.checkout.journal.due(self._sale_id)
+        return self._due(self.standing())
+
+    def _due(self, standing: SaleStanding | None) -> Money:
+        # Items added while a card part's answer was out, the part then found paid: the sale owes its
+        # rest too (its items cannot change; tenders are refused until the cart is the sale's).
+        if standing is not None and (self._sale_version == self.cart.version or standing.tenders):
+            return standing.due
         return self.cart.totals().total
 
     def tenders(self) -> tuple[Tender, ...]:
         """The parts paid so far of the sale being paid."""
-        if self._sale_id is None:
-            return ()
-        return self.checkout.journal.tenders(self._sale_id)
+        standing = self.standing()
+        return () if standing is None else standing.tenders
 
     @property
     def part_paid(self) -> bool:
@@ -161,12 +168,17 @@ class Till:
         """Cash handed over: settles the sale with change, or pays part of it."""
         return self._tender(lambda sale_id: self.checkout.take_cash(sale_id, tendered, self.rounding_step))
 
+    def pay_gift_card(self, code: str, asked: Money | None = None) -> ChargeResult:
+        """A gift card (code typed or scanned) for the smaller of its balance and what is due, or `asked`."""
+        return self._tender(lambda sale_id: self.checkout.redeem_gift_card(sale_id, code, asked))
+
     def pay_card(
         self, amount: Money, payment_method: str | ProcessOnReader, progress: Callable[[str], None] = lambda _m: None
     ) -> ChargeResult:
         """A card for the whole amount due (the one-card sale) or for part of it (its own PaymentIntent)."""
-        due = self.amount_due()
-        if amount == due and not self.part_paid and not self._split():
+        standing = self.standing()  # the sale's row, read once for this Pay
+        one_card = standing is None or not (standing.tenders or _split(standing.sale))
+        if amount == self._due(standing) and one_card:
             return self.pay(payment_method, progress)
         return self._tender(lambda sale_id: self.checkout.charge_part(sale_id, amount, payment_method, progress))
 
@@ -175,49 +187,45 @@ class Till:
         self.paying = True
         try:
             ready = self._sale_for(self.cart)
-            if ready is not None:
+            if not isinstance(ready, SaleStanding):
                 return ready
             assert self._sale_id is not None
             return self._after(take(self._sale_id))
         finally:
             self.paying = False
 
-    def void_sale(self, reason: str = "voided by the cashier") -> VoidResult:
-        """Give back every paid part (card parts through Stripe) and close the sale; the cart stays."""
+    def void_sale(self, reason: str = "voided by the cashier", record: VoidNote | None = None) -> VoidResult:
+        """Give back every paid part (card parts through Stripe) and close the sale; the cart stays.
+        `record`: the void's record, written in the transaction that closes the sale."""
         if self._sale_id is None:
             return VoidResult(True, "Nothing was paid.")
         self.paying = True
         try:
-            result = self.checkout.void(self._sale_id, reason)
+            result = self.checkout.void(self._sale_id, reason, record)
         finally:
             self.paying = False
         if result.voided:
             self._sale_id = None
         return result
 
-    def _split(self) -> bool:
-        # A sale being voided takes no payment: its tenders refuse it (Checkout._ready_for_parts).
-        return self._sale_id is not None and self.checkout.journal.sale(self._sale_id).state in (
-            SaleState.SPLIT,
-            SaleState.VOIDING,
-        )
-
-    def _sale_for(self, cart: Cart, on_reader: bool = False) -> ChargeResult | None:
-        """The sale paying for the cart as it is now: the open one, or a new one (None: ready).
+    def _sale_for(self, cart: Cart, on_reader: bool = False) -> ChargeResult | SaleStanding:
+        """The sale paying for the cart as it is now, as it stands: the open one, or a new one (else
+        what stops the payment).
 
         A one-card sale's intent is for a reader or for a named payment method: paying the other way
         cancels it and starts a new sale (a sale paid in parts gives each card part its own intent)."""
-        if self._sale_id is not None and self._sale_version == cart.version:
-            sale = self.checkout.journal.sale(self._sale_id)  # one read; the tenders only if it matters
-            if sale.create.on_reader != on_reader and sale.state is not SaleState.SPLIT and not self.part_paid:
+        standing = self.standing()  # the one read of the sale's row for this payment
+        if standing is not None and self._sale_version == cart.version:
+            sale = standing.sale
+            if sale.create.on_reader != on_reader and sale.state is not SaleState.SPLIT and not standing.tenders:
                 self._sale_version = None  # settled below like a changed cart
-        if self._sale_id is not None and self._sale_version != cart.version:
-            if self.part_paid:
+        if standing is not None and self._sale_version != cart.version:
+            if standing.tenders:
                 return Failed(
                     "Part of this sale is paid already, so its items cannot change. Take the rest, or void "
                     "the sale to start again."
                 )
-            earlier = self.checkout.abandon(self._sale_id, "the cart changed or is paid another way")
+            earlier = self.checkout.abandon(standing.sale.id, "the cart changed or is paid another way")
             if isinstance(earlier, Pending):
                 return earlier  # the earlier payment may still go through: no second one yet
             if isinstance(earlier, PartPaid):
@@ -234,15 +242,39 @@ class Till:
                 # and keep what was added since for the next sale.
                 self._carry_over = self._beyond(earlier.receipt)
                 return Paid(earlier.receipt, earlier=True)
-        if self._sale_id is None:
+            standing = None
+        if standing is None:
             sale = self.checkout.start_sale(cart, on_reader)  # CheckoutError: nothing was charged
             self._sale_id, self._sale_version = sale.id, cart.version
-        return None
+            standing = SaleStanding(sale, (), Money(sale.total_minor, sale.currency))
+        return standing
 
     def _after(self, result: ChargeResult) -> ChargeResult:
         if isinstance(result, Failed) and result.sale_closed:
             self._sale_id = None
+        if isinstance(result, Paid) and self.checkout.gift_cards is not None:
+            # The cards this sale sold are owed from its receipt on; issued now (or by recovery, once).
+            self.activation_messages = self.checkout.gift_cards.activate_sold()
         return result
+
+    def check_gift_card(self, code: str, due: Money) -> Checked:
+        """What the card holds and would pay of `due`; GiftCardError (cashier's words) if it cannot be used."""
+        gift = self.checkout.gift_cards
+        if gift is None:
+            raise GiftCardError("This till takes no gift cards.")
+        return gift.check(code, due)
+
+    def sell_gift_card(self, amount: Money, code: str = "") -> None:
+        """A line selling a new gift card holding `amount` (or, with `code`, reloading that card);
+        GiftCardError (cashier's words) if it cannot be sold."""
+        gift = self.checkout.gift_cards
+        if gift is None:
+            raise GiftCardError("This till sells no gift cards.")
+        line = gift.reload_line(code, amount) if code else gift.sell_line(amount)
+        try:
+            self.cart.add(line, 1)
+        except CartError as exc:
+            raise GiftCardError(str(exc)) from None
 
     def restore_split_sale(self, catalog: CatalogLookup) -> str | None:
         """After a restart: a sale this till was paying in parts comes back to the counter, owing the rest.
@@ -252,17 +284,14 @@ class Till:
         if self._sale_id is not None or not self.cart.is_empty():
             return None
         try:
-            open_sales = self.checkout.journal.split_sales(self.checkout.current_till_id())
+            open_sales = self.checkout.reopenable()
         except StorageError:
             return None
-        for sale in reversed(open_sales):
-            tenders = self.checkout.journal.tenders(sale.id)
-            if not tenders and self.checkout.journal.unfinished_part(sale.id) is None:
-                continue  # nothing paid: an abandoned start, left as it is
+        for standing in reversed(open_sales):
+            sale, due = standing.sale, standing.due
             self._load_lines(sale.id, catalog)
             self._sale_id, self._sale_version = sale.id, self.cart.version
-            due = self.checkout.journal.due(sale.id)
-            paid = sum((t.amount for t in tenders), Money(0, sale.currency))
+            paid = sum((t.amount for t in standing.tenders), Money(0, sale.currency))
             if sale.state is SaleState.VOIDING:
                 return f"A sale being voided was reopened ({paid} paid): void it again to give the paid parts back."
             return f"A sale paid in part was reopened: {paid} paid, {due} still to pay. Take the rest, or void it."
@@ -277,7 +306,7 @@ class Till:
         card part of it between two tenders)."""
         if self.paying or sale_id == self._sale_id:
             return True
-        return self._sale_id is not None and self.checkout.journal.sale(sale_id).order_id == self._sale_id
+        return self._sale_id is not None and self.checkout.sale(sale_id).order_id == self._sale_id
 
     def new_sale(self) -> None:
         """After a receipt: no sale, and an empty cart (or the items an earlier receipt did not cover)."""
@@ -298,25 +327,25 @@ class Till:
 
     # -- parked sales ---------------------------------------------------------------
     def parked_sales(self) -> list[SaleRecord]:
-        return self.checkout.journal.parked_sales()
+        return self.checkout.parked_sales()
 
     def unfinished_sales(self) -> list[SaleRecord]:
-        return self.checkout.journal.unfinished_sales()
+        return self.checkout.unfinished_sales()
 
     def resume(self, sale_id: int, catalog: CatalogLookup) -> list[str]:
         """Put a parked sale's items back in the cart; returns what could not be (no longer sold)."""
         problems = self._load_lines(sale_id, catalog)
-        parked = self.checkout.journal.sale(sale_id)
+        parked = self.checkout.sale(sale_id)
         if self.cart.totals().total.minor != parked.total_minor:
             # Discounts are not carried over, and prices may have changed since it was parked.
             was = Money(parked.total_minor, parked.currency)
             problems.append(f"The parked sale came to {was}; discounts or prices differ now, so check the cart.")
-        self.checkout.journal.resume_parked(sale_id)
+        self.checkout.resume_parked(sale_id)
         return problems
 
     def _load_lines(self, sale_id: int, catalog: CatalogLookup) -> list[str]:
         items, missing = [], []
-        for product_id, sku, quantity in self.checkout.journal.sale_lines(sale_id):
+        for product_id, sku, quantity in self.checkout.sale_lines(sale_id):
             product = catalog.get(product_id) if product_id else None
             product = product or catalog.find_code(sku)
             if product is None or not product.active:
@@ -336,3 +365,9 @@ class Till:
             except CartError as exc:
                 problems.append(f"{product.name}: {exc}")
         return problems
+
+
+def _split(sale: SaleRecord) -> bool:
+    """Being paid in parts (a card for what is left is one more part). A sale being voided takes no
+    payment: its tenders refuse it (Checkout._ready_for_parts)."""
+    return sale.state in (SaleState.SPLIT, SaleState.VOIDING)

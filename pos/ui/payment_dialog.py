@@ -12,7 +12,6 @@ from __future__ import annotations
 
 from typing import Callable, TypeVar
 
-from PySide6.QtCore import Signal
 from PySide6.QtWidgets import (
     QButtonGroup,
     QDialog,
@@ -49,8 +48,8 @@ P = TypeVar("P", bound=TenderPage)
 
 
 class PaymentDialog(QDialog):
-    paid = Signal(object)  # the Receipt, as soon as the sale is paid in full (the till prints it, drawer first if cash)
-    drawer = Signal(str)  # cash went in or out before the sale was paid (a cash part, a void): open the drawer
+    """Takes the tenders through the counter (services/counter.py); printing the receipt and opening the
+    drawer for cash follow the counter's events (the window subscribes), not this dialog."""
 
     def __init__(
         self,
@@ -306,8 +305,6 @@ class PaymentDialog(QDialog):
         if isinstance(result, PartPaid):
             self._tenders.append(result.tender)
             self._due = result.due
-            if result.tender.kind is TenderKind.CASH:
-                self.drawer.emit("cash part of a sale")
             for index in range(self.tender_pages.count()):
                 page = self.tender_pages.widget(index)
                 if isinstance(page, TenderPage):
@@ -335,7 +332,6 @@ class PaymentDialog(QDialog):
 
     def _show_receipt(self, result: Paid) -> None:
         receipt: Receipt = result.receipt
-        self.paid.emit(receipt)
         cash = [t for t in receipt.tenders if t.kind is TenderKind.CASH]  # the window opens the drawer as it prints
         change = sum((t.change for t in cash if t.change), Money(0, receipt.total.currency))
         self.change_due.setText(f"Change: {self._fmt(change)}" if change else "")
@@ -388,8 +384,6 @@ class PaymentDialog(QDialog):
         if not result.voided:
             self._say(result.message, "error")
             return
-        if result.cash:
-            self.drawer.emit("void: hand back cash")
         self._tenders = []
         super().reject()
 

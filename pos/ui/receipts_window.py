@@ -195,8 +195,10 @@ class ReceiptsWindow(QDialog):
         self.reprint_button = named(QPushButton("Reprint…"), "reprintButton")
         self.pdf_button = named(QPushButton("Export PDF…"), "exportPdfButton")
         self.refund_button = named(QPushButton("Refund…"), "refundButton")
+        # Goods back with no receipt to find: a manager approves, cash or store credit only.
+        self.return_button = named(QPushButton("Return without a receipt…"), "returnWithoutReceiptButton")
         actions = QHBoxLayout()
-        for w in (self.paper, self.reprint_button, self.pdf_button, self.refund_button):
+        for w in (self.paper, self.reprint_button, self.pdf_button, self.refund_button, self.return_button):
             actions.addWidget(w)
         right = QWidget()
         right_layout = QVBoxLayout(right)
@@ -220,6 +222,7 @@ class ReceiptsWindow(QDialog):
         self.reprint_button.clicked.connect(self.reprint)
         self.pdf_button.clicked.connect(self._ask_pdf_path)
         self.refund_button.clicked.connect(self.open_refund)
+        self.return_button.clicked.connect(self.open_return)
         self._kind_changed()
         self.run_search()
 
@@ -411,6 +414,21 @@ class ReceiptsWindow(QDialog):
         # A cashier's refund needs a manager's PIN first (recorded with both names).
         number = self.context.receipts.receipt(receipt_id).number_text
         with_approval(self, self.context.staff, Permission.REFUND, f"a refund of receipt {number}", refund)
+
+    def open_return(self) -> None:
+        """A return without a receipt: a manager's PIN first (the service checks the approval again)."""
+        from pos.domain.staff import Permission
+
+        from .return_dialog import ReturnDialog
+        from .staff_dialogs import with_approval
+
+        def take_back(approved_by: str) -> None:
+            self.return_dialog = ReturnDialog(self.context, approved_by, self)
+            self.return_dialog.open()
+
+        self.approval_dialog = with_approval(
+            self, self.context.staff, Permission.RETURN_WITHOUT_RECEIPT, "a return without a receipt", take_back
+        )
 
     def reject(self) -> None:
         """Closed (by hand, or by the idle lock) with its refund dialog: never one left open alone."""

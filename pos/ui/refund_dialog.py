@@ -29,7 +29,7 @@ from pos.domain.money import Money, MoneyError
 from pos.domain.refunds import RefundError, RefundPart, RefundReceipt, lines_amount, plan_refund, render_refund_text
 from pos.domain.tender import TenderKind
 from pos.services.receipt_printing import Printed, PrintResult
-from pos.services.refunds import CashOwed, Refunded
+from pos.services.refunds import CashOwed, Refunded, given_to
 
 from .widgets import ask_yes_no, named
 from .workers import run_in_background
@@ -89,6 +89,9 @@ class RefundDialog(QDialog):
             self.reason.addItem(label, key)
         self.in_cash = named(QCheckBox("Give it all back in cash (from the drawer)"), "refundInCash")
         self.in_cash.setToolTip("Card parts are refunded to the card unless this is ticked.")
+        self.to_store_credit = named(
+            QCheckBox("Give it as store credit (a code the customer spends later)"), "refundToStoreCredit"
+        )
         self.preview = named(QLabel(""), "refundPreview")
         self.preview.setWordWrap(True)
         self.message = named(QLabel(""), "refundMessage")
@@ -115,6 +118,7 @@ class RefundDialog(QDialog):
         layout.addLayout(form)
         layout.addWidget(QLabel(f"Paid by: {self._paid_by()}"))
         layout.addWidget(self.in_cash)
+        layout.addWidget(self.to_store_credit)
         layout.addWidget(self.preview)
         layout.addWidget(self.message)
         layout.addWidget(self.result_view, 1)
@@ -125,9 +129,18 @@ class RefundDialog(QDialog):
         self.by_lines.toggled.connect(self._mode_changed)
         self.amount.textChanged.connect(self._update_preview)
         self.in_cash.toggled.connect(self._update_preview)
+        self.to_store_credit.toggled.connect(self._update_preview)
+        # One or the other: the service refuses both (services/refunds.py), the boxes never offer both.
+        self.in_cash.toggled.connect(lambda on: self._only(self.in_cash, on))
+        self.to_store_credit.toggled.connect(lambda on: self._only(self.to_store_credit, on))
         self.confirm.clicked.connect(self.submit)
         self.hand_over.clicked.connect(self.hand_over_cash)
         self._mode_changed()
+
+    def _only(self, ticked: QCheckBox, on: bool) -> None:
+        if on:
+            other = self.to_store_credit if ticked is self.in_cash else self.in_cash
+            other.setChecked(False)
 
     def hand_over_cash(self) -> None:
         """The cash a refund still owes on this receipt: done and numbered now, the drawer opening for it."""
@@ -186,7 +199,12 @@ class RefundDialog(QDialog):
             currency = self.basis.currency
             step = self.context.refunds.cash_step(currency)
             return plan_refund(
-                list(self.basis.parts), minor, in_cash=self.in_cash.isChecked(), cash_step=step, currency=currency
+                list(self.basis.parts),
+                minor,
+                in_cash=self.in_cash.isChecked(),
+                cash_step=step,
+                currency=currency,
+                to_store_credit=self.to_store_credit.isChecked(),
             )
         except RefundError:
             return []
@@ -199,6 +217,8 @@ class RefundDialog(QDialog):
         parts = {p.tender_id: p for p in self.basis.parts}
 
         def where(piece: RefundPart) -> str:
+            if piece.given_as is TenderKind.STORE_CREDIT or piece.tender_id is None:
+                return "as store credit (a code to spend later)"
             if piece.given_as is TenderKind.CASH:
                 return "in cash" + (" (for a card payment)" if piece.cash_for_card else "")
             return "to " + parts[piece.tender_id].label
@@ -214,7 +234,7 @@ class RefundDialog(QDialog):
         if self._busy:
             return
         refunds, receipt_id, reason = self.context.refunds, self.receipt_id, self.reason.currentData()
-        in_cash = self.in_cash.isChecked()
+        in_cash, credit = self.in_cash.isChecked(), self.to_store_credit.isChecked()
         if any(p.cash_for_card for p in self.plan()) and not ask_yes_no(
             self,
             "Cash for a card payment?",
@@ -228,16 +248,18 @@ class RefundDialog(QDialog):
                 self.message.setText("Choose at least one item to refund.")
                 return
             off = frozenset(n for n, box in self.to_stock.items() if not box.isChecked())
-            work = lambda _p: refunds.refund(  # noqa: E731
-                receipt_id, lines=lines, reason=reason, in_cash=in_cash, written_off=off
-            )
+            what: dict = {"lines": lines, "written_off": off}
         else:
             try:
                 amount = Money.parse(self.amount.text(), self.basis.currency)
             except MoneyError:
                 self.message.setText(f"Type an amount like 4.50 ({self.basis.currency}).")
                 return
-            work = lambda _p: refunds.refund(receipt_id, amount=amount, reason=reason, in_cash=in_cash)  # noqa: E731
+            what = {"amount": amount}
+
+        def work(_progress):
+            return refunds.refund(receipt_id, **what, reason=reason, in_cash=in_cash, to_store_credit=credit)
+
         self._busy = True
         self.confirm.setEnabled(False)
         self.message.setText("Refunding…")
@@ -252,8 +274,7 @@ class RefundDialog(QDialog):
         self._show_owed()  # a drawer that did not open leaves its cash owed, handed over from here
         if isinstance(result, Refunded):
             said = ", ".join(
-                f"{r.handed_back.format(self.locale_name)} {'in cash' if r.in_cash else 'to the card'} "
-                f"(refund {r.number_text})"
+                f"{r.handed_back.format(self.locale_name)} {given_to(r)} (refund {r.number_text})"
                 for r in result.refunds
             )
             self.message.setText(f"Refunded {said}." + (f" {result.problem}" if result.problem else ""))

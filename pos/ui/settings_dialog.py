@@ -24,7 +24,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from pos.services.shop import ShopRefused
+from pos.services.settings import SettingsError
 from pos.domain import tax
 from pos.domain.cash import ROUNDING_CHOICES
 from pos.domain.errors import PosError
@@ -322,20 +322,20 @@ class SettingsDialog(QDialog):
             printer_kind=self.printer_kind.currentData(),
             printer_address=self.printer_address.text(),
         )
-        shop = self.context.shop
+        shop, store = self.context.shop, self.context.store_settings
         if shop is not None and new.till_id.strip() != self.context.settings.till_id:
-            # In a shop, a till id another till has is refused; the shop is asked on a worker first.
+            # The settings service's till-id rule (`pos settings set` asks the same), on a worker.
             self._say_settings("Asking the shop database whether the till id is free…")
 
-            def free(_none) -> None:
-                self._save_settings(new)
+            def free(note: str) -> None:
+                self._save_settings(new, f" {note}" if note else "")
 
             def asked(exc: BaseException) -> None:
-                if isinstance(exc, ShopRefused):
+                if isinstance(exc, SettingsError):
                     return self._say_settings(f"Not saved: {exc}.", error=True)
                 self._save_settings(new, f" The shop database could not be asked ({exc}); the next sync checks it.")
 
-            run_in_background(lambda _p: shop.check_till_id(new.till_id.strip()), on_success=free, on_failure=asked)
+            run_in_background(lambda _p: store.check_till_id(shop, new.till_id), on_success=free, on_failure=asked)
             return
         self._save_settings(new)
 

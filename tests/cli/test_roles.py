@@ -56,6 +56,8 @@ CHANGES = [
     ("shop", "set-password"),
     ("shop", "set-ca", "ca.pem"),
     ("shop", "allow-plaintext"),
+    ("returns", "take", "--amount", "4.50", "--item", "Mug", "--cash"),
+    ("giftcards", "issue", "--amount", "20.00"),
 ]
 
 

@@ -23,6 +23,7 @@ class Printout:
     pulses: list[int] = field(default_factory=list)  # drawer pins kicked, in order
     initialised: bool = False
     fed: int = 0  # lines fed by ESC d
+    qr: list[str] = field(default_factory=list)  # QR codes stored and printed (GS ( k), in order
 
     @property
     def text(self) -> str:
@@ -35,6 +36,7 @@ class UnknownCommand(ValueError):
 
 def decode(data: bytes) -> Printout:
     out, line, codepage, i = Printout(), bytearray(), "cp437", 0
+    stored = ""
     while i < len(data):
         b = data[i]
         if b == ESC:
@@ -57,6 +59,18 @@ def decode(data: bytes) -> Printout:
                 m = data[i + 2]
                 i += 4 if m in (65, 66) else 3
                 out.cuts += 1
+            elif op == ord("(") and data[i + 2] == ord("k"):  # 2D code: GS ( k pL pH cn fn params
+                size = data[i + 3] + 256 * data[i + 4]
+                cn, fn, params = data[i + 5], data[i + 6], data[i + 7 : i + 5 + size]
+                if cn != 49:  # 49: QR code; nothing else is sent
+                    raise UnknownCommand(f"GS ( k for symbol {cn} at byte {i}")
+                if fn == 80:  # store the data (m = 48, then the content)
+                    stored = params[1:].decode("ascii")
+                elif fn == 81:  # print what was stored
+                    out.qr.append(stored)
+                elif fn not in (65, 67, 69):  # model, module size, error correction
+                    raise UnknownCommand(f"GS ( k function {fn} at byte {i}")
+                i += 5 + size
             else:
                 raise UnknownCommand(f"GS {op:#x} at byte {i}")
         elif b == LF:

@@ -1,15 +1,15 @@
 """A model-based test of the counter (issue 23, item 9).
 
-A Hypothesis state machine drives the till's services as the window does (`AppContext`: `Till`,
-`Refunds`, `CashDrawer`, recovery through `settle_unfinished`, the shop sync) over the real `stripe`
-client against the sandbox, on real SQLite data folders, with a second till joined to the same shop
-database (SQLite, which the shop adapter supports). Steps: scan, discount, cash part, card part
-(approve, decline, under Stripe's minimum, lost answer, 5xx), a part on the simulated reader (tap or
-decline), void, park (a restart with a sale left unpaid) and resume, refund (by lines, by amount, in
-cash, at either till), paid in/out, a crash at any recovery point (in process: the crash seam raises,
-the objects are dropped, a fresh context on the same folder runs recovery as `pos recover` does),
-and sync rounds. After every step the invariants in `check` hold (listed in docs/reliability.md,
-"Model-based test").
+A Hypothesis state machine drives the till's services as the window does (`AppContext`: the
+`Counter` for the sale (issue 24), `Refunds`, `CashDrawer`, recovery through `Counter.recover`, the
+shop sync) over the real `stripe` client against the sandbox, on real SQLite data folders, with a
+second till joined to the same shop database (SQLite, which the shop adapter supports). Steps: scan,
+discount, cash part, card part (approve, decline, under Stripe's minimum, lost answer, 5xx), a part
+on the simulated reader (tap or decline), void, park (a restart with a sale left unpaid) and resume,
+refund (by lines, by amount, in cash, at either till), paid in/out, a crash at any recovery point
+(in process: the crash seam raises, the objects are dropped, a fresh context on the same folder runs
+recovery as `pos recover` does), and sync rounds. After every step the invariants in `check` hold
+(listed in docs/reliability.md, "Model-based test").
 
 Bounded here (a few examples of ~20 steps); `-m slow` runs the long run (POS_MODEL_EXAMPLES, 2,000
 by default). Nothing is mocked: the crash seam is the one the SIGKILL tests use, made to raise.
@@ -18,6 +18,7 @@ by default). Nothing is mocked: the crash seam is the one the SIGKILL tests use,
 from __future__ import annotations
 
 import os
+import sqlite3
 import re
 import secrets
 from dataclasses import dataclass, field
@@ -33,6 +34,7 @@ from pos.domain.catalog import Product
 from pos.domain.discounts import Discount, DiscountKind
 from pos.domain.money import Money
 from pos.services import checkout as checkout_module
+from pos.services import counter_events as events
 from pos.services import crashpoints, refund_phases, refunds, sale_phases
 from pos.services.drawer import MovementKind, Moved
 from pos.services.outcomes import Cancelled, Declined, Failed, Paid, PartPaid, Pending
@@ -161,7 +163,7 @@ class CounterMachine(RuleBasedStateMachine):
             self._say(f"  (dies at {point} if it gets there)")
 
     def _any_cart(self) -> bool:
-        return any(not t.context.till.cart.is_empty() for t in self.tills)
+        return any(not t.context.counter.cart.is_empty() for t in self.tills)
 
     def _say(self, text: str) -> None:
         self.log.append(text)
@@ -175,20 +177,20 @@ class CounterMachine(RuleBasedStateMachine):
         till = self._till(which)
         if till.open is not None:  # the window refuses item changes once a part is paid
             return
-        till.context.till.cart.add(self.products[product], quantity)
+        till.context.counter.add(self.products[product], quantity)
         self._say(f"{till.name} scan {self.products[product].sku} x{quantity}")
 
     @rule(which=st.integers(0, 1), percent=st.sampled_from([5, 10, 33, 50, 100]))
     def discount(self, which, percent):
         till = self._till(which)
-        cart = till.context.till.cart
-        if till.open is not None or cart.is_empty():
+        counter = till.context.counter
+        if till.open is not None or counter.cart.is_empty():
             return
-        cart.discount_cart(Discount(DiscountKind.PERCENT, percent * 100, "model"))
+        counter.discount_cart(Discount(DiscountKind.PERCENT, percent * 100, "model"))
         self._say(f"{till.name} discount {percent}%")
 
     def _sale_open_for_paying(self, till: TillModel) -> bool:
-        return not till.context.till.cart.is_empty()
+        return not till.context.counter.cart.is_empty()
 
     @precondition(lambda self: self._any_cart())
     @rule(which=st.integers(0, 1), share=st.sampled_from([None, None, 1, 2, 3]), extra=st.integers(0, 500), crash=CRASH)
@@ -197,10 +199,10 @@ class CounterMachine(RuleBasedStateMachine):
         till = self._till(which)
         if not self._sale_open_for_paying(till):
             return
-        due = till.context.till.amount_due().minor
+        due = till.context.counter.amount_due().minor
         tendered = due + extra if share is None else max(1, due * share // 4)
         self._say(f"{till.name} cash {tendered} of {due}")
-        self._pay(till, lambda: till.context.till.pay_cash(sgd(tendered)), crash)
+        self._pay(till, lambda: till.context.counter.pay_cash(sgd(tendered)), crash)
 
     @precondition(lambda self: self._any_cart())
     @rule(
@@ -215,7 +217,7 @@ class CounterMachine(RuleBasedStateMachine):
         till = self._till(which)
         if not self._sale_open_for_paying(till):
             return
-        due = till.context.till.amount_due().minor
+        due = till.context.counter.amount_due().minor
         amount = due if share is None else max(1, due * share // 4)
         if card == "minimum":
             amount = min(due, 30)  # under Stripe's 0.50 minimum for SGD
@@ -227,7 +229,7 @@ class CounterMachine(RuleBasedStateMachine):
         method = DECLINE if card == "decline" else APPROVE
         self._say(f"{till.name} card {card} {amount} of {due}")
         try:
-            self._pay(till, lambda: till.context.till.pay_card(sgd(amount), method), crash)
+            self._pay(till, lambda: till.context.counter.pay_card(sgd(amount), method), crash)
         finally:
             self.sandbox.faults.clear()
 
@@ -239,7 +241,7 @@ class CounterMachine(RuleBasedStateMachine):
         if not self._sale_open_for_paying(till):
             return
         reader_id = self._reader()
-        due = till.context.till.amount_due().minor
+        due = till.context.counter.amount_due().minor
         amount = due if share is None else max(1, due // 2)
         tapped = []
 
@@ -252,7 +254,7 @@ class CounterMachine(RuleBasedStateMachine):
                 )
 
         self._say(f"{till.name} reader {'declined' if declined else 'tap'} {amount} of {due}")
-        self._pay(till, lambda: till.context.till.pay_on_reader(sgd(amount), reader_id, progress), crash)
+        self._pay(till, lambda: till.context.counter.pay_on_reader(sgd(amount), reader_id, progress), crash)
 
     def _reader(self) -> str:
         if self.reader_id is None:
@@ -264,7 +266,9 @@ class CounterMachine(RuleBasedStateMachine):
         return self.reader_id
 
     def _pay(self, till: TillModel, take, crash: str | None) -> None:
-        counter = till.context.till
+        counter = till.context.counter
+        heard = []  # what the counter told its subscribers during the step
+        unsubscribe = counter.subscribe(heard.append)
         self._arm(crash)
         before_due = counter.amount_due().minor
         try:
@@ -272,7 +276,16 @@ class CounterMachine(RuleBasedStateMachine):
         except SimulatedCrash as crash:
             self._crashed(till, str(crash))
             return
+        finally:
+            unsubscribe()
         self._say(f"  -> {type(result).__name__}: {getattr(result, 'message', '')}")
+        # The counter's events say what happened, as the window hears it: a part paid, or the receipt.
+        if isinstance(result, PartPaid):
+            assert heard == [events.PartPaid(counter.sale_id, result.tender, result.due)], heard
+        elif isinstance(result, Paid):
+            assert [type(e) for e in heard] == [events.Paid] and heard[0].receipt == result.receipt, heard
+        else:
+            assert heard == [], heard
         if isinstance(result, PartPaid):
             sale_id = counter.sale_id
             assert sale_id is not None, "a part was paid but the till holds no sale"
@@ -297,11 +310,11 @@ class CounterMachine(RuleBasedStateMachine):
         was lost, found paid when the till settled it (the cart changed), or recorded by recovery and
         reopened after a restart. The model takes them from the journal; the invariants then hold the
         till to them (none dropped, the due the parts leave)."""
-        counter = till.context.till
+        counter = till.context.counter
         sale_id = counter.sale_id
         if sale_id is None:
             return
-        journal = counter.checkout.journal
+        journal = till.context.till.checkout.journal
         if journal.sale(sale_id).state.value not in ("split", "voiding"):
             return  # not a sale being paid in parts (a one-card sale found paid has its receipt)
         tenders = [(t.kind.value, t.amount.minor) for t in journal.tenders(sale_id)]
@@ -334,17 +347,17 @@ class CounterMachine(RuleBasedStateMachine):
         if sale_id is not None:
             self.paid_parts = [p for p in self.paid_parts if (p[0], p[1]) != (till.name, sale_id)]
         till.open = None
-        till.context.till.new_sale()
+        till.context.counter.new_sale()
         self._say(f"  receipt {receipt.receipt_no} of {receipt.total.minor}")
 
-    @precondition(lambda self: any(t.context.till.sale_id is not None for t in self.tills))
+    @precondition(lambda self: any(t.context.counter.sale_id is not None for t in self.tills))
     @rule(which=st.integers(0, 1), crash=CRASH)
     def void(self, which, crash):
         till = self._till(which)
-        counter = till.context.till
+        counter = till.context.counter
         if counter.sale_id is None:
             return
-            return
+        sale_id = counter.sale_id
         self._say(f"{till.name} void")
         if till.open is not None:  # from here its card parts may go back, even if the void is cut short
             self.void_begun.add((till.name, till.open.sale_id))
@@ -359,32 +372,40 @@ class CounterMachine(RuleBasedStateMachine):
             if isinstance(result.result, Paid):  # the card had gone through: its receipt is written
                 self._receipt(till, result.result)
             return
+        # The void is on record, written with the void itself (issue 24): never one without the other.
+        assert self._void_records(till, sale_id) == 1, f"{till.name}: sale {sale_id} voided, its records: "
         if till.open is not None:
             assert (result.cash or sgd(0)).minor == till.open.cash, f"void handed back {result.cash}"
             till.drawer -= till.open.cash
             till.open = None
-        counter.load_cart([])
+        counter.clear()
 
-    @precondition(lambda self: any(t.open is None and not t.context.till.cart.is_empty() for t in self.tills))
+    @staticmethod
+    def _void_records(till: TillModel, sale_id: int) -> int:
+        with sqlite3.connect(till.folder / "pos.sqlite3") as conn:
+            row = conn.execute("SELECT count(*) FROM voids WHERE kind = 'sale' AND sale_id = ?", (sale_id,))
+            return row.fetchone()[0]
+
+    @precondition(lambda self: any(t.open is None and not t.context.counter.cart.is_empty() for t in self.tills))
     @rule(which=st.integers(0, 1))
     def clear_cart(self, which):
         """The cashier starts over (no part paid): the next payment abandons the earlier sale."""
         till = self._till(which)
         if till.open is None:
-            till.context.till.cart.clear()
+            till.context.counter.clear()
             self._say(f"{till.name} clear cart")
 
-    @precondition(lambda self: any(t.context.till.parked_sales() for t in self.tills))
+    @precondition(lambda self: any(t.context.counter.parked_sales() for t in self.tills))
     @rule(which=st.integers(0, 1))
     def resume_parked(self, which):
         till = self._till(which)
-        counter = till.context.till
+        counter = till.context.counter
         if till.open is not None or not counter.cart.is_empty():
             return
         parked = counter.parked_sales()
         if parked:
             self._say(f"{till.name} resume parked sale {parked[-1].id}")
-            counter.resume(parked[-1].id, till.context.catalog)
+            counter.resume(parked[-1].id)
 
     @rule(which=st.integers(0, 1), paid_in=st.booleans(), amount=st.integers(1, 3000))
     def drawer_movement(self, which, paid_in, amount):
@@ -455,12 +476,12 @@ class CounterMachine(RuleBasedStateMachine):
                     till.drawer -= piece.amount.minor
 
     # -- restarts and the second till ---------------------------------------------------------
-    @precondition(lambda self: any(t.context.till.sale_id is not None for t in self.tills))
+    @precondition(lambda self: any(t.context.counter.sale_id is not None for t in self.tills))
     @rule(which=st.integers(0, 1))
     def restart(self, which):
         """The till closed and started again with a sale left unpaid: recovery parks it."""
         till = self._till(which)
-        if till.context.till.sale_id is None:
+        if till.context.counter.sale_id is None:
             return
         self._say(f"{till.name} restart")
         self._restart(till)
@@ -478,19 +499,19 @@ class CounterMachine(RuleBasedStateMachine):
         till.context = build_context(
             till.folder, stripe_base_url=self.sandbox.url, api_key=self.key, shop_db=self.shop_db
         )
-        counter = till.context.till
-        settled = settle_unfinished(counter, till.context.refunds)
+        counter = till.context.counter
+        settled = counter.recover()
         self._say(f"  recovered: {settled.messages}")
         for message in settled.messages:  # what `pos recover` prints and the window shows: the cashier's words
             assert not OBJECT_TEXT.search(message), f"recovery said: {message}"
-        reopened = counter.restore_split_sale(till.context.catalog)
+        reopened = counter.restore_split_sale()
         self._say(f"  reopened: {reopened}")
         self._adopt(till, sale_before, crashed)
 
     def _adopt(self, till: TillModel, sale_before: int | None, crashed: bool) -> None:
         """After a restart: what the till did before it died that the model was not told (a crash hides
         the outcome). Cash recorded before the crash was taken; cash a refund did not hand over stays."""
-        counter, journal = till.context.till, till.context.till.checkout.journal
+        counter, journal = till.context.counter, till.context.till.checkout.journal
         receipts = till.context.receipts
         numbered = receipts.receipt_id_for(till.receipts + 1, till.name)
         while numbered is not None:  # a receipt written before the crash (or by recovery)
@@ -543,7 +564,7 @@ class CounterMachine(RuleBasedStateMachine):
             check_invariants(paths[0], self.stripe)
         for till in self.tills:
             context = till.context
-            counter = context.till
+            counter = context.counter
             # The drawer: the services' expected cash is the model's, less the cash of a sale still
             # being paid in parts (it counts when its receipt is written, or goes back at a void).
             open_cash = till.open.cash if till.open is not None else 0

@@ -40,6 +40,18 @@ def env_for(api_key, **extra):
     return env
 
 
+def run_helper(module: str, data_dir, sandbox, api_key, mode: str, **extra) -> subprocess.CompletedProcess:
+    """`python -m MODULE DATA_DIR SANDBOX_URL MODE` (a till process of tests/helpers), to its end."""
+    return subprocess.run(
+        [sys.executable, "-m", module, str(data_dir), sandbox.url, mode],
+        env=env_for(api_key, **extra),
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+
+
 def sell(data_dir, sandbox, api_key, count, *, crash_at=None, method="pm_card_visa"):
     extra = {"POS_CRASH_AT": crash_at} if crash_at else {}
     return subprocess.Popen(
@@ -236,14 +248,7 @@ def test_killed_during_the_card_part_of_a_split_sale(tmp_path, sandbox, api_key,
     data_dir = tmp_path / "till"
 
     def run(mode, **extra):
-        return subprocess.run(
-            [sys.executable, "-m", "tests.helpers.split", str(data_dir), sandbox.url, mode],
-            env=env_for(api_key, **extra),
-            cwd=ROOT,
-            capture_output=True,
-            text=True,
-            timeout=120,
-        )
+        return run_helper("tests.helpers.split", data_dir, sandbox, api_key, mode, **extra)
 
     killed = run("pay", POS_CRASH_AT=point)
     assert killed.returncode == -signal.SIGKILL, (killed.stdout, killed.stderr)

@@ -5,14 +5,17 @@ till-only card still can."""
 
 from __future__ import annotations
 
+import sqlite3
 import threading
 
 import pytest
 
 from pos.app import open_back_office
+from pos.domain.catalog import Product
 from pos.domain.money import Money
+from pos.services.outcomes import Paid
 from pos.services.giftcards import LedgerUnavailable, NotEnough
-from tests.helpers.shop import name_till, trust_shop_ca
+from tests.helpers.shop import name_till, shop_rows, till, trust_shop_ca
 
 
 def sgd(minor: int) -> Money:
@@ -85,3 +88,54 @@ def test_with_the_shop_away_a_shop_card_is_refused_in_the_cashiers_words_and_a_t
         assert till.gift_cards.balance(shop_card.code).balance == sgd(5000)
     finally:
         till.close()
+
+
+def test_two_tills_paying_with_one_shop_card_at_once_through_the_payment_machine(
+    pg, shop_db, tmp_path, sandbox, api_key
+):
+    """The counter's way: each till rings up sales of 7.00 and pays each by the same shop card
+    (Till.pay_gift_card: journaled, debited at the shop with its key, recorded), both at once. The
+    card gives no more than it held; every debit kept is one paid gift card tender at one till."""
+    one, two = till(tmp_path, "T1", sandbox, api_key, shop_db), till(tmp_path, "T2", sandbox, api_key, shop_db)
+    try:
+        card = one.gift_cards.issue(sgd(5000), "issue-1")
+        start = threading.Barrier(2)
+        outcomes: dict[str, list] = {"T1": [], "T2": []}
+
+        def shop_at(context, name: str) -> None:
+            tea = context.catalog.find_code("GC-TEA") or context.catalog.save(
+                Product(sku="GC-TEA", name="Tea", category="Drinks", price=sgd(700), tax_rate_bp=0)
+            )
+            start.wait()
+            for _ in range(5):  # 2 tills x 5 sales of 7.00 asked of 50.00
+                context.till.new_sale()
+                context.till.cart.add(tea, 1)
+                outcomes[name].append(context.till.pay_gift_card(card.code))
+                if not isinstance(outcomes[name][-1], Paid):
+                    assert context.till.void_sale("the card ran out").voided
+
+        threads = [threading.Thread(target=shop_at, args=(c, n)) for c, n in ((one, "T1"), (two, "T2"))]
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join()
+        results = outcomes["T1"] + outcomes["T2"]
+        assert len(results) == 10 and len([r for r in results if isinstance(r, Paid)]) == 7  # 7 x 7.00 = 49.00
+        net = "SELECT coalesce(sum(CASE kind WHEN 'redeem' THEN amount_minor ELSE 0 END), 0)"
+        net += " - coalesce(sum(CASE kind WHEN 'refund_to_card' THEN amount_minor ELSE 0 END), 0)"
+        net += " FROM shop_gift_card_entries"
+        assert shop_rows(pg, shop_db, net) == [(4900,)]  # taken and kept: never more than the card held
+        assert one.gift_cards.balance(card.code).balance == sgd(100)
+        tendered = 0
+        for context in (one, two):
+            conn = sqlite3.connect(context.data_dir / "pos.sqlite3")
+            try:
+                tendered += conn.execute(
+                    "SELECT coalesce(sum(amount_minor), 0) FROM tenders WHERE kind = 'gift_card' AND state = 'paid'"
+                ).fetchone()[0]
+            finally:
+                conn.close()
+        assert tendered == 4900  # every debit kept is exactly one paid tender at one till
+    finally:
+        one.close()
+        two.close()

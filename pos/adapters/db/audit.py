@@ -185,6 +185,10 @@ def refund_record(conn, refund_id: int, form: int = FORM) -> dict[str, Any]:
     # Only when there is one: refunds written before the column (all 0) keep the digests they have.
     if f["rounding_minor"]:
         record["rounding_minor"] = f["rounding_minor"]
+    # The same: refunds from before store credit keep their digests (and the layout upgrade's
+    # baseline, in revision 0001, reads refunds before revision 0004 adds the column).
+    if "store_credit_code" in f.keys() and f["store_credit_code"]:
+        record["store_credit_code"] = f["store_credit_code"]
     return record
 
 
@@ -216,6 +220,15 @@ def refund_started_record(conn, refund_id: int, form: int = FORM) -> dict[str, A
         "created_at": f["created_at"],
         "lines": _refund_lines(conn, refund_id),
     }
+
+
+def return_started_record(conn, return_id: int, form: int = FORM) -> dict[str, Any]:
+    """An unverified return as it was asked for (what recovery may complete): what stays as it was."""
+    f = conn.execute("SELECT * FROM unverified_returns WHERE id = ?", (return_id,)).fetchone()
+    if f is None:
+        return {}
+    fixed = ("return_key", "till_id", "tender_kind", "amount_minor", "currency", "note", "approved_by", "created_at")
+    return {name: f[name] for name in fixed}
 
 
 def sale_started_record(conn, sale_id: int, form: int = FORM) -> dict[str, Any]:
@@ -279,6 +292,8 @@ _RECORDS = {
     "drawer_opening": lambda conn, i, form=FORM: row_record(conn, "drawer_openings", i),
     "drawer_movement": lambda conn, i, form=FORM: row_record(conn, "drawer_movements", i),
     "z_report": _z_record,
+    "return_started": return_started_record,
+    "unverified_return": lambda conn, i, form=FORM: row_record(conn, "unverified_returns", i),
     "gift_card_entry": gift_card_entry_record,
     "stock_movement": lambda conn, i, form=FORM: row_record(conn, "stock_movements", i),
 }
@@ -290,6 +305,10 @@ _EVERY_ROW = {
     "refund": "SELECT id, 'refund ' || till_id || '-' || printf('%04d', refund_no) FROM refunds"
     " WHERE state = 'succeeded'",
     "z_report": "SELECT id, 'Z ' || till_id || '-' || printf('%04d', z_no) FROM z_reports",
+    "unverified_return": "SELECT id, 'unverified return ' || till_id || '-' || printf('%04d', refund_no)"
+    " FROM unverified_returns WHERE state = 'succeeded'",
+    "return_started": "SELECT id, 'unfinished unverified return ' || id || ' (' || amount_minor || ')'"
+    " FROM unverified_returns WHERE state = 'sent'",
     "void": "SELECT id, 'void ' || id || ' (' || kind || ', ' || amount_minor || ')' FROM voids",
     "drawer_opening": "SELECT id, 'drawer opening ' || id || ' (' || reason || ')' FROM drawer_openings",
     "drawer_movement": "SELECT id, 'drawer movement ' || id || ' (' || kind || ', ' || amount_minor || ')'"
@@ -598,7 +617,7 @@ class AuditRepo:
                     what = "changed" if record else "deleted"
                     subject = event.subject if "record" in payload else f"{kind} {row_id}"
                     found = Break(event.seq, f"the {kind} it records ({subject}) was {what} after it was written")
-                    if kind not in ("refund_started", "sale_started"):
+                    if kind not in ("refund_started", "sale_started", "return_started"):
                         return found
                     # A sale or refund that went through is named by its number, in its own later event:
                     # that finding first; one that never did is reported once the trail is read.

@@ -107,17 +107,18 @@ class CashierRepo:
         approved_by: str = "",
     ) -> None:
         with raw.write(self._engine) as conn:
-            till = self._till_id()
-            row_id = conn.execute(
-                "INSERT INTO voids (till_id, kind, sale_id, amount_minor, currency, reason, cashier, approved_by, at)"
-                " VALUES (?,?,?,?,?,?,?,?,?)",
-                (till, kind, sale_id, amount_minor, currency, reason, audit.current_actor(), approved_by, now_iso()),
-            ).lastrowid
-            audit.append(
-                conn,
-                till,
-                "void",
-                f"void {kind}: {reason}",
-                audit.covering(conn, "void", row_id),
-                approved_by=approved_by,
-            )
+            write_void(conn, self._till_id(), kind, sale_id, amount_minor, currency, reason, approved_by)
+
+
+def write_void(
+    conn, till_id: str, kind: str, sale_id: int | None, amount_minor: int, currency: str, reason: str, approved_by: str
+) -> None:
+    """A void's row and its audit record, in the caller's transaction (a voided sale's own, or its own)."""
+    row_id = conn.execute(
+        "INSERT INTO voids (till_id, kind, sale_id, amount_minor, currency, reason, cashier, approved_by, at)"
+        " VALUES (?,?,?,?,?,?,?,?,?)",
+        (till_id, kind, sale_id, amount_minor, currency, reason, audit.current_actor(), approved_by, now_iso()),
+    ).lastrowid
+    audit.append(
+        conn, till_id, "void", f"void {kind}: {reason}", audit.covering(conn, "void", row_id), approved_by=approved_by
+    )

@@ -12,6 +12,7 @@ moves the balance once.
 from __future__ import annotations
 
 import contextlib
+import sqlite3
 from collections.abc import Iterator
 from typing import Any
 
@@ -21,12 +22,31 @@ from sqlalchemy.exc import IntegrityError
 
 from pos.domain.giftcards import Card, Entry, EntryKind, Purpose
 from pos.domain.money import Money
+from pos.domain.tender import TenderKind
 from pos.services.giftcards import KeyGivenUp, NotEnough, UnknownCard
+from pos.services.outcomes import Paid, PartPaid
+from pos.services.sales import JournalIntegrityError, SaleChanged
+from pos.services.states import UNFINISHED, SaleState, TenderState
+from pos.services.tenders.gift_card import OwedCard, Redemption, RedemptionState
 
 from . import audit
 from .errors import storage_errors
 from .raw import now_iso
-from .schema import GiftCardEntryRow, GiftCardRow, writer
+from .journal import SqlJournal
+from .schema import (
+    GiftCardEntryRow,
+    GiftCardRedemptionRow,
+    GiftCardRow,
+    GiftCardSaleRow,
+    SaleRow,
+    TenderRow,
+    writer,
+)
+
+REDEMPTIONS = GiftCardRedemptionRow.__table__  # type: ignore[attr-defined]
+SOLD = GiftCardSaleRow.__table__  # type: ignore[attr-defined]
+SALES = SaleRow.__table__  # type: ignore[attr-defined]
+TENDERS = TenderRow.__table__  # type: ignore[attr-defined]
 
 GIVEN_UP = "This gift card payment was given up; nothing was taken from the card."
 
@@ -182,3 +202,187 @@ class TillGiftCards(SqlLedger):
         raw = conn.connection.driver_connection
         subject = f"gift card {code[-4:]} {kind.value}"
         audit.append(raw, audit.till_of(raw), "gift_card", subject, audit.covering(raw, "gift_card_entry", entry_id))
+
+
+class SqlRedemptions:
+    """The gift card parts of sales (services/tenders/gift_card.RedemptionJournal) on the till's SQLite.
+    The step that records a part writes its tender (SqlJournal.add_part) and moves the redemption to
+    `recorded` in one transaction, so a redemption is recorded once however often it is settled."""
+
+    def __init__(self, engine: Engine, journal: SqlJournal):
+        self._engine, self._writer, self._journal = engine, writer(engine), journal
+
+    def _row(self, conn: Connection, redemption_id: int) -> Redemption:
+        return _redemption(conn.execute(select(REDEMPTIONS).where(REDEMPTIONS.c.id == redemption_id)).one())
+
+    def _move(self, redemption_id: int, state: RedemptionState, frm: tuple[RedemptionState, ...], note: str = ""):
+        with storage_errors(), self._writer.begin() as conn:
+            values: dict[str, Any] = {"state": state.value, "updated_at": now_iso()}
+            if note:
+                values["note"] = note
+            conn.execute(
+                REDEMPTIONS.update()
+                .where(REDEMPTIONS.c.id == redemption_id, REDEMPTIONS.c.state.in_([f.value for f in frm]))
+                .values(**values)
+            )
+            return self._row(conn, redemption_id)
+
+    def begin_redemption(self, sale_id: int, code: str, shop: bool, amount: Money, key: str) -> Redemption:
+        stamp = now_iso()
+        with storage_errors(), self._writer.begin() as conn:
+            order = conn.execute(select(SALES).where(SALES.c.id == sale_id)).one()
+            if order.state != SaleState.SPLIT or order.order_id is not None:
+                raise SaleChanged(f"This sale cannot take a gift card now ({order.state}).")
+            if _open_card_part(conn, sale_id) or _open_redemption(conn, sale_id) is not None:
+                raise SaleChanged("Another payment for this sale is still open; settle it first.")
+            due = self._journal.due(sale_id)
+            if not 0 < amount.minor <= due.minor:
+                raise SaleChanged(f"A gift card part must be more than nothing and at most what is due ({due}).")
+            new_id = conn.execute(
+                REDEMPTIONS.insert()
+                .values(
+                    sale_id=sale_id,
+                    redemption_key=key,
+                    code=code,
+                    shop=shop,
+                    currency=amount.currency,
+                    amount_minor=amount.minor,
+                    state=RedemptionState.STARTED.value,
+                    note="",
+                    created_at=stamp,
+                    updated_at=stamp,
+                )
+                .returning(REDEMPTIONS.c.id)
+            ).scalar_one()
+            return self._row(conn, new_id)
+
+    def record_debit(self, redemption_id: int) -> Redemption:
+        return self._move(redemption_id, RedemptionState.DEBITED, (RedemptionState.STARTED,))
+
+    def close_redemption(self, redemption_id: int, state: RedemptionState, note: str) -> Redemption:
+        return self._move(redemption_id, state, (RedemptionState.STARTED,), note)
+
+    def finish_redemption(self, redemption_id: int) -> Paid | PartPaid:
+        with storage_errors(), self._writer.begin() as conn:
+            record = self._row(conn, redemption_id)
+            if record.state is not RedemptionState.DEBITED:
+                return self._result(conn, record)
+            driver = conn.connection.driver_connection
+            assert driver is not None
+            driver.row_factory = sqlite3.Row  # the journal reads rows by column name
+            tender_id, result = self._journal.add_part(
+                driver, record.sale_id, TenderKind.GIFT_CARD, record.amount, record.code[-4:]
+            )
+            conn.execute(
+                REDEMPTIONS.update()
+                .where(REDEMPTIONS.c.id == redemption_id)
+                .values(state=RedemptionState.RECORDED.value, tender_id=tender_id, updated_at=now_iso())
+            )
+            return result
+
+    def redemption_result(self, redemption_id: int) -> Paid | PartPaid:
+        with storage_errors(), self._engine.connect() as conn:
+            return self._result(conn, self._row(conn, redemption_id))
+
+    def _result(self, conn: Connection, record: Redemption) -> Paid | PartPaid:
+        tender_id = conn.execute(select(REDEMPTIONS.c.tender_id).where(REDEMPTIONS.c.id == record.id)).scalar_one()
+        if tender_id is None:
+            raise JournalIntegrityError(f"gift card redemption {record.id} is {record.state} but has no tender")
+        receipt = self._journal.receipt_for_sale(record.sale_id)
+        if receipt is not None:
+            return Paid(receipt)
+        tender = next((t for t in self._journal.tenders(record.sale_id) if t.kind is TenderKind.GIFT_CARD), None)
+        if tender is None:
+            raise JournalIntegrityError(f"gift card redemption {record.id} has no paid tender")
+        return PartPaid(tender, self._journal.due(record.sale_id))
+
+    def given_back(self, redemption_id: int, note: str) -> None:
+        stamp = now_iso()
+        with storage_errors(), self._writer.begin() as conn:
+            record = conn.execute(select(REDEMPTIONS).where(REDEMPTIONS.c.id == redemption_id)).one()
+            conn.execute(
+                REDEMPTIONS.update()
+                .where(REDEMPTIONS.c.id == redemption_id)
+                .values(state=RedemptionState.GIVEN_BACK.value, note=note, updated_at=stamp)
+            )
+            conn.execute(
+                TENDERS.update()
+                .where(TENDERS.c.id == record.tender_id)
+                .values(state=TenderState.RETURNED.value, note=note, updated_at=stamp)
+            )
+
+    def open_redemption(self, sale_id: int) -> Redemption | None:
+        with storage_errors(), self._engine.connect() as conn:
+            return _open_redemption(conn, sale_id)
+
+    def open_redemptions(self) -> list[Redemption]:
+        with storage_errors(), self._engine.connect() as conn:
+            rows = conn.execute(
+                select(REDEMPTIONS).where(REDEMPTIONS.c.state.in_(_UNFINISHED)).order_by(REDEMPTIONS.c.id)
+            ).all()
+            return [_redemption(r) for r in rows]
+
+    def recorded_redemptions(self, sale_id: int) -> list[Redemption]:
+        with storage_errors(), self._engine.connect() as conn:
+            rows = conn.execute(
+                select(REDEMPTIONS)
+                .where(REDEMPTIONS.c.sale_id == sale_id, REDEMPTIONS.c.state == RedemptionState.RECORDED.value)
+                .order_by(REDEMPTIONS.c.id)
+            ).all()
+            return [_redemption(r) for r in rows]
+
+    def due(self, sale_id: int) -> Money:
+        return self._journal.due(sale_id)
+
+    def redemption_for_tender(self, tender_id: int) -> Redemption | None:
+        with storage_errors(), self._engine.connect() as conn:
+            row = conn.execute(select(REDEMPTIONS).where(REDEMPTIONS.c.tender_id == tender_id)).first()
+            return _redemption(row) if row is not None else None
+
+    def owed_cards(self) -> list[OwedCard]:
+        with storage_errors(), self._engine.connect() as conn:
+            rows = conn.execute(
+                select(SOLD, SALES.c.sale_key)
+                .join(SALES, SALES.c.id == SOLD.c.sale_id)
+                .where(SOLD.c.state == "owed")
+                .order_by(SOLD.c.id)
+            ).all()
+            return [
+                OwedCard(r.id, r.sale_key, r.line_no, r.code, bool(r.reload), Money(r.amount_minor, r.currency))
+                for r in rows
+            ]
+
+    def card_issued(self, owed_id: int, shop: bool) -> None:
+        with storage_errors(), self._writer.begin() as conn:
+            issued = SOLD.update().where(SOLD.c.id == owed_id)
+            conn.execute(issued.values(state="issued", shop=shop, updated_at=now_iso()))
+
+
+_UNFINISHED = [s.value for s in RedemptionState if s.unfinished]
+
+
+def _redemption(row: Any) -> Redemption:
+    return Redemption(
+        row.id,
+        row.sale_id,
+        row.redemption_key,
+        row.code,
+        bool(row.shop),
+        Money(row.amount_minor, row.currency),
+        RedemptionState(row.state),
+        row.note,
+    )
+
+
+def _open_redemption(conn: Connection, sale_id: int) -> Redemption | None:
+    row = conn.execute(
+        select(REDEMPTIONS)
+        .where(REDEMPTIONS.c.sale_id == sale_id, REDEMPTIONS.c.state.in_(_UNFINISHED))
+        .order_by(REDEMPTIONS.c.id.desc())
+    ).first()
+    return _redemption(row) if row is not None else None
+
+
+def _open_card_part(conn: Connection, sale_id: int) -> bool:
+    query = select(SALES.c.id).where(SALES.c.order_id == sale_id, SALES.c.state.in_([str(s) for s in UNFINISHED]))
+    return conn.execute(query).first() is not None

@@ -13,6 +13,7 @@ from sqlalchemy.engine import Engine
 
 from pos.domain.cart import Totals
 from pos.domain.cash import CashPayment
+from pos.domain.giftcards import sold_card
 from pos.domain.money import Money
 from pos.domain.receipt import Receipt
 from pos.domain.tender import Tender, TenderKind
@@ -20,10 +21,11 @@ from pos.services import sales
 from pos.services.gateway import Intent
 from pos.services.outcomes import Paid, PartPaid
 from pos.services.requests import CreateIntent, PaymentRequest, ProcessOnReader, payment_request_from_json
-from pos.services.sales import AttemptRecord, JournalIntegrityError, SaleChanged, SaleRecord
+from pos.services.sales import AttemptRecord, JournalIntegrityError, SaleChanged, SaleRecord, SaleStanding, VoidNote
 from pos.services.states import UNFINISHED, AttemptState, IntentStatus, SaleState, TenderState
 
 from . import audit, raw, stock
+from .cashiers import write_void
 from .raw import now_iso
 from .receipts import tender_from_row, build_receipt, read_tenders
 from .settings import SettingsRepo
@@ -270,7 +272,7 @@ class SqlJournal:
         cash = [t for t in tenders if t["kind"] == TenderKind.CASH]
         # A sale paid by one card keeps its intent on the receipt (searchable, as before cash); the
         # receipt names the last card either way, so a search by the last four digits finds it.
-        single = cards[0]["payment_intent"] if len(cards) == 1 and not cash else None
+        single = cards[0]["payment_intent"] if len(cards) == 1 and len(tenders) == 1 else None
         card = cards[-1] if cards else None
         store = self._settings.load()
         conn.execute(
@@ -304,6 +306,7 @@ class SqlJournal:
             ),
         )
         conn.execute("UPDATE sales SET state = ?, updated_at = ? WHERE id = ?", (SaleState.PAID, stamp, order["id"]))
+        _owe_gift_cards(conn, order, stamp)
         receipt = conn.execute("SELECT * FROM receipts WHERE sale_id = ?", (order["id"],)).fetchone()
         # In the same transaction: the receipt cannot exist without its link in the audit trail.
         audit.append(
@@ -336,6 +339,7 @@ class SqlJournal:
                 raise SaleChanged(f"This sale cannot take cash now ({order['state']}).")
             if self._unfinished_part(conn, sale_id) is not None:
                 raise SaleChanged("A card payment for this sale is still open; settle it first.")
+            _no_open_gift_card(conn, sale_id)
             due = _due(conn, order)
             if due != payment.due.minor:
                 raise SaleChanged(f"The sale now owes {Money(due, order['currency'])}; look at it again.")
@@ -355,6 +359,21 @@ class SqlJournal:
                 return Paid(self._receipt(conn, receipt))
             return PartPaid(_tender_by_id(conn, tender_id), Money(_due(conn, order), order["currency"]))
 
+    def add_part(self, conn, sale_id: int, kind: TenderKind, amount: Money, last4: str) -> tuple[int, Paid | PartPaid]:
+        """Inside the caller's write transaction (`conn`: its sqlite3 connection, rows as sqlite3.Row), for
+        a tender taken outside the till that records its own row with it (a gift card redemption): the
+        sale's paid part (its tender) and, when it settles the sale, the receipt. Written whatever
+        became of the sale meanwhile (money moved, so the part is on record); the receipt only while
+        the sale is being paid in parts."""
+        stamp = now_iso()
+        order = conn.execute("SELECT * FROM sales WHERE id = ?", (sale_id,)).fetchone()
+        tender_id = _add_tender(conn, order, kind, amount, amount, 0, 0, stamp)
+        conn.execute("UPDATE tenders SET card_last4 = ? WHERE id = ?", (last4, tender_id))
+        if order["state"] == SaleState.SPLIT and _due(conn, order) <= 0:
+            receipt = self._write_receipt(conn, order, stamp)
+            return tender_id, Paid(self._receipt(conn, receipt))
+        return tender_id, PartPaid(_tender_by_id(conn, tender_id), Money(_due(conn, order), order["currency"]))
+
     def begin_part(self, sale_id: int, create: CreateIntent) -> SaleRecord:
         """A card part of a sale paid in parts: its own journal row, with its own key, before Stripe hears of it."""
         stamp = now_iso()
@@ -364,6 +383,7 @@ class SqlJournal:
                 raise SaleChanged(f"This sale is not being paid in parts ({order['state']}).")
             if self._unfinished_part(conn, sale_id) is not None:
                 raise SaleChanged("A card payment for this sale is still open; settle it first.")
+            _no_open_gift_card(conn, sale_id)
             due = _due(conn, order)
             if not 0 < create.amount.minor <= due:
                 raise SaleChanged(
@@ -459,8 +479,9 @@ class SqlJournal:
             )
             return _sale(conn.execute("SELECT * FROM sales WHERE id = ?", (sale_id,)).fetchone())
 
-    def close_voided(self, sale_id: int, note: str) -> None:
-        """A voided sale whose card parts were all given back: its cash goes back too, and it is closed."""
+    def close_voided(self, sale_id: int, note: str, record: VoidNote | None = None) -> None:
+        """A voided sale whose card parts were all given back: its cash goes back too, and it is closed,
+        with the void's record (`record`) in the same transaction: never a void without its record."""
         stamp = now_iso()
         with self._write() as conn:
             kept = conn.execute(
@@ -478,6 +499,19 @@ class SqlJournal:
                 "UPDATE sales SET state = ?, note = ?, updated_at = ? WHERE id = ? AND state IN (?, ?)",
                 (SaleState.ABANDONED, note, stamp, sale_id, SaleState.SPLIT, SaleState.VOIDING),
             )
+            if record is not None:
+                self._write_void(conn, sale_id, record)
+
+    def record_void(self, sale_id: int, record: VoidNote) -> None:
+        """The record of a sale voided with nothing paid (closed by its abandon, which moved no money)."""
+        with self._write() as conn:
+            self._write_void(conn, sale_id, record)
+
+    @staticmethod
+    def _write_void(conn, sale_id: int, record: VoidNote) -> None:
+        till_id = conn.execute("SELECT till_id FROM sales WHERE id = ?", (sale_id,)).fetchone()[0]
+        amount = record.amount
+        write_void(conn, till_id, "sale", sale_id, amount.minor, amount.currency, record.reason, record.approved_by)
 
     def parts(self, sale_id: int) -> list[SaleRecord]:
         """A sale's card parts, in the order they were started."""
@@ -501,6 +535,12 @@ class SqlJournal:
     def tenders(self, sale_id: int) -> tuple[Tender, ...]:
         with self._connection() as conn:
             return read_tenders(conn, sale_id)
+
+    def standing(self, sale_id: int) -> SaleStanding:
+        """The sale's row, its paid parts and what it owes, in one read (a Pay asks this once)."""
+        with self._connection() as conn:
+            order = conn.execute("SELECT * FROM sales WHERE id = ?", (sale_id,)).fetchone()
+            return SaleStanding(_sale(order), read_tenders(conn, sale_id), Money(_due(conn, order), order["currency"]))
 
     def due(self, sale_id: int) -> Money:
         with self._connection() as conn:
@@ -597,6 +637,42 @@ def _due(conn, order) -> int:
         (order["id"], TenderState.PAID),
     ).fetchone()[0]
     return int(order["total_minor"] - paid)
+
+
+def _owe_gift_cards(conn, order, stamp: str) -> None:
+    """In the receipt's transaction: each gift card the sale sold or reloaded is owed to its customer
+    (services/tenders/gift_card.GiftCardPayments.activate_sold writes it to the card's ledger, once)."""
+    lines = conn.execute(
+        "SELECT line_no, sku, quantity, unit_price_minor FROM sale_lines WHERE sale_id = ? AND sku LIKE 'GIFTCARD%'",
+        (order["id"],),
+    ).fetchall()
+    for line in lines:
+        sold = sold_card(line["sku"])
+        if sold is None:
+            continue
+        conn.execute(
+            "INSERT INTO gift_card_sales (sale_id, line_no, code, reload, currency, amount_minor, state, shop,"
+            " created_at, updated_at) VALUES (?,?,?,?,?,?,'owed',0,?,?)",
+            (
+                order["id"],
+                line["line_no"],
+                sold[0],
+                sold[1],
+                order["currency"],
+                line["unit_price_minor"] * line["quantity"],
+                stamp,
+                stamp,
+            ),
+        )
+
+
+def _no_open_gift_card(conn, sale_id: int) -> None:
+    """A gift card part whose ledger answer is not journaled yet may have debited the card: no other
+    tender until it is settled (services/tenders/gift_card.py), or the sale could be paid twice."""
+    if conn.execute(
+        "SELECT 1 FROM gift_card_redemptions WHERE sale_id = ? AND state IN ('started', 'debited')", (sale_id,)
+    ).fetchone():
+        raise SaleChanged("A gift card payment for this sale is still open; settle it first.")
 
 
 def _card_amounts(intent: Intent, currency: str) -> tuple[Money, Money]:

@@ -40,6 +40,20 @@ def write(engine: Engine):
             raise
 
 
+@contextlib.contextmanager
+def core_write(engine: Engine):
+    """SQLAlchemy Core in one BEGIN IMMEDIATE transaction, and its sqlite3 connection (rows by name)
+    for the audit trail's events, which commit with what they record (adapters/db/audit.py)."""
+    with storage_errors(), engine.connect() as conn:
+        conn = conn.execution_options(sqlite_immediate=True)
+        with conn.begin():
+            driver = conn.connection.driver_connection
+            if driver is None:  # only after the pool invalidated it, which the till never does
+                raise sqlite3.InterfaceError("the pooled connection is closed")
+            driver.row_factory = sqlite3.Row
+            yield conn, driver
+
+
 def _system_clock() -> datetime:
     return datetime.now(timezone.utc)
 

@@ -17,6 +17,7 @@ from pos.services.tenders import RefundRoute, strategy
 from . import audit, raw, stock
 from .raw import now_iso, parse_iso
 from .schema import COPIED_SALE_PREFIX
+from .returns import next_refund_no
 
 
 # Refunds that take from what a receipt can still give back: made, or asked and not yet answered.
@@ -41,6 +42,8 @@ def _record(row) -> RefundRecord:
         stripe_refund=row["stripe_refund"],
         message=row["message"],
         rounding_minor=row["rounding_minor"],
+        given_as=TenderKind(row["tender_kind"]),
+        tender_id=row["tender_id"],
     )
 
 
@@ -163,6 +166,7 @@ class SqlRefunds:
             ids = []
             for n, (piece, request, tax_minor) in enumerate(pieces):
                 cash = piece.given_as is TenderKind.CASH
+                sent = piece.given_as is TenderKind.CARD  # only card pieces are ever sent to Stripe
                 refund_id = conn.execute(
                     "INSERT INTO refunds (refund_key, receipt_id, till_id, state, amount_minor, currency, reason,"
                     " params, created_at, updated_at, tax_minor, tender_id, tender_kind, cash_for_card, rounding_minor)"
@@ -175,7 +179,7 @@ class SqlRefunds:
                         piece.amount_minor,
                         basis.currency,
                         request.reason,
-                        "{}" if cash else json.dumps(request.to_json(), sort_keys=True),
+                        json.dumps(request.to_json(), sort_keys=True) if sent else "{}",
                         stamp,
                         stamp,
                         tax_minor,
@@ -212,26 +216,29 @@ class SqlRefunds:
                 )
             return [_record(conn.execute("SELECT * FROM refunds WHERE id = ?", (i,)).fetchone()) for i in ids]
 
-    def finish_refund(self, refund_id: int, stripe_refund: str | None) -> RefundReceipt:
-        """Number the refund and add it to the receipt, in one transaction (a no-op if done already)."""
+    def finish_refund(
+        self, refund_id: int, stripe_refund: str | None, store_credit_code: str | None = None
+    ) -> RefundReceipt:
+        """Number the refund and add it to the receipt, in one transaction (a no-op if done already);
+        a piece given as store credit keeps its code."""
         with raw.write(self._engine) as conn:
-            self._number(conn, refund_id, stripe_refund, now_iso())
+            self._number(conn, refund_id, stripe_refund, now_iso(), store_credit_code)
             return self._refund_receipt(
                 conn, conn.execute("SELECT * FROM refunds WHERE id = ?", (refund_id,)).fetchone()
             )
 
     @staticmethod
-    def _number(conn, refund_id: int, stripe_refund: str | None, stamp: str) -> None:
+    def _number(
+        conn, refund_id: int, stripe_refund: str | None, stamp: str, store_credit_code: str | None = None
+    ) -> None:
         row = conn.execute("SELECT * FROM refunds WHERE id = ?", (refund_id,)).fetchone()
         if row["state"] == RefundState.SUCCEEDED:
             return
-        number = (
-            conn.execute("SELECT max(refund_no) FROM refunds WHERE till_id = ?", (row["till_id"],)).fetchone()[0] or 0
-        ) + 1
+        number = next_refund_no(conn, row["till_id"])  # gapless over refunds and unverified returns
         conn.execute(
             "UPDATE refunds SET state = ?, refund_no = ?, stripe_refund = ?, message = NULL, updated_at = ?,"
-            " cashier = ? WHERE id = ?",
-            (RefundState.SUCCEEDED, number, stripe_refund, stamp, audit.current_actor(), refund_id),
+            " cashier = ?, store_credit_code = ? WHERE id = ?",
+            (RefundState.SUCCEEDED, number, stripe_refund, stamp, audit.current_actor(), store_credit_code, refund_id),
         )
         till = row["till_id"]
         audit.append(
@@ -275,6 +282,7 @@ class SqlRefunds:
             in_cash=row["tender_kind"] == TenderKind.CASH,
             cash_for_card=bool(row["cash_for_card"]),
             rounding=Money(row["rounding_minor"], row["currency"]) if row["rounding_minor"] else None,
+            store_credit_code=row["store_credit_code"],
         )
 
     def fail_refund(self, refund_id: int, message: str) -> None:

@@ -22,6 +22,7 @@ from pos.domain.tender import TenderKind
 from . import audit, raw
 from .raw import now_iso, parse_iso
 from .receipts import local_day_bounds, store_zone
+from .returns import next_refund_no
 
 
 def tender_type_sql(kind: str, card_present: str) -> str:
@@ -58,6 +59,14 @@ def tender_sums(tenders: tuple[tuple[str, int, int, int], ...]) -> dict[str, int
         "cash_refunds_minor": refunds.get(TenderKind.CASH, 0),
         "card_refunds_minor": sum(refunds.get(kind, 0) for kind in cards),
     }
+
+
+def _summed(rows) -> list[tuple[str, int]]:
+    """(kind, minor) rows with a kind more than once (refunds and unverified returns) added up."""
+    out: dict[str, int] = {}
+    for kind, minor in rows:
+        out[kind] = out.get(kind, 0) + minor
+    return list(out.items())
 
 
 @dataclass(frozen=True)
@@ -150,7 +159,22 @@ class ReportsRepo:
             " GROUP BY 1",
             refund_args,
         ).fetchall()
-        tenders = by_tender([tuple(r) for r in tender_sales], [tuple(r) for r in tender_refunds])
+        # Goods back without a receipt: refunds of goods in the same numbering, by how they were given
+        # back (cash or store credit), and counted again apart as unverified.
+        unverified_count, unverified, unverified_first_at, unverified_last_at = conn.execute(
+            "SELECT count(*), coalesce(sum(amount_minor), 0), min(updated_at), max(updated_at) "
+            f"FROM unverified_returns WHERE {refund_where}",
+            refund_args,
+        ).fetchone()
+        tender_refunds = (
+            tender_refunds
+            + conn.execute(
+                "SELECT tender_kind, sum(amount_minor + rounding_minor) "
+                f"FROM unverified_returns WHERE {refund_where} GROUP BY 1",
+                refund_args,
+            ).fetchall()
+        )
+        tenders = by_tender([tuple(r) for r in tender_sales], _summed(tender_refunds))
         sums = tender_sums(tenders)
         movements = dict(
             conn.execute(
@@ -183,7 +207,11 @@ class ReportsRepo:
             hours[start.astimezone(self._zone).hour] += value
         if period is None:
             # The time range the covered records actually carry (it may run backwards if the clock did).
-            stamps = [t for t in (first_at, last_at, refund_first_at, refund_last_at) if t]
+            stamps = [
+                t
+                for t in (first_at, last_at, refund_first_at, refund_last_at, unverified_first_at, unverified_last_at)
+                if t
+            ]
             period = (min(stamps), max(stamps)) if stamps else (now_iso(), now_iso())
         return DayReport(
             kind=kind,
@@ -193,8 +221,8 @@ class ReportsRepo:
             period_end=parse_iso(period[1]).astimezone(self._zone),
             sales_count=count,
             gross_minor=gross,
-            refunds_count=refunds_count,
-            refunds_minor=refunds,
+            refunds_count=refunds_count + unverified_count,
+            refunds_minor=refunds + unverified,
             tax_minor=tax_total,
             tax_refunded_minor=tax_refunded,
             discounts_minor=discounts,
@@ -207,6 +235,8 @@ class ReportsRepo:
             card_sales_minor=sums["card_sales_minor"],
             cash_refunds_minor=sums["cash_refunds_minor"],
             card_refunds_minor=sums["card_refunds_minor"],
+            unverified_returns_count=unverified_count,
+            unverified_returns_minor=unverified,
             tips_minor=tips,
             by_cashier=tuple((c, n, m) for c, n, m in by_cashier),
             voids_count=voids_count,
@@ -247,9 +277,7 @@ class ReportsRepo:
         upto_receipt = conn.execute(
             "SELECT coalesce(max(receipt_no), 0) FROM receipts WHERE till_id = ?", (till_id,)
         ).fetchone()[0]
-        upto_refund = conn.execute(
-            "SELECT coalesce(max(refund_no), 0) FROM refunds WHERE till_id = ? AND state = 'succeeded'", (till_id,)
-        ).fetchone()[0]
+        upto_refund = next_refund_no(conn, till_id) - 1  # refunds and unverified returns share the numbering
         return _by_sequence(
             till_id,
             after_receipt,

@@ -206,6 +206,9 @@ class RefundRow(SQLModel, table=True):
     created_at: str
     updated_at: str
     cashier: str = Field(default="", sa_column_kwargs={"server_default": ""})  # who gave it back
+    # Given as store credit (tender_kind store_credit): the code it went onto (the gift-card ledger's,
+    # purpose store_credit), printed on the slip (revision 0004).
+    store_credit_code: str | None = None
 
 
 class RefundLineRow(SQLModel, table=True):
@@ -217,6 +220,31 @@ class RefundLineRow(SQLModel, table=True):
     amount_minor: int
     # Back on the shelf (the refund puts it into stock), or written off (domain/stock.MovementKind).
     to_stock: bool = Field(default=True, sa_column_kwargs={"server_default": "1"})
+
+
+class UnverifiedReturnRow(SQLModel, table=True):
+    """Goods taken back without a receipt (a manager approved it): given back in cash or as store
+    credit only, and marked unverified in reports and the audit trail. Numbered in the till's refund
+    sequence (a refund of goods, with no receipt to hang on): refund numbers stay gapless across this
+    table and `refunds`, and a Z's last_refund_no closes both."""
+
+    __tablename__ = "unverified_returns"
+    id: int | None = Field(default=None, primary_key=True)
+    return_key: str = Field(unique=True)  # the store-credit issue key, and what recovery settles by
+    till_id: str = Field(index=True)
+    state: str = Field(index=True)  # sent, succeeded (services/states.RefundState)
+    tender_kind: str  # cash or store_credit: how it was given back (never to a card: no payment to refund)
+    amount_minor: int
+    rounding_minor: int = 0  # kept 0: a cash return is asked in whole cash steps (services/returns.py)
+    tax_minor: int = 0  # unknown without a receipt: none is taken off the tax owed
+    currency: str
+    note: str  # what was brought back, as the cashier typed it
+    approved_by: str = ""  # the manager who approved it ("" when the shop has no cashiers)
+    cashier: str = ""
+    refund_no: int | None = None  # in the till's refund numbering, given when it is done
+    store_credit_code: str | None = None  # given as store credit: the code it went onto
+    created_at: str
+    updated_at: str
 
 
 class ZReportRow(SQLModel, table=True):
@@ -352,6 +380,44 @@ class GiftCardEntryRow(SQLModel, table=True):
     entry_key: str = Field(unique=True)  # the same step twice writes once
     at: str
     note: str = ""
+
+
+class GiftCardRedemptionRow(SQLModel, table=True):
+    """A gift card part of a sale, journaled before the card's ledger is asked (its recovery points:
+    services/tenders/gift_card.py). Its key is the ledger entry's, so the card is debited once."""
+
+    __tablename__ = "gift_card_redemptions"
+    id: int | None = Field(default=None, primary_key=True)
+    sale_id: int = Field(foreign_key="sales.id", index=True)  # the sale it pays towards
+    redemption_key: str = Field(unique=True)
+    code: str
+    shop: bool  # the card is held at the shop database (else in this till's gift_cards)
+    currency: str
+    amount_minor: int
+    state: str  # started, debited, recorded, given_back, cancelled, refused (RedemptionState)
+    tender_id: int | None = Field(default=None, foreign_key="tenders.id")
+    note: str = ""
+    created_at: str
+    updated_at: str
+
+
+class GiftCardSaleRow(SQLModel, table=True):
+    """A gift card sold (or reloaded) by a paid sale, written in its receipt's transaction: the card is
+    owed until its ledger entry is written (keyed by the sale and line, so once) and this row says so."""
+
+    __tablename__ = "gift_card_sales"
+    __table_args__ = (UniqueConstraint("sale_id", "line_no"),)
+    id: int | None = Field(default=None, primary_key=True)
+    sale_id: int = Field(foreign_key="sales.id")
+    line_no: int
+    code: str
+    reload: bool
+    currency: str
+    amount_minor: int
+    state: str  # owed, issued
+    shop: bool = False  # where it was issued
+    created_at: str
+    updated_at: str
 
 
 class StockItemRow(SQLModel, table=True):

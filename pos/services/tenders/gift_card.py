@@ -1,10 +1,51 @@
-"""A gift card: redeemed from its ledger balance through the phases of the payment machine (a
-redemption has recovery points and a key, like a card part), refunded back to its balance.
-Registered here for its reports and exports; taking it is issue 24 item 3."""
+"""A gift card as a tender: redeemed from its ledger through the phases of the payment machine, given
+back to the card when its sale is voided or refunded.
 
+A redemption is journaled in the till (its own row, with its key) before the card's ledger hears of
+it; the ledger (services/giftcards.py: the till's own, or the shop's) debits at most once per key.
+Its phases, driven by `phases.settle` like a sale's:
+
+    recovery point   CHARGE (the cashier's press)          PARK (recovery after a crash)
+    started          debit the card (the key's entry);     ask the ledger for the key: debited ->
+                     refused (balance, unknown card):      journal it; not -> write the key as given
+                     closed; ledger away: stays started,   up (it can never debit later) and close
+                     the same press again resends the key  the redemption: nothing was taken
+    debited          the tender (and the receipt if it settles the sale), one till transaction
+    recorded         done: the tender stands (the sale owes the rest)
+
+A void gives each recorded redemption back to its card (a `refund_to_card` entry keyed by the
+redemption, so once) and marks its tender returned.
+"""
+
+from __future__ import annotations
+
+import logging
+import uuid
+from dataclasses import dataclass
+from enum import StrEnum
+from typing import Callable, Protocol
+
+from pos.domain.catalog import Product
+from pos.domain.giftcards import BadCode, EntryKind, Purpose, card_line, format_code, new_code, redeemable
+from pos.domain.money import Money
 from pos.domain.tender import TenderKind
 
+from ..crashpoints import crash_point
+from ..giftcards import (
+    GiftCardError,
+    GiftCardLedger,
+    GiftCards,
+    LedgerUnavailable,
+    card_sale_key,
+    redemption_key,
+)
+from ..outcomes import Closed, Failed, Paid, PartPaid, SaleResult
+from ..phases import Next, Phases, settle
+from ..sales import SaleChanged, StorageError
+from ..states import SaleState
 from . import RefundRoute, TenderType, register
+
+log = logging.getLogger(__name__)
 
 GIFT_CARD = register(
     TenderType(
@@ -12,6 +53,275 @@ GIFT_CARD = register(
         refund=RefundRoute.BALANCE,
         outside=True,
         stored_as=TenderKind.GIFT_CARD,
-        takes_payments=False,
     )
 )
+
+NOT_TAKEN = "Nothing was taken from the card."
+
+
+class RedemptionState(StrEnum):
+    STARTED = "started"  # journaled; the ledger may or may not have debited (its key says)
+    DEBITED = "debited"  # the ledger took it; the tender not written yet
+    RECORDED = "recorded"  # the tender written (and the receipt, if it settled the sale)
+    GIVEN_BACK = "given_back"  # its sale voided: the amount is back on the card
+    CANCELLED = "cancelled"  # recovery gave the key up before it debited
+    REFUSED = "refused"  # the ledger refused it (not enough on the card, unknown card)
+
+    @property
+    def unfinished(self) -> bool:
+        return self in (RedemptionState.STARTED, RedemptionState.DEBITED)
+
+
+@dataclass(frozen=True)
+class Redemption:
+    id: int
+    sale_id: int
+    key: str
+    code: str
+    shop: bool
+    amount: Money
+    state: RedemptionState
+    note: str = ""
+
+
+@dataclass(frozen=True)
+class OwedCard:
+    """A gift card a paid sale sold (or reloaded), not yet in its ledger."""
+
+    id: int
+    sale_key: str
+    line_no: int
+    code: str
+    reload: bool
+    amount: Money
+
+
+class RedemptionJournal(Protocol):
+    """The till's journal of gift card parts; each method that changes a state commits one recovery point."""
+
+    def begin_redemption(self, sale_id: int, code: str, shop: bool, amount: Money, key: str) -> Redemption: ...
+    def record_debit(self, redemption_id: int) -> Redemption: ...
+    def close_redemption(self, redemption_id: int, state: RedemptionState, note: str) -> Redemption: ...
+    def finish_redemption(self, redemption_id: int) -> Paid | PartPaid: ...
+    def redemption_result(self, redemption_id: int) -> Paid | PartPaid: ...
+    def given_back(self, redemption_id: int, note: str) -> None: ...
+    def open_redemption(self, sale_id: int) -> Redemption | None: ...
+    def open_redemptions(self) -> list[Redemption]: ...
+    def recorded_redemptions(self, sale_id: int) -> list[Redemption]: ...
+    def due(self, sale_id: int) -> Money: ...
+    def owed_cards(self) -> list[OwedCard]: ...
+    def redemption_for_tender(self, tender_id: int) -> Redemption | None: ...
+    def card_issued(self, owed_id: int, shop: bool) -> None: ...
+
+
+class Goal(StrEnum):
+    CHARGE = "charge"
+    PARK = "park"
+
+
+Step = Next[Redemption] | SaleResult
+
+
+class RedemptionPhases(Phases[Redemption, SaleResult]):
+    def __init__(self, journal: RedemptionJournal, ledger: Callable[[bool], GiftCardLedger], goal: Goal):
+        self.journal, self.ledger, self.goal = journal, ledger, goal
+
+    def phase(self, record: Redemption) -> Callable[[Redemption], Step]:
+        return {
+            RedemptionState.STARTED: self._debit if self.goal is Goal.CHARGE else self._ask,
+            RedemptionState.DEBITED: self._record,
+        }.get(record.state, self._done)
+
+    def _debit(self, r: Redemption) -> Step:
+        try:
+            self.ledger(r.shop).redeem(r.code, r.amount, r.key)
+        except LedgerUnavailable as exc:
+            # The debit may have landed before the link broke: the redemption stays started, and the same
+            # press (or recovery) asks again with the same key. No other tender until then.
+            return Failed(
+                f"The shop database cannot be reached, so the gift card cannot be used now ({exc}). Try again, "
+                "or take another tender once the till has checked the card.",
+                money_may_have_moved=True,
+            )
+        except GiftCardError as exc:
+            self.journal.close_redemption(r.id, RedemptionState.REFUSED, str(exc))
+            return Failed(f"{exc} {NOT_TAKEN}")
+        crash_point("after_gift_card_debited")
+        return Next(self.journal.record_debit(r.id))
+
+    def _ask(self, r: Redemption) -> Step:
+        """Recovery: whatever the key did is final now (a key not debited is given up, so never will)."""
+        try:
+            entry = self.ledger(r.shop).settle_key(r.code, r.key)
+        except LedgerUnavailable as exc:
+            return Failed(f"A gift card payment could not be checked yet: {exc}", money_may_have_moved=True)
+        if entry.kind is EntryKind.CANCELLED:
+            self.journal.close_redemption(r.id, RedemptionState.CANCELLED, "given up by recovery: nothing taken")
+            return Closed(SaleState.ABANDONED, f"gift card payment of {r.amount} given up: {NOT_TAKEN}")
+        return Next(self.journal.record_debit(r.id))
+
+    def _record(self, r: Redemption) -> Step:
+        result = self.journal.finish_redemption(r.id)
+        crash_point("after_gift_card_recorded")
+        return result
+
+    def _done(self, r: Redemption) -> Step:
+        if r.state is RedemptionState.RECORDED:
+            return self.journal.redemption_result(r.id)
+        return Closed(SaleState.ABANDONED, r.note or str(r.state))
+
+
+@dataclass(frozen=True)
+class Checked:
+    """A card looked up at the counter: what it holds and what a redemption would take now."""
+
+    code: str
+    balance: Money
+    takes: Money | None  # None: it can take nothing (empty, or nothing due)
+    message: str
+
+
+class GiftCardPayments:
+    """Take a gift card for (part of) a sale, settle redemptions after a crash, give them back on a void."""
+
+    def __init__(self, journal: RedemptionJournal, cards: GiftCards):
+        self.journal, self.cards = journal, cards
+
+    def _ledger(self, shop: bool) -> GiftCardLedger:
+        return self.cards.ledger(shop)
+
+    def check(self, text: str, due: Money | None = None) -> Checked:
+        """A card's balance, and what it would pay of `due` (the cashier's words if it cannot be used)."""
+        try:
+            card = self.cards.balance(text)
+        except (BadCode, GiftCardError) as exc:
+            raise GiftCardError(str(exc)) from None
+        takes = None
+        said = f"Gift card {format_code(card.code)} holds {card.balance}."
+        if card.purpose is Purpose.STORE_CREDIT:
+            said = f"Store credit {format_code(card.code)} holds {card.balance}."
+        if due is not None:
+            try:
+                takes = redeemable(card.balance, due)
+                said += f" It pays {takes} of the {due} due."
+            except ValueError as exc:
+                said += f" {exc}"
+        return Checked(card.code, card.balance, takes, said)
+
+    def redeem(self, sale_id: int, text: str, asked: Money | None = None) -> Paid | PartPaid | Failed | Closed:
+        """Redeem the card for the smaller of its balance and what is due (or `asked`), through the phases.
+        The caller holds the sale's lock and has brought the sale to being paid in parts."""
+        try:
+            found = self.cards.locate(text)
+        except (BadCode, GiftCardError) as exc:
+            return Failed(f"{exc} {NOT_TAKEN}")
+        try:
+            open_ = self.journal.open_redemption(sale_id)
+            if open_ is not None:
+                if open_.code == found.card.code and (asked is None or asked == open_.amount):
+                    # The same card pressed again (the ledger was away): the same key, so at most once.
+                    return self._settle(open_, Goal.CHARGE)
+                earlier = self._settle(open_, Goal.PARK)
+                if not isinstance(earlier, Closed):
+                    return earlier if not isinstance(earlier, Failed) else Failed(earlier.message)
+            try:
+                amount = redeemable(found.card.balance, self.journal.due(sale_id), asked)
+            except ValueError as exc:
+                return Failed(f"{exc} {NOT_TAKEN}")
+            key = redemption_key(uuid.uuid4().hex)
+            record = self.journal.begin_redemption(sale_id, found.card.code, found.ledger.shop, amount, key)
+            crash_point("after_redemption_recorded")
+            return self._settle(record, Goal.CHARGE)
+        except SaleChanged as exc:
+            return Failed(f"{exc} {NOT_TAKEN}")
+        except StorageError as exc:
+            return Failed(f"{exc} If the card was debited, the till records it when it can.", money_may_have_moved=True)
+
+    def settle_open(self, sale_id: int) -> Paid | PartPaid | Failed | Closed | None:
+        """Before the sale is let go (its cart changed): a redemption still open is settled first, as
+        recovery would (debited: its tender is recorded; not: its key given up). None: none was open."""
+        record = self.journal.open_redemption(sale_id)
+        return self._settle(record, Goal.PARK) if record is not None else None
+
+    def _settle(self, record: Redemption, goal: Goal) -> Paid | PartPaid | Failed | Closed:
+        result = settle(RedemptionPhases(self.journal, self._ledger, goal), record)
+        assert isinstance(result, (Paid, PartPaid, Failed, Closed)), result
+        return result
+
+    def recover(self, exclude: Callable[[int], bool] = lambda _sale_id: False) -> list[str]:
+        """Every redemption a crash left unfinished: recorded once if the card was debited, else given up."""
+        messages = self.activate_sold()
+        for record in self.journal.open_redemptions():
+            if exclude(record.sale_id):
+                continue
+            result = self._settle(record, Goal.PARK)
+            card = record.code[-4:]
+            if isinstance(result, (Paid, PartPaid)):
+                messages.append(f"Recovered a gift card payment of {record.amount} (card …{card}).")
+            elif isinstance(result, Closed):
+                messages.append(
+                    f"A gift card payment of {record.amount} (card …{card}) never went through: {NOT_TAKEN}"
+                )
+            else:
+                messages.append(result.message)
+        return messages
+
+    def unsettled(self) -> bool:
+        return bool(self.journal.open_redemptions())
+
+    # -- selling a card -------------------------------------------------------------------------
+    def sell_line(self, amount: Money) -> Product:
+        """The cart line that sells a new card holding `amount` (its code chosen now, issued when paid)."""
+        try:
+            return card_line(amount, new_code())
+        except ValueError as exc:
+            raise GiftCardError(str(exc)) from None
+
+    def reload_line(self, text: str, amount: Money) -> Product:
+        """The cart line that adds `amount` to an existing gift card when the sale is paid."""
+        try:
+            card = self.cards.balance(text)
+        except BadCode as exc:
+            raise GiftCardError(str(exc)) from None
+        if card.purpose is not Purpose.GIFT_CARD:
+            raise GiftCardError("Store credit is not reloaded; sell a gift card instead.")
+        try:
+            return card_line(amount, card.code, reload=True)
+        except ValueError as exc:
+            raise GiftCardError(str(exc)) from None
+
+    def activate_sold(self) -> list[str]:
+        """Every card a paid sale sold or reloaded, written to its ledger (keyed by sale and line: once).
+        Run after each receipt and by recovery; a card whose ledger is away waits for the next run."""
+        messages = []
+        for owed in self.journal.owed_cards():
+            key = card_sale_key(owed.sale_key, owed.line_no)
+            try:
+                if owed.reload:
+                    card = self.cards.reload(owed.code, owed.amount, key)
+                else:
+                    card = self.cards.activate(owed.code, owed.amount, key)
+            except GiftCardError as exc:
+                messages.append(f"Gift card {format_code(owed.code)} is not active yet: {exc}")
+                continue
+            self.journal.card_issued(owed.id, card.shop)
+        return messages
+
+    def refund_to_card(self, tender_id: int, amount: Money, key: str) -> None:
+        """A refund piece of a receipt paid by gift card, back onto the card that paid it (once per key)."""
+        record = self.journal.redemption_for_tender(tender_id)
+        if record is None:
+            raise GiftCardError("No gift card payment is on record for this part of the receipt.")
+        self._ledger(record.shop).credit(record.code, EntryKind.REFUND_TO_CARD, amount, key, "refund")
+
+    def give_back(self, sale_id: int, reason: str) -> list[Money]:
+        """A voided sale's gift card parts back onto their cards, once each (the entry's key is the
+        redemption's). LedgerUnavailable if a shop card's ledger cannot be reached: the sale stays open."""
+        given = []
+        for record in self.journal.recorded_redemptions(sale_id):
+            self._ledger(record.shop).credit(
+                record.code, EntryKind.REFUND_TO_CARD, record.amount, f"{record.key}-void", f"void: {reason}"
+            )
+            self.journal.given_back(record.id, f"back on the card: {reason}")
+            given.append(record.amount)
+        return given

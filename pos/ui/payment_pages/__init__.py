@@ -19,6 +19,7 @@ from pos.domain.money import Money
 from pos.domain.tender import TenderKind
 from pos.services.checkout import ChargeResult, VoidResult
 from pos.services.tenders import TenderType
+from pos.services.tenders.gift_card import Checked
 
 if TYPE_CHECKING:
     from pos.ui.payment_dialog import PaymentDialog
@@ -27,7 +28,7 @@ Progress = Callable[[str], None]
 
 
 class Tenders(Protocol):
-    """What the dialog asks of the till (services.till.Till); each call runs in a worker."""
+    """What the dialog asks of the counter (services.counter.Counter); each call runs in a worker."""
 
     @property
     def rounding_step(self) -> int: ...
@@ -41,6 +42,8 @@ class Tenders(Protocol):
         tipping: bool = ...,
     ) -> ChargeResult: ...
     def pay_cash(self, tendered: Money) -> ChargeResult: ...
+    def pay_gift_card(self, code: str, asked: Money | None = ...) -> ChargeResult: ...
+    def check_gift_card(self, code: str, due: Money) -> Checked: ...
     def void_sale(self, reason: str = ...) -> VoidResult: ...
 
 
@@ -95,4 +98,4 @@ def pages_for(kinds: list[TenderType]) -> list[type[TenderPage]]:
 
 
 # The pages: one module each (imported for their registration).
-from . import card, cash  # noqa: E402,F401
+from . import card, cash, gift_card  # noqa: E402,F401

@@ -252,6 +252,7 @@ class MemoryRefundJournal:
         request: Any = None,
         amount_minor: int = 500,
         created_at: datetime = NOW,
+        given_as: Any = None,
     ) -> RefundRecord:
         refund_id = len(self.refunds) + 1
         record = RefundRecord(
@@ -263,6 +264,7 @@ class MemoryRefundJournal:
             currency=CURRENCY,
             request=request,
             created_at=created_at.isoformat(),
+            given_as=given_as,
         )
         self.refunds[refund_id] = record
         if state is RefundState.SUCCEEDED:
@@ -272,7 +274,9 @@ class MemoryRefundJournal:
     def basis(self, receipt_id: int) -> RefundBasis:
         return RefundBasis(receipt_id, 42, "T1", CURRENCY, 1250, 0, None, ())
 
-    def finish_refund(self, refund_id: int, stripe_refund: str | None) -> RefundReceipt:
+    def finish_refund(
+        self, refund_id: int, stripe_refund: str | None, store_credit_code: str | None = None
+    ) -> RefundReceipt:
         if self.failing_writes:
             raise StorageError("The disk is full.")
         record = self.refunds[refund_id]
@@ -280,10 +284,10 @@ class MemoryRefundJournal:
             self.refunds[refund_id] = replace(
                 record, state=RefundState.SUCCEEDED, stripe_refund=stripe_refund, refund_no=len(self.receipts) + 1
             )
-            self._number(self.refunds[refund_id], stripe_refund)
+            self._number(self.refunds[refund_id], stripe_refund, store_credit_code)
         return self.receipts[refund_id]
 
-    def _number(self, record: RefundRecord, stripe_refund: str | None) -> None:
+    def _number(self, record: RefundRecord, stripe_refund: str | None, store_credit_code: str | None = None) -> None:
         self.receipts[record.id] = RefundReceipt(
             refund_no=len(self.receipts) + 1,
             till_id="T1",
@@ -295,7 +299,8 @@ class MemoryRefundJournal:
             card_brand=None,
             card_last4=None,
             stripe_refund=stripe_refund,
-            in_cash=record.request is None,
+            in_cash=record.given is TenderKind.CASH,
+            store_credit_code=store_credit_code,
         )
 
     def fail_refund(self, refund_id: int, message: str) -> None:

@@ -3,6 +3,7 @@
 sent (card, < 23 h)  x  created | refused by the bank | lost once | lost twice | rejected | busy
 sent (card, later)   x  found by its metadata | not found | no answer
 sent (cash)          x  recovery (no drawer) | at the drawer: no printer, drawer opens, drawer fails
+sent (store credit)  x  issued now | issued before (same key) | ledger fails | no ledger; at the counter or in recovery
 succeeded, failed    x  (no call: the journal has the answer)
 """
 
@@ -13,10 +14,13 @@ from datetime import timedelta
 import pytest
 
 from pos.domain.money import Money
+from pos.domain.tender import TenderKind
+from pos.services.giftcards import LedgerUnavailable
 from pos.services.gateway import NotAuthorized, OutcomeUnknown, ProviderUnavailable, RefundInfo, RequestRejected
 from pos.services.receipt_printing import NotPrinted, Printed
 from pos.services.refund_phases import NOT_REFUNDED, CashOwed, RefundFailed, Refunded, RefundPhases
 from pos.services.requests import CreateRefund
+from pos.services.sales import StorageError
 from pos.services.states import RefundState, RefundStatus
 
 from .fakes import CURRENCY, NOW, MemoryRefundJournal, ScriptedGateway
@@ -205,3 +209,50 @@ def test_failed_answers_its_message_without_asking(journal, gateway):
     record = journal.add_refund(RefundState.FAILED, request=CARD)
     assert step(journal, gateway, record) == RefundFailed(NOT_REFUNDED)
     assert gateway.calls == []
+
+
+# -- store credit (issue 24 item 4) ---------------------------------------------------------------
+class Ledger:
+    """The store-credit port in memory: one code per key, as the gift-card ledger keeps it."""
+
+    def __init__(self, fails: Exception | None = None):
+        self.codes: dict[str, str] = {}
+        self.fails = fails
+
+    def issue(self, key, amount):
+        if self.fails is not None:
+            raise self.fails
+        return self.codes.setdefault(key, f"CODE-{len(self.codes) + 1}")
+
+
+@pytest.mark.parametrize("at_drawer", [True, False])
+def test_sent_store_credit_issues_under_the_refund_key_then_numbers_it(journal, gateway, at_drawer):
+    record = journal.add_refund(given_as=TenderKind.STORE_CREDIT)
+    credit = Ledger()
+    result = step(journal, gateway, record, credit=credit, at_drawer=at_drawer)  # no Stripe call scripted
+    assert isinstance(result, Refunded) and result.refund.store_credit_code == "CODE-1"
+    assert credit.codes == {"refund1": "CODE-1"}
+    assert journal.refunds[1].state is RefundState.SUCCEEDED and not result.refund.in_cash
+
+
+def test_store_credit_issued_before_a_crash_is_found_by_its_key(journal, gateway):
+    record = journal.add_refund(given_as=TenderKind.STORE_CREDIT)
+    credit = Ledger()
+    credit.codes["refund1"] = "CODE-FIRST"  # written before the kill (after_store_credit_issued)
+    result = step(journal, gateway, record, credit=credit)
+    assert isinstance(result, Refunded) and result.refund.store_credit_code == "CODE-FIRST"
+    assert credit.codes == {"refund1": "CODE-FIRST"}
+
+
+@pytest.mark.parametrize("fault", [StorageError("The disk is full."), LedgerUnavailable("The shop is away.")])
+def test_store_credit_the_ledger_cannot_write_stays_sent(journal, gateway, fault):
+    record = journal.add_refund(given_as=TenderKind.STORE_CREDIT)
+    result = step(journal, gateway, record, credit=Ledger(fails=fault))
+    assert isinstance(result, RefundFailed) and result.outcome_unknown  # its claim kept; recovery asks again
+    assert journal.refunds[1].state is RefundState.SENT
+
+
+def test_store_credit_with_no_ledger_is_refused(journal, gateway):
+    record = journal.add_refund(given_as=TenderKind.STORE_CREDIT)
+    result = step(journal, gateway, record)
+    assert result == RefundFailed(f"This till cannot give store credit. {NOT_REFUNDED}")

@@ -1,0 +1,75 @@
+"""The main window's receipt printer and cash drawer: print a paid sale, open the drawer for cash
+(a part, a void, no sale), cash in and out. Each job runs on a worker."""
+
+from __future__ import annotations
+
+import logging
+
+from pos.domain.receipt import Receipt
+from pos.domain.staff import Permission
+from pos.services.counter import print_sale
+from pos.services.receipt_printing import Printed, PrintResult
+
+from .window_parts import WindowParts
+from .workers import run_in_background
+
+log = logging.getLogger(__name__)
+
+
+class DrawerDesk(WindowParts):
+    """Mixed into MainWindow (pos/ui/main_window.py), which builds the buttons named here."""
+
+    def print_receipt(self, receipt: Receipt) -> None:
+        """On the receipt printer, if one is set up: off the UI thread, after the sale is saved (the
+        drawer-before-print rule is the service's, `print_sale`)."""
+        printing = self.session.printing
+        if not printing.configured:
+            return
+        run_in_background(
+            lambda _p: print_sale(printing, receipt), on_success=self._printed, on_failure=self._print_crashed
+        )
+
+    def kick_drawer(self, reason: str) -> None:
+        """Cash went in or out outside a printed sale (a cash part, a void): open the drawer, if it can be."""
+        printing = self.session.printing
+        if not printing.configured:
+            return
+
+        def opened(result: PrintResult) -> None:
+            if not isinstance(result, Printed):  # the payment's own message stays unless this failed
+                self.say(result.message, error=True)
+
+        run_in_background(lambda _p: printing.open_drawer(reason), on_success=opened, on_failure=self._print_crashed)
+
+    def open_cash_movements(self) -> None:
+        from .cash_dialog import CashMovementDialog
+
+        self.cash_dialog = CashMovementDialog(
+            self.session.drawer, self.session.staff, self.session.settings.currency, self
+        )
+        self.keep_granted(self.cash_dialog)
+        self.cash_dialog.open()
+
+    def open_drawer_no_sale(self) -> None:
+
+        self.with_approval(
+            Permission.OPEN_DRAWER,
+            "opening the cash drawer without a sale",
+            lambda by: self.open_drawer("no sale" + (f", approved by {by}" if by else "")),
+        )
+
+    def open_drawer(self, reason: str) -> None:
+        printing = self.session.printing
+        self.open_drawer_button.setEnabled(False)
+        run_in_background(
+            lambda _p: printing.open_drawer(reason), on_success=self._printed, on_failure=self._print_crashed
+        )
+
+    def _printed(self, result: PrintResult) -> None:
+        self.open_drawer_button.setEnabled(self.session.read_only is None)
+        self.say(result.message, error=not isinstance(result, Printed))
+
+    def _print_crashed(self, exc: Exception) -> None:
+        self.open_drawer_button.setEnabled(self.session.read_only is None)
+        log.warning("printing failed: %s", exc)
+        self.say("The printer could not be used (details are in the till's log).", error=True)

@@ -1,0 +1,77 @@
+"""`pos giftcards issue | balance | list` (issue 24): the CLI on the same service as the counter, real
+processes on a real data folder; one line and a non-zero exit on bad input, never a traceback."""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+
+from pos.app import open_back_office
+from pos.domain.giftcards import parse_code
+from tests.cli.test_cli import pos
+
+
+def test_issue_prints_the_code_alone_and_balance_and_list_read_it_back(tmp_path):
+    data = str(tmp_path / "till")
+    issued = pos("--data-dir", data, "giftcards", "issue", "--amount", "20.00")
+    assert issued.returncode == 0, issued.stderr
+    (line,) = issued.stdout.splitlines()  # the code alone on its line
+    code = parse_code(line)
+    text = pos("--data-dir", data, "giftcards", "balance", line.lower())
+    assert text.returncode == 0 and text.stdout.strip() == f"{line}: SGD 20.00"
+    as_json = pos("--data-dir", data, "giftcards", "balance", code, "--format", "json")
+    assert json.loads(as_json.stdout) == {"code": line, "balance_minor": 2000, "currency": "SGD"}
+    listed = pos("--data-dir", data, "giftcards", "list")
+    rows = list(csv.DictReader(io.StringIO(listed.stdout)))
+    assert [(r["code"], r["balance_minor"], r["held_at"]) for r in rows] == [(line, "2000", "till")]
+    listed_json = json.loads(pos("--data-dir", data, "giftcards", "list", "--format", "json").stdout)
+    assert listed_json[0]["code"] == line and listed_json[0]["purpose"] == "gift_card"
+    office = open_back_office(data)
+    try:  # the issue is on the audit trail
+        assert [e["subject"] for e in office.audit.export(None, None) if e["kind"] == "gift_card"] == [
+            f"gift card {code[-4:]} issue"
+        ]
+    finally:
+        office.close()
+
+
+def test_bad_input_fails_with_one_line_and_an_exit_code(tmp_path):
+    data = str(tmp_path / "till")
+    for args, code, words in (
+        (("issue", "--amount", "twenty"), 2, "'twenty' is not an amount"),
+        (("issue", "--amount", "0"), 1, "more than nothing"),
+        (("balance", "ABCD"), 1, "16 characters"),
+        (("balance", "A8HN-H858-PKP5-MBSO"), 1, "no 'O'"),
+        (("balance", "A8HN-H858-PKP5-MBSH"), 1, "a character is wrong"),
+    ):
+        done = pos("--data-dir", data, "giftcards", *args)
+        assert done.returncode == code, (args, done.stderr)
+        assert done.stderr.count("\n") == 1 and words in done.stderr and "Traceback" not in done.stderr, done.stderr
+        assert done.stdout == ""
+    unknown = pos("--data-dir", data, "giftcards", "issue", "--amount", "5.00")
+    code_ = unknown.stdout.strip()
+    other = pos("--data-dir", data, "giftcards", "balance", _another_valid(code_))
+    assert other.returncode == 1 and "No gift card with this code" in other.stderr
+
+
+def _another_valid(code: str) -> str:
+    from pos.domain.giftcards import new_code
+
+    while (fresh := new_code()) == parse_code(code):
+        pass
+    return fresh
+
+
+def test_with_cashiers_only_a_manager_issues_a_card(tmp_path):
+    data = tmp_path / "till"
+    office = open_back_office(data)
+    office.staff.add("Ann", "manager", "2468")
+    office.staff.add("Bob", "cashier", "1357")
+    office.close()
+    bob = pos("--data-dir", str(data), "--as", "Bob", "giftcards", "issue", "--amount", "20.00", stdin="1357\n")
+    assert bob.returncode == 1 and bob.stdout == "" and "Traceback" not in bob.stderr
+    ann = pos("--data-dir", str(data), "--as", "Ann", "giftcards", "issue", "--amount", "20.00", stdin="2468\n")
+    assert ann.returncode == 0, ann.stderr
+    looked = pos("--data-dir", str(data), "giftcards", "balance", ann.stdout.strip())  # reading is open to all
+    assert looked.returncode == 0 and "SGD 20.00" in looked.stdout

@@ -1,0 +1,50 @@
+"""`pos returns take` (issue 24 item 4): the returns service's rules at the command line, as in the
+window: a manager's right once cashiers exist (`--as`, the gate), cash or store credit, one line and
+an exit code when refused. Real CLI processes on a real data folder (demo mode: no Stripe call)."""
+
+from __future__ import annotations
+
+from tests.cli.test_cli import pos
+from tests.cli.test_roles import staffed  # noqa: F401 - the fixture: Ann (manager), Bob (cashier), Olu (owner)
+from tests.services.test_refund_drawer import rows as db_rows
+from tests.services.test_store_credit import CODE
+
+
+def rows(data, sql):
+    return db_rows(f"{data}/pos.sqlite3", sql)
+
+
+def test_a_one_person_shop_takes_a_return_as_store_credit_and_prints_the_code(tmp_path):
+    data = str(tmp_path / "till")
+    done = pos("--data-dir", data, "returns", "take", "--amount", "4.50", "--item", "Mug", "--store-credit")
+    assert done.returncode == 0, done.stderr
+    said, code = done.stdout.splitlines()
+    assert said == "Took it back: SGD 4.50 as store credit (unverified return, refund 0001)."
+    assert CODE.fullmatch(code)
+    assert rows(
+        data, "SELECT tender_kind, amount_minor, note, approved_by, store_credit_code FROM unverified_returns"
+    ) == [("store_credit", 450, "Mug", "", code)]
+
+
+def test_bad_input_fails_in_one_line(tmp_path):
+    data = str(tmp_path / "till")
+    done = pos("--data-dir", data, "returns", "take", "--amount", "4,5O", "--item", "Mug", "--cash")
+    # One line of its own (a machine with no keyring adds the till's warning about the key above it).
+    assert done.returncode == 2 and done.stderr.count("error:") == 1 and "Traceback" not in done.stderr
+    assert "type the amount like 4.50 (SGD)" in done.stderr
+    blank = pos("--data-dir", data, "returns", "take", "--amount", "4.50", "--item", "  ", "--cash")
+    assert blank.returncode == 1 and blank.stderr.splitlines()[-1] == "error: Say what the customer brought back."
+    assert rows(data, "SELECT count(*) FROM unverified_returns") == [(0,)]
+
+
+TAKE_CASH = ("returns", "take", "--amount", "4.50", "--item", "Mug", "--cash")
+
+
+def test_a_cashier_cannot_and_a_manager_can(staffed):  # noqa: F811
+    bob = pos("--data-dir", staffed, "--as", "Bob", *TAKE_CASH, stdin="1357\n")
+    assert bob.returncode == 1 and bob.stderr.count("\n") == 1
+    assert "Bob is a cashier and may not take back goods without a receipt" in bob.stderr
+    ann = pos("--data-dir", staffed, "--as", "Ann", *TAKE_CASH, stdin="2468\n")
+    assert ann.returncode == 0, ann.stderr
+    assert ann.stdout == "Took it back: SGD 4.50 in cash (unverified return, refund 0001).\n"
+    assert rows(staffed, "SELECT tender_kind, approved_by, refund_no FROM unverified_returns") == [("cash", "Ann", 1)]
