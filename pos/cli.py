@@ -296,11 +296,10 @@ def cmd_stock(args) -> int:
     from pos.domain.money import Money
     from pos.domain.stock import format_quantity
 
-    for given in ("file",):
-        path = getattr(args, given, None)
-        if path is not None and not path.is_file():
-            print(f"error: no such file: {path}", file=sys.stderr)
-            return 2
+    path = getattr(args, "file", None)
+    if path is not None and not path.is_file():
+        print(f"error: no such file: {path}", file=sys.stderr)
+        return 2
     given_days = [getattr(args, "first", None), getattr(args, "last", None)]
     first, last = (_parse_day(text) if text else None for text in given_days)
     if (given_days[0] and first is None) or (given_days[1] and last is None):

@@ -24,6 +24,7 @@ from PySide6.QtWidgets import (
 )
 
 from pos.domain.errors import PosError
+from pos.domain.money import Money
 from pos.domain.stock import Variance, format_quantity
 from pos.domain.staff import Permission
 
@@ -91,7 +92,7 @@ class StockWindow(QDialog):
         show_message(self.message, text, "error" if error else "info")
 
     def reload(self) -> None:
-        stock = self.context.stock
+        stock, currency = self.context.stock, self.context.settings.currency
         levels = stock.levels()
         self.levels.setRowCount(len(levels))
         for row, level in enumerate(levels):
@@ -106,7 +107,8 @@ class StockWindow(QDialog):
                 self.levels.setItem(row, column, QTableWidgetItem(value))
         self.low.clear()
         for level in stock.low_stock():
-            cost = f", last cost {level.last_cost_minor / 100:.2f}" if level.last_cost_minor is not None else ""
+            last = level.last_cost_minor
+            cost = "" if last is None else f", last cost {Money(last, currency).format(self.context.settings.locale)}"
             on_hand = format_quantity(level.on_hand_milli, level.unit)
             low_at = format_quantity(level.low_stock_milli or 0, level.unit)
             self.low.addItem(f"{level.name} ({level.sku}): {on_hand} {level.unit.value}, low at {low_at}{cost}")
