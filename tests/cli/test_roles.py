@@ -58,6 +58,8 @@ CHANGES = [
     ("shop", "allow-plaintext"),
     ("returns", "take", "--amount", "4.50", "--item", "Mug", "--cash"),
     ("giftcards", "issue", "--amount", "20.00"),
+    ("stock", "receive", str(resource_path("demo_catalog.csv"))),  # refused before the file is read
+    ("stock", "count", str(resource_path("demo_catalog.csv"))),
 ]
 
 
