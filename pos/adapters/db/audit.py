@@ -342,6 +342,7 @@ BOOKKEEPING_SETTINGS = (
     "shop_products_version",
     "shop_settings_version",
     "shop_set_aside",  # rows from the shop this till would not take, and why (a note for `pos sync`)
+    "shop_stock_seq",  # the last stock movement of another till taken down from the shop
 )
 _NOT_BOOKKEEPING = f"key NOT IN ({', '.join(repr(k) for k in BOOKKEEPING_SETTINGS)})"
 

@@ -53,6 +53,11 @@ class Move:
     cost_minor: int | None = None
     sale_id: int | None = None
     refund_id: int | None = None
+    # Another till's movement taken down from the shop database: its till, person and time.
+    till_id: str | None = None
+    who: str | None = None
+    at: str | None = None
+    approved_by: str | None = None
 
 
 def write_moves(conn, moves: Iterable[Move], subject: str, *, approved_by: str = "") -> list[int]:
@@ -71,10 +76,10 @@ def write_moves(conn, moves: Iterable[Move], subject: str, *, approved_by: str =
                 move.kind.value,
                 move.quantity_milli,
                 move.cost_minor,
-                at,
-                till_id,
-                who,
-                approved_by,
+                move.at or at,
+                move.till_id or till_id,
+                who if move.who is None else move.who,
+                approved_by if move.approved_by is None else move.approved_by,
                 move.why,
                 move.sale_id,
                 move.refund_id,

@@ -25,10 +25,11 @@ from sqlalchemy import Table, func, select, text
 from sqlalchemy.engine import Connection, Engine
 from sqlalchemy.exc import IntegrityError
 
-from pos.adapters.db import audit, raw
+from pos.adapters.db import audit, raw, stock
 from pos.adapters.db.raw import now_iso
 from pos.adapters.db.settings import SHOP_WIDE, SettingsRepo, decode
 from pos.domain.catalog import CatalogRowError
+from pos.domain.stock import MovementKind
 from pos.domain.text import printable
 from pos.services.crashpoints import crash_point
 from pos.services.from_shop import SettingsError, product_from_shop, setting_from_shop
@@ -250,6 +251,7 @@ class ShopDatabaseLink:
             "voids": [],
             "movements": [],
             "z": [],
+            "stock": [],
         }
         sent = {"receipt": 0, "refund": 0}
         for event in events:
@@ -264,6 +266,8 @@ class ShopDatabaseLink:
             if event["kind"] in COPIED_KINDS:
                 continue
             payload = json.loads(event["payload"])
+            for movement_id in (payload.get("records") or {}).get("stock_movement", {}):
+                self._stock(local, int(movement_id), rows["stock"])
             kind = payload.get("record")
             if kind not in RECORD_KINDS:
                 continue
@@ -286,12 +290,24 @@ class ShopDatabaseLink:
             ("voids", t.VOIDS),
             ("movements", t.DRAWER_MOVEMENTS),
             ("z", t.Z_REPORTS),
+            ("stock", t.STOCK_MOVEMENTS),
         ):
             _insert_new(conn, table, rows[name])
         touched = {(r["till_id"], r["receipt_no"]) for r in rows["receipts"]} | {
             (r["receipt_till_id"], r["receipt_no"]) for r in rows["refunds"]
         }
         return sent, touched
+
+    def _stock(self, local: sqlite3.Connection, movement_id: int, rows: list[dict[str, Any]]) -> None:
+        """This till's own stock movement (one taken down from another till is the shop's already)."""
+        m = local.execute(
+            "SELECT m.*, p.sku FROM stock_movements m JOIN products p ON p.id = m.product_id WHERE m.id = ?",
+            (movement_id,),
+        ).fetchone()
+        if m is None or m["till_id"] != self._till_id():
+            return
+        names = ("kind", "quantity_milli", "cost_minor", "at", "who", "approved_by", "why", "sku", "till_id")
+        rows.append({"movement_id": m["id"], **{k: m[k] for k in names}})
 
     def _receipt(self, local: sqlite3.Connection, receipt_id: int, rows: dict[str, list[dict[str, Any]]]) -> int:
         r = local.execute("SELECT * FROM receipts WHERE id = ?", (receipt_id,)).fetchone()
@@ -494,9 +510,46 @@ class ShopDatabaseLink:
             # Settings first: the products are checked against the currency the till sells in now.
             settings, skipped = self._pull_settings()
             products = self._pull_products()
+            self._pull_stock()
         with raw.connection(self._local) as local:
             aside = _set_aside(local)
         return Pulled(products, settings, tuple(skipped), tuple(f"{what}: {why}" for what, why in aside.items()))
+
+    def _pull_stock(self) -> int:
+        """The other tills' stock movements, in the shop's order after the last taken: each written
+        into this till's ledger as theirs (their till, person and time), so this till's levels are the
+        shop's. A SKU this till does not have is skipped (its catalog comes down first)."""
+        with raw.connection(self._local) as local:
+            after = int(_local_value(local, "shop_stock_seq") or 0)
+        mine = self._till_id()
+        with self._shop.connect() as conn:
+            M = t.STOCK_MOVEMENTS
+            found = conn.execute(
+                select(M).where(M.c.id > after, M.c.till_id != mine).order_by(M.c.id).limit(5000)
+            ).all()
+            last = conn.execute(select(func.max(M.c.id)).where(M.c.id > after)).scalar()
+        with raw.write(self._local) as local:
+            ids = dict(local.execute("SELECT sku, id FROM products").fetchall())
+            moves = [
+                stock.Move(
+                    ids[r.sku],
+                    MovementKind(r.kind),
+                    r.quantity_milli,
+                    r.why,
+                    r.cost_minor,
+                    till_id=r.till_id,
+                    who=r.who,
+                    at=r.at,
+                    approved_by=r.approved_by,
+                )
+                for r in found
+                if r.sku in ids
+            ]
+            stock.write_moves(local, moves, f"stock of other tills: {len(moves)} movements from the shop")
+            if found or last:
+                seen = found[-1].id if len(found) == 5000 else max(last or 0, after)
+                _set_local(local, "shop_stock_seq", str(seen))
+        return len(moves)
 
     def _pending(self, local: sqlite3.Connection, kind: str) -> set[str]:
         sent = int(_local_value(local, "shop_outbox_sent") or 0)

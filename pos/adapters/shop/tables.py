@@ -8,7 +8,7 @@ as the till's own reports compare them, so a shop report and the tills' reports 
 
 from __future__ import annotations
 
-from sqlalchemy import BigInteger, Column, Index, Table, Text
+from sqlalchemy import BigInteger, Column, Index, Table, Text, UniqueConstraint
 from sqlalchemy.orm import registry
 from sqlmodel import Field, SQLModel
 
@@ -181,6 +181,25 @@ class ShopDrawerMovement(ShopModel, table=True):
     at: str = Field(index=True)
 
 
+class ShopStockMovement(ShopModel, table=True):
+    """A till's stock movement, sent up once (keyed by the till and its own movement id); `id` is the
+    shop's order, by which the other tills of the shop take it down."""
+
+    __tablename__ = "shop_stock_movements"
+    __table_args__ = (UniqueConstraint("till_id", "movement_id"),)
+    id: int | None = Field(default=None, primary_key=True)
+    till_id: str
+    movement_id: int
+    sku: str = Field(index=True)
+    kind: str
+    quantity_milli: int
+    cost_minor: int | None = None
+    at: str
+    who: str = ""
+    approved_by: str = ""
+    why: str = ""
+
+
 class ShopZReport(ShopModel, table=True):
     __tablename__ = "shop_z_reports"
     till_id: str = Field(primary_key=True)
@@ -280,3 +299,4 @@ PRODUCTS = _table(ShopProduct)
 SETTINGS = _table(ShopSetting)
 GIFT_CARDS = _table(ShopGiftCard)
 GIFT_CARD_ENTRIES = _table(ShopGiftCardEntry)
+STOCK_MOVEMENTS = _table(ShopStockMovement)
