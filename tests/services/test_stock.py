@@ -183,3 +183,33 @@ def test_a_sale_whose_movement_cannot_be_written_has_no_receipt_either(shop):
     conn.close()
     assert shop.till.pay_cash(sgd(580)).receipt is not None  # type: ignore[union-attr]
     assert stock.level("LAT").on_hand_milli == -1000  # type: ignore[union-attr]
+
+
+KG_OPS = st.lists(
+    st.tuples(st.sampled_from(["delivery", "count", "waste"]), st.integers(1, 99_999)),
+    max_size=10,
+)
+
+
+@settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(ops=KG_OPS)
+def test_kg_quantities_stay_exact_to_the_gram(shop, ops):
+    """Deliveries, counts and waste of a product sold by the kg, typed with three decimals: on-hand
+    is exact (no float anywhere) and equals the ledger's sum."""
+    stock = stock_of(shop)
+    stock.set_item("BUN", StockItem(track_stock=True, unit=Unit.KG))
+    expected = stock.level("BUN").on_hand_milli  # type: ignore[union-attr]
+    for kind, grams in ops:
+        text = f"{grams // 1000}.{grams % 1000:03d}"
+        if kind == "delivery":
+            stock.receive("BUN", text)
+            expected += grams
+        elif kind == "count":
+            stock.count({"BUN": stock.counted_quantity("BUN", text)}, approved_by="Mara")
+            expected = grams
+        else:
+            stock.waste("BUN", text, "spoiled")
+            expected -= grams
+    level = stock.level("BUN")
+    assert level is not None and level.on_hand_milli == expected == ledger_sum(shop, "BUN")
+    assert TillStock(shop.engine).drift() == []
