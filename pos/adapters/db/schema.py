@@ -11,7 +11,7 @@ import os
 from dataclasses import dataclass
 from pathlib import Path
 
-from sqlalchemy import Index, UniqueConstraint, event
+from sqlalchemy import Index, Table, UniqueConstraint, event
 from sqlalchemy.engine import Engine
 from sqlalchemy.exc import DBAPIError, OperationalError
 from sqlmodel import Field, SQLModel, create_engine
@@ -373,6 +373,28 @@ class GiftCardEntryRow(SQLModel, table=True):
     entry_key: str = Field(unique=True)  # the same step twice writes once
     at: str
     note: str = ""
+
+
+# The tables for SQLAlchemy Core, the till's one way to its data (decision 0010): statements are
+# built from these (insert(cashiers).values(...), select(receipts.c.id)), never spelled as SQL text.
+products: Table = SQLModel.metadata.tables["products"]
+settings: Table = SQLModel.metadata.tables["settings"]
+sales: Table = SQLModel.metadata.tables["sales"]
+sale_lines: Table = SQLModel.metadata.tables["sale_lines"]
+card_attempts: Table = SQLModel.metadata.tables["card_attempts"]
+receipts: Table = SQLModel.metadata.tables["receipts"]
+tenders: Table = SQLModel.metadata.tables["tenders"]
+refunds: Table = SQLModel.metadata.tables["refunds"]
+refund_lines: Table = SQLModel.metadata.tables["refund_lines"]
+z_reports: Table = SQLModel.metadata.tables["z_reports"]
+drawer_movements: Table = SQLModel.metadata.tables["drawer_movements"]
+drawer_openings: Table = SQLModel.metadata.tables["drawer_openings"]
+cashiers: Table = SQLModel.metadata.tables["cashiers"]
+voids: Table = SQLModel.metadata.tables["voids"]
+audit_events: Table = SQLModel.metadata.tables["audit_events"]
+shop_outbox: Table = SQLModel.metadata.tables["shop_outbox"]
+gift_cards: Table = SQLModel.metadata.tables["gift_cards"]
+gift_card_entries: Table = SQLModel.metadata.tables["gift_card_entries"]
 
 
 class GiftCardRedemptionRow(SQLModel, table=True):
