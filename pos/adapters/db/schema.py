@@ -7,6 +7,7 @@ start with BEGIN IMMEDIATE so two writers never deadlock on a lock upgrade.
 
 from __future__ import annotations
 
+import functools
 import os
 from dataclasses import dataclass
 from pathlib import Path
@@ -458,7 +459,9 @@ class Layout:
     revision: str | None
 
 
+@functools.cache
 def _scripts():
+    """The revisions this till knows, read once a process (every open asks which is head)."""
     from alembic.script import ScriptDirectory
 
     return ScriptDirectory(str(MIGRATIONS))
