@@ -376,28 +376,6 @@ class GiftCardEntryRow(SQLModel, table=True):
     note: str = ""
 
 
-# The tables for SQLAlchemy Core, the till's one way to its data (decision 0010): statements are
-# built from these (insert(cashiers).values(...), select(receipts.c.id)), never spelled as SQL text.
-products: Table = SQLModel.metadata.tables["products"]
-settings: Table = SQLModel.metadata.tables["settings"]
-sales: Table = SQLModel.metadata.tables["sales"]
-sale_lines: Table = SQLModel.metadata.tables["sale_lines"]
-card_attempts: Table = SQLModel.metadata.tables["card_attempts"]
-receipts: Table = SQLModel.metadata.tables["receipts"]
-tenders: Table = SQLModel.metadata.tables["tenders"]
-refunds: Table = SQLModel.metadata.tables["refunds"]
-refund_lines: Table = SQLModel.metadata.tables["refund_lines"]
-z_reports: Table = SQLModel.metadata.tables["z_reports"]
-drawer_movements: Table = SQLModel.metadata.tables["drawer_movements"]
-drawer_openings: Table = SQLModel.metadata.tables["drawer_openings"]
-cashiers: Table = SQLModel.metadata.tables["cashiers"]
-voids: Table = SQLModel.metadata.tables["voids"]
-audit_events: Table = SQLModel.metadata.tables["audit_events"]
-shop_outbox: Table = SQLModel.metadata.tables["shop_outbox"]
-gift_cards: Table = SQLModel.metadata.tables["gift_cards"]
-gift_card_entries: Table = SQLModel.metadata.tables["gift_card_entries"]
-
-
 class GiftCardRedemptionRow(SQLModel, table=True):
     """A gift card part of a sale, journaled before the card's ledger is asked (its recovery points:
     services/tenders/gift_card.py). Its key is the ledger entry's, so the card is debited once."""
@@ -435,6 +413,30 @@ class GiftCardSaleRow(SQLModel, table=True):
     created_at: str
     updated_at: str
 
+
+# The tables for SQLAlchemy Core, the till's one way to its data (decision 0010): statements are
+# built from these (insert(cashiers).values(...), select(receipts.c.id)), never spelled as SQL text.
+products: Table = SQLModel.metadata.tables["products"]
+settings: Table = SQLModel.metadata.tables["settings"]
+sales: Table = SQLModel.metadata.tables["sales"]
+sale_lines: Table = SQLModel.metadata.tables["sale_lines"]
+card_attempts: Table = SQLModel.metadata.tables["card_attempts"]
+receipts: Table = SQLModel.metadata.tables["receipts"]
+tenders: Table = SQLModel.metadata.tables["tenders"]
+refunds: Table = SQLModel.metadata.tables["refunds"]
+refund_lines: Table = SQLModel.metadata.tables["refund_lines"]
+z_reports: Table = SQLModel.metadata.tables["z_reports"]
+drawer_movements: Table = SQLModel.metadata.tables["drawer_movements"]
+drawer_openings: Table = SQLModel.metadata.tables["drawer_openings"]
+cashiers: Table = SQLModel.metadata.tables["cashiers"]
+voids: Table = SQLModel.metadata.tables["voids"]
+audit_events: Table = SQLModel.metadata.tables["audit_events"]
+shop_outbox: Table = SQLModel.metadata.tables["shop_outbox"]
+gift_cards: Table = SQLModel.metadata.tables["gift_cards"]
+gift_card_entries: Table = SQLModel.metadata.tables["gift_card_entries"]
+gift_card_redemptions: Table = SQLModel.metadata.tables["gift_card_redemptions"]
+gift_card_sales: Table = SQLModel.metadata.tables["gift_card_sales"]
+unverified_returns: Table = SQLModel.metadata.tables["unverified_returns"]
 
 DB_FILE = "pos.sqlite3"
 # The till's layout is Alembic's (migrations/, version table till_schema_version). Before Alembic it
