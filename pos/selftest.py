@@ -8,7 +8,6 @@ and the sandbox must show the PaymentIntent succeeded for the same amount.
 from __future__ import annotations
 
 import os
-import sqlite3
 import sys
 import tempfile
 import time
@@ -20,6 +19,10 @@ def run() -> int:
     os.environ["QT_QPA_PLATFORM"] = "offscreen"
     from PySide6.QtWidgets import QApplication
 
+    from sqlalchemy import select
+
+    from pos.adapters.db import core
+    from pos.adapters.db.schema import open_engine, receipts
     from pos.adapters.stripe_gateway import StripeGateway
     from pos.app import DEMO_KEY, build_context
     from pos.services.checkout import Paid
@@ -52,12 +55,17 @@ def run() -> int:
             if not isinstance(result, Paid):
                 raise AssertionError(f"the payment did not succeed: {result}")
             receipt = result.receipt
-            conn = sqlite3.connect(Path(tmp) / "till" / "pos.sqlite3")
-            row = conn.execute(
-                "SELECT total_minor, payment_intent FROM receipts WHERE receipt_no = ?", (receipt.receipt_no,)
-            ).fetchone()
-            conn.close()
-            if row != (receipt.total.minor, receipt.payment_intent):
+            # Read back from the file on a connection of its own: what was committed, not what was shown.
+            stored = select(receipts.c.total_minor, receipts.c.payment_intent).where(
+                receipts.c.receipt_no == receipt.receipt_no
+            )
+            engine = open_engine(Path(tmp) / "till", read_only=True)
+            try:
+                with core.reading(engine) as conn:
+                    row = conn.execute(stored).first()
+            finally:
+                engine.dispose()
+            if row is None or tuple(row) != (receipt.total.minor, receipt.payment_intent):
                 raise AssertionError(f"receipt {receipt.number_text} is not in SQLite as shown: {row}")
             # Asked of the sandbox afresh, as Stripe's dashboard would show it.
             if receipt.payment_intent is None:

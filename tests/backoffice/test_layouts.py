@@ -119,3 +119,13 @@ def test_an_upgrade_that_fails_leaves_the_file_as_it_was(tmp_path):
     assert rows(db, "PRAGMA user_version") == [(6,)]
     assert rows(db, f"SELECT name FROM sqlite_master WHERE name IN ('{VERSION_TABLE}', 'tenders')") == []
     assert "cash_minor" not in {row[1] for row in rows(db, "PRAGMA table_info(receipts)")}
+
+
+def test_every_table_is_named_for_core():
+    """docs/architecture.md, "Changing the till's tables": a new class is also named for Core in schema.py."""
+    from sqlalchemy import Table
+
+    from pos.adapters.db import schema
+
+    named = {value.name for value in vars(schema).values() if isinstance(value, Table)}
+    assert set(SQLModel.metadata.tables) - named == set()

@@ -35,7 +35,7 @@ from pos.domain.audit import GENESIS, Break, Event, canonical, chain_hash, diges
 
 from . import raw
 from .raw import now_iso
-from .receipts import local_day_bounds, store_zone
+from .days import local_day_bounds, store_zone
 
 HEAD_FILE = "audit-head"
 

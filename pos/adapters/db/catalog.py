@@ -8,7 +8,8 @@ import re
 import time
 from pathlib import Path
 
-from sqlalchemy import select, text, update
+from sqlalchemy import column, func, literal_column, select, table, update
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.engine import Engine
 
 from pos.domain.catalog import (
@@ -24,11 +25,23 @@ from pos.domain.money import Money
 from pos.domain.stock import StockError, StockItem, stock_item_from_row
 from pos.services.catalog import ImportSummary
 
-from . import audit, outbox, raw, stock
+from . import audit, core, outbox, stock
+from . import schema as tables
 from .errors import StorageError, storage_errors
-from .schema import ProductRow, writer
+from .schema import writer
 
-_P = ProductRow.metadata.tables[ProductRow.__tablename__]
+_P = tables.products
+# The full-text index (FTS5, kept by triggers; not a SQLModel table): its rowid is the product's id.
+_FTS = table("products_fts", column("rowid"))
+_MATCH = literal_column("products_fts").op("MATCH")
+_COUNT = select(func.count()).select_from(_P).where(_P.c.active)
+_CATEGORIES = select(_P.c.category).where(_P.c.active).distinct().order_by(_P.c.category)
+# An import row: added, or the product with its SKU updated (whether it is active is kept).
+_UPSERT = sqlite_insert(_P).values(active=True)
+_UPSERT = _UPSERT.on_conflict_do_update(
+    index_elements=[_P.c.sku],
+    set_={c: _UPSERT.excluded[c] for c in ("barcode", "name", "category", "price_minor", "currency", "tax_rate_bp")},
+)
 # Rows written per transaction on import (a fifth of a second of the write lock or so), and the pause
 # between two: SQLite's lock is not a queue, and a till waiting for it retries at most every 100 ms,
 # so without the pause an import could take the lock back before the till ever got it.
@@ -69,13 +82,12 @@ class CatalogRepo:
         self._writer = writer(engine)
 
     def count(self) -> int:
-        with self._engine.connect() as conn:
-            return conn.execute(text("SELECT count(*) FROM products WHERE active")).scalar_one()
+        with core.reading(self._engine) as conn:
+            return conn.execute(_COUNT).scalar_one()
 
     def categories(self) -> list[str]:
-        with self._engine.connect() as conn:
-            rows = conn.execute(text("SELECT DISTINCT category FROM products WHERE active ORDER BY category"))
-            return [r[0] for r in rows]
+        with core.reading(self._engine) as conn:
+            return list(conn.execute(_CATEGORIES).scalars())
 
     def in_category(self, category: str, limit: int = 120) -> list[Product]:
         query = select(_P).where(_P.c.category == category, _P.c.active).order_by(_P.c.name).limit(limit)
@@ -107,11 +119,7 @@ class CatalogRepo:
             # more than a frame. The first matches, sorted by name, are what a cashier scans.
             rows = sorted(
                 conn.execute(
-                    text(
-                        "SELECT p.* FROM products_fts f JOIN products p ON p.id = f.rowid "
-                        "WHERE products_fts MATCH :m AND p.active LIMIT :n"
-                    ),
-                    {"m": match, "n": limit},
+                    select(_P).join(_FTS, _FTS.c.rowid == _P.c.id).where(_MATCH(match), _P.c.active).limit(limit)
                 ).all(),
                 key=lambda r: r.name.lower(),
             )
@@ -153,8 +161,8 @@ class CatalogRepo:
             else:
                 conn.execute(update(_P).where(_P.c.id == existing).values(**_values(product)))
                 new_id = existing
-            driver = conn.connection.driver_connection
-            outbox.product_edited(driver, product.sku)
+            outbox.product_edited(conn, product.sku)
+            driver = core.driver(conn)
             # The product's price, tax rate and codes as saved: an edit behind the catalog's back is found.
             audit.append(
                 driver,
@@ -173,8 +181,8 @@ class CatalogRepo:
             conn.execute(update(_P).where(_P.c.id == product_id).values(active=active))
             sku = conn.execute(select(_P.c.sku).where(_P.c.id == product_id)).scalar()
             if sku is not None:
-                driver = conn.connection.driver_connection
-                outbox.product_edited(driver, sku)
+                outbox.product_edited(conn, sku)
+                driver = core.driver(conn)
                 audit.append(
                     driver,
                     audit.till_of(driver),
@@ -227,9 +235,12 @@ class CatalogRepo:
                 if product.barcode:
                     seen_barcode[product.barcode] = line
                 products.append(product)
-        with raw.connection(self._engine) as conn:
-            by_sku = {sku: bool(active) for sku, active in conn.execute("SELECT sku, active FROM products")}
-            by_barcode = dict(conn.execute("SELECT barcode, sku FROM products WHERE barcode IS NOT NULL"))
+        with core.reading(self._engine) as conn:
+            by_sku = {sku: bool(active) for sku, active in conn.execute(select(_P.c.sku, _P.c.active))}
+            by_barcode = {
+                barcode: sku
+                for barcode, sku in conn.execute(select(_P.c.barcode, _P.c.sku).where(_P.c.barcode.is_not(None)))
+            }
         for product in products:
             owner = by_barcode.get(product.barcode)
             if product.barcode and owner is not None and owner != product.sku:
@@ -242,28 +253,21 @@ class CatalogRepo:
         for start in range(0, len(products), IMPORT_BATCH):
             if start:
                 time.sleep(IMPORT_PAUSE_S)
-            with raw.write(self._engine) as conn:
-                conn.executemany(
-                    "INSERT INTO products (sku, barcode, name, category, price_minor, currency, tax_rate_bp, "
-                    "active) VALUES (?,?,?,?,?,?,?,1) ON CONFLICT(sku) DO UPDATE SET barcode = excluded.barcode, "
-                    "name = excluded.name, category = excluded.category, price_minor = excluded.price_minor, "
-                    "currency = excluded.currency, tax_rate_bp = excluded.tax_rate_bp",
-                    [
-                        (p.sku, p.barcode, p.name, p.category, p.price.minor, p.price.currency, p.tax_rate_bp)
-                        for p in products[start : start + IMPORT_BATCH]
-                    ],
-                )
-                skus = [p.sku for p in products[start : start + IMPORT_BATCH]]
+            with core.writing(self._engine) as conn:
+                batch = products[start : start + IMPORT_BATCH]
+                conn.execute(_UPSERT, [{k: v for k, v in _values(p).items() if k != "active"} for p in batch])
+                skus = [p.sku for p in batch]
                 # How they are stocked goes with them, with its own audit event.
-                stock.write_items(conn, {sku: items[sku] for sku in skus if sku in items})
+                stock.write_items(core.driver(conn), {sku: items[sku] for sku in skus if sku in items})
                 outbox.products_edited(conn, skus)
+                driver = core.driver(conn)
                 # One event per batch, in its transaction: every row it wrote, as written.
                 audit.append(
-                    conn,
-                    audit.till_of(conn),
+                    driver,
+                    audit.till_of(driver),
                     "products_imported",
                     f"{len(skus)} products from a CSV file",
-                    audit.covers(conn, "product", audit.product_ids(conn, skus)),
+                    audit.covers(driver, "product", audit.product_ids(driver, skus)),
                 )
         return ImportSummary(
             added=sum(1 for p in products if p.sku not in by_sku),

@@ -1,12 +1,16 @@
-"""The cash drawer's records: every opening, and the float and cash paid in or out (tables older
-tills simply do not have: create_all adds them)."""
+"""The cash drawer's records: every opening, and the float and cash paid in or out."""
 
 from __future__ import annotations
 
+from sqlalchemy import insert
 from sqlalchemy.engine import Engine
 
-from . import audit, raw
+from . import audit, core
+from . import schema as tables
 from .raw import now_iso
+
+_OPENED = insert(tables.drawer_openings)
+_MOVED = insert(tables.drawer_movements)
 
 
 class SqlDrawerLog:
@@ -14,28 +18,43 @@ class SqlDrawerLog:
         self._engine = engine
 
     def record_opening(self, till_id: str, reason: str, opened: bool, message: str, approved_by: str = "") -> None:
-        with raw.write(self._engine) as conn:
+        with core.writing(self._engine) as conn:
             row_id = conn.execute(
-                "INSERT INTO drawer_openings (till_id, opened_at, reason, opened, message, cashier)"
-                " VALUES (?,?,?,?,?,?)",
-                (till_id, now_iso(), reason, opened, message, audit.current_actor()),
+                _OPENED,
+                {
+                    "till_id": till_id,
+                    "opened_at": now_iso(),
+                    "reason": reason,
+                    "opened": opened,
+                    "message": message,
+                    "cashier": audit.current_actor(),
+                },
             ).lastrowid
+            driver = core.driver(conn)
             audit.append(
-                conn,
+                driver,
                 till_id,
                 "drawer_opened",
                 f"drawer: {reason}",
-                audit.covering(conn, "drawer_opening", row_id),
+                audit.covering(driver, "drawer_opening", row_id),
                 approved_by=approved_by,
             )
 
     def record_movement(self, till_id: str, kind: str, amount_minor: int, currency: str, reason: str) -> None:
-        with raw.write(self._engine) as conn:
+        with core.writing(self._engine) as conn:
             row_id = conn.execute(
-                "INSERT INTO drawer_movements (till_id, kind, amount_minor, currency, reason, at, cashier)"
-                " VALUES (?,?,?,?,?,?,?)",
-                (till_id, kind, amount_minor, currency, reason, now_iso(), audit.current_actor()),
+                _MOVED,
+                {
+                    "till_id": till_id,
+                    "kind": kind,
+                    "amount_minor": amount_minor,
+                    "currency": currency,
+                    "reason": reason,
+                    "at": now_iso(),
+                    "cashier": audit.current_actor(),
+                },
             ).lastrowid
+            driver = core.driver(conn)
             audit.append(
-                conn, till_id, "drawer_movement", f"drawer {kind}", audit.covering(conn, "drawer_movement", row_id)
+                driver, till_id, "drawer_movement", f"drawer {kind}", audit.covering(driver, "drawer_movement", row_id)
             )

@@ -2,19 +2,29 @@
 
 from __future__ import annotations
 
+from sqlalchemy import insert
+from sqlalchemy.engine import Connection
+
+from . import schema as tables
 from .raw import now_iso
 
-
-def product_edited(conn, sku: str) -> None:
-    """Inside the edit's transaction (a sqlite3 connection): this product is to go to the shop."""
-    conn.execute("INSERT INTO shop_outbox (kind, key, at) VALUES ('product', ?, ?)", (sku, now_iso()))
+_EDITED = insert(tables.shop_outbox)
 
 
-def products_edited(conn, skus: list[str]) -> None:
-    stamp = now_iso()
-    conn.executemany("INSERT INTO shop_outbox (kind, key, at) VALUES ('product', ?, ?)", [(s, stamp) for s in skus])
+def product_edited(conn: Connection, sku: str) -> None:
+    """Inside the edit's transaction: this product is to go to the shop."""
+    products_edited(conn, [sku])
 
 
-def settings_edited(conn, keys: list[str]) -> None:
-    stamp = now_iso()
-    conn.executemany("INSERT INTO shop_outbox (kind, key, at) VALUES ('setting', ?, ?)", [(k, stamp) for k in keys])
+def products_edited(conn: Connection, skus: list[str]) -> None:
+    _edited(conn, "product", skus)
+
+
+def settings_edited(conn: Connection, keys: list[str]) -> None:
+    _edited(conn, "setting", keys)
+
+
+def _edited(conn: Connection, kind: str, keys: list[str]) -> None:
+    if keys:
+        stamp = now_iso()
+        conn.execute(_EDITED, [{"kind": kind, "key": key, "at": stamp} for key in keys])

@@ -2,9 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import date, datetime, time, timezone
 from typing import Iterator
-from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from sqlalchemy.engine import Engine
 
@@ -16,6 +14,7 @@ from pos.domain.tender import CardPresentReceipt, Tender, TenderKind, tender_typ
 from pos.services.receipts import EXPORT_COLUMNS, PAGE, TENDER_COLUMNS, ReceiptQuery, ReceiptSummary, criterion
 
 from . import raw
+from .days import local_day_bounds, store_zone
 from .raw import parse_iso
 
 
@@ -144,29 +143,6 @@ def receipt_summary(row) -> ReceiptSummary:
         refunded=Money(row["refunded_minor"], cur),
         cash=Money(row["cash_minor"], cur),
     )
-
-
-def store_zone(name: str) -> ZoneInfo | None:
-    """The store's time zone (an IANA name such as Asia/Singapore), or None for the computer's."""
-    if not name:
-        return None
-    try:
-        return ZoneInfo(name)
-    except (ZoneInfoNotFoundError, ValueError):
-        return None
-
-
-def local_day_bounds(first: date, last: date, zone: ZoneInfo | None = None) -> tuple[str, str]:
-    """[start of first, start of the day after last) in the store's time zone, as stored UTC text."""
-
-    def start_of(day: date) -> datetime:
-        midnight = datetime.combine(day, time.min)
-        local = midnight.replace(tzinfo=zone) if zone is not None else midnight.astimezone()
-        return local.astimezone(timezone.utc)
-
-    start = start_of(first)
-    end = start_of(date.fromordinal(last.toordinal() + 1))
-    return start.isoformat(timespec="microseconds"), end.isoformat(timespec="microseconds")
 
 
 class ReceiptsRepo:

@@ -21,7 +21,7 @@ from pos.domain.tender import TenderKind
 
 from . import audit, raw
 from .raw import now_iso, parse_iso
-from .receipts import local_day_bounds, store_zone
+from .days import local_day_bounds, store_zone
 from .returns import next_refund_no
 
 

@@ -7,11 +7,12 @@ start with BEGIN IMMEDIATE so two writers never deadlock on a lock upgrade.
 
 from __future__ import annotations
 
+import functools
 import os
 from dataclasses import dataclass
 from pathlib import Path
 
-from sqlalchemy import Index, UniqueConstraint, event, text
+from sqlalchemy import Index, Table, UniqueConstraint, event, text
 from sqlalchemy.engine import Engine
 from sqlalchemy.exc import DBAPIError, OperationalError
 from sqlmodel import Field, SQLModel, create_engine
@@ -472,6 +473,33 @@ class StockLevelRow(SQLModel, table=True):
     low_stock_milli: int | None = None  # the tracked product's threshold (stock_items'), for the index
 
 
+# The tables for SQLAlchemy Core, the till's one way to its data (decision 0010): statements are
+# built from these (insert(cashiers).values(...), select(receipts.c.id)), never spelled as SQL text.
+products: Table = SQLModel.metadata.tables["products"]
+settings: Table = SQLModel.metadata.tables["settings"]
+sales: Table = SQLModel.metadata.tables["sales"]
+sale_lines: Table = SQLModel.metadata.tables["sale_lines"]
+card_attempts: Table = SQLModel.metadata.tables["card_attempts"]
+receipts: Table = SQLModel.metadata.tables["receipts"]
+tenders: Table = SQLModel.metadata.tables["tenders"]
+refunds: Table = SQLModel.metadata.tables["refunds"]
+refund_lines: Table = SQLModel.metadata.tables["refund_lines"]
+z_reports: Table = SQLModel.metadata.tables["z_reports"]
+drawer_movements: Table = SQLModel.metadata.tables["drawer_movements"]
+drawer_openings: Table = SQLModel.metadata.tables["drawer_openings"]
+cashiers: Table = SQLModel.metadata.tables["cashiers"]
+voids: Table = SQLModel.metadata.tables["voids"]
+audit_events: Table = SQLModel.metadata.tables["audit_events"]
+shop_outbox: Table = SQLModel.metadata.tables["shop_outbox"]
+gift_cards: Table = SQLModel.metadata.tables["gift_cards"]
+gift_card_entries: Table = SQLModel.metadata.tables["gift_card_entries"]
+gift_card_redemptions: Table = SQLModel.metadata.tables["gift_card_redemptions"]
+gift_card_sales: Table = SQLModel.metadata.tables["gift_card_sales"]
+unverified_returns: Table = SQLModel.metadata.tables["unverified_returns"]
+stock_items: Table = SQLModel.metadata.tables["stock_items"]
+stock_movements: Table = SQLModel.metadata.tables["stock_movements"]
+stock_levels: Table = SQLModel.metadata.tables["stock_levels"]
+
 DB_FILE = "pos.sqlite3"
 # The till's layout is Alembic's (migrations/, version table till_schema_version). Before Alembic it
 # was numbered in PRAGMA user_version, 1 to 12; revision 0001 brings any of those up. Every file
@@ -495,7 +523,9 @@ class Layout:
     revision: str | None
 
 
+@functools.cache
 def _scripts():
+    """The revisions this till knows, read once a process (every open asks which is head)."""
     from alembic.script import ScriptDirectory
 
     return ScriptDirectory(str(MIGRATIONS))

@@ -5,15 +5,15 @@ from __future__ import annotations
 from dataclasses import asdict, fields, replace
 from typing import Any
 
-from sqlalchemy import text
+from sqlalchemy import bindparam, func, select
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.engine import Engine
 
 
 from pos.services.settings import SettingsError, StoreSettings
 
-from . import audit, outbox
-from .errors import storage_errors
-from .schema import writer
+from . import audit, core, outbox
+from . import schema as tables
 
 
 # The settings every till of a shop shares (the shop database holds them); the rest are the till's
@@ -44,10 +44,16 @@ def encode(value) -> str:
     return "1" if value is True else "0" if value is False else str(value)
 
 
+_S = tables.settings
+_ALL = select(_S.c.key, _S.c.value)
+_ONE = select(_S.c.value).where(_S.c.key == bindparam("key"))
+_PUT = sqlite_insert(_S).values(key=bindparam("key"), value=bindparam("value"))
+_PUT = _PUT.on_conflict_do_update(index_elements=[_S.c.key], set_={"value": _PUT.excluded.value})
+
+
 class SettingsRepo:
     def __init__(self, engine: Engine):
         self._engine = engine
-        self._writer = writer(engine)
         self._cached: StoreSettings | None = None
 
     def load(self) -> StoreSettings:
@@ -57,10 +63,8 @@ class SettingsRepo:
         return self._cached
 
     def _read(self) -> StoreSettings:
-        with self._engine.connect() as conn:
-            stored: dict[str, str] = {
-                key: value for key, value in conn.execute(text("SELECT key, value FROM settings"))
-            }
+        with core.reading(self._engine) as conn:
+            stored: dict[str, str] = {key: value for key, value in conn.execute(_ALL)}
         values: dict[str, Any] = {
             f.name: decode(f.name, stored[f.name]) for f in fields(StoreSettings) if f.name in stored
         }
@@ -74,17 +78,16 @@ class SettingsRepo:
         """Write settings the Settings service checked; refuse what the records on file forbid."""
         current = self.load()
         settings = replace(settings, currency=settings.currency.upper())
-        with storage_errors(), self._writer.begin() as conn:
+        with core.writing(self._engine) as conn:
             if settings.till_id != current.till_id:
                 # Receipts are numbered per till; a day left open under the old id could never be
                 # closed by a Z once the till answers to the new one.
+                z, r = tables.z_reports.c, tables.receipts.c
                 closed = conn.execute(
-                    text("SELECT coalesce(max(last_receipt_no), 0) FROM z_reports WHERE till_id = :t"),
-                    {"t": current.till_id},
+                    select(func.coalesce(func.max(z.last_receipt_no), 0)).where(z.till_id == current.till_id)
                 ).scalar_one()
                 open_receipts = conn.execute(
-                    text("SELECT count(*) FROM receipts WHERE till_id = :t AND receipt_no > :n"),
-                    {"t": current.till_id, "n": closed},
+                    select(func.count()).where(r.till_id == current.till_id, r.receipt_no > closed)
                 ).scalar_one()
                 if open_receipts:
                     raise SettingsError(
@@ -92,7 +95,7 @@ class SettingsRepo:
                         f"{current.till_id} are not in a Z report yet."
                     )
             if settings.currency != current.currency:
-                sales = conn.execute(text("SELECT count(*) FROM sales")).scalar_one()
+                sales = conn.execute(select(func.count()).select_from(tables.sales)).scalar_one()
                 if sales:
                     raise SettingsError(
                         f"The currency cannot change from {current.currency} to {settings.currency}: "
@@ -100,27 +103,20 @@ class SettingsRepo:
                     )
             self._cached = None
             changed = {k: v for k, v in asdict(settings).items() if asdict(current).get(k) != v}
-            driver = conn.connection.driver_connection
-            assert driver is not None  # an open transaction's connection
-            before = dict(driver.execute("SELECT key, value FROM settings").fetchall())
+            before = {key: value for key, value in conn.execute(_ALL)}
             if changed:
                 shared = [key for key in changed if key in SHOP_WIDE]
                 if shared:  # the whole shop's settings go to the shop database on the next sync
-                    outbox.settings_edited(driver, shared)
+                    outbox.settings_edited(conn, shared)
             written = []
             for key, value in asdict(settings).items():
                 stored = encode(value)
                 if before.get(key) == stored:
                     continue
                 written.append(key)
-                conn.execute(
-                    text(
-                        "INSERT INTO settings(key, value) VALUES (:k, :v) "
-                        "ON CONFLICT(key) DO UPDATE SET value = excluded.value"
-                    ),
-                    {"k": key, "v": stored},
-                )
+                conn.execute(_PUT, {"key": key, "value": stored})
             if changed or written:
+                driver = core.driver(conn)
                 # Settings hold nothing secret (the key is in the keyring), so the change is recorded as
                 # is, with the digest of every row written (a row edited behind the till's back is found).
                 audit.append(
@@ -157,24 +153,19 @@ class SettingsKeyMarker:
 
 
 def local_flag(engine: Engine, name: str) -> bool:
-    with storage_errors(), engine.connect() as conn:
-        return conn.execute(text("SELECT value FROM settings WHERE key = :k"), {"k": name}).scalar() == "1"
+    with core.reading(engine) as conn:
+        return conn.execute(_ONE, {"key": name}).scalar() == "1"
 
 
 def set_local_flag(
     engine: Engine, name: str, value: bool, kind: str, subject: str, payload: dict[str, Any], approved_by: str = ""
 ) -> None:
     """A till's own flag in the settings table, written with the audit event that records its change."""
-    with storage_errors(), writer(engine).begin() as conn:
-        till = conn.execute(text("SELECT value FROM settings WHERE key = 'till_id'")).scalar() or "T1"
-        conn.execute(
-            text(
-                "INSERT INTO settings(key, value) VALUES (:k, :v) ON CONFLICT(key) DO UPDATE SET value = excluded.value"
-            ),
-            {"k": name, "v": "1" if value else "0"},
-        )
+    with core.writing(engine) as conn:
+        till = conn.execute(_ONE, {"key": "till_id"}).scalar() or "T1"
+        conn.execute(_PUT, {"key": name, "value": "1" if value else "0"})
         # With the row's digest as written: a flag flipped behind the till's back is found.
-        driver = conn.connection.driver_connection
+        driver = core.driver(conn)
         covered = audit.covers(driver, "setting", [name])
         audit.append(driver, till, kind, subject, {**payload, **covered}, approved_by=approved_by)
 

@@ -16,7 +16,7 @@ from sqlalchemy import text
 from sqlalchemy.engine import Engine
 
 from pos.adapters.db.raw import parse_iso
-from pos.adapters.db.receipts import local_day_bounds, store_zone
+from pos.adapters.db.days import local_day_bounds, store_zone
 from pos.adapters.db.reports import by_tender, tender_sums, tender_type_sql
 from pos.domain.report import DayReport, combined
 

@@ -11,7 +11,8 @@ from typing import Any
 from sqlalchemy import text
 from sqlalchemy.engine import Engine
 
-from pos.adapters.db.receipts import local_day_bounds, receipt_summary, store_zone
+from pos.adapters.db.days import local_day_bounds, store_zone
+from pos.adapters.db.receipts import receipt_summary
 from pos.services.receipts import Criterion, ReceiptSummary
 
 from .connect import shop_errors

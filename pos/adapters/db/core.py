@@ -1,0 +1,39 @@
+"""The till's one way to its SQLite file: SQLAlchemy Core statements over the tables in schema.py.
+
+`reading` and `writing` hand out a SQLAlchemy Connection from the engine's pool (the pragmas set
+at connect, failures as StorageError); `writing` holds the write lock from BEGIN (IMMEDIATE), so
+two writers never deadlock on a lock upgrade. Decision 0010 says why Core (and what it costs).
+"""
+
+from __future__ import annotations
+
+import contextlib
+import sqlite3
+from typing import Iterator
+
+from sqlalchemy.engine import Connection, Engine
+
+from .errors import storage_errors
+from .schema import writer
+
+
+@contextlib.contextmanager
+def reading(engine: Engine) -> Iterator[Connection]:
+    with storage_errors(), engine.connect() as conn:
+        yield conn
+
+
+@contextlib.contextmanager
+def writing(engine: Engine) -> Iterator[Connection]:
+    """One transaction that holds the write lock from its start; committed when the block ends."""
+    with storage_errors(), writer(engine).begin() as conn:
+        yield conn
+
+
+def driver(conn: Connection) -> sqlite3.Connection:
+    """The sqlite3 connection under conn, rows as sqlite3.Row: for the modules not moved to Core yet
+    (the audit trail, the journals: decision 0010 lists them), inside conn's transaction."""
+    found = conn.connection.driver_connection
+    assert found is not None  # an open connection's
+    found.row_factory = sqlite3.Row
+    return found
