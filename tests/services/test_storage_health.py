@@ -11,7 +11,6 @@ import hashlib
 import os
 import sqlite3
 import subprocess
-import sys
 from pathlib import Path
 
 import pytest
@@ -20,6 +19,7 @@ from pos.adapters.db.schema import SCHEMA_VERSION, StorageUnavailable, open_engi
 from pos.app import build_context
 from pos.services.checkout import Paid
 from pos.launch import open_context
+from tests.helpers.cli import run_pos
 from tests.helpers.layouts import as_numbered_layout
 
 from .conftest import Shop, sandbox_client
@@ -40,15 +40,8 @@ def a_shop_with_sales(data_dir, sandbox, api_key, sales=3) -> Path:
 
 
 def cli(data_dir, *args, api_key="sk_test_storage0000"):
-    env = dict(os.environ, PYTHONPATH=str(ROOT), POS_STRIPE_API_KEY=api_key)
-    return subprocess.run(
-        [sys.executable, "-m", "pos", "--data-dir", str(data_dir), *args],
-        capture_output=True,
-        text=True,
-        env=env,
-        cwd=ROOT,
-        timeout=60,
-    )
+    """`pos --data-dir DATA_DIR ARGS…`, in this process through the CLI's main() (tests/helpers/cli.py)."""
+    return run_pos(["--data-dir", str(data_dir), *args], env={"POS_STRIPE_API_KEY": api_key})
 
 
 def assert_refused_everywhere(data_dir, words, sandbox, api_key):
