@@ -111,6 +111,30 @@ def test_a_database_at_a_revision_this_till_does_not_know_is_refused_untouched(t
         open_engine(tmp_path / "data")
 
 
+@pytest.mark.parametrize(
+    ("edit", "words"),
+    [
+        ("DROP TABLE till_schema_version", "has lost the record of its layout"),
+        ("DELETE FROM till_schema_version", "has lost the record of its layout"),
+        ("UPDATE till_schema_version SET version_num = '0005'", "could not bring its database"),
+    ],
+)
+def test_a_database_whose_version_table_was_edited_is_refused_in_its_words_untouched(
+    tmp_path, sandbox, api_key, edit, words
+):
+    """Found by xb: a file at head whose version row was deleted, or set back to an older revision,
+    was refused with "could not save to its database. Try again", which trying again never mends (the
+    upgrade ran again over tables already there). Now it says what is wrong, and nothing changes."""
+    db = a_shop_with_sales(tmp_path / "data", sandbox, api_key, sales=1)
+    conn = sqlite3.connect(db)
+    with conn:
+        conn.execute(edit)
+    conn.close()
+    digest = hashlib.sha256(db.read_bytes()).hexdigest()
+    assert_refused_everywhere(tmp_path / "data", words, sandbox, api_key)
+    assert hashlib.sha256(db.read_bytes()).hexdigest() == digest
+
+
 def test_a_database_from_an_older_till_is_migrated(tmp_path, sandbox, api_key):
     db = a_shop_with_sales(tmp_path / "data", sandbox, api_key, sales=1)
     conn = sqlite3.connect(db)
