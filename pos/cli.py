@@ -178,6 +178,7 @@ def gated_commands() -> dict[tuple[str, str | None], object]:
     the person named by `--as` needs once the till has cashiers. A new mutating subcommand adds a row.
 
     Open to all: what only reads (lists, shows, exports of receipts, reports, verify, doctor,
+    but not the list of gift card codes,
     self-test), `sync` (it sends what the till recorded and takes what the shop decided) and
     `recover` (it finishes payments the till started, as the window does at start with nobody
     signed in).
@@ -201,6 +202,7 @@ def gated_commands() -> dict[tuple[str, str | None], object]:
         ("shop", "allow-plaintext"): Permission.SHOP_LINK,
         ("returns", "take"): Permission.RETURN_WITHOUT_RECEIPT,
         ("giftcards", "issue"): Permission.ISSUE_GIFT_CARD,
+        ("giftcards", "list"): Permission.LIST_GIFT_CARDS,  # reads, but every code in it spends
     }
 
 

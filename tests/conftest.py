@@ -8,6 +8,7 @@ import secrets
 import pytest
 import stripe
 
+from pos.adapters.db.schema import open_engine
 from pos.sandbox import running_sandbox
 
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
@@ -17,6 +18,18 @@ os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 def sandbox():
     with running_sandbox() as sb:
         yield sb
+
+
+@pytest.fixture(scope="session")
+def migrated_folder(tmp_path_factory):
+    """A new till's data folder, made once per worker the way every till makes one: open_engine
+    on nothing runs the whole Alembic migration (and writes the audit head). Tests that only need
+    a new till copy it (new_till_folder) rather than migrate again; the migration from nothing and
+    from every older layout stays tested where it is the point (tests/backoffice/test_layouts.py,
+    tests/services/test_storage_health.py)."""
+    path = tmp_path_factory.mktemp("template") / "till"
+    open_engine(path).dispose()
+    return path
 
 
 @pytest.fixture

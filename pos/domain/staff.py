@@ -45,6 +45,8 @@ class Permission(StrEnum):
     PAY_OUT_BEYOND_CASH = "pay out more than the drawer holds"
     RETURN_WITHOUT_RECEIPT = "take back goods without a receipt"
     ISSUE_GIFT_CARD = "issue a gift card without a sale"
+    # A code is a bearer instrument: the list of every code with its balance is money to whoever reads it.
+    LIST_GIFT_CARDS = "see every gift card's code"
     STOCK_COUNT = "approve a stock count"  # it changes stock by the variance
     OPEN_PRICE_ABOVE_LIMIT = "sell at a typed price above the limit"
 

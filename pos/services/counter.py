@@ -13,9 +13,10 @@ counter wraps it, so a key change that rebuilds the till keeps the counter and i
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import threading
-from typing import Any, Callable
+from typing import Any, Callable, Iterator
 
 from pos.domain.cart import Cart
 from pos.domain.catalog import Product
@@ -25,7 +26,7 @@ from pos.domain.receipt import Receipt
 from pos.domain.staff import Permission
 from pos.domain.tender import Tender, TenderKind
 
-from .checkout import ChargeResult, VoidResult
+from .checkout import ChargeResult, CheckoutError, VoidResult
 from .counter_events import (
     CartChanged,
     CounterEvent,
@@ -70,6 +71,7 @@ class Counter:
         self._subscribers: list[Subscriber] = []
         self._lock = threading.Lock()
         self._void_approved_by = ""  # the manager who approved voiding the open sale, if one had to
+        self._taking = 0  # payments running now (on workers): nobody signs out or locks in the middle of one
 
     # -- subscribers ------------------------------------------------------------------------
     def subscribe(self, subscriber: Subscriber) -> Callable[[], None]:
@@ -192,26 +194,51 @@ class Counter:
     def pay(
         self, payment_method: str | ProcessOnReader, progress: Callable[[str], None] = lambda _m: None
     ) -> ChargeResult:
-        return self._told(self._till.pay(payment_method, progress))
+        with self._payment():
+            result = self._till.pay(payment_method, progress)
+        return self._told(result)  # told once the payment has ended
 
     def pay_card(
         self, amount: Money, payment_method: str | ProcessOnReader, progress: Callable[[str], None] = lambda _m: None
     ) -> ChargeResult:
-        return self._told(self._till.pay_card(amount, payment_method, progress))
+        with self._payment():
+            result = self._till.pay_card(amount, payment_method, progress)
+        return self._told(result)  # told once the payment has ended
 
     def pay_on_reader(self, amount: Money, reader_id: str, *args: Any, **options: Any) -> ChargeResult:
         """`Till.pay_on_reader` (progress, stop, tipping: what the reader asks), told to the subscribers."""
-        return self._told(self._till.pay_on_reader(amount, reader_id, *args, **options))
+        with self._payment():
+            result = self._till.pay_on_reader(amount, reader_id, *args, **options)
+        return self._told(result)  # told once the payment has ended
 
     def pay_cash(self, tendered: Money) -> ChargeResult:
-        return self._told(self._till.pay_cash(tendered))
+        with self._payment():
+            result = self._till.pay_cash(tendered)
+        return self._told(result)  # told once the payment has ended
 
     def pay_gift_card(self, code: str, asked: Money | None = None) -> ChargeResult:
         """Redeem a gift card (or store credit) as a part of the sale: `Till.pay_gift_card`, told."""
-        return self._told(self._till.pay_gift_card(code, asked))
+        with self._payment():
+            result = self._till.pay_gift_card(code, asked)
+        return self._told(result)  # told once the payment has ended
 
     def check_gift_card(self, code: str, due: Money) -> Checked:
         return self._till.check_gift_card(code, due)
+
+    @contextlib.contextmanager
+    def _payment(self) -> Iterator[None]:
+        with self._lock:
+            self._taking += 1
+        try:
+            yield
+        finally:
+            with self._lock:
+                self._taking -= 1
+
+    @property
+    def taking_payment(self) -> bool:
+        """A payment is running (its answer not back yet): the till neither signs out nor locks now."""
+        return self._taking > 0
 
     def _told(self, result: ChargeResult) -> ChargeResult:
         if isinstance(result, PartPaid):
@@ -283,6 +310,9 @@ class Counter:
             self.emit(SignedIn(current.name, str(current.role)))
 
     def sign_out(self, locked: bool = False) -> None:
+        """CheckoutError while a payment is being taken: whoever started it sees it through."""
+        if self.taking_payment:
+            raise CheckoutError("A payment is being taken: finish it before signing out.")
         current = self.staff.current
         self.staff.sign_out()
         if current is not None:

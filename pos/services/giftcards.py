@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from typing import Callable, Protocol
 
 from pos.domain.errors import PosError
-from pos.domain.giftcards import Card, EntryKind, Entry, Purpose, new_code, parse_code
+from pos.domain.giftcards import MAX_AMOUNT_MINOR, Card, EntryKind, Entry, Purpose, new_code, parse_code
 from pos.domain.money import Money
 
 
@@ -102,6 +102,8 @@ class GiftCards:
         """The card with this code (chosen when it was rung up) issued holding `amount`; once per key."""
         if amount.minor <= 0:
             raise GiftCardError("A gift card must hold more than nothing.")
+        if amount.minor > MAX_AMOUNT_MINOR:  # the counter's line says so too (card_line); every door the same
+            raise GiftCardError(f"A gift card can hold at most {Money(MAX_AMOUNT_MINOR, amount.currency)}.")
         if amount.currency != self._currency():
             raise GiftCardError(f"This till sells in {self._currency()}, not {amount.currency}.")
         return self.issuing_ledger().issue(code, purpose, amount, key)

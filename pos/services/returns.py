@@ -23,6 +23,7 @@ from datetime import datetime
 from typing import Callable, Protocol
 
 from pos.domain.cash import CashError, round_cash, rounding_step
+from pos.domain.catalog import MAX_PRICE_MINOR
 from pos.domain.errors import PosError
 from pos.domain.money import Money
 from pos.domain.refunds import RefundReceipt
@@ -150,6 +151,8 @@ class Returns:
             return f"The store's currency is {self.currency()}."
         if amount.minor <= 0:
             return "The amount to give back must be more than zero."
+        if amount.minor > MAX_PRICE_MINOR:  # no goods the till sells cost more
+            return f"The amount to give back can be at most {Money(MAX_PRICE_MINOR, amount.currency)}."
         if not " ".join(note.split()):
             return "Say what the customer brought back."
         if to_store_credit:

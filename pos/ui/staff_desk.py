@@ -50,10 +50,11 @@ class StaffDesk(WindowParts):
 
     def sign_out(self) -> None:
         """Sign out (or switch cashier): the till waits on the sign-in screen."""
-        if self.payment_dialog is not None and self.payment_dialog.charging:
-            self.say("A payment is being taken: finish it before signing out.", error=True)
+        try:
+            self.counter.sign_out()
+        except PosError as exc:
+            self.say(str(exc), error=True)
             return
-        self.counter.sign_out()
         self.close_revoked()
         self.require_sign_in()
 
@@ -89,7 +90,7 @@ class StaffDesk(WindowParts):
         staff = self.session.staff
         if staff.current is None or not staff.required:
             return
-        if self.payment_dialog is not None and self.payment_dialog.charging:
+        if self.counter.taking_payment:
             self._restart_idle()  # never in the middle of a payment
             return
         who = staff.current.name

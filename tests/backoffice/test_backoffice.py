@@ -5,12 +5,9 @@ from __future__ import annotations
 import csv
 import io
 import json
-import os
 import sqlite3
 import subprocess
-import sys
 from datetime import date
-from pathlib import Path
 
 import pytest
 import stripe
@@ -19,9 +16,8 @@ from PySide6.QtCore import Qt
 from pos.domain.money import Money
 from pos.services.checkout import Paid
 from pos.services.refunds import Refunded, RefundFailed
+from tests.helpers.cli import run_pos
 from tests.ui.conftest import wait_idle
-
-ROOT = Path(__file__).resolve().parents[2]
 
 
 def sell(window, picks, pm="pm_card_visa"):
@@ -129,14 +125,7 @@ def test_partial_then_full_refund_through_the_dialog(qtbot, sold, sandbox, api_k
     charge = stripe_client(sandbox, api_key).v1.charges.retrieve(charge.id)
     assert charge.amount_refunded == first.total.minor and charge.refunded
 
-    exported = subprocess.run(
-        [sys.executable, "-m", "pos", "--data-dir", str(data_dir), "receipts", "export"],
-        capture_output=True,
-        text=True,
-        cwd=ROOT,
-        env=dict(os.environ, PYTHONPATH=str(ROOT)),
-        timeout=60,
-    )
+    exported = run_pos(["--data-dir", data_dir, "receipts", "export"])
     rows = {r["receipt_no"]: r for r in csv.DictReader(io.StringIO(exported.stdout))}
     assert rows["1"]["refunded_minor"] == str(first.total.minor) and rows["1"]["status"] == "refunded"
     assert rows["2"]["refunded_minor"] == "0"
@@ -231,37 +220,12 @@ def test_x_and_z_reports_match_the_receipts(qtbot, sold, data_dir, tmp_path):
     assert x2.sales_count == 1 and x2.refunds_minor == 0
     assert dialog.close_day().z_no == 2
 
-    report = subprocess.run(
-        [
-            sys.executable,
-            "-m",
-            "pos",
-            "--data-dir",
-            str(data_dir),
-            "report",
-            "--date",
-            date.today().isoformat(),
-            "--format",
-            "json",
-        ],
-        capture_output=True,
-        text=True,
-        cwd=ROOT,
-        env=dict(os.environ, PYTHONPATH=str(ROOT)),
-        timeout=60,
-    )
+    report = run_pos(["--data-dir", data_dir, "report", "--date", date.today().isoformat(), "--format", "json"])
     figures = json.loads(report.stdout)
     assert figures["sales_count"] == 4 and figures["refunds_minor"] == 150
     assert figures["gross_minor"] == gross + receipts[0].lines[0].unit_price.minor
     assert figures["net_minor"] == figures["gross_minor"] - 150 and isinstance(figures["tax_minor"], int)
-    text = subprocess.run(
-        [sys.executable, "-m", "pos", "--data-dir", str(data_dir), "report", "--date", date.today().isoformat()],
-        capture_output=True,
-        text=True,
-        cwd=ROOT,
-        env=dict(os.environ, PYTHONPATH=str(ROOT)),
-        timeout=60,
-    ).stdout
+    text = run_pos(["--data-dir", data_dir, "report", "--date", date.today().isoformat()]).stdout
     assert "NET" in text and "Tax on sales" in text and "NET TAX" in text
 
 

@@ -129,3 +129,66 @@ def test_every_table_is_named_for_core():
 
     named = {value.name for value in vars(schema).values() if isinstance(value, Table)}
     assert set(SQLModel.metadata.tables) - named == set()
+
+
+# Each child waits until every child is ready, then opens the folder (what a till and a CLI command
+# started at once after an update do): the barrier is files, polled, so they start together.
+_OPEN_AT_ONCE = """
+import sys, time
+from pathlib import Path
+data, ready, go = Path(sys.argv[1]), Path(sys.argv[2]), Path(sys.argv[3])
+ready.touch()
+while not go.exists():
+    time.sleep(0.001)
+from pos.adapters.db.schema import open_engine
+from pos.domain.errors import PosError
+try:
+    open_engine(data).dispose()
+except PosError as exc:
+    print(exc)
+    sys.exit(1)
+"""
+
+
+@pytest.mark.parametrize("layout", [6, 11])
+def test_processes_opening_an_older_file_at_once_all_open_it_and_it_is_migrated_once(tmp_path, layout):
+    """Found by xb: of three processes opening an older file at once, the others failed "busy (another
+    program holds it)" (the upgrade's read turned into a write in a deferred transaction, which SQLite
+    refuses at once rather than waiting) or "cannot write its audit trail's head file" (all wrote one
+    temporary file name and renamed it from under each other). Now the upgrade takes the write lock
+    first, so the others wait, then find the file at head."""
+    import subprocess
+    import sys
+    import time
+
+    data = tmp_path / "till"
+    shutil.copytree(LAYOUTS / f"layout{layout}", data)
+    go = tmp_path / "go"
+    children = []
+    for n in range(3):
+        ready = tmp_path / f"ready{n}"
+        children.append(
+            (
+                ready,
+                subprocess.Popen(  # noqa: S603 - this interpreter, fixed code
+                    [sys.executable, "-c", _OPEN_AT_ONCE, str(data), str(ready), str(go)],
+                    stdout=subprocess.PIPE,
+                    stderr=subprocess.STDOUT,
+                    text=True,
+                    cwd=Path(__file__).parents[2],
+                ),
+            )
+        )
+    deadline = time.monotonic() + 60
+    while not all(ready.exists() for ready, _ in children) and time.monotonic() < deadline:
+        time.sleep(0.01)
+    go.touch()
+    said = [(child.wait(timeout=120), child.stdout.read()) for _, child in children]  # type: ignore[union-attr]
+    assert said == [(0, "")] * 3
+    db = data / "pos.sqlite3"
+    assert rows(db, "PRAGMA user_version") == [(SCHEMA_VERSION,)]
+    assert rows(db, f"SELECT version_num FROM {VERSION_TABLE}") == [(head_revision(),)]  # noqa: S608
+    if layout < 11:
+        assert rows(db, "SELECT count(*) FROM audit_events WHERE kind = 'audit_baseline'") == [(1,)]
+    done = pos("--data-dir", str(data), "audit", "verify")
+    assert done.returncode == 0, done.stdout + done.stderr

@@ -1,4 +1,5 @@
-"""`pos` on the command line, as separate processes against a real data folder."""
+"""`pos` on the command line against a real data folder: in the test's process through the CLI's own
+main() (tests/helpers/cli.py), and as a separate process where that is the point (the round trip)."""
 
 from __future__ import annotations
 
@@ -13,33 +14,27 @@ from pathlib import Path
 import pytest
 
 from pos.paths import resource_path
+from tests.helpers.cli import run_pos, run_process
 
 ROOT = Path(__file__).resolve().parents[2]
 
 
 def pos(*args, env=None, stdin=None):
-    full_env = dict(os.environ, PYTHONPATH=str(ROOT), **(env or {}))
-    return subprocess.run(
-        [sys.executable, "-m", "pos", *args],
-        capture_output=True,
-        text=True,
-        env=full_env,
-        input=stdin,
-        timeout=120,
-        cwd=ROOT,
-    )
+    """`pos ARGS…` run in this process (tests/helpers/cli.py): its exit code, output and files."""
+    return run_pos(args, env=env, stdin=stdin)
 
 
 def test_catalog_import_and_export_round_trip(tmp_path):
+    """As its own processes (`python -m pos`): the entry point itself stays covered."""
     data = tmp_path / "data"
-    done = pos("--data-dir", str(data), "catalog", "import", str(resource_path("demo_catalog.csv")))
+    done = run_process(["--data-dir", data, "catalog", "import", resource_path("demo_catalog.csv")])
     assert done.returncode == 0 and "Imported 40 products" in done.stdout
     out = tmp_path / "out.csv"
-    assert pos("--data-dir", str(data), "catalog", "export", str(out)).returncode == 0
+    assert run_process(["--data-dir", data, "catalog", "export", out]).returncode == 0
     original = {r["sku"]: r for r in csv.DictReader(open(resource_path("demo_catalog.csv"), encoding="utf-8"))}
     exported = {r["sku"]: r for r in csv.DictReader(open(out, encoding="utf-8"))}
     assert exported == original
-    stdout = pos("--data-dir", str(data), "catalog", "export", "-").stdout
+    stdout = run_process(["--data-dir", data, "catalog", "export", "-"]).stdout
     assert stdout.splitlines()[0] == "sku,barcode,name,category,price,tax_rate"
 
 

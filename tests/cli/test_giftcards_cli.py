@@ -6,6 +6,7 @@ from __future__ import annotations
 import csv
 import io
 import json
+from pathlib import Path
 
 from pos.app import open_back_office
 from pos.domain.giftcards import parse_code
@@ -41,6 +42,9 @@ def test_bad_input_fails_with_one_line_and_an_exit_code(tmp_path):
     for args, code, words in (
         (("issue", "--amount", "twenty"), 2, "'twenty' is not an amount"),
         (("issue", "--amount", "0"), 1, "more than nothing"),
+        # Found by xb: 1e30 failed "unexpectedly (OverflowError)"; 99999999999999 issued a card holding it.
+        (("issue", "--amount", "1e30"), 1, "A gift card can hold at most SGD 999999.99."),
+        (("issue", "--amount", "99999999999999"), 1, "A gift card can hold at most SGD 999999.99."),
         (("balance", "ABCD"), 1, "16 characters"),
         (("balance", "A8HN-H858-PKP5-MBSO"), 1, "no 'O'"),
         (("balance", "A8HN-H858-PKP5-MBSH"), 1, "a character is wrong"),
@@ -63,15 +67,35 @@ def _another_valid(code: str) -> str:
     return fresh
 
 
-def test_with_cashiers_only_a_manager_issues_a_card(tmp_path):
+def with_ann_and_bob(tmp_path) -> Path:
+    """A till with a manager, Ann (PIN 2468), and a cashier, Bob (1357)."""
     data = tmp_path / "till"
     office = open_back_office(data)
     office.staff.add("Ann", "manager", "2468")
     office.staff.add("Bob", "cashier", "1357")
     office.close()
+    return data
+
+
+def test_with_cashiers_only_a_manager_issues_a_card(tmp_path):
+    data = with_ann_and_bob(tmp_path)
     bob = pos("--data-dir", str(data), "--as", "Bob", "giftcards", "issue", "--amount", "20.00", stdin="1357\n")
     assert bob.returncode == 1 and bob.stdout == "" and "Traceback" not in bob.stderr
     ann = pos("--data-dir", str(data), "--as", "Ann", "giftcards", "issue", "--amount", "20.00", stdin="2468\n")
     assert ann.returncode == 0, ann.stderr
     looked = pos("--data-dir", str(data), "giftcards", "balance", ann.stdout.strip())  # reading is open to all
     assert looked.returncode == 0 and "SGD 20.00" in looked.stdout
+
+
+def test_with_cashiers_only_a_manager_lists_every_code(tmp_path):
+    """Found by xb: a code spends as cash, yet `pos giftcards list` printed every code and balance to
+    anyone at the till's shell once cashiers were set up. Now it needs a manager's PIN (`--as`)."""
+    data = with_ann_and_bob(tmp_path)
+    issued = pos("--data-dir", str(data), "--as", "Ann", "giftcards", "issue", "--amount", "20.00", stdin="2468\n")
+    code = issued.stdout.strip()
+    for who in ((), ("--as", "Bob")):
+        refused = pos("--data-dir", str(data), *who, "giftcards", "list", stdin="1357\n")
+        assert refused.returncode == 1 and refused.stdout == "" and code not in refused.stderr
+        assert refused.stderr.count("\n") == 1 and "Traceback" not in refused.stderr, refused.stderr
+    ann = pos("--data-dir", str(data), "--as", "Ann", "giftcards", "list", stdin="2468\n")
+    assert ann.returncode == 0 and code in ann.stdout, ann.stderr

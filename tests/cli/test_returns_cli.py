@@ -37,6 +37,19 @@ def test_bad_input_fails_in_one_line(tmp_path):
     assert rows(data, "SELECT count(*) FROM unverified_returns") == [(0,)]
 
 
+def test_an_amount_beyond_any_price_is_refused_in_one_line(tmp_path):
+    """Found by xb: `--amount 1e30` failed "unexpectedly (OverflowError)" after the return was begun,
+    and `--amount 99999999999999` gave back SGD 99,999,999,999,999.00 in cash. Now the service refuses
+    what no price in the catalog can reach, at every door."""
+    data = str(tmp_path / "till")
+    for amount in ("1e30", "99999999999999", "1000000.00"):
+        for given in ("--cash", "--store-credit"):
+            done = pos("--data-dir", data, "returns", "take", "--amount", amount, "--item", "Mug", given)
+            assert done.returncode == 1 and "Traceback" not in done.stderr, done.stderr
+            assert done.stderr.splitlines()[-1] == "error: The amount to give back can be at most SGD 999999.99."
+    assert rows(data, "SELECT count(*) FROM unverified_returns") == [(0,)]
+
+
 TAKE_CASH = ("returns", "take", "--amount", "4.50", "--item", "Mug", "--cash")
 
 

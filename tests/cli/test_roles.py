@@ -58,6 +58,7 @@ CHANGES = [
     ("shop", "allow-plaintext"),
     ("returns", "take", "--amount", "4.50", "--item", "Mug", "--cash"),
     ("giftcards", "issue", "--amount", "20.00"),
+    ("giftcards", "list"),  # only reads, but every code in it spends (found by xb)
     ("stock", "receive", str(resource_path("demo_catalog.csv"))),  # refused before the file is read
     ("stock", "count", str(resource_path("demo_catalog.csv"))),
 ]

@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import os
 import subprocess
-import sys
 from dataclasses import replace
 from pathlib import Path
 
@@ -14,6 +13,7 @@ from pos.app import build_context, open_back_office
 from pos.domain.catalog import Product
 from pos.domain.money import Money
 from pos.services.outcomes import Paid
+from tests.helpers.cli import run_pos
 
 ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 SHOP_CA_ENV = "POS_TEST_SHOP_CA"  # the tests' server's CA (tests/shop/conftest.py); pos never reads it
@@ -30,19 +30,11 @@ def trust_shop_ca(folder, ca: Path | str | None = None) -> None:
 
 def pos(*args: str, data_dir, shop_db: str, stdin: str | None = None, **extra: str) -> subprocess.CompletedProcess:
     """`pos --data-dir DATA_DIR ARGS…` with POS_SHOP_DB=shop_db ("": no shop database) and `extra` in
-    its environment. A till joined to the tests' PostgreSQL keeps its CA first (verify-full)."""
+    its environment, run in this process (tests/helpers/cli.py; a crash point gets its own process).
+    A till joined to the tests' PostgreSQL keeps its CA first (verify-full)."""
     if shop_db.startswith("postgresql"):
         trust_shop_ca(data_dir)
-    env = {**os.environ, "POS_SHOP_DB": shop_db, **extra}
-    return subprocess.run(
-        [sys.executable, "-m", "pos", "--data-dir", str(data_dir), *args],
-        capture_output=True,
-        text=True,
-        env=env,
-        cwd=ROOT,
-        input=stdin,
-        timeout=300,
-    )
+    return run_pos(["--data-dir", str(data_dir), *args], env={"POS_SHOP_DB": shop_db, **extra}, stdin=stdin)
 
 
 def name_till(folder, till_id: str) -> None:

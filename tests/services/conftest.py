@@ -13,6 +13,7 @@ from pos.domain.catalog import Product
 from pos.domain.money import Money
 from pos.services.checkout import Checkout
 from pos.services.till import Till
+from tests.helpers.folders import new_till_folder
 
 
 class Shop:
@@ -49,9 +50,9 @@ def sandbox_client(sandbox, api_key):
 
 
 @pytest.fixture
-def shop(tmp_path, sandbox, api_key):
+def shop(tmp_path, sandbox, api_key, migrated_folder):
     sandbox.faults.clear()
-    s = Shop(tmp_path / "data", sandbox, api_key)
+    s = Shop(new_till_folder(migrated_folder, tmp_path / "data"), sandbox, api_key)
     yield s
     sandbox.faults.clear()
     s.engine.dispose()

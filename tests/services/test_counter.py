@@ -14,6 +14,7 @@ from pos.app import build_context
 from pos.domain.catalog import Product
 from pos.domain.money import Money
 from pos.services import counter_events as events
+from pos.services.checkout import CheckoutError
 from pos.services.outcomes import Paid, PartPaid
 from pos.services.sales import StorageError
 from pos.services.states import SaleState
@@ -144,3 +145,29 @@ def test_a_discount_above_the_limit_needs_a_manager_once_cashiers_exist(context)
     counter.sign_out()
     context.staff.sign_in("Bob", "1357")
     assert counter.discount_needs_approval() == "a discount of 30% (the limit is 10%)"
+
+
+def test_nobody_signs_out_while_a_payment_is_being_taken(context, client):
+    """The rule lived in the window (its dialog's `charging` flag), so any other door could sign out in
+    the middle of a payment. The Counter now refuses it while a payment runs: here from the reader
+    payment's own progress callback, while the till waits for the customer's tap over HTTP."""
+    location = client.v1.terminal.locations.create({"display_name": "Shop", "address": {"country": "SG"}})
+    reader = client.v1.terminal.readers.create({"registration_code": "simulated-wpe", "location": location.id})
+    counter = context.counter
+    counter.add(cake(context))
+    refused: list[str] = []
+
+    def progress(message: str) -> None:
+        if "tap" in message and not refused:
+            assert counter.taking_payment
+            with pytest.raises(CheckoutError) as caught:
+                counter.sign_out()
+            refused.append(str(caught.value))
+            client.v1.test_helpers.terminal.readers.present_payment_method(
+                reader.id, {"card_present": {"number": "4242424242424242"}}
+            )
+
+    assert isinstance(counter.pay_on_reader(sgd(1990), reader.id, progress), Paid)
+    assert refused == ["A payment is being taken: finish it before signing out."]
+    assert not counter.taking_payment
+    counter.sign_out()  # with the payment done, nothing stands in the way

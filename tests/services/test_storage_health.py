@@ -11,7 +11,6 @@ import hashlib
 import os
 import sqlite3
 import subprocess
-import sys
 from pathlib import Path
 
 import pytest
@@ -20,6 +19,7 @@ from pos.adapters.db.schema import SCHEMA_VERSION, StorageUnavailable, open_engi
 from pos.app import build_context
 from pos.services.checkout import Paid
 from pos.launch import open_context
+from tests.helpers.cli import run_pos
 from tests.helpers.layouts import as_numbered_layout
 
 from .conftest import Shop, sandbox_client
@@ -40,15 +40,8 @@ def a_shop_with_sales(data_dir, sandbox, api_key, sales=3) -> Path:
 
 
 def cli(data_dir, *args, api_key="sk_test_storage0000"):
-    env = dict(os.environ, PYTHONPATH=str(ROOT), POS_STRIPE_API_KEY=api_key)
-    return subprocess.run(
-        [sys.executable, "-m", "pos", "--data-dir", str(data_dir), *args],
-        capture_output=True,
-        text=True,
-        env=env,
-        cwd=ROOT,
-        timeout=60,
-    )
+    """`pos --data-dir DATA_DIR ARGS…`, in this process through the CLI's main() (tests/helpers/cli.py)."""
+    return run_pos(["--data-dir", str(data_dir), *args], env={"POS_STRIPE_API_KEY": api_key})
 
 
 def assert_refused_everywhere(data_dir, words, sandbox, api_key):
@@ -116,6 +109,30 @@ def test_a_database_at_a_revision_this_till_does_not_know_is_refused_untouched(t
     assert hashlib.sha256(db.read_bytes()).hexdigest() == digest
     with pytest.raises(StorageUnavailable, match=r"\(layout 0099_loyalty_points; this till knows up to \w+\)"):
         open_engine(tmp_path / "data")
+
+
+@pytest.mark.parametrize(
+    ("edit", "words"),
+    [
+        ("DROP TABLE till_schema_version", "has lost the record of its layout"),
+        ("DELETE FROM till_schema_version", "has lost the record of its layout"),
+        ("UPDATE till_schema_version SET version_num = '0005'", "could not bring its database"),
+    ],
+)
+def test_a_database_whose_version_table_was_edited_is_refused_in_its_words_untouched(
+    tmp_path, sandbox, api_key, edit, words
+):
+    """Found by xb: a file at head whose version row was deleted, or set back to an older revision,
+    was refused with "could not save to its database. Try again", which trying again never mends (the
+    upgrade ran again over tables already there). Now it says what is wrong, and nothing changes."""
+    db = a_shop_with_sales(tmp_path / "data", sandbox, api_key, sales=1)
+    conn = sqlite3.connect(db)
+    with conn:
+        conn.execute(edit)
+    conn.close()
+    digest = hashlib.sha256(db.read_bytes()).hexdigest()
+    assert_refused_everywhere(tmp_path / "data", words, sandbox, api_key)
+    assert hashlib.sha256(db.read_bytes()).hexdigest() == digest
 
 
 def test_a_database_from_an_older_till_is_migrated(tmp_path, sandbox, api_key):

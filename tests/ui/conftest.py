@@ -9,6 +9,7 @@ from pos.adapters.db.schema import open_engine
 from pos.app import create_main_window
 from pos.paths import resource_path
 from pos.ui import workers
+from tests.helpers.folders import new_till_folder
 
 
 def wait_idle(qtbot, timeout=15000):
@@ -16,13 +17,19 @@ def wait_idle(qtbot, timeout=15000):
     qtbot.waitUntil(lambda: workers.busy_count() == 0, timeout=timeout)
 
 
-@pytest.fixture
-def data_dir(tmp_path):
-    path = tmp_path / "till"
+@pytest.fixture(scope="session")
+def demo_folder(migrated_folder, tmp_path_factory):
+    """A new till with the demo catalog imported, made once per worker (tests/conftest.py)."""
+    path = new_till_folder(migrated_folder, tmp_path_factory.mktemp("template") / "demo")
     engine = open_engine(path)
     CatalogRepo(engine).import_csv(resource_path("demo_catalog.csv"), "SGD")
     engine.dispose()
     return path
+
+
+@pytest.fixture
+def data_dir(tmp_path, demo_folder):
+    return new_till_folder(demo_folder, tmp_path / "till")
 
 
 @pytest.fixture

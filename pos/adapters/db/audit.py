@@ -453,7 +453,8 @@ def read_head(path: Path) -> Head | None:
 
 def write_head(path: Path, head: Head) -> None:
     """Replace the head file whole (a crash leaves the old one or the new one, never half)."""
-    temporary = path.with_name(path.name + ".new")
+    # Named for this process: two processes upgrading one folder at once must not rename each other's file.
+    temporary = path.with_name(f"{path.name}.new.{os.getpid()}")
     with open(temporary, "w") as handle:
         handle.write(f"{head.seq} {head.hash}\n")
         handle.flush()

@@ -606,6 +606,13 @@ def check_storage(engine: Engine, path: Path) -> Layout:
         if "malformed" in text_ or "not a database" in text_ or "corrupt" in text_:
             raise _damaged(path, str(exc.orig)) from None
         raise StorageUnavailable(describe(exc)) from None
+    if number == SCHEMA_VERSION and revision is None:
+        # Only Alembic writes 13 there, always with its version row: without the row, the upgrade
+        # would run again over tables that are already there and fail half way through.
+        raise StorageUnavailable(
+            f"The till's database {path} has lost the record of its layout (its {VERSION_TABLE} table "
+            "is missing or empty). Nothing was changed. Restore the last backup, or call support."
+        )
     known = revision is None or _known(revision)
     if number > SCHEMA_VERSION or not known:
         said = f"layout {revision}" if revision is not None and number <= SCHEMA_VERSION else f"layout {number}"
@@ -647,8 +654,12 @@ def prove_writable(engine: Engine, layout: Layout, data_dir: Path | None = None)
                 assert driver is not None
                 driver.execute("PRAGMA foreign_keys = OFF")
                 try:
+                    # BEGIN IMMEDIATE: another process opening the same older file at once (a CLI
+                    # command beside a starting till) waits for this upgrade, then finds it done,
+                    # instead of failing "busy" when its read turns into a write.
+                    conn.execution_options(sqlite_immediate=True)
                     with conn.begin():  # the whole upgrade, every revision, or none of it
-                        migrate(conn)
+                        _upgrade(conn, engine)
                         problems = conn.exec_driver_sql("PRAGMA foreign_key_check").fetchall()
                         if problems:
                             raise StorageUnavailable(
@@ -671,6 +682,21 @@ def prove_writable(engine: Engine, layout: Layout, data_dir: Path | None = None)
             )
     except (OperationalError, DBAPIError) as exc:
         raise StorageUnavailable(describe(exc)) from None
+
+
+def _upgrade(conn, engine: Engine) -> None:
+    """migrate, with a revision that cannot run on what the file holds (its version row edited
+    back, a table already there) said as that, not as a save that may work if tried again."""
+    try:
+        migrate(conn)
+    except (OperationalError, DBAPIError) as exc:
+        if describe(exc) != describe(Exception()):
+            raise  # full, read-only, busy: storage_errors says which
+        detail = " ".join(str(exc.orig).split())[:120]
+        raise StorageUnavailable(
+            f"The till could not bring its database {engine.url.database} up to date ({detail}). Nothing was "
+            "changed. Restore the last backup, or call support."
+        ) from None
 
 
 def _write_head(head_file: Path, head) -> None:
