@@ -131,8 +131,9 @@ def plan_refund(
     step = card_step(currency) if currency else 1
     cards = [p for p in reversed(parts) if p.kind is TenderKind.CARD]
     cash = [p for p in reversed(parts) if p.kind is TenderKind.CASH]
-    # A gift card part goes back onto its card (a ledger entry), after the cards and before the cash.
-    gifts = [p for p in reversed(parts) if p.kind is TenderKind.GIFT_CARD]
+    # A gift card part goes back onto its card (a ledger entry), after the cards and before the cash; a
+    # store credit part is given as store credit again (a new code: refund_phases._issue_credit).
+    gifts = [p for p in reversed(parts) if p.kind in (TenderKind.GIFT_CARD, TenderKind.STORE_CREDIT)]
     order = cash + cards + gifts if in_cash else cards + gifts + cash
     plan, left = [], amount_minor
     for part in order:

@@ -390,6 +390,8 @@ class GiftCardRedemptionRow(SQLModel, table=True):
     amount_minor: int
     state: str  # started, debited, recorded, given_back, cancelled, refused (RedemptionState)
     tender_id: int | None = Field(default=None, foreign_key="tenders.id")
+    # The tender it books: gift_card, or store_credit for a store credit code (revision 0007).
+    kind: str = Field(default="gift_card", sa_column_kwargs={"server_default": "gift_card"})
     note: str = ""
     created_at: str
     updated_at: str
