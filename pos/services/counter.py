@@ -37,6 +37,7 @@ from .counter_events import (
     Subscriber,
     Voided,
 )
+from .exchanges import ExchangeResult, exchange
 from .outcomes import Paid, PartPaid
 from .requests import ProcessOnReader
 from .receipt_printing import Printed, Printing, PrintResult
@@ -209,6 +210,12 @@ class Counter:
     def pay_gift_card(self, code: str, asked: Money | None = None) -> ChargeResult:
         """Redeem a gift card (or store credit) as a part of the sale: `Till.pay_gift_card`, told."""
         return self._told(self._till.pay_gift_card(code, asked))
+
+    def exchange(self, receipt_id: int, lines: dict[int, int], give_back: bool = True) -> ExchangeResult:
+        """Take back lines of a receipt for the goods in the cart, in one sale (services/exchanges.py)."""
+        if self._refunds is None:
+            return ExchangeResult("This till cannot take goods back.")
+        return exchange(self, self._refunds, receipt_id, lines, give_back)
 
     def check_gift_card(self, code: str, due: Money) -> Checked:
         return self._till.check_gift_card(code, due)

@@ -95,17 +95,19 @@ class Refunds:
         reason: RefundReason = "requested_by_customer",
         in_cash: bool = False,
         to_store_credit: bool = False,
+        store_credit_minor: int = 0,
     ) -> RefundResult:
         """Refund some lines (units per line number) or an amount; never more than is left.
 
         It goes back to the tenders that paid (domain.refunds.plan_refund): card parts through
         Stripe, each exactly once, cash parts from the drawer. `in_cash`: all of it from the
         drawer, card parts included (the cashier confirmed that with the customer). `to_store_credit`:
-        all of it as one store-credit code (issued exactly once, refund_phases), none to the tenders."""
+        all of it as one store-credit code (issued exactly once, refund_phases), none to the tenders;
+        `store_credit_minor`: that much of it as the code, the rest to the tenders (an exchange)."""
         try:
             if in_cash and to_store_credit:
                 raise RefundError("Give it back in cash or as store credit, not both.")
-            if to_store_credit and self.credit is None:
+            if (to_store_credit or store_credit_minor) and self.credit is None:
                 raise RefundError("This till cannot give store credit.")
             basis = self.journal.basis(receipt_id)
             if lines is not None and amount is None:
@@ -135,6 +137,7 @@ class Refunds:
                 cash_step=self.cash_step(basis.currency),
                 currency=basis.currency,
                 to_store_credit=to_store_credit,
+                store_credit_minor=store_credit_minor,
             )
             taxes = share(tax_back, [p.amount_minor for p in plan], basis.currency) if len(plan) > 1 else [tax_back]
             pieces = []
