@@ -9,13 +9,15 @@ what the returned goods come to beyond the new goods goes back to the tenders th
 customer wants store credit, stays on the code. Reports stay right: the returned goods are refunds,
 the new goods a sale.
 
-A crash between the refund and the redemption leaves the credit on its code exactly once (the refund
-machine's recovery issues it under the same key); the refund receipt names the code, and the cashier
-redeems it on the gift card page.
+The exchange is journaled (`ExchangeJournal`) before anything is refunded, under the key its refund's
+store-credit piece is issued with. A crash anywhere between leaves the credit on its code exactly once
+(the refund machine's recovery issues it under that key) and `recover` says which: applied to the new
+sale (its redemption recorded; the sale resumes owing the rest) or kept on the code for the customer.
 """
 
 from __future__ import annotations
 
+import uuid
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
@@ -23,6 +25,7 @@ from pos.domain.money import Money
 from pos.domain.refunds import RefundError, lines_amount
 
 from .crashpoints import crash_point
+from .exchange_journal import ExchangeState
 from .outcomes import Failed, Paid, PartPaid
 from .refunds import Refunded, given_to
 
@@ -53,6 +56,8 @@ def exchange(
     if counter.cart.is_empty():
         return ExchangeResult("Ring up the new goods first, then take the old ones back in exchange.")
     due = counter.amount_due()
+    if due.minor <= 0:
+        return ExchangeResult("Nothing is due on the sale at the counter: start a new sale with the new goods.")
     basis = refunds.basis(receipt_id)
     if basis.currency != due.currency:
         return ExchangeResult(f"The receipt is in {basis.currency} and the sale in {due.currency}.")
@@ -64,8 +69,14 @@ def exchange(
     if returned <= 0:
         return ExchangeResult("Choose at least one item to take back.")
     credit = min(returned, due.minor) if give_back else returned
-    refund = refunds.refund(receipt_id, lines=chosen, store_credit_minor=credit)
+    journal = refunds.exchanges
+    key = uuid.uuid4().hex
+    if journal is not None:
+        journal.begin_exchange(key, receipt_id, Money(credit, due.currency))
+    refund = refunds.refund(receipt_id, lines=chosen, store_credit_minor=credit, credit_key=key)
     if not isinstance(refund, Refunded):
+        if journal is not None and not getattr(refund, "outcome_unknown", False):
+            journal.close_exchange(key, ExchangeState.DROPPED, note="the refund did not go through")
         return ExchangeResult(getattr(refund, "message", "The items could not be taken back."))
     code = next((r.store_credit_code for r in refund.refunds if r.store_credit_code), None)
     if code is None:
@@ -73,6 +84,11 @@ def exchange(
     crash_point("after_exchange_refunded")
     applied = Money(min(credit, due.minor), due.currency)
     paid = counter.pay_gift_card(code, applied)
+    if journal is not None:
+        if isinstance(paid, (Paid, PartPaid)):
+            journal.close_exchange(key, ExchangeState.APPLIED, counter.sale_id)
+        elif isinstance(paid, Failed) and not paid.money_may_have_moved:
+            journal.close_exchange(key, ExchangeState.KEPT, note=paid.message)
     back = [f"{r.handed_back} {given_to(r)}" for r in refund.refunds if not r.store_credit_code]
     said = f"Took back {Money(returned, due.currency)} (store credit {code}"
     said += f"; {', '.join(back)})." if back else ")."

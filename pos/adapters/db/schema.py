@@ -241,6 +241,24 @@ class UnverifiedReturnRow(SQLModel, table=True):
     updated_at: str
 
 
+class ExchangeRow(SQLModel, table=True):
+    """An exchange at the counter (services/exchanges.py), written before its returned lines are
+    refunded: its key is the refund's store-credit piece's, so after a crash recovery finds the code
+    the credit went onto and says whether it paid the new sale or stays on the code (revision 0008)."""
+
+    __tablename__ = "exchanges"
+    id: int | None = Field(default=None, primary_key=True)
+    exchange_key: str = Field(unique=True)  # the store-credit piece's refund_key
+    receipt_id: int = Field(foreign_key="receipts.id")  # the receipt whose lines came back
+    currency: str
+    credit_minor: int  # what the returned lines give as store credit
+    state: str = Field(index=True)  # started, applied, kept, dropped (services/exchanges.ExchangeState)
+    sale_id: int | None = None  # the new sale the credit paid towards
+    note: str = ""
+    created_at: str
+    updated_at: str
+
+
 class ZReportRow(SQLModel, table=True):
     """A closed business day: its number, the period it covers, and its figures as printed."""
 
