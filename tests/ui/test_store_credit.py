@@ -98,4 +98,9 @@ def test_store_credit_from_a_refund_is_spent_on_the_next_sale(qtbot, window, san
     by_tender = window.session.reports.x_report().as_json()["by_tender"]
     assert by_tender["store_credit"]["sales_minor"] == 1100 and by_tender["store_credit"]["refunds_minor"] == 1100
     assert "gift_card" not in by_tender  # not booked as a gift card
+    window.open_receipts()
+    wait_idle(qtbot)
+    listed = window.receipts_window.model
+    assert [listed.summary(row).paid_by for row in range(2)] == ["Store credit + cash", "VISA 4242 + cash"]
+    window.receipts_window.close()
     check_invariants(window.session.data_dir / "pos.sqlite3", sandbox_client(sandbox, api_key))
