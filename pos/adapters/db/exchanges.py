@@ -17,12 +17,8 @@ from pos.services.tenders.gift_card import RedemptionState
 
 from .errors import storage_errors
 from .raw import core_write, now_iso
-from .schema import ExchangeRow, GiftCardRedemptionRow, ReceiptRow, RefundRow
-
-_TABLE = ExchangeRow.__table__  # type: ignore[attr-defined]
-_REFUNDS = RefundRow.__table__  # type: ignore[attr-defined]
-_RECEIPTS = ReceiptRow.__table__  # type: ignore[attr-defined]
-_REDEMPTIONS = GiftCardRedemptionRow.__table__  # type: ignore[attr-defined]
+from .schema import exchanges as _TABLE, gift_card_redemptions as _REDEMPTIONS, receipts as _RECEIPTS
+from .schema import refunds as _REFUNDS
 
 
 class SqlExchanges:

@@ -457,6 +457,7 @@ gift_card_entries: Table = SQLModel.metadata.tables["gift_card_entries"]
 gift_card_redemptions: Table = SQLModel.metadata.tables["gift_card_redemptions"]
 gift_card_sales: Table = SQLModel.metadata.tables["gift_card_sales"]
 unverified_returns: Table = SQLModel.metadata.tables["unverified_returns"]
+exchanges: Table = SQLModel.metadata.tables["exchanges"]
 
 DB_FILE = "pos.sqlite3"
 # The till's layout is Alembic's (migrations/, version table till_schema_version). Before Alembic it
