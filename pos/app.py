@@ -22,6 +22,7 @@ from pos.adapters.db.giftcards import SqlRedemptions, TillGiftCards
 from pos.adapters.db.journal import SqlJournal
 from pos.adapters.db.receipts import ReceiptsRepo
 from pos.adapters.db.refunds import SqlRefunds
+from pos.adapters.db.exchanges import SqlExchanges
 from pos.adapters.db.returns import SqlReturns
 from pos.adapters.db.reports import ReportsRepo
 from pos.adapters.db.schema import open_engine, prepare_data_dir
@@ -251,6 +252,7 @@ class AppContext(BackOffice):
                 credit=GiftCardStoreCredit(self.gift_cards),
                 drawer=self.printing,
             ),
+            exchanges=SqlExchanges(self._engine),
         )
         self.readers = CardReaders(gateway, self.store_settings, self._test_mode)  # type: ignore[arg-type]
         if hasattr(self, "counter"):

@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field, replace
 
 from . import tax
-from .catalog import Product
+from .catalog import Product, is_gift_card_line
 from .discounts import Discount, share
 from .errors import PosError
 from .money import Money
@@ -106,8 +106,11 @@ def compute_totals(
     amounts = [product.price.minor * quantity for product, quantity in lines]
     own = [d.off(a, currency) if d else 0 for d, a in zip(discounts, amounts, strict=True)]
     after_own = [a - o for a, o in zip(amounts, own, strict=True)]
-    cart_off = cart_discount.off(sum(after_own), currency) if cart_discount else 0
-    shares = share(cart_off, after_own, currency)
+    # A cart-wide discount is spread over the goods only: a gift card line is loaded at its face value
+    # (the card holds what was paid for it), so it takes no share and is not counted in the base.
+    goods = [0 if is_gift_card_line(product) else a for (product, _q), a in zip(lines, after_own, strict=True)]
+    cart_off = cart_discount.off(sum(goods), currency) if cart_discount else 0
+    shares = share(cart_off, goods, currency)
     out = []
     by_rate: dict[int, int] = {}
     for (product, quantity), d, o, c, left in zip(lines, discounts, own, shares, after_own, strict=True):

@@ -55,6 +55,11 @@ class Product:
 GIFT_CARD_SKUS = "GIFTCARD"
 
 
+def is_gift_card_line(product: Product) -> bool:
+    """A line that sells (or reloads) a gift card: money kept at face value, not goods."""
+    return product.sku.upper().startswith(GIFT_CARD_SKUS)
+
+
 class CatalogRowError(PosError, ValueError):
     pass
 

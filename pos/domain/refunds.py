@@ -113,6 +113,7 @@ def plan_refund(
     cash_step: int = 1,
     currency: str = "",
     to_store_credit: bool = False,
+    store_credit_minor: int = 0,
 ) -> list[RefundPart]:
     """Where a refund goes back to: the tenders that paid, card parts first (the newest first, so
     the customer's money goes back the way it came, through Stripe), then cash. `in_cash` gives
@@ -123,16 +124,27 @@ def plan_refund(
     three-decimal currencies' amounts end in 0, refunds too); the odd fils come from a cash part.
 
     `to_store_credit`: all of it as one piece of store credit (one code for the customer), exact to the
-    minor unit (no cash rounding: no cash moves), whatever tenders paid."""
-    if to_store_credit:
+    minor unit (no cash rounding: no cash moves), whatever tenders paid.
+
+    `store_credit_minor`: this much of it as one piece of store credit and the rest to the tenders that
+    paid, as above (an exchange: the credit pays the new goods, what is over goes back the way it came)."""
+    if 0 < store_credit_minor < amount_minor and not to_store_credit:
+        if amount_minor > sum(p.remaining_minor for p in parts):
+            raise RefundError("That is more than what is left to refund on this receipt.")
+        rest = plan_refund(
+            parts, amount_minor - store_credit_minor, in_cash=in_cash, cash_step=cash_step, currency=currency
+        )
+        return [RefundPart(None, store_credit_minor, TenderKind.STORE_CREDIT), *rest]
+    if to_store_credit or store_credit_minor >= amount_minor > 0:
         if amount_minor > sum(p.remaining_minor for p in parts):
             raise RefundError("That is more than what is left to refund on this receipt.")
         return [RefundPart(None, amount_minor, TenderKind.STORE_CREDIT)]
     step = card_step(currency) if currency else 1
     cards = [p for p in reversed(parts) if p.kind is TenderKind.CARD]
     cash = [p for p in reversed(parts) if p.kind is TenderKind.CASH]
-    # A gift card part goes back onto its card (a ledger entry), after the cards and before the cash.
-    gifts = [p for p in reversed(parts) if p.kind is TenderKind.GIFT_CARD]
+    # A gift card part goes back onto its card (a ledger entry), after the cards and before the cash; a
+    # store credit part is given as store credit again (a new code: refund_phases._issue_credit).
+    gifts = [p for p in reversed(parts) if p.kind in (TenderKind.GIFT_CARD, TenderKind.STORE_CREDIT)]
     order = cash + cards + gifts if in_cash else cards + gifts + cash
     plan, left = [], amount_minor
     for part in order:

@@ -38,6 +38,7 @@ from .counter_events import (
     Subscriber,
     Voided,
 )
+from .exchanges import ExchangeResult, exchange
 from .outcomes import Paid, PartPaid
 from .requests import ProcessOnReader
 from .receipt_printing import Printed, Printing, PrintResult
@@ -221,6 +222,12 @@ class Counter:
         with self._payment():
             result = self._till.pay_gift_card(code, asked)
         return self._told(result)  # told once the payment has ended
+
+    def exchange(self, receipt_id: int, lines: dict[int, int], give_back: bool = True) -> ExchangeResult:
+        """Take back lines of a receipt for the goods in the cart, in one sale (services/exchanges.py)."""
+        if self._refunds is None:
+            return ExchangeResult("This till cannot take goods back.")
+        return exchange(self, self._refunds, receipt_id, lines, give_back)
 
     def check_gift_card(self, code: str, due: Money) -> Checked:
         return self._till.check_gift_card(code, due)

@@ -46,6 +46,9 @@ RETURN_POINTS = (
 STORE_CREDIT_POINTS = (
     "after_store_credit_issued",  # the credit issued (its code written) for a refund piece; the piece not numbered yet
 )
+EXCHANGE_POINTS = (
+    "after_exchange_refunded",  # an exchange's returned lines refunded (the credit on its code); not redeemed yet
+)
 REFUND_DRAWER_POINTS = (
     "after_refund_drawer_opened",  # the drawer opened (and its opening recorded) for a cash piece; not done yet
 )

@@ -63,14 +63,22 @@ class ReceiptSummary:
     status: str
     refunded: Money
     cash: Money | None = None  # the part paid in cash, if any
+    # The other kinds that paid it (gift card, store credit), read from its tenders: the receipt row
+    # stores only the card and cash parts.
+    others: tuple[TenderKind, ...] = ()
 
     @property
     def paid_by(self) -> str:
-        """How it was paid, as the history list shows it: "VISA 4242", "Cash", "VISA 4242 + cash"."""
+        """How it was paid, as the history list shows it: "VISA 4242", "Cash", "VISA 4242 + cash",
+        "Gift card", "Store credit + cash"."""
         card = f"{(self.card_brand or '').upper()} {self.card_last4 or ''}".strip()
+        words = [kind.words.lower() for kind in self.others]
         if self.cash and self.cash.minor:
-            return f"{card} + cash" if card else "Cash"
-        return card
+            words.append("cash")
+        if card:
+            return " + ".join([card, *words])
+        text = " + ".join(words)
+        return text[:1].upper() + text[1:]
 
 
 @dataclass(frozen=True)

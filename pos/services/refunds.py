@@ -20,6 +20,7 @@ from pos.domain.refunds import RefundError, RefundReceipt, amount_tax, lines_amo
 from pos.domain.tender import TenderKind
 
 from .crashpoints import crash_point
+from .exchange_journal import ExchangeJournal, recover as recover_exchanges
 from .gateway import PaymentGateway
 from .phases import settle
 from .refund_journal import RefundBasis, RefundJournal, RefundRecord
@@ -68,6 +69,7 @@ class Refunds:
         credit: StoreCreditLedger | None = None,
         gift_cards: GiftCardRefunds | None = None,
         returns: Returns | None = None,
+        exchanges: ExchangeJournal | None = None,
     ):
         self.journal = journal
         self.gateway = gateway
@@ -78,6 +80,8 @@ class Refunds:
         self.gift_cards = gift_cards  # where a gift card part goes back (services/tenders/gift_card.py)
         # Returns without a receipt (services/returns.py): settled and recovered with the refunds.
         self.returns = returns
+        # Exchanges at the counter (services/exchanges.py): told after a crash, once their refunds are settled.
+        self.exchanges = exchanges
 
     def cash_step(self, currency: str) -> int:
         """The store's cash rounding in minor units of `currency` (1: none), as cash is taken."""
@@ -96,18 +100,22 @@ class Refunds:
         in_cash: bool = False,
         to_store_credit: bool = False,
         written_off: frozenset[int] = frozenset(),
+        store_credit_minor: int = 0,
+        credit_key: str | None = None,
     ) -> RefundResult:
         """Refund some lines (units per line number) or an amount; never more than is left.
 
         It goes back to the tenders that paid (domain.refunds.plan_refund): card parts through
         Stripe, each exactly once, cash parts from the drawer. `in_cash`: all of it from the
         drawer, card parts included (the cashier confirmed that with the customer). `to_store_credit`:
-        all of it as one store-credit code (issued exactly once, refund_phases), none to the tenders.
+        all of it as one store-credit code (issued exactly once, refund_phases), none to the tenders;
+        `store_credit_minor`: that much of it as the code, the rest to the tenders (an exchange);
+        `credit_key`: the store-credit piece's key (the exchange's, so its recovery finds the code).
         `written_off`: the line numbers whose returned items do not go back to stock (the rest do)."""
         try:
             if in_cash and to_store_credit:
                 raise RefundError("Give it back in cash or as store credit, not both.")
-            if to_store_credit and self.credit is None:
+            if (to_store_credit or store_credit_minor) and self.credit is None:
                 raise RefundError("This till cannot give store credit.")
             basis = self.journal.basis(receipt_id)
             if lines is not None and amount is None:
@@ -137,6 +145,7 @@ class Refunds:
                 cash_step=self.cash_step(basis.currency),
                 currency=basis.currency,
                 to_store_credit=to_store_credit,
+                store_credit_minor=store_credit_minor,
             )
             taxes = share(tax_back, [p.amount_minor for p in plan], basis.currency) if len(plan) > 1 else [tax_back]
             pieces = []
@@ -147,7 +156,7 @@ class Refunds:
                     else "",
                     Money(part.amount_minor, basis.currency),
                     reason,
-                    uuid.uuid4().hex,
+                    credit_key if credit_key and part.given_as is TenderKind.STORE_CREDIT else uuid.uuid4().hex,
                     basis.receipt_no,
                     basis.till_id,
                 )
@@ -281,6 +290,8 @@ class Refunds:
                 )
         if self.returns is not None:
             messages += self.returns.recover()
+        if self.exchanges is not None:
+            messages += recover_exchanges(self.exchanges)
         return messages
 
     def unsettled(self) -> bool:

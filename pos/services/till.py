@@ -12,7 +12,7 @@ from typing import Callable, Protocol
 
 from pos.domain.cart import Cart, CartError
 from pos.domain.cash import CashError, rounding_step
-from pos.domain.catalog import Product
+from pos.domain.catalog import Product, is_gift_card_line
 from pos.domain.money import Money
 from pos.domain.receipt import Receipt
 from pos.domain.tender import Tender
@@ -170,6 +170,13 @@ class Till:
 
     def pay_gift_card(self, code: str, asked: Money | None = None) -> ChargeResult:
         """A gift card (code typed or scanned) for the smaller of its balance and what is due, or `asked`."""
+        if any(is_gift_card_line(line.product) for line in self.cart.lines):
+            # A card bought with a card (or with store credit) would turn one into the other, or credit into
+            # money the customer walks off with on a new card: the card lines are paid in cash or by card.
+            return Failed(
+                "A gift card cannot be bought with a gift card or store credit: take cash or a card for it. "
+                "Nothing was taken from the card."
+            )
         return self._tender(lambda sale_id: self.checkout.redeem_gift_card(sale_id, code, asked))
 
     def pay_card(

@@ -121,8 +121,19 @@ class BackOfficeMenus(WindowParts):
         from .receipts_window import ReceiptsWindow
 
         self.receipts_window = ReceiptsWindow(self.session, self)
+        self.receipts_window.exchanged.connect(self._exchanged)
         self.keep_granted(self.receipts_window)
         self.receipts_window.open()
+
+    def _exchanged(self, result) -> None:
+        """An exchange went through the counter (services/exchanges.py): a sale the credit paid in full
+        is done (its receipt printed on the counter's Paid event), else the cashier presses Pay for the rest."""
+        from pos.services.outcomes import Paid
+
+        if isinstance(result.paid, Paid):
+            self.counter.new_sale()
+            self.refresh_mode()
+        self.say(result.message, error=not result.ok)
 
     def open_reports(self) -> None:
 

@@ -133,6 +133,7 @@ class ReceiptListModel(QAbstractTableModel):
 
 class ReceiptsWindow(QDialog):
     refunded = Signal()
+    exchanged = Signal(object)  # an exchange's result (services/exchanges.ExchangeResult): the counter's sale
 
     def __init__(self, context: Session, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -195,10 +196,19 @@ class ReceiptsWindow(QDialog):
         self.reprint_button = named(QPushButton("Reprint…"), "reprintButton")
         self.pdf_button = named(QPushButton("Export PDF…"), "exportPdfButton")
         self.refund_button = named(QPushButton("Refund…"), "refundButton")
+        # Lines of this receipt taken back for the goods in the cart, in one sale (services/exchanges.py).
+        self.exchange_button = named(QPushButton("Exchange…"), "exchangeButton")
         # Goods back with no receipt to find: a manager approves, cash or store credit only.
         self.return_button = named(QPushButton("Return without a receipt…"), "returnWithoutReceiptButton")
         actions = QHBoxLayout()
-        for w in (self.paper, self.reprint_button, self.pdf_button, self.refund_button, self.return_button):
+        for w in (
+            self.paper,
+            self.reprint_button,
+            self.pdf_button,
+            self.refund_button,
+            self.exchange_button,
+            self.return_button,
+        ):
             actions.addWidget(w)
         right = QWidget()
         right_layout = QVBoxLayout(right)
@@ -221,7 +231,8 @@ class ReceiptsWindow(QDialog):
         self.table.selectionModel().currentRowChanged.connect(lambda cur, _prev: self.show_receipt(cur.row()))
         self.reprint_button.clicked.connect(self.reprint)
         self.pdf_button.clicked.connect(self._ask_pdf_path)
-        self.refund_button.clicked.connect(self.open_refund)
+        self.refund_button.clicked.connect(lambda: self.open_refund())
+        self.exchange_button.clicked.connect(lambda: self.open_refund(exchange=True))
         self.return_button.clicked.connect(self.open_return)
         self._kind_changed()
         self.run_search()
@@ -295,7 +306,7 @@ class ReceiptsWindow(QDialog):
             self.table.selectRow(0)
 
     def _enable_actions(self, on: bool) -> None:
-        for w in (self.reprint_button, self.pdf_button, self.refund_button):
+        for w in (self.reprint_button, self.pdf_button, self.refund_button, self.exchange_button):
             w.setEnabled(on)
 
     def show_receipt(self, row: int) -> None:
@@ -308,7 +319,9 @@ class ReceiptsWindow(QDialog):
         self.current_id = summary.id
         self.detail.setPlainText(self.receipt_text(copy=False))
         self._enable_actions(True)
-        self.refund_button.setEnabled(self.model.summary(row).status != "refunded" and not self.context.read_only)
+        refundable = self.model.summary(row).status != "refunded" and not self.context.read_only
+        self.refund_button.setEnabled(refundable)
+        self.exchange_button.setEnabled(refundable)
 
     @property
     def selected(self) -> int:
@@ -370,7 +383,9 @@ class ReceiptsWindow(QDialog):
             lambda _p: shop.receipt_from(summary.till_id, summary.receipt_no), on_success=brought, on_failure=failed
         )
 
-    def open_refund(self) -> None:
+    def open_refund(self, exchange: bool = False) -> None:
+        """The refund dialog for the receipt shown; `exchange`: in exchange mode (lines taken back for the
+        goods in the cart, one sale)."""
         from .refund_dialog import RefundDialog
 
         from pos.domain.staff import Permission
@@ -389,13 +404,13 @@ class ReceiptsWindow(QDialog):
             def refreshed(_id) -> None:
                 self._refreshed_from_shop = receipt_id
                 self.detail.setPlainText(self.receipt_text(copy=False))
-                self.open_refund()
+                self.open_refund(exchange)
 
             def away(exc: BaseException) -> None:
                 if own:  # this till's own receipt: refund with what this till knows (Stripe caps a card)
                     self._refreshed_from_shop = receipt_id
                     self.message.setText(f"{exc} Refunds given at other tills may not show here.")
-                    self.open_refund()
+                    self.open_refund(exchange)
                 else:
                     self.message.setText(f"{exc} Another till's receipt can be refunded only while it can be reached.")
 
@@ -407,8 +422,9 @@ class ReceiptsWindow(QDialog):
         self._refreshed_from_shop = None
 
         def refund(_approved_by: str) -> None:
-            self.refund_dialog = RefundDialog(self.context, receipt_id, self)
+            self.refund_dialog = RefundDialog(self.context, receipt_id, self, exchange=exchange)
             self.refund_dialog.done_refund.connect(self._after_refund)
+            self.refund_dialog.exchanged.connect(self.exchanged.emit)
             self.refund_dialog.open()
 
         # A cashier's refund needs a manager's PIN first (recorded with both names).

@@ -42,11 +42,17 @@ REASONS = (("requested_by_customer", "Customer asked"), ("duplicate", "Charged t
 
 class RefundDialog(QDialog):
     done_refund = Signal()
+    exchanged = Signal(object)  # exchange mode: the counter's ExchangeResult, after the lines went back
 
-    def __init__(self, context: Session, receipt_id: int, parent: QWidget | None = None) -> None:
+    def __init__(
+        self, context: Session, receipt_id: int, parent: QWidget | None = None, exchange: bool = False
+    ) -> None:
         super().__init__(parent)
         self.setObjectName("refundDialog")
-        self.setWindowTitle("Refund")
+        self.setWindowTitle("Exchange" if exchange else "Refund")
+        # Exchange mode: the lines chosen are taken back for the goods in the cart, in one sale (the
+        # counter's exchange, services/exchanges.py); no amount, no cash or store credit choice.
+        self.exchange = exchange
         self.resize(620, 560)
         self.context = context
         self.receipt_id = receipt_id
@@ -101,7 +107,14 @@ class RefundDialog(QDialog):
         self.result_view = named(QPlainTextEdit(), "refundReceiptView")
         self.result_view.setReadOnly(True)
         self.result_view.setVisible(False)
-        self.confirm = named(QPushButton("Refund"), "confirmRefundButton")
+        self.give_back = named(
+            QCheckBox("Give what the returned goods come to beyond the new ones back to the tenders that paid"),
+            "exchangeGiveBack",
+        )
+        self.give_back.setToolTip("Unticked, it stays on the store credit code.")
+        self.give_back.setChecked(True)
+        self.give_back.setVisible(exchange)
+        self.confirm = named(QPushButton("Exchange" if exchange else "Refund"), "confirmRefundButton")
         self.confirm.setMinimumHeight(44)
         # Cash a refund still owes (it stopped, or the drawer did not open, before it was handed over).
         self.hand_over = named(QPushButton(""), "handOverCashButton")
@@ -119,6 +132,7 @@ class RefundDialog(QDialog):
         layout.addWidget(QLabel(f"Paid by: {self._paid_by()}"))
         layout.addWidget(self.in_cash)
         layout.addWidget(self.to_store_credit)
+        layout.addWidget(self.give_back)
         layout.addWidget(self.preview)
         layout.addWidget(self.message)
         layout.addWidget(self.result_view, 1)
@@ -134,6 +148,9 @@ class RefundDialog(QDialog):
         self.in_cash.toggled.connect(lambda on: self._only(self.in_cash, on))
         self.to_store_credit.toggled.connect(lambda on: self._only(self.to_store_credit, on))
         self.confirm.clicked.connect(self.submit)
+        self.give_back.toggled.connect(self._update_preview)
+        for widget in (self.by_amount, self.amount, self.in_cash, self.to_store_credit):
+            widget.setVisible(not exchange)
         self.hand_over.clicked.connect(self.hand_over_cash)
         self._mode_changed()
 
@@ -198,6 +215,12 @@ class RefundDialog(QDialog):
         try:
             currency = self.basis.currency
             step = self.context.refunds.cash_step(currency)
+            if self.exchange:  # what the exchange would do (services/exchanges.py): the credit pays the cart
+                new = self.context.counter.amount_due().minor
+                credit = min(minor, new) if self.give_back.isChecked() else minor
+                return plan_refund(
+                    list(self.basis.parts), minor, cash_step=step, currency=currency, store_credit_minor=credit
+                )
             return plan_refund(
                 list(self.basis.parts),
                 minor,
@@ -228,10 +251,14 @@ class RefundDialog(QDialog):
             f"{Money(p.cash_minor or p.amount_minor, self.basis.currency).format(self.locale_name)} {where(p)}"
             for p in plan
         )
-        self.preview.setText(f"Refund {total.format(self.locale_name)}: {pieces}")
+        verb = "Take back" if self.exchange else "Refund"
+        self.preview.setText(f"{verb} {total.format(self.locale_name)}: {pieces}")
 
     def submit(self) -> None:
         if self._busy:
+            return
+        if self.exchange:
+            self._submit_exchange()
             return
         refunds, receipt_id, reason = self.context.refunds, self.receipt_id, self.reason.currentData()
         in_cash, credit = self.in_cash.isChecked(), self.to_store_credit.isChecked()
@@ -264,6 +291,31 @@ class RefundDialog(QDialog):
         self.confirm.setEnabled(False)
         self.message.setText("Refunding…")
         run_in_background(work, on_success=self._finished, on_failure=self._crashed)
+
+    def _submit_exchange(self) -> None:
+        lines = self.chosen_lines()
+        if not lines:
+            self.message.setText("Choose at least one item to take back.")
+            return
+        counter, receipt_id, give_back = self.context.counter, self.receipt_id, self.give_back.isChecked()
+        self._busy = True
+        self.confirm.setEnabled(False)
+        self.message.setText("Taking the items back…")
+        run_in_background(
+            lambda _p: counter.exchange(receipt_id, lines, give_back),
+            on_success=self._exchanged,
+            on_failure=self._crashed,
+        )
+
+    def _exchanged(self, result) -> None:
+        if result.refund is None:  # nothing taken back: choose again
+            self._busy = False
+            self.confirm.setEnabled(True)
+            self.message.setText(result.message)
+            return
+        self._finished(result.refund)
+        self.message.setText(result.message)
+        self.exchanged.emit(result)
 
     @property
     def busy(self) -> bool:

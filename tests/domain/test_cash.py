@@ -83,3 +83,14 @@ def test_a_cash_refund_piece_is_rounded_as_cash_taken_and_the_last_gives_back_th
     assert (for_card.cash_for_card, for_card.cash_minor) == (True, 455)
     (to_card,) = plan_refund([card], 453, cash_step=5, currency="SGD")
     assert (to_card.rounding_minor, to_card.cash_minor) == (0, 0)  # a card is refunded to the minor unit
+
+
+def test_a_part_paid_with_store_credit_is_given_back_as_store_credit_after_the_card():
+    """A receipt part paid with a store credit code (issue 24 item 4) can be refunded: before, the plan
+    skipped it ("more than what is left"); it is given as store credit again, after the card parts."""
+    parts = [PaidPart(1, TenderKind.STORE_CREDIT, 1100, 0), PaidPart(2, TenderKind.CARD, 720, 0, "visa", "4242")]
+    plan = plan_refund(parts, 1820)
+    assert [(p.tender_id, p.amount_minor, p.given_as) for p in plan] == [
+        (2, 720, TenderKind.CARD),
+        (1, 1100, TenderKind.STORE_CREDIT),
+    ]

@@ -92,3 +92,19 @@ def test_a_discount_that_cannot_be_given_says_why(kind, value, reason, words):
     with pytest.raises(DiscountError) as caught:
         Discount(kind, value, reason)
     assert words in str(caught.value)
+
+
+def test_a_cart_discount_is_not_spread_onto_a_gift_card_line():
+    """A gift card is loaded at face value (issue 24): 10% off the cart comes off the goods only, so the
+    card line keeps its full SGD 50.00 and the customer is not handed SGD 5.00 of card for free."""
+    from pos.domain.giftcards import card_line
+
+    cart = Cart("SGD", tax_inclusive=True)
+    cart.add(Product("T-1", "Teapot", "Tea", Money(2000, "SGD"), 900))
+    cart.add(card_line(Money(5000, "SGD"), "ABCDEFGHJKMNPQRS"))
+    cart.discount_cart(Discount(DiscountKind.PERCENT, 1000, "loyal customer"))
+    totals = cart.totals()
+    teapot, card = totals.lines
+    assert card.gross == Money(5000, "SGD") and card.cart_share is None
+    assert teapot.gross == Money(1800, "SGD") and totals.cart_discount == Money(200, "SGD")
+    assert totals.total == Money(6800, "SGD")

@@ -52,6 +52,17 @@ def test_part_by_gift_card_and_the_rest_by_card(context):
     assert context.audit.verify() is None
 
 
+def test_a_gift_card_is_not_bought_with_a_gift_card_or_store_credit(context):
+    """Issue 24: a card line in the cart refuses a gift card (and a store credit code) as tender, before
+    any lookup: nothing debited, nothing journaled; cash still buys it."""
+    card = context.gift_cards.issue(sgd(10000), "sold-1")
+    context.till.sell_gift_card(sgd(2500))
+    refused = context.till.pay_gift_card(card.code)
+    assert isinstance(refused, Failed) and refused.message.startswith("A gift card cannot be bought with a gift card")
+    assert context.gift_cards.balance(card.code).balance == sgd(10000)
+    assert isinstance(context.till.pay_cash(sgd(2500)), Paid)
+
+
 def test_a_card_holding_more_pays_the_whole_sale_and_keeps_the_rest(context):
     card = context.gift_cards.issue(sgd(10000), "sold-1")
     ring_up(context)

@@ -6,6 +6,8 @@
 cash piece). `cash`: the sale is paid in cash and 4.50 of it refunded in cash. `credit`: the sale
 is paid by card and 4.50 of it given as store credit (printed: the code, on a line `credit CODE`).
 `return`: no sale; SGD 4.50 taken back without a receipt, as store credit (no cashiers: no approval).
+`exchange`: the sale is paid by card, then one of its teas is exchanged for a new one at the counter
+(services/exchanges.py: the tea's SGD 4.50 as store credit, redeemed on the new sale).
 
 POS_CRASH_AT names a refund recovery point to die at (SIGKILL). The key comes
 from POS_STRIPE_API_KEY.
@@ -42,7 +44,11 @@ def main() -> int:
         receipt = context.till.pay("pm_card_visa").receipt
     print(f"paid {receipt.receipt_no}", flush=True)
     receipt_id = context.receipts.receipt_id_for(receipt.receipt_no, receipt.till_id)
-    if credit:
+    if sys.argv[3:] == ["exchange"]:
+        context.counter.new_sale()
+        context.counter.add(product)
+        print(context.counter.exchange(receipt_id, {1: 1}).message, flush=True)
+    elif credit:
         given = context.refunds.refund(receipt_id, amount=Money(450, "SGD"), to_store_credit=True)
         print(f"credit {getattr(getattr(given, 'refund', None), 'store_credit_code', None)}", flush=True)
     elif split or cash:

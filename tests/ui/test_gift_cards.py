@@ -80,6 +80,10 @@ def test_pay_part_by_gift_card_and_the_rest_by_card_after_checking_its_balance(q
     dialog.new_sale_button.click()
     wait_idle(qtbot)
     assert window.context.gift_cards.balance(card.code).balance == Money(0, "SGD")
+    window.open_receipts()
+    wait_idle(qtbot)
+    assert window.receipts_window.model.summary(0).paid_by == "VISA 4242 + gift card"  # every kind listed
+    window.receipts_window.close()
     check_invariants(window.context.data_dir / "pos.sqlite3", sandbox_client(sandbox, api_key))
 
 

@@ -227,7 +227,9 @@ class SqlRedemptions:
             )
             return self._row(conn, redemption_id)
 
-    def begin_redemption(self, sale_id: int, code: str, shop: bool, amount: Money, key: str) -> Redemption:
+    def begin_redemption(
+        self, sale_id: int, code: str, shop: bool, amount: Money, key: str, kind: TenderKind = TenderKind.GIFT_CARD
+    ) -> Redemption:
         stamp = now_iso()
         with storage_errors(), self._writer.begin() as conn:
             order = conn.execute(select(SALES).where(SALES.c.id == sale_id)).one()
@@ -244,6 +246,7 @@ class SqlRedemptions:
                     sale_id=sale_id,
                     redemption_key=key,
                     code=code,
+                    kind=kind.value,
                     shop=shop,
                     currency=amount.currency,
                     amount_minor=amount.minor,
@@ -271,7 +274,7 @@ class SqlRedemptions:
             assert driver is not None
             driver.row_factory = sqlite3.Row  # the journal reads rows by column name
             tender_id, result = self._journal.add_part(
-                driver, record.sale_id, TenderKind.GIFT_CARD, record.amount, record.code[-4:]
+                driver, record.sale_id, record.kind, record.amount, record.code[-4:]
             )
             conn.execute(
                 REDEMPTIONS.update()
@@ -291,7 +294,7 @@ class SqlRedemptions:
         receipt = self._journal.receipt_for_sale(record.sale_id)
         if receipt is not None:
             return Paid(receipt)
-        tender = next((t for t in self._journal.tenders(record.sale_id) if t.kind is TenderKind.GIFT_CARD), None)
+        tender = next((t for t in self._journal.tenders(record.sale_id) if t.kind is record.kind), None)
         if tender is None:
             raise JournalIntegrityError(f"gift card redemption {record.id} has no paid tender")
         return PartPaid(tender, self._journal.due(record.sale_id))
@@ -371,6 +374,7 @@ def _redemption(row: Any) -> Redemption:
         Money(row.amount_minor, row.currency),
         RedemptionState(row.state),
         row.note,
+        TenderKind(row.kind),
     )
 
 

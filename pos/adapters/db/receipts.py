@@ -127,6 +127,13 @@ def _money(row, column: str, currency: str) -> Money | None:
     return Money(value, currency) if value else None
 
 
+# The kinds other than card and cash that paid a receipt (the row stores only those two), for its summary.
+OTHER_KINDS = (
+    "(SELECT group_concat(kind) FROM (SELECT DISTINCT t.kind FROM tenders t WHERE t.sale_id = receipts.sale_id"
+    " AND t.kind NOT IN ('cash', 'card') ORDER BY t.kind)) AS other_kinds"
+)
+
+
 def receipt_summary(row) -> ReceiptSummary:
     """A receipts row (this till's, or the shop database's with the same columns) as the list shows it."""
     cur = row["currency"]
@@ -142,6 +149,10 @@ def receipt_summary(row) -> ReceiptSummary:
         status=row["status"],
         refunded=Money(row["refunded_minor"], cur),
         cash=Money(row["cash_minor"], cur),
+        # Listed from the shop database: its rows carry no tenders' kinds (card and cash only, as before).
+        others=tuple(TenderKind(k) for k in (row["other_kinds"] or "").split(",") if k)
+        if "other_kinds" in row.keys()
+        else (),
     )
 
 
@@ -172,7 +183,7 @@ class ReceiptsRepo:
                     where.append("id < ?")
                     args.append(before_id)
             sql = (
-                "SELECT * FROM receipts"
+                f"SELECT *, {OTHER_KINDS} FROM receipts"
                 + (" WHERE " + " AND ".join(where) if where else "")
                 + (" ORDER BY created_at DESC, id DESC" if by_time else " ORDER BY id DESC")
                 + " LIMIT ?"

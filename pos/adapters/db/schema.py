@@ -248,6 +248,24 @@ class UnverifiedReturnRow(SQLModel, table=True):
     updated_at: str
 
 
+class ExchangeRow(SQLModel, table=True):
+    """An exchange at the counter (services/exchanges.py), written before its returned lines are
+    refunded: its key is the refund's store-credit piece's, so after a crash recovery finds the code
+    the credit went onto and says whether it paid the new sale or stays on the code (revision 0008)."""
+
+    __tablename__ = "exchanges"
+    id: int | None = Field(default=None, primary_key=True)
+    exchange_key: str = Field(unique=True)  # the store-credit piece's refund_key
+    receipt_id: int = Field(foreign_key="receipts.id")  # the receipt whose lines came back
+    currency: str
+    credit_minor: int  # what the returned lines give as store credit
+    state: str = Field(index=True)  # started, applied, kept, dropped (services/exchanges.ExchangeState)
+    sale_id: int | None = None  # the new sale the credit paid towards
+    note: str = ""
+    created_at: str
+    updated_at: str
+
+
 class ZReportRow(SQLModel, table=True):
     """A closed business day: its number, the period it covers, and its figures as printed."""
 
@@ -397,6 +415,8 @@ class GiftCardRedemptionRow(SQLModel, table=True):
     amount_minor: int
     state: str  # started, debited, recorded, given_back, cancelled, refused (RedemptionState)
     tender_id: int | None = Field(default=None, foreign_key="tenders.id")
+    # The tender it books: gift_card, or store_credit for a store credit code (revision 0007).
+    kind: str = Field(default="gift_card", sa_column_kwargs={"server_default": "gift_card"})
     note: str = ""
     created_at: str
     updated_at: str
@@ -499,6 +519,7 @@ unverified_returns: Table = SQLModel.metadata.tables["unverified_returns"]
 stock_items: Table = SQLModel.metadata.tables["stock_items"]
 stock_movements: Table = SQLModel.metadata.tables["stock_movements"]
 stock_levels: Table = SQLModel.metadata.tables["stock_levels"]
+exchanges: Table = SQLModel.metadata.tables["exchanges"]
 
 DB_FILE = "pos.sqlite3"
 # The till's layout is Alembic's (migrations/, version table till_schema_version). Before Alembic it

@@ -59,6 +59,11 @@ GIFT_CARD = register(
 NOT_TAKEN = "Nothing was taken from the card."
 
 
+def tender_kind(purpose: Purpose) -> TenderKind:
+    """The tender a card of the ledger pays as: one redemption path, the kind follows the card's purpose."""
+    return TenderKind.STORE_CREDIT if purpose is Purpose.STORE_CREDIT else TenderKind.GIFT_CARD
+
+
 class RedemptionState(StrEnum):
     STARTED = "started"  # journaled; the ledger may or may not have debited (its key says)
     DEBITED = "debited"  # the ledger took it; the tender not written yet
@@ -82,6 +87,9 @@ class Redemption:
     amount: Money
     state: RedemptionState
     note: str = ""
+    # The tender it books: a gift card's code pays as `gift_card`, a store credit code (the same ledger,
+    # purpose store_credit) as `store_credit`, so reports and refunds tell them apart.
+    kind: TenderKind = TenderKind.GIFT_CARD
 
 
 @dataclass(frozen=True)
@@ -99,7 +107,9 @@ class OwedCard:
 class RedemptionJournal(Protocol):
     """The till's journal of gift card parts; each method that changes a state commits one recovery point."""
 
-    def begin_redemption(self, sale_id: int, code: str, shop: bool, amount: Money, key: str) -> Redemption: ...
+    def begin_redemption(
+        self, sale_id: int, code: str, shop: bool, amount: Money, key: str, kind: TenderKind = ...
+    ) -> Redemption: ...
     def record_debit(self, redemption_id: int) -> Redemption: ...
     def close_redemption(self, redemption_id: int, state: RedemptionState, note: str) -> Redemption: ...
     def finish_redemption(self, redemption_id: int) -> Paid | PartPaid: ...
@@ -229,7 +239,8 @@ class GiftCardPayments:
             except ValueError as exc:
                 return Failed(f"{exc} {NOT_TAKEN}")
             key = redemption_key(uuid.uuid4().hex)
-            record = self.journal.begin_redemption(sale_id, found.card.code, found.ledger.shop, amount, key)
+            kind = tender_kind(found.card.purpose)
+            record = self.journal.begin_redemption(sale_id, found.card.code, found.ledger.shop, amount, key, kind)
             crash_point("after_redemption_recorded")
             return self._settle(record, Goal.CHARGE)
         except SaleChanged as exc:

@@ -1,5 +1,7 @@
-"""Store credit: spent from a credit code's (or a customer's) balance, refunded back to it.
-Registered here for its reports and exports; taking it is issue 24 item 4."""
+"""Store credit: a code of the gift-card ledger with purpose store_credit (issued by a refund or a return,
+services/store_credit.py), spent at the counter through the gift card's redemption phases
+(tenders/gift_card.py: one code path, the tender's kind follows the card's purpose) on the gift card
+page of the payment dialog. A refund of a part it paid is given as store credit again."""
 
 from pos.domain.tender import TenderKind
 
@@ -11,6 +13,5 @@ STORE_CREDIT = register(
         refund=RefundRoute.BALANCE,
         outside=True,
         stored_as=TenderKind.STORE_CREDIT,
-        takes_payments=False,
     )
 )

@@ -21,7 +21,8 @@ if TYPE_CHECKING:
 
 @page
 class GiftCardPage(TenderPage):
-    kinds = (TenderKind.GIFT_CARD,)
+    # A store credit code is a card of the same ledger: typed here, booked as store credit by the service.
+    kinds = (TenderKind.GIFT_CARD, TenderKind.STORE_CREDIT)
     position = 2
     button_name = "giftCardTenderButton"
 
@@ -41,7 +42,7 @@ class GiftCardPage(TenderPage):
         row.addWidget(self.check)
         layout = QVBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
-        layout.addWidget(QLabel("Gift card code:"))
+        layout.addWidget(QLabel("Gift card or store credit code:"))
         layout.addLayout(row)
         layout.addWidget(QLabel("Amount (leave empty for all the card can pay):"))
         layout.addWidget(self.amount)
