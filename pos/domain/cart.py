@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field, replace
 
 from . import tax
-from .catalog import Product
+from .catalog import GIFT_CARD_SKUS, Product
 from .discounts import Discount, share
 from .errors import PosError
 from .money import Money
@@ -102,12 +102,21 @@ def compute_totals(
 ) -> Totals:
     """Per line: the price amount, less the line's discount and its share of the cart's, then the
     tax on what is left, rounded half up (tax.py)."""
-    discounts = line_discounts or [None] * len(lines)
+    # A gift card line takes no discount, its own or a share of the cart's: the card holds its face
+    # value, so a discount on it would be money given away (found by the model-based test).
+    discounts = [
+        None if product.sku.startswith(GIFT_CARD_SKUS) else d
+        for (product, _q), d in zip(lines, line_discounts or [None] * len(lines), strict=True)
+    ]
     amounts = [product.price.minor * quantity for product, quantity in lines]
     own = [d.off(a, currency) if d else 0 for d, a in zip(discounts, amounts, strict=True)]
     after_own = [a - o for a, o in zip(amounts, own, strict=True)]
-    cart_off = cart_discount.off(sum(after_own), currency) if cart_discount else 0
-    shares = share(cart_off, after_own, currency)
+    discountable = [
+        0 if product.sku.startswith(GIFT_CARD_SKUS) else left
+        for (product, _q), left in zip(lines, after_own, strict=True)
+    ]
+    cart_off = cart_discount.off(sum(discountable), currency) if cart_discount else 0
+    shares = share(cart_off, discountable, currency)
     out = []
     by_rate: dict[int, int] = {}
     for (product, quantity), d, o, c, left in zip(lines, discounts, own, shares, after_own, strict=True):
@@ -230,7 +239,10 @@ class Cart:
     def discount_share_bp(self) -> int:
         """Everything taken off as a share of the price before discounts, in basis points."""
         totals = self.totals()
-        before = sum(line.unit_price.minor * line.quantity for line in totals.lines)
+        # Over the lines a discount can touch: a gift card line (never discounted) would dilute it.
+        before = sum(
+            line.unit_price.minor * line.quantity for line in totals.lines if not line.sku.startswith(GIFT_CARD_SKUS)
+        )
         return (totals.discount.minor * 10000) // before if before else 0
 
     def totals(self) -> Totals:
