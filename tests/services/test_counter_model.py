@@ -125,9 +125,10 @@ class CounterMachine(RuleBasedStateMachine):
         self.log: list[str] = []  # what happened, for the failure report
 
     # -- set-up and tear-down -------------------------------------------------------------
-    @initialize(product=st.one_of(st.none(), st.integers(0, 3)))
-    def open_first_till(self, product=None):
-        """T1, its catalog, and often something in its cart already, so more of a run's steps pay."""
+    @initialize(product=st.one_of(st.none(), st.integers(0, 3)), gift=st.one_of(st.none(), GIFT_AMOUNTS))
+    def open_first_till(self, product=None, gift=None):
+        """T1, its catalog, and often something in its cart already, so more of a run's steps pay; often
+        a gift card sold first (paid in cash), so more of a run's steps can redeem one."""
         self.sandbox.faults.clear()
         self._arm_seams()
         self.tills.append(self._open_till("T1"))
@@ -136,6 +137,9 @@ class CounterMachine(RuleBasedStateMachine):
             self.products.append(
                 catalog.save(Product(sku=sku, name=sku.title(), category="Test", price=sgd(price), tax_rate_bp=900))
             )
+        if gift is not None:
+            self.sell_gift_card(0, gift, False)
+            self.cash(0, None, 0, None)
         if product is not None:
             self.scan(0, product, 1)
 
@@ -905,3 +909,71 @@ def test_finding_a_discount_never_loads_a_gift_card_beyond_its_price(model_machi
         ("discount", {"which": 0, "percent": 5}),
         ("cash", {"which": 0, "share": None, "extra": 0, **NO_CRASH}),
     )
+
+
+# -- gift cards and store credit through the machine's own steps (issue 24) -------------------------
+# The random walk reaches these too; spelled out here so the bounded run always covers each.
+GIFT_CARD_CRASHES = crashpoints.GIFT_CARD_POINTS
+
+
+def gift_walk(machine, *steps: tuple[str, dict], gift: int = 2000) -> CounterMachine:
+    """`walk` from a till that has sold one gift card (paid in cash): the card is the model's first."""
+    state = machine()
+    try:
+        state.open_first_till(gift=gift)
+        state.money_holds()
+        for name, arguments in steps:
+            getattr(state, name)(**arguments)
+            state.money_holds()
+    finally:
+        state.teardown()
+    return state
+
+
+@pytest.mark.parametrize("crash", [None, *GIFT_CARD_CRASHES])
+def test_a_sale_paid_by_gift_card_cash_and_card_then_refunded_and_voided(model_machine, crash):
+    """A cake paid part by gift card (killed at each of the redemption's recovery points: debited once
+    or not at all, the sale resumes owing the rest), part in cash, the rest by card; refunded whole
+    (card, then back onto the gift card, then cash); then a sale with a gift card part voided."""
+    state = gift_walk(
+        model_machine,
+        ("scan", {"which": 0, "product": 3, "quantity": 1}),  # 19.90
+        ("cash", {"which": 0, "share": 1, "extra": 0, **NO_CRASH}),  # 4.97 in cash
+        ("gift_card", {"which": 0, "pick": 0, "share": 2, "crash": crash}),  # 7.46 off the card
+        ("gift_card", {"which": 0, "pick": 0, "share": 5, **NO_CRASH}),  # more than it holds: refused
+        ("card", {"which": 0, "share": None, "card": "approve", **NO_CRASH}),
+        ("refund", {"which": 0, "of": 0, "pick": 1, "how": "amount", "share": 4, "refresh": True, **NO_CRASH}),
+        ("scan", {"which": 0, "product": 0, "quantity": 1}),  # 5.80
+        ("gift_card", {"which": 0, "pick": 0, "share": 2, **NO_CRASH}),
+        ("void", {"which": 0, **NO_CRASH}),
+    )
+    said = "\n".join(state.log)
+    assert "receipt 2 of 1990" in said and "back on the gift card" in said, said
+    if crash != "after_redemption_recorded":  # there the card was never debited: nothing to give back
+        assert " back on gift card" in said, said
+
+
+@pytest.mark.parametrize("crash", [None, *crashpoints.GIFT_CARD_REFUND_POINTS, *crashpoints.STORE_CREDIT_POINTS])
+def test_a_gift_card_sale_refunded_to_the_card_and_to_store_credit_then_spent(model_machine, crash):
+    """A latte paid whole by gift card, refunded by lines back onto the card; a cake in cash refunded
+    to store credit (each killed at its recovery point: once, whatever stopped where); the credit
+    and the card then pay a new sale, and a reload sold for cash adds to the card."""
+    state = gift_walk(
+        model_machine,
+        ("scan", {"which": 0, "product": 0, "quantity": 1}),
+        ("gift_card", {"which": 0, "pick": 0, "share": None, **NO_CRASH}),  # receipt 2: all by gift card
+        ("refund", {"which": 0, "of": 0, "pick": 1, "how": "lines", "share": 4, "refresh": True, "crash": crash}),
+        ("scan", {"which": 0, "product": 3, "quantity": 1}),
+        ("cash", {"which": 0, "share": None, "extra": 0, **NO_CRASH}),  # receipt 3
+        ("refund", {"which": 0, "of": 0, "pick": 2, "how": "credit", "share": 2, "refresh": True, "crash": crash}),
+        ("scan", {"which": 0, "product": 3, "quantity": 1}),
+        ("gift_card", {"which": 0, "pick": 0, "share": 1, **NO_CRASH}),  # a quarter off each code
+        ("gift_card", {"which": 0, "pick": 1, "share": 1, **NO_CRASH}),
+        ("cash", {"which": 0, "share": None, "extra": 0, **NO_CRASH}),
+        ("sell_gift_card", {"which": 0, "amount": 1000, "reload": True}),
+        ("card", {"which": 0, "share": None, "card": "approve", **NO_CRASH}),
+    )
+    said = "\n".join(state.log)
+    assert "store_credit" in state.purpose.values() and "store_credit …" in said, said
+    redeemed = [state.log[n + 1] for n, line in enumerate(state.log) if "(holds" in line]
+    assert redeemed == ["  -> Paid: ", "  -> PartPaid: ", "  -> PartPaid: "], said
