@@ -218,6 +218,8 @@ def check_gift_card_invariants(db_paths, shop_path=None) -> dict:
       redemptions took less what voids gave back is what its tenders still pay.
     - Nothing is left half-done between steps: no redemption started or debited, no card a paid sale
       sold still owed, no refund piece to a card still sent."""
+    from pos.adapters.db.schema import COPIED_SALE_PREFIX
+
     cards: dict[str, dict] = {}  # code -> purpose, entries [(kind, amount, key)]
     ledgers = [(p, "gift_cards", "gift_card_entries") for p in db_paths]
     if shop_path is not None:
@@ -264,6 +266,12 @@ def check_gift_card_invariants(db_paths, shop_path=None) -> dict:
         conn = sqlite3.connect(path)
         try:
             sale_state = dict(conn.execute("SELECT id, state FROM sales"))
+            # Another till's receipt copied here to refund it (adapters/shop/copies.py): its gift card
+            # tenders were redeemed at that till, which holds their redemptions.
+            copies = {
+                row[0]
+                for row in conn.execute("SELECT id FROM sales WHERE sale_key LIKE ?", (f"{COPIED_SALE_PREFIX}%",))
+            }
             tenders = {
                 row[0]: row[1:]
                 for row in conn.execute("SELECT id, sale_id, kind, state, amount_minor, rounding_minor FROM tenders")
@@ -292,7 +300,7 @@ def check_gift_card_invariants(db_paths, shop_path=None) -> dict:
                     assert key not in entries_by_key, f"{what}: the ledger holds {entries_by_key[key]}"
             paid_by_card: Counter = Counter()  # sale -> its gift card tenders still paid
             for sale_id, kind, state, amount, _rounding in tenders.values():
-                if kind in LEDGER_TENDERS and state == "paid":
+                if kind in LEDGER_TENDERS and state == "paid" and sale_id not in copies:
                     paid_by_card[sale_id] += amount
             for sale_id in set(paid_by_card) | set(by_sale):
                 assert paid_by_card[sale_id] == by_sale[sale_id], (

@@ -979,3 +979,33 @@ def test_a_gift_card_sale_refunded_to_the_card_and_to_store_credit_then_spent(mo
     assert "store_credit" in state.purpose.values() and "store_credit …" in said, said
     redeemed = [state.log[n + 1] for n, line in enumerate(state.log) if "(holds" in line]
     assert redeemed == ["  -> Paid: ", "  -> PartPaid: ", "  -> PartPaid: "], said
+
+
+def test_another_till_refunding_a_gift_card_part_refuses_instead_of_leaving_it_unsettled(model_machine):
+    """Found while extending the machine (issue 24): T2 refunding T1's receipt paid by gift card
+    journaled the piece, then could not find the card (T1 journaled the redemption; T2 holds a copy
+    of the receipt with no card code), so the piece stayed `sent` for good: recovery retried it at every
+    start, the shop's claim held the amount, and the Stripe check was waived from then on. Now the
+    refund is refused before anything is written, in the cashier's words."""
+    state = gift_walk(
+        model_machine,
+        ("second_till", {}),
+        ("scan", {"which": 0, "product": 0, "quantity": 1}),
+        ("gift_card", {"which": 0, "pick": 0, "share": None, **NO_CRASH}),  # T1 receipt 2, all by gift card
+        ("sync", {"which": 0}),
+        ("refund", {"which": 1, "of": 0, "pick": 1, "how": "amount", "share": 4, "refresh": True, **NO_CRASH}),
+        ("refund", {"which": 0, "of": 0, "pick": 1, "how": "amount", "share": 4, "refresh": True, **NO_CRASH}),
+    )
+    said = "\n".join(state.log)
+    assert "T2 refund amount of T1#2" in said and " back on gift card" in said, said
+
+
+def test_finding_a_gift_card_sold_in_a_sale_recovery_finished_is_issued(model_machine):
+    """Found by the machine (issue 24): a gift card sold for a card payment whose answer the crash hid
+    (after_confirm_sent); recovery wrote the receipt, but had issued the owed cards before it, so the
+    card stayed unissued until the next receipt or restart. Recovery issues them after the sales now."""
+    walk(
+        model_machine,
+        ("sell_gift_card", {"which": 0, "amount": 500, "reload": False}),
+        ("card", {"which": 0, "share": None, "card": "approve", "crash": "after_confirm_sent"}),
+    )
