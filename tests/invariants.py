@@ -198,3 +198,150 @@ def check_shop_invariants(db_paths, stripe_client) -> dict:
     if not in_doubt:
         assert stripe_net == db_card_net, f"Stripe holds {stripe_net} net, the tills' records {db_card_net}"
     return {"stripe_net": stripe_net, "db_card_net": db_card_net, "in_doubt": in_doubt}
+
+
+LEDGER_TENDERS = ("gift_card", "store_credit")  # tender kinds a card's ledger pays (neither cash nor card)
+_SIGNS = {"issue": 1, "reload": 1, "refund_to_card": 1, "redeem": -1, "expire": -1, "cancelled": 0}
+
+
+def check_gift_card_invariants(db_paths, shop_path=None) -> dict:
+    """The gift card and store credit invariants across the tills of a shop (the model-based test's):
+    every card's ledger against the tills' journals. Raises AssertionError; returns per-card balances.
+
+    - A card's balance is the sum of its entries (issue + reloads + gives back − redemptions) and never
+      went below zero, entry by entry.
+    - Every ledger entry is one till record: an issue or reload is a paid sale's gift card line (for no
+      more than its line was paid) or a refund piece given as store credit; a redemption is a gift card
+      part journaled at a till (recorded, or given back by a void), for its amount; a give-back is a
+      void of that part or a refund piece given back to the card that paid it. And the other way round.
+    - The gift card tenders on a receipt are its sale's recorded redemptions; per card, what the
+      redemptions took less what voids gave back is what its tenders still pay.
+    - Nothing is left half-done between steps: no redemption started or debited, no card a paid sale
+      sold still owed, no refund piece to a card still sent."""
+    from pos.adapters.db.schema import COPIED_SALE_PREFIX
+
+    cards: dict[str, dict] = {}  # code -> purpose, entries [(kind, amount, key)]
+    ledgers = [(p, "gift_cards", "gift_card_entries") for p in db_paths]
+    if shop_path is not None:
+        ledgers.append((shop_path, "shop_gift_cards", "shop_gift_card_entries"))
+    for path, card_table, entry_table in ledgers:
+        conn = sqlite3.connect(path)
+        try:
+            query = "SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = ?"
+            if conn.execute(query, (card_table,)).fetchone() is None:
+                continue  # a shop database not set up yet (its first round makes its tables)
+            for code, purpose, kind, amount, key in conn.execute(
+                f"SELECT c.code, c.purpose, e.kind, e.amount_minor, e.entry_key FROM {card_table} c"
+                f" LEFT JOIN {entry_table} e ON e.card_id = c.id ORDER BY c.id, e.id"
+            ):
+                assert code not in cards or cards[code]["table"] == card_table, f"card {code} held twice"
+                card = cards.setdefault(code, {"purpose": purpose, "entries": [], "table": card_table})
+                if kind is not None:
+                    card["entries"].append((kind, amount, key))
+        finally:
+            conn.close()
+    entries_by_key: dict[str, tuple[str, str, int]] = {}  # key -> (code, kind, amount)
+    balances = {}
+    for code, card in cards.items():
+        running = 0
+        for kind, amount, key in card["entries"]:
+            assert amount >= 0, f"card {code}: an entry of {amount}"
+            running += _SIGNS[kind] * amount
+            assert running >= 0, f"card {code} went below zero ({running}) at its {kind} entry {key}"
+            assert key not in entries_by_key, f"entry key {key} written twice"
+            entries_by_key[key] = (code, kind, amount)
+        assert card["entries"] and card["entries"][0][0] == "issue", f"card {code} was not issued first"
+        balances[code] = running
+    expected: set[str] = set()  # every entry key the tills' records account for
+
+    def entry(key: str, code: str | None, kinds: tuple[str, ...], amount: int, what: str) -> None:
+        found = entries_by_key.get(key)
+        assert found is not None, f"{what}: no ledger entry {key}"
+        assert found[1] in kinds and found[2] == amount, f"{what}: the ledger holds {found}, not {kinds} {amount}"
+        assert code is None or found[0] == code, f"{what}: the entry is on card {found[0]}, not {code}"
+        expected.add(key)
+
+    redeemed: Counter = Counter()  # code -> what its redemptions took, less what voids gave back
+    for path in db_paths:
+        conn = sqlite3.connect(path)
+        try:
+            sale_state = dict(conn.execute("SELECT id, state FROM sales"))
+            # Another till's receipt copied here to refund it (adapters/shop/copies.py): its gift card
+            # tenders were redeemed at that till, which holds their redemptions.
+            copies = {
+                row[0]
+                for row in conn.execute("SELECT id FROM sales WHERE sale_key LIKE ?", (f"{COPIED_SALE_PREFIX}%",))
+            }
+            tenders = {
+                row[0]: row[1:]
+                for row in conn.execute("SELECT id, sale_id, kind, state, amount_minor, rounding_minor FROM tenders")
+            }
+            by_sale: Counter = Counter()  # sale -> its recorded redemptions
+            for key, code, sale_id, amount, state, tender_id in conn.execute(
+                "SELECT redemption_key, code, sale_id, amount_minor, state, tender_id FROM gift_card_redemptions"
+            ):
+                what = f"{path.parent.name}: gift card part {key} ({state}) of sale {sale_id}"
+                assert state not in ("started", "debited"), f"{what} was left unsettled"
+                if state in ("recorded", "given_back"):
+                    entry(key, code, ("redeem",), amount, what)
+                    tender = tenders.get(tender_id)
+                    assert tender is not None and tender[0] == sale_id and tender[1] in LEDGER_TENDERS, what
+                    assert tender[3] == amount, f"{what}: its tender is of {tender[3]}"
+                    want = "paid" if state == "recorded" else "returned"
+                    assert tender[2] == want, f"{what}: its tender is {tender[2]}"
+                    if state == "given_back":
+                        entry(f"{key}-void", code, ("refund_to_card",), amount, what)
+                    else:
+                        redeemed[code] += amount
+                        by_sale[sale_id] += amount
+                elif state == "cancelled":
+                    entry(key, code, ("cancelled",), 0, what)
+                else:  # refused: the ledger wrote nothing for it
+                    assert key not in entries_by_key, f"{what}: the ledger holds {entries_by_key[key]}"
+            paid_by_card: Counter = Counter()  # sale -> its gift card tenders still paid
+            for sale_id, kind, state, amount, _rounding in tenders.values():
+                if kind in LEDGER_TENDERS and state == "paid" and sale_id not in copies:
+                    paid_by_card[sale_id] += amount
+            for sale_id in set(paid_by_card) | set(by_sale):
+                assert paid_by_card[sale_id] == by_sale[sale_id], (
+                    f"{path.parent.name}: sale {sale_id} ({sale_state[sale_id]}) has {paid_by_card[sale_id]} in"
+                    f" gift card tenders, its redemptions {by_sale[sale_id]}"
+                )
+            # A paid sale's gift card lines: each card issued (or reloaded) once, for what its line was paid.
+            for sale_key, line_no, code, reload, amount, state, gross in conn.execute(
+                "SELECT s.sale_key, g.line_no, g.code, g.reload, g.amount_minor, g.state, l.gross_minor"
+                " FROM gift_card_sales g JOIN sales s ON s.id = g.sale_id"
+                " JOIN sale_lines l ON l.sale_id = g.sale_id AND l.line_no = g.line_no"
+            ):
+                what = f"{path.parent.name}: gift card line {line_no} of sale {sale_key}"
+                assert state == "issued", f"{what} is still {state}"
+                assert amount <= gross, f"{what} loads {amount} onto the card, the customer paid {gross} for it"
+                entry(f"pos-{sale_key}-giftcard-{line_no}", code, ("reload",) if reload else ("issue",), amount, what)
+            # Refund pieces given back to a gift card or as store credit: each one entry, once.
+            for refund_key, state, kind, amount, tender_id in conn.execute(
+                "SELECT refund_key, state, tender_kind, amount_minor, tender_id FROM refunds"
+                " WHERE tender_kind IN ('gift_card', 'store_credit')"
+            ):
+                what = f"{path.parent.name}: refund {refund_key} ({kind}, {state})"
+                assert state != "sent", f"{what} was left unsettled"
+                if state != "succeeded":
+                    continue
+                if kind == "store_credit":
+                    entry(f"pos-credit-{refund_key}", None, ("issue",), amount, what)
+                    continue
+                (code,) = conn.execute(
+                    "SELECT code FROM gift_card_redemptions WHERE tender_id = ?", (tender_id,)
+                ).fetchone() or (None,)
+                assert code is not None, f"{what}: no gift card part paid the tender it gives back"
+                entry(refund_key, code, ("refund_to_card",), amount, what)
+        finally:
+            conn.close()
+    stray = {k: v for k, v in entries_by_key.items() if k not in expected}
+    assert not stray, f"ledger entries no till accounts for: {stray}"
+    for code, card in cards.items():
+        took = sum(a for k, a, key in card["entries"] if k == "redeem")
+        back = sum(a for k, a, key in card["entries"] if k == "refund_to_card" and key.endswith("-void"))
+        assert took - back == redeemed[code], (
+            f"card {code}: redeemed {took} less {back} voided, tenders {redeemed[code]}"
+        )
+    return balances

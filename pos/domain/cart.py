@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field, replace
 
 from . import tax
-from .catalog import Product, is_gift_card_line
+from .catalog import GIFT_CARD_SKUS, Product, is_gift_card_line
 from .discounts import Discount, share
 from .errors import PosError
 from .money import Money
@@ -102,7 +102,12 @@ def compute_totals(
 ) -> Totals:
     """Per line: the price amount, less the line's discount and its share of the cart's, then the
     tax on what is left, rounded half up (tax.py)."""
-    discounts = line_discounts or [None] * len(lines)
+    # A gift card line takes no discount, its own or a share of the cart's: the card holds its face
+    # value, so a discount on it would be money given away (found by the model-based test).
+    discounts = [
+        None if is_gift_card_line(product) else d
+        for (product, _q), d in zip(lines, line_discounts or [None] * len(lines), strict=True)
+    ]
     amounts = [product.price.minor * quantity for product, quantity in lines]
     own = [d.off(a, currency) if d else 0 for d, a in zip(discounts, amounts, strict=True)]
     after_own = [a - o for a, o in zip(amounts, own, strict=True)]
@@ -233,7 +238,12 @@ class Cart:
     def discount_share_bp(self) -> int:
         """Everything taken off as a share of the price before discounts, in basis points."""
         totals = self.totals()
-        before = sum(line.unit_price.minor * line.quantity for line in totals.lines)
+        # Over the lines a discount can touch: a gift card line (never discounted) would dilute it.
+        before = sum(
+            line.unit_price.minor * line.quantity
+            for line in totals.lines
+            if not line.sku.upper().startswith(GIFT_CARD_SKUS)
+        )
         return (totals.discount.minor * 10000) // before if before else 0
 
     def totals(self) -> Totals:

@@ -100,6 +100,7 @@ class GiftCardRefunds(Protocol):
     """Where a gift card piece of a refund goes back (services/tenders/gift_card.GiftCardPayments)."""
 
     def refund_to_card(self, tender_id: int, amount: Money, key: str) -> None: ...
+    def refundable(self, tender_id: int) -> bool: ...
 
 
 class RefundPhases(Phases[RefundRecord, RefundResult]):

@@ -147,6 +147,19 @@ class Refunds:
                 to_store_credit=to_store_credit,
                 store_credit_minor=store_credit_minor,
             )
+            for part in plan:
+                # Checked before anything is claimed or journaled: a piece that cannot reach its card
+                # would stay sent for good (found by the model-based test, issue 24).
+                if part.given_as is TenderKind.GIFT_CARD and not (
+                    self.gift_cards is not None
+                    and part.tender_id is not None
+                    and self.gift_cards.refundable(part.tender_id)
+                ):
+                    raise RefundError(
+                        f"Part of this receipt was paid by gift card, which goes back onto the card only at till "
+                        f"{basis.till_id}, where it was taken. Refund it there, or give it back in cash or as "
+                        "store credit."
+                    )
             taxes = share(tax_back, [p.amount_minor for p in plan], basis.currency) if len(plan) > 1 else [tax_back]
             pieces = []
             for part, tax_part in zip(plan, taxes, strict=True):

@@ -108,3 +108,23 @@ def test_a_cart_discount_is_not_spread_onto_a_gift_card_line():
     assert card.gross == Money(5000, "SGD") and card.cart_share is None
     assert teapot.gross == Money(1800, "SGD") and totals.cart_discount == Money(200, "SGD")
     assert totals.total == Money(6800, "SGD")
+
+
+@pytest.mark.parametrize("kind,value", [(DiscountKind.PERCENT, 5000), (DiscountKind.AMOUNT, 900)])
+def test_a_gift_card_line_takes_no_discount(kind, value):
+    """Found by the model-based test (issue 24): a cart discount took its share off a gift card line,
+    so a 5.00 card sold for 4.75 and was loaded with 5.00. The card line keeps its face value; the
+    discount falls on the other lines, and its share (for the approval rule) is of those lines."""
+    from pos.domain.giftcards import card_line, new_code
+
+    cart = Cart("SGD", tax_inclusive=True)
+    card = card_line(Money(2000, "SGD"), new_code())
+    cart.add(card)
+    cart.add(Product("LAT", "Latte", "Test", Money(1000, "SGD"), 900))
+    cart.discount_cart(Discount(kind, value, "staff"))
+    cart.discount_line(0, Discount(DiscountKind.PERCENT, 10_000, "free card?"))
+    card_totals, latte = cart.totals().lines
+    assert card_totals.gross == Money(2000, "SGD") and card_totals.cart_share is None
+    assert card_totals.line_discount is None
+    assert latte.gross == Money(1000 - (500 if kind is DiscountKind.PERCENT else 900), "SGD")
+    assert cart.discount_share_bp() == (5000 if kind is DiscountKind.PERCENT else 9000)

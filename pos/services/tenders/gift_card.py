@@ -318,6 +318,11 @@ class GiftCardPayments:
             self.journal.card_issued(owed.id, card.shop)
         return messages
 
+    def refundable(self, tender_id: int) -> bool:
+        """Whether this till can put a receipt's gift card part back on its card: it journaled the
+        redemption (a copy of another till's receipt has the tender but not the card's code)."""
+        return self.journal.redemption_for_tender(tender_id) is not None
+
     def refund_to_card(self, tender_id: int, amount: Money, key: str) -> None:
         """A refund piece of a receipt paid by gift card, back onto the card that paid it (once per key)."""
         record = self.journal.redemption_for_tender(tender_id)
