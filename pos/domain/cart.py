@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from . import tax
-from .catalog import Product
+from .catalog import Product, is_gift_card_sku
 from .discounts import Discount, share
 from .errors import PosError
 from .money import Money
@@ -79,10 +79,16 @@ def compute_totals(
     tax on what is left, rounded half up (tax.py)."""
     discounts = line_discounts or [None] * len(lines)
     amounts = [product.price.minor * quantity for product, quantity in lines]
-    own = [d.off(a, currency) if d else 0 for d, a in zip(discounts, amounts, strict=True)]
+    # A gift card line takes no discount, its own or a share of the cart's: the card holds its face
+    # value, so a discount on it would put more on the card than was paid for it.
+    money_kept = [is_gift_card_sku(product.sku) for product, _quantity in lines]
+    own = [
+        d.off(a, currency) if d and not kept else 0 for d, a, kept in zip(discounts, amounts, money_kept, strict=True)
+    ]
     after_own = [a - o for a, o in zip(amounts, own, strict=True)]
-    cart_off = cart_discount.off(sum(after_own), currency) if cart_discount else 0
-    shares = share(cart_off, after_own, currency)
+    goods = [0 if kept else left for left, kept in zip(after_own, money_kept, strict=True)]
+    cart_off = cart_discount.off(sum(goods), currency) if cart_discount else 0
+    shares = share(cart_off, goods, currency)
     out = []
     by_rate: dict[int, int] = {}
     for (product, quantity), d, o, c, left in zip(lines, discounts, own, shares, after_own, strict=True):
@@ -193,7 +199,8 @@ class Cart:
     def discount_share_bp(self) -> int:
         """Everything taken off as a share of the price before discounts, in basis points."""
         totals = self.totals()
-        before = sum(line.unit_price.minor * line.quantity for line in totals.lines)
+        # Of the goods only: a gift card line (never discounted) would dilute the share under the limit.
+        before = sum(line.unit_price.minor * line.quantity for line in totals.lines if not is_gift_card_sku(line.sku))
         return (totals.discount.minor * 10000) // before if before else 0
 
     def totals(self) -> Totals:

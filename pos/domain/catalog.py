@@ -55,6 +55,11 @@ class Product:
 GIFT_CARD_SKUS = "GIFTCARD"
 
 
+def is_gift_card_sku(sku: str) -> bool:
+    """A line selling (or reloading) a gift card: money kept for the customer, not goods."""
+    return sku.upper().startswith(GIFT_CARD_SKUS)
+
+
 class CatalogRowError(PosError, ValueError):
     pass
 
@@ -80,7 +85,7 @@ def product_from_row(row: dict[str, str], currency: str) -> Product:
     barcode = (row["barcode"] or "").strip() or None
     if not sku:
         raise CatalogRowError("sku is empty")
-    if sku.upper().startswith(GIFT_CARD_SKUS):
+    if is_gift_card_sku(sku):
         raise CatalogRowError(f"SKUs starting {GIFT_CARD_SKUS} are the till's own gift card lines")
     if not name:
         raise CatalogRowError("name is empty")

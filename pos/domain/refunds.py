@@ -33,10 +33,22 @@ class RefundableLine:
     gross_minor: int
     refunded_quantity: int
     tax_minor: int = 0
+    gift_card: bool = False  # the line sold (or reloaded) a gift card: never given back as money
 
     @property
     def remaining_quantity(self) -> int:
         return self.quantity - self.refunded_quantity
+
+
+GIFT_CARD_KEPT = "A gift card sold is not given back as money: what was paid for it stays on the card."
+
+
+def gift_card_kept(lines: list[RefundableLine], chosen: dict[int, int] | None = None) -> int:
+    """What the receipt's gift card lines hold, which no refund gives back (the card keeps it: a refund
+    of the line as well would pay it out twice). RefundError if `chosen` picks a gift card line."""
+    if chosen is not None and any(line.gift_card and chosen.get(line.line_no, 0) > 0 for line in lines):
+        raise RefundError(GIFT_CARD_KEPT)
+    return sum(line.gross_minor for line in lines if line.gift_card)
 
 
 class RefundError(PosError, ValueError):

@@ -1,0 +1,74 @@
+"""Hostile tests of gift cards as money (issue 24): a customer or cashier trying to get more out of a
+card than was paid for it. Real SQLite, the sandbox for Stripe, the till's own wiring (conftest)."""
+
+from __future__ import annotations
+
+from pos.domain.catalog import Product
+from pos.domain.discounts import Discount, DiscountKind
+from pos.domain.giftcards import sold_card
+from pos.domain.money import Money
+from pos.services.outcomes import Paid
+from pos.services.refunds import RefundFailed
+
+
+def sgd(minor: int) -> Money:
+    return Money(minor, "SGD")
+
+
+def sell_card_for_cash(context, minor: int) -> tuple[str, int]:
+    """A gift card holding `minor` sold for cash (with whatever is in the cart): its code, the receipt's id."""
+    context.till.sell_gift_card(sgd(minor))
+    code = next(sold[0] for line in context.till.cart.lines if (sold := sold_card(line.product.sku)))
+    paid = context.till.pay_cash(context.till.amount_due())
+    assert isinstance(paid, Paid), paid
+    return code, context.receipts.receipt_id_for(paid.receipt.receipt_no, paid.receipt.till_id)
+
+
+def test_a_sold_gift_card_line_is_not_refunded_as_money_while_the_card_keeps_its_balance(context):
+    """Bought a 100.00 card for cash, asked for the line back in cash: the old till handed over 100.00
+    and the card still held 100.00 (money left twice). A gift card line is not given back as money."""
+    code, receipt_id = sell_card_for_cash(context, 10000)
+    assert context.gift_cards.balance(code).balance == sgd(10000)
+    refused = context.refunds.refund(receipt_id, lines={1: 1}, in_cash=True)
+    assert isinstance(refused, RefundFailed), refused
+    assert "gift card" in refused.message.lower()
+    by_amount = context.refunds.refund(receipt_id, amount=sgd(10000))
+    assert isinstance(by_amount, RefundFailed), by_amount
+    to_credit = context.refunds.refund(receipt_id, lines={1: 1}, to_store_credit=True)
+    assert isinstance(to_credit, RefundFailed), to_credit
+    assert context.gift_cards.balance(code).balance == sgd(10000)
+    assert context.refunds.cash_owed() == []
+
+
+def test_the_other_lines_of_a_receipt_that_sold_a_gift_card_still_refund(context):
+    cake = context.catalog.save(Product(sku="CAKE", name="Cake", category="Food", price=sgd(500), tax_rate_bp=900))
+    context.till.cart.add(cake, 1)
+    code, receipt_id = sell_card_for_cash(context, 2000)
+    refunded = context.refunds.refund(receipt_id, lines={1: 1}, in_cash=True)
+    assert not isinstance(refunded, RefundFailed), refunded
+    too_much = context.refunds.refund(receipt_id, amount=sgd(100))
+    assert isinstance(too_much, RefundFailed) and "gift card" in too_much.message.lower(), too_much
+    assert context.gift_cards.balance(code).balance == sgd(2000)
+
+
+def test_a_discount_never_puts_more_on_a_card_than_was_paid_for_it(context):
+    """A 50% discount on the cart and on a 100.00 gift card line: the old till charged 25.00 and the
+    card held 100.00. A card holds what was paid for it: a gift card line takes no discount."""
+    context.till.sell_gift_card(sgd(10000))
+    code = next(sold[0] for line in context.till.cart.lines if (sold := sold_card(line.product.sku)))
+    half = Discount(DiscountKind.PERCENT, 5000, "friend")
+    context.till.cart.discount_cart(half)
+    context.till.cart.discount_line(0, half)
+    assert context.till.amount_due() == sgd(10000)
+    paid = context.till.pay_cash(sgd(10000))
+    assert isinstance(paid, Paid), paid
+    assert context.gift_cards.balance(code).balance == sgd(10000)
+
+
+def test_a_gift_card_line_does_not_dilute_a_discount_under_the_approval_limit(context):
+    """A free 10.00 cake beside a 1000.00 gift card line was 'a 1% discount' to the approval rule."""
+    cake = context.catalog.save(Product(sku="CAKE", name="Cake", category="Food", price=sgd(1000), tax_rate_bp=900))
+    context.till.cart.add(cake, 1)
+    context.till.sell_gift_card(sgd(100000))
+    context.till.cart.discount_line(0, Discount(DiscountKind.PERCENT, 10000, "free"))
+    assert context.till.cart.discount_share_bp() == 10000
