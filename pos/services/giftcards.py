@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from typing import Callable, Protocol
 
 from pos.domain.errors import PosError
-from pos.domain.giftcards import Card, EntryKind, Entry, Purpose, new_code, parse_code
+from pos.domain.giftcards import Card, EntryKind, Entry, Purpose, check_card_amount, new_code, parse_code
 from pos.domain.money import Money
 
 
@@ -95,7 +95,13 @@ class GiftCards:
         return found
 
     def issue(self, amount: Money, key: str, purpose: Purpose = Purpose.GIFT_CARD) -> Card:
-        """A new card holding `amount` (the CLI, store credit); once per key."""
+        """A new card holding `amount` (the CLI, store credit); once per key. A gift card issued on its
+        own keeps the counter's limit (a store credit is what a refund gave back, whatever it was)."""
+        if purpose is Purpose.GIFT_CARD:
+            try:
+                check_card_amount(amount)
+            except ValueError as exc:
+                raise GiftCardError(str(exc)) from None
         return self.activate(new_code(), amount, key, purpose)
 
     def activate(self, code: str, amount: Money, key: str, purpose: Purpose = Purpose.GIFT_CARD) -> Card:
