@@ -133,6 +133,8 @@ def redeemable(balance_: Money, due: Money, asked: Money | None = None) -> Money
         if most <= 0:
             raise ValueError("This card has nothing left on it." if balance_.minor <= 0 else "Nothing is due.")
         return Money(most, due.currency)
+    if asked.currency != due.currency:
+        raise ValueError(f"The sale is in {due.currency}, not {asked.currency}.")
     if asked.minor <= 0:
         raise ValueError("Type an amount more than nothing.")
     if asked.minor > balance_.minor:

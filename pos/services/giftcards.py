@@ -141,14 +141,22 @@ class GiftCards:
         found = self.locate(text)
         if found.card.purpose is not Purpose.GIFT_CARD:
             raise GiftCardError("Store credit is not reloaded; sell a gift card instead.")
+        _same_currency(found.card, amount)
         return found.ledger.credit(found.card.code, EntryKind.RELOAD, amount, key)
 
     def give_back(self, text: str, amount: Money, key: str, note: str = "") -> Card:
         """A refund or void of a sale paid by the card: the money goes back onto it (once per key)."""
         found = self.locate(text)
+        _same_currency(found.card, amount)
         return found.ledger.credit(found.card.code, EntryKind.REFUND_TO_CARD, amount, key, note)
 
     def cards(self) -> list[Card]:
         shop = self._shop()
         own = self._till.cards()
         return own + (shop.cards() if shop is not None else [])
+
+
+def _same_currency(card: Card, amount: Money) -> None:
+    """A ledger adds minor units: an amount in another currency would be counted as the card's."""
+    if amount.currency != card.balance.currency:
+        raise GiftCardError(f"This card holds {card.balance.currency}, not {amount.currency}.")

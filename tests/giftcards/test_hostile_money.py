@@ -3,6 +3,8 @@ card than was paid for it. Real SQLite, the sandbox for Stripe, the till's own w
 
 from __future__ import annotations
 
+import pytest
+
 from pos.domain.catalog import Product
 from pos.domain.discounts import Discount, DiscountKind
 from pos.domain.giftcards import sold_card
@@ -72,3 +74,19 @@ def test_a_gift_card_line_does_not_dilute_a_discount_under_the_approval_limit(co
     context.till.sell_gift_card(sgd(100000))
     context.till.cart.discount_line(0, Discount(DiscountKind.PERCENT, 10000, "free"))
     assert context.till.cart.discount_share_bp() == 10000
+
+
+def test_an_amount_in_another_currency_is_never_counted_as_the_cards(context):
+    """Asked to take USD 20.00 off an SGD card, the old till took SGD 20.00 (a JPY amount would be 100x
+    off); a USD reload added SGD. The ledger adds minor units, so the currency is checked first."""
+    from pos.services.giftcards import GiftCardError
+    from pos.services.outcomes import Failed
+
+    card = context.gift_cards.issue(sgd(5000), "sold-1")
+    cake = context.catalog.save(Product(sku="CAKE", name="Cake", category="Food", price=sgd(8000), tax_rate_bp=900))
+    context.till.cart.add(cake, 1)
+    refused = context.till.pay_gift_card(card.code, Money(2000, "USD"))
+    assert isinstance(refused, Failed) and "USD" in refused.message, refused
+    with pytest.raises(GiftCardError, match="holds SGD, not JPY"):
+        context.gift_cards.reload(card.code, Money(1000, "JPY"), "reload-1")
+    assert context.gift_cards.balance(card.code).balance == sgd(5000)
