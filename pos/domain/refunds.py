@@ -128,7 +128,8 @@ def plan_refund(
 ) -> list[RefundPart]:
     """Where a refund goes back to: the tenders that paid, card parts first (the newest first, so
     the customer's money goes back the way it came, through Stripe), then cash. `in_cash` gives
-    all of it back from the drawer, cash parts first, then card parts (marked cash for card).
+    all of it back from the drawer, cash parts first, then card parts (marked cash for card); a gift
+    card part still goes back onto its card.
     Cash pieces are rounded by the store's cash rounding (`cash_step`, see cash_back).
 
     A card piece is whole card steps of `currency` (Stripe refuses a KWD refund of 0.225: the
@@ -149,7 +150,9 @@ def plan_refund(
     plan, left = [], amount_minor
     for part in order:
         take = min(left, part.remaining_minor)
-        given = TenderKind.CASH if in_cash else part.kind
+        # A gift card part goes back onto its card even "in cash": cash for it would turn a card's
+        # balance (a stolen code's, a store credit's) into money out of the drawer.
+        given = TenderKind.CASH if in_cash and part.kind is not TenderKind.GIFT_CARD else part.kind
         if given is TenderKind.CARD:
             take -= take % step
         if take <= 0:

@@ -90,3 +90,19 @@ def test_an_amount_in_another_currency_is_never_counted_as_the_cards(context):
     with pytest.raises(GiftCardError, match="holds SGD, not JPY"):
         context.gift_cards.reload(card.code, Money(1000, "JPY"), "reload-1")
     assert context.gift_cards.balance(card.code).balance == sgd(5000)
+
+
+def test_a_gift_card_part_is_never_refunded_in_cash(context):
+    """A cake bought wholly with a gift card (or store credit), refunded 'in cash': the old till gave
+    45.00 from the drawer, turning the card's balance into cash (a stolen code cashed out). It goes
+    back onto the card; only the parts paid otherwise come from the drawer."""
+    card = context.gift_cards.issue(sgd(5000), "sold-1")
+    cake = context.catalog.save(Product(sku="CAKE", name="Cake", category="Food", price=sgd(4500), tax_rate_bp=900))
+    context.till.cart.add(cake, 1)
+    paid = context.till.pay_gift_card(card.code)
+    assert isinstance(paid, Paid), paid
+    receipt_id = context.receipts.receipt_id_for(paid.receipt.receipt_no, paid.receipt.till_id)
+    refunded = context.refunds.refund(receipt_id, amount=sgd(4500), in_cash=True)
+    assert not isinstance(refunded, RefundFailed), refunded
+    assert [r.in_cash for r in refunded.refunds] == [False]
+    assert context.gift_cards.balance(card.code).balance == sgd(5000)
