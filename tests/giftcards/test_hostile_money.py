@@ -106,3 +106,18 @@ def test_a_gift_card_part_is_never_refunded_in_cash(context):
     assert not isinstance(refunded, RefundFailed), refunded
     assert [r.in_cash for r in refunded.refunds] == [False]
     assert context.gift_cards.balance(card.code).balance == sgd(5000)
+
+
+def test_the_refund_dialog_offers_no_gift_card_line(qtbot, context):
+    """The window's door to the same rule: the gift card line cannot be chosen, and the amount it offers
+    is what the goods left (real Qt widgets, offscreen)."""
+    from pos.ui.refund_dialog import RefundDialog
+
+    cake = context.catalog.save(Product(sku="CAKE", name="Cake", category="Food", price=sgd(500), tax_rate_bp=900))
+    context.till.cart.add(cake, 1)
+    _code, receipt_id = sell_card_for_cash(context, 2000)
+    dialog = RefundDialog(context, receipt_id)
+    qtbot.addWidget(dialog)
+    assert dialog.spins[1].isEnabled() and dialog.spins[1].maximum() == 1
+    assert not dialog.spins[2].isEnabled() and dialog.spins[2].maximum() == 0
+    assert dialog.amount.placeholderText() == "up to 5.00"
