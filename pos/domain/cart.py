@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field, replace
 
 from . import tax
-from .catalog import GIFT_CARD_SKUS, Product, is_gift_card_line
+from .catalog import Product, is_gift_card_sku
 from .discounts import Discount, share
 from .errors import PosError
 from .money import Money
@@ -102,18 +102,17 @@ def compute_totals(
 ) -> Totals:
     """Per line: the price amount, less the line's discount and its share of the cart's, then the
     tax on what is left, rounded half up (tax.py)."""
-    # A gift card line takes no discount, its own or a share of the cart's: the card holds its face
-    # value, so a discount on it would be money given away (found by the model-based test).
-    discounts = [
-        None if is_gift_card_line(product) else d
-        for (product, _q), d in zip(lines, line_discounts or [None] * len(lines), strict=True)
-    ]
+    discounts = line_discounts or [None] * len(lines)
     amounts = [product.price.minor * quantity for product, quantity in lines]
-    own = [d.off(a, currency) if d else 0 for d, a in zip(discounts, amounts, strict=True)]
+    # A gift card line takes no discount, its own or a share of the cart's: the card holds its face
+    # value, so a discount on it would put more on the card than was paid for it (found by the
+    # model-based test and by a hostile tester alike).
+    money_kept = [is_gift_card_sku(product.sku) for product, _quantity in lines]
+    own = [
+        d.off(a, currency) if d and not kept else 0 for d, a, kept in zip(discounts, amounts, money_kept, strict=True)
+    ]
     after_own = [a - o for a, o in zip(amounts, own, strict=True)]
-    # A cart-wide discount is spread over the goods only: a gift card line is loaded at its face value
-    # (the card holds what was paid for it), so it takes no share and is not counted in the base.
-    goods = [0 if is_gift_card_line(product) else a for (product, _q), a in zip(lines, after_own, strict=True)]
+    goods = [0 if kept else left for left, kept in zip(after_own, money_kept, strict=True)]
     cart_off = cart_discount.off(sum(goods), currency) if cart_discount else 0
     shares = share(cart_off, goods, currency)
     out = []
@@ -238,12 +237,8 @@ class Cart:
     def discount_share_bp(self) -> int:
         """Everything taken off as a share of the price before discounts, in basis points."""
         totals = self.totals()
-        # Over the lines a discount can touch: a gift card line (never discounted) would dilute it.
-        before = sum(
-            line.unit_price.minor * line.quantity
-            for line in totals.lines
-            if not line.sku.upper().startswith(GIFT_CARD_SKUS)
-        )
+        # Of the goods only: a gift card line (never discounted) would dilute the share under the limit.
+        before = sum(line.unit_price.minor * line.quantity for line in totals.lines if not is_gift_card_sku(line.sku))
         return (totals.discount.minor * 10000) // before if before else 0
 
     def totals(self) -> Totals:

@@ -55,9 +55,13 @@ class Product:
 GIFT_CARD_SKUS = "GIFTCARD"
 
 
+def is_gift_card_sku(sku: str) -> bool:
+    """A line selling (or reloading) a gift card: money kept for the customer, not goods."""
+    return sku.upper().startswith(GIFT_CARD_SKUS)
+
+
 def is_gift_card_line(product: Product) -> bool:
-    """A line that sells (or reloads) a gift card: money kept at face value, not goods."""
-    return product.sku.upper().startswith(GIFT_CARD_SKUS)
+    return is_gift_card_sku(product.sku)
 
 
 class CatalogRowError(PosError, ValueError):
@@ -101,7 +105,7 @@ def product_from_row(row: dict[str, str], currency: str) -> Product:
     barcode = (row["barcode"] or "").strip() or None
     if not sku:
         raise CatalogRowError("sku is empty")
-    if sku.upper().startswith(GIFT_CARD_SKUS):
+    if is_gift_card_sku(sku):
         raise CatalogRowError(f"SKUs starting {GIFT_CARD_SKUS} are the till's own gift card lines")
     if not name:
         raise CatalogRowError("name is empty")

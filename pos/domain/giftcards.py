@@ -10,6 +10,7 @@ sum of the card's ledger entries (issue, reload, refund to card add; redeem, exp
 from __future__ import annotations
 
 import secrets
+import unicodedata
 from dataclasses import dataclass
 from enum import StrEnum
 from typing import Iterable
@@ -87,7 +88,10 @@ def format_code(code: str) -> str:
 def parse_code(text: str) -> str:
     """The code as stored, from what was typed or scanned (any case, spaces or dashes); BadCode if it
     cannot be one, before anything is looked up."""
-    cleaned = "".join(ch for ch in text.upper() if ch not in " -\t")
+    # A scanner ends the code with a line end, a phone types an en dash or full-width letters: the
+    # compatibility form, no white space of any kind and no dash of any kind, then the rules.
+    normal = unicodedata.normalize("NFKC", text).upper()
+    cleaned = "".join(ch for ch in normal if not ch.isspace() and unicodedata.category(ch) != "Pd")
     if not cleaned:
         raise BadCode("Type or scan the gift card's code.")
     if len(cleaned) != RANDOM_LENGTH + 1:
@@ -95,7 +99,8 @@ def parse_code(text: str) -> str:
     bad = next((ch for ch in cleaned if ch not in ALPHABET), None)
     if bad is not None:
         # Look-alikes (0 O 1 I L U) are left out of codes, so one typed is a misread, not a code.
-        raise BadCode(f"A gift card code has no '{bad}': check the code on the card.")
+        shown = f"'{bad}'" if bad.isprintable() else f"control character U+{ord(bad):04X}"  # never echoed raw
+        raise BadCode(f"A gift card code has no {shown}: check the code on the card.")
     if _weighted(cleaned):
         raise BadCode("That is not a gift card code: a character is wrong. Check the code on the card.")
     return cleaned
@@ -128,6 +133,8 @@ def redeemable(balance_: Money, due: Money, asked: Money | None = None) -> Money
         if most <= 0:
             raise ValueError("This card has nothing left on it." if balance_.minor <= 0 else "Nothing is due.")
         return Money(most, due.currency)
+    if asked.currency != due.currency:
+        raise ValueError(f"The sale is in {due.currency}, not {asked.currency}.")
     if asked.minor <= 0:
         raise ValueError("Type an amount more than nothing.")
     if asked.minor > balance_.minor:
@@ -155,12 +162,18 @@ CATEGORY = "Gift cards"
 MAX_AMOUNT_MINOR = 99_999_999  # as the catalog's largest price
 
 
-def card_line(amount: Money, code: str, reload: bool = False) -> Product:
-    """The cart line that sells `amount` onto a new card (or onto an existing one: a reload)."""
+def check_card_amount(amount: Money) -> None:
+    """What one gift card may be sold holding, at every door (the counter's line, `pos giftcards issue`);
+    ValueError in the cashier's words."""
     if amount.minor <= 0:
         raise ValueError("A gift card must hold more than nothing.")
     if amount.minor > MAX_AMOUNT_MINOR:
         raise ValueError(f"A gift card can hold at most {Money(MAX_AMOUNT_MINOR, amount.currency)}.")
+
+
+def card_line(amount: Money, code: str, reload: bool = False) -> Product:
+    """The cart line that sells `amount` onto a new card (or onto an existing one: a reload)."""
+    check_card_amount(amount)
     if reload:
         return Product(RELOAD_PREFIX + code, f"Gift card reload {format_code(code)}", CATEGORY, amount, 0)
     return Product(SOLD_PREFIX + code, f"Gift card {format_code(code)}", CATEGORY, amount, 0)

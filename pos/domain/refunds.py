@@ -33,10 +33,22 @@ class RefundableLine:
     gross_minor: int
     refunded_quantity: int
     tax_minor: int = 0
+    gift_card: bool = False  # the line sold (or reloaded) a gift card: never given back as money
 
     @property
     def remaining_quantity(self) -> int:
         return self.quantity - self.refunded_quantity
+
+
+GIFT_CARD_KEPT = "A gift card sold is not given back as money: what was paid for it stays on the card."
+
+
+def gift_card_kept(lines: list[RefundableLine], chosen: dict[int, int] | None = None) -> int:
+    """What the receipt's gift card lines hold, which no refund gives back (the card keeps it: a refund
+    of the line as well would pay it out twice). RefundError if `chosen` picks a gift card line."""
+    if chosen is not None and any(line.gift_card and chosen.get(line.line_no, 0) > 0 for line in lines):
+        raise RefundError(GIFT_CARD_KEPT)
+    return sum(line.gross_minor for line in lines if line.gift_card)
 
 
 class RefundError(PosError, ValueError):
@@ -117,7 +129,8 @@ def plan_refund(
 ) -> list[RefundPart]:
     """Where a refund goes back to: the tenders that paid, card parts first (the newest first, so
     the customer's money goes back the way it came, through Stripe), then cash. `in_cash` gives
-    all of it back from the drawer, cash parts first, then card parts (marked cash for card).
+    all of it back from the drawer, cash parts first, then card parts (marked cash for card); a gift
+    card part still goes back onto its card.
     Cash pieces are rounded by the store's cash rounding (`cash_step`, see cash_back).
 
     A card piece is whole card steps of `currency` (Stripe refuses a KWD refund of 0.225: the
@@ -149,7 +162,9 @@ def plan_refund(
     plan, left = [], amount_minor
     for part in order:
         take = min(left, part.remaining_minor)
-        given = TenderKind.CASH if in_cash else part.kind
+        # A gift card part goes back onto its card even "in cash": cash for it would turn a card's
+        # balance (a stolen code's, a store credit's) into money out of the drawer.
+        given = TenderKind.CASH if in_cash and part.kind is not TenderKind.GIFT_CARD else part.kind
         if given is TenderKind.CARD:
             take -= take % step
         if take <= 0:

@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from typing import Callable, Protocol
 
 from pos.domain.errors import PosError
-from pos.domain.giftcards import MAX_AMOUNT_MINOR, Card, EntryKind, Entry, Purpose, new_code, parse_code
+from pos.domain.giftcards import Card, EntryKind, Entry, Purpose, check_card_amount, new_code, parse_code
 from pos.domain.money import Money
 
 
@@ -95,15 +95,20 @@ class GiftCards:
         return found
 
     def issue(self, amount: Money, key: str, purpose: Purpose = Purpose.GIFT_CARD) -> Card:
-        """A new card holding `amount` (the CLI, store credit); once per key."""
+        """A new card holding `amount` (the CLI, store credit); once per key. A gift card issued on its
+        own keeps the counter's limit (a store credit is what a refund gave back, whatever it was)."""
         return self.activate(new_code(), amount, key, purpose)
 
     def activate(self, code: str, amount: Money, key: str, purpose: Purpose = Purpose.GIFT_CARD) -> Card:
-        """The card with this code (chosen when it was rung up) issued holding `amount`; once per key."""
+        """The card with this code (chosen when it was rung up) issued holding `amount`; once per key.
+        A gift card keeps the counter's limit at every door (check_card_amount)."""
         if amount.minor <= 0:
             raise GiftCardError("A gift card must hold more than nothing.")
-        if amount.minor > MAX_AMOUNT_MINOR:  # the counter's line says so too (card_line); every door the same
-            raise GiftCardError(f"A gift card can hold at most {Money(MAX_AMOUNT_MINOR, amount.currency)}.")
+        if purpose is Purpose.GIFT_CARD:
+            try:
+                check_card_amount(amount)
+            except ValueError as exc:
+                raise GiftCardError(str(exc)) from None
         if amount.currency != self._currency():
             raise GiftCardError(f"This till sells in {self._currency()}, not {amount.currency}.")
         return self.issuing_ledger().issue(code, purpose, amount, key)
@@ -137,14 +142,22 @@ class GiftCards:
         found = self.locate(text)
         if found.card.purpose is not Purpose.GIFT_CARD:
             raise GiftCardError("Store credit is not reloaded; sell a gift card instead.")
+        _same_currency(found.card, amount)
         return found.ledger.credit(found.card.code, EntryKind.RELOAD, amount, key)
 
     def give_back(self, text: str, amount: Money, key: str, note: str = "") -> Card:
         """A refund or void of a sale paid by the card: the money goes back onto it (once per key)."""
         found = self.locate(text)
+        _same_currency(found.card, amount)
         return found.ledger.credit(found.card.code, EntryKind.REFUND_TO_CARD, amount, key, note)
 
     def cards(self) -> list[Card]:
         shop = self._shop()
         own = self._till.cards()
         return own + (shop.cards() if shop is not None else [])
+
+
+def _same_currency(card: Card, amount: Money) -> None:
+    """A ledger adds minor units: an amount in another currency would be counted as the card's."""
+    if amount.currency != card.balance.currency:
+        raise GiftCardError(f"This card holds {card.balance.currency}, not {amount.currency}.")

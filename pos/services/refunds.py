@@ -16,7 +16,16 @@ from typing import Callable, Protocol
 from pos.domain.cash import CashError, rounding_step
 from pos.domain.money import Money
 from pos.domain.discounts import share
-from pos.domain.refunds import RefundError, RefundReceipt, amount_tax, lines_amount, lines_tax, plan_refund
+from pos.domain.refunds import (
+    GIFT_CARD_KEPT,
+    RefundError,
+    RefundReceipt,
+    amount_tax,
+    gift_card_kept,
+    lines_amount,
+    lines_tax,
+    plan_refund,
+)
 from pos.domain.tender import TenderKind
 
 from .crashpoints import crash_point
@@ -133,9 +142,11 @@ class Refunds:
                 tax_back = amount_tax(basis.tax_minor, basis.total_minor, basis.refunded_minor, minor, basis.currency)
             else:
                 raise RefundError("Choose the items to refund, or type an amount — one of the two.")
-            if minor > basis.remaining_minor:
-                left = Money(basis.remaining_minor, basis.currency)
-                raise RefundError(f"That is more than what is left to refund on this receipt ({left}).")
+            kept = gift_card_kept(list(basis.lines), lines)
+            if minor > basis.remaining_minor - kept:
+                left = Money(max(0, basis.remaining_minor - kept), basis.currency)
+                said = f"That is more than what is left to refund on this receipt ({left})."
+                raise RefundError(f"{said} {GIFT_CARD_KEPT}" if kept and minor <= basis.remaining_minor else said)
             # Refunds by lines and by amount mixed on one receipt never give back more tax than is left.
             tax_back = max(0, min(tax_back, basis.remaining_tax_minor))
             plan = plan_refund(

@@ -29,6 +29,7 @@ from pos.domain.money import Money
 from pos.domain.refunds import RefundReceipt
 from pos.domain.staff import Permission
 from pos.domain.tender import TenderKind
+from pos.domain.text import TextError, check_text
 
 from .crashpoints import crash_point
 from .receipt_printing import Printed
@@ -151,10 +152,15 @@ class Returns:
             return f"The store's currency is {self.currency()}."
         if amount.minor <= 0:
             return "The amount to give back must be more than zero."
-        if amount.minor > MAX_PRICE_MINOR:  # no goods the till sells cost more
-            return f"The amount to give back can be at most {Money(MAX_PRICE_MINOR, amount.currency)}."
+        if amount.minor > MAX_PRICE_MINOR:
+            # With no receipt, nothing bounds it but this: no single item is priced higher.
+            return f"A return without a receipt gives back at most {Money(MAX_PRICE_MINOR, amount.currency)}."
         if not " ".join(note.split()):
             return "Say what the customer brought back."
+        try:  # kept and shown as is: no control character, as at every door that takes text
+            check_text(note, "What the customer brought back", multiline=False)
+        except TextError as exc:
+            return f"{exc}. {NOT_RETURNED}"
         if to_store_credit:
             if self.credit is None:
                 return "This till cannot give store credit."

@@ -26,7 +26,16 @@ from PySide6.QtWidgets import (
 
 from pos.domain.errors import PosError
 from pos.domain.money import Money, MoneyError
-from pos.domain.refunds import RefundError, RefundPart, RefundReceipt, lines_amount, plan_refund, render_refund_text
+from pos.domain.refunds import (
+    GIFT_CARD_KEPT,
+    RefundError,
+    RefundPart,
+    RefundReceipt,
+    gift_card_kept,
+    lines_amount,
+    plan_refund,
+    render_refund_text,
+)
 from pos.domain.tender import TenderKind
 from pos.services.receipt_printing import Printed, PrintResult
 from pos.services.refunds import CashOwed, Refunded, given_to
@@ -59,7 +68,7 @@ class RefundDialog(QDialog):
         self.locale_name = context.settings.locale
         self._busy = False
         self.basis = context.refunds.basis(receipt_id)
-        left = Money(self.basis.remaining_minor, self.basis.currency)
+        left = Money(max(0, self.basis.remaining_minor - gift_card_kept(list(self.basis.lines))), self.basis.currency)
 
         self.by_lines = named(QRadioButton("Refund items"), "refundByLines")
         self.by_amount = named(QRadioButton("Refund an amount"), "refundByAmount")
@@ -78,8 +87,10 @@ class RefundDialog(QDialog):
             self.table.setItem(row, 0, QTableWidgetItem(line.name))
             self.table.setItem(row, 1, QTableWidgetItem(f"{line.quantity} / {line.refunded_quantity}"))
             spin = QSpinBox()
-            spin.setRange(0, line.remaining_quantity)
-            spin.setEnabled(line.remaining_quantity > 0)
+            spin.setRange(0, 0 if line.gift_card else line.remaining_quantity)
+            spin.setEnabled(line.remaining_quantity > 0 and not line.gift_card)  # the card keeps it (refunds.py)
+            if line.gift_card:
+                spin.setToolTip(GIFT_CARD_KEPT)
             spin.valueChanged.connect(self._update_preview)
             self.table.setCellWidget(row, 2, spin)
             self.spins[line.line_no] = spin

@@ -6,9 +6,7 @@ from __future__ import annotations
 
 import sqlite3
 
-import pytest
 
-from pos.app import build_context
 from pos.domain.catalog import Product
 from pos.domain.money import Money
 from pos.domain.tender import TenderKind
@@ -18,16 +16,6 @@ from pos.services.refund_phases import Refunded
 
 def sgd(minor: int) -> Money:
     return Money(minor, "SGD")
-
-
-@pytest.fixture
-def context(tmp_path, sandbox, api_key, monkeypatch):
-    monkeypatch.setenv("POS_STRIPE_API_KEY", api_key)
-    context = build_context(tmp_path / "till", stripe_base_url=sandbox.url)
-    try:
-        yield context
-    finally:
-        context.close()
 
 
 def ring_up(context, price_minor: int = 4500) -> None:

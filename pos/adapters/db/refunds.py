@@ -6,6 +6,7 @@ import json
 
 from sqlalchemy.engine import Engine
 
+from pos.domain.catalog import is_gift_card_sku
 from pos.domain.money import Money
 from pos.domain.refunds import PaidPart, RefundableLine, RefundError, RefundPart, RefundReceipt, lines_amount
 from pos.domain.tender import TenderKind
@@ -84,6 +85,7 @@ class SqlRefunds:
                 gross_minor=row["gross_minor"],
                 refunded_quantity=refunded_units.get(row["line_no"], 0),
                 tax_minor=row["tax_minor"],
+                gift_card=is_gift_card_sku(row["sku"]),
             )
             for row in conn.execute(
                 "SELECT * FROM sale_lines WHERE sale_id = ? ORDER BY line_no", (receipt["sale_id"],)
