@@ -46,7 +46,7 @@ def test_an_amount_beyond_any_price_is_refused_in_one_line(tmp_path):
         for given in ("--cash", "--store-credit"):
             done = pos("--data-dir", data, "returns", "take", "--amount", amount, "--item", "Mug", given)
             assert done.returncode == 1 and "Traceback" not in done.stderr, done.stderr
-            assert done.stderr.splitlines()[-1] == "error: The amount to give back can be at most SGD 999999.99."
+            assert done.stderr.splitlines()[-1] == "error: A return without a receipt gives back at most SGD 999999.99."
     assert rows(data, "SELECT count(*) FROM unverified_returns") == [(0,)]
 
 
