@@ -145,6 +145,11 @@ def build_parser() -> argparse.ArgumentParser:
     sreport = shop_sub.add_parser("report", help="a day's figures across every till, and each till's (by_till)")
     sreport.add_argument("--date", required=True, help="the local calendar date, YYYY-MM-DD")
     sreport.add_argument("--format", choices=("text", "csv", "json"), default="text")
+    sstock = shop_sub.add_parser(
+        "stock", help="on-hand per location and product, from every till's stock movements at the shop"
+    )
+    sstock.add_argument("--location", help="only this location's (default: every location's)")
+    sstock.add_argument("--format", choices=("csv", "json"), default="csv")
     shop_sub.add_parser(
         "set-password", help="read the shop database's password from standard input and keep it in the OS keyring"
     )
@@ -739,6 +744,8 @@ def cmd_shop(args) -> int:
             return _no_shop()
         if args.action == "set-password":
             return _set_shop_password(args)
+        if args.action == "stock":
+            return _shop_stock(office, args)
         day = _parse_day(args.date)
         if day is None:
             print(f"error: --date takes a date like 2026-11-26, not {args.date!r}", file=sys.stderr)
@@ -770,6 +777,38 @@ def cmd_shop(args) -> int:
             print(render_report_text(report, f"Till {till}", locale=settings.locale), end="")
         for line in flagged:
             print(f"Over-refund: {line}")
+    return 0
+
+
+def _guess_unit(milli: int):
+    from pos.domain.stock import Unit
+
+    return Unit.KG if milli % 1000 else Unit.EACH
+
+
+def _shop_stock(office, args) -> int:
+    """`pos shop stock`: the shop's levels per location, each in this till's unit for the product."""
+    from pos.domain.catalog import csv_cell
+    from pos.domain.stock import format_quantity
+    from pos.services.shop import ShopUnreachable
+
+    try:
+        found = office.shop.stock_levels(args.location.strip() if args.location else None)
+    except ShopUnreachable as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 1
+    units = {lv.sku: lv.unit for lv in office.stock.levels()}
+    # A product this till does not stock: whole when it is, else to the gram.
+    rows = [
+        {"location": loc, "sku": sku, "on_hand": format_quantity(milli, units.get(sku, _guess_unit(milli)))}
+        for loc, sku, milli in found
+    ]
+    if args.format == "json":
+        print(json.dumps(rows, indent=2, ensure_ascii=False))
+        return 0
+    writer = csv.writer(sys.stdout, lineterminator="\n")
+    writer.writerow(["location", "sku", "on_hand"])
+    writer.writerows([csv_cell(v) for v in row.values()] for row in rows)
     return 0
 
 

@@ -31,6 +31,9 @@ class StoreSettings:
     reader_tipping: bool = False  # the reader offers the customer a tip screen
     idle_lock_minutes: int = 0  # with cashiers: lock the till after this many idle minutes; 0 = never
     discount_limit_bp: int = 1000  # with cashiers: a discount above this share (10%) needs a manager
+    # Where this till's stock is (issue 26): tills of one location share their levels through the shop
+    # database; the shop's one location until a second one is named.
+    location: str = "main"
 
     @property
     def printer(self) -> PrinterSetup:
@@ -136,6 +139,9 @@ def checked(settings: StoreSettings) -> StoreSettings:
     settings = replace(settings, **texts)
     if not settings.till_id:
         raise SettingsError("The till id cannot be empty.")
+    settings = replace(settings, location=settings.location.strip())
+    if not settings.location or "\n" in settings.location:
+        raise SettingsError("The location is a name on one line, like main or north.")
     hidden = first_invisible(settings.till_id)
     if hidden is not None:
         # "T1" and "T1\u200b" would be two tills at the shop that every report shows as one.

@@ -81,6 +81,7 @@ class Waiting:
 class ShopReportStore(Protocol):
     def for_date(self, day: date, currency: str) -> tuple[DayReport, dict[str, DayReport]]: ...
     def over_refunds(self) -> list[str]: ...
+    def stock_levels(self, location: str | None = None) -> list[tuple[str, str, int]]: ...
 
 
 class ShopLink(Protocol):
@@ -182,6 +183,10 @@ class ShopSync:
     def report(self, day: date, currency: str) -> tuple[DayReport, dict[str, DayReport]]:
         """The shop's figures for a calendar day and each till's (ShopUnreachable if it is away)."""
         return self.reports().for_date(day, currency)
+
+    def stock_levels(self, location: str | None = None) -> list[tuple[str, str, int]]:
+        """(location, sku, on-hand thousandths) across the shop's tills, per location (ShopUnreachable)."""
+        return self.reports().stock_levels(location)
 
     def over_refunds(self) -> list[str]:
         """Receipts over-refunded by the tills together, one line each (ShopUnreachable if it is away)."""

@@ -93,6 +93,7 @@ class SettingsDialog(QDialog):
         self.tax_rate = named(QLineEdit(tax.format_rate(s.default_tax_rate_bp)), "defaultTaxRateField")
         self.footer = named(QLineEdit(s.receipt_footer), "receiptFooterField")
         self.till_id = named(QLineEdit(s.till_id), "tillIdField")
+        self.location = named(QLineEdit(s.location), "locationField")  # where this till's stock is
         self.time_zone = named(QLineEdit(s.time_zone), "timeZoneField")
         self.time_zone.setPlaceholderText("this computer's (or a name like Asia/Singapore)")
         self.cash_rounding = named(QComboBox(), "cashRounding")
@@ -118,6 +119,7 @@ class SettingsDialog(QDialog):
         form.addRow("Default tax rate (%)", self.tax_rate)
         form.addRow("Receipt footer", self.footer)
         form.addRow("Till id", self.till_id)
+        form.addRow("Location (stock)", self.location)
         form.addRow("Time zone (calendar days)", self.time_zone)
         form.addRow("Cash rounding (cash only)", self.cash_rounding)
         form.addRow("Lock the till when idle", self.idle_lock)
@@ -315,6 +317,7 @@ class SettingsDialog(QDialog):
             default_tax_rate_bp=rate,
             receipt_footer=self.footer.text().strip(),
             till_id=till_id,
+            location=self.location.text(),
             time_zone=self.time_zone.text().strip(),
             cash_rounding=self.cash_rounding.currentData(),
             idle_lock_minutes=self.idle_lock.value(),

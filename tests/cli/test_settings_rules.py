@@ -51,6 +51,7 @@ def test_a_network_printer_is_set_up_in_either_order(tmp_path, first, second):
         ("printer_kind", "laser", "“laser” is not a kind of printer"),
         ("tax_inclusive", "maybe", "tax_inclusive takes yes or no"),
         ("no_such", "1", "there is no setting 'no_such'"),
+        ("location", "  ", "The location is a name on one line"),
     ],
 )
 def test_a_value_the_rules_refuse_is_named_in_one_line(tmp_path, name, value, words):

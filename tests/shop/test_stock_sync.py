@@ -4,8 +4,10 @@ each till's levels equal the shop's sum."""
 
 from __future__ import annotations
 
+import json
+
 from pos.domain.stock import StockItem
-from tests.helpers.shop import sell, shop_rows, till
+from tests.helpers.shop import pos, sell, shop_rows, till
 
 
 def shop_levels(pg, shop_db) -> dict[str, int]:
@@ -48,3 +50,44 @@ def test_two_tills_sell_and_receive_and_each_ones_levels_after_sync_equal_the_sh
     finally:
         t1.close()
         t2.close()
+
+
+def test_two_locations_each_tills_levels_are_their_locations_and_the_shop_reports_both(
+    pg, shop_db, tmp_path, sandbox, api_key
+):
+    """T1 and T2 stand in "main" (the default), T3 in "north" (set by `pos settings set location`):
+    a delivery at T1 reaches T2 after their sync and never T3; T3's count is north's alone; the shop's
+    report gives each location's levels."""
+    set_north = pos("settings", "set", "location", " north ", data_dir=tmp_path / "T3", shop_db="")
+    assert set_north.returncode == 0, set_north.stderr
+    tills = [till(tmp_path, name, sandbox, api_key, shop_db) for name in ("T1", "T2", "T3")]
+    t1, t2, t3 = tills
+    try:
+        assert t3.settings.location == "north"  # type: ignore[attr-defined]
+        for t in tills:
+            sell(t, 0)  # puts SHOP-1 in each till's catalog
+            t.stock.set_item("SHOP-1", StockItem(track_stock=True))
+        t1.stock.receive("SHOP-1", "20", "2.00")
+        sell(t2, 2)  # 1 + 2 flat whites at main
+        t3.stock.receive("SHOP-1", "7")
+        t3.stock.count({"SHOP-1": 5000}, approved_by="Mara", apply=True)  # north's shelf: 5
+        for t in tills + tills:  # each sends its own and takes its location's
+            assert t.shop.round().problem is None
+        assert t1.stock.level("SHOP-1").on_hand_milli == 17000  # type: ignore[union-attr]
+        assert t2.stock.level("SHOP-1").on_hand_milli == 17000  # type: ignore[union-attr]
+        assert t3.stock.level("SHOP-1").on_hand_milli == 5000  # type: ignore[union-attr]
+        by_place = "SELECT location, till_id, count(*) FROM shop_stock_movements GROUP BY 1, 2 ORDER BY 1, 2"
+        assert shop_rows(pg, shop_db, by_place) == [("main", "T1", 1), ("main", "T2", 2), ("north", "T3", 2)]
+        for t in tills:
+            assert t.audit.verify() is None
+    finally:
+        for t in tills:
+            t.close()
+    report = pos("shop", "stock", "--format", "json", data_dir=tmp_path / "T1", shop_db=shop_db)
+    assert report.returncode == 0, report.stderr
+    assert json.loads(report.stdout) == [
+        {"location": "main", "sku": "SHOP-1", "on_hand": "17"},
+        {"location": "north", "sku": "SHOP-1", "on_hand": "5"},
+    ]
+    north = pos("shop", "stock", "--location", "north", data_dir=tmp_path / "T1", shop_db=shop_db)
+    assert north.stdout.splitlines() == ["location,sku,on_hand", "north,SHOP-1,5"]

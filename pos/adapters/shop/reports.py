@@ -38,6 +38,19 @@ class ShopReports:
         with shop_errors(), self._engine.connect() as conn:
             return over_refunds(conn)
 
+    def stock_levels(self, location: str | None = None) -> list[tuple[str, str, int]]:
+        """(location, sku, on-hand in thousandths) from every till's movements, per location (one
+        location's only when named), in location and SKU order."""
+        with shop_errors(), self._engine.connect() as conn:
+            rows = conn.execute(
+                text(
+                    "SELECT location, sku, sum(quantity_milli) FROM shop_stock_movements"
+                    " WHERE CAST(:loc AS TEXT) IS NULL OR location = :loc GROUP BY location, sku ORDER BY location, sku"
+                ),
+                {"loc": location},
+            ).all()
+        return [(str(loc), str(sku), int(milli)) for loc, sku, milli in rows]
+
     def for_date(self, day: date, currency: str) -> tuple[DayReport, dict[str, DayReport]]:
         """The shop's figures for the day, and each till's (tills with nothing that day are left out)."""
         start, end = local_day_bounds(day, day, self._zone)

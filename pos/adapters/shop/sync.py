@@ -307,7 +307,10 @@ class ShopDatabaseLink:
         if m is None or m["till_id"] != self._till_id():
             return
         names = ("kind", "quantity_milli", "cost_minor", "at", "who", "approved_by", "why", "sku", "till_id")
-        rows.append({"movement_id": m["id"], **{k: m[k] for k in names}})
+        # The till's location as it is when sent (a till moved to another location sends its later
+        # movements under the new one; what was sent stays where it was).
+        location = self._settings.load().location
+        rows.append({"movement_id": m["id"], "location": location, **{k: m[k] for k in names}})
 
     def _receipt(self, local: sqlite3.Connection, receipt_id: int, rows: dict[str, list[dict[str, Any]]]) -> int:
         r = local.execute("SELECT * FROM receipts WHERE id = ?", (receipt_id,)).fetchone()
@@ -518,14 +521,15 @@ class ShopDatabaseLink:
     def _pull_stock(self) -> int:
         """The other tills' stock movements, in the shop's order after the last taken: each written
         into this till's ledger as theirs (their till, person and time), so this till's levels are the
-        shop's. A SKU this till does not have is skipped (its catalog comes down first)."""
+        shop's. Only this till's location's: another location's shelves are not this one's. A SKU this
+        till does not have is skipped (its catalog comes down first)."""
         with raw.connection(self._local) as local:
             after = int(_local_value(local, "shop_stock_seq") or 0)
-        mine = self._till_id()
+        mine, here = self._till_id(), self._settings.load().location
         with self._shop.connect() as conn:
             M = t.STOCK_MOVEMENTS
             found = conn.execute(
-                select(M).where(M.c.id > after, M.c.till_id != mine).order_by(M.c.id).limit(5000)
+                select(M).where(M.c.id > after, M.c.till_id != mine, M.c.location == here).order_by(M.c.id).limit(5000)
             ).all()
             last = conn.execute(select(func.max(M.c.id)).where(M.c.id > after)).scalar()
         with raw.write(self._local) as local:

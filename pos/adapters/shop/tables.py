@@ -198,6 +198,8 @@ class ShopStockMovement(ShopModel, table=True):
     who: str = ""
     approved_by: str = ""
     why: str = ""
+    # The sending till's location (its `location` setting): tills take down only their own location's.
+    location: str = Field(default="main", index=True, sa_column_kwargs={"server_default": "main"})
 
 
 class ShopZReport(ShopModel, table=True):
