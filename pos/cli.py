@@ -51,6 +51,11 @@ def build_parser() -> argparse.ArgumentParser:
     scount = stock_sub.add_parser("count", help="a count from FILE.csv (sku,counted): print the variance, apply it")
     scount.add_argument("file", type=Path)
     scount.add_argument("--dry-run", action="store_true", help="only print the variance")
+    stransfer = stock_sub.add_parser(
+        "transfer", help="send the goods of FILE.csv (sku,quantity) to another location of the shop"
+    )
+    stransfer.add_argument("file", type=Path)
+    stransfer.add_argument("--to", required=True, help="the location they go to (its tills take them in on sync)")
     smoves = stock_sub.add_parser("movements", help="the stock ledger, oldest first")
     smoves.add_argument("--from", dest="first", help="first day (YYYY-MM-DD, the store's calendar)")
     smoves.add_argument("--to", dest="last", help="last day (YYYY-MM-DD)")
@@ -193,6 +198,7 @@ def gated_commands() -> dict[tuple[str, str | None], object]:
     return {
         ("catalog", "import"): Permission.CATALOG,
         ("stock", "receive"): Permission.CATALOG,
+        ("stock", "transfer"): Permission.CATALOG,
         # A count changes stock by its variance: a manager approves it (the person signed in by `--as`).
         ("stock", "count"): Permission.STOCK_COUNT,
         ("cashiers", "add"): Permission.STAFF,
@@ -301,7 +307,7 @@ def cmd_catalog(args) -> int:
 def cmd_stock(args) -> int:
     from pos.domain.catalog import CatalogImportError, csv_cell
     from pos.domain.money import Money
-    from pos.domain.stock import format_quantity
+    from pos.domain.stock import StockError, format_quantity
 
     path = getattr(args, "file", None)
     if path is not None and not path.is_file():
@@ -364,6 +370,14 @@ def cmd_stock(args) -> int:
             received = stock.receive_file(args.file)
             print(f"{args.file}: {received.describe()}")
             return 0
+        if args.action == "transfer":
+            here = office.settings.location
+            sent = stock.transfer_file(args.file, args.to, here)
+            print(
+                f"{args.file}: sent {sent.lines} lines from {here} to {args.to.strip()}; "
+                "they arrive there once this till has synced with the shop database."
+            )
+            return 0
         counted = stock.read_count(args.file)
         # Without cashiers on file nobody signs in: the person at the command line stands for the manager.
         approver = office.staff.current.name if office.staff.current is not None else "back office"
@@ -377,6 +391,9 @@ def cmd_stock(args) -> int:
         return 0
     except CatalogImportError as exc:
         print(f"error: {args.file}: {exc}. Nothing was changed.", file=sys.stderr)
+        return 1
+    except StockError as exc:
+        print(f"error: {exc}. Nothing was changed.", file=sys.stderr)
         return 1
     finally:
         office.close()

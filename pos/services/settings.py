@@ -62,6 +62,16 @@ def check_text_setting(name: str, value: str) -> str:
         raise SettingsError(str(exc)) from None
 
 
+def check_location(name: str) -> str:
+    """A location's name as kept (this till's `location` setting, a transfer's destination), or
+    SettingsError: one line, not empty, nothing invisible (two names that read alike would be two
+    shelves that every report shows as one)."""
+    name = name.strip()
+    if not name or "\n" in name or first_invisible(name) is not None:
+        raise SettingsError("The location is a name on one line, like main or north.")
+    return name
+
+
 class SettingsStore(Protocol):
     def load(self) -> StoreSettings: ...
     def save(self, settings: StoreSettings) -> StoreSettings: ...
@@ -139,9 +149,7 @@ def checked(settings: StoreSettings) -> StoreSettings:
     settings = replace(settings, **texts)
     if not settings.till_id:
         raise SettingsError("The till id cannot be empty.")
-    settings = replace(settings, location=settings.location.strip())
-    if not settings.location or "\n" in settings.location:
-        raise SettingsError("The location is a name on one line, like main or north.")
+    settings = replace(settings, location=check_location(settings.location))
     hidden = first_invisible(settings.till_id)
     if hidden is not None:
         # "T1" and "T1\u200b" would be two tills at the shop that every report shows as one.

@@ -17,6 +17,7 @@ from typing import Protocol
 
 from pos.domain.catalog import CatalogImportError, check_header, csv_plain
 from pos.domain.money import Money, MoneyError
+from pos.services.settings import SettingsError, check_location
 from pos.domain.stock import (
     Level,
     Movement,
@@ -131,6 +132,45 @@ class Stock:
         if milli <= 0:
             raise StockError("the quantity thrown away must be more than zero")
         return self._store.move([(sku, MovementKind.WASTE, -milli, None, reason.strip())], f"waste of {sku}")
+
+    def transfer_file(self, path: Path, to: str, here: str) -> Received:
+        """`sku,quantity`: every line or none, each a transfer-out from `here` to location `to` (its
+        `why` is the destination, by which the shop's sync writes the arrival there)."""
+        to = self._destination(to, here)
+        lines: list[tuple[str, MovementKind, int, int | None, str]] = []
+        seen: dict[str, int] = {}
+        for number, row in read_rows(Path(path), ("sku", "quantity")):
+            sku = csv_plain(row["sku"])
+            try:
+                milli = self._quantity(sku, row["quantity"])
+                if milli <= 0:
+                    raise StockError(f"quantity {row['quantity']} must be more than zero")
+            except StockError as exc:
+                raise CatalogImportError(number, str(exc)) from None
+            if sku in seen:
+                raise CatalogImportError(number, f"sku {sku} already on line {seen[sku]}")
+            seen[sku] = number
+            lines.append((sku, MovementKind.TRANSFER_OUT, -milli, None, to))
+        ids = self._store.move(lines, f"transfer of {len(lines)} lines to {to}") if lines else []
+        return Received(len(lines), tuple(ids))
+
+    def transfer(self, sku: str, quantity: str, to: str, here: str) -> list[int]:
+        """One product sent from `here` to location `to`."""
+        to = self._destination(to, here)
+        milli = self._quantity(sku, quantity)
+        if milli <= 0:
+            raise StockError("the quantity sent must be more than zero")
+        return self._store.move([(sku, MovementKind.TRANSFER_OUT, -milli, None, to)], f"transfer of {sku} to {to}")
+
+    @staticmethod
+    def _destination(to: str, here: str) -> str:
+        try:
+            to = check_location(to)
+        except SettingsError as exc:
+            raise StockError(str(exc).rstrip(".")) from None
+        if to == here:
+            raise StockError(f"this till is at {here} already: name another location")
+        return to
 
     def _cost(self, text: str) -> int | None:
         if not text:

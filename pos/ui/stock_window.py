@@ -1,5 +1,6 @@
 """Back office → Stock: on-hand of every tracked product, the low-stock alert list, a delivery
-received by scanning or typing, and a count whose variance is shown before a manager approves it.
+received by scanning or typing, a count whose variance is shown before a manager approves it, and
+goods transferred to another location of the shop.
 
 The widget only calls services.stock.Stock: the rules (quantities in the product's unit, a count
 only with a manager's approval) are the service's and the domain's.
@@ -67,13 +68,17 @@ class StockWindow(QDialog):
         form.addRow("Product", self.sku)
         form.addRow("Quantity", self.quantity)
         form.addRow("Cost", self.cost)
+        self.transfer_to = named(QLineEdit(), "transferTo")
+        self.transfer_to.setPlaceholderText("another location of the shop, for a transfer")
+        form.addRow("Send to", self.transfer_to)
         layout.addLayout(form)
         buttons = QHBoxLayout()
         self.receive_button = named(QPushButton("Receive delivery"), "receiveButton")
         self.check_button = named(QPushButton("Check count"), "checkCountButton")
         self.apply_button = named(QPushButton("Apply count…"), "applyCountButton")
         self.apply_button.setEnabled(False)
-        for button in (self.receive_button, self.check_button, self.apply_button):
+        self.transfer_button = named(QPushButton("Transfer out"), "transferButton")
+        for button in (self.receive_button, self.check_button, self.apply_button, self.transfer_button):
             buttons.addWidget(button)
         layout.addLayout(buttons)
         self.variance = named(QLabel(""), "countVariance")
@@ -82,6 +87,7 @@ class StockWindow(QDialog):
         layout.addWidget(self.variance)
         layout.addWidget(self.message)
         self.receive_button.clicked.connect(self.receive)
+        self.transfer_button.clicked.connect(self.transfer)
         self.check_button.clicked.connect(self.check_count)
         self.apply_button.clicked.connect(self.apply_count)
         self.sku.textChanged.connect(lambda _t: self._forget_count())
@@ -129,6 +135,18 @@ class StockWindow(QDialog):
             self.say(f"Not received: {exc}.", error=True)
             return
         self.say(f"Received {self.quantity.text().strip()} of {sku}.")
+        self.quantity.clear()
+        self.reload()
+
+    def transfer(self) -> None:
+        """The quantity sent to another location: out of here now; in there once this till synced."""
+        sku, to, here = self.sku.text().strip(), self.transfer_to.text().strip(), self.context.settings.location
+        try:
+            self.context.stock.transfer(sku, self.quantity.text(), to, here)
+        except PosError as exc:
+            self.say(f"Not sent: {exc}.", error=True)
+            return
+        self.say(f"Sent {self.quantity.text().strip()} of {sku} to {to}; it arrives there after this till's next sync.")
         self.quantity.clear()
         self.reload()
 

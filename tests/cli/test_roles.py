@@ -61,6 +61,7 @@ CHANGES = [
     ("giftcards", "list"),  # only reads, but every code in it spends (found by xb)
     ("stock", "receive", str(resource_path("demo_catalog.csv"))),  # refused before the file is read
     ("stock", "count", str(resource_path("demo_catalog.csv"))),
+    ("stock", "transfer", str(resource_path("demo_catalog.csv")), "--to", "north"),
 ]
 
 

@@ -107,3 +107,24 @@ def test_a_count_needs_a_manager_once_cashiers_are_on_file(till):
     assert "MUG: expected 0, counted 5, variance 5" in done.stdout
     moves = json.loads(run(data, "movements", "--format", "json").stdout)
     assert [(m["kind"], m["quantity"], m["who"]) for m in moves] == [("count", "5", "Mara")]
+
+
+def test_a_transfer_file_sends_each_line_to_another_location_and_refuses_bad_ones_whole(till):
+    folder, data = till
+    assert run(data, "receive", write(folder, "in.csv", "sku,quantity\nAPL,5\nMUG,4\n")).returncode == 0
+    sent = write(folder, "out.csv", "sku,quantity\nAPL,1.5\nMUG,3\n")
+    for to, words in (("main", "this till is at main already"), (" ", "The location is a name on one line")):
+        refused = run(data, "transfer", sent, "--to", to)
+        assert refused.returncode == 1 and words in refused.stderr and "Nothing was changed" in refused.stderr
+        assert len(refused.stderr.strip().splitlines()) == 1
+    bad = run(data, "transfer", write(folder, "bad.csv", "sku,quantity\nAPL,1\nMUG,0.5\n"), "--to", "north")
+    assert bad.returncode == 1 and "line 3: quantity 0.5 must be whole" in bad.stderr
+    done = run(data, "transfer", sent, "--to", "north")
+    assert done.returncode == 0 and "sent 2 lines from main to north" in done.stdout, done.stderr
+    moves = json.loads(run(data, "movements", "--format", "json").stdout)
+    assert [(m["sku"], m["kind"], m["quantity"], m["why"]) for m in moves[2:]] == [
+        ("APL", "transfer_out", "-1.500", "north"),
+        ("MUG", "transfer_out", "-3", "north"),
+    ]
+    levels = {lv["sku"]: lv["on_hand"] for lv in json.loads(run(data, "levels", "--format", "json").stdout)}
+    assert levels == {"APL": "3.500", "MUG": "1"}

@@ -89,6 +89,23 @@ class TestWithoutCashiers:
         assert window.stock_window.on_hand(FLAT_WHITE) == "9"
         assert window.session.audit.verify() is None
 
+    def test_a_transfer_out_takes_the_goods_off_here_and_names_where_they_go(self, qtbot, window):
+        window.open_stock()
+        stock = window.stock_window
+        qtbot.waitUntil(stock.isVisible)
+        qtbot.keyClicks(stock.sku, FLAT_WHITE)
+        qtbot.keyClicks(stock.quantity, "4")
+        qtbot.keyClicks(stock.transfer_to, "main")  # this till's own location
+        qtbot.mouseClick(stock.transfer_button, Qt.LeftButton)
+        assert "Not sent: this till is at main already" in stock.message.text()
+        stock.transfer_to.setText("north")
+        qtbot.mouseClick(stock.transfer_button, Qt.LeftButton)
+        assert "Sent 4 of COF-004 to north" in stock.message.text()
+        assert stock.on_hand(FLAT_WHITE) == "6"
+        moved = "SELECT kind, quantity_milli, why FROM stock_movements WHERE kind LIKE 'transfer%'"
+        assert rows(window, moved) == [("transfer_out", -4000, "north")]
+        assert window.session.audit.verify() is None
+
 
 class TestWithCashiers:
     @pytest.fixture

@@ -310,7 +310,14 @@ class ShopDatabaseLink:
         # The till's location as it is when sent (a till moved to another location sends its later
         # movements under the new one; what was sent stays where it was).
         location = self._settings.load().location
-        rows.append({"movement_id": m["id"], "location": location, **{k: m[k] for k in names}})
+        row = {"movement_id": m["id"], "location": location, **{k: m[k] for k in names}}
+        rows.append(row)
+        if m["kind"] == MovementKind.TRANSFER_OUT.value:
+            # Its arrival at the location it went to (named by its `why`, services/stock.transfer):
+            # keyed by the negative movement id, so a batch sent again stores it once as well; the
+            # tills there take it down as the other tills' movements.
+            arrival = {"kind": MovementKind.TRANSFER_IN.value, "quantity_milli": -m["quantity_milli"]}
+            rows.append({**row, **arrival, "movement_id": -m["id"], "location": m["why"], "why": f"from {location}"})
 
     def _receipt(self, local: sqlite3.Connection, receipt_id: int, rows: dict[str, list[dict[str, Any]]]) -> int:
         r = local.execute("SELECT * FROM receipts WHERE id = ?", (receipt_id,)).fetchone()
