@@ -20,7 +20,7 @@ from pos.domain import tax
 from pos.domain.catalog import MAX_PRICE_MINOR
 from pos.domain.errors import PosError
 from pos.domain.money import Money, MoneyError
-from pos.domain.stock import Unit
+from pos.domain.stock import StockError, Unit, parse_quantity, to_milli
 
 from .sales import StorageError
 
@@ -147,6 +147,21 @@ class Catalog:
     def custom_product(self, tax_rate_bp: int) -> Product:
         """The line the "custom amount" key adds (its price set by add_priced)."""
         return Product(CUSTOM_SKU, "Custom amount", "Custom", Money(1, self._currency()), tax_rate_bp)
+
+    def weighed(self, product: Product, text: str) -> Labelled:
+        """A weight typed for a product sold by the kg (no scale label): exact, up to three decimals,
+        more than zero; the line priced as a label's, weight × price per kg rounded once (priced_by).
+        OpenPriceError in the cashier's words otherwise."""
+        try:
+            milli = to_milli(parse_quantity(text, Unit.KG))
+        except StockError as exc:
+            raise OpenPriceError(f"Type the weight in kg, like 1.250 ({exc}).") from None
+        if milli <= 0:
+            raise OpenPriceError("The weight must be more than zero.")
+        price = priced_by(product.price, milli)
+        if price.minor > MAX_PRICE_MINOR:
+            raise OpenPriceError(f"{price} is more than a card payment can take.")
+        return Labelled(product, price, Measure(milli, Unit.KG.value, product.price))
 
     def find_label(self, code: str, patterns: tuple[Pattern, ...] = DEFAULT_PATTERNS) -> Labelled | None:
         """A scale label (GS1 prefix 20–29): the product whose barcode is the label with its value

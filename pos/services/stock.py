@@ -24,6 +24,7 @@ from pos.domain.stock import (
     MovementKind,
     StockError,
     StockItem,
+    Unit,
     Variance,
     parse_quantity,
     to_milli,
@@ -90,6 +91,11 @@ class Stock:
         """An open-price product: its price is typed when it is added to a sale."""
         item = self._store.item(sku)
         return item is not None and item.open_price
+
+    def asks_weight(self, sku: str) -> bool:
+        """A product sold by the kg, added without a scale label: its weight is typed."""
+        item = self._store.item(sku)
+        return item is not None and item.unit is Unit.KG
 
     def value_at_cost(self) -> Money:
         """On-hand (not below zero) at each product's last delivery cost."""

@@ -273,6 +273,9 @@ class MainWindow(StaffDesk, BackOfficeMenus, DrawerDesk, BackgroundRounds, QMain
         if self.context is not None and self.session.stock.asks_price(product.sku):
             self.ask_price(product, product.name)
             return
+        if self.context is not None and self.session.stock.asks_weight(product.sku):
+            self.ask_weight(product)
+            return
         self.cart_panel.add(product)  # the panel selects the line; the counter hears of it on `changed`
         self.say(f"Added {product.name}.")
 
@@ -281,6 +284,18 @@ class MainWindow(StaffDesk, BackOfficeMenus, DrawerDesk, BackgroundRounds, QMain
         self.cart_panel.add_priced(label.product, label.price, label.measure)
         weighed = f" {label.measure.describe()}" if label.measure else ""
         self.say(f"Added {label.product.name}{weighed}: {label.price.format(self.locale_name)}.")
+
+    def ask_weight(self, product) -> None:
+        """A product sold by the kg, with no scale label: the weight typed, the line priced as a label's."""
+        from .open_price import WeightDialog
+
+        catalog = self.session.catalog
+
+        def weighed(text: str):
+            return catalog.weighed(product, text)
+
+        self.weight_dialog = WeightDialog(product.name, weighed, self.add_label, self)
+        self.weight_dialog.open()
 
     def add_custom_amount(self) -> None:
         catalog = self.session.catalog

@@ -1,8 +1,9 @@
-"""The price of an open-price item or a custom amount, typed by the cashier (`openPriceField`)."""
+"""The price of an open-price item or a custom amount, typed by the cashier (`openPriceField`), and
+the weight of a product sold by the kg added without a scale label (`weightField`)."""
 
 from __future__ import annotations
 
-from typing import Callable
+from typing import Any, Callable
 
 from PySide6.QtWidgets import QDialog, QHBoxLayout, QLabel, QLineEdit, QPushButton, QVBoxLayout, QWidget
 
@@ -13,21 +14,34 @@ from .feedback import show_message
 from .widgets import named
 
 
-class OpenPriceDialog(QDialog):
-    def __init__(self, what: str, parse: Callable[[str], Money], then: Callable[[Money], None], parent: QWidget):
+class AskDialog(QDialog):
+    """One value typed, parsed by a service's rule (its PosError shown, the dialog kept open), then
+    handed on."""
+
+    def __init__(
+        self,
+        prompt: str,
+        parse: Callable[[str], Any],
+        then: Callable[[Any], None],
+        parent: QWidget,
+        *,
+        field: str,
+        example: str,
+        title: str,
+    ):
         super().__init__(parent)
-        self.setObjectName("openPriceDialog")
-        self.setWindowTitle("Price")
+        self.setObjectName(f"{field.removesuffix('Field')}Dialog")
+        self.setWindowTitle(title)
         self._parse, self._then = parse, then
         layout = QVBoxLayout(self)
-        layout.addWidget(QLabel(f"Price of {what}:"))
-        self.field = named(QLineEdit(), "openPriceField")
-        self.field.setPlaceholderText("e.g. 4.50")
+        layout.addWidget(QLabel(prompt))
+        self.field = named(QLineEdit(), field)
+        self.field.setPlaceholderText(example)
         layout.addWidget(self.field)
-        self.message = named(QLabel(""), "openPriceMessage")
+        self.message = named(QLabel(""), f"{field.removesuffix('Field')}Message")
         layout.addWidget(self.message)
         row = QHBoxLayout()
-        self.ok_button = named(QPushButton("Add"), "openPriceOk")
+        self.ok_button = named(QPushButton("Add"), f"{field.removesuffix('Field')}Ok")
         self.ok_button.setDefault(True)
         cancel = QPushButton("Cancel")
         row.addWidget(cancel)
@@ -38,9 +52,25 @@ class OpenPriceDialog(QDialog):
 
     def take(self) -> None:
         try:
-            price = self._parse(self.field.text())
+            value = self._parse(self.field.text())
         except PosError as exc:
             show_message(self.message, str(exc), "error")
             return
         self.accept()
-        self._then(price)
+        self._then(value)
+
+
+class OpenPriceDialog(AskDialog):
+    def __init__(self, what: str, parse: Callable[[str], Money], then: Callable[[Money], None], parent: QWidget):
+        super().__init__(
+            f"Price of {what}:", parse, then, parent, field="openPriceField", example="e.g. 4.50", title="Price"
+        )
+
+
+class WeightDialog(AskDialog):
+    """The weight of a product sold by the kg, typed (exact, three decimals: services.catalog.weighed)."""
+
+    def __init__(self, what: str, parse: Callable[[str], Any], then: Callable[[Any], None], parent: QWidget):
+        super().__init__(
+            f"Weight of {what} in kg:", parse, then, parent, field="weightField", example="e.g. 1.250", title="Weight"
+        )

@@ -189,6 +189,27 @@ class TestScaleLabels:
         ]
         assert window.session.audit.verify() is None
 
+    def test_a_kg_product_without_a_label_asks_its_weight_typed_exact_to_the_gram(self, qtbot, window):
+        """Apples sold by the kg, tapped (no label): the weight is typed in `weightField`, three
+        decimals at most, and the line is priced as a label's, 3.50 × 0.755 = 2.6425 rounded once."""
+        window.add_product(window.session.catalog.find_code(self.WEIGHT.lookup_code("00042")))
+        dialog = window.weight_dialog
+        qtbot.waitUntil(dialog.isVisible)
+        field = dialog.findChild(QLineEdit, "weightField")
+        for bad, words in (("0.7555", "more than 3 decimals"), ("0", "more than zero"), ("abc", "not a number")):
+            field.setText(bad)
+            qtbot.mouseClick(dialog.ok_button, Qt.LeftButton)
+            assert words in dialog.message.text() and dialog.isVisible()
+        assert window.till.cart.is_empty()
+        field.setText("0.755")
+        qtbot.mouseClick(dialog.ok_button, Qt.LeftButton)
+        line = window.till.cart.totals().lines[0]
+        assert (line.sku, line.quantity, line.gross.minor) == ("APL", 1, 264)
+        assert "0.755 kg @ 3.50/kg" in window.cart_panel.table.item(0, 0).text()
+        pay_cash(qtbot, window)
+        assert rows(window, "SELECT measure_milli, unit FROM sale_lines") == [(755, "kg")]
+        assert window.session.stock.level("APL").on_hand_milli == 5000 - 755
+
 
 class TestOpenPrices:
     """The "custom amount" key and an open-price product (issue 26): the price is typed in
