@@ -92,7 +92,7 @@ class BackOffice:
         settings_repo = SettingsRepo(engine)  # one settings cache for every adapter, as receipts read it
         self._settings_repo = settings_repo
         self.store_settings = Settings(settings_repo)
-        self.catalog = Catalog(CatalogRepo(engine), self._currency)
+        self.catalog = Catalog(CatalogRepo(engine), self._currency, lambda: self.settings)
         self._refund_journal = SqlRefunds(engine, settings_repo)
         self.receipts = Receipts(ReceiptsRepo(engine, settings_repo), self._refund_journal, self._currency)
         self.reports = Reports(self._report_store, lambda: self.till_id, self._currency)

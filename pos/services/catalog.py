@@ -13,7 +13,7 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Callable, Protocol
 
-from pos.domain.barcodes import DEFAULT_PATTERNS, Embedded, Pattern, decode
+from pos.domain.barcodes import Embedded, Pattern, decode, parse_patterns
 from pos.domain.cart import Measure, priced_by
 from pos.domain.catalog import CatalogImportError, CatalogRowError, Product, product_from_row
 from pos.domain import tax
@@ -23,6 +23,7 @@ from pos.domain.money import Money, MoneyError
 from pos.domain.stock import StockError, Unit, parse_quantity, to_milli
 
 from .sales import StorageError
+from .settings import StoreSettings
 
 
 @dataclass(frozen=True)
@@ -52,9 +53,6 @@ class CatalogReader(Protocol):
     def find_code(self, code: str) -> Product | None: ...
 
 
-# Above this an open price (or a custom amount) needs a manager: a typed price has no shelf to check
-# it against. Minor units of two-decimal currencies (100.00); not yet a store setting.
-OPEN_PRICE_LIMIT_MINOR = 10_000
 CUSTOM_SKU = "CUSTOM"  # the "custom amount" key's line: no product row, the store's default tax rate
 
 
@@ -108,9 +106,12 @@ class NotImported:
 
 
 class Catalog:
-    def __init__(self, store: CatalogStore, currency: Callable[[], str]):
+    def __init__(
+        self, store: CatalogStore, currency: Callable[[], str], settings: Callable[[], StoreSettings] = StoreSettings
+    ):
         self._store = store
         self._currency = currency  # the store's currency now: prices in a file or a form are in it
+        self._settings = settings  # the scale-label patterns and the open-price limit, as set now
 
     # -- reads (the sale screen, the back office, the CLI) ----------------------------
     def categories(self) -> list[str]:
@@ -142,7 +143,8 @@ class Catalog:
         return price
 
     def open_price_needs_approval(self, price: Money) -> bool:
-        return price.minor > OPEN_PRICE_LIMIT_MINOR
+        """Above the store's open-price limit (a typed price has no shelf to check it against)."""
+        return price.minor > self._settings().open_price_limit_minor
 
     def custom_product(self, tax_rate_bp: int) -> Product:
         """The line the "custom amount" key adds (its price set by add_priced)."""
@@ -163,10 +165,13 @@ class Catalog:
             raise OpenPriceError(f"{price} is more than a card payment can take.")
         return Labelled(product, price, Measure(milli, Unit.KG.value, product.price))
 
-    def find_label(self, code: str, patterns: tuple[Pattern, ...] = DEFAULT_PATTERNS) -> Labelled | None:
+    def find_label(self, code: str, patterns: tuple[Pattern, ...] | None = None) -> Labelled | None:
         """A scale label (GS1 prefix 20–29): the product whose barcode is the label with its value
         zeroed, at the label's price, or its weight times the price per kg (rounded once). None: not
-        a label, or no product carries its code. A wrong check digit raises BarcodeError."""
+        a label, or no product carries its code. A wrong check digit raises BarcodeError. The
+        patterns are the store's `scale_labels` setting unless given."""
+        if patterns is None:
+            patterns = parse_patterns(self._settings().scale_labels)  # saved settings were checked
         scanned = decode(code, patterns)
         if scanned is None:
             return None

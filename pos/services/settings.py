@@ -7,6 +7,8 @@ from typing import Any, Protocol
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from pos.domain import cash
+from pos.domain.barcodes import BarcodeError, parse_patterns
+from pos.domain.catalog import MAX_PRICE_MINOR
 from pos.domain import currency as currencies
 from pos.domain.errors import PosError
 from pos.domain.printer_setup import PrinterKind, PrinterSetup, PrinterSetupError
@@ -34,6 +36,10 @@ class StoreSettings:
     # Where this till's stock is (issue 26): tills of one location share their levels through the shop
     # database; the shop's one location until a second one is named.
     location: str = "main"
+    # Scale labels (issue 26, domain/barcodes.parse_patterns): prefix=weight|price[/item digits];…
+    scale_labels: str = "21=weight;23=price"
+    # With cashiers: an open price or custom amount above this (minor units: 100.00) needs a manager.
+    open_price_limit_minor: int = 10_000
 
     @property
     def printer(self) -> PrinterSetup:
@@ -169,6 +175,12 @@ def checked(settings: StoreSettings) -> StoreSettings:
         raise SettingsError("The idle lock is 0 (never) to 1440 minutes.")
     if not 0 <= settings.discount_limit_bp <= 10000:
         raise SettingsError("The discount limit is a share of the price, 0 to 100%.")
+    try:
+        parse_patterns(settings.scale_labels)
+    except BarcodeError as exc:
+        raise SettingsError(f"Scale labels: {exc} (like 21=weight;23=price).") from None
+    if not 0 <= settings.open_price_limit_minor <= MAX_PRICE_MINOR:
+        raise SettingsError("The open-price limit is 0 to what a card payment can take.")
     if not 0 <= settings.default_tax_rate_bp <= 10000:
         raise SettingsError("The default tax rate is 0 to 100%.")
     if not _known_locale(settings.locale):

@@ -28,6 +28,7 @@ from pos.services.settings import SettingsError
 from pos.domain import tax
 from pos.domain.cash import ROUNDING_CHOICES
 from pos.domain.errors import PosError
+from pos.domain.money import Money, MoneyError
 from pos.domain.printer_setup import PrinterKind, PrinterSetup, PrinterSetupError
 from pos.domain.redaction import redact
 from pos.services.keys import KeyRefused, KeyState
@@ -107,6 +108,10 @@ class SettingsDialog(QDialog):
         self.idle_lock.setSuffix(" min")
         self.idle_lock.setValue(s.idle_lock_minutes)
         self.discount_limit = named(QLineEdit(tax.format_rate(s.discount_limit_bp)), "discountLimitField")
+        limit = Money(s.open_price_limit_minor, s.currency).major_text()
+        self.open_price_limit = named(QLineEdit(limit), "openPriceLimitField")
+        self.scale_labels = named(QLineEdit(s.scale_labels), "scaleLabelsField")
+        self.scale_labels.setPlaceholderText("21=weight;23=price")
         self.save_settings = named(QPushButton("Save store settings"), "saveSettingsButton")
         self.settings_message = named(QLabel(""), "settingsMessage")
         self.settings_message.setWordWrap(True)
@@ -124,6 +129,8 @@ class SettingsDialog(QDialog):
         form.addRow("Cash rounding (cash only)", self.cash_rounding)
         form.addRow("Lock the till when idle", self.idle_lock)
         form.addRow("Discounts above (%) need a manager", self.discount_limit)
+        form.addRow("Open prices above need a manager", self.open_price_limit)
+        form.addRow("Scale labels (prefix=weight|price)", self.scale_labels)
         form.addRow(self.save_settings)
         form.addRow(self.settings_message)
 
@@ -307,6 +314,10 @@ class SettingsDialog(QDialog):
             limit = tax.parse_rate(self.discount_limit.text())
         except ValueError as exc:
             return self._say_settings(str(exc), error=True)
+        try:
+            price_limit = Money.parse(self.open_price_limit.text(), self.context.settings.currency).minor
+        except MoneyError as exc:
+            return self._say_settings(f"Not saved: the open-price limit: {exc}.", error=True)
         till_id = self.till_id.text()
         new = replace(
             self.context.settings,
@@ -322,6 +333,8 @@ class SettingsDialog(QDialog):
             cash_rounding=self.cash_rounding.currentData(),
             idle_lock_minutes=self.idle_lock.value(),
             discount_limit_bp=limit,
+            open_price_limit_minor=price_limit,
+            scale_labels=self.scale_labels.text(),
             printer_kind=self.printer_kind.currentData(),
             printer_address=self.printer_address.text(),
         )

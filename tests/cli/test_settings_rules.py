@@ -52,6 +52,10 @@ def test_a_network_printer_is_set_up_in_either_order(tmp_path, first, second):
         ("tax_inclusive", "maybe", "tax_inclusive takes yes or no"),
         ("no_such", "1", "there is no setting 'no_such'"),
         ("location", "  ", "The location is a name on one line"),
+        ("scale_labels", "21=weight;21=price", "Scale labels: a prefix is given twice"),
+        ("scale_labels", "19=weight", "prefix is two digits from 20 to 29, not '19'"),
+        ("scale_labels", "21=volume", "'volume' is not weight or price"),
+        ("open_price_limit_minor", "-1", "The open-price limit is 0 to what a card payment can take"),
     ],
 )
 def test_a_value_the_rules_refuse_is_named_in_one_line(tmp_path, name, value, words):
@@ -63,10 +67,17 @@ def test_a_value_the_rules_refuse_is_named_in_one_line(tmp_path, name, value, wo
 
 
 def test_good_values_are_taken(tmp_path):
-    for name, value in (("default_tax_rate_bp", "10000"), ("locale", "fr_FR"), ("time_zone", "Europe/Paris")):
+    for name, value in (
+        ("default_tax_rate_bp", "10000"),
+        ("locale", "fr_FR"),
+        ("time_zone", "Europe/Paris"),
+        ("scale_labels", "22=weight/6;24=price"),
+        ("open_price_limit_minor", "25000"),
+    ):
         assert _set(tmp_path, name, value).returncode == 0, name
     shown = _shown(tmp_path)
     assert (shown["default_tax_rate_bp"], shown["locale"], shown["time_zone"]) == ("10000", "fr_FR", "Europe/Paris")
+    assert (shown["scale_labels"], shown["open_price_limit_minor"]) == ("22=weight/6;24=price", "25000")
 
 
 def test_the_window_saves_through_the_same_rules(tmp_path):

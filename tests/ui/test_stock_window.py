@@ -258,3 +258,61 @@ class TestOpenPrices:
             (None, "CUSTOM", 1230),
             (4, "COF-004", 15000),
         ]
+
+
+class TestLabelAndPriceSettings:
+    """The scale-label patterns and the open-price limit are store settings (issue 26 item 4), set in
+    the Settings dialog by the same rules as `pos settings set`, and the sale screen follows them."""
+
+    @pytest.fixture
+    def data_dir(self, data_dir):
+        office = open_back_office(data_dir)
+        plums = Product(
+            "PLM",
+            "Plums",
+            "Fruit",
+            Money(400, "SGD"),
+            900,
+            barcode=Pattern("22", Embedded.WEIGHT, 6).lookup_code("000042"),
+        )
+        office.catalog.save(plums)
+        office.stock.set_item("COF-004", StockItem(open_price=True))
+        office.staff.add(ANN[0], "manager", ANN[1])
+        office.staff.add(BOB[0], "cashier", BOB[1])
+        office.close()
+        return data_dir
+
+    def test_the_settings_dialog_sets_the_label_patterns_and_the_open_price_limit(self, qtbot, window):
+        from pos.ui.settings_dialog import SettingsDialog
+
+        label = Pattern("22", Embedded.WEIGHT, 6).encode("000042", 500)  # 0.500 kg of plums
+        assert window.session.catalog.find_label(label) is None  # 22 is no pattern by default
+        dialog = SettingsDialog(window)
+        qtbot.addWidget(dialog)
+        dialog.scale_labels.setText("21=weight;21=price")
+        dialog.save_settings.click()
+        qtbot.waitUntil(lambda: "a prefix is given twice" in dialog.settings_message.text(), timeout=20000)
+        assert window.session.settings.scale_labels == "21=weight;23=price"  # nothing saved
+        dialog.scale_labels.setText("22=weight/6;23=price")
+        dialog.open_price_limit.setText("200.00")
+        dialog.save_settings.click()
+        qtbot.waitUntil(lambda: "saved" in dialog.settings_message.text(), timeout=20000)
+        settings = window.session.settings
+        assert (settings.scale_labels, settings.open_price_limit_minor) == ("22=weight/6;23=price", 20000)
+        dialog.close()
+        sign_in(qtbot, window, *BOB)
+        search = window.products.search
+        qtbot.keyClicks(search, label)
+        qtbot.keyClick(search, Qt.Key_Return)
+        assert [(ln.sku, ln.gross.minor) for ln in window.till.cart.totals().lines] == [("PLM", 200)]
+        search.clear()
+        qtbot.keyClicks(search, "8881230000044")  # Flat White: open price
+        qtbot.keyClick(search, Qt.Key_Return)
+        price = window.open_price_dialog
+        qtbot.waitUntil(price.isVisible)
+        price.field.setText("150.00")  # above the old 100.00, below the new limit: Bob alone
+        qtbot.mouseClick(price.ok_button, Qt.LeftButton)
+        assert [(ln.sku, ln.gross.minor) for ln in window.till.cart.totals().lines] == [
+            ("PLM", 200),
+            ("COF-004", 15000),
+        ]

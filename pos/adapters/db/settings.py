@@ -31,6 +31,8 @@ SHOP_WIDE = (
     "reader_tipping",
     "idle_lock_minutes",
     "discount_limit_bp",
+    "scale_labels",
+    "open_price_limit_minor",
 )
 
 
