@@ -262,7 +262,8 @@ class TestOpenPrices:
 
 class TestLabelAndPriceSettings:
     """The scale-label patterns and the open-price limit are store settings (issue 26 item 4), set in
-    the Settings dialog by the same rules as `pos settings set`, and the sale screen follows them."""
+    the Settings dialog by the same rules as `pos settings set` (with this till's location), and the
+    sale screen follows them."""
 
     @pytest.fixture
     def data_dir(self, data_dir):
@@ -295,10 +296,12 @@ class TestLabelAndPriceSettings:
         assert window.session.settings.scale_labels == "21=weight;23=price"  # nothing saved
         dialog.scale_labels.setText("22=weight/6;23=price")
         dialog.open_price_limit.setText("200.00")
+        dialog.location.setText(" north ")  # this till's location (its own, not the shop's)
         dialog.save_settings.click()
         qtbot.waitUntil(lambda: "saved" in dialog.settings_message.text(), timeout=20000)
         settings = window.session.settings
         assert (settings.scale_labels, settings.open_price_limit_minor) == ("22=weight/6;23=price", 20000)
+        assert settings.location == "north"
         dialog.close()
         sign_in(qtbot, window, *BOB)
         search = window.products.search
