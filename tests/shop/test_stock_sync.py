@@ -7,7 +7,7 @@ from __future__ import annotations
 import json
 
 from pos.domain.stock import StockItem
-from tests.helpers.shop import pos, sell, shop_rows, till
+from tests.helpers.shop import pos, sell, shop_rows, till, trust_shop_ca
 
 
 def shop_levels(pg, shop_db) -> dict[str, int]:
@@ -129,3 +129,29 @@ def test_a_transfer_leaves_one_location_and_arrives_at_the_other_once(pg, shop_d
             t.close()
     report = pos("shop", "stock", data_dir=tmp_path / "T2", shop_db=shop_db)
     assert report.stdout.splitlines() == ["location,sku,on_hand", "main,SHOP-1,6", "north,SHOP-1,4"]
+
+
+def test_movements_sent_before_locations_are_the_shops_one_location_after_the_upgrade(pg, shop_db, tmp_path):
+    """Shop revision 0008 on a shop database at 0007 with a movement in it: the movement is "main"'s,
+    the `location` setting's default, so the tills at main keep taking it down."""
+    from alembic import command
+    from alembic.config import Config
+
+    from pos.adapters.shop.connect import MIGRATIONS, open_shop_engine
+
+    trust_shop_ca(tmp_path)
+    engine = open_shop_engine(shop_db, data_dir=tmp_path)
+    config = Config()
+    config.set_main_option("script_location", str(MIGRATIONS))
+    try:
+        with engine.begin() as conn:
+            config.attributes["connection"] = conn
+            command.upgrade(config, "0007")
+            conn.exec_driver_sql(
+                "INSERT INTO shop_stock_movements (till_id, movement_id, sku, kind, quantity_milli, at, who,"
+                " approved_by, why) VALUES ('T1', 1, 'SHOP-1', 'delivery', 5000, '2026-12-06T05:00:00Z', '', '', '')"
+            )
+            command.upgrade(config, "head")
+    finally:
+        engine.dispose()
+    assert shop_rows(pg, shop_db, "SELECT location, movement_id FROM shop_stock_movements") == [("main", 1)]
