@@ -12,7 +12,6 @@ moves the balance once.
 from __future__ import annotations
 
 import contextlib
-import sqlite3
 from collections.abc import Iterator
 from typing import Any
 
@@ -270,11 +269,8 @@ class SqlRedemptions:
             record = self._row(conn, redemption_id)
             if record.state is not RedemptionState.DEBITED:
                 return self._result(conn, record)
-            driver = conn.connection.driver_connection
-            assert driver is not None
-            driver.row_factory = sqlite3.Row  # the journal reads rows by column name
             tender_id, result = self._journal.add_part(
-                driver, record.sale_id, record.kind, record.amount, record.code[-4:]
+                conn, record.sale_id, record.kind, record.amount, record.code[-4:]
             )
             conn.execute(
                 REDEMPTIONS.update()

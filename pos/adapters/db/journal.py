@@ -24,7 +24,7 @@ from pos.services.requests import CreateIntent, PaymentRequest, ProcessOnReader,
 from pos.services.sales import AttemptRecord, JournalIntegrityError, SaleChanged, SaleRecord, SaleStanding, VoidNote
 from pos.services.states import UNFINISHED, AttemptState, IntentStatus, SaleState, TenderState
 
-from . import audit, raw, stock
+from . import audit, core, stock
 from .cashiers import write_void
 from .raw import now_iso
 from .receipts import tender_from_row, build_receipt, read_tenders
@@ -64,10 +64,10 @@ class SqlJournal:
         self._settings = settings or SettingsRepo(engine)
 
     def _connection(self):
-        return raw.connection(self._engine)
+        return core.reading(self._engine)
 
     def _write(self):
-        return raw.write(self._engine)
+        return core.writing(self._engine)
 
     # -- recovery points ---------------------------------------------------
     def begin_sale(
@@ -76,7 +76,8 @@ class SqlJournal:
         stamp = now_iso()
         till_id, sale_key = create.till_id, create.sale_key
         encoded = json.dumps(create.to_json(), sort_keys=True)
-        with self._write() as conn:
+        with self._write() as db:
+            conn = core.driver(db)  # the journal's own statements are plain SQL still (decision 0010)
             # Read the pages the receipt will be written to (the receipts table's last leaf and this
             # till's number index): damage there shows now, before any money moves, not after.
             conn.execute("SELECT max(id) FROM receipts").fetchone()
@@ -101,6 +102,7 @@ class SqlJournal:
                     totals.cart_discount_reason,
                 ),
             ).lastrowid
+            assert sale_id is not None  # an INSERT's
             conn.executemany(
                 "INSERT INTO sale_lines (sale_id, line_no, product_id, sku, name, quantity, unit_price_minor,"
                 " tax_rate_bp, net_minor, tax_minor, gross_minor, line_discount_minor, cart_share_minor,"
@@ -146,7 +148,8 @@ class SqlJournal:
         )
 
     def record_intent(self, sale_id: int, intent_id: str) -> SaleRecord:
-        with self._write() as conn:
+        with self._write() as db:
+            conn = core.driver(db)  # the journal's own statements are plain SQL still (decision 0010)
             conn.execute(
                 "UPDATE sales SET payment_intent = ?, state = ?, updated_at = ? WHERE id = ? AND state = ?",
                 (intent_id, SaleState.INTENT_CREATED, now_iso(), sale_id, SaleState.STARTED),
@@ -160,7 +163,8 @@ class SqlJournal:
         on_reader = isinstance(request, ProcessOnReader)
         method = f"reader:{request.reader_id}" if isinstance(request, ProcessOnReader) else request.payment_method
         state = SaleState.READER_SENT if on_reader else SaleState.CONFIRM_SENT
-        with self._write() as conn:
+        with self._write() as db:
+            conn = core.driver(db)  # the journal's own statements are plain SQL still (decision 0010)
             number = (
                 conn.execute("SELECT max(attempt_no) FROM card_attempts WHERE sale_id = ?", (sale.id,)).fetchone()[0]
                 or 0
@@ -171,6 +175,7 @@ class SqlJournal:
                 " created_at, updated_at) VALUES (?,?,?,?,?,?,?,?)",
                 (sale.id, number, method, key, encoded, AttemptState.SENT, stamp, stamp),
             ).lastrowid
+            assert attempt_id is not None  # an INSERT's
             conn.execute("UPDATE sales SET state = ?, updated_at = ? WHERE id = ?", (state, stamp, sale.id))
         return AttemptRecord(
             id=attempt_id,
@@ -183,7 +188,8 @@ class SqlJournal:
 
     def open_attempt(self, sale_id: int) -> AttemptRecord | None:
         """The attempt whose answer never came back, if any."""
-        with self._connection() as conn:
+        with self._connection() as db:
+            conn = core.driver(db)  # the journal's own statements are plain SQL still (decision 0010)
             row = conn.execute(
                 "SELECT * FROM card_attempts WHERE sale_id = ? AND state = ? ORDER BY attempt_no DESC LIMIT 1",
                 (sale_id, AttemptState.SENT),
@@ -201,7 +207,8 @@ class SqlJournal:
     ) -> None:
         """An attempt's answer that did not finish the sale (declined, needs action, failed)."""
         stamp = now_iso()
-        with self._write() as conn:
+        with self._write() as db:
+            conn = core.driver(db)  # the journal's own statements are plain SQL still (decision 0010)
             sale_id = conn.execute("SELECT sale_id FROM card_attempts WHERE id = ?", (attempt_id,)).fetchone()[0]
             conn.execute(
                 "UPDATE card_attempts SET state = ?, decline_code = ?, message = ?, charge_id = ?, updated_at = ?"
@@ -216,7 +223,8 @@ class SqlJournal:
     def finish_paid(self, sale_id: int, intent: Intent) -> Receipt:
         """Write the receipt and close the sale in one transaction (a no-op if already done)."""
         stamp = now_iso()
-        with self._write() as conn:
+        with self._write() as db:
+            conn = core.driver(db)  # the journal's own statements are plain SQL still (decision 0010)
             sale = conn.execute("SELECT * FROM sales WHERE id = ?", (sale_id,)).fetchone()
             receipt = conn.execute("SELECT * FROM receipts WHERE sale_id = ?", (sale_id,)).fetchone()
             if receipt is None:
@@ -225,7 +233,7 @@ class SqlJournal:
                 paid, charged = _card_amounts(intent, sale["currency"])
                 _add_tender(conn, sale, TenderKind.CARD, paid, charged, 0, 0, stamp, sale_id, intent)
                 receipt = self._write_receipt(conn, sale, stamp)
-            return self._receipt(conn, receipt, sale)
+            return self._receipt(db, receipt, sale)
 
     @staticmethod
     def _check_paid(sale, intent: Intent) -> None:
@@ -323,7 +331,8 @@ class SqlJournal:
     # -- a sale paid in parts (cash, several cards) ------------------------------------
     def split(self, sale_id: int) -> SaleRecord:
         """A sale that never had an intent recorded goes straight to being paid in parts."""
-        with self._write() as conn:
+        with self._write() as db:
+            conn = core.driver(db)  # the journal's own statements are plain SQL still (decision 0010)
             conn.execute(
                 "UPDATE sales SET state = ?, updated_at = ? WHERE id = ? AND state = ? AND order_id IS NULL",
                 (SaleState.SPLIT, now_iso(), sale_id, SaleState.STARTED),
@@ -333,7 +342,8 @@ class SqlJournal:
     def take_cash(self, sale_id: int, payment: CashPayment) -> Paid | PartPaid:
         """Cash taken for a sale, in one transaction: the tender, and the receipt when it settles the sale."""
         stamp = now_iso()
-        with self._write() as conn:
+        with self._write() as db:
+            conn = core.driver(db)  # the journal's own statements are plain SQL still (decision 0010)
             order = conn.execute("SELECT * FROM sales WHERE id = ?", (sale_id,)).fetchone()
             if order["state"] not in (SaleState.STARTED, SaleState.SPLIT) or order["order_id"] is not None:
                 raise SaleChanged(f"This sale cannot take cash now ({order['state']}).")
@@ -356,28 +366,30 @@ class SqlJournal:
             )
             if payment.settles:
                 receipt = self._write_receipt(conn, order, stamp)
-                return Paid(self._receipt(conn, receipt))
+                return Paid(self._receipt(db, receipt))
             return PartPaid(_tender_by_id(conn, tender_id), Money(_due(conn, order), order["currency"]))
 
-    def add_part(self, conn, sale_id: int, kind: TenderKind, amount: Money, last4: str) -> tuple[int, Paid | PartPaid]:
-        """Inside the caller's write transaction (`conn`: its sqlite3 connection, rows as sqlite3.Row), for
+    def add_part(self, db, sale_id: int, kind: TenderKind, amount: Money, last4: str) -> tuple[int, Paid | PartPaid]:
+        """Inside the caller's write transaction (`db`: its Core connection), for
         a tender taken outside the till that records its own row with it (a gift card redemption): the
         sale's paid part (its tender) and, when it settles the sale, the receipt. Written whatever
         became of the sale meanwhile (money moved, so the part is on record); the receipt only while
         the sale is being paid in parts."""
         stamp = now_iso()
+        conn = core.driver(db)
         order = conn.execute("SELECT * FROM sales WHERE id = ?", (sale_id,)).fetchone()
         tender_id = _add_tender(conn, order, kind, amount, amount, 0, 0, stamp)
         conn.execute("UPDATE tenders SET card_last4 = ? WHERE id = ?", (last4, tender_id))
         if order["state"] == SaleState.SPLIT and _due(conn, order) <= 0:
             receipt = self._write_receipt(conn, order, stamp)
-            return tender_id, Paid(self._receipt(conn, receipt))
+            return tender_id, Paid(self._receipt(db, receipt))
         return tender_id, PartPaid(_tender_by_id(conn, tender_id), Money(_due(conn, order), order["currency"]))
 
     def begin_part(self, sale_id: int, create: CreateIntent) -> SaleRecord:
         """A card part of a sale paid in parts: its own journal row, with its own key, before Stripe hears of it."""
         stamp = now_iso()
-        with self._write() as conn:
+        with self._write() as db:
+            conn = core.driver(db)  # the journal's own statements are plain SQL still (decision 0010)
             order = conn.execute("SELECT * FROM sales WHERE id = ?", (sale_id,)).fetchone()
             if order["state"] != SaleState.SPLIT:
                 raise SaleChanged(f"This sale is not being paid in parts ({order['state']}).")
@@ -420,7 +432,8 @@ class SqlJournal:
     def finish_part(self, part_id: int, intent: Intent) -> Paid | PartPaid:
         """A card part went through: its tender, and the receipt if it settles the sale, in one transaction."""
         stamp = now_iso()
-        with self._write() as conn:
+        with self._write() as db:
+            conn = core.driver(db)  # the journal's own statements are plain SQL still (decision 0010)
             part = conn.execute("SELECT * FROM sales WHERE id = ?", (part_id,)).fetchone()
             order = conn.execute("SELECT * FROM sales WHERE id = ?", (part["order_id"],)).fetchone()
             if part["state"] != SaleState.PAID:
@@ -431,25 +444,27 @@ class SqlJournal:
                 # Written whatever became of the sale meanwhile: money moved, so the part is on record.
                 if order["state"] == SaleState.SPLIT and _due(conn, order) <= 0:
                     self._write_receipt(conn, order, stamp)
-            return self._part_result(conn, part_id)
+            return self._part_result(db, part_id)
 
     def part_result(self, part_id: int) -> Paid | PartPaid:
-        with self._connection() as conn:
-            return self._part_result(conn, part_id)
+        with self._connection() as db:
+            return self._part_result(db, part_id)
 
-    def _part_result(self, conn, part_id: int) -> Paid | PartPaid:
+    def _part_result(self, db, part_id: int) -> Paid | PartPaid:
+        conn = core.driver(db)
         part = conn.execute("SELECT * FROM sales WHERE id = ?", (part_id,)).fetchone()
         order = conn.execute("SELECT * FROM sales WHERE id = ?", (part["order_id"],)).fetchone()
         receipt = conn.execute("SELECT * FROM receipts WHERE sale_id = ?", (order["id"],)).fetchone()
         if receipt is not None:
-            return Paid(self._receipt(conn, receipt, order))
+            return Paid(self._receipt(db, receipt, order))
         row = conn.execute("SELECT id FROM tenders WHERE part_sale_id = ?", (part_id,)).fetchone()
         if row is None:
             raise JournalIntegrityError(f"card part {part_id} is paid but has no tender")
         return PartPaid(_tender_by_id(conn, row[0]), Money(_due(conn, order), order["currency"]))
 
     def begin_return(self, part_id: int) -> SaleRecord:
-        with self._write() as conn:
+        with self._write() as db:
+            conn = core.driver(db)  # the journal's own statements are plain SQL still (decision 0010)
             conn.execute(
                 "UPDATE sales SET state = ?, updated_at = ? WHERE id = ? AND state = ? AND order_id IS NOT NULL",
                 (SaleState.RETURN_SENT, now_iso(), part_id, SaleState.PAID),
@@ -459,7 +474,8 @@ class SqlJournal:
     def finish_return(self, part_id: int, refund_id: str) -> None:
         stamp = now_iso()
         note = f"given back by Stripe refund {refund_id}"
-        with self._write() as conn:
+        with self._write() as db:
+            conn = core.driver(db)  # the journal's own statements are plain SQL still (decision 0010)
             conn.execute(
                 "UPDATE sales SET state = ?, note = ?, updated_at = ? WHERE id = ? AND state = ?",
                 (SaleState.RETURNED, note, stamp, part_id, SaleState.RETURN_SENT),
@@ -472,7 +488,8 @@ class SqlJournal:
     def begin_void(self, sale_id: int) -> SaleRecord:
         """The cashier is voiding a sale paid in parts: from now on a card part that turns out paid
         records its tender without completing the sale (finish_part writes receipts only while `split`)."""
-        with self._write() as conn:
+        with self._write() as db:
+            conn = core.driver(db)  # the journal's own statements are plain SQL still (decision 0010)
             conn.execute(
                 "UPDATE sales SET state = ?, updated_at = ? WHERE id = ? AND state = ? AND order_id IS NULL",
                 (SaleState.VOIDING, now_iso(), sale_id, SaleState.SPLIT),
@@ -483,7 +500,8 @@ class SqlJournal:
         """A voided sale whose card parts were all given back: its cash goes back too, and it is closed,
         with the void's record (`record`) in the same transaction: never a void without its record."""
         stamp = now_iso()
-        with self._write() as conn:
+        with self._write() as db:
+            conn = core.driver(db)  # the journal's own statements are plain SQL still (decision 0010)
             kept = conn.execute(
                 "SELECT count(*) FROM tenders WHERE sale_id = ? AND kind = ? AND state = ?",
                 (sale_id, TenderKind.CARD, TenderState.PAID),
@@ -504,7 +522,8 @@ class SqlJournal:
 
     def record_void(self, sale_id: int, record: VoidNote) -> None:
         """The record of a sale voided with nothing paid (closed by its abandon, which moved no money)."""
-        with self._write() as conn:
+        with self._write() as db:
+            conn = core.driver(db)  # the journal's own statements are plain SQL still (decision 0010)
             self._write_void(conn, sale_id, record)
 
     @staticmethod
@@ -515,12 +534,14 @@ class SqlJournal:
 
     def parts(self, sale_id: int) -> list[SaleRecord]:
         """A sale's card parts, in the order they were started."""
-        with self._connection() as conn:
+        with self._connection() as db:
+            conn = core.driver(db)  # the journal's own statements are plain SQL still (decision 0010)
             rows = conn.execute("SELECT * FROM sales WHERE order_id = ? ORDER BY id", (sale_id,)).fetchall()
         return [_sale(r) for r in rows]
 
     def unfinished_part(self, sale_id: int) -> SaleRecord | None:
-        with self._connection() as conn:
+        with self._connection() as db:
+            conn = core.driver(db)  # the journal's own statements are plain SQL still (decision 0010)
             return self._unfinished_part(conn, sale_id)
 
     @staticmethod
@@ -533,23 +554,26 @@ class SqlJournal:
         return _sale(row) if row else None
 
     def tenders(self, sale_id: int) -> tuple[Tender, ...]:
-        with self._connection() as conn:
-            return read_tenders(conn, sale_id)
+        with self._connection() as db:
+            return read_tenders(db, sale_id)
 
     def standing(self, sale_id: int) -> SaleStanding:
         """The sale's row, its paid parts and what it owes, in one read (a Pay asks this once)."""
-        with self._connection() as conn:
+        with self._connection() as db:
+            conn = core.driver(db)  # the journal's own statements are plain SQL still (decision 0010)
             order = conn.execute("SELECT * FROM sales WHERE id = ?", (sale_id,)).fetchone()
-            return SaleStanding(_sale(order), read_tenders(conn, sale_id), Money(_due(conn, order), order["currency"]))
+            return SaleStanding(_sale(order), read_tenders(db, sale_id), Money(_due(conn, order), order["currency"]))
 
     def due(self, sale_id: int) -> Money:
-        with self._connection() as conn:
+        with self._connection() as db:
+            conn = core.driver(db)  # the journal's own statements are plain SQL still (decision 0010)
             order = conn.execute("SELECT * FROM sales WHERE id = ?", (sale_id,)).fetchone()
             return Money(_due(conn, order), order["currency"])
 
     def split_sales(self, till_id: str) -> list[SaleRecord]:
         """This till's sales being paid in parts or voided (left open by a crash, or between two tenders)."""
-        with self._connection() as conn:
+        with self._connection() as db:
+            conn = core.driver(db)  # the journal's own statements are plain SQL still (decision 0010)
             rows = conn.execute(
                 "SELECT * FROM sales WHERE till_id = ? AND state IN (?, ?) ORDER BY id",
                 (till_id, SaleState.SPLIT, SaleState.VOIDING),
@@ -560,7 +584,8 @@ class SqlJournal:
         if state not in (SaleState.ABANDONED, SaleState.PARKED, SaleState.SPLIT):
             raise ValueError(f"a sale is closed as abandoned, parked or split, not {state}")
         stamp = now_iso()
-        with self._write() as conn:
+        with self._write() as db:
+            conn = core.driver(db)  # the journal's own statements are plain SQL still (decision 0010)
             conn.execute(
                 f"UPDATE sales SET state = ?, note = ?, updated_at = ? WHERE id = ? AND state IN "
                 f"({','.join('?' * len(UNFINISHED))})",
@@ -572,21 +597,25 @@ class SqlJournal:
             )
 
     def note(self, sale_id: int, note: str) -> None:
-        with self._write() as conn:
+        with self._write() as db:
+            conn = core.driver(db)  # the journal's own statements are plain SQL still (decision 0010)
             conn.execute("UPDATE sales SET note = ?, updated_at = ? WHERE id = ?", (note, now_iso(), sale_id))
 
     # -- reads ---------------------------------------------------------------
     def sale(self, sale_id: int) -> SaleRecord:
-        with self._connection() as conn:
+        with self._connection() as db:
+            conn = core.driver(db)  # the journal's own statements are plain SQL still (decision 0010)
             return _sale(conn.execute("SELECT * FROM sales WHERE id = ?", (sale_id,)).fetchone())
 
     def sale_for_intent(self, intent_id: str) -> SaleRecord | None:
-        with self._connection() as conn:
+        with self._connection() as db:
+            conn = core.driver(db)  # the journal's own statements are plain SQL still (decision 0010)
             row = conn.execute("SELECT * FROM sales WHERE payment_intent = ?", (intent_id,)).fetchone()
         return _sale(row) if row else None
 
     def _sales_in(self, states: tuple[str, ...]) -> list[SaleRecord]:
-        with self._connection() as conn:
+        with self._connection() as db:
+            conn = core.driver(db)  # the journal's own statements are plain SQL still (decision 0010)
             rows = conn.execute(
                 f"SELECT * FROM sales WHERE state IN ({','.join('?' * len(states))}) ORDER BY id", states
             ).fetchall()
@@ -595,7 +624,8 @@ class SqlJournal:
     def is_recorded(self, sale_id: int) -> bool:
         """Whether the audit trail records this sale as it was started (a row written behind the
         till's back is not, and recovery never completes it)."""
-        with self._connection() as conn:
+        with self._connection() as db:
+            conn = core.driver(db)  # the journal's own statements are plain SQL still (decision 0010)
             return audit.is_covered(conn, "sale_started", sale_id)
 
     def unfinished_sales(self) -> list[SaleRecord]:
@@ -606,7 +636,8 @@ class SqlJournal:
 
     def sale_lines(self, sale_id: int) -> list[tuple[int | None, str, int]]:
         """(product id, sku, quantity) per line, to rebuild a parked cart."""
-        with self._connection() as conn:
+        with self._connection() as db:
+            conn = core.driver(db)  # the journal's own statements are plain SQL still (decision 0010)
             rows = conn.execute(
                 "SELECT product_id, sku, quantity FROM sale_lines WHERE sale_id = ? ORDER BY line_no", (sale_id,)
             ).fetchall()
@@ -614,7 +645,8 @@ class SqlJournal:
 
     def resume_parked(self, sale_id: int) -> None:
         """A parked sale's cart went back to the till: it is no longer waiting."""
-        with self._write() as conn:
+        with self._write() as db:
+            conn = core.driver(db)  # the journal's own statements are plain SQL still (decision 0010)
             conn.execute(
                 "UPDATE sales SET state = ?, note = 'resumed into a new sale', updated_at = ? "
                 "WHERE id = ? AND state = ?",
@@ -622,9 +654,10 @@ class SqlJournal:
             )
 
     def receipt_for_sale(self, sale_id: int) -> Receipt | None:
-        with self._connection() as conn:
+        with self._connection() as db:
+            conn = core.driver(db)  # the journal's own statements are plain SQL still (decision 0010)
             row = conn.execute("SELECT * FROM receipts WHERE sale_id = ?", (sale_id,)).fetchone()
-            return self._receipt(conn, row) if row else None
+            return self._receipt(db, row) if row else None
 
     def _receipt(self, conn, row, sale=None) -> Receipt:
         return build_receipt(conn, row, self._settings.load(), sale)

@@ -4,7 +4,9 @@ from __future__ import annotations
 
 from typing import Iterator
 
-from sqlalchemy.engine import Engine
+from sqlalchemy import bindparam, distinct, func, select, tuple_
+from sqlalchemy.engine import Connection, Engine
+from sqlalchemy.sql.elements import ColumnElement
 
 from pos.domain.cart import LineTotals, Measure
 from pos.domain.money import Money
@@ -13,9 +15,40 @@ from pos.domain.stock import MILLI, Unit, format_quantity
 from pos.domain.tender import CardPresentReceipt, Tender, TenderKind, tender_type
 from pos.services.receipts import EXPORT_COLUMNS, PAGE, TENDER_COLUMNS, ReceiptQuery, ReceiptSummary, criterion
 
-from . import raw
+from . import core
+from . import schema as tables
 from .days import local_day_bounds, store_zone
 from .raw import parse_iso
+
+_r, _t, _lines = tables.receipts, tables.tenders, tables.sale_lines
+# Built once: a Pay reads a receipt back inside the transaction that wrote it (the journal).
+_TENDERS_IN_STATE = (
+    select(_t).where(_t.c.sale_id == bindparam("sale_id"), _t.c.state == bindparam("state")).order_by(_t.c.part_no)
+)
+_SALE = select(tables.sales).where(tables.sales.c.id == bindparam("sale_id"))
+_SALE_LINES = select(_lines).where(_lines.c.sale_id == bindparam("sale_id")).order_by(_lines.c.line_no)
+_RECEIPT = select(_r).where(_r.c.id == bindparam("receipt_id"))
+_RECEIPT_ID = select(_r.c.id).where(_r.c.receipt_no == bindparam("receipt_no"), _r.c.till_id == bindparam("till_id"))
+_RECEIPT_STAMP = select(_r.c.created_at).where(_r.c.id == bindparam("receipt_id"))
+_EXPORTED = select(_r.c.sale_id, *(_r.c[c] for c in EXPORT_COLUMNS if c not in TENDER_COLUMNS)).order_by(
+    _r.c.till_id, _r.c.receipt_no
+)
+_EXPORTED_LINES = (
+    select(
+        *(
+            _lines.c[c]
+            for c in ("sale_id", "line_no", "sku", "name", "quantity", "measure_milli", "unit")
+            + ("unit_price_minor", "gross_minor")
+        )
+    )
+    .where(_lines.c.sale_id.in_(bindparam("sale_ids", expanding=True)))
+    .order_by(_lines.c.sale_id, _lines.c.line_no)
+)
+_EXPORTED_TENDERS = (
+    select(_t.c.sale_id, _t.c.kind, _t.c.card_present, _t.c.amount_minor, _t.c.payment_intent, _t.c.card_last4)
+    .where(_t.c.state == "paid", _t.c.sale_id.in_(bindparam("sale_ids", expanding=True)))
+    .order_by(_t.c.sale_id, _t.c.part_no)
+)
 
 
 def _printed(row, column: str, today: str) -> str:
@@ -42,11 +75,9 @@ def tender_from_row(row) -> Tender:
     )
 
 
-def read_tenders(conn, sale_id: int, state: str = "paid") -> tuple[Tender, ...]:
+def read_tenders(conn: Connection, sale_id: int, state: str = "paid") -> tuple[Tender, ...]:
     """A sale's tenders in the state asked (paid, or returned), in the order they were taken."""
-    rows = conn.execute(
-        "SELECT * FROM tenders WHERE sale_id = ? AND state = ? ORDER BY part_no", (sale_id, state)
-    ).fetchall()
+    rows = conn.execute(_TENDERS_IN_STATE, {"sale_id": sale_id, "state": state}).mappings()
     return tuple(tender_from_row(r) for r in rows)
 
 
@@ -72,10 +103,11 @@ def _measure(line, currency: str) -> Measure | None:
     return Measure(line["measure_milli"], line["unit"], Money(line["measure_price_minor"] or 0, currency))
 
 
-def build_receipt(conn, row, settings, sale=None) -> Receipt:
-    """The domain Receipt for a receipts row (the sale and its lines read on the same connection)."""
-    sale = sale or conn.execute("SELECT * FROM sales WHERE id = ?", (row["sale_id"],)).fetchone()
-    lines = conn.execute("SELECT * FROM sale_lines WHERE sale_id = ? ORDER BY line_no", (row["sale_id"],)).fetchall()
+def build_receipt(conn: Connection, row, settings, sale=None) -> Receipt:
+    """The domain Receipt for a receipts row (the sale and its lines read on the same connection).
+    `row` and `sale` are read by column name (a Core row mapping, or a sqlite3.Row of the journal's)."""
+    sale = sale or conn.execute(_SALE, {"sale_id": row["sale_id"]}).mappings().one()
+    lines = conn.execute(_SALE_LINES, {"sale_id": row["sale_id"]}).mappings().all()
     cur = row["currency"]
     line_totals = tuple(
         LineTotals(
@@ -127,10 +159,13 @@ def _money(row, column: str, currency: str) -> Money | None:
     return Money(value, currency) if value else None
 
 
-# The kinds other than card and cash that paid a receipt (the row stores only those two), for its summary.
-OTHER_KINDS = (
-    "(SELECT group_concat(kind) FROM (SELECT DISTINCT t.kind FROM tenders t WHERE t.sale_id = receipts.sale_id"
-    " AND t.kind NOT IN ('cash', 'card') ORDER BY t.kind)) AS other_kinds"
+# The kinds other than card and cash that paid a receipt (the row stores only those two), for its
+# summary; group_concat keeps no order, receipt_summary sorts them.
+_OTHER_KINDS = (
+    select(func.group_concat(distinct(_t.c.kind)))
+    .where(_t.c.sale_id == _r.c.sale_id, _t.c.kind.not_in((TenderKind.CASH.value, TenderKind.CARD.value)))
+    .scalar_subquery()
+    .label("other_kinds")
 )
 
 
@@ -150,7 +185,7 @@ def receipt_summary(row) -> ReceiptSummary:
         refunded=Money(row["refunded_minor"], cur),
         cash=Money(row["cash_minor"], cur),
         # Listed from the shop database: its rows carry no tenders' kinds (card and cash only, as before).
-        others=tuple(TenderKind(k) for k in (row["other_kinds"] or "").split(",") if k)
+        others=tuple(TenderKind(k) for k in sorted((row["other_kinds"] or "").split(",")) if k)
         if "other_kinds" in row.keys()
         else (),
     )
@@ -171,75 +206,59 @@ class ReceiptsRepo:
         A date search lists by the receipts' own time (the created_at index, walked backwards), so a
         receipt shows under the day it carries even when the clock was wrong; the rest by id.
         """
-        where, args = self._where(query, currency)
+        where = self._where(query, currency)
         by_time = query.kind == "dates"
-        with raw.connection(self._engine) as conn:
+        with core.reading(self._engine) as conn:
             if before_id is not None:
                 if by_time:
-                    stamp = conn.execute("SELECT created_at FROM receipts WHERE id = ?", (before_id,)).fetchone()
-                    where.append("(created_at, id) < (?, ?)")
-                    args += [stamp[0] if stamp else "", before_id]
+                    stamp = conn.execute(_RECEIPT_STAMP, {"receipt_id": before_id}).scalar()
+                    where.append(tuple_(_r.c.created_at, _r.c.id) < tuple_(stamp or "", before_id))
                 else:
-                    where.append("id < ?")
-                    args.append(before_id)
-            sql = (
-                f"SELECT *, {OTHER_KINDS} FROM receipts"
-                + (" WHERE " + " AND ".join(where) if where else "")
-                + (" ORDER BY created_at DESC, id DESC" if by_time else " ORDER BY id DESC")
-                + " LIMIT ?"
-            )
-            return [receipt_summary(r) for r in conn.execute(sql, (*args, limit)).fetchall()]
+                    where.append(_r.c.id < before_id)
+            order = (_r.c.created_at.desc(), _r.c.id.desc()) if by_time else (_r.c.id.desc(),)
+            found = conn.execute(select(_r, _OTHER_KINDS).where(*where).order_by(*order).limit(limit)).mappings()
+            return [receipt_summary(r) for r in found]
 
-    def _where(self, query: ReceiptQuery, currency: str) -> tuple[list[str], list]:
+    def _where(self, query: ReceiptQuery, currency: str) -> list[ColumnElement[bool]]:
         found = criterion(query, currency)
         if found.kind == "all":
-            return [], []
+            return []
         if found.kind == "number":
-            return ["receipt_no = ?"], [found.value]
+            return [_r.c.receipt_no == found.value]
         if found.kind == "intent":
             # A split sale's card parts are its tenders' (the receipt keeps one intent only when one card paid).
-            return ["(payment_intent = ? OR sale_id IN (SELECT sale_id FROM tenders WHERE payment_intent = ?))"], [
-                found.value,
-                found.value,
-            ]
+            paid_by = select(_t.c.sale_id).where(_t.c.payment_intent == found.value)
+            return [(_r.c.payment_intent == found.value) | _r.c.sale_id.in_(paid_by)]
         if found.kind == "last4":
-            return ["card_last4 = ?"], [found.value]
+            return [_r.c.card_last4 == found.value]
         if found.kind == "amount":
-            return ["total_minor = ?"], [found.value]
+            return [_r.c.total_minor == found.value]
         first, last = found.days
         start, end = local_day_bounds(first, last, store_zone(self._settings.load().time_zone))
         # By the receipts' own timestamps (indexed): ids follow the order of sales, which a clock
         # set back or forward does not, so an id range would list receipts under the wrong day.
-        return ["created_at >= ?", "created_at < ?"], [start, end]
+        return [_r.c.created_at >= start, _r.c.created_at < end]
 
     def receipt(self, receipt_id: int) -> Receipt:
-        with raw.connection(self._engine) as conn:
-            row = conn.execute("SELECT * FROM receipts WHERE id = ?", (receipt_id,)).fetchone()
+        with core.reading(self._engine) as conn:
+            row = conn.execute(_RECEIPT, {"receipt_id": receipt_id}).mappings().one()
             return build_receipt(conn, row, self._settings.load())
 
     def receipt_id_for(self, receipt_no: int, till_id: str) -> int | None:
-        with raw.connection(self._engine) as conn:
-            row = conn.execute(
-                "SELECT id FROM receipts WHERE receipt_no = ? AND till_id = ?", (receipt_no, till_id)
-            ).fetchone()
-        return row[0] if row else None
+        with core.reading(self._engine) as conn:
+            return conn.execute(_RECEIPT_ID, {"receipt_no": receipt_no, "till_id": till_id}).scalar()
 
     def export_rows(self) -> Iterator[dict]:
         """Every receipt, oldest first, with its tenders, streamed so a million receipts do not fill memory."""
-        with raw.connection(self._engine) as conn:
-            cursor = conn.execute(
-                f"SELECT sale_id, {', '.join(c for c in EXPORT_COLUMNS if c not in TENDER_COLUMNS)} FROM receipts"
-                " ORDER BY till_id, receipt_no"
-            )
+        with core.reading(self._engine) as conn:
+            cursor = conn.execute(_EXPORTED).mappings()
             while True:
                 rows = cursor.fetchmany(1000)
                 if not rows:
                     return
                 tenders: dict[int, list[dict]] = {}
                 for sale_id, kind, present, amount, intent, last4 in conn.execute(
-                    "SELECT sale_id, kind, card_present, amount_minor, payment_intent, card_last4 FROM tenders"
-                    f" WHERE state = 'paid' AND sale_id IN ({','.join('?' * len(rows))}) ORDER BY sale_id, part_no",
-                    [row["sale_id"] for row in rows],
+                    _EXPORTED_TENDERS, {"sale_ids": [row["sale_id"] for row in rows]}
                 ):
                     tenders.setdefault(sale_id, []).append(
                         {
@@ -250,11 +269,7 @@ class ReceiptsRepo:
                         }
                     )
                 lines: dict[int, list[dict]] = {}
-                for line in conn.execute(
-                    "SELECT sale_id, line_no, sku, name, quantity, measure_milli, unit, unit_price_minor, gross_minor"
-                    f" FROM sale_lines WHERE sale_id IN ({','.join('?' * len(rows))}) ORDER BY sale_id, line_no",
-                    [row["sale_id"] for row in rows],
-                ):
+                for line in conn.execute(_EXPORTED_LINES, {"sale_ids": [row["sale_id"] for row in rows]}).mappings():
                     lines.setdefault(line["sale_id"], []).append(_export_line(line))
                 for row in rows:
                     record = dict(row)

@@ -12,14 +12,18 @@ from __future__ import annotations
 import json
 from dataclasses import dataclass, replace
 from datetime import date, datetime, timedelta
+from typing import Callable
 from zoneinfo import ZoneInfo
 
-from sqlalchemy.engine import Engine
+from sqlalchemy import Integer, Table, and_, case, cast, func, insert, select, update
+from sqlalchemy.engine import Connection, Engine
+from sqlalchemy.sql.elements import ColumnElement
 
 from pos.domain.report import DayReport, tender_rows
 from pos.domain.tender import TenderKind
 
-from . import audit, raw
+from . import audit, core
+from . import schema as tables
 from .raw import now_iso, parse_iso
 from .days import local_day_bounds, store_zone
 from .returns import next_refund_no
@@ -69,14 +73,34 @@ def _summed(rows) -> list[tuple[str, int]]:
     return list(out.items())
 
 
+# The tables a report reads (schema's names for Core).
+_receipts, _tenders, _refunds, _returns = tables.receipts, tables.tenders, tables.refunds, tables.unverified_returns
+_movements, _voids, _lines, _z = tables.drawer_movements, tables.voids, tables.sale_lines, tables.z_reports
+
+Where = Callable[[Table], list[ColumnElement[bool]]]
+
+
+def tender_type(kind: ColumnElement[str], card_present: ColumnElement[str | None]) -> ColumnElement[str]:
+    """tender_type_sql as a Core expression, for the till's reports."""
+    reader = and_(kind == TenderKind.CARD.value, func.coalesce(card_present, "") != "")
+    return case((reader, TenderKind.CARD_PRESENT.value), else_=kind)
+
+
+def _sum(column) -> ColumnElement[int]:
+    return func.coalesce(func.sum(column), 0)
+
+
 @dataclass(frozen=True)
 class _Span:
-    """Which records a report covers: by sequence numbers, or (a calendar day) by time."""
+    """Which records a report covers: by sequence numbers, or (a calendar day) by time. Each is the
+    conditions on its table; `refunds` serves unverified returns too (one numbering, same columns)."""
 
-    receipts: tuple[str, tuple]
-    refunds: tuple[str, tuple]
-    movements: tuple[str, tuple]
-    voids: tuple[str, tuple]
+    receipts: Where
+    refunds: Where
+    movements: Where
+    voids: Where
+    # The numbers a Z closes at: the last receipt, refund, drawer movement and void it covers.
+    upto: tuple[int, int, int, int] = (0, 0, 0, 0)
 
 
 def _by_sequence(
@@ -91,14 +115,27 @@ def _by_sequence(
     upto_void: int = 0,
 ) -> _Span:
     return _Span(
-        ("till_id = ? AND receipt_no > ? AND receipt_no <= ?", (till_id, after_receipt, upto_receipt)),
-        (
-            "till_id = ? AND state = 'succeeded' AND refund_no > ? AND refund_no <= ?",
-            (till_id, after_refund, upto_refund),
-        ),
-        ("till_id = ? AND id > ? AND id <= ?", (till_id, after_movement, upto_movement)),
-        ("till_id = ? AND id > ? AND id <= ?", (till_id, after_void, upto_void)),
+        lambda t: [t.c.till_id == till_id, t.c.receipt_no > after_receipt, t.c.receipt_no <= upto_receipt],
+        lambda t: [
+            t.c.till_id == till_id,
+            t.c.state == "succeeded",
+            t.c.refund_no > after_refund,
+            t.c.refund_no <= upto_refund,
+        ],
+        lambda t: [t.c.till_id == till_id, t.c.id > after_movement, t.c.id <= upto_movement],
+        lambda t: [t.c.till_id == till_id, t.c.id > after_void, t.c.id <= upto_void],
+        (upto_receipt, upto_refund, upto_movement, upto_void),
     )
+
+
+def _by_time(till_id: str, start: str, end: str) -> _Span:
+    def stamped(column: str) -> Where:
+        return lambda t: [t.c.till_id == till_id, t.c[column] >= start, t.c[column] < end]
+
+    def succeeded(t: Table) -> list[ColumnElement[bool]]:
+        return [t.c.state == "succeeded", *stamped("updated_at")(t)]
+
+    return _Span(stamped("created_at"), succeeded, stamped("at"), stamped("at"))
 
 
 class ReportsRepo:
@@ -108,7 +145,7 @@ class ReportsRepo:
 
     def _figures(
         self,
-        conn,
+        conn: Connection,
         kind: str,
         till_id: str,
         currency: str,
@@ -116,94 +153,109 @@ class ReportsRepo:
         z_no: int | None = None,
         period: tuple[str, str] | None = None,
     ) -> DayReport:
-        where, args = span.receipts
-        count, gross, tax_total, discounts, first_at, last_at, first_no, last_no = conn.execute(
-            "SELECT count(*), coalesce(sum(total_minor), 0), coalesce(sum(tax_minor), 0), "
-            "coalesce(sum(discount_minor), 0), min(created_at), "
-            f"max(created_at), min(receipt_no), max(receipt_no) FROM receipts WHERE {where}",
-            args,
-        ).fetchone()
-        change, rounding = conn.execute(
-            f"SELECT coalesce(sum(change_minor), 0), coalesce(sum(rounding_minor), 0) FROM receipts WHERE {where}",
-            args,
-        ).fetchone()
+        r, t = _receipts, _tenders
+        where = span.receipts(r)
+        sold = select(r.c.sale_id).where(*where)  # the sales the covered receipts closed
+        count, gross, tax_total, discounts, first_at, last_at, first_no, last_no, change, rounding = conn.execute(
+            select(
+                func.count(),
+                _sum(r.c.total_minor),
+                _sum(r.c.tax_minor),
+                _sum(r.c.discount_minor),
+                func.min(r.c.created_at),
+                func.max(r.c.created_at),
+                func.min(r.c.receipt_no),
+                func.max(r.c.receipt_no),
+                _sum(r.c.change_minor),
+                _sum(r.c.rounding_minor),
+            ).where(*where)
+        ).one()
         # By tender: every kind from its own rows (the parts that paid the covered sales).
+        kind_of = tender_type(t.c.kind, t.c.card_present)
         tender_sales = conn.execute(
-            f"SELECT {tender_type_sql('kind', 'card_present')}, count(*), sum(amount_minor) FROM tenders "
-            f"WHERE state = 'paid' AND sale_id IN (SELECT sale_id FROM receipts WHERE {where}) GROUP BY 1",
-            args,
-        ).fetchall()
+            select(kind_of, func.count(), func.sum(t.c.amount_minor))
+            .where(t.c.state == "paid", t.c.sale_id.in_(sold))
+            .group_by(kind_of)
+        ).all()
         by_cashier = conn.execute(
-            f"SELECT cashier, count(*), coalesce(sum(total_minor), 0) FROM receipts WHERE {where} "
-            "GROUP BY cashier ORDER BY cashier",
-            args,
-        ).fetchall()
-        (voids_count,) = conn.execute(f"SELECT count(*) FROM voids WHERE {span.voids[0]}", span.voids[1]).fetchone()
+            select(r.c.cashier, func.count(), _sum(r.c.total_minor))
+            .where(*where)
+            .group_by(r.c.cashier)
+            .order_by(r.c.cashier)
+        ).all()
+        voids_count = conn.execute(select(func.count()).select_from(_voids).where(*span.voids(_voids))).scalar_one()
         # Tips given on the card reader: what the cards were charged beyond their share of the sales.
-        (tips,) = conn.execute(
-            "SELECT coalesce(sum(tendered_minor - amount_minor), 0) FROM tenders WHERE kind = 'card' "
-            f"AND state = 'paid' AND sale_id IN (SELECT sale_id FROM receipts WHERE {where})",
-            args,
-        ).fetchone()
-        refund_where, refund_args = span.refunds
+        tips = conn.execute(
+            select(_sum(t.c.tendered_minor - t.c.amount_minor)).where(
+                t.c.kind == "card", t.c.state == "paid", t.c.sale_id.in_(sold)
+            )
+        ).scalar_one()
+        f = _refunds
         refunds_count, refunds, tax_refunded, refund_first_at, refund_last_at, refund_rounding = conn.execute(
-            "SELECT count(*), coalesce(sum(amount_minor), 0), coalesce(sum(tax_minor), 0), min(updated_at), "
-            f"max(updated_at), coalesce(sum(rounding_minor), 0) FROM refunds WHERE {refund_where}",
-            refund_args,
-        ).fetchone()
+            select(
+                func.count(),
+                _sum(f.c.amount_minor),
+                _sum(f.c.tax_minor),
+                func.min(f.c.updated_at),
+                func.max(f.c.updated_at),
+                _sum(f.c.rounding_minor),
+            ).where(*span.refunds(f))
+        ).one()
         # What went back to each kind, from the refund's own kind (how it was given back; a card
         # refund of a reader payment is card_present): cash with its rounding, as it left the drawer.
-        tender_refunds = conn.execute(
-            f"SELECT {tender_type_sql('f.tender_kind', 'x.card_present')}, sum(f.amount_minor + f.rounding_minor)"
-            f" FROM (SELECT * FROM refunds WHERE {refund_where}) f LEFT JOIN tenders x ON x.id = f.tender_id"
-            " GROUP BY 1",
-            refund_args,
-        ).fetchall()
+        given = select(f).where(*span.refunds(f)).subquery("f")
+        back_to = tender_type(given.c.tender_kind, t.c.card_present)
+        tender_refunds = list(
+            conn.execute(
+                select(back_to, func.sum(given.c.amount_minor + given.c.rounding_minor))
+                .select_from(given.outerjoin(t, t.c.id == given.c.tender_id))
+                .group_by(back_to)
+            ).all()
+        )
         # Goods back without a receipt: refunds of goods in the same numbering, by how they were given
         # back (cash or store credit), and counted again apart as unverified.
+        u = _returns
         unverified_count, unverified, unverified_first_at, unverified_last_at = conn.execute(
-            "SELECT count(*), coalesce(sum(amount_minor), 0), min(updated_at), max(updated_at) "
-            f"FROM unverified_returns WHERE {refund_where}",
-            refund_args,
-        ).fetchone()
-        tender_refunds = (
-            tender_refunds
-            + conn.execute(
-                "SELECT tender_kind, sum(amount_minor + rounding_minor) "
-                f"FROM unverified_returns WHERE {refund_where} GROUP BY 1",
-                refund_args,
-            ).fetchall()
-        )
-        tenders = by_tender([tuple(r) for r in tender_sales], _summed(tender_refunds))
+            select(func.count(), _sum(u.c.amount_minor), func.min(u.c.updated_at), func.max(u.c.updated_at)).where(
+                *span.refunds(u)
+            )
+        ).one()
+        tender_refunds += conn.execute(
+            select(u.c.tender_kind, func.sum(u.c.amount_minor + u.c.rounding_minor))
+            .where(*span.refunds(u))
+            .group_by(u.c.tender_kind)
+        ).all()
+        tenders = by_tender([tuple(row) for row in tender_sales], _summed(tender_refunds))
         sums = tender_sums(tenders)
+        m = _movements
         movements = dict(
             conn.execute(
-                f"SELECT kind, sum(amount_minor) FROM drawer_movements WHERE {span.movements[0]} GROUP BY kind",
-                span.movements[1],
-            ).fetchall()
+                select(m.c.kind, func.sum(m.c.amount_minor)).where(*span.movements(m)).group_by(m.c.kind)
+            ).all()
         )
         by_rate = conn.execute(
-            "SELECT tax_rate_bp, sum(tax_minor) FROM sale_lines "
-            f"WHERE sale_id IN (SELECT sale_id FROM receipts WHERE {where}) "
-            "GROUP BY tax_rate_bp ORDER BY tax_rate_bp",
-            args,
-        ).fetchall()
+            select(_lines.c.tax_rate_bp, func.sum(_lines.c.tax_minor))
+            .where(_lines.c.sale_id.in_(sold))
+            .group_by(_lines.c.tax_rate_bp)
+            .order_by(_lines.c.tax_rate_bp)
+        ).all()
         # Card payments by brand: each card part of a sale counts (a bill split over two cards is two).
+        brand, brand_sum = func.coalesce(t.c.card_brand, "unknown"), func.sum(t.c.amount_minor)
         by_brand = conn.execute(
-            "SELECT coalesce(card_brand, 'unknown'), count(*), sum(amount_minor) FROM tenders "
-            f"WHERE kind = 'card' AND sale_id IN (SELECT sale_id FROM receipts WHERE {where}) "
-            "GROUP BY 1 ORDER BY 3 DESC",
-            args,
-        ).fetchall()
+            select(brand, func.count(), brand_sum)
+            .where(t.c.kind == "card", t.c.sale_id.in_(sold))
+            .group_by(brand)
+            .order_by(brand_sum.desc())
+        ).all()
         hours = [0] * 24
         # Summed per UTC quarter hour in SQL (every time zone's offset is a whole number of quarters),
         # then each quarter placed in the store's local hour: exact, and ~100 rows instead of a day's sales.
-        for utc_hour, quarter, value in conn.execute(
-            "SELECT substr(created_at, 1, 13), CAST(substr(created_at, 15, 2) AS INTEGER) / 15, "
-            f"sum(total_minor) FROM receipts WHERE {where} GROUP BY 1, 2",
-            args,
+        utc_hour = func.substr(r.c.created_at, 1, 13)
+        quarter = cast(func.substr(r.c.created_at, 15, 2), Integer) // 15
+        for hour_text, quarter_no, value in conn.execute(
+            select(utc_hour, quarter, func.sum(r.c.total_minor)).where(*where).group_by(utc_hour, quarter)
         ):
-            start = datetime.fromisoformat(f"{utc_hour}:00+00:00") + timedelta(minutes=15 * quarter)
+            start = datetime.fromisoformat(f"{hour_text}:00+00:00") + timedelta(minutes=15 * quarter_no)
             hours[start.astimezone(self._zone).hour] += value
         if period is None:
             # The time range the covered records actually carry (it may run backwards if the clock did).
@@ -253,31 +305,29 @@ class ReportsRepo:
     def for_date(self, day: date, till_id: str, currency: str) -> DayReport:
         """A calendar day in the store's time zone: the one report asked by time, not by sequence."""
         start, end = local_day_bounds(day, day, self._zone)
-        span = _Span(
-            ("till_id = ? AND created_at >= ? AND created_at < ?", (till_id, start, end)),
-            ("till_id = ? AND state = 'succeeded' AND updated_at >= ? AND updated_at < ?", (till_id, start, end)),
-            ("till_id = ? AND at >= ? AND at < ?", (till_id, start, end)),
-            ("till_id = ? AND at >= ? AND at < ?", (till_id, start, end)),
-        )
-        with raw.connection(self._engine) as conn:
-            return self._figures(conn, "day", till_id, currency, span, period=(start, end))
+        with core.reading(self._engine) as conn:
+            return self._figures(conn, "day", till_id, currency, _by_time(till_id, start, end), period=(start, end))
 
-    def _open_span(self, conn, till_id: str) -> _Span:
+    def _open_span(self, conn: Connection, till_id: str) -> _Span:
         """Everything numbered after the last Z, up to the newest numbers now."""
         closed = conn.execute(
-            "SELECT last_receipt_no, last_refund_no, last_movement_id, last_void_id FROM z_reports WHERE till_id = ? "
-            "ORDER BY z_no DESC LIMIT 1",
-            (till_id,),
-        ).fetchone()
+            select(_z.c.last_receipt_no, _z.c.last_refund_no, _z.c.last_movement_id, _z.c.last_void_id)
+            .where(_z.c.till_id == till_id)
+            .order_by(_z.c.z_no.desc())
+            .limit(1)
+        ).first()
         after_receipt, after_refund, after_movement, after_void = closed if closed else (0, 0, 0, 0)
-        upto_void = conn.execute("SELECT coalesce(max(id), 0) FROM voids WHERE till_id = ?", (till_id,)).fetchone()[0]
-        upto_movement = conn.execute(
-            "SELECT coalesce(max(id), 0) FROM drawer_movements WHERE till_id = ?", (till_id,)
-        ).fetchone()[0]
-        upto_receipt = conn.execute(
-            "SELECT coalesce(max(receipt_no), 0) FROM receipts WHERE till_id = ?", (till_id,)
-        ).fetchone()[0]
-        upto_refund = next_refund_no(conn, till_id) - 1  # refunds and unverified returns share the numbering
+
+        def newest(column) -> int:
+            return conn.execute(
+                select(func.coalesce(func.max(column), 0)).where(column.table.c.till_id == till_id)
+            ).scalar_one()
+
+        upto_void, upto_movement = newest(_voids.c.id), newest(_movements.c.id)
+        upto_receipt = newest(_receipts.c.receipt_no)
+        upto_refund = (
+            next_refund_no(core.driver(conn), till_id) - 1
+        )  # refunds and unverified returns share the numbering
         return _by_sequence(
             till_id,
             after_receipt,
@@ -292,49 +342,44 @@ class ReportsRepo:
 
     def x_report(self, till_id: str, currency: str) -> DayReport:
         """Everything since the last Z report; closes nothing."""
-        with raw.connection(self._engine) as conn:
+        with core.reading(self._engine) as conn:
             return self._figures(conn, "X", till_id, currency, self._open_span(conn, till_id))
 
     def close_day(self, till_id: str, currency: str, counted_cash_minor: int | None = None) -> DayReport:
         """The Z report: the same figures as an X report now, numbered, closing them by sequence,
         with the cash the cashier counted in the drawer (if counted)."""
-        with raw.write(self._engine) as conn:
+        with core.writing(self._engine) as conn:
             span = self._open_span(conn, till_id)
-            number = (
-                conn.execute("SELECT max(z_no) FROM z_reports WHERE till_id = ?", (till_id,)).fetchone()[0] or 0
-            ) + 1
+            number = (conn.execute(select(func.max(_z.c.z_no)).where(_z.c.till_id == till_id)).scalar() or 0) + 1
             report = replace(
                 self._figures(conn, "Z", till_id, currency, span, z_no=number), counted_cash_minor=counted_cash_minor
             )
-            upto_receipt, upto_refund, upto_movement = span.receipts[1][2], span.refunds[1][2], span.movements[1][2]
-            upto_void = span.voids[1][2]
+            upto_receipt, upto_refund, upto_movement, upto_void = span.upto
             z_id = conn.execute(
-                "INSERT INTO z_reports (till_id, z_no, period_start, period_end, figures, last_receipt_no, "
-                "last_refund_no, last_movement_id, counted_cash_minor, cashier, last_void_id)"
-                " VALUES (?,?,?,?,?,?,?,?,?,?,?)",
-                (
-                    till_id,
-                    number,
-                    report.period_start.isoformat(),
-                    report.period_end.isoformat(),
-                    json.dumps(report.as_json()),
-                    upto_receipt,
-                    upto_refund,
-                    upto_movement,
-                    counted_cash_minor,
-                    audit.current_actor(),
-                    upto_void,
-                ),
+                insert(_z).values(
+                    till_id=till_id,
+                    z_no=number,
+                    period_start=report.period_start.isoformat(),
+                    period_end=report.period_end.isoformat(),
+                    figures=json.dumps(report.as_json()),
+                    last_receipt_no=upto_receipt,
+                    last_refund_no=upto_refund,
+                    last_movement_id=upto_movement,
+                    counted_cash_minor=counted_cash_minor,
+                    cashier=audit.current_actor(),
+                    last_void_id=upto_void,
+                )
             ).lastrowid
             # The Z's own event closes the day in the trail; its hash is the head the Z prints.
+            driver = core.driver(conn)  # the audit trail is on the sqlite3 connection still (decision 0010)
             event = audit.append(
-                conn,
+                driver,
                 till_id,
                 "z_report",
                 f"Z {audit.numbered(till_id, number)}",
-                audit.covering(conn, "z_report", z_id),
+                audit.covering(driver, "z_report", z_id),
             )
-            conn.execute("UPDATE z_reports SET audit_head = ? WHERE id = ?", (event.hash, z_id))
+            conn.execute(update(_z).where(_z.c.id == z_id).values(audit_head=event.hash))
         return replace(report, audit_head=event.hash)
 
 
