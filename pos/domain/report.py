@@ -58,10 +58,19 @@ class DayReport:
     # cash and card sales plus every other kind's, and the refunds to the cash and card refunds plus
     # every other kind's.
     by_tender: tuple[tuple[str, int, int, int], ...] = ()
+    # Gift cards sold or reloaded in the sales covered (inside gross): money held for customers, not
+    # goods sold. A card spent later shows again as that sale's gift card tender, so takings are gross
+    # less this (counting both would book the same money twice).
+    gift_cards_sold_minor: int = 0
 
     @property
     def net_minor(self) -> int:
         return self.gross_minor - self.refunds_minor
+
+    @property
+    def goods_sales_minor(self) -> int:
+        """Gross less the gift cards sold: what the goods and services sold came to."""
+        return self.gross_minor - self.gift_cards_sold_minor
 
     @property
     def cash_taken_minor(self) -> int:
@@ -110,6 +119,8 @@ class DayReport:
             "period_end": self.period_end.isoformat(),
             "sales_count": self.sales_count,
             "gross_minor": self.gross_minor,
+            "gift_cards_sold_minor": self.gift_cards_sold_minor,
+            "goods_sales_minor": self.goods_sales_minor,
             "refunds_count": self.refunds_count,
             "refunds_minor": self.refunds_minor,
             "discounts_minor": self.discounts_minor,
@@ -162,6 +173,8 @@ class DayReport:
             ("report", "period_end", self.period_end.isoformat()),
             ("totals", "sales_count", str(self.sales_count)),
             ("totals", "gross", money(self.gross_minor)),
+            ("totals", "gift_cards_sold", money(self.gift_cards_sold_minor)),
+            ("totals", "goods_sales", money(self.goods_sales_minor)),
             ("totals", "refunds_count", str(self.refunds_count)),
             ("totals", "refunds", money(self.refunds_minor)),
             ("totals", "unverified_returns_count", str(self.unverified_returns_count)),
@@ -233,6 +246,14 @@ def render_report_text(report: DayReport, store_name: str, *, width: int = 42, l
         rule,
         row("Sales", str(report.sales_count)),
         row("Gross", fmt(report.gross_minor)),
+        *(
+            [
+                row("  Gift cards sold (held)", fmt(report.gift_cards_sold_minor)),
+                row("  Goods sold", fmt(report.goods_sales_minor)),
+            ]
+            if report.gift_cards_sold_minor
+            else []
+        ),
         row(f"Refunds ({report.refunds_count})", "-" + fmt(report.refunds_minor)),
         *(
             [
@@ -310,6 +331,7 @@ def render_report_text(report: DayReport, store_name: str, *, width: int = 42, l
 _SUMMED = (
     "sales_count",
     "gross_minor",
+    "gift_cards_sold_minor",
     "refunds_count",
     "refunds_minor",
     "tax_minor",

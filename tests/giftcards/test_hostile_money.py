@@ -121,3 +121,24 @@ def test_the_refund_dialog_offers_no_gift_card_line(qtbot, context):
     assert dialog.spins[1].isEnabled() and dialog.spins[1].maximum() == 1
     assert not dialog.spins[2].isEnabled() and dialog.spins[2].maximum() == 0
     assert dialog.amount.placeholderText() == "up to 5.00"
+
+
+def test_a_gift_card_sold_then_spent_is_not_counted_twice_as_takings(context):
+    """A hostile tester's finding: 50.00 of card sold for cash, then an 80.00 cake paid 50.00 by that
+    card and 30.00 in cash, and the day's report said 130.00 gross with nothing to tell the 50.00 of
+    held money from goods. The report now says what was sold as gift cards (held for the customer) and
+    what the goods came to, on screen, in CSV and JSON, and in the shop's report the same way."""
+    context.catalog.save(Product(sku="CAKE", name="Cake", category="Test", price=sgd(8000), tax_rate_bp=900))
+    code, _receipt = sell_card_for_cash(context, 5000)
+    context.till.new_sale()
+    cake = context.catalog.find_code("CAKE")
+    assert cake is not None
+    context.till.cart.add(cake)
+    assert not isinstance(context.till.pay_gift_card(code), Paid)  # 50.00 of 80.00: a part
+    assert isinstance(context.till.pay_cash(context.till.amount_due()), Paid)
+    report = context.reports.x_report()
+    assert (report.gross_minor, report.gift_cards_sold_minor, report.goods_sales_minor) == (13000, 5000, 8000)
+    as_json = report.as_json()
+    assert (as_json["gift_cards_sold_minor"], as_json["goods_sales_minor"]) == (5000, 8000)
+    tenders = {kind: sales for kind, _n, sales, _refunds in report.by_tender}
+    assert tenders == {"cash": 8000, "gift_card": 5000}  # the takings: goods sold, whatever paid them

@@ -19,6 +19,7 @@ from sqlalchemy import Integer, Table, and_, case, cast, func, insert, select, u
 from sqlalchemy.engine import Connection, Engine
 from sqlalchemy.sql.elements import ColumnElement
 
+from pos.domain.catalog import GIFT_CARD_SKUS
 from pos.domain.report import DayReport, tender_rows
 from pos.domain.tender import TenderKind
 
@@ -75,6 +76,7 @@ def _summed(rows) -> list[tuple[str, int]]:
 
 # The tables a report reads (schema's names for Core).
 _receipts, _tenders, _refunds, _returns = tables.receipts, tables.tenders, tables.refunds, tables.unverified_returns
+_lines = tables.sale_lines
 _movements, _voids, _lines, _z = tables.drawer_movements, tables.voids, tables.sale_lines, tables.z_reports
 
 Where = Callable[[Table], list[ColumnElement[bool]]]
@@ -170,6 +172,12 @@ class ReportsRepo:
                 _sum(r.c.rounding_minor),
             ).where(*where)
         ).one()
+        # Gift card lines among them (money held for customers, not goods): domain/catalog's SKU prefix.
+        gift_cards_sold = conn.execute(
+            select(_sum(_lines.c.gross_minor)).where(
+                _lines.c.sale_id.in_(sold), func.upper(_lines.c.sku).like(GIFT_CARD_SKUS + "%")
+            )
+        ).scalar_one()
         # By tender: every kind from its own rows (the parts that paid the covered sales).
         kind_of = tender_type(t.c.kind, t.c.card_present)
         tender_sales = conn.execute(
@@ -273,6 +281,7 @@ class ReportsRepo:
             period_end=parse_iso(period[1]).astimezone(self._zone),
             sales_count=count,
             gross_minor=gross,
+            gift_cards_sold_minor=gift_cards_sold,
             refunds_count=refunds_count + unverified_count,
             refunds_minor=refunds + unverified,
             tax_minor=tax_total,

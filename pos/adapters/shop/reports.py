@@ -18,6 +18,7 @@ from sqlalchemy.engine import Engine
 from pos.adapters.db.raw import parse_iso
 from pos.adapters.db.days import local_day_bounds, store_zone
 from pos.adapters.db.reports import by_tender, tender_sums, tender_type_sql
+from pos.domain.catalog import GIFT_CARD_SKUS
 from pos.domain.report import DayReport, combined
 
 from .connect import shop_errors
@@ -132,6 +133,13 @@ class ShopReports:
                 " GROUP BY till_id, kind"
             ):
                 till(r[0])["movements"][r[1]] = r[2]
+            for r in rows(
+                "SELECT l.till_id, sum(l.gross_minor) FROM shop_receipt_lines l JOIN shop_receipts r"
+                " ON r.till_id = l.till_id AND r.receipt_no = l.receipt_no"
+                " WHERE r.created_at >= :s AND r.created_at < :e"
+                f" AND upper(l.sku) LIKE '{GIFT_CARD_SKUS}%' GROUP BY l.till_id"
+            ):
+                till(r[0])["gift_cards_sold_minor"] = r[1]  # held for customers, as the till's report says
             for r in rows(
                 "SELECT l.till_id, l.tax_rate_bp, sum(l.tax_minor) FROM shop_receipt_lines l JOIN shop_receipts r"
                 " ON r.till_id = l.till_id AND r.receipt_no = l.receipt_no"
