@@ -9,13 +9,14 @@ own: every row is checked first, a bad one named by its line, and nothing is wri
 from __future__ import annotations
 
 import csv
+import io
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
 from typing import Protocol
 
-from pos.domain.catalog import CatalogImportError, check_header, csv_plain
+from pos.domain.catalog import MAX_PRICE_MINOR, CatalogImportError, check_header, csv_plain
 from pos.domain.money import Money, MoneyError
 from pos.services.settings import SettingsError, check_location
 from pos.domain.stock import (
@@ -49,8 +50,15 @@ def read_rows(
 ) -> Iterator[tuple[int, dict[str, str]]]:
     """(line number, row) of a CSV file whose header names `required` (and maybe `optional`) once
     each; a row with a different number of fields is refused with its line."""
-    with open(path, newline="", encoding="utf-8-sig") as handle:
-        reader = csv.reader(handle)
+    raw = path.read_bytes()
+    try:
+        text = raw.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        # Decoded whole (not as read) so the bad byte's line can be named, as every other fault is.
+        line = raw[: exc.start].count(b"\n") + 1
+        raise CatalogImportError(line, "is not UTF-8 text (save the file as CSV UTF-8)") from None
+    reader = csv.reader(io.StringIO(text, newline=""))
+    try:
         header = check_header(next(reader, []), required, required + optional)
         for cells in reader:
             if not cells:
@@ -58,6 +66,8 @@ def read_rows(
             if len(cells) != len(header):
                 raise CatalogImportError(reader.line_num, f"has {len(cells)} fields but the header has {len(header)}")
             yield reader.line_num, {h: c.strip() for h, c in zip(header, cells, strict=True)}
+    except csv.Error as exc:  # a field past the csv module's limit, a stray quote in strict mode
+        raise CatalogImportError(reader.line_num, f"cannot be read as CSV ({exc})") from None
 
 
 @dataclass(frozen=True)
@@ -187,6 +197,8 @@ class Stock:
             raise StockError(f"cost: {exc}") from None
         if cost.minor < 0:
             raise StockError("cost must not be negative")
+        if cost.minor > MAX_PRICE_MINOR:  # the ledger's integer column, and a typo, not a cost
+            raise StockError(f"cost {text} is more than {Money(MAX_PRICE_MINOR, cost.currency).major_text()}")
         return cost.minor
 
     def receive_file(self, path: Path) -> Received:

@@ -87,6 +87,30 @@ def test_a_bad_delivery_file_is_refused_whole_with_its_line(till, body, words):
     assert run(data, "movements").stdout.count("\n") == 1  # the header alone: nothing written
 
 
+@pytest.mark.parametrize(
+    "action,body,words",
+    [
+        # A file saved as Latin-1 (a spreadsheet's "CSV" without UTF-8): its line, not a traceback.
+        ("receive", b"sku,quantity\nMUG,1\nAPL,1\xff\n", "line 3: is not UTF-8 text"),
+        ("count", b"sku,counted\nMUG\xe9,1\n", "line 2: is not UTF-8 text"),
+        ("transfer", b"sku,quantity\nMUG,\xff\n", "line 2: is not UTF-8 text"),
+        # A field past the csv module's limit.
+        ("receive", b"sku,quantity\nMUG," + b"1" * 200_000 + b"\n", "cannot be read as CSV"),
+        # A cost no integer column holds (it crashed with OverflowError).
+        ("receive", b"sku,quantity,cost\nMUG,1,99999999999999999999\n", "line 2: cost 99999999999999999999 is more"),
+    ],
+)
+def test_a_stock_file_that_is_not_text_or_too_big_is_refused_in_one_line(till, action, body, words):
+    folder, data = till
+    path = folder / "in.csv"
+    path.write_bytes(body)
+    extra = ("--to", "north") if action == "transfer" else ()
+    done = run(data, action, str(path), *extra)
+    assert done.returncode == 1 and words in done.stderr and "Nothing was changed" in done.stderr, done.stderr
+    assert "Traceback" not in done.stderr and len(done.stderr.strip().splitlines()) == 1
+    assert run(data, "movements").stdout.count("\n") == 1
+
+
 def test_a_bad_stock_column_in_the_catalog_is_refused_with_its_line(tmp_path):
     path = write(tmp_path, "c.csv", CATALOG.replace("APL,,Apples,Fruit,3.50,9,yes", "APL,,Apples,Fruit,3.50,9,maybe"))
     done = pos("--data-dir", str(tmp_path / "data"), "catalog", "import", path)
