@@ -173,7 +173,9 @@ class Catalog:
         if patterns is None:
             patterns = parse_patterns(self._settings().scale_labels)  # saved settings were checked
         scanned = decode(code, patterns)
-        if scanned is None:
+        if scanned is None or scanned.value == 0:
+            # Value zeroed: the product's own catalog barcode (the shelf's sticker), not a label read
+            # off a scale; found as any barcode is (a kg product then asks its weight).
             return None
         product = self._store.find_code(scanned.lookup_code)
         if product is None:

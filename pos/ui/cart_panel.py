@@ -107,15 +107,17 @@ class CartPanel(QWidget):
         self.refresh(select=next(i for i, line in enumerate(self.cart.lines) if line.product.sku == product.sku))
         self.changed.emit()
 
-    def add_priced(self, product, price, measure=None) -> None:
-        """A line at a price of its own (a scale label, an open price, a custom amount)."""
+    def add_priced(self, product, price, measure=None) -> bool:
+        """A line at a price of its own (a scale label, an open price, a custom amount); False if
+        the cart refused it (its problem said why)."""
         try:
             self.cart.add_priced(product, price, measure)
         except CartError as exc:
             self.problem.emit(str(exc))
-            return
+            return False
         self.refresh(select=len(self.cart.lines) - 1)
         self.changed.emit()
+        return True
 
     def selected_row(self) -> int | None:
         rows = self.table.selectionModel().selectedRows()

@@ -281,7 +281,8 @@ class MainWindow(StaffDesk, BackOfficeMenus, DrawerDesk, BackgroundRounds, QMain
 
     def add_label(self, label) -> None:
         """A scale label: the weighed (or priced) line at the label's price."""
-        self.cart_panel.add_priced(label.product, label.price, label.measure)
+        if not self.cart_panel.add_priced(label.product, label.price, label.measure):
+            return  # refused (1 g at 0.01/kg rounds to nothing): the problem is on screen, not "Added"
         weighed = f" {label.measure.describe()}" if label.measure else ""
         self.say(f"Added {label.product.name}{weighed}: {label.price.format(self.locale_name)}.")
 

@@ -189,6 +189,27 @@ class TestScaleLabels:
         ]
         assert window.session.audit.verify() is None
 
+    def test_the_products_own_barcode_is_not_a_label_of_nothing(self, qtbot, window):
+        """Hostile test xc: a product's catalog barcode is a label with its value zeroed, so scanning
+        the shelf's sticker was read as a label of 0.000 kg at $0.00: the cart refused it, yet the
+        screen said "Added Apples 0.000 kg @ 3.50/kg: $0.00.". Now it is found as a barcode: the kg
+        product asks its weight, the price-label product is added at its shelf price."""
+        self.scan(qtbot, window, self.WEIGHT.lookup_code("00042"))
+        assert window.weight_dialog is not None and window.weight_dialog.isVisible()
+        assert "Added" not in window.status_message.text() and window.till.cart.lines == []
+        window.weight_dialog.reject()
+        window.products.search.clear()
+        self.scan(qtbot, window, self.PRICE.encode("00777", 0))
+        assert [(line.sku, line.gross.minor) for line in window.till.cart.totals().lines] == [("PIE", 100)]
+
+    def test_a_label_whose_price_rounds_to_nothing_is_not_said_added(self, qtbot, window):
+        """Hostile test xc: 1 g of apples at 3.50/kg is 0.0035, rounded to $0.00; the cart refused the
+        line but the screen then said "Added Apples 0.001 kg …: $0.00."."""
+        self.scan(qtbot, window, self.WEIGHT.encode("00042", 1))
+        assert window.till.cart.lines == []
+        assert "Added" not in window.status_message.text()
+        assert "more than zero" in window.status_message.text()
+
     def test_a_kg_product_without_a_label_asks_its_weight_typed_exact_to_the_gram(self, qtbot, window):
         """Apples sold by the kg, tapped (no label): the weight is typed in `weightField`, three
         decimals at most, and the line is priced as a label's, 3.50 × 0.755 = 2.6425 rounded once."""
