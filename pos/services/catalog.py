@@ -181,9 +181,13 @@ class Catalog:
         if product is None:
             return None
         if scanned.kind is Embedded.WEIGHT:
-            measure = Measure(scanned.value, Unit.KG.value, product.price)
-            return Labelled(product, priced_by(product.price, scanned.value), measure)
-        return Labelled(product, Money(scanned.value, product.price.currency), None)
+            measure: Measure | None = Measure(scanned.value, Unit.KG.value, product.price)
+            price = priced_by(product.price, scanned.value)
+        else:
+            measure, price = None, Money(scanned.value, product.price.currency)
+        if price.minor > MAX_PRICE_MINOR:  # a pattern with a short item code has room for 9 digits
+            raise OpenPriceError(f"{price} is more than a card payment can take.")
+        return Labelled(product, price, measure)
 
     def get(self, product_id: int) -> Product | None:
         return self._store.get(product_id)

@@ -12,6 +12,7 @@ from PySide6.QtWidgets import QCheckBox, QLineEdit, QPushButton
 from pos.app import open_back_office
 from pos.domain.barcodes import Embedded, Pattern
 from pos.domain.catalog import Product
+from pos.domain.errors import PosError
 from pos.domain.money import Money
 from pos.domain.receipt import render_text
 from pos.domain.stock import StockItem, Unit
@@ -201,6 +202,18 @@ class TestScaleLabels:
         window.products.search.clear()
         self.scan(qtbot, window, self.PRICE.encode("00777", 0))
         assert [(line.sku, line.gross.minor) for line in window.till.cart.totals().lines] == [("PIE", 100)]
+
+    def test_a_label_above_what_a_card_can_take_is_refused(self, qtbot, window):
+        """Hostile test xc: `23=price/1` leaves nine digits for the price, `21=weight/1` nine for the
+        grams; a label of 9,999,999.99 (or 999,999.999 kg) was added, a line no card can pay."""
+        price, weight = Pattern("23", Embedded.PRICE, 1), Pattern("21", Embedded.WEIGHT, 1)
+        catalog = window.session.catalog
+        catalog.save(Product("TUN", "Tuna", "Deli", Money(100, "SGD"), 900, barcode=price.lookup_code("7")))
+        catalog.save(Product("HAM", "Ham", "Deli", Money(100, "SGD"), 900, barcode=weight.lookup_code("8")))
+        for pattern, item in ((price, "7"), (weight, "8")):
+            with pytest.raises(PosError, match="more than a card payment can take"):
+                catalog.find_label(pattern.encode(item, 999_999_999), (pattern,))
+            assert catalog.find_label(pattern.encode(item, 1000), (pattern,)) is not None
 
     def test_a_label_whose_price_rounds_to_nothing_is_not_said_added(self, qtbot, window):
         """Hostile test xc: 1 g of apples at 3.50/kg is 0.0035, rounded to $0.00; the cart refused the
