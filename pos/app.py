@@ -32,6 +32,7 @@ from pos.adapters.escpos_printer import EscposPrinter
 from pos.adapters.folder_lock import FolderInUse, FolderLock
 from pos.adapters.stripe_gateway import STRIPE_API, NoPaymentsGateway, StripeGateway
 from pos.domain.money import Money
+from pos.domain.stock import Unit
 from pos.paths import resource_path
 from pos.services.catalog import Catalog, Imported
 from pos.services.checkout import Checkout
@@ -92,7 +93,7 @@ class BackOffice:
         settings_repo = SettingsRepo(engine)  # one settings cache for every adapter, as receipts read it
         self._settings_repo = settings_repo
         self.store_settings = Settings(settings_repo)
-        self.catalog = Catalog(CatalogRepo(engine), self._currency, lambda: self.settings)
+        self.catalog = Catalog(CatalogRepo(engine), self._currency, lambda: self.settings, self._unit_of)
         self._refund_journal = SqlRefunds(engine, settings_repo)
         self.receipts = Receipts(ReceiptsRepo(engine, settings_repo), self._refund_journal, self._currency)
         self.reports = Reports(self._report_store, lambda: self.till_id, self._currency)
@@ -142,6 +143,9 @@ class BackOffice:
 
     def _currency(self) -> str:
         return self.settings.currency
+
+    def _unit_of(self, sku: str) -> Unit | None:
+        return self.stock.unit(sku)  # read at each scan: the catalog's unit may change meanwhile
 
     def _report_store(self) -> ReportsRepo:
         # Made per report, so a change of the store's time zone applies to the next one.

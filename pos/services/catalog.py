@@ -107,11 +107,16 @@ class NotImported:
 
 class Catalog:
     def __init__(
-        self, store: CatalogStore, currency: Callable[[], str], settings: Callable[[], StoreSettings] = StoreSettings
+        self,
+        store: CatalogStore,
+        currency: Callable[[], str],
+        settings: Callable[[], StoreSettings] = StoreSettings,
+        unit_of: Callable[[str], Unit | None] = lambda sku: None,
     ):
         self._store = store
         self._currency = currency  # the store's currency now: prices in a file or a form are in it
         self._settings = settings  # the scale-label patterns and the open-price limit, as set now
+        self._unit_of = unit_of  # how a product is stocked (None: no stock columns for it)
 
     # -- reads (the sale screen, the back office, the CLI) ----------------------------
     def categories(self) -> list[str]:
@@ -180,6 +185,9 @@ class Catalog:
         product = self._store.find_code(scanned.lookup_code)
         if product is None:
             return None
+        if scanned.kind is Embedded.WEIGHT and self._unit_of(product.sku) is Unit.EACH:
+            # A weight taken off a product counted whole would leave 1.250 of an "each" on the shelf.
+            raise OpenPriceError(f"{product.name} is sold each, not by weight (set its unit to kg in the catalog).")
         if scanned.kind is Embedded.WEIGHT:
             measure: Measure | None = Measure(scanned.value, Unit.KG.value, product.price)
             price = priced_by(product.price, scanned.value)

@@ -107,6 +107,11 @@ class Stock:
         item = self._store.item(sku)
         return item is not None and item.unit is Unit.KG
 
+    def unit(self, sku: str) -> Unit | None:
+        """How the product is counted (each, kg); None when it has no stock settings."""
+        item = self._store.item(sku)
+        return None if item is None else item.unit
+
     def value_at_cost(self) -> Money:
         """On-hand (not below zero) at each product's last delivery cost."""
         minor = sum(

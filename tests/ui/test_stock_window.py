@@ -215,6 +215,16 @@ class TestScaleLabels:
                 catalog.find_label(pattern.encode(item, 999_999_999), (pattern,))
             assert catalog.find_label(pattern.encode(item, 1000), (pattern,)) is not None
 
+    def test_a_weight_label_for_a_product_counted_each_is_refused(self, qtbot, window):
+        """Hostile test xc: a `21` label for eggs stocked `each` sold 1.250 of them: on-hand became
+        -1.250 of a product counted whole. Refused with the reason; nothing added or moved."""
+        code = self.WEIGHT.lookup_code("00777")
+        window.session.catalog.save(Product("EGG", "Eggs", "Deli", Money(100, "SGD"), 900, barcode=code))
+        window.session.stock.set_item("EGG", StockItem(track_stock=True, unit=Unit.EACH))
+        self.scan(qtbot, window, self.WEIGHT.encode("00777", 1250))
+        assert "Eggs is sold each, not by weight" in window.status_message.text()
+        assert window.till.cart.lines == [] and window.session.stock.level("EGG").on_hand_milli == 0
+
     def test_a_label_whose_price_rounds_to_nothing_is_not_said_added(self, qtbot, window):
         """Hostile test xc: 1 g of apples at 3.50/kg is 0.0035, rounded to $0.00; the cart refused the
         line but the screen then said "Added Apples 0.001 kg …: $0.00."."""
