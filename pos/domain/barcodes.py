@@ -123,7 +123,8 @@ def parse_patterns(text: str) -> tuple[Pattern, ...]:
             kind = Embedded(kind_text.strip())
         except ValueError:
             raise BarcodeError(f"{kind_text.strip()!r} is not weight or price") from None
-        if digits.strip() and not digits.strip().isdigit():
+        # ASCII digits only: "²" and "٣" are digits to isdigit() but not all are to int().
+        if digits.strip() and not (digits.strip().isascii() and digits.strip().isdigit()):
             raise BarcodeError(f"{digits.strip()!r} is not a number of digits")
         out.append(Pattern(prefix.strip(), kind, int(digits) if digits.strip() else 5))
     prefixes = [p.prefix for p in out]

@@ -55,6 +55,8 @@ def test_a_network_printer_is_set_up_in_either_order(tmp_path, first, second):
         ("scale_labels", "21=weight;21=price", "Scale labels: a prefix is given twice"),
         ("scale_labels", "19=weight", "prefix is two digits from 20 to 29, not '19'"),
         ("scale_labels", "21=volume", "'volume' is not weight or price"),
+        # Hostile test xc: "²" is a digit to str.isdigit but not to int(): it crashed (ValueError).
+        ("scale_labels", "21=weight/²", "'²' is not a number of digits"),
         ("open_price_limit_minor", "-1", "The open-price limit is 0 to what a card payment can take"),
     ],
 )
