@@ -92,6 +92,23 @@ def test_a_movement_written_behind_the_tills_back_is_found_by_the_audit(shop):
     assert found is not None and "stock_movement" in found.reason
 
 
+def test_an_on_hand_changed_behind_the_tills_back_is_found_by_the_audit(shop):
+    """Hostile test xc: `UPDATE stock_levels SET on_hand_milli = …` (the snapshot every level reads)
+    made 4 read as 54 and `pos audit verify` still said intact: the movements were covered, the
+    snapshot was not."""
+    stock = stock_of(shop)
+    stock.set_item("LAT", StockItem(track_stock=True))
+    stock.receive("LAT", "4")
+    assert AuditRepo(shop.engine, shop.data_dir).verify() is None
+    conn = sqlite3.connect(shop.data_dir / "pos.sqlite3")
+    with conn:
+        conn.execute("UPDATE stock_levels SET on_hand_milli = on_hand_milli + 50000")
+    conn.close()
+    found = AuditRepo(shop.engine, shop.data_dir).verify()
+    assert found is not None and "on-hand of LAT reads 54000 thousandths" in found.reason
+    assert "add up to 4000" in found.reason
+
+
 OPS = st.lists(
     st.one_of(
         st.tuples(st.just("sale"), st.integers(1, 3)),

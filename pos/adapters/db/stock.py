@@ -232,18 +232,9 @@ class TillStock:
 
     def drift(self) -> list[tuple[str, int, int]]:
         """Products whose snapshot is not the ledger's sum: (sku, snapshot, sum). Empty while every
-        movement is written through `write_moves` (a row written behind the till's back is also in
-        no audit event)."""
-        sums = (
-            select(_M.c.product_id, func.sum(_M.c.quantity_milli).label("total")).group_by(_M.c.product_id).subquery()
-        )
-        query = (
-            select(_P.c.sku, func.coalesce(_L.c.on_hand_milli, 0), func.coalesce(sums.c.total, 0))
-            .select_from(_P.outerjoin(_L, _L.c.product_id == _P.c.id).outerjoin(sums, sums.c.product_id == _P.c.id))
-            .where(func.coalesce(_L.c.on_hand_milli, 0) != func.coalesce(sums.c.total, 0))
-        )
-        with storage_errors(), self._engine.connect() as conn:
-            return [(r[0], int(r[1]), int(r[2])) for r in conn.execute(query)]
+        movement is written through `write_moves`; `pos audit verify` checks the same."""
+        with storage_errors(), raw.connection(self._engine) as conn:
+            return audit.stock_drift(conn)
 
     def item(self, sku: str) -> StockItem | None:
         query = select(_I).join(_P, _P.c.id == _I.c.product_id).where(_P.c.sku == sku)
