@@ -80,14 +80,18 @@ def test_selling_never_blocks_on_stock_and_the_product_shows_negative_and_low(sh
     assert [lv.sku for lv in stock.low_stock()] == ["LAT"]
 
 
+def behind_the_tills_back(shop, sql: str) -> None:
+    conn = sqlite3.connect(shop.data_dir / "pos.sqlite3")
+    with conn:
+        conn.execute(sql)
+    conn.close()
+
+
 def test_a_movement_written_behind_the_tills_back_is_found_by_the_audit(shop):
     stock = stock_of(shop)
     stock.set_item("LAT", StockItem(track_stock=True))
     stock.receive("LAT", "4")
-    conn = sqlite3.connect(shop.data_dir / "pos.sqlite3")
-    with conn:
-        conn.execute("UPDATE stock_movements SET quantity_milli = 40000")
-    conn.close()
+    behind_the_tills_back(shop, "UPDATE stock_movements SET quantity_milli = 40000")
     found = AuditRepo(shop.engine, shop.data_dir).verify()
     assert found is not None and "stock_movement" in found.reason
 
@@ -100,10 +104,7 @@ def test_an_on_hand_changed_behind_the_tills_back_is_found_by_the_audit(shop):
     stock.set_item("LAT", StockItem(track_stock=True))
     stock.receive("LAT", "4")
     assert AuditRepo(shop.engine, shop.data_dir).verify() is None
-    conn = sqlite3.connect(shop.data_dir / "pos.sqlite3")
-    with conn:
-        conn.execute("UPDATE stock_levels SET on_hand_milli = on_hand_milli + 50000")
-    conn.close()
+    behind_the_tills_back(shop, "UPDATE stock_levels SET on_hand_milli = on_hand_milli + 50000")
     found = AuditRepo(shop.engine, shop.data_dir).verify()
     assert found is not None and "on-hand of LAT reads 54000 thousandths" in found.reason
     assert "add up to 4000" in found.reason
