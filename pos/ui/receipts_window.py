@@ -75,9 +75,15 @@ class ReceiptListModel(QAbstractTableModel):
         self._rows, self._more, self._with_till = list(rows), False, True
         self.endResetModel()
 
-    def set_local_id(self, row: int, receipt_id: int) -> None:
-        """A receipt listed from the shop database, now brought to this till: its local id."""
-        self._rows[row] = replace(self._rows[row], id=receipt_id)
+    def set_local_id(self, till_id: str, receipt_no: int, receipt_id: int) -> int | None:
+        """A receipt listed from the shop database, now brought to this till: its local id, and its row.
+        Found by its number, not by the row it had when asked: the list may have been searched again
+        (or left for this till's own) while the receipt was on its way; then it is not listed (None)."""
+        for row, summary in enumerate(self._rows):
+            if (summary.till_id, summary.receipt_no) == (till_id, receipt_no):
+                self._rows[row] = replace(summary, id=receipt_id)
+                return row
+        return None
 
     def rowCount(self, parent=QModelIndex()):  # noqa: N802 - Qt's names
         return 0 if parent.isValid() else len(self._rows)
@@ -314,7 +320,7 @@ class ReceiptsWindow(QDialog):
             return
         summary = self.model.summary(row)
         if summary.id == 0:  # listed from the shop database: bring it here first (on a worker)
-            self._bring_from_shop(row, summary)
+            self._bring_from_shop(summary)
             return
         self.current_id = summary.id
         self.detail.setPlainText(self.receipt_text(copy=False))
@@ -361,7 +367,7 @@ class ReceiptsWindow(QDialog):
             self.export_pdf(Path(path))
             self.message.setText(f"Saved {path}.")
 
-    def _bring_from_shop(self, row: int, summary: ReceiptSummary) -> None:
+    def _bring_from_shop(self, summary: ReceiptSummary) -> None:
         shop = self.context.shop
         assert shop is not None
         self.current_id = None
@@ -372,9 +378,9 @@ class ReceiptsWindow(QDialog):
             if receipt_id is None:
                 self.detail.setPlainText("The shop database no longer has this receipt.")
                 return
-            self.model.set_local_id(row, receipt_id)
-            if self.table.currentIndex().row() == row:
-                self.show_receipt(row)
+            listed = self.model.set_local_id(summary.till_id, summary.receipt_no, receipt_id)
+            if listed is not None and self.table.currentIndex().row() == listed:
+                self.show_receipt(listed)
 
         def failed(exc: BaseException) -> None:
             self.detail.setPlainText(f"{exc} Another till's receipt can be shown here only while it can be reached.")

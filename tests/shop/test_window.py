@@ -80,3 +80,24 @@ def test_the_window_syncs_in_the_background_and_fetches_another_tills_receipt(
         qtbot.waitUntil(lambda: workers.busy_count() == 0, timeout=30000)
         win.close()
         win.deleteLater()
+
+
+def test_a_receipt_brought_from_the_shop_after_the_list_changed_finds_its_own_row(qtbot):
+    """Found by CI (once in a few runs): the window asks the shop for the receipt on a row, the cashier
+    searches again meanwhile, and the answer came back to a row number the new list no longer had
+    (IndexError in the Qt event loop). The model now finds the receipt by its till and number."""
+    from datetime import datetime, timezone
+
+    from pos.domain.money import Money
+    from pos.services.receipts import ReceiptSummary
+    from pos.ui.receipts_window import ReceiptListModel
+
+    def summary(number: int) -> ReceiptSummary:
+        at = datetime(2026, 12, 6, tzinfo=timezone.utc)
+        return ReceiptSummary(0, number, "T2", at, Money(500, "SGD"), None, None, None, "paid", Money(0, "SGD"))
+
+    model = ReceiptListModel(None, "SGD", "en_SG")  # type: ignore[arg-type]  # a shop list: never pages this till
+    model.show([summary(2), summary(1)])  # asked for T2-0001, on row 1
+    model.show([summary(2)])  # then searched again: one row
+    assert model.set_local_id("T2", 1, 41) is None  # not listed any more: nothing to mark
+    assert model.set_local_id("T2", 2, 42) == 0
