@@ -32,20 +32,11 @@ from . import audit
 from .errors import storage_errors
 from .raw import now_iso
 from .journal import SqlJournal
-from .schema import (
-    GiftCardEntryRow,
-    GiftCardRedemptionRow,
-    GiftCardRow,
-    GiftCardSaleRow,
-    SaleRow,
-    TenderRow,
-    writer,
-)
+from . import schema as tables
+from .schema import writer
 
-REDEMPTIONS = GiftCardRedemptionRow.__table__  # type: ignore[attr-defined]
-SOLD = GiftCardSaleRow.__table__  # type: ignore[attr-defined]
-SALES = SaleRow.__table__  # type: ignore[attr-defined]
-TENDERS = TenderRow.__table__  # type: ignore[attr-defined]
+# Each table by its one Core name (schema.py).
+REDEMPTIONS, SOLD, SALES, TENDERS = tables.gift_card_redemptions, tables.gift_card_sales, tables.sales, tables.tenders
 
 GIVEN_UP = "This gift card payment was given up; nothing was taken from the card."
 
@@ -188,7 +179,7 @@ class TillGiftCards(SqlLedger):
     """This till's own cards (a till with no shop database, or cards sold before it joined one)."""
 
     def __init__(self, engine: Engine):
-        super().__init__(GiftCardRow.__table__, GiftCardEntryRow.__table__)  # type: ignore[attr-defined]
+        super().__init__(tables.gift_cards, tables.gift_card_entries)
         self._writer = writer(engine)
 
     @contextlib.contextmanager

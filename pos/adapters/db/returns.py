@@ -17,9 +17,7 @@ from pos.services.states import RefundState
 from . import audit
 from .errors import storage_errors
 from .raw import core_write, now_iso
-from .schema import UnverifiedReturnRow
-
-_TABLE = UnverifiedReturnRow.__table__  # type: ignore[attr-defined]
+from .schema import unverified_returns as _TABLE
 
 
 def next_refund_no(driver, till_id: str) -> int:

@@ -34,12 +34,9 @@ from . import audit, raw
 from .errors import storage_errors
 from .raw import now_iso
 from .receipts import local_day_bounds, store_zone
-from .schema import ProductRow, StockItemRow, StockLevelRow, StockMovementRow
+from . import schema as tables
 
-_P = ProductRow.__table__  # type: ignore[attr-defined]
-_I = StockItemRow.__table__  # type: ignore[attr-defined]
-_M = StockMovementRow.__table__  # type: ignore[attr-defined]
-_L = StockLevelRow.__table__  # type: ignore[attr-defined]
+_P, _I, _M, _L = tables.products, tables.stock_items, tables.stock_movements, tables.stock_levels
 
 
 @dataclass(frozen=True)
