@@ -48,21 +48,22 @@ def seed(engine, count: int, rng: random.Random) -> dict:
             brand, last4 = CARDS[n % len(CARDS)]
             conn.execute(
                 "INSERT INTO sales (id, sale_key, till_id, state, currency, total_minor, tax_minor,"
-                " subtotal_minor, tax_inclusive, create_params, created_at, updated_at)"
-                " VALUES (?, ?, 'T1', 'paid', 'SGD', ?, ?, ?, 1, '{}', ?, ?)",
+                " subtotal_minor, tax_inclusive, create_params, cart_discount_minor, created_at, updated_at)"
+                " VALUES (?, ?, 'T1', 'paid', 'SGD', ?, ?, ?, 1, '{}', 0, ?, ?)",
                 (n + 1, f"k{n}", total, tax, total - tax, stamp, stamp),
             )
             conn.execute(
                 "INSERT INTO sale_lines (sale_id, line_no, sku, name, quantity, unit_price_minor,"
-                " tax_rate_bp, net_minor, tax_minor, gross_minor)"
-                " VALUES (?, 1, 'S', 'Item', 1, ?, 900, ?, ?, ?)",
+                " tax_rate_bp, net_minor, tax_minor, gross_minor, line_discount_minor, cart_share_minor)"
+                " VALUES (?, 1, 'S', 'Item', 1, ?, 900, ?, ?, ?, 0, 0)",
                 (n + 1, total, total - tax, tax, total),
             )
             conn.execute(
                 "INSERT INTO receipts (till_id, receipt_no, sale_id, created_at, currency, total_minor,"
-                " tax_minor, payment_intent, card_brand, card_last4, status, refunded_minor)"
-                " VALUES ('T1', ?, ?, ?, 'SGD', ?, ?, ?, ?, ?, 'paid', 0)",
-                (n + 1, n + 1, stamp, total, tax, f"pi_bench{n:08d}", brand, last4),
+                " tax_minor, payment_intent, card_brand, card_last4, status, refunded_minor, discount_minor,"
+                " card_minor, cash_minor, change_minor, rounding_minor, cashier)"
+                " VALUES ('T1', ?, ?, ?, 'SGD', ?, ?, ?, ?, ?, 'paid', 0, 0, ?, 0, 0, 0, '')",
+                (n + 1, n + 1, stamp, total, tax, f"pi_bench{n:08d}", brand, last4, total),
             )
             if n == count // 2:
                 sample = {"number": str(n + 1), "intent": f"pi_bench{n:08d}", "amount": f"{total / 100:.2f}"}
@@ -70,7 +71,7 @@ def seed(engine, count: int, rng: random.Random) -> dict:
         last_day_start = (start + step * (count - min(count, PER_DAY))).isoformat(timespec="microseconds")
         conn.execute(
             "INSERT INTO z_reports (till_id, z_no, period_start, period_end, figures, last_receipt_no, "
-            "last_refund_no) VALUES ('T1', 1, ?, ?, '{}', ?, 0)",
+            "last_refund_no, last_movement_id) VALUES ('T1', 1, ?, ?, '{}', ?, 0, 0)",
             (start.isoformat(), last_day_start, count - min(count, PER_DAY)),
         )
     return sample
