@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING
 from PySide6.QtGui import QAction, QActionGroup
 from PySide6.QtWidgets import QApplication, QMenu
 
-from pos.domain.appearance import Theme, parse_theme
+from pos.domain.appearance import AppearanceError, Theme, parse_theme
 from pos.domain.errors import PosError
 
 from . import theme
@@ -30,7 +30,7 @@ def build_view_menu(window: WindowParts) -> QMenu:
     menu = named(window.menuBar().addMenu("&View"), "viewMenu")
     group = QActionGroup(menu)
     group.setExclusive(True)
-    saved = parse_theme(window.session.settings.theme)
+    saved = saved_theme(window)
     for choice, title in THEME_TITLES.items():
         action = named(QAction(title, menu), f"theme-{choice.value}")
         action.setCheckable(True)
@@ -45,16 +45,29 @@ def build_view_menu(window: WindowParts) -> QMenu:
     return menu
 
 
-def choose_theme(window: WindowParts, choice: Theme) -> None:
-    """The owner picked a theme: kept as the setting (its rule is the settings service's), shown now."""
+def saved_theme(window: WindowParts) -> Theme:
+    """The till's theme setting; one edited behind the till's back into nonsense is the system's (the
+    till still starts: a colour is no reason to refuse the cashier)."""
     try:
-        window.session.store_settings.change("theme", choice.value)
-    except PosError as exc:
-        # Shown anyway for this session: a read-only window, or storage that refuses, still lets
-        # someone who cannot read the light theme switch it.
-        window.say(f"The theme is shown but not kept: {exc}", error=True)
+        return parse_theme(window.session.settings.theme)
+    except AppearanceError:
+        return Theme.SYSTEM
+
+
+def choose_theme(window: WindowParts, choice: Theme) -> None:
+    """The owner picked a theme: kept as the setting (its rule is the settings service's), shown now.
+    Shown anyway when it cannot be kept: someone who cannot read the light theme can still switch it."""
+    title = THEME_TITLES[choice].replace("&", "")
+    if window.session.read_only is not None:
+        # The folder is another process's: this window writes nothing, not even a setting.
+        window.say(f"Theme: {title}, in this read-only window only.")
     else:
-        window.say(f"Theme: {THEME_TITLES[choice].replace('&', '')}.")
+        try:
+            window.session.store_settings.change("theme", choice.value)
+        except PosError as exc:
+            window.say(f"Theme: {title}, shown but not kept: {exc}", error=True)
+        else:
+            window.say(f"Theme: {title}.")
     app = QApplication.instance()
     if isinstance(app, QApplication):
         theme.install(app, choice)

@@ -176,3 +176,37 @@ def test_an_error_label_takes_the_themes_error_colour(qtbot, themed):
     image = label.grab().toImage()
     colours = {image.pixelColor(x, y).name() for x in range(image.width()) for y in range(image.height())}
     assert theme.DARK.error_text in colours
+
+
+def test_a_read_only_window_shows_a_theme_without_writing(qtbot, themed, window, data_dir, sandbox):
+    """Another till sells from the folder (the fixture's window holds it): the theme changes on this
+    screen and nothing is written (the read-only database would refuse, as an error in the Qt slot)."""
+    from pos.app import build_context
+    from pos.ui.main_window import MainWindow
+
+    context = build_context(data_dir, stripe_base_url=sandbox.url, read_only_because="process 1")
+    second = MainWindow(context)
+    qtbot.addWidget(second)
+    view = second.findChild(QMenu, "viewMenu")
+    next(a for a in view.actions() if a.objectName() == "theme-dark").trigger()
+    assert themed.palette is theme.DARK
+    assert "read-only window only" in second.status_message.text()
+    assert window.session.settings.theme == "system"
+
+
+def test_a_theme_setting_edited_into_nonsense_still_starts_the_till(qtbot, themed, data_dir, sandbox, api_key):
+    from pos.adapters.db.schema import open_engine, settings
+
+    engine = open_engine(data_dir)
+    with engine.begin() as conn:  # behind the till's back, as a hand-edited file would be
+        conn.execute(settings.insert().values(key="theme", value="purple"))
+    engine.dispose()
+    win = create_main_window(data_dir, stripe_base_url=sandbox.url, api_key=api_key)
+    try:
+        view = win.findChild(QMenu, "viewMenu")
+        assert next(a for a in view.actions() if a.objectName() == "theme-system").isChecked()
+        assert themed.palette is theme.LIGHT
+    finally:
+        wait_idle(qtbot)
+        win.close()
+        win.deleteLater()
