@@ -142,8 +142,8 @@ DARK = Palette(
     on_alert_banner="#ffdada",
 )
 
-# Black and white, yellow for the main action and cyan for focus (as Windows' own high-contrast
-# themes mark them): every pair at least 7:1 but the edges, which are white.
+# Black and white, yellow for the main action, cyan for focus and green for what is disabled (the
+# colour Windows' High Contrast Black gives disabled text: grey on black reads as enabled).
 HIGH_CONTRAST = Palette(
     name="high-contrast",
     window="#000000",
@@ -160,15 +160,15 @@ HIGH_CONTRAST = Palette(
     accent="#ffff00",
     on_accent="#000000",
     accent_disabled="#000000",
-    on_accent_disabled="#c8c8c8",
+    on_accent_disabled="#3ff23f",
     secondary="#1aebff",
     on_secondary="#000000",
     secondary_disabled="#000000",
-    on_secondary_disabled="#c8c8c8",
+    on_secondary_disabled="#3ff23f",
     button="#000000",
     on_button="#ffffff",
     button_disabled="#000000",
-    on_button_disabled="#c8c8c8",
+    on_button_disabled="#3ff23f",
     selection="#ffff00",
     on_selection="#000000",
     status_text="#1aebff",
