@@ -86,15 +86,16 @@ def run_gui(
     from PySide6.QtWidgets import QApplication
 
     from pos.paths import resource_path
+    from pos.ui import theme
     from pos.ui.main_window import MainWindow
 
     existing = QApplication.instance()
     app = existing if isinstance(existing, QApplication) else QApplication(sys.argv)
     app.setApplicationName("pos-till")
     app.setWindowIcon(QIcon(str(resource_path("icons/pos.png"))))
-    theme = resource_path("theme.qss")
-    if theme.exists():
-        app.setStyleSheet(theme.read_text(encoding="utf-8"))
+    # The system's light or dark mode until the till's settings are read (the window then shows the
+    # owner's choice, view_menu.py).
+    theme.install(app)
     window = MainWindow()
 
     def finish_startup() -> None:

@@ -1,10 +1,14 @@
 """Ring up a demo sale offscreen and save screenshots of the till for the README.
 
-QT_QPA_PLATFORM=offscreen .venv/bin/python scripts/screenshot.py docs/
+QT_QPA_PLATFORM=offscreen .venv/bin/python scripts/screenshot.py docs/images [--theme dark]
+
+--theme light (the default), dark, high-contrast or system themes every screen (pos/ui/theme.py);
+a theme other than light adds its name to each file (till-dark.png), beside the light ones.
 """
 
 from __future__ import annotations
 
+import argparse
 import os
 import sys
 import tempfile
@@ -18,8 +22,10 @@ from PySide6.QtTest import QTest  # noqa: E402
 from PySide6.QtWidgets import QApplication, QScrollArea  # noqa: E402
 
 from pos.app import create_main_window  # noqa: E402
-from pos.paths import resource_path  # noqa: E402
+from pos.domain.appearance import Theme  # noqa: E402
+from pos.ui import theme as themes  # noqa: E402
 from pos.ui import workers  # noqa: E402
+from pos.ui.view_menu import choose_theme  # noqa: E402
 
 
 def settle(app, ms=50):
@@ -36,11 +42,17 @@ def tap(window, *names: str) -> None:
         next(b for b in window.products.buttons() if b.text().startswith(name + "\n")).click()
 
 
-def main(out: Path) -> int:
+def main(out: Path, theme: Theme = Theme.LIGHT) -> int:
     out.mkdir(parents=True, exist_ok=True)
     app = QApplication([])
-    app.setStyleSheet(resource_path("theme.qss").read_text(encoding="utf-8"))
+    themes.install(app)
+    suffix = "" if theme is Theme.LIGHT else f"-{theme.value}"
+
+    def save(widget, name: str) -> None:
+        widget.grab().save(str(out / f"{name}{suffix}.png"))
+
     window = create_main_window(Path(tempfile.mkdtemp()) / "till")
+    choose_theme(window, theme)  # as the owner picks it in the View menu: kept as the till's setting
     window.show()
     settle(app)
     tabs = window.products.tabs
@@ -50,19 +62,19 @@ def main(out: Path) -> int:
     window.products.search.setText("8881230000174")  # Butter Croissant, as a scanner types it
     QTest.keyClick(window.products.search, Qt.Key_Return)
     settle(app)
-    window.grab().save(str(out / "till.png"))
+    save(window, "till")
     window.pay()
     dialog = window.payment_dialog
     settle(app)
-    dialog.grab().save(str(out / "payment.png"))
+    save(dialog, "payment")
     dialog.methods.setCurrentRow(4)  # insufficient funds
     dialog.charge()
     settle(app)
-    dialog.grab().save(str(out / "declined.png"))
+    save(dialog, "declined")
     dialog.methods.setCurrentRow(0)
     dialog.charge()
     settle(app)
-    dialog.grab().save(str(out / "receipt.png"))
+    save(dialog, "receipt")
     dialog.new_sale_button.click()
     settle(app)
     window.open_receipts()
@@ -75,7 +87,7 @@ def main(out: Path) -> int:
     settle(app)
     refund.accept()
     settle(app)
-    receipts.grab().save(str(out / "receipts.png"))
+    save(receipts, "receipts")
     receipts.accept()
     # Cash with change, then a bill split between cash and a card.
     tap(window, "Flat White", "Café Latte")
@@ -85,10 +97,10 @@ def main(out: Path) -> int:
     dialog.cash_tender.click()
     dialog.cash_field.setText("20")
     settle(app)
-    dialog.grab().save(str(out / "cash.png"))
+    save(dialog, "cash")
     dialog.take_cash()
     settle(app)
-    dialog.grab().save(str(out / "cash-receipt.png"))
+    save(dialog, "cash-receipt")
     dialog.new_sale_button.click()
     settle(app)
     tap(window, "Flat White", "Flat White", "Café Latte")
@@ -101,7 +113,7 @@ def main(out: Path) -> int:
     settle(app)
     dialog.card_tender.click()
     settle(app)
-    dialog.grab().save(str(out / "split.png"))
+    save(dialog, "split")
     dialog.charge()
     settle(app)
     dialog.new_sale_button.click()
@@ -120,10 +132,10 @@ def main(out: Path) -> int:
             break
     dialog.simulate_tip.setText("1")
     QTest.qWait(50)
-    dialog.grab().save(str(out / "reader.png"))
+    save(dialog, "reader")
     dialog.card_page.simulate()
     settle(app)
-    dialog.grab().save(str(out / "reader-receipt.png"))
+    save(dialog, "reader-receipt")
     dialog.new_sale_button.click()
     settle(app)
     window.open_settings()
@@ -131,12 +143,12 @@ def main(out: Path) -> int:
     dialog = window.settings_dialog
     dialog.findChild(QScrollArea, "settingsScroll").ensureWidgetVisible(dialog.reader_message)
     QTest.qWait(50)
-    dialog.grab().save(str(out / "reader-settings.png"))
+    save(dialog, "reader-settings")
     window.settings_dialog.close()
     window.open_reports()
     window.reports_dialog.show_x()
     settle(app)
-    window.reports_dialog.grab().save(str(out / "report.png"))
+    save(window.reports_dialog, "report")
     window.reports_dialog.accept()
     # With cashiers: the sign-in screen, and a manager's approval for a cashier's report.
     staff = window.session.staff
@@ -144,7 +156,7 @@ def main(out: Path) -> int:
     staff.add("Bob", "cashier", "1357")
     window.require_sign_in()
     settle(app)
-    window.sign_in_dialog.grab().save(str(out / "sign-in.png"))
+    save(window.sign_in_dialog, "sign-in")
     window.sign_in_dialog.cashiers.setCurrentRow(1)
     window.sign_in_dialog.pin.setText("1357")
     window.sign_in_dialog.sign_in()
@@ -154,7 +166,7 @@ def main(out: Path) -> int:
     window.approval_dialog.pin.setText("0000")
     window.approval_dialog.approve()
     settle(app)
-    window.approval_dialog.grab().save(str(out / "approval.png"))
+    save(window.approval_dialog, "approval")
     window.approval_dialog.reject()
     window.close()
     print(f"screenshots in {out}")
@@ -162,4 +174,8 @@ def main(out: Path) -> int:
 
 
 if __name__ == "__main__":
-    sys.exit(main(Path(sys.argv[1] if len(sys.argv) > 1 else "docs")))
+    parser = argparse.ArgumentParser(description="Screenshots of the till for the README.")
+    parser.add_argument("out", nargs="?", default="docs", type=Path, help="the folder the pictures go to")
+    parser.add_argument("--theme", default=Theme.LIGHT.value, choices=[t.value for t in Theme])
+    args = parser.parse_args()
+    sys.exit(main(args.out, Theme(args.theme)))

@@ -7,6 +7,7 @@ from typing import Any, Protocol
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from pos.domain import cash
+from pos.domain.appearance import AppearanceError, parse_theme
 from pos.domain.barcodes import BarcodeError, parse_patterns
 from pos.domain.catalog import MAX_PRICE_MINOR
 from pos.domain import currency as currencies
@@ -40,6 +41,9 @@ class StoreSettings:
     scale_labels: str = "21=weight;23=price"
     # With cashiers: an open price or custom amount above this (minor units: 100.00) needs a manager.
     open_price_limit_minor: int = 10_000
+    # How this till's screen looks (domain/appearance.py): the system's light or dark mode, or light,
+    # dark or high-contrast as the owner picked it. The till's own: another till may stand in the sun.
+    theme: str = "system"
 
     @property
     def printer(self) -> PrinterSetup:
@@ -185,6 +189,10 @@ def checked(settings: StoreSettings) -> StoreSettings:
         raise SettingsError("The default tax rate is 0 to 100%.")
     if not _known_locale(settings.locale):
         raise SettingsError(f"“{settings.locale}” is not a locale (try a name like en_SG or fr_FR).")
+    try:
+        settings = replace(settings, theme=parse_theme(settings.theme).value)
+    except AppearanceError as exc:
+        raise SettingsError(str(exc)) from None
     try:
         cash.rounding_step(settings.cash_rounding, settings.currency)
     except cash.CashError as exc:

@@ -10,6 +10,7 @@ from PySide6.QtWidgets import QHBoxLayout, QLabel, QPushButton, QWidget
 
 from pos.domain.staff import Permission
 
+from .view_menu import build_view_menu
 from .widgets import named, shortcut_action
 from .window_parts import WindowParts
 
@@ -56,6 +57,7 @@ class BackOfficeMenus(WindowParts):
         quit_action.triggered.connect(self.close)
         sale_menu.addSeparator()
         sale_menu.addAction(quit_action)
+        build_view_menu(self)
 
     # -- mode and settings ------------------------------------------------------------
     def _key_unavailable_bar(self) -> QWidget:

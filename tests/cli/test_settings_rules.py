@@ -58,6 +58,8 @@ def test_a_network_printer_is_set_up_in_either_order(tmp_path, first, second):
         # Hostile test xc: "²" is a digit to str.isdigit but not to int(): it crashed (ValueError).
         ("scale_labels", "21=weight/²", "'²' is not a number of digits"),
         ("open_price_limit_minor", "-1", "The open-price limit is 0 to what a card payment can take"),
+        # Issue 28 item 6: the View menu's theme, by the same rule from the command line.
+        ("theme", "purple", "The theme is one of: system, light, dark, high-contrast."),
     ],
 )
 def test_a_value_the_rules_refuse_is_named_in_one_line(tmp_path, name, value, words):
@@ -75,11 +77,13 @@ def test_good_values_are_taken(tmp_path):
         ("time_zone", "Europe/Paris"),
         ("scale_labels", "22=weight/6;24=price"),
         ("open_price_limit_minor", "25000"),
+        ("theme", "High-Contrast"),
     ):
         assert _set(tmp_path, name, value).returncode == 0, name
     shown = _shown(tmp_path)
     assert (shown["default_tax_rate_bp"], shown["locale"], shown["time_zone"]) == ("10000", "fr_FR", "Europe/Paris")
     assert (shown["scale_labels"], shown["open_price_limit_minor"]) == ("22=weight/6;24=price", "25000")
+    assert shown["theme"] == "high-contrast"  # kept as the View menu names it
 
 
 def test_the_window_saves_through_the_same_rules(tmp_path):
