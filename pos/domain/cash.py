@@ -114,23 +114,15 @@ def notes(currency: str) -> tuple[Money, ...]:
 
 
 def quick_amounts(due: Money, step: int, *, count: int = 4) -> tuple[Money, ...]:
-    """What a customer is likely to hand over: the exact (rounded) amount, the next whole note,
-    then the notes above it. No repeats, smallest first."""
+    """What a customer is likely to hand over for `due`, above the exact cash (which has its own
+    button): for each note, the smallest number of that note worth more than the cash due, as Square's
+    fast cash offers (11.30 in USD -> 12, 15, 20, 50; 10.00 in SGD -> 12, 15, 20, 50). Distinct,
+    smallest first, at most `count`."""
     exact = round_cash(due, step)
-    chosen = [exact]
-    for note in notes(due.currency):
-        if note > exact:
-            chosen.append(note)  # every note worth more than the sale (12.40 -> 20, 50, ...)
-    smallest = notes(due.currency)[0].minor
-    # and the next multiple of the smallest note (12.40 -> 14 in SGD): a note plus coins.
-    next_round = Money(-(-exact.minor // smallest) * smallest, due.currency)
-    if next_round > exact:
-        chosen.insert(1, next_round)
-    unique: list[Money] = []
-    for amount in chosen:
-        if amount not in unique:
-            unique.append(amount)
-    return tuple(unique[:count])
+    if exact.minor <= 0:
+        return ()
+    above = sorted({(exact.minor // note.minor + 1) * note.minor for note in notes(due.currency)})
+    return tuple(Money(minor, due.currency) for minor in above[:count])
 
 
 def denominations(currency: str) -> tuple[Money, ...]:

@@ -79,6 +79,11 @@ class CardReaders:
         self._save(reader_tipping=offered)
 
     @property
+    def test_mode(self) -> bool:
+        """Stripe's test world (demo, or a test key): test payment methods and a simulated customer work."""
+        return self._test_mode()
+
+    @property
     def can_simulate(self) -> bool:
         return self._test_mode() and self.reader_id is not None
 

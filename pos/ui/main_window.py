@@ -25,6 +25,7 @@ from pos.domain.staff import Permission
 from pos.domain.tender import TenderKind
 from pos.services import counter_events as events
 from pos.services.checkout import CheckoutError, Failed, Paid, VoidResult
+from pos.services.payment_screen import mode_badge, pay_label
 from pos.services.staff import Grant
 
 from .back_office_menus import BackOfficeMenus
@@ -140,7 +141,8 @@ class MainWindow(StaffDesk, BackOfficeMenus, DrawerDesk, BackgroundRounds, QMain
 
         self.products = ProductPanel(context.catalog, self.locale_name)
         self.cart_panel = CartPanel(self.counter.cart, self.locale_name)
-        self.pay_button = named(QPushButton("Pay  (F12)"), "payButton")
+        self.pay_button = named(QPushButton("Pay"), "payButton")  # "Pay $17.60" once the cart has lines
+        self.pay_button.setToolTip("Take the payment (F12)")
         self.pay_button.setMinimumHeight(64)
         self.open_drawer_button = named(QPushButton("Open\ndrawer"), "openDrawerButton")
         self.open_drawer_button.setMinimumSize(96, 64)  # a touch target beside Pay, clearly smaller
@@ -325,7 +327,9 @@ class MainWindow(StaffDesk, BackOfficeMenus, DrawerDesk, BackgroundRounds, QMain
         self.say(text)  # the cart redraws on the counter's CartChanged
 
     def _cart_changed(self) -> None:
-        self.pay_button.setEnabled(not self.counter.cart.is_empty())
+        empty = self.counter.cart.is_empty()
+        self.pay_button.setEnabled(not empty)
+        self.pay_button.setText("Pay" if empty else pay_label(self.counter.amount_due(), self.locale_name))
         if self.context is not None and self.session.read_only is None and self.session.readers.reader_id:
             self._reader_display_timer.start()  # the customer sees the cart on the reader as it is built
 
@@ -376,6 +380,7 @@ class MainWindow(StaffDesk, BackOfficeMenus, DrawerDesk, BackgroundRounds, QMain
             guard=_checkout_errors,
             parent=self,
             readers=self.session.readers,
+            badge=mode_badge(self.session.demo, self.session.readers.test_mode),
         )
 
         def approved(go) -> None:  # the counter keeps who approved: the void's record names them

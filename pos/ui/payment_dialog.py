@@ -1,6 +1,11 @@
 """Take the payment: card (on the card reader, or a test payment method), cash with change, or any mix
-until the total is covered. One button and page per kind of tender the till takes (ui/payment_pages,
-built from the tender registry services/tenders); the dialog runs each page's tender (`take`).
+until the total is covered. One row of large choices, a button and page per kind of tender the till
+takes (ui/payment_pages, built from the tender registry services/tenders) and Split; the dialog runs
+each page's tender (`take`). What it shows and offers is decided in services/payment_screen.py.
+
+One clear action per screen (issue 28 item 1): no button of the dialog is a default button, so Enter
+never reaches Stop, Cancel or Void (a field's Enter takes its tender; on the receipt Enter starts the
+next sale); a card that did not pay takes over the header, once.
 
 Every tender runs off the UI thread (the till's journal and Stripe); the dialog
 shows what is left to pay after each part, and the receipt with the change at
@@ -12,8 +17,13 @@ from __future__ import annotations
 
 from typing import Callable, TypeVar
 
+from PySide6.QtCore import Qt
+from PySide6.QtGui import QKeyEvent
 from PySide6.QtWidgets import (
-    QButtonGroup,
+    QAbstractButton,
+    QAbstractItemView,
+    QAbstractSpinBox,
+    QComboBox,
     QDialog,
     QHBoxLayout,
     QLabel,
@@ -31,14 +41,16 @@ from pos.domain.receipt import Receipt, render_text
 from pos.domain.redaction import redact
 from pos.domain.tender import Tender, TenderKind
 from pos.services import tenders
-from pos.services.checkout import Cancelled, ChargeResult, Declined, Failed, Paid, PartPaid, Pending, VoidResult
+from pos.services.payment_screen import banner_for
+from pos.services.checkout import ChargeResult, Failed, Paid, PartPaid, Pending, VoidResult
 from pos.services.readers import CardReaders
 
 from . import printing
 from .feedback import show_message
-from .payment_pages import Progress, TenderPage, Tenders, big, pages_for
+from .payment_pages import Progress, TenderPage, Tenders, big, big_text, pages_for
 from .payment_pages.card import CardPage
 from .payment_pages.cash import CashPage
+from .payment_pages.split import SplitPage
 from .widgets import ask_yes_no, named
 from .workers import run_in_background
 
@@ -61,14 +73,16 @@ class PaymentDialog(QDialog):
         guard: Callable[[Callable[[], object]], object] = lambda call: call(),
         parent=None,
         readers: CardReaders | None = None,
+        badge: str = "",
     ):
         """`guard` wraps each call to the till in the worker (the window turns CheckoutError into Failed);
-        `readers`: the till's card reader, offered first when one is set up."""
+        `readers`: the till's card reader, started by Card when one is set up; `badge`: DEMO or TEST
+        (services/payment_screen.mode_badge) shows on the dialog and offers the test tools."""
         super().__init__(parent)
         self.setObjectName("paymentDialog")
         self.setWindowTitle("Payment")
         self.setModal(True)
-        self.resize(560, 640)
+        self.resize(640, 660)
         self._till = till
         self._guard = guard
         self._locale = locale
@@ -85,6 +99,22 @@ class PaymentDialog(QDialog):
         self._stop_taking: Callable[[], None] | None = None  # a page's way to stop the tender it is taking
         self.all_readers = readers  # the till's card readers (its settings), even with no reader set up
         self.readers = self._readers
+        self.badge = badge
+
+        self.mode_badge = named(QLabel(badge), "paymentModeBadge")
+        self.mode_badge.setVisible(bool(badge))
+        self.mode_badge.setAccessibleName(f"{badge} mode: no real money moves")
+        self.mode_badge.setToolTip("Stripe's test world: no real money moves.")
+        self.mode_badge.setStyleSheet(
+            "QLabel { background: #8a5a00; color: white; font-weight: bold; padding: 4px 10px; border-radius: 4px; }"
+        )
+        # A card that did not pay takes over the header: full width, the one place it is said.
+        self.banner = named(QLabel(""), "paymentBanner")
+        self.banner.setWordWrap(True)
+        self.banner.setVisible(False)
+        self.banner.setStyleSheet(
+            "QLabel { background: #a4161a; color: white; font-size: 16pt; padding: 12px; border-radius: 6px; }"
+        )
 
         self.amount = big(named(QLabel(total.format(locale)), "amountLabel"), 28)
         self.due_label = big(named(QLabel(""), "amountDueLabel"), 18)
@@ -95,29 +125,31 @@ class PaymentDialog(QDialog):
         self.tender_pages = QStackedWidget()
         self.tender_buttons: dict[type[TenderPage], QPushButton] = {}
         self.pages_by_kind: dict[TenderKind, TenderPage] = {}
-        kinds = QButtonGroup(self)
+        # Not a QButtonGroup: an exclusive group keeps all but the checked button out of the Tab order.
         kinds_row = QHBoxLayout()
         registered = tenders.kinds()
         for page_class in pages_for(registered):
             tender_page = page_class(self)
-            label = next(t.label for t in registered if t.kind in page_class.kinds)
+            label = page_class.label or next(t.label for t in registered if t.kind in page_class.kinds)
             button = named(QPushButton(label), page_class.button_name)
             button.setCheckable(True)
-            button.setMinimumHeight(44)
-            button.clicked.connect(lambda _checked=False, p=tender_page: self.show_page(p))
-            kinds.addButton(button)
+            button.setMinimumHeight(64)
+            big_text(button, 15)
+            button.clicked.connect(lambda _checked=False, p=tender_page: self.choose(p))
             kinds_row.addWidget(button)
             self.tender_buttons[page_class] = button
             self.tender_pages.addWidget(tender_page)
             for kind in page_class.kinds:
                 self.pages_by_kind[kind] = tender_page
-        first = self.tender_pages.widget(0)
-        if isinstance(first, TenderPage):
-            self.tender_buttons[type(first)].setChecked(True)
         # The card and cash pages' widgets, under the names the window, the selftest and the tests use.
         card = self.card_page = self._page(CardPage)
         cash = self.cash_page = self._page(CashPage)
+        self.split_page = next(p for p in self._pages() if isinstance(p, SplitPage))
         self.card_tender, self.cash_tender = self.tender_buttons[CardPage], self.tender_buttons[CashPage]
+        self.split_tender = self.tender_buttons[SplitPage]
+        # Cash opens: its quick amounts take a cash sale in one tap; Card is one tap away (it starts the reader).
+        self.tender_buttons[CashPage].setChecked(True)
+        self.tender_pages.setCurrentWidget(cash)
         self.card_amount, self.methods, self.charge_button = card.amount, card.methods, card.charge_button
         self.reader_button, self.reader_status, self.cancel_reader = (
             card.reader_button,
@@ -135,6 +167,8 @@ class PaymentDialog(QDialog):
             cash.change_label,
             cash.complete,
         )
+        self.exact_cash = cash.exact
+        self.test_tools = card.tools
 
         self.message = named(QLabel(""), "paymentMessage")
         self.message.setWordWrap(True)
@@ -146,7 +180,11 @@ class PaymentDialog(QDialog):
 
         pay_page = QWidget()
         pay_layout = QVBoxLayout(pay_page)
-        pay_layout.addWidget(self.amount)
+        header = QHBoxLayout()
+        header.addWidget(self.amount, 1)
+        header.addWidget(self.mode_badge, 0, Qt.AlignmentFlag.AlignTop)
+        pay_layout.addLayout(header)
+        pay_layout.addWidget(self.banner)
         pay_layout.addWidget(self.due_label)
         pay_layout.addWidget(self.tenders_label)
         pay_layout.addLayout(kinds_row)
@@ -179,7 +217,18 @@ class PaymentDialog(QDialog):
 
         self.cancel_button.clicked.connect(self._cancel_clicked)
         self.new_sale_button.clicked.connect(self.accept)
+        for button in self.findChildren(QPushButton):
+            # No default button anywhere: Enter is the dialog's to route (keyPressEvent), never Stop's.
+            button.setAutoDefault(False)
+            button.setDefault(False)
+        for target in self.findChildren(QWidget):
+            if isinstance(target, (QAbstractButton, QLineEdit, QComboBox, QAbstractSpinBox)) and not isinstance(
+                target.parent(), QAbstractItemView
+            ):
+                # A finger's target (issue 28 item 1): at least 44 x 44 px.
+                target.setMinimumSize(max(44, target.minimumWidth()), max(44, target.minimumHeight()))
         self._show_due()
+        QWidget.setTabOrder(self.cash_tender, self.cash_field)
 
     # -- what is due ------------------------------------------------------------------
     @property
@@ -199,6 +248,10 @@ class PaymentDialog(QDialog):
 
     _fmt = fmt
 
+    def _pages(self) -> list[TenderPage]:
+        pages = (self.tender_pages.widget(i) for i in range(self.tender_pages.count()))
+        return [p for p in pages if isinstance(p, TenderPage)]
+
     def _page(self, page_class: type[P]) -> P:
         return next(p for p in self.pages_by_kind.values() if isinstance(p, page_class))
 
@@ -213,9 +266,27 @@ class PaymentDialog(QDialog):
         self.cancel_button.setText("Void sale…" if self._tenders else "Cancel")
 
     def show_page(self, page: TenderPage) -> None:
-        self.tender_buttons[type(page)].setChecked(True)
+        for page_class, button in self.tender_buttons.items():
+            button.setChecked(page_class is type(page))
         self.tender_pages.setCurrentWidget(page)
         page.focus()
+
+    def choose(self, page: TenderPage) -> None:
+        """The cashier chose a tender in the row: its page, and its first action when it has one that
+        needs nothing typed (Card starts the reader, as Square and Shopify do on Charge)."""
+        self.show_page(page)
+        if not self._charging:
+            page.chosen()
+
+    def keyPressEvent(self, event: QKeyEvent) -> None:
+        if event.key() in (Qt.Key.Key_Return, Qt.Key.Key_Enter):
+            # A field's Enter took its tender already (it ignores the key, so it arrives here too).
+            # Enter on the receipt starts the next sale; anywhere else it does nothing more.
+            if self.pages.currentIndex() == 1:
+                self.accept()
+            event.accept()
+            return
+        super().keyPressEvent(event)
 
     def show_tender(self, kind: TenderKind) -> None:
         self.show_page(self.pages_by_kind[kind])
@@ -273,7 +344,12 @@ class PaymentDialog(QDialog):
         )
 
     def _set_charging(self, charging: bool, text: str = "") -> None:
-        self._charging = charging
+        was_charging, self._charging = self._charging, charging
+        if charging:
+            self._show_banner(None)
+            # Off the field about to be disabled: Qt would hand its focus to the next button (Stop).
+            self.busy.setFocusPolicy(Qt.FocusPolicy.StrongFocus)
+            self.busy.setFocus()
         self.busy.setVisible(charging)
         for index in range(self.tender_pages.count()):
             page = self.tender_pages.widget(index)
@@ -287,6 +363,20 @@ class PaymentDialog(QDialog):
         else:
             self.cancel_button.setText("Void sale…" if self._tenders else "Cancel")
         self._say(text, "info")
+        if was_charging and not charging and self.pages.currentIndex() == 0:
+            current = self.tender_pages.currentWidget()
+            if isinstance(current, TenderPage):
+                current.focus()  # where the cashier types next (the rest of the sale, another card)
+
+    def _show_banner(self, result: object) -> None:
+        """The header's state after a tender that did not pay (services/payment_screen.banner_for);
+        None clears it (a new tender starts). While it shows, it is the header: the amounts hide."""
+        banner = banner_for(result) if result is not None else None
+        if banner is not None:
+            self.banner.setText(f"<b>{banner.title}</b><br>{banner.detail}<br>Still to pay: {self._fmt(self._due)}")
+        self.banner.setVisible(banner is not None)
+        self.amount.setVisible(banner is None)
+        self.due_label.setVisible(banner is None)
 
     def say(self, text: str, kind: str) -> None:
         show_message(self.message, text, kind)
@@ -320,8 +410,9 @@ class PaymentDialog(QDialog):
                 return
             self.reject()
             return
-        if isinstance(result, (Declined, Cancelled)):
-            self._say(result.message + " The cart is kept.", "error")
+        if banner_for(result) is not None:
+            self._say("", "info")
+            self._show_banner(result)  # said once, in the header
         elif isinstance(result, Pending):
             self._say(result.message, "warning")
         elif isinstance(result, Failed):

@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
-from pos.domain.cash import CashError, quick_amounts, round_cash, rounding_step, take_cash
+from pos.domain.cash import CashError, notes, quick_amounts, round_cash, rounding_step, take_cash
 from pos.domain.money import Money
 from pos.domain.refunds import PaidPart, RefundError, plan_refund
 from pos.domain.tender import TenderKind
@@ -47,10 +49,31 @@ def test_change_and_part_payments():
         take_cash(sgd(2), sgd(100), 5)
 
 
-def test_quick_amounts_start_exact_then_go_up():
-    assert quick_amounts(sgd(1240), 1) == (sgd(1240), sgd(1400), sgd(5000), sgd(10000))
-    assert quick_amounts(Money(1240, "USD"), 1)[:3] == (Money(1240, "USD"), Money(1300, "USD"), Money(2000, "USD"))
-    assert quick_amounts(sgd(1002), 5)[0] == sgd(1000)
+def test_quick_amounts_are_the_notes_that_cover_the_cash_due():
+    """Issue 28 item 1: for 11.30 the keys were 11.30 / 12 / 50 / 100, so a customer's 15 or 20 was typed."""
+    assert quick_amounts(Money(1130, "USD"), 1) == tuple(Money(m, "USD") for m in (1200, 1500, 2000, 5000))
+    assert quick_amounts(sgd(1240), 1) == (sgd(1400), sgd(1500), sgd(2000), sgd(5000))
+    assert quick_amounts(sgd(1820), 1) == (sgd(2000), sgd(5000), sgd(10000))
+    # 10.02 rounds to 10.00 in cash, which the Exact button takes: a $2 note more, $5 more, ...
+    assert quick_amounts(sgd(1002), 5) == (sgd(1200), sgd(1500), sgd(2000), sgd(5000))
+    assert quick_amounts(sgd(0), 1) == ()
+
+
+@settings(max_examples=300)
+@given(
+    due=st.integers(min_value=1, max_value=10_000_000),
+    currency=st.sampled_from(["SGD", "USD", "EUR", "GBP", "CHF", "JPY", "INR", "NOK"]),
+    step=st.sampled_from([1, 5, 10]),
+)
+def test_quick_amounts_cover_the_due_sorted_distinct_and_few(due, currency, step):
+    amount = Money(due, currency)
+    amounts = quick_amounts(amount, step)
+    exact = round_cash(amount, step)
+    assert all(a >= amount and a > exact for a in amounts)
+    assert list(amounts) == sorted(set(amounts))
+    assert len(amounts) <= 4 and (len(amounts) >= 1 or exact.minor == 0)  # none when it rounds to nothing
+    # each is a whole number of one of the currency's notes
+    assert all(any(a.minor % n.minor == 0 for n in notes(currency)) for a in amounts)
 
 
 def test_a_refund_goes_to_the_card_first_then_cash_or_all_in_cash():

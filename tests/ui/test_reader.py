@@ -51,8 +51,12 @@ def waiting_for_customer(sandbox, reader_id) -> bool:
 
 def send_to_reader(qtbot, window, sandbox, reader_id):
     dialog = open_payment(qtbot, window)
+    # The test tools are collapsed, and Simulate waits for the reader (issue 28 item 1).
+    assert not dialog.test_tools.expanded and not dialog.simulate_button.isEnabled()
+    # Card starts the reader, as Square and Shopify do on Charge.
+    qtbot.mouseClick(dialog.card_tender, Qt.LeftButton)
+    dialog.test_tools.set_expanded(True)
     assert dialog.reader_button.isVisible() and dialog.simulate_button.isVisible()
-    qtbot.mouseClick(dialog.reader_button, Qt.LeftButton)
     qtbot.waitUntil(lambda: waiting_for_customer(sandbox, reader_id), timeout=20000)
     qtbot.waitUntil(lambda: "tap" in dialog.reader_status.text(), timeout=20000)
     assert dialog.charging and dialog.cancel_reader.isEnabled()
@@ -118,7 +122,9 @@ def test_a_decline_on_the_reader_keeps_the_cart_then_a_tip_through_the_simulate_
     dialog.simulate_card.setCurrentIndex(dialog.simulate_card.findData("4000000000009995"))
     qtbot.mouseClick(dialog.simulate_button, Qt.LeftButton)
     qtbot.waitUntil(lambda: not dialog.charging, timeout=20000)
-    assert "not enough funds" in dialog.message.text() and "The cart is kept" in dialog.message.text()
+    # Said once, in the header: not on the message line, not again (in another colour) on the reader's.
+    assert "not enough funds" in dialog.banner.text() and "The cart is kept" in dialog.banner.text()
+    assert "not enough funds" not in dialog.message.text() + dialog.reader_status.text()
     assert dialog.pages.currentIndex() == 0 and len(window.till.cart.lines) == 3
     # The next try, with a $2 tip the customer adds on the reader.
     qtbot.mouseClick(dialog.reader_button, Qt.LeftButton)
@@ -145,7 +151,7 @@ def test_cancel_leaves_nothing_charged_and_the_reader_idle(qtbot, window, sandbo
     dialog = send_to_reader(qtbot, window, sandbox, reader)
     qtbot.mouseClick(dialog.cancel_reader, Qt.LeftButton)
     qtbot.waitUntil(lambda: not dialog.charging, timeout=20000)
-    assert "Nothing was charged" in dialog.message.text()
+    assert "Nothing was charged" in dialog.banner.text()
     action = reader_action(sandbox, reader)
     assert (action["status"], action["failure_code"]) == ("failed", "canceled")
     # Send it again and leave with the dialog's own Cancel (Esc): the reader is cancelled first.

@@ -49,8 +49,9 @@ def test_a_cash_sale_with_change_opens_the_drawer_and_prints(qtbot, window, prin
     assert dialog.due_label.text() == "To pay: $18.20"
     qtbot.mouseClick(dialog.cash_tender, Qt.LeftButton)
     assert dialog.tender_pages.currentIndex() == 1
-    # The quick amounts: exact, the next $2 (SGD's smallest note), then notes.
-    assert [b.text() for b in dialog.quick_buttons] == ["$18.20", "$20.00", "$50.00", "$100.00"]
+    # Exact, then the notes that cover it (domain/cash.quick_amounts): three, as $2, $5 and $10 all give $20.
+    assert dialog.exact_cash.text() == "Exact $18.20"
+    assert [b.text() for b in dialog.quick_buttons if b.isVisible()] == ["$20.00", "$50.00", "$100.00"]
     qtbot.keyClicks(dialog.cash_field, "5O")
     qtbot.mouseClick(dialog.complete_cash, Qt.LeftButton)
     assert "Type an amount like 12.50" in dialog.message.text()
@@ -75,14 +76,14 @@ def test_a_cash_sale_with_change_opens_the_drawer_and_prints(qtbot, window, prin
     assert report.expected_cash_minor == 1820
 
 
-def test_a_cart_discount_then_exact_cash_from_a_quick_button(qtbot, window):
+def test_a_cart_discount_then_exact_cash_from_its_button(qtbot, window):
     before = ring_up_three(qtbot, window)
     give_discount(qtbot, window, row=None, kind="percent", value="10", reason="Loyalty")
     total = window.till.cart.totals().total
     assert total < before
     dialog = open_payment(qtbot, window)
     qtbot.mouseClick(dialog.cash_tender, Qt.LeftButton)
-    qtbot.mouseClick(dialog.quick_buttons[0], Qt.LeftButton)  # exact
+    qtbot.mouseClick(dialog.exact_cash, Qt.LeftButton)
     qtbot.waitUntil(lambda: dialog.pages.currentIndex() == 1, timeout=20000)
     receipt = dialog.result_value.receipt
     assert receipt.total == total and receipt.tenders[0].amount == total and not receipt.tenders[0].change
@@ -99,8 +100,8 @@ def test_cash_then_a_declined_card_then_another_card(qtbot, window, data_dir, sa
     assert dialog.tenders_label.text() == "Paid so far: Cash $5.00"
     assert dialog.card_amount.text() == "13.20" and dialog.cancel_button.text() == "Void sale…"
     tender_card(qtbot, dialog, None, "pm_card_chargeDeclinedInsufficientFunds")
-    assert "not enough funds" in dialog.message.text() and dialog.pages.currentIndex() == 0
-    assert dialog.due_label.text() == "To pay: $13.20"
+    assert "not enough funds" in dialog.banner.text() and dialog.pages.currentIndex() == 0
+    assert "Still to pay: $13.20" in dialog.banner.text()
     tender_card(qtbot, dialog, None, "pm_card_visa")
     qtbot.waitUntil(lambda: dialog.pages.currentIndex() == 1)
     text = dialog.receipt_view.toPlainText()

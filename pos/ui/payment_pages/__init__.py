@@ -4,13 +4,14 @@ The dialog (ui/payment_dialog.py) builds a button and a page for every kind the 
 (services/tenders) says the till takes, in the order of the pages' `position`; a page lays out its
 kind's fields and takes its tender through the dialog (`PaymentDialog.take`), which runs the call
 on a worker, shows what is left to pay and the receipt. A new kind: a module here with its page,
-imported at the bottom of this file (docs/architecture.md, "Adding a tender kind").
+imported at the bottom of this file (docs/architecture.md, "Adding a tender kind"). A page of no kind
+of its own (Split) names the kinds it `uses` and shows when the till takes one of them.
 """
 
 from __future__ import annotations
 
 import threading
-from typing import TYPE_CHECKING, Callable, ClassVar, Protocol
+from typing import TYPE_CHECKING, Callable, ClassVar, Protocol, TypeVar
 
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QLabel, QWidget
@@ -51,8 +52,10 @@ class TenderPage(QWidget):
     """A page of the payment dialog: how one kind (or, for cards, the kinds of one page) is taken."""
 
     kinds: ClassVar[tuple[TenderKind, ...]]  # the registered kinds this page takes
-    position: ClassVar[int]  # its place among the tender buttons (the first is shown first)
+    uses: ClassVar[tuple[TenderKind, ...]] = ()  # a page of no kind (Split): the kinds it takes parts by
+    position: ClassVar[int]  # its place in the row of tender buttons
     button_name: ClassVar[str]  # the objectName of its button
+    label: ClassVar[str] = ""  # its button's words, when not its first kind's
 
     def __init__(self, dialog: PaymentDialog):
         super().__init__()
@@ -61,6 +64,9 @@ class TenderPage(QWidget):
     def focus(self) -> None:
         """Where the cashier types first when this page is chosen."""
         self.setFocus()
+
+    def chosen(self) -> None:
+        """The cashier chose this tender in the row (not busy): start what needs nothing typed."""
 
     def show_due(self, due: Money) -> None:
         """What is due changed (a part was taken, or the dialog opened)."""
@@ -82,6 +88,18 @@ def big(label: QLabel, points: int) -> QLabel:
     return label
 
 
+W = TypeVar("W", bound=QWidget)
+
+
+def big_text(widget: W, points: int) -> W:
+    """A control in big bold type (the tender choices, the quick amounts: read and hit at a glance)."""
+    font = widget.font()
+    font.setPointSize(points)
+    font.setBold(True)
+    widget.setFont(font)
+    return widget
+
+
 _PAGES: list[type[TenderPage]] = []
 
 
@@ -94,8 +112,8 @@ def page(cls: type[TenderPage]) -> type[TenderPage]:
 def pages_for(kinds: list[TenderType]) -> list[type[TenderPage]]:
     """The pages of the kinds the till takes, in their order: a page shows when a kind it takes does."""
     taken = {tender.kind for tender in kinds if tender.takes_payments}
-    return sorted((p for p in _PAGES if taken.intersection(p.kinds)), key=lambda p: p.position)
+    return sorted((p for p in _PAGES if taken.intersection(p.kinds or p.uses)), key=lambda p: p.position)
 
 
 # The pages: one module each (imported for their registration).
-from . import card, cash, gift_card  # noqa: E402,F401
+from . import card, cash, gift_card, split  # noqa: E402,F401

@@ -1,5 +1,6 @@
-"""The card page: a card on the till's Stripe Terminal reader (kind card_present), offered first when
-one is set up, or a test payment method (kind card); an amount less than due splits the bill."""
+"""The card page: a card on the till's Stripe Terminal reader (kind card_present), started as the
+cashier chooses Card when one is set up; in demo or test mode, a test payment method (kind card) and
+the simulated customer, in a collapsed "Test tools" panel. An amount less than due splits the bill."""
 
 from __future__ import annotations
 
@@ -7,8 +8,8 @@ import threading
 from typing import TYPE_CHECKING
 
 from PySide6.QtCore import Qt
-from PySide6.QtWidgets import QComboBox, QHBoxLayout, QLabel, QLineEdit, QListWidget, QListWidgetItem, QPushButton
-from PySide6.QtWidgets import QVBoxLayout, QWidget  # the page's layout
+from PySide6.QtWidgets import QComboBox, QFrame, QHBoxLayout, QLabel, QLineEdit, QListWidget, QListWidgetItem
+from PySide6.QtWidgets import QPushButton, QToolButton, QVBoxLayout, QWidget
 
 from pos.domain.demo_cards import ON_READER, PAYMENT_METHODS
 from pos.domain.money import Money
@@ -17,12 +18,52 @@ from pos.domain.tender import TenderKind
 from pos.services.checkout import Cancelled, ChargeResult, Declined, Failed, Paid, PartPaid, Pending
 from pos.services.readers import CardReaders, ReaderError
 
+from ..feedback import show_message
 from ..widgets import named
 from ..workers import run_in_background
 from . import TenderPage, page
 
 if TYPE_CHECKING:
     from pos.ui.payment_dialog import PaymentDialog
+
+
+class TestToolsPanel(QFrame):
+    """Stripe's test world only (demo, or a test key): collapsed, marked, and apart from the cashier's
+    own actions. What is inside is enabled only while it can work; its own message line keeps its errors
+    (the reader's progress does not write over them)."""
+
+    def __init__(self, badge: str):
+        super().__init__()
+        self.setObjectName("testToolsPanel")
+        self.setFrameShape(QFrame.Shape.StyledPanel)
+        self.setStyleSheet("QFrame#testToolsPanel { border: 2px dashed #8a5a00; border-radius: 6px; }")
+        self.setAccessibleName("Test tools")
+        self.toggle = named(QToolButton(), "testToolsToggle")
+        self.toggle.setText(f"Test tools ({badge}: no real money)")
+        self.toggle.setCheckable(True)
+        self.toggle.setToolButtonStyle(Qt.ToolButtonStyle.ToolButtonTextBesideIcon)
+        self.toggle.setArrowType(Qt.ArrowType.RightArrow)
+        self.toggle.setMinimumHeight(44)
+        self.body = QWidget()
+        self.body.setVisible(False)
+        self.message = named(QLabel(""), "testToolsMessage")
+        self.message.setWordWrap(True)
+        self.content = QVBoxLayout(self.body)
+        self.content.setContentsMargins(0, 0, 0, 0)
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(6, 2, 6, 6)
+        layout.addWidget(self.toggle)
+        layout.addWidget(self.body, 1)
+        self.toggle.toggled.connect(self.set_expanded)
+
+    @property
+    def expanded(self) -> bool:
+        return self.toggle.isChecked()
+
+    def set_expanded(self, expanded: bool) -> None:
+        self.toggle.setChecked(expanded)
+        self.toggle.setArrowType(Qt.ArrowType.DownArrow if expanded else Qt.ArrowType.RightArrow)
+        self.body.setVisible(expanded)
 
 
 @page
@@ -45,11 +86,11 @@ class CardPage(TenderPage):
             item.setData(Qt.ItemDataRole.UserRole, card.payment_method)
             self.methods.addItem(item)
         self.methods.setCurrentRow(0)
-        self.charge_button = named(QPushButton("Charge"), "chargeButton")
-        self.charge_button.setDefault(True)
+        self.methods.setMinimumHeight(120)
+        self.charge_button = named(QPushButton("Charge test card"), "chargeButton")
         self.charge_button.setMinimumHeight(48)
         # The card reader (Stripe Terminal): the customer taps, inserts or swipes on it.
-        self.reader_button = named(QPushButton("Card reader"), "cardReaderButton")
+        self.reader_button = named(QPushButton("Send to reader"), "cardReaderButton")
         self.reader_button.setMinimumHeight(48)
         self.reader_status = named(QLabel(""), "readerStatus")
         self.reader_status.setWordWrap(True)
@@ -81,37 +122,43 @@ class CardPage(TenderPage):
         reader_layout.setContentsMargins(0, 0, 0, 0)
         reader_layout.addLayout(reader_row)
         reader_layout.addWidget(self.reader_status)
-        reader_layout.addWidget(self.simulate_row)
         self.reader_box.setVisible(readers is not None)
         self.simulate_row.setVisible(readers is not None and readers.can_simulate)
+
+        # The test tools: only in demo or test mode (the dialog's badge says which), collapsed.
+        self.tools = TestToolsPanel(dialog.badge)
+        self.tools.content.addWidget(self.simulate_row)
+        self.tools.content.addWidget(QLabel("Test payment method (no card numbers are ever entered):"))
+        self.tools.content.addWidget(self.methods, 1)
+        self.tools.content.addWidget(self.charge_button)
+        self.tools.content.addWidget(self.tools.message)
+        self.tools.setVisible(bool(dialog.badge))
 
         layout = QVBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
         layout.addWidget(QLabel("Charge to the card (less than due splits the bill):"))
         layout.addWidget(self.amount)
         layout.addWidget(self.reader_box)
-        layout.addWidget(
-            QLabel(
-                "Or a test payment method (no card numbers are ever entered):"
-                if readers
-                else "Test payment method (no card numbers are ever entered):"
-            )
-        )
-        layout.addWidget(self.methods, 1)
-        layout.addWidget(self.charge_button)
+        if readers is None:
+            layout.addWidget(QLabel("No card reader is set up for this till (Settings, Reader)."))
+        layout.addWidget(self.tools, 1)
+        layout.addStretch(0)
 
         self.charge_button.clicked.connect(self.charge)
         self.reader_button.clicked.connect(self.charge_on_reader)
         self.cancel_reader.clicked.connect(self.stop_reader)
         self.simulate_button.clicked.connect(self.simulate)
         self.methods.itemDoubleClicked.connect(lambda _i: self.charge())
+        self.amount.returnPressed.connect(self.charge_on_reader)
         if readers is not None:
-            self.reader_button.setDefault(True)
-            self.charge_button.setDefault(False)
-            self.reader_status.setText("The customer pays on the card reader; press Card reader to send the amount.")
+            self.reader_status.setText("Choose Card to send the amount to the reader; the customer pays there.")
+
+    def chosen(self) -> None:
+        """Card chosen in the row: the amount goes to the reader at once, when one is set up."""
+        self.charge_on_reader()
 
     def focus(self) -> None:
-        self.methods.setFocus()
+        self.amount.setFocus()
 
     def show_due(self, due: Money) -> None:
         self.amount.setText(due.major_text())
@@ -147,7 +194,7 @@ class CardPage(TenderPage):
         tipping = readers.tipping
         stop = self._stop = threading.Event()
         self.cancel_reader.setEnabled(True)
-        self.simulate_button.setEnabled(True)
+        self.tools.message.setText("")
         self.reader_status.setText("Sending the amount to the card reader…")
         self.dialog.take(
             lambda till, progress: till.pay_on_reader(amount, reader_id, progress, stop, tipping),
@@ -160,6 +207,8 @@ class CardPage(TenderPage):
     def _reader_progress(self, text: str) -> None:
         self.reader_status.setText(text)
         self.dialog.say(text, "info")
+        # The simulated customer can present a card once the reader shows the amount.
+        self.simulate_button.setEnabled(self._stop is not None and not self._stop.is_set())
 
     def stop_reader(self) -> None:
         """Cancel the reader's wait: safe at any moment (a tap that beat it still gives the receipt)."""
@@ -174,7 +223,8 @@ class CardPage(TenderPage):
         self.cancel_reader.setEnabled(False)
         self.simulate_button.setEnabled(False)
         if isinstance(result, (Declined, Failed, Pending, Cancelled)):
-            self.reader_status.setText(result.message)
+            # What happened is said once, by the dialog (the header's banner or its message line).
+            self.reader_status.setText("The reader is free: Send to reader to try again.")
         elif isinstance(result, (Paid, PartPaid)):
             self.reader_status.setText("Paid on the card reader.")
 
@@ -190,6 +240,7 @@ class CardPage(TenderPage):
                 return
         number = self.simulate_card.currentData()
         self.simulate_button.setEnabled(False)
+        self.tools.message.setText("")
         run_in_background(
             lambda _p: readers.simulate(number, tip),
             on_success=lambda _r: None,
@@ -199,4 +250,4 @@ class CardPage(TenderPage):
     def _simulate_failed(self, exc: Exception) -> None:
         self.simulate_button.setEnabled(self._stop is not None)
         text = str(exc) if isinstance(exc, ReaderError) else f"The simulated card was not presented: {redact(str(exc))}"
-        self.dialog.say(text, "error")
+        show_message(self.tools.message, text, "error")  # the panel's own line: progress does not overwrite it

@@ -1,20 +1,25 @@
-"""The cash page: what the customer handed over, quick amounts, and the change."""
+"""The cash page: Exact and the quick amounts (the notes that cover what is due, domain/cash.py), what
+the customer handed over typed or keyed on the keypad, and the change. A quick amount or Exact takes
+the cash in one tap; Enter in the field takes what was typed."""
 
 from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from PySide6.QtWidgets import QGridLayout, QLabel, QLineEdit, QPushButton, QVBoxLayout
+from PySide6.QtWidgets import QHBoxLayout, QLabel, QLineEdit, QPushButton, QVBoxLayout
 
 from pos.domain.cash import quick_amounts, round_cash
 from pos.domain.money import Money, MoneyError
 from pos.domain.tender import TenderKind
 
+from ..keypad import NumericKeypad
 from ..widgets import named
-from . import TenderPage, big, page
+from . import TenderPage, big, big_text, page
 
 if TYPE_CHECKING:
     from pos.ui.payment_dialog import PaymentDialog
+
+QUICK_BUTTONS = 4  # as many as domain/cash.quick_amounts offers by default
 
 
 @page
@@ -27,25 +32,38 @@ class CashPage(TenderPage):
         super().__init__(dialog)
         self.field = named(QLineEdit(), "cashTenderedField")
         self.field.setPlaceholderText("cash handed over")
-        self.quick = QGridLayout()
+        self.field.setAccessibleName("Cash handed over")
+        big_text(self.field, 14)
+        self.exact = big_text(named(QPushButton("Exact"), "exactCashButton"), 13)
+        self.exact.setAccessibleName("Exact cash")
+        self.exact.setMinimumHeight(56)
+        self.exact.clicked.connect(self._exact)
+        quick = QHBoxLayout()
+        quick.addWidget(self.exact)
         self.quick_buttons: list[QPushButton] = []
-        for n in range(4):
-            button = named(QPushButton(""), f"quickCash{n}")
-            button.setMinimumHeight(40)
+        for n in range(QUICK_BUTTONS):
+            button = big_text(named(QPushButton(""), f"quickCash{n}"), 13)
+            button.setMinimumHeight(56)
             button.clicked.connect(lambda _checked=False, b=button: self._quick_cash(b))
-            self.quick.addWidget(button, 0, n)
+            quick.addWidget(button)
             self.quick_buttons.append(button)
+        self.keypad = NumericKeypad(self.field)
         self.change_label = big(named(QLabel(""), "changeLabel"), 20)
         self.complete = named(QPushButton("Take cash"), "completeCashButton")
         self.complete.setMinimumHeight(48)
+        left = QVBoxLayout()
+        left.addWidget(QLabel("Cash handed over:"))
+        left.addWidget(self.field)
+        left.addWidget(self.change_label)
+        left.addStretch(1)
+        left.addWidget(self.complete)
+        typed = QHBoxLayout()
+        typed.addLayout(left, 1)
+        typed.addWidget(self.keypad)
         layout = QVBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
-        layout.addWidget(QLabel("Cash handed over:"))
-        layout.addWidget(self.field)
-        layout.addLayout(self.quick)
-        layout.addWidget(self.change_label)
-        layout.addStretch(1)
-        layout.addWidget(self.complete)
+        layout.addLayout(quick)
+        layout.addLayout(typed, 1)
         self.field.textChanged.connect(self._show_change)
         self.field.returnPressed.connect(self.take)
         self.complete.clicked.connect(self.take)
@@ -54,23 +72,32 @@ class CashPage(TenderPage):
         self.field.setFocus()
 
     def show_due(self, due: Money) -> None:
-        amounts = quick_amounts(due, self.dialog.till.rounding_step)
+        amounts = quick_amounts(due, self.dialog.till.rounding_step, count=QUICK_BUTTONS)
+        exact = round_cash(due, self.dialog.till.rounding_step)
+        self.exact.setText(f"Exact {self.dialog.fmt(exact)}")
         for n, button in enumerate(self.quick_buttons):
             button.setVisible(n < len(amounts))
             if n < len(amounts):
                 button.setText(self.dialog.fmt(amounts[n]))
+                button.setAccessibleName(f"{self.dialog.fmt(amounts[n])} in cash")
                 button.setProperty("minor", amounts[n].minor)
         self._show_change()
 
     def set_busy(self, busy: bool) -> None:
-        for widget in (self.complete, self.field, *self.quick_buttons):
+        for widget in (self.complete, self.field, self.exact, self.keypad, *self.quick_buttons):
             widget.setEnabled(not busy)
 
     def part_taken(self) -> None:
         self.field.clear()
 
     def _quick_cash(self, button: QPushButton) -> None:
-        self.field.setText(Money(int(button.property("minor")), self.dialog.due.currency).major_text())
+        self._take_amount(Money(int(button.property("minor")), self.dialog.due.currency))
+
+    def _exact(self) -> None:
+        self._take_amount(round_cash(self.dialog.due, self.dialog.till.rounding_step))
+
+    def _take_amount(self, amount: Money) -> None:
+        self.field.setText(amount.major_text())
         self.take()
 
     def _show_change(self) -> None:
