@@ -6,12 +6,25 @@ the real sandbox over HTTP and a real SQLite file."""
 from __future__ import annotations
 
 from PySide6.QtCore import Qt
-from PySide6.QtWidgets import QApplication, QMessageBox
+from PySide6.QtWidgets import (
+    QAbstractButton,
+    QAbstractItemView,
+    QAbstractScrollArea,
+    QAbstractSpinBox,
+    QApplication,
+    QComboBox,
+    QLineEdit,
+    QMessageBox,
+    QPushButton,
+    QWidget,
+)
+
+from pos.domain.tender import TenderKind
 
 from pos.ui.payment_pages.gift_card import GiftCardPage
 
 from .conftest import wait_idle
-from .test_till import open_payment, ring_up_three
+from .test_till import choose, open_payment, ring_up_three
 
 
 def no_question(*_args, **_kwargs):
@@ -85,3 +98,93 @@ def test_space_on_cash_puts_the_typing_in_the_cash_field(qtbot, window):
     for button in (dialog.split_tender, dialog.tender_buttons[GiftCardPage]):
         tab_to(qtbot, dialog, button)  # every tender of the row is in the Tab order
     dialog.reject()
+
+
+def targets_under_44(dialog):
+    """Every visible control of the dialog a finger hits (a list's rows may be a list's)."""
+    small = []
+    for widget in dialog.findChildren(QWidget):
+        if not isinstance(widget, (QAbstractButton, QLineEdit, QComboBox, QAbstractSpinBox)) or not widget.isVisible():
+            continue
+        if isinstance(widget.parent(), QAbstractItemView) or isinstance(widget.parent(), QAbstractScrollArea):
+            continue
+        if widget.width() < 44 or widget.height() < 44:
+            small.append(f"{widget.objectName() or type(widget).__name__} {widget.width()}x{widget.height()}")
+    return small
+
+
+def test_pay_names_the_amount_and_every_target_of_the_dialog_is_44_px(qtbot, window):
+    ring_up_three(qtbot, window)
+    pay = window.findChild(QPushButton, "payButton")
+    assert pay.text() == "Pay $18.20"
+    dialog = open_payment(qtbot, window)
+    dialog.resize(dialog.minimumSizeHint())  # the smallest it gets: still every target >= 44 x 44
+    for page in (dialog.cash_page, dialog.card_page, dialog.split_page, dialog.pages_by_kind[TenderKind.GIFT_CARD]):
+        dialog.show_page(page)
+        dialog.test_tools.set_expanded(True)
+        qtbot.wait(1)  # a layout pass (the pages are laid out as they show)
+        assert targets_under_44(dialog) == [], type(page).__name__
+    dialog.reject()
+
+
+def test_test_tools_are_collapsed_marked_and_keep_their_error(qtbot, window, sandbox):
+    """The demo-only row was unmarked, enabled before the reader was ready, and its error was overwritten
+    at once by the reader's progress."""
+    from .test_reader import register_reader, waiting_for_customer
+
+    reader = register_reader(qtbot, window)
+    ring_up_three(qtbot, window)
+    dialog = open_payment(qtbot, window)
+    assert dialog.mode_badge.isVisible() and dialog.mode_badge.text() == "TEST"
+    panel = dialog.findChild(QWidget, "testToolsPanel")
+    assert panel is dialog.test_tools and not panel.expanded and "Test tools" in panel.toggle.text()
+    qtbot.mouseClick(dialog.card_tender, Qt.LeftButton)  # the amount goes to the reader
+    assert panel.isVisible() and not dialog.simulate_button.isVisible()  # collapsed
+    qtbot.mouseClick(panel.toggle, Qt.LeftButton)
+    assert dialog.simulate_button.isVisible() and dialog.methods.isVisible()
+    qtbot.waitUntil(lambda: waiting_for_customer(sandbox, reader), timeout=20000)
+    qtbot.waitUntil(dialog.simulate_button.isEnabled, timeout=20000)  # once the reader shows the amount
+    sandbox.faults.arm("/v1/test_helpers/terminal/readers/*/present_payment_method", status=400)
+    qtbot.mouseClick(dialog.simulate_button, Qt.LeftButton)
+    qtbot.waitUntil(lambda: panel.message.text() != "", timeout=20000)
+    error = panel.message.text()
+    # The reader keeps reporting while it waits: its words go elsewhere, the panel's error stays.
+    dialog.message.setText("")
+    qtbot.waitUntil(lambda: dialog.message.text() != "", timeout=20000)
+    assert panel.message.text() == error and dialog.charging
+    qtbot.mouseClick(dialog.cancel_reader, Qt.LeftButton)
+    qtbot.waitUntil(lambda: not dialog.charging, timeout=20000)
+    assert "Nothing was charged" in dialog.banner.text()
+    dialog.reject()
+    wait_idle(qtbot)
+
+
+def test_cash_keyed_on_the_keypad_and_a_split_of_cash_then_card(qtbot, window):
+    ring_up_three(qtbot, window)  # $18.20
+    dialog = open_payment(qtbot, window)
+    keypad = dialog.cash_page.findChild(QWidget, "numericKeypad")
+    for key in ("5", "00", "⌫", "0"):  # 5, 500, 50, 500 ... then Clear and 20
+        qtbot.mouseClick(keypad.buttons[key], Qt.LeftButton)
+    assert dialog.cash_field.text() == "500"
+    qtbot.mouseClick(keypad.buttons["C"], Qt.LeftButton)
+    for key in ("2", "0"):
+        qtbot.mouseClick(keypad.buttons[key], Qt.LeftButton)
+    assert dialog.cash_field.text() == "20" and dialog.change_label.text() == "Change: $1.80"
+    # Split instead: $10 in cash, then the rest by card.
+    qtbot.mouseClick(dialog.split_tender, Qt.LeftButton)
+    split = dialog.split_page
+    split_keypad = split.findChild(QWidget, "numericKeypad")
+    for key in ("1", "0"):
+        qtbot.mouseClick(split_keypad.buttons[key], Qt.LeftButton)
+    qtbot.mouseClick(split.cash, Qt.LeftButton)
+    qtbot.waitUntil(lambda: not dialog.charging, timeout=20000)
+    assert dialog.tenders_label.text() == "Paid so far: Cash $10.00" and split.amount.text() == ""
+    assert dialog.due_label.text() == "To pay: $8.20"
+    choose(dialog, "pm_card_visa")  # no reader here: a test payment method
+    assert dialog.card_amount.text() == "8.20"
+    qtbot.mouseClick(dialog.charge_button, Qt.LeftButton)
+    qtbot.waitUntil(lambda: dialog.pages.currentIndex() == 1, timeout=20000)
+    assert [t.amount.minor for t in dialog.result_value.receipt.tenders] == [1000, 820]
+    qtbot.keyClick(dialog, Qt.Key_Return)
+    qtbot.waitUntil(lambda: not dialog.isVisible())
+    wait_idle(qtbot)
