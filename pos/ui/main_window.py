@@ -65,6 +65,7 @@ class MainWindow(StaffDesk, BackOfficeMenus, DrawerDesk, BackgroundRounds, QMain
         super().__init__(parent)
         self.context: Session | None = None
         self.payment_dialog: PaymentDialog | None = None
+        self._paid: tuple[Paid, list[tuple[str, int]]] | None = None  # the last sale paid, and its cart after
         self.last_recovery: list[str] = []
         self._recovering = False
         self.setObjectName("mainWindow")
@@ -330,6 +331,9 @@ class MainWindow(StaffDesk, BackOfficeMenus, DrawerDesk, BackgroundRounds, QMain
         empty = self.counter.cart.is_empty()
         self.pay_button.setEnabled(not empty)
         self.pay_button.setText("Pay" if empty else pay_label(self.counter.amount_due(), self.locale_name))
+        dialog = self.payment_dialog
+        if dialog is not None and dialog.isVisible() and self._paid is not None and self._cart() != self._paid[1]:
+            dialog.accept()  # the next sale started at the counter: the last receipt steps aside
         if self.context is not None and self.session.read_only is None and self.session.readers.reader_id:
             self._reader_display_timer.start()  # the customer sees the cart on the reader as it is built
 
@@ -390,28 +394,50 @@ class MainWindow(StaffDesk, BackOfficeMenus, DrawerDesk, BackgroundRounds, QMain
 
         self.payment_dialog.before_void = approved
         self.payment_dialog.finished.connect(self._payment_closed)
+        self.payment_dialog.paid.connect(self._sale_paid)
+        self._paid = None
         self.payment_dialog.open()
+
+    def _cart(self) -> list[tuple[str, int]]:
+        return [(line.product.sku, line.quantity) for line in self.counter.cart.lines]
+
+    def _sale_paid(self, result: Paid) -> None:
+        """Paid: the till is ready for the next sale at once (issue 28: no tap to finish a sale). The
+        receipt and change stay up, no longer modal, until New sale, Enter, or the next item rung up."""
+        self._finish_paid(result)
+        self._paid = (result, self._cart())
+        dialog = self.payment_dialog
+        if dialog is not None:
+            dialog.hide()  # modality changes only while hidden
+            dialog.setWindowModality(Qt.WindowModality.NonModal)
+            dialog.show()
+            dialog.new_sale_button.setFocus()
 
     def _payment_closed(self, _code: int) -> None:
         dialog = self.payment_dialog
         result = dialog.result_value if dialog else None
         if isinstance(result, Paid):
-            receipt = result.receipt
-            self.counter.new_sale()  # settings saved mid-sale apply from now on; the cart redraws
-            self.refresh_mode()
-            self._restart_idle()
-            self.say(f"Paid {receipt.total.format(self.locale_name)} — receipt {receipt.number_text} saved.")
-            counter = self.counter
-            run_in_background(
-                lambda _p: counter.label_with_receipt(receipt),
-                on_success=lambda _r: None,
-                on_failure=lambda exc: log.warning("receipt label failed: %s", exc),
-            )
+            if self._paid is None or self._paid[0] is not result:
+                self._finish_paid(result)
         elif isinstance(result, VoidResult):  # recorded by the counter in the void's own transaction
             self.say(result.message, error=not result.voided)
         elif result is not None:
             self.say(getattr(result, "message", ""), error=True)
+        self._paid = None
         self.products.search.setFocus()
+
+    def _finish_paid(self, result: Paid) -> None:
+        receipt = result.receipt
+        self.counter.new_sale()  # settings saved mid-sale apply from now on; the cart redraws
+        self.refresh_mode()
+        self._restart_idle()
+        self.say(f"Paid {receipt.total.format(self.locale_name)} — receipt {receipt.number_text} saved.")
+        counter = self.counter
+        run_in_background(
+            lambda _p: counter.label_with_receipt(receipt),
+            on_success=lambda _r: None,
+            on_failure=lambda exc: log.warning("receipt label failed: %s", exc),
+        )
 
     def resume_parked(self) -> None:
         parked = self.counter.parked_sales()

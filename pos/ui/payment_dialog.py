@@ -17,7 +17,7 @@ from __future__ import annotations
 
 from typing import Callable, TypeVar
 
-from PySide6.QtCore import Qt
+from PySide6.QtCore import Qt, Signal
 from PySide6.QtGui import QKeyEvent
 from PySide6.QtWidgets import (
     QAbstractButton,
@@ -62,6 +62,8 @@ P = TypeVar("P", bound=TenderPage)
 class PaymentDialog(QDialog):
     """Takes the tenders through the counter (services/counter.py); printing the receipt and opening the
     drawer for cash follow the counter's events (the window subscribes), not this dialog."""
+
+    paid = Signal(object)  # Paid: the sale is done (the window starts the next one; the receipt stays up)
 
     def __init__(
         self,
@@ -438,6 +440,7 @@ class PaymentDialog(QDialog):
         self.pages.setCurrentIndex(1)
         self.new_sale_button.setFocus()
         self.setWindowTitle("Paid")
+        self.paid.emit(result)
 
     def _crashed(self, exc: Exception) -> None:
         self._set_charging(False)
