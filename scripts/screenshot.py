@@ -67,6 +67,8 @@ def main(out: Path, theme: Theme = Theme.LIGHT) -> int:
     dialog = window.payment_dialog
     settle(app)
     save(dialog, "payment")
+    dialog.show_page(dialog.card_page)  # a test card from the test tools (demo mode), declined
+    dialog.test_tools.set_expanded(True)
     dialog.methods.setCurrentRow(4)  # insufficient funds
     dialog.charge()
     settle(app)
@@ -107,14 +109,17 @@ def main(out: Path, theme: Theme = Theme.LIGHT) -> int:
     window.pay()
     dialog = window.payment_dialog
     settle(app)
-    dialog.cash_tender.click()
-    dialog.cash_field.setText("5")
-    dialog.take_cash()
+    dialog.split_tender.click()
+    dialog.split_page.amount.setText("5")
+    dialog.split_page.cash.click()
     settle(app)
-    dialog.card_tender.click()
-    settle(app)
+    dialog.card_tender.click()  # the rest goes to the demo's reader
+    for _ in range(500):
+        QTest.qWait(10)
+        if dialog.simulate_button.isEnabled():
+            break
     save(dialog, "split")
-    dialog.charge()
+    dialog.card_page.simulate()
     settle(app)
     dialog.new_sale_button.click()
     settle(app)
@@ -125,7 +130,8 @@ def main(out: Path, theme: Theme = Theme.LIGHT) -> int:
     window.pay()
     dialog = window.payment_dialog
     settle(app)
-    dialog.card_page.charge_on_reader()
+    dialog.card_tender.click()  # Card sends the amount to the reader
+    dialog.test_tools.set_expanded(True)
     for _ in range(500):
         QTest.qWait(10)
         if "tap" in dialog.reader_status.text():

@@ -46,7 +46,7 @@ def banner_for(result: object) -> Banner | None:
     """A card that did not pay takes over the header (the cart is kept; nothing is charged).
     None: the result is the message line's (paid, a part paid, cash refused, Stripe away)."""
     if isinstance(result, Declined):
-        return Banner("Card declined", f"{result.message} The cart is kept: try another card or tender.")
+        return Banner("Card declined", f"{result.message} The cart is kept.")
     if isinstance(result, Cancelled):
         return Banner("Payment stopped", f"{result.message} The cart is kept.")
     return None

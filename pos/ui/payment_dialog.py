@@ -31,6 +31,7 @@ from PySide6.QtWidgets import (
     QPlainTextEdit,
     QProgressBar,
     QPushButton,
+    QSizePolicy,
     QStackedWidget,
     QVBoxLayout,
     QWidget,
@@ -105,6 +106,7 @@ class PaymentDialog(QDialog):
 
         self.mode_badge = named(QLabel(badge), "paymentModeBadge")
         self.mode_badge.setVisible(bool(badge))
+        self.mode_badge.setSizePolicy(QSizePolicy.Policy.Fixed, QSizePolicy.Policy.Fixed)
         self.mode_badge.setAccessibleName(f"{badge} mode: no real money moves")
         self.mode_badge.setToolTip("Stripe's test world: no real money moves.")
         self.mode_badge.setStyleSheet(
@@ -115,7 +117,7 @@ class PaymentDialog(QDialog):
         self.banner.setWordWrap(True)
         self.banner.setVisible(False)
         self.banner.setStyleSheet(
-            "QLabel { background: #a4161a; color: white; font-size: 16pt; padding: 12px; border-radius: 6px; }"
+            "QLabel { background: #a4161a; color: white; font-size: 14pt; padding: 10px; border-radius: 6px; }"
         )
 
         self.amount = big(named(QLabel(total.format(locale)), "amountLabel"), 28)
@@ -184,7 +186,7 @@ class PaymentDialog(QDialog):
         pay_layout = QVBoxLayout(pay_page)
         header = QHBoxLayout()
         header.addWidget(self.amount, 1)
-        header.addWidget(self.mode_badge, 0, Qt.AlignmentFlag.AlignTop)
+        header.addWidget(self.mode_badge, 0, Qt.AlignmentFlag.AlignTop | Qt.AlignmentFlag.AlignRight)
         pay_layout.addLayout(header)
         pay_layout.addWidget(self.banner)
         pay_layout.addWidget(self.due_label)
@@ -206,7 +208,7 @@ class PaymentDialog(QDialog):
         receipt_page = QWidget()
         receipt_layout = QVBoxLayout(receipt_page)
         receipt_layout.addWidget(self.change_due)
-        receipt_layout.addWidget(QLabel("<b>Paid.</b> Receipt:"))
+        receipt_layout.addWidget(QLabel("<b>Paid.</b> Ringing up the next item starts the next sale. Receipt:"))
         receipt_layout.addWidget(self.receipt_view, 1)
         receipt_layout.addWidget(self.receipt_note)
         receipt_layout.addWidget(self.new_sale_button)

@@ -148,9 +148,9 @@ def test_test_tools_are_collapsed_marked_and_keep_their_error(qtbot, window, san
     qtbot.mouseClick(dialog.simulate_button, Qt.LeftButton)
     qtbot.waitUntil(lambda: panel.message.text() != "", timeout=20000)
     error = panel.message.text()
-    # The reader keeps reporting while it waits: its words go elsewhere, the panel's error stays.
-    dialog.message.setText("")
-    qtbot.waitUntil(lambda: dialog.message.text() != "", timeout=20000)
+    # The reader keeps reporting while it waits: its words go to its status line, the panel's error stays.
+    dialog.reader_status.setText("")
+    qtbot.waitUntil(lambda: dialog.reader_status.text() != "", timeout=20000)
     assert panel.message.text() == error and dialog.charging
     qtbot.mouseClick(dialog.cancel_reader, Qt.LeftButton)
     qtbot.waitUntil(lambda: not dialog.charging, timeout=20000)

@@ -86,7 +86,10 @@ class CardPage(TenderPage):
             item.setData(Qt.ItemDataRole.UserRole, card.payment_method)
             self.methods.addItem(item)
         self.methods.setCurrentRow(0)
-        self.methods.setMinimumHeight(120)
+        self.methods.setMinimumHeight(88)
+        self.methods.setMaximumHeight(132)
+        self.methods.setToolTip("Stripe's test payment methods: no card numbers are ever entered.")
+        self.methods.setAccessibleName("Test payment method")
         self.charge_button = named(QPushButton("Charge test card"), "chargeButton")
         self.charge_button.setMinimumHeight(48)
         # The card reader (Stripe Terminal): the customer taps, inserts or swipes on it.
@@ -128,9 +131,10 @@ class CardPage(TenderPage):
         # The test tools: only in demo or test mode (the dialog's badge says which), collapsed.
         self.tools = TestToolsPanel(dialog.badge)
         self.tools.content.addWidget(self.simulate_row)
-        self.tools.content.addWidget(QLabel("Test payment method (no card numbers are ever entered):"))
-        self.tools.content.addWidget(self.methods, 1)
-        self.tools.content.addWidget(self.charge_button)
+        test_method = QHBoxLayout()
+        test_method.addWidget(self.methods, 1)
+        test_method.addWidget(self.charge_button, 0, Qt.AlignmentFlag.AlignTop)
+        self.tools.content.addLayout(test_method)
         self.tools.content.addWidget(self.tools.message)
         self.tools.setVisible(bool(dialog.badge))
 
@@ -141,8 +145,8 @@ class CardPage(TenderPage):
         layout.addWidget(self.reader_box)
         if readers is None:
             layout.addWidget(QLabel("No card reader is set up for this till (Settings, Reader)."))
-        layout.addWidget(self.tools, 1)
-        layout.addStretch(0)
+        layout.addWidget(self.tools)
+        layout.addStretch(1)
 
         self.charge_button.clicked.connect(self.charge)
         self.reader_button.clicked.connect(self.charge_on_reader)
@@ -151,7 +155,7 @@ class CardPage(TenderPage):
         self.methods.itemDoubleClicked.connect(lambda _i: self.charge())
         self.amount.returnPressed.connect(self.charge_on_reader)
         if readers is not None:
-            self.reader_status.setText("Choose Card to send the amount to the reader; the customer pays there.")
+            self.reader_status.setText("The customer pays on the reader: Send to reader sends the amount.")
 
     def chosen(self) -> None:
         """Card chosen in the row: the amount goes to the reader at once, when one is set up."""
@@ -205,8 +209,8 @@ class CardPage(TenderPage):
         )
 
     def _reader_progress(self, text: str) -> None:
-        self.reader_status.setText(text)
-        self.dialog.say(text, "info")
+        self.reader_status.setText(text)  # said here only (not again on the dialog's message line)
+        self.dialog.say("", "info")
         # The simulated customer can present a card once the reader shows the amount.
         self.simulate_button.setEnabled(self._stop is not None and not self._stop.is_set())
 
