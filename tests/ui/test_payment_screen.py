@@ -31,6 +31,10 @@ def no_question(*_args, **_kwargs):
     raise AssertionError("the cashier was asked to void the sale")
 
 
+def no_default_button(dialog) -> bool:
+    return not any(b.isDefault() or b.autoDefault() for b in dialog.findChildren(QPushButton))
+
+
 def test_a_cash_sale_paid_in_two_parts_with_enter_never_reaches_stop_or_void(qtbot, window, monkeypatch):
     """Finding: Enter in the cash field, with the field disabled while the cash is recorded, reached the
     Stop button (the receipt said the payment went through before it could be stopped); after a cash
@@ -39,10 +43,13 @@ def test_a_cash_sale_paid_in_two_parts_with_enter_never_reaches_stop_or_void(qtb
     ring_up_three(qtbot, window)  # $18.20
     dialog = open_payment(qtbot, window)
     qtbot.mouseClick(dialog.cash_tender, Qt.LeftButton)
+    assert no_default_button(dialog)
     qtbot.keyClicks(dialog.cash_field, "1")
     qtbot.keyClick(dialog.cash_field, Qt.Key_Return)
+    assert dialog.charging and no_default_button(dialog)  # Stop shows: it is not the default either
     qtbot.waitUntil(lambda: not dialog.charging, timeout=20000)
-    assert dialog.tenders_label.text() == "Paid so far: Cash $1.00"
+    assert dialog.tenders_label.text() == "Paid so far: Cash $1.00" and no_default_button(dialog)
+    assert dialog.cash_field.hasFocus()  # the rest is typed where the first part was
     assert "Part of this sale is paid" not in dialog.message.text() and dialog.isVisible()
     qtbot.keyClicks(dialog.cash_field, "20")
     qtbot.keyClick(dialog.cash_field, Qt.Key_Return)
