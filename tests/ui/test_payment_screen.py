@@ -195,3 +195,36 @@ def test_cash_keyed_on_the_keypad_and_a_split_of_cash_then_card(qtbot, window):
     qtbot.keyClick(dialog, Qt.Key_Return)
     qtbot.waitUntil(lambda: not dialog.isVisible())
     wait_idle(qtbot)
+
+
+def test_a_paid_sale_needs_no_tap_to_finish_the_next_item_starts_the_next_sale(qtbot, window):
+    ring_up_three(qtbot, window)
+    dialog = open_payment(qtbot, window)
+    qtbot.mouseClick(next(b for b in dialog.quick_buttons if b.isVisible()), Qt.LeftButton)  # $20
+    qtbot.waitUntil(lambda: dialog.pages.currentIndex() == 1, timeout=20000)
+    assert dialog.change_due.text() == "Change: $1.80"
+    # The till is ready at once: the cart is the next sale's, the receipt stays up and lets the window be used.
+    qtbot.waitUntil(window.till.cart.is_empty)
+    assert dialog.isVisible() and not dialog.isModal() and "receipt 0001 saved" in window.status_message.text()
+    qtbot.mouseClick(window.products.buttons()[0], Qt.LeftButton)
+    qtbot.waitUntil(lambda: not dialog.isVisible())
+    assert len(window.till.cart.lines) == 1
+    assert window.findChild(QPushButton, "payButton").text() == f"Pay {window.till.cart.totals().total.format('en_SG')}"
+    wait_idle(qtbot)
+    assert window.session.reports.x_report().cash_sales_minor == 1820  # the paid sale once, the new one open
+
+
+def test_without_a_test_mode_there_are_no_test_tools_and_no_badge(qtbot, window):
+    """services/payment_screen.offers_test_tools: with real payments (no badge) the test payment methods
+    and the simulated customer are not offered at all."""
+    from pos.ui.payment_dialog import PaymentDialog
+
+    ring_up_three(qtbot, window)
+    counter = window.counter
+    dialog = PaymentDialog(counter, counter.total(), counter.amount_due(), (), "en_SG", parent=window, badge="")
+    dialog.show()
+    qtbot.waitExposed(dialog)
+    dialog.show_page(dialog.card_page)
+    assert not dialog.mode_badge.isVisible() and not dialog.test_tools.isVisible()
+    assert not dialog.charge_button.isVisible() and not dialog.simulate_button.isVisible()
+    dialog.close()
