@@ -4,13 +4,14 @@ from __future__ import annotations
 
 from typing import Callable
 
-from PySide6.QtCore import Qt, Signal
+from PySide6.QtCore import QEvent, QObject, Qt, Signal
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QFormLayout,
     QHBoxLayout,
     QHeaderView,
     QLabel,
+    QLineEdit,
     QPushButton,
     QSpinBox,
     QTableWidget,
@@ -20,7 +21,7 @@ from PySide6.QtWidgets import (
 )
 
 from pos.domain.money import Money
-from pos.domain.cart import MAX_QUANTITY, Cart, CartError
+from pos.domain.cart import MAX_QUANTITY, Cart, CartError, parse_quantity
 from pos.services.staff import VoidKind
 
 from .widgets import ask_yes_no, named
@@ -52,6 +53,15 @@ class CartPanel(QWidget):
         self.plus = named(QPushButton("+"), "increaseButton")
         self.quantity = named(QSpinBox(), "quantitySpin")
         self.quantity.setRange(1, MAX_QUANTITY)
+        # A touch target: no 12 px arrows (− and + are beside it); a tap opens the keypad.
+        self.quantity.setButtonSymbols(QSpinBox.ButtonSymbols.NoButtons)
+        self.quantity.setMinimumSize(64, 44)
+        self.quantity.setAlignment(Qt.AlignmentFlag.AlignCenter)
+        self.quantity.setAccessibleName("Quantity")
+        self.quantity.setToolTip("The selected line's quantity: tap for the keypad, or type it")
+        self._quantity_editor = self.quantity.findChild(QLineEdit)
+        if self._quantity_editor is not None:
+            self._quantity_editor.installEventFilter(self)
         self.remove = named(QPushButton("Remove"), "removeLineButton")
         self.clear = named(QPushButton("Clear cart"), "clearCartButton")
         self.discount_button = named(QPushButton("Discount…"), "discountButton")
@@ -141,6 +151,23 @@ class CartPanel(QWidget):
         row = self.selected_row()
         if row is not None and self.quantity.value() != self.cart.lines[row].quantity:
             self.set_quantity(row, self.quantity.value())
+
+    def eventFilter(self, watched: QObject, event: QEvent) -> bool:
+        if watched is self._quantity_editor and event.type() == QEvent.Type.MouseButtonRelease:
+            self.open_quantity()
+        return super().eventFilter(watched, event)
+
+    def open_quantity(self) -> None:
+        """The selected line's quantity on the on-screen keypad."""
+        from .open_price import QuantityDialog
+
+        row = self.selected_row()
+        if row is None:
+            return
+        self.quantity_dialog = QuantityDialog(
+            self.cart.lines[row].product.name, parse_quantity, lambda n: self.set_quantity(row, n), self
+        )
+        self.quantity_dialog.open()
 
     def _remove(self) -> None:
         row = self.selected_row()

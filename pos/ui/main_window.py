@@ -20,7 +20,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from pos.domain.money import Money
+from pos.domain.money import Money, typed_decimal_point
 from pos.domain.staff import Permission
 from pos.domain.tender import TenderKind
 from pos.services import counter_events as events
@@ -318,7 +318,9 @@ class MainWindow(StaffDesk, BackOfficeMenus, DrawerDesk, BackgroundRounds, QMain
             else:
                 go("")
 
-        self.open_price_dialog = OpenPriceDialog(what, catalog.open_price, add, self)
+        self.open_price_dialog = OpenPriceDialog(
+            what, catalog.open_price, add, self, typed_decimal_point(self.counter.cart.currency)
+        )
         self.open_price_dialog.open()
 
     def _gift_card_line_added(self, text: str) -> None:
