@@ -8,7 +8,7 @@ from PySide6.QtCore import QEvent, QObject, Qt, Signal
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QFormLayout,
-    QHBoxLayout,
+    QGridLayout,
     QHeaderView,
     QLabel,
     QLineEdit,
@@ -48,6 +48,7 @@ class CartPanel(QWidget):
         self.table.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
         self.table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
         self.table.setFocusPolicy(Qt.FocusPolicy.ClickFocus)
+        self.table.setAccessibleName("Cart")
 
         self.minus = named(QPushButton("−"), "decreaseButton")
         self.plus = named(QPushButton("+"), "increaseButton")
@@ -68,16 +69,12 @@ class CartPanel(QWidget):
         self.discount_button.setToolTip("A discount on the selected line or the whole sale, with a reason")
         for w in (self.minus, self.plus, self.remove, self.clear, self.discount_button):
             w.setMinimumHeight(44)
+        for w in (self.minus, self.plus):
+            w.setFixedWidth(56)  # a touch target, no wider: the products get the width (issue 28)
         self.minus.setToolTip("One less of the selected line")
         self.plus.setToolTip("One more of the selected line")
-        line_tools = QHBoxLayout()
-        line_tools.addWidget(self.minus)
-        line_tools.addWidget(self.quantity)
-        line_tools.addWidget(self.plus)
-        line_tools.addWidget(self.remove)
-        line_tools.addStretch(1)
-        line_tools.addWidget(self.discount_button)
-        line_tools.addWidget(self.clear)
+        line_tools = self.line_tools = QGridLayout()
+        self.set_compact(False)
 
         self.subtotal_label = named(QLabel(), "subtotalLabel")
         self.tax_label = named(QLabel(), "taxLabel")
@@ -106,6 +103,21 @@ class CartPanel(QWidget):
         self.clear.clicked.connect(self._ask_clear)
         self.discount_button.clicked.connect(self.open_discount)
         self.refresh()
+
+    def set_compact(self, compact: bool) -> None:
+        """The line's tools on one row, or on two in a narrow (800x600) window."""
+        tools: tuple[QWidget, ...] = (
+            self.minus,
+            self.quantity,
+            self.plus,
+            self.remove,
+            self.discount_button,
+            self.clear,
+        )
+        for tool in tools:
+            self.line_tools.removeWidget(tool)
+        for n, tool in enumerate(tools):
+            self.line_tools.addWidget(tool, n // 3 if compact else 0, n % 3 if compact else n)
 
     # -- actions ------------------------------------------------------------------
     def add(self, product) -> None:
