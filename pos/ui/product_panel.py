@@ -28,6 +28,7 @@ from PySide6.QtWidgets import (
 )
 
 from pos.domain.catalog import Product
+from pos.domain.colours import readable_text_on
 from pos.domain.errors import PosError
 
 from .widgets import named
@@ -42,6 +43,8 @@ TILE_MAX = QSize(300, 200)  # a few products on a wide screen: large tiles, not 
 TILE_ASPECT = 0.62  # height / width when the tiles do not all fit and the grid scrolls
 NEAR_LARGEST = 0.85  # of shapes with tiles this near the largest, the one with most columns
 NAME_LINES = 2
+FAVOURITES = "Favourites"
+_FAVOURITES_TAB = ""  # the Favourites tab's data: no category is empty (domain/catalog.product_from_row)
 # The tabs (and their scroll arrows in a narrow window) are touch targets (44 px, WCAG 2.5.5);
 # the look is the theme's.
 TABS_STYLE = "QTabBar::tab { min-height: 44px; min-width: 44px; padding: 0 16px; } QTabBar::scroller { width: 88px; }"
@@ -107,6 +110,12 @@ class ProductTile(QPushButton):
         self.setProperty("sku", product.sku)
         self.setFocusPolicy(Qt.FocusPolicy.NoFocus)  # keep focus in the search field for the scanner
         self.full_text = ""
+        if product.colour:
+            # The owner's colour, the text black or white by contrast (>= 4.5:1, domain/colours.py).
+            self.setStyleSheet(
+                f"QPushButton#productButton {{ background: {product.colour}; "
+                f"color: {readable_text_on(product.colour)}; }}"
+            )
         self.setText(f"{product.name}\n{price_text}")
 
     @property
@@ -201,6 +210,8 @@ class ProductPanel(QWidget):
         self.tabs.blockSignals(True)
         while self.tabs.count():
             self.tabs.removeTab(0)
+        if self._catalog.favourites():  # the owner's page first, when they made one
+            self.tabs.setTabData(self.tabs.addTab(FAVOURITES), _FAVOURITES_TAB)
         for name in self._catalog.categories():
             index = self.tabs.addTab(name)
             self.tabs.setTabData(index, name)  # the category, whatever the tab shows
@@ -208,7 +219,7 @@ class ProductPanel(QWidget):
         self._show_category()
 
     def category(self, index: int | None = None) -> str | None:
-        """The category a tab shows (the current one by default)."""
+        """The category a tab shows (the current one by default); "" for the Favourites page."""
         index = self.tabs.currentIndex() if index is None else index
         return self.tabs.tabData(index) if index >= 0 else None
 
@@ -216,7 +227,10 @@ class ProductPanel(QWidget):
         if self.search.text().strip():
             return self._run_search()
         category = self.category()
-        products = self._catalog.in_category(category) if category is not None else []
+        if category == _FAVOURITES_TAB:
+            products = self._catalog.favourites()
+        else:
+            products = self._catalog.in_category(category) if category is not None else []
         self._fill(products, "No products yet: import a catalog (pos catalog import FILE.csv).")
 
     def _run_search(self) -> None:

@@ -15,7 +15,6 @@ from PySide6.QtCore import Qt
 from PySide6.QtGui import QFont, QFontMetrics
 from PySide6.QtWidgets import QApplication
 
-from pos.paths import resource_path
 from pos.ui.main_window import MainWindow
 from pos.ui.product_panel import SPACING, TILE_MAX, TILE_MIN, fit_lines, grid_shape
 from tests.helpers import ui_audit
@@ -23,13 +22,6 @@ from tests.helpers import ui_audit
 from .conftest import wait_idle
 
 SCREENS = ui_audit.SIZES + (ui_audit.COMPACT,)
-
-
-@pytest.fixture
-def themed(qapp):
-    qapp.setStyleSheet(resource_path("theme.qss").read_text(encoding="utf-8"))
-    yield
-    qapp.setStyleSheet("")
 
 
 def ring_up(qtbot, window, *codes: str) -> None:
