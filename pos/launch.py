@@ -122,7 +122,7 @@ def run_gui(
 
     first_paint = FirstPaint()
     window.installEventFilter(first_paint)
-    window.show()
+    window.show_maximised()
     code = app.exec()
     if startup_probe:
         # Exit without Python's teardown: the probe measures start-up, not shutdown.

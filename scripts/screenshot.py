@@ -39,7 +39,7 @@ def settle(app, ms=50):
 def tap(window, *names: str) -> None:
     """Click the product buttons with these names, as a cashier taps them."""
     for name in names:
-        next(b for b in window.products.buttons() if b.text().startswith(name + "\n")).click()
+        window.products.tile_for(name).click()
 
 
 def main(out: Path, theme: Theme = Theme.LIGHT) -> int:

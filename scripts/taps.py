@@ -121,7 +121,7 @@ def split_cash_and_card(window) -> int:
     cashier.tap(dialog.split_tender)
     keypad = dialog.split_page.keypad
     for key in "10":  # $10 in cash
-        cashier.tap(keypad.buttons[key])
+        cashier.tap(keypad.keys[key])
     cashier.tap(dialog.split_page.cash)
     wait_until(lambda: not dialog.charging and dialog.tenders_label.text(), "the cash part")
     cashier.tap(dialog.card_tender)  # the rest goes to the reader

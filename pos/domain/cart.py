@@ -17,6 +17,14 @@ class CartError(PosError, ValueError):
     pass
 
 
+def parse_quantity(text: str) -> int:
+    """A line's quantity as typed (the keypad or a keyboard): a whole number from 1 to MAX_QUANTITY."""
+    cleaned = text.strip()
+    if not (cleaned.isascii() and cleaned.isdigit()) or not 1 <= int(cleaned) <= MAX_QUANTITY:
+        raise CartError(f"Type the quantity as a whole number from 1 to {MAX_QUANTITY}.")
+    return int(cleaned)
+
+
 @dataclass(frozen=True)
 class Measure:
     """A line a scale priced: its quantity in the product's unit, in thousandths (1.250 kg is 1250),

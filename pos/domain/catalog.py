@@ -7,11 +7,16 @@ import re
 from dataclasses import dataclass
 
 from . import tax
+from .colours import ColourError, parse_colour
 from .errors import PosError
 from .money import Money, MoneyError
 from .text import TextError, check_text
 
 CSV_COLUMNS = ("sku", "barcode", "name", "category", "price", "tax_rate")
+# Optional columns: how the product's tile looks on the sale screen. A file without them imports
+# as before (a tile keeps its colour and place); export writes them.
+TILE_COLUMNS = ("colour", "favourite")
+MAX_FAVOURITE = 999
 # Stripe's largest card amount, in minor units (8 digits): no shelf price can be more.
 MAX_PRICE_MINOR = 99_999_999
 # Cells a spreadsheet would run as a formula (OWASP "CSV injection"): exported with a leading quote.
@@ -49,6 +54,8 @@ class Product:
     barcode: str | None = None
     active: bool = True
     id: int | None = None
+    colour: str | None = None  # the tile's colour, #rrggbb (domain/colours.py); None: the theme's
+    favourite: int | None = None  # its place on the Favourites page (1 first); None: not there
 
 
 # The SKUs of gift card lines (domain/giftcards.py: the code follows): never a catalog product's.
@@ -138,7 +145,33 @@ def product_from_row(row: dict[str, str], currency: str) -> Product:
         rate = tax.parse_rate(row["tax_rate"] or "")
     except ValueError as exc:
         raise CatalogRowError(str(exc)) from None
-    return Product(sku=sku, name=name, category=category, price=price, tax_rate_bp=rate, barcode=barcode)
+    try:
+        colour = parse_colour(row.get("colour") or "")
+    except ColourError as exc:
+        raise CatalogRowError(str(exc)) from None
+    favourite = parse_favourite(row.get("favourite") or "")
+    return Product(
+        sku=sku,
+        name=name,
+        category=category,
+        price=price,
+        tax_rate_bp=rate,
+        barcode=barcode,
+        colour=colour,
+        favourite=favourite,
+    )
+
+
+def parse_favourite(text: str) -> int | None:
+    """A product's place on the Favourites page as typed or in a file: "" is not a favourite."""
+    cleaned = text.strip()
+    if not cleaned:
+        return None
+    if not (cleaned.isascii() and cleaned.isdigit()) or not 1 <= int(cleaned) <= MAX_FAVOURITE:
+        raise CatalogRowError(
+            f"favourite {cleaned!r} must be a whole number from 1 (shown first) to {MAX_FAVOURITE}, or left empty"
+        )
+    return int(cleaned)
 
 
 def product_to_row(product: Product) -> dict[str, str]:
@@ -149,4 +182,6 @@ def product_to_row(product: Product) -> dict[str, str]:
         "category": csv_safe(product.category),
         "price": product.price.major_text(),
         "tax_rate": tax.format_rate(product.tax_rate_bp),
+        "colour": product.colour or "",
+        "favourite": str(product.favourite) if product.favourite is not None else "",
     }

@@ -17,6 +17,12 @@ class MoneyError(PosError, ValueError):
     pass
 
 
+def typed_decimal_point(currency: str) -> str:
+    """The decimal point an amount in this currency is typed with ("." as Money.parse reads it), or
+    "" for a currency without minor units (JPY): then a keypad shows no decimal key."""
+    return "." if currencies.exponent(currency) else ""
+
+
 @dataclass(frozen=True, order=True)
 class Money:
     minor: int

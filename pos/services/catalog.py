@@ -49,6 +49,7 @@ class CatalogReader(Protocol):
 
     def categories(self) -> list[str]: ...
     def in_category(self, category: str) -> list[Product]: ...
+    def favourites(self) -> list[Product]: ...
     def search(self, query: str, limit: int = 60) -> list[Product]: ...
     def find_code(self, code: str) -> Product | None: ...
 
@@ -124,6 +125,10 @@ class Catalog:
 
     def in_category(self, category: str) -> list[Product]:
         return self._store.in_category(category)
+
+    def favourites(self) -> list[Product]:
+        """The Favourites page, in the owner's order: shown first on the sale screen when not empty."""
+        return self._store.favourites()
 
     def search(self, query: str, limit: int = 60) -> list[Product]:
         return self._store.search(query, limit)

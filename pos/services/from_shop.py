@@ -34,6 +34,9 @@ def product_from_shop(row: Mapping[Any, Any], currency: str) -> Product:
             "category": str(row["category"] or ""),
             "price": Money(int(row["price_minor"]), currency).major_text(),
             "tax_rate": tax.format_rate(int(row["tax_rate_bp"])),
+            # The tile's look, checked as a file's or a form's (a shop row from an older till has none).
+            "colour": "" if row.get("colour") is None else str(row["colour"]),
+            "favourite": "" if row.get("favourite") is None else str(row["favourite"]),
         },
         currency,
     )

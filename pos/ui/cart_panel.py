@@ -4,13 +4,14 @@ from __future__ import annotations
 
 from typing import Callable
 
-from PySide6.QtCore import Qt, Signal
+from PySide6.QtCore import QEvent, QObject, Qt, Signal
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QFormLayout,
-    QHBoxLayout,
+    QGridLayout,
     QHeaderView,
     QLabel,
+    QLineEdit,
     QPushButton,
     QSpinBox,
     QTableWidget,
@@ -20,7 +21,7 @@ from PySide6.QtWidgets import (
 )
 
 from pos.domain.money import Money
-from pos.domain.cart import MAX_QUANTITY, Cart, CartError
+from pos.domain.cart import MAX_QUANTITY, Cart, CartError, parse_quantity
 from pos.services.staff import VoidKind
 
 from .widgets import ask_yes_no, named
@@ -47,27 +48,33 @@ class CartPanel(QWidget):
         self.table.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
         self.table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
         self.table.setFocusPolicy(Qt.FocusPolicy.ClickFocus)
+        self.table.setAccessibleName("Cart")
 
         self.minus = named(QPushButton("−"), "decreaseButton")
         self.plus = named(QPushButton("+"), "increaseButton")
         self.quantity = named(QSpinBox(), "quantitySpin")
         self.quantity.setRange(1, MAX_QUANTITY)
+        # A touch target: no 12 px arrows (− and + are beside it); a tap opens the keypad.
+        self.quantity.setButtonSymbols(QSpinBox.ButtonSymbols.NoButtons)
+        self.quantity.setMinimumSize(64, 44)
+        self.quantity.setAlignment(Qt.AlignmentFlag.AlignCenter)
+        self.quantity.setAccessibleName("Quantity")
+        self.quantity.setToolTip("The selected line's quantity: tap for the keypad, or type it")
+        self._quantity_editor = self.quantity.findChild(QLineEdit)
+        if self._quantity_editor is not None:
+            self._quantity_editor.installEventFilter(self)
         self.remove = named(QPushButton("Remove"), "removeLineButton")
         self.clear = named(QPushButton("Clear cart"), "clearCartButton")
         self.discount_button = named(QPushButton("Discount…"), "discountButton")
         self.discount_button.setToolTip("A discount on the selected line or the whole sale, with a reason")
         for w in (self.minus, self.plus, self.remove, self.clear, self.discount_button):
             w.setMinimumHeight(44)
+        for w in (self.minus, self.plus):
+            w.setFixedWidth(56)  # a touch target, no wider: the products get the width (issue 28)
         self.minus.setToolTip("One less of the selected line")
         self.plus.setToolTip("One more of the selected line")
-        line_tools = QHBoxLayout()
-        line_tools.addWidget(self.minus)
-        line_tools.addWidget(self.quantity)
-        line_tools.addWidget(self.plus)
-        line_tools.addWidget(self.remove)
-        line_tools.addStretch(1)
-        line_tools.addWidget(self.discount_button)
-        line_tools.addWidget(self.clear)
+        line_tools = self.line_tools = QGridLayout()
+        self.set_compact(False)
 
         self.subtotal_label = named(QLabel(), "subtotalLabel")
         self.tax_label = named(QLabel(), "taxLabel")
@@ -96,6 +103,21 @@ class CartPanel(QWidget):
         self.clear.clicked.connect(self._ask_clear)
         self.discount_button.clicked.connect(self.open_discount)
         self.refresh()
+
+    def set_compact(self, compact: bool) -> None:
+        """The line's tools on one row, or on two in a narrow (800x600) window."""
+        tools: tuple[QWidget, ...] = (
+            self.minus,
+            self.quantity,
+            self.plus,
+            self.remove,
+            self.discount_button,
+            self.clear,
+        )
+        for tool in tools:
+            self.line_tools.removeWidget(tool)
+        for n, tool in enumerate(tools):
+            self.line_tools.addWidget(tool, n // 3 if compact else 0, n % 3 if compact else n)
 
     # -- actions ------------------------------------------------------------------
     def add(self, product) -> None:
@@ -141,6 +163,23 @@ class CartPanel(QWidget):
         row = self.selected_row()
         if row is not None and self.quantity.value() != self.cart.lines[row].quantity:
             self.set_quantity(row, self.quantity.value())
+
+    def eventFilter(self, watched: QObject, event: QEvent) -> bool:
+        if watched is self._quantity_editor and event.type() == QEvent.Type.MouseButtonRelease:
+            self.open_quantity()
+        return super().eventFilter(watched, event)
+
+    def open_quantity(self) -> None:
+        """The selected line's quantity on the on-screen keypad."""
+        from .open_price import QuantityDialog
+
+        row = self.selected_row()
+        if row is None:
+            return
+        self.quantity_dialog = QuantityDialog(
+            self.cart.lines[row].product.name, parse_quantity, lambda n: self.set_quantity(row, n), self
+        )
+        self.quantity_dialog.open()
 
     def _remove(self) -> None:
         row = self.selected_row()

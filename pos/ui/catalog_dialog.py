@@ -62,8 +62,10 @@ class CatalogDialog(QDialog):
 
         self.fields = {
             name: named(QLineEdit(), f"product{name.title().replace('_', '')}Field")
-            for name in ("sku", "barcode", "name", "category", "price", "tax_rate")
+            for name in ("sku", "barcode", "name", "category", "price", "tax_rate", "colour", "favourite")
         }
+        self.fields["colour"].setPlaceholderText("#rrggbb, e.g. #ffd54a — empty for plain")
+        self.fields["favourite"].setPlaceholderText("1 is shown first — empty if not a favourite")
         self.active = named(QCheckBox("Sold at the till"), "productActiveCheck")
         self.active.setChecked(True)
         form = QFormLayout()
@@ -74,6 +76,8 @@ class CatalogDialog(QDialog):
             ("category", "Category"),
             ("price", f"Price ({self.currency})"),
             ("tax_rate", "Tax rate (%)"),
+            ("colour", "Tile colour"),
+            ("favourite", "Favourites place"),
         ):
             form.addRow(label, self.fields[name])
         form.addRow("", self.active)
@@ -146,6 +150,8 @@ class CatalogDialog(QDialog):
             "category": p.category,
             "price": p.price.major_text(),
             "tax_rate": tax.format_rate(p.tax_rate_bp),
+            "colour": p.colour or "",
+            "favourite": "" if p.favourite is None else str(p.favourite),
         }
         for name, value in values.items():
             self.fields[name].setText(value)

@@ -20,6 +20,7 @@ from pos.domain.cart import Cart
 from pos.domain.discounts import Discount, DiscountError, DiscountKind
 from pos.domain.money import Money, MoneyError
 
+from .keypad import NumericKeypad
 from .widgets import named
 
 REASONS = ("Staff", "Loyalty", "Damaged item", "Promotion", "Price match")
@@ -54,6 +55,8 @@ class DiscountDialog(QDialog):
         form.addRow("Kind", self.kind)
         form.addRow("Value", self.value)
         form.addRow("Reason", self.reason)
+        # Percent or amount, both typed with a decimal point (12.5 %, 1.50): the keypad types into Value.
+        self.keypad = NumericKeypad(self.value, ".")
         buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Cancel)
         buttons.addButton(self.remove_button, QDialogButtonBox.ButtonRole.ResetRole)
         buttons.addButton(self.apply_button, QDialogButtonBox.ButtonRole.AcceptRole)
@@ -63,6 +66,7 @@ class DiscountDialog(QDialog):
         layout.addWidget(self.on_line)
         layout.addWidget(self.on_cart)
         layout.addLayout(form)
+        layout.addWidget(self.keypad)
         layout.addWidget(self.message)
         layout.addWidget(buttons)
         self.apply_button.clicked.connect(self.apply)

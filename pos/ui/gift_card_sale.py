@@ -27,6 +27,12 @@ class GiftCardSale(QWidget):
         self.reload_code.setPlaceholderText("code, to reload a card")
         self.button = named(QPushButton("Sell gift card"), "sellGiftCardButton")
         self.button.setMinimumHeight(44)
+        for field, spoken in (
+            (self.amount, "Gift card amount"),
+            (self.reload_code, "Gift card code, to reload a card"),
+        ):
+            field.setMinimumHeight(44)  # a touch target on the sale screen (issue 28)
+            field.setAccessibleName(spoken)
         layout = QHBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
         layout.addWidget(self.amount)

@@ -20,7 +20,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from pos.domain.money import Money
+from pos.domain.money import Money, typed_decimal_point
 from pos.domain.staff import Permission
 from pos.domain.tender import TenderKind
 from pos.services import counter_events as events
@@ -45,6 +45,9 @@ if TYPE_CHECKING:  # annotations only: the window's frame paints before the serv
     from pos.services.session import Session
 
 RECOVERY_INTERVAL_MS = 60_000
+COMPACT_WIDTH = 960  # narrower than this (an 800x600 till) the cart's line tools take two rows
+# Menu titles are touch targets too (44 px, issue 28); their look is the theme's.
+MENU_BAR_STYLE = "QMenuBar::item { padding: 14px 14px; }"
 STAFF_CHECK_MS = 2_000  # how soon a cashier disabled or given a new PIN elsewhere is signed out
 log = logging.getLogger(__name__)
 
@@ -70,13 +73,16 @@ class MainWindow(StaffDesk, BackOfficeMenus, DrawerDesk, BackgroundRounds, QMain
         self._recovering = False
         self.setObjectName("mainWindow")
         self.setWindowTitle("Till")
-        self.resize(1200, 760)
+        self.resize(1200, 760)  # until shown maximised (show_maximised), or when un-maximised
+        self.menuBar().setStyleSheet(MENU_BAR_STYLE)
+        self._compact: bool | None = None
         self.loading = named(QLabel("Opening the till…"), "loadingLabel")
         self.loading.setAlignment(Qt.AlignmentFlag.AlignCenter)
         self.setCentralWidget(self.loading)
         self.mode_label = named(QLabel(), "modeLabel")
         self.endpoint_label = named(QLabel(), "endpointLabel")
         self.status_message = named(QLabel(""), "statusMessage")
+        self.status_message.setWordWrap(True)  # a long message takes two lines, never cut off
         self.cashier_label = named(QLabel(""), "cashierLabel")
         self.sign_out_button = named(QPushButton("Sign out"), "signOutButton")
         self.sign_out_button.setVisible(False)
@@ -94,6 +100,32 @@ class MainWindow(StaffDesk, BackOfficeMenus, DrawerDesk, BackgroundRounds, QMain
         self.statusBar().addPermanentWidget(self.sign_out_button)
         if context is not None:
             self.attach(context)
+
+    def show_maximised(self) -> None:
+        """Open maximised on the screen the window is on (the one under the pointer when it opens)."""
+        from PySide6.QtGui import QCursor, QGuiApplication
+
+        screen = QGuiApplication.screenAt(QCursor.pos()) or self.screen()
+        self.move(screen.availableGeometry().topLeft())
+        self.showMaximized()
+
+    def resizeEvent(self, event) -> None:  # noqa: N802 - Qt's name
+        super().resizeEvent(event)
+        self._fit_layout()
+
+    def _fit_layout(self) -> None:
+        """One layout from 1024x768 up; a compact one for a narrower window (800x600)."""
+        if not hasattr(self, "cart_panel"):
+            return  # the frame before the till is attached
+        compact = self.width() < COMPACT_WIDTH
+        if compact != self._compact:
+            self._compact = compact
+            self.cart_panel.set_compact(compact)
+            # The Stripe address is for whoever set the till up, not the cashier: off a narrow bar.
+            self.endpoint_label.setVisible(not compact)
+        total = max(self.splitter.width(), 1)
+        share = 0.55 if compact else 0.6  # the products' part of the width
+        self.splitter.setSizes([int(total * share), total - int(total * share)])
 
     def ask_read_only(self, holder: str) -> bool:
         """Another till sells from this folder: look at its records read-only, or quit."""
@@ -168,11 +200,12 @@ class MainWindow(StaffDesk, BackOfficeMenus, DrawerDesk, BackgroundRounds, QMain
         pay_row.addWidget(self.custom_amount_button)
         pay_row.addWidget(self.pay_button, 1)
         right_layout.addLayout(pay_row)
-        splitter = QSplitter(Qt.Orientation.Horizontal)
+        splitter = self.splitter = QSplitter(Qt.Orientation.Horizontal)
         splitter.addWidget(self.products)
         splitter.addWidget(right)
         splitter.setStretchFactor(0, 3)
         splitter.setStretchFactor(1, 2)
+        splitter.setChildrenCollapsible(False)
 
         central = QWidget()
         layout = QVBoxLayout(central)
@@ -184,6 +217,8 @@ class MainWindow(StaffDesk, BackOfficeMenus, DrawerDesk, BackgroundRounds, QMain
         layout.addWidget(self._key_unavailable_bar())
         layout.addWidget(splitter, 1)
         self.setCentralWidget(central)  # Qt deletes the frame's placeholder (self.loading) here
+        self._compact = None
+        self._fit_layout()
 
         self._build_menus()
         self.refresh_mode()
@@ -321,7 +356,9 @@ class MainWindow(StaffDesk, BackOfficeMenus, DrawerDesk, BackgroundRounds, QMain
             else:
                 go("")
 
-        self.open_price_dialog = OpenPriceDialog(what, catalog.open_price, add, self)
+        self.open_price_dialog = OpenPriceDialog(
+            what, catalog.open_price, add, self, typed_decimal_point(self.counter.cart.currency)
+        )
         self.open_price_dialog.open()
 
     def _gift_card_line_added(self, text: str) -> None:

@@ -1,23 +1,34 @@
-"""Products: category tabs, a grid of large buttons, and a search field that also takes scans."""
+"""Products: category tabs, a grid of large tiles, and a search field that also takes scans.
+
+The grid fits the space it has (issue 28): the number of columns and the tiles' size come from
+the grid's width and height (`grid_shape`), so a 1024x768 till shows no horizontal scroll bar and a
+1920x1080 one is not two thirds empty; a tile's name wraps to two lines and is elided past that,
+the whole name in its tooltip and accessible name, never cut off.
+"""
 
 from __future__ import annotations
 
-from PySide6.QtCore import Qt, QTimer, Signal
+import math
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
+
+from PySide6.QtCore import QEvent, QObject, QSize, Qt, QTimer, Signal
+from PySide6.QtGui import QFontMetrics
 from PySide6.QtWidgets import (
     QGridLayout,
     QLabel,
     QLineEdit,
     QPushButton,
     QScrollArea,
-    QSizePolicy,
+    QStyle,
+    QStyleOptionButton,
     QTabBar,
     QVBoxLayout,
     QWidget,
 )
 
-from typing import TYPE_CHECKING
-
 from pos.domain.catalog import Product
+from pos.domain.colours import readable_text_on
 from pos.domain.errors import PosError
 
 from .widgets import named
@@ -25,8 +36,127 @@ from .widgets import named
 if TYPE_CHECKING:
     from pos.services.catalog import SaleScreenCatalog
 
-COLUMNS = 4
 SEARCH_DELAY_MS = 40  # coalesce a scanner's burst of keystrokes into one search
+SPACING = 8
+TILE_MIN = QSize(132, 88)  # two lines of name and the price at the theme's 15 px, with padding
+TILE_MAX = QSize(300, 200)  # a few products on a wide screen: large tiles, not giant ones
+TILE_ASPECT = 0.62  # height / width when the tiles do not all fit and the grid scrolls
+NEAR_LARGEST = 0.85  # of shapes with tiles this near the largest, the one with most columns
+NAME_LINES = 2
+FAVOURITES = "Favourites"
+_FAVOURITES_TAB = ""  # the Favourites tab's data: no category is empty (domain/catalog.product_from_row)
+# The tabs (and their scroll arrows in a narrow window) are touch targets (44 px, WCAG 2.5.5);
+# the look is the theme's.
+TABS_STYLE = "QTabBar::tab { min-height: 44px; min-width: 44px; padding: 0 16px; } QTabBar::scroller { width: 88px; }"
+
+
+@dataclass(frozen=True)
+class GridShape:
+    columns: int
+    tile: QSize
+
+
+def grid_shape(count: int, width: int, height: int) -> GridShape:
+    """Columns and tile size for `count` tiles in a width x height area: the largest tiles (up to
+    TILE_MAX) that show them all without scrolling; when they cannot all show at TILE_MIN, as
+    many columns as fit at TILE_MIN wide, and the grid scrolls down (never sideways)."""
+    count = max(count, 1)
+    fit_columns = max(1, (width + SPACING) // (TILE_MIN.width() + SPACING))
+    shapes: list[GridShape] = []
+    for columns in range(1, fit_columns + 1):
+        rows = math.ceil(count / columns)
+        tile_w = min((width - SPACING * (columns - 1)) // columns, TILE_MAX.width())
+        tile_h = min((height - SPACING * (rows - 1)) // rows, TILE_MAX.height(), int(tile_w * 0.8))
+        if tile_w >= TILE_MIN.width() and tile_h >= TILE_MIN.height():
+            shapes.append(GridShape(columns, QSize(tile_w, tile_h)))
+    if shapes:
+        # Near the largest tiles, the most columns: the grid spreads across the width rather
+        # than leaving a column's worth of it empty for tiles a little larger.
+        largest = max(s.tile.width() * s.tile.height() for s in shapes)
+        return max(
+            (s for s in shapes if s.tile.width() * s.tile.height() >= NEAR_LARGEST * largest),
+            key=lambda s: s.columns,
+        )
+    tile_w = min((width - SPACING * (fit_columns - 1)) // fit_columns, TILE_MAX.width())
+    tile_w = max(tile_w, TILE_MIN.width())
+    tile_h = max(TILE_MIN.height(), min(int(tile_w * TILE_ASPECT), TILE_MAX.height()))
+    return GridShape(fit_columns, QSize(tile_w, tile_h))
+
+
+def fit_lines(text: str, metrics: QFontMetrics, width: int, lines: int = NAME_LINES) -> list[str]:
+    """`text` word-wrapped into at most `lines` lines of `width` px, the last one elided ("…") when
+    the rest does not fit; a word wider than a line is elided on its own line."""
+    words = text.split()
+    out: list[str] = []
+    while words and len(out) < lines - 1:
+        line = words.pop(0)
+        while words and metrics.horizontalAdvance(f"{line} {words[0]}") <= width:
+            line = f"{line} {words.pop(0)}"
+        out.append(metrics.elidedText(line, Qt.TextElideMode.ElideRight, width))
+    if words:
+        out.append(metrics.elidedText(" ".join(words), Qt.TextElideMode.ElideRight, width))
+    return out
+
+
+class ProductTile(QPushButton):
+    """One product: its name (wrapped, elided past two lines) over its price. The text it is given
+    (`setText`: name lines, then the price on the last line) is kept whole in `full_text`; what it
+    shows is fitted to its size each time that changes."""
+
+    def __init__(self, product: Product, price_text: str, parent: QWidget | None = None):
+        super().__init__(parent)
+        self.product = product
+        self.setObjectName("productButton")
+        self.setProperty("sku", product.sku)
+        self.setFocusPolicy(Qt.FocusPolicy.NoFocus)  # keep focus in the search field for the scanner
+        self.full_text = ""
+        if product.colour:
+            # The owner's colour, the text black or white by contrast (>= 4.5:1, domain/colours.py).
+            self.setStyleSheet(
+                f"QPushButton#productButton {{ background: {product.colour}; "
+                f"color: {readable_text_on(product.colour)}; }}"
+            )
+        self.setText(f"{product.name}\n{price_text}")
+
+    @property
+    def name(self) -> str:
+        return self.product.name
+
+    def setText(self, text: str) -> None:  # noqa: N802 - Qt's name: the label as given, fitted here
+        self.full_text = text
+        self.setProperty("fullText", text)  # tests/helpers/ui_audit.py: a hook lengthens this, not the fit
+        name, _sep, price = text.rpartition("\n") if "\n" in text else (text, "", "")
+        name = " ".join(name.split("\n"))
+        self.setToolTip(
+            f"{name} — {price} — SKU {self.product.sku}"
+            + (f", barcode {self.product.barcode}" if self.product.barcode else "")
+        )
+        self.setAccessibleName(f"{name}, {price}" if price else name)
+        self._fit()
+
+    def _fit(self) -> None:
+        name, _sep, price = self.full_text.rpartition("\n") if "\n" in self.full_text else (self.full_text, "", "")
+        width = max(self._text_width(), 1)
+        metrics = self.fontMetrics()
+        lines = fit_lines(" ".join(name.split("\n")), metrics, width)
+        if price:
+            lines.append(metrics.elidedText(price, Qt.TextElideMode.ElideRight, width))
+        # "&" is a shortcut marker on a button: "&&" shows one ("Ham & Cheese Toastie").
+        super().setText("\n".join(line.replace("&", "&&") for line in lines))
+
+    def _text_width(self) -> int:
+        opt = QStyleOptionButton()
+        opt.initFrom(self)
+        return self.style().subElementRect(QStyle.SubElement.SE_PushButtonContents, opt, self).width()
+
+    def resizeEvent(self, event) -> None:  # noqa: N802 - Qt's name
+        super().resizeEvent(event)
+        self._fit()
+
+    def changeEvent(self, event) -> None:  # noqa: N802 - Qt's name
+        super().changeEvent(event)
+        if event.type() in (QEvent.Type.FontChange, QEvent.Type.StyleChange):
+            self._fit()
 
 
 class ProductPanel(QWidget):
@@ -41,22 +171,33 @@ class ProductPanel(QWidget):
         self._locale = locale
         self.search = named(QLineEdit(), "searchField")
         self.search.setPlaceholderText("Search by name, SKU or barcode — or scan")
+        self.search.setAccessibleName("Search or scan")
         self.search.setClearButtonEnabled(True)
+        self.search.setMinimumHeight(48)
         self.tabs = named(QTabBar(), "categoryTabs")
+        self.tabs.setAccessibleName("Categories")
         self.tabs.setExpanding(False)
+        self.tabs.setStyleSheet(TABS_STYLE)
         self.grid_host = named(QWidget(), "productGrid")
+        self.grid_host.setAccessibleName("Products")
         self.grid = QGridLayout(self.grid_host)
-        self.grid.setSpacing(8)
-        self.grid.setAlignment(Qt.AlignmentFlag.AlignTop)
+        self.grid.setSpacing(SPACING)
+        self.grid.setContentsMargins(0, 0, 0, 0)
+        self.grid.setAlignment(Qt.AlignmentFlag.AlignTop | Qt.AlignmentFlag.AlignLeft)
         self.empty = named(QLabel(""), "productGridEmpty")
-        scroll = QScrollArea()
-        scroll.setWidgetResizable(True)
-        scroll.setWidget(self.grid_host)
+        self.empty.setWordWrap(True)
+        self.grid_scroll = QScrollArea()
+        self.grid_scroll.setWidgetResizable(True)
+        self.grid_scroll.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)  # columns fit the width
+        self.grid_scroll.setWidget(self.grid_host)
+        self.grid_scroll.viewport().installEventFilter(self)
         layout = QVBoxLayout(self)
         layout.addWidget(self.search)
         layout.addWidget(self.tabs)
         layout.addWidget(self.empty)
-        layout.addWidget(scroll, 1)
+        layout.addWidget(self.grid_scroll, 1)
+        self._tiles: list[ProductTile] = []
+        self._shape: GridShape | None = None
 
         self._timer = QTimer(self, singleShot=True, interval=SEARCH_DELAY_MS)
         self._timer.timeout.connect(self._run_search)
@@ -69,16 +210,27 @@ class ProductPanel(QWidget):
         self.tabs.blockSignals(True)
         while self.tabs.count():
             self.tabs.removeTab(0)
+        if self._catalog.favourites():  # the owner's page first, when they made one
+            self.tabs.setTabData(self.tabs.addTab(FAVOURITES), _FAVOURITES_TAB)
         for name in self._catalog.categories():
-            self.tabs.addTab(name)
+            index = self.tabs.addTab(name)
+            self.tabs.setTabData(index, name)  # the category, whatever the tab shows
         self.tabs.blockSignals(False)
         self._show_category()
+
+    def category(self, index: int | None = None) -> str | None:
+        """The category a tab shows (the current one by default); "" for the Favourites page."""
+        index = self.tabs.currentIndex() if index is None else index
+        return self.tabs.tabData(index) if index >= 0 else None
 
     def _show_category(self) -> None:
         if self.search.text().strip():
             return self._run_search()
-        index = self.tabs.currentIndex()
-        products = self._catalog.in_category(self.tabs.tabText(index)) if index >= 0 else []
+        category = self.category()
+        if category == _FAVOURITES_TAB:
+            products = self._catalog.favourites()
+        else:
+            products = self._catalog.in_category(category) if category is not None else []
         self._fill(products, "No products yet: import a catalog (pos catalog import FILE.csv).")
 
     def _run_search(self) -> None:
@@ -121,19 +273,39 @@ class ProductPanel(QWidget):
                 widget.deleteLater()
         self.empty.setText("" if products else empty_text)
         self.empty.setVisible(not products)
-        for n, product in enumerate(products):
-            button = QPushButton(f"{product.name}\n{product.price.format(self._locale)}")
-            button.setObjectName("productButton")
-            button.setProperty("sku", product.sku)
-            button.setMinimumSize(140, 72)
-            button.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Fixed)
-            button.setFocusPolicy(Qt.FocusPolicy.NoFocus)  # keep focus in the search field for the scanner
-            button.setToolTip(
-                f"{product.name} — SKU {product.sku}" + (f", barcode {product.barcode}" if product.barcode else "")
-            )
-            button.clicked.connect(lambda _c=False, p=product: self.product_chosen.emit(p))
-            self.grid.addWidget(button, n // COLUMNS, n % COLUMNS)
+        self._tiles = []
+        for product in products:
+            tile = ProductTile(product, product.price.format(self._locale))
+            tile.clicked.connect(lambda _c=False, p=product: self.product_chosen.emit(p))
+            self._tiles.append(tile)
+        self._shape = None
+        self._place()
 
-    def buttons(self) -> list[QPushButton]:
-        items = (self.grid.itemAt(i) for i in range(self.grid.count()))
-        return [w for item in items if item is not None and isinstance(w := item.widget(), QPushButton)]
+    def _place(self) -> None:
+        """Lay the tiles out for the grid's size now (again only when the shape changes)."""
+        viewport = self.grid_scroll.viewport()
+        shape = grid_shape(len(self._tiles), viewport.width(), viewport.height())
+        if shape == self._shape and self.grid.count() == len(self._tiles):
+            return
+        self._shape = shape
+        for tile in self._tiles:
+            self.grid.removeWidget(tile)
+        for n, tile in enumerate(self._tiles):
+            tile.setFixedSize(shape.tile)
+            self.grid.addWidget(tile, n // shape.columns, n % shape.columns)
+
+    def eventFilter(self, watched: QObject, event: QEvent) -> bool:  # noqa: N802 - Qt's name
+        if watched is self.grid_scroll.viewport() and event.type() == QEvent.Type.Resize:
+            self._place()
+        return super().eventFilter(watched, event)
+
+    @property
+    def shape(self) -> GridShape | None:
+        return self._shape
+
+    def buttons(self) -> list[ProductTile]:
+        return list(self._tiles)
+
+    def tile_for(self, name: str) -> ProductTile:
+        """The tile of the product with this name (tests and the self-test click it)."""
+        return next(tile for tile in self._tiles if tile.name == name)

@@ -24,7 +24,7 @@ def sell(window, picks, pm="pm_card_visa"):
     """Ring up products (by button index) and pay through the till's own services."""
     till = window.till
     till.new_sale()
-    buttons = window.context.catalog.in_category(window.products.tabs.tabText(0))
+    buttons = window.context.catalog.in_category(window.context.catalog.categories()[0])
     for index, quantity in picks:
         till.cart.add(buttons[index], quantity)
     result = till.pay(pm)

@@ -35,7 +35,7 @@ def test_catalog_import_and_export_round_trip(tmp_path):
     exported = {r["sku"]: r for r in csv.DictReader(open(out, encoding="utf-8"))}
     assert exported == original
     stdout = run_process(["--data-dir", data, "catalog", "export", "-"]).stdout
-    assert stdout.splitlines()[0] == "sku,barcode,name,category,price,tax_rate"
+    assert stdout.splitlines()[0] == "sku,barcode,name,category,price,tax_rate,colour,favourite"
 
 
 @pytest.mark.parametrize(
@@ -47,17 +47,24 @@ def test_catalog_import_and_export_round_trip(tmp_path):
         ("X-1,123,,Misc,1.20,9", "line 3: name is empty"),
         ("X-1,123,Thing,Misc,1.20,150", "line 3: tax rate"),
         ("GOOD-1,999,Dup,Misc,1.20,9", "line 3: sku GOOD-1 already on line 2"),
+        # The tile's look (issue 28): a colour is #rrggbb, a favourite's place a whole number.
+        ("X-1,123,Thing,Misc,1.20,9,red,", "line 3: colour 'red' must be written #rrggbb"),
+        ("X-1,123,Thing,Misc,1.20,9,#12345,", "line 3: colour '#12345' must be written #rrggbb"),
+        ("X-1,123,Thing,Misc,1.20,9,,0", "line 3: favourite '0' must be a whole number from 1"),
+        ("X-1,123,Thing,Misc,1.20,9,,first", "line 3: favourite 'first' must be a whole number"),
     ],
 )
 def test_bad_row_aborts_whole_import(tmp_path, row, reason):
     data = tmp_path / "data"
     bad = tmp_path / "bad.csv"
-    bad.write_text("sku,barcode,name,category,price,tax_rate\nGOOD-1,111,Good,Misc,2.00,9\n" + row + "\n")
+    tile = row.count(",") == 7  # the row has the tile's columns: the header names them
+    header = "sku,barcode,name,category,price,tax_rate" + (",colour,favourite" if tile else "")
+    bad.write_text(f"{header}\nGOOD-1,111,Good,Misc,2.00,9{',,' if tile else ''}\n" + row + "\n")
     done = pos("--data-dir", str(data), "catalog", "import", str(bad))
     assert done.returncode == 1
     assert reason in done.stderr and "Nothing was imported" in done.stderr
     listing = pos("--data-dir", str(data), "catalog", "export", "-").stdout
-    assert listing.strip().splitlines() == ["sku,barcode,name,category,price,tax_rate"]
+    assert listing.strip().splitlines() == ["sku,barcode,name,category,price,tax_rate,colour,favourite"]
 
 
 def test_missing_column_and_missing_file(tmp_path):

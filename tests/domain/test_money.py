@@ -61,3 +61,10 @@ def test_format_follows_locale_data():
 def test_text_round_trip(minor, currency):
     money = Money(minor, currency)
     assert Money.parse(money.major_text(), currency) == money
+
+
+def test_the_decimal_point_an_amount_is_typed_with():
+    from pos.domain.money import typed_decimal_point
+
+    assert typed_decimal_point("SGD") == "." and typed_decimal_point("KWD") == "."
+    assert typed_decimal_point("JPY") == ""  # no minor units: a keypad shows no decimal key

@@ -73,3 +73,18 @@ def sell(context, count: int, *, start: int = 0, cash_only: bool = False) -> lis
 
 def shop_rows(pg, shop_db: str, sql: str) -> list[tuple]:
     return pg.query(shop_db.rsplit("/", 1)[1], sql)
+
+
+def put_shop_product(pg, shop_db: str, sku: str, name: str, *, colour: str | None = None) -> None:
+    """A product row written straight into the shop database (as another program or a SQL prompt
+    might), with the catalog's next version, so the next round takes it down to the tills."""
+    pg.query(
+        shop_db.rsplit("/", 1)[1],
+        "WITH v AS (UPDATE shop_counters SET value = value + 1 WHERE name = 'catalog' RETURNING value)"
+        " INSERT INTO shop_products (sku, barcode, name, category, price_minor, currency, tax_rate_bp,"
+        " active, colour, version, edited_by, edited_at) SELECT %s, NULL, %s, 'Drinks', 280, 'SGD', 900, true,"
+        " %s, v.value, 'office', '' FROM v",
+        sku,
+        name,
+        colour,
+    )

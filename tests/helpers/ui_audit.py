@@ -146,12 +146,8 @@ def _button_clip(button: QAbstractButton) -> str | None:
     elif isinstance(button, QRadioButton):
         rect = style.subElementRect(QStyle.SubElement.SE_RadioButtonContents, opt, button)
     elif isinstance(button, QPushButton):
+        # With a style sheet this is the box model's contents rect (border and padding taken off).
         rect = style.subElementRect(QStyle.SubElement.SE_PushButtonContents, opt, button)
-        # A style sheet's padding is drawn inside the contents rectangle too: take the size Qt
-        # asks for this text and compare, so padding and borders count as the style counts them.
-        hint = style.sizeFromContents(QStyle.ContentsType.CT_PushButton, opt, _text_size(fm, text), button)
-        if hint.width() > button.width() or hint.height() > button.height():
-            return f"needs {hint.width()}x{hint.height()} px, has {button.width()}x{button.height()}"
     else:
         rect = button.contentsRect()
     icon = button.iconSize().width() + 4 if not button.icon().isNull() else 0
@@ -305,6 +301,12 @@ def pseudo(text: str) -> str:
 _HOOKED = ((QLabel, "setText"), (QAbstractButton, "setText"), (QGroupBox, "setTitle"))
 
 
+def _lengthened(widget: QWidget, text: str) -> str:
+    # A widget that fits its own text (a product tile: wrapped and elided to its size) keeps its
+    # whole label in the "fullText" property and sets the fitted text itself: that one stays as is.
+    return text if widget.property("fullText") is not None else pseudo(text)
+
+
 @contextmanager
 def pseudo_locale() -> Iterator[None]:
     """While on, every text a widget is given from Python (setText, setTitle, addTab, setTabText)
@@ -312,7 +314,7 @@ def pseudo_locale() -> Iterator[None]:
     originals = [(cls, name, getattr(cls, name)) for cls, name in _HOOKED]
     tab_add, tab_set = QTabBar.addTab, QTabBar.setTabText
     for cls, name, original in originals:
-        setattr(cls, name, lambda self, text, _o=original: _o(self, pseudo(text)))
+        setattr(cls, name, lambda self, text, _o=original: _o(self, _lengthened(self, text)))
     QTabBar.addTab = lambda self, *args: tab_add(self, *args[:-1], pseudo(args[-1]))  # type: ignore[method-assign]
     QTabBar.setTabText = lambda self, i, text: tab_set(self, i, pseudo(text))  # type: ignore[method-assign]
     try:
@@ -326,10 +328,12 @@ def pseudo_locale() -> Iterator[None]:
 
 def lengthen(top: QWidget) -> None:
     """Every text already shown in `top` made pseudo-locale long (the window's own setText, so a
-    widget that fits its text on setText fits the long one)."""
+    widget that fits its text on setText fits the long one; one that keeps its whole label in the
+    "fullText" property is given that label lengthened)."""
     for w in [top] + top.findChildren(QWidget):
         if isinstance(w, (QLabel, QAbstractButton)) and not _inside(w, (QLineEdit, QAbstractSpinBox, QComboBox)):
-            w.setText(pseudo(w.text()))
+            full = w.property("fullText")
+            w.setText(pseudo(full if full is not None else w.text()))
         elif isinstance(w, QGroupBox):
             w.setTitle(pseudo(w.title()))
         elif isinstance(w, QTabBar):

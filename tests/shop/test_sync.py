@@ -21,7 +21,7 @@ from pos.services.receipts import QueryError, ReceiptQuery
 from pos.services.refund_phases import RefundFailed
 from pos.services.staff import VoidKind
 from pos.services.shop import ShopRefused
-from tests.helpers.shop import pos, sell, shop_rows, till, trust_shop_ca
+from tests.helpers.shop import pos, put_shop_product, sell, shop_rows, till, trust_shop_ca
 from tests.keys.test_keyring import secret_service  # noqa: F401 - the fixture: a real Secret Service, or why not
 
 
@@ -364,17 +364,9 @@ def test_a_shop_product_or_setting_with_printer_commands_in_its_text_is_not_take
     t1 = till(tmp_path, "T1", sandbox, api_key, shop_db)
     try:
         assert t1.shop.round().complete  # joined: the shop has its counters
-        name = shop_db.rsplit("/", 1)[1]
         for sku, product in (("TEA", "Tea\x1bp0\x19\xfa\x1dV0"), ("KOPI", "Kopi O")):
-            pg.query(
-                name,
-                "WITH v AS (UPDATE shop_counters SET value = value + 1 WHERE name = 'catalog' RETURNING value)"
-                " INSERT INTO shop_products (sku, barcode, name, category, price_minor, currency, tax_rate_bp,"
-                " active, version, edited_by, edited_at) SELECT %s, NULL, %s, 'Drinks', 280, 'SGD', 900, true, v.value,"
-                " 'office', '' FROM v",
-                sku,
-                product,
-            )
+            put_shop_product(pg, shop_db, sku, product)
+        name = shop_db.rsplit("/", 1)[1]
         pg.query(
             name,
             "WITH v AS (UPDATE shop_counters SET value = value + 1 WHERE name = 'settings' RETURNING value)"

@@ -46,3 +46,11 @@ def window(qtbot, data_dir, sandbox, api_key):
     sandbox.faults.clear()
     win.close()
     win.deleteLater()
+
+
+@pytest.fixture
+def themed(qapp):
+    """The app's theme applied as the launcher applies it (pos/launch.py): sizes and colours as shown."""
+    qapp.setStyleSheet(resource_path("theme.qss").read_text(encoding="utf-8"))
+    yield
+    qapp.setStyleSheet("")

@@ -170,19 +170,19 @@ def test_cash_keyed_on_the_keypad_and_a_split_of_cash_then_card(qtbot, window):
     ring_up_three(qtbot, window)  # $18.20
     dialog = open_payment(qtbot, window)
     keypad = dialog.cash_page.findChild(QWidget, "numericKeypad")
-    for key in ("5", "00", "⌫", "0"):  # 5, 500, 50, 500 ... then Clear and 20
-        qtbot.mouseClick(keypad.buttons[key], Qt.LeftButton)
+    for key in ("5", "00", "backspace", "0"):  # 5, 500, 50, 500 ... then Clear and 20
+        qtbot.mouseClick(keypad.keys[key], Qt.LeftButton)
     assert dialog.cash_field.text() == "500"
-    qtbot.mouseClick(keypad.buttons["C"], Qt.LeftButton)
+    qtbot.mouseClick(keypad.keys["clear"], Qt.LeftButton)
     for key in ("2", "0"):
-        qtbot.mouseClick(keypad.buttons[key], Qt.LeftButton)
+        qtbot.mouseClick(keypad.keys[key], Qt.LeftButton)
     assert dialog.cash_field.text() == "20" and dialog.change_label.text() == "Change: $1.80"
     # Split instead: $10 in cash, then the rest by card.
     qtbot.mouseClick(dialog.split_tender, Qt.LeftButton)
     split = dialog.split_page
     split_keypad = split.findChild(QWidget, "numericKeypad")
     for key in ("1", "0"):
-        qtbot.mouseClick(split_keypad.buttons[key], Qt.LeftButton)
+        qtbot.mouseClick(split_keypad.keys[key], Qt.LeftButton)
     qtbot.mouseClick(split.cash, Qt.LeftButton)
     qtbot.waitUntil(lambda: not dialog.charging, timeout=20000)
     assert dialog.tenders_label.text() == "Paid so far: Cash $10.00" and split.amount.text() == ""

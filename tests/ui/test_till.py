@@ -15,7 +15,7 @@ from .conftest import wait_idle
 
 
 def button_for(window, name):
-    return next(b for b in window.products.buttons() if b.text().startswith(name + "\n"))
+    return window.products.tile_for(name)
 
 
 def open_payment(qtbot, window):
@@ -48,7 +48,7 @@ def ring_up_three(qtbot, window):
     qtbot.mouseClick(button_for(window, "Teh Tarik"), Qt.LeftButton)
     search = window.products.search
     qtbot.keyClicks(search, "croiss")
-    qtbot.waitUntil(lambda: any(b.text().startswith("Almond Croissant") for b in window.products.buttons()))
+    qtbot.waitUntil(lambda: any(b.name == "Almond Croissant" for b in window.products.buttons()))
     qtbot.mouseClick(button_for(window, "Almond Croissant"), Qt.LeftButton)
     search.clear()
     qtbot.keyClicks(search, "8881230000044")  # Flat White's barcode, as a scanner types it

@@ -41,7 +41,7 @@ def test_a_button_whose_text_is_wider_than_it_is_clipped(qtbot):
     wide = QPushButton("Ham && Cheese Toastie")
     wide.setMinimumSize(300, 50)
     two_lines = QPushButton("Open\ndrawer")
-    two_lines.setFixedSize(120, 30)  # two lines do not fit 30 px
+    two_lines.setFixedSize(120, 20)  # two lines do not fit 20 px
     for w in (narrow, wide, two_lines):
         layout.addWidget(w)
     ui_audit.show_at(top, (400, 300))

@@ -14,6 +14,7 @@ from sqlalchemy.engine import Engine
 
 from pos.domain.catalog import (
     CSV_COLUMNS,
+    TILE_COLUMNS,
     CatalogImportError,
     CatalogRowError,
     Product,
@@ -36,12 +37,20 @@ _FTS = table("products_fts", column("rowid"))
 _MATCH = literal_column("products_fts").op("MATCH")
 _COUNT = select(func.count()).select_from(_P).where(_P.c.active)
 _CATEGORIES = select(_P.c.category).where(_P.c.active).distinct().order_by(_P.c.category)
-# An import row: added, or the product with its SKU updated (whether it is active is kept).
-_UPSERT = sqlite_insert(_P).values(active=True)
-_UPSERT = _UPSERT.on_conflict_do_update(
-    index_elements=[_P.c.sku],
-    set_={c: _UPSERT.excluded[c] for c in ("barcode", "name", "category", "price_minor", "currency", "tax_rate_bp")},
-)
+_FAVOURITES = select(_P).where(_P.c.active, _P.c.favourite.is_not(None)).order_by(_P.c.favourite, _P.c.name)
+_IMPORTED = ("barcode", "name", "category", "price_minor", "currency", "tax_rate_bp")
+
+
+def _upsert(tile_columns: tuple[str, ...]):
+    """An import row: added, or the product with its SKU updated (whether it is active is kept; its
+    tile's colour and place only when the file has those columns)."""
+    statement = sqlite_insert(_P).values(active=True)
+    return statement.on_conflict_do_update(
+        index_elements=[_P.c.sku],
+        set_={c: statement.excluded[c] for c in _IMPORTED + tile_columns},
+    )
+
+
 # Rows written per transaction on import (a fifth of a second of the write lock or so), and the pause
 # between two: SQLite's lock is not a queue, and a till waiting for it retries at most every 100 ms,
 # so without the pause an import could take the lock back before the till ever got it.
@@ -60,6 +69,8 @@ def _product(row) -> Product:
         price=Money(row.price_minor, row.currency),
         tax_rate_bp=row.tax_rate_bp,
         active=bool(row.active),
+        colour=row.colour,
+        favourite=row.favourite,
     )
 
 
@@ -73,6 +84,8 @@ def _values(p: Product) -> dict:
         "currency": p.price.currency,
         "tax_rate_bp": p.tax_rate_bp,
         "active": p.active,
+        "colour": p.colour,
+        "favourite": p.favourite,
     }
 
 
@@ -93,6 +106,11 @@ class CatalogRepo:
         query = select(_P).where(_P.c.category == category, _P.c.active).order_by(_P.c.name).limit(limit)
         with self._engine.connect() as conn:
             return [_product(r) for r in conn.execute(query)]
+
+    def favourites(self) -> list[Product]:
+        """The active products on the Favourites page, in the owner's order (then by name)."""
+        with core.reading(self._engine) as conn:
+            return [_product(r) for r in conn.execute(_FAVOURITES)]
 
     def find_code(self, code: str) -> Product | None:
         """The active product whose barcode or SKU is exactly this code (a scan, or Enter)."""
@@ -203,6 +221,7 @@ class CatalogRepo:
         with handle:
             reader = csv.reader(handle)
             header = check_header(next(reader, []), CSV_COLUMNS)
+            tile_columns = tuple(c for c in TILE_COLUMNS if c in header)
             products: list[Product] = []
             items: dict[str, StockItem] = {}  # the optional stock columns, by SKU
             seen_sku: dict[str, int] = {}  # first line of each SKU and barcode, to name both in an error
@@ -255,7 +274,9 @@ class CatalogRepo:
                 time.sleep(IMPORT_PAUSE_S)
             with core.writing(self._engine) as conn:
                 batch = products[start : start + IMPORT_BATCH]
-                conn.execute(_UPSERT, [{k: v for k, v in _values(p).items() if k != "active"} for p in batch])
+                conn.execute(
+                    _upsert(tile_columns), [{k: v for k, v in _values(p).items() if k != "active"} for p in batch]
+                )
                 skus = [p.sku for p in batch]
                 # How they are stocked goes with them, with its own audit event.
                 stock.write_items(core.driver(conn), {sku: items[sku] for sku in skus if sku in items})
@@ -277,7 +298,7 @@ class CatalogRepo:
 
     def export_csv(self, target: io.TextIOBase) -> int:
         # RFC 4180 line ends: a cell holding a bare CR or LF is quoted, so it cannot break the row.
-        writer_ = csv.DictWriter(target, fieldnames=CSV_COLUMNS, lineterminator="\r\n")
+        writer_ = csv.DictWriter(target, fieldnames=CSV_COLUMNS + TILE_COLUMNS, lineterminator="\r\n")
         writer_.writeheader()
         products = self.all()
         for product in products:

@@ -31,6 +31,8 @@ class ProductRow(SQLModel, table=True):
     currency: str
     tax_rate_bp: int
     active: bool = Field(default=True)
+    colour: str | None = None  # the tile's colour, #rrggbb (domain/colours.py)
+    favourite: int | None = None  # its place on the sale screen's Favourites page, 1 first
 
 
 class SettingRow(SQLModel, table=True):

@@ -469,7 +469,11 @@ class ShopDatabaseLink:
                 t.PRODUCTS,
                 [
                     {
-                        **{k: p[k] for k in ("sku", "barcode", "name", "category", "price_minor", "currency")},
+                        **{
+                            k: p[k]
+                            for k in ("sku", "barcode", "name", "category", "price_minor", "currency")
+                            + ("colour", "favourite")  # the tile's look (issue 28)
+                        },
                         "tax_rate_bp": p["tax_rate_bp"],
                         "active": bool(p["active"]),
                         "version": first + n,
@@ -615,9 +619,11 @@ class ShopDatabaseLink:
                         )
                     local.execute(
                         "INSERT INTO products (sku, barcode, name, category, price_minor, currency, tax_rate_bp,"
-                        " active) VALUES (?,?,?,?,?,?,?,?) ON CONFLICT(sku) DO UPDATE SET barcode = excluded.barcode,"
-                        " name = excluded.name, category = excluded.category, price_minor = excluded.price_minor,"
-                        " currency = excluded.currency, tax_rate_bp = excluded.tax_rate_bp, active = excluded.active",
+                        " active, colour, favourite) VALUES (?,?,?,?,?,?,?,?,?,?) ON CONFLICT(sku) DO UPDATE SET"
+                        " barcode = excluded.barcode, name = excluded.name, category = excluded.category,"
+                        " price_minor = excluded.price_minor, currency = excluded.currency,"
+                        " tax_rate_bp = excluded.tax_rate_bp, active = excluded.active, colour = excluded.colour,"
+                        " favourite = excluded.favourite",
                         (
                             p.sku,
                             p.barcode,
@@ -627,6 +633,8 @@ class ShopDatabaseLink:
                             p.price.currency,
                             p.tax_rate_bp,
                             1 if p.active else 0,
+                            p.colour,
+                            p.favourite,
                         ),
                     )
                     taken += 1

@@ -226,6 +226,8 @@ class ShopProduct(ShopModel, table=True):
     currency: str
     tax_rate_bp: int
     active: bool = True
+    colour: str | None = None  # the tile's colour, #rrggbb; checked again by each till that takes it
+    favourite: int | None = None  # its place on the Favourites page, 1 first
     version: int = Field(sa_column=Column(BigInteger, nullable=False, index=True))
     edited_by: str = ""  # the till id whose edit this is
     edited_at: str = ""

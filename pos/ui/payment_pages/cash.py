@@ -9,7 +9,7 @@ from typing import TYPE_CHECKING
 from PySide6.QtWidgets import QHBoxLayout, QLabel, QLineEdit, QPushButton, QVBoxLayout
 
 from pos.domain.cash import quick_amounts, round_cash
-from pos.domain.money import Money, MoneyError
+from pos.domain.money import Money, MoneyError, typed_decimal_point
 from pos.domain.tender import TenderKind
 
 from ..keypad import NumericKeypad
@@ -72,6 +72,7 @@ class CashPage(TenderPage):
         self.field.setFocus()
 
     def show_due(self, due: Money) -> None:
+        self.keypad.bind(self.field, typed_decimal_point(due.currency))
         amounts = quick_amounts(due, self.dialog.till.rounding_step, count=QUICK_BUTTONS)
         exact = round_cash(due, self.dialog.till.rounding_step)
         self.exact.setText(f"Exact {self.dialog.fmt(exact)}")

@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING
 
 from PySide6.QtWidgets import QHBoxLayout, QLabel, QLineEdit, QPushButton, QVBoxLayout
 
-from pos.domain.money import Money
+from pos.domain.money import Money, typed_decimal_point
 from pos.domain.tender import TenderKind
 
 from ..keypad import NumericKeypad
@@ -58,6 +58,9 @@ class SplitPage(TenderPage):
 
     def focus(self) -> None:
         self.amount.setFocus()
+
+    def show_due(self, due: Money) -> None:
+        self.keypad.bind(self.amount, typed_decimal_point(due.currency))
 
     def set_busy(self, busy: bool) -> None:
         for widget in (self.amount, self.keypad, self.cash, self.card):
