@@ -7,7 +7,6 @@ import re
 from dataclasses import dataclass
 
 from . import tax
-from .colours import ColourError, parse_colour
 from .errors import PosError
 from .money import Money, MoneyError
 from .text import TextError, check_text
@@ -17,6 +16,7 @@ CSV_COLUMNS = ("sku", "barcode", "name", "category", "price", "tax_rate")
 # as before (a tile keeps its colour and place); export writes them.
 TILE_COLUMNS = ("colour", "favourite")
 MAX_FAVOURITE = 999
+_HEX_COLOUR = re.compile(r"#[0-9a-fA-F]{6}")
 # Stripe's largest card amount, in minor units (8 digits): no shelf price can be more.
 MAX_PRICE_MINOR = 99_999_999
 # Cells a spreadsheet would run as a formula (OWASP "CSV injection"): exported with a leading quote.
@@ -54,7 +54,7 @@ class Product:
     barcode: str | None = None
     active: bool = True
     id: int | None = None
-    colour: str | None = None  # the tile's colour, #rrggbb (domain/colours.py); None: the theme's
+    colour: str | None = None  # the tile's colour, #rrggbb (parse_colour); None: the theme's
     favourite: int | None = None  # its place on the Favourites page (1 first); None: not there
 
 
@@ -145,10 +145,7 @@ def product_from_row(row: dict[str, str], currency: str) -> Product:
         rate = tax.parse_rate(row["tax_rate"] or "")
     except ValueError as exc:
         raise CatalogRowError(str(exc)) from None
-    try:
-        colour = parse_colour(row.get("colour") or "")
-    except ColourError as exc:
-        raise CatalogRowError(str(exc)) from None
+    colour = parse_colour(row.get("colour") or "")
     favourite = parse_favourite(row.get("favourite") or "")
     return Product(
         sku=sku,
@@ -160,6 +157,17 @@ def product_from_row(row: dict[str, str], currency: str) -> Product:
         colour=colour,
         favourite=favourite,
     )
+
+
+def parse_colour(text: str) -> str | None:
+    """A tile's colour as typed or in a file: "" is none (the theme's); else #rrggbb, stored lower
+    case (the tile's text is black or white by contrast: domain/appearance.text_on)."""
+    cleaned = text.strip()
+    if not cleaned:
+        return None
+    if not _HEX_COLOUR.fullmatch(cleaned):
+        raise CatalogRowError(f"colour {cleaned!r} must be written #rrggbb, like #ffd54a (or left empty)")
+    return cleaned.lower()
 
 
 def parse_favourite(text: str) -> int | None:

@@ -24,7 +24,7 @@ from pos.domain.money import Money
 from pos.domain.cart import MAX_QUANTITY, Cart, CartError, parse_quantity
 from pos.services.staff import VoidKind
 
-from .widgets import ask_yes_no, named
+from .widgets import TouchButton, ask_yes_no, named
 
 
 class CartPanel(QWidget):
@@ -50,12 +50,12 @@ class CartPanel(QWidget):
         self.table.setFocusPolicy(Qt.FocusPolicy.ClickFocus)
         self.table.setAccessibleName("Cart")
 
-        self.minus = named(QPushButton("−"), "decreaseButton")
-        self.plus = named(QPushButton("+"), "increaseButton")
+        self.minus = named(TouchButton("−"), "decreaseButton")  # as narrow as a touch target allows
+        self.plus = named(TouchButton("+"), "increaseButton")
         self.quantity = named(QSpinBox(), "quantitySpin")
         self.quantity.setRange(1, MAX_QUANTITY)
-        # A touch target: no 12 px arrows (− and + are beside it); a tap opens the keypad.
-        self.quantity.setButtonSymbols(QSpinBox.ButtonSymbols.NoButtons)
+        # A touch target; a tap opens the keypad. Its arrows are the theme's to hide (− and + are
+        # beside it): NoButtons under the theme's style sheet left the number a 1 px wide field.
         self.quantity.setMinimumSize(64, 44)
         self.quantity.setAlignment(Qt.AlignmentFlag.AlignCenter)
         self.quantity.setAccessibleName("Quantity")
@@ -69,8 +69,6 @@ class CartPanel(QWidget):
         self.discount_button.setToolTip("A discount on the selected line or the whole sale, with a reason")
         for w in (self.minus, self.plus, self.remove, self.clear, self.discount_button):
             w.setMinimumHeight(44)
-        for w in (self.minus, self.plus):
-            w.setFixedWidth(56)  # a touch target, no wider: the products get the width (issue 28)
         self.minus.setToolTip("One less of the selected line")
         self.plus.setToolTip("One more of the selected line")
         line_tools = self.line_tools = QGridLayout()

@@ -28,7 +28,7 @@ from PySide6.QtWidgets import (
 )
 
 from pos.domain.catalog import Product
-from pos.domain.colours import readable_text_on
+from pos.domain.appearance import text_on
 from pos.domain.errors import PosError
 
 from .widgets import named
@@ -111,10 +111,9 @@ class ProductTile(QPushButton):
         self.setFocusPolicy(Qt.FocusPolicy.NoFocus)  # keep focus in the search field for the scanner
         self.full_text = ""
         if product.colour:
-            # The owner's colour, the text black or white by contrast (>= 4.5:1, domain/colours.py).
+            # The owner's colour, the text black or white by contrast (>= 4.5:1, domain/appearance.py).
             self.setStyleSheet(
-                f"QPushButton#productButton {{ background: {product.colour}; "
-                f"color: {readable_text_on(product.colour)}; }}"
+                f"QPushButton#productButton {{ background: {product.colour}; color: {text_on(product.colour)}; }}"
             )
         self.setText(f"{product.name}\n{price_text}")
 

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from typing import TypeVar
 
-from PySide6.QtCore import QObject
+from PySide6.QtCore import QObject, QSize
 from PySide6.QtGui import QAction, QKeySequence
-from PySide6.QtWidgets import QMessageBox, QWidget
+from PySide6.QtWidgets import QMessageBox, QPushButton, QWidget
 
 W = TypeVar("W", bound=QObject)
 
@@ -34,3 +34,18 @@ def ask_yes_no(parent: QWidget, title: str, question: str) -> bool:
         QMessageBox.StandardButton.No,
     )
     return answer == QMessageBox.StandardButton.Yes
+
+
+class TouchButton(QPushButton):
+    """A button at least `minimum` px each way that still grows with its text (a longer language):
+    an explicit minimum width would let a layout squeeze it to that width and cut its text."""
+
+    def __init__(self, text: str, minimum: QSize = QSize(56, 44), parent: QWidget | None = None):
+        super().__init__(text, parent)
+        self._minimum = minimum
+
+    def sizeHint(self) -> QSize:  # noqa: N802 - Qt's name
+        return super().sizeHint().expandedTo(self._minimum)
+
+    def minimumSizeHint(self) -> QSize:  # noqa: N802 - Qt's name
+        return super().minimumSizeHint().expandedTo(self._minimum)

@@ -188,6 +188,18 @@ def _label_clip(label: QLabel) -> str | None:
     return None
 
 
+def _spin_clip(spin: QAbstractSpinBox) -> str | None:
+    """A spin box's number must fit its edit field (a style can leave the field a pixel wide)."""
+    editor = spin.findChild(QLineEdit)
+    text = spin.text()
+    if editor is None or not text:
+        return None
+    need = spin.fontMetrics().horizontalAdvance(text)
+    if need > editor.width():
+        return f"its {text!r} needs {need} px, the field is {editor.width()} px"
+    return None
+
+
 def _tab_clips(bar: QTabBar) -> list[str]:
     out = []
     fm = bar.fontMetrics()
@@ -206,7 +218,7 @@ def _tab_clips(bar: QTabBar) -> list[str]:
 
 
 def clipped(top: QWidget) -> list[Finding]:
-    """Visible buttons, labels and tabs whose shown text does not fit where Qt draws it."""
+    """Visible buttons, labels, tabs and spin boxes whose shown text does not fit where Qt draws it."""
     found: list[Finding] = []
     for w in _widgets(top):
         if _inside(w, (QAbstractItemView,)):
@@ -216,6 +228,8 @@ def clipped(top: QWidget) -> list[Finding]:
             detail = _button_clip(w)
         elif isinstance(w, QLabel):
             detail = _label_clip(w)
+        elif isinstance(w, QAbstractSpinBox):
+            detail = _spin_clip(w)
         elif isinstance(w, QTabBar):
             found.extend(Finding(w, "clipped", d) for d in _tab_clips(w))
         if detail:

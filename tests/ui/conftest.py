@@ -50,7 +50,10 @@ def window(qtbot, data_dir, sandbox, api_key):
 
 @pytest.fixture
 def themed(qapp):
-    """The app's theme applied as the launcher applies it (pos/launch.py): sizes and colours as shown."""
-    qapp.setStyleSheet(resource_path("theme.qss").read_text(encoding="utf-8"))
-    yield
-    qapp.setStyleSheet("")
+    """The application in the till's theme, as the launcher installs it (pos/launch.py); Qt's own
+    look again after."""
+    from pos.ui import theme
+
+    follower = theme.install(qapp)
+    yield follower
+    theme.uninstall(qapp)

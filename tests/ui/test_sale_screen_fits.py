@@ -15,6 +15,7 @@ from PySide6.QtCore import Qt
 from PySide6.QtGui import QFont, QFontMetrics
 from PySide6.QtWidgets import QApplication
 
+from pos.domain.appearance import Theme
 from pos.ui.main_window import MainWindow
 from pos.ui.product_panel import SPACING, TILE_MAX, TILE_MIN, fit_lines, grid_shape
 from tests.helpers import ui_audit
@@ -152,3 +153,11 @@ def test_a_name_wraps_to_two_lines_and_the_rest_is_elided(qapp):
     assert all(metrics.horizontalAdvance(line) <= width for line in lines)
     one_word = fit_lines("Supercalifragilisticexpialidocious", metrics, width)
     assert len(one_word) == 1 and one_word[0].endswith("…")
+
+
+@pytest.mark.parametrize("choice", [Theme.DARK, Theme.HIGH_CONTRAST], ids=lambda t: t.value)
+def test_the_sale_screen_fits_in_the_other_themes(qtbot, window, themed, choice):
+    themed.choose(choice)  # borders and padding are the theme's: measured again in each
+    ring_up(qtbot, window, "8881230000013", "8881230000259")
+    problems = audit_every_tab(qtbot, window, (1024, 768))
+    assert problems == [], "\n".join(problems)

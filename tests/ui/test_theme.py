@@ -22,14 +22,6 @@ from tests.ui.conftest import wait_idle
 THEMES = [Theme.LIGHT, Theme.DARK, Theme.HIGH_CONTRAST]
 
 
-@pytest.fixture
-def themed(qapp):
-    """The application in the till's theme, as the launcher installs it; Qt's own look again after."""
-    follower = theme.install(qapp)
-    yield follower
-    theme.uninstall(qapp)
-
-
 @pytest.mark.parametrize("palette", theme.PALETTES.values(), ids=lambda p: p.name)
 def test_every_pair_a_theme_paints_meets_wcag(palette):
     colours = asdict(palette)

@@ -8,7 +8,7 @@ import io
 
 from PySide6.QtGui import QColor
 
-from pos.domain.colours import contrast_ratio
+from pos.domain.appearance import contrast_ratio
 
 FAVOURITES = ["Almond Croissant", "Banana Bread", "Flat White", "Café Latte", "Teh Tarik", "Ham & Cheese Toastie"]
 

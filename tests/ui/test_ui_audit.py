@@ -3,7 +3,17 @@ failing on a widget built to fail it, and passing on one built right."""
 
 from __future__ import annotations
 
-from PySide6.QtWidgets import QHBoxLayout, QLabel, QLineEdit, QListWidget, QPushButton, QTabBar, QVBoxLayout, QWidget
+from PySide6.QtWidgets import (
+    QHBoxLayout,
+    QLabel,
+    QLineEdit,
+    QListWidget,
+    QPushButton,
+    QSpinBox,
+    QTabBar,
+    QVBoxLayout,
+    QWidget,
+)
 
 from tests.helpers import ui_audit
 
@@ -49,6 +59,21 @@ def test_a_button_whose_text_is_wider_than_it_is_clipped(qtbot):
     assert narrow in found and two_lines in found
     assert wide not in found
     assert "Ham && Cheese" in found[narrow].describe()
+
+
+def test_a_spin_box_whose_number_does_not_fit_its_field_is_clipped(qtbot):
+    top, layout = _window(qtbot)
+    squeezed = QSpinBox()
+    squeezed.setValue(42)
+    # What the theme's hidden arrows and NoButtons together did to the cart's quantity: a 1 px field.
+    squeezed.setStyleSheet("QSpinBox { border: 1px solid gray; } QSpinBox::up-button { width: 0px; }")
+    squeezed.setButtonSymbols(QSpinBox.ButtonSymbols.NoButtons)
+    roomy = QSpinBox()
+    roomy.setValue(42)
+    for w in (squeezed, roomy):
+        layout.addWidget(w)
+    ui_audit.show_at(top, (300, 200))
+    assert [f.widget for f in ui_audit.clipped(top)] == [squeezed]
 
 
 def test_a_small_button_is_a_small_target_unless_it_is_in_a_list(qtbot):
