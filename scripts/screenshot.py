@@ -63,6 +63,10 @@ def main(out: Path, theme: Theme = Theme.LIGHT) -> int:
     QTest.keyClick(window.products.search, Qt.Key_Return)
     settle(app)
     save(window, "till")
+    for width, height in ((1024, 768), (1920, 1080)):  # the grid fits each (issue 28)
+        window.resize(width, height)
+        settle(app)
+        save(window, f"till-{width}x{height}")
     window.pay()
     dialog = window.payment_dialog
     settle(app)
