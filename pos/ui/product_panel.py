@@ -141,7 +141,9 @@ class ProductTile(QPushButton):
         if price:
             lines.append(metrics.elidedText(price, Qt.TextElideMode.ElideRight, width))
         # "&" is a shortcut marker on a button: "&&" shows one ("Ham & Cheese Toastie").
-        super().setText("\n".join(line.replace("&", "&&") for line in lines))
+        shown = "\n".join(line.replace("&", "&&") for line in lines)
+        if shown != self.text():  # a resize that changes nothing sets nothing (every tile fits on a resize)
+            super().setText(shown)
 
     def _text_width(self) -> int:
         opt = QStyleOptionButton()
