@@ -61,6 +61,10 @@ class DiscountDialog(QDialog):
         buttons.addButton(self.remove_button, QDialogButtonBox.ButtonRole.ResetRole)
         buttons.addButton(self.apply_button, QDialogButtonBox.ButtonRole.AcceptRole)
         buttons.rejected.connect(self.reject)
+        # Touch targets, as on the sale screen it opens from (44 px, issue 28).
+        touch: list[QWidget] = [self.on_line, self.on_cart, self.kind, self.value, self.reason, *buttons.buttons()]
+        for widget in touch:
+            widget.setMinimumHeight(44)
         layout = QVBoxLayout(self)
         layout.addWidget(QLabel("Take off"))
         layout.addWidget(self.on_line)

@@ -109,3 +109,19 @@ def test_a_discount_typed_on_the_keypad(qtbot, window):
     assert dialog.value.text() == "10"
     qtbot.mouseClick(dialog.apply_button, Qt.LeftButton)
     assert window.till.cart.totals().discount.minor > 0
+
+
+def test_the_dialogs_with_a_keypad_are_touch_sized_and_named(qtbot, window, themed):
+    qtbot.mouseClick(window.findChild(QPushButton, "customAmountButton"), Qt.LeftButton)
+    price = window.open_price_dialog
+    qtbot.waitUntil(price.isVisible)
+    assert ui_audit.audit(price) == [], ui_audit.report(ui_audit.audit(price))
+    price.reject()
+    search = window.products.search
+    qtbot.keyClicks(search, "8881230000013")
+    qtbot.keyClick(search, Qt.Key_Return)
+    qtbot.mouseClick(window.cart_panel.discount_button, Qt.LeftButton)
+    discount = window.cart_panel.discount_dialog
+    qtbot.waitUntil(discount.isVisible)
+    assert ui_audit.audit(discount) == [], ui_audit.report(ui_audit.audit(discount))
+    discount.reject()
