@@ -131,7 +131,8 @@ class ProductTile(QPushButton):
             + (f", barcode {self.product.barcode}" if self.product.barcode else "")
         )
         self.setAccessibleName(f"{name}, {price}" if price else name)
-        self._fit()
+        if self.isVisible():
+            self._fit()  # else when it is shown: its size and the style's font are known then
 
     def _fit(self) -> None:
         name, _sep, price = self.full_text.rpartition("\n") if "\n" in self.full_text else (self.full_text, "", "")
@@ -152,12 +153,17 @@ class ProductTile(QPushButton):
 
     def resizeEvent(self, event) -> None:  # noqa: N802 - Qt's name
         super().resizeEvent(event)
-        self._fit()
+        if self.isVisible():
+            self._fit()
 
     def changeEvent(self, event) -> None:  # noqa: N802 - Qt's name
         super().changeEvent(event)
-        if event.type() in (QEvent.Type.FontChange, QEvent.Type.StyleChange):
+        if event.type() in (QEvent.Type.FontChange, QEvent.Type.StyleChange) and self.isVisible():
             self._fit()
+
+    def showEvent(self, event) -> None:  # noqa: N802 - Qt's name
+        super().showEvent(event)
+        self._fit()
 
 
 class ProductPanel(QWidget):
