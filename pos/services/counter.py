@@ -32,6 +32,7 @@ from .counter_events import (
     CounterEvent,
     Paid as PaidEvent,
     PartPaid as PartPaidEvent,
+    ReceiptChosen,
     Resumed,
     SignedIn,
     SignedOut,
@@ -40,8 +41,9 @@ from .counter_events import (
 )
 from .exchanges import ExchangeResult, exchange
 from .outcomes import Paid, PartPaid
+from .receipt_choice import ReceiptChoice, jobs_when_chosen, jobs_when_paid, run_jobs
 from .requests import ProcessOnReader
-from .receipt_printing import Printed, Printing, PrintResult
+from .receipt_printing import NotPrinted, Printing, PrintResult
 from .refunds import Refunds
 from .sales import SaleRecord, VoidNote
 from .settings import StoreSettings
@@ -73,6 +75,9 @@ class Counter:
         self._lock = threading.Lock()
         self._void_approved_by = ""  # the manager who approved voiding the open sale, if one had to
         self._taking = 0  # payments running now (on workers): nobody signs out or locks in the middle of one
+        # A customer display is showing (the window says so): the customer chooses print or no receipt.
+        self.customer_chooses_receipt = False
+        self._choosing: Receipt | None = None  # the paid sale whose receipt the customer is choosing for
 
     # -- subscribers ------------------------------------------------------------------------
     def subscribe(self, subscriber: Subscriber) -> Callable[[], None]:
@@ -149,7 +154,10 @@ class Counter:
     def cart_changed(self, why: str = "") -> None:
         """Say the cart changed (a panel that edits its lines calls this after each edit)."""
         totals = self._till.cart.totals()
-        self.emit(CartChanged(len(self._till.cart.lines), totals.total, why))
+        if totals.lines:
+            with self._lock:
+                self._choosing = None  # the next customer is here: no choice made is no receipt
+        self.emit(CartChanged(len(self._till.cart.lines), totals.total, why, totals, self._till.cart.tax_inclusive))
 
     def clear(self) -> None:
         self._till.cart.clear()
@@ -254,8 +262,23 @@ class Counter:
                 self.emit(PartPaidEvent(sale_id, result.tender, result.due))
         elif isinstance(result, Paid):
             cash = any(t.kind is TenderKind.CASH for t in result.receipt.tenders)
-            self.emit(PaidEvent(result.receipt, cash))
+            chooses = self.customer_chooses_receipt
+            with self._lock:
+                self._choosing = result.receipt if chooses else None
+            self.emit(PaidEvent(result.receipt, cash, jobs_when_paid(result.receipt, chooses), chooses))
         return result
+
+    def choose_receipt(self, choice: ReceiptChoice) -> ReceiptChosen | None:
+        """The customer chose on the customer display: the receipt's jobs, told to every subscriber
+        (the cashier's window prints, the display thanks). None when no receipt waits for a choice
+        (already chosen, or the next sale began)."""
+        with self._lock:
+            receipt, self._choosing = self._choosing, None
+        if receipt is None:
+            return None
+        chosen = ReceiptChosen(receipt, choice, jobs_when_chosen(choice))
+        self.emit(chosen)
+        return chosen
 
     def void_sale(self, reason: str = "voided by the cashier") -> VoidResult:
         """Give back every paid part and close the sale, its void recorded in the same transaction."""
@@ -328,9 +351,6 @@ class Counter:
 
 def print_sale(printing: Printing, receipt: Receipt) -> PrintResult:
     """The receipt on the printer (on a worker). A sale paid (partly) in cash opens the drawer first,
-    through the same printer, in the same job: the drawer-before-print rule."""
-    if any(t.kind is TenderKind.CASH for t in receipt.tenders):
-        opened = printing.open_drawer(f"cash sale {receipt.number_text}")
-        if not isinstance(opened, Printed):
-            return opened
-    return printing.print_receipt(receipt)
+    through the same printer, in the same job: the drawer-before-print rule (receipt_choice.py)."""
+    result = run_jobs(printing, receipt, jobs_when_paid(receipt, customer_chooses=False))
+    return result or NotPrinted("Nothing was printed.")  # never: the receipt is always a job here

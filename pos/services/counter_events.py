@@ -12,9 +12,12 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Callable, Union
 
+from pos.domain.cart import Totals
 from pos.domain.money import Money
 from pos.domain.receipt import Receipt
 from pos.domain.tender import Tender
+
+from .receipt_choice import ReceiptChoice, ReceiptJobs
 
 
 @dataclass(frozen=True)
@@ -24,6 +27,10 @@ class CartChanged:
     lines: int
     total: Money
     why: str = ""  # what changed it, for the cashier, when there is something to say
+    # The cart's lines, discounts and totals as values (a display that shows them, such as the
+    # customer display, draws from the event alone, never from the cart the counter owns).
+    totals: Totals | None = None
+    tax_included: bool = True  # the cart's prices include its tax
 
 
 @dataclass(frozen=True)
@@ -41,6 +48,19 @@ class Paid:
 
     receipt: Receipt
     cash: bool  # a tender was cash: the drawer opens before the receipt prints
+    # What the printer does now (receipt_choice.py): with a customer display the receipt waits for
+    # the customer's choice (ReceiptChosen); the drawer opens now either way.
+    jobs: ReceiptJobs = ReceiptJobs(open_drawer=False, print_receipt=True)
+    customer_chooses: bool = False
+
+
+@dataclass(frozen=True)
+class ReceiptChosen:
+    """The customer chose what to do with the receipt of the sale just paid, on the customer display."""
+
+    receipt: Receipt
+    choice: ReceiptChoice
+    jobs: ReceiptJobs  # the drawer already opened at payment: at most the receipt now
 
 
 @dataclass(frozen=True)
@@ -81,5 +101,5 @@ class SignedOut:
     locked: bool  # the idle lock signed them out
 
 
-CounterEvent = Union[CartChanged, PartPaid, Paid, Voided, Parked, Resumed, SignedIn, SignedOut]
+CounterEvent = Union[CartChanged, PartPaid, Paid, ReceiptChosen, Voided, Parked, Resumed, SignedIn, SignedOut]
 Subscriber = Callable[[CounterEvent], None]

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, fields, replace
+from enum import StrEnum
 from typing import Any, Protocol
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
@@ -14,6 +15,15 @@ from pos.domain import currency as currencies
 from pos.domain.errors import PosError
 from pos.domain.printer_setup import PrinterKind, PrinterSetup, PrinterSetupError
 from pos.domain.text import TextError, check_text, first_invisible
+
+
+class CustomerDisplayMode(StrEnum):
+    """The customer display (services/customer_view.placement): on a second monitor when there is one
+    (auto), also in a window on a single screen (on), or never (off)."""
+
+    AUTO = "auto"
+    ON = "on"
+    OFF = "off"
 
 
 @dataclass(frozen=True)
@@ -44,6 +54,11 @@ class StoreSettings:
     # How this till's screen looks (domain/appearance.py): the system's light or dark mode, or light,
     # dark or high-contrast as the owner picked it. The till's own: another till may stand in the sun.
     theme: str = "system"
+    customer_display: str = "auto"  # this till's customer display: auto, on or off (CustomerDisplayMode)
+
+    @property
+    def customer_display_mode(self) -> CustomerDisplayMode:
+        return CustomerDisplayMode(self.customer_display)
 
     @property
     def printer(self) -> PrinterSetup:
@@ -185,6 +200,10 @@ def checked(settings: StoreSettings) -> StoreSettings:
         raise SettingsError(f"Scale labels: {exc} (like 21=weight;23=price).") from None
     if not 0 <= settings.open_price_limit_minor <= MAX_PRICE_MINOR:
         raise SettingsError("The open-price limit is 0 to what a card payment can take.")
+    modes = ", ".join(mode.value for mode in CustomerDisplayMode)
+    if settings.customer_display.strip().lower() not in modes.split(", "):
+        raise SettingsError(f"The customer display is one of {modes}.")
+    settings = replace(settings, customer_display=settings.customer_display.strip().lower())
     if not 0 <= settings.default_tax_rate_bp <= 10000:
         raise SettingsError("The default tax rate is 0 to 100%.")
     if not _known_locale(settings.locale):

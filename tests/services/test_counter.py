@@ -16,6 +16,7 @@ from pos.domain.money import Money
 from pos.services import counter_events as events
 from pos.services.checkout import CheckoutError
 from pos.services.outcomes import Paid, PartPaid
+from pos.services.receipt_choice import ReceiptJobs
 from pos.services.sales import StorageError
 from pos.services.states import SaleState
 
@@ -77,7 +78,9 @@ def test_the_counter_tells_its_subscribers_on_the_thread_that_changed_it(context
     unsubscribe = counter.subscribe(lambda event: heard.append((event, threading.current_thread().name)))
     counter.add(cake(context))
     (changed, thread), *_ = heard
-    assert changed == events.CartChanged(1, sgd(1990), "Added Cake.") and thread == threading.current_thread().name
+    assert isinstance(changed, events.CartChanged) and thread == threading.current_thread().name
+    assert (changed.lines, changed.total, changed.why) == (1, sgd(1990), "Added Cake.")
+    assert changed.totals is not None and [line.name for line in changed.totals.lines] == ["Cake"]
 
     heard.clear()
     worker = threading.Thread(target=lambda: counter.pay_cash(sgd(1000)), name="payment-worker")
@@ -91,7 +94,7 @@ def test_the_counter_tells_its_subscribers_on_the_thread_that_changed_it(context
     result = counter.pay_cash(sgd(1200))
     assert isinstance(result, Paid)
     ((paid, _),) = heard
-    assert paid == events.Paid(result.receipt, cash=True)
+    assert paid == events.Paid(result.receipt, cash=True, jobs=ReceiptJobs(open_drawer=True, print_receipt=True))
 
     heard.clear()
     counter.new_sale()
