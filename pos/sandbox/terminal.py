@@ -13,7 +13,8 @@ What Stripe documents for the server-driven integration
 - a reader with an action in progress refuses another one (`terminal_reader_busy`); an offline
   reader refuses every action (`terminal_reader_offline`); `cancel_action` stops the one in
   progress;
-- `set_reader_display` shows a cart to the customer;
+- `set_reader_display` shows a cart to the customer: the action stays `in_progress` while it shows,
+  the next action replaces it, and `cancel_action` clears the display (the action is null again);
 - the test helper `present_payment_method` plays the customer on a simulated reader, with a
   test card-present number (`card_present[number]`), `interac_present`, and `amount_tip`.
 
@@ -265,14 +266,16 @@ class TerminalMixin:
         return {"object": "list", "url": "/v1/terminal/readers", **items}
 
     # -- actions --------------------------------------------------------------------
-    def _ready_for_action(self, reader: dict, *, displaying: bool = False) -> None:
+    def _ready_for_action(self, reader: dict) -> None:
         """Refuse an action the reader cannot take now, with Stripe's codes."""
         if reader["status"] != "online":
             raise _reader_error("terminal_reader_offline", READER_OFFLINE)
         if reader.get("_unresponsive"):
             raise _reader_error("terminal_reader_timeout", READER_TIMEOUT)
         action = reader.get("action")
-        if action and action["status"] == "in_progress" and not (displaying and action["type"] == "set_reader_display"):
+        # A cart on the display is in progress until cancel_action clears it, but it never holds the
+        # reader: the next cart replaces it and a payment takes the screen over (Stripe's cart display).
+        if action and action["status"] == "in_progress" and action["type"] != "set_reader_display":
             raise _reader_error("terminal_reader_busy", READER_BUSY)
 
     @staticmethod
@@ -364,15 +367,16 @@ class TerminalMixin:
             )
         if "total" not in cart:
             raise errors.parameter_missing("cart[total]")
-        self._ready_for_action(reader, displaying=True)
+        self._ready_for_action(reader)
         shown = {
             "currency": code,
             "line_items": lines,
             "tax": params.integer(cart, "tax"),
             "total": params.integer(cart, "total"),
         }
-        # A simulated reader shows the cart at once; the display stays until the next action.
-        reader["action"] = self._action("set_reader_display", {"cart": shown, "type": "cart"}, "succeeded")
+        # Stripe's answer (docs.stripe.com/api/terminal/readers/set_reader_display): the action stays
+        # `in_progress` while the cart shows, until the next action or cancel_action clears it.
+        reader["action"] = self._action("set_reader_display", {"cart": shown, "type": "cart"})
         return self.store.put(caller.account, "terminal.reader", reader)
 
     def cancel_action(self, caller, p: dict, ident: str) -> dict:
@@ -384,7 +388,13 @@ class TerminalMixin:
             raise errors.invalid_request(
                 "This Reader has no in-progress action to cancel.", code="intent_invalid_state"
             )
-        self._fail_action(reader, "canceled", "The action was canceled by the point of sale.")
+        if action["type"] == "set_reader_display":
+            # "To clear reader display on the server-driven integration, call the cancel_action
+            # endpoint" (docs.stripe.com/terminal/features/display): the reader is back to its splash
+            # screen, and its `action` is null, as in the API reference's example answer.
+            reader["action"] = None
+        else:
+            self._fail_action(reader, "canceled", "The action was canceled by the point of sale.")
         return self.store.put(caller.account, "terminal.reader", reader)
 
     @staticmethod

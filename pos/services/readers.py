@@ -10,6 +10,8 @@ over the network: the UI runs them on a worker.
 from __future__ import annotations
 
 import logging
+import threading
+import uuid
 from dataclasses import dataclass, replace
 from typing import Callable, Protocol
 
@@ -34,6 +36,7 @@ class ReaderGateway(Protocol):
     def list_readers(self, location_id: str | None = None) -> list[Reader]: ...
     def retrieve_reader(self, reader_id: str) -> Reader: ...
     def show_cart(self, reader_id: str, cart: ShowCart) -> Reader: ...
+    def cancel_reader_action(self, reader_id: str, idempotency_key: str) -> Reader: ...
     def present_card(self, reader_id: str, card_number: str, tip: int = 0) -> Reader: ...
 
 
@@ -64,6 +67,9 @@ class CardReaders:
         self._gateway = gateway
         self._settings = settings
         self._test_mode = test_mode  # the customer may be simulated (demo, or a test key)
+        # The reader's screen follows the cart: one update at a time, the latest asked for winning.
+        self._display_lock = threading.Lock()
+        self._display_asked = 0
 
     @property
     def reader_id(self) -> str | None:
@@ -179,6 +185,42 @@ class CardReaders:
             log.info("the reader did not take the cart: %s", exc)
             return False
         return True
+
+    def clear(self) -> bool:
+        """Clear the cart the reader shows (Stripe: cancel_action), back to its splash screen: when
+        the cart empties or the sale ends, so the next customer never sees the last one's cart. Only
+        a cart on the display is cancelled, never a payment; best effort, like `show`. True when
+        the reader was cleared."""
+        reader_id = self.reader_id
+        if reader_id is None:
+            return False
+        try:
+            action = self._gateway.retrieve_reader(reader_id).action
+            if action is None or action.type != "set_reader_display":
+                return False  # nothing shows, or a payment's screen (which the reader ends itself)
+            if action.status is not ReaderActionStatus.IN_PROGRESS:
+                return False
+            self._gateway.cancel_reader_action(reader_id, f"clear-display-{uuid.uuid4()}")
+        except GatewayError as exc:
+            log.info("the reader's display was not cleared: %s", exc)
+            return False
+        return True
+
+    def follow(self, display: ShowCart | None) -> Callable[[], bool]:
+        """The reader's screen for the cart as it is now (`display_for`: None when it is empty),
+        as a job for a worker: it shows the cart, or clears it. Asked on the UI thread; jobs run one
+        at a time, and one overtaken by a later ask does nothing, so a slow show never lands after
+        the clear that followed it."""
+        self._display_asked += 1
+        asked = self._display_asked
+
+        def job() -> bool:
+            with self._display_lock:
+                if asked != self._display_asked:
+                    return False
+                return self.show(display) if display is not None else self.clear()
+
+        return job
 
     def simulate(self, card_number: str, tip: Money | None = None) -> None:
         """Test mode only: the customer presents one of Stripe's test cards on the reader."""

@@ -8,6 +8,7 @@ import logging
 from pos.domain.receipt import Receipt
 from pos.domain.staff import Permission
 from pos.services.counter import print_sale
+from pos.services.receipt_choice import ReceiptJobs, run_jobs
 from pos.services.receipt_printing import Printed, PrintResult
 
 from .window_parts import WindowParts
@@ -19,15 +20,22 @@ log = logging.getLogger(__name__)
 class DrawerDesk(WindowParts):
     """Mixed into MainWindow (pos/ui/main_window.py), which builds the buttons named here."""
 
-    def print_receipt(self, receipt: Receipt) -> None:
-        """On the receipt printer, if one is set up: off the UI thread, after the sale is saved (the
-        drawer-before-print rule is the service's, `print_sale`)."""
+    def print_receipt(self, receipt: Receipt, jobs: ReceiptJobs | None = None) -> None:
+        """On the receipt printer, if one is set up: off the UI thread, after the sale is saved. The
+        jobs are the counter's (the drawer for cash; the receipt now, or after the customer chose on
+        the customer display); the drawer-before-print rule is the service's (receipt_choice.run_jobs)."""
         printing = self.session.printing
-        if not printing.configured:
+        if not printing.configured or (jobs is not None and not (jobs.open_drawer or jobs.print_receipt)):
             return
-        run_in_background(
-            lambda _p: print_sale(printing, receipt), on_success=self._printed, on_failure=self._print_crashed
-        )
+
+        def run() -> PrintResult | None:
+            return print_sale(printing, receipt) if jobs is None else run_jobs(printing, receipt, jobs)
+
+        def done(result: PrintResult | None) -> None:
+            if result is not None:
+                self._printed(result)
+
+        run_in_background(lambda _p: run(), on_success=done, on_failure=self._print_crashed)
 
     def kick_drawer(self, reason: str) -> None:
         """Cash went in or out outside a printed sale (a cash part, a void): open the drawer, if it can be."""

@@ -33,6 +33,7 @@ from .background_rounds import BackgroundRounds
 from .cart_panel import CartPanel
 from .gift_card_sale import GiftCardSale
 from .counter_bridge import CounterBridge
+from .customer_display import attach_customer_display
 from .drawer_desk import DrawerDesk
 from .feedback import show_message
 from .payment_dialog import PaymentDialog
@@ -221,6 +222,7 @@ class MainWindow(StaffDesk, BackOfficeMenus, DrawerDesk, BackgroundRounds, QMain
         self._fit_layout()
 
         self._build_menus()
+        self.customer_display = attach_customer_display(self, self.counter_bridge, self.counter, context.store_settings)
         self.refresh_mode()
         self.products.product_chosen.connect(self.add_product)
         self.products.label_scanned.connect(self.add_label)
@@ -300,7 +302,12 @@ class MainWindow(StaffDesk, BackOfficeMenus, DrawerDesk, BackgroundRounds, QMain
         elif isinstance(event, events.Voided) and event.cash:
             self.kick_drawer("void: hand back cash")
         elif isinstance(event, events.Paid):
-            self.print_receipt(event.receipt)  # the drawer first when cash was taken (print_sale)
+            self.print_receipt(event.receipt, event.jobs)  # the drawer first when cash was taken
+            if self.session.readers.reader_id:
+                self.show_cart_on_reader(sale_ended=True)  # the next customer never sees this cart
+        elif isinstance(event, events.ReceiptChosen):  # on the customer display: the cashier follows
+            self.print_receipt(event.receipt, event.jobs)
+            self.say(f"The customer chose: {event.choice.words.lower()}.")
 
     # -- feedback -------------------------------------------------------------------
     def say(self, text: str, error: bool = False) -> None:
@@ -374,18 +381,18 @@ class MainWindow(StaffDesk, BackOfficeMenus, DrawerDesk, BackgroundRounds, QMain
         if self.context is not None and self.session.read_only is None and self.session.readers.reader_id:
             self._reader_display_timer.start()  # the customer sees the cart on the reader as it is built
 
-    def show_cart_on_reader(self) -> None:
-        """Send the cart to the reader's screen (on a worker; a busy or unreachable reader keeps its screen)."""
-        if self.payment_dialog is not None and self.payment_dialog.isVisible():
-            return  # the reader is the payment's now
+    def show_cart_on_reader(self, sale_ended: bool = False) -> None:
+        """The reader's screen follows the cart (on a worker; a busy or unreachable reader keeps its
+        screen): the cart as it is built, cleared when it empties or the sale ends."""
         readers = self.session.readers
-        display = readers.display_for(self.counter.cart)
-        if display is None:
-            return
+        display = None if sale_ended else readers.display_for(self.counter.cart)
+        if display is not None and self.payment_dialog is not None and self.payment_dialog.isVisible():
+            return  # the reader is the payment's now (a clear touches only a cart on its display)
+        job = readers.follow(display)
         run_in_background(
-            lambda _p: readers.show(display),
-            on_success=lambda shown: setattr(self, "reader_display_shown", shown),
-            on_failure=lambda exc: log.info("cart not shown on the reader: %s", exc),
+            lambda _p: job(),
+            on_success=lambda done: setattr(self, "reader_display_shown", done and display is not None),
+            on_failure=lambda exc: log.info("the reader's display did not follow the cart: %s", exc),
         )
 
     def _set_up_demo_reader(self) -> None:

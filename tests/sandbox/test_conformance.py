@@ -169,6 +169,8 @@ def _drive_terminal(client):
         "total": 450,
     }
     terminal.readers.set_reader_display(reader.id, {"type": "cart", "cart": cart})
+    terminal.readers.cancel_action(reader.id)  # the display cleared: `action` null again
+    terminal.readers.set_reader_display(reader.id, {"type": "cart", "cart": cart})
     pi = client.v1.payment_intents.create(
         {"amount": 450, "currency": "sgd", "allowed_payment_method_types": ["card_present"]}
     )

@@ -249,9 +249,28 @@ def test_the_cart_shows_on_the_reader(client, reader):
         "total": 900,
     }
     shown = client.v1.terminal.readers.set_reader_display(reader.id, {"type": "cart", "cart": cart})
-    assert (shown.action.type, shown.action.status) == ("set_reader_display", "succeeded")
+    # Stripe's answer: the cart shows while the action is in progress.
+    assert (shown.action.type, shown.action.status) == ("set_reader_display", "in_progress")
     assert shown.action.set_reader_display.cart.line_items[0].description == "Flat white"
     assert shown.action.set_reader_display.cart.total == 900
     with pytest.raises(stripe.InvalidRequestError) as caught:
         client.v1.terminal.readers.set_reader_display(reader.id, {"type": "cart", "cart": {"currency": "sgd"}})
     assert caught.value.param == "cart[line_items]"
+    again = client.v1.terminal.readers.set_reader_display(reader.id, {"type": "cart", "cart": {**cart, "total": 450}})
+    assert again.action.set_reader_display.cart.total == 450  # the next cart replaces it
+
+
+def test_cancel_action_clears_the_display_and_a_payment_takes_the_screen_over(client, reader):
+    """docs.stripe.com/terminal/features/display: "To clear reader display on the server-driven
+    integration, call the cancel_action endpoint"; its answer has `action: null`."""
+    line = {"amount": 450, "description": "Flat white", "quantity": 1}
+    cart = {"currency": "sgd", "line_items": [line], "total": 450}
+    client.v1.terminal.readers.set_reader_display(reader.id, {"type": "cart", "cart": cart})
+    cleared = client.v1.terminal.readers.cancel_action(reader.id)
+    assert cleared.action is None and client.v1.terminal.readers.retrieve(reader.id).action is None
+    with pytest.raises(stripe.InvalidRequestError):
+        client.v1.terminal.readers.cancel_action(reader.id)  # nothing shows now
+    client.v1.terminal.readers.set_reader_display(reader.id, {"type": "cart", "cart": cart})
+    pi = _intent(client)
+    taken = client.v1.terminal.readers.process_payment_intent(reader.id, {"payment_intent": pi.id})
+    assert (taken.action.type, taken.action.status) == ("process_payment_intent", "in_progress")

@@ -1,0 +1,193 @@
+"""The customer display: a second top-level window that faces the customer (issue 28 item 5).
+
+It shows the cart as it is rung up, the discounts, the total, what is paid and still due, the change
+and a thank-you, in large type, and after payment lets the customer choose a printed receipt or none.
+It draws only `CustomerView`s, folded from the counter's events by services/customer_view.py (never
+the cashier's name, a PIN field or the back office); its one action is the customer's receipt choice,
+which it hands to the counter (`Counter.choose_receipt`), whose event the cashier's window follows.
+Where it goes (full screen on a second monitor, a window, or hidden) is `customer_view.placement`.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from PySide6.QtCore import Qt
+from PySide6.QtGui import QAction, QFont, QGuiApplication
+from PySide6.QtWidgets import QHBoxLayout, QLabel, QListWidget, QMenu, QPushButton, QVBoxLayout, QWidget
+
+from pos.domain.money import Money
+from pos.services import counter_events as events
+from pos.services.counter import Counter
+from pos.services.customer_view import CustomerView, Placement, Screen, after, placement
+from pos.services.receipt_choice import OFFERED, ReceiptChoice
+from pos.services.settings import CustomerDisplayMode, Settings, SettingsError
+
+from .counter_bridge import CounterBridge
+from .widgets import named
+
+if TYPE_CHECKING:
+    from PySide6.QtWidgets import QMainWindow
+
+LINE_POINTS = 22  # read from a step or two away
+TOTAL_POINTS = 40
+
+
+def _font(points: int, bold: bool = False) -> QFont:
+    font = QFont()
+    font.setPointSize(points)
+    font.setBold(bold)
+    return font
+
+
+class CustomerDisplay(QWidget):
+    def __init__(self, counter: Counter, locale: str, parent: QWidget | None = None) -> None:
+        # Its own top-level window (Qt.Window), closed and deleted with the till's window.
+        super().__init__(parent, Qt.WindowType.Window)
+        self.counter = counter
+        self.locale_name = locale
+        self.view = CustomerView()
+        named(self, "customerDisplay")
+        self.setWindowTitle("Your purchase")
+        self.setAccessibleName("Customer display")
+        self.message = named(QLabel(""), "customerDisplayMessage")
+        self.message.setFont(_font(TOTAL_POINTS, bold=True))
+        self.message.setAlignment(Qt.AlignmentFlag.AlignCenter)
+        self.message.setWordWrap(True)
+        self.lines = named(QListWidget(), "customerDisplayLines")
+        self.lines.setAccessibleName("Your items")
+        self.lines.setFont(_font(LINE_POINTS))
+        self.lines.setFocusPolicy(Qt.FocusPolicy.NoFocus)  # the customer reads it; nothing to select
+        self.lines.setWordWrap(True)
+        self.summary = named(QLabel(""), "customerDisplaySummary")  # discounts, tax, paid, still to pay
+        self.summary.setFont(_font(LINE_POINTS))
+        self.summary.setAlignment(Qt.AlignmentFlag.AlignRight)
+        self.total = named(QLabel(""), "customerDisplayTotal")
+        self.total.setAccessibleName("Total")
+        self.total.setFont(_font(TOTAL_POINTS, bold=True))
+        self.total.setAlignment(Qt.AlignmentFlag.AlignRight)
+        self.change = named(QLabel(""), "customerDisplayChange")
+        self.change.setAccessibleName("Your change")
+        self.change.setFont(_font(TOTAL_POINTS, bold=True))
+        self.change.setAlignment(Qt.AlignmentFlag.AlignCenter)
+        self.choices: dict[ReceiptChoice, QPushButton] = {}
+        choice_row = QHBoxLayout()
+        for choice in OFFERED:
+            button = named(QPushButton(choice.words), f"receiptChoice_{choice.value}")
+            button.setAccessibleName(choice.words)
+            button.setFont(_font(LINE_POINTS, bold=True))
+            button.setMinimumSize(220, 88)  # a finger's target, at arm's length
+            button.clicked.connect(lambda _checked=False, c=choice: self.counter.choose_receipt(c))
+            choice_row.addWidget(button)
+            self.choices[choice] = button
+        layout = QVBoxLayout(self)
+        layout.addWidget(self.message)
+        layout.addWidget(self.lines, 1)
+        layout.addWidget(self.summary)
+        layout.addWidget(self.total)
+        layout.addWidget(self.change)
+        layout.addLayout(choice_row)
+        self.resize(800, 600)
+        self.show_view(self.view)
+
+    def hear(self, event: events.CounterEvent) -> None:
+        """A counter event (on the Qt thread, through the bridge): the view after it, drawn."""
+        self.view = after(self.view, event)
+        self.show_view(self.view)
+
+    def _money(self, amount: Money) -> str:
+        return amount.format(self.locale_name)
+
+    def show_view(self, view: CustomerView) -> None:
+        self.message.setText(view.message)
+        self.message.setVisible(bool(view.message))
+        self.lines.clear()
+        for line in view.lines:
+            text = f"{line.quantity} × {line.name}" if line.quantity != 1 else line.name
+            if line.weight:
+                text += f"\n    {line.weight}"
+            if line.discount is not None:
+                text += f"\n    includes −{self._money(line.discount)} off"
+            self.lines.addItem(f"{text}\t{self._money(line.amount)}")
+        self.lines.setVisible(bool(view.lines))
+        if view.lines:
+            self.lines.scrollToBottom()  # the item just scanned
+        rows: list[str] = []
+        if view.discount is not None:
+            rows.append(f"You save {self._money(view.discount)}")
+        if view.tax is not None and not view.tax_included:
+            rows.append(f"Tax {self._money(view.tax)}")
+        for part in view.paid:
+            rows.append(f"Paid by {part.words.lower()} {self._money(part.amount)}")
+        if view.given_back is not None:
+            rows.append(f"Cash given back {self._money(view.given_back)}")
+        self.summary.setText("\n".join(rows))
+        self.summary.setVisible(bool(rows))
+        total = ""
+        if view.screen is Screen.PAYING and view.due is not None:
+            total = f"Still to pay {self._money(view.due)}"
+        elif view.total is not None:
+            total = f"Total {self._money(view.total)}"
+            if view.tax_included and view.tax is not None and view.tax.minor:
+                total += f"\n(includes tax {self._money(view.tax)})"
+        self.total.setText(total)
+        self.total.setVisible(bool(total))
+        self.change.setText(f"Your change {self._money(view.change)}" if view.change is not None else "")
+        self.change.setVisible(view.change is not None)
+        for choice, button in self.choices.items():
+            button.setVisible(choice in view.receipt_choices)
+
+    # -- where it shows ---------------------------------------------------------------------
+    def place(self, mode: CustomerDisplayMode) -> Placement:
+        """Full screen on the second monitor when there is one, a window when the owner turned it on
+        with one screen, else hidden; the counter asks the customer for the receipt only when shown."""
+        screens = QGuiApplication.screens()
+        where = placement(mode, len(screens))
+        if where is Placement.SECOND_SCREEN:
+            second = screens[1]
+            self.setScreen(second)
+            self.setGeometry(second.geometry())
+            self.showFullScreen()
+        elif where is Placement.WINDOW:
+            self.showNormal()
+        else:
+            self.hide()
+        self.counter.customer_chooses_receipt = where is not Placement.HIDDEN
+        return where
+
+
+def _view_menu(window: QMainWindow) -> QMenu:
+    """The window's View menu (another part of the window may have made it already), else a new one."""
+    for action in window.menuBar().actions():
+        menu = action.menu()
+        if isinstance(menu, QMenu) and action.text().replace("&", "") == "View":
+            return menu
+    return window.menuBar().addMenu("&View")
+
+
+def attach_customer_display(window: QMainWindow, bridge: CounterBridge, counter: Counter, settings: Settings):
+    """The customer display for the till's window: subscribed to the counter's events through the
+    window's bridge, placed as the setting says, and a View menu toggle that turns it on or off (the
+    setting, kept for this till). Returns the display."""
+    display = CustomerDisplay(counter, settings.current.locale, window)
+    bridge.heard.connect(display.hear)
+    toggle = named(QAction("&Customer display", window), "customerDisplayAction")
+    toggle.setCheckable(True)
+    _view_menu(window).addAction(toggle)
+
+    def place() -> None:
+        where = display.place(settings.current.customer_display_mode)
+        toggle.setChecked(where is not Placement.HIDDEN)
+
+    def toggled(on: bool) -> None:
+        if on == display.isVisible():
+            return
+        try:
+            settings.change("customer_display", (CustomerDisplayMode.ON if on else CustomerDisplayMode.OFF).value)
+        except SettingsError as exc:
+            window.statusBar().showMessage(str(exc), 5000)
+        place()
+
+    toggle.toggled.connect(toggled)
+    place()
+    return display
