@@ -12,9 +12,21 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from PySide6.QtCore import Qt
-from PySide6.QtGui import QAction, QFont, QGuiApplication
-from PySide6.QtWidgets import QHBoxLayout, QLabel, QListWidget, QMenu, QPushButton, QVBoxLayout, QWidget
+from PySide6.QtCore import QModelIndex, QPersistentModelIndex, Qt
+from PySide6.QtGui import QAction, QFont, QGuiApplication, QPainter
+from PySide6.QtWidgets import (
+    QApplication,
+    QHBoxLayout,
+    QLabel,
+    QListWidget,
+    QMenu,
+    QPushButton,
+    QStyle,
+    QStyledItemDelegate,
+    QStyleOptionViewItem,
+    QVBoxLayout,
+    QWidget,
+)
 
 from pos.domain.money import Money
 from pos.services import counter_events as events
@@ -40,6 +52,30 @@ def _font(points: int, bold: bool = False) -> QFont:
     return font
 
 
+class _LineDelegate(QStyledItemDelegate):
+    """A cart line drawn as its name on the left and its price on the right: the item's text is
+    "name<TAB>price" (what a screen reader reads, and the tests), split here for the eye."""
+
+    def paint(
+        self, painter: QPainter, option: QStyleOptionViewItem, index: QModelIndex | QPersistentModelIndex
+    ) -> None:
+        text = str(index.data() or "")
+        name, _tab, price = text.rpartition("\t")
+        item = QStyleOptionViewItem(option)
+        self.initStyleOption(item, index)
+        item.text = ""
+        widget = item.widget  # set by initStyleOption
+        style = widget.style() if widget is not None else QApplication.style()
+        style.drawControl(QStyle.ControlElement.CE_ItemViewItem, item, painter, widget)
+        area = item.rect.adjusted(12, 4, -12, -4)
+        painter.save()
+        painter.setFont(item.font)
+        top = Qt.AlignmentFlag.AlignTop
+        painter.drawText(area, int(Qt.AlignmentFlag.AlignLeft | top), name or text)
+        painter.drawText(area, int(Qt.AlignmentFlag.AlignRight | top), price)
+        painter.restore()
+
+
 class CustomerDisplay(QWidget):
     def __init__(self, counter: Counter, locale: str, parent: QWidget | None = None) -> None:
         # Its own top-level window (Qt.Window), closed and deleted with the till's window.
@@ -59,6 +95,7 @@ class CustomerDisplay(QWidget):
         self.lines.setFont(_font(LINE_POINTS))
         self.lines.setFocusPolicy(Qt.FocusPolicy.NoFocus)  # the customer reads it; nothing to select
         self.lines.setWordWrap(True)
+        self.lines.setItemDelegate(_LineDelegate(self.lines))
         self.summary = named(QLabel(""), "customerDisplaySummary")  # discounts, tax, paid, still to pay
         self.summary.setFont(_font(LINE_POINTS))
         self.summary.setAlignment(Qt.AlignmentFlag.AlignRight)
@@ -115,8 +152,10 @@ class CustomerDisplay(QWidget):
         rows: list[str] = []
         if view.discount is not None:
             rows.append(f"You save {self._money(view.discount)}")
-        if view.tax is not None and not view.tax_included:
-            rows.append(f"Tax {self._money(view.tax)}")
+        if view.tax is not None and view.tax.minor:
+            rows.append(f"{'Includes tax' if view.tax_included else 'Tax'} {self._money(view.tax)}")
+        if view.screen is Screen.PAYING and view.total is not None:
+            rows.append(f"Total {self._money(view.total)}")  # the big line is what is still to pay
         for part in view.paid:
             rows.append(f"Paid by {part.words.lower()} {self._money(part.amount)}")
         if view.given_back is not None:
@@ -128,8 +167,6 @@ class CustomerDisplay(QWidget):
             total = f"Still to pay {self._money(view.due)}"
         elif view.total is not None:
             total = f"Total {self._money(view.total)}"
-            if view.tax_included and view.tax is not None and view.tax.minor:
-                total += f"\n(includes tax {self._money(view.tax)})"
         self.total.setText(total)
         self.total.setVisible(bool(total))
         self.change.setText(f"Your change {self._money(view.change)}" if view.change is not None else "")

@@ -512,6 +512,7 @@ class MainWindow(StaffDesk, BackOfficeMenus, DrawerDesk, BackgroundRounds, QMain
         self._closed = True
         if self.context is not None:
             self.counter_bridge.close()
+            self.customer_display.close()  # its own window: the till's last window closing quits the app
             self.staff_timer.stop()
             self._recovery_timer.stop()
             if self.session.shop is not None:

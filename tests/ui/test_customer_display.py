@@ -85,10 +85,13 @@ def test_the_customer_sees_the_lines_the_total_and_the_change_and_never_the_cash
     assert shown_lines(display)[2].startswith("2 × Flat White\t")
     assert total_text(display).startswith("Total $20.60")  # ring_up_three's $18.20 and one more Teh Tarik
     dialog = open_payment(qtbot, window)
+    tender_cash(qtbot, dialog, "10")  # a part: what is paid, and what is still to pay
+    qtbot.waitUntil(lambda: total_text(display) == "Still to pay $10.60")
+    assert "Paid by cash $10.00" in every_text(display) and "Total $20.60" in every_text(display)
     tender_cash(qtbot, dialog, "50")
     change = display.findChild(QLabel, "customerDisplayChange")
     qtbot.waitUntil(change.isVisible)
-    assert change.text() == "Your change $29.40"  # 50.00 for 20.60
+    assert change.text() == "Your change $39.40"  # 50.00 for the 10.60 left
     assert "Thank you" in every_text(display)
     # Never the cashier, never a PIN field, never the store's back office.
     text = every_text(display)
