@@ -198,6 +198,7 @@ def _view_menu(window: QMainWindow) -> QMenu:
     for action in window.menuBar().actions():
         menu = action.menu()
         if isinstance(menu, QMenu) and action.text().replace("&", "") == "View":
+            menu.addSeparator()  # apart from the theme's choices (ui/view_menu.py)
             return menu
     return window.menuBar().addMenu("&View")
 

@@ -14,10 +14,11 @@ from PySide6.QtWidgets import QLabel, QLineEdit, QListWidget, QMessageBox, QPush
 from pos.app import open_back_office
 from pos.services.settings import CustomerDisplayMode
 from tests.helpers.escpos_double import PrinterDouble
+from tests.services.conftest import sandbox_client
 
 from .conftest import wait_idle
 from .test_printer import use_network_printer
-from .test_reader import reader_action, register_reader
+from .test_reader import reader_action, register_reader, send_to_reader
 from .test_staff import sign_in
 from .test_tenders import tender_card, tender_cash
 from .test_till import button_for, open_payment, ring_up_three
@@ -143,7 +144,9 @@ def reader_shows_cart(sandbox, reader_id) -> bool:
     return bool(action) and action["type"] == "set_reader_display" and action["status"] == "in_progress"
 
 
-def test_the_readers_display_is_cleared_when_the_cart_empties_or_the_sale_ends(qtbot, window, sandbox, monkeypatch):
+def test_the_readers_display_is_cleared_when_the_cart_empties_or_the_sale_ends(
+    qtbot, window, sandbox, api_key, monkeypatch
+):
     sign_in(qtbot, window, *ANN)  # the manager: printer and reader set up in Settings
     reader_id = register_reader(qtbot, window)
     # Clear cart: the reader's screen goes back to its splash (Stripe's cancel_action: action null).
@@ -160,11 +163,17 @@ def test_the_readers_display_is_cleared_when_the_cart_empties_or_the_sale_ends(q
     qtbot.waitUntil(lambda: reader_action(sandbox, reader_id) is None, timeout=20000)
     dialog.new_sale_button.click()
     wait_idle(qtbot)
-    # A card sale (a card typed in, not the reader) ends: cleared too.
+    # A card sale on the reader: the payment takes the screen over, and clearing never cancels it.
     ring_up_three(qtbot, window)
     qtbot.waitUntil(lambda: reader_shows_cart(sandbox, reader_id), timeout=20000)
-    dialog = open_payment(qtbot, window)
-    tender_card(qtbot, dialog, None, "pm_card_visa")
-    qtbot.waitUntil(lambda: reader_action(sandbox, reader_id) is None, timeout=20000)
+    dialog = send_to_reader(qtbot, window, sandbox, reader_id)
+    sandbox_client(sandbox, api_key).v1.test_helpers.terminal.readers.present_payment_method(
+        reader_id, {"card_present": {"number": "4242424242424242"}}
+    )
+    qtbot.waitUntil(lambda: dialog.pages.currentIndex() == 1, timeout=20000)
+    wait_idle(qtbot)
+    action = reader_action(sandbox, reader_id)
+    assert (action["type"], action["status"]) == ("process_payment_intent", "succeeded")
     dialog.new_sale_button.click()
     wait_idle(qtbot)
+    assert not reader_shows_cart(sandbox, reader_id)
