@@ -13,6 +13,7 @@ from PySide6.QtWidgets import QLabel, QLineEdit, QListWidget, QMessageBox, QPush
 
 from pos.app import open_back_office
 from pos.services.settings import CustomerDisplayMode
+from tests.helpers import ui_audit
 from tests.helpers.escpos_double import PrinterDouble
 from tests.services.conftest import sandbox_client
 
@@ -113,6 +114,12 @@ def test_the_customer_chooses_print_and_the_receipt_prints_after_the_drawer(qtbo
     print_button = display.findChild(QPushButton, "receiptChoice_print")
     qtbot.waitUntil(print_button.isVisible)
     assert display.findChild(QPushButton, "receiptChoice_none").isVisible()
+    for size in ((800, 600), (1024, 768), (1920, 1080)):  # a customer-facing screen, small to large
+        ui_audit.show_at(display, size)
+        assert ui_audit.audit(display) == [], ui_audit.report(ui_audit.audit(display))
+    ui_audit.lengthen(display)  # the pseudo-locale's 40 % longer words still fit the smallest
+    ui_audit.show_at(display, (800, 600))
+    assert ui_audit.audit(display) == [], ui_audit.report(ui_audit.audit(display))
     [kick] = printer.wait_for_jobs(1)  # the change first: the drawer opens at once, nothing printed yet
     assert kick.pulses == [2] and kick.lines == []
     qtbot.mouseClick(print_button, Qt.LeftButton)
