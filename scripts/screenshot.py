@@ -23,6 +23,7 @@ from PySide6.QtWidgets import QApplication, QScrollArea  # noqa: E402
 
 from pos.app import create_main_window  # noqa: E402
 from pos.domain.appearance import Theme  # noqa: E402
+from pos.services.settings import CustomerDisplayMode  # noqa: E402
 from pos.ui import theme as themes  # noqa: E402
 from pos.ui import workers  # noqa: E402
 from pos.ui.view_menu import choose_theme  # noqa: E402
@@ -55,6 +56,8 @@ def main(out: Path, theme: Theme = Theme.LIGHT) -> int:
     choose_theme(window, theme)  # as the owner picks it in the View menu: kept as the till's setting
     window.show()
     settle(app)
+    window.customer_display.place(CustomerDisplayMode.ON)  # the customer display, as View turns it on
+    window.customer_display.resize(800, 600)
     tabs = window.products.tabs
     tabs.setCurrentIndex([tabs.tabText(i) for i in range(tabs.count())].index("Coffee"))
     QTest.qWait(50)
@@ -67,6 +70,7 @@ def main(out: Path, theme: Theme = Theme.LIGHT) -> int:
         window.resize(width, height)
         settle(app)
         save(window, f"till-{width}x{height}")
+    save(window.customer_display, "customer-display")
     window.pay()
     dialog = window.payment_dialog
     settle(app)
@@ -107,6 +111,7 @@ def main(out: Path, theme: Theme = Theme.LIGHT) -> int:
     dialog.take_cash()
     settle(app)
     save(dialog, "cash-receipt")
+    save(window.customer_display, "customer-display-change")
     dialog.new_sale_button.click()
     settle(app)
     tap(window, "Flat White", "Flat White", "Café Latte")

@@ -12,8 +12,8 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from PySide6.QtCore import QModelIndex, QPersistentModelIndex, Qt
-from PySide6.QtGui import QAction, QFont, QGuiApplication, QPainter
+from PySide6.QtCore import QModelIndex, QPersistentModelIndex, QSize, Qt
+from PySide6.QtGui import QAction, QFontMetrics, QGuiApplication, QPainter
 from PySide6.QtWidgets import (
     QApplication,
     QHBoxLayout,
@@ -45,13 +45,6 @@ LINE_POINTS = 22  # read from a step or two away
 TOTAL_POINTS = 40
 
 
-def _font(points: int, bold: bool = False) -> QFont:
-    font = QFont()
-    font.setPointSize(points)
-    font.setBold(bold)
-    return font
-
-
 class _LineDelegate(QStyledItemDelegate):
     """A cart line drawn as its name on the left and its price on the right: the item's text is
     "name<TAB>price" (what a screen reader reads, and the tests), split here for the eye."""
@@ -75,6 +68,26 @@ class _LineDelegate(QStyledItemDelegate):
         painter.drawText(area, int(Qt.AlignmentFlag.AlignRight | top), price)
         painter.restore()
 
+    def sizeHint(self, option: QStyleOptionViewItem, index: QModelIndex | QPersistentModelIndex) -> QSize:
+        item = QStyleOptionViewItem(option)
+        self.initStyleOption(item, index)
+        lines = str(index.data() or "").count("\n") + 1
+        return QSize(item.rect.width(), QFontMetrics(item.font).lineSpacing() * lines + 8)
+
+
+# Large type, read from a step or two away. Set on the display itself, so it wins over the till's
+# theme (whose colours it keeps; resources/theme.qss sizes the cashier's screens).
+STYLE = f"""
+QWidget#customerDisplay QLabel, QWidget#customerDisplay QListWidget, QWidget#customerDisplay QPushButton {{
+    font-size: {LINE_POINTS}pt;
+}}
+QWidget#customerDisplay QLabel#customerDisplayTotal, QWidget#customerDisplay QLabel#customerDisplayChange,
+QWidget#customerDisplay QLabel#customerDisplayMessage {{
+    font-size: {TOTAL_POINTS}pt; font-weight: bold;
+}}
+QWidget#customerDisplay QPushButton {{ font-weight: bold; }}
+"""
+
 
 class CustomerDisplay(QWidget):
     def __init__(self, counter: Counter, locale: str, parent: QWidget | None = None) -> None:
@@ -86,33 +99,28 @@ class CustomerDisplay(QWidget):
         named(self, "customerDisplay")
         self.setWindowTitle("Your purchase")
         self.setAccessibleName("Customer display")
+        self.setStyleSheet(STYLE)
         self.message = named(QLabel(""), "customerDisplayMessage")
-        self.message.setFont(_font(TOTAL_POINTS, bold=True))
         self.message.setAlignment(Qt.AlignmentFlag.AlignCenter)
         self.message.setWordWrap(True)
         self.lines = named(QListWidget(), "customerDisplayLines")
         self.lines.setAccessibleName("Your items")
-        self.lines.setFont(_font(LINE_POINTS))
         self.lines.setFocusPolicy(Qt.FocusPolicy.NoFocus)  # the customer reads it; nothing to select
         self.lines.setWordWrap(True)
         self.lines.setItemDelegate(_LineDelegate(self.lines))
         self.summary = named(QLabel(""), "customerDisplaySummary")  # discounts, tax, paid, still to pay
-        self.summary.setFont(_font(LINE_POINTS))
         self.summary.setAlignment(Qt.AlignmentFlag.AlignRight)
         self.total = named(QLabel(""), "customerDisplayTotal")
         self.total.setAccessibleName("Total")
-        self.total.setFont(_font(TOTAL_POINTS, bold=True))
         self.total.setAlignment(Qt.AlignmentFlag.AlignRight)
         self.change = named(QLabel(""), "customerDisplayChange")
         self.change.setAccessibleName("Your change")
-        self.change.setFont(_font(TOTAL_POINTS, bold=True))
         self.change.setAlignment(Qt.AlignmentFlag.AlignCenter)
         self.choices: dict[ReceiptChoice, QPushButton] = {}
         choice_row = QHBoxLayout()
         for choice in OFFERED:
             button = named(QPushButton(choice.words), f"receiptChoice_{choice.value}")
             button.setAccessibleName(choice.words)
-            button.setFont(_font(LINE_POINTS, bold=True))
             button.setMinimumSize(220, 88)  # a finger's target, at arm's length
             button.clicked.connect(lambda _checked=False, c=choice: self.counter.choose_receipt(c))
             choice_row.addWidget(button)

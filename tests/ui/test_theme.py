@@ -120,8 +120,9 @@ def test_the_rendered_sale_screen_holds_the_ratios(qtbot, themed, window, choice
 
 def test_the_view_menu_keeps_the_owners_theme(qtbot, themed, window, data_dir, sandbox, api_key):
     view = window.findChild(QMenu, "viewMenu")
-    actions = {a.objectName(): a for a in view.actions()}
+    actions = {a.objectName(): a for a in view.actions() if a.objectName().startswith("theme-")}
     assert list(actions) == ["theme-system", "theme-light", "theme-dark", "theme-high-contrast"]
+    assert view.actions()[-1].objectName() == "customerDisplayAction"  # after a separator: not a theme
     assert actions["theme-system"].isChecked()
     actions["theme-high-contrast"].trigger()
     assert window.session.settings.theme == "high-contrast"  # kept through the settings service
