@@ -14,6 +14,7 @@ from dataclasses import dataclass, replace
 from enum import StrEnum
 
 from pos.domain.cart import LineTotals
+from pos.domain.giftcards import sold_card
 from pos.domain.money import Money
 from pos.domain.tender import Tender, TenderKind
 
@@ -128,12 +129,22 @@ def _line(line: LineTotals, tax_included: bool) -> CustomerLine:
     if line.measure is not None:
         weight = line.measure.describe()
     return CustomerLine(
-        line.name,
+        _shown_name(line),
         line.quantity,
         line.gross if tax_included else line.net,
         _nonzero(line.discount),
         weight,
     )
+
+
+def _shown_name(line: LineTotals) -> str:
+    """A gift card's line names its code (the cashier's screen and the receipt need it); the screen
+    facing the queue shows only its last four characters: the code is what spends the card."""
+    card = sold_card(line.sku)
+    if card is None:
+        return line.name
+    code, reload = card
+    return f"{'Gift card reload' if reload else 'Gift card'} …{code[-4:]}"
 
 
 def _part(tender: Tender) -> PaidPart:

@@ -196,3 +196,14 @@ def test_the_setting_takes_auto_on_or_off_at_every_door(context):
     assert context.settings.customer_display_mode is CustomerDisplayMode.ON
     with pytest.raises(SettingsError, match="auto, on, off"):
         context.store_settings.change("customer_display", "sometimes")
+
+
+def test_a_gift_card_sold_shows_only_the_last_four_of_its_code(context):
+    """The code spends the card: the screen facing the queue shows its end, never all of it."""
+    counter = context.counter
+    display = Display(counter)
+    counter.sell_gift_card(sgd(2500))
+    (line,) = display.view.lines
+    code = counter.cart.lines[0].product.sku.split(":")[1]
+    assert line.name == f"Gift card …{code[-4:]}" and code not in every_text(display.view)
+    assert line.amount == sgd(2500)
