@@ -6,6 +6,11 @@ receipt printer a real TCP server on loopback."""
 
 from __future__ import annotations
 
+import json
+import os
+import subprocess
+import sys
+
 import pytest
 from PySide6.QtCore import Qt
 from PySide6.QtGui import QAction
@@ -14,6 +19,7 @@ from PySide6.QtWidgets import QLabel, QLineEdit, QListWidget, QMessageBox, QPush
 from pos.app import open_back_office
 from pos.services.settings import CustomerDisplayMode
 from tests.helpers import ui_audit
+from tests.helpers.cli import ROOT
 from tests.helpers.escpos_double import PrinterDouble
 from tests.services.conftest import sandbox_client
 
@@ -184,3 +190,39 @@ def test_the_readers_display_is_cleared_when_the_cart_empties_or_the_sale_ends(
     dialog.new_sale_button.click()
     wait_idle(qtbot)
     assert not reader_shows_cart(sandbox, reader_id)
+
+
+SCREENS = {
+    "synchronousWindowSystemEvents": False,
+    "windowFrameMargins": False,
+    "screens": [
+        {"name": "Cashier", "x": 0, "y": 0, "width": 1280, "height": 800, "logicalDpi": 96, "dpr": 1},
+        {"name": "Customer", "x": 1280, "y": 0, "width": 1024, "height": 768, "logicalDpi": 96, "dpr": 1},
+    ],
+}
+
+
+@pytest.mark.parametrize(
+    ("mode", "shown"),
+    [("auto", True), ("on", True), ("off", False)],
+)
+def test_with_a_second_screen_the_display_opens_full_screen_on_it(tmp_path, sandbox, api_key, mode, shown):
+    """Two screens, as Qt's offscreen platform is told of them at start (tests/helpers/two_screens.py,
+    its own process): the display fills the second one unless the owner turned it off."""
+    config = tmp_path / "screens.json"
+    config.write_text(json.dumps(SCREENS), encoding="utf-8")
+    done = subprocess.run(
+        [sys.executable, "-m", "tests.helpers.two_screens", str(tmp_path / "till"), sandbox.url, mode],
+        capture_output=True,
+        text=True,
+        env={**os.environ, "QT_QPA_PLATFORM": f"offscreen:configfile={config}", "POS_STRIPE_API_KEY": api_key},
+        cwd=ROOT,
+        timeout=120,
+    )
+    assert done.returncode == 0, done.stderr
+    seen = json.loads(done.stdout.strip().splitlines()[-1])
+    assert seen["screens"] == ["Cashier", "Customer"]
+    assert seen["visible"] is shown and seen["customer_chooses_receipt"] is shown
+    if shown:
+        assert seen["full_screen"] and seen["screen"] == "Customer"
+        assert seen["geometry"] == [1280, 0, 1024, 768]
