@@ -10,7 +10,7 @@ Where it goes (full screen on a second monitor, a window, or hidden) is `custome
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Callable
 
 from PySide6.QtCore import QModelIndex, QPersistentModelIndex, QSize, Qt
 from PySide6.QtGui import QAction, QFontMetrics, QGuiApplication, QPainter
@@ -28,12 +28,13 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from pos.domain.errors import PosError
 from pos.domain.money import Money
 from pos.services import counter_events as events
 from pos.services.counter import Counter
 from pos.services.customer_view import CustomerView, Placement, Screen, after, placement
 from pos.services.receipt_choice import OFFERED, ReceiptChoice
-from pos.services.settings import CustomerDisplayMode, Settings, SettingsError
+from pos.services.settings import CustomerDisplayMode, Settings
 
 from .counter_bridge import CounterBridge
 from .widgets import named
@@ -211,29 +212,38 @@ def _view_menu(window: QMainWindow) -> QMenu:
     return window.menuBar().addMenu("&View")
 
 
-def attach_customer_display(window: QMainWindow, bridge: CounterBridge, counter: Counter, settings: Settings):
+def attach_customer_display(
+    window: QMainWindow,
+    bridge: CounterBridge,
+    counter: Counter,
+    settings: Settings,
+    say: Callable[[str, bool], None],
+    keep: bool = True,
+) -> CustomerDisplay:
     """The customer display for the till's window: subscribed to the counter's events through the
-    window's bridge, placed as the setting says, and a View menu toggle that turns it on or off (the
-    setting, kept for this till). Returns the display."""
+    window's bridge, placed as the setting says, and a View menu toggle that turns it on or off (kept
+    as this till's setting; `keep=False` in a read-only window, which writes nothing). Returns it."""
     display = CustomerDisplay(counter, settings.current.locale, window)
     bridge.heard.connect(display.hear)
     toggle = named(QAction("&Customer display", window), "customerDisplayAction")
     toggle.setCheckable(True)
     _view_menu(window).addAction(toggle)
 
-    def place() -> None:
-        where = display.place(settings.current.customer_display_mode)
+    def place(mode: CustomerDisplayMode) -> None:
+        where = display.place(mode)
         toggle.setChecked(where is not Placement.HIDDEN)
 
     def toggled(on: bool) -> None:
         if on == display.isVisible():
             return
-        try:
-            settings.change("customer_display", (CustomerDisplayMode.ON if on else CustomerDisplayMode.OFF).value)
-        except SettingsError as exc:
-            window.statusBar().showMessage(str(exc), 5000)
-        place()
+        mode = CustomerDisplayMode.ON if on else CustomerDisplayMode.OFF
+        if keep:
+            try:
+                settings.change("customer_display", mode.value)
+            except PosError as exc:  # shown anyway: the customer can still see the cart now
+                say(f"The customer display is {mode.value} but the setting was not kept: {exc}", True)
+        place(mode)
 
     toggle.toggled.connect(toggled)
-    place()
+    place(settings.current.customer_display_mode)
     return display

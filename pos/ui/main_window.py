@@ -222,7 +222,9 @@ class MainWindow(StaffDesk, BackOfficeMenus, DrawerDesk, BackgroundRounds, QMain
         self._fit_layout()
 
         self._build_menus()
-        self.customer_display = attach_customer_display(self, self.counter_bridge, self.counter, context.store_settings)
+        self.customer_display = attach_customer_display(
+            self, self.counter_bridge, self.counter, context.store_settings, self.say, keep=context.read_only is None
+        )
         self.refresh_mode()
         self.products.product_chosen.connect(self.add_product)
         self.products.label_scanned.connect(self.add_label)

@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 
 from PySide6.QtCore import QTimer
+from PySide6.QtGui import QAction
 from PySide6.QtWidgets import QApplication, QMessageBox
 
 from pos.domain.money import Money
@@ -42,6 +43,9 @@ def test_a_second_window_asks_and_opens_read_only(qtbot, window, data_dir, sandb
     assert f"process {os.getpid()}" in second.demo_banner.text()
     assert not second.pay_button.isEnabled() and second.mode_label.text() == "READ-ONLY"
     second.grab().save(str(tmp_path / "read-only.png"))
+    # The customer display shows in this window only: the read-only window keeps no setting.
+    second.findChild(QAction, "customerDisplayAction").trigger()
+    assert second.customer_display.isVisible() and context.settings.customer_display == "auto"
     # The back office opens to look, with nothing that writes.
     second.open_reports()
     assert not second.reports_dialog.z_button.isEnabled() and second.reports_dialog.x_button.isEnabled()
