@@ -268,15 +268,18 @@ class Counter:
             self.emit(PaidEvent(result.receipt, cash, jobs_when_paid(result.receipt, chooses), chooses))
         return result
 
-    def choose_receipt(self, choice: ReceiptChoice) -> ReceiptChosen | None:
-        """The customer chose on the customer display: the receipt's jobs, told to every subscriber
-        (the cashier's window prints, the display thanks). None when no receipt waits for a choice
-        (already chosen, or the next sale began)."""
+    def choose_receipt(self, choice: ReceiptChoice, lapsed: bool = False) -> ReceiptChosen | None:
+        """The customer chose on the customer display (or, `lapsed`, nobody chose in time: no
+        receipt, so the next customer cannot print this one's): the receipt's jobs, told to every
+        subscriber (the cashier's window prints, the display thanks). None when no receipt waits
+        for a choice (already chosen, or the next sale began)."""
         with self._lock:
             receipt, self._choosing = self._choosing, None
         if receipt is None:
             return None
-        chosen = ReceiptChosen(receipt, choice, jobs_when_chosen(choice))
+        if lapsed:
+            choice = ReceiptChoice.NONE
+        chosen = ReceiptChosen(receipt, choice, jobs_when_chosen(choice), lapsed)
         self.emit(chosen)
         return chosen
 

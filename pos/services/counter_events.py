@@ -61,6 +61,7 @@ class ReceiptChosen:
     receipt: Receipt
     choice: ReceiptChoice
     jobs: ReceiptJobs  # the drawer already opened at payment: at most the receipt now
+    lapsed: bool = False  # nobody chose in time (customer_view.CHOICE_WAITS_S): no receipt
 
 
 @dataclass(frozen=True)

@@ -22,6 +22,11 @@ from .counter_events import CartChanged, CounterEvent, Paid, PartPaid, ReceiptCh
 from .receipt_choice import OFFERED, ReceiptChoice
 from .settings import CustomerDisplayMode
 
+# How long the receipt buttons wait for the customer before it is no receipt (the next customer
+# must not print this one's), and how long the thank-you stays once nothing waits.
+CHOICE_WAITS_S = 60
+THANKS_SHOW_S = 15
+
 WELCOME = "Welcome!"
 THANK_YOU = "Thank you!"
 PAYMENT_CANCELLED = "The payment was cancelled."
@@ -95,13 +100,21 @@ def after(view: CustomerView, event: CounterEvent) -> CustomerView:
             receipt_choices=OFFERED if event.customer_chooses else (),
         )
     if isinstance(event, ReceiptChosen):
-        return replace(view, receipt_choices=(), message=f"{THANK_YOU} {event.choice.told}")
+        told = "" if event.lapsed else f" {event.choice.told}"
+        return replace(view, receipt_choices=(), message=f"{THANK_YOU}{told}")
     if isinstance(event, Voided):
         screen = Screen.CART if view.lines else Screen.WELCOME
         return replace(
             view, screen=screen, paid=(), due=None, change=None, given_back=event.cash, message=PAYMENT_CANCELLED
         )
     return view  # signing in or out, a parked or resumed sale: nothing for the customer (the cart follows)
+
+
+def idle(view: CustomerView) -> CustomerView:
+    """THANKS_SHOW_S after a sale, with no receipt choice waiting: the welcome again."""
+    if view.screen is Screen.PAID and not view.receipt_choices:
+        return CustomerView()
+    return view
 
 
 def _cart(view: CustomerView, event: CartChanged) -> CustomerView:

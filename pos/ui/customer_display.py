@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Callable
 
-from PySide6.QtCore import QModelIndex, QPersistentModelIndex, QSize, Qt
+from PySide6.QtCore import QModelIndex, QPersistentModelIndex, QSize, Qt, QTimer
 from PySide6.QtGui import QAction, QFontMetrics, QGuiApplication, QPainter
 from PySide6.QtWidgets import (
     QApplication,
@@ -32,7 +32,16 @@ from pos.domain.errors import PosError
 from pos.domain.money import Money
 from pos.services import counter_events as events
 from pos.services.counter import Counter
-from pos.services.customer_view import CustomerView, Placement, Screen, after, placement
+from pos.services.customer_view import (
+    CHOICE_WAITS_S,
+    THANKS_SHOW_S,
+    CustomerView,
+    Placement,
+    Screen,
+    after,
+    idle,
+    placement,
+)
 from pos.services.receipt_choice import OFFERED, ReceiptChoice
 from pos.services.settings import CustomerDisplayMode, Settings
 
@@ -134,11 +143,30 @@ class CustomerDisplay(QWidget):
         layout.addWidget(self.change)
         layout.addLayout(choice_row)
         self.resize(800, 600)
+        # Timers, not rules (customer_view holds how long): the receipt choice lapses; the welcome returns.
+        self.choice_timer = QTimer(self, singleShot=True, interval=CHOICE_WAITS_S * 1000)
+        self.choice_timer.timeout.connect(lambda: self.counter.choose_receipt(ReceiptChoice.NONE, lapsed=True))
+        self.welcome_timer = QTimer(self, singleShot=True, interval=THANKS_SHOW_S * 1000)
+        self.welcome_timer.timeout.connect(self._welcome)
+        self.show_view(self.view)
+
+    def _welcome(self) -> None:
+        self.view = idle(self.view)
         self.show_view(self.view)
 
     def hear(self, event: events.CounterEvent) -> None:
         """A counter event (on the Qt thread, through the bridge): the view after it, drawn."""
+        before = self.view
         self.view = after(self.view, event)
+        if self.view.receipt_choices and not before.receipt_choices:
+            self.choice_timer.start()
+        elif not self.view.receipt_choices:
+            self.choice_timer.stop()
+        if self.view.screen is Screen.PAID and not self.view.receipt_choices:
+            if self.view != before:
+                self.welcome_timer.start()
+        else:
+            self.welcome_timer.stop()
         self.show_view(self.view)
 
     def _money(self, amount: Money) -> str:
@@ -247,3 +275,10 @@ def attach_customer_display(
     toggle.toggled.connect(toggled)
     place(settings.current.customer_display_mode)
     return display
+
+
+def receipt_chosen_words(event: events.ReceiptChosen) -> str:
+    """What the cashier's status line says of the customer's choice."""
+    if event.lapsed:
+        return f"No receipt chosen in time for {event.receipt.number_text}: none printed (reprint it from Receipts)."
+    return f"The customer chose: {event.choice.words.lower()}."

@@ -33,7 +33,7 @@ from .background_rounds import BackgroundRounds
 from .cart_panel import CartPanel
 from .gift_card_sale import GiftCardSale
 from .counter_bridge import CounterBridge
-from .customer_display import attach_customer_display
+from .customer_display import attach_customer_display, receipt_chosen_words
 from .drawer_desk import DrawerDesk
 from .feedback import show_message
 from .payment_dialog import PaymentDialog
@@ -309,7 +309,7 @@ class MainWindow(StaffDesk, BackOfficeMenus, DrawerDesk, BackgroundRounds, QMain
                 self.show_cart_on_reader(sale_ended=True)  # the next customer never sees this cart
         elif isinstance(event, events.ReceiptChosen):  # on the customer display: the cashier follows
             self.print_receipt(event.receipt, event.jobs)
-            self.say(f"The customer chose: {event.choice.words.lower()}.")
+            self.say(receipt_chosen_words(event))
 
     # -- feedback -------------------------------------------------------------------
     def say(self, text: str, error: bool = False) -> None:

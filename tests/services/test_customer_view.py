@@ -21,6 +21,7 @@ from pos.services.customer_view import (
     Placement,
     Screen,
     after,
+    idle,
     placement,
 )
 from pos.services.outcomes import Paid
@@ -207,3 +208,18 @@ def test_a_gift_card_sold_shows_only_the_last_four_of_its_code(context):
     code = counter.cart.lines[0].product.sku.split(":")[1]
     assert line.name == f"Gift card …{code[-4:]}" and code not in every_text(display.view)
     assert line.amount == sgd(2500)
+
+
+def test_a_choice_that_lapses_is_no_receipt_and_the_welcome_follows_the_thanks(context):
+    counter = context.counter
+    counter.customer_chooses_receipt = True
+    display = Display(counter)
+    counter.add(product(context, "CAKE"))
+    assert isinstance(counter.pay_cash(sgd(2000)), Paid)
+    assert idle(display.view) is display.view  # the receipt buttons still wait: no welcome yet
+    lapsed = counter.choose_receipt(ReceiptChoice.PRINT, lapsed=True)
+    assert lapsed is not None and lapsed.lapsed and lapsed.choice is ReceiptChoice.NONE
+    assert lapsed.jobs == ReceiptJobs(open_drawer=False, print_receipt=False)
+    assert display.view.message == THANK_YOU and display.view.receipt_choices == ()
+    assert idle(display.view) == CustomerView()
+    assert counter.choose_receipt(ReceiptChoice.PRINT) is None  # the next customer cannot print it

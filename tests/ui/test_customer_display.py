@@ -17,6 +17,7 @@ from PySide6.QtGui import QAction
 from PySide6.QtWidgets import QLabel, QLineEdit, QListWidget, QMessageBox, QPushButton, QWidget
 
 from pos.app import open_back_office
+from pos.services.receipt_choice import ReceiptChoice
 from pos.services.settings import CustomerDisplayMode
 from tests.helpers import ui_audit
 from tests.helpers.cli import ROOT
@@ -150,6 +151,26 @@ def test_the_customer_chooses_no_receipt_and_nothing_prints(qtbot, window, print
     dialog.new_sale_button.click()
     wait_idle(qtbot)
     assert printer.printouts == []  # a card sale opens no drawer, and the customer wanted no receipt
+
+
+def test_a_choice_nobody_makes_lapses_so_the_next_customer_cannot_print_it(qtbot, window, printer):
+    sign_in(qtbot, window, *ANN)
+    use_network_printer(qtbot, window, printer.address)
+    display = turn_on_display(qtbot, window)
+    display.choice_timer.setInterval(50)  # the customer_view's minute and seconds, shortened here
+    display.welcome_timer.setInterval(50)
+    ring_up_three(qtbot, window)
+    dialog = open_payment(qtbot, window)
+    tender_cash(qtbot, dialog, "50")
+    print_button = display.findChild(QPushButton, "receiptChoice_print")
+    qtbot.waitUntil(lambda: "No receipt chosen in time for 0001" in window.status_message.text())
+    assert not print_button.isVisible() and window.counter.choose_receipt(ReceiptChoice.PRINT) is None
+    qtbot.waitUntil(lambda: "Welcome" in every_text(display))  # then the welcome for the next customer
+    assert shown_lines(display) == [] and not display.findChild(QLabel, "customerDisplayChange").isVisible()
+    dialog.new_sale_button.click()
+    wait_idle(qtbot)
+    [kick] = printer.wait_for_jobs(1)
+    assert kick.pulses == [2] and kick.lines == [] and len(printer.printouts) == 1  # the drawer, no receipt
 
 
 def reader_shows_cart(sandbox, reader_id) -> bool:
