@@ -23,7 +23,7 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 
-from pos.adapters.db import raw  # noqa: E402
+from pos.adapters.db import core  # noqa: E402
 from pos.adapters.db.receipts import ReceiptQuery, ReceiptsRepo  # noqa: E402
 from pos.adapters.db.reports import ReportsRepo  # noqa: E402
 from pos.adapters.db.schema import open_engine  # noqa: E402
@@ -40,7 +40,8 @@ def seed(engine, count: int, rng: random.Random) -> dict:
     start = end - timedelta(days=days)
     step = timedelta(days=1) / PER_DAY
     sample = {}
-    with raw.write(engine) as conn:
+    with core.writing(engine) as db:
+        conn = core.driver(db)  # a bulk seed, plain SQL on the driver (not the till's code)
         for n in range(count):
             stamp = (start + step * n).isoformat(timespec="microseconds")
             total = rng.randrange(100, 20_000)

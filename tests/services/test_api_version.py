@@ -3,12 +3,11 @@
 from __future__ import annotations
 
 import json
-import sqlite3
 from datetime import datetime, timedelta, timezone
 
 from stripe._api_version import _ApiVersion
 
-from pos.adapters.db import audit
+from pos.adapters.db import audit, core
 from pos.adapters.db.receipts import ReceiptsRepo
 from pos.adapters.db.refunds import SqlRefunds
 from pos.adapters.db.settings import SettingsRepo
@@ -76,17 +75,16 @@ def journal_as_older_till(shop, sale, stripe_params: dict) -> None:
     """Rewrite the sale's journaled create as a till before the typed requests stored it. Such a till
     wrote no sale_started event either: its unfinished sale is covered, as it stands, by the layout 11
     upgrade's baseline event (adapters/db/audit.py), which this does too."""
-    shop.engine.dispose()
-    conn = sqlite3.connect(db(shop))
-    conn.row_factory = sqlite3.Row
-    with conn:
-        started = conn.execute(
+    # The older till's file, edited as it was left: SQL on the driver, then the baseline as the
+    # layout upgrade runs it, on a Core connection in the same transaction.
+    with core.writing(shop.engine) as conn:
+        started = conn.exec_driver_sql(
             "DELETE FROM audit_events WHERE id = (SELECT max(id) FROM audit_events) AND kind = 'sale_started'"
         )
         assert started.rowcount == 1  # the start was the newest event: the chain stays whole without it
-        conn.execute("UPDATE sales SET create_params = ? WHERE id = ?", (json.dumps(stripe_params), sale.id))
+        conn.exec_driver_sql("UPDATE sales SET create_params = ? WHERE id = ?", (json.dumps(stripe_params), sale.id))
         audit.baseline(conn, sale.till_id)
-    conn.close()
+    shop.engine.dispose()
 
 
 def test_a_journal_from_before_endive_is_still_recovered(shop):

@@ -14,30 +14,77 @@ its numbered refunds add up to. The head (the count of events and the hash of th
 saw) is kept in a file beside the database (`audit-head`): the data folder's layout upgrade
 writes it, it moves forward at start, at each Z and when the till closes, and only ever to a
 trail that still holds the event it named, so a cut trail that grew again is not healed.
+
+Statements are SQLAlchemy Core (decision 0010) over the tables of schema.py, read UNTYPED
+(`_stored`): a digest is of the values as they are on file, byte for byte what sqlite3 gave before
+the trail moved to Core. A typed Boolean column would come back True where the file holds 1 (every
+digest written before would change) and True where an insider wrote 2 (an edit no digest would see).
 """
 
 from __future__ import annotations
 
 import json
-import re
 import os
 import threading
 from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
-from typing import Any, Iterator
+from typing import Any, Callable, Iterator
 
-from sqlalchemy.engine import Engine
+from sqlalchemy import (
+    ColumnElement,
+    Select,
+    bindparam,
+    case,
+    column,
+    func,
+    inspect,
+    insert,
+    literal_column,
+    or_,
+    select,
+    table,
+)
+from sqlalchemy.engine import Connection, Engine
+from sqlalchemy.sql.expression import TableClause
 
 from pos.domain.receipt import format_receipt_no
 from pos.services.states import UNFINISHED
 from pos.domain.audit import GENESIS, Break, Event, canonical, chain_hash, digest, first_break
 
-from . import raw
+from . import core
+from . import schema as tables
 from .raw import now_iso
 from .days import local_day_bounds, store_zone
 
 HEAD_FILE = "audit-head"
+
+
+def _stored(model: Any) -> TableClause:
+    """A table of schema.py with its columns untyped: rows come back as the file holds them."""
+    return table(model.name, *(column(c.name) for c in model.columns))
+
+
+_EVENTS = _stored(tables.audit_events)
+_SETTINGS = _stored(tables.settings)
+_PRODUCTS = _stored(tables.products)
+_CASHIERS = _stored(tables.cashiers)
+_STOCK_ITEMS = _stored(tables.stock_items)
+_STOCK_LEVELS = _stored(tables.stock_levels)
+_STOCK_MOVEMENTS = _stored(tables.stock_movements)
+_SALES = _stored(tables.sales)
+_SALE_LINES = _stored(tables.sale_lines)
+_RECEIPTS = _stored(tables.receipts)
+_TENDERS = _stored(tables.tenders)
+_REFUNDS = _stored(tables.refunds)
+_REFUND_LINES = _stored(tables.refund_lines)
+_RETURNS = _stored(tables.unverified_returns)
+_CARDS = _stored(tables.gift_cards)
+_ENTRIES = _stored(tables.gift_card_entries)
+_Z = _stored(tables.z_reports)
+_VOIDS = _stored(tables.voids)
+_OPENINGS = _stored(tables.drawer_openings)
+_MOVEMENTS = _stored(tables.drawer_movements)
 
 # Who is signed in at this till (one till per process): the Staff service tells this module, and
 # every event and record written names them. "" while the shop has no cashiers.
@@ -56,8 +103,12 @@ def current_actor() -> str:
         return _actor
 
 
+_LAST = select(_EVENTS.c.id, _EVENTS.c.hash).order_by(_EVENTS.c.id.desc()).limit(1)
+_APPEND = insert(_EVENTS)
+
+
 def append(
-    conn,
+    conn: Connection,
     till_id: str,
     kind: str,
     subject: str,
@@ -67,7 +118,7 @@ def append(
     actor: str | None = None,
 ) -> Event:
     """Append an event inside the caller's write transaction (so it commits with what it records)."""
-    last = conn.execute("SELECT id, hash FROM audit_events ORDER BY id DESC LIMIT 1").fetchone()
+    last = conn.execute(_LAST).first()
     seq, prev = (last[0] + 1, last[1]) if last else (1, GENESIS)
     event = Event(
         seq=seq,
@@ -82,28 +133,30 @@ def append(
     )
     sealed = Event(**{**event.__dict__, "hash": chain_hash(prev, event)})
     conn.execute(
-        "INSERT INTO audit_events (id, at, till_id, kind, actor, approved_by, subject, payload, prev_hash, hash)"
-        " VALUES (?,?,?,?,?,?,?,?,?,?)",
-        (
-            sealed.seq,
-            sealed.at,
-            sealed.till_id,
-            sealed.kind,
-            sealed.actor,
-            sealed.approved_by,
-            sealed.subject,
-            sealed.payload,
-            sealed.prev_hash,
-            sealed.hash,
-        ),
+        _APPEND,
+        {
+            "id": sealed.seq,
+            "at": sealed.at,
+            "till_id": sealed.till_id,
+            "kind": sealed.kind,
+            "actor": sealed.actor,
+            "approved_by": sealed.approved_by,
+            "subject": sealed.subject,
+            "payload": sealed.payload,
+            "prev_hash": sealed.prev_hash,
+            "hash": sealed.hash,
+        },
     )
     return sealed
 
 
-def till_of(conn) -> str:
+_TILL_ID = select(_SETTINGS.c.value).where(_SETTINGS.c.key == "till_id")
+
+
+def till_of(conn: Connection) -> str:
     """The till id as stored (for a writer that is not told it): events are recorded under it."""
-    row = conn.execute("SELECT value FROM settings WHERE key = 'till_id'").fetchone()
-    return row[0] if row else "T1"
+    found = conn.execute(_TILL_ID).scalar()
+    return found if found is not None else "T1"
 
 
 def numbered(till_id: str, number: int) -> str:
@@ -120,54 +173,103 @@ FORM = 3
 BASELINE_FORM = 2
 
 
-def receipt_record(conn, receipt_id: int, form: int = FORM) -> dict[str, Any]:
+def _every_column(of: TableClause, row_id: int) -> Select:
+    """`SELECT *`: the row with every column the file has (a digest of what is there; the layout
+    upgrade's baseline reads tables before later revisions add their columns)."""
+    return select(literal_column("*")).select_from(of).where(of.c.id == row_id)
+
+
+_TENDERS_PAID = (
+    select(
+        _TENDERS.c.part_no,
+        _TENDERS.c.kind,
+        _TENDERS.c.amount_minor,
+        _TENDERS.c.tendered_minor,
+        _TENDERS.c.change_minor,
+        _TENDERS.c.rounding_minor,
+        _TENDERS.c.payment_intent,
+    )
+    .where(_TENDERS.c.sale_id == bindparam("sale_id"), _TENDERS.c.state == "paid")
+    .order_by(_TENDERS.c.part_no)
+)
+_L = _SALE_LINES.c
+# Form 2 adds each line's tax, net amount and discounts (a line's tax could be edited unseen).
+# Form 3 adds a weighed line's weight and unit.
+_LINE_COLUMNS = {
+    1: (_L.line_no, _L.sku, _L.name, _L.quantity, _L.unit_price_minor, _L.tax_rate_bp, _L.gross_minor),
+    2: (_L.net_minor, _L.tax_minor, _L.line_discount_minor, _L.cart_share_minor),
+    3: (_L.measure_milli, _L.unit, _L.measure_price_minor),
+}
+
+
+_RECEIPT_LINES = {
+    form: select(*(c for f in (1, 2, 3) if form >= f for c in _LINE_COLUMNS[f]))
+    .where(_L.sale_id == bindparam("sale_id"))
+    .order_by(_L.line_no)
+    for form in (1, 2, 3)
+}
+
+
+def _form(form: int) -> int:
+    """The statements by form: forms after 3 read what form 3 reads (as the checks `form >= n` did)."""
+    return min(max(form, 1), 3)
+
+
+# What a receipt's digest holds, frozen: not the shop's RECEIPT_COLUMNS (adapters/shop/tables.py)
+# though most names are the same, since a column added there must not change a digest written before.
+_RECEIPT_FIELDS = (
+    "till_id",
+    "receipt_no",
+    "created_at",
+    "currency",
+    "total_minor",
+    "tax_minor",
+    "discount_minor",
+    "card_minor",
+    "cash_minor",
+    "change_minor",
+    "rounding_minor",
+    "payment_intent",
+    "cashier",
+)
+_RECEIPT = select(_RECEIPTS.c.sale_id, *(_RECEIPTS.c[name] for name in _RECEIPT_FIELDS)).where(
+    _RECEIPTS.c.id == bindparam("id")
+)
+
+
+def receipt_record(conn: Connection, receipt_id: int, form: int = FORM) -> dict[str, Any]:
     """A receipt as it stands: what it was sold for, how it was paid, its lines (not what changes
     later by design: its refunded amount and status, which its numbered refunds must add up to)."""
-    r = conn.execute("SELECT * FROM receipts WHERE id = ?", (receipt_id,)).fetchone()
+    r = conn.execute(_RECEIPT, {"id": receipt_id}).first()
     if r is None:
         return {}
-    tenders = conn.execute(
-        "SELECT part_no, kind, amount_minor, tendered_minor, change_minor, rounding_minor, payment_intent"
-        " FROM tenders WHERE sale_id = ? AND state = 'paid' ORDER BY part_no",
-        (r["sale_id"],),
-    ).fetchall()
-    # Form 2 adds each line's tax, net amount and discounts (a line's tax could be edited unseen).
-    # Form 3 adds a weighed line's weight and unit.
-    columns = (
-        "line_no, sku, name, quantity, unit_price_minor, tax_rate_bp, gross_minor"
-        + (", net_minor, tax_minor, line_discount_minor, cart_share_minor" if form >= 2 else "")
-        + (", measure_milli, unit, measure_price_minor" if form >= 3 else "")
-    )
-    lines = conn.execute(
-        f"SELECT {columns} FROM sale_lines WHERE sale_id = ? ORDER BY line_no",  # noqa: S608 - fixed names
-        (r["sale_id"],),
-    ).fetchall()
+    tenders = conn.execute(_TENDERS_PAID, {"sale_id": r.sale_id}).all()
+    lines = conn.execute(_RECEIPT_LINES[_form(form)], {"sale_id": r.sale_id}).all()
     return {
-        "till_id": r["till_id"],
-        "receipt_no": r["receipt_no"],
-        "created_at": r["created_at"],
-        "currency": r["currency"],
-        "total_minor": r["total_minor"],
-        "tax_minor": r["tax_minor"],
-        "discount_minor": r["discount_minor"],
-        "card_minor": r["card_minor"],
-        "cash_minor": r["cash_minor"],
-        "change_minor": r["change_minor"],
-        "rounding_minor": r["rounding_minor"],
-        "payment_intent": r["payment_intent"],
-        "cashier": r["cashier"],
+        **{name: r._mapping[name] for name in _RECEIPT_FIELDS},
         "tenders": [list(t) for t in tenders],
         "lines": [list(line) for line in lines],
     }
 
 
-def refund_record(conn, refund_id: int, form: int = FORM) -> dict[str, Any]:
-    f = conn.execute(
-        "SELECT f.*, r.receipt_no AS of_receipt FROM refunds f JOIN receipts r ON r.id = f.receipt_id WHERE f.id = ?",
-        (refund_id,),
-    ).fetchone()
-    if f is None:
+_F = _REFUNDS.alias("f")
+_REFUND = (
+    select(literal_column("f.*"), _RECEIPTS.c.receipt_no.label("of_receipt"))
+    .select_from(_F.join(_RECEIPTS, _RECEIPTS.c.id == _F.c.receipt_id))
+    .where(_F.c.id == bindparam("id"))
+)
+_REFUND_LINE_ROWS = (
+    select(_REFUND_LINES.c.line_no, _REFUND_LINES.c.quantity, _REFUND_LINES.c.amount_minor)
+    .where(_REFUND_LINES.c.refund_id == bindparam("id"))
+    .order_by(_REFUND_LINES.c.id)
+)
+
+
+def refund_record(conn: Connection, refund_id: int, form: int = FORM) -> dict[str, Any]:
+    found = conn.execute(_REFUND, {"id": refund_id}).first()
+    if found is None:
         return {}
+    f = found._mapping
     record: dict[str, Any] = {
         "till_id": f["till_id"],
         "refund_no": f["refund_no"],
@@ -186,24 +288,24 @@ def refund_record(conn, refund_id: int, form: int = FORM) -> dict[str, Any]:
     if f["rounding_minor"]:
         record["rounding_minor"] = f["rounding_minor"]
     # The same: refunds from before store credit keep their digests (and the layout upgrade's
-    # baseline, in revision 0001, reads refunds before revision 0004 adds the column).
-    if "store_credit_code" in f.keys() and f["store_credit_code"]:
+    # baseline, in revision 0001, reads refunds before revision 0006 adds the column).
+    if "store_credit_code" in f and f["store_credit_code"]:
         record["store_credit_code"] = f["store_credit_code"]
     return record
 
 
-def _refund_lines(conn, refund_id: int) -> list[list[int]]:
-    return [
-        list(line)
-        for line in conn.execute(
-            "SELECT line_no, quantity, amount_minor FROM refund_lines WHERE refund_id = ? ORDER BY id", (refund_id,)
-        )
-    ]
+def _refund_lines(conn: Connection, refund_id: int) -> list[list[int]]:
+    return [list(line) for line in conn.execute(_REFUND_LINE_ROWS, {"id": refund_id})]
 
 
-def refund_started_record(conn, refund_id: int, form: int = FORM) -> dict[str, Any]:
+def _row(conn: Connection, of: TableClause, row_id: int) -> Any:
+    found = conn.execute(_every_column(of, row_id)).first()
+    return found._mapping if found is not None else None
+
+
+def refund_started_record(conn: Connection, refund_id: int, form: int = FORM) -> dict[str, Any]:
     """A refund as it was asked for, before Stripe answered: what `pos recover` may complete."""
-    f = conn.execute("SELECT * FROM refunds WHERE id = ?", (refund_id,)).fetchone()
+    f = _row(conn, _REFUNDS, refund_id)
     if f is None:
         return {}
     return {
@@ -222,28 +324,44 @@ def refund_started_record(conn, refund_id: int, form: int = FORM) -> dict[str, A
     }
 
 
-def return_started_record(conn, return_id: int, form: int = FORM) -> dict[str, Any]:
+def return_started_record(conn: Connection, return_id: int, form: int = FORM) -> dict[str, Any]:
     """An unverified return as it was asked for (what recovery may complete): what stays as it was."""
-    f = conn.execute("SELECT * FROM unverified_returns WHERE id = ?", (return_id,)).fetchone()
+    f = _row(conn, _RETURNS, return_id)
     if f is None:
         return {}
     fixed = ("return_key", "till_id", "tender_kind", "amount_minor", "currency", "note", "approved_by", "created_at")
     return {name: f[name] for name in fixed}
 
 
-def sale_started_record(conn, sale_id: int, form: int = FORM) -> dict[str, Any]:
+_STARTED_COLUMNS = (
+    _L.line_no,
+    _L.product_id,
+    _L.sku,
+    _L.name,
+    _L.quantity,
+    _L.unit_price_minor,
+    _L.tax_rate_bp,
+    _L.net_minor,
+    _L.tax_minor,
+    _L.gross_minor,
+    _L.line_discount_minor,
+    _L.cart_share_minor,
+)
+_STARTED_LINES = {
+    form: select(*_STARTED_COLUMNS, *(_LINE_COLUMNS[3] if form >= 3 else ()))
+    .where(_L.sale_id == bindparam("sale_id"))
+    .order_by(_L.line_no)
+    for form in (1, 2, 3)
+}
+
+
+def sale_started_record(conn: Connection, sale_id: int, form: int = FORM) -> dict[str, Any]:
     """A sale (or a card part of one) as it was started, before Stripe heard of it: what recovery may
     complete. Its state, intent and notes move on by design; none of this does."""
-    s = conn.execute("SELECT * FROM sales WHERE id = ?", (sale_id,)).fetchone()
+    s = _row(conn, _SALES, sale_id)
     if s is None:
         return {}
-    weighed = ", measure_milli, unit, measure_price_minor" if form >= 3 else ""  # form 3: a weighed line's weight
-    lines = conn.execute(
-        "SELECT line_no, product_id, sku, name, quantity, unit_price_minor, tax_rate_bp, net_minor, tax_minor,"
-        f" gross_minor, line_discount_minor, cart_share_minor{weighed} FROM sale_lines WHERE sale_id = ?"  # noqa: S608
-        " ORDER BY line_no",
-        (sale_id,),
-    ).fetchall()
+    lines = conn.execute(_STARTED_LINES[_form(form)], {"sale_id": sale_id}).all()
     return {
         "sale_key": s["sale_key"],
         "till_id": s["till_id"],
@@ -260,72 +378,119 @@ def sale_started_record(conn, sale_id: int, form: int = FORM) -> dict[str, Any]:
     }
 
 
-def row_record(conn, table: str, row_id: int, form: int = FORM) -> dict[str, Any]:
-    row = conn.execute(f"SELECT * FROM {table} WHERE id = ?", (row_id,)).fetchone()  # noqa: S608 - fixed names
-    return dict(row) if row is not None else {}
+# The tables a record of a whole row is read from, by the name callers give (`row_record`).
+_WHOLE_ROWS = {
+    of.name: of for of in (_VOIDS, _OPENINGS, _MOVEMENTS, _Z, _RETURNS, _STOCK_MOVEMENTS, _PRODUCTS, _CASHIERS, _SALES)
+}
 
 
-def gift_card_entry_record(conn, entry_id: int, form: int = FORM) -> dict[str, Any]:
+def row_record(conn: Connection, table_name: str, row_id: int, form: int = FORM) -> dict[str, Any]:
+    found = _row(conn, _WHOLE_ROWS[table_name], row_id)
+    return dict(found) if found is not None else {}
+
+
+_ENTRY_NAMES = ("id", "kind", "amount_minor", "entry_key", "at", "note", "code", "purpose", "currency")
+_ENTRY = (
+    select(
+        _ENTRIES.c.id,
+        _ENTRIES.c.kind,
+        _ENTRIES.c.amount_minor,
+        _ENTRIES.c.entry_key,
+        _ENTRIES.c.at,
+        _ENTRIES.c.note,
+        _CARDS.c.code,
+        _CARDS.c.purpose,
+        _CARDS.c.currency,
+    )
+    .select_from(_ENTRIES.join(_CARDS, _CARDS.c.id == _ENTRIES.c.card_id))
+    .where(_ENTRIES.c.id == bindparam("id"))
+)
+
+
+def gift_card_entry_record(conn: Connection, entry_id: int, form: int = FORM) -> dict[str, Any]:
     """A till gift card's ledger entry, with the card's code, purpose and currency (so editing the
     card's row is found too)."""
-    names = ("id", "kind", "amount_minor", "entry_key", "at", "note", "code", "purpose", "currency")
-    e = conn.execute(
-        "SELECT e.id, e.kind, e.amount_minor, e.entry_key, e.at, e.note, c.code, c.purpose, c.currency"
-        " FROM gift_card_entries e JOIN gift_cards c ON c.id = e.card_id WHERE e.id = ?",
-        (entry_id,),
-    ).fetchone()
-    return dict(zip(names, tuple(e), strict=True)) if e is not None else {}
+    e = conn.execute(_ENTRY, {"id": entry_id}).first()
+    return dict(zip(_ENTRY_NAMES, tuple(e), strict=True)) if e is not None else {}
 
 
-def _z_record(conn, z_id: int, form: int = FORM) -> dict[str, Any]:
+def _z_record(conn: Connection, z_id: int, form: int = FORM) -> dict[str, Any]:
     record = row_record(conn, "z_reports", z_id)
     record.pop("audit_head", None)  # written after its own event: verify checks it is that event's hash
     return record
 
 
-_RECORDS = {
+def _whole(of: TableClause) -> Callable[..., dict[str, Any]]:
+    return lambda conn, row_id, form=FORM: row_record(conn, of.name, row_id)
+
+
+_RECORDS: dict[str, Callable[..., dict[str, Any]]] = {
     "receipt": receipt_record,
     "refund": refund_record,
     "refund_started": refund_started_record,
     "sale_started": sale_started_record,
-    "void": lambda conn, i, form=FORM: row_record(conn, "voids", i),
-    "drawer_opening": lambda conn, i, form=FORM: row_record(conn, "drawer_openings", i),
-    "drawer_movement": lambda conn, i, form=FORM: row_record(conn, "drawer_movements", i),
+    "void": _whole(_VOIDS),
+    "drawer_opening": _whole(_OPENINGS),
+    "drawer_movement": _whole(_MOVEMENTS),
     "z_report": _z_record,
     "return_started": return_started_record,
-    "unverified_return": lambda conn, i, form=FORM: row_record(conn, "unverified_returns", i),
+    "unverified_return": _whole(_RETURNS),
     "gift_card_entry": gift_card_entry_record,
-    "stock_movement": lambda conn, i, form=FORM: row_record(conn, "stock_movements", i),
+    "stock_movement": _whole(_STOCK_MOVEMENTS),
 }
+
+
+def _number(row: Any, column_name: str) -> str:
+    """A record's number as printf('%04d') wrote it in these names when they were SQL."""
+    value = row._mapping[column_name]
+    return format_receipt_no(value) if isinstance(value, int) else "0000" if value is None else str(value)
+
+
+@dataclass(frozen=True)
+class _Every:
+    """Every row of a table an event must cover: which (`where`), and how a finding names one."""
+
+    of: TableClause
+    name: Callable[[Any], str]
+    where: ColumnElement[bool] | None = None
+
+    def rows(self) -> Select:
+        query: Select = select(literal_column("*")).select_from(self.of).order_by(self.of.c.id)
+        return query if self.where is None else query.where(self.where)
+
 
 # Every row of these must be in an event (a row no event covers was inserted behind the till's
 # back, or the trail's newest events were cut): which rows, and how each is named.
 _EVERY_ROW = {
-    "receipt": "SELECT id, 'receipt ' || till_id || '-' || printf('%04d', receipt_no) FROM receipts",
-    "refund": "SELECT id, 'refund ' || till_id || '-' || printf('%04d', refund_no) FROM refunds"
-    " WHERE state = 'succeeded'",
-    "z_report": "SELECT id, 'Z ' || till_id || '-' || printf('%04d', z_no) FROM z_reports",
-    "unverified_return": "SELECT id, 'unverified return ' || till_id || '-' || printf('%04d', refund_no)"
-    " FROM unverified_returns WHERE state = 'succeeded'",
-    "return_started": "SELECT id, 'unfinished unverified return ' || id || ' (' || amount_minor || ')'"
-    " FROM unverified_returns WHERE state = 'sent'",
-    "void": "SELECT id, 'void ' || id || ' (' || kind || ', ' || amount_minor || ')' FROM voids",
-    "drawer_opening": "SELECT id, 'drawer opening ' || id || ' (' || reason || ')' FROM drawer_openings",
-    "drawer_movement": "SELECT id, 'drawer movement ' || id || ' (' || kind || ', ' || amount_minor || ')'"
-    " FROM drawer_movements",
-    "gift_card_entry": "SELECT e.id, 'gift card entry ' || e.id || ' (' || e.kind || ', ' || e.amount_minor || ')'"
-    " FROM gift_card_entries e",
-    "stock_movement": "SELECT m.id, 'stock movement ' || m.id || ' (' || m.kind || ', ' || m.quantity_milli || ')'"
-    " FROM stock_movements m",
+    "receipt": _Every(_RECEIPTS, lambda r: f"receipt {r.till_id}-{_number(r, 'receipt_no')}"),
+    "refund": _Every(
+        _REFUNDS, lambda r: f"refund {r.till_id}-{_number(r, 'refund_no')}", _REFUNDS.c.state == "succeeded"
+    ),
+    "z_report": _Every(_Z, lambda r: f"Z {r.till_id}-{_number(r, 'z_no')}"),
+    "unverified_return": _Every(
+        _RETURNS, lambda r: f"unverified return {r.till_id}-{_number(r, 'refund_no')}", _RETURNS.c.state == "succeeded"
+    ),
+    "return_started": _Every(
+        _RETURNS, lambda r: f"unfinished unverified return {r.id} ({r.amount_minor})", _RETURNS.c.state == "sent"
+    ),
+    "void": _Every(_VOIDS, lambda r: f"void {r.id} ({r.kind}, {r.amount_minor})"),
+    "drawer_opening": _Every(_OPENINGS, lambda r: f"drawer opening {r.id} ({r.reason})"),
+    "drawer_movement": _Every(_MOVEMENTS, lambda r: f"drawer movement {r.id} ({r.kind}, {r.amount_minor})"),
+    "gift_card_entry": _Every(_ENTRIES, lambda r: f"gift card entry {r.id} ({r.kind}, {r.amount_minor})"),
+    "stock_movement": _Every(_STOCK_MOVEMENTS, lambda r: f"stock movement {r.id} ({r.kind}, {r.quantity_milli})"),
     # Journal rows still waiting for Stripe's answer: what recovery would complete.
-    "sale_started": "SELECT id, 'unfinished sale ' || id || ' (' || state || ', ' || total_minor || ')' FROM sales"
-    f" WHERE state IN ({', '.join(repr(str(state)) for state in UNFINISHED)})",
-    "refund_started": "SELECT id, 'unanswered refund ' || id || ' (' || amount_minor || ')' FROM refunds"
-    " WHERE state = 'sent'",
+    "sale_started": _Every(
+        _SALES,
+        lambda r: f"unfinished sale {r.id} ({r.state}, {r.total_minor})",
+        _SALES.c.state.in_([str(state) for state in UNFINISHED]),
+    ),
+    "refund_started": _Every(
+        _REFUNDS, lambda r: f"unanswered refund {r.id} ({r.amount_minor})", _REFUNDS.c.state == "sent"
+    ),
 }
 
 
-def covering(conn, kind: str, row_id: int) -> dict[str, Any]:
+def covering(conn: Connection, kind: str, row_id: int) -> dict[str, Any]:
     """The payload of an event that records row `row_id` of `kind`: which record, and its digest."""
     return {"record": kind, "id": row_id, "form": FORM, "digest": digest(_RECORDS[kind](conn, row_id))}
 
@@ -344,31 +509,39 @@ BOOKKEEPING_SETTINGS = (
     "shop_set_aside",  # rows from the shop this till would not take, and why (a note for `pos sync`)
     "shop_stock_seq",  # the last stock movement of another till taken down from the shop
 )
-_NOT_BOOKKEEPING = f"key NOT IN ({', '.join(repr(k) for k in BOOKKEEPING_SETTINGS)})"
 
-# kind: (the rows as they are now, keyed; the same for chosen keys, `?` a JSON array of them)
+
+def _chosen(key: Any) -> ColumnElement[bool]:
+    """`key IN` the JSON array bound as `keys` (json_each: any number of keys, one parameter)."""
+    return key.in_(select(column("value")).select_from(func.json_each(bindparam("keys"))))
+
+
+@dataclass(frozen=True)
+class _State:
+    """A kind of row that changes by design: its columns (the key first) as digested."""
+
+    of: TableClause
+    columns: tuple[str, ...]
+    where: ColumnElement[bool] | None = None
+
+    def all(self) -> Select:
+        query = select(*(self.of.c[name] for name in self.columns))
+        return query if self.where is None else query.where(self.where)
+
+    def chosen(self) -> Select:
+        return select(*(self.of.c[name] for name in self.columns)).where(_chosen(self.of.c[self.columns[0]]))
+
+
 _STATES = {
-    "product": (
-        "SELECT id, sku, barcode, name, category, price_minor, currency, tax_rate_bp, active FROM products",
-        "SELECT id, sku, barcode, name, category, price_minor, currency, tax_rate_bp, active FROM products"
-        " WHERE id IN (SELECT value FROM json_each(?))",
+    "product": _State(
+        _PRODUCTS, ("id", "sku", "barcode", "name", "category", "price_minor", "currency", "tax_rate_bp", "active")
     ),
-    "setting": (
-        f"SELECT key, value FROM settings WHERE {_NOT_BOOKKEEPING}",  # noqa: S608 - fixed names
-        "SELECT key, value FROM settings WHERE key IN (SELECT value FROM json_each(?))",
-    ),
+    "setting": _State(_SETTINGS, ("key", "value"), _SETTINGS.c.key.not_in(BOOKKEEPING_SETTINGS)),
     # A cashier's wrong-PIN count and lock change on every PIN typed: not covered (the lock itself
     # is an event); their name, role, PIN hash and whether they may sign in are.
-    "cashier": (
-        "SELECT id, name, role, pin_hash, active FROM cashiers",
-        "SELECT id, name, role, pin_hash, active FROM cashiers WHERE id IN (SELECT value FROM json_each(?))",
-    ),
+    "cashier": _State(_CASHIERS, ("id", "name", "role", "pin_hash", "active")),
     # How a product is stocked (tracked, unit, alert level, open price): the ledger's rules.
-    "stock_item": (
-        "SELECT product_id, track_stock, unit, low_stock_milli, open_price FROM stock_items",
-        "SELECT product_id, track_stock, unit, low_stock_milli, open_price FROM stock_items"
-        " WHERE product_id IN (SELECT value FROM json_each(?))",
-    ),
+    "stock_item": _State(_STOCK_ITEMS, ("product_id", "track_stock", "unit", "low_stock_milli", "open_price")),
 }
 
 
@@ -380,54 +553,67 @@ def _row_digests(rows) -> dict[str, str]:
     return out
 
 
-def covers(conn, kind: str, keys) -> dict[str, Any]:
+def covers(conn: Connection, kind: str, keys) -> dict[str, Any]:
     """`{"covers": {kind: {key: digest}}}`: the rows `keys` of `kind` as they are now (a key with no
     row is covered as deleted), to put in the payload of the event that changed them."""
     keys = list(keys)
-    found = _row_digests(conn.execute(_STATES[kind][1], (json.dumps(keys),)))
+    found = _row_digests(conn.execute(_STATES[kind].chosen(), {"keys": json.dumps(keys)}))
     return {"covers": {kind: {str(k): found.get(str(k), DELETED) for k in keys}}}
 
 
-def covers_all(conn, kind: str) -> dict[str, str]:
-    return _row_digests(conn.execute(_STATES[kind][0]))
+def covers_all(conn: Connection, kind: str) -> dict[str, str]:
+    return _row_digests(conn.execute(_STATES[kind].all()))
 
 
 DELETED = "deleted"
 
-
-def product_ids(conn, skus) -> list[int]:
-    return [
-        r[0]
-        for r in conn.execute(
-            "SELECT id FROM products WHERE sku IN (SELECT value FROM json_each(?))", (json.dumps(list(skus)),)
-        )
-    ]
+_PRODUCT_IDS = select(_PRODUCTS.c.id).where(_chosen(_PRODUCTS.c.sku))
 
 
-def _expected_receipt_states(conn) -> Iterator[tuple[int, str, int, str, int, int]]:
-    """Each receipt whose refunded amount or status is not what its numbered refunds make it."""
-    yield from conn.execute(
-        "SELECT r.id, r.till_id, r.receipt_no, r.status, r.refunded_minor, coalesce(f.given, 0) FROM receipts r"
-        " LEFT JOIN (SELECT receipt_id, sum(amount_minor) AS given FROM refunds WHERE state = 'succeeded'"
-        " GROUP BY receipt_id) f ON f.receipt_id = r.id"
-        " WHERE r.refunded_minor != coalesce(f.given, 0) OR r.status != CASE WHEN coalesce(f.given, 0) = 0 THEN 'paid'"
-        " WHEN coalesce(f.given, 0) >= r.total_minor THEN 'refunded' ELSE 'partially_refunded' END"
+def product_ids(conn: Connection, skus) -> list[int]:
+    return list(conn.execute(_PRODUCT_IDS, {"keys": json.dumps(list(skus))}).scalars())
+
+
+def _expected_receipt_states_query() -> Select:
+    f = _REFUNDS
+    given_by = (
+        select(f.c.receipt_id, func.sum(f.c.amount_minor).label("given"))
+        .where(f.c.state == "succeeded")
+        .group_by(f.c.receipt_id)
+        .subquery("f")
     )
+    r = _RECEIPTS
+    given = func.coalesce(given_by.c.given, 0)
+    expected = case((given == 0, "paid"), (given >= r.c.total_minor, "refunded"), else_="partially_refunded")
+    return (
+        select(r.c.id, r.c.till_id, r.c.receipt_no, r.c.status, r.c.refunded_minor, given)
+        .select_from(r.outerjoin(given_by, given_by.c.receipt_id == r.c.id))
+        .where(or_(r.c.refunded_minor != given, r.c.status != expected))
+    )
+
+
+_EXPECTED_RECEIPT_STATES = _expected_receipt_states_query()
+
+
+def _expected_receipt_states(conn: Connection) -> Iterator[tuple[int, str, int, str, int, int]]:
+    """Each receipt whose refunded amount or status is not what its numbered refunds make it."""
+    for row in conn.execute(_EXPECTED_RECEIPT_STATES):
+        yield tuple(row)
 
 
 # -- reading the trail --------------------------------------------------------------------------
 def _event(row) -> Event:
     return Event(
-        seq=row["id"],
-        at=row["at"],
-        till_id=row["till_id"],
-        kind=row["kind"],
-        actor=row["actor"],
-        approved_by=row["approved_by"],
-        subject=row["subject"],
-        payload=row["payload"],
-        prev_hash=row["prev_hash"],
-        hash=row["hash"],
+        seq=row.id,
+        at=row.at,
+        till_id=row.till_id,
+        kind=row.kind,
+        actor=row.actor,
+        approved_by=row.approved_by,
+        subject=row.subject,
+        payload=row.payload,
+        prev_hash=row.prev_hash,
+        hash=row.hash,
     )
 
 
@@ -437,9 +623,9 @@ class Head:
     hash: str
 
 
-def tail(conn) -> Head:
+def tail(conn: Connection) -> Head:
     """The trail's newest event (0 and GENESIS while it is empty)."""
-    row = conn.execute("SELECT id, hash FROM audit_events ORDER BY id DESC LIMIT 1").fetchone()
+    row = conn.execute(_LAST).first()
     return Head(row[0], row[1]) if row else Head(0, GENESIS)
 
 
@@ -462,56 +648,66 @@ def write_head(path: Path, head: Head) -> None:
     os.replace(temporary, path)
 
 
-def head_holds(conn, head: Head) -> bool:
+_HASH_OF = select(_EVENTS.c.hash).where(_EVENTS.c.id == bindparam("id"))
+
+
+def head_holds(conn: Connection, head: Head) -> bool:
     """Whether the trail still holds the event the head names, as the head saw it."""
     if head.seq == 0:
         return head.hash == GENESIS
-    row = conn.execute("SELECT hash FROM audit_events WHERE id = ?", (head.seq,)).fetchone()
-    return row is not None and row[0] == head.hash
+    found = conn.execute(_HASH_OF, {"id": head.seq}).first()
+    return found is not None and found[0] == head.hash
 
 
-def baseline(conn, till_id: str) -> None:
+_PAYLOADS = select(_EVENTS.c.payload).order_by(_EVENTS.c.id)
+
+
+def baseline(conn: Connection, till_id: str) -> None:
     """At the layout upgrade (layout 11), inside its transaction: cover what is on file that no
     event covers yet, as it stands, so that verify can require an event for every row from then on:
     the rows that change by design, records written before the trail covered them (a till older
     than layout 8), and each refund still waiting for Stripe's answer (so `pos recover` may complete
     it). A brand-new database has none of these, and gets no event."""
     covered: dict[str, set[int]] = {kind: set() for kind in _RECORDS}
-    for (payload,) in conn.execute("SELECT payload FROM audit_events ORDER BY id"):
+    for payload in conn.execute(_PAYLOADS).scalars():
         for kind, row_id, _form, _digest in _recorded(json.loads(payload)):
             covered[kind].add(row_id)
     records: dict[str, dict[str, str]] = {}
     # The baseline runs inside the layout upgrade (till revision 0001): a table a later revision
     # adds is not there yet, and has no row to cover.
-    present = {name for (name,) in conn.execute("SELECT name FROM sqlite_master WHERE type = 'table'")}
-    for kind, sql in _EVERY_ROW.items():
-        if re.search(r"FROM (\w+)", sql)[1] not in present:  # type: ignore[index]
+    present = set(inspect(conn).get_table_names())
+    for kind, every in _EVERY_ROW.items():
+        if every.of.name not in present:
             continue
-        for row_id, _name in conn.execute(sql + " ORDER BY id").fetchall():  # noqa: S608 - fixed names
-            if row_id not in covered[kind]:
-                records.setdefault(kind, {})[str(row_id)] = digest(_RECORDS[kind](conn, row_id, BASELINE_FORM))
+        for row in conn.execute(every.rows()).all():
+            if row.id not in covered[kind]:
+                records.setdefault(kind, {})[str(row.id)] = digest(_RECORDS[kind](conn, row.id, BASELINE_FORM))
     states = {
-        kind: found
-        for kind, (sql, _chosen) in _STATES.items()
-        if re.search(r"FROM (\w+)", sql)[1] in present  # type: ignore[index]
-        and (found := covers_all(conn, kind))
+        kind: found for kind, state in _STATES.items() if state.of.name in present and (found := covers_all(conn, kind))
     }
     if records or states:
         payload = {"form": BASELINE_FORM, "records": records, "covers": states}
         append(conn, till_id, "audit_baseline", "what was on file at the layout upgrade", payload, actor="")
 
 
-def is_covered(conn, kind: str, row_id: int) -> bool:
+_PAYLOAD = _EVENTS.c.payload
+_COVERING = select(_PAYLOAD).where(
+    or_(
+        (func.json_extract(_PAYLOAD, "$.record") == bindparam("kind"))
+        & (func.json_extract(_PAYLOAD, "$.id") == bindparam("id")),
+        func.json_extract(_PAYLOAD, bindparam("path")).is_not(None),
+    )
+)
+
+
+def is_covered(conn: Connection, kind: str, row_id: int) -> bool:
     """Whether an event records row `row_id` of `kind` as it is now (for recovery: a journal row no
     event records was written behind the till's back, and is never completed)."""
     now: dict[int, str] = {}  # the row's digest in each form an event recorded it with
-    for (payload,) in conn.execute(
-        "SELECT payload FROM audit_events WHERE (json_extract(payload, '$.record') = ?"
-        " AND json_extract(payload, '$.id') = ?) OR json_extract(payload, ?) IS NOT NULL",
-        (kind, row_id, f'$.records.{kind}."{row_id}"'),
-    ):
-        for found, found_id, form, recorded in _recorded(json.loads(payload)):
-            if (found, found_id) != (kind, row_id):
+    found = conn.execute(_COVERING, {"kind": kind, "id": row_id, "path": f'$.records.{kind}."{row_id}"'})
+    for payload in found.scalars():
+        for found_kind, found_id, form, recorded in _recorded(json.loads(payload)):
+            if (found_kind, found_id) != (kind, row_id):
                 continue
             # A layout upgrade's baseline covers rows in the form of the layout it ran in (an older
             # till's unfinished sale, say): compare in that form, as verify does.
@@ -533,19 +729,23 @@ def _recorded(payload: dict[str, Any]) -> Iterator[tuple[str, int, int, str]]:
                 yield kind, int(row_id), payload.get("form", 1), recorded
 
 
+_ALL_EVENTS = select(_EVENTS).order_by(_EVENTS.c.id)
+_Z_HEADS = select(_Z.c.id, _Z.c.audit_head).order_by(_Z.c.id)
+
+
 class AuditRepo:
     def __init__(self, engine: Engine, data_dir: Path, zone=lambda: ""):
         self._engine = engine
         self._anchor = Path(data_dir) / HEAD_FILE
         self._zone = zone  # the store's time zone name: export days are its calendar days
 
-    def _events(self, conn, since: str | None = None, until: str | None = None) -> Iterator[Event]:
-        for row in conn.execute("SELECT * FROM audit_events ORDER BY id"):
-            if (since is None or row["at"] >= since) and (until is None or row["at"] < until):
+    def _events(self, conn: Connection, since: str | None = None, until: str | None = None) -> Iterator[Event]:
+        for row in conn.execute(_ALL_EVENTS):
+            if (since is None or row.at >= since) and (until is None or row.at < until):
                 yield _event(row)
 
     def head(self) -> Head | None:
-        with raw.connection(self._engine) as conn:
+        with core.reading(self._engine) as conn:
             found = tail(conn)
         return found if found.seq else None
 
@@ -561,7 +761,7 @@ class AuditRepo:
         kept = self.anchor()
         if kept is None:
             return
-        with raw.connection(self._engine) as conn:
+        with core.reading(self._engine) as conn:
             if not head_holds(conn, kept):
                 return  # the evidence of a cut stays
             newest = tail(conn)
@@ -574,7 +774,7 @@ class AuditRepo:
 
     def verify(self) -> Break | None:
         """The first place the trail does not hold, or None when it is intact."""
-        with raw.connection(self._engine) as conn:
+        with core.reading(self._engine) as conn:
             events = list(self._events(conn))  # read once: the chain, then what each event covers
             broken = first_break(events)
             if broken is not None:
@@ -605,7 +805,7 @@ class AuditRepo:
             )
         return None
 
-    def _check_records(self, conn, events: list[Event]) -> Break | None:
+    def _check_records(self, conn: Connection, events: list[Event]) -> Break | None:
         covered: dict[str, set[int]] = {kind: set() for kind in _RECORDS}
         newest: dict[str, dict[str, tuple[str, Event]]] = {kind: {} for kind in _STATES}
         z_heads: dict[int, str] = {}
@@ -632,15 +832,15 @@ class AuditRepo:
                     started_break = started_break or found
         if started_break is not None:
             return started_break
-        for kind, sql in _EVERY_ROW.items():
-            for row_id, name in conn.execute(sql + " ORDER BY id"):  # noqa: S608 - fixed names
-                if row_id not in covered[kind]:
+        for kind, every in _EVERY_ROW.items():
+            for row in conn.execute(every.rows()):
+                if row.id not in covered[kind]:
                     return Break(
                         None,
-                        f"{name} is in no event: it was inserted behind the till's back, "
+                        f"{every.name(row)} is in no event: it was inserted behind the till's back, "
                         "or the trail's newest events were cut",
                     )
-        for z_id, printed in conn.execute("SELECT id, audit_head FROM z_reports ORDER BY id"):
+        for z_id, printed in conn.execute(_Z_HEADS):
             if printed and printed != z_heads.get(z_id):
                 return Break(None, f"Z report {z_id} prints an audit head that is not the hash of its own event")
         for kind, latest in newest.items():
@@ -672,7 +872,7 @@ class AuditRepo:
         """At start: a warning if the trail is shorter than it was, its head is missing, or the event
         the head names is not there as it was."""
         anchor = self.anchor()
-        with raw.connection(self._engine) as conn:
+        with core.reading(self._engine) as conn:
             newest = tail(conn)
             holds = anchor is not None and head_holds(conn, anchor)
         if anchor is None:
@@ -697,7 +897,7 @@ class AuditRepo:
         zone = store_zone(self._zone())
         since = local_day_bounds(first, first, zone)[0] if first else None
         until = local_day_bounds(last, last, zone)[1] if last else None
-        with raw.connection(self._engine) as conn:
+        with core.reading(self._engine) as conn:
             events = list(self._events(conn, since, until))
         for event in events:
             yield {
@@ -708,14 +908,26 @@ class AuditRepo:
             }
 
 
-def stock_drift(conn) -> list[tuple[str, int, int]]:
+_MOVED = (
+    select(_STOCK_MOVEMENTS.c.product_id, func.sum(_STOCK_MOVEMENTS.c.quantity_milli).label("total"))
+    .group_by(_STOCK_MOVEMENTS.c.product_id)
+    .subquery("s")
+)
+_SNAPSHOT = func.coalesce(_STOCK_LEVELS.c.on_hand_milli, 0)
+_DRIFT = (
+    select(_PRODUCTS.c.sku, _SNAPSHOT, func.coalesce(_MOVED.c.total, 0))
+    .select_from(
+        _PRODUCTS.outerjoin(_STOCK_LEVELS, _STOCK_LEVELS.c.product_id == _PRODUCTS.c.id).outerjoin(
+            _MOVED, _MOVED.c.product_id == _PRODUCTS.c.id
+        )
+    )
+    .where(_SNAPSHOT != func.coalesce(_MOVED.c.total, 0))
+    .order_by(_PRODUCTS.c.sku)
+)
+
+
+def stock_drift(conn: Connection) -> list[tuple[str, int, int]]:
     """Products whose stock snapshot (`stock_levels`, what on-hand reads) is not their ledger's sum:
     (sku, snapshot, sum). The movements are covered by the trail; the snapshot is checked by this
     (an UPDATE of it alone changed every level shown and the audit still passed)."""
-    rows = conn.execute(
-        "SELECT p.sku, coalesce(l.on_hand_milli, 0), coalesce(s.total, 0) FROM products p"
-        " LEFT JOIN stock_levels l ON l.product_id = p.id"
-        " LEFT JOIN (SELECT product_id, sum(quantity_milli) AS total FROM stock_movements GROUP BY product_id) s"
-        " ON s.product_id = p.id WHERE coalesce(l.on_hand_milli, 0) != coalesce(s.total, 0) ORDER BY p.sku"
-    )
-    return [(r[0], int(r[1]), int(r[2])) for r in rows]
+    return [(r[0], int(r[1]), int(r[2])) for r in conn.execute(_DRIFT)]

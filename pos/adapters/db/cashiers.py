@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from sqlalchemy import bindparam, func, insert, select, update
-from sqlalchemy.engine import Engine
+from sqlalchemy.engine import Connection, Engine
 
 from pos.domain.staff import Cashier, Role, StaffError
 
@@ -15,6 +15,7 @@ _C = tables.cashiers
 _NAMED = select(_C).where(_C.c.name == bindparam("name"))
 _ID_NAMED = select(_C.c.id).where(_C.c.name == bindparam("name"))
 _BY_NAME = update(_C).where(_C.c.name == bindparam("who"))
+_VOID = insert(tables.voids)
 
 
 def _cashier(row) -> Cashier:
@@ -23,7 +24,7 @@ def _cashier(row) -> Cashier:
 
 def _covers(conn, name: str) -> dict:
     """The cashier's row as it is now (name, role, PIN hash, active), for the event that changed it."""
-    return audit.covers(core.driver(conn), "cashier", list(conn.execute(_ID_NAMED, {"name": name}).scalars()))
+    return audit.covers(conn, "cashier", list(conn.execute(_ID_NAMED, {"name": name}).scalars()))
 
 
 class CashierRepo:
@@ -54,13 +55,12 @@ class CashierRepo:
                     name=name, role=str(role), pin_hash=pin_hash, active=True, failed_attempts=0, created_at=now_iso()
                 )
             ).lastrowid
-            driver = core.driver(conn)
             audit.append(
-                driver,
+                conn,
                 self._till_id(),
                 "cashier_added",
                 name,
-                {"name": name, "role": str(role), **audit.covers(driver, "cashier", [row_id])},
+                {"name": name, "role": str(role), **audit.covers(conn, "cashier", [row_id])},
             )
         return Cashier(name, role)
 
@@ -70,7 +70,7 @@ class CashierRepo:
             if not changed:
                 raise StaffError(f"There is no cashier called {name}.")
             kind = "cashier_enabled" if active else "cashier_disabled"
-            audit.append(core.driver(conn), self._till_id(), kind, name, {"name": name, **_covers(conn, name)})
+            audit.append(conn, self._till_id(), kind, name, {"name": name, **_covers(conn, name)})
 
     def set_pin(self, name: str, pin_hash: str) -> None:
         with core.writing(self._engine) as conn:
@@ -81,7 +81,7 @@ class CashierRepo:
                 raise StaffError(f"There is no cashier called {name}.")
             # The row's digest covers the new PIN hash (a digest of a salted hash: it tells nothing of the PIN).
             payload = {"name": name, **_covers(conn, name)}
-            audit.append(core.driver(conn), self._till_id(), "cashier_pin_changed", name, payload)
+            audit.append(conn, self._till_id(), "cashier_pin_changed", name, payload)
 
     def record_attempt(self, name: str, ok: bool, locked_until: str | None) -> None:
         """A PIN tried: the wrong ones in a row reset on success, else one more (locked until the time given)."""
@@ -98,14 +98,12 @@ class CashierRepo:
             )
             if locked_until is not None:
                 payload = {"name": name, "until": locked_until}
-                audit.append(core.driver(conn), self._till_id(), "cashier_locked", name, payload, actor=name)
+                audit.append(conn, self._till_id(), "cashier_locked", name, payload, actor=name)
 
     def record(self, kind: str, subject: str, payload: dict, approved_by: str = "", actor: str | None = None) -> None:
         """An event that records no row of its own: a sign-in, an approval."""
         with core.writing(self._engine) as conn:
-            audit.append(
-                core.driver(conn), self._till_id(), kind, subject, payload, approved_by=approved_by, actor=actor
-            )
+            audit.append(conn, self._till_id(), kind, subject, payload, approved_by=approved_by, actor=actor)
 
     def record_void(
         self,
@@ -117,18 +115,33 @@ class CashierRepo:
         approved_by: str = "",
     ) -> None:
         with core.writing(self._engine) as conn:
-            write_void(core.driver(conn), self._till_id(), kind, sale_id, amount_minor, currency, reason, approved_by)
+            write_void(conn, self._till_id(), kind, sale_id, amount_minor, currency, reason, approved_by)
 
 
 def write_void(
-    conn, till_id: str, kind: str, sale_id: int | None, amount_minor: int, currency: str, reason: str, approved_by: str
+    conn: Connection,
+    till_id: str,
+    kind: str,
+    sale_id: int | None,
+    amount_minor: int,
+    currency: str,
+    reason: str,
+    approved_by: str,
 ) -> None:
-    """A void's row and its audit record, in the caller's transaction (a voided sale's own, or its own).
-    On the sqlite3 connection, as the payment journal that calls it still is (decision 0010)."""
+    """A void's row and its audit record, in the caller's transaction (a voided sale's own, or its own)."""
     row_id = conn.execute(
-        "INSERT INTO voids (till_id, kind, sale_id, amount_minor, currency, reason, cashier, approved_by, at)"
-        " VALUES (?,?,?,?,?,?,?,?,?)",
-        (till_id, kind, sale_id, amount_minor, currency, reason, audit.current_actor(), approved_by, now_iso()),
+        _VOID,
+        {
+            "till_id": till_id,
+            "kind": kind,
+            "sale_id": sale_id,
+            "amount_minor": amount_minor,
+            "currency": currency,
+            "reason": reason,
+            "cashier": audit.current_actor(),
+            "approved_by": approved_by,
+            "at": now_iso(),
+        },
     ).lastrowid
     audit.append(
         conn, till_id, "void", f"void {kind}: {reason}", audit.covering(conn, "void", row_id), approved_by=approved_by

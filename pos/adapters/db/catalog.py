@@ -74,7 +74,8 @@ def _product(row) -> Product:
     )
 
 
-def _values(p: Product) -> dict:
+def product_row(p: Product) -> dict:
+    """A product as its row in the till's products table (the catalog's writes, and the shop's products taken down)."""
     return {
         "sku": p.sku,
         "barcode": p.barcode,
@@ -174,20 +175,19 @@ class CatalogRepo:
         with storage_errors(), self._writer.begin() as conn:
             existing = conn.execute(select(_P.c.id).where(_P.c.sku == product.sku)).scalar()
             if existing is None:
-                inserted = conn.execute(_P.insert().values(**_values(product))).inserted_primary_key
+                inserted = conn.execute(_P.insert().values(**product_row(product))).inserted_primary_key
                 new_id = inserted[0] if inserted else None
             else:
-                conn.execute(update(_P).where(_P.c.id == existing).values(**_values(product)))
+                conn.execute(update(_P).where(_P.c.id == existing).values(**product_row(product)))
                 new_id = existing
             outbox.product_edited(conn, product.sku)
-            driver = core.driver(conn)
             # The product's price, tax rate and codes as saved: an edit behind the catalog's back is found.
             audit.append(
-                driver,
-                audit.till_of(driver),
+                conn,
+                audit.till_of(conn),
                 "product_added" if existing is None else "product_changed",
                 f"product {product.sku}",
-                {"sku": product.sku, **audit.covers(driver, "product", [new_id])},
+                {"sku": product.sku, **audit.covers(conn, "product", [new_id])},
             )
         saved = self.get(new_id) if new_id is not None else None
         if saved is None:  # written in the transaction just committed
@@ -200,13 +200,12 @@ class CatalogRepo:
             sku = conn.execute(select(_P.c.sku).where(_P.c.id == product_id)).scalar()
             if sku is not None:
                 outbox.product_edited(conn, sku)
-                driver = core.driver(conn)
                 audit.append(
-                    driver,
-                    audit.till_of(driver),
+                    conn,
+                    audit.till_of(conn),
                     "product_enabled" if active else "product_disabled",
                     f"product {sku}",
-                    {"sku": sku, **audit.covers(driver, "product", [product_id])},
+                    {"sku": sku, **audit.covers(conn, "product", [product_id])},
                 )
 
     # -- CSV ---------------------------------------------------------------
@@ -275,20 +274,19 @@ class CatalogRepo:
             with core.writing(self._engine) as conn:
                 batch = products[start : start + IMPORT_BATCH]
                 conn.execute(
-                    _upsert(tile_columns), [{k: v for k, v in _values(p).items() if k != "active"} for p in batch]
+                    _upsert(tile_columns), [{k: v for k, v in product_row(p).items() if k != "active"} for p in batch]
                 )
                 skus = [p.sku for p in batch]
                 # How they are stocked goes with them, with its own audit event.
-                stock.write_items(core.driver(conn), {sku: items[sku] for sku in skus if sku in items})
+                stock.write_items(conn, {sku: items[sku] for sku in skus if sku in items})
                 outbox.products_edited(conn, skus)
-                driver = core.driver(conn)
                 # One event per batch, in its transaction: every row it wrote, as written.
                 audit.append(
-                    driver,
-                    audit.till_of(driver),
+                    conn,
+                    audit.till_of(conn),
                     "products_imported",
                     f"{len(skus)} products from a CSV file",
-                    audit.covers(driver, "product", audit.product_ids(driver, skus)),
+                    audit.covers(conn, "product", audit.product_ids(conn, skus)),
                 )
         return ImportSummary(
             added=sum(1 for p in products if p.sku not in by_sku),

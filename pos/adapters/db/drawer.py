@@ -30,13 +30,12 @@ class SqlDrawerLog:
                     "cashier": audit.current_actor(),
                 },
             ).lastrowid
-            driver = core.driver(conn)
             audit.append(
-                driver,
+                conn,
                 till_id,
                 "drawer_opened",
                 f"drawer: {reason}",
-                audit.covering(driver, "drawer_opening", row_id),
+                audit.covering(conn, "drawer_opening", row_id),
                 approved_by=approved_by,
             )
 
@@ -54,7 +53,6 @@ class SqlDrawerLog:
                     "cashier": audit.current_actor(),
                 },
             ).lastrowid
-            driver = core.driver(conn)
             audit.append(
-                driver, till_id, "drawer_movement", f"drawer {kind}", audit.covering(driver, "drawer_movement", row_id)
+                conn, till_id, "drawer_movement", f"drawer {kind}", audit.covering(conn, "drawer_movement", row_id)
             )

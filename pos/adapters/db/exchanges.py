@@ -15,8 +15,9 @@ from pos.services.exchange_journal import ExchangeState, OpenExchange
 from pos.services.states import RefundState
 from pos.services.tenders.gift_card import RedemptionState
 
+from . import core
 from .errors import storage_errors
-from .raw import core_write, now_iso
+from .raw import now_iso
 from .schema import exchanges as _TABLE, gift_card_redemptions as _REDEMPTIONS, receipts as _RECEIPTS
 from .schema import refunds as _REFUNDS
 
@@ -27,7 +28,7 @@ class SqlExchanges:
 
     def begin_exchange(self, key: str, receipt_id: int, credit: Money) -> None:
         stamp = now_iso()
-        with core_write(self._engine) as (conn, _driver):
+        with core.writing(self._engine) as conn:
             conn.execute(
                 insert(_TABLE).values(
                     exchange_key=key,
@@ -42,7 +43,7 @@ class SqlExchanges:
             )
 
     def close_exchange(self, key: str, state: ExchangeState, sale_id: int | None = None, note: str = "") -> None:
-        with core_write(self._engine) as (conn, _driver):
+        with core.writing(self._engine) as conn:
             conn.execute(
                 update(_TABLE)
                 .where(_TABLE.c.exchange_key == key, _TABLE.c.state == ExchangeState.STARTED.value)

@@ -189,9 +189,8 @@ class TillGiftCards(SqlLedger):
 
     def _written(self, conn: Connection, entry_id: int, code: str, kind: EntryKind) -> None:
         # The entry's audit event commits with it (audit.py covers every gift card entry).
-        raw = conn.connection.driver_connection
         subject = f"gift card {code[-4:]} {kind.value}"
-        audit.append(raw, audit.till_of(raw), "gift_card", subject, audit.covering(raw, "gift_card_entry", entry_id))
+        audit.append(conn, audit.till_of(conn), "gift_card", subject, audit.covering(conn, "gift_card_entry", entry_id))
 
 
 class SqlRedemptions:

@@ -26,6 +26,7 @@ from pos.services.states import UNFINISHED, AttemptState, IntentStatus, SaleStat
 
 from . import audit, core, stock
 from .cashiers import write_void
+from .receipts import add_receipt
 from .raw import now_iso
 from .receipts import tender_from_row, build_receipt, read_tenders
 from .settings import SettingsRepo
@@ -132,9 +133,7 @@ class SqlJournal:
                 ],
             )
             # The sale as started, in its own transaction: recovery completes only a sale an event records.
-            audit.append(
-                conn, till_id, "sale_started", f"sale {sale_id}", audit.covering(conn, "sale_started", sale_id)
-            )
+            audit.append(db, till_id, "sale_started", f"sale {sale_id}", audit.covering(db, "sale_started", sale_id))
         return SaleRecord(
             id=sale_id,
             sale_key=sale_key,
@@ -232,7 +231,7 @@ class SqlJournal:
                 self._card_paid(conn, sale, intent, stamp)
                 paid, charged = _card_amounts(intent, sale["currency"])
                 _add_tender(conn, sale, TenderKind.CARD, paid, charged, 0, 0, stamp, sale_id, intent)
-                receipt = self._write_receipt(conn, sale, stamp)
+                receipt = self._write_receipt(db, sale, stamp)
             return self._receipt(db, receipt, sale)
 
     @staticmethod
@@ -266,8 +265,9 @@ class SqlJournal:
             (SaleState.PAID, intent.id, stamp, sale["id"]),
         )
 
-    def _write_receipt(self, conn, order, stamp: str):
+    def _write_receipt(self, db, order, stamp: str):
         """The sale's numbered receipt, from its paid tenders; the sale is paid in the same transaction."""
+        conn = core.driver(db)  # the journal's own statements are plain SQL still (decision 0010)
         till_id = order["till_id"]
         # Gapless: the next number is taken inside the transaction that records the paid sale.
         number = (
@@ -283,50 +283,45 @@ class SqlJournal:
         single = cards[0]["payment_intent"] if len(cards) == 1 and len(tenders) == 1 else None
         card = cards[-1] if cards else None
         store = self._settings.load()
-        conn.execute(
-            "INSERT INTO receipts (till_id, receipt_no, sale_id, created_at, currency, total_minor,"
-            " tax_minor, payment_intent, card_brand, card_last4, status, refunded_minor, store_name,"
-            " store_address, receipt_footer, discount_minor, card_minor, cash_minor, change_minor, rounding_minor,"
-            " cashier)"
-            " VALUES (?,?,?,?,?,?,?,?,?,?,'paid',0,?,?,?,"
-            " (SELECT coalesce(sum(line_discount_minor + cart_share_minor), 0) FROM sale_lines WHERE sale_id = ?),"
-            " ?,?,?,?,?)",
-            (
-                till_id,
-                number,
-                order["id"],
-                stamp,
-                order["currency"],
-                order["total_minor"],
-                order["tax_minor"],
-                single,
-                card["card_brand"] if card else None,
-                card["card_last4"] if card else None,
-                store.store_name,
-                store.address,
-                store.receipt_footer,
-                order["id"],
-                sum(t["amount_minor"] for t in cards),
-                sum(t["amount_minor"] for t in cash),
-                sum(t["change_minor"] for t in cash),
-                sum(t["rounding_minor"] for t in tenders),
-                audit.current_actor(),
-            ),
+        (discount,) = conn.execute(
+            "SELECT coalesce(sum(line_discount_minor + cart_share_minor), 0) FROM sale_lines WHERE sale_id = ?",
+            (order["id"],),
+        ).fetchone()
+        receipt_id = add_receipt(
+            db,
+            till_id=till_id,
+            receipt_no=number,
+            sale_id=order["id"],
+            created_at=stamp,
+            currency=order["currency"],
+            total_minor=order["total_minor"],
+            tax_minor=order["tax_minor"],
+            discount_minor=discount,
+            payment_intent=single,
+            card_brand=card["card_brand"] if card else None,
+            card_last4=card["card_last4"] if card else None,
+            card_minor=sum(t["amount_minor"] for t in cards),
+            cash_minor=sum(t["amount_minor"] for t in cash),
+            change_minor=sum(t["change_minor"] for t in cash),
+            rounding_minor=sum(t["rounding_minor"] for t in tenders),
+            store_name=store.store_name,
+            store_address=store.address,
+            receipt_footer=store.receipt_footer,
+            cashier=audit.current_actor(),
         )
         conn.execute("UPDATE sales SET state = ?, updated_at = ? WHERE id = ?", (SaleState.PAID, stamp, order["id"]))
         _owe_gift_cards(conn, order, stamp)
-        receipt = conn.execute("SELECT * FROM receipts WHERE sale_id = ?", (order["id"],)).fetchone()
         # In the same transaction: the receipt cannot exist without its link in the audit trail.
         audit.append(
-            conn,
+            db,
             till_id,
             "sale_paid",
             f"receipt {audit.numbered(till_id, number)}",
-            audit.covering(conn, "receipt", receipt["id"]),
+            audit.covering(db, "receipt", receipt_id),
         )
         # Its tracked lines leave the shelf in the same transaction: never a sale without its movement.
-        stock.sale_moved(conn, order["id"], audit.numbered(till_id, number))
-        return receipt
+        stock.sale_moved(db, order["id"], audit.numbered(till_id, number))
+        return conn.execute("SELECT * FROM receipts WHERE id = ?", (receipt_id,)).fetchone()
 
     # -- a sale paid in parts (cash, several cards) ------------------------------------
     def split(self, sale_id: int) -> SaleRecord:
@@ -365,7 +360,7 @@ class SqlJournal:
                 stamp,
             )
             if payment.settles:
-                receipt = self._write_receipt(conn, order, stamp)
+                receipt = self._write_receipt(db, order, stamp)
                 return Paid(self._receipt(db, receipt))
             return PartPaid(_tender_by_id(conn, tender_id), Money(_due(conn, order), order["currency"]))
 
@@ -381,7 +376,7 @@ class SqlJournal:
         tender_id = _add_tender(conn, order, kind, amount, amount, 0, 0, stamp)
         conn.execute("UPDATE tenders SET card_last4 = ? WHERE id = ?", (last4, tender_id))
         if order["state"] == SaleState.SPLIT and _due(conn, order) <= 0:
-            receipt = self._write_receipt(conn, order, stamp)
+            receipt = self._write_receipt(db, order, stamp)
             return tender_id, Paid(self._receipt(db, receipt))
         return tender_id, PartPaid(_tender_by_id(conn, tender_id), Money(_due(conn, order), order["currency"]))
 
@@ -421,11 +416,11 @@ class SqlJournal:
             ).lastrowid
             assert part_id is not None
             audit.append(
-                conn,
+                db,
                 order["till_id"],
                 "sale_started",
                 f"card part {part_id} of sale {sale_id}",
-                audit.covering(conn, "sale_started", part_id),
+                audit.covering(db, "sale_started", part_id),
             )
             return _sale(conn.execute("SELECT * FROM sales WHERE id = ?", (part_id,)).fetchone())
 
@@ -443,7 +438,7 @@ class SqlJournal:
                 _add_tender(conn, order, TenderKind.CARD, paid, charged, 0, 0, stamp, part_id, intent)
                 # Written whatever became of the sale meanwhile: money moved, so the part is on record.
                 if order["state"] == SaleState.SPLIT and _due(conn, order) <= 0:
-                    self._write_receipt(conn, order, stamp)
+                    self._write_receipt(db, order, stamp)
             return self._part_result(db, part_id)
 
     def part_result(self, part_id: int) -> Paid | PartPaid:
@@ -518,19 +513,18 @@ class SqlJournal:
                 (SaleState.ABANDONED, note, stamp, sale_id, SaleState.SPLIT, SaleState.VOIDING),
             )
             if record is not None:
-                self._write_void(conn, sale_id, record)
+                self._write_void(db, sale_id, record)
 
     def record_void(self, sale_id: int, record: VoidNote) -> None:
         """The record of a sale voided with nothing paid (closed by its abandon, which moved no money)."""
         with self._write() as db:
-            conn = core.driver(db)  # the journal's own statements are plain SQL still (decision 0010)
-            self._write_void(conn, sale_id, record)
+            self._write_void(db, sale_id, record)
 
     @staticmethod
-    def _write_void(conn, sale_id: int, record: VoidNote) -> None:
-        till_id = conn.execute("SELECT till_id FROM sales WHERE id = ?", (sale_id,)).fetchone()[0]
+    def _write_void(db, sale_id: int, record: VoidNote) -> None:
+        till_id = core.driver(db).execute("SELECT till_id FROM sales WHERE id = ?", (sale_id,)).fetchone()[0]
         amount = record.amount
-        write_void(conn, till_id, "sale", sale_id, amount.minor, amount.currency, record.reason, record.approved_by)
+        write_void(db, till_id, "sale", sale_id, amount.minor, amount.currency, record.reason, record.approved_by)
 
     def parts(self, sale_id: int) -> list[SaleRecord]:
         """A sale's card parts, in the order they were started."""
@@ -625,8 +619,7 @@ class SqlJournal:
         """Whether the audit trail records this sale as it was started (a row written behind the
         till's back is not, and recovery never completes it)."""
         with self._connection() as db:
-            conn = core.driver(db)  # the journal's own statements are plain SQL still (decision 0010)
-            return audit.is_covered(conn, "sale_started", sale_id)
+            return audit.is_covered(db, "sale_started", sale_id)
 
     def unfinished_sales(self) -> list[SaleRecord]:
         return self._sales_in(UNFINISHED)

@@ -1,4 +1,8 @@
-"""Plain SQL on the driver's connection, for the paths where SQLAlchemy's cost shows (payments, lists)."""
+"""The clock of stored timestamps, and a plain sqlite3 connection for what is not on Core.
+
+The till reaches its file through core.py (decision 0010). `connection`/`write` remain for
+bench/core_vs_raw.py, which measures Core against plain sqlite3; the payment journal's own
+statements still run plain SQL on `core.driver(conn)` inside its Core transactions."""
 
 from __future__ import annotations
 
@@ -38,20 +42,6 @@ def write(engine: Engine):
             if conn.in_transaction:
                 conn.execute("ROLLBACK")
             raise
-
-
-@contextlib.contextmanager
-def core_write(engine: Engine):
-    """SQLAlchemy Core in one BEGIN IMMEDIATE transaction, and its sqlite3 connection (rows by name)
-    for the audit trail's events, which commit with what they record (adapters/db/audit.py)."""
-    with storage_errors(), engine.connect() as conn:
-        conn = conn.execution_options(sqlite_immediate=True)
-        with conn.begin():
-            driver = conn.connection.driver_connection
-            if driver is None:  # only after the pool invalidated it, which the till never does
-                raise sqlite3.InterfaceError("the pooled connection is closed")
-            driver.row_factory = sqlite3.Row
-            yield conn, driver
 
 
 def _system_clock() -> datetime:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Iterator
 
-from sqlalchemy import bindparam, distinct, func, select, tuple_
+from sqlalchemy import bindparam, distinct, func, insert, select, tuple_
 from sqlalchemy.engine import Connection, Engine
 from sqlalchemy.sql.elements import ColumnElement
 
@@ -30,6 +30,62 @@ _SALE_LINES = select(_lines).where(_lines.c.sale_id == bindparam("sale_id")).ord
 _RECEIPT = select(_r).where(_r.c.id == bindparam("receipt_id"))
 _RECEIPT_ID = select(_r.c.id).where(_r.c.receipt_no == bindparam("receipt_no"), _r.c.till_id == bindparam("till_id"))
 _RECEIPT_STAMP = select(_r.c.created_at).where(_r.c.id == bindparam("receipt_id"))
+_ADD_RECEIPT = insert(_r).values(status="paid", refunded_minor=0)
+
+
+def add_receipt(
+    conn: Connection,
+    *,
+    till_id: str,
+    receipt_no: int,
+    sale_id: int,
+    created_at: str,
+    currency: str,
+    total_minor: int,
+    tax_minor: int,
+    discount_minor: int,
+    payment_intent: str | None,
+    card_brand: str | None,
+    card_last4: str | None,
+    card_minor: int,
+    cash_minor: int,
+    change_minor: int,
+    rounding_minor: int,
+    store_name: str,
+    store_address: str,
+    receipt_footer: str,
+    cashier: str,
+) -> int:
+    """A receipt's row, paid and nothing refunded yet: the one statement that writes one, for the
+    journal (a sale paid at this till) and the shop's copies (another till's receipt, refunded here:
+    adapters/shop/copies.py), so a column added to receipts is added here once. Returns its id."""
+    written = conn.execute(
+        _ADD_RECEIPT,
+        {
+            "till_id": till_id,
+            "receipt_no": receipt_no,
+            "sale_id": sale_id,
+            "created_at": created_at,
+            "currency": currency,
+            "total_minor": total_minor,
+            "tax_minor": tax_minor,
+            "discount_minor": discount_minor,
+            "payment_intent": payment_intent,
+            "card_brand": card_brand,
+            "card_last4": card_last4,
+            "card_minor": card_minor,
+            "cash_minor": cash_minor,
+            "change_minor": change_minor,
+            "rounding_minor": rounding_minor,
+            "store_name": store_name,
+            "store_address": store_address,
+            "receipt_footer": receipt_footer,
+            "cashier": cashier,
+        },
+    )
+    return int(written.lastrowid)
+
+
 _EXPORTED = select(_r.c.sale_id, *(_r.c[c] for c in EXPORT_COLUMNS if c not in TENDER_COLUMNS)).order_by(
     _r.c.till_id, _r.c.receipt_no
 )

@@ -334,9 +334,7 @@ class ReportsRepo:
 
         upto_void, upto_movement = newest(_voids.c.id), newest(_movements.c.id)
         upto_receipt = newest(_receipts.c.receipt_no)
-        upto_refund = (
-            next_refund_no(core.driver(conn), till_id) - 1
-        )  # refunds and unverified returns share the numbering
+        upto_refund = next_refund_no(conn, till_id) - 1  # refunds and unverified returns share the numbering
         return _by_sequence(
             till_id,
             after_receipt,
@@ -380,13 +378,12 @@ class ReportsRepo:
                 )
             ).lastrowid
             # The Z's own event closes the day in the trail; its hash is the head the Z prints.
-            driver = core.driver(conn)  # the audit trail is on the sqlite3 connection still (decision 0010)
             event = audit.append(
-                driver,
+                conn,
                 till_id,
                 "z_report",
                 f"Z {audit.numbered(till_id, number)}",
-                audit.covering(driver, "z_report", z_id),
+                audit.covering(conn, "z_report", z_id),
             )
             conn.execute(update(_z).where(_z.c.id == z_id).values(audit_head=event.hash))
         return replace(report, audit_head=event.hash)

@@ -6,28 +6,30 @@ IMMEDIATE), so refund numbers stay gapless across `refunds` and `unverified_retu
 
 from __future__ import annotations
 
-from sqlalchemy import insert, select, update
-from sqlalchemy.engine import Engine
+from sqlalchemy import bindparam, func, insert, select, union_all, update
+from sqlalchemy.engine import Connection, Engine
 
 from pos.domain.money import Money
 from pos.domain.tender import TenderKind
 from pos.services.returns import ReturnRecord
 from pos.services.states import RefundState
 
-from . import audit
+from . import audit, core
+from . import schema as tables
 from .errors import storage_errors
-from .raw import core_write, now_iso
+from .raw import now_iso
 from .schema import unverified_returns as _TABLE
 
+_NUMBERS = union_all(
+    select(func.max(tables.refunds.c.refund_no).label("n")).where(tables.refunds.c.till_id == bindparam("till_id")),
+    select(func.max(_TABLE.c.refund_no)).where(_TABLE.c.till_id == bindparam("till_id")),
+).subquery()
+_LAST_NUMBER = select(func.max(_NUMBERS.c.n))
 
-def next_refund_no(driver, till_id: str) -> int:
+
+def next_refund_no(conn: Connection, till_id: str) -> int:
     """The till's next refund number, over refunds and unverified returns (inside the write lock)."""
-    (number,) = driver.execute(
-        "SELECT max(n) FROM (SELECT max(refund_no) AS n FROM refunds WHERE till_id = ?"
-        " UNION ALL SELECT max(refund_no) FROM unverified_returns WHERE till_id = ?)",
-        (till_id, till_id),
-    ).fetchone()
-    return (number or 0) + 1
+    return (conn.execute(_LAST_NUMBER, {"till_id": till_id}).scalar() or 0) + 1
 
 
 def _record(row) -> ReturnRecord:
@@ -57,7 +59,7 @@ class SqlReturns:
 
     def begin_return(self, key: str, given_as: TenderKind, amount: Money, note: str, approved_by: str) -> ReturnRecord:
         stamp, till_id = now_iso(), self._till_id()
-        with core_write(self._engine) as (conn, driver):
+        with core.writing(self._engine) as conn:
             return_id = conn.execute(
                 insert(_TABLE).values(
                     return_key=key,
@@ -72,14 +74,14 @@ class SqlReturns:
                     created_at=stamp,
                     updated_at=stamp,
                 )
-            ).inserted_primary_key[0]
+            ).lastrowid
             # As asked for (what recovery may complete), with the manager who approved it.
             audit.append(
-                driver,
+                conn,
                 till_id,
                 "return_started",
                 f"unverified return {return_id}",
-                audit.covering(driver, "return_started", return_id),
+                audit.covering(conn, "return_started", return_id),
                 approved_by=approved_by,
             )
             return _record(conn.execute(select(_TABLE).where(_TABLE.c.id == return_id)).one())
@@ -87,10 +89,10 @@ class SqlReturns:
     def finish_return(self, return_id: int, store_credit_code: str | None = None) -> ReturnRecord:
         """Number it and mark it done, in one transaction (a no-op if done already), with its store
         credit's code when it was given as store credit."""
-        with core_write(self._engine) as (conn, driver):
+        with core.writing(self._engine) as conn:
             row = conn.execute(select(_TABLE).where(_TABLE.c.id == return_id)).one()
             if row.state != RefundState.SUCCEEDED:
-                number = next_refund_no(driver, row.till_id)
+                number = next_refund_no(conn, row.till_id)
                 conn.execute(
                     update(_TABLE)
                     .where(_TABLE.c.id == return_id)
@@ -102,11 +104,11 @@ class SqlReturns:
                     )
                 )
                 audit.append(
-                    driver,
+                    conn,
                     row.till_id,
                     "unverified_return",
                     f"unverified return {audit.numbered(row.till_id, number)}",
-                    audit.covering(driver, "unverified_return", return_id),
+                    audit.covering(conn, "unverified_return", return_id),
                     approved_by=row.approved_by,
                 )
                 row = conn.execute(select(_TABLE).where(_TABLE.c.id == return_id)).one()

@@ -693,11 +693,10 @@ def prove_writable(engine: Engine, layout: Layout, data_dir: Path | None = None)
                     driver.execute("PRAGMA foreign_keys = ON")
             if head_file is not None:
                 with engine.connect() as conn:
-                    raw_conn = conn.connection.driver_connection
                     kept = audit.read_head(head_file)
                     # An older till's head moves to the upgraded trail only if the trail still holds it.
-                    if kept is None or audit.head_holds(raw_conn, kept):
-                        _write_head(head_file, audit.tail(raw_conn))
+                    if kept is None or audit.head_holds(conn, kept):
+                        _write_head(head_file, audit.tail(conn))
         with engine.begin() as conn:
             conn.exec_driver_sql(
                 "INSERT OR REPLACE INTO settings (key, value) VALUES ('storage_checked_at', "

@@ -7,7 +7,7 @@ from typing import Any
 
 from sqlalchemy import bindparam, func, select
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
-from sqlalchemy.engine import Engine
+from sqlalchemy.engine import Connection, Engine
 
 
 from pos.services.settings import SettingsError, StoreSettings
@@ -51,6 +51,16 @@ _ALL = select(_S.c.key, _S.c.value)
 _ONE = select(_S.c.value).where(_S.c.key == bindparam("key"))
 _PUT = sqlite_insert(_S).values(key=bindparam("key"), value=bindparam("value"))
 _PUT = _PUT.on_conflict_do_update(index_elements=[_S.c.key], set_={"value": _PUT.excluded.value})
+
+
+def stored_value(conn: Connection, key: str) -> str | None:
+    """One row of the settings table as stored (a setting or the till's own bookkeeping), in conn's transaction."""
+    return conn.execute(_ONE, {"key": key}).scalar()
+
+
+def store_value(conn: Connection, key: str, value: str) -> None:
+    """Write one row of the settings table, in the caller's transaction (its audit event is the caller's)."""
+    conn.execute(_PUT, {"key": key, "value": value})
 
 
 class SettingsRepo:
@@ -118,15 +128,14 @@ class SettingsRepo:
                 written.append(key)
                 conn.execute(_PUT, {"key": key, "value": stored})
             if changed or written:
-                driver = core.driver(conn)
                 # Settings hold nothing secret (the key is in the keyring), so the change is recorded as
                 # is, with the digest of every row written (a row edited behind the till's back is found).
                 audit.append(
-                    driver,
+                    conn,
                     settings.till_id,
                     "settings_changed",
                     "store settings",
-                    {**changed, **audit.covers(driver, "setting", written)},
+                    {**changed, **audit.covers(conn, "setting", written)},
                 )
         self._cached = settings
         return settings
@@ -167,9 +176,8 @@ def set_local_flag(
         till = conn.execute(_ONE, {"key": "till_id"}).scalar() or "T1"
         conn.execute(_PUT, {"key": name, "value": "1" if value else "0"})
         # With the row's digest as written: a flag flipped behind the till's back is found.
-        driver = core.driver(conn)
-        covered = audit.covers(driver, "setting", [name])
-        audit.append(driver, till, kind, subject, {**payload, **covered}, approved_by=approved_by)
+        covered = audit.covers(conn, "setting", [name])
+        audit.append(conn, till, kind, subject, {**payload, **covered}, approved_by=approved_by)
 
 
 class ShopLinkRecord:

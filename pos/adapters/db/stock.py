@@ -6,7 +6,7 @@ row) in that transaction, so on-hand is one row to read however long the ledger 
 low-stock list an index range (`drift` checks the snapshot against the ledger's sum). A sale's
 movements are written by the journal in the transaction that writes its receipt (`sale_moved`), a
 refund's in the one that numbers it (`refund_moved`): a crash never leaves one without the other.
-The writes take the driver's connection, as the journal's do; reads are SQLAlchemy Core.
+Reads and writes are SQLAlchemy Core statements (decision 0010), built once at module level.
 """
 
 from __future__ import annotations
@@ -15,8 +15,9 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from datetime import date
 
-from sqlalchemy import func, select
-from sqlalchemy.engine import Engine
+from sqlalchemy import bindparam, func, insert, literal_column, select
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+from sqlalchemy.engine import Connection, Engine
 
 from pos.domain.stock import (
     Level,
@@ -30,7 +31,7 @@ from pos.domain.stock import (
     format_quantity,
 )
 
-from . import audit, raw
+from . import audit, core
 from .errors import storage_errors
 from .raw import now_iso
 from .receipts import local_day_bounds, store_zone
@@ -57,38 +58,59 @@ class Move:
     approved_by: str | None = None
 
 
-def write_moves(conn, moves: Iterable[Move], subject: str, *, approved_by: str = "") -> list[int]:
-    """Append movements in the caller's write transaction (driver connection), each added to its
-    product's snapshot, all covered by one audit event. Returns their ids."""
+_MOVE = insert(_M)
+_ADD_TO_LEVEL = (
+    sqlite_insert(_L)
+    .values(
+        product_id=bindparam("product_id"),
+        on_hand_milli=bindparam("quantity_milli"),
+        through_id=bindparam("movement_id"),
+        last_cost_minor=bindparam("cost_minor"),
+    )
+    .on_conflict_do_update(
+        index_elements=[_L.c.product_id],
+        set_={
+            "on_hand_milli": _L.c.on_hand_milli + literal_column("excluded.on_hand_milli"),
+            "through_id": literal_column("excluded.through_id"),
+            "last_cost_minor": func.coalesce(literal_column("excluded.last_cost_minor"), _L.c.last_cost_minor),
+        },
+    )
+)
+
+
+def write_moves(conn: Connection, moves: Iterable[Move], subject: str, *, approved_by: str = "") -> list[int]:
+    """Append movements in the caller's write transaction, each added to its product's snapshot, all
+    covered by one audit event. Returns their ids."""
     till_id = audit.till_of(conn)
     who, at = audit.current_actor(), now_iso()
     ids = []
     for move in moves:
         check_direction(move.kind, move.quantity_milli)
         movement_id = conn.execute(
-            "INSERT INTO stock_movements (product_id, kind, quantity_milli, cost_minor, at, till_id, who,"
-            " approved_by, why, sale_id, refund_id) VALUES (?,?,?,?,?,?,?,?,?,?,?)",
-            (
-                move.product_id,
-                move.kind.value,
-                move.quantity_milli,
-                move.cost_minor,
-                move.at or at,
-                move.till_id or till_id,
-                who if move.who is None else move.who,
-                approved_by if move.approved_by is None else move.approved_by,
-                move.why,
-                move.sale_id,
-                move.refund_id,
-            ),
+            _MOVE,
+            {
+                "product_id": move.product_id,
+                "kind": move.kind.value,
+                "quantity_milli": move.quantity_milli,
+                "cost_minor": move.cost_minor,
+                "at": move.at or at,
+                "till_id": move.till_id or till_id,
+                "who": who if move.who is None else move.who,
+                "approved_by": approved_by if move.approved_by is None else move.approved_by,
+                "why": move.why,
+                "sale_id": move.sale_id,
+                "refund_id": move.refund_id,
+            },
         ).lastrowid
         # The snapshot moves with its ledger, in the same transaction.
         conn.execute(
-            "INSERT INTO stock_levels (product_id, on_hand_milli, through_id, last_cost_minor) VALUES (?,?,?,?)"
-            " ON CONFLICT(product_id) DO UPDATE SET on_hand_milli = on_hand_milli + excluded.on_hand_milli,"
-            " through_id = excluded.through_id,"
-            " last_cost_minor = coalesce(excluded.last_cost_minor, last_cost_minor)",
-            (move.product_id, move.quantity_milli, movement_id, move.cost_minor),
+            _ADD_TO_LEVEL,
+            {
+                "product_id": move.product_id,
+                "quantity_milli": move.quantity_milli,
+                "movement_id": movement_id,
+                "cost_minor": move.cost_minor,
+            },
         )
         ids.append(movement_id)
     if ids:
@@ -98,29 +120,36 @@ def write_moves(conn, moves: Iterable[Move], subject: str, *, approved_by: str =
     return ids
 
 
-def sale_moved(conn, sale_id: int, receipt: str) -> None:
+_S, _RL, _R, _C = tables.sale_lines, tables.refund_lines, tables.refunds, tables.receipts
+_SOLD = (
+    select(_S.c.product_id, _S.c.quantity * func.coalesce(_S.c.measure_milli, 1000))
+    .join(_I, _I.c.product_id == _S.c.product_id)
+    .where(_S.c.sale_id == bindparam("sale_id"), _I.c.track_stock)
+    .order_by(_S.c.line_no)
+)
+_RETURNED = (
+    select(_S.c.product_id, _RL.c.quantity * func.coalesce(_S.c.measure_milli, 1000), _RL.c.to_stock, _I.c.unit)
+    .select_from(_RL)
+    .join(_R, _R.c.id == _RL.c.refund_id)
+    .join(_C, _C.c.id == _R.c.receipt_id)
+    .join(_S, (_S.c.sale_id == _C.c.sale_id) & (_S.c.line_no == _RL.c.line_no))
+    .join(_I, _I.c.product_id == _S.c.product_id)
+    .where(_RL.c.refund_id == bindparam("refund_id"), _I.c.track_stock)
+    .order_by(_RL.c.line_no)
+)
+
+
+def sale_moved(conn: Connection, sale_id: int, receipt: str) -> None:
     """A paid sale takes its tracked lines off the shelf (in the receipt's transaction)."""
-    rows = conn.execute(
-        "SELECT l.product_id, l.quantity * coalesce(l.measure_milli, 1000) FROM sale_lines l"
-        " JOIN stock_items i ON i.product_id = l.product_id"
-        " WHERE l.sale_id = ? AND i.track_stock ORDER BY l.line_no",
-        (sale_id,),
-    ).fetchall()
+    rows = conn.execute(_SOLD, {"sale_id": sale_id}).all()
     moves = [Move(pid, MovementKind.SALE, -milli, f"receipt {receipt}", sale_id=sale_id) for pid, milli in rows]
     write_moves(conn, moves, f"stock sold on receipt {receipt}")
 
 
-def refund_moved(conn, refund_id: int, refund: str) -> None:
+def refund_moved(conn: Connection, refund_id: int, refund: str) -> None:
     """A refund's returned lines: back on the shelf, or written off (recorded, moving nothing), as
     the cashier chose for each line (in the transaction that numbers the refund)."""
-    rows = conn.execute(
-        "SELECT s.product_id, rl.quantity * coalesce(s.measure_milli, 1000), rl.to_stock, i.unit FROM refund_lines rl"
-        " JOIN refunds r ON r.id = rl.refund_id JOIN receipts c ON c.id = r.receipt_id"
-        " JOIN sale_lines s ON s.sale_id = c.sale_id AND s.line_no = rl.line_no"
-        " JOIN stock_items i ON i.product_id = s.product_id"
-        " WHERE rl.refund_id = ? AND i.track_stock ORDER BY rl.line_no",
-        (refund_id,),
-    ).fetchall()
+    rows = conn.execute(_RETURNED, {"refund_id": refund_id}).all()
     moves = [
         Move(pid, MovementKind.REFUND, milli, f"refund {refund}", refund_id=refund_id)
         if back
@@ -137,36 +166,69 @@ def refund_moved(conn, refund_id: int, refund: str) -> None:
     write_moves(conn, moves, f"stock returned by refund {refund}")
 
 
-def _ids(conn, skus: Iterable[str]) -> dict[str, int]:
+_ID_OF = select(_P.c.id).where(_P.c.sku == bindparam("sku"))
+
+
+def _ids(conn: Connection, skus: Iterable[str]) -> dict[str, int]:
     found = {}
     for sku in dict.fromkeys(skus):
-        row = conn.execute("SELECT id FROM products WHERE sku = ?", (sku,)).fetchone()
-        if row is None:
+        product_id = conn.execute(_ID_OF, {"sku": sku}).scalar()
+        if product_id is None:
             raise StockError(f"no product has SKU {sku}")
-        found[sku] = row[0]
+        found[sku] = product_id
     return found
 
 
-def write_items(conn, items: dict[str, StockItem]) -> None:
+_ITEM_RULES = ("track_stock", "unit", "low_stock_milli", "open_price")
+_SET_ITEM = (
+    sqlite_insert(_I)
+    .values(
+        product_id=bindparam("product_id"),
+        track_stock=bindparam("track_stock"),
+        unit=bindparam("unit"),
+        low_stock_milli=bindparam("low_stock_milli"),
+        open_price=bindparam("open_price"),
+    )
+    .on_conflict_do_update(
+        index_elements=[_I.c.product_id],
+        set_={name: literal_column(f"excluded.{name}") for name in _ITEM_RULES},
+    )
+)
+_SET_THRESHOLD = (
+    sqlite_insert(_L)
+    .values(product_id=bindparam("product_id"), on_hand_milli=0, through_id=0, low_stock_milli=bindparam("threshold"))
+    .on_conflict_do_update(
+        index_elements=[_L.c.product_id], set_={"low_stock_milli": literal_column("excluded.low_stock_milli")}
+    )
+)
+
+
+def write_items(conn: Connection, items: dict[str, StockItem]) -> None:
     """How these products are stocked (an import's or an edit's), with their audit event, in the
     caller's transaction."""
     if not items:
         return
     ids = _ids(conn, items)
-    conn.executemany(
-        "INSERT INTO stock_items (product_id, track_stock, unit, low_stock_milli, open_price) VALUES (?,?,?,?,?)"
-        " ON CONFLICT(product_id) DO UPDATE SET track_stock = excluded.track_stock, unit = excluded.unit,"
-        " low_stock_milli = excluded.low_stock_milli, open_price = excluded.open_price",
+    conn.execute(
+        _SET_ITEM,
         [
-            (ids[sku], item.track_stock, item.unit.value, item.low_stock_milli, item.open_price)
+            {
+                "product_id": ids[sku],
+                "track_stock": item.track_stock,
+                "unit": item.unit.value,
+                "low_stock_milli": item.low_stock_milli,
+                "open_price": item.open_price,
+            }
             for sku, item in items.items()
         ],
     )
     # The snapshot row carries the threshold of a tracked product (the low-stock list's index).
-    conn.executemany(
-        "INSERT INTO stock_levels (product_id, on_hand_milli, through_id, low_stock_milli) VALUES (?,0,0,?)"
-        " ON CONFLICT(product_id) DO UPDATE SET low_stock_milli = excluded.low_stock_milli",
-        [(ids[sku], item.low_stock_milli if item.track_stock else None) for sku, item in items.items()],
+    conn.execute(
+        _SET_THRESHOLD,
+        [
+            {"product_id": ids[sku], "threshold": item.low_stock_milli if item.track_stock else None}
+            for sku, item in items.items()
+        ],
     )
     audit.append(
         conn,
@@ -175,6 +237,21 @@ def write_items(conn, items: dict[str, StockItem]) -> None:
         f"how {len(items)} products are stocked",
         audit.covers(conn, "stock_item", list(ids.values())),
     )
+
+
+_COUNTED = (
+    select(func.coalesce(_L.c.on_hand_milli, 0), func.coalesce(_I.c.unit, Unit.EACH.value))
+    .select_from(_P.outerjoin(_L, _L.c.product_id == _P.c.id).outerjoin(_I, _I.c.product_id == _P.c.id))
+    .where(_P.c.id == bindparam("id"))
+)
+# Tracked products below their threshold. The index on the snapshot's headroom (schema.py) finds the
+# few rows below it; each is then joined to its product by key.
+_LOW = (
+    select(_P.c.sku, _P.c.name, _I.c.unit, _L.c.on_hand_milli, _I.c.low_stock_milli, _L.c.last_cost_minor)
+    .select_from(_L.join(_I, _I.c.product_id == _L.c.product_id).join(_P, _P.c.id == _L.c.product_id))
+    .where(_L.c.low_stock_milli.is_not(None), _L.c.on_hand_milli - _L.c.low_stock_milli < 0, _I.c.track_stock)
+    .order_by(_P.c.sku)
+)
 
 
 def _level(row) -> Level:
@@ -215,22 +292,13 @@ class TillStock:
     def low_stock(self) -> list[Level]:
         """Tracked products below their threshold (the alert list and the reorder list): the
         snapshot's index finds them without reading the rest."""
-        # CROSS JOIN keeps SQLite's order: the index's few rows first, then their products. On the
-        # driver's connection: at thousands of rows SQLAlchemy's cost per row shows (raw.py).
-        query = (
-            "SELECT p.sku, p.name, i.unit, l.on_hand_milli, i.low_stock_milli, l.last_cost_minor"
-            " FROM stock_levels l CROSS JOIN stock_items i ON i.product_id = l.product_id"
-            " CROSS JOIN products p ON p.id = l.product_id"
-            " WHERE l.low_stock_milli IS NOT NULL AND l.on_hand_milli - l.low_stock_milli < 0 AND i.track_stock"
-            " ORDER BY p.sku"
-        )
-        with raw.connection(self._engine) as conn:
-            return [Level(r[0], r[1], Unit(r[2]), r[3], r[4], r[5]) for r in conn.execute(query)]
+        with core.reading(self._engine) as conn:
+            return [Level(r[0], r[1], Unit(r[2]), r[3], r[4], r[5]) for r in conn.execute(_LOW)]
 
     def drift(self) -> list[tuple[str, int, int]]:
         """Products whose snapshot is not the ledger's sum: (sku, snapshot, sum). Empty while every
         movement is written through `write_moves`; `pos audit verify` checks the same."""
-        with storage_errors(), raw.connection(self._engine) as conn:
+        with core.reading(self._engine) as conn:
             return audit.stock_drift(conn)
 
     def item(self, sku: str) -> StockItem | None:
@@ -272,14 +340,14 @@ class TillStock:
 
     # -- writes --------------------------------------------------------------------------------
     def set_items(self, items: dict[str, StockItem]) -> None:
-        with raw.write(self._engine) as conn:
+        with core.writing(self._engine) as conn:
             write_items(conn, items)
 
     def move(
         self, lines: list[tuple[str, MovementKind, int, int | None, str]], subject: str, *, approved_by: str = ""
     ) -> list[int]:
         """Movements by SKU: (sku, kind, signed thousandths, cost per unit, why), in one transaction."""
-        with raw.write(self._engine) as conn:
+        with core.writing(self._engine) as conn:
             ids = _ids(conn, (sku for sku, *_ in lines))
             moves = [Move(ids[sku], kind, milli, why, cost) for sku, kind, milli, cost, why in lines]
             return write_moves(conn, moves, subject, approved_by=approved_by)
@@ -287,16 +355,11 @@ class TillStock:
     def count(self, counted: dict[str, int], *, approved_by: str, apply: bool) -> list[Variance]:
         """The counted lines against the ledger, read and (if `apply`) adjusted in one transaction, so
         a sale in between cannot be counted twice."""
-        with raw.write(self._engine) as conn:
+        with core.writing(self._engine) as conn:
             ids = _ids(conn, counted)
             out = []
             for sku, pid in ids.items():
-                row = conn.execute(
-                    "SELECT coalesce(l.on_hand_milli, 0), coalesce(i.unit, 'each') FROM products p"
-                    " LEFT JOIN stock_levels l ON l.product_id = p.id LEFT JOIN stock_items i ON i.product_id = p.id"
-                    " WHERE p.id = ?",
-                    (pid,),
-                ).fetchone()
+                row = conn.execute(_COUNTED, {"id": pid}).one()
                 out.append(Variance(sku, Unit(row[1]), int(row[0]), counted[sku]))
             if apply:
                 moves = [

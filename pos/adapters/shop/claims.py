@@ -10,14 +10,15 @@ that key at all CLAIM_GRACE after claiming (it stopped between the claim and jou
 
 from __future__ import annotations
 
-import sqlite3
 from collections.abc import Callable
 from datetime import timedelta
+from typing import Any
 
-from sqlalchemy import select, text, tuple_
+from sqlalchemy import bindparam, select, text, tuple_
 from sqlalchemy.engine import Connection, Engine
 
-from pos.adapters.db import raw
+from pos.adapters.db import core, raw
+from pos.adapters.db import schema as tables
 from pos.adapters.db.raw import now_iso
 from pos.adapters.db.schema import COPIED_SALE_PREFIX
 from pos.domain.money import Money
@@ -32,14 +33,25 @@ from .connect import shop_errors
 CLAIM_GRACE = timedelta(minutes=10)
 
 
-def _own_refunds(local: sqlite3.Connection, receipt_id: int) -> list[sqlite3.Row]:
+# The till's own file, through SQLAlchemy Core (decision 0010).
+_F, _R = tables.refunds, tables.receipts
+_OWN_REFUNDS = select(_F.c.refund_key, _F.c.till_id, _F.c.refund_no, _F.c.amount_minor).where(
+    _F.c.receipt_id == bindparam("receipt_id"),
+    _F.c.state.in_(("sent", "succeeded")),
+    _F.c.refund_key.not_like(f"{COPIED_SALE_PREFIX}%"),
+)
+_RECEIPT = (
+    select(_R.c.till_id, _R.c.receipt_no, _R.c.total_minor, _R.c.currency, tables.sales.c.sale_key)
+    .join(tables.sales, tables.sales.c.id == _R.c.sale_id)
+    .where(_R.c.id == bindparam("receipt_id"))
+)
+_REFUND_STATE = select(_F.c.state).where(_F.c.refund_key == bindparam("key"))
+
+
+def _own_refunds(local: Connection, receipt_id: int) -> list[Any]:
     """This till's refunds of the receipt that count (given, or still waiting for Stripe's answer);
     the copies of other tills' refunds are the shop's own rows already."""
-    return local.execute(
-        "SELECT refund_key, till_id, refund_no, amount_minor FROM refunds WHERE receipt_id = ?"
-        " AND state IN ('sent', 'succeeded') AND refund_key NOT LIKE ?",
-        (receipt_id, f"{COPIED_SALE_PREFIX}%"),
-    ).fetchall()
+    return list(local.execute(_OWN_REFUNDS, {"receipt_id": receipt_id}).mappings())
 
 
 class ShopRefundClaims:
@@ -58,12 +70,8 @@ class ShopRefundClaims:
         self._ready, self._install_id, self._till_id, self._shared = ready, install_id, till_id, shared
 
     def claim(self, receipt_id: int, pieces: list[tuple[str, int]]) -> ClaimAnswer:
-        with raw.connection(self._local) as local:
-            receipt = local.execute(
-                "SELECT r.till_id, r.receipt_no, r.total_minor, r.currency, s.sale_key FROM receipts r"
-                " JOIN sales s ON s.id = r.sale_id WHERE r.id = ?",
-                (receipt_id,),
-            ).fetchone()
+        with core.reading(self._local) as local:
+            receipt = local.execute(_RECEIPT, {"receipt_id": receipt_id}).mappings().first()
             own = _own_refunds(local, receipt_id) if receipt is not None else []
         if receipt is None or not self._shared(receipt["till_id"]):
             return ClaimAnswer(True)  # a demo sale: never in the shop
@@ -111,7 +119,7 @@ class ShopRefundClaims:
             pass  # still open: the claiming till's next round releases it (settle_claims)
 
 
-def _left(conn: Connection, receipt: sqlite3.Row, own: list[sqlite3.Row]) -> int:
+def _left(conn: Connection, receipt: Any, own: list[Any]) -> int:
     """What is left to refund on the receipt, as the shop and this till know it together, with the
     receipt locked until the claim commits."""
     till_id, receipt_no = receipt["till_id"], receipt["receipt_no"]
@@ -157,7 +165,7 @@ def _release(conn: Connection, keys: list[str]) -> None:
     )
 
 
-def settle_claims(conn: Connection, local: sqlite3.Connection, install: str) -> int:
+def settle_claims(conn: Connection, local: Connection, install: str) -> int:
     """Release this data folder's open claims whose refund will not come: it failed here, or there is
     no refund of that key here CLAIM_GRACE after the claim. How many were released."""
     arrived = select(t.REFUNDS.c.refund_key).where(t.REFUNDS.c.refund_key.is_not(None))
@@ -169,7 +177,7 @@ def settle_claims(conn: Connection, local: sqlite3.Connection, install: str) -> 
     cutoff = (raw.clock() - CLAIM_GRACE).isoformat(timespec="microseconds")
     done = []
     for claim in found:
-        state = local.execute("SELECT state FROM refunds WHERE refund_key = ?", (claim.claim_key,)).fetchone()
+        state = local.execute(_REFUND_STATE, {"key": claim.claim_key}).first()
         if (state is not None and state[0] == "failed") or (state is None and claim.claimed_at < cutoff):
             done.append(claim.claim_key)
     if done:

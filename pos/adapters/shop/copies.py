@@ -11,13 +11,14 @@ numbered at this till and goes to the shop as this till's refund of that receipt
 from __future__ import annotations
 
 import json
-import sqlite3
 
-from sqlalchemy import select
-from sqlalchemy.engine import Engine
+from sqlalchemy import bindparam, insert, select, update
+from sqlalchemy.engine import Connection, Engine
 
-from pos.adapters.db import audit, raw
+from pos.adapters.db import audit, core
+from pos.adapters.db import schema as tables
 from pos.adapters.db.raw import now_iso
+from pos.adapters.db.receipts import add_receipt
 from pos.adapters.db.schema import COPIED_SALE_PREFIX
 
 from . import tables as t
@@ -68,160 +69,123 @@ def copy_receipt(local: Engine, shop: Engine, own_till: str, till_id: str, recei
             .mappings()
             .all()
         )
-    with raw.write(local) as conn:
-        found = conn.execute(
-            "SELECT id FROM receipts WHERE till_id = ? AND receipt_no = ?", (till_id, receipt_no)
-        ).fetchone()
+    with core.writing(local) as conn:
+        found = conn.execute(_RECEIPT_ID, {"till_id": till_id, "receipt_no": receipt_no}).scalar()
         if found is None and till_id == own_till:
             return None  # this till's own receipts are never copies (its reports would count them twice)
-        receipt_id = found[0] if found else _insert_receipt(conn, own_till, receipt, lines, tenders)
+        receipt_id = found if found is not None else _insert_receipt(conn, own_till, receipt, lines, tenders)
         for refund in refunds:
             _insert_refund(conn, own_till, receipt_id, refund)
     return int(receipt_id)
 
 
-def _insert_receipt(conn: sqlite3.Connection, own_till: str, r, lines, tenders) -> int:
+_S, _L, _T, _R, _F, _FL = (
+    tables.sales,
+    tables.sale_lines,
+    tables.tenders,
+    tables.receipts,
+    tables.refunds,
+    tables.refund_lines,
+)
+_RECEIPT_ID = select(_R.c.id).where(_R.c.till_id == bindparam("till_id"), _R.c.receipt_no == bindparam("receipt_no"))
+_COPIED_REFUND = select(_F.c.id).where(_F.c.till_id == bindparam("till_id"), _F.c.refund_no == bindparam("refund_no"))
+_TENDER_OF = (
+    select(_T.c.id)
+    .join(_R, _R.c.sale_id == _T.c.sale_id)
+    .where(_R.c.id == bindparam("receipt_id"), _T.c.part_no == bindparam("part_no"))
+)
+_REFUNDED = select(_R.c.total_minor, _R.c.refunded_minor).where(_R.c.id == bindparam("receipt_id"))
+_ADD_TO_RECEIPT = update(_R).where(_R.c.id == bindparam("receipt_id"))
+
+
+def _insert_receipt(conn: Connection, own_till: str, r, lines, tenders) -> int:
     stamp = now_iso()
     net = sum(line["net_minor"] for line in lines)
     sale_id = conn.execute(
-        "INSERT INTO sales (sale_key, till_id, state, currency, total_minor, tax_minor, subtotal_minor, tax_inclusive,"
-        " create_params, payment_intent, note, created_at, updated_at, cart_discount_minor)"
-        " VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,0)",
-        (
-            _sale_key(r["till_id"], r["receipt_no"]),
-            r["till_id"],
-            "paid",
-            r["currency"],
-            r["total_minor"],
-            r["tax_minor"],
-            net,
-            1,
-            "{}",
-            r["payment_intent"],
-            "a copy of another till's receipt, from the shop database",
-            r["created_at"],
-            stamp,
-        ),
+        insert(_S),
+        {
+            "sale_key": _sale_key(r["till_id"], r["receipt_no"]),
+            "till_id": r["till_id"],
+            "state": "paid",
+            "currency": r["currency"],
+            "total_minor": r["total_minor"],
+            "tax_minor": r["tax_minor"],
+            "subtotal_minor": net,
+            "tax_inclusive": True,
+            "create_params": "{}",
+            "payment_intent": r["payment_intent"],
+            "note": "a copy of another till's receipt, from the shop database",
+            "created_at": r["created_at"],
+            "updated_at": stamp,
+            "cart_discount_minor": 0,
+        },
     ).lastrowid
-    conn.executemany(
-        "INSERT INTO sale_lines (sale_id, line_no, sku, name, quantity, unit_price_minor, tax_rate_bp, net_minor,"
-        " tax_minor, gross_minor, line_discount_minor, cart_share_minor) VALUES (?,?,?,?,?,?,?,?,?,?,?,?)",
-        [
-            (
-                sale_id,
-                x["line_no"],
-                x["sku"],
-                x["name"],
-                x["quantity"],
-                x["unit_price_minor"],
-                x["tax_rate_bp"],
-                x["net_minor"],
-                x["tax_minor"],
-                x["gross_minor"],
-                x["line_discount_minor"],
-                x["cart_share_minor"],
-            )
-            for x in lines
-        ],
+    if lines:
+        conn.execute(insert(_L), [{"sale_id": sale_id, **{c: x[c] for c in t.LINE_COLUMNS}} for x in lines])
+    if tenders:
+        conn.execute(
+            insert(_T),
+            [
+                {
+                    "sale_id": sale_id,
+                    "state": "paid",
+                    "currency": r["currency"],
+                    "created_at": r["created_at"],
+                    "updated_at": stamp,
+                    **{c: x[c] for c in t.TENDER_COLUMNS},
+                }
+                for x in tenders
+            ],
+        )
+    receipt_id = add_receipt(
+        conn,
+        till_id=r["till_id"],
+        receipt_no=r["receipt_no"],
+        sale_id=sale_id,
+        **{c: r[c] for c in t.RECEIPT_COLUMNS},
     )
-    conn.executemany(
-        "INSERT INTO tenders (sale_id, part_no, kind, state, currency, amount_minor, tendered_minor, change_minor,"
-        " rounding_minor, payment_intent, card_brand, card_last4, card_present, created_at, updated_at)"
-        " VALUES (?,?,?,'paid',?,?,?,?,?,?,?,?,?,?,?)",
-        [
-            (
-                sale_id,
-                x["part_no"],
-                x["kind"],
-                r["currency"],
-                x["amount_minor"],
-                x["tendered_minor"],
-                x["change_minor"],
-                x["rounding_minor"],
-                x["payment_intent"],
-                x["card_brand"],
-                x["card_last4"],
-                x["card_present"],
-                r["created_at"],
-                stamp,
-            )
-            for x in tenders
-        ],
-    )
-    receipt_id = conn.execute(
-        "INSERT INTO receipts (till_id, receipt_no, sale_id, created_at, currency, total_minor, tax_minor,"
-        " payment_intent, card_brand, card_last4, status, refunded_minor, discount_minor, card_minor, cash_minor,"
-        " change_minor, rounding_minor, store_name, store_address, receipt_footer, cashier)"
-        " VALUES (?,?,?,?,?,?,?,?,?,?,'paid',0,?,?,?,?,?,?,?,?,?)",
-        (
-            r["till_id"],
-            r["receipt_no"],
-            sale_id,
-            r["created_at"],
-            r["currency"],
-            r["total_minor"],
-            r["tax_minor"],
-            r["payment_intent"],
-            r["card_brand"],
-            r["card_last4"],
-            r["discount_minor"],
-            r["card_minor"],
-            r["cash_minor"],
-            r["change_minor"],
-            r["rounding_minor"],
-            r["store_name"],
-            r["store_address"],
-            r["receipt_footer"],
-            r["cashier"],
-        ),
-    ).lastrowid
-    assert receipt_id is not None
     subject = f"receipt {audit.numbered(r['till_id'], r['receipt_no'])} (from the shop)"
     audit.append(conn, own_till, "receipt_copied", subject, audit.covering(conn, "receipt", receipt_id))
     return receipt_id
 
 
-def _insert_refund(conn: sqlite3.Connection, own_till: str, receipt_id: int, f) -> None:
-    if conn.execute(
-        "SELECT 1 FROM refunds WHERE till_id = ? AND refund_no = ?", (f["till_id"], f["refund_no"])
-    ).fetchone():
+def _insert_refund(conn: Connection, own_till: str, receipt_id: int, f) -> None:
+    if conn.execute(_COPIED_REFUND, {"till_id": f["till_id"], "refund_no": f["refund_no"]}).first():
         return  # copied before
-    tender = conn.execute(
-        "SELECT t.id FROM tenders t JOIN receipts r ON r.sale_id = t.sale_id WHERE r.id = ? AND t.part_no = ?",
-        (receipt_id, f["tender_part_no"]),
-    ).fetchone()
+    tender_id = conn.execute(_TENDER_OF, {"receipt_id": receipt_id, "part_no": f["tender_part_no"]}).scalar()
     refund_id = conn.execute(
-        "INSERT INTO refunds (refund_key, receipt_id, till_id, state, amount_minor, tax_minor, currency, reason,"
-        " tender_id, tender_kind, cash_for_card, params, stripe_refund, refund_no, created_at, updated_at, cashier,"
-        " rounding_minor) VALUES (?,?,?,'succeeded',?,?,?,?,?,?,?,'{}',?,?,?,?,?,?)",
-        (
-            f"{COPIED_SALE_PREFIX}{f['till_id']}:{f['refund_no']}",
-            receipt_id,
-            f["till_id"],
-            f["amount_minor"],
-            f["tax_minor"],
-            f["currency"],
-            f["reason"],
-            tender[0] if tender else None,
-            f["tender_kind"],
-            1 if f["cash_for_card"] else 0,
-            f["stripe_refund"],
-            f["refund_no"],
-            f["created_at"],
-            f["at"],
-            f["cashier"],
-            f["rounding_minor"],
-        ),
+        insert(_F),
+        {
+            "refund_key": f"{COPIED_SALE_PREFIX}{f['till_id']}:{f['refund_no']}",
+            "receipt_id": receipt_id,
+            "till_id": f["till_id"],
+            "state": "succeeded",
+            "amount_minor": f["amount_minor"],
+            "tax_minor": f["tax_minor"],
+            "currency": f["currency"],
+            "reason": f["reason"],
+            "tender_id": tender_id,
+            "tender_kind": f["tender_kind"],
+            "cash_for_card": bool(f["cash_for_card"]),
+            "params": "{}",
+            "stripe_refund": f["stripe_refund"],
+            "refund_no": f["refund_no"],
+            "created_at": f["created_at"],
+            "updated_at": f["at"],
+            "cashier": f["cashier"],
+            "rounding_minor": f["rounding_minor"],
+        },
     ).lastrowid
     assert refund_id is not None
-    conn.executemany(
-        "INSERT INTO refund_lines (refund_id, line_no, quantity, amount_minor) VALUES (?,?,?,?)",
-        [(refund_id, ln, q, a) for ln, q, a in json.loads(f["lines"])],
-    )
-    receipt = conn.execute("SELECT total_minor, refunded_minor FROM receipts WHERE id = ?", (receipt_id,)).fetchone()
-    refunded = receipt[1] + f["amount_minor"]
-    status = "refunded" if refunded >= receipt[0] else "partially_refunded"
-    conn.execute("UPDATE receipts SET refunded_minor = ?, status = ? WHERE id = ?", (refunded, status, receipt_id))
+    returned = [
+        {"refund_id": refund_id, "line_no": ln, "quantity": q, "amount_minor": a} for ln, q, a in json.loads(f["lines"])
+    ]
+    if returned:
+        conn.execute(insert(_FL), returned)
+    total, refunded_before = conn.execute(_REFUNDED, {"receipt_id": receipt_id}).one()
+    refunded = refunded_before + f["amount_minor"]
+    status = "refunded" if refunded >= total else "partially_refunded"
+    conn.execute(_ADD_TO_RECEIPT, {"receipt_id": receipt_id, "refunded_minor": refunded, "status": status})
     subject = f"refund {audit.numbered(f['till_id'], f['refund_no'])} (from the shop)"
     audit.append(conn, own_till, "refund_copied", subject, audit.covering(conn, "refund", refund_id))
 

@@ -16,18 +16,20 @@ wins (its version is higher), whole-row, and every till converges on it.
 from __future__ import annotations
 
 import json
-import sqlite3
 import uuid
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from typing import Any
 
-from sqlalchemy import Table, func, select, text
+from sqlalchemy import Table, bindparam, func, insert, literal, select, text, update
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.engine import Connection, Engine
 from sqlalchemy.exc import IntegrityError
 
-from pos.adapters.db import audit, raw, stock
+from pos.adapters.db import audit, core, stock
+from pos.adapters.db import schema as tables
+from pos.adapters.db.catalog import product_row
 from pos.adapters.db.raw import now_iso
-from pos.adapters.db.settings import SHOP_WIDE, SettingsRepo, decode
+from pos.adapters.db.settings import SHOP_WIDE, SettingsRepo, decode, store_value, stored_value
 from pos.domain.catalog import CatalogRowError
 from pos.domain.stock import MovementKind
 from pos.domain.text import printable
@@ -68,16 +70,83 @@ def _upsert(conn: Connection, table, rows: list[dict[str, Any]], key: tuple[str,
     conn.execute(statement.on_conflict_do_update(index_elements=list(key), set_=columns), rows)
 
 
-def _local_value(conn: sqlite3.Connection, key: str) -> str | None:
-    row = conn.execute("SELECT value FROM settings WHERE key = ?", (key,)).fetchone()
-    return row[0] if row else None
-
-
-def _set_local(conn: sqlite3.Connection, key: str, value: str) -> None:
-    conn.execute(
-        "INSERT INTO settings (key, value) VALUES (?, ?) ON CONFLICT(key) DO UPDATE SET value = excluded.value",
-        (key, value),
+# The till's own file, through SQLAlchemy Core (decision 0010): statements built once.
+_EVENTS, _OUTBOX, _PRODUCTS = tables.audit_events, tables.shop_outbox, tables.products
+_RECEIPTS, _TENDERS, _LINES = tables.receipts, tables.tenders, tables.sale_lines
+_REFUNDS, _REFUND_LINES, _MOVES = tables.refunds, tables.refund_lines, tables.stock_movements
+_OUTBOX_ADD = insert(_OUTBOX)
+_ALL_PRODUCTS_OUT = _OUTBOX.insert().from_select(
+    ["kind", "key", "at"], select(literal("product"), _PRODUCTS.c.sku, bindparam("at")).select_from(_PRODUCTS)
+)
+_EVENT_HASH = select(_EVENTS.c.hash).where(_EVENTS.c.id == bindparam("seq"))
+_EVENTS_AFTER = select(_EVENTS).where(_EVENTS.c.id > bindparam("after")).order_by(_EVENTS.c.id).limit(bindparam("n"))
+_EDITS_AFTER = (
+    select(_OUTBOX.c.id, _OUTBOX.c.kind, _OUTBOX.c.key)
+    .where(_OUTBOX.c.id > bindparam("after"))
+    .order_by(_OUTBOX.c.id)
+    .limit(bindparam("n"))
+)
+_MOVEMENT = (
+    select(_MOVES, _PRODUCTS.c.sku)
+    .join(_PRODUCTS, _PRODUCTS.c.id == _MOVES.c.product_id)
+    .where(_MOVES.c.id == bindparam("id"))
+)
+_RECEIPT = select(_RECEIPTS).where(_RECEIPTS.c.id == bindparam("id"))
+_PAID_TENDERS = (
+    select(_TENDERS)
+    .where(_TENDERS.c.sale_id == bindparam("sale_id"), _TENDERS.c.state == "paid")
+    .order_by(_TENDERS.c.part_no)
+)
+_SALE_LINES = select(_LINES).where(_LINES.c.sale_id == bindparam("sale_id")).order_by(_LINES.c.line_no)
+_REFUND = (
+    select(
+        _REFUNDS,
+        _RECEIPTS.c.till_id.label("receipt_till_id"),
+        _RECEIPTS.c.receipt_no,
+        _TENDERS.c.part_no,
     )
+    .join(_RECEIPTS, _RECEIPTS.c.id == _REFUNDS.c.receipt_id)
+    .outerjoin(_TENDERS, _TENDERS.c.id == _REFUNDS.c.tender_id)
+    .where(_REFUNDS.c.id == bindparam("id"))
+)
+_REFUNDED_LINES = (
+    select(_REFUND_LINES.c.line_no, _REFUND_LINES.c.quantity, _REFUND_LINES.c.amount_minor)
+    .where(_REFUND_LINES.c.refund_id == bindparam("id"))
+    .order_by(_REFUND_LINES.c.line_no)
+)
+_PRODUCT = select(_PRODUCTS).where(_PRODUCTS.c.sku == bindparam("sku"))
+_SENT_EDITS_GONE = _OUTBOX.delete().where(_OUTBOX.c.id < bindparam("sent"))
+_PENDING = select(_OUTBOX.c.key).where(_OUTBOX.c.kind == bindparam("kind"), _OUTBOX.c.id > bindparam("sent"))
+_SKUS = select(_PRODUCTS.c.sku, _PRODUCTS.c.id)
+_BARCODE_ELSEWHERE = (_PRODUCTS.c.barcode == bindparam("code")) & (_PRODUCTS.c.sku != bindparam("taken"))
+_HOLDING_BARCODE = select(_PRODUCTS.c.id).where(_BARCODE_ELSEWHERE)
+_BARCODE_FREED = update(_PRODUCTS).where(_BARCODE_ELSEWHERE).values(barcode=None)
+_TAKEN = sqlite_insert(_PRODUCTS)
+_TAKE_PRODUCT = _TAKEN.on_conflict_do_update(
+    index_elements=[_PRODUCTS.c.sku],
+    set_={
+        name: _TAKEN.excluded[name]
+        for name in (
+            "barcode",
+            "name",
+            "category",
+            "price_minor",
+            "currency",
+            "tax_rate_bp",
+            "active",
+            "colour",
+            "favourite",
+        )
+    },
+)
+_SALES_IN_OTHER_CURRENCY = select(func.count()).where(tables.sales.c.currency != bindparam("currency"))
+_WAITING_BY_RECORD = (
+    select(func.json_extract(_EVENTS.c.payload, "$.record"), func.count())
+    .where(_EVENTS.c.id > bindparam("acked"), _EVENTS.c.kind.not_in(COPIED_KINDS))
+    .group_by(func.json_extract(_EVENTS.c.payload, "$.record"))
+)
+_EVENTS_WAITING = select(func.count()).where(_EVENTS.c.id > bindparam("acked"))
+_EDITS_WAITING = select(func.count()).where(_OUTBOX.c.id > bindparam("sent"))
 
 
 class ShopDatabaseLink:
@@ -108,15 +177,15 @@ class ShopDatabaseLink:
         return self._install
 
     def _read_install_id(self) -> str:
-        with raw.connection(self._local) as conn:
-            found = _local_value(conn, "install_id")
+        with core.reading(self._local) as conn:
+            found = stored_value(conn, "install_id")
         if found:
             return found
-        with raw.write(self._local) as conn:
-            found = _local_value(conn, "install_id")
+        with core.writing(self._local) as conn:
+            found = stored_value(conn, "install_id")
             if not found:
                 found = uuid.uuid4().hex
-                _set_local(conn, "install_id", found)
+                store_value(conn, "install_id", found)
         return found
 
     def _till_id(self) -> str:
@@ -143,23 +212,17 @@ class ShopDatabaseLink:
             raise ShopRefused(_taken(till_id))
         shop_has_catalog = conn.execute(select(func.count()).select_from(t.PRODUCTS)).scalar_one() > 0
         shop_has_settings = conn.execute(select(func.count()).select_from(t.SETTINGS)).scalar_one() > 0
-        with raw.write(self._local) as local:
+        with core.writing(self._local) as local:
             if not shop_has_catalog:
-                local.execute(
-                    "INSERT INTO shop_outbox (kind, key, at) SELECT 'product', sku, ? FROM products", (now_iso(),)
-                )
+                local.execute(_ALL_PRODUCTS_OUT, {"at": now_iso()})
             if not shop_has_settings:
-                local.executemany(
-                    "INSERT INTO shop_outbox (kind, key, at) VALUES ('setting', ?, ?)",
-                    [(key, now_iso()) for key in SHOP_WIDE],
-                )
+                local.execute(_OUTBOX_ADD, [{"kind": "setting", "key": key, "at": now_iso()} for key in SHOP_WIDE])
             # Queued before joining, for what the shop already holds: its copy wins for this till.
-            if shop_has_catalog:
-                local.execute("UPDATE shop_outbox SET kind = 'skipped' WHERE kind = 'product'")
-            if shop_has_settings:
-                local.execute("UPDATE shop_outbox SET kind = 'skipped' WHERE kind = 'setting'")
+            for kind, held in (("product", shop_has_catalog), ("setting", shop_has_settings)):
+                if held:
+                    local.execute(update(_OUTBOX).where(_OUTBOX.c.kind == kind).values(kind="skipped"))
             for key in ("shop_products_version", "shop_settings_version", "shop_acked_seq", "shop_outbox_sent"):
-                _set_local(local, key, "0")
+                store_value(local, key, "0")
         row = t.ShopTill(install_id=install, till_id=till_id, joined_at=now_iso(), products_sent=0)
         conn.execute(t.TILLS.insert().values(**row.model_dump()))
         return row
@@ -175,16 +238,10 @@ class ShopDatabaseLink:
                     till = self._lock_till(conn, install, till_id)
                     # The shop's statements inside the local read are the shop's: shop_errors() names
                     # them before the local storage_errors() could take them for the till's own database.
-                    with raw.connection(self._local) as local, shop_errors():
+                    with core.reading(self._local) as local, shop_errors():
                         self._check_continuity(local, till)
-                        events = local.execute(
-                            "SELECT * FROM audit_events WHERE id > ? ORDER BY id LIMIT ?",
-                            (till.acked_seq, self._batch),
-                        ).fetchall()
-                        edits = local.execute(
-                            "SELECT id, kind, key FROM shop_outbox WHERE id > ? ORDER BY id LIMIT ?",
-                            (till.products_sent, self._batch),
-                        ).fetchall()
+                        events = local.execute(_EVENTS_AFTER, {"after": till.acked_seq, "n": self._batch}).all()
+                        edits = local.execute(_EDITS_AFTER, {"after": till.products_sent, "n": self._batch}).all()
                         if not events and not edits:
                             conn.execute(
                                 t.TILLS.update().where(t.TILLS.c.install_id == install).values(last_sync_at=now_iso())
@@ -197,9 +254,9 @@ class ShopDatabaseLink:
                         flagged = over_refunds(conn, touched)
                     values: dict[str, Any] = {"last_sync_at": now_iso()}
                     if events:
-                        values.update(acked_seq=events[-1]["id"], acked_hash=events[-1]["hash"])
+                        values.update(acked_seq=events[-1].id, acked_hash=events[-1].hash)
                     if edits:
-                        values["products_sent"] = edits[-1]["id"]
+                        values["products_sent"] = edits[-1].id
                     conn.execute(t.TILLS.update().where(t.TILLS.c.install_id == install).values(**values))
                 acked = values.get("acked_seq", till.acked_seq)
                 crash_point("after_shop_commit")  # the crash tests' seam (services/crashpoints.py)
@@ -226,13 +283,13 @@ class ShopDatabaseLink:
             raise ShopRefused(_taken(till_id)) from None
 
     @staticmethod
-    def _check_continuity(local: sqlite3.Connection, till: t.ShopTill) -> None:
+    def _check_continuity(local: Connection, till: t.ShopTill) -> None:
         """The shop's last event from this till must be this till's event of that number: a data
         folder restored from an old backup would otherwise number new receipts the shop already has."""
         if till.acked_seq == 0:
             return
-        row = local.execute("SELECT hash FROM audit_events WHERE id = ?", (till.acked_seq,)).fetchone()
-        if row is None or row[0] != till.acked_hash:
+        held = local.execute(_EVENT_HASH, {"seq": till.acked_seq}).scalar()
+        if held is None or held != till.acked_hash:
             raise ShopRefused(
                 f"this till's records do not continue what the shop database has from it (event {till.acked_seq}"
                 " differs: was its data folder restored from an older backup?). Nothing was sent; keep the "
@@ -240,7 +297,7 @@ class ShopDatabaseLink:
             )
 
     def _send_events(
-        self, conn: Connection, local: sqlite3.Connection, install: str, events: list[sqlite3.Row]
+        self, conn: Connection, local: Connection, install: str, events: Sequence[Any]
     ) -> tuple[dict[str, int], set[tuple[str, int]]]:
         rows: dict[str, list[dict[str, Any]]] = {
             "events": [],
@@ -254,7 +311,8 @@ class ShopDatabaseLink:
             "stock": [],
         }
         sent = {"receipt": 0, "refund": 0}
-        for event in events:
+        for found in events:
+            event = found._mapping
             rows["events"].append(
                 {
                     "install_id": install,
@@ -298,12 +356,10 @@ class ShopDatabaseLink:
         }
         return sent, touched
 
-    def _stock(self, local: sqlite3.Connection, movement_id: int, rows: list[dict[str, Any]]) -> None:
+    def _stock(self, local: Connection, movement_id: int, rows: list[dict[str, Any]]) -> None:
         """This till's own stock movement (one taken down from another till is the shop's already)."""
-        m = local.execute(
-            "SELECT m.*, p.sku FROM stock_movements m JOIN products p ON p.id = m.product_id WHERE m.id = ?",
-            (movement_id,),
-        ).fetchone()
+        found = local.execute(_MOVEMENT, {"id": movement_id}).first()
+        m = found._mapping if found is not None else None
         if m is None or m["till_id"] != self._till_id():
             return
         names = ("kind", "quantity_milli", "cost_minor", "at", "who", "approved_by", "why", "sku", "till_id")
@@ -319,99 +375,43 @@ class ShopDatabaseLink:
             arrival = {"kind": MovementKind.TRANSFER_IN.value, "quantity_milli": -m["quantity_milli"]}
             rows.append({**row, **arrival, "movement_id": -m["id"], "location": m["why"], "why": f"from {location}"})
 
-    def _receipt(self, local: sqlite3.Connection, receipt_id: int, rows: dict[str, list[dict[str, Any]]]) -> int:
-        r = local.execute("SELECT * FROM receipts WHERE id = ?", (receipt_id,)).fetchone()
+    def _receipt(self, local: Connection, receipt_id: int, rows: dict[str, list[dict[str, Any]]]) -> int:
+        found = local.execute(_RECEIPT, {"id": receipt_id}).first()
+        r = found._mapping if found is not None else None
         if r is None or not self._shared(r["till_id"]):
             return 0
         key = {"till_id": r["till_id"], "receipt_no": r["receipt_no"]}
-        tenders = local.execute(
-            "SELECT * FROM tenders WHERE sale_id = ? AND state = 'paid' ORDER BY part_no", (r["sale_id"],)
-        ).fetchall()
+        tenders = local.execute(_PAID_TENDERS, {"sale_id": r["sale_id"]}).mappings().all()
         tips = sum(x["tendered_minor"] - x["amount_minor"] for x in tenders if x["kind"] == "card")
         rows["receipts"].append(
             {
                 **key,
-                **{
-                    k: r[k]
-                    for k in (
-                        "created_at",
-                        "currency",
-                        "total_minor",
-                        "tax_minor",
-                        "discount_minor",
-                        "card_minor",
-                        "cash_minor",
-                        "change_minor",
-                        "rounding_minor",
-                        "payment_intent",
-                        "card_brand",
-                        "card_last4",
-                        "cashier",
-                        "store_name",
-                        "store_address",
-                        "receipt_footer",
-                    )
-                },
+                **{k: r[k] for k in t.RECEIPT_COLUMNS},
                 "tips_minor": tips,
             }
         )
-        for line in local.execute("SELECT * FROM sale_lines WHERE sale_id = ? ORDER BY line_no", (r["sale_id"],)):
+        for line in local.execute(_SALE_LINES, {"sale_id": r["sale_id"]}).mappings():
             rows["lines"].append(
                 {
                     **key,
-                    **{
-                        k: line[k]
-                        for k in (
-                            "line_no",
-                            "sku",
-                            "name",
-                            "quantity",
-                            "unit_price_minor",
-                            "tax_rate_bp",
-                            "net_minor",
-                            "tax_minor",
-                            "gross_minor",
-                            "line_discount_minor",
-                            "cart_share_minor",
-                        )
-                    },
+                    **{k: line[k] for k in t.LINE_COLUMNS},
                 }
             )
         for x in tenders:
             rows["tenders"].append(
                 {
                     **key,
-                    **{
-                        k: x[k]
-                        for k in (
-                            "part_no",
-                            "kind",
-                            "amount_minor",
-                            "tendered_minor",
-                            "change_minor",
-                            "rounding_minor",
-                            "payment_intent",
-                            "card_brand",
-                            "card_last4",
-                            "card_present",
-                        )
-                    },
+                    **{k: x[k] for k in t.TENDER_COLUMNS},
                 }
             )
         return 1
 
-    def _refund(self, local: sqlite3.Connection, refund_id: int, rows: dict[str, list[dict[str, Any]]]) -> int:
-        f = local.execute(
-            "SELECT f.*, r.till_id AS receipt_till_id, r.receipt_no, x.part_no FROM refunds f"
-            " JOIN receipts r ON r.id = f.receipt_id LEFT JOIN tenders x ON x.id = f.tender_id WHERE f.id = ?",
-            (refund_id,),
-        ).fetchone()
+    def _refund(self, local: Connection, refund_id: int, rows: dict[str, list[dict[str, Any]]]) -> int:
+        found = local.execute(_REFUND, {"id": refund_id}).first()
+        f = found._mapping if found is not None else None
         if f is None or f["refund_no"] is None or not self._shared(f["till_id"]):
             return 0
-        lines = local.execute(
-            "SELECT line_no, quantity, amount_minor FROM refund_lines WHERE refund_id = ? ORDER BY line_no",
-            (refund_id,),
-        ).fetchall()
+        lines = local.execute(_REFUNDED_LINES, {"id": refund_id}).all()
         rows["refunds"].append(
             {
                 "till_id": f["till_id"],
@@ -436,9 +436,7 @@ class ShopDatabaseLink:
         )
         return 1
 
-    def _row(
-        self, local: sqlite3.Connection, table: str, row_id: int, out: list[dict[str, Any]], id_as: str | None
-    ) -> None:
+    def _row(self, local: Connection, table: str, row_id: int, out: list[dict[str, Any]], id_as: str | None) -> None:
         row = audit.row_record(local, table, row_id)
         if not row or not self._shared(row["till_id"]):
             return
@@ -450,16 +448,14 @@ class ShopDatabaseLink:
             row.pop(dropped, None)
         out.append(row)
 
-    def _send_edits(
-        self, conn: Connection, local: sqlite3.Connection, till_id: str, edits: list[sqlite3.Row]
-    ) -> tuple[int, int]:
+    def _send_edits(self, conn: Connection, local: Connection, till_id: str, edits: Sequence[Any]) -> tuple[int, int]:
         """The products and settings edited here, as they stand now, each with a new shop version."""
-        skus = list(dict.fromkeys(e["key"] for e in edits if e["kind"] == "product"))
-        keys = list(dict.fromkeys(e["key"] for e in edits if e["kind"] == "setting" and e["key"] in SHOP_WIDE))
+        skus = list(dict.fromkeys(e.key for e in edits if e.kind == "product"))
+        keys = list(dict.fromkeys(e.key for e in edits if e.kind == "setting" and e.key in SHOP_WIDE))
         stamp = now_iso()
         products = []
         for sku in skus:
-            p = local.execute("SELECT * FROM products WHERE sku = ?", (sku,)).fetchone()
+            p = local.execute(_PRODUCT, {"sku": sku}).mappings().first()
             if p is not None:
                 products.append(p)
         if products:
@@ -484,7 +480,7 @@ class ShopDatabaseLink:
                 ],
                 ("sku",),
             )
-        settings = [(k, _local_value(local, k)) for k in keys]
+        settings = [(k, stored_value(local, k)) for k in keys]
         settings = [(k, v) for k, v in settings if v is not None]
         if settings:
             first = self._versions(conn, "settings", len(settings))
@@ -510,12 +506,12 @@ class ShopDatabaseLink:
 
     def _remember(self, acked: int, products_sent: int) -> None:
         """What the shop acknowledged, kept here for the status bar (the shop's row is the truth)."""
-        with raw.write(self._local) as local:
-            _set_local(local, "shop_acked_seq", str(acked))
-            _set_local(local, "shop_outbox_sent", str(products_sent))
+        with core.writing(self._local) as local:
+            store_value(local, "shop_acked_seq", str(acked))
+            store_value(local, "shop_outbox_sent", str(products_sent))
             # Sent edits are kept only until the shop has them; the newest stays so that SQLite never
             # hands a new edit an id at or below the acknowledged one.
-            local.execute("DELETE FROM shop_outbox WHERE id < ?", (products_sent,))
+            local.execute(_SENT_EDITS_GONE, {"sent": products_sent})
 
     # -- down -----------------------------------------------------------------------------------
     def pull(self) -> Pulled:
@@ -525,7 +521,7 @@ class ShopDatabaseLink:
             settings, skipped = self._pull_settings()
             products = self._pull_products()
             self._pull_stock()
-        with raw.connection(self._local) as local:
+        with core.reading(self._local) as local:
             aside = _set_aside(local)
         return Pulled(products, settings, tuple(skipped), tuple(f"{what}: {why}" for what, why in aside.items()))
 
@@ -534,8 +530,8 @@ class ShopDatabaseLink:
         into this till's ledger as theirs (their till, person and time), so this till's levels are the
         shop's. Only this till's location's: another location's shelves are not this one's. A SKU this
         till does not have is skipped (its catalog comes down first)."""
-        with raw.connection(self._local) as local:
-            after = int(_local_value(local, "shop_stock_seq") or 0)
+        with core.reading(self._local) as local:
+            after = int(stored_value(local, "shop_stock_seq") or 0)
         mine, here = self._till_id(), self._settings.load().location
         with self._shop.connect() as conn:
             M = t.STOCK_MOVEMENTS
@@ -543,8 +539,8 @@ class ShopDatabaseLink:
                 select(M).where(M.c.id > after, M.c.till_id != mine, M.c.location == here).order_by(M.c.id).limit(5000)
             ).all()
             last = conn.execute(select(func.max(M.c.id)).where(M.c.id > after)).scalar()
-        with raw.write(self._local) as local:
-            ids = dict(local.execute("SELECT sku, id FROM products").fetchall())
+        with core.writing(self._local) as local:
+            ids = {sku: product_id for sku, product_id in local.execute(_SKUS)}
             moves = [
                 stock.Move(
                     ids[r.sku],
@@ -563,19 +559,19 @@ class ShopDatabaseLink:
             stock.write_moves(local, moves, f"stock of other tills: {len(moves)} movements from the shop")
             if found or last:
                 seen = found[-1].id if len(found) == 5000 else max(last or 0, after)
-                _set_local(local, "shop_stock_seq", str(seen))
+                store_value(local, "shop_stock_seq", str(seen))
         return len(moves)
 
-    def _pending(self, local: sqlite3.Connection, kind: str) -> set[str]:
-        sent = int(_local_value(local, "shop_outbox_sent") or 0)
-        return {row[0] for row in local.execute("SELECT key FROM shop_outbox WHERE kind = ? AND id > ?", (kind, sent))}
+    def _pending(self, local: Connection, kind: str) -> set[str]:
+        sent = int(stored_value(local, "shop_outbox_sent") or 0)
+        return set(local.execute(_PENDING, {"kind": kind, "sent": sent}).scalars())
 
     def _pull_products(self) -> int:
         """Takes the shop's products; one this till must not take is set aside and named (_set_aside)."""
         taken = 0
         while True:
-            with raw.connection(self._local) as local:
-                since = int(_local_value(local, "shop_products_version") or 0)
+            with core.reading(self._local) as local:
+                since = int(stored_value(local, "shop_products_version") or 0)
             with self._shop.connect() as conn:
                 found = (
                     conn.execute(
@@ -590,7 +586,7 @@ class ShopDatabaseLink:
             if not found:
                 return taken
             currency = self._settings.load().currency
-            with raw.write(self._local) as local:
+            with core.writing(self._local) as local:
                 pending = self._pending(local, "product")
                 aside = _set_aside(local)
                 touched: set[int] = set()  # every row that changed, for the batch's audit event
@@ -607,50 +603,24 @@ class ShopDatabaseLink:
                     before = audit.covers(local, "product", audit.product_ids(local, [p.sku]))["covers"]["product"]
                     if p.barcode:
                         # A barcode that moved to this product leaves the one that had it here.
-                        touched.update(
-                            r[0]
-                            for r in local.execute(
-                                "SELECT id FROM products WHERE barcode = ? AND sku != ?", (p.barcode, p.sku)
-                            )
-                        )
-                        local.execute(
-                            "UPDATE products SET barcode = NULL WHERE barcode = ? AND sku != ?",
-                            (p.barcode, p.sku),
-                        )
-                    local.execute(
-                        "INSERT INTO products (sku, barcode, name, category, price_minor, currency, tax_rate_bp,"
-                        " active, colour, favourite) VALUES (?,?,?,?,?,?,?,?,?,?) ON CONFLICT(sku) DO UPDATE SET"
-                        " barcode = excluded.barcode, name = excluded.name, category = excluded.category,"
-                        " price_minor = excluded.price_minor, currency = excluded.currency,"
-                        " tax_rate_bp = excluded.tax_rate_bp, active = excluded.active, colour = excluded.colour,"
-                        " favourite = excluded.favourite",
-                        (
-                            p.sku,
-                            p.barcode,
-                            p.name,
-                            p.category,
-                            p.price.minor,
-                            p.price.currency,
-                            p.tax_rate_bp,
-                            1 if p.active else 0,
-                            p.colour,
-                            p.favourite,
-                        ),
-                    )
+                        elsewhere = {"code": p.barcode, "taken": p.sku}
+                        touched.update(local.execute(_HOLDING_BARCODE, elsewhere).scalars())
+                        local.execute(_BARCODE_FREED, elsewhere)
+                    local.execute(_TAKE_PRODUCT, product_row(p))
                     taken += 1
                     after = audit.covers(local, "product", audit.product_ids(local, [p.sku]))["covers"]["product"]
                     if after != before:  # the till's own edit coming back, unchanged, is no change
                         touched.update(int(key) for key in after)
                 _keep_aside(local, aside)
                 if touched:  # the products as taken from the shop, in the same transaction
-                    till = _local_value(local, "till_id") or "T1"
+                    till = stored_value(local, "till_id") or "T1"
                     covered = audit.covers(local, "product", sorted(touched))
                     audit.append(local, till, "products_from_shop", f"{len(touched)} products", covered, actor="")
-                _set_local(local, "shop_products_version", str(found[-1]["version"]))
+                store_value(local, "shop_products_version", str(found[-1]["version"]))
 
     def _pull_settings(self) -> tuple[int, list[str]]:
-        with raw.connection(self._local) as local:
-            since = int(_local_value(local, "shop_settings_version") or 0)
+        with core.reading(self._local) as local:
+            since = int(stored_value(local, "shop_settings_version") or 0)
         with self._shop.connect() as conn:
             found = (
                 conn.execute(select(t.SETTINGS).where(t.SETTINGS.c.version > since).order_by(t.SETTINGS.c.version))
@@ -662,7 +632,7 @@ class ShopDatabaseLink:
         skipped: list[str] = []
         changed: dict[str, Any] = {}
         current = self._settings.load()
-        with raw.write(self._local) as local:
+        with core.writing(self._local) as local:
             pending = self._pending(local, "setting")
             aside = _set_aside(local)
             for s in found:
@@ -671,10 +641,10 @@ class ShopDatabaseLink:
                     continue
                 for past in [k for k in aside if k.startswith(f"setting {key} = ")]:
                     del aside[past]  # a newer value of it: what was set aside is past
-                if _local_value(local, key) == value:
+                if stored_value(local, key) == value:
                     continue
                 if key == "currency":
-                    sales = local.execute("SELECT count(*) FROM sales WHERE currency != ?", (value,)).fetchone()[0]
+                    sales = local.execute(_SALES_IN_OTHER_CURRENCY, {"currency": value}).scalar_one()
                     if sales:
                         skipped.append(
                             f"the shop's currency is {value}, but this till has {sales} sale(s) in another one"
@@ -689,14 +659,14 @@ class ShopDatabaseLink:
                 except ValueError:  # not its type (a whole number, yes or no)
                     aside[f"setting {key} = {value!r}"] = "not a value this setting takes"
                     continue
-                _set_local(local, key, value)
+                store_value(local, key, value)
                 changed[key] = decoded
             _keep_aside(local, aside)
             if changed:
-                till = _local_value(local, "till_id") or "T1"
+                till = stored_value(local, "till_id") or "T1"
                 covered = audit.covers(local, "setting", list(changed))
                 audit.append(local, till, "settings_from_shop", "store settings", {**changed, **covered}, actor="")
-            _set_local(local, "shop_settings_version", str(found[-1]["version"]))
+            store_value(local, "shop_settings_version", str(found[-1]["version"]))
         self._settings.forget()
         return len(changed), skipped
 
@@ -725,28 +695,22 @@ class ShopDatabaseLink:
 
     # -- what is waiting ------------------------------------------------------------------------
     def waiting(self) -> Waiting:
-        with raw.connection(self._local) as local:
-            acked = int(_local_value(local, "shop_acked_seq") or 0)
-            sent = int(_local_value(local, "shop_outbox_sent") or 0)
-            counts = dict(
-                local.execute(
-                    "SELECT json_extract(payload, '$.record'), count(*) FROM audit_events WHERE id > ?"
-                    " AND kind NOT IN (?, ?) GROUP BY 1",
-                    (acked, *COPIED_KINDS),
-                ).fetchall()
-            )
-            events = local.execute("SELECT count(*) FROM audit_events WHERE id > ?", (acked,)).fetchone()[0]
-            edits = local.execute("SELECT count(*) FROM shop_outbox WHERE id > ?", (sent,)).fetchone()[0]
+        with core.reading(self._local) as local:
+            acked = int(stored_value(local, "shop_acked_seq") or 0)
+            sent = int(stored_value(local, "shop_outbox_sent") or 0)
+            counts = {record: n for record, n in local.execute(_WAITING_BY_RECORD, {"acked": acked})}
+            events = local.execute(_EVENTS_WAITING, {"acked": acked}).scalar_one()
+            edits = local.execute(_EDITS_WAITING, {"sent": sent}).scalar_one()
         return Waiting(events, counts.get("receipt", 0), counts.get("refund", 0), edits)
 
 
-def _set_aside(local: sqlite3.Connection) -> dict[str, str]:
+def _set_aside(local: Connection) -> dict[str, str]:
     """Rows from the shop this till would not take, and why (kept until a newer version of the row comes)."""
-    return dict(json.loads(_local_value(local, "shop_set_aside") or "{}"))
+    return dict(json.loads(stored_value(local, "shop_set_aside") or "{}"))
 
 
-def _keep_aside(local: sqlite3.Connection, aside: dict[str, str]) -> None:
-    _set_local(local, "shop_set_aside", json.dumps(aside, sort_keys=True))
+def _keep_aside(local: Connection, aside: dict[str, str]) -> None:
+    store_value(local, "shop_set_aside", json.dumps(aside, sort_keys=True))
 
 
 def _taken_by_another(conn: Connection, till_id: str, install: str) -> bool:

@@ -304,3 +304,49 @@ SETTINGS = _table(ShopSetting)
 GIFT_CARDS = _table(ShopGiftCard)
 GIFT_CARD_ENTRIES = _table(ShopGiftCardEntry)
 STOCK_MOVEMENTS = _table(ShopStockMovement)
+
+# What a receipt carries between a till's file and the shop, column for column (the same names on
+# both sides): sent up by the sync (sync.py), copied down to refund another till's (copies.py).
+RECEIPT_COLUMNS = (
+    "created_at",
+    "currency",
+    "total_minor",
+    "tax_minor",
+    "discount_minor",
+    "card_minor",
+    "cash_minor",
+    "change_minor",
+    "rounding_minor",
+    "payment_intent",
+    "card_brand",
+    "card_last4",
+    "cashier",
+    "store_name",
+    "store_address",
+    "receipt_footer",
+)
+LINE_COLUMNS = (
+    "line_no",
+    "sku",
+    "name",
+    "quantity",
+    "unit_price_minor",
+    "tax_rate_bp",
+    "net_minor",
+    "tax_minor",
+    "gross_minor",
+    "line_discount_minor",
+    "cart_share_minor",
+)
+TENDER_COLUMNS = (
+    "part_no",
+    "kind",
+    "amount_minor",
+    "tendered_minor",
+    "change_minor",
+    "rounding_minor",
+    "payment_intent",
+    "card_brand",
+    "card_last4",
+    "card_present",
+)

@@ -337,15 +337,9 @@ def upgrade() -> None:
         # The trail covers every table that holds money, prices, settings or roles from now on: what
         # is on file that no event covers yet is covered as it stands, in one event (a new file has
         # nothing, and gets none).
-        import sqlite3
-
         from pos.adapters.db import audit
 
-        driver = conn.connection.driver_connection
-        assert driver is not None
-        driver.row_factory = sqlite3.Row
-        till = driver.execute("SELECT value FROM settings WHERE key = 'till_id'").fetchone()
-        audit.baseline(driver, till[0] if till else "T1")
+        audit.baseline(conn, audit.till_of(conn))
 
 
 def downgrade() -> None:
