@@ -166,6 +166,16 @@ class Settings:
         return self.save(replace(current, **{name: value}))
 
 
+def time_zone_names() -> list[str]:
+    """The time zones a shop picks from: zoneinfo's Area/City names (Asia/Singapore), sorted, and UTC.
+    Left out: the aliases kept for old systems (Etc/GMT+8, which reads backwards, US/Pacific, Singapore,
+    posix/…, right/…), which name the same zones as the Area/City ones."""
+    from zoneinfo import available_timezones
+
+    areas = "Africa America Antarctica Arctic Asia Atlantic Australia Europe Indian Pacific".split()
+    return sorted(name for name in available_timezones() if name.split("/")[0] in areas and "/" in name) + ["UTC"]
+
+
 def checked(settings: StoreSettings) -> StoreSettings:
     """The settings as they are saved, or SettingsError in the owner's words: the rules every door
     applies (the settings dialog, `pos settings set`, and settings that come down from the shop)."""

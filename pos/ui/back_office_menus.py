@@ -48,7 +48,7 @@ class BackOfficeMenus(WindowParts):
             back_office.addAction(action)
             self.addAction(action)
         settings = shortcut_action("Se&ttings…", self, QKeySequence("Ctrl+,"))
-        settings.triggered.connect(self.open_settings)
+        settings.triggered.connect(lambda: self.open_settings())
         sale_menu.addSeparator()
         sale_menu.addAction(settings)
         self.addAction(settings)
@@ -70,7 +70,7 @@ class BackOfficeMenus(WindowParts):
         retry = named(QPushButton("Try the keyring again"), "retryKeyringButton")
         retry.clicked.connect(self.retry_keyring)
         session = named(QPushButton("Enter the key for this session…"), "sessionKeyButton")
-        session.clicked.connect(self.open_settings)
+        session.clicked.connect(lambda: self.open_settings("Payments"))
         row.addWidget(self.key_bar_text, 1)
         row.addWidget(retry)
         row.addWidget(session)
@@ -108,12 +108,13 @@ class BackOfficeMenus(WindowParts):
         self.endpoint_label.setText(f"Stripe: {self.session.endpoint}")
         self.setWindowTitle(f"{self.session.settings.store_name} — Till {self.session.till_id}")
 
-    def open_settings(self) -> None:
+    def open_settings(self, page: str = "Store") -> None:
 
         from .settings_dialog import SettingsDialog
 
         def show(by: str) -> None:
             self.settings_dialog = SettingsDialog(self)
+            self.settings_dialog.show_page(page)
             self.keep_granted(self.settings_dialog, by)
             self.settings_dialog.open()
 

@@ -5,26 +5,29 @@ from __future__ import annotations
 
 from dataclasses import replace
 
+from PySide6.QtCore import Qt
 from PySide6.QtWidgets import (
     QComboBox,
     QCheckBox,
+    QCompleter,
     QDialog,
-    QDialogButtonBox,
     QFormLayout,
-    QFrame,
     QGroupBox,
     QHBoxLayout,
     QLabel,
     QLineEdit,
+    QListWidget,
+    QMessageBox,
     QPlainTextEdit,
     QPushButton,
-    QScrollArea,
+    QSizePolicy,
     QSpinBox,
+    QStackedWidget,
     QVBoxLayout,
     QWidget,
 )
 
-from pos.services.settings import SettingsError
+from pos.services.settings import SettingsError, time_zone_names
 from pos.domain import tax
 from pos.domain.cash import ROUNDING_CHOICES
 from pos.domain.errors import PosError
@@ -34,7 +37,7 @@ from pos.domain.redaction import redact
 from pos.services.keys import KeyRefused, KeyState
 from pos.services.readers import ReaderError, ReaderStatus
 from pos.services.receipt_printing import Printed, PrintResult
-from pos.settings_text import describe_key
+from pos.settings_text import describe_key, key_warning_headline
 
 from .feedback import show_message
 from .widgets import named
@@ -55,7 +58,48 @@ ADDRESS_EXAMPLES = {
 }
 
 
+SAVE = QMessageBox.StandardButton.Save
+
+
+class TimeZonePicker(QComboBox):
+    """The time zone from the list of zoneinfo names, searched by typing any part of one ("sing",
+    "paris"): a name is picked, never made up. Text that names no zone is kept as typed, so Save
+    says why it is refused (the settings service's rule) rather than saving something else."""
+
+    COMPUTER = "This computer's time zone"
+
+    def __init__(self, current: str):
+        super().__init__()
+        self.setEditable(True)
+        self.setInsertPolicy(QComboBox.InsertPolicy.NoInsert)
+        self.addItem(self.COMPUTER, "")
+        for name in time_zone_names():
+            self.addItem(name, name)
+        completer = QCompleter(self.model(), self)
+        completer.setFilterMode(Qt.MatchFlag.MatchContains)
+        completer.setCaseSensitivity(Qt.CaseSensitivity.CaseInsensitive)
+        completer.setCompletionMode(QCompleter.CompletionMode.PopupCompletion)
+        self.setCompleter(completer)
+        at = self.findData(current)
+        if at >= 0:
+            self.setCurrentIndex(at)
+        else:
+            self.setEditText(current)
+
+    def zone(self) -> str:
+        """The IANA name picked ("" for the computer's), or the text as typed when it names none."""
+        text = self.currentText().strip()
+        at = self.findText(text, Qt.MatchFlag.MatchFixedString)
+        return self.itemData(at) if at >= 0 else text
+
+
 class SettingsDialog(QDialog):
+    """Settings in pages (Store, Receipt, Payments, Printer, Reader, Staff), each fitting the dialog,
+    and one Save for them all. Closing with edits not saved asks first: Save, Discard or Cancel.
+    The Stripe key and the card reader act at once (each is checked with Stripe as it is given)."""
+
+    PAGES = ("Store", "Receipt", "Payments", "Printer", "Reader", "Staff")
+
     def __init__(self, window):
         super().__init__(window)
         self.setObjectName("settingsDialog")
@@ -63,27 +107,78 @@ class SettingsDialog(QDialog):
         self.window_ = window
         self.context = window.context
         self._busy = False
-
-        self.key_status = named(QLabel(), "keyStatusLabel")
-        self.key_status.setWordWrap(True)
-        self.key_field = named(QLineEdit(), "apiKeyField")
-        self.key_field.setEchoMode(QLineEdit.EchoMode.Password)
-        self.key_field.setPlaceholderText("sk_test_… or rk_test_…")
-        self.save_key = named(QPushButton("Save key"), "saveKeyButton")
-        self.remove_key = named(QPushButton("Remove key"), "removeKeyButton")
-        self.key_message = named(QLabel(""), "keyMessage")
-        self.key_message.setWordWrap(True)
-        key_row = QHBoxLayout()
-        key_row.addWidget(self.key_field, 1)
-        key_row.addWidget(self.save_key)
-        key_row.addWidget(self.remove_key)
-        key_box = QGroupBox("Stripe API key")
-        key_layout = QVBoxLayout(key_box)
-        key_layout.addWidget(self.key_status)
-        key_layout.addLayout(key_row)
-        key_layout.addWidget(self.key_message)
+        self._close_after_save = False
+        self.discard_prompt: QMessageBox | None = None
 
         s = self.context.settings
+        self.pages = named(QListWidget(), "settingsPages")
+        self.stack = named(QStackedWidget(), "settingsStack")
+        for title, page in zip(
+            self.PAGES,
+            (
+                self._store_page(s),
+                self._receipt_page(s),
+                self._payments_page(s),
+                self._printer_page(s),
+                self._reader_page(),
+                self._staff_page(s),
+            ),
+            strict=True,
+        ):
+            page.setObjectName(f"settingsPage{title}")
+            self.pages.addItem(title)
+            self.stack.addWidget(page)
+        self.pages.setAccessibleName("Settings pages")
+        self.pages.setFixedWidth(self.pages.sizeHintForColumn(0) + 40)
+        self.pages.currentRowChanged.connect(self.stack.setCurrentIndex)
+        self.pages.setCurrentRow(0)
+
+        self.save_settings = named(QPushButton("Save"), "saveSettingsButton")
+        self.save_settings.setDefault(True)
+        self.close_button = named(QPushButton("Close"), "closeSettingsButton")
+        self.settings_message = named(QLabel(""), "settingsMessage")
+        self.settings_message.setWordWrap(True)
+        bottom = QHBoxLayout()
+        bottom.addWidget(self.settings_message, 1)
+        bottom.addWidget(self.save_settings)
+        bottom.addWidget(self.close_button)
+        middle = QHBoxLayout()
+        middle.addWidget(self.pages)
+        middle.addWidget(self.stack, 1)
+        layout = QVBoxLayout(self)
+        layout.addLayout(middle, 1)
+        layout.addLayout(bottom)
+        # Fits a 1024x768 till screen with its title bar; every page fits inside (tests/ui/test_settings_pages.py).
+        self.resize(780, 560)
+
+        self.save_key.clicked.connect(self.save_key_clicked)
+        self.key_field.returnPressed.connect(self.save_key_clicked)
+        self.remove_key.clicked.connect(self.remove_key_clicked)
+        self.key_details_button.toggled.connect(self.key_details.setVisible)
+        self.save_settings.clicked.connect(self.save_settings_clicked)
+        self.close_button.clicked.connect(self.reject)
+        self.printer_kind.currentIndexChanged.connect(self._printer_kind_changed)
+        self.test_print.clicked.connect(self.test_print_clicked)
+        self.register_reader.clicked.connect(self.register_reader_clicked)
+        self.reader_code.returnPressed.connect(self.register_reader_clicked)
+        self.refresh_reader.clicked.connect(self.refresh_reader_status)
+        self.forget_reader.clicked.connect(self.forget_reader_clicked)
+        self.reader_tipping.toggled.connect(self._tipping_toggled)
+        self._printer_kind_changed()
+        self._show_key_state(self.context.key_state)
+        self._saved_form = self._form()
+        if self.context.read_only is None:
+            self.refresh_reader_status()
+        else:
+            self.reader_state.setText("Read-only window: the selling till sets up its reader.")
+            for widget in (self.register_reader, self.refresh_reader, self.forget_reader, self.reader_code):
+                widget.setEnabled(False)
+
+    # -- pages ------------------------------------------------------------------------
+    def show_page(self, title: str) -> None:
+        self.pages.setCurrentRow(self.PAGES.index(title))
+
+    def _store_page(self, s) -> QWidget:
         self.store_name = named(QLineEdit(s.store_name), "storeNameField")
         self.address = named(QPlainTextEdit(s.address), "addressField")
         self.address.setFixedHeight(60)
@@ -92,48 +187,80 @@ class SettingsDialog(QDialog):
         self.inclusive = named(QCheckBox("Prices include tax"), "taxInclusiveCheck")
         self.inclusive.setChecked(s.tax_inclusive)
         self.tax_rate = named(QLineEdit(tax.format_rate(s.default_tax_rate_bp)), "defaultTaxRateField")
-        self.footer = named(QLineEdit(s.receipt_footer), "receiptFooterField")
         self.till_id = named(QLineEdit(s.till_id), "tillIdField")
         self.location = named(QLineEdit(s.location), "locationField")  # where this till's stock is
-        self.time_zone = named(QLineEdit(s.time_zone), "timeZoneField")
-        self.time_zone.setPlaceholderText("this computer's (or a name like Asia/Singapore)")
-        self.cash_rounding = named(QComboBox(), "cashRounding")
-        for choice in ROUNDING_CHOICES:
-            self.cash_rounding.addItem(f"to the nearest {choice}" if choice else "none (exact cash)", choice)
-        self.cash_rounding.setCurrentIndex(max(0, self.cash_rounding.findData(s.cash_rounding)))
-        # With cashiers: lock after idle minutes; a discount above the limit needs a manager.
-        self.idle_lock = named(QSpinBox(), "idleLockField")
-        self.idle_lock.setRange(0, 24 * 60)
-        self.idle_lock.setSpecialValueText("never")
-        self.idle_lock.setSuffix(" min")
-        self.idle_lock.setValue(s.idle_lock_minutes)
-        self.discount_limit = named(QLineEdit(tax.format_rate(s.discount_limit_bp)), "discountLimitField")
-        limit = Money(s.open_price_limit_minor, s.currency).major_text()
-        self.open_price_limit = named(QLineEdit(limit), "openPriceLimitField")
+        self.time_zone = named(TimeZonePicker(s.time_zone), "timeZoneField")
+        self.time_zone.setToolTip("Type any part of a name to search, like Singapore or Paris.")
         self.scale_labels = named(QLineEdit(s.scale_labels), "scaleLabelsField")
         self.scale_labels.setPlaceholderText("21=weight;23=price")
-        self.save_settings = named(QPushButton("Save store settings"), "saveSettingsButton")
-        self.settings_message = named(QLabel(""), "settingsMessage")
-        self.settings_message.setWordWrap(True)
-        store_box = QGroupBox("Store")
-        form = QFormLayout(store_box)
+        page = QWidget()
+        form = QFormLayout(page)
         form.addRow("Store name", self.store_name)
         form.addRow("Address", self.address)
         form.addRow("Currency", self.currency)
         form.addRow("", self.inclusive)
         form.addRow("Default tax rate (%)", self.tax_rate)
-        form.addRow("Receipt footer", self.footer)
         form.addRow("Till id", self.till_id)
         form.addRow("Location (stock)", self.location)
         form.addRow("Time zone (calendar days)", self.time_zone)
-        form.addRow("Cash rounding (cash only)", self.cash_rounding)
-        form.addRow("Lock the till when idle", self.idle_lock)
-        form.addRow("Discounts above (%) need a manager", self.discount_limit)
-        form.addRow("Open prices above need a manager", self.open_price_limit)
         form.addRow("Scale labels (prefix=weight|price)", self.scale_labels)
-        form.addRow(self.save_settings)
-        form.addRow(self.settings_message)
+        return page
 
+    def _receipt_page(self, s) -> QWidget:
+        self.footer = named(QLineEdit(s.receipt_footer), "receiptFooterField")
+        page = QWidget()
+        form = QFormLayout(page)
+        form.addRow("Receipt footer", self.footer)
+        note = QLabel("The receipt's top lines are the store name and address (the Store page).")
+        note.setWordWrap(True)
+        form.addRow(note)
+        return page
+
+    def _payments_page(self, s) -> QWidget:
+        self.key_status = named(QLabel(), "keyStatusLabel")
+        self.key_status.setWordWrap(True)
+        self.key_field = named(QLineEdit(), "apiKeyField")
+        self.key_field.setEchoMode(QLineEdit.EchoMode.Password)
+        self.key_field.setPlaceholderText("sk_test_… or rk_test_…")
+        # The key is checked with Stripe and kept in the OS keyring as it is given: its own action.
+        self.save_key = named(QPushButton("Use this key"), "saveKeyButton")
+        self.remove_key = named(QPushButton("Remove key"), "removeKeyButton")
+        self.key_message = named(QLabel(""), "keyMessage")
+        self.key_message.setWordWrap(True)
+        # Why the keyring cannot keep the key, in full, only when asked (the message says it in one line).
+        self.key_details_button = named(QPushButton("Details"), "keyDetailsButton")
+        self.key_details_button.setCheckable(True)
+        self.key_details_button.setVisible(False)
+        self.key_details = named(QLabel(""), "keyDetails")
+        self.key_details.setWordWrap(True)
+        self.key_details.setVisible(False)
+        key_row = QHBoxLayout()
+        key_row.addWidget(self.key_field, 1)
+        key_row.addWidget(self.save_key)
+        key_row.addWidget(self.remove_key)
+        message_row = QHBoxLayout()
+        message_row.addWidget(self.key_message, 1)
+        message_row.addWidget(self.key_details_button, 0, Qt.AlignmentFlag.AlignTop)
+        key_box = QGroupBox("Stripe API key")
+        key_layout = QVBoxLayout(key_box)
+        key_layout.addWidget(self.key_status)
+        key_layout.addLayout(key_row)
+        key_layout.addLayout(message_row)
+        key_layout.addWidget(self.key_details)
+        self.cash_rounding = named(QComboBox(), "cashRounding")
+        for choice in ROUNDING_CHOICES:
+            self.cash_rounding.addItem(f"to the nearest {choice}" if choice else "none (exact cash)", choice)
+        self.cash_rounding.setCurrentIndex(max(0, self.cash_rounding.findData(s.cash_rounding)))
+        page = QWidget()
+        layout = QVBoxLayout(page)
+        layout.addWidget(key_box)
+        form = QFormLayout()
+        form.addRow("Cash rounding (cash only)", self.cash_rounding)
+        layout.addLayout(form)
+        layout.addStretch(1)
+        return page
+
+    def _printer_page(self, s) -> QWidget:
         printer = s.printer
         self.printer_kind = named(QComboBox(), "printerKind")
         for label, kind in PRINTER_KINDS:
@@ -143,15 +270,16 @@ class SettingsDialog(QDialog):
         self.test_print = named(QPushButton("Test print"), "testPrintButton")
         self.printer_message = named(QLabel(""), "printerMessage")
         self.printer_message.setWordWrap(True)
-        printer_box = QGroupBox("Receipt printer and cash drawer (ESC/POS)")
-        printer_form = QFormLayout(printer_box)
+        page = QWidget()
+        printer_form = QFormLayout(page)
+        printer_form.addRow(QLabel("Receipt printer and cash drawer (ESC/POS)"))
         printer_form.addRow("Connection", self.printer_kind)
         printer_form.addRow("Address", self.printer_address)
         printer_form.addRow(self.test_print)
         printer_form.addRow(self.printer_message)
-        printer_form.addRow(QLabel("Saved with the store settings."))
-        self._printer_kind_changed()
+        return page
 
+    def _reader_page(self) -> QWidget:
         # The card reader (Stripe Terminal), per till: register it with the code it shows.
         self.reader_state = named(QLabel("Checking the card reader…"), "readerSetupStatus")
         self.reader_state.setWordWrap(True)
@@ -166,10 +294,13 @@ class SettingsDialog(QDialog):
         self.forget_reader = named(QPushButton("Stop using it"), "forgetReaderButton")
         self.reader_tipping = named(QCheckBox("Offer the customer a tip on the reader"), "readerTippingCheck")
         self.reader_tipping.setChecked(self.context.settings.reader_tipping)
+        # As wide as its words: a check box takes clicks on its box and text only, not the row's blank end.
+        self.reader_tipping.setSizePolicy(QSizePolicy.Policy.Maximum, QSizePolicy.Policy.Fixed)
         self.reader_message = named(QLabel(""), "readerMessage")
         self.reader_message.setWordWrap(True)
-        reader_box = QGroupBox("Card reader (Stripe Terminal)")
-        reader_form = QFormLayout(reader_box)
+        page = QWidget()
+        reader_form = QFormLayout(page)
+        reader_form.addRow(QLabel("Card reader (Stripe Terminal)"))
         reader_form.addRow("This till's reader", self.reader_state)
         reader_form.addRow("Registration code", self.reader_code)
         reader_form.addRow("Name", self.reader_label)
@@ -180,48 +311,92 @@ class SettingsDialog(QDialog):
         reader_form.addRow(reader_buttons)
         reader_form.addRow(self.reader_tipping)
         reader_form.addRow(self.reader_message)
+        return page
 
-        close = QDialogButtonBox(QDialogButtonBox.StandardButton.Close)
-        close.rejected.connect(self.reject)
-        # Four groups are taller than a small till screen: they scroll, the Close button stays.
-        content = QWidget()
-        groups = QVBoxLayout(content)
-        for box in (key_box, store_box, printer_box, reader_box):
-            groups.addWidget(box)
-        scroll = named(QScrollArea(), "settingsScroll")
-        scroll.setWidget(content)
-        scroll.setWidgetResizable(True)
-        scroll.setFrameShape(QFrame.Shape.NoFrame)
-        layout = QVBoxLayout(self)
-        layout.addWidget(scroll, 1)
-        layout.addWidget(close)
-        self.resize(560, 720)
+    def _staff_page(self, s) -> QWidget:
+        # With cashiers: lock after idle minutes; a discount or open price above the limit needs a manager.
+        self.idle_lock = named(QSpinBox(), "idleLockField")
+        self.idle_lock.setRange(0, 24 * 60)
+        self.idle_lock.setSpecialValueText("never")
+        self.idle_lock.setSuffix(" min")
+        self.idle_lock.setValue(s.idle_lock_minutes)
+        self.discount_limit = named(QLineEdit(tax.format_rate(s.discount_limit_bp)), "discountLimitField")
+        limit = Money(s.open_price_limit_minor, s.currency).major_text()
+        self.open_price_limit = named(QLineEdit(limit), "openPriceLimitField")
+        page = QWidget()
+        form = QFormLayout(page)
+        form.addRow("Lock the till when idle", self.idle_lock)
+        form.addRow("Discounts above (%) need a manager", self.discount_limit)
+        form.addRow("Open prices above need a manager", self.open_price_limit)
+        return page
 
-        self.save_key.clicked.connect(self.save_key_clicked)
-        self.key_field.returnPressed.connect(self.save_key_clicked)
-        self.remove_key.clicked.connect(self.remove_key_clicked)
-        self.save_settings.clicked.connect(self.save_settings_clicked)
-        self.printer_kind.currentIndexChanged.connect(self._printer_kind_changed)
-        self.test_print.clicked.connect(self.test_print_clicked)
-        self.register_reader.clicked.connect(self.register_reader_clicked)
-        self.reader_code.returnPressed.connect(self.register_reader_clicked)
-        self.refresh_reader.clicked.connect(self.refresh_reader_status)
-        self.forget_reader.clicked.connect(self.forget_reader_clicked)
-        self.reader_tipping.toggled.connect(self._tipping_toggled)
-        self._show_key_state(self.context.key_state)
-        if self.context.read_only is None:
-            self.refresh_reader_status()
-        else:
-            self.reader_state.setText("Read-only window: the selling till sets up its reader.")
-            for widget in (self.register_reader, self.refresh_reader, self.forget_reader, self.reader_code):
-                widget.setEnabled(False)
+    # -- edits not saved ------------------------------------------------------------------
+    def _form(self) -> tuple:
+        """What the pages show now, compared with what they showed when last opened or saved."""
+        return (
+            self.store_name.text(),
+            self.address.toPlainText(),
+            self.currency.text(),
+            self.inclusive.isChecked(),
+            self.tax_rate.text(),
+            self.till_id.text(),
+            self.location.text(),
+            self.time_zone.zone(),
+            self.scale_labels.text(),
+            self.footer.text(),
+            self.cash_rounding.currentData(),
+            self.printer_kind.currentData(),
+            self.printer_address.text(),
+            self.idle_lock.value(),
+            self.discount_limit.text(),
+            self.open_price_limit.text(),
+        )
+
+    @property
+    def edited(self) -> bool:
+        return self._form() != self._saved_form
+
+    def _ask_before_discarding(self) -> None:
+        """Save / Discard / Cancel, opened (not exec'd) so the dialog and the tests stay responsive."""
+        if self.discard_prompt is not None and self.discard_prompt.isVisible():
+            return
+        prompt = named(
+            QMessageBox(
+                QMessageBox.Icon.Question,
+                "Unsaved settings",
+                "Save the changes to the settings before closing?",
+                SAVE | QMessageBox.StandardButton.Discard | QMessageBox.StandardButton.Cancel,
+                self,
+            ),
+            "discardEditsPrompt",
+        )
+        prompt.setDefaultButton(SAVE)
+        prompt.setEscapeButton(QMessageBox.StandardButton.Cancel)
+        prompt.finished.connect(lambda _code: self._answered(prompt.standardButton(prompt.clickedButton())))
+        self.discard_prompt = prompt
+        prompt.open()
+
+    def _answered(self, button: QMessageBox.StandardButton) -> None:
+        if button == SAVE:
+            self._close_after_save = True
+            self.save_settings_clicked()
+        elif button == QMessageBox.StandardButton.Discard:
+            self._saved_form = self._form()
+            self.reject()
 
     # -- key ------------------------------------------------------------------------
     def _show_key_state(self, state: KeyState) -> None:
         self.key_status.setText(describe_key(state))
         self.remove_key.setEnabled(state.source in ("keyring", "session"))
         if state.warning:
-            self._say_key(state.warning, error=True)
+            self._say_key(key_warning_headline(state.warning), error=True)
+        self._key_details(state.warning)
+
+    def _key_details(self, warning: str | None) -> None:
+        self.key_details.setText(warning or "")
+        self.key_details_button.setVisible(bool(warning))
+        if not warning:
+            self.key_details_button.setChecked(False)
 
     def _say_key(self, text: str, error: bool = False) -> None:
         show_message(self.key_message, text, "error" if error else "info")
@@ -276,7 +451,8 @@ class SettingsDialog(QDialog):
         where = "in the OS keyring" if state.source == "keyring" else "for this session only"
         self._say_key(f"Key {state.masked} saved {where}. The till is now in test mode.", error=False)
         if state.warning:
-            self._say_key(f"Key {state.masked} is kept for this session only. {state.warning}", error=True)
+            self._say_key(f"Key {state.masked} is kept for this session only (no keyring: see Details).", error=True)
+            self._key_details(state.warning)
 
     def _key_failed(self, exc: Exception) -> None:
         self._set_busy(False)
@@ -318,6 +494,7 @@ class SettingsDialog(QDialog):
             price_limit = Money.parse(self.open_price_limit.text(), self.context.settings.currency).minor
         except MoneyError as exc:
             return self._say_settings(f"Not saved: the open-price limit: {exc}.", error=True)
+        form = self._form()
         till_id = self.till_id.text()
         new = replace(
             self.context.settings,
@@ -329,7 +506,7 @@ class SettingsDialog(QDialog):
             receipt_footer=self.footer.text().strip(),
             till_id=till_id,
             location=self.location.text(),
-            time_zone=self.time_zone.text().strip(),
+            time_zone=self.time_zone.zone(),
             cash_rounding=self.cash_rounding.currentData(),
             idle_lock_minutes=self.idle_lock.value(),
             discount_limit_bp=limit,
@@ -344,25 +521,30 @@ class SettingsDialog(QDialog):
             self._say_settings("Asking the shop database whether the till id is free…")
 
             def free(note: str) -> None:
-                self._save_settings(new, f" {note}" if note else "")
+                self._save_settings(new, f" {note}" if note else "", form)
 
             def asked(exc: BaseException) -> None:
                 if isinstance(exc, SettingsError):
                     return self._say_settings(f"Not saved: {exc}.", error=True)
-                self._save_settings(new, f" The shop database could not be asked ({exc}); the next sync checks it.")
+                self._save_settings(
+                    new, f" The shop database could not be asked ({exc}); the next sync checks it.", form
+                )
 
             run_in_background(lambda _p: store.check_till_id(shop, new.till_id), on_success=free, on_failure=asked)
             return
-        self._save_settings(new)
+        self._save_settings(new, "", form)
 
-    def _save_settings(self, new, note: str = "") -> None:
+    def _save_settings(self, new, note: str, form: tuple) -> None:
         try:
             self.context.store_settings.save(new)
         except PosError as exc:
             self.currency.setText(self.context.settings.currency)
             return self._say_settings(str(exc), error=True)
+        self._saved_form = form  # what was saved: edits made while the shop was asked stay edits
         self.window_.apply_settings()
         self._say_settings("Store settings saved." + note)
+        if self._close_after_save:
+            self.reject()
 
     # -- card reader -------------------------------------------------------------------
     def _reader_busy(self, busy: bool, text: str = "") -> None:
@@ -463,9 +645,15 @@ class SettingsDialog(QDialog):
         run_in_background(lambda _p: printing.test_print(setup), on_success=done, on_failure=failed)
 
     def _say_settings(self, text: str, error: bool = False) -> None:
+        if error:
+            self._close_after_save = False  # the prompt's Save did not save: the dialog stays, saying why
         show_message(self.settings_message, text, "error" if error else "info")
 
     def reject(self) -> None:
+        """Close, Esc and the window's close button all come here (QDialog's closeEvent calls it)."""
         if self._busy:
             return  # wait for the key check to answer
+        if self.edited:
+            return self._ask_before_discarding()
+        self._close_after_save = False
         super().reject()

@@ -27,7 +27,7 @@ def printer():
 
 
 def set_up_printer(qtbot, window, kind: str, address: str):
-    window.open_settings()
+    window.open_settings("Printer")
     dialog = window.settings_dialog
     dialog.printer_kind.setCurrentIndex(dialog.printer_kind.findData(kind))
     dialog.printer_address.setText(address)

@@ -18,7 +18,7 @@ from .test_till import open_payment, ring_up_three
 
 def register_reader(qtbot, window) -> str:
     """Settings → Card reader: register Stripe's simulated reader with its registration code."""
-    window.open_settings()
+    window.open_settings("Reader")
     dialog = window.settings_dialog
     qtbot.waitUntil(dialog.isVisible)
     wait_idle(qtbot)
@@ -108,7 +108,7 @@ def test_a_decline_on_the_reader_keeps_the_cart_then_a_tip_through_the_simulate_
     qtbot, window, sandbox, api_key, reader
 ):
     stripe = sandbox_client(sandbox, api_key)
-    window.open_settings()  # Settings → Card reader: "Offer the customer a tip on the reader"
+    window.open_settings("Reader")  # Settings → Reader: "Offer the customer a tip on the reader"
     settings = window.settings_dialog
     qtbot.waitUntil(settings.isVisible)
     wait_idle(qtbot)

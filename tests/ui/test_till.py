@@ -249,10 +249,10 @@ def test_store_settings_in_the_dialog(qtbot, window):
     qtbot.mouseClick(dialog.save_settings, Qt.LeftButton)
     assert "not a tax rate" in dialog.settings_message.text()
     dialog.tax_rate.setText("8.5")
-    dialog.time_zone.setText("Mars/Olympus")
+    dialog.time_zone.setEditText("Mars/Olympus")
     qtbot.mouseClick(dialog.save_settings, Qt.LeftButton)
     assert "is not a time zone" in dialog.settings_message.text()
-    dialog.time_zone.setText("Asia/Singapore")
+    dialog.time_zone.setCurrentIndex(dialog.time_zone.findData("Asia/Singapore"))
     qtbot.mouseClick(dialog.save_settings, Qt.LeftButton)
     assert window.context.settings.time_zone == "Asia/Singapore"
     dialog.tax_rate.setText("9")
