@@ -52,6 +52,15 @@ class Receipt:
         return format_receipt_no(self.receipt_no)
 
 
+def payment_ids(receipt: Receipt) -> list[str]:
+    """The Stripe PaymentIntent ids that paid a receipt, in the order its card parts were taken: kept
+    for the back office (a dispute, Stripe's dashboard), never printed on the customer's receipt."""
+    ids = [t.payment_intent for t in receipt.tenders if t.payment_intent]
+    if not ids and receipt.payment_intent:
+        ids = [receipt.payment_intent]
+    return list(dict.fromkeys(ids))
+
+
 def _emv_rows(emv: CardPresentReceipt, width: int) -> list[str]:
     """A reader payment's EMV fields, and a line to sign when the cardholder verified by signature."""
     rows = [_row(f"  {label}", value, width) for label, value in emv.lines()]
@@ -128,13 +137,11 @@ def render_text(receipt: Receipt, *, width: int = 42, copy: bool = False, locale
                 out.append(_row("  Charged to card", fmt(tender.tendered), width))
             if tender.card_present:
                 out.extend(_emv_rows(tender.card_present, width))
-            if tender.payment_intent:
-                out.append(f"Payment {tender.payment_intent}")
     else:  # a receipt built without its tenders (one card, as every sale was before cash)
         if receipt.card_brand:
             out.append(_row(f"Card {receipt.card_brand.upper()} **** {receipt.card_last4}", fmt(receipt.total), width))
-        if receipt.payment_intent:
-            out.append(f"Payment {receipt.payment_intent}")
+    # No Stripe PaymentIntent id (pi_…) on the customer's paper: it means nothing to them, and a refund
+    # finds the payment from the receipt's number (the record keeps the id; the Receipts window shows it).
     if receipt.refunded and receipt.refunded.minor:
         out.append(_row("Refunded", "-" + fmt(receipt.refunded), width))
     if receipt.footer:
