@@ -6,6 +6,7 @@ at a time; reprints come with the refunds printed since. The database adapter is
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any, Callable, Iterator, Protocol
@@ -83,7 +84,8 @@ class ReceiptSummary:
 
 @dataclass(frozen=True)
 class ReceiptQuery:
-    """What the receipts window searches by: kind is all, number, intent, last4, amount or dates."""
+    """What the receipts window searches by: kind is all, number, intent, last4, number_or_last4
+    (four digits typed, read_search), amount or dates."""
 
     kind: str = "all"
     text: str = ""
@@ -98,7 +100,8 @@ class QueryError(PosError, ValueError):
 @dataclass(frozen=True)
 class Criterion:
     """A search checked and parsed: what each store (this till's SQLite, the shop database) matches.
-    kind: all (value None), number (int), intent (str), last4 (str), amount (minor units, int) or
+    kind: all (value None), number (int), intent (str), last4 (str), number_or_last4 (the four
+    digits, str: a receipt number or a card's last 4), amount (minor units, int) or
     dates (the first and last calendar day, inclusive, in the store's time zone)."""
 
     kind: str
@@ -128,6 +131,10 @@ def criterion(query: ReceiptQuery, currency: str) -> Criterion:
         if not (len(text) == 4 and text.isdigit()):
             raise QueryError("Type the card's last four digits.")
         return Criterion("last4", text)
+    if query.kind == "number_or_last4":  # four digits from the one search box: either, both listed
+        if not (len(text) == 4 and text.isdigit()):
+            raise QueryError("Type the card's last four digits or a receipt number.")
+        return Criterion("number_or_last4", text)
     if query.kind == "amount":
         try:
             amount = Money.parse(text, currency)
@@ -139,6 +146,75 @@ def criterion(query: ReceiptQuery, currency: str) -> Criterion:
             raise QueryError("Choose a start date on or before the end date.")
         return Criterion("dates", (query.date_from, query.date_to))
     raise QueryError(f"unknown search kind {query.kind}")
+
+
+SEARCH_HELP = "a receipt number, an amount (12.40), a date (2026-03-14, today), a card's last 4 or a payment id (pi_…)"
+
+_DATE = r"\d{4}-\d{1,2}-\d{1,2}|today|yesterday"
+_RANGE = re.compile(rf"^({_DATE})\s*(?:\.\.|to|–|—|-)\s*({_DATE})$", re.IGNORECASE)
+_TILL_NUMBER = re.compile(r"^[A-Za-z0-9]+-(\d+)$")  # T1-0042, as the shop-wide list numbers them
+_CARD_END = re.compile(r"^(?:\*+|x+|…|ending|card)\s*(\d{4})$", re.IGNORECASE)  # **** 4242, x4242
+
+
+def read_search(text: str, currency: str, today: date) -> ReceiptQuery:
+    """What one search box's text asks for, worked out from the text itself (no search-type chooser):
+    nothing: every receipt; pi_…: a payment id; a date or two (2026-03-14, today, 2026-03-01 to
+    2026-03-14): those days; an amount with a decimal point or a currency sign (12.40, $12.40): a
+    total; ****4242: a card's last 4; T1-0042: a receipt number; bare digits: a receipt number, and
+    four of them a card's last 4 as well (a cashier types either). QueryError in the cashier's words
+    for anything else; an amount is checked here too (so 12.405 says why)."""
+    typed = " ".join(text.split())
+    if not typed:
+        return ReceiptQuery("all")
+    if typed.startswith("pi_"):
+        return ReceiptQuery("intent", typed)
+    day = _day(typed, today)
+    if day is not None:
+        return ReceiptQuery("dates", date_from=day, date_to=day)
+    both = _RANGE.match(typed)
+    if both:
+        first, last = _day(both.group(1), today), _day(both.group(2), today)
+        if first is not None and last is not None:
+            return ReceiptQuery("dates", date_from=min(first, last), date_to=max(first, last))
+    card = _CARD_END.match(typed)
+    if card:
+        return ReceiptQuery("last4", card.group(1))
+    numbered = _TILL_NUMBER.match(typed) or re.match(r"^(?:#|no\.?\s*)(\d+)$", typed, re.IGNORECASE)
+    if numbered:
+        return ReceiptQuery("number", numbered.group(1))
+    if typed.isdigit():
+        return ReceiptQuery("number_or_last4" if len(typed) == 4 else "number", typed)
+    amount = re.sub(r"^[^\d.,]+", "", typed)  # $12.40, S$12.40, SGD 12.40
+    # 1,200.00 has thousands; 12,40 a decimal comma.
+    amount = amount.replace(",", "") if "." in amount else amount.replace(",", ".")
+    if (amount and amount != typed) or "." in typed:
+        try:
+            return ReceiptQuery("amount", Money.parse(amount, currency).major_text())
+        except ValueError:
+            raise QueryError(f"“{typed}” is not an amount in {currency} (like 12.40).") from None
+    raise QueryError(f"Nothing to search by in “{typed}”: type {SEARCH_HELP}.")
+
+
+def today_in(time_zone: str) -> date:
+    """Today's date where the store is (its time_zone setting; "" = this computer's)."""
+    from zoneinfo import ZoneInfo
+
+    return datetime.now(ZoneInfo(time_zone)).date() if time_zone else date.today()
+
+
+def _day(text: str, today: date) -> date | None:
+    word = text.lower()
+    if word == "today":
+        return today
+    if word == "yesterday":
+        return date.fromordinal(today.toordinal() - 1)
+    if re.fullmatch(r"\d{4}-\d{1,2}-\d{1,2}", text):
+        year, month, day = (int(part) for part in text.split("-"))
+        try:
+            return date(year, month, day)
+        except ValueError:
+            raise QueryError(f"“{text}” is not a date (year-month-day, like 2026-03-14).") from None
+    return None
 
 
 class ReceiptStore(Protocol):

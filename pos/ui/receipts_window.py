@@ -4,15 +4,13 @@ reprint, PDF, and refunds."""
 from __future__ import annotations
 
 from dataclasses import replace
-from datetime import date
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from PySide6.QtCore import QAbstractTableModel, QDate, QModelIndex, Qt, Signal
+from PySide6.QtCore import QAbstractTableModel, QModelIndex, Qt, Signal
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QComboBox,
-    QDateEdit,
     QDialog,
     QFileDialog,
     QHBoxLayout,
@@ -27,9 +25,18 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from pos.services.receipts import PAGE, QueryError, ReceiptQuery, Receipts, ReceiptSummary
+from pos.services.receipts import (
+    PAGE,
+    SEARCH_HELP,
+    QueryError,
+    ReceiptQuery,
+    Receipts,
+    ReceiptSummary,
+    read_search,
+    today_in,
+)
 from pos.services.shop import SEARCH_LIMIT
-from pos.domain.receipt import render_text
+from pos.domain.receipt import payment_ids, render_text
 from pos.domain.refunds import render_refund_text
 
 from . import printing
@@ -38,15 +45,6 @@ from .workers import run_in_background
 
 if TYPE_CHECKING:  # annotations only: the window's frame paints before the services load
     from pos.services.session import Session
-
-SEARCH_KINDS = (
-    ("all", "All receipts"),
-    ("number", "Receipt number"),
-    ("intent", "Payment id (pi_…)"),
-    ("last4", "Card last 4"),
-    ("amount", "Amount"),
-    ("dates", "Date range"),
-)
 
 
 class ReceiptListModel(QAbstractTableModel):
@@ -151,16 +149,12 @@ class ReceiptsWindow(QDialog):
         self.current_id: int | None = None
         self._refreshed_from_shop: int | None = None  # the receipt whose refunds at other tills were just asked
 
-        self.kind = named(QComboBox(), "receiptSearchKind")
-        for key, label in SEARCH_KINDS:
-            self.kind.addItem(label, key)
+        # One box: what the text is (a number, an amount, a date, a card's last 4, a payment id) is
+        # worked out from it (services/receipts.read_search); empty lists every receipt.
         self.search_field = named(QLineEdit(), "receiptSearchField")
-        self.search_field.setPlaceholderText("Receipt number, pi_…, last 4 digits or amount")
-        today = QDate.currentDate()
-        self.date_from = named(QDateEdit(today), "receiptDateFrom")
-        self.date_to = named(QDateEdit(today), "receiptDateTo")
-        for picker in (self.date_from, self.date_to):
-            picker.setCalendarPopup(True)
+        self.search_field.setPlaceholderText("Search: receipt no., amount, date, card last 4 or pi_…")
+        self.search_field.setToolTip(f"Type {SEARCH_HELP}; leave it empty for every receipt.")
+        self.search_field.setClearButtonEnabled(True)
         self.search_button = named(QPushButton("Search"), "receiptSearchButton")
         # With a shop database: search this till's receipts, or every till's (the shop database's).
         self.scope = named(QComboBox(), "receiptScope")
@@ -169,18 +163,8 @@ class ReceiptsWindow(QDialog):
         self.scope.setVisible(context.shop is not None)
         self.message = named(QLabel(""), "receiptsMessage")
         self.message.setWordWrap(True)
-        self.from_label, self.to_label = QLabel("from"), QLabel("to")
         bar = QHBoxLayout()
-        for w in (
-            self.scope,
-            self.kind,
-            self.search_field,
-            self.from_label,
-            self.date_from,
-            self.to_label,
-            self.date_to,
-            self.search_button,
-        ):
+        for w in (self.scope, self.search_field, self.search_button):
             bar.addWidget(w)
         bar.setStretch(1, 1)
 
@@ -196,6 +180,11 @@ class ReceiptsWindow(QDialog):
         self.detail = named(QPlainTextEdit(), "receiptDetail")
         self.detail.setReadOnly(True)
         self.detail.setFont(printing.monospace_font())
+        # The Stripe payment ids, for the back office only (the customer's paper has none): what a
+        # dispute or Stripe's dashboard is searched by.
+        self.payment_ids = named(QLabel(""), "paymentIdsLabel")
+        self.payment_ids.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        self.payment_ids.setWordWrap(True)
         self.paper = named(QComboBox(), "paperChoice")
         self.paper.addItem("80 mm receipt paper", "80mm")
         self.paper.addItem("A4", "A4")
@@ -219,6 +208,7 @@ class ReceiptsWindow(QDialog):
         right = QWidget()
         right_layout = QVBoxLayout(right)
         right_layout.addWidget(self.detail, 1)
+        right_layout.addWidget(self.payment_ids)
         right_layout.addLayout(actions)
         splitter = QSplitter(Qt.Orientation.Horizontal)
         splitter.addWidget(self.table)
@@ -230,7 +220,6 @@ class ReceiptsWindow(QDialog):
         layout.addWidget(self.message)
         layout.addWidget(splitter, 1)
 
-        self.kind.currentIndexChanged.connect(self._kind_changed)
         self.scope.currentIndexChanged.connect(self.run_search)
         self.search_button.clicked.connect(self.run_search)
         self.search_field.returnPressed.connect(self.run_search)
@@ -240,36 +229,27 @@ class ReceiptsWindow(QDialog):
         self.refund_button.clicked.connect(lambda: self.open_refund())
         self.exchange_button.clicked.connect(lambda: self.open_refund(exchange=True))
         self.return_button.clicked.connect(self.open_return)
-        self._kind_changed()
         self.run_search()
-
-    def _kind_changed(self) -> None:
-        dates = self.kind.currentData() == "dates"
-        for w in (self.from_label, self.date_from, self.to_label, self.date_to):
-            w.setVisible(dates)
-        self.search_field.setVisible(self.kind.currentData() not in ("dates", "all"))
 
     def search(self, kind: str, text: str = "", date_from=None, date_to=None) -> None:
-        """What the search bar does, callable directly (tests, automation)."""
-        self.kind.setCurrentIndex(self.kind.findData(kind))
-        self.search_field.setText(text)
-        if date_from is not None:
-            self.date_from.setDate(QDate(date_from.year, date_from.month, date_from.day))
-        if date_to is not None:
-            self.date_to.setDate(QDate(date_to.year, date_to.month, date_to.day))
-        self.run_search()
+        """A search of a given kind, run as the box's would be (tests, automation)."""
+        self._run(ReceiptQuery(kind=kind, text=text, date_from=date_from, date_to=date_to))
 
     @property
     def shop_wide(self) -> bool:
         return self.context.shop is not None and self.scope.currentData() == "shop"
 
     def run_search(self) -> None:
-        query = ReceiptQuery(
-            kind=self.kind.currentData(),
-            text=self.search_field.text(),
-            date_from=_day(self.date_from.date()),
-            date_to=_day(self.date_to.date()),
-        )
+        """The search box's text, read for what it is (services/receipts.read_search)."""
+        settings = self.context.settings
+        try:
+            query = read_search(self.search_field.text(), settings.currency, today_in(settings.time_zone))
+        except QueryError as exc:
+            self.message.setText(str(exc))
+            return
+        self._run(query)
+
+    def _run(self, query: ReceiptQuery) -> None:
         if self.shop_wide:
             self._search_shop(query)
             return
@@ -307,6 +287,7 @@ class ReceiptsWindow(QDialog):
         self.message.setText(message if count == 0 or self.shop_wide else "")
         self.current_id = None
         self.detail.clear()
+        self.payment_ids.clear()
         self._enable_actions(False)
         if count:
             self.table.selectRow(0)
@@ -323,7 +304,7 @@ class ReceiptsWindow(QDialog):
             self._bring_from_shop(summary)
             return
         self.current_id = summary.id
-        self.detail.setPlainText(self.receipt_text(copy=False))
+        self._show_detail()
         self._enable_actions(True)
         refundable = self.model.summary(row).status != "refunded" and not self.context.read_only
         self.refund_button.setEnabled(refundable)
@@ -335,6 +316,11 @@ class ReceiptsWindow(QDialog):
         if self.current_id is None:
             raise LookupError("no receipt is selected")
         return self.current_id
+
+    def _show_detail(self) -> None:
+        self.detail.setPlainText(self.receipt_text(copy=False))
+        ids = payment_ids(self.context.receipts.receipt(self.selected))
+        self.payment_ids.setText(("Stripe payment: " + ", ".join(ids)) if ids else "")
 
     def receipt_text(self, copy: bool) -> str:
         """The receipt as printed, then every refund against it."""
@@ -409,7 +395,7 @@ class ReceiptsWindow(QDialog):
 
             def refreshed(_id) -> None:
                 self._refreshed_from_shop = receipt_id
-                self.detail.setPlainText(self.receipt_text(copy=False))
+                self._show_detail()
                 self.open_refund(exchange)
 
             def away(exc: BaseException) -> None:
@@ -463,9 +449,5 @@ class ReceiptsWindow(QDialog):
 
     def _after_refund(self) -> None:
         self.model.refresh_row(self.selected)
-        self.detail.setPlainText(self.receipt_text(copy=False))
+        self._show_detail()
         self.refunded.emit()
-
-
-def _day(picked: QDate) -> date:
-    return date(picked.year(), picked.month(), picked.day())

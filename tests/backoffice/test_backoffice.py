@@ -12,6 +12,7 @@ from datetime import date
 import pytest
 import stripe
 from PySide6.QtCore import Qt
+from PySide6.QtWidgets import QComboBox
 
 from pos.domain.money import Money
 from pos.services.checkout import Paid
@@ -77,6 +78,30 @@ def test_search_each_kind(qtbot, sold):
     assert "Receipt 0002" in rw.detail.toPlainText()
 
 
+def test_one_search_box_finds_each_kind(qtbot, sold):
+    """Issue 28: no search-type chooser; what is typed says what it is (services/receipts.read_search)."""
+    window, receipts = sold
+    rw = open_receipts(qtbot, window)
+    assert rw.findChild(QComboBox, "receiptSearchKind") is None
+
+    def found(text: str) -> list[int]:
+        rw.search_field.setText(text)
+        qtbot.keyClick(rw.search_field, Qt.Key_Return)
+        return [rw.model.summary(i).receipt_no for i in range(rw.model.rowCount())]
+
+    assert found("0002") == [2]  # a receipt number as printed
+    assert found("2") == [2]
+    assert found(receipts[0].payment_intent) == [1]
+    assert found("4444") == [2]  # four digits: a card's last 4 (no receipt 4444)
+    assert found("**** 4444") == [2]
+    assert found(receipts[2].total.major_text())[0] == 3
+    assert found("today") == [3, 2, 1] and found(date.today().isoformat()) == [3, 2, 1]
+    assert found("2020-01-01 to 2020-01-02") == [] and "No receipts" in rw.message.text()
+    assert found("") == [3, 2, 1]
+    found("latte")
+    assert "Nothing to search by in “latte”" in rw.message.text()
+
+
 def test_reprint_to_pdf_says_copy(qtbot, sold, tmp_path):
     window, receipts = sold
     rw = open_receipts(qtbot, window)
@@ -85,9 +110,11 @@ def test_reprint_to_pdf_says_copy(qtbot, sold, tmp_path):
         rw.paper.setCurrentIndex(rw.paper.findData(paper))
         pdf = rw.export_pdf(tmp_path / f"r-{paper}.pdf")
         text = subprocess.run(["pdftotext", str(pdf), "-"], capture_output=True, text=True, check=True).stdout
-        assert "Receipt 0001" in text and "COPY" in text and receipts[0].payment_intent in text
+        assert "Receipt 0001" in text and "COPY" in text
+        assert receipts[0].payment_intent not in text  # on the customer's paper: the card, not Stripe's id
         info = subprocess.run(["pdfinfo", str(pdf)], capture_output=True, text=True, check=True).stdout
         assert ("A4" in info) == (paper == "A4")
+    assert rw.payment_ids.text() == f"Stripe payment: {receipts[0].payment_intent}"  # the back office has it
     # The printer path renders the same document (to a PDF printer: a dialog cannot be clicked here).
     from PySide6.QtPrintSupport import QPrinter
 

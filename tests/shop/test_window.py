@@ -4,6 +4,8 @@ Real widgets offscreen, a real PostgreSQL, the sandbox over HTTP."""
 
 from __future__ import annotations
 
+from PySide6.QtCore import Qt
+
 from pos.app import create_main_window
 from pos.ui import workers
 from pos.ui.receipts_window import ReceiptsWindow
@@ -48,6 +50,18 @@ def test_the_window_syncs_in_the_background_and_fetches_another_tills_receipt(
         qtbot.waitUntil(lambda: receipts.current_id is not None, timeout=20000)
         assert receipts.current_id == win.context.receipts.receipt_id_for(2, "T1")
         assert "0002" in receipts.detail.toPlainText() and receipts.refund_button.isEnabled()
+        # The one search box, shop-wide: four digits are a receipt number or a card's last 4.
+        for typed, numbers in (("4242", ["T1-0002"]), ("0001", ["T1-0001"])):
+            receipts.search_field.setText(typed)
+            qtbot.keyClick(receipts.search_field, Qt.Key_Return)
+            qtbot.waitUntil(
+                lambda numbers=numbers: (
+                    receipts.search_button.isEnabled()
+                    and [receipts.model.data(receipts.model.index(r, 0)) for r in range(receipts.model.rowCount())]
+                    == numbers
+                ),
+                timeout=20000,
+            )
         receipts.search("number", "99")
         qtbot.waitUntil(lambda: "No receipt of any till matches" in receipts.message.text(), timeout=20000)
         receipts.search("number", "x")

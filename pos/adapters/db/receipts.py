@@ -287,6 +287,9 @@ class ReceiptsRepo:
             return [(_r.c.payment_intent == found.value) | _r.c.sale_id.in_(paid_by)]
         if found.kind == "last4":
             return [_r.c.card_last4 == found.value]
+        if found.kind == "number_or_last4":
+            assert isinstance(found.value, str)
+            return [(_r.c.receipt_no == int(found.value)) | (_r.c.card_last4 == found.value)]
         if found.kind == "amount":
             return [_r.c.total_minor == found.value]
         first, last = found.days

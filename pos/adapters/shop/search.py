@@ -56,6 +56,13 @@ def _where(found: Criterion, time_zone: str) -> tuple[str, dict[str, Any]]:
             " AND x.receipt_no = r.receipt_no AND x.card_last4 = :v))",
             {"v": found.value},
         )
+    if found.kind == "number_or_last4":  # four digits typed: a receipt number or a card's last 4
+        assert isinstance(found.value, str)
+        return (
+            "(r.receipt_no = :n OR r.card_last4 = :v OR EXISTS (SELECT 1 FROM shop_tenders x"
+            " WHERE x.till_id = r.till_id AND x.receipt_no = r.receipt_no AND x.card_last4 = :v))",
+            {"n": int(found.value), "v": found.value},
+        )
     if found.kind == "amount":
         return "r.total_minor = :v", {"v": found.value}
     first, last = found.days
