@@ -230,6 +230,15 @@ def render_report_text(report: DayReport, store_name: str, *, width: int = 42, l
     def row(left: str, right: str) -> str:
         return left + " " * max(1, width - len(left) - len(right)) + right
 
+    def less(label: str, minor: int) -> list[str]:
+        """A row taken off (refunds, change, paid out): left out when nothing was, so the report never
+        prints a "-$0.00" line; a zero never carries a minus."""
+        return [row(label, "-" + fmt(minor) if minor > 0 else fmt(-minor))] if minor else []
+
+    def some(label: str, minor: int) -> list[str]:
+        """A row that adds to what is above it: left out when it is zero (an empty row says nothing)."""
+        return [row(label, fmt(minor))] if minor else []
+
     rule = "-" * width
     out = [
         printable(store_name).center(width),
@@ -254,18 +263,9 @@ def render_report_text(report: DayReport, store_name: str, *, width: int = 42, l
             if report.gift_cards_sold_minor
             else []
         ),
-        row(f"Refunds ({report.refunds_count})", "-" + fmt(report.refunds_minor)),
-        *(
-            [
-                row(
-                    f"  Unverified returns ({report.unverified_returns_count})",
-                    "-" + fmt(report.unverified_returns_minor),
-                )
-            ]
-            if report.unverified_returns_count
-            else []
-        ),
-        row("Discounts given (in gross)", fmt(report.discounts_minor)),
+        *less(f"Refunds ({report.refunds_count})", report.refunds_minor),
+        *less(f"  Unverified returns ({report.unverified_returns_count})", report.unverified_returns_minor),
+        *some("Discounts given (in gross)", report.discounts_minor),
         row("NET", fmt(report.net_minor)),
         rule,
         "Tax on sales",
@@ -273,7 +273,7 @@ def render_report_text(report: DayReport, store_name: str, *, width: int = 42, l
     out += [row(f"  {tax.format_rate(r)}%", fmt(t)) for r, t in report.tax_by_rate] or ["  none"]
     out += [
         row("  Total tax on sales", fmt(report.tax_minor)),
-        row("Tax refunded", "-" + fmt(report.tax_refunded_minor)),
+        *less("Tax refunded", report.tax_refunded_minor),
         row("NET TAX", fmt(report.net_tax_minor)),
         rule,
         "By tender",
@@ -284,21 +284,20 @@ def render_report_text(report: DayReport, store_name: str, *, width: int = 42, l
         n, sales, refunds = tenders.get(kind, (0, 0, 0))
         if kind is TenderKind.CASH or kind is TenderKind.CARD or n or sales or refunds:
             out.append(row(f"  {kind.words} sales ({n})", fmt(sales)))
-    out.append(row("  Cash rounding", fmt(report.rounding_minor)))
+    out += some("  Cash rounding", report.rounding_minor)
     for kind in TenderKind:
         n, sales, refunds = tenders.get(kind, (0, 0, 0))
-        if kind is TenderKind.CASH or kind is TenderKind.CARD or refunds:
-            out.append(row(f"  {kind.words} refunds", "-" + fmt(refunds)))
+        out += less(f"  {kind.words} refunds", refunds)
     out += [
-        *([row("  Tips on cards (not sales)", fmt(report.tips_minor))] if report.tips_minor else []),
+        *some("  Tips on cards (not sales)", report.tips_minor),
         rule,
         "Cash drawer",
         row("  Float", fmt(report.float_minor)),
         row("  Cash taken", fmt(report.cash_taken_minor)),
-        row("  Change given", "-" + fmt(report.change_minor)),
-        row("  Cash refunds", "-" + fmt(report.cash_refunds_minor)),
-        row("  Paid in", fmt(report.paid_in_minor)),
-        row("  Paid out", "-" + fmt(report.paid_out_minor)),
+        *less("  Change given", report.change_minor),
+        *less("  Cash refunds", report.cash_refunds_minor),
+        *some("  Paid in", report.paid_in_minor),
+        *less("  Paid out", report.paid_out_minor),
         row("  Expected in the drawer", fmt(report.expected_cash_minor)),
     ]
     if report.counted_cash_minor is not None and report.over_short_minor is not None:
