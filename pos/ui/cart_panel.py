@@ -22,6 +22,7 @@ from PySide6.QtWidgets import (
 
 from pos.domain.money import Money
 from pos.domain.cart import MAX_QUANTITY, Cart, CartError, parse_quantity
+from pos.domain.cart_summary import Row, cart_summary, line_amount
 from pos.services.staff import VoidKind
 
 from .widgets import TouchButton, ask_yes_no, named
@@ -82,11 +83,16 @@ class CartPanel(QWidget):
         for label in (self.subtotal_label, self.tax_label, self.total_label, self.discount_label):
             label.setAlignment(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
         self.tax_caption = QLabel("Tax")
+        self.subtotal_caption = QLabel("Subtotal")
+        # Prices with tax in them: the tax inside the total, one quiet line under it (domain/cart_summary.py).
+        self.includes_tax_label = named(QLabel(), "includesTaxLabel")
+        self.includes_tax_label.setAlignment(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
         totals = QFormLayout()
         totals.addRow(self.discount_caption, self.discount_label)
-        totals.addRow("Subtotal", self.subtotal_label)
+        totals.addRow(self.subtotal_caption, self.subtotal_label)
         totals.addRow(self.tax_caption, self.tax_label)
         totals.addRow(QLabel("<b>Total</b>"), self.total_label)
+        totals.addRow(self.includes_tax_label)
 
         layout = QVBoxLayout(self)
         layout.addWidget(self.table, 1)
@@ -239,7 +245,7 @@ class CartPanel(QWidget):
                 name += f"  {line.measure.describe()}"
             if line.discount_reason:
                 name += f"  (less {line.discount_reason})"
-            cells = [name, str(line.quantity), fmt(line.unit_price), fmt(line.gross)]
+            cells = [name, str(line.quantity), fmt(line.unit_price), fmt(line_amount(line, self.cart.tax_inclusive))]
             for col, text in enumerate(cells):
                 item = QTableWidgetItem(text)
                 if col:
@@ -247,19 +253,25 @@ class CartPanel(QWidget):
                 self.table.setItem(row, col, item)
         if select is not None and select < len(totals.lines):
             self.table.selectRow(select)
+        # Which rows show, and their words, are the domain's (cart_summary): with tax included the
+        # total and "includes tax"; with tax added Subtotal / Tax / Total.
+        rows = {r.row: r for r in cart_summary(totals, self.cart.tax_inclusive)}
         self.subtotal_label.setText(fmt(totals.subtotal))
-        self.tax_caption.setText("Tax (included)" if self.cart.tax_inclusive else "Tax")
         self.tax_label.setText(fmt(totals.tax))
         self.total_label.setText(fmt(totals.total))
-        off = totals.discount
-        self.discount_label.setText("-" + fmt(off))
-        self.discount_caption.setText(
-            f"Discounts (incl. {totals.cart_discount_reason} on the sale)"
-            if totals.cart_discount_reason
-            else "Discounts"
-        )
-        for widget in (self.discount_label, self.discount_caption):
-            widget.setVisible(off.minor > 0)
+        self.discount_label.setText("-" + fmt(totals.discount))
+        if Row.DISCOUNTS in rows:
+            self.discount_caption.setText(rows[Row.DISCOUNTS].caption)
+        included = rows.get(Row.INCLUDES_TAX)
+        self.includes_tax_label.setText(f"{included.caption} {fmt(included.amount)}" if included else "")
+        for kind, widgets in (
+            (Row.DISCOUNTS, (self.discount_label, self.discount_caption)),
+            (Row.SUBTOTAL, (self.subtotal_label, self.subtotal_caption)),
+            (Row.TAX, (self.tax_label, self.tax_caption)),
+            (Row.INCLUDES_TAX, (self.includes_tax_label,)),
+        ):
+            for widget in widgets:
+                widget.setVisible(kind in rows)
         self.clear.setEnabled(not self.cart.is_empty())
         self.discount_button.setEnabled(not self.cart.is_empty())
         self._selection_changed()

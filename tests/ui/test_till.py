@@ -92,7 +92,8 @@ def test_a_sale_from_buttons_search_and_scanner(qtbot, window, sandbox, api_key,
         "SELECT receipt_no, total_minor, payment_intent FROM receipts"
     ).fetchone()
     conn.close()
-    assert (receipt_no, total_minor) == (1, 1820) and pi_id in text
+    assert (receipt_no, total_minor) == (1, 1820) and pi_id.startswith("pi_")
+    assert pi_id not in text and "VISA **** 4242" in text  # the card on the paper, not Stripe's id
     wait_idle(qtbot)
     pi = sandbox_client(sandbox, api_key).v1.payment_intents.retrieve(pi_id)
     assert pi.status == "succeeded" and pi.amount == 1820
