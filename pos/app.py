@@ -39,6 +39,7 @@ from pos.services.checkout import Checkout
 from pos.services.gateway import PaymentGateway
 from pos.services.giftcards import GiftCardLedger, GiftCards
 from pos.services.tenders.gift_card import GiftCardPayments
+from pos.services.about import AboutTill
 from pos.services.audit_trail import AuditTrail
 from pos.services.readers import CardReaders
 from pos.services.staff import Staff
@@ -231,6 +232,30 @@ class AppContext(BackOffice):
     @property
     def endpoint(self) -> str:
         return self._gateway.endpoint
+
+    def about(self) -> AboutTill:
+        """Help → About this till: versions, the data folder, Stripe's address and API version."""
+        import platform
+
+        from pos import __version__
+        from pos.adapters.stripe_gateway import sdk_versions
+        from pos.settings_text import describe_key
+
+        package, api_version = sdk_versions()
+        state = self.key_state or KeyState(None, "demo")
+        unreadable = state.unavailable
+        key = "kept in the OS keyring, which cannot be read now" if unreadable else describe_key(state)
+        return AboutTill(
+            app_version=__version__,
+            python_version=platform.python_version(),
+            stripe_package=package,
+            stripe_api_version=api_version,
+            stripe_base_url=self.endpoint,
+            data_folder=str(self.data_dir),
+            till_id=self.till_id,
+            key=key,
+            keyring_note=state.warning or "",
+        )
 
     def _connect(self, gateway: PaymentGateway) -> None:
         """New sales and refund services on this gateway; the counter's cart carries over."""

@@ -127,6 +127,11 @@ def _refund(refund) -> RefundInfo:
     )
 
 
+def sdk_versions() -> tuple[str, str]:
+    """The official client's version and the API version it sends (Help → About this till)."""
+    return stripe.VERSION, str(stripe.api_version)
+
+
 class StripeGateway:
     def __init__(
         self,

@@ -9,6 +9,7 @@ from PySide6.QtGui import QAction, QKeySequence
 from PySide6.QtWidgets import QHBoxLayout, QLabel, QPushButton, QWidget
 
 from pos.domain.staff import Permission
+from pos.services.about import card_mode
 
 from .view_menu import build_view_menu
 from .widgets import named, shortcut_action
@@ -53,6 +54,9 @@ class BackOfficeMenus(WindowParts):
         sale_menu.addAction(settings)
         self.addAction(settings)
         self._selling_actions.append(settings)
+        about = QAction("&About this till", self)
+        about.triggered.connect(self.open_about)
+        self._help_menu().addAction(about)
         quit_action = shortcut_action("&Quit", self, QKeySequence.StandardKey.Quit)
         quit_action.triggered.connect(self.close)
         sale_menu.addSeparator()
@@ -105,7 +109,8 @@ class BackOfficeMenus(WindowParts):
                 f"be read now. {state.warning or ''} The till will not switch to demo mode."
             )
         self.mode_label.setText("KEY UNAVAILABLE" if unavailable else "DEMO" if demo else "TEST MODE")
-        self.endpoint_label.setText(f"Stripe: {self.session.endpoint}")
+        # Plain words; Stripe's address and API version are under Help → About this till.
+        self.endpoint_label.setText(card_mode(state, read_only=self.session.read_only is not None))
         self.setWindowTitle(f"{self.session.settings.store_name} — Till {self.session.till_id}")
 
     def open_settings(self, page: str = "Store") -> None:
@@ -119,6 +124,19 @@ class BackOfficeMenus(WindowParts):
             self.settings_dialog.open()
 
         self.with_approval(Permission.SETTINGS, "the settings", show)
+
+    def _help_menu(self):
+        """The Help menu, made once whichever part of the window asks for it first."""
+        for action in self.menuBar().actions():
+            if action.menu() is not None and action.text().replace("&", "") == "Help":
+                return action.menu()
+        return self.menuBar().addMenu("&Help")
+
+    def open_about(self) -> None:
+        from .about_dialog import AboutDialog
+
+        self.about_dialog = AboutDialog(self.session, self)
+        self.about_dialog.open()
 
     def open_receipts(self) -> None:
         from .receipts_window import ReceiptsWindow
