@@ -19,7 +19,7 @@ os.environ.pop("POS_STRIPE_API_KEY", None)
 
 from PySide6.QtCore import Qt  # noqa: E402
 from PySide6.QtTest import QTest  # noqa: E402
-from PySide6.QtWidgets import QApplication, QScrollArea  # noqa: E402
+from PySide6.QtWidgets import QApplication  # noqa: E402
 
 from pos.app import create_main_window  # noqa: E402
 from pos.domain.appearance import Theme  # noqa: E402
@@ -153,13 +153,22 @@ def main(out: Path, theme: Theme = Theme.LIGHT) -> int:
     save(dialog, "reader-receipt")
     dialog.new_sale_button.click()
     settle(app)
-    window.open_settings()
+    window.open_settings("Reader")
     settle(app)
     dialog = window.settings_dialog
-    dialog.findChild(QScrollArea, "settingsScroll").ensureWidgetVisible(dialog.reader_message)
     QTest.qWait(50)
     save(dialog, "reader-settings")
+    dialog.show_page("Store")
+    QTest.qWait(50)
+    save(dialog, "settings")
+    dialog.show_page("Payments")
+    QTest.qWait(50)
+    save(dialog, "settings-payments")
     window.settings_dialog.close()
+    window.open_about()
+    QTest.qWait(50)
+    save(window.about_dialog, "about")
+    window.about_dialog.reject()
     window.open_reports()
     window.reports_dialog.show_x()
     settle(app)

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from dataclasses import replace
 
-from PySide6.QtCore import Qt
+from PySide6.QtCore import QSize, Qt
 from PySide6.QtWidgets import (
     QComboBox,
     QCheckBox,
@@ -17,6 +17,7 @@ from PySide6.QtWidgets import (
     QLabel,
     QLineEdit,
     QListWidget,
+    QListWidgetItem,
     QMessageBox,
     QPlainTextEdit,
     QPushButton,
@@ -126,10 +127,13 @@ class SettingsDialog(QDialog):
             strict=True,
         ):
             page.setObjectName(f"settingsPage{title}")
-            self.pages.addItem(title)
+            item = QListWidgetItem(title)
+            item.setSizeHint(QSize(0, 44))  # a touch target, like every other one on the till
+            self.pages.addItem(item)
             self.stack.addWidget(page)
         self.pages.setAccessibleName("Settings pages")
-        self.pages.setFixedWidth(self.pages.sizeHintForColumn(0) + 40)
+        widest = max(self.pages.fontMetrics().horizontalAdvance(title) for title in self.PAGES)
+        self.pages.setFixedWidth(widest + 48)
         self.pages.currentRowChanged.connect(self.stack.setCurrentIndex)
         self.pages.setCurrentRow(0)
 
@@ -272,7 +276,7 @@ class SettingsDialog(QDialog):
         self.printer_message.setWordWrap(True)
         page = QWidget()
         printer_form = QFormLayout(page)
-        printer_form.addRow(QLabel("Receipt printer and cash drawer (ESC/POS)"))
+        printer_form.addRow(QLabel("<b>Receipt printer and cash drawer (ESC/POS)</b>"))
         printer_form.addRow("Connection", self.printer_kind)
         printer_form.addRow("Address", self.printer_address)
         printer_form.addRow(self.test_print)
@@ -300,7 +304,7 @@ class SettingsDialog(QDialog):
         self.reader_message.setWordWrap(True)
         page = QWidget()
         reader_form = QFormLayout(page)
-        reader_form.addRow(QLabel("Card reader (Stripe Terminal)"))
+        reader_form.addRow(QLabel("<b>Card reader (Stripe Terminal)</b>"))
         reader_form.addRow("This till's reader", self.reader_state)
         reader_form.addRow("Registration code", self.reader_code)
         reader_form.addRow("Name", self.reader_label)
@@ -389,7 +393,7 @@ class SettingsDialog(QDialog):
         self.key_status.setText(describe_key(state))
         self.remove_key.setEnabled(state.source in ("keyring", "session"))
         if state.warning:
-            self._say_key(key_warning_headline(state.warning), error=True)
+            show_message(self.key_message, key_warning_headline(state.warning), "warning")
         self._key_details(state.warning)
 
     def _key_details(self, warning: str | None) -> None:
