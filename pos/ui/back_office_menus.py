@@ -54,14 +54,14 @@ class BackOfficeMenus(WindowParts):
         sale_menu.addAction(settings)
         self.addAction(settings)
         self._selling_actions.append(settings)
-        about = QAction("&About this till", self)
-        about.triggered.connect(self.open_about)
-        self._help_menu().addAction(about)
         quit_action = shortcut_action("&Quit", self, QKeySequence.StandardKey.Quit)
         quit_action.triggered.connect(self.close)
         sale_menu.addSeparator()
         sale_menu.addAction(quit_action)
         build_view_menu(self)
+        about = QAction("&About this till", self)  # Help comes last on the menu bar
+        about.triggered.connect(self.open_about)
+        self._help_menu().addAction(about)
 
     # -- mode and settings ------------------------------------------------------------
     def _key_unavailable_bar(self) -> QWidget:

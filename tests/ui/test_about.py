@@ -24,6 +24,8 @@ def test_the_status_bar_says_card_test_mode_not_stripes_address(window, sandbox)
 
 
 def test_about_this_till_shows_versions_the_data_folder_and_stripe(qtbot, window, sandbox, data_dir, api_key):
+    menus = [a.text().replace("&", "") for a in window.menuBar().actions() if a.menu() is not None]
+    assert menus[-1] == "Help"
     help_action(window, "About this till").trigger()
     dialog = window.about_dialog
     qtbot.waitUntil(dialog.isVisible)
