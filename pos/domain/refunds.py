@@ -295,6 +295,6 @@ def render_refund_text(refund: RefundReceipt, *, width: int = 42, locale: str = 
         out.append("Given back in cash" + (" (for a card payment)" if refund.cash_for_card else ""))
     elif refund.card_brand:
         out.append(f"To card {refund.card_brand.upper()} **** {refund.card_last4}")
-    if refund.stripe_refund:
-        out.append(f"Stripe refund {refund.stripe_refund}")
+    # No Stripe refund id (re_…) on the customer's paper, as no pi_… on the receipt: the Receipts
+    # window shows it to the back office.
     return printable("\n".join(out), multiline=True) + "\n"  # the rest from records, cleaned (domain/text.py)

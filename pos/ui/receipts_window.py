@@ -319,8 +319,12 @@ class ReceiptsWindow(QDialog):
 
     def _show_detail(self) -> None:
         self.detail.setPlainText(self.receipt_text(copy=False))
-        ids = payment_ids(self.context.receipts.receipt(self.selected))
-        self.payment_ids.setText(("Stripe payment: " + ", ".join(ids)) if ids else "")
+        reprint = self.context.receipts.reprint(self.selected)
+        ids = payment_ids(reprint.receipt)
+        refunds = [r.stripe_refund for r in reprint.refunds if r.stripe_refund]
+        words = [f"Stripe payment: {', '.join(ids)}"] if ids else []
+        words += [f"Stripe refund: {', '.join(refunds)}"] if refunds else []
+        self.payment_ids.setText("; ".join(words))
 
     def receipt_text(self, copy: bool) -> str:
         """The receipt as printed, then every refund against it."""
