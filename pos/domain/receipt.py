@@ -5,8 +5,10 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import datetime
 
+from . import currency as currencies
 from . import tax
 from .cart import LineTotals
+from .cart_summary import line_amount
 from .money import Money
 from .tender import CardPresentReceipt, Tender, TenderKind
 from .text import printable
@@ -97,7 +99,8 @@ def render_text(receipt: Receipt, *, width: int = 42, copy: bool = False, locale
     out.append(receipt.created_at.strftime("%Y-%m-%d %H:%M:%S"))
     out.append(rule)
     for line in receipt.lines:
-        out.append(_row(printable(line.name), fmt(line.gross), width))
+        # Where tax is added, each line before tax, so the lines add up to the subtotal (cart_summary.py).
+        out.append(_row(printable(line.name), fmt(line_amount(line, receipt.tax_inclusive)), width))
         if line.measure:  # weighed: the weight and the price per unit
             whole, frac = divmod(line.measure.milli, 1000)
             out.append(f"  {whole}.{frac:03d} {line.measure.unit} @ {fmt(line.measure.per_unit)}/{line.measure.unit}")
@@ -113,15 +116,20 @@ def render_text(receipt: Receipt, *, width: int = 42, copy: bool = False, locale
     if receipt.discount.minor:
         out.append(_row("You saved", fmt(receipt.discount), width))
     out.append(rule)
-    out.append(
-        _row("Subtotal" + (" (excl. tax)" if not receipt.tax_inclusive else " (net)"), fmt(receipt.subtotal), width)
-    )
-    for rate, amount in receipt.tax_by_rate or ((None, receipt.tax),):
-        label = "Tax" if rate is None else f"Tax {tax.format_rate(rate)}%"
-        if receipt.tax_inclusive:
-            label += " (included)"
-        out.append(_row(label, fmt(amount), width))
-    out.append(_row("TOTAL", fmt(receipt.total), width))
+    rates = receipt.tax_by_rate or ((None, receipt.tax),)
+    if receipt.tax_inclusive:
+        # As the cart shows it (cart_summary.py): the lines add up to the total, and the tax inside
+        # it follows, per rate: never a "Subtotal (net) / Tax (included)" pair that reads as tax on top.
+        out.append(_row("TOTAL", fmt(receipt.total), width))
+        for rate, amount in rates:
+            if amount.minor:
+                label = "  includes tax" if rate is None else f"  includes tax {tax.format_rate(rate)}%"
+                out.append(_row(label, fmt(amount), width))
+    else:
+        out.append(_row("Subtotal (excl. tax)", fmt(receipt.subtotal), width))
+        for rate, amount in rates:
+            out.append(_row("Tax" if rate is None else f"Tax {tax.format_rate(rate)}%", fmt(amount), width))
+        out.append(_row("TOTAL", fmt(receipt.total), width))
     out.append(rule)
     if receipt.rounding.minor:
         out.append(_row("Cash rounding", fmt(receipt.rounding), width))
@@ -152,3 +160,43 @@ def render_text(receipt: Receipt, *, width: int = 42, copy: bool = False, locale
     # Whatever else came from a record (a tender's label, a payment id) is cleaned here: the text
     # goes to a screen, a PDF and the printer, and only the builder's own line breaks are kept.
     return printable("\n".join(out), multiline=True) + "\n"
+
+
+def sample_receipt(
+    store_name: str,
+    address: str,
+    footer: str,
+    currency: str,
+    tax_inclusive: bool,
+    tax_rate_bp: int,
+    when: datetime,
+    till_id: str = "T1",
+) -> Receipt:
+    """A made-up card sale of two items, for Settings' Receipt page to show the receipt's top and
+    bottom as they will print with the store's details as typed (nothing is recorded)."""
+    from .cart import compute_totals
+    from .catalog import Product
+
+    step = 10 ** max(currencies.exponent(currency), 2)  # 4.00 SGD, 400 JPY, 4.000 KWD
+    items = [
+        (Product("SAMPLE-1", "Sample item", "", Money(4 * step, currency), tax_rate_bp), 2),
+        (Product("SAMPLE-2", "Another item", "", Money(3 * step, currency), tax_rate_bp), 1),
+    ]
+    totals = compute_totals(items, currency, tax_inclusive)
+    card = Tender(TenderKind.CARD, totals.total, card_brand="visa", card_last4="4242")
+    return Receipt(
+        receipt_no=1,
+        till_id=till_id,
+        created_at=when,
+        store_name=store_name,
+        lines=totals.lines,
+        subtotal=totals.subtotal,
+        tax=totals.tax,
+        total=totals.total,
+        tax_inclusive=tax_inclusive,
+        payment_intent=None,
+        store_address=address,
+        footer=footer,
+        tax_by_rate=totals.tax_by_rate,
+        tenders=(card,),
+    )

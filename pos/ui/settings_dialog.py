@@ -4,6 +4,7 @@ printer and this till's card reader."""
 from __future__ import annotations
 
 from dataclasses import replace
+from datetime import datetime
 
 from PySide6.QtCore import QSize, Qt
 from PySide6.QtWidgets import (
@@ -34,6 +35,8 @@ from pos.domain.cash import ROUNDING_CHOICES
 from pos.domain.errors import PosError
 from pos.domain.money import Money, MoneyError
 from pos.domain.printer_setup import PrinterKind, PrinterSetup, PrinterSetupError
+from pos.domain import currency as currencies
+from pos.domain.receipt import render_text, sample_receipt
 from pos.domain.redaction import redact
 from pos.services.keys import KeyRefused, KeyState
 from pos.services.readers import ReaderError, ReaderStatus
@@ -41,6 +44,7 @@ from pos.services.receipt_printing import Printed, PrintResult
 from pos.settings_text import describe_key, key_warning_headline
 
 from .feedback import show_message
+from .printing import monospace_font
 from .widgets import named
 from .workers import run_in_background
 
@@ -168,6 +172,11 @@ class SettingsDialog(QDialog):
         self.refresh_reader.clicked.connect(self.refresh_reader_status)
         self.forget_reader.clicked.connect(self.forget_reader_clicked)
         self.reader_tipping.toggled.connect(self._tipping_toggled)
+        for field in (self.store_name, self.footer, self.currency, self.tax_rate, self.till_id):
+            field.textChanged.connect(self._preview_receipt)
+        self.address.textChanged.connect(self._preview_receipt)
+        self.inclusive.toggled.connect(self._preview_receipt)
+        self._preview_receipt()
         self._printer_kind_changed()
         self._show_key_state(self.context.key_state)
         self._saved_form = self._form()
@@ -212,13 +221,39 @@ class SettingsDialog(QDialog):
 
     def _receipt_page(self, s) -> QWidget:
         self.footer = named(QLineEdit(s.receipt_footer), "receiptFooterField")
+        # The receipt as it will print with the details as typed (not yet saved): a made-up sale.
+        self.receipt_preview = named(QPlainTextEdit(), "receiptPreview")
+        self.receipt_preview.setReadOnly(True)
+        self.receipt_preview.setFont(monospace_font())
+        self.receipt_preview.setAccessibleName("Receipt preview")
         page = QWidget()
         form = QFormLayout(page)
         form.addRow("Receipt footer", self.footer)
-        note = QLabel("The receipt's top lines are the store name and address (the Store page).")
+        note = QLabel("The top lines are the store name and address (the Store page). A sample sale:")
         note.setWordWrap(True)
         form.addRow(note)
+        form.addRow(self.receipt_preview)
         return page
+
+    def _preview_receipt(self) -> None:
+        try:
+            rate = tax.parse_rate(self.tax_rate.text())
+        except ValueError:
+            rate = self.context.settings.default_tax_rate_bp
+        currency = self.currency.text().strip().upper()
+        if not currencies.is_known(currency):
+            currency = self.context.settings.currency
+        sample = sample_receipt(
+            self.store_name.text().strip(),
+            self.address.toPlainText().strip(),
+            self.footer.text().strip(),
+            currency,
+            self.inclusive.isChecked(),
+            rate,
+            datetime.now(),
+            self.till_id.text().strip() or self.context.settings.till_id,
+        )
+        self.receipt_preview.setPlainText(render_text(sample, locale=self.context.settings.locale))
 
     def _payments_page(self, s) -> QWidget:
         self.key_status = named(QLabel(), "keyStatusLabel")

@@ -6,7 +6,7 @@ from pos.domain.cart import compute_totals
 from pos.domain.catalog import Product
 from pos.domain.declines import cashier_message
 from pos.domain.money import Money
-from pos.domain.receipt import Receipt, payment_ids, render_text
+from pos.domain.receipt import Receipt, payment_ids, render_text, sample_receipt
 
 
 def test_receipt_text_has_what_a_customer_needs():
@@ -35,7 +35,7 @@ def test_receipt_text_has_what_a_customer_needs():
         "Café Latte",
         "2 x $5.80",
         "$11.60",
-        "Tax 9% (included)",
+        "includes tax 9%",
         "$0.96",
         "VISA **** 4242",
     ):
@@ -44,6 +44,7 @@ def test_receipt_text_has_what_a_customer_needs():
     assert "pi_123" not in text and "Payment" not in text
     assert payment_ids(receipt) == ["pi_123"]
     assert "COPY" not in text
+    assert "Subtotal" not in text and "(included)" not in text  # tax inside the total: not a row above it
     assert render_text(receipt, copy=True).count("COPY") == 2
     assert all(len(line) <= 42 for line in text.splitlines())
 
@@ -52,3 +53,22 @@ def test_decline_words():
     assert "not enough funds" in cashier_message("insufficient_funds", "card_declined")
     assert "expired" in cashier_message("expired_card", "expired_card")
     assert "Ask for another card" in cashier_message(None, "something_new")
+
+
+def test_with_tax_added_the_lines_print_before_tax_and_add_up_to_the_subtotal():
+    receipt = sample_receipt("Shop", "", "", "USD", False, 825, datetime(2026, 3, 14, 9, 30))
+    lines = render_text(receipt, locale="en_US").splitlines()
+    assert _amount(lines, "Sample item") == "$8.00" and _amount(lines, "Another item") == "$3.00"  # before
+    assert _amount(lines, "Subtotal (excl. tax)") == "$11.00" and _amount(lines, "TOTAL") == "$11.91"
+
+
+def test_the_settings_preview_receipt_prints_the_store_as_typed_and_no_payment_id():
+    receipt = sample_receipt("Kopi Corner", "1 Main St\nSingapore", "See you!", "SGD", True, 900, datetime(2026, 3, 14))
+    text = render_text(receipt)
+    assert "Kopi Corner" in text and "Singapore" in text and "See you!" in text
+    assert "Card VISA **** 4242" in text and "pi_" not in text
+
+
+def _amount(lines: list[str], label: str) -> str:
+    [line] = [line for line in lines if line.startswith(label)]
+    return line.split()[-1]

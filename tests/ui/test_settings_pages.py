@@ -148,3 +148,19 @@ def test_the_keyring_warning_is_one_line_up_front_and_whole_under_details():
         "No keyring is available to keep the Stripe key safely. A key typed here is kept for this session only."
     )
     assert "gnome" not in line
+
+
+def test_the_receipt_page_previews_the_receipt_as_typed_before_it_is_saved(qtbot, window):
+    dialog = open_settings(qtbot, window)
+    dialog.show_page("Receipt")
+    preview = dialog.receipt_preview
+    assert preview.isVisible() and "Kopi & Co. Café" in preview.toPlainText()
+    dialog.footer.setText("Come again soon")
+    dialog.store_name.setText("Kopi Corner")
+    text = preview.toPlainText()
+    assert "Come again soon" in text and "Kopi Corner" in text and "pi_" not in text
+    assert window.session.settings.store_name == "Kopi & Co. Café"  # a preview saves nothing
+    dialog.footer.setText(window.session.settings.receipt_footer)
+    dialog.store_name.setText(window.session.settings.store_name)
+    dialog.close()
+    qtbot.waitUntil(lambda: not dialog.isVisible())
