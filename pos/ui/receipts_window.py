@@ -143,7 +143,7 @@ class ReceiptsWindow(QDialog):
         super().__init__(parent)
         self.setObjectName("receiptsWindow")
         self.setWindowTitle("Receipts")
-        self.resize(1100, 700)
+        self.resize(1000, 680)  # fits a 1024x768 screen with its title bar
         self.context = context
         self.locale_name = context.settings.locale
         self.current_id: int | None = None
@@ -195,16 +195,17 @@ class ReceiptsWindow(QDialog):
         self.exchange_button = named(QPushButton("Exchange…"), "exchangeButton")
         # Goods back with no receipt to find: a manager approves, cash or store credit only.
         self.return_button = named(QPushButton("Return without a receipt…"), "returnWithoutReceiptButton")
-        actions = QHBoxLayout()
-        for w in (
-            self.paper,
-            self.reprint_button,
-            self.pdf_button,
-            self.refund_button,
-            self.exchange_button,
-            self.return_button,
+        # Two rows (paper, then money back): in one row they pushed the list narrower than its columns.
+        actions = QVBoxLayout()
+        for row in (
+            (self.paper, self.reprint_button, self.pdf_button),
+            (self.refund_button, self.exchange_button, self.return_button),
         ):
-            actions.addWidget(w)
+            line = QHBoxLayout()
+            for w in row:
+                line.addWidget(w)
+            line.addStretch(1)
+            actions.addLayout(line)
         right = QWidget()
         right_layout = QVBoxLayout(right)
         right_layout.addWidget(self.detail, 1)
@@ -213,7 +214,7 @@ class ReceiptsWindow(QDialog):
         splitter = QSplitter(Qt.Orientation.Horizontal)
         splitter.addWidget(self.table)
         splitter.addWidget(right)
-        splitter.setSizes([540, 560])
+        splitter.setSizes([460, 540])
 
         layout = QVBoxLayout(self)
         layout.addLayout(bar)
@@ -324,7 +325,7 @@ class ReceiptsWindow(QDialog):
         refunds = [r.stripe_refund for r in reprint.refunds if r.stripe_refund]
         words = [f"Stripe payment: {', '.join(ids)}"] if ids else []
         words += [f"Stripe refund: {', '.join(refunds)}"] if refunds else []
-        self.payment_ids.setText("; ".join(words))
+        self.payment_ids.setText("\n".join(words))
 
     def receipt_text(self, copy: bool) -> str:
         """The receipt as printed, then every refund against it."""

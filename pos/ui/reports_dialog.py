@@ -56,7 +56,7 @@ class ReportsDialog(QDialog):
         super().__init__(parent)
         self.setObjectName("reportsDialog")
         self.setWindowTitle("End of day")
-        self.resize(640, 760)
+        self.resize(640, 680)  # fits a 1024x768 screen with its title bar
         self.context = context
         self.reports = context.reports
         self.report: DayReport | None = None
@@ -76,7 +76,8 @@ class ReportsDialog(QDialog):
         self.message = named(QLabel(""), "reportMessage")
         self.counted = named(QLineEdit(), "countedCashField")
         self.counted.setPlaceholderText("counted cash, for the Z")
-        self.counted.setMinimumWidth(150)
+        # Wide enough for its words (they clipped at 150 px).
+        self.counted.setMinimumWidth(self.counted.fontMetrics().horizontalAdvance(self.counted.placeholderText()) + 24)
         self.count_button = named(QPushButton("Count…"), "countDenominationsButton")
         self.count_button.setToolTip("Count the drawer by denomination (coins and notes)")
         self.count_button.clicked.connect(self.count_by_denomination)

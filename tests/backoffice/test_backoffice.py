@@ -147,7 +147,7 @@ def test_partial_then_full_refund_through_the_dialog(qtbot, sold, sandbox, api_k
     # The refund's Stripe id for the back office, beside the receipt; not on the customer's paper.
     [stripe_refund] = stripe_client(sandbox, api_key).v1.refunds.list({"payment_intent": first.payment_intent}).data
     assert "re_" not in rw.detail.toPlainText() and "re_" not in dialog.result_view.toPlainText()
-    assert rw.payment_ids.text() == f"Stripe payment: {first.payment_intent}; Stripe refund: {stripe_refund.id}"
+    assert rw.payment_ids.text() == f"Stripe payment: {first.payment_intent}\nStripe refund: {stripe_refund.id}"
 
     # The rest, by amount: exactly what is left.
     left = first.total.minor - one_unit

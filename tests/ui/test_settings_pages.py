@@ -164,3 +164,18 @@ def test_the_receipt_page_previews_the_receipt_as_typed_before_it_is_saved(qtbot
     dialog.store_name.setText(window.session.settings.store_name)
     dialog.close()
     qtbot.waitUntil(lambda: not dialog.isVisible())
+
+
+def test_the_back_office_windows_fit_a_1024x768_screen_and_the_counted_cash_words_show(qtbot, window):
+    window.open_reports()
+    reports = window.reports_dialog
+    qtbot.waitUntil(reports.isVisible)
+    window.open_receipts()
+    receipts = window.receipts_window
+    qtbot.waitUntil(receipts.isVisible)
+    for dialog in (reports, receipts, open_settings(qtbot, window)):
+        assert dialog.width() <= 1024 and dialog.height() <= 768 - 40, dialog.objectName()  # a title bar
+    field = reports.counted
+    assert field.width() >= field.fontMetrics().horizontalAdvance(field.placeholderText()) + 8  # not clipped
+    for dialog in (window.settings_dialog, receipts, reports):
+        dialog.reject()
