@@ -75,9 +75,10 @@ class ReportsDialog(QDialog):
         self.csv_button = named(QPushButton("Export CSV…"), "exportReportCsvButton")
         self.message = named(QLabel(""), "reportMessage")
         self.counted = named(QLineEdit(), "countedCashField")
-        self.counted.setPlaceholderText("counted cash, for the Z")
+        self.counted.setPlaceholderText("Counted cash")
+        self.counted.setToolTip("The cash counted in the drawer, for the Z report's over or short")
         # Wide enough for its words (they clipped at 150 px).
-        self.counted.setMinimumWidth(self.counted.fontMetrics().horizontalAdvance(self.counted.placeholderText()) + 24)
+        self.counted.setMinimumWidth(self.counted.fontMetrics().horizontalAdvance(self.counted.placeholderText()) + 48)
         self.count_button = named(QPushButton("Count…"), "countDenominationsButton")
         self.count_button.setToolTip("Count the drawer by denomination (coins and notes)")
         self.count_button.clicked.connect(self.count_by_denomination)
