@@ -11,7 +11,7 @@ from PySide6.QtCore import Qt, qVersion
 from PySide6.QtGui import QGuiApplication
 from PySide6.QtWidgets import QDialog, QDialogButtonBox, QFormLayout, QLabel, QPushButton, QVBoxLayout, QWidget
 
-from .widgets import named
+from .widgets import named, touch_sized
 
 if TYPE_CHECKING:
     from pos.services.session import Session
@@ -40,6 +40,7 @@ class AboutDialog(QDialog):
         layout = QVBoxLayout(self)
         layout.addLayout(form)
         layout.addWidget(buttons)
+        touch_sized(self)
         self.resize(560, self.sizeHint().height())
 
     def text(self) -> str:

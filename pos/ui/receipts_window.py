@@ -40,7 +40,7 @@ from pos.domain.receipt import payment_ids, render_text
 from pos.domain.refunds import render_refund_text
 
 from . import printing
-from .widgets import named
+from .widgets import named, touch_sized
 from .workers import run_in_background
 
 if TYPE_CHECKING:  # annotations only: the window's frame paints before the services load
@@ -220,6 +220,9 @@ class ReceiptsWindow(QDialog):
         layout.addLayout(bar)
         layout.addWidget(self.message)
         layout.addWidget(splitter, 1)
+        self.search_field.setAccessibleName("Search receipts")
+        self.table.setAccessibleName("Receipts")
+        touch_sized(self)
 
         self.scope.currentIndexChanged.connect(self.run_search)
         self.search_button.clicked.connect(self.run_search)

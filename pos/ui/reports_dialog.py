@@ -25,7 +25,7 @@ from pos.domain.money import Money, MoneyError
 from pos.domain.report import DayReport, render_report_text
 
 from . import printing
-from .widgets import ask_yes_no, named
+from .widgets import ask_yes_no, named, touch_sized
 
 if TYPE_CHECKING:  # annotations only: the window's frame paints before the services load
     from pos.services.session import Session
@@ -82,11 +82,17 @@ class ReportsDialog(QDialog):
         self.count_button = named(QPushButton("Count…"), "countDenominationsButton")
         self.count_button.setToolTip("Count the drawer by denomination (coins and notes)")
         self.count_button.clicked.connect(self.count_by_denomination)
-        top = QHBoxLayout()
-        top.addWidget(self.x_button)
-        top.addWidget(self.counted, 1)
-        top.addWidget(self.count_button)
-        top.addWidget(self.z_button)
+        # Two rows, so longer words (another language) still fit: the reports, then the count for the Z.
+        reports_row = QHBoxLayout()
+        reports_row.addWidget(self.x_button)
+        reports_row.addWidget(self.z_button)
+        reports_row.addStretch(1)
+        count_row = QHBoxLayout()
+        count_row.addWidget(self.counted, 1)
+        count_row.addWidget(self.count_button)
+        top = QVBoxLayout()
+        top.addLayout(reports_row)
+        top.addLayout(count_row)
         bottom = QHBoxLayout()
         for w in (self.paper, self.print_button, self.pdf_button, self.csv_button):
             bottom.addWidget(w)
@@ -97,6 +103,8 @@ class ReportsDialog(QDialog):
         layout.addWidget(self.chart)
         layout.addLayout(bottom)
         layout.addWidget(self.message)
+        self.counted.setAccessibleName("Counted cash")
+        touch_sized(self)
 
         self.x_button.clicked.connect(self.show_x)
         self.z_button.clicked.connect(self._ask_z)

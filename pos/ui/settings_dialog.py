@@ -45,7 +45,7 @@ from pos.settings_text import describe_key, key_warning_headline
 
 from .feedback import show_message
 from .printing import monospace_font
-from .widgets import named
+from .widgets import named, touch_sized
 from .workers import run_in_background
 
 
@@ -157,7 +157,8 @@ class SettingsDialog(QDialog):
         layout.addLayout(middle, 1)
         layout.addLayout(bottom)
         # Fits a 1024x768 till screen with its title bar; every page fits inside (tests/ui/test_settings_pages.py).
-        self.resize(780, 560)
+        touch_sized(self)
+        self.resize(780, 640)
 
         self.save_key.clicked.connect(self.save_key_clicked)
         self.key_field.returnPressed.connect(self.save_key_clicked)

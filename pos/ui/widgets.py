@@ -49,3 +49,20 @@ class TouchButton(QPushButton):
 
     def minimumSizeHint(self) -> QSize:  # noqa: N802 - Qt's name
         return super().minimumSizeHint().expandedTo(self._minimum)
+
+
+TOUCH_TARGET = 44  # px (WCAG 2.5.5): what a finger on a counter screen hits reliably
+
+
+def touch_sized(root: QWidget) -> None:
+    """Every button, field, drop-down and spin box under `root` at least TOUCH_TARGET px tall: a
+    back-office dialog is tapped on the same screen as the sale. Heights only: an explicit minimum
+    width would let a layout squeeze a button below its text (TouchButton's note); the dialogs'
+    buttons carry words wider than 44 px."""
+    from PySide6.QtWidgets import QAbstractButton, QAbstractSpinBox, QComboBox, QLineEdit
+
+    for widget in root.findChildren(QWidget):
+        if isinstance(widget, (QAbstractButton, QLineEdit, QComboBox, QAbstractSpinBox)):
+            if isinstance(widget.parent(), (QComboBox, QAbstractSpinBox)):
+                continue  # a combo's or spin box's own editor: the composite is the target
+            widget.setMinimumHeight(max(TOUCH_TARGET, widget.minimumHeight()))
