@@ -66,6 +66,19 @@ ADDRESS_EXAMPLES = {
 SAVE = QMessageBox.StandardButton.Save
 
 
+def _level_labels(root: QWidget) -> None:
+    """Each form label level with its 44 px field (a form puts a label at its field's top)."""
+    for form in root.findChildren(QFormLayout):
+        for row in range(form.rowCount()):
+            label = form.itemAt(row, QFormLayout.ItemRole.LabelRole)
+            field = form.itemAt(row, QFormLayout.ItemRole.FieldRole)
+            text = label.widget() if label is not None else None
+            if field is None or not isinstance(text, QLabel):
+                continue
+            text.setMinimumHeight(field.sizeHint().height())
+            text.setAlignment(Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignVCenter)
+
+
 class TimeZonePicker(QComboBox):
     """The time zone from the list of zoneinfo names, searched by typing any part of one ("sing",
     "paris"): a name is picked, never made up. Text that names no zone is kept as typed, so Save
@@ -158,6 +171,7 @@ class SettingsDialog(QDialog):
         layout.addLayout(bottom)
         # Fits a 1024x768 till screen with its title bar; every page fits inside (tests/ui/test_settings_pages.py).
         touch_sized(self)
+        _level_labels(self)
         self.resize(780, 640)
 
         self.save_key.clicked.connect(self.save_key_clicked)
