@@ -426,11 +426,15 @@ class SettingsDialog(QDialog):
         )
         prompt.setDefaultButton(SAVE)
         prompt.setEscapeButton(QMessageBox.StandardButton.Cancel)
-        prompt.finished.connect(lambda _code: self._answered(prompt.standardButton(prompt.clickedButton())))
+        prompt.finished.connect(lambda _code: self._answered(prompt))
         self.discard_prompt = prompt
         prompt.open()
 
-    def _answered(self, button: QMessageBox.StandardButton) -> None:
+    def _answered(self, prompt: QMessageBox) -> None:
+        clicked = prompt.clickedButton()
+        if clicked is None:
+            return  # closed unanswered (revoke): nothing to do
+        button = prompt.standardButton(clicked)
         if button == SAVE:
             self._close_after_save = True
             self.save_settings_clicked()
@@ -702,6 +706,15 @@ class SettingsDialog(QDialog):
         if error:
             self._close_after_save = False  # the prompt's Save did not save: the dialog stays, saying why
         show_message(self.settings_message, text, "error" if error else "info")
+
+    def revoke(self) -> None:
+        """The rights it was opened on are gone (the idle lock, a sign-out, a disabled manager): the
+        edits are thrown away without asking, since the one who could answer has left the till."""
+        if self.discard_prompt is not None:
+            self.discard_prompt.done(0)  # closed unanswered: no Save on someone else's rights
+        self._close_after_save = False
+        self._saved_form = self._form()
+        self.reject()
 
     def reject(self) -> None:
         """Close, Esc and the window's close button all come here (QDialog's closeEvent calls it)."""

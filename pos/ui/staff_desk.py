@@ -81,7 +81,9 @@ class StaffDesk(WindowParts):
             if not dialog.isVisible():
                 continue
             if not staff.stands(grant):
-                dialog.reject()  # a busy dialog stays until its work answers: tried again next check
+                # A busy dialog stays until its work answers: tried again next check. One that asks
+                # before discarding edits (Settings) has `revoke`: no one here may answer it now.
+                getattr(dialog, "revoke", dialog.reject)()
             if dialog.isVisible():
                 kept.append((dialog, grant))
         self._granted = kept

@@ -339,3 +339,23 @@ def test_a_cashiers_paid_out_needs_a_manager_and_cannot_exceed_the_drawer_alone(
         ("paid_out", 2000, "Bob"),
     ]
     assert till.session.reports.x_report().expected_cash_minor == 3000
+
+
+def test_the_idle_lock_closes_settings_with_edits_without_asking_and_saves_nothing(qtbot, till):
+    """Issue 28 item 7's prompt before discarding edits is the signed-in person's; once the till locks
+    no one may answer it (a Save there would be the next person's, on Ann's rights): the edits go."""
+    settings = till.session.store_settings
+    settings.save(replace(settings.current, idle_lock_minutes=5))
+    sign_in(qtbot, till, *ANN)
+    till.open_settings()
+    dialog = till.settings_dialog
+    qtbot.waitUntil(dialog.isVisible)
+    dialog.store_name.setText("Ann's shop")
+    dialog.close()  # Ann is asked Save / Discard / Cancel, and walks away
+    qtbot.waitUntil(lambda: dialog.discard_prompt is not None and dialog.discard_prompt.isVisible())
+    till.idle_interval_ms = 100  # the store's 5 minutes, shortened for the test
+    till._restart_idle()
+    qtbot.waitUntil(lambda: till.sign_in_dialog is not None and till.sign_in_dialog.isVisible(), timeout=10000)
+    assert not dialog.isVisible()
+    assert dialog.discard_prompt is None or not dialog.discard_prompt.isVisible()
+    assert till.session.settings.store_name == "Kopi & Co. Café"
