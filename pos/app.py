@@ -25,7 +25,7 @@ from pos.adapters.db.refunds import SqlRefunds
 from pos.adapters.db.exchanges import SqlExchanges
 from pos.adapters.db.returns import SqlReturns
 from pos.adapters.db.reports import ReportsRepo
-from pos.adapters.db.schema import open_engine, prepare_data_dir
+from pos.adapters.db.schema import close_engine, open_engine, prepare_data_dir
 from pos.adapters.db.stock import TillStock
 from pos.adapters.db.settings import SettingsKeyMarker, SettingsRepo, ShopLinkRecord
 from pos.adapters.escpos_printer import EscposPrinter
@@ -162,7 +162,7 @@ class BackOffice:
             log.warning("the audit trail's head could not be kept: %s", exc)
         if self._shop_engine is not None:
             self._shop_engine.dispose()
-        self._engine.dispose()
+        close_engine(self._engine)  # a clean close: the next open need not read the whole file
 
 
 class AppContext(BackOffice):
