@@ -77,9 +77,14 @@ def main() -> int:
 def unclean_open_ms(data_dir: Path) -> float:
     """A till process killed while open leaves its session behind; the next `pos report` checks it all."""
     child = subprocess.Popen(
-        [sys.executable, "-c", "import sys, time; from pos.adapters.db.schema import open_engine;"
-         f" open_engine(__import__('pathlib').Path({str(data_dir)!r})); print('open', flush=True); time.sleep(60)"],
-        stdout=subprocess.PIPE, text=True,
+        [
+            sys.executable,
+            "-c",
+            "import sys, time; from pos.adapters.db.schema import open_engine;"
+            f" open_engine(__import__('pathlib').Path({str(data_dir)!r})); print('open', flush=True); time.sleep(60)",
+        ],
+        stdout=subprocess.PIPE,
+        text=True,
     )
     assert child.stdout is not None and child.stdout.readline().strip() == "open"
     child.kill()

@@ -25,7 +25,7 @@ from pos.adapters.db.refunds import SqlRefunds
 from pos.adapters.db.exchanges import SqlExchanges
 from pos.adapters.db.returns import SqlReturns
 from pos.adapters.db.reports import ReportsRepo
-from pos.adapters.db.schema import close_engine, open_engine, prepare_data_dir
+from pos.adapters.db.schema import close_engine, full_check, open_engine, prepare_data_dir
 from pos.adapters.db.stock import TillStock
 from pos.adapters.db.settings import SettingsKeyMarker, SettingsRepo, ShopLinkRecord
 from pos.adapters.escpos_printer import EscposPrinter
@@ -55,6 +55,7 @@ from pos.services.settings import Settings, StoreSettings
 from pos.services.shop import ShopSync
 from pos.services.counter import Counter
 from pos.services.stock import Stock
+from pos.services.storage_watch import StorageVerdict, StorageWatch, verdict
 from pos.services.till import Till
 
 if TYPE_CHECKING:
@@ -115,6 +116,7 @@ class BackOffice:
             self._join_shop(shop_db, settings_repo)
         self.gift_cards = GiftCards(TillGiftCards(engine), self._currency, lambda: self._shop_gift_cards)
         self.stock = Stock(TillStock(engine, lambda: self.settings.time_zone), self._currency)
+        self.storage = StorageWatch(lambda: full_check(engine))  # the whole file, in the background
         self._closed = False
 
     def _join_shop(self, shop_db: str, settings_repo: SettingsRepo) -> None:
@@ -393,6 +395,16 @@ def open_back_office(data_dir: Path, shop_db: str | None = None) -> BackOffice:
     the folder meanwhile; imports write in short batches) and no payment provider."""
     data_dir = Path(data_dir)
     return BackOffice(data_dir, open_engine(data_dir), shop_database(shop_db))
+
+
+def check_storage_fully(data_dir: Path) -> StorageVerdict:
+    """`pos doctor`: the till's file opened read-only (nothing written, no lock: a till may be selling
+    from it) and checked in full, as the background check does."""
+    engine = open_engine(Path(data_dir), read_only=True)
+    try:
+        return verdict(full_check(engine))
+    finally:
+        engine.dispose()
 
 
 class _NoKeys:

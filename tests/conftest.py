@@ -8,7 +8,7 @@ import secrets
 import pytest
 import stripe
 
-from pos.adapters.db.schema import open_engine
+from pos.adapters.db.schema import close_engine, open_engine
 from pos.sandbox import running_sandbox
 
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
@@ -28,7 +28,7 @@ def migrated_folder(tmp_path_factory):
     from every older layout stays tested where it is the point (tests/backoffice/test_layouts.py,
     tests/services/test_storage_health.py)."""
     path = tmp_path_factory.mktemp("template") / "till"
-    open_engine(path).dispose()
+    close_engine(open_engine(path))  # closed cleanly, as a till that was shut down
     return path
 
 

@@ -24,6 +24,7 @@ from .settings import Settings, StoreSettings
 from .shop import ShopSync
 from .staff import Staff
 from .stock import Stock
+from .storage_watch import StorageWatch
 from .till import Till
 
 
@@ -43,6 +44,7 @@ class Session(Protocol):
     staff: Staff
     audit: AuditTrail
     stock: Stock
+    storage: StorageWatch  # the whole file checked in the background
     shop: ShopSync | None  # the shop database's sync, when this till is one of a shop's
     key_state: KeyState | None
     read_only: str | None  # why this window only looks (another process sells from the folder)

@@ -1,5 +1,6 @@
 """The main window's rounds in the background: unfinished payments settled (at start, every minute,
-from the Sale menu), the shop database's sync, and the audit trail's check at start. Each runs on a
+from the Sale menu), the shop database's sync, the audit trail's check at start, and the full check
+of the till's file (soon after the start, then daily). Each runs on a
 worker; this part only shows what they said."""
 
 from __future__ import annotations
@@ -35,6 +36,34 @@ class BackgroundRounds(WindowParts):
             box.setObjectName("auditWarning")
             box.setModal(False)
             box.show()
+
+    def check_storage(self) -> None:
+        """SQLite's full check of the till's file on a worker (it reads the whole file; a start after
+        a clean close skipped it): the status bar says what it found, and damage is said plainly."""
+        storage = self.session.storage
+        if self._checking_storage or self._closed:
+            return
+        self._checking_storage = True
+
+        def done(found) -> None:
+            self._checking_storage = False
+            if self._closed:
+                return
+            self.say(found.text, error=not found.sound)
+            if not found.sound:
+                box = QMessageBox(QMessageBox.Icon.Critical, "Database damaged", found.text, parent=self)
+                box.setObjectName("storageWarning")
+                box.setModal(False)
+                box.show()
+            self._storage_timer.start(int(storage.next_in() * 1000))
+
+        def failed(exc: BaseException) -> None:
+            self._checking_storage = False
+            log.warning("the till's database could not be checked: %s", exc)
+            if not self._closed:
+                self._storage_timer.start(int(storage.next_in() * 1000))
+
+        run_in_background(lambda _p: storage.run(), on_success=done, on_failure=failed)
 
     def sync_shop(self) -> None:
         """One sync round with the shop database on a worker (never two at once); the status bar says

@@ -278,6 +278,10 @@ class MainWindow(StaffDesk, BackOfficeMenus, DrawerDesk, BackgroundRounds, QMain
                 action.setEnabled(False)
             return
         self._recovery_timer.start()
+        self._checking_storage = False
+        self._storage_timer = QTimer(self, singleShot=True)  # re-armed after each check by the schedule
+        self._storage_timer.timeout.connect(self.check_storage)
+        self._storage_timer.start(int(context.storage.next_in() * 1000))
         if context.shop is not None:
             # Selling never waits on the shop database: a round runs on a worker, now and every so often.
             self.shop_label.setText(context.shop.status_text())
@@ -517,6 +521,8 @@ class MainWindow(StaffDesk, BackOfficeMenus, DrawerDesk, BackgroundRounds, QMain
             self.customer_display.close()  # its own window: the till's last window closing quits the app
             self.staff_timer.stop()
             self._recovery_timer.stop()
+            if self.session.read_only is None:
+                self._storage_timer.stop()
             if self.session.shop is not None:
                 self._shop_timer.stop()
             self.session.close()

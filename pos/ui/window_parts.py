@@ -38,6 +38,8 @@ if TYPE_CHECKING:
         shop_label: QLabel
         shop_interval_ms: int | None
         _shop_timer: QTimer
+        _storage_timer: QTimer
+        _checking_storage: bool
         _selling_actions: list[QAction]
         last_recovery: list[str]
         audit_warning: str | None

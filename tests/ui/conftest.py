@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from pos.adapters.db.catalog import CatalogRepo
-from pos.adapters.db.schema import open_engine
+from pos.adapters.db.schema import close_engine, open_engine
 from pos.app import create_main_window
 from pos.paths import resource_path
 from pos.ui import workers
@@ -23,7 +23,7 @@ def demo_folder(migrated_folder, tmp_path_factory):
     path = new_till_folder(migrated_folder, tmp_path_factory.mktemp("template") / "demo")
     engine = open_engine(path)
     CatalogRepo(engine).import_csv(resource_path("demo_catalog.csv"), "SGD")
-    engine.dispose()
+    close_engine(engine)
     return path
 
 

@@ -20,6 +20,7 @@ from pathlib import Path
 from sqlalchemy import Index, Table, UniqueConstraint, delete, event, insert, select, text
 from sqlalchemy.engine import Engine
 from sqlalchemy.exc import DBAPIError, OperationalError
+from sqlalchemy.pool import NullPool
 from sqlmodel import Field, SQLModel, create_engine
 
 from . import sessions
@@ -719,19 +720,20 @@ def _quick_check(conn) -> str | None:
 
 def full_check(engine: Engine) -> str | None:
     """The whole file checked on a connection of its own (a read: it takes no write lock, so a sale
-    is saved while it runs): None if sound, else the problem in SQLite's words. Logged either way."""
-    path = engine.url.database
+    is saved while it runs): None if sound, else the problem in SQLite's words (the caller logs it:
+    the window's log, or `pos doctor`'s one line)."""
+    # A connection of its own, opened for this check and closed after it: not one of the pool's,
+    # whose page cache could hold a page as it was before the disk changed under it.
+    own = create_engine(engine.url, poolclass=NullPool)
     try:
-        with engine.connect() as conn:
+        with own.connect() as conn:
             problem = _quick_check(conn)
     except (OperationalError, DBAPIError) as exc:
         problem = " ".join(str(exc.orig).split())
         if not any(word in problem.lower() for word in ("malformed", "not a database", "corrupt")):
             raise StorageUnavailable(describe(exc)) from None
-    if problem is None:
-        log.info("storage: full check of %s: ok", path)
-    else:
-        log.error("storage: full check of %s found: %s", path, problem)
+    finally:
+        own.dispose()
     return problem
 
 

@@ -18,6 +18,7 @@ import socket
 from functools import cache
 from pathlib import Path
 
+
 def _read(path: str) -> str:
     try:
         return Path(path).read_text("ascii", errors="replace").strip()

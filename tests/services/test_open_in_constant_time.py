@@ -1,0 +1,207 @@
+"""Open in constant time (issue 27 item 2).
+
+SQLite's full quick_check reads the whole file: 1.6 s at 1,000,000 receipts, paid by every start and
+every `pos` command. Now a clean close deletes the process's open-session row; a start that finds no
+row left by a gone process checks the header, the layout and a committed write only, and the full
+check runs after an unclean end (here: a real `pos` process killed with SIGKILL), in the background,
+and on `pos doctor`. What ran is observed in the log the open writes, never by timing.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+from sqlalchemy import create_engine, text
+
+from pos.adapters.db import schema
+from pos.adapters.db.schema import close_engine, open_engine
+from pos.services.storage_watch import StorageWatch, verdict
+from tests.helpers.cli import run_pos
+from tests.helpers.folders import new_till_folder
+
+ROOT = Path(__file__).resolve().parents[2]
+FULL = "storage: full check of"
+QUICK = "closed cleanly: header, layout and a test write only"
+
+
+def opened(data_dir: Path, caplog) -> str:
+    """Open and close the till's file as a start does; what the open logged about its checks."""
+    caplog.clear()
+    with caplog.at_level(logging.INFO, logger="pos.adapters.db.schema"):
+        close_engine(open_engine(data_dir))
+    return "\n".join(r.getMessage() for r in caplog.records if r.getMessage().startswith("storage:"))
+
+
+def sessions_in(data_dir: Path) -> int:
+    engine = create_engine(f"sqlite:///{data_dir / schema.DB_FILE}")
+    try:
+        with engine.connect() as conn:
+            return int(conn.execute(text("SELECT count(*) FROM till_sessions")).scalar() or 0)
+    finally:
+        engine.dispose()
+
+
+def holding_pos(data_dir: Path) -> subprocess.Popen:
+    """A real `pos` process with the till's file open: `cashiers add` waits for the PIN on stdin."""
+    before = sessions_in(data_dir)
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "pos", "--data-dir", str(data_dir), "cashiers", "add", "Ann", "--role", "owner"],
+        stdin=subprocess.PIPE,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        env={**os.environ, "PYTHONPATH": str(ROOT)},
+        cwd=ROOT,
+    )
+    deadline = time.monotonic() + 120
+    while sessions_in(data_dir) <= before:  # its open has committed its session row
+        assert proc.poll() is None, proc.stderr.read() if proc.stderr else ""
+        assert time.monotonic() < deadline, "the pos process did not open the till's file"
+        time.sleep(0.02)
+    return proc
+
+
+@pytest.fixture
+def till(tmp_path, migrated_folder):
+    return new_till_folder(migrated_folder, tmp_path / "till")
+
+
+def test_a_start_after_a_clean_close_skips_the_full_check(till, caplog):
+    assert QUICK in opened(till, caplog)
+    assert FULL not in opened(till, caplog)
+    assert sessions_in(till) == 0
+
+
+def test_a_pos_process_killed_leaves_its_session_and_the_next_start_checks_the_whole_file(till, caplog):
+    proc = holding_pos(till)
+    try:
+        # While it is open, another process (a CLI command beside the window) opens without the full check.
+        assert FULL not in opened(till, caplog)
+        proc.send_signal(signal.SIGKILL)
+        proc.wait(30)
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+        proc.communicate()
+    assert sessions_in(till) == 1  # the killed process's row stays
+    said = opened(till, caplog)
+    assert FULL in said and "did not close it): ok" in said
+    assert sessions_in(till) == 0  # checked in full: its row is cleared
+    assert FULL not in opened(till, caplog)  # and the start after that is quick again
+
+
+def test_a_pos_process_that_ends_cleanly_leaves_nothing_to_check(till, caplog):
+    proc = holding_pos(till)
+    out, err = proc.communicate("12345678\n12345678\n", timeout=120)
+    assert proc.returncode == 0, err
+    assert sessions_in(till) == 0
+    assert FULL not in opened(till, caplog)
+
+
+def test_an_engine_disposed_without_closing_counts_as_unclean(till, caplog):
+    open_engine(till).dispose()  # a failed start in this process: no clean close
+    assert FULL in opened(till, caplog)
+
+
+def corrupt_a_table(data_dir: Path, table: str = "z_reports") -> None:
+    """Garbage over one table's page (one nothing reads at a start), as a disk going bad leaves it."""
+    engine = create_engine(f"sqlite:///{data_dir / schema.DB_FILE}")
+    with engine.connect() as conn:
+        page = conn.execute(text("SELECT rootpage FROM sqlite_master WHERE name = :t"), {"t": table}).scalar()
+        size = conn.execute(text("PRAGMA page_size")).scalar()
+    engine.dispose()
+    assert page and size
+    with open(data_dir / schema.DB_FILE, "r+b") as handle:
+        handle.seek((page - 1) * size)
+        handle.write(b"\xff" * size)
+
+
+def test_damage_while_the_till_was_off_is_found_by_pos_doctor(till, caplog):
+    corrupt_a_table(till)
+    assert FULL not in opened(till, caplog)  # a clean close: the start reads the header, not the whole file
+    done = run_pos(["--data-dir", str(till), "doctor"])
+    assert done.returncode == 1, done.stdout + done.stderr
+    lines = done.stderr.strip().splitlines()
+    assert len(lines) == 1 and lines[0].startswith("error: The till's database is damaged"), done.stderr
+    assert "Traceback" not in done.stderr
+
+
+def test_pos_doctor_on_a_sound_till(till):
+    done = run_pos(["--data-dir", str(till), "doctor"])
+    assert done.returncode == 0, done.stderr
+    assert "checked in full: it is sound" in done.stdout
+
+
+def test_the_full_check_finds_a_damaged_page_on_its_own_connection(till):
+    engine = open_engine(till)
+    try:
+        assert schema.full_check(engine) is None
+        corrupt_a_table(till)
+        problem = schema.full_check(engine)
+        assert problem is not None and ("Page" in problem or "malformed" in problem), problem
+    finally:
+        close_engine(engine)
+
+
+def test_a_truncated_file_is_refused_from_its_header_alone(till):
+    path = till / schema.DB_FILE
+    with open(path, "r+b") as handle:
+        handle.truncate(path.stat().st_size - 4096)
+    with pytest.raises(schema.StorageUnavailable, match="shorter than its header says"):
+        open_engine(till)
+
+
+class Clock:
+    def __init__(self) -> None:
+        self.now = 1000.0
+
+    def __call__(self) -> float:
+        return self.now
+
+
+def test_the_background_check_runs_after_the_start_then_daily():
+    clock, found = Clock(), iter([None, "Page 7: btreeInitPage() returns error code 11"])
+    watch = StorageWatch(lambda: next(found), first_after_s=900, every_s=86400, clock=clock)
+    assert watch.next_in() == 900
+    clock.now += 900
+    assert watch.next_in() == 0
+    assert watch.run().sound and watch.next_in() == 86400
+    clock.now += 86400
+    damaged = watch.run()
+    assert not damaged.sound and "damaged" in damaged.text and "Page 7" in damaged.text
+    assert watch.last == damaged
+
+
+def test_the_verdict_is_one_line_in_the_cashiers_words():
+    said = verdict("row 12 missing from index\nsqlite_autoindex_x\n" + "x" * 300).text
+    assert "\n" not in said and said.startswith("The till's database is damaged")
+    assert "restore the last backup" in said
+    assert verdict(None).sound
+
+
+def test_a_file_at_head_opens_without_importing_alembic(till):
+    """Alembic's import is ~0.3 s of a `pos` command's ~1 s start; at head it is not needed."""
+    code = (
+        "import sys; from pathlib import Path; from pos.adapters.db.schema import open_engine, close_engine;"
+        f"close_engine(open_engine(Path({str(till)!r})));"
+        "print(sorted(m for m in sys.modules if m.startswith('alembic')))"
+    )
+    env = {**os.environ, "PYTHONPATH": str(ROOT)}
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, cwd=ROOT, env=env)
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.strip() == "[]"
+
+
+def test_the_revisions_read_from_the_scripts_are_alembics():
+    from alembic.script import ScriptDirectory
+
+    scripts = ScriptDirectory(str(schema.MIGRATIONS))
+    assert schema.head_revision() == scripts.get_current_head()
+    assert schema.known_revisions() == {script.revision: script.down_revision for script in scripts.walk_revisions()}
