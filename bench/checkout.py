@@ -7,9 +7,10 @@ Baseline = the same create + confirm with the bare `stripe` client, no
 storage, in the same run against the same sandbox.
 
 Also timed in the same rounds: a cash sale with change (no Stripe call) and a split
-sale (cash part, then a card part), against the same baseline.
+sale (cash part, then a card part), against the same baseline. Each path's durable commits per
+sale are counted on the till's own connections (bench/commits.py). --path runs one path alone.
 
-    python bench/checkout.py [--rounds 300]
+    python bench/checkout.py [--rounds 300] [--path card|cash|split|all]
 """
 
 from __future__ import annotations
@@ -22,6 +23,7 @@ from pathlib import Path
 
 import stripe
 
+sys.path.insert(0, str(Path(__file__).resolve().parent))
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from pos.app import build_context  # noqa: E402
@@ -29,6 +31,7 @@ from pos.domain.catalog import Product  # noqa: E402
 from pos.domain.money import Money  # noqa: E402
 from pos.sandbox import running_sandbox  # noqa: E402
 from pos.services.checkout import Paid  # noqa: E402
+from commits import CommitCounter  # noqa: E402
 from stats import p50_p95  # noqa: E402
 
 KEY = "sk_test_benchcheckout"
@@ -51,10 +54,27 @@ def bare(client, i):
     )
 
 
+PATHS = ("card", "cash", "split")
+LABELS = {
+    "card": "full checkout (journal+receipt)",
+    "cash": "cash sale with change",
+    "split": "split: cash part + card part",
+}
+
+
 def main() -> int:
     parser = argparse.ArgumentParser()
     parser.add_argument("--rounds", type=int, default=300)
+    parser.add_argument("--warmup", type=int, default=20, help="rounds of every path before the timed ones")
+    parser.add_argument(
+        "--path",
+        choices=(*PATHS, "all"),
+        default="all",
+        help="time one path alone (so its system calls can be counted, e.g. strace -f -c), or all of them",
+    )
     args = parser.parse_args()
+    paths = PATHS if args.path == "all" else (args.path,)
+    commits = CommitCounter.install()  # before the till's engine opens: each connection is traced
     with running_sandbox() as sb, tempfile.TemporaryDirectory() as tmp:
         context = build_context(Path(tmp) / "till", stripe_base_url=sb.url, api_key=KEY)
         latte = context.catalog.save(
@@ -65,7 +85,7 @@ def main() -> int:
         )
         client = stripe.StripeClient(KEY, base_addresses={"api": sb.url})
 
-        def full(i):
+        def card(i):
             context.till.new_sale()
             context.till.cart.add(latte)
             context.till.cart.add(bun)
@@ -86,38 +106,38 @@ def main() -> int:
             context.till.pay_cash(Money(500, "SGD"))
             assert isinstance(context.till.pay_card(context.till.amount_due(), "pm_card_visa"), Paid)
 
-        for i in range(20):  # warm up every path
+        sale = {"card": card, "cash": cash, "split": split}
+        for i in range(args.warmup):  # warm up every path timed
             bare(client, f"w{i}")
-            full(i)
-            cash(i)
-            split(i)
-        bare_times, full_times, cash_times, split_times = [], [], [], []
-        # Interleave the two so drift on the machine hits both alike.
+            for name in paths:
+                sale[name](i)
+        times: dict[str, list[float]] = {"bare": [], **{name: [] for name in paths}}
+        counted = dict.fromkeys(paths, 0)
+        # Interleave them so drift on the machine hits all alike.
         for i in range(args.rounds):
             t0 = time.perf_counter()
             bare(client, i)
-            t1 = time.perf_counter()
-            full(i)
-            t2 = time.perf_counter()
-            cash(i)
-            t3 = time.perf_counter()
-            split(i)
-            t4 = time.perf_counter()
-            bare_times.append((t1 - t0) * 1000)
-            full_times.append((t2 - t1) * 1000)
-            cash_times.append((t3 - t2) * 1000)
-            split_times.append((t4 - t3) * 1000)
+            times["bare"].append((time.perf_counter() - t0) * 1000)
+            for name in paths:
+                before, t0 = commits.count, time.perf_counter()
+                sale[name](i)
+                times[name].append((time.perf_counter() - t0) * 1000)
+                counted[name] += commits.count - before
         context.close()
-    (b50, b95), (f50, f95) = p50_p95(bare_times), p50_p95(full_times)
-    (c50, c95), (s50, s95) = p50_p95(cash_times), p50_p95(split_times)
-    print(f"checkout bench, {args.rounds} rounds, stripe {stripe.VERSION}, sandbox in-process")
-    print(f"{'path':34} {'median ms':>10} {'p95 ms':>8}")
-    print(f"{'bare create+confirm (baseline)':34} {b50:>10.2f} {b95:>8.2f}")
-    print(f"{'full checkout (journal+receipt)':34} {f50:>10.2f} {f95:>8.2f}")
-    print(f"{'cash sale with change':34} {c50:>10.2f} {c95:>8.2f}")
-    print(f"{'split: cash part + card part':34} {s50:>10.2f} {s95:>8.2f}")
-    print(f"ratio full/bare (median): {f50 / b50:.2f}  target <= 1.5: {'met' if f50 / b50 <= 1.5 else 'NOT met'}")
-    print(f"ratio cash/bare (median): {c50 / b50:.2f}; split/bare: {s50 / b50:.2f}")
+    commits.remove()
+    b50, b95 = p50_p95(times["bare"])
+    print(f"checkout bench, {args.rounds} rounds, stripe {stripe.VERSION}, sandbox in-process, path {args.path}")
+    print(f"{'path':34} {'median ms':>10} {'p95 ms':>8} {'commits/sale':>13}")
+    print(f"{'bare create+confirm (baseline)':34} {b50:>10.2f} {b95:>8.2f} {0:>13.2f}")
+    for name in paths:
+        m50, m95 = p50_p95(times[name])
+        print(f"{LABELS[name]:34} {m50:>10.2f} {m95:>8.2f} {counted[name] / args.rounds:>13.2f}")
+    for name in paths:
+        ratio = p50_p95(times[name])[0] / b50
+        target = f"  target <= 1.5: {'met' if ratio <= 1.5 else 'NOT met'}" if name == "card" else ""
+        print(f"ratio {name}/bare (median): {ratio:.2f}{target}")
+    for name in paths:
+        print(f"durable commits per {name} sale: {counted[name] / args.rounds:.2f} (counted on the till's connections)")
     return 0
 
 

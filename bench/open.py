@@ -4,8 +4,10 @@ same command on an empty till in the same run (issue 27 item 2).
 Each run is a new `python -m pos … report` process, as a shop owner types it: the interpreter's
 start, the imports, the open of the till's file (its storage checks) and the day's report. The
 baseline is the same command on a till with no receipts, so what the big file adds shows as the
-ratio. --unclean also times the first open after a process ended without closing (the full
-quick_check runs there, by design).
+ratio; the open alone (open_engine and its checks, in this process) is timed the same way.
+--unclean also times the first `pos report` after a process ended without closing (the full
+quick_check runs there, by design). Each figure in wall and CPU milliseconds: CPU holds when the
+machine is shared.
 
     python bench/open.py [--receipts 1000000] [--repeat 10] [--unclean]
 """
@@ -31,17 +33,43 @@ from stats import p50_p95  # noqa: E402
 from pos.adapters.db.schema import open_engine  # noqa: E402
 
 
-def report_ms(data_dir: Path, repeat: int) -> list[float]:
+def report_ms(data_dir: Path, repeat: int) -> list[tuple[float, float]]:
+    """Wall and CPU (user + system) milliseconds of each `pos report` process. The CPU time is what
+    the process itself spent, so it holds when other jobs share the machine; the wall time is what
+    the shop owner waits."""
     day = datetime.now().date().isoformat()
     command = [sys.executable, "-m", "pos", "--data-dir", str(data_dir), "report", "--date", day]
     env = {**os.environ, "QT_QPA_PLATFORM": "offscreen"}
     out = []
     for _ in range(repeat):
         start = time.perf_counter()
-        done = subprocess.run(command, capture_output=True, text=True, env=env, check=False)
-        out.append((time.perf_counter() - start) * 1000)
-        if done.returncode != 0:
-            raise SystemExit(f"pos report failed: {done.stderr.strip()}")
+        proc = subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, env=env)
+        assert proc.stderr is not None
+        errors = proc.stderr.read()
+        _, status, usage = os.wait4(proc.pid, 0)
+        proc.returncode = os.waitstatus_to_exitcode(status)
+        out.append(((time.perf_counter() - start) * 1000, (usage.ru_utime + usage.ru_stime) * 1000))
+        if proc.returncode != 0:
+            raise SystemExit(f"pos report failed: {errors.decode().strip()}")
+    return out
+
+
+def close(engine) -> None:
+    """A clean close (a till from before issue 27 had only dispose)."""
+    from pos.adapters.db import schema
+
+    (getattr(schema, "close_engine", None) or (lambda e: e.dispose()))(engine)
+
+
+def open_ms(data_dir: Path, repeat: int) -> list[tuple[float, float]]:
+    """The open alone, in this process: open_engine (its storage checks) and a clean close."""
+    from pos.adapters.db import schema
+
+    out = []
+    for _ in range(repeat):
+        start, cpu = time.perf_counter(), time.process_time()
+        close(schema.open_engine(data_dir))
+        out.append(((time.perf_counter() - start) * 1000, (time.process_time() - cpu) * 1000))
     return out
 
 
@@ -54,27 +82,35 @@ def main() -> int:
     args = parser.parse_args()
     with tempfile.TemporaryDirectory() as tmp:
         empty, big = Path(tmp) / "empty", Path(args.keep) if args.keep else Path(tmp) / "big"
-        open_engine(empty).dispose()
+        close(open_engine(empty))
         if not (big / "pos.sqlite3").exists():
             engine = open_engine(big)
             start = time.perf_counter()
             seed(engine, args.receipts, random.Random(11))
-            engine.dispose()
+            close(engine)
             print(f"seeded {args.receipts:,} receipts in {time.perf_counter() - start:.0f} s", file=sys.stderr)
         size = (big / "pos.sqlite3").stat().st_size
-        rows = {"empty till (baseline)": report_ms(empty, args.repeat), "big till": report_ms(big, args.repeat)}
+        rows = {
+            "open, empty till (baseline)": open_ms(empty, args.repeat),
+            "open, big till": open_ms(big, args.repeat),
+            "pos report, empty till (baseline)": report_ms(empty, args.repeat),
+            "pos report, big till": report_ms(big, args.repeat),
+        }
         if args.unclean:
-            rows["big till, after an unclean end"] = [unclean_open_ms(big) for _ in range(max(1, args.repeat // 3))]
-    print(f"open bench: `pos report` end to end, {args.receipts:,} receipts ({size / 1e6:.0f} MB), {args.repeat} runs")
-    b50, b95 = p50_p95(rows["empty till (baseline)"])
-    print(f"{'case':34} {'p50 ms':>8} {'p95 ms':>8} | {'p50 ratio':>9}")
+            rows["pos report, big, after unclean end"] = [
+                unclean_report_ms(big) for _ in range(max(1, args.repeat // 3))
+            ]
+    print(f"open bench: {args.receipts:,} receipts ({size / 1e6:.0f} MB), {args.repeat} runs; ms, wall and CPU")
+    print(f"{'case':36} {'p50':>8} {'p95':>8} {'cpu p50':>8} | {'p50 ratio':>9} {'cpu ratio':>9}")
     for name, values in rows.items():
-        p50, p95 = p50_p95(values)
-        print(f"{name:34} {p50:>8.1f} {p95:>8.1f} | {p50 / b50:>9.2f}")
+        base = rows[f"{name.split(',')[0]}, empty till (baseline)"]
+        b50, c50 = p50_p95([v[0] for v in base])[0], p50_p95([v[1] for v in base])[0]
+        (p50, p95), cpu = p50_p95([v[0] for v in values]), p50_p95([v[1] for v in values])[0]
+        print(f"{name:36} {p50:>8.1f} {p95:>8.1f} {cpu:>8.1f} | {p50 / b50:>9.2f} {cpu / c50:>9.2f}")
     return 0
 
 
-def unclean_open_ms(data_dir: Path) -> float:
+def unclean_report_ms(data_dir: Path) -> tuple[float, float]:
     """A till process killed while open leaves its session behind; the next `pos report` checks it all."""
     child = subprocess.Popen(
         [

@@ -5,7 +5,11 @@ with the same PyInstaller options, then runs each --runs times with a start-up p
 that exits right after the first paint. Prints time from exec to first paint, peak
 memory (max RSS) and folder size, each as a ratio to the bare app.
 
-    python bench/startup.py [--runs 15] [--no-build]
+--from-source runs both from this checkout's Python instead (no build, no folder size): what
+the test command runs at its smallest, so the probe and the figures cannot break unseen
+(tests/test_benches.py); the PyInstaller build itself is tested by tests/packaging/test_frozen.py.
+
+    python bench/startup.py [--runs 15] [--no-build | --from-source]
 """
 
 from __future__ import annotations
@@ -72,16 +76,16 @@ def build() -> tuple[Path, Path]:
     return WORK / "dist" / "pos" / "pos", WORK / "dist" / "bare" / "bare"
 
 
-def run_once(exe: Path, args: list[str], env: dict) -> tuple[float, float]:
+def run_once(command: list[str], env: dict) -> tuple[float, float]:
     """Seconds from exec to the first-paint mark, and the process's max RSS in MiB."""
     start = time.perf_counter()
-    proc = subprocess.Popen([str(exe), *args], stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, env=env)
+    proc = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, env=env, cwd=ROOT)
     line = proc.stdout.readline().decode()
     elapsed = time.perf_counter() - start
     _, status, usage = os.wait4(proc.pid, 0)
     proc.stdout.close()
     if "startup-probe" not in line:
-        raise RuntimeError(f"{exe} printed no start-up mark: {line!r}")
+        raise RuntimeError(f"{command[0]} printed no start-up mark: {line!r}")
     return elapsed, usage.ru_maxrss / 1024
 
 
@@ -93,26 +97,39 @@ def main() -> int:
     parser = argparse.ArgumentParser()
     parser.add_argument("--runs", type=int, default=15)
     parser.add_argument("--no-build", action="store_true")
+    parser.add_argument("--from-source", action="store_true", help="run both from source: no build, no folder size")
+    parser.add_argument("--work", type=Path, help="with --from-source: the folder for the bare script and the data")
     args = parser.parse_args()
-    if args.no_build:
-        app, bare = WORK / "dist" / "pos" / "pos", WORK / "dist" / "bare" / "bare"
+    work = args.work if args.from_source and args.work else WORK
+    if args.from_source:
+        work.mkdir(parents=True, exist_ok=True)
+        (work / "bare.py").write_text(BARE)
+        commands = {
+            "bare": [sys.executable, str(work / "bare.py")],
+            "pos": [sys.executable, "-m", "pos", "--startup-probe"],
+        }
     else:
-        app, bare = build()
+        app, bare = (WORK / "dist" / "pos" / "pos", WORK / "dist" / "bare" / "bare") if args.no_build else build()
+        commands = {"bare": [str(bare)], "pos": [str(app), "--startup-probe"]}
     env = dict(
-        os.environ, QT_QPA_PLATFORM=os.environ.get("QT_QPA_PLATFORM", "offscreen"), POS_DATA_DIR=str(WORK / "data")
+        os.environ, QT_QPA_PLATFORM=os.environ.get("QT_QPA_PLATFORM", "offscreen"), POS_DATA_DIR=str(work / "data")
     )
     env.pop("POS_STRIPE_API_KEY", None)
     results = {}
-    for name, exe, extra in (("bare", bare, []), ("pos", app, ["--startup-probe"])):
-        run_once(exe, extra, env)  # warm the page cache
-        samples = [run_once(exe, extra, env) for _ in range(args.runs)]
-        results[name] = (statistics.median(s[0] for s in samples), max(s[1] for s in samples), folder_size(exe.parent))
+    for name, command in commands.items():
+        run_once(command, env)  # warm the page cache
+        samples = [run_once(command, env) for _ in range(args.runs)]
+        size = 0 if args.from_source else folder_size(Path(command[0]).parent)
+        results[name] = (statistics.median(s[0] for s in samples), max(s[1] for s in samples), size)
     (bt, bm, bs), (at, am, size) = results["bare"], results["pos"]
     print(f"start-up bench, {args.runs} runs each, QT_QPA_PLATFORM={env['QT_QPA_PLATFORM']}")
     print(f"{'':22} {'bare PySide6':>14} {'pos':>10} {'ratio':>7}  target")
     print(f"{'exec to first paint':22} {bt * 1000:>12.0f}ms {at * 1000:>8.0f}ms {at / bt:>7.2f}  < 2")
     print(f"{'peak memory (max RSS)':22} {bm:>12.1f}MB {am:>8.1f}MB {am / bm:>7.2f}  < 2")
-    print(f"{'folder size':22} {bs / 2**20:>12.1f}MB {size / 2**20:>8.1f}MB {size / bs:>7.2f}  < 1.3")
+    if args.from_source:
+        print(f"{'folder size':22} {'(from source: not built)':>35}")
+    else:
+        print(f"{'folder size':22} {bs / 2**20:>12.1f}MB {size / 2**20:>8.1f}MB {size / bs:>7.2f}  < 1.3")
     return 0
 
 

@@ -1,0 +1,152 @@
+"""Every bench runs at its smallest in the test command, so none breaks unseen (issue 27 item 6).
+
+bench/receipts.py's seed failed for weeks (`NOT NULL constraint failed: sales.cart_discount_minor`)
+because nothing ran it. Each script here runs as its own process with small flags, must exit 0 and
+print the lines that carry its figures against their baseline. The figures themselves are not
+checked (tests never assert times); the scripts are the measure (docs/performance.md).
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from sqlalchemy import create_engine, text
+
+ROOT = Path(__file__).resolve().parents[1]
+BENCH = ROOT / "bench"
+LIBRARIES = {"stats.py", "commits.py"}  # imported by the benches, not run
+
+NUMBER = r"[0-9][0-9,.]*"
+# script, its smallest flags, the lines it must print (regular expressions, each matched in the output).
+CASES = {
+    "catalog.py": (
+        ["--search-size", "1000", "--barcode-size", "1000", "--baseline-size", "100", "--queries", "20"],
+        [rf"search-as-you-type .*\| +{NUMBER}$", rf"barcode lookup .*\| +{NUMBER}$", r"^targets: "],
+    ),
+    "checkout.py": (
+        ["--rounds", "3", "--warmup", "1"],
+        [
+            rf"^ratio card/bare \(median\): {NUMBER}",
+            rf"^ratio cash/bare \(median\): {NUMBER}",
+            rf"^ratio split/bare \(median\): {NUMBER}",
+            rf"^durable commits per card sale: {NUMBER}",
+        ],
+    ),
+    "core_vs_raw.py": (["--rounds", "3"], [rf"^Core over plain: .* x{NUMBER}$"]),
+    "open.py": (
+        ["--receipts", "2000", "--repeat", "2", "--unclean"],
+        [
+            r"^open, empty till \(baseline\) .*\| +1\.00 +1\.00$",
+            rf"^open, big till .*\| +{NUMBER} +{NUMBER}$",
+            rf"^pos report, big till .*\| +{NUMBER} +{NUMBER}$",
+            rf"^pos report, big, after unclean end .*\| +{NUMBER} +{NUMBER}$",
+        ],
+    ),
+    "reader.py": (["--rounds", "2"], [rf"^ratio whole/bare \(median\): {NUMBER}"]),
+    "receipts.py": (
+        ["--receipts", "2000", "--baseline", "1000", "--repeat", "2"],
+        [rf"^first page .*\| +{NUMBER}$", rf"^open \+ storage checks \(start\) .*\| +{NUMBER}$", r"^targets: "],
+    ),
+    "sandbox.py": (["--stored", "100", "--rounds", "5"], [rf"^sqlite +100 .* {NUMBER} +\(", r"^targets "]),
+    "startup.py": (["--from-source", "--runs", "1"], [rf"^exec to first paint .*ms +{NUMBER} +< 2$"]),
+    "stock.py": (
+        [
+            "--movements",
+            "2000",
+            "--products",
+            "200",
+            "--baseline-movements",
+            "1000",
+            "--baseline-products",
+            "100",
+            "--queries",
+            "5",
+            "--lists",
+            "2",
+        ],  # fmt: skip
+        [rf"p95 ratio on-hand {NUMBER}, low list {NUMBER}$", r"^targets: "],
+    ),
+    "sync.py": (
+        ["--receipts", "20", "--total", "2000", "--rounds", "1"],
+        [rf"^sync: 60 receipts from 3 tills at once .* = {NUMBER} receipts/s", rf"^ratio shop/single-till: {NUMBER}$"],
+    ),
+}
+
+
+def run_bench(script: str, *args: str, tmp_path: Path) -> str:
+    env = {**os.environ, "QT_QPA_PLATFORM": "offscreen", "PYTHONPATH": str(ROOT)}
+    extra = ["--work", str(tmp_path / "startup")] if script == "startup.py" else []
+    done = subprocess.run(
+        [sys.executable, str(BENCH / script), *args, *extra],
+        capture_output=True,
+        text=True,
+        cwd=ROOT,
+        env=env,
+        timeout=900,
+    )
+    assert done.returncode == 0, f"{script} failed:\n{done.stdout}\n{done.stderr[-3000:]}"
+    return done.stdout
+
+
+def test_every_bench_is_run_here():
+    scripts = {path.name for path in BENCH.glob("*.py")} - LIBRARIES
+    assert scripts == set(CASES), "a bench without a small run here would rot unseen"
+
+
+@pytest.mark.parametrize("script", sorted(CASES))
+def test_the_bench_runs_at_its_smallest_and_prints_its_ratios(script, tmp_path):
+    args, expected = CASES[script]
+    out = run_bench(script, *args, tmp_path=tmp_path)
+    for pattern in expected:
+        assert re.search(pattern, out, re.M), f"{script} printed no line matching {pattern!r}:\n{out}"
+
+
+@pytest.mark.parametrize("path", ["card", "cash", "split"])
+def test_checkout_runs_one_path_alone_and_counts_its_commits(path, tmp_path):
+    out = run_bench("checkout.py", "--path", path, "--rounds", "3", "--warmup", "1", tmp_path=tmp_path)
+    counted = re.findall(rf"^durable commits per (\w+) sale: ({NUMBER}) ", out, re.M)
+    assert [name for name, _ in counted] == [path], out  # that path, and no other, ran
+    assert float(counted[0][1]) >= 1, out  # every sale commits at least its receipt
+    assert f"ratio {path}/bare (median): " in out
+
+
+def test_the_commit_counter_counts_commits_that_wrote(tmp_path):
+    """bench/commits.py, the counter checkout.py prints: a write transaction is one durable commit, a
+    write outside any transaction is one, a read or a rolled back write none."""
+    sys.path.insert(0, str(BENCH))
+    try:
+        from commits import CommitCounter
+    finally:
+        sys.path.remove(str(BENCH))
+    counter = CommitCounter.install()
+    engine = create_engine(f"sqlite:///{tmp_path / 'c.sqlite3'}")
+    try:
+        with engine.begin() as conn:
+            conn.execute(text("CREATE TABLE t (x INTEGER)"))
+        start = counter.count
+        with engine.begin() as conn:
+            conn.execute(text("INSERT INTO t VALUES (1)"))
+            conn.execute(text("INSERT INTO t VALUES (2)"))
+        assert counter.count - start == 1
+        with engine.begin() as conn:
+            conn.execute(text("SELECT count(*) FROM t")).scalar()
+        assert counter.count - start == 1
+        with engine.connect() as conn:
+            conn.execute(text("DELETE FROM t"))
+            conn.rollback()
+        assert counter.count - start == 1
+        driver = engine.raw_connection()
+        try:
+            driver.driver_connection.isolation_level = None  # autocommit: each write its own transaction
+            driver.driver_connection.execute("UPDATE t SET x = 3")
+        finally:
+            driver.close()
+        assert counter.count - start == 2
+    finally:
+        counter.remove()
+        engine.dispose()
