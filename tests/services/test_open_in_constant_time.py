@@ -110,6 +110,15 @@ def test_an_engine_disposed_without_closing_counts_as_unclean(till, caplog):
     assert FULL in opened(till, caplog)
 
 
+def test_a_second_open_in_one_process_beside_an_open_engine_is_quick(till, caplog):
+    first = open_engine(till)
+    try:
+        assert FULL not in opened(till, caplog)  # the first engine's row stands for an open engine
+    finally:
+        first.dispose()
+    assert FULL in opened(till, caplog)  # disposed without closing: its row was left behind
+
+
 def corrupt_a_table(data_dir: Path, table: str = "z_reports") -> None:
     """Garbage over one table's page (one nothing reads at a start), as a disk going bad leaves it."""
     engine = create_engine(f"sqlite:///{data_dir / schema.DB_FILE}")

@@ -656,7 +656,7 @@ def check_storage(engine: Engine, path: Path) -> Layout:
             left_open: tuple[str, ...] = ()
             if "till_sessions" in tables:
                 rows = conn.execute(select(till_sessions.c.id, till_sessions.c.process)).all()
-                left_open = tuple(row.id for row in rows if sessions.is_gone(row.process))
+                left_open = tuple(row.id for row in rows if sessions.is_gone(row.id, row.process))
             reason = None
             if left_open:
                 reason = "the last process that had it open did not close it"
@@ -799,6 +799,10 @@ def prove_writable(engine: Engine, layout: Layout, data_dir: Path | None = None)
                 )
             )
         _SESSIONS[engine] = session_id
+        sessions.hold(session_id)
+        # Disposed without close_engine (a failed start, a test's stop): the row stays and no longer
+        # stands for an open engine, so the next open checks the whole file.
+        event.listen(engine, "engine_disposed", lambda _engine: sessions.release(session_id))
     except (OperationalError, DBAPIError) as exc:
         raise StorageUnavailable(describe(exc)) from None
 

@@ -15,8 +15,15 @@ from __future__ import annotations
 
 import os
 import socket
+import threading
 from functools import cache
 from pathlib import Path
+
+# The rows this process's open engines hold: a test or a tool may open the file twice in one process
+# (the process's pid is alive for both), and a row of this process that no open engine holds was
+# left by an engine disposed without a clean close.
+_held: set[str] = set()
+_held_lock = threading.Lock()
 
 
 def _read(path: str) -> str:
@@ -46,12 +53,21 @@ def this_process() -> str:
     return f"{host}|{boot}|{pid}|{_started(pid)}"
 
 
-def is_gone(process: str) -> bool:
+def hold(session_id: str) -> None:
+    with _held_lock:
+        _held.add(session_id)
+
+
+def release(session_id: str) -> None:
+    with _held_lock:
+        _held.discard(session_id)
+
+
+def is_gone(session_id: str, process: str) -> bool:
     """True when the process that wrote this row can no longer have the file open."""
     if process == this_process():
-        # This process opens the file once (build_context, open_back_office); a row of its own found
-        # at an open was left by an engine disposed without closing (tests, a failed start).
-        return True
+        with _held_lock:
+            return session_id not in _held
     try:
         host, boot, pid_text, started = process.split("|")
         pid = int(pid_text)
