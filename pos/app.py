@@ -30,7 +30,6 @@ from pos.adapters.db.stock import TillStock
 from pos.adapters.db.settings import SettingsKeyMarker, SettingsRepo, ShopLinkRecord
 from pos.adapters.escpos_printer import EscposPrinter
 from pos.adapters.folder_lock import FolderInUse, FolderLock
-from pos.adapters.stripe_gateway import STRIPE_API, NoPaymentsGateway, StripeGateway
 from pos.domain.money import Money
 from pos.domain.stock import Unit
 from pos.paths import resource_path
@@ -73,6 +72,8 @@ PROFILE_ENV = "POS_PROFILE"
 def check_stripe_key(key: str, base_url: str | None) -> None:
     """One cheap read call that proves Stripe (or the sandbox) takes the key; KeyRefused if not."""
     from pos.services.gateway import GatewayError, NotAuthorized
+
+    from pos.adapters.stripe_gateway import StripeGateway  # on first use: the back office never loads stripe
 
     gateway = StripeGateway(key, base_url, timeout=(5.0, 10.0), max_network_retries=0)
     try:
@@ -217,6 +218,8 @@ class AppContext(BackOffice):
         self.refunds: Refunds
         self.counter: Counter  # the sale at the counter, for the window and any display (built with the till)
         if read_only is not None:
+            from pos.adapters.stripe_gateway import NoPaymentsGateway
+
             self._connect(
                 NoPaymentsGateway("This window is read-only: another till is selling.", "not connected (read-only)")
             )
@@ -298,6 +301,8 @@ class AppContext(BackOffice):
 
     def use_key(self, state: KeyState) -> None:
         """Point the till at Stripe with this key, or at the demo sandbox when there is none."""
+        from pos.adapters.stripe_gateway import STRIPE_API, NoPaymentsGateway, StripeGateway
+
         base = self.stripe_base_url
         key = state.key
         if state.unavailable or key is not None:
