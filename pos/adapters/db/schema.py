@@ -667,8 +667,10 @@ def check_storage(engine: Engine, path: Path) -> Layout:
                 log.info("storage: full check of %s (%s): %s", path, reason, problem or "ok")
                 if problem is not None:
                     raise _damaged(path, f"SQLite's check found: {problem}")
-            else:
+            elif existed:
                 log.info("storage: %s was closed cleanly: header, layout and a test write only", path)
+            else:
+                log.info("storage: %s is new", path)
     except StorageUnavailable:
         raise
     except (OperationalError, DBAPIError) as exc:
