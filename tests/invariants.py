@@ -326,13 +326,13 @@ def check_gift_card_invariants(db_paths, shop_path=None) -> dict:
                 assert state != "sent", f"{what} was left unsettled"
                 if state != "succeeded":
                     continue
-                if kind == "store_credit":
+                if kind == "store_credit" and tender_id is None:  # a new code (a part it paid goes back onto it)
                     entry(f"pos-credit-{refund_key}", None, ("issue",), amount, what)
                     continue
                 (code,) = conn.execute(
                     "SELECT code FROM gift_card_redemptions WHERE tender_id = ?", (tender_id,)
                 ).fetchone() or (None,)
-                assert code is not None, f"{what}: no gift card part paid the tender it gives back"
+                assert code is not None, f"{what}: no gift card or store credit part paid the tender it gives back"
                 entry(refund_key, code, ("refund_to_card",), amount, what)
         finally:
             conn.close()

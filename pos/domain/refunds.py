@@ -22,7 +22,7 @@ from .cash import round_cash
 from .errors import PosError
 from .money import Money
 from .text import printable
-from .tender import TenderKind
+from .tender import LEDGER_KINDS, TenderKind
 
 
 @dataclass(frozen=True)
@@ -86,7 +86,9 @@ class PaidPart:
 class RefundPart:
     """One piece of a refund: this much of this tender, given back this way."""
 
-    tender_id: int | None  # None: store credit (one code for the whole refund, whatever paid it)
+    # None: new store credit (one code for the whole refund, whatever paid it); a store credit piece
+    # with its tender goes back onto the code that paid that tender.
+    tender_id: int | None
     amount_minor: int
     given_as: TenderKind  # card: through Stripe; cash: from the drawer; store credit: as a code
     cash_for_card: bool = False  # cash handed back for what a card paid (the cashier confirmed it)
@@ -155,16 +157,16 @@ def plan_refund(
     step = card_step(currency) if currency else 1
     cards = [p for p in reversed(parts) if p.kind is TenderKind.CARD]
     cash = [p for p in reversed(parts) if p.kind is TenderKind.CASH]
-    # A gift card part goes back onto its card (a ledger entry), after the cards and before the cash; a
-    # store credit part is given as store credit again (a new code: refund_phases._issue_credit).
-    gifts = [p for p in reversed(parts) if p.kind in (TenderKind.GIFT_CARD, TenderKind.STORE_CREDIT)]
+    # A gift card or store credit part goes back onto the code that paid it (a ledger entry:
+    # refund_phases._back_on_card), after the cards and before the cash; the customer keeps one code.
+    gifts = [p for p in reversed(parts) if p.kind in LEDGER_KINDS]
     order = cash + cards + gifts if in_cash else cards + gifts + cash
     plan, left = [], amount_minor
     for part in order:
         take = min(left, part.remaining_minor)
-        # A gift card part goes back onto its card even "in cash": cash for it would turn a card's
-        # balance (a stolen code's, a store credit's) into money out of the drawer.
-        given = TenderKind.CASH if in_cash and part.kind is not TenderKind.GIFT_CARD else part.kind
+        # A gift card or store credit part goes back onto its code even "in cash": cash for it would
+        # turn a card's balance (a stolen code's, a store credit's) into money out of the drawer.
+        given = TenderKind.CASH if in_cash and part.kind not in LEDGER_KINDS else part.kind
         if given is TenderKind.CARD:
             take -= take % step
         if take <= 0:

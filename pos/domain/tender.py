@@ -28,6 +28,9 @@ class TenderKind(StrEnum):
         return KIND_WORDS[self]
 
 
+# The kinds a code's ledger pays (a gift card, store credit): a refund of one goes back onto its code.
+LEDGER_KINDS = frozenset({TenderKind.GIFT_CARD, TenderKind.STORE_CREDIT})
+
 KIND_WORDS = {
     TenderKind.CASH: "Cash",
     TenderKind.CARD: "Card",

@@ -29,7 +29,7 @@ from typing import Callable, Protocol
 from pos.domain.errors import PosError
 from pos.domain.money import Money
 from pos.domain.refunds import RefundReceipt
-from pos.domain.tender import TenderKind
+from pos.domain.tender import LEDGER_KINDS, TenderKind
 
 from .crashpoints import crash_point
 from .gateway import GatewayError, OutcomeUnknown, PaymentGateway, RequestRejected
@@ -132,10 +132,10 @@ class RefundPhases(Phases[RefundRecord, RefundResult]):
         }[record.state]
 
     def _from_sent(self, record: RefundRecord) -> Step:
-        if record.given is TenderKind.STORE_CREDIT:
-            return self._issue_credit(record)
-        if record.given is TenderKind.GIFT_CARD:
-            return self._back_on_card(record)
+        if record.given is TenderKind.STORE_CREDIT and record.tender_id is None:
+            return self._issue_credit(record)  # a new code (a refund to store credit)
+        if record.given in LEDGER_KINDS:
+            return self._back_on_card(record)  # back onto the gift card or store credit code that paid
         if record.request is None:
             if not self.at_drawer:
                 return CashOwed(record)  # no drawer opened for it: it stays owed, and the cashier is told

@@ -26,7 +26,7 @@ from pos.domain.refunds import (
     lines_tax,
     plan_refund,
 )
-from pos.domain.tender import TenderKind
+from pos.domain.tender import LEDGER_KINDS, TenderKind
 
 from .crashpoints import crash_point
 from .exchange_journal import ExchangeJournal, recover as recover_exchanges
@@ -161,14 +161,15 @@ class Refunds:
             for part in plan:
                 # Checked before anything is claimed or journaled: a piece that cannot reach its card
                 # would stay sent for good (found by the model-based test, issue 24).
-                if part.given_as is TenderKind.GIFT_CARD and not (
-                    self.gift_cards is not None
+                if (
+                    part.given_as in LEDGER_KINDS
                     and part.tender_id is not None
-                    and self.gift_cards.refundable(part.tender_id)
+                    and not (self.gift_cards is not None and self.gift_cards.refundable(part.tender_id))
                 ):
+                    # "In cash" keeps such a part on its code too (domain.refunds.plan_refund).
                     raise RefundError(
-                        f"Part of this receipt was paid by gift card, which goes back onto the card only at till "
-                        f"{basis.till_id}, where it was taken. Refund it there, or give it back in cash or as "
+                        f"Part of this receipt was paid by {part.given_as.words.lower()}, which goes back onto its "
+                        f"code only at till {basis.till_id}, where it was taken. Refund it there, or give it as "
                         "store credit."
                     )
             taxes = share(tax_back, [p.amount_minor for p in plan], basis.currency) if len(plan) > 1 else [tax_back]
@@ -180,7 +181,7 @@ class Refunds:
                     else "",
                     Money(part.amount_minor, basis.currency),
                     reason,
-                    credit_key if credit_key and part.given_as is TenderKind.STORE_CREDIT else uuid.uuid4().hex,
+                    credit_key if credit_key and part.tender_id is None else uuid.uuid4().hex,
                     basis.receipt_no,
                     basis.till_id,
                 )

@@ -251,7 +251,7 @@ class RefundDialog(QDialog):
         parts = {p.tender_id: p for p in self.basis.parts}
 
         def where(piece: RefundPart) -> str:
-            if piece.given_as is TenderKind.STORE_CREDIT or piece.tender_id is None:
+            if piece.tender_id is None:  # a new code (a store credit piece with a tender goes back onto its code)
                 return "as store credit (a code to spend later)"
             if piece.given_as is TenderKind.CASH:
                 return "in cash" + (" (for a card payment)" if piece.cash_for_card else "")

@@ -117,3 +117,15 @@ def test_a_part_paid_with_store_credit_is_given_back_as_store_credit_after_the_c
         (2, 720, TenderKind.CARD),
         (1, 1100, TenderKind.STORE_CREDIT),
     ]
+
+
+def test_a_store_credit_part_goes_back_onto_its_code_even_in_cash():
+    """Issue 24 (a known gap): a store credit part keeps its tender in the plan, so the refund credits
+    the code that paid (not a new code), and "in cash" does not turn store credit into drawer cash
+    (it did: only a gift card part was kept on its code)."""
+    parts = [PaidPart(1, TenderKind.STORE_CREDIT, 1100, 0), PaidPart(2, TenderKind.CASH, 720, 0)]
+    plan = plan_refund(parts, 1820, in_cash=True, currency="SGD")
+    assert sorted((p.tender_id, p.amount_minor, p.given_as) for p in plan) == [
+        (1, 1100, TenderKind.STORE_CREDIT),
+        (2, 720, TenderKind.CASH),
+    ]
