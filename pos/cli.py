@@ -31,7 +31,8 @@ def build_parser() -> argparse.ArgumentParser:
         dest="as_name",
         metavar="NAME",
         help="once the till has cashiers, a command that changes something runs as this person: their PIN "
-        "is the first line of standard input, and they need the same right as in the window",
+        "is the first line of standard input, and they need the same right as in the window (a command "
+        "that only reads takes no --as)",
     )
     sub = parser.add_subparsers(dest="command")
 
@@ -238,6 +239,9 @@ def _gate(args) -> int | None:
 
     permission = gated_commands().get((args.command, getattr(args, "action", None)))
     if permission is None:
+        if args.as_name:
+            command = " ".join(filter(None, (args.command, getattr(args, "action", None))))
+            return _needs_no_as(f"`pos {command}`")
         return None
     if not ((args.data_dir or default_data_dir()) / DB_FILE).exists() and not args.as_name:
         return None  # no till database, so no cashiers: nothing to open (`config set-key` makes none)
@@ -270,6 +274,14 @@ def _gate(args) -> int | None:
         print(f"error: {str(exc).rstrip('.')}. Nothing was changed.", file=sys.stderr)
         return 1
     return None
+
+
+def _needs_no_as(what: str) -> int:
+    """`--as` on a command (or the window) that asks nobody (it only reads, or is open to all: `gated_commands`): a
+    mistake on the command line, refused like any other (exit 2), not run with the name ignored, which
+    would leave the PIN on standard input unread and the reader thinking NAME was checked."""
+    print(f"error: {what} needs no --as: run it without --as (and without a PIN)", file=sys.stderr)
+    return 2
 
 
 def cmd_catalog(args) -> int:
@@ -1029,6 +1041,8 @@ def main(argv: list[str]) -> int:
             office = getattr(args, "office", None)
             if office is not None:  # opened by `--as` for a handler that needed none of its own
                 office.close()
+    if args.as_name:  # the window signs its cashiers in on its own screen
+        return _needs_no_as("the window (it signs cashiers in on its own screen)")
     return cmd_gui(args)
 
 

@@ -14,6 +14,7 @@ from pos.cli import gated_commands
 from pos.domain.staff import MAX_WRONG_PINS
 from pos.paths import resource_path
 from tests.cli.test_cli import pos
+from tests.helpers.cli import run_process
 
 
 @pytest.fixture
@@ -210,3 +211,39 @@ def test_an_empty_standard_input_is_no_pin_and_does_not_count_toward_the_lock(st
     done = pos("--data-dir", staffed, "--as", "Ann", "settings", "set", "till_id", "T9", stdin="2468\n")
     assert done.returncode == 0, done.stderr
     assert not _events(staffed, "cashier_locked")
+
+
+READS = {  # the command as the refusal names it: its arguments
+    "report": ("report", "--date", "2026-11-26"),
+    "receipts export": ("receipts", "export"),
+    "stock levels": ("stock", "levels"),
+    "settings show": ("settings", "show"),
+    "cashiers list": ("cashiers", "list"),
+    "audit verify": ("audit", "verify"),
+    "giftcards balance": ("giftcards", "balance", "A8HN-H858-PKP5-MBSH"),
+    "recover": ("recover",),
+}
+
+
+@pytest.mark.parametrize("name", READS)
+@pytest.mark.parametrize("with_cashiers", [True, False])
+def test_as_on_a_command_that_needs_no_one_is_refused_in_one_line(staffed, tmp_path, name, with_cashiers):
+    """Issue 24 (a known gap): `--as` on a command that asks nobody was silently ignored (the PIN on
+    stdin left unread, the reader led to think the name was checked). Now every such command (and the
+    window) says it needs no --as, in one line, exit 2 (the command line is wrong), whether or not the
+    till has cashiers; nothing runs (an empty folder stays uncreated)."""
+    data = staffed if with_cashiers else str(tmp_path / "empty")
+    done = pos("--data-dir", data, "--as", "Ann", *READS[name], stdin="2468\n")
+    assert done.returncode == 2, (done.stdout, done.stderr)
+    assert done.stdout == "" and done.stderr.count("\n") == 1, done.stderr
+    assert f"`pos {name}` needs no --as" in done.stderr, done.stderr
+    assert with_cashiers or not (tmp_path / "empty").exists()
+    assert "needs no --as" not in pos("--data-dir", data, *READS[name]).stderr  # without it: runs as ever
+
+
+def test_as_on_the_window_is_refused_in_one_line(staffed):
+    """Its own process, with the start-up probe (the old code opened the window, painted and exited 0)."""
+    done = run_process(
+        ["--data-dir", staffed, "--as", "Ann", "--startup-probe"], env={"QT_QPA_PLATFORM": "offscreen"}, stdin="2468\n"
+    )
+    assert done.returncode == 2 and "the window" in done.stderr and done.stderr.count("\n") == 1, done.stderr
