@@ -6,8 +6,9 @@ printed receipt); everything in between adds and compares integers.
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
-from decimal import Decimal, InvalidOperation
+from decimal import Decimal
 
 from . import currency as currencies
 from .errors import PosError
@@ -21,6 +22,19 @@ def typed_decimal_point(currency: str) -> str:
     """The decimal point an amount in this currency is typed with ("." as Money.parse reads it), or
     "" for a currency without minor units (JPY): then a keypad shows no decimal key."""
     return "." if currencies.exponent(currency) else ""
+
+
+# What a person types for an amount at every door (window fields, the CLI, CSV files): ASCII digits
+# and at most one dot, a minus sign before them. Python's Decimal also reads '1_000', '1e3', 'Infinity'
+# and other scripts' digits ('４.５０'), none of which a cashier means as an amount: a typo read as a
+# thousand is money given away.
+PLAIN_DECIMAL = re.compile(r"-?(?:[0-9]+(?:\.[0-9]*)?|\.[0-9]+)")
+
+
+def plain_decimal(text: str) -> Decimal | None:
+    """`text` (spaces around it aside) as a Decimal if it is a plain decimal number, else None."""
+    cleaned = text.strip()
+    return Decimal(cleaned) if PLAIN_DECIMAL.fullmatch(cleaned) else None
 
 
 @dataclass(frozen=True, order=True)
@@ -42,14 +56,12 @@ class Money:
 
     @classmethod
     def parse(cls, text: str, currency: str) -> "Money":
-        """'3.50' in SGD -> 350 minor units. More decimals than the currency has is an error."""
+        """'3.50' in SGD -> 350 minor units. Only a plain decimal (PLAIN_DECIMAL: no '1_000', '1e3',
+        'inf'); more decimals than the currency has is an error."""
         exp = currencies.exponent(currency)
-        try:
-            value = Decimal(text.strip())
-        except InvalidOperation:
-            raise MoneyError(f"{text!r} is not an amount") from None
-        if not value.is_finite():
-            raise MoneyError(f"{text!r} is not an amount")
+        value = plain_decimal(text)
+        if value is None:
+            raise MoneyError(f"{text!r} is not an amount: type digits and a dot, like 4.50")
         minor = value.scaleb(exp)
         if minor != minor.to_integral_value():
             raise MoneyError(f"{text!r} has more than {exp} decimal places for {currency.upper()}")

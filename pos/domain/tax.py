@@ -46,14 +46,13 @@ def line_tax(amount_minor: int, rate_bp: int, inclusive: bool, currency: str) ->
 
 def parse_rate(text: str) -> int:
     """'9' or '8.25' percent -> basis points. At most two decimals."""
-    from decimal import Decimal, InvalidOperation
+    from .money import plain_decimal
 
-    try:
-        value = Decimal(text.strip())
-    except InvalidOperation:
-        raise ValueError(f"{text!r} is not a tax rate") from None
+    value = plain_decimal(text)  # the amounts' rule: no '1e1', no '9_5'
+    if value is None:
+        raise ValueError(f"{text!r} is not a tax rate")
     bp = value * 100
-    if not value.is_finite() or bp != bp.to_integral_value() or not 0 <= bp <= 10_000:
+    if bp != bp.to_integral_value() or not 0 <= bp <= 10_000:
         raise ValueError(f"tax rate {text!r} must be a percentage from 0 to 100 with at most two decimals")
     return int(bp)
 

@@ -13,6 +13,7 @@ from pos.domain.barcodes import BarcodeError, parse_patterns
 from pos.domain.catalog import MAX_PRICE_MINOR
 from pos.domain import currency as currencies
 from pos.domain.errors import PosError
+from pos.domain.money import plain_decimal
 from pos.domain.printer_setup import PrinterKind, PrinterSetup, PrinterSetupError
 from pos.domain.text import TextError, check_text, first_invisible
 
@@ -159,10 +160,12 @@ class Settings:
                 raise SettingsError(f"{name} takes yes or no")
             value = text.strip().lower() in _YES
         elif kind in ("int", int):
-            try:
-                value = int(text)
-            except ValueError:
-                raise SettingsError(f"{name} takes a whole number") from None
+            # Plain digits, as amounts are typed everywhere (domain/money.PLAIN_DECIMAL): int() alone
+            # also reads '1_000' and other scripts' digits.
+            number = plain_decimal(text)
+            if number is None or "." in text:
+                raise SettingsError(f"{name} takes a whole number")
+            value = int(number)
         return self.save(replace(current, **{name: value}))
 
 

@@ -43,6 +43,9 @@ def test_catalog_import_and_export_round_trip(tmp_path):
     [
         ("X-1,123,Thing,Misc,abc,9", "line 3: price"),
         ("X-1,123,Thing,Misc,1.234,9", "line 3: price"),
+        ("X-1,123,Thing,Misc,1e1,9", "line 3: price: '1e1' is not an amount"),  # issue 24: read as 10.00
+        ("X-1,123,Thing,Misc,1_000,9", "line 3: price: '1_000' is not an amount"),
+        ("X-1,123,Thing,Misc,1.20,1e1", "line 3: '1e1' is not a tax rate"),  # the same rule for rates: read as 10 %
         ("X-1,12a,Thing,Misc,1.20,9", "line 3: barcode"),
         ("X-1,123,,Misc,1.20,9", "line 3: name is empty"),
         ("X-1,123,Thing,Misc,1.20,150", "line 3: tax rate"),

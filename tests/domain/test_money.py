@@ -32,6 +32,23 @@ def test_parse_refuses(text, currency):
         Money.parse(text, currency)
 
 
+@pytest.mark.parametrize(
+    "text",
+    ["1_000", "1e3", "1E3", "2.5e1", "Infinity", "-inf", "sNaN", "４.５０", "٣", "+5", "1.2.3", "1 000", "1,000"]
+    + [".", "-"],
+)
+def test_parse_refuses_what_is_not_a_plain_decimal(text):
+    """Issue 24 (a known gap): Decimal read '1_000' as 1000.00 and '1e3' as 1000.00, and other scripts'
+    digits too; every door parses amounts here, so each now refuses them in the cashier's words."""
+    with pytest.raises(MoneyError, match="is not an amount: type digits and a dot, like 4.50"):
+        Money.parse(text, "SGD")
+
+
+@pytest.mark.parametrize("text,minor", [(" 3.50 ", 350), (".5", 50), ("5.", 500), ("-0.10", -10), ("007", 700)])
+def test_parse_takes_every_plain_decimal(text, minor):
+    assert Money.parse(text, "SGD") == Money(minor, "SGD")
+
+
 def test_no_floats_and_no_mixing():
     with pytest.raises(MoneyError):
         Money(3.5, "SGD")
