@@ -117,6 +117,10 @@ def test_a_database_at_a_revision_this_till_does_not_know_is_refused_untouched(t
         ("DROP TABLE till_schema_version", "has lost the record of its layout"),
         ("DELETE FROM till_schema_version", "has lost the record of its layout"),
         ("UPDATE till_schema_version SET version_num = '0005'", "could not bring its database"),
+        # Issue 24 (known gaps): both were opened and written to (a second row: Alembic took the head
+        # one; user_version 0: a till from before Alembic would take the file for a new one).
+        ("INSERT INTO till_schema_version VALUES ('0005')", "records more than one layout (0005, "),
+        ("PRAGMA user_version = 0", "layout number 0 beside revision "),
     ],
 )
 def test_a_database_whose_version_table_was_edited_is_refused_in_its_words_untouched(

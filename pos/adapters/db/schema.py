@@ -650,9 +650,10 @@ def check_storage(engine: Engine, path: Path) -> Layout:
         with engine.connect() as conn:
             number = int(conn.exec_driver_sql("PRAGMA user_version").scalar() or 0)
             tables = {row[0] for row in conn.exec_driver_sql("SELECT name FROM sqlite_master WHERE type = 'table'")}
-            revision = None
+            revisions: list[str] = []
             if VERSION_TABLE in tables:
-                revision = conn.exec_driver_sql(f"SELECT version_num FROM {VERSION_TABLE}").scalar()  # noqa: S608
+                query = f"SELECT version_num FROM {VERSION_TABLE} ORDER BY version_num"  # noqa: S608
+                revisions = [row[0] for row in conn.exec_driver_sql(query)]
             left_open: tuple[str, ...] = ()
             if "till_sessions" in tables:
                 rows = conn.execute(select(till_sessions.c.id, till_sessions.c.process)).all()
@@ -678,6 +679,15 @@ def check_storage(engine: Engine, path: Path) -> Layout:
         if "malformed" in text_ or "not a database" in text_ or "corrupt" in text_:
             raise _damaged(path, str(exc.orig)) from None
         raise StorageUnavailable(describe(exc)) from None
+    if len(revisions) > 1:
+        # The till's history is one line: Alembic would take the rows for branches and upgrade one.
+        raise _edited(path, f"its {VERSION_TABLE} table records more than one layout ({', '.join(revisions)})")
+    revision = revisions[0] if revisions else None
+    if revision is not None and number < SCHEMA_VERSION:
+        # Alembic's files say 13 in user_version (written with the revision, in one transaction): a
+        # smaller number was edited in, and a till from before Alembic would read 0 as a new file.
+        said = f"it says layout number {number} beside revision {revision}, where {SCHEMA_VERSION} belongs"
+        raise _edited(path, said)
     if number == SCHEMA_VERSION and revision is None:
         # Only Alembic writes 13 there, always with its version row: without the row, the upgrade
         # would run again over tables that are already there and fail half way through.
@@ -737,6 +747,13 @@ def full_check(engine: Engine) -> str | None:
     finally:
         own.dispose()
     return problem
+
+
+def _edited(path: Path, what: str) -> StorageUnavailable:
+    return StorageUnavailable(
+        f"The till's database {path} does not agree with itself about its layout: {what}. It was edited "
+        "by hand or by another program. Nothing was changed. Restore the last backup, or call support."
+    )
 
 
 def _known(revision: str) -> bool:
