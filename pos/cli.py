@@ -439,7 +439,9 @@ def cmd_receipts(args) -> int:
 
 
 def cmd_giftcards(args) -> int:
-    """Gift cards from the command line, on the same service as the counter; one line on failure."""
+    """Gift cards from the command line, on the same service as the counter; one line on failure, and
+    the rest of the CLI's exit codes: 2 when what was typed cannot be read (an amount, a code), 1 when
+    the till refuses it (no such card, nothing or too much to issue, the shop away)."""
     import uuid
 
     from pos.domain.giftcards import BadCode, format_code
@@ -484,7 +486,10 @@ def cmd_giftcards(args) -> int:
             writer.writeheader()
             writer.writerows(rows)
         return 0
-    except (BadCode, GiftCardError) as exc:
+    except BadCode as exc:  # what was typed cannot be a code: the command line is wrong, as a bad --amount
+        print(f"error: {str(exc).rstrip('.')}.", file=sys.stderr)
+        return 2
+    except GiftCardError as exc:  # refused: no such card, a rule, the shop away
         print(f"error: {str(exc).rstrip('.')}.", file=sys.stderr)
         return 1
     finally:
