@@ -22,7 +22,7 @@ from .cash import round_cash
 from .errors import PosError
 from .money import Money
 from .text import printable
-from .tender import LEDGER_KINDS, TenderKind
+from .tender import LEDGER_KINDS, TenderKind, tender_label
 
 
 @dataclass(frozen=True)
@@ -77,9 +77,7 @@ class PaidPart:
 
     @property
     def label(self) -> str:
-        if self.kind is TenderKind.CARD:
-            return f"Card {(self.card_brand or '').upper()} **** {self.card_last4}"
-        return self.kind.words
+        return tender_label(self.kind, self.card_brand, self.card_last4)
 
 
 @dataclass(frozen=True)

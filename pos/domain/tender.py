@@ -40,6 +40,19 @@ KIND_WORDS = {
 }
 
 
+def tender_label(kind: TenderKind, card_brand: str | None, last4: str | None) -> str:
+    """A tender as the receipt, the receipts window and the refund dialog name it: a card by its brand
+    and last four digits, a gift card or store credit by the last four characters of its code (the
+    redemption writes them in the tender's `card_last4`; the logs and audit events name a code so too),
+    "Card VISA **** 4242", "Gift card **** 7QXK". The same masking as a card's ("****": every receipt
+    printer's code page has it)."""
+    if kind is TenderKind.CARD and card_brand:
+        return f"Card {card_brand.upper()} **** {last4}"
+    if kind in LEDGER_KINDS and last4:
+        return f"{kind.words} **** {last4}"
+    return kind.words
+
+
 def tender_type(kind: str, card_present: object | None) -> TenderKind:
     """The kind a stored tender row is reported as. A reader payment is stored as `card` with its
     EMV receipt (`card_present`) and read as `card_present`: derived at read rather than stored, so
@@ -160,6 +173,4 @@ class Tender:
 
     @property
     def label(self) -> str:
-        if self.kind is TenderKind.CARD and self.card_brand:
-            return f"Card {self.card_brand.upper()} **** {self.card_last4}"
-        return self.kind.words
+        return tender_label(self.kind, self.card_brand, self.card_last4)

@@ -9,6 +9,7 @@ import sqlite3
 
 from pos.domain.catalog import Product
 from pos.domain.money import Money
+from pos.domain.receipt import render_text
 from pos.domain.tender import TenderKind
 from pos.services.outcomes import Failed, Paid, PartPaid
 from pos.services.refund_phases import Refunded
@@ -163,3 +164,23 @@ def test_a_refund_of_a_receipt_paid_by_gift_card_goes_back_on_the_card_once(cont
     assert context.refunds.recover() == []  # nothing left to settle, nothing credited twice
     assert context.gift_cards.balance(card.code).balance == sgd(2000)
     assert context.audit.verify() is None
+
+
+def test_a_gift_card_part_is_named_by_the_last_four_of_its_code_like_a_card(context):
+    """Issue 24 (a known gap): the receipt said "Gift card" beside "Card VISA **** 4242", so a customer
+    with two cards (or the shop, asked later) could not tell which paid. Now the receipt, the receipt
+    as the receipts window shows it again, and the refund's list of what paid name it by the last four
+    of its code, masked as a card is; a store credit code the same."""
+    card = context.gift_cards.issue(sgd(2000), "sold-1")
+    credit = context.refunds.credit.issue("credit-1", sgd(500))
+    ring_up(context)
+    assert isinstance(context.till.pay_gift_card(card.code), PartPaid)
+    assert isinstance(context.till.pay_gift_card(credit), PartPaid)
+    paid = context.till.pay_card(context.till.amount_due(), "pm_card_visa")
+    assert isinstance(paid, Paid), paid
+    named = [f"Gift card **** {card.code[-4:]}", f"Store credit **** {credit.replace('-', '')[-4:]}"]
+    assert [t.label for t in paid.receipt.tenders][:2] == named
+    receipt_id = context.receipts.receipt_id_for(paid.receipt.receipt_no, paid.receipt.till_id)
+    shown = render_text(context.receipts.receipt(receipt_id))
+    assert all(label in shown for label in named), shown
+    assert [p.label for p in context.refunds.basis(receipt_id).parts][:2] == named

@@ -85,7 +85,8 @@ def test_store_credit_from_a_refund_is_spent_on_the_next_sale(qtbot, window, san
     qtbot.mouseClick(find(dialog, QPushButton, "redeemGiftCardButton"), Qt.LeftButton)
     qtbot.waitUntil(lambda: not dialog.charging, timeout=20000)
     assert dialog.due_label.text() == "To pay: $7.20", dialog.message.text()
-    assert "Store credit $11.00" in dialog.tenders_label.text()
+    # Named by the last four of its code, as a card by its last four digits (issue 24).
+    assert f"Store credit **** {code.replace('-', '')[-4:]} $11.00" in dialog.tenders_label.text()
     tender_cash(qtbot, dialog, "10")
     qtbot.waitUntil(lambda: dialog.pages.currentIndex() == 1, timeout=20000)
     assert "Store credit" in dialog.receipt_view.toPlainText()
