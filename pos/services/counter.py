@@ -237,6 +237,13 @@ class Counter:
             return ExchangeResult("This till cannot take goods back.")
         return exchange(self, self._refunds, receipt_id, lines, give_back)
 
+    @property
+    def activation_messages(self) -> list[str]:
+        """The gift cards the last receipt sold that wait for their ledger (the shop away), in the
+        cashier's words: the window says them with the receipt (each is issued at a later receipt or
+        start, once)."""
+        return list(self._till.activation_messages)
+
     def check_gift_card(self, code: str, due: Money) -> Checked:
         return self._till.check_gift_card(code, due)
 

@@ -481,7 +481,9 @@ class MainWindow(StaffDesk, BackOfficeMenus, DrawerDesk, BackgroundRounds, QMain
         self.counter.new_sale()  # settings saved mid-sale apply from now on; the cart redraws
         self.refresh_mode()
         self._restart_idle()
-        self.say(f"Paid {receipt.total.format(self.locale_name)} — receipt {receipt.number_text} saved.")
+        paid = f"Paid {receipt.total.format(self.locale_name)} — receipt {receipt.number_text} saved."
+        waiting = self.counter.activation_messages  # a gift card it sold that waits for the shop
+        self.say(" ".join([paid, *waiting]), error=bool(waiting))
         counter = self.counter
         run_in_background(
             lambda _p: counter.label_with_receipt(receipt),

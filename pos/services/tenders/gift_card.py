@@ -313,7 +313,10 @@ class GiftCardPayments:
                 else:
                     card = self.cards.activate(owed.code, owed.amount, key)
             except GiftCardError as exc:
-                messages.append(f"Gift card {format_code(owed.code)} is not active yet: {exc}")
+                messages.append(
+                    f"Gift card {format_code(owed.code)} is not active yet: {str(exc).rstrip('.')}. The till "
+                    "activates it by itself at a later sale or start; it cannot be spent until then."
+                )
                 continue
             self.journal.card_issued(owed.id, card.shop)
         return messages
