@@ -1053,3 +1053,20 @@ def test_finding_a_refund_of_a_store_credit_part_credits_the_code_that_paid(mode
     )
     credit = [code for code, purpose in state.purpose.items() if purpose == "store_credit"]
     assert len(credit) == 1 and state.cards[credit[0]] == 995, (state.cards, "\n".join(state.log))
+
+
+def test_finding_a_store_credit_refund_copied_to_another_till_is_that_tills_entry(model_machine):
+    """Found by the long run (e2, seed 101382842836620102570685117013183220190): T1 refunded its receipt
+    to store credit, then T2 brought the receipt from the shop to refund more of it; the copy carries
+    T1's refund (key `copy:T1:1`), and the gift card invariant looked for its ledger entry under that
+    key. The till was right (the entry is T1's, under T1's key); the invariant now leaves copied
+    refunds to the till that made them."""
+    walk(
+        model_machine,
+        ("scan", {"which": 0, "product": 1, "quantity": 1}),
+        ("cash", {"which": 0, "share": None, "extra": 0, **NO_CRASH}),  # T1 receipt 1
+        ("refund", {"which": 0, "of": 0, "pick": 0, "how": "credit", "share": 2, "refresh": True, **NO_CRASH}),
+        ("second_till", {}),
+        ("sync", {"which": 0}),
+        ("refund", {"which": 1, "of": 0, "pick": 0, "how": "amount", "share": 4, "refresh": False, **NO_CRASH}),
+    )
