@@ -70,10 +70,45 @@ class Labelled:
     measure: Measure | None
 
 
+@dataclass(frozen=True)
+class Found:
+    """Enter in the search field found one product: it goes on the cart."""
+
+    product: Product
+
+
+@dataclass(frozen=True)
+class LabelFound:
+    """Enter found a scale label: its product at the label's price (and weight)."""
+
+    label: Labelled
+
+
+@dataclass(frozen=True)
+class Choices:
+    """Several products match what was typed: the cashier picks one (`more`: how many more match
+    than are offered, so the cashier knows to type more of the name)."""
+
+    products: tuple[Product, ...]
+    more: bool
+
+
+@dataclass(frozen=True)
+class NotFound:
+    """Nothing to add; the message is for the cashier, at the field."""
+
+    message: str
+
+
+Lookup = Found | LabelFound | Choices | NotFound
+CHOICES = 8  # a list the cashier reads at a glance; more than that, typing more of the name is quicker
+
+
 class SaleScreenCatalog(CatalogReader, Protocol):
-    """What the sale screen's product panel reads: the catalog, and scale labels."""
+    """What the sale screen's product panel reads: the catalog, scale labels, and what Enter finds."""
 
     def find_label(self, code: str) -> Labelled | None: ...
+    def look_up(self, text: str) -> Lookup: ...
 
 
 class CatalogStore(CatalogReader, Protocol):
@@ -135,6 +170,31 @@ class Catalog:
 
     def find_code(self, code: str) -> Product | None:
         return self._store.find_code(code)
+
+    def look_up(self, text: str) -> Lookup:
+        """What Enter in the sale screen's search field means (typed or scanned): a scale label, a
+        product by its exact barcode or SKU, else the products whose name matches — one is added,
+        several are offered to pick from. A misread label or nothing found is a message."""
+        text = text.strip()
+        if not text:
+            return NotFound("Type a name, SKU or barcode, or scan.")
+        try:
+            label = self.find_label(text)
+        except PosError as exc:  # a misread label (its check digit), or a weight on an "each" product
+            return NotFound(str(exc))
+        if label is not None:
+            return LabelFound(label)
+        product = self._store.find_code(text)
+        if product is not None:
+            return Found(product)
+        matches = self._store.search(text, CHOICES + 1)
+        if len(matches) == 1:
+            return Found(matches[0])
+        if matches:
+            return Choices(tuple(matches[:CHOICES]), more=len(matches) > CHOICES)
+        if text.isdigit():
+            return NotFound(f"No product with barcode or SKU “{text}”. Scan it again or type the name.")
+        return NotFound(f"No product matches “{text}”.")
 
     def open_price(self, text: str) -> Money:
         """A price typed for an open-price item or a custom amount: more than zero, in the store's

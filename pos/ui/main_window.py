@@ -228,10 +228,7 @@ class MainWindow(StaffDesk, BackOfficeMenus, DrawerDesk, BackgroundRounds, QMain
         self.refresh_mode()
         self.products.product_chosen.connect(self.add_product)
         self.products.label_scanned.connect(self.add_label)
-        self.products.label_refused.connect(lambda text: self.say(text, error=True))
-        self.products.code_not_found.connect(
-            lambda code: self.say(f"No product with barcode or SKU “{code}”.", error=True)
-        )
+        self.products.not_found.connect(lambda text: self.say(text, error=True))
         self.cart_panel.problem.connect(lambda text: self.say(text, error=True))
         self.cart_panel.before_void = self.void_then
         self.cart_panel.check_discount = self.approve_discount

@@ -17,7 +17,6 @@ from PySide6.QtGui import QFontMetrics
 from PySide6.QtWidgets import (
     QGridLayout,
     QLabel,
-    QLineEdit,
     QPushButton,
     QScrollArea,
     QStyle,
@@ -29,8 +28,8 @@ from PySide6.QtWidgets import (
 
 from pos.domain.catalog import Product
 from pos.domain.appearance import text_on
-from pos.domain.errors import PosError
 
+from .search_box import SearchBox
 from .widgets import named
 
 if TYPE_CHECKING:
@@ -169,17 +168,14 @@ class ProductTile(QPushButton):
 class ProductPanel(QWidget):
     product_chosen = Signal(object)  # Product
     label_scanned = Signal(object)  # services.catalog.Labelled: a scale label's product, price, weight
-    label_refused = Signal(str)  # why a scale label was not read (its check digit)
-    code_not_found = Signal(str)
+    not_found = Signal(str)  # why Enter added nothing (shown at the field too: search_box.py)
 
     def __init__(self, catalog: "SaleScreenCatalog", locale: str, parent=None):
         super().__init__(parent)
         self._catalog = catalog
         self._locale = locale
-        self.search = named(QLineEdit(), "searchField")
-        self.search.setPlaceholderText("Search by name, SKU or barcode — or scan")
-        self.search.setAccessibleName("Search or scan")
-        self.search.setClearButtonEnabled(True)
+        self.search_box = SearchBox(catalog, locale)  # the field, its message and its choices
+        self.search = self.search_box.field
         self.search.setMinimumHeight(48)
         self.tabs = named(QTabBar(), "categoryTabs")
         self.tabs.setAccessibleName("Categories")
@@ -199,7 +195,7 @@ class ProductPanel(QWidget):
         self.grid_scroll.setWidget(self.grid_host)
         self.grid_scroll.viewport().installEventFilter(self)
         layout = QVBoxLayout(self)
-        layout.addWidget(self.search)
+        layout.addWidget(self.search_box)
         layout.addWidget(self.tabs)
         layout.addWidget(self.empty)
         layout.addWidget(self.grid_scroll, 1)
@@ -209,7 +205,9 @@ class ProductPanel(QWidget):
         self._timer = QTimer(self, singleShot=True, interval=SEARCH_DELAY_MS)
         self._timer.timeout.connect(self._run_search)
         self.search.textChanged.connect(lambda _t: self._timer.start())
-        self.search.returnPressed.connect(self._enter_pressed)
+        self.search_box.product_chosen.connect(self.product_chosen)
+        self.search_box.label_scanned.connect(self.label_scanned)
+        self.search_box.not_found.connect(self.not_found)
         self.tabs.currentChanged.connect(lambda _i: self._show_category())
         self.reload()
 
@@ -245,32 +243,6 @@ class ProductPanel(QWidget):
         if not query:
             return self._show_category()
         self._fill(self._catalog.search(query), f"Nothing matches “{query}”.")
-
-    def _enter_pressed(self) -> None:
-        """Enter on an exact barcode or SKU (typed or scanned) adds that product."""
-        code = self.search.text().strip()
-        if not code:
-            return
-        self._timer.stop()
-        try:
-            label = self._catalog.find_label(code)
-        except PosError as exc:  # a misread label: scan it again
-            self.label_refused.emit(str(exc))
-            return
-        if label is not None:
-            self.search.clear()
-            self.label_scanned.emit(label)
-            return
-        product = self._catalog.find_code(code)
-        if product is None:
-            matches = self._catalog.search(code, limit=2)
-            if len(matches) == 1:
-                product = matches[0]
-        if product is None:
-            self.code_not_found.emit(code)
-            return
-        self.search.clear()
-        self.product_chosen.emit(product)
 
     def _fill(self, products: list[Product], empty_text: str) -> None:
         while self.grid.count():

@@ -12,8 +12,22 @@ W = TypeVar("W", bound=QObject)
 
 
 def named(widget: W, name: str) -> W:
-    """The widget with its objectName set: the name tests, styles and screen readers find it by."""
+    """The widget with its objectName set: the name tests and the theme (resources/theme.qss) find it
+    by. Screen readers never read an objectName: what they say is the accessible name (`spoken`)."""
     widget.setObjectName(name)
+    return widget
+
+
+QW = TypeVar("QW", bound=QWidget)
+
+
+def spoken(widget: QW, name: str, description: str = "") -> QW:
+    """The widget with what a screen reader says of it (Qt's accessibility): its accessible name,
+    and a description of what it does. A control with a visible text is read by that text; a
+    field, list, table or symbol button (−, +) has none, so it gets one here."""
+    widget.setAccessibleName(name)
+    if description:
+        widget.setAccessibleDescription(description)
     return widget
 
 

@@ -1,0 +1,65 @@
+"""What Enter in the sale screen's search field finds (services/catalog.py, Catalog.look_up): the rule
+the product panel shows, tested without Qt on a real SQLite catalog."""
+
+from __future__ import annotations
+
+from dataclasses import replace
+
+import pytest
+
+from pos.adapters.db.catalog import CatalogRepo
+from pos.adapters.db.schema import open_engine
+from pos.domain.barcodes import Embedded, Pattern
+from pos.paths import resource_path
+from pos.services.catalog import CHOICES, Catalog, Choices, Found, LabelFound, NotFound
+from tests.helpers.folders import new_till_folder
+
+
+@pytest.fixture
+def catalog(tmp_path, migrated_folder):
+    engine = open_engine(new_till_folder(migrated_folder, tmp_path / "till"))
+    repo = CatalogRepo(engine)
+    repo.import_csv(resource_path("demo_catalog.csv"), "SGD")
+    yield Catalog(repo, lambda: "SGD")
+    engine.dispose()
+
+
+def test_a_barcode_or_sku_finds_its_product(catalog):
+    assert catalog.look_up("8881230000044") == Found(catalog.find_code("8881230000044"))
+    assert catalog.look_up("  COF-006 ").product.name == "Café Latte"
+
+
+def test_a_name_with_one_match_is_that_product(catalog):
+    found = catalog.look_up("almond croiss")
+    assert isinstance(found, Found) and found.product.name == "Almond Croissant"
+
+
+def test_a_name_with_several_matches_offers_them_all(catalog):
+    """The issue's "latte": four lattes on screen, and Enter said there was no such product."""
+    found = catalog.look_up("latte")
+    assert isinstance(found, Choices) and not found.more
+    assert sorted(p.name for p in found.products) == ["Café Latte", "Chai Latte", "Iced Latte", "Matcha Latte"]
+
+
+def test_more_matches_than_a_list_holds_says_so(catalog):
+    found = catalog.look_up("888")  # a partly typed barcode: every demo product
+    assert isinstance(found, Choices) and found.more and len(found.products) == CHOICES
+
+
+def test_nothing_found_is_a_message_in_the_cashiers_words(catalog):
+    assert catalog.look_up("8881230009998") == NotFound(
+        "No product with barcode or SKU “8881230009998”. Scan it again or type the name."
+    )
+    assert catalog.look_up("zebra cake") == NotFound("No product matches “zebra cake”.")
+    assert isinstance(catalog.look_up("   "), NotFound)
+
+
+def test_a_scale_label_and_a_misread_one(catalog):
+    price_label = Pattern("23", Embedded.PRICE)  # a default pattern: 23 + item + price in cents
+    sample = catalog.find_code("8881230000044")
+    cheese = catalog.save(replace(sample, sku="CHEESE", name="Cheddar", barcode=price_label.lookup_code("12345")))
+    label = price_label.encode("12345", 450)
+    found = catalog.look_up(label)
+    assert isinstance(found, LabelFound) and found.label.product == cheese and found.label.price.minor == 450
+    misread = label[:-1] + str((int(label[-1]) + 1) % 10)
+    assert "scan it again" in catalog.look_up(misread).message
