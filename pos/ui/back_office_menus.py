@@ -4,13 +4,13 @@ line, and the dialogs opened from them (each on someone's rights, some with a ma
 from __future__ import annotations
 
 
-from PySide6.QtCore import Qt
 from PySide6.QtGui import QAction, QKeySequence
 from PySide6.QtWidgets import QHBoxLayout, QLabel, QPushButton, QWidget
 
 from pos.domain.staff import Permission
 from pos.services.about import card_mode
 
+from . import keyboard
 from .view_menu import build_view_menu
 from .widgets import named, shortcut_action
 from .window_parts import WindowParts
@@ -21,22 +21,27 @@ class BackOfficeMenus(WindowParts):
 
     def _build_menus(self) -> None:
         sale_menu = self.menuBar().addMenu("&Sale")
-        pay = shortcut_action("&Pay", self, QKeySequence(Qt.Key.Key_F12))
+        pay = shortcut_action("&Pay", self, keyboard.PAY.sequence())
         pay.triggered.connect(self.pay)
         resume = QAction("&Resume a parked sale…", self)
         resume.triggered.connect(self.resume_parked)
         recover_now = QAction("&Check unfinished payments now", self)
         recover_now.triggered.connect(lambda: self.run_recovery(quiet=False))
-        focus_search = shortcut_action("&Search products", self, QKeySequence.StandardKey.Find)
+        focus_search = shortcut_action("&Search products", self, keyboard.SEARCH.sequence())
         focus_search.triggered.connect(self.products.search.setFocus)
+        new_sale = shortcut_action("&New sale (clear the cart)…", self, keyboard.NEW_SALE.sequence())
+        new_sale.triggered.connect(self.cart_panel.ask_clear)
+        go_to_cart = shortcut_action("The cart's &lines", self, keyboard.GO_TO_CART.sequence())
+        go_to_cart.triggered.connect(self.cart_panel.focus_lines)
         open_drawer = QAction("&Open the cash drawer", self)
         open_drawer.triggered.connect(self.open_drawer_no_sale)
         cash_moves = QAction("Cash &in or out of the drawer…", self)
         cash_moves.triggered.connect(self.open_cash_movements)
-        for action in (pay, resume, recover_now, focus_search, open_drawer, cash_moves):
+        for action in (pay, new_sale, resume, recover_now, focus_search, go_to_cart, open_drawer, cash_moves):
             sale_menu.addAction(action)
-        self._selling_actions = [pay, resume, recover_now, open_drawer, cash_moves]
-        self.addAction(pay)
+        self._selling_actions = [pay, new_sale, resume, recover_now, open_drawer, cash_moves]
+        for action in (pay, new_sale, focus_search, go_to_cart):
+            self.addAction(action)
         back_office = self.menuBar().addMenu("&Back office")
         for title, shortcut, slot in (
             ("&Receipts…", "Ctrl+R", self.open_receipts),
@@ -59,6 +64,7 @@ class BackOfficeMenus(WindowParts):
         sale_menu.addSeparator()
         sale_menu.addAction(quit_action)
         build_view_menu(self)
+        keyboard.add_shortcuts_sheet(self)
         about = QAction("&About this till", self)  # Help comes last on the menu bar
         about.triggered.connect(self.open_about)
         self._help_menu().addAction(about)

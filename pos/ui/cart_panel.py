@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Callable
 
 from PySide6.QtCore import QEvent, QObject, Qt, Signal
+from PySide6.QtGui import QKeyEvent
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QFormLayout,
@@ -25,7 +26,8 @@ from pos.domain.cart import MAX_QUANTITY, Cart, CartError, parse_quantity
 from pos.domain.cart_summary import Row, cart_summary, line_amount
 from pos.services.staff import VoidKind
 
-from .widgets import TouchButton, ask_yes_no, named
+from . import keyboard
+from .widgets import TouchButton, ask_yes_no, named, spoken
 
 
 class CartPanel(QWidget):
@@ -48,8 +50,11 @@ class CartPanel(QWidget):
         self.table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
         self.table.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
         self.table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
-        self.table.setFocusPolicy(Qt.FocusPolicy.ClickFocus)
-        self.table.setAccessibleName("Cart")
+        # In the Tab order: a line is chosen with the arrow keys and changed with + − Delete (eventFilter).
+        self.table.setFocusPolicy(Qt.FocusPolicy.StrongFocus)
+        self.table.setTabKeyNavigation(False)  # Tab leaves the cart for the line's buttons, as elsewhere
+        self.table.installEventFilter(self)
+        spoken(self.table, "Cart", "The sale's lines. Arrow keys choose a line; + and − change it, Delete removes it.")
 
         self.minus = named(TouchButton("−"), "decreaseButton")  # as narrow as a touch target allows
         self.plus = named(TouchButton("+"), "increaseButton")
@@ -70,8 +75,12 @@ class CartPanel(QWidget):
         self.discount_button.setToolTip("A discount on the selected line or the whole sale, with a reason")
         for w in (self.minus, self.plus, self.remove, self.clear, self.discount_button):
             w.setMinimumHeight(44)
-        self.minus.setToolTip("One less of the selected line")
-        self.plus.setToolTip("One more of the selected line")
+        self.minus.setToolTip(keyboard.tip("One less of the selected line", keyboard.LESS))
+        self.plus.setToolTip(keyboard.tip("One more of the selected line", keyboard.MORE))
+        self.remove.setToolTip(keyboard.tip("Remove the selected line", keyboard.REMOVE))
+        self.clear.setToolTip(keyboard.tip("Remove every line: a new sale", keyboard.NEW_SALE))
+        spoken(self.minus, "One less", self.minus.toolTip())
+        spoken(self.plus, "One more", self.plus.toolTip())
         line_tools = self.line_tools = QGridLayout()
         self.set_compact(False)
 
@@ -104,7 +113,7 @@ class CartPanel(QWidget):
         self.plus.clicked.connect(lambda: self._step(+1))
         self.quantity.editingFinished.connect(self._quantity_typed)
         self.remove.clicked.connect(self._remove)
-        self.clear.clicked.connect(self._ask_clear)
+        self.clear.clicked.connect(self.ask_clear)
         self.discount_button.clicked.connect(self.open_discount)
         self.refresh()
 
@@ -171,7 +180,22 @@ class CartPanel(QWidget):
     def eventFilter(self, watched: QObject, event: QEvent) -> bool:
         if watched is self._quantity_editor and event.type() == QEvent.Type.MouseButtonRelease:
             self.open_quantity()
+        elif watched is self.table and event.type() == QEvent.Type.KeyPress and isinstance(event, QKeyEvent):
+            # + − Delete on the chosen line (the table ignores them; the buttons do the same).
+            step = {Qt.Key.Key_Plus: +1, Qt.Key.Key_Equal: +1, Qt.Key.Key_Minus: -1}.get(Qt.Key(event.key()))
+            if step is not None:
+                self._step(step)
+                return True
+            if event.key() in (Qt.Key.Key_Delete, Qt.Key.Key_Backspace):
+                self._remove()
+                return True
         return super().eventFilter(watched, event)
+
+    def focus_lines(self) -> None:
+        """The cart's lines take the keys (F4): the chosen line, or the last one rung up."""
+        self.table.setFocus(Qt.FocusReason.ShortcutFocusReason)
+        if self.selected_row() is None and self.cart.lines:
+            self.table.selectRow(len(self.cart.lines) - 1)
 
     def open_quantity(self) -> None:
         """The selected line's quantity on the on-screen keypad."""
@@ -213,7 +237,7 @@ class CartPanel(QWidget):
         self.refresh(select=row)
         self.changed.emit()
 
-    def _ask_clear(self) -> None:
+    def ask_clear(self) -> None:
         if self.cart.is_empty():
             return
         if ask_yes_no(self, "Clear cart", "Remove every item from the cart?"):

@@ -28,6 +28,7 @@ from pos.services.checkout import CheckoutError, Failed, Paid, VoidResult
 from pos.services.payment_screen import mode_badge, pay_label
 from pos.services.staff import Grant
 
+from . import keyboard
 from .back_office_menus import BackOfficeMenus
 from .background_rounds import BackgroundRounds
 from .cart_panel import CartPanel
@@ -176,7 +177,7 @@ class MainWindow(StaffDesk, BackOfficeMenus, DrawerDesk, BackgroundRounds, QMain
         self.products = ProductPanel(context.catalog, self.locale_name)
         self.cart_panel = CartPanel(self.counter.cart, self.locale_name)
         self.pay_button = named(QPushButton("Pay"), "payButton")  # "Pay $17.60" once the cart has lines
-        self.pay_button.setToolTip("Take the payment (F12)")
+        self.pay_button.setToolTip(keyboard.tip("Take the payment", keyboard.PAY))
         self.pay_button.setMinimumHeight(64)
         self.open_drawer_button = named(QPushButton("Open\ndrawer"), "openDrawerButton")
         self.open_drawer_button.setMinimumSize(96, 64)  # a touch target beside Pay, clearly smaller
@@ -440,6 +441,7 @@ class MainWindow(StaffDesk, BackOfficeMenus, DrawerDesk, BackgroundRounds, QMain
             )
 
         self.payment_dialog.before_void = approved
+        keyboard.bind_payment_keys(self.payment_dialog)
         self.payment_dialog.finished.connect(self._payment_closed)
         self.payment_dialog.paid.connect(self._sale_paid)
         self._paid = None
@@ -471,6 +473,7 @@ class MainWindow(StaffDesk, BackOfficeMenus, DrawerDesk, BackgroundRounds, QMain
         elif result is not None:
             self.say(getattr(result, "message", ""), error=True)
         self._paid = None
+        self.activateWindow()  # the keys (and the scanner) come back here, whatever the window manager does
         self.products.search.setFocus()
 
     def _finish_paid(self, result: Paid) -> None:

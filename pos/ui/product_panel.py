@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from PySide6.QtCore import QEvent, QObject, QSize, Qt, QTimer, Signal
-from PySide6.QtGui import QFontMetrics
+from PySide6.QtGui import QFontMetrics, QKeyEvent
 from PySide6.QtWidgets import (
     QGridLayout,
     QLabel,
@@ -107,7 +107,9 @@ class ProductTile(QPushButton):
         self.product = product
         self.setObjectName("productButton")
         self.setProperty("sku", product.sku)
-        self.setFocusPolicy(Qt.FocusPolicy.NoFocus)  # keep focus in the search field for the scanner
+        # In the Tab order, not taken by a tap (the scanner types into the search field); keys typed on
+        # a focused tile go to the search field (ProductPanel.keyPressEvent).
+        self.setFocusPolicy(Qt.FocusPolicy.TabFocus)
         self.full_text = ""
         if product.colour:
             # The owner's colour, the text black or white by contrast (>= 4.5:1, domain/appearance.py).
@@ -193,6 +195,7 @@ class ProductPanel(QWidget):
         self.grid_scroll.setWidgetResizable(True)
         self.grid_scroll.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)  # columns fit the width
         self.grid_scroll.setWidget(self.grid_host)
+        self.grid_scroll.setFocusPolicy(Qt.FocusPolicy.NoFocus)  # a tap on a tile leaves the focus where the scanner types
         self.grid_scroll.viewport().installEventFilter(self)
         layout = QVBoxLayout(self)
         layout.addWidget(self.search_box)
@@ -277,6 +280,20 @@ class ProductPanel(QWidget):
         if watched is self.grid_scroll.viewport() and event.type() == QEvent.Type.Resize:
             self._place()
         return super().eventFilter(watched, event)
+
+    def keyPressEvent(self, event: QKeyEvent) -> None:  # noqa: N802 - Qt's name
+        """Keys a focused tile does not take: Enter adds its product (as Space does); anything typed
+        (a scan that began while a tile had the focus) goes to the search field, not lost."""
+        tile = self.focusWidget()
+        if isinstance(tile, ProductTile) and tile in self._tiles:
+            if event.key() in (Qt.Key.Key_Return, Qt.Key.Key_Enter):
+                tile.click()
+                return
+            if event.text().isprintable() and event.text().strip():
+                self.search.setFocus()
+                self.search.insert(event.text())
+                return
+        super().keyPressEvent(event)
 
     @property
     def shape(self) -> GridShape | None:

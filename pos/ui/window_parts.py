@@ -15,6 +15,7 @@ if TYPE_CHECKING:
     from pos.services.staff import Grant
     from pos.services.till import Till
 
+    from .cart_panel import CartPanel
     from .payment_dialog import PaymentDialog
     from .product_panel import ProductPanel
 
@@ -23,6 +24,7 @@ if TYPE_CHECKING:
         counter: Counter
         till: Till
         products: ProductPanel
+        cart_panel: CartPanel
         payment_dialog: PaymentDialog | None
         sign_in_dialog: QDialog | None
         approval_dialog: QDialog | None

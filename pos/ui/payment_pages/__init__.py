@@ -58,7 +58,9 @@ class TenderPage(QWidget):
     label: ClassVar[str] = ""  # its button's words, when not its first kind's
 
     def __init__(self, dialog: PaymentDialog):
-        super().__init__()
+        # In the dialog from the start: a page's default button (Charge) is then the dialog's, the one
+        # Enter presses again after the focus has been on another button (Qt's autoDefault).
+        super().__init__(dialog)
         self.dialog = dialog
 
     def focus(self) -> None:
