@@ -28,7 +28,7 @@ from pos.services.checkout import CheckoutError, Failed, Paid, VoidResult
 from pos.services.payment_screen import mode_badge, pay_label
 from pos.services.staff import Grant
 
-from . import keyboard
+from . import accessible, keyboard
 from .back_office_menus import BackOfficeMenus
 from .background_rounds import BackgroundRounds
 from .cart_panel import CartPanel
@@ -74,6 +74,7 @@ class MainWindow(StaffDesk, BackOfficeMenus, DrawerDesk, BackgroundRounds, QMain
         self.last_recovery: list[str] = []
         self._recovering = False
         self.setObjectName("mainWindow")
+        accessible.install(QApplication.instance())  # every control's spoken name and description
         self.setWindowTitle("Till")
         self.resize(1200, 760)  # until shown maximised (show_maximised), or when un-maximised
         self.menuBar().setStyleSheet(MENU_BAR_STYLE)

@@ -38,8 +38,10 @@ class AskDialog(QDialog):
         self.setWindowTitle(title)
         self._parse, self._then = parse, then
         layout = QVBoxLayout(self)
-        layout.addWidget(QLabel(prompt))
         self.field = named(QLineEdit(), field)
+        prompt_label = QLabel(prompt)
+        prompt_label.setBuddy(self.field)  # the prompt is the field's name to a screen reader
+        layout.addWidget(prompt_label)
         self.field.setPlaceholderText(example)
         self.field.setMinimumHeight(44)
         self.field.setAccessibleName(prompt.rstrip(":"))

@@ -195,7 +195,7 @@ class ProductPanel(QWidget):
         self.grid_scroll.setWidgetResizable(True)
         self.grid_scroll.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)  # columns fit the width
         self.grid_scroll.setWidget(self.grid_host)
-        self.grid_scroll.setFocusPolicy(Qt.FocusPolicy.NoFocus)  # a tap on a tile leaves the focus where the scanner types
+        self.grid_scroll.setFocusPolicy(Qt.FocusPolicy.NoFocus)  # a tap on a tile leaves the focus with the scanner
         self.grid_scroll.viewport().installEventFilter(self)
         layout = QVBoxLayout(self)
         layout.addWidget(self.search_box)
@@ -219,10 +219,13 @@ class ProductPanel(QWidget):
         while self.tabs.count():
             self.tabs.removeTab(0)
         if self._catalog.favourites():  # the owner's page first, when they made one
-            self.tabs.setTabData(self.tabs.addTab(FAVOURITES), _FAVOURITES_TAB)
+            index = self.tabs.addTab(FAVOURITES)
+            self.tabs.setTabData(index, _FAVOURITES_TAB)
+            self.tabs.setTabToolTip(index, "Shows the products the owner chose")  # what a screen reader says
         for name in self._catalog.categories():
             index = self.tabs.addTab(name)
             self.tabs.setTabData(index, name)  # the category, whatever the tab shows
+            self.tabs.setTabToolTip(index, f"Shows the {name} products")  # what a screen reader says of the tab
         self.tabs.blockSignals(False)
         self._show_category()
 

@@ -7,7 +7,8 @@
   table view (a row of a list is its own target);
 - ``nameless(top)``: visible controls Qt's accessibility reports no name for (what a screen
   reader would read: ``QAccessible.queryAccessibleInterface(w).text(QAccessible.Name)``);
-- ``audit(top)``: all three;
+- ``undescribed(top)``: visible controls with no accessible description (what the control does);
+- ``audit(top)``: clipped, small and nameless;
 - ``pseudo_locale()``: every string shown made ~40 % longer (and bracketed, so a cut end shows),
   for texts set while it is on and, with ``lengthen(top)``, for texts already shown;
 - ``show_at(window, size)`` and ``SIZES``: a window shown at 1024x768, 1280x800 or 1920x1080
@@ -281,6 +282,30 @@ def nameless(top: QWidget) -> list[Finding]:
     return [
         Finding(w, "nameless", "no accessible name") for w in _widgets(top) if _is_control(w) and not accessible_name(w)
     ]
+
+
+def accessible_description(widget: QWidget) -> str:
+    """What a screen reader announces as what the widget does (its description, else its tooltip)."""
+    iface = QAccessible.queryAccessibleInterface(widget)
+    return iface.text(QAccessible.Text.Description).strip() if iface is not None else ""
+
+
+def undescribed(top: QWidget) -> list[Finding]:
+    """Visible controls with no accessible description. A tab bar has none of its own in Qt (its
+    name is the current tab's): each tab is described instead, by its tooltip."""
+    found: list[Finding] = []
+    for w in _widgets(top):
+        if not _is_control(w):
+            continue
+        if isinstance(w, QTabBar):
+            iface = QAccessible.queryAccessibleInterface(w)
+            for i in range(w.count()):
+                tab = iface.child(i) if iface is not None else None
+                if w.isTabVisible(i) and (tab is None or not tab.text(QAccessible.Text.Description).strip()):
+                    found.append(Finding(w, "undescribed", f"tab {shown_text(w.tabText(i))!r} has no description"))
+        elif not accessible_description(w):
+            found.append(Finding(w, "undescribed", "no accessible description"))
+    return found
 
 
 def audit(top: QWidget) -> list[Finding]:

@@ -117,6 +117,27 @@ def test_a_control_without_an_accessible_name_is_nameless(qtbot):
     assert ui_audit.accessible_name(button) == "Pay"
 
 
+def test_a_control_without_a_description_is_undescribed(qtbot):
+    top, layout = _window(qtbot)
+    bare = QPushButton("Pay")  # a name, but nothing says what it does
+    described = QPushButton("Cash")
+    described.setAccessibleDescription("Pay in cash")
+    tipped = QPushButton("Card")
+    tipped.setToolTip("Pay by card")  # Qt reads the tooltip as the description
+    tabs = QTabBar()
+    tabs.addTab("Coffee")
+    tabs.addTab("Tea")
+    tabs.setTabToolTip(0, "Shows the Coffee products")  # Tea's tab has none
+    for w in (bare, described, tipped, tabs):
+        layout.addWidget(w)
+    ui_audit.show_at(top, (400, 300))
+    found = ui_audit.undescribed(top)
+    assert [(f.widget, f.detail) for f in found] == [
+        (bare, "no accessible description"),
+        (tabs, "tab 'Tea' has no description"),
+    ]
+
+
 def test_the_pseudo_locale_makes_text_longer_and_exposes_a_fixed_width(qtbot):
     assert len(ui_audit.pseudo("Clear cart")) >= len("Clear cart") * 1.4
     assert ui_audit.pseudo(ui_audit.pseudo("Pay")) == ui_audit.pseudo("Pay")
