@@ -4,9 +4,10 @@ description of what it does.
 Qt names a button by its text and a field by the form label it is the buddy of; a field, list or
 table with neither, a symbol button (−, +) or a button whose text is an amount has no name, and
 nothing has a description unless it is given one (a tooltip counts). This table gives them, by the
-objectName every control already has (stable: the tests and the theme use the same names). It is
-applied as each widget is first polished (an application event filter, `install`), so a control
-built later, a product tile or a dialog opened from a menu, is covered too. A name or description
+objectName every control already has (stable: the tests and the theme use the same names). The main
+window applies it as each widget is first polished (in the application event filter it already has
+for the idle lock: a second Python filter would double the cost of every event), so a control built
+later, a product tile or a dialog opened from a menu, is covered too. A name or description
 set at the widget itself (`widgets.spoken`, a tooltip) is kept: the table only fills what is empty.
 """
 
@@ -14,7 +15,6 @@ from __future__ import annotations
 
 import re
 
-from PySide6.QtCore import QCoreApplication, QEvent, QObject
 from PySide6.QtWidgets import QAbstractButton, QWidget
 
 # objectName: (name, description); an empty name keeps Qt's (the control's text, or its form label).
@@ -198,21 +198,7 @@ def describe(widget: QWidget) -> None:
         widget.setAccessibleDescription(description)
 
 
-class Describer(QObject):
-    """The application's event filter that describes each widget as it is first polished."""
-
-    def eventFilter(self, watched: QObject, event: QEvent) -> bool:
-        if event.type() == QEvent.Type.Polish and isinstance(watched, QWidget):
-            describe(watched)
-        return False
-
-
-_describer: Describer | None = None
-
-
-def install(app: QCoreApplication | None) -> None:
-    """Once per application (the main window does it): every widget polished from now on is described."""
-    global _describer
-    if _describer is None and app is not None:
-        _describer = Describer(app)
-        app.installEventFilter(_describer)
+def describe_all(top: QWidget) -> None:
+    """The widget and every widget in it (those polished before the window's filter was installed)."""
+    for widget in [top, *top.findChildren(QWidget)]:
+        describe(widget)

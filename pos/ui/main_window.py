@@ -74,7 +74,6 @@ class MainWindow(StaffDesk, BackOfficeMenus, DrawerDesk, BackgroundRounds, QMain
         self.last_recovery: list[str] = []
         self._recovering = False
         self.setObjectName("mainWindow")
-        accessible.install(QApplication.instance())  # every control's spoken name and description
         self.setWindowTitle("Till")
         self.resize(1200, 760)  # until shown maximised (show_maximised), or when un-maximised
         self.menuBar().setStyleSheet(MENU_BAR_STYLE)
@@ -249,7 +248,8 @@ class MainWindow(StaffDesk, BackOfficeMenus, DrawerDesk, BackgroundRounds, QMain
         self.staff_timer.timeout.connect(self.check_staff)
         app = QApplication.instance()
         if app is not None:
-            app.installEventFilter(self)
+            app.installEventFilter(self)  # the idle lock, and each new widget described (ui/accessible.py)
+        accessible.describe_all(self)  # the widgets polished before the filter was installed
         self.reader_display_shown = False
         self._reader_display_timer = QTimer(self, interval=300, singleShot=True)  # one update per burst of scans
         self._reader_display_timer.timeout.connect(self.show_cart_on_reader)

@@ -6,13 +6,14 @@ from __future__ import annotations
 
 
 from PySide6.QtCore import QEvent
-from PySide6.QtWidgets import QDialog, QInputDialog
+from PySide6.QtWidgets import QDialog, QInputDialog, QWidget
 
 from pos.domain.errors import PosError
 from pos.domain.money import Money
 from pos.domain.staff import Permission
 from pos.services.staff import VoidKind
 
+from . import accessible
 from .window_parts import WindowParts
 
 
@@ -111,6 +112,8 @@ class StaffDesk(WindowParts):
     def eventFilter(self, watched, event) -> bool:
         if event.type() in (QEvent.Type.KeyPress, QEvent.Type.MouseButtonPress) and self.idle_timer.isActive():
             self.idle_timer.start()  # the same interval again: someone is at the till
+        elif event.type() == QEvent.Type.Polish and isinstance(watched, QWidget):
+            accessible.describe(watched)  # what a screen reader says of it (ui/accessible.py)
         return False
 
     def with_approval(self, permission, what: str, then) -> None:
