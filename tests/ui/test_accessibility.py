@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import pytest
 from PySide6.QtCore import Qt
+from PySide6.QtGui import QAccessible
 from PySide6.QtWidgets import QApplication, QDialog, QPushButton, QWidget
 
 from pos.app import open_back_office
@@ -112,6 +113,10 @@ class TestWithStaff:
         items = sign_in.cashiers
         items.setCurrentRow(next(i for i in range(items.count()) if items.item(i).data(Qt.UserRole) == "Bob"))
         qtbot.keyClicks(sign_in.pin, "1357")
+        # A screen reader reads the PIN field by its name, and its value only as dots: never the PIN.
+        pin = QAccessible.queryAccessibleInterface(sign_in.pin)
+        assert pin.text(QAccessible.Text.Name) == "PIN"
+        assert "1357" not in pin.text(QAccessible.Text.Value) + pin.textInterface().text(0, 4)
         qtbot.mouseClick(sign_in.sign_in_button, Qt.LeftButton)
         wait_idle(qtbot)
         qtbot.mouseClick(window.findChild(QPushButton, "openDrawerButton"), Qt.LeftButton)
