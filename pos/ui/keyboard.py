@@ -66,6 +66,7 @@ REMOVE = Hotkey("Del", "Remove the line", CART)
 CARD = Hotkey("F5", "Card", PAYMENT)
 CASH = Hotkey("F6", "Cash: type what was handed over, then Enter", PAYMENT)
 EXACT_CASH = Hotkey("F7", "Exact cash: the amount due, taken at once", PAYMENT)
+GIFT_CARD = Hotkey("F8", "Gift card or store credit: type or scan its code", PAYMENT)
 NEXT_SALE = Hotkey("Ctrl+N", "New sale, once paid", PAYMENT)
 
 HOTKEYS: tuple[Hotkey, ...] = (
@@ -81,6 +82,7 @@ HOTKEYS: tuple[Hotkey, ...] = (
     CARD,
     CASH,
     EXACT_CASH,
+    GIFT_CARD,
     NEXT_SALE,
 )
 OTHER_KEYS = (  # what Qt itself gives every screen, listed so the sheet is the whole story
@@ -105,7 +107,8 @@ def shortcut(hotkey: Hotkey, parent: QWidget, slot: Callable[[], object]) -> QSh
 
 # -- the payment dialog -----------------------------------------------------------------------------
 def bind_payment_keys(dialog: PaymentDialog) -> None:
-    """Card, Cash, Exact cash and New sale on the payment dialog's keys, and named in its tooltips."""
+    """Card, Cash, Exact cash, Gift card and New sale on the payment dialog's keys, named in its tooltips.
+    (The tender buttons are one exclusive group: Tab reaches the chosen one, arrows the others.)"""
     if TenderKind.CARD in dialog.pages_by_kind:
         shortcut(CARD, dialog, lambda: _choose(dialog, TenderKind.CARD))
         dialog.tender_buttons[type(dialog.pages_by_kind[TenderKind.CARD])].setToolTip(tip("Pay by card", CARD))
@@ -113,6 +116,10 @@ def bind_payment_keys(dialog: PaymentDialog) -> None:
         shortcut(CASH, dialog, lambda: _choose(dialog, TenderKind.CASH))
         shortcut(EXACT_CASH, dialog, lambda: exact_cash(dialog))
         dialog.tender_buttons[type(dialog.pages_by_kind[TenderKind.CASH])].setToolTip(tip("Pay in cash", CASH))
+    if TenderKind.GIFT_CARD in dialog.pages_by_kind:
+        shortcut(GIFT_CARD, dialog, lambda: _choose(dialog, TenderKind.GIFT_CARD))
+        button = dialog.tender_buttons[type(dialog.pages_by_kind[TenderKind.GIFT_CARD])]
+        button.setToolTip(tip("Pay with a gift card or store credit", GIFT_CARD))
     shortcut(NEXT_SALE, dialog, lambda: _next_sale(dialog))
     dialog.new_sale_button.setToolTip(tip("Close the receipt and start the next sale", NEXT_SALE))
 
