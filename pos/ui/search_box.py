@@ -70,6 +70,7 @@ class SearchBox(QWidget):
         self.escape = QShortcut(QKeySequence(Qt.Key.Key_Escape), self, context=Qt.ShortcutContext.WindowShortcut)
         self.escape.activated.connect(self.clear)
         self.field.installEventFilter(self)
+        self.choices.installEventFilter(self)
 
     # -- what the cashier does --------------------------------------------------------
     def enter(self) -> None:
@@ -140,14 +141,14 @@ class SearchBox(QWidget):
         self.choices.setVisible(False)
 
     def eventFilter(self, watched: QObject, event: QEvent) -> bool:
-        # Down from the field goes into the choices, as in any list that drops from a field.
-        if (
-            watched is self.field
-            and event.type() == QEvent.Type.KeyPress
-            and isinstance(event, QKeyEvent)
-            and event.key() == Qt.Key.Key_Down
-            and self.choices.isVisible()
-        ):
-            self.choices.setFocus()
+        if event.type() != QEvent.Type.KeyPress or not isinstance(event, QKeyEvent):
+            return super().eventFilter(watched, event)
+        if watched is self.field and event.key() == Qt.Key.Key_Down and self.choices.isVisible():
+            self.choices.setFocus()  # Down from the field goes into the choices, as in any drop-down
+            return True
+        if watched is self.choices and event.text().isprintable() and event.text().strip():
+            # Typing (or the next scan) while the choices are open starts a new search in the field.
+            self.clear()
+            self.field.insert(event.text())
             return True
         return super().eventFilter(watched, event)

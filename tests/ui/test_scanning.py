@@ -85,3 +85,15 @@ def test_enter_on_a_name_with_several_matches_offers_them_by_keyboard_and_tap(qt
     qtbot.keyClick(box.field, Qt.Key_Return)
     qtbot.keyClick(choices, Qt.Key_Escape)  # Esc closes the choices without adding anything
     assert not choices.isVisible() and names(window) == [picked, tapped]
+
+
+def test_a_scan_while_the_matches_are_offered_is_a_new_search(qtbot, window):
+    """The choices have the focus after a name matched several; the next scan must not be typed
+    into the list (a list's keyboard search) and lost."""
+    scan(qtbot, window, "latte")
+    assert window.focusWidget().objectName() == "searchChoices"
+    for char in ESPRESSO:  # a scanner's keys, each to whatever has the focus as it arrives
+        qtbot.keyClick(window.focusWidget(), char)
+    qtbot.keyClick(window.focusWidget(), Qt.Key_Return)
+    assert names(window) == ["Espresso"]
+    assert not window.products.search_box.choices.isVisible()
