@@ -111,6 +111,24 @@ def test_exact_cash_takes_the_amount_due(qtbot, window):
     assert window.session.receipts.receipt(1).total.minor == 550
 
 
+def test_ctrl_n_on_the_sale_screen_clears_the_cart_after_asking(qtbot, window, monkeypatch):
+    from PySide6.QtWidgets import QMessageBox
+
+    window.activateWindow()
+    qtbot.waitUntil(lambda: window.products.search.hasFocus())
+    type_text(qtbot, "8881230000044")
+    press(qtbot, Qt.Key_Return)
+    asked = []
+    # The question is a modal box with its own event loop; answered as the cashier would (mocked:
+    # a nested loop cannot take this test's keys).
+    monkeypatch.setattr(QMessageBox, "question", lambda *a, **k: asked.append(a[2]) or QMessageBox.No)
+    press(qtbot, Qt.Key_N, Qt.ControlModifier)
+    assert asked == ["Remove every item from the cart?"] and not window.till.cart.is_empty()
+    monkeypatch.setattr(QMessageBox, "question", lambda *a, **k: QMessageBox.Yes)
+    press(qtbot, Qt.Key_N, Qt.ControlModifier)
+    assert window.till.cart.is_empty()
+
+
 def test_tiles_and_the_cart_are_in_the_tab_order_and_keys_typed_on_a_tile_reach_the_search(qtbot, window):
     window.activateWindow()
     qtbot.waitUntil(lambda: window.products.search.hasFocus())
