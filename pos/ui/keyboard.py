@@ -150,13 +150,13 @@ def _next_sale(dialog: PaymentDialog) -> None:
 
 # -- Help → Keyboard shortcuts ----------------------------------------------------------------------
 def help_menu(window: QMainWindow) -> QMenu:
-    """The window's Help menu (About this till shares it): found by its objectName, or made last."""
-    found = window.menuBar().findChild(QMenu, "helpMenu")
-    if found is not None:
-        return found
-    menu = window.menuBar().addMenu("&Help")
-    menu.setObjectName("helpMenu")
-    return menu
+    """The window's Help menu (About this till shares it): the one already on the menu bar, by its
+    title, whichever part of the window made it; else made here, last."""
+    for action in window.menuBar().actions():
+        menu = action.menu()
+        if isinstance(menu, QMenu) and action.text().replace("&", "") == "Help":
+            return menu
+    return window.menuBar().addMenu("&Help")
 
 
 def add_shortcuts_sheet(window: QMainWindow) -> QAction:

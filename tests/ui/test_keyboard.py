@@ -203,3 +203,9 @@ def test_the_focused_control_has_a_visible_ring(qtbot, window):
             assert ringed(widget) > 20, widget.objectName()
     finally:
         theme.uninstall(app)
+
+
+def test_help_has_one_menu_with_the_shortcuts(qtbot, window):
+    helps = [a for a in window.menuBar().actions() if a.menu() is not None and a.text().replace("&", "") == "Help"]
+    assert len(helps) == 1
+    assert "Keyboard shortcuts" in [a.text().replace("&", "") for a in helps[0].menu().actions()]
