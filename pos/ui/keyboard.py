@@ -21,6 +21,7 @@ from PySide6.QtWidgets import (
     QLabel,
     QMainWindow,
     QMenu,
+    QPushButton,
     QTableWidget,
     QTableWidgetItem,
     QVBoxLayout,
@@ -129,15 +130,23 @@ def _on_pay_page(dialog: PaymentDialog) -> bool:
 
 
 def _choose(dialog: PaymentDialog, kind: TenderKind) -> None:
-    if _on_pay_page(dialog):
-        dialog.show_tender(kind)
+    """What a tap on the tender's button does (the button's own signal, so the two never differ)."""
+    button = dialog.tender_buttons[type(dialog.pages_by_kind[kind])]
+    if _on_pay_page(dialog) and button.isEnabled():
+        button.click()
 
 
 def exact_cash(dialog: PaymentDialog) -> None:
-    """The cash due (rounded to the store's cash step, as a note and coins pay it), taken at once."""
+    """The cash due (rounded to the store's cash step, as a note and coins pay it), taken at once:
+    the cash page's Exact button when it has one, else the same amount typed and taken."""
     if not _on_pay_page(dialog):
         return
-    dialog.show_tender(TenderKind.CASH)
+    _choose(dialog, TenderKind.CASH)
+    exact_button = dialog.cash_page.findChild(QPushButton, "exactCashButton")
+    if exact_button is not None:
+        if exact_button.isEnabled():
+            exact_button.click()
+        return
     exact = round_cash(dialog.due, dialog.till.rounding_step)
     dialog.cash_page.field.setText(exact.major_text())
     dialog.cash_page.take()
