@@ -461,6 +461,11 @@ class MainWindow(StaffDesk, BackOfficeMenus, DrawerDesk, BackgroundRounds, QMain
             dialog.hide()  # modality changes only while hidden
             dialog.setWindowModality(Qt.WindowModality.NonModal)
             dialog.show()
+            # The keys go to it (Enter, Ctrl+N). The window first, as a window manager does when the
+            # active window hides; without a window manager (offscreen) Qt still counted the hidden
+            # dialog active and would not activate it again.
+            self.activateWindow()
+            QTimer.singleShot(0, dialog.activateWindow)
             dialog.new_sale_button.setFocus()
 
     def _payment_closed(self, _code: int) -> None:

@@ -22,6 +22,7 @@ from PySide6.QtWidgets import (
     QStyle,
     QStyleOptionButton,
     QTabBar,
+    QToolButton,
     QVBoxLayout,
     QWidget,
 )
@@ -183,6 +184,8 @@ class ProductPanel(QWidget):
         self.tabs.setAccessibleName("Categories")
         self.tabs.setExpanding(False)
         self.tabs.setStyleSheet(TABS_STYLE)
+        for arrow in self.tabs.findChildren(QToolButton):
+            arrow.setFocusPolicy(Qt.FocusPolicy.NoFocus)  # not Tab stops: the arrow keys move between tabs
         self.grid_host = named(QWidget(), "productGrid")
         self.grid_host.setAccessibleName("Products")
         self.grid = QGridLayout(self.grid_host)

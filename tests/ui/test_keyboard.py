@@ -69,6 +69,7 @@ def test_a_whole_sale_from_the_keyboard_alone(qtbot, window):
     type_text(qtbot, "50")
     press(qtbot, Qt.Key_Return)
     qtbot.waitUntil(lambda: dialog.pages.currentIndex() == 1, timeout=20000)
+    qtbot.waitUntil(dialog.isActiveWindow)  # the receipt, no longer modal, takes the keys
     change = 5000 - due.minor
     assert dialog.change_due.text().endswith(f"{change // 100}.{change % 100:02d}")
     press(qtbot, Qt.Key_N, Qt.ControlModifier)  # New sale
@@ -81,11 +82,20 @@ def test_a_whole_sale_from_the_keyboard_alone(qtbot, window):
     press(qtbot, Qt.Key_F12)
     dialog = window.payment_dialog
     qtbot.waitUntil(lambda: dialog.isActiveWindow() and dialog.isVisible())
-    press(qtbot, Qt.Key_F5)  # card: a test payment method in test mode, charged with Enter
-    press(qtbot, Qt.Key_Return)
+    press(qtbot, Qt.Key_F5)  # card: with no reader in test mode, a test payment method from the test tools
+    assert focused().objectName() == "cardAmountField"
+    press(qtbot, Qt.Key_Tab)
+    assert focused().objectName() == "testToolsToggle"
+    press(qtbot, Qt.Key_Space)  # the collapsed panel opens
+    press(qtbot, Qt.Key_Tab)
+    assert focused().objectName() == "paymentMethodList"  # Visa, the first, is chosen
+    press(qtbot, Qt.Key_Tab)
+    assert focused().objectName() == "chargeButton"
+    press(qtbot, Qt.Key_Space)
     qtbot.waitUntil(lambda: dialog.pages.currentIndex() == 1, timeout=20000)
+    qtbot.waitUntil(dialog.isActiveWindow)
     assert "VISA" in dialog.receipt_view.toPlainText()
-    press(qtbot, Qt.Key_Return)  # New sale has the focus
+    press(qtbot, Qt.Key_Return)  # Enter on the receipt: the next sale
     qtbot.waitUntil(lambda: not dialog.isVisible())
     assert window.till.cart.is_empty()
     wait_idle(qtbot)
@@ -105,6 +115,7 @@ def test_exact_cash_takes_the_amount_due(qtbot, window):
     assert focused().objectName() == "giftCardCodeField"
     press(qtbot, Qt.Key_F7)
     qtbot.waitUntil(lambda: dialog.pages.currentIndex() == 1, timeout=20000)
+    qtbot.waitUntil(dialog.isActiveWindow)
     assert not dialog.change_due.isVisible()
     press(qtbot, Qt.Key_Return)
     qtbot.waitUntil(lambda: not dialog.isVisible())

@@ -58,9 +58,7 @@ class TenderPage(QWidget):
     label: ClassVar[str] = ""  # its button's words, when not its first kind's
 
     def __init__(self, dialog: PaymentDialog):
-        # In the dialog from the start: a page's default button (Charge) is then the dialog's, the one
-        # Enter presses again after the focus has been on another button (Qt's autoDefault).
-        super().__init__(dialog)
+        super().__init__()
         self.dialog = dialog
 
     def focus(self) -> None:
