@@ -232,7 +232,11 @@ class PaymentDialog(QDialog):
                 # A finger's target (issue 28 item 1): at least 44 x 44 px.
                 target.setMinimumSize(max(44, target.minimumWidth()), max(44, target.minimumHeight()))
         self._show_due()
-        QWidget.setTabOrder(self.cash_tender, self.cash_field)
+        # Read and tabbed in the order seen: the row of tenders, the chosen page's controls, then Cancel
+        # (Qt moves each page's whole focus chain; a hidden page's controls are skipped).
+        chain = [*self.tender_buttons.values(), self.tender_pages, self.cancel_button]
+        for before, after in zip(chain, chain[1:]):
+            QWidget.setTabOrder(before, after)
 
     # -- what is due ------------------------------------------------------------------
     @property

@@ -220,3 +220,31 @@ def test_help_has_one_menu_with_the_shortcuts(qtbot, window):
     helps = [a for a in window.menuBar().actions() if a.menu() is not None and a.text().replace("&", "") == "Help"]
     assert len(helps) == 1
     assert "Keyboard shortcuts" in [a.text().replace("&", "") for a in helps[0].menu().actions()]
+
+
+def test_the_payment_dialog_is_tabbed_in_the_order_it_is_seen(qtbot, window):
+    """The row of tenders, then the chosen page's controls, then Cancel: the order a screen reader
+    reads it and Tab goes. (The cash field sat between Cash and Gift card before.)"""
+    window.activateWindow()
+    qtbot.waitUntil(lambda: window.products.search.hasFocus())
+    type_text(qtbot, "8881230000044")
+    press(qtbot, Qt.Key_Return)
+    press(qtbot, Qt.Key_F12)
+    dialog = window.payment_dialog
+    qtbot.waitUntil(lambda: dialog.isActiveWindow() and dialog.isVisible())
+    row = [button.objectName() for button in dialog.tender_buttons.values()]
+    for key, page in ((Qt.Key_F6, dialog.cash_page), (Qt.Key_F5, dialog.card_page)):
+        press(qtbot, key)
+        while focused().objectName() != "cancelPaymentButton":
+            press(qtbot, Qt.Key_Tab)
+        order = []
+        for _ in range(30):
+            press(qtbot, Qt.Key_Tab)
+            order.append(focused())
+            if focused().objectName() == "cancelPaymentButton":
+                break
+        names = [w.objectName() for w in order]
+        assert names[: len(row)] == row and names[-1] == "cancelPaymentButton"
+        inside = order[len(row) : -1]
+        assert inside and all(page.isAncestorOf(w) for w in inside), names
+    dialog.reject()
