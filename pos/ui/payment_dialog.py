@@ -15,6 +15,7 @@ void it, which gives every part back (cards through Stripe, cash from the drawer
 
 from __future__ import annotations
 
+from itertools import pairwise
 from typing import Callable, TypeVar
 
 from PySide6.QtCore import Qt, Signal
@@ -235,7 +236,7 @@ class PaymentDialog(QDialog):
         # Read and tabbed in the order seen: the row of tenders, the chosen page's controls, then Cancel
         # (Qt moves each page's whole focus chain; a hidden page's controls are skipped).
         chain = [*self.tender_buttons.values(), self.tender_pages, self.cancel_button]
-        for before, after in zip(chain, chain[1:]):
+        for before, after in pairwise(chain):
             QWidget.setTabOrder(before, after)
 
     # -- what is due ------------------------------------------------------------------
