@@ -70,11 +70,14 @@ SPOKEN: dict[str, tuple[str, str]] = {
     "discountReason": ("Discount reason", "Why the discount is given; it is printed and recorded."),
     "applyDiscountButton": ("", "Applies the discount."),
     "removeDiscountButton": ("", "Takes the discount off."),
+    "count": ("", "How many of this coin or note are in the drawer."),
     "useCountButton": ("", "Uses the counted total as the cash counted."),
     "openPriceField": ("", "The price, in the store's currency; Enter adds the line."),
     "openPriceOk": ("", "Adds the line at the price typed."),
     "weightField": ("", "The weight in kg; Enter adds the line."),
     "weightOk": ("", "Adds the line at the weight typed."),
+    "quantityField": ("", "How many of the line; Enter sets it."),
+    "quantityOk": ("", "Sets the line to the quantity typed."),
     # sign-in and approvals
     "cashierList": ("Cashier", "Who is signing in."),
     "pinField": ("PIN", "The cashier's PIN; it is never shown or kept."),
@@ -116,6 +119,8 @@ SPOKEN: dict[str, tuple[str, str]] = {
     "returnNoteField": ("What is returned", "The item and why; it is recorded."),
     "returnAmountField": ("Amount", "What the customer gets back."),
     "returnSlipView": ("Return slip", "The slip printed for the return."),
+    "returnInCash": ("", "The customer gets cash back from the drawer."),
+    "returnToStoreCredit": ("", "The customer gets a store-credit code to spend later."),
     "confirmReturnButton": ("", "Takes the item back."),
     # reports
     "xReportButton": ("", "The day's takings so far; the day stays open."),

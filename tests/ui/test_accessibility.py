@@ -97,6 +97,32 @@ def test_the_refund_dialog(qtbot, window):
     receipts.close()
 
 
+def test_the_drawer_count_the_quantity_keypad_and_a_return_without_a_receipt(qtbot, window):
+    window.open_reports()
+    wait_idle(qtbot)
+    reports = shown_dialog("reportsDialog")
+    reports.count_by_denomination()
+    qtbot.waitUntil(reports.count_dialog.isVisible)
+    assert unspoken(reports.count_dialog) == ""
+    reports.count_dialog.reject()
+    reports.close()
+    qtbot.mouseClick(window.products.buttons()[0], Qt.LeftButton)
+    window.cart_panel.open_quantity()
+    quantity = window.cart_panel.quantity_dialog
+    qtbot.waitUntil(quantity.isVisible)
+    assert unspoken(quantity) == ""
+    quantity.reject()
+    window.open_receipts()
+    receipts = window.receipts_window
+    wait_idle(qtbot)
+    receipts.open_return()
+    qtbot.waitUntil(lambda: getattr(receipts, "return_dialog", None) is not None)
+    qtbot.waitUntil(receipts.return_dialog.isVisible)
+    assert unspoken(receipts.return_dialog) == ""
+    receipts.return_dialog.reject()
+    receipts.close()
+
+
 class TestWithStaff:
     @pytest.fixture
     def data_dir(self, data_dir):
