@@ -11,8 +11,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Callable
 
-from PySide6.QtCore import Qt
-from PySide6.QtGui import QAction, QKeySequence, QShortcut
+from PySide6.QtCore import QEvent, QObject, Qt
+from PySide6.QtGui import QAction, QKeyEvent, QKeySequence, QShortcut
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QDialog,
@@ -35,6 +35,7 @@ from .widgets import named, spoken
 
 if TYPE_CHECKING:
     from .payment_dialog import PaymentDialog
+    from .search_box import SearchBox
 
 
 @dataclass(frozen=True)
@@ -107,7 +108,7 @@ def shortcut(hotkey: Hotkey, parent: QWidget, slot: Callable[[], object]) -> QSh
 
 
 # -- the payment dialog -----------------------------------------------------------------------------
-def bind_payment_keys(dialog: PaymentDialog) -> None:
+def bind_payment_keys(dialog: PaymentDialog, search: SearchBox | None = None) -> None:
     """Card, Cash, Exact cash, Gift card and New sale on the payment dialog's keys, named in its tooltips.
     (The tender buttons are one exclusive group: Tab reaches the chosen one, arrows the others.)"""
     if TenderKind.CARD in dialog.pages_by_kind:
@@ -123,6 +124,36 @@ def bind_payment_keys(dialog: PaymentDialog) -> None:
         button.setToolTip(tip("Pay with a gift card or store credit", GIFT_CARD))
     shortcut(NEXT_SALE, dialog, lambda: _next_sale(dialog))
     dialog.new_sale_button.setToolTip(tip("Close the receipt and start the next sale", NEXT_SALE))
+    if search is not None:
+        forward = ReceiptKeys(dialog, search)
+        for widget in (dialog, *dialog.findChildren(QWidget)):
+            widget.installEventFilter(forward)
+
+
+class ReceiptKeys(QObject):
+    """On a paid sale's receipt (it stays up, with the focus, until the next item is rung up), what is
+    typed or scanned is the next sale's: it goes to the sale screen's search field, and its Enter
+    adds it there (the receipt then steps aside), instead of being lost in the receipt."""
+
+    def __init__(self, dialog: PaymentDialog, search: SearchBox) -> None:
+        super().__init__(dialog)
+        self._dialog, self._search = dialog, search
+
+    def eventFilter(self, watched: QObject, event: QEvent) -> bool:  # noqa: N802 - Qt's name
+        if event.type() != QEvent.Type.KeyPress or not isinstance(event, QKeyEvent):
+            return False
+        if self._dialog.pages.currentIndex() != 1:
+            return False
+        field = self._search.field
+        if event.text().isprintable() and event.text().strip():
+            field.window().activateWindow()
+            field.setFocus()
+            field.insert(event.text())
+            return True
+        if event.key() in (Qt.Key.Key_Return, Qt.Key.Key_Enter) and field.text().strip():
+            self._search.enter()
+            return True
+        return False
 
 
 def _on_pay_page(dialog: PaymentDialog) -> bool:

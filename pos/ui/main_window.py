@@ -442,7 +442,7 @@ class MainWindow(StaffDesk, BackOfficeMenus, DrawerDesk, BackgroundRounds, QMain
             )
 
         self.payment_dialog.before_void = approved
-        keyboard.bind_payment_keys(self.payment_dialog)
+        keyboard.bind_payment_keys(self.payment_dialog, self.products.search_box)
         self.payment_dialog.finished.connect(self._payment_closed)
         self.payment_dialog.paid.connect(self._sale_paid)
         self._paid = None

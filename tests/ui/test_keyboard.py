@@ -72,14 +72,13 @@ def test_a_whole_sale_from_the_keyboard_alone(qtbot, window):
     qtbot.waitUntil(dialog.isActiveWindow)  # the receipt, no longer modal, takes the keys
     change = 5000 - due.minor
     assert dialog.change_due.text().endswith(f"{change // 100}.{change % 100:02d}")
-    press(qtbot, Qt.Key_N, Qt.ControlModifier)  # New sale
-    qtbot.waitUntil(lambda: not dialog.isVisible())
-    assert window.till.cart.is_empty()
-    qtbot.waitUntil(lambda: window.products.search.hasFocus())
-
-    type_text(qtbot, "8881230000013")  # Espresso, paid by card
+    assert window.till.cart.is_empty()  # the till is ready for the next sale while the receipt shows
+    type_text(qtbot, "8881230000013")  # the next customer's Espresso, scanned while the receipt has the keys
     press(qtbot, Qt.Key_Return)
-    press(qtbot, Qt.Key_F12)
+    qtbot.waitUntil(lambda: not dialog.isVisible())  # the receipt steps aside for the next sale
+    assert names(window) == [("Espresso", 1)]
+    qtbot.waitUntil(lambda: window.products.search.hasFocus())
+    press(qtbot, Qt.Key_F12)  # paid by card
     dialog = window.payment_dialog
     qtbot.waitUntil(lambda: dialog.isActiveWindow() and dialog.isVisible())
     press(qtbot, Qt.Key_F5)  # card: with no reader in test mode, a test payment method from the test tools
@@ -117,7 +116,7 @@ def test_exact_cash_takes_the_amount_due(qtbot, window):
     qtbot.waitUntil(lambda: dialog.pages.currentIndex() == 1, timeout=20000)
     qtbot.waitUntil(dialog.isActiveWindow)
     assert not dialog.change_due.isVisible()
-    press(qtbot, Qt.Key_Return)
+    press(qtbot, Qt.Key_N, Qt.ControlModifier)  # New sale
     qtbot.waitUntil(lambda: not dialog.isVisible())
     assert window.session.receipts.receipt(1).total.minor == 550
 
