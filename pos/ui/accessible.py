@@ -157,7 +157,12 @@ SPOKEN: dict[str, tuple[str, str]] = {
     "checkCountButton": ("", "Compares a count with the stock on record."),
     "applyCountButton": ("", "Sets the stock to the count; a manager approves."),
     "transferButton": ("", "Moves stock to another location."),
-    # settings
+    # settings (in pages) and About this till
+    "settingsPages": ("Settings pages", "Store, Receipt, Payments, Printer, Reader, Staff: the chosen one shows."),
+    "closeSettingsButton": ("", "Closes Settings; asks first when there are changes not saved."),
+    "keyDetailsButton": ("", "Shows in full why the keyring cannot keep the key."),
+    "receiptPreview": ("Receipt preview", "How a receipt prints with these settings."),
+    "copyAboutButton": ("", "Copies these details, to send to whoever looks after the till."),
     "apiKeyField": ("Stripe secret key", "Kept in the system keyring, never in a file."),
     "saveKeyButton": ("", "Saves the key to the keyring."),
     "removeKeyButton": ("", "Removes the key: the till runs in demo mode."),
