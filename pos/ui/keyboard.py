@@ -109,8 +109,8 @@ def shortcut(hotkey: Hotkey, parent: QWidget, slot: Callable[[], object]) -> QSh
 
 # -- the payment dialog -----------------------------------------------------------------------------
 def bind_payment_keys(dialog: PaymentDialog, search: SearchBox | None = None) -> None:
-    """Card, Cash, Exact cash, Gift card and New sale on the payment dialog's keys, named in its tooltips.
-    (The tender buttons are one exclusive group: Tab reaches the chosen one, arrows the others.)"""
+    """Card, Cash, Exact cash, Gift card and New sale on the payment dialog's keys, named in its tooltips;
+    with the sale screen's search box, what is typed on a paid sale's receipt goes there (ReceiptKeys)."""
     if TenderKind.CARD in dialog.pages_by_kind:
         shortcut(CARD, dialog, lambda: _choose(dialog, TenderKind.CARD))
         dialog.tender_buttons[type(dialog.pages_by_kind[TenderKind.CARD])].setToolTip(tip("Pay by card", CARD))
