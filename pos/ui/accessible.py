@@ -62,6 +62,10 @@ SPOKEN: dict[str, tuple[str, str]] = {
     "cancelPaymentButton": ("", "Stops the payment; a sale paid in part is voided only after asking."),
     "receiptView": ("Receipt", "The paid sale's receipt."),
     "newSaleButton": ("", "Closes the receipt and starts the next sale (Ctrl+N)."),
+    # the customer display (the customer reads and taps it)
+    "customerDisplayLines": ("", "What is rung up, as it is rung up."),
+    "receiptChoice_print": ("", "Your receipt is printed."),
+    "receiptChoice_none": ("", "No receipt."),
     # discounts, prices, counts
     "discountOnLine": ("", "The discount applies to the selected line."),
     "discountOnCart": ("", "The discount applies to the whole sale."),

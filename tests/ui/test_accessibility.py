@@ -123,6 +123,26 @@ def test_the_drawer_count_the_quantity_keypad_and_a_return_without_a_receipt(qtb
     receipts.close()
 
 
+def test_the_customer_display(qtbot, window):
+    from PySide6.QtGui import QAction
+
+    display = window.findChild(QWidget, "customerDisplay")
+    window.findChild(QAction, "customerDisplayAction").trigger()  # View → Customer display
+    qtbot.waitUntil(display.isVisible)
+    qtbot.mouseClick(window.products.buttons()[0], Qt.LeftButton)
+    assert unspoken(display) == ""
+    qtbot.mouseClick(window.pay_button, Qt.LeftButton)
+    dialog = window.payment_dialog
+    qtbot.waitUntil(dialog.isVisible)
+    qtbot.mouseClick(dialog.cash_tender, Qt.LeftButton)
+    qtbot.mouseClick(dialog.quick_buttons[-1], Qt.LeftButton)
+    qtbot.waitUntil(lambda: dialog.pages.currentIndex() == 1, timeout=20000)
+    qtbot.waitUntil(lambda: display.findChild(QPushButton, "receiptChoice_print").isVisible())
+    assert unspoken(display) == ""
+    dialog.new_sale_button.click()
+    wait_idle(qtbot)
+
+
 class TestWithStaff:
     @pytest.fixture
     def data_dir(self, data_dir):
