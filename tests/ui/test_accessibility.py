@@ -143,6 +143,23 @@ def test_the_customer_display(qtbot, window):
     wait_idle(qtbot)
 
 
+def test_every_page_of_settings_and_about(qtbot, window):
+    from PySide6.QtWidgets import QListWidget
+
+    window.open_settings()
+    wait_idle(qtbot)
+    settings = shown_dialog("settingsDialog")
+    pages = settings.findChild(QListWidget, "settingsPages")
+    for row in range(pages.count()):
+        pages.setCurrentRow(row)
+        assert unspoken(settings) == "", pages.item(row).text()
+    settings.close()
+    window.open_about()
+    about = next(w for w in QApplication.topLevelWidgets() if isinstance(w, QDialog) and w.isVisible())
+    assert unspoken(about) == ""
+    about.close()
+
+
 class TestWithStaff:
     @pytest.fixture
     def data_dir(self, data_dir):
