@@ -513,6 +513,9 @@ class PaymentDialog(QDialog):
         super().reject()
 
     def reject(self) -> None:
+        if self.pages.currentIndex() == 1:
+            self.accept()  # the sale is paid (its parts with it): Esc on the receipt is New sale, never a void
+            return
         if self._charging or self._tenders:
             self._cancel_clicked()  # Esc: the same safe stop, and never a silent drop of a paid part
             return

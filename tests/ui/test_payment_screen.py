@@ -247,3 +247,23 @@ def test_a_scan_while_the_last_receipt_has_the_focus_rings_up_the_next_sale(qtbo
     wait_idle(qtbot)
     assert [line.product.name for line in window.till.cart.lines] == ["Flat White"]
     assert window.products.search.text() == ""
+
+
+def test_esc_on_the_receipt_of_a_sale_paid_in_parts_never_offers_to_void_it(qtbot, window, monkeypatch):
+    """Finding (h1): the dialog kept the paid parts after the sale was paid, so Esc (or the window's close
+    button) on the receipt of a sale paid in two parts asked "Void this sale? Part of this sale is paid
+    (Cash $1.00)" about a finished sale. On the receipt Esc closes it, as New sale does."""
+    monkeypatch.setattr(QMessageBox, "question", no_question)
+    ring_up_three(qtbot, window)
+    dialog = open_payment(qtbot, window)
+    qtbot.keyClicks(dialog.cash_field, "1")
+    qtbot.keyClick(dialog.cash_field, Qt.Key_Return)
+    qtbot.waitUntil(lambda: not dialog.charging, timeout=20000)
+    qtbot.keyClicks(dialog.cash_field, "20")
+    qtbot.keyClick(dialog.cash_field, Qt.Key_Return)
+    qtbot.waitUntil(lambda: dialog.pages.currentIndex() == 1, timeout=20000)
+    qtbot.keyClick(dialog, Qt.Key_Escape)
+    qtbot.waitUntil(lambda: not dialog.isVisible())
+    wait_idle(qtbot)
+    assert window.till.cart.is_empty() and "receipt 0001 saved" in window.status_message.text()
+    assert window.session.reports.x_report().cash_sales_minor == 1820
