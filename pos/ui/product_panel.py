@@ -220,7 +220,7 @@ class ProductPanel(QWidget):
         if self._catalog.favourites():  # the owner's page first, when they made one
             self.tabs.setTabData(self.tabs.addTab(FAVOURITES), _FAVOURITES_TAB)
         for name in self._catalog.categories():
-            index = self.tabs.addTab(name)
+            index = self.tabs.addTab(name.replace("&", "&&"))  # "&" as itself, not a shortcut marker
             self.tabs.setTabData(index, name)  # the category, whatever the tab shows
         self.tabs.blockSignals(False)
         self._show_category()
