@@ -445,7 +445,6 @@ class MainWindow(StaffDesk, BackOfficeMenus, DrawerDesk, BackgroundRounds, QMain
         self.payment_dialog.before_void = approved
         self.payment_dialog.finished.connect(self._payment_closed)
         self.payment_dialog.paid.connect(self._sale_paid)
-        self.payment_dialog.next_sale_field = self.products.search  # a scan on the last receipt rings up
         self._paid = None
         self.payment_dialog.open()
 

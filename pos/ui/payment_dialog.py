@@ -21,7 +21,6 @@ from PySide6.QtCore import Qt, Signal
 from PySide6.QtGui import QKeyEvent
 from PySide6.QtWidgets import (
     QAbstractButton,
-    QApplication,
     QAbstractItemView,
     QAbstractSpinBox,
     QComboBox,
@@ -104,8 +103,6 @@ class PaymentDialog(QDialog):
         self.all_readers = readers  # the till's card readers (its settings), even with no reader set up
         self.readers = self._readers
         self.badge = badge
-        # Where typing goes once the sale is paid (the window's search field): the next customer's scan.
-        self.next_sale_field: QLineEdit | None = None
 
         self.mode_badge = named(QLabel(badge), "paymentModeBadge")
         self.mode_badge.setVisible(bool(badge))
@@ -286,13 +283,6 @@ class PaymentDialog(QDialog):
             page.chosen()
 
     def keyPressEvent(self, event: QKeyEvent) -> None:
-        field = self.next_sale_field
-        if self.pages.currentIndex() == 1 and field is not None and _starts_next_sale(event, field):
-            # The receipt has the focus but the sale is done: a scan (or typing) is the next sale's, so it
-            # goes to the search field, Enter included, rather than into New sale and lost.
-            QApplication.sendEvent(field, QKeyEvent(event.type(), event.key(), event.modifiers(), event.text()))
-            event.accept()
-            return
         if event.key() in (Qt.Key.Key_Return, Qt.Key.Key_Enter):
             # A field's Enter took its tender already (it ignores the key, so it arrives here too).
             # Enter on the receipt starts the next sale; anywhere else it does nothing more.
@@ -520,12 +510,3 @@ class PaymentDialog(QDialog):
             self._cancel_clicked()  # Esc: the same safe stop, and never a silent drop of a paid part
             return
         super().reject()
-
-
-def _starts_next_sale(event: QKeyEvent, field: QLineEdit) -> bool:
-    """A key typed on the receipt that belongs to the next sale: printable text (a scanner's digits, a
-    search), or Enter ending what was typed there."""
-    if event.key() in (Qt.Key.Key_Return, Qt.Key.Key_Enter):
-        return bool(field.text().strip())
-    text = event.text()
-    return bool(text) and text.isprintable() and not text.isspace()
