@@ -17,7 +17,7 @@ from __future__ import annotations
 
 from typing import Callable, TypeVar
 
-from PySide6.QtCore import Qt, Signal
+from PySide6.QtCore import Qt, QTimer, Signal
 from PySide6.QtGui import QKeyEvent
 from PySide6.QtWidgets import (
     QAbstractButton,
@@ -52,12 +52,17 @@ from .payment_pages import Progress, TenderPage, Tenders, big, big_text, pages_f
 from .payment_pages.card import CardPage
 from .payment_pages.cash import CashPage
 from .payment_pages.split import SplitPage
+from .keypad import NumericKeypad
 from .widgets import ask_yes_no, named
 from .workers import run_in_background
 
 __all__ = ["PaymentDialog", "Progress", "Tenders"]
 
 P = TypeVar("P", bound=TenderPage)
+
+# The dialog's roomy size, and the height a window manager's title bar and the panels take from a screen.
+ROOMY = (640, 660)
+FRAME_ALLOWANCE = 40
 
 
 class PaymentDialog(QDialog):
@@ -85,7 +90,7 @@ class PaymentDialog(QDialog):
         self.setObjectName("paymentDialog")
         self.setWindowTitle("Payment")
         self.setModal(True)
-        self.resize(640, 660)
+        self.resize(*ROOMY)
         self._till = till
         self._guard = guard
         self._locale = locale
@@ -183,7 +188,7 @@ class PaymentDialog(QDialog):
         self.cancel_button.setMinimumHeight(44)
 
         pay_page = QWidget()
-        pay_layout = QVBoxLayout(pay_page)
+        pay_layout = self._pay_layout = QVBoxLayout(pay_page)
         header = QHBoxLayout()
         header.addWidget(self.amount, 1)
         header.addWidget(self.mode_badge, 0, Qt.AlignmentFlag.AlignTop | Qt.AlignmentFlag.AlignRight)
@@ -233,6 +238,27 @@ class PaymentDialog(QDialog):
                 target.setMinimumSize(max(44, target.minimumWidth()), max(44, target.minimumHeight()))
         self._show_due()
         QWidget.setTabOrder(self.cash_tender, self.cash_field)
+
+    def showEvent(self, event) -> None:  # noqa: N802 - Qt's name
+        super().showEvent(event)
+        self._fit_screen()
+
+    def _fit_screen(self) -> None:
+        """On a small screen (800x600) the compact layout: 44 px keypad keys, 48 px tenders, a smaller
+        amount, no inner margins, so the keypad's Enter and Cancel stay on it; the dialog no taller than it."""
+        room = self.screen().availableGeometry().height() - FRAME_ALLOWANCE
+        if self.minimumSizeHint().height() > room:
+            for keypad in self.findChildren(NumericKeypad):
+                keypad.set_key_size(44)
+            big(self.amount, 20)
+            for button in self.tender_buttons.values():
+                button.setMinimumHeight(48)
+            self._pay_layout.setContentsMargins(0, 0, 0, 0)
+        # Once the smaller keys are laid out (the pages' layouts settle on the next turn of the loop).
+        QTimer.singleShot(0, self, lambda: self._fit_height(room))
+
+    def _fit_height(self, room: int) -> None:
+        self.resize(self.width(), max(self.minimumSizeHint().height(), min(self.height(), room)))
 
     # -- what is due ------------------------------------------------------------------
     @property

@@ -5,7 +5,8 @@ the real sandbox over HTTP and a real SQLite file."""
 
 from __future__ import annotations
 
-from PySide6.QtCore import Qt
+from PySide6.QtCore import QRect, Qt
+from PySide6.QtGui import QScreen
 from PySide6.QtWidgets import (
     QAbstractButton,
     QAbstractItemView,
@@ -22,6 +23,8 @@ from PySide6.QtWidgets import (
 from pos.domain.tender import TenderKind
 
 from pos.ui.payment_pages.gift_card import GiftCardPage
+
+from tests.helpers import ui_audit
 
 from .conftest import wait_idle
 from .test_till import choose, open_payment, ring_up_three
@@ -248,3 +251,24 @@ def test_esc_on_the_receipt_of_a_sale_paid_in_parts_never_offers_to_void_it(qtbo
     wait_idle(qtbot)
     assert window.till.cart.is_empty() and "receipt 0001 saved" in window.status_message.text()
     assert window.session.reports.x_report().cash_sales_minor == 1820
+
+
+def test_the_payment_dialog_fits_an_800x600_screen_with_every_control_named(qtbot, window, themed, monkeypatch):
+    """Finding (h1): the dialog needed 657 px at the least (the keypad's five rows of 56 px keys), so on an
+    800x600 screen its keypad's Enter and Cancel ran off the bottom; and the card page's amount field had
+    no accessible name. The screen's size is told to the dialog (the test's offscreen screen is 800x800)."""
+    monkeypatch.setattr(QScreen, "availableGeometry", lambda _screen: QRect(0, 0, 800, 600))
+    ring_up_three(qtbot, window)
+    dialog = open_payment(qtbot, window)
+    dialog.test_tools.set_expanded(True)
+    for page in (dialog.cash_page, dialog.card_page, dialog.split_page):
+        dialog.show_page(page)
+        QApplication.processEvents()
+        assert dialog.minimumSizeHint().height() <= 600 - 40 and dialog.height() <= 600 - 40  # a title bar's room
+        assert not ui_audit.audit(dialog), ui_audit.report(ui_audit.audit(dialog))
+    ui_audit.lengthen(dialog)
+    for page in (dialog.cash_page, dialog.card_page, dialog.split_page):
+        dialog.show_page(page)
+        QApplication.processEvents()
+        assert not ui_audit.audit(dialog), ui_audit.report(ui_audit.audit(dialog))
+    dialog.reject()

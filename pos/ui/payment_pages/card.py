@@ -80,6 +80,7 @@ class CardPage(TenderPage):
         self._stop: threading.Event | None = None  # set while the reader waits for the customer
         self.amount = named(QLineEdit(), "cardAmountField")
         self.amount.setPlaceholderText("amount to charge to this card")
+        self.amount.setAccessibleName("Amount to charge to the card")
         self.methods = named(QListWidget(), "paymentMethodList")
         for card in PAYMENT_METHODS:
             item = QListWidgetItem(card.label)
