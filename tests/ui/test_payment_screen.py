@@ -272,3 +272,25 @@ def test_the_payment_dialog_fits_an_800x600_screen_with_every_control_named(qtbo
         QApplication.processEvents()
         assert not ui_audit.audit(dialog), ui_audit.report(ui_audit.audit(dialog))
     dialog.reject()
+
+
+def test_quick_cash_and_the_keypad_in_currencies_of_no_and_three_decimals(qtbot, window):
+    """JPY has no decimals (no decimal key, whole yen), KWD three (0.750 offers 0.800 / 1 / 2 / 5
+    dinars, not 5 / 10 / 20 / 50: domain/cash.quick_amounts). Shown on the dialog, nothing paid."""
+    from pos.domain.money import Money
+    from pos.ui.payment_dialog import PaymentDialog
+
+    shown = {}
+    for due in (Money(1130, "JPY"), Money(750, "KWD")):
+        dialog = PaymentDialog(window.counter, due, due, (), "en_SG", parent=window)
+        dialog.show()
+        qtbot.waitExposed(dialog)
+        keypad = dialog.cash_page.keypad
+        quick = [b.text() for b in dialog.quick_buttons if b.isVisible()]
+        shown[due.currency] = (quick, keypad.decimal_key.isVisible())
+        for key in ("1", "decimal", "5"):
+            qtbot.mouseClick(keypad.keys[key], Qt.LeftButton)
+        shown[due.currency] += (dialog.cash_field.text(),)
+        dialog.close()
+    assert shown["JPY"] == (["JP¥2,000", "JP¥5,000", "JP¥10,000"], False, "15")
+    assert shown["KWD"] == (["KWD0.800", "KWD1.000", "KWD2.000", "KWD5.000"], True, "1.5")
