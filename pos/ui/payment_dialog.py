@@ -238,6 +238,7 @@ class PaymentDialog(QDialog):
                 target.setMinimumSize(max(44, target.minimumWidth()), max(44, target.minimumHeight()))
         self._show_due()
         QWidget.setTabOrder(self.cash_tender, self.cash_field)
+        cash.focus()  # the page it opens on takes the keys (Qt would give them to the first button, Card)
 
     def showEvent(self, event) -> None:  # noqa: N802 - Qt's name
         super().showEvent(event)

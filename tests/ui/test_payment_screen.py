@@ -294,3 +294,21 @@ def test_quick_cash_and_the_keypad_in_currencies_of_no_and_three_decimals(qtbot,
         dialog.close()
     assert shown["JPY"] == (["JP¥2,000", "JP¥5,000", "JP¥10,000"], False, "15")
     assert shown["KWD"] == (["KWD0.800", "KWD1.000", "KWD2.000", "KWD5.000"], True, "1.5")
+
+
+def test_the_dialog_opens_with_the_cash_field_ready_for_what_was_handed_over(qtbot, window, monkeypatch):
+    """Finding (h1): the dialog opened on the Cash page with the focus on the Card button, so a keyboard
+    cashier's "20" and Enter after Pay went nowhere (and Space would have started the card reader)."""
+    monkeypatch.setattr(QMessageBox, "question", no_question)
+    ring_up_three(qtbot, window)  # $18.20
+    dialog = open_payment(qtbot, window)
+    qtbot.waitUntil(lambda: dialog.focusWidget() is not None)  # the dialog's first focus, once shown
+    focused = dialog.focusWidget()
+    assert focused is dialog.cash_field
+    qtbot.keyClicks(focused, "20")
+    qtbot.keyClick(focused, Qt.Key_Return)
+    qtbot.waitUntil(lambda: dialog.pages.currentIndex() == 1, timeout=20000)
+    assert dialog.change_due.text() == "Change: $1.80"
+    qtbot.keyClick(dialog, Qt.Key_Return)
+    qtbot.waitUntil(lambda: not dialog.isVisible())
+    wait_idle(qtbot)
