@@ -312,3 +312,21 @@ def test_the_dialog_opens_with_the_cash_field_ready_for_what_was_handed_over(qtb
     qtbot.keyClick(dialog, Qt.Key_Return)
     qtbot.waitUntil(lambda: not dialog.isVisible())
     wait_idle(qtbot)
+
+
+def test_checking_a_gift_card_keeps_the_focus_off_cancel(qtbot, window):
+    """Finding (h1): a gift card code scanned (its Enter checks the balance) disabled the code field for the
+    check, so Qt handed the focus to Cancel and left it there: the next Space cancelled the payment and a
+    second scan was lost. The code field keeps the focus, its text selected so the next scan replaces it."""
+    ring_up_three(qtbot, window)
+    dialog = open_payment(qtbot, window)
+    qtbot.mouseClick(dialog.tender_buttons[GiftCardPage], Qt.LeftButton)
+    page = dialog.tender_pages.currentWidget()
+    qtbot.waitUntil(lambda: dialog.focusWidget() is page.code)
+    qtbot.keyClicks(page.code, "GC-NOPE-1234")
+    qtbot.keyClick(page.code, Qt.Key_Return)
+    assert dialog.focusWidget() is page.code  # while the balance is looked up, too
+    qtbot.waitUntil(lambda: page.balance.text() != "", timeout=20000)
+    assert dialog.focusWidget() is page.code and page.code.selectedText() == "GC-NOPE-1234"
+    dialog.reject()
+    wait_idle(qtbot)
