@@ -48,7 +48,7 @@ from pos.services.readers import CardReaders
 
 from . import printing
 from .feedback import show_message
-from .payment_pages import Progress, TenderPage, Tenders, big, big_text, pages_for
+from .payment_pages import TEST_MARK, Progress, TenderPage, Tenders, big, big_text, pages_for
 from .payment_pages.card import CardPage
 from .payment_pages.cash import CashPage
 from .payment_pages.split import SplitPage
@@ -115,7 +115,7 @@ class PaymentDialog(QDialog):
         self.mode_badge.setAccessibleName(f"{badge} mode: no real money moves")
         self.mode_badge.setToolTip("Stripe's test world: no real money moves.")
         self.mode_badge.setStyleSheet(
-            "QLabel { background: #8a5a00; color: white; font-weight: bold; padding: 4px 10px; border-radius: 4px; }"
+            f"QLabel {{ background: {TEST_MARK}; color: white; font-weight: bold; padding: 4px 10px; border-radius: 4px; }}"
         )
         # A card that did not pay takes over the header: full width, the one place it is said.
         self.banner = named(QLabel(""), "paymentBanner")

@@ -21,7 +21,7 @@ from pos.services.readers import CardReaders, ReaderError
 from ..feedback import show_message
 from ..widgets import named
 from ..workers import run_in_background
-from . import TenderPage, page
+from . import TEST_MARK, TenderPage, page
 
 if TYPE_CHECKING:
     from pos.ui.payment_dialog import PaymentDialog
@@ -36,7 +36,7 @@ class TestToolsPanel(QFrame):
         super().__init__()
         self.setObjectName("testToolsPanel")
         self.setFrameShape(QFrame.Shape.StyledPanel)
-        self.setStyleSheet("QFrame#testToolsPanel { border: 2px dashed #8a5a00; border-radius: 6px; }")
+        self.setStyleSheet(f"QFrame#testToolsPanel {{ border: 2px dashed {TEST_MARK}; border-radius: 6px; }}")
         self.setAccessibleName("Test tools")
         self.toggle = named(QToolButton(), "testToolsToggle")
         self.toggle.setText(f"Test tools ({badge}: no real money)")
