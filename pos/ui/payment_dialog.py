@@ -115,7 +115,8 @@ class PaymentDialog(QDialog):
         self.mode_badge.setAccessibleName(f"{badge} mode: no real money moves")
         self.mode_badge.setToolTip("Stripe's test world: no real money moves.")
         self.mode_badge.setStyleSheet(
-            f"QLabel {{ background: {TEST_MARK}; color: white; font-weight: bold; padding: 4px 10px; border-radius: 4px; }}"
+            f"QLabel {{ background: {TEST_MARK}; color: white; font-weight: bold; padding: 4px 10px;"
+            " border-radius: 4px; }"
         )
         # A card that did not pay takes over the header: full width, the one place it is said.
         self.banner = named(QLabel(""), "paymentBanner")
