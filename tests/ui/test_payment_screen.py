@@ -272,6 +272,10 @@ def test_the_payment_dialog_fits_an_800x600_screen_with_every_control_named(qtbo
         dialog.show_page(page)
         QApplication.processEvents()
         assert not ui_audit.audit(dialog), ui_audit.report(ui_audit.audit(dialog))
+    dialog.test_tools.set_expanded(False)  # collapsed, the card page is as narrow as the dialog gets
+    dialog.show_page(dialog.card_page)
+    QApplication.processEvents()
+    assert not ui_audit.audit(dialog), ui_audit.report(ui_audit.audit(dialog))
     dialog.reject()
 
 
@@ -329,5 +333,21 @@ def test_checking_a_gift_card_keeps_the_focus_off_cancel(qtbot, window):
     assert dialog.focusWidget() is page.code  # while the balance is looked up, too
     qtbot.waitUntil(lambda: page.balance.text() != "", timeout=20000)
     assert dialog.focusWidget() is page.code and page.code.selectedText() == "GC-NOPE-1234"
+    dialog.reject()
+    wait_idle(qtbot)
+
+
+def test_after_a_decline_the_card_page_clips_nothing_in_the_pseudo_locale(qtbot, window, themed):
+    """Finding (h1): with no reader set up, the card page's "No card reader is set up for this till
+    (Settings, Reader)." was one unwrapped line: ~40 % longer, it clipped (650 px of text in 618)."""
+    ring_up_three(qtbot, window)
+    dialog = open_payment(qtbot, window)
+    choose(dialog, "pm_card_chargeDeclinedInsufficientFunds")
+    qtbot.mouseClick(dialog.charge_button, Qt.LeftButton)
+    qtbot.waitUntil(lambda: dialog.banner.isVisible(), timeout=20000)
+    dialog.test_tools.set_expanded(False)
+    ui_audit.lengthen(dialog)
+    QApplication.processEvents()
+    assert not ui_audit.audit(dialog), ui_audit.report(ui_audit.audit(dialog))
     dialog.reject()
     wait_idle(qtbot)

@@ -145,7 +145,9 @@ class CardPage(TenderPage):
         layout.addWidget(self.amount)
         layout.addWidget(self.reader_box)
         if readers is None:
-            layout.addWidget(QLabel("No card reader is set up for this till (Settings, Reader)."))
+            no_reader = QLabel("No card reader is set up for this till (Settings, Reader).")
+            no_reader.setWordWrap(True)  # a longer language wraps it rather than clip it
+            layout.addWidget(no_reader)
         layout.addWidget(self.tools)
         layout.addStretch(1)
 
