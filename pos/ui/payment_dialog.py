@@ -108,6 +108,7 @@ class PaymentDialog(QDialog):
         self.all_readers = readers  # the till's card readers (its settings), even with no reader set up
         self.readers = self._readers
         self.badge = badge
+        self._compact = False  # the small screen's layout (_fit_screen)
 
         self.mode_badge = named(QLabel(badge), "paymentModeBadge")
         self.mode_badge.setVisible(bool(badge))
@@ -222,7 +223,7 @@ class PaymentDialog(QDialog):
         self.pages = QStackedWidget()
         self.pages.addWidget(pay_page)
         self.pages.addWidget(receipt_page)
-        layout = QVBoxLayout(self)
+        layout = self._outer_layout = QVBoxLayout(self)
         layout.addWidget(self.pages)
 
         self.cancel_button.clicked.connect(self._cancel_clicked)
@@ -246,17 +247,26 @@ class PaymentDialog(QDialog):
         self._fit_screen()
 
     def _fit_screen(self) -> None:
-        """On a small screen (800x600) the compact layout: 44 px keypad keys, 48 px tenders, a smaller
-        amount, no inner margins, so the keypad's Enter and Cancel stay on it; the dialog no taller than it."""
+        """On a small screen (800x600) the compact layout: 44 px keypad keys and quick amounts, 48 px
+        tenders, a smaller amount, narrower margins, so the keypad's Enter and Cancel stay on it, a
+        decline's header too; the dialog no taller than it (again once the test tools fold away)."""
         room = self.screen().availableGeometry().height() - FRAME_ALLOWANCE
         if self.minimumSizeHint().height() > room:
             for keypad in self.findChildren(NumericKeypad):
                 keypad.set_key_size(44)
             big(self.amount, 20)
-            for button in self.tender_buttons.values():
-                button.setMinimumHeight(48)
+            for button in (*self.tender_buttons.values(), *self.quick_buttons, self.exact_cash):
+                button.setMinimumHeight(48 if button in self.tender_buttons.values() else 44)
             self._pay_layout.setContentsMargins(0, 0, 0, 0)
-        # Once the smaller keys are laid out (the pages' layouts settle on the next turn of the loop).
+            self._outer_layout.setContentsMargins(6, 6, 6, 6)
+            self.banner.setStyleSheet(self.banner.styleSheet().replace("14pt", "11pt"))
+            if not self._compact:
+                self._compact = True
+                self.test_tools.toggle.toggled.connect(lambda _on: self._fit_later(room))
+        self._fit_later(room)
+
+    def _fit_later(self, room: int) -> None:
+        # Once the layouts settle (on the next turn of the loop): Qt grows a dialog, never shrinks it.
         QTimer.singleShot(0, self, lambda: self._fit_height(room))
 
     def _fit_height(self, room: int) -> None:
@@ -291,6 +301,7 @@ class PaymentDialog(QDialog):
         self.due_label.setText(f"To pay: {self._fmt(self._due)}")
         paid = "; ".join(f"{t.label} {self._fmt(t.amount)}" for t in self._tenders)
         self.tenders_label.setText(f"Paid so far: {paid}" if paid else "")
+        self.tenders_label.setVisible(bool(paid))  # no empty line's height while nothing is paid
         for index in range(self.tender_pages.count()):
             page = self.tender_pages.widget(index)
             if isinstance(page, TenderPage):

@@ -27,7 +27,7 @@ from pos.ui.payment_pages.gift_card import GiftCardPage
 from tests.helpers import ui_audit
 
 from .conftest import wait_idle
-from .test_till import choose, open_payment, ring_up_three
+from .test_till import charge, choose, open_payment, ring_up_three
 
 
 def no_question(*_args, **_kwargs):
@@ -277,6 +277,24 @@ def test_the_payment_dialog_fits_an_800x600_screen_with_every_control_named(qtbo
     QApplication.processEvents()
     assert not ui_audit.audit(dialog), ui_audit.report(ui_audit.audit(dialog))
     dialog.reject()
+
+
+def test_a_decline_on_an_800x600_screen_keeps_the_dialog_on_it(qtbot, window, themed, monkeypatch):
+    """Finding (h1): on an 800x600 screen a decline's header made the dialog 603 px at the least, and the
+    test tools opened to charge the card grew it to 704 px, which it kept once they were folded away:
+    Cancel and the keypad's Enter off the bottom. (The test's offscreen screen is 800x800: told 600.)"""
+    monkeypatch.setattr(QScreen, "availableGeometry", lambda _screen: QRect(0, 0, 800, 600))
+    ring_up_three(qtbot, window)
+    dialog = open_payment(qtbot, window)
+    charge(qtbot, dialog, "pm_card_chargeDeclinedInsufficientFunds")  # the test tools opened for it
+    assert dialog.banner.isVisible()
+    dialog.test_tools.set_expanded(False)
+    dialog.show_page(dialog.cash_page)
+    qtbot.waitUntil(lambda: dialog.height() <= 600 - 40)
+    assert dialog.minimumSizeHint().height() <= 600 - 40
+    assert not ui_audit.audit(dialog), ui_audit.report(ui_audit.audit(dialog))
+    dialog.reject()
+    wait_idle(qtbot)
 
 
 def test_quick_cash_and_the_keypad_in_currencies_of_no_and_three_decimals(qtbot, window):
