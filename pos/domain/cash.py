@@ -121,8 +121,24 @@ def quick_amounts(due: Money, step: int, *, count: int = 4) -> tuple[Money, ...]
     exact = round_cash(due, step)
     if exact.minor <= 0:
         return ()
-    above = sorted({(exact.minor // note.minor + 1) * note.minor for note in notes(due.currency)})
+    above = sorted({(exact.minor // note.minor + 1) * note.minor for note in _quick_notes(exact)})
     return tuple(Money(minor, due.currency) for minor in above[:count])
+
+
+def _quick_notes(exact: Money) -> tuple[Money, ...]:
+    """The notes quick cash counts in: the currency's own when listed; else the 1-2-5 series from a
+    tenth of the cash due up. The generic 5..100 set gave THB 1,130 the keys 1,135 / 1,140 / 1,150 /
+    1,160 and KWD 0.750 the keys 5 / 10 / 20 / 50 (a customer hands over 1,200 baht, or a 1 dinar note)."""
+    if exact.currency in _NOTES:
+        return notes(exact.currency)
+    series: list[Money] = []
+    unit = 1
+    while len(series) < 6:  # up to 100 times a tenth of the cash due: past any note a customer hands over
+        for digit in (1, 2, 5):
+            if digit * unit * 10 >= exact.minor:
+                series.append(Money(digit * unit, exact.currency))
+        unit *= 10
+    return tuple(series)
 
 
 def denominations(currency: str) -> tuple[Money, ...]:

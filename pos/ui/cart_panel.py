@@ -159,6 +159,23 @@ class CartPanel(QWidget):
         return rows[0].row() if rows else None
 
     def set_quantity(self, row: int, quantity: int) -> None:
+        fewer = self.cart.lines[row].quantity - quantity
+        if 0 < fewer and quantity > 0:
+            # Fewer of a line takes items off as Remove does: after Pay it is a void (the window's rule).
+            line = self.cart.totals().lines[row]
+            # The box shows the cart's quantity until the void is done (not approved: it stays), so the
+            # box losing the focus to the reason's question does not ask again.
+            self.refresh(select=row)
+            self.before_void(
+                VoidKind.LINE,
+                line.unit_price * fewer,
+                f"taking {fewer} × {line.name} off",
+                lambda: self._set_quantity(row, quantity),
+            )
+            return
+        self._set_quantity(row, quantity)
+
+    def _set_quantity(self, row: int, quantity: int) -> None:
         try:
             self.cart.set_quantity(row, quantity)
         except CartError as exc:

@@ -68,6 +68,11 @@ class NumericKeypad(QWidget):
         self.keys[key] = button
         return button
 
+    def set_key_size(self, size: int) -> None:
+        """Smaller keys on a small screen (never under the 44 px minimum): the dialog's compact layout."""
+        for button in self.keys.values():
+            button.setMinimumSize(max(44, size), max(44, size))
+
     @property
     def target(self) -> Target | None:
         return self._target

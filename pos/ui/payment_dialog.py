@@ -18,7 +18,7 @@ from __future__ import annotations
 from itertools import pairwise
 from typing import Callable, TypeVar
 
-from PySide6.QtCore import Qt, Signal
+from PySide6.QtCore import Qt, QTimer, Signal
 from PySide6.QtGui import QKeyEvent
 from PySide6.QtWidgets import (
     QAbstractButton,
@@ -49,16 +49,21 @@ from pos.services.readers import CardReaders
 
 from . import printing
 from .feedback import show_message
-from .payment_pages import Progress, TenderPage, Tenders, big, big_text, pages_for
+from .payment_pages import TEST_MARK, Progress, TenderPage, Tenders, big, big_text, pages_for
 from .payment_pages.card import CardPage
 from .payment_pages.cash import CashPage
 from .payment_pages.split import SplitPage
+from .keypad import NumericKeypad
 from .widgets import ask_yes_no, named
 from .workers import run_in_background
 
 __all__ = ["PaymentDialog", "Progress", "Tenders"]
 
 P = TypeVar("P", bound=TenderPage)
+
+# The dialog's roomy size, and the height a window manager's title bar and the panels take from a screen.
+ROOMY = (640, 660)
+FRAME_ALLOWANCE = 40
 
 
 class PaymentDialog(QDialog):
@@ -86,7 +91,7 @@ class PaymentDialog(QDialog):
         self.setObjectName("paymentDialog")
         self.setWindowTitle("Payment")
         self.setModal(True)
-        self.resize(640, 660)
+        self.resize(*ROOMY)
         self._till = till
         self._guard = guard
         self._locale = locale
@@ -104,6 +109,7 @@ class PaymentDialog(QDialog):
         self.all_readers = readers  # the till's card readers (its settings), even with no reader set up
         self.readers = self._readers
         self.badge = badge
+        self._compact = False  # the small screen's layout (_fit_screen)
 
         self.mode_badge = named(QLabel(badge), "paymentModeBadge")
         self.mode_badge.setVisible(bool(badge))
@@ -111,7 +117,8 @@ class PaymentDialog(QDialog):
         self.mode_badge.setAccessibleName(f"{badge} mode: no real money moves")
         self.mode_badge.setToolTip("Stripe's test world: no real money moves.")
         self.mode_badge.setStyleSheet(
-            "QLabel { background: #8a5a00; color: white; font-weight: bold; padding: 4px 10px; border-radius: 4px; }"
+            f"QLabel {{ background: {TEST_MARK}; color: white; font-weight: bold; padding: 4px 10px;"
+            " border-radius: 4px; }"
         )
         # A card that did not pay takes over the header: full width, the one place it is said.
         self.banner = named(QLabel(""), "paymentBanner")
@@ -184,7 +191,7 @@ class PaymentDialog(QDialog):
         self.cancel_button.setMinimumHeight(44)
 
         pay_page = QWidget()
-        pay_layout = QVBoxLayout(pay_page)
+        pay_layout = self._pay_layout = QVBoxLayout(pay_page)
         header = QHBoxLayout()
         header.addWidget(self.amount, 1)
         header.addWidget(self.mode_badge, 0, Qt.AlignmentFlag.AlignTop | Qt.AlignmentFlag.AlignRight)
@@ -217,7 +224,7 @@ class PaymentDialog(QDialog):
         self.pages = QStackedWidget()
         self.pages.addWidget(pay_page)
         self.pages.addWidget(receipt_page)
-        layout = QVBoxLayout(self)
+        layout = self._outer_layout = QVBoxLayout(self)
         layout.addWidget(self.pages)
 
         self.cancel_button.clicked.connect(self._cancel_clicked)
@@ -238,6 +245,37 @@ class PaymentDialog(QDialog):
         chain = [*self.tender_buttons.values(), self.tender_pages, self.cancel_button]
         for before, after in pairwise(chain):
             QWidget.setTabOrder(before, after)
+        cash.focus()  # the page it opens on takes the keys (Qt would give them to the first button, Card)
+
+    def showEvent(self, event) -> None:  # noqa: N802 - Qt's name
+        super().showEvent(event)
+        self._fit_screen()
+
+    def _fit_screen(self) -> None:
+        """On a small screen (800x600) the compact layout: 44 px keypad keys and quick amounts, 48 px
+        tenders, a smaller amount, narrower margins, so the keypad's Enter and Cancel stay on it, a
+        decline's header too; the dialog no taller than it (again once the test tools fold away)."""
+        room = self.screen().availableGeometry().height() - FRAME_ALLOWANCE
+        if self.minimumSizeHint().height() > room:
+            for keypad in self.findChildren(NumericKeypad):
+                keypad.set_key_size(44)
+            big(self.amount, 20)
+            for button in (*self.tender_buttons.values(), *self.quick_buttons, self.exact_cash):
+                button.setMinimumHeight(48 if button in self.tender_buttons.values() else 44)
+            self._pay_layout.setContentsMargins(0, 0, 0, 0)
+            self._outer_layout.setContentsMargins(6, 6, 6, 6)
+            self.banner.setStyleSheet(self.banner.styleSheet().replace("14pt", "11pt"))
+            if not self._compact:
+                self._compact = True
+                self.test_tools.toggle.toggled.connect(lambda _on: self._fit_later(room))
+        self._fit_later(room)
+
+    def _fit_later(self, room: int) -> None:
+        # Once the layouts settle (on the next turn of the loop): Qt grows a dialog, never shrinks it.
+        QTimer.singleShot(0, self, lambda: self._fit_height(room))
+
+    def _fit_height(self, room: int) -> None:
+        self.resize(self.width(), max(self.minimumSizeHint().height(), min(self.height(), room)))
 
     # -- what is due ------------------------------------------------------------------
     @property
@@ -268,6 +306,7 @@ class PaymentDialog(QDialog):
         self.due_label.setText(f"To pay: {self._fmt(self._due)}")
         paid = "; ".join(f"{t.label} {self._fmt(t.amount)}" for t in self._tenders)
         self.tenders_label.setText(f"Paid so far: {paid}" if paid else "")
+        self.tenders_label.setVisible(bool(paid))  # no empty line's height while nothing is paid
         for index in range(self.tender_pages.count()):
             page = self.tender_pages.widget(index)
             if isinstance(page, TenderPage):
@@ -508,6 +547,9 @@ class PaymentDialog(QDialog):
         super().reject()
 
     def reject(self) -> None:
+        if self.pages.currentIndex() == 1:
+            self.accept()  # the sale is paid (its parts with it): Esc on the receipt is New sale, never a void
+            return
         if self._charging or self._tenders:
             self._cancel_clicked()  # Esc: the same safe stop, and never a silent drop of a paid part
             return

@@ -226,7 +226,7 @@ class ProductPanel(QWidget):
             self.tabs.setTabData(index, _FAVOURITES_TAB)
             self.tabs.setTabToolTip(index, "Shows the products the owner chose")  # what a screen reader says
         for name in self._catalog.categories():
-            index = self.tabs.addTab(name)
+            index = self.tabs.addTab(name.replace("&", "&&"))  # "&" as itself, not a shortcut marker
             self.tabs.setTabData(index, name)  # the category, whatever the tab shows
             self.tabs.setTabToolTip(index, f"Shows the {name} products")  # what a screen reader says of the tab
         self.tabs.blockSignals(False)

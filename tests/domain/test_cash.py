@@ -59,10 +59,25 @@ def test_quick_amounts_are_the_notes_that_cover_the_cash_due():
     assert quick_amounts(sgd(0), 1) == ()
 
 
+def test_quick_amounts_in_a_currency_without_listed_notes_are_what_a_customer_hands_over():
+    """Finding (h1): a currency without its notes listed counted in 5, 10, 20, 50 and 100 of its units
+    whatever their worth: THB 1,130 offered 1,135 / 1,140 / 1,150 / 1,160 and KWD (three decimals) 0.750
+    offered 5 / 10 / 20 / 50 dinars. Now the 1-2-5 series from a tenth of the cash due up."""
+
+    def keys(minor: int, currency: str) -> list[str]:
+        return [a.major_text() for a in quick_amounts(Money(minor, currency), 1)]
+
+    assert keys(113000, "THB") == ["1200.00", "1500.00", "2000.00", "5000.00"]
+    assert keys(750, "KWD") == ["0.800", "1.000", "2.000", "5.000"]
+    assert keys(3250, "KWD") == ["3.500", "4.000", "5.000", "10.000"]
+    assert keys(5000000, "IDR") == ["55000.00", "60000.00", "100000.00", "200000.00"]
+    assert keys(1130, "NOK") == ["12.00", "15.00", "20.00", "50.00"]  # as the listed dollar's
+
+
 @settings(max_examples=300)
 @given(
     due=st.integers(min_value=1, max_value=10_000_000),
-    currency=st.sampled_from(["SGD", "USD", "EUR", "GBP", "CHF", "JPY", "INR", "NOK"]),
+    currency=st.sampled_from(["SGD", "USD", "EUR", "GBP", "CHF", "JPY", "INR", "NOK", "KWD", "THB"]),
     step=st.sampled_from([1, 5, 10]),
 )
 def test_quick_amounts_cover_the_due_sorted_distinct_and_few(due, currency, step):
@@ -72,8 +87,10 @@ def test_quick_amounts_cover_the_due_sorted_distinct_and_few(due, currency, step
     assert all(a >= amount and a > exact for a in amounts)
     assert list(amounts) == sorted(set(amounts))
     assert len(amounts) <= 4 and (len(amounts) >= 1 or exact.minor == 0)  # none when it rounds to nothing
-    # each is a whole number of one of the currency's notes
-    assert all(any(a.minor % n.minor == 0 for n in notes(currency)) for a in amounts)
+    if currency not in ("NOK", "KWD", "THB"):  # where the notes are listed: a whole number of one of them
+        assert all(any(a.minor % n.minor == 0 for n in notes(currency)) for a in amounts)
+    else:  # else of the 1-2-5 series from a tenth of the cash due: never far above what is due
+        assert all(a.minor <= 50 * exact.minor for a in amounts)
 
 
 def test_a_refund_goes_to_the_card_first_then_cash_or_all_in_cash():

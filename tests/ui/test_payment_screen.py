@@ -5,7 +5,8 @@ the real sandbox over HTTP and a real SQLite file."""
 
 from __future__ import annotations
 
-from PySide6.QtCore import Qt
+from PySide6.QtCore import QRect, Qt
+from PySide6.QtGui import QScreen
 from PySide6.QtWidgets import (
     QAbstractButton,
     QAbstractItemView,
@@ -23,8 +24,10 @@ from pos.domain.tender import TenderKind
 
 from pos.ui.payment_pages.gift_card import GiftCardPage
 
+from tests.helpers import ui_audit
+
 from .conftest import wait_idle
-from .test_till import choose, open_payment, ring_up_three
+from .test_till import charge, choose, open_payment, ring_up_three
 
 
 def no_question(*_args, **_kwargs):
@@ -228,3 +231,141 @@ def test_without_a_test_mode_there_are_no_test_tools_and_no_badge(qtbot, window)
     assert not dialog.mode_badge.isVisible() and not dialog.test_tools.isVisible()
     assert not dialog.charge_button.isVisible() and not dialog.simulate_button.isVisible()
     dialog.close()
+
+
+def test_esc_on_the_receipt_of_a_sale_paid_in_parts_never_offers_to_void_it(qtbot, window, monkeypatch):
+    """Finding (h1): the dialog kept the paid parts after the sale was paid, so Esc (or the window's close
+    button) on the receipt of a sale paid in two parts asked "Void this sale? Part of this sale is paid
+    (Cash $1.00)" about a finished sale. On the receipt Esc closes it, as New sale does."""
+    monkeypatch.setattr(QMessageBox, "question", no_question)
+    ring_up_three(qtbot, window)
+    dialog = open_payment(qtbot, window)
+    qtbot.keyClicks(dialog.cash_field, "1")
+    qtbot.keyClick(dialog.cash_field, Qt.Key_Return)
+    qtbot.waitUntil(lambda: not dialog.charging, timeout=20000)
+    qtbot.keyClicks(dialog.cash_field, "20")
+    qtbot.keyClick(dialog.cash_field, Qt.Key_Return)
+    qtbot.waitUntil(lambda: dialog.pages.currentIndex() == 1, timeout=20000)
+    qtbot.keyClick(dialog, Qt.Key_Escape)
+    qtbot.waitUntil(lambda: not dialog.isVisible())
+    wait_idle(qtbot)
+    assert window.till.cart.is_empty() and "receipt 0001 saved" in window.status_message.text()
+    assert window.session.reports.x_report().cash_sales_minor == 1820
+
+
+def test_the_payment_dialog_fits_an_800x600_screen_with_every_control_named(qtbot, window, themed, monkeypatch):
+    """Finding (h1): the dialog needed 657 px at the least (the keypad's five rows of 56 px keys), so on an
+    800x600 screen its keypad's Enter and Cancel ran off the bottom; and the card page's amount field had
+    no accessible name. The screen's size is told to the dialog (the test's offscreen screen is 800x800)."""
+    monkeypatch.setattr(QScreen, "availableGeometry", lambda _screen: QRect(0, 0, 800, 600))
+    ring_up_three(qtbot, window)
+    dialog = open_payment(qtbot, window)
+    dialog.test_tools.set_expanded(True)
+    pages = (dialog.cash_page, dialog.card_page, dialog.pages_by_kind[TenderKind.GIFT_CARD])
+    for page in (*pages, dialog.split_page):
+        dialog.show_page(page)
+        QApplication.processEvents()
+        assert dialog.minimumSizeHint().height() <= 600 - 40 and dialog.height() <= 600 - 40  # a title bar's room
+        assert not ui_audit.audit(dialog), ui_audit.report(ui_audit.audit(dialog))
+    ui_audit.lengthen(dialog)
+    for page in (*pages, dialog.split_page):
+        dialog.show_page(page)
+        QApplication.processEvents()
+        assert not ui_audit.audit(dialog), ui_audit.report(ui_audit.audit(dialog))
+    dialog.test_tools.set_expanded(False)  # collapsed, the card page is as narrow as the dialog gets
+    dialog.show_page(dialog.card_page)
+    QApplication.processEvents()
+    assert not ui_audit.audit(dialog), ui_audit.report(ui_audit.audit(dialog))
+    dialog.reject()
+
+
+def test_a_decline_on_an_800x600_screen_keeps_the_dialog_on_it(qtbot, window, themed, monkeypatch):
+    """Finding (h1): on an 800x600 screen a decline's header made the dialog 603 px at the least, and the
+    test tools opened to charge the card grew it to 704 px, which it kept once they were folded away:
+    Cancel and the keypad's Enter off the bottom. (The test's offscreen screen is 800x800: told 600.)"""
+    monkeypatch.setattr(QScreen, "availableGeometry", lambda _screen: QRect(0, 0, 800, 600))
+    ring_up_three(qtbot, window)
+    dialog = open_payment(qtbot, window)
+    charge(qtbot, dialog, "pm_card_chargeDeclinedInsufficientFunds")  # the test tools opened for it
+    assert dialog.banner.isVisible()
+    dialog.test_tools.set_expanded(False)
+    dialog.show_page(dialog.cash_page)
+    qtbot.waitUntil(lambda: dialog.height() <= 600 - 40)
+    assert dialog.minimumSizeHint().height() <= 600 - 40
+    assert not ui_audit.audit(dialog), ui_audit.report(ui_audit.audit(dialog))
+    dialog.reject()
+    wait_idle(qtbot)
+
+
+def test_quick_cash_and_the_keypad_in_currencies_of_no_and_three_decimals(qtbot, window):
+    """JPY has no decimals (no decimal key, whole yen), KWD three (0.750 offers 0.800 / 1 / 2 / 5
+    dinars, not 5 / 10 / 20 / 50: domain/cash.quick_amounts). Shown on the dialog, nothing paid."""
+    from pos.domain.money import Money
+    from pos.ui.payment_dialog import PaymentDialog
+
+    shown = {}
+    for due in (Money(1130, "JPY"), Money(750, "KWD")):
+        dialog = PaymentDialog(window.counter, due, due, (), "en_SG", parent=window)
+        dialog.show()
+        qtbot.waitExposed(dialog)
+        keypad = dialog.cash_page.keypad
+        quick = [b.text() for b in dialog.quick_buttons if b.isVisible()]
+        shown[due.currency] = (quick, keypad.decimal_key.isVisible())
+        for key in ("1", "decimal", "5"):
+            qtbot.mouseClick(keypad.keys[key], Qt.LeftButton)
+        shown[due.currency] += (dialog.cash_field.text(),)
+        dialog.close()
+    assert shown["JPY"] == (["JP¥2,000", "JP¥5,000", "JP¥10,000"], False, "15")
+    assert shown["KWD"] == (["KWD0.800", "KWD1.000", "KWD2.000", "KWD5.000"], True, "1.5")
+
+
+def test_the_dialog_opens_with_the_cash_field_ready_for_what_was_handed_over(qtbot, window, monkeypatch):
+    """Finding (h1): the dialog opened on the Cash page with the focus on the Card button, so a keyboard
+    cashier's "20" and Enter after Pay went nowhere (and Space would have started the card reader)."""
+    monkeypatch.setattr(QMessageBox, "question", no_question)
+    ring_up_three(qtbot, window)  # $18.20
+    dialog = open_payment(qtbot, window)
+    qtbot.waitUntil(lambda: dialog.focusWidget() is not None)  # the dialog's first focus, once shown
+    focused = dialog.focusWidget()
+    assert focused is dialog.cash_field
+    qtbot.keyClicks(focused, "20")
+    qtbot.keyClick(focused, Qt.Key_Return)
+    qtbot.waitUntil(lambda: dialog.pages.currentIndex() == 1, timeout=20000)
+    assert dialog.change_due.text() == "Change: $1.80"
+    qtbot.keyClick(dialog, Qt.Key_Return)
+    qtbot.waitUntil(lambda: not dialog.isVisible())
+    wait_idle(qtbot)
+
+
+def test_checking_a_gift_card_keeps_the_focus_off_cancel(qtbot, window):
+    """Finding (h1): a gift card code scanned (its Enter checks the balance) disabled the code field for the
+    check, so Qt handed the focus to Cancel and left it there: the next Space cancelled the payment and a
+    second scan was lost. The code field keeps the focus, its text selected so the next scan replaces it."""
+    ring_up_three(qtbot, window)
+    dialog = open_payment(qtbot, window)
+    qtbot.mouseClick(dialog.tender_buttons[GiftCardPage], Qt.LeftButton)
+    page = dialog.tender_pages.currentWidget()
+    qtbot.waitUntil(lambda: dialog.focusWidget() is page.code)
+    qtbot.keyClicks(page.code, "GC-NOPE-1234")
+    qtbot.keyClick(page.code, Qt.Key_Return)
+    assert dialog.focusWidget() is page.code  # while the balance is looked up, too
+    qtbot.waitUntil(lambda: page.balance.text() != "", timeout=20000)
+    assert dialog.focusWidget() is page.code and page.code.selectedText() == "GC-NOPE-1234"
+    dialog.reject()
+    wait_idle(qtbot)
+
+
+def test_after_a_decline_the_card_page_clips_nothing_in_the_pseudo_locale(qtbot, window, themed):
+    """Finding (h1): with no reader set up, the card page's "No card reader is set up for this till
+    (Settings, Reader)." was one unwrapped line: ~40 % longer, it clipped (650 px of text in 618)."""
+    ring_up_three(qtbot, window)
+    dialog = open_payment(qtbot, window)
+    choose(dialog, "pm_card_chargeDeclinedInsufficientFunds")
+    qtbot.mouseClick(dialog.charge_button, Qt.LeftButton)
+    qtbot.waitUntil(lambda: dialog.banner.isVisible(), timeout=20000)
+    dialog.test_tools.set_expanded(False)
+    ui_audit.lengthen(dialog)
+    QApplication.processEvents()
+    assert not ui_audit.audit(dialog), ui_audit.report(ui_audit.audit(dialog))
+    dialog.reject()
+    wait_idle(qtbot)

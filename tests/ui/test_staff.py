@@ -359,3 +359,27 @@ def test_the_idle_lock_closes_settings_with_edits_without_asking_and_saves_nothi
     assert not dialog.isVisible()
     assert dialog.discard_prompt is None or not dialog.discard_prompt.isVisible()
     assert till.session.settings.store_name == "Kopi & Co. Café"
+
+
+def test_fewer_of_a_line_after_pay_is_a_void_a_manager_approves(qtbot, till, monkeypatch):
+    """Finding (h1): after Pay, Remove on a line is a void (a reason, recorded, a manager's approval for a
+    cashier), but setting its quantity lower on the keypad (or −) took the items off unrecorded: 2 Flat
+    Whites down to 1 without anyone's approval."""
+    sign_in(qtbot, till, *BOB)
+    ring_up_three(qtbot, till)  # 2 Flat Whites on the third line
+    dialog = open_payment(qtbot, till)
+    charge(qtbot, dialog, "pm_card_chargeDeclinedInsufficientFunds")
+    dialog.reject()
+    wait_idle(qtbot)
+    monkeypatch.setattr(QInputDialog, "getItem", lambda *a, **k: ("Customer changed their mind", True))
+    panel = till.cart_panel
+    panel.table.selectRow(2)
+    unit = till.till.cart.totals().lines[2].unit_price.minor
+    panel.open_quantity()
+    keypad = panel.quantity_dialog.keypad
+    for key in ("clear", "1", "enter"):
+        qtbot.mouseClick(keypad.keys[key], Qt.LeftButton)
+    approve(qtbot, till, *ANN)
+    assert [line.quantity for line in till.till.cart.lines] == [1, 1, 1]
+    assert db_rows(till, "SELECT kind, amount_minor, cashier, approved_by FROM voids") == [("line", unit, "Bob", "Ann")]
+    assert till.session.audit.verify() is None

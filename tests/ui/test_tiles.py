@@ -80,3 +80,17 @@ def test_a_file_without_the_columns_keeps_them_and_one_with_them_empty_clears_th
     window.products.reload()
     assert "Favourites" not in tab_names(window)  # no favourites: the grid opens on the first category
     assert window.products.category() == "Bakery"
+
+
+def test_a_category_with_an_ampersand_shows_it_on_its_tab(qtbot, window):
+    """Finding (h1): the tiles show "&" as itself, but a category tab read it as a shortcut marker:
+    "Food & Drink" showed as "Food _Drink". The tab still selects the category by its own name."""
+    from tests.helpers.ui_audit import shown_text
+
+    row = {"sku": "FND1", "barcode": "", "name": "Soup & Roll", "category": "Food & Drink", "price": "6.50"}
+    window.session.catalog.save_form({**row, "tax_rate": "9"}, active=True)
+    window.products.reload()
+    index = [window.products.category(i) for i in range(window.products.tabs.count())].index("Food & Drink")
+    assert shown_text(window.products.tabs.tabText(index)) == "Food & Drink"
+    window.products.tabs.setCurrentIndex(index)
+    assert [t.name for t in window.products.buttons()] == ["Soup & Roll"]

@@ -90,6 +90,10 @@ def big(label: QLabel, points: int) -> QLabel:
 
 W = TypeVar("W", bound=QWidget)
 
+# What marks Stripe's test world (the DEMO/TEST badge, the Test tools panel's edge): an amber at least 3:1
+# against the light, dark and high-contrast windows, and 4.5:1 under white text (#8a5a00 was 2.84:1 on dark).
+TEST_MARK = "#a06800"
+
 
 def big_text(widget: W, points: int) -> W:
     """A control in big bold type (the tender choices, the quick amounts: read and hit at a glance)."""

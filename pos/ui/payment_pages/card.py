@@ -21,7 +21,7 @@ from pos.services.readers import CardReaders, ReaderError
 from ..feedback import show_message
 from ..widgets import named
 from ..workers import run_in_background
-from . import TenderPage, page
+from . import TEST_MARK, TenderPage, page
 
 if TYPE_CHECKING:
     from pos.ui.payment_dialog import PaymentDialog
@@ -36,7 +36,7 @@ class TestToolsPanel(QFrame):
         super().__init__()
         self.setObjectName("testToolsPanel")
         self.setFrameShape(QFrame.Shape.StyledPanel)
-        self.setStyleSheet("QFrame#testToolsPanel { border: 2px dashed #8a5a00; border-radius: 6px; }")
+        self.setStyleSheet(f"QFrame#testToolsPanel {{ border: 2px dashed {TEST_MARK}; border-radius: 6px; }}")
         self.setAccessibleName("Test tools")
         self.toggle = named(QToolButton(), "testToolsToggle")
         self.toggle.setText(f"Test tools ({badge}: no real money)")
@@ -80,6 +80,7 @@ class CardPage(TenderPage):
         self._stop: threading.Event | None = None  # set while the reader waits for the customer
         self.amount = named(QLineEdit(), "cardAmountField")
         self.amount.setPlaceholderText("amount to charge to this card")
+        self.amount.setAccessibleName("Amount to charge to the card")
         self.methods = named(QListWidget(), "paymentMethodList")
         for card in PAYMENT_METHODS:
             item = QListWidgetItem(card.label)
@@ -144,7 +145,9 @@ class CardPage(TenderPage):
         layout.addWidget(self.amount)
         layout.addWidget(self.reader_box)
         if readers is None:
-            layout.addWidget(QLabel("No card reader is set up for this till (Settings, Reader)."))
+            no_reader = QLabel("No card reader is set up for this till (Settings, Reader).")
+            no_reader.setWordWrap(True)  # a longer language wraps it rather than clip it
+            layout.addWidget(no_reader)
         layout.addWidget(self.tools)
         layout.addStretch(1)
 

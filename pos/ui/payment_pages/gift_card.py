@@ -30,9 +30,11 @@ class GiftCardPage(TenderPage):
         super().__init__(dialog)
         self.code = named(QLineEdit(), "giftCardCodeField")
         self.code.setPlaceholderText("type or scan the card's code")
+        self.code.setAccessibleName("Gift card or store credit code")
         self.check = named(QPushButton("Check balance"), "checkGiftCardButton")
         self.amount = named(QLineEdit(), "giftCardRedeemAmountField")
         self.amount.setPlaceholderText("all it can pay")
+        self.amount.setAccessibleName("Amount to take from the card")
         self.balance = named(QLabel(""), "giftCardBalanceLabel")
         self.balance.setWordWrap(True)
         self.redeem = named(QPushButton("Redeem"), "redeemGiftCardButton")
@@ -68,19 +70,28 @@ class GiftCardPage(TenderPage):
     def show_balance(self) -> None:
         """Ask the service what the card holds and would pay of what is due (a lookup at the shop
         may take a moment: on a worker, like a tender)."""
+        if self.code.isReadOnly():
+            return  # a check is running (a second Enter or scan waits for it)
         code = self.code.text()
         due = self.dialog.due
 
         def looked(result) -> None:
-            self.set_busy(False)
+            self._checking(False)
             self.balance.setText(result if isinstance(result, str) else result.message)
+            self.code.selectAll()  # the next scan replaces the code
 
-        self.set_busy(True)
+        self._checking(True)
         run_in_background(
             lambda _report: self._check(code, due),
             on_success=looked,
             on_failure=lambda exc: looked(f"The card could not be checked ({exc})."),
         )
+
+    def _checking(self, busy: bool) -> None:
+        # Read-only, not disabled: a disabled field hands its focus on, and Qt gave it to Cancel.
+        self.code.setReadOnly(busy)
+        for widget in (self.check, self.amount, self.redeem):
+            widget.setEnabled(not busy)
 
     def _check(self, code: str, due: Money):
         try:
