@@ -20,7 +20,9 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from pos.adapters.db.catalog import CatalogRepo  # noqa: E402
 from stats import p50_p95 as summary, timed_ms as timed  # noqa: E402
-from pos.adapters.db.schema import ProductRow, open_engine, writer  # noqa: E402
+from pos.adapters.db.core import writer  # noqa: E402
+from pos.adapters.db.schema import ProductRow  # noqa: E402
+from pos.adapters.db.storage import open_engine
 
 WORDS = (
     "oat flat white latte mocha kopi teh tarik croissant almond pandan kaya toast banana bread muffin "

@@ -24,7 +24,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from pos.adapters.db import core, raw  # noqa: E402
 from pos.adapters.db import schema as tables  # noqa: E402
-from pos.adapters.db.schema import open_engine  # noqa: E402
+from pos.adapters.db.storage import open_engine  # noqa: E402
 from stats import p50_p95  # noqa: E402
 
 NOW = "2026-12-06T00:00:00.000000+00:00"

@@ -30,7 +30,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 from receipts import seed  # noqa: E402
 from stats import p50_p95  # noqa: E402
 
-from pos.adapters.db.schema import open_engine  # noqa: E402
+from pos.adapters.db.storage import open_engine  # noqa: E402
 
 
 def report_ms(data_dir: Path, repeat: int) -> list[tuple[float, float]]:
@@ -56,19 +56,18 @@ def report_ms(data_dir: Path, repeat: int) -> list[tuple[float, float]]:
 
 def close(engine) -> None:
     """A clean close (a till from before issue 27 had only dispose)."""
-    from pos.adapters.db import schema
+    from pos.adapters.db import storage
 
-    (getattr(schema, "close_engine", None) or (lambda e: e.dispose()))(engine)
+    (getattr(storage, "close_engine", None) or (lambda e: e.dispose()))(engine)
 
 
 def open_ms(data_dir: Path, repeat: int) -> list[tuple[float, float]]:
     """The open alone, in this process: open_engine (its storage checks) and a clean close."""
-    from pos.adapters.db import schema
 
     out = []
     for _ in range(repeat):
         start, cpu = time.perf_counter(), time.process_time()
-        close(schema.open_engine(data_dir))
+        close(open_engine(data_dir))
         out.append(((time.perf_counter() - start) * 1000, (time.process_time() - cpu) * 1000))
     return out
 
@@ -116,7 +115,7 @@ def unclean_report_ms(data_dir: Path) -> tuple[float, float]:
         [
             sys.executable,
             "-c",
-            "import sys, time; from pos.adapters.db.schema import open_engine;"
+            "import sys, time; from pos.adapters.db.storage import open_engine;"
             f" open_engine(__import__('pathlib').Path({str(data_dir)!r})); print('open', flush=True); time.sleep(60)",
         ],
         stdout=subprocess.PIPE,

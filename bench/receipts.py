@@ -26,7 +26,7 @@ os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 from pos.adapters.db import core  # noqa: E402
 from pos.adapters.db.receipts import ReceiptQuery, ReceiptsRepo  # noqa: E402
 from pos.adapters.db.reports import ReportsRepo  # noqa: E402
-from pos.adapters.db.schema import close_engine, open_engine  # noqa: E402
+from pos.adapters.db.storage import close_engine, open_engine  # noqa: E402
 from stats import p50_p95 as summary, timed_ms  # noqa: E402
 
 PER_DAY = 10_000

@@ -25,7 +25,7 @@ from pos.adapters.db.refunds import SqlRefunds
 from pos.adapters.db.exchanges import SqlExchanges
 from pos.adapters.db.returns import SqlReturns
 from pos.adapters.db.reports import ReportsRepo
-from pos.adapters.db.schema import close_engine, full_check, open_engine, prepare_data_dir
+from pos.adapters.db.storage import close_engine, full_check, open_engine, prepare_data_dir
 from pos.adapters.db.stock import TillStock
 from pos.adapters.db.settings import SettingsKeyMarker, SettingsRepo, ShopLinkRecord
 from pos.adapters.escpos_printer import EscposPrinter

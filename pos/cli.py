@@ -234,7 +234,7 @@ def _gate(args) -> int | None:
     on what it records. None: go on; else the exit code (one line on stderr said why)."""
     from pos.domain.staff import StaffError
 
-    from pos.adapters.db.schema import DB_FILE
+    from pos.adapters.db.storage import DB_FILE
     from pos.paths import default_data_dir
 
     permission = gated_commands().get((args.command, getattr(args, "action", None)))

@@ -22,7 +22,8 @@ def run() -> int:
     from sqlalchemy import select
 
     from pos.adapters.db import core
-    from pos.adapters.db.schema import open_engine, receipts
+    from pos.adapters.db.schema import receipts
+    from pos.adapters.db.storage import open_engine
     from pos.adapters.stripe_gateway import StripeGateway
     from pos.app import DEMO_KEY, build_context
     from pos.services.checkout import Paid

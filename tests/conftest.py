@@ -8,7 +8,7 @@ import secrets
 import pytest
 import stripe
 
-from pos.adapters.db.schema import close_engine, open_engine
+from pos.adapters.db.storage import close_engine, open_engine
 from pos.sandbox import running_sandbox
 
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")

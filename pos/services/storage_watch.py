@@ -1,6 +1,6 @@
 """The whole of the till's file checked in the background (issue 27 item 2).
 
-A start after a clean close no longer reads the whole file (adapters/db/schema.check_storage), so
+A start after a clean close no longer reads the whole file (adapters/db/storage.check_storage), so
 damage that appears while the till is off or selling (a disk going bad) is found here: SQLite's full
 check on its own connection, soon after the start and then once a day, on a worker the window runs
 it on (never the UI thread; a read, so it holds no write lock and a sale saves meanwhile). What it

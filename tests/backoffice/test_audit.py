@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pytest
 
-from pos.adapters.db.schema import SCHEMA_VERSION
+from pos.adapters.db.storage import SCHEMA_VERSION
 from pos.app import build_context, open_back_office
 from pos.domain.catalog import Product
 from pos.domain.money import Money

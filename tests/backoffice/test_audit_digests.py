@@ -16,7 +16,7 @@ import pytest
 
 from pos.adapters.db import audit, core, raw
 from pos.adapters.db.audit import AuditRepo
-from pos.adapters.db.schema import open_engine
+from pos.adapters.db.storage import open_engine
 
 FIXTURE = Path(__file__).parent.parent / "fixtures" / "trail"
 

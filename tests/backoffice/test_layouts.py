@@ -18,7 +18,7 @@ from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
 from sqlmodel import SQLModel
 
-from pos.adapters.db.schema import SCHEMA_VERSION, VERSION_TABLE, head_revision, open_engine
+from pos.adapters.db.storage import SCHEMA_VERSION, VERSION_TABLE, head_revision, open_engine
 from pos.app import open_back_office
 from pos.services.receipts import ReceiptQuery
 from tests.cli.test_cli import pos
@@ -140,7 +140,7 @@ data, ready, go = Path(sys.argv[1]), Path(sys.argv[2]), Path(sys.argv[3])
 ready.touch()
 while not go.exists():
     time.sleep(0.001)
-from pos.adapters.db.schema import open_engine
+from pos.adapters.db.storage import open_engine
 from pos.domain.errors import PosError
 try:
     open_engine(data).dispose()

@@ -17,7 +17,7 @@ from pathlib import Path
 import pytest
 
 from pos.adapters.db.catalog import CatalogImportError, CatalogRepo
-from pos.adapters.db.schema import open_engine
+from pos.adapters.db.storage import open_engine
 from pos.domain.catalog import Product
 from pos.domain.money import Money
 from pos.services.checkout import Paid

@@ -13,7 +13,7 @@ from pathlib import Path
 from alembic import command
 from sqlalchemy import create_engine
 
-from pos.adapters.db.schema import VERSION_TABLE, alembic_config
+from pos.adapters.db.storage import VERSION_TABLE, alembic_config
 
 
 def as_numbered_layout(db: Path, layout: int) -> None:

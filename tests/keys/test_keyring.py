@@ -223,7 +223,7 @@ def test_cli_config(profile, sandbox, api_key, tmp_path):
 
 
 def test_file_modes(tmp_path, sandbox, api_key):
-    from pos.adapters.db.schema import open_engine
+    from pos.adapters.db.storage import open_engine
 
     data = tmp_path / "fresh"
     open_engine(data).dispose()

@@ -10,7 +10,7 @@ from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QPushButton
 
 from pos.adapters.db.reports import ReportsRepo
-from pos.adapters.db.schema import open_engine
+from pos.adapters.db.storage import open_engine
 from pos.app import create_main_window
 from pos.services.checkout import Paid
 from tests.ui.conftest import wait_idle

@@ -15,7 +15,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from pos.adapters.db.catalog import CatalogRepo
-from pos.adapters.db.schema import open_engine
+from pos.adapters.db.storage import open_engine
 from pos.adapters.db.settings import SettingsRepo
 from pos.adapters.escpos_printer import EscposPrinter
 from pos.domain.catalog import CSV_COLUMNS

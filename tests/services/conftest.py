@@ -6,7 +6,7 @@ import pytest
 
 from pos.adapters.db.catalog import CatalogRepo
 from pos.adapters.db.journal import SqlJournal
-from pos.adapters.db.schema import open_engine
+from pos.adapters.db.storage import open_engine
 from pos.adapters.db.settings import SettingsRepo
 from pos.adapters.stripe_gateway import StripeGateway
 from pos.domain.catalog import Product

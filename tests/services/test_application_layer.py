@@ -131,7 +131,7 @@ def test_requests_read_back_from_the_journal_as_written_and_as_older_tills_wrote
 
 
 def _office(tmp_path):
-    from pos.adapters.db.schema import prepare_data_dir
+    from pos.adapters.db.storage import prepare_data_dir
 
     prepare_data_dir(tmp_path / "data")
     return open_back_office(tmp_path / "data")

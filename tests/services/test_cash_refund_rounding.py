@@ -14,7 +14,7 @@ from pos.adapters.db.drawer import SqlDrawerLog
 from pos.adapters.db.receipts import ReceiptsRepo
 from pos.adapters.db.refunds import SqlRefunds
 from pos.adapters.db.reports import ReportsRepo
-from pos.adapters.db.schema import SCHEMA_VERSION, open_engine
+from pos.adapters.db.storage import SCHEMA_VERSION, open_engine
 from pos.adapters.db.settings import SettingsRepo
 from pos.domain.catalog import Product
 from pos.domain.money import Money

@@ -8,7 +8,7 @@ from dataclasses import replace
 import pytest
 
 from pos.adapters.db.catalog import CatalogRepo
-from pos.adapters.db.schema import open_engine
+from pos.adapters.db.storage import open_engine
 from pos.domain.barcodes import Embedded, Pattern
 from pos.paths import resource_path
 from pos.services.catalog import CHOICES, Catalog, Choices, Found, LabelFound, NotFound

@@ -8,7 +8,7 @@ import sqlite3
 import subprocess
 
 from pos.adapters.db.receipts import ReceiptsRepo
-from pos.adapters.db.schema import SCHEMA_VERSION, open_engine
+from pos.adapters.db.storage import SCHEMA_VERSION, open_engine
 from pos.adapters.escpos_printer import EscposPrinter
 from pos.domain.printer_setup import PrinterSetup
 from pos.domain.receipt import render_text

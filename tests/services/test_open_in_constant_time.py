@@ -20,8 +20,10 @@ from pathlib import Path
 import pytest
 from sqlalchemy import create_engine, text
 
-from pos.adapters.db import schema
-from pos.adapters.db.schema import close_engine, open_engine
+
+from pos.adapters.db import storage
+from pos.adapters.db.storage import close_engine, open_engine
+from pos.adapters.db.errors import StorageUnavailable
 from pos.services.storage_watch import StorageWatch, verdict
 from tests.helpers.cli import run_pos
 from tests.helpers.folders import new_till_folder
@@ -34,13 +36,13 @@ QUICK = "closed cleanly: header, layout and a test write only"
 def opened(data_dir: Path, caplog) -> str:
     """Open and close the till's file as a start does; what the open logged about its checks."""
     caplog.clear()
-    with caplog.at_level(logging.INFO, logger="pos.adapters.db.schema"):
+    with caplog.at_level(logging.INFO, logger="pos.adapters.db.storage"):
         close_engine(open_engine(data_dir))
     return "\n".join(r.getMessage() for r in caplog.records if r.getMessage().startswith("storage:"))
 
 
 def sessions_in(data_dir: Path) -> int:
-    engine = create_engine(f"sqlite:///{data_dir / schema.DB_FILE}")
+    engine = create_engine(f"sqlite:///{data_dir / storage.DB_FILE}")
     try:
         with engine.connect() as conn:
             return int(conn.execute(text("SELECT count(*) FROM till_sessions")).scalar() or 0)
@@ -121,13 +123,13 @@ def test_a_second_open_in_one_process_beside_an_open_engine_is_quick(till, caplo
 
 def corrupt_a_table(data_dir: Path, table: str = "z_reports") -> None:
     """Garbage over one table's page (one nothing reads at a start), as a disk going bad leaves it."""
-    engine = create_engine(f"sqlite:///{data_dir / schema.DB_FILE}")
+    engine = create_engine(f"sqlite:///{data_dir / storage.DB_FILE}")
     with engine.connect() as conn:
         page = conn.execute(text("SELECT rootpage FROM sqlite_master WHERE name = :t"), {"t": table}).scalar()
         size = conn.execute(text("PRAGMA page_size")).scalar()
     engine.dispose()
     assert page and size
-    with open(data_dir / schema.DB_FILE, "r+b") as handle:
+    with open(data_dir / storage.DB_FILE, "r+b") as handle:
         handle.seek((page - 1) * size)
         handle.write(b"\xff" * size)
 
@@ -151,19 +153,19 @@ def test_pos_doctor_on_a_sound_till(till):
 def test_the_full_check_finds_a_damaged_page_on_its_own_connection(till):
     engine = open_engine(till)
     try:
-        assert schema.full_check(engine) is None
+        assert storage.full_check(engine) is None
         corrupt_a_table(till)
-        problem = schema.full_check(engine)
+        problem = storage.full_check(engine)
         assert problem is not None and ("Page" in problem or "malformed" in problem), problem
     finally:
         close_engine(engine)
 
 
 def test_a_truncated_file_is_refused_from_its_header_alone(till):
-    path = till / schema.DB_FILE
+    path = till / storage.DB_FILE
     with open(path, "r+b") as handle:
         handle.truncate(path.stat().st_size - 4096)
-    with pytest.raises(schema.StorageUnavailable, match="shorter than its header says"):
+    with pytest.raises(StorageUnavailable, match="shorter than its header says"):
         open_engine(till)
 
 
@@ -212,6 +214,6 @@ def test_pos_report_at_head_imports_neither_alembic_nor_stripe(till):
 def test_the_revisions_read_from_the_scripts_are_alembics():
     from alembic.script import ScriptDirectory
 
-    scripts = ScriptDirectory(str(schema.MIGRATIONS))
-    assert schema.head_revision() == scripts.get_current_head()
-    assert schema.known_revisions() == {script.revision: script.down_revision for script in scripts.walk_revisions()}
+    scripts = ScriptDirectory(str(storage.MIGRATIONS))
+    assert storage.head_revision() == scripts.get_current_head()
+    assert storage.known_revisions() == {script.revision: script.down_revision for script in scripts.walk_revisions()}

@@ -15,7 +15,9 @@ from pathlib import Path
 
 import pytest
 
-from pos.adapters.db.schema import SCHEMA_VERSION, StorageUnavailable, open_engine
+from pos.adapters.db.errors import StorageUnavailable
+
+from pos.adapters.db.storage import SCHEMA_VERSION, open_engine
 from pos.app import build_context
 from pos.services.checkout import Paid
 from pos.launch import open_context

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from pos.adapters.db.catalog import CatalogRepo
-from pos.adapters.db.schema import close_engine, open_engine
+from pos.adapters.db.storage import close_engine, open_engine
 from pos.app import create_main_window
 from pos.paths import resource_path
 from pos.ui import workers

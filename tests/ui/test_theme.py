@@ -188,7 +188,8 @@ def test_a_read_only_window_shows_a_theme_without_writing(qtbot, themed, window,
 
 
 def test_a_theme_setting_edited_into_nonsense_still_starts_the_till(qtbot, themed, data_dir, sandbox, api_key):
-    from pos.adapters.db.schema import open_engine, settings
+    from pos.adapters.db.schema import settings
+    from pos.adapters.db.storage import open_engine
 
     engine = open_engine(data_dir)
     with engine.begin() as conn:  # behind the till's back, as a hand-edited file would be

@@ -29,7 +29,7 @@ from pos.services.catalog import ImportSummary
 from . import audit, core, outbox, stock
 from . import schema as tables
 from .errors import StorageError, storage_errors
-from .schema import writer
+from .core import writer
 
 _P = tables.products
 # The full-text index (FTS5, kept by triggers; not a SQLModel table): its rowid is the product's id.

@@ -14,7 +14,11 @@ from typing import Iterator
 from sqlalchemy.engine import Connection, Engine
 
 from .errors import storage_errors
-from .schema import writer
+
+
+def writer(engine: Engine) -> Engine:
+    """The same engine, but its transactions take the write lock at BEGIN."""
+    return engine.execution_options(sqlite_immediate=True)
 
 
 @contextlib.contextmanager

@@ -33,7 +33,7 @@ from .errors import storage_errors
 from .raw import now_iso
 from .journal import SqlJournal
 from . import schema as tables
-from .schema import writer
+from .core import writer
 
 # Each table by its one Core name (schema.py).
 REDEMPTIONS, SOLD, SALES, TENDERS = tables.gift_card_redemptions, tables.gift_card_sales, tables.sales, tables.tenders

@@ -1,4 +1,4 @@
-"""Alembic's environment for the till's own SQLite file: run by `pos.adapters.db.schema.migrate` on
+"""Alembic's environment for the till's own SQLite file: run by `pos.adapters.db.storage.migrate` on
 the connection it hands over (config.attributes["connection"]), inside the one transaction that
 migrates the file, with foreign keys already off so a table can be rebuilt."""
 
