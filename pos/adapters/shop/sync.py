@@ -38,6 +38,7 @@ from pos.services.from_shop import SettingsError, product_from_shop, setting_fro
 from pos.services.receipts import Criterion, ReceiptSummary
 from pos.services.shop import Pulled, Pushed, ShopRefused, Waiting
 
+from . import figures
 from . import tables as t
 from .claims import ShopRefundClaims, over_refunds, settle_claims
 from .connect import migrate, shop_errors
@@ -59,7 +60,35 @@ def _insert_new(conn: Connection, table, rows: list[dict[str, Any]]) -> None:
     """INSERT … ON CONFLICT DO NOTHING: a row the shop has already is left as it is."""
     if not rows:
         return
+    if conn.dialect.name == "postgresql" and len(rows) >= COPY_FROM:
+        return _copy_new(conn, table, rows)
     conn.execute(_insert(conn, table).on_conflict_do_nothing(), rows)
+
+
+# From this many rows a table's batch goes by COPY (one stream) rather than a statement per row.
+COPY_FROM = 20
+
+
+def _copy_new(conn: Connection, table: Table, rows: list[dict[str, Any]]) -> None:
+    """The same as the INSERT … ON CONFLICT DO NOTHING above, in three round trips whatever the
+    rows: COPY into a staging table of this connection (column types only, emptied at commit), then
+    one INSERT … SELECT into the shop's table, so every row still passes the table's own checks (its
+    types, NOT NULL, keys) and a row the shop has already (a batch sent again) is left as it is.
+    Every row of a batch has the same keys (built in _send_events)."""
+    names = list(rows[0])
+    stage = f"pos_stage_{table.name}"
+    columns = ", ".join(names)
+    cursor = conn.connection.driver_connection.cursor()  # type: ignore[union-attr]  # psycopg 3, in this transaction
+    cursor.execute(
+        f"CREATE TEMP TABLE IF NOT EXISTS {stage} ON COMMIT DELETE ROWS AS"
+        f" SELECT {columns} FROM {table.name} WITH NO DATA"
+    )
+    with cursor.copy(f"COPY {stage} ({columns}) FROM STDIN") as copy:
+        for row in rows:
+            copy.write_row([row[name] for name in names])
+    cursor.execute(
+        f"INSERT INTO {table.name} ({columns}) SELECT {columns} FROM {stage} ON CONFLICT DO NOTHING; TRUNCATE {stage}"
+    )
 
 
 def _upsert(conn: Connection, table, rows: list[dict[str, Any]], key: tuple[str, ...]) -> None:
@@ -91,13 +120,18 @@ _MOVEMENT = (
     .join(_PRODUCTS, _PRODUCTS.c.id == _MOVES.c.product_id)
     .where(_MOVES.c.id == bindparam("id"))
 )
-_RECEIPT = select(_RECEIPTS).where(_RECEIPTS.c.id == bindparam("id"))
-_PAID_TENDERS = (
+# A batch's receipts, their paid tenders and their lines: three reads for the batch, not three a receipt.
+_RECEIPTS_IN = select(_RECEIPTS).where(_RECEIPTS.c.id.in_(bindparam("ids", expanding=True)))
+_PAID_TENDERS_IN = (
     select(_TENDERS)
-    .where(_TENDERS.c.sale_id == bindparam("sale_id"), _TENDERS.c.state == "paid")
-    .order_by(_TENDERS.c.part_no)
+    .where(_TENDERS.c.sale_id.in_(bindparam("sale_ids", expanding=True)), _TENDERS.c.state == "paid")
+    .order_by(_TENDERS.c.sale_id, _TENDERS.c.part_no)
 )
-_SALE_LINES = select(_LINES).where(_LINES.c.sale_id == bindparam("sale_id")).order_by(_LINES.c.line_no)
+_SALE_LINES_IN = (
+    select(_LINES)
+    .where(_LINES.c.sale_id.in_(bindparam("sale_ids", expanding=True)))
+    .order_by(_LINES.c.sale_id, _LINES.c.line_no)
+)
 _REFUND = (
     select(
         _REFUNDS,
@@ -159,7 +193,7 @@ class ShopDatabaseLink:
         settings: SettingsRepo,
         *,
         shared: Callable[[str], bool] = lambda _till: True,
-        batch: int = 500,
+        batch: int = 2000,
     ):
         self._local = local
         self._shop = shop
@@ -311,6 +345,7 @@ class ShopDatabaseLink:
             "stock": [],
         }
         sent = {"receipt": 0, "refund": 0}
+        receipt_ids: list[int] = []
         for found in events:
             event = found._mapping
             rows["events"].append(
@@ -330,7 +365,7 @@ class ShopDatabaseLink:
             if kind not in RECORD_KINDS:
                 continue
             if kind == "receipt":
-                sent["receipt"] += self._receipt(local, payload["id"], rows)
+                receipt_ids.append(payload["id"])
             elif kind == "refund":
                 sent["refund"] += self._refund(local, payload["id"], rows)
             elif kind == "void":
@@ -339,6 +374,7 @@ class ShopDatabaseLink:
                 self._row(local, "drawer_movements", payload["id"], rows["movements"], "movement_id")
             else:
                 self._row(local, "z_reports", payload["id"], rows["z"], None)
+        sent["receipt"] = self._receipts(local, receipt_ids, rows)
         for name, table in (
             ("events", t.EVENTS),
             ("receipts", t.RECEIPTS),
@@ -351,6 +387,7 @@ class ShopDatabaseLink:
             ("stock", t.STOCK_MOVEMENTS),
         ):
             _insert_new(conn, table, rows[name])
+        figures.refresh(conn, rows["receipts"])  # the report's figures, in the same transaction
         touched = {(r["till_id"], r["receipt_no"]) for r in rows["receipts"]} | {
             (r["receipt_till_id"], r["receipt_no"]) for r in rows["refunds"]
         }
@@ -375,36 +412,37 @@ class ShopDatabaseLink:
             arrival = {"kind": MovementKind.TRANSFER_IN.value, "quantity_milli": -m["quantity_milli"]}
             rows.append({**row, **arrival, "movement_id": -m["id"], "location": m["why"], "why": f"from {location}"})
 
-    def _receipt(self, local: Connection, receipt_id: int, rows: dict[str, list[dict[str, Any]]]) -> int:
-        found = local.execute(_RECEIPT, {"id": receipt_id}).first()
-        r = found._mapping if found is not None else None
-        if r is None or not self._shared(r["till_id"]):
+    def _receipts(self, local: Connection, receipt_ids: list[int], rows: dict[str, list[dict[str, Any]]]) -> int:
+        """The batch's receipts with their lines and paid tenders, read in one go per table."""
+        found = [r._mapping for r in local.execute(_RECEIPTS_IN, {"ids": receipt_ids})] if receipt_ids else []
+        receipts = {r["id"]: r for r in found if self._shared(r["till_id"])}
+        if not receipts:
             return 0
-        key = {"till_id": r["till_id"], "receipt_no": r["receipt_no"]}
-        tenders = local.execute(_PAID_TENDERS, {"sale_id": r["sale_id"]}).mappings().all()
-        tips = sum(x["tendered_minor"] - x["amount_minor"] for x in tenders if x["kind"] == "card")
-        rows["receipts"].append(
-            {
-                **key,
-                **{k: r[k] for k in t.RECEIPT_COLUMNS},
-                "tips_minor": tips,
-            }
-        )
-        for line in local.execute(_SALE_LINES, {"sale_id": r["sale_id"]}).mappings():
-            rows["lines"].append(
-                {
-                    **key,
-                    **{k: line[k] for k in t.LINE_COLUMNS},
-                }
-            )
-        for x in tenders:
+        sales = {r["sale_id"]: (r["till_id"], r["receipt_no"]) for r in receipts.values()}
+        sale_ids = {"sale_ids": list(sales)}
+        tips: dict[int, int] = dict.fromkeys(sales, 0)
+        for x in local.execute(_PAID_TENDERS_IN, sale_ids).mappings():
+            till_id, receipt_no = sales[x["sale_id"]]
+            if x["kind"] == "card":
+                tips[x["sale_id"]] += x["tendered_minor"] - x["amount_minor"]
             rows["tenders"].append(
-                {
-                    **key,
-                    **{k: x[k] for k in t.TENDER_COLUMNS},
-                }
+                {"till_id": till_id, "receipt_no": receipt_no, **{k: x[k] for k in t.TENDER_COLUMNS}}
             )
-        return 1
+        for line in local.execute(_SALE_LINES_IN, sale_ids).mappings():
+            till_id, receipt_no = sales[line["sale_id"]]
+            rows["lines"].append({"till_id": till_id, "receipt_no": receipt_no, **{k: line[k] for k in t.LINE_COLUMNS}})
+        for receipt_id in dict.fromkeys(receipt_ids):  # in the trail's order, each once
+            r = receipts.get(receipt_id)
+            if r is not None:
+                rows["receipts"].append(
+                    {
+                        "till_id": r["till_id"],
+                        "receipt_no": r["receipt_no"],
+                        **{k: r[k] for k in t.RECEIPT_COLUMNS},
+                        "tips_minor": tips[r["sale_id"]],
+                    }
+                )
+        return len(receipts)
 
     def _refund(self, local: Connection, refund_id: int, rows: dict[str, list[dict[str, Any]]]) -> int:
         found = local.execute(_REFUND, {"id": refund_id}).first()

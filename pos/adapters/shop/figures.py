@@ -1,0 +1,128 @@
+"""Each till's receipt figures per UTC quarter hour at the shop (`shop_till_figures`, issue 27 item 4).
+
+The sync stores a batch's receipts, lines and tenders and, in the same shop transaction, works out
+again from those rows every quarter hour of that till the batch touched (refresh): so the figures
+are the rows' whatever was sent twice, and a crash leaves both or neither. The shop report reads a
+day's quarters (a store's local day is a run of whole quarter hours in every time zone) rather than
+the day's receipts. `differences` works every figure out from the rows again and names each one
+that is not what is stored (`pos shop verify`).
+
+A figure is (figure, item) -> (n, amount) per till and quarter:
+  sales ''      count, sum of totals      tax/discount/change/rounding/tips ''  count, sum
+  first/last '' count, min/max receipt no cashier NAME  count, sum of totals
+  tender KIND   parts, sum of amounts     brand BRAND   card parts, sum of amounts
+  tax_rate BP   lines, sum of line tax    gift_cards '' lines, sum of gift card lines' gross
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from datetime import datetime, timedelta
+from typing import Any
+
+from sqlalchemy import text
+from sqlalchemy.engine import Connection
+
+from pos.adapters.db.reports import tender_type_sql
+from pos.domain.catalog import GIFT_CARD_SKUS
+
+TABLE = "shop_till_figures"
+QUARTER_CHARS = 16  # 'YYYY-MM-DDTHH:MM', the quarter's start (UTC), as the receipts' text starts
+
+
+def _quarter(column: str) -> str:
+    minute = f"substr({column}, 15, 2)"
+    return (
+        f"substr({column}, 1, 14) || CASE WHEN {minute} < '15' THEN '00' WHEN {minute} < '30' THEN '15'"
+        f" WHEN {minute} < '45' THEN '30' ELSE '45' END"
+    )
+
+
+_SUMS = ("tax_minor", "discount_minor", "change_minor", "rounding_minor", "tips_minor")
+_JOIN_TENDERS = " FROM shop_tenders x JOIN shop_receipts r ON r.till_id = x.till_id AND r.receipt_no = x.receipt_no"
+_JOIN_LINES = " FROM shop_receipt_lines l JOIN shop_receipts r ON r.till_id = l.till_id AND r.receipt_no = l.receipt_no"
+
+
+def _figures_sql(where: str) -> str:
+    """(till_id, quarter, figure, item, n, amount) worked out from the rows `where` picks (over r)."""
+    q = _quarter("r.created_at")
+    parts = [
+        f"SELECT r.till_id, {q}, 'sales', '', count(*), sum(r.total_minor) FROM shop_receipts r WHERE {where}"
+        " GROUP BY 1, 2",
+        *(
+            f"SELECT r.till_id, {q}, '{column[:-6]}', '', count(*), sum(r.{column}) FROM shop_receipts r"
+            f" WHERE {where} GROUP BY 1, 2"
+            for column in _SUMS
+        ),
+        f"SELECT r.till_id, {q}, 'first', '', count(*), min(r.receipt_no) FROM shop_receipts r WHERE {where}"
+        " GROUP BY 1, 2",
+        f"SELECT r.till_id, {q}, 'last', '', count(*), max(r.receipt_no) FROM shop_receipts r WHERE {where}"
+        " GROUP BY 1, 2",
+        f"SELECT r.till_id, {q}, 'cashier', r.cashier, count(*), sum(r.total_minor) FROM shop_receipts r"
+        f" WHERE {where} GROUP BY 1, 2, 4",
+        f"SELECT r.till_id, {q}, 'tender', {tender_type_sql('x.kind', 'x.card_present')}, count(*),"
+        f" sum(x.amount_minor){_JOIN_TENDERS} WHERE {where} GROUP BY 1, 2, 4",
+        f"SELECT r.till_id, {q}, 'brand', coalesce(x.card_brand, 'unknown'), count(*), sum(x.amount_minor)"
+        f"{_JOIN_TENDERS} WHERE x.kind = 'card' AND {where} GROUP BY 1, 2, 4",
+        f"SELECT r.till_id, {q}, 'tax_rate', CAST(l.tax_rate_bp AS TEXT), count(*), sum(l.tax_minor)"
+        f"{_JOIN_LINES} WHERE {where} GROUP BY 1, 2, 4",
+        f"SELECT r.till_id, {q}, 'gift_cards', '', count(*), sum(l.gross_minor){_JOIN_LINES}"
+        f" WHERE upper(l.sku) LIKE '{GIFT_CARD_SKUS}%' AND {where} GROUP BY 1, 2",
+    ]
+    return " UNION ALL ".join(parts)
+
+
+_COLUMNS = "(till_id, quarter, figure, item, n, amount)"
+_SPAN = "r.till_id = :till AND r.created_at >= :lo AND r.created_at < :hi"
+_REFRESH_DROP = text(f"DELETE FROM {TABLE} WHERE till_id = :till AND quarter >= :lo AND quarter < :hi")
+_REFRESH_FILL = text(f"INSERT INTO {TABLE} {_COLUMNS} {_figures_sql(_SPAN)}")
+
+
+def quarter_of(at: str) -> str:
+    """The start of the UTC quarter hour the stored time `at` falls in, as the figures key it."""
+    return at[:14] + f"{int(at[14:16]) // 15 * 15:02d}"
+
+
+def _after(quarter: str) -> str:
+    return (datetime.fromisoformat(quarter) + timedelta(minutes=15)).isoformat(timespec="minutes")
+
+
+def refresh(conn: Connection, receipts: Iterable[dict[str, Any]]) -> None:
+    """Works out again, from the shop's rows, every quarter hour the receipts sent fall in, for each
+    till that wrote them (in the caller's transaction, after their rows are stored). Only the till
+    that wrote a receipt sends it, one round at a time (its row at the shop is locked), so no other
+    transaction writes these quarters meanwhile."""
+    spans: dict[str, tuple[str, str]] = {}
+    for r in receipts:
+        at = r["created_at"]
+        lo, hi = spans.get(r["till_id"], (at, at))
+        spans[r["till_id"]] = (min(lo, at), max(hi, at))
+    for till, (first, last) in spans.items():
+        span = {"till": till, "lo": quarter_of(first), "hi": _after(quarter_of(last))}
+        conn.execute(_REFRESH_DROP, span)
+        conn.execute(_REFRESH_FILL, span)
+
+
+def refill_all(conn: Connection) -> None:
+    """Every till's figures worked out again from every receipt (the migration that adds them)."""
+    conn.execute(text(f"DELETE FROM {TABLE}"))
+    conn.execute(text(f"INSERT INTO {TABLE} {_COLUMNS} {_figures_sql('1 = 1')}"))
+
+
+def differences(conn: Connection, limit: int = 20) -> list[str]:
+    """Every stored figure that is not what the rows give (missing, extra or another value), one
+    line each in the owner's words, at most `limit`; none when they agree."""
+    worked_out = _figures_sql("1 = 1")
+    stored = f"SELECT till_id, quarter, figure, item, n, amount FROM {TABLE}"
+    found = []
+    for label, sql in (
+        ("the receipts give", f"{worked_out} EXCEPT {stored}"),
+        ("stored", f"{stored} EXCEPT SELECT * FROM ({worked_out}) w"),
+    ):
+        for till, quarter, figure, item, n, amount in conn.execute(text(f"SELECT * FROM ({sql}) d LIMIT {limit}")):
+            what = f"{figure} {item}".strip()
+            found.append(f"till {till}, {quarter} UTC, {what}: {label} {int(n)} for {int(amount)}")
+    return found[:limit]
+
+
+__all__ = ["QUARTER_CHARS", "TABLE", "differences", "quarter_of", "refill_all", "refresh"]
