@@ -18,8 +18,6 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from datetime import datetime, timedelta
-from typing import Any
-
 from sqlalchemy import text
 from sqlalchemy.engine import Connection
 
@@ -87,16 +85,15 @@ def _after(quarter: str) -> str:
     return (datetime.fromisoformat(quarter) + timedelta(minutes=15)).isoformat(timespec="minutes")
 
 
-def refresh(conn: Connection, receipts: Iterable[dict[str, Any]]) -> None:
-    """Works out again, from the shop's rows, every quarter hour the receipts sent fall in, for each
-    till that wrote them (in the caller's transaction, after their rows are stored). Only the till
-    that wrote a receipt sends it, one round at a time (its row at the shop is locked), so no other
-    transaction writes these quarters meanwhile."""
+def refresh(conn: Connection, receipts: Iterable[tuple[str, str]]) -> None:
+    """Works out again, from the shop's rows, every quarter hour the receipts sent (till id, created
+    at) fall in, for each till that wrote them (in the caller's transaction, after their rows are
+    stored). Only the till that wrote a receipt sends it, one round at a time (its row at the shop
+    is locked), so no other transaction writes these quarters meanwhile."""
     spans: dict[str, tuple[str, str]] = {}
-    for r in receipts:
-        at = r["created_at"]
-        lo, hi = spans.get(r["till_id"], (at, at))
-        spans[r["till_id"]] = (min(lo, at), max(hi, at))
+    for till, at in receipts:
+        lo, hi = spans.get(till, (at, at))
+        spans[till] = (min(lo, at), max(hi, at))
     for till, (first, last) in spans.items():
         span = {"till": till, "lo": quarter_of(first), "hi": _after(quarter_of(last))}
         conn.execute(_REFRESH_DROP, span)

@@ -60,8 +60,6 @@ def _insert_new(conn: Connection, table, rows: list[dict[str, Any]]) -> None:
     """INSERT … ON CONFLICT DO NOTHING: a row the shop has already is left as it is."""
     if not rows:
         return
-    if conn.dialect.name == "postgresql" and len(rows) >= COPY_FROM:
-        return _copy_new(conn, table, rows)
     conn.execute(_insert(conn, table).on_conflict_do_nothing(), rows)
 
 
@@ -69,13 +67,20 @@ def _insert_new(conn: Connection, table, rows: list[dict[str, Any]]) -> None:
 COPY_FROM = 20
 
 
-def _copy_new(conn: Connection, table: Table, rows: list[dict[str, Any]]) -> None:
-    """The same as the INSERT … ON CONFLICT DO NOTHING above, in three round trips whatever the
-    rows: COPY into a staging table of this connection (column types only, emptied at commit), then
-    one INSERT … SELECT into the shop's table, so every row still passes the table's own checks (its
-    types, NOT NULL, keys) and a row the shop has already (a batch sent again) is left as it is.
-    Every row of a batch has the same keys (built in _send_events)."""
-    names = list(rows[0])
+def _insert_rows(conn: Connection, table: Table, names: Sequence[str], rows: list[tuple[Any, ...]]) -> None:
+    """_insert_new for rows as tuples in the order of `names` (the batch's large tables): by COPY on
+    PostgreSQL from COPY_FROM rows, else as _insert_new."""
+    if conn.dialect.name == "postgresql" and len(rows) >= COPY_FROM:
+        _copy_new(conn, table, names, rows)
+    else:
+        _insert_new(conn, table, [dict(zip(names, row, strict=True)) for row in rows])
+
+
+def _copy_new(conn: Connection, table: Table, names: Sequence[str], rows: list[tuple[Any, ...]]) -> None:
+    """The same as INSERT … ON CONFLICT DO NOTHING, in three round trips whatever the rows: COPY into
+    a staging table of this connection (column types only, emptied at commit), then one INSERT …
+    SELECT into the shop's table, so every row still passes the table's own checks (its types, NOT
+    NULL, keys) and a row the shop has already (a batch sent again) is left as it is."""
     stage = f"pos_stage_{table.name}"
     columns = ", ".join(names)
     cursor = conn.connection.driver_connection.cursor()  # type: ignore[union-attr]  # psycopg 3, in this transaction
@@ -85,7 +90,7 @@ def _copy_new(conn: Connection, table: Table, rows: list[dict[str, Any]]) -> Non
     )
     with cursor.copy(f"COPY {stage} ({columns}) FROM STDIN") as copy:
         for row in rows:
-            copy.write_row([row[name] for name in names])
+            copy.write_row(row)
     cursor.execute(
         f"INSERT INTO {table.name} ({columns}) SELECT {columns} FROM {stage} ON CONFLICT DO NOTHING; TRUNCATE {stage}"
     )
@@ -108,7 +113,19 @@ _ALL_PRODUCTS_OUT = _OUTBOX.insert().from_select(
     ["kind", "key", "at"], select(literal("product"), _PRODUCTS.c.sku, bindparam("at")).select_from(_PRODUCTS)
 )
 _EVENT_HASH = select(_EVENTS.c.hash).where(_EVENTS.c.id == bindparam("seq"))
-_EVENTS_AFTER = select(_EVENTS).where(_EVENTS.c.id > bindparam("after")).order_by(_EVENTS.c.id).limit(bindparam("n"))
+# A batch's events, each with what its payload names (SQLite's json_extract: no Python parse per event).
+EVENT_NAMES = ("seq", "till_id", "at", "kind", "actor", "approved_by", "subject", "payload", "prev_hash", "hash")
+_EVENTS_AFTER = (
+    select(
+        *(_EVENTS.c[name] for name in ("id", *EVENT_NAMES[1:])),
+        func.json_extract(_EVENTS.c.payload, "$.record").label("record"),
+        func.json_extract(_EVENTS.c.payload, "$.id").label("record_id"),
+        func.json_extract(_EVENTS.c.payload, "$.records.stock_movement").label("moves"),
+    )
+    .where(_EVENTS.c.id > bindparam("after"))
+    .order_by(_EVENTS.c.id)
+    .limit(bindparam("n"))
+)
 _EDITS_AFTER = (
     select(_OUTBOX.c.id, _OUTBOX.c.kind, _OUTBOX.c.key)
     .where(_OUTBOX.c.id > bindparam("after"))
@@ -120,17 +137,27 @@ _MOVEMENT = (
     .join(_PRODUCTS, _PRODUCTS.c.id == _MOVES.c.product_id)
     .where(_MOVES.c.id == bindparam("id"))
 )
-# A batch's receipts, their paid tenders and their lines: three reads for the batch, not three a receipt.
-_RECEIPTS_IN = select(_RECEIPTS).where(_RECEIPTS.c.id.in_(bindparam("ids", expanding=True)))
-_PAID_TENDERS_IN = (
-    select(_TENDERS)
-    .where(_TENDERS.c.sale_id.in_(bindparam("sale_ids", expanding=True)), _TENDERS.c.state == "paid")
-    .order_by(_TENDERS.c.sale_id, _TENDERS.c.part_no)
+# A batch's receipts, their paid tenders and their lines, as the shop's rows (keyed by the till and
+# its receipt number): three reads for the batch, not three a receipt.
+RECEIPT_NAMES = ("till_id", "receipt_no", *t.RECEIPT_COLUMNS, "tips_minor")
+LINE_NAMES = ("till_id", "receipt_no", *t.LINE_COLUMNS)
+TENDER_NAMES = ("till_id", "receipt_no", *t.TENDER_COLUMNS)
+_CHOSEN = _RECEIPTS.c.id.in_(bindparam("ids", expanding=True))
+_TIPS = (  # what its cards were charged beyond their share (tips on the reader)
+    select(func.coalesce(func.sum(_TENDERS.c.tendered_minor - _TENDERS.c.amount_minor), 0))
+    .where(_TENDERS.c.sale_id == _RECEIPTS.c.sale_id, _TENDERS.c.state == "paid", _TENDERS.c.kind == "card")
+    .scalar_subquery()
 )
-_SALE_LINES_IN = (
-    select(_LINES)
-    .where(_LINES.c.sale_id.in_(bindparam("sale_ids", expanding=True)))
-    .order_by(_LINES.c.sale_id, _LINES.c.line_no)
+_RECEIPTS_OUT = select(*(_RECEIPTS.c[name] for name in RECEIPT_NAMES[:-1]), _TIPS).where(_CHOSEN)
+_TENDERS_OUT = (
+    select(_RECEIPTS.c.till_id, _RECEIPTS.c.receipt_no, *(_TENDERS.c[name] for name in t.TENDER_COLUMNS))
+    .join_from(_TENDERS, _RECEIPTS, _RECEIPTS.c.sale_id == _TENDERS.c.sale_id)
+    .where(_CHOSEN, _TENDERS.c.state == "paid")
+)
+_LINES_OUT = (
+    select(_RECEIPTS.c.till_id, _RECEIPTS.c.receipt_no, *(_LINES.c[name] for name in t.LINE_COLUMNS))
+    .join_from(_LINES, _RECEIPTS, _RECEIPTS.c.sale_id == _LINES.c.sale_id)
+    .where(_CHOSEN)
 )
 _REFUND = (
     select(
@@ -334,10 +361,6 @@ class ShopDatabaseLink:
         self, conn: Connection, local: Connection, install: str, events: Sequence[Any]
     ) -> tuple[dict[str, int], set[tuple[str, int]]]:
         rows: dict[str, list[dict[str, Any]]] = {
-            "events": [],
-            "receipts": [],
-            "lines": [],
-            "tenders": [],
             "refunds": [],
             "voids": [],
             "movements": [],
@@ -346,40 +369,31 @@ class ShopDatabaseLink:
         }
         sent = {"receipt": 0, "refund": 0}
         receipt_ids: list[int] = []
-        for found in events:
-            event = found._mapping
-            rows["events"].append(
-                {
-                    "install_id": install,
-                    "seq": event["id"],
-                    **{k: event[k] for k in ("till_id", "at", "kind", "actor", "approved_by", "subject")},
-                    **{k: event[k] for k in ("payload", "prev_hash", "hash")},
-                }
-            )
-            if event["kind"] in COPIED_KINDS:
+        event_rows = []
+        for event in events:
+            event_rows.append((install, *event[: len(EVENT_NAMES)]))
+            if event.kind in COPIED_KINDS:
                 continue
-            payload = json.loads(event["payload"])
-            for movement_id in (payload.get("records") or {}).get("stock_movement", {}):
-                self._stock(local, int(movement_id), rows["stock"])
-            kind = payload.get("record")
+            if event.moves is not None:
+                for movement_id in json.loads(event.moves):
+                    self._stock(local, int(movement_id), rows["stock"])
+            kind = event.record
             if kind not in RECORD_KINDS:
                 continue
             if kind == "receipt":
-                receipt_ids.append(payload["id"])
+                receipt_ids.append(event.record_id)
             elif kind == "refund":
-                sent["refund"] += self._refund(local, payload["id"], rows)
+                sent["refund"] += self._refund(local, event.record_id, rows)
             elif kind == "void":
-                self._row(local, "voids", payload["id"], rows["voids"], "void_id")
+                self._row(local, "voids", event.record_id, rows["voids"], "void_id")
             elif kind == "drawer_movement":
-                self._row(local, "drawer_movements", payload["id"], rows["movements"], "movement_id")
+                self._row(local, "drawer_movements", event.record_id, rows["movements"], "movement_id")
             else:
-                self._row(local, "z_reports", payload["id"], rows["z"], None)
-        sent["receipt"] = self._receipts(local, receipt_ids, rows)
+                self._row(local, "z_reports", event.record_id, rows["z"], None)
+        _insert_rows(conn, t.EVENTS, ("install_id", *EVENT_NAMES), event_rows)
+        receipts = self._receipts(conn, local, receipt_ids)
+        sent["receipt"] = len(receipts)
         for name, table in (
-            ("events", t.EVENTS),
-            ("receipts", t.RECEIPTS),
-            ("lines", t.RECEIPT_LINES),
-            ("tenders", t.TENDERS),
             ("refunds", t.REFUNDS),
             ("voids", t.VOIDS),
             ("movements", t.DRAWER_MOVEMENTS),
@@ -387,10 +401,9 @@ class ShopDatabaseLink:
             ("stock", t.STOCK_MOVEMENTS),
         ):
             _insert_new(conn, table, rows[name])
-        figures.refresh(conn, rows["receipts"])  # the report's figures, in the same transaction
-        touched = {(r["till_id"], r["receipt_no"]) for r in rows["receipts"]} | {
-            (r["receipt_till_id"], r["receipt_no"]) for r in rows["refunds"]
-        }
+        figures.refresh(conn, [(r[0], r[2]) for r in receipts])  # the report's figures, in the same transaction
+        touched = {(r["receipt_till_id"], r["receipt_no"]) for r in rows["refunds"]}
+        touched |= _refunded_already(conn, receipts)
         return sent, touched
 
     def _stock(self, local: Connection, movement_id: int, rows: list[dict[str, Any]]) -> None:
@@ -412,37 +425,21 @@ class ShopDatabaseLink:
             arrival = {"kind": MovementKind.TRANSFER_IN.value, "quantity_milli": -m["quantity_milli"]}
             rows.append({**row, **arrival, "movement_id": -m["id"], "location": m["why"], "why": f"from {location}"})
 
-    def _receipts(self, local: Connection, receipt_ids: list[int], rows: dict[str, list[dict[str, Any]]]) -> int:
-        """The batch's receipts with their lines and paid tenders, read in one go per table."""
-        found = [r._mapping for r in local.execute(_RECEIPTS_IN, {"ids": receipt_ids})] if receipt_ids else []
-        receipts = {r["id"]: r for r in found if self._shared(r["till_id"])}
+    def _receipts(self, conn: Connection, local: Connection, receipt_ids: list[int]) -> list[tuple[Any, ...]]:
+        """The batch's receipts with their lines and paid tenders, read in one go per table and
+        stored at the shop; the receipts' rows are returned (RECEIPT_NAMES)."""
+        if not receipt_ids:
+            return []
+        chosen = {"ids": receipt_ids}
+        found = local.execute(_RECEIPTS_OUT, chosen).all()
+        shared = {till: self._shared(till) for till in {r[0] for r in found}}
+        receipts = [tuple(r) for r in found if shared[r[0]]]
         if not receipts:
-            return 0
-        sales = {r["sale_id"]: (r["till_id"], r["receipt_no"]) for r in receipts.values()}
-        sale_ids = {"sale_ids": list(sales)}
-        tips: dict[int, int] = dict.fromkeys(sales, 0)
-        for x in local.execute(_PAID_TENDERS_IN, sale_ids).mappings():
-            till_id, receipt_no = sales[x["sale_id"]]
-            if x["kind"] == "card":
-                tips[x["sale_id"]] += x["tendered_minor"] - x["amount_minor"]
-            rows["tenders"].append(
-                {"till_id": till_id, "receipt_no": receipt_no, **{k: x[k] for k in t.TENDER_COLUMNS}}
-            )
-        for line in local.execute(_SALE_LINES_IN, sale_ids).mappings():
-            till_id, receipt_no = sales[line["sale_id"]]
-            rows["lines"].append({"till_id": till_id, "receipt_no": receipt_no, **{k: line[k] for k in t.LINE_COLUMNS}})
-        for receipt_id in dict.fromkeys(receipt_ids):  # in the trail's order, each once
-            r = receipts.get(receipt_id)
-            if r is not None:
-                rows["receipts"].append(
-                    {
-                        "till_id": r["till_id"],
-                        "receipt_no": r["receipt_no"],
-                        **{k: r[k] for k in t.RECEIPT_COLUMNS},
-                        "tips_minor": tips[r["sale_id"]],
-                    }
-                )
-        return len(receipts)
+            return []
+        for table, names, query in ((t.RECEIPT_LINES, LINE_NAMES, _LINES_OUT), (t.TENDERS, TENDER_NAMES, _TENDERS_OUT)):
+            _insert_rows(conn, table, names, [tuple(r) for r in local.execute(query, chosen) if shared[r[0]]])
+        _insert_rows(conn, t.RECEIPTS, RECEIPT_NAMES, receipts)
+        return receipts
 
     def _refund(self, local: Connection, refund_id: int, rows: dict[str, list[dict[str, Any]]]) -> int:
         found = local.execute(_REFUND, {"id": refund_id}).first()
@@ -740,6 +737,23 @@ class ShopDatabaseLink:
             events = local.execute(_EVENTS_WAITING, {"acked": acked}).scalar_one()
             edits = local.execute(_EDITS_WAITING, {"sent": sent}).scalar_one()
         return Waiting(events, counts.get("receipt", 0), counts.get("refund", 0), edits)
+
+
+def _refunded_already(conn: Connection, receipts: list[tuple[Any, ...]]) -> set[tuple[str, int]]:
+    """The receipts just stored that the shop has refunds of already (refunded at another till while
+    this one had not sent them): only those can be over-refunded by their arrival."""
+    numbers: dict[str, set[int]] = {}
+    for r in receipts:
+        numbers.setdefault(r[0], set()).add(r[1])
+    found: set[tuple[str, int]] = set()
+    for till, nos in numbers.items():
+        refunded = conn.execute(
+            select(t.REFUNDS.c.receipt_no)
+            .where(t.REFUNDS.c.receipt_till_id == till, t.REFUNDS.c.receipt_no.between(min(nos), max(nos)))
+            .distinct()
+        ).scalars()
+        found.update((till, no) for no in refunded if no in nos)
+    return found
 
 
 def _set_aside(local: Connection) -> dict[str, str]:
