@@ -121,7 +121,8 @@ def main() -> int:
         for till_id in TILLS:
             trust_shop_ca(root / till_id, server.ca)  # verified TLS, as the shop tests' tills
         contexts = [open_back_office(root / t, shop_db) for t in TILLS]
-        contexts[0].shop.check_till_id("T1")  # the first till migrates the schema (Alembic), nothing sent yet
+        for context, till_id in zip(contexts, TILLS, strict=True):  # each till started and joined: nothing sent yet
+            context.shop.check_till_id(till_id)  # the first migrates the schema (Alembic); each loads its scripts
         results: dict[str, float] = {}
 
         def sync(context) -> None:

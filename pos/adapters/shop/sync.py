@@ -67,23 +67,37 @@ def _insert_new(conn: Connection, table, rows: list[dict[str, Any]]) -> None:
 COPY_FROM = 20
 
 
-def _insert_rows(conn: Connection, table: Table, names: Sequence[str], rows: list[tuple[Any, ...]]) -> None:
+def _insert_rows(conn: Connection, table: Table, names: Sequence[str], rows: list[tuple[Any, ...]]) -> bool:
     """_insert_new for rows as tuples in the order of `names` (the batch's large tables): by COPY on
-    PostgreSQL from COPY_FROM rows, else as _insert_new."""
+    PostgreSQL from COPY_FROM rows, else as _insert_new. True when every row is known to be new."""
     if conn.dialect.name == "postgresql" and len(rows) >= COPY_FROM:
-        _copy_new(conn, table, names, rows)
-    else:
-        _insert_new(conn, table, [dict(zip(names, row, strict=True)) for row in rows])
+        return _copy_new(conn, table, names, rows)
+    _insert_new(conn, table, [dict(zip(names, row, strict=True)) for row in rows])
+    return False
 
 
-def _copy_new(conn: Connection, table: Table, names: Sequence[str], rows: list[tuple[Any, ...]]) -> None:
-    """The same as INSERT … ON CONFLICT DO NOTHING, in three round trips whatever the rows: COPY into
-    a staging table of this connection (column types only, emptied at commit), then one INSERT …
-    SELECT into the shop's table, so every row still passes the table's own checks (its types, NOT
-    NULL, keys) and a row the shop has already (a batch sent again) is left as it is."""
-    stage = f"pos_stage_{table.name}"
+def _copy_new(conn: Connection, table: Table, names: Sequence[str], rows: list[tuple[Any, ...]]) -> bool:
+    """The same as INSERT … ON CONFLICT DO NOTHING, by COPY whatever the rows. First straight into
+    the shop's table (a savepoint around it): every row passes the table's own checks (its types,
+    NOT NULL, keys), and in the usual case (rows the shop has not seen) that is all, and True. A key
+    the shop has already (a batch sent again after a lost acknowledgement) undoes that COPY alone:
+    the rows go into a staging table of this connection (column types only, emptied at commit) and
+    one INSERT … SELECT … ON CONFLICT DO NOTHING leaves the rows there as they are; False."""
+    import psycopg
+
     columns = ", ".join(names)
     cursor = conn.connection.driver_connection.cursor()  # type: ignore[union-attr]  # psycopg 3, in this transaction
+    cursor.execute("SAVEPOINT pos_copy")
+    try:
+        with cursor.copy(f"COPY {table.name} ({columns}) FROM STDIN") as copy:
+            for row in rows:
+                copy.write_row(row)
+    except psycopg.errors.UniqueViolation:
+        cursor.execute("ROLLBACK TO SAVEPOINT pos_copy")
+    else:
+        cursor.execute("RELEASE SAVEPOINT pos_copy")
+        return True
+    stage = f"pos_stage_{table.name}"
     cursor.execute(
         f"CREATE TEMP TABLE IF NOT EXISTS {stage} ON COMMIT DELETE ROWS AS"
         f" SELECT {columns} FROM {table.name} WITH NO DATA"
@@ -94,6 +108,7 @@ def _copy_new(conn: Connection, table: Table, names: Sequence[str], rows: list[t
     cursor.execute(
         f"INSERT INTO {table.name} ({columns}) SELECT {columns} FROM {stage} ON CONFLICT DO NOTHING; TRUNCATE {stage}"
     )
+    return False
 
 
 def _upsert(conn: Connection, table, rows: list[dict[str, Any]], key: tuple[str, ...]) -> None:
@@ -220,7 +235,7 @@ class ShopDatabaseLink:
         settings: SettingsRepo,
         *,
         shared: Callable[[str], bool] = lambda _till: True,
-        batch: int = 2000,
+        batch: int = 2500,
     ):
         self._local = local
         self._shop = shop
@@ -401,7 +416,6 @@ class ShopDatabaseLink:
             ("stock", t.STOCK_MOVEMENTS),
         ):
             _insert_new(conn, table, rows[name])
-        figures.refresh(conn, [(r[0], r[2]) for r in receipts])  # the report's figures, in the same transaction
         touched = {(r["receipt_till_id"], r["receipt_no"]) for r in rows["refunds"]}
         touched |= _refunded_already(conn, receipts)
         return sent, touched
@@ -427,7 +441,7 @@ class ShopDatabaseLink:
 
     def _receipts(self, conn: Connection, local: Connection, receipt_ids: list[int]) -> list[tuple[Any, ...]]:
         """The batch's receipts with their lines and paid tenders, read in one go per table and
-        stored at the shop; the receipts' rows are returned (RECEIPT_NAMES)."""
+        stored at the shop; the receipts' rows (RECEIPT_NAMES)."""
         if not receipt_ids:
             return []
         chosen = {"ids": receipt_ids}
@@ -436,9 +450,18 @@ class ShopDatabaseLink:
         receipts = [tuple(r) for r in found if shared[r[0]]]
         if not receipts:
             return []
-        for table, names, query in ((t.RECEIPT_LINES, LINE_NAMES, _LINES_OUT), (t.TENDERS, TENDER_NAMES, _TENDERS_OUT)):
-            _insert_rows(conn, table, names, [tuple(r) for r in local.execute(query, chosen) if shared[r[0]]])
-        _insert_rows(conn, t.RECEIPTS, RECEIPT_NAMES, receipts)
+        lines = [tuple(r) for r in local.execute(_LINES_OUT, chosen) if shared[r[0]]]
+        tenders = [tuple(r) for r in local.execute(_TENDERS_OUT, chosen) if shared[r[0]]]
+        _insert_rows(conn, t.RECEIPT_LINES, LINE_NAMES, lines)
+        _insert_rows(conn, t.TENDERS, TENDER_NAMES, tenders)
+        # The report's figures, in the same transaction. Receipts the shop did not have (their COPY
+        # went straight in) are added to their quarter hours; else the batch's quarter hours are
+        # worked out again from the rows, so a batch sent again changes nothing.
+        if _insert_rows(conn, t.RECEIPTS, RECEIPT_NAMES, receipts):
+            stored = figures.Rows(RECEIPT_NAMES, receipts)
+            figures.add_new(conn, stored, figures.Rows(LINE_NAMES, lines), figures.Rows(TENDER_NAMES, tenders))
+        else:
+            figures.refresh(conn, [(r[0], r[2]) for r in receipts])
         return receipts
 
     def _refund(self, local: Connection, refund_id: int, rows: dict[str, list[dict[str, Any]]]) -> int:
