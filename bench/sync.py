@@ -1,7 +1,7 @@
 """Sync throughput into one PostgreSQL, and the shop report at a million receipts.
 
 Three tills each sell RECEIPTS cash sales on their own SQLite (the app's own wiring), offline;
-then all three sync at once (a thread each, as three machines would) into a real, throwaway
+then all three sync at once (a process each, as three machines would) into a real, throwaway
 PostgreSQL cluster (tests/helpers/pg.py): receipts per second, with every receipt's lines,
 tenders and audit event. Then the shop database is filled to 1,000,000 receipts (generated in
 SQL over 100 days, with a line and a tender each) and the shop report for one day is timed
@@ -13,6 +13,7 @@ against the single-till report (`pos report`'s query on one till's SQLite) in th
 from __future__ import annotations
 
 import argparse
+import multiprocessing
 import os
 import shutil
 import statistics
@@ -83,6 +84,20 @@ def copy_floor(server: PgServer, synced: str, receipts: int) -> float:
     return seconds
 
 
+def sync(folder: Path, till_id: str, shop_db: str, ready, out) -> None:
+    """One till's process: started and joined the shop (its scripts loaded, nothing sent), then one
+    round when every till is ready; (till id, (start, end)) on `out`, on the machine's monotonic clock."""
+    context = open_back_office(folder, shop_db)
+    context.shop.check_till_id(till_id)  # the first to come migrates the schema (Alembic)
+    ready.wait()
+    begun = time.perf_counter()
+    result = context.shop.round()
+    end = time.perf_counter()
+    assert result.complete, result.problem
+    context.close()
+    out.put((till_id, (begun, end)))
+
+
 def sell(folder: Path, till_id: str, count: int, shop_db: str) -> None:
     name_till(folder, till_id)
     context = build_context(folder, api_key="sk_test_bench", stripe_base_url="http://127.0.0.1:9", shop_db=shop_db)
@@ -120,18 +135,19 @@ def main() -> int:
             print(f"  (kept unsynced in {root / 'sold'}: --sold takes them again)")
         for till_id in TILLS:
             trust_shop_ca(root / till_id, server.ca)  # verified TLS, as the shop tests' tills
+        # A process each, as three machines would be (threads would share one interpreter's lock).
+        forked = multiprocessing.get_context("fork")
+        ready, out = forked.Barrier(len(TILLS) + 1), forked.Queue()
+        tills = [forked.Process(target=sync, args=(root / t, t, shop_db, ready, out)) for t in TILLS]
+        for process in tills:
+            process.start()
+        ready.wait()  # every till started and joined the shop: the timed rounds begin together
+        results = dict(out.get(timeout=600) for _ in TILLS)
+        for process in tills:
+            process.join()
+            assert process.exitcode == 0, process.exitcode
+        wall = max(end for _, end in results.values()) - min(begun for begun, _ in results.values())
         contexts = [open_back_office(root / t, shop_db) for t in TILLS]
-        for context, till_id in zip(contexts, TILLS, strict=True):  # each till started and joined: nothing sent yet
-            context.shop.check_till_id(till_id)  # the first migrates the schema (Alembic); each loads its scripts
-        results: dict[str, float] = {}
-
-        def sync(context) -> None:
-            begun = time.perf_counter()
-            result = context.shop.round()
-            assert result.complete, result.problem
-            results[context.settings.till_id] = time.perf_counter() - begun
-
-        wall = at_once(sync, contexts)
         total = len(TILLS) * args.receipts
         database = shop_db.rsplit("/", 1)[1]
         ((stored,),) = server.query(database, "SELECT count(*) FROM shop_receipts")
@@ -139,8 +155,8 @@ def main() -> int:
         print(
             f"sync: {total} receipts from {len(TILLS)} tills at once in {wall:.2f} s = {total / wall:,.0f} receipts/s"
         )
-        for till_id, seconds in sorted(results.items()):
-            print(f"  {till_id}: {seconds:.2f} s")
+        for till_id, (begun, end) in sorted(results.items()):
+            print(f"  {till_id}: {end - begun:.2f} s")
         floor = copy_floor(server, database, total)
         print(f"floor: a bare COPY of the same rows, 3 tills at once: {floor:.2f} s = {total / floor:,.0f} receipts/s")
         print(f"ratio sync/floor: {floor / wall:.2f} (target >= 0.5)")
