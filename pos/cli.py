@@ -158,6 +158,10 @@ def build_parser() -> argparse.ArgumentParser:
     sstock.add_argument("--location", help="only this location's (default: every location's)")
     sstock.add_argument("--format", choices=("csv", "json"), default="csv")
     shop_sub.add_parser(
+        "verify",
+        help="check the figures the shop report reads against every receipt at the shop (exit 1 if one differs)",
+    )
+    shop_sub.add_parser(
         "set-password", help="read the shop database's password from standard input and keep it in the OS keyring"
     )
     set_ca = shop_sub.add_parser(
@@ -796,6 +800,8 @@ def cmd_shop(args) -> int:
             return _set_shop_password(args)
         if args.action == "stock":
             return _shop_stock(office, args)
+        if args.action == "verify":
+            return _shop_verify(office)
         day = _parse_day(args.date)
         if day is None:
             print(f"error: --date takes a date like 2026-11-26, not {args.date!r}", file=sys.stderr)
@@ -834,6 +840,23 @@ def _guess_unit(milli: int):
     from pos.domain.stock import Unit
 
     return Unit.KG if milli % 1000 else Unit.EACH
+
+
+def _shop_verify(office) -> int:
+    from pos.services.shop import ShopUnreachable
+
+    try:
+        differ = office.shop.figure_differences()
+    except ShopUnreachable as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 1
+    for line in differ:
+        print(f"Differs: {line}")
+    if differ:
+        print("The shop report's figures differ from the receipts: call support (the receipts are kept as they are).")
+        return 1
+    print("The shop report's figures agree with every receipt at the shop.")
+    return 0
 
 
 def _shop_stock(office, args) -> int:

@@ -81,6 +81,7 @@ class Waiting:
 class ShopReportStore(Protocol):
     def for_date(self, day: date, currency: str) -> tuple[DayReport, dict[str, DayReport]]: ...
     def over_refunds(self) -> list[str]: ...
+    def figure_differences(self) -> list[str]: ...
     def stock_levels(self, location: str | None = None) -> list[tuple[str, str, int]]: ...
 
 
@@ -191,6 +192,11 @@ class ShopSync:
     def over_refunds(self) -> list[str]:
         """Receipts over-refunded by the tills together, one line each (ShopUnreachable if it is away)."""
         return self.reports().over_refunds()
+
+    def figure_differences(self) -> list[str]:
+        """The shop report's kept figures that differ from what the receipts give, one line each
+        (none when they agree; ShopUnreachable if the shop is away)."""
+        return self.reports().figure_differences()
 
     def status_text(self, time_zone: str = "") -> str:
         """One line for the status bar: "Shop: synced 12:03" (the store's time), or what is waiting and why."""

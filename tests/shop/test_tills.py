@@ -66,6 +66,9 @@ def reconcile(pg, shop_db: str, tmp_path, tills=TILLS) -> dict:
             database, "SELECT count(*), count(DISTINCT receipt_no) FROM shop_receipts WHERE till_id = %s", name
         )
         assert rows == distinct == local_receipts(tmp_path / name, name), name
+    # The figures the shop report read are the rows' (kept in the sync's transactions, issue 27).
+    verified = pos("shop", "verify", data_dir=tmp_path / tills[0], shop_db=shop_db)
+    assert verified.returncode == 0, verified.stdout
     return shop_json
 
 

@@ -38,6 +38,7 @@ from pos.services.from_shop import SettingsError, product_from_shop, setting_fro
 from pos.services.receipts import Criterion, ReceiptSummary
 from pos.services.shop import Pulled, Pushed, ShopRefused, Waiting
 
+from . import figures
 from . import tables as t
 from .claims import ShopRefundClaims, over_refunds, settle_claims
 from .connect import migrate, shop_errors
@@ -62,6 +63,54 @@ def _insert_new(conn: Connection, table, rows: list[dict[str, Any]]) -> None:
     conn.execute(_insert(conn, table).on_conflict_do_nothing(), rows)
 
 
+# From this many rows a table's batch goes by COPY (one stream) rather than a statement per row.
+COPY_FROM = 20
+
+
+def _insert_rows(conn: Connection, table: Table, names: Sequence[str], rows: list[tuple[Any, ...]]) -> bool:
+    """_insert_new for rows as tuples in the order of `names` (the batch's large tables): by COPY on
+    PostgreSQL from COPY_FROM rows, else as _insert_new. True when every row is known to be new."""
+    if conn.dialect.name == "postgresql" and len(rows) >= COPY_FROM:
+        return _copy_new(conn, table, names, rows)
+    _insert_new(conn, table, [dict(zip(names, row, strict=True)) for row in rows])
+    return False
+
+
+def _copy_new(conn: Connection, table: Table, names: Sequence[str], rows: list[tuple[Any, ...]]) -> bool:
+    """The same as INSERT … ON CONFLICT DO NOTHING, by COPY whatever the rows. First straight into
+    the shop's table (a savepoint around it): every row passes the table's own checks (its types,
+    NOT NULL, keys), and in the usual case (rows the shop has not seen) that is all, and True. A key
+    the shop has already (a batch sent again after a lost acknowledgement) undoes that COPY alone:
+    the rows go into a staging table of this connection (column types only, emptied at commit) and
+    one INSERT … SELECT … ON CONFLICT DO NOTHING leaves the rows there as they are; False."""
+    import psycopg
+
+    columns = ", ".join(names)
+    cursor = conn.connection.driver_connection.cursor()  # type: ignore[union-attr]  # psycopg 3, in this transaction
+    cursor.execute("SAVEPOINT pos_copy")
+    try:
+        with cursor.copy(f"COPY {table.name} ({columns}) FROM STDIN") as copy:
+            for row in rows:
+                copy.write_row(row)
+    except psycopg.errors.UniqueViolation:
+        cursor.execute("ROLLBACK TO SAVEPOINT pos_copy")
+    else:
+        cursor.execute("RELEASE SAVEPOINT pos_copy")
+        return True
+    stage = f"pos_stage_{table.name}"
+    cursor.execute(
+        f"CREATE TEMP TABLE IF NOT EXISTS {stage} ON COMMIT DELETE ROWS AS"
+        f" SELECT {columns} FROM {table.name} WITH NO DATA"
+    )
+    with cursor.copy(f"COPY {stage} ({columns}) FROM STDIN") as copy:
+        for row in rows:
+            copy.write_row(row)
+    cursor.execute(
+        f"INSERT INTO {table.name} ({columns}) SELECT {columns} FROM {stage} ON CONFLICT DO NOTHING; TRUNCATE {stage}"
+    )
+    return False
+
+
 def _upsert(conn: Connection, table, rows: list[dict[str, Any]], key: tuple[str, ...]) -> None:
     if not rows:
         return
@@ -79,7 +128,19 @@ _ALL_PRODUCTS_OUT = _OUTBOX.insert().from_select(
     ["kind", "key", "at"], select(literal("product"), _PRODUCTS.c.sku, bindparam("at")).select_from(_PRODUCTS)
 )
 _EVENT_HASH = select(_EVENTS.c.hash).where(_EVENTS.c.id == bindparam("seq"))
-_EVENTS_AFTER = select(_EVENTS).where(_EVENTS.c.id > bindparam("after")).order_by(_EVENTS.c.id).limit(bindparam("n"))
+# A batch's events, each with what its payload names (SQLite's json_extract: no Python parse per event).
+EVENT_NAMES = ("seq", "till_id", "at", "kind", "actor", "approved_by", "subject", "payload", "prev_hash", "hash")
+_EVENTS_AFTER = (
+    select(
+        *(_EVENTS.c[name] for name in ("id", *EVENT_NAMES[1:])),
+        func.json_extract(_EVENTS.c.payload, "$.record").label("record"),
+        func.json_extract(_EVENTS.c.payload, "$.id").label("record_id"),
+        func.json_extract(_EVENTS.c.payload, "$.records.stock_movement").label("moves"),
+    )
+    .where(_EVENTS.c.id > bindparam("after"))
+    .order_by(_EVENTS.c.id)
+    .limit(bindparam("n"))
+)
 _EDITS_AFTER = (
     select(_OUTBOX.c.id, _OUTBOX.c.kind, _OUTBOX.c.key)
     .where(_OUTBOX.c.id > bindparam("after"))
@@ -91,13 +152,28 @@ _MOVEMENT = (
     .join(_PRODUCTS, _PRODUCTS.c.id == _MOVES.c.product_id)
     .where(_MOVES.c.id == bindparam("id"))
 )
-_RECEIPT = select(_RECEIPTS).where(_RECEIPTS.c.id == bindparam("id"))
-_PAID_TENDERS = (
-    select(_TENDERS)
-    .where(_TENDERS.c.sale_id == bindparam("sale_id"), _TENDERS.c.state == "paid")
-    .order_by(_TENDERS.c.part_no)
+# A batch's receipts, their paid tenders and their lines, as the shop's rows (keyed by the till and
+# its receipt number): three reads for the batch, not three a receipt.
+RECEIPT_NAMES = ("till_id", "receipt_no", *t.RECEIPT_COLUMNS, "tips_minor")
+LINE_NAMES = ("till_id", "receipt_no", *t.LINE_COLUMNS)
+TENDER_NAMES = ("till_id", "receipt_no", *t.TENDER_COLUMNS)
+_CHOSEN = _RECEIPTS.c.id.in_(bindparam("ids", expanding=True))
+_TIPS = (  # what its cards were charged beyond their share (tips on the reader)
+    select(func.coalesce(func.sum(_TENDERS.c.tendered_minor - _TENDERS.c.amount_minor), 0))
+    .where(_TENDERS.c.sale_id == _RECEIPTS.c.sale_id, _TENDERS.c.state == "paid", _TENDERS.c.kind == "card")
+    .scalar_subquery()
 )
-_SALE_LINES = select(_LINES).where(_LINES.c.sale_id == bindparam("sale_id")).order_by(_LINES.c.line_no)
+_RECEIPTS_OUT = select(*(_RECEIPTS.c[name] for name in RECEIPT_NAMES[:-1]), _TIPS).where(_CHOSEN)
+_TENDERS_OUT = (
+    select(_RECEIPTS.c.till_id, _RECEIPTS.c.receipt_no, *(_TENDERS.c[name] for name in t.TENDER_COLUMNS))
+    .join_from(_TENDERS, _RECEIPTS, _RECEIPTS.c.sale_id == _TENDERS.c.sale_id)
+    .where(_CHOSEN, _TENDERS.c.state == "paid")
+)
+_LINES_OUT = (
+    select(_RECEIPTS.c.till_id, _RECEIPTS.c.receipt_no, *(_LINES.c[name] for name in t.LINE_COLUMNS))
+    .join_from(_LINES, _RECEIPTS, _RECEIPTS.c.sale_id == _LINES.c.sale_id)
+    .where(_CHOSEN)
+)
 _REFUND = (
     select(
         _REFUNDS,
@@ -159,7 +235,7 @@ class ShopDatabaseLink:
         settings: SettingsRepo,
         *,
         shared: Callable[[str], bool] = lambda _till: True,
-        batch: int = 500,
+        batch: int = 2500,
     ):
         self._local = local
         self._shop = shop
@@ -300,10 +376,6 @@ class ShopDatabaseLink:
         self, conn: Connection, local: Connection, install: str, events: Sequence[Any]
     ) -> tuple[dict[str, int], set[tuple[str, int]]]:
         rows: dict[str, list[dict[str, Any]]] = {
-            "events": [],
-            "receipts": [],
-            "lines": [],
-            "tenders": [],
             "refunds": [],
             "voids": [],
             "movements": [],
@@ -311,39 +383,32 @@ class ShopDatabaseLink:
             "stock": [],
         }
         sent = {"receipt": 0, "refund": 0}
-        for found in events:
-            event = found._mapping
-            rows["events"].append(
-                {
-                    "install_id": install,
-                    "seq": event["id"],
-                    **{k: event[k] for k in ("till_id", "at", "kind", "actor", "approved_by", "subject")},
-                    **{k: event[k] for k in ("payload", "prev_hash", "hash")},
-                }
-            )
-            if event["kind"] in COPIED_KINDS:
+        receipt_ids: list[int] = []
+        event_rows = []
+        for event in events:
+            event_rows.append((install, *event[: len(EVENT_NAMES)]))
+            if event.kind in COPIED_KINDS:
                 continue
-            payload = json.loads(event["payload"])
-            for movement_id in (payload.get("records") or {}).get("stock_movement", {}):
-                self._stock(local, int(movement_id), rows["stock"])
-            kind = payload.get("record")
+            if event.moves is not None:
+                for movement_id in json.loads(event.moves):
+                    self._stock(local, int(movement_id), rows["stock"])
+            kind = event.record
             if kind not in RECORD_KINDS:
                 continue
             if kind == "receipt":
-                sent["receipt"] += self._receipt(local, payload["id"], rows)
+                receipt_ids.append(event.record_id)
             elif kind == "refund":
-                sent["refund"] += self._refund(local, payload["id"], rows)
+                sent["refund"] += self._refund(local, event.record_id, rows)
             elif kind == "void":
-                self._row(local, "voids", payload["id"], rows["voids"], "void_id")
+                self._row(local, "voids", event.record_id, rows["voids"], "void_id")
             elif kind == "drawer_movement":
-                self._row(local, "drawer_movements", payload["id"], rows["movements"], "movement_id")
+                self._row(local, "drawer_movements", event.record_id, rows["movements"], "movement_id")
             else:
-                self._row(local, "z_reports", payload["id"], rows["z"], None)
+                self._row(local, "z_reports", event.record_id, rows["z"], None)
+        _insert_rows(conn, t.EVENTS, ("install_id", *EVENT_NAMES), event_rows)
+        receipts = self._receipts(conn, local, receipt_ids)
+        sent["receipt"] = len(receipts)
         for name, table in (
-            ("events", t.EVENTS),
-            ("receipts", t.RECEIPTS),
-            ("lines", t.RECEIPT_LINES),
-            ("tenders", t.TENDERS),
             ("refunds", t.REFUNDS),
             ("voids", t.VOIDS),
             ("movements", t.DRAWER_MOVEMENTS),
@@ -351,9 +416,8 @@ class ShopDatabaseLink:
             ("stock", t.STOCK_MOVEMENTS),
         ):
             _insert_new(conn, table, rows[name])
-        touched = {(r["till_id"], r["receipt_no"]) for r in rows["receipts"]} | {
-            (r["receipt_till_id"], r["receipt_no"]) for r in rows["refunds"]
-        }
+        touched = {(r["receipt_till_id"], r["receipt_no"]) for r in rows["refunds"]}
+        touched |= _refunded_already(conn, receipts)
         return sent, touched
 
     def _stock(self, local: Connection, movement_id: int, rows: list[dict[str, Any]]) -> None:
@@ -375,36 +439,30 @@ class ShopDatabaseLink:
             arrival = {"kind": MovementKind.TRANSFER_IN.value, "quantity_milli": -m["quantity_milli"]}
             rows.append({**row, **arrival, "movement_id": -m["id"], "location": m["why"], "why": f"from {location}"})
 
-    def _receipt(self, local: Connection, receipt_id: int, rows: dict[str, list[dict[str, Any]]]) -> int:
-        found = local.execute(_RECEIPT, {"id": receipt_id}).first()
-        r = found._mapping if found is not None else None
-        if r is None or not self._shared(r["till_id"]):
-            return 0
-        key = {"till_id": r["till_id"], "receipt_no": r["receipt_no"]}
-        tenders = local.execute(_PAID_TENDERS, {"sale_id": r["sale_id"]}).mappings().all()
-        tips = sum(x["tendered_minor"] - x["amount_minor"] for x in tenders if x["kind"] == "card")
-        rows["receipts"].append(
-            {
-                **key,
-                **{k: r[k] for k in t.RECEIPT_COLUMNS},
-                "tips_minor": tips,
-            }
-        )
-        for line in local.execute(_SALE_LINES, {"sale_id": r["sale_id"]}).mappings():
-            rows["lines"].append(
-                {
-                    **key,
-                    **{k: line[k] for k in t.LINE_COLUMNS},
-                }
-            )
-        for x in tenders:
-            rows["tenders"].append(
-                {
-                    **key,
-                    **{k: x[k] for k in t.TENDER_COLUMNS},
-                }
-            )
-        return 1
+    def _receipts(self, conn: Connection, local: Connection, receipt_ids: list[int]) -> list[tuple[Any, ...]]:
+        """The batch's receipts with their lines and paid tenders, read in one go per table and
+        stored at the shop; the receipts' rows (RECEIPT_NAMES)."""
+        if not receipt_ids:
+            return []
+        chosen = {"ids": receipt_ids}
+        found = local.execute(_RECEIPTS_OUT, chosen).all()
+        shared = {till: self._shared(till) for till in {r[0] for r in found}}
+        receipts = [tuple(r) for r in found if shared[r[0]]]
+        if not receipts:
+            return []
+        lines = [tuple(r) for r in local.execute(_LINES_OUT, chosen) if shared[r[0]]]
+        tenders = [tuple(r) for r in local.execute(_TENDERS_OUT, chosen) if shared[r[0]]]
+        _insert_rows(conn, t.RECEIPT_LINES, LINE_NAMES, lines)
+        _insert_rows(conn, t.TENDERS, TENDER_NAMES, tenders)
+        # The report's figures, in the same transaction. Receipts the shop did not have (their COPY
+        # went straight in) are added to their quarter hours; else the batch's quarter hours are
+        # worked out again from the rows, so a batch sent again changes nothing.
+        if _insert_rows(conn, t.RECEIPTS, RECEIPT_NAMES, receipts):
+            stored = figures.Rows(RECEIPT_NAMES, receipts)
+            figures.add_new(conn, stored, figures.Rows(LINE_NAMES, lines), figures.Rows(TENDER_NAMES, tenders))
+        else:
+            figures.refresh(conn, [(r[0], r[2]) for r in receipts])
+        return receipts
 
     def _refund(self, local: Connection, refund_id: int, rows: dict[str, list[dict[str, Any]]]) -> int:
         found = local.execute(_REFUND, {"id": refund_id}).first()
@@ -702,6 +760,23 @@ class ShopDatabaseLink:
             events = local.execute(_EVENTS_WAITING, {"acked": acked}).scalar_one()
             edits = local.execute(_EDITS_WAITING, {"sent": sent}).scalar_one()
         return Waiting(events, counts.get("receipt", 0), counts.get("refund", 0), edits)
+
+
+def _refunded_already(conn: Connection, receipts: list[tuple[Any, ...]]) -> set[tuple[str, int]]:
+    """The receipts just stored that the shop has refunds of already (refunded at another till while
+    this one had not sent them): only those can be over-refunded by their arrival."""
+    numbers: dict[str, set[int]] = {}
+    for r in receipts:
+        numbers.setdefault(r[0], set()).add(r[1])
+    found: set[tuple[str, int]] = set()
+    for till, nos in numbers.items():
+        refunded = conn.execute(
+            select(t.REFUNDS.c.receipt_no)
+            .where(t.REFUNDS.c.receipt_till_id == till, t.REFUNDS.c.receipt_no.between(min(nos), max(nos)))
+            .distinct()
+        ).scalars()
+        found.update((till, no) for no in refunded if no in nos)
+    return found
 
 
 def _set_aside(local: Connection) -> dict[str, str]:

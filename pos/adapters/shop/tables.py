@@ -202,6 +202,20 @@ class ShopStockMovement(ShopModel, table=True):
     location: str = Field(default="main", index=True, sa_column_kwargs={"server_default": "main"})
 
 
+class ShopTillFigure(ShopModel, table=True):
+    """One of a till's receipt figures for one UTC quarter hour (figures.py says which), kept by the
+    sync in the transaction that stores the receipts; the shop report reads these (migration 0010)."""
+
+    __tablename__ = "shop_till_figures"
+    __table_args__ = (Index("ix_shop_till_figures_quarter", "quarter"),)
+    till_id: str = Field(primary_key=True)
+    quarter: str = Field(primary_key=True)  # 'YYYY-MM-DDTHH:MM', the quarter's start (UTC)
+    figure: str = Field(primary_key=True)
+    item: str = Field(primary_key=True)
+    n: int = Field(sa_column=Column(BigInteger, nullable=False))
+    amount: int = Field(sa_column=Column(BigInteger, nullable=False))
+
+
 class ShopZReport(ShopModel, table=True):
     __tablename__ = "shop_z_reports"
     till_id: str = Field(primary_key=True)

@@ -1,0 +1,190 @@
+"""Each till's receipt figures per UTC quarter hour at the shop (`shop_till_figures`, issue 27 item 4).
+
+The sync stores a batch's receipts, lines and tenders and, in the same shop transaction, works out
+again from those rows every quarter hour of that till the batch touched (refresh): so the figures
+are the rows' whatever was sent twice, and a crash leaves both or neither. The shop report reads a
+day's quarters (a store's local day is a run of whole quarter hours in every time zone) rather than
+the day's receipts. `differences` works every figure out from the rows again and names each one
+that is not what is stored (`pos shop verify`).
+
+A figure is (figure, item) -> (n, amount) per till and quarter:
+  sales ''      count, sum of totals      tax/discount/change/rounding/tips ''  count, sum
+  first/last '' count, min/max receipt no cashier NAME  count, sum of totals
+  tender KIND   parts, sum of amounts     brand BRAND   card parts, sum of amounts
+  tax_rate BP   lines, sum of line tax    gift_cards '' lines, sum of gift card lines' gross
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from datetime import datetime, timedelta
+from typing import Any
+from sqlalchemy import text
+from sqlalchemy.engine import Connection
+
+from pos.adapters.db.reports import tender_type_sql
+from pos.domain.catalog import GIFT_CARD_SKUS
+from pos.domain.tender import TenderKind, tender_type
+
+TABLE = "shop_till_figures"
+
+
+class Rows:
+    """A batch's rows of one table as tuples, with where each column is in them."""
+
+    def __init__(self, names: Sequence[str], rows: Sequence[Sequence[Any]]):
+        self.index = {name: n for n, name in enumerate(names)}
+        self.rows = rows
+
+
+QUARTER_CHARS = 16  # 'YYYY-MM-DDTHH:MM', the quarter's start (UTC), as the receipts' text starts
+
+
+def _quarter(column: str) -> str:
+    minute = f"substr({column}, 15, 2)"
+    return (
+        f"substr({column}, 1, 14) || CASE WHEN {minute} < '15' THEN '00' WHEN {minute} < '30' THEN '15'"
+        f" WHEN {minute} < '45' THEN '30' ELSE '45' END"
+    )
+
+
+_SUMS = ("tax_minor", "discount_minor", "change_minor", "rounding_minor", "tips_minor")
+_JOIN_TENDERS = " FROM shop_tenders x JOIN shop_receipts r ON r.till_id = x.till_id AND r.receipt_no = x.receipt_no"
+_JOIN_LINES = " FROM shop_receipt_lines l JOIN shop_receipts r ON r.till_id = l.till_id AND r.receipt_no = l.receipt_no"
+
+
+def _figures_sql(where: str) -> str:
+    """(till_id, quarter, figure, item, n, amount) worked out from the rows `where` picks (over r)."""
+    q = _quarter("r.created_at")
+    parts = [
+        f"SELECT r.till_id, {q}, 'sales', '', count(*), sum(r.total_minor) FROM shop_receipts r WHERE {where}"
+        " GROUP BY 1, 2",
+        *(
+            f"SELECT r.till_id, {q}, '{column[:-6]}', '', count(*), sum(r.{column}) FROM shop_receipts r"
+            f" WHERE {where} GROUP BY 1, 2"
+            for column in _SUMS
+        ),
+        f"SELECT r.till_id, {q}, 'first', '', count(*), min(r.receipt_no) FROM shop_receipts r WHERE {where}"
+        " GROUP BY 1, 2",
+        f"SELECT r.till_id, {q}, 'last', '', count(*), max(r.receipt_no) FROM shop_receipts r WHERE {where}"
+        " GROUP BY 1, 2",
+        f"SELECT r.till_id, {q}, 'cashier', r.cashier, count(*), sum(r.total_minor) FROM shop_receipts r"
+        f" WHERE {where} GROUP BY 1, 2, 4",
+        f"SELECT r.till_id, {q}, 'tender', {tender_type_sql('x.kind', 'x.card_present')}, count(*),"
+        f" sum(x.amount_minor){_JOIN_TENDERS} WHERE {where} GROUP BY 1, 2, 4",
+        f"SELECT r.till_id, {q}, 'brand', coalesce(x.card_brand, 'unknown'), count(*), sum(x.amount_minor)"
+        f"{_JOIN_TENDERS} WHERE x.kind = 'card' AND {where} GROUP BY 1, 2, 4",
+        f"SELECT r.till_id, {q}, 'tax_rate', CAST(l.tax_rate_bp AS TEXT), count(*), sum(l.tax_minor)"
+        f"{_JOIN_LINES} WHERE {where} GROUP BY 1, 2, 4",
+        f"SELECT r.till_id, {q}, 'gift_cards', '', count(*), sum(l.gross_minor){_JOIN_LINES}"
+        f" WHERE upper(l.sku) LIKE '{GIFT_CARD_SKUS}%' AND {where} GROUP BY 1, 2",
+    ]
+    return " UNION ALL ".join(parts)
+
+
+_COLUMNS = "(till_id, quarter, figure, item, n, amount)"
+_SPAN = "r.till_id = :till AND r.created_at >= :lo AND r.created_at < :hi"
+_REFRESH_DROP = text(f"DELETE FROM {TABLE} WHERE till_id = :till AND quarter >= :lo AND quarter < :hi")
+_REFRESH_FILL = text(f"INSERT INTO {TABLE} {_COLUMNS} {_figures_sql(_SPAN)}")
+
+
+def quarter_of(at: str) -> str:
+    """The start of the UTC quarter hour the stored time `at` falls in, as the figures key it."""
+    return at[:14] + f"{int(at[14:16]) // 15 * 15:02d}"
+
+
+def _after(quarter: str) -> str:
+    return (datetime.fromisoformat(quarter) + timedelta(minutes=15)).isoformat(timespec="minutes")
+
+
+_ADD = text(
+    f"INSERT INTO {TABLE} {_COLUMNS} VALUES (:till, :quarter, :figure, :item, :n, :amount)"
+    f" ON CONFLICT (till_id, quarter, figure, item) DO UPDATE SET n = {TABLE}.n + excluded.n, amount = CASE"
+    f" {TABLE}.figure WHEN 'first' THEN least({TABLE}.amount, excluded.amount)"
+    f" WHEN 'last' THEN greatest({TABLE}.amount, excluded.amount) ELSE {TABLE}.amount + excluded.amount END"
+)
+
+
+def add_new(conn: Connection, receipts: Rows, lines: Rows, tenders: Rows) -> None:
+    """Adds receipts just stored new (each counted once: the caller knows none was there before)
+    with their lines and tenders, as the sync read them, to their quarter hours' figures: the same
+    figures _figures_sql works out from the rows, added up here rather than read back (PostgreSQL,
+    in the caller's transaction). `verify` and the tests hold the two to the same numbers."""
+    found: dict[tuple[str, str, str, str], list[int]] = {}
+
+    def count(key: tuple[str, str, str, str], amount: int, combine=int.__add__) -> None:
+        held = found.get(key)
+        found[key] = [1, amount] if held is None else [held[0] + 1, combine(held[1], amount)]
+
+    quarters: dict[tuple[str, int], str] = {}
+    r = receipts.index
+    for row in receipts.rows:
+        till, no, quarter = row[r["till_id"]], row[r["receipt_no"]], quarter_of(row[r["created_at"]])
+        quarters[(till, no)] = quarter
+        count((till, quarter, "sales", ""), row[r["total_minor"]])
+        for column in _SUMS:
+            count((till, quarter, column[:-6], ""), row[r[column]])
+        count((till, quarter, "first", ""), no, min)
+        count((till, quarter, "last", ""), no, max)
+        count((till, quarter, "cashier", row[r["cashier"]]), row[r["total_minor"]])
+    x = tenders.index
+    for row in tenders.rows:
+        till, quarter = row[x["till_id"]], quarters[(row[x["till_id"]], row[x["receipt_no"]])]
+        kind, amount = row[x["kind"]], row[x["amount_minor"]]
+        count((till, quarter, "tender", tender_type(kind, row[x["card_present"]] or None).value), amount)
+        if kind == TenderKind.CARD:
+            count((till, quarter, "brand", row[x["card_brand"]] or "unknown"), amount)
+    n = lines.index
+    for row in lines.rows:
+        till, quarter = row[n["till_id"]], quarters[(row[n["till_id"]], row[n["receipt_no"]])]
+        count((till, quarter, "tax_rate", str(row[n["tax_rate_bp"]])), row[n["tax_minor"]])
+        if str(row[n["sku"]]).upper().startswith(GIFT_CARD_SKUS):
+            count((till, quarter, "gift_cards", ""), row[n["gross_minor"]])
+    if found:
+        conn.execute(
+            _ADD,
+            [
+                {"till": k[0], "quarter": k[1], "figure": k[2], "item": k[3], "n": v[0], "amount": v[1]}
+                for k, v in sorted(found.items())  # one order for every till: no two lock each other's rows
+            ],
+        )
+
+
+def refresh(conn: Connection, receipts: Iterable[tuple[str, str]]) -> None:
+    """Works out again, from the shop's rows, every quarter hour the receipts sent (till id, created
+    at) fall in, for each till that wrote them (in the caller's transaction, after their rows are
+    stored). Only the till that wrote a receipt sends it, one round at a time (its row at the shop
+    is locked), so no other transaction writes these quarters meanwhile."""
+    spans: dict[str, tuple[str, str]] = {}
+    for till, at in receipts:
+        lo, hi = spans.get(till, (at, at))
+        spans[till] = (min(lo, at), max(hi, at))
+    for till, (first, last) in spans.items():
+        span = {"till": till, "lo": quarter_of(first), "hi": _after(quarter_of(last))}
+        conn.execute(_REFRESH_DROP, span)
+        conn.execute(_REFRESH_FILL, span)
+
+
+def refill_all(conn: Connection) -> None:
+    """Every till's figures worked out again from every receipt (the migration that adds them)."""
+    conn.execute(text(f"DELETE FROM {TABLE}"))
+    conn.execute(text(f"INSERT INTO {TABLE} {_COLUMNS} {_figures_sql('1 = 1')}"))
+
+
+def differences(conn: Connection, limit: int = 20) -> list[str]:
+    """Every stored figure that is not what the rows give (missing, extra or another value), one
+    line each in the owner's words, at most `limit`; none when they agree."""
+    worked_out = _figures_sql("1 = 1")
+    stored = f"SELECT till_id, quarter, figure, item, n, amount FROM {TABLE}"
+    found = []
+    for label, sql in (
+        ("the receipts give", f"{worked_out} EXCEPT {stored}"),
+        ("stored", f"{stored} EXCEPT SELECT * FROM ({worked_out}) w"),
+    ):
+        for till, quarter, figure, item, n, amount in conn.execute(text(f"SELECT * FROM ({sql}) d LIMIT {limit}")):
+            what = f"{figure} {item}".strip()
+            found.append(f"till {till}, {quarter} UTC, {what}: {label} {int(n)} for {int(amount)}")
+    return found[:limit]
+
+
+__all__ = ["QUARTER_CHARS", "TABLE", "Rows", "add_new", "differences", "quarter_of", "refill_all", "refresh"]
