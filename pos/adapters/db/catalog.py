@@ -8,7 +8,7 @@ import re
 import time
 from pathlib import Path
 
-from sqlalchemy import column, func, literal_column, select, table, update
+from sqlalchemy import column, func, literal_column, select, table, tuple_, update
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.engine import Engine
 
@@ -36,8 +36,32 @@ _P = tables.products
 _FTS = table("products_fts", column("rowid"))
 _MATCH = literal_column("products_fts").op("MATCH")
 _COUNT = select(func.count()).select_from(_P).where(_P.c.active)
-_CATEGORIES = select(_P.c.category).where(_P.c.active).distinct().order_by(_P.c.category)
-_FAVOURITES = select(_P).where(_P.c.active, _P.c.favourite.is_not(None)).order_by(_P.c.favourite, _P.c.name)
+_ACTIVE = _P.c.active == True  # noqa: E712 - "active = 1", the term the partial indexes are over (schema.py)
+
+
+def _skip_scan_categories():
+    """The active products' categories in order, one index seek each (a recursive query that jumps
+    to the next category after the last one): DISTINCT would read every product to find six names."""
+    cats = select(
+        select(_P.c.category).where(_ACTIVE).order_by(_P.c.category).limit(1).scalar_subquery().label("category")
+    ).cte("cats", recursive=True)
+    following = (
+        select(_P.c.category)
+        .where(_ACTIVE, _P.c.category > cats.c.category)
+        .order_by(_P.c.category)
+        .limit(1)
+        .scalar_subquery()
+    )
+    cats = cats.union_all(select(following).where(cats.c.category.is_not(None)))
+    return select(cats.c.category).where(cats.c.category.is_not(None))
+
+
+_CATEGORIES = _skip_scan_categories()
+# A category's page (ix_products_active_category_name): in name order, then id, so a page can start
+# after the last product of the one before it and read only its own rows.
+_PAGE_ORDER = (_P.c.name, _P.c.id)
+_FAVOURITES = select(_P).where(_ACTIVE, _P.c.favourite.is_not(None)).order_by(_P.c.favourite, _P.c.name)
+PAGE = 120  # products on a page of the sale screen's grid (a category's, or the Favourites)
 _IMPORTED = ("barcode", "name", "category", "price_minor", "currency", "tax_rate_bp")
 
 
@@ -103,15 +127,20 @@ class CatalogRepo:
         with core.reading(self._engine) as conn:
             return list(conn.execute(_CATEGORIES).scalars())
 
-    def in_category(self, category: str, limit: int = 120) -> list[Product]:
-        query = select(_P).where(_P.c.category == category, _P.c.active).order_by(_P.c.name).limit(limit)
-        with self._engine.connect() as conn:
-            return [_product(r) for r in conn.execute(query)]
-
-    def favourites(self) -> list[Product]:
-        """The active products on the Favourites page, in the owner's order (then by name)."""
+    def in_category(self, category: str, limit: int = PAGE, after: Product | None = None) -> list[Product]:
+        """A page of the category's active products in name order: the first `limit`, or the `limit`
+        after the product `after` (the last one of the page before). Reads only the page's rows."""
+        query = select(_P).where(_P.c.category == category, _ACTIVE)
+        if after is not None:
+            query = query.where(tuple_(*_PAGE_ORDER) > tuple_(after.name, after.id))
         with core.reading(self._engine) as conn:
-            return [_product(r) for r in conn.execute(_FAVOURITES)]
+            return [_product(r) for r in conn.execute(query.order_by(*_PAGE_ORDER).limit(limit))]
+
+    def favourites(self, limit: int = PAGE) -> list[Product]:
+        """The active products on the Favourites page, in the owner's order (then by name): the first
+        `limit` of them (an owner who marks the whole catalog still gets one page)."""
+        with core.reading(self._engine) as conn:
+            return [_product(r) for r in conn.execute(_FAVOURITES.limit(limit))]
 
     def find_code(self, code: str) -> Product | None:
         """The active product whose barcode or SKU is exactly this code (a scan, or Enter)."""

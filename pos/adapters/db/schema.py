@@ -14,6 +14,19 @@ from sqlmodel import Field, SQLModel
 
 class ProductRow(SQLModel, table=True):
     __tablename__ = "products"
+    # The sale screen reads pages, never the catalog (issue 27 item 5): a category's page in name
+    # order, the category list (one index seek per category, CatalogRepo.categories) and the
+    # Favourites page come straight off these partial indexes of the active products, so their cost
+    # does not grow with the catalog.
+    __table_args__ = (
+        Index("ix_products_active_category_name", "category", "name", sqlite_where=text("active = 1")),
+        Index(
+            "ix_products_active_favourite",
+            "favourite",
+            "name",
+            sqlite_where=text("active = 1 AND favourite IS NOT NULL"),
+        ),
+    )
     id: int | None = Field(default=None, primary_key=True)
     sku: str = Field(unique=True)
     barcode: str | None = Field(default=None, unique=True)
