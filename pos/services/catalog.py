@@ -48,7 +48,7 @@ class CatalogReader(Protocol):
     """What the sale screen reads (the product panel sees only this)."""
 
     def categories(self) -> list[str]: ...
-    def in_category(self, category: str) -> list[Product]: ...
+    def in_category(self, category: str, *, after: Product | None = None) -> list[Product]: ...
     def favourites(self) -> list[Product]: ...
     def search(self, query: str, limit: int = 60) -> list[Product]: ...
     def find_code(self, code: str) -> Product | None: ...
@@ -158,8 +158,10 @@ class Catalog:
     def categories(self) -> list[str]:
         return self._store.categories()
 
-    def in_category(self, category: str) -> list[Product]:
-        return self._store.in_category(category)
+    def in_category(self, category: str, *, after: Product | None = None) -> list[Product]:
+        """A page of the category's products in name order: the first, or the one after `after` (the
+        last product of the page before). The sale screen never reads a whole category."""
+        return self._store.in_category(category, after=after)
 
     def favourites(self) -> list[Product]:
         """The Favourites page, in the owner's order: shown first on the sale screen when not empty."""

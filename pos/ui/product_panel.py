@@ -207,6 +207,8 @@ class ProductPanel(QWidget):
         layout.addWidget(self.grid_scroll, 1)
         self._tiles: list[ProductTile] = []
         self._shape: GridShape | None = None
+        self._paging: str | None = None  # the category whose next page a scroll to the end fetches
+        self.grid_scroll.verticalScrollBar().valueChanged.connect(self._scrolled)
 
         self._timer = QTimer(self, singleShot=True, interval=SEARCH_DELAY_MS)
         self._timer.timeout.connect(self._run_search)
@@ -246,6 +248,20 @@ class ProductPanel(QWidget):
         else:
             products = self._catalog.in_category(category) if category is not None else []
         self._fill(products, "No products yet: import a catalog (pos catalog import FILE.csv).")
+        self._paging = category or None
+
+    def _scrolled(self, value: int) -> None:
+        """The grid scrolled to its end on a category: its next page, read now (issue 27 item 5: the
+        sale screen holds the pages looked at, never the whole category)."""
+        if self._paging is None or not self._tiles or value < self.grid_scroll.verticalScrollBar().maximum():
+            return
+        more = self._catalog.in_category(self._paging, after=self._tiles[-1].product)
+        if not more:
+            self._paging = None  # the category's last page is shown
+            return
+        self._add_tiles(more)
+        self._shape = None
+        self._place()
 
     def _run_search(self) -> None:
         query = self.search.text().strip()
@@ -254,6 +270,7 @@ class ProductPanel(QWidget):
         self._fill(self._catalog.search(query), f"Nothing matches “{query}”.")
 
     def _fill(self, products: list[Product], empty_text: str) -> None:
+        self._paging = None  # a search, or Favourites, has no next page (a category sets its own after)
         while self.grid.count():
             item = self.grid.takeAt(0)
             widget = item.widget() if item is not None else None
@@ -262,12 +279,15 @@ class ProductPanel(QWidget):
         self.empty.setText("" if products else empty_text)
         self.empty.setVisible(not products)
         self._tiles = []
+        self._add_tiles(products)
+        self._shape = None
+        self._place()
+
+    def _add_tiles(self, products: list[Product]) -> None:
         for product in products:
             tile = ProductTile(product, product.price.format(self._locale))
             tile.clicked.connect(lambda _c=False, p=product: self.product_chosen.emit(p))
             self._tiles.append(tile)
-        self._shape = None
-        self._place()
 
     def _place(self) -> None:
         """Lay the tiles out for the grid's size now (again only when the shape changes)."""

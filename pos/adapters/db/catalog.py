@@ -127,7 +127,7 @@ class CatalogRepo:
         with core.reading(self._engine) as conn:
             return list(conn.execute(_CATEGORIES).scalars())
 
-    def in_category(self, category: str, limit: int = PAGE, after: Product | None = None) -> list[Product]:
+    def in_category(self, category: str, limit: int = PAGE, *, after: Product | None = None) -> list[Product]:
         """A page of the category's active products in name order: the first `limit`, or the `limit`
         after the product `after` (the last one of the page before). Reads only the page's rows."""
         query = select(_P).where(_P.c.category == category, _ACTIVE)
