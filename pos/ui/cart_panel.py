@@ -288,6 +288,13 @@ class CartPanel(QWidget):
                 name += f"  (less {line.discount_reason})"
             cells = [name, str(line.quantity), fmt(line.unit_price), fmt(line_amount(line, self.cart.tax_inclusive))]
             for col, text in enumerate(cells):
+                # The cell kept when it has the text already: a scan redraws every line (twice), and
+                # a new item per cell made each scan cost in proportion to the cart (issue 27 item 5).
+                item = self.table.item(row, col)
+                if item is not None:
+                    if item.text() != text:
+                        item.setText(text)
+                    continue
                 item = QTableWidgetItem(text)
                 if col:
                     item.setTextAlignment(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
