@@ -25,7 +25,18 @@ NUMBER = r"[0-9][0-9,.]*"
 # script, its smallest flags, the lines it must print (regular expressions, each matched in the output).
 CASES = {
     "catalog.py": (
-        ["--search-size", "1000", "--barcode-size", "1000", "--baseline-size", "100", "--queries", "20"],
+        [
+            "--search-size",
+            "1000",
+            "--barcode-size",
+            "1000",
+            "--baseline-size",
+            "100",
+            "--queries",
+            "20",
+            "--window-runs",
+            "1",
+        ],
         [rf"search-as-you-type .*\| +{NUMBER}$", rf"barcode lookup .*\| +{NUMBER}$", r"^targets: "],
     ),
     "checkout.py": (
