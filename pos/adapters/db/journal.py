@@ -1,15 +1,16 @@
 """The payment journal in SQLite: every recovery point of a sale is one committed transaction.
 
-The tables are SQLModel's (schema.py); the journal writes them with plain SQL
-on the driver's connection, because it sits on the payment path and each
-recovery point must cost little more than its fsync.
+SQLAlchemy Core statements over schema.py's tables (decision 0010), built once at module level: the
+journal sits on the payment path, and a statement built once is compiled once (SQLAlchemy's cache),
+so each recovery point costs little more than its fsync.
 """
 
 from __future__ import annotations
 
 import json
 
-from sqlalchemy.engine import Engine
+from sqlalchemy import bindparam, func, insert, select, update
+from sqlalchemy.engine import Connection, Engine
 
 from pos.domain.cart import Totals
 from pos.domain.cash import CashPayment
@@ -25,11 +26,89 @@ from pos.services.sales import AttemptRecord, JournalIntegrityError, SaleChanged
 from pos.services.states import UNFINISHED, AttemptState, IntentStatus, SaleState, TenderState
 
 from . import audit, core, stock
+from . import schema as tables
 from .cashiers import write_void
 from .receipts import add_receipt
 from .raw import now_iso
 from .receipts import tender_from_row, build_receipt, read_tenders
 from .settings import SettingsRepo
+
+_s, _l, _a, _t, _r = tables.sales, tables.sale_lines, tables.card_attempts, tables.tenders, tables.receipts
+_gs, _gr = tables.gift_card_sales, tables.gift_card_redemptions
+
+# Built once (decision 0010). Update statements set the columns their parameters name; the where
+# clause's own parameters are named apart (sid, was, aid) so they never collide with a column.
+_SALE = select(_s).where(_s.c.id == bindparam("sid"))
+_SALE_FOR_INTENT = select(_s).where(_s.c.payment_intent == bindparam("intent_id"))
+_SALE_TILL = select(_s.c.till_id).where(_s.c.id == bindparam("sid"))
+_SALES_IN = select(_s).where(_s.c.state.in_(bindparam("states", expanding=True))).order_by(_s.c.id)
+_PARTS = select(_s).where(_s.c.order_id == bindparam("sid")).order_by(_s.c.id)
+_UNFINISHED_PART = (
+    select(_s).where(_s.c.order_id == bindparam("sid"), _s.c.state.in_(UNFINISHED)).order_by(_s.c.id.desc()).limit(1)
+)
+_SPLIT_SALES = (
+    select(_s)
+    .where(_s.c.till_id == bindparam("till_id"), _s.c.state.in_((SaleState.SPLIT, SaleState.VOIDING)))
+    .order_by(_s.c.id)
+)
+_ADD_SALE = insert(_s)
+_SET_SALE = update(_s).where(_s.c.id == bindparam("sid"))
+_MOVE_SALE = update(_s).where(_s.c.id == bindparam("sid"), _s.c.state == bindparam("was"))
+# A sale paid in parts (order_id NULL) or one of its card parts (order_id set) moving on.
+_MOVE_ORDER = _MOVE_SALE.where(_s.c.order_id.is_(None))
+_MOVE_PART = _MOVE_SALE.where(_s.c.order_id.is_not(None))
+_CLOSE_UNFINISHED = update(_s).where(_s.c.id == bindparam("sid"), _s.c.state.in_(UNFINISHED))
+_CLOSE_VOIDED = update(_s).where(_s.c.id == bindparam("sid"), _s.c.state.in_((SaleState.SPLIT, SaleState.VOIDING)))
+_ANSWERED = update(_s).where(
+    _s.c.id == bindparam("sid"), _s.c.state.in_((SaleState.CONFIRM_SENT, SaleState.READER_SENT))
+)
+_ADD_LINES = insert(_l)
+_LINES_TO_PARK = (
+    select(_l.c.product_id, _l.c.sku, _l.c.quantity).where(_l.c.sale_id == bindparam("sid")).order_by(_l.c.line_no)
+)
+_DISCOUNT = select(func.coalesce(func.sum(_l.c.line_discount_minor + _l.c.cart_share_minor), 0)).where(
+    _l.c.sale_id == bindparam("sid")
+)
+_GIFT_CARD_LINES = select(_l.c.line_no, _l.c.sku, _l.c.quantity, _l.c.unit_price_minor).where(
+    _l.c.sale_id == bindparam("sid"), _l.c.sku.like("GIFTCARD%")
+)
+_LAST_ATTEMPT_NO = select(func.max(_a.c.attempt_no)).where(_a.c.sale_id == bindparam("sid"))
+_ADD_ATTEMPT = insert(_a)
+_OPEN_ATTEMPT = (
+    select(_a)
+    .where(_a.c.sale_id == bindparam("sid"), _a.c.state == AttemptState.SENT)
+    .order_by(_a.c.attempt_no.desc())
+    .limit(1)
+)
+_ATTEMPT_SALE = select(_a.c.sale_id).where(_a.c.id == bindparam("aid"))
+_SET_ATTEMPT = update(_a).where(_a.c.id == bindparam("aid"))
+_SETTLE_ATTEMPTS = update(_a).where(_a.c.sale_id == bindparam("sid"), _a.c.state == AttemptState.SENT)
+_TENDER = select(_t).where(_t.c.id == bindparam("tid"))
+_PART_TENDER = select(_t.c.id).where(_t.c.part_sale_id == bindparam("sid"))
+_PAID_TENDERS = (
+    select(_t).where(_t.c.sale_id == bindparam("sid"), _t.c.state == TenderState.PAID).order_by(_t.c.part_no)
+)
+_PAID_SUM = select(func.coalesce(func.sum(_t.c.amount_minor - _t.c.rounding_minor), 0)).where(
+    _t.c.sale_id == bindparam("sid"), _t.c.state == TenderState.PAID
+)
+_KEPT_CARDS = select(func.count()).where(
+    _t.c.sale_id == bindparam("sid"), _t.c.kind == TenderKind.CARD, _t.c.state == TenderState.PAID
+)
+_LAST_PART_NO = select(func.max(_t.c.part_no)).where(_t.c.sale_id == bindparam("sid"))
+_ADD_TENDER = insert(_t)
+_SET_TENDER = update(_t).where(_t.c.id == bindparam("tid"))
+_RETURN_PART_TENDER = update(_t).where(_t.c.part_sale_id == bindparam("sid"))
+_HAND_BACK_CASH = update(_t).where(
+    _t.c.sale_id == bindparam("sid"), _t.c.kind == TenderKind.CASH, _t.c.state == TenderState.PAID
+)
+_RECEIPT = select(_r).where(_r.c.id == bindparam("receipt_id"))
+_RECEIPT_OF_SALE = select(_r).where(_r.c.sale_id == bindparam("sid"))
+_LAST_RECEIPT_ID = select(func.max(_r.c.id))
+_LAST_RECEIPT_NO = select(func.max(_r.c.receipt_no)).where(_r.c.till_id == bindparam("till_id"))
+_OWE_GIFT_CARD = insert(_gs).values(state="owed", shop=False)
+_OPEN_REDEMPTION = (
+    select(_gr.c.id).where(_gr.c.sale_id == bindparam("sid"), _gr.c.state.in_(("started", "debited"))).limit(1)
+)
 
 
 def _sale(row) -> SaleRecord:
@@ -148,12 +227,17 @@ class SqlJournal:
 
     def record_intent(self, sale_id: int, intent_id: str) -> SaleRecord:
         with self._write() as db:
-            conn = core.driver(db)  # the journal's own statements are plain SQL still (decision 0010)
-            conn.execute(
-                "UPDATE sales SET payment_intent = ?, state = ?, updated_at = ? WHERE id = ? AND state = ?",
-                (intent_id, SaleState.INTENT_CREATED, now_iso(), sale_id, SaleState.STARTED),
+            db.execute(
+                _MOVE_SALE,
+                {
+                    "sid": sale_id,
+                    "was": SaleState.STARTED,
+                    "payment_intent": intent_id,
+                    "state": SaleState.INTENT_CREATED,
+                    "updated_at": now_iso(),
+                },
             )
-            return _sale(conn.execute("SELECT * FROM sales WHERE id = ?", (sale_id,)).fetchone())
+            return _sale(db.execute(_SALE, {"sid": sale_id}).mappings().one())
 
     def begin_attempt(self, sale: SaleRecord, request: PaymentRequest) -> AttemptRecord:
         """One attempt to pay the intent: a confirm with a payment method, or a hand-off to a reader."""
@@ -163,19 +247,22 @@ class SqlJournal:
         method = f"reader:{request.reader_id}" if isinstance(request, ProcessOnReader) else request.payment_method
         state = SaleState.READER_SENT if on_reader else SaleState.CONFIRM_SENT
         with self._write() as db:
-            conn = core.driver(db)  # the journal's own statements are plain SQL still (decision 0010)
-            number = (
-                conn.execute("SELECT max(attempt_no) FROM card_attempts WHERE sale_id = ?", (sale.id,)).fetchone()[0]
-                or 0
-            ) + 1
+            number = (db.execute(_LAST_ATTEMPT_NO, {"sid": sale.id}).scalar() or 0) + 1
             key = (sales.reader_key if on_reader else sales.confirm_key)(sale.sale_key, number)
-            attempt_id = conn.execute(
-                "INSERT INTO card_attempts (sale_id, attempt_no, payment_method, idempotency_key, params, state,"
-                " created_at, updated_at) VALUES (?,?,?,?,?,?,?,?)",
-                (sale.id, number, method, key, encoded, AttemptState.SENT, stamp, stamp),
+            attempt_id = db.execute(
+                _ADD_ATTEMPT,
+                {
+                    "sale_id": sale.id,
+                    "attempt_no": number,
+                    "payment_method": method,
+                    "idempotency_key": key,
+                    "params": encoded,
+                    "state": AttemptState.SENT,
+                    "created_at": stamp,
+                    "updated_at": stamp,
+                },
             ).lastrowid
-            assert attempt_id is not None  # an INSERT's
-            conn.execute("UPDATE sales SET state = ?, updated_at = ? WHERE id = ?", (state, stamp, sale.id))
+            db.execute(_SET_SALE, {"sid": sale.id, "state": state, "updated_at": stamp})
         return AttemptRecord(
             id=attempt_id,
             sale_id=sale.id,
@@ -188,11 +275,7 @@ class SqlJournal:
     def open_attempt(self, sale_id: int) -> AttemptRecord | None:
         """The attempt whose answer never came back, if any."""
         with self._connection() as db:
-            conn = core.driver(db)  # the journal's own statements are plain SQL still (decision 0010)
-            row = conn.execute(
-                "SELECT * FROM card_attempts WHERE sale_id = ? AND state = ? ORDER BY attempt_no DESC LIMIT 1",
-                (sale_id, AttemptState.SENT),
-            ).fetchone()
+            row = db.execute(_OPEN_ATTEMPT, {"sid": sale_id}).mappings().first()
         return _attempt(row) if row else None
 
     def record_attempt(
@@ -207,17 +290,19 @@ class SqlJournal:
         """An attempt's answer that did not finish the sale (declined, needs action, failed)."""
         stamp = now_iso()
         with self._write() as db:
-            conn = core.driver(db)  # the journal's own statements are plain SQL still (decision 0010)
-            sale_id = conn.execute("SELECT sale_id FROM card_attempts WHERE id = ?", (attempt_id,)).fetchone()[0]
-            conn.execute(
-                "UPDATE card_attempts SET state = ?, decline_code = ?, message = ?, charge_id = ?, updated_at = ?"
-                " WHERE id = ?",
-                (state, decline_code, message, charge_id, stamp, attempt_id),
+            sale_id = db.execute(_ATTEMPT_SALE, {"aid": attempt_id}).scalar_one()
+            db.execute(
+                _SET_ATTEMPT,
+                {
+                    "aid": attempt_id,
+                    "state": state,
+                    "decline_code": decline_code,
+                    "message": message,
+                    "charge_id": charge_id,
+                    "updated_at": stamp,
+                },
             )
-            conn.execute(
-                "UPDATE sales SET state = ?, updated_at = ? WHERE id = ? AND state IN (?, ?)",
-                (SaleState.INTENT_CREATED, stamp, sale_id, SaleState.CONFIRM_SENT, SaleState.READER_SENT),
-            )
+            db.execute(_ANSWERED, {"sid": sale_id, "state": SaleState.INTENT_CREATED, "updated_at": stamp})
 
     def finish_paid(self, sale_id: int, intent: Intent) -> Receipt:
         """Write the receipt and close the sale in one transaction (a no-op if already done)."""
@@ -228,9 +313,9 @@ class SqlJournal:
             receipt = conn.execute("SELECT * FROM receipts WHERE sale_id = ?", (sale_id,)).fetchone()
             if receipt is None:
                 self._check_paid(sale, intent)
-                self._card_paid(conn, sale, intent, stamp)
+                self._card_paid(db, sale, intent, stamp)
                 paid, charged = _card_amounts(intent, sale["currency"])
-                _add_tender(conn, sale, TenderKind.CARD, paid, charged, 0, 0, stamp, sale_id, intent)
+                _add_tender(db, sale, TenderKind.CARD, paid, charged, 0, 0, stamp, sale_id, intent)
                 receipt = self._write_receipt(db, sale, stamp)
             return self._receipt(db, receipt, sale)
 
@@ -245,24 +330,21 @@ class SqlJournal:
             )
 
     @staticmethod
-    def _card_paid(conn, sale, intent: Intent, stamp: str) -> None:
+    def _card_paid(db: Connection, sale, intent: Intent, stamp: str) -> None:
         """The confirm that went through, and the sale (or card part) it paid, marked paid."""
-        conn.execute(
-            "UPDATE card_attempts SET state = ?, charge_id = ?, card_brand = ?, card_last4 = ?,"
-            " updated_at = ? WHERE sale_id = ? AND state = ?",
-            (
-                AttemptState.SUCCEEDED,
-                intent.charge_id,
-                intent.card_brand,
-                intent.card_last4,
-                stamp,
-                sale["id"],
-                AttemptState.SENT,
-            ),
+        db.execute(
+            _SETTLE_ATTEMPTS,
+            {
+                "sid": sale["id"],
+                "state": AttemptState.SUCCEEDED,
+                "charge_id": intent.charge_id,
+                "card_brand": intent.card_brand,
+                "card_last4": intent.card_last4,
+                "updated_at": stamp,
+            },
         )
-        conn.execute(
-            "UPDATE sales SET state = ?, payment_intent = ?, updated_at = ? WHERE id = ?",
-            (SaleState.PAID, intent.id, stamp, sale["id"]),
+        db.execute(
+            _SET_SALE, {"sid": sale["id"], "state": SaleState.PAID, "payment_intent": intent.id, "updated_at": stamp}
         )
 
     def _write_receipt(self, db, order, stamp: str):
@@ -310,7 +392,7 @@ class SqlJournal:
             cashier=audit.current_actor(),
         )
         conn.execute("UPDATE sales SET state = ?, updated_at = ? WHERE id = ?", (SaleState.PAID, stamp, order["id"]))
-        _owe_gift_cards(conn, order, stamp)
+        _owe_gift_cards(db, order, stamp)
         # In the same transaction: the receipt cannot exist without its link in the audit trail.
         audit.append(
             db,
@@ -327,12 +409,11 @@ class SqlJournal:
     def split(self, sale_id: int) -> SaleRecord:
         """A sale that never had an intent recorded goes straight to being paid in parts."""
         with self._write() as db:
-            conn = core.driver(db)  # the journal's own statements are plain SQL still (decision 0010)
-            conn.execute(
-                "UPDATE sales SET state = ?, updated_at = ? WHERE id = ? AND state = ? AND order_id IS NULL",
-                (SaleState.SPLIT, now_iso(), sale_id, SaleState.STARTED),
+            db.execute(
+                _MOVE_ORDER,
+                {"sid": sale_id, "was": SaleState.STARTED, "state": SaleState.SPLIT, "updated_at": now_iso()},
             )
-            return _sale(conn.execute("SELECT * FROM sales WHERE id = ?", (sale_id,)).fetchone())
+            return _sale(db.execute(_SALE, {"sid": sale_id}).mappings().one())
 
     def take_cash(self, sale_id: int, payment: CashPayment) -> Paid | PartPaid:
         """Cash taken for a sale, in one transaction: the tender, and the receipt when it settles the sale."""
@@ -342,15 +423,15 @@ class SqlJournal:
             order = conn.execute("SELECT * FROM sales WHERE id = ?", (sale_id,)).fetchone()
             if order["state"] not in (SaleState.STARTED, SaleState.SPLIT) or order["order_id"] is not None:
                 raise SaleChanged(f"This sale cannot take cash now ({order['state']}).")
-            if self._unfinished_part(conn, sale_id) is not None:
+            if self._unfinished_part(db, sale_id) is not None:
                 raise SaleChanged("A card payment for this sale is still open; settle it first.")
-            _no_open_gift_card(conn, sale_id)
-            due = _due(conn, order)
+            _no_open_gift_card(db, sale_id)
+            due = _due(db, order)
             if due != payment.due.minor:
                 raise SaleChanged(f"The sale now owes {Money(due, order['currency'])}; look at it again.")
             conn.execute("UPDATE sales SET state = ?, updated_at = ? WHERE id = ?", (SaleState.SPLIT, stamp, sale_id))
             tender_id = _add_tender(
-                conn,
+                db,
                 order,
                 TenderKind.CASH,
                 payment.applied,
@@ -362,7 +443,7 @@ class SqlJournal:
             if payment.settles:
                 receipt = self._write_receipt(db, order, stamp)
                 return Paid(self._receipt(db, receipt))
-            return PartPaid(_tender_by_id(conn, tender_id), Money(_due(conn, order), order["currency"]))
+            return PartPaid(_tender_by_id(db, tender_id), Money(_due(db, order), order["currency"]))
 
     def add_part(self, db, sale_id: int, kind: TenderKind, amount: Money, last4: str) -> tuple[int, Paid | PartPaid]:
         """Inside the caller's write transaction (`db`: its Core connection), for
@@ -373,12 +454,12 @@ class SqlJournal:
         stamp = now_iso()
         conn = core.driver(db)
         order = conn.execute("SELECT * FROM sales WHERE id = ?", (sale_id,)).fetchone()
-        tender_id = _add_tender(conn, order, kind, amount, amount, 0, 0, stamp)
+        tender_id = _add_tender(db, order, kind, amount, amount, 0, 0, stamp)
         conn.execute("UPDATE tenders SET card_last4 = ? WHERE id = ?", (last4, tender_id))
-        if order["state"] == SaleState.SPLIT and _due(conn, order) <= 0:
+        if order["state"] == SaleState.SPLIT and _due(db, order) <= 0:
             receipt = self._write_receipt(db, order, stamp)
             return tender_id, Paid(self._receipt(db, receipt))
-        return tender_id, PartPaid(_tender_by_id(conn, tender_id), Money(_due(conn, order), order["currency"]))
+        return tender_id, PartPaid(_tender_by_id(db, tender_id), Money(_due(db, order), order["currency"]))
 
     def begin_part(self, sale_id: int, create: CreateIntent) -> SaleRecord:
         """A card part of a sale paid in parts: its own journal row, with its own key, before Stripe hears of it."""
@@ -388,10 +469,10 @@ class SqlJournal:
             order = conn.execute("SELECT * FROM sales WHERE id = ?", (sale_id,)).fetchone()
             if order["state"] != SaleState.SPLIT:
                 raise SaleChanged(f"This sale is not being paid in parts ({order['state']}).")
-            if self._unfinished_part(conn, sale_id) is not None:
+            if self._unfinished_part(db, sale_id) is not None:
                 raise SaleChanged("A card payment for this sale is still open; settle it first.")
-            _no_open_gift_card(conn, sale_id)
-            due = _due(conn, order)
+            _no_open_gift_card(db, sale_id)
+            due = _due(db, order)
             if not 0 < create.amount.minor <= due:
                 raise SaleChanged(
                     f"A card part must be more than nothing and at most what is due ({Money(due, order['currency'])})."
@@ -433,11 +514,11 @@ class SqlJournal:
             order = conn.execute("SELECT * FROM sales WHERE id = ?", (part["order_id"],)).fetchone()
             if part["state"] != SaleState.PAID:
                 self._check_paid(part, intent)
-                self._card_paid(conn, part, intent, stamp)
+                self._card_paid(db, part, intent, stamp)
                 paid, charged = _card_amounts(intent, order["currency"])
-                _add_tender(conn, order, TenderKind.CARD, paid, charged, 0, 0, stamp, part_id, intent)
+                _add_tender(db, order, TenderKind.CARD, paid, charged, 0, 0, stamp, part_id, intent)
                 # Written whatever became of the sale meanwhile: money moved, so the part is on record.
-                if order["state"] == SaleState.SPLIT and _due(conn, order) <= 0:
+                if order["state"] == SaleState.SPLIT and _due(db, order) <= 0:
                     self._write_receipt(db, order, stamp)
             return self._part_result(db, part_id)
 
@@ -455,41 +536,43 @@ class SqlJournal:
         row = conn.execute("SELECT id FROM tenders WHERE part_sale_id = ?", (part_id,)).fetchone()
         if row is None:
             raise JournalIntegrityError(f"card part {part_id} is paid but has no tender")
-        return PartPaid(_tender_by_id(conn, row[0]), Money(_due(conn, order), order["currency"]))
+        return PartPaid(_tender_by_id(db, row[0]), Money(_due(db, order), order["currency"]))
 
     def begin_return(self, part_id: int) -> SaleRecord:
         with self._write() as db:
-            conn = core.driver(db)  # the journal's own statements are plain SQL still (decision 0010)
-            conn.execute(
-                "UPDATE sales SET state = ?, updated_at = ? WHERE id = ? AND state = ? AND order_id IS NOT NULL",
-                (SaleState.RETURN_SENT, now_iso(), part_id, SaleState.PAID),
+            db.execute(
+                _MOVE_PART,
+                {"sid": part_id, "was": SaleState.PAID, "state": SaleState.RETURN_SENT, "updated_at": now_iso()},
             )
-            return _sale(conn.execute("SELECT * FROM sales WHERE id = ?", (part_id,)).fetchone())
+            return _sale(db.execute(_SALE, {"sid": part_id}).mappings().one())
 
     def finish_return(self, part_id: int, refund_id: str) -> None:
         stamp = now_iso()
         note = f"given back by Stripe refund {refund_id}"
         with self._write() as db:
-            conn = core.driver(db)  # the journal's own statements are plain SQL still (decision 0010)
-            conn.execute(
-                "UPDATE sales SET state = ?, note = ?, updated_at = ? WHERE id = ? AND state = ?",
-                (SaleState.RETURNED, note, stamp, part_id, SaleState.RETURN_SENT),
+            db.execute(
+                _MOVE_SALE,
+                {
+                    "sid": part_id,
+                    "was": SaleState.RETURN_SENT,
+                    "state": SaleState.RETURNED,
+                    "note": note,
+                    "updated_at": stamp,
+                },
             )
-            conn.execute(
-                "UPDATE tenders SET state = ?, note = ?, updated_at = ? WHERE part_sale_id = ?",
-                (TenderState.RETURNED, note, stamp, part_id),
+            db.execute(
+                _RETURN_PART_TENDER, {"sid": part_id, "state": TenderState.RETURNED, "note": note, "updated_at": stamp}
             )
 
     def begin_void(self, sale_id: int) -> SaleRecord:
         """The cashier is voiding a sale paid in parts: from now on a card part that turns out paid
         records its tender without completing the sale (finish_part writes receipts only while `split`)."""
         with self._write() as db:
-            conn = core.driver(db)  # the journal's own statements are plain SQL still (decision 0010)
-            conn.execute(
-                "UPDATE sales SET state = ?, updated_at = ? WHERE id = ? AND state = ? AND order_id IS NULL",
-                (SaleState.VOIDING, now_iso(), sale_id, SaleState.SPLIT),
+            db.execute(
+                _MOVE_ORDER,
+                {"sid": sale_id, "was": SaleState.SPLIT, "state": SaleState.VOIDING, "updated_at": now_iso()},
             )
-            return _sale(conn.execute("SELECT * FROM sales WHERE id = ?", (sale_id,)).fetchone())
+            return _sale(db.execute(_SALE, {"sid": sale_id}).mappings().one())
 
     def close_voided(self, sale_id: int, note: str, record: VoidNote | None = None) -> None:
         """A voided sale whose card parts were all given back: its cash goes back too, and it is closed,
@@ -529,22 +612,16 @@ class SqlJournal:
     def parts(self, sale_id: int) -> list[SaleRecord]:
         """A sale's card parts, in the order they were started."""
         with self._connection() as db:
-            conn = core.driver(db)  # the journal's own statements are plain SQL still (decision 0010)
-            rows = conn.execute("SELECT * FROM sales WHERE order_id = ? ORDER BY id", (sale_id,)).fetchall()
+            rows = db.execute(_PARTS, {"sid": sale_id}).mappings().all()
         return [_sale(r) for r in rows]
 
     def unfinished_part(self, sale_id: int) -> SaleRecord | None:
         with self._connection() as db:
-            conn = core.driver(db)  # the journal's own statements are plain SQL still (decision 0010)
-            return self._unfinished_part(conn, sale_id)
+            return self._unfinished_part(db, sale_id)
 
     @staticmethod
-    def _unfinished_part(conn, sale_id: int) -> SaleRecord | None:
-        row = conn.execute(
-            f"SELECT * FROM sales WHERE order_id = ? AND state IN ({','.join('?' * len(UNFINISHED))})"
-            " ORDER BY id DESC LIMIT 1",
-            (sale_id, *UNFINISHED),
-        ).fetchone()
+    def _unfinished_part(db: Connection, sale_id: int) -> SaleRecord | None:
+        row = db.execute(_UNFINISHED_PART, {"sid": sale_id}).mappings().first()
         return _sale(row) if row else None
 
     def tenders(self, sale_id: int) -> tuple[Tender, ...]:
@@ -556,22 +633,18 @@ class SqlJournal:
         with self._connection() as db:
             conn = core.driver(db)  # the journal's own statements are plain SQL still (decision 0010)
             order = conn.execute("SELECT * FROM sales WHERE id = ?", (sale_id,)).fetchone()
-            return SaleStanding(_sale(order), read_tenders(db, sale_id), Money(_due(conn, order), order["currency"]))
+            return SaleStanding(_sale(order), read_tenders(db, sale_id), Money(_due(db, order), order["currency"]))
 
     def due(self, sale_id: int) -> Money:
         with self._connection() as db:
             conn = core.driver(db)  # the journal's own statements are plain SQL still (decision 0010)
             order = conn.execute("SELECT * FROM sales WHERE id = ?", (sale_id,)).fetchone()
-            return Money(_due(conn, order), order["currency"])
+            return Money(_due(db, order), order["currency"])
 
     def split_sales(self, till_id: str) -> list[SaleRecord]:
         """This till's sales being paid in parts or voided (left open by a crash, or between two tenders)."""
         with self._connection() as db:
-            conn = core.driver(db)  # the journal's own statements are plain SQL still (decision 0010)
-            rows = conn.execute(
-                "SELECT * FROM sales WHERE till_id = ? AND state IN (?, ?) ORDER BY id",
-                (till_id, SaleState.SPLIT, SaleState.VOIDING),
-            ).fetchall()
+            rows = db.execute(_SPLIT_SALES, {"till_id": till_id}).mappings().all()
         return [_sale(r) for r in rows]
 
     def close_sale(self, sale_id: int, state: SaleState, note: str) -> None:
@@ -579,40 +652,28 @@ class SqlJournal:
             raise ValueError(f"a sale is closed as abandoned, parked or split, not {state}")
         stamp = now_iso()
         with self._write() as db:
-            conn = core.driver(db)  # the journal's own statements are plain SQL still (decision 0010)
-            conn.execute(
-                f"UPDATE sales SET state = ?, note = ?, updated_at = ? WHERE id = ? AND state IN "
-                f"({','.join('?' * len(UNFINISHED))})",
-                (state, note, stamp, sale_id, *UNFINISHED),
-            )
-            conn.execute(
-                "UPDATE card_attempts SET state = ?, message = ?, updated_at = ? WHERE sale_id = ? AND state = ?",
-                (AttemptState.FAILED, note, stamp, sale_id, AttemptState.SENT),
+            db.execute(_CLOSE_UNFINISHED, {"sid": sale_id, "state": state, "note": note, "updated_at": stamp})
+            db.execute(
+                _SETTLE_ATTEMPTS, {"sid": sale_id, "state": AttemptState.FAILED, "message": note, "updated_at": stamp}
             )
 
     def note(self, sale_id: int, note: str) -> None:
         with self._write() as db:
-            conn = core.driver(db)  # the journal's own statements are plain SQL still (decision 0010)
-            conn.execute("UPDATE sales SET note = ?, updated_at = ? WHERE id = ?", (note, now_iso(), sale_id))
+            db.execute(_SET_SALE, {"sid": sale_id, "note": note, "updated_at": now_iso()})
 
     # -- reads ---------------------------------------------------------------
     def sale(self, sale_id: int) -> SaleRecord:
         with self._connection() as db:
-            conn = core.driver(db)  # the journal's own statements are plain SQL still (decision 0010)
-            return _sale(conn.execute("SELECT * FROM sales WHERE id = ?", (sale_id,)).fetchone())
+            return _sale(db.execute(_SALE, {"sid": sale_id}).mappings().one())
 
     def sale_for_intent(self, intent_id: str) -> SaleRecord | None:
         with self._connection() as db:
-            conn = core.driver(db)  # the journal's own statements are plain SQL still (decision 0010)
-            row = conn.execute("SELECT * FROM sales WHERE payment_intent = ?", (intent_id,)).fetchone()
+            row = db.execute(_SALE_FOR_INTENT, {"intent_id": intent_id}).mappings().first()
         return _sale(row) if row else None
 
     def _sales_in(self, states: tuple[str, ...]) -> list[SaleRecord]:
         with self._connection() as db:
-            conn = core.driver(db)  # the journal's own statements are plain SQL still (decision 0010)
-            rows = conn.execute(
-                f"SELECT * FROM sales WHERE state IN ({','.join('?' * len(states))}) ORDER BY id", states
-            ).fetchall()
+            rows = db.execute(_SALES_IN, {"states": list(states)}).mappings().all()
         return [_sale(r) for r in rows]
 
     def is_recorded(self, sale_id: int) -> bool:
@@ -630,20 +691,21 @@ class SqlJournal:
     def sale_lines(self, sale_id: int) -> list[tuple[int | None, str, int]]:
         """(product id, sku, quantity) per line, to rebuild a parked cart."""
         with self._connection() as db:
-            conn = core.driver(db)  # the journal's own statements are plain SQL still (decision 0010)
-            rows = conn.execute(
-                "SELECT product_id, sku, quantity FROM sale_lines WHERE sale_id = ? ORDER BY line_no", (sale_id,)
-            ).fetchall()
-        return [tuple(r) for r in rows]
+            rows = db.execute(_LINES_TO_PARK, {"sid": sale_id}).all()
+        return [(r.product_id, r.sku, r.quantity) for r in rows]
 
     def resume_parked(self, sale_id: int) -> None:
         """A parked sale's cart went back to the till: it is no longer waiting."""
         with self._write() as db:
-            conn = core.driver(db)  # the journal's own statements are plain SQL still (decision 0010)
-            conn.execute(
-                "UPDATE sales SET state = ?, note = 'resumed into a new sale', updated_at = ? "
-                "WHERE id = ? AND state = ?",
-                (SaleState.ABANDONED, now_iso(), sale_id, SaleState.PARKED),
+            db.execute(
+                _MOVE_SALE,
+                {
+                    "sid": sale_id,
+                    "was": SaleState.PARKED,
+                    "state": SaleState.ABANDONED,
+                    "note": "resumed into a new sale",
+                    "updated_at": now_iso(),
+                },
             )
 
     def receipt_for_sale(self, sale_id: int) -> Receipt | None:
@@ -656,48 +718,38 @@ class SqlJournal:
         return build_receipt(conn, row, self._settings.load(), sale)
 
 
-def _due(conn, order) -> int:
+def _due(db: Connection, order) -> int:
     """What a sale still owes: its total less what its paid tenders paid of it (rounding aside)."""
-    paid = conn.execute(
-        "SELECT coalesce(sum(amount_minor - rounding_minor), 0) FROM tenders WHERE sale_id = ? AND state = ?",
-        (order["id"], TenderState.PAID),
-    ).fetchone()[0]
+    paid = db.execute(_PAID_SUM, {"sid": order["id"]}).scalar_one()
     return int(order["total_minor"] - paid)
 
 
-def _owe_gift_cards(conn, order, stamp: str) -> None:
+def _owe_gift_cards(db: Connection, order, stamp: str) -> None:
     """In the receipt's transaction: each gift card the sale sold or reloaded is owed to its customer
     (services/tenders/gift_card.GiftCardPayments.activate_sold writes it to the card's ledger, once)."""
-    lines = conn.execute(
-        "SELECT line_no, sku, quantity, unit_price_minor FROM sale_lines WHERE sale_id = ? AND sku LIKE 'GIFTCARD%'",
-        (order["id"],),
-    ).fetchall()
-    for line in lines:
+    for line in db.execute(_GIFT_CARD_LINES, {"sid": order["id"]}).mappings().all():
         sold = sold_card(line["sku"])
         if sold is None:
             continue
-        conn.execute(
-            "INSERT INTO gift_card_sales (sale_id, line_no, code, reload, currency, amount_minor, state, shop,"
-            " created_at, updated_at) VALUES (?,?,?,?,?,?,'owed',0,?,?)",
-            (
-                order["id"],
-                line["line_no"],
-                sold[0],
-                sold[1],
-                order["currency"],
-                line["unit_price_minor"] * line["quantity"],
-                stamp,
-                stamp,
-            ),
+        db.execute(
+            _OWE_GIFT_CARD,
+            {
+                "sale_id": order["id"],
+                "line_no": line["line_no"],
+                "code": sold[0],
+                "reload": sold[1],
+                "currency": order["currency"],
+                "amount_minor": line["unit_price_minor"] * line["quantity"],
+                "created_at": stamp,
+                "updated_at": stamp,
+            },
         )
 
 
-def _no_open_gift_card(conn, sale_id: int) -> None:
+def _no_open_gift_card(db: Connection, sale_id: int) -> None:
     """A gift card part whose ledger answer is not journaled yet may have debited the card: no other
     tender until it is settled (services/tenders/gift_card.py), or the sale could be paid twice."""
-    if conn.execute(
-        "SELECT 1 FROM gift_card_redemptions WHERE sale_id = ? AND state IN ('started', 'debited')", (sale_id,)
-    ).fetchone():
+    if db.execute(_OPEN_REDEMPTION, {"sid": sale_id}).first() is not None:
         raise SaleChanged("A gift card payment for this sale is still open; settle it first.")
 
 
@@ -707,7 +759,7 @@ def _card_amounts(intent: Intent, currency: str) -> tuple[Money, Money]:
 
 
 def _add_tender(
-    conn,
+    db: Connection,
     order,
     kind: TenderKind,
     amount: Money,
@@ -718,35 +770,30 @@ def _add_tender(
     part_sale_id: int | None = None,
     intent: Intent | None = None,
 ) -> int:
-    part_no = (
-        conn.execute("SELECT max(part_no) FROM tenders WHERE sale_id = ?", (order["id"],)).fetchone()[0] or 0
-    ) + 1
-    return int(
-        conn.execute(
-            "INSERT INTO tenders (sale_id, part_no, kind, state, currency, amount_minor, tendered_minor, change_minor,"
-            " rounding_minor, part_sale_id, payment_intent, card_brand, card_last4, card_present, created_at,"
-            " updated_at) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
-            (
-                order["id"],
-                part_no,
-                kind,
-                TenderState.PAID,
-                order["currency"],
-                amount.minor,
-                tendered.minor,
-                change_minor,
-                rounding_minor,
-                part_sale_id,
-                intent.id if intent else None,
-                intent.card_brand if intent else None,
-                intent.card_last4 if intent else None,
-                intent.card_present.to_json() if intent and intent.card_present else None,
-                stamp,
-                stamp,
-            ),
-        ).lastrowid
+    part_no = (db.execute(_LAST_PART_NO, {"sid": order["id"]}).scalar() or 0) + 1
+    written = db.execute(
+        _ADD_TENDER,
+        {
+            "sale_id": order["id"],
+            "part_no": part_no,
+            "kind": kind,
+            "state": TenderState.PAID,
+            "currency": order["currency"],
+            "amount_minor": amount.minor,
+            "tendered_minor": tendered.minor,
+            "change_minor": change_minor,
+            "rounding_minor": rounding_minor,
+            "part_sale_id": part_sale_id,
+            "payment_intent": intent.id if intent else None,
+            "card_brand": intent.card_brand if intent else None,
+            "card_last4": intent.card_last4 if intent else None,
+            "card_present": intent.card_present.to_json() if intent and intent.card_present else None,
+            "created_at": stamp,
+            "updated_at": stamp,
+        },
     )
+    return int(written.lastrowid)
 
 
-def _tender_by_id(conn, tender_id: int) -> Tender:
-    return tender_from_row(conn.execute("SELECT * FROM tenders WHERE id = ?", (tender_id,)).fetchone())
+def _tender_by_id(db: Connection, tender_id: int) -> Tender:
+    return tender_from_row(db.execute(_TENDER, {"tid": tender_id}).mappings().one())
