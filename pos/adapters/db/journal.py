@@ -157,60 +157,52 @@ class SqlJournal:
         till_id, sale_key = create.till_id, create.sale_key
         encoded = json.dumps(create.to_json(), sort_keys=True)
         with self._write() as db:
-            conn = core.driver(db)  # the journal's own statements are plain SQL still (decision 0010)
             # Read the pages the receipt will be written to (the receipts table's last leaf and this
             # till's number index): damage there shows now, before any money moves, not after.
-            conn.execute("SELECT max(id) FROM receipts").fetchone()
-            conn.execute("SELECT max(receipt_no) FROM receipts WHERE till_id = ?", (till_id,)).fetchone()
-            sale_id = conn.execute(
-                "INSERT INTO sales (sale_key, till_id, state, currency, total_minor, tax_minor, subtotal_minor,"
-                " tax_inclusive, create_params, created_at, updated_at, cart_discount_minor, cart_discount_reason)"
-                " VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?)",
-                (
-                    sale_key,
-                    till_id,
-                    SaleState.STARTED,
-                    totals.currency.upper(),
-                    totals.total.minor,
-                    totals.tax.minor,
-                    totals.subtotal.minor,
-                    tax_inclusive,
-                    encoded,
-                    stamp,
-                    stamp,
-                    totals.cart_discount.minor if totals.cart_discount else 0,
-                    totals.cart_discount_reason,
-                ),
+            db.execute(_LAST_RECEIPT_ID).scalar()
+            db.execute(_LAST_RECEIPT_NO, {"till_id": till_id}).scalar()
+            sale_id = db.execute(
+                _ADD_SALE,
+                {
+                    "sale_key": sale_key,
+                    "till_id": till_id,
+                    "state": SaleState.STARTED,
+                    "currency": totals.currency.upper(),
+                    "total_minor": totals.total.minor,
+                    "tax_minor": totals.tax.minor,
+                    "subtotal_minor": totals.subtotal.minor,
+                    "tax_inclusive": tax_inclusive,
+                    "create_params": encoded,
+                    "created_at": stamp,
+                    "updated_at": stamp,
+                    "cart_discount_minor": totals.cart_discount.minor if totals.cart_discount else 0,
+                    "cart_discount_reason": totals.cart_discount_reason,
+                },
             ).lastrowid
-            assert sale_id is not None  # an INSERT's
-            conn.executemany(
-                "INSERT INTO sale_lines (sale_id, line_no, product_id, sku, name, quantity, unit_price_minor,"
-                " tax_rate_bp, net_minor, tax_minor, gross_minor, line_discount_minor, cart_share_minor,"
-                " discount_reason, measure_milli, unit, measure_price_minor)"
-                " VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
-                [
-                    (
-                        sale_id,
-                        n,
-                        pid,
-                        line.sku,
-                        line.name,
-                        line.quantity,
-                        line.unit_price.minor,
-                        line.tax_rate_bp,
-                        line.net.minor,
-                        line.tax.minor,
-                        line.gross.minor,
-                        line.line_discount.minor if line.line_discount else 0,
-                        line.cart_share.minor if line.cart_share else 0,
-                        line.discount_reason,
-                        line.measure.milli if line.measure else None,
-                        line.measure.unit if line.measure else None,
-                        line.measure.per_unit.minor if line.measure else None,
-                    )
-                    for n, (line, pid) in enumerate(zip(totals.lines, product_ids, strict=True), start=1)
-                ],
-            )
+            lines = [
+                {
+                    "sale_id": sale_id,
+                    "line_no": n,
+                    "product_id": pid,
+                    "sku": line.sku,
+                    "name": line.name,
+                    "quantity": line.quantity,
+                    "unit_price_minor": line.unit_price.minor,
+                    "tax_rate_bp": line.tax_rate_bp,
+                    "net_minor": line.net.minor,
+                    "tax_minor": line.tax.minor,
+                    "gross_minor": line.gross.minor,
+                    "line_discount_minor": line.line_discount.minor if line.line_discount else 0,
+                    "cart_share_minor": line.cart_share.minor if line.cart_share else 0,
+                    "discount_reason": line.discount_reason,
+                    "measure_milli": line.measure.milli if line.measure else None,
+                    "unit": line.measure.unit if line.measure else None,
+                    "measure_price_minor": line.measure.per_unit.minor if line.measure else None,
+                }
+                for n, (line, pid) in enumerate(zip(totals.lines, product_ids, strict=True), start=1)
+            ]
+            if lines:  # Core runs an empty parameter list as one INSERT of defaults; sqlite3 ran nothing
+                db.execute(_ADD_LINES, lines)
             # The sale as started, in its own transaction: recovery completes only a sale an event records.
             audit.append(db, till_id, "sale_started", f"sale {sale_id}", audit.covering(db, "sale_started", sale_id))
         return SaleRecord(
@@ -308,9 +300,8 @@ class SqlJournal:
         """Write the receipt and close the sale in one transaction (a no-op if already done)."""
         stamp = now_iso()
         with self._write() as db:
-            conn = core.driver(db)  # the journal's own statements are plain SQL still (decision 0010)
-            sale = conn.execute("SELECT * FROM sales WHERE id = ?", (sale_id,)).fetchone()
-            receipt = conn.execute("SELECT * FROM receipts WHERE sale_id = ?", (sale_id,)).fetchone()
+            sale = db.execute(_SALE, {"sid": sale_id}).mappings().one()
+            receipt = db.execute(_RECEIPT_OF_SALE, {"sid": sale_id}).mappings().first()
             if receipt is None:
                 self._check_paid(sale, intent)
                 self._card_paid(db, sale, intent, stamp)
@@ -349,15 +340,10 @@ class SqlJournal:
 
     def _write_receipt(self, db, order, stamp: str):
         """The sale's numbered receipt, from its paid tenders; the sale is paid in the same transaction."""
-        conn = core.driver(db)  # the journal's own statements are plain SQL still (decision 0010)
         till_id = order["till_id"]
         # Gapless: the next number is taken inside the transaction that records the paid sale.
-        number = (
-            conn.execute("SELECT max(receipt_no) FROM receipts WHERE till_id = ?", (till_id,)).fetchone()[0] or 0
-        ) + 1
-        tenders = conn.execute(
-            "SELECT * FROM tenders WHERE sale_id = ? AND state = ? ORDER BY part_no", (order["id"], TenderState.PAID)
-        ).fetchall()
+        number = (db.execute(_LAST_RECEIPT_NO, {"till_id": till_id}).scalar() or 0) + 1
+        tenders = db.execute(_PAID_TENDERS, {"sid": order["id"]}).mappings().all()
         cards = [t for t in tenders if t["kind"] == TenderKind.CARD]
         cash = [t for t in tenders if t["kind"] == TenderKind.CASH]
         # A sale paid by one card keeps its intent on the receipt (searchable, as before cash); the
@@ -365,10 +351,7 @@ class SqlJournal:
         single = cards[0]["payment_intent"] if len(cards) == 1 and len(tenders) == 1 else None
         card = cards[-1] if cards else None
         store = self._settings.load()
-        (discount,) = conn.execute(
-            "SELECT coalesce(sum(line_discount_minor + cart_share_minor), 0) FROM sale_lines WHERE sale_id = ?",
-            (order["id"],),
-        ).fetchone()
+        discount = db.execute(_DISCOUNT, {"sid": order["id"]}).scalar_one()
         receipt_id = add_receipt(
             db,
             till_id=till_id,
@@ -391,7 +374,7 @@ class SqlJournal:
             receipt_footer=store.receipt_footer,
             cashier=audit.current_actor(),
         )
-        conn.execute("UPDATE sales SET state = ?, updated_at = ? WHERE id = ?", (SaleState.PAID, stamp, order["id"]))
+        db.execute(_SET_SALE, {"sid": order["id"], "state": SaleState.PAID, "updated_at": stamp})
         _owe_gift_cards(db, order, stamp)
         # In the same transaction: the receipt cannot exist without its link in the audit trail.
         audit.append(
@@ -403,7 +386,7 @@ class SqlJournal:
         )
         # Its tracked lines leave the shelf in the same transaction: never a sale without its movement.
         stock.sale_moved(db, order["id"], audit.numbered(till_id, number))
-        return conn.execute("SELECT * FROM receipts WHERE id = ?", (receipt_id,)).fetchone()
+        return db.execute(_RECEIPT, {"receipt_id": receipt_id}).mappings().one()
 
     # -- a sale paid in parts (cash, several cards) ------------------------------------
     def split(self, sale_id: int) -> SaleRecord:
@@ -419,8 +402,7 @@ class SqlJournal:
         """Cash taken for a sale, in one transaction: the tender, and the receipt when it settles the sale."""
         stamp = now_iso()
         with self._write() as db:
-            conn = core.driver(db)  # the journal's own statements are plain SQL still (decision 0010)
-            order = conn.execute("SELECT * FROM sales WHERE id = ?", (sale_id,)).fetchone()
+            order = db.execute(_SALE, {"sid": sale_id}).mappings().one()
             if order["state"] not in (SaleState.STARTED, SaleState.SPLIT) or order["order_id"] is not None:
                 raise SaleChanged(f"This sale cannot take cash now ({order['state']}).")
             if self._unfinished_part(db, sale_id) is not None:
@@ -429,7 +411,7 @@ class SqlJournal:
             due = _due(db, order)
             if due != payment.due.minor:
                 raise SaleChanged(f"The sale now owes {Money(due, order['currency'])}; look at it again.")
-            conn.execute("UPDATE sales SET state = ?, updated_at = ? WHERE id = ?", (SaleState.SPLIT, stamp, sale_id))
+            db.execute(_SET_SALE, {"sid": sale_id, "state": SaleState.SPLIT, "updated_at": stamp})
             tender_id = _add_tender(
                 db,
                 order,
@@ -452,10 +434,9 @@ class SqlJournal:
         became of the sale meanwhile (money moved, so the part is on record); the receipt only while
         the sale is being paid in parts."""
         stamp = now_iso()
-        conn = core.driver(db)
-        order = conn.execute("SELECT * FROM sales WHERE id = ?", (sale_id,)).fetchone()
+        order = db.execute(_SALE, {"sid": sale_id}).mappings().one()
         tender_id = _add_tender(db, order, kind, amount, amount, 0, 0, stamp)
-        conn.execute("UPDATE tenders SET card_last4 = ? WHERE id = ?", (last4, tender_id))
+        db.execute(_SET_TENDER, {"tid": tender_id, "card_last4": last4})
         if order["state"] == SaleState.SPLIT and _due(db, order) <= 0:
             receipt = self._write_receipt(db, order, stamp)
             return tender_id, Paid(self._receipt(db, receipt))
@@ -465,8 +446,7 @@ class SqlJournal:
         """A card part of a sale paid in parts: its own journal row, with its own key, before Stripe hears of it."""
         stamp = now_iso()
         with self._write() as db:
-            conn = core.driver(db)  # the journal's own statements are plain SQL still (decision 0010)
-            order = conn.execute("SELECT * FROM sales WHERE id = ?", (sale_id,)).fetchone()
+            order = db.execute(_SALE, {"sid": sale_id}).mappings().one()
             if order["state"] != SaleState.SPLIT:
                 raise SaleChanged(f"This sale is not being paid in parts ({order['state']}).")
             if self._unfinished_part(db, sale_id) is not None:
@@ -477,25 +457,25 @@ class SqlJournal:
                 raise SaleChanged(
                     f"A card part must be more than nothing and at most what is due ({Money(due, order['currency'])})."
                 )
-            conn.execute("SELECT max(receipt_no) FROM receipts WHERE till_id = ?", (order["till_id"],)).fetchone()
-            part_id = conn.execute(
-                "INSERT INTO sales (sale_key, till_id, state, currency, total_minor, tax_minor, subtotal_minor,"
-                " tax_inclusive, create_params, created_at, updated_at, order_id, cart_discount_minor)"
-                " VALUES (?,?,?,?,?,0,0,?,?,?,?,?,0)",
-                (
-                    create.sale_key,
-                    order["till_id"],
-                    SaleState.STARTED,
-                    order["currency"],
-                    create.amount.minor,
-                    order["tax_inclusive"],
-                    json.dumps(create.to_json(), sort_keys=True),
-                    stamp,
-                    stamp,
-                    sale_id,
-                ),
+            db.execute(_LAST_RECEIPT_NO, {"till_id": order["till_id"]}).scalar()
+            part_id = db.execute(
+                _ADD_SALE,
+                {
+                    "sale_key": create.sale_key,
+                    "till_id": order["till_id"],
+                    "state": SaleState.STARTED,
+                    "currency": order["currency"],
+                    "total_minor": create.amount.minor,
+                    "tax_minor": 0,
+                    "subtotal_minor": 0,
+                    "tax_inclusive": order["tax_inclusive"],
+                    "create_params": json.dumps(create.to_json(), sort_keys=True),
+                    "created_at": stamp,
+                    "updated_at": stamp,
+                    "order_id": sale_id,
+                    "cart_discount_minor": 0,
+                },
             ).lastrowid
-            assert part_id is not None
             audit.append(
                 db,
                 order["till_id"],
@@ -503,15 +483,14 @@ class SqlJournal:
                 f"card part {part_id} of sale {sale_id}",
                 audit.covering(db, "sale_started", part_id),
             )
-            return _sale(conn.execute("SELECT * FROM sales WHERE id = ?", (part_id,)).fetchone())
+            return _sale(db.execute(_SALE, {"sid": part_id}).mappings().one())
 
     def finish_part(self, part_id: int, intent: Intent) -> Paid | PartPaid:
         """A card part went through: its tender, and the receipt if it settles the sale, in one transaction."""
         stamp = now_iso()
         with self._write() as db:
-            conn = core.driver(db)  # the journal's own statements are plain SQL still (decision 0010)
-            part = conn.execute("SELECT * FROM sales WHERE id = ?", (part_id,)).fetchone()
-            order = conn.execute("SELECT * FROM sales WHERE id = ?", (part["order_id"],)).fetchone()
+            part = db.execute(_SALE, {"sid": part_id}).mappings().one()
+            order = db.execute(_SALE, {"sid": part["order_id"]}).mappings().one()
             if part["state"] != SaleState.PAID:
                 self._check_paid(part, intent)
                 self._card_paid(db, part, intent, stamp)
@@ -527,16 +506,15 @@ class SqlJournal:
             return self._part_result(db, part_id)
 
     def _part_result(self, db, part_id: int) -> Paid | PartPaid:
-        conn = core.driver(db)
-        part = conn.execute("SELECT * FROM sales WHERE id = ?", (part_id,)).fetchone()
-        order = conn.execute("SELECT * FROM sales WHERE id = ?", (part["order_id"],)).fetchone()
-        receipt = conn.execute("SELECT * FROM receipts WHERE sale_id = ?", (order["id"],)).fetchone()
+        part = db.execute(_SALE, {"sid": part_id}).mappings().one()
+        order = db.execute(_SALE, {"sid": part["order_id"]}).mappings().one()
+        receipt = db.execute(_RECEIPT_OF_SALE, {"sid": order["id"]}).mappings().first()
         if receipt is not None:
             return Paid(self._receipt(db, receipt, order))
-        row = conn.execute("SELECT id FROM tenders WHERE part_sale_id = ?", (part_id,)).fetchone()
-        if row is None:
+        tender_id = db.execute(_PART_TENDER, {"sid": part_id}).scalar()
+        if tender_id is None:
             raise JournalIntegrityError(f"card part {part_id} is paid but has no tender")
-        return PartPaid(_tender_by_id(db, row[0]), Money(_due(db, order), order["currency"]))
+        return PartPaid(_tender_by_id(db, tender_id), Money(_due(db, order), order["currency"]))
 
     def begin_return(self, part_id: int) -> SaleRecord:
         with self._write() as db:
@@ -579,22 +557,13 @@ class SqlJournal:
         with the void's record (`record`) in the same transaction: never a void without its record."""
         stamp = now_iso()
         with self._write() as db:
-            conn = core.driver(db)  # the journal's own statements are plain SQL still (decision 0010)
-            kept = conn.execute(
-                "SELECT count(*) FROM tenders WHERE sale_id = ? AND kind = ? AND state = ?",
-                (sale_id, TenderKind.CARD, TenderState.PAID),
-            ).fetchone()[0]
-            if kept:
+            if db.execute(_KEPT_CARDS, {"sid": sale_id}).scalar_one():
                 raise SaleChanged("A card part of this sale has not been given back yet.")
-            conn.execute(
-                "UPDATE tenders SET state = ?, note = 'handed back in cash', updated_at = ?"
-                " WHERE sale_id = ? AND kind = ? AND state = ?",
-                (TenderState.RETURNED, stamp, sale_id, TenderKind.CASH, TenderState.PAID),
+            db.execute(
+                _HAND_BACK_CASH,
+                {"sid": sale_id, "state": TenderState.RETURNED, "note": "handed back in cash", "updated_at": stamp},
             )
-            conn.execute(
-                "UPDATE sales SET state = ?, note = ?, updated_at = ? WHERE id = ? AND state IN (?, ?)",
-                (SaleState.ABANDONED, note, stamp, sale_id, SaleState.SPLIT, SaleState.VOIDING),
-            )
+            db.execute(_CLOSE_VOIDED, {"sid": sale_id, "state": SaleState.ABANDONED, "note": note, "updated_at": stamp})
             if record is not None:
                 self._write_void(db, sale_id, record)
 
@@ -604,8 +573,8 @@ class SqlJournal:
             self._write_void(db, sale_id, record)
 
     @staticmethod
-    def _write_void(db, sale_id: int, record: VoidNote) -> None:
-        till_id = core.driver(db).execute("SELECT till_id FROM sales WHERE id = ?", (sale_id,)).fetchone()[0]
+    def _write_void(db: Connection, sale_id: int, record: VoidNote) -> None:
+        till_id = db.execute(_SALE_TILL, {"sid": sale_id}).scalar_one()
         amount = record.amount
         write_void(db, till_id, "sale", sale_id, amount.minor, amount.currency, record.reason, record.approved_by)
 
@@ -631,14 +600,12 @@ class SqlJournal:
     def standing(self, sale_id: int) -> SaleStanding:
         """The sale's row, its paid parts and what it owes, in one read (a Pay asks this once)."""
         with self._connection() as db:
-            conn = core.driver(db)  # the journal's own statements are plain SQL still (decision 0010)
-            order = conn.execute("SELECT * FROM sales WHERE id = ?", (sale_id,)).fetchone()
+            order = db.execute(_SALE, {"sid": sale_id}).mappings().one()
             return SaleStanding(_sale(order), read_tenders(db, sale_id), Money(_due(db, order), order["currency"]))
 
     def due(self, sale_id: int) -> Money:
         with self._connection() as db:
-            conn = core.driver(db)  # the journal's own statements are plain SQL still (decision 0010)
-            order = conn.execute("SELECT * FROM sales WHERE id = ?", (sale_id,)).fetchone()
+            order = db.execute(_SALE, {"sid": sale_id}).mappings().one()
             return Money(_due(db, order), order["currency"])
 
     def split_sales(self, till_id: str) -> list[SaleRecord]:
@@ -710,12 +677,11 @@ class SqlJournal:
 
     def receipt_for_sale(self, sale_id: int) -> Receipt | None:
         with self._connection() as db:
-            conn = core.driver(db)  # the journal's own statements are plain SQL still (decision 0010)
-            row = conn.execute("SELECT * FROM receipts WHERE sale_id = ?", (sale_id,)).fetchone()
+            row = db.execute(_RECEIPT_OF_SALE, {"sid": sale_id}).mappings().first()
             return self._receipt(db, row) if row else None
 
-    def _receipt(self, conn, row, sale=None) -> Receipt:
-        return build_receipt(conn, row, self._settings.load(), sale)
+    def _receipt(self, db: Connection, row, sale=None) -> Receipt:
+        return build_receipt(db, row, self._settings.load(), sale)
 
 
 def _due(db: Connection, order) -> int:
