@@ -3,9 +3,10 @@
 One round is the journal's writes for a two-line card sale, as four transactions (BEGIN IMMEDIATE,
 synchronous=FULL, each one commit): the sale and its lines; the intent's id; the confirm attempt;
 the attempt's result, the sale paid, the receipt and its tender. Written once with plain SQL on the
-pooled sqlite3 connection (as adapters/db/journal.py does today) and once with Core statements
-built at module level over the same tables (as decision 0010 has every module do), interleaved
-against the same file. Only the statements differ; the fsyncs are the same.
+pooled sqlite3 connection (bench/plain.py: as adapters/db/journal.py did until it moved to Core) and
+once with Core statements built at module level over the same tables (as the journal does now, and
+every module by decision 0010), interleaved against the same file. Only the statements differ; the
+fsyncs are the same.
 
     python bench/core_vs_raw.py [--rounds 300]
 """
@@ -22,9 +23,10 @@ from sqlalchemy import bindparam, insert, update
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from pos.adapters.db import core, raw  # noqa: E402
+from pos.adapters.db import core  # noqa: E402
 from pos.adapters.db import schema as tables  # noqa: E402
 from pos.adapters.db.storage import open_engine  # noqa: E402
+from plain import write as plain_write  # noqa: E402
 from stats import p50_p95  # noqa: E402
 
 NOW = "2026-12-06T00:00:00.000000+00:00"
@@ -123,7 +125,7 @@ def with_raw(engine, i: int) -> None:
     key = f"raw-{i}"
     sale_cols = ", ".join(["sale_key", *SALE])
     line_cols = ", ".join(["sale_id", "line_no", *LINE])
-    with raw.write(engine) as conn:
+    with plain_write(engine) as conn:
         sid = conn.execute(
             f"INSERT INTO sales ({sale_cols}) VALUES ({', '.join('?' * (len(SALE) + 1))})",  # noqa: S608
             (key, *SALE.values()),
@@ -132,18 +134,18 @@ def with_raw(engine, i: int) -> None:
             f"INSERT INTO sale_lines ({line_cols}) VALUES ({', '.join('?' * (len(LINE) + 2))})",  # noqa: S608
             [(sid, n, *LINE.values()) for n in (1, 2)],
         )
-    with raw.write(engine) as conn:
+    with plain_write(engine) as conn:
         conn.execute(
             "UPDATE sales SET payment_intent = ?, state = ? WHERE id = ?", (f"pi_{key}", "intent_created", sid)
         )
-    with raw.write(engine) as conn:
+    with plain_write(engine) as conn:
         aid = conn.execute(
             "INSERT INTO card_attempts (sale_id, attempt_no, payment_method, idempotency_key, params, state,"
             " created_at, updated_at) VALUES (?,?,?,?,?,?,?,?)",
             (sid, 1, "pm_card_visa", key, "{}", "sent", NOW, NOW),
         ).lastrowid
         conn.execute("UPDATE sales SET state = ?, updated_at = ? WHERE id = ?", ("confirm_sent", NOW, sid))
-    with raw.write(engine) as conn:
+    with plain_write(engine) as conn:
         conn.execute(
             "UPDATE card_attempts SET state = ?, charge_id = ?, updated_at = ? WHERE id = ?",
             ("succeeded", f"ch_{key}", NOW, aid),

@@ -27,6 +27,7 @@ from pos.adapters.db import core  # noqa: E402
 from pos.adapters.db.receipts import ReceiptQuery, ReceiptsRepo  # noqa: E402
 from pos.adapters.db.reports import ReportsRepo  # noqa: E402
 from pos.adapters.db.storage import close_engine, open_engine  # noqa: E402
+from plain import driver  # noqa: E402
 from stats import p50_p95 as summary, timed_ms  # noqa: E402
 
 PER_DAY = 10_000
@@ -41,7 +42,7 @@ def seed(engine, count: int, rng: random.Random) -> dict:
     step = timedelta(days=1) / PER_DAY
     sample = {}
     with core.writing(engine) as db:
-        conn = core.driver(db)  # a bulk seed, plain SQL on the driver (not the till's code)
+        conn = driver(db)  # a bulk seed, plain SQL on the driver (bench/plain.py; not the till's code)
         for n in range(count):
             stamp = (start + step * n).isoformat(timespec="microseconds")
             total = rng.randrange(100, 20_000)

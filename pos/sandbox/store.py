@@ -8,7 +8,7 @@ in one small transaction: a row per changed object, never the whole state.
 from __future__ import annotations
 
 import json
-import sqlite3
+import sqlite3  # the Stripe sandbox's own store (not the till's file, which is reached through Core)
 import threading
 from collections import defaultdict
 from dataclasses import dataclass, field

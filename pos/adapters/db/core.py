@@ -8,7 +8,6 @@ two writers never deadlock on a lock upgrade. Decision 0010 says why Core (and w
 from __future__ import annotations
 
 import contextlib
-import sqlite3
 from typing import Iterator
 
 from sqlalchemy.engine import Connection, Engine
@@ -32,12 +31,3 @@ def writing(engine: Engine) -> Iterator[Connection]:
     """One transaction that holds the write lock from its start; committed when the block ends."""
     with storage_errors(), writer(engine).begin() as conn:
         yield conn
-
-
-def driver(conn: Connection) -> sqlite3.Connection:
-    """The sqlite3 connection under conn, rows as sqlite3.Row: for the modules not moved to Core yet
-    (the audit trail, the journals: decision 0010 lists them), inside conn's transaction."""
-    found = conn.connection.driver_connection
-    assert found is not None  # an open connection's
-    found.row_factory = sqlite3.Row
-    return found

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import contextlib
-import sqlite3
+import sqlite3  # its errors, raised where SQLAlchemy does not wrap them, get a cashier's message too
 
 from sqlalchemy.exc import DBAPIError, OperationalError
 
