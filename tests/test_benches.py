@@ -19,7 +19,7 @@ from sqlalchemy import create_engine, text
 
 ROOT = Path(__file__).resolve().parents[1]
 BENCH = ROOT / "bench"
-LIBRARIES = {"stats.py", "commits.py"}  # imported by the benches, not run
+LIBRARIES = {"stats.py", "commits.py", "plain.py"}  # imported by the benches, not run
 
 NUMBER = r"[0-9][0-9,.]*"
 # script, its smallest flags, the lines it must print (regular expressions, each matched in the output).
