@@ -1,0 +1,64 @@
+"""Hostile checks of the constant-time open (issue 27 item 2, helper h4).
+
+Each test here failed on the code before its fix."""
+
+from __future__ import annotations
+
+import re
+import shutil
+from pathlib import Path
+
+import pytest
+
+from pos.adapters.db import storage
+
+# Ways a formatter or a hand may write the same two assignments: black/ruff wrap a long one in
+# parentheses, an editor may split it with a backslash, a string may carry a prefix, two may share
+# a line. Alembic reads them all (it imports the module); the till must read them the same.
+_REFORMATS = {
+    "parenthesised": lambda name, value: f"{name}: str = (\n    {value!r}\n)",
+    "backslash": lambda name, value: f"{name} = \\\n    {value!r}",
+    "raw string": lambda name, value: f"{name} = r{value!r}",
+    "one line": None,  # revision and down_revision on one line, with a semicolon
+}
+
+
+def _reformat(versions: Path, how: str) -> None:
+    assignment = re.compile(r"^(revision|down_revision)\b[^=\n]*=\s*(\"[^\"]*\"|None)\s*$", re.M)
+    for script in versions.glob("0*.py"):
+        source = script.read_text("utf-8")
+        found = dict((m.group(1), eval(m.group(2))) for m in assignment.finditer(source))  # noqa: S307  # our own literals
+        source = assignment.sub("", source)
+        revision, down = found["revision"], found["down_revision"]
+        if how == "one line":
+            lines = f"revision = {revision!r}; down_revision = {down!r}"
+        else:
+            write = _REFORMATS[how]
+            assert write is not None
+            second = write("down_revision", down) if down else "down_revision = None"
+            lines = write("revision", revision) + "\n" + second
+        script.write_text(source + "\n" + lines + "\n", "utf-8")
+
+
+@pytest.mark.parametrize("how", sorted(_REFORMATS))
+def test_revision_files_reformatted_are_read_as_alembic_reads_them(tmp_path, monkeypatch, how):
+    """A revision file whose lines were reformatted (valid Python, the same values) was missed by the
+    line pattern: its revision dropped out (the head read as the one before it, so a file at head was
+    refused as a newer till's) or its down_revision read None (two heads: an AssertionError traceback
+    at every `pos` command)."""
+    from alembic.script import ScriptDirectory
+
+    migrations = tmp_path / "migrations"
+    shutil.copytree(storage.MIGRATIONS, migrations, ignore=shutil.ignore_patterns("__pycache__"))
+    _reformat(migrations / "versions", how)
+    scripts = ScriptDirectory(str(migrations))
+    expected = {script.revision: script.down_revision for script in scripts.walk_revisions()}
+    assert len(expected) >= 11  # Alembic still reads every revision from the reformatted files
+
+    monkeypatch.setattr(storage, "MIGRATIONS", migrations)
+    storage.known_revisions.cache_clear()
+    try:
+        assert storage.known_revisions() == expected
+        assert storage.head_revision() == scripts.get_current_head()
+    finally:
+        storage.known_revisions.cache_clear()
