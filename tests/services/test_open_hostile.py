@@ -62,3 +62,36 @@ def test_revision_files_reformatted_are_read_as_alembic_reads_them(tmp_path, mon
         assert storage.head_revision() == scripts.get_current_head()
     finally:
         storage.known_revisions.cache_clear()
+
+
+def _corrupt_z_reports(data_dir: Path) -> None:
+    from sqlalchemy import create_engine, text
+
+    engine = create_engine(f"sqlite:///{data_dir / storage.DB_FILE}")
+    with engine.connect() as conn:
+        page = conn.execute(text("SELECT rootpage FROM sqlite_master WHERE name = 'z_reports'")).scalar()
+        size = conn.execute(text("PRAGMA page_size")).scalar()
+    engine.dispose()
+    assert page and size
+    with open(data_dir / storage.DB_FILE, "r+b") as handle:
+        handle.seek((page - 1) * size)
+        handle.write(b"\xff" * size)  # a table nothing reads at a start, as a disk going bad leaves it
+
+
+def test_damage_the_background_check_found_is_not_forgotten_at_the_next_start(tmp_path, migrated_folder):
+    """The window's background check finds a damaged page and tells the cashier to stop taking
+    payments. The cashier quits (a clean close) and starts again: the start after a clean close reads
+    the header only, so the till opened as sound and sold on the damaged file until the next
+    background check, 15 minutes later. Damage found keeps the session row, so the next start checks
+    the whole file and refuses it in one line."""
+    from pos.adapters.db.errors import StorageUnavailable
+    from pos.adapters.db.storage import close_engine, full_check, open_engine
+    from tests.helpers.folders import new_till_folder
+
+    till = new_till_folder(migrated_folder, tmp_path / "till")
+    engine = open_engine(till)
+    _corrupt_z_reports(till)
+    assert full_check(engine) is not None  # the background check found it (and the window said so)
+    close_engine(engine)  # the cashier quits cleanly
+    with pytest.raises(StorageUnavailable, match="is damaged"):
+        close_engine(open_engine(till))

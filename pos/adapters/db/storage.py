@@ -42,6 +42,9 @@ VERSION_TABLE = "till_schema_version"
 _SQLITE_HEADER = b"SQLite format 3\x00"
 # The open session each engine this process opened for writing holds (close_engine deletes it).
 _SESSIONS: weakref.WeakKeyDictionary[Engine, str] = weakref.WeakKeyDictionary()
+# Engines whose file a full check found damaged: their close keeps the session row, so the next
+# start checks the whole file (and refuses it) rather than open it as sound after a clean close.
+_DAMAGED: weakref.WeakSet[Engine] = weakref.WeakSet()
 log = logging.getLogger(__name__)
 
 
@@ -251,6 +254,8 @@ def full_check(engine: Engine) -> str | None:
             raise StorageUnavailable(describe(exc)) from None
     finally:
         own.dispose()
+    if problem is not None:
+        _DAMAGED.add(engine)
     return problem
 
 
@@ -409,7 +414,9 @@ def close_engine(engine: Engine) -> None:
     """A clean close: this process's open session is deleted (so the next open need not read the whole
     file), then the engine disposed. If the row cannot be deleted, the next open checks it all."""
     session_id = _SESSIONS.pop(engine, None)
-    if session_id is not None:
+    if session_id is not None and engine in _DAMAGED:
+        log.warning("storage: the till's database was found damaged: its open session is kept for the next start")
+    elif session_id is not None:
         try:
             with engine.begin() as conn:
                 conn.execute(delete(till_sessions).where(till_sessions.c.id == session_id))
