@@ -16,6 +16,7 @@ wins (its version is higher), whole-row, and every till converges on it.
 from __future__ import annotations
 
 import json
+from contextlib import contextmanager
 import uuid
 from collections.abc import Callable, Sequence
 from typing import Any
@@ -23,7 +24,7 @@ from typing import Any
 from sqlalchemy import Table, bindparam, func, insert, literal, select, text, update
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.engine import Connection, Engine
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy.exc import DBAPIError, IntegrityError
 
 from pos.adapters.db import audit, core, stock
 from pos.adapters.db import schema as tables
@@ -83,6 +84,18 @@ def _copy_new(conn: Connection, table: Table, names: Sequence[str], rows: list[t
     the shop has already (a batch sent again after a lost acknowledgement) undoes that COPY alone:
     the rows go into a staging table of this connection (column types only, emptied at commit) and
     one INSERT … SELECT … ON CONFLICT DO NOTHING leaves the rows there as they are; False."""
+    import psycopg
+
+    try:
+        return _copy_rows(conn, table, names, rows)
+    except psycopg.Error as exc:
+        # psycopg's own cursor: its errors said as SQLAlchemy says a statement's (IntegrityError for a
+        # row the shop's checks refuse, OperationalError for a lost link), so the callers and
+        # shop_errors treat a batch sent by COPY as one sent by statements.
+        raise DBAPIError.instance(f"COPY {table.name}", None, exc, psycopg.Error, hide_parameters=True) from None
+
+
+def _copy_rows(conn: Connection, table: Table, names: Sequence[str], rows: list[tuple[Any, ...]]) -> bool:
     import psycopg
 
     columns = ", ".join(names)
@@ -310,7 +323,7 @@ class ShopDatabaseLink:
         with shop_errors():
             self._ready()
             while True:
-                with self._shop.begin() as conn:
+                with self._shop.begin() as conn, _refusals():
                     till = self._lock_till(conn, install, till_id)
                     # The shop's statements inside the local read are the shop's: shop_errors() names
                     # them before the local storage_errors() could take them for the till's own database.
@@ -760,6 +773,23 @@ class ShopDatabaseLink:
             events = local.execute(_EVENTS_WAITING, {"acked": acked}).scalar_one()
             edits = local.execute(_EDITS_WAITING, {"sent": sent}).scalar_one()
         return Waiting(events, counts.get("receipt", 0), counts.get("refund", 0), edits)
+
+
+@contextmanager
+def _refusals():
+    """A record the shop's own checks refuse (a key, a NOT NULL, a CHECK: a shop database edited by
+    hand, a till of another version) is the shop refusing this till's records, in one line naming the
+    check, not a bug to raise: the round's transaction is rolled back (nothing of the batch is kept)
+    and every round says it until the shop takes the records."""
+    try:
+        yield
+    except IntegrityError as exc:
+        diag = getattr(exc.orig, "diag", None)
+        said = getattr(diag, "message_primary", None) or str(exc.orig).splitlines()[0]
+        raise ShopRefused(
+            f"the shop database refused this till's records ({printable(said)[:160]}). Nothing of the batch was "
+            "stored; it waits here. Call support to look at the shop database's checks"
+        ) from None
 
 
 def _refunded_already(conn: Connection, receipts: list[tuple[Any, ...]]) -> set[tuple[str, int]]:

@@ -1,0 +1,78 @@
+"""Hostile checks of the shop sync's COPY path and its quarter-hour figures (issue 27 item 4,
+helper h4), against a real PostgreSQL (tests/helpers/pg.py) and real tills."""
+
+from __future__ import annotations
+
+from datetime import date
+
+import pytest
+
+from pos.adapters.shop.sync import COPY_FROM
+from tests.helpers.shop import sell, shop_rows, till
+
+SALES = COPY_FROM + 2  # enough receipts (and events) for the batch to go by COPY
+
+
+def test_the_shop_connection_lost_in_the_middle_of_a_copy_is_the_shop_being_away(
+    pg, shop_db, tmp_path, sandbox, api_key
+):
+    """The shop's server ends the till's connection while a batch is being copied in (a restart, an
+    administrator's pg_terminate_backend, a dropped link): here a trigger ends its own backend on
+    the first receipt row the COPY writes. The round says the shop is away, nothing of the batch is
+    kept, and the next round sends it whole (this held before h4's changes; kept as a guard)."""
+    t1 = till(tmp_path, "T1", sandbox, api_key, shop_db)
+    try:
+        sell(t1, 1, cash_only=True)
+        assert t1.shop.round().complete  # joined: the shop's tables are there
+        shop_rows(
+            pg,
+            shop_db,
+            "CREATE FUNCTION h4_cut() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN"
+            " PERFORM pg_terminate_backend(pg_backend_pid()); PERFORM pg_sleep(5); RETURN NEW; END $$;"
+            " CREATE TRIGGER h4_cut BEFORE INSERT ON shop_receipts FOR EACH ROW EXECUTE FUNCTION h4_cut();"
+            " SELECT 1",
+        )
+        sell(t1, SALES, start=1, cash_only=True)
+        cut = t1.shop.round()
+        assert cut.problem is not None and "unreachable" in cut.problem, cut
+        assert not cut.refused
+        shop_rows(pg, shop_db, "DROP TRIGGER h4_cut ON shop_receipts; SELECT 1")
+        again = t1.shop.round()  # the server back: the batch goes in whole, once
+        assert again.problem is None and again.pushed.receipts == SALES, again
+        assert t1.shop.figure_differences() == []
+        _, by_till = t1.shop.report(date.today(), "SGD")
+        assert by_till["T1"].sales_count == SALES + 1
+    finally:
+        t1.close()
+
+
+@pytest.mark.parametrize("sales", [3, SALES], ids=["by statements", "by COPY"])
+def test_a_receipt_the_shop_refuses_stops_the_round_with_one_line_and_keeps_the_batch(
+    pg, shop_db, tmp_path, sandbox, api_key, sales
+):
+    """A receipt the shop's own checks refuse (here a check added at the shop that the till's
+    second receipt fails; in life a shop database edited by hand or a till of another version).
+    Before: the round raised, as SQLAlchemy's IntegrityError by statements (its whole statement and
+    parameters in the text) and as psycopg's raw CheckViolation by COPY, so `round()`, which never
+    raises for the shop, raised, and the window's background round only logged it. Now both are
+    the shop refusing this till's records: one line naming the check, nothing of the batch stored,
+    and once the shop takes it again the batch goes in whole."""
+    t1 = till(tmp_path, "T1", sandbox, api_key, shop_db)
+    try:
+        sell(t1, 1, cash_only=True)
+        assert t1.shop.round().complete
+        shop_rows(
+            pg, shop_db, "ALTER TABLE shop_receipts ADD CONSTRAINT h4 CHECK (receipt_no <> 2) NOT VALID; SELECT 1"
+        )
+        sell(t1, sales, start=1, cash_only=True)
+        refused = t1.shop.round()
+        assert refused.refused and refused.problem is not None, refused
+        assert '"h4"' in refused.problem and "\n" not in refused.problem and "INSERT" not in refused.problem
+        assert shop_rows(pg, shop_db, "SELECT count(*) FROM shop_receipts") == [(1,)]
+        assert refused.waiting.receipts == sales
+        shop_rows(pg, shop_db, "ALTER TABLE shop_receipts DROP CONSTRAINT h4; SELECT 1")
+        again = t1.shop.round()
+        assert again.problem is None and again.pushed.receipts == sales, again
+        assert t1.shop.figure_differences() == []
+    finally:
+        t1.close()
