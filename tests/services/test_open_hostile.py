@@ -95,3 +95,54 @@ def test_damage_the_background_check_found_is_not_forgotten_at_the_next_start(tm
     close_engine(engine)  # the cashier quits cleanly
     with pytest.raises(StorageUnavailable, match="is damaged"):
         close_engine(open_engine(till))
+
+
+def _sessions(data_dir: Path) -> list[str]:
+    from sqlalchemy import create_engine, text
+
+    engine = create_engine(f"sqlite:///{data_dir / storage.DB_FILE}")
+    try:
+        with engine.connect() as conn:
+            return [row[0] for row in conn.execute(text("SELECT process FROM till_sessions ORDER BY process"))]
+    finally:
+        engine.dispose()
+
+
+def _leave_session(data_dir: Path, process: str) -> None:
+    from sqlalchemy import create_engine, text
+
+    engine = create_engine(f"sqlite:///{data_dir / storage.DB_FILE}")
+    try:
+        with engine.begin() as conn:
+            conn.execute(
+                text("INSERT INTO till_sessions (id, process, opened_at) VALUES (:id, :p, '2026-12-06T00:00:00')"),
+                {"id": process.replace("|", "-"), "p": process},
+            )
+    finally:
+        engine.dispose()
+
+
+def test_a_container_beside_this_one_keeps_its_session_row(tmp_path, migrated_folder, caplog):
+    """Two containers of one machine (one kernel: the same boot id, their own host names and pid
+    namespaces) can share the till's folder, and SQLite's WAL works between them. A row of the other
+    container's live process could not be asked about (its pid is in another namespace), so it
+    counted as gone, was checked in full (right) and deleted (wrong): the other container killed
+    afterwards left no row, and the next start opened quick on a file nobody had checked. Now such a
+    row is checked in full and kept (slower, never less safe); a row of another boot (a reboot, or
+    a file copied from another machine) is cleared as before."""
+    import logging
+
+    from pos.adapters.db import sessions
+    from pos.adapters.db.storage import close_engine, open_engine
+    from tests.helpers.folders import new_till_folder
+
+    till = new_till_folder(migrated_folder, tmp_path / "till")
+    host, boot = sessions._host_and_boot()
+    beside = f"{host}-other-container|{boot}|7|4242"
+    rebooted = f"{host}|not-{boot}|7|4242"
+    _leave_session(till, beside)
+    _leave_session(till, rebooted)
+    with caplog.at_level(logging.INFO, logger="pos.adapters.db.storage"):
+        close_engine(open_engine(till))
+    assert any(r.getMessage().startswith("storage: full check of") for r in caplog.records)
+    assert _sessions(till) == [beside]

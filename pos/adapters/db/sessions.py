@@ -8,7 +8,8 @@ A process is named by host, boot, pid and the pid's start time, so a pid reused 
 another program does not pass for the process that wrote the row. Where the start time cannot be
 read (not Linux), a row of another live pid on this host counts as open, and on Windows, where
 asking about a pid is not safe, every row of another process counts as gone: the open then checks
-the whole file, slower but never less safe.
+the whole file, slower but never less safe. A row of another host on this boot (a container beside
+this one) is checked for in full and kept (clearable): that container's process may still be open.
 """
 
 from __future__ import annotations
@@ -61,6 +62,20 @@ def hold(session_id: str) -> None:
 def release(session_id: str) -> None:
     with _held_lock:
         _held.discard(session_id)
+
+
+def clearable(process: str) -> bool:
+    """Whether a row found gone may be deleted once the file passed the full check: not one of
+    another host on this boot (a container beside this one, sharing the folder on the same kernel,
+    where WAL works between them): its pid is in another namespace, so it may still have the file
+    open, and its row is what makes the next open check in full if it is killed. Another host on
+    another boot is another machine, which cannot share a WAL file with this one."""
+    try:
+        host, boot, _pid, _started_at = process.split("|")
+    except ValueError:
+        return True
+    our_host, our_boot = _host_and_boot()
+    return not (host != our_host and boot == our_boot and boot != "")
 
 
 def is_gone(session_id: str, process: str) -> bool:

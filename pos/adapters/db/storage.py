@@ -163,11 +163,13 @@ def check_storage(engine: Engine, path: Path) -> Layout:
                 query = f"SELECT version_num FROM {VERSION_TABLE} ORDER BY version_num"  # noqa: S608
                 revisions = [row[0] for row in conn.exec_driver_sql(query)]
             left_open: tuple[str, ...] = ()
+            gone = []
             if "till_sessions" in tables:
                 rows = conn.execute(select(till_sessions.c.id, till_sessions.c.process)).all()
-                left_open = tuple(row.id for row in rows if sessions.is_gone(row.id, row.process))
+                gone = [row for row in rows if sessions.is_gone(row.id, row.process)]
+                left_open = tuple(row.id for row in gone if sessions.clearable(row.process))
             reason = None
-            if left_open:
+            if gone:
                 reason = "the last process that had it open did not close it"
             elif existed and "till_sessions" not in tables:
                 reason = "its layout is older than the record of open sessions"
