@@ -146,3 +146,33 @@ def test_a_container_beside_this_one_keeps_its_session_row(tmp_path, migrated_fo
         close_engine(open_engine(till))
     assert any(r.getMessage().startswith("storage: full check of") for r in caplog.records)
     assert _sessions(till) == [beside]
+
+
+def test_an_open_in_another_thread_just_after_this_one_committed_its_row_leaves_it(
+    tmp_path, migrated_folder, monkeypatch
+):
+    """Two opens of the file in one process (a tool's second engine on another thread): the first
+    committed its session row and only then marked it as held by a live engine, so a second open
+    reading the rows in between took it for a disposed engine's row, checked in full and deleted
+    it; the first engine then had no row, and its process killed later left nothing for the next
+    start to check. The second open is run at exactly that moment here, from the hold itself."""
+    from pos.adapters.db import sessions
+    from pos.adapters.db.storage import close_engine, open_engine
+    from tests.helpers.folders import new_till_folder
+
+    till = new_till_folder(migrated_folder, tmp_path / "till")
+    real_hold, done = sessions.hold, []
+
+    def hold_with_an_open_beside(session_id: str) -> None:
+        if not done:
+            done.append(True)
+            close_engine(open_engine(till))  # the other thread's open, at this moment
+        real_hold(session_id)
+
+    monkeypatch.setattr(sessions, "hold", hold_with_an_open_beside)
+    first = open_engine(till)
+    try:
+        assert done and len(_sessions(till)) == 1  # the first engine's row is still there
+    finally:
+        close_engine(first)
+    assert _sessions(till) == []

@@ -7,6 +7,7 @@ holds them (and may use the audit trail, which reads those tables).
 from __future__ import annotations
 
 import ast
+import contextlib
 import functools
 import logging
 import os
@@ -315,7 +316,10 @@ def prove_writable(engine: Engine, layout: Layout, data_dir: Path | None = None)
                     if kept is None or audit.head_holds(conn, kept):
                         _write_head(head_file, audit.tail(conn))
         session_id = uuid.uuid4().hex
-        with engine.begin() as conn:
+        # Held before its row commits: another open in this process (another thread) that reads the
+        # row between the commit and the hold would take it for a disposed engine's and delete it.
+        sessions.hold(session_id)
+        with _released_on_failure(session_id), engine.begin() as conn:
             conn.exec_driver_sql(
                 "INSERT OR REPLACE INTO settings (key, value) VALUES ('storage_checked_at', "
                 "strftime('%Y-%m-%dT%H:%M:%fZ', 'now'))"
@@ -330,12 +334,20 @@ def prove_writable(engine: Engine, layout: Layout, data_dir: Path | None = None)
                 )
             )
         _SESSIONS[engine] = session_id
-        sessions.hold(session_id)
         # Disposed without close_engine (a failed start, a test's stop): the row stays and no longer
         # stands for an open engine, so the next open checks the whole file.
         event.listen(engine, "engine_disposed", lambda _engine: sessions.release(session_id))
     except (OperationalError, DBAPIError) as exc:
         raise StorageUnavailable(describe(exc)) from None
+
+
+@contextlib.contextmanager
+def _released_on_failure(session_id: str):
+    try:
+        yield
+    except BaseException:
+        sessions.release(session_id)  # its row did not commit
+        raise
 
 
 def _upgrade(conn, engine: Engine) -> None:
