@@ -76,3 +76,34 @@ def test_a_receipt_the_shop_refuses_stops_the_round_with_one_line_and_keeps_the_
         assert t1.shop.figure_differences() == []
     finally:
         t1.close()
+
+
+def test_pos_shop_verify_names_a_tampered_figure_without_its_control_characters(
+    pg, shop_db, tmp_path, sandbox, api_key
+):
+    """A figure row written into the shop database by hand with a line end and terminal escapes in
+    its till and item (someone with the shop's password hiding a change, or clearing the owner's
+    screen): `pos shop verify` named it, but printed those characters as they were, so the line
+    broke in two and the escapes ran in the owner's terminal. Now each difference is one line of
+    printable text."""
+    from tests.helpers.shop import pos
+
+    t1 = till(tmp_path, "T1", sandbox, api_key, shop_db)
+    try:
+        sell(t1, 2, cash_only=True)
+        assert t1.shop.round().complete
+    finally:
+        t1.close()
+    shop_rows(
+        pg,
+        shop_db,
+        "INSERT INTO shop_till_figures (till_id, quarter, figure, item, n, amount) VALUES"
+        " (E'T1\\n\\x1b[2J', '2026-12-06T00:00', 'cashier', E'Ann\\x1b]0;owned\\x07', 1, 500) RETURNING 1",
+    )
+    done = pos("shop", "verify", data_dir=tmp_path / "T1", shop_db=shop_db)
+    assert done.returncode == 1, done.stderr
+    differs = [line for line in done.stdout.splitlines() if "Differs" in line or "T1" in line]
+    assert len(differs) == 1, done.stdout
+    assert differs[0].startswith("Differs: till T1") and "cashier Ann" in differs[0], differs
+    assert "stored 1 for 500" in differs[0], differs
+    assert not any(ch < " " for ch in done.stdout.replace("\n", "")), repr(done.stdout)

@@ -25,6 +25,7 @@ from sqlalchemy.engine import Connection
 from pos.adapters.db.reports import tender_type_sql
 from pos.domain.catalog import GIFT_CARD_SKUS
 from pos.domain.tender import TenderKind, tender_type
+from pos.domain.text import printable
 
 TABLE = "shop_till_figures"
 
@@ -182,8 +183,9 @@ def differences(conn: Connection, limit: int = 20) -> list[str]:
         ("stored", f"{stored} EXCEPT SELECT * FROM ({worked_out}) w"),
     ):
         for till, quarter, figure, item, n, amount in conn.execute(text(f"SELECT * FROM ({sql}) d LIMIT {limit}")):
-            what = f"{figure} {item}".strip()
-            found.append(f"till {till}, {quarter} UTC, {what}: {label} {int(n)} for {int(amount)}")
+            # A row written by hand may hold line ends or terminal escapes: the owner gets one plain line.
+            what, where = printable(f"{figure} {item}".strip()), printable(f"till {till}, {quarter} UTC")
+            found.append(f"{where}, {what}: {label} {int(n)} for {int(amount)}")
     return found[:limit]
 
 
