@@ -422,8 +422,10 @@ def cmd_receipts(args) -> int:
     from pos.services.receipts import EXPORT_COLUMNS
 
     office = _back_office(args)
-    out = open(args.output, "w", newline="", encoding="utf-8") if args.output else sys.stdout
+    out = sys.stdout
     try:
+        # Opened inside the try: an output that cannot be written still closes the till's file cleanly.
+        out = open(args.output, "w", newline="", encoding="utf-8") if args.output else sys.stdout
         if args.format == "csv":
             # One row per receipt: its tenders are in the by-tender columns (the JSON lists each).
             writer = csv.DictWriter(out, fieldnames=EXPORT_COLUMNS, lineterminator="\n", extrasaction="ignore")
@@ -436,7 +438,7 @@ def cmd_receipts(args) -> int:
                 out.write(("," if n else "") + "\n  " + json.dumps(row))
             out.write("\n]\n")
     finally:
-        if args.output:
+        if out is not sys.stdout:
             out.close()
         office.close()
     return 0

@@ -176,3 +176,17 @@ def test_an_open_in_another_thread_just_after_this_one_committed_its_row_leaves_
     finally:
         close_engine(first)
     assert _sessions(till) == []
+
+
+def test_a_cli_command_that_fails_with_one_line_still_closes_the_file_cleanly(tmp_path, migrated_folder):
+    """`pos receipts export --output` into a folder that is not there: the command fails with one
+    line (right), but it opened the till's file before the output and never closed it, so its
+    session row stayed and the next start (or `pos report`) read the whole file as after a kill."""
+    from tests.helpers.cli import run_pos
+    from tests.helpers.folders import new_till_folder
+
+    till = new_till_folder(migrated_folder, tmp_path / "till")
+    done = run_pos(["--data-dir", str(till), "receipts", "export", "--output", str(tmp_path / "no-such" / "r.csv")])
+    assert done.returncode != 0 and "Traceback" not in done.stderr, done.stderr
+    assert len(done.stderr.strip().splitlines()) == 1, done.stderr
+    assert _sessions(till) == []  # closed cleanly: the next start need not check the whole file
