@@ -399,7 +399,12 @@ def open_back_office(data_dir: Path, shop_db: str | None = None) -> BackOffice:
     """The back-office services on a data folder, for the CLI: no lock (a till may be selling from
     the folder meanwhile; imports write in short batches) and no payment provider."""
     data_dir = Path(data_dir)
-    return BackOffice(data_dir, open_engine(data_dir), shop_database(shop_db))
+    engine = open_engine(data_dir)
+    try:
+        return BackOffice(data_dir, engine, shop_database(shop_db))
+    except BaseException:
+        close_engine(engine)  # refused after the open (a shop address it cannot use): a clean close all the same
+        raise
 
 
 def check_storage_fully(data_dir: Path) -> StorageVerdict:
@@ -427,6 +432,17 @@ class _NoKeys:
 
 def _selling_context(data_dir, stripe_base_url, api_key, timeout, key_store, profile, demo, shop_db) -> AppContext:
     engine = open_engine(data_dir)
+    try:
+        args = (stripe_base_url, api_key, timeout, key_store, profile, demo, shop_db)
+        return _selling_context_on(engine, data_dir, *args)
+    except BaseException:
+        close_engine(engine)  # a start refused after the open (a shop address it cannot use): a clean close
+        raise
+
+
+def _selling_context_on(
+    engine, data_dir, stripe_base_url, api_key, timeout, key_store, profile, demo, shop_db
+) -> AppContext:
     profile_name = profile or os.environ.get(PROFILE_ENV) or "default"
     if key_store is None:
         from pos.adapters.secrets import KeyringStore

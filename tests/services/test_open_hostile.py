@@ -190,3 +190,17 @@ def test_a_cli_command_that_fails_with_one_line_still_closes_the_file_cleanly(tm
     assert done.returncode != 0 and "Traceback" not in done.stderr, done.stderr
     assert len(done.stderr.strip().splitlines()) == 1, done.stderr
     assert _sessions(till) == []  # closed cleanly: the next start need not check the whole file
+
+
+@pytest.mark.parametrize("address", ["mysql://x/y", "nonsense"])
+def test_a_shop_address_refused_after_the_open_still_closes_the_file_cleanly(tmp_path, migrated_folder, address):
+    """`--shop-db` (or POS_SHOP_DB) with an address the till cannot use: the command fails with one
+    line, but the till's file had been opened before the address was read and the engine was left
+    open, its session row with it: every such command made the next start read the whole file."""
+    from tests.helpers.cli import run_pos
+    from tests.helpers.folders import new_till_folder
+
+    till = new_till_folder(migrated_folder, tmp_path / "till")
+    done = run_pos(["--data-dir", str(till), "--shop-db", address, "sync"])
+    assert done.returncode == 1 and len(done.stderr.strip().splitlines()) == 1, done.stderr
+    assert _sessions(till) == []
