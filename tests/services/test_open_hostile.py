@@ -204,3 +204,28 @@ def test_a_shop_address_refused_after_the_open_still_closes_the_file_cleanly(tmp
     done = run_pos(["--data-dir", str(till), "--shop-db", address, "sync"])
     assert done.returncode == 1 and len(done.stderr.strip().splitlines()) == 1, done.stderr
     assert _sessions(till) == []
+
+
+def test_a_damaged_page_a_save_meets_before_the_background_check_says_damaged_not_try_again(tmp_path, migrated_folder):
+    """A page gone bad while the till was off after a clean close: the start reads the header only,
+    and a save that reads that page before the background check (15 minutes on) got SQLite's
+    "database disk image is malformed", said to the cashier as "could not save … Try again", which
+    trying again never mends. Now it is said as the damage it is, in the full check's words."""
+    from sqlalchemy import text
+
+    from pos.adapters.db.errors import StorageError, storage_errors
+    from pos.adapters.db.storage import close_engine, open_engine
+    from tests.helpers.folders import new_till_folder
+
+    till = new_till_folder(migrated_folder, tmp_path / "till")
+    close_engine(open_engine(till))
+    _corrupt_z_reports(till)
+    engine = open_engine(till)  # a clean close before: the quick open, which does not read that page
+    try:
+        with pytest.raises(StorageError) as refused, storage_errors(), engine.begin() as conn:
+            conn.execute(text("INSERT INTO z_reports SELECT * FROM z_reports"))  # a save that meets the page
+    finally:
+        engine.dispose()
+    said = str(refused.value)
+    assert "damaged" in said and "Try again" not in said, said
+    assert "restore the last backup" in said

@@ -16,8 +16,21 @@ class StorageUnavailable(StorageError):
     """The till's data folder or database cannot be used at all; the message says what to do."""
 
 
+def is_damage(text: str) -> bool:
+    """Whether SQLite's error says the file itself is damaged (no retry mends it)."""
+    text = text.lower()
+    return "malformed" in text or "not a database" in text or "corrupt" in text
+
+
 def describe(exc: BaseException) -> str:
     text = str(getattr(exc, "orig", exc)).lower()
+    if is_damage(text):
+        # A page gone bad that the start did not read (a clean close: header only) met by a save
+        # before the background check: trying again never mends it.
+        return (
+            "The till's database is damaged. Finish what is in progress on paper, then stop taking payments "
+            "on this till: restore the last backup, or call support."
+        )
     if "full" in text or "no space" in text or "file too large" in text or "disk i/o" in text:
         return "The till's disk is full, so it cannot save. Free some space; nothing is lost."
     if "unable to open" in text:

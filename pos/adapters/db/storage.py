@@ -24,7 +24,7 @@ from sqlalchemy.pool import NullPool
 from sqlmodel import create_engine
 
 from . import sessions
-from .errors import StorageUnavailable, describe, storage_errors
+from .errors import StorageUnavailable, describe, is_damage, storage_errors
 from .schema import till_sessions
 
 
@@ -186,8 +186,7 @@ def check_storage(engine: Engine, path: Path) -> Layout:
     except StorageUnavailable:
         raise
     except (OperationalError, DBAPIError) as exc:
-        text_ = str(exc.orig).lower()
-        if "malformed" in text_ or "not a database" in text_ or "corrupt" in text_:
+        if is_damage(str(exc.orig)):
             raise _damaged(path, str(exc.orig)) from None
         raise StorageUnavailable(describe(exc)) from None
     if len(revisions) > 1:
@@ -253,7 +252,7 @@ def full_check(engine: Engine) -> str | None:
             problem = _quick_check(conn)
     except (OperationalError, DBAPIError) as exc:
         problem = " ".join(str(exc.orig).split())
-        if not any(word in problem.lower() for word in ("malformed", "not a database", "corrupt")):
+        if not is_damage(problem):
             raise StorageUnavailable(describe(exc)) from None
     finally:
         own.dispose()
