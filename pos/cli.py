@@ -5,7 +5,9 @@ from __future__ import annotations
 import argparse
 import csv
 import json
+import signal
 import sys
+import threading
 from pathlib import Path
 
 
@@ -1062,18 +1064,37 @@ def main(argv: list[str]) -> int:
     args = build_parser().parse_args(argv)
     if args.command is not None:
         _quiet_logging()
+        previous = _stop_on_sigterm()
         try:
             refused = _gate(args)
             return refused if refused is not None else _handlers()[args.command](args)
         except Exception as exc:  # noqa: BLE001 - the command line fails with one line, never a traceback
             return _one_line_failure(exc)
         finally:
-            office = getattr(args, "office", None)
-            if office is not None:  # opened by `--as` for a handler that needed none of its own
-                office.close()
+            try:
+                office = getattr(args, "office", None)
+                if office is not None:  # opened by `--as` for a handler that needed none of its own
+                    office.close()
+            finally:
+                if previous is not None:
+                    signal.signal(signal.SIGTERM, previous)
     if args.as_name:  # the window signs its cashiers in on its own screen
         return _needs_no_as("the window (it signs cashiers in on its own screen)")
     return cmd_gui(args)
+
+
+def _stop_on_sigterm():
+    """SIGTERM (kill, systemd, a shutdown) ends a command as an error does: SystemExit(143) unwinds
+    it, so its transactions roll back and its `finally` closes the till's file cleanly (Python's
+    default ends the process on the spot, leaving its session row as a SIGKILL does, so the next
+    start read the whole file). The previous handler, to put back; None off the main thread."""
+    if threading.current_thread() is not threading.main_thread():
+        return None
+
+    def stop(signum, _frame):
+        raise SystemExit(128 + signum)
+
+    return signal.signal(signal.SIGTERM, stop)
 
 
 def _one_line_failure(exc: Exception) -> int:

@@ -229,3 +229,27 @@ def test_a_damaged_page_a_save_meets_before_the_background_check_says_damaged_no
     said = str(refused.value)
     assert "damaged" in said and "Try again" not in said, said
     assert "restore the last backup" in said
+
+
+def test_a_pos_command_asked_to_stop_with_sigterm_closes_the_file_cleanly(tmp_path, migrated_folder):
+    """SIGTERM is the polite stop (`kill`, systemd stopping a unit, `timeout`, a shutdown): Python's
+    default for it ends the process on the spot, so a `pos` command stopped that way left its session
+    row as a SIGKILL does and the next start read the whole file. The command now ends as after an
+    error (its transactions rolled back, its file closed), exit 143, and the next start is quick."""
+    import signal
+
+    from tests.helpers.folders import new_till_folder
+    from tests.services.test_open_in_constant_time import holding_pos
+
+    till = new_till_folder(migrated_folder, tmp_path / "till")
+    proc = holding_pos(till)  # a real `pos cashiers add`, the file open, waiting for the PIN
+    try:
+        proc.send_signal(signal.SIGTERM)
+        proc.wait(60)
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+        _out, err = proc.communicate()
+    assert proc.returncode == 128 + signal.SIGTERM, err
+    assert "Traceback" not in err, err
+    assert _sessions(till) == []
