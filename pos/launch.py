@@ -123,9 +123,30 @@ def run_gui(
     first_paint = FirstPaint()
     window.installEventFilter(first_paint)
     window.show_maximised()
+    wake = _close_on_sigterm(window)  # kept: its timer lets Python run the handler while Qt waits
     code = app.exec()
+    del wake
     if startup_probe:
         # Exit without Python's teardown: the probe measures start-up, not shutdown.
         sys.stdout.flush()
         os._exit(code)
     return code
+
+
+def _close_on_sigterm(window):
+    """SIGTERM (a logout, a shutdown, systemd) closes the window as its own quit does, so the till's
+    file is closed cleanly and the next start need not read it all (Python's default ends the process
+    on the spot, as a SIGKILL would). A payment being charged still holds the close (closeEvent). Off
+    the main thread (a test's own app) nothing is installed. Returns the timer that wakes Python."""
+    import signal
+    import threading
+
+    from PySide6.QtCore import QTimer
+
+    if threading.current_thread() is not threading.main_thread():
+        return None
+    signal.signal(signal.SIGTERM, lambda _signum, _frame: QTimer.singleShot(0, window.close))
+    wake = QTimer()
+    wake.timeout.connect(lambda: None)  # Python runs signal handlers only when it gets control
+    wake.start(250)
+    return wake
