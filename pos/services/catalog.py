@@ -190,8 +190,10 @@ class Catalog:
         if product is not None:
             return Found(product)
         matches = self._store.search(text, CHOICES + 1)
-        if len(matches) == 1:
+        if len(matches) == 1 and not text.isdigit():
             return Found(matches[0])
+        # Digits are a code, and this one is no product's: one that only begins a barcode (a digit
+        # dropped, another product's 12-digit UPC-A) is offered to pick, never rung up by itself.
         if matches:
             return Choices(tuple(matches[:CHOICES]), more=len(matches) > CHOICES)
         if text.isdigit():

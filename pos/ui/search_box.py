@@ -119,7 +119,8 @@ class SearchBox(QWidget):
         self.choices.setVisible(True)
         self.choices.setCurrentRow(0)
         more = " Type more of the name to see the rest." if found.more else ""
-        show_message(self.message, f"{rows} products match: pick one.{more}", "info")
+        matched = "1 product matches: pick it" if rows == 1 else f"{rows} products match: pick one"
+        show_message(self.message, f"{matched}.{more}", "info")
         self.message.setVisible(True)
         self.choices.setFocus()
 

@@ -97,3 +97,17 @@ def test_a_scan_while_the_matches_are_offered_is_a_new_search(qtbot, window):
     qtbot.keyClick(window.focusWidget(), Qt.Key_Return)
     assert names(window) == ["Espresso"]
     assert not window.products.search_box.choices.isVisible()
+
+
+def test_a_scan_that_only_begins_a_barcode_is_offered_not_rung_up_and_the_next_scan_replaces_it(qtbot, window):
+    """Hostile pass (h2): a scan with its last digit dropped (or another product's 12-digit UPC-A)
+    began one barcode only, and that product was added without a word."""
+    scan(qtbot, window, ESPRESSO[:-1])
+    assert names(window) == []
+    box = window.products.search_box
+    assert box.choices.isVisible() and box.choices.count() == 1
+    assert box.message.text().startswith("1 product matches: pick it")
+    for char in FLAT_WHITE:  # the scanner again, each key to whatever has the focus: a new search
+        qtbot.keyClick(window.focusWidget(), char)
+    qtbot.keyClick(window.focusWidget(), Qt.Key_Return)
+    assert names(window) == ["Flat White"]
