@@ -148,10 +148,14 @@ def criterion(query: ReceiptQuery, currency: str) -> Criterion:
     if query.kind == "dates":
         if query.date_from is None or query.date_to is None or query.date_from > query.date_to:
             raise QueryError("Choose a start date on or before the end date.")
-        return Criterion("dates", (query.date_from, query.date_to))
+        # The calendar's ends (0001-01-01, 9999-12-31) have no day before or after in every time
+        # zone; no receipt is that old or that late, so the search is the same held a day inside them.
+        first, last = (min(max(day, _FIRST_DAY), _LAST_DAY) for day in (query.date_from, query.date_to))
+        return Criterion("dates", (first, last))
     raise QueryError(f"unknown search kind {query.kind}")
 
 
+_FIRST_DAY, _LAST_DAY = date(1900, 1, 2), date(9998, 12, 30)
 _DIGITS = re.compile(r"[0-9]+")  # ASCII only: str.isdigit() also takes "²", which int() refuses
 _MOST_DIGITS = 18  # a receipt number or minor-unit total past this overflows SQLite's 64-bit INTEGER
 

@@ -344,6 +344,8 @@ def test_odd_text_in_the_search_box_says_why_and_unicode_digits_are_digits(qtbot
     assert found("٤٤٤٤") == [2]  # Arabic-Indic 4444: the Mastercard's last 4
     assert found("４４４４") == [2]  # full-width digits, as some input methods type them
     assert found("０００２") == [2]
+    assert found("9999-12-31") == [] and "No receipts" in rw.message.text()  # the calendar's last day
+    assert found("0001-01-01 to today") == [3, 2, 1]  # and its first
     found("'; DROP TABLE receipts;--")
     assert "Nothing to search by" in rw.message.text()
     assert found("") == [3, 2, 1]
