@@ -147,6 +147,15 @@ class SearchBox(QWidget):
         if watched is self.field and event.key() == Qt.Key.Key_Down and self.choices.isVisible():
             self.choices.setFocus()  # Down from the field goes into the choices, as in any drop-down
             return True
+        if watched is self.choices and event.key() == Qt.Key.Key_Up and self.choices.currentRow() <= 0:
+            self.field.setFocus()  # and Up from the first match back to the field, the matches still offered
+            return True
+        if watched is self.choices and event.key() == Qt.Key.Key_Backspace:
+            self.field.setFocus()  # correcting what was typed: the field, one character less
+            self.field.deselect()
+            self.field.end(False)
+            self.field.backspace()
+            return True
         if watched is self.choices and event.text().isprintable() and event.text().strip():
             # Typing (or the next scan) while the choices are open starts a new search in the field.
             self.clear()

@@ -111,3 +111,17 @@ def test_a_scan_that_only_begins_a_barcode_is_offered_not_rung_up_and_the_next_s
         qtbot.keyClick(window.focusWidget(), char)
     qtbot.keyClick(window.focusWidget(), Qt.Key_Return)
     assert names(window) == ["Flat White"]
+
+
+def test_up_from_the_first_match_and_backspace_go_back_to_the_typed_name(qtbot, window):
+    """Hostile pass (h2): Down from the field goes into the matches, as in any drop-down, but Up from
+    the first match stayed in the list, and Backspace (correcting "latte") did nothing there."""
+    scan(qtbot, window, "latte")
+    box = window.products.search_box
+    assert window.focusWidget() is box.choices and box.choices.currentRow() == 0
+    qtbot.keyClick(box.choices, Qt.Key_Up)
+    assert window.focusWidget() is box.field and box.choices.isVisible()  # the list still offered
+    qtbot.keyClick(box.field, Qt.Key_Down)
+    assert window.focusWidget() is box.choices
+    qtbot.keyClick(box.choices, Qt.Key_Backspace)
+    assert window.focusWidget() is box.field and box.field.text() == "latt"
