@@ -91,6 +91,7 @@ class ReceiptQuery:
     text: str = ""
     date_from: date | None = None
     date_to: date | None = None  # inclusive
+    till: str = ""  # a number's till, when typed with it (T2-0042): that till's receipt only
 
 
 class QueryError(PosError, ValueError):
@@ -106,6 +107,7 @@ class Criterion:
 
     kind: str
     value: int | str | tuple[date, date] | None = None
+    till: str = ""  # a number kind's till when one was typed ("": any till's, or this till's own)
 
     @property
     def days(self) -> tuple[date, date]:
@@ -124,7 +126,7 @@ def criterion(query: ReceiptQuery, currency: str) -> Criterion:
             raise QueryError("A receipt number is digits only, like 42 or 0042.")
         if len(text.lstrip("0")) > _MOST_DIGITS:  # past what a store's integer holds: no such receipt
             raise QueryError(f"No receipt has a number that long ({len(text)} digits).")
-        return Criterion("number", int(text))
+        return Criterion("number", int(text), query.till.strip())
     if query.kind == "intent":
         if not text.startswith("pi_"):
             raise QueryError("A payment id starts with pi_.")
@@ -170,7 +172,8 @@ SEARCH_HELP = "a receipt number, an amount (12.40), a date (2026-03-14, today), 
 
 _DATE = r"\d{4}-\d{1,2}-\d{1,2}|today|yesterday"
 _RANGE = re.compile(rf"^({_DATE})\s*(?:\.\.|to|–|—|-)\s*({_DATE})$", re.IGNORECASE)
-_TILL_NUMBER = re.compile(r"^[A-Za-z0-9]+-(\d+)$")  # T1-0042, as the shop-wide list numbers them
+# T1-0042 (DEMO-T1-0042), as the shop-wide list numbers them: a till id starts with a letter.
+_TILL_NUMBER = re.compile(r"^([A-Za-z][A-Za-z0-9-]*)-(\d+)$")
 _CARD_END = re.compile(r"^(?:\*+|x+|…|ending|card)\s*(\d{4})$", re.IGNORECASE)  # **** 4242, x4242
 
 
@@ -197,7 +200,10 @@ def read_search(text: str, currency: str, today: date) -> ReceiptQuery:
     card = _CARD_END.match(typed)
     if card:
         return ReceiptQuery("last4", card.group(1))
-    numbered = _TILL_NUMBER.match(typed) or re.match(r"^(?:#|no\.?\s*)(\d+)$", typed, re.IGNORECASE)
+    of_till = _TILL_NUMBER.match(typed)
+    if of_till:  # T2-0042 is till T2's receipt 0042, not every till's 0042
+        return ReceiptQuery("number", of_till.group(2), till=of_till.group(1))
+    numbered = re.match(r"^(?:#|no\.?\s*)(\d+)$", typed, re.IGNORECASE)
     if numbered:
         return ReceiptQuery("number", numbered.group(1))
     if _DIGITS.fullmatch(typed):

@@ -349,3 +349,19 @@ def test_odd_text_in_the_search_box_says_why_and_unicode_digits_are_digits(qtbot
     found("'; DROP TABLE receipts;--")
     assert "Nothing to search by" in rw.message.text()
     assert found("") == [3, 2, 1]
+
+
+def test_a_number_typed_with_its_till_finds_that_tills_receipt_only(qtbot, sold):
+    """Hostile pass (h2): "T2-0002" (as the shop-wide list and another till's paper number it) was read
+    as receipt 0002 of any till: on till T1 it listed T1's own 0002, a stranger's receipt to refund."""
+    window, _receipts = sold
+    rw = open_receipts(qtbot, window)
+    till = window.session.till_id
+
+    def found(text: str) -> list[int]:
+        rw.search_field.setText(text)
+        qtbot.keyClick(rw.search_field, Qt.Key_Return)
+        return [rw.model.summary(i).receipt_no for i in range(rw.model.rowCount())]
+
+    assert found(f"{till}-0002") == [2]
+    assert found("ZZ9-0002") == [] and "No receipts" in rw.message.text()
