@@ -21,6 +21,7 @@ from pos.domain.catalog import MAX_PRICE_MINOR
 from pos.domain.errors import PosError
 from pos.domain.money import Money, MoneyError
 from pos.domain.stock import StockError, Unit, parse_quantity, to_milli
+from pos.domain.text import quoted_short
 
 from .sales import StorageError
 from .settings import StoreSettings
@@ -197,8 +198,8 @@ class Catalog:
         if matches:
             return Choices(tuple(matches[:CHOICES]), more=len(matches) > CHOICES)
         if text.isdigit():
-            return NotFound(f"No product with barcode or SKU “{text}”. Scan it again or type the name.")
-        return NotFound(f"No product matches “{text}”.")
+            return NotFound(f"No product with barcode or SKU “{quoted_short(text)}”. Scan it again or type the name.")
+        return NotFound(f"No product matches “{quoted_short(text)}”.")
 
     def open_price(self, text: str) -> Money:
         """A price typed for an open-price item or a custom amount: more than zero, in the store's

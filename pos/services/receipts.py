@@ -16,6 +16,7 @@ from pos.domain.money import Money
 from pos.domain.receipt import Receipt
 from pos.domain.refunds import RefundReceipt
 from pos.domain.tender import TenderKind
+from pos.domain.text import quoted_short
 
 from .refund_journal import RefundJournal
 from .states import RefundState
@@ -215,13 +216,8 @@ def read_search(text: str, currency: str, today: date) -> ReceiptQuery:
         try:
             return ReceiptQuery("amount", Money.parse(amount, currency).major_text())
         except ValueError:
-            raise QueryError(f"“{_echo(typed)}” is not an amount in {currency} (like 12.40).") from None
-    raise QueryError(f"Nothing to search by in “{_echo(typed)}”: type {SEARCH_HELP}.")
-
-
-def _echo(typed: str) -> str:
-    """The typed text as a message quotes it: a pasted page would make the one-line message a page."""
-    return typed if len(typed) <= 40 else typed[:39] + "…"
+            raise QueryError(f"“{quoted_short(typed)}” is not an amount in {currency} (like 12.40).") from None
+    raise QueryError(f"Nothing to search by in “{quoted_short(typed)}”: type {SEARCH_HELP}.")
 
 
 def today_in(time_zone: str) -> date:
@@ -242,7 +238,7 @@ def _day(text: str, today: date) -> date | None:
         try:
             return date(year, month, day)
         except ValueError:
-            raise QueryError(f"“{_echo(text)}” is not a date (year-month-day, like 2026-03-14).") from None
+            raise QueryError(f"“{quoted_short(text)}” is not a date (year-month-day, like 2026-03-14).") from None
     return None
 
 

@@ -75,3 +75,11 @@ def test_a_code_that_only_begins_a_barcode_is_never_rung_up_by_itself(catalog, s
     assert not isinstance(found, Found), found
     if isinstance(found, Choices):
         assert catalog.find_code("8881230000013") in found.products or len(found.products) > 1
+
+
+def test_pasted_text_is_quoted_short_in_the_message(catalog):
+    """Hostile pass (h2): a page pasted into the search (or a scanner stuck on a key) was quoted whole
+    in the message under the field and in the status bar."""
+    for pasted in ("a" * 10_000, "x " * 5000, "9" * 5000):
+        message = catalog.look_up(pasted).message
+        assert len(message) < 120 and "…" in message, message[:80]
