@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import csv
 import io
+import unicodedata
 from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Callable, Protocol
@@ -178,7 +179,8 @@ class Catalog:
         """What Enter in the sale screen's search field means (typed or scanned): a scale label, a
         product by its exact barcode or SKU, else the products whose name matches — one is added,
         several are offered to pick from. A misread label or nothing found is a message."""
-        text = text.strip()
+        # NFKC: an input method left in full-width mode sends ８８８… and ＬＡＴＴＥ for 888… and LATTE.
+        text = unicodedata.normalize("NFKC", text).strip()
         if not text:
             return NotFound("Type a name, SKU or barcode, or scan.")
         try:

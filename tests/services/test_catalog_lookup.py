@@ -83,3 +83,12 @@ def test_pasted_text_is_quoted_short_in_the_message(catalog):
     for pasted in ("a" * 10_000, "x " * 5000, "9" * 5000):
         message = catalog.look_up(pasted).message
         assert len(message) < 120 and "…" in message, message[:80]
+
+
+def test_full_width_keys_from_an_input_method_find_the_product(catalog):
+    """Hostile pass (h2): with an Asian input method left in full-width mode, a scanner's keys arrive as
+    full-width digits (８８８…) and a typed name as ＬＡＴＴＥ: "No product with barcode" for a product
+    on the shelf."""
+    assert catalog.look_up("８８８１２３０００００４４") == Found(catalog.find_code("8881230000044"))
+    assert isinstance(catalog.look_up("ＬＡＴＴＥ"), Choices)
+    assert catalog.look_up("ＣＯＦ－００６").product.name == "Café Latte"
