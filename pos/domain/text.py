@@ -79,3 +79,9 @@ def first_invisible(text: str) -> str | None:
     For names that identify someone or something (a cashier, a till), where "T1" and "T1\u200b"
     would read as one."""
     return next((c for c in text if unicodedata.category(c) in ("Cf", "Zl", "Zp") and c not in "\u200c\u200d"), None)
+
+
+def quoted_short(typed: str, most: int = 40) -> str:
+    """What someone typed (or pasted, or a scanner sent), as a one-line message quotes it back: a
+    pasted page would make the message a page."""
+    return typed if len(typed) <= most else typed[: most - 1] + "…"

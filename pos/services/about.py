@@ -22,6 +22,22 @@ def card_mode(state: KeyState | None, read_only: bool = False) -> str:
     return "Card: live" if key.startswith(("sk_live_", "rk_live_")) else "Card: test mode"
 
 
+def shown_address(url: str) -> str:
+    """An address as About shows it: scheme, host, port and path. A login (user:password@) or a query
+    (?key=…) written into --stripe-base-url may hold a secret, and About is a screen anyone can read."""
+    from urllib.parse import urlsplit, urlunsplit
+
+    try:
+        parts = urlsplit(url)
+        host = parts.hostname or ""
+        port = f":{parts.port}" if parts.port else ""
+    except ValueError:  # not an address at all (a bad port): shown as nothing rather than as typed
+        return "(not a valid address)"
+    if ":" in host:  # an IPv6 address is written in brackets
+        host = f"[{host}]"
+    return urlunsplit((parts.scheme, host + port, parts.path, "", ""))
+
+
 @dataclass(frozen=True)
 class AboutTill:
     """The facts About shows, gathered by the wiring (pos/app.py) from where each is known."""
@@ -43,7 +59,7 @@ class AboutTill:
             ("Qt", qt_version),
             ("stripe package", self.stripe_package),
             ("Stripe API version", self.stripe_api_version),
-            ("Stripe address", self.stripe_base_url),
+            ("Stripe address", shown_address(self.stripe_base_url)),
             ("Data folder", self.data_folder),
             ("Till", self.till_id),
             ("Stripe key", self.key),

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import csv
 import io
+import unicodedata
 from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Callable, Protocol
@@ -21,6 +22,7 @@ from pos.domain.catalog import MAX_PRICE_MINOR
 from pos.domain.errors import PosError
 from pos.domain.money import Money, MoneyError
 from pos.domain.stock import StockError, Unit, parse_quantity, to_milli
+from pos.domain.text import quoted_short
 
 from .sales import StorageError
 from .settings import StoreSettings
@@ -177,7 +179,8 @@ class Catalog:
         """What Enter in the sale screen's search field means (typed or scanned): a scale label, a
         product by its exact barcode or SKU, else the products whose name matches — one is added,
         several are offered to pick from. A misread label or nothing found is a message."""
-        text = text.strip()
+        # NFKC: an input method left in full-width mode sends ８８８… and ＬＡＴＴＥ for 888… and LATTE.
+        text = unicodedata.normalize("NFKC", text).strip()
         if not text:
             return NotFound("Type a name, SKU or barcode, or scan.")
         try:
@@ -190,13 +193,15 @@ class Catalog:
         if product is not None:
             return Found(product)
         matches = self._store.search(text, CHOICES + 1)
-        if len(matches) == 1:
+        if len(matches) == 1 and not text.isdigit():
             return Found(matches[0])
+        # Digits are a code, and this one is no product's: one that only begins a barcode (a digit
+        # dropped, another product's 12-digit UPC-A) is offered to pick, never rung up by itself.
         if matches:
             return Choices(tuple(matches[:CHOICES]), more=len(matches) > CHOICES)
         if text.isdigit():
-            return NotFound(f"No product with barcode or SKU “{text}”. Scan it again or type the name.")
-        return NotFound(f"No product matches “{text}”.")
+            return NotFound(f"No product with barcode or SKU “{quoted_short(text)}”. Scan it again or type the name.")
+        return NotFound(f"No product matches “{quoted_short(text)}”.")
 
     def open_price(self, text: str) -> Money:
         """A price typed for an open-price item or a custom amount: more than zero, in the store's

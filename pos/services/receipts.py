@@ -16,6 +16,7 @@ from pos.domain.money import Money
 from pos.domain.receipt import Receipt
 from pos.domain.refunds import RefundReceipt
 from pos.domain.tender import TenderKind
+from pos.domain.text import quoted_short
 
 from .refund_journal import RefundJournal
 from .states import RefundState
@@ -91,6 +92,7 @@ class ReceiptQuery:
     text: str = ""
     date_from: date | None = None
     date_to: date | None = None  # inclusive
+    till: str = ""  # a number's till, when typed with it (T2-0042): that till's receipt only
 
 
 class QueryError(PosError, ValueError):
@@ -106,6 +108,7 @@ class Criterion:
 
     kind: str
     value: int | str | tuple[date, date] | None = None
+    till: str = ""  # a number kind's till when one was typed ("": any till's, or this till's own)
 
     @property
     def days(self) -> tuple[date, date]:
@@ -116,23 +119,25 @@ class Criterion:
 
 def criterion(query: ReceiptQuery, currency: str) -> Criterion:
     """QueryError in the cashier's words for a search that cannot be run."""
-    text = query.text.strip()
+    text = ascii_digits(query.text.strip())
     if query.kind == "all":
         return Criterion("all")
     if query.kind == "number":
-        if not text.isdigit():
+        if not _DIGITS.fullmatch(text):
             raise QueryError("A receipt number is digits only, like 42 or 0042.")
-        return Criterion("number", int(text))
+        if len(text.lstrip("0")) > _MOST_DIGITS:  # past what a store's integer holds: no such receipt
+            raise QueryError(f"No receipt has a number that long ({len(text)} digits).")
+        return Criterion("number", int(text), query.till.strip())
     if query.kind == "intent":
         if not text.startswith("pi_"):
             raise QueryError("A payment id starts with pi_.")
         return Criterion("intent", text)
     if query.kind == "last4":
-        if not (len(text) == 4 and text.isdigit()):
+        if not (len(text) == 4 and _DIGITS.fullmatch(text)):
             raise QueryError("Type the card's last four digits.")
         return Criterion("last4", text)
     if query.kind == "number_or_last4":  # four digits from the one search box: either, both listed
-        if not (len(text) == 4 and text.isdigit()):
+        if not (len(text) == 4 and _DIGITS.fullmatch(text)):
             raise QueryError("Type the card's last four digits or a receipt number.")
         return Criterion("number_or_last4", text)
     if query.kind == "amount":
@@ -140,19 +145,36 @@ def criterion(query: ReceiptQuery, currency: str) -> Criterion:
             amount = Money.parse(text, currency)
         except ValueError:
             raise QueryError(f"Type an amount like 12.40 ({currency}).") from None
+        if abs(amount.minor) >= 10**_MOST_DIGITS:  # past what a store's integer holds: no such total
+            raise QueryError(f"No receipt has a total that large ({amount.major_text()[:24]}…).")
         return Criterion("amount", amount.minor)
     if query.kind == "dates":
         if query.date_from is None or query.date_to is None or query.date_from > query.date_to:
             raise QueryError("Choose a start date on or before the end date.")
-        return Criterion("dates", (query.date_from, query.date_to))
+        # The calendar's ends (0001-01-01, 9999-12-31) have no day before or after in every time
+        # zone; no receipt is that old or that late, so the search is the same held a day inside them.
+        first, last = (min(max(day, _FIRST_DAY), _LAST_DAY) for day in (query.date_from, query.date_to))
+        return Criterion("dates", (first, last))
     raise QueryError(f"unknown search kind {query.kind}")
+
+
+_FIRST_DAY, _LAST_DAY = date(1900, 1, 2), date(9998, 12, 30)
+_DIGITS = re.compile(r"[0-9]+")  # ASCII only: str.isdigit() also takes "²", which int() refuses
+_MOST_DIGITS = 18  # a receipt number or minor-unit total past this overflows SQLite's 64-bit INTEGER
+
+
+def ascii_digits(text: str) -> str:
+    """Every decimal digit as its ASCII digit: ٤٢٤٢ (Arabic-Indic) and ４２ (full-width, as some input
+    methods type) are 4242 and 42; "²" and "½" are no decimal digits and stay as they are."""
+    return "".join(str(int(c)) if c.isdecimal() and not c.isascii() else c for c in text)
 
 
 SEARCH_HELP = "a receipt number, an amount (12.40), a date (2026-03-14, today), a card's last 4 or a payment id (pi_…)"
 
 _DATE = r"\d{4}-\d{1,2}-\d{1,2}|today|yesterday"
 _RANGE = re.compile(rf"^({_DATE})\s*(?:\.\.|to|–|—|-)\s*({_DATE})$", re.IGNORECASE)
-_TILL_NUMBER = re.compile(r"^[A-Za-z0-9]+-(\d+)$")  # T1-0042, as the shop-wide list numbers them
+# T1-0042 (DEMO-T1-0042), as the shop-wide list numbers them: a till id starts with a letter.
+_TILL_NUMBER = re.compile(r"^([A-Za-z][A-Za-z0-9-]*)-(\d+)$")
 _CARD_END = re.compile(r"^(?:\*+|x+|…|ending|card)\s*(\d{4})$", re.IGNORECASE)  # **** 4242, x4242
 
 
@@ -163,7 +185,7 @@ def read_search(text: str, currency: str, today: date) -> ReceiptQuery:
     total; ****4242: a card's last 4; T1-0042: a receipt number; bare digits: a receipt number, and
     four of them a card's last 4 as well (a cashier types either). QueryError in the cashier's words
     for anything else; an amount is checked here too (so 12.405 says why)."""
-    typed = " ".join(text.split())
+    typed = ascii_digits(" ".join(text.split()))
     if not typed:
         return ReceiptQuery("all")
     if typed.startswith("pi_"):
@@ -179,10 +201,13 @@ def read_search(text: str, currency: str, today: date) -> ReceiptQuery:
     card = _CARD_END.match(typed)
     if card:
         return ReceiptQuery("last4", card.group(1))
-    numbered = _TILL_NUMBER.match(typed) or re.match(r"^(?:#|no\.?\s*)(\d+)$", typed, re.IGNORECASE)
+    of_till = _TILL_NUMBER.match(typed)
+    if of_till:  # T2-0042 is till T2's receipt 0042, not every till's 0042
+        return ReceiptQuery("number", of_till.group(2), till=of_till.group(1))
+    numbered = re.match(r"^(?:#|no\.?\s*)(\d+)$", typed, re.IGNORECASE)
     if numbered:
         return ReceiptQuery("number", numbered.group(1))
-    if typed.isdigit():
+    if _DIGITS.fullmatch(typed):
         return ReceiptQuery("number_or_last4" if len(typed) == 4 else "number", typed)
     amount = re.sub(r"^[^\d.,]+", "", typed)  # $12.40, S$12.40, SGD 12.40
     # 1,200.00 has thousands; 12,40 a decimal comma.
@@ -191,8 +216,8 @@ def read_search(text: str, currency: str, today: date) -> ReceiptQuery:
         try:
             return ReceiptQuery("amount", Money.parse(amount, currency).major_text())
         except ValueError:
-            raise QueryError(f"“{typed}” is not an amount in {currency} (like 12.40).") from None
-    raise QueryError(f"Nothing to search by in “{typed}”: type {SEARCH_HELP}.")
+            raise QueryError(f"“{quoted_short(typed)}” is not an amount in {currency} (like 12.40).") from None
+    raise QueryError(f"Nothing to search by in “{quoted_short(typed)}”: type {SEARCH_HELP}.")
 
 
 def today_in(time_zone: str) -> date:
@@ -213,7 +238,7 @@ def _day(text: str, today: date) -> date | None:
         try:
             return date(year, month, day)
         except ValueError:
-            raise QueryError(f"“{text}” is not a date (year-month-day, like 2026-03-14).") from None
+            raise QueryError(f"“{quoted_short(text)}” is not a date (year-month-day, like 2026-03-14).") from None
     return None
 
 

@@ -160,7 +160,11 @@ class CartPanel(QWidget):
 
     def set_quantity(self, row: int, quantity: int) -> None:
         fewer = self.cart.lines[row].quantity - quantity
-        if 0 < fewer and quantity > 0:
+        if quantity == 0:  # − on a line of one, or 0 typed: the line removed, so Remove's rule
+            self.table.selectRow(row)
+            self._remove()
+            return
+        if 0 < fewer:
             # Fewer of a line takes items off as Remove does: after Pay it is a void (the window's rule).
             line = self.cart.totals().lines[row]
             # The box shows the cart's quantity until the void is done (not approved: it stays), so the

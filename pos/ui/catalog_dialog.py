@@ -53,6 +53,7 @@ class CatalogDialog(QDialog):
         self.search = named(QLineEdit(), "catalogSearchField")
         self.search.setPlaceholderText("Find by name, SKU or barcode (empty: all, inactive included)")
         self.table = named(QTableWidget(0, 6), "productTable")
+        self.table.setTabKeyNavigation(False)  # Tab leaves the table for the buttons; arrows move in it
         self.table.setHorizontalHeaderLabels(["SKU", "Name", "Category", "Price", "Tax %", "Active"])
         self.table.horizontalHeader().setSectionResizeMode(1, QHeaderView.ResizeMode.Stretch)
         self.table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)

@@ -103,6 +103,10 @@ class CustomerDisplay(QWidget):
     def __init__(self, counter: Counter, locale: str, parent: QWidget | None = None) -> None:
         # Its own top-level window (Qt.Window), closed and deleted with the till's window.
         super().__init__(parent, Qt.WindowType.Window)
+        # The customer's screen never takes the keyboard (shown, or tapped): the scanner types into the
+        # active window, and the cashier's next scan must reach the till's search, not this one.
+        self.setWindowFlag(Qt.WindowType.WindowDoesNotAcceptFocus)
+        self.setAttribute(Qt.WidgetAttribute.WA_ShowWithoutActivating)
         self.counter = counter
         self.locale_name = locale
         self.view = CustomerView()
@@ -132,6 +136,7 @@ class CustomerDisplay(QWidget):
             button = named(QPushButton(choice.words), f"receiptChoice_{choice.value}")
             button.setAccessibleName(choice.words)
             button.setMinimumSize(220, 88)  # a finger's target, at arm's length
+            button.setFocusPolicy(Qt.FocusPolicy.NoFocus)  # tapped by the customer, never the keyboard's
             button.clicked.connect(lambda _checked=False, c=choice: self.counter.choose_receipt(c))
             choice_row.addWidget(button)
             self.choices[choice] = button

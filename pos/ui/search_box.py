@@ -119,7 +119,8 @@ class SearchBox(QWidget):
         self.choices.setVisible(True)
         self.choices.setCurrentRow(0)
         more = " Type more of the name to see the rest." if found.more else ""
-        show_message(self.message, f"{rows} products match: pick one.{more}", "info")
+        matched = "1 product matches: pick it" if rows == 1 else f"{rows} products match: pick one"
+        show_message(self.message, f"{matched}.{more}", "info")
         self.message.setVisible(True)
         self.choices.setFocus()
 
@@ -145,6 +146,15 @@ class SearchBox(QWidget):
             return super().eventFilter(watched, event)
         if watched is self.field and event.key() == Qt.Key.Key_Down and self.choices.isVisible():
             self.choices.setFocus()  # Down from the field goes into the choices, as in any drop-down
+            return True
+        if watched is self.choices and event.key() == Qt.Key.Key_Up and self.choices.currentRow() <= 0:
+            self.field.setFocus()  # and Up from the first match back to the field, the matches still offered
+            return True
+        if watched is self.choices and event.key() == Qt.Key.Key_Backspace:
+            self.field.setFocus()  # correcting what was typed: the field, one character less
+            self.field.deselect()
+            self.field.end(False)
+            self.field.backspace()
             return True
         if watched is self.choices and event.text().isprintable() and event.text().strip():
             # Typing (or the next scan) while the choices are open starts a new search in the field.

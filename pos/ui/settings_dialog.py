@@ -209,6 +209,7 @@ class SettingsDialog(QDialog):
     def _store_page(self, s) -> QWidget:
         self.store_name = named(QLineEdit(s.store_name), "storeNameField")
         self.address = named(QPlainTextEdit(s.address), "addressField")
+        self.address.setTabChangesFocus(True)  # Tab moves on (a keyboard-only owner), never types a tab
         self.address.setFixedHeight(60)
         self.currency = named(QLineEdit(s.currency), "currencyField")
         self.currency.setMaxLength(3)

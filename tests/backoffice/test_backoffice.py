@@ -321,3 +321,47 @@ def test_catalog_management(qtbot, window, tmp_path):
     out = tmp_path / "out.csv"
     assert dialog.export_csv(out) == window.context.catalog.count()
     wait_idle(qtbot)
+
+
+def test_odd_text_in_the_search_box_says_why_and_unicode_digits_are_digits(qtbot, sold):
+    """Hostile pass (h2): the one box never raises out of the window for what a cashier can type or paste.
+    Was: "²" (a digit to str.isdigit, not to int) raised ValueError from the slot; 30 digits, or an amount
+    of 20 digits, overflowed SQLite's INTEGER; 5000 digits passed Python's int limit; Arabic-Indic digits
+    found a receipt number but never a card's last 4."""
+    window, _receipts = sold
+    rw = open_receipts(qtbot, window)
+
+    def found(text: str) -> list[int]:
+        rw.search_field.setText(text)
+        qtbot.keyClick(rw.search_field, Qt.Key_Return)
+        return [rw.model.summary(i).receipt_no for i in range(rw.model.rowCount())]
+
+    for odd in ("²", "9" * 30, "9" * 5000, "99999999999999999999.00", "1" * 40 + ".00", "x" * 10000):
+        assert found("") == [3, 2, 1]
+        found(odd)
+        assert rw.message.text(), odd[:20]  # says why (or that nothing matches), in one line
+        assert "\n" not in rw.message.text() and len(rw.message.text()) < 300
+    assert found("٤٤٤٤") == [2]  # Arabic-Indic 4444: the Mastercard's last 4
+    assert found("４４４４") == [2]  # full-width digits, as some input methods type them
+    assert found("０００２") == [2]
+    assert found("9999-12-31") == [] and "No receipts" in rw.message.text()  # the calendar's last day
+    assert found("0001-01-01 to today") == [3, 2, 1]  # and its first
+    found("'; DROP TABLE receipts;--")
+    assert "Nothing to search by" in rw.message.text()
+    assert found("") == [3, 2, 1]
+
+
+def test_a_number_typed_with_its_till_finds_that_tills_receipt_only(qtbot, sold):
+    """Hostile pass (h2): "T2-0002" (as the shop-wide list and another till's paper number it) was read
+    as receipt 0002 of any till: on till T1 it listed T1's own 0002, a stranger's receipt to refund."""
+    window, _receipts = sold
+    rw = open_receipts(qtbot, window)
+    till = window.session.till_id
+
+    def found(text: str) -> list[int]:
+        rw.search_field.setText(text)
+        qtbot.keyClick(rw.search_field, Qt.Key_Return)
+        return [rw.model.summary(i).receipt_no for i in range(rw.model.rowCount())]
+
+    assert found(f"{till}-0002") == [2]
+    assert found("ZZ9-0002") == [] and "No receipts" in rw.message.text()

@@ -33,3 +33,21 @@ def test_about_rows_name_every_fact_and_the_keyring_note_only_when_there_is_one(
     assert "Keyring" not in rows
     noted = AboutTill("0.1.0", "3.11.7", "16.1.0", "v", "u", "/d", "T1", "demo", keyring_note="Install one.")
     assert dict(noted.rows("6.8.0"))["Keyring"] == "Install one."
+
+
+@pytest.mark.parametrize(
+    ("given", "shown"),
+    [
+        ("https://till:s3cret-pass@proxy.example:8443/stripe", "https://proxy.example:8443/stripe"),
+        ("https://sk_test_abcdefgh1234@api.example/", "https://api.example/"),
+        ("http://127.0.0.1:12111?key=sk_test_abcdefgh1234", "http://127.0.0.1:12111"),
+        ("https://api.stripe.com", "https://api.stripe.com"),
+    ],
+)
+def test_about_never_shows_a_password_or_key_written_into_the_stripe_address(given, shown):
+    """Hostile pass (h2): --stripe-base-url through a proxy that asks for a login, or with a key in its
+    query, put the password or key on About's screen (which a cashier can open and photograph)."""
+    about = AboutTill("0.1.0", "3.11.7", "16.1.0", "v", given, "/d", "T1", "demo")
+    text = " ".join(value for _name, value in about.rows("6.8.0"))
+    assert dict(about.rows("6.8.0"))["Stripe address"] == shown
+    assert "s3cret" not in text and "sk_test" not in text

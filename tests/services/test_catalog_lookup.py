@@ -63,3 +63,32 @@ def test_a_scale_label_and_a_misread_one(catalog):
     assert isinstance(found, LabelFound) and found.label.product == cheese and found.label.price.minor == 450
     misread = label[:-1] + str((int(label[-1]) + 1) % 10)
     assert "scan it again" in catalog.look_up(misread).message
+
+
+@pytest.mark.parametrize("short_scan", ["888123000001", "88812300000", "8881230"])
+def test_a_code_that_only_begins_a_barcode_is_never_rung_up_by_itself(catalog, short_scan):
+    """Hostile pass (h2): a scan with a digit dropped, or a 12-digit UPC-A of another product, that
+    begins exactly one barcode in the catalog (888123000001 → Espresso's 8881230000013) was that
+    product, added without a word. Digits are a code: a code that is not a product's is offered, never
+    rung up; the cashier picks it (or scans again, which replaces it)."""
+    found = catalog.look_up(short_scan)
+    assert not isinstance(found, Found), found
+    if isinstance(found, Choices):
+        assert catalog.find_code("8881230000013") in found.products or len(found.products) > 1
+
+
+def test_pasted_text_is_quoted_short_in_the_message(catalog):
+    """Hostile pass (h2): a page pasted into the search (or a scanner stuck on a key) was quoted whole
+    in the message under the field and in the status bar."""
+    for pasted in ("a" * 10_000, "x " * 5000, "9" * 5000):
+        message = catalog.look_up(pasted).message
+        assert len(message) < 120 and "…" in message, message[:80]
+
+
+def test_full_width_keys_from_an_input_method_find_the_product(catalog):
+    """Hostile pass (h2): with an Asian input method left in full-width mode, a scanner's keys arrive as
+    full-width digits (８８８…) and a typed name as ＬＡＴＴＥ: "No product with barcode" for a product
+    on the shelf."""
+    assert catalog.look_up("８８８１２３０００００４４") == Found(catalog.find_code("8881230000044"))
+    assert isinstance(catalog.look_up("ＬＡＴＴＥ"), Choices)
+    assert catalog.look_up("ＣＯＦ－００６").product.name == "Café Latte"

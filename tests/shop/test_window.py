@@ -51,7 +51,7 @@ def test_the_window_syncs_in_the_background_and_fetches_another_tills_receipt(
         assert receipts.current_id == win.context.receipts.receipt_id_for(2, "T1")
         assert "0002" in receipts.detail.toPlainText() and receipts.refund_button.isEnabled()
         # The one search box, shop-wide: four digits are a receipt number or a card's last 4.
-        for typed, numbers in (("4242", ["T1-0002"]), ("0001", ["T1-0001"])):
+        for typed, numbers in (("4242", ["T1-0002"]), ("0001", ["T1-0001"]), ("T2-0001", []), ("T1-0001", ["T1-0001"])):
             receipts.search_field.setText(typed)
             qtbot.keyClick(receipts.search_field, Qt.Key_Return)
             qtbot.waitUntil(

@@ -187,3 +187,35 @@ class TestWithStaff:
         qtbot.waitUntil(approval.isVisible)
         assert unspoken(approval) == ""
         approval.reject()
+
+
+def test_qts_own_questions_are_touch_sized_in_the_theme(qtbot, themed, window):
+    """Hostile pass (h2): the questions the till asks with Qt's own dialogs — Clear cart? (Ctrl+N), a
+    void's reason, Sale → Resume a parked sale — had 31 px buttons and a 27 px drop-down in the till's
+    theme, where every other target is 44 px."""
+    from types import SimpleNamespace
+
+    from PySide6.QtCore import QTimer
+
+    from .test_till import ring_up_three
+
+    found: list[str] = []
+
+    def audit_the_question() -> None:
+        asked = QApplication.activeModalWidget()
+        assert asked is not None and asked is not window
+        found.append(ui_audit.report(ui_audit.audit(asked)))
+        asked.reject()
+
+    ring_up_three(qtbot, window)
+    QTimer.singleShot(0, audit_the_question)
+    window.cart_panel.ask_clear()  # Clear cart? (Ctrl+N): answered No, the cart stays
+    assert not window.till.cart.is_empty()
+    # A parked sale to resume (recovery parks one after a crash); the cart must be empty first.
+    window.till.cart.clear()
+    window.counter.parked_sales = lambda: [
+        SimpleNamespace(id=3, total_minor=1820, currency="SGD", created_at="2026-03-14 10:00:00")
+    ]
+    QTimer.singleShot(0, audit_the_question)
+    window.resume_parked()
+    assert found == ["", ""], "\n".join(found)

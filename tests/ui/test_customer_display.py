@@ -247,3 +247,40 @@ def test_with_a_second_screen_the_display_opens_full_screen_on_it(tmp_path, sand
     if shown:
         assert seen["full_screen"] and seen["screen"] == "Customer"
         assert seen["geometry"] == [1280, 0, 1024, 768]
+
+
+def test_the_customers_tap_never_takes_the_cashiers_keyboard(qtbot, window, printer):
+    """Hostile pass (h2): the customer display is a window of its own; shown, or tapped by the customer
+    (print my receipt), it took the keyboard, so the cashier's next scan went into it and was lost.
+    A window manager activates a window that is clicked; `activateWindow()` stands in for it here
+    (offscreen has no window manager). The display now never takes the focus."""
+    from PySide6.QtWidgets import QApplication
+
+    from .test_keyboard import press, type_text
+
+    sign_in(qtbot, window, *ANN)
+    use_network_printer(qtbot, window, printer.address)
+    window.activateWindow()
+    qtbot.waitUntil(window.isActiveWindow)
+    display = turn_on_display(qtbot, window)
+    # Shown beside the till without taking its keys: what a window manager reads (offscreen activates
+    # every window shown, whatever it asks, so the show itself is not seen here).
+    assert display.windowFlags() & Qt.WindowDoesNotAcceptFocus
+    assert display.testAttribute(Qt.WA_ShowWithoutActivating)
+    window.activateWindow()
+    qtbot.waitUntil(window.isActiveWindow)
+    ring_up_three(qtbot, window)
+    dialog = open_payment(qtbot, window)
+    tender_cash(qtbot, dialog, "50")
+    print_button = display.findChild(QPushButton, "receiptChoice_print")
+    qtbot.waitUntil(print_button.isVisible)
+    qtbot.waitUntil(dialog.isActiveWindow)  # the receipt has the keys
+    display.activateWindow()  # the customer's tap, as a window manager takes it
+    wait_idle(qtbot)
+    qtbot.mouseClick(print_button, Qt.LeftButton)
+    wait_idle(qtbot)
+    assert QApplication.activeWindow() is not display
+    assert QApplication.focusWidget() is None or QApplication.focusWidget().window() is not display
+    type_text(qtbot, "8881230000013")  # the next customer's Espresso, scanned at once
+    press(qtbot, Qt.Key_Return)
+    qtbot.waitUntil(lambda: [line.product.name for line in window.till.cart.lines] == ["Espresso"])

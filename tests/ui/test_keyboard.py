@@ -247,3 +247,36 @@ def test_the_payment_dialog_is_tabbed_in_the_order_it_is_seen(qtbot, window):
         inside = order[len(row) : -1]
         assert inside and all(page.isAncestorOf(w) for w in inside), names
     dialog.reject()
+
+
+def tab_round(qtbot, presses: int = 60) -> list[str]:
+    """The objectNames the focus visits, Tab by Tab, as a keyboard-only owner moves through a window."""
+    seen = []
+    for _ in range(presses):
+        seen.append(focused().objectName())
+        press(qtbot, Qt.Key_Tab)
+    return seen
+
+
+def test_tab_leaves_the_settings_address_and_the_catalogs_table(qtbot, window):
+    """Hostile pass (h2): Tab into Settings' Address typed a tab character into it and stayed there
+    (the rest of the Store page, Save and Close out of the keyboard's reach, and an edit made); Tab
+    into Catalog's product table moved from cell to cell and never reached its buttons."""
+    window.open_settings()
+    wait_idle(qtbot)
+    dialog = window.settings_dialog
+    qtbot.waitUntil(dialog.isActiveWindow)
+    address = dialog.address.toPlainText()
+    seen = tab_round(qtbot)
+    assert dialog.address.toPlainText() == address and not dialog.edited
+    assert {"storeNameField", "addressField", "timeZoneField", "saveSettingsButton", "closeSettingsButton"} <= set(seen)
+    dialog.reject()
+    wait_idle(qtbot)
+
+    window.open_catalog()
+    wait_idle(qtbot)
+    catalog = QApplication.activeWindow()
+    assert catalog.objectName() == "catalogWindow"
+    seen = tab_round(qtbot)
+    assert {"productTable", "newProductButton", "importCsvButton", "exportCsvButton"} <= set(seen)
+    catalog.close()

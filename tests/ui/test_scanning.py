@@ -97,3 +97,31 @@ def test_a_scan_while_the_matches_are_offered_is_a_new_search(qtbot, window):
     qtbot.keyClick(window.focusWidget(), Qt.Key_Return)
     assert names(window) == ["Espresso"]
     assert not window.products.search_box.choices.isVisible()
+
+
+def test_a_scan_that_only_begins_a_barcode_is_offered_not_rung_up_and_the_next_scan_replaces_it(qtbot, window):
+    """Hostile pass (h2): a scan with its last digit dropped (or another product's 12-digit UPC-A)
+    began one barcode only, and that product was added without a word."""
+    scan(qtbot, window, ESPRESSO[:-1])
+    assert names(window) == []
+    box = window.products.search_box
+    assert box.choices.isVisible() and box.choices.count() == 1
+    assert box.message.text().startswith("1 product matches: pick it")
+    for char in FLAT_WHITE:  # the scanner again, each key to whatever has the focus: a new search
+        qtbot.keyClick(window.focusWidget(), char)
+    qtbot.keyClick(window.focusWidget(), Qt.Key_Return)
+    assert names(window) == ["Flat White"]
+
+
+def test_up_from_the_first_match_and_backspace_go_back_to_the_typed_name(qtbot, window):
+    """Hostile pass (h2): Down from the field goes into the matches, as in any drop-down, but Up from
+    the first match stayed in the list, and Backspace (correcting "latte") did nothing there."""
+    scan(qtbot, window, "latte")
+    box = window.products.search_box
+    assert window.focusWidget() is box.choices and box.choices.currentRow() == 0
+    qtbot.keyClick(box.choices, Qt.Key_Up)
+    assert window.focusWidget() is box.field and box.choices.isVisible()  # the list still offered
+    qtbot.keyClick(box.field, Qt.Key_Down)
+    assert window.focusWidget() is box.choices
+    qtbot.keyClick(box.choices, Qt.Key_Backspace)
+    assert window.focusWidget() is box.field and box.field.text() == "latt"

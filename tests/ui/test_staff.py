@@ -383,3 +383,29 @@ def test_fewer_of_a_line_after_pay_is_a_void_a_manager_approves(qtbot, till, mon
     assert [line.quantity for line in till.till.cart.lines] == [1, 1, 1]
     assert db_rows(till, "SELECT kind, amount_minor, cashier, approved_by FROM voids") == [("line", unit, "Bob", "Ann")]
     assert till.session.audit.verify() is None
+
+
+def test_minus_on_a_line_of_one_after_pay_is_a_void_a_manager_approves(qtbot, till, monkeypatch):
+    """Hostile pass (h2): − (the key or the button) on a line of one took it to 0, which the cart reads as
+    removing it, and skipped the void rule that Remove and "fewer" go through: after Pay a cashier
+    removed a line unrecorded, without a manager."""
+    sign_in(qtbot, till, *BOB)
+    ring_up_three(qtbot, till)
+    dialog = open_payment(qtbot, till)
+    charge(qtbot, dialog, "pm_card_chargeDeclinedInsufficientFunds")
+    dialog.reject()
+    wait_idle(qtbot)
+    monkeypatch.setattr(QInputDialog, "getItem", lambda *a, **k: ("Customer changed their mind", True))
+    panel = till.cart_panel
+    assert till.till.cart.lines[0].quantity == 1
+    gross = till.till.cart.totals().lines[0].gross.minor
+    panel.table.setFocus()
+    panel.table.selectRow(0)
+    qtbot.keyClick(panel.table, Qt.Key_Minus)
+    qtbot.waitUntil(lambda: till.approval_dialog is not None and till.approval_dialog.isVisible())
+    assert len(till.till.cart.lines) == 3  # nothing taken off before the manager approves
+    approve(qtbot, till, *ANN)
+    assert len(till.till.cart.lines) == 2
+    voids = db_rows(till, "SELECT kind, amount_minor, cashier, approved_by FROM voids")
+    assert voids == [("line", gross, "Bob", "Ann")]
+    assert till.session.audit.verify() is None

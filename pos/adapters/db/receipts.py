@@ -280,7 +280,7 @@ class ReceiptsRepo:
         if found.kind == "all":
             return []
         if found.kind == "number":
-            return [_r.c.receipt_no == found.value]
+            return [_r.c.receipt_no == found.value, *([_r.c.till_id == found.till] if found.till else [])]
         if found.kind == "intent":
             # A split sale's card parts are its tenders' (the receipt keeps one intent only when one card paid).
             paid_by = select(_t.c.sale_id).where(_t.c.payment_intent == found.value)

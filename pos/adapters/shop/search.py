@@ -43,6 +43,8 @@ def _where(found: Criterion, time_zone: str) -> tuple[str, dict[str, Any]]:
     if found.kind == "all":
         return "", {}
     if found.kind == "number":
+        if found.till:  # T2-0042: that till's receipt only
+            return "r.receipt_no = :v AND r.till_id = :t", {"v": found.value, "t": found.till}
         return "r.receipt_no = :v", {"v": found.value}
     if found.kind == "intent":
         return (
