@@ -80,6 +80,7 @@ _REFUNDS = _stored(tables.refunds)
 _REFUND_LINES = _stored(tables.refund_lines)
 _RETURNS = _stored(tables.unverified_returns)
 _CARDS = _stored(tables.gift_cards)
+_REDEMPTIONS = _stored(tables.gift_card_redemptions)
 _ENTRIES = _stored(tables.gift_card_entries)
 _Z = _stored(tables.z_reports)
 _VOIDS = _stored(tables.voids)
@@ -732,6 +733,53 @@ def _recorded(payload: dict[str, Any]) -> Iterator[tuple[str, int, int, str]]:
 _ALL_EVENTS = select(_EVENTS).order_by(_EVENTS.c.id)
 _Z_HEADS = select(_Z.c.id, _Z.c.audit_head).order_by(_Z.c.id)
 
+# A refund or a void of a gift card part goes back onto the code its redemption row names, and that
+# row changes by design (its state) so no event digests it. The till ledger's redeem entry does (with
+# its card's code) and is keyed by the redemption: each such entry must have its redemption, naming
+# the same till card, amount and currency. (A shop card's entry is at the shop: not checked here.)
+_R = _REDEMPTIONS.alias("r")
+_REDEEMED = (
+    select(
+        _ENTRIES.c.id,
+        _ENTRIES.c.amount_minor,
+        _CARDS.c.code,
+        _CARDS.c.currency,
+        _R.c.id.label("redemption_id"),
+        _R.c.code.label("redemption_code"),
+        _R.c.shop,
+        _R.c.amount_minor.label("redemption_minor"),
+        _R.c.currency.label("redemption_currency"),
+    )
+    .select_from(
+        _ENTRIES.join(_CARDS, _CARDS.c.id == _ENTRIES.c.card_id).outerjoin(
+            _R, _R.c.redemption_key == _ENTRIES.c.entry_key
+        )
+    )
+    .where(_ENTRIES.c.kind == "redeem")
+    .order_by(_ENTRIES.c.id)
+)
+
+
+def _redemption_breaks(conn: Connection) -> Iterator[Break]:
+    for e in conn.execute(_REDEEMED):
+        if e.redemption_id is None:
+            yield Break(
+                None,
+                f"gift card entry {e.id} (redeem, {e.amount_minor}) has no gift card redemption in the sale "
+                "journal: it was deleted or its key changed behind the till's back",
+            )
+        elif (e.redemption_code, e.shop, e.redemption_minor, e.redemption_currency) != (
+            e.code,
+            0,
+            e.amount_minor,
+            e.currency,
+        ):
+            yield Break(
+                None,
+                f"gift card redemption {e.redemption_id} is not what the gift card ledger took for it (entry "
+                f"{e.id}): it was changed behind the till's back, and a refund would go to the card it names now",
+            )
+
 
 class AuditRepo:
     def __init__(self, engine: Engine, data_dir: Path, zone=lambda: ""):
@@ -866,7 +914,7 @@ class AuditRepo:
                 f"receipt {numbered(till, number)} says {status}, {refunded} refunded, "
                 f"but its refunds give back {given}",
             )
-        return None
+        return next(_redemption_breaks(conn), None)
 
     def check_tail(self) -> str | None:
         """At start: a warning if the trail is shorter than it was, its head is missing, or the event
