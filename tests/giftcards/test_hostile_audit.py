@@ -71,3 +71,36 @@ def test_a_void_and_a_refund_keep_the_trail_whole(context):
     context.till.void_sale("changed their mind")
     assert context.gift_cards.balance(other.code).balance == sgd(1000)
     assert context.audit.verify() is None
+
+
+def _sold_a_card(context):
+    """A 50.00 gift card sold for cash, and a card of the insider's own."""
+    mine = context.gift_cards.issue(sgd(100), "sold-2")
+    context.till.sell_gift_card(sgd(5000))
+    assert isinstance(context.till.pay_cash(sgd(5000)), Paid)
+    assert context.audit.verify() is None
+    return mine
+
+
+@pytest.mark.parametrize(
+    "edit",
+    [
+        # The sold card's row pointed at the insider's card as a reload: the till reloads theirs.
+        "UPDATE gift_card_sales SET code = :mine, reload = 1",
+        "UPDATE gift_card_sales SET amount_minor = 99999",
+        "UPDATE gift_card_sales SET reload = 2",
+        "DELETE FROM gift_card_sales",
+        # A card owed by no sale at all: the till would issue it at the next receipt or start.
+        "INSERT INTO gift_card_sales (sale_id, line_no, code, reload, currency, amount_minor, state, shop,"
+        " created_at, updated_at) SELECT sale_id, 7, :mine, 1, currency, 99999, 'owed', 0, created_at, created_at"
+        " FROM gift_card_sales",
+    ],
+)
+def test_a_gift_card_sale_row_edited_behind_the_tills_back_is_found(context, edit):
+    mine = _sold_a_card(context)
+    with sqlite3.connect(context.data_dir / "pos.sqlite3") as conn:
+        conn.execute(edit, {"mine": mine.code} if ":mine" in edit else {})
+    conn.close()
+    broken = context.audit.verify()
+    assert broken is not None
+    assert "gift card" in broken.reason

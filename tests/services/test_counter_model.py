@@ -1070,3 +1070,18 @@ def test_finding_a_store_credit_refund_copied_to_another_till_is_that_tills_entr
         ("sync", {"which": 0}),
         ("refund", {"which": 1, "of": 0, "pick": 0, "how": "amount", "share": 4, "refresh": False, **NO_CRASH}),
     )
+
+
+def test_finding_a_receipt_that_sold_a_gift_card_copied_to_another_till_verifies_there(model_machine):
+    """Found by the machine on h3's audit check (each gift card line of a receipt has its owed card
+    row): T1 sold a gift card for cash, T2 brought the receipt from the shop to refund a line. The
+    copy has the line but no owed card row (T1 owes the card, and issued it); the check now leaves
+    copies (sale key `copy:…`) to the till that sold them."""
+    walk(
+        model_machine,
+        ("sell_gift_card", {"which": 0, "amount": 500, "reload": False}),
+        ("cash", {"which": 0, "share": None, "extra": 0, **NO_CRASH}),  # T1 receipt 1: a gift card
+        ("second_till", {}),
+        ("sync", {"which": 0}),
+        ("refund", {"which": 1, "of": 0, "pick": 0, "how": "lines", "share": 1, "refresh": False, **NO_CRASH}),
+    )

@@ -48,6 +48,7 @@ from sqlalchemy import (
 from sqlalchemy.engine import Connection, Engine
 from sqlalchemy.sql.expression import TableClause
 
+from pos.domain.giftcards import sold_card
 from pos.domain.receipt import format_receipt_no
 from pos.services.states import UNFINISHED
 from pos.domain.audit import GENESIS, Break, Event, canonical, chain_hash, digest, first_break
@@ -81,6 +82,7 @@ _REFUND_LINES = _stored(tables.refund_lines)
 _RETURNS = _stored(tables.unverified_returns)
 _CARDS = _stored(tables.gift_cards)
 _REDEMPTIONS = _stored(tables.gift_card_redemptions)
+_SOLD = _stored(tables.gift_card_sales)
 _ENTRIES = _stored(tables.gift_card_entries)
 _Z = _stored(tables.z_reports)
 _VOIDS = _stored(tables.voids)
@@ -760,6 +762,66 @@ _REDEEMED = (
 )
 
 
+# A card a paid sale sold or reloaded is owed from its gift_card_sales row (activate_sold issues the
+# code and amount it names, at the next receipt or start if not at once), and no event digests that
+# row. The receipt's digest does cover the line that sold it (its sku holds the code, and whether it
+# reloads): each row must be such a line of a receipt's sale, and each such line must have its row
+# (but a copy of another till's receipt, brought from the shop: that till owes its cards).
+_S = _SALE_LINES.alias("l")
+_SOLD_AS_PRINTED = (
+    select(
+        _SOLD.c.id,
+        _SOLD.c.code,
+        _SOLD.c.reload,
+        _SOLD.c.currency,
+        _SOLD.c.amount_minor,
+        _S.c.sku,
+        _S.c.quantity,
+        _S.c.unit_price_minor,
+        _RECEIPTS.c.currency.label("receipt_currency"),
+    )
+    .select_from(
+        _SOLD.outerjoin(_S, (_S.c.sale_id == _SOLD.c.sale_id) & (_S.c.line_no == _SOLD.c.line_no)).outerjoin(
+            _RECEIPTS, _RECEIPTS.c.sale_id == _SOLD.c.sale_id
+        )
+    )
+    .order_by(_SOLD.c.id)
+)
+_SOLD_LINES_UNOWED = (
+    select(_S.c.sale_id, _S.c.line_no, _S.c.sku)
+    .select_from(
+        _S.join(_RECEIPTS, _RECEIPTS.c.sale_id == _S.c.sale_id)
+        .join(_SALES, _SALES.c.id == _S.c.sale_id)
+        .outerjoin(_SOLD, (_SOLD.c.sale_id == _S.c.sale_id) & (_SOLD.c.line_no == _S.c.line_no))
+    )
+    .where(
+        _S.c.sku.like("GIFTCARD%"),
+        _SOLD.c.id.is_(None),
+        _SALES.c.sale_key.not_like(tables.COPIED_SALE_PREFIX + "%"),
+    )
+    .order_by(_S.c.sale_id, _S.c.line_no)
+)
+
+
+def _sold_card_breaks(conn: Connection) -> Iterator[Break]:
+    for s in conn.execute(_SOLD_AS_PRINTED):
+        printed = sold_card(s.sku) if s.sku is not None and s.receipt_currency is not None else None
+        owed = (s.code, s.reload == 1, s.reload in (0, 1), s.currency, s.amount_minor)
+        if printed is None or owed != (*printed, True, s.receipt_currency, s.unit_price_minor * s.quantity):
+            yield Break(
+                None,
+                f"gift card sale {s.id} (card {s.code[-4:]}, {s.amount_minor}) is not a gift card line of a "
+                "receipt: it was inserted or changed behind the till's back, and the till would issue what it says",
+            )
+    for line in conn.execute(_SOLD_LINES_UNOWED):
+        if sold_card(line.sku) is not None:
+            yield Break(
+                None,
+                f"the gift card line {line.line_no} of sale {line.sale_id} has no gift card sale: it was deleted "
+                "behind the till's back, and the card would never be issued",
+            )
+
+
 def _redemption_breaks(conn: Connection) -> Iterator[Break]:
     for e in conn.execute(_REDEEMED):
         if e.redemption_id is None:
@@ -914,7 +976,7 @@ class AuditRepo:
                 f"receipt {numbered(till, number)} says {status}, {refunded} refunded, "
                 f"but its refunds give back {given}",
             )
-        return next(_redemption_breaks(conn), None)
+        return next(_redemption_breaks(conn), None) or next(_sold_card_breaks(conn), None)
 
     def check_tail(self) -> str | None:
         """At start: a warning if the trail is shorter than it was, its head is missing, or the event
