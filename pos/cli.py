@@ -531,6 +531,7 @@ def cmd_recover(args) -> int:
 def cmd_returns(args) -> int:
     """`pos returns take`: the returns service's rules, as the window's (services/returns.py); the
     person `--as` names (checked by the gate) is the approving manager it records."""
+    from pos.adapters.db import audit as audit_db
     from pos.app import build_context
     from pos.domain.money import Money, MoneyError
     from pos.services.returns import Returned, ReturnFailed
@@ -545,6 +546,9 @@ def cmd_returns(args) -> int:
         profile=args.profile,
         purpose="pos returns",
     )
+    # The till's context opens with nobody signed in: the person the gate checked takes the goods back
+    # (the record's cashier, the events' actor), as the one signed in at the window does.
+    audit_db.set_actor(args.as_name or "")
     try:
         try:
             amount = Money.parse(args.amount, context.settings.currency)

@@ -65,3 +65,9 @@ def test_a_cashier_cannot_and_a_manager_can(staffed):  # noqa: F811
     assert ann.returncode == 0, ann.stderr
     assert ann.stdout == "Took it back: SGD 4.50 in cash (unverified return, refund 0001).\n"
     assert rows(staffed, "SELECT tender_kind, approved_by, refund_no FROM unverified_returns") == [("cash", "Ann", 1)]
+    # h3: the record and its events named nobody as who took it back (the till's context the command
+    # opens has no one signed in); now the person `--as` named, as the window names who is signed in.
+    assert rows(staffed, "SELECT cashier FROM unverified_returns") == [("Ann",)]
+    assert rows(
+        staffed, "SELECT DISTINCT actor FROM audit_events WHERE kind LIKE 'return%' OR kind = 'unverified_return'"
+    ) == [("Ann",)]
