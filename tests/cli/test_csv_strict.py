@@ -40,7 +40,8 @@ def write(tmp_path, text):
     [
         (GOOD + "B-2,222,Teh,Tea,1,50,9\n", "line 3: has 7 fields but the header has 6"),
         (GOOD + "B-2,222,Teh,Tea,1.50\n", "line 3: has 5 fields but the header has 6"),
-        (GOOD + "B-2,222,Teh,Tea,1e30,9\n", "line 3: price 1e30 is more than a card payment can take"),
+        (GOOD + "B-2,222,Teh,Tea,1e30,9\n", "line 3: price: '1e30' is not an amount"),
+        (GOOD + "B-2,222,Teh,Tea,1000000000000000000000000000000,9\n", "more than a card payment can take"),
         (GOOD + "B-2,222,Teh,Tea,1000000.00,9\n", "line 3: price 1000000.00 is more than a card payment can take"),
         (GOOD + "B-2,222,Teh,Tea,0,9\n", "line 3: price 0 must be more than zero"),
         (GOOD + "B-2,222,Teh,Tea,NaN,9\n", "line 3: price"),
