@@ -11,8 +11,8 @@ import threading
 from pathlib import Path
 
 
-def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(prog="pos", description="Point-of-sale till with Stripe card payments.")
+def _window_options(parser: argparse.ArgumentParser) -> argparse.ArgumentParser:
+    """The options before a command: all that the window itself takes."""
     parser.add_argument(
         "--data-dir",
         type=Path,
@@ -35,6 +35,13 @@ def build_parser() -> argparse.ArgumentParser:
         help="once the till has cashiers, a command that changes something runs as this person: their PIN "
         "is the first line of standard input, and they need the same right as in the window (a command "
         "that only reads takes no --as)",
+    )
+    return parser
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = _window_options(
+        argparse.ArgumentParser(prog="pos", description="Point-of-sale till with Stripe card payments.")
     )
     sub = parser.add_subparsers(dest="command")
 
@@ -1064,8 +1071,31 @@ def _quiet_logging() -> None:
     logging.getLogger("stripe").setLevel(logging.WARNING)
 
 
+class _NotTheWindow(Exception):
+    pass
+
+
+class _WindowOnly(argparse.ArgumentParser):
+    def error(self, message):
+        raise _NotTheWindow(message)
+
+
+def window_args(argv: list[str]) -> argparse.Namespace | None:
+    """The window's options, read without building the commands' ~45 parsers (~15 ms before the first
+    paint, issue 27); None when argv is anything else (a command, --help, a mistake), for the full
+    parser to read and answer as it always has."""
+    try:
+        args, rest = _window_options(_WindowOnly(prog="pos", add_help=False)).parse_known_args(argv)
+    except _NotTheWindow:
+        return None
+    if rest:
+        return None
+    args.command = None
+    return args
+
+
 def main(argv: list[str]) -> int:
-    args = build_parser().parse_args(argv)
+    args = window_args(argv) or build_parser().parse_args(argv)
     if args.command is not None:
         _quiet_logging()
         previous = _stop_on_sigterm()
