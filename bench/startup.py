@@ -124,12 +124,12 @@ def main() -> int:
     (bt, bm, bs), (at, am, size) = results["bare"], results["pos"]
     print(f"start-up bench, {args.runs} runs each, QT_QPA_PLATFORM={env['QT_QPA_PLATFORM']}")
     print(f"{'':22} {'bare PySide6':>14} {'pos':>10} {'ratio':>7}  target")
-    print(f"{'exec to first paint':22} {bt * 1000:>12.0f}ms {at * 1000:>8.0f}ms {at / bt:>7.2f}  < 2")
+    print(f"{'exec to first paint':22} {bt * 1000:>12.0f}ms {at * 1000:>8.0f}ms {at / bt:>7.2f}  <= 1.3")
     print(f"{'peak memory (max RSS)':22} {bm:>12.1f}MB {am:>8.1f}MB {am / bm:>7.2f}  < 2")
     if args.from_source:
         print(f"{'folder size':22} {'(from source: not built)':>35}")
     else:
-        print(f"{'folder size':22} {bs / 2**20:>12.1f}MB {size / 2**20:>8.1f}MB {size / bs:>7.2f}  < 1.3")
+        print(f"{'folder size':22} {bs / 2**20:>12.1f}MB {size / 2**20:>8.1f}MB {size / bs:>7.2f}  <= 1.3")
     return 0
 
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import shutil
 import subprocess
 import sys
 from pathlib import Path
@@ -70,3 +71,20 @@ def test_startup_probe_and_resources_frozen(frozen, tmp_path):
     # Qt modules the till does not use are left out.
     for unused in ("QtQml", "QtQuick", "QtWebEngineCore", "QtMultimedia", "Qt3DCore"):
         assert not list(internal.rglob(f"{unused}*.so")), unused
+
+
+@pytest.mark.skipif(sys.platform != "linux", reason="the plugin and library names are Linux's")
+def test_the_folder_holds_only_what_the_till_loads(frozen):
+    """Issue 27 item 3: what build.spec leaves out, and what it must keep for the README's platforms."""
+    qt = frozen.parent / "_internal" / "PySide6" / "Qt"
+    platforms = {p.name for p in (qt / "plugins" / "platforms").iterdir()}
+    assert {"libqxcb.so", "libqwayland.so", "libqoffscreen.so"} <= platforms
+    assert not platforms & {"libqvnc.so", "libqlinuxfb.so", "libqeglfs.so", "libqminimal.so", "libqvkkhrdisplay.so"}
+    for folder in ("imageformats", "generic", "egldeviceintegrations", "iconengines"):
+        assert not (qt / "plugins" / folder).exists(), folder
+    assert not (qt / "translations").exists()
+    assert not list((qt / "lib").glob("libQt6Network.so*")) and not list((qt / "lib").glob("libQt6EglFS*"))
+    # ICU's data without collation and display names, when the build machine has icupkg (README).
+    icu = next((qt / "lib").glob("libicudata.so.*"))
+    if shutil.which("icupkg"):
+        assert icu.stat().st_size < 20 * 2**20
