@@ -33,6 +33,7 @@ class DrawerDesk(WindowParts):
 
         def done(result: PrintResult | None) -> None:
             if result is not None:
+                self.last_print = (receipt.number_text, result)
                 self._printed(result)
 
         run_in_background(lambda _p: run(), on_success=done, on_failure=self._print_crashed)
@@ -72,6 +73,12 @@ class DrawerDesk(WindowParts):
         run_in_background(
             lambda _p: printing.open_drawer(reason), on_success=self._printed, on_failure=self._print_crashed
         )
+
+    def print_words_for(self, receipt: Receipt) -> PrintResult | None:
+        """What printing this receipt said, if it finished before the sale's own words: those words
+        carry it, so a printer that is off is never hidden by "Paid ... saved"."""
+        last = getattr(self, "last_print", None)
+        return last[1] if last is not None and last[0] == receipt.number_text else None
 
     def _printed(self, result: PrintResult) -> None:
         self.open_drawer_button.setEnabled(self.session.read_only is None)

@@ -26,6 +26,7 @@ from pos.domain.tender import TenderKind
 from pos.services import counter_events as events
 from pos.services.checkout import CheckoutError, Failed, Paid, VoidResult
 from pos.services.payment_screen import mode_badge, pay_label
+from pos.services.receipt_printing import Printed
 from pos.services.staff import Grant
 
 from . import accessible, keyboard
@@ -489,7 +490,10 @@ class MainWindow(StaffDesk, BackOfficeMenus, DrawerDesk, BackgroundRounds, QMain
         self._restart_idle()
         paid = f"Paid {receipt.total.format(self.locale_name)} — receipt {receipt.number_text} saved."
         waiting = self.counter.activation_messages  # a gift card it sold that waits for the shop
-        self.say(" ".join([paid, *waiting]), error=bool(waiting))
+        printed = self.print_words_for(receipt)  # the printer may have answered first (its own thread)
+        failed = printed is not None and not isinstance(printed, Printed)
+        words = [paid, *waiting, *([printed.message] if printed is not None else [])]
+        self.say(" ".join(words), error=bool(waiting) or failed)
         counter = self.counter
         run_in_background(
             lambda _p: counter.label_with_receipt(receipt),
