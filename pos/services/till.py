@@ -248,7 +248,9 @@ class Till:
                 # The earlier cart turned out to be paid after all: show that receipt, never charge twice,
                 # and keep what was added since for the next sale.
                 self._carry_over = self._beyond(earlier.receipt)
-                return Paid(earlier.receipt, earlier=True)
+                # Its receipt is written now, so the gift cards it sold are owed now: issued as any
+                # receipt's are (this Paid returns before the payment that found it reaches `_after`).
+                return self._after(Paid(earlier.receipt, earlier=True))
             standing = None
         if standing is None:
             sale = self.checkout.start_sale(cart, on_reader)  # CheckoutError: nothing was charged

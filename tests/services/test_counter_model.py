@@ -1085,3 +1085,37 @@ def test_finding_a_receipt_that_sold_a_gift_card_copied_to_another_till_verifies
         ("sync", {"which": 0}),
         ("refund", {"which": 1, "of": 0, "pick": 0, "how": "lines", "share": 1, "refresh": False, **NO_CRASH}),
     )
+
+
+def test_finding_a_gift_card_sold_in_a_sale_found_paid_when_the_cart_changed_is_issued(model_machine):
+    """Found by the quick run (h3, issue 24): "T1: gift card line 2 of sale … is still owed". A gift
+    card sold with an item, the card payment's answer lost (Pending), an item added, then a reader
+    part asked: the till settles the earlier sale first, finds it paid at Stripe and hands back its
+    receipt (Paid, earlier) instead of charging. That Paid left `Till._sale_for` straight to the
+    caller, past `_after`, so the cards the receipt sold stayed owed until the next receipt or start.
+    The product was wrong (the model read it right); the earlier receipt issues its cards now. The
+    reader's crash point is never reached (it is a refund's): the step as h3's run had it."""
+    walk(
+        model_machine,
+        ("scan", {"which": 0, "product": 0, "quantity": 1}),
+        ("sell_gift_card", {"which": 0, "amount": 500, "reload": True}),  # no card to reload yet: a new one
+        ("card", {"which": 1, "share": None, "card": "decline", **NO_CRASH}),
+        ("card", {"which": 1, "share": None, "card": "lost", **NO_CRASH}),  # paid at Stripe, answer lost
+        ("scan", {"which": 1, "product": 1, "quantity": 3}),
+        ("reader", {"which": 1, "share": 2, "declined": True, "crash": "after_gift_card_credited"}),
+    )
+
+
+def test_finding_a_gift_card_sold_in_a_sale_found_paid_by_cash_for_the_changed_cart_is_issued(model_machine):
+    """The same hole through cash: after a lost card answer and a changed cart, cash for the new cart
+    finds the earlier sale paid; its card is issued with that receipt. (A gift card tender cannot get
+    there: a cart selling a gift card refuses one before any sale is looked at.)"""
+    gift_walk(
+        model_machine,
+        ("scan", {"which": 0, "product": 0, "quantity": 1}),
+        ("sell_gift_card", {"which": 0, "amount": 1000, "reload": False}),
+        ("card", {"which": 0, "share": None, "card": "lost", **NO_CRASH}),  # paid at Stripe, answer lost
+        ("scan", {"which": 0, "product": 1, "quantity": 1}),
+        ("cash", {"which": 0, "share": 2, "extra": 0, **NO_CRASH}),  # finds the earlier sale paid
+        gift=500,
+    )
