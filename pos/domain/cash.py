@@ -121,7 +121,13 @@ def quick_amounts(due: Money, step: int, *, count: int = 4) -> tuple[Money, ...]
     exact = round_cash(due, step)
     if exact.minor <= 0:
         return ()
-    above = sorted({(exact.minor // note.minor + 1) * note.minor for note in _quick_notes(exact)})
+    above = sorted(
+        minor
+        for minor in {(exact.minor // note.minor + 1) * note.minor for note in _quick_notes(exact)}
+        # Only what cash can be (a whole rounding step) and covers what is due: with 5-cent rounding
+        # NOK 0.12 is 0.10 in cash, and the 1-2-5 series offered 0.11, a coin nobody has.
+        if minor % step == 0 and minor >= due.minor
+    )
     return tuple(Money(minor, due.currency) for minor in above[:count])
 
 

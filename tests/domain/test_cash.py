@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import pytest
-from hypothesis import given, settings
+from hypothesis import example, given, settings
 from hypothesis import strategies as st
 
 from pos.domain.cash import CashError, notes, quick_amounts, round_cash, rounding_step, take_cash
@@ -80,6 +80,7 @@ def test_quick_amounts_in_a_currency_without_listed_notes_are_what_a_customer_ha
     currency=st.sampled_from(["SGD", "USD", "EUR", "GBP", "CHF", "JPY", "INR", "NOK", "KWD", "THB"]),
     step=st.sampled_from([1, 5, 10]),
 )
+@example(due=12, currency="NOK", step=5)  # found by CI: 0.11 offered for 0.12 (0.10 in cash)
 def test_quick_amounts_cover_the_due_sorted_distinct_and_few(due, currency, step):
     amount = Money(due, currency)
     amounts = quick_amounts(amount, step)
