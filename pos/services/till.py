@@ -211,6 +211,10 @@ class Till:
             result = self.checkout.void(self._sale_id, reason, record)
         finally:
             self.paying = False
+        if isinstance(result.result, Paid):
+            # The sale turned out paid (a lost answer went through): its receipt issues the gift cards
+            # it sold, as any receipt does (the model test found one left owed).
+            self._after(result.result)
         if result.voided:
             self._sale_id = None
         return result
