@@ -26,7 +26,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 from pos.adapters.db.catalog import CatalogRepo  # noqa: E402
 from stats import p50_p95 as summary, timed_ms as timed  # noqa: E402
 from pos.adapters.db.core import writer  # noqa: E402
-from pos.adapters.db.schema import ProductRow  # noqa: E402
+from pos.adapters.db.schema import products  # noqa: E402
 from pos.adapters.db.storage import open_engine
 
 WORDS = (
@@ -64,7 +64,7 @@ def build(path: Path, size: int, rng: random.Random) -> tuple[CatalogRepo, list[
         )
     with writer(engine).begin() as conn:
         for start in range(0, size, 50_000):
-            conn.execute(ProductRow.__table__.insert(), rows[start : start + 50_000])
+            conn.execute(products.insert(), rows[start : start + 50_000])
     return CatalogRepo(engine), names, [r["barcode"] for r in rows]
 
 

@@ -20,7 +20,7 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from pos.adapters.db.core import writer  # noqa: E402
-from pos.adapters.db.schema import ProductRow  # noqa: E402
+from pos.adapters.db.schema import products as product_table  # noqa: E402
 
 from pos.adapters.db.storage import open_engine
 from pos.adapters.db.stock import TillStock  # noqa: E402
@@ -46,7 +46,7 @@ def build(path: Path, products: int, movements: int, rng: random.Random) -> Till
             for n in range(products)
         ]
         for start in range(0, products, 50_000):
-            conn.execute(ProductRow.__table__.insert(), rows[start : start + 50_000])
+            conn.execute(product_table.insert(), rows[start : start + 50_000])
         raw = conn.connection.driver_connection
         # Every product tracked with a threshold of 5; about one in fifty ends below it.
         raw.execute(

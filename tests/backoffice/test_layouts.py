@@ -16,8 +16,8 @@ from pathlib import Path
 import pytest
 from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
-from sqlmodel import SQLModel
 
+from pos.adapters.db import schema
 from pos.adapters.db.storage import SCHEMA_VERSION, VERSION_TABLE, head_revision, open_engine
 from pos.app import open_back_office
 from pos.services.receipts import ReceiptQuery
@@ -83,8 +83,8 @@ def test_each_older_layout_migrates_verifies_and_reports_what_it_held(tmp_path, 
 
 
 def test_a_new_file_at_head_is_what_the_tables_in_schema_py_describe(tmp_path):
-    """A revision someone forgot (a class changed, no revision) or a revision that differs from the
-    class shows here: the migrated file and SQLModel's metadata must have the same tables, columns,
+    """A revision someone forgot (a table changed, no revision) or a revision that differs from the
+    table shows here: the migrated file and schema.py's metadata must have the same tables, columns,
     indexes and constraints."""
     engine = open_engine(tmp_path / "till")
     try:
@@ -97,7 +97,7 @@ def test_a_new_file_at_head_is_what_the_tables_in_schema_py_describe(tmp_path):
                     ),
                 },
             )
-            assert compare_metadata(context, SQLModel.metadata) == []
+            assert compare_metadata(context, schema.metadata) == []
     finally:
         engine.dispose()
 
@@ -122,13 +122,12 @@ def test_an_upgrade_that_fails_leaves_the_file_as_it_was(tmp_path):
 
 
 def test_every_table_is_named_for_core():
-    """docs/architecture.md, "Changing the till's tables": a new class is also named for Core in schema.py."""
+    """docs/architecture.md, "Changing the till's tables": every table on schema.py's metadata is named
+    at module level, for Core statements to import."""
     from sqlalchemy import Table
 
-    from pos.adapters.db import schema
-
     named = {value.name for value in vars(schema).values() if isinstance(value, Table)}
-    assert set(SQLModel.metadata.tables) - named == set()
+    assert set(schema.metadata.tables) - named == set()
 
 
 # Each child waits until every child is ready, then opens the folder (what a till and a CLI command

@@ -32,7 +32,7 @@ from .errors import StorageError, storage_errors
 from .core import writer
 
 _P = tables.products
-# The full-text index (FTS5, kept by triggers; not a SQLModel table): its rowid is the product's id.
+# The full-text index (FTS5, kept by triggers; not a table in schema.py): its rowid is the product's id.
 _FTS = table("products_fts", column("rowid"))
 _MATCH = literal_column("products_fts").op("MATCH")
 _COUNT = select(func.count()).select_from(_P).where(_P.c.active)

@@ -5,14 +5,12 @@ migrates the file, with foreign keys already off so a table can be rebuilt."""
 from __future__ import annotations
 
 from alembic import context
-from sqlmodel import SQLModel
-
-from pos.adapters.db import schema  # noqa: F401 - registers the till's tables on SQLModel.metadata
+from pos.adapters.db import schema
 
 connection = context.config.attributes["connection"]
 context.configure(
     connection=connection,
-    target_metadata=SQLModel.metadata,
+    target_metadata=schema.metadata,
     version_table="till_schema_version",
     render_as_batch=True,  # SQLite changes most things about a table only by copying it
 )

@@ -6,7 +6,7 @@ till used to run (each guarded, so a file that already has a change is left as i
 receipts rebuild done in batch mode instead of editing its stored CREATE statement. A file at
 layout 12 has everything already: this revision changes nothing in it, and it is stamped.
 
-Nothing here may follow the SQLModel classes in schema.py: they describe the layout at head, and
+Nothing here may follow the tables in schema.py: they describe the layout at head, and
 this revision must keep writing layout 12 whatever later revisions do.
 
 Revision ID: 0001
