@@ -6,8 +6,10 @@ start, the imports, the open of the till's file (its storage checks) and the day
 baseline is the same command on a till with no receipts, so what the big file adds shows as the
 ratio; the open alone (open_engine and its checks, in this process) is timed the same way.
 --unclean also times the first `pos report` after a process ended without closing (the full
-quick_check runs there, by design). Each figure in wall and CPU milliseconds: CPU holds when the
-machine is shared.
+quick_check runs there, by design). Two floors in the same run: `python -c pass` (the interpreter)
+and `pos --version` (the interpreter, pos.cli and its parser, nothing of the till's file): what
+`pos report` costs above them is its imports, the open and the report. Each figure in wall and CPU
+milliseconds: CPU holds when the machine is shared.
 
     python bench/open.py [--receipts 1000000] [--repeat 10] [--unclean]
 """
@@ -34,11 +36,15 @@ from pos.adapters.db.storage import open_engine  # noqa: E402
 
 
 def report_ms(data_dir: Path, repeat: int) -> list[tuple[float, float]]:
-    """Wall and CPU (user + system) milliseconds of each `pos report` process. The CPU time is what
-    the process itself spent, so it holds when other jobs share the machine; the wall time is what
-    the shop owner waits."""
+    """Wall and CPU (user + system) milliseconds of each `pos report` process."""
     day = datetime.now().date().isoformat()
-    command = [sys.executable, "-m", "pos", "--data-dir", str(data_dir), "report", "--date", day]
+    return process_ms([sys.executable, "-m", "pos", "--data-dir", str(data_dir), "report", "--date", day], repeat)
+
+
+def process_ms(command: list[str], repeat: int) -> list[tuple[float, float]]:
+    """Wall and CPU (user + system) milliseconds of each run of command, a new process each. The CPU
+    time is what the process itself spent, so it holds when other jobs share the machine; the wall
+    time is what the shop owner waits."""
     env = {**os.environ, "QT_QPA_PLATFORM": "offscreen"}
     out = []
     for _ in range(repeat):
@@ -50,7 +56,7 @@ def report_ms(data_dir: Path, repeat: int) -> list[tuple[float, float]]:
         proc.returncode = os.waitstatus_to_exitcode(status)
         out.append(((time.perf_counter() - start) * 1000, (usage.ru_utime + usage.ru_stime) * 1000))
         if proc.returncode != 0:
-            raise SystemExit(f"pos report failed: {errors.decode().strip()}")
+            raise SystemExit(f"{' '.join(command[2:])} failed: {errors.decode().strip()}")
     return out
 
 
@@ -99,6 +105,10 @@ def main() -> int:
             rows["pos report, big, after unclean end"] = [
                 unclean_report_ms(big) for _ in range(max(1, args.repeat // 3))
             ]
+        floors = {
+            "python -c pass": process_ms([sys.executable, "-c", "pass"], args.repeat),
+            "pos --version": process_ms([sys.executable, "-m", "pos", "--version"], args.repeat),
+        }
     print(f"open bench: {args.receipts:,} receipts ({size / 1e6:.0f} MB), {args.repeat} runs; ms, wall and CPU")
     print(f"{'case':36} {'p50':>8} {'p95':>8} {'cpu p50':>8} | {'p50 ratio':>9} {'cpu ratio':>9}")
     for name, values in rows.items():
@@ -106,6 +116,17 @@ def main() -> int:
         b50, c50 = p50_p95([v[0] for v in base])[0], p50_p95([v[1] for v in base])[0]
         (p50, p95), cpu = p50_p95([v[0] for v in values]), p50_p95([v[1] for v in values])[0]
         print(f"{name:36} {p50:>8.1f} {p95:>8.1f} {cpu:>8.1f} | {p50 / b50:>9.2f} {cpu / c50:>9.2f}")
+    # `pos report` on the big till against the floors: the ratio is what the command adds to a bare
+    # start; the difference, in ms, is its imports, the open and the report.
+    big_report = rows["pos report, big till"]
+    r50, rc50 = p50_p95([v[0] for v in big_report])[0], p50_p95([v[1] for v in big_report])[0]
+    for name, values in floors.items():
+        (p50, p95), cpu = p50_p95([v[0] for v in values]), p50_p95([v[1] for v in values])[0]
+        print(
+            f"{name + ' (floor)':36} {p50:>8.1f} {p95:>8.1f} {cpu:>8.1f} | "
+            f"report/floor {r50 / p50:.2f} wall, {rc50 / cpu:.2f} CPU; report − floor {r50 - p50:.0f} ms wall, "
+            f"{rc50 - cpu:.0f} ms CPU"
+        )
     return 0
 
 

@@ -40,9 +40,14 @@ def _window_options(parser: argparse.ArgumentParser) -> argparse.ArgumentParser:
 
 
 def build_parser() -> argparse.ArgumentParser:
+    from pos import __version__
+
     parser = _window_options(
         argparse.ArgumentParser(prog="pos", description="Point-of-sale till with Stripe card payments.")
     )
+    # What a support call asks first; also the floor of a command's start (bench/open.py): the
+    # interpreter, pos.cli and its parser, nothing of the till's file.
+    parser.add_argument("--version", action="version", version=f"pos {__version__}")
     sub = parser.add_subparsers(dest="command")
 
     catalog = sub.add_parser("catalog", help="import or export the product catalog (CSV)")
@@ -198,6 +203,15 @@ def _back_office(args):
     return open_back_office(args.data_dir or default_data_dir(), getattr(args, "shop_db", None))
 
 
+def _report_office(args):
+    """The till's settings and reports alone (pos/reading.py): what `pos report` reads, without the
+    back office's other services and their imports."""
+    from pos.paths import default_data_dir
+    from pos.reading import ReportOffice
+
+    return ReportOffice(args.data_dir or default_data_dir(), args.shop_db)
+
+
 def gated_commands() -> dict[tuple[str, str | None], object]:
     """Every command that changes something, and the right (pos/domain/staff.py, the window's rules)
     the person named by `--as` needs once the till has cashiers. A new mutating subcommand adds a row.
@@ -245,17 +259,18 @@ def _gate(args) -> int | None:
     """`pos --as NAME`: once cashiers are on file, a command in `gated_commands` runs only for a
     person with its right, signed in by the PIN on standard input's first line; their name is then
     on what it records. None: go on; else the exit code (one line on stderr said why)."""
-    from pos.domain.staff import StaffError
-
-    from pos.adapters.db.storage import DB_FILE
-    from pos.paths import default_data_dir
-
     permission = gated_commands().get((args.command, getattr(args, "action", None)))
     if permission is None:
         if args.as_name:
             command = " ".join(filter(None, (args.command, getattr(args, "action", None))))
             return _needs_no_as(f"`pos {command}`")
         return None
+    # Imported once a command needs a right: one that only reads (`pos report`) loads none of it.
+    from pos.domain.staff import StaffError
+
+    from pos.adapters.db.storage import DB_FILE
+    from pos.paths import default_data_dir
+
     if not ((args.data_dir or default_data_dir()) / DB_FILE).exists() and not args.as_name:
         return None  # no till database, so no cashiers: nothing to open (`config set-key` makes none)
     office = _back_office(args)
@@ -698,7 +713,7 @@ def cmd_report(args) -> int:
     if day is None:
         print(f"error: --date takes a date like 2026-11-26, not {args.date!r}", file=sys.stderr)
         return 2
-    office = _back_office(args)
+    office = _report_office(args)
     try:
         settings = office.settings
         report = office.reports.for_date(day)

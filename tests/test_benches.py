@@ -56,6 +56,8 @@ CASES = {
             rf"^open, big till .*\| +{NUMBER} +{NUMBER}$",
             rf"^pos report, big till .*\| +{NUMBER} +{NUMBER}$",
             rf"^pos report, big, after unclean end .*\| +{NUMBER} +{NUMBER}$",
+            rf"^python -c pass \(floor\) .*\| report/floor {NUMBER} wall, {NUMBER} CPU",
+            rf"^pos --version \(floor\) .*\| report/floor {NUMBER} wall, {NUMBER} CPU",
         ],
     ),
     "reader.py": (["--rounds", "2"], [rf"^ratio whole/bare \(median\): {NUMBER}"]),

@@ -31,10 +31,7 @@ from .gateway import Intent
 from .outcomes import Paid, PartPaid
 from .requests import CreateIntent, PaymentRequest
 from .states import AttemptState, SaleState
-
-
-class StorageError(PosError):
-    """The journal could not read or write; the message is in the cashier's words."""
+from .storage_error import StorageError as StorageError  # the ports' error, defined apart (a light import)
 
 
 class SaleChanged(PosError):

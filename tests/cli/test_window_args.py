@@ -31,6 +31,7 @@ def test_the_window_options_read_as_the_full_parser_reads_them(argv):
         ["--data-dir", "/tmp/till", "receipts", "export", "out.csv"],
         ["--help"],
         ["-h"],
+        ["--version"],
         ["--no-such-option"],
         ["--data-dir"],  # a value missing: the full parser says so
     ],

@@ -9,6 +9,7 @@ and on `pos doctor`. What ran is observed in the log the open writes, never by t
 
 from __future__ import annotations
 
+import json
 import logging
 import os
 import signal
@@ -197,18 +198,74 @@ def test_the_verdict_is_one_line_in_the_cashiers_words():
     assert verdict(None).sound
 
 
-def test_pos_report_at_head_imports_neither_alembic_nor_stripe(till):
-    """Of a `pos` command's ~1 s start, Alembic's import was ~0.3 s (asked which revision is head)
-    and stripe's ~0.3 s (imported by pos.app for the selling context): a report needs neither."""
+# Everything of the till a `pos report` at head imports (pos/reading.py's wiring): the open and its
+# checks, the settings, the reports. Anything more is a module the command pays for at every run.
+REPORT_IMPORTS = {
+    "pos",
+    "pos.adapters",
+    "pos.adapters.db",
+    "pos.adapters.db.core",
+    "pos.adapters.db.days",
+    "pos.adapters.db.errors",
+    "pos.adapters.db.raw",
+    "pos.adapters.db.reports",
+    "pos.adapters.db.schema",
+    "pos.adapters.db.sessions",
+    "pos.adapters.db.settings",
+    "pos.adapters.db.storage",
+    "pos.adapters.logs",
+    "pos.adapters.shop",  # its __init__ alone: the name of the address's environment variable
+    "pos.cli",
+    "pos.domain",
+    "pos.domain.appearance",
+    "pos.domain.barcodes",
+    "pos.domain.cash",
+    "pos.domain.catalog",
+    "pos.domain.currency",
+    "pos.domain.errors",
+    "pos.domain.money",
+    "pos.domain.printer_setup",
+    "pos.domain.redaction",
+    "pos.domain.report",
+    "pos.domain.staff",
+    "pos.domain.tax",
+    "pos.domain.tender",
+    "pos.domain.text",
+    "pos.paths",
+    "pos.reading",
+    "pos.services",
+    "pos.services.reports",
+    "pos.services.settings",
+    "pos.services.storage_error",
+}
+
+
+def test_pos_report_at_head_imports_only_what_a_report_reads(till):
+    """Of a `pos` command's ~1 s start, Alembic's import was ~0.3 s (asked which revision is head),
+    stripe's ~0.3 s (imported by pos.app for the selling context), and SQLModel with pydantic and the
+    ORM, the 26 table classes, pos.app's back office (catalog, journal, audit trail, gift cards, stock)
+    and the sale machinery behind StorageError ~0.3 s more (issue 27 item 2, ninth session): a report
+    needs none of them. Its imports are listed, so none creeps back unseen: of the third-party
+    packages only SQLAlchemy's Core and Babel (the report's words), of the till only REPORT_IMPORTS."""
     code = (
-        "import sys; from pos.cli import main;"
+        "import json, sys, sysconfig; from pos.cli import main;"
         f"code = main(['--data-dir', {str(till)!r}, 'report', '--date', '2026-12-06']);"
-        "found = {m.split('.')[0] for m in sys.modules} & {'alembic', 'stripe', 'PySide6'};"
-        "print(code, sorted(found), file=sys.stderr)"
+        "site = sysconfig.get_paths()['purelib'];"
+        "third = {m.split('.')[0] for m, mod in list(sys.modules.items())"
+        " if (getattr(mod, '__file__', None) or '').startswith(site)};"
+        "ours = {m for m in sys.modules if m == 'pos' or m.startswith('pos.')};"
+        "orm = sorted(m for m in sys.modules if m.startswith('sqlalchemy.orm'));"
+        "print(json.dumps([code, sorted(third), orm, sorted(ours)]), file=sys.stderr)"
     )
     env = {**os.environ, "PYTHONPATH": str(ROOT)}
     done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, cwd=ROOT, env=env)
-    assert done.stderr.strip().splitlines()[-1] == "0 []", done.stderr
+    status, third, orm, ours = json.loads(done.stderr.strip().splitlines()[-1])
+    assert status == 0, done.stderr
+    # Setuptools' hooks (the editable install's finder, distutils') are the interpreter's, not the command's.
+    third_party = {name for name in third if not name.startswith(("__editable__", "_distutils_hack"))}
+    assert third_party <= {"sqlalchemy", "babel", "typing_extensions"}, third_party
+    assert orm == []  # SQLAlchemy's ORM: the tables are Core (schema.py)
+    assert set(ours) - REPORT_IMPORTS == set()
 
 
 def test_the_revisions_read_from_the_scripts_are_alembics():
@@ -217,3 +274,15 @@ def test_the_revisions_read_from_the_scripts_are_alembics():
     scripts = ScriptDirectory(str(storage.MIGRATIONS))
     assert storage.head_revision() == scripts.get_current_head()
     assert storage.known_revisions() == {script.revision: script.down_revision for script in scripts.walk_revisions()}
+
+
+@pytest.mark.parametrize("address", ["mysql://shop@host/shop", "postgresql://shop:secret@host/shop"])
+def test_pos_report_refuses_a_shop_address_it_cannot_use_as_every_door_does(till, address):
+    """`pos report` reads this till's own day and never reaches the shop (pos/reading.py), but a shop
+    address it could not use is still refused in one line, as the back office's commands refuse it,
+    before the till's file is opened (so nothing is left for the next start to check)."""
+    done = run_pos(["--data-dir", str(till), "--shop-db", address, "report", "--date", "2026-12-06"])
+    lines = done.stderr.strip().splitlines()
+    assert done.returncode == 1 and len(lines) == 1 and lines[0].startswith("error: "), done.stderr
+    assert "secret" not in done.stderr
+    assert sessions_in(till) == 0

@@ -7,7 +7,7 @@ import sqlite3  # its errors, raised where SQLAlchemy does not wrap them, get a 
 
 from sqlalchemy.exc import DBAPIError, OperationalError
 
-from pos.services.sales import StorageError
+from pos.services.storage_error import StorageError
 
 __all__ = ["StorageError", "StorageUnavailable", "describe", "storage_errors"]
 

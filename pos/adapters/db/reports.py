@@ -23,11 +23,10 @@ from pos.domain.catalog import GIFT_CARD_SKUS
 from pos.domain.report import DayReport, tender_rows
 from pos.domain.tender import TenderKind
 
-from . import audit, core
+from . import core
 from . import schema as tables
 from .raw import now_iso, parse_iso
 from .days import local_day_bounds, store_zone
-from .returns import next_refund_no
 
 
 def tender_type_sql(kind: str, card_present: str) -> str:
@@ -326,6 +325,8 @@ class ReportsRepo:
             .limit(1)
         ).first()
         after_receipt, after_refund, after_movement, after_void = closed if closed else (0, 0, 0, 0)
+        # On first use (an X or a Z): `pos report` of a calendar day reads neither module (issue 27 item 2).
+        from .returns import next_refund_no
 
         def newest(column) -> int:
             return conn.execute(
@@ -355,6 +356,8 @@ class ReportsRepo:
     def close_day(self, till_id: str, currency: str, counted_cash_minor: int | None = None) -> DayReport:
         """The Z report: the same figures as an X report now, numbered, closing them by sequence,
         with the cash the cashier counted in the drawer (if counted)."""
+        from . import audit  # on first use: a report that only reads writes no event
+
         with core.writing(self._engine) as conn:
             span = self._open_span(conn, till_id)
             number = (conn.execute(select(func.max(_z.c.z_no)).where(_z.c.till_id == till_id)).scalar() or 0) + 1

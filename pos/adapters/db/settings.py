@@ -12,7 +12,7 @@ from sqlalchemy.engine import Connection, Engine
 
 from pos.services.settings import SettingsError, StoreSettings
 
-from . import audit, core, outbox
+from . import core
 from . import schema as tables
 
 
@@ -88,6 +88,9 @@ class SettingsRepo:
 
     def save(self, settings: StoreSettings) -> StoreSettings:
         """Write settings the Settings service checked; refuse what the records on file forbid."""
+        # On first use: a command that only reads the settings (`pos report`) loads neither (issue 27).
+        from . import audit, outbox
+
         current = self.load()
         settings = replace(settings, currency=settings.currency.upper())
         with core.writing(self._engine) as conn:
@@ -172,6 +175,8 @@ def set_local_flag(
     engine: Engine, name: str, value: bool, kind: str, subject: str, payload: dict[str, Any], approved_by: str = ""
 ) -> None:
     """A till's own flag in the settings table, written with the audit event that records its change."""
+    from . import audit
+
     with core.writing(engine) as conn:
         till = conn.execute(_ONE, {"key": "till_id"}).scalar() or "T1"
         conn.execute(_PUT, {"key": name, "value": "1" if value else "0"})

@@ -274,12 +274,13 @@ def _known(revision: str) -> bool:
 def prove_writable(engine: Engine, layout: Layout, data_dir: Path | None = None) -> None:
     """Migrate an older layout, then commit a write: a full disk, a read-only mount or a locked
     file shows here, at start, not after a card was charged."""
-    from . import audit
-
-    head_file = data_dir / audit.HEAD_FILE if data_dir is not None else None
+    head_file = None
     # The audit head file is required from layout 11 on: a new file and one from before it get one.
-    if layout.revision is not None or layout.number >= AUDIT_LAYOUT:
-        head_file = None
+    # (The audit trail is imported only then: a file at head, every command's open, needs none of it.)
+    if data_dir is not None and layout.revision is None and layout.number < AUDIT_LAYOUT:
+        from . import audit
+
+        head_file = data_dir / audit.HEAD_FILE
     try:
         if layout.revision != head_revision():
             if head_file is not None and audit.read_head(head_file) is None:

@@ -30,11 +30,11 @@ from sqlalchemy import create_engine, event
 from sqlalchemy.engine import URL, Engine, make_url
 from sqlalchemy.exc import ArgumentError, DBAPIError, OperationalError
 
+from pos.adapters.shop import SHOP_DB_ENV
 from pos.services.shop import ShopRefused, ShopUnreachable
 
 log = logging.getLogger(__name__)
 
-SHOP_DB_ENV = "POS_SHOP_DB"
 KEYRING_SERVICE = "pos-till-shop-db"
 MIGRATIONS = Path(__file__).parent / "migrations"
 CA_FILE = "shop-ca.pem"  # in the data folder: the CA that signs the shop server's certificate
