@@ -25,7 +25,7 @@ from pos.adapters.db.refunds import SqlRefunds
 from pos.adapters.db.exchanges import SqlExchanges
 from pos.adapters.db.returns import SqlReturns
 from pos.adapters.db.reports import ReportsRepo
-from pos.adapters.db.storage import close_engine, full_check, open_engine, prepare_data_dir
+from pos.adapters.db.storage import checked_in_full_at_open, close_engine, full_check, open_engine, prepare_data_dir
 from pos.adapters.db.stock import TillStock
 from pos.adapters.db.settings import SettingsKeyMarker, SettingsRepo, ShopLinkRecord
 from pos.adapters.escpos_printer import EscposPrinter
@@ -409,10 +409,11 @@ def open_back_office(data_dir: Path, shop_db: str | None = None) -> BackOffice:
 
 def check_storage_fully(data_dir: Path) -> StorageVerdict:
     """`pos doctor`: the till's file opened read-only (nothing written, no lock: a till may be selling
-    from it) and checked in full, as the background check does."""
+    from it) and checked in full, as the background check does: once. After an unclean end the open
+    has just run that check (and refused the file if it failed), so its result is the doctor's."""
     engine = open_engine(Path(data_dir), read_only=True)
     try:
-        return verdict(full_check(engine))
+        return verdict(None if checked_in_full_at_open(engine) else full_check(engine))
     finally:
         engine.dispose()
 

@@ -17,6 +17,9 @@ from typing import Callable
 
 FIRST_AFTER_S = 15 * 60.0  # after the start: the start itself checked the layout and a write
 EVERY_S = 24 * 3600.0
+# A check that could not run (the file busy or locked by another program, the folder gone for a
+# moment) found nothing either way: it is tried again soon, not the next day.
+RETRY_S = 5 * 60.0
 log = logging.getLogger(__name__)
 
 
@@ -49,10 +52,12 @@ class StorageWatch:
         *,
         first_after_s: float = FIRST_AFTER_S,
         every_s: float = EVERY_S,
+        retry_s: float = RETRY_S,
         clock: Callable[[], float] = time.monotonic,
     ) -> None:
         self._check = check
         self._every_s = every_s
+        self._retry_s = retry_s
         self._clock = clock
         self._due = clock() + first_after_s
         self.last: StorageVerdict | None = None
@@ -62,11 +67,14 @@ class StorageWatch:
         return max(0.0, self._due - self._clock())
 
     def run(self) -> StorageVerdict:
-        """Check now (on a worker: it reads the whole file) and schedule the next one."""
+        """Check now (on a worker: it reads the whole file) and schedule the next one: in a day after
+        a verdict, in RETRY_S after a check that failed to run (raised again, for the caller to log)."""
         try:
             self.last = verdict(self._check())
-        finally:
-            self._due = self._clock() + self._every_s
+        except BaseException:
+            self._due = self._clock() + self._retry_s
+            raise
+        self._due = self._clock() + self._every_s
         if self.last.sound:
             log.info("storage: the background full check found the till's database sound")
         else:

@@ -38,3 +38,21 @@ def test_a_sound_file_is_said_sound(qtbot, window):
     window._storage_timer.start(0)
     qtbot.waitUntil(lambda: "checked in full: it is sound" in window.status_message.text(), timeout=20000)
     assert window.findChild(object, "storageWarning") is None
+
+
+def test_a_check_that_could_not_run_is_tried_again_in_minutes(qtbot, window, data_dir, tmp_path):
+    """The check failed to run (the folder moved away for a moment; a busy or locked file fails it the
+    same way): the window logs it and schedules the next try RETRY_S on, not a day on."""
+    from pos.services.storage_watch import EVERY_S, RETRY_S
+
+    away = tmp_path / "away"
+    data_dir.rename(away)
+    try:
+        window._storage_timer.start(0)
+        qtbot.waitUntil(lambda: window._storage_timer.interval() != 0, timeout=20000)  # failed() rescheduled it
+        assert window._storage_timer.isActive()
+        assert 0 < window._storage_timer.interval() <= RETRY_S * 1000 < EVERY_S * 1000
+        assert "damaged" not in window.status_message.text()  # nothing was found either way
+    finally:
+        qtbot.waitUntil(lambda: workers.busy_count() == 0, timeout=15000)
+        away.rename(data_dir)

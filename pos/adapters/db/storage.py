@@ -45,6 +45,9 @@ _SESSIONS: weakref.WeakKeyDictionary[Engine, str] = weakref.WeakKeyDictionary()
 # Engines whose file a full check found damaged: their close keeps the session row, so the next
 # start checks the whole file (and refuses it) rather than open it as sound after a clean close.
 _DAMAGED: weakref.WeakSet[Engine] = weakref.WeakSet()
+# Engines whose open ran the full check (after an unclean end) and found the file sound: `pos doctor`
+# says that result instead of reading the whole file a second time (checked_in_full_at_open).
+_CHECKED_AT_OPEN: weakref.WeakSet[Engine] = weakref.WeakSet()
 log = logging.getLogger(__name__)
 
 
@@ -56,6 +59,7 @@ class Layout:
     number: int
     revision: str | None
     left_open: tuple[str, ...] = ()
+    checked_in_full: bool = False  # the open ran SQLite's full check (and it passed)
 
 
 @functools.cache
@@ -168,7 +172,7 @@ def check_storage(engine: Engine, path: Path) -> Layout:
                 rows = conn.execute(select(till_sessions.c.id, till_sessions.c.process)).all()
                 gone = [row for row in rows if sessions.is_gone(row.id, row.process)]
                 left_open = tuple(row.id for row in gone if sessions.clearable(row.process))
-            reason = None
+            reason: str | None = None
             if gone:
                 reason = "the last process that had it open did not close it"
             elif existed and "till_sessions" not in tables:
@@ -211,7 +215,7 @@ def check_storage(engine: Engine, path: Path) -> Layout:
             f"The till's database {path} was written by a newer version of the till ({said}; this "
             f"till knows up to {head_revision()}). Update the till to use it. Nothing was changed."
         )
-    return Layout(number, revision, left_open)
+    return Layout(number, revision, left_open, checked_in_full=reason is not None)
 
 
 def _check_header(path: Path) -> None:
@@ -258,6 +262,12 @@ def full_check(engine: Engine) -> str | None:
     if problem is not None:
         _DAMAGED.add(engine)
     return problem
+
+
+def checked_in_full_at_open(engine: Engine) -> bool:
+    """Whether this engine's open already read the whole file (an unclean end before it) and found it
+    sound: what `pos doctor` says then, without running the same check again."""
+    return engine in _CHECKED_AT_OPEN
 
 
 def _edited(path: Path, what: str) -> StorageUnavailable:
@@ -406,6 +416,8 @@ def open_engine(data_dir: Path, *, busy_timeout_ms: int = 5000, read_only: bool 
 
     try:
         layout = check_storage(engine, path)  # refuse damaged or newer files before touching them
+        if layout.checked_in_full:
+            _CHECKED_AT_OPEN.add(engine)
         if not read_only:
             with storage_errors():
                 prove_writable(engine, layout, data_dir)
