@@ -32,9 +32,10 @@ class DrawerDesk(WindowParts):
             return print_sale(printing, receipt) if jobs is None else run_jobs(printing, receipt, jobs)
 
         def done(result: PrintResult | None) -> None:
-            if result is not None:
-                self.last_print = (receipt.number_text, result)
-                self._printed(result)
+            if result is not None:  # said with the sale's words, whichever of the two came first
+                self.open_drawer_button.setEnabled(self.session.read_only is None)
+                line = self.sale_words.printed(receipt.number_text, result)
+                self.say(line.text, error=line.error)
 
         run_in_background(lambda _p: run(), on_success=done, on_failure=self._print_crashed)
 
@@ -73,12 +74,6 @@ class DrawerDesk(WindowParts):
         run_in_background(
             lambda _p: printing.open_drawer(reason), on_success=self._printed, on_failure=self._print_crashed
         )
-
-    def print_words_for(self, receipt: Receipt) -> PrintResult | None:
-        """What printing this receipt said, if it finished before the sale's own words: those words
-        carry it, so a printer that is off is never hidden by "Paid ... saved"."""
-        last = getattr(self, "last_print", None)
-        return last[1] if last is not None and last[0] == receipt.number_text else None
 
     def _printed(self, result: PrintResult) -> None:
         self.open_drawer_button.setEnabled(self.session.read_only is None)

@@ -26,7 +26,7 @@ from pos.domain.tender import TenderKind
 from pos.services import counter_events as events
 from pos.services.checkout import CheckoutError, Failed, Paid, VoidResult
 from pos.services.payment_screen import mode_badge, pay_label
-from pos.services.receipt_printing import Printed
+from pos.services.sale_words import Piece, SaleWords
 from pos.services.staff import Grant
 
 from . import accessible, keyboard
@@ -174,6 +174,7 @@ class MainWindow(StaffDesk, BackOfficeMenus, DrawerDesk, BackgroundRounds, QMain
         # The counter's events, moved onto the Qt thread: the window redraws from them.
         self.counter_bridge = CounterBridge(self.counter, self)
         self.counter_bridge.heard.connect(self.on_counter_event)
+        self.sale_words = SaleWords()  # a paid sale's words and its printer's answer, in either order
 
         self.products = ProductPanel(context.catalog, self.locale_name)
         self.cart_panel = CartPanel(self.counter.cart, self.locale_name)
@@ -313,7 +314,8 @@ class MainWindow(StaffDesk, BackOfficeMenus, DrawerDesk, BackgroundRounds, QMain
                 self.show_cart_on_reader(sale_ended=True)  # the next customer never sees this cart
         elif isinstance(event, events.ReceiptChosen):  # on the customer display: the cashier follows
             self.print_receipt(event.receipt, event.jobs)
-            self.say(receipt_chosen_words(event))
+            line = self.sale_words.say(event.receipt.number_text, Piece.CHOICE, receipt_chosen_words(event))
+            self.say(line.text, error=line.error)
 
     # -- feedback -------------------------------------------------------------------
     def say(self, text: str, error: bool = False) -> None:
@@ -490,10 +492,9 @@ class MainWindow(StaffDesk, BackOfficeMenus, DrawerDesk, BackgroundRounds, QMain
         self._restart_idle()
         paid = f"Paid {receipt.total.format(self.locale_name)} — receipt {receipt.number_text} saved."
         waiting = self.counter.activation_messages  # a gift card it sold that waits for the shop
-        printed = self.print_words_for(receipt)  # the printer may have answered first (its own thread)
-        failed = printed is not None and not isinstance(printed, Printed)
-        words = [paid, *waiting, *([printed.message] if printed is not None else [])]
-        self.say(" ".join(words), error=bool(waiting) or failed)
+        # The printer may have answered first (its own thread): the receipt's line holds both.
+        line = self.sale_words.say(receipt.number_text, Piece.SALE, " ".join([paid, *waiting]), error=bool(waiting))
+        self.say(line.text, error=line.error)
         counter = self.counter
         run_in_background(
             lambda _p: counter.label_with_receipt(receipt),

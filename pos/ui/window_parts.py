@@ -11,6 +11,7 @@ if TYPE_CHECKING:
     from PySide6.QtWidgets import QDialog, QLabel, QMainWindow, QPushButton
 
     from pos.services.counter import Counter
+    from pos.services.sale_words import SaleWords
     from pos.services.session import Session
     from pos.services.staff import Grant
     from pos.services.till import Till
@@ -34,6 +35,7 @@ if TYPE_CHECKING:
         cashier_label: QLabel
         sign_out_button: QPushButton
         open_drawer_button: QPushButton
+        sale_words: SaleWords
         demo_banner: QLabel
         mode_label: QLabel
         endpoint_label: QLabel
