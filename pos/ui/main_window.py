@@ -26,7 +26,6 @@ from pos.domain.tender import TenderKind
 from pos.services import counter_events as events
 from pos.services.checkout import CheckoutError, Failed, Paid, VoidResult
 from pos.services.payment_screen import mode_badge, pay_label
-from pos.services.sale_words import Piece, SaleWords
 from pos.services.staff import Grant
 
 from . import accessible, keyboard
@@ -174,6 +173,8 @@ class MainWindow(StaffDesk, BackOfficeMenus, DrawerDesk, BackgroundRounds, QMain
         # The counter's events, moved onto the Qt thread: the window redraws from them.
         self.counter_bridge = CounterBridge(self.counter, self)
         self.counter_bridge.heard.connect(self.on_counter_event)
+        from pos.services.sale_words import SaleWords  # the sale screen's: after the frame's first paint
+
         self.sale_words = SaleWords()  # a paid sale's words and its printer's answer, in either order
 
         self.products = ProductPanel(context.catalog, self.locale_name)
@@ -313,6 +314,8 @@ class MainWindow(StaffDesk, BackOfficeMenus, DrawerDesk, BackgroundRounds, QMain
             if self.session.readers.reader_id:
                 self.show_cart_on_reader(sale_ended=True)  # the next customer never sees this cart
         elif isinstance(event, events.ReceiptChosen):  # on the customer display: the cashier follows
+            from pos.services.sale_words import Piece
+
             self.print_receipt(event.receipt, event.jobs)
             line = self.sale_words.say(event.receipt.number_text, Piece.CHOICE, receipt_chosen_words(event))
             self.say(line.text, error=line.error)
@@ -486,6 +489,8 @@ class MainWindow(StaffDesk, BackOfficeMenus, DrawerDesk, BackgroundRounds, QMain
         self.products.search.setFocus()
 
     def _finish_paid(self, result: Paid) -> None:
+        from pos.services.sale_words import Piece
+
         receipt = result.receipt
         self.counter.new_sale()  # settings saved mid-sale apply from now on; the cart redraws
         self.refresh_mode()
