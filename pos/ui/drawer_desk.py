@@ -4,15 +4,17 @@
 from __future__ import annotations
 
 import logging
+from typing import TYPE_CHECKING
 
-from pos.domain.receipt import Receipt
 from pos.domain.staff import Permission
-from pos.services.counter import print_sale
-from pos.services.receipt_choice import ReceiptJobs, run_jobs
-from pos.services.receipt_printing import Printed, PrintResult
 
 from .window_parts import WindowParts
 from .workers import run_in_background
+
+if TYPE_CHECKING:  # the printing services load with the first job, after the window's first paint
+    from pos.domain.receipt import Receipt
+    from pos.services.receipt_choice import ReceiptJobs
+    from pos.services.receipt_printing import PrintResult
 
 log = logging.getLogger(__name__)
 
@@ -24,6 +26,9 @@ class DrawerDesk(WindowParts):
         """On the receipt printer, if one is set up: off the UI thread, after the sale is saved. The
         jobs are the counter's (the drawer for cash; the receipt now, or after the customer chose on
         the customer display); the drawer-before-print rule is the service's (receipt_choice.run_jobs)."""
+        from pos.services.counter import print_sale
+        from pos.services.receipt_choice import run_jobs
+
         printing = self.session.printing
         if not printing.configured or (jobs is not None and not (jobs.open_drawer or jobs.print_receipt)):
             return
@@ -44,6 +49,8 @@ class DrawerDesk(WindowParts):
         printing = self.session.printing
         if not printing.configured:
             return
+
+        from pos.services.receipt_printing import Printed
 
         def opened(result: PrintResult) -> None:
             if not isinstance(result, Printed):  # the payment's own message stays unless this failed
@@ -76,6 +83,8 @@ class DrawerDesk(WindowParts):
         )
 
     def _printed(self, result: PrintResult) -> None:
+        from pos.services.receipt_printing import Printed
+
         self.open_drawer_button.setEnabled(self.session.read_only is None)
         self.say(result.message, error=not isinstance(result, Printed))
 

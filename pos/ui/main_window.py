@@ -23,28 +23,23 @@ from PySide6.QtWidgets import (
 from pos.domain.money import Money, typed_decimal_point
 from pos.domain.staff import Permission
 from pos.domain.tender import TenderKind
-from pos.services import counter_events as events
-from pos.services.checkout import CheckoutError, Failed, Paid, VoidResult
-from pos.services.payment_screen import mode_badge, pay_label
 from pos.services.staff import Grant
 
 from . import accessible, keyboard
 from .back_office_menus import BackOfficeMenus
 from .background_rounds import BackgroundRounds
-from .cart_panel import CartPanel
-from .gift_card_sale import GiftCardSale
-from .counter_bridge import CounterBridge
-from .customer_display import attach_customer_display, receipt_chosen_words
 from .drawer_desk import DrawerDesk
 from .feedback import show_message
-from .payment_dialog import PaymentDialog
-from .product_panel import ProductPanel
 from .staff_desk import StaffDesk
 from .widgets import named
 from .workers import run_in_background
 
 if TYPE_CHECKING:  # annotations only: the window's frame paints before the services load
+    from pos.services import counter_events as events
+    from pos.services.checkout import Paid
     from pos.services.session import Session
+
+    from .payment_dialog import PaymentDialog
 
 RECOVERY_INTERVAL_MS = 60_000
 COMPACT_WIDTH = 960  # narrower than this (an 800x600 till) the cart's line tools take two rows
@@ -166,6 +161,14 @@ class MainWindow(StaffDesk, BackOfficeMenus, DrawerDesk, BackgroundRounds, QMain
 
     def attach(self, context: Session) -> None:
         """Wire the window to the till's services and data."""
+        # The sale screen's modules load here, after the frame's first paint (issue 27: the first
+        # window within 1.3x a bare PySide6 window's time): the services, the panels, the bridge.
+        from .cart_panel import CartPanel
+        from .counter_bridge import CounterBridge
+        from .customer_display import attach_customer_display
+        from .gift_card_sale import GiftCardSale
+        from .product_panel import ProductPanel
+
         self.context = context
         self.till = context.till
         self.counter = context.counter
@@ -302,6 +305,10 @@ class MainWindow(StaffDesk, BackOfficeMenus, DrawerDesk, BackgroundRounds, QMain
 
     def on_counter_event(self, event: events.CounterEvent) -> None:
         """What the counter said changed, redrawn here (on the Qt thread, by the bridge)."""
+        from pos.services import counter_events as events
+
+        from .customer_display import receipt_chosen_words
+
         if isinstance(event, events.CartChanged):
             self.cart_panel.refresh(select=self.cart_panel.selected_row())
             self._cart_changed()
@@ -383,6 +390,8 @@ class MainWindow(StaffDesk, BackOfficeMenus, DrawerDesk, BackgroundRounds, QMain
         self.say(text)  # the cart redraws on the counter's CartChanged
 
     def _cart_changed(self) -> None:
+        from pos.services.payment_screen import pay_label
+
         empty = self.counter.cart.is_empty()
         self.pay_button.setEnabled(not empty)
         self.pay_button.setText("Pay" if empty else pay_label(self.counter.amount_due(), self.locale_name))
@@ -429,6 +438,10 @@ class MainWindow(StaffDesk, BackOfficeMenus, DrawerDesk, BackgroundRounds, QMain
         if self.counter.cart.is_empty():
             self.say("The cart is empty: add products before taking a payment.", error=True)
             return
+        from pos.services.payment_screen import mode_badge
+
+        from .payment_dialog import PaymentDialog
+
         counter = self.counter
         self.payment_dialog = PaymentDialog(
             counter,
@@ -475,6 +488,8 @@ class MainWindow(StaffDesk, BackOfficeMenus, DrawerDesk, BackgroundRounds, QMain
             dialog.new_sale_button.setFocus()
 
     def _payment_closed(self, _code: int) -> None:
+        from pos.services.checkout import Paid, VoidResult
+
         dialog = self.payment_dialog
         result = dialog.result_value if dialog else None
         if isinstance(result, Paid):
@@ -548,6 +563,8 @@ class MainWindow(StaffDesk, BackOfficeMenus, DrawerDesk, BackgroundRounds, QMain
 
 def _checkout_errors(call):
     """Run a till call in the worker; a sale that could not be started is a message, not a crash."""
+    from pos.services.checkout import CheckoutError, Failed
+
     try:
         return call()
     except CheckoutError as exc:
