@@ -10,39 +10,13 @@ import sys
 import threading
 from pathlib import Path
 
-
-def _window_options(parser: argparse.ArgumentParser) -> argparse.ArgumentParser:
-    """The options before a command: all that the window itself takes."""
-    parser.add_argument(
-        "--data-dir",
-        type=Path,
-        help="folder for the till's database (default: the OS app-data folder, or $POS_DATA_DIR)",
-    )
-    parser.add_argument("--stripe-base-url", help="point the Stripe client at this Stripe-compatible server")
-    parser.add_argument("--startup-probe", action="store_true", help=argparse.SUPPRESS)
-    parser.add_argument(
-        "--profile", help="till profile: which keyring entry holds the key (default: $POS_PROFILE or 'default')"
-    )
-    parser.add_argument(
-        "--shop-db",
-        help="the shop's PostgreSQL, shared by its tills: postgresql://user@host/shop (default: $POS_SHOP_DB; "
-        "the password from `pos shop set-password` or ~/.pgpass, never here)",
-    )
-    parser.add_argument(
-        "--as",
-        dest="as_name",
-        metavar="NAME",
-        help="once the till has cashiers, a command that changes something runs as this person: their PIN "
-        "is the first line of standard input, and they need the same right as in the window (a command "
-        "that only reads takes no --as)",
-    )
-    return parser
+from pos.window_cli import run_window, window_args, window_options
 
 
 def build_parser() -> argparse.ArgumentParser:
     from pos import __version__
 
-    parser = _window_options(
+    parser = window_options(
         argparse.ArgumentParser(prog="pos", description="Point-of-sale till with Stripe card payments.")
     )
     # What a support call asks first; also the floor of a command's start (bench/open.py): the
@@ -1059,18 +1033,6 @@ def _default_dir():
     return default_data_dir()
 
 
-def cmd_gui(args) -> int:
-    from pos.launch import run_gui
-
-    return run_gui(
-        args.data_dir or _default_dir(),
-        shop_db=args.shop_db,
-        stripe_base_url=args.stripe_base_url,
-        profile=args.profile,
-        startup_probe=args.startup_probe,
-    )
-
-
 def _quiet_logging() -> None:
     """Command-line runs log warnings to stderr, through the same redaction as the GUI's log."""
     import logging
@@ -1084,29 +1046,6 @@ def _quiet_logging() -> None:
     root.addHandler(handler)
     root.setLevel(logging.WARNING)
     logging.getLogger("stripe").setLevel(logging.WARNING)
-
-
-class _NotTheWindow(Exception):
-    pass
-
-
-class _WindowOnly(argparse.ArgumentParser):
-    def error(self, message):
-        raise _NotTheWindow(message)
-
-
-def window_args(argv: list[str]) -> argparse.Namespace | None:
-    """The window's options, read without building the commands' ~45 parsers (~15 ms before the first
-    paint, issue 27); None when argv is anything else (a command, --help, a mistake), for the full
-    parser to read and answer as it always has."""
-    try:
-        args, rest = _window_options(_WindowOnly(prog="pos", add_help=False)).parse_known_args(argv)
-    except _NotTheWindow:
-        return None
-    if rest:
-        return None
-    args.command = None
-    return args
 
 
 def main(argv: list[str]) -> int:
@@ -1129,7 +1068,7 @@ def main(argv: list[str]) -> int:
                     signal.signal(signal.SIGTERM, previous)
     if args.as_name:  # the window signs its cashiers in on its own screen
         return _needs_no_as("the window (it signs cashiers in on its own screen)")
-    return cmd_gui(args)
+    return run_window(args)
 
 
 def _stop_on_sigterm():

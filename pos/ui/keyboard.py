@@ -11,7 +11,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Callable
 
-from PySide6.QtCore import QEvent, QObject, Qt
+from PySide6.QtCore import QEvent, QObject
 from PySide6.QtGui import QAction, QKeyEvent, QKeySequence, QShortcut
 from PySide6.QtWidgets import (
     QAbstractItemView,
@@ -102,6 +102,10 @@ def tip(text: str, hotkey: Hotkey) -> str:
 
 def shortcut(hotkey: Hotkey, parent: QWidget, slot: Callable[[], object]) -> QShortcut:
     """The hotkey, active while the parent's window is (a dialog above it keeps its own keys)."""
+    # `Qt` is imported where used: PySide6 builds all of its ~95 enums on the first touch, and the
+    # window's first paint needs none of them (issue 27 item 3; tests/ui/test_first_paint_imports.py).
+    from PySide6.QtCore import Qt
+
     bound = QShortcut(hotkey.sequence(), parent, context=Qt.ShortcutContext.WindowShortcut)
     bound.activated.connect(slot)
     return bound
@@ -150,6 +154,8 @@ class ReceiptKeys(QObject):
             field.setFocus()
             field.insert(event.text())
             return True
+        from PySide6.QtCore import Qt
+
         if event.key() in (Qt.Key.Key_Return, Qt.Key.Key_Enter) and field.text().strip():
             self._search.enter()
             return True
@@ -216,6 +222,8 @@ class ShortcutsSheet(QDialog):
         super().__init__(parent)
         self.setObjectName("shortcutsSheet")
         self.setWindowTitle("Keyboard shortcuts")
+        from PySide6.QtCore import Qt
+
         self.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
         self.resize(620, 640)
         rows = [(h.shown(), h.what, h.where) for h in HOTKEYS] + list(OTHER_KEYS)

@@ -5,7 +5,7 @@ from __future__ import annotations
 import logging
 from typing import TYPE_CHECKING
 
-from PySide6.QtCore import Qt, QTimer
+from PySide6.QtCore import QTimer
 from PySide6.QtWidgets import (
     QApplication,
     QDialog,
@@ -74,7 +74,9 @@ class MainWindow(StaffDesk, BackOfficeMenus, DrawerDesk, BackgroundRounds, QMain
         self.menuBar().setStyleSheet(MENU_BAR_STYLE)
         self._compact: bool | None = None
         self.loading = named(QLabel("Opening the till…"), "loadingLabel")
-        self.loading.setAlignment(Qt.AlignmentFlag.AlignCenter)
+        # Centred by a style property, not setAlignment: PySide6 builds all ~95 enums of the `Qt`
+        # namespace on its first touch (~15 ms), and nothing before the frame's first paint needs it.
+        self.loading.setStyleSheet("qproperty-alignment: AlignCenter;")
         self.setCentralWidget(self.loading)
         self.mode_label = named(QLabel(), "modeLabel")
         self.endpoint_label = named(QLabel(), "endpointLabel")
@@ -167,6 +169,8 @@ class MainWindow(StaffDesk, BackOfficeMenus, DrawerDesk, BackgroundRounds, QMain
         from .counter_bridge import CounterBridge
         from .customer_display import attach_customer_display
         from .gift_card_sale import GiftCardSale
+        from PySide6.QtCore import Qt  # after the first paint (see the loading label in __init__)
+
         from .product_panel import ProductPanel
 
         self.context = context
@@ -477,6 +481,8 @@ class MainWindow(StaffDesk, BackOfficeMenus, DrawerDesk, BackgroundRounds, QMain
         self._paid = (result, self._cart())
         dialog = self.payment_dialog
         if dialog is not None:
+            from PySide6.QtCore import Qt
+
             dialog.hide()  # modality changes only while hidden
             dialog.setWindowModality(Qt.WindowModality.NonModal)
             dialog.show()

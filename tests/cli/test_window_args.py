@@ -5,7 +5,8 @@ from __future__ import annotations
 
 import pytest
 
-from pos.cli import build_parser, window_args
+from pos.cli import build_parser
+from pos.window_cli import window_args
 
 
 @pytest.mark.parametrize(
