@@ -2,9 +2,6 @@
 
 from __future__ import annotations
 
-import hashlib
-import hmac
-import secrets
 from dataclasses import dataclass
 from enum import StrEnum
 
@@ -109,12 +106,20 @@ def check_pin(pin: str) -> str:
 
 def hash_pin(pin: str) -> str:
     """scrypt$n$r$p$salt$hash, with a fresh 16-byte salt: the only form a PIN is ever kept in."""
+    # hashlib loads OpenSSL: imported with the first PIN, not with Permission (the window's frame
+    # imports this module and paints before any PIN is asked for; issue 27 item 3).
+    import hashlib
+    import secrets
+
     salt = secrets.token_bytes(16)
     digest = hashlib.scrypt(check_pin(pin).encode(), salt=salt, n=_N, r=_R, p=_P, dklen=32)
     return f"scrypt${_N}${_R}${_P}${salt.hex()}${digest.hex()}"
 
 
 def pin_matches(pin: str, stored: str) -> bool:
+    import hashlib  # see hash_pin
+    import hmac
+
     try:
         scheme, n, r, p, salt, digest = stored.split("$")
         if scheme != "scrypt":

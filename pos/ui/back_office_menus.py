@@ -8,10 +8,7 @@ from PySide6.QtGui import QAction, QKeySequence
 from PySide6.QtWidgets import QHBoxLayout, QLabel, QPushButton, QWidget
 
 from pos.domain.staff import Permission
-from pos.services.about import card_mode
 
-from . import keyboard
-from .view_menu import build_view_menu
 from .widgets import named, shortcut_action
 from .window_parts import WindowParts
 
@@ -20,6 +17,11 @@ class BackOfficeMenus(WindowParts):
     """Mixed into MainWindow (pos/ui/main_window.py), which builds the labels and panels named here."""
 
     def _build_menus(self) -> None:
+        # The menus are built when the till is attached, after the frame's first paint: what they
+        # need loads then (issue 27 item 3; tests/ui/test_first_paint_imports.py).
+        from . import keyboard
+        from .view_menu import build_view_menu
+
         sale_menu = self.menuBar().addMenu("&Sale")
         pay = shortcut_action("&Pay", self, keyboard.PAY.sequence())
         pay.triggered.connect(self.pay)
@@ -102,6 +104,8 @@ class BackOfficeMenus(WindowParts):
             self.say("The Stripe key was read from the keyring." if state.key else "No key: demo mode.")
 
     def refresh_mode(self) -> None:
+        from pos.services.about import card_mode
+
         # A key change builds new sales services around the same cart (and the same counter): follow them.
         self.till = self.session.till
         state = self.session.key_state

@@ -20,12 +20,8 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from pos.domain.money import Money, typed_decimal_point
 from pos.domain.staff import Permission
-from pos.domain.tender import TenderKind
-from pos.services.staff import Grant
 
-from . import accessible, keyboard
 from .back_office_menus import BackOfficeMenus
 from .background_rounds import BackgroundRounds
 from .drawer_desk import DrawerDesk
@@ -38,6 +34,7 @@ if TYPE_CHECKING:  # annotations only: the window's frame paints before the serv
     from pos.services import counter_events as events
     from pos.services.checkout import Paid
     from pos.services.session import Session
+    from pos.services.staff import Grant
 
     from .payment_dialog import PaymentDialog
 
@@ -170,6 +167,8 @@ class MainWindow(StaffDesk, BackOfficeMenus, DrawerDesk, BackgroundRounds, QMain
         from .customer_display import attach_customer_display
         from .gift_card_sale import GiftCardSale
         from PySide6.QtCore import Qt  # after the first paint (see the loading label in __init__)
+
+        from . import accessible, keyboard
 
         from .product_panel import ProductPanel
 
@@ -309,6 +308,7 @@ class MainWindow(StaffDesk, BackOfficeMenus, DrawerDesk, BackgroundRounds, QMain
 
     def on_counter_event(self, event: events.CounterEvent) -> None:
         """What the counter said changed, redrawn here (on the Qt thread, by the bridge)."""
+        from pos.domain.tender import TenderKind
         from pos.services import counter_events as events
 
         from .customer_display import receipt_chosen_words
@@ -371,6 +371,8 @@ class MainWindow(StaffDesk, BackOfficeMenus, DrawerDesk, BackgroundRounds, QMain
 
     def ask_price(self, product, what: str) -> None:
         """An open price: typed, and above the limit approved by a manager."""
+        from pos.domain.money import typed_decimal_point
+
         from .open_price import OpenPriceDialog
 
         catalog = self.session.catalog
@@ -443,6 +445,8 @@ class MainWindow(StaffDesk, BackOfficeMenus, DrawerDesk, BackgroundRounds, QMain
             self.say("The cart is empty: add products before taking a payment.", error=True)
             return
         from pos.services.payment_screen import mode_badge
+
+        from . import keyboard
 
         from .payment_dialog import PaymentDialog
 
@@ -529,6 +533,8 @@ class MainWindow(StaffDesk, BackOfficeMenus, DrawerDesk, BackgroundRounds, QMain
         )
 
     def resume_parked(self) -> None:
+        from pos.domain.money import Money
+
         parked = self.counter.parked_sales()
         if not parked:
             self.say("There are no parked sales.")

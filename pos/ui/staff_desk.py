@@ -4,17 +4,20 @@ and the counter's; this part shows the dialogs and timers)."""
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
 
 from PySide6.QtCore import QEvent
 from PySide6.QtWidgets import QDialog, QInputDialog, QWidget
 
 from pos.domain.errors import PosError
-from pos.domain.money import Money
 from pos.domain.staff import Permission
-from pos.services.staff import VoidKind
 
 from . import accessible
 from .window_parts import WindowParts
+
+if TYPE_CHECKING:  # annotations only: the window's frame paints before the money and staff services load
+    from pos.domain.money import Money
+    from pos.services.staff import VoidKind
 
 
 class StaffDesk(WindowParts):

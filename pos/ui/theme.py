@@ -11,15 +11,20 @@ them (and pixels of rendered widgets) against WCAG's 4.5:1 and 3:1.
 
 from __future__ import annotations
 
+import sys
 from dataclasses import asdict, dataclass
 from string import Template
+from typing import TYPE_CHECKING
 
-from PySide6.QtCore import QObject, Qt
+from PySide6.QtCore import QObject
 from PySide6.QtGui import QColor, QGuiApplication, QPalette
 from PySide6.QtWidgets import QApplication, QStyleFactory
 
 from pos.domain.appearance import Theme
 from pos.paths import resource_path
+
+if TYPE_CHECKING:
+    from PySide6.QtCore import Qt
 
 
 @dataclass(frozen=True)
@@ -224,11 +229,44 @@ BOUNDARY_PAIRS = (
 )
 
 
-def palette_for(choice: Theme, system: Qt.ColorScheme) -> Palette:
+def palette_for(choice: Theme, system_dark: bool) -> Palette:
     """The palette a choice shows: with SYSTEM, dark when the system says dark, else light."""
     if choice is Theme.SYSTEM:
-        return DARK if system == Qt.ColorScheme.Dark else LIGHT
+        return DARK if system_dark else LIGHT
     return PALETTES[choice]
+
+
+_DARK = 2  # Qt::ColorScheme::Dark (Unknown 0, Light 1), as QStyleHints::colorScheme() returns it
+
+
+def system_is_dark() -> bool:
+    """Whether the system is in dark mode: QStyleHints.colorScheme() is Dark.
+
+    Asked at launch, before the window's first paint. PySide6 answers with a Qt.ColorScheme, and its
+    first Qt-namespace value builds all ~93 enums of that namespace at once (~12 ms of CPU, over a
+    tenth of a bare PySide6 window's whole start; issue 27 item 3), none of which the frame needs.
+    On Linux the same C++ function is called through ctypes instead, on the Qt library PySide6 has
+    loaded, and answers the enum's number; anywhere else, or if it cannot be found, PySide6's call.
+    """
+    hints = QGuiApplication.styleHints()
+    if sys.platform.startswith("linux"):
+        try:
+            import ctypes
+
+            from shiboken6 import Shiboken
+
+            # Loaded already (QtGui links it): dlopen by its soname hands back that same library.
+            qt_gui = ctypes.CDLL("libQt6Gui.so.6")
+            color_scheme = qt_gui._ZNK11QStyleHints11colorSchemeEv  # Qt::ColorScheme QStyleHints::colorScheme() const
+        except (ImportError, OSError, AttributeError):
+            pass
+        else:
+            color_scheme.restype = ctypes.c_int
+            color_scheme.argtypes = [ctypes.c_void_p]
+            return color_scheme(Shiboken.getCppPointer(hints)[0]) == _DARK
+    from PySide6.QtCore import Qt
+
+    return hints.colorScheme() == Qt.ColorScheme.Dark
 
 
 def stylesheet(palette: Palette) -> str:
@@ -276,7 +314,7 @@ class ThemeFollower(QObject):
         super().__init__(app)
         self._app = app
         self.choice = choice
-        self._system = QGuiApplication.styleHints().colorScheme()
+        self._system_dark = system_is_dark()
         self.palette: Palette | None = None
         QGuiApplication.styleHints().colorSchemeChanged.connect(self._system_changed)
         self.apply()
@@ -286,12 +324,14 @@ class ThemeFollower(QObject):
         self.apply()
 
     def _system_changed(self, scheme: Qt.ColorScheme) -> None:
-        self._system = scheme
+        from PySide6.QtCore import Qt  # a change comes long after the first paint (see system_is_dark)
+
+        self._system_dark = scheme == Qt.ColorScheme.Dark
         if self.choice is Theme.SYSTEM:
             self.apply()
 
     def apply(self) -> None:
-        palette = palette_for(self.choice, self._system)
+        palette = palette_for(self.choice, self._system_dark)
         if palette == self.palette:
             return
         self.palette = palette

@@ -195,7 +195,7 @@ def test_the_focused_control_has_a_visible_ring(qtbot, window):
     theme.install(app, Theme.LIGHT)
     try:
         window.activateWindow()
-        ring = QColor(theme.palette_for(Theme.LIGHT, Qt.ColorScheme.Light).focus).rgb()
+        ring = QColor(theme.palette_for(Theme.LIGHT, system_dark=False).focus).rgb()
 
         def ringed(widget):
             image = widget.grab().toImage()
