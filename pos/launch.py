@@ -90,7 +90,7 @@ def run_gui(
     from pos.ui.main_window import MainWindow
 
     existing = QApplication.instance()
-    app = existing if isinstance(existing, QApplication) else QApplication(sys.argv)
+    app = existing if isinstance(existing, QApplication) else theme.start_application(sys.argv)
     app.setApplicationName("pos-till")
     app.setWindowIcon(QIcon(str(resource_path("icons/pos.png"))))
     # The system's light or dark mode until the till's settings are read (the window then shows the

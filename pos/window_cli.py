@@ -4,16 +4,27 @@
 `pos.cli` (the commands' ~45 parsers, their handlers, csv and json) out of the window's start: the
 first paint waits for none of it (issue 27 item 3). Anything else (a command, --help, a mistake, a
 window given --as) goes to `pos.cli.main`, which reads it with the full parser as it always has.
+
+The options in their usual spellings (`--name value`, `--name=value`, the flag) are read without
+argparse at all: importing it and building even this small parser costs ~3 ms of CPU, a few per cent
+of a bare PySide6 window's start. Any other spelling (an abbreviation, a value that looks like an
+option, `--`) is read by argparse, with the same parser the full command line is built on.
 """
 
 from __future__ import annotations
 
-import argparse
 from pathlib import Path
+from types import SimpleNamespace
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    import argparse
 
 
 def window_options(parser: argparse.ArgumentParser) -> argparse.ArgumentParser:
     """The options before a command: all that the window itself takes."""
+    import argparse
+
     parser.add_argument(
         "--data-dir",
         type=Path,
@@ -44,17 +55,54 @@ class _NotTheWindow(Exception):
     pass
 
 
-class _WindowOnly(argparse.ArgumentParser):
-    def error(self, message):
-        raise _NotTheWindow(message)
+# The window's options as window_options names them: the flag, and those that take a value.
+_FLAG = "--startup-probe"
+_VALUED = {
+    "--data-dir": "data_dir",
+    "--stripe-base-url": "stripe_base_url",
+    "--profile": "profile",
+    "--shop-db": "shop_db",
+    "--as": "as_name",
+}
 
 
-def window_args(argv: list[str]) -> argparse.Namespace | None:
+def _plainly_spelled(argv: list[str]) -> SimpleNamespace | None:
+    """argv read as window_options reads it, when every word is an option's full name (or name=value)
+    followed by its value; None for anything else."""
+    values: dict[str, object] = {dest: None for dest in _VALUED.values()}
+    values["startup_probe"] = False
+    words = iter(argv)
+    for word in words:
+        if word == _FLAG:
+            values["startup_probe"] = True
+            continue
+        name, equals, inline = word.partition("=")
+        if name not in _VALUED:
+            return None
+        value = inline if equals else next(words, None)
+        if value is None or (not equals and value.startswith("-")):  # argparse reads these its own way
+            return None
+        values[_VALUED[name]] = value
+    if values["data_dir"] is not None:
+        values["data_dir"] = Path(str(values["data_dir"]))
+    return SimpleNamespace(**values, command=None)
+
+
+def window_args(argv: list[str]) -> argparse.Namespace | SimpleNamespace | None:
     """The window's options, read without building the commands' ~45 parsers (~15 ms before the first
     paint, issue 27); None when argv is anything else (a command, --help, a mistake), for the full
     parser to read and answer as it always has."""
+    plain = _plainly_spelled(argv)
+    if plain is not None:
+        return plain
+    import argparse
+
+    class WindowOnly(argparse.ArgumentParser):
+        def error(self, message):
+            raise _NotTheWindow(message)
+
     try:
-        args, rest = window_options(_WindowOnly(prog="pos", add_help=False)).parse_known_args(argv)
+        args, rest = window_options(WindowOnly(prog="pos", add_help=False)).parse_known_args(argv)
     except _NotTheWindow:
         return None
     if rest:
@@ -63,7 +111,7 @@ def window_args(argv: list[str]) -> argparse.Namespace | None:
     return args
 
 
-def run_window(args: argparse.Namespace) -> int:
+def run_window(args: argparse.Namespace | SimpleNamespace) -> int:
     """Open the window with the options window_args read."""
     from pos.launch import run_gui
     from pos.paths import default_data_dir
