@@ -4,8 +4,7 @@ line, and the dialogs opened from them (each on someone's rights, some with a ma
 from __future__ import annotations
 
 
-from PySide6.QtGui import QAction, QKeySequence
-from PySide6.QtWidgets import QHBoxLayout, QLabel, QPushButton, QWidget
+from PySide6.QtWidgets import QLabel, QPushButton, QWidget
 
 from pos.domain.staff import Permission
 
@@ -19,6 +18,8 @@ class BackOfficeMenus(WindowParts):
     def _build_menus(self) -> None:
         # The menus are built when the till is attached, after the frame's first paint: what they
         # need loads then (issue 27 item 3; tests/ui/test_first_paint_imports.py).
+        from PySide6.QtGui import QAction, QKeySequence
+
         from . import keyboard
         from .view_menu import build_view_menu
 
@@ -73,6 +74,8 @@ class BackOfficeMenus(WindowParts):
 
     # -- mode and settings ------------------------------------------------------------
     def _key_unavailable_bar(self) -> QWidget:
+        from PySide6.QtWidgets import QHBoxLayout  # built on attach, after the first paint
+
         """Shown when the till has a key but the keyring cannot give it: why, and the two ways on."""
         self.key_bar = named(QWidget(), "keyUnavailableBar")
         row = QHBoxLayout(self.key_bar)

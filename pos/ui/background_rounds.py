@@ -7,8 +7,6 @@ from __future__ import annotations
 
 import logging
 
-from PySide6.QtWidgets import QMessageBox
-
 from pos.domain.redaction import redact
 
 from .window_parts import WindowParts
@@ -32,6 +30,8 @@ class BackgroundRounds(WindowParts):
         self.audit_warning = warning
         if warning:
             self.say(warning, error=True)
+            from PySide6.QtWidgets import QMessageBox  # after the window's first paint (issue 27 item 3)
+
             box = QMessageBox(QMessageBox.Icon.Warning, "Audit trail", warning, QMessageBox.StandardButton.Ok, self)
             box.setObjectName("auditWarning")
             box.setModal(False)
@@ -51,6 +51,8 @@ class BackgroundRounds(WindowParts):
                 return
             self.say(found.text, error=not found.sound)
             if not found.sound:
+                from PySide6.QtWidgets import QMessageBox
+
                 box = QMessageBox(QMessageBox.Icon.Critical, "Database damaged", found.text, parent=self)
                 box.setObjectName("storageWarning")
                 box.setModal(False)
@@ -131,6 +133,8 @@ class BackgroundRounds(WindowParts):
             return
         text = "\n".join(messages)
         self.say(messages[-1], error=needs_person)
+        from PySide6.QtWidgets import QMessageBox
+
         box = QMessageBox(
             QMessageBox.Icon.Information, "Unfinished payments checked", text, QMessageBox.StandardButton.Ok, self
         )

@@ -9,14 +9,9 @@ from PySide6.QtCore import QTimer
 from PySide6.QtWidgets import (
     QApplication,
     QDialog,
-    QHBoxLayout,
-    QInputDialog,
     QLabel,
     QMainWindow,
-    QMessageBox,
     QPushButton,
-    QSplitter,
-    QVBoxLayout,
     QWidget,
 )
 
@@ -125,6 +120,8 @@ class MainWindow(StaffDesk, BackOfficeMenus, DrawerDesk, BackgroundRounds, QMain
 
     def ask_read_only(self, holder: str) -> bool:
         """Another till sells from this folder: look at its records read-only, or quit."""
+        from PySide6.QtWidgets import QMessageBox  # the frame paints without it (issue 27 item 3)
+
         box = QMessageBox(
             QMessageBox.Icon.Warning,
             "Till already open",
@@ -167,6 +164,7 @@ class MainWindow(StaffDesk, BackOfficeMenus, DrawerDesk, BackgroundRounds, QMain
         from .customer_display import attach_customer_display
         from .gift_card_sale import GiftCardSale
         from PySide6.QtCore import Qt  # after the first paint (see the loading label in __init__)
+        from PySide6.QtWidgets import QHBoxLayout, QSplitter, QVBoxLayout
 
         from . import accessible, keyboard
 
@@ -533,6 +531,8 @@ class MainWindow(StaffDesk, BackOfficeMenus, DrawerDesk, BackgroundRounds, QMain
         )
 
     def resume_parked(self) -> None:
+        from PySide6.QtWidgets import QInputDialog
+
         from pos.domain.money import Money
 
         parked = self.counter.parked_sales()

@@ -7,7 +7,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from PySide6.QtCore import QEvent
-from PySide6.QtWidgets import QDialog, QInputDialog, QWidget
+from PySide6.QtWidgets import QDialog, QWidget
 
 from pos.domain.errors import PosError
 from pos.domain.staff import Permission
@@ -132,6 +132,8 @@ class StaffDesk(WindowParts):
             return
 
         def recorded(approved_by: str) -> None:
+            from PySide6.QtWidgets import QInputDialog  # after the window's first paint (issue 27 item 3)
+
             reasons = ["Customer changed their mind", "Wrong item", "Price check", "Other"]
             reason, ok = QInputDialog.getItem(self, "Why?", f"Void: {what}. Reason:", reasons, 0, True)
             if not ok or not reason.strip():

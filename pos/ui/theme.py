@@ -25,6 +25,7 @@ from pos.paths import resource_path
 
 if TYPE_CHECKING:
     from PySide6.QtCore import Qt
+    from PySide6.QtGui import QStyleHints
 
 
 @dataclass(frozen=True)
@@ -245,28 +246,36 @@ def system_is_dark() -> bool:
     Asked at launch, before the window's first paint. PySide6 answers with a Qt.ColorScheme, and its
     first Qt-namespace value builds all ~93 enums of that namespace at once (~12 ms of CPU, over a
     tenth of a bare PySide6 window's whole start; issue 27 item 3), none of which the frame needs.
-    On Linux the same C++ function is called through ctypes instead, on the Qt library PySide6 has
-    loaded, and answers the enum's number; anywhere else, or if it cannot be found, PySide6's call.
+    Where the number can be read directly (color_scheme_number) it is; else PySide6's call.
     """
     hints = QGuiApplication.styleHints()
-    if sys.platform.startswith("linux"):
-        try:
-            import ctypes
-
-            from shiboken6 import Shiboken
-
-            # Loaded already (QtGui links it): dlopen by its soname hands back that same library.
-            qt_gui = ctypes.CDLL("libQt6Gui.so.6")
-            color_scheme = qt_gui._ZNK11QStyleHints11colorSchemeEv  # Qt::ColorScheme QStyleHints::colorScheme() const
-        except (ImportError, OSError, AttributeError):
-            pass
-        else:
-            color_scheme.restype = ctypes.c_int
-            color_scheme.argtypes = [ctypes.c_void_p]
-            return color_scheme(Shiboken.getCppPointer(hints)[0]) == _DARK
+    number = color_scheme_number(hints)
+    if number is not None:
+        return number == _DARK
     from PySide6.QtCore import Qt
 
     return hints.colorScheme() == Qt.ColorScheme.Dark
+
+
+def color_scheme_number(hints: QStyleHints) -> int | None:
+    """QStyleHints::colorScheme() as its number, called through ctypes on the Qt library PySide6 has
+    loaded (Linux: its Itanium-mangled name); None anywhere else, or if that library or function
+    cannot be found. RTLD_NOLOAD: a library not loaded already is never loaded (a second Qt)."""
+    if not sys.platform.startswith("linux"):
+        return None
+    try:
+        import ctypes
+        import os
+
+        from shiboken6 import Shiboken
+
+        qt_gui = ctypes.CDLL("libQt6Gui.so.6", mode=os.RTLD_NOLOAD)
+        color_scheme = qt_gui._ZNK11QStyleHints11colorSchemeEv  # Qt::ColorScheme QStyleHints::colorScheme() const
+    except (ImportError, OSError, AttributeError):
+        return None
+    color_scheme.restype = ctypes.c_int
+    color_scheme.argtypes = [ctypes.c_void_p]
+    return int(color_scheme(Shiboken.getCppPointer(hints)[0]))
 
 
 def stylesheet(palette: Palette) -> str:

@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
-from typing import TypeVar
+from typing import TYPE_CHECKING, TypeVar
 
 from PySide6.QtCore import QObject, QSize
-from PySide6.QtGui import QAction, QKeySequence
-from PySide6.QtWidgets import QMessageBox, QPushButton, QWidget
+from PySide6.QtWidgets import QPushButton, QWidget
+
+if TYPE_CHECKING:
+    from PySide6.QtGui import QAction, QKeySequence
 
 W = TypeVar("W", bound=QObject)
 
@@ -33,6 +35,10 @@ def spoken(widget: QW, name: str, description: str = "") -> QW:
 
 def shortcut_action(text: str, parent: QObject, keys: QKeySequence | QKeySequence.StandardKey) -> QAction:
     """A menu action with its keyboard shortcut."""
+    # PySide6 builds a Qt class, with its enums, on its first use: QAction, QKeySequence and
+    # QMessageBox are imported where used, after the window's first paint (issue 27 item 3).
+    from PySide6.QtGui import QAction
+
     action = QAction(text, parent)
     action.setShortcut(keys)
     return action
@@ -40,6 +46,8 @@ def shortcut_action(text: str, parent: QObject, keys: QKeySequence | QKeySequenc
 
 def ask_yes_no(parent: QWidget, title: str, question: str) -> bool:
     """A question that changes something: No is the default, so Enter never does it by accident."""
+    from PySide6.QtWidgets import QMessageBox  # see shortcut_action
+
     answer = QMessageBox.question(
         parent,
         title,

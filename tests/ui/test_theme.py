@@ -227,3 +227,14 @@ def test_the_payment_dialogs_test_marks_hold_the_boundary_ratio(qtbot, themed, w
     assert {k: round(v, 2) for k, v in measured.items() if v < BOUNDARY_CONTRAST} == {}
     dialog.reject()
     wait_idle(qtbot)
+
+
+def test_the_colour_scheme_read_before_the_first_paint_is_qts_own(qapp):
+    """The launcher reads the system's colour scheme as a number (theme.color_scheme_number, through
+    ctypes: PySide6's Qt.ColorScheme would build the whole Qt namespace before the first paint); it
+    is the number PySide6's own call answers."""
+    hints = QGuiApplication.styleHints()
+    number = theme.color_scheme_number(hints)
+    assert number is not None  # found on Linux, where the till is built and tested
+    assert number == hints.colorScheme().value
+    assert theme.system_is_dark() is (hints.colorScheme() == Qt.ColorScheme.Dark)
