@@ -88,3 +88,13 @@ def test_the_folder_holds_only_what_the_till_loads(frozen):
     icu = next((qt / "lib").glob("libicudata.so.*"))
     if shutil.which("icupkg"):
         assert icu.stat().st_size < 20 * 2**20
+
+
+def test_the_archive_holds_no_module_the_till_never_imports(frozen):
+    """The frozen app reads its module archive's table of contents at every start (its time grows
+    with the entries): rich, markdown_it, mdurl and pygments, pulled in by hooks, stay out."""
+    from PyInstaller.archive.readers import CArchiveReader
+
+    modules = set(CArchiveReader(str(frozen)).open_embedded_archive("PYZ.pyz").toc)
+    assert "pos.ui.main_window" in modules
+    assert not {m for m in modules if m.split(".")[0] in {"rich", "markdown_it", "mdurl", "pygments"}}

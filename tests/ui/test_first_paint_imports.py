@@ -121,3 +121,19 @@ def test_nothing_before_the_first_paint_builds_the_qt_namespace_qstyle_or_the_di
     )
     assert "startup-probe first-paint" in done.stdout, done.stderr[-2000:]
     assert "built-before-first-paint []" in done.stdout, done.stdout
+
+
+def test_the_frames_loading_words_are_centred_by_their_style(qtbot):
+    """The loading label is centred by `qproperty-alignment` (setAlignment would need the Qt namespace
+    before the first paint): once polished, as it is before it paints, it is centred, and stays so
+    when it turns into the start-up error."""
+    from PySide6.QtCore import Qt
+
+    from pos.ui.main_window import MainWindow
+
+    window = MainWindow()
+    qtbot.addWidget(window)
+    window.loading.ensurePolished()
+    assert window.loading.alignment() == Qt.AlignmentFlag.AlignCenter
+    window.show_startup_error("The data folder cannot be read.")
+    assert window.loading.alignment() == Qt.AlignmentFlag.AlignCenter
