@@ -16,7 +16,7 @@ def main(argv: list[str] | None = None) -> int:
         return run_window(args)
     from pos.cli import main as cli_main
 
-    return cli_main(argv)
+    return cli_main(argv, window_read=True)
 
 
 if __name__ == "__main__":

@@ -1048,8 +1048,10 @@ def _quiet_logging() -> None:
     logging.getLogger("stripe").setLevel(logging.WARNING)
 
 
-def main(argv: list[str]) -> int:
-    args = window_args(argv) or build_parser().parse_args(argv)
+def main(argv: list[str], *, window_read: bool = False) -> int:
+    """Run the command argv names. window_read: pos.__main__ has read argv with window_args already
+    (and found a command, or a window given --as), so it is not read that way twice."""
+    args = (None if window_read else window_args(argv)) or build_parser().parse_args(argv)
     if args.command is not None:
         _quiet_logging()
         previous = _stop_on_sigterm()

@@ -237,6 +237,7 @@ REPORT_IMPORTS = {
     "pos.services.reports",
     "pos.services.settings",
     "pos.services.storage_error",
+    "pos.window_cli",  # the options before a command (the window's own), which the full parser starts from
 }
 
 
