@@ -137,3 +137,12 @@ def test_the_frames_loading_words_are_centred_by_their_style(qtbot):
     assert window.loading.alignment() == Qt.AlignmentFlag.AlignCenter
     window.show_startup_error("The data folder cannot be read.")
     assert window.loading.alignment() == Qt.AlignmentFlag.AlignCenter
+
+
+def test_the_launchers_application_is_in_fusion_from_its_start(tmp_path):
+    """The theme no longer sets Fusion on the launcher's application (that built QStyle before the
+    first paint): it starts in Fusion by its arguments, even where the environment asks for another."""
+    code = "from pos.ui import theme; print(theme.start_application(['pos']).style().name())"
+    env = {**env_for(tmp_path), "QT_STYLE_OVERRIDE": "windows"}
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, env=env, cwd=ROOT, timeout=60)
+    assert done.stdout.strip() == "fusion", done.stderr[-2000:]
