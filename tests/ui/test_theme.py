@@ -238,3 +238,10 @@ def test_the_colour_scheme_read_before_the_first_paint_is_qts_own(qapp):
     assert number is not None  # found on Linux, where the till is built and tested
     assert number == hints.colorScheme().value
     assert theme.system_is_dark() is (hints.colorScheme() == Qt.ColorScheme.Dark)
+    # Asked for each scheme (the platform may keep its own): both reads still agree.
+    try:
+        for scheme in (Qt.ColorScheme.Dark, Qt.ColorScheme.Light):
+            hints.setColorScheme(scheme)
+            assert theme.color_scheme_number(hints) == hints.colorScheme().value
+    finally:
+        hints.unsetColorScheme()
