@@ -9,6 +9,10 @@ baseline is the same work on a --baseline-size catalog in the same run; the rati
 cost grows with the catalog.
 
     python bench/catalog.py [--search-size 1000000] [--barcode-size 1000000] [--baseline-size 100]
+                            [--folder DIR]
+
+Seeding a million products takes minutes: with --folder the catalogs are seeded there once (a
+folder per catalog, named by its size) and reused by the next run with the same sizes.
 """
 
 from __future__ import annotations
@@ -27,7 +31,8 @@ from pos.adapters.db.catalog import CatalogRepo  # noqa: E402
 from stats import p50_p95 as summary, timed_ms as timed  # noqa: E402
 from pos.adapters.db.core import writer  # noqa: E402
 from pos.adapters.db.schema import products  # noqa: E402
-from pos.adapters.db.storage import open_engine
+from pos.adapters.db.storage import open_engine  # noqa: E402
+from sqlalchemy import select  # noqa: E402
 
 WORDS = (
     "oat flat white latte mocha kopi teh tarik croissant almond pandan kaya toast banana bread muffin "
@@ -44,7 +49,19 @@ def ean13(n: int) -> str:
     return base + str((10 - s % 10) % 10)
 
 
+SEEDED = "seeded"  # written last in a catalog's folder: its products are all in (a killed seed is redone)
+
+
 def build(path: Path, size: int, rng: random.Random) -> tuple[CatalogRepo, list[str], list[str]]:
+    """The catalog of `size` products in `path`: seeded now, or the one a run before seeded there
+    (the names are then read back; the rng is advanced the same, so the queries are the same)."""
+    if (path / SEEDED).exists():
+        for _ in range(size):
+            rng.sample(WORDS, 3)
+        engine = open_engine(path)
+        with engine.connect() as conn:
+            names = list(conn.execute(select(products.c.name).order_by(products.c.id)).scalars())
+        return CatalogRepo(engine), names, [ean13(n) for n in range(size)]
     engine = open_engine(path)
     rows, names = [], []
     for n in range(size):
@@ -65,6 +82,7 @@ def build(path: Path, size: int, rng: random.Random) -> tuple[CatalogRepo, list[
     with writer(engine).begin() as conn:
         for start in range(0, size, 50_000):
             conn.execute(products.insert(), rows[start : start + 50_000])
+    (path / SEEDED).write_text(f"{size}\n", encoding="utf-8")
     return CatalogRepo(engine), names, [r["barcode"] for r in rows]
 
 
@@ -188,6 +206,9 @@ def main() -> int:
     parser.add_argument("--baseline-size", type=int, default=100)
     parser.add_argument("--queries", type=int, default=2_000)
     parser.add_argument("--window-runs", type=int, default=3, help="window probes per catalog (0: none)")
+    parser.add_argument(
+        "--folder", type=Path, help="seed the catalogs here once and reuse them (default: a temporary folder)"
+    )
     parser.add_argument("--window-probe", type=Path, help=argparse.SUPPRESS)
     parser.add_argument("--probe-size", type=int, help=argparse.SUPPRESS)
     args = parser.parse_args()
@@ -195,10 +216,13 @@ def main() -> int:
         return window_probe(args.window_probe, args.probe_size)
     rng = random.Random(7)
     rows = []
-    with tempfile.TemporaryDirectory() as tmp:
-        base_repo, base_names, base_codes = build(Path(tmp) / "base", args.baseline_size, rng)
+    with tempfile.TemporaryDirectory() as scratch:
+        tmp = args.folder or Path(scratch)
+        base_dir = Path(tmp) / f"base-{args.baseline_size}"
+        search_dir = Path(tmp) / f"search-{args.search_size}"
+        base_repo, base_names, base_codes = build(base_dir, args.baseline_size, rng)
         t0 = time.perf_counter()
-        repo, names, _ = build(Path(tmp) / "search", args.search_size, rng)
+        repo, names, _ = build(search_dir, args.search_size, rng)
         built_search = time.perf_counter() - t0
         queries = typed_queries(names, rng, args.queries)
         base_queries = typed_queries(base_names, rng, args.queries)
@@ -207,11 +231,11 @@ def main() -> int:
         rows.append(("search-as-you-type", args.baseline_size, base, args.search_size, big))
 
         if args.barcode_size == args.search_size:  # one big catalog serves both (a million takes minutes)
-            folder, built_codes = Path(tmp) / "search", 0.0
+            folder, built_codes = search_dir, 0.0
             codes = [ean13(n) for n in range(args.barcode_size)]
         else:
             t0 = time.perf_counter()
-            folder = Path(tmp) / "barcodes"
+            folder = Path(tmp) / f"barcodes-{args.barcode_size}"
             repo, _, codes = build(folder, args.barcode_size, rng)
             built_codes = time.perf_counter() - t0
         lookups = [rng.choice(codes) for _ in range(args.queries)]
@@ -221,9 +245,7 @@ def main() -> int:
         rows.append(("barcode lookup", args.baseline_size, base, args.barcode_size, big))
         windows = None
         if args.window_runs:
-            windows = window_figures(
-                Path(tmp) / "base", args.baseline_size, folder, args.barcode_size, args.window_runs
-            )
+            windows = window_figures(base_dir, args.baseline_size, folder, args.barcode_size, args.window_runs)
     print(
         f"catalog bench, {args.queries} queries per case (catalogs built in {built_search:.0f} s "
         f"and {built_codes:.0f} s)"

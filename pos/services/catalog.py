@@ -46,12 +46,15 @@ class ImportSummary:
         return text
 
 
+PAGE = 120  # the most products one read of a category (or the Favourites) hands the sale screen
+
+
 class CatalogReader(Protocol):
     """What the sale screen reads (the product panel sees only this)."""
 
     def categories(self) -> list[str]: ...
-    def in_category(self, category: str, *, after: Product | None = None) -> list[Product]: ...
-    def favourites(self) -> list[Product]: ...
+    def in_category(self, category: str, limit: int = PAGE, *, after: Product | None = None) -> list[Product]: ...
+    def favourites(self, limit: int = PAGE) -> list[Product]: ...
     def search(self, query: str, limit: int = 60) -> list[Product]: ...
     def find_code(self, code: str) -> Product | None: ...
 
@@ -160,14 +163,16 @@ class Catalog:
     def categories(self) -> list[str]:
         return self._store.categories()
 
-    def in_category(self, category: str, *, after: Product | None = None) -> list[Product]:
-        """A page of the category's products in name order: the first, or the one after `after` (the
-        last product of the page before). The sale screen never reads a whole category."""
-        return self._store.in_category(category, after=after)
+    def in_category(self, category: str, limit: int = PAGE, *, after: Product | None = None) -> list[Product]:
+        """A page of the category's products in name order: the first `limit`, or the `limit` after
+        `after` (the last product read before). The sale screen never reads a whole category: it
+        asks for as many as its grid shows (product_panel.py)."""
+        return self._store.in_category(category, limit, after=after)
 
-    def favourites(self) -> list[Product]:
-        """The Favourites page, in the owner's order: shown first on the sale screen when not empty."""
-        return self._store.favourites()
+    def favourites(self, limit: int = PAGE) -> list[Product]:
+        """The Favourites page, in the owner's order: shown first on the sale screen when not empty
+        (limit=1 asks only whether there is one)."""
+        return self._store.favourites(limit)
 
     def search(self, query: str, limit: int = 60) -> list[Product]:
         return self._store.search(query, limit)

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Callable
 
 from PySide6.QtCore import QEvent, QObject, QSize, Qt, QTimer, Signal
 from PySide6.QtGui import QFontMetrics, QKeyEvent
@@ -50,6 +50,10 @@ _FAVOURITES_TAB = ""  # the Favourites tab's data: no category is empty (domain/
 TABS_STYLE = "QTabBar::tab { min-height: 44px; min-width: 44px; padding: 0 16px; } QTabBar::scroller { width: 88px; }"
 
 
+# What the grid reads its products with: the next `limit` after a product (None: from the first).
+PageReader = Callable[[Product | None, int], list[Product]]
+
+
 @dataclass(frozen=True)
 class GridShape:
     columns: int
@@ -81,6 +85,18 @@ def grid_shape(count: int, width: int, height: int) -> GridShape:
     tile_w = max(tile_w, TILE_MIN.width())
     tile_h = max(TILE_MIN.height(), min(int(tile_w * TILE_ASPECT), TILE_MAX.height()))
     return GridShape(fit_columns, QSize(tile_w, tile_h))
+
+
+def grid_capacity(width: int, height: int) -> int:
+    """How many tiles the grid builds for a width x height viewport (issue 27 item 5): the most it
+    can show at TILE_MIN without scrolling, and a row more. A category with no more products than
+    that is shown whole, as grid_shape fits it; one with more is laid out scrolling (that many tiles
+    never fit unscrolled, so grid_shape gives the shape every product built would have), the extra
+    row below the fold, and the rest is read and built as the grid is scrolled to its end. A
+    category of 166,000 products builds the tiles a category of 17 does."""
+    columns = max(1, (width + SPACING) // (TILE_MIN.width() + SPACING))
+    rows = max(0, (height + SPACING) // (TILE_MIN.height() + SPACING))
+    return columns * (rows + 1)
 
 
 def fit_lines(text: str, metrics: QFontMetrics, width: int, lines: int = NAME_LINES) -> list[str]:
@@ -207,7 +223,9 @@ class ProductPanel(QWidget):
         layout.addWidget(self.grid_scroll, 1)
         self._tiles: list[ProductTile] = []
         self._shape: GridShape | None = None
-        self._paging: str | None = None  # the category whose next page a scroll to the end fetches
+        self._showing: tuple[str, str] | None = None  # what the grid shows: ("category", name), a search…
+        self._pending: list[Product] = []  # read, no tile yet (a search's results past the fold, a page's last)
+        self._next_page: PageReader | None = None  # reads what comes after; None once all is read
         self.grid_scroll.verticalScrollBar().valueChanged.connect(self._scrolled)
 
         self._timer = QTimer(self, singleShot=True, interval=SEARCH_DELAY_MS)
@@ -220,10 +238,12 @@ class ProductPanel(QWidget):
         self.reload()
 
     def reload(self) -> None:
+        """The tabs and the grid read again (the catalog changed)."""
+        self._showing = None
         self.tabs.blockSignals(True)
         while self.tabs.count():
             self.tabs.removeTab(0)
-        if self._catalog.favourites():  # the owner's page first, when they made one
+        if self._catalog.favourites(limit=1):  # the owner's page first, when they made one
             index = self.tabs.addTab(FAVOURITES)
             self.tabs.setTabData(index, _FAVOURITES_TAB)
             self.tabs.setTabToolTip(index, "Shows the products the owner chose")  # what a screen reader says
@@ -243,45 +263,73 @@ class ProductPanel(QWidget):
         if self.search.text().strip():
             return self._run_search()
         category = self.category()
+        catalog = self._catalog
+        empty = "No products yet: import a catalog (pos catalog import FILE.csv)."
         if category == _FAVOURITES_TAB:
-            products = self._catalog.favourites()
+            self._fill(("favourites", ""), lambda after, _n: [] if after else catalog.favourites(), empty)
+        elif category is not None:
+            self._fill(("category", category), lambda after, n: catalog.in_category(category, n, after=after), empty)
         else:
-            products = self._catalog.in_category(category) if category is not None else []
-        self._fill(products, "No products yet: import a catalog (pos catalog import FILE.csv).")
-        self._paging = category or None
+            self._fill(("category", ""), lambda _after, _n: [], empty)
 
     def _scrolled(self, value: int) -> None:
-        """The grid scrolled to its end on a category: its next page, read now (issue 27 item 5: the
-        sale screen holds the pages looked at, never the whole category)."""
-        if self._paging is None or not self._tiles or value < self.grid_scroll.verticalScrollBar().maximum():
+        """The grid scrolled to its end: a viewport's more tiles, from what was read or the next
+        page read now (issue 27 item 5: the sale screen holds the tiles looked at, never a category)."""
+        if not self._tiles or value < self.grid_scroll.verticalScrollBar().maximum():
             return
-        more = self._catalog.in_category(self._paging, after=self._tiles[-1].product)
-        if not more:
-            self._paging = None  # the category's last page is shown
-            return
-        self._add_tiles(more)
-        self._shape = None
-        self._place()
+        if self._top_up(len(self._tiles) + self._capacity()):
+            self._shape = None
+            self._place()
 
     def _run_search(self) -> None:
         query = self.search.text().strip()
         if not query:
             return self._show_category()
-        self._fill(self._catalog.search(query), f"Nothing matches “{query}”.")
+        catalog = self._catalog
+        self._fill(
+            ("search", query), lambda after, _n: [] if after else catalog.search(query), f"Nothing matches “{query}”."
+        )
 
-    def _fill(self, products: list[Product], empty_text: str) -> None:
-        self._paging = None  # a search, or Favourites, has no next page (a category sets its own after)
+    def _fill(self, showing: tuple[str, str], read: PageReader, empty_text: str) -> None:
+        """The grid shows `showing`, read with `read`: the tiles the viewport holds are built now. What
+        it shows already is left alone: the field cleared after a scan asks for the category again,
+        and nothing is read or built for it."""
+        if showing == self._showing:
+            return
+        self._showing = showing
         while self.grid.count():
             item = self.grid.takeAt(0)
             widget = item.widget() if item is not None else None
             if widget is not None:
                 widget.deleteLater()
-        self.empty.setText("" if products else empty_text)
-        self.empty.setVisible(not products)
-        self._tiles = []
-        self._add_tiles(products)
+        self._tiles, self._pending, self._next_page = [], [], read
+        self._top_up(self._capacity())
+        self.empty.setText("" if self._tiles else empty_text)
+        self.empty.setVisible(not self._tiles)
         self._shape = None
         self._place()
+
+    def _capacity(self) -> int:
+        viewport = self.grid_scroll.viewport()
+        return grid_capacity(viewport.width(), viewport.height())
+
+    def _top_up(self, want: int) -> bool:
+        """Tiles built up to `want`: from the products read and not shown yet, then from the next
+        page, read now for what is missing and one more (so a page that ends the category is known
+        as the last: nothing is read after it). True when a tile was added."""
+        need = want - len(self._tiles)
+        if need <= 0:
+            return False
+        if len(self._pending) < need and self._next_page is not None:
+            last = self._pending[-1] if self._pending else (self._tiles[-1].product if self._tiles else None)
+            limit = need - len(self._pending) + 1
+            more = self._next_page(last, limit)
+            if len(more) < limit:
+                self._next_page = None  # all read: a scroll to the end reads nothing more
+            self._pending += more
+        taken, self._pending = self._pending[:need], self._pending[need:]
+        self._add_tiles(taken)
+        return bool(taken)
 
     def _add_tiles(self, products: list[Product]) -> None:
         for product in products:
@@ -304,6 +352,8 @@ class ProductPanel(QWidget):
 
     def eventFilter(self, watched: QObject, event: QEvent) -> bool:  # noqa: N802 - Qt's name
         if watched is self.grid_scroll.viewport() and event.type() == QEvent.Type.Resize:
+            if self._top_up(self._capacity()):  # a larger grid: the tiles it now has room for
+                self._shape = None
             self._place()
         return super().eventFilter(watched, event)
 
@@ -329,5 +379,13 @@ class ProductPanel(QWidget):
         return list(self._tiles)
 
     def tile_for(self, name: str) -> ProductTile:
-        """The tile of the product with this name (tests and the self-test click it)."""
-        return next(tile for tile in self._tiles if tile.name == name)
+        """The tile of the product with this name (tests click it), built if it is further down than
+        the grid has built so far (as a scroll to it would)."""
+        while True:
+            tile = next((tile for tile in self._tiles if tile.name == name), None)
+            if tile is not None:
+                return tile
+            if not self._top_up(len(self._tiles) + self._capacity()):
+                raise LookupError(f"no tile for {name!r}")
+            self._shape = None
+            self._place()

@@ -13,7 +13,8 @@ from pathlib import Path
 import pytest
 from sqlalchemy import event
 
-from pos.adapters.db.catalog import PAGE, CatalogRepo
+from pos.adapters.db.catalog import CatalogRepo
+from pos.services.catalog import PAGE
 from pos.adapters.db.core import writer
 from pos.adapters.db.schema import products
 from pos.adapters.db.storage import open_engine

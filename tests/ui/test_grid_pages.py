@@ -1,23 +1,29 @@
-"""The sale screen reads a category a page at a time (issue 27 item 5): the first page on the tab,
-the next when the grid is scrolled to its end, never the whole category. The catalog is counted
-where the panel reads it (a wrapper on the real catalog service: the reads are real)."""
+"""The sale screen builds the tiles its grid can show, never a category's worth (issue 27 item 5): a
+category of 300 products builds a viewport of tiles (and a row below the fold) as a category that
+fits builds all of its own; the rest is read and built as the grid is scrolled to its end, or when
+a larger window has room for more. The catalog is counted where the panel reads it (a wrapper on the
+real catalog service: the reads are real); the tiles are the panel's real widgets."""
 
 from __future__ import annotations
 
-from pos.adapters.db.catalog import PAGE
+from PySide6.QtWidgets import QApplication
 
-BIG = 2 * PAGE + 30  # three pages of Coffee
+from pos.services.catalog import PAGE
+from pos.ui.product_panel import grid_capacity, grid_shape
+from tests.helpers import ui_audit
+
+BIG = 300  # Coffee: many viewports of tiles, more than one PAGE
 
 
 class Counting:
-    """The real catalog service, with the products each read hands the panel counted."""
+    """The real catalog service, with the products each read of a category hands the panel counted."""
 
     def __init__(self, catalog):
         self._catalog = catalog
         self.handed: list[int] = []
 
-    def in_category(self, category, after=None):
-        products = self._catalog.in_category(category, after=after)
+    def in_category(self, category, limit=PAGE, *, after=None):
+        products = self._catalog.in_category(category, limit, after=after)
         self.handed.append(len(products))
         return products
 
@@ -25,29 +31,99 @@ class Counting:
         return getattr(self._catalog, name)
 
 
-def test_a_big_category_shows_page_by_page_as_the_grid_scrolls(qtbot, window, tmp_path):
+def big_coffee(window, tmp_path) -> Counting:
     catalog = window.context.catalog
     csv = tmp_path / "many.csv"
     rows = [f"MANY-{n:04d},,Blend {n:04d},Coffee,4.50,9" for n in range(BIG)]
     csv.write_text("sku,barcode,name,category,price,tax_rate\n" + "\n".join(rows) + "\n", encoding="utf-8")
     assert type(catalog.import_file(csv)).__name__ == "Imported"
-    panel = window.products
     counting = Counting(catalog)
-    panel._catalog = counting  # the panel reads through the counter from now on
-    panel.reload()
-    panel.tabs.setCurrentIndex([panel.tabs.tabText(i) for i in range(panel.tabs.count())].index("Coffee"))
-    coffee = [p.sku for p in catalog.all() if p.category == "Coffee"]  # the whole category, read here only
-    assert counting.handed[-1] == PAGE and len(panel.buttons()) == PAGE  # one page, not the category
+    window.products._catalog = counting  # the panel reads through the counter from now on
+    window.products.reload()
+    return counting
+
+
+def show(panel, category: str) -> None:
+    tabs = panel.tabs
+    tabs.setCurrentIndex(next(i for i in range(tabs.count()) if panel.category(i) == category))
+    QApplication.processEvents()
+
+
+def capacity(panel) -> int:
+    viewport = panel.grid_scroll.viewport()
+    return grid_capacity(viewport.width(), viewport.height())
+
+
+def test_a_big_category_builds_the_tiles_the_grid_shows_and_the_rest_as_it_scrolls(qtbot, window, tmp_path):
+    ui_audit.show_at(window, (1024, 768))
+    counting = big_coffee(window, tmp_path)
+    panel = window.products
+    show(panel, "Coffee")
+    coffee = [p.sku for p in window.context.catalog.all() if p.category == "Coffee"]  # read here only
+    fits = capacity(panel)
+    assert 4 < fits < 60  # a 1024x768 grid: a few rows of a few columns
+    assert len(panel.buttons()) == fits  # a viewport of tiles and a row more, not a page of 120
+    assert counting.handed[-1] == fits + 1  # and one product more read: the category goes on
+    viewport = panel.grid_scroll.viewport()
+    # Laid out as a scrolling grid, as every tile built would be: the extra row below the fold.
+    assert panel.shape == grid_shape(BIG, viewport.width(), viewport.height())
     names = [t.name for t in panel.buttons()]
     assert names == sorted(names, key=str)  # in name order
     bar = panel.grid_scroll.verticalScrollBar()
-    while True:  # scrolled to the end, page after page: each read is at most a page
+    while True:  # scrolled to the end, viewport after viewport: each read is at most one more
         shown = len(panel.buttons())
         qtbot.waitUntil(lambda: bar.maximum() > bar.value())  # the grid laid out, more below
         bar.setValue(bar.maximum())
+        assert len(panel.buttons()) - shown <= fits
         if len(panel.buttons()) == shown:
             break
-    assert all(n <= PAGE for n in counting.handed)
+    assert all(n <= fits + 1 for n in counting.handed)
     tiles = [t.product.sku for t in panel.buttons()]
     assert len(tiles) == len(set(tiles))  # no product twice across pages
     assert sorted(tiles) == sorted(coffee)  # every product of the category, once scrolled to the end
+    reads = len(counting.handed)
+    bar.setValue(bar.maximum())
+    assert len(counting.handed) == reads  # the last page was known as the last: nothing read after it
+
+
+def test_a_larger_window_builds_the_tiles_it_has_room_for(qtbot, window, tmp_path):
+    ui_audit.show_at(window, (1024, 768))
+    big_coffee(window, tmp_path)
+    panel = window.products
+    show(panel, "Coffee")
+    small = len(panel.buttons())
+    assert small == capacity(panel)
+    ui_audit.show_at(window, (1920, 1080))
+    qtbot.waitUntil(lambda: len(panel.buttons()) >= capacity(panel) > small)  # more room, more tiles
+    # No more than the grid holds without its scroll bar (the width it had before the bar showed).
+    viewport, bar = panel.grid_scroll.viewport(), panel.grid_scroll.verticalScrollBar()
+    assert len(panel.buttons()) <= grid_capacity(viewport.width() + bar.width(), viewport.height())
+    ui_audit.show_at(window, (1024, 768))
+    assert len(panel.buttons()) > capacity(panel)  # smaller again: the tiles built are kept
+
+
+def test_a_category_that_fits_is_built_whole(qtbot, window):
+    ui_audit.show_at(window, (1024, 768))
+    panel = window.products
+    show(panel, "Bakery")  # the demo's: fewer than fit
+    bakery = [p.sku for p in window.context.catalog.all() if p.category == "Bakery"]
+    assert len(bakery) < capacity(panel)
+    assert sorted(t.product.sku for t in panel.buttons()) == sorted(bakery)
+
+
+def test_the_field_cleared_by_a_scan_reads_and_builds_nothing(qtbot, window, tmp_path):
+    """After a scan the field is cleared and, on the search's timer, the panel is asked for the
+    category again: the grid shows it already, so it keeps its tiles and reads nothing (it read a
+    page and built every tile again after each scan)."""
+    ui_audit.show_at(window, (1024, 768))
+    counting = big_coffee(window, tmp_path)
+    panel = window.products
+    show(panel, "Coffee")
+    tiles, reads = panel.buttons(), len(counting.handed)
+    panel.search.setText("8881230000013")  # Espresso's barcode, scanned
+    panel.search.returnPressed.emit()
+    assert window.counter.cart.lines and panel.search.text() == ""
+    assert panel._timer.isActive()  # the search's timer, started by the cleared field
+    qtbot.waitUntil(lambda: not panel._timer.isActive())  # and run: the category asked for again
+    assert panel.buttons() == tiles and all(a is b for a, b in zip(panel.buttons(), tiles, strict=True))
+    assert len(counting.handed) == reads

@@ -24,7 +24,7 @@ from pos.domain.catalog import (
 )
 from pos.domain.money import Money
 from pos.domain.stock import StockError, StockItem, stock_item_from_row
-from pos.services.catalog import ImportSummary
+from pos.services.catalog import PAGE, ImportSummary
 
 from . import audit, core, outbox, stock
 from . import schema as tables
@@ -61,7 +61,6 @@ _CATEGORIES = _skip_scan_categories()
 # after the last product of the one before it and read only its own rows.
 _PAGE_ORDER = (_P.c.name, _P.c.id)
 _FAVOURITES = select(_P).where(_ACTIVE, _P.c.favourite.is_not(None)).order_by(_P.c.favourite, _P.c.name)
-PAGE = 120  # products on a page of the sale screen's grid (a category's, or the Favourites)
 _IMPORTED = ("barcode", "name", "category", "price_minor", "currency", "tax_rate_bp")
 
 
