@@ -114,6 +114,14 @@ def check_direction(kind: MovementKind, milli: int) -> None:
         raise StockError(f"a {kind.value} must move stock {'in' if way > 0 else 'out'}")
 
 
+class Asks(StrEnum):
+    """What a product added to a sale asks the cashier before its line is made."""
+
+    NOTHING = "nothing"
+    PRICE = "price"  # an open-price product: its price is typed
+    WEIGHT = "weight"  # sold by the kg: its weight is typed
+
+
 @dataclass(frozen=True)
 class StockItem:
     """How a product is stocked: tracked or not, its unit, the level that raises an alert, and
@@ -123,6 +131,13 @@ class StockItem:
     unit: Unit = Unit.EACH
     low_stock_milli: int | None = None
     open_price: bool = False
+
+    @property
+    def asks(self) -> Asks:
+        """What adding the product to a sale (scanned or tapped, no scale label) asks first."""
+        if self.open_price:
+            return Asks.PRICE
+        return Asks.WEIGHT if self.unit is Unit.KG else Asks.NOTHING
 
 
 @dataclass(frozen=True)

@@ -20,6 +20,7 @@ from pos.domain.catalog import MAX_PRICE_MINOR, CatalogImportError, check_header
 from pos.domain.money import Money, MoneyError
 from pos.services.settings import SettingsError, check_location
 from pos.domain.stock import (
+    Asks,
     Level,
     Movement,
     MovementKind,
@@ -97,15 +98,11 @@ class Stock:
     def movements(self, first: date | None = None, last: date | None = None) -> list[Movement]:
         return self._store.movements(first, last)
 
-    def asks_price(self, sku: str) -> bool:
-        """An open-price product: its price is typed when it is added to a sale."""
+    def asks(self, sku: str) -> Asks:
+        """What adding the product to a sale asks the cashier first: one read of its stock settings
+        per scan or tap (it was two, one per question; issue 27 item 5)."""
         item = self._store.item(sku)
-        return item is not None and item.open_price
-
-    def asks_weight(self, sku: str) -> bool:
-        """A product sold by the kg, added without a scale label: its weight is typed."""
-        item = self._store.item(sku)
-        return item is not None and item.unit is Unit.KG
+        return Asks.NOTHING if item is None else item.asks
 
     def unit(self, sku: str) -> Unit | None:
         """How the product is counted (each, kg); None when it has no stock settings."""

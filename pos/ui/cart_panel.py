@@ -22,7 +22,7 @@ from PySide6.QtWidgets import (
 )
 
 from pos.domain.money import Money
-from pos.domain.cart import MAX_QUANTITY, Cart, CartError, parse_quantity
+from pos.domain.cart import MAX_QUANTITY, Cart, CartError, LineTotals, parse_quantity
 from pos.domain.cart_summary import Row, cart_summary, line_amount
 from pos.services.staff import VoidKind
 
@@ -41,6 +41,12 @@ class CartPanel(QWidget):
         # The window's guards (manager approval, voids): by default nothing is asked.
         self.before_void: Callable[[VoidKind, Money, str, Callable[[], None]], None] = lambda _k, _a, _w, go: go()
         self.check_discount: Callable[[object, Callable[[], None]], None] = lambda _before, go: go()
+        # What was drawn (issue 27 item 5): the cart as of its version (every change bumps it) and
+        # tax mode, and each row's line. A refresh of a cart drawn already draws nothing (a scan is
+        # drawn by the panel, then heard back from the counter); a row whose line is the same is not
+        # drawn again, so a scan draws its own line, not the cart.
+        self._drawn_cart: tuple[int, bool, str] | None = None
+        self._drawn: list[tuple[LineTotals, bool]] = []
         self.table = named(QTableWidget(0, 4), "cartTable")
         self.table.setHorizontalHeaderLabels(["Item", "Qty", "Unit price", "Line total"])
         self.table.horizontalHeader().setSectionResizeMode(0, QHeaderView.ResizeMode.Stretch)
@@ -271,6 +277,23 @@ class CartPanel(QWidget):
             self.before_void(VoidKind.CART, self.cart.totals().total, "clearing the cart", clear)
 
     # -- rendering ------------------------------------------------------------------
+    def _draw_row(self, row: int, line: LineTotals, amounts: list[str]) -> None:
+        name = line.name
+        if line.measure:
+            name += f"  {line.measure.describe()}"
+        if line.discount_reason:
+            name += f"  (less {line.discount_reason})"
+        for col, text in enumerate([name, str(line.quantity), *amounts]):
+            item = self.table.item(row, col)
+            if item is not None:  # a row drawn before (another line's, or this one's before a change)
+                if item.text() != text:
+                    item.setText(text)
+                continue
+            item = QTableWidgetItem(text)
+            if col:
+                item.setTextAlignment(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
+            self.table.setItem(row, col, item)
+
     def _selection_changed(self) -> None:
         row = self.selected_row()
         for w in (self.minus, self.plus, self.quantity, self.remove):
@@ -281,30 +304,28 @@ class CartPanel(QWidget):
             self.quantity.blockSignals(False)
 
     def refresh(self, select: int | None = None) -> None:
+        """The lines and totals drawn as the cart is now, then the row `select`ed. Only what changed
+        since the last refresh is drawn: nothing for a cart drawn already, else the rows whose line
+        changed (a scan: its own line) and the totals."""
+        cart = (self.cart.version, self.cart.tax_inclusive, self.cart.currency)
+        if cart != self._drawn_cart:
+            self._draw()
+            self._drawn_cart = cart
+        if select is not None and select < len(self.cart.lines) and select != self.selected_row():
+            self.table.selectRow(select)
+        self._selection_changed()
+
+    def _draw(self) -> None:
         fmt = lambda m: m.format(self._locale)  # noqa: E731
         totals = self.cart.totals()
+        inclusive = self.cart.tax_inclusive
         self.table.setRowCount(len(totals.lines))
+        del self._drawn[len(totals.lines) :]
         for row, line in enumerate(totals.lines):
-            name = line.name
-            if line.measure:
-                name += f"  {line.measure.describe()}"
-            if line.discount_reason:
-                name += f"  (less {line.discount_reason})"
-            cells = [name, str(line.quantity), fmt(line.unit_price), fmt(line_amount(line, self.cart.tax_inclusive))]
-            for col, text in enumerate(cells):
-                # The cell kept when it has the text already: a scan redraws every line (twice), and
-                # a new item per cell made each scan cost in proportion to the cart (issue 27 item 5).
-                item = self.table.item(row, col)
-                if item is not None:
-                    if item.text() != text:
-                        item.setText(text)
-                    continue
-                item = QTableWidgetItem(text)
-                if col:
-                    item.setTextAlignment(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
-                self.table.setItem(row, col, item)
-        if select is not None and select < len(totals.lines):
-            self.table.selectRow(select)
+            if row < len(self._drawn) and self._drawn[row] == (line, inclusive):
+                continue  # drawn already, as it is
+            self._draw_row(row, line, [fmt(line.unit_price), fmt(line_amount(line, inclusive))])
+            self._drawn[row : row + 1] = [(line, inclusive)]
         # Which rows show, and their words, are the domain's (cart_summary): with tax included the
         # total and "includes tax"; with tax added Subtotal / Tax / Total.
         rows = {r.row: r for r in cart_summary(totals, self.cart.tax_inclusive)}
@@ -326,4 +347,3 @@ class CartPanel(QWidget):
                 widget.setVisible(kind in rows)
         self.clear.setEnabled(not self.cart.is_empty())
         self.discount_button.setEnabled(not self.cart.is_empty())
-        self._selection_changed()

@@ -335,10 +335,13 @@ class MainWindow(StaffDesk, BackOfficeMenus, DrawerDesk, BackgroundRounds, QMain
 
     # -- cart -------------------------------------------------------------------------
     def add_product(self, product) -> None:
-        if self.context is not None and self.session.stock.asks_price(product.sku):
+        from pos.domain.stock import Asks  # loaded by the till's services already; not the first paint's
+
+        asks = Asks.NOTHING if self.context is None else self.session.stock.asks(product.sku)
+        if asks is Asks.PRICE:
             self.ask_price(product, product.name)
             return
-        if self.context is not None and self.session.stock.asks_weight(product.sku):
+        if asks is Asks.WEIGHT:
             self.ask_weight(product)
             return
         self.cart_panel.add(product)  # the panel selects the line; the counter hears of it on `changed`
