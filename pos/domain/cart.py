@@ -167,6 +167,10 @@ class Cart:
     # Bumped on every change, so a sale started from this cart knows if it went stale.
     version: int = 0
     discount: Discount | None = None  # on the whole cart
+    # The totals as of a version (and currency and tax mode, set outside the version by the store's
+    # terms): a scan asked for them three times, the cart panel, the counter's event and the amount
+    # due each computing every line again (issue 27 item 5). Every change bumps the version.
+    _totals: tuple[tuple[int, str, bool], Totals] | None = field(default=None, repr=False, compare=False)
 
     def _line_for(self, sku: str) -> CartLine | None:
         return next((line for line in self.lines if line.product.sku == sku and not line.priced), None)
@@ -250,6 +254,15 @@ class Cart:
         return (totals.discount.minor * 10000) // before if before else 0
 
     def totals(self) -> Totals:
+        key = (self.version, self.currency, self.tax_inclusive)
+        kept = self._totals
+        if kept is not None and kept[0] == key:
+            return kept[1]
+        totals = self._compute_totals()
+        self._totals = (key, totals)
+        return totals
+
+    def _compute_totals(self) -> Totals:
         totals = compute_totals(
             [(line.product, line.quantity) for line in self.lines],
             self.currency,

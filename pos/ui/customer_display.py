@@ -178,19 +178,41 @@ class CustomerDisplay(QWidget):
         return amount.format(self.locale_name)
 
     def show_view(self, view: CustomerView) -> None:
+        """The view drawn, when the display shows; a hidden one draws its view when it is shown, so
+        a till without a customer display spends nothing on it per scan (issue 27 item 5)."""
+        if self.isVisible():
+            self._draw(view)
+
+    def showEvent(self, event) -> None:  # noqa: N802 - Qt's name
+        self._draw(self.view)
+        super().showEvent(event)
+
+    def _draw(self, view: CustomerView) -> None:
         self.message.setText(view.message)
         self.message.setVisible(bool(view.message))
-        self.lines.clear()
+        texts = []
         for line in view.lines:
             text = f"{line.quantity} × {line.name}" if line.quantity != 1 else line.name
             if line.weight:
                 text += f"\n    {line.weight}"
             if line.discount is not None:
                 text += f"\n    includes −{self._money(line.discount)} off"
-            self.lines.addItem(f"{text}\t{self._money(line.amount)}")
+            texts.append(f"{text}\t{self._money(line.amount)}")
+        # The rows whose text changed are set, the others kept: a scan changes one line, not the list.
+        changed = None
+        for row, text in enumerate(texts):
+            item = self.lines.item(row)
+            if item is None:
+                self.lines.addItem(text)
+                changed = row
+            elif item.text() != text:
+                item.setText(text)
+                changed = row
+        while self.lines.count() > len(texts):
+            self.lines.takeItem(self.lines.count() - 1)
         self.lines.setVisible(bool(view.lines))
-        if view.lines:
-            self.lines.scrollToBottom()  # the item just scanned
+        if changed is not None:
+            self.lines.scrollToItem(self.lines.item(changed))  # the item just scanned
         rows: list[str] = []
         if view.discount is not None:
             rows.append(f"You save {self._money(view.discount)}")

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from fractions import Fraction
 
 import pytest
@@ -9,8 +10,9 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from pos.domain import tax
-from pos.domain.cart import Cart, CartError, compute_totals
+from pos.domain.cart import Cart, CartError, Measure, compute_totals
 from pos.domain.catalog import Product
+from pos.domain.discounts import Discount, DiscountKind
 from pos.domain.money import Money
 
 CURRENCIES = ["JPY", "SGD", "KWD"]  # exponents 0, 2, 3
@@ -93,3 +95,37 @@ def test_rates():
     for bad in ("-1", "101", "8.255", "x"):
         with pytest.raises(ValueError):
             tax.parse_rate(bad)
+
+
+def test_the_totals_are_kept_per_version_and_follow_every_change():
+    """Cart.totals is computed once per version of the cart (a scan asked for it three times); each
+    change, and a change of the store's terms (currency, tax mode, set outside the version), gives
+    the totals computed afresh."""
+    cart = Cart("SGD")
+    a = Product(sku="A", name="A", category="c", price=Money(1000, "SGD"), tax_rate_bp=900)
+    b = Product(sku="B", name="B", category="c", price=Money(250, "SGD"), tax_rate_bp=0)
+
+    def fresh():
+        return Cart(
+            cart.currency, cart.tax_inclusive, [replace(line) for line in cart.lines], discount=cart.discount
+        ).totals()
+
+    changes = [
+        lambda: cart.add(a),
+        lambda: cart.add(b, 3),
+        lambda: cart.add(a),
+        lambda: cart.add_priced(b, Money(990, "SGD"), Measure(1250, "kg", Money(792, "SGD"))),
+        lambda: cart.set_quantity(1, 2),
+        lambda: cart.discount_line(0, Discount(DiscountKind.PERCENT, 1000, "staff")),
+        lambda: cart.discount_cart(Discount(DiscountKind.AMOUNT, 100, "loyal")),
+        lambda: cart.restore_discounts(((None, None, None), None)),
+        lambda: cart.remove(1),
+        lambda: setattr(cart, "tax_inclusive", False),  # the store's terms (till.apply_store_terms)
+        cart.clear,
+        lambda: setattr(cart, "currency", "USD"),
+    ]
+    for change in changes:
+        before = cart.totals()
+        assert cart.totals() is before  # kept: the same version asks again
+        change()
+        assert cart.totals() == fresh()

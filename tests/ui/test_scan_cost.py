@@ -9,6 +9,8 @@ from __future__ import annotations
 import threading
 
 import pytest
+from PySide6.QtGui import QAction
+from PySide6.QtWidgets import QListWidget, QWidget
 from sqlalchemy import event
 from sqlalchemy.engine import Engine
 
@@ -75,3 +77,35 @@ def test_a_scan_reads_the_product_once_and_its_stock_settings_once(qtbot, window
     assert "products.barcode = ?" in reads[0]  # the product by its code
     assert "FROM stock_items" in reads[1]  # what adding it asks (an open price? a weight?)
     assert not [s for s in statements if s.split()[0].upper() in ("INSERT", "UPDATE", "DELETE")]
+
+
+def test_a_scan_computes_the_cart_totals_once(qtbot, window, codes, monkeypatch):
+    """The panel, the counter's event and the amount due each asked the cart for its totals, and
+    each computed every line again: once per version of the cart now."""
+    import pos.domain.cart as cart_module
+
+    computed: list[int] = []
+    compute = cart_module.compute_totals
+    monkeypatch.setattr(cart_module, "compute_totals", lambda *a, **k: computed.append(1) or compute(*a, **k))
+    for code in codes[:3]:
+        computed.clear()
+        scan(window.products, code)
+        assert len(computed) == 1
+
+
+def test_a_hidden_customer_display_draws_nothing_and_the_cart_when_shown(qtbot, window, codes):
+    """One screen and the display off (the default): a scan folds the customer's view (so it is
+    right when turned on) but draws no list; turned on, it shows the cart; shown, a scan keeps the
+    rows of the lines already there."""
+    display = window.findChild(QWidget, "customerDisplay")
+    rows = display.findChild(QListWidget, "customerDisplayLines")
+    assert not display.isVisible()
+    for code in codes[:2]:
+        scan(window.products, code)
+    assert rows.count() == 0  # nothing drawn for nobody
+    window.findChild(QAction, "customerDisplayAction").trigger()
+    qtbot.waitUntil(display.isVisible)
+    assert rows.count() == 2
+    first = rows.item(0)
+    scan(window.products, codes[2])
+    assert rows.count() == 3 and rows.item(0) is first  # the scan drew its own row, not the list

@@ -8,7 +8,7 @@ import re
 import time
 from pathlib import Path
 
-from sqlalchemy import column, func, literal_column, select, table, tuple_, update
+from sqlalchemy import bindparam, column, func, literal_column, select, table, tuple_, update
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.engine import Engine
 
@@ -60,6 +60,9 @@ _CATEGORIES = _skip_scan_categories()
 # A category's page (ix_products_active_category_name): in name order, then id, so a page can start
 # after the last product of the one before it and read only its own rows.
 _PAGE_ORDER = (_P.c.name, _P.c.id)
+# A scan's lookups, built once (building the statement cost more than running it).
+_BY_BARCODE = select(_P).where(_P.c.barcode == bindparam("code"), _P.c.active)
+_BY_SKU = select(_P).where(_P.c.sku == bindparam("code"), _P.c.active)
 _FAVOURITES = select(_P).where(_ACTIVE, _P.c.favourite.is_not(None)).order_by(_P.c.favourite, _P.c.name)
 _IMPORTED = ("barcode", "name", "category", "price_minor", "currency", "tax_rate_bp")
 
@@ -147,9 +150,9 @@ class CatalogRepo:
         if not code:
             return None
         with self._engine.connect() as conn:
-            row = conn.execute(select(_P).where(_P.c.barcode == code, _P.c.active)).first()
+            row = conn.execute(_BY_BARCODE, {"code": code}).first()
             if row is None:
-                row = conn.execute(select(_P).where(_P.c.sku == code, _P.c.active)).first()
+                row = conn.execute(_BY_SKU, {"code": code}).first()
             return _product(row) if row else None
 
     def search(self, query: str, limit: int = 60) -> list[Product]:

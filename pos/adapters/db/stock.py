@@ -38,6 +38,8 @@ from .receipts import local_day_bounds, store_zone
 from . import schema as tables
 
 _P, _I, _M, _L = tables.products, tables.stock_items, tables.stock_movements, tables.stock_levels
+# Built once: a scan reads it, and building the statement cost more than running it.
+_ITEM = select(_I).join(_P, _P.c.id == _I.c.product_id).where(_P.c.sku == bindparam("sku"))
 
 
 @dataclass(frozen=True)
@@ -302,9 +304,9 @@ class TillStock:
             return audit.stock_drift(conn)
 
     def item(self, sku: str) -> StockItem | None:
-        query = select(_I).join(_P, _P.c.id == _I.c.product_id).where(_P.c.sku == sku)
+        """The product's stock settings (read at each scan: what adding it asks)."""
         with storage_errors(), self._engine.connect() as conn:
-            row = conn.execute(query).first()
+            row = conn.execute(_ITEM, {"sku": sku}).first()
         if row is None:
             return None
         return StockItem(bool(row.track_stock), Unit(row.unit), row.low_stock_milli, bool(row.open_price))
