@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 from dataclasses import dataclass, field, replace
 
 from . import tax
@@ -94,7 +95,7 @@ class Totals:
     cart_discount: Money | None = None  # the whole cart's discount (shared over the lines)
     cart_discount_reason: str | None = None
 
-    @property
+    @functools.cached_property  # asked several times per scan (the cart's summary, its label, the view)
     def discount(self) -> Money:
         """Everything taken off: the lines' own discounts and the cart's."""
         return sum((line.discount for line in self.lines), Money(0, self.currency))

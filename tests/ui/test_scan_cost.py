@@ -10,7 +10,7 @@ import threading
 
 import pytest
 from PySide6.QtGui import QAction
-from PySide6.QtWidgets import QListWidget, QWidget
+from PySide6.QtWidgets import QLabel, QListWidget, QPushButton, QWidget
 from sqlalchemy import event
 from sqlalchemy.engine import Engine
 
@@ -109,3 +109,29 @@ def test_a_hidden_customer_display_draws_nothing_and_the_cart_when_shown(qtbot, 
     first = rows.item(0)
     scan(window.products, codes[2])
     assert rows.count() == 3 and rows.item(0) is first  # the scan drew its own row, not the list
+
+
+def test_a_scan_formats_only_the_amounts_that_show(qtbot, window, codes, monkeypatch):
+    """A new amount is Babel's work (~0.1 ms); the cart's summary formatted Subtotal and Tax on
+    each scan where prices include tax and neither row shows."""
+    import babel.numbers
+
+    from pos.domain import money
+
+    formatted: list[str] = []
+    babel_format = babel.numbers.format_currency
+
+    def counted(*args, **kwargs):
+        text = babel_format(*args, **kwargs)
+        formatted.append(text)
+        return text
+
+    monkeypatch.setattr(babel.numbers, "format_currency", counted)
+    scan(window.products, codes[0])
+    money._formatted.cache_clear()  # every amount of the next scan is formatted anew, and counted
+    scan(window.products, codes[1])
+    table = window.cart_panel.table
+    widgets = [*window.findChildren(QLabel), *window.findChildren(QPushButton)]
+    shown = [w.text() for w in widgets if w.isVisible()]
+    shown += [table.item(row, col).text() for row in range(table.rowCount()) for col in range(table.columnCount())]
+    assert formatted and [text for text in formatted if not any(text in words for words in shown)] == []
