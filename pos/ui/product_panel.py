@@ -301,6 +301,7 @@ class ProductPanel(QWidget):
             item = self.grid.takeAt(0)
             widget = item.widget() if item is not None else None
             if widget is not None:
+                widget.hide()  # out of the Tab order now, not when the event loop deletes it
                 widget.deleteLater()
         self._tiles, self._pending, self._next_page = [], [], read
         self._top_up(self._capacity())
@@ -349,6 +350,13 @@ class ProductPanel(QWidget):
         for n, tile in enumerate(self._tiles):
             tile.setFixedSize(shape.tile)
             self.grid.addWidget(tile, n // shape.columns, n % shape.columns)
+        # Tab goes from the category tabs through the tiles in the grid's order, then on to the cart:
+        # a tile takes its place in the window's focus chain where it is made, and tiles made after
+        # the window (another tab, the next page) were split from their grid by the cart's controls.
+        previous: QWidget = self.tabs
+        for tile in self._tiles:
+            QWidget.setTabOrder(previous, tile)
+            previous = tile
 
     def eventFilter(self, watched: QObject, event: QEvent) -> bool:  # noqa: N802 - Qt's name
         if watched is self.grid_scroll.viewport() and event.type() == QEvent.Type.Resize:

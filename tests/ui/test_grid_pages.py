@@ -6,6 +6,7 @@ real catalog service: the reads are real); the tiles are the panel's real widget
 
 from __future__ import annotations
 
+from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QApplication
 
 from pos.services.catalog import PAGE
@@ -127,3 +128,48 @@ def test_the_field_cleared_by_a_scan_reads_and_builds_nothing(qtbot, window, tmp
     qtbot.waitUntil(lambda: not panel._timer.isActive())  # and run: the category asked for again
     assert panel.buttons() == tiles and all(a is b for a, b in zip(panel.buttons(), tiles, strict=True))
     assert len(counting.handed) == reads
+
+
+def test_the_keyboard_reaches_every_tile_of_a_big_category(qtbot, window, tmp_path):
+    """Tab from tile to tile goes past the tiles built for the screen: the grid scrolls to the
+    focused tile, and at its end the next are built, in the Tab order after the last (issue 28's
+    keyboard access kept)."""
+    from .test_keyboard import focused, press
+
+    ui_audit.show_at(window, (1024, 768))
+    big_coffee(window, tmp_path)
+    panel = window.products
+    show(panel, "Coffee")
+    window.activateWindow()
+    bar = panel.grid_scroll.verticalScrollBar()
+    qtbot.waitUntil(lambda: bar.maximum() > 0)  # laid out: the row below the fold
+    first = panel.buttons()[0]
+    first.setFocus()
+    qtbot.waitUntil(first.hasFocus)
+    built = len(panel.buttons())
+    reached = [focused().product.sku]
+    for _ in range(3 * built):
+        press(qtbot, Qt.Key_Tab)
+        QApplication.processEvents()  # as between a cashier's key presses: the grid laid out, scrolled
+        reached.append(focused().product.sku)
+    assert len(panel.buttons()) > built  # built as the focus went down the grid
+    assert reached == [t.product.sku for t in panel.buttons()][: len(reached)]  # in order, none skipped
+
+
+def test_tab_goes_through_another_categorys_tiles_in_order_then_to_the_cart(qtbot, window):
+    """After a change of tab the new tiles are in the Tab order after the tabs, in the grid's order,
+    and the cart follows them (Bakery's 8 tiles were 6, then the cart's controls, then 2)."""
+    from .test_keyboard import focused, press
+
+    ui_audit.show_at(window, (1024, 768))
+    panel = window.products
+    show(panel, "Bakery")
+    window.activateWindow()
+    panel.tabs.setFocus()
+    qtbot.waitUntil(panel.tabs.hasFocus)
+    reached = []
+    for _ in range(len(panel.buttons()) + 1):
+        press(qtbot, Qt.Key_Tab)
+        QApplication.processEvents()
+        reached.append(focused())
+    assert reached[:-1] == panel.buttons() and reached[-1].objectName() == "cartTable"
