@@ -179,7 +179,10 @@ def window_probe(folder: Path, size: int) -> int:
         ),
         flush=True,
     )
-    os._exit(0)  # the figures are out; no teardown to wait for
+    # Closed as a till closes (its open session ends), so the next probe's open is a clean one: a
+    # probe that only exited left its session row, and every run then read the whole file at open.
+    window.close()
+    os._exit(0)  # the figures are out; no other teardown to wait for
 
 
 def probe(folder: Path, size: int) -> dict:
