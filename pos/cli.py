@@ -328,11 +328,10 @@ def cmd_stock(args) -> int:
     if path is not None and not path.is_file():
         print(f"error: no such file: {path}", file=sys.stderr)
         return 2
-    given_days = [getattr(args, "first", None), getattr(args, "last", None)]
-    first, last = (_parse_day(text) if text else None for text in given_days)
-    if (given_days[0] and first is None) or (given_days[1] and last is None):
-        print("error: --from and --to take dates like 2026-11-26", file=sys.stderr)
+    days = _day_range(args)
+    if days is None:
         return 2
+    first, last = days
     office = getattr(args, "office", None) or _back_office(args)
     try:
         stock, currency = office.stock, office.settings.currency
@@ -716,6 +715,21 @@ def _parse_day(text: str):
     return day if MINYEAR < day.year < MAXYEAR else None
 
 
+def _day_range(args):
+    """--from and --to as (first, last) days, either None when not given; None after saying in one line
+    why not (the caller exits 2). A range that ends before it starts is refused: it used to select
+    nothing and exit 0, which reads as "no events" to an accountant who swapped the two."""
+    given = [getattr(args, "first", None), getattr(args, "last", None)]
+    first, last = (_parse_day(text) if text else None for text in given)
+    if (given[0] and first is None) or (given[1] and last is None):
+        print("error: --from and --to take dates like 2026-11-26", file=sys.stderr)
+        return None
+    if first is not None and last is not None and first > last:
+        print(f"error: --from {first} is after --to {last}: the first day comes first", file=sys.stderr)
+        return None
+    return first, last
+
+
 def cmd_settings(args) -> int:
     from dataclasses import asdict
 
@@ -986,11 +1000,10 @@ def cmd_cashiers(args) -> int:
 def cmd_audit(args) -> int:
     from pos.services.sales import StorageError
 
-    given = [getattr(args, "first", None), getattr(args, "last", None)]
-    first, last = (_parse_day(text) if text else None for text in given)
-    if (given[0] and first is None) or (given[1] and last is None):
-        print("error: --from and --to take dates like 2026-11-26", file=sys.stderr)
+    days = _day_range(args)
+    if days is None:
         return 2
+    first, last = days
     try:
         office = _back_office(args)
     except StorageError as exc:
