@@ -92,6 +92,7 @@ OTHER_KEYS = (  # what Qt itself gives every screen, listed so the sheet is the 
     ("Arrow keys", "Move between products, tabs and lines", SALE),
     ("Space or Enter", "Press the control that has the focus ring", SALE),
     ("Enter", "Add what was typed or scanned; with several matches, pick one", SALE),
+    ("Enter", "Take what was typed: the cash handed over, a split part in cash, a card amount on the reader", PAYMENT),
 )
 
 

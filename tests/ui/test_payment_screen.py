@@ -200,6 +200,32 @@ def test_cash_keyed_on_the_keypad_and_a_split_of_cash_then_card(qtbot, window):
     wait_idle(qtbot)
 
 
+def test_enter_in_the_split_amount_takes_the_part_in_cash_as_the_keypads_enter_does(qtbot, window, monkeypatch):
+    """Issue 28 leftover: Enter in the Split page's amount did nothing (a keyboard could not finish a
+    split). It takes the part as the page's first choice, Cash, does; never Void or Stop."""
+    monkeypatch.setattr(QMessageBox, "question", no_question)
+    ring_up_three(qtbot, window)  # $18.20
+    dialog = open_payment(qtbot, window)
+    qtbot.mouseClick(dialog.split_tender, Qt.LeftButton)
+    split = dialog.split_page
+    qtbot.keyClicks(split.amount, "10")
+    qtbot.keyClick(split.amount, Qt.Key_Return)
+    qtbot.waitUntil(lambda: dialog.tenders_label.text() == "Paid so far: Cash $10.00", timeout=20000)
+    qtbot.waitUntil(lambda: not dialog.charging, timeout=20000)
+    assert dialog.due_label.text() == "To pay: $8.20" and split.amount.text() == ""
+    keypad = split.findChild(QWidget, "numericKeypad")
+    for key in ("8", "decimal", "2", "0", "enter"):  # the rest on the keypad, its Enter too
+        qtbot.mouseClick(keypad.keys[key], Qt.LeftButton)
+    qtbot.waitUntil(lambda: dialog.pages.currentIndex() == 1, timeout=20000)
+    assert [(t.kind, t.amount.minor) for t in dialog.result_value.receipt.tenders] == [
+        (TenderKind.CASH, 1000),
+        (TenderKind.CASH, 820),
+    ]
+    qtbot.keyClick(dialog, Qt.Key_Return)
+    qtbot.waitUntil(lambda: not dialog.isVisible())
+    wait_idle(qtbot)
+
+
 def test_a_paid_sale_needs_no_tap_to_finish_the_next_item_starts_the_next_sale(qtbot, window):
     ring_up_three(qtbot, window)
     dialog = open_payment(qtbot, window)
