@@ -327,6 +327,31 @@ def test_a_decline_on_an_800x600_screen_keeps_the_dialog_on_it(qtbot, window, th
     wait_idle(qtbot)
 
 
+def test_an_empty_enter_in_the_cash_field_leaves_a_decline_in_the_header(qtbot, window, monkeypatch):
+    """Issue 28 leftover: Enter with nothing typed in the cash field was taken as a try (a cash part of
+    0), which cleared the decline's header. Nothing typed is no new try: the decline stays, one line
+    says what to do, and the cash typed next is taken."""
+    monkeypatch.setattr(QMessageBox, "question", no_question)
+    ring_up_three(qtbot, window)  # $18.20
+    dialog = open_payment(qtbot, window)
+    charge(qtbot, dialog, "pm_card_chargeDeclinedInsufficientFunds")
+    declined = dialog.banner.text()
+    assert dialog.banner.isVisible() and "Still to pay" in declined
+    dialog.show_page(dialog.cash_page)
+    assert dialog.cash_field.text() == ""
+    qtbot.keyClick(dialog.cash_field, Qt.Key_Return)
+    assert not dialog.charging
+    assert dialog.banner.isVisible() and dialog.banner.text() == declined
+    assert dialog.message.text() == "Type the cash handed over, or choose an amount above."
+    qtbot.keyClicks(dialog.cash_field, "20")
+    qtbot.keyClick(dialog.cash_field, Qt.Key_Return)
+    qtbot.waitUntil(lambda: dialog.pages.currentIndex() == 1, timeout=20000)
+    assert dialog.change_due.text() == "Change: $1.80"
+    qtbot.keyClick(dialog, Qt.Key_Return)
+    qtbot.waitUntil(lambda: not dialog.isVisible())
+    wait_idle(qtbot)
+
+
 def test_quick_cash_and_the_keypad_in_currencies_of_no_and_three_decimals(qtbot, window):
     """JPY has no decimals (no decimal key, whole yen), KWD three (0.750 offers 0.800 / 1 / 2 / 5
     dinars, not 5 / 10 / 20 / 50: domain/cash.quick_amounts). Shown on the dialog, nothing paid."""
