@@ -45,7 +45,7 @@ from pos.services.staff import Staff
 from pos.services.keys import KEY_ENV, KeyManager, KeyRefused, KeyState
 from pos.services.drawer import CashDrawer
 from pos.services.receipt_printing import Printing
-from pos.services.receipts import Receipts
+from pos.services.receipts import Receipts, today_in
 from pos.services.refunds import RefundClaims, Refunds
 from pos.services.returns import Returns
 from pos.services.store_credit import GiftCardStoreCredit
@@ -115,7 +115,13 @@ class BackOffice:
         self.shop_security = ""  # how the link is secured, in words, once joined
         if shop_db:
             self._join_shop(shop_db, settings_repo)
-        self.gift_cards = GiftCards(TillGiftCards(engine), self._currency, lambda: self._shop_gift_cards)
+        self.gift_cards = GiftCards(
+            TillGiftCards(engine),
+            self._currency,
+            lambda: self._shop_gift_cards,
+            today=lambda: today_in(self.settings.time_zone),
+            expiry_months=lambda: self.settings.gift_card_expiry_months,
+        )
         self.stock = Stock(TillStock(engine, lambda: self.settings.time_zone), self._currency)
         self.storage = StorageWatch(lambda: full_check(engine))  # the whole file, in the background
         self._closed = False

@@ -139,3 +139,40 @@ def test_two_tills_paying_with_one_shop_card_at_once_through_the_payment_machine
     finally:
         one.close()
         two.close()
+
+
+def test_two_tills_expiring_the_shops_cards_at_once_take_what_is_left_once(pg, shop_db, tmp_path, monkeypatch):
+    """Issue 24 leftover: `pos giftcards expire` run on two tills of one shop at the same moment: each
+    card's row is locked and its balance read under the lock, so the rest comes off once; the expiry
+    day was stamped by the till that sold it, and the other till reads it from the shop."""
+    from datetime import date
+
+    one, two = office(tmp_path, "T1", shop_db), office(tmp_path, "T2", shop_db)
+    try:
+        one.store_settings.change("gift_card_expiry_months", "6")
+        cards = [one.gift_cards.issue(sgd(1000 * (n + 1)), f"issue-{n}") for n in range(3)]
+        assert all(card.shop and card.expires_on for card in cards)
+        never = two.gift_cards.issue(sgd(500), "issue-never")  # T2 has no expiry setting yet (no sync here)
+        assert never.expires_on == ""
+        monkeypatch.setattr("pos.app.today_in", lambda _zone: date.fromisoformat(cards[0].expires_on))
+        start = threading.Barrier(2)
+        done: dict[str, list] = {}
+
+        def expire(till, name: str) -> None:
+            start.wait()
+            done[name] = till.gift_cards.expire_due()[0]
+
+        threads = [threading.Thread(target=expire, args=(t, n)) for t, n in ((one, "T1"), (two, "T2"))]
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join()
+        taken = sorted(entry.amount.minor for name in done for _card, entry in done[name])
+        assert taken == [1000, 2000, 3000]
+        assert [two.gift_cards.balance(card.code).balance for card in cards] == [sgd(0)] * 3
+        assert two.gift_cards.balance(never.code).balance == sgd(500)
+        rows = pg.query(shop_db.rsplit("/", 1)[1], "SELECT count(*) FROM shop_gift_card_entries WHERE kind = 'expire'")
+        assert rows[0][0] == 3
+    finally:
+        one.close()
+        two.close()

@@ -26,7 +26,16 @@ from enum import StrEnum
 from typing import Callable, Protocol
 
 from pos.domain.catalog import Product
-from pos.domain.giftcards import BadCode, EntryKind, Purpose, card_line, format_code, new_code, redeemable
+from pos.domain.giftcards import (
+    BadCode,
+    EntryKind,
+    Purpose,
+    card_line,
+    expired_message,
+    format_code,
+    new_code,
+    redeemable,
+)
 from pos.domain.money import Money
 from pos.domain.tender import TenderKind
 
@@ -210,7 +219,9 @@ class GiftCardPayments:
         said = f"Gift card {format_code(card.code)} holds {card.balance}."
         if card.purpose is Purpose.STORE_CREDIT:
             said = f"Store credit {format_code(card.code)} holds {card.balance}."
-        if due is not None:
+        if card.expired(self.cards.today()):
+            said += f" {expired_message(card)}"  # what it held stays on the ledger until it is expired
+        elif due is not None:
             try:
                 takes = redeemable(card.balance, due)
                 said += f" It pays {takes} of the {due} due."
@@ -234,6 +245,8 @@ class GiftCardPayments:
                 earlier = self._settle(open_, Goal.PARK)
                 if not isinstance(earlier, Closed):
                     return earlier if not isinstance(earlier, Failed) else Failed(earlier.message)
+            if found.card.expired(self.cards.today()):
+                return Failed(f"{expired_message(found.card)} {NOT_TAKEN}")
             try:
                 amount = redeemable(found.card.balance, self.journal.due(sale_id), asked)
             except ValueError as exc:
@@ -291,7 +304,7 @@ class GiftCardPayments:
     def reload_line(self, text: str, amount: Money) -> Product:
         """The cart line that adds `amount` to an existing gift card when the sale is paid."""
         try:
-            card = self.cards.balance(text)
+            card = self.cards.usable(text).card
         except BadCode as exc:
             raise GiftCardError(str(exc)) from None
         if card.purpose is not Purpose.GIFT_CARD:
