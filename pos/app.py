@@ -36,7 +36,7 @@ from pos.paths import resource_path
 from pos.services.catalog import Catalog, Imported
 from pos.services.checkout import Checkout
 from pos.services.gateway import PaymentGateway
-from pos.services.giftcards import GiftCardLedger, GiftCards
+from pos.services.giftcards import GiftCards, ShopLedger
 from pos.services.tenders.gift_card import GiftCardPayments
 from pos.services.about import AboutTill
 from pos.services.audit_trail import AuditTrail
@@ -109,7 +109,7 @@ class BackOffice:
         self.shop: ShopSync | None = None
         self._shop_engine: Engine | None = None
         self._claims: RefundClaims | None = None  # a shop's tills claim a refund there first
-        self._shop_gift_cards: GiftCardLedger | None = None  # a shop's cards live at the shop
+        self._shop_gift_cards: ShopLedger | None = None  # a shop's cards live at the shop
         # How this till may reach the shop (the owner's opt-out to plaintext, recorded); its CA is a file.
         self.shop_link = ShopLinkRecord(engine)
         self.shop_security = ""  # how the link is secured, in words, once joined

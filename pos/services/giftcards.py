@@ -79,6 +79,12 @@ class GiftCardLedger(Protocol):
     def expire_due(self, today: str) -> list[tuple[Card, Entry]]: ...
 
 
+class ShopLedger(GiftCardLedger, Protocol):
+    """The shop's ledger also answers which card a till redeemed (its entries name the till)."""
+
+    def redeemed_at(self, till_id: str, last4: str, amount: Money, purpose: Purpose) -> list[str]: ...
+
+
 @dataclass(frozen=True)
 class Located:
     card: Card
@@ -92,7 +98,7 @@ class GiftCards:
         self,
         till: GiftCardLedger,
         currency: Callable[[], str],
-        shop: Callable[[], GiftCardLedger | None] = lambda: None,
+        shop: Callable[[], ShopLedger | None] = lambda: None,
         today: Callable[[], date] = date.today,
         expiry_months: Callable[[], int] = lambda: 0,
     ):
@@ -135,6 +141,19 @@ class GiftCards:
         months = self._expiry_months() if purpose is Purpose.GIFT_CARD else 0
         ends = expiry_day(self._today(), months)
         return self.issuing_ledger().issue(code, purpose, amount, key, ends.isoformat() if ends else "")
+
+    @property
+    def joined(self) -> bool:
+        """Whether this till is joined to a shop database (reachable or not)."""
+        return self._shop() is not None
+
+    def redeemed_at(self, till_id: str, last4: str, amount: Money, purpose: Purpose) -> list[str]:
+        """The codes of the shop's cards of `purpose` ending in `last4` that till `till_id` redeemed
+        `amount` from (another till's receipt names its card so). LedgerUnavailable: the shop away."""
+        shop = self._shop()
+        if shop is None:
+            raise LedgerUnavailable("This till is not joined to the shop database that holds the card.")
+        return shop.redeemed_at(till_id, last4, amount, purpose)
 
     def today(self) -> date:
         """The store's calendar day (its time zone): the day a card's expiry is read against."""

@@ -26,7 +26,7 @@ from pos.services.giftcards import KeyGivenUp, NotEnough, UnknownCard
 from pos.services.outcomes import Paid, PartPaid
 from pos.services.sales import JournalIntegrityError, SaleChanged
 from pos.services.states import UNFINISHED, SaleState, TenderState
-from pos.services.tenders.gift_card import OwedCard, Redemption, RedemptionState
+from pos.services.tenders.gift_card import OwedCard, PaidPart, Redemption, RedemptionState
 
 from . import audit
 from .errors import storage_errors
@@ -350,6 +350,19 @@ class SqlRedemptions:
 
     def due(self, sale_id: int) -> Money:
         return self._journal.due(sale_id)
+
+    def paid_part(self, tender_id: int) -> PaidPart | None:
+        with storage_errors(), self._engine.connect() as conn:
+            row = conn.execute(
+                select(TENDERS.c.kind, TENDERS.c.amount_minor, TENDERS.c.currency, TENDERS.c.card_last4)
+                .add_columns(SALES.c.till_id)
+                .join(SALES, SALES.c.id == TENDERS.c.sale_id)
+                .where(TENDERS.c.id == tender_id)
+            ).first()
+            if row is None:
+                return None
+            amount = Money(row.amount_minor, row.currency)
+            return PaidPart(row.till_id, TenderKind(row.kind), amount, row.card_last4 or "")
 
     def redemption_for_tender(self, tender_id: int) -> Redemption | None:
         with storage_errors(), self._engine.connect() as conn:
