@@ -149,3 +149,31 @@ def test_a_card_past_its_day_is_refused_at_the_counter_and_expire_takes_the_rest
         assert office.audit.verify() is None
     finally:
         office.close()
+
+
+def test_a_part_paid_by_a_card_that_has_since_expired_is_not_refunded_onto_it(context, monkeypatch):
+    """Money given back onto a card past its day could not be spent and the next `pos giftcards expire`
+    would take it: the refund is refused in words before anything is written, and store credit (which
+    never expires) takes it instead."""
+    from pos.services.refund_phases import Refunded
+    from pos.services.refunds import RefundFailed
+    from pos.services.outcomes import Paid
+
+    context.store_settings.change("gift_card_expiry_months", "1")
+    card = context.gift_cards.issue(sgd(2000), "sold-1")
+    cake = context.catalog.save(Product("CAKE", "Cake", "Food", sgd(4500), 900))
+    context.till.cart.add(cake, 1)
+    assert isinstance(context.till.pay_gift_card(card.code), PartPaid)
+    paid = context.till.pay_cash(sgd(2500))
+    assert isinstance(paid, Paid)
+    receipt_id = context.receipts.receipt_id_for(paid.receipt.receipt_no, paid.receipt.till_id)
+    later(monkeypatch, date.fromisoformat(card.expires_on))
+    refused = context.refunds.refund(receipt_id, amount=sgd(4500))
+    assert isinstance(refused, RefundFailed)
+    assert refused.message == (
+        f"This gift card expired on {card.expires_on}: it cannot be used. Give this part back as store credit instead."
+    )
+    assert context.refunds.basis(receipt_id).remaining_minor == 4500
+    credited = context.refunds.refund(receipt_id, amount=sgd(4500), to_store_credit=True)
+    assert isinstance(credited, Refunded) and credited.refund.store_credit_code, credited
+    assert context.gift_cards.balance(card.code).balance == sgd(0)

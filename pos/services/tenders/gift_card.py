@@ -353,8 +353,15 @@ class GiftCardPayments:
 
     def check_refundable(self, tender_id: int) -> None:
         """That a receipt's gift card (or store credit) part can go back onto its code from this till;
-        GiftCardError in the cashier's words if not. Before anything is claimed or journaled."""
-        self._paid_by(tender_id)
+        GiftCardError in the cashier's words if not. Before anything is claimed or journaled. A card
+        past its expiry day would take the money and keep it: the part goes as store credit instead."""
+        code, shop = self._paid_by(tender_id)
+        try:
+            card = self._ledger(shop).find(code)
+        except LedgerUnavailable:
+            return  # the piece waits for the shop (the till finishes it), as any piece for a shop card
+        if card is not None and card.expired(self.cards.today()):
+            raise GiftCardError(f"{expired_message(card)} Give this part back as store credit instead.")
 
     def _paid_by(self, tender_id: int) -> tuple[str, bool]:
         """The code that paid a part, and whether the shop holds it. This till's own redemption names
