@@ -36,7 +36,7 @@ from pos.paths import resource_path
 from pos.services.catalog import Catalog, Imported
 from pos.services.checkout import Checkout
 from pos.services.gateway import PaymentGateway
-from pos.services.giftcards import GiftCardLedger, GiftCards
+from pos.services.giftcards import GiftCards, ShopLedger
 from pos.services.tenders.gift_card import GiftCardPayments
 from pos.services.about import AboutTill
 from pos.services.audit_trail import AuditTrail
@@ -45,7 +45,7 @@ from pos.services.staff import Staff
 from pos.services.keys import KEY_ENV, KeyManager, KeyRefused, KeyState
 from pos.services.drawer import CashDrawer
 from pos.services.receipt_printing import Printing
-from pos.services.receipts import Receipts
+from pos.services.receipts import Receipts, today_in
 from pos.services.refunds import RefundClaims, Refunds
 from pos.services.returns import Returns
 from pos.services.store_credit import GiftCardStoreCredit
@@ -109,13 +109,19 @@ class BackOffice:
         self.shop: ShopSync | None = None
         self._shop_engine: Engine | None = None
         self._claims: RefundClaims | None = None  # a shop's tills claim a refund there first
-        self._shop_gift_cards: GiftCardLedger | None = None  # a shop's cards live at the shop
+        self._shop_gift_cards: ShopLedger | None = None  # a shop's cards live at the shop
         # How this till may reach the shop (the owner's opt-out to plaintext, recorded); its CA is a file.
         self.shop_link = ShopLinkRecord(engine)
         self.shop_security = ""  # how the link is secured, in words, once joined
         if shop_db:
             self._join_shop(shop_db, settings_repo)
-        self.gift_cards = GiftCards(TillGiftCards(engine), self._currency, lambda: self._shop_gift_cards)
+        self.gift_cards = GiftCards(
+            TillGiftCards(engine),
+            self._currency,
+            lambda: self._shop_gift_cards,
+            today=lambda: today_in(self.settings.time_zone),
+            expiry_months=lambda: self.settings.gift_card_expiry_months,
+        )
         self.stock = Stock(TillStock(engine, lambda: self.settings.time_zone), self._currency)
         self.storage = StorageWatch(lambda: full_check(engine))  # the whole file, in the background
         self._closed = False

@@ -134,6 +134,11 @@ def build_parser() -> argparse.ArgumentParser:
     gbalance.add_argument("--format", choices=("text", "json"), default="text")
     glist = giftcards_sub.add_parser("list", help="every card and its balance")
     glist.add_argument("--format", choices=("csv", "json"), default="csv")
+    giftcards_sub.add_parser(
+        "expire",
+        help="take what is left off every gift card whose expiry day has come (once; see the "
+        "gift_card_expiry_months setting: none by default)",
+    )
 
     shop = sub.add_parser("shop", help="the shop database shared by several tills")
     shop_sub = shop.add_subparsers(dest="action", required=True)
@@ -217,6 +222,7 @@ def gated_commands() -> dict[tuple[str, str | None], object]:
         ("returns", "take"): Permission.RETURN_WITHOUT_RECEIPT,
         ("giftcards", "issue"): Permission.ISSUE_GIFT_CARD,
         ("giftcards", "list"): Permission.LIST_GIFT_CARDS,  # reads, but every code in it spends
+        ("giftcards", "expire"): Permission.EXPIRE_GIFT_CARDS,
     }
 
 
@@ -328,11 +334,10 @@ def cmd_stock(args) -> int:
     if path is not None and not path.is_file():
         print(f"error: no such file: {path}", file=sys.stderr)
         return 2
-    given_days = [getattr(args, "first", None), getattr(args, "last", None)]
-    first, last = (_parse_day(text) if text else None for text in given_days)
-    if (given_days[0] and first is None) or (given_days[1] and last is None):
-        print("error: --from and --to take dates like 2026-11-26", file=sys.stderr)
+    days = _day_range(args)
+    if days is None:
         return 2
+    first, last = days
     office = getattr(args, "office", None) or _back_office(args)
     try:
         stock, currency = office.stock, office.settings.currency
@@ -468,10 +473,17 @@ def cmd_giftcards(args) -> int:
             card = office.gift_cards.balance(args.code)
             if args.format == "json":
                 row = {"code": format_code(card.code), "balance_minor": card.balance.minor}
-                print(json.dumps({**row, "currency": card.balance.currency}))
+                row = {**row, "currency": card.balance.currency}
+                print(json.dumps({**row, "expires_on": card.expires_on} if card.expires_on else row))
             else:
-                print(f"{format_code(card.code)}: {card.balance}")
+                ends = ""
+                if card.expires_on:
+                    past = card.expired(office.gift_cards.today())
+                    ends = f" (expired on {card.expires_on})" if past else f" (expires on {card.expires_on})"
+                print(f"{format_code(card.code)}: {card.balance}{ends}")
             return 0
+        if args.action == "expire":
+            return _expire_gift_cards(office)
         rows = [
             {
                 "code": format_code(card.code),
@@ -480,6 +492,7 @@ def cmd_giftcards(args) -> int:
                 "currency": card.balance.currency,
                 "issued_at": card.issued_at,
                 "held_at": "shop" if card.shop else "till",
+                "expires_on": card.expires_on,
             }
             for card in office.gift_cards.cards()
         ]
@@ -500,7 +513,27 @@ def cmd_giftcards(args) -> int:
         office.close()
 
 
-GIFT_CARD_COLUMNS = ("code", "purpose", "balance_minor", "currency", "issued_at", "held_at")
+GIFT_CARD_COLUMNS = ("code", "purpose", "balance_minor", "currency", "issued_at", "held_at", "expires_on")
+
+
+def _expire_gift_cards(office) -> int:
+    """`pos giftcards expire`: one line per card whose expiry day has come and that held money (its
+    last four characters: the code spends nothing now), then the sum; exit 1 if the shop's cards could
+    not be reached (the till's were expired all the same; run it again)."""
+    from pos.domain.money import Money
+
+    done, away = office.gift_cards.expire_due()
+    for card, entry in done:
+        print(f"card …{card.code[-4:]}: {entry.amount} expired (its day was {card.expires_on})")
+    if done:
+        total = Money(sum(entry.amount.minor for _card, entry in done), done[0][1].amount.currency)
+        print(f"Expired {len(done)} gift card{'s' if len(done) != 1 else ''}: {total} taken off.")
+    else:
+        print("No gift card past its expiry day holds money: nothing to expire.")
+    if away:
+        print(f"error: {away.rstrip('.')}.", file=sys.stderr)
+        return 1
+    return 0
 
 
 def cmd_recover(args) -> int:
@@ -714,6 +747,21 @@ def _parse_day(text: str):
     except ValueError:
         return None
     return day if MINYEAR < day.year < MAXYEAR else None
+
+
+def _day_range(args):
+    """--from and --to as (first, last) days, either None when not given; None after saying in one line
+    why not (the caller exits 2). A range that ends before it starts is refused: it used to select
+    nothing and exit 0, which reads as "no events" to an accountant who swapped the two."""
+    given = [getattr(args, "first", None), getattr(args, "last", None)]
+    first, last = (_parse_day(text) if text else None for text in given)
+    if (given[0] and first is None) or (given[1] and last is None):
+        print("error: --from and --to take dates like 2026-11-26", file=sys.stderr)
+        return None
+    if first is not None and last is not None and first > last:
+        print(f"error: --from {first} is after --to {last}: the first day comes first", file=sys.stderr)
+        return None
+    return first, last
 
 
 def cmd_settings(args) -> int:
@@ -986,11 +1034,10 @@ def cmd_cashiers(args) -> int:
 def cmd_audit(args) -> int:
     from pos.services.sales import StorageError
 
-    given = [getattr(args, "first", None), getattr(args, "last", None)]
-    first, last = (_parse_day(text) if text else None for text in given)
-    if (given[0] and first is None) or (given[1] and last is None):
-        print("error: --from and --to take dates like 2026-11-26", file=sys.stderr)
+    days = _day_range(args)
+    if days is None:
         return 2
+    first, last = days
     try:
         office = _back_office(args)
     except StorageError as exc:

@@ -335,6 +335,12 @@ def check_gift_card_invariants(db_paths, shop_path=None) -> dict:
                 (code,) = conn.execute(
                     "SELECT code FROM gift_card_redemptions WHERE tender_id = ?", (tender_id,)
                 ).fetchone() or (None,)
+                if code is None and tenders.get(tender_id, (None,))[0] in copies:
+                    # Another till's receipt: back onto the shop card that till redeemed, found by the
+                    # last four of its code the copied tender keeps (services/tenders/gift_card.py).
+                    (last4,) = conn.execute("SELECT card_last4 FROM tenders WHERE id = ?", (tender_id,)).fetchone()
+                    code = entries_by_key.get(refund_key, ("",))[0]
+                    assert code and code.endswith(last4 or "-"), f"{what}: back on card {code}, paid by …{last4}"
                 assert code is not None, f"{what}: no gift card or store credit part paid the tender it gives back"
                 entry(refund_key, code, ("refund_to_card",), amount, what)
         finally:

@@ -33,6 +33,16 @@ _NOTES: dict[str, tuple[int, ...]] = {
     "INR": (10, 20, 50, 100, 200, 500),
 }
 _GENERIC_NOTES = (5, 10, 20, 50, 100)
+# Notes in circulation (minor units) that only the drawer count goes by: quick cash in these keeps the
+# 1-2-5 series from a tenth of the cash due (_quick_notes: for THB 1,130 the 1,200 or 1,500 a customer
+# hands over, not 1,140). Babel/CLDR has no denominations, so they are listed here, from the central
+# banks' series in circulation: the generic 5..100 of a unit counted 5, 10 and 100 baht as notes (coins
+# and a rare note), rupiah notes below the smallest (1,000), and 5 to 100 dinars (the 1/4 and 1/2 missing).
+_COUNT_NOTES: dict[str, tuple[int, ...]] = {
+    "THB": (2000, 5000, 10000, 50000, 100000),  # 20, 50, 100, 500, 1,000 baht
+    "IDR": (100000, 200000, 500000, 1000000, 2000000, 5000000, 10000000),  # 1,000 .. 100,000 rupiah
+    "KWD": (250, 500, 1000, 5000, 10000, 20000),  # 1/4, 1/2, 1, 5, 10, 20 dinars
+}
 # Coins in circulation (minor units), for counting the drawer.
 _COINS: dict[str, tuple[int, ...]] = {
     "SGD": (5, 10, 20, 50, 100),
@@ -43,6 +53,9 @@ _COINS: dict[str, tuple[int, ...]] = {
     "AUD": (5, 10, 20, 50, 100, 200),
     "MYR": (5, 10, 20, 50),
     "JPY": (1, 5, 10, 50, 100, 500),
+    "THB": (25, 50, 100, 200, 500, 1000),  # 25 and 50 satang, 1, 2, 5, 10 baht
+    "IDR": (10000, 20000, 50000, 100000),  # 100, 200, 500, 1,000 rupiah
+    "KWD": (5, 10, 20, 50, 100),  # 5 .. 100 fils
 }
 
 
@@ -149,8 +162,11 @@ def _quick_notes(exact: Money) -> tuple[Money, ...]:
 
 def denominations(currency: str) -> tuple[Money, ...]:
     """Coins then notes, smallest first: the rows of a drawer count."""
-    coins = tuple(Money(minor, currency) for minor in _COINS.get(currency.upper(), ()))
-    return tuple(sorted({*coins, *notes(currency)}))
+    code = currency.upper()
+    coins = tuple(Money(minor, currency) for minor in _COINS.get(code, ()))
+    counted = _COUNT_NOTES.get(code)
+    bills = tuple(Money(minor, currency) for minor in counted) if counted else notes(currency)
+    return tuple(sorted({*coins, *bills}))
 
 
 def count_total(counts: dict[Money, int]) -> Money | None:

@@ -9,9 +9,11 @@ sum of the card's ledger entries (issue, reload, refund to card add; redeem, exp
 
 from __future__ import annotations
 
+import calendar
 import secrets
 import unicodedata
 from dataclasses import dataclass
+from datetime import date
 from enum import StrEnum
 from typing import Iterable
 
@@ -151,6 +153,31 @@ class Card:
     balance: Money
     issued_at: str
     shop: bool = False  # held at the shop database (False: this till's own)
+    # The store's calendar day from which it can no longer be spent (ISO); "" never. Stamped when
+    # it is issued, from the owner's setting then: a later setting never shortens a card already sold.
+    expires_on: str = ""
+
+    def expired(self, today: date) -> bool:
+        return bool(self.expires_on) and today.isoformat() >= self.expires_on
+
+
+MAX_EXPIRY_MONTHS = 600  # 50 years: any longer is no expiry at all
+
+
+def expiry_day(issued: date, months: int) -> date | None:
+    """The day a card issued on `issued` expires, `months` later (0: never). A month without that day
+    ends it on its last day (31 January + 1 month: 28 or 29 February), as calendars of contracts do."""
+    if months <= 0:
+        return None
+    index = issued.month - 1 + months
+    year, month = issued.year + index // 12, index % 12 + 1
+    return date(year, month, min(issued.day, calendar.monthrange(year, month)[1]))
+
+
+def expired_message(card: Card) -> str:
+    """Why an expired card cannot pay, in the cashier's words."""
+    what = "This store credit" if card.purpose is Purpose.STORE_CREDIT else "This gift card"
+    return f"{what} expired on {card.expires_on}: it cannot be used."
 
 
 # A gift card sold at the counter is a cart line whose SKU carries its code (chosen when the line is

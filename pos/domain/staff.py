@@ -46,6 +46,7 @@ class Permission(StrEnum):
     LIST_GIFT_CARDS = "see every gift card's code"
     STOCK_COUNT = "approve a stock count"  # it changes stock by the variance
     OPEN_PRICE_ABOVE_LIMIT = "sell at a typed price above the limit"
+    EXPIRE_GIFT_CARDS = "take what is left off expired gift cards"
 
 
 _RIGHTS = {

@@ -11,10 +11,21 @@ after a crash) writes it once; a redemption's key comes from the sale's journal 
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import date
 from typing import Callable, Protocol
 
 from pos.domain.errors import PosError
-from pos.domain.giftcards import Card, EntryKind, Entry, Purpose, check_card_amount, new_code, parse_code
+from pos.domain.giftcards import (
+    Card,
+    EntryKind,
+    Entry,
+    Purpose,
+    check_card_amount,
+    expired_message,
+    expiry_day,
+    new_code,
+    parse_code,
+)
 from pos.domain.money import Money
 
 
@@ -32,6 +43,10 @@ class NotEnough(GiftCardError):
 
 class LedgerUnavailable(GiftCardError):
     """The ledger that holds the card cannot be reached (the shop database away)."""
+
+
+class Expired(GiftCardError):
+    """The card's expiry day has come: it cannot be spent or reloaded."""
 
 
 class KeyGivenUp(GiftCardError):
@@ -54,13 +69,20 @@ class GiftCardLedger(Protocol):
 
     shop: bool  # True: the shop database (every till's), False: this till's own SQLite
 
-    def issue(self, code: str, purpose: Purpose, amount: Money, key: str) -> Card: ...
+    def issue(self, code: str, purpose: Purpose, amount: Money, key: str, expires_on: str = "") -> Card: ...
     def credit(self, code: str, kind: EntryKind, amount: Money, key: str, note: str = "") -> Card: ...
     def redeem(self, code: str, amount: Money, key: str) -> Entry: ...
     def settle_key(self, code: str, key: str) -> Entry: ...
     def find(self, code: str) -> Card | None: ...
     def entries(self, code: str) -> list[Entry]: ...
     def cards(self) -> list[Card]: ...
+    def expire_due(self, today: str) -> list[tuple[Card, Entry]]: ...
+
+
+class ShopLedger(GiftCardLedger, Protocol):
+    """The shop's ledger also answers which card a till redeemed (its entries name the till)."""
+
+    def redeemed_at(self, till_id: str, last4: str, amount: Money, purpose: Purpose) -> list[str]: ...
 
 
 @dataclass(frozen=True)
@@ -76,9 +98,13 @@ class GiftCards:
         self,
         till: GiftCardLedger,
         currency: Callable[[], str],
-        shop: Callable[[], GiftCardLedger | None] = lambda: None,
+        shop: Callable[[], ShopLedger | None] = lambda: None,
+        today: Callable[[], date] = date.today,
+        expiry_months: Callable[[], int] = lambda: 0,
     ):
         self._till, self._currency, self._shop = till, currency, shop
+        # The store's calendar day, and the owner's expiry setting (0: cards never expire, the default).
+        self._today, self._expiry_months = today, expiry_months
 
     def issuing_ledger(self) -> GiftCardLedger:
         """Where a new card goes: the shop's ledger when the till is in a shop, else the till's."""
@@ -111,7 +137,48 @@ class GiftCards:
                 raise GiftCardError(str(exc)) from None
         if amount.currency != self._currency():
             raise GiftCardError(f"This till sells in {self._currency()}, not {amount.currency}.")
-        return self.issuing_ledger().issue(code, purpose, amount, key)
+        # Store credit is what a refund gave back: it never expires. A gift card only when the owner set it.
+        months = self._expiry_months() if purpose is Purpose.GIFT_CARD else 0
+        ends = expiry_day(self._today(), months)
+        return self.issuing_ledger().issue(code, purpose, amount, key, ends.isoformat() if ends else "")
+
+    @property
+    def joined(self) -> bool:
+        """Whether this till is joined to a shop database (reachable or not)."""
+        return self._shop() is not None
+
+    def redeemed_at(self, till_id: str, last4: str, amount: Money, purpose: Purpose) -> list[str]:
+        """The codes of the shop's cards of `purpose` ending in `last4` that till `till_id` redeemed
+        `amount` from (another till's receipt names its card so). LedgerUnavailable: the shop away."""
+        shop = self._shop()
+        if shop is None:
+            raise LedgerUnavailable("This till is not joined to the shop database that holds the card.")
+        return shop.redeemed_at(till_id, last4, amount, purpose)
+
+    def today(self) -> date:
+        """The store's calendar day (its time zone): the day a card's expiry is read against."""
+        return self._today()
+
+    def usable(self, text: str) -> Located:
+        """The card a code names, refused (Expired, in the cashier's words) once its expiry day has come:
+        what a redemption and a reload start from."""
+        found = self.locate(text)
+        if found.card.expired(self.today()):
+            raise Expired(expired_message(found.card))
+        return found
+
+    def expire_due(self) -> tuple[list[tuple[Card, Entry]], str]:
+        """`pos giftcards expire`: what is left on every card whose day has come taken off, once (the
+        till's cards, then the shop's). The second value is why the shop's were not ("" when they were)."""
+        today = self.today().isoformat()
+        done = self._till.expire_due(today)
+        shop = self._shop()
+        if shop is None:
+            return done, ""
+        try:
+            return done + shop.expire_due(today), ""
+        except LedgerUnavailable as exc:
+            return done, f"The shop database cannot be reached, so its cards were not expired: {exc}"
 
     def locate(self, text: str) -> Located:
         """The card a typed or scanned code names, and the ledger that holds it (cashier's words if not)."""
@@ -139,7 +206,7 @@ class GiftCards:
     def reload(self, text: str, amount: Money, key: str) -> Card:
         if amount.minor <= 0:
             raise GiftCardError("A reload must add more than nothing.")
-        found = self.locate(text)
+        found = self.locate(text)  # a reload already paid for is written even if the card expired since
         if found.card.purpose is not Purpose.GIFT_CARD:
             raise GiftCardError("Store credit is not reloaded; sell a gift card instead.")
         _same_currency(found.card, amount)

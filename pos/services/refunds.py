@@ -14,6 +14,7 @@ from datetime import datetime
 from typing import Callable, Protocol
 
 from pos.domain.cash import CashError, rounding_step
+from pos.domain.errors import PosError
 from pos.domain.money import Money
 from pos.domain.discounts import share
 from pos.domain.refunds import (
@@ -160,18 +161,20 @@ class Refunds:
             )
             for part in plan:
                 # Checked before anything is claimed or journaled: a piece that cannot reach its card
-                # would stay sent for good (found by the model-based test, issue 24).
-                if (
-                    part.given_as in LEDGER_KINDS
-                    and part.tender_id is not None
-                    and not (self.gift_cards is not None and self.gift_cards.refundable(part.tender_id))
-                ):
-                    # "In cash" keeps such a part on its code too (domain.refunds.plan_refund).
-                    raise RefundError(
-                        f"Part of this receipt was paid by {part.given_as.words.lower()}, which goes back onto its "
-                        f"code only at till {basis.till_id}, where it was taken. Refund it there, or give it as "
-                        "store credit."
-                    )
+                # would stay sent for good (found by the model-based test, issue 24). Another till's
+                # receipt goes back onto its code through the shop's ledger when the shop is reachable.
+                if part.given_as in LEDGER_KINDS and part.tender_id is not None:
+                    if self.gift_cards is None:
+                        # "In cash" keeps such a part on its code too (domain.refunds.plan_refund).
+                        raise RefundError(
+                            f"Part of this receipt was paid by {part.given_as.words.lower()}, which goes back "
+                            f"onto its code only at till {basis.till_id}, where it was taken. Refund it there, "
+                            "or give it as store credit."
+                        )
+                    try:
+                        self.gift_cards.check_refundable(part.tender_id)
+                    except PosError as exc:
+                        raise RefundError(str(exc)) from None
             taxes = share(tax_back, [p.amount_minor for p in plan], basis.currency) if len(plan) > 1 else [tax_back]
             pieces = []
             for part, tax_part in zip(plan, taxes, strict=True):

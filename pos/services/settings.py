@@ -11,6 +11,7 @@ from pos.domain import cash
 from pos.domain.appearance import AppearanceError, parse_theme
 from pos.domain.barcodes import BarcodeError, parse_patterns
 from pos.domain.catalog import MAX_PRICE_MINOR
+from pos.domain.giftcards import MAX_EXPIRY_MONTHS
 from pos.domain import currency as currencies
 from pos.domain.errors import PosError
 from pos.domain.money import plain_decimal
@@ -56,6 +57,9 @@ class StoreSettings:
     # dark or high-contrast as the owner picked it. The till's own: another till may stand in the sun.
     theme: str = "system"
     customer_display: str = "auto"  # this till's customer display: auto, on or off (CustomerDisplayMode)
+    # A gift card sold from now on expires this many months after it is issued; 0, the default: never
+    # (many jurisdictions forbid expiry). Store credit never expires. Shop-wide.
+    gift_card_expiry_months: int = 0
 
     @property
     def customer_display_mode(self) -> CustomerDisplayMode:
@@ -217,6 +221,8 @@ def checked(settings: StoreSettings) -> StoreSettings:
     if settings.customer_display.strip().lower() not in modes.split(", "):
         raise SettingsError(f"The customer display is one of {modes}.")
     settings = replace(settings, customer_display=settings.customer_display.strip().lower())
+    if not 0 <= settings.gift_card_expiry_months <= MAX_EXPIRY_MONTHS:
+        raise SettingsError(f"Gift cards expire 0 (never) to {MAX_EXPIRY_MONTHS} months after they are sold.")
     if not 0 <= settings.default_tax_rate_bp <= 10000:
         raise SettingsError("The default tax rate is 0 to 100%.")
     if not _known_locale(settings.locale):

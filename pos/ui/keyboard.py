@@ -61,7 +61,7 @@ CLEAR_SEARCH = Hotkey("Esc", "Clear the search", SALE)
 GO_TO_CART = Hotkey("F4", "Go to the cart's lines", SALE)
 NEW_SALE = Hotkey("Ctrl+N", "New sale: clear the cart (asks first)", SALE)
 PAY = Hotkey("F12", "Pay", SALE)
-SHORTCUTS = Hotkey("F1", "These keyboard shortcuts", SALE)
+SHORTCUTS = Hotkey("F1", "These keyboard shortcuts (on the payment screen too)", SALE)
 MORE = Hotkey("+", "One more of the line", CART)
 LESS = Hotkey("-", "One less of the line", CART)
 REMOVE = Hotkey("Del", "Remove the line", CART)
@@ -92,6 +92,7 @@ OTHER_KEYS = (  # what Qt itself gives every screen, listed so the sheet is the 
     ("Arrow keys", "Move between products, tabs and lines", SALE),
     ("Space or Enter", "Press the control that has the focus ring", SALE),
     ("Enter", "Add what was typed or scanned; with several matches, pick one", SALE),
+    ("Enter", "Take what was typed: the cash handed over, a split part in cash, a card amount on the reader", PAYMENT),
 )
 
 
@@ -128,6 +129,8 @@ def bind_payment_keys(dialog: PaymentDialog, search: SearchBox | None = None) ->
         button.setToolTip(tip("Pay with a gift card or store credit", GIFT_CARD))
     shortcut(NEXT_SALE, dialog, lambda: _next_sale(dialog))
     dialog.new_sale_button.setToolTip(tip("Close the receipt and start the next sale", NEXT_SALE))
+    # F1 in the dialog too: it is modal, so the window's Help action never saw the key there.
+    shortcut(SHORTCUTS, dialog, lambda: ShortcutsSheet(dialog).open())
     if search is not None:
         forward = ReceiptKeys(dialog, search)
         for widget in (dialog, *dialog.findChildren(QWidget)):

@@ -33,6 +33,7 @@ from pos.services.settings import SettingsError, time_zone_names
 from pos.domain import tax
 from pos.domain.cash import ROUNDING_CHOICES
 from pos.domain.errors import PosError
+from pos.domain.giftcards import MAX_EXPIRY_MONTHS
 from pos.domain.money import Money, MoneyError
 from pos.domain.printer_setup import PrinterKind, PrinterSetup, PrinterSetupError
 from pos.domain import currency as currencies
@@ -306,11 +307,19 @@ class SettingsDialog(QDialog):
         for choice in ROUNDING_CHOICES:
             self.cash_rounding.addItem(f"to the nearest {choice}" if choice else "none (exact cash)", choice)
         self.cash_rounding.setCurrentIndex(max(0, self.cash_rounding.findData(s.cash_rounding)))
+        # Never by default: many jurisdictions forbid gift cards that expire (services/settings.py).
+        self.gift_card_expiry = named(QSpinBox(), "giftCardExpiryField")
+        self.gift_card_expiry.setRange(0, MAX_EXPIRY_MONTHS)
+        self.gift_card_expiry.setSpecialValueText("never")
+        self.gift_card_expiry.setSuffix(" months")
+        self.gift_card_expiry.setValue(s.gift_card_expiry_months)
+        self.gift_card_expiry.setToolTip("For cards sold from now on; a card already sold keeps its day.")
         page = QWidget()
         layout = QVBoxLayout(page)
         layout.addWidget(key_box)
         form = QFormLayout()
         form.addRow("Cash rounding (cash only)", self.cash_rounding)
+        form.addRow("Gift cards expire after", self.gift_card_expiry)
         layout.addLayout(form)
         layout.addStretch(1)
         return page
@@ -403,6 +412,7 @@ class SettingsDialog(QDialog):
             self.printer_kind.currentData(),
             self.printer_address.text(),
             self.idle_lock.value(),
+            self.gift_card_expiry.value(),
             self.discount_limit.text(),
             self.open_price_limit.text(),
         )
@@ -568,6 +578,7 @@ class SettingsDialog(QDialog):
             time_zone=self.time_zone.zone(),
             cash_rounding=self.cash_rounding.currentData(),
             idle_lock_minutes=self.idle_lock.value(),
+            gift_card_expiry_months=self.gift_card_expiry.value(),
             discount_limit_bp=limit,
             open_price_limit_minor=price_limit,
             scale_labels=self.scale_labels.text(),

@@ -63,8 +63,8 @@ def test_a_new_event_is_sealed_with_the_hash_the_plain_sqlite3_code_gave_it(engi
     with core.writing(engine) as conn:
         conn.execute(audit._EVENTS.delete().where(audit._EVENTS.c.id == last.id))
         monkeypatch.setattr(raw, "clock", lambda: raw.parse_iso(last.at))
-        if "record" in written:  # the record's digest, as today's code computes it
-            assert audit.covering(conn, written["record"], written["id"]) == written
+        if "record" in written:  # the record's digest, as today's code computes it in the event's form
+            assert audit.covering(conn, written["record"], written["id"], written["form"]) == written
         again = audit.append(
             conn, last.till_id, last.kind, last.subject, written, approved_by=last.approved_by, actor=last.actor
         )
@@ -89,4 +89,51 @@ def test_an_edit_that_only_a_column_read_as_stored_shows_is_found(engine, till, 
     finally:
         conn.close()
     broken = AuditRepo(engine, till).verify()
+    assert broken is not None and finding in str(broken), broken
+
+
+@pytest.mark.parametrize(
+    "statement, finding",
+    [
+        # Which card paid a part (a gift card's code's last four, a bank card's): a refund goes by it.
+        ("UPDATE tenders SET card_last4 = '0000'", "the receipt it records"),
+        # When the card was sold, and the day from which it cannot be spent.
+        ("UPDATE gift_cards SET issued_at = '2020-01-01T00:00:00+00:00'", "gift_card_entry it records"),
+        ("UPDATE gift_cards SET expires_on = '2099-01-01'", "gift_card_entry it records"),
+    ],
+)
+def test_form_4_digests_what_a_records_meaning_depends_on(tmp_path, sandbox, api_key, monkeypatch, statement, finding):
+    """Issue 24/28 leftover: a tender's card_last4 and a gift card's issued_at (and now expires_on)
+    were outside every digest, so an insider could change which card a part was paid by, or when a
+    card was sold, unseen. Events written from now on digest them (form 4); the trail written in forms
+    1-3 above still verifies as it was written."""
+    from pos.app import build_context
+    from pos.domain.catalog import Product
+    from pos.domain.money import Money
+    from pos.services.outcomes import Paid
+
+    monkeypatch.setenv("POS_STRIPE_API_KEY", api_key)
+    data = tmp_path / "till"
+    context = build_context(data, stripe_base_url=sandbox.url)
+    try:
+        context.store_settings.change("gift_card_expiry_months", "12")
+        card = context.gift_cards.issue(Money(5000, "SGD"), "sold-1")
+        cake = context.catalog.save(Product("CAKE", "Cake", "Food", Money(4500, "SGD"), 900))
+        context.till.cart.add(cake, 1)
+        assert isinstance(context.till.pay_gift_card(card.code), Paid)
+        assert context.audit.verify() is None
+    finally:
+        context.close()
+    conn = sqlite3.connect(data / "pos.sqlite3")
+    try:
+        assert conn.execute("SELECT card_last4 FROM tenders").fetchall() == [(card.code[-4:],)]
+        conn.execute(statement)
+        conn.commit()
+    finally:
+        conn.close()
+    engine = open_engine(data)
+    try:
+        broken = AuditRepo(engine, data).verify()
+    finally:
+        engine.dispose()
     assert broken is not None and finding in str(broken), broken

@@ -157,6 +157,19 @@ def test_csv_exports_quote_a_till_id_a_spreadsheet_would_run(tmp_path, sandbox, 
     assert not [v for v in cells.values() if v.startswith(("=", "+", "@"))]
 
 
+@pytest.mark.parametrize("command", [("audit", "export"), ("stock", "movements")])
+def test_a_range_that_ends_before_it_starts_is_refused_in_one_line(tmp_path, command):
+    """Issue 24/28 leftover: `--from 2026-12-06 --to 2026-12-01` selected nothing and exited 0, which
+    reads as "nothing happened" to whoever swapped the two days; now one line and exit 2 (the CLI's
+    bad-input rule). The same range the right way round still exits 0."""
+    data = str(tmp_path / "data")
+    done = pos("--data-dir", data, *command, "--from", "2026-12-06", "--to", "2026-12-01")
+    assert done.returncode == 2, done.stdout
+    assert done.stderr == "error: --from 2026-12-06 is after --to 2026-12-01: the first day comes first\n"
+    assert done.stdout == ""
+    assert pos("--data-dir", data, *command, "--from", "2026-12-01", "--to", "2026-12-06").returncode == 0
+
+
 @pytest.mark.parametrize(
     "command",
     [

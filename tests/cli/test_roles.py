@@ -60,6 +60,7 @@ CHANGES = [
     ("returns", "take", "--amount", "4.50", "--item", "Mug", "--cash"),
     ("giftcards", "issue", "--amount", "20.00"),
     ("giftcards", "list"),  # only reads, but every code in it spends (found by xb)
+    ("giftcards", "expire"),  # takes money off cards
     ("stock", "receive", str(resource_path("demo_catalog.csv"))),  # refused before the file is read
     ("stock", "count", str(resource_path("demo_catalog.csv"))),
     ("stock", "transfer", str(resource_path("demo_catalog.csv")), "--to", "north"),

@@ -200,6 +200,32 @@ def test_cash_keyed_on_the_keypad_and_a_split_of_cash_then_card(qtbot, window):
     wait_idle(qtbot)
 
 
+def test_enter_in_the_split_amount_takes_the_part_in_cash_as_the_keypads_enter_does(qtbot, window, monkeypatch):
+    """Issue 28 leftover: Enter in the Split page's amount did nothing (a keyboard could not finish a
+    split). It takes the part as the page's first choice, Cash, does; never Void or Stop."""
+    monkeypatch.setattr(QMessageBox, "question", no_question)
+    ring_up_three(qtbot, window)  # $18.20
+    dialog = open_payment(qtbot, window)
+    qtbot.mouseClick(dialog.split_tender, Qt.LeftButton)
+    split = dialog.split_page
+    qtbot.keyClicks(split.amount, "10")
+    qtbot.keyClick(split.amount, Qt.Key_Return)
+    qtbot.waitUntil(lambda: dialog.tenders_label.text() == "Paid so far: Cash $10.00", timeout=20000)
+    qtbot.waitUntil(lambda: not dialog.charging, timeout=20000)
+    assert dialog.due_label.text() == "To pay: $8.20" and split.amount.text() == ""
+    keypad = split.findChild(QWidget, "numericKeypad")
+    for key in ("8", "decimal", "2", "0", "enter"):  # the rest on the keypad, its Enter too
+        qtbot.mouseClick(keypad.keys[key], Qt.LeftButton)
+    qtbot.waitUntil(lambda: dialog.pages.currentIndex() == 1, timeout=20000)
+    assert [(t.kind, t.amount.minor) for t in dialog.result_value.receipt.tenders] == [
+        (TenderKind.CASH, 1000),
+        (TenderKind.CASH, 820),
+    ]
+    qtbot.keyClick(dialog, Qt.Key_Return)
+    qtbot.waitUntil(lambda: not dialog.isVisible())
+    wait_idle(qtbot)
+
+
 def test_a_paid_sale_needs_no_tap_to_finish_the_next_item_starts_the_next_sale(qtbot, window):
     ring_up_three(qtbot, window)
     dialog = open_payment(qtbot, window)
@@ -298,6 +324,31 @@ def test_a_decline_on_an_800x600_screen_keeps_the_dialog_on_it(qtbot, window, th
     assert dialog.minimumSizeHint().height() <= 600 - 40
     assert not ui_audit.audit(dialog), ui_audit.report(ui_audit.audit(dialog))
     dialog.reject()
+    wait_idle(qtbot)
+
+
+def test_an_empty_enter_in_the_cash_field_leaves_a_decline_in_the_header(qtbot, window, monkeypatch):
+    """Issue 28 leftover: Enter with nothing typed in the cash field was taken as a try (a cash part of
+    0), which cleared the decline's header. Nothing typed is no new try: the decline stays, one line
+    says what to do, and the cash typed next is taken."""
+    monkeypatch.setattr(QMessageBox, "question", no_question)
+    ring_up_three(qtbot, window)  # $18.20
+    dialog = open_payment(qtbot, window)
+    charge(qtbot, dialog, "pm_card_chargeDeclinedInsufficientFunds")
+    declined = dialog.banner.text()
+    assert dialog.banner.isVisible() and "Still to pay" in declined
+    dialog.show_page(dialog.cash_page)
+    assert dialog.cash_field.text() == ""
+    qtbot.keyClick(dialog.cash_field, Qt.Key_Return)
+    assert not dialog.charging
+    assert dialog.banner.isVisible() and dialog.banner.text() == declined
+    assert dialog.message.text() == "Type the cash handed over, or choose an amount above."
+    qtbot.keyClicks(dialog.cash_field, "20")
+    qtbot.keyClick(dialog.cash_field, Qt.Key_Return)
+    qtbot.waitUntil(lambda: dialog.pages.currentIndex() == 1, timeout=20000)
+    assert dialog.change_due.text() == "Change: $1.80"
+    qtbot.keyClick(dialog, Qt.Key_Return)
+    qtbot.waitUntil(lambda: not dialog.isVisible())
     wait_idle(qtbot)
 
 

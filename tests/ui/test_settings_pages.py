@@ -179,3 +179,18 @@ def test_the_back_office_windows_fit_a_1024x768_screen_and_the_counted_cash_word
     assert field.width() >= field.fontMetrics().horizontalAdvance(field.placeholderText()) + 8  # not clipped
     for dialog in (window.settings_dialog, receipts, reports):
         dialog.reject()
+
+
+def test_the_owner_sets_a_gift_card_expiry_on_the_payments_page_never_by_default(qtbot, window):
+    """Issue 24 leftover: the expiry is the owner's choice (none by default, as many jurisdictions
+    require); the Payments page shows "never" until set, and saves the months as `pos settings set` does."""
+    dialog = open_settings(qtbot, window)
+    dialog.show_page("Payments")
+    field = dialog.gift_card_expiry
+    assert field.isVisible() and field.text() == "never" and window.session.settings.gift_card_expiry_months == 0
+    field.setValue(24)
+    assert dialog.edited
+    dialog.close()
+    answer(qtbot, prompt_of(qtbot, dialog), QMessageBox.StandardButton.Save)
+    qtbot.waitUntil(lambda: not dialog.isVisible())
+    assert window.session.settings.gift_card_expiry_months == 24

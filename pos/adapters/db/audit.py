@@ -169,8 +169,11 @@ def numbered(till_id: str, number: int) -> str:
 
 # -- what an event says a record was ---------------------------------------------------------
 # Records are digested in the form their event names (`form`); events written before layout 11
-# have none (form 1), and are checked as they were written.
-FORM = 3
+# have none (form 1), and are checked as they were written. Form 4 adds what a record's meaning
+# depends on that the earlier forms left out: each paid tender's card_last4 (which card, or which gift
+# card's code, a part was paid by) and a gift card entry's card's issued_at and expires_on. A digest
+# version, not a layout: a trail written in forms 1-3 verifies as it was written (no revision touches it).
+FORM = 4
 # The baseline runs inside revision 0001: the tables as that revision leaves them have form 2's
 # columns (form 3's weighed-line columns come with revision 0004).
 BASELINE_FORM = 2
@@ -182,19 +185,22 @@ def _every_column(of: TableClause, row_id: int) -> Select:
     return select(literal_column("*")).select_from(of).where(of.c.id == row_id)
 
 
-_TENDERS_PAID = (
-    select(
-        _TENDERS.c.part_no,
-        _TENDERS.c.kind,
-        _TENDERS.c.amount_minor,
-        _TENDERS.c.tendered_minor,
-        _TENDERS.c.change_minor,
-        _TENDERS.c.rounding_minor,
-        _TENDERS.c.payment_intent,
-    )
+_TENDER_COLUMNS = (
+    _TENDERS.c.part_no,
+    _TENDERS.c.kind,
+    _TENDERS.c.amount_minor,
+    _TENDERS.c.tendered_minor,
+    _TENDERS.c.change_minor,
+    _TENDERS.c.rounding_minor,
+    _TENDERS.c.payment_intent,
+)
+# A receipt's paid tenders by form: form 4 adds each one's card_last4.
+_TENDERS_PAID = {
+    later: select(*_TENDER_COLUMNS, *((_TENDERS.c.card_last4,) if later else ()))
     .where(_TENDERS.c.sale_id == bindparam("sale_id"), _TENDERS.c.state == "paid")
     .order_by(_TENDERS.c.part_no)
-)
+    for later in (False, True)
+}
 _L = _SALE_LINES.c
 # Form 2 adds each line's tax, net amount and discounts (a line's tax could be edited unseen).
 # Form 3 adds a weighed line's weight and unit.
@@ -246,7 +252,7 @@ def receipt_record(conn: Connection, receipt_id: int, form: int = FORM) -> dict[
     r = conn.execute(_RECEIPT, {"id": receipt_id}).first()
     if r is None:
         return {}
-    tenders = conn.execute(_TENDERS_PAID, {"sale_id": r.sale_id}).all()
+    tenders = conn.execute(_TENDERS_PAID[form >= 4], {"sale_id": r.sale_id}).all()
     lines = conn.execute(_RECEIPT_LINES[_form(form)], {"sale_id": r.sale_id}).all()
     return {
         **{name: r._mapping[name] for name in _RECEIPT_FIELDS},
@@ -393,28 +399,33 @@ def row_record(conn: Connection, table_name: str, row_id: int, form: int = FORM)
 
 
 _ENTRY_NAMES = ("id", "kind", "amount_minor", "entry_key", "at", "note", "code", "purpose", "currency")
-_ENTRY = (
-    select(
-        _ENTRIES.c.id,
-        _ENTRIES.c.kind,
-        _ENTRIES.c.amount_minor,
-        _ENTRIES.c.entry_key,
-        _ENTRIES.c.at,
-        _ENTRIES.c.note,
-        _CARDS.c.code,
-        _CARDS.c.purpose,
-        _CARDS.c.currency,
-    )
+_ENTRY_COLUMNS = (
+    _ENTRIES.c.id,
+    _ENTRIES.c.kind,
+    _ENTRIES.c.amount_minor,
+    _ENTRIES.c.entry_key,
+    _ENTRIES.c.at,
+    _ENTRIES.c.note,
+    _CARDS.c.code,
+    _CARDS.c.purpose,
+    _CARDS.c.currency,
+)
+# Form 4 adds the card's issued_at and expires_on (when it was sold; from when it cannot be spent).
+_ENTRY_LATER = ("issued_at", "expires_on")
+_ENTRY = {
+    later: select(*_ENTRY_COLUMNS, *((_CARDS.c.issued_at, _CARDS.c.expires_on) if later else ()))
     .select_from(_ENTRIES.join(_CARDS, _CARDS.c.id == _ENTRIES.c.card_id))
     .where(_ENTRIES.c.id == bindparam("id"))
-)
+    for later in (False, True)
+}
 
 
 def gift_card_entry_record(conn: Connection, entry_id: int, form: int = FORM) -> dict[str, Any]:
     """A till gift card's ledger entry, with the card's code, purpose and currency (so editing the
-    card's row is found too)."""
-    e = conn.execute(_ENTRY, {"id": entry_id}).first()
-    return dict(zip(_ENTRY_NAMES, tuple(e), strict=True)) if e is not None else {}
+    card's row is found too); from form 4 its issued_at and expires_on as well."""
+    e = conn.execute(_ENTRY[form >= 4], {"id": entry_id}).first()
+    names = _ENTRY_NAMES + (_ENTRY_LATER if form >= 4 else ())
+    return dict(zip(names, tuple(e), strict=True)) if e is not None else {}
 
 
 def _z_record(conn: Connection, z_id: int, form: int = FORM) -> dict[str, Any]:
@@ -493,9 +504,10 @@ _EVERY_ROW = {
 }
 
 
-def covering(conn: Connection, kind: str, row_id: int) -> dict[str, Any]:
-    """The payload of an event that records row `row_id` of `kind`: which record, and its digest."""
-    return {"record": kind, "id": row_id, "form": FORM, "digest": digest(_RECORDS[kind](conn, row_id))}
+def covering(conn: Connection, kind: str, row_id: int, form: int = FORM) -> dict[str, Any]:
+    """The payload of an event that records row `row_id` of `kind`: which record, and its digest (in
+    today's form; an earlier one only to write again an event as an older till wrote it)."""
+    return {"record": kind, "id": row_id, "form": form, "digest": digest(_RECORDS[kind](conn, row_id, form))}
 
 
 # -- rows that change by design ---------------------------------------------------------------

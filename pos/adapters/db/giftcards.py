@@ -26,7 +26,7 @@ from pos.services.giftcards import KeyGivenUp, NotEnough, UnknownCard
 from pos.services.outcomes import Paid, PartPaid
 from pos.services.sales import JournalIntegrityError, SaleChanged
 from pos.services.states import UNFINISHED, SaleState, TenderState
-from pos.services.tenders.gift_card import OwedCard, Redemption, RedemptionState
+from pos.services.tenders.gift_card import OwedCard, PaidPart, Redemption, RedemptionState
 
 from . import audit
 from .errors import storage_errors
@@ -76,7 +76,7 @@ class SqlLedger:
 
     def _as_card(self, conn: Connection, row: Any) -> Card:
         money = Money(self._balance(conn, row.id), row.currency)
-        return Card(row.code, Purpose(row.purpose), money, row.issued_at, shop=self.shop)
+        return Card(row.code, Purpose(row.purpose), money, row.issued_at, self.shop, row.expires_on or "")
 
     def _lock(self, conn: Connection, code: str) -> Any:
         query = select(self.CARDS).where(self.CARDS.c.code == code)
@@ -122,12 +122,18 @@ class SqlLedger:
             raise UnknownCard(self.unknown)
         return row
 
-    def issue(self, code: str, purpose: Purpose, amount: Money, key: str) -> Card:
+    def issue(self, code: str, purpose: Purpose, amount: Money, key: str, expires_on: str = "") -> Card:
         try:
             with self._begin() as conn:
                 known = self._known(conn, key)
                 if known is None:
-                    values = dict(code=code, purpose=purpose.value, currency=amount.currency, issued_at=now_iso())
+                    values = dict(
+                        code=code,
+                        purpose=purpose.value,
+                        currency=amount.currency,
+                        issued_at=now_iso(),
+                        expires_on=expires_on or None,
+                    )
                     conn.execute(self.CARDS.insert().values(**values, **self._extra()))
                     self._write(conn, self._lock(conn, code), EntryKind.ISSUE, amount, key, "")
                 else:
@@ -160,6 +166,28 @@ class SqlLedger:
             if amount.minor > left:
                 raise NotEnough(f"The card holds only {Money(left, row.currency)}.")
             return self._write(conn, row, EntryKind.REDEEM, amount, key, "")
+
+    def expire_due(self, today: str) -> list[tuple[Card, Entry]]:
+        """Every card whose expiry day has come (`today`, the store's, ISO) and that still holds money:
+        an `expire` entry takes what is left, each card in its own transaction with its row locked and
+        its balance read under the lock, so a second run (or another till's at once) writes nothing more.
+        The key names the entries it follows: money given back onto the card later expires once too."""
+        C, E = self.CARDS, self.ENTRIES
+        with self._begin() as conn:
+            query = select(C.c.code).where(C.c.expires_on.is_not(None), C.c.expires_on <= today).order_by(C.c.id)
+            codes = list(conn.execute(query).scalars())
+        expired = []
+        for code in codes:
+            with self._begin() as conn:
+                row = self._card_or_refuse(conn, code)
+                left = self._balance(conn, row.id)
+                if left <= 0:
+                    continue
+                count = conn.execute(select(func.count()).where(E.c.card_id == row.id)).scalar_one()
+                key = f"pos-expire-{row.id}-{count}"
+                entry = self._write(conn, row, EntryKind.EXPIRE, Money(left, row.currency), key, "expired")
+                expired.append((self._as_card(conn, row), entry))
+        return expired
 
     def settle_key(self, code: str, key: str) -> Entry:
         """Recovery's question: did this key debit? If not, it is written as given up, so it never will."""
@@ -322,6 +350,19 @@ class SqlRedemptions:
 
     def due(self, sale_id: int) -> Money:
         return self._journal.due(sale_id)
+
+    def paid_part(self, tender_id: int) -> PaidPart | None:
+        with storage_errors(), self._engine.connect() as conn:
+            row = conn.execute(
+                select(TENDERS.c.kind, TENDERS.c.amount_minor, TENDERS.c.currency, TENDERS.c.card_last4)
+                .add_columns(SALES.c.till_id)
+                .join(SALES, SALES.c.id == TENDERS.c.sale_id)
+                .where(TENDERS.c.id == tender_id)
+            ).first()
+            if row is None:
+                return None
+            amount = Money(row.amount_minor, row.currency)
+            return PaidPart(row.till_id, TenderKind(row.kind), amount, row.card_last4 or "")
 
     def redemption_for_tender(self, tender_id: int) -> Redemption | None:
         with storage_errors(), self._engine.connect() as conn:

@@ -459,6 +459,8 @@ gift_cards: Table = Table(
     Column("purpose", String, nullable=False),  # gift_card, store_credit (domain Purpose)
     Column("currency", String, nullable=False),
     Column("issued_at", String, nullable=False),
+    # The store's day from which it can no longer be spent (revision 0013); NULL: never.
+    Column("expires_on", String, nullable=True),
 )
 
 

@@ -33,6 +33,7 @@ SHOP_WIDE = (
     "discount_limit_bp",
     "scale_labels",
     "open_price_limit_minor",
+    "gift_card_expiry_months",
 )
 
 

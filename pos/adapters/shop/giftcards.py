@@ -12,9 +12,12 @@ import contextlib
 from collections.abc import Callable, Iterator
 from typing import Any
 
+from sqlalchemy import select
 from sqlalchemy.engine import Connection, Engine
 
 from pos.adapters.db.giftcards import SqlLedger
+from pos.domain.giftcards import EntryKind, Purpose
+from pos.domain.money import Money
 from pos.services.giftcards import LedgerUnavailable
 from pos.services.shop import ShopUnreachable
 
@@ -43,3 +46,24 @@ class ShopGiftCards(SqlLedger):
 
     def _extra(self) -> dict[str, Any]:
         return {"till_id": self._till_id()}
+
+    def redeemed_at(self, till_id: str, last4: str, amount: Money, purpose: Purpose) -> list[str]:
+        """The codes of cards of `purpose` ending in `last4` that till `till_id` redeemed `amount` from
+        (one read; the code's alphabet has no LIKE wildcard)."""
+        C, E = self.CARDS, self.ENTRIES
+        query = (
+            select(C.c.code)
+            .distinct()
+            .join(E, E.c.card_id == C.c.id)
+            .where(
+                E.c.till_id == till_id,
+                E.c.kind == EntryKind.REDEEM.value,
+                E.c.amount_minor == amount.minor,
+                C.c.currency == amount.currency,
+                C.c.purpose == purpose.value,
+                C.c.code.endswith(last4),
+            )
+            .order_by(C.c.code)
+        )
+        with self._begin() as conn:
+            return list(conn.execute(query).scalars())

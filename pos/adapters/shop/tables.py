@@ -279,6 +279,7 @@ class ShopGiftCard(ShopModel, table=True):
     currency: str
     issued_at: str
     till_id: str  # the till that sold it
+    expires_on: str | None = None  # the store's day it can no longer be spent (migration 0011); None never
 
 
 class ShopGiftCardEntry(ShopModel, table=True):

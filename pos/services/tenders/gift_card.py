@@ -26,7 +26,16 @@ from enum import StrEnum
 from typing import Callable, Protocol
 
 from pos.domain.catalog import Product
-from pos.domain.giftcards import BadCode, EntryKind, Purpose, card_line, format_code, new_code, redeemable
+from pos.domain.giftcards import (
+    BadCode,
+    EntryKind,
+    Purpose,
+    card_line,
+    expired_message,
+    format_code,
+    new_code,
+    redeemable,
+)
 from pos.domain.money import Money
 from pos.domain.tender import TenderKind
 
@@ -64,6 +73,11 @@ def tender_kind(purpose: Purpose) -> TenderKind:
     return TenderKind.STORE_CREDIT if purpose is Purpose.STORE_CREDIT else TenderKind.GIFT_CARD
 
 
+def purpose_of(kind: TenderKind) -> Purpose:
+    """The other way round: the purpose of the card a gift card or store credit tender was paid by."""
+    return Purpose.STORE_CREDIT if kind is TenderKind.STORE_CREDIT else Purpose.GIFT_CARD
+
+
 class RedemptionState(StrEnum):
     STARTED = "started"  # journaled; the ledger may or may not have debited (its key says)
     DEBITED = "debited"  # the ledger took it; the tender not written yet
@@ -90,6 +104,17 @@ class Redemption:
     # The tender it books: a gift card's code pays as `gift_card`, a store credit code (the same ledger,
     # purpose store_credit) as `store_credit`, so reports and refunds tell them apart.
     kind: TenderKind = TenderKind.GIFT_CARD
+
+
+@dataclass(frozen=True)
+class PaidPart:
+    """A receipt's gift card or store credit part as the till has it (a copy of another till's receipt
+    too): what the shop's ledger is asked by when the till never journaled the redemption."""
+
+    till_id: str  # the till that took it
+    kind: TenderKind
+    amount: Money
+    last4: str  # the code's last four characters, as the tender keeps them
 
 
 @dataclass(frozen=True)
@@ -121,6 +146,7 @@ class RedemptionJournal(Protocol):
     def due(self, sale_id: int) -> Money: ...
     def owed_cards(self) -> list[OwedCard]: ...
     def redemption_for_tender(self, tender_id: int) -> Redemption | None: ...
+    def paid_part(self, tender_id: int) -> PaidPart | None: ...
     def card_issued(self, owed_id: int, shop: bool) -> None: ...
 
 
@@ -210,7 +236,9 @@ class GiftCardPayments:
         said = f"Gift card {format_code(card.code)} holds {card.balance}."
         if card.purpose is Purpose.STORE_CREDIT:
             said = f"Store credit {format_code(card.code)} holds {card.balance}."
-        if due is not None:
+        if card.expired(self.cards.today()):
+            said += f" {expired_message(card)}"  # what it held stays on the ledger until it is expired
+        elif due is not None:
             try:
                 takes = redeemable(card.balance, due)
                 said += f" It pays {takes} of the {due} due."
@@ -234,6 +262,8 @@ class GiftCardPayments:
                 earlier = self._settle(open_, Goal.PARK)
                 if not isinstance(earlier, Closed):
                     return earlier if not isinstance(earlier, Failed) else Failed(earlier.message)
+            if found.card.expired(self.cards.today()):
+                return Failed(f"{expired_message(found.card)} {NOT_TAKEN}")
             try:
                 amount = redeemable(found.card.balance, self.journal.due(sale_id), asked)
             except ValueError as exc:
@@ -291,7 +321,7 @@ class GiftCardPayments:
     def reload_line(self, text: str, amount: Money) -> Product:
         """The cart line that adds `amount` to an existing gift card when the sale is paid."""
         try:
-            card = self.cards.balance(text)
+            card = self.cards.usable(text).card
         except BadCode as exc:
             raise GiftCardError(str(exc)) from None
         if card.purpose is not Purpose.GIFT_CARD:
@@ -321,17 +351,55 @@ class GiftCardPayments:
             self.journal.card_issued(owed.id, card.shop)
         return messages
 
-    def refundable(self, tender_id: int) -> bool:
-        """Whether this till can put a receipt's gift card part back on its card: it journaled the
-        redemption (a copy of another till's receipt has the tender but not the card's code)."""
-        return self.journal.redemption_for_tender(tender_id) is not None
+    def check_refundable(self, tender_id: int) -> None:
+        """That a receipt's gift card (or store credit) part can go back onto its code from this till;
+        GiftCardError in the cashier's words if not. Before anything is claimed or journaled. A card
+        past its expiry day would take the money and keep it: the part goes as store credit instead."""
+        code, shop = self._paid_by(tender_id)
+        try:
+            card = self._ledger(shop).find(code)
+        except LedgerUnavailable:
+            return  # the piece waits for the shop (the till finishes it), as any piece for a shop card
+        if card is not None and card.expired(self.cards.today()):
+            raise GiftCardError(f"{expired_message(card)} Give this part back as store credit instead.")
+
+    def _paid_by(self, tender_id: int) -> tuple[str, bool]:
+        """The code that paid a part, and whether the shop holds it. This till's own redemption names
+        it; a copy of another till's receipt (the shop's) has only the code's last four, so the shop's
+        ledger is asked for the card that till redeemed that amount from: one card, or it is refused
+        (two cards ending alike, each redeemed for that amount there, are told apart only at that till)."""
+        record = self.journal.redemption_for_tender(tender_id)
+        if record is not None:
+            return record.code, record.shop
+        part = self.journal.paid_part(tender_id)
+        if part is None or part.kind not in (TenderKind.GIFT_CARD, TenderKind.STORE_CREDIT):
+            raise GiftCardError("No gift card payment is on record for this part of the receipt.")
+        what = "store credit" if part.kind is TenderKind.STORE_CREDIT else "gift card"
+        elsewhere = f"Refund it at till {part.till_id}, where it was taken, or give it as store credit."
+        if not self.cards.joined:
+            raise GiftCardError(
+                f"Part of this receipt was paid by {what}, which goes back onto its code only at till "
+                f"{part.till_id}, where it was taken. Refund it there, or give it as store credit."
+            )
+        try:
+            codes = self.cards.redeemed_at(part.till_id, part.last4, part.amount, purpose_of(part.kind))
+        except LedgerUnavailable as exc:
+            raise GiftCardError(
+                f"Part of this receipt was paid by {what}, which goes back onto its code through the shop "
+                f"database, and this till cannot reach it now ({exc}). {elsewhere}"
+            ) from None
+        if len(codes) != 1:
+            raise GiftCardError(
+                f"Part of this receipt was paid by {what}, and the shop's ledger "
+                f"{'has no such payment' if not codes else 'cannot tell which card paid it'}. {elsewhere}"
+            )
+        return codes[0], True
 
     def refund_to_card(self, tender_id: int, amount: Money, key: str) -> None:
-        """A refund piece of a receipt paid by gift card, back onto the card that paid it (once per key)."""
-        record = self.journal.redemption_for_tender(tender_id)
-        if record is None:
-            raise GiftCardError("No gift card payment is on record for this part of the receipt.")
-        self._ledger(record.shop).credit(record.code, EntryKind.REFUND_TO_CARD, amount, key, "refund")
+        """A refund piece of a receipt paid by gift card, back onto the card that paid it (once per key:
+        one transaction of the ledger that holds the card, the shop's for another till's receipt)."""
+        code, shop = self._paid_by(tender_id)
+        self._ledger(shop).credit(code, EntryKind.REFUND_TO_CARD, amount, key, "refund")
 
     def give_back(self, sale_id: int, reason: str) -> list[Money]:
         """A voided sale's gift card parts back onto their cards, once each (the entry's key is the

@@ -119,6 +119,11 @@ class CashPage(TenderPage):
     def take(self) -> None:
         if self.dialog.charging:
             return
+        if not self.field.text().strip():
+            # Nothing typed is no new try: it recorded a cash part of 0 and so cleared a decline's header,
+            # which stays until the cashier tries again (services/payment_screen.banner_for).
+            self.dialog.say("Type the cash handed over, or choose an amount above.", "error")
+            return
         tendered = self.dialog.parse(self.field)
         if tendered is None:
             return

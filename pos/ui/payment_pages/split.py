@@ -1,6 +1,7 @@
 """The split page: the amount of this part, typed or keyed, then the tender that pays it (cash, or a
 card: on the reader when one is set up). What is left shows in the header; the next part is chosen
-the same way, or in the row (Card sends the rest to the reader, a quick amount pays it in cash)."""
+the same way, or in the row (Card sends the rest to the reader, a quick amount pays it in cash). Enter
+in the amount pays the part in cash."""
 
 from __future__ import annotations
 
@@ -55,6 +56,11 @@ class SplitPage(TenderPage):
         layout.addWidget(self.keypad)
         self.cash.clicked.connect(self.take_cash)
         self.card.clicked.connect(self.take_card)
+        # Enter (a keyboard's or the keypad's) takes the part as the page's first choice does, as Enter
+        # in the cash field takes the cash: the counted split is cash first, then the rest by card (F5).
+        # It did nothing before: the split was the one page a keyboard could not finish.
+        self.amount.returnPressed.connect(self.take_cash)
+        self.cash.setToolTip("Pay this part in cash (Enter in the amount)")
 
     def focus(self) -> None:
         self.amount.setFocus()
