@@ -320,37 +320,46 @@ class ShopDatabaseLink:
     def push(self) -> Pushed:
         install, till_id = self.install_id(), self._till_id()
         total = Pushed()
+        # What the shop acknowledged this round, noted here once when the round ends (one fsync'd
+        # SQLite commit a round, not one a batch): the shop's own row is the truth the next round
+        # reads, so a crash before this note costs nothing but a status bar behind by a round.
+        noted: tuple[int, int] | None = None
         with shop_errors():
             self._ready()
-            while True:
-                with self._shop.begin() as conn, _refusals():
-                    till = self._lock_till(conn, install, till_id)
-                    # The shop's statements inside the local read are the shop's: shop_errors() names
-                    # them before the local storage_errors() could take them for the till's own database.
-                    with core.reading(self._local) as local, shop_errors():
-                        self._check_continuity(local, till)
-                        events = local.execute(_EVENTS_AFTER, {"after": till.acked_seq, "n": self._batch}).all()
-                        edits = local.execute(_EDITS_AFTER, {"after": till.products_sent, "n": self._batch}).all()
-                        if not events and not edits:
-                            conn.execute(
-                                t.TILLS.update().where(t.TILLS.c.install_id == install).values(last_sync_at=now_iso())
-                            )
-                            settle_claims(conn, local, install)  # claims whose refund will not come
-                            break
-                        sent, touched = self._send_events(conn, local, install, events)
-                        products, settings = self._send_edits(conn, local, till_id, edits)
-                        # Refunds of one receipt from several tills meet here: more than was paid is flagged.
-                        flagged = over_refunds(conn, touched)
-                    values: dict[str, Any] = {"last_sync_at": now_iso()}
-                    if events:
-                        values.update(acked_seq=events[-1].id, acked_hash=events[-1].hash)
-                    if edits:
-                        values["products_sent"] = edits[-1].id
-                    conn.execute(t.TILLS.update().where(t.TILLS.c.install_id == install).values(**values))
-                acked = values.get("acked_seq", till.acked_seq)
-                crash_point("after_shop_commit")  # the crash tests' seam (services/crashpoints.py)
-                self._remember(acked, values.get("products_sent", till.products_sent))
-                total = total + Pushed(len(events), sent["receipt"], sent["refund"], products, settings, tuple(flagged))
+            try:
+                while True:
+                    with self._shop.begin() as conn, _refusals():
+                        till = self._lock_till(conn, install, till_id)
+                        # The shop's statements inside the local read are the shop's: shop_errors() names
+                        # them before the local storage_errors() could take them for the till's own database.
+                        with core.reading(self._local) as local, shop_errors():
+                            self._check_continuity(local, till)
+                            events = local.execute(_EVENTS_AFTER, {"after": till.acked_seq, "n": self._batch}).all()
+                            edits = local.execute(_EDITS_AFTER, {"after": till.products_sent, "n": self._batch}).all()
+                            # A short batch is all that waits: the round ends with it, not with an empty one.
+                            last = len(events) < self._batch and len(edits) < self._batch
+                            sent, touched = self._send_events(conn, local, install, events)
+                            products, settings = self._send_edits(conn, local, till_id, edits)
+                            # Refunds of one receipt from several tills meet here: more than was paid is flagged.
+                            flagged = over_refunds(conn, touched)
+                            if last:
+                                settle_claims(conn, local, install)  # claims whose refund will not come
+                        values: dict[str, Any] = {"last_sync_at": now_iso()}
+                        if events:
+                            values.update(acked_seq=events[-1].id, acked_hash=events[-1].hash)
+                        if edits:
+                            values["products_sent"] = edits[-1].id
+                        conn.execute(t.TILLS.update().where(t.TILLS.c.install_id == install).values(**values))
+                    if events or edits:
+                        noted = values.get("acked_seq", till.acked_seq), values.get("products_sent", till.products_sent)
+                        crash_point("after_shop_commit")  # the crash tests' seam (services/crashpoints.py)
+                    pushed = Pushed(len(events), sent["receipt"], sent["refund"], products, settings, tuple(flagged))
+                    total = total + pushed
+                    if last:
+                        break
+            finally:  # also when the shop went away after a batch: what it committed is noted
+                if noted is not None:
+                    self._remember(*noted)
         return total
 
     def _lock_till(self, conn: Connection, install: str, till_id: str) -> t.ShopTill:
