@@ -7,11 +7,14 @@ from __future__ import annotations
 
 import contextlib
 from collections.abc import Iterator
+from dataclasses import replace
 
 from sqlalchemy import event
 from sqlalchemy.engine import Engine
 
 from pos.adapters.shop.sync import ShopDatabaseLink
+from pos.domain.catalog import Product
+from pos.domain.money import Money
 from tests.helpers.shop import sell, shop_rows, till
 
 
@@ -56,3 +59,52 @@ def test_a_round_of_several_batches_notes_the_acknowledgement_in_one_local_commi
     finally:
         t1.close()
     assert shop_rows(pg, shop_db, "SELECT count(*), count(DISTINCT receipt_no) FROM shop_receipts") == [(12, 12)]
+
+
+def test_a_pull_with_nothing_new_asks_the_shop_one_question_and_writes_nothing_here(
+    pg, shop_db, tmp_path, sandbox, api_key
+):
+    t1 = till(tmp_path, "T1", sandbox, api_key, shop_db)
+    try:
+        sell(t1, 2, cash_only=True)
+        assert t1.shop.round().complete
+        link = _link(t1)
+        with _counting(link._shop, "before_cursor_execute") as asked, _counting(link._local, "commit") as commits:
+            pulled = link.pull()
+        assert (pulled.products, pulled.settings) == (0, 0)
+        # One indexed question (the newest catalog, settings and stock the shop has), where each part
+        # was asked for, and a write here for the stock, every round (was 4 statements and 1 commit).
+        assert len(asked) == 1, asked
+        assert commits == []
+    finally:
+        t1.close()
+
+
+def test_a_round_does_not_take_back_the_edits_it_sent_but_takes_another_tills_between(
+    pg, shop_db, tmp_path, sandbox, api_key
+):
+    t1 = till(tmp_path, "T1", sandbox, api_key, shop_db)
+    t2 = till(tmp_path, "T2", sandbox, api_key, shop_db)
+    try:
+        cake = Product(sku="CAKE", name="Carrot cake", category="Cake", price=Money(600, "SGD"), tax_rate_bp=900)
+        t1.catalog.save(cake)
+        joined = t1.shop.round()  # the first till brings its catalog and settings to the shop…
+        assert joined.complete and joined.pushed.products == 1 and joined.pushed.settings >= 1
+        assert (joined.pulled.products, joined.pulled.settings) == (0, 0)  # …and does not take them back
+        assert t2.shop.round().complete
+        t1.catalog.save(replace(cake, price=Money(620, "SGD")))
+        edited = t1.shop.round()
+        assert (edited.pushed.products, edited.pulled.products) == (1, 0)
+        # Another till's edit lands between what T1 took last and T1's own next edit: T1 takes both.
+        t2.catalog.save(replace(cake, sku="TART", name="Egg tart"))
+        assert t2.shop.round().complete
+        t1.catalog.save(replace(cake, price=Money(650, "SGD")))
+        both = t1.shop.round()
+        assert both.pushed.products == 1 and both.pulled.products == 2
+        assert t1.catalog.find_code("TART").name == "Egg tart"
+        assert t1.catalog.find_code("CAKE").price == Money(650, "SGD")
+        assert t2.shop.round().complete
+        assert t2.catalog.find_code("CAKE").price == Money(650, "SGD")
+    finally:
+        t1.close()
+        t2.close()

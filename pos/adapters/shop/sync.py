@@ -230,6 +230,13 @@ _TAKE_PRODUCT = _TAKEN.on_conflict_do_update(
         )
     },
 )
+# What the shop holds newest, in the order of the local keys of what this till took last.
+_TAKEN_KEYS = ("shop_settings_version", "shop_products_version", "shop_stock_seq")
+_SHOP_NEWEST = select(
+    select(func.max(t.SETTINGS.c.version)).scalar_subquery(),
+    select(func.max(t.PRODUCTS.c.version)).scalar_subquery(),
+    select(func.max(t.STOCK_MOVEMENTS.c.id)).scalar_subquery(),
+)
 _SALES_IN_OTHER_CURRENCY = select(func.count()).where(tables.sales.c.currency != bindparam("currency"))
 _WAITING_BY_RECORD = (
     select(func.json_extract(_EVENTS.c.payload, "$.record"), func.count())
@@ -259,6 +266,11 @@ class ShopDatabaseLink:
         self._batch = batch
         self._migrated = False
         self._install: str | None = None
+        # Versions this till's own edits took at the shop, (local key, first, last) in order: those
+        # of the batch being sent, and those committed this round (noted as taken with the round's
+        # acknowledgement, so the pull does not bring them back).
+        self._batch_versions: list[tuple[str, int, int]] = []
+        self._own_versions: list[tuple[str, int, int]] = []
 
     # -- this till's identity ---------------------------------------------------------------------
     def install_id(self) -> str:
@@ -328,8 +340,10 @@ class ShopDatabaseLink:
         noted: tuple[int, int] | None = None
         with shop_errors():
             self._ready()
+            self._own_versions = []
             try:
                 while True:
+                    self._batch_versions = []  # a batch rolled back took no versions
                     with self._shop.begin() as conn, _refusals():
                         till = self._lock_till(conn, install, till_id)
                         # The shop's statements inside the local read are the shop's: shop_errors() names
@@ -352,6 +366,7 @@ class ShopDatabaseLink:
                         if edits:
                             values["products_sent"] = edits[-1].id
                         conn.execute(t.TILLS.update().where(t.TILLS.c.install_id == install).values(**values))
+                    self._own_versions += self._batch_versions  # committed
                     if events or edits:
                         noted = values.get("acked_seq", till.acked_seq), values.get("products_sent", till.products_sent)
                         crash_point("after_shop_commit")  # the crash tests' seam (services/crashpoints.py)
@@ -542,6 +557,7 @@ class ShopDatabaseLink:
                 products.append(p)
         if products:
             first = self._versions(conn, "catalog", len(products))
+            self._batch_versions.append(("shop_products_version", first, first + len(products) - 1))
             _upsert(
                 conn,
                 t.PRODUCTS,
@@ -566,6 +582,7 @@ class ShopDatabaseLink:
         settings = [(k, v) for k, v in settings if v is not None]
         if settings:
             first = self._versions(conn, "settings", len(settings))
+            self._batch_versions.append(("shop_settings_version", first, first + len(settings) - 1))
             _upsert(
                 conn,
                 t.SETTINGS,
@@ -588,21 +605,43 @@ class ShopDatabaseLink:
 
     def _remember(self, acked: int, products_sent: int) -> None:
         """What the shop acknowledged, kept here for the status bar (the shop's row is the truth)."""
+        own, self._own_versions = self._own_versions, []
         with core.writing(self._local) as local:
             store_value(local, "shop_acked_seq", str(acked))
             store_value(local, "shop_outbox_sent", str(products_sent))
+            # This till's own edits, versioned at the shop just now, are what it holds already: taken,
+            # when nothing of another till's lies between what it took last and them (else the pull
+            # takes them all in order, as before; taking an own edit back changes nothing).
+            taken: dict[str, int] = {}
+            for key, first, last in own:
+                held = taken.get(key)
+                held = int(stored_value(local, key) or 0) if held is None else held
+                taken[key] = last if held == first - 1 else held
+            for key, version in taken.items():
+                store_value(local, key, str(version))
             # Sent edits are kept only until the shop has them; the newest stays so that SQLite never
             # hands a new edit an id at or below the acknowledged one.
             local.execute(_SENT_EDITS_GONE, {"sent": products_sent})
 
     # -- down -----------------------------------------------------------------------------------
     def pull(self) -> Pulled:
+        settings, products, skipped = 0, 0, list[str]()
         with shop_errors():
             self._ready()
+            # One question first: what the shop has newest of each (indexed maxima). A part with
+            # nothing above what this till took is not asked for, and nothing is written here.
+            with core.reading(self._local) as local:
+                took = [int(stored_value(local, key) or 0) for key in _TAKEN_KEYS]
+            with self._shop.connect() as conn:
+                newest = [int(v or 0) for v in conn.execute(_SHOP_NEWEST).one()]
+            has_settings, has_products, has_stock = (new > old for new, old in zip(newest, took, strict=True))
             # Settings first: the products are checked against the currency the till sells in now.
-            settings, skipped = self._pull_settings()
-            products = self._pull_products()
-            self._pull_stock()
+            if has_settings:
+                settings, skipped = self._pull_settings()
+            if has_products:
+                products = self._pull_products()
+            if has_stock:
+                self._pull_stock()
         with core.reading(self._local) as local:
             aside = _set_aside(local)
         return Pulled(products, settings, tuple(skipped), tuple(f"{what}: {why}" for what, why in aside.items()))
