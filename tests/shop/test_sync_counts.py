@@ -8,6 +8,9 @@ from __future__ import annotations
 import contextlib
 from collections.abc import Iterator
 from dataclasses import replace
+from pathlib import Path
+
+from psycopg import pq
 
 from sqlalchemy import event
 from sqlalchemy.engine import Engine
@@ -108,3 +111,49 @@ def test_a_round_does_not_take_back_the_edits_it_sent_but_takes_another_tills_be
     finally:
         t1.close()
         t2.close()
+
+
+@contextlib.contextmanager
+def _protocol(engine: Engine, folder: Path) -> Iterator[list[str]]:
+    """The messages this till sends the shop's server while the block runs, as libpq traces them
+    (psycopg's pgconn.trace on every connection the engine opens from here on), one a line."""
+    engine.dispose()  # connections made from here on are traced
+    files = []
+
+    def trace(dbapi_connection, _record) -> None:
+        out = (folder / f"trace-{len(files)}.txt").open("w")
+        files.append(out)
+        dbapi_connection.pgconn.trace(out.fileno())
+        dbapi_connection.pgconn.set_trace_flags(pq.Trace.SUPPRESS_TIMESTAMPS | pq.Trace.REGRESS_MODE)
+
+    event.listen(engine, "connect", trace)
+    lines: list[str] = []
+    try:
+        yield lines
+    finally:
+        event.remove(engine, "connect", trace)
+        engine.dispose()  # untraced from here on
+        for out in files:
+            out.close()
+            lines += [line for line in Path(out.name).read_text().splitlines() if line.startswith("F")]
+
+
+def test_a_batch_goes_by_copy_without_a_savepoint_in_few_round_trips(pg, shop_db, tmp_path, sandbox, api_key):
+    t1 = till(tmp_path, "T1", sandbox, api_key, shop_db)
+    try:
+        sell(t1, 2, cash_only=True)
+        assert t1.shop.round().complete
+        sell(t1, 30, cash_only=True)  # receipts, lines, tenders and events: each by COPY
+        link = _link(t1)
+        with _protocol(link._shop, tmp_path) as sent:
+            assert link.push().receipts == 30
+    finally:
+        t1.close()
+    said = "\n".join(sent)
+    assert said.count("COPY shop_") == 4 and "SAVEPOINT" not in said  # was a savepoint around each COPY
+    # A round trip ends each simple query and each extended query's Sync: BEGIN, the till's row
+    # locked, 4 COPYs, the figures, the refunds already there, the row moved on, the claims settled,
+    # COMMIT (was 19: a savepoint taken and released around each COPY).
+    trips = [line for line in sent if "\tQuery\t" in line or "\tSync" in line]
+    assert len(trips) <= 11, "\n".join(trips)
+    assert shop_rows(pg, shop_db, "SELECT count(*) FROM shop_receipts") == [(32,)]

@@ -68,26 +68,37 @@ def _insert_new(conn: Connection, table, rows: list[dict[str, Any]]) -> None:
 COPY_FROM = 20
 
 
-def _insert_rows(conn: Connection, table: Table, names: Sequence[str], rows: list[tuple[Any, ...]]) -> bool:
+class _SentBefore(Exception):
+    """A row the shop has already, met by a COPY straight into its table (a batch sent again after a
+    lost acknowledgement): the batch's transaction is rolled back and the batch sent again through
+    staging tables (push)."""
+
+
+def _insert_rows(
+    conn: Connection, table: Table, names: Sequence[str], rows: list[tuple[Any, ...]], straight: bool
+) -> bool:
     """_insert_new for rows as tuples in the order of `names` (the batch's large tables): by COPY on
     PostgreSQL from COPY_FROM rows, else as _insert_new. True when every row is known to be new."""
     if conn.dialect.name == "postgresql" and len(rows) >= COPY_FROM:
-        return _copy_new(conn, table, names, rows)
+        return _copy_new(conn, table, names, rows, straight)
     _insert_new(conn, table, [dict(zip(names, row, strict=True)) for row in rows])
     return False
 
 
-def _copy_new(conn: Connection, table: Table, names: Sequence[str], rows: list[tuple[Any, ...]]) -> bool:
-    """The same as INSERT … ON CONFLICT DO NOTHING, by COPY whatever the rows. First straight into
-    the shop's table (a savepoint around it): every row passes the table's own checks (its types,
-    NOT NULL, keys), and in the usual case (rows the shop has not seen) that is all, and True. A key
-    the shop has already (a batch sent again after a lost acknowledgement) undoes that COPY alone:
-    the rows go into a staging table of this connection (column types only, emptied at commit) and
-    one INSERT … SELECT … ON CONFLICT DO NOTHING leaves the rows there as they are; False."""
+def _copy_new(
+    conn: Connection, table: Table, names: Sequence[str], rows: list[tuple[Any, ...]], straight: bool
+) -> bool:
+    """The same as INSERT … ON CONFLICT DO NOTHING, by COPY whatever the rows. `straight`: into the
+    shop's table, the floor's own path: every row passes the table's own checks (its types, NOT
+    NULL, keys), and in the usual case (rows the shop has not seen) that is all, and True; a key the
+    shop has already raises _SentBefore (no savepoint a COPY: two round trips each saved, the rare
+    batch sent again pays a second transaction instead). Else the rows go into a staging table of
+    this connection (column types only, emptied at commit) and one INSERT … SELECT … ON CONFLICT DO
+    NOTHING leaves the rows the shop has as they are; False."""
     import psycopg
 
     try:
-        return _copy_rows(conn, table, names, rows)
+        return _copy_rows(conn, table, names, rows, straight)
     except psycopg.Error as exc:
         # psycopg's own cursor: its errors said as SQLAlchemy says a statement's (IntegrityError for a
         # row the shop's checks refuse, OperationalError for a lost link), so the callers and
@@ -95,20 +106,20 @@ def _copy_new(conn: Connection, table: Table, names: Sequence[str], rows: list[t
         raise DBAPIError.instance(f"COPY {table.name}", None, exc, psycopg.Error, hide_parameters=True) from None
 
 
-def _copy_rows(conn: Connection, table: Table, names: Sequence[str], rows: list[tuple[Any, ...]]) -> bool:
+def _copy_rows(
+    conn: Connection, table: Table, names: Sequence[str], rows: list[tuple[Any, ...]], straight: bool
+) -> bool:
     import psycopg
 
     columns = ", ".join(names)
     cursor = conn.connection.driver_connection.cursor()  # type: ignore[union-attr]  # psycopg 3, in this transaction
-    cursor.execute("SAVEPOINT pos_copy")
-    try:
-        with cursor.copy(f"COPY {table.name} ({columns}) FROM STDIN") as copy:
-            for row in rows:
-                copy.write_row(row)
-    except psycopg.errors.UniqueViolation:
-        cursor.execute("ROLLBACK TO SAVEPOINT pos_copy")
-    else:
-        cursor.execute("RELEASE SAVEPOINT pos_copy")
+    if straight:
+        try:
+            with cursor.copy(f"COPY {table.name} ({columns}) FROM STDIN") as copy:
+                for row in rows:
+                    copy.write_row(row)
+        except psycopg.errors.UniqueViolation:
+            raise _SentBefore(table.name) from None
         return True
     stage = f"pos_stage_{table.name}"
     cursor.execute(
@@ -352,43 +363,62 @@ class ShopDatabaseLink:
         with shop_errors():
             self._ready()
             self._own_versions = []
+            straight = True  # each batch's rows by COPY straight into the shop's tables (_copy_new)
             try:
-                while True:
-                    self._batch_versions = []  # a batch rolled back took no versions
-                    with self._shop.begin() as conn, _refusals():
-                        till = self._lock_till(conn, install, till_id)
-                        # The shop's statements inside the local read are the shop's: shop_errors() names
-                        # them before the local storage_errors() could take them for the till's own database.
-                        with core.reading(self._local) as local, shop_errors():
-                            self._check_continuity(local, till)
-                            events = local.execute(_EVENTS_AFTER, {"after": till.acked_seq, "n": self._batch}).all()
-                            edits = local.execute(_EDITS_AFTER, {"after": till.products_sent, "n": self._batch}).all()
-                            # A short batch is all that waits: the round ends with it, not with an empty one.
-                            last = len(events) < self._batch and len(edits) < self._batch
-                            sent, touched = self._send_events(conn, local, install, events)
-                            products, settings = self._send_edits(conn, local, till_id, edits)
-                            # Refunds of one receipt from several tills meet here: more than was paid is flagged.
-                            flagged = over_refunds(conn, touched)
-                            if last:
-                                settle_claims(conn, local, install)  # claims whose refund will not come
-                        values: dict[str, Any] = {"last_sync_at": now_iso()}
-                        if events:
-                            values.update(acked_seq=events[-1].id, acked_hash=events[-1].hash)
-                        if edits:
-                            values["products_sent"] = edits[-1].id
-                        conn.execute(t.TILLS.update().where(t.TILLS.c.install_id == install).values(**values))
-                    self._own_versions += self._batch_versions  # committed
-                    if events or edits:
-                        noted = values.get("acked_seq", till.acked_seq), values.get("products_sent", till.products_sent)
-                        crash_point("after_shop_commit")  # the crash tests' seam (services/crashpoints.py)
-                    pushed = Pushed(len(events), sent["receipt"], sent["refund"], products, settings, tuple(flagged))
-                    total = total + pushed
-                    if last:
-                        break
+                # One connection for the round: one pool checkout (and its liveness ping), not one a batch.
+                with self._shop.connect() as conn:
+                    while True:
+                        self._batch_versions = []  # a batch rolled back took no versions
+                        try:
+                            with conn.begin():
+                                pushed, acked, last = self._send_batch(conn, install, till_id, straight)
+                        except _SentBefore:
+                            straight = False  # rolled back, nothing of it kept: the same batch again, staged
+                            continue
+                        straight = True
+                        self._own_versions += self._batch_versions  # committed
+                        if acked is not None:
+                            noted = acked
+                            crash_point("after_shop_commit")  # the crash tests' seam (services/crashpoints.py)
+                        total = total + pushed
+                        if last:
+                            break
             finally:  # also when the shop went away after a batch: what it committed is noted
                 if noted is not None:
                     self._remember(*noted)
         return total
+
+    def _send_batch(
+        self, conn: Connection, install: str, till_id: str, straight: bool
+    ) -> tuple[Pushed, tuple[int, int] | None, bool]:
+        """One batch of what waits, in the caller's shop transaction, and the shop's acknowledgement
+        moved past it: what was sent, the acknowledgement (events, catalog edits; None when nothing
+        waited), and whether that was all that waited."""
+        with _refusals():
+            till = self._lock_till(conn, install, till_id)
+            # The shop's statements inside the local read are the shop's: shop_errors() names them
+            # before the local storage_errors() could take them for the till's own database.
+            with core.reading(self._local) as local, shop_errors():
+                self._check_continuity(local, till)
+                events = local.execute(_EVENTS_AFTER, {"after": till.acked_seq, "n": self._batch}).all()
+                edits = local.execute(_EDITS_AFTER, {"after": till.products_sent, "n": self._batch}).all()
+                # A short batch is all that waits: the round ends with it, not with an empty one.
+                last = len(events) < self._batch and len(edits) < self._batch
+                sent, touched = self._send_events(conn, local, install, events, straight)
+                products, settings = self._send_edits(conn, local, till_id, edits)
+                # Refunds of one receipt from several tills meet here: more than was paid is flagged.
+                flagged = over_refunds(conn, touched)
+                if last:
+                    settle_claims(conn, local, install)  # claims whose refund will not come
+            values: dict[str, Any] = {"last_sync_at": now_iso()}
+            if events:
+                values.update(acked_seq=events[-1].id, acked_hash=events[-1].hash)
+            if edits:
+                values["products_sent"] = edits[-1].id
+            conn.execute(t.TILLS.update().where(t.TILLS.c.install_id == install).values(**values))
+        acked = values.get("acked_seq", till.acked_seq), values.get("products_sent", till.products_sent)
+        pushed = Pushed(len(events), sent["receipt"], sent["refund"], products, settings, tuple(flagged))
+        return pushed, (acked if events or edits else None), last
 
     def _lock_till(self, conn: Connection, install: str, till_id: str) -> _Till:
         """This till's row at the shop, locked for the round (a GUI round and `pos sync` take turns)."""
@@ -423,7 +453,7 @@ class ShopDatabaseLink:
             )
 
     def _send_events(
-        self, conn: Connection, local: Connection, install: str, events: Sequence[Any]
+        self, conn: Connection, local: Connection, install: str, events: Sequence[Any], straight: bool
     ) -> tuple[dict[str, int], set[tuple[str, int]]]:
         rows: dict[str, list[dict[str, Any]]] = {
             "refunds": [],
@@ -455,8 +485,8 @@ class ShopDatabaseLink:
                 self._row(local, "drawer_movements", event.record_id, rows["movements"], "movement_id")
             else:
                 self._row(local, "z_reports", event.record_id, rows["z"], None)
-        _insert_rows(conn, t.EVENTS, ("install_id", *EVENT_NAMES), event_rows)
-        receipts = self._receipts(conn, local, receipt_ids)
+        _insert_rows(conn, t.EVENTS, ("install_id", *EVENT_NAMES), event_rows, straight)
+        receipts = self._receipts(conn, local, receipt_ids, straight)
         sent["receipt"] = len(receipts)
         for name, table in (
             ("refunds", t.REFUNDS),
@@ -489,7 +519,9 @@ class ShopDatabaseLink:
             arrival = {"kind": MovementKind.TRANSFER_IN.value, "quantity_milli": -m["quantity_milli"]}
             rows.append({**row, **arrival, "movement_id": -m["id"], "location": m["why"], "why": f"from {location}"})
 
-    def _receipts(self, conn: Connection, local: Connection, receipt_ids: list[int]) -> list[tuple[Any, ...]]:
+    def _receipts(
+        self, conn: Connection, local: Connection, receipt_ids: list[int], straight: bool
+    ) -> list[tuple[Any, ...]]:
         """The batch's receipts with their lines and paid tenders, read in one go per table and
         stored at the shop; the receipts' rows (RECEIPT_NAMES)."""
         if not receipt_ids:
@@ -502,12 +534,12 @@ class ShopDatabaseLink:
             return []
         lines = [tuple(r) for r in local.execute(_LINES_OUT, chosen).all() if shared[r[0]]]
         tenders = [tuple(r) for r in local.execute(_TENDERS_OUT, chosen).all() if shared[r[0]]]
-        _insert_rows(conn, t.RECEIPT_LINES, LINE_NAMES, lines)
-        _insert_rows(conn, t.TENDERS, TENDER_NAMES, tenders)
+        _insert_rows(conn, t.RECEIPT_LINES, LINE_NAMES, lines, straight)
+        _insert_rows(conn, t.TENDERS, TENDER_NAMES, tenders, straight)
         # The report's figures, in the same transaction. Receipts the shop did not have (their COPY
         # went straight in) are added to their quarter hours; else the batch's quarter hours are
         # worked out again from the rows, so a batch sent again changes nothing.
-        if _insert_rows(conn, t.RECEIPTS, RECEIPT_NAMES, receipts):
+        if _insert_rows(conn, t.RECEIPTS, RECEIPT_NAMES, receipts, straight):
             stored = figures.Rows(RECEIPT_NAMES, receipts)
             figures.add_new(conn, stored, figures.Rows(LINE_NAMES, lines), figures.Rows(TENDER_NAMES, tenders))
         else:
