@@ -153,8 +153,7 @@ def test_a_batch_goes_by_copy_without_a_savepoint_in_few_round_trips(pg, shop_db
     assert said.count("COPY shop_") == 4 and "SAVEPOINT" not in said  # was a savepoint around each COPY
     # A round trip ends each simple query and each extended query's Sync: BEGIN, the till's row
     # locked, 4 COPYs, the figures, the refunds already there, the row moved on, the claims settled,
-    # COMMIT, and once a process the COPY tables' column types (was 19: no types, but a savepoint
-    # taken and released around each COPY).
+    # COMMIT (was 19: a savepoint taken and released around each COPY).
     trips = [line for line in sent if "\tQuery\t" in line or "\tSync" in line]
-    assert len(trips) <= 12, "\n".join(trips)
+    assert len(trips) <= 11, "\n".join(trips)
     assert shop_rows(pg, shop_db, "SELECT count(*) FROM shop_receipts") == [(32,)]

@@ -113,12 +113,9 @@ def _copy_rows(
 
     columns = ", ".join(names)
     cursor = conn.connection.driver_connection.cursor()  # type: ignore[union-attr]  # psycopg 3, in this transaction
-    types = _column_types(cursor, str(conn.engine.url), table.name)
-    oids = [types[name] for name in names]
     if straight:
         try:
-            with cursor.copy(f"COPY {table.name} ({columns}) FROM STDIN (FORMAT binary)") as copy:
-                copy.set_types(oids)
+            with cursor.copy(f"COPY {table.name} ({columns}) FROM STDIN") as copy:
                 for row in rows:
                     copy.write_row(row)
         except psycopg.errors.UniqueViolation:
@@ -129,33 +126,13 @@ def _copy_rows(
         f"CREATE TEMP TABLE IF NOT EXISTS {stage} ON COMMIT DELETE ROWS AS"
         f" SELECT {columns} FROM {table.name} WITH NO DATA"
     )
-    with cursor.copy(f"COPY {stage} ({columns}) FROM STDIN (FORMAT binary)") as copy:
-        copy.set_types(oids)
+    with cursor.copy(f"COPY {stage} ({columns}) FROM STDIN") as copy:
         for row in rows:
             copy.write_row(row)
     cursor.execute(
         f"INSERT INTO {table.name} ({columns}) SELECT {columns} FROM {stage} ON CONFLICT DO NOTHING; TRUNCATE {stage}"
     )
     return False
-
-
-# Each COPY table's column types at a shop database (its address), asked once a process: COPY in
-# binary, as the floor's, takes each value in the column's own binary form (no text to format here
-# and parse there), and binary needs the exact types.
-_COPY_TABLES = ("shop_events", "shop_receipts", "shop_receipt_lines", "shop_tenders")
-_COPY_TYPES: dict[tuple[str, str], dict[str, int]] = {}
-
-
-def _column_types(cursor: Any, database: str, table: str) -> dict[str, int]:
-    if (database, table) not in _COPY_TYPES:
-        cursor.execute(
-            "SELECT attrelid::regclass::text, attname, atttypid::int FROM pg_attribute"
-            " WHERE attrelid = ANY(%s::regclass[]) AND attnum > 0 AND NOT attisdropped",
-            [list(_COPY_TABLES)],
-        )
-        for name, column, oid in cursor.fetchall():
-            _COPY_TYPES.setdefault((database, name), {})[column] = oid
-    return _COPY_TYPES[(database, table)]
 
 
 def _upsert(conn: Connection, table, rows: list[dict[str, Any]], key: tuple[str, ...]) -> None:
