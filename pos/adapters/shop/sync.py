@@ -24,7 +24,7 @@ from typing import Any, NamedTuple
 from sqlalchemy import Table, bindparam, func, insert, literal, select, text, update
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.engine import Connection, Engine
-from sqlalchemy.exc import DBAPIError, IntegrityError
+from sqlalchemy.exc import DataError, DBAPIError, IntegrityError
 
 from pos.adapters.db import audit, core, stock
 from pos.adapters.db import schema as tables
@@ -870,13 +870,14 @@ class ShopDatabaseLink:
 
 @contextmanager
 def _refusals():
-    """A record the shop's own checks refuse (a key, a NOT NULL, a CHECK: a shop database edited by
-    hand, a till of another version) is the shop refusing this till's records, in one line naming the
-    check, not a bug to raise: the round's transaction is rolled back (nothing of the batch is kept)
-    and every round says it until the shop takes the records."""
+    """A record the shop's own checks refuse (a key, a NOT NULL, a CHECK, a value out of its
+    column's range: a shop database edited by hand, a till of another version) is the shop refusing
+    this till's records, in one line naming the check, not a bug to raise: the round's transaction
+    is rolled back (nothing of the batch is kept) and every round says it until the shop takes the
+    records."""
     try:
         yield
-    except IntegrityError as exc:
+    except (IntegrityError, DataError) as exc:  # DataError: a value its column cannot hold (out of range)
         diag = getattr(exc.orig, "diag", None)
         said = getattr(diag, "message_primary", None) or str(exc.orig).splitlines()[0]
         raise ShopRefused(
