@@ -15,7 +15,7 @@ from pos.adapters.shop import reports as shop_reports
 from pos.adapters.shop.connect import MIGRATIONS
 from pos.adapters.shop.reports import ShopReports
 from pos.adapters.shop.sync import COPY_FROM
-from tests.helpers.shop import pos, sell, shop_rows, till
+from tests.helpers.shop import pos, sell, shop_rows, till, trust_shop_ca
 
 SALES = COPY_FROM + 4  # more receipts, lines and tenders than the batch sends by statements
 
@@ -47,6 +47,7 @@ def test_a_batch_copied_in_and_sent_again_is_stored_once_with_its_figures(pg, sh
         sell(t1, SALES)  # cash and card (the sandbox), so both tender kinds and a card brand are figures
         first = t1.shop.round()
         assert first.complete and first.pushed.receipts == SALES
+        assert t1.shop.figure_differences() == []  # added up by the server from the rows just stored
         # Lost acknowledgement, the worst case: the whole batch is sent again into the same tables.
         shop_rows(pg, shop_db, "UPDATE shop_tills SET acked_seq = 0, acked_hash = '' RETURNING 1")
         again = t1.shop.round()
@@ -124,3 +125,57 @@ def test_the_migration_that_adds_the_figures_fills_them_from_the_receipts_there(
     finally:
         t1.close()
     _same_figures(by_till["T1"], own)
+
+
+def test_figures_added_from_a_batch_equal_the_figures_the_rows_give(pg, shop_db, tmp_path):
+    """add_new sums a batch in Python by quarter hour and column (issue 27 item 4); `differences`
+    works the same figures out in SQL from the rows: two tills, quarters, cashiers, card brands (one
+    unknown), a card on the reader, two tax rates and gift card lines (any case) must agree."""
+    from pos.adapters.shop import figures
+    from pos.adapters.shop import tables as t
+    from pos.adapters.shop.connect import migrate, open_shop_engine
+    from pos.adapters.shop.sync import LINE_NAMES, RECEIPT_NAMES, TENDER_NAMES
+
+    trust_shop_ca(tmp_path)
+    engine = open_shop_engine(shop_db, data_dir=tmp_path)
+    migrate(engine)
+    receipts, lines, tenders = [], [], []
+    for n in range(60):
+        till_id, no = ("T1", "T2")[n % 2], 100 + n
+        at = f"2026-12-06T0{n % 3}:{(n * 7) % 60:02d}:00.000000+00:00"
+        total, tax = 1000 + n, 80 + n % 5
+        card = n % 3 == 0
+        receipt = dict.fromkeys(RECEIPT_NAMES, None)
+        receipt.update(
+            till_id=till_id, receipt_no=no, created_at=at, currency="SGD", total_minor=total, tax_minor=tax,
+            discount_minor=n % 4, card_minor=total if card else 0, cash_minor=0 if card else total,
+            change_minor=n % 2, rounding_minor=-(n % 3), tips_minor=5 if card else 0, cashier=("ana", "bo", "")[n % 3],
+        )  # fmt: skip
+        receipts.append(tuple(receipt[name] for name in RECEIPT_NAMES))
+        for line_no, (sku, rate) in enumerate(((("GiftCard-50", "B-1")[n % 2], 900), ("B-2", 0)), start=1):
+            line = dict.fromkeys(LINE_NAMES, 0)
+            line.update(till_id=till_id, receipt_no=no, line_no=line_no, sku=sku, name=sku, quantity=1,
+                        tax_rate_bp=rate, tax_minor=tax if rate else 0, gross_minor=500 + line_no)  # fmt: skip
+            lines.append(tuple(line[name] for name in LINE_NAMES))
+        tender = dict.fromkeys(TENDER_NAMES, None)
+        tender.update(
+            till_id=till_id, receipt_no=no, part_no=1, kind="card" if card else "cash", amount_minor=total,
+            tendered_minor=total, change_minor=0, rounding_minor=0, card_brand=("visa", None)[n % 2] if card else None,
+            card_present="A0000000031010" if card and n % 4 == 0 else None,
+        )  # fmt: skip
+        tenders.append(tuple(tender[name] for name in TENDER_NAMES))
+    try:
+        with engine.begin() as conn:
+            for table, names, rows in (
+                (t.RECEIPTS, RECEIPT_NAMES, receipts),
+                (t.RECEIPT_LINES, LINE_NAMES, lines),
+                (t.TENDERS, TENDER_NAMES, tenders),
+            ):
+                conn.execute(table.insert(), [dict(zip(names, row, strict=True)) for row in rows])
+            batch = figures.Rows(RECEIPT_NAMES, receipts)
+            figures.add_new(conn, batch, figures.Rows(LINE_NAMES, lines), figures.Rows(TENDER_NAMES, tenders))
+            assert figures.differences(conn) == []
+            kinds = {row[0] for row in conn.exec_driver_sql("SELECT DISTINCT figure FROM shop_till_figures")}
+    finally:
+        engine.dispose()
+    assert {"gift_cards", "brand", "tender", "tax_rate", "cashier", "first", "last", "tips"} <= kinds

@@ -3,6 +3,7 @@ helper h4), against a real PostgreSQL (tests/helpers/pg.py) and real tills."""
 
 from __future__ import annotations
 
+import sqlite3
 from datetime import date
 
 import pytest
@@ -107,3 +108,26 @@ def test_pos_shop_verify_names_a_tampered_figure_without_its_control_characters(
     assert differs[0].startswith("Differs: till T1") and "cashier Ann" in differs[0], differs
     assert "stored 1 for 500" in differs[0], differs
     assert not any(ch < " " for ch in done.stdout.replace("\n", "")), repr(done.stdout)
+
+
+@pytest.mark.parametrize("sales", [3, SALES], ids=["by statements", "by COPY"])
+def test_a_value_the_shops_column_cannot_hold_is_refused_never_cut(pg, shop_db, tmp_path, sandbox, api_key, sales):
+    """A till's receipt total beyond the shop column's range (2**40 minor units: a till file edited
+    by hand, or a till of another version). PostgreSQL refuses it (text COPY and statements: the
+    server reads every value against its column); a binary COPY tried in the ninth session would
+    have stored it cut to 0 silently (psycopg packs an int4 without a range check), so the sync
+    stays text. Before: the refusal (a DataError, not an IntegrityError) left `round()` raising.
+    Now: the shop refusing this till's records, in one line, nothing of the batch stored."""
+    t1 = till(tmp_path, "T1", sandbox, api_key, shop_db)
+    try:
+        sell(t1, sales, cash_only=True)
+        with sqlite3.connect(tmp_path / "T1" / "pos.sqlite3") as db:  # as an editor of the file would
+            db.execute("UPDATE receipts SET total_minor = ? WHERE receipt_no = 2", (2**40,))
+        refused = t1.shop.round()
+        assert refused.refused and refused.problem is not None, refused
+        assert "\n" not in refused.problem and "INSERT" not in refused.problem
+        assert "out of range" in refused.problem
+        assert refused.waiting.receipts == sales
+    finally:
+        t1.close()
+    assert shop_rows(pg, shop_db, "SELECT count(*) FROM shop_receipts") == [(0,)]

@@ -19,12 +19,12 @@ import json
 from contextlib import contextmanager
 import uuid
 from collections.abc import Callable, Sequence
-from typing import Any
+from typing import Any, NamedTuple
 
 from sqlalchemy import Table, bindparam, func, insert, literal, select, text, update
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.engine import Connection, Engine
-from sqlalchemy.exc import DBAPIError, IntegrityError
+from sqlalchemy.exc import DataError, DBAPIError, IntegrityError
 
 from pos.adapters.db import audit, core, stock
 from pos.adapters.db import schema as tables
@@ -68,26 +68,37 @@ def _insert_new(conn: Connection, table, rows: list[dict[str, Any]]) -> None:
 COPY_FROM = 20
 
 
-def _insert_rows(conn: Connection, table: Table, names: Sequence[str], rows: list[tuple[Any, ...]]) -> bool:
+class _SentBefore(Exception):
+    """A row the shop has already, met by a COPY straight into its table (a batch sent again after a
+    lost acknowledgement): the batch's transaction is rolled back and the batch sent again through
+    staging tables (push)."""
+
+
+def _insert_rows(
+    conn: Connection, table: Table, names: Sequence[str], rows: list[tuple[Any, ...]], straight: bool
+) -> bool:
     """_insert_new for rows as tuples in the order of `names` (the batch's large tables): by COPY on
     PostgreSQL from COPY_FROM rows, else as _insert_new. True when every row is known to be new."""
     if conn.dialect.name == "postgresql" and len(rows) >= COPY_FROM:
-        return _copy_new(conn, table, names, rows)
+        return _copy_new(conn, table, names, rows, straight)
     _insert_new(conn, table, [dict(zip(names, row, strict=True)) for row in rows])
     return False
 
 
-def _copy_new(conn: Connection, table: Table, names: Sequence[str], rows: list[tuple[Any, ...]]) -> bool:
-    """The same as INSERT … ON CONFLICT DO NOTHING, by COPY whatever the rows. First straight into
-    the shop's table (a savepoint around it): every row passes the table's own checks (its types,
-    NOT NULL, keys), and in the usual case (rows the shop has not seen) that is all, and True. A key
-    the shop has already (a batch sent again after a lost acknowledgement) undoes that COPY alone:
-    the rows go into a staging table of this connection (column types only, emptied at commit) and
-    one INSERT … SELECT … ON CONFLICT DO NOTHING leaves the rows there as they are; False."""
+def _copy_new(
+    conn: Connection, table: Table, names: Sequence[str], rows: list[tuple[Any, ...]], straight: bool
+) -> bool:
+    """The same as INSERT … ON CONFLICT DO NOTHING, by COPY whatever the rows. `straight`: into the
+    shop's table, the floor's own path: every row passes the table's own checks (its types, NOT
+    NULL, keys), and in the usual case (rows the shop has not seen) that is all, and True; a key the
+    shop has already raises _SentBefore (no savepoint a COPY: two round trips each saved, the rare
+    batch sent again pays a second transaction instead). Else the rows go into a staging table of
+    this connection (column types only, emptied at commit) and one INSERT … SELECT … ON CONFLICT DO
+    NOTHING leaves the rows the shop has as they are; False."""
     import psycopg
 
     try:
-        return _copy_rows(conn, table, names, rows)
+        return _copy_rows(conn, table, names, rows, straight)
     except psycopg.Error as exc:
         # psycopg's own cursor: its errors said as SQLAlchemy says a statement's (IntegrityError for a
         # row the shop's checks refuse, OperationalError for a lost link), so the callers and
@@ -95,20 +106,20 @@ def _copy_new(conn: Connection, table: Table, names: Sequence[str], rows: list[t
         raise DBAPIError.instance(f"COPY {table.name}", None, exc, psycopg.Error, hide_parameters=True) from None
 
 
-def _copy_rows(conn: Connection, table: Table, names: Sequence[str], rows: list[tuple[Any, ...]]) -> bool:
+def _copy_rows(
+    conn: Connection, table: Table, names: Sequence[str], rows: list[tuple[Any, ...]], straight: bool
+) -> bool:
     import psycopg
 
     columns = ", ".join(names)
     cursor = conn.connection.driver_connection.cursor()  # type: ignore[union-attr]  # psycopg 3, in this transaction
-    cursor.execute("SAVEPOINT pos_copy")
-    try:
-        with cursor.copy(f"COPY {table.name} ({columns}) FROM STDIN") as copy:
-            for row in rows:
-                copy.write_row(row)
-    except psycopg.errors.UniqueViolation:
-        cursor.execute("ROLLBACK TO SAVEPOINT pos_copy")
-    else:
-        cursor.execute("RELEASE SAVEPOINT pos_copy")
+    if straight:
+        try:
+            with cursor.copy(f"COPY {table.name} ({columns}) FROM STDIN") as copy:
+                for row in rows:
+                    copy.write_row(row)
+        except psycopg.errors.UniqueViolation:
+            raise _SentBefore(table.name) from None
         return True
     stage = f"pos_stage_{table.name}"
     cursor.execute(
@@ -170,7 +181,9 @@ _MOVEMENT = (
 RECEIPT_NAMES = ("till_id", "receipt_no", *t.RECEIPT_COLUMNS, "tips_minor")
 LINE_NAMES = ("till_id", "receipt_no", *t.LINE_COLUMNS)
 TENDER_NAMES = ("till_id", "receipt_no", *t.TENDER_COLUMNS)
-_CHOSEN = _RECEIPTS.c.id.in_(bindparam("ids", expanding=True))
+# The batch's receipt ids as one JSON array (SQLite's json_each): one parameter, not one per receipt
+# rendered into the statement at every batch (SQLAlchemy's expanding IN: compile work per batch).
+_CHOSEN = _RECEIPTS.c.id.in_(select(func.json_each(bindparam("ids")).table_valued("value").c.value))
 _TIPS = (  # what its cards were charged beyond their share (tips on the reader)
     select(func.coalesce(func.sum(_TENDERS.c.tendered_minor - _TENDERS.c.amount_minor), 0))
     .where(_TENDERS.c.sale_id == _RECEIPTS.c.sale_id, _TENDERS.c.state == "paid", _TENDERS.c.kind == "card")
@@ -228,6 +241,13 @@ _TAKE_PRODUCT = _TAKEN.on_conflict_do_update(
         )
     },
 )
+# What the shop holds newest, in the order of the local keys of what this till took last.
+_TAKEN_KEYS = ("shop_settings_version", "shop_products_version", "shop_stock_seq")
+_SHOP_NEWEST = select(
+    select(func.max(t.SETTINGS.c.version)).scalar_subquery(),
+    select(func.max(t.PRODUCTS.c.version)).scalar_subquery(),
+    select(func.max(t.STOCK_MOVEMENTS.c.id)).scalar_subquery(),
+)
 _SALES_IN_OTHER_CURRENCY = select(func.count()).where(tables.sales.c.currency != bindparam("currency"))
 _WAITING_BY_RECORD = (
     select(func.json_extract(_EVENTS.c.payload, "$.record"), func.count())
@@ -236,6 +256,17 @@ _WAITING_BY_RECORD = (
 )
 _EVENTS_WAITING = select(func.count()).where(_EVENTS.c.id > bindparam("acked"))
 _EDITS_WAITING = select(func.count()).where(_OUTBOX.c.id > bindparam("sent"))
+
+
+class _Till(NamedTuple):
+    """This till's row at the shop as a round reads it: a plain tuple, not the table's SQLModel
+    class (a process's first instance of one configures every ORM mapper: ~10 ms of CPU in the
+    round that builds it, for a row the round only reads)."""
+
+    till_id: str
+    acked_seq: int
+    acked_hash: str
+    products_sent: int
 
 
 class ShopDatabaseLink:
@@ -257,6 +288,11 @@ class ShopDatabaseLink:
         self._batch = batch
         self._migrated = False
         self._install: str | None = None
+        # Versions this till's own edits took at the shop, (local key, first, last) in order: those
+        # of the batch being sent, and those committed this round (noted as taken with the round's
+        # acknowledgement, so the pull does not bring them back).
+        self._batch_versions: list[tuple[str, int, int]] = []
+        self._own_versions: list[tuple[str, int, int]] = []
 
     # -- this till's identity ---------------------------------------------------------------------
     def install_id(self) -> str:
@@ -294,7 +330,7 @@ class ShopDatabaseLink:
                 if _taken_by_another(conn, till_id, install):
                     raise ShopRefused(_taken(till_id))
 
-    def _join(self, conn: Connection, install: str, till_id: str) -> t.ShopTill:
+    def _join(self, conn: Connection, install: str, till_id: str) -> _Till:
         """First contact: this till joins the shop. The first till brings its catalog and settings;
         a later one takes the shop's (what it had queued before joining is not sent)."""
         if _taken_by_another(conn, till_id, install):
@@ -312,57 +348,88 @@ class ShopDatabaseLink:
                     local.execute(update(_OUTBOX).where(_OUTBOX.c.kind == kind).values(kind="skipped"))
             for key in ("shop_products_version", "shop_settings_version", "shop_acked_seq", "shop_outbox_sent"):
                 store_value(local, key, "0")
-        row = t.ShopTill(install_id=install, till_id=till_id, joined_at=now_iso(), products_sent=0)
-        conn.execute(t.TILLS.insert().values(**row.model_dump()))
+        row = _Till(till_id=till_id, acked_seq=0, acked_hash="", products_sent=0)
+        conn.execute(t.TILLS.insert().values(install_id=install, joined_at=now_iso(), **row._asdict()))
         return row
 
     # -- up -------------------------------------------------------------------------------------
     def push(self) -> Pushed:
         install, till_id = self.install_id(), self._till_id()
         total = Pushed()
+        # What the shop acknowledged this round, noted here once when the round ends (one fsync'd
+        # SQLite commit a round, not one a batch): the shop's own row is the truth the next round
+        # reads, so a crash before this note costs nothing but a status bar behind by a round.
+        noted: tuple[int, int] | None = None
         with shop_errors():
             self._ready()
-            while True:
-                with self._shop.begin() as conn, _refusals():
-                    till = self._lock_till(conn, install, till_id)
-                    # The shop's statements inside the local read are the shop's: shop_errors() names
-                    # them before the local storage_errors() could take them for the till's own database.
-                    with core.reading(self._local) as local, shop_errors():
-                        self._check_continuity(local, till)
-                        events = local.execute(_EVENTS_AFTER, {"after": till.acked_seq, "n": self._batch}).all()
-                        edits = local.execute(_EDITS_AFTER, {"after": till.products_sent, "n": self._batch}).all()
-                        if not events and not edits:
-                            conn.execute(
-                                t.TILLS.update().where(t.TILLS.c.install_id == install).values(last_sync_at=now_iso())
-                            )
-                            settle_claims(conn, local, install)  # claims whose refund will not come
+            self._own_versions = []
+            straight = True  # each batch's rows by COPY straight into the shop's tables (_copy_new)
+            try:
+                # One connection for the round: one pool checkout (and its liveness ping), not one a batch.
+                with self._shop.connect() as conn:
+                    while True:
+                        self._batch_versions = []  # a batch rolled back took no versions
+                        try:
+                            with conn.begin():
+                                pushed, acked, last = self._send_batch(conn, install, till_id, straight)
+                        except _SentBefore:
+                            straight = False  # rolled back, nothing of it kept: the same batch again, staged
+                            continue
+                        straight = True
+                        self._own_versions += self._batch_versions  # committed
+                        if acked is not None:
+                            noted = acked
+                            crash_point("after_shop_commit")  # the crash tests' seam (services/crashpoints.py)
+                        total = total + pushed
+                        if last:
                             break
-                        sent, touched = self._send_events(conn, local, install, events)
-                        products, settings = self._send_edits(conn, local, till_id, edits)
-                        # Refunds of one receipt from several tills meet here: more than was paid is flagged.
-                        flagged = over_refunds(conn, touched)
-                    values: dict[str, Any] = {"last_sync_at": now_iso()}
-                    if events:
-                        values.update(acked_seq=events[-1].id, acked_hash=events[-1].hash)
-                    if edits:
-                        values["products_sent"] = edits[-1].id
-                    conn.execute(t.TILLS.update().where(t.TILLS.c.install_id == install).values(**values))
-                acked = values.get("acked_seq", till.acked_seq)
-                crash_point("after_shop_commit")  # the crash tests' seam (services/crashpoints.py)
-                self._remember(acked, values.get("products_sent", till.products_sent))
-                total = total + Pushed(len(events), sent["receipt"], sent["refund"], products, settings, tuple(flagged))
+            finally:  # also when the shop went away after a batch: what it committed is noted
+                if noted is not None:
+                    self._remember(*noted)
         return total
 
-    def _lock_till(self, conn: Connection, install: str, till_id: str) -> t.ShopTill:
+    def _send_batch(
+        self, conn: Connection, install: str, till_id: str, straight: bool
+    ) -> tuple[Pushed, tuple[int, int] | None, bool]:
+        """One batch of what waits, in the caller's shop transaction, and the shop's acknowledgement
+        moved past it: what was sent, the acknowledgement (events, catalog edits; None when nothing
+        waited), and whether that was all that waited."""
+        with _refusals():
+            till = self._lock_till(conn, install, till_id)
+            # The shop's statements inside the local read are the shop's: shop_errors() names them
+            # before the local storage_errors() could take them for the till's own database.
+            with core.reading(self._local) as local, shop_errors():
+                self._check_continuity(local, till)
+                events = local.execute(_EVENTS_AFTER, {"after": till.acked_seq, "n": self._batch}).all()
+                edits = local.execute(_EDITS_AFTER, {"after": till.products_sent, "n": self._batch}).all()
+                # A short batch is all that waits: the round ends with it, not with an empty one.
+                last = len(events) < self._batch and len(edits) < self._batch
+                sent, touched = self._send_events(conn, local, install, events, straight)
+                products, settings = self._send_edits(conn, local, till_id, edits)
+                # Refunds of one receipt from several tills meet here: more than was paid is flagged.
+                flagged = over_refunds(conn, touched)
+                if last:
+                    settle_claims(conn, local, install)  # claims whose refund will not come
+            values: dict[str, Any] = {"last_sync_at": now_iso()}
+            if events:
+                values.update(acked_seq=events[-1].id, acked_hash=events[-1].hash)
+            if edits:
+                values["products_sent"] = edits[-1].id
+            conn.execute(t.TILLS.update().where(t.TILLS.c.install_id == install).values(**values))
+        acked = values.get("acked_seq", till.acked_seq), values.get("products_sent", till.products_sent)
+        pushed = Pushed(len(events), sent["receipt"], sent["refund"], products, settings, tuple(flagged))
+        return pushed, (acked if events or edits else None), last
+
+    def _lock_till(self, conn: Connection, install: str, till_id: str) -> _Till:
         """This till's row at the shop, locked for the round (a GUI round and `pos sync` take turns)."""
-        query = select(t.TILLS).where(t.TILLS.c.install_id == install)
+        query = select(*(t.TILLS.c[name] for name in _Till._fields)).where(t.TILLS.c.install_id == install)
         if conn.dialect.name == "postgresql":
             query = query.with_for_update()
         row = conn.execute(query).first()
         try:
             if row is None:
                 return self._join(conn, install, till_id)
-            till = t.ShopTill(**row._mapping)
+            till = _Till(*row)
             if till.till_id != till_id:  # the till id was changed here (after a Z): the shop follows
                 if _taken_by_another(conn, till_id, install):
                     raise ShopRefused(_taken(till_id))
@@ -372,7 +439,7 @@ class ShopDatabaseLink:
             raise ShopRefused(_taken(till_id)) from None
 
     @staticmethod
-    def _check_continuity(local: Connection, till: t.ShopTill) -> None:
+    def _check_continuity(local: Connection, till: _Till) -> None:
         """The shop's last event from this till must be this till's event of that number: a data
         folder restored from an old backup would otherwise number new receipts the shop already has."""
         if till.acked_seq == 0:
@@ -386,7 +453,7 @@ class ShopDatabaseLink:
             )
 
     def _send_events(
-        self, conn: Connection, local: Connection, install: str, events: Sequence[Any]
+        self, conn: Connection, local: Connection, install: str, events: Sequence[Any], straight: bool
     ) -> tuple[dict[str, int], set[tuple[str, int]]]:
         rows: dict[str, list[dict[str, Any]]] = {
             "refunds": [],
@@ -418,8 +485,8 @@ class ShopDatabaseLink:
                 self._row(local, "drawer_movements", event.record_id, rows["movements"], "movement_id")
             else:
                 self._row(local, "z_reports", event.record_id, rows["z"], None)
-        _insert_rows(conn, t.EVENTS, ("install_id", *EVENT_NAMES), event_rows)
-        receipts = self._receipts(conn, local, receipt_ids)
+        _insert_rows(conn, t.EVENTS, ("install_id", *EVENT_NAMES), event_rows, straight)
+        receipts = self._receipts(conn, local, receipt_ids, straight)
         sent["receipt"] = len(receipts)
         for name, table in (
             ("refunds", t.REFUNDS),
@@ -452,25 +519,27 @@ class ShopDatabaseLink:
             arrival = {"kind": MovementKind.TRANSFER_IN.value, "quantity_milli": -m["quantity_milli"]}
             rows.append({**row, **arrival, "movement_id": -m["id"], "location": m["why"], "why": f"from {location}"})
 
-    def _receipts(self, conn: Connection, local: Connection, receipt_ids: list[int]) -> list[tuple[Any, ...]]:
+    def _receipts(
+        self, conn: Connection, local: Connection, receipt_ids: list[int], straight: bool
+    ) -> list[tuple[Any, ...]]:
         """The batch's receipts with their lines and paid tenders, read in one go per table and
         stored at the shop; the receipts' rows (RECEIPT_NAMES)."""
         if not receipt_ids:
             return []
-        chosen = {"ids": receipt_ids}
+        chosen = {"ids": json.dumps(receipt_ids)}
         found = local.execute(_RECEIPTS_OUT, chosen).all()
         shared = {till: self._shared(till) for till in {r[0] for r in found}}
         receipts = [tuple(r) for r in found if shared[r[0]]]
         if not receipts:
             return []
-        lines = [tuple(r) for r in local.execute(_LINES_OUT, chosen) if shared[r[0]]]
-        tenders = [tuple(r) for r in local.execute(_TENDERS_OUT, chosen) if shared[r[0]]]
-        _insert_rows(conn, t.RECEIPT_LINES, LINE_NAMES, lines)
-        _insert_rows(conn, t.TENDERS, TENDER_NAMES, tenders)
+        lines = [tuple(r) for r in local.execute(_LINES_OUT, chosen).all() if shared[r[0]]]
+        tenders = [tuple(r) for r in local.execute(_TENDERS_OUT, chosen).all() if shared[r[0]]]
+        _insert_rows(conn, t.RECEIPT_LINES, LINE_NAMES, lines, straight)
+        _insert_rows(conn, t.TENDERS, TENDER_NAMES, tenders, straight)
         # The report's figures, in the same transaction. Receipts the shop did not have (their COPY
         # went straight in) are added to their quarter hours; else the batch's quarter hours are
         # worked out again from the rows, so a batch sent again changes nothing.
-        if _insert_rows(conn, t.RECEIPTS, RECEIPT_NAMES, receipts):
+        if _insert_rows(conn, t.RECEIPTS, RECEIPT_NAMES, receipts, straight):
             stored = figures.Rows(RECEIPT_NAMES, receipts)
             figures.add_new(conn, stored, figures.Rows(LINE_NAMES, lines), figures.Rows(TENDER_NAMES, tenders))
         else:
@@ -531,6 +600,7 @@ class ShopDatabaseLink:
                 products.append(p)
         if products:
             first = self._versions(conn, "catalog", len(products))
+            self._batch_versions.append(("shop_products_version", first, first + len(products) - 1))
             _upsert(
                 conn,
                 t.PRODUCTS,
@@ -555,6 +625,7 @@ class ShopDatabaseLink:
         settings = [(k, v) for k, v in settings if v is not None]
         if settings:
             first = self._versions(conn, "settings", len(settings))
+            self._batch_versions.append(("shop_settings_version", first, first + len(settings) - 1))
             _upsert(
                 conn,
                 t.SETTINGS,
@@ -577,21 +648,43 @@ class ShopDatabaseLink:
 
     def _remember(self, acked: int, products_sent: int) -> None:
         """What the shop acknowledged, kept here for the status bar (the shop's row is the truth)."""
+        own, self._own_versions = self._own_versions, []
         with core.writing(self._local) as local:
             store_value(local, "shop_acked_seq", str(acked))
             store_value(local, "shop_outbox_sent", str(products_sent))
+            # This till's own edits, versioned at the shop just now, are what it holds already: taken,
+            # when nothing of another till's lies between what it took last and them (else the pull
+            # takes them all in order, as before; taking an own edit back changes nothing).
+            taken: dict[str, int] = {}
+            for key, first, last in own:
+                held = taken.get(key)
+                held = int(stored_value(local, key) or 0) if held is None else held
+                taken[key] = last if held == first - 1 else held
+            for key, version in taken.items():
+                store_value(local, key, str(version))
             # Sent edits are kept only until the shop has them; the newest stays so that SQLite never
             # hands a new edit an id at or below the acknowledged one.
             local.execute(_SENT_EDITS_GONE, {"sent": products_sent})
 
     # -- down -----------------------------------------------------------------------------------
     def pull(self) -> Pulled:
+        settings, products, skipped = 0, 0, list[str]()
         with shop_errors():
             self._ready()
+            # One question first: what the shop has newest of each (indexed maxima). A part with
+            # nothing above what this till took is not asked for, and nothing is written here.
+            with core.reading(self._local) as local:
+                took = [int(stored_value(local, key) or 0) for key in _TAKEN_KEYS]
+            with self._shop.connect() as conn:
+                newest = [int(v or 0) for v in conn.execute(_SHOP_NEWEST).one()]
+            has_settings, has_products, has_stock = (new > old for new, old in zip(newest, took, strict=True))
             # Settings first: the products are checked against the currency the till sells in now.
-            settings, skipped = self._pull_settings()
-            products = self._pull_products()
-            self._pull_stock()
+            if has_settings:
+                settings, skipped = self._pull_settings()
+            if has_products:
+                products = self._pull_products()
+            if has_stock:
+                self._pull_stock()
         with core.reading(self._local) as local:
             aside = _set_aside(local)
         return Pulled(products, settings, tuple(skipped), tuple(f"{what}: {why}" for what, why in aside.items()))
@@ -777,13 +870,14 @@ class ShopDatabaseLink:
 
 @contextmanager
 def _refusals():
-    """A record the shop's own checks refuse (a key, a NOT NULL, a CHECK: a shop database edited by
-    hand, a till of another version) is the shop refusing this till's records, in one line naming the
-    check, not a bug to raise: the round's transaction is rolled back (nothing of the batch is kept)
-    and every round says it until the shop takes the records."""
+    """A record the shop's own checks refuse (a key, a NOT NULL, a CHECK, a value out of its
+    column's range: a shop database edited by hand, a till of another version) is the shop refusing
+    this till's records, in one line naming the check, not a bug to raise: the round's transaction
+    is rolled back (nothing of the batch is kept) and every round says it until the shop takes the
+    records."""
     try:
         yield
-    except IntegrityError as exc:
+    except (IntegrityError, DataError) as exc:  # DataError: a value its column cannot hold (out of range)
         diag = getattr(exc.orig, "diag", None)
         said = getattr(diag, "message_primary", None) or str(exc.orig).splitlines()[0]
         raise ShopRefused(

@@ -1,0 +1,159 @@
+"""What a sync round costs, counted (issue 27 item 4: the shop keeps up), never timed: the till's
+SQLite commits a round, the shop's statements a batch and for a pull with nothing new. A real till
+(build_context on its SQLite file, cash sales: no card call is needed) and a real PostgreSQL shop
+database (tests/helpers/pg.py)."""
+
+from __future__ import annotations
+
+import contextlib
+from collections.abc import Iterator
+from dataclasses import replace
+from pathlib import Path
+
+from psycopg import pq
+
+from sqlalchemy import event
+from sqlalchemy.engine import Engine
+
+from pos.adapters.shop.sync import ShopDatabaseLink
+from pos.domain.catalog import Product
+from pos.domain.money import Money
+from tests.helpers.shop import sell, shop_rows, till
+
+
+@contextlib.contextmanager
+def _counting(engine: Engine, name: str) -> Iterator[list[object]]:
+    """Each `name` event (a commit, a statement) on `engine` while the block runs."""
+    seen: list[object] = []
+
+    def note(*args: object) -> None:
+        seen.append(args[2] if name == "before_cursor_execute" else name)
+
+    event.listen(engine, name, note)
+    try:
+        yield seen
+    finally:
+        event.remove(engine, name, note)
+
+
+def _link(context) -> ShopDatabaseLink:
+    link = context.shop.link
+    assert isinstance(link, ShopDatabaseLink)
+    return link
+
+
+def test_a_round_of_several_batches_notes_the_acknowledgement_in_one_local_commit(
+    pg, shop_db, tmp_path, sandbox, api_key
+):
+    t1 = till(tmp_path, "T1", sandbox, api_key, shop_db)
+    try:
+        sell(t1, 2, cash_only=True)
+        assert t1.shop.round().complete  # joined: what follows is a round like every later one
+        sell(t1, 10, cash_only=True)
+        link = _link(t1)
+        link._batch = 4  # small batches (the app sends 2,500 events a batch): 10 receipts are 3 or more
+        with _counting(link._local, "commit") as commits:
+            pushed = link.push()
+        assert pushed.receipts == 10 and pushed.events >= 10
+        # One fsync'd commit for the round's acknowledgement, not one per batch (was 3 here).
+        assert len(commits) == 1
+        waiting = link.waiting()
+        assert (waiting.events, waiting.receipts) == (0, 0)  # the note is the shop's acknowledgement
+    finally:
+        t1.close()
+    assert shop_rows(pg, shop_db, "SELECT count(*), count(DISTINCT receipt_no) FROM shop_receipts") == [(12, 12)]
+
+
+def test_a_pull_with_nothing_new_asks_the_shop_one_question_and_writes_nothing_here(
+    pg, shop_db, tmp_path, sandbox, api_key
+):
+    t1 = till(tmp_path, "T1", sandbox, api_key, shop_db)
+    try:
+        sell(t1, 2, cash_only=True)
+        assert t1.shop.round().complete
+        link = _link(t1)
+        with _counting(link._shop, "before_cursor_execute") as asked, _counting(link._local, "commit") as commits:
+            pulled = link.pull()
+        assert (pulled.products, pulled.settings) == (0, 0)
+        # One indexed question (the newest catalog, settings and stock the shop has), where each part
+        # was asked for, and a write here for the stock, every round (was 4 statements and 1 commit).
+        assert len(asked) == 1, asked
+        assert commits == []
+    finally:
+        t1.close()
+
+
+def test_a_round_does_not_take_back_the_edits_it_sent_but_takes_another_tills_between(
+    pg, shop_db, tmp_path, sandbox, api_key
+):
+    t1 = till(tmp_path, "T1", sandbox, api_key, shop_db)
+    t2 = till(tmp_path, "T2", sandbox, api_key, shop_db)
+    try:
+        cake = Product(sku="CAKE", name="Carrot cake", category="Cake", price=Money(600, "SGD"), tax_rate_bp=900)
+        t1.catalog.save(cake)
+        joined = t1.shop.round()  # the first till brings its catalog and settings to the shop…
+        assert joined.complete and joined.pushed.products == 1 and joined.pushed.settings >= 1
+        assert (joined.pulled.products, joined.pulled.settings) == (0, 0)  # …and does not take them back
+        assert t2.shop.round().complete
+        t1.catalog.save(replace(cake, price=Money(620, "SGD")))
+        edited = t1.shop.round()
+        assert (edited.pushed.products, edited.pulled.products) == (1, 0)
+        # Another till's edit lands between what T1 took last and T1's own next edit: T1 takes both.
+        t2.catalog.save(replace(cake, sku="TART", name="Egg tart"))
+        assert t2.shop.round().complete
+        t1.catalog.save(replace(cake, price=Money(650, "SGD")))
+        both = t1.shop.round()
+        assert both.pushed.products == 1 and both.pulled.products == 2
+        assert t1.catalog.find_code("TART").name == "Egg tart"
+        assert t1.catalog.find_code("CAKE").price == Money(650, "SGD")
+        assert t2.shop.round().complete
+        assert t2.catalog.find_code("CAKE").price == Money(650, "SGD")
+    finally:
+        t1.close()
+        t2.close()
+
+
+@contextlib.contextmanager
+def _protocol(engine: Engine, folder: Path) -> Iterator[list[str]]:
+    """The messages this till sends the shop's server while the block runs, as libpq traces them
+    (psycopg's pgconn.trace on every connection the engine opens from here on), one a line."""
+    engine.dispose()  # connections made from here on are traced
+    files = []
+
+    def trace(dbapi_connection, _record) -> None:
+        out = (folder / f"trace-{len(files)}.txt").open("w")
+        files.append(out)
+        dbapi_connection.pgconn.trace(out.fileno())
+        dbapi_connection.pgconn.set_trace_flags(pq.Trace.SUPPRESS_TIMESTAMPS | pq.Trace.REGRESS_MODE)
+
+    event.listen(engine, "connect", trace)
+    lines: list[str] = []
+    try:
+        yield lines
+    finally:
+        event.remove(engine, "connect", trace)
+        engine.dispose()  # untraced from here on
+        for out in files:
+            out.close()
+            lines += [line for line in Path(out.name).read_text().splitlines() if line.startswith("F")]
+
+
+def test_a_batch_goes_by_copy_without_a_savepoint_in_few_round_trips(pg, shop_db, tmp_path, sandbox, api_key):
+    t1 = till(tmp_path, "T1", sandbox, api_key, shop_db)
+    try:
+        sell(t1, 2, cash_only=True)
+        assert t1.shop.round().complete
+        sell(t1, 30, cash_only=True)  # receipts, lines, tenders and events: each by COPY
+        link = _link(t1)
+        with _protocol(link._shop, tmp_path) as sent:
+            assert link.push().receipts == 30
+    finally:
+        t1.close()
+    said = "\n".join(sent)
+    assert said.count("COPY shop_") == 4 and "SAVEPOINT" not in said  # was a savepoint around each COPY
+    # A round trip ends each simple query and each extended query's Sync: BEGIN, the till's row
+    # locked, 4 COPYs, the figures, the refunds already there, the row moved on, the claims settled,
+    # COMMIT (was 19: a savepoint taken and released around each COPY).
+    trips = [line for line in sent if "\tQuery\t" in line or "\tSync" in line]
+    assert len(trips) <= 11, "\n".join(trips)
+    assert shop_rows(pg, shop_db, "SELECT count(*) FROM shop_receipts") == [(32,)]
