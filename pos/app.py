@@ -90,7 +90,7 @@ class BackOffice:
     """The services that need no payment provider, on one data folder: store settings, catalog,
     receipts, reports. What the CLI's back-office commands use; the till's context adds the rest."""
 
-    def __init__(self, data_dir: Path, engine: Engine, shop_db: str | None = None):
+    def __init__(self, data_dir: Path, engine: Engine, shop_db: str | None = None, *, shop_batch: int | None = None):
         self.data_dir = data_dir
         self._engine = engine
         settings_repo = SettingsRepo(engine)  # one settings cache for every adapter, as receipts read it
@@ -114,7 +114,7 @@ class BackOffice:
         self.shop_link = ShopLinkRecord(engine)
         self.shop_security = ""  # how the link is secured, in words, once joined
         if shop_db:
-            self._join_shop(shop_db, settings_repo)
+            self._join_shop(shop_db, settings_repo, shop_batch)
         self.gift_cards = GiftCards(
             TillGiftCards(engine),
             self._currency,
@@ -126,17 +126,21 @@ class BackOffice:
         self.storage = StorageWatch(lambda: full_check(engine))  # the whole file, in the background
         self._closed = False
 
-    def _join_shop(self, shop_db: str, settings_repo: SettingsRepo) -> None:
+    def _join_shop(self, shop_db: str, settings_repo: SettingsRepo, batch: int | None) -> None:
         from pos.adapters.shop.connect import link_security, open_shop_engine, parse_url
         from pos.adapters.shop.reports import ShopReports
-        from pos.adapters.shop.sync import ShopDatabaseLink
+        from pos.adapters.shop.sync import BATCH_EVENTS, ShopDatabaseLink
 
         # The link's security: the CA kept in the data folder, or the owner's recorded opt-out.
         plaintext = self.shop_link.plaintext_allowed()
         self._shop_engine = shop = open_shop_engine(shop_db, data_dir=self.data_dir, plaintext_allowed=plaintext)
         self.shop_security = link_security(parse_url(shop_db), self.data_dir, plaintext_allowed=plaintext).text
         link = ShopDatabaseLink(
-            self._engine, shop, settings_repo, shared=lambda till: not till.startswith(DEMO_TILL_PREFIX)
+            self._engine,
+            shop,
+            settings_repo,
+            shared=lambda till: not till.startswith(DEMO_TILL_PREFIX),
+            batch=batch or BATCH_EVENTS,
         )
         self.shop = ShopSync(link, reports=lambda: ShopReports(shop, self.settings.time_zone))
         self._claims = link.claims()
@@ -401,13 +405,14 @@ def shop_database(given: str | None) -> str | None:
     return given or os.environ.get(SHOP_DB_ENV) or None
 
 
-def open_back_office(data_dir: Path, shop_db: str | None = None) -> BackOffice:
+def open_back_office(data_dir: Path, shop_db: str | None = None, *, shop_batch: int | None = None) -> BackOffice:
     """The back-office services on a data folder, for the CLI: no lock (a till may be selling from
-    the folder meanwhile; imports write in short batches) and no payment provider."""
+    the folder meanwhile; imports write in short batches) and no payment provider. `shop_batch`:
+    the audit events a sync sends in one shop transaction (`pos sync --batch`; else BATCH_EVENTS)."""
     data_dir = Path(data_dir)
     engine = open_engine(data_dir)
     try:
-        return BackOffice(data_dir, engine, shop_database(shop_db))
+        return BackOffice(data_dir, engine, shop_database(shop_db), shop_batch=shop_batch)
     except BaseException:
         close_engine(engine)  # refused after the open (a shop address it cannot use): a clean close all the same
         raise

@@ -120,10 +120,15 @@ def build_parser() -> argparse.ArgumentParser:
     given.add_argument("--cash", action="store_true", help="in cash from the drawer")
     given.add_argument("--store-credit", action="store_true", help="as a store-credit code (printed alone on a line)")
 
-    sub.add_parser(
+    sync = sub.add_parser(
         "sync",
         help="one round with the shop database: send what is waiting, take its catalog and settings; exit 0 "
         "when nothing is left",
+    )
+    sync.add_argument(
+        "--batch",
+        type=_batch_size,
+        help="audit events sent in one shop transaction (default 10000; fewer on a slow link)",
     )
     giftcards = sub.add_parser("giftcards", help="gift cards: issue one, check a balance, list them")
     giftcards_sub = giftcards.add_subparsers(dest="action", required=True)
@@ -171,6 +176,17 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
+def _batch_size(given: str) -> int:
+    """`pos sync --batch`: a whole number of events, at least one (argparse says a refusal in one line)."""
+    try:
+        size = int(given)
+    except ValueError:
+        size = 0
+    if size < 1:
+        raise argparse.ArgumentTypeError(f"{given!r} is not a number of events (a whole number, 1 or more)")
+    return size
+
+
 def _back_office(args):
     from pos.app import open_back_office
     from pos.paths import default_data_dir
@@ -179,7 +195,9 @@ def _back_office(args):
     if office is not None:
         args.office = None  # the one `--as` signed into: its handler uses it (and closes it)
         return office
-    return open_back_office(args.data_dir or default_data_dir(), getattr(args, "shop_db", None))
+    return open_back_office(
+        args.data_dir or default_data_dir(), getattr(args, "shop_db", None), shop_batch=getattr(args, "batch", None)
+    )
 
 
 def _report_office(args):

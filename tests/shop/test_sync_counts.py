@@ -18,7 +18,7 @@ from sqlalchemy.engine import Engine
 from pos.adapters.shop.sync import ShopDatabaseLink
 from pos.domain.catalog import Product
 from pos.domain.money import Money
-from tests.helpers.shop import sell, shop_rows, till
+from tests.helpers.shop import pos, sell, shop_rows, till
 
 
 @contextlib.contextmanager
@@ -157,3 +157,36 @@ def test_a_batch_goes_by_copy_without_a_savepoint_in_few_round_trips(pg, shop_db
     trips = [line for line in sent if "\tQuery\t" in line or "\tSync" in line]
     assert len(trips) <= 11, "\n".join(trips)
     assert shop_rows(pg, shop_db, "SELECT count(*) FROM shop_receipts") == [(32,)]
+
+
+def test_a_batchs_large_reads_of_the_till_run_on_its_sqlite_cursor_not_as_statements_compiled_each_process(
+    pg, shop_db, tmp_path, sandbox, api_key
+):
+    t1 = till(tmp_path, "T1", sandbox, api_key, shop_db)
+    try:
+        sell(t1, 2, cash_only=True)
+        assert t1.shop.round().complete
+        sell(t1, 30, cash_only=True)
+        link = _link(t1)
+        with _counting(link._local, "before_cursor_execute") as statements:
+            pushed = link.push()
+        assert pushed.receipts == 30 and pushed.events >= 30
+    finally:
+        t1.close()
+    # The events (with what their payloads name), receipts, lines and tenders: four reads a batch,
+    # compiled once from their Core statements and run on the DBAPI cursor, so SQLAlchemy executes
+    # none of them (it did all four: a compile each in a fresh process, a Row object per row).
+    large = [s for s in statements if "json_extract" in str(s) or "json_each" in str(s)]
+    assert large == [], large
+    paid = (1 + 2 + 10 * (1 + 2 + 3)) * 550  # 1-3 flat whites at 5.50 a sale (helpers.shop.sell)
+    assert shop_rows(pg, shop_db, "SELECT count(*), sum(total_minor) FROM shop_receipts") == [(32, paid)]
+    assert shop_rows(pg, shop_db, "SELECT count(*), sum(gross_minor) FROM shop_receipt_lines") == [(32, paid)]
+    assert shop_rows(pg, shop_db, "SELECT count(*) FROM shop_tenders WHERE kind = 'cash'") == [(32,)]
+
+
+def test_pos_sync_refuses_a_batch_that_is_not_a_number_of_events_in_one_line(pg, shop_db, tmp_path):
+    for given in ("0", "-3", "many", "2.5"):
+        ran = pos("sync", "--batch", given, data_dir=tmp_path / "T1", shop_db=shop_db)
+        assert ran.returncode == 2, (given, ran.stderr)
+        said = [line for line in ran.stderr.splitlines() if line.startswith("pos")]
+        assert said and "is not a number of events" in said[-1] and "Traceback" not in ran.stderr

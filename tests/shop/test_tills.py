@@ -128,8 +128,9 @@ def test_a_till_offline_all_day_sends_thousands_of_receipts_once_even_if_killed_
     lines = finish(day, timeout=600)
     assert sum(1 for line in lines if line.startswith("paid ")) == 1500
     assert all(line.startswith("sync AWAY") for line in lines if line.startswith("sync"))
-    # Back online, the first sync dies (SIGKILL) right after the shop committed its first batch.
-    killed = pos("sync", data_dir=tmp_path / "T1", shop_db=shop_db, POS_CRASH_AT="after_shop_commit")
+    # Back online, the first sync dies (SIGKILL) right after the shop committed its first batch: 1,000
+    # events a batch, so that the day's ~3,000 are several (the app's default, 10,000, is one).
+    killed = pos("sync", "--batch", "1000", data_dir=tmp_path / "T1", shop_db=shop_db, POS_CRASH_AT="after_shop_commit")
     assert killed.returncode == -9
     database = shop_db.rsplit("/", 1)[1]
     ((partly,),) = pg.query(database, "SELECT count(*) FROM shop_receipts")
