@@ -50,8 +50,8 @@ def at_once(work, each) -> float:
     return time.perf_counter() - begun
 
 
-def copy_floor(server: PgServer, synced: str, receipts: int) -> float:
-    """Seconds for a bare COPY of the synced rows (events, receipts, lines, tenders) into an empty
+def copy_floor(server: PgServer, synced: str, receipts: int) -> tuple[float, float]:
+    """Seconds, and the server's CPU seconds, for a bare COPY of the synced rows (events, receipts, lines, tenders) into an empty
     shop database of the same layout on the same server, three tills at once as the sync ran: the
     least a sync of these rows can cost here (no reading the tills, no checks, no acknowledgement)."""
     import psycopg
@@ -78,10 +78,12 @@ def copy_floor(server: PgServer, synced: str, receipts: int) -> float:
                 with conn.cursor().copy(f"COPY {table} FROM STDIN (FORMAT binary)") as copy:
                     copy.write(data)
 
+    cpu = server.cpu_seconds()
     seconds = at_once(load, TILLS)
+    cpu = server.cpu_seconds() - cpu
     ((copied,),) = server.query(floor, "SELECT count(*) FROM shop_receipts")
     assert copied == receipts, copied
-    return seconds
+    return seconds, cpu
 
 
 def sync(folder: Path, till_id: str, shop_db: str, ready, out) -> None:
@@ -143,10 +145,14 @@ def main() -> int:
         for process in tills:
             process.start()
         ready.wait()  # every till started and joined the shop: the timed rounds begin together
+        server_cpu = server.cpu_seconds()
         results = dict(out.get(timeout=600) for _ in TILLS)
         for process in tills:
             process.join()
             assert process.exitcode == 0, process.exitcode
+        # The server's CPU from the rounds' start to the tills' end (their backends reaped): the
+        # sync's side at the server, beside the floor's below. Also holds the tills' closing.
+        server_cpu = server.cpu_seconds() - server_cpu
         wall = max(end for _, end, _ in results.values()) - min(begun for begun, _, _ in results.values())
         contexts = [open_back_office(root / t, shop_db) for t in TILLS]
         total = len(TILLS) * args.receipts
@@ -158,11 +164,16 @@ def main() -> int:
         )
         for till_id, (begun, end, cpu) in sorted(results.items()):
             print(f"  {till_id}: {end - begun:.2f} s, {cpu * 1000:.0f} ms CPU in the till's process")
+        print(f"  the server: {server_cpu * 1000:.0f} ms CPU for the three rounds")
         # The figures kept as the receipts went in are the rows' (what `pos shop verify` checks).
         assert contexts[0].shop.figure_differences() == []
-        floor = copy_floor(server, database, total)
-        print(f"floor: a bare COPY of the same rows, 3 tills at once: {floor:.2f} s = {total / floor:,.0f} receipts/s")
-        print(f"ratio sync/floor: {floor / wall:.2f} (target >= 0.5)")
+        floor, floor_cpu = copy_floor(server, database, total)
+        print(
+            f"floor: a bare COPY of the same rows, 3 tills at once: {floor:.2f} s = {total / floor:,.0f} receipts/s,"
+            f" the server {floor_cpu * 1000:.0f} ms CPU"
+        )
+        load = " ".join(f"{n:.2f}" for n in os.getloadavg())
+        print(f"ratio sync/floor: {floor / wall:.2f} (target >= 0.5), load average {load}")
 
         # Fill the shop to --total receipts over 100 days before today (today's stay the tills' own).
         extra = max(0, args.total - stored)

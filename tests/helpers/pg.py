@@ -163,6 +163,26 @@ class PgServer:
             pass
         shutil.rmtree(self.root, ignore_errors=True)
 
+    def cpu_seconds(self) -> float:
+        """CPU time (user + system) the server's processes have spent so far, from /proc: the
+        postmaster and its children (backends, WAL writer, checkpointer), and the children it has
+        reaped (a backend that ended: the postmaster's cutime and cstime). What the benches take the
+        difference of, to say what the server spent on a sync beside a bare COPY."""
+        postmaster = int((self.data / "postmaster.pid").read_text().split()[0])
+        ticks = 0
+        for entry in Path("/proc").iterdir():
+            if not entry.name.isdigit():
+                continue
+            try:
+                fields = (entry / "stat").read_text().rsplit(")", 1)[1].split()
+            except OSError:
+                continue  # ended meanwhile
+            if int(entry.name) == postmaster:
+                ticks += sum(int(n) for n in fields[11:15])  # utime, stime, cutime, cstime
+            elif int(fields[1]) == postmaster:
+                ticks += int(fields[11]) + int(fields[12])
+        return ticks / os.sysconf("SC_CLK_TCK")
+
     def admin(self) -> psycopg.Connection:
         return psycopg.connect(host=str(self.root), port=self.port, user="postgres", dbname="postgres", autocommit=True)
 
