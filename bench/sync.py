@@ -51,9 +51,10 @@ def at_once(work, each) -> float:
 
 
 def copy_floor(server: PgServer, synced: str, receipts: int) -> tuple[float, float]:
-    """Seconds, and the server's CPU seconds, for a bare COPY of the synced rows (events, receipts, lines, tenders) into an empty
-    shop database of the same layout on the same server, three tills at once as the sync ran: the
-    least a sync of these rows can cost here (no reading the tills, no checks, no acknowledgement)."""
+    """Seconds, and the server's CPU seconds, for a bare COPY of the synced rows (events, receipts,
+    lines, tenders) into an empty shop database of the same layout on the same server, three tills
+    at once as the sync ran: the least a sync of these rows can cost here (no reading the tills, no
+    checks, no acknowledgement)."""
     import psycopg
 
     held: dict[str, list[tuple[str, bytes]]] = {till: [] for till in TILLS}
