@@ -159,7 +159,8 @@ class SalePhases(Phases[SaleRecord, SaleResult]):
             intent = self._find_intent(sale)
             if intent is None:
                 return self._close(sale, self._parked(sale), NEVER_CREATED)
-            self._found = intent  # just fetched: the next phase need not ask again
+            # Not kept for the next phase: a create replayed under its key answers as it did the first
+            # time, and a confirm sent while the intent's id was held (checkout) may have paid it since.
             return Next(self.journal.record_intent(sale.id, intent.id))
         try:
             intent = self.gateway.create_payment_intent(sale.create, sales.create_key(sale.sale_key))
@@ -173,7 +174,10 @@ class SalePhases(Phases[SaleRecord, SaleResult]):
             # No confirm has been sent, so no money can have moved; the same key makes a retry safe.
             return Failed(f"{gateway_message(exc)} {NOT_CHARGED} Try again.")
         crash_point("after_create_sent")
-        sale = self.journal.record_intent(sale.id, intent.id)
+        # Held, not committed (issue 27 item 1): written with the answer's transaction. A crash before
+        # then leaves the sale `started`, and recovery finds the intent by this same create (same key)
+        # or by search, then looks at what it is: paid (receipt), else cancelled and the cart parked.
+        sale = self.journal.hold_intent(sale, intent.id)
         crash_point("after_intent_recorded")
         return Next(sale)
 
@@ -183,7 +187,9 @@ class SalePhases(Phases[SaleRecord, SaleResult]):
         if self.watch:
             # Nothing is on the reader for this sale (declined or stopped meanwhile): nothing to watch.
             return Declined(f"{reader_message('not_waiting')} {NOT_CHARGED}", "not_waiting")
-        attempt = self.journal.begin_attempt(sale, self.confirm)  # recovery point: confirm_sent or reader_sent
+        # Recovery point confirm_sent or reader_sent, held like the intent's id: its key is derived from
+        # the sale's and the attempt's number, so nothing needs to be on disk for the confirm to be safe.
+        attempt = self.journal.hold_attempt(sale, self.confirm)
         if isinstance(attempt.request, ProcessOnReader):
             crash_point("after_reader_recorded")
             return self._send_to_reader(sale, attempt, attempt.request)
