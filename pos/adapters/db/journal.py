@@ -1,4 +1,6 @@
-"""The payment journal in SQLite: every recovery point of a sale is one committed transaction.
+"""The payment journal in SQLite: every recovery point of a sale is one committed transaction, except
+the two a card sale's checkout holds (the intent's id and the confirm attempt: `hold_intent`,
+`hold_attempt`), which are written at the start of the sale's next transaction (issue 27 item 1).
 
 SQLAlchemy Core statements over schema.py's tables (decision 0010), built once at module level: the
 journal sits on the payment path, and a statement built once is compiled once (SQLAlchemy's cache),
