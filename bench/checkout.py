@@ -1,8 +1,9 @@
 """A full checkout through the till's services against the sandbox, as a ratio to the bare two calls.
 
 Full checkout = Till.pay: journal the sale and its lines (SQLite, synchronous=FULL),
-create the PaymentIntent, journal its id, journal the confirm attempt, confirm,
-write the receipt with its gapless number, all through the Stripe adapter.
+create the PaymentIntent, confirm it, then write the intent's id, the confirm attempt
+and the receipt with its gapless number in one transaction (issue 27: two commits a
+card sale), all through the Stripe adapter.
 Baseline = the same create + confirm with the bare `stripe` client, no
 storage, in the same run against the same sandbox.
 
@@ -10,12 +11,18 @@ Also timed in the same rounds: a cash sale with change (no Stripe call) and a sp
 sale (cash part, then a card part), against the same baseline. Each path's durable commits per
 sale are counted on the till's own connections (bench/commits.py). --path runs one path alone.
 
-    python bench/checkout.py [--rounds 300] [--path card|cash|split|all]
+    python bench/checkout.py [--rounds 300] [--path card|cash|split|all] [--profile N]
+
+--profile N: after the timed rounds, N more sales of each path under cProfile (the sandbox's server
+threads are not profiled); prints the functions with the most time of their own and the most calls.
 """
 
 from __future__ import annotations
 
 import argparse
+import cProfile
+import io
+import pstats
 import sys
 import tempfile
 import time
@@ -72,6 +79,7 @@ def main() -> int:
         default="all",
         help="time one path alone (so its system calls can be counted, e.g. strace -f -c), or all of them",
     )
+    parser.add_argument("--profile", type=int, default=0, help="then profile N more sales of each path (cProfile)")
     args = parser.parse_args()
     paths = PATHS if args.path == "all" else (args.path,)
     commits = CommitCounter.install()  # before the till's engine opens: each connection is traced
@@ -92,7 +100,7 @@ def main() -> int:
             assert isinstance(context.till.pay("pm_card_visa"), Paid)
 
         def cash(i):
-            # A cash sale with change: journal the sale, then tender and receipt in one transaction.
+            # A cash sale with change: the sale, its tender and its receipt in one transaction.
             context.till.new_sale()
             context.till.cart.add(latte)
             context.till.cart.add(bun)
@@ -123,6 +131,7 @@ def main() -> int:
                 sale[name](i)
                 times[name].append((time.perf_counter() - t0) * 1000)
                 counted[name] += commits.count - before
+        profile = _profile(sale, paths, args.profile) if args.profile else ""
         context.close()
     commits.remove()
     b50, b95 = p50_p95(times["bare"])
@@ -138,7 +147,24 @@ def main() -> int:
         print(f"ratio {name}/bare (median): {ratio:.2f}{target}")
     for name in paths:
         print(f"durable commits per {name} sale: {counted[name] / args.rounds:.2f} (counted on the till's connections)")
+    print(profile, end="")
     return 0
+
+
+def _profile(sale, paths, n: int) -> str:
+    profiler = cProfile.Profile()
+    profiler.enable()
+    for i in range(n):
+        for name in paths:
+            sale[name](i)
+    profiler.disable()
+    out = io.StringIO()
+    stats = pstats.Stats(profiler, stream=out)
+    print(f"\ncProfile of {n} sales of each path ({', '.join(paths)}): by own time", file=out)
+    stats.sort_stats("tottime").print_stats(25)
+    print("by calls", file=out)
+    stats.sort_stats("ncalls").print_stats(15)
+    return out.getvalue()
 
 
 if __name__ == "__main__":

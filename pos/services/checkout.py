@@ -137,6 +137,32 @@ class Checkout:
         except StorageError as exc:
             raise CheckoutError(f"{exc} {NOT_CHARGED}") from exc
 
+    def start_cash_sale(self, cart: Cart, tendered: Money, rounding_step: int) -> tuple[int | None, ChargeResult]:
+        """A sale paid in cash from the start: the sale, its cash tender and (when the cash settles it) its
+        receipt in one transaction (issue 27 item 1: one commit, where starting it first cost two more).
+        Returns the sale's id (None when nothing was written) and what the cash did."""
+        if cart.is_empty():
+            raise CheckoutError("The cart is empty.")
+        totals = cart.totals()
+        if totals.total.minor < 0:
+            raise CheckoutError("The total cannot be less than zero.")
+        try:
+            payment = take_cash(totals.total, tendered, rounding_step)
+        except CashError as exc:
+            return None, Failed(str(exc))
+        problem = None if payment.settles else part_problem(payment.due, payment.applied)
+        if problem:
+            return None, Failed(f"{problem} The cash was not taken.")
+        create = CreateIntent(totals.total, uuid.uuid4().hex, self._till_id(), False)
+        try:
+            sale, result = self.journal.begin_cash_sale(
+                totals, cart.tax_inclusive, create, [line.product.id for line in cart.lines], payment
+            )
+        except StorageError as exc:
+            return None, Failed(f"{exc} The cash was not recorded: give it back or try again.")
+        crash_point("after_cash_recorded")
+        return sale.id, result
+
     # -- charging --------------------------------------------------------------
     def charge(
         self,
@@ -169,6 +195,7 @@ class Checkout:
                     stop=stop,
                 )
                 result = settle(phases, sale)
+                self.journal.flush()  # what the phases held and no answer wrote (on a reader, say)
             except StorageError as exc:
                 return self._storage_failed(sale_id, exc)
             except Exception as exc:  # noqa: BLE001 - the cashier must learn whether money moved, whatever broke
@@ -265,6 +292,7 @@ class Checkout:
                     stop=stop,
                 )
                 result = settle(phases, part)
+                self.journal.flush()  # what the phases held and no answer wrote (on a reader, say)
             except SaleChanged as exc:
                 return Failed(str(exc))
             except StorageError as exc:
@@ -428,7 +456,7 @@ class Checkout:
         except Exception:  # noqa: BLE001 - even an unreadable journal must yield a cashier's message
             sale = None
         reason = "Something unexpected went wrong in the till (details are in its log)." if unexpected else str(exc)
-        if sale is None or sale.state in (SaleState.CONFIRM_SENT, SaleState.READER_SENT):
+        if sale is None or self.journal.holding() or sale.state in (SaleState.CONFIRM_SENT, SaleState.READER_SENT):
             # A confirm (or a card on a reader) may be out, or the journal cannot say: assume the money may have moved.
             return Failed(
                 f"The payment may have gone through, but the till could not finish it: {reason} "

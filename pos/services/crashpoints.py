@@ -13,9 +13,9 @@ import signal
 POINTS = (
     "after_sale_recorded",  # sale journaled, no Stripe call yet
     "after_create_sent",  # Stripe created the intent; its id not journaled yet
-    "after_intent_recorded",  # intent id journaled, no confirm yet
-    "after_confirm_recorded",  # confirm attempt journaled, not sent
-    "after_confirm_sent",  # Stripe answered the confirm; the answer not journaled yet
+    "after_intent_recorded",  # intent id held (on disk only with the answer, issue 27), no confirm yet
+    "after_confirm_recorded",  # confirm attempt held, not sent (on disk: the sale `started`)
+    "after_confirm_sent",  # Stripe answered the confirm; nothing of it on disk yet (the sale `started`)
     "after_receipt_saved",  # receipt written
 )
 TENDER_POINTS = (
@@ -24,7 +24,7 @@ TENDER_POINTS = (
     "after_return_sent",  # Stripe gave a voided sale's card part back; not journaled yet
 )
 READER_POINTS = (
-    "after_reader_recorded",  # the hand-off to the card reader journaled, not sent
+    "after_reader_recorded",  # the hand-off to the card reader held, not sent (written as the Pay returns)
     "after_reader_sent",  # the reader took the intent; the till has not seen the customer yet
     "after_reader_cancelled",  # the cashier's stop reached the reader; its outcome not looked at yet
 )

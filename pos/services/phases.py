@@ -6,6 +6,10 @@ call, and returns either `Next(record)` (a new recovery point was committed; go
 on from it) or a result (stop here). The phase to run is chosen from the
 record's state alone, so a sale or refund picked up after a crash, a timeout or
 a restart runs exactly the code its first pass would have run from that point.
+A card sale's checkout holds two of its recovery points (the intent's id, the
+confirm attempt) and commits them with the answer's transaction (issue 27 item 1):
+a crash meanwhile leaves an earlier point, from which recovery finds the intent
+by its idempotent create or by search (docs/reliability.md, "Held recovery points").
 
 Sales (`sale_phases.SalePhases`) and refunds (`refund_phases.RefundPhases`) are
 both driven by `settle`. A new tender (a card reader, cash) is new states and

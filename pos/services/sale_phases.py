@@ -55,7 +55,7 @@ and its journaled request, so any phase may run again and Stripe answers once.
 from __future__ import annotations
 
 import logging
-from datetime import datetime, timezone
+from datetime import datetime, timedelta, timezone
 from enum import StrEnum
 from typing import Callable
 
@@ -158,8 +158,13 @@ class SalePhases(Phases[SaleRecord, SaleResult]):
         if self.goal is Goal.PARK:
             intent = self._find_intent(sale)
             if intent is None:
+                if self.now - datetime.fromisoformat(sale.created_at) < SEARCH_LAG:
+                    # The confirm may have gone out while the intent's id was held (checkout writes it
+                    # with the answer), and search may not show an intent that new yet: ask again later.
+                    raise NotFoundYet(f"sale {sale.id}: Stripe's search does not show its payment yet")
                 return self._close(sale, self._parked(sale), NEVER_CREATED)
-            self._found = intent  # just fetched: the next phase need not ask again
+            # Not kept for the next phase: a create replayed under its key answers as it did the first
+            # time, and a confirm sent while the intent's id was held (checkout) may have paid it since.
             return Next(self.journal.record_intent(sale.id, intent.id))
         try:
             intent = self.gateway.create_payment_intent(sale.create, sales.create_key(sale.sale_key))
@@ -173,7 +178,10 @@ class SalePhases(Phases[SaleRecord, SaleResult]):
             # No confirm has been sent, so no money can have moved; the same key makes a retry safe.
             return Failed(f"{gateway_message(exc)} {NOT_CHARGED} Try again.")
         crash_point("after_create_sent")
-        sale = self.journal.record_intent(sale.id, intent.id)
+        # Held, not committed (issue 27 item 1): written with the answer's transaction. A crash before
+        # then leaves the sale `started`, and recovery finds the intent by this same create (same key)
+        # or by search, then looks at what it is: paid (receipt), else cancelled and the cart parked.
+        sale = self.journal.hold_intent(sale, intent.id)
         crash_point("after_intent_recorded")
         return Next(sale)
 
@@ -183,7 +191,9 @@ class SalePhases(Phases[SaleRecord, SaleResult]):
         if self.watch:
             # Nothing is on the reader for this sale (declined or stopped meanwhile): nothing to watch.
             return Declined(f"{reader_message('not_waiting')} {NOT_CHARGED}", "not_waiting")
-        attempt = self.journal.begin_attempt(sale, self.confirm)  # recovery point: confirm_sent or reader_sent
+        # Recovery point confirm_sent or reader_sent, held like the intent's id: its key is derived from
+        # the sale's and the attempt's number, so nothing needs to be on disk for the confirm to be safe.
+        attempt = self.journal.hold_attempt(sale, self.confirm)
         if isinstance(attempt.request, ProcessOnReader):
             crash_point("after_reader_recorded")
             return self._send_to_reader(sale, attempt, attempt.request)
@@ -485,8 +495,9 @@ class SalePhases(Phases[SaleRecord, SaleResult]):
     def _search(self, sale: SaleRecord) -> Intent | None:
         """Find the sale's intent by its metadata. Search lags behind writes (Stripe documents under a
         minute, longer in outages), so what it returns is only a list of ids: each is retrieved, which is
-        current. An intent search cannot see yet was never confirmed (no intent id was recorded, so no
-        confirm was sent), so parking the cart is safe even then."""
+        current. Since checkout holds the intent's id until the confirm's answer (issue 27), a `started`
+        sale's confirm may have been sent: the caller parks a sale search cannot find only once it is
+        older than SEARCH_LAG (past the 23 h key window it always is)."""
         hits = self.gateway.find_payment_intents(sale.sale_key)
         found = [self.gateway.retrieve_payment_intent(hit.id) for hit in hits]
         if not found:
@@ -501,6 +512,15 @@ _READER_REFUSALS = (
     "terminal_reader_timeout",
     "terminal_reader_hardware_fault",
 )
+
+
+# How long Stripe's search may lag behind a new intent: documented under a minute, longer in outages.
+# A sale younger than this that search cannot find is asked about again, never parked as never created.
+SEARCH_LAG = timedelta(hours=1)
+
+
+class NotFoundYet(GatewayError):
+    """Search cannot see a young sale's intent yet: recovery asks again on its next round."""
 
 
 class ReaderStillBusy(GatewayError):

@@ -24,6 +24,10 @@ from .requests import ProcessOnReader
 from .sales import SaleRecord, SaleStanding, StorageError, VoidNote
 from .states import SaleState
 
+# A tender that starts the sale with it (cash: one transaction): the sale's id (None: nothing written)
+# and what the tender did.
+FirstTender = Callable[[Cart], tuple[int | None, ChargeResult]]
+
 
 class CatalogLookup(Protocol):
     def get(self, product_id: int) -> Product | None: ...
@@ -166,7 +170,12 @@ class Till:
 
     def pay_cash(self, tendered: Money) -> ChargeResult:
         """Cash handed over: settles the sale with change, or pays part of it."""
-        return self._tender(lambda sale_id: self.checkout.take_cash(sale_id, tendered, self.rounding_step))
+
+        def first(cart: Cart) -> tuple[int | None, ChargeResult]:
+            # No sale yet: it starts with its cash, in one transaction.
+            return self.checkout.start_cash_sale(cart, tendered, self.rounding_step)
+
+        return self._tender(lambda sale_id: self.checkout.take_cash(sale_id, tendered, self.rounding_step), first)
 
     def pay_gift_card(self, code: str, asked: Money | None = None) -> ChargeResult:
         """A gift card (code typed or scanned) for the smaller of its balance and what is due, or `asked`."""
@@ -189,11 +198,15 @@ class Till:
             return self.pay(payment_method, progress)
         return self._tender(lambda sale_id: self.checkout.charge_part(sale_id, amount, payment_method, progress))
 
-    def _tender(self, take: Callable[[int], ChargeResult]) -> ChargeResult:
-        """One tender for the cart's sale (started now if there is none yet)."""
+    def _tender(
+        self,
+        take: Callable[[int], ChargeResult],
+        first: Callable[[Cart], tuple[int | None, ChargeResult]] | None = None,
+    ) -> ChargeResult:
+        """One tender for the cart's sale (started now if there is none yet, or by `first` with its tender)."""
         self.paying = True
         try:
-            ready = self._sale_for(self.cart)
+            ready = self._sale_for(self.cart, first=first)
             if not isinstance(ready, SaleStanding):
                 return ready
             assert self._sale_id is not None
@@ -219,7 +232,12 @@ class Till:
             self._sale_id = None
         return result
 
-    def _sale_for(self, cart: Cart, on_reader: bool = False) -> ChargeResult | SaleStanding:
+    def _sale_for(
+        self,
+        cart: Cart,
+        on_reader: bool = False,
+        first: FirstTender | None = None,
+    ) -> ChargeResult | SaleStanding:
         """The sale paying for the cart as it is now, as it stands: the open one, or a new one (else
         what stops the payment).
 
@@ -256,6 +274,11 @@ class Till:
                 # receipt's are (this Paid returns before the payment that found it reaches `_after`).
                 return self._after(Paid(earlier.receipt, earlier=True))
             standing = None
+        if standing is None and first is not None:
+            sale_id, result = first(cart)  # CheckoutError: nothing was taken
+            if sale_id is not None:
+                self._sale_id, self._sale_version = sale_id, cart.version
+            return self._after(result)
         if standing is None:
             sale = self.checkout.start_sale(cart, on_reader)  # CheckoutError: nothing was charged
             self._sale_id, self._sale_version = sale.id, cart.version

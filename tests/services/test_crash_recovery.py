@@ -396,3 +396,41 @@ def test_recovery_never_marks_a_refunds_cash_as_handed_over(tmp_path, sandbox, a
         context.close()
     assert recover_cli(data_dir, sandbox, api_key).returncode == 0
     check_invariants(data_dir / "pos.sqlite3", sandbox_client(sandbox, api_key))
+
+
+# -- held recovery points (issue 27 item 1) ------------------------------------------------------
+@pytest.mark.parametrize(
+    ("point", "paid"),
+    [("after_intent_recorded", False), ("after_confirm_recorded", False), ("after_confirm_sent", True)],
+)
+def test_killed_while_the_intent_and_confirm_are_held(tmp_path, sandbox, api_key, point, paid):
+    """A card sale commits twice: the intent's id and the confirm attempt are written only with the
+    answer. Killed between the create and the answer, the file holds the sale `started` with no intent
+    id and no attempt, even when the confirm went through; recovery finds the intent by its idempotent
+    create (same key) and settles it from what Stripe says: the receipt once, or cancelled and parked."""
+    data_dir = tmp_path / "till"
+    proc = sell(data_dir, sandbox, api_key, 1, crash_at=point)
+    out, err = proc.communicate(timeout=120)
+    assert proc.returncode == -signal.SIGKILL, (out, err)
+    conn = sqlite3.connect(data_dir / "pos.sqlite3")
+    try:
+        on_disk = conn.execute("SELECT state, payment_intent FROM sales").fetchall()
+        attempts = conn.execute("SELECT count(*) FROM card_attempts").fetchone()[0]
+    finally:
+        conn.close()
+    assert on_disk == [("started", None)] and attempts == 0  # the window: nothing of the intent on disk
+    stripe = sandbox_client(sandbox, api_key)
+    [intent] = stripe.v1.payment_intents.list().data
+    assert (intent.status == "succeeded") is paid  # the confirm went through (or was never sent)
+    done = recover_cli(data_dir, sandbox, api_key)
+    assert done.returncode == 0, done.stdout + done.stderr
+    assert EXPECTED[point] in done.stdout
+    conn = sqlite3.connect(data_dir / "pos.sqlite3")
+    try:
+        sale = conn.execute("SELECT state, payment_intent FROM sales").fetchone()
+        receipts = conn.execute("SELECT count(*) FROM receipts").fetchone()[0]
+    finally:
+        conn.close()
+    assert sale == ("paid" if paid else "parked", intent.id) and receipts == int(paid)
+    assert stripe.v1.payment_intents.retrieve(intent.id).status == ("succeeded" if paid else "canceled")
+    check_invariants(data_dir / "pos.sqlite3", stripe)

@@ -89,6 +89,29 @@ def test_a_tap_on_the_reader_pays_the_sale_once_with_card_present(shop, reader):
     check_invariants(shop.data_dir / "pos.sqlite3", shop.stripe)
 
 
+def test_a_reader_sale_commits_three_times(shop, reader):
+    # Issue 27 item 1: the sale (1); the intent's id and the hand-off, written as the Pay returns to
+    # wait on the reader (1); the tap's receipt (1). Its wait spans many calls, so the hand-off is
+    # on disk while the customer has the reader (before: four, the intent's id on its own).
+    from sqlalchemy import event
+
+    count = 0
+
+    def committed(_conn) -> None:
+        nonlocal count
+        count += 1
+
+    shop.cart_of((shop.latte, 1))
+    event.listen(shop.engine, "commit", committed)
+    try:
+        paying = Paying(shop, reader)
+        paying.customer_taps()
+        assert isinstance(paying.outcome(), Paid)
+    finally:
+        event.remove(shop.engine, "commit", committed)
+    assert count == 3
+
+
 def test_a_decline_on_the_reader_keeps_the_cart_and_the_next_tap_pays(shop, reader):
     shop.cart_of((shop.bun, 1))
     paying = Paying(shop, reader)

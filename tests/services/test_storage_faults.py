@@ -25,7 +25,11 @@ from tests.invariants import check_invariants
 
 from .conftest import Shop
 
-PHASES = ["begin_sale", "record_intent", "begin_attempt", "finish_paid"]
+# Each journal call of a card sale. Since issue 27 item 1 the intent's id and the attempt are held
+# (hold_intent, hold_attempt write nothing): a storage failure armed there first bites at the answer's
+# transaction, after the confirm went out, so the cashier must hear the payment may have gone through.
+PHASES = ["begin_sale", "hold_intent", "hold_attempt", "finish_paid"]
+AFTER_THE_CONFIRM = ("hold_intent", "hold_attempt", "finish_paid")
 
 
 @pytest.fixture
@@ -115,7 +119,7 @@ def run_case(shop, phase, condition, words):
         disarm()
     assert isinstance(result, Failed), result
     assert words in result.message
-    if phase == "finish_paid":
+    if phase in AFTER_THE_CONFIRM:
         # Charged but not saved: the cashier is told not to charge again, and a retry charges nothing.
         assert result.money_may_have_moved and "Do NOT charge again" in result.message
         again = shop.checkout.charge(shop.till.sale_id, "pm_card_visa")
@@ -126,11 +130,11 @@ def run_case(shop, phase, condition, words):
     shop.engine.dispose()
     recovered = recover(shop.journal, shop.gateway)
     assert all(not r.needs_person for r in recovered), recovered
-    if phase == "finish_paid":
+    if phase in AFTER_THE_CONFIRM:
         assert [r.outcome for r in recovered] == ["receipt_saved"]
     assert shop.journal.unfinished_sales() == []
     counts = check_invariants(shop.data_dir / "pos.sqlite3", shop.stripe)
-    assert counts["receipts"] == (1 if phase == "finish_paid" else 0)
+    assert counts["receipts"] == (1 if phase in AFTER_THE_CONFIRM else 0)
     # Once the disk can be written again, the till sells normally.
     shop.till.new_sale()
     shop.cart_of((shop.bun, 1))

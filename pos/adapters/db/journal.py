@@ -1,4 +1,6 @@
-"""The payment journal in SQLite: every recovery point of a sale is one committed transaction.
+"""The payment journal in SQLite: every recovery point of a sale is one committed transaction, except
+the two a card sale's checkout holds (the intent's id and the confirm attempt: `hold_intent`,
+`hold_attempt`), which are written at the start of the sale's next transaction (issue 27 item 1).
 
 SQLAlchemy Core statements over schema.py's tables (decision 0010), built once at module level: the
 journal sits on the payment path, and a statement built once is compiled once (SQLAlchemy's cache),
@@ -7,7 +9,11 @@ so each recovery point costs little more than its fsync.
 
 from __future__ import annotations
 
+import contextlib
 import json
+import threading
+from dataclasses import dataclass, replace
+from typing import Iterator
 
 from sqlalchemy import bindparam, func, insert, select, update
 from sqlalchemy.engine import Connection, Engine
@@ -127,6 +133,32 @@ def _sale(row) -> SaleRecord:
     )
 
 
+def _attempt_row(sale: SaleRecord, request: PaymentRequest, number: int, stamp: str) -> dict:
+    on_reader = isinstance(request, ProcessOnReader)
+    method = f"reader:{request.reader_id}" if isinstance(request, ProcessOnReader) else request.payment_method
+    return {
+        "sale_id": sale.id,
+        "attempt_no": number,
+        "payment_method": method,
+        "idempotency_key": (sales.reader_key if on_reader else sales.confirm_key)(sale.sale_key, number),
+        "params": json.dumps(request.to_json(), sort_keys=True),
+        "state": AttemptState.SENT,
+        "created_at": stamp,
+        "updated_at": stamp,
+    }
+
+
+def _attempt_record(row: dict, attempt_id: int, request: PaymentRequest) -> AttemptRecord:
+    return AttemptRecord(
+        id=attempt_id,
+        sale_id=row["sale_id"],
+        attempt_no=row["attempt_no"],
+        idempotency_key=row["idempotency_key"],
+        request=request,
+        state=AttemptState.SENT,
+    )
+
+
 def _attempt(row) -> AttemptRecord:
     return AttemptRecord(
         id=row["id"],
@@ -138,73 +170,191 @@ def _attempt(row) -> AttemptRecord:
     )
 
 
+@dataclass
+class _Held:
+    """A sale's recovery points held in memory (Journal.hold_intent / hold_attempt): written in the
+    transaction of the sale's next write, or by flush."""
+
+    intent_id: str | None = None
+    intent_at: str = ""
+    attempt: dict | None = None  # the card_attempts row to insert
+    on_reader: bool = False  # the attempt hands the intent to a reader (else it confirms it)
+    attempt_id: int | None = None  # its id once written (in the transaction that writes it)
+
+
 class SqlJournal:
     def __init__(self, engine: Engine, settings: SettingsRepo | None = None):
         self._engine = engine
         self._settings = settings or SettingsRepo(engine)
+        # Sale id -> its held recovery points. Only the thread that holds the sale's lock (checkout)
+        # holds or writes them, and checkout flushes before it lets the lock go.
+        self._held: dict[int, _Held] = {}
+        # Taken by a transaction that writes held points, from before its BEGIN until they are no
+        # longer held: two transactions never both write the same held attempt.
+        self._held_lock = threading.RLock()
 
     def _connection(self):
+        if self._held:
+            # A read sees what the journal holds: a sale whose confirm may be out never reads as `started`.
+            self.flush()
         return core.reading(self._engine)
 
-    def _write(self):
-        return core.writing(self._engine)
+    @contextlib.contextmanager
+    def _write(self) -> Iterator[Connection]:
+        """One transaction; whatever is held is written first, in it (and is no longer held once it commits)."""
+        if not self._held:  # the common case: nothing held
+            with core.writing(self._engine) as db:
+                yield db
+            return
+        with self._held_lock:
+            held = list(self._held.items())
+            with core.writing(self._engine) as db:
+                for sale_id, h in held:
+                    self._write_held(db, sale_id, h)
+                yield db
+            for sale_id, h in held:
+                if self._held.get(sale_id) is h:
+                    del self._held[sale_id]
+
+    @staticmethod
+    def _write_held(db: Connection, sale_id: int, h: _Held) -> None:
+        if h.intent_id is not None:
+            db.execute(
+                _MOVE_SALE,
+                {
+                    "sid": sale_id,
+                    "was": SaleState.STARTED,
+                    "payment_intent": h.intent_id,
+                    "state": SaleState.INTENT_CREATED,
+                    "updated_at": h.intent_at,
+                },
+            )
+        if h.attempt is not None:
+            h.attempt_id = db.execute(_ADD_ATTEMPT, h.attempt).lastrowid
+            state = SaleState.READER_SENT if h.on_reader else SaleState.CONFIRM_SENT
+            db.execute(_SET_SALE, {"sid": sale_id, "state": state, "updated_at": h.attempt["updated_at"]})
+
+    # -- held recovery points (issue 27 item 1) --------------------------------------------
+    def hold_intent(self, sale: SaleRecord, intent_id: str) -> SaleRecord:
+        """The intent's id, written with the sale's next write (see Journal)."""
+        if sale.state is not SaleState.STARTED:
+            return sale
+        with self._held_lock:
+            self._held[sale.id] = _Held(intent_id=intent_id, intent_at=now_iso())
+        return replace(sale, state=SaleState.INTENT_CREATED, payment_intent=intent_id)
+
+    def hold_attempt(self, sale: SaleRecord, request: PaymentRequest) -> AttemptRecord:
+        """The next attempt, written with the sale's next write (see Journal). Its key is the one
+        begin_attempt would give it: a crash before it is written leaves no attempt, and the next one
+        takes the same number (recovery runs first, cancelling or receipting the intent)."""
+        h = self._held.get(sale.id)
+        if h is not None and h.attempt is not None:
+            self.flush()  # one attempt held at a time
+            h = None
+        if h is not None and h.intent_id is not None:
+            number = 1  # the sale was `started` on disk: no attempt can exist yet
+        else:
+            with self._connection() as db:
+                number = (db.execute(_LAST_ATTEMPT_NO, {"sid": sale.id}).scalar() or 0) + 1
+        row = _attempt_row(sale, request, number, now_iso())
+        with self._held_lock:
+            h = self._held.setdefault(sale.id, _Held())
+            h.attempt, h.on_reader = row, isinstance(request, ProcessOnReader)
+        # A negative id names the held attempt until it is written (record_attempt maps it).
+        return _attempt_record(row, -sale.id, request)
+
+    def flush(self) -> None:
+        """Write whatever is held, in one transaction (nothing to do on the happy path)."""
+        if self._held:
+            with self._write():
+                pass
+
+    def holding(self) -> bool:
+        return bool(self._held)
 
     # -- recovery points ---------------------------------------------------
     def begin_sale(
         self, totals: Totals, tax_inclusive: bool, create: CreateIntent, product_ids: list[int | None]
     ) -> SaleRecord:
         stamp = now_iso()
+        with self._write() as db:
+            return self._insert_sale(db, totals, tax_inclusive, create, product_ids, stamp)
+
+    def begin_cash_sale(
+        self,
+        totals: Totals,
+        tax_inclusive: bool,
+        create: CreateIntent,
+        product_ids: list[int | None],
+        payment: CashPayment,
+    ) -> tuple[SaleRecord, Paid | PartPaid]:
+        """A sale paid in cash from its start (issue 27 item 1): the sale and its lines, its cash tender
+        and, when the cash settles it, its receipt, in one transaction. Nothing goes to Stripe, so no
+        recovery point is needed between them: a crash leaves all of it or none."""
+        stamp = now_iso()
+        with self._write() as db:
+            sale = self._insert_sale(db, totals, tax_inclusive, create, product_ids, stamp)
+            return replace(sale, state=SaleState.SPLIT), self._take_cash(db, sale.id, payment, stamp)
+
+    def _insert_sale(
+        self,
+        db: Connection,
+        totals: Totals,
+        tax_inclusive: bool,
+        create: CreateIntent,
+        product_ids: list[int | None],
+        stamp: str,
+    ) -> SaleRecord:
         till_id, sale_key = create.till_id, create.sale_key
         encoded = json.dumps(create.to_json(), sort_keys=True)
-        with self._write() as db:
-            # Read the pages the receipt will be written to (the receipts table's last leaf and this
-            # till's number index): damage there shows now, before any money moves, not after.
-            db.execute(_LAST_RECEIPT_ID).scalar()
-            db.execute(_LAST_RECEIPT_NO, {"till_id": till_id}).scalar()
-            sale_id = db.execute(
-                _ADD_SALE,
-                {
-                    "sale_key": sale_key,
-                    "till_id": till_id,
-                    "state": SaleState.STARTED,
-                    "currency": totals.currency.upper(),
-                    "total_minor": totals.total.minor,
-                    "tax_minor": totals.tax.minor,
-                    "subtotal_minor": totals.subtotal.minor,
-                    "tax_inclusive": tax_inclusive,
-                    "create_params": encoded,
-                    "created_at": stamp,
-                    "updated_at": stamp,
-                    "cart_discount_minor": totals.cart_discount.minor if totals.cart_discount else 0,
-                    "cart_discount_reason": totals.cart_discount_reason,
-                },
-            ).lastrowid
-            lines = [
-                {
-                    "sale_id": sale_id,
-                    "line_no": n,
-                    "product_id": pid,
-                    "sku": line.sku,
-                    "name": line.name,
-                    "quantity": line.quantity,
-                    "unit_price_minor": line.unit_price.minor,
-                    "tax_rate_bp": line.tax_rate_bp,
-                    "net_minor": line.net.minor,
-                    "tax_minor": line.tax.minor,
-                    "gross_minor": line.gross.minor,
-                    "line_discount_minor": line.line_discount.minor if line.line_discount else 0,
-                    "cart_share_minor": line.cart_share.minor if line.cart_share else 0,
-                    "discount_reason": line.discount_reason,
-                    "measure_milli": line.measure.milli if line.measure else None,
-                    "unit": line.measure.unit if line.measure else None,
-                    "measure_price_minor": line.measure.per_unit.minor if line.measure else None,
-                }
-                for n, (line, pid) in enumerate(zip(totals.lines, product_ids, strict=True), start=1)
-            ]
-            if lines:  # Core runs an empty parameter list as one INSERT of defaults; sqlite3 ran nothing
-                db.execute(_ADD_LINES, lines)
-            # The sale as started, in its own transaction: recovery completes only a sale an event records.
-            audit.append(db, till_id, "sale_started", f"sale {sale_id}", audit.covering(db, "sale_started", sale_id))
+        # Read the pages the receipt will be written to (the receipts table's last leaf and this
+        # till's number index): damage there shows now, before any money moves, not after.
+        db.execute(_LAST_RECEIPT_ID).scalar()
+        db.execute(_LAST_RECEIPT_NO, {"till_id": till_id}).scalar()
+        sale_id = db.execute(
+            _ADD_SALE,
+            {
+                "sale_key": sale_key,
+                "till_id": till_id,
+                "state": SaleState.STARTED,
+                "currency": totals.currency.upper(),
+                "total_minor": totals.total.minor,
+                "tax_minor": totals.tax.minor,
+                "subtotal_minor": totals.subtotal.minor,
+                "tax_inclusive": tax_inclusive,
+                "create_params": encoded,
+                "created_at": stamp,
+                "updated_at": stamp,
+                "cart_discount_minor": totals.cart_discount.minor if totals.cart_discount else 0,
+                "cart_discount_reason": totals.cart_discount_reason,
+            },
+        ).lastrowid
+        lines = [
+            {
+                "sale_id": sale_id,
+                "line_no": n,
+                "product_id": pid,
+                "sku": line.sku,
+                "name": line.name,
+                "quantity": line.quantity,
+                "unit_price_minor": line.unit_price.minor,
+                "tax_rate_bp": line.tax_rate_bp,
+                "net_minor": line.net.minor,
+                "tax_minor": line.tax.minor,
+                "gross_minor": line.gross.minor,
+                "line_discount_minor": line.line_discount.minor if line.line_discount else 0,
+                "cart_share_minor": line.cart_share.minor if line.cart_share else 0,
+                "discount_reason": line.discount_reason,
+                "measure_milli": line.measure.milli if line.measure else None,
+                "unit": line.measure.unit if line.measure else None,
+                "measure_price_minor": line.measure.per_unit.minor if line.measure else None,
+            }
+            for n, (line, pid) in enumerate(zip(totals.lines, product_ids, strict=True), start=1)
+        ]
+        if lines:  # Core runs an empty parameter list as one INSERT of defaults; sqlite3 ran nothing
+            db.execute(_ADD_LINES, lines)
+        # The sale as started, in the transaction that writes it: recovery completes only a sale an event records.
+        audit.append(db, till_id, "sale_started", f"sale {sale_id}", audit.covering(db, "sale_started", sale_id))
         return SaleRecord(
             id=sale_id,
             sale_key=sale_key,
@@ -233,36 +383,13 @@ class SqlJournal:
 
     def begin_attempt(self, sale: SaleRecord, request: PaymentRequest) -> AttemptRecord:
         """One attempt to pay the intent: a confirm with a payment method, or a hand-off to a reader."""
-        stamp = now_iso()
-        encoded = json.dumps(request.to_json(), sort_keys=True)
-        on_reader = isinstance(request, ProcessOnReader)
-        method = f"reader:{request.reader_id}" if isinstance(request, ProcessOnReader) else request.payment_method
-        state = SaleState.READER_SENT if on_reader else SaleState.CONFIRM_SENT
         with self._write() as db:
             number = (db.execute(_LAST_ATTEMPT_NO, {"sid": sale.id}).scalar() or 0) + 1
-            key = (sales.reader_key if on_reader else sales.confirm_key)(sale.sale_key, number)
-            attempt_id = db.execute(
-                _ADD_ATTEMPT,
-                {
-                    "sale_id": sale.id,
-                    "attempt_no": number,
-                    "payment_method": method,
-                    "idempotency_key": key,
-                    "params": encoded,
-                    "state": AttemptState.SENT,
-                    "created_at": stamp,
-                    "updated_at": stamp,
-                },
-            ).lastrowid
-            db.execute(_SET_SALE, {"sid": sale.id, "state": state, "updated_at": stamp})
-        return AttemptRecord(
-            id=attempt_id,
-            sale_id=sale.id,
-            attempt_no=number,
-            idempotency_key=key,
-            request=request,
-            state=AttemptState.SENT,
-        )
+            row = _attempt_row(sale, request, number, now_iso())
+            held = _Held(attempt=row, on_reader=isinstance(request, ProcessOnReader))
+            self._write_held(db, sale.id, held)
+        assert held.attempt_id is not None
+        return _attempt_record(row, held.attempt_id, request)
 
     def open_attempt(self, sale_id: int) -> AttemptRecord | None:
         """The attempt whose answer never came back, if any."""
@@ -281,7 +408,13 @@ class SqlJournal:
     ) -> None:
         """An attempt's answer that did not finish the sale (declined, needs action, failed)."""
         stamp = now_iso()
+        held = self._held.get(-attempt_id) if attempt_id < 0 else None
         with self._write() as db:
+            if held is not None:  # the held attempt, written just now at the start of this transaction
+                assert held.attempt_id is not None
+                attempt_id = held.attempt_id
+            elif attempt_id < 0:  # held, and written since by an earlier transaction: the sale's open one
+                attempt_id = db.execute(_OPEN_ATTEMPT, {"sid": -attempt_id}).mappings().one()["id"]
             sale_id = db.execute(_ATTEMPT_SALE, {"aid": attempt_id}).scalar_one()
             db.execute(
                 _SET_ATTEMPT,
@@ -402,30 +535,33 @@ class SqlJournal:
         """Cash taken for a sale, in one transaction: the tender, and the receipt when it settles the sale."""
         stamp = now_iso()
         with self._write() as db:
-            order = db.execute(_SALE, {"sid": sale_id}).mappings().one()
-            if order["state"] not in (SaleState.STARTED, SaleState.SPLIT) or order["order_id"] is not None:
-                raise SaleChanged(f"This sale cannot take cash now ({order['state']}).")
-            if self._unfinished_part(db, sale_id) is not None:
-                raise SaleChanged("A card payment for this sale is still open; settle it first.")
-            _no_open_gift_card(db, sale_id)
-            due = _due(db, order)
-            if due != payment.due.minor:
-                raise SaleChanged(f"The sale now owes {Money(due, order['currency'])}; look at it again.")
-            db.execute(_SET_SALE, {"sid": sale_id, "state": SaleState.SPLIT, "updated_at": stamp})
-            tender_id = _add_tender(
-                db,
-                order,
-                TenderKind.CASH,
-                payment.applied,
-                payment.tendered,
-                payment.change.minor,
-                payment.rounding.minor,
-                stamp,
-            )
-            if payment.settles:
-                receipt = self._write_receipt(db, order, stamp)
-                return Paid(self._receipt(db, receipt))
-            return PartPaid(_tender_by_id(db, tender_id), Money(_due(db, order), order["currency"]))
+            return self._take_cash(db, sale_id, payment, stamp)
+
+    def _take_cash(self, db: Connection, sale_id: int, payment: CashPayment, stamp: str) -> Paid | PartPaid:
+        order = db.execute(_SALE, {"sid": sale_id}).mappings().one()
+        if order["state"] not in (SaleState.STARTED, SaleState.SPLIT) or order["order_id"] is not None:
+            raise SaleChanged(f"This sale cannot take cash now ({order['state']}).")
+        if self._unfinished_part(db, sale_id) is not None:
+            raise SaleChanged("A card payment for this sale is still open; settle it first.")
+        _no_open_gift_card(db, sale_id)
+        due = _due(db, order)
+        if due != payment.due.minor:
+            raise SaleChanged(f"The sale now owes {Money(due, order['currency'])}; look at it again.")
+        db.execute(_SET_SALE, {"sid": sale_id, "state": SaleState.SPLIT, "updated_at": stamp})
+        tender_id = _add_tender(
+            db,
+            order,
+            TenderKind.CASH,
+            payment.applied,
+            payment.tendered,
+            payment.change.minor,
+            payment.rounding.minor,
+            stamp,
+        )
+        if payment.settles:
+            receipt = self._write_receipt(db, order, stamp)
+            return Paid(self._receipt(db, receipt))
+        return PartPaid(_tender_by_id(db, tender_id), Money(_due(db, order), order["currency"]))
 
     def add_part(self, db, sale_id: int, kind: TenderKind, amount: Money, last4: str) -> tuple[int, Paid | PartPaid]:
         """Inside the caller's write transaction (`db`: its Core connection), for

@@ -109,6 +109,20 @@ class MemoryJournal:
         self._set(sale.id, state=SaleState.READER_SENT if on_reader else SaleState.CONFIRM_SENT)
         return attempt
 
+    # Held points are written at once here: the phases' tables are the same either way; what holding
+    # saves (a commit) and risks (a crash while held) is shown on SQLite (tests/services/test_flushes.py).
+    def hold_intent(self, sale: SaleRecord, intent_id: str) -> SaleRecord:
+        return self.record_intent(sale.id, intent_id)
+
+    def hold_attempt(self, sale: SaleRecord, request: PaymentRequest) -> AttemptRecord:
+        return self.begin_attempt(sale, request)
+
+    def flush(self) -> None:
+        pass
+
+    def holding(self) -> bool:
+        return False
+
     def open_attempt(self, sale_id: int) -> AttemptRecord | None:
         sent = [a for a in self.attempts.values() if a.sale_id == sale_id and a.state is AttemptState.SENT]
         return max(sent, key=lambda a: a.attempt_no, default=None)

@@ -26,7 +26,7 @@ from pos.services.gateway import (
 from pos.services.outcomes import Cancelled, Closed, Declined, Failed, OnReader, Paid, PartPaid, Pending
 from pos.services.phases import Next, settle
 from pos.services.requests import ConfirmIntent, CreateRefund, ProcessOnReader
-from pos.services.sale_phases import NEVER_CREATED, NOT_CHARGED, Goal, ReaderStillBusy, SalePhases
+from pos.services.sale_phases import NEVER_CREATED, NOT_CHARGED, Goal, NotFoundYet, ReaderStillBusy, SalePhases
 from pos.services.states import AttemptState, IntentStatus, ReaderActionStatus, RefundStatus, SaleState
 
 from .fakes import NOW, MemoryJournal, ScriptedGateway, intent
@@ -136,6 +136,18 @@ def test_started_park_create_refused_searches_and_prefers_a_paid_intent(journal,
     gateway.script("retrieve_payment_intent", intent(S.CANCELED, id="pi_a"), intent(S.SUCCEEDED, id="pi_b"))
     result = step(journal, gateway, sale, Goal.PARK)
     assert isinstance(result, Next) and result.record.payment_intent == "pi_b"
+
+
+def test_started_park_a_young_sale_search_cannot_see_is_asked_about_again_not_parked(journal, gateway):
+    # Issue 27: a card sale's intent id is held until the confirm's answer, so a `started` sale may
+    # have been charged. Search lags behind a new intent: a young sale it cannot find stays unfinished
+    # (recovery asks again) instead of being parked as never created, which could lose a paid sale.
+    sale = journal.add_sale(SaleState.STARTED, created_at=NOW - timedelta(minutes=5))
+    gateway.script("create_payment_intent", RequestRejected("parameter removed"))
+    gateway.script("find_payment_intents", [])
+    with pytest.raises(NotFoundYet):
+        step(journal, gateway, sale, Goal.PARK)
+    assert journal.sale(sale.id).state is SaleState.STARTED
 
 
 # -- intent_created: the confirm ----------------------------------------------------------------------
