@@ -15,6 +15,7 @@ from typing import TYPE_CHECKING, Callable
 from PySide6.QtCore import QEvent, QObject, QSize, Qt, QTimer, Signal
 from PySide6.QtGui import QFontMetrics, QKeyEvent
 from PySide6.QtWidgets import (
+    QApplication,
     QGridLayout,
     QLabel,
     QPushButton,
@@ -297,6 +298,15 @@ class ProductPanel(QWidget):
         if showing == self._showing:
             return
         self._showing = showing
+        focus = QApplication.focusWidget()
+        if focus is not None and self.grid_host.isAncestorOf(focus):
+            # A tile leaving the grid had the focus: hidden, it would pass the focus down the Tab
+            # order past every tile leaving with it, to the cart's table, and the next scan was lost.
+            self.search.setFocus()
+        # From the top, before the old tiles go: the bar's value, clamped to the new grid's smaller
+        # range as they leave, was a scroll to the end that read and built a second viewport.
+        self._tiles = []
+        self.grid_scroll.verticalScrollBar().setValue(0)  # _scrolled reads nothing with no tiles
         while self.grid.count():
             item = self.grid.takeAt(0)
             widget = item.widget() if item is not None else None

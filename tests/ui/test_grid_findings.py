@@ -1,0 +1,72 @@
+"""Hostile tests of the sale screen's grid built a viewport at a time (issue 27 item 5, g2): what a
+cashier does between pages (scroll, change tab, scan) with the real panel on the real catalog."""
+
+from __future__ import annotations
+
+from PySide6.QtCore import Qt
+from PySide6.QtWidgets import QApplication
+
+from tests.helpers import ui_audit
+
+from .test_grid_pages import big_coffee, capacity, show
+
+
+def add_tea(window, tmp_path, count: int = 200) -> None:
+    csv = tmp_path / "tea.csv"
+    rows = [f"TEA-{n:04d},,Leaf {n:04d},Tea,3.50,9" for n in range(count)]
+    csv.write_text("sku,barcode,name,category,price,tax_rate\n" + "\n".join(rows) + "\n", encoding="utf-8")
+    assert type(window.context.catalog.import_file(csv)).__name__ == "Imported"
+
+
+def settle() -> None:
+    for _ in range(5):  # the layout, the scroll area's resize and the bar's range, each a turn of the loop
+        QApplication.processEvents()
+
+
+def test_finding_a_tab_changed_after_a_scroll_builds_one_viewport_from_its_top(qtbot, window, tmp_path):
+    """Coffee scrolled to its end, then Tea: Tea is read once and built for one viewport, shown from
+    its first row. The bar's value, left at Coffee's end, was clamped to Tea's smaller range as the
+    old tiles left: that clamp is a scroll to the end, and a second viewport of Tea was read and
+    built before the cashier saw the first (36 tiles and two reads at 1024x768, not 18 and one)."""
+    ui_audit.show_at(window, (1024, 768))
+    add_tea(window, tmp_path)
+    counting = big_coffee(window, tmp_path)
+    panel = window.products
+    show(panel, "Coffee")
+    bar = panel.grid_scroll.verticalScrollBar()
+    for _ in range(3):
+        qtbot.waitUntil(lambda: bar.maximum() > bar.value())
+        bar.setValue(bar.maximum())
+    settle()
+    assert bar.value() > 0
+    reads = len(counting.handed)
+    show(panel, "Tea")
+    settle()
+    assert len(panel.buttons()) == capacity(panel)  # one viewport and a row, as a first look at Tea builds
+    assert counting.handed[reads:] == [capacity(panel) + 1]  # one read: the viewport and one more
+    assert bar.value() == 0  # from its first row
+    assert panel.buttons()[0].name == "Chai Latte"
+
+
+def test_finding_a_scan_after_a_tab_tap_from_a_focused_tile_reaches_the_search(qtbot, window):
+    """A tile focused from the keyboard, then a category tab tapped: the tiles leaving the grid are
+    hidden, and the focus went down the Tab order past each of them to the cart's table, so the next
+    scan typed into the table and was lost. The focus goes to the search field, the scanner's home."""
+    from .test_keyboard import focused
+
+    ui_audit.show_at(window, (1024, 768))
+    panel = window.products
+    show(panel, "Coffee")
+    window.activateWindow()
+    tile = panel.buttons()[2]
+    tile.setFocus()
+    qtbot.waitUntil(tile.hasFocus)
+    tabs = panel.tabs
+    tea = next(i for i in range(tabs.count()) if panel.category(i) == "Tea")
+    qtbot.mouseClick(tabs, Qt.LeftButton, pos=tabs.tabRect(tea).center())  # a tap: the tab bar takes no focus
+    assert panel.category() == "Tea"
+    settle()
+    assert focused() is panel.search
+    qtbot.keyClicks(focused(), "8881230000013")  # Espresso's barcode, as the scanner types it
+    qtbot.keyClick(focused(), Qt.Key_Return)
+    assert [line.product.name for line in window.counter.cart.lines] == ["Espresso"]
