@@ -38,6 +38,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from pos.domain.cash import CashError, take_cash
 from pos.domain.money import Money, MoneyError
 from pos.domain.receipt import Receipt, render_text
 from pos.domain.redaction import redact
@@ -346,6 +347,18 @@ class PaymentDialog(QDialog):
             self._say(f"Type an amount like {Money(1250, self._due.currency).major_text()}.", "error")
             return None
         return amount
+
+    def refuses_cash(self, tendered: Money) -> bool:
+        """Cash the domain would refuse (none or less, nothing left, a rest that rounds to nothing) is
+        said on the message line and is no try: a try clears a decline's header, which stays until the
+        cashier tries again (services/payment_screen.banner_for). The rule is domain/cash.take_cash's,
+        the one the checkout applies."""
+        try:
+            take_cash(self._due, tendered, self._till.rounding_step)
+        except CashError as exc:
+            self._say(str(exc), "error")
+            return True
+        return False
 
     # -- tenders ------------------------------------------------------------------------
     def selected_method(self) -> str | None:

@@ -125,6 +125,6 @@ class CashPage(TenderPage):
             self.dialog.say("Type the cash handed over, or choose an amount above.", "error")
             return
         tendered = self.dialog.parse(self.field)
-        if tendered is None:
+        if tendered is None or self.dialog.refuses_cash(tendered):  # 0 typed is no try either
             return
         self.dialog.take(lambda till, _progress: till.pay_cash(tendered), "Recording the cash…")

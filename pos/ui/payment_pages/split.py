@@ -83,7 +83,7 @@ class SplitPage(TenderPage):
 
     def take_cash(self) -> None:
         part = self._part()
-        if part is None or self.dialog.charging:
+        if part is None or self.dialog.charging or self.dialog.refuses_cash(part):  # a part of 0 is no try
             return
         self.dialog.take(lambda till, _progress: till.pay_cash(part), "Recording the cash…")
 
