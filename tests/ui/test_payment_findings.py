@@ -5,11 +5,9 @@ from __future__ import annotations
 
 import pytest
 from PySide6.QtCore import Qt
-from PySide6.QtWidgets import QMessageBox
 
 from .conftest import wait_idle
-from .test_payment_screen import no_question
-from .test_till import charge, open_payment, ring_up_three
+from .test_payment_screen import after_a_decline
 
 
 @pytest.mark.parametrize(("page", "typed"), [("cash", "0"), ("cash", "0.00"), ("cash", "-1"), ("split", "0")])
@@ -18,12 +16,7 @@ def test_finding_an_amount_that_is_no_cash_leaves_a_decline_in_the_header(qtbot,
     field, or a split part of 0, was still a try the domain refuses, and its refusal cleared the
     decline's header: the cashier lost what the card said. The domain's own rule (domain/cash.take_cash)
     is asked before anything is taken, and its words go on the message line."""
-    monkeypatch.setattr(QMessageBox, "question", no_question)
-    ring_up_three(qtbot, window)  # $18.20
-    dialog = open_payment(qtbot, window)
-    charge(qtbot, dialog, "pm_card_chargeDeclinedInsufficientFunds")
-    declined = dialog.banner.text()
-    assert dialog.banner.isVisible() and "Still to pay" in declined
+    dialog, declined = after_a_decline(qtbot, window, monkeypatch)
     dialog.show_page(dialog.cash_page if page == "cash" else dialog.split_page)
     field = dialog.cash_field if page == "cash" else dialog.split_page.amount
     field.setText(typed)

@@ -327,16 +327,22 @@ def test_a_decline_on_an_800x600_screen_keeps_the_dialog_on_it(qtbot, window, th
     wait_idle(qtbot)
 
 
-def test_an_empty_enter_in_the_cash_field_leaves_a_decline_in_the_header(qtbot, window, monkeypatch):
-    """Issue 28 leftover: Enter with nothing typed in the cash field was taken as a try (a cash part of
-    0), which cleared the decline's header. Nothing typed is no new try: the decline stays, one line
-    says what to do, and the cash typed next is taken."""
+def after_a_decline(qtbot, window, monkeypatch):
+    """The payment dialog of three items ($18.20) after a declined card: (dialog, the header's text)."""
     monkeypatch.setattr(QMessageBox, "question", no_question)
     ring_up_three(qtbot, window)  # $18.20
     dialog = open_payment(qtbot, window)
     charge(qtbot, dialog, "pm_card_chargeDeclinedInsufficientFunds")
     declined = dialog.banner.text()
     assert dialog.banner.isVisible() and "Still to pay" in declined
+    return dialog, declined
+
+
+def test_an_empty_enter_in_the_cash_field_leaves_a_decline_in_the_header(qtbot, window, monkeypatch):
+    """Issue 28 leftover: Enter with nothing typed in the cash field was taken as a try (a cash part of
+    0), which cleared the decline's header. Nothing typed is no new try: the decline stays, one line
+    says what to do, and the cash typed next is taken."""
+    dialog, declined = after_a_decline(qtbot, window, monkeypatch)
     dialog.show_page(dialog.cash_page)
     assert dialog.cash_field.text() == ""
     qtbot.keyClick(dialog.cash_field, Qt.Key_Return)
