@@ -70,3 +70,33 @@ def test_finding_a_scan_after_a_tab_tap_from_a_focused_tile_reaches_the_search(q
     qtbot.keyClicks(focused(), "8881230000013")  # Espresso's barcode, as the scanner types it
     qtbot.keyClick(focused(), Qt.Key_Return)
     assert [line.product.name for line in window.counter.cart.lines] == ["Espresso"]
+
+
+def test_finding_a_scroll_to_the_end_lays_out_its_page_not_every_tile_again(qtbot, window, tmp_path):
+    """Each scroll to the end laid every tile built so far out again (removed, sized, added, chained
+    in the Tab order): a page cost as much as all the pages before it, 0.8 s of the UI thread's CPU a
+    page at 5,000 tiles of a million-product catalog (bench: /tmp/g2_deep.py in the report). Counted
+    here: the tiles added to the grid's layout by a scroll are that scroll's page, however many
+    pages came before; and the Tab order still runs through them all."""
+    ui_audit.show_at(window, (1024, 768))
+    big_coffee(window, tmp_path)
+    panel = window.products
+    show(panel, "Coffee")
+    added: list[object] = []
+    add_widget = panel.grid.addWidget
+    panel.grid.addWidget = lambda tile, *at: (added.append(tile), add_widget(tile, *at))[1]
+    bar = panel.grid_scroll.verticalScrollBar()
+    for _ in range(6):
+        qtbot.waitUntil(lambda: bar.maximum() > bar.value())  # laid out, more below
+        before, built = len(added), len(panel.buttons())
+        bar.setValue(bar.maximum())
+        new = panel.buttons()[built:]
+        assert new and added[before:] == new  # the page's tiles, each once; none of the earlier ones
+    tiles = panel.buttons()
+    chain, widget = [], tiles[0]
+    for _ in tiles:
+        chain.append(widget)
+        widget = widget.nextInFocusChain()
+        while not widget.focusPolicy() & Qt.FocusPolicy.TabFocus:
+            widget = widget.nextInFocusChain()
+    assert chain == tiles and widget.objectName() == "cartTable"  # the Tab order: every tile, then the cart
