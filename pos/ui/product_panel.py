@@ -361,6 +361,11 @@ class ProductPanel(QWidget):
             for tile in self._tiles[:placed]:
                 self.grid.removeWidget(tile)
             placed = 0
+        # The grid's height for its rows, set now: the layout laid out at the old height before the
+        # scroll area grew it, pushing every tile up a little for each row added, then back (six
+        # moves of every tile a page, each an event through the window's filter).
+        rows = math.ceil(len(self._tiles) / shape.columns)
+        self.grid_host.setMinimumHeight(max(0, rows * (shape.tile.height() + SPACING) - SPACING))
         for n, tile in enumerate(self._tiles[placed:], start=placed):
             tile.setFixedSize(shape.tile)
             self.grid.addWidget(tile, n // shape.columns, n % shape.columns)

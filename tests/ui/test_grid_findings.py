@@ -3,8 +3,10 @@ cashier does between pages (scroll, change tab, scan) with the real panel on the
 
 from __future__ import annotations
 
-from PySide6.QtCore import Qt
+from PySide6.QtCore import QEvent, QObject, Qt
 from PySide6.QtWidgets import QApplication
+
+from pos.ui.product_panel import ProductTile
 
 from tests.helpers import ui_audit
 
@@ -72,12 +74,26 @@ def test_finding_a_scan_after_a_tab_tap_from_a_focused_tile_reaches_the_search(q
     assert [line.product.name for line in window.counter.cart.lines] == ["Espresso"]
 
 
+class TileMoves(QObject):
+    """The tiles Qt moved (their Move events), heard through an application event filter."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.moved: list[ProductTile] = []
+
+    def eventFilter(self, watched: QObject, event: QEvent) -> bool:  # noqa: N802 - Qt's name
+        if event.type() == QEvent.Type.Move and isinstance(watched, ProductTile):
+            self.moved.append(watched)
+        return False
+
+
 def test_finding_a_scroll_to_the_end_lays_out_its_page_not_every_tile_again(qtbot, window, tmp_path):
     """Each scroll to the end laid every tile built so far out again (removed, sized, added, chained
     in the Tab order): a page cost as much as all the pages before it, 0.8 s of the UI thread's CPU a
-    page at 5,000 tiles of a million-product catalog (bench: /tmp/g2_deep.py in the report). Counted
-    here: the tiles added to the grid's layout by a scroll are that scroll's page, however many
-    pages came before; and the Tab order still runs through them all."""
+    page at 5,000 tiles of a million-product catalog. And the layout, run at the grid's old height
+    before the scroll area grew it, moved every earlier tile six times a page. Counted here: the
+    tiles added to the grid's layout by a scroll are that scroll's page, however many pages came
+    before, no earlier tile moves, and the Tab order still runs through them all."""
     ui_audit.show_at(window, (1024, 768))
     big_coffee(window, tmp_path)
     panel = window.products
@@ -85,18 +101,25 @@ def test_finding_a_scroll_to_the_end_lays_out_its_page_not_every_tile_again(qtbo
     added: list[object] = []
     add_widget = panel.grid.addWidget
     panel.grid.addWidget = lambda tile, *at: (added.append(tile), add_widget(tile, *at))[1]
+    moves = TileMoves()
     bar = panel.grid_scroll.verticalScrollBar()
     for _ in range(6):
         qtbot.waitUntil(lambda: bar.maximum() > bar.value())  # laid out, more below
-        before, built = len(added), len(panel.buttons())
+        settle()
+        before, built = len(added), panel.buttons()
+        QApplication.instance().installEventFilter(moves)
         bar.setValue(bar.maximum())
-        new = panel.buttons()[built:]
+        settle()  # the page laid out
+        QApplication.instance().removeEventFilter(moves)
+        new = panel.buttons()[len(built) :]
         assert new and added[before:] == new  # the page's tiles, each once; none of the earlier ones
+        assert not [tile for tile in moves.moved if tile in built]  # and none of those moved
+        moves.moved.clear()
     tiles = panel.buttons()
     chain, widget = [], tiles[0]
     for _ in tiles:
         chain.append(widget)
         widget = widget.nextInFocusChain()
-        while not widget.focusPolicy() & Qt.FocusPolicy.TabFocus:
+        while not (widget.focusPolicy() & Qt.FocusPolicy.TabFocus and widget.isVisible()):  # as Tab skips
             widget = widget.nextInFocusChain()
     assert chain == tiles and widget.objectName() == "cartTable"  # the Tab order: every tile, then the cart
