@@ -12,6 +12,7 @@ import time
 from pathlib import Path
 
 STARTED = time.perf_counter()
+OPENING_WAIT_MS = 60_000  # the longest a closed window waits for the till it was opening (finish_opening)
 
 
 def _why_not(exc: Exception) -> str:
@@ -50,16 +51,29 @@ def start_context(
     window, data_dir: Path, stripe_base_url: str | None, profile: str | None, shop_db: str | None = None
 ) -> None:
     """open_context for the window, with the opening (storage checks can take seconds on a big
-    database) on a worker thread; the questions and the result come back to the UI thread."""
+    database) on a worker thread; the questions and the result come back to the UI thread. A window
+    closed while the till opened (its close button, SIGTERM) is not wired to what opened: that is
+    closed, as the window's own close would have (its session ended, so the next start is quick)."""
+    import logging
+
     from pos.app import FolderInUse, build_context
     from pos.ui.workers import run_in_background
 
+    def opened(context) -> None:
+        if window.closed:
+            logging.getLogger(__name__).info("the window closed while the till opened: its file closed")
+            context.close()
+            return
+        window.attach(context)
+
     def failed(exc: Exception) -> None:
+        if window.closed:
+            return  # nobody to ask or tell: the window is gone
         if isinstance(exc, FolderInUse):
             if window.ask_read_only(exc.holder):
                 run_in_background(
                     lambda _p: build_context(data_dir, stripe_base_url=stripe_base_url, read_only_because=exc.holder),
-                    on_success=window.attach,
+                    on_success=opened,
                     on_failure=lambda err: window.show_startup_error(_why_not(err)),
                 )
             return
@@ -68,9 +82,24 @@ def start_context(
     window.loading.setText("Checking the till's data…")
     run_in_background(
         lambda _p: build_context(data_dir, stripe_base_url=stripe_base_url, profile=profile, shop_db=shop_db),
-        on_success=window.attach,
+        on_success=opened,
         on_failure=failed,
     )
+
+
+def finish_opening(app, window) -> None:
+    """After the event loop ends: a till still opening when the window closed is waited for, and
+    its answer delivered (start_context's `opened` closes it). Left alone, its session stayed in the
+    file (the next start read the whole file, as after a kill) and its answer went to a deleted
+    signal."""
+    from PySide6.QtCore import QThreadPool
+
+    from pos.ui import workers
+
+    if window.context is None and workers.busy_count():
+        # Bounded: an opening that hangs (a folder on a share gone away) does not hold the exit.
+        QThreadPool.globalInstance().waitForDone(OPENING_WAIT_MS)
+        app.processEvents()
 
 
 def run_gui(
@@ -125,6 +154,7 @@ def run_gui(
     window.show_maximised()
     wake = _close_on_sigterm(window)  # kept: its timer lets Python run the handler while Qt waits
     code = app.exec()
+    finish_opening(app, window)
     del wake
     if startup_probe:
         # Exit without Python's teardown: the probe measures start-up, not shutdown.

@@ -149,6 +149,11 @@ class MainWindow(StaffDesk, BackOfficeMenus, DrawerDesk, BackgroundRounds, QMain
         log.error("start-up failed: %s", message)
 
     @property
+    def closed(self) -> bool:
+        """Closed (its close button, SIGTERM): a till that finishes opening after is not wired to it."""
+        return self._closed
+
+    @property
     def session(self) -> Session:
         """The till's services, once attached (every action below is wired only then)."""
         if self.context is None:
