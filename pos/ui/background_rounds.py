@@ -100,6 +100,10 @@ class BackgroundRounds(WindowParts):
         last = shop.last
         if last is not None and last.pulled.settings:
             self.apply_settings()  # the shop's settings came down: as if saved here
+        if last is not None and last.pulled.products:
+            # Another till's catalog edits came down: the tabs and the grid read again. A tile kept
+            # the product as it was read (a tap added it at the old price; a new category had no tab).
+            self.products.reload()
 
     def run_recovery(self, quiet: bool) -> None:
         if self._recovering:
