@@ -122,9 +122,9 @@ def run_gui(
     app = existing if isinstance(existing, QApplication) else theme.start_application(sys.argv)
     app.setApplicationName("pos-till")
     app.setWindowIcon(QIcon(str(resource_path("icons/pos.png"))))
-    # The system's light or dark mode until the till's settings are read (the window then shows the
-    # owner's choice, view_menu.py).
-    theme.install(app)
+    # The theme the last window showed (the till's setting, noted beside its file: theme.py) until
+    # the settings are read; the window then shows the setting (view_menu.py).
+    theme.install(app, theme.first_frame_theme(Path(data_dir)))
     window = MainWindow()
 
     def finish_startup() -> None:

@@ -24,6 +24,8 @@ from pos.domain.appearance import Theme
 from pos.paths import resource_path
 
 if TYPE_CHECKING:
+    from pathlib import Path
+
     from PySide6.QtCore import Qt
     from PySide6.QtGui import QStyleHints
 
@@ -376,6 +378,38 @@ def install(app: QApplication, choice: Theme = Theme.SYSTEM) -> ThemeFollower:
     else:
         _follower.choose(choice)
     return _follower
+
+
+# The owner's theme is a setting in the till's database, read after the first paint; the frame before
+# it would paint in the system's mode and then switch (a flash at every start of a dark or
+# high-contrast till). The window notes the theme it shows in this file beside the database, and the
+# next start paints its first frame in it. The setting stays the truth: the window applies the
+# setting when the till attaches and notes it again if it differs (a change made with `pos settings
+# set` shows from the next start's attach, and its first frame from the one after).
+FIRST_FRAME_FILE = "first-frame-theme"
+
+
+def first_frame_theme(data_dir: Path) -> Theme:
+    """The theme the last window noted for this data folder; the system's when none, or nonsense."""
+    try:
+        text = (data_dir / FIRST_FRAME_FILE).read_text(encoding="ascii")[:32]
+        return Theme(text.strip())
+    except (OSError, UnicodeError, ValueError):
+        return Theme.SYSTEM
+
+
+def note_first_frame_theme(data_dir: Path, choice: Theme) -> None:
+    """Keep `choice` for the next start's first frame (whole or not at all: written beside, then
+    renamed). A folder that cannot take it costs only the next start's first frame."""
+    if first_frame_theme(data_dir) is choice:
+        return
+    target = data_dir / FIRST_FRAME_FILE
+    partial = target.with_name(FIRST_FRAME_FILE + ".new")
+    try:
+        partial.write_text(choice.value + "\n", encoding="ascii")
+        partial.replace(target)
+    except OSError:
+        pass
 
 
 def installed() -> ThemeFollower | None:

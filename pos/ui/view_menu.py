@@ -42,7 +42,23 @@ def build_view_menu(window: WindowParts) -> QMenu:
     follower = theme.installed()
     if follower is not None:  # the launcher themed the application before the settings could be read
         follower.choose(saved)
+        note_for_next_start(window, saved)
     return menu
+
+
+def note_for_next_start(window: WindowParts, choice: Theme) -> None:
+    """The next start's first frame paints in `choice` (theme.py's note beside the till's file), on a
+    worker (the UI thread never waits on a write); a read-only window writes nothing."""
+    if window.session.read_only is not None:
+        return
+    from .workers import run_in_background
+
+    data_dir = window.session.data_dir
+    run_in_background(
+        lambda _progress: theme.note_first_frame_theme(data_dir, choice),
+        on_success=lambda _r: None,
+        on_failure=lambda _exc: None,  # only the next start's first frame would differ
+    )
 
 
 def saved_theme(window: WindowParts) -> Theme:
@@ -68,6 +84,7 @@ def choose_theme(window: WindowParts, choice: Theme) -> None:
             window.say(f"Theme: {title}, shown but not kept: {exc}", error=True)
         else:
             window.say(f"Theme: {title}.")
+            note_for_next_start(window, choice)
     app = QApplication.instance()
     if isinstance(app, QApplication):
         theme.install(app, choice)
