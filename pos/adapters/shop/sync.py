@@ -574,6 +574,13 @@ class ShopDatabaseLink:
         receipts = found if everyone else [r for r in found if shared[r[0]]]
         if not receipts:
             return []
+        # RECEIPT_NAMES[2] is created_at; a batch's receipts share few minutes, each checked once.
+        bad_time = figures.unfiled({r[2][: figures.QUARTER_CHARS] if isinstance(r[2], str) else r[2] for r in receipts})
+        if bad_time is not None:
+            raise ShopRefused(
+                f"this till's receipts hold a time the shop cannot file ({printable(bad_time)[:60]}: was the "
+                "till's file edited?). Nothing of the batch was stored; it waits here. Call support"
+            )
         lines = _rows(local, _LINES_OUT, ids=chosen)
         tenders = _rows(local, _TENDERS_OUT, ids=chosen)
         if not everyone:
