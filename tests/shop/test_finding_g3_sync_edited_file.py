@@ -9,10 +9,12 @@ refused in one line (as cdaabe7 does for a total out of range). Real PostgreSQL
 from __future__ import annotations
 
 import sqlite3
+from datetime import date
 
 import pytest
 
 from pos.adapters.shop.sync import COPY_FROM
+from pos.domain.report import render_report_text
 from tests.helpers.shop import sell, shop_rows, till
 
 SALES = COPY_FROM + 2  # enough receipts for the batch to go by COPY
@@ -40,6 +42,8 @@ def test_finding_a_tender_kind_the_till_does_not_know_is_figured_as_the_rows_say
         result = t1.shop.round()
         assert result.complete and result.problem is None, result
         assert t1.shop.figure_differences() == []
+        shop, _tills = t1.shop.report(date.today(), "SGD")  # the shop report reads the figures
+        assert render_report_text(shop, "Shop")
     finally:
         t1.close()
     assert shop_rows(pg, shop_db, "SELECT count(*) FROM shop_tenders WHERE kind = 'voucher'") == [(1,)]
