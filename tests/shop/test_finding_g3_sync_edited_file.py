@@ -63,3 +63,19 @@ def test_finding_a_receipt_time_cut_to_its_day_is_refused_in_one_line(pg, shop_d
     finally:
         t1.close()
     assert shop_rows(pg, shop_db, "SELECT count(*) FROM shop_receipts") == [(0,)]
+
+
+@BOTH_WAYS
+def test_a_nul_in_a_synced_text_is_refused_in_one_line(pg, shop_db, tmp_path, sandbox, api_key, sales):
+    """PostgreSQL's text holds no NUL character; a till file edited to hold one in a receipt's cashier
+    (a guard: this held before, on both paths)."""
+    edit = "UPDATE receipts SET cashier = 'Ann' || char(0) || 'x' WHERE receipt_no = 2"
+    t1 = _edited(tmp_path, sales, sandbox, api_key, shop_db, edit)
+    try:
+        result = t1.shop.round()
+        assert result.refused and result.problem is not None, result
+        assert "\n" not in result.problem and "\x00" not in result.problem
+        assert result.waiting.receipts == sales
+    finally:
+        t1.close()
+    assert shop_rows(pg, shop_db, "SELECT count(*) FROM shop_receipts") == [(0,)]
