@@ -45,3 +45,44 @@ def test_finding_a_till_killed_after_the_shops_commit_still_takes_another_tills_
         assert synced.returncode == 0, synced.stderr
     assert _price_at(t1) == 700
     assert shop_rows(pg, shop_db, "SELECT price_minor FROM shop_products WHERE sku = 'MUG'") == [(700,)]
+
+
+def test_finding_a_till_killed_after_the_shops_commit_then_two_tills_at_once_agree_with_the_shop(
+    pg, shop_db, tmp_path, sandbox, api_key
+):
+    """T1's sync of 22 receipts (one batch by COPY) is killed right after the shop committed it; then
+    T1 and T2 (22 receipts of its own) sync at once, as two processes. Before: T1's `pos sync` kept
+    exiting 1 ("46 events are still waiting") while the shop had them all. After each step the kept
+    figures agree with the rows (`pos shop verify`) and every receipt is at the shop once."""
+    from pos.adapters.shop.sync import COPY_FROM
+    from tests.helpers.cli import run_process
+    from tests.helpers.shop import sell, till, trust_shop_ca
+
+    for name in ("T1", "T2"):
+        context = till(tmp_path, name, sandbox, api_key, shop_db)
+        try:
+            sell(context, COPY_FROM + 2, cash_only=True)
+        finally:
+            context.close()
+    t1, t2 = tmp_path / "T1", tmp_path / "T2"
+    killed = pos("sync", data_dir=t1, shop_db=shop_db, POS_CRASH_AT="after_shop_commit")
+    assert killed.returncode == -9, killed.stderr
+    assert shop_rows(pg, shop_db, "SELECT count(*) FROM shop_receipts") == [(COPY_FROM + 2,)]
+    assert pos("shop", "verify", data_dir=t1, shop_db=shop_db).returncode == 0
+
+    env = {"POS_SHOP_DB": shop_db}
+    for folder in (t1, t2):
+        trust_shop_ca(folder)
+    import concurrent.futures
+
+    with concurrent.futures.ThreadPoolExecutor(2) as pool:
+        runs = list(pool.map(lambda folder: run_process(["--data-dir", folder, "sync"], env), (t1, t2)))
+    for run in runs:
+        assert run.returncode == 0, run.stderr
+        assert "Traceback" not in run.stderr
+    assert shop_rows(pg, shop_db, "SELECT till_id, count(*) FROM shop_receipts GROUP BY 1 ORDER BY 1") == [
+        ("T1", COPY_FROM + 2),
+        ("T2", COPY_FROM + 2),
+    ]
+    verified = pos("shop", "verify", data_dir=t2, shop_db=shop_db)
+    assert verified.returncode == 0, verified.stdout + verified.stderr
