@@ -136,3 +136,53 @@ def test_finding_the_shops_ledger_holds_a_parts_refunds_onto_the_card_to_what_it
         assert office.gift_cards.balance(card.code).balance == sgd(2500)
     finally:
         office.close()
+
+
+def test_finding_two_tills_past_the_early_check_meet_at_the_cards_lock_and_one_piece_fails(
+    pg, shop_db, tmp_path, sandbox, api_key
+):
+    """The early check cannot see a refund that is on its way: here both tills pass it, claim and
+    journal their piece, and meet at the card's row (held by the test until both wait on it, seen in
+    pg_stat_activity). The second to take the lock finds the part given back already: its piece
+    fails (nothing credited, its claim let go), the first's stands."""
+    import time
+
+    import psycopg
+
+    t1 = till(tmp_path, "T1", sandbox, api_key, shop_db)
+    t2 = till(tmp_path, "T2", sandbox, api_key, shop_db)
+    t3 = till(tmp_path, "T3", sandbox, api_key, shop_db)
+    database = shop_db.rsplit("/", 1)[1]
+    try:
+        card, receipt_no = _gift_card_part_at_t1(t1)
+        assert t1.shop.round().complete and t2.shop.round().complete and t3.shop.round().complete
+        copies = {"T2": t2.shop.receipt_from("T1", receipt_no), "T3": t3.shop.receipt_from("T1", receipt_no)}
+        outcomes: dict[str, object] = {}
+
+        def refund(name, context) -> None:
+            outcomes[name] = context.refunds.refund(copies[name], amount=sgd(2000))
+
+        with psycopg.connect(host=str(pg.root), port=pg.port, user="postgres", dbname=database) as holder:
+            holder.execute("SELECT id FROM shop_gift_cards WHERE code = %s FOR UPDATE", (card.code,))
+            threads = [threading.Thread(target=refund, args=(n, c)) for n, c in (("T2", t2), ("T3", t3))]
+            for thread in threads:
+                thread.start()
+            deadline = time.monotonic() + 60
+            waiting = "SELECT count(*) FROM pg_stat_activity WHERE datname = %s AND wait_event_type = 'Lock'"
+            while shop_rows(pg, shop_db, waiting.replace("%s", f"'{database}'"))[0][0] < 2:
+                assert time.monotonic() < deadline, outcomes  # both tills wait on the card's row
+                time.sleep(0.05)  # a poll of the condition above, not a wait for time to pass
+            holder.commit()
+        for thread in threads:
+            thread.join()
+        done = [o for o in outcomes.values() if isinstance(o, Refunded) and o.problem is None]
+        failed = [o for o in outcomes.values() if isinstance(o, RefundFailed)]
+        assert len(done) == 1 and len(failed) == 1, outcomes
+        assert "back on the card already" in failed[0].message and not failed[0].outcome_unknown
+        assert _onto_the_card(pg, shop_db) == 2000
+        open_claims = "SELECT coalesce(sum(amount_minor), 0) FROM shop_refund_claims WHERE released_at IS NULL"
+        assert shop_rows(pg, shop_db, open_claims) == [(2000,)]
+    finally:
+        t1.close()
+        t2.close()
+        t3.close()
