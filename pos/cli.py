@@ -128,7 +128,7 @@ def build_parser() -> argparse.ArgumentParser:
     sync.add_argument(
         "--batch",
         type=_batch_size,
-        help="audit events sent in one shop transaction (default 10000; fewer on a slow link)",
+        help="audit events sent in one shop transaction (1 to 1000000, default 10000; fewer on a slow link)",
     )
     giftcards = sub.add_parser("giftcards", help="gift cards: issue one, check a balance, list them")
     giftcards_sub = giftcards.add_subparsers(dest="action", required=True)
@@ -176,14 +176,22 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
+# `pos sync --batch`'s ceiling: a batch is read into memory and sent in one shop transaction, and
+# SQLite's LIMIT holds no more than a 64-bit integer (beyond it the round raised OverflowError).
+MOST_EVENTS_A_BATCH = 1_000_000
+
+
 def _batch_size(given: str) -> int:
-    """`pos sync --batch`: a whole number of events, at least one (argparse says a refusal in one line)."""
+    """`pos sync --batch`: a whole number of events, 1 to MOST_EVENTS_A_BATCH (argparse says a
+    refusal in one line)."""
     try:
         size = int(given)
     except ValueError:
         size = 0
-    if size < 1:
-        raise argparse.ArgumentTypeError(f"{given!r} is not a number of events (a whole number, 1 or more)")
+    if not 1 <= size <= MOST_EVENTS_A_BATCH:
+        raise argparse.ArgumentTypeError(
+            f"{given!r} is not a number of events (a whole number from 1 to {MOST_EVENTS_A_BATCH:,})"
+        )
     return size
 
 

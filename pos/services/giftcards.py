@@ -53,6 +53,17 @@ class KeyGivenUp(GiftCardError):
     """A redemption key recovery closed before it debited: it never debits."""
 
 
+class GivenBackAlready(GiftCardError):
+    """A receipt's gift card part would go back onto its card beyond what the part paid (its refunds
+    onto the card, at every till of the shop, add up under the card's lock)."""
+
+    def __init__(self, given: Money, paid: Money):
+        super().__init__(
+            f"This part of the receipt was paid {paid} by the card, and {given} of it is back on the card already "
+            "(refunded at this or another till). Give this part back as store credit instead."
+        )
+
+
 def redemption_key(sale_key: str) -> str:
     """The ledger entry of a gift card part: its key comes from the part's journal row."""
     return f"pos-{sale_key}-redeem"
@@ -70,7 +81,10 @@ class GiftCardLedger(Protocol):
     shop: bool  # True: the shop database (every till's), False: this till's own SQLite
 
     def issue(self, code: str, purpose: Purpose, amount: Money, key: str, expires_on: str = "") -> Card: ...
-    def credit(self, code: str, kind: EntryKind, amount: Money, key: str, note: str = "") -> Card: ...
+    def credit(
+        self, code: str, kind: EntryKind, amount: Money, key: str, note: str = "", cap: int | None = None
+    ) -> Card: ...
+    def given_back(self, code: str, note: str) -> int: ...
     def redeem(self, code: str, amount: Money, key: str) -> Entry: ...
     def settle_key(self, code: str, key: str) -> Entry: ...
     def find(self, code: str) -> Card | None: ...

@@ -33,6 +33,7 @@ from pos.domain.tender import LEDGER_KINDS, TenderKind
 
 from .crashpoints import crash_point
 from .gateway import GatewayError, OutcomeUnknown, PaymentGateway, RequestRejected
+from .giftcards import GivenBackAlready
 from .phases import Next, Phases
 from .receipt_printing import Printed
 from .refund_journal import RefundJournal, RefundRecord
@@ -100,7 +101,7 @@ class GiftCardRefunds(Protocol):
     """Where a gift card piece of a refund goes back (services/tenders/gift_card.GiftCardPayments)."""
 
     def refund_to_card(self, tender_id: int, amount: Money, key: str) -> None: ...
-    def check_refundable(self, tender_id: int) -> None: ...
+    def check_refundable(self, tender_id: int, amount: Money | None = None) -> None: ...
 
 
 class RefundPhases(Phases[RefundRecord, RefundResult]):
@@ -175,6 +176,10 @@ class RefundPhases(Phases[RefundRecord, RefundResult]):
         try:
             amount = Money(record.amount_minor, record.currency)
             self.gift_cards.refund_to_card(record.tender_id, amount, record.refund_key)
+        except GivenBackAlready as exc:
+            # Another till gave the part back onto the card meanwhile (the ledger added them up under
+            # the card's lock): nothing was credited for this piece, and nothing will be.
+            return self._fail(record, f"{exc} {NOT_REFUNDED}")
         except (StorageError, PosError) as exc:
             # Still sent: credited or not, the next pass (or recovery) asks with the same key.
             return RefundFailed(

@@ -172,7 +172,7 @@ class Refunds:
                             "or give it as store credit."
                         )
                     try:
-                        self.gift_cards.check_refundable(part.tender_id)
+                        self.gift_cards.check_refundable(part.tender_id, Money(part.amount_minor, basis.currency))
                     except PosError as exc:
                         raise RefundError(str(exc)) from None
             taxes = share(tax_back, [p.amount_minor for p in plan], basis.currency) if len(plan) > 1 else [tax_back]

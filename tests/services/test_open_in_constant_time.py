@@ -223,6 +223,7 @@ REPORT_IMPORTS = {
     "pos.domain.catalog",
     "pos.domain.currency",
     "pos.domain.errors",
+    "pos.domain.giftcards",  # the gift card expiry setting's bound (services/settings checks every setting it reads)
     "pos.domain.money",
     "pos.domain.printer_setup",
     "pos.domain.redaction",

@@ -22,7 +22,7 @@ from sqlalchemy.exc import IntegrityError
 from pos.domain.giftcards import Card, Entry, EntryKind, Purpose
 from pos.domain.money import Money
 from pos.domain.tender import TenderKind
-from pos.services.giftcards import KeyGivenUp, NotEnough, UnknownCard
+from pos.services.giftcards import GivenBackAlready, KeyGivenUp, NotEnough, UnknownCard
 from pos.services.outcomes import Paid, PartPaid
 from pos.services.sales import JournalIntegrityError, SaleChanged
 from pos.services.states import UNFINISHED, SaleState, TenderState
@@ -147,12 +147,37 @@ class SqlLedger:
                     raise
                 return self._as_card(conn, self._lock(conn, known.code))
 
-    def credit(self, code: str, kind: EntryKind, amount: Money, key: str, note: str = "") -> Card:
+    def credit(
+        self, code: str, kind: EntryKind, amount: Money, key: str, note: str = "", cap: int | None = None
+    ) -> Card:
+        """An entry that adds to the card (once per key). `cap`: the entries of this kind and `note` on
+        the card (one receipt's part given back, from any till) never add up past it; read under the
+        card's lock, so two tills giving the same part back at once take turns (GivenBackAlready)."""
         with self._begin() as conn:
             row = self._card_or_refuse(conn, code)
             if self._known(conn, key) is None:
+                if cap is not None:
+                    given = self._given(conn, row.id, kind, note)
+                    if given + amount.minor > cap:
+                        raise GivenBackAlready(Money(given, row.currency), Money(cap, row.currency))
                 self._write(conn, row, kind, amount, key, note)
             return self._as_card(conn, row)
+
+    def given_back(self, code: str, note: str) -> int:
+        """What refund_to_card entries with this note (one receipt's part) put back onto the card."""
+        with self._begin() as conn:
+            row = conn.execute(select(self.CARDS.c.id).where(self.CARDS.c.code == code)).first()
+            return 0 if row is None else self._given(conn, row.id, EntryKind.REFUND_TO_CARD, note)
+
+    def _given(self, conn: Connection, card_id: int, kind: EntryKind, note: str) -> int:
+        E = self.ENTRIES
+        return int(
+            conn.execute(
+                select(func.coalesce(func.sum(E.c.amount_minor), 0)).where(
+                    E.c.card_id == card_id, E.c.kind == kind.value, E.c.note == note
+                )
+            ).scalar_one()
+        )
 
     def redeem(self, code: str, amount: Money, key: str) -> Entry:
         with self._begin() as conn:
@@ -355,14 +380,17 @@ class SqlRedemptions:
         with storage_errors(), self._engine.connect() as conn:
             row = conn.execute(
                 select(TENDERS.c.kind, TENDERS.c.amount_minor, TENDERS.c.currency, TENDERS.c.card_last4)
-                .add_columns(SALES.c.till_id)
+                .add_columns(SALES.c.till_id, TENDERS.c.part_no, tables.receipts.c.receipt_no)
                 .join(SALES, SALES.c.id == TENDERS.c.sale_id)
+                .outerjoin(tables.receipts, tables.receipts.c.sale_id == TENDERS.c.sale_id)
                 .where(TENDERS.c.id == tender_id)
             ).first()
             if row is None:
                 return None
             amount = Money(row.amount_minor, row.currency)
-            return PaidPart(row.till_id, TenderKind(row.kind), amount, row.card_last4 or "")
+            return PaidPart(
+                row.till_id, TenderKind(row.kind), amount, row.card_last4 or "", row.receipt_no or 0, row.part_no or 0
+            )
 
     def redemption_for_tender(self, tender_id: int) -> Redemption | None:
         with storage_errors(), self._engine.connect() as conn:

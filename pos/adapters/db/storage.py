@@ -158,6 +158,8 @@ def check_storage(engine: Engine, path: Path) -> Layout:
     existed = path.exists() and path.stat().st_size > 0
     if existed:
         _check_header(path)
+    elif path.exists():
+        _not_emptied(path)
     try:
         with engine.connect() as conn:
             number = int(conn.exec_driver_sql("PRAGMA user_version").scalar() or 0)
@@ -216,6 +218,22 @@ def check_storage(engine: Engine, path: Path) -> Layout:
             f"till knows up to {head_revision()}). Update the till to use it. Nothing was changed."
         )
     return Layout(number, revision, left_open, checked_in_full=reason is not None)
+
+
+def _not_emptied(path: Path) -> None:
+    """A file of no bytes is what SQLite makes new (a first start stopped before its first commit
+    leaves one, its audit head at event 0). Beside an audit head that names events, it is the till's
+    file emptied (a copy cut short, a disk or a program that zeroed it): refused, as damage is, not
+    opened as a new till that sells from receipt 1 again while `pos doctor` calls it sound. A file
+    moved aside is the documented fresh start, and is not this."""
+    wal = Path(f"{path}-wal")
+    if wal.exists() and wal.stat().st_size > 0:
+        return  # SQLite reads the pages from the write-ahead log
+    from . import audit  # only for a file of no bytes: the usual open needs none of it
+
+    head = audit.read_head(path.parent / audit.HEAD_FILE)
+    if head is not None and head.seq > 0:
+        raise _damaged(path, f"it is empty, though the till had written {head.seq} audit events to it")
 
 
 def _check_header(path: Path) -> None:

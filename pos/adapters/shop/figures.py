@@ -16,6 +16,7 @@ A figure is (figure, item) -> (n, amount) per till and quarter:
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable, Sequence
 from datetime import datetime, timedelta
 from typing import Any
@@ -24,7 +25,7 @@ from sqlalchemy.engine import Connection
 
 from pos.adapters.db.reports import tender_type_sql
 from pos.domain.catalog import GIFT_CARD_SKUS
-from pos.domain.tender import TenderKind, tender_type
+from pos.domain.tender import TenderKind
 from pos.domain.text import printable
 
 TABLE = "shop_till_figures"
@@ -94,6 +95,31 @@ def quarter_of(at: str) -> str:
     return at[:14] + f"{int(at[14:16]) // 15 * 15:02d}"
 
 
+_MINUTE = re.compile(r"\d{4}-\d{2}-\d{2}T\d{2}:\d{2}")
+
+
+def unfiled(times: Iterable[Any]) -> str | None:
+    """The first of the stored times no quarter hour can be worked out from (a till file edited by
+    hand: a time cut to its day, not text at all), or None. quarter_of and the SQL's substr read
+    'YYYY-MM-DDTHH:MM' at the start of each; the sync refuses a batch with any other."""
+    for at in times:
+        minute = at[:QUARTER_CHARS] if isinstance(at, str) else None
+        try:
+            if minute is None or not _MINUTE.fullmatch(minute):
+                return repr(at)
+            datetime.fromisoformat(minute)
+        except ValueError:
+            return repr(at)
+    return None
+
+
+def _tender_named(kind: Any, card_present: Any) -> Any:
+    """The tender a stored part is reported as, by the rule of tender_type_sql (the SQL the verify
+    works the figures out with): any kind the row holds, not only those TenderKind knows (a file
+    edited by hand, a till of a later version), so the two ways agree on every row."""
+    return TenderKind.CARD_PRESENT.value if kind == TenderKind.CARD and card_present not in (None, "") else kind
+
+
 def _after(quarter: str) -> str:
     return (datetime.fromisoformat(quarter) + timedelta(minutes=15)).isoformat(timespec="minutes")
 
@@ -146,7 +172,7 @@ def add_new(conn: Connection, receipts: Rows, lines: Rows, tenders: Rows) -> Non
         till, kind, amount = row[till_at], row[kind_at], row[amount_at]
         quarter = quarters[(till, row[no_at])]
         held = (kind, row[present_at])
-        named = types.get(held) or types.setdefault(held, tender_type(kind, held[1] or None).value)
+        named = types.get(held) or types.setdefault(held, _tender_named(kind, held[1]))
         count((till, quarter, "tender", named), 1, amount)
         if kind == TenderKind.CARD:
             count((till, quarter, "brand", row[brand_at] or "unknown"), 1, amount)
@@ -212,4 +238,4 @@ def differences(conn: Connection, limit: int = 20) -> list[str]:
     return found[:limit]
 
 
-__all__ = ["QUARTER_CHARS", "TABLE", "Rows", "add_new", "differences", "quarter_of", "refill_all", "refresh"]
+__all__ = ["QUARTER_CHARS", "TABLE", "Rows", "add_new", "differences", "quarter_of", "refill_all", "refresh", "unfiled"]

@@ -407,14 +407,18 @@ class ShopDatabaseLink:
                         self._batch_versions = []  # a batch rolled back took no versions
                         try:
                             with conn.begin():
-                                pushed, acked, last = self._send_batch(conn, install, till_id, straight)
+                                pushed, acked, sent_any, last = self._send_batch(conn, install, till_id, straight)
                         except _SentBefore:
                             straight = False  # rolled back, nothing of it kept: the same batch again, staged
                             continue
                         straight = True
                         self._own_versions += self._batch_versions  # committed
-                        if acked is not None:
-                            noted = acked
+                        # The shop's acknowledgement, noted at the round's end even when this batch sent
+                        # nothing: a process killed after the shop's commit left the note here behind, and
+                        # a round with nothing to send must still bring it level (else its sent edits
+                        # count as waiting for good, and the pull skips the shop's newer rows of them).
+                        noted = acked
+                        if sent_any:
                             crash_point("after_shop_commit")  # the crash tests' seam (services/crashpoints.py)
                         total = total + pushed
                         if last:
@@ -426,10 +430,10 @@ class ShopDatabaseLink:
 
     def _send_batch(
         self, conn: Connection, install: str, till_id: str, straight: bool
-    ) -> tuple[Pushed, tuple[int, int] | None, bool]:
+    ) -> tuple[Pushed, tuple[int, int], bool, bool]:
         """One batch of what waits, in the caller's shop transaction, and the shop's acknowledgement
-        moved past it: what was sent, the acknowledgement (events, catalog edits; None when nothing
-        waited), and whether that was all that waited."""
+        moved past it: what was sent, the acknowledgement (events, catalog edits; the shop's as it
+        stood when nothing waited), whether anything was sent, and whether that was all that waited."""
         with _refusals():
             till = self._lock_till(conn, install, till_id)
             # The shop's statements inside the local read are the shop's: shop_errors() names them
@@ -454,7 +458,7 @@ class ShopDatabaseLink:
             conn.execute(t.TILLS.update().where(t.TILLS.c.install_id == install).values(**values))
         acked = values.get("acked_seq", till.acked_seq), values.get("products_sent", till.products_sent)
         pushed = Pushed(len(events), sent["receipt"], sent["refund"], products, settings, tuple(flagged))
-        return pushed, (acked if events or edits else None), last
+        return pushed, acked, bool(events or edits), last
 
     def _lock_till(self, conn: Connection, install: str, till_id: str) -> _Till:
         """This till's row at the shop, locked for the round (a GUI round and `pos sync` take turns)."""
@@ -570,6 +574,13 @@ class ShopDatabaseLink:
         receipts = found if everyone else [r for r in found if shared[r[0]]]
         if not receipts:
             return []
+        # RECEIPT_NAMES[2] is created_at; a batch's receipts share few minutes, each checked once.
+        bad_time = figures.unfiled({r[2][: figures.QUARTER_CHARS] if isinstance(r[2], str) else r[2] for r in receipts})
+        if bad_time is not None:
+            raise ShopRefused(
+                f"this till's receipts hold a time the shop cannot file ({printable(bad_time)[:60]}: was the "
+                "till's file edited?). Nothing of the batch was stored; it waits here. Call support"
+            )
         lines = _rows(local, _LINES_OUT, ids=chosen)
         tenders = _rows(local, _TENDERS_OUT, ids=chosen)
         if not everyone:
@@ -689,6 +700,11 @@ class ShopDatabaseLink:
     def _remember(self, acked: int, products_sent: int) -> None:
         """What the shop acknowledged, kept here for the status bar (the shop's row is the truth)."""
         own, self._own_versions = self._own_versions, []
+        if not own:
+            with core.reading(self._local) as local:
+                noted_here = [stored_value(local, key) for key in ("shop_acked_seq", "shop_outbox_sent")]
+            if noted_here == [str(acked), str(products_sent)]:
+                return  # level already (the usual round with nothing to send): no write, no fsync
         with core.writing(self._local) as local:
             store_value(local, "shop_acked_seq", str(acked))
             store_value(local, "shop_outbox_sent", str(products_sent))

@@ -37,6 +37,7 @@ from pos.domain.giftcards import (
     redeemable,
 )
 from pos.domain.money import Money
+from pos.domain.receipt import format_receipt_no
 from pos.domain.tender import TenderKind
 
 from ..crashpoints import crash_point
@@ -44,6 +45,7 @@ from ..giftcards import (
     GiftCardError,
     GiftCardLedger,
     GiftCards,
+    GivenBackAlready,
     LedgerUnavailable,
     card_sale_key,
     redemption_key,
@@ -115,6 +117,13 @@ class PaidPart:
     kind: TenderKind
     amount: Money
     last4: str  # the code's last four characters, as the tender keeps them
+    receipt_no: int = 0  # the receipt's number at that till, and the part's: the part's name shop-wide
+    part_no: int = 0
+
+    @property
+    def refund_note(self) -> str:
+        """The note of this part's refund_to_card entries, at whichever till: what caps them together."""
+        return f"refund {self.till_id}-{format_receipt_no(self.receipt_no)} part {self.part_no}"
 
 
 @dataclass(frozen=True)
@@ -351,17 +360,24 @@ class GiftCardPayments:
             self.journal.card_issued(owed.id, card.shop)
         return messages
 
-    def check_refundable(self, tender_id: int) -> None:
+    def check_refundable(self, tender_id: int, amount: Money | None = None) -> None:
         """That a receipt's gift card (or store credit) part can go back onto its code from this till;
         GiftCardError in the cashier's words if not. Before anything is claimed or journaled. A card
-        past its expiry day would take the money and keep it: the part goes as store credit instead."""
+        past its expiry day would take the money and keep it: the part goes as store credit instead.
+        `amount`: what would go back; refused when the part's refunds onto the card at any till
+        already leave less of what it paid (the ledger holds to it again when it credits)."""
         code, shop = self._paid_by(tender_id)
+        ledger = self._ledger(shop)
         try:
-            card = self._ledger(shop).find(code)
+            card = ledger.find(code)
+            part = self.journal.paid_part(tender_id) if amount is not None else None
+            given = ledger.given_back(code, part.refund_note) if part is not None else 0
         except LedgerUnavailable:
             return  # the piece waits for the shop (the till finishes it), as any piece for a shop card
         if card is not None and card.expired(self.cards.today()):
             raise GiftCardError(f"{expired_message(card)} Give this part back as store credit instead.")
+        if part is not None and amount is not None and given + amount.minor > part.amount.minor:
+            raise GivenBackAlready(Money(given, part.amount.currency), part.amount)
 
     def _paid_by(self, tender_id: int) -> tuple[str, bool]:
         """The code that paid a part, and whether the shop holds it. This till's own redemption names
@@ -397,9 +413,15 @@ class GiftCardPayments:
 
     def refund_to_card(self, tender_id: int, amount: Money, key: str) -> None:
         """A refund piece of a receipt paid by gift card, back onto the card that paid it (once per key:
-        one transaction of the ledger that holds the card, the shop's for another till's receipt)."""
+        one transaction of the ledger that holds the card, the shop's for another till's receipt). The
+        part's refunds onto the card, from every till, never add up past what it paid (GivenBackAlready):
+        the shop's claim guards only the receipt's total, so two tills could each give the part back."""
         code, shop = self._paid_by(tender_id)
-        self._ledger(shop).credit(code, EntryKind.REFUND_TO_CARD, amount, key, "refund")
+        part = self.journal.paid_part(tender_id)
+        if part is None:
+            raise GiftCardError("No gift card payment is on record for this part of the receipt.")
+        ledger = self._ledger(shop)
+        ledger.credit(code, EntryKind.REFUND_TO_CARD, amount, key, part.refund_note, cap=part.amount.minor)
 
     def give_back(self, sale_id: int, reason: str) -> list[Money]:
         """A voided sale's gift card parts back onto their cards, once each (the entry's key is the
