@@ -500,7 +500,7 @@ class MainWindow(StaffDesk, BackOfficeMenus, DrawerDesk, BackgroundRounds, QMain
             # active window hides; without a window manager (offscreen) Qt still counted the hidden
             # dialog active and would not activate it again.
             self.activateWindow()
-            QTimer.singleShot(0, dialog.activateWindow)
+            QTimer.singleShot(0, dialog.take_keys)
             dialog.new_sale_button.setFocus()
 
     def _payment_closed(self, _code: int) -> None:

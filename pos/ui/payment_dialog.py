@@ -101,6 +101,9 @@ class PaymentDialog(QDialog):
         self._due = due
         self._tenders: list[Tender] = list(paid_so_far)
         self.result_value: ChargeResult | VoidResult | None = None
+        # A paid sale's receipt is shown again non-modal and activated a turn of the event loop
+        # later (MainWindow._sale_paid); until then the window has the keys (its Esc clears the search).
+        self.receipt_takes_keys = False
         self._readers = readers if readers is not None and readers.reader_id else None
         self.total = total
         # The window's guard for voiding a sale paid in part (a manager's approval when needed).
@@ -481,6 +484,11 @@ class PaymentDialog(QDialog):
                 result.message + ("" if result.money_may_have_moved else " The cart is kept."),
                 "warning" if result.money_may_have_moved else "error",
             )
+
+    def take_keys(self) -> None:
+        """The receipt, shown again non-modal, takes the keys (Enter, Esc, Ctrl+N, what is scanned)."""
+        self.activateWindow()
+        self.receipt_takes_keys = True
 
     def _show_receipt(self, result: Paid) -> None:
         receipt: Receipt = result.receipt

@@ -57,3 +57,17 @@ def themed(qapp):
     follower = theme.install(qapp)
     yield follower
     theme.uninstall(qapp)
+
+
+def wait_receipt_keys(qtbot, dialog, timeout=20000):
+    """A paid sale's receipt has the keys: shown, activated on the turn of the event loop after it was
+    made non-modal (MainWindow._sale_paid), and the active window. A key pressed before then goes to
+    the main window (its Esc clears the search), as a cashier's would in that instant."""
+    from PySide6.QtWidgets import QApplication
+
+    qtbot.waitUntil(
+        lambda: (
+            dialog.pages.currentIndex() == 1 and dialog.receipt_takes_keys and QApplication.activeWindow() is dialog
+        ),
+        timeout=timeout,
+    )
