@@ -52,3 +52,22 @@ def pytest_terminal_summary(terminalreporter):
         for name, value in getattr(report, "user_properties", []):
             if name == "report" and report.when == "call":
                 terminalreporter.write_line(f"{report.nodeid}: {value}")
+
+
+@pytest.fixture(autouse=True)
+def _root_logging_as_it_was():
+    """What a test adds to the root logger goes with it. A window started in-process (run_gui's
+    configure_logging) or a command run there adds handlers bound to that test's captured stderr,
+    which pytest closes after it; a later warning in the same worker (psycopg's "error ignored
+    terminating pipeline" when a shop link dies) then printed "--- Logging error ---" and a
+    traceback into another test's output (CI: test_a_shop_outage_mid_round_is_the_shops_not_the_
+    tills_database saw it in `pos sync`'s stderr)."""
+    import logging
+
+    root = logging.getLogger()
+    handlers, level = list(root.handlers), root.level
+    yield
+    for handler in [h for h in root.handlers if h not in handlers]:
+        root.removeHandler(handler)
+        handler.close()
+    root.setLevel(level)
