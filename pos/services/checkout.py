@@ -272,8 +272,16 @@ class Checkout:
                 part = self.journal.unfinished_part(sale_id)
                 if (watch or stop) and part is None:
                     return Declined(f"Nothing is waiting on the card reader. {NOT_CHARGED}", "not_waiting")
-                if part is not None and (part.total_minor != amount.minor or part.create.on_reader != on_reader):
+                earlier_run = (
+                    part is not None and part.state is SaleState.STARTED and not self.journal.started_here(part.id)
+                )
+                if part is not None and (
+                    part.total_minor != amount.minor or part.create.on_reader != on_reader or earlier_run
+                ):
                     # An earlier card part for another amount or paid another way (declined, say): cancel it.
+                    # So too a part an earlier run began and left `started`: its held attempt was lost with
+                    # that run, so its next attempt would take number 1 again, a key its lost confirm may
+                    # have used with another card (hostile pass g1). Looked up, then paid or cancelled.
                     try:
                         left = settle(
                             SalePhases(self.journal, self.gateway, Goal.ABANDON, reason="another amount"), part

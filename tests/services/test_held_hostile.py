@@ -44,10 +44,10 @@ context.close()
 """
 
 
-def _run_till(script: str, data_dir, sandbox, api_key, *args: str) -> subprocess.CompletedProcess:
+def _run_till(script: str, data_dir, sandbox, api_key, *args: str, **env: str) -> subprocess.CompletedProcess:
     return subprocess.run(
         [sys.executable, "-c", script, str(data_dir), sandbox.url, *args],
-        env=env_for(api_key),
+        env=env_for(api_key, **env),
         cwd=ROOT,
         capture_output=True,
         text=True,
@@ -187,3 +187,75 @@ def test_finding_a_held_card_part_lost_in_a_crash_is_not_closed_unasked(tmp_path
         # The 7.00 part is counted (found paid); nothing more was charged for a sale already paid.
         assert cards == [(700,)]
         assert sum(pi.amount for pi in stripe.v1.payment_intents.list().data if pi.status == "succeeded") == 700
+
+
+# Pays SGD 9.00: 2.00 cash, then a card part of 7.00 with a card that Stripe declines; killed at
+# POS_CRASH_AT (set in the env) while the part's intent id and attempt are held.
+SPLIT_DECLINED = """
+import sys
+from pos.app import build_context
+from pos.domain.catalog import Product
+from pos.domain.money import Money
+
+data_dir, url = sys.argv[1], sys.argv[2]
+context = build_context(data_dir, stripe_base_url=url)
+product = context.catalog.save(
+    Product(sku="SPLIT-1", name="Split test cake", category="Test", price=Money(450, "SGD"), tax_rate_bp=900)
+)
+context.till.cart.add(product, 2)
+context.till.pay_cash(Money(200, "SGD"))
+print("part", context.till.pay_card(Money(700, "SGD"), "pm_card_chargeDeclined"), flush=True)
+context.close()
+"""
+
+# Started again: recovery at start, reopen the sale, pay the rest with the same amount on another card.
+RESUME_SAME_AMOUNT = """
+import sys
+from pos.app import build_context
+from pos.domain.money import Money
+from pos.services.settlement import settle_unfinished
+
+data_dir, url = sys.argv[1], sys.argv[2]
+context = build_context(data_dir, stripe_base_url=url)
+till = context.till
+for message in settle_unfinished(till, context.refunds).messages:
+    print("recovered", message, flush=True)
+print("restored", till.restore_split_sale(context.catalog), flush=True)
+for _ in range(3):  # as a cashier would: Pay, and again if it asks to
+    result = till.pay_card(Money(700, "SGD"), "pm_card_visa")
+    print("part", result, flush=True)
+    if type(result).__name__ == "Paid":
+        break
+context.close()
+"""
+
+
+def test_finding_a_declined_card_part_lost_in_a_crash_does_not_block_another_card(tmp_path, sandbox, api_key):
+    """The card part's confirm was declined and the till killed before the decline was written (the
+    part `started` on disk, no attempt). Started again while Stripe blinks (recovery at start cannot
+    settle the part), the cashier takes the same 7.00 on another card. Before the fix the part was
+    charged again from `started` with attempt number 1, whose key the declined confirm had used with
+    another card: Stripe refused the key's reuse, every Pay said it could not learn the outcome, and
+    the sale was stuck until recovery cancelled the part. Now a part an earlier run began is settled
+    first (looked up at Stripe, cancelled) and the rest is a new part with its own keys: paid once."""
+    data_dir = tmp_path / "till"
+    killed = _run_till(SPLIT_DECLINED, data_dir, sandbox, api_key, POS_CRASH_AT="after_confirm_sent")
+    assert killed.returncode == -signal.SIGKILL, (killed.stdout, killed.stderr)
+    stripe = sandbox_client(sandbox, api_key)
+    [declined] = stripe.v1.payment_intents.list().data
+    assert declined.status == "requires_payment_method" and declined.last_payment_error is not None
+    # Stripe away for recovery's one question at start (the replayed create), back for the cashier.
+    sandbox.faults.arm("/v1/payment_intents", method="POST", status=503, count=1, should_retry=False)
+    resumed = _run_till(RESUME_SAME_AMOUNT, data_dir, sandbox, api_key)
+    assert resumed.returncode == 0, resumed.stdout + resumed.stderr
+    assert "could not be settled yet" in resumed.stdout  # the blink reached recovery, not the cashier
+    assert "part Paid(" in resumed.stdout.splitlines()[2], resumed.stdout  # the first Pay pays
+    check_invariants(data_dir / "pos.sqlite3", stripe)
+    intents = stripe.v1.payment_intents.list().data
+    assert sorted((pi.amount, pi.status) for pi in intents) == [(700, "canceled"), (700, "succeeded")]
+    conn = sqlite3.connect(data_dir / "pos.sqlite3")
+    try:
+        receipts = conn.execute("SELECT total_minor, cash_minor, card_minor FROM receipts").fetchall()
+    finally:
+        conn.close()
+    assert receipts == [(900, 200, 700)]
