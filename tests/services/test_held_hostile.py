@@ -259,3 +259,50 @@ def test_finding_a_declined_card_part_lost_in_a_crash_does_not_block_another_car
     finally:
         conn.close()
     assert receipts == [(900, 200, 700)]
+
+
+RESUME_CASH = """
+import sys
+from pos.app import build_context
+from pos.domain.money import Money
+from pos.services.settlement import settle_unfinished
+
+data_dir, url = sys.argv[1], sys.argv[2]
+context = build_context(data_dir, stripe_base_url=url)
+till = context.till
+for message in settle_unfinished(till, context.refunds).messages:
+    print("recovered", message, flush=True)
+print("restored", till.restore_split_sale(context.catalog), flush=True)
+for message in settle_unfinished(till, context.refunds).messages:  # the GUI's next round, Stripe back
+    print("recovered", message, flush=True)
+print("cash", till.pay_cash(Money(700, "SGD")), flush=True)
+context.close()
+"""
+
+
+@pytest.mark.xfail(
+    strict=True,
+    reason="hostile pass g1, not fixed: a restored sale's card part left open by an earlier run refuses cash "
+    "('A card payment for this sale is still open; settle it first') and recovery skips it while the till "
+    "owns the sale; only a card Pay or a void settles it. Settling it in take_cash needs the cash page to "
+    "tell a part found paid from the cash taken.",
+)
+def test_finding_a_card_part_left_open_by_an_earlier_run_does_not_refuse_cash_for_the_rest(tmp_path, sandbox, api_key):
+    """SIGKILLed with the card part's confirm held but not sent; restarted while Stripe blinks, so the
+    reopened sale still has the part open. Stripe is back: the customer pays the 7.00 in cash."""
+    data_dir = tmp_path / "till"
+    killed = subprocess.run(
+        [sys.executable, "-m", "tests.helpers.split", str(data_dir), sandbox.url, "pay"],
+        env=env_for(api_key, POS_CRASH_AT="after_confirm_recorded"),
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert killed.returncode == -signal.SIGKILL, (killed.stdout, killed.stderr)
+    sandbox.faults.arm("/v1/payment_intents", method="POST", status=503, count=1, should_retry=False)
+    resumed = _run_till(RESUME_CASH, data_dir, sandbox, api_key)
+    assert resumed.returncode == 0, resumed.stdout + resumed.stderr
+    assert "could not be settled yet" in resumed.stdout
+    assert "cash Paid(" in resumed.stdout, resumed.stdout
+    check_invariants(data_dir / "pos.sqlite3", sandbox_client(sandbox, api_key))
