@@ -272,9 +272,25 @@ class Checkout:
                 part = self.journal.unfinished_part(sale_id)
                 if (watch or stop) and part is None:
                     return Declined(f"Nothing is waiting on the card reader. {NOT_CHARGED}", "not_waiting")
-                if part is not None and (part.total_minor != amount.minor or part.create.on_reader != on_reader):
+                earlier_run = (
+                    part is not None and part.state is SaleState.STARTED and not self.journal.started_here(part.id)
+                )
+                if part is not None and (
+                    part.total_minor != amount.minor or part.create.on_reader != on_reader or earlier_run
+                ):
                     # An earlier card part for another amount or paid another way (declined, say): cancel it.
-                    left = settle(SalePhases(self.journal, self.gateway, Goal.ABANDON, reason="another amount"), part)
+                    # So too a part an earlier run began and left `started`: its held attempt was lost with
+                    # that run, so its next attempt would take number 1 again, a key its lost confirm may
+                    # have used with another card (hostile pass g1). Looked up, then paid or cancelled.
+                    try:
+                        left = settle(
+                            SalePhases(self.journal, self.gateway, Goal.ABANDON, reason="another amount"), part
+                        )
+                    except GatewayError as exc:  # a part an earlier run began is looked up at Stripe first
+                        return Failed(
+                            f"{gateway_message(exc)} A card part begun before the till restarted may have gone "
+                            "through; the till must check it with Stripe first: try again. Nothing more was charged."
+                        )
                     if isinstance(left, (Paid, PartPaid, Pending)):
                         return left
                     part = None
@@ -439,8 +455,11 @@ class Checkout:
                 sale = self.journal.sale(sale_id)
             result = settle(SalePhases(self.journal, self.gateway, Goal.ABANDON, reason=reason), sale)
         except GatewayError as exc:
-            if sale.state in (SaleState.CONFIRM_SENT, SaleState.READER_SENT):
-                # The last confirm's outcome is unknown: a new payment now could charge twice.
+            if sale.state in (SaleState.CONFIRM_SENT, SaleState.READER_SENT) or (
+                sale.state is SaleState.STARTED and not self.journal.started_here(sale.id)
+            ):
+                # The last confirm's outcome is unknown (or an earlier run began the sale and its held
+                # confirm may have gone out): a new payment now could charge twice.
                 return Pending(
                     "Could not reach Stripe to learn whether the previous payment went "
                     "through. Do NOT take another payment until the till can check it."

@@ -152,17 +152,24 @@ class SalePhases(Phases[SaleRecord, SaleResult]):
 
     # -- phases, one per recovery point -----------------------------------------------
     def _from_started(self, sale: SaleRecord) -> Step:
-        if self.goal in (Goal.ABANDON, Goal.SPLIT, Goal.VOID):
-            # No intent id was journaled, so no confirm was ever sent: nothing can have been charged.
+        if self.goal in (Goal.ABANDON, Goal.SPLIT, Goal.VOID) and self.journal.started_here(sale.id):
+            # Begun by this run, which writes whatever it holds before any read: `started` means no intent
+            # id and no confirm, so nothing can have been charged.
             return self._close(sale, self._release, self.reason)
-        if self.goal is Goal.PARK:
+        if self.goal is not Goal.CHARGE:
+            # Recovery, or a sale an earlier run began (a card part reopened after a restart, voided or
+            # replaced by another amount): its intent's id and confirm were held in memory (issue 27) and
+            # lost with that run, so the confirm may have gone out. Look the intent up first (hostile pass
+            # g1: a void closed such a part unasked and kept the money its card had paid).
             intent = self._find_intent(sale)
             if intent is None:
                 if self.now - datetime.fromisoformat(sale.created_at) < SEARCH_LAG:
                     # The confirm may have gone out while the intent's id was held (checkout writes it
                     # with the answer), and search may not show an intent that new yet: ask again later.
                     raise NotFoundYet(f"sale {sale.id}: Stripe's search does not show its payment yet")
-                return self._close(sale, self._parked(sale), NEVER_CREATED)
+                if self.goal is Goal.PARK:
+                    return self._close(sale, self._parked(sale), NEVER_CREATED)
+                return self._close(sale, self._release, self.reason)
             # Not kept for the next phase: a create replayed under its key answers as it did the first
             # time, and a confirm sent while the intent's id was held (checkout) may have paid it since.
             return Next(self.journal.record_intent(sale.id, intent.id))

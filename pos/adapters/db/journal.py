@@ -192,6 +192,8 @@ class SqlJournal:
         # Taken by a transaction that writes held points, from before its BEGIN until they are no
         # longer held: two transactions never both write the same held attempt.
         self._held_lock = threading.RLock()
+        # The sales (and card parts) this journal began, added once committed: see started_here.
+        self._begun: set[int] = set()
 
     def _connection(self):
         if self._held:
@@ -272,13 +274,21 @@ class SqlJournal:
     def holding(self) -> bool:
         return bool(self._held)
 
+    def started_here(self, sale_id: int) -> bool:
+        """This journal began the sale, so whatever it held for it is written before any read: on disk
+        `started` then means no confirm went out. A sale an earlier run began may have lost its held intent
+        id and confirm in a crash (hostile pass g1): the phases look its intent up before closing it."""
+        return sale_id in self._begun
+
     # -- recovery points ---------------------------------------------------
     def begin_sale(
         self, totals: Totals, tax_inclusive: bool, create: CreateIntent, product_ids: list[int | None]
     ) -> SaleRecord:
         stamp = now_iso()
         with self._write() as db:
-            return self._insert_sale(db, totals, tax_inclusive, create, product_ids, stamp)
+            sale = self._insert_sale(db, totals, tax_inclusive, create, product_ids, stamp)
+        self._begun.add(sale.id)
+        return sale
 
     def begin_cash_sale(
         self,
@@ -619,7 +629,9 @@ class SqlJournal:
                 f"card part {part_id} of sale {sale_id}",
                 audit.covering(db, "sale_started", part_id),
             )
-            return _sale(db.execute(_SALE, {"sid": part_id}).mappings().one())
+            part = _sale(db.execute(_SALE, {"sid": part_id}).mappings().one())
+        self._begun.add(part.id)
+        return part
 
     def finish_part(self, part_id: int, intent: Intent) -> Paid | PartPaid:
         """A card part went through: its tender, and the receipt if it settles the sale, in one transaction."""

@@ -123,6 +123,9 @@ class MemoryJournal:
     def holding(self) -> bool:
         return False
 
+    def started_here(self, sale_id: int) -> bool:
+        return True  # nothing is held here, so a `started` sale never had a confirm out
+
     def open_attempt(self, sale_id: int) -> AttemptRecord | None:
         sent = [a for a in self.attempts.values() if a.sale_id == sale_id and a.state is AttemptState.SENT]
         return max(sent, key=lambda a: a.attempt_no, default=None)
