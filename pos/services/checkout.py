@@ -113,6 +113,16 @@ class Checkout:
     def resume_parked(self, sale_id: int) -> None:
         self.journal.resume_parked(sale_id)
 
+    def started_here(self, sale_id: int) -> bool:
+        """This run began the sale (or card part): on disk, `started` then means no confirm went out."""
+        return self.journal.started_here(sale_id)
+
+    def payment_lock(self, sale_id: int) -> threading.Lock:
+        """The lock a payment on this sale holds: a card part's is its sale's (charge_part settles an
+        earlier part under it), so recovery settling a part never overlaps a payment of the rest."""
+        order = self.journal.sale(sale_id).order_id
+        return self.sale_lock(order if order is not None else sale_id)
+
     def sale_lock(self, sale_id: int) -> threading.Lock:
         """Held while a sale is being charged; recovery takes it too, so the two never overlap."""
         with self._locks_guard:

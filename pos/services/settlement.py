@@ -26,7 +26,9 @@ def settle_unfinished(till: Till, refunds: Refunds) -> Settled:
     # Gift card parts first: a sale whose card was debited then owes only the rest when it is reopened.
     gift = checkout.gift_cards
     gift_messages = gift.recover(exclude=till.owns) if gift is not None else []
-    results = recovery.recover(checkout.journal, checkout.gateway, exclude=till.owns, lock_for=checkout.sale_lock)
+    results = recovery.recover(
+        checkout.journal, checkout.gateway, exclude=till.keeps_from_recovery, lock_for=checkout.payment_lock
+    )
     if gift is not None and results:
         # A receipt recovery just wrote may sell gift cards: issue them now, not at the next receipt
         # or restart (found by the model-based test, issue 24).

@@ -344,6 +344,18 @@ class Till:
             return True
         return self._sale_id is not None and self.checkout.sale(sale_id).order_id == self._sale_id
 
+    def keeps_from_recovery(self, sale_id: int) -> bool:
+        """Whether card recovery leaves this sale alone now: the till's own, except a card part of its
+        open sale that an earlier run began and left `started` (its held confirm may have gone out before
+        a crash). While no payment is under way recovery settles that part as it settles any sale a gone
+        process left, so the rest can be paid in cash (hostile pass g1: cash was refused until a card
+        Pay or a void settled it)."""
+        if not self.owns(sale_id):
+            return False
+        if self.paying or sale_id == self._sale_id:
+            return True
+        return self.checkout.started_here(sale_id)
+
     def new_sale(self) -> None:
         """After a receipt: no sale, and an empty cart (or the items an earlier receipt did not cover)."""
         carry, self._carry_over = self._carry_over, []

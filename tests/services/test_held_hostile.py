@@ -280,13 +280,6 @@ context.close()
 """
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="hostile pass g1, not fixed: a restored sale's card part left open by an earlier run refuses cash "
-    "('A card payment for this sale is still open; settle it first') and recovery skips it while the till "
-    "owns the sale; only a card Pay or a void settles it. Settling it in take_cash needs the cash page to "
-    "tell a part found paid from the cash taken.",
-)
 def test_finding_a_card_part_left_open_by_an_earlier_run_does_not_refuse_cash_for_the_rest(tmp_path, sandbox, api_key):
     """SIGKILLed with the card part's confirm held but not sent; restarted while Stripe blinks, so the
     reopened sale still has the part open. Stripe is back: the customer pays the 7.00 in cash."""
