@@ -299,3 +299,25 @@ def test_finding_a_card_part_left_open_by_an_earlier_run_does_not_refuse_cash_fo
     assert "could not be settled yet" in resumed.stdout
     assert "cash Paid(" in resumed.stdout, resumed.stdout
     check_invariants(data_dir / "pos.sqlite3", sandbox_client(sandbox, api_key))
+
+
+def test_a_card_part_an_earlier_run_left_open_and_found_paid_closes_the_sale_once(tmp_path, sandbox, api_key):
+    """The other side of the finding above: the held confirm had gone out and the card paid. The next
+    round (Stripe back) finds it paid and saves the receipt of the cash and card parts; cash for the
+    rest is then refused in words (the sale is paid), nothing taken twice, and the invariants hold."""
+    data_dir = tmp_path / "till"
+    killed = subprocess.run(
+        [sys.executable, "-m", "tests.helpers.split", str(data_dir), sandbox.url, "pay"],
+        env=env_for(api_key, POS_CRASH_AT="after_confirm_sent"),
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert killed.returncode == -signal.SIGKILL, (killed.stdout, killed.stderr)
+    sandbox.faults.arm("/v1/payment_intents", method="POST", status=503, count=1, should_retry=False)
+    resumed = _run_till(RESUME_CASH, data_dir, sandbox, api_key)
+    assert resumed.returncode == 0, resumed.stdout + resumed.stderr
+    assert "payment of SGD 7.00 had succeeded; receipt 0001 saved" in resumed.stdout, resumed.stdout
+    assert "cash Failed(message='This sale was closed (paid). Nothing was charged.'" in resumed.stdout
+    check_invariants(data_dir / "pos.sqlite3", sandbox_client(sandbox, api_key))
