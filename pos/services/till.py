@@ -290,7 +290,7 @@ class Till:
             self._sale_id = None
         if isinstance(result, Paid) and self.checkout.gift_cards is not None:
             # The cards this sale sold are owed from its receipt on; issued now (or by recovery, once).
-            self.activation_messages = self.checkout.gift_cards.activate_sold()
+            self.activation_messages = self.checkout.gift_cards.activate_after(result.receipt)
         return result
 
     def check_gift_card(self, code: str, due: Money) -> Checked:

@@ -13,10 +13,11 @@ import contextlib
 import json
 import threading
 from dataclasses import dataclass, replace
+from collections.abc import Sequence
 from typing import Iterator
 
 from sqlalchemy import bindparam, func, insert, select, update
-from sqlalchemy.engine import Connection, Engine
+from sqlalchemy.engine import Connection, Engine, RowMapping
 
 from pos.domain.cart import Totals
 from pos.domain.cash import CashPayment
@@ -72,12 +73,9 @@ _ADD_LINES = insert(_l)
 _LINES_TO_PARK = (
     select(_l.c.product_id, _l.c.sku, _l.c.quantity).where(_l.c.sale_id == bindparam("sid")).order_by(_l.c.line_no)
 )
-_DISCOUNT = select(func.coalesce(func.sum(_l.c.line_discount_minor + _l.c.cart_share_minor), 0)).where(
-    _l.c.sale_id == bindparam("sid")
-)
-_GIFT_CARD_LINES = select(_l.c.line_no, _l.c.sku, _l.c.quantity, _l.c.unit_price_minor).where(
-    _l.c.sale_id == bindparam("sid"), _l.c.sku.like("GIFTCARD%")
-)
+# Every column: the receipt's transaction reads its sale's lines once, for its discount, the gift
+# cards it owes, its audit digest and the receipt shown (issue 27).
+_LINES = select(_l).where(_l.c.sale_id == bindparam("sid")).order_by(_l.c.line_no)
 _LAST_ATTEMPT_NO = select(func.max(_a.c.attempt_no)).where(_a.c.sale_id == bindparam("sid"))
 _ADD_ATTEMPT = insert(_a)
 _OPEN_ATTEMPT = (
@@ -450,7 +448,7 @@ class SqlJournal:
                 self._card_paid(db, sale, intent, stamp)
                 paid, charged = _card_amounts(intent, sale["currency"])
                 _add_tender(db, sale, TenderKind.CARD, paid, charged, 0, 0, stamp, sale_id, intent)
-                receipt = self._write_receipt(db, sale, stamp)
+                return self._receipt(db, self._write_receipt(db, sale, stamp), sale)
             return self._receipt(db, receipt, sale)
 
     @staticmethod
@@ -481,8 +479,10 @@ class SqlJournal:
             _SET_SALE, {"sid": sale["id"], "state": SaleState.PAID, "payment_intent": intent.id, "updated_at": stamp}
         )
 
-    def _write_receipt(self, db, order, stamp: str):
-        """The sale's numbered receipt, from its paid tenders; the sale is paid in the same transaction."""
+    def _write_receipt(self, db, order, stamp: str) -> _Written:
+        """The sale's numbered receipt, from its paid tenders; the sale is paid in the same transaction.
+        Its lines and tenders are read once here and handed on (nothing in this transaction changes
+        them after): not a cache, they live only as long as the transaction."""
         till_id = order["till_id"]
         # Gapless: the next number is taken inside the transaction that records the paid sale.
         number = (db.execute(_LAST_RECEIPT_NO, {"till_id": till_id}).scalar() or 0) + 1
@@ -494,7 +494,8 @@ class SqlJournal:
         single = cards[0]["payment_intent"] if len(cards) == 1 and len(tenders) == 1 else None
         card = cards[-1] if cards else None
         store = self._settings.load()
-        discount = db.execute(_DISCOUNT, {"sid": order["id"]}).scalar_one()
+        lines = db.execute(_LINES, {"sid": order["id"]}).mappings().all()
+        discount = sum(line["line_discount_minor"] + line["cart_share_minor"] for line in lines)
         receipt_id = add_receipt(
             db,
             till_id=till_id,
@@ -518,18 +519,20 @@ class SqlJournal:
             cashier=audit.current_actor(),
         )
         db.execute(_SET_SALE, {"sid": order["id"], "state": SaleState.PAID, "updated_at": stamp})
-        _owe_gift_cards(db, order, stamp)
-        # In the same transaction: the receipt cannot exist without its link in the audit trail.
+        _owe_gift_cards(db, order, stamp, lines)
+        receipt = db.execute(_RECEIPT, {"receipt_id": receipt_id}).mappings().one()
+        # In the same transaction: the receipt cannot exist without its link in the audit trail. Its
+        # digest is of the rows as written, read back above (the same as covering(db, "receipt", ...)).
         audit.append(
             db,
             till_id,
             "sale_paid",
             f"receipt {audit.numbered(till_id, number)}",
-            audit.covering(db, "receipt", receipt_id),
+            audit.receipt_covering(receipt_id, receipt, tenders, lines),
         )
         # Its tracked lines leave the shelf in the same transaction: never a sale without its movement.
         stock.sale_moved(db, order["id"], audit.numbered(till_id, number))
-        return db.execute(_RECEIPT, {"receipt_id": receipt_id}).mappings().one()
+        return _Written(receipt, lines, tenders)
 
     # -- a sale paid in parts (cash, several cards) ------------------------------------
     def split(self, sale_id: int) -> SaleRecord:
@@ -569,8 +572,7 @@ class SqlJournal:
             stamp,
         )
         if payment.settles:
-            receipt = self._write_receipt(db, order, stamp)
-            return Paid(self._receipt(db, receipt))
+            return Paid(self._receipt(db, self._write_receipt(db, order, stamp), order))
         return PartPaid(_tender_by_id(db, tender_id), Money(_due(db, order), order["currency"]))
 
     def add_part(self, db, sale_id: int, kind: TenderKind, amount: Money, last4: str) -> tuple[int, Paid | PartPaid]:
@@ -584,8 +586,7 @@ class SqlJournal:
         tender_id = _add_tender(db, order, kind, amount, amount, 0, 0, stamp)
         db.execute(_SET_TENDER, {"tid": tender_id, "card_last4": last4})
         if order["state"] == SaleState.SPLIT and _due(db, order) <= 0:
-            receipt = self._write_receipt(db, order, stamp)
-            return tender_id, Paid(self._receipt(db, receipt))
+            return tender_id, Paid(self._receipt(db, self._write_receipt(db, order, stamp), order))
         return tender_id, PartPaid(_tender_by_id(db, tender_id), Money(_due(db, order), order["currency"]))
 
     def begin_part(self, sale_id: int, create: CreateIntent) -> SaleRecord:
@@ -829,7 +830,20 @@ class SqlJournal:
             return self._receipt(db, row) if row else None
 
     def _receipt(self, db: Connection, row, sale=None) -> Receipt:
+        """The receipt of a receipts row, or of a receipt just written (its lines and tenders as read)."""
+        if isinstance(row, _Written):
+            return build_receipt(db, row.receipt, self._settings.load(), sale, row.lines, row.tenders)
         return build_receipt(db, row, self._settings.load(), sale)
+
+
+@dataclass(frozen=True)
+class _Written:
+    """A receipt just written, with the rows its transaction read for it: the receipts row, its
+    sale's lines by number and paid tenders by part (every column of each)."""
+
+    receipt: RowMapping
+    lines: Sequence[RowMapping]
+    tenders: Sequence[RowMapping]
 
 
 def _due(db: Connection, order) -> int:
@@ -838,10 +852,10 @@ def _due(db: Connection, order) -> int:
     return int(order["total_minor"] - paid)
 
 
-def _owe_gift_cards(db: Connection, order, stamp: str) -> None:
+def _owe_gift_cards(db: Connection, order, stamp: str, lines) -> None:
     """In the receipt's transaction: each gift card the sale sold or reloaded is owed to its customer
     (services/tenders/gift_card.GiftCardPayments.activate_sold writes it to the card's ledger, once)."""
-    for line in db.execute(_GIFT_CARD_LINES, {"sid": order["id"]}).mappings().all():
+    for line in lines:
         sold = sold_card(line["sku"])
         if sold is None:
             continue

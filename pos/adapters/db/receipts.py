@@ -159,11 +159,13 @@ def _measure(line, currency: str) -> Measure | None:
     return Measure(line["measure_milli"], line["unit"], Money(line["measure_price_minor"] or 0, currency))
 
 
-def build_receipt(conn: Connection, row, settings, sale=None) -> Receipt:
-    """The domain Receipt for a receipts row (the sale and its lines read on the same connection).
-    `row` and `sale` are read by column name (a Core row mapping, or a sqlite3.Row of the journal's)."""
+def build_receipt(conn: Connection, row, settings, sale=None, lines=None, tenders=None) -> Receipt:
+    """The domain Receipt for a receipts row (the sale, its lines and its paid tenders read on the
+    same connection, unless the caller's transaction has them already: every column, lines by number,
+    tenders by part). Rows are read by column name (Core row mappings, or sqlite3.Rows)."""
     sale = sale or conn.execute(_SALE, {"sale_id": row["sale_id"]}).mappings().one()
-    lines = conn.execute(_SALE_LINES, {"sale_id": row["sale_id"]}).mappings().all()
+    if lines is None:
+        lines = conn.execute(_SALE_LINES, {"sale_id": row["sale_id"]}).mappings().all()
     cur = row["currency"]
     line_totals = tuple(
         LineTotals(
@@ -205,7 +207,7 @@ def build_receipt(conn: Connection, row, settings, sale=None) -> Receipt:
         tax_by_rate=tuple((rate, Money(v, cur)) for rate, v in sorted(by_rate.items())),
         cart_discount=_money(sale, "cart_discount_minor", cur),
         cart_discount_reason=sale["cart_discount_reason"] if "cart_discount_reason" in sale.keys() else None,
-        tenders=read_tenders(conn, row["sale_id"]),
+        tenders=read_tenders(conn, row["sale_id"]) if tenders is None else tuple(tender_from_row(t) for t in tenders),
     )
 
 

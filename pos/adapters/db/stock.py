@@ -144,6 +144,8 @@ _RETURNED = (
 def sale_moved(conn: Connection, sale_id: int, receipt: str) -> None:
     """A paid sale takes its tracked lines off the shelf (in the receipt's transaction)."""
     rows = conn.execute(_SOLD, {"sale_id": sale_id}).all()
+    if not rows:
+        return  # nothing tracked was sold: nothing to write (write_moves would still read the till id)
     moves = [Move(pid, MovementKind.SALE, -milli, f"receipt {receipt}", sale_id=sale_id) for pid, milli in rows]
     write_moves(conn, moves, f"stock sold on receipt {receipt}")
 

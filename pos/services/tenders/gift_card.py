@@ -35,9 +35,10 @@ from pos.domain.giftcards import (
     format_code,
     new_code,
     redeemable,
+    sold_card,
 )
 from pos.domain.money import Money
-from pos.domain.receipt import format_receipt_no
+from pos.domain.receipt import Receipt, format_receipt_no
 from pos.domain.tender import TenderKind
 
 from ..crashpoints import crash_point
@@ -231,6 +232,10 @@ class GiftCardPayments:
 
     def __init__(self, journal: RedemptionJournal, cards: GiftCards):
         self.journal, self.cards = journal, cards
+        # Whether a card may still be owed (unknown until the first run; then: the last run left one
+        # waiting for its ledger). Owed rows are written only with a receipt that sells a card, so a
+        # receipt that sells none, after a run that left none, has nothing to issue (issue 27).
+        self._may_owe = True
 
     def _ledger(self, shop: bool) -> GiftCardLedger:
         return self.cards.ledger(shop)
@@ -343,6 +348,7 @@ class GiftCardPayments:
     def activate_sold(self) -> list[str]:
         """Every card a paid sale sold or reloaded, written to its ledger (keyed by sale and line: once).
         Run after each receipt and by recovery; a card whose ledger is away waits for the next run."""
+        self._may_owe = True  # until this run has issued every one (it may stop on a StorageError)
         messages = []
         for owed in self.journal.owed_cards():
             key = card_sale_key(owed.sale_key, owed.line_no)
@@ -358,7 +364,15 @@ class GiftCardPayments:
                 )
                 continue
             self.journal.card_issued(owed.id, card.shop)
+        self._may_owe = bool(messages)
         return messages
+
+    def activate_after(self, receipt: Receipt) -> list[str]:
+        """After a sale's receipt: `activate_sold`, unless the receipt sold no card and none waits from
+        before (then there is nothing owed, and no read is spent on finding that out)."""
+        if not self._may_owe and not any(sold_card(line.sku) for line in receipt.lines):
+            return []
+        return self.activate_sold()
 
     def check_refundable(self, tender_id: int, amount: Money | None = None) -> None:
         """That a receipt's gift card (or store credit) part can go back onto its code from this till;
