@@ -302,7 +302,7 @@ class SqlJournal:
         stamp = now_iso()
         with self._write() as db:
             sale = self._insert_sale(db, totals, tax_inclusive, create, product_ids, stamp)
-            return replace(sale, state=SaleState.SPLIT), self._take_cash(db, sale.id, payment, stamp)
+            return replace(sale, state=SaleState.SPLIT), self._take_cash(db, sale.id, payment, stamp, fresh=True)
 
     def _insert_sale(
         self,
@@ -550,14 +550,19 @@ class SqlJournal:
         with self._write() as db:
             return self._take_cash(db, sale_id, payment, stamp)
 
-    def _take_cash(self, db: Connection, sale_id: int, payment: CashPayment, stamp: str) -> Paid | PartPaid:
+    def _take_cash(
+        self, db: Connection, sale_id: int, payment: CashPayment, stamp: str, *, fresh: bool = False
+    ) -> Paid | PartPaid:
+        """`fresh`: the sale was inserted in this same transaction, so it has no card part, gift card
+        redemption or tender yet (nothing else can have written one): those reads are skipped."""
         order = db.execute(_SALE, {"sid": sale_id}).mappings().one()
         if order["state"] not in (SaleState.STARTED, SaleState.SPLIT) or order["order_id"] is not None:
             raise SaleChanged(f"This sale cannot take cash now ({order['state']}).")
-        if self._unfinished_part(db, sale_id) is not None:
-            raise SaleChanged("A card payment for this sale is still open; settle it first.")
-        _no_open_gift_card(db, sale_id)
-        due = _due(db, order)
+        if not fresh:
+            if self._unfinished_part(db, sale_id) is not None:
+                raise SaleChanged("A card payment for this sale is still open; settle it first.")
+            _no_open_gift_card(db, sale_id)
+        due = int(order["total_minor"]) if fresh else _due(db, order)
         if due != payment.due.minor:
             raise SaleChanged(f"The sale now owes {Money(due, order['currency'])}; look at it again.")
         db.execute(_SET_SALE, {"sid": sale_id, "state": SaleState.SPLIT, "updated_at": stamp})
@@ -570,6 +575,7 @@ class SqlJournal:
             payment.change.minor,
             payment.rounding.minor,
             stamp,
+            part_no=1 if fresh else None,
         )
         if payment.settles:
             return Paid(self._receipt(db, self._write_receipt(db, order, stamp), order))
@@ -897,8 +903,12 @@ def _add_tender(
     stamp: str,
     part_sale_id: int | None = None,
     intent: Intent | None = None,
+    *,
+    part_no: int | None = None,
 ) -> int:
-    part_no = (db.execute(_LAST_PART_NO, {"sid": order["id"]}).scalar() or 0) + 1
+    """A paid tender; `part_no` when the caller knows it is the sale's first (else the next is read)."""
+    if part_no is None:
+        part_no = (db.execute(_LAST_PART_NO, {"sid": order["id"]}).scalar() or 0) + 1
     written = db.execute(
         _ADD_TENDER,
         {
