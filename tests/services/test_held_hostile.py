@@ -127,18 +127,32 @@ context.close()
 """
 
 
-def _split_killed_while_the_card_part_is_held(data_dir, sandbox, api_key) -> None:
-    """SGD 9.00: 2.00 cash, then a card part of 7.00 that Stripe charged, SIGKILLed before its answer
-    was written: on disk the part is `started`, with no intent id and no attempt."""
+def _split_paid_and_killed_at(point: str, data_dir, sandbox, api_key) -> None:
+    """SGD 9.00: 2.00 cash, then a card part of 7.00, the process SIGKILLed at `point` (a crash point)."""
     killed = subprocess.run(
         [sys.executable, "-m", "tests.helpers.split", str(data_dir), sandbox.url, "pay"],
-        env=env_for(api_key, POS_CRASH_AT="after_confirm_sent"),
+        env=env_for(api_key, POS_CRASH_AT=point),
         cwd=ROOT,
         capture_output=True,
         text=True,
         timeout=120,
     )
     assert killed.returncode == -signal.SIGKILL, (killed.stdout, killed.stderr)
+
+
+def _restarted_while_stripe_blinks_then_paid_in_cash(data_dir, sandbox, api_key) -> subprocess.CompletedProcess:
+    """The till restarted while Stripe refuses one request (recovery at the start cannot settle the part,
+    and the half-paid sale is reopened), then the next round with Stripe back, then 7.00 in cash."""
+    sandbox.faults.arm("/v1/payment_intents", method="POST", status=503, count=1, should_retry=False)
+    resumed = _run_till(RESUME_CASH, data_dir, sandbox, api_key)
+    assert resumed.returncode == 0, resumed.stdout + resumed.stderr
+    return resumed
+
+
+def _split_killed_while_the_card_part_is_held(data_dir, sandbox, api_key) -> None:
+    """SGD 9.00: 2.00 cash, then a card part of 7.00 that Stripe charged, SIGKILLed before its answer
+    was written: on disk the part is `started`, with no intent id and no attempt."""
+    _split_paid_and_killed_at("after_confirm_sent", data_dir, sandbox, api_key)
     stripe = sandbox_client(sandbox, api_key)
     assert [(pi.amount, pi.status) for pi in stripe.v1.payment_intents.list().data] == [(700, "succeeded")]
     conn = sqlite3.connect(data_dir / "pos.sqlite3")
@@ -284,18 +298,8 @@ def test_finding_a_card_part_left_open_by_an_earlier_run_does_not_refuse_cash_fo
     """SIGKILLed with the card part's confirm held but not sent; restarted while Stripe blinks, so the
     reopened sale still has the part open. Stripe is back: the customer pays the 7.00 in cash."""
     data_dir = tmp_path / "till"
-    killed = subprocess.run(
-        [sys.executable, "-m", "tests.helpers.split", str(data_dir), sandbox.url, "pay"],
-        env=env_for(api_key, POS_CRASH_AT="after_confirm_recorded"),
-        cwd=ROOT,
-        capture_output=True,
-        text=True,
-        timeout=120,
-    )
-    assert killed.returncode == -signal.SIGKILL, (killed.stdout, killed.stderr)
-    sandbox.faults.arm("/v1/payment_intents", method="POST", status=503, count=1, should_retry=False)
-    resumed = _run_till(RESUME_CASH, data_dir, sandbox, api_key)
-    assert resumed.returncode == 0, resumed.stdout + resumed.stderr
+    _split_paid_and_killed_at("after_confirm_recorded", data_dir, sandbox, api_key)
+    resumed = _restarted_while_stripe_blinks_then_paid_in_cash(data_dir, sandbox, api_key)
     assert "could not be settled yet" in resumed.stdout
     assert "cash Paid(" in resumed.stdout, resumed.stdout
     check_invariants(data_dir / "pos.sqlite3", sandbox_client(sandbox, api_key))
@@ -306,18 +310,8 @@ def test_a_card_part_an_earlier_run_left_open_and_found_paid_closes_the_sale_onc
     round (Stripe back) finds it paid and saves the receipt of the cash and card parts; cash for the
     rest is then refused in words (the sale is paid), nothing taken twice, and the invariants hold."""
     data_dir = tmp_path / "till"
-    killed = subprocess.run(
-        [sys.executable, "-m", "tests.helpers.split", str(data_dir), sandbox.url, "pay"],
-        env=env_for(api_key, POS_CRASH_AT="after_confirm_sent"),
-        cwd=ROOT,
-        capture_output=True,
-        text=True,
-        timeout=120,
-    )
-    assert killed.returncode == -signal.SIGKILL, (killed.stdout, killed.stderr)
-    sandbox.faults.arm("/v1/payment_intents", method="POST", status=503, count=1, should_retry=False)
-    resumed = _run_till(RESUME_CASH, data_dir, sandbox, api_key)
-    assert resumed.returncode == 0, resumed.stdout + resumed.stderr
+    _split_paid_and_killed_at("after_confirm_sent", data_dir, sandbox, api_key)
+    resumed = _restarted_while_stripe_blinks_then_paid_in_cash(data_dir, sandbox, api_key)
     assert "payment of SGD 7.00 had succeeded; receipt 0001 saved" in resumed.stdout, resumed.stdout
     assert "cash Failed(message='This sale was closed (paid). Nothing was charged.'" in resumed.stdout
     check_invariants(data_dir / "pos.sqlite3", sandbox_client(sandbox, api_key))

@@ -24,6 +24,27 @@ def env_for(tmp_path):
     return env
 
 
+def start_window(tmp_path, data: Path) -> subprocess.Popen:
+    """`pos --data-dir DATA`: the window, in a process of its own (offscreen, demo mode)."""
+    return subprocess.Popen(
+        [sys.executable, "-m", "pos", "--data-dir", str(data)],
+        env=env_for(tmp_path),
+        cwd=ROOT,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+
+
+def wait_window_ready(proc: subprocess.Popen, data: Path, timeout: float = 60) -> str:
+    """The window's log once it says the till attached (polled, the process alive); its text."""
+    deadline = time.monotonic() + timeout
+    log = data / "pos.log"
+    while not (log.exists() and "main window ready" in log.read_text()):
+        assert proc.poll() is None and time.monotonic() < deadline, "the window did not start"
+        time.sleep(0.1)
+    return log.read_text()
+
+
 def test_startup_probe_exits_after_first_paint(tmp_path):
     done = subprocess.run(
         [sys.executable, "-m", "pos", "--data-dir", str(tmp_path / "d"), "--startup-probe"],
@@ -40,19 +61,9 @@ def test_startup_probe_exits_after_first_paint(tmp_path):
 
 def test_gui_attaches_after_first_paint(tmp_path):
     data = tmp_path / "d"
-    proc = subprocess.Popen(
-        [sys.executable, "-m", "pos", "--data-dir", str(data)],
-        env=env_for(tmp_path),
-        cwd=ROOT,
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-    )
+    proc = start_window(tmp_path, data)
     try:
-        deadline = time.time() + 60
-        log = data / "pos.log"
-        while time.time() < deadline and not (log.exists() and "main window ready" in log.read_text()):
-            time.sleep(0.1)
-        assert "main window ready (demo mode)" in log.read_text()
+        assert "main window ready (demo mode)" in wait_window_ready(proc, data)
         assert (data / "pos.sqlite3").exists()
     finally:
         proc.terminate()

@@ -4,13 +4,10 @@ not read the whole file as after a kill. A real `pos` window process (offscreen 
 
 from __future__ import annotations
 
-import subprocess
-import sys
-import time
 
 from sqlalchemy import create_engine, text
 
-from tests.ui.test_launch import ROOT, env_for
+from tests.ui.test_launch import start_window, wait_window_ready
 
 
 def _sessions(data_dir) -> int:
@@ -26,19 +23,9 @@ def test_the_window_stopped_with_sigterm_closes_the_file_cleanly(tmp_path):
     """Before: Python's default for SIGTERM ended the window on the spot (exit -15), its session row
     stayed as after a SIGKILL, and the next start read the whole file."""
     data = tmp_path / "d"
-    proc = subprocess.Popen(
-        [sys.executable, "-m", "pos", "--data-dir", str(data)],
-        env=env_for(tmp_path),
-        cwd=ROOT,
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-    )
+    proc = start_window(tmp_path, data)
     try:
-        deadline = time.monotonic() + 60
-        log = data / "pos.log"
-        while not (log.exists() and "main window ready" in log.read_text()):
-            assert proc.poll() is None and time.monotonic() < deadline, "the window did not start"
-            time.sleep(0.1)
+        wait_window_ready(proc, data)
         assert _sessions(data) == 1  # the window has the file open
         proc.terminate()
         assert proc.wait(30) == 0
