@@ -25,7 +25,14 @@ from pos.adapters.db.refunds import SqlRefunds
 from pos.adapters.db.exchanges import SqlExchanges
 from pos.adapters.db.returns import SqlReturns
 from pos.adapters.db.reports import ReportsRepo
-from pos.adapters.db.storage import checked_in_full_at_open, close_engine, full_check, open_engine, prepare_data_dir
+from pos.adapters.db.storage import (
+    can_sell_from,
+    checked_in_full_at_open,
+    close_engine,
+    full_check,
+    open_engine,
+    prepare_data_dir,
+)
 from pos.adapters.db.stock import TillStock
 from pos.adapters.db.settings import SettingsKeyMarker, SettingsRepo, ShopLinkRecord
 from pos.adapters.escpos_printer import EscposPrinter
@@ -54,7 +61,7 @@ from pos.services.settings import Settings, StoreSettings
 from pos.services.shop import ShopSync
 from pos.services.counter import Counter
 from pos.services.stock import Stock
-from pos.services.storage_watch import StorageVerdict, StorageWatch, verdict
+from pos.services.storage_watch import StorageVerdict, StorageWatch, cannot_sell_there, verdict
 from pos.services.till import Till
 
 if TYPE_CHECKING:
@@ -421,12 +428,14 @@ def open_back_office(data_dir: Path, shop_db: str | None = None, *, shop_batch: 
 def check_storage_fully(data_dir: Path) -> StorageVerdict:
     """`pos doctor`: the till's file opened read-only (nothing written, no lock: a till may be selling
     from it) and checked in full, as the background check does: once. After an unclean end the open
-    has just run that check (and refused the file if it failed), so its result is the doctor's."""
+    has just run that check (and refused the file if it failed), so its result is the doctor's. A
+    folder the till could not write (a read-only drive) is read all the same, and said as such."""
     engine = open_engine(Path(data_dir), read_only=True)
     try:
-        return verdict(None if checked_in_full_at_open(engine) else full_check(engine))
+        found = verdict(None if checked_in_full_at_open(engine) else full_check(engine))
     finally:
         engine.dispose()
+    return found if can_sell_from(Path(data_dir)) else cannot_sell_there(found, data_dir)
 
 
 class _NoKeys:

@@ -42,6 +42,16 @@ def verdict(problem: str | None) -> StorageVerdict:
     )
 
 
+def cannot_sell_there(found: StorageVerdict, folder: object) -> StorageVerdict:
+    """`pos doctor` on a data folder the till cannot write (a read-only drive or folder): the file's
+    health as found, and that the till cannot sell from there, in one line (not sound: exit 1)."""
+    return StorageVerdict(
+        False,
+        f"{found.text} But the till cannot sell from {folder}: it cannot be written there (a read-only drive, "
+        "folder or file). Copy the folder to a drive that can be written, or make it writable, and start there.",
+    )
+
+
 class StorageWatch:
     """When the next full check is due, and running it (check: the adapter's full check, which opens
     a connection of its own and returns None or the problem)."""

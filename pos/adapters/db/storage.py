@@ -18,7 +18,7 @@ from datetime import datetime, timezone
 from pathlib import Path
 
 from sqlalchemy import create_engine, delete, event, insert, select
-from sqlalchemy.engine import Engine
+from sqlalchemy.engine import URL, Engine
 from sqlalchemy.exc import DBAPIError, OperationalError
 from sqlalchemy.pool import NullPool
 
@@ -410,17 +410,17 @@ def open_engine(data_dir: Path, *, busy_timeout_ms: int = 5000, read_only: bool 
     path = data_dir / DB_FILE
     if read_only and not path.exists():
         raise StorageUnavailable(f"There is no till database in {data_dir} to open.")
-    engine = create_engine(
-        f"sqlite:///{path}", connect_args={"timeout": busy_timeout_ms / 1000, "check_same_thread": False}
-    )
+    url = _reading_url(path) if read_only else f"sqlite:///{path}"
+    engine = create_engine(url, connect_args={"timeout": busy_timeout_ms / 1000, "check_same_thread": False})
 
     @event.listens_for(engine, "connect")
     def _on_connect(dbapi_connection, _record):
         # Let SQLAlchemy's begin event own transactions instead of the driver.
         dbapi_connection.isolation_level = None
         cursor = dbapi_connection.cursor()
-        cursor.execute("PRAGMA journal_mode=WAL")
-        cursor.execute("PRAGMA synchronous=FULL")
+        if not read_only:  # a reader leaves the file's journal as the till that writes it set it
+            cursor.execute("PRAGMA journal_mode=WAL")
+            cursor.execute("PRAGMA synchronous=FULL")
         cursor.execute("PRAGMA foreign_keys=ON")
         cursor.execute(f"PRAGMA busy_timeout={int(busy_timeout_ms)}")
         if read_only:
@@ -451,6 +451,35 @@ def open_engine(data_dir: Path, *, busy_timeout_ms: int = 5000, read_only: bool 
                 except OSError:
                     pass  # not ours to change (another user's file, or a read-only mount)
     return engine
+
+
+def _reading_url(path: Path) -> URL:
+    """The file opened for reading only (SQLite's `mode=ro`): a folder that cannot be written (a
+    read-only drive, a backup mounted read-only) is read, not refused as "cannot open for writing".
+    SQLite's reader of a write-ahead-logged file needs its -shm file, which it cannot create there;
+    with no log beside the file, every page is in the file itself and nothing can write it, which
+    is what `immutable` says. A log with pages in it and no -shm cannot be read where it is."""
+    query = {"mode": "ro", "uri": "true"}
+    if not os.access(path.parent, os.W_OK):
+        wal = Path(f"{path}-wal")
+        if wal.exists() and wal.stat().st_size > 0:
+            if not Path(f"{path}-shm").exists():
+                raise StorageUnavailable(
+                    f"The till's database {path} cannot be read where it is: its last changes are still in "
+                    f"{wal.name} beside it, and the folder is read-only. Copy the whole folder to a drive that "
+                    "can be written, and run `pos --data-dir COPY doctor` on the copy."
+                )
+        else:
+            query["immutable"] = "1"
+    # A URI: the path percent-encoded (a '?' or '#' in a folder's name is the folder's, not SQLite's).
+    return URL.create("sqlite", database=path.resolve().as_uri(), query=query)
+
+
+def can_sell_from(data_dir: Path) -> bool:
+    """Whether the till could write its data folder and database there (`pos doctor` says so when not:
+    a read-only drive or folder, a database file that cannot be written)."""
+    path = data_dir / DB_FILE
+    return os.access(data_dir, os.W_OK) and (not path.exists() or os.access(path, os.W_OK))
 
 
 def close_engine(engine: Engine) -> None:

@@ -1,0 +1,122 @@
+"""`pos doctor` on a till that cannot be written where it is (issue 27, tenth session, h5 item 1).
+
+A doctor only reads, so a till on a read-only drive (a backup disk mounted read-only, a folder the
+till's user cannot write) is read and its health said, with the fact that the till cannot sell from
+there. Before, the doctor opened the file as the till opens it and said only "The till cannot open
+its database for writing", whatever the file's health.
+
+The tests run as root (CI does), for whom file modes do not stop a write: the read-only drive is a
+real one, a tmpfs remounted read-only (tests/services/test_storage_faults.py's fixture, skipped where
+nothing can be mounted), and the read-only file a read-only bind mount of it. Nothing is mocked.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import shutil
+import subprocess
+from pathlib import Path
+
+import pytest
+
+from pos.app import open_back_office
+from pos.domain.money import Money
+from tests.helpers.cli import run_pos
+from tests.services.test_open_in_constant_time import corrupt_a_table
+from tests.services.test_storage_faults import tmpfs  # noqa: F401 - the fixture
+
+
+def _till(folder: Path) -> None:
+    """A till with an event in its trail, closed cleanly (no -wal or -shm file left beside it)."""
+    office = open_back_office(folder)
+    try:
+        office.gift_cards.issue(Money(2000, office.settings.currency), "sold-1")
+    finally:
+        office.close()
+
+
+def _files(folder: Path) -> dict[str, str]:
+    return {p.name: hashlib.sha256(p.read_bytes()).hexdigest() for p in sorted(folder.iterdir())}
+
+
+def _remount(mount_point: Path, mode: str) -> None:
+    subprocess.run(["mount", "-o", f"remount,{mode}", str(mount_point)], check=True)
+
+
+def _doctor_line(folder: Path) -> str:
+    done = run_pos(["--data-dir", folder, "doctor"])
+    assert done.returncode == 1, done.stdout + done.stderr
+    assert "Traceback" not in done.stderr and done.stdout == ""
+    lines = done.stderr.strip().splitlines()
+    assert len(lines) == 1, done.stderr
+    return lines[0]
+
+
+def test_pos_doctor_checks_a_till_on_a_read_only_drive_and_says_it_cannot_sell_there(tmpfs):  # noqa: F811
+    folder = tmpfs / "till"
+    _till(folder)
+    before = _files(folder)
+    _remount(tmpfs, "ro")
+    try:
+        line = _doctor_line(folder)
+    finally:
+        _remount(tmpfs, "rw")
+    assert "checked in full: it is sound" in line, line
+    assert f"the till cannot sell from {folder}" in line and "read-only" in line, line
+    assert "cannot open its database for writing" not in line
+    assert _files(folder) == before  # nothing written, nothing left beside it
+
+
+def test_pos_doctor_finds_damage_on_a_read_only_drive(tmpfs):  # noqa: F811
+    folder = tmpfs / "till"
+    _till(folder)
+    corrupt_a_table(folder)
+    _remount(tmpfs, "ro")
+    try:
+        line = _doctor_line(folder)
+    finally:
+        _remount(tmpfs, "rw")
+    assert line.startswith("error: The till's database is damaged"), line
+    assert f"the till cannot sell from {folder}" in line, line
+
+
+def test_a_till_left_mid_write_on_a_read_only_drive_is_said_in_one_line(tmp_path, tmpfs):  # noqa: F811
+    """Pages still in the write-ahead log and no -shm beside them (a till that was killed, copied to a
+    read-only drive): SQLite cannot read them there, and `immutable` would skip them, so the doctor
+    says to check a writable copy (and that copy, checked, is sound)."""
+    folder = tmpfs / "till"
+    office = open_back_office(tmp_path / "live")
+    try:
+        office.gift_cards.issue(Money(2000, office.settings.currency), "sold-1")
+        # The files as a killed till leaves them: its last commits in the log, not yet in the file.
+        assert (tmp_path / "live" / "pos.sqlite3-wal").stat().st_size > 0
+        folder.mkdir()
+        for name in ("pos.sqlite3", "pos.sqlite3-wal", "audit-head"):
+            shutil.copyfile(tmp_path / "live" / name, folder / name)
+    finally:
+        office.close()
+    _remount(tmpfs, "ro")
+    try:
+        line = _doctor_line(folder)
+    finally:
+        _remount(tmpfs, "rw")
+    assert "cannot be read where it is" in line and "pos.sqlite3-wal" in line and "Copy the whole folder" in line
+    copy = tmp_path / "copy"
+    shutil.copytree(folder, copy)
+    done = run_pos(["--data-dir", copy, "doctor"])
+    assert done.returncode == 0 and "checked in full: it is sound" in done.stdout, done.stderr
+
+
+def test_pos_doctor_on_a_read_only_database_file_in_a_writable_folder(tmp_path):
+    folder = tmp_path / "till"
+    _till(folder)
+    db = folder / "pos.sqlite3"
+    mounted = subprocess.run(["mount", "--bind", str(db), str(db)], capture_output=True, text=True)
+    if mounted.returncode != 0:
+        pytest.skip(f"cannot bind-mount here (needs root): {mounted.stderr.strip()}")
+    try:
+        subprocess.run(["mount", "-o", "remount,bind,ro", str(db)], check=True)
+        line = _doctor_line(folder)
+    finally:
+        subprocess.run(["umount", "-l", str(db)], check=False)
+    assert "checked in full: it is sound" in line and f"the till cannot sell from {folder}" in line, line
