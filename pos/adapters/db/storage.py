@@ -142,9 +142,12 @@ def prepare_data_dir(data_dir: Path) -> None:
 def _damaged(path: Path, detail: str) -> StorageUnavailable:
     detail = " ".join(detail.split())  # SQLite's report spans lines; the cashier gets one
     detail = detail if len(detail) <= 120 else detail[:119] + "…"
+    # The whole folder, not the file: the audit trail's head is beside the file, and a new file under
+    # the old head reads as the old trail cut (the new till's `pos audit verify`: BROKEN).
     return StorageUnavailable(
         f"The till's database {path} is damaged ({detail}). The till will not take payments with it. Restore "
-        "the last backup, or move the file aside (keep it for support) and start again."
+        f"the last backup, or rename the whole folder {path.parent} (keep it for support) and start again: "
+        "the till starts a new database and audit trail."
     )
 
 
@@ -160,6 +163,8 @@ def check_storage(engine: Engine, path: Path) -> Layout:
         _check_header(path)
     elif path.exists():
         _not_emptied(path)
+    else:
+        _not_moved_alone(path)
     try:
         with engine.connect() as conn:
             number = int(conn.exec_driver_sql("PRAGMA user_version").scalar() or 0)
@@ -224,16 +229,39 @@ def _not_emptied(path: Path) -> None:
     """A file of no bytes is what SQLite makes new (a first start stopped before its first commit
     leaves one, its audit head at event 0). Beside an audit head that names events, it is the till's
     file emptied (a copy cut short, a disk or a program that zeroed it): refused, as damage is, not
-    opened as a new till that sells from receipt 1 again while `pos doctor` calls it sound. A file
-    moved aside is the documented fresh start, and is not this."""
+    opened as a new till that sells from receipt 1 again while `pos doctor` calls it sound."""
     wal = Path(f"{path}-wal")
     if wal.exists() and wal.stat().st_size > 0:
         return  # SQLite reads the pages from the write-ahead log
-    from . import audit  # only for a file of no bytes: the usual open needs none of it
+    written = _events_the_head_names(path)
+    if written:
+        raise _damaged(path, f"it is empty, though the till had written {written} audit events to it")
+
+
+def _not_moved_alone(path: Path) -> None:
+    """No file, beside an audit head that names events: the file was moved aside (or deleted) and its
+    head left behind. A new file under that head would start a trail that reads as the old one cut,
+    for good (`pos audit verify` BROKEN on the new till, the old trail's head gone from beside it):
+    refused before anything is created, saying to keep the two together. The documented fresh start
+    is the whole folder renamed (_damaged's advice): no head there, so a new trail that verifies."""
+    written = _events_the_head_names(path)
+    if written:
+        from .audit import HEAD_FILE
+
+        raise StorageUnavailable(
+            f"The till's database is missing from {path.parent}, though the till had written {written} audit "
+            f"events to one there. To start again, move the rest of that folder (its {HEAD_FILE} file) to where "
+            "the database went, keeping them together (`pos --data-dir THAT-FOLDER audit verify` checks its "
+            "trail), then start again; otherwise put the database back from the last backup. Nothing was created."
+        )
+
+
+def _events_the_head_names(path: Path) -> int:
+    """How many events the audit head beside the file says the trail had (0: none, or no head)."""
+    from . import audit  # only for a file of no bytes or none: the usual open needs none of it
 
     head = audit.read_head(path.parent / audit.HEAD_FILE)
-    if head is not None and head.seq > 0:
-        raise _damaged(path, f"it is empty, though the till had written {head.seq} audit events to it")
+    return head.seq if head is not None else 0
 
 
 def _check_header(path: Path) -> None:
