@@ -474,13 +474,15 @@ def cmd_receipts(args) -> int:
 
 
 def cmd_giftcards(args) -> int:
-    """Gift cards from the command line, on the same service as the counter; one line on failure, and
-    the rest of the CLI's exit codes: 2 when what was typed cannot be read (an amount, a code), 1 when
-    the till refuses it (no such card, nothing or too much to issue, the shop away)."""
+    """Gift cards from the command line, on the same service as the counter; one line on failure. One
+    rule for every giftcards command: exit 2 when what was typed is wrong whatever the till holds (an
+    amount that is not one, or that no card may hold: nothing, less, too many decimals, above the
+    counter's limit; a code that cannot be one), as for any other mistake on the command line; exit 1
+    when the till refuses it for what it holds or reaches (no such card, the shop away, a right)."""
     import uuid
 
-    from pos.domain.giftcards import BadCode, format_code
-    from pos.domain.money import Money, MoneyError
+    from pos.domain.giftcards import BadCode, check_card_amount, format_code
+    from pos.domain.money import Money
     from pos.services.giftcards import GiftCardError
 
     office = _back_office(args)
@@ -488,8 +490,9 @@ def cmd_giftcards(args) -> int:
         if args.action == "issue":
             try:
                 amount = Money.parse(args.amount, office.settings.currency)
-            except MoneyError as exc:
-                print(f"error: --amount {args.amount}: {exc}. No card was issued.", file=sys.stderr)
+                check_card_amount(amount)  # the counter's rule (the service asks it again): fixed, not the till's state
+            except ValueError as exc:  # MoneyError is one; the value, if shown, is quoted printably
+                print(f"error: --amount: {str(exc).rstrip('.')}. No card was issued.", file=sys.stderr)
                 return 2
             card = office.gift_cards.issue(amount, f"pos-cli-{uuid.uuid4().hex}-issue")
             print(format_code(card.code))

@@ -44,10 +44,12 @@ def test_bad_input_fails_with_one_line_and_an_exit_code(tmp_path):
         # Issue 24 (a known gap): '1e3' and '1_000' issued cards of SGD 1000.00; not plain decimals now.
         (("issue", "--amount", "1e3"), 2, "'1e3' is not an amount: type digits and a dot, like 4.50"),
         (("issue", "--amount", "1_000"), 2, "'1_000' is not an amount"),
-        (("issue", "--amount", "0"), 1, "more than nothing"),
+        # Nothing or too much for any card: the command line is wrong, exit 2 as an unreadable amount (h5,
+        # tenth session of issue 27: it was 1, the exit of a refusal, while 1e30 gave 2).
+        (("issue", "--amount", "0"), 2, "more than nothing"),
         # Found by xb: 1e30 failed "unexpectedly (OverflowError)"; 99999999999999 issued a card holding it.
         (("issue", "--amount", "1e30"), 2, "'1e30' is not an amount"),
-        (("issue", "--amount", "99999999999999"), 1, "A gift card can hold at most SGD 999999.99."),
+        (("issue", "--amount", "99999999999999"), 2, "A gift card can hold at most SGD 999999.99."),
         # A code that cannot be one is a mistake on the command line, exit 2 like a bad amount (issue 24,
         # a known gap: it was 1, the exit of a refusal such as an unknown card's, below).
         (("balance", "ABCD"), 2, "16 characters"),
@@ -104,3 +106,37 @@ def test_with_cashiers_only_a_manager_lists_every_code(tmp_path):
         assert refused.stderr.count("\n") == 1 and "Traceback" not in refused.stderr, refused.stderr
     ann = pos("--data-dir", str(data), "--as", "Ann", "giftcards", "list", stdin="2468\n")
     assert ann.returncode == 0 and code in ann.stdout, ann.stderr
+
+
+def test_one_exit_rule_at_every_giftcards_door(tmp_path):
+    """Exit 2: what was typed is wrong whatever the till holds (the command line is, as argparse's own
+    usage errors); exit 1: the till refuses it for what it holds or reaches. Each door, each kind; one
+    line, nothing on stdout, no card issued by a refused command. Before (h5): an amount of nothing,
+    less than nothing or above the counter's limit exited 1 where one that could not be read exited 2."""
+    data = with_ann_and_bob(tmp_path)
+    ann = ("--as", "Ann")
+    issued = pos("--data-dir", str(data), *ann, "giftcards", "issue", "--amount", "5.00", stdin="2468\n")
+    assert issued.returncode == 0, issued.stderr
+    code = issued.stdout.strip()
+    typed_wrong = [
+        (*ann, "giftcards", "issue", "--amount", amount)
+        for amount in ("", "twenty", "0", "0.00", "-5", "-0.01", "1.234", "1e3", "1000000", "99999999999999", "5\x1b")
+    ]
+    typed_wrong += [("giftcards", "balance", c) for c in ("", "ABCD", code[:-1] + ("B" if code[-1] != "B" else "C"))]
+    typed_wrong += [(*ann, "giftcards", "list", "--format", "xml"), (*ann, "giftcards", "expire", "now")]
+    refused = [
+        ("giftcards", "balance", _another_valid(code)),  # no such card here
+        ("--as", "Bob", "giftcards", "issue", "--amount", "5.00"),  # a cashier: not his right
+        ("--as", "Bob", "giftcards", "list"),
+        ("--as", "Bob", "giftcards", "expire"),
+    ]
+    for exit_code, cases in ((2, typed_wrong), (1, refused)):
+        for args in cases:
+            pin = "1357\n" if "Bob" in args else "2468\n"
+            done = pos("--data-dir", str(data), *args, stdin=pin if "--as" in args else None)
+            assert done.returncode == exit_code, (args, done.stderr)
+            assert done.stdout == "" and "Traceback" not in done.stderr, (args, done.stdout, done.stderr)
+            if exit_code == 1 or args[-2] == "--amount":  # argparse's usage errors take two lines of their own
+                assert done.stderr.count("\n") == 1 and "\x1b" not in done.stderr, (args, done.stderr)
+    listed = pos("--data-dir", str(data), *ann, "giftcards", "list", "--format", "json", stdin="2468\n")
+    assert [card["code"] for card in json.loads(listed.stdout)] == [code]  # none of the refused issued one
