@@ -8,9 +8,8 @@ import json
 import signal
 import sys
 import threading
-from pathlib import Path
 
-from pos.window_cli import run_window, window_args, window_options
+from pos.window_cli import name_argument, path_argument, run_window, window_args, window_options
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -27,23 +26,23 @@ def build_parser() -> argparse.ArgumentParser:
     catalog = sub.add_parser("catalog", help="import or export the product catalog (CSV)")
     catalog_sub = catalog.add_subparsers(dest="action", required=True)
     imp = catalog_sub.add_parser("import", help="import FILE.csv (sku,barcode,name,category,price,tax_rate)")
-    imp.add_argument("file", type=Path)
+    imp.add_argument("file", type=path_argument)
     exp = catalog_sub.add_parser("export", help="export the catalog to FILE.csv ('-' for standard output)")
-    exp.add_argument("file")
+    exp.add_argument("file", type=name_argument)
 
     stock = sub.add_parser("stock", help="what is on the shelf: levels, deliveries, counts, the ledger")
     stock_sub = stock.add_subparsers(dest="action", required=True)
     slevels = stock_sub.add_parser("levels", help="on-hand of every product that tracks stock")
     slevels.add_argument("--format", choices=("csv", "json"), default="csv")
     sreceive = stock_sub.add_parser("receive", help="receive a delivery from FILE.csv (sku,quantity[,cost])")
-    sreceive.add_argument("file", type=Path)
+    sreceive.add_argument("file", type=path_argument)
     scount = stock_sub.add_parser("count", help="a count from FILE.csv (sku,counted): print the variance, apply it")
-    scount.add_argument("file", type=Path)
+    scount.add_argument("file", type=path_argument)
     scount.add_argument("--dry-run", action="store_true", help="only print the variance")
     stransfer = stock_sub.add_parser(
         "transfer", help="send the goods of FILE.csv (sku,quantity) to another location of the shop"
     )
-    stransfer.add_argument("file", type=Path)
+    stransfer.add_argument("file", type=path_argument)
     stransfer.add_argument("--to", required=True, help="the location they go to (its tills take them in on sync)")
     smoves = stock_sub.add_parser("movements", help="the stock ledger, oldest first")
     smoves.add_argument("--from", dest="first", help="first day (YYYY-MM-DD, the store's calendar)")
@@ -54,7 +53,7 @@ def build_parser() -> argparse.ArgumentParser:
     receipts_sub = receipts.add_subparsers(dest="action", required=True)
     rexp = receipts_sub.add_parser("export", help="write every receipt as CSV or JSON")
     rexp.add_argument("--format", choices=("csv", "json"), default="csv")
-    rexp.add_argument("--output", help="file to write (default: standard output)")
+    rexp.add_argument("--output", type=name_argument, help="file to write (default: standard output)")
 
     sub.add_parser("recover", help="settle unfinished payments against Stripe; non-zero if a person must look")
 
@@ -99,7 +98,7 @@ def build_parser() -> argparse.ArgumentParser:
     aexp = audit_sub.add_parser("export", help="the events as JSON lines, for an accountant")
     aexp.add_argument("--from", dest="first", help="first day (YYYY-MM-DD, the store's calendar)")
     aexp.add_argument("--to", dest="last", help="last day, included")
-    aexp.add_argument("--output", help="write to this file instead of standard output")
+    aexp.add_argument("--output", type=name_argument, help="write to this file instead of standard output")
 
     settings = sub.add_parser("settings", help="this till's store settings (till id, store name, …)")
     settings_sub = settings.add_subparsers(dest="action", required=True)
@@ -167,7 +166,7 @@ def build_parser() -> argparse.ArgumentParser:
         help="keep FILE, the CA certificate (PEM) that signs the shop server's certificate, in the data folder; "
         "the till checks the server with it (owner only, recorded)",
     )
-    set_ca.add_argument("file", type=Path)
+    set_ca.add_argument("file", type=path_argument)
     plaintext = shop_sub.add_parser(
         "allow-plaintext",
         help="on a trusted network only: reach the shop database without verified TLS (owner only, recorded)",

@@ -21,13 +21,37 @@ if TYPE_CHECKING:
     import argparse
 
 
+def name_argument(given: str) -> str:
+    """A file or folder named on the command line, as typed; refused (argparse's one line, exit 2) if
+    it holds a control character: a NUL cannot be in a name (the open failed "unexpectedly"), and an
+    ESC would reach the terminal in every line that names the file. The rule text doors have."""
+    control = _control_in(given)
+    if control is not None:
+        import argparse
+
+        raise argparse.ArgumentTypeError(f"a file or folder name holds a control character ({control})")
+    return given
+
+
+def _control_in(given: str) -> str | None:
+    """The first control character in `given`, named (domain/text), or None."""
+    from pos.domain.text import describe, first_control
+
+    char = first_control(given)
+    return None if char is None else describe(char)
+
+
+def path_argument(given: str) -> Path:
+    return Path(name_argument(given))
+
+
 def window_options(parser: argparse.ArgumentParser) -> argparse.ArgumentParser:
     """The options before a command: all that the window itself takes."""
     import argparse
 
     parser.add_argument(
         "--data-dir",
-        type=Path,
+        type=path_argument,
         help="folder for the till's database (default: the OS app-data folder, or $POS_DATA_DIR)",
     )
     parser.add_argument("--stripe-base-url", help="point the Stripe client at this Stripe-compatible server")
@@ -84,6 +108,8 @@ def _plainly_spelled(argv: list[str]) -> SimpleNamespace | None:
             return None
         values[_VALUED[name]] = value
     if values["data_dir"] is not None:
+        if _control_in(str(values["data_dir"])) is not None:
+            return None  # refused: the full parser says why, in its one line
         values["data_dir"] = Path(str(values["data_dir"]))
     return SimpleNamespace(**values, command=None)
 

@@ -6,7 +6,7 @@ from dataclasses import dataclass
 from enum import StrEnum
 
 from .errors import PosError
-from .text import TextError, check_text, first_invisible
+from .text import TextError, check_text, first_invisible, printable
 
 PIN_MIN, PIN_MAX = 4, 8
 MAX_WRONG_PINS = 5  # in a row; then the cashier is locked for LOCK_MINUTES
@@ -18,6 +18,12 @@ _N, _R, _P = 2**14, 8, 1
 
 class StaffError(PosError, ValueError):
     """A cashier cannot be added, changed or signed in; the message is for the person at the till."""
+
+
+def no_such_cashier(name: str) -> StaffError:
+    """The refusal for a name no cashier has, naming it printably: a name typed on the command line
+    may hold an ESC, which the terminal would otherwise take as a command."""
+    return StaffError(f"There is no cashier called {printable(name)}.")
 
 
 class Role(StrEnum):

@@ -15,6 +15,7 @@ from typing import Callable, Protocol
 
 from pos.domain.money import Money
 from pos.domain.staff import (
+    no_such_cashier,
     LOCK_MINUTES,
     MAX_WRONG_PINS,
     Cashier,
@@ -134,7 +135,7 @@ class Staff:
     def _role_of(self, name: str) -> Role:
         found = self._store.get(name)
         if found is None:
-            raise StaffError(f"There is no cashier called {name}.")
+            raise no_such_cashier(name)
         return found[0].role
 
     def _may_manage(self, target: Role) -> None:

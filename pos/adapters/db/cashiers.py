@@ -5,7 +5,7 @@ from __future__ import annotations
 from sqlalchemy import bindparam, func, insert, select, update
 from sqlalchemy.engine import Connection, Engine
 
-from pos.domain.staff import Cashier, Role, StaffError
+from pos.domain.staff import Cashier, Role, StaffError, no_such_cashier
 
 from . import audit, core
 from . import schema as tables
@@ -68,7 +68,7 @@ class CashierRepo:
         with core.writing(self._engine) as conn:
             changed = conn.execute(_BY_NAME.values(active=active), {"who": name}).rowcount
             if not changed:
-                raise StaffError(f"There is no cashier called {name}.")
+                raise no_such_cashier(name)
             kind = "cashier_enabled" if active else "cashier_disabled"
             audit.append(conn, self._till_id(), kind, name, {"name": name, **_covers(conn, name)})
 
@@ -78,7 +78,7 @@ class CashierRepo:
                 _BY_NAME.values(pin_hash=pin_hash, failed_attempts=0, locked_until=None), {"who": name}
             ).rowcount
             if not changed:
-                raise StaffError(f"There is no cashier called {name}.")
+                raise no_such_cashier(name)
             # The row's digest covers the new PIN hash (a digest of a salted hash: it tells nothing of the PIN).
             payload = {"name": name, **_covers(conn, name)}
             audit.append(conn, self._till_id(), "cashier_pin_changed", name, payload)
