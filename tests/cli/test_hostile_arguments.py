@@ -54,18 +54,20 @@ def _swept():
 
 
 def _argument_lists(parser: argparse.ArgumentParser, value: str):
-    """The command's arguments with `value` in each in turn (the others plain: "x", and "1" for a
-    required option)."""
+    """The command's arguments with `value` in each in turn (the others plain: "x", "1" for a required
+    option, and the first flag of a group that needs one, `returns take --cash`)."""
     helps = (argparse._HelpAction, argparse._VersionAction)
     positional = [a for a in parser._actions if not a.option_strings and not isinstance(a, helps)]
     options = [a for a in parser._actions if a.option_strings and a.nargs != 0 and a.choices is None]
     options = [a for a in options if not isinstance(a, helps)]
     required = {a.option_strings[-1]: "1" for a in options if a.required}
+    flags = [g._group_actions[0].option_strings[-1] for g in parser._mutually_exclusive_groups if g.required]
     for slot in range(len(positional)):
-        yield ["x" if n != slot else value for n in range(len(positional))] + [f"{k}={v}" for k, v in required.items()]
+        words = ["x" if n != slot else value for n in range(len(positional))]
+        yield words + [f"{k}={v}" for k, v in required.items()] + flags
     for option in options:
         given = {**required, option.option_strings[-1]: value}  # name=value: "-5" reaches the command
-        yield ["x"] * len(positional) + [f"{k}={v}" for k, v in given.items()]
+        yield ["x"] * len(positional) + [f"{k}={v}" for k, v in given.items()] + flags
 
 
 @pytest.fixture(scope="module")
