@@ -120,3 +120,14 @@ def test_pos_doctor_on_a_read_only_database_file_in_a_writable_folder(tmp_path):
     finally:
         subprocess.run(["umount", "-l", str(db)], check=False)
     assert "checked in full: it is sound" in line and f"the till cannot sell from {folder}" in line, line
+
+
+def test_pos_doctor_on_a_writable_till_leaves_nothing_beside_it(tmp_path):
+    """A guard: read in place (mode=ro) only where the folder cannot be written. A mode=ro connection
+    cannot tidy the log away on its close: on a writable folder it left an empty -wal and -shm."""
+    folder = tmp_path / "till"
+    _till(folder)
+    before = _files(folder)
+    done = run_pos(["--data-dir", folder, "doctor"])
+    assert done.returncode == 0 and "checked in full: it is sound" in done.stdout, done.stderr
+    assert _files(folder) == before

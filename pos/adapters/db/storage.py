@@ -438,7 +438,11 @@ def open_engine(data_dir: Path, *, busy_timeout_ms: int = 5000, read_only: bool 
     path = data_dir / DB_FILE
     if read_only and not path.exists():
         raise StorageUnavailable(f"There is no till database in {data_dir} to open.")
-    url = _reading_url(path) if read_only else f"sqlite:///{path}"
+    # A folder that cannot be written is read in place (SQLite's mode=ro); elsewhere a reader opens the
+    # file as a writer does, with writes refused (query_only), so its close tidies the log away as
+    # the last connection's does (a mode=ro connection leaves an empty -wal and -shm behind).
+    in_place = read_only and not os.access(data_dir, os.W_OK)
+    url = _reading_url(path) if in_place else f"sqlite:///{path}"
     engine = create_engine(url, connect_args={"timeout": busy_timeout_ms / 1000, "check_same_thread": False})
 
     @event.listens_for(engine, "connect")
@@ -446,7 +450,7 @@ def open_engine(data_dir: Path, *, busy_timeout_ms: int = 5000, read_only: bool 
         # Let SQLAlchemy's begin event own transactions instead of the driver.
         dbapi_connection.isolation_level = None
         cursor = dbapi_connection.cursor()
-        if not read_only:  # a reader leaves the file's journal as the till that writes it set it
+        if not in_place:  # read in place, the file's journal stays as the till that wrote it set it
             cursor.execute("PRAGMA journal_mode=WAL")
             cursor.execute("PRAGMA synchronous=FULL")
         cursor.execute("PRAGMA foreign_keys=ON")
@@ -482,23 +486,22 @@ def open_engine(data_dir: Path, *, busy_timeout_ms: int = 5000, read_only: bool 
 
 
 def _reading_url(path: Path) -> URL:
-    """The file opened for reading only (SQLite's `mode=ro`): a folder that cannot be written (a
-    read-only drive, a backup mounted read-only) is read, not refused as "cannot open for writing".
-    SQLite's reader of a write-ahead-logged file needs its -shm file, which it cannot create there;
-    with no log beside the file, every page is in the file itself and nothing can write it, which
-    is what `immutable` says. A log with pages in it and no -shm cannot be read where it is."""
+    """The file in a folder that cannot be written (a read-only drive, a backup mounted read-only)
+    opened for reading only (SQLite's `mode=ro`), so it is read, not refused as "cannot open for
+    writing". SQLite's reader of a write-ahead-logged file needs its -shm file, which it cannot
+    create there; with no log beside the file, every page is in the file itself and nothing can
+    write it, which is what `immutable` says. A log with pages in it and no -shm cannot be read there."""
     query = {"mode": "ro", "uri": "true"}
-    if not os.access(path.parent, os.W_OK):
-        wal = Path(f"{path}-wal")
-        if wal.exists() and wal.stat().st_size > 0:
-            if not Path(f"{path}-shm").exists():
-                raise StorageUnavailable(
-                    f"The till's database {path} cannot be read where it is: its last changes are still in "
-                    f"{wal.name} beside it, and the folder is read-only. Copy the whole folder to a drive that "
-                    "can be written, and run `pos --data-dir COPY doctor` on the copy."
-                )
-        else:
-            query["immutable"] = "1"
+    wal = Path(f"{path}-wal")
+    if wal.exists() and wal.stat().st_size > 0:
+        if not Path(f"{path}-shm").exists():
+            raise StorageUnavailable(
+                f"The till's database {path} cannot be read where it is: its last changes are still in "
+                f"{wal.name} beside it, and the folder is read-only. Copy the whole folder to a drive that "
+                "can be written, and run `pos --data-dir COPY doctor` on the copy."
+            )
+    else:
+        query["immutable"] = "1"
     # A URI: the path percent-encoded (a '?' or '#' in a folder's name is the folder's, not SQLite's).
     return URL.create("sqlite", database=path.resolve().as_uri(), query=query)
 
