@@ -35,7 +35,7 @@ from pos.adapters.db.storage import (
 )
 from pos.adapters.db.stock import TillStock
 from pos.adapters.db.settings import SettingsKeyMarker, SettingsRepo, ShopLinkRecord
-from pos.adapters.escpos_printer import EscposPrinter
+from pos.adapters.escpos_printer import EscposPrinter, load_library
 from pos.adapters.folder_lock import FolderInUse, FolderLock
 from pos.domain.money import Money
 from pos.domain.stock import Unit
@@ -215,6 +215,7 @@ class AppContext(BackOffice):
             drawer_log,
             lambda: self.till_id,
             lambda: self.settings.locale,
+            load_library,
         )
         self.drawer = CashDrawer(
             drawer_log,

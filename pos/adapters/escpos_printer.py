@@ -21,6 +21,15 @@ TIMEOUT = 5.0  # seconds: a cashier waits this long at most for a printer that d
 DRAWER_PIN = 2  # the drawer connector's pin 2, what drawers use unless wired otherwise
 
 
+def load_library() -> None:
+    """python-escpos and what it brings (its printer profiles, Pillow, qrcode, PyYAML), imported now:
+    ~165 ms of CPU that the first receipt of the day waited for. The window runs this on a worker
+    once it is idle after start, when a printer is set up (services/receipt_printing.Printing.warm);
+    a till without one still never loads it."""
+    import escpos.exceptions  # noqa: F401 - imported for its cost, now rather than at the first print
+    import escpos.printer  # noqa: F401
+
+
 class EscposPrinter:
     def __init__(self, setup: PrinterSetup, timeout: float = TIMEOUT):
         if not setup.configured:
