@@ -9,6 +9,7 @@ from . import currency as currencies
 from . import tax
 from .cart import LineTotals
 from .cart_summary import line_amount
+from .giftcards import sold_card
 from .money import Money
 from .tender import CardPresentReceipt, Tender, TenderKind
 from .text import printable
@@ -35,6 +36,9 @@ class Receipt:
     cart_discount: Money | None = None  # shared over the lines (each line's amount is after it)
     cart_discount_reason: str | None = None
     tenders: tuple[Tender, ...] = field(default=())  # how it was paid, in the order the parts were taken
+    # The expiry day (ISO) of each gift card the sale sold or reloaded that has one, by code: stamped
+    # when the card is activated, after the payment, so a receipt built with the sale has none yet.
+    cards_valid_until: tuple[tuple[str, str], ...] = field(default=())
 
     @property
     def rounding(self) -> Money:
@@ -75,6 +79,21 @@ def format_receipt_no(number: int) -> str:
     return f"{number:04d}"
 
 
+def day_text(iso_day: str, locale: str) -> str:
+    """A calendar day as the store's locale writes it ("6 Dec 2027" in en_SG, "06.12.2027" in de_DE)."""
+    from datetime import date
+
+    # Babel's dates are imported on first use: only a receipt that sold a card with an expiry needs them.
+    from babel.core import UnknownLocaleError
+    from babel.dates import format_date
+
+    day = date.fromisoformat(iso_day)
+    try:
+        return format_date(day, format="medium", locale=locale)
+    except (UnknownLocaleError, ValueError, OSError):
+        return format_date(day, format="medium", locale="en")  # a locale whose data is not shipped
+
+
 def _row(left: str, right: str, width: int) -> str:
     space = max(1, width - len(left) - len(right))
     if len(left) + len(right) + 1 > width:
@@ -89,6 +108,7 @@ def render_text(receipt: Receipt, *, width: int = 42, copy: bool = False, locale
 
     rule = "-" * width
     out: list[str] = []
+    valid_until = dict(receipt.cards_valid_until)
     if copy:
         out.append("*** COPY ***".center(width))
     out.append(printable(receipt.store_name).center(width))
@@ -109,6 +129,8 @@ def render_text(receipt: Receipt, *, width: int = 42, copy: bool = False, locale
         if line.line_discount:
             reason = printable(line.discount_reason or "discount")
             out.append(_row(f"  less {reason}", "-" + fmt(line.line_discount), width))
+        if valid_until and (sold := sold_card(line.sku)) is not None and sold[0] in valid_until:
+            out.append(f"  valid until {day_text(valid_until[sold[0]], locale)}")
     if receipt.cart_discount:
         # Already shared over the lines above: shown so the customer sees what it came to.
         reason = printable(receipt.cart_discount_reason or "discount")

@@ -8,6 +8,7 @@ sale, so a changed cart never reuses an idempotency key with new parameters.
 from __future__ import annotations
 
 import threading
+from dataclasses import replace
 from typing import Callable, Protocol
 
 from pos.domain.cart import Cart, CartError
@@ -291,6 +292,9 @@ class Till:
         if isinstance(result, Paid) and self.checkout.gift_cards is not None:
             # The cards this sale sold are owed from its receipt on; issued now (or by recovery, once).
             self.activation_messages = self.checkout.gift_cards.activate_after(result.receipt)
+            # Each card sold is stamped with its expiry day as it is issued (just now): the receipt
+            # shown and printed says until when it is valid.
+            return replace(result, receipt=self.checkout.gift_cards.with_expiry(result.receipt))
         return result
 
     def check_gift_card(self, code: str, due: Money) -> Checked:

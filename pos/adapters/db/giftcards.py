@@ -410,10 +410,11 @@ class SqlRedemptions:
                 for r in rows
             ]
 
-    def card_issued(self, owed_id: int, shop: bool) -> None:
+    def card_issued(self, owed_id: int, shop: bool, expires_on: str = "") -> None:
         with storage_errors(), self._writer.begin() as conn:
             issued = SOLD.update().where(SOLD.c.id == owed_id)
-            conn.execute(issued.values(state="issued", shop=shop, updated_at=now_iso()))
+            values = {"state": "issued", "shop": shop, "expires_on": expires_on or None}
+            conn.execute(issued.values(**values, updated_at=now_iso()))
 
 
 _UNFINISHED = [s.value for s in RedemptionState if s.unfinished]

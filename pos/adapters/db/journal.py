@@ -838,7 +838,8 @@ class SqlJournal:
     def _receipt(self, db: Connection, row, sale=None) -> Receipt:
         """The receipt of a receipts row, or of a receipt just written (its lines and tenders as read)."""
         if isinstance(row, _Written):
-            return build_receipt(db, row.receipt, self._settings.load(), sale, row.lines, row.tenders)
+            written = row.lines, row.tenders
+            return build_receipt(db, row.receipt, self._settings.load(), sale, *written, just_written=True)
         return build_receipt(db, row, self._settings.load(), sale)
 
 

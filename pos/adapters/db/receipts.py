@@ -9,6 +9,7 @@ from sqlalchemy.engine import Connection, Engine
 from sqlalchemy.sql.elements import ColumnElement
 
 from pos.domain.cart import LineTotals, Measure
+from pos.domain.giftcards import sold_card
 from pos.domain.money import Money
 from pos.domain.receipt import Receipt
 from pos.domain.stock import MILLI, Unit, format_quantity
@@ -28,6 +29,11 @@ _TENDERS_IN_STATE = (
 _SALE = select(tables.sales).where(tables.sales.c.id == bindparam("sale_id"))
 _SALE_LINES = select(_lines).where(_lines.c.sale_id == bindparam("sale_id")).order_by(_lines.c.line_no)
 _RECEIPT = select(_r).where(_r.c.id == bindparam("receipt_id"))
+_CARDS_VALID_UNTIL = (
+    select(tables.gift_card_sales.c.code, tables.gift_card_sales.c.expires_on)
+    .where(tables.gift_card_sales.c.sale_id == bindparam("sale_id"), tables.gift_card_sales.c.expires_on.is_not(None))
+    .order_by(tables.gift_card_sales.c.line_no)
+)
 _RECEIPT_ID = select(_r.c.id).where(_r.c.receipt_no == bindparam("receipt_no"), _r.c.till_id == bindparam("till_id"))
 _RECEIPT_STAMP = select(_r.c.created_at).where(_r.c.id == bindparam("receipt_id"))
 _ADD_RECEIPT = insert(_r).values(status="paid", refunded_minor=0)
@@ -159,13 +165,19 @@ def _measure(line, currency: str) -> Measure | None:
     return Measure(line["measure_milli"], line["unit"], Money(line["measure_price_minor"] or 0, currency))
 
 
-def build_receipt(conn: Connection, row, settings, sale=None, lines=None, tenders=None) -> Receipt:
+def build_receipt(
+    conn: Connection, row, settings, sale=None, lines=None, tenders=None, *, just_written: bool = False
+) -> Receipt:
     """The domain Receipt for a receipts row (the sale, its lines and its paid tenders read on the
     same connection, unless the caller's transaction has them already: every column, lines by number,
-    tenders by part). Rows are read by column name (Core row mappings, or sqlite3.Rows)."""
+    tenders by part). Rows are read by column name (Core row mappings, or sqlite3.Rows).
+    `just_written`: in the receipt's own transaction, where the cards it sold are owed, not stamped
+    yet, so their expiry days are not looked for."""
     sale = sale or conn.execute(_SALE, {"sale_id": row["sale_id"]}).mappings().one()
     if lines is None:
         lines = conn.execute(_SALE_LINES, {"sale_id": row["sale_id"]}).mappings().all()
+    # Only a receipt that sold a gift card reads when its cards expire (every other sale reads nothing more).
+    sold_cards = not just_written and any(sold_card(line["sku"]) for line in lines)
     cur = row["currency"]
     line_totals = tuple(
         LineTotals(
@@ -208,7 +220,13 @@ def build_receipt(conn: Connection, row, settings, sale=None, lines=None, tender
         cart_discount=_money(sale, "cart_discount_minor", cur),
         cart_discount_reason=sale["cart_discount_reason"] if "cart_discount_reason" in sale.keys() else None,
         tenders=read_tenders(conn, row["sale_id"]) if tenders is None else tuple(tender_from_row(t) for t in tenders),
+        cards_valid_until=cards_valid_until(conn, row["sale_id"]) if sold_cards else (),
     )
+
+
+def cards_valid_until(conn: Connection, sale_id: int) -> tuple[tuple[str, str], ...]:
+    """The expiry day of each card a sale sold, by code, as stamped when it was issued (gift_card_sales)."""
+    return tuple((r.code, r.expires_on) for r in conn.execute(_CARDS_VALID_UNTIL, {"sale_id": sale_id}))
 
 
 def _money(row, column: str, currency: str) -> Money | None:

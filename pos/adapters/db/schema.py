@@ -517,6 +517,9 @@ gift_card_sales: Table = Table(
     Column("amount_minor", Integer, nullable=False),
     Column("state", String, nullable=False),  # owed, issued
     Column("shop", Boolean, nullable=False, default=False),  # where it was issued
+    # The card's expiry day (ISO) as its ledger stamped it when issued; NULL while owed or with none:
+    # the receipt and its reprints print it ("valid until …") without asking the ledger (the shop's).
+    Column("expires_on", String, nullable=True),
     Column("created_at", String, nullable=False),
     Column("updated_at", String, nullable=False),
     UniqueConstraint("sale_id", "line_no"),

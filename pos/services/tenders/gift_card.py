@@ -21,7 +21,7 @@ from __future__ import annotations
 
 import logging
 import uuid
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from enum import StrEnum
 from typing import Callable, Protocol
 
@@ -157,7 +157,7 @@ class RedemptionJournal(Protocol):
     def owed_cards(self) -> list[OwedCard]: ...
     def redemption_for_tender(self, tender_id: int) -> Redemption | None: ...
     def paid_part(self, tender_id: int) -> PaidPart | None: ...
-    def card_issued(self, owed_id: int, shop: bool) -> None: ...
+    def card_issued(self, owed_id: int, shop: bool, expires_on: str = "") -> None: ...
 
 
 class Goal(StrEnum):
@@ -236,6 +236,7 @@ class GiftCardPayments:
         # waiting for its ledger). Owed rows are written only with a receipt that sells a card, so a
         # receipt that sells none, after a run that left none, has nothing to issue (issue 27).
         self._may_owe = True
+        self._valid_until: dict[str, str] = {}  # code -> expiry day of the cards the last run issued
 
     def _ledger(self, shop: bool) -> GiftCardLedger:
         return self.cards.ledger(shop)
@@ -350,6 +351,7 @@ class GiftCardPayments:
         Run after each receipt and by recovery; a card whose ledger is away waits for the next run."""
         self._may_owe = True  # until this run has issued every one (it may stop on a StorageError)
         messages = []
+        self._valid_until = {}
         for owed in self.journal.owed_cards():
             key = card_sale_key(owed.sale_key, owed.line_no)
             try:
@@ -363,9 +365,22 @@ class GiftCardPayments:
                     "activates it by itself at a later sale or start; it cannot be spent until then."
                 )
                 continue
-            self.journal.card_issued(owed.id, card.shop)
+            self.journal.card_issued(owed.id, card.shop, card.expires_on)
+            if card.expires_on:
+                self._valid_until[owed.code] = card.expires_on
         self._may_owe = bool(messages)
         return messages
+
+    def with_expiry(self, receipt: Receipt) -> Receipt:
+        """The receipt with the expiry day of each card it sold that the last run of `activate_sold`
+        issued (stamped then, after the payment; the receipt was built before). A reprint reads the
+        same days from the journal, where `card_issued` kept them."""
+        days = tuple(
+            (code, self._valid_until[code])
+            for line in receipt.lines
+            if (sold := sold_card(line.sku)) is not None and (code := sold[0]) in self._valid_until
+        )
+        return replace(receipt, cards_valid_until=days) if days else receipt
 
     def activate_after(self, receipt: Receipt) -> list[str]:
         """After a sale's receipt: `activate_sold`, unless the receipt sold no card and none waits from
