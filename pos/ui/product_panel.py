@@ -16,7 +16,6 @@ from PySide6.QtCore import QEvent, QObject, QSize, Qt, QTimer, Signal
 from PySide6.QtGui import QFontMetrics, QKeyEvent
 from PySide6.QtWidgets import (
     QApplication,
-    QGridLayout,
     QLabel,
     QPushButton,
     QScrollArea,
@@ -203,12 +202,10 @@ class ProductPanel(QWidget):
         self.tabs.setStyleSheet(TABS_STYLE)
         for arrow in self.tabs.findChildren(QToolButton):
             arrow.setFocusPolicy(Qt.FocusPolicy.NoFocus)  # not Tab stops: the arrow keys move between tabs
+        # The tiles are placed on the grid by hand (`_place`), not by a layout: only the rows near the
+        # viewport have tiles (`_window`), and a row without its tiles must keep its height.
         self.grid_host = named(QWidget(), "productGrid")
         self.grid_host.setAccessibleName("Products")
-        self.grid = QGridLayout(self.grid_host)
-        self.grid.setSpacing(SPACING)
-        self.grid.setContentsMargins(0, 0, 0, 0)
-        self.grid.setAlignment(Qt.AlignmentFlag.AlignTop | Qt.AlignmentFlag.AlignLeft)
         self.empty = named(QLabel(""), "productGridEmpty")
         self.empty.setWordWrap(True)
         self.grid_scroll = QScrollArea()
@@ -222,10 +219,12 @@ class ProductPanel(QWidget):
         layout.addWidget(self.tabs)
         layout.addWidget(self.empty)
         layout.addWidget(self.grid_scroll, 1)
-        self._tiles: list[ProductTile] = []
+        self._products: list[Product] = []  # what the grid lays out (read so far), in its order
+        self._tiles: dict[int, ProductTile] = {}  # the tiles alive, by place in _products: the rows near the view
+        self.tiles_built = 0  # every tile made (tests count a scroll's)
         self._shape: GridShape | None = None
         self._showing: tuple[str, str] | None = None  # what the grid shows: ("category", name), a search…
-        self._pending: list[Product] = []  # read, no tile yet (a search's results past the fold, a page's last)
+        self._pending: list[Product] = []  # read, not laid out yet (a search's results past the fold, a page's last)
         self._next_page: PageReader | None = None  # reads what comes after; None once all is read
         self.grid_scroll.verticalScrollBar().valueChanged.connect(self._scrolled)
 
@@ -274,12 +273,14 @@ class ProductPanel(QWidget):
             self._fill(("category", ""), lambda _after, _n: [], empty)
 
     def _scrolled(self, value: int) -> None:
-        """The grid scrolled to its end: a viewport's more tiles, from what was read or the next
-        page read now (issue 27 item 5: the sale screen holds the tiles looked at, never a category)."""
-        if not self._tiles or value < self.grid_scroll.verticalScrollBar().maximum():
+        """The tiles follow the view: the rows near it built, those far from it dropped. At the grid's
+        end a viewport's more products, from what was read or the next page read now (issue 27 item 5:
+        the sale screen holds the tiles looked at, never a category)."""
+        if not self._products:
             return
-        if self._top_up(len(self._tiles) + self._capacity()):
-            self._place()  # the page's tiles added after the others (the shape holds while the grid scrolls)
+        if value >= self.grid_scroll.verticalScrollBar().maximum():
+            self._top_up(len(self._products) + self._capacity())  # laid out after the others (the shape holds)
+        self._place()
 
     def _run_search(self) -> None:
         query = self.search.text().strip()
@@ -304,18 +305,14 @@ class ProductPanel(QWidget):
             self.search.setFocus()
         # From the top, before the old tiles go: the bar's value, clamped to the new grid's smaller
         # range as they leave, was a scroll to the end that read and built a second viewport.
-        self._tiles = []
-        self.grid_scroll.verticalScrollBar().setValue(0)  # _scrolled reads nothing with no tiles
-        while self.grid.count():
-            item = self.grid.takeAt(0)
-            widget = item.widget() if item is not None else None
-            if widget is not None:
-                widget.hide()  # out of the Tab order now, not when the event loop deletes it
-                widget.deleteLater()
-        self._tiles, self._pending, self._next_page = [], [], read
+        self._products = []
+        self.grid_scroll.verticalScrollBar().setValue(0)  # _scrolled reads nothing with nothing laid out
+        for index in list(self._tiles):
+            self._drop(index)
+        self._pending, self._next_page = [], read
         self._top_up(self._capacity())
-        self.empty.setText("" if self._tiles else empty_text)
-        self.empty.setVisible(not self._tiles)
+        self.empty.setText("" if self._products else empty_text)
+        self.empty.setVisible(not self._products)
         self._shape = None
         self._place()
 
@@ -324,58 +321,90 @@ class ProductPanel(QWidget):
         return grid_capacity(viewport.width(), viewport.height())
 
     def _top_up(self, want: int) -> bool:
-        """Tiles built up to `want`: from the products read and not shown yet, then from the next
+        """Products laid out up to `want`: from those read and not laid out yet, then from the next
         page, read now for what is missing and one more (so a page that ends the category is known
-        as the last: nothing is read after it). True when a tile was added."""
-        need = want - len(self._tiles)
+        as the last: nothing is read after it). True when a product was added."""
+        need = want - len(self._products)
         if need <= 0:
             return False
         if len(self._pending) < need and self._next_page is not None:
-            last = self._pending[-1] if self._pending else (self._tiles[-1].product if self._tiles else None)
+            last = self._pending[-1] if self._pending else (self._products[-1] if self._products else None)
             limit = need - len(self._pending) + 1
             more = self._next_page(last, limit)
             if len(more) < limit:
                 self._next_page = None  # all read: a scroll to the end reads nothing more
             self._pending += more
         taken, self._pending = self._pending[:need], self._pending[need:]
-        self._add_tiles(taken)
+        self._products += taken
         return bool(taken)
 
-    def _add_tiles(self, products: list[Product]) -> None:
-        for product in products:
-            tile = ProductTile(product, product.price.format(self._locale))
-            tile.clicked.connect(lambda _c=False, p=product: self.product_chosen.emit(p))
-            self._tiles.append(tile)
+    def _window(self) -> range:
+        """The places in the grid that have tiles: the rows in view and a viewport's rows above and
+        below (a Tab or a scroll's step lands on a tile already built). However far the grid was
+        scrolled, three viewports of tiles and a few rows: g2 measured 258 MB at ~5,000 tiles kept."""
+        shape = self._shape
+        if shape is None or not self._products:
+            return range(0)
+        row = shape.tile.height() + SPACING
+        top, height = self.grid_scroll.verticalScrollBar().value(), self.grid_scroll.viewport().height()
+        margin = height // row + 1
+        first = max(0, top // row - margin)
+        last = (top + height) // row + margin
+        return range(first * shape.columns, min(len(self._products), (last + 1) * shape.columns))
+
+    def _tile_position(self, index: int) -> tuple[int, int]:
+        assert self._shape is not None
+        shape = self._shape
+        row, column = divmod(index, shape.columns)
+        return column * (shape.tile.width() + SPACING), row * (shape.tile.height() + SPACING)
+
+    def _build(self, index: int) -> ProductTile:
+        product = self._products[index]
+        tile = ProductTile(product, product.price.format(self._locale), self.grid_host)
+        tile.clicked.connect(lambda _c=False, p=product: self.product_chosen.emit(p))
+        assert self._shape is not None
+        tile.setFixedSize(self._shape.tile)
+        tile.move(*self._tile_position(index))
+        self._tiles[index] = tile
+        self.tiles_built += 1
+        # Tab goes from the category tabs through the tiles in the grid's order, then on to the cart:
+        # a tile takes its place in the window's focus chain where it is made (after the cart's
+        # controls); it is put after the tile before it, or after the tabs when it is the first built.
+        QWidget.setTabOrder(self._tiles.get(index - 1, self.tabs), tile)
+        tile.show()
+        return tile
+
+    def _drop(self, index: int) -> None:
+        tile = self._tiles.pop(index)
+        if tile.hasFocus():
+            # Scrolled far from the tile the keyboard was on: the focus goes to the scanner's home,
+            # not down the Tab order past the tiles leaving with it.
+            self.search.setFocus()
+        tile.hide()  # out of the Tab order now, not when the event loop deletes it
+        tile.deleteLater()
 
     def _place(self) -> None:
-        """Lay the tiles out for the grid's size now: all of them when the shape changes, else only
-        those added since (a scroll's page). Every tile laid out again on each page made a scroll to
-        the end cost as much as the tiles built before it: 0.8 s of CPU a page at 5,000 tiles."""
+        """Lay the grid out for its size now, and give tiles to the rows near the view only: every
+        tile moved when the shape changes, else only those built since (a scroll's page). Every tile
+        laid out again on each page made a scroll to the end cost as much as the tiles built before
+        it: 0.8 s of CPU a page at 5,000 tiles."""
         viewport = self.grid_scroll.viewport()
-        shape = grid_shape(len(self._tiles), viewport.width(), viewport.height())
-        placed = self.grid.count()
-        if shape == self._shape and placed == len(self._tiles):
-            return
+        shape = grid_shape(len(self._products), viewport.width(), viewport.height())
         if shape != self._shape:
             self._shape = shape
-            for tile in self._tiles[:placed]:
-                self.grid.removeWidget(tile)
-            placed = 0
-        # The grid's height for its rows, set now: the layout laid out at the old height before the
-        # scroll area grew it, pushing every tile up a little for each row added, then back (six
-        # moves of every tile a page, each an event through the window's filter).
-        rows = math.ceil(len(self._tiles) / shape.columns)
+            for index, tile in self._tiles.items():
+                tile.setFixedSize(shape.tile)
+                tile.move(*self._tile_position(index))
+        # The grid's height for all its rows, tiles or none: the scroll bar's range is the category's
+        # laid out so far, set now (the scroll area grows the grid to it before the next paint).
+        rows = math.ceil(len(self._products) / shape.columns)
         self.grid_host.setMinimumHeight(max(0, rows * (shape.tile.height() + SPACING) - SPACING))
-        for n, tile in enumerate(self._tiles[placed:], start=placed):
-            tile.setFixedSize(shape.tile)
-            self.grid.addWidget(tile, n // shape.columns, n % shape.columns)
-        # Tab goes from the category tabs through the tiles in the grid's order, then on to the cart:
-        # a tile takes its place in the window's focus chain where it is made, and tiles made after
-        # the window (another tab, the next page) were split from their grid by the cart's controls.
-        previous: QWidget = self._tiles[placed - 1] if placed else self.tabs
-        for tile in self._tiles[placed:]:
-            QWidget.setTabOrder(previous, tile)
-            previous = tile
+        window = self._window()
+        for index in [i for i in self._tiles if i not in window]:
+            self._drop(index)
+        for index in window:
+            if index not in self._tiles:
+                self._build(index)
 
     def eventFilter(self, watched: QObject, event: QEvent) -> bool:  # noqa: N802 - Qt's name
         if watched is self.grid_scroll.viewport() and event.type() == QEvent.Type.Resize:
@@ -387,7 +416,7 @@ class ProductPanel(QWidget):
         """Keys a focused tile does not take: Enter adds its product (as Space does); anything typed
         (a scan that began while a tile had the focus) goes to the search field, not lost."""
         tile = self.focusWidget()
-        if isinstance(tile, ProductTile) and tile in self._tiles:
+        if isinstance(tile, ProductTile) and tile.parent() is self.grid_host:
             if event.key() in (Qt.Key.Key_Return, Qt.Key.Key_Enter):
                 tile.click()
                 return
@@ -402,15 +431,22 @@ class ProductPanel(QWidget):
         return self._shape
 
     def buttons(self) -> list[ProductTile]:
-        return list(self._tiles)
+        """The tiles alive, in the grid's order: those of the rows near the view."""
+        return [self._tiles[index] for index in sorted(self._tiles)]
+
+    def products(self) -> list[Product]:
+        """What the grid lays out: every product read for it so far, tile or none, in its order."""
+        return list(self._products)
 
     def tile_for(self, name: str) -> ProductTile:
-        """The tile of the product with this name (tests click it), built if it is further down than
-        the grid has built so far (as a scroll to it would)."""
+        """The tile of the product with this name (tests click it), read and built if it is further
+        down than the grid has gone so far, and scrolled into view (as a scroll to it would)."""
         while True:
-            tile = next((tile for tile in self._tiles if tile.name == name), None)
-            if tile is not None:
+            index = next((n for n, product in enumerate(self._products) if product.name == name), None)
+            if index is not None:
+                tile = self._tiles.get(index) or self._build(index)
+                self.grid_scroll.ensureWidgetVisible(tile)
                 return tile
-            if not self._top_up(len(self._tiles) + self._capacity()):
+            if not self._top_up(len(self._products) + self._capacity()):
                 raise LookupError(f"no tile for {name!r}")
             self._place()
