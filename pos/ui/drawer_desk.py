@@ -8,8 +8,10 @@ from typing import TYPE_CHECKING
 
 from pos.domain.staff import Permission
 
+from PySide6.QtCore import QTimer
+
 from .window_parts import WindowParts
-from .workers import run_in_background
+from .workers import busy_count, run_in_background
 
 if TYPE_CHECKING:  # the printing services load with the first job, after the window's first paint
     from pos.domain.receipt import Receipt
@@ -17,6 +19,8 @@ if TYPE_CHECKING:  # the printing services load with the first job, after the wi
     from pos.services.receipt_printing import PrintResult
 
 log = logging.getLogger(__name__)
+
+WARM_RETRY_MS = 250  # how soon the printer's warm-up looks again for a window with no work running
 
 
 class DrawerDesk(WindowParts):
@@ -46,10 +50,16 @@ class DrawerDesk(WindowParts):
 
     def warm_printer(self) -> None:
         """Once the window is idle after start: python-escpos imported on a worker (~165 ms of CPU) when
-        a printer is set up, so the first receipt of the day does not wait for it (issue 27)."""
+        a printer is set up, so the first receipt of the day does not wait for it (issue 27). The
+        start-up's own work (recovery, the audit check, a sync) goes first: an import holds the GIL
+        while it runs, so it waits until no job is running."""
         printing = self.session.printing
-        if printing.configured:
-            run_in_background(lambda _p: printing.warm(), on_success=lambda _loaded: None, on_failure=self._warm_failed)
+        if not printing.configured:
+            return
+        if busy_count():
+            QTimer.singleShot(WARM_RETRY_MS, self, self.warm_printer)  # not run once the window is gone
+            return
+        run_in_background(lambda _p: printing.warm(), on_success=lambda _loaded: None, on_failure=self._warm_failed)
 
     def _warm_failed(self, exc: Exception) -> None:
         # Nothing for the cashier: the first print imports it again and says whatever goes wrong then.

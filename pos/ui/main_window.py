@@ -304,7 +304,7 @@ class MainWindow(StaffDesk, BackOfficeMenus, DrawerDesk, BackgroundRounds, QMain
         QTimer.singleShot(0, lambda: self.run_recovery(quiet=False))
         QTimer.singleShot(0, self._check_audit_trail)
         QTimer.singleShot(0, self.require_sign_in)
-        QTimer.singleShot(0, self.warm_printer)  # after the sale screen is built and shown, on a worker
+        QTimer.singleShot(0, self.warm_printer)  # after the start-up's jobs, on a worker (drawer_desk.py)
         self.staff_timer.start()
         if context.demo:
             QTimer.singleShot(0, self._set_up_demo_reader)

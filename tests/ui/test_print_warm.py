@@ -65,7 +65,8 @@ def test_the_first_print_of_the_day_does_not_import_escpos_anew(qtbot, data_dir,
     try:
         window.show()
         qtbot.waitExposed(window)
-        wait_idle(qtbot)  # the window idle after start: the warm-up ran on a worker
+        qtbot.waitUntil(lambda: "escpos.printer" in sys.modules, timeout=15000)  # warmed after the start's jobs
+        wait_idle(qtbot)
         warmed = spy.printing()
         assert ("escpos.printer", False) in warmed, warmed
         assert not [name for name, ui in warmed if ui], "imported on the UI thread"
