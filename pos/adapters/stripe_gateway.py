@@ -8,7 +8,11 @@ retry by the client, by the cashier or by recovery can never charge twice.
 from __future__ import annotations
 
 import logging
+from collections.abc import Mapping
+from typing import Any
+from urllib.parse import quote_plus
 
+import requests
 import stripe
 
 from pos.domain.tender import CardPresentReceipt
@@ -38,6 +42,15 @@ logging.getLogger("stripe").setLevel(logging.WARNING)
 STRIPE_API = "https://api.stripe.com"
 DEFAULT_TIMEOUT = (5.0, 30.0)  # connect, read (seconds)
 DEFAULT_RETRIES = 2
+# The paths the SDK's typed service methods request (stripe/_payment_intent_service.py, _refund_service.py).
+INTENTS = "/v1/payment_intents"
+REFUNDS = "/v1/refunds"
+SDK_USAGE = ["stripe_client"]  # what stripe/_stripe_service.py reports for a typed method's request
+
+
+def _intent_path(intent_id: str) -> str:
+    # quote_plus, as the SDK's own services quote an id into a path (stripe._util.sanitize_id).
+    return f"{INTENTS}/{quote_plus(intent_id)}"
 
 
 def _intent(pi) -> Intent:
@@ -127,6 +140,24 @@ def _refund(refund) -> RefundInfo:
     )
 
 
+def lean_http_client(endpoint: str, timeout: tuple[float, float]) -> stripe.RequestsClient:
+    """The official client's `requests` transport, with the environment read once, here.
+
+    A `requests` session that trusts the environment reads it again on every request: the
+    proxies (urllib walks every environment variable, twice) and ~/.netrc. For one endpoint
+    the answer cannot change while the till runs, so the proxies are looked up now, for this
+    endpoint (no_proxy included), and the session never looks again. The CA bundle is not
+    taken from the environment either way: the client always passes its own bundle as
+    `verify`, which `requests` then keeps. A netrc entry could only have overwritten the
+    client's Authorization header, so it is not read. One session for every thread: its
+    connection pool is thread-safe, so a worker thread reuses the open connection instead of
+    opening its own (the client's default is a session per thread)."""
+    session = requests.Session()
+    session.trust_env = False
+    session.proxies.update(requests.utils.get_environ_proxies(endpoint))
+    return stripe.RequestsClient(timeout=timeout, session=session)
+
+
 def sdk_versions() -> tuple[str, str]:
     """The official client's version and the API version it sends (Help → About this till)."""
     return stripe.VERSION, str(stripe.api_version)
@@ -147,12 +178,26 @@ class StripeGateway:
             api_key,
             base_addresses={"api": self.endpoint},
             max_network_retries=max_network_retries,
-            http_client=stripe.RequestsClient(timeout=timeout),
+            http_client=lean_http_client(self.endpoint, timeout),
         )
 
-    def _call(self, fn, *args):
+    def _send(
+        self, method: str, path: str, params: Mapping[str, Any] | None = None, idempotency_key: str | None = None
+    ) -> dict:
+        """One request through the official client's `raw_request`: the same request the typed
+        service method (`v1.payment_intents.create` ...) sends, the same retries, the same errors
+        raised from the answer, but the answer's JSON is returned as it is instead of being
+        turned into StripeObjects (a confirmed intent with its charge is ~10 of them, each
+        filled key by key) that `_intent()` would only read a few fields of. The telemetry's
+        usage is the typed methods' own ("stripe_client"; raw_request's default would say
+        "raw_request"). tests/sandbox/test_gateway_wire.py holds the two requests equal."""
+        options = {"idempotency_key": idempotency_key} if idempotency_key is not None else {}
+        answer = self._call(self._client.raw_request, method, path, usage=SDK_USAGE, **options, **(params or {}))
+        return answer.data
+
+    def _call(self, fn, *args, **kwargs):
         try:
-            return fn(*args)
+            return fn(*args, **kwargs)
         except stripe.CardError as exc:
             err = exc.error.to_dict() if exc.error else {}
             intent = _intent(err["payment_intent"]) if err.get("payment_intent") else None
@@ -178,44 +223,32 @@ class StripeGateway:
             raise GatewayError(f"Stripe error: {type(exc).__name__}") from exc
 
     def create_payment_intent(self, request: CreateIntent, idempotency_key: str) -> Intent:
-        params = stripe_params.create_params(request)
-        pi = self._call(self._client.v1.payment_intents.create, params, {"idempotency_key": idempotency_key})
-        return _intent(pi)
+        return _intent(self._send("post", INTENTS, stripe_params.create_params(request), idempotency_key))
 
     def confirm_payment_intent(self, intent_id: str, request: ConfirmIntent, idempotency_key: str) -> Intent:
         params = stripe_params.confirm_params(request)
-        pi = self._call(
-            self._client.v1.payment_intents.confirm, intent_id, params, {"idempotency_key": idempotency_key}
-        )
-        return _intent(pi)
+        return _intent(self._send("post", f"{_intent_path(intent_id)}/confirm", params, idempotency_key))
 
     def retrieve_payment_intent(self, intent_id: str) -> Intent:
-        pi = self._call(self._client.v1.payment_intents.retrieve, intent_id, RETRIEVE_PARAMS)
-        return _intent(pi)
+        return _intent(self._send("get", _intent_path(intent_id), RETRIEVE_PARAMS))
 
     def cancel_payment_intent(self, intent_id: str, idempotency_key: str) -> Intent:
-        pi = self._call(
-            self._client.v1.payment_intents.cancel, intent_id, CANCEL_PARAMS, {"idempotency_key": idempotency_key}
-        )
-        return _intent(pi)
+        return _intent(self._send("post", f"{_intent_path(intent_id)}/cancel", CANCEL_PARAMS, idempotency_key))
 
     def label_payment_intent(self, intent_id: str, request: LabelIntent, idempotency_key: str) -> Intent:
         params = stripe_params.label_params(request)
-        pi = self._call(self._client.v1.payment_intents.update, intent_id, params, {"idempotency_key": idempotency_key})
-        return _intent(pi)
+        return _intent(self._send("post", _intent_path(intent_id), params, idempotency_key))
 
     def find_payment_intents(self, sale_key: str) -> list[Intent]:
-        result = self._call(self._client.v1.payment_intents.search, stripe_params.search_query(sale_key))
-        return [_intent(pi) for pi in result.data]
+        result = self._send("get", f"{INTENTS}/search", stripe_params.search_query(sale_key))
+        return [_intent(pi) for pi in result["data"]]
 
     def create_refund(self, request: CreateRefund, idempotency_key: str) -> RefundInfo:
-        params = stripe_params.refund_params(request)
-        refund = self._call(self._client.v1.refunds.create, params, {"idempotency_key": idempotency_key})
-        return _refund(refund)
+        return _refund(self._send("post", REFUNDS, stripe_params.refund_params(request), idempotency_key))
 
     def list_refunds(self, intent_id: str) -> list[RefundInfo]:
-        result = self._call(self._client.v1.refunds.list, stripe_params.refund_list_params(intent_id))
-        return [_refund(r) for r in result.data]
+        result = self._send("get", REFUNDS, stripe_params.refund_list_params(intent_id))
+        return [_refund(r) for r in result["data"]]
 
     # -- Stripe Terminal -----------------------------------------------------------------------
     def process_on_reader(self, reader_id: str, intent_id: str, idempotency_key: str, tipping: bool = False) -> Reader:
@@ -269,7 +302,7 @@ class StripeGateway:
 
     def check_key(self) -> None:
         """One cheap read that proves the key works (raises NotAuthorized if not)."""
-        self._call(self._client.v1.payment_intents.list, KEY_CHECK_PARAMS)
+        self._send("get", INTENTS, KEY_CHECK_PARAMS)
 
 
 class NoPaymentsGateway:
