@@ -42,15 +42,22 @@ logging.getLogger("stripe").setLevel(logging.WARNING)
 STRIPE_API = "https://api.stripe.com"
 DEFAULT_TIMEOUT = (5.0, 30.0)  # connect, read (seconds)
 DEFAULT_RETRIES = 2
-# The paths the SDK's typed service methods request (stripe/_payment_intent_service.py, _refund_service.py).
+# The paths the SDK's typed service methods request (stripe/_payment_intent_service.py,
+# _refund_service.py, terminal/_reader_service.py, terminal/_location_service.py).
 INTENTS = "/v1/payment_intents"
 REFUNDS = "/v1/refunds"
+READERS = "/v1/terminal/readers"
+LOCATIONS = "/v1/terminal/locations"
 SDK_USAGE = ["stripe_client"]  # what stripe/_stripe_service.py reports for a typed method's request
 
 
 def _intent_path(intent_id: str) -> str:
     # quote_plus, as the SDK's own services quote an id into a path (stripe._util.sanitize_id).
     return f"{INTENTS}/{quote_plus(intent_id)}"
+
+
+def _reader_path(reader_id: str) -> str:
+    return f"{READERS}/{quote_plus(reader_id)}"
 
 
 def _intent(pi) -> Intent:
@@ -252,53 +259,38 @@ class StripeGateway:
 
     # -- Stripe Terminal -----------------------------------------------------------------------
     def process_on_reader(self, reader_id: str, intent_id: str, idempotency_key: str, tipping: bool = False) -> Reader:
-        reader = self._call(
-            self._client.v1.terminal.readers.process_payment_intent,
-            reader_id,
-            stripe_params.process_params(intent_id, tipping),
-            {"idempotency_key": idempotency_key},
-        )
-        return _reader(reader)
+        params = stripe_params.process_params(intent_id, tipping)
+        return _reader(self._send("post", f"{_reader_path(reader_id)}/process_payment_intent", params, idempotency_key))
 
     def retrieve_reader(self, reader_id: str) -> Reader:
-        return _reader(self._call(self._client.v1.terminal.readers.retrieve, reader_id))
+        return _reader(self._send("get", _reader_path(reader_id)))
 
     def cancel_reader_action(self, reader_id: str, idempotency_key: str) -> Reader:
-        reader = self._call(
-            self._client.v1.terminal.readers.cancel_action, reader_id, {}, {"idempotency_key": idempotency_key}
-        )
-        return _reader(reader)
+        return _reader(self._send("post", f"{_reader_path(reader_id)}/cancel_action", {}, idempotency_key))
 
     def show_cart(self, reader_id: str, cart: ShowCart) -> Reader:
-        return _reader(
-            self._call(
-                self._client.v1.terminal.readers.set_reader_display, reader_id, stripe_params.display_params(cart)
-            )
-        )
+        params = stripe_params.display_params(cart)
+        return _reader(self._send("post", f"{_reader_path(reader_id)}/set_reader_display", params))
 
     def list_locations(self) -> list[Location]:
-        found = self._call(self._client.v1.terminal.locations.list, stripe_params.LOCATION_LIST_PARAMS)
-        return [Location(loc.id, loc.display_name) for loc in found.data]
+        found = self._send("get", LOCATIONS, stripe_params.LOCATION_LIST_PARAMS)
+        return [Location(loc["id"], loc["display_name"]) for loc in found["data"]]
 
     def create_location(self, name: str, country: str) -> Location:
-        loc = self._call(self._client.v1.terminal.locations.create, stripe_params.location_params(name, country))
-        return Location(loc.id, loc.display_name)
+        loc = self._send("post", LOCATIONS, stripe_params.location_params(name, country))
+        return Location(loc["id"], loc["display_name"])
 
     def register_reader(self, registration_code: str, label: str, location_id: str) -> Reader:
         params = stripe_params.reader_params(registration_code, label, location_id)
-        return _reader(self._call(self._client.v1.terminal.readers.create, params))
+        return _reader(self._send("post", READERS, params))
 
     def list_readers(self, location_id: str | None = None) -> list[Reader]:
-        found = self._call(self._client.v1.terminal.readers.list, stripe_params.reader_list_params(location_id))
-        return [_reader(r) for r in found.data]
+        found = self._send("get", READERS, stripe_params.reader_list_params(location_id))
+        return [_reader(r) for r in found["data"]]
 
     def present_card(self, reader_id: str, card_number: str, tip: int = 0) -> Reader:
-        reader = self._call(
-            self._client.v1.test_helpers.terminal.readers.present_payment_method,
-            reader_id,
-            stripe_params.present_params(card_number, tip),
-        )
-        return _reader(reader)
+        path = f"/v1/test_helpers/terminal/readers/{quote_plus(reader_id)}/present_payment_method"
+        return _reader(self._send("post", path, stripe_params.present_params(card_number, tip)))
 
     def check_key(self) -> None:
         """One cheap read that proves the key works (raises NotAuthorized if not)."""

@@ -8,6 +8,7 @@ from __future__ import annotations
 import http.client
 import json
 import os
+import re
 import sys
 import threading
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -19,11 +20,20 @@ import stripe
 import urllib3
 
 from pos.adapters import stripe_params
-from pos.adapters.stripe_gateway import DEFAULT_TIMEOUT, StripeGateway, _intent, _refund, lean_http_client
+from pos.adapters.stripe_gateway import (
+    DEFAULT_TIMEOUT,
+    StripeGateway,
+    _intent,
+    _reader,
+    _refund,
+    lean_http_client,
+)
 from pos.domain.money import Money
-from pos.services.requests import ConfirmIntent, CreateIntent, CreateRefund, LabelIntent
+from pos.services.gateway import Location
+from pos.services.requests import CartLine, ConfirmIntent, CreateIntent, CreateRefund, LabelIntent, ShowCart
 
 TELEMETRY = "X-Stripe-Client-Telemetry"
+GENERATED_KEY = re.compile(r"[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}")
 PROXY_VARS = ("http_proxy", "https_proxy", "all_proxy", "no_proxy")
 
 
@@ -39,7 +49,8 @@ def quiet_env(monkeypatch):
 @pytest.fixture
 def sent(monkeypatch):
     """Every request as `requests` is asked to send it: method, URL, headers, body. The telemetry
-    header carries the last request's duration, so only the usage it reports is kept."""
+    header carries the last request's duration, so only the usage it reports is kept; a POST sent
+    without a key gets a random one from the SDK, kept as "generated"."""
     seen: list[tuple] = []
     original = requests.Session.request
 
@@ -47,7 +58,10 @@ def sent(monkeypatch):
         headers = dict(headers or {})
         telemetry = headers.pop(TELEMETRY, None)
         usage = json.loads(telemetry)["last_request_metrics"].get("usage") if telemetry else None
-        seen.append((method, url, headers, data, usage))
+        shown = dict(headers)
+        if GENERATED_KEY.fullmatch(shown.get("Idempotency-Key", "")):
+            shown["Idempotency-Key"] = "generated"
+        seen.append((method, url, shown, data, usage))
         return original(
             self,
             method,
@@ -138,6 +152,78 @@ def test_the_gateway_sends_what_the_typed_sdk_methods_send(sandbox, api_key, qui
         assert sent[0] == sent[1]
         assert answer == expected
     assert created.status.value == "requires_payment_method"
+
+
+def test_the_gateway_sends_what_the_typed_sdk_methods_send_for_a_reader(sandbox, api_key, quiet_env, sent):
+    """The same for Stripe Terminal: locations, readers, the reader's actions and the test helper."""
+    gateway = StripeGateway(api_key, sandbox.url)
+    sdk = stripe.StripeClient(
+        api_key, base_addresses={"api": sandbox.url}, http_client=lean_http_client(sandbox.url, DEFAULT_TIMEOUT)
+    )
+    readers = sdk.v1.terminal.readers
+    gateway.check_key()
+    sdk.v1.payment_intents.list(stripe_params.KEY_CHECK_PARAMS)
+    location = gateway.create_location("Front", "SG")
+    reader = gateway.register_reader("simulated-wpe", "Till 1", location.id)
+    on_reader = CreateIntent(amount=Money(450, "SGD"), sale_key="sale-r", till_id="T1", on_reader=True)
+    intent = gateway.create_payment_intent(on_reader, "k-r")
+    cart = ShowCart(
+        lines=(CartLine(description="Tea", amount=Money(450, "SGD"), quantity=1),),
+        tax=Money(37, "SGD"),
+        total=Money(450, "SGD"),
+    )
+    cases = [
+        (
+            gateway.list_locations,
+            lambda: [Location(loc.id, loc.display_name) for loc in sdk.v1.terminal.locations.list({"limit": 100}).data],
+        ),
+        (
+            lambda: gateway.list_readers(location.id),
+            lambda: [_reader(r) for r in readers.list(stripe_params.reader_list_params(location.id)).data],
+        ),
+        (
+            lambda: gateway.show_cart(reader.id, cart),
+            lambda: _reader(readers.set_reader_display(reader.id, stripe_params.display_params(cart))),
+        ),
+        (
+            lambda: gateway.process_on_reader(reader.id, intent.id, "k-p"),
+            lambda: _reader(
+                readers.process_payment_intent(
+                    reader.id, stripe_params.process_params(intent.id, False), {"idempotency_key": "k-p"}
+                )
+            ),
+        ),
+        (lambda: gateway.retrieve_reader(reader.id), lambda: _reader(readers.retrieve(reader.id))),
+        (
+            lambda: gateway.cancel_reader_action(reader.id, "k-x"),
+            lambda: _reader(readers.cancel_action(reader.id, {}, {"idempotency_key": "k-x"})),
+        ),
+    ]
+    for ours, theirs in cases:
+        del sent[:]
+        answer = ours()
+        expected = theirs()
+        assert len(sent) == 2
+        assert sent[0] == sent[1]
+        assert answer == expected
+    # Sent twice, the helper would tap twice: compare what goes out, one call each on two readers.
+    other = gateway.register_reader("simulated-wpe", "Till 2", location.id)
+    second = gateway.create_payment_intent(CreateIntent(Money(450, "SGD"), "sale-s", "T1", True), "k-s")
+    gateway.process_on_reader(reader.id, intent.id, "k-p2")
+    gateway.process_on_reader(other.id, second.id, "k-p3")
+    del sent[:]
+    tapped = gateway.present_card(reader.id, "4242424242424242", tip=50)
+    tapped_sdk = _reader(
+        sdk.v1.test_helpers.terminal.readers.present_payment_method(
+            other.id, stripe_params.present_params("4242424242424242", 50)
+        )
+    )
+    assert [s[0] for s in sent] == ["post", "post"]
+    assert sent[0][1].replace(reader.id, "R") == sent[1][1].replace(other.id, "R")
+    assert sent[0][2:] == sent[1][2:]
+    assert tapped.action is not None and tapped_sdk.action is not None
+    assert tapped.action.status == tapped_sdk.action.status
+    assert location.name == "Front" and len(gateway.list_readers(location.id)) == 2
 
 
 def _count_calls(fn) -> int:
