@@ -14,6 +14,7 @@ from urllib.parse import quote_plus
 
 import requests
 import stripe
+from requests.structures import CaseInsensitiveDict
 
 from pos.domain.tender import CardPresentReceipt
 from pos.services.gateway import (
@@ -147,22 +148,73 @@ def _refund(refund) -> RefundInfo:
     )
 
 
+class _LeanRequestsClient(stripe.RequestsClient):
+    """The SDK's `requests` transport without the `requests.Session` layer around each request.
+
+    `HTTPClient.request` is the SDK's extension point for a transport; this one prepares the
+    request as a session would (the session's default headers first, then the SDK's, so the
+    same headers in the same order) and hands it to the same `requests` adapter and connection
+    pool. What the session layer added per request and the till never uses is gone: cookies
+    (Stripe's API sets none the SDK reads), redirects (the API answers, it does not redirect;
+    a redirected POST would be re-sent as a GET), hooks, and the merging of all of them. Errors
+    are `requests`' own, from the adapter, and go through `RequestsClient._handle_request_error`
+    as before, so a timeout or a refused connection is retried and mapped exactly as it was.
+    Streaming (which the till does not use) stays on the parent's session path."""
+
+    def __init__(self, session: requests.Session, timeout: tuple[float, float]):
+        super().__init__(timeout=timeout, session=session)
+        self._defaults = session.headers
+        self._proxies = dict(session.proxies)
+        self._adapter = session.get_adapter(STRIPE_API)  # the session's one HTTP(S) adapter
+
+    def request(
+        self,
+        method: str,
+        url: str,
+        headers: Mapping[str, str] | None,
+        post_data: Any = None,
+        *,
+        _usage: list[str] | None = None,
+    ) -> tuple[Any, int, Mapping[str, str]]:  # the body as bytes, as RequestsClient gives it
+        try:
+            prepared = requests.PreparedRequest()
+            prepared.prepare(
+                method=method.upper(),
+                url=url,
+                headers=requests.sessions.merge_setting(headers, self._defaults, dict_class=CaseInsensitiveDict),
+                data=post_data,
+            )
+            result = self._adapter.send(
+                prepared,
+                stream=False,
+                timeout=self._timeout,
+                verify=stripe.ca_bundle_path if self._verify_ssl_certs else False,
+                cert=None,
+                proxies=self._proxies,
+            )
+            content = result.content
+        except Exception as e:  # as RequestsClient does: every failure becomes an APIConnectionError
+            self._handle_request_error(e)
+        return content, result.status_code, result.headers
+
+
 def lean_http_client(endpoint: str, timeout: tuple[float, float]) -> stripe.RequestsClient:
     """The official client's `requests` transport, with the environment read once, here.
 
     A `requests` session that trusts the environment reads it again on every request: the
     proxies (urllib walks every environment variable, twice) and ~/.netrc. For one endpoint
     the answer cannot change while the till runs, so the proxies are looked up now, for this
-    endpoint (no_proxy included), and the session never looks again. The CA bundle is not
-    taken from the environment either way: the client always passes its own bundle as
-    `verify`, which `requests` then keeps. A netrc entry could only have overwritten the
-    client's Authorization header, so it is not read. One session for every thread: its
-    connection pool is thread-safe, so a worker thread reuses the open connection instead of
-    opening its own (the client's default is a session per thread)."""
+    endpoint (no_proxy included), and never again. The CA bundle is not taken from the
+    environment either way: the client always passes its own bundle as `verify`, which
+    `requests` then keeps. A netrc entry could only have overwritten the client's
+    Authorization header, so it is not read. One connection pool for every thread: it is
+    thread-safe, so a worker thread reuses the open connection instead of opening its own (the
+    client's default is a session per thread). Each request skips the session layer too
+    (`_LeanRequestsClient`)."""
     session = requests.Session()
     session.trust_env = False
     session.proxies.update(requests.utils.get_environ_proxies(endpoint))
-    return stripe.RequestsClient(timeout=timeout, session=session)
+    return _LeanRequestsClient(session, timeout)
 
 
 def sdk_versions() -> tuple[str, str]:
