@@ -161,11 +161,11 @@ class _LeanRequestsClient(stripe.RequestsClient):
     as before, so a timeout or a refused connection is retried and mapped exactly as it was.
     Streaming (which the till does not use) stays on the parent's session path."""
 
-    def __init__(self, session: requests.Session, timeout: tuple[float, float]):
+    def __init__(self, session: requests.Session, timeout: tuple[float, float], endpoint: str):
         super().__init__(timeout=timeout, session=session)
         self._defaults = session.headers
         self._proxies = dict(session.proxies)
-        self._adapter = session.get_adapter(STRIPE_API)  # the session's one HTTP(S) adapter
+        self._adapter = session.get_adapter(endpoint)  # the one the session would pick for every request
 
     def request(
         self,
@@ -214,7 +214,7 @@ def lean_http_client(endpoint: str, timeout: tuple[float, float]) -> stripe.Requ
     session = requests.Session()
     session.trust_env = False
     session.proxies.update(requests.utils.get_environ_proxies(endpoint))
-    return _LeanRequestsClient(session, timeout)
+    return _LeanRequestsClient(session, timeout, endpoint)
 
 
 def sdk_versions() -> tuple[str, str]:
