@@ -8,8 +8,13 @@ retry by the client, by the cashier or by recovery can never charge twice.
 from __future__ import annotations
 
 import logging
+from collections.abc import Mapping
+from typing import Any
+from urllib.parse import quote_plus
 
+import requests
 import stripe
+from requests.structures import CaseInsensitiveDict
 
 from pos.domain.tender import CardPresentReceipt
 from pos.services.gateway import (
@@ -38,6 +43,22 @@ logging.getLogger("stripe").setLevel(logging.WARNING)
 STRIPE_API = "https://api.stripe.com"
 DEFAULT_TIMEOUT = (5.0, 30.0)  # connect, read (seconds)
 DEFAULT_RETRIES = 2
+# The paths the SDK's typed service methods request (stripe/_payment_intent_service.py,
+# _refund_service.py, terminal/_reader_service.py, terminal/_location_service.py).
+INTENTS = "/v1/payment_intents"
+REFUNDS = "/v1/refunds"
+READERS = "/v1/terminal/readers"
+LOCATIONS = "/v1/terminal/locations"
+SDK_USAGE = ["stripe_client"]  # what stripe/_stripe_service.py reports for a typed method's request
+
+
+def _intent_path(intent_id: str) -> str:
+    # quote_plus, as the SDK's own services quote an id into a path (stripe._util.sanitize_id).
+    return f"{INTENTS}/{quote_plus(intent_id)}"
+
+
+def _reader_path(reader_id: str) -> str:
+    return f"{READERS}/{quote_plus(reader_id)}"
 
 
 def _intent(pi) -> Intent:
@@ -127,6 +148,75 @@ def _refund(refund) -> RefundInfo:
     )
 
 
+class _LeanRequestsClient(stripe.RequestsClient):
+    """The SDK's `requests` transport without the `requests.Session` layer around each request.
+
+    `HTTPClient.request` is the SDK's extension point for a transport; this one prepares the
+    request as a session would (the session's default headers first, then the SDK's, so the
+    same headers in the same order) and hands it to the same `requests` adapter and connection
+    pool. What the session layer added per request and the till never uses is gone: cookies
+    (Stripe's API sets none the SDK reads), redirects (the API answers, it does not redirect;
+    a redirected POST would be re-sent as a GET), hooks, and the merging of all of them. Errors
+    are `requests`' own, from the adapter, and go through `RequestsClient._handle_request_error`
+    as before, so a timeout or a refused connection is retried and mapped exactly as it was.
+    Streaming (which the till does not use) stays on the parent's session path."""
+
+    def __init__(self, session: requests.Session, timeout: tuple[float, float], endpoint: str):
+        super().__init__(timeout=timeout, session=session)
+        self._defaults = session.headers
+        self._proxies = dict(session.proxies)
+        self._adapter = session.get_adapter(endpoint)  # the one the session would pick for every request
+
+    def request(
+        self,
+        method: str,
+        url: str,
+        headers: Mapping[str, str] | None,
+        post_data: Any = None,
+        *,
+        _usage: list[str] | None = None,
+    ) -> tuple[Any, int, Mapping[str, str]]:  # the body as bytes, as RequestsClient gives it
+        try:
+            prepared = requests.PreparedRequest()
+            prepared.prepare(
+                method=method.upper(),
+                url=url,
+                headers=requests.sessions.merge_setting(headers, self._defaults, dict_class=CaseInsensitiveDict),
+                data=post_data,
+            )
+            result = self._adapter.send(
+                prepared,
+                stream=False,
+                timeout=self._timeout,
+                verify=stripe.ca_bundle_path if self._verify_ssl_certs else False,
+                cert=None,
+                proxies=self._proxies,
+            )
+            content = result.content
+        except Exception as e:  # as RequestsClient does: every failure becomes an APIConnectionError
+            self._handle_request_error(e)
+        return content, result.status_code, result.headers
+
+
+def lean_http_client(endpoint: str, timeout: tuple[float, float]) -> stripe.RequestsClient:
+    """The official client's `requests` transport, with the environment read once, here.
+
+    A `requests` session that trusts the environment reads it again on every request: the
+    proxies (urllib walks every environment variable, twice) and ~/.netrc. For one endpoint
+    the answer cannot change while the till runs, so the proxies are looked up now, for this
+    endpoint (no_proxy included), and never again. The CA bundle is not taken from the
+    environment either way: the client always passes its own bundle as `verify`, which
+    `requests` then keeps. A netrc entry could only have overwritten the client's
+    Authorization header, so it is not read. One connection pool for every thread: it is
+    thread-safe, so a worker thread reuses the open connection instead of opening its own (the
+    client's default is a session per thread). Each request skips the session layer too
+    (`_LeanRequestsClient`)."""
+    session = requests.Session()
+    session.trust_env = False
+    session.proxies.update(requests.utils.get_environ_proxies(endpoint))
+    return _LeanRequestsClient(session, timeout, endpoint)
+
+
 def sdk_versions() -> tuple[str, str]:
     """The official client's version and the API version it sends (Help → About this till)."""
     return stripe.VERSION, str(stripe.api_version)
@@ -147,12 +237,26 @@ class StripeGateway:
             api_key,
             base_addresses={"api": self.endpoint},
             max_network_retries=max_network_retries,
-            http_client=stripe.RequestsClient(timeout=timeout),
+            http_client=lean_http_client(self.endpoint, timeout),
         )
 
-    def _call(self, fn, *args):
+    def _send(
+        self, method: str, path: str, params: Mapping[str, Any] | None = None, idempotency_key: str | None = None
+    ) -> dict:
+        """One request through the official client's `raw_request`: the same request the typed
+        service method (`v1.payment_intents.create` ...) sends, the same retries, the same errors
+        raised from the answer, but the answer's JSON is returned as it is instead of being
+        turned into StripeObjects (a confirmed intent with its charge is ~10 of them, each
+        filled key by key) that `_intent()` would only read a few fields of. The telemetry's
+        usage is the typed methods' own ("stripe_client"; raw_request's default would say
+        "raw_request"). tests/sandbox/test_gateway_wire.py holds the two requests equal."""
+        options = {"idempotency_key": idempotency_key} if idempotency_key is not None else {}
+        answer = self._call(self._client.raw_request, method, path, usage=SDK_USAGE, **options, **(params or {}))
+        return answer.data
+
+    def _call(self, fn, *args, **kwargs):
         try:
-            return fn(*args)
+            return fn(*args, **kwargs)
         except stripe.CardError as exc:
             err = exc.error.to_dict() if exc.error else {}
             intent = _intent(err["payment_intent"]) if err.get("payment_intent") else None
@@ -178,98 +282,71 @@ class StripeGateway:
             raise GatewayError(f"Stripe error: {type(exc).__name__}") from exc
 
     def create_payment_intent(self, request: CreateIntent, idempotency_key: str) -> Intent:
-        params = stripe_params.create_params(request)
-        pi = self._call(self._client.v1.payment_intents.create, params, {"idempotency_key": idempotency_key})
-        return _intent(pi)
+        return _intent(self._send("post", INTENTS, stripe_params.create_params(request), idempotency_key))
 
     def confirm_payment_intent(self, intent_id: str, request: ConfirmIntent, idempotency_key: str) -> Intent:
         params = stripe_params.confirm_params(request)
-        pi = self._call(
-            self._client.v1.payment_intents.confirm, intent_id, params, {"idempotency_key": idempotency_key}
-        )
-        return _intent(pi)
+        return _intent(self._send("post", f"{_intent_path(intent_id)}/confirm", params, idempotency_key))
 
     def retrieve_payment_intent(self, intent_id: str) -> Intent:
-        pi = self._call(self._client.v1.payment_intents.retrieve, intent_id, RETRIEVE_PARAMS)
-        return _intent(pi)
+        return _intent(self._send("get", _intent_path(intent_id), RETRIEVE_PARAMS))
 
     def cancel_payment_intent(self, intent_id: str, idempotency_key: str) -> Intent:
-        pi = self._call(
-            self._client.v1.payment_intents.cancel, intent_id, CANCEL_PARAMS, {"idempotency_key": idempotency_key}
-        )
-        return _intent(pi)
+        return _intent(self._send("post", f"{_intent_path(intent_id)}/cancel", CANCEL_PARAMS, idempotency_key))
 
     def label_payment_intent(self, intent_id: str, request: LabelIntent, idempotency_key: str) -> Intent:
         params = stripe_params.label_params(request)
-        pi = self._call(self._client.v1.payment_intents.update, intent_id, params, {"idempotency_key": idempotency_key})
-        return _intent(pi)
+        return _intent(self._send("post", _intent_path(intent_id), params, idempotency_key))
 
     def find_payment_intents(self, sale_key: str) -> list[Intent]:
-        result = self._call(self._client.v1.payment_intents.search, stripe_params.search_query(sale_key))
-        return [_intent(pi) for pi in result.data]
+        result = self._send("get", f"{INTENTS}/search", stripe_params.search_query(sale_key))
+        return [_intent(pi) for pi in result["data"]]
 
     def create_refund(self, request: CreateRefund, idempotency_key: str) -> RefundInfo:
-        params = stripe_params.refund_params(request)
-        refund = self._call(self._client.v1.refunds.create, params, {"idempotency_key": idempotency_key})
-        return _refund(refund)
+        return _refund(self._send("post", REFUNDS, stripe_params.refund_params(request), idempotency_key))
 
     def list_refunds(self, intent_id: str) -> list[RefundInfo]:
-        result = self._call(self._client.v1.refunds.list, stripe_params.refund_list_params(intent_id))
-        return [_refund(r) for r in result.data]
+        result = self._send("get", REFUNDS, stripe_params.refund_list_params(intent_id))
+        return [_refund(r) for r in result["data"]]
 
     # -- Stripe Terminal -----------------------------------------------------------------------
     def process_on_reader(self, reader_id: str, intent_id: str, idempotency_key: str, tipping: bool = False) -> Reader:
-        reader = self._call(
-            self._client.v1.terminal.readers.process_payment_intent,
-            reader_id,
-            stripe_params.process_params(intent_id, tipping),
-            {"idempotency_key": idempotency_key},
-        )
-        return _reader(reader)
+        params = stripe_params.process_params(intent_id, tipping)
+        return _reader(self._send("post", f"{_reader_path(reader_id)}/process_payment_intent", params, idempotency_key))
 
     def retrieve_reader(self, reader_id: str) -> Reader:
-        return _reader(self._call(self._client.v1.terminal.readers.retrieve, reader_id))
+        return _reader(self._send("get", _reader_path(reader_id)))
 
     def cancel_reader_action(self, reader_id: str, idempotency_key: str) -> Reader:
-        reader = self._call(
-            self._client.v1.terminal.readers.cancel_action, reader_id, {}, {"idempotency_key": idempotency_key}
-        )
-        return _reader(reader)
+        return _reader(self._send("post", f"{_reader_path(reader_id)}/cancel_action", {}, idempotency_key))
 
     def show_cart(self, reader_id: str, cart: ShowCart) -> Reader:
-        return _reader(
-            self._call(
-                self._client.v1.terminal.readers.set_reader_display, reader_id, stripe_params.display_params(cart)
-            )
-        )
+        params = stripe_params.display_params(cart)
+        return _reader(self._send("post", f"{_reader_path(reader_id)}/set_reader_display", params))
 
     def list_locations(self) -> list[Location]:
-        found = self._call(self._client.v1.terminal.locations.list, stripe_params.LOCATION_LIST_PARAMS)
-        return [Location(loc.id, loc.display_name) for loc in found.data]
+        found = self._send("get", LOCATIONS, stripe_params.LOCATION_LIST_PARAMS)
+        return [Location(loc["id"], loc["display_name"]) for loc in found["data"]]
 
     def create_location(self, name: str, country: str) -> Location:
-        loc = self._call(self._client.v1.terminal.locations.create, stripe_params.location_params(name, country))
-        return Location(loc.id, loc.display_name)
+        loc = self._send("post", LOCATIONS, stripe_params.location_params(name, country))
+        return Location(loc["id"], loc["display_name"])
 
     def register_reader(self, registration_code: str, label: str, location_id: str) -> Reader:
         params = stripe_params.reader_params(registration_code, label, location_id)
-        return _reader(self._call(self._client.v1.terminal.readers.create, params))
+        return _reader(self._send("post", READERS, params))
 
     def list_readers(self, location_id: str | None = None) -> list[Reader]:
-        found = self._call(self._client.v1.terminal.readers.list, stripe_params.reader_list_params(location_id))
-        return [_reader(r) for r in found.data]
+        found = self._send("get", READERS, stripe_params.reader_list_params(location_id))
+        return [_reader(r) for r in found["data"]]
 
     def present_card(self, reader_id: str, card_number: str, tip: int = 0) -> Reader:
-        reader = self._call(
-            self._client.v1.test_helpers.terminal.readers.present_payment_method,
-            reader_id,
-            stripe_params.present_params(card_number, tip),
-        )
-        return _reader(reader)
+        path = f"/v1/test_helpers/terminal/readers/{quote_plus(reader_id)}/present_payment_method"
+        return _reader(self._send("post", path, stripe_params.present_params(card_number, tip)))
 
     def check_key(self) -> None:
         """One cheap read that proves the key works (raises NotAuthorized if not)."""
-        self._call(self._client.v1.payment_intents.list, KEY_CHECK_PARAMS)
+        self._send("get", INTENTS, KEY_CHECK_PARAMS)
 
 
 class NoPaymentsGateway:
