@@ -15,7 +15,12 @@ Also timed in the same rounds: a cash sale with change (no Stripe call) and a sp
 sale (cash part, then a card part), against the same baseline. Each path's durable commits per
 sale are counted on the till's own connections (bench/commits.py). --path runs one path alone.
 
-    python bench/checkout.py [--rounds 300] [--path card|cash|split|all] [--profile N]
+    python bench/checkout.py [--rounds 300] [--path card|cash|split|all] [--latency MS] [--profile N]
+
+--latency MS: the sandbox waits MS milliseconds before it takes each API request (the bare calls'
+and the till's alike, a sleep that holds no lock): a Stripe across a network rather than on
+loopback, where work the till does while a request is out (issue 27: the create sent while the
+sale commits) could hide behind the wait. The requests so delayed are counted and printed.
 
 --profile N: after the timed rounds, N more sales of each path under cProfile (the sandbox's server
 threads are not profiled); prints the functions with the most time of their own and the most calls.
@@ -47,6 +52,7 @@ from commits import CommitCounter  # noqa: E402
 from stats import p50_p95  # noqa: E402
 
 KEY = "sk_test_benchcheckout"
+EVERY_REQUEST = 10**9  # a delay rule's count: never used up in a bench
 
 
 def bare(client, i):
@@ -106,11 +112,16 @@ def main() -> int:
         default="all",
         help="time one path alone (so its system calls can be counted, e.g. strace -f -c), or all of them",
     )
+    parser.add_argument(
+        "--latency", type=int, default=0, metavar="MS", help="the sandbox waits MS ms before each API request"
+    )
     parser.add_argument("--profile", type=int, default=0, help="then profile N more sales of each path (cProfile)")
     args = parser.parse_args()
     paths = PATHS if args.path == "all" else (args.path,)
     commits = CommitCounter.install()  # before the till's engine opens: each connection is traced
     with running_sandbox() as sb, tempfile.TemporaryDirectory() as tmp:
+        # The sandbox's own fault rule (pos/sandbox/faults.py), armed for every API request.
+        delay = sb.faults.arm("/v1/*", count=EVERY_REQUEST, delay_ms=args.latency) if args.latency else None
         context = build_context(Path(tmp) / "till", stripe_base_url=sb.url, api_key=KEY)
         latte = context.catalog.save(
             Product(sku="L", name="Latte", category="Coffee", price=Money(580, "SGD"), tax_rate_bp=900, barcode="1")
@@ -170,6 +181,7 @@ def main() -> int:
                 before = commits.count
                 timed(name, sale[name], i)
                 counted[name] += commits.count - before
+        delayed = EVERY_REQUEST - delay.count if delay else 0
         profile = _profile(sale, paths, args.profile) if args.profile else ""
         context.close()
     commits.remove()
@@ -177,6 +189,9 @@ def main() -> int:
     l50, l95 = p50_p95(times["lean"])
     c50 = {name: p50_p95(values)[0] for name, values in cpu.items()}
     print(f"checkout bench, {args.rounds} rounds, stripe {stripe.VERSION}, sandbox in-process, path {args.path}")
+    if args.latency:
+        rounds = args.rounds + args.warmup
+        print(f"latency {args.latency} ms before each API request: {delayed} requests delayed ({rounds} rounds)")
     print(f"{'path':35} {'median ms':>10} {'p95 ms':>8} {'CPU ms':>7} {'commits/sale':>13}")
     print(f"{'bare create+confirm (baseline)':35} {b50:>10.2f} {b95:>8.2f} {c50['bare']:>7.2f} {0:>13.2f}")
     print(f"{'lean bare (client built as the app)':35} {l50:>10.2f} {l95:>8.2f} {c50['lean']:>7.2f} {0:>13.2f}")

@@ -136,6 +136,16 @@ def test_checkout_runs_one_path_alone_and_counts_its_commits(path, tmp_path):
     assert f"ratio {path}/bare (median): " in out
 
 
+def test_checkout_with_latency_delays_every_request_of_the_bare_calls_and_the_sale(tmp_path):
+    """--latency: a Stripe across a network. Each round is the bare create+confirm, the lean bare one and
+    one card sale, two requests each, so three rounds (two timed, one warm-up) are 18 delayed requests."""
+    out = run_bench(
+        "checkout.py", "--path", "card", "--rounds", "2", "--warmup", "1", "--latency", "1", tmp_path=tmp_path
+    )
+    assert re.search(r"^latency 1 ms before each API request: 18 requests delayed \(3 rounds\)$", out, re.M), out
+    assert "ratio card/bare (median): " in out
+
+
 def test_checkout_profiles_its_sales(tmp_path):
     out = run_bench(
         "checkout.py", "--path", "cash", "--rounds", "2", "--warmup", "1", "--profile", "2", tmp_path=tmp_path
