@@ -66,6 +66,40 @@ def test_a_round_of_several_batches_notes_the_acknowledgement_in_one_local_commi
     assert shop_rows(pg, shop_db, "SELECT count(*), count(DISTINCT receipt_no) FROM shop_receipts") == [(12, 12)]
 
 
+@contextlib.contextmanager
+def _synchronous_at_commit(engine: Engine) -> Iterator[list[int]]:
+    """SQLite's `synchronous` at each commit on `engine` while the block runs: 2 (FULL) is a commit
+    that waits for the disk (an fdatasync of the WAL), 1 (NORMAL) one that does not (WAL mode)."""
+    seen: list[int] = []
+
+    def note(conn) -> None:
+        seen.append(conn.connection.driver_connection.execute("PRAGMA synchronous").fetchone()[0])
+
+    event.listen(engine, "commit", note)
+    try:
+        yield seen
+    finally:
+        event.remove(engine, "commit", note)
+
+
+def test_a_rounds_note_of_the_acknowledgement_waits_for_no_disk_and_the_next_sale_does(
+    pg, shop_db, tmp_path, sandbox, api_key
+):
+    """The round's one local commit (the shop's acknowledgement, kept for the status bar: the shop's
+    row is the truth, so losing it in a power cut costs what a crash before it costs) no longer waits
+    for the disk: was an fdatasync at the end of every round that sent something. The sale after it
+    commits at FULL again (the WAL's order then makes the note durable with it)."""
+    with _thirty_waiting(tmp_path, sandbox, api_key, shop_db) as t1:
+        link = _link(t1)
+        with _synchronous_at_commit(link._local) as round_commits:
+            assert link.push().receipts == 30
+        with _synchronous_at_commit(link._local) as sale_commits:
+            sell(t1, 1, start=32, cash_only=True)
+        assert link.waiting().events > 0  # the sale's events wait: the note after the round held
+    assert round_commits == [1]  # NORMAL (was [2]: FULL)
+    assert sale_commits and set(sale_commits) == {2}, sale_commits
+
+
 def test_a_pull_with_nothing_new_asks_the_shop_one_question_and_writes_nothing_here(
     pg, shop_db, tmp_path, sandbox, api_key
 ):

@@ -759,7 +759,7 @@ class ShopDatabaseLink:
                 noted_here = [stored_value(local, key) for key in ("shop_acked_seq", "shop_outbox_sent")]
             if noted_here == [str(acked), str(products_sent)]:
                 return  # level already (the usual round with nothing to send): no write, no fsync
-        with core.writing(self._local) as local:
+        with core.noting(self._local) as local:  # the shop's row is the truth: no fsync for this copy
             store_value(local, "shop_acked_seq", str(acked))
             store_value(local, "shop_outbox_sent", str(products_sent))
             # This till's own edits, versioned at the shop just now, are what it holds already: taken,
