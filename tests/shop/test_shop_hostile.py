@@ -115,8 +115,9 @@ def test_a_value_the_shops_column_cannot_hold_is_refused_never_cut(pg, shop_db, 
     """A till's receipt total beyond the shop column's range (2**40 minor units: a till file edited
     by hand, or a till of another version). PostgreSQL refuses it (text COPY and statements: the
     server reads every value against its column); a binary COPY tried in the ninth session would
-    have stored it cut to 0 silently (psycopg packs an int4 without a range check), so the sync
-    stays text. Before: the refusal (a DataError, not an IntegrityError) left `round()` raising.
+    have stored it cut to 0 silently (psycopg packs an int4 without a range check), so since the
+    tenth a batch goes in binary only when its values are within range (sync._in_range), and this
+    one goes as text. Before: the refusal (a DataError, not an IntegrityError) left `round()` raising.
     Now: the shop refusing this till's records, in one line, nothing of the batch stored."""
     t1 = till(tmp_path, "T1", sandbox, api_key, shop_db)
     try:
