@@ -132,3 +132,19 @@ def test_a_value_the_shops_column_cannot_hold_is_refused_never_cut(pg, shop_db, 
     finally:
         t1.close()
     assert shop_rows(pg, shop_db, "SELECT count(*) FROM shop_receipts") == [(0,)]
+
+
+@pytest.mark.parametrize(
+    ("total", "binary"),
+    [(2**31 - 1, True), (-(2**31), True), (2**31, False), (-(2**31) - 1, False), (2**40, False), ("abc", False)],
+)
+def test_a_batch_goes_in_binary_only_when_every_whole_number_is_within_int4(total, binary):
+    """The range check binary COPY rests on (psycopg packs an int4 without one: 2**31 would be
+    stored as -2**31), at int4's edges, on the receipts' rows as the sync reads them; something not
+    a number is not in range either (text, where the server refuses it)."""
+    from pos.adapters.shop import tables
+    from pos.adapters.shop.sync import RECEIPT_NAMES, _in_range
+
+    row = dict.fromkeys(RECEIPT_NAMES, 0) | {"till_id": "T1", "created_at": "2026-12-06T12:00:00", "currency": "SGD"}
+    rows = [tuple(row.values()), tuple((row | {"total_minor": total}).values())]
+    assert _in_range(tables.RECEIPTS, RECEIPT_NAMES, rows) is binary
