@@ -1,11 +1,16 @@
 """Sync throughput into one PostgreSQL, and the shop report at a million receipts.
 
-Three tills each sell RECEIPTS cash sales on their own SQLite (the app's own wiring), offline;
-then all three sync at once (a process each, as three machines would) into a real, throwaway
-PostgreSQL cluster (tests/helpers/pg.py): receipts per second, with every receipt's lines,
-tenders and audit event. Then the shop database is filled to 1,000,000 receipts (generated in
-SQL over 100 days, with a line and a tender each) and the shop report for one day is timed
-against the single-till report (`pos report`'s query on one till's SQLite) in the same run.
+Three tills join a real, throwaway PostgreSQL cluster's shop database (tests/helpers/pg.py), as a
+shop's tills have before a day's trade (the first brings its catalog and settings, the others take
+them), then each sells RECEIPTS cash sales on its own SQLite (the app's own wiring) offline. Timed:
+all three sync the day at once (a process each, as three machines would), each process warm as a
+running till's background sync is (imported, opened, its status asked and a pull done): receipts
+per second, with every receipt's lines, tenders and audit event, against a bare binary COPY of the
+rows that round stored (the floor). Printed too: the same tills' FIRST round into an empty shop
+database (joining it, sending the catalog and settings, in fresh processes), against the same floor.
+Then the shop database is filled to 1,000,000 receipts (generated in SQL over 100 days, with a line
+and a tender each) and the shop report for one day is timed against the single-till report
+(`pos report`'s query on one till's SQLite) in the same run.
 
     python bench/sync.py [--receipts 10000] [--total 1000000] [--rounds 5]
 """
@@ -17,6 +22,7 @@ import multiprocessing
 import os
 import shutil
 import statistics
+import subprocess
 import sys
 import tempfile
 import threading
@@ -50,11 +56,12 @@ def at_once(work, each) -> float:
     return time.perf_counter() - begun
 
 
-def copy_floor(server: PgServer, synced: str, receipts: int) -> tuple[float, float]:
-    """Seconds, and the server's CPU seconds, for a bare COPY of the synced rows (events, receipts,
-    lines, tenders) into an empty shop database of the same layout on the same server, three tills
-    at once as the sync ran: the least a sync of these rows can cost here (no reading the tills, no
-    checks, no acknowledgement)."""
+def copy_floor(server: PgServer, synced: str, receipts: int, events_before: dict[str, int]) -> tuple[float, float]:
+    """Seconds, and the server's CPU seconds, for a bare COPY of the rows the timed round stored
+    (events above `events_before`'s, receipts, lines, tenders) into an empty shop database of the
+    same layout on the same server, three tills at once as the sync ran: the least a sync of these
+    rows can cost here (the rows already in memory: no reading the tills, no checks, no
+    acknowledgement)."""
     import psycopg
 
     held: dict[str, list[tuple[str, bytes]]] = {till: [] for till in TILLS}
@@ -62,7 +69,8 @@ def copy_floor(server: PgServer, synced: str, receipts: int) -> tuple[float, flo
         for table in FLOOR_TABLES:
             for till in TILLS:
                 data = bytearray()
-                query = f"COPY (SELECT * FROM {table} WHERE till_id = '{till}') TO STDOUT (FORMAT binary)"
+                newer = f" AND seq > {events_before[till]}" if table == "shop_events" else ""
+                query = f"COPY (SELECT * FROM {table} WHERE till_id = '{till}'{newer}) TO STDOUT (FORMAT binary)"
                 with conn.cursor().copy(query) as copy:
                     for block in copy:
                         data += block
@@ -87,12 +95,16 @@ def copy_floor(server: PgServer, synced: str, receipts: int) -> tuple[float, flo
     return seconds, cpu
 
 
-def sync(folder: Path, till_id: str, shop_db: str, ready, out) -> None:
-    """One till's process: started and joined the shop (its scripts loaded, nothing sent), then one
-    round when every till is ready; (till id, (start, end, CPU seconds)) on `out`, start and end on
-    the machine's monotonic clock, the CPU this process spent in the round beside them."""
+def sync(folder: Path, till_id: str, shop_db: str, warm: bool, ready, out) -> None:
+    """One till's process: opened (and, `warm`, as a running till's background sync is: its status
+    asked and a pull done, so its imports, connections and the shop's statements are there), then
+    one round when every till is ready; (till id, (start, end, CPU seconds)) on `out`, start and end
+    on the machine's monotonic clock, the CPU this process spent in the round beside them."""
     context = open_back_office(folder, shop_db)
     context.shop.check_till_id(till_id)  # the first to come migrates the schema (Alembic)
+    if warm:
+        context.shop.link.waiting()
+        context.shop.link.pull()
     ready.wait()
     begun, cpu = time.perf_counter(), time.process_time()
     result = context.shop.round()
@@ -102,12 +114,46 @@ def sync(folder: Path, till_id: str, shop_db: str, ready, out) -> None:
     out.put((till_id, (begun, end, cpu)))
 
 
-def sell(folder: Path, till_id: str, count: int, shop_db: str) -> None:
+def sync_round(server: PgServer, root: Path, shop_db: str, warm: bool) -> tuple[float, dict, float]:
+    """The tills in `root` sync at once, a process each (as three machines would be; threads would
+    share one interpreter's lock): the wall seconds from the first round's start to the last one's
+    end, each till's (start, end, CPU seconds), and the server's CPU seconds meanwhile."""
+    forked = multiprocessing.get_context("fork")
+    ready, out = forked.Barrier(len(TILLS) + 1), forked.Queue()
+    tills = [forked.Process(target=sync, args=(root / t, t, shop_db, warm, ready, out)) for t in TILLS]
+    for process in tills:
+        process.start()
+    ready.wait()  # every till started: the timed rounds begin together
+    server_cpu = server.cpu_seconds()
+    results = dict(out.get(timeout=600) for _ in TILLS)
+    for process in tills:
+        process.join()
+        assert process.exitcode == 0, process.exitcode
+    # The server's CPU from the rounds' start to the tills' end (their backends reaped): the sync's
+    # side at the server, beside the floor's. Also holds the tills' closing.
+    server_cpu = server.cpu_seconds() - server_cpu
+    wall = max(end for _, end, _ in results.values()) - min(begun for begun, _, _ in results.values())
+    return wall, results, server_cpu
+
+
+def pg_tool(server: PgServer, tool: str, *args: str) -> None:
+    """pg_dump / pg_restore on the bench's cluster, over its socket (trusted)."""
+    command = [str(server.bin / tool), "-h", str(server.root), "-p", str(server.port), "-U", "postgres", *args]
+    subprocess.run(command, check=True, capture_output=True)
+
+
+def sell(folder: Path, till_id: str, count: int, shop_db: str, ca: Path | None) -> None:
+    """A till joins the shop (its first round: the first till's catalog and settings go up, a later
+    till takes them), then sells `count` cash sales offline (nothing is sent while selling)."""
     name_till(folder, till_id)
+    trust_shop_ca(folder, ca)
     context = build_context(folder, api_key="sk_test_bench", stripe_base_url="http://127.0.0.1:9", shop_db=shop_db)
     product = context.catalog.save(
         Product(sku="B-1", name="Bench coffee", category="Bench", price=Money(450, "SGD"), tax_rate_bp=900)
     )
+    assert context.shop is not None
+    joined = context.shop.round()
+    assert joined.complete, joined.problem
     for n in range(count):
         context.till.new_sale()
         context.till.cart.add(product, 1 + n % 3)
@@ -125,55 +171,70 @@ def main() -> int:
     server = PgServer()
     os.environ["PGPASSFILE"] = str(server.pgpass)
     try:
-        shop_db = server.new_database()
         root = Path(tempfile.mkdtemp(prefix="pos-bench-sync-"))
+        sold = args.sold or root / "sold"
+        dump = sold / "shop.dump"  # the shop database as the tills left it when they had joined
         started = time.perf_counter()
-        for till_id in TILLS:  # offline: the shop is not asked while selling
-            if args.sold:  # an earlier run's tills, copied as they were before they synced
-                shutil.copytree(args.sold / till_id, root / till_id, ignore=shutil.ignore_patterns(CA_FILE))
-            else:
-                sell(root / till_id, till_id, args.receipts, "postgresql://postgres@127.0.0.1:1/none")
-                shutil.copytree(root / till_id, root / "sold" / till_id)
+        if args.sold:
+            if not dump.exists():
+                print(f"{args.sold} is not a folder this bench kept (no shop.dump): run it without --sold once")
+                return 2
+        else:  # each till joins the shop, then sells offline: the shop is not asked while selling
+            joined = server.new_database()
+            for till_id in TILLS:
+                sell(sold / till_id, till_id, args.receipts, joined, server.ca)
+            pg_tool(server, "pg_dump", "-Fc", "-f", str(dump), joined.rsplit("/", 1)[1])
         print(f"sold {len(TILLS)} x {args.receipts} cash sales in {time.perf_counter() - started:.1f} s")
         if not args.sold:
-            print(f"  (kept unsynced in {root / 'sold'}: --sold takes them again)")
-        for till_id in TILLS:
-            trust_shop_ca(root / till_id, server.ca)  # verified TLS, as the shop tests' tills
-        # A process each, as three machines would be (threads would share one interpreter's lock).
-        forked = multiprocessing.get_context("fork")
-        ready, out = forked.Barrier(len(TILLS) + 1), forked.Queue()
-        tills = [forked.Process(target=sync, args=(root / t, t, shop_db, ready, out)) for t in TILLS]
-        for process in tills:
-            process.start()
-        ready.wait()  # every till started and joined the shop: the timed rounds begin together
-        server_cpu = server.cpu_seconds()
-        results = dict(out.get(timeout=600) for _ in TILLS)
-        for process in tills:
-            process.join()
-            assert process.exitcode == 0, process.exitcode
-        # The server's CPU from the rounds' start to the tills' end (their backends reaped): the
-        # sync's side at the server, beside the floor's below. Also holds the tills' closing.
-        server_cpu = server.cpu_seconds() - server_cpu
-        wall = max(end for _, end, _ in results.values()) - min(begun for begun, _, _ in results.values())
-        contexts = [open_back_office(root / t, shop_db) for t in TILLS]
+            print(f"  (kept unsynced in {sold}: --sold takes them again)")
+
+        def tills(into: Path) -> None:  # the sold tills as they were, trusting this run's server
+            for till_id in TILLS:
+                shutil.copytree(sold / till_id, into / till_id, ignore=shutil.ignore_patterns(CA_FILE))
+                trust_shop_ca(into / till_id, server.ca)  # verified TLS, as the shop tests' tills
+
         total = len(TILLS) * args.receipts
+        # Their first round, into an empty shop database (fresh processes, joining, catalog and
+        # settings sent): shown beside the timed one, against the same floor.
+        first_db = server.new_database()
+        tills(root / "first")
+        first_wall, first_results, first_cpu = sync_round(server, root / "first", first_db, warm=False)
+        ((stored,),) = server.query(first_db.rsplit("/", 1)[1], "SELECT count(*) FROM shop_receipts")
+        assert stored == total, stored
+
+        # The timed round: the tills have joined this shop database (restored as they left it).
+        shop_db = server.new_database()
         database = shop_db.rsplit("/", 1)[1]
+        pg_tool(server, "pg_restore", "-d", database, str(dump))
+        server.query(database, "ANALYZE")
+        events_before = dict(server.query(database, "SELECT till_id, max(seq) FROM shop_events GROUP BY till_id"))
+        tills(root)
+        wall, results, server_cpu = sync_round(server, root, shop_db, warm=True)
+        contexts = [open_back_office(root / t, shop_db) for t in TILLS]
         ((stored,),) = server.query(database, "SELECT count(*) FROM shop_receipts")
         assert stored == total, stored
         print(
             f"sync: {total} receipts from {len(TILLS)} tills at once in {wall:.2f} s = {total / wall:,.0f} receipts/s"
+            " (tills joined, warm)"
         )
         for till_id, (begun, end, cpu) in sorted(results.items()):
             print(f"  {till_id}: {end - begun:.2f} s, {cpu * 1000:.0f} ms CPU in the till's process")
         print(f"  the server: {server_cpu * 1000:.0f} ms CPU for the three rounds")
+        print(
+            f"first round (joining an empty shop, fresh processes): {first_wall:.2f} s ="
+            f" {total / first_wall:,.0f} receipts/s; tills "
+            + ", ".join(f"{cpu * 1000:.0f}" for _, _, cpu in (first_results[t] for t in TILLS))
+            + f" ms CPU; the server {first_cpu * 1000:.0f} ms CPU"
+        )
         # The figures kept as the receipts went in are the rows' (what `pos shop verify` checks).
         assert contexts[0].shop.figure_differences() == []
-        floor, floor_cpu = copy_floor(server, database, total)
+        floor, floor_cpu = copy_floor(server, database, total, events_before)
         print(
             f"floor: a bare COPY of the same rows, 3 tills at once: {floor:.2f} s = {total / floor:,.0f} receipts/s,"
             f" the server {floor_cpu * 1000:.0f} ms CPU"
         )
         load = " ".join(f"{n:.2f}" for n in os.getloadavg())
+        print(f"ratio first round/floor: {floor / first_wall:.2f}")
         print(f"ratio sync/floor: {floor / wall:.2f} (target >= 0.5), load average {load}")
 
         # Fill the shop to --total receipts over 100 days before today (today's stay the tills' own).

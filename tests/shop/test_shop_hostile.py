@@ -115,8 +115,9 @@ def test_a_value_the_shops_column_cannot_hold_is_refused_never_cut(pg, shop_db, 
     """A till's receipt total beyond the shop column's range (2**40 minor units: a till file edited
     by hand, or a till of another version). PostgreSQL refuses it (text COPY and statements: the
     server reads every value against its column); a binary COPY tried in the ninth session would
-    have stored it cut to 0 silently (psycopg packs an int4 without a range check), so the sync
-    stays text. Before: the refusal (a DataError, not an IntegrityError) left `round()` raising.
+    have stored it cut to 0 silently (psycopg packs an int4 without a range check), so since the
+    tenth a batch goes in binary only when its values are within range (sync._in_range), and this
+    one goes as text. Before: the refusal (a DataError, not an IntegrityError) left `round()` raising.
     Now: the shop refusing this till's records, in one line, nothing of the batch stored."""
     t1 = till(tmp_path, "T1", sandbox, api_key, shop_db)
     try:
@@ -131,3 +132,19 @@ def test_a_value_the_shops_column_cannot_hold_is_refused_never_cut(pg, shop_db, 
     finally:
         t1.close()
     assert shop_rows(pg, shop_db, "SELECT count(*) FROM shop_receipts") == [(0,)]
+
+
+@pytest.mark.parametrize(
+    ("total", "binary"),
+    [(2**31 - 1, True), (-(2**31), True), (2**31, False), (-(2**31) - 1, False), (2**40, False), ("abc", False)],
+)
+def test_a_batch_goes_in_binary_only_when_every_whole_number_is_within_int4(total, binary):
+    """The range check binary COPY rests on (psycopg packs an int4 without one: 2**31 would be
+    stored as -2**31), at int4's edges, on the receipts' rows as the sync reads them; something not
+    a number is not in range either (text, where the server refuses it)."""
+    from pos.adapters.shop import tables
+    from pos.adapters.shop.sync import RECEIPT_NAMES, _in_range
+
+    row = dict.fromkeys(RECEIPT_NAMES, 0) | {"till_id": "T1", "created_at": "2026-12-06T12:00:00", "currency": "SGD"}
+    rows = [tuple(row.values()), tuple((row | {"total_minor": total}).values())]
+    assert _in_range(tables.RECEIPTS, RECEIPT_NAMES, rows) is binary

@@ -31,3 +31,26 @@ def writing(engine: Engine) -> Iterator[Connection]:
     """One transaction that holds the write lock from its start; committed when the block ends."""
     with storage_errors(), writer(engine).begin() as conn:
         yield conn
+
+
+@contextlib.contextmanager
+def noting(engine: Engine) -> Iterator[Connection]:
+    """`writing` for a note whose loss in a power cut costs nothing (the shop's acknowledgement kept
+    for the status bar: the shop's own row is what the next sync round reads): committed without
+    waiting for the disk (synchronous=NORMAL for this one commit, WAL mode). A power cut loses it, as
+    a crash just before it would, and nothing else: the WAL keeps commits in order, so the next
+    commit that waits for the disk (synchronous=FULL, every other one) makes this one durable too.
+    The connection goes back to the pool at FULL, or is dropped."""
+    with storage_errors(), writer(engine).connect() as conn:
+        driver = conn.connection.driver_connection
+        assert driver is not None
+        driver.execute("PRAGMA synchronous=NORMAL")
+        try:
+            with conn.begin():
+                yield conn
+        finally:
+            try:
+                driver.execute("PRAGMA synchronous=FULL")
+            except BaseException:
+                conn.invalidate()  # never back into the pool without FULL
+                raise
