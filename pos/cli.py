@@ -591,7 +591,7 @@ def cmd_returns(args) -> int:
     from pos.adapters.db import audit as audit_db
     from pos.app import build_context
     from pos.domain.money import Money, MoneyError
-    from pos.services.returns import Returned, ReturnFailed
+    from pos.services.returns import Returned, ReturnFailed, amount_problem
 
     office = getattr(args, "office", None)
     if office is not None:  # the gate's, only to check `--as`: the till's own context takes the folder
@@ -613,6 +613,10 @@ def cmd_returns(args) -> int:
             print(
                 f"error: type the amount like 4.50 ({context.settings.currency}), not {args.amount!r}", file=sys.stderr
             )
+            return 2
+        wrong = amount_problem(amount)
+        if wrong:  # wrong whatever the till holds: exit 2, as the giftcards commands answer such an amount
+            print(f"error: --amount: {wrong.rstrip('.')}. Nothing was given back.", file=sys.stderr)
             return 2
         returns = context.refunds.returns
         assert returns is not None  # the till's context always has them

@@ -42,6 +42,21 @@ from .store_credit import StoreCreditLedger
 NOT_RETURNED = "Nothing was given back."
 
 
+# What the cashier may write about the goods brought back: a line on the refund slip.
+NOTE_MOST = 200
+
+
+def amount_problem(amount: Money) -> str | None:
+    """Why no return without a receipt may give back `amount`, whatever the till holds (every door asks
+    this first: the CLI answers it with exit 2, as any mistake in what was typed), or None."""
+    if amount.minor <= 0:
+        return "The amount to give back must be more than zero."
+    if amount.minor > MAX_PRICE_MINOR:
+        # With no receipt, nothing bounds it but this: no single item is priced higher.
+        return f"A return without a receipt gives back at most {Money(MAX_PRICE_MINOR, amount.currency)}."
+    return None
+
+
 @dataclass(frozen=True)
 class ReturnRecord:
     id: int
@@ -150,13 +165,13 @@ class Returns:
             return f"A return without a receipt needs a manager's approval. {NOT_RETURNED}"
         if amount.currency != self.currency():
             return f"The store's currency is {self.currency()}."
-        if amount.minor <= 0:
-            return "The amount to give back must be more than zero."
-        if amount.minor > MAX_PRICE_MINOR:
-            # With no receipt, nothing bounds it but this: no single item is priced higher.
-            return f"A return without a receipt gives back at most {Money(MAX_PRICE_MINOR, amount.currency)}."
+        wrong = amount_problem(amount)
+        if wrong:
+            return wrong
         if not " ".join(note.split()):
             return "Say what the customer brought back."
+        if len(note) > NOTE_MOST:  # it is printed on the slip and kept in the audit trail: a line, not a page
+            return f"Say what the customer brought back in at most {NOTE_MOST} characters."
         try:  # kept and shown as is: no control character, as at every door that takes text
             check_text(note, "What the customer brought back", multiline=False)
         except TextError as exc:

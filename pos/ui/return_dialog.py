@@ -23,7 +23,7 @@ from PySide6.QtWidgets import (
 
 from pos.domain.money import Money, MoneyError
 from pos.domain.refunds import render_refund_text
-from pos.services.returns import Returned, ReturnResult
+from pos.services.returns import NOTE_MOST, Returned, ReturnResult
 
 from .widgets import named
 from .workers import run_in_background
@@ -44,6 +44,7 @@ class ReturnDialog(QDialog):
         self._busy = False
         self.note = named(QLineEdit(), "returnNoteField")
         self.note.setPlaceholderText("What the customer brought back")
+        self.note.setMaxLength(NOTE_MOST)  # the service's rule: a line on the slip
         self.amount = named(QLineEdit(), "returnAmountField")
         self.amount.setPlaceholderText(f"e.g. 4.50 ({self.currency})")
         # Cash or store credit only: with no receipt there is no card payment to give it back to.

@@ -49,8 +49,27 @@ def test_an_amount_beyond_any_price_is_refused_in_one_line(tmp_path):
     for amount in ("99999999999999", "1000000.00"):
         for given in ("--cash", "--store-credit"):
             done = pos("--data-dir", data, "returns", "take", "--amount", amount, "--item", "Mug", given)
-            assert done.returncode == 1 and "Traceback" not in done.stderr, done.stderr
-            assert done.stderr.splitlines()[-1] == "error: A return without a receipt gives back at most SGD 999999.99."
+            # Wrong whatever the till holds: exit 2, the giftcards commands' rule (h5 found returns gave 1).
+            assert done.returncode == 2 and "Traceback" not in done.stderr, done.stderr
+            assert done.stderr.splitlines()[-1] == (
+                "error: --amount: A return without a receipt gives back at most SGD 999999.99. Nothing was given back."
+            )
+    assert rows(data, "SELECT count(*) FROM unverified_returns") == [(0,)]
+
+
+def test_no_amount_and_a_page_long_note_are_refused_at_the_door(tmp_path):
+    """Tenth session (h5's sweep): 0 and -5 gave exit 1 where an unreadable amount gave 2, and a
+    20,000-character --item was taken back and printed on the slip. Now nothing or less is a mistake in
+    what was typed (exit 2), and the note is a line of at most 200 characters at every door (the
+    service's rule, so the window's too)."""
+    data = str(tmp_path / "till")
+    for amount in ("0", "-5", "0.00"):
+        done = pos("--data-dir", data, "returns", "take", "--amount", amount, "--item", "Mug", "--cash")
+        assert done.returncode == 2 and done.stderr.count("error:") == 1, done.stderr
+        assert "must be more than zero" in done.stderr.splitlines()[-1]
+    long = pos("--data-dir", data, "returns", "take", "--amount", "4.50", "--item", "M" * 201, "--cash")
+    assert long.returncode == 1, long.stderr
+    assert long.stderr.splitlines()[-1] == "error: Say what the customer brought back in at most 200 characters."
     assert rows(data, "SELECT count(*) FROM unverified_returns") == [(0,)]
 
 
