@@ -208,3 +208,4 @@ class BackOfficeMenus(WindowParts):
         self.counter.apply_store_terms()  # the cart redraws on the counter's CartChanged
         self.refresh_mode()
         self._restart_idle()  # the idle lock's minutes may have changed
+        self.warm_printer()  # a printer set up now: its library loads on a worker, not at the first receipt

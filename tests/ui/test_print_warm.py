@@ -97,3 +97,30 @@ def test_a_till_without_a_printer_never_loads_escpos(qtbot, data_dir, sandbox, a
     finally:
         window.close()
         window.deleteLater()
+
+
+def test_a_printer_set_up_during_the_day_is_warmed_when_the_settings_are_saved(
+    qtbot, data_dir, sandbox, api_key, printer, spy
+):
+    """h6 left it: the warm-up ran only at start, so a printer set up in Settings later still had its
+    first receipt wait for python-escpos. Saving the settings (the dialog's Save ends in the window's
+    apply_settings) now warms it on a worker too."""
+    forget_escpos()
+    context = build_context(data_dir, stripe_base_url=sandbox.url, api_key=api_key)
+    window = MainWindow(context)
+    try:
+        window.show()
+        qtbot.waitExposed(window)
+        wait_idle(qtbot)
+        assert spy.printing() == []  # no printer at start: nothing loaded
+        settings = context.store_settings
+        settings.save(replace(settings.current, printer_kind="network", printer_address=printer.address))
+        window.apply_settings()  # what SettingsDialog's Save calls
+        qtbot.waitUntil(lambda: "escpos.printer" in sys.modules, timeout=15000)
+        wait_idle(qtbot)
+        warmed = spy.printing()
+        assert ("escpos.printer", False) in warmed, warmed
+        assert not [name for name, ui in warmed if ui], "imported on the UI thread"
+    finally:
+        window.close()
+        window.deleteLater()
