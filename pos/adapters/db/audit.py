@@ -395,6 +395,20 @@ def sale_started_record(conn: Connection, sale_id: int, form: int = FORM) -> dic
     if s is None:
         return {}
     lines = conn.execute(_STARTED_LINES[_form(form)], {"sale_id": sale_id}).all()
+    return _started_digested(s, [list(line) for line in lines])
+
+
+def sale_started_covering(sale_id: int, sale: _Row, lines: Sequence[_Row]) -> dict[str, Any]:
+    """covering(conn, "sale_started", sale_id) in today's form, from the values its transaction has
+    just written (the sales row's columns by name, its lines by number, each with every column
+    sale_lines digests): the same digest without reading them back (issue 27). Only for values as
+    the file holds them (whole numbers, text, None): tests hold it to the digest read from the file."""
+    names = _STARTED_LINES[_form(FORM)].selected_columns.keys()
+    record = _started_digested(sale, [[line[name] for name in names] for line in lines])
+    return {"record": "sale_started", "id": sale_id, "form": FORM, "digest": digest(record)}
+
+
+def _started_digested(s: _Row, lines: list[list[Any]]) -> dict[str, Any]:
     return {
         "sale_key": s["sale_key"],
         "till_id": s["till_id"],
@@ -407,7 +421,7 @@ def sale_started_record(conn: Connection, sale_id: int, form: int = FORM) -> dic
         "order_id": s["order_id"],
         "cart_discount_minor": s["cart_discount_minor"],
         "created_at": s["created_at"],
-        "lines": [list(line) for line in lines],
+        "lines": lines,
     }
 
 

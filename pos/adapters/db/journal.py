@@ -35,7 +35,7 @@ from pos.services.states import UNFINISHED, AttemptState, IntentStatus, SaleStat
 from . import audit, core, stock
 from . import schema as tables
 from .cashiers import write_void
-from .receipts import add_receipt
+from .receipts import add_receipt_row
 from .raw import now_iso
 from .receipts import tender_from_row, build_receipt, read_tenders
 from .settings import SettingsRepo
@@ -99,16 +99,19 @@ _KEPT_CARDS = select(func.count()).where(
     _t.c.sale_id == bindparam("sid"), _t.c.kind == TenderKind.CARD, _t.c.state == TenderState.PAID
 )
 _LAST_PART_NO = select(func.max(_t.c.part_no)).where(_t.c.sale_id == bindparam("sid"))
-_ADD_TENDER = insert(_t)
+# The tender's row as written (every column), in the statement that writes it.
+_ADD_TENDER = insert(_t).returning(*_t.c)
 _SET_TENDER = update(_t).where(_t.c.id == bindparam("tid"))
 _RETURN_PART_TENDER = update(_t).where(_t.c.part_sale_id == bindparam("sid"))
 _HAND_BACK_CASH = update(_t).where(
     _t.c.sale_id == bindparam("sid"), _t.c.kind == TenderKind.CASH, _t.c.state == TenderState.PAID
 )
-_RECEIPT = select(_r).where(_r.c.id == bindparam("receipt_id"))
 _RECEIPT_OF_SALE = select(_r).where(_r.c.sale_id == bindparam("sid"))
 _LAST_RECEIPT_ID = select(func.max(_r.c.id))
 _LAST_RECEIPT_NO = select(func.max(_r.c.receipt_no)).where(_r.c.till_id == bindparam("till_id"))
+# The pages a sale's receipt will be written to (the receipts table's last leaf, this till's number
+# index), read in one statement: the two reads above as subqueries.
+_RECEIPT_PAGES = select(_LAST_RECEIPT_ID.scalar_subquery(), _LAST_RECEIPT_NO.scalar_subquery())
 _OWE_GIFT_CARD = insert(_gs).values(state="owed", shop=False)
 _OPEN_REDEMPTION = (
     select(_gr.c.id).where(_gr.c.sale_id == bindparam("sid"), _gr.c.state.in_(("started", "debited"))).limit(1)
@@ -284,7 +287,7 @@ class SqlJournal:
     ) -> SaleRecord:
         stamp = now_iso()
         with self._write() as db:
-            sale = self._insert_sale(db, totals, tax_inclusive, create, product_ids, stamp)
+            _row, _last_no, sale = self._insert_sale(db, totals, tax_inclusive, create, product_ids, stamp)
         self._begun.add(sale.id)
         return sale
 
@@ -301,8 +304,9 @@ class SqlJournal:
         recovery point is needed between them: a crash leaves all of it or none."""
         stamp = now_iso()
         with self._write() as db:
-            sale = self._insert_sale(db, totals, tax_inclusive, create, product_ids, stamp)
-            return replace(sale, state=SaleState.SPLIT), self._take_cash(db, sale.id, payment, stamp, fresh=True)
+            row, last_no, sale = self._insert_sale(db, totals, tax_inclusive, create, product_ids, stamp)
+            paid = self._take_cash(db, sale.id, payment, stamp, fresh=row, last_no=last_no)
+            return replace(sale, state=SaleState.SPLIT), paid
 
     def _insert_sale(
         self,
@@ -312,31 +316,31 @@ class SqlJournal:
         create: CreateIntent,
         product_ids: list[int | None],
         stamp: str,
-    ) -> SaleRecord:
+    ) -> tuple[dict, int | None, SaleRecord]:
+        """The sale and its lines; returns its row as written (every column by name), the till's last
+        receipt number as read before it (this transaction holds the write lock: it stays the last)
+        and its record."""
         till_id, sale_key = create.till_id, create.sale_key
         encoded = json.dumps(create.to_json(), sort_keys=True)
         # Read the pages the receipt will be written to (the receipts table's last leaf and this
         # till's number index): damage there shows now, before any money moves, not after.
-        db.execute(_LAST_RECEIPT_ID).scalar()
-        db.execute(_LAST_RECEIPT_NO, {"till_id": till_id}).scalar()
-        sale_id = db.execute(
-            _ADD_SALE,
-            {
-                "sale_key": sale_key,
-                "till_id": till_id,
-                "state": SaleState.STARTED,
-                "currency": totals.currency.upper(),
-                "total_minor": totals.total.minor,
-                "tax_minor": totals.tax.minor,
-                "subtotal_minor": totals.subtotal.minor,
-                "tax_inclusive": tax_inclusive,
-                "create_params": encoded,
-                "created_at": stamp,
-                "updated_at": stamp,
-                "cart_discount_minor": totals.cart_discount.minor if totals.cart_discount else 0,
-                "cart_discount_reason": totals.cart_discount_reason,
-            },
-        ).lastrowid
+        _last_id, last_no = db.execute(_RECEIPT_PAGES, {"till_id": till_id}).one()
+        row = {
+            "sale_key": sale_key,
+            "till_id": till_id,
+            "state": SaleState.STARTED,
+            "currency": totals.currency.upper(),
+            "total_minor": totals.total.minor,
+            "tax_minor": totals.tax.minor,
+            "subtotal_minor": totals.subtotal.minor,
+            "tax_inclusive": tax_inclusive,
+            "create_params": encoded,
+            "created_at": stamp,
+            "updated_at": stamp,
+            "cart_discount_minor": totals.cart_discount.minor if totals.cart_discount else 0,
+            "cart_discount_reason": totals.cart_discount_reason,
+        }
+        sale_id = db.execute(_ADD_SALE, row).lastrowid
         lines = [
             {
                 "sale_id": sale_id,
@@ -361,18 +365,27 @@ class SqlJournal:
         ]
         if lines:  # Core runs an empty parameter list as one INSERT of defaults; sqlite3 ran nothing
             db.execute(_ADD_LINES, lines)
-        # The sale as started, in the transaction that writes it: recovery completes only a sale an event records.
-        audit.append(db, till_id, "sale_started", f"sale {sale_id}", audit.covering(db, "sale_started", sale_id))
-        return SaleRecord(
-            id=sale_id,
-            sale_key=sale_key,
-            till_id=till_id,
-            state=SaleState.STARTED,
-            currency=totals.currency.upper(),
-            total_minor=totals.total.minor,
-            create=create,
-            payment_intent=None,
-            created_at=stamp,
+        # The sale as started, in the transaction that writes it: recovery completes only a sale an event
+        # records. Its digest is of the values just written (every one a whole number, text or None, as
+        # the file holds it), not read back: audit.sale_started_covering.
+        written = {**dict.fromkeys(_s.c.keys()), **row, "id": sale_id}
+        audit.append(
+            db, till_id, "sale_started", f"sale {sale_id}", audit.sale_started_covering(sale_id, written, lines)
+        )
+        return (
+            written,
+            last_no,
+            SaleRecord(
+                id=sale_id,
+                sale_key=sale_key,
+                till_id=till_id,
+                state=SaleState.STARTED,
+                currency=totals.currency.upper(),
+                total_minor=totals.total.minor,
+                create=create,
+                payment_intent=None,
+                created_at=stamp,
+            ),
         )
 
     def record_intent(self, sale_id: int, intent_id: str) -> SaleRecord:
@@ -445,10 +458,14 @@ class SqlJournal:
             receipt = db.execute(_RECEIPT_OF_SALE, {"sid": sale_id}).mappings().first()
             if receipt is None:
                 self._check_paid(sale, intent)
-                self._card_paid(db, sale, intent, stamp)
+                self._settle_attempts(db, sale, intent, stamp)
                 paid, charged = _card_amounts(intent, sale["currency"])
-                _add_tender(db, sale, TenderKind.CARD, paid, charged, 0, 0, stamp, sale_id, intent)
-                return self._receipt(db, self._write_receipt(db, sale, stamp), sale)
+                tender = _add_tender(db, sale, TenderKind.CARD, paid, charged, 0, 0, stamp, sale_id, intent)
+                # The sale's first tender is its only one; the receipt's statement marks the sale paid
+                # with its intent (what _card_paid's would have: one UPDATE, not two).
+                only = [tender] if tender["part_no"] == 1 else None
+                written = self._write_receipt(db, sale, stamp, tenders=only, payment_intent=intent.id)
+                return self._receipt(db, written, sale)
             return self._receipt(db, receipt, sale)
 
     @staticmethod
@@ -461,9 +478,17 @@ class SqlJournal:
                 f"the sale for {sale['total_minor']} {sale['currency']}"
             )
 
-    @staticmethod
-    def _card_paid(db: Connection, sale, intent: Intent, stamp: str) -> None:
+    @classmethod
+    def _card_paid(cls, db: Connection, sale, intent: Intent, stamp: str) -> None:
         """The confirm that went through, and the sale (or card part) it paid, marked paid."""
+        cls._settle_attempts(db, sale, intent, stamp)
+        db.execute(
+            _SET_SALE, {"sid": sale["id"], "state": SaleState.PAID, "payment_intent": intent.id, "updated_at": stamp}
+        )
+
+    @staticmethod
+    def _settle_attempts(db: Connection, sale, intent: Intent, stamp: str) -> None:
+        """The confirm that went through."""
         db.execute(
             _SETTLE_ATTEMPTS,
             {
@@ -475,18 +500,30 @@ class SqlJournal:
                 "updated_at": stamp,
             },
         )
-        db.execute(
-            _SET_SALE, {"sid": sale["id"], "state": SaleState.PAID, "payment_intent": intent.id, "updated_at": stamp}
-        )
 
-    def _write_receipt(self, db, order, stamp: str) -> _Written:
-        """The sale's numbered receipt, from its paid tenders; the sale is paid in the same transaction.
-        Its lines and tenders are read once here and handed on (nothing in this transaction changes
-        them after): not a cache, they live only as long as the transaction."""
+    def _write_receipt(
+        self,
+        db,
+        order,
+        stamp: str,
+        *,
+        tenders: Sequence[RowMapping] | None = None,
+        payment_intent: str | None = None,
+        last_no: int | None = None,
+    ) -> _Written:
+        """The sale's numbered receipt, from its paid tenders; the sale is paid in the same transaction
+        (with `payment_intent`, when given, set on it too). Its lines and tenders are read once here and
+        handed on (nothing in this transaction changes them after): not a cache, they live only as long
+        as the transaction. `tenders`: the sale's paid tenders when its caller holds them (the one it
+        has just written, as written), else they are read; `last_no`: the till's last receipt number
+        when this transaction has read it already (else it is read)."""
         till_id = order["till_id"]
         # Gapless: the next number is taken inside the transaction that records the paid sale.
-        number = (db.execute(_LAST_RECEIPT_NO, {"till_id": till_id}).scalar() or 0) + 1
-        tenders = db.execute(_PAID_TENDERS, {"sid": order["id"]}).mappings().all()
+        if last_no is None:
+            last_no = db.execute(_LAST_RECEIPT_NO, {"till_id": till_id}).scalar()
+        number = (last_no or 0) + 1
+        if tenders is None:
+            tenders = db.execute(_PAID_TENDERS, {"sid": order["id"]}).mappings().all()
         cards = [t for t in tenders if t["kind"] == TenderKind.CARD]
         cash = [t for t in tenders if t["kind"] == TenderKind.CASH]
         # A sale paid by one card keeps its intent on the receipt (searchable, as before cash); the
@@ -496,7 +533,7 @@ class SqlJournal:
         store = self._settings.load()
         lines = db.execute(_LINES, {"sid": order["id"]}).mappings().all()
         discount = sum(line["line_discount_minor"] + line["cart_share_minor"] for line in lines)
-        receipt_id = add_receipt(
+        receipt = add_receipt_row(
             db,
             till_id=till_id,
             receipt_no=number,
@@ -518,11 +555,13 @@ class SqlJournal:
             receipt_footer=store.receipt_footer,
             cashier=audit.current_actor(),
         )
-        db.execute(_SET_SALE, {"sid": order["id"], "state": SaleState.PAID, "updated_at": stamp})
+        receipt_id = receipt["id"]
+        paid = {"sid": order["id"], "state": SaleState.PAID, "updated_at": stamp}
+        db.execute(_SET_SALE, paid if payment_intent is None else {**paid, "payment_intent": payment_intent})
         _owe_gift_cards(db, order, stamp, lines)
-        receipt = db.execute(_RECEIPT, {"receipt_id": receipt_id}).mappings().one()
         # In the same transaction: the receipt cannot exist without its link in the audit trail. Its
-        # digest is of the rows as written, read back above (the same as covering(db, "receipt", ...)).
+        # digest is of the rows as written, as the statements that wrote them returned them (the same
+        # as covering(db, "receipt", ...)).
         audit.append(
             db,
             till_id,
@@ -551,22 +590,31 @@ class SqlJournal:
             return self._take_cash(db, sale_id, payment, stamp)
 
     def _take_cash(
-        self, db: Connection, sale_id: int, payment: CashPayment, stamp: str, *, fresh: bool = False
+        self,
+        db: Connection,
+        sale_id: int,
+        payment: CashPayment,
+        stamp: str,
+        *,
+        fresh: dict | None = None,
+        last_no: int | None = None,
     ) -> Paid | PartPaid:
-        """`fresh`: the sale was inserted in this same transaction, so it has no card part, gift card
-        redemption or tender yet (nothing else can have written one): those reads are skipped."""
-        order = db.execute(_SALE, {"sid": sale_id}).mappings().one()
+        """`fresh`: the sale's row, inserted in this same transaction, so it has no card part, gift card
+        redemption or tender yet (nothing else can have written one): those reads are skipped, and
+        the row is not read back; `last_no`: the till's last receipt number as this transaction read it."""
+        order = fresh if fresh is not None else db.execute(_SALE, {"sid": sale_id}).mappings().one()
         if order["state"] not in (SaleState.STARTED, SaleState.SPLIT) or order["order_id"] is not None:
             raise SaleChanged(f"This sale cannot take cash now ({order['state']}).")
-        if not fresh:
+        if fresh is None:
             if self._unfinished_part(db, sale_id) is not None:
                 raise SaleChanged("A card payment for this sale is still open; settle it first.")
             _no_open_gift_card(db, sale_id)
-        due = int(order["total_minor"]) if fresh else _due(db, order)
+        due = int(order["total_minor"]) if fresh is not None else _due(db, order)
         if due != payment.due.minor:
             raise SaleChanged(f"The sale now owes {Money(due, order['currency'])}; look at it again.")
-        db.execute(_SET_SALE, {"sid": sale_id, "state": SaleState.SPLIT, "updated_at": stamp})
-        tender_id = _add_tender(
+        if not payment.settles:  # else the receipt's transaction marks it paid (below), in this one
+            db.execute(_SET_SALE, {"sid": sale_id, "state": SaleState.SPLIT, "updated_at": stamp})
+        tender = _add_tender(
             db,
             order,
             TenderKind.CASH,
@@ -575,11 +623,13 @@ class SqlJournal:
             payment.change.minor,
             payment.rounding.minor,
             stamp,
-            part_no=1 if fresh else None,
+            part_no=1 if fresh is not None else None,
         )
         if payment.settles:
-            return Paid(self._receipt(db, self._write_receipt(db, order, stamp), order))
-        return PartPaid(_tender_by_id(db, tender_id), Money(_due(db, order), order["currency"]))
+            only = [tender] if tender["part_no"] == 1 else None  # the sale's first tender is its only one
+            written = self._write_receipt(db, order, stamp, tenders=only, last_no=last_no)
+            return Paid(self._receipt(db, written, order))
+        return PartPaid(tender_from_row(tender), Money(_due(db, order), order["currency"]))
 
     def add_part(self, db, sale_id: int, kind: TenderKind, amount: Money, last4: str) -> tuple[int, Paid | PartPaid]:
         """Inside the caller's write transaction (`db`: its Core connection), for
@@ -589,7 +639,7 @@ class SqlJournal:
         the sale is being paid in parts."""
         stamp = now_iso()
         order = db.execute(_SALE, {"sid": sale_id}).mappings().one()
-        tender_id = _add_tender(db, order, kind, amount, amount, 0, 0, stamp)
+        tender_id = _add_tender(db, order, kind, amount, amount, 0, 0, stamp)["id"]
         db.execute(_SET_TENDER, {"tid": tender_id, "card_last4": last4})
         if order["state"] == SaleState.SPLIT and _due(db, order) <= 0:
             return tender_id, Paid(self._receipt(db, self._write_receipt(db, order, stamp), order))
@@ -906,8 +956,9 @@ def _add_tender(
     intent: Intent | None = None,
     *,
     part_no: int | None = None,
-) -> int:
-    """A paid tender; `part_no` when the caller knows it is the sale's first (else the next is read)."""
+) -> RowMapping:
+    """A paid tender (its row as written); `part_no` when the caller knows it is the sale's first
+    (else the next is read)."""
     if part_no is None:
         part_no = (db.execute(_LAST_PART_NO, {"sid": order["id"]}).scalar() or 0) + 1
     written = db.execute(
@@ -931,7 +982,7 @@ def _add_tender(
             "updated_at": stamp,
         },
     )
-    return int(written.lastrowid)
+    return written.mappings().one()
 
 
 def _tender_by_id(db: Connection, tender_id: int) -> Tender:

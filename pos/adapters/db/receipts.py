@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Iterator
 
 from sqlalchemy import bindparam, distinct, func, insert, select, tuple_
-from sqlalchemy.engine import Connection, Engine
+from sqlalchemy.engine import Connection, Engine, RowMapping
 from sqlalchemy.sql.elements import ColumnElement
 
 from pos.domain.cart import LineTotals, Measure
@@ -36,10 +36,16 @@ _CARDS_VALID_UNTIL = (
 )
 _RECEIPT_ID = select(_r.c.id).where(_r.c.receipt_no == bindparam("receipt_no"), _r.c.till_id == bindparam("till_id"))
 _RECEIPT_STAMP = select(_r.c.created_at).where(_r.c.id == bindparam("receipt_id"))
-_ADD_RECEIPT = insert(_r).values(status="paid", refunded_minor=0)
+# The receipt's row as written (every column), in the statement that writes it.
+_ADD_RECEIPT = insert(_r).values(status="paid", refunded_minor=0).returning(*_r.c)
 
 
-def add_receipt(
+def add_receipt(conn: Connection, **values) -> int:
+    """add_receipt_row, for a caller that needs only the receipt's id."""
+    return int(add_receipt_row(conn, **values)["id"])
+
+
+def add_receipt_row(
     conn: Connection,
     *,
     till_id: str,
@@ -61,10 +67,11 @@ def add_receipt(
     store_address: str,
     receipt_footer: str,
     cashier: str,
-) -> int:
+) -> RowMapping:
     """A receipt's row, paid and nothing refunded yet: the one statement that writes one, for the
     journal (a sale paid at this till) and the shop's copies (another till's receipt, refunded here:
-    adapters/shop/copies.py), so a column added to receipts is added here once. Returns its id."""
+    adapters/shop/copies.py), so a column added to receipts is added here once. Returns its row as
+    written (every column)."""
     written = conn.execute(
         _ADD_RECEIPT,
         {
@@ -89,7 +96,7 @@ def add_receipt(
             "cashier": cashier,
         },
     )
-    return int(written.lastrowid)
+    return written.mappings().one()
 
 
 _EXPORTED = select(_r.c.sale_id, *(_r.c[c] for c in EXPORT_COLUMNS if c not in TENDER_COLUMNS)).order_by(
