@@ -54,6 +54,7 @@ from pos.domain.receipt import format_receipt_no
 from pos.services.states import UNFINISHED
 from pos.domain.audit import GENESIS, Break, Event, canonical, chain_hash, digest, first_break
 
+from . import compiled as cx
 from . import core
 from . import schema as tables
 from .raw import now_iso
@@ -109,6 +110,9 @@ def current_actor() -> str:
 
 _LAST = select(_EVENTS.c.id, _EVENTS.c.hash).order_by(_EVENTS.c.id.desc()).limit(1)
 _APPEND = insert(_EVENTS)
+# Run on the driver's cursor in the caller's transaction (compiled.py): every recorded change appends.
+_RUN_LAST = cx.Statement(_LAST)
+_RUN_APPEND = cx.Statement(_APPEND)
 
 
 def append(
@@ -122,7 +126,8 @@ def append(
     actor: str | None = None,
 ) -> Event:
     """Append an event inside the caller's write transaction (so it commits with what it records)."""
-    last = conn.execute(_LAST).first()
+    found = cx.rows(conn, _RUN_LAST)
+    last = found[0] if found else None
     seq, prev = (last[0] + 1, last[1]) if last else (1, GENESIS)
     event = Event(
         seq=seq,
@@ -136,8 +141,9 @@ def append(
         prev_hash=prev,
     )
     sealed = Event(**{**event.__dict__, "hash": chain_hash(prev, event)})
-    conn.execute(
-        _APPEND,
+    cx.execute(
+        conn,
+        _RUN_APPEND,
         {
             "id": sealed.seq,
             "at": sealed.at,

@@ -13,11 +13,12 @@ import contextlib
 import json
 import threading
 from dataclasses import dataclass, replace
-from collections.abc import Sequence
-from typing import Iterator
+from collections.abc import Mapping, Sequence
+from typing import Any, Iterator
 
 from sqlalchemy import bindparam, func, insert, select, update
-from sqlalchemy.engine import Connection, Engine, RowMapping
+from sqlalchemy.engine import Connection, Engine
+from sqlalchemy.exc import NoResultFound
 
 from pos.domain.cart import Totals
 from pos.domain.cash import CashPayment
@@ -33,6 +34,7 @@ from pos.services.sales import AttemptRecord, JournalIntegrityError, SaleChanged
 from pos.services.states import UNFINISHED, AttemptState, IntentStatus, SaleState, TenderState
 
 from . import audit, core, stock
+from . import compiled as cx
 from . import schema as tables
 from .cashiers import write_void
 from .receipts import add_receipt_row
@@ -40,6 +42,7 @@ from .raw import now_iso
 from .receipts import tender_from_row, build_receipt, read_tenders
 from .settings import SettingsRepo
 
+_Row = Mapping[str, Any]  # a row by column name (a Core RowMapping, or compiled.py's dict)
 _s, _l, _a, _t, _r = tables.sales, tables.sale_lines, tables.card_attempts, tables.tenders, tables.receipts
 _gs, _gr = tables.gift_card_sales, tables.gift_card_redemptions
 
@@ -116,6 +119,23 @@ _OWE_GIFT_CARD = insert(_gs).values(state="owed", shop=False)
 _OPEN_REDEMPTION = (
     select(_gr.c.id).where(_gr.c.sale_id == bindparam("sid"), _gr.c.state.in_(("started", "debited"))).limit(1)
 )
+
+
+# The payment path's statements, run on the driver's cursor in the same transaction (compiled.py:
+# SQLAlchemy's ~40 us a statement was more than the till's budget beyond Stripe; issue 27).
+_RUN_SALE = cx.Statement(_SALE)
+_RUN_ADD_SALE = cx.Statement(_ADD_SALE)
+_RUN_SET_SALE = cx.Statement(_SET_SALE)
+_RUN_MOVE_SALE = cx.Statement(_MOVE_SALE)
+_RUN_ADD_LINES = cx.Statement(_ADD_LINES)
+_RUN_LINES = cx.Statement(_LINES)
+_RUN_ADD_ATTEMPT = cx.Statement(_ADD_ATTEMPT)
+_RUN_SETTLE_ATTEMPTS = cx.Statement(_SETTLE_ATTEMPTS)
+_RUN_LAST_PART_NO = cx.Statement(_LAST_PART_NO)
+_RUN_ADD_TENDER = cx.Statement(_ADD_TENDER)
+_RUN_RECEIPT_OF_SALE = cx.Statement(_RECEIPT_OF_SALE)
+_RUN_LAST_RECEIPT_NO = cx.Statement(_LAST_RECEIPT_NO)
+_RUN_RECEIPT_PAGES = cx.Statement(_RECEIPT_PAGES)
 
 
 def _sale(row) -> SaleRecord:
@@ -222,8 +242,9 @@ class SqlJournal:
     @staticmethod
     def _write_held(db: Connection, sale_id: int, h: _Held) -> None:
         if h.intent_id is not None:
-            db.execute(
-                _MOVE_SALE,
+            cx.execute(
+                db,
+                _RUN_MOVE_SALE,
                 {
                     "sid": sale_id,
                     "was": SaleState.STARTED,
@@ -233,9 +254,9 @@ class SqlJournal:
                 },
             )
         if h.attempt is not None:
-            h.attempt_id = db.execute(_ADD_ATTEMPT, h.attempt).lastrowid
+            h.attempt_id = cx.lastrowid(db, _RUN_ADD_ATTEMPT, h.attempt)
             state = SaleState.READER_SENT if h.on_reader else SaleState.CONFIRM_SENT
-            db.execute(_SET_SALE, {"sid": sale_id, "state": state, "updated_at": h.attempt["updated_at"]})
+            cx.execute(db, _RUN_SET_SALE, {"sid": sale_id, "state": state, "updated_at": h.attempt["updated_at"]})
 
     # -- held recovery points (issue 27 item 1) --------------------------------------------
     def hold_intent(self, sale: SaleRecord, intent_id: str) -> SaleRecord:
@@ -324,7 +345,7 @@ class SqlJournal:
         encoded = json.dumps(create.to_json(), sort_keys=True)
         # Read the pages the receipt will be written to (the receipts table's last leaf and this
         # till's number index): damage there shows now, before any money moves, not after.
-        _last_id, last_no = db.execute(_RECEIPT_PAGES, {"till_id": till_id}).one()
+        _last_id, last_no = cx.rows(db, _RUN_RECEIPT_PAGES, till_id=till_id)[0]
         row = {
             "sale_key": sale_key,
             "till_id": till_id,
@@ -340,7 +361,7 @@ class SqlJournal:
             "cart_discount_minor": totals.cart_discount.minor if totals.cart_discount else 0,
             "cart_discount_reason": totals.cart_discount_reason,
         }
-        sale_id = db.execute(_ADD_SALE, row).lastrowid
+        sale_id = cx.lastrowid(db, _RUN_ADD_SALE, row)
         lines = [
             {
                 "sale_id": sale_id,
@@ -363,8 +384,7 @@ class SqlJournal:
             }
             for n, (line, pid) in enumerate(zip(totals.lines, product_ids, strict=True), start=1)
         ]
-        if lines:  # Core runs an empty parameter list as one INSERT of defaults; sqlite3 ran nothing
-            db.execute(_ADD_LINES, lines)
+        cx.run_many(db, _RUN_ADD_LINES, lines)  # nothing for no lines (Core would insert one row of defaults)
         # The sale as started, in the transaction that writes it: recovery completes only a sale an event
         # records. Its digest is of the values just written (every one a whole number, text or None, as
         # the file holds it), not read back: audit.sale_started_covering.
@@ -454,8 +474,8 @@ class SqlJournal:
         """Write the receipt and close the sale in one transaction (a no-op if already done)."""
         stamp = now_iso()
         with self._write() as db:
-            sale = db.execute(_SALE, {"sid": sale_id}).mappings().one()
-            receipt = db.execute(_RECEIPT_OF_SALE, {"sid": sale_id}).mappings().first()
+            sale = _one(cx.first(db, _RUN_SALE, {"sid": sale_id}), f"sale {sale_id}")
+            receipt = cx.first(db, _RUN_RECEIPT_OF_SALE, {"sid": sale_id})
             if receipt is None:
                 self._check_paid(sale, intent)
                 self._settle_attempts(db, sale, intent, stamp)
@@ -489,8 +509,9 @@ class SqlJournal:
     @staticmethod
     def _settle_attempts(db: Connection, sale, intent: Intent, stamp: str) -> None:
         """The confirm that went through."""
-        db.execute(
-            _SETTLE_ATTEMPTS,
+        cx.execute(
+            db,
+            _RUN_SETTLE_ATTEMPTS,
             {
                 "sid": sale["id"],
                 "state": AttemptState.SUCCEEDED,
@@ -507,7 +528,7 @@ class SqlJournal:
         order,
         stamp: str,
         *,
-        tenders: Sequence[RowMapping] | None = None,
+        tenders: Sequence[_Row] | None = None,
         payment_intent: str | None = None,
         last_no: int | None = None,
     ) -> _Written:
@@ -520,7 +541,7 @@ class SqlJournal:
         till_id = order["till_id"]
         # Gapless: the next number is taken inside the transaction that records the paid sale.
         if last_no is None:
-            last_no = db.execute(_LAST_RECEIPT_NO, {"till_id": till_id}).scalar()
+            last_no = cx.scalar(db, _RUN_LAST_RECEIPT_NO, {"till_id": till_id})
         number = (last_no or 0) + 1
         if tenders is None:
             tenders = db.execute(_PAID_TENDERS, {"sid": order["id"]}).mappings().all()
@@ -531,7 +552,7 @@ class SqlJournal:
         single = cards[0]["payment_intent"] if len(cards) == 1 and len(tenders) == 1 else None
         card = cards[-1] if cards else None
         store = self._settings.load()
-        lines = db.execute(_LINES, {"sid": order["id"]}).mappings().all()
+        lines = cx.mappings(db, _RUN_LINES, {"sid": order["id"]})
         discount = sum(line["line_discount_minor"] + line["cart_share_minor"] for line in lines)
         receipt = add_receipt_row(
             db,
@@ -557,7 +578,7 @@ class SqlJournal:
         )
         receipt_id = receipt["id"]
         paid = {"sid": order["id"], "state": SaleState.PAID, "updated_at": stamp}
-        db.execute(_SET_SALE, paid if payment_intent is None else {**paid, "payment_intent": payment_intent})
+        cx.execute(db, _RUN_SET_SALE, paid if payment_intent is None else {**paid, "payment_intent": payment_intent})
         _owe_gift_cards(db, order, stamp, lines)
         # In the same transaction: the receipt cannot exist without its link in the audit trail. Its
         # digest is of the rows as written, as the statements that wrote them returned them (the same
@@ -836,7 +857,7 @@ class SqlJournal:
     # -- reads ---------------------------------------------------------------
     def sale(self, sale_id: int) -> SaleRecord:
         with self._connection() as db:
-            return _sale(db.execute(_SALE, {"sid": sale_id}).mappings().one())
+            return _sale(_one(cx.first(db, _RUN_SALE, {"sid": sale_id}), f"sale {sale_id}"))
 
     def sale_for_intent(self, intent_id: str) -> SaleRecord | None:
         with self._connection() as db:
@@ -898,9 +919,16 @@ class _Written:
     """A receipt just written, with the rows its transaction read for it: the receipts row, its
     sale's lines by number and paid tenders by part (every column of each)."""
 
-    receipt: RowMapping
-    lines: Sequence[RowMapping]
-    tenders: Sequence[RowMapping]
+    receipt: _Row
+    lines: Sequence[_Row]
+    tenders: Sequence[_Row]
+
+
+def _one(row: dict | None, what: str) -> dict:
+    """The row a statement had to find (as Core's .one() insists)."""
+    if row is None:
+        raise NoResultFound(f"No row was found: {what}")
+    return row
 
 
 def _due(db: Connection, order) -> int:
@@ -956,13 +984,14 @@ def _add_tender(
     intent: Intent | None = None,
     *,
     part_no: int | None = None,
-) -> RowMapping:
+) -> _Row:
     """A paid tender (its row as written); `part_no` when the caller knows it is the sale's first
     (else the next is read)."""
     if part_no is None:
-        part_no = (db.execute(_LAST_PART_NO, {"sid": order["id"]}).scalar() or 0) + 1
-    written = db.execute(
-        _ADD_TENDER,
+        part_no = (cx.scalar(db, _RUN_LAST_PART_NO, {"sid": order["id"]}) or 0) + 1
+    return cx.mappings(
+        db,
+        _RUN_ADD_TENDER,
         {
             "sale_id": order["id"],
             "part_no": part_no,
@@ -981,8 +1010,7 @@ def _add_tender(
             "created_at": stamp,
             "updated_at": stamp,
         },
-    )
-    return written.mappings().one()
+    )[0]
 
 
 def _tender_by_id(db: Connection, tender_id: int) -> Tender:

@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Iterator
 
 from sqlalchemy import bindparam, distinct, func, insert, select, tuple_
-from sqlalchemy.engine import Connection, Engine, RowMapping
+from sqlalchemy.engine import Connection, Engine
 from sqlalchemy.sql.elements import ColumnElement
 
 from pos.domain.cart import LineTotals, Measure
@@ -16,6 +16,7 @@ from pos.domain.stock import MILLI, Unit, format_quantity
 from pos.domain.tender import CardPresentReceipt, Tender, TenderKind, tender_type
 from pos.services.receipts import EXPORT_COLUMNS, PAGE, TENDER_COLUMNS, ReceiptQuery, ReceiptSummary, criterion
 
+from . import compiled as cx
 from . import core
 from . import schema as tables
 from .days import local_day_bounds, store_zone
@@ -37,7 +38,7 @@ _CARDS_VALID_UNTIL = (
 _RECEIPT_ID = select(_r.c.id).where(_r.c.receipt_no == bindparam("receipt_no"), _r.c.till_id == bindparam("till_id"))
 _RECEIPT_STAMP = select(_r.c.created_at).where(_r.c.id == bindparam("receipt_id"))
 # The receipt's row as written (every column), in the statement that writes it.
-_ADD_RECEIPT = insert(_r).values(status="paid", refunded_minor=0).returning(*_r.c)
+_ADD_RECEIPT = cx.Statement(insert(_r).values(status="paid", refunded_minor=0).returning(*_r.c))
 
 
 def add_receipt(conn: Connection, **values) -> int:
@@ -67,12 +68,13 @@ def add_receipt_row(
     store_address: str,
     receipt_footer: str,
     cashier: str,
-) -> RowMapping:
+) -> dict:
     """A receipt's row, paid and nothing refunded yet: the one statement that writes one, for the
     journal (a sale paid at this till) and the shop's copies (another till's receipt, refunded here:
     adapters/shop/copies.py), so a column added to receipts is added here once. Returns its row as
     written (every column)."""
-    written = conn.execute(
+    return cx.mappings(
+        conn,
         _ADD_RECEIPT,
         {
             "till_id": till_id,
@@ -95,8 +97,7 @@ def add_receipt_row(
             "receipt_footer": receipt_footer,
             "cashier": cashier,
         },
-    )
-    return written.mappings().one()
+    )[0]
 
 
 _EXPORTED = select(_r.c.sale_id, *(_r.c[c] for c in EXPORT_COLUMNS if c not in TENDER_COLUMNS)).order_by(

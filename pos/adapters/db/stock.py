@@ -32,6 +32,7 @@ from pos.domain.stock import (
 )
 
 from . import audit, core
+from . import compiled as cx
 from .errors import storage_errors
 from .raw import now_iso
 from .receipts import local_day_bounds, store_zone
@@ -129,6 +130,7 @@ _SOLD = (
     .where(_S.c.sale_id == bindparam("sale_id"), _I.c.track_stock)
     .order_by(_S.c.line_no)
 )
+_RUN_SOLD = cx.Statement(_SOLD)  # on the payment path: compiled.py
 _RETURNED = (
     select(_S.c.product_id, _RL.c.quantity * func.coalesce(_S.c.measure_milli, 1000), _RL.c.to_stock, _I.c.unit)
     .select_from(_RL)
@@ -143,7 +145,7 @@ _RETURNED = (
 
 def sale_moved(conn: Connection, sale_id: int, receipt: str) -> None:
     """A paid sale takes its tracked lines off the shelf (in the receipt's transaction)."""
-    rows = conn.execute(_SOLD, {"sale_id": sale_id}).all()
+    rows = cx.rows(conn, _RUN_SOLD, sale_id=sale_id)
     if not rows:
         return  # nothing tracked was sold: nothing to write (write_moves would still read the till id)
     moves = [Move(pid, MovementKind.SALE, -milli, f"receipt {receipt}", sale_id=sale_id) for pid, milli in rows]

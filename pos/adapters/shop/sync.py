@@ -29,6 +29,7 @@ from sqlalchemy.exc import DataError, DBAPIError, IntegrityError
 from sqlmodel.sql.sqltypes import AutoString
 
 from pos.adapters.db import audit, core, stock
+from pos.adapters.db import compiled as cx
 from pos.adapters.db import schema as tables
 from pos.adapters.db.catalog import product_row
 from pos.adapters.db.raw import now_iso
@@ -196,33 +197,11 @@ def _upsert(conn: Connection, table, rows: list[dict[str, Any]], key: tuple[str,
     conn.execute(statement.on_conflict_do_update(index_elements=list(key), set_=columns), rows)
 
 
-class _Compiled(NamedTuple):
-    """A Core statement compiled once for SQLite (decision 0010's addendum): its SQL, the literal
-    values it binds, and the order its `?` take their values in."""
-
-    sql: str
-    binds: dict[str, Any]
-    order: tuple[str, ...]
-
-
-def _compiled(statement: Any) -> _Compiled:
-    from sqlalchemy.dialects import sqlite
-
-    compiled = statement.compile(dialect=sqlite.dialect())
-    return _Compiled(str(compiled), dict(compiled.params), tuple(compiled.positiontup or ()))
-
-
-def _rows(local: Connection, statement: _Compiled, **values: Any) -> list[tuple[Any, ...]]:
-    """A large read of the till's file (a batch's events, receipts, lines, tenders) run on the SQLite
-    cursor of `local`'s transaction, as plain tuples: no compile, no Row object per row (~8 ms of
-    CPU a round of 3,000 sales). Only for statements whose columns need no conversion (text and
-    whole numbers: what SQLite hands back is what SQLAlchemy would)."""
-    given = {**statement.binds, **values}
-    cursor = local.connection.driver_connection.cursor()  # type: ignore[union-attr]  # sqlite3, in this transaction
-    try:
-        return cursor.execute(statement.sql, [given[name] for name in statement.order]).fetchall()
-    finally:
-        cursor.close()
+# A large read of the till's file (a batch's events, receipts, lines, tenders) run on the SQLite
+# cursor of the local transaction, as plain tuples: no compile, no Row object per row (~8 ms of CPU
+# a round of 3,000 sales). Only for statements whose columns need no conversion (text and whole
+# numbers: what SQLite hands back is what SQLAlchemy would). One helper with the payment path's.
+_compiled, _rows = cx.compiled, cx.rows
 
 
 # The till's own file, through SQLAlchemy Core (decision 0010): statements built once.
