@@ -15,7 +15,7 @@ exactly as before. Used on the payment path only; everything else goes through `
 
 from __future__ import annotations
 
-import sqlite3
+import sqlite3  # the driver's cursor and errors, under a Core connection's transaction (see above)
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from typing import Any, NamedTuple
 

@@ -16,8 +16,13 @@ from .errors import storage_errors
 
 
 def writer(engine: Engine) -> Engine:
-    """The same engine, but its transactions take the write lock at BEGIN."""
-    return engine.execution_options(sqlite_immediate=True)
+    """The same engine, but its transactions take the write lock at BEGIN. Made once per engine and
+    kept on it: execution_options builds a new engine object (~40 us) every call, and every write
+    transaction asks for it (issue 27). (Not a WeakKeyDictionary: the writer refers to its engine.)"""
+    found = engine.__dict__.get("_pos_writer")
+    if found is None:
+        found = engine.__dict__["_pos_writer"] = engine.execution_options(sqlite_immediate=True)
+    return found
 
 
 @contextlib.contextmanager

@@ -4,7 +4,10 @@ the two a card sale's checkout holds (the intent's id and the confirm attempt: `
 
 SQLAlchemy Core statements over schema.py's tables (decision 0010), built once at module level: the
 journal sits on the payment path, and a statement built once is compiled once (SQLAlchemy's cache),
-so each recovery point costs little more than its fsync.
+so each recovery point costs little more than its fsync. Those a sale runs every time are compiled
+once more, for the driver, and run on its cursor inside the same Core transaction (compiled.py,
+decision 0010's tenth-session addendum): card 21 statements a sale, cash 12, none through
+Connection.execute's per-statement machinery.
 """
 
 from __future__ import annotations
