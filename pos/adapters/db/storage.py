@@ -229,10 +229,9 @@ def _not_emptied(path: Path) -> None:
     """A file of no bytes is what SQLite makes new (a first start stopped before its first commit
     leaves one, its audit head at event 0). Beside an audit head that names events, it is the till's
     file emptied (a copy cut short, a disk or a program that zeroed it): refused, as damage is, not
-    opened as a new till that sells from receipt 1 again while `pos doctor` calls it sound."""
-    wal = Path(f"{path}-wal")
-    if wal.exists() and wal.stat().st_size > 0:
-        return  # SQLite reads the pages from the write-ahead log
+    opened as a new till that sells from receipt 1 again while `pos doctor` calls it sound. Pages in
+    its -wal do not save it: SQLite deletes the log of a database of no pages at open (pager.c,
+    pagerOpenWalIfPresent), so the refusal comes before any open and the log stays for support."""
     written = _events_the_head_names(path)
     if written:
         raise _damaged(path, f"it is empty, though the till had written {written} audit events to it")
