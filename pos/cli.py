@@ -482,6 +482,7 @@ def cmd_giftcards(args) -> int:
 
     from pos.domain.giftcards import BadCode, check_card_amount, format_code
     from pos.domain.money import Money
+    from pos.domain.text import printable
     from pos.services.giftcards import GiftCardError
 
     office = _back_office(args)
@@ -507,7 +508,8 @@ def cmd_giftcards(args) -> int:
                 ends = ""
                 if card.expires_on:
                     past = card.expired(office.gift_cards.today())
-                    ends = f" (expired on {card.expires_on})" if past else f" (expires on {card.expires_on})"
+                    day = printable(card.expires_on)  # the shop's row is another program's to write too
+                    ends = f" (expired on {day})" if past else f" (expires on {day})"
                 print(f"{format_code(card.code)}: {card.balance}{ends}")
             return 0
         if args.action == "expire":
@@ -549,10 +551,11 @@ def _expire_gift_cards(office) -> int:
     last four characters: the code spends nothing now), then the sum; exit 1 if the shop's cards could
     not be reached (the till's were expired all the same; run it again)."""
     from pos.domain.money import Money
+    from pos.domain.text import printable
 
     done, away = office.gift_cards.expire_due()
     for card, entry in done:
-        print(f"card …{card.code[-4:]}: {entry.amount} expired (its day was {card.expires_on})")
+        print(f"card …{card.code[-4:]}: {entry.amount} expired (its day was {printable(card.expires_on)})")
     if done:
         total = Money(sum(entry.amount.minor for _card, entry in done), done[0][1].amount.currency)
         print(f"Expired {len(done)} gift card{'s' if len(done) != 1 else ''}: {total} taken off.")

@@ -79,6 +79,9 @@ def format_receipt_no(number: int) -> str:
     return f"{number:04d}"
 
 
+DAY_TEXT_MAX = 32  # a day kept as text that is not one is cut here (a receipt line of its own)
+
+
 def day_text(iso_day: str, locale: str) -> str:
     """A calendar day as the store's locale writes it ("6 Dec 2027" in en_SG, "06.12.2027" in de_DE)."""
     from datetime import date
@@ -87,7 +90,12 @@ def day_text(iso_day: str, locale: str) -> str:
     from babel.core import UnknownLocaleError
     from babel.dates import format_date
 
-    day = date.fromisoformat(iso_day)
+    try:
+        day = date.fromisoformat(iso_day)
+    except (TypeError, ValueError):
+        # Not a calendar day: the card's row at the shop is another program's or an owner's to write.
+        # Said as it is kept, printable, rather than a paid sale left with no receipt (nor reprint).
+        return printable(str(iso_day))[:DAY_TEXT_MAX]
     try:
         return format_date(day, format="medium", locale=locale)
     except (UnknownLocaleError, ValueError, OSError):
