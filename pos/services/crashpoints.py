@@ -55,6 +55,7 @@ REFUND_DRAWER_POINTS = (
 
 SYNC_POINTS = (
     "after_shop_commit",  # a batch committed at the shop database; the till has not noted it yet
+    "before_shop_commit",  # a batch's rows sent (COPY or statements) in the shop's transaction, not committed
 )
 
 

@@ -71,6 +71,22 @@ def sell(context, count: int, *, start: int = 0, cash_only: bool = False) -> lis
     return paid
 
 
+def sync_at_once(shop_db: str, *folders) -> None:
+    """`pos sync` of each till as its own process, all at once; each exits 0, no traceback."""
+    import concurrent.futures
+
+    from tests.helpers.cli import run_process
+
+    env = {"POS_SHOP_DB": shop_db}
+    for folder in folders:
+        trust_shop_ca(folder)
+    with concurrent.futures.ThreadPoolExecutor(len(folders)) as pool:
+        runs = list(pool.map(lambda folder: run_process(["--data-dir", folder, "sync"], env), folders))
+    for run in runs:
+        assert run.returncode == 0, run.stderr
+        assert "Traceback" not in run.stderr
+
+
 def shop_rows(pg, shop_db: str, sql: str) -> list[tuple]:
     return pg.query(shop_db.rsplit("/", 1)[1], sql)
 

@@ -55,8 +55,7 @@ def test_finding_a_till_killed_after_the_shops_commit_then_two_tills_at_once_agr
     exiting 1 ("46 events are still waiting") while the shop had them all. After each step the kept
     figures agree with the rows (`pos shop verify`) and every receipt is at the shop once."""
     from pos.adapters.shop.sync import COPY_FROM
-    from tests.helpers.cli import run_process
-    from tests.helpers.shop import sell, till, trust_shop_ca
+    from tests.helpers.shop import sell, sync_at_once, till
 
     for name in ("T1", "T2"):
         context = till(tmp_path, name, sandbox, api_key, shop_db)
@@ -70,16 +69,7 @@ def test_finding_a_till_killed_after_the_shops_commit_then_two_tills_at_once_agr
     assert shop_rows(pg, shop_db, "SELECT count(*) FROM shop_receipts") == [(COPY_FROM + 2,)]
     assert pos("shop", "verify", data_dir=t1, shop_db=shop_db).returncode == 0
 
-    env = {"POS_SHOP_DB": shop_db}
-    for folder in (t1, t2):
-        trust_shop_ca(folder)
-    import concurrent.futures
-
-    with concurrent.futures.ThreadPoolExecutor(2) as pool:
-        runs = list(pool.map(lambda folder: run_process(["--data-dir", folder, "sync"], env), (t1, t2)))
-    for run in runs:
-        assert run.returncode == 0, run.stderr
-        assert "Traceback" not in run.stderr
+    sync_at_once(shop_db, t1, t2)
     assert shop_rows(pg, shop_db, "SELECT till_id, count(*) FROM shop_receipts GROUP BY 1 ORDER BY 1") == [
         ("T1", COPY_FROM + 2),
         ("T2", COPY_FROM + 2),

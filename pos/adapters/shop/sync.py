@@ -461,6 +461,8 @@ class ShopDatabaseLink:
                                 pushed, acked, sent_any, last = self._send_batch(
                                     conn, install, till_id, straight, binary
                                 )
+                                if sent_any:
+                                    crash_point("before_shop_commit")  # the batch sent, its commit not asked
                         except _SentBefore:
                             straight = False  # rolled back, nothing of it kept: the same batch again, staged
                             continue
