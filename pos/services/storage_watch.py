@@ -38,7 +38,7 @@ def verdict(problem: str | None) -> StorageVerdict:
     return StorageVerdict(
         False,
         f"The till's database is damaged (SQLite's check found: {detail}). Finish the sale in progress, "
-        "then stop taking payments on this till: restore the last backup, or call support.",
+        "then stop taking payments on this till: restore the last backup of the whole data folder, or call support.",
     )
 
 

@@ -29,7 +29,7 @@ def describe(exc: BaseException) -> str:
         # before the background check: trying again never mends it.
         return (
             "The till's database is damaged. Finish what is in progress on paper, then stop taking payments "
-            "on this till: restore the last backup, or call support."
+            "on this till: restore the last backup of the whole data folder, or call support."
         )
     if "full" in text or "no space" in text or "file too large" in text or "disk i/o" in text:
         return "The till's disk is full, so it cannot save. Free some space; nothing is lost."

@@ -143,11 +143,15 @@ def _damaged(path: Path, detail: str) -> StorageUnavailable:
     detail = " ".join(detail.split())  # SQLite's report spans lines; the cashier gets one
     detail = detail if len(detail) <= 120 else detail[:119] + "…"
     # The whole folder, not the file: the audit trail's head is beside the file, and a new file under
-    # the old head reads as the old trail cut (the new till's `pos audit verify`: BROKEN).
+    # the old head reads as the old trail cut (the new till's `pos audit verify`: BROKEN). So is an
+    # older backup of the file under today's head: a backup goes back with the head kept beside it.
+    from .audit import HEAD_FILE
+
     return StorageUnavailable(
         f"The till's database {path} is damaged ({detail}). The till will not take payments with it. Restore "
-        f"the last backup, or rename the whole folder {path.parent} (keep it for support) and start again: "
-        "the till starts a new database and audit trail."
+        f"the last backup of the whole folder (the database with its {HEAD_FILE} file), or rename the whole "
+        f"folder {path.parent} (keep it for support) and start again: the till starts a new database and "
+        "audit trail."
     )
 
 
@@ -213,7 +217,8 @@ def check_storage(engine: Engine, path: Path) -> Layout:
         # would run again over tables that are already there and fail half way through.
         raise StorageUnavailable(
             f"The till's database {path} has lost the record of its layout (its {VERSION_TABLE} table "
-            "is missing or empty). Nothing was changed. Restore the last backup, or call support."
+            "is missing or empty). Nothing was changed. Restore the last backup of the whole data folder, or call "
+            "support."
         )
     known = revision is None or _known(revision)
     if number > SCHEMA_VERSION or not known:
@@ -251,7 +256,8 @@ def _not_moved_alone(path: Path) -> None:
             f"The till's database is missing from {path.parent}, though the till had written {written} audit "
             f"events to one there. To start again, move the rest of that folder (its {HEAD_FILE} file) to where "
             "the database went, keeping them together (`pos --data-dir THAT-FOLDER audit verify` checks its "
-            "trail), then start again; otherwise put the database back from the last backup. Nothing was created."
+            f"trail), then start again; otherwise put back the last backup of the database together with the "
+            f"{HEAD_FILE} file backed up with it. Nothing was created."
         )
 
 
@@ -318,7 +324,8 @@ def checked_in_full_at_open(engine: Engine) -> bool:
 def _edited(path: Path, what: str) -> StorageUnavailable:
     return StorageUnavailable(
         f"The till's database {path} does not agree with itself about its layout: {what}. It was edited "
-        "by hand or by another program. Nothing was changed. Restore the last backup, or call support."
+        "by hand or by another program. Nothing was changed. Restore the last backup of the whole data folder, or "
+        "call support."
     )
 
 
@@ -415,7 +422,7 @@ def _upgrade(conn, engine: Engine) -> None:
         detail = " ".join(str(exc.orig).split())[:120]
         raise StorageUnavailable(
             f"The till could not bring its database {engine.url.database} up to date ({detail}). Nothing was "
-            "changed. Restore the last backup, or call support."
+            "changed. Restore the last backup of the whole data folder, or call support."
         ) from None
 
 
