@@ -1109,6 +1109,12 @@ def cmd_self_test(_args) -> int:
     return self_test()
 
 
+def _data_dir_env_refused() -> str | None:
+    from pos.paths import data_dir_env_refused
+
+    return data_dir_env_refused()
+
+
 def _default_dir():
     from pos.paths import default_data_dir
 
@@ -1134,6 +1140,9 @@ def main(argv: list[str], *, window_read: bool = False) -> int:
     """Run the command argv names. window_read: pos.__main__ has read argv with window_args already
     (and found a command, or a window given --as), so it is not read that way twice."""
     args = (None if window_read else window_args(argv)) or build_parser().parse_args(argv)
+    if args.data_dir is None and (env_refused := _data_dir_env_refused()) is not None:
+        print(f"pos: error: {env_refused}", file=sys.stderr)  # as argparse says a --data-dir it refuses
+        return 2
     if args.command is not None:
         _quiet_logging()
         previous = _stop_on_sigterm()

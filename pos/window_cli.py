@@ -139,9 +139,14 @@ def window_args(argv: list[str]) -> argparse.Namespace | SimpleNamespace | None:
 
 def run_window(args: argparse.Namespace | SimpleNamespace) -> int:
     """Open the window with the options window_args read."""
-    from pos.launch import run_gui
-    from pos.paths import default_data_dir
+    import sys
 
+    from pos.launch import run_gui
+    from pos.paths import data_dir_env_refused, default_data_dir
+
+    if args.data_dir is None and (refused := data_dir_env_refused()) is not None:
+        print(f"pos: error: {refused}", file=sys.stderr)  # as argparse says a --data-dir it refuses
+        return 2
     return run_gui(
         args.data_dir or default_data_dir(),
         shop_db=args.shop_db,
