@@ -247,18 +247,28 @@ def _not_moved_alone(path: Path) -> None:
     head left behind. A new file under that head would start a trail that reads as the old one cut,
     for good (`pos audit verify` BROKEN on the new till, the old trail's head gone from beside it):
     refused before anything is created, saying to keep the two together. The documented fresh start
-    is the whole folder renamed (_damaged's advice): no head there, so a new trail that verifies."""
-    written = _events_the_head_names(path)
-    if written:
-        from .audit import HEAD_FILE
+    is the whole folder renamed (_damaged's advice): no head there, so a new trail that verifies.
+    So is a -wal with pages left behind (a till killed, its file moved without its log): its last
+    commits are there, and SQLite deletes the log of the new file of no pages at open."""
+    from .audit import HEAD_FILE
 
-        raise StorageUnavailable(
-            f"The till's database is missing from {path.parent}, though the till had written {written} audit "
-            f"events to one there. To start again, move the rest of that folder (its {HEAD_FILE} file) to where "
-            "the database went, keeping them together (`pos --data-dir THAT-FOLDER audit verify` checks its "
-            f"trail), then start again; otherwise put back the last backup of the database together with the "
-            f"{HEAD_FILE} file backed up with it. Nothing was created."
-        )
+    written = _events_the_head_names(path)
+    wal, shm = Path(f"{path}-wal"), Path(f"{path}-shm")
+    logged = wal.exists() and wal.stat().st_size > 0
+    if not written and not logged:
+        return
+    rest = [HEAD_FILE] * bool(written) + [wal.name] * logged + [shm.name] * (logged and shm.exists())
+    had = (
+        f"the till had written {written} audit events to one there"
+        if written
+        else f"its last changes are still in {wal.name} there"
+    )
+    raise StorageUnavailable(
+        f"The till's database is missing from {path.parent}, though {had}. To start again, move the rest of "
+        f"that folder ({', '.join(rest)}) to where the database went, keeping them together (`pos --data-dir "
+        "THAT-FOLDER audit verify` checks its trail), then start again; otherwise put back the last backup of the "
+        f"database together with the {HEAD_FILE} file backed up with it. Nothing was created."
+    )
 
 
 def _events_the_head_names(path: Path) -> int:
