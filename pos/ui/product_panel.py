@@ -183,6 +183,18 @@ class ProductTile(QPushButton):
         super().showEvent(event)
         self._fit()
 
+    def focusInEvent(self, event) -> None:  # noqa: N802 - Qt's name
+        """The tile the keyboard is on is in view. The grid keeps tiles a viewport above and below
+        the view; a Tab from the category tabs or a Shift+Tab from the cart reaches one of those
+        without the scroll area's own Tab handling (the focus came from outside it), and Enter
+        added a product the cashier could not see."""
+        super().focusInEvent(event)
+        area = self.parentWidget()
+        while area is not None and not isinstance(area, QScrollArea):
+            area = area.parentWidget()
+        if area is not None:
+            area.ensureWidgetVisible(self, 0, 0)
+
 
 class ProductPanel(QWidget):
     product_chosen = Signal(object)  # Product

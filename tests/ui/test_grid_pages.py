@@ -44,6 +44,19 @@ def big_coffee(window, tmp_path) -> Counting:
     return counting
 
 
+def big_coffee_laid_out(qtbot, window, tmp_path):
+    """The window at 1024x768 showing the big Coffee tab, active, laid out (the row below the fold);
+    (the panel, its scroll bar)."""
+    ui_audit.show_at(window, (1024, 768))
+    big_coffee(window, tmp_path)
+    panel = window.products
+    show(panel, "Coffee")
+    window.activateWindow()
+    bar = panel.grid_scroll.verticalScrollBar()
+    qtbot.waitUntil(lambda: bar.maximum() > 0)  # laid out: the row below the fold
+    return panel, bar
+
+
 def show(panel, category: str) -> None:
     tabs = panel.tabs
     tabs.setCurrentIndex(next(i for i in range(tabs.count()) if panel.category(i) == category))
@@ -139,13 +152,7 @@ def test_the_keyboard_reaches_every_tile_of_a_big_category(qtbot, window, tmp_pa
     keyboard access kept)."""
     from .test_keyboard import focused, press
 
-    ui_audit.show_at(window, (1024, 768))
-    big_coffee(window, tmp_path)
-    panel = window.products
-    show(panel, "Coffee")
-    window.activateWindow()
-    bar = panel.grid_scroll.verticalScrollBar()
-    qtbot.waitUntil(lambda: bar.maximum() > 0)  # laid out: the row below the fold
+    panel, bar = big_coffee_laid_out(qtbot, window, tmp_path)
     first = panel.buttons()[0]
     first.setFocus()
     qtbot.waitUntil(first.hasFocus)
