@@ -10,10 +10,10 @@ import sqlite3
 
 import pytest
 from sqlalchemy import event, select
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy.exc import IntegrityError, StatementError
 
 from pos.adapters.db import compiled as cx
-from pos.adapters.db import core, schema
+from pos.adapters.db import core, journal, schema
 from pos.adapters.db.errors import StorageError, storage_errors
 from pos.app import build_context
 from pos.domain.catalog import Product
@@ -144,3 +144,39 @@ def test_a_driver_error_is_raised_as_core_raises_it(context):
             raise error
         words.append(str(said.value))
     assert words[0] == words[1]
+
+
+def _refusal(run) -> StatementError:
+    with pytest.raises(StatementError) as refused:
+        run()
+    return refused.value
+
+
+def test_a_parameter_left_out_is_refused_as_core_refuses_it(context):
+    # k1 (issue 27, tenth session): a bindparam without a value was kept in the compiled statement's
+    # own values as None, so a run that left it out sent NULL: the sale's UPDATE ... WHERE id = NULL
+    # changed nothing and said nothing, where Connection.execute refuses the statement.
+    _sales(context)
+    engine = context._engine
+    statement = cx.Statement(journal._SET_SALE)  # the statement that marks a sale paid
+    values = {"state": "paid", "updated_at": "2026-12-06T00:00:00Z"}  # no "sid": which sale?
+    with core.writing(engine) as db:
+        theirs = _refusal(lambda: db.execute(statement.statement, values))
+        ours = _refusal(lambda: cx.execute(db, statement, values))
+    assert type(ours) is type(theirs) and type(ours.orig) is type(theirs.orig)
+    assert str(ours.orig) == str(theirs.orig)
+    assert str(ours.orig).startswith("A value is required for bind parameter 'sid'")
+    # A row of many without a column the first row has: Core's words (and not a binding error the
+    # cashier would be told is the disk's).
+    lines = [dict(r) for r in cx.mappings(engine.connect(), journal._RUN_LINES, {"sid": 1})]
+    first = {k: v for k, v in lines[0].items() if k != "id"}
+    second = {k: v for k, v in first.items() if k != "name"}
+    rows = [first, {**second, "line_no": 99}]
+    insert = cx.Statement(schema.sale_lines.insert())
+    with core.writing(engine) as db:
+        theirs = _refusal(lambda: db.execute(insert.statement, rows))
+        ours = _refusal(lambda: cx.run_many(db, insert, rows))
+    assert type(ours) is type(theirs) and type(ours.orig) is type(theirs.orig)
+    assert str(ours.orig) == str(theirs.orig)
+    with engine.connect() as conn:  # nothing was changed by either
+        assert conn.execute(select(schema.sales.c.state)).scalars().all() == ["paid"] * 4

@@ -75,6 +75,38 @@ def recover_cli(data_dir, sandbox, api_key):
     )
 
 
+def audit_verify(data_dir, sandbox, api_key) -> subprocess.CompletedProcess:
+    """`pos audit verify` on the till's folder, to its end."""
+    return subprocess.run(
+        [sys.executable, "-m", "pos", "--data-dir", str(data_dir), "--stripe-base-url", sandbox.url, "audit", "verify"],
+        env=env_for(api_key),
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+
+
+def trail_holds_and_sells_on(data_dir, sandbox, api_key) -> None:
+    """After a kill and its recovery: `pos audit verify` finds no break, the till sells again, the
+    trail still holds, and the receipts are numbered without a gap (k1, issue 27's tenth session: the
+    hot path's digests written from values in hand, statements on the driver's cursor)."""
+    for step in ("recovered", "sold again"):
+        verified = audit_verify(data_dir, sandbox, api_key)
+        assert verified.returncode == 0, f"{step}: " + verified.stdout + verified.stderr
+        if step == "recovered":
+            proc = sell(data_dir, sandbox, api_key, 1)
+            out, err = proc.communicate(timeout=120)
+            assert proc.returncode == 0, out + err
+    conn = sqlite3.connect(data_dir / "pos.sqlite3")
+    try:
+        numbers = [row[0] for row in conn.execute("SELECT receipt_no FROM receipts ORDER BY receipt_no")]
+    finally:
+        conn.close()
+    assert numbers == list(range(1, len(numbers) + 1)), numbers
+    check_invariants(data_dir / "pos.sqlite3", sandbox_client(sandbox, api_key))
+
+
 def unfinished(data_dir):
     conn = sqlite3.connect(data_dir / "pos.sqlite3")
     try:
@@ -99,6 +131,7 @@ def test_killed_at_each_recovery_point(tmp_path, sandbox, api_key, point):
     # Recovery is idempotent: a second run finds nothing to do.
     again = recover_cli(data_dir, sandbox, api_key)
     assert again.returncode == 0 and "No unfinished payments." in again.stdout
+    trail_holds_and_sells_on(data_dir, sandbox, api_key)
 
 
 def soak(tmp_path, sandbox, api_key, kills: int, seed: int, reader: bool = False):
@@ -126,6 +159,8 @@ def soak(tmp_path, sandbox, api_key, kills: int, seed: int, reader: bool = False
         if reader_id:
             action = sandbox.reader(reader_id)["action"]
             assert action is None or action["status"] != "in_progress", "recovery left the reader waiting"
+    verified = audit_verify(data_dir, sandbox, api_key)  # every kill's sales, on the trail intact
+    assert verified.returncode == 0, verified.stdout + verified.stderr
     return check_invariants(data_dir / "pos.sqlite3", sandbox_client(sandbox, api_key))
 
 
@@ -269,6 +304,7 @@ def test_killed_during_the_card_part_of_a_split_sale(tmp_path, sandbox, api_key,
     assert receipts == [(1, 900, 200, 700)] and open_sales == 0
     succeeded = [pi for pi in stripe.v1.payment_intents.list().data if pi.status == "succeeded"]
     assert [pi.amount for pi in succeeded] == [700]
+    trail_holds_and_sells_on(data_dir, sandbox, api_key)
 
 
 # -- the card reader (issue 14) ------------------------------------------------------------------
@@ -320,6 +356,7 @@ def _after_recovery(data_dir, sandbox, api_key, reader_id, state, receipts):
     assert action is None or action["status"] != "in_progress"  # the reader is idle
     again = recover_cli(data_dir, sandbox, api_key)
     assert again.returncode == 0 and "No unfinished payments." in again.stdout
+    trail_holds_and_sells_on(data_dir, sandbox, api_key)
 
 
 @pytest.mark.parametrize("point", list(READER_EXPECTED))

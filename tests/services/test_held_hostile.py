@@ -17,7 +17,7 @@ import pytest
 
 from tests.invariants import check_invariants
 from tests.services.conftest import sandbox_client
-from tests.services.test_crash_recovery import ROOT, env_for, recover_cli
+from tests.services.test_crash_recovery import ROOT, audit_verify, env_for, recover_cli
 
 # A till process: one sale declined by the first card, then paid with another, killed at POS_CRASH_AT
 # on the second card only (the env is set between the two, so the decline's own points pass).
@@ -55,17 +55,6 @@ def _run_till(script: str, data_dir, sandbox, api_key, *args: str, **env: str) -
     )
 
 
-def _audit_verify(data_dir, sandbox, api_key) -> subprocess.CompletedProcess:
-    return subprocess.run(
-        [sys.executable, "-m", "pos", "--data-dir", str(data_dir), "--stripe-base-url", sandbox.url, "audit", "verify"],
-        env=env_for(api_key),
-        cwd=ROOT,
-        capture_output=True,
-        text=True,
-        timeout=120,
-    )
-
-
 @pytest.mark.parametrize(("point", "paid"), [("after_confirm_recorded", False), ("after_confirm_sent", True)])
 def test_killed_while_a_second_cards_attempt_is_held_after_a_decline(tmp_path, sandbox, api_key, point, paid):
     """Declined, then another card: the decline's answer wrote the intent and attempt 1; attempt 2 is
@@ -96,7 +85,7 @@ def test_killed_while_a_second_cards_attempt_is_held_after_a_decline(tmp_path, s
     assert tenders == ([("card", "paid", 450)] if paid else [])
     stripe = sandbox_client(sandbox, api_key)
     check_invariants(data_dir / "pos.sqlite3", stripe)
-    verified = _audit_verify(data_dir, sandbox, api_key)
+    verified = audit_verify(data_dir, sandbox, api_key)
     assert verified.returncode == 0, verified.stdout + verified.stderr
 
 

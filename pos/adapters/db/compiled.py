@@ -21,7 +21,7 @@ from typing import Any, NamedTuple
 
 from sqlalchemy.dialects import sqlite
 from sqlalchemy.engine import Connection
-from sqlalchemy.exc import DBAPIError, StatementError
+from sqlalchemy.exc import DBAPIError, InvalidRequestError, StatementError
 from sqlalchemy.sql import ClauseElement
 from sqlalchemy.sql.dml import Insert
 
@@ -46,7 +46,11 @@ def compiled(statement: ClauseElement, keys: Iterable[str] | None = None) -> Com
     compiles such a statement for the keys it is given)."""
     given = list(keys) if keys is not None else None
     done = statement.compile(dialect=_DIALECT, column_keys=given)
-    binds = dict(done.params)
+    # Only the values the statement holds itself: a parameter it must be given (a bindparam without
+    # a value, a column to write) is left out, so a run without it is refused as Core refuses it
+    # (`_values`), not sent as NULL (an UPDATE ... WHERE id = NULL changes nothing, silently).
+    bound = done.binds  # type: ignore[attr-defined]  # an SQLCompiler's: every bindparam by name
+    binds = {name: value for name, value in done.params.items() if not bound[name].required}
     if isinstance(statement, Insert) and given is not None:
         for column in statement.table.columns:
             default = column.default
@@ -81,9 +85,20 @@ def _driver_cursor(conn: Connection) -> sqlite3.Cursor:
     return conn.connection.driver_connection.cursor()  # type: ignore[union-attr]  # sqlite3, in this transaction
 
 
-def _values(statement: Compiled, values: Mapping[str, Any]) -> list[Any]:
+def _values(statement: Compiled, values: Mapping[str, Any], group: int | None = None) -> list[Any]:
     given = {**statement.binds, **values}
-    return [given[name] for name in statement.order]
+    try:
+        return [given[name] for name in statement.order]
+    except KeyError as missing:
+        raise _required(statement, missing.args[0], group) from None
+
+
+def _required(statement: Compiled, name: str, group: int | None) -> StatementError:
+    """A parameter the statement needs and was not given, refused with Core's error (StatementError
+    from InvalidRequestError, its parameters hidden): a caller's mistake, not the disk's."""
+    where = "" if group is None else f", in parameter group {group}"
+    why = InvalidRequestError(f"A value is required for bind parameter {name!r}{where}", code="cd3x")
+    return StatementError(str(why), statement.sql, None, why, hide_parameters=True, code="cd3x")
 
 
 def _wrapped(statement: Compiled, params: Any, exc: sqlite3.Error) -> StatementError:
@@ -119,7 +134,7 @@ def run_many(conn: Connection, statement: Statement, rows: Sequence[Mapping[str,
     if not rows:
         return
     compiled_ = statement.of(rows[0])
-    params = [_values(compiled_, row) for row in rows]
+    params = [_values(compiled_, row, n) for n, row in enumerate(rows)]
     cursor = _driver_cursor(conn)
     try:
         cursor.executemany(compiled_.sql, params)
