@@ -340,3 +340,45 @@ def test_pos_sync_refuses_a_batch_that_is_not_a_number_of_events_in_one_line(pg,
         assert ran.returncode == 2, (given, ran.stderr)
         said = [line for line in ran.stderr.splitlines() if line.startswith("pos")]
         assert said and "is not a number of events" in said[-1] and "Traceback" not in ran.stderr
+
+
+def test_collection_is_on_while_a_push_connects_waits_for_its_till_row_and_commits(
+    pg, shop_db, tmp_path, sandbox, api_key
+):
+    """Collecting is off only while a batch's rows are in hand (above): the round's connect (up to
+    5 s), its wait for the till's row lock (another till's round holding it) and each commit hold no
+    batch, and the window's own garbage is collected while they wait. Counted: whether collection
+    was on at each of those points, seen by the pool's checkout, the lock's read and the commit."""
+    with _thirty_waiting(tmp_path, sandbox, api_key, shop_db) as t1:
+        link = _link(t1)
+        seen: dict[str, list[bool]] = {"checkout": [], "lock": [], "commit": [], "batch": []}
+        lock, send = link._lock_till, link._send_batch
+
+        def locked(*args: Any) -> Any:
+            seen["lock"].append(gc.isenabled())
+            return lock(*args)
+
+        def batch(*args: Any) -> Any:
+            seen["batch"].append(gc.isenabled())
+            return send(*args)
+
+        def checkout(*_args: Any) -> None:
+            seen["checkout"].append(gc.isenabled())
+
+        def commit(*_args: Any) -> None:
+            seen["commit"].append(gc.isenabled())
+
+        link._lock_till, link._send_batch = locked, batch  # type: ignore[method-assign]
+        event.listen(link._shop, "checkout", checkout)
+        event.listen(link._shop, "commit", commit)
+        try:
+            pushed = link.push()
+        finally:
+            event.remove(link._shop, "checkout", checkout)
+            event.remove(link._shop, "commit", commit)
+            del link._lock_till, link._send_batch
+        assert pushed.receipts == 30
+        assert seen["batch"] and not any(seen["batch"])  # the rows' part: off, as before
+        assert seen["checkout"] and all(seen["checkout"])
+        assert seen["lock"] and all(seen["lock"])
+        assert seen["commit"] and all(seen["commit"])

@@ -324,13 +324,16 @@ _EDITS_WAITING = select(func.count()).where(_OUTBOX.c.id > bindparam("sent"))
 
 @contextmanager
 def _rows_in_hand():
-    """No cyclic garbage collection while a round's batches are read and sent (the push). A batch of 3,000
+    """No cyclic garbage collection while a batch is read and sent (_send_batch, the till's row already
+    locked). A batch of 3,000
     sales holds ~30,000 tuples at once (its events, receipts, lines, tenders): each of the ~45
     collections their allocation set off walked the ones still held, promoted them, and now and
     then that tipped a full collection of the whole process (~45 ms, for a round of ~60 ms of CPU).
     The rows hold no cycles: they are freed by their reference counts when the batch is done, so
     nothing is left for a collection to find; collecting resumes (as it was) when the round ends,
-    also when it fails."""
+    also when it fails. Only there: the round's connect (up to 5 s), its wait for the till's row lock
+    and each commit hold no batch, and a process's other garbage (the window's) is collected while
+    they wait."""
     was = gc.isenabled()
     gc.disable()
     try:
@@ -436,10 +439,6 @@ class ShopDatabaseLink:
 
     # -- up -------------------------------------------------------------------------------------
     def push(self) -> Pushed:
-        with _rows_in_hand():
-            return self._push()
-
-    def _push(self) -> Pushed:
         install, till_id = self.install_id(), self._till_id()
         total = Pushed()
         # What the shop acknowledged this round, noted here once when the round ends (one fsync'd
@@ -458,9 +457,12 @@ class ShopDatabaseLink:
                         self._batch_versions = []  # a batch rolled back took no versions
                         try:
                             with conn.begin():
-                                pushed, acked, sent_any, last = self._send_batch(
-                                    conn, install, till_id, straight, binary
-                                )
+                                with _refusals():
+                                    till = self._lock_till(conn, install, till_id)
+                                with _rows_in_hand():
+                                    pushed, acked, sent_any, last = self._send_batch(
+                                        conn, install, till_id, till, straight, binary
+                                    )
                                 if sent_any:
                                     crash_point("before_shop_commit")  # the batch sent, its commit not asked
                         except _SentBefore:
@@ -487,13 +489,13 @@ class ShopDatabaseLink:
         return total
 
     def _send_batch(
-        self, conn: Connection, install: str, till_id: str, straight: bool, binary: bool
+        self, conn: Connection, install: str, till_id: str, till: _Till, straight: bool, binary: bool
     ) -> tuple[Pushed, tuple[int, int], bool, bool]:
-        """One batch of what waits, in the caller's shop transaction, and the shop's acknowledgement
-        moved past it: what was sent, the acknowledgement (events, catalog edits; the shop's as it
-        stood when nothing waited), whether anything was sent, and whether that was all that waited."""
+        """One batch of what waits, in the caller's shop transaction with this till's row locked
+        (`till`), and the shop's acknowledgement moved past it: what was sent, the acknowledgement
+        (events, catalog edits; the shop's as it stood when nothing waited), whether anything was
+        sent, and whether that was all that waited."""
         with _refusals():
-            till = self._lock_till(conn, install, till_id)
             # The shop's statements inside the local read are the shop's: shop_errors() names them
             # before the local storage_errors() could take them for the till's own database.
             with core.reading(self._local) as local, shop_errors():
