@@ -480,7 +480,7 @@ def cmd_giftcards(args) -> int:
     when the till refuses it for what it holds or reaches (no such card, the shop away, a right)."""
     import uuid
 
-    from pos.domain.giftcards import BadCode, check_card_amount, format_code
+    from pos.domain.giftcards import BadCode, check_card_amount, format_code, unreadable_expiry_message
     from pos.domain.money import Money
     from pos.domain.text import printable
     from pos.services.giftcards import GiftCardError
@@ -503,10 +503,16 @@ def cmd_giftcards(args) -> int:
             if args.format == "json":
                 row = {"code": format_code(card.code), "balance_minor": card.balance.minor}
                 row = {**row, "currency": card.balance.currency}
-                print(json.dumps({**row, "expires_on": card.expires_on} if card.expires_on else row))
+                if card.expires_on:
+                    row["expires_on"] = card.expires_on
+                if card.expiry_unreadable():  # taken as no expiry (Card.expiry)
+                    row["expiry_unreadable"] = True
+                print(json.dumps(row))
             else:
                 ends = ""
-                if card.expires_on:
+                if card.expiry_unreadable():  # taken as no expiry (Card.expiry): the owner is told why
+                    ends = f" ({unreadable_expiry_message(card)})"
+                elif card.expires_on:
                     past = card.expired(office.gift_cards.today())
                     day = printable(card.expires_on)  # the shop's row is another program's to write too
                     ends = f" (expired on {day})" if past else f" (expires on {day})"

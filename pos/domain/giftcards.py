@@ -10,6 +10,7 @@ sum of the card's ledger entries (issue, reload, refund to card add; redeem, exp
 from __future__ import annotations
 
 import calendar
+import re
 import secrets
 import unicodedata
 from dataclasses import dataclass
@@ -20,6 +21,7 @@ from typing import Iterable
 from .catalog import GIFT_CARD_SKUS, Product
 from .errors import PosError
 from .money import Money
+from .text import printable
 
 ALPHABET = "23456789ABCDEFGHJKMNPQRSTVWXYZ"  # 30 characters: no 0 O 1 I L U
 RANDOM_LENGTH = 15
@@ -157,8 +159,43 @@ class Card:
     # it is issued, from the owner's setting then: a later setting never shortens a card already sold.
     expires_on: str = ""
 
+    def expiry(self) -> date | None:
+        """The expiry as a calendar day; None when the card has none, or when what is kept is not a
+        day (YYYY-MM-DD): the shop's row is another program's or an owner's to write ("31/12/2027").
+        A day that cannot be read is taken as no expiry, in the customer's and the owner's interest
+        alike: the money was paid, and a string's order (was: the comparison) is no reason to refuse
+        it. Every door that reads the card says so (expiry_unreadable)."""
+        return read_expiry(self.expires_on)
+
+    def expiry_unreadable(self) -> bool:
+        """An expiry is kept that is not a calendar day (taken as none: expiry)."""
+        return bool(self.expires_on) and self.expiry() is None
+
     def expired(self, today: date) -> bool:
-        return bool(self.expires_on) and today.isoformat() >= self.expires_on
+        day = self.expiry()
+        return day is not None and today >= day
+
+
+_ISO_DAY = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}", re.ASCII)
+
+
+def read_expiry(kept: str | None) -> date | None:
+    """A card's kept expiry as a calendar day (Card.expiry); None: none, or not a day."""
+    if not kept or not _ISO_DAY.fullmatch(kept):
+        return None
+    try:
+        return date.fromisoformat(kept)
+    except ValueError:  # 2027-02-30
+        return None
+
+
+def unreadable_expiry_message(card: Card) -> str:
+    """What the owner and the cashier are told of a card whose expiry day cannot be read."""
+    where = "the shop database" if card.shop else "this till's database"
+    return (
+        f'its expiry day "{printable(card.expires_on)[:32]}" is not a calendar day (YYYY-MM-DD), so it is '
+        f"taken as no expiry; correct the card's row in {where}"
+    )
 
 
 MAX_EXPIRY_MONTHS = 600  # 50 years: any longer is no expiry at all

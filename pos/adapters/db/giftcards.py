@@ -12,14 +12,16 @@ moves the balance once.
 from __future__ import annotations
 
 import contextlib
+import logging
 from collections.abc import Iterator
+from datetime import date
 from typing import Any
 
 from sqlalchemy import Table, case, func, select
 from sqlalchemy.engine import Connection, Engine
 from sqlalchemy.exc import IntegrityError
 
-from pos.domain.giftcards import Card, Entry, EntryKind, Purpose
+from pos.domain.giftcards import Card, Entry, EntryKind, Purpose, read_expiry, unreadable_expiry_message
 from pos.domain.money import Money
 from pos.domain.tender import TenderKind
 from pos.services.giftcards import GivenBackAlready, KeyGivenUp, NotEnough, UnknownCard
@@ -34,6 +36,8 @@ from .raw import now_iso
 from .journal import SqlJournal
 from . import schema as tables
 from .core import writer
+
+log = logging.getLogger(__name__)
 
 # Each table by its one Core name (schema.py).
 REDEMPTIONS, SOLD, SALES, TENDERS = tables.gift_card_redemptions, tables.gift_card_sales, tables.sales, tables.tenders
@@ -76,7 +80,10 @@ class SqlLedger:
 
     def _as_card(self, conn: Connection, row: Any) -> Card:
         money = Money(self._balance(conn, row.id), row.currency)
-        return Card(row.code, Purpose(row.purpose), money, row.issued_at, self.shop, row.expires_on or "")
+        card = Card(row.code, Purpose(row.purpose), money, row.issued_at, self.shop, row.expires_on or "")
+        if card.expiry_unreadable():  # taken as no expiry (Card.expiry): said wherever the card is read
+            log.warning("gift card …%s: %s", card.code[-4:], unreadable_expiry_message(card))
+        return card
 
     def _lock(self, conn: Connection, code: str) -> Any:
         query = select(self.CARDS).where(self.CARDS.c.code == code)
@@ -199,8 +206,12 @@ class SqlLedger:
         The key names the entries it follows: money given back onto the card later expires once too."""
         C, E = self.CARDS, self.ENTRIES
         with self._begin() as conn:
-            query = select(C.c.code).where(C.c.expires_on.is_not(None), C.c.expires_on <= today).order_by(C.c.id)
-            codes = list(conn.execute(query).scalars())
+            query = select(C.c.code, C.c.expires_on).where(C.c.expires_on.is_not(None)).order_by(C.c.id)
+            kept = conn.execute(query).all()
+        # Judged as calendar days, not as strings in SQL ("01/01/2030" sorts before "2026-…"): a day
+        # that cannot be read is no expiry (Card.expiry), said when the card is read.
+        due = date.fromisoformat(today)
+        codes = [code for code, day in kept if (expiry := read_expiry(day)) is not None and expiry <= due]
         expired = []
         for code in codes:
             with self._begin() as conn:
