@@ -427,8 +427,12 @@ def open_back_office(data_dir: Path, shop_db: str | None = None, *, shop_batch: 
 
 
 def check_storage_fully(data_dir: Path) -> StorageVerdict:
-    """`pos doctor`: the till's file opened read-only (nothing written, no lock: a till may be selling
-    from it) and checked in full, as the background check does: once. After an unclean end the open
+    """`pos doctor`: the till's file opened with every write of a record refused (PRAGMA query_only;
+    no lock a sale waits on: a till may be selling from it) and checked in full, as the background
+    check does: once. Not nothing written: in a folder it can write, it opens the file as SQLite
+    always does, so after a till was killed its close puts the write-ahead log's pages (the till's
+    committed records) into the file and removes the log, as the till's own next start would; a
+    reader that wrote nothing (mode=ro) would leave an empty -wal and -shm behind instead. After an unclean end the open
     has just run that check (and refused the file if it failed), so its result is the doctor's. A
     folder the till could not write (a read-only drive) is read all the same, and said as such."""
     engine = open_engine(Path(data_dir), read_only=True)

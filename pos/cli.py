@@ -63,9 +63,12 @@ def build_parser() -> argparse.ArgumentParser:
 
     sub.add_parser("self-test", help="ring up and pay a sale offscreen on the embedded sandbox; exit 0 if all works")
 
-    doctor = sub.add_parser(
-        "doctor", help="check the till's database in full; with --live, compare the embedded sandbox with Stripe"
+    doctor_words = (
+        "check the till's database in full (it writes no record; after a till was killed, its write-ahead "
+        "log is put into the file, as the till's next start would); with --live, compare the embedded "
+        "sandbox with Stripe"
     )
+    doctor = sub.add_parser("doctor", help=doctor_words, description=doctor_words[0].upper() + doctor_words[1:] + ".")
     doctor.add_argument(
         "--live",
         action="store_true",
@@ -728,7 +731,8 @@ def cmd_doctor(args) -> int:
 
 
 def _doctor_storage(args) -> int:
-    """SQLite's full check of the till's file (a start after a clean close skips it): 0 sound, 1 damaged."""
+    """SQLite's full check of the till's file (a start after a clean close skips it): 0 sound, 1 damaged.
+    It writes no record; after a kill its close puts the log into the file (check_storage_fully)."""
     from pos.app import check_storage_fully
     from pos.paths import default_data_dir
 
