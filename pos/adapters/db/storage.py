@@ -147,11 +147,18 @@ def _damaged(path: Path, detail: str) -> StorageUnavailable:
     # older backup of the file under today's head: a backup goes back with the head kept beside it.
     from .audit import HEAD_FILE
 
+    said = f"The till's database {path} is damaged ({detail}). The till will not take payments with it."
+    if not os.access(path.parent, os.W_OK):  # a read-only drive or folder: nothing can be renamed there
+        return StorageUnavailable(
+            f"{said} Its folder cannot be written (a read-only drive or folder): first copy the whole folder "
+            f"{path.parent} to a drive that can be written, then there restore the last backup of the whole "
+            f"folder (the database with its {HEAD_FILE} file), or rename the copy (keep it for support) and "
+            "start again: the till starts a new database and audit trail."
+        )
     return StorageUnavailable(
-        f"The till's database {path} is damaged ({detail}). The till will not take payments with it. Restore "
-        f"the last backup of the whole folder (the database with its {HEAD_FILE} file), or rename the whole "
-        f"folder {path.parent} (keep it for support) and start again: the till starts a new database and "
-        "audit trail."
+        f"{said} Restore the last backup of the whole folder (the database with its {HEAD_FILE} file), or "
+        f"rename the whole folder {path.parent} (keep it for support) and start again: the till starts a new "
+        "database and audit trail."
     )
 
 
