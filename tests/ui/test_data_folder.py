@@ -87,6 +87,19 @@ def test_a_data_folder_that_cannot_be_used_is_shown_not_loading_forever(qtbot, t
     window.grab().save(str(tmp_path / "startup-error.png"))
 
 
+def test_a_database_path_that_is_a_folder_is_said_in_the_owners_words_on_the_window(qtbot, tmp_path, sandbox):
+    """Hostile k2, left over: the window said "Something unexpected stopped the till
+    (IsADirectoryError)" where the commands said "Is a directory: …"; now both say what it is."""
+    (tmp_path / "data" / "pos.sqlite3").mkdir(parents=True)
+    window = MainWindow()
+    qtbot.addWidget(window)
+    window.show()
+    assert open_context(tmp_path / "data", sandbox.url, None, lambda _h: True, window.show_startup_error) is None
+    said = window.loading.text()
+    assert f"{tmp_path / 'data' / 'pos.sqlite3'} is a folder, not a file" in said and "unexpected" not in said
+    assert window.mode_label.text() == "NOT SELLING"
+
+
 def test_the_window_opens_its_data_off_the_ui_thread(qtbot, window, data_dir, sandbox, tmp_path):
     from pos.launch import start_context
 

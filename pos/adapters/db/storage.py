@@ -459,6 +459,12 @@ def open_engine(data_dir: Path, *, busy_timeout_ms: int = 5000, read_only: bool 
     (check_storage) before it is handed out. read_only: every write is refused (PRAGMA query_only)."""
     prepare_data_dir(data_dir)
     path = data_dir / DB_FILE
+    if path.is_dir():  # said in the owner's words, not the system's "Is a directory", at every door
+        raise StorageUnavailable(
+            f"The till's database {path} is a folder, not a file. The till will not take payments with it. "
+            "Move that folder away (keep it for support), or start the till with --data-dir set to the "
+            "till's own data folder."
+        )
     if read_only and not path.exists():
         raise StorageUnavailable(f"There is no till database in {data_dir} to open.")
     # A folder that cannot be written is read in place (SQLite's mode=ro); elsewhere a reader opens the
