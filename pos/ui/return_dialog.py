@@ -23,7 +23,7 @@ from PySide6.QtWidgets import (
 
 from pos.domain.money import Money, MoneyError
 from pos.domain.refunds import render_refund_text
-from pos.services.returns import NOTE_MOST, Returned, ReturnResult
+from pos.services.returns import Returned, ReturnResult
 
 from .widgets import named
 from .workers import run_in_background
@@ -44,7 +44,9 @@ class ReturnDialog(QDialog):
         self._busy = False
         self.note = named(QLineEdit(), "returnNoteField")
         self.note.setPlaceholderText("What the customer brought back")
-        self.note.setMaxLength(NOTE_MOST)  # the service's rule: a line on the slip
+        # No setMaxLength: it counts UTF-16 code units (a character outside the Basic Multilingual
+        # Plane is two) and cuts a pasted note without a word; the service's rule (NOTE_MOST characters)
+        # answers in the cashier's words, as at the CLI.
         self.amount = named(QLineEdit(), "returnAmountField")
         self.amount.setPlaceholderText(f"e.g. 4.50 ({self.currency})")
         # Cash or store credit only: with no receipt there is no card payment to give it back to.
