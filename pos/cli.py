@@ -483,6 +483,7 @@ def cmd_giftcards(args) -> int:
     when the till refuses it for what it holds or reaches (no such card, the shop away, a right)."""
     import uuid
 
+    from pos.domain.catalog import csv_cell
     from pos.domain.giftcards import BadCode, check_card_amount, format_code, unreadable_expiry_message
     from pos.domain.money import Money
     from pos.domain.text import printable
@@ -538,9 +539,15 @@ def cmd_giftcards(args) -> int:
         if args.format == "json":
             print(json.dumps(rows, indent=2))
         else:
+            # The shop's rows are another program's or an owner's to write (its expiry may be anything):
+            # the cells as every export's (no formula a spreadsheet runs), the expiry printable as
+            # `balance` prints it (no control character reaches the terminal).
             writer = csv.DictWriter(sys.stdout, fieldnames=GIFT_CARD_COLUMNS, lineterminator="\n")
             writer.writeheader()
-            writer.writerows(rows)
+            writer.writerows(
+                {key: csv_cell(printable(value) if key == "expires_on" else value) for key, value in row.items()}
+                for row in rows
+            )
         return 0
     except BadCode as exc:  # what was typed cannot be a code: the command line is wrong, as a bad --amount
         print(f"error: {str(exc).rstrip('.')}.", file=sys.stderr)
