@@ -12,7 +12,7 @@ Then the shop database is filled to 1,000,000 receipts (generated in SQL over 10
 and a tender each) and the shop report for one day is timed against the single-till report
 (`pos report`'s query on one till's SQLite) in the same run.
 
-    python bench/sync.py [--receipts 10000] [--total 1000000] [--rounds 5]
+    python bench/sync.py [--receipts 10000] [--total 1000000] [--rounds 5] [--history N]
 """
 
 from __future__ import annotations
@@ -56,12 +56,15 @@ def at_once(work, each) -> float:
     return time.perf_counter() - begun
 
 
-def copy_floor(server: PgServer, synced: str, receipts: int, events_before: dict[str, int]) -> tuple[float, float]:
+def copy_floor(
+    server: PgServer, synced: str, receipts: int, events_before: dict[str, int], history: int = 0
+) -> tuple[float, float]:
     """Seconds, and the server's CPU seconds, for a bare COPY of the rows the timed round stored
     (events above `events_before`'s, receipts, lines, tenders) into an empty shop database of the
     same layout on the same server, three tills at once as the sync ran: the least a sync of these
     rows can cost here (the rows already in memory: no reading the tills, no checks, no
-    acknowledgement)."""
+    acknowledgement). `history`: the floor's database holds as many earlier receipts as the synced
+    one did before its round (--history)."""
     import psycopg
 
     held: dict[str, list[tuple[str, bytes]]] = {till: [] for till in TILLS}
@@ -79,6 +82,9 @@ def copy_floor(server: PgServer, synced: str, receipts: int, events_before: dict
     engine = open_shop_engine(floor_url)
     migrate(engine)  # the same layout, indexes and constraints as the synced database
     engine.dispose()
+    if history:
+        fill_history(server, floor_url, history)
+        server.query(floor_url.rsplit("/", 1)[1], "ANALYZE")
     floor = floor_url.rsplit("/", 1)[1]
 
     def load(till: str) -> None:
@@ -91,7 +97,7 @@ def copy_floor(server: PgServer, synced: str, receipts: int, events_before: dict
     seconds = at_once(load, TILLS)
     cpu = server.cpu_seconds() - cpu
     ((copied,),) = server.query(floor, "SELECT count(*) FROM shop_receipts")
-    assert copied == receipts, copied
+    assert copied == receipts + history, copied
     return seconds, cpu
 
 
@@ -136,6 +142,33 @@ def sync_round(server: PgServer, root: Path, shop_db: str, warm: bool) -> tuple[
     return wall, results, server_cpu
 
 
+def fill_history(server: PgServer, url: str, count: int, after: int = 0) -> None:
+    """`count` receipts of earlier days (100 days before today, tills H1-H3, a line each) and their
+    quarter hours' figures, into the shop database at `url`: the shop's history, generated in SQL
+    (receipt numbers after `after`: those a fill before took)."""
+    database = url.rsplit("/", 1)[1]
+    server.query(
+        database,
+        "INSERT INTO shop_receipts (till_id, receipt_no, created_at, currency, total_minor, tax_minor,"
+        " discount_minor, card_minor, cash_minor, change_minor, rounding_minor, tips_minor, cashier)"
+        " SELECT 'H' || (g %% 3 + 1), g, to_char(now() - ((g %% 100) + 1) * interval '1 day' - (g %% 50000)"
+        " * interval '1 second', 'YYYY-MM-DD\"T\"HH24:MI:SS.US+00:00'), 'SGD', 450, 37, 0, 450 * (g %% 2),"
+        " 450 * (1 - g %% 2), 0, 0, 0, '' FROM generate_series(%s::int, %s::int) g RETURNING 1",
+        after + 1,
+        after + count,
+    )
+    server.query(
+        database,
+        "INSERT INTO shop_receipt_lines SELECT till_id, receipt_no, 1, 'B-1', 'Bench coffee', 1, 450, 900, 413,"
+        " 37, 450, 0, 0 FROM shop_receipts WHERE till_id LIKE 'H%%' AND receipt_no > %s::int RETURNING 1",
+        after,
+    )
+    engine = open_shop_engine(url)
+    with engine.begin() as conn:  # their quarter hours' figures, as the migration that adds them fills them
+        refill_all(conn)
+    engine.dispose()
+
+
 def pg_tool(server: PgServer, tool: str, *args: str) -> None:
     """pg_dump / pg_restore on the bench's cluster, over its socket (trusted)."""
     command = [str(server.bin / tool), "-h", str(server.root), "-p", str(server.port), "-U", "postgres", *args]
@@ -166,6 +199,12 @@ def main() -> int:
     parser.add_argument("--receipts", type=int, default=10_000, help="receipts per till")
     parser.add_argument("--total", type=int, default=1_000_000, help="receipts in the shop for the report")
     parser.add_argument("--rounds", type=int, default=5)
+    parser.add_argument(
+        "--history",
+        type=int,
+        default=0,
+        help="earlier receipts in the shop (and the floor's database) before the timed round: a shop's past days",
+    )
     parser.add_argument("--sold", type=Path, help="an earlier run's unsynced tills (its 'kept unsynced' folder)")
     args = parser.parse_args()
     server = PgServer()
@@ -211,13 +250,15 @@ def main() -> int:
         shop_db = server.new_database()
         database = shop_db.rsplit("/", 1)[1]
         pg_tool(server, "pg_restore", "-d", database, str(dump))
+        if args.history:  # a shop that has traded before: the round's rows go in among its past days'
+            fill_history(server, shop_db, args.history)
         server.query(database, "ANALYZE")
         events_before = dict(server.query(database, "SELECT till_id, max(seq) FROM shop_events GROUP BY till_id"))
         tills(root)
         wall, results, server_cpu = sync_round(server, root, shop_db, warm=True)
         contexts = [open_back_office(root / t, shop_db) for t in TILLS]
         ((stored,),) = server.query(database, "SELECT count(*) FROM shop_receipts")
-        assert stored == total, stored
+        assert stored == total + args.history, stored
         print(
             f"sync: {total} receipts from {len(TILLS)} tills at once in {wall:.2f} s = {total / wall:,.0f} receipts/s"
             " (tills joined, warm)"
@@ -233,7 +274,7 @@ def main() -> int:
         )
         # The figures kept as the receipts went in are the rows' (what `pos shop verify` checks).
         assert contexts[0].shop.figure_differences() == []
-        floor, floor_cpu = copy_floor(server, database, total, events_before)
+        floor, floor_cpu = copy_floor(server, database, total, events_before, args.history)
         print(
             f"floor: a bare COPY of the same rows, 3 tills at once: {floor:.2f} s = {total / floor:,.0f} receipts/s,"
             f" the server {floor_cpu * 1000:.0f} ms CPU"
@@ -246,24 +287,7 @@ def main() -> int:
         extra = max(0, args.total - stored)
         with server.admin() as admin:
             admin.execute(f'ALTER DATABASE "{database}" SET synchronous_commit = off')
-        server.query(
-            database,
-            "INSERT INTO shop_receipts (till_id, receipt_no, created_at, currency, total_minor, tax_minor,"
-            " discount_minor, card_minor, cash_minor, change_minor, rounding_minor, tips_minor, cashier)"
-            " SELECT 'H' || (g %% 3 + 1), g, to_char(now() - ((g %% 100) + 1) * interval '1 day' - (g %% 50000)"
-            " * interval '1 second', 'YYYY-MM-DD\"T\"HH24:MI:SS.US+00:00'), 'SGD', 450, 37, 0, 450 * (g %% 2),"
-            " 450 * (1 - g %% 2), 0, 0, 0, '' FROM generate_series(1, %s) g RETURNING 1",
-            extra,
-        )
-        server.query(
-            database,
-            "INSERT INTO shop_receipt_lines SELECT till_id, receipt_no, 1, 'B-1', 'Bench coffee', 1, 450, 900, 413,"
-            " 37, 450, 0, 0 FROM shop_receipts WHERE till_id LIKE 'H%%' RETURNING 1",
-        )
-        engine = open_shop_engine(shop_db)
-        with engine.begin() as conn:  # their quarter hours' figures, as the migration that adds them fills them
-            refill_all(conn)
-        engine.dispose()
+        fill_history(server, shop_db, extra, after=args.history)
         server.query(database, "ANALYZE")
         ((stored,),) = server.query(database, "SELECT count(*) FROM shop_receipts")
         today = date.today()

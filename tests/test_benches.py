@@ -88,7 +88,7 @@ CASES = {
         [rf"p95 ratio on-hand {NUMBER}, low list {NUMBER}$", r"^targets: "],
     ),
     "sync.py": (
-        ["--receipts", "20", "--total", "2000", "--rounds", "1"],
+        ["--receipts", "20", "--total", "2000", "--rounds", "1", "--history", "500"],
         [
             rf"^sync: 60 receipts from 3 tills at once .* = {NUMBER} receipts/s",
             rf"^ratio sync/floor: {NUMBER} ",
