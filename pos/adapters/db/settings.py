@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from dataclasses import asdict, fields, replace
 from typing import Any
 
@@ -41,6 +42,21 @@ def decode(name: str, raw: str):
     """A stored setting's text as its field's type."""
     kind = next(f.type for f in fields(StoreSettings) if f.name == name)
     return (raw == "1") if kind in ("bool", bool) else (int(raw) if kind in ("int", int) else raw)
+
+
+_WHOLE_NUMBER = re.compile(r"-?[0-9]+", re.ASCII)
+
+
+def decode_written(name: str, raw: str):
+    """A setting's text as `encode` writes it, as its field's type; ValueError for any other text. For a
+    row another program or an owner may have written (the shop's settings): `decode` takes any text but
+    "1" as no (an owner's 'true' turned tax-inclusive prices off) and int() takes "1_5" and " 15"."""
+    kind = next(f.type for f in fields(StoreSettings) if f.name == name)
+    if kind in ("bool", bool) and raw not in ("0", "1"):
+        raise ValueError(f"not a yes/no setting as written: {raw!r}")
+    if kind in ("int", int) and not _WHOLE_NUMBER.fullmatch(raw):
+        raise ValueError(f"not a whole number as written: {raw!r}")
+    return decode(name, raw)
 
 
 def encode(value) -> str:

@@ -34,7 +34,7 @@ from pos.adapters.db import compiled as cx
 from pos.adapters.db import schema as tables
 from pos.adapters.db.catalog import product_row
 from pos.adapters.db.raw import now_iso
-from pos.adapters.db.settings import SHOP_WIDE, SettingsRepo, decode, store_value, stored_value
+from pos.adapters.db.settings import SHOP_WIDE, SettingsRepo, decode_written, store_value, stored_value
 from pos.domain.catalog import CatalogRowError
 from pos.domain.stock import MovementKind
 from pos.domain.text import printable
@@ -931,7 +931,7 @@ class ShopDatabaseLink:
                         )
                         continue
                 try:
-                    decoded = decode(key, value)
+                    decoded = decode_written(key, value)  # as a till writes it: no guess at other text
                     current = setting_from_shop(current, key, decoded)
                 except SettingsError as exc:
                     aside[f"setting {key} = {value!r}"] = str(exc).rstrip(".")
