@@ -610,7 +610,7 @@ def cmd_returns(args) -> int:
     from pos.adapters.db import audit as audit_db
     from pos.app import build_context
     from pos.domain.money import Money, MoneyError
-    from pos.services.returns import Returned, ReturnFailed, amount_problem
+    from pos.services.returns import Returned, ReturnFailed, amount_problem, note_problem
 
     office = getattr(args, "office", None)
     if office is not None:  # the gate's, only to check `--as`: the till's own context takes the folder
@@ -636,6 +636,10 @@ def cmd_returns(args) -> int:
         wrong = amount_problem(amount)
         if wrong:  # wrong whatever the till holds: exit 2, as the giftcards commands answer such an amount
             print(f"error: --amount: {wrong.rstrip('.')}. Nothing was given back.", file=sys.stderr)
+            return 2
+        wrong = note_problem(args.item)
+        if wrong:  # so is a note no return may keep (blank, a page long, a control character)
+            print(f"error: {wrong}", file=sys.stderr)
             return 2
         returns = context.refunds.returns
         assert returns is not None  # the till's context always has them

@@ -57,6 +57,20 @@ def amount_problem(amount: Money) -> str | None:
     return None
 
 
+def note_problem(note: str) -> str | None:
+    """Why no return may be kept with `note` (what the customer brought back), whatever the till holds:
+    every door asks it (the CLI answers with exit 2, as for the amount), or None."""
+    if not " ".join(note.split()):
+        return "Say what the customer brought back."
+    if len(note) > NOTE_MOST:  # it is printed on the slip and kept in the audit trail: a line, not a page
+        return f"Say what the customer brought back in at most {NOTE_MOST} characters."
+    try:  # kept and shown as is: no control character, as at every door that takes text
+        check_text(note, "What the customer brought back", multiline=False)
+    except TextError as exc:
+        return f"{exc}. {NOT_RETURNED}"
+    return None
+
+
 @dataclass(frozen=True)
 class ReturnRecord:
     id: int
@@ -168,14 +182,9 @@ class Returns:
         wrong = amount_problem(amount)
         if wrong:
             return wrong
-        if not " ".join(note.split()):
-            return "Say what the customer brought back."
-        if len(note) > NOTE_MOST:  # it is printed on the slip and kept in the audit trail: a line, not a page
-            return f"Say what the customer brought back in at most {NOTE_MOST} characters."
-        try:  # kept and shown as is: no control character, as at every door that takes text
-            check_text(note, "What the customer brought back", multiline=False)
-        except TextError as exc:
-            return f"{exc}. {NOT_RETURNED}"
+        wrong = note_problem(note)
+        if wrong:
+            return wrong
         if to_store_credit:
             if self.credit is None:
                 return "This till cannot give store credit."
