@@ -12,7 +12,7 @@ from .cart_summary import line_amount
 from .giftcards import sold_card
 from .money import Money
 from .tender import CardPresentReceipt, Tender, TenderKind
-from .text import printable
+from .text import center, columns, fit, printable
 
 
 @dataclass(frozen=True)
@@ -103,11 +103,11 @@ def day_text(iso_day: str, locale: str) -> str:
 
 
 def _row(left: str, right: str, width: int) -> str:
-    space = max(1, width - len(left) - len(right))
-    if len(left) + len(right) + 1 > width:
-        left = left[: width - len(right) - 2] + "…"
-        space = 1
-    return f"{left}{' ' * space}{right}"
+    """`left` and `right` on one line of `width` columns (a wide character is two: domain/text.py)."""
+    used = columns(left) + columns(right)
+    if used + 1 > width:
+        return f"{fit(left, width - columns(right) - 2)}… {right}"
+    return f"{left}{' ' * (width - used)}{right}"
 
 
 def render_text(receipt: Receipt, *, width: int = 42, copy: bool = False, locale: str = "en_SG") -> str:
@@ -118,10 +118,10 @@ def render_text(receipt: Receipt, *, width: int = 42, copy: bool = False, locale
     out: list[str] = []
     valid_until = dict(receipt.cards_valid_until)
     if copy:
-        out.append("*** COPY ***".center(width))
-    out.append(printable(receipt.store_name).center(width))
+        out.append(center("*** COPY ***", width))
+    out.append(center(printable(receipt.store_name), width))
     for address_line in printable(receipt.store_address, multiline=True).splitlines():
-        out.append(address_line.center(width))
+        out.append(center(address_line, width))
     out.append(rule)
     out.append(_row(f"Receipt {receipt.number_text}", f"Till {printable(receipt.till_id)}", width))
     out.append(receipt.created_at.strftime("%Y-%m-%d %H:%M:%S"))
@@ -184,9 +184,9 @@ def render_text(receipt: Receipt, *, width: int = 42, copy: bool = False, locale
         out.append(_row("Refunded", "-" + fmt(receipt.refunded), width))
     if receipt.footer:
         out.append(rule)
-        out.extend(line.center(width) for line in printable(receipt.footer, multiline=True).splitlines())
+        out.extend(center(line, width) for line in printable(receipt.footer, multiline=True).splitlines())
     if copy:
-        out.append("*** COPY ***".center(width))
+        out.append(center("*** COPY ***", width))
     # Whatever else came from a record (a tender's label, a payment id) is cleaned here: the text
     # goes to a screen, a PDF and the printer, and only the builder's own line breaks are kept.
     return printable("\n".join(out), multiline=True) + "\n"

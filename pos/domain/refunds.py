@@ -21,7 +21,7 @@ from .card_amounts import card_step
 from .cash import round_cash
 from .errors import PosError
 from .money import Money
-from .text import printable
+from .text import center, columns, fit, ljust, printable
 from .tender import LEDGER_KINDS, TenderKind, tender_label
 
 
@@ -266,13 +266,13 @@ class RefundReceipt:
 def render_refund_text(refund: RefundReceipt, *, width: int = 42, locale: str = "en_SG") -> str:
     rule = "-" * width
     out = [
-        printable(refund.store_name).center(width),
-        "*** REFUND ***".center(width),
+        center(printable(refund.store_name), width),
+        center("*** REFUND ***", width),
         rule,
         f"Refund {refund.refund_no:04d}".ljust(width - 8) + f"Till {printable(refund.till_id)}",
         *(
-            ["UNVERIFIED RETURN (no receipt)", f"Returned: {refund.unverified_note}"[:width]]
-            + ([f"Approved by {refund.approved_by}"[:width]] if refund.approved_by else [])
+            ["UNVERIFIED RETURN (no receipt)", fit(f"Returned: {refund.unverified_note}", width)]
+            + ([fit(f"Approved by {refund.approved_by}", width)] if refund.approved_by else [])
             if refund.unverified_note is not None
             else [f"For receipt {refund.receipt_no:04d}"]
         ),
@@ -280,14 +280,14 @@ def render_refund_text(refund: RefundReceipt, *, width: int = 42, locale: str = 
         rule,
     ]
     for name, units in refund.lines:
-        out.append(f"{units} x {printable(name)}"[:width])
+        out.append(fit(f"{units} x {printable(name)}", width))
     amount = "-" + refund.amount.format(locale)
-    out.append("REFUNDED".ljust(width - len(amount)) + amount)
+    out.append(ljust("REFUNDED", width - columns(amount)) + amount)
     if refund.rounding:
         rounding = "-" + refund.rounding.format(locale)
         given = "-" + refund.handed_back.format(locale)
-        out.append("Cash rounding".ljust(width - len(rounding)) + rounding)
-        out.append("GIVEN BACK".ljust(width - len(given)) + given)
+        out.append(ljust("Cash rounding", width - columns(rounding)) + rounding)
+        out.append(ljust("GIVEN BACK", width - columns(given)) + given)
     if refund.store_credit_code:
         out.append("Given as store credit")
         out.append(f"Store credit code {refund.store_credit_code}")

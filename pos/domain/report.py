@@ -9,7 +9,7 @@ from typing import Any
 from . import tax
 from .money import Money
 from .tender import TenderKind
-from .text import printable
+from .text import center, printable
 
 
 @dataclass(frozen=True)
@@ -241,8 +241,8 @@ def render_report_text(report: DayReport, store_name: str, *, width: int = 42, l
 
     rule = "-" * width
     out = [
-        printable(store_name).center(width),
-        report.title().center(width),
+        center(printable(store_name), width),
+        center(report.title(), width),
         rule,
         f"Till {printable(report.till_id)}",
         f"From {report.period_start:%Y-%m-%d %H:%M}",

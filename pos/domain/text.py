@@ -85,3 +85,41 @@ def quoted_short(typed: str, most: int = 40) -> str:
     """What someone typed (or pasted, or a scanner sent), as a one-line message quotes it back: a
     pasted page would make the message a page."""
     return typed if len(typed) <= most else typed[: most - 1] + "…"
+
+
+def columns(text: str) -> int:
+    """The columns `text` takes on a receipt printer or any fixed-width line: a wide or full-width
+    character (CJK, kana, hangul, most emoji) two, a combining mark or a format character none, the
+    rest one. A receipt laid out by `len` pushed a Chinese or Japanese name's price past the paper's
+    edge, where the printer wraps it onto a line of its own."""
+    return sum(_char_columns(c) for c in text)
+
+
+def _char_columns(char: str) -> int:
+    if unicodedata.combining(char) or unicodedata.category(char) in ("Mn", "Me", "Cf"):
+        return 0
+    return 2 if unicodedata.east_asian_width(char) in ("W", "F") else 1
+
+
+def fit(text: str, most: int) -> str:
+    """`text` cut to at most `most` columns (never half of a wide character)."""
+    if columns(text) <= most:
+        return text
+    used, kept = 0, []
+    for char in text:
+        used += _char_columns(char)
+        if used > most:
+            break
+        kept.append(char)
+    return "".join(kept)
+
+
+def center(text: str, width: int) -> str:
+    """As str.center, counting columns: the same line as str.center gives where every character is one
+    column wide."""
+    return text.center(width - (columns(text) - len(text)))
+
+
+def ljust(text: str, width: int) -> str:
+    """As str.ljust, counting columns."""
+    return text.ljust(width - (columns(text) - len(text)))
