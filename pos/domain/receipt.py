@@ -9,7 +9,7 @@ from . import currency as currencies
 from . import tax
 from .cart import LineTotals
 from .cart_summary import line_amount
-from .giftcards import sold_card
+from .giftcards import read_expiry, sold_card
 from .money import Money
 from .tender import CardPresentReceipt, Tender, TenderKind
 from .text import center, columns, fit, printable
@@ -84,15 +84,14 @@ DAY_TEXT_MAX = 32  # a day kept as text that is not one is cut here (a receipt l
 
 def day_text(iso_day: str, locale: str) -> str:
     """A calendar day as the store's locale writes it ("6 Dec 2027" in en_SG, "06.12.2027" in de_DE)."""
-    from datetime import date
-
     # Babel's dates are imported on first use: only a receipt that sold a card with an expiry needs them.
     from babel.core import UnknownLocaleError
     from babel.dates import format_date
 
-    try:
-        day = date.fromisoformat(iso_day)
-    except (TypeError, ValueError):
+    # The gift card's own rule of what is a day (`read_expiry`): date.fromisoformat alone also takes
+    # "20271231", which the card itself reads as no expiry, so the paper would promise a day never kept.
+    day = read_expiry(iso_day)
+    if day is None:
         # Not a calendar day: the card's row at the shop is another program's or an owner's to write.
         # Said as it is kept, printable, rather than a paid sale left with no receipt (nor reprint).
         return printable(str(iso_day))[:DAY_TEXT_MAX]

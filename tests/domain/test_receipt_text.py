@@ -72,3 +72,17 @@ def test_the_settings_preview_receipt_prints_the_store_as_typed_and_no_payment_i
 def _amount(lines: list[str], label: str) -> str:
     [line] = [line for line in lines if line.startswith(label)]
     return line.split()[-1]
+
+
+def test_the_receipts_valid_until_day_is_the_day_the_card_itself_keeps():
+    """Found reading the tenth session's change: the receipt read a card's kept expiry with
+    date.fromisoformat, which also takes "20271231" and "2027-W52-5", while the card reads only
+    YYYY-MM-DD (`read_expiry`: anything else is no expiry). So the paper promised 31 Dec 2027 for a card
+    that never expires. One rule now: a day the card keeps is printed in the locale, else the text as kept."""
+    from pos.domain.giftcards import read_expiry
+    from pos.domain.receipt import day_text
+
+    assert day_text("2027-12-31", "en_SG") == "31 Dec 2027"
+    for odd in ("20271231", "2027-W52-5"):
+        assert read_expiry(odd) is None
+        assert day_text(odd, "en_SG") == odd
