@@ -89,19 +89,25 @@ def test_killed_while_a_second_cards_attempt_is_held_after_a_decline(tmp_path, s
     assert verified.returncode == 0, verified.stdout + verified.stderr
 
 
-# A till started again after the crash: it settles what it can, reopens the half-paid sale and the
-# cashier voids it (or, with `rest`, pays what is due by card for another amount: 3.00 now).
-RESUME_AND = """
+# Every restart below begins as the window's does: the till built, recovery run, what it said printed.
+RESTARTED = """
 import sys
 from pos.app import build_context
 from pos.domain.money import Money
 from pos.services.settlement import settle_unfinished
 
-data_dir, url, action = sys.argv[1], sys.argv[2], sys.argv[3]
+data_dir, url = sys.argv[1], sys.argv[2]
 context = build_context(data_dir, stripe_base_url=url)
 till = context.till
 for message in settle_unfinished(till, context.refunds).messages:
     print("recovered", message, flush=True)
+"""
+
+# A till started again after the crash: it settles what it can, reopens the half-paid sale and the
+# cashier voids it (or, with `rest`, pays what is due by card for another amount: 3.00 now).
+RESUME_AND = (
+    RESTARTED
+    + """action = sys.argv[3]
 restored = till.restore_split_sale(context.catalog)
 print("restored", restored, flush=True)
 print("due", till.amount_due().minor, flush=True)
@@ -114,6 +120,7 @@ else:
     print("part", till.pay_card(Money(300, "SGD"), "pm_card_visa"), flush=True)
 context.close()
 """
+)
 
 
 def _split_paid_and_killed_at(point: str, data_dir, sandbox, api_key) -> None:
@@ -212,18 +219,9 @@ context.close()
 """
 
 # Started again: recovery at start, reopen the sale, pay the rest with the same amount on another card.
-RESUME_SAME_AMOUNT = """
-import sys
-from pos.app import build_context
-from pos.domain.money import Money
-from pos.services.settlement import settle_unfinished
-
-data_dir, url = sys.argv[1], sys.argv[2]
-context = build_context(data_dir, stripe_base_url=url)
-till = context.till
-for message in settle_unfinished(till, context.refunds).messages:
-    print("recovered", message, flush=True)
-print("restored", till.restore_split_sale(context.catalog), flush=True)
+RESUME_SAME_AMOUNT = (
+    RESTARTED
+    + """print("restored", till.restore_split_sale(context.catalog), flush=True)
 for _ in range(3):  # as a cashier would: Pay, and again if it asks to
     result = till.pay_card(Money(700, "SGD"), "pm_card_visa")
     print("part", result, flush=True)
@@ -231,6 +229,7 @@ for _ in range(3):  # as a cashier would: Pay, and again if it asks to
         break
 context.close()
 """
+)
 
 
 def test_finding_a_declined_card_part_lost_in_a_crash_does_not_block_another_card(tmp_path, sandbox, api_key):
@@ -264,23 +263,15 @@ def test_finding_a_declined_card_part_lost_in_a_crash_does_not_block_another_car
     assert receipts == [(900, 200, 700)]
 
 
-RESUME_CASH = """
-import sys
-from pos.app import build_context
-from pos.domain.money import Money
-from pos.services.settlement import settle_unfinished
-
-data_dir, url = sys.argv[1], sys.argv[2]
-context = build_context(data_dir, stripe_base_url=url)
-till = context.till
-for message in settle_unfinished(till, context.refunds).messages:
-    print("recovered", message, flush=True)
-print("restored", till.restore_split_sale(context.catalog), flush=True)
+RESUME_CASH = (
+    RESTARTED
+    + """print("restored", till.restore_split_sale(context.catalog), flush=True)
 for message in settle_unfinished(till, context.refunds).messages:  # the GUI's next round, Stripe back
     print("recovered", message, flush=True)
 print("cash", till.pay_cash(Money(700, "SGD")), flush=True)
 context.close()
 """
+)
 
 
 def test_finding_a_card_part_left_open_by_an_earlier_run_does_not_refuse_cash_for_the_rest(tmp_path, sandbox, api_key):

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import sys
 import threading
+from contextlib import contextmanager
 from dataclasses import replace
 
 import pytest
@@ -49,6 +50,28 @@ def printer():
     double.close()
 
 
+@contextmanager
+def shown(qtbot, context):
+    """The till's window shown and exposed; closed after."""
+    window = MainWindow(context)
+    try:
+        window.show()
+        qtbot.waitExposed(window)
+        yield window
+    finally:
+        window.close()
+        window.deleteLater()
+
+
+def warmed_on_a_worker(qtbot, spy) -> None:
+    """python-escpos came in on a worker thread, never on the UI thread (the window idle after)."""
+    qtbot.waitUntil(lambda: "escpos.printer" in sys.modules, timeout=15000)
+    wait_idle(qtbot)
+    warmed = spy.printing()
+    assert ("escpos.printer", False) in warmed, warmed
+    assert not [name for name, ui in warmed if ui], "imported on the UI thread"
+
+
 def forget_escpos() -> None:
     """As in a new process: python-escpos not loaded yet (an earlier test may have). Pillow and the
     rest stay: forgotten, a module of another test that holds them would see two copies."""
@@ -61,15 +84,8 @@ def test_the_first_print_of_the_day_does_not_import_escpos_anew(qtbot, data_dir,
     settings = context.store_settings
     settings.save(replace(settings.current, printer_kind="network", printer_address=printer.address))
     forget_escpos()
-    window = MainWindow(context)
-    try:
-        window.show()
-        qtbot.waitExposed(window)
-        qtbot.waitUntil(lambda: "escpos.printer" in sys.modules, timeout=15000)  # warmed after the start's jobs
-        wait_idle(qtbot)
-        warmed = spy.printing()
-        assert ("escpos.printer", False) in warmed, warmed
-        assert not [name for name, ui in warmed if ui], "imported on the UI thread"
+    with shown(qtbot, context) as window:
+        warmed_on_a_worker(qtbot, spy)  # after the start's jobs
         spy.seen.clear()
         ring_up_three(qtbot, window)
         dialog = open_payment(qtbot, window)
@@ -80,23 +96,14 @@ def test_the_first_print_of_the_day_does_not_import_escpos_anew(qtbot, data_dir,
         assert spy.printing() == []  # the first print imported nothing of python-escpos's anew
         dialog.new_sale_button.click()
         wait_idle(qtbot)
-    finally:
-        window.close()
-        window.deleteLater()
 
 
 def test_a_till_without_a_printer_never_loads_escpos(qtbot, data_dir, sandbox, api_key, spy):
     forget_escpos()
     context = build_context(data_dir, stripe_base_url=sandbox.url, api_key=api_key)
-    window = MainWindow(context)
-    try:
-        window.show()
-        qtbot.waitExposed(window)
+    with shown(qtbot, context):
         wait_idle(qtbot)
         assert spy.printing() == []
-    finally:
-        window.close()
-        window.deleteLater()
 
 
 def test_a_printer_set_up_during_the_day_is_warmed_when_the_settings_are_saved(
@@ -107,20 +114,10 @@ def test_a_printer_set_up_during_the_day_is_warmed_when_the_settings_are_saved(
     apply_settings) now warms it on a worker too."""
     forget_escpos()
     context = build_context(data_dir, stripe_base_url=sandbox.url, api_key=api_key)
-    window = MainWindow(context)
-    try:
-        window.show()
-        qtbot.waitExposed(window)
+    with shown(qtbot, context) as window:
         wait_idle(qtbot)
         assert spy.printing() == []  # no printer at start: nothing loaded
         settings = context.store_settings
         settings.save(replace(settings.current, printer_kind="network", printer_address=printer.address))
         window.apply_settings()  # what SettingsDialog's Save calls
-        qtbot.waitUntil(lambda: "escpos.printer" in sys.modules, timeout=15000)
-        wait_idle(qtbot)
-        warmed = spy.printing()
-        assert ("escpos.printer", False) in warmed, warmed
-        assert not [name for name, ui in warmed if ui], "imported on the UI thread"
-    finally:
-        window.close()
-        window.deleteLater()
+        warmed_on_a_worker(qtbot, spy)
