@@ -50,6 +50,9 @@ def main(argv: list[str] | None = None) -> int:
         raise KeyboardInterrupt
 
     signal.signal(signal.SIGTERM, stop)
+    # Taken explicitly: a process started as a background job of a script (`cmd &`) inherits SIGINT
+    # ignored, and Python then leaves it ignored, so Ctrl-C or `kill -INT` never stopped the sandbox.
+    signal.signal(signal.SIGINT, stop)
     print(f"listening on {sandbox.url}", flush=True)
     try:
         sandbox.serve_forever()

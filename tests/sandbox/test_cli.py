@@ -12,9 +12,13 @@ import stripe
 from tests.helpers.cards import CARD_ONLY
 
 
-def start(*args):
+def start(*args, **popen):
     proc = subprocess.Popen(
-        [sys.executable, "-m", "pos.sandbox", *args], stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True
+        [sys.executable, "-m", "pos.sandbox", *args],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        **popen,
     )
     line = proc.stdout.readline().strip()
     return proc, line
@@ -63,3 +67,20 @@ def test_db_survives_restart(tmp_path, api_key):
     finally:
         proc.send_signal(signal.SIGTERM)
         proc.wait(10)
+
+
+def test_started_as_a_background_job_it_still_stops_on_sigint():
+    """A script's `cmd &` starts its job with SIGINT ignored, and Python keeps an ignored SIGINT ignored:
+    the sandbox then ran on after Ctrl-C or `kill -INT` (found when the README's test command ran as a
+    background job: test_serves_until_signalled[SIGINT] waited 10 s). It takes SIGINT itself now."""
+    ignored = lambda: signal.signal(signal.SIGINT, signal.SIG_IGN)  # noqa: E731  # as bash does for `&`
+    proc, line = start("--port", "0", preexec_fn=ignored)
+    try:
+        assert line.startswith("listening on http://127.0.0.1:")
+    finally:
+        proc.send_signal(signal.SIGINT)
+        try:
+            assert proc.wait(10) == 0
+        finally:
+            proc.kill()
+            proc.wait()
