@@ -53,8 +53,10 @@ def main(argv: list[str] | None = None) -> int:
     # Taken explicitly: a process started as a background job of a script (`cmd &`) inherits SIGINT
     # ignored, and Python then leaves it ignored, so Ctrl-C or `kill -INT` never stopped the sandbox.
     signal.signal(signal.SIGINT, stop)
-    print(f"listening on {sandbox.url}", flush=True)
     try:
+        # Inside the try: a signal sent as soon as this line is read lands before serve_forever, and an
+        # uncaught KeyboardInterrupt there ended the process by SIGINT (-2) instead of a clean exit 0.
+        print(f"listening on {sandbox.url}", flush=True)
         sandbox.serve_forever()
     except KeyboardInterrupt:
         pass
